@@ -1,0 +1,40 @@
+import { SESClient } from "@aws-sdk/client-ses";
+import middy from "@middy/core";
+import type { Context } from "aws-lambda";
+import { documentClient } from "../../shared/adapters/clients.js";
+import { DynamoConfigRepository } from "../../shared/adapters/dynamodb/config-repository.js";
+import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
+import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
+import { SesMailer } from "../../shared/adapters/ses-mailer.js";
+import { Env } from "../../shared/contracts/functions.js";
+import type { ActionTaskPayload, StepOutcome } from "../../shared/contracts/workflow.js";
+import { readEnv } from "../../shared/config.js";
+import { createObservability } from "../../shared/observability.js";
+import { systemClock } from "../../shared/ports.js";
+import { executeStep } from "../../shared/use-cases/execute-step.js";
+
+const env = readEnv([Env.tableName]);
+const obs = createObservability("action");
+const db = documentClient(obs.tracer);
+const ses = new SESClient({});
+obs.tracer.captureAWSv3Client(ses);
+const deps = {
+  config: new DynamoConfigRepository(db, env.TABLE_NAME),
+  profiles: new DynamoProfileRepository(db, env.TABLE_NAME),
+  runs: new DynamoRunRepository(db, env.TABLE_NAME),
+  mailer: new SesMailer(ses, process.env[Env.sesConfigurationSet] || undefined),
+  clock: systemClock,
+};
+
+/** Invoked by the state machine for one step; transient failures are thrown for its Retry policy. */
+export const handler = middy<ActionTaskPayload, StepOutcome, Error, Context>()
+  .use(obs.middlewares())
+  .handler(async (payload) => {
+    const { run, step } = payload;
+    obs.logger.appendKeys({ workspaceId: run.workspaceId, momentId: run.momentId, runId: run.runId, stepId: step.id });
+    const outcome = await executeStep(deps, payload);
+    obs.logger.info("Step finished", { action: step.action.type, outcome });
+    obs.metrics.addDimension("action", step.action.type);
+    obs.metrics.addMetric(`Step${outcome.status[0]?.toUpperCase()}${outcome.status.slice(1)}`, "Count", 1);
+    return outcome;
+  });

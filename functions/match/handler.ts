@@ -1,0 +1,65 @@
+import { SFNClient } from "@aws-sdk/client-sfn";
+import middy from "@middy/core";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { documentClient } from "../../shared/adapters/clients.js";
+import { DynamoConfigRepository } from "../../shared/adapters/dynamodb/config-repository.js";
+import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
+import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
+import { StepFunctionsStarter } from "../../shared/adapters/step-functions-starter.js";
+import type { EventReceivedDetail } from "../../shared/contracts/bus.js";
+import { Env } from "../../shared/contracts/functions.js";
+import { readEnv, readTimeScale } from "../../shared/config.js";
+import { createObservability } from "../../shared/observability.js";
+import { systemClock } from "../../shared/ports.js";
+import { matchEvent } from "../../shared/use-cases/match-event.js";
+
+const env = readEnv([Env.tableName, Env.stateMachineArn]);
+const obs = createObservability("match");
+const db = documentClient(obs.tracer);
+const sfn = new SFNClient({});
+obs.tracer.captureAWSv3Client(sfn);
+const deps = {
+  config: new DynamoConfigRepository(db, env.TABLE_NAME),
+  profiles: new DynamoProfileRepository(db, env.TABLE_NAME),
+  runs: new DynamoRunRepository(db, env.TABLE_NAME),
+  workflows: new StepFunctionsStarter(sfn, env.STATE_MACHINE_ARN),
+  clock: systemClock,
+  timeScale: readTimeScale(process.env[Env.timeScale]),
+};
+
+async function processRecord(record: SQSRecord) {
+  // The queue receives the whole EventBridge event; our payload is its detail.
+  const detail = (JSON.parse(record.body) as { detail: EventReceivedDetail }).detail;
+  const decisions = await matchEvent(deps, detail);
+  obs.logger.info("Event matched", {
+    workspaceId: detail.workspaceId,
+    messageId: detail.messageId,
+    event: detail.event,
+    decisions,
+  });
+  const started = decisions.filter((d) => d.decision === "started").length;
+  if (started > 0) obs.metrics.addMetric("RunStarted", "Count", started);
+}
+
+/**
+ * One SQS batch. Records are independent; a record that fails is reported alone so only it is
+ * redelivered (and after maxReceiveCount it lands in the dead-letter queue), never swallowed.
+ */
+export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
+  .use(obs.middlewares())
+  .handler(async (event) => {
+    const results = await Promise.allSettled(event.Records.map(processRecord));
+    const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
+    results.forEach((result, index) => {
+      const record = event.Records[index];
+      if (result.status === "rejected" && record) {
+        obs.logger.error("Could not match event; it will be redelivered", {
+          sqsMessageId: record.messageId,
+          error: result.reason as Error,
+        });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    });
+    if (batchItemFailures.length > 0) obs.metrics.addMetric("MatchFailed", "Count", batchItemFailures.length);
+    return { batchItemFailures };
+  });

@@ -1,0 +1,140 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { type EnvName, type FunctionId, functions } from "../../shared/contracts/functions.js";
+import { esbuildSettings } from "../bundling.js";
+
+/** Project root: entries in the functions contract are relative to it. */
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export const POWERTOOLS_METRICS_NAMESPACE = "Moments";
+export const POWERTOOLS_LOG_LEVEL = "INFO";
+
+/** The Powertools variables every function gets on top of its contract variables. */
+export function powertoolsEnvironment(id: FunctionId): Record<string, string> {
+  return {
+    POWERTOOLS_SERVICE_NAME: `moments-${id}`,
+    POWERTOOLS_METRICS_NAMESPACE,
+    POWERTOOLS_LOG_LEVEL,
+  };
+}
+
+export const functionDefaults = {
+  runtime: lambda.Runtime.NODEJS_22_X,
+  architecture: lambda.Architecture.ARM_64,
+  memorySize: 512,
+  timeout: Duration.seconds(30),
+  logRetention: logs.RetentionDays.ONE_MONTH,
+} as const;
+
+export interface MomentsFunctionProps {
+  /** Which function of `shared/contracts/functions.ts` this is. */
+  readonly functionId: FunctionId;
+  /** A value for each variable the contract lists for this function, and no others. */
+  readonly environment: Readonly<Partial<Record<EnvName, string>>>;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default 30 seconds */
+  readonly timeout?: Duration;
+}
+
+/**
+ * One Lambda function of the app with every default in one place: runtime, architecture, tracing,
+ * its own log group, bundling, and a role that can write to that log group and nothing else until
+ * the stack grants more.
+ */
+export class MomentsFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: MomentsFunctionProps) {
+    super(scope, id);
+    const definition = functions[props.functionId];
+    const environment = contractEnvironment(props.functionId, props.environment);
+
+    this.logGroup = new logs.LogGroup(this, "LogGroup", {
+      retention: functionDefaults.logRetention,
+      // Logs are operational data of a stack that can be redeployed; keep nothing behind on delete.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // Our own role instead of the default one with AWSLambdaBasicExecutionRole: that managed policy
+    // allows writing to every log group in the account; this role writes to its own group only.
+    this.role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: `Execution role of the moments-${props.functionId} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, "Function", {
+      entry: path.join(projectRoot, definition.entry),
+      handler: "handler",
+      projectRoot,
+      depsLockFilePath: path.join(projectRoot, "package-lock.json"),
+      description: definition.description,
+      runtime: functionDefaults.runtime,
+      architecture: functionDefaults.architecture,
+      memorySize: props.memorySize ?? functionDefaults.memorySize,
+      timeout: props.timeout ?? functionDefaults.timeout,
+      tracing: lambda.Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      // Contract variables first, Powertools last: both sets are complete, neither drops the other.
+      environment: { ...environment, ...powertoolsEnvironment(props.functionId) },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: esbuildSettings.target,
+        mainFields: [...esbuildSettings.mainFields],
+        minify: esbuildSettings.minify,
+        sourceMap: esbuildSettings.sourcemap,
+        banner: esbuildSettings.banner,
+        // The SDK is bundled; only the lazily loaded credential providers stay external.
+        bundleAwsSDK: true,
+        externalModules: [...esbuildSettings.external],
+      },
+    });
+
+    // Acknowledged on the role's default policy, the one resource with the finding.
+    Validations.of(this.role.node.findChild("DefaultPolicy")).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "Only X-Ray's xray:PutTraceSegments and xray:PutTelemetryRecords, added for active tracing, use Resource '*': " +
+        "X-Ray does not support resource-level permissions for them. A test asserts that no other statement of this role uses '*'.",
+    });
+  }
+}
+
+/**
+ * Checks that the given variables are exactly the ones the contract lists for this function, so a
+ * variable added to the contract cannot be forgotten in the stack, and no stray one sneaks in.
+ */
+export function contractEnvironment(
+  functionId: FunctionId,
+  given: Readonly<Partial<Record<EnvName, string>>>,
+): Record<string, string> {
+  const expected = [...functions[functionId].env].sort();
+  const actual = Object.keys(given).sort();
+  const missing = expected.filter((name) => !actual.includes(name));
+  const extra = actual.filter((name) => !(expected as string[]).includes(name));
+  if (missing.length > 0 || extra.length > 0) {
+    throw new Error(
+      `Function ${functionId}: environment must be exactly [${expected.join(", ")}]` +
+        (missing.length > 0 ? `; missing ${missing.join(", ")}` : "") +
+        (extra.length > 0 ? `; not in the contract ${extra.join(", ")}` : ""),
+    );
+  }
+  const env: Record<string, string> = {};
+  for (const name of expected) {
+    const value = given[name];
+    if (value === undefined) throw new Error(`Function ${functionId}: no value for ${name}`);
+    env[name] = value;
+  }
+  return env;
+}

@@ -1,0 +1,353 @@
+/**
+ * Local EventBridge: an AWS JSON 1.1 server for `PutEvents` that the unmodified
+ * `@aws-sdk/client-eventbridge` can talk to (point it here with `AWS_ENDPOINT_URL_EVENTBRIDGE`).
+ * Accepted events are matched against the configured rules and delivered to in-process targets
+ * after the response, the way EventBridge never makes the publisher wait for its targets.
+ */
+import { randomUUID } from "node:crypto";
+import { matchesEventPattern, validateEventPattern } from "../../shared/event-pattern/match.js";
+import { AwsApiError, isRecord, type LogHook, startJsonRpcServer } from "./http.js";
+
+export interface LocalBusEvent {
+  version: "0";
+  id: string;
+  "detail-type": string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: unknown;
+}
+
+export interface LocalRule {
+  name: string;
+  /** Bus name or ARN. */
+  eventBusName: string;
+  pattern: Record<string, unknown>;
+  target: (event: LocalBusEvent) => Promise<void>;
+}
+
+export interface LocalEventBridgeOptions {
+  rules: LocalRule[];
+  accountId?: string;
+  region?: string;
+  host?: string;
+  port?: number;
+  onLog?: (e: Record<string, unknown>) => void;
+  /** Buses that exist without rules; "default" and every rule's bus always exist. */
+  eventBusNames?: string[];
+  /**
+   * Pause before each redelivery to a target that threw; the length is the number of retries.
+   * Default [50, 200, 800] ms: short, because local runs want to settle quickly.
+   */
+  deliveryRetryDelaysMs?: number[];
+}
+
+export interface LocalEventBridge {
+  endpoint: string;
+  stop(): Promise<void>;
+  /** Resolves when no deliveries are pending (including ones waiting to be retried). */
+  idle(): Promise<void>;
+  /** Fault injection: the next `count` entries are reported failed with `errorCode` and not delivered. */
+  failNextEntries(count: number, errorCode?: string): void;
+}
+
+type ResultEntry = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+
+const MAX_ENTRIES = 10;
+const MAX_ENTRY_BYTES = 256 * 1024;
+const STOP_GRACE_MS = 5_000;
+const EVENT_BUS_ARN = /^arn:aws[a-z-]*:events:([a-z0-9-]+):(\d{12}):event-bus\/([A-Za-z0-9._\-/]+)$/;
+
+/** ISO 8601 without milliseconds, the format EventBridge uses in the envelope's `time`. */
+function formatEventTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+function entryError(code: string, message: string): ResultEntry {
+  return { ErrorCode: code, ErrorMessage: message };
+}
+
+function missing(member: string): ResultEntry {
+  return entryError(
+    "InvalidArgument",
+    `Parameter ${member} is not valid. Reason: ${member} is a required argument.`,
+  );
+}
+
+export async function startLocalEventBridge(options: LocalEventBridgeOptions): Promise<LocalEventBridge> {
+  const log: LogHook = options.onLog ?? (() => {});
+  const account = options.accountId ?? "000000000000";
+  const region = options.region ?? "us-east-1";
+  const retryDelays = options.deliveryRetryDelaysMs ?? [50, 200, 800];
+
+  /** Resolves a bus name or ARN to a name, or undefined when the ARN is for another account/region. */
+  const busNameOf = (nameOrArn: string): string | undefined => {
+    const arn = EVENT_BUS_ARN.exec(nameOrArn);
+    if (arn === null) return nameOrArn;
+    return arn[1] === region && arn[2] === account ? arn[3] : undefined;
+  };
+
+  const rulesByBus = new Map<string, LocalRule[]>();
+  const buses = new Set<string>(["default", ...(options.eventBusNames ?? [])]);
+  for (const rule of options.rules) {
+    const bus = busNameOf(rule.eventBusName);
+    if (bus === undefined) {
+      throw new Error(`Rule ${rule.name}: bus ${rule.eventBusName} is not in ${account}/${region}`);
+    }
+    // AWS rejects an invalid pattern at PutRule; a silently never-matching rule is worse locally.
+    const problems = validateEventPattern(rule.pattern);
+    if (problems.length > 0) {
+      throw new Error(`Rule ${rule.name} on bus ${bus} has an invalid event pattern: ${problems.join("; ")}`);
+    }
+    const rules = rulesByBus.get(bus) ?? [];
+    if (rules.some((existing) => existing.name === rule.name)) {
+      throw new Error(`Rule ${rule.name} is defined twice on bus ${bus}`);
+    }
+    rules.push(rule);
+    rulesByBus.set(bus, rules);
+    buses.add(bus);
+  }
+
+  let stopped = false;
+  let injectedFailures = 0;
+  let injectedErrorCode = "InternalFailure";
+  /** Deliveries not yet finished, whether running or waiting for a retry. */
+  let pending = 0;
+  let idleWaiters: Array<() => void> = [];
+  const retryTimers = new Set<NodeJS.Timeout>();
+  const running = new Set<Promise<void>>();
+
+  const settleOne = (): void => {
+    pending--;
+    if (pending === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  };
+
+  const attemptDelivery = (rule: LocalRule, event: LocalBusEvent, attempt: number): void => {
+    if (stopped) {
+      settleOne();
+      return;
+    }
+    // Each target gets its own copy, as each AWS target receives its own serialized event.
+    const call = (async () => rule.target(structuredClone(event)))();
+    const tracked = call.then(
+      () => {
+        log({
+          level: "debug",
+          service: "local-events",
+          message: "delivered",
+          rule: rule.name,
+          eventId: event.id,
+        });
+        settleOne();
+      },
+      (error: unknown) => {
+        const retryDelay = retryDelays[attempt];
+        if (retryDelay === undefined || stopped) {
+          // No DLQ configured on local rules: after the retries the event is dropped, as on AWS.
+          log({
+            level: "error",
+            service: "local-events",
+            message: "delivery failed; event dropped",
+            rule: rule.name,
+            eventId: event.id,
+            attempts: attempt + 1,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          settleOne();
+          return;
+        }
+        log({
+          level: "warn",
+          service: "local-events",
+          message: "delivery failed; retrying",
+          rule: rule.name,
+          eventId: event.id,
+          attempt: attempt + 1,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        const timer = setTimeout(() => {
+          retryTimers.delete(timer);
+          attemptDelivery(rule, event, attempt + 1);
+        }, retryDelay);
+        retryTimers.add(timer);
+      },
+    );
+    running.add(tracked);
+    const forget = () => running.delete(tracked);
+    tracked.then(forget, forget);
+  };
+
+  const route = (bus: string, event: LocalBusEvent): void => {
+    const matched = (rulesByBus.get(bus) ?? []).filter((rule) => matchesEventPattern(rule.pattern, event));
+    log({
+      level: "debug",
+      service: "local-events",
+      message: "event accepted",
+      bus,
+      eventId: event.id,
+      source: event.source,
+      detailType: event["detail-type"],
+      rules: matched.map((rule) => rule.name),
+    });
+    for (const rule of matched) {
+      // Counted now, started after the response has been written (setImmediate runs after the
+      // microtasks that send it), so idle() called right after PutEvents already sees it.
+      pending++;
+      setImmediate(() => attemptDelivery(rule, event, 0));
+    }
+  };
+
+  const acceptEntry = (entry: unknown, receivedAt: Date): ResultEntry => {
+    if (injectedFailures > 0) {
+      injectedFailures--;
+      return entryError(injectedErrorCode, `Injected failure (${injectedErrorCode})`);
+    }
+    if (!isRecord(entry)) return entryError("InvalidArgument", "Entry must be an object.");
+    const { Source: source, DetailType: detailType, Detail: detail } = entry;
+    if (typeof source !== "string" || source === "") return missing("Source");
+    if (typeof detailType !== "string" || detailType === "") return missing("DetailType");
+    if (typeof detail !== "string" || detail === "") return missing("Detail");
+    if (source.startsWith("aws.")) {
+      return entryError("NotAuthorizedForSourceException", "Not authorized for the source.");
+    }
+
+    const resources = entry.Resources ?? [];
+    if (!Array.isArray(resources) || !resources.every((r): r is string => typeof r === "string")) {
+      return entryError(
+        "InvalidArgument",
+        "Parameter Resources is not valid. Reason: must be a list of strings.",
+      );
+    }
+
+    // The SDK serialises a Date as epoch seconds; accept an RFC 3339 string too, as the service does.
+    let time = receivedAt;
+    if (entry.Time !== undefined && entry.Time !== null) {
+      const parsed =
+        typeof entry.Time === "number"
+          ? new Date(entry.Time * 1000)
+          : typeof entry.Time === "string"
+            ? new Date(entry.Time)
+            : new Date(Number.NaN);
+      if (Number.isNaN(parsed.getTime())) {
+        return entryError("InvalidArgument", "Parameter Time is not valid.");
+      }
+      time = parsed;
+    }
+
+    // Entry size as EventBridge computes it: Time counts 14 bytes, plus the UTF-8 bytes of the
+    // Source, DetailType, Detail and each resource.
+    const size =
+      (entry.Time === undefined ? 0 : 14) +
+      Buffer.byteLength(source) +
+      Buffer.byteLength(detailType) +
+      Buffer.byteLength(detail) +
+      resources.reduce((sum, r) => sum + Buffer.byteLength(r), 0);
+    if (size > MAX_ENTRY_BYTES) {
+      return entryError(
+        "InvalidArgument",
+        `Event size ${size} bytes exceeds the limit of ${MAX_ENTRY_BYTES} bytes.`,
+      );
+    }
+
+    let parsedDetail: unknown;
+    try {
+      parsedDetail = JSON.parse(detail);
+    } catch {
+      return entryError("MalformedDetail", "Detail is malformed.");
+    }
+    if (!isRecord(parsedDetail)) return entryError("MalformedDetail", "Detail is malformed.");
+
+    const busRef = entry.EventBusName ?? "default";
+    if (typeof busRef !== "string" || busRef === "") return missing("EventBusName");
+    const bus = busNameOf(busRef);
+    // Stricter than AWS, which accepts events for a missing bus and silently drops them: locally a
+    // typo in a bus name should be loud.
+    if (bus === undefined || !buses.has(bus)) {
+      return entryError("ResourceNotFoundException", `Event bus ${busRef} does not exist.`);
+    }
+
+    const event: LocalBusEvent = {
+      version: "0",
+      id: randomUUID(),
+      "detail-type": detailType,
+      source,
+      account,
+      time: formatEventTime(time),
+      region,
+      resources,
+      detail: parsedDetail,
+    };
+    route(bus, event);
+    return { EventId: event.id };
+  };
+
+  const putEvents = (input: Record<string, unknown>): Record<string, unknown> => {
+    if (stopped) throw new AwsApiError("ServiceUnavailable", "Local EventBridge is stopping", 503);
+    const entries = input.Entries;
+    if (!Array.isArray(entries)) {
+      throw new AwsApiError(
+        "ValidationException",
+        "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null",
+      );
+    }
+    if (entries.length < 1 || entries.length > MAX_ENTRIES) {
+      throw new AwsApiError(
+        "ValidationException",
+        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES}`,
+      );
+    }
+    const receivedAt = new Date();
+    const results = entries.map((entry) => acceptEntry(entry, receivedAt));
+    return {
+      FailedEntryCount: results.filter((result) => "ErrorCode" in result).length,
+      Entries: results,
+    };
+  };
+
+  const server = await startJsonRpcServer({
+    service: "local-events",
+    targetPrefix: "AWSEvents",
+    contentType: "application/x-amz-json-1.1",
+    host: options.host ?? "127.0.0.1",
+    port: options.port ?? 0,
+    onLog: options.onLog,
+    operations: { PutEvents: putEvents },
+  });
+
+  const idle = (): Promise<void> =>
+    pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve));
+
+  return {
+    endpoint: server.endpoint,
+    idle,
+    failNextEntries: (count, errorCode = "InternalFailure") => {
+      if (!Number.isInteger(count) || count < 0) throw new Error(`failNextEntries: bad count ${count}`);
+      injectedFailures = count;
+      injectedErrorCode = errorCode;
+    },
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      // Retries that have not started are dropped; each still counts as settled for idle().
+      for (const timer of retryTimers) {
+        clearTimeout(timer);
+        settleOne();
+      }
+      retryTimers.clear();
+      await server.close();
+      // Deliveries already inside a target cannot be cancelled; wait a bounded time for them.
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, STOP_GRACE_MS);
+      });
+      await Promise.race([Promise.allSettled([...running]), grace]);
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * A local stand-in for the HTTP API: serves the same route table the CDK app deploys and invokes the
+ * same handlers with API Gateway payload format 2.0 events.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { type HttpFunctionId, type RouteDefinition, routeKey } from "../../shared/contracts/routes.js";
+import { type LambdaHandler, lambdaContext } from "./lambda-context.js";
+
+// API Gateway's own payload limit; our handlers enforce the API's smaller one with a proper error.
+const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+interface CompiledRoute {
+  route: RouteDefinition;
+  pattern: RegExp;
+  params: string[];
+}
+
+function compile(route: RouteDefinition): CompiledRoute {
+  const params: string[] = [];
+  const source = route.path
+    .split("/")
+    .map((segment) => {
+      const match = /^\{(\w+)\}$/.exec(segment);
+      if (!match?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      params.push(match[1]);
+      return "([^/]+)";
+    })
+    .join("/");
+  return { route, pattern: new RegExp(`^${source}$`), params };
+}
+
+export interface LocalHttpApiOptions {
+  routes: readonly RouteDefinition[];
+  handlers: Record<HttpFunctionId, LambdaHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 | string>>;
+  host: string;
+  port: number;
+  region: string;
+  accountId: string;
+  onLog?: (entry: Record<string, unknown>) => void;
+}
+
+export interface LocalHttpApi {
+  url: string;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | "too_large"> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).byteLength;
+    if (size > GATEWAY_MAX_BODY_BYTES) return "too_large";
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<LocalHttpApi> {
+  const compiled = options.routes.map(compile);
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      const method = (req.method ?? "GET").toUpperCase();
+      let matched: { route: CompiledRoute; values: string[] } | undefined;
+      for (const candidate of compiled) {
+        const m = candidate.pattern.exec(url.pathname);
+        if (m && candidate.route.method === method) {
+          matched = { route: candidate, values: m.slice(1) };
+          break;
+        }
+      }
+      if (!matched) return send(res, 404, JSON.stringify({ message: "Not Found" }));
+      const body = await readBody(req);
+      if (body === "too_large") return send(res, 413, JSON.stringify({ message: "Request Entity Too Large" }));
+      const { route } = matched.route;
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
+      }
+      const query: Record<string, string> = {};
+      for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+      const pathParameters = Object.fromEntries(
+        matched.route.params.map((name, i) => [name, decodeURIComponent(matched.values[i] ?? "")]),
+      );
+      const now = new Date();
+      const key = routeKey(route);
+      const event: APIGatewayProxyEventV2 = {
+        version: "2.0",
+        routeKey: key,
+        rawPath: url.pathname,
+        rawQueryString: url.search.slice(1),
+        headers,
+        ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+        ...(matched.route.params.length > 0 ? { pathParameters } : {}),
+        requestContext: {
+          accountId: options.accountId,
+          apiId: "local",
+          domainName: headers.host ?? "localhost",
+          domainPrefix: "local",
+          http: {
+            method,
+            path: url.pathname,
+            protocol: `HTTP/${req.httpVersion}`,
+            sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+            userAgent: headers["user-agent"] ?? "",
+          },
+          requestId: randomUUID(),
+          routeKey: key,
+          stage: "$default",
+          time: now.toUTCString(),
+          timeEpoch: now.getTime(),
+        },
+        ...(body.byteLength > 0 ? { body: body.toString("utf8") } : {}),
+        isBase64Encoded: false,
+      };
+      const handler = options.handlers[route.function];
+      const result = await handler(event, lambdaContext(`moments-${route.function}`, options.region, options.accountId));
+      if (typeof result === "string") return send(res, 200, result);
+      const responseBody = result.body ?? "";
+      const headersOut = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
+      send(
+        res,
+        result.statusCode ?? 200,
+        result.isBase64Encoded ? Buffer.from(responseBody, "base64").toString() : responseBody,
+        headersOut,
+      );
+    } catch (error) {
+      // What API Gateway answers when the integration itself fails.
+      options.onLog?.({ level: "ERROR", message: "Handler failed", error: String(error) });
+      if (!res.headersSent) send(res, 500, JSON.stringify({ message: "Internal Server Error" }));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host}:${port}`,
+    server,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

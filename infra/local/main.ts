@@ -1,0 +1,49 @@
+/**
+ * `npm start`: the whole stack on localhost. Environment:
+ *   PORT                 HTTP port (default 3000)
+ *   MOMENTS_ADMIN_KEY    seed this admin key for the default workspace (else one is generated)
+ *   MOMENTS_TIME_SCALE   multiply every delay (1 = real time, 0.001 = a day in ~86 s, 0 = no wait)
+ *   MOMENTS_DATA_DIR     persist DynamoDB data in this folder (default: in memory)
+ *   MOMENTS_LOG_LEVEL    handler log level (default INFO)
+ */
+import { readTimeScale } from "../../shared/config.js";
+import { startLocalStack } from "./stack.js";
+
+const port = Number(process.env.PORT ?? 3000);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT must be a port number, got "${process.env.PORT}"`);
+  process.exit(1);
+}
+const started = Date.now();
+const stack = await startLocalStack({
+  port,
+  timeScale: readTimeScale(process.env.MOMENTS_TIME_SCALE),
+  ...(process.env.MOMENTS_ADMIN_KEY ? { adminKey: process.env.MOMENTS_ADMIN_KEY } : {}),
+  ...(process.env.MOMENTS_DATA_DIR ? { dataDir: process.env.MOMENTS_DATA_DIR } : {}),
+  logLevel: process.env.MOMENTS_LOG_LEVEL ?? "INFO",
+  onLog: (entry) => console.log(JSON.stringify({ component: "local-runtime", ...entry })),
+});
+
+console.log(`
+Moments is running locally (started in ${Date.now() - started} ms)
+
+  API        ${stack.apiUrl}
+  Inbox      ${stack.inboxUrl}   (emails sent through the local SES)
+  Admin key  ${stack.adminKey}
+  Workspace  ${stack.workspaceId}
+  Time scale ${process.env.MOMENTS_TIME_SCALE ?? "1"}   Data: ${process.env.MOMENTS_DATA_DIR ?? "in memory"}
+
+Try:  curl ${stack.apiUrl}/health
+Press Ctrl-C to stop.
+`);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping…`);
+  await stack.stop();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

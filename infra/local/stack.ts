@@ -1,0 +1,209 @@
+/**
+ * The whole Moments stack on localhost, in one process, with no AWS and no Docker: dynalite
+ * (DynamoDB), aws-ses-v2-local (SES), a local Step Functions API running the deployed state-machine
+ * definition, a local EventBridge applying the deployed rule pattern, an SQS-like queue, and the
+ * HTTP routes. Handlers are the real ones, with real SDK clients pointed here by the standard
+ * AWS_ENDPOINT_URL_<SERVICE> variables. One local stack per process: handlers read their
+ * environment once, at import, as they do in Lambda.
+ */
+import "./polyfills.js";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import type { Server } from "node:http";
+import { busRules } from "../../shared/contracts/bus.js";
+import { Env, type FunctionId } from "../../shared/contracts/functions.js";
+import { routes } from "../../shared/contracts/routes.js";
+import { resolveSubstitutions, runWorkflowDefinition } from "../../shared/contracts/workflow.js";
+import { generateApiKey } from "../../shared/domain/api-keys.js";
+import { startLocalEventBridge } from "./event-bridge.js";
+import { createAppTable, DynamoDBClient, startLocalDynamo } from "./dynamodb.js";
+import { startLocalHttpApi } from "./http-api.js";
+import { type LambdaHandler, lambdaContext } from "./lambda-context.js";
+import { createLocalQueue } from "./queue.js";
+import { startLocalStepFunctions } from "./step-functions.js";
+
+export const LOCAL_REGION = "us-east-1";
+export const LOCAL_ACCOUNT = "000000000000";
+export const LOCAL_WORKSPACE = "default";
+
+export interface LocalStackOptions {
+  host?: string;
+  port?: number;
+  /** Seeded admin key for the default workspace; generated when absent. */
+  adminKey?: string;
+  /** Multiplies every step delay: 1 = real time, 0 = no waiting. */
+  timeScale?: number;
+  /** Persist DynamoDB here (LevelDB); in memory when absent. */
+  dataDir?: string;
+  /** Powertools log level of the handlers (default INFO). */
+  logLevel?: string;
+  onLog?: (entry: Record<string, unknown>) => void;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  inboxUrl: string;
+  adminKey: string;
+  workspaceId: string;
+  /** Resolves when nothing is in flight: no pending bus delivery, queued message or running execution. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const name = (fn: FunctionId) => `moments-${fn}`;
+const functionArn = (fn: FunctionId) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name(fn)}`;
+
+async function startLocalSes(host: string): Promise<{ url: string; server: Server }> {
+  const mod = (await import("aws-ses-v2-local")) as unknown as {
+    default: ((config: { host: string; port: number }) => Promise<Server>) & { default?: unknown };
+  };
+  const start = (typeof mod.default === "function" ? mod.default : mod) as (c: {
+    host: string;
+    port: number;
+  }) => Promise<Server>;
+  const server = await start({ host, port: 0 });
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://${host}:${port}`, server };
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const host = options.host ?? "127.0.0.1";
+  const timeScale = options.timeScale ?? 1;
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const dynamo = await startLocalDynamo(host, options.dataDir ? join(options.dataDir, "dynamodb") : undefined);
+    stops.push(dynamo.stop);
+    const ses = await startLocalSes(host);
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          ses.server.closeAllConnections?.();
+          ses.server.close(() => resolve());
+        }),
+    );
+
+    const tableName = "moments";
+    const eventBusName = "moments";
+    const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:moments-run`;
+
+    // The same variables the CDK app sets on the functions, plus endpoints for the emulators. The
+    // Step Functions and EventBridge endpoints are only known after their servers start, and the
+    // handlers that need them are imported after that.
+    Object.assign(process.env, {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SES: ses.url,
+      [Env.tableName]: tableName,
+      [Env.eventBusName]: eventBusName,
+      [Env.stateMachineArn]: stateMachineArn,
+      [Env.timeScale]: String(timeScale),
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? "INFO",
+      POWERTOOLS_TRACE_ENABLED: "false",
+      POWERTOOLS_METRICS_DISABLED: "true",
+    });
+    delete process.env.AWS_PROFILE;
+    delete process.env[Env.sesConfigurationSet];
+
+    await createAppTable(new DynamoDBClient({ endpoint: dynamo.endpoint }), tableName);
+
+    const load = async <E, R>(fn: FunctionId): Promise<LambdaHandler<E, R>> =>
+      ((await import(`../../functions/${fn}/handler.js`)) as { handler: LambdaHandler<E, R> }).handler;
+    const invoke =
+      <E, R>(fn: FunctionId, handler: LambdaHandler<E, R>) =>
+      (payload: unknown) =>
+        handler(payload as E, lambdaContext(name(fn), LOCAL_REGION, LOCAL_ACCOUNT));
+
+    const [action, runState] = await Promise.all([load("action"), load("run-state")]);
+    const definition = resolveSubstitutions(runWorkflowDefinition(), {
+      ActionFunctionArn: functionArn("action"),
+      RunStateFunctionArn: functionArn("run-state"),
+    });
+    const stepFunctions = await startLocalStepFunctions({
+      stateMachines: [{ arn: stateMachineArn, definition }],
+      lambdas: { [functionArn("action")]: invoke("action", action), [functionArn("run-state")]: invoke("run-state", runState) },
+      host,
+      port: 0,
+      // Retry intervals are delays too: compress them with the time scale.
+      ...(timeScale !== 1 ? { retryIntervalMs: Math.round(2000 * timeScale) } : {}),
+      ...(options.onLog ? { onLog: options.onLog } : {}),
+    });
+    stops.push(stepFunctions.stop);
+    process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.endpoint;
+
+    const match = await load("match");
+    const queue = createLocalQueue({
+      name: "moments-match",
+      handler: invoke("match", match) as Parameters<typeof createLocalQueue>[0]["handler"],
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+      retryDelayMs: Math.max(10, Math.round(30_000 * Math.min(timeScale, 1))),
+      maxReceiveCount: 5,
+      ...(options.onLog ? { onLog: options.onLog } : {}),
+    });
+    stops.push(queue.stop);
+    const eventBridge = await startLocalEventBridge({
+      rules: [
+        {
+          name: busRules.matchEvents.id,
+          eventBusName,
+          pattern: busRules.matchEvents.pattern,
+          target: async (event) => queue.send(JSON.stringify(event)),
+        },
+      ],
+      accountId: LOCAL_ACCOUNT,
+      region: LOCAL_REGION,
+      host,
+      port: 0,
+      ...(options.onLog ? { onLog: options.onLog } : {}),
+    });
+    stops.push(eventBridge.stop);
+    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = eventBridge.endpoint;
+
+    const [health, ingest, admin] = await Promise.all([load("health"), load("ingest"), load("admin")]);
+    const api = await startLocalHttpApi({
+      routes,
+      handlers: { health, ingest, admin } as Parameters<typeof startLocalHttpApi>[0]["handlers"],
+      host,
+      port: options.port ?? 3000,
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+      ...(options.onLog ? { onLog: options.onLog } : {}),
+    });
+    stops.push(api.stop);
+
+    const adminKey = options.adminKey ?? generateApiKey("admin");
+    const { ensureAdminKey } = await import("../../shared/use-cases/bootstrap.js");
+    const { DynamoKeyStore } = await import("../../shared/adapters/dynamodb/key-store.js");
+    const { documentClient } = await import("../../shared/adapters/clients.js");
+    await ensureAdminKey(
+      { keys: new DynamoKeyStore(documentClient(), tableName), clock: { now: () => new Date() } },
+      LOCAL_WORKSPACE,
+      adminKey,
+    );
+
+    return {
+      apiUrl: api.url,
+      inboxUrl: ses.url,
+      adminKey,
+      workspaceId: LOCAL_WORKSPACE,
+      async idle() {
+        // Work flows bus -> queue -> executions, and an execution can put more events on the bus
+        // (later issues), so drain the chain until one full pass started nothing new.
+        for (let pass = 0; pass < 3; pass++) {
+          await eventBridge.idle();
+          await queue.idle();
+          await stepFunctions.idle();
+        }
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

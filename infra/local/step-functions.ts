@@ -1,0 +1,704 @@
+/**
+ * Local Step Functions: an AWS JSON 1.0 server that the unmodified `@aws-sdk/client-sfn` can talk to
+ * (point it here with `AWS_ENDPOINT_URL_SFN`), running executions with aws-local-stepfunctions.
+ *
+ * Operations: StartExecution, StopExecution, DescribeExecution, ListExecutions, DescribeStateMachine.
+ * Lambda tasks (`arn:aws:states:::lambda:invoke` and plain function ARNs) run in-process handlers.
+ */
+import "./polyfills.js";
+
+import { randomUUID } from "node:crypto";
+import {
+  ExecutionError,
+  ExecutionTimeoutError,
+  type RunOptions,
+  StateMachine,
+  type StateMachineDefinition,
+} from "aws-local-stepfunctions";
+import {
+  AwsApiError,
+  isRecord,
+  type LogHook,
+  optionalString,
+  requiredString,
+  startJsonRpcServer,
+} from "./http.js";
+
+export type LocalLambda = (payload: unknown) => Promise<unknown>;
+
+export interface LocalStepFunctionsOptions {
+  /** ASL definitions with all substitutions already resolved. */
+  stateMachines: Array<{ arn: string; definition: Record<string, unknown> }>;
+  /** Keyed by function ARN; lookups by bare function name (or name:qualifier) also resolve. */
+  lambdas: Record<string, LocalLambda>;
+  host?: string;
+  port?: number;
+  /** If set, every Retry interval becomes this many milliseconds (tests want speed). */
+  retryIntervalMs?: number;
+  /** Structured logging hook; default silent. */
+  onLog?: (entry: Record<string, unknown>) => void;
+}
+
+export interface LocalStepFunctions {
+  endpoint: string;
+  stop(): Promise<void>;
+  /** Resolves when no execution is running and no local lambda call is in flight. */
+  idle(): Promise<void>;
+}
+
+type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
+const EXECUTION_STATUSES: ReadonlySet<string> = new Set([
+  "RUNNING",
+  "SUCCEEDED",
+  "FAILED",
+  "TIMED_OUT",
+  "ABORTED",
+  "PENDING_REDRIVE",
+]);
+
+type TaskHandlers = NonNullable<NonNullable<RunOptions["overrides"]>["taskResourceLocalHandlers"]>;
+type TaskHandler = TaskHandlers[string];
+type JsonValue = Parameters<TaskHandler>[0];
+
+interface LocalStateMachine {
+  arn: string;
+  name: string;
+  region: string;
+  account: string;
+  definition: Record<string, unknown>;
+  machine: StateMachine;
+  createdAtMs: number;
+  /** In start order; ListExecutions reverses it (newest first, like AWS). */
+  executions: ExecutionRecord[];
+}
+
+interface ExecutionRecord {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  input: string;
+  status: ExecutionStatus;
+  startMs: number;
+  stopMs?: number;
+  output?: string;
+  error?: string;
+  cause?: string;
+  abort: () => void;
+}
+
+const INVOKE_RESOURCE = "arn:aws:states:::lambda:invoke";
+const STATE_MACHINE_ARN =
+  /^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\d{12}):stateMachine:([A-Za-z0-9_-]{1,80})$/;
+const EXECUTION_ARN =
+  /^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\d{12}):execution:([A-Za-z0-9_-]{1,80}):([^:]+)$/;
+const FUNCTION_ARN =
+  /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)(?::[A-Za-z0-9$_-]+)?$/;
+const PARTIAL_FUNCTION_ARN = /^\d{12}:function:([A-Za-z0-9_-]+)(?::[A-Za-z0-9$_-]+)?$/;
+const NAME_WITH_QUALIFIER = /^([A-Za-z0-9_-]+):[A-Za-z0-9$_-]+$/;
+const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+const MAX_INPUT_BYTES = 256 * 1024;
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * The error a failing local lambda surfaces as. aws-local-stepfunctions matches Retry/Catch
+ * `ErrorEquals` against `error.name` and uses `error.message` as the Catch `Cause`, so the name must
+ * be Lambda's `errorType` and the message the JSON error payload that AWS puts in `Cause`.
+ */
+class LambdaTaskError extends Error {
+  constructor(errorType: string, cause: string) {
+    super(cause);
+    this.name = errorType;
+  }
+}
+
+/**
+ * Thrown by task overrides once the execution is no longer RUNNING. The library only checks its abort
+ * signal between states, and a Retry backoff that is cut short by the abort re-runs the task right
+ * away; refusing here is what guarantees no task runs after StopExecution. The flags are the
+ * library's duck-typed `isRetryable`/`isCatchable`, so neither Retry nor Catch can resurrect it.
+ */
+class ExecutionNotRunningError extends Error {
+  readonly isRetryable = false;
+  readonly isCatchable = false;
+
+  constructor() {
+    super("Execution is no longer running");
+    this.name = "States.Runtime";
+  }
+}
+
+/** A Task whose resource we cannot run locally; failing it beats the library calling real AWS. */
+class UnsupportedResourceError extends Error {
+  readonly isRetryable = false;
+  readonly isCatchable = false;
+
+  constructor(stateName: string, resource: string) {
+    super(`Task state '${stateName}' uses resource '${resource}', which local Step Functions cannot run`);
+    this.name = "States.Runtime";
+  }
+}
+
+/** Mirrors the Lambda Node.js runtime: Error-likes report `name`, anything else its `typeof`. */
+function toLambdaTaskError(thrown: unknown): LambdaTaskError {
+  const errorLike =
+    thrown instanceof Error ||
+    (isRecord(thrown) && typeof thrown.name === "string" && typeof thrown.message === "string");
+  let errorType: string = typeof thrown;
+  let errorMessage = String(thrown);
+  let trace: string[] = [];
+  if (errorLike && isRecord(thrown)) {
+    errorType = typeof thrown.name === "string" && thrown.name !== "" ? thrown.name : "Error";
+    errorMessage = typeof thrown.message === "string" ? thrown.message : "";
+    trace = typeof thrown.stack === "string" ? thrown.stack.split("\n") : [];
+  }
+  return new LambdaTaskError(errorType, JSON.stringify({ errorType, errorMessage, trace }));
+}
+
+/** Lambda hands results over as JSON, so we do too: drops undefined, turns Dates into strings. */
+function toJson(value: unknown): JsonValue {
+  const text = JSON.stringify(value);
+  return text === undefined ? null : (JSON.parse(text) as JsonValue);
+}
+
+function functionNameOf(reference: string): string {
+  const match =
+    FUNCTION_ARN.exec(reference) ??
+    PARTIAL_FUNCTION_ARN.exec(reference) ??
+    NAME_WITH_QUALIFIER.exec(reference);
+  return match?.[1] ?? reference;
+}
+
+function epochSeconds(ms: number): number {
+  return ms / 1000;
+}
+
+/** Calls `visit` for every state, descending into Map processors and Parallel branches. */
+function walkStates(
+  definition: Record<string, unknown>,
+  visit: (name: string, state: Record<string, unknown>) => void,
+): void {
+  const states = definition.States;
+  if (!isRecord(states)) return;
+  for (const [name, state] of Object.entries(states)) {
+    if (!isRecord(state)) continue;
+    visit(name, state);
+    if (state.Type === "Map") {
+      const processor = state.ItemProcessor ?? state.Iterator;
+      if (isRecord(processor)) walkStates(processor, visit);
+    }
+    if (state.Type === "Parallel" && Array.isArray(state.Branches)) {
+      for (const branch of state.Branches) {
+        if (isRecord(branch)) walkStates(branch, visit);
+      }
+    }
+  }
+}
+
+export async function startLocalStepFunctions(
+  options: LocalStepFunctionsOptions,
+): Promise<LocalStepFunctions> {
+  const log: LogHook = options.onLog ?? (() => {});
+  const machines = new Map<string, LocalStateMachine>();
+  const executionsByArn = new Map<string, ExecutionRecord>();
+  /** Everything still settling: execution results and in-flight lambda calls. */
+  const activity = new Set<Promise<unknown>>();
+  let stopped = false;
+
+  const lambdasByName = new Map<string, LocalLambda>();
+  for (const [key, fn] of Object.entries(options.lambdas)) {
+    lambdasByName.set(functionNameOf(key), fn);
+  }
+  const findLambda = (reference: string): LocalLambda | undefined =>
+    (Object.hasOwn(options.lambdas, reference) ? options.lambdas[reference] : undefined) ??
+    lambdasByName.get(functionNameOf(reference));
+
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    activity.add(promise);
+    const forget = () => activity.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  };
+
+  // Per-execution task overrides, keyed by state name (the library's key). ASL requires state names
+  // to be unique across the whole machine, nested ones included, so one flat map per machine is safe.
+  const buildTaskHandlers = (
+    machine: LocalStateMachine,
+    isRunning: () => boolean,
+    executionArn: string,
+  ): TaskHandlers => {
+    const handlers: TaskHandlers = {};
+    walkStates(machine.definition, (stateName, state) => {
+      if (state.Type !== "Task") return;
+      const resource = typeof state.Resource === "string" ? state.Resource : "";
+
+      const invoke = async (functionRef: string, payload: unknown): Promise<JsonValue> => {
+        if (!isRunning()) throw new ExecutionNotRunningError();
+        const fn = findLambda(functionRef);
+        if (fn === undefined) {
+          throw new LambdaTaskError(
+            "Lambda.ResourceNotFoundException",
+            `Function not found: ${functionRef} (no local lambda registered under that ARN or name)`,
+          );
+        }
+        log({
+          level: "debug",
+          service: "local-sfn",
+          message: "invoke",
+          executionArn,
+          stateName,
+          functionRef,
+        });
+        try {
+          return toJson(await track(fn(toJson(payload))));
+        } catch (error) {
+          throw toLambdaTaskError(error);
+        }
+      };
+
+      if (resource === INVOKE_RESOURCE) {
+        // The override receives the effective input after InputPath/Parameters, i.e. the
+        // lambda:invoke API parameters; verified against aws-local-stepfunctions 3.0.0.
+        handlers[stateName] = async (input) => {
+          if (!isRecord(input) || typeof input.FunctionName !== "string") {
+            throw new LambdaTaskError(
+              "States.Runtime",
+              `Task '${stateName}': Parameters must produce an object with a string FunctionName`,
+            );
+          }
+          const result = await invoke(input.FunctionName, input.Payload ?? null);
+          // The shape the optimised integration returns, so `$.Payload` selectors work as on AWS.
+          return { StatusCode: 200, Payload: result, ExecutedVersion: "$LATEST" };
+        };
+      } else if (FUNCTION_ARN.test(resource)) {
+        handlers[stateName] = (input) => invoke(resource, input);
+      } else {
+        handlers[stateName] = () => {
+          throw new UnsupportedResourceError(stateName, resource);
+        };
+      }
+    });
+    return handlers;
+  };
+
+  const retryOverrides = (definition: Record<string, unknown>): Record<string, number> | undefined => {
+    const interval = options.retryIntervalMs;
+    if (interval === undefined) return undefined;
+    const overrides: Record<string, number> = {};
+    walkStates(definition, (stateName, state) => {
+      if (Array.isArray(state.Retry)) overrides[stateName] = interval;
+    });
+    return overrides;
+  };
+
+  for (const { arn, definition: givenDefinition } of options.stateMachines) {
+    // Our own copy: the caller may reuse or mutate its object, and compiled machines are shared.
+    const definition = structuredClone(givenDefinition);
+    const parts = STATE_MACHINE_ARN.exec(arn);
+    if (parts === null) throw new Error(`Not a state machine ARN: ${arn}`);
+    const [, , region = "", account = "", name = ""] = parts;
+    if (machines.has(arn)) throw new Error(`State machine registered twice: ${arn}`);
+
+    const seen = new Set<string>();
+    walkStates(definition, (stateName, state) => {
+      if (seen.has(stateName)) throw new Error(`${arn}: duplicate state name '${stateName}'`);
+      seen.add(stateName);
+      const resource = state.Resource;
+      if (
+        state.Type === "Task" &&
+        (typeof resource !== "string" || (resource !== INVOKE_RESOURCE && !FUNCTION_ARN.test(resource)))
+      ) {
+        log({
+          level: "warn",
+          service: "local-sfn",
+          message: "task resource not supported locally; the task will fail if reached",
+          stateMachineArn: arn,
+          stateName,
+          resource,
+        });
+      }
+    });
+
+    let machine: StateMachine;
+    try {
+      machine = compileStateMachine(definition);
+    } catch (error) {
+      throw new Error(`${arn}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    machines.set(arn, {
+      arn,
+      name,
+      region,
+      account,
+      definition,
+      machine,
+      createdAtMs: Date.now(),
+      executions: [],
+    });
+  }
+
+  const getMachine = (arn: string): LocalStateMachine => {
+    if (!STATE_MACHINE_ARN.test(arn)) {
+      throw new AwsApiError("InvalidArn", `Invalid Arn: '${arn}'`);
+    }
+    const machine = machines.get(arn);
+    if (machine === undefined) {
+      throw new AwsApiError("StateMachineDoesNotExist", `State Machine Does Not Exist: '${arn}'`);
+    }
+    return machine;
+  };
+
+  const getExecution = (arn: string): ExecutionRecord => {
+    if (!EXECUTION_ARN.test(arn)) {
+      throw new AwsApiError("InvalidArn", `Invalid Arn: '${arn}'`);
+    }
+    const execution = executionsByArn.get(arn);
+    if (execution === undefined) {
+      throw new AwsApiError("ExecutionDoesNotExist", `Execution Does Not Exist: '${arn}'`);
+    }
+    return execution;
+  };
+
+  const finish = (
+    record: ExecutionRecord,
+    status: Exclude<ExecutionStatus, "RUNNING">,
+    fields: { output?: string; error?: string; cause?: string },
+  ): void => {
+    // A stopped execution keeps its ABORTED state even if the library settles afterwards.
+    if (record.status !== "RUNNING") return;
+    record.status = status;
+    record.stopMs = Date.now();
+    Object.assign(record, fields);
+    log({
+      level: status === "SUCCEEDED" ? "info" : "warn",
+      service: "local-sfn",
+      message: `execution ${status.toLowerCase()}`,
+      executionArn: record.executionArn,
+      error: record.error,
+      cause: record.cause,
+    });
+  };
+
+  const startExecution = (input: Record<string, unknown>): Record<string, unknown> => {
+    if (stopped) throw new AwsApiError("ServiceUnavailable", "Local Step Functions is stopping", 503);
+    const machine = getMachine(requiredString(input, "stateMachineArn"));
+    const name = optionalString(input, "name") ?? randomUUID();
+    if (!EXECUTION_NAME.test(name)) {
+      throw new AwsApiError("InvalidName", `Invalid Name: '${name}'`);
+    }
+    const inputText = optionalString(input, "input") ?? "{}";
+    if (Buffer.byteLength(inputText, "utf8") > MAX_INPUT_BYTES) {
+      throw new AwsApiError(
+        "ValidationException",
+        "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144",
+      );
+    }
+    let parsedInput: JsonValue;
+    try {
+      parsedInput = JSON.parse(inputText) as JsonValue;
+    } catch {
+      throw new AwsApiError("InvalidExecutionInput", `Invalid State Machine Execution Input: '${inputText}'`);
+    }
+
+    const executionArn = `arn:aws:states:${machine.region}:${machine.account}:execution:${machine.name}:${name}`;
+    const existing = executionsByArn.get(executionArn);
+    if (existing !== undefined) {
+      // Standard workflows: same name + same input while still running is an idempotent retry.
+      if (existing.status === "RUNNING" && existing.input === inputText) {
+        return { executionArn, startDate: epochSeconds(existing.startMs) };
+      }
+      throw new AwsApiError("ExecutionAlreadyExists", `Execution Already Exists: '${executionArn}'`);
+    }
+
+    const startMs = Date.now();
+    const record: ExecutionRecord = {
+      executionArn,
+      stateMachineArn: machine.arn,
+      name,
+      input: inputText,
+      status: "RUNNING",
+      startMs,
+      abort: () => {},
+    };
+    executionsByArn.set(executionArn, record);
+    machine.executions.push(record);
+
+    const retryIntervalOverrides = retryOverrides(machine.definition);
+    const run = machine.machine.run(parsedInput, {
+      noThrowOnAbort: true,
+      overrides: {
+        taskResourceLocalHandlers: buildTaskHandlers(
+          machine,
+          () => record.status === "RUNNING",
+          executionArn,
+        ),
+        ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}),
+      },
+      context: {
+        // The library overwrites Execution.StartTime with its own clock and Input with the run input.
+        Execution: {
+          Id: executionArn,
+          Name: name,
+          StartTime: new Date(startMs).toISOString(),
+          Input: parsedInput,
+          RoleArn: `arn:aws:iam::${machine.account}:role/local-step-functions`,
+          RedriveCount: 0,
+        },
+        StateMachine: { Id: machine.arn, Name: machine.name },
+      },
+    });
+    record.abort = run.abort;
+    log({ level: "info", service: "local-sfn", message: "execution started", executionArn });
+
+    if (options.onLog !== undefined) {
+      void forwardEventLogs(run.eventLogs, executionArn, log);
+    }
+
+    track(
+      run.result.then(
+        (output) => {
+          // With noThrowOnAbort an abort resolves null; StopExecution has already recorded it.
+          finish(record, "SUCCEEDED", { output: JSON.stringify(output) });
+        },
+        (error: unknown) => {
+          if (error instanceof ExecutionTimeoutError) {
+            finish(record, "TIMED_OUT", { error: "States.Timeout", cause: "The execution timed out" });
+            return;
+          }
+          const cause = error instanceof ExecutionError ? error.cause : error;
+          finish(record, "FAILED", {
+            error: cause instanceof Error ? cause.name : "States.Runtime",
+            cause: cause instanceof Error ? cause.message : String(cause),
+          });
+        },
+      ),
+    );
+
+    return { executionArn, startDate: epochSeconds(startMs) };
+  };
+
+  const abortExecution = (record: ExecutionRecord, error?: string, cause?: string): void => {
+    if (record.status !== "RUNNING") return;
+    record.status = "ABORTED";
+    record.stopMs = Date.now();
+    record.error = error;
+    record.cause = cause;
+    record.abort();
+    log({
+      level: "info",
+      service: "local-sfn",
+      message: "execution aborted",
+      executionArn: record.executionArn,
+    });
+  };
+
+  const stopExecution = (input: Record<string, unknown>): Record<string, unknown> => {
+    const record = getExecution(requiredString(input, "executionArn"));
+    const error = optionalString(input, "error");
+    const cause = optionalString(input, "cause");
+    if ((error?.length ?? 0) > 256 || (cause?.length ?? 0) > 32768) {
+      throw new AwsApiError(
+        "ValidationException",
+        "error must be at most 256 and cause at most 32768 characters",
+      );
+    }
+    abortExecution(record, error, cause);
+    return { stopDate: epochSeconds(record.stopMs ?? Date.now()) };
+  };
+
+  const describeExecution = (input: Record<string, unknown>): Record<string, unknown> => {
+    const record = getExecution(requiredString(input, "executionArn"));
+    return {
+      executionArn: record.executionArn,
+      stateMachineArn: record.stateMachineArn,
+      name: record.name,
+      status: record.status,
+      startDate: epochSeconds(record.startMs),
+      stopDate: record.stopMs === undefined ? undefined : epochSeconds(record.stopMs),
+      input: record.input,
+      inputDetails: { included: true },
+      output: record.output,
+      outputDetails: record.output === undefined ? undefined : { included: true },
+      error: record.error,
+      cause: record.cause,
+      redriveCount: 0,
+    };
+  };
+
+  const listExecutions = (input: Record<string, unknown>): Record<string, unknown> => {
+    const machine = getMachine(requiredString(input, "stateMachineArn"));
+    const statusFilter = optionalString(input, "statusFilter");
+    if (statusFilter !== undefined && !EXECUTION_STATUSES.has(statusFilter)) {
+      throw new AwsApiError("ValidationException", `Invalid statusFilter: '${statusFilter}'`);
+    }
+    const maxResultsRaw = input.maxResults ?? 0;
+    if (typeof maxResultsRaw !== "number" || !Number.isInteger(maxResultsRaw) || maxResultsRaw < 0) {
+      throw new AwsApiError("ValidationException", "maxResults must be an integer between 0 and 1000");
+    }
+    if (maxResultsRaw > 1000) {
+      throw new AwsApiError("ValidationException", "maxResults must be an integer between 0 and 1000");
+    }
+    const pageSize = maxResultsRaw === 0 ? 100 : maxResultsRaw;
+
+    // The token is an offset bound to the query, so a token from another query is rejected as on AWS.
+    const queryKey = `${machine.arn}|${statusFilter ?? ""}`;
+    let offset = 0;
+    const nextTokenIn = optionalString(input, "nextToken");
+    if (nextTokenIn !== undefined) {
+      const decoded = decodeToken(nextTokenIn);
+      if (decoded === undefined || decoded.query !== queryKey) {
+        throw new AwsApiError("InvalidToken", `Invalid Token: '${nextTokenIn}'`);
+      }
+      offset = decoded.offset;
+    }
+
+    const matching = [...machine.executions]
+      .reverse()
+      .filter((record) => statusFilter === undefined || record.status === statusFilter);
+    const page = matching.slice(offset, offset + pageSize);
+    const nextOffset = offset + page.length;
+    return {
+      executions: page.map((record) => ({
+        executionArn: record.executionArn,
+        stateMachineArn: record.stateMachineArn,
+        name: record.name,
+        status: record.status,
+        startDate: epochSeconds(record.startMs),
+        stopDate: record.stopMs === undefined ? undefined : epochSeconds(record.stopMs),
+      })),
+      nextToken:
+        nextOffset < matching.length ? encodeToken({ query: queryKey, offset: nextOffset }) : undefined,
+    };
+  };
+
+  const describeStateMachine = (input: Record<string, unknown>): Record<string, unknown> => {
+    const machine = getMachine(requiredString(input, "stateMachineArn"));
+    return {
+      stateMachineArn: machine.arn,
+      name: machine.name,
+      status: "ACTIVE",
+      definition: JSON.stringify(machine.definition),
+      roleArn: `arn:aws:iam::${machine.account}:role/local-step-functions`,
+      type: "STANDARD",
+      creationDate: epochSeconds(machine.createdAtMs),
+      loggingConfiguration: { level: "OFF", includeExecutionData: false },
+      tracingConfiguration: { enabled: false },
+    };
+  };
+
+  const server = await startJsonRpcServer({
+    service: "local-sfn",
+    targetPrefix: "AWSStepFunctions",
+    contentType: "application/x-amz-json-1.0",
+    errorTypePrefix: "com.amazonaws.swf.service.v2.model#",
+    host: options.host ?? "127.0.0.1",
+    port: options.port ?? 0,
+    onLog: options.onLog,
+    operations: {
+      StartExecution: startExecution,
+      StopExecution: stopExecution,
+      DescribeExecution: describeExecution,
+      ListExecutions: listExecutions,
+      DescribeStateMachine: describeStateMachine,
+    },
+  });
+
+  const idle = async (): Promise<void> => {
+    // Settling one promise can start more work (a lambda call), so loop until nothing is left.
+    while (activity.size > 0) {
+      await Promise.allSettled([...activity]);
+    }
+  };
+
+  return {
+    endpoint: server.endpoint,
+    idle,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      for (const record of executionsByArn.values()) {
+        abortExecution(record, "LocalStepFunctions.Stopped", "The local Step Functions server was stopped");
+      }
+      await server.close();
+      // In-flight lambda calls cannot be cancelled; give them a bounded grace period so a hung
+      // handler cannot hang shutdown, and clear the timer so it does not hold the process open.
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), STOP_GRACE_MS);
+      });
+      const outcome = await Promise.race([idle().then(() => "idle" as const), grace]);
+      clearTimeout(timer);
+      if (outcome === "timeout") {
+        log({ level: "warn", service: "local-sfn", message: "stopped with lambda calls still in flight" });
+      }
+    },
+  };
+}
+
+/**
+ * Constructing a StateMachine runs asl-validator, which compiles its JSON schemas every time
+ * (~75-200 ms each). Test suites restart the local stack often, so compiled machines are shared per
+ * definition; a StateMachine keeps no per-run state, every `run()` is independent.
+ */
+const compiledStateMachines = new Map<string, StateMachine>();
+
+function compileStateMachine(definition: Record<string, unknown>): StateMachine {
+  const key = JSON.stringify(definition);
+  const cached = compiledStateMachines.get(key);
+  if (cached !== undefined) return cached;
+  const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
+    // Resolved definitions may carry local/fake ARNs and paths the validator is stricter on than
+    // the service; the definition is still validated structurally.
+    validationOptions: { checkArn: false, checkPaths: false },
+  });
+  compiledStateMachines.set(key, machine);
+  return machine;
+}
+
+async function forwardEventLogs(
+  events: AsyncIterable<unknown>,
+  executionArn: string,
+  log: LogHook,
+): Promise<void> {
+  try {
+    for await (const event of events) {
+      if (!isRecord(event) || typeof event.type !== "string") continue;
+      // Only the events that explain retries and failures; entered/exited would drown the log.
+      if (event.type === "StateFailed" || event.type === "StateRetried" || event.type === "StateCaught") {
+        const state = isRecord(event.state) ? event.state.name : undefined;
+        log({
+          level: "debug",
+          service: "local-sfn",
+          message: `state ${event.type.slice("State".length).toLowerCase()}`,
+          executionArn,
+          state,
+          error: event.Error,
+          cause: event.Cause,
+        });
+      }
+    }
+  } catch (error) {
+    log({
+      level: "debug",
+      service: "local-sfn",
+      message: "event log stream ended",
+      executionArn,
+      error: String(error),
+    });
+  }
+}
+
+function encodeToken(token: { query: string; offset: number }): string {
+  return Buffer.from(JSON.stringify(token), "utf8").toString("base64url");
+}
+
+function decodeToken(text: string): { query: string; offset: number } | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+    if (isRecord(value) && typeof value.query === "string" && typeof value.offset === "number") {
+      return { query: value.query, offset: value.offset };
+    }
+  } catch {
+    // Fall through: any undecodable token is simply invalid.
+  }
+  return undefined;
+}

@@ -1,0 +1,162 @@
+import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import type { Construct, Node } from "constructs";
+import { Env, type FunctionId } from "../shared/contracts/functions.js";
+import { DataTable, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from "./constructs/data-table.js";
+import { EmailSending } from "./constructs/email-sending.js";
+import { EventRouting } from "./constructs/event-routing.js";
+import { HttpApi } from "./constructs/http-api.js";
+import { MomentsFunction, type MomentsFunctionProps } from "./constructs/moments-function.js";
+import { RunWorkflow } from "./constructs/run-workflow.js";
+
+export const DEFAULT_STACK_NAME = "Moments";
+
+export interface MomentsStackProps extends StackProps {
+  /** MOMENTS_TIME_SCALE: multiplies every step delay ("1" = real time). */
+  readonly timeScale: string;
+  /** DynamoDB deletion protection on the table. */
+  readonly deletionProtection: boolean;
+}
+
+/**
+ * Timeout per function. HTTP functions stay well under API Gateway's 30 s integration limit; the
+ * match timeout also sets the match queue's visibility timeout (six times it).
+ */
+export const functionTimeouts: Record<FunctionId, Duration> = {
+  health: Duration.seconds(5),
+  ingest: Duration.seconds(10),
+  admin: Duration.seconds(15),
+  match: Duration.seconds(30),
+  action: Duration.seconds(30),
+  "run-state": Duration.seconds(15),
+};
+
+/** Ingest is a small, hot path (authenticate, validate, PutEvents): half the default memory. */
+const INGEST_MEMORY_MB = 256;
+
+/**
+ * The whole Moments deployment: HTTP API -> ingest -> event bus -> match queue -> match ->
+ * run workflow (action, run-state), with the single table and SES configuration set they share.
+ */
+export class MomentsStack extends Stack {
+  readonly dataTable: DataTable;
+  readonly eventRouting: EventRouting;
+  readonly email: EmailSending;
+  readonly workflow: RunWorkflow;
+  readonly httpApi: HttpApi;
+  readonly functions: Record<FunctionId, MomentsFunction>;
+
+  constructor(scope: Construct, id: string, props: MomentsStackProps) {
+    super(scope, id, props);
+
+    this.dataTable = new DataTable(this, "Data", { deletionProtection: props.deletionProtection });
+    const tableName = this.dataTable.table.tableName;
+    this.email = new EmailSending(this, "Email");
+    this.eventRouting = new EventRouting(this, "Events", { consumerTimeout: functionTimeouts.match });
+
+    const fn = (functionId: FunctionId, environment: MomentsFunctionProps["environment"], memorySize?: number) =>
+      new MomentsFunction(this, `Fn-${functionId}`, {
+        functionId,
+        environment,
+        timeout: functionTimeouts[functionId],
+        ...(memorySize === undefined ? {} : { memorySize }),
+      });
+
+    // The workflow's task functions come first: the state machine needs their ARNs, and match
+    // needs the state machine's.
+    const action = fn("action", {
+      [Env.tableName]: tableName,
+      [Env.sesConfigurationSet]: this.email.configurationSet.configurationSetName,
+    });
+    this.dataTable.grant(action.role, [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+    ]);
+    this.email.grantSend(action.role);
+
+    const runState = fn("run-state", { [Env.tableName]: tableName });
+    this.dataTable.grant(runState.role, ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"]);
+
+    this.workflow = new RunWorkflow(this, "RunWorkflow", {
+      actionFunction: action.function,
+      runStateFunction: runState.function,
+    });
+
+    const match = fn("match", {
+      [Env.tableName]: tableName,
+      [Env.stateMachineArn]: this.workflow.stateMachine.stateMachineArn,
+      [Env.timeScale]: props.timeScale,
+    });
+    this.dataTable.grant(
+      match.role,
+      ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:Query"],
+      { gsi1: true },
+    );
+    this.workflow.grantStartExecution(match.role);
+    this.eventRouting.consumeMatchQueue(match.function);
+
+    const ingest = fn(
+      "ingest",
+      { [Env.tableName]: tableName, [Env.eventBusName]: this.eventRouting.bus.eventBusName },
+      INGEST_MEMORY_MB,
+    );
+    this.dataTable.grant(ingest.role, ["dynamodb:GetItem"]);
+    this.eventRouting.bus.grantPutEventsTo(ingest.role);
+
+    const admin = fn("admin", { [Env.tableName]: tableName });
+    this.dataTable.grant(admin.role, [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS], { gsi1: true });
+
+    const health = fn("health", {});
+
+    this.functions = { health, ingest, admin, match, action, "run-state": runState };
+
+    this.httpApi = new HttpApi(this, "Http", {
+      handlers: { health: health.function, ingest: ingest.function, admin: admin.function },
+    });
+
+    new CfnOutput(this, "ApiUrl", { value: this.httpApi.url, description: "Base URL of the Moments API" });
+    new CfnOutput(this, "TableName", { value: tableName, description: "The single DynamoDB table" });
+    new CfnOutput(this, "EventBusName", {
+      value: this.eventRouting.bus.eventBusName,
+      description: "Event bus that received product events are put on",
+    });
+    new CfnOutput(this, "StateMachineArn", {
+      value: this.workflow.stateMachine.stateMachineArn,
+      description: "State machine that runs each account through a moment",
+    });
+  }
+}
+
+/**
+ * Stack name and props from CDK context (`cdk deploy -c stackName=... -c timeScale=0.01
+ * -c deletionProtection=false`), with the defaults a first deployment wants.
+ */
+export function momentsStackConfig(node: Node): { stackName: string; props: MomentsStackProps } {
+  const stackName = contextString(node, "stackName") ?? DEFAULT_STACK_NAME;
+  const timeScale = contextString(node, "timeScale") ?? "1";
+  const scale = Number(timeScale);
+  if (!Number.isFinite(scale) || scale <= 0) {
+    throw new Error(`Context timeScale must be a positive number, got "${timeScale}"`);
+  }
+  const deletionProtection = contextString(node, "deletionProtection") ?? "true";
+  if (deletionProtection !== "true" && deletionProtection !== "false") {
+    throw new Error(`Context deletionProtection must be true or false, got "${deletionProtection}"`);
+  }
+  return {
+    stackName,
+    props: {
+      stackName,
+      description: "Moments: customer-lifecycle automation (events in, automated playbooks out)",
+      timeScale,
+      deletionProtection: deletionProtection === "true",
+    },
+  };
+}
+
+/** Context values arrive as strings from `-c`, or as JSON values from cdk.json. */
+function contextString(node: Node, key: string): string | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === "") return undefined;
+  return String(value);
+}

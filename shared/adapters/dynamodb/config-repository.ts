@@ -1,0 +1,107 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { keys, table } from "../../contracts/table.js";
+import type { EmailTemplate } from "../../domain/email-template.js";
+import type { Moment, MomentStatus } from "../../domain/moment.js";
+import type { Source } from "../../domain/source.js";
+import type { ConfigRepository } from "../../ports.js";
+import { isConditionalCheckFailed } from "./errors.js";
+import { fromItem } from "./item.js";
+
+export class DynamoConfigRepository implements ConfigRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  private async get<T>(key: { pk: string; sk: string }): Promise<T | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key }));
+    return Item ? fromItem<T>(Item) : undefined;
+  }
+
+  async putSource(source: Source) {
+    const Item = { ...keys.source(source.workspaceId, source.id), type: "source", ...source };
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item }));
+  }
+
+  getSource(workspaceId: string, sourceId: string) {
+    return this.get<Source>(keys.source(workspaceId, sourceId));
+  }
+
+  async putEmailTemplate(template: EmailTemplate) {
+    const Item = { ...keys.emailTemplate(template.workspaceId, template.id), type: "email_template", ...template };
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item }));
+  }
+
+  getEmailTemplate(workspaceId: string, templateId: string) {
+    return this.get<EmailTemplate>(keys.emailTemplate(workspaceId, templateId));
+  }
+
+  async createMoment(moment: Moment) {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.moment(moment.workspaceId, moment.id), type: "moment", ...moment, ...runningIndex(moment) },
+        ConditionExpression: "attribute_not_exists(pk)",
+      }),
+    );
+  }
+
+  getMoment(workspaceId: string, momentId: string) {
+    return this.get<Moment>(keys.moment(workspaceId, momentId));
+  }
+
+  async setMomentStatus(moment: Moment, status: MomentStatus, updatedAt: string) {
+    const next: Moment = { ...moment, status, version: moment.version + 1, updatedAt };
+    const index = runningIndex(next);
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.moment(moment.workspaceId, moment.id),
+          // Only running moments carry the GSI1 keys: the index is the matcher's list of live moments.
+          UpdateExpression: index
+            ? "SET #status = :status, #version = :next, updatedAt = :at, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk"
+            : "SET #status = :status, #version = :next, updatedAt = :at REMOVE gsi1pk, gsi1sk",
+          ConditionExpression: "#version = :expected",
+          ExpressionAttributeNames: { "#status": "status", "#version": "version" },
+          ExpressionAttributeValues: {
+            ":status": status,
+            ":next": next.version,
+            ":expected": moment.version,
+            ":at": updatedAt,
+            ...(index ? { ":gsi1pk": index.gsi1pk, ":gsi1sk": index.gsi1sk } : {}),
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return Attributes ? fromItem<Moment>(Attributes) : undefined;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async findRunningMomentsStartingOn(workspaceId: string, eventName: string) {
+    const moments: Moment[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: table.gsi1.indexName,
+          KeyConditionExpression: "gsi1pk = :pk",
+          ExpressionAttributeValues: { ":pk": keys.runningMomentsByStartEvent(workspaceId, eventName).gsi1pk },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) moments.push(fromItem<Moment>(item));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return moments;
+  }
+}
+
+function runningIndex(moment: Moment) {
+  if (moment.status !== "running") return undefined;
+  return { ...keys.runningMomentsByStartEvent(moment.workspaceId, moment.start.event), gsi1sk: `MOMENT#${moment.id}` };
+}

@@ -1,0 +1,75 @@
+import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
+import { DetailType, EVENT_SOURCE, type EventReceivedDetail } from "../contracts/bus.js";
+import { ServiceUnavailableError } from "../domain/errors.js";
+import type { EventPublisher } from "../ports.js";
+
+const MAX_ENTRIES_PER_CALL = 10;
+
+export interface PublisherOptions {
+  /** Attempts for entries PutEvents reports as failed (the SDK already retries whole-call errors). */
+  attempts?: number;
+  /** Base backoff between attempts, doubled each time, with full jitter. */
+  backoffMs?: number;
+}
+
+/**
+ * Puts events on the bus. PutEvents can accept some entries of a call and refuse others (it answers
+ * 200 with FailedEntryCount), so failed entries are retried on their own; anything still refused
+ * becomes a ServiceUnavailableError, and the caller must not report the event as accepted.
+ */
+export class EventBridgePublisher implements EventPublisher {
+  private readonly attempts: number;
+  private readonly backoffMs: number;
+
+  constructor(
+    private readonly client: EventBridgeClient,
+    private readonly eventBusName: string,
+    options: PublisherOptions = {},
+  ) {
+    this.attempts = options.attempts ?? 3;
+    this.backoffMs = options.backoffMs ?? 50;
+  }
+
+  async publish(details: EventReceivedDetail[]) {
+    for (let i = 0; i < details.length; i += MAX_ENTRIES_PER_CALL) {
+      await this.putWithRetries(details.slice(i, i + MAX_ENTRIES_PER_CALL).map((d) => this.entry(d)));
+    }
+  }
+
+  private entry(detail: EventReceivedDetail): PutEventsRequestEntry {
+    return {
+      EventBusName: this.eventBusName,
+      Source: EVENT_SOURCE,
+      DetailType: DetailType.eventReceived,
+      Detail: JSON.stringify(detail),
+      Time: new Date(detail.receivedAt),
+    };
+  }
+
+  private async putWithRetries(entries: PutEventsRequestEntry[]) {
+    let pending = entries;
+    let lastError = "";
+    for (let attempt = 1; attempt <= this.attempts && pending.length > 0; attempt++) {
+      if (attempt > 1) await delay(Math.random() * this.backoffMs * 2 ** (attempt - 2));
+      try {
+        const result = await this.client.send(new PutEventsCommand({ Entries: pending }));
+        if (!result.FailedEntryCount) return;
+        const results = result.Entries ?? [];
+        const failed = pending.filter((_, index) => !results[index]?.EventId);
+        lastError = results.find((r) => r.ErrorCode)?.ErrorCode ?? "unknown";
+        pending = failed;
+      } catch (error) {
+        lastError = error instanceof Error ? error.name : String(error);
+      }
+    }
+    if (pending.length > 0) {
+      throw new ServiceUnavailableError(
+        `The event bus did not accept the event (${lastError}); retry with the same messageId`,
+      );
+    }
+  }
+}
+
+function delay(ms: number) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,54 @@
+/**
+ * Every Lambda function of the app, with the environment variables it reads. The CDK app creates
+ * one NodejsFunction per entry and must set exactly these variables; the local runtime sets the same
+ * ones. Each function validates its environment once, at cold start (see shared/config.ts).
+ */
+export const functionIds = ["health", "ingest", "admin", "match", "action", "run-state"] as const;
+export type FunctionId = (typeof functionIds)[number];
+
+export const Env = {
+  tableName: "TABLE_NAME",
+  eventBusName: "EVENT_BUS_NAME",
+  stateMachineArn: "STATE_MACHINE_ARN",
+  /** Multiplies every step delay (1 = real time). */
+  timeScale: "MOMENTS_TIME_SCALE",
+  /** SES configuration set for sends (optional): where bounce/complaint events go. */
+  sesConfigurationSet: "SES_CONFIGURATION_SET",
+} as const;
+export type EnvName = (typeof Env)[keyof typeof Env];
+
+export interface FunctionDefinition {
+  /** Source entry, relative to the project root. */
+  entry: string;
+  description: string;
+  env: readonly EnvName[];
+}
+
+export const functions: Record<FunctionId, FunctionDefinition> = {
+  health: { entry: "functions/health/handler.ts", description: "GET /health", env: [] },
+  ingest: {
+    entry: "functions/ingest/handler.ts",
+    description: "POST /v1/events: authenticate, validate, put on the bus",
+    env: [Env.tableName, Env.eventBusName],
+  },
+  admin: {
+    entry: "functions/admin/handler.ts",
+    description: "Config API under /v1/admin",
+    env: [Env.tableName],
+  },
+  match: {
+    entry: "functions/match/handler.ts",
+    description: "Matches received events to running moments and starts runs",
+    env: [Env.tableName, Env.stateMachineArn, Env.timeScale],
+  },
+  action: {
+    entry: "functions/action/handler.ts",
+    description: "Runs one step of a run (sends the email)",
+    env: [Env.tableName, Env.sesConfigurationSet],
+  },
+  "run-state": {
+    entry: "functions/run-state/handler.ts",
+    description: "Records run lifecycle changes (step failed, run completed)",
+    env: [Env.tableName],
+  },
+};

@@ -1,0 +1,65 @@
+/**
+ * The single DynamoDB table: attribute names (used by the CDK table definition and the local
+ * dynalite table) and the key functions every repository builds its keys with.
+ *
+ * Item collections:
+ * - `WS#<ws>` holds a workspace's configuration: sources, email templates, moments.
+ * - `WS#<ws>#ACCOUNT#<account>` holds one account's profile.
+ * - `WS#<ws>#MOMENT#<moment>` holds the moment's memberships (one item per account that entered).
+ * - `WS#<ws>#RUN#<run>` holds one run and its step records.
+ * - `ADMINKEY#<hash>` / `WRITEKEY#<hash>` resolve a presented key (by its SHA-256) to its owner.
+ * GSI1 is sparse: only running moments carry it, so the matcher queries "running moments of this
+ * workspace that start on this event" without scanning.
+ */
+export const table = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  gsi1: { indexName: "gsi1", partitionKey: "gsi1pk", sortKey: "gsi1sk" },
+  timeToLiveAttribute: "expiresAt",
+} as const;
+
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+const ws = (workspaceId: string) => `WS#${workspaceId}`;
+
+export const keys = {
+  workspace: (workspaceId: string): ItemKey => ({ pk: ws(workspaceId), sk: "WORKSPACE" }),
+  adminKey: (keyHash: string): ItemKey => ({ pk: `ADMINKEY#${keyHash}`, sk: "ADMINKEY" }),
+  writeKey: (keyHash: string): ItemKey => ({ pk: `WRITEKEY#${keyHash}`, sk: "WRITEKEY" }),
+  source: (workspaceId: string, sourceId: string): ItemKey => ({
+    pk: ws(workspaceId),
+    sk: `SOURCE#${sourceId}`,
+  }),
+  emailTemplate: (workspaceId: string, templateId: string): ItemKey => ({
+    pk: ws(workspaceId),
+    sk: `TEMPLATE#${templateId}`,
+  }),
+  moment: (workspaceId: string, momentId: string): ItemKey => ({
+    pk: ws(workspaceId),
+    sk: `MOMENT#${momentId}`,
+  }),
+  profile: (workspaceId: string, accountId: string): ItemKey => ({
+    pk: `${ws(workspaceId)}#ACCOUNT#${accountId}`,
+    sk: "PROFILE",
+  }),
+  membership: (workspaceId: string, momentId: string, accountId: string): ItemKey => ({
+    pk: `${ws(workspaceId)}#MOMENT#${momentId}`,
+    sk: `ACCOUNT#${accountId}`,
+  }),
+  membershipPrefix: (workspaceId: string, momentId: string) => ({
+    pk: `${ws(workspaceId)}#MOMENT#${momentId}`,
+    skPrefix: "ACCOUNT#",
+  }),
+  run: (workspaceId: string, runId: string): ItemKey => ({ pk: `${ws(workspaceId)}#RUN#${runId}`, sk: "RUN" }),
+  runStep: (workspaceId: string, runId: string, stepId: string): ItemKey => ({
+    pk: `${ws(workspaceId)}#RUN#${runId}`,
+    sk: `STEP#${stepId}`,
+  }),
+  /** GSI1 key of a running moment, indexed by the event that starts it. */
+  runningMomentsByStartEvent: (workspaceId: string, eventName: string) => ({
+    gsi1pk: `${ws(workspaceId)}#RUNNING#${eventName}`,
+  }),
+} as const;

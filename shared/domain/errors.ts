@@ -1,0 +1,63 @@
+/**
+ * Typed errors the use cases throw. The HTTP wrapper maps each to its status and the error envelope
+ * `{ error: { code, message, details? } }`; anything else becomes a 500 that leaks nothing.
+ */
+export interface FieldProblem {
+  /** Dotted path of the failing field, e.g. `steps.0.delay.unit`; empty for the whole body. */
+  path: string;
+  message: string;
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly statusCode: number;
+  abstract readonly code: string;
+}
+
+export class ValidationError extends DomainError {
+  override readonly name = "ValidationError";
+  readonly statusCode = 400;
+  readonly code = "invalid_request";
+  constructor(
+    readonly details: FieldProblem[],
+    message = `Invalid request: ${details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join("; ")}`,
+  ) {
+    super(message);
+  }
+}
+
+export class UnauthorizedError extends DomainError {
+  override readonly name = "UnauthorizedError";
+  readonly statusCode = 401;
+  readonly code = "unauthorized";
+}
+
+export class NotFoundError extends DomainError {
+  override readonly name = "NotFoundError";
+  readonly statusCode = 404;
+  readonly code = "not_found";
+}
+
+export class ConflictError extends DomainError {
+  override readonly name = "ConflictError";
+  readonly statusCode = 409;
+  readonly code = "conflict";
+  constructor(
+    message: string,
+    readonly details?: FieldProblem[],
+  ) {
+    super(message);
+  }
+}
+
+export class PayloadTooLargeError extends DomainError {
+  override readonly name = "PayloadTooLargeError";
+  readonly statusCode = 413;
+  readonly code = "payload_too_large";
+}
+
+/** A dependency failed in a way the caller should retry (the request was not accepted). */
+export class ServiceUnavailableError extends DomainError {
+  override readonly name = "ServiceUnavailableError";
+  readonly statusCode = 503;
+  readonly code = "service_unavailable";
+}

@@ -1,0 +1,119 @@
+/**
+ * The one HTTP wrapper every API function uses: routes by API Gateway route key, parses and bounds
+ * the JSON body, and turns errors into the API's envelope `{ error: { code, message, details? } }`.
+ * Known errors keep their status; anything else is logged and answered 500 with no internals.
+ */
+import middy from "@middy/core";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { MAX_REQUEST_BYTES } from "../contracts/routes.js";
+import { DomainError, PayloadTooLargeError, ValidationError } from "../domain/errors.js";
+import type { Observability } from "../observability.js";
+
+export interface HttpRequest {
+  routeKey: string;
+  path: Record<string, string>;
+  query: Record<string, string>;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  /** Parsed JSON body; undefined when there is none. */
+  body: unknown;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type RouteHandler = (request: HttpRequest) => Promise<HttpResponse>;
+
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
+
+export function json(statusCode: number, body: unknown, headers?: Record<string, string>): HttpResponse {
+  return { statusCode, body, ...(headers ? { headers } : {}) };
+}
+
+class UnsupportedMediaTypeError extends DomainError {
+  override readonly name = "UnsupportedMediaTypeError";
+  readonly statusCode = 415;
+  readonly code = "unsupported_media_type";
+}
+
+class RouteNotFoundError extends DomainError {
+  override readonly name = "RouteNotFoundError";
+  readonly statusCode = 404;
+  readonly code = "not_found";
+}
+
+function lowerCaseHeaders(headers: APIGatewayProxyEventV2["headers"]): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined) result[name.toLowerCase()] = value;
+  return result;
+}
+
+function parseBody(event: APIGatewayProxyEventV2, headers: Record<string, string>): unknown {
+  if (event.body === undefined || event.body === null || event.body === "") return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
+  if (raw.byteLength > MAX_REQUEST_BYTES) {
+    throw new PayloadTooLargeError(`A request body may be at most ${MAX_REQUEST_BYTES / 1024} KB`);
+  }
+  const contentType = headers["content-type"];
+  if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType)) {
+    throw new UnsupportedMediaTypeError("Send the body as JSON with Content-Type: application/json");
+  }
+  try {
+    return JSON.parse(raw.toString("utf8"));
+  } catch (error) {
+    throw new ValidationError(
+      [{ path: "", message: `body is not valid JSON (${error instanceof Error ? error.message : "parse error"})` }],
+      "The request body is not valid JSON",
+    );
+  }
+}
+
+function toResponse(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: response.statusCode,
+    headers: { ...JSON_HEADERS, ...response.headers },
+    ...(response.body === undefined ? {} : { body: JSON.stringify(response.body) }),
+  };
+}
+
+export function errorResponse(error: unknown, obs: Observability): APIGatewayProxyStructuredResultV2 {
+  if (error instanceof DomainError) {
+    const details = "details" in error ? (error as { details?: unknown }).details : undefined;
+    if (error.statusCode >= 500) obs.logger.warn("Request not accepted", { error: error.message });
+    return toResponse(
+      json(error.statusCode, { error: { code: error.code, message: error.message, ...(details ? { details } : {}) } }),
+    );
+  }
+  obs.logger.error("Unhandled error", error as Error);
+  obs.metrics.addMetric("UnhandledError", "Count", 1);
+  return toResponse(json(500, { error: { code: "internal_error", message: "Internal error" } }));
+}
+
+export function httpHandler(routes: Record<string, RouteHandler>, obs: Observability) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
+    .use(obs.middlewares())
+    .handler(async (event) => {
+      try {
+        const route = routes[event.routeKey];
+        if (!route) throw new RouteNotFoundError(`No route ${event.routeKey}`);
+        const headers = lowerCaseHeaders(event.headers);
+        const request: HttpRequest = {
+          routeKey: event.routeKey,
+          path: Object.fromEntries(
+            Object.entries(event.pathParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+          ),
+          query: Object.fromEntries(
+            Object.entries(event.queryStringParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+          ),
+          headers,
+          body: parseBody(event, headers),
+        };
+        return toResponse(await route(request));
+      } catch (error) {
+        return errorResponse(error, obs);
+      }
+    });
+}

@@ -1,0 +1,86 @@
+import type { ActionTaskPayload, StepOutcome } from "../contracts/workflow.js";
+import { PermanentDeliveryError, TransientDeliveryError } from "../domain/delivery-errors.js";
+import { formatMailbox, isEmailAddress, parseMailbox } from "../domain/email.js";
+import type { Action } from "../domain/moment.js";
+import { render } from "../domain/render.js";
+import type { Clock, ConfigRepository, Mailer, ProfileRepository, RunRepository } from "../ports.js";
+
+export interface StepDeps {
+  config: ConfigRepository;
+  profiles: ProfileRepository;
+  runs: RunRepository;
+  mailer: Mailer;
+  clock: Clock;
+}
+
+/**
+ * Runs one step of a run, at most once. The step is claimed with a conditional write before its side
+ * effect; a retried task that finds the claim done does nothing, and one that finds a claim left by
+ * an attempt that died mid-send records the step as failed rather than risk a duplicate send.
+ * Transient delivery errors give the claim back and are rethrown for the state machine to retry.
+ */
+export async function executeStep(deps: StepDeps, { run, step }: ActionTaskPayload): Promise<StepOutcome> {
+  const now = () => deps.clock.now().toISOString();
+  const runStatus = await deps.runs.getRunStatus(run.workspaceId, run.runId);
+  if (runStatus !== "active") {
+    const outcome: StepOutcome = { status: "skipped", reason: "run_not_active" };
+    await deps.runs.recordStep(run, step.id, outcome, now());
+    return outcome;
+  }
+  const claim = await deps.runs.claimStep(run, step.id, now());
+  if (claim === "already_done") return { status: "skipped", reason: "already_executed" };
+  if (claim === "in_doubt") {
+    const outcome: StepOutcome = { status: "failed", reason: "outcome_unknown: an earlier attempt stopped mid-action" };
+    await deps.runs.recordStep(run, step.id, outcome, now());
+    return outcome;
+  }
+  let outcome: StepOutcome;
+  try {
+    outcome = await perform(deps, run, step.action);
+  } catch (error) {
+    if (error instanceof TransientDeliveryError) {
+      await deps.runs.releaseStep(run, step.id);
+      throw error;
+    }
+    if (!(error instanceof PermanentDeliveryError)) throw error;
+    outcome = { status: "failed", reason: error.message };
+  }
+  await deps.runs.recordStep(run, step.id, outcome, now());
+  return outcome;
+}
+
+async function perform(deps: StepDeps, run: ActionTaskPayload["run"], action: Action): Promise<StepOutcome> {
+  switch (action.type) {
+    case "send_email":
+      return sendEmail(deps, run, action);
+  }
+}
+
+async function sendEmail(
+  deps: StepDeps,
+  run: ActionTaskPayload["run"],
+  action: Extract<Action, { type: "send_email" }>,
+): Promise<StepOutcome> {
+  const [template, profile] = await Promise.all([
+    deps.config.getEmailTemplate(run.workspaceId, action.templateId),
+    deps.profiles.get(run.workspaceId, run.accountId),
+  ]);
+  if (!template) return { status: "failed", reason: `email template "${action.templateId}" no longer exists` };
+  const data = { traits: profile?.traits ?? {}, event: run.trigger.properties };
+  const to = render(action.to ?? "{email}", data).trim();
+  if (!isEmailAddress(to)) {
+    return { status: "skipped", reason: `no_recipient: "${action.to ?? "{email}"}" did not render to an email address` };
+  }
+  const from = parseMailbox(template.from);
+  if (!from) return { status: "failed", reason: "the template's sender is not a valid address" };
+  const { messageId } = await deps.mailer.send({
+    from: formatMailbox(from),
+    to,
+    // A subject is one header line: a rendered value must not be able to add headers.
+    subject: render(template.subject, data).replace(/[\r\n]+/g, " ").trim(),
+    text: render(template.text, data),
+    ...(template.html ? { html: render(template.html, data, "html") } : {}),
+    tags: { workspace: run.workspaceId, moment: run.momentId, run: run.runId },
+  });
+  return { status: "executed", detail: { messageId } };
+}
