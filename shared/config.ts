@@ -13,6 +13,7 @@ export function readEnv<N extends EnvName>(required: readonly N[], env: NodeJS.P
 export function readTimeScale(value: string | undefined): number {
   if (value === undefined || value === "") return 1;
   const scale = Number(value);
-  if (!Number.isFinite(scale) || scale < 0) throw new Error(`MOMENTS_TIME_SCALE must be a number >= 0, got "${value}"`);
+  if (!Number.isFinite(scale) || scale < 0)
+    throw new Error(`MOMENTS_TIME_SCALE must be a number >= 0, got "${value}"`);
   return scale;
 }

@@ -19,8 +19,11 @@ export interface Observability {
 }
 
 export function createObservability(functionName: string): Observability {
-  const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? `moments-${functionName}` });
-  const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? "Moments" });
+  const logger = new Logger({
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? `moments-${functionName}`,
+  });
+  // Metrics' own warnings go through our logger, so they obey the log level like everything else.
+  const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? "Moments", logger });
   const tracer = new Tracer();
   return {
     logger,

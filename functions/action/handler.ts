@@ -6,9 +6,9 @@ import { DynamoConfigRepository } from "../../shared/adapters/dynamodb/config-re
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
 import { SesMailer } from "../../shared/adapters/ses-mailer.js";
+import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import type { ActionTaskPayload, StepOutcome } from "../../shared/contracts/workflow.js";
-import { readEnv } from "../../shared/config.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports.js";
 import { executeStep } from "../../shared/use-cases/execute-step.js";
@@ -31,7 +31,12 @@ export const handler = middy<ActionTaskPayload, StepOutcome, Error, Context>()
   .use(obs.middlewares())
   .handler(async (payload) => {
     const { run, step } = payload;
-    obs.logger.appendKeys({ workspaceId: run.workspaceId, momentId: run.momentId, runId: run.runId, stepId: step.id });
+    obs.logger.appendKeys({
+      workspaceId: run.workspaceId,
+      momentId: run.momentId,
+      runId: run.runId,
+      stepId: step.id,
+    });
     const outcome = await executeStep(deps, payload);
     obs.logger.info("Step finished", { action: step.action.type, outcome });
     obs.metrics.addDimension("action", step.action.type);

@@ -2,14 +2,19 @@ import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoConfigRepository } from "../../shared/adapters/dynamodb/config-repository.js";
 import { DynamoKeyStore } from "../../shared/adapters/dynamodb/key-store.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
-import { Env } from "../../shared/contracts/functions.js";
 import { readEnv } from "../../shared/config.js";
+import { Env } from "../../shared/contracts/functions.js";
 import { type HttpRequest, httpHandler, json } from "../../shared/http/http-handler.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports.js";
 import { authenticateAdmin } from "../../shared/use-cases/authenticate.js";
 import { createEmailTemplate } from "../../shared/use-cases/email-templates.js";
-import { changeMomentStatus, createMoment, getMoment, listMomentAccounts } from "../../shared/use-cases/moments.js";
+import {
+  changeMomentStatus,
+  createMoment,
+  getMoment,
+  listMomentAccounts,
+} from "../../shared/use-cases/moments.js";
 import { createSource } from "../../shared/use-cases/sources.js";
 
 const env = readEnv([Env.tableName]);
@@ -37,7 +42,9 @@ const id = (request: HttpRequest) => request.path.id ?? "";
 export const handler = httpHandler(
   {
     "POST /v1/admin/sources": admin(async (ws, req) => json(201, await createSource(deps, ws, req.body))),
-    "POST /v1/admin/email-templates": admin(async (ws, req) => json(201, await createEmailTemplate(deps, ws, req.body))),
+    "POST /v1/admin/email-templates": admin(async (ws, req) =>
+      json(201, await createEmailTemplate(deps, ws, req.body)),
+    ),
     "POST /v1/admin/moments": admin(async (ws, req) => json(201, await createMoment(deps, ws, req.body))),
     "GET /v1/admin/moments/{id}": admin(async (ws, req) => json(200, await getMoment(deps, ws, id(req)))),
     "POST /v1/admin/moments/{id}/status": admin(async (ws, req) =>

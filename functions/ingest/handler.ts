@@ -1,9 +1,9 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { Env } from "../../shared/contracts/functions.js";
 import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoKeyStore } from "../../shared/adapters/dynamodb/key-store.js";
 import { EventBridgePublisher } from "../../shared/adapters/event-bridge-publisher.js";
 import { readEnv } from "../../shared/config.js";
+import { Env } from "../../shared/contracts/functions.js";
 import { httpHandler, json } from "../../shared/http/http-handler.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports.js";

@@ -6,9 +6,9 @@ import { DynamoConfigRepository } from "../../shared/adapters/dynamodb/config-re
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
 import { StepFunctionsStarter } from "../../shared/adapters/step-functions-starter.js";
+import { readEnv, readTimeScale } from "../../shared/config.js";
 import type { EventReceivedDetail } from "../../shared/contracts/bus.js";
 import { Env } from "../../shared/contracts/functions.js";
-import { readEnv, readTimeScale } from "../../shared/config.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports.js";
 import { matchEvent } from "../../shared/use-cases/match-event.js";

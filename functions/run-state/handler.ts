@@ -2,16 +2,19 @@ import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
+import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import type { RunStateTaskPayload } from "../../shared/contracts/workflow.js";
-import { readEnv } from "../../shared/config.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports.js";
 import { recordRunState } from "../../shared/use-cases/record-run-state.js";
 
 const env = readEnv([Env.tableName]);
 const obs = createObservability("run-state");
-const deps = { runs: new DynamoRunRepository(documentClient(obs.tracer), env.TABLE_NAME), clock: systemClock };
+const deps = {
+  runs: new DynamoRunRepository(documentClient(obs.tracer), env.TABLE_NAME),
+  clock: systemClock,
+};
 
 export const handler = middy<RunStateTaskPayload, { recorded: string }, Error, Context>()
   .use(obs.middlewares())

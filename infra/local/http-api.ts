@@ -34,7 +34,10 @@ function compile(route: RouteDefinition): CompiledRoute {
 
 export interface LocalHttpApiOptions {
   routes: readonly RouteDefinition[];
-  handlers: Record<HttpFunctionId, LambdaHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 | string>>;
+  handlers: Record<
+    HttpFunctionId,
+    LambdaHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 | string>
+  >;
   host: string;
   port: number;
   region: string;
@@ -80,14 +83,16 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
       }
       if (!matched) return send(res, 404, JSON.stringify({ message: "Not Found" }));
       const body = await readBody(req);
-      if (body === "too_large") return send(res, 413, JSON.stringify({ message: "Request Entity Too Large" }));
+      if (body === "too_large")
+        return send(res, 413, JSON.stringify({ message: "Request Entity Too Large" }));
       const { route } = matched.route;
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
       }
       const query: Record<string, string> = {};
-      for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+      for (const [name, value] of url.searchParams)
+        query[name] = name in query ? `${query[name]},${value}` : value;
       const pathParameters = Object.fromEntries(
         matched.route.params.map((name, i) => [name, decodeURIComponent(matched.values[i] ?? "")]),
       );
@@ -123,10 +128,15 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
         isBase64Encoded: false,
       };
       const handler = options.handlers[route.function];
-      const result = await handler(event, lambdaContext(`moments-${route.function}`, options.region, options.accountId));
+      const result = await handler(
+        event,
+        lambdaContext(`moments-${route.function}`, options.region, options.accountId),
+      );
       if (typeof result === "string") return send(res, 200, result);
       const responseBody = result.body ?? "";
-      const headersOut = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
+      const headersOut = Object.fromEntries(
+        Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]),
+      );
       send(
         res,
         result.statusCode ?? 200,

@@ -2,7 +2,12 @@ import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 
 /** A Lambda context for running a handler in-process, with the fields Powertools reads. */
-export function lambdaContext(functionName: string, region: string, accountId: string, timeoutMs = 30_000): Context {
+export function lambdaContext(
+  functionName: string,
+  region: string,
+  accountId: string,
+  timeoutMs = 30_000,
+): Context {
   const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,

@@ -7,16 +7,16 @@
  * environment once, at import, as they do in Lambda.
  */
 import "./polyfills.js";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import type { Server } from "node:http";
 import { busRules } from "../../shared/contracts/bus.js";
 import { Env, type FunctionId } from "../../shared/contracts/functions.js";
 import { routes } from "../../shared/contracts/routes.js";
 import { resolveSubstitutions, runWorkflowDefinition } from "../../shared/contracts/workflow.js";
 import { generateApiKey } from "../../shared/domain/api-keys.js";
-import { startLocalEventBridge } from "./event-bridge.js";
 import { createAppTable, DynamoDBClient, startLocalDynamo } from "./dynamodb.js";
+import { startLocalEventBridge } from "./event-bridge.js";
 import { startLocalHttpApi } from "./http-api.js";
 import { type LambdaHandler, lambdaContext } from "./lambda-context.js";
 import { createLocalQueue } from "./queue.js";
@@ -50,8 +50,19 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+// Imported lazily: a handler reads its environment at import, which must be set up first.
+const handlerModules: Record<FunctionId, () => Promise<unknown>> = {
+  health: () => import("../../functions/health/handler.js"),
+  ingest: () => import("../../functions/ingest/handler.js"),
+  admin: () => import("../../functions/admin/handler.js"),
+  match: () => import("../../functions/match/handler.js"),
+  action: () => import("../../functions/action/handler.js"),
+  "run-state": () => import("../../functions/run-state/handler.js"),
+};
+
 const name = (fn: FunctionId) => `moments-${fn}`;
-const functionArn = (fn: FunctionId) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name(fn)}`;
+const functionArn = (fn: FunctionId) =>
+  `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name(fn)}`;
 
 async function startLocalSes(host: string): Promise<{ url: string; server: Server }> {
   const mod = (await import("aws-ses-v2-local")) as unknown as {
@@ -74,7 +85,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
   try {
-    const dynamo = await startLocalDynamo(host, options.dataDir ? join(options.dataDir, "dynamodb") : undefined);
+    const dynamo = await startLocalDynamo(
+      host,
+      options.dataDir ? join(options.dataDir, "dynamodb") : undefined,
+    );
     stops.push(dynamo.stop);
     const ses = await startLocalSes(host);
     stops.push(
@@ -112,7 +126,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await createAppTable(new DynamoDBClient({ endpoint: dynamo.endpoint }), tableName);
 
     const load = async <E, R>(fn: FunctionId): Promise<LambdaHandler<E, R>> =>
-      ((await import(`../../functions/${fn}/handler.js`)) as { handler: LambdaHandler<E, R> }).handler;
+      ((await handlerModules[fn]()) as { handler: LambdaHandler<E, R> }).handler;
     const invoke =
       <E, R>(fn: FunctionId, handler: LambdaHandler<E, R>) =>
       (payload: unknown) =>
@@ -125,7 +139,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const stepFunctions = await startLocalStepFunctions({
       stateMachines: [{ arn: stateMachineArn, definition }],
-      lambdas: { [functionArn("action")]: invoke("action", action), [functionArn("run-state")]: invoke("run-state", runState) },
+      lambdas: {
+        [functionArn("action")]: invoke("action", action),
+        [functionArn("run-state")]: invoke("run-state", runState),
+      },
       host,
       port: 0,
       // Retry intervals are delays too: compress them with the time scale.

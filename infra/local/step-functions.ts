@@ -83,7 +83,10 @@ interface ExecutionRecord {
   output?: string;
   error?: string;
   cause?: string;
+  /** Aborts the library's run. */
   abort: () => void;
+  /** Aborted once the execution leaves RUNNING; releases task overrides that are still waiting. */
+  closed: AbortController;
 }
 
 const INVOKE_RESOURCE = "arn:aws:states:::lambda:invoke";
@@ -223,7 +226,7 @@ export async function startLocalStepFunctions(
   // to be unique across the whole machine, nested ones included, so one flat map per machine is safe.
   const buildTaskHandlers = (
     machine: LocalStateMachine,
-    isRunning: () => boolean,
+    closed: AbortSignal,
     executionArn: string,
   ): TaskHandlers => {
     const handlers: TaskHandlers = {};
@@ -232,7 +235,7 @@ export async function startLocalStepFunctions(
       const resource = typeof state.Resource === "string" ? state.Resource : "";
 
       const invoke = async (functionRef: string, payload: unknown): Promise<JsonValue> => {
-        if (!isRunning()) throw new ExecutionNotRunningError();
+        if (closed.aborted) throw new ExecutionNotRunningError();
         const fn = findLambda(functionRef);
         if (fn === undefined) {
           throw new LambdaTaskError(
@@ -248,10 +251,23 @@ export async function startLocalStepFunctions(
           stateName,
           functionRef,
         });
+        // Racing the call against the execution closing lets the library unwind at once on a stop
+        // (and clear its 60 s task timer), while the orphaned call, like a real Lambda invocation
+        // after StopExecution, runs to completion and is still awaited by idle().
+        let stopListening = () => {};
+        const whenClosed = new Promise<never>((_, reject) => {
+          const onClose = () => reject(new ExecutionNotRunningError());
+          closed.addEventListener("abort", onClose, { once: true });
+          stopListening = () => closed.removeEventListener("abort", onClose);
+        });
         try {
-          return toJson(await track(fn(toJson(payload))));
+          const call = track((async () => fn(toJson(payload)))());
+          return toJson(await Promise.race([call, whenClosed]));
         } catch (error) {
+          if (error instanceof ExecutionNotRunningError) throw error;
           throw toLambdaTaskError(error);
+        } finally {
+          stopListening();
         }
       };
 
@@ -368,6 +384,7 @@ export async function startLocalStepFunctions(
     record.status = status;
     record.stopMs = Date.now();
     Object.assign(record, fields);
+    record.closed.abort();
     log({
       level: status === "SUCCEEDED" ? "info" : "warn",
       service: "local-sfn",
@@ -418,6 +435,7 @@ export async function startLocalStepFunctions(
       status: "RUNNING",
       startMs,
       abort: () => {},
+      closed: new AbortController(),
     };
     executionsByArn.set(executionArn, record);
     machine.executions.push(record);
@@ -426,11 +444,7 @@ export async function startLocalStepFunctions(
     const run = machine.machine.run(parsedInput, {
       noThrowOnAbort: true,
       overrides: {
-        taskResourceLocalHandlers: buildTaskHandlers(
-          machine,
-          () => record.status === "RUNNING",
-          executionArn,
-        ),
+        taskResourceLocalHandlers: buildTaskHandlers(machine, record.closed.signal, executionArn),
         ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}),
       },
       context: {
@@ -482,6 +496,7 @@ export async function startLocalStepFunctions(
     record.stopMs = Date.now();
     record.error = error;
     record.cause = cause;
+    record.closed.abort();
     record.abort();
     log({
       level: "info",

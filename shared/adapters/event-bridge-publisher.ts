@@ -1,4 +1,8 @@
-import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from "@aws-sdk/client-eventbridge";
 import { DetailType, EVENT_SOURCE, type EventReceivedDetail } from "../contracts/bus.js";
 import { ServiceUnavailableError } from "../domain/errors.js";
 import type { EventPublisher } from "../ports.js";

@@ -24,7 +24,8 @@ export class StepFunctionsStarter implements WorkflowStarter {
       );
       return "started" as const;
     } catch (error) {
-      if (error instanceof Error && error.name === "ExecutionAlreadyExists") return "already_started" as const;
+      if (error instanceof Error && error.name === "ExecutionAlreadyExists")
+        return "already_started" as const;
       throw error;
     }
   }

@@ -53,7 +53,10 @@ export const keys = {
     pk: `${ws(workspaceId)}#MOMENT#${momentId}`,
     skPrefix: "ACCOUNT#",
   }),
-  run: (workspaceId: string, runId: string): ItemKey => ({ pk: `${ws(workspaceId)}#RUN#${runId}`, sk: "RUN" }),
+  run: (workspaceId: string, runId: string): ItemKey => ({
+    pk: `${ws(workspaceId)}#RUN#${runId}`,
+    sk: "RUN",
+  }),
   runStep: (workspaceId: string, runId: string, stepId: string): ItemKey => ({
     pk: `${ws(workspaceId)}#RUN#${runId}`,
     sk: `STEP#${stepId}`,

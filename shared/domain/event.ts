@@ -10,7 +10,9 @@ export const trackEventSchema = z.object({
   accountId: z.string().check(z.minLength(1), z.maxLength(256)),
   userId: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
   /** The client's idempotency key: resending the same messageId never starts a moment twice. */
-  messageId: z.optional(z.string().check(z.regex(/^[\x21-\x7e]{1,128}$/, "must be 1 to 128 printable ASCII characters"))),
+  messageId: z.optional(
+    z.string().check(z.regex(/^[\x21-\x7e]{1,128}$/, "must be 1 to 128 printable ASCII characters")),
+  ),
   timestamp: z.optional(z.iso.datetime({ offset: true })),
   properties: z._default(jsonObjectSchema, {}),
   traits: z.optional(jsonObjectSchema),

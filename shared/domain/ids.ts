@@ -24,7 +24,12 @@ export function newId(now: number = Date.now()): string {
  * redelivered or resent event maps to the same run and the same Step Functions execution name
  * (which must be 1-80 characters of [A-Za-z0-9-_]).
  */
-export function runIdFor(workspaceId: string, momentId: string, accountId: string, messageId: string): string {
+export function runIdFor(
+  workspaceId: string,
+  momentId: string,
+  accountId: string,
+  messageId: string,
+): string {
   return createHash("sha256")
     .update(JSON.stringify([workspaceId, momentId, accountId, messageId]))
     .digest("hex")

@@ -36,7 +36,11 @@ export const momentInputSchema = z
       const seen = new Set<string>();
       moment.steps.forEach((step, index) => {
         if (seen.has(step.id)) {
-          ctx.addIssue({ code: "custom", message: `duplicate step id "${step.id}"`, path: ["steps", index, "id"] });
+          ctx.addIssue({
+            code: "custom",
+            message: `duplicate step id "${step.id}"`,
+            path: ["steps", index, "id"],
+          });
         }
         seen.add(step.id);
       });
@@ -72,7 +76,10 @@ export function allowedTransitions(from: MomentStatus): readonly MomentStatus[] 
 
 export type TransitionCheck = { ok: true } | { ok: false; reason: string };
 
-export function checkTransition(moment: Pick<Moment, "status" | "sourceIds">, to: MomentStatus): TransitionCheck {
+export function checkTransition(
+  moment: Pick<Moment, "status" | "sourceIds">,
+  to: MomentStatus,
+): TransitionCheck {
   const allowed = transitions[moment.status];
   if (!allowed.includes(to)) {
     return {
@@ -91,5 +98,9 @@ export function startsMoment(
   moment: Pick<Moment, "status" | "start" | "sourceIds">,
   event: { event: string; sourceId: string },
 ): boolean {
-  return moment.status === "running" && moment.start.event === event.event && moment.sourceIds.includes(event.sourceId);
+  return (
+    moment.status === "running" &&
+    moment.start.event === event.event &&
+    moment.sourceIds.includes(event.sourceId)
+  );
 }

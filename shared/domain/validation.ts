@@ -6,7 +6,11 @@ import { ValidationError } from "./errors.js";
 z.config(en());
 
 /** Parses with a zod schema; a failure becomes a ValidationError naming each failing field. */
-export function parseOrThrow<T extends z.ZodMiniType>(schema: T, input: unknown, pathPrefix = ""): z.infer<T> {
+export function parseOrThrow<T extends z.ZodMiniType>(
+  schema: T,
+  input: unknown,
+  pathPrefix = "",
+): z.infer<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new ValidationError(

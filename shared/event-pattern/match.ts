@@ -253,7 +253,7 @@ function compileOperator(
   const at = `${where}.${operator}`;
   switch (operator) {
     case "prefix":
-      return compileAffix(operand, at, problems, startsWith, startsWith);
+      return compileAffix(operand, at, problems, startsWith, startsWithIgnoringCase);
     case "suffix":
       return compileAffix(operand, at, problems, endsWith, endsWithIgnoringCase);
     case "equals-ignore-case":

@@ -47,7 +47,8 @@ class RouteNotFoundError extends DomainError {
 
 function lowerCaseHeaders(headers: APIGatewayProxyEventV2["headers"]): Record<string, string> {
   const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined) result[name.toLowerCase()] = value;
+  for (const [name, value] of Object.entries(headers ?? {}))
+    if (value !== undefined) result[name.toLowerCase()] = value;
   return result;
 }
 
@@ -65,7 +66,12 @@ function parseBody(event: APIGatewayProxyEventV2, headers: Record<string, string
     return JSON.parse(raw.toString("utf8"));
   } catch (error) {
     throw new ValidationError(
-      [{ path: "", message: `body is not valid JSON (${error instanceof Error ? error.message : "parse error"})` }],
+      [
+        {
+          path: "",
+          message: `body is not valid JSON (${error instanceof Error ? error.message : "parse error"})`,
+        },
+      ],
       "The request body is not valid JSON",
     );
   }
@@ -84,7 +90,9 @@ export function errorResponse(error: unknown, obs: Observability): APIGatewayPro
     const details = "details" in error ? (error as { details?: unknown }).details : undefined;
     if (error.statusCode >= 500) obs.logger.warn("Request not accepted", { error: error.message });
     return toResponse(
-      json(error.statusCode, { error: { code: error.code, message: error.message, ...(details ? { details } : {}) } }),
+      json(error.statusCode, {
+        error: { code: error.code, message: error.message, ...(details ? { details } : {}) },
+      }),
     );
   }
   obs.logger.error("Unhandled error", error as Error);
@@ -103,10 +111,14 @@ export function httpHandler(routes: Record<string, RouteHandler>, obs: Observabi
         const request: HttpRequest = {
           routeKey: event.routeKey,
           path: Object.fromEntries(
-            Object.entries(event.pathParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+            Object.entries(event.pathParameters ?? {}).filter(
+              (e): e is [string, string] => e[1] !== undefined,
+            ),
           ),
           query: Object.fromEntries(
-            Object.entries(event.queryStringParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+            Object.entries(event.queryStringParameters ?? {}).filter(
+              (e): e is [string, string] => e[1] !== undefined,
+            ),
           ),
           headers,
           body: parseBody(event, headers),

@@ -6,7 +6,10 @@ export interface AdminPrincipal {
   workspaceId: string;
 }
 
-export async function authenticateAdmin(keys: KeyStore, authorization: string | undefined): Promise<AdminPrincipal> {
+export async function authenticateAdmin(
+  keys: KeyStore,
+  authorization: string | undefined,
+): Promise<AdminPrincipal> {
   const token = bearerToken(authorization);
   if (!token) throw new UnauthorizedError("Send an admin key as Authorization: Bearer <key>");
   const owner = await keys.findAdminKey(hashApiKey(token));
@@ -14,7 +17,10 @@ export async function authenticateAdmin(keys: KeyStore, authorization: string | 
   return owner;
 }
 
-export async function authenticateWriteKey(keys: KeyStore, authorization: string | undefined): Promise<WriteKeyOwner> {
+export async function authenticateWriteKey(
+  keys: KeyStore,
+  authorization: string | undefined,
+): Promise<WriteKeyOwner> {
   const token = bearerToken(authorization);
   if (!token) throw new UnauthorizedError("Send a source write key as Authorization: Bearer <key>");
   const owner = await keys.findWriteKey(hashApiKey(token));

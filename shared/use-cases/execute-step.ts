@@ -30,7 +30,10 @@ export async function executeStep(deps: StepDeps, { run, step }: ActionTaskPaylo
   const claim = await deps.runs.claimStep(run, step.id, now());
   if (claim === "already_done") return { status: "skipped", reason: "already_executed" };
   if (claim === "in_doubt") {
-    const outcome: StepOutcome = { status: "failed", reason: "outcome_unknown: an earlier attempt stopped mid-action" };
+    const outcome: StepOutcome = {
+      status: "failed",
+      reason: "outcome_unknown: an earlier attempt stopped mid-action",
+    };
     await deps.runs.recordStep(run, step.id, outcome, now());
     return outcome;
   }
@@ -65,11 +68,15 @@ async function sendEmail(
     deps.config.getEmailTemplate(run.workspaceId, action.templateId),
     deps.profiles.get(run.workspaceId, run.accountId),
   ]);
-  if (!template) return { status: "failed", reason: `email template "${action.templateId}" no longer exists` };
+  if (!template)
+    return { status: "failed", reason: `email template "${action.templateId}" no longer exists` };
   const data = { traits: profile?.traits ?? {}, event: run.trigger.properties };
   const to = render(action.to ?? "{email}", data).trim();
   if (!isEmailAddress(to)) {
-    return { status: "skipped", reason: `no_recipient: "${action.to ?? "{email}"}" did not render to an email address` };
+    return {
+      status: "skipped",
+      reason: `no_recipient: "${action.to ?? "{email}"}" did not render to an email address`,
+    };
   }
   const from = parseMailbox(template.from);
   if (!from) return { status: "failed", reason: "the template's sender is not a valid address" };
@@ -77,7 +84,9 @@ async function sendEmail(
     from: formatMailbox(from),
     to,
     // A subject is one header line: a rendered value must not be able to add headers.
-    subject: render(template.subject, data).replace(/[\r\n]+/g, " ").trim(),
+    subject: render(template.subject, data)
+      .replace(/[\r\n]+/g, " ")
+      .trim(),
     text: render(template.text, data),
     ...(template.html ? { html: render(template.html, data, "html") } : {}),
     tags: { workspace: run.workspaceId, moment: run.momentId, run: run.runId },

@@ -30,7 +30,9 @@ export async function ingestEvent(
   };
   const size = Buffer.byteLength(JSON.stringify(detail), "utf8");
   if (size > MAX_EVENT_BYTES) {
-    throw new PayloadTooLargeError(`An event may be at most ${MAX_EVENT_BYTES / 1024} KB; this one is ${Math.ceil(size / 1024)} KB`);
+    throw new PayloadTooLargeError(
+      `An event may be at most ${MAX_EVENT_BYTES / 1024} KB; this one is ${Math.ceil(size / 1024)} KB`,
+    );
   }
   await deps.publisher.publish([detail]);
   return { messageId: detail.messageId };

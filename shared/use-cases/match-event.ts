@@ -33,8 +33,13 @@ export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): 
   return Promise.all(moments.map((moment) => startRun(deps, moment, detail)));
 }
 
-async function startRun(deps: MatchDeps, moment: Moment, detail: EventReceivedDetail): Promise<MatchDecision> {
-  if (!startsMoment(moment, detail)) return { momentId: moment.id, decision: "skipped", reason: "source_mismatch" };
+async function startRun(
+  deps: MatchDeps,
+  moment: Moment,
+  detail: EventReceivedDetail,
+): Promise<MatchDecision> {
+  if (!startsMoment(moment, detail))
+    return { momentId: moment.id, decision: "skipped", reason: "source_mismatch" };
   const run: RunContext = {
     workspaceId: detail.workspaceId,
     momentId: moment.id,

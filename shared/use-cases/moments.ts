@@ -10,7 +10,12 @@ export interface MomentDeps {
 }
 
 /** Steps and sources must point at objects of the same workspace; another workspace's ids do not exist. */
-async function checkReferences(config: ConfigRepository, workspaceId: string, moment: Moment["steps"], sourceIds: string[]) {
+async function checkReferences(
+  config: ConfigRepository,
+  workspaceId: string,
+  moment: Moment["steps"],
+  sourceIds: string[],
+) {
   const problems: FieldProblem[] = [];
   await Promise.all([
     ...sourceIds.map(async (sourceId, index) => {
@@ -19,7 +24,10 @@ async function checkReferences(config: ConfigRepository, workspaceId: string, mo
       }
     }),
     ...moment.map(async (step, index) => {
-      if (step.action.type === "send_email" && !(await config.getEmailTemplate(workspaceId, step.action.templateId))) {
+      if (
+        step.action.type === "send_email" &&
+        !(await config.getEmailTemplate(workspaceId, step.action.templateId))
+      ) {
         problems.push({
           path: `steps.${index}.action.templateId`,
           message: `no email template with id "${step.action.templateId}"`,
@@ -34,7 +42,15 @@ export async function createMoment(deps: MomentDeps, workspaceId: string, body: 
   const input = parseOrThrow(momentInputSchema, body);
   await checkReferences(deps.config, workspaceId, input.steps, input.sourceIds);
   const now = deps.clock.now().toISOString();
-  const moment: Moment = { ...input, id: newId(), workspaceId, status: "draft", version: 1, createdAt: now, updatedAt: now };
+  const moment: Moment = {
+    ...input,
+    id: newId(),
+    workspaceId,
+    status: "draft",
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
   await deps.config.createMoment(moment);
   return moment;
 }
@@ -45,7 +61,12 @@ export async function getMoment(deps: Pick<MomentDeps, "config">, workspaceId: s
   return moment;
 }
 
-export async function changeMomentStatus(deps: MomentDeps, workspaceId: string, momentId: string, body: unknown) {
+export async function changeMomentStatus(
+  deps: MomentDeps,
+  workspaceId: string,
+  momentId: string,
+  body: unknown,
+) {
   const { status } = parseOrThrow(statusChangeSchema, body);
   const moment = await getMoment(deps, workspaceId, momentId);
   if (moment.status === status) return moment;

@@ -2,12 +2,20 @@ import type { RunStateTaskPayload } from "../contracts/workflow.js";
 import type { Clock, RunRepository } from "../ports.js";
 
 /** Writes what the workflow reports: a step that failed for good, or the end of a run. Idempotent. */
-export async function recordRunState(deps: { runs: RunRepository; clock: Clock }, payload: RunStateTaskPayload) {
+export async function recordRunState(
+  deps: { runs: RunRepository; clock: Clock },
+  payload: RunStateTaskPayload,
+) {
   const at = deps.clock.now().toISOString();
   switch (payload.type) {
     case "step_failed": {
       const reason = [payload.error.Error, payload.error.Cause].filter(Boolean).join(": ").slice(0, 1000);
-      await deps.runs.recordStep(payload.run, payload.step.id, { status: "failed", reason: reason || "unknown error" }, at);
+      await deps.runs.recordStep(
+        payload.run,
+        payload.step.id,
+        { status: "failed", reason: reason || "unknown error" },
+        at,
+      );
       return { recorded: "step_failed" as const };
     }
     case "run_completed":

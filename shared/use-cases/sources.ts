@@ -23,5 +23,10 @@ export async function createSource(deps: SourceDeps, workspaceId: string, body: 
 }
 
 export function toSourceView(source: Source) {
-  return { id: source.id, name: source.name, allowedDomains: source.allowedDomains, createdAt: source.createdAt };
+  return {
+    id: source.id,
+    name: source.name,
+    allowedDomains: source.allowedDomains,
+    createdAt: source.createdAt,
+  };
 }

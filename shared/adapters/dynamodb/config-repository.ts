@@ -1,4 +1,10 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { keys, table } from "../../contracts/table.js";
 import type { EmailTemplate } from "../../domain/email-template.js";
 import type { Moment, MomentStatus } from "../../domain/moment.js";
@@ -28,7 +34,11 @@ export class DynamoConfigRepository implements ConfigRepository {
   }
 
   async putEmailTemplate(template: EmailTemplate) {
-    const Item = { ...keys.emailTemplate(template.workspaceId, template.id), type: "email_template", ...template };
+    const Item = {
+      ...keys.emailTemplate(template.workspaceId, template.id),
+      type: "email_template",
+      ...template,
+    };
     await this.db.send(new PutCommand({ TableName: this.tableName, Item }));
   }
 
@@ -40,7 +50,12 @@ export class DynamoConfigRepository implements ConfigRepository {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.moment(moment.workspaceId, moment.id), type: "moment", ...moment, ...runningIndex(moment) },
+        Item: {
+          ...keys.moment(moment.workspaceId, moment.id),
+          type: "moment",
+          ...moment,
+          ...runningIndex(moment),
+        },
         ConditionExpression: "attribute_not_exists(pk)",
       }),
     );
@@ -90,7 +105,9 @@ export class DynamoConfigRepository implements ConfigRepository {
           TableName: this.tableName,
           IndexName: table.gsi1.indexName,
           KeyConditionExpression: "gsi1pk = :pk",
-          ExpressionAttributeValues: { ":pk": keys.runningMomentsByStartEvent(workspaceId, eventName).gsi1pk },
+          ExpressionAttributeValues: {
+            ":pk": keys.runningMomentsByStartEvent(workspaceId, eventName).gsi1pk,
+          },
           ExclusiveStartKey,
         }),
       );
@@ -103,5 +120,8 @@ export class DynamoConfigRepository implements ConfigRepository {
 
 function runningIndex(moment: Moment) {
   if (moment.status !== "running") return undefined;
-  return { ...keys.runningMomentsByStartEvent(moment.workspaceId, moment.start.event), gsi1sk: `MOMENT#${moment.id}` };
+  return {
+    ...keys.runningMomentsByStartEvent(moment.workspaceId, moment.start.event),
+    gsi1sk: `MOMENT#${moment.id}`,
+  };
 }

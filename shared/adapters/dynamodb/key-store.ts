@@ -9,12 +9,16 @@ export class DynamoKeyStore implements KeyStore {
   ) {}
 
   async findAdminKey(keyHash: string) {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.adminKey(keyHash) }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.adminKey(keyHash) }),
+    );
     return Item && !Item.revokedAt ? { workspaceId: String(Item.workspaceId) } : undefined;
   }
 
   async findWriteKey(keyHash: string): Promise<WriteKeyOwner | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.writeKey(keyHash) }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.writeKey(keyHash) }),
+    );
     return Item && !Item.revokedAt
       ? { workspaceId: String(Item.workspaceId), sourceId: String(Item.sourceId) }
       : undefined;

@@ -41,10 +41,17 @@ export class DynamoProfileRepository implements ProfileRepository {
           new UpdateCommand({
             TableName: this.tableName,
             Key: key,
-            UpdateExpression: "SET traits = :traits, #type = :type, workspaceId = :ws, accountId = :account, updatedAt = :at",
+            UpdateExpression:
+              "SET traits = :traits, #type = :type, workspaceId = :ws, accountId = :account, updatedAt = :at",
             ConditionExpression: "attribute_not_exists(traits)",
             ExpressionAttributeNames: { "#type": "type" },
-            ExpressionAttributeValues: { ":traits": traits, ":type": "profile", ":ws": workspaceId, ":account": accountId, ":at": at },
+            ExpressionAttributeValues: {
+              ":traits": traits,
+              ":type": "profile",
+              ":ws": workspaceId,
+              ":account": accountId,
+              ":at": at,
+            },
           }),
         );
         return;

@@ -28,7 +28,8 @@ export class DynamoRunRepository implements RunRepository {
           Key: membershipKey,
           UpdateExpression:
             "SET #type = :type, accountId = :account, #status = :active, runId = :run, activeRunId = :run, startedAt = :at ADD entries :one REMOVE endedAt",
-          ConditionExpression: "attribute_not_exists(activeRunId) AND (attribute_not_exists(runId) OR runId <> :run)",
+          ConditionExpression:
+            "attribute_not_exists(activeRunId) AND (attribute_not_exists(runId) OR runId <> :run)",
           ExpressionAttributeNames: { "#type": "type", "#status": "status" },
           ExpressionAttributeValues: {
             ":type": "membership",
@@ -45,7 +46,8 @@ export class DynamoRunRepository implements RunRepository {
       const { Item } = await this.db.send(
         new GetCommand({ TableName: this.tableName, Key: membershipKey, ConsistentRead: true }),
       );
-      if (Item?.activeRunId !== run.runId) return Item?.runId === run.runId ? "already_ran" : "already_active";
+      if (Item?.activeRunId !== run.runId)
+        return Item?.runId === run.runId ? "already_ran" : "already_active";
       // Same run again: an earlier attempt entered but may not have got further; carry on idempotently.
     }
     await this.putRunIfAbsent(run);
@@ -122,7 +124,9 @@ export class DynamoRunRepository implements RunRepository {
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
     return Item?.status === "claimed" ? "in_doubt" : "already_done";
   }
 
@@ -147,7 +151,8 @@ export class DynamoRunRepository implements RunRepository {
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.runStep(run.workspaceId, run.runId, stepId),
-        UpdateExpression: "SET #type = :type, stepId = :step, #status = :status, outcome = :outcome, recordedAt = :at",
+        UpdateExpression:
+          "SET #type = :type, stepId = :step, #status = :status, outcome = :outcome, recordedAt = :at",
         ExpressionAttributeNames: { "#type": "type", "#status": "status" },
         ExpressionAttributeValues: {
           ":type": "run_step",

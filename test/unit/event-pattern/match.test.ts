@@ -894,6 +894,22 @@ describe("matchesEventPattern", () => {
         description: "a valid key next to an invalid one",
         pattern: { source: ["com.example.orders"], region: [] },
       },
+      {
+        description: "a matching value next to an unknown operator in the same leaf",
+        pattern: { source: ["com.example.orders", { "starts-with": "com." }] },
+      },
+      {
+        description: "a matching $or with a single alternative",
+        pattern: { $or: [{ source: ["com.example.orders"] }] },
+      },
+      {
+        description: "a matching $or alternative using an operator name as a field",
+        pattern: { $or: [{ source: ["com.example.orders"] }, { prefix: ["x"] }] },
+      },
+      {
+        description: "a matching leaf with an empty numeric range next to it",
+        pattern: { source: ["com.example.orders"], detail: { n: [{ numeric: [">", 5, "<", 1] }] } },
+      },
     ])("never matches an invalid pattern: $description", ({ pattern }) => {
       expect(matchesEventPattern(pattern, baseEvent)).toBe(false);
     });
