@@ -5,6 +5,7 @@
  *
  * No aws-cdk-lib import here: the bench must not pay for loading the CDK.
  */
+import type { BuildOptions } from "esbuild";
 
 /** Lambda runtime the bundles run on; the esbuild target follows it. */
 export const lambdaNodeMajor = 22;
@@ -52,6 +53,21 @@ export const esbuildSettings = {
   banner: esmRequireBanner,
   external: runtimeProvidedLazyModules,
 } as const;
+
+/** The same settings in the shape of esbuild's build API (the bench and the drift test use it). */
+export function esbuildBuildOptions(): BuildOptions {
+  return {
+    bundle: esbuildSettings.bundle,
+    platform: esbuildSettings.platform,
+    format: esbuildSettings.format,
+    target: esbuildSettings.target,
+    mainFields: [...esbuildSettings.mainFields],
+    minify: esbuildSettings.minify,
+    sourcemap: esbuildSettings.sourcemap,
+    banner: { js: esbuildSettings.banner },
+    external: [...esbuildSettings.external],
+  };
+}
 
 /** Budget per function bundle (minified, before compression), in bytes. */
 export const bundleBudgetBytes = 250 * 1024;

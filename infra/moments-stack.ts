@@ -53,7 +53,11 @@ export class MomentsStack extends Stack {
     this.email = new EmailSending(this, "Email");
     this.eventRouting = new EventRouting(this, "Events", { consumerTimeout: functionTimeouts.match });
 
-    const fn = (functionId: FunctionId, environment: MomentsFunctionProps["environment"], memorySize?: number) =>
+    const fn = (
+      functionId: FunctionId,
+      environment: MomentsFunctionProps["environment"],
+      memorySize?: number,
+    ) =>
       new MomentsFunction(this, `Fn-${functionId}`, {
         functionId,
         environment,

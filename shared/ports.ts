@@ -6,6 +6,7 @@ import type { EventReceivedDetail } from "./contracts/bus.js";
 import type { RunContext, RunInput, StepOutcome } from "./contracts/workflow.js";
 import type { EmailTemplate } from "./domain/email-template.js";
 import type { Moment, MomentStatus } from "./domain/moment.js";
+import type { AccountProfile } from "./domain/profile.js";
 import type { Source } from "./domain/source.js";
 
 export interface WriteKeyOwner {
@@ -33,12 +34,7 @@ export interface ConfigRepository {
   findRunningMomentsStartingOn(workspaceId: string, eventName: string): Promise<Moment[]>;
 }
 
-export interface Profile {
-  workspaceId: string;
-  accountId: string;
-  traits: Record<string, unknown>;
-  updatedAt?: string;
-}
+export type Profile = AccountProfile;
 
 export interface ProfileRepository {
   /** Shallow merge: each given trait replaces the stored one; others are kept. */

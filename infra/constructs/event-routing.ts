@@ -7,11 +7,14 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { busRules } from "../../shared/contracts/bus.js";
 
-/** SQS asks for at least six times the consumer's timeout, so retries of a batch do not overlap. */
+/**
+ * Lambda's rule for SQS event sources: visibility timeout at least six times the function timeout,
+ * so a batch whose invocation is throttled and retried does not become visible to a second poller.
+ */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 /** Deliveries of one message before it is moved to the dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
-/** Batches of the match queue processed at once: bounds the load the matcher puts on the table. */
+/** Most concurrent match invocations the event source starts: bounds the matcher's load on the table. */
 export const MATCH_MAX_CONCURRENCY = 5;
 
 export interface EventRoutingProps {

@@ -5,7 +5,13 @@ import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { type HttpFunctionId, type RouteDefinition, routeKey, routes } from "../../shared/contracts/routes.js";
+import {
+  type HttpFunctionId,
+  type RouteAuth,
+  type RouteDefinition,
+  routeKey,
+  routes,
+} from "../../shared/contracts/routes.js";
 
 /**
  * Default route throttling of the stage. It keeps one runaway client from using up the account's
@@ -31,6 +37,12 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
   integrationError: "$context.integrationErrorMessage",
   error: "$context.error.message",
 });
+
+const AUTH_NAMES: Record<RouteAuth, string> = {
+  none: "no key",
+  write_key: "a write key",
+  admin_key: "an admin key",
+};
 
 export interface HttpApiProps {
   /** The function serving each kind of route of `shared/contracts/routes.ts`. */
@@ -94,8 +106,8 @@ export class HttpApi extends Construct {
         id: "AwsSolutions-APIG4",
         reason:
           route.auth === "none"
-            ? `${routeKey(route)} is deliberately public: a liveness probe that reads nothing and returns no data.`
-            : `${routeKey(route)} authenticates with a ${route.auth.replace("_", " ")} checked inside the function ` +
+            ? `${routeKey(route)} is deliberately public: a liveness probe that touches no dependency and returns only {"ok":true}.`
+            : `${routeKey(route)} authenticates with ${AUTH_NAMES[route.auth]} checked inside the function ` +
               "against hashed keys in DynamoDB: the API's error contract needs our JSON envelope, and HTTP API " +
               "authorizers cannot customize their 401/403 response body.",
       });

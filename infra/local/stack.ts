@@ -116,6 +116,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [Env.eventBusName]: eventBusName,
       [Env.stateMachineArn]: stateMachineArn,
       [Env.timeScale]: String(timeScale),
+      // Lambda runs Node 22; on a Node 20 laptop the SDK's upgrade notice is noise in every run.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? "INFO",
       POWERTOOLS_TRACE_ENABLED: "false",
       POWERTOOLS_METRICS_DISABLED: "true",

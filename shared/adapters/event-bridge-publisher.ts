@@ -8,6 +8,36 @@ import { ServiceUnavailableError } from "../domain/errors.js";
 import type { EventPublisher } from "../ports.js";
 
 const MAX_ENTRIES_PER_CALL = 10;
+/** PutEvents refuses a request whose entries add up to more than 256 KB. */
+const MAX_BYTES_PER_CALL = 256 * 1024;
+
+/** An entry's size as EventBridge counts it: 14 bytes for Time plus Source, DetailType and Detail. */
+export function entrySize(entry: PutEventsRequestEntry): number {
+  const bytes = (text: string | undefined) => (text ? Buffer.byteLength(text, "utf8") : 0);
+  return 14 + bytes(entry.Source) + bytes(entry.DetailType) + bytes(entry.Detail);
+}
+
+/** Splits entries into calls of at most 10 entries and 256 KB, keeping their order. */
+export function batchEntries(entries: PutEventsRequestEntry[]): PutEventsRequestEntry[][] {
+  const batches: PutEventsRequestEntry[][] = [];
+  let current: PutEventsRequestEntry[] = [];
+  let size = 0;
+  for (const entry of entries) {
+    const bytes = entrySize(entry);
+    if (
+      current.length > 0 &&
+      (current.length === MAX_ENTRIES_PER_CALL || size + bytes > MAX_BYTES_PER_CALL)
+    ) {
+      batches.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(entry);
+    size += bytes;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
 
 export interface PublisherOptions {
   /** Attempts for entries PutEvents reports as failed (the SDK already retries whole-call errors). */
@@ -35,9 +65,7 @@ export class EventBridgePublisher implements EventPublisher {
   }
 
   async publish(details: EventReceivedDetail[]) {
-    for (let i = 0; i < details.length; i += MAX_ENTRIES_PER_CALL) {
-      await this.putWithRetries(details.slice(i, i + MAX_ENTRIES_PER_CALL).map((d) => this.entry(d)));
-    }
+    for (const batch of batchEntries(details.map((d) => this.entry(d)))) await this.putWithRetries(batch);
   }
 
   private entry(detail: EventReceivedDetail): PutEventsRequestEntry {

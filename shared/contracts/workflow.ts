@@ -75,12 +75,17 @@ const lambdaServiceErrors = [
   "Lambda.ClientExecutionTimeoutException",
 ];
 
+/** Upper bound for one task attempt; the functions themselves time out well before (30 s). */
+export const TASK_TIMEOUT_SECONDS = 60;
+
 function invoke(functionArnPlaceholder: WorkflowSubstitution, payload: Record<string, unknown>) {
   return {
     Type: "Task",
     Resource: "arn:aws:states:::lambda:invoke",
     Parameters: { FunctionName: `\${${functionArnPlaceholder}}`, Payload: payload },
     OutputPath: "$.Payload",
+    // Above every function's own timeout: a task must never hang a run (the default is none).
+    TimeoutSeconds: TASK_TIMEOUT_SECONDS,
   };
 }
 

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { eventNameSchema, jsonObjectSchema } from "./primitives.js";
+import { traitsSchema } from "./profile.js";
 
 /**
  * Body of POST /v1/events. Unknown top-level fields are ignored rather than rejected: analytics SDKs
@@ -15,7 +16,7 @@ export const trackEventSchema = z.object({
   ),
   timestamp: z.optional(z.iso.datetime({ offset: true })),
   properties: z._default(jsonObjectSchema, {}),
-  traits: z.optional(jsonObjectSchema),
+  traits: z.optional(traitsSchema),
 });
 export type TrackEvent = z.infer<typeof trackEventSchema>;
 

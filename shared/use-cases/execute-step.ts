@@ -41,12 +41,18 @@ export async function executeStep(deps: StepDeps, { run, step }: ActionTaskPaylo
   try {
     outcome = await perform(deps, run, step.action);
   } catch (error) {
-    if (error instanceof TransientDeliveryError) {
+    if (error instanceof PermanentDeliveryError) {
+      outcome = { status: "failed", reason: error.message };
+    } else {
+      // Transient delivery errors, and anything that failed before the provider was called (a
+      // throttled read, say), had no side effect: give the claim back and let the state machine
+      // retry with backoff, rather than leave a claim that would read as "in doubt".
       await deps.runs.releaseStep(run, step.id);
-      throw error;
+      if (error instanceof TransientDeliveryError) throw error;
+      throw new TransientDeliveryError(
+        error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      );
     }
-    if (!(error instanceof PermanentDeliveryError)) throw error;
-    outcome = { status: "failed", reason: error.message };
   }
   await deps.runs.recordStep(run, step.id, outcome, now());
   return outcome;

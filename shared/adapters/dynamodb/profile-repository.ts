@@ -17,6 +17,7 @@ export class DynamoProfileRepository implements ProfileRepository {
   async mergeTraits(workspaceId: string, accountId: string, traits: Record<string, unknown>, at: string) {
     const key = keys.profile(workspaceId, accountId);
     const entries = Object.entries(traits);
+    if (entries.length === 0) return;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await this.db.send(

@@ -1,0 +1,526 @@
+/**
+ * The synthesized template wires what the contracts in shared/contracts declare: routes, the bus
+ * rule, the workflow definition, the table, each function's environment and permissions.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { App } from "aws-cdk-lib";
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { build } from "esbuild";
+import { beforeAll, describe, expect, it } from "vitest";
+import { esbuildBuildOptions, esbuildSettings, lambdaNodeMajor } from "../../infra/bundling.js";
+import { MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_FACTOR } from "../../infra/constructs/event-routing.js";
+import { contractEnvironment, projectRoot } from "../../infra/constructs/moments-function.js";
+import { functionTimeouts, type MomentsStack, momentsStackConfig } from "../../infra/moments-stack.js";
+import { busRules } from "../../shared/contracts/bus.js";
+import {
+  Env,
+  type EnvName,
+  type FunctionId,
+  functionIds,
+  functions,
+} from "../../shared/contracts/functions.js";
+import { routeKey, routes } from "../../shared/contracts/routes.js";
+import { table } from "../../shared/contracts/table.js";
+import { runWorkflowDefinition, workflowSubstitutions } from "../../shared/contracts/workflow.js";
+import {
+  actionsOf,
+  arnOf,
+  logicalId,
+  type PolicyStatement,
+  ref,
+  resourcesOf,
+  roleStatements,
+  type SynthResult,
+  synthMoments,
+} from "./support/synth.js";
+
+let synth: SynthResult;
+let template: Template;
+let stack: MomentsStack;
+
+beforeAll(() => {
+  synth = synthMoments();
+  template = synth.template;
+  stack = synth.stack;
+});
+
+const fnLogicalId = (id: FunctionId) => logicalId(stack.functions[id].function);
+const fnArn = (id: FunctionId) => arnOf(stack.functions[id].function);
+const roleLogicalId = (id: FunctionId) => logicalId(stack.functions[id].role);
+const statementsOf = (id: FunctionId) => roleStatements(template, roleLogicalId(id));
+const allActions = (statements: PolicyStatement[]) => statements.flatMap(actionsOf);
+
+function resourceProps(logical: string): Record<string, unknown> {
+  const resource = template.toJSON().Resources[logical];
+  if (!resource) throw new Error(`No resource ${logical} in the template`);
+  return resource.Properties;
+}
+
+describe("HTTP API", () => {
+  it("has exactly one route per entry of the route table", () => {
+    const routeKeys = Object.values(template.findResources("AWS::ApiGatewayV2::Route")).map(
+      (r) => r.Properties.RouteKey,
+    );
+    expect(routeKeys.sort()).toEqual(routes.map(routeKey).sort());
+  });
+
+  it.each(routes.map((route) => [routeKey(route), route.function] as const))(
+    "routes %s to the %s function through a payload v2 Lambda proxy integration",
+    (key, fn) => {
+      const [logical] = Object.entries(template.findResources("AWS::ApiGatewayV2::Route")).find(
+        ([, r]) => r.Properties.RouteKey === key,
+      ) ?? [undefined];
+      expect(logical).toBeDefined();
+      const route = resourceProps(logical as string);
+      // Target is "integrations/<integration id>".
+      const target = route.Target as { "Fn::Join": [string, [string, { Ref: string }]] };
+      const integrationId = target["Fn::Join"][1][1].Ref;
+      expect(resourceProps(integrationId)).toMatchObject({
+        IntegrationType: "AWS_PROXY",
+        PayloadFormatVersion: "2.0",
+        IntegrationUri: fnArn(fn),
+      });
+      // Authentication happens inside the functions (API keys in DynamoDB), not in API Gateway.
+      expect(route.AuthorizerId).toBeUndefined();
+      expect(route.AuthorizationType ?? "NONE").toBe("NONE");
+    },
+  );
+
+  it("serves a $default stage that auto-deploys, logs every request as JSON and throttles by default", () => {
+    template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      StageName: "$default",
+      AutoDeploy: true,
+      AccessLogSettings: {
+        DestinationArn: arnOf(stack.httpApi.accessLogGroup),
+        Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"'),
+      },
+      DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
+    });
+    template.hasResourceProperties("AWS::Logs::LogGroup", { RetentionInDays: 30 });
+    expect(resourceProps(logicalId(stack.httpApi.accessLogGroup)).RetentionInDays).toBe(30);
+  });
+});
+
+describe("event bus", () => {
+  it("has one rule on the custom bus whose pattern is the contract's pattern", () => {
+    const rules = Object.values(template.findResources("AWS::Events::Rule"));
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]?.Properties;
+    expect(rule.EventPattern).toEqual(busRules.matchEvents.pattern);
+    expect(rule.EventBusName).toEqual(ref(stack.eventRouting.bus));
+    expect(rule.Description).toBe(busRules.matchEvents.description);
+  });
+
+  it("targets the match queue, with the dead-letter queue for failed deliveries", () => {
+    const rule = resourceProps(logicalId(stack.eventRouting.matchRule));
+    expect(rule.Targets).toEqual([
+      expect.objectContaining({
+        Arn: arnOf(stack.eventRouting.matchQueue),
+        DeadLetterConfig: { Arn: arnOf(stack.eventRouting.deadLetterQueue) },
+      }),
+    ]);
+    // EventBridge may send to both queues, and only on behalf of this rule.
+    const policies = Object.values(template.findResources("AWS::SQS::QueuePolicy")).map((p) => p.Properties);
+    for (const queue of [stack.eventRouting.matchQueue, stack.eventRouting.deadLetterQueue]) {
+      const statements = policies
+        .filter((p) => JSON.stringify(p.Queues) === JSON.stringify([ref(queue)]))
+        .flatMap((p) => p.PolicyDocument.Statement as (PolicyStatement & { Principal?: unknown })[]);
+      const fromEventBridge = statements.filter(
+        (st) => JSON.stringify(st.Principal) === JSON.stringify({ Service: "events.amazonaws.com" }),
+      );
+      expect(fromEventBridge).toHaveLength(1);
+      expect(fromEventBridge[0]?.Effect).toBe("Allow");
+      expect(actionsOf(fromEventBridge[0] as PolicyStatement)).toContain("sqs:SendMessage");
+      expect(fromEventBridge[0]?.Condition).toEqual({
+        ArnEquals: { "aws:SourceArn": arnOf(stack.eventRouting.matchRule) },
+      });
+    }
+  });
+
+  it("moves a message to the dead-letter queue after five failed receives", () => {
+    expect(resourceProps(logicalId(stack.eventRouting.matchQueue)).RedrivePolicy).toEqual({
+      deadLetterTargetArn: arnOf(stack.eventRouting.deadLetterQueue),
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+    });
+    expect(MAX_RECEIVE_COUNT).toBe(5);
+  });
+
+  it("gives the match queue a visibility timeout of at least six times the match function's timeout", () => {
+    const queue = resourceProps(logicalId(stack.eventRouting.matchQueue));
+    const fn = resourceProps(fnLogicalId("match"));
+    expect(VISIBILITY_TIMEOUT_FACTOR).toBeGreaterThanOrEqual(6);
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * (fn.Timeout as number));
+  });
+
+  it("encrypts both queues with SQS-managed keys and refuses requests without TLS", () => {
+    for (const queue of [stack.eventRouting.matchQueue, stack.eventRouting.deadLetterQueue]) {
+      expect(resourceProps(logicalId(queue)).SqsManagedSseEnabled).toBe(true);
+      template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+        Queues: [ref(queue)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: "Deny",
+              Action: "sqs:*",
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it("is consumed by the match function in batches of 10 with partial batch failures", () => {
+    const mappings = Object.values(template.findResources("AWS::Lambda::EventSourceMapping"));
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]?.Properties).toMatchObject({
+      FunctionName: { Ref: fnLogicalId("match") },
+      EventSourceArn: arnOf(stack.eventRouting.matchQueue),
+      BatchSize: 10,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      ScalingConfig: { MaximumConcurrency: expect.any(Number) },
+    });
+  });
+});
+
+describe("run workflow", () => {
+  const stateMachine = () => resourceProps(logicalId(stack.workflow.stateMachine));
+
+  it("deploys the contract's definition, with its placeholders mapped to the action and run-state functions", () => {
+    const sm = stateMachine();
+    expect(sm.StateMachineType).toBe("STANDARD");
+    expect(JSON.parse(sm.DefinitionString as string)).toEqual(runWorkflowDefinition());
+    expect(sm.DefinitionSubstitutions).toEqual({
+      [workflowSubstitutions.actionFunctionArn]: fnArn("action"),
+      [workflowSubstitutions.runStateFunctionArn]: fnArn("run-state"),
+    });
+  });
+
+  it("logs every execution event with data to a log group with retention, and traces with X-Ray", () => {
+    const sm = stateMachine();
+    expect(sm.LoggingConfiguration).toEqual({
+      Level: "ALL",
+      IncludeExecutionData: true,
+      Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: arnOf(stack.workflow.logGroup) } }],
+    });
+    expect(sm.TracingConfiguration).toEqual({ Enabled: true });
+    expect(resourceProps(logicalId(stack.workflow.logGroup)).RetentionInDays).toBe(30);
+  });
+
+  it("may invoke exactly the action and run-state functions, and use '*' only for log delivery and X-Ray", () => {
+    const roleId = logicalId(stack.workflow.stateMachine.role);
+    const statements = roleStatements(template, roleId);
+    const invoke = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("lambda:")));
+    expect(invoke).toHaveLength(1);
+    expect(actionsOf(invoke[0] as PolicyStatement)).toEqual(["lambda:InvokeFunction"]);
+    expect(resourcesOf(invoke[0] as PolicyStatement)).toEqual([fnArn("action"), fnArn("run-state")]);
+
+    const wildcardActions = statements.filter((s) => resourcesOf(s).includes("*")).flatMap(actionsOf);
+    for (const action of wildcardActions) {
+      expect(action).toMatch(
+        /^(logs:(Create|Get|Update|Delete)LogDelivery|logs:ListLogDeliveries|logs:PutResourcePolicy|logs:DescribeResourcePolicies|logs:DescribeLogGroups|xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets))$/,
+      );
+    }
+  });
+});
+
+describe("table", () => {
+  it("has the contract's keys, GSI1 and TTL attribute, on demand with point-in-time recovery", () => {
+    const t = resourceProps(logicalId(stack.dataTable.table));
+    expect(t.KeySchema).toEqual([
+      { AttributeName: table.partitionKey, KeyType: "HASH" },
+      { AttributeName: table.sortKey, KeyType: "RANGE" },
+    ]);
+    expect(t.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: table.gsi1.indexName,
+        KeySchema: [
+          { AttributeName: table.gsi1.partitionKey, KeyType: "HASH" },
+          { AttributeName: table.gsi1.sortKey, KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: "ALL" },
+      },
+    ]);
+    expect(t.AttributeDefinitions).toEqual(
+      expect.arrayContaining(
+        [table.partitionKey, table.sortKey, table.gsi1.partitionKey, table.gsi1.sortKey].map((name) => ({
+          AttributeName: name,
+          AttributeType: "S",
+        })),
+      ),
+    );
+    expect(t.TimeToLiveSpecification).toEqual({ AttributeName: table.timeToLiveAttribute, Enabled: true });
+    expect(t.BillingMode).toBe("PAY_PER_REQUEST");
+    expect(t.Replicas).toEqual([
+      expect.objectContaining({
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      }),
+    ]);
+  });
+
+  it("is retained when the stack is deleted or the table replaced", () => {
+    template.hasResource("AWS::DynamoDB::GlobalTable", {
+      DeletionPolicy: "Retain",
+      UpdateReplacePolicy: "Retain",
+    });
+  });
+});
+
+describe("functions", () => {
+  const expectedEnvironment = (id: FunctionId): Record<string, unknown> => {
+    const values: Record<EnvName, unknown> = {
+      [Env.tableName]: ref(stack.dataTable.table),
+      [Env.eventBusName]: ref(stack.eventRouting.bus),
+      [Env.stateMachineArn]: ref(stack.workflow.stateMachine),
+      [Env.timeScale]: "1",
+      [Env.sesConfigurationSet]: ref(stack.email.configurationSet),
+    };
+    return {
+      ...Object.fromEntries(functions[id].env.map((name) => [name, values[name]])),
+      POWERTOOLS_SERVICE_NAME: `moments-${id}`,
+      POWERTOOLS_METRICS_NAMESPACE: "Moments",
+      POWERTOOLS_LOG_LEVEL: "INFO",
+    };
+  };
+
+  it("creates one function per entry of the functions contract", () => {
+    expect(Object.keys(template.findResources("AWS::Lambda::Function")).sort()).toEqual(
+      functionIds.map(fnLogicalId).sort(),
+    );
+  });
+
+  it.each(functionIds)("%s has exactly its contract variables plus the Powertools ones", (id) => {
+    const env = (resourceProps(fnLogicalId(id)).Environment as { Variables?: Record<string, unknown> })
+      ?.Variables;
+    expect(env).toEqual(expectedEnvironment(id));
+  });
+
+  it.each(functionIds)("%s runs nodejs22.x on arm64 with X-Ray, JSON logs to its own log group", (id) => {
+    const fn = resourceProps(fnLogicalId(id));
+    expect(fn).toMatchObject({
+      Runtime: `nodejs${lambdaNodeMajor}.x`,
+      Architectures: ["arm64"],
+      TracingConfig: { Mode: "Active" },
+      Handler: "index.handler",
+      Description: functions[id].description,
+      MemorySize: id === "ingest" ? 256 : 512,
+      Timeout: functionTimeouts[id].toSeconds(),
+      LoggingConfig: { LogFormat: "JSON", LogGroup: ref(stack.functions[id].logGroup) },
+    });
+    expect(resourceProps(logicalId(stack.functions[id].logGroup)).RetentionInDays).toBe(30);
+  });
+
+  it("takes MOMENTS_TIME_SCALE and the table's deletion protection from context", () => {
+    const scaled = synthMoments({ timeScale: "0.01", deletionProtection: "false" }, { bundle: false });
+    const matchId = logicalId(scaled.stack.functions.match.function);
+    expect(scaled.template.toJSON().Resources[matchId].Properties.Environment.Variables[Env.timeScale]).toBe(
+      "0.01",
+    );
+    scaled.template.hasResourceProperties("AWS::DynamoDB::GlobalTable", {
+      Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })],
+    });
+  });
+
+  it("bundles each function as one ESM file with the require shim and no source map, byte for byte what the bench measures", async () => {
+    const assembly = synth.app.synth();
+    for (const id of functionIds) {
+      const code = resourceProps(fnLogicalId(id)).Code as { S3Key: string };
+      const dir = path.join(assembly.directory, `asset.${code.S3Key.replace(/\.zip$/, "")}`);
+      expect(readdirSync(dir), id).toEqual(["index.mjs"]);
+      const shipped = readFileSync(path.join(dir, "index.mjs"));
+      expect(shipped.toString("utf8").startsWith(esbuildSettings.banner), id).toBe(true);
+
+      // Same settings through esbuild's API, as test/bench/bundles.ts does: no drift possible.
+      const benched = await build({
+        entryPoints: [path.join(projectRoot, functions[id].entry)],
+        outfile: path.join(dir, "bench.mjs"),
+        absWorkingDir: projectRoot,
+        ...esbuildBuildOptions(),
+        write: false,
+        logLevel: "error",
+      });
+      expect(
+        benched.outputFiles.map((f) => path.basename(f.path)),
+        id,
+      ).toEqual(["bench.mjs"]);
+      expect(Buffer.compare(Buffer.from(benched.outputFiles[0]?.contents ?? []), shipped), id).toBe(0);
+    }
+  });
+});
+
+describe("permissions", () => {
+  const dynamoActions = (id: FunctionId) =>
+    allActions(statementsOf(id))
+      .filter((a) => a.startsWith("dynamodb:"))
+      .sort();
+
+  it("no role uses a managed policy: each function writes only to its own log group", () => {
+    for (const role of Object.values(template.findResources("AWS::IAM::Role"))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+    for (const id of functionIds) {
+      const logs = statementsOf(id).filter((s) => actionsOf(s).some((a) => a.startsWith("logs:")));
+      expect(logs.flatMap(resourcesOf), id).toEqual([arnOf(stack.functions[id].logGroup)]);
+    }
+  });
+
+  it("functions use Resource '*' only for X-Ray", () => {
+    for (const id of functionIds) {
+      const wildcard = statementsOf(id).filter((s) => resourcesOf(s).includes("*"));
+      expect(wildcard.flatMap(actionsOf).sort(), id).toEqual([
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+      ]);
+    }
+  });
+
+  it("health may do nothing but write its logs and traces", () => {
+    const actions = allActions(statementsOf("health"));
+    expect(actions.filter((a) => !a.startsWith("logs:") && !a.startsWith("xray:"))).toEqual([]);
+  });
+
+  it("ingest may read items and put events on the bus, nothing more", () => {
+    const statements = statementsOf("ingest");
+    const actions = allActions(statements);
+    expect(dynamoActions("ingest")).toEqual(["dynamodb:GetItem"]);
+    expect(actions).not.toContain("dynamodb:PutItem");
+    expect(actions.some((a) => a.startsWith("states:"))).toBe(false);
+    const putEvents = statements.filter((s) => actionsOf(s).includes("events:PutEvents"));
+    expect(putEvents.flatMap(resourcesOf)).toEqual([arnOf(stack.eventRouting.bus)]);
+    expect(
+      actions.filter((a) => !a.startsWith("logs:") && !a.startsWith("xray:") && !a.startsWith("dynamodb:")),
+    ).toEqual(["events:PutEvents"]);
+  });
+
+  it("admin may read and write items of the table and GSI1, and no more", () => {
+    const statements = statementsOf("admin").filter((s) =>
+      actionsOf(s).some((a) => a.startsWith("dynamodb:")),
+    );
+    expect(statements.flatMap(resourcesOf)).toEqual([
+      arnOf(stack.dataTable.table),
+      { "Fn::Join": ["", [arnOf(stack.dataTable.table), `/index/${table.gsi1.indexName}`]] },
+    ]);
+    expect(dynamoActions("admin")).not.toContain("dynamodb:Scan");
+    expect(dynamoActions("admin")).toEqual(
+      expect.arrayContaining([
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+      ]),
+    );
+  });
+
+  it("match may read and write items on the table and GSI1, start executions of the state machine and consume its queue", () => {
+    const statements = statementsOf("match");
+    expect(dynamoActions("match")).toEqual([
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+    ]);
+    const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("dynamodb:")));
+    expect(dynamo.flatMap(resourcesOf)).toEqual([
+      arnOf(stack.dataTable.table),
+      { "Fn::Join": ["", [arnOf(stack.dataTable.table), `/index/${table.gsi1.indexName}`]] },
+    ]);
+    const states = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("states:")));
+    expect(states.flatMap(actionsOf)).toEqual(["states:StartExecution"]);
+    expect(states.flatMap(resourcesOf)).toEqual([ref(stack.workflow.stateMachine)]);
+    const sqs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("sqs:")));
+    expect(sqs.flatMap(resourcesOf)).toEqual([arnOf(stack.eventRouting.matchQueue)]);
+    expect(sqs.flatMap(actionsOf)).toContain("sqs:DeleteMessage");
+  });
+
+  it("action may read, write and delete items and send email from this account's identities through the configuration set", () => {
+    expect(dynamoActions("action")).toEqual([
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+    ]);
+    const ses = statementsOf("action").filter((s) => actionsOf(s).some((a) => a.startsWith("ses:")));
+    expect(ses.flatMap(actionsOf)).toEqual(["ses:SendEmail", "ses:SendRawEmail"]);
+    const arn = (resource: unknown[]) => ({
+      "Fn::Join": [
+        "",
+        [
+          "arn:",
+          { Ref: "AWS::Partition" },
+          ":ses:",
+          { Ref: "AWS::Region" },
+          ":",
+          { Ref: "AWS::AccountId" },
+          ...resource,
+        ],
+      ],
+    });
+    expect(ses.flatMap(resourcesOf)).toEqual([
+      arn([":identity/*"]),
+      arn([":configuration-set/", ref(stack.email.configurationSet)]),
+    ]);
+  });
+
+  it("run-state may get, update and put items of the table only", () => {
+    expect(dynamoActions("run-state")).toEqual([
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+    ]);
+    const dynamo = statementsOf("run-state").filter((s) =>
+      actionsOf(s).some((a) => a.startsWith("dynamodb:")),
+    );
+    expect(dynamo.flatMap(resourcesOf)).toEqual([arnOf(stack.dataTable.table)]);
+  });
+
+  it("grants resource-based invoke only to API Gateway, and only on the HTTP functions", () => {
+    const permissions = Object.values(template.findResources("AWS::Lambda::Permission")).map(
+      (p) => p.Properties,
+    );
+    for (const permission of permissions) {
+      expect(permission.Principal).toBe("apigateway.amazonaws.com");
+      expect([fnArn("health"), fnArn("ingest"), fnArn("admin")]).toContainEqual(permission.FunctionName);
+    }
+  });
+});
+
+describe("configuration", () => {
+  it("refuses a function environment that differs from the contract", () => {
+    expect(() => contractEnvironment("ingest", { [Env.tableName]: "t" })).toThrow(/missing EVENT_BUS_NAME/);
+    expect(() => contractEnvironment("health", { [Env.tableName]: "t" })).toThrow(
+      /not in the contract TABLE_NAME/,
+    );
+    expect(contractEnvironment("run-state", { [Env.tableName]: "t" })).toEqual({ [Env.tableName]: "t" });
+  });
+
+  it("reads stackName, timeScale and deletionProtection from context, with safe defaults", () => {
+    expect(momentsStackConfig(new App().node)).toMatchObject({
+      stackName: "Moments",
+      props: { timeScale: "1", deletionProtection: true },
+    });
+    const custom = new App({
+      context: { stackName: "MomentsDev", timeScale: "0.001", deletionProtection: "false" },
+    });
+    expect(momentsStackConfig(custom.node)).toMatchObject({
+      stackName: "MomentsDev",
+      props: { stackName: "MomentsDev", timeScale: "0.001", deletionProtection: false },
+    });
+    expect(() => momentsStackConfig(new App({ context: { timeScale: "0" } }).node)).toThrow(/timeScale/);
+    expect(() => momentsStackConfig(new App({ context: { deletionProtection: "no" } }).node)).toThrow(
+      /deletionProtection/,
+    );
+  });
+});
+
+describe("outputs", () => {
+  it("exports the API URL, table name, event bus name and state machine ARN", () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual(["ApiUrl", "EventBusName", "StateMachineArn", "TableName"]);
+    expect(outputs.TableName?.Value).toEqual(ref(stack.dataTable.table));
+    expect(outputs.EventBusName?.Value).toEqual(ref(stack.eventRouting.bus));
+    expect(outputs.StateMachineArn?.Value).toEqual(ref(stack.workflow.stateMachine));
+    expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain(logicalId(stack.httpApi.api));
+  });
+});

@@ -1,0 +1,168 @@
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  ProvisionedThroughputExceededException,
+} from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { DynamoConfigRepository } from "../../../../shared/adapters/dynamodb/config-repository.js";
+import { keys } from "../../../../shared/contracts/table.js";
+import { aMoment, aSource } from "../../../support/fakes.js";
+
+const db = mockClient(DynamoDBDocumentClient);
+const TABLE = "moments-test";
+const AT = "2026-11-21T10:00:00.000Z";
+const momentKey = keys.moment("ws_1", "m_1");
+const runningGsi = { gsi1pk: "WS#ws_1#RUNNING#payment_failed", gsi1sk: "MOMENT#m_1" };
+
+const conditionFailed = () =>
+  new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
+
+function repository() {
+  return new DynamoConfigRepository(
+    DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })),
+    TABLE,
+  );
+}
+
+beforeEach(() => {
+  db.reset();
+});
+
+afterAll(() => {
+  db.restore();
+});
+
+describe("DynamoConfigRepository.createMoment", () => {
+  it("puts a draft moment without the running index, refusing to overwrite", async () => {
+    db.on(PutCommand).resolves({});
+
+    await repository().createMoment(aMoment({ id: "m_1", status: "draft" }));
+
+    const put = db.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(put).toMatchObject({
+      Item: { ...momentKey, type: "moment", status: "draft" },
+      ConditionExpression: "attribute_not_exists(pk)",
+    });
+    expect(put?.Item).not.toHaveProperty("gsi1pk");
+  });
+
+  it("indexes a running moment by its start event", async () => {
+    db.on(PutCommand).resolves({});
+
+    await repository().createMoment(aMoment({ id: "m_1", status: "running" }));
+
+    expect(db.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject(runningGsi);
+  });
+});
+
+describe("DynamoConfigRepository.setMomentStatus", () => {
+  it("changes the status only at the expected version and answers the stored moment", async () => {
+    // Prepare
+    const moment = aMoment({ id: "m_1", status: "draft", version: 3 });
+    db.on(UpdateCommand).resolves({
+      Attributes: {
+        ...momentKey,
+        type: "moment",
+        ...moment,
+        status: "running",
+        version: 4,
+        updatedAt: AT,
+        ...runningGsi,
+      },
+    });
+
+    // Act
+    const updated = await repository().setMomentStatus(moment, "running", AT);
+
+    // Assess
+    expect(updated).toEqual({ ...moment, status: "running", version: 4, updatedAt: AT });
+    const update = db.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update).toMatchObject({
+      Key: momentKey,
+      ConditionExpression: "#version = :expected",
+      ExpressionAttributeValues: {
+        ":status": "running",
+        ":expected": 3,
+        ":next": 4,
+        ":at": AT,
+        ":gsi1pk": runningGsi.gsi1pk,
+      },
+    });
+  });
+
+  it("removes the running index when the moment stops", async () => {
+    db.on(UpdateCommand).resolves({ Attributes: { ...aMoment({ id: "m_1" }), status: "stopped" } });
+
+    await repository().setMomentStatus(aMoment({ id: "m_1", status: "running" }), "stopped", AT);
+
+    expect(db.commandCalls(UpdateCommand)[0]?.args[0].input.UpdateExpression).toMatch(
+      /REMOVE gsi1pk, gsi1sk$/,
+    );
+  });
+
+  it("answers undefined when someone else changed the moment first", async () => {
+    db.on(UpdateCommand).rejects(conditionFailed());
+
+    await expect(
+      repository().setMomentStatus(aMoment({ id: "m_1" }), "stopped", AT),
+    ).resolves.toBeUndefined();
+  });
+
+  it("lets throttling propagate", async () => {
+    db.on(UpdateCommand).rejects(
+      new ProvisionedThroughputExceededException({ message: "slow down", $metadata: {} }),
+    );
+
+    await expect(repository().setMomentStatus(aMoment({ id: "m_1" }), "stopped", AT)).rejects.toBeInstanceOf(
+      ProvisionedThroughputExceededException,
+    );
+  });
+});
+
+describe("DynamoConfigRepository reads", () => {
+  it("strips storage attributes from what it answers", async () => {
+    const source = aSource({ id: "src_1" });
+    db.on(GetCommand, { Key: keys.source("ws_1", "src_1") }).resolves({
+      Item: { ...keys.source("ws_1", "src_1"), type: "source", ...source },
+    });
+
+    await expect(repository().getSource("ws_1", "src_1")).resolves.toEqual(source);
+  });
+
+  it("answers undefined for a missing item", async () => {
+    db.on(GetCommand).resolves({});
+
+    await expect(repository().getEmailTemplate("ws_1", "t_x")).resolves.toBeUndefined();
+  });
+
+  it("reads every page of running moments for an event", async () => {
+    // Prepare
+    const lastKey = { pk: "WS#ws_1", sk: "MOMENT#m_1", ...runningGsi };
+    db.on(QueryCommand)
+      .resolvesOnce({
+        Items: [{ ...aMoment({ id: "m_1" }), ...momentKey, ...runningGsi }],
+        LastEvaluatedKey: lastKey,
+      })
+      .resolvesOnce({ Items: [{ ...aMoment({ id: "m_2" }), ...keys.moment("ws_1", "m_2") }] });
+
+    // Act
+    const moments = await repository().findRunningMomentsStartingOn("ws_1", "payment_failed");
+
+    // Assess
+    expect(moments.map((m) => m.id)).toEqual(["m_1", "m_2"]);
+    const queries = db.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(queries[0]).toMatchObject({
+      IndexName: "gsi1",
+      ExpressionAttributeValues: { ":pk": runningGsi.gsi1pk },
+    });
+    expect(queries[1]?.ExclusiveStartKey).toEqual(lastKey);
+  });
+});

@@ -1,0 +1,278 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { ActionTaskPayload } from "../../../shared/contracts/workflow.js";
+import { PermanentDeliveryError, TransientDeliveryError } from "../../../shared/domain/delivery-errors.js";
+import { executeStep, type StepDeps } from "../../../shared/use-cases/execute-step.js";
+import {
+  aRun,
+  aTemplate,
+  FakeConfigRepository,
+  FakeMailer,
+  FakeProfiles,
+  FakeRunRepository,
+  fixedClock,
+} from "../../support/fakes.js";
+
+const NOW = "2026-11-21T11:00:00.000Z";
+const run = aRun({
+  runId: "run_1",
+  trigger: {
+    event: "payment_failed",
+    messageId: "msg_1",
+    timestamp: "2026-11-21T09:59:00.000Z",
+    properties: { last4: "4242", plan_name: "<Pro & Co>" },
+  },
+});
+
+function payload(action: ActionTaskPayload["step"]["action"] = { type: "send_email", templateId: "t_1" }) {
+  return { run, step: { id: "s1", delaySeconds: 0, action } };
+}
+
+let config: FakeConfigRepository;
+let profiles: FakeProfiles;
+let runs: FakeRunRepository;
+let mailer: FakeMailer;
+let deps: StepDeps;
+
+beforeEach(async () => {
+  config = new FakeConfigRepository();
+  profiles = new FakeProfiles();
+  runs = new FakeRunRepository();
+  mailer = new FakeMailer();
+  deps = { config, profiles, runs, mailer, clock: fixedClock(NOW) };
+  runs.seedActiveRun(run);
+  await config.putEmailTemplate(
+    aTemplate({
+      id: "t_1",
+      from: '"Anna at Acme" <anna@mail.acme.com>',
+      subject: "Hi {first_name|there}, your card failed",
+      text: "Card {event.last4} was declined for {event.plan_name}.",
+      html: "<p>Hi {first_name}, card {event.last4} failed for {event.plan_name}.</p>",
+    }),
+  );
+  await profiles.mergeTraits("ws_1", "acct_1", { first_name: "Ada", email: "ada@example.com" }, NOW);
+});
+
+describe("executeStep", () => {
+  it("sends the rendered email and records the step as executed", async () => {
+    // Act
+    const outcome = await executeStep(deps, payload());
+
+    // Assess
+    expect(outcome).toEqual({ status: "executed", detail: { messageId: "ses-1" } });
+    expect(mailer.sent).toEqual([
+      {
+        from: '"Anna at Acme" <anna@mail.acme.com>',
+        to: "ada@example.com",
+        subject: "Hi Ada, your card failed",
+        text: "Card 4242 was declined for <Pro & Co>.",
+        html: "<p>Hi Ada, card 4242 failed for &lt;Pro &amp; Co&gt;.</p>",
+        tags: { workspace: "ws_1", moment: "m_1", run: "run_1" },
+      },
+    ]);
+    expect(runs.step(run, "s1")).toEqual({ status: "executed", outcome, recordedAt: NOW });
+  });
+
+  it("escapes profile values in the html body but not in the text body", async () => {
+    await profiles.mergeTraits("ws_1", "acct_1", { first_name: '<img src=x onerror="alert(1)">' }, NOW);
+
+    await executeStep(deps, payload());
+
+    expect(mailer.sent[0]?.html).toContain("Hi &lt;img src=x onerror=&quot;alert(1)&quot;&gt;,");
+    expect(mailer.sent[0]?.html).not.toContain("<img");
+    expect(mailer.sent[0]?.text).toBe("Card 4242 was declined for <Pro & Co>.");
+  });
+
+  it("strips line breaks from the subject so a rendered value cannot add headers", async () => {
+    await profiles.mergeTraits("ws_1", "acct_1", { first_name: "Ada\r\nBcc: eve@evil.com\n" }, NOW);
+
+    await executeStep(deps, payload());
+
+    expect(mailer.sent[0]?.subject).toBe("Hi Ada Bcc: eve@evil.com , your card failed");
+    expect(mailer.sent[0]?.subject).not.toMatch(/[\r\n]/);
+  });
+
+  it("sends no html part when the template has none", async () => {
+    await config.putEmailTemplate(aTemplate({ id: "t_1", html: undefined }));
+
+    await executeStep(deps, payload());
+
+    expect(mailer.sent[0]).not.toHaveProperty("html");
+  });
+
+  it("sends to a rendered `to` instead of the profile's email when the action names one", async () => {
+    await executeStep(
+      deps,
+      payload({ type: "send_email", templateId: "t_1", to: "{account.billing_email|ops@acme.com}" }),
+    );
+
+    expect(mailer.sent[0]?.to).toBe("ops@acme.com");
+  });
+
+  it("skips a run that is no longer active, without claiming or sending", async () => {
+    // Prepare
+    await runs.completeRun(run, NOW);
+    const claim = vi.spyOn(runs, "claimStep");
+
+    // Act
+    const outcome = await executeStep(deps, payload());
+
+    // Assess
+    expect(outcome).toEqual({ status: "skipped", reason: "run_not_active" });
+    expect(claim).not.toHaveBeenCalled();
+    expect(mailer.sent).toEqual([]);
+    expect(runs.step(run, "s1")).toMatchObject({ status: "skipped" });
+  });
+
+  it("skips a run it cannot find", async () => {
+    const outcome = await executeStep(deps, { ...payload(), run: { ...run, runId: "run_unknown" } });
+
+    expect(outcome).toEqual({ status: "skipped", reason: "run_not_active" });
+    expect(mailer.sent).toEqual([]);
+  });
+
+  it("does not send twice when a retried task finds the step already executed", async () => {
+    // Prepare
+    await executeStep(deps, payload());
+
+    // Act
+    const retried = await executeStep(deps, payload());
+
+    // Assess
+    expect(retried).toEqual({ status: "skipped", reason: "already_executed" });
+    expect(mailer.sent).toHaveLength(1);
+    expect(runs.step(run, "s1")).toMatchObject({ status: "executed" });
+  });
+
+  it("records a claim left in doubt by a dead attempt as failed, without sending", async () => {
+    // Prepare: an earlier attempt claimed the step and died before recording anything.
+    runs.seedClaim(run, "s1");
+
+    // Act
+    const outcome = await executeStep(deps, payload());
+
+    // Assess
+    expect(outcome).toEqual({ status: "failed", reason: expect.stringMatching(/^outcome_unknown/) });
+    expect(mailer.sent).toEqual([]);
+    expect(runs.step(run, "s1")).toMatchObject({ status: "failed" });
+  });
+
+  it("on a transient delivery error gives the claim back and rethrows TransientActionError for the retry", async () => {
+    // Prepare
+    mailer.failNextWith(new TransientDeliveryError("SES Throttling: Maximum sending rate exceeded."));
+
+    // Act
+    const error = await executeStep(deps, payload()).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect((error as Error).name).toBe("TransientActionError");
+    expect(runs.step(run, "s1")).toBeUndefined();
+    expect(mailer.sent).toEqual([]);
+  });
+
+  it("sends on the retry after a transient error", async () => {
+    mailer.failNextWith(new TransientDeliveryError("SES Throttling"));
+    await executeStep(deps, payload()).catch(() => undefined);
+
+    const outcome = await executeStep(deps, payload());
+
+    expect(outcome.status).toBe("executed");
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it("records a permanent delivery error as a failed step and does not throw", async () => {
+    mailer.failNextWith(new PermanentDeliveryError("SES MessageRejected: Email address is not verified."));
+
+    const outcome = await executeStep(deps, payload());
+
+    expect(outcome).toEqual({
+      status: "failed",
+      reason: "SES MessageRejected: Email address is not verified.",
+    });
+    expect(runs.step(run, "s1")).toMatchObject({ status: "failed", outcome });
+  });
+
+  it("turns an error that is neither transient nor permanent into a retry, with the claim given back", async () => {
+    // Prepare: e.g. a throttled DynamoDB read or a network error that the mailer did not classify
+    mailer.failNextWith(new TypeError("boom"));
+
+    // Act
+    const error = await executeStep(deps, payload()).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect((error as Error).message).toBe("TypeError: boom");
+    expect(runs.step(run, "s1")).toBeUndefined();
+  });
+
+  it("retries a failed template read instead of recording the step as failed or in doubt", async () => {
+    // Prepare
+    const throttled = Object.assign(new Error("Rate of requests exceeds the allowed throughput."), {
+      name: "ProvisionedThroughputExceededException",
+    });
+    const getEmailTemplate = config.getEmailTemplate.bind(config);
+    let calls = 0;
+    config.getEmailTemplate = async (...args) => {
+      calls++;
+      if (calls === 1) throw throttled;
+      return getEmailTemplate(...args);
+    };
+
+    // Act
+    const first = await executeStep(deps, payload()).catch((e: unknown) => e);
+    const second = await executeStep(deps, payload());
+
+    // Assess
+    expect((first as Error).name).toBe("TransientActionError");
+    expect(second.status).toBe("executed");
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it("skips the step when the recipient does not render to an email address", async () => {
+    // Prepare
+    await profiles.mergeTraits("ws_1", "acct_1", { email: "" }, NOW);
+
+    // Act
+    const outcome = await executeStep(deps, payload());
+
+    // Assess
+    expect(outcome).toEqual({ status: "skipped", reason: expect.stringMatching(/^no_recipient/) });
+    expect(mailer.sent).toEqual([]);
+    expect(runs.step(run, "s1")).toMatchObject({ status: "skipped" });
+  });
+
+  it("skips the step for an account without a profile", async () => {
+    const outcome = await executeStep(deps, { ...payload(), run: { ...run, accountId: "acct_new" } });
+
+    expect(outcome).toMatchObject({ status: "skipped", reason: expect.stringMatching(/^no_recipient/) });
+    expect(mailer.sent).toEqual([]);
+  });
+
+  it.each([
+    ["two addresses", "ada@example.com, eve@evil.com"],
+    ["an address with a header after it", "ada@example.com\r\nBcc: eve@evil.com"],
+  ])("skips a recipient made of %s", async (_label, email) => {
+    await profiles.mergeTraits("ws_1", "acct_1", { email }, NOW);
+
+    const outcome = await executeStep(deps, payload());
+
+    expect(outcome.status).toBe("skipped");
+    expect(mailer.sent).toEqual([]);
+  });
+
+  it("fails the step when its template no longer exists", async () => {
+    const outcome = await executeStep(deps, payload({ type: "send_email", templateId: "t_gone" }));
+
+    expect(outcome).toEqual({ status: "failed", reason: 'email template "t_gone" no longer exists' });
+    expect(mailer.sent).toEqual([]);
+  });
+
+  it("fails the step when the template's sender is not a valid address", async () => {
+    await config.putEmailTemplate(aTemplate({ id: "t_1", from: "not a sender" }));
+
+    const outcome = await executeStep(deps, payload());
+
+    expect(outcome).toEqual({ status: "failed", reason: "the template's sender is not a valid address" });
+    expect(mailer.sent).toEqual([]);
+  });
+});

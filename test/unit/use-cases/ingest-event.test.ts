@@ -1,0 +1,149 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { PayloadTooLargeError, ServiceUnavailableError } from "../../../shared/domain/errors.js";
+import { ingestEvent } from "../../../shared/use-cases/ingest-event.js";
+import { FakePublisher, type FixedClock, fixedClock } from "../../support/fakes.js";
+
+const owner = { workspaceId: "ws_1", sourceId: "src_1" };
+const RECEIVED_AT = "2026-11-21T10:00:00.000Z";
+
+let publisher: FakePublisher;
+let clock: FixedClock;
+
+beforeEach(() => {
+  publisher = new FakePublisher();
+  clock = fixedClock(RECEIVED_AT);
+});
+
+describe("ingestEvent", () => {
+  it("puts the event on the bus with its owner, and the server's receive time as timestamp when none is given", async () => {
+    // Act
+    const result = await ingestEvent({ publisher, clock }, owner, {
+      event: "payment_failed",
+      accountId: "acct_1",
+      messageId: "msg-1",
+      properties: { amount: 12 },
+    });
+
+    // Assess
+    expect(result).toEqual({ messageId: "msg-1" });
+    expect(publisher.published).toEqual([
+      {
+        workspaceId: "ws_1",
+        sourceId: "src_1",
+        messageId: "msg-1",
+        event: "payment_failed",
+        accountId: "acct_1",
+        timestamp: RECEIVED_AT,
+        receivedAt: RECEIVED_AT,
+        properties: { amount: 12 },
+      },
+    ]);
+  });
+
+  it("keeps the client's messageId so a resend is recognised downstream", async () => {
+    const first = await ingestEvent({ publisher, clock }, owner, {
+      event: "e",
+      accountId: "a",
+      messageId: "same",
+    });
+    const second = await ingestEvent({ publisher, clock }, owner, {
+      event: "e",
+      accountId: "a",
+      messageId: "same",
+    });
+
+    expect(first.messageId).toBe("same");
+    expect(second.messageId).toBe("same");
+    expect(publisher.published.map((d) => d.messageId)).toEqual(["same", "same"]);
+  });
+
+  it("generates a fresh messageId when the client sends none", async () => {
+    const first = await ingestEvent({ publisher, clock }, owner, { event: "e", accountId: "a" });
+    const second = await ingestEvent({ publisher, clock }, owner, { event: "e", accountId: "a" });
+
+    expect(first.messageId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(second.messageId).not.toBe(first.messageId);
+    expect(publisher.published[0]?.messageId).toBe(first.messageId);
+  });
+
+  it("passes traits and userId along", async () => {
+    await ingestEvent({ publisher, clock }, owner, {
+      event: "signed_up",
+      accountId: "acct_1",
+      userId: "user_1",
+      traits: { plan: "pro", first_name: "Ada" },
+    });
+
+    expect(publisher.published[0]).toMatchObject({
+      userId: "user_1",
+      traits: { plan: "pro", first_name: "Ada" },
+    });
+  });
+
+  it("leaves traits and userId out when absent", async () => {
+    await ingestEvent({ publisher, clock }, owner, { event: "signed_up", accountId: "acct_1" });
+
+    expect(publisher.published[0]).not.toHaveProperty("traits");
+    expect(publisher.published[0]).not.toHaveProperty("userId");
+  });
+
+  it("normalises the client's timestamp to UTC", async () => {
+    await ingestEvent({ publisher, clock }, owner, {
+      event: "e",
+      accountId: "a",
+      timestamp: "2026-11-21T12:30:00+02:00",
+    });
+
+    expect(publisher.published[0]?.timestamp).toBe("2026-11-21T10:30:00.000Z");
+    expect(publisher.published[0]?.receivedAt).toBe(RECEIVED_AT);
+  });
+
+  it("refuses an event over 32 KB with 413 and publishes nothing", async () => {
+    const error = await ingestEvent({ publisher, clock }, owner, {
+      event: "e",
+      accountId: "a",
+      properties: { blob: "x".repeat(33 * 1024) },
+    }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect(error).toMatchObject({ statusCode: 413, message: expect.stringMatching(/at most 32 KB/) });
+    expect(publisher.published).toEqual([]);
+  });
+
+  it("counts bytes, not characters, against the limit", async () => {
+    // 11,000 three-byte characters: 11,000 characters but about 33,000 bytes.
+    const error = await ingestEvent({ publisher, clock }, owner, {
+      event: "e",
+      accountId: "a",
+      properties: { text: "€".repeat(11_000) },
+    }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+  });
+
+  it("accepts an event just under the limit", async () => {
+    await ingestEvent({ publisher, clock }, owner, {
+      event: "e",
+      accountId: "a",
+      properties: { blob: "x".repeat(31 * 1024) },
+    });
+
+    expect(publisher.published).toHaveLength(1);
+  });
+
+  it("refuses an invalid event with 400 naming the field, and publishes nothing", async () => {
+    await expect(ingestEvent({ publisher, clock }, owner, { event: "e" })).rejects.toMatchObject({
+      statusCode: 400,
+      details: [expect.objectContaining({ path: "accountId" })],
+    });
+    expect(publisher.published).toEqual([]);
+  });
+
+  it("does not answer success when the bus refused the event", async () => {
+    publisher.failWith = new ServiceUnavailableError("bus down");
+
+    await expect(
+      ingestEvent({ publisher, clock }, owner, { event: "e", accountId: "a", messageId: "m" }),
+    ).rejects.toMatchObject({ statusCode: 503 });
+  });
+});
