@@ -37,6 +37,7 @@ async function processRecord(record: SQSRecord) {
     event: detail.event,
     decisions,
   });
+  obs.metrics.addMetric("EventMatched", "Count", 1);
   const started = decisions.filter((d) => d.decision === "started").length;
   if (started > 0) obs.metrics.addMetric("RunStarted", "Count", started);
 }

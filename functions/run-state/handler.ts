@@ -21,6 +21,7 @@ export const handler = middy<RunStateTaskPayload, { recorded: string }, Error, C
   .handler(async (payload) => {
     obs.logger.appendKeys({ workspaceId: payload.run.workspaceId, runId: payload.run.runId });
     const result = await recordRunState(deps, payload);
+    obs.metrics.addMetric(payload.type === "run_completed" ? "RunCompleted" : "StepFailed", "Count", 1);
     obs.logger.info("Run state recorded", result);
     return result;
   });

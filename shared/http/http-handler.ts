@@ -101,6 +101,15 @@ export function errorResponse(error: unknown, obs: Observability): APIGatewayPro
 }
 
 export function httpHandler(routes: Record<string, RouteHandler>, obs: Observability) {
+  // Every request counts once, and errors by class: the API's health at a glance, and no request
+  // ever flushes an empty metrics set.
+  const count = (response: APIGatewayProxyStructuredResultV2) => {
+    const status = response.statusCode ?? 200;
+    obs.metrics.addMetric("HttpRequest", "Count", 1);
+    if (status >= 500) obs.metrics.addMetric("HttpServerError", "Count", 1);
+    else if (status >= 400) obs.metrics.addMetric("HttpClientError", "Count", 1);
+    return response;
+  };
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
     .use(obs.middlewares())
     .handler(async (event) => {
@@ -123,9 +132,9 @@ export function httpHandler(routes: Record<string, RouteHandler>, obs: Observabi
           headers,
           body: parseBody(event, headers),
         };
-        return toResponse(await route(request));
+        return count(toResponse(await route(request)));
       } catch (error) {
-        return errorResponse(error, obs);
+        return count(errorResponse(error, obs));
       }
     });
 }
