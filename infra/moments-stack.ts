@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct, Node } from "constructs";
 import { Env, type FunctionId } from "../shared/contracts/functions.js";
+import { Alarms } from "./constructs/alarms.js";
 import { DataTable, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from "./constructs/data-table.js";
 import { EmailSending } from "./constructs/email-sending.js";
 import { EventRouting } from "./constructs/event-routing.js";
@@ -44,6 +45,7 @@ export class MomentsStack extends Stack {
   readonly workflow: RunWorkflow;
   readonly httpApi: HttpApi;
   readonly functions: Record<FunctionId, MomentsFunction>;
+  readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: MomentsStackProps) {
     super(scope, id, props);
@@ -128,6 +130,19 @@ export class MomentsStack extends Stack {
     new CfnOutput(this, "StateMachineArn", {
       value: this.workflow.stateMachine.stateMachineArn,
       description: "State machine that runs each account through a moment",
+    });
+
+    this.alarms = new Alarms(this, "Alarms", {
+      deadLetterQueue: this.eventRouting.deadLetterQueue,
+      stateMachine: this.workflow.stateMachine,
+    });
+    new CfnOutput(this, "DeadLetterQueueUrl", {
+      value: this.eventRouting.deadLetterQueue.queueUrl,
+      description: "Events that failed matching after every retry; redrive them to the match queue",
+    });
+    new CfnOutput(this, "MatchQueueArn", {
+      value: this.eventRouting.matchQueue.queueArn,
+      description: "Destination to name when redriving the dead-letter queue",
     });
   }
 }

@@ -39,6 +39,8 @@ interface Row {
   id: FunctionId;
   bytes: number;
   sdkBytes: number;
+  /** Bytes per npm package (or "ours" for project code), largest first. */
+  packages: Array<[string, number]>;
   gzipBytes: number;
   importMs: number | undefined;
   importError?: string;
@@ -68,10 +70,18 @@ function composition(metafile: Metafile, outfile: string) {
   const output = metafile.outputs[path.relative(projectRoot, outfile)];
   if (!output) throw new Error(`esbuild metafile has no output ${outfile}`);
   let sdkBytes = 0;
+  const byPackage = new Map<string, number>();
   for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
     if (SDK_INPUT.test(input)) sdkBytes += bytesInOutput;
+    const parts = input.split("node_modules/").at(-1)?.split("/") ?? [];
+    const name = !input.includes("node_modules/")
+      ? "ours"
+      : parts[0]?.startsWith("@")
+        ? `${parts[0]}/${parts[1]}`
+        : (parts[0] ?? "?");
+    byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
   }
-  return { sdkBytes };
+  return { sdkBytes, packages: [...byPackage.entries()].sort((a, b) => b[1] - a[1]) };
 }
 
 function coldImportMs(id: FunctionId, file: string): { ms?: number; error?: string } {
@@ -129,12 +139,13 @@ try {
     }
     const { outfile, metafile } = await bundle(id, outdir);
     const code = readFileSync(outfile);
-    const { sdkBytes } = composition(metafile, outfile);
+    const { sdkBytes, packages } = composition(metafile, outfile);
     const imported = coldImportMs(id, outfile);
     rows.push({
       id,
       bytes: code.byteLength,
       sdkBytes,
+      packages,
       gzipBytes: gzipSync(code).byteLength,
       importMs: imported.ms,
       ...(imported.error ? { importError: imported.error } : {}),
@@ -168,6 +179,22 @@ console.log(
   `\nBudget (${kb(bundleBudgetBytes)} KB minified per function): ` +
     (over.length === 0 ? "met by every function" : `NOT met by ${over.map((r) => r.id).join(", ")}`),
 );
+
+// The issue asks for the SDK to be bundled, and the SDK alone (about 200-240 KB of @smithy/core and
+// the clients) nearly fills the budget. What we control is everything else, so print that too.
+const overWithoutSdk = rows.filter((r) => r.bytes - r.sdkBytes > bundleBudgetBytes);
+const largestWithoutSdk = rows.reduce((a, b) => (b.bytes - b.sdkBytes > a.bytes - a.sdkBytes ? b : a));
+console.log(
+  `Excluding the bundled AWS SDK: ${overWithoutSdk.length === 0 ? "every function is within" : `${overWithoutSdk.map((r) => r.id).join(", ")} over`} ` +
+    `the budget (largest: ${largestWithoutSdk.id}, ${kb(largestWithoutSdk.bytes - largestWithoutSdk.sdkBytes)} KB).`,
+);
+for (const row of rows.filter((r) => r.bytes > 1024)) {
+  const top = row.packages
+    .slice(0, 6)
+    .map(([name, bytes]) => `${name} ${kb(bytes)}`)
+    .join(", ");
+  console.log(`  ${row.id.padEnd(9)} largest parts (KB): ${top}`);
+}
 
 const withSdk = rows.filter((r) => r.sdkBytes > 0);
 const ingest = rows.find((r) => r.id === "ingest");

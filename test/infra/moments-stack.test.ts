@@ -517,10 +517,41 @@ describe("configuration", () => {
 describe("outputs", () => {
   it("exports the API URL, table name, event bus name and state machine ARN", () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(Object.keys(outputs).sort()).toEqual(["ApiUrl", "EventBusName", "StateMachineArn", "TableName"]);
+    expect(Object.keys(outputs).sort()).toEqual([
+      "ApiUrl",
+      "DeadLetterQueueUrl",
+      "EventBusName",
+      "MatchQueueArn",
+      "StateMachineArn",
+      "TableName",
+    ]);
+    expect(outputs.DeadLetterQueueUrl?.Value).toEqual(ref(stack.eventRouting.deadLetterQueue));
     expect(outputs.TableName?.Value).toEqual(ref(stack.dataTable.table));
     expect(outputs.EventBusName?.Value).toEqual(ref(stack.eventRouting.bus));
     expect(outputs.StateMachineArn?.Value).toEqual(ref(stack.workflow.stateMachine));
     expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain(logicalId(stack.httpApi.api));
+  });
+});
+
+describe("alarms", () => {
+  it("alarms on any message in the dead-letter queue and on any failed run execution", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      Namespace: "AWS/SQS",
+      Threshold: 0,
+      ComparisonOperator: "GreaterThanThreshold",
+      Dimensions: [
+        {
+          Name: "QueueName",
+          Value: { "Fn::GetAtt": [logicalId(stack.eventRouting.deadLetterQueue), "QueueName"] },
+        },
+      ],
+    });
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      MetricName: "ExecutionsFailed",
+      Namespace: "AWS/States",
+      Threshold: 0,
+      Dimensions: [{ Name: "StateMachineArn", Value: ref(stack.workflow.stateMachine) }],
+    });
   });
 });
