@@ -14,15 +14,38 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number, got "${process.env.PORT}"`);
   process.exit(1);
 }
+const logLevel = (process.env.MOMENTS_LOG_LEVEL ?? "INFO").toUpperCase();
+const LEVELS = ["DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"];
+const threshold = Math.max(0, LEVELS.indexOf(logLevel));
+
+/** The emulators' own log lines, filtered by the same level as the handlers' logs. */
+function emulatorLog(entry: Record<string, unknown>) {
+  const level = String(entry.level ?? "info").toUpperCase();
+  if (Math.max(0, LEVELS.indexOf(level)) >= threshold) {
+    console.log(JSON.stringify({ component: "local-runtime", ...entry }));
+  }
+}
+
 const started = Date.now();
-const stack = await startLocalStack({
-  port,
-  timeScale: readTimeScale(process.env.MOMENTS_TIME_SCALE),
-  ...(process.env.MOMENTS_ADMIN_KEY ? { adminKey: process.env.MOMENTS_ADMIN_KEY } : {}),
-  ...(process.env.MOMENTS_DATA_DIR ? { dataDir: process.env.MOMENTS_DATA_DIR } : {}),
-  logLevel: process.env.MOMENTS_LOG_LEVEL ?? "INFO",
-  onLog: (entry) => console.log(JSON.stringify({ component: "local-runtime", ...entry })),
-});
+let stack: Awaited<ReturnType<typeof startLocalStack>>;
+try {
+  stack = await startLocalStack({
+    port,
+    timeScale: readTimeScale(process.env.MOMENTS_TIME_SCALE),
+    ...(process.env.MOMENTS_ADMIN_KEY ? { adminKey: process.env.MOMENTS_ADMIN_KEY } : {}),
+    ...(process.env.MOMENTS_DATA_DIR ? { dataDir: process.env.MOMENTS_DATA_DIR } : {}),
+    logLevel,
+    onLog: emulatorLog,
+  });
+} catch (error) {
+  const code = (error as { code?: string }).code;
+  console.error(
+    code === "EADDRINUSE"
+      ? `Port ${port} is already in use: stop what is using it, or start on another port with PORT=<port> npm start`
+      : `Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(1);
+}
 
 console.log(`
 Moments is running locally (started in ${Date.now() - started} ms)
