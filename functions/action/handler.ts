@@ -2,7 +2,7 @@ import { SESClient } from "@aws-sdk/client-ses";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { documentClient } from "../../shared/adapters/clients.js";
-import { DynamoConfigRepository } from "../../shared/adapters/dynamodb/config-repository.js";
+import { DynamoEmailTemplateRepository } from "../../shared/adapters/dynamodb/email-template-repository.js";
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
 import { SesMailer } from "../../shared/adapters/ses-mailer.js";
@@ -10,7 +10,7 @@ import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import type { ActionTaskPayload, StepOutcome } from "../../shared/contracts/workflow.js";
 import { createObservability } from "../../shared/observability.js";
-import { systemClock } from "../../shared/ports.js";
+import { systemClock } from "../../shared/ports/clock.js";
 import { executeStep } from "../../shared/use-cases/execute-step.js";
 
 const env = readEnv([Env.tableName]);
@@ -19,7 +19,7 @@ const db = documentClient(obs.tracer);
 const ses = new SESClient({});
 obs.tracer.captureAWSv3Client(ses);
 const deps = {
-  config: new DynamoConfigRepository(db, env.TABLE_NAME),
+  templates: new DynamoEmailTemplateRepository(db, env.TABLE_NAME),
   profiles: new DynamoProfileRepository(db, env.TABLE_NAME),
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
   mailer: new SesMailer(ses, process.env[Env.sesConfigurationSet] || undefined),

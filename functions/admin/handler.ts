@@ -1,12 +1,14 @@
 import { documentClient } from "../../shared/adapters/clients.js";
-import { DynamoConfigRepository } from "../../shared/adapters/dynamodb/config-repository.js";
+import { DynamoEmailTemplateRepository } from "../../shared/adapters/dynamodb/email-template-repository.js";
 import { DynamoKeyStore } from "../../shared/adapters/dynamodb/key-store.js";
+import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
+import { DynamoSourceRepository } from "../../shared/adapters/dynamodb/source-repository.js";
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import { type HttpRequest, httpHandler, json } from "../../shared/http/http-handler.js";
 import { createObservability } from "../../shared/observability.js";
-import { systemClock } from "../../shared/ports.js";
+import { systemClock } from "../../shared/ports/clock.js";
 import { authenticateAdmin } from "../../shared/use-cases/authenticate.js";
 import { createEmailTemplate } from "../../shared/use-cases/email-templates.js";
 import {
@@ -22,7 +24,9 @@ const obs = createObservability("admin");
 const db = documentClient(obs.tracer);
 const keys = new DynamoKeyStore(db, env.TABLE_NAME);
 const deps = {
-  config: new DynamoConfigRepository(db, env.TABLE_NAME),
+  moments: new DynamoMomentRepository(db, env.TABLE_NAME),
+  sources: new DynamoSourceRepository(db, env.TABLE_NAME),
+  templates: new DynamoEmailTemplateRepository(db, env.TABLE_NAME),
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
   keys,
   clock: systemClock,

@@ -6,7 +6,7 @@ import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import { httpHandler, json } from "../../shared/http/http-handler.js";
 import { createObservability } from "../../shared/observability.js";
-import { systemClock } from "../../shared/ports.js";
+import { systemClock } from "../../shared/ports/clock.js";
 import { authenticateWriteKey } from "../../shared/use-cases/authenticate.js";
 import { ingestEvent } from "../../shared/use-cases/ingest-event.js";
 

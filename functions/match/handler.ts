@@ -2,7 +2,7 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { documentClient } from "../../shared/adapters/clients.js";
-import { DynamoConfigRepository } from "../../shared/adapters/dynamodb/config-repository.js";
+import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-repository.js";
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
 import { StepFunctionsStarter } from "../../shared/adapters/step-functions-starter.js";
@@ -10,7 +10,7 @@ import { readEnv, readTimeScale } from "../../shared/config.js";
 import type { EventReceivedDetail } from "../../shared/contracts/bus.js";
 import { Env } from "../../shared/contracts/functions.js";
 import { createObservability } from "../../shared/observability.js";
-import { systemClock } from "../../shared/ports.js";
+import { systemClock } from "../../shared/ports/clock.js";
 import { matchEvent } from "../../shared/use-cases/match-event.js";
 
 const env = readEnv([Env.tableName, Env.stateMachineArn]);
@@ -19,7 +19,7 @@ const db = documentClient(obs.tracer);
 const sfn = new SFNClient({});
 obs.tracer.captureAWSv3Client(sfn);
 const deps = {
-  config: new DynamoConfigRepository(db, env.TABLE_NAME),
+  moments: new DynamoMomentRepository(db, env.TABLE_NAME),
   profiles: new DynamoProfileRepository(db, env.TABLE_NAME),
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
   workflows: new StepFunctionsStarter(sfn, env.STATE_MACHINE_ARN),

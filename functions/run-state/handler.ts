@@ -6,7 +6,7 @@ import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import type { RunStateTaskPayload } from "../../shared/contracts/workflow.js";
 import { createObservability } from "../../shared/observability.js";
-import { systemClock } from "../../shared/ports.js";
+import { systemClock } from "../../shared/ports/clock.js";
 import { recordRunState } from "../../shared/use-cases/record-run-state.js";
 
 const env = readEnv([Env.tableName]);

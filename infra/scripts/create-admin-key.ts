@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoKeyStore } from "../../shared/adapters/dynamodb/key-store.js";
 import { generateApiKey } from "../../shared/domain/api-keys.js";
-import { systemClock } from "../../shared/ports.js";
+import { systemClock } from "../../shared/ports/clock.js";
 import { ensureAdminKey } from "../../shared/use-cases/bootstrap.js";
 
 const { values } = parseArgs({

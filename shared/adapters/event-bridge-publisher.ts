@@ -5,7 +5,7 @@ import {
 } from "@aws-sdk/client-eventbridge";
 import { DetailType, EVENT_SOURCE, type EventReceivedDetail } from "../contracts/bus.js";
 import { ServiceUnavailableError } from "../domain/errors.js";
-import type { EventPublisher } from "../ports.js";
+import type { EventPublisher } from "../ports/delivery.js";
 
 const MAX_ENTRIES_PER_CALL = 10;
 /** PutEvents refuses a request whose entries add up to more than 256 KB. */

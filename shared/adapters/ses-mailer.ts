@@ -1,6 +1,6 @@
 import { type SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
 import { PermanentDeliveryError, TransientDeliveryError } from "../domain/delivery-errors.js";
-import type { Mailer, OutgoingEmail } from "../ports.js";
+import type { Mailer, OutgoingEmail } from "../ports/delivery.js";
 
 const TRANSIENT_ERRORS = new Set([
   "Throttling",

@@ -1,6 +1,6 @@
 import { type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import type { RunInput } from "../contracts/workflow.js";
-import type { WorkflowStarter } from "../ports.js";
+import type { WorkflowStarter } from "../ports/runs.js";
 
 /**
  * Starts a run as a Standard execution named by its run id. Execution names are unique per state

@@ -1,6 +1,6 @@
 import { bearerToken, hashApiKey } from "../domain/api-keys.js";
 import { UnauthorizedError } from "../domain/errors.js";
-import type { KeyStore, WriteKeyOwner } from "../ports.js";
+import type { KeyStore, WriteKeyOwner } from "../ports/keys.js";
 
 export interface AdminPrincipal {
   workspaceId: string;

@@ -1,5 +1,6 @@
 import { hashApiKey } from "../domain/api-keys.js";
-import type { Clock, KeyStore } from "../ports.js";
+import type { Clock } from "../ports/clock.js";
+import type { KeyStore } from "../ports/keys.js";
 
 /** Makes sure an admin key exists for a workspace (first key of a deployment, or a seeded local key). */
 export async function ensureAdminKey(

@@ -2,17 +2,20 @@ import type { EmailTemplate } from "../domain/email-template.js";
 import { emailTemplateInputSchema } from "../domain/email-template.js";
 import { newId } from "../domain/ids.js";
 import { parseOrThrow } from "../domain/validation.js";
-import type { Clock, ConfigRepository } from "../ports.js";
+import type { Clock } from "../ports/clock.js";
+import type { EmailTemplateRepository } from "../ports/email-templates.js";
+import type { MomentRepository } from "../ports/moments.js";
+import type { SourceRepository } from "../ports/sources.js";
 
 export async function createEmailTemplate(
-  deps: { config: ConfigRepository; clock: Clock },
+  deps: { templates: EmailTemplateRepository; clock: Clock },
   workspaceId: string,
   body: unknown,
 ) {
   const input = parseOrThrow(emailTemplateInputSchema, body);
   const now = deps.clock.now().toISOString();
   const template: EmailTemplate = { ...input, id: newId(), workspaceId, createdAt: now, updatedAt: now };
-  await deps.config.putEmailTemplate(template);
+  await deps.templates.putEmailTemplate(template);
   return toEmailTemplateView(template);
 }
 

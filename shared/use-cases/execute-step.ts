@@ -3,10 +3,16 @@ import { PermanentDeliveryError, TransientDeliveryError } from "../domain/delive
 import { formatMailbox, isEmailAddress, parseMailbox } from "../domain/email.js";
 import type { Action } from "../domain/moment.js";
 import { render } from "../domain/render.js";
-import type { Clock, ConfigRepository, Mailer, ProfileRepository, RunRepository } from "../ports.js";
+import type { Clock } from "../ports/clock.js";
+import type { Mailer } from "../ports/delivery.js";
+import type { EmailTemplateRepository } from "../ports/email-templates.js";
+import type { MomentRepository } from "../ports/moments.js";
+import type { ProfileRepository } from "../ports/profiles.js";
+import type { RunRepository } from "../ports/runs.js";
+import type { SourceRepository } from "../ports/sources.js";
 
 export interface StepDeps {
-  config: ConfigRepository;
+  templates: EmailTemplateRepository;
   profiles: ProfileRepository;
   runs: RunRepository;
   mailer: Mailer;
@@ -71,7 +77,7 @@ async function sendEmail(
   action: Extract<Action, { type: "send_email" }>,
 ): Promise<StepOutcome> {
   const [template, profile] = await Promise.all([
-    deps.config.getEmailTemplate(run.workspaceId, action.templateId),
+    deps.templates.getEmailTemplate(run.workspaceId, action.templateId),
     deps.profiles.get(run.workspaceId, run.accountId),
   ]);
   if (!template)

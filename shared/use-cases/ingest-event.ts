@@ -3,7 +3,9 @@ import type { EventReceivedDetail } from "../contracts/bus.js";
 import { PayloadTooLargeError } from "../domain/errors.js";
 import { MAX_EVENT_BYTES, trackEventSchema } from "../domain/event.js";
 import { parseOrThrow } from "../domain/validation.js";
-import type { Clock, EventPublisher, WriteKeyOwner } from "../ports.js";
+import type { Clock } from "../ports/clock.js";
+import type { EventPublisher } from "../ports/delivery.js";
+import type { WriteKeyOwner } from "../ports/keys.js";
 
 /**
  * Accepts one product event: validates it and puts it on the bus. It answers only once the bus has

@@ -3,10 +3,15 @@ import type { RunContext } from "../contracts/workflow.js";
 import { runIdFor } from "../domain/ids.js";
 import { type Moment, startsMoment } from "../domain/moment.js";
 import { scaledDelaySeconds } from "../domain/primitives.js";
-import type { Clock, ConfigRepository, ProfileRepository, RunRepository, WorkflowStarter } from "../ports.js";
+import type { Clock } from "../ports/clock.js";
+import type { EmailTemplateRepository } from "../ports/email-templates.js";
+import type { MomentRepository } from "../ports/moments.js";
+import type { ProfileRepository } from "../ports/profiles.js";
+import type { RunRepository, WorkflowStarter } from "../ports/runs.js";
+import type { SourceRepository } from "../ports/sources.js";
 
 export interface MatchDeps {
-  config: ConfigRepository;
+  moments: MomentRepository;
   profiles: ProfileRepository;
   runs: RunRepository;
   workflows: WorkflowStarter;
@@ -29,7 +34,7 @@ export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): 
   if (detail.traits && Object.keys(detail.traits).length > 0) {
     await deps.profiles.mergeTraits(detail.workspaceId, detail.accountId, detail.traits, detail.receivedAt);
   }
-  const moments = await deps.config.findRunningMomentsStartingOn(detail.workspaceId, detail.event);
+  const moments = await deps.moments.findRunningMomentsStartingOn(detail.workspaceId, detail.event);
   return Promise.all(moments.map((moment) => startRun(deps, moment, detail)));
 }
 

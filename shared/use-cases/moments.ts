@@ -2,16 +2,22 @@ import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from
 import { newId } from "../domain/ids.js";
 import { checkTransition, type Moment, momentInputSchema, statusChangeSchema } from "../domain/moment.js";
 import { parseOrThrow } from "../domain/validation.js";
-import type { Clock, ConfigRepository, RunRepository } from "../ports.js";
+import type { Clock } from "../ports/clock.js";
+import type { EmailTemplateRepository } from "../ports/email-templates.js";
+import type { MomentRepository } from "../ports/moments.js";
+import type { RunRepository } from "../ports/runs.js";
+import type { SourceRepository } from "../ports/sources.js";
 
 export interface MomentDeps {
-  config: ConfigRepository;
+  moments: MomentRepository;
+  sources: SourceRepository;
+  templates: EmailTemplateRepository;
   clock: Clock;
 }
 
 /** Steps and sources must point at objects of the same workspace; another workspace's ids do not exist. */
 async function checkReferences(
-  config: ConfigRepository,
+  deps: Pick<MomentDeps, "sources" | "templates">,
   workspaceId: string,
   moment: Moment["steps"],
   sourceIds: string[],
@@ -19,14 +25,14 @@ async function checkReferences(
   const problems: FieldProblem[] = [];
   await Promise.all([
     ...sourceIds.map(async (sourceId, index) => {
-      if (!(await config.getSource(workspaceId, sourceId))) {
+      if (!(await deps.sources.getSource(workspaceId, sourceId))) {
         problems.push({ path: `sourceIds.${index}`, message: `no source with id "${sourceId}"` });
       }
     }),
     ...moment.map(async (step, index) => {
       if (
         step.action.type === "send_email" &&
-        !(await config.getEmailTemplate(workspaceId, step.action.templateId))
+        !(await deps.templates.getEmailTemplate(workspaceId, step.action.templateId))
       ) {
         problems.push({
           path: `steps.${index}.action.templateId`,
@@ -40,7 +46,7 @@ async function checkReferences(
 
 export async function createMoment(deps: MomentDeps, workspaceId: string, body: unknown): Promise<Moment> {
   const input = parseOrThrow(momentInputSchema, body);
-  await checkReferences(deps.config, workspaceId, input.steps, input.sourceIds);
+  await checkReferences(deps, workspaceId, input.steps, input.sourceIds);
   const now = deps.clock.now().toISOString();
   const moment: Moment = {
     ...input,
@@ -51,12 +57,12 @@ export async function createMoment(deps: MomentDeps, workspaceId: string, body: 
     createdAt: now,
     updatedAt: now,
   };
-  await deps.config.createMoment(moment);
+  await deps.moments.createMoment(moment);
   return moment;
 }
 
-export async function getMoment(deps: Pick<MomentDeps, "config">, workspaceId: string, momentId: string) {
-  const moment = await deps.config.getMoment(workspaceId, momentId);
+export async function getMoment(deps: Pick<MomentDeps, "moments">, workspaceId: string, momentId: string) {
+  const moment = await deps.moments.getMoment(workspaceId, momentId);
   if (!moment) throw new NotFoundError(`No moment with id "${momentId}"`);
   return moment;
 }
@@ -72,7 +78,7 @@ export async function changeMomentStatus(
   if (moment.status === status) return moment;
   const check = checkTransition(moment, status);
   if (!check.ok) throw new ConflictError(check.reason);
-  const updated = await deps.config.setMomentStatus(moment, status, deps.clock.now().toISOString());
+  const updated = await deps.moments.setMomentStatus(moment, status, deps.clock.now().toISOString());
   if (!updated) throw new ConflictError("The moment was changed at the same time; read it again and retry");
   return updated;
 }
@@ -81,7 +87,7 @@ const DEFAULT_PAGE = 50;
 const MAX_PAGE = 200;
 
 export async function listMomentAccounts(
-  deps: { config: ConfigRepository; runs: RunRepository },
+  deps: { moments: MomentRepository; runs: RunRepository },
   workspaceId: string,
   momentId: string,
   query: { limit?: string; cursor?: string },

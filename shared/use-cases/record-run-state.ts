@@ -1,5 +1,6 @@
 import type { RunStateTaskPayload } from "../contracts/workflow.js";
-import type { Clock, RunRepository } from "../ports.js";
+import type { Clock } from "../ports/clock.js";
+import type { RunRepository } from "../ports/runs.js";
 
 /** Writes what the workflow reports: a step that failed for good, or the end of a run. Idempotent. */
 export async function recordRunState(

@@ -3,10 +3,14 @@ import { newId } from "../domain/ids.js";
 import type { Source } from "../domain/source.js";
 import { sourceInputSchema } from "../domain/source.js";
 import { parseOrThrow } from "../domain/validation.js";
-import type { Clock, ConfigRepository, KeyStore } from "../ports.js";
+import type { Clock } from "../ports/clock.js";
+import type { EmailTemplateRepository } from "../ports/email-templates.js";
+import type { KeyStore } from "../ports/keys.js";
+import type { MomentRepository } from "../ports/moments.js";
+import type { SourceRepository } from "../ports/sources.js";
 
 export interface SourceDeps {
-  config: ConfigRepository;
+  sources: SourceRepository;
   keys: KeyStore;
   clock: Clock;
 }
@@ -17,7 +21,7 @@ export async function createSource(deps: SourceDeps, workspaceId: string, body: 
   const now = deps.clock.now().toISOString();
   const source: Source = { ...input, id: newId(), workspaceId, createdAt: now };
   const writeKey = generateApiKey("write");
-  await deps.config.putSource(source);
+  await deps.sources.putSource(source);
   await deps.keys.putWriteKey(hashApiKey(writeKey), { workspaceId, sourceId: source.id }, now);
   return { ...toSourceView(source), writeKey };
 }

@@ -8,22 +8,20 @@ import type { RunContext, RunInput, StepOutcome } from "../../shared/contracts/w
 import type { EmailTemplate } from "../../shared/domain/email-template.js";
 import type { Moment, MomentStatus } from "../../shared/domain/moment.js";
 import type { Source } from "../../shared/domain/source.js";
+import type { Clock } from "../../shared/ports/clock.js";
+import type { EventPublisher, Mailer, OutgoingEmail } from "../../shared/ports/delivery.js";
+import type { EmailTemplateRepository } from "../../shared/ports/email-templates.js";
+import type { KeyStore, WriteKeyOwner } from "../../shared/ports/keys.js";
+import type { MomentRepository } from "../../shared/ports/moments.js";
+import type { Profile, ProfileRepository } from "../../shared/ports/profiles.js";
 import type {
-  Clock,
-  ConfigRepository,
   EnterResult,
-  EventPublisher,
-  KeyStore,
-  Mailer,
   Membership,
-  OutgoingEmail,
-  Profile,
-  ProfileRepository,
   RunRepository,
   StepClaim,
   WorkflowStarter,
-  WriteKeyOwner,
-} from "../../shared/ports.js";
+} from "../../shared/ports/runs.js";
+import type { SourceRepository } from "../../shared/ports/sources.js";
 
 const key = (...parts: string[]) => JSON.stringify(parts);
 
@@ -45,7 +43,7 @@ export function fixedClock(iso?: string): FixedClock {
   return new FixedClock(iso);
 }
 
-export class FakeConfigRepository implements ConfigRepository {
+export class FakeConfigRepository implements SourceRepository, EmailTemplateRepository, MomentRepository {
   readonly sources = new Map<string, Source>();
   readonly templates = new Map<string, EmailTemplate>();
   readonly moments = new Map<string, Moment>();
@@ -394,4 +392,9 @@ export function anEventDetail(overrides: Partial<EventReceivedDetail> = {}): Eve
     properties: {},
     ...overrides,
   };
+}
+
+/** The fake config repository serves as each of the three config ports. */
+export function configRepos(config: FakeConfigRepository) {
+  return { moments: config, sources: config, templates: config };
 }

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { keys } from "../../contracts/table.js";
-import type { KeyStore, WriteKeyOwner } from "../../ports.js";
+import type { KeyStore, WriteKeyOwner } from "../../ports/keys.js";
 
 export class DynamoKeyStore implements KeyStore {
   constructor(

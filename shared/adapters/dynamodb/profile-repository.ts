@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { keys } from "../../contracts/table.js";
-import type { Profile, ProfileRepository } from "../../ports.js";
+import type { Profile, ProfileRepository } from "../../ports/profiles.js";
 import { isConditionalCheckFailed } from "./errors.js";
 
 export class DynamoProfileRepository implements ProfileRepository {

@@ -9,7 +9,7 @@ import {
 import { keys } from "../../contracts/table.js";
 import type { RunContext, StepOutcome } from "../../contracts/workflow.js";
 import { ValidationError } from "../../domain/errors.js";
-import type { EnterResult, Membership, RunRepository, StepClaim } from "../../ports.js";
+import type { EnterResult, Membership, RunRepository, StepClaim } from "../../ports/runs.js";
 import { isConditionalCheckFailed } from "./errors.js";
 
 export class DynamoRunRepository implements RunRepository {

@@ -3,7 +3,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { classify, SesMailer } from "../../../shared/adapters/ses-mailer.js";
 import { PermanentDeliveryError, TransientDeliveryError } from "../../../shared/domain/delivery-errors.js";
-import type { OutgoingEmail } from "../../../shared/ports.js";
+import type { OutgoingEmail } from "../../../shared/ports/delivery.js";
 
 const ses = mockClient(SESClient);
 

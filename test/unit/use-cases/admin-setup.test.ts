@@ -5,7 +5,7 @@ import { authenticateAdmin, authenticateWriteKey } from "../../../shared/use-cas
 import { ensureAdminKey } from "../../../shared/use-cases/bootstrap.js";
 import { createEmailTemplate } from "../../../shared/use-cases/email-templates.js";
 import { createSource } from "../../../shared/use-cases/sources.js";
-import { FakeConfigRepository, FakeKeyStore, fixedClock } from "../../support/fakes.js";
+import { configRepos, FakeConfigRepository, FakeKeyStore, fixedClock } from "../../support/fakes.js";
 
 const NOW = "2026-11-21T10:00:00.000Z";
 const clock = fixedClock(NOW);
@@ -21,7 +21,7 @@ beforeEach(() => {
 describe("createSource", () => {
   it("stores the source and a write key that authenticates as that source", async () => {
     // Act
-    const created = await createSource({ config, keys, clock }, "ws_1", { name: "Web app" });
+    const created = await createSource({ sources: config, keys, clock }, "ws_1", { name: "Web app" });
 
     // Assess
     expect(created).toMatchObject({ name: "Web app", allowedDomains: [], createdAt: NOW });
@@ -37,14 +37,14 @@ describe("createSource", () => {
   });
 
   it("keeps only the hash of the write key", async () => {
-    const created = await createSource({ config, keys, clock }, "ws_1", { name: "Web app" });
+    const created = await createSource({ sources: config, keys, clock }, "ws_1", { name: "Web app" });
 
     expect([...keys.writeKeys.keys()]).toEqual([hashApiKey(created.writeKey)]);
     expect(JSON.stringify([...keys.writeKeys.values()])).not.toContain(created.writeKey);
   });
 
   it("refuses an invalid body with 400 and stores nothing", async () => {
-    await expect(createSource({ config, keys, clock }, "ws_1", { name: "" })).rejects.toMatchObject({
+    await expect(createSource({ sources: config, keys, clock }, "ws_1", { name: "" })).rejects.toMatchObject({
       statusCode: 400,
     });
     expect(config.sources.size).toBe(0);
@@ -54,7 +54,7 @@ describe("createSource", () => {
 
 describe("createEmailTemplate", () => {
   it("stores the template and answers it without its workspace", async () => {
-    const view = await createEmailTemplate({ config, clock }, "ws_1", {
+    const view = await createEmailTemplate({ ...configRepos(config), clock }, "ws_1", {
       name: "Welcome",
       from: "anna@acme.com",
       subject: "Hi",

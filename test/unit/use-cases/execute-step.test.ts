@@ -38,7 +38,7 @@ beforeEach(async () => {
   profiles = new FakeProfiles();
   runs = new FakeRunRepository();
   mailer = new FakeMailer();
-  deps = { config, profiles, runs, mailer, clock: fixedClock(NOW) };
+  deps = { templates: config, profiles, runs, mailer, clock: fixedClock(NOW) };
   runs.seedActiveRun(run);
   await config.putEmailTemplate(
     aTemplate({

@@ -22,7 +22,14 @@ beforeEach(async () => {
   profiles = new FakeProfiles();
   runs = new FakeRunRepository();
   workflows = new FakeWorkflows();
-  deps = { config, profiles, runs, workflows, clock: fixedClock("2026-11-21T10:00:05.000Z"), timeScale: 1 };
+  deps = {
+    moments: config,
+    profiles,
+    runs,
+    workflows,
+    clock: fixedClock("2026-11-21T10:00:05.000Z"),
+    timeScale: 1,
+  };
   await config.createMoment(
     aMoment({
       id: "m_1",

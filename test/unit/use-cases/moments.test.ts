@@ -11,6 +11,7 @@ import {
   aRun,
   aSource,
   aTemplate,
+  configRepos,
   FakeConfigRepository,
   FakeRunRepository,
   type FixedClock,
@@ -59,7 +60,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 describe("createMoment", () => {
   it("stores a new moment as draft, version 1, stamped with the clock", async () => {
     // Act
-    const moment = await createMoment({ config, clock }, WS, body());
+    const moment = await createMoment({ ...configRepos(config), clock }, WS, body());
 
     // Assess
     expect(moment).toMatchObject({
@@ -79,7 +80,7 @@ describe("createMoment", () => {
     const input = body({ steps: [{ id: "s1", action: { type: "send_email", templateId: "t_other" } }] });
 
     // Act
-    const error = await rejection(createMoment({ config, clock }, WS, input));
+    const error = await rejection(createMoment({ ...configRepos(config), clock }, WS, input));
 
     // Assess
     expect(error).toBeInstanceOf(ValidationError);
@@ -91,7 +92,9 @@ describe("createMoment", () => {
   });
 
   it("refuses another workspace's source, naming sourceIds.0", async () => {
-    const error = await rejection(createMoment({ config, clock }, WS, body({ sourceIds: ["src_other"] })));
+    const error = await rejection(
+      createMoment({ ...configRepos(config), clock }, WS, body({ sourceIds: ["src_other"] })),
+    );
 
     expect(error).toMatchObject({
       statusCode: 400,
@@ -109,7 +112,7 @@ describe("createMoment", () => {
       ],
     });
 
-    const error = await rejection(createMoment({ config, clock }, WS, input));
+    const error = await rejection(createMoment({ ...configRepos(config), clock }, WS, input));
 
     expect((error as ValidationError).details.map((d) => d.path)).toEqual([
       "sourceIds.1",
@@ -120,14 +123,16 @@ describe("createMoment", () => {
   it("refuses an invalid body before looking anything up", async () => {
     const getSource = vi.spyOn(config, "getSource");
 
-    const error = await rejection(createMoment({ config, clock }, WS, body({ goal: "nope" })));
+    const error = await rejection(
+      createMoment({ ...configRepos(config), clock }, WS, body({ goal: "nope" })),
+    );
 
     expect(error).toMatchObject({ statusCode: 400, details: [expect.objectContaining({ path: "goal" })] });
     expect(getSource).not.toHaveBeenCalled();
   });
 
   it("accepts a moment with no sources yet (it cannot run until it has one)", async () => {
-    const moment = await createMoment({ config, clock }, WS, body({ sourceIds: [] }));
+    const moment = await createMoment({ ...configRepos(config), clock }, WS, body({ sourceIds: [] }));
 
     expect(moment.sourceIds).toEqual([]);
     expect(moment.status).toBe("draft");
@@ -138,7 +143,7 @@ describe("getMoment", () => {
   it("answers 404 for another workspace's moment", async () => {
     await config.createMoment(aMoment({ id: "m_1", workspaceId: OTHER_WS }));
 
-    await expect(getMoment({ config }, WS, "m_1")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getMoment({ moments: config }, WS, "m_1")).rejects.toBeInstanceOf(NotFoundError);
   });
 });
 
@@ -149,7 +154,9 @@ describe("changeMomentStatus", () => {
     clock.advance(60_000);
 
     // Act
-    const updated = await changeMomentStatus({ config, clock }, WS, "m_1", { status: "running" });
+    const updated = await changeMomentStatus({ ...configRepos(config), clock }, WS, "m_1", {
+      status: "running",
+    });
 
     // Assess
     expect(updated).toMatchObject({ status: "running", version: 2, updatedAt: "2026-11-21T10:01:00.000Z" });
@@ -159,7 +166,9 @@ describe("changeMomentStatus", () => {
   it("refuses draft -> running without a source with 409", async () => {
     await config.createMoment(aMoment({ id: "m_1", status: "draft", sourceIds: [] }));
 
-    const error = await rejection(changeMomentStatus({ config, clock }, WS, "m_1", { status: "running" }));
+    const error = await rejection(
+      changeMomentStatus({ ...configRepos(config), clock }, WS, "m_1", { status: "running" }),
+    );
 
     expect(error).toBeInstanceOf(ConflictError);
     expect(error).toMatchObject({ statusCode: 409, message: expect.stringMatching(/at least one source/) });
@@ -169,7 +178,9 @@ describe("changeMomentStatus", () => {
   it("refuses an illegal transition with 409 naming the allowed ones", async () => {
     await config.createMoment(aMoment({ id: "m_1", status: "draft" }));
 
-    const error = await rejection(changeMomentStatus({ config, clock }, WS, "m_1", { status: "archived" }));
+    const error = await rejection(
+      changeMomentStatus({ ...configRepos(config), clock }, WS, "m_1", { status: "archived" }),
+    );
 
     expect(error).toMatchObject({
       statusCode: 409,
@@ -184,7 +195,9 @@ describe("changeMomentStatus", () => {
     const setStatus = vi.spyOn(config, "setMomentStatus");
 
     // Act
-    const result = await changeMomentStatus({ config, clock }, WS, "m_1", { status: "running" });
+    const result = await changeMomentStatus({ ...configRepos(config), clock }, WS, "m_1", {
+      status: "running",
+    });
 
     // Assess
     expect(result).toEqual(stored);
@@ -196,7 +209,9 @@ describe("changeMomentStatus", () => {
     // Another writer moves the moment between our read and our conditional write.
     vi.spyOn(config, "setMomentStatus").mockResolvedValueOnce(undefined);
 
-    const error = await rejection(changeMomentStatus({ config, clock }, WS, "m_1", { status: "stopped" }));
+    const error = await rejection(
+      changeMomentStatus({ ...configRepos(config), clock }, WS, "m_1", { status: "stopped" }),
+    );
 
     expect(error).toMatchObject({
       statusCode: 409,
@@ -208,7 +223,7 @@ describe("changeMomentStatus", () => {
     await config.createMoment(aMoment({ id: "m_1", workspaceId: OTHER_WS, status: "draft" }));
 
     await expect(
-      changeMomentStatus({ config, clock }, WS, "m_1", { status: "running" }),
+      changeMomentStatus({ ...configRepos(config), clock }, WS, "m_1", { status: "running" }),
     ).rejects.toBeInstanceOf(NotFoundError);
     expect((await config.getMoment(OTHER_WS, "m_1"))?.status).toBe("draft");
   });
@@ -217,7 +232,7 @@ describe("changeMomentStatus", () => {
     await config.createMoment(aMoment({ id: "m_1" }));
 
     await expect(
-      changeMomentStatus({ config, clock }, WS, "m_1", { status: "paused" }),
+      changeMomentStatus({ ...configRepos(config), clock }, WS, "m_1", { status: "paused" }),
     ).rejects.toMatchObject({ statusCode: 400, details: [expect.objectContaining({ path: "status" })] });
   });
 });
@@ -235,7 +250,7 @@ describe("listMomentAccounts", () => {
   });
 
   it("lists the accounts that entered, with endedAt only for finished ones", async () => {
-    const page = await listMomentAccounts({ config, runs }, WS, "m_1", {});
+    const page = await listMomentAccounts({ moments: config, runs }, WS, "m_1", {});
 
     expect(page).toEqual({
       items: [
@@ -252,7 +267,7 @@ describe("listMomentAccounts", () => {
   });
 
   it("does not expose run ids", async () => {
-    const page = await listMomentAccounts({ config, runs }, WS, "m_1", {});
+    const page = await listMomentAccounts({ moments: config, runs }, WS, "m_1", {});
 
     expect(page.items[0]).not.toHaveProperty("runId");
   });
@@ -260,16 +275,16 @@ describe("listMomentAccounts", () => {
   it("asks for 50 items by default and passes the cursor through", async () => {
     const list = vi.spyOn(runs, "listMemberships");
 
-    await listMomentAccounts({ config, runs }, WS, "m_1", {});
-    await listMomentAccounts({ config, runs }, WS, "m_1", { limit: "2", cursor: "acct_a" });
+    await listMomentAccounts({ moments: config, runs }, WS, "m_1", {});
+    await listMomentAccounts({ moments: config, runs }, WS, "m_1", { limit: "2", cursor: "acct_a" });
 
     expect(list.mock.calls[0]?.[2]).toEqual({ limit: 50 });
     expect(list.mock.calls[1]?.[2]).toEqual({ limit: 2, cursor: "acct_a" });
   });
 
   it("pages with nextCursor", async () => {
-    const first = await listMomentAccounts({ config, runs }, WS, "m_1", { limit: "2" });
-    const second = await listMomentAccounts({ config, runs }, WS, "m_1", {
+    const first = await listMomentAccounts({ moments: config, runs }, WS, "m_1", { limit: "2" });
+    const second = await listMomentAccounts({ moments: config, runs }, WS, "m_1", {
       limit: "2",
       ...(first.nextCursor ? { cursor: first.nextCursor } : {}),
     });
@@ -283,7 +298,7 @@ describe("listMomentAccounts", () => {
   it.each(["0", "201", "-1", "1.5", "abc", ""])("refuses limit=%j with 400 naming limit", async (limit) => {
     const list = vi.spyOn(runs, "listMemberships");
 
-    await expect(listMomentAccounts({ config, runs }, WS, "m_1", { limit })).rejects.toMatchObject({
+    await expect(listMomentAccounts({ moments: config, runs }, WS, "m_1", { limit })).rejects.toMatchObject({
       statusCode: 400,
       details: [{ path: "limit", message: "must be a whole number from 1 to 200" }],
     });
@@ -291,11 +306,11 @@ describe("listMomentAccounts", () => {
   });
 
   it.each(["1", "200"])("accepts limit=%s", async (limit) => {
-    await expect(listMomentAccounts({ config, runs }, WS, "m_1", { limit })).resolves.toBeDefined();
+    await expect(listMomentAccounts({ moments: config, runs }, WS, "m_1", { limit })).resolves.toBeDefined();
   });
 
   it("answers 404 for a moment of another workspace", async () => {
-    await expect(listMomentAccounts({ config, runs }, OTHER_WS, "m_1", {})).rejects.toBeInstanceOf(
+    await expect(listMomentAccounts({ moments: config, runs }, OTHER_WS, "m_1", {})).rejects.toBeInstanceOf(
       NotFoundError,
     );
   });

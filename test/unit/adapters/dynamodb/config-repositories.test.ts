@@ -12,7 +12,9 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { DynamoConfigRepository } from "../../../../shared/adapters/dynamodb/config-repository.js";
+import { DynamoEmailTemplateRepository } from "../../../../shared/adapters/dynamodb/email-template-repository.js";
+import { DynamoMomentRepository } from "../../../../shared/adapters/dynamodb/moment-repository.js";
+import { DynamoSourceRepository } from "../../../../shared/adapters/dynamodb/source-repository.js";
 import { keys } from "../../../../shared/contracts/table.js";
 import { aMoment, aSource } from "../../../support/fakes.js";
 
@@ -25,12 +27,10 @@ const runningGsi = { gsi1pk: "WS#ws_1#RUNNING#payment_failed", gsi1sk: "MOMENT#m
 const conditionFailed = () =>
   new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
 
-function repository() {
-  return new DynamoConfigRepository(
-    DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })),
-    TABLE,
-  );
-}
+const documentClient = () => DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" }));
+const moments = () => new DynamoMomentRepository(documentClient(), TABLE);
+const sources = () => new DynamoSourceRepository(documentClient(), TABLE);
+const templates = () => new DynamoEmailTemplateRepository(documentClient(), TABLE);
 
 beforeEach(() => {
   db.reset();
@@ -44,7 +44,7 @@ describe("DynamoConfigRepository.createMoment", () => {
   it("puts a draft moment without the running index, refusing to overwrite", async () => {
     db.on(PutCommand).resolves({});
 
-    await repository().createMoment(aMoment({ id: "m_1", status: "draft" }));
+    await moments().createMoment(aMoment({ id: "m_1", status: "draft" }));
 
     const put = db.commandCalls(PutCommand)[0]?.args[0].input;
     expect(put).toMatchObject({
@@ -57,7 +57,7 @@ describe("DynamoConfigRepository.createMoment", () => {
   it("indexes a running moment by its start event", async () => {
     db.on(PutCommand).resolves({});
 
-    await repository().createMoment(aMoment({ id: "m_1", status: "running" }));
+    await moments().createMoment(aMoment({ id: "m_1", status: "running" }));
 
     expect(db.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject(runningGsi);
   });
@@ -80,7 +80,7 @@ describe("DynamoConfigRepository.setMomentStatus", () => {
     });
 
     // Act
-    const updated = await repository().setMomentStatus(moment, "running", AT);
+    const updated = await moments().setMomentStatus(moment, "running", AT);
 
     // Assess
     expect(updated).toEqual({ ...moment, status: "running", version: 4, updatedAt: AT });
@@ -101,7 +101,7 @@ describe("DynamoConfigRepository.setMomentStatus", () => {
   it("removes the running index when the moment stops", async () => {
     db.on(UpdateCommand).resolves({ Attributes: { ...aMoment({ id: "m_1" }), status: "stopped" } });
 
-    await repository().setMomentStatus(aMoment({ id: "m_1", status: "running" }), "stopped", AT);
+    await moments().setMomentStatus(aMoment({ id: "m_1", status: "running" }), "stopped", AT);
 
     expect(db.commandCalls(UpdateCommand)[0]?.args[0].input.UpdateExpression).toMatch(
       /REMOVE gsi1pk, gsi1sk$/,
@@ -111,9 +111,7 @@ describe("DynamoConfigRepository.setMomentStatus", () => {
   it("answers undefined when someone else changed the moment first", async () => {
     db.on(UpdateCommand).rejects(conditionFailed());
 
-    await expect(
-      repository().setMomentStatus(aMoment({ id: "m_1" }), "stopped", AT),
-    ).resolves.toBeUndefined();
+    await expect(moments().setMomentStatus(aMoment({ id: "m_1" }), "stopped", AT)).resolves.toBeUndefined();
   });
 
   it("lets throttling propagate", async () => {
@@ -121,7 +119,7 @@ describe("DynamoConfigRepository.setMomentStatus", () => {
       new ProvisionedThroughputExceededException({ message: "slow down", $metadata: {} }),
     );
 
-    await expect(repository().setMomentStatus(aMoment({ id: "m_1" }), "stopped", AT)).rejects.toBeInstanceOf(
+    await expect(moments().setMomentStatus(aMoment({ id: "m_1" }), "stopped", AT)).rejects.toBeInstanceOf(
       ProvisionedThroughputExceededException,
     );
   });
@@ -134,13 +132,13 @@ describe("DynamoConfigRepository reads", () => {
       Item: { ...keys.source("ws_1", "src_1"), type: "source", ...source },
     });
 
-    await expect(repository().getSource("ws_1", "src_1")).resolves.toEqual(source);
+    await expect(sources().getSource("ws_1", "src_1")).resolves.toEqual(source);
   });
 
   it("answers undefined for a missing item", async () => {
     db.on(GetCommand).resolves({});
 
-    await expect(repository().getEmailTemplate("ws_1", "t_x")).resolves.toBeUndefined();
+    await expect(templates().getEmailTemplate("ws_1", "t_x")).resolves.toBeUndefined();
   });
 
   it("reads every page of running moments for an event", async () => {
@@ -154,10 +152,10 @@ describe("DynamoConfigRepository reads", () => {
       .resolvesOnce({ Items: [{ ...aMoment({ id: "m_2" }), ...keys.moment("ws_1", "m_2") }] });
 
     // Act
-    const moments = await repository().findRunningMomentsStartingOn("ws_1", "payment_failed");
+    const found = await moments().findRunningMomentsStartingOn("ws_1", "payment_failed");
 
     // Assess
-    expect(moments.map((m) => m.id)).toEqual(["m_1", "m_2"]);
+    expect(found.map((m) => m.id)).toEqual(["m_1", "m_2"]);
     const queries = db.commandCalls(QueryCommand).map((c) => c.args[0].input);
     expect(queries[0]).toMatchObject({
       IndexName: "gsi1",

@@ -6,14 +6,12 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { keys, table } from "../../contracts/table.js";
-import type { EmailTemplate } from "../../domain/email-template.js";
 import type { Moment, MomentStatus } from "../../domain/moment.js";
-import type { Source } from "../../domain/source.js";
-import type { ConfigRepository } from "../../ports.js";
+import type { MomentRepository } from "../../ports/moments.js";
 import { isConditionalCheckFailed } from "./errors.js";
 import { fromItem } from "./item.js";
 
-export class DynamoConfigRepository implements ConfigRepository {
+export class DynamoMomentRepository implements MomentRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -22,28 +20,6 @@ export class DynamoConfigRepository implements ConfigRepository {
   private async get<T>(key: { pk: string; sk: string }): Promise<T | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key }));
     return Item ? fromItem<T>(Item) : undefined;
-  }
-
-  async putSource(source: Source) {
-    const Item = { ...keys.source(source.workspaceId, source.id), type: "source", ...source };
-    await this.db.send(new PutCommand({ TableName: this.tableName, Item }));
-  }
-
-  getSource(workspaceId: string, sourceId: string) {
-    return this.get<Source>(keys.source(workspaceId, sourceId));
-  }
-
-  async putEmailTemplate(template: EmailTemplate) {
-    const Item = {
-      ...keys.emailTemplate(template.workspaceId, template.id),
-      type: "email_template",
-      ...template,
-    };
-    await this.db.send(new PutCommand({ TableName: this.tableName, Item }));
-  }
-
-  getEmailTemplate(workspaceId: string, templateId: string) {
-    return this.get<EmailTemplate>(keys.emailTemplate(workspaceId, templateId));
   }
 
   async createMoment(moment: Moment) {
