@@ -7,7 +7,7 @@
  * Per step the workflow costs two state transitions (Wait, Task) plus the Map iteration, and it
  * never polls: a delay is a Wait state, which Standard workflows do not bill while waiting.
  */
-import type { Action } from "../domain/moment.js";
+import type { Action } from "../domain/actions.js";
 
 /** Placeholders in the definition, resolved by CloudFormation (or the local runtime). */
 export const workflowSubstitutions = {
@@ -26,6 +26,8 @@ export interface RunContext {
   accountId: string;
   userId?: string;
   startedAt: string;
+  /** The moment's actionsEnabled when the run started: when false, steps are recorded as skipped. */
+  actionsEnabled: boolean;
   trigger: {
     event: string;
     messageId: string;

@@ -4,8 +4,6 @@ import { newId } from "../domain/ids.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
 import type { EmailTemplateRepository } from "../ports/email-templates.js";
-import type { MomentRepository } from "../ports/moments.js";
-import type { SourceRepository } from "../ports/sources.js";
 
 export async function createEmailTemplate(
   deps: { templates: EmailTemplateRepository; clock: Clock },

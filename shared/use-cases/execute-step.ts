@@ -6,10 +6,8 @@ import { render } from "../domain/render.js";
 import type { Clock } from "../ports/clock.js";
 import type { Mailer } from "../ports/delivery.js";
 import type { EmailTemplateRepository } from "../ports/email-templates.js";
-import type { MomentRepository } from "../ports/moments.js";
 import type { ProfileRepository } from "../ports/profiles.js";
 import type { RunRepository } from "../ports/runs.js";
-import type { SourceRepository } from "../ports/sources.js";
 
 export interface StepDeps {
   templates: EmailTemplateRepository;
@@ -30,6 +28,11 @@ export async function executeStep(deps: StepDeps, { run, step }: ActionTaskPaylo
   const runStatus = await deps.runs.getRunStatus(run.workspaceId, run.runId);
   if (runStatus !== "active") {
     const outcome: StepOutcome = { status: "skipped", reason: "run_not_active" };
+    await deps.runs.recordStep(run, step.id, outcome, now());
+    return outcome;
+  }
+  if (!run.actionsEnabled) {
+    const outcome: StepOutcome = { status: "skipped", reason: "actions_disabled" };
     await deps.runs.recordStep(run, step.id, outcome, now());
     return outcome;
   }
@@ -68,6 +71,9 @@ async function perform(deps: StepDeps, run: ActionTaskPayload["run"], action: Ac
   switch (action.type) {
     case "send_email":
       return sendEmail(deps, run, action);
+    default:
+      // Configurable and validated today; executed once its delivery lands (issue 5).
+      return { status: "skipped", reason: `action_not_available: ${action.type} is not executed yet` };
   }
 }
 

@@ -1,14 +1,12 @@
 import type { EventReceivedDetail } from "../contracts/bus.js";
 import type { RunContext } from "../contracts/workflow.js";
 import { runIdFor } from "../domain/ids.js";
-import { type Moment, startsMoment } from "../domain/moment.js";
+import { type Moment, startsMoment, stepsOfPhase } from "../domain/moment.js";
 import { scaledDelaySeconds } from "../domain/primitives.js";
 import type { Clock } from "../ports/clock.js";
-import type { EmailTemplateRepository } from "../ports/email-templates.js";
 import type { MomentRepository } from "../ports/moments.js";
 import type { ProfileRepository } from "../ports/profiles.js";
 import type { RunRepository, WorkflowStarter } from "../ports/runs.js";
-import type { SourceRepository } from "../ports/sources.js";
 
 export interface MatchDeps {
   moments: MomentRepository;
@@ -53,6 +51,7 @@ async function startRun(
     accountId: detail.accountId,
     ...(detail.userId ? { userId: detail.userId } : {}),
     startedAt: deps.clock.now().toISOString(),
+    actionsEnabled: moment.actionsEnabled,
     trigger: {
       event: detail.event,
       messageId: detail.messageId,
@@ -64,7 +63,8 @@ async function startRun(
   if (entered !== "entered") return { momentId: moment.id, decision: "skipped", reason: entered };
   await deps.workflows.start({
     run,
-    steps: moment.steps.map((step) => ({
+    // Completion and exit steps run when an end rule matches (the engine's next increment).
+    steps: stepsOfPhase(moment, "entry").map((step) => ({
       id: step.id,
       delaySeconds: scaledDelaySeconds(step.delay, deps.timeScale),
       action: step.action,

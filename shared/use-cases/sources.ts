@@ -4,9 +4,7 @@ import type { Source } from "../domain/source.js";
 import { sourceInputSchema } from "../domain/source.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
-import type { EmailTemplateRepository } from "../ports/email-templates.js";
 import type { KeyStore } from "../ports/keys.js";
-import type { MomentRepository } from "../ports/moments.js";
 import type { SourceRepository } from "../ports/sources.js";
 
 export interface SourceDeps {

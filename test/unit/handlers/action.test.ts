@@ -23,6 +23,7 @@ const payload: ActionTaskPayload = {
     runId: "run1",
     accountId: "acct_1",
     startedAt: "2026-11-21T00:00:00.000Z",
+    actionsEnabled: true,
     trigger: {
       event: "payment_failed",
       messageId: "msg-1",

@@ -38,10 +38,16 @@ beforeEach(async () => {
       steps: [
         {
           id: "s1",
+          phase: "entry",
           delay: { amount: 0, unit: "minutes" },
           action: { type: "send_email", templateId: "t_1" },
         },
-        { id: "s2", delay: { amount: 2, unit: "days" }, action: { type: "send_email", templateId: "t_2" } },
+        {
+          id: "s2",
+          phase: "entry",
+          delay: { amount: 2, unit: "days" },
+          action: { type: "send_email", templateId: "t_2" },
+        },
       ],
     }),
   );
@@ -66,6 +72,7 @@ describe("matchEvent", () => {
       runId: expectedRunId,
       accountId: "acct_1",
       startedAt: "2026-11-21T10:00:05.000Z",
+      actionsEnabled: true,
       trigger: {
         event: "payment_failed",
         messageId: "msg-1",

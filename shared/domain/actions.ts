@@ -1,0 +1,113 @@
+import * as z from "zod/mini";
+import { durationSchema, idSchema } from "./primitives.js";
+
+/**
+ * What a step does. Every text field may hold placeholders (`{first_name}`, `{event.plan}`...),
+ * rendered when the step runs. Objects a step refers to (email templates, integrations) must exist
+ * in the moment's workspace; that is checked when the moment is saved.
+ */
+const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+
+export const sendEmailActionSchema = z.strictObject({
+  type: z.literal("send_email"),
+  templateId: idSchema,
+  /** Recipient; defaults to the triggering user's `{email}`, else the account's. */
+  to: z.optional(text(320)),
+  replyTo: z.optional(text(320)),
+  cc: z.optional(z.array(text(320)).check(z.maxLength(10))),
+});
+
+export const sendNotificationActionSchema = z.strictObject({
+  type: z.literal("send_notification"),
+  title: text(200),
+  body: text(2000),
+  /** Where the notification links to in the app (optional). */
+  url: z.optional(text(2000)),
+});
+
+export const feedbackPromptActionSchema = z.strictObject({
+  type: z.literal("feedback_prompt"),
+  question: text(500),
+  /** Asked after a neutral or frustrated reaction, to collect a comment (optional). */
+  followUp: z.optional(text(500)),
+});
+
+export const sendSlackActionSchema = z.strictObject({
+  type: z.literal("send_slack"),
+  integrationId: idSchema,
+  /** Channel id or name; needed with a bot token, ignored by an incoming webhook (fixed channel). */
+  channel: z.optional(text(200)),
+  text: text(4000),
+});
+
+export const createAttioTaskActionSchema = z.strictObject({
+  type: z.literal("create_attio_task"),
+  integrationId: idSchema,
+  content: text(2000),
+  /** Deadline relative to when the step runs. */
+  deadline: z.optional(durationSchema),
+  linkedRecord: z.optional(z.strictObject({ object: text(100), recordId: text(200) })),
+  /** Attio workspace-member id to assign the task to. */
+  assigneeId: z.optional(text(200)),
+});
+
+export const webhookMethods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"] as const;
+
+export const sendWebhookActionSchema = z.strictObject({
+  type: z.literal("send_webhook"),
+  method: z.enum(webhookMethods),
+  url: text(2000).check(z.regex(/^https?:\/\/\S+$/i, "must be an http(s) URL")),
+  headers: z.optional(
+    z.record(
+      z.string().check(z.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, "must be a header name")),
+      text(2000),
+    ),
+  ),
+  body: z.optional(z.string().check(z.maxLength(64 * 1024))),
+  /** A `webhook` integration holding the signing secret (Standard Webhooks signatures). */
+  integrationId: z.optional(idSchema),
+});
+
+export const updateAttributeActionSchema = z.strictObject({
+  type: z.literal("update_attribute"),
+  scope: z.enum(["account", "user"]),
+  attribute: z.string().check(z.regex(/^[^.\s]{1,128}$/, "must be an attribute name without dots or spaces")),
+  /** The new value (strings may hold placeholders); null unsets the attribute. */
+  value: z.union([z.string().check(z.maxLength(2000)), z.number(), z.boolean(), z.null()]),
+});
+
+export const actionTypes = [
+  "send_email",
+  "send_notification",
+  "feedback_prompt",
+  "send_slack",
+  "create_attio_task",
+  "send_webhook",
+  "update_attribute",
+] as const;
+export type ActionType = (typeof actionTypes)[number];
+
+export const actionSchema = z.discriminatedUnion("type", [
+  sendEmailActionSchema,
+  sendNotificationActionSchema,
+  feedbackPromptActionSchema,
+  sendSlackActionSchema,
+  createAttioTaskActionSchema,
+  sendWebhookActionSchema,
+  updateAttributeActionSchema,
+]);
+export type Action = z.infer<typeof actionSchema>;
+
+/** Which integration kind an action needs, if any. */
+export function requiredIntegrationKind(action: Action): "slack" | "attio" | "webhook" | undefined {
+  switch (action.type) {
+    case "send_slack":
+      return "slack";
+    case "create_attio_task":
+      return "attio";
+    case "send_webhook":
+      return action.integrationId ? "webhook" : undefined;
+    default:
+      return undefined;
+  }
+}
