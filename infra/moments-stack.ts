@@ -5,6 +5,7 @@ import { Alarms } from "./constructs/alarms.js";
 import { DataTable, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from "./constructs/data-table.js";
 import { EmailSending } from "./constructs/email-sending.js";
 import { EventRouting } from "./constructs/event-routing.js";
+import { FirstAdminKey } from "./constructs/first-admin-key.js";
 import { HttpApi } from "./constructs/http-api.js";
 import { MomentsFunction, type MomentsFunctionProps } from "./constructs/moments-function.js";
 import { RunWorkflow } from "./constructs/run-workflow.js";
@@ -29,6 +30,7 @@ export const functionTimeouts: Record<FunctionId, Duration> = {
   match: Duration.seconds(30),
   action: Duration.seconds(30),
   "run-state": Duration.seconds(15),
+  bootstrap: Duration.seconds(30),
 };
 
 /** Ingest is a small, hot path (authenticate, validate, PutEvents): half the default memory. */
@@ -46,6 +48,7 @@ export class MomentsStack extends Stack {
   readonly httpApi: HttpApi;
   readonly functions: Record<FunctionId, MomentsFunction>;
   readonly alarms: Alarms;
+  readonly firstAdminKey: FirstAdminKey;
 
   constructor(scope: Construct, id: string, props: MomentsStackProps) {
     super(scope, id, props);
@@ -110,12 +113,24 @@ export class MomentsStack extends Stack {
     this.dataTable.grant(ingest.role, ["dynamodb:GetItem"]);
     this.eventRouting.bus.grantPutEventsTo(ingest.role);
 
-    const admin = fn("admin", { [Env.tableName]: tableName });
+    const admin = fn("admin", {
+      [Env.tableName]: tableName,
+      [Env.stateMachineArn]: this.workflow.stateMachine.stateMachineArn,
+    });
+    this.workflow.grantStopExecution(admin.role);
     this.dataTable.grant(admin.role, [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS], { gsi1: true });
 
     const health = fn("health", {});
 
-    this.functions = { health, ingest, admin, match, action, "run-state": runState };
+    const bootstrap = fn("bootstrap", { [Env.tableName]: tableName });
+    // UpdateItem: the operator workspace's active-key set, when the resource runs on existing data.
+    this.dataTable.grant(bootstrap.role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
+    this.firstAdminKey = new FirstAdminKey(this, "FirstAdminKey", {
+      function: bootstrap.function,
+      workspaceId: "default",
+    });
+
+    this.functions = { health, ingest, admin, match, action, "run-state": runState, bootstrap };
 
     this.httpApi = new HttpApi(this, "Http", {
       handlers: { health: health.function, ingest: ingest.function, admin: admin.function },
@@ -139,6 +154,11 @@ export class MomentsStack extends Stack {
     new CfnOutput(this, "DeadLetterQueueUrl", {
       value: this.eventRouting.deadLetterQueue.queueUrl,
       description: "Events that failed matching after every retry; redrive them to the match queue",
+    });
+    new CfnOutput(this, "AdminKeySecretArn", {
+      value: this.firstAdminKey.secret.secretArn,
+      description:
+        "The first admin key: aws secretsmanager get-secret-value --secret-id <this> (field adminKey)",
     });
     new CfnOutput(this, "MatchQueueArn", {
       value: this.eventRouting.matchQueue.queueArn,

@@ -3,6 +3,7 @@ import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoEmailTemplateRepository } from "../../shared/adapters/dynamodb/email-template-repository.js";
+import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-repository.js";
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
 import { SesMailer } from "../../shared/adapters/ses-mailer.js";
@@ -22,6 +23,7 @@ const deps = {
   templates: new DynamoEmailTemplateRepository(db, env.TABLE_NAME),
   profiles: new DynamoProfileRepository(db, env.TABLE_NAME),
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
+  moments: new DynamoMomentRepository(db, env.TABLE_NAME),
   mailer: new SesMailer(ses, process.env[Env.sesConfigurationSet] || undefined),
   clock: systemClock,
 };

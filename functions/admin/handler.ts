@@ -1,62 +1,73 @@
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoEmailTemplateRepository } from "../../shared/adapters/dynamodb/email-template-repository.js";
+import { DynamoIntegrationRepository } from "../../shared/adapters/dynamodb/integration-repository.js";
 import { DynamoKeyStore } from "../../shared/adapters/dynamodb/key-store.js";
 import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-repository.js";
+import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
 import { DynamoSourceRepository } from "../../shared/adapters/dynamodb/source-repository.js";
+import { DynamoWorkspaceRepository } from "../../shared/adapters/dynamodb/workspace-repository.js";
+import { HttpSlackClient } from "../../shared/adapters/slack-client.js";
+import { StepFunctionsController } from "../../shared/adapters/step-functions-starter.js";
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
-import { type HttpRequest, httpHandler, json } from "../../shared/http/http-handler.js";
+import { emailTemplateRoutes } from "../../shared/http/admin-routes/email-templates.js";
+import { integrationRoutes } from "../../shared/http/admin-routes/integrations.js";
+import { keyRoutes } from "../../shared/http/admin-routes/keys.js";
+import { momentRoutes } from "../../shared/http/admin-routes/moments.js";
+import { openApiRoute } from "../../shared/http/admin-routes/openapi.js";
+import { sourceRoutes } from "../../shared/http/admin-routes/sources.js";
+import type { AdminRoutes } from "../../shared/http/admin-routes/types.js";
+import { workspaceRoutes } from "../../shared/http/admin-routes/workspaces.js";
+import { type HttpRequest, httpHandler, type RouteHandler } from "../../shared/http/http-handler.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
 import { authenticateAdmin } from "../../shared/use-cases/authenticate.js";
-import { createEmailTemplate } from "../../shared/use-cases/email-templates.js";
-import {
-  changeMomentStatus,
-  createMoment,
-  getMoment,
-  listMomentAccounts,
-} from "../../shared/use-cases/moments.js";
-import { createSource } from "../../shared/use-cases/sources.js";
 
-const env = readEnv([Env.tableName]);
+const env = readEnv([Env.tableName, Env.stateMachineArn]);
 const obs = createObservability("admin");
 const db = documentClient(obs.tracer);
-const keys = new DynamoKeyStore(db, env.TABLE_NAME);
+const sfn = new SFNClient({});
+obs.tracer.captureAWSv3Client(sfn);
+
 const deps = {
-  moments: new DynamoMomentRepository(db, env.TABLE_NAME),
+  clock: systemClock,
+  keys: new DynamoKeyStore(db, env.TABLE_NAME),
+  workspaces: new DynamoWorkspaceRepository(db, env.TABLE_NAME),
   sources: new DynamoSourceRepository(db, env.TABLE_NAME),
   templates: new DynamoEmailTemplateRepository(db, env.TABLE_NAME),
+  integrations: new DynamoIntegrationRepository(db, env.TABLE_NAME),
+  // Slack's base URL is configuration, so tests and proxies can point it elsewhere.
+  slack: new HttpSlackClient({ baseUrl: process.env[Env.slackApiBaseUrl] || "https://slack.com/api" }),
+  moments: new DynamoMomentRepository(db, env.TABLE_NAME),
+  profiles: new DynamoProfileRepository(db, env.TABLE_NAME),
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
-  keys,
-  clock: systemClock,
+  workflows: new StepFunctionsController(sfn, env.STATE_MACHINE_ARN),
+};
+
+const adminRoutes: AdminRoutes = {
+  ...momentRoutes(deps),
+  ...sourceRoutes(deps),
+  ...keyRoutes(deps),
+  ...workspaceRoutes(deps),
+  ...emailTemplateRoutes(deps),
+  ...integrationRoutes(deps),
 };
 
 /** Every admin route authenticates first; the key decides the workspace, and nothing else does. */
-function admin(route: (workspaceId: string, request: HttpRequest) => Promise<ReturnType<typeof json>>) {
+function authenticated(route: AdminRoutes[string]): RouteHandler {
   return async (request: HttpRequest) => {
-    const { workspaceId } = await authenticateAdmin(keys, request.headers.authorization);
+    const { workspaceId } = await authenticateAdmin(deps.keys, request.headers.authorization);
     obs.logger.appendKeys({ workspaceId });
     return route(workspaceId, request);
   };
 }
 
-const id = (request: HttpRequest) => request.path.id ?? "";
-
 export const handler = httpHandler(
   {
-    "POST /v1/admin/sources": admin(async (ws, req) => json(201, await createSource(deps, ws, req.body))),
-    "POST /v1/admin/email-templates": admin(async (ws, req) =>
-      json(201, await createEmailTemplate(deps, ws, req.body)),
-    ),
-    "POST /v1/admin/moments": admin(async (ws, req) => json(201, await createMoment(deps, ws, req.body))),
-    "GET /v1/admin/moments/{id}": admin(async (ws, req) => json(200, await getMoment(deps, ws, id(req)))),
-    "POST /v1/admin/moments/{id}/status": admin(async (ws, req) =>
-      json(200, await changeMomentStatus(deps, ws, id(req), req.body)),
-    ),
-    "GET /v1/admin/moments/{id}/accounts": admin(async (ws, req) =>
-      json(200, await listMomentAccounts(deps, ws, id(req), req.query)),
-    ),
+    ...Object.fromEntries(Object.entries(adminRoutes).map(([key, route]) => [key, authenticated(route)])),
+    ...openApiRoute(),
   },
   obs,
 );

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Validations } from "aws-cdk-lib";
+import { ArnFormat, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -69,5 +69,36 @@ export class RunWorkflow extends Construct {
   /** Lets `grantee` start executions of this state machine (and nothing else on it). */
   grantStartExecution(grantee: iam.IGrantable): void {
     this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /**
+   * Lets `grantee` stop (and describe) executions of this state machine: stopping or archiving a
+   * moment ends its runs. Execution names are run ids made at run time, so the grant names this
+   * state machine's executions with a wildcard for the name, and nothing wider.
+   */
+  grantStopExecution(role: iam.Role): void {
+    const stack = Stack.of(this);
+    const cfn = this.stateMachine.node.defaultChild as sfn.CfnStateMachine;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["states:StopExecution", "states:DescribeExecution"],
+        resources: [
+          stack.formatArn({
+            service: "states",
+            resource: "execution",
+            resourceName: `${cfn.attrName}:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    // cdk-nag names the resource with the state machine's logical id, known only once resolved.
+    const logicalId = stack.resolve(stack.getLogicalId(cfn)) as string;
+    Validations.of(role.node.findChild("DefaultPolicy")).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${logicalId}.Name>:*]`,
+      reason:
+        "Stopping or archiving a moment stops its runs' executions, whose names are run ids made at run time; the " +
+        "grant is StopExecution/DescribeExecution on the executions of this one state machine and nothing else.",
+    });
   }
 }

@@ -58,6 +58,8 @@ const handlerModules: Record<FunctionId, () => Promise<unknown>> = {
   match: () => import("../../functions/match/handler.js"),
   action: () => import("../../functions/action/handler.js"),
   "run-state": () => import("../../functions/run-state/handler.js"),
+  // Deploy-time only: the local stack seeds its admin key directly (see ensureAdminKey below).
+  bootstrap: () => import("../../functions/bootstrap/handler.js"),
 };
 
 const name = (fn: FunctionId) => `moments-${fn}`;

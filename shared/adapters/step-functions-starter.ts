@@ -1,13 +1,15 @@
-import { type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { type SFNClient, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import type { RunInput } from "../contracts/workflow.js";
-import type { WorkflowStarter } from "../ports/runs.js";
+import type { WorkflowController } from "../ports/runs.js";
 
 /**
- * Starts a run as a Standard execution named by its run id. Execution names are unique per state
- * machine for 90 days, so a second start of the same run is refused with ExecutionAlreadyExists
- * (or answered with the running execution when the input is identical): either way, one execution.
+ * Starts and stops runs' Standard executions, each named by its run id. Execution names are unique
+ * per state machine for 90 days, so a second start of the same run is refused with
+ * ExecutionAlreadyExists (or answered with the running execution when the input is identical):
+ * either way, one execution. Because the name is the run id, a run's execution ARN is derived from
+ * the state machine ARN, so stopping needs no stored ARN.
  */
-export class StepFunctionsStarter implements WorkflowStarter {
+export class StepFunctionsController implements WorkflowController {
   constructor(
     private readonly client: SFNClient,
     private readonly stateMachineArn: string,
@@ -29,4 +31,44 @@ export class StepFunctionsStarter implements WorkflowStarter {
       throw error;
     }
   }
+
+  async stop(runId: string, cause: string) {
+    try {
+      await this.client.send(
+        new StopExecutionCommand({
+          executionArn: executionArn(this.stateMachineArn, runId),
+          cause: cause.slice(0, 32768),
+        }),
+      );
+      return "stopped" as const;
+    } catch (error) {
+      // Stopping is idempotent for us: an execution that never started (the run was entered but its
+      // start was not driven yet) or that already ended has nothing left to stop.
+      if (error instanceof Error && (error.name === "ExecutionDoesNotExist" || isAlreadyFinished(error)))
+        return "not_running" as const;
+      throw error;
+    }
+  }
+}
+
+/** Kept for the match function, which only starts runs. */
+export const StepFunctionsStarter = StepFunctionsController;
+export type StepFunctionsStarter = StepFunctionsController;
+
+/** `arn:…:stateMachine:<name>` -> `arn:…:execution:<name>:<executionName>`. */
+export function executionArn(stateMachineArn: string, runId: string): string {
+  if (!stateMachineArn.includes(":stateMachine:"))
+    throw new Error(`Not a state machine ARN: ${stateMachineArn}`);
+  return `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${runId}`;
+}
+
+/**
+ * StopExecution on an execution that already ended is answered with an error rather than a no-op in
+ * some SDK/emulator versions (a validation error naming the status); it means the same as success.
+ */
+function isAlreadyFinished(error: Error): boolean {
+  return (
+    error.name === "ValidationException" &&
+    /(not running|already|SUCCEEDED|FAILED|ABORTED|TIMED_OUT)/i.test(error.message)
+  );
 }

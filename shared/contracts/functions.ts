@@ -3,7 +3,15 @@
  * one NodejsFunction per entry and must set exactly these variables; the local runtime sets the same
  * ones. Each function validates its environment once, at cold start (see shared/config.ts).
  */
-export const functionIds = ["health", "ingest", "admin", "match", "action", "run-state"] as const;
+export const functionIds = [
+  "health",
+  "ingest",
+  "admin",
+  "match",
+  "action",
+  "run-state",
+  "bootstrap",
+] as const;
 export type FunctionId = (typeof functionIds)[number];
 
 export const Env = {
@@ -14,6 +22,8 @@ export const Env = {
   timeScale: "MOMENTS_TIME_SCALE",
   /** SES configuration set for sends (optional): where bounce/complaint events go. */
   sesConfigurationSet: "SES_CONFIGURATION_SET",
+  /** Slack Web API base URL (optional; default https://slack.com/api): tests and proxies redirect it. */
+  slackApiBaseUrl: "SLACK_API_BASE_URL",
 } as const;
 export type EnvName = (typeof Env)[keyof typeof Env];
 
@@ -34,7 +44,8 @@ export const functions: Record<FunctionId, FunctionDefinition> = {
   admin: {
     entry: "functions/admin/handler.ts",
     description: "Config API under /v1/admin",
-    env: [Env.tableName],
+    // The state machine: stopping or archiving a moment stops its runs' executions.
+    env: [Env.tableName, Env.stateMachineArn],
   },
   match: {
     entry: "functions/match/handler.ts",
@@ -45,6 +56,11 @@ export const functions: Record<FunctionId, FunctionDefinition> = {
     entry: "functions/action/handler.ts",
     description: "Runs one step of a run (sends the email)",
     env: [Env.tableName, Env.sesConfigurationSet],
+  },
+  bootstrap: {
+    entry: "functions/bootstrap/handler.ts",
+    description: "Deploy-time custom resource: the first admin key, kept in Secrets Manager",
+    env: [Env.tableName],
   },
   "run-state": {
     entry: "functions/run-state/handler.ts",

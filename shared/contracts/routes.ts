@@ -2,7 +2,7 @@
  * The HTTP route table: the one list the CDK app turns into HTTP API routes and the local runtime
  * serves. Adding a route here is the only way to expose one.
  */
-export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
 
 /** Which Lambda function serves a route. Each is one `functions/<id>/handler.ts`. */
 export type HttpFunctionId = "health" | "ingest" | "admin";
@@ -20,17 +20,63 @@ export interface RouteDefinition {
 
 export const routes = [
   { method: "GET", path: "/health", function: "health", auth: "none" },
+  { method: "GET", path: "/v1/openapi.json", function: "admin", auth: "none" },
   { method: "POST", path: "/v1/events", function: "ingest", auth: "write_key" },
-  { method: "POST", path: "/v1/admin/sources", function: "admin", auth: "admin_key" },
-  { method: "POST", path: "/v1/admin/email-templates", function: "admin", auth: "admin_key" },
+  // CORS preflight of browsers sending events: carries no key; the POST itself checks the origin.
+  { method: "OPTIONS", path: "/v1/events", function: "ingest", auth: "none" },
+  // Moments and their catalog
+  { method: "GET", path: "/v1/admin/moments", function: "admin", auth: "admin_key" },
   { method: "POST", path: "/v1/admin/moments", function: "admin", auth: "admin_key" },
   { method: "GET", path: "/v1/admin/moments/{id}", function: "admin", auth: "admin_key" },
+  { method: "PATCH", path: "/v1/admin/moments/{id}", function: "admin", auth: "admin_key" },
+  { method: "DELETE", path: "/v1/admin/moments/{id}", function: "admin", auth: "admin_key" },
   { method: "POST", path: "/v1/admin/moments/{id}/status", function: "admin", auth: "admin_key" },
+  { method: "POST", path: "/v1/admin/moments/{id}/duplicate", function: "admin", auth: "admin_key" },
   { method: "GET", path: "/v1/admin/moments/{id}/accounts", function: "admin", auth: "admin_key" },
+  { method: "GET", path: "/v1/admin/moment-templates", function: "admin", auth: "admin_key" },
+  // Sources (audience configurations) and their write keys
+  { method: "GET", path: "/v1/admin/sources", function: "admin", auth: "admin_key" },
+  { method: "POST", path: "/v1/admin/sources", function: "admin", auth: "admin_key" },
+  { method: "GET", path: "/v1/admin/sources/{id}", function: "admin", auth: "admin_key" },
+  { method: "PATCH", path: "/v1/admin/sources/{id}", function: "admin", auth: "admin_key" },
+  { method: "DELETE", path: "/v1/admin/sources/{id}", function: "admin", auth: "admin_key" },
+  { method: "GET", path: "/v1/admin/sources/{id}/write-keys", function: "admin", auth: "admin_key" },
+  { method: "POST", path: "/v1/admin/sources/{id}/write-keys", function: "admin", auth: "admin_key" },
+  {
+    method: "DELETE",
+    path: "/v1/admin/sources/{id}/write-keys/{keyId}",
+    function: "admin",
+    auth: "admin_key",
+  },
+  // Email templates
+  { method: "GET", path: "/v1/admin/email-templates", function: "admin", auth: "admin_key" },
+  { method: "POST", path: "/v1/admin/email-templates", function: "admin", auth: "admin_key" },
+  { method: "GET", path: "/v1/admin/email-templates/{id}", function: "admin", auth: "admin_key" },
+  { method: "PATCH", path: "/v1/admin/email-templates/{id}", function: "admin", auth: "admin_key" },
+  { method: "DELETE", path: "/v1/admin/email-templates/{id}", function: "admin", auth: "admin_key" },
+  { method: "POST", path: "/v1/admin/email-templates/{id}/preview", function: "admin", auth: "admin_key" },
+  // Integrations (Slack, Attio, webhook signing secrets)
+  { method: "GET", path: "/v1/admin/integrations", function: "admin", auth: "admin_key" },
+  { method: "POST", path: "/v1/admin/integrations", function: "admin", auth: "admin_key" },
+  { method: "GET", path: "/v1/admin/integrations/{id}", function: "admin", auth: "admin_key" },
+  { method: "PATCH", path: "/v1/admin/integrations/{id}", function: "admin", auth: "admin_key" },
+  { method: "DELETE", path: "/v1/admin/integrations/{id}", function: "admin", auth: "admin_key" },
+  { method: "GET", path: "/v1/admin/integrations/{id}/slack/channels", function: "admin", auth: "admin_key" },
+  // Admin keys and workspaces
+  { method: "GET", path: "/v1/admin/admin-keys", function: "admin", auth: "admin_key" },
+  { method: "POST", path: "/v1/admin/admin-keys", function: "admin", auth: "admin_key" },
+  { method: "DELETE", path: "/v1/admin/admin-keys/{id}", function: "admin", auth: "admin_key" },
+  { method: "GET", path: "/v1/admin/workspace", function: "admin", auth: "admin_key" },
+  { method: "PATCH", path: "/v1/admin/workspace", function: "admin", auth: "admin_key" },
+  { method: "POST", path: "/v1/admin/workspaces", function: "admin", auth: "admin_key" },
 ] as const satisfies readonly RouteDefinition[];
 
 export type Route = (typeof routes)[number];
-export type RouteKey = `${Route["method"]} ${Route["path"]}`;
+/** "METHOD /path" of each route (distributed per route, not methods x paths). */
+type KeyOf<R> = R extends { method: infer M extends string; path: infer P extends string }
+  ? `${M} ${P}`
+  : never;
+export type RouteKey = KeyOf<Route>;
 
 /** API Gateway's route key ("POST /v1/events"), also what the handlers dispatch on. */
 export function routeKey(route: RouteDefinition): string {

@@ -41,6 +41,20 @@ export const keys = {
     pk: ws(workspaceId),
     sk: `MOMENT#${momentId}`,
   }),
+  /** The listable record of a write key (the lookup item is `writeKey(hash)`). */
+  writeKeyRecord: (workspaceId: string, sourceId: string, keyId: string): ItemKey => ({
+    pk: ws(workspaceId),
+    sk: `WRITEKEYREC#${sourceId}#${keyId}`,
+  }),
+  /** The listable record of an admin key (the lookup item is `adminKey(hash)`). */
+  adminKeyRecord: (workspaceId: string, keyId: string): ItemKey => ({
+    pk: ws(workspaceId),
+    sk: `ADMINKEYREC#${keyId}`,
+  }),
+  integration: (workspaceId: string, integrationId: string): ItemKey => ({
+    pk: ws(workspaceId),
+    sk: `INTEGRATION#${integrationId}`,
+  }),
   profile: (workspaceId: string, accountId: string): ItemKey => ({
     pk: `${ws(workspaceId)}#ACCOUNT#${accountId}`,
     sk: "PROFILE",
@@ -61,8 +75,19 @@ export const keys = {
     pk: `${ws(workspaceId)}#RUN#${runId}`,
     sk: `STEP#${stepId}`,
   }),
+
   /** GSI1 key of a running moment, indexed by the event that starts it. */
   runningMomentsByStartEvent: (workspaceId: string, eventName: string) => ({
     gsi1pk: `${ws(workspaceId)}#RUNNING#${eventName}`,
   }),
+} as const;
+
+/** Sort-key prefixes of the kinds of item in a workspace's collection (`WS#<ws>`), for listing. */
+export const workspaceItemPrefix = {
+  source: "SOURCE#",
+  emailTemplate: "TEMPLATE#",
+  moment: "MOMENT#",
+  integration: "INTEGRATION#",
+  adminKeyRecord: "ADMINKEYREC#",
+  writeKeyRecords: (sourceId: string) => `WRITEKEYREC#${sourceId}#`,
 } as const;

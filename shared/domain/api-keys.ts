@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { newId } from "./ids.js";
 
 /**
  * API keys: 192 random bits behind a readable prefix. Only the SHA-256 is stored; a hash of a
@@ -8,6 +9,15 @@ export type KeyKind = "admin" | "write";
 
 const PREFIX: Record<KeyKind, string> = { admin: "mk_admin_", write: "mk_write_" };
 
+/**
+ * At most this many active write keys per source: enough to rotate (issue a new key, deploy it,
+ * revoke the old one) without letting keys pile up unnoticed.
+ */
+export const MAX_ACTIVE_WRITE_KEYS = 5;
+
+/** Characters of a key that may be shown after creation, to tell keys apart ("mk_write_AbCd"). */
+export const KEY_PREFIX_LENGTH = 13;
+
 export function generateApiKey(kind: KeyKind): string {
   return PREFIX[kind] + randomBytes(24).toString("base64url");
 }
@@ -16,9 +26,14 @@ export function hashApiKey(key: string): string {
   return createHash("sha256").update(key, "utf8").digest("hex");
 }
 
+/** The shown part of a key: its kind and first four random characters, never enough to use it. */
+export function keyPrefix(key: string): string {
+  return key.slice(0, KEY_PREFIX_LENGTH);
+}
+
 /** What may be shown of a key after creation: its prefix and first characters, to tell keys apart. */
 export function keyHint(key: string): string {
-  return `${key.slice(0, 13)}…`;
+  return `${keyPrefix(key)}…`;
 }
 
 /** Reads `Authorization: Bearer <key>`; anything else is no key at all. */
@@ -26,4 +41,45 @@ export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1];
+}
+
+/** The listable record of a key: everything about it except the secret (and its hash). */
+export interface ApiKeyRecord {
+  id: string;
+  prefix: string;
+  createdAt: string;
+  /**
+   * Not recorded yet (ingestion only reads the table, and one write per request would double its
+   * cost); part of the shape so clients can rely on the field once it is.
+   */
+  lastUsedAt?: string;
+  revokedAt?: string;
+}
+
+export interface IssuedKey {
+  /** The key itself: shown to the caller once, never stored. */
+  secret: string;
+  hash: string;
+  record: ApiKeyRecord;
+}
+
+/** A new key, its hash (what is stored and looked up) and its listable record. */
+export function issueApiKey(kind: KeyKind, now: Date): IssuedKey {
+  const secret = generateApiKey(kind);
+  return {
+    secret,
+    hash: hashApiKey(secret),
+    record: { id: newId(now.getTime()), prefix: keyPrefix(secret), createdAt: now.toISOString() },
+  };
+}
+
+/** A key record as the API shows it: optional dates only when set. */
+export function toKeyView(record: ApiKeyRecord): ApiKeyRecord {
+  return {
+    id: record.id,
+    prefix: record.prefix,
+    createdAt: record.createdAt,
+    ...(record.lastUsedAt ? { lastUsedAt: record.lastUsedAt } : {}),
+    ...(record.revokedAt ? { revokedAt: record.revokedAt } : {}),
+  };
 }

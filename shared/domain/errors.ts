@@ -49,6 +49,20 @@ export class ConflictError extends DomainError {
   }
 }
 
+/** An update named a version (If-Match) that is no longer current: read again, then retry. */
+export class PreconditionFailedError extends DomainError {
+  override readonly name = "PreconditionFailedError";
+  readonly statusCode = 412;
+  readonly code = "precondition_failed";
+}
+
+/** An update that must name the version it changes (If-Match) did not. */
+export class PreconditionRequiredError extends DomainError {
+  override readonly name = "PreconditionRequiredError";
+  readonly statusCode = 428;
+  readonly code = "precondition_required";
+}
+
 export class PayloadTooLargeError extends DomainError {
   override readonly name = "PayloadTooLargeError";
   readonly statusCode = 413;

@@ -1,7 +1,9 @@
 import * as z from "zod/mini";
 import { type Action, actionSchema } from "./actions.js";
 import { conditionListSchema } from "./conditions.js";
+import { type FieldProblem, ValidationError } from "./errors.js";
 import { durationSchema, eventNameSchema, nameSchema } from "./primitives.js";
+import { parseOrThrow } from "./validation.js";
 
 export { type Action, actionSchema, sendEmailActionSchema } from "./actions.js";
 
@@ -111,14 +113,96 @@ function uniqueStepIds(moment: { steps: Step[] }, ctx: { addIssue(issue: z.core.
 export const momentInputSchema = z.strictObject(momentFields).check(z.superRefine(uniqueStepIds));
 export type MomentInput = z.infer<typeof momentInputSchema>;
 
+/** The fields an admin sets (everything but id, workspace, status, version and timestamps). */
+export const momentInputFields = Object.keys(momentFields) as readonly (keyof MomentInput)[];
+
 export interface Moment extends MomentInput {
   id: string;
   workspaceId: string;
   status: MomentStatus;
-  /** Incremented on every change; `If-Match` on updates compares against it. */
+  /**
+   * Incremented on every change (edits and status changes); `If-Match` on updates compares against
+   * it. A run pins the version (and the steps) it started with, so edits never change a run under way.
+   */
   version: number;
+  /**
+   * When the moment last became running. Runs that started before it belong to an earlier running
+   * period that was stopped; a restart must not bring them back to life.
+   */
+  runningSince?: string;
   createdAt: string;
   updatedAt: string;
+}
+
+/** The admin-set fields of a stored moment, as a body for the input schema. */
+export function momentInputOf(moment: Moment): MomentInput {
+  const input: Record<string, unknown> = {};
+  for (const field of momentInputFields) if (moment[field] !== undefined) input[field] = moment[field];
+  return input as unknown as MomentInput;
+}
+
+/** Fields that PATCH cannot set, and why (a 400 naming them beats a generic "unrecognized key"). */
+const notPatchable: Record<string, string> = {
+  status: "is changed with POST /v1/admin/moments/{id}/status",
+  id: "cannot be changed",
+  workspaceId: "cannot be changed",
+  version: "is managed by the server; send it as If-Match",
+  runningSince: "is managed by the server",
+  createdAt: "is managed by the server",
+  updatedAt: "is managed by the server",
+};
+
+/**
+ * Applies a PATCH body to a moment: top-level fields replace the stored ones (so `steps` is replaced
+ * wholesale), and the merged result is validated with the full schema.
+ */
+export function mergeMomentPatch(moment: Moment, body: unknown): MomentInput {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new ValidationError([{ path: "", message: "must be a JSON object with the fields to change" }]);
+  }
+  const problems: FieldProblem[] = Object.keys(body)
+    .filter((field) => field in notPatchable)
+    .map((field) => ({ path: field, message: notPatchable[field] ?? "cannot be changed" }));
+  if (problems.length > 0) throw new ValidationError(problems);
+  return parseOrThrow(momentInputSchema, { ...momentInputOf(moment), ...body });
+}
+
+/** Did an edit change the audience? (Order does not matter; sources are a set.) */
+export function sourcesChanged(before: readonly string[], after: readonly string[]): boolean {
+  const a = new Set(before);
+  const b = new Set(after);
+  return a.size !== b.size || [...a].some((id) => !b.has(id));
+}
+
+/** The name of a duplicate: " (copy)" appended, the original shortened if needed to stay valid. */
+export function duplicateName(name: string): string {
+  const suffix = " (copy)";
+  return `${name.slice(0, 200 - suffix.length).trimEnd()}${suffix}`;
+}
+
+/**
+ * Parses an `If-Match` header holding a moment version: `3`, `"3"` (the ETag form we send) or
+ * `W/"3"`; a comma-separated list matches if any entry does. undefined when the header is absent.
+ * `*` is refused: it would overwrite whatever is current, which is exactly the lost update it guards.
+ */
+export function parseIfMatch(header: string | undefined): number[] | undefined {
+  if (header === undefined || header.trim() === "") return undefined;
+  const versions = header.split(",").map((entry) => {
+    const match = /^\s*(?:W\/)?(?:"(\d{1,15})"|(\d{1,15}))\s*$/.exec(entry);
+    const digits = match?.[1] ?? match?.[2];
+    return digits === undefined ? undefined : Number(digits);
+  });
+  if (versions.some((v) => v === undefined)) {
+    throw new ValidationError([
+      { path: "If-Match", message: 'must be the moment\'s version, as in its ETag (e.g. "3")' },
+    ]);
+  }
+  return versions as number[];
+}
+
+/** The ETag of a moment: its version, quoted. */
+export function momentEtag(moment: Pick<Moment, "version">): string {
+  return `"${moment.version}"`;
 }
 
 export const statusChangeSchema = z.strictObject({ status: z.enum(momentStatuses) });
@@ -165,6 +249,19 @@ export function canDelete(moment: Pick<Moment, "status">): boolean {
 /** Once a moment has run, its audience is fixed: changing sources would re-target live runs. */
 export function sourcesLocked(moment: Pick<Moment, "status">): boolean {
   return moment.status === "running" || moment.status === "stopped";
+}
+
+/**
+ * May a step of this run still act? Only while its moment is running, and only for runs of the
+ * current running period: a run from before a stop whose sweep did not reach it must stay ended
+ * even if the moment was started again since.
+ */
+export function runIsLive(
+  moment: Pick<Moment, "status" | "runningSince"> | undefined,
+  run: { startedAt: string },
+): boolean {
+  if (moment?.status !== "running") return false;
+  return moment.runningSince === undefined || run.startedAt >= moment.runningSince;
 }
 
 /** Steps of one phase, in their order. */

@@ -1,25 +1,59 @@
 import * as z from "zod/mini";
 import { nameSchema } from "./primitives.js";
 
-/** A hostname, optionally with a leading wildcard label: `app.acme.com`, `*.acme.com`, `localhost`. */
+/**
+ * A host name, optionally with a leading wildcard label and a port: `app.acme.com`, `*.acme.com`,
+ * `localhost:3000` (see origin.ts for how they match). Stored lower-cased: hosts are case-insensitive.
+ */
 const domainSchema = z
   .string()
   .check(
+    z.trim(),
     z.regex(
       /^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(:\d{1,5})?$/,
       "must be a host name such as app.acme.com or *.acme.com",
     ),
+    z.toLowerCase(),
   );
+
+const allowedDomainsSchema = z.array(domainSchema).check(z.maxLength(50));
 
 /** A source is an audience configuration: where events come from and the keys they use. */
 export const sourceInputSchema = z.strictObject({
   name: nameSchema,
-  allowedDomains: z._default(z.array(domainSchema).check(z.maxLength(50)), []),
+  allowedDomains: z._default(allowedDomainsSchema, []),
 });
 export type SourceInput = z.infer<typeof sourceInputSchema>;
+
+/** PATCH: the fields to change; at least one. */
+export const sourcePatchSchema = z
+  .strictObject({
+    name: z.optional(nameSchema),
+    allowedDomains: z.optional(allowedDomainsSchema),
+  })
+  .check(
+    z.refine((patch) => patch.name !== undefined || patch.allowedDomains !== undefined, {
+      message: "send name or allowedDomains",
+    }),
+  );
+export type SourcePatch = z.infer<typeof sourcePatchSchema>;
 
 export interface Source extends SourceInput {
   id: string;
   workspaceId: string;
   createdAt: string;
+  /** Absent on sources stored before sources could change. */
+  updatedAt?: string;
 }
+
+/** A source as the API shows it: without its workspace (the caller's, by construction). */
+export function toSourceView(source: Source) {
+  return {
+    id: source.id,
+    name: source.name,
+    allowedDomains: source.allowedDomains,
+    createdAt: source.createdAt,
+    updatedAt: source.updatedAt ?? source.createdAt,
+  };
+}
+export type SourceView = ReturnType<typeof toSourceView>;

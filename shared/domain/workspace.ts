@@ -7,4 +7,28 @@ export const workspaceSchema = z.strictObject({
   name: nameSchema,
   createdAt: z.iso.datetime(),
 });
-export type Workspace = z.infer<typeof workspaceSchema>;
+export type WorkspaceView = z.infer<typeof workspaceSchema>;
+
+export interface Workspace extends WorkspaceView {
+  updatedAt?: string;
+  /**
+   * The deployment's operator workspace (the one bootstrap creates): only its admin keys may create
+   * other workspaces, so one tenant cannot mint more tenants.
+   */
+  operator: boolean;
+}
+
+/** Body of POST /v1/admin/workspaces and PATCH /v1/admin/workspace. */
+export const workspaceInputSchema = z.strictObject({ name: nameSchema });
+
+/** The workspace a deployment bootstraps (first admin key on AWS, the seeded key locally). */
+export const OPERATOR_WORKSPACE_ID = "default";
+
+/** The name bootstrap gives a workspace it creates: "Default" for "default", else its id. */
+export function bootstrapWorkspaceName(workspaceId: string): string {
+  return workspaceId === OPERATOR_WORKSPACE_ID ? "Default" : workspaceId;
+}
+
+export function toWorkspaceView(workspace: Workspace): WorkspaceView {
+  return { id: workspace.id, name: workspace.name, createdAt: workspace.createdAt };
+}

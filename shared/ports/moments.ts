@@ -3,8 +3,20 @@ import type { Moment, MomentStatus } from "../domain/moment.js";
 export interface MomentRepository {
   createMoment(moment: Moment): Promise<void>;
   getMoment(workspaceId: string, momentId: string): Promise<Moment | undefined>;
+  /**
+   * Every moment of a workspace (all statuses). Moments are configuration (hundreds per workspace,
+   * not millions), so callers may read them all and filter in memory.
+   */
+  listMoments(workspaceId: string): Promise<Moment[]>;
+  /**
+   * Replaces the stored moment with `next` if it is still at `expectedVersion` (optimistic locking:
+   * no lost updates); undefined when someone else changed it (or it is gone).
+   */
+  updateMoment(next: Moment, expectedVersion: number): Promise<Moment | undefined>;
   /** Changes status if the moment is still at its version; undefined when someone else changed it. */
   setMomentStatus(moment: Moment, status: MomentStatus, updatedAt: string): Promise<Moment | undefined>;
+  /** Deletes the moment if it is still at `expectedVersion`; false when it changed or is gone. */
+  deleteMoment(workspaceId: string, momentId: string, expectedVersion: number): Promise<boolean>;
   /** Running moments of a workspace whose start rule names this event (eventually consistent). */
   findRunningMomentsStartingOn(workspaceId: string, eventName: string): Promise<Moment[]>;
 }

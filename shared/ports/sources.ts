@@ -1,6 +1,29 @@
 import type { Source } from "../domain/source.js";
+import type { Page, PageRequest } from "./email-templates.js";
 
+/** What other areas need of sources (moment validation): create one, read one. */
 export interface SourceRepository {
+  /** Creates a source (ids are fresh, so this never replaces another). */
   putSource(source: Source): Promise<void>;
   getSource(workspaceId: string, sourceId: string): Promise<Source | undefined>;
+}
+
+export interface SourceChanges {
+  name?: string;
+  allowedDomains?: string[];
+}
+
+/** The whole lifecycle, for the admin API. */
+export interface SourceStore extends SourceRepository {
+  /** Oldest first (ids sort by creation time). A cursor from another listing is a ValidationError. */
+  listSources(workspaceId: string, page: PageRequest): Promise<Page<Source>>;
+  /** Applies the changes if the source exists; the updated source, or undefined when there is none. */
+  updateSource(
+    workspaceId: string,
+    sourceId: string,
+    changes: SourceChanges,
+    updatedAt: string,
+  ): Promise<Source | undefined>;
+  /** False when there was nothing to delete. */
+  deleteSource(workspaceId: string, sourceId: string): Promise<boolean>;
 }

@@ -1,11 +1,12 @@
 import type { ActionTaskPayload, StepOutcome } from "../contracts/workflow.js";
 import { PermanentDeliveryError, TransientDeliveryError } from "../domain/delivery-errors.js";
 import { formatMailbox, isEmailAddress, parseMailbox } from "../domain/email.js";
-import type { Action } from "../domain/moment.js";
+import { type Action, runIsLive } from "../domain/moment.js";
 import { render } from "../domain/render.js";
 import type { Clock } from "../ports/clock.js";
 import type { Mailer } from "../ports/delivery.js";
 import type { EmailTemplateRepository } from "../ports/email-templates.js";
+import type { MomentRepository } from "../ports/moments.js";
 import type { ProfileRepository } from "../ports/profiles.js";
 import type { RunRepository } from "../ports/runs.js";
 
@@ -13,6 +14,8 @@ export interface StepDeps {
   templates: EmailTemplateRepository;
   profiles: ProfileRepository;
   runs: RunRepository;
+  /** Read before every step: a stopped or archived moment's runs do nothing more. */
+  moments: Pick<MomentRepository, "getMoment">;
   mailer: Mailer;
   clock: Clock;
 }
@@ -22,12 +25,23 @@ export interface StepDeps {
  * effect; a retried task that finds the claim done does nothing, and one that finds a claim left by
  * an attempt that died mid-send records the step as failed rather than risk a duplicate send.
  * Transient delivery errors give the claim back and are rethrown for the state machine to retry.
+ *
+ * Before acting, the step re-checks that its moment is still running (and that the run belongs to
+ * the current running period). Stopping a moment stops its runs' executions, but that sweep may not
+ * reach every run of a very large moment: a run it missed ends here, as stopped, at its next step.
  */
 export async function executeStep(deps: StepDeps, { run, step }: ActionTaskPayload): Promise<StepOutcome> {
   const now = () => deps.clock.now().toISOString();
   const runStatus = await deps.runs.getRunStatus(run.workspaceId, run.runId);
   if (runStatus !== "active") {
     const outcome: StepOutcome = { status: "skipped", reason: "run_not_active" };
+    await deps.runs.recordStep(run, step.id, outcome, now());
+    return outcome;
+  }
+  const moment = await deps.moments.getMoment(run.workspaceId, run.momentId);
+  if (!runIsLive(moment, run)) {
+    await deps.runs.stopRun(run, now());
+    const outcome: StepOutcome = { status: "skipped", reason: "moment_stopped" };
     await deps.runs.recordStep(run, step.id, outcome, now());
     return outcome;
   }

@@ -2,20 +2,42 @@ import { randomUUID } from "node:crypto";
 import type { EventReceivedDetail } from "../contracts/bus.js";
 import { PayloadTooLargeError } from "../domain/errors.js";
 import { MAX_EVENT_BYTES, trackEventSchema } from "../domain/event.js";
+import { OriginNotAllowedError } from "../domain/forbidden-error.js";
+import { isOriginAllowed } from "../domain/origin.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
 import type { EventPublisher } from "../ports/delivery.js";
 import type { WriteKeyOwner } from "../ports/keys.js";
 
 /**
- * Accepts one product event: validates it and puts it on the bus. It answers only once the bus has
- * taken the event (the publisher throws otherwise, and the client retries with the same messageId).
+ * Browsers send an Origin header; servers do not. A browser may send only from a domain its
+ * source allows (a write key shipped in a web page can be copied; the origin cannot be forged by
+ * another site's page). An empty allowedDomains lets no browser in.
+ */
+export function assertOriginAllowed(
+  owner: Pick<WriteKeyOwner, "allowedDomains">,
+  origin: string | undefined,
+) {
+  if (origin === undefined) return;
+  if (!isOriginAllowed(origin, owner.allowedDomains)) {
+    throw new OriginNotAllowedError(
+      `Origin ${origin.slice(0, 200)} is not in this source's allowedDomains; add its host to the source to send from that site`,
+    );
+  }
+}
+
+/**
+ * Accepts one product event: checks the sending origin, validates the event and puts it on the bus.
+ * It answers only once the bus has taken the event (the publisher throws otherwise, and the client
+ * retries with the same messageId).
  */
 export async function ingestEvent(
   deps: { publisher: EventPublisher; clock: Clock },
   owner: WriteKeyOwner,
   body: unknown,
+  origin?: string,
 ): Promise<{ messageId: string }> {
+  assertOriginAllowed(owner, origin);
   const event = parseOrThrow(trackEventSchema, body);
   const receivedAt = deps.clock.now().toISOString();
   const detail: EventReceivedDetail = {

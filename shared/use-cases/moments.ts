@@ -1,107 +1,432 @@
-import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from "../domain/errors.js";
+import { requiredIntegrationKind } from "../domain/actions.js";
+import {
+  ConflictError,
+  type FieldProblem,
+  NotFoundError,
+  PreconditionFailedError,
+  PreconditionRequiredError,
+  ValidationError,
+} from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
-import { checkTransition, type Moment, momentInputSchema, statusChangeSchema } from "../domain/moment.js";
+import {
+  allowedTransitions,
+  canDelete,
+  checkTransition,
+  duplicateName,
+  type Moment,
+  type MomentInput,
+  type MomentStatus,
+  mergeMomentPatch,
+  momentInputOf,
+  momentInputSchema,
+  parseIfMatch,
+  sourcesChanged,
+  sourcesLocked,
+  statusChangeSchema,
+} from "../domain/moment.js";
+import { listMomentsPage, type MomentList, parseLimit, parseMomentListQuery } from "../domain/moment-list.js";
+import {
+  isTemplateRequest,
+  type MomentTemplate,
+  momentBodyFromTemplate,
+  momentTemplates,
+} from "../domain/moment-templates.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
 import type { EmailTemplateRepository } from "../ports/email-templates.js";
+import type { IntegrationRepository } from "../ports/integrations.js";
 import type { MomentRepository } from "../ports/moments.js";
-import type { RunRepository } from "../ports/runs.js";
+import {
+  type Membership,
+  type MembershipStatus,
+  membershipStatuses,
+  type RunRepository,
+  type WorkflowController,
+} from "../ports/runs.js";
 import type { SourceRepository } from "../ports/sources.js";
 
-export interface MomentDeps {
+/** What the moment use cases read: only the lookups they need, so any adapter with them fits. */
+export interface ReferenceDeps {
+  sources: Pick<SourceRepository, "getSource">;
+  templates: Pick<EmailTemplateRepository, "getEmailTemplate">;
+  integrations: Pick<IntegrationRepository, "getIntegration">;
+}
+
+export interface MomentDeps extends ReferenceDeps {
   moments: MomentRepository;
-  sources: SourceRepository;
-  templates: EmailTemplateRepository;
   clock: Clock;
 }
 
-/** Steps and sources must point at objects of the same workspace; another workspace's ids do not exist. */
-async function checkReferences(
-  deps: Pick<MomentDeps, "sources" | "templates">,
+export interface MomentStatusDeps extends MomentDeps {
+  runs: Pick<RunRepository, "listMemberships" | "stopRun">;
+  workflows: Pick<WorkflowController, "stop">;
+}
+
+/**
+ * Problems with what a moment points at: sources, email templates and integrations must exist in the
+ * moment's workspace (another workspace's ids do not exist here), and an integration must be of the
+ * kind its action needs. Paths name the field, as in `steps.2.action.integrationId`.
+ */
+async function referenceProblems(
+  deps: ReferenceDeps,
   workspaceId: string,
-  moment: Moment["steps"],
-  sourceIds: string[],
-) {
+  moment: Pick<MomentInput, "sourceIds" | "steps">,
+): Promise<FieldProblem[]> {
   const problems: FieldProblem[] = [];
   await Promise.all([
-    ...sourceIds.map(async (sourceId, index) => {
+    ...moment.sourceIds.map(async (sourceId, index) => {
       if (!(await deps.sources.getSource(workspaceId, sourceId))) {
         problems.push({ path: `sourceIds.${index}`, message: `no source with id "${sourceId}"` });
       }
     }),
-    ...moment.map(async (step, index) => {
+    ...moment.steps.map(async (step, index) => {
+      const action = step.action;
       if (
-        step.action.type === "send_email" &&
-        !(await deps.templates.getEmailTemplate(workspaceId, step.action.templateId))
+        action.type === "send_email" &&
+        !(await deps.templates.getEmailTemplate(workspaceId, action.templateId))
       ) {
         problems.push({
           path: `steps.${index}.action.templateId`,
-          message: `no email template with id "${step.action.templateId}"`,
+          message: `no email template with id "${action.templateId}"`,
         });
+      }
+      const kind = requiredIntegrationKind(action);
+      if (kind && "integrationId" in action && action.integrationId) {
+        const integration = await deps.integrations.getIntegration(workspaceId, action.integrationId);
+        if (!integration) {
+          problems.push({
+            path: `steps.${index}.action.integrationId`,
+            message: `no integration with id "${action.integrationId}"`,
+          });
+        } else if (integration.kind !== kind) {
+          problems.push({
+            path: `steps.${index}.action.integrationId`,
+            message: `integration "${action.integrationId}" is a ${integration.kind} integration; ${action.type} needs a ${kind} integration`,
+          });
+        }
       }
     }),
   ]);
-  if (problems.length > 0) throw new ValidationError(problems.sort((a, b) => a.path.localeCompare(b.path)));
+  // Lookups finish in any order; a stable order makes the error readable (and testable).
+  return problems.sort((a, b) => a.path.localeCompare(b.path, "en", { numeric: true }));
 }
 
+async function checkReferences(deps: ReferenceDeps, workspaceId: string, moment: MomentInput) {
+  const problems = await referenceProblems(deps, workspaceId, moment);
+  if (problems.length > 0) throw new ValidationError(problems);
+}
+
+/**
+ * Creates a draft moment from a full body, or from a catalog template:
+ * `{ template: "cart_abandon", name, sourceIds, settings? }` fills the rules and steps.
+ */
 export async function createMoment(deps: MomentDeps, workspaceId: string, body: unknown): Promise<Moment> {
-  const input = parseOrThrow(momentInputSchema, body);
-  await checkReferences(deps, workspaceId, input.steps, input.sourceIds);
-  const now = deps.clock.now().toISOString();
+  const input = parseOrThrow(
+    momentInputSchema,
+    isTemplateRequest(body) ? momentBodyFromTemplate(body) : body,
+  );
+  await checkReferences(deps, workspaceId, input);
+  const now = deps.clock.now();
   const moment: Moment = {
     ...input,
-    id: newId(),
+    id: newId(now.getTime()),
     workspaceId,
     status: "draft",
     version: 1,
-    createdAt: now,
-    updatedAt: now,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
   };
   await deps.moments.createMoment(moment);
   return moment;
 }
 
-export async function getMoment(deps: Pick<MomentDeps, "moments">, workspaceId: string, momentId: string) {
+export async function getMoment(
+  deps: { moments: Pick<MomentRepository, "getMoment"> },
+  workspaceId: string,
+  momentId: string,
+) {
   const moment = await deps.moments.getMoment(workspaceId, momentId);
   if (!moment) throw new NotFoundError(`No moment with id "${momentId}"`);
   return moment;
 }
 
-export async function changeMomentStatus(
+/**
+ * Lists a workspace's moments, filtered, searched, sorted and paginated (or grouped by goal).
+ * Moments are configuration: a workspace has hundreds, not millions, so reading them all and
+ * filtering in memory costs one or two queries and keeps full-text search and any sort order simple.
+ * Should that change, this is the one place to move to an index.
+ */
+export async function listMoments(
+  deps: Pick<MomentDeps, "moments">,
+  workspaceId: string,
+  query: Record<string, string | undefined>,
+): Promise<MomentList> {
+  const parsed = parseMomentListQuery(query);
+  return listMomentsPage(await deps.moments.listMoments(workspaceId), parsed);
+}
+
+/**
+ * Edits a moment. `If-Match` must name the version the caller read (428 without it, 412 when the
+ * moment changed since): the write is conditional on that version, so no update is ever lost.
+ * Top-level fields replace the stored ones; the merged moment is validated as a whole.
+ *
+ * Editing a running moment creates a new version for accounts that enter from now on. Accounts
+ * already in it keep the version they entered with: a run's steps (and the moment version) are
+ * pinned in its Step Functions execution input when it starts.
+ */
+export async function updateMoment(
   deps: MomentDeps,
   workspaceId: string,
   momentId: string,
   body: unknown,
-) {
-  const { status } = parseOrThrow(statusChangeSchema, body);
+  ifMatch: string | undefined,
+): Promise<Moment> {
+  const versions = parseIfMatch(ifMatch);
   const moment = await getMoment(deps, workspaceId, momentId);
-  if (moment.status === status) return moment;
-  const check = checkTransition(moment, status);
-  if (!check.ok) throw new ConflictError(check.reason);
-  const updated = await deps.moments.setMomentStatus(moment, status, deps.clock.now().toISOString());
-  if (!updated) throw new ConflictError("The moment was changed at the same time; read it again and retry");
+  if (!versions) {
+    throw new PreconditionRequiredError(
+      `Send If-Match with the moment's version (its ETag, currently "${moment.version}") to update it`,
+    );
+  }
+  if (!versions.includes(moment.version)) throw stale(moment);
+  const input = mergeMomentPatch(moment, body);
+  if (sourcesLocked(moment) && sourcesChanged(moment.sourceIds, input.sourceIds)) {
+    throw new ConflictError(`The sources of a ${moment.status} moment cannot change; duplicate it instead`, [
+      { path: "sourceIds", message: `locked while the moment is ${moment.status}` },
+    ]);
+  }
+  await checkReferences(deps, workspaceId, input);
+  const next: Moment = {
+    ...moment,
+    ...input,
+    version: moment.version + 1,
+    updatedAt: deps.clock.now().toISOString(),
+  };
+  // The repository rewrites the whole item, so a running moment whose start event changed moves to
+  // the new event's key in the running-moments index.
+  const updated = await deps.moments.updateMoment(next, moment.version);
+  if (!updated) throw stale(await deps.moments.getMoment(workspaceId, momentId));
   return updated;
 }
 
-const DEFAULT_PAGE = 50;
-const MAX_PAGE = 200;
+function stale(current: Moment | undefined) {
+  if (!current) return new NotFoundError("The moment was deleted");
+  return new PreconditionFailedError(
+    `The moment changed since you read it (now version "${current.version}"); read it again and retry`,
+  );
+}
 
-export async function listMomentAccounts(
-  deps: { moments: MomentRepository; runs: RunRepository },
+/** Deletes a draft or archived moment (a running or stopped one must be archived first). */
+export async function deleteMoment(deps: Pick<MomentDeps, "moments">, workspaceId: string, momentId: string) {
+  const moment = await getMoment(deps, workspaceId, momentId);
+  if (!canDelete(moment)) {
+    throw new ConflictError(
+      `A ${moment.status} moment cannot be deleted; only draft or archived moments can (archive it first)`,
+    );
+  }
+  // Conditional on the version we checked: a moment started meanwhile is not deleted.
+  if (!(await deps.moments.deleteMoment(workspaceId, momentId, moment.version))) {
+    throw new ConflictError("The moment was changed at the same time; read it again and retry");
+  }
+}
+
+/** A draft copy of the moment's rules and steps (and sources), named "<name> (copy)". */
+export async function duplicateMoment(
+  deps: Pick<MomentDeps, "moments" | "clock">,
   workspaceId: string,
   momentId: string,
-  query: { limit?: string; cursor?: string },
-) {
-  await getMoment(deps, workspaceId, momentId);
-  let limit = DEFAULT_PAGE;
-  if (query.limit !== undefined) {
-    limit = Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-      throw new ValidationError([{ path: "limit", message: `must be a whole number from 1 to ${MAX_PAGE}` }]);
+): Promise<Moment> {
+  const original = await getMoment(deps, workspaceId, momentId);
+  const now = deps.clock.now();
+  const copy: Moment = {
+    ...momentInputOf(original),
+    name: duplicateName(original.name),
+    id: newId(now.getTime()),
+    workspaceId,
+    status: "draft",
+    version: 1,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+  await deps.moments.createMoment(copy);
+  return copy;
+}
+
+/** How many in-flight runs one status request ends; the rest end when their next step comes due. */
+export const SWEEP_LIMIT = 1000;
+/**
+ * And for how long (by the deps' clock): well inside the admin function's 15 s timeout, even when
+ * StopExecution throttles and the SDK backs off.
+ */
+export const SWEEP_BUDGET_MS = 8000;
+/** Runs ended at once: enough to be quick, few enough not to spike DynamoDB or StopExecution. */
+const SWEEP_CONCURRENCY = 10;
+const SWEEP_PAGE = 100;
+
+export interface StatusChangeResult {
+  moment: Moment;
+  /** Set when the change ends runs: how many this request stopped, and whether any may remain. */
+  runs?: { stopped: number; remaining: boolean };
+}
+
+/**
+ * Moves a moment through its lifecycle (exactly the transitions of `checkTransition`; anything else
+ * is a 409 naming the allowed ones). Stopping or archiving ends the moment's in-flight runs with
+ * outcome `stopped`: each run and its membership are marked stopped, then its execution is stopped.
+ *
+ * The sweep is bounded (SWEEP_LIMIT runs and SWEEP_BUDGET_MS per request) and best effort, because correctness does not
+ * depend on it: every step re-checks its moment before acting, so a run the sweep did not reach (a
+ * very large moment, a throttled call) does nothing more and is ended as stopped when its next step
+ * comes due. Repeating the request (same status) continues the sweep.
+ */
+export async function changeMomentStatus(
+  deps: MomentStatusDeps,
+  workspaceId: string,
+  momentId: string,
+  body: unknown,
+  options: { sweepLimit?: number; sweepBudgetMs?: number } = {},
+): Promise<StatusChangeResult> {
+  const { status } = parseOrThrow(statusChangeSchema, body);
+  let moment = await getMoment(deps, workspaceId, momentId);
+  if (moment.status !== status) {
+    const check = checkTransition(moment, status);
+    if (!check.ok) {
+      const allowed = allowedTransitions(moment.status);
+      throw new ConflictError(
+        check.reason,
+        allowed.includes(status)
+          ? [{ path: "sourceIds", message: "a moment needs at least one source to run" }]
+          : [{ path: "status", message: `allowed from ${moment.status}: ${allowed.join(", ") || "none"}` }],
+      );
     }
+    if (status === "running") {
+      // References were checked when saved, but a source or template may have been deleted since.
+      const problems = await referenceProblems(deps, workspaceId, moment);
+      if (problems.length > 0) {
+        throw new ConflictError(
+          "The moment refers to objects that no longer exist; fix them, then start it",
+          problems,
+        );
+      }
+    }
+    const updated = await deps.moments.setMomentStatus(moment, status, deps.clock.now().toISOString());
+    if (!updated) throw new ConflictError("The moment was changed at the same time; read it again and retry");
+    moment = updated;
   }
+  if (!endsRuns(status)) return { moment };
+  return {
+    moment,
+    runs: await endRunsOf(
+      deps,
+      moment,
+      options.sweepLimit ?? SWEEP_LIMIT,
+      options.sweepBudgetMs ?? SWEEP_BUDGET_MS,
+    ),
+  };
+}
+
+const endsRuns = (status: MomentStatus) => status === "stopped" || status === "archived";
+
+async function endRunsOf(
+  deps: MomentStatusDeps,
+  moment: Moment,
+  limit: number,
+  budgetMs: number,
+): Promise<{ stopped: number; remaining: boolean }> {
+  const started = deps.clock.now();
+  const deadline = started.getTime() + budgetMs;
+  const at = started.toISOString();
+  const cause = `The moment was ${moment.status}`;
+  let stopped = 0;
+  let failed = 0;
+  let handled = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.runs.listMemberships(moment.workspaceId, moment.id, {
+      limit: Math.max(1, Math.min(SWEEP_PAGE, limit - handled)),
+      status: "active",
+      ...(cursor ? { cursor } : {}),
+    });
+    await forEachLimited(page.items, SWEEP_CONCURRENCY, async (membership) => {
+      try {
+        if ((await stopOneRun(deps, moment, membership, at, cause)) === "stopped") stopped += 1;
+      } catch {
+        // Left for the step-time check (see changeMomentStatus): this run ends at its next step.
+        failed += 1;
+      }
+    });
+    handled += page.items.length;
+    cursor = page.nextCursor;
+  } while (cursor && handled < limit && deps.clock.now().getTime() < deadline);
+  return { stopped, remaining: failed > 0 || cursor !== undefined };
+}
+
+async function stopOneRun(
+  deps: MomentStatusDeps,
+  moment: Moment,
+  membership: Membership,
+  at: string,
+  cause: string,
+) {
+  const ref = {
+    workspaceId: moment.workspaceId,
+    momentId: moment.id,
+    accountId: membership.accountId,
+    runId: membership.runId,
+  };
+  // Records first, execution second: once recorded, no step of the run acts even if stopping the
+  // execution fails, and a membership that is still active is what a repeated sweep picks up.
+  const result = await deps.runs.stopRun(ref, at);
+  if (result === "stopped") await deps.workflows.stop(membership.runId, cause);
+  return result;
+}
+
+/** Runs `task` over `items` with at most `limit` in flight. */
+async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * Accounts of a moment, in account order: by default those currently in it (active runs);
+ * `?status=completed|stopped` for those that left one way, `?status=all` for the whole history.
+ */
+export async function listMomentAccounts(
+  deps: { moments: Pick<MomentRepository, "getMoment">; runs: Pick<RunRepository, "listMemberships"> },
+  workspaceId: string,
+  momentId: string,
+  query: { limit?: string; cursor?: string; status?: string },
+) {
+  const problems: FieldProblem[] = [];
+  let limit = 0;
+  try {
+    limit = parseLimit(query.limit);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    problems.push(...error.details);
+  }
+  let status: MembershipStatus | undefined = "active";
+  if (query.status === "all") status = undefined;
+  else if (query.status !== undefined) {
+    const wanted = membershipStatuses.find((s) => s === query.status);
+    if (wanted) status = wanted;
+    else
+      problems.push({
+        path: "status",
+        message: `must be one of ${[...membershipStatuses, "all"].join(", ")}`,
+      });
+  }
+  if (problems.length > 0) throw new ValidationError(problems);
+  await getMoment(deps, workspaceId, momentId);
   const page = await deps.runs.listMemberships(workspaceId, momentId, {
     limit,
+    ...(status ? { status } : {}),
     ...(query.cursor ? { cursor: query.cursor } : {}),
   });
   return {
@@ -113,4 +438,9 @@ export async function listMomentAccounts(
     })),
     ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
   };
+}
+
+/** The moment templates catalog. */
+export function listMomentTemplates(): { items: MomentTemplate[] } {
+  return { items: momentTemplates() };
 }

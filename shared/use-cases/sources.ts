@@ -1,34 +1,223 @@
-import { generateApiKey, hashApiKey } from "../domain/api-keys.js";
+import * as z from "zod/mini";
+import { issueApiKey, MAX_ACTIVE_WRITE_KEYS, toKeyView } from "../domain/api-keys.js";
+import { ConflictError, NotFoundError } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
-import type { Source } from "../domain/source.js";
-import { sourceInputSchema } from "../domain/source.js";
+import type { Moment } from "../domain/moment.js";
+import { idSchema } from "../domain/primitives.js";
+import { type Source, sourceInputSchema, sourcePatchSchema, toSourceView } from "../domain/source.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
 import type { KeyStore } from "../ports/keys.js";
-import type { SourceRepository } from "../ports/sources.js";
+import type { SourceRepository, SourceStore } from "../ports/sources.js";
+import { parsePageQuery } from "./email-templates.js";
+
+/** Issuing a key takes no options: an absent body or `{}`. */
+export const emptyBodySchema = z.optional(z.strictObject({}));
 
 export interface SourceDeps {
-  sources: SourceRepository;
+  sources: SourceStore;
   keys: KeyStore;
   clock: Clock;
+  /** Deleting a source asks which moments still use it. */
+  moments: { listMoments(workspaceId: string): Promise<Moment[]> };
 }
 
 /** Creates a source and its first write key. The key is returned only here; only its hash is kept. */
-export async function createSource(deps: SourceDeps, workspaceId: string, body: unknown) {
+export async function createSource(
+  deps: { sources: SourceRepository; keys: KeyStore; clock: Clock },
+  workspaceId: string,
+  body: unknown,
+) {
   const input = parseOrThrow(sourceInputSchema, body);
-  const now = deps.clock.now().toISOString();
-  const source: Source = { ...input, id: newId(), workspaceId, createdAt: now };
-  const writeKey = generateApiKey("write");
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  const source: Source = { ...input, id: newId(now.getTime()), workspaceId, createdAt: at, updatedAt: at };
   await deps.sources.putSource(source);
-  await deps.keys.putWriteKey(hashApiKey(writeKey), { workspaceId, sourceId: source.id }, now);
-  return { ...toSourceView(source), writeKey };
+  const { secret } = await issueKeyFor(deps, source);
+  return { ...toSourceView(source), writeKey: secret };
 }
 
-export function toSourceView(source: Source) {
+export async function listSources(
+  deps: Pick<SourceDeps, "sources">,
+  workspaceId: string,
+  query: Record<string, string | undefined>,
+) {
+  const page = await deps.sources.listSources(workspaceId, parsePageQuery(query));
   return {
-    id: source.id,
-    name: source.name,
-    allowedDomains: source.allowedDomains,
-    createdAt: source.createdAt,
+    items: page.items.map(toSourceView),
+    ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
   };
+}
+
+export async function getSource(deps: { sources: SourceRepository }, workspaceId: string, sourceId: string) {
+  return toSourceView(await findSource(deps, workspaceId, sourceId));
+}
+
+/**
+ * Renames a source or changes its allowedDomains. Each write key's lookup item carries a copy of
+ * the domains (so ingestion authenticates and checks the origin with one read): a change is copied
+ * onto them before answering, so the next browser request already obeys it.
+ */
+export async function updateSource(
+  deps: Pick<SourceDeps, "sources" | "keys" | "clock">,
+  workspaceId: string,
+  sourceId: string,
+  body: unknown,
+) {
+  const patch = parseOrThrow(sourcePatchSchema, body);
+  if (!isId(sourceId)) throw notFound(sourceId);
+  const updated = await deps.sources.updateSource(
+    workspaceId,
+    sourceId,
+    {
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.allowedDomains !== undefined ? { allowedDomains: patch.allowedDomains } : {}),
+    },
+    deps.clock.now().toISOString(),
+  );
+  if (!updated) throw notFound(sourceId);
+  if (patch.allowedDomains !== undefined) {
+    await deps.keys.setWriteKeyDomains(workspaceId, sourceId, updated.allowedDomains);
+    await keepKeyDomainsInStep(deps, workspaceId, sourceId, updated.allowedDomains);
+  }
+  return toSourceView(updated);
+}
+
+/**
+ * Deletes a source that no live moment uses, and with it its write keys (they stop authenticating
+ * at once). A moment that is not archived and lists the source is a 409 naming it: archive the
+ * moment or take the source out of it first.
+ */
+export async function deleteSource(deps: SourceDeps, workspaceId: string, sourceId: string): Promise<void> {
+  await findSource(deps, workspaceId, sourceId);
+  const users = (await deps.moments.listMoments(workspaceId)).filter(
+    (moment) => moment.status !== "archived" && moment.sourceIds.includes(sourceId),
+  );
+  if (users.length > 0) throw sourceInUse(users);
+  // Keys first: if this stops halfway the source is still there and a retry finishes the job.
+  await deps.keys.deleteWriteKeys(workspaceId, sourceId);
+  await deps.sources.deleteSource(workspaceId, sourceId);
+  // A key issued while the first pass ran was stored before the source was gone (issuing reads the
+  // source first), so a second pass after the delete catches it.
+  await deps.keys.deleteWriteKeys(workspaceId, sourceId);
+}
+
+/** Issues another write key for a source (rotation); the key is returned only here. */
+export async function issueWriteKey(
+  deps: { sources: SourceRepository; keys: KeyStore; clock: Clock },
+  workspaceId: string,
+  sourceId: string,
+  body: unknown,
+) {
+  parseOrThrow(emptyBodySchema, body);
+  const source = await findSource(deps, workspaceId, sourceId);
+  const { record, secret } = await issueKeyFor(deps, source);
+  return { ...toKeyView(record), writeKey: secret };
+}
+
+export async function listWriteKeys(
+  deps: { sources: SourceRepository; keys: KeyStore },
+  workspaceId: string,
+  sourceId: string,
+  query: Record<string, string | undefined>,
+) {
+  const pageRequest = parsePageQuery(query);
+  await findSource(deps, workspaceId, sourceId);
+  const page = await deps.keys.listWriteKeys(workspaceId, sourceId, pageRequest);
+  return {
+    items: page.items.map(toKeyView),
+    ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
+  };
+}
+
+/** Revokes a write key: from now on it authenticates nothing (401). */
+export async function revokeWriteKey(
+  deps: { sources: SourceRepository; keys: KeyStore; clock: Clock },
+  workspaceId: string,
+  sourceId: string,
+  keyId: string,
+): Promise<void> {
+  await findSource(deps, workspaceId, sourceId);
+  const result = isId(keyId)
+    ? await deps.keys.revokeWriteKey(workspaceId, sourceId, keyId, deps.clock.now().toISOString())
+    : "not_found";
+  if (result === "not_found") throw new NotFoundError(`No write key ${keyId.slice(0, 64)} on this source`);
+}
+
+async function issueKeyFor(
+  deps: { sources: SourceRepository; keys: KeyStore; clock: Clock },
+  source: Source,
+) {
+  const issued = issueApiKey("write", deps.clock.now());
+  const result = await deps.keys.putWriteKey(
+    { workspaceId: source.workspaceId, sourceId: source.id, allowedDomains: source.allowedDomains },
+    issued.hash,
+    issued.record,
+    MAX_ACTIVE_WRITE_KEYS,
+  );
+  if (result === "limit_reached") {
+    throw new ConflictError(
+      `A source may have at most ${MAX_ACTIVE_WRITE_KEYS} active write keys. To rotate, revoke a key you no longer deploy, then issue the new one.`,
+    );
+  }
+  // allowedDomains may have changed between reading the source and storing the key.
+  await keepKeyDomainsInStep(deps, source.workspaceId, source.id, source.allowedDomains);
+  return issued;
+}
+
+/**
+ * Makes the keys' copy of allowedDomains converge on the source's. Two changes (or a change and a
+ * new key) can interleave; whoever writes last re-reads the source afterwards and copies again if
+ * it moved, so the final write is always of the current list.
+ */
+async function keepKeyDomainsInStep(
+  deps: { sources: SourceRepository; keys: KeyStore },
+  workspaceId: string,
+  sourceId: string,
+  written: string[],
+) {
+  let copied = written;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await deps.sources.getSource(workspaceId, sourceId);
+    if (!current || sameList(current.allowedDomains, copied)) return;
+    await deps.keys.setWriteKeyDomains(workspaceId, sourceId, current.allowedDomains);
+    copied = current.allowedDomains;
+  }
+}
+
+function sameList(a: readonly string[], b: readonly string[]) {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+async function findSource(
+  deps: { sources: SourceRepository },
+  workspaceId: string,
+  sourceId: string,
+): Promise<Source> {
+  const source = isId(sourceId) ? await deps.sources.getSource(workspaceId, sourceId) : undefined;
+  if (!source) throw notFound(sourceId);
+  return source;
+}
+
+/** An id we could never have issued is simply not found (and never reaches DynamoDB's key limits). */
+export function isId(id: string): boolean {
+  return idSchema.safeParse(id).success;
+}
+
+function notFound(sourceId: string) {
+  return new NotFoundError(`No source ${sourceId.slice(0, 64)}`);
+}
+
+/** The 409 for deleting a source live moments use, naming them so the admin knows where to look. */
+function sourceInUse(moments: Moment[]): ConflictError {
+  const names = moments
+    .slice(0, 5)
+    .map((m) => `"${m.name}" (${m.id}, ${m.status})`)
+    .join(", ");
+  const more = moments.length > 5 ? ` and ${moments.length - 5} more` : "";
+  const one = moments.length === 1;
+  return new ConflictError(
+    `The source is used by ${one ? "a moment that is" : "moments that are"} not archived: ${names}${more}. Archive ${one ? "it" : "them"} or remove the source from ${one ? "its" : "their"} sourceIds first.`,
+    moments.map((m) => ({ path: `moments.${m.id}`, message: `"${m.name}" is ${m.status}` })),
+  );
 }

@@ -33,6 +33,7 @@ const dummyEnv: Record<EnvName, string> = {
   [Env.stateMachineArn]: "arn:aws:states:us-east-1:123456789012:stateMachine:moments-bench",
   [Env.timeScale]: "1",
   [Env.sesConfigurationSet]: "moments-bench",
+  [Env.slackApiBaseUrl]: "https://slack.com/api",
 };
 
 interface Row {

@@ -276,6 +276,7 @@ describe("functions", () => {
       [Env.stateMachineArn]: ref(stack.workflow.stateMachine),
       [Env.timeScale]: "1",
       [Env.sesConfigurationSet]: ref(stack.email.configurationSet),
+      [Env.slackApiBaseUrl]: undefined,
     };
     return {
       ...Object.fromEntries(functions[id].env.map((name) => [name, values[name]])),
@@ -518,6 +519,7 @@ describe("outputs", () => {
   it("exports the API URL, table name, event bus name and state machine ARN", () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual([
+      "AdminKeySecretArn",
       "ApiUrl",
       "DeadLetterQueueUrl",
       "EventBusName",
@@ -553,5 +555,22 @@ describe("alarms", () => {
       Threshold: 0,
       Dimensions: [{ Name: "StateMachineArn", Value: ref(stack.workflow.stateMachine) }],
     });
+  });
+});
+
+describe("first admin key", () => {
+  it("asks the bootstrap function to create it once, into a retained secret it alone can write", () => {
+    template.hasResourceProperties("Custom::MomentsFirstAdminKey", {
+      ServiceToken: { "Fn::GetAtt": [logicalId(stack.functions.bootstrap.function), "Arn"] },
+      SecretArn: ref(stack.firstAdminKey.secret),
+      WorkspaceId: "default",
+    });
+    template.hasResource("AWS::SecretsManager::Secret", { DeletionPolicy: "Retain" });
+    const policies = template.findResources("AWS::IAM::Policy");
+    const writers = Object.values(policies).filter((policy) =>
+      JSON.stringify(policy).includes("secretsmanager:PutSecretValue"),
+    );
+    expect(writers).toHaveLength(1);
+    expect(JSON.stringify(writers[0])).toContain(logicalId(stack.functions.bootstrap.role));
   });
 });

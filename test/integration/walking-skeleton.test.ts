@@ -98,7 +98,7 @@ describe("walking skeleton on the local stack", () => {
       async () => {
         const list = await api<{ items: Array<{ accountId: string; status: string; endedAt?: string }> }>(
           "GET",
-          `/v1/admin/moments/${momentId}/accounts`,
+          `/v1/admin/moments/${momentId}/accounts?status=all`,
           { key: stack.adminKey },
         );
         return list.body.items[0]?.status === "completed" && list.body.items;

@@ -1,25 +1,29 @@
 /**
- * In-memory implementations of the ports in shared/ports.ts, for use-case tests. Each keeps the
+ * In-memory implementations of the ports in shared/ports/, for use-case tests. Each keeps the
  * semantics its port documents (and the DynamoDB adapter implements), so a use case tested against a
  * fake behaves the same against the real adapter; each also exposes its state for assertions.
  */
 import type { EventReceivedDetail } from "../../shared/contracts/bus.js";
 import type { RunContext, RunInput, StepOutcome } from "../../shared/contracts/workflow.js";
 import type { EmailTemplate } from "../../shared/domain/email-template.js";
+import type { IntegrationKind, StoredIntegration } from "../../shared/domain/integration.js";
 import type { Moment, MomentStatus } from "../../shared/domain/moment.js";
 import type { Source } from "../../shared/domain/source.js";
 import type { Clock } from "../../shared/ports/clock.js";
 import type { EventPublisher, Mailer, OutgoingEmail } from "../../shared/ports/delivery.js";
 import type { EmailTemplateRepository } from "../../shared/ports/email-templates.js";
-import type { KeyStore, WriteKeyOwner } from "../../shared/ports/keys.js";
+import type { IntegrationReader } from "../../shared/ports/integrations.js";
 import type { MomentRepository } from "../../shared/ports/moments.js";
 import type { Profile, ProfileRepository } from "../../shared/ports/profiles.js";
 import type {
   EnterResult,
   Membership,
+  MembershipStatus,
+  RunRef,
   RunRepository,
+  RunStatus,
   StepClaim,
-  WorkflowStarter,
+  WorkflowController,
 } from "../../shared/ports/runs.js";
 import type { SourceRepository } from "../../shared/ports/sources.js";
 
@@ -77,12 +81,40 @@ export class FakeConfigRepository implements SourceRepository, EmailTemplateRepo
     return moment && structuredClone(moment);
   }
 
+  async listMoments(workspaceId: string) {
+    return [...this.moments.values()]
+      .filter((m) => m.workspaceId === workspaceId)
+      .map((m) => structuredClone(m));
+  }
+
+  /** Optimistic concurrency as in DynamoDB: only a moment still at the expected version is replaced. */
+  async updateMoment(next: Moment, expectedVersion: number) {
+    const k = key(next.workspaceId, next.id);
+    const stored = this.moments.get(k);
+    if (!stored || stored.version !== expectedVersion) return undefined;
+    this.moments.set(k, structuredClone(next));
+    return structuredClone(next);
+  }
+
+  async deleteMoment(workspaceId: string, momentId: string, expectedVersion: number) {
+    const k = key(workspaceId, momentId);
+    if (this.moments.get(k)?.version !== expectedVersion) return false;
+    this.moments.delete(k);
+    return true;
+  }
+
   /** Optimistic concurrency as in DynamoDB: only a moment still at the caller's version changes. */
   async setMomentStatus(moment: Moment, status: MomentStatus, updatedAt: string) {
     const k = key(moment.workspaceId, moment.id);
     const stored = this.moments.get(k);
     if (!stored || stored.version !== moment.version) return undefined;
-    const next: Moment = { ...stored, status, version: stored.version + 1, updatedAt };
+    const next: Moment = {
+      ...stored,
+      status,
+      version: stored.version + 1,
+      updatedAt,
+      ...(status === "running" ? { runningSince: updatedAt } : {}),
+    };
     this.moments.set(k, next);
     return structuredClone(next);
   }
@@ -91,6 +123,34 @@ export class FakeConfigRepository implements SourceRepository, EmailTemplateRepo
     return [...this.moments.values()]
       .filter((m) => m.workspaceId === workspaceId && m.status === "running" && m.start.event === eventName)
       .map((m) => structuredClone(m));
+  }
+}
+
+/** Integrations as the moment use cases see them: a lookup by id within a workspace. */
+export class FakeIntegrations implements IntegrationReader {
+  readonly integrations = new Map<string, StoredIntegration>();
+
+  add(workspaceId: string, id: string, kind: IntegrationKind) {
+    const base = {
+      id,
+      workspaceId,
+      name: `${kind} ${id}`,
+      createdAt: "2026-11-01T00:00:00.000Z",
+      updatedAt: "2026-11-01T00:00:00.000Z",
+    };
+    const secret = "s".repeat(32);
+    const integration: StoredIntegration =
+      kind === "slack"
+        ? { ...base, kind, botToken: `xoxb-${secret}` }
+        : kind === "attio"
+          ? { ...base, kind, accessToken: secret }
+          : { ...base, kind, signingSecret: `whsec_${secret}` };
+    this.integrations.set(key(workspaceId, id), integration);
+  }
+
+  async getIntegration(workspaceId: string, integrationId: string) {
+    const integration = this.integrations.get(key(workspaceId, integrationId));
+    return integration && structuredClone(integration);
   }
 }
 
@@ -125,7 +185,7 @@ interface StoredMembership extends Membership {
 
 export interface StoredRun {
   run: RunContext;
-  status: "active" | "completed";
+  status: RunStatus;
   endedAt?: string;
 }
 
@@ -164,12 +224,17 @@ export class FakeRunRepository implements RunRepository {
     return "entered";
   }
 
-  async listMemberships(workspaceId: string, momentId: string, page: { limit: number; cursor?: string }) {
+  async listMemberships(
+    workspaceId: string,
+    momentId: string,
+    page: { limit: number; cursor?: string; status?: MembershipStatus },
+  ) {
     // Keys are JSON arrays: a membership key is the moment key with one more element.
     const prefix = `${key(workspaceId, momentId).slice(0, -1)},`;
     const all = [...this.memberships.entries()]
       .filter(([k]) => k.startsWith(prefix))
       .map(([, m]) => m)
+      .filter((m) => page.status === undefined || m.status === page.status)
       .sort((a, b) => a.accountId.localeCompare(b.accountId))
       .filter((m) => page.cursor === undefined || m.accountId > page.cursor);
     const items = all.slice(0, page.limit).map(({ activeRunId: _active, ...membership }) => membership);
@@ -206,7 +271,11 @@ export class FakeRunRepository implements RunRepository {
 
   async completeRun(run: RunContext, at: string) {
     const stored = this.runs.get(key(run.workspaceId, run.runId));
-    if (stored) {
+    let outcome: "completed" | "stopped" = "completed";
+    if (stored?.status === "stopped") {
+      // A stopped run keeps its outcome.
+      outcome = "stopped";
+    } else if (stored) {
       stored.status = "completed";
       stored.endedAt ??= at;
     } else {
@@ -215,10 +284,37 @@ export class FakeRunRepository implements RunRepository {
     const membership = this.memberships.get(key(run.workspaceId, run.momentId, run.accountId));
     // Only the run holding the membership releases it.
     if (membership && membership.activeRunId === run.runId) {
-      membership.status = "completed";
+      membership.status = outcome;
       membership.endedAt = at;
       delete membership.activeRunId;
     }
+  }
+
+  async stopRun(run: RunRef, at: string) {
+    const stored = this.runs.get(key(run.workspaceId, run.runId));
+    if (stored?.status === "completed") return "already_ended" as const;
+    if (stored) {
+      stored.status = "stopped";
+      stored.endedAt ??= at;
+    }
+    const membership = this.memberships.get(key(run.workspaceId, run.momentId, run.accountId));
+    if (!membership || membership.activeRunId !== run.runId) return "stopped" as const;
+    membership.status = "stopped";
+    membership.endedAt = at;
+    delete membership.activeRunId;
+    return "stopped" as const;
+  }
+
+  /** Test helper: an account in the moment with this run, as `enter` would have left it. */
+  seedMembership(run: RunContext) {
+    this.memberships.set(key(run.workspaceId, run.momentId, run.accountId), {
+      accountId: run.accountId,
+      status: "active",
+      runId: run.runId,
+      activeRunId: run.runId,
+      startedAt: run.startedAt,
+    });
+    this.seedActiveRun(run);
   }
 
   /** Test helper: puts an active run in place, as `enter` would have. */
@@ -244,32 +340,6 @@ export class FakeRunRepository implements RunRepository {
   }
 }
 
-export class FakeKeyStore implements KeyStore {
-  readonly adminKeys = new Map<string, { workspaceId: string; createdAt: string }>();
-  readonly writeKeys = new Map<string, WriteKeyOwner & { createdAt: string }>();
-
-  async findAdminKey(keyHash: string) {
-    const found = this.adminKeys.get(keyHash);
-    return found && { workspaceId: found.workspaceId };
-  }
-
-  async findWriteKey(keyHash: string) {
-    const found = this.writeKeys.get(keyHash);
-    return found && { workspaceId: found.workspaceId, sourceId: found.sourceId };
-  }
-
-  // Like the conditional puts of the DynamoDB key store: a hash is never overwritten.
-  async putAdminKey(keyHash: string, workspaceId: string, createdAt: string) {
-    if (this.adminKeys.has(keyHash)) throw new Error("admin key already exists");
-    this.adminKeys.set(keyHash, { workspaceId, createdAt });
-  }
-
-  async putWriteKey(keyHash: string, owner: WriteKeyOwner, createdAt: string) {
-    if (this.writeKeys.has(keyHash)) throw new Error("write key already exists");
-    this.writeKeys.set(keyHash, { ...owner, createdAt });
-  }
-}
-
 export class FakePublisher implements EventPublisher {
   readonly published: EventReceivedDetail[] = [];
   /** When set, the next publish throws it (and publishes nothing). */
@@ -285,10 +355,24 @@ export class FakePublisher implements EventPublisher {
   }
 }
 
-/** Step Functions as far as starting goes: execution names are unique, a second start is a no-op. */
-export class FakeWorkflows implements WorkflowStarter {
+/**
+ * Step Functions as far as starting and stopping go: execution names are unique, a second start is a
+ * no-op; stopping an unknown or already stopped execution is not an error.
+ */
+export class FakeWorkflows implements WorkflowController {
   readonly executions = new Map<string, RunInput>();
   readonly startCalls: RunInput[] = [];
+  readonly stopped = new Map<string, string>();
+  /** When set, stopping this run id throws it (a throttled StopExecution, say). */
+  failStopOf: Map<string, Error> = new Map();
+
+  async stop(runId: string, cause: string) {
+    const failure = this.failStopOf.get(runId);
+    if (failure) throw failure;
+    if (!this.executions.has(runId) || this.stopped.has(runId)) return "not_running" as const;
+    this.stopped.set(runId, cause);
+    return "stopped" as const;
+  }
 
   async start(input: RunInput) {
     this.startCalls.push(structuredClone(input));

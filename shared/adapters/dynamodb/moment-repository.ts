@@ -1,11 +1,12 @@
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { keys, table } from "../../contracts/table.js";
+import { keys, table, workspaceItemPrefix } from "../../contracts/table.js";
 import type { Moment, MomentStatus } from "../../domain/moment.js";
 import type { MomentRepository } from "../../ports/moments.js";
 import { isConditionalCheckFailed } from "./errors.js";
@@ -22,16 +23,20 @@ export class DynamoMomentRepository implements MomentRepository {
     return Item ? fromItem<T>(Item) : undefined;
   }
 
+  private item(moment: Moment) {
+    return {
+      ...keys.moment(moment.workspaceId, moment.id),
+      type: "moment",
+      ...moment,
+      ...runningIndex(moment),
+    };
+  }
+
   async createMoment(moment: Moment) {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: {
-          ...keys.moment(moment.workspaceId, moment.id),
-          type: "moment",
-          ...moment,
-          ...runningIndex(moment),
-        },
+        Item: this.item(moment),
         ConditionExpression: "attribute_not_exists(pk)",
       }),
     );
@@ -39,6 +44,45 @@ export class DynamoMomentRepository implements MomentRepository {
 
   getMoment(workspaceId: string, momentId: string) {
     return this.get<Moment>(keys.moment(workspaceId, momentId));
+  }
+
+  async listMoments(workspaceId: string) {
+    const { pk } = keys.moment(workspaceId, "");
+    const moments: Moment[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+          ExpressionAttributeValues: { ":pk": pk, ":prefix": workspaceItemPrefix.moment },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) moments.push(fromItem<Moment>(item));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return moments;
+  }
+
+  async updateMoment(next: Moment, expectedVersion: number) {
+    try {
+      // A whole-item put: without the running index attributes in `next`, a moment that is no longer
+      // running drops out of GSI1, and one whose start event changed moves to its new GSI1 key.
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: this.item(next),
+          ConditionExpression: "#version = :expected",
+          ExpressionAttributeNames: { "#version": "version" },
+          ExpressionAttributeValues: { ":expected": expectedVersion },
+        }),
+      );
+      return next;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
   }
 
   async setMomentStatus(moment: Moment, status: MomentStatus, updatedAt: string) {
@@ -50,8 +94,9 @@ export class DynamoMomentRepository implements MomentRepository {
           TableName: this.tableName,
           Key: keys.moment(moment.workspaceId, moment.id),
           // Only running moments carry the GSI1 keys: the index is the matcher's list of live moments.
+          // Starting also opens a new running period (runningSince): older runs stay ended.
           UpdateExpression: index
-            ? "SET #status = :status, #version = :next, updatedAt = :at, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk"
+            ? "SET #status = :status, #version = :next, updatedAt = :at, runningSince = :at, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk"
             : "SET #status = :status, #version = :next, updatedAt = :at REMOVE gsi1pk, gsi1sk",
           ConditionExpression: "#version = :expected",
           ExpressionAttributeNames: { "#status": "status", "#version": "version" },
@@ -68,6 +113,25 @@ export class DynamoMomentRepository implements MomentRepository {
       return Attributes ? fromItem<Moment>(Attributes) : undefined;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async deleteMoment(workspaceId: string, momentId: string, expectedVersion: number) {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.moment(workspaceId, momentId),
+          // The caller checked the status at this version; a moment started meanwhile is not deleted.
+          ConditionExpression: "#version = :expected",
+          ExpressionAttributeNames: { "#version": "version" },
+          ExpressionAttributeValues: { ":expected": expectedVersion },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }
@@ -94,7 +158,8 @@ export class DynamoMomentRepository implements MomentRepository {
   }
 }
 
-function runningIndex(moment: Moment) {
+/** GSI1 keys of a running moment (sparse index: only running moments have them). */
+export function runningIndex(moment: Moment) {
   if (moment.status !== "running") return undefined;
   return {
     ...keys.runningMomentsByStartEvent(moment.workspaceId, moment.start.event),

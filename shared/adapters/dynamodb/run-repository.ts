@@ -9,7 +9,15 @@ import {
 import { keys } from "../../contracts/table.js";
 import type { RunContext, StepOutcome } from "../../contracts/workflow.js";
 import { ValidationError } from "../../domain/errors.js";
-import type { EnterResult, Membership, RunRepository, StepClaim } from "../../ports/runs.js";
+import type {
+  EnterResult,
+  Membership,
+  MembershipStatus,
+  RunRef,
+  RunRepository,
+  RunStatus,
+  StepClaim,
+} from "../../ports/runs.js";
 import { isConditionalCheckFailed } from "./errors.js";
 
 export class DynamoRunRepository implements RunRepository {
@@ -78,28 +86,47 @@ export class DynamoRunRepository implements RunRepository {
     }
   }
 
-  async listMemberships(workspaceId: string, momentId: string, page: { limit: number; cursor?: string }) {
+  /**
+   * With a status, memberships of other statuses are filtered out by DynamoDB after reading, so one
+   * query page may hold few matches: we read on until the page is full, but at most
+   * MAX_FILTERED_READS queries per call (a moment with a million finished accounts and a handful of
+   * active ones must not make one request read them all). A page may therefore hold fewer items
+   * than `limit` and still have a `nextCursor`.
+   */
+  async listMemberships(
+    workspaceId: string,
+    momentId: string,
+    page: { limit: number; cursor?: string; status?: MembershipStatus },
+  ) {
     const { pk, skPrefix } = keys.membershipPrefix(workspaceId, momentId);
-    const result = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-        ExpressionAttributeValues: { ":pk": pk, ":prefix": skPrefix },
-        Limit: page.limit,
-        ...(page.cursor ? { ExclusiveStartKey: decodeCursor(page.cursor, pk) } : {}),
-      }),
-    );
-    const items: Membership[] = (result.Items ?? []).map((item) => ({
-      accountId: String(item.accountId),
-      status: item.status === "active" ? "active" : "completed",
-      runId: String(item.runId),
-      startedAt: String(item.startedAt),
-      ...(typeof item.endedAt === "string" ? { endedAt: item.endedAt } : {}),
-    }));
-    return {
-      items,
-      ...(result.LastEvaluatedKey ? { nextCursor: encodeCursor(result.LastEvaluatedKey) } : {}),
-    };
+    const items: Membership[] = [];
+    let startKey: Record<string, unknown> | undefined = page.cursor
+      ? decodeCursor(page.cursor, pk)
+      : undefined;
+    let reads = 0;
+    do {
+      const result = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+          ExpressionAttributeValues: {
+            ":pk": pk,
+            ":prefix": skPrefix,
+            ...(page.status ? { ":status": page.status } : {}),
+          },
+          ...(page.status
+            ? { FilterExpression: "#status = :status", ExpressionAttributeNames: { "#status": "status" } }
+            : {}),
+          // Never more than the page still needs, so LastEvaluatedKey is exactly where to resume.
+          Limit: page.limit - items.length,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of result.Items ?? []) items.push(toMembership(item));
+      startKey = result.LastEvaluatedKey;
+      reads += 1;
+    } while (startKey && items.length < page.limit && reads < MAX_FILTERED_READS);
+    return { items, ...(startKey ? { nextCursor: encodeCursor(startKey) } : {}) };
   }
 
   async getRunStatus(workspaceId: string, runId: string) {
@@ -107,7 +134,7 @@ export class DynamoRunRepository implements RunRepository {
       new GetCommand({ TableName: this.tableName, Key: keys.run(workspaceId, runId), ConsistentRead: true }),
     );
     if (!Item) return undefined;
-    return Item.status === "active" ? ("active" as const) : ("completed" as const);
+    return toStatus(Item.status);
   }
 
   async claimStep(run: RunContext, stepId: string, at: string): Promise<StepClaim> {
@@ -166,31 +193,93 @@ export class DynamoRunRepository implements RunRepository {
   }
 
   async completeRun(run: RunContext, at: string) {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.run(run.workspaceId, run.runId),
-        UpdateExpression: "SET #status = :completed, endedAt = if_not_exists(endedAt, :at)",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":completed": "completed", ":at": at },
-      }),
-    );
+    let outcome: "completed" | "stopped" = "completed";
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.run(run.workspaceId, run.runId),
+          UpdateExpression:
+            "SET #status = :completed, outcome = :completed, endedAt = if_not_exists(endedAt, :at)",
+          // A run stopped with its moment ended there: finishing its (skipped) steps does not undo that.
+          ConditionExpression: "attribute_not_exists(#status) OR #status <> :stopped",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":completed": "completed", ":stopped": "stopped", ":at": at },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      outcome = "stopped";
+    }
+    await this.releaseMembership(run, outcome, at);
+  }
+
+  async stopRun(run: RunRef, at: string) {
+    try {
+      // Run first, membership second: if we die in between, the membership still lists the account
+      // as active, so a re-driven sweep finds it and finishes the stop (stopping a stopped run is
+      // allowed for exactly that reason).
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.run(run.workspaceId, run.runId),
+          UpdateExpression:
+            "SET #type = if_not_exists(#type, :type), #status = :stopped, outcome = :stopped, endedAt = if_not_exists(endedAt, :at)",
+          // A missing run item is an entry that died before writing it: stopping it there keeps a
+          // redelivered event from starting it (its membership answers "already_ran" from now on).
+          ConditionExpression: "attribute_not_exists(#status) OR #status IN (:active, :stopped)",
+          ExpressionAttributeNames: { "#type": "type", "#status": "status" },
+          ExpressionAttributeValues: {
+            ":type": "run",
+            ":stopped": "stopped",
+            ":active": "active",
+            ":at": at,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      // The run completed first: its completion releases the membership.
+      return "already_ended" as const;
+    }
+    await this.releaseMembership(run, "stopped", at);
+    return "stopped" as const;
+  }
+
+  /** Only the run that holds the membership may release it (a retried release is a no-op). */
+  private async releaseMembership(run: RunRef, status: "completed" | "stopped", at: string) {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.membership(run.workspaceId, run.momentId, run.accountId),
-          UpdateExpression: "SET #status = :completed, endedAt = :at REMOVE activeRunId",
-          // Only the run that holds the membership may release it (a retried completion is a no-op).
+          UpdateExpression: "SET #status = :status, endedAt = :at REMOVE activeRunId",
           ConditionExpression: "activeRunId = :run",
           ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":completed": "completed", ":at": at, ":run": run.runId },
+          ExpressionAttributeValues: { ":status": status, ":at": at, ":run": run.runId },
         }),
       );
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
   }
+}
+
+/** Query rounds one filtered listing may use before answering a short page with a cursor. */
+const MAX_FILTERED_READS = 5;
+
+function toStatus(value: unknown): RunStatus {
+  return value === "active" || value === "stopped" ? value : "completed";
+}
+
+function toMembership(item: Record<string, unknown>): Membership {
+  return {
+    accountId: String(item.accountId),
+    status: toStatus(item.status),
+    runId: String(item.runId),
+    startedAt: String(item.startedAt),
+    ...(typeof item.endedAt === "string" ? { endedAt: item.endedAt } : {}),
+  };
 }
 
 function encodeCursor(key: Record<string, unknown>): string {

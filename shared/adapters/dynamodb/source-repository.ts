@@ -1,26 +1,82 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { keys } from "../../contracts/table.js";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { keys, workspaceItemPrefix } from "../../contracts/table.js";
 import type { Source } from "../../domain/source.js";
-import type { SourceRepository } from "../../ports/sources.js";
+import type { PageRequest } from "../../ports/email-templates.js";
+import type { SourceChanges, SourceStore } from "../../ports/sources.js";
+import { deleteExisting, queryWorkspaceCollection } from "./email-template-repository.js";
+import { isConditionalCheckFailed } from "./errors.js";
 import { fromItem } from "./item.js";
 
-export class DynamoSourceRepository implements SourceRepository {
+export class DynamoSourceRepository implements SourceStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  private async get<T>(key: { pk: string; sk: string }): Promise<T | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key }));
-    return Item ? fromItem<T>(Item) : undefined;
-  }
-
   async putSource(source: Source) {
     const Item = { ...keys.source(source.workspaceId, source.id), type: "source", ...source };
-    await this.db.send(new PutCommand({ TableName: this.tableName, Item }));
+    await this.db.send(
+      new PutCommand({ TableName: this.tableName, Item, ConditionExpression: "attribute_not_exists(pk)" }),
+    );
   }
 
-  getSource(workspaceId: string, sourceId: string) {
-    return this.get<Source>(keys.source(workspaceId, sourceId));
+  async getSource(workspaceId: string, sourceId: string) {
+    const { Item } = await this.db.send(
+      // Strongly consistent: keys copy allowedDomains from what this returns right after a change.
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.source(workspaceId, sourceId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? fromItem<Source>(Item) : undefined;
+  }
+
+  listSources(workspaceId: string, page: PageRequest) {
+    return queryWorkspaceCollection<Source>(
+      this.db,
+      this.tableName,
+      keys.workspace(workspaceId).pk,
+      workspaceItemPrefix.source,
+      page,
+    );
+  }
+
+  async updateSource(workspaceId: string, sourceId: string, changes: SourceChanges, updatedAt: string) {
+    const names: Record<string, string> = { "#updatedAt": "updatedAt" };
+    const values: Record<string, unknown> = { ":updatedAt": updatedAt };
+    const sets = ["#updatedAt = :updatedAt"];
+    if (changes.name !== undefined) {
+      names["#name"] = "name";
+      values[":name"] = changes.name;
+      sets.push("#name = :name");
+    }
+    if (changes.allowedDomains !== undefined) {
+      names["#allowedDomains"] = "allowedDomains";
+      values[":allowedDomains"] = changes.allowedDomains;
+      sets.push("#allowedDomains = :allowedDomains");
+    }
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.source(workspaceId, sourceId),
+          UpdateExpression: `SET ${sets.join(", ")}`,
+          // Never recreate a source deleted meanwhile.
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return Attributes ? fromItem<Source>(Attributes) : undefined;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  deleteSource(workspaceId: string, sourceId: string) {
+    return deleteExisting(this.db, this.tableName, keys.source(workspaceId, sourceId));
   }
 }

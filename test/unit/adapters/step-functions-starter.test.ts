@@ -1,12 +1,19 @@
 import {
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  InvalidArn,
   SFNClient,
   StartExecutionCommand,
   StateMachineDoesNotExist,
+  StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { StepFunctionsStarter } from "../../../shared/adapters/step-functions-starter.js";
+import {
+  executionArn,
+  StepFunctionsController,
+  StepFunctionsStarter,
+} from "../../../shared/adapters/step-functions-starter.js";
 import type { RunInput } from "../../../shared/contracts/workflow.js";
 import { aRun } from "../../support/fakes.js";
 
@@ -72,5 +79,67 @@ describe("StepFunctionsStarter", () => {
       .rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }));
 
     await expect(starter().start(input)).rejects.toMatchObject({ name: "ThrottlingException" });
+  });
+});
+
+describe("StepFunctionsController.stop", () => {
+  const controller = () => new StepFunctionsController(new SFNClient({ region: "us-east-1" }), STATE_MACHINE);
+  const RUN = "0123456789abcdef0123456789abcdef01234567";
+
+  it("stops the execution named by the run id, its ARN derived from the state machine's", async () => {
+    sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
+
+    await expect(controller().stop(RUN, "The moment was stopped")).resolves.toBe("stopped");
+
+    expect(sfn.commandCalls(StopExecutionCommand)[0]?.args[0].input).toEqual({
+      executionArn: `arn:aws:states:us-east-1:123456789012:execution:moments-run:${RUN}`,
+      cause: "The moment was stopped",
+    });
+  });
+
+  it("answers not_running for an execution that does not exist (the run never got that far)", async () => {
+    sfn
+      .on(StopExecutionCommand)
+      .rejects(new ExecutionDoesNotExist({ message: "Execution Does Not Exist", $metadata: {} }));
+
+    await expect(controller().stop(RUN, "stopped")).resolves.toBe("not_running");
+  });
+
+  it("answers not_running when the execution already finished", async () => {
+    sfn
+      .on(StopExecutionCommand)
+      .rejects(
+        Object.assign(new Error("Execution is not running: SUCCEEDED"), { name: "ValidationException" }),
+      );
+
+    await expect(controller().stop(RUN, "stopped")).resolves.toBe("not_running");
+  });
+
+  it("lets other errors propagate", async () => {
+    const error = new InvalidArn({ message: "Invalid Arn", $metadata: {} });
+    sfn.on(StopExecutionCommand).rejects(error);
+
+    await expect(controller().stop(RUN, "stopped")).rejects.toBe(error);
+  });
+
+  it("lets throttling propagate", async () => {
+    sfn
+      .on(StopExecutionCommand)
+      .rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }));
+
+    await expect(controller().stop(RUN, "stopped")).rejects.toMatchObject({ name: "ThrottlingException" });
+  });
+
+  it("starts runs too, like StepFunctionsStarter (which the match function still uses)", async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: "arn:exec", startDate: new Date() });
+
+    await expect(controller().start(input)).resolves.toBe("started");
+    expect(StepFunctionsStarter).toBe(StepFunctionsController);
+  });
+});
+
+describe("executionArn", () => {
+  it("refuses something that is not a state machine ARN", () => {
+    expect(() => executionArn("arn:aws:lambda:us-east-1:1:function:f", "run")).toThrow(/state machine ARN/);
   });
 });

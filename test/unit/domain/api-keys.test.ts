@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { bearerToken, generateApiKey, hashApiKey, keyHint } from "../../../shared/domain/api-keys.js";
+import {
+  bearerToken,
+  generateApiKey,
+  hashApiKey,
+  issueApiKey,
+  keyHint,
+  keyPrefix,
+  toKeyView,
+} from "../../../shared/domain/api-keys.js";
 
 describe("generateApiKey", () => {
   it.each([
@@ -30,6 +38,40 @@ describe("hashApiKey", () => {
 describe("keyHint", () => {
   it("shows the first 13 characters only", () => {
     expect(keyHint("mk_write_abcdefghijklmnop")).toBe("mk_write_abcd…");
+  });
+});
+
+describe("keyPrefix", () => {
+  it("is the kind and the first four random characters, as lists show it", () => {
+    expect(keyPrefix("mk_write_AbCdefghijklmnop")).toBe("mk_write_AbCd");
+  });
+});
+
+describe("issueApiKey", () => {
+  it("makes a key, its hash and a record that holds neither", () => {
+    const now = new Date("2026-11-21T10:00:00.000Z");
+
+    const issued = issueApiKey("write", now);
+
+    expect(issued.hash).toBe(hashApiKey(issued.secret));
+    expect(issued.record).toEqual({
+      id: expect.stringMatching(/^[0-9a-z]{26}$/),
+      prefix: issued.secret.slice(0, 13),
+      createdAt: "2026-11-21T10:00:00.000Z",
+    });
+    expect(JSON.stringify(issued.record)).not.toContain(issued.secret.slice(13));
+  });
+});
+
+describe("toKeyView", () => {
+  it("shows optional dates only when set", () => {
+    const record = { id: "k1", prefix: "mk_admin_abcd", createdAt: "2026-11-21T10:00:00.000Z" };
+
+    expect(toKeyView(record)).toEqual(record);
+    expect(toKeyView({ ...record, revokedAt: "2026-11-22T10:00:00.000Z" })).toEqual({
+      ...record,
+      revokedAt: "2026-11-22T10:00:00.000Z",
+    });
   });
 });
 

@@ -3,12 +3,20 @@ import { ValidationError } from "../../../shared/domain/errors.js";
 import {
   allowedTransitions,
   checkTransition,
+  duplicateName,
   type MomentStatus,
+  mergeMomentPatch,
+  momentEtag,
+  momentInputOf,
   momentInputSchema,
+  parseIfMatch,
+  runIsLive,
+  sourcesChanged,
   startsMoment,
   statusChangeSchema,
 } from "../../../shared/domain/moment.js";
 import { parseOrThrow } from "../../../shared/domain/validation.js";
+import { aMoment } from "../../support/fakes.js";
 
 const validInput = {
   name: "Recover failed payments",
@@ -175,5 +183,164 @@ describe("startsMoment", () => {
 
   it.each(["draft", "stopped", "archived"] as const)("does not start a %s moment", (status) => {
     expect(startsMoment({ ...moment, status }, { event: "payment_failed", sourceId: "src_1" })).toBe(false);
+  });
+});
+
+describe("momentInputOf", () => {
+  it("keeps only the fields an admin sets, which the input schema accepts as they are", () => {
+    const moment = aMoment({ runningSince: "2026-11-01T00:00:00.000Z" });
+
+    const input = momentInputOf(moment);
+
+    expect(Object.keys(input).sort()).toEqual(
+      [
+        "name",
+        "description",
+        "goal",
+        "template",
+        "sourceIds",
+        "actionsEnabled",
+        "samplingRate",
+        "start",
+        "end",
+        "reentry",
+        "steps",
+      ].sort(),
+    );
+    expect(parseOrThrow(momentInputSchema, input)).toEqual(input);
+  });
+});
+
+describe("mergeMomentPatch", () => {
+  const moment = aMoment({ name: "Before", description: "kept" });
+
+  function patchProblems(body: unknown) {
+    try {
+      mergeMomentPatch(moment, body);
+    } catch (error) {
+      if (error instanceof ValidationError) return error.details;
+      throw error;
+    }
+    throw new Error("expected a ValidationError");
+  }
+
+  it("replaces the fields it names and keeps the others", () => {
+    const merged = mergeMomentPatch(moment, { name: "After", samplingRate: 50 });
+
+    expect(merged).toMatchObject({ name: "After", samplingRate: 50, description: "kept", goal: moment.goal });
+  });
+
+  it("replaces steps wholesale", () => {
+    const merged = mergeMomentPatch(moment, {
+      steps: [{ id: "only", action: { type: "send_notification", title: "t", body: "b" } }],
+    });
+
+    expect(merged.steps).toEqual([
+      {
+        id: "only",
+        phase: "entry",
+        delay: { amount: 0, unit: "minutes" },
+        action: { type: "send_notification", title: "t", body: "b" },
+      },
+    ]);
+  });
+
+  it("validates the merged moment with the full schema, naming the failing path", () => {
+    expect(patchProblems({ start: { event: "x", where: [{ field: "event.total", op: "gt" }] } })).toEqual([
+      { path: "start.where.0.value", message: 'operator "gt" needs a number (or an ISO date)' },
+    ]);
+    expect(
+      patchProblems({ steps: [{ id: "a", action: { type: "send_email" } }] }).map((p) => p.path),
+    ).toEqual(["steps.0.action.templateId"]);
+  });
+
+  it.each(["status", "id", "version", "workspaceId", "createdAt", "updatedAt", "runningSince"])(
+    "refuses %s with a 400 naming it",
+    (field) => {
+      expect(patchProblems({ [field]: "x" })).toEqual([{ path: field, message: expect.any(String) }]);
+    },
+  );
+
+  it("points status changes at the status route", () => {
+    expect(patchProblems({ status: "running" })[0]?.message).toMatch(/\/status/);
+  });
+
+  it.each([null, [], "name", 3])("refuses a body that is not an object: %j", (body) => {
+    expect(patchProblems(body)).toEqual([{ path: "", message: expect.any(String) }]);
+  });
+});
+
+describe("parseIfMatch", () => {
+  it.each([
+    ["3", [3]],
+    ['"3"', [3]],
+    ['W/"3"', [3]],
+    [' "3" , "4"', [3, 4]],
+  ])("%j -> %j", (header, expected) => {
+    expect(parseIfMatch(header)).toEqual(expected);
+  });
+
+  it.each([undefined, "", "  "])("answers undefined for an absent header: %j", (header) => {
+    expect(parseIfMatch(header)).toBeUndefined();
+  });
+
+  it.each(["*", "abc", '"3', "3.5", '"3", x'])("refuses %j with a 400 naming If-Match", (header) => {
+    expect(() => parseIfMatch(header)).toThrow(ValidationError);
+    try {
+      parseIfMatch(header);
+    } catch (error) {
+      expect((error as ValidationError).details[0]?.path).toBe("If-Match");
+    }
+  });
+
+  it("reads back the ETag it makes", () => {
+    expect(parseIfMatch(momentEtag({ version: 12 }))).toEqual([12]);
+  });
+});
+
+describe("sourcesChanged", () => {
+  it.each([
+    [["a", "b"], ["b", "a"], false],
+    [["a"], ["a"], false],
+    [["a"], ["a", "b"], true],
+    [["a", "b"], ["a"], true],
+    [["a"], ["b"], true],
+    [[], [], false],
+  ])("%j -> %j: %s", (before, after, expected) => {
+    expect(sourcesChanged(before, after)).toBe(expected);
+  });
+});
+
+describe("duplicateName", () => {
+  it("appends (copy)", () => {
+    expect(duplicateName("Cart rescue")).toBe("Cart rescue (copy)");
+  });
+
+  it("shortens a long name so the copy's name is still valid", () => {
+    const name = duplicateName("x".repeat(200));
+
+    expect(name).toHaveLength(200);
+    expect(name.endsWith(" (copy)")).toBe(true);
+  });
+});
+
+describe("runIsLive", () => {
+  const run = { startedAt: "2026-11-21T10:00:00.000Z" };
+
+  it("is live while its moment runs", () => {
+    expect(runIsLive({ status: "running" }, run)).toBe(true);
+    expect(runIsLive({ status: "running", runningSince: "2026-11-21T09:00:00.000Z" }, run)).toBe(true);
+  });
+
+  it.each(["draft", "stopped", "archived"] as const)("is not live when the moment is %s", (status) => {
+    expect(runIsLive({ status }, run)).toBe(false);
+  });
+
+  it("is not live when the moment is gone", () => {
+    expect(runIsLive(undefined, run)).toBe(false);
+  });
+
+  it("is not live when it started before the moment's current running period", () => {
+    expect(runIsLive({ status: "running", runningSince: "2026-11-21T11:00:00.000Z" }, run)).toBe(false);
   });
 });

@@ -43,6 +43,8 @@ beforeEach(() => {
   ses.reset();
   db.reset();
   db.on(GetCommand, { Key: { pk: "WS#ws_1#RUN#run1", sk: "RUN" } }).resolves({ Item: { status: "active" } });
+  // Every step re-reads its moment: only a running moment's runs act.
+  db.on(GetCommand, { Key: { pk: "WS#ws_1", sk: "MOMENT#m1" } }).resolves({ Item: { status: "running" } });
   db.on(GetCommand, { Key: { pk: "WS#ws_1", sk: "TEMPLATE#t1" } }).resolves({
     Item: { id: "t1", from: "Anna <anna@acme.com>", subject: "Hi {first_name}", text: "Your card failed." },
   });
@@ -55,6 +57,15 @@ beforeEach(() => {
 });
 
 describe("action handler", () => {
+  it("skips the step of a moment that was stopped, sending nothing", async () => {
+    db.on(GetCommand, { Key: { pk: "WS#ws_1", sk: "MOMENT#m1" } }).resolves({ Item: { status: "stopped" } });
+
+    const outcome = await handler(payload, context);
+
+    expect(outcome).toEqual({ status: "skipped", reason: "moment_stopped" });
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+  });
+
   it("sends the rendered email and records the step as executed", async () => {
     ses.on(SendEmailCommand).resolves({ MessageId: "ses-1" });
 

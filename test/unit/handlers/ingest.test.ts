@@ -15,13 +15,13 @@ let handler: (
 
 const WRITE_KEY = "mk_write_handler-test-key";
 
-function post(body: unknown): APIGatewayProxyEventV2 {
+function post(body: unknown, headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
   return {
     version: "2.0",
     routeKey: "POST /v1/events",
     rawPath: "/v1/events",
     rawQueryString: "",
-    headers: { authorization: `Bearer ${WRITE_KEY}`, "content-type": "application/json" },
+    headers: { authorization: `Bearer ${WRITE_KEY}`, "content-type": "application/json", ...headers },
     requestContext: {} as APIGatewayProxyEventV2["requestContext"],
     body: JSON.stringify(body),
     isBase64Encoded: false,
@@ -39,7 +39,7 @@ beforeEach(() => {
   eventBridge.reset();
   db.reset();
   db.on(GetCommand, { Key: { pk: `WRITEKEY#${hashApiKey(WRITE_KEY)}`, sk: "WRITEKEY" } }).resolves({
-    Item: { workspaceId: "ws_1", sourceId: "src_1" },
+    Item: { workspaceId: "ws_1", sourceId: "src_1", allowedDomains: ["app.acme.com"] },
   });
 });
 
@@ -106,5 +106,61 @@ describe("ingest handler", () => {
 
     expect(response.statusCode).toBe(401);
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+});
+
+describe("ingest handler, browser requests", () => {
+  beforeEach(() => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: "e1" }] });
+  });
+
+  it("answers an allowed origin 202 with the CORS headers naming it", async () => {
+    const response = await handler(post(event, { Origin: "https://app.acme.com" }), context);
+
+    expect(response.statusCode).toBe(202);
+    expect(response.headers).toMatchObject({
+      "access-control-allow-origin": "https://app.acme.com",
+      vary: "origin",
+    });
+  });
+
+  it("refuses another origin with 403 origin_not_allowed, no CORS header, and nothing on the bus", async () => {
+    const response = await handler(post(event, { origin: "https://evil.com" }), context);
+
+    expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body ?? "")).toMatchObject({ error: { code: "origin_not_allowed" } });
+    expect(response.headers).not.toHaveProperty("access-control-allow-origin");
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it("lets an allowed page read why its event was refused", async () => {
+    const response = await handler(post({ event: "" }, { origin: "https://app.acme.com" }), context);
+
+    expect(response.statusCode).toBe(400);
+    expect(response.headers).toMatchObject({ "access-control-allow-origin": "https://app.acme.com" });
+    expect(JSON.parse(response.body ?? "")).toMatchObject({
+      error: {
+        code: "invalid_request",
+        details: expect.arrayContaining([expect.objectContaining({ path: "event" })]),
+      },
+    });
+  });
+
+  it("answers the preflight for any web origin (it carries no key); the POST enforces the list", async () => {
+    const response = await handler(
+      {
+        ...post(undefined, { origin: "https://app.acme.com" }),
+        routeKey: "OPTIONS /v1/events",
+        body: undefined,
+      },
+      context,
+    );
+
+    expect(response.statusCode).toBe(204);
+    expect(response.headers).toMatchObject({
+      "access-control-allow-origin": "https://app.acme.com",
+      "access-control-allow-methods": "POST",
+      "access-control-allow-headers": "authorization, content-type",
+    });
   });
 });

@@ -3,6 +3,7 @@ import type { ActionTaskPayload } from "../../../shared/contracts/workflow.js";
 import { PermanentDeliveryError, TransientDeliveryError } from "../../../shared/domain/delivery-errors.js";
 import { executeStep, type StepDeps } from "../../../shared/use-cases/execute-step.js";
 import {
+  aMoment,
   aRun,
   aTemplate,
   FakeConfigRepository,
@@ -38,8 +39,11 @@ beforeEach(async () => {
   profiles = new FakeProfiles();
   runs = new FakeRunRepository();
   mailer = new FakeMailer();
-  deps = { templates: config, profiles, runs, mailer, clock: fixedClock(NOW) };
-  runs.seedActiveRun(run);
+  deps = { templates: config, profiles, runs, moments: config, mailer, clock: fixedClock(NOW) };
+  runs.seedMembership(run);
+  await config.createMoment(
+    aMoment({ id: "m_1", status: "running", runningSince: "2026-11-21T09:00:00.000Z" }),
+  );
   await config.putEmailTemplate(
     aTemplate({
       id: "t_1",
@@ -121,6 +125,64 @@ describe("executeStep", () => {
     expect(claim).not.toHaveBeenCalled();
     expect(mailer.sent).toEqual([]);
     expect(runs.step(run, "s1")).toMatchObject({ status: "skipped" });
+  });
+
+  it.each(["stopped", "archived", "draft"] as const)(
+    "skips the step of a %s moment and ends the run as stopped, without claiming or sending",
+    async (status) => {
+      // Prepare: the moment stopped, but the sweep that ends its runs never reached this one.
+      await config.setMomentStatus(aMoment({ id: "m_1", status: "running" }), status, NOW);
+      const claim = vi.spyOn(runs, "claimStep");
+
+      // Act
+      const outcome = await executeStep(deps, payload());
+
+      // Assess
+      expect(outcome).toEqual({ status: "skipped", reason: "moment_stopped" });
+      expect(claim).not.toHaveBeenCalled();
+      expect(mailer.sent).toEqual([]);
+      expect(runs.step(run, "s1")).toMatchObject({
+        status: "skipped",
+        outcome: { reason: "moment_stopped" },
+      });
+      expect(runs.run("ws_1", "run_1")?.status).toBe("stopped");
+      expect(runs.membership("ws_1", "m_1", "acct_1")?.status).toBe("stopped");
+    },
+  );
+
+  it("skips the step of a run from before the moment was stopped and started again", async () => {
+    // The run started at 10:00; the moment was stopped afterwards and is running again since 10:30.
+    config.moments.clear();
+    await config.createMoment(
+      aMoment({ id: "m_1", status: "running", runningSince: "2026-11-21T10:30:00.000Z" }),
+    );
+
+    const outcome = await executeStep(deps, payload());
+
+    expect(outcome).toEqual({ status: "skipped", reason: "moment_stopped" });
+    expect(mailer.sent).toEqual([]);
+  });
+
+  it("skips the step of a moment that no longer exists", async () => {
+    config.moments.clear();
+
+    await expect(executeStep(deps, payload())).resolves.toEqual({
+      status: "skipped",
+      reason: "moment_stopped",
+    });
+    expect(mailer.sent).toEqual([]);
+  });
+
+  it("skips later steps of a run ended that way as run_not_active", async () => {
+    await config.setMomentStatus(aMoment({ id: "m_1", status: "running" }), "stopped", NOW);
+    await executeStep(deps, payload());
+
+    const next = await executeStep(deps, {
+      run,
+      step: { id: "s2", delaySeconds: 0, action: { type: "send_email", templateId: "t_1" } },
+    });
+
+    expect(next).toEqual({ status: "skipped", reason: "run_not_active" });
   });
 
   it("skips a run it cannot find", async () => {

@@ -1,9 +1,14 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { PayloadTooLargeError, ServiceUnavailableError } from "../../../shared/domain/errors.js";
+import { OriginNotAllowedError } from "../../../shared/domain/forbidden-error.js";
 import { ingestEvent } from "../../../shared/use-cases/ingest-event.js";
 import { FakePublisher, type FixedClock, fixedClock } from "../../support/fakes.js";
 
-const owner = { workspaceId: "ws_1", sourceId: "src_1" };
+const owner = {
+  workspaceId: "ws_1",
+  sourceId: "src_1",
+  allowedDomains: ["app.acme.com", "*.preview.acme.com"],
+};
 const RECEIVED_AT = "2026-11-21T10:00:00.000Z";
 
 let publisher: FakePublisher;
@@ -145,5 +150,45 @@ describe("ingestEvent", () => {
     await expect(
       ingestEvent({ publisher, clock }, owner, { event: "e", accountId: "a", messageId: "m" }),
     ).rejects.toMatchObject({ statusCode: 503 });
+  });
+});
+
+describe("ingestEvent from a browser", () => {
+  const event = { event: "page_viewed", accountId: "acct_1" };
+
+  it.each(["https://app.acme.com", "https://pr-7.preview.acme.com"])(
+    "accepts an allowed origin (%s)",
+    async (origin) => {
+      await expect(ingestEvent({ publisher, clock }, owner, event, origin)).resolves.toEqual({
+        messageId: expect.any(String),
+      });
+      expect(publisher.published).toHaveLength(1);
+    },
+  );
+
+  it.each(["https://evil.com", "https://preview.acme.com", "null"])(
+    "refuses %s with 403 origin_not_allowed and publishes nothing",
+    async (origin) => {
+      const error = await ingestEvent({ publisher, clock }, owner, event, origin).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(OriginNotAllowedError);
+      expect(error).toMatchObject({ statusCode: 403, code: "origin_not_allowed" });
+      expect(publisher.published).toEqual([]);
+    },
+  );
+
+  it("refuses every browser when the source allows no domain, but not a server", async () => {
+    const closed = { ...owner, allowedDomains: [] };
+
+    await expect(
+      ingestEvent({ publisher, clock }, closed, event, "https://app.acme.com"),
+    ).rejects.toBeInstanceOf(OriginNotAllowedError);
+    await expect(ingestEvent({ publisher, clock }, closed, event)).resolves.toBeDefined();
+  });
+
+  it("checks the origin before the body, so a refused page learns nothing about event validation", async () => {
+    await expect(
+      ingestEvent({ publisher, clock }, owner, { nope: 1 }, "https://evil.com"),
+    ).rejects.toBeInstanceOf(OriginNotAllowedError);
   });
 });

@@ -4,6 +4,7 @@ import {
   ProvisionedThroughputExceededException,
 } from "@aws-sdk/client-dynamodb";
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -96,6 +97,8 @@ describe("DynamoConfigRepository.setMomentStatus", () => {
         ":gsi1pk": runningGsi.gsi1pk,
       },
     });
+    // Starting opens a new running period: runs from before it stay ended.
+    expect(update?.UpdateExpression).toContain("runningSince = :at");
   });
 
   it("removes the running index when the moment stops", async () => {
@@ -162,5 +165,111 @@ describe("DynamoConfigRepository reads", () => {
       ExpressionAttributeValues: { ":pk": runningGsi.gsi1pk },
     });
     expect(queries[1]?.ExclusiveStartKey).toEqual(lastKey);
+  });
+});
+
+describe("DynamoMomentRepository.listMoments", () => {
+  it("reads every page of the workspace's moment items, and only those", async () => {
+    // Prepare
+    const lastKey = { ...momentKey };
+    db.on(QueryCommand)
+      .resolvesOnce({
+        Items: [{ ...momentKey, type: "moment", ...aMoment({ id: "m_1" }) }],
+        LastEvaluatedKey: lastKey,
+      })
+      .resolvesOnce({
+        Items: [{ ...keys.moment("ws_1", "m_2"), type: "moment", ...aMoment({ id: "m_2" }) }],
+      });
+
+    // Act
+    const found = await moments().listMoments("ws_1");
+
+    // Assess
+    expect(found).toEqual([aMoment({ id: "m_1" }), aMoment({ id: "m_2" })]);
+    const queries = db.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(queries[0]).toMatchObject({
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+      ExpressionAttributeValues: { ":pk": "WS#ws_1", ":prefix": "MOMENT#" },
+    });
+    expect(queries[0]).not.toHaveProperty("IndexName");
+    expect(queries[1]?.ExclusiveStartKey).toEqual(lastKey);
+  });
+});
+
+describe("DynamoMomentRepository.updateMoment", () => {
+  it("replaces the whole item only at the expected version", async () => {
+    db.on(PutCommand).resolves({});
+    const next = aMoment({ id: "m_1", status: "draft", version: 5, name: "Edited" });
+
+    await expect(moments().updateMoment(next, 4)).resolves.toEqual(next);
+
+    const put = db.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(put).toMatchObject({
+      Item: { ...momentKey, type: "moment", name: "Edited", version: 5 },
+      ConditionExpression: "#version = :expected",
+      ExpressionAttributeNames: { "#version": "version" },
+      ExpressionAttributeValues: { ":expected": 4 },
+    });
+    expect(put?.Item).not.toHaveProperty("gsi1pk");
+  });
+
+  it("moves a running moment's index keys to its new start event", async () => {
+    db.on(PutCommand).resolves({});
+
+    await moments().updateMoment(
+      aMoment({ id: "m_1", status: "running", start: { event: "invoice_overdue" } }),
+      1,
+    );
+
+    expect(db.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
+      gsi1pk: "WS#ws_1#RUNNING#invoice_overdue",
+      gsi1sk: "MOMENT#m_1",
+    });
+  });
+
+  it("answers undefined when the moment is no longer at that version", async () => {
+    db.on(PutCommand).rejects(conditionFailed());
+
+    await expect(moments().updateMoment(aMoment({ id: "m_1" }), 1)).resolves.toBeUndefined();
+  });
+
+  it("lets throttling propagate", async () => {
+    db.on(PutCommand).rejects(
+      new ProvisionedThroughputExceededException({ message: "slow down", $metadata: {} }),
+    );
+
+    await expect(moments().updateMoment(aMoment({ id: "m_1" }), 1)).rejects.toBeInstanceOf(
+      ProvisionedThroughputExceededException,
+    );
+  });
+});
+
+describe("DynamoMomentRepository.deleteMoment", () => {
+  it("deletes only at the expected version", async () => {
+    db.on(DeleteCommand).resolves({});
+
+    await expect(moments().deleteMoment("ws_1", "m_1", 3)).resolves.toBe(true);
+
+    expect(db.commandCalls(DeleteCommand)[0]?.args[0].input).toMatchObject({
+      Key: momentKey,
+      ConditionExpression: "#version = :expected",
+      ExpressionAttributeValues: { ":expected": 3 },
+    });
+  });
+
+  it("answers false when the moment changed (or is gone)", async () => {
+    db.on(DeleteCommand).rejects(conditionFailed());
+
+    await expect(moments().deleteMoment("ws_1", "m_1", 3)).resolves.toBe(false);
+  });
+
+  it("lets throttling propagate", async () => {
+    db.on(DeleteCommand).rejects(
+      new ProvisionedThroughputExceededException({ message: "slow down", $metadata: {} }),
+    );
+
+    await expect(moments().deleteMoment("ws_1", "m_1", 3)).rejects.toBeInstanceOf(
+      ProvisionedThroughputExceededException,
+    );
   });
 });

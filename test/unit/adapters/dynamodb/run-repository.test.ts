@@ -260,12 +260,87 @@ describe("DynamoRunRepository.completeRun", () => {
     );
     expect(db.commandCalls(UpdateCommand)).toHaveLength(1);
   });
+
+  it("never overwrites a stopped outcome", async () => {
+    db.on(UpdateCommand).resolves({});
+
+    await repository().completeRun(run, AT);
+
+    const runUpdate = db.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(runUpdate).toMatchObject({
+      ConditionExpression: "attribute_not_exists(#status) OR #status <> :stopped",
+      ExpressionAttributeValues: { ":stopped": "stopped" },
+    });
+  });
+
+  it("releases the membership of a run that was stopped as stopped, not completed", async () => {
+    // A stop sweep recorded the run but died before releasing its membership.
+    db.on(UpdateCommand, { Key: runKey }).rejects(conditionFailed());
+    db.on(UpdateCommand, { Key: membershipKey }).resolves({});
+
+    await repository().completeRun(run, AT);
+
+    const membershipUpdate = db.commandCalls(UpdateCommand)[1]?.args[0].input;
+    expect(membershipUpdate).toMatchObject({
+      Key: membershipKey,
+      ConditionExpression: "activeRunId = :run",
+      ExpressionAttributeValues: { ":status": "stopped", ":run": "run_1" },
+    });
+  });
+});
+
+describe("DynamoRunRepository.stopRun", () => {
+  const AT = "2026-11-22T00:00:00.000Z";
+
+  it("marks the run stopped, then releases the membership it still holds, as stopped", async () => {
+    db.on(UpdateCommand).resolves({});
+
+    await expect(repository().stopRun(run, AT)).resolves.toBe("stopped");
+
+    const [runUpdate, membershipUpdate] = db.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(runUpdate).toMatchObject({
+      Key: runKey,
+      // Active, or already stopped by an earlier sweep that died before the membership.
+      ConditionExpression: "attribute_not_exists(#status) OR #status IN (:active, :stopped)",
+      ExpressionAttributeValues: { ":stopped": "stopped", ":active": "active", ":at": AT },
+    });
+    expect(runUpdate?.UpdateExpression).toContain("outcome = :stopped");
+    expect(membershipUpdate).toMatchObject({
+      Key: membershipKey,
+      ConditionExpression: "activeRunId = :run",
+      ExpressionAttributeValues: { ":status": "stopped", ":at": AT, ":run": "run_1" },
+    });
+    expect(membershipUpdate?.UpdateExpression).toContain("REMOVE activeRunId");
+  });
+
+  it("answers already_ended for a run that completed first, leaving its membership alone", async () => {
+    db.on(UpdateCommand, { Key: runKey }).rejects(conditionFailed());
+
+    await expect(repository().stopRun(run, AT)).resolves.toBe("already_ended");
+    expect(db.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+
+  it("tolerates a membership that moved on (a repeated stop)", async () => {
+    db.on(UpdateCommand, { Key: runKey }).resolves({});
+    db.on(UpdateCommand, { Key: membershipKey }).rejects(conditionFailed());
+
+    await expect(repository().stopRun(run, AT)).resolves.toBe("stopped");
+  });
+
+  it("lets throttling propagate", async () => {
+    db.on(UpdateCommand, { Key: runKey }).rejects(throttled());
+
+    await expect(repository().stopRun(run, AT)).rejects.toBeInstanceOf(
+      ProvisionedThroughputExceededException,
+    );
+  });
 });
 
 describe("DynamoRunRepository.getRunStatus", () => {
   it.each([
     [{ status: "active" }, "active"],
     [{ status: "completed" }, "completed"],
+    [{ status: "stopped" }, "stopped"],
     [undefined, undefined],
   ])("reads %j as %s", async (item, expected) => {
     db.on(GetCommand, { Key: runKey }).resolves({ Item: item ? { ...runKey, ...item } : undefined });
@@ -351,6 +426,69 @@ describe("DynamoRunRepository.listMemberships", () => {
     await expect(repository().listMemberships("ws_1", "m_1", { limit: 10, cursor })).rejects.toBeInstanceOf(
       ValidationError,
     );
+  });
+
+  it("with a status, filters on it and reads on until the page is full", async () => {
+    // Prepare: the first read finds one active membership among filtered-out ones.
+    const firstKey = { pk: prefix.pk, sk: "ACCOUNT#acct_c" };
+    const secondKey = { pk: prefix.pk, sk: "ACCOUNT#acct_f" };
+    const active = (accountId: string) => ({
+      accountId,
+      status: "active",
+      runId: `r_${accountId}`,
+      startedAt: "t",
+    });
+    db.on(QueryCommand)
+      .resolvesOnce({ Items: [active("acct_a")], LastEvaluatedKey: firstKey })
+      .resolvesOnce({ Items: [active("acct_e")], LastEvaluatedKey: secondKey });
+
+    // Act
+    const page = await repository().listMemberships("ws_1", "m_1", { limit: 2, status: "active" });
+
+    // Assess
+    expect(page.items.map((m) => m.accountId)).toEqual(["acct_a", "acct_e"]);
+    const [first, second] = db.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(first).toMatchObject({
+      FilterExpression: "#status = :status",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":status": "active" },
+      Limit: 2,
+    });
+    // Only what the page still needs, so the last evaluated key is exactly where to resume.
+    expect(second).toMatchObject({ Limit: 1, ExclusiveStartKey: firstKey });
+    expect(page.nextCursor).toBeDefined();
+    db.reset();
+    db.on(QueryCommand).resolves({ Items: [] });
+    await repository().listMemberships("ws_1", "m_1", {
+      limit: 2,
+      status: "active",
+      cursor: page.nextCursor,
+    });
+    expect(db.commandCalls(QueryCommand)[0]?.args[0].input.ExclusiveStartKey).toEqual(secondKey);
+  });
+
+  it("with a status, stops after a few reads and answers a short page with a cursor", async () => {
+    const lastKey = { pk: prefix.pk, sk: "ACCOUNT#x" };
+    db.on(QueryCommand).resolves({ Items: [], LastEvaluatedKey: lastKey });
+
+    const page = await repository().listMemberships("ws_1", "m_1", { limit: 50, status: "active" });
+
+    expect(page.items).toEqual([]);
+    expect(page.nextCursor).toBeDefined();
+    expect(db.commandCalls(QueryCommand)).toHaveLength(5);
+  });
+
+  it("maps a stopped membership", async () => {
+    db.on(QueryCommand).resolves({
+      Items: [{ accountId: "a", status: "stopped", runId: "r", startedAt: "t1", endedAt: "t2" }],
+    });
+
+    const page = await repository().listMemberships("ws_1", "m_1", { limit: 10 });
+
+    expect(page.items).toEqual([
+      { accountId: "a", status: "stopped", runId: "r", startedAt: "t1", endedAt: "t2" },
+    ]);
+    expect(db.commandCalls(QueryCommand)[0]?.args[0].input).not.toHaveProperty("FilterExpression");
   });
 
   it("does not let extra attributes in a cursor reach the query", async () => {

@@ -1,0 +1,276 @@
+/**
+ * What the OpenAPI document says about each route: a summary, and the zod schemas of its body and
+ * query. Typed by route key, so a route added to the route table without docs does not compile.
+ */
+import * as z from "zod/mini";
+import {
+  emailTemplateInputSchema,
+  emailTemplatePatchSchema,
+  previewRequestSchema,
+} from "../domain/email-template.js";
+import { trackEventSchema } from "../domain/event.js";
+import { createIntegrationSchema, integrationPatchSchemas } from "../domain/integration.js";
+import { momentInputSchema, statusChangeSchema } from "../domain/moment.js";
+import { momentFromTemplateSchema } from "../domain/moment-templates.js";
+import { sourceInputSchema, sourcePatchSchema } from "../domain/source.js";
+import { workspaceInputSchema } from "../domain/workspace.js";
+import type { RouteKey } from "./routes.js";
+
+export interface RouteDoc {
+  summary: string;
+  tag:
+    | "Ingestion"
+    | "Moments"
+    | "Sources"
+    | "Keys"
+    | "Workspaces"
+    | "Email templates"
+    | "Integrations"
+    | "Meta";
+  /** Request body schema (JSON). */
+  body?: z.ZodMiniType;
+  /** Query parameters: name -> description. */
+  query?: Record<string, string>;
+  /** Success status and what it returns. */
+  success: { status: 200 | 201 | 202 | 204; description: string };
+  /** Request headers the route reads, beyond Authorization. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * PATCH bodies of a moment: any top-level field of the model (documented loosely: the merged
+ * result is validated against the full model).
+ */
+const momentPatchSchema = z.record(z.string(), z.unknown());
+
+const list = {
+  limit: "Page size, 1 to 200 (default 50)",
+  cursor: "Opaque cursor from the previous page's nextCursor",
+};
+
+export const apiDocs: Record<RouteKey, RouteDoc> = {
+  "GET /health": {
+    summary: "Liveness",
+    tag: "Meta",
+    success: { status: 200, description: '{ "ok": true }' },
+  },
+  "GET /v1/openapi.json": {
+    summary: "This document",
+    tag: "Meta",
+    success: { status: 200, description: "OpenAPI 3.1" },
+  },
+  "OPTIONS /v1/events": {
+    summary: "CORS preflight for browsers sending events",
+    tag: "Ingestion",
+    success: { status: 204, description: "CORS headers" },
+  },
+  "POST /v1/events": {
+    summary: "Send a product event",
+    tag: "Ingestion",
+    body: trackEventSchema,
+    headers: { Origin: "Browsers only: must match one of the source's allowedDomains" },
+    success: { status: 202, description: "{ messageId }: the event is on the bus" },
+  },
+  "GET /v1/admin/moments": {
+    summary: "List moments",
+    tag: "Moments",
+    query: {
+      ...list,
+      goal: "Only this goal",
+      status: "Only this status",
+      q: "Search in name and description",
+      groupBy: "goal: group the answer by goal",
+    },
+    success: { status: 200, description: "{ items, nextCursor? } or { groups: [{ goal, items }] }" },
+  },
+  "POST /v1/admin/moments": {
+    summary: "Create a moment (draft), from scratch or from a catalog template",
+    tag: "Moments",
+    body: z.union([momentInputSchema, momentFromTemplateSchema]),
+    success: { status: 201, description: "The moment" },
+  },
+  "GET /v1/admin/moments/{id}": {
+    summary: "Get a moment",
+    tag: "Moments",
+    success: { status: 200, description: "The moment, with ETag: its version" },
+  },
+  "PATCH /v1/admin/moments/{id}": {
+    summary: "Update a moment (If-Match: its version)",
+    tag: "Moments",
+    body: momentPatchSchema,
+    headers: { "If-Match": "The version being changed (412 if stale, 428 if missing)" },
+    success: { status: 200, description: "The moment, version incremented" },
+  },
+  "DELETE /v1/admin/moments/{id}": {
+    summary: "Delete a draft or archived moment",
+    tag: "Moments",
+    success: { status: 204, description: "Deleted" },
+  },
+  "POST /v1/admin/moments/{id}/status": {
+    summary: "Change status (draft -> running -> stopped/archived -> ...)",
+    tag: "Moments",
+    body: statusChangeSchema,
+    success: { status: 200, description: "The moment" },
+  },
+  "POST /v1/admin/moments/{id}/duplicate": {
+    summary: "Copy a moment's rules and steps into a new draft",
+    tag: "Moments",
+    success: { status: 201, description: "The copy" },
+  },
+  "GET /v1/admin/moments/{id}/accounts": {
+    summary: "Accounts in the moment (active by default)",
+    tag: "Moments",
+    query: { ...list, status: "active (default), completed, stopped or all" },
+    success: {
+      status: 200,
+      description: "{ items: [{ accountId, status, startedAt, endedAt? }], nextCursor? }",
+    },
+  },
+  "GET /v1/admin/moment-templates": {
+    summary: "The catalog of ready moments",
+    tag: "Moments",
+    success: { status: 200, description: "{ items: [{ key, name, goal, description, settings, moment }] }" },
+  },
+  "GET /v1/admin/sources": {
+    summary: "List sources",
+    tag: "Sources",
+    query: list,
+    success: { status: 200, description: "{ items, nextCursor? }" },
+  },
+  "POST /v1/admin/sources": {
+    summary: "Create a source and its first write key (shown once)",
+    tag: "Sources",
+    body: sourceInputSchema,
+    success: { status: 201, description: "The source and writeKey" },
+  },
+  "GET /v1/admin/sources/{id}": {
+    summary: "Get a source",
+    tag: "Sources",
+    success: { status: 200, description: "The source" },
+  },
+  "PATCH /v1/admin/sources/{id}": {
+    summary: "Update a source",
+    tag: "Sources",
+    body: sourcePatchSchema,
+    success: { status: 200, description: "The source" },
+  },
+  "DELETE /v1/admin/sources/{id}": {
+    summary: "Delete a source no live moment uses (revokes its keys)",
+    tag: "Sources",
+    success: { status: 204, description: "Deleted" },
+  },
+  "GET /v1/admin/sources/{id}/write-keys": {
+    summary: "List a source's write keys (prefix and dates only)",
+    tag: "Keys",
+    success: { status: 200, description: "{ items }" },
+  },
+  "POST /v1/admin/sources/{id}/write-keys": {
+    summary: "Issue a write key (shown once)",
+    tag: "Keys",
+    success: { status: 201, description: "The key record and writeKey" },
+  },
+  "DELETE /v1/admin/sources/{id}/write-keys/{keyId}": {
+    summary: "Revoke a write key",
+    tag: "Keys",
+    success: { status: 204, description: "Revoked" },
+  },
+  "GET /v1/admin/email-templates": {
+    summary: "List email templates",
+    tag: "Email templates",
+    query: list,
+    success: { status: 200, description: "{ items, nextCursor? }" },
+  },
+  "POST /v1/admin/email-templates": {
+    summary: "Create an email template",
+    tag: "Email templates",
+    body: emailTemplateInputSchema,
+    success: { status: 201, description: "The template" },
+  },
+  "GET /v1/admin/email-templates/{id}": {
+    summary: "Get an email template",
+    tag: "Email templates",
+    success: { status: 200, description: "The template" },
+  },
+  "PATCH /v1/admin/email-templates/{id}": {
+    summary: "Update an email template",
+    tag: "Email templates",
+    body: emailTemplatePatchSchema,
+    success: { status: 200, description: "The template" },
+  },
+  "DELETE /v1/admin/email-templates/{id}": {
+    summary: "Delete an email template no live moment uses",
+    tag: "Email templates",
+    success: { status: 204, description: "Deleted" },
+  },
+  "POST /v1/admin/email-templates/{id}/preview": {
+    summary: "Render a template with an account's profile or sample traits",
+    tag: "Email templates",
+    body: previewRequestSchema,
+    success: { status: 200, description: "{ from, subject, text, html?, missing }" },
+  },
+  "GET /v1/admin/integrations": {
+    summary: "List integrations (secrets never shown)",
+    tag: "Integrations",
+    query: list,
+    success: { status: 200, description: "{ items, nextCursor? }" },
+  },
+  "POST /v1/admin/integrations": {
+    summary: "Create a Slack, Attio or webhook integration",
+    tag: "Integrations",
+    body: createIntegrationSchema,
+    success: { status: 201, description: "The integration (secrets as { set, last4 })" },
+  },
+  "GET /v1/admin/integrations/{id}": {
+    summary: "Get an integration",
+    tag: "Integrations",
+    success: { status: 200, description: "The integration" },
+  },
+  "PATCH /v1/admin/integrations/{id}": {
+    summary: "Rename an integration or replace its secret",
+    tag: "Integrations",
+    body: z.union(Object.values(integrationPatchSchemas)),
+    success: { status: 200, description: "The integration" },
+  },
+  "DELETE /v1/admin/integrations/{id}": {
+    summary: "Delete an integration no live moment uses",
+    tag: "Integrations",
+    success: { status: 204, description: "Deleted" },
+  },
+  "GET /v1/admin/integrations/{id}/slack/channels": {
+    summary: "Slack channels visible to the bot token",
+    tag: "Integrations",
+    success: { status: 200, description: "{ items: [{ id, name, isMember }] }" },
+  },
+  "GET /v1/admin/admin-keys": {
+    summary: "List admin keys",
+    tag: "Keys",
+    success: { status: 200, description: "{ items }" },
+  },
+  "POST /v1/admin/admin-keys": {
+    summary: "Issue an admin key (shown once)",
+    tag: "Keys",
+    success: { status: 201, description: "The key record and adminKey" },
+  },
+  "DELETE /v1/admin/admin-keys/{id}": {
+    summary: "Revoke an admin key (not the last one)",
+    tag: "Keys",
+    success: { status: 204, description: "Revoked" },
+  },
+  "GET /v1/admin/workspace": {
+    summary: "The caller's workspace",
+    tag: "Workspaces",
+    success: { status: 200, description: "{ id, name, createdAt }" },
+  },
+  "PATCH /v1/admin/workspace": {
+    summary: "Rename the workspace",
+    tag: "Workspaces",
+    body: workspaceInputSchema,
+    success: { status: 200, description: "The workspace" },
+  },
+  "POST /v1/admin/workspaces": {
+    summary: "Create a workspace and its first admin key (operator workspace only)",
+    tag: "Workspaces",
+    body: workspaceInputSchema,
+    success: { status: 201, description: "{ workspace, adminKey }" },
+  },
+};

@@ -1,0 +1,14 @@
+import { json, type RouteHandler } from "../http-handler.js";
+import { buildOpenApiDocument } from "../openapi.js";
+
+let document: Record<string, unknown> | undefined;
+
+/** GET /v1/openapi.json: public, built once per cold start and only when first asked for. */
+export function openApiRoute(): Record<string, RouteHandler> {
+  return {
+    "GET /v1/openapi.json": async () => {
+      document ??= buildOpenApiDocument();
+      return json(200, document, { "cache-control": "public, max-age=300" });
+    },
+  };
+}

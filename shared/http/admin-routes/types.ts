@@ -1,0 +1,10 @@
+import type { HttpRequest, HttpResponse } from "../http-handler.js";
+
+/**
+ * An admin route: called after the admin key was checked, with the key's workspace. Every object
+ * it reads or writes must be looked up within that workspace, so another workspace's ids are 404.
+ */
+export type AdminRoute = (workspaceId: string, request: HttpRequest) => Promise<HttpResponse>;
+
+/** Admin routes of one area, keyed by route key ("GET /v1/admin/sources/{id}"). */
+export type AdminRoutes = Record<string, AdminRoute>;

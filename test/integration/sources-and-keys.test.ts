@@ -1,0 +1,424 @@
+/**
+ * Sources, write keys, admin keys and workspaces on the local stack, over HTTP only: what an admin
+ * manages, and what ingestion then accepts or refuses (revoked keys, browser origins, tenants).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
+import { apiClient } from "../support/local-api.js";
+
+let stack: LocalStack;
+let api: ReturnType<typeof apiClient>;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, timeScale: 0, logLevel: "CRITICAL" });
+  api = apiClient(stack.apiUrl);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+interface SourceBody {
+  id: string;
+  name: string;
+  allowedDomains: string[];
+  writeKey?: string;
+}
+interface KeyBody {
+  id: string;
+  prefix: string;
+  createdAt: string;
+  revokedAt?: string;
+  writeKey?: string;
+  adminKey?: string;
+}
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+const anEvent = (n: number) => ({
+  event: "page_viewed",
+  accountId: "acct_1",
+  messageId: `msg-${n}-${Date.now()}`,
+});
+
+async function createSource(body: Record<string, unknown>, key = stack.adminKey) {
+  const created = await api<SourceBody>("POST", "/v1/admin/sources", { key, body });
+  expect(created.status).toBe(201);
+  return created.body;
+}
+
+describe("sources", () => {
+  it("are created, listed, read, updated and deleted", async () => {
+    const created = await createSource({ name: "Web app", allowedDomains: ["App.Acme.com"] });
+    expect(created).toMatchObject({ name: "Web app", allowedDomains: ["app.acme.com"] });
+    expect(created.writeKey).toMatch(/^mk_write_/);
+
+    const list = await api<{ items: SourceBody[] }>("GET", "/v1/admin/sources?limit=200", {
+      key: stack.adminKey,
+    });
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((s) => s.id)).toContain(created.id);
+    expect(JSON.stringify(list.body)).not.toContain("mk_write_");
+
+    const read = await api<SourceBody>("GET", `/v1/admin/sources/${created.id}`, { key: stack.adminKey });
+    expect(read.status).toBe(200);
+    expect(read.body).not.toHaveProperty("writeKey");
+
+    const patched = await api<SourceBody>("PATCH", `/v1/admin/sources/${created.id}`, {
+      key: stack.adminKey,
+      body: { name: "Marketing site", allowedDomains: ["*.acme.com"] },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ name: "Marketing site", allowedDomains: ["*.acme.com"] });
+
+    const deleted = await api("DELETE", `/v1/admin/sources/${created.id}`, { key: stack.adminKey });
+    expect(deleted.status).toBe(204);
+    expect((await api("GET", `/v1/admin/sources/${created.id}`, { key: stack.adminKey })).status).toBe(404);
+    // Its keys went with it.
+    expect((await api("POST", "/v1/events", { key: created.writeKey, body: anEvent(0) })).status).toBe(401);
+  });
+
+  it("pages with limit and cursor, and refuses a malformed one with 400 naming it", async () => {
+    for (let i = 0; i < 3; i++) await createSource({ name: `Paged ${i}` });
+    const first = await api<{ items: SourceBody[]; nextCursor?: string }>(
+      "GET",
+      "/v1/admin/sources?limit=2",
+      {
+        key: stack.adminKey,
+      },
+    );
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await api<{ items: SourceBody[] }>(
+      "GET",
+      `/v1/admin/sources?limit=2&cursor=${first.body.nextCursor}`,
+      { key: stack.adminKey },
+    );
+    expect(second.status).toBe(200);
+    expect(second.body.items[0]?.id).not.toBe(first.body.items[0]?.id);
+
+    const badCursor = await api<{ error: { details: Array<{ path: string }> } }>(
+      "GET",
+      "/v1/admin/sources?cursor=bm90LWEtY3Vyc29y",
+      { key: stack.adminKey },
+    );
+    expect(badCursor.status).toBe(400);
+    expect(badCursor.body.error.details[0]?.path).toBe("cursor");
+  });
+
+  it("refuses to delete a source a running moment uses (409 naming it), and allows it once archived", async () => {
+    const source = await createSource({ name: "Used" });
+    const template = await api<{ id: string }>("POST", "/v1/admin/email-templates", {
+      key: stack.adminKey,
+      body: { name: "Hi", from: "anna@acme.com", subject: "Hi", text: "Hello" },
+    });
+    const moment = await api<{ id: string }>("POST", "/v1/admin/moments", {
+      key: stack.adminKey,
+      body: {
+        name: "Welcome series",
+        goal: "activate",
+        sourceIds: [source.id],
+        start: { event: "signed_up" },
+        steps: [
+          {
+            id: "hi",
+            delay: { amount: 0, unit: "minutes" },
+            action: { type: "send_email", templateId: template.body.id },
+          },
+        ],
+      },
+    });
+    expect(moment.status).toBe(201);
+    const started = await api("POST", `/v1/admin/moments/${moment.body.id}/status`, {
+      key: stack.adminKey,
+      body: { status: "running" },
+    });
+    expect(started.status).toBe(200);
+
+    const refused = await api<ErrorBody>("DELETE", `/v1/admin/sources/${source.id}`, { key: stack.adminKey });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain("Welcome series");
+    expect((await api("POST", "/v1/events", { key: source.writeKey, body: anEvent(1) })).status).toBe(202);
+
+    await api("POST", `/v1/admin/moments/${moment.body.id}/status`, {
+      key: stack.adminKey,
+      body: { status: "archived" },
+    });
+    expect((await api("DELETE", `/v1/admin/sources/${source.id}`, { key: stack.adminKey })).status).toBe(204);
+  });
+});
+
+describe("write keys", () => {
+  it("are issued once, listed without the secret, and stop working the moment they are revoked", async () => {
+    const source = await createSource({ name: "Rotating" });
+    const issued = await api<KeyBody>("POST", `/v1/admin/sources/${source.id}/write-keys`, {
+      key: stack.adminKey,
+    });
+    expect(issued.status).toBe(201);
+    const newKey = issued.body.writeKey ?? "";
+    expect(newKey).toMatch(/^mk_write_/);
+    expect(issued.body.prefix).toBe(newKey.slice(0, 13));
+
+    const list = await api<{ items: KeyBody[] }>("GET", `/v1/admin/sources/${source.id}/write-keys`, {
+      key: stack.adminKey,
+    });
+    expect(list.status).toBe(200);
+    expect(list.body.items).toHaveLength(2);
+    for (const item of list.body.items)
+      expect(Object.keys(item).sort()).toEqual(["createdAt", "id", "prefix"]);
+    expect(JSON.stringify(list.body)).not.toContain(newKey);
+    expect(JSON.stringify(list.body)).not.toContain(source.writeKey);
+    const original = list.body.items.find((k) => k.id !== issued.body.id);
+
+    const revoked = await api("DELETE", `/v1/admin/sources/${source.id}/write-keys/${original?.id}`, {
+      key: stack.adminKey,
+    });
+    expect(revoked.status).toBe(204);
+    expect((await api("POST", "/v1/events", { key: source.writeKey, body: anEvent(2) })).status).toBe(401);
+    expect((await api("POST", "/v1/events", { key: newKey, body: anEvent(3) })).status).toBe(202);
+
+    const after = await api<{ items: KeyBody[] }>("GET", `/v1/admin/sources/${source.id}/write-keys`, {
+      key: stack.adminKey,
+    });
+    expect(after.body.items.find((k) => k.id === original?.id)?.revokedAt).toEqual(expect.any(String));
+    // Revoking again changes nothing; an unknown key is a 404.
+    expect(
+      (
+        await api("DELETE", `/v1/admin/sources/${source.id}/write-keys/${original?.id}`, {
+          key: stack.adminKey,
+        })
+      ).status,
+    ).toBe(204);
+    expect(
+      (await api("DELETE", `/v1/admin/sources/${source.id}/write-keys/01unknownkey`, { key: stack.adminKey }))
+        .status,
+    ).toBe(404);
+  });
+
+  it("allows at most 5 active keys per source: the 6th is a 409, and revoking one makes room", async () => {
+    const source = await createSource({ name: "Crowded" });
+    for (let i = 0; i < 4; i++) {
+      expect(
+        (await api("POST", `/v1/admin/sources/${source.id}/write-keys`, { key: stack.adminKey })).status,
+      ).toBe(201);
+    }
+    const sixth = await api<ErrorBody>("POST", `/v1/admin/sources/${source.id}/write-keys`, {
+      key: stack.adminKey,
+    });
+    expect(sixth.status).toBe(409);
+    expect(sixth.body.error.message).toMatch(/at most 5 active write keys/);
+
+    const list = await api<{ items: KeyBody[] }>("GET", `/v1/admin/sources/${source.id}/write-keys`, {
+      key: stack.adminKey,
+    });
+    expect(list.body.items).toHaveLength(5);
+    await api("DELETE", `/v1/admin/sources/${source.id}/write-keys/${list.body.items[0]?.id}`, {
+      key: stack.adminKey,
+    });
+    expect(
+      (await api("POST", `/v1/admin/sources/${source.id}/write-keys`, { key: stack.adminKey })).status,
+    ).toBe(201);
+  });
+  it("holds the limit under concurrent requests: of 5 issued at once on a source with 1 key, exactly 4 succeed", async () => {
+    const source = await createSource({ name: "Raced" });
+
+    const statuses = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        api("POST", `/v1/admin/sources/${source.id}/write-keys`, { key: stack.adminKey }).then(
+          (r) => r.status,
+        ),
+      ),
+    );
+
+    expect(statuses.sort()).toEqual([201, 201, 201, 201, 409]);
+    const list = await api<{ items: KeyBody[] }>("GET", `/v1/admin/sources/${source.id}/write-keys`, {
+      key: stack.adminKey,
+    });
+    expect(list.body.items).toHaveLength(5);
+  });
+});
+
+describe("browser origins", () => {
+  it("refuses an origin the source does not allow with 403, and answers an allowed one with CORS headers", async () => {
+    const source = await createSource({
+      name: "Storefront",
+      allowedDomains: ["shop.acme.com", "*.preview.acme.com"],
+    });
+
+    const evil = await api<ErrorBody>("POST", "/v1/events", {
+      key: source.writeKey,
+      body: anEvent(4),
+      headers: { origin: "https://evil.com" },
+    });
+    expect(evil.status).toBe(403);
+    expect(evil.body.error.code).toBe("origin_not_allowed");
+
+    const response = await fetch(new URL("/v1/events", stack.apiUrl), {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${source.writeKey}`,
+        "content-type": "application/json",
+        origin: "https://pr-7.preview.acme.com",
+      },
+      body: JSON.stringify(anEvent(5)),
+    });
+    expect(response.status).toBe(202);
+    expect(response.headers.get("access-control-allow-origin")).toBe("https://pr-7.preview.acme.com");
+    expect(response.headers.get("vary")?.toLowerCase()).toContain("origin");
+
+    // Servers send no Origin and are not subject to the list.
+    expect((await api("POST", "/v1/events", { key: source.writeKey, body: anEvent(6) })).status).toBe(202);
+  });
+
+  it("applies a change of allowedDomains to existing keys at once", async () => {
+    const source = await createSource({ name: "Moving" });
+    const send = (origin: string) =>
+      api("POST", "/v1/events", { key: source.writeKey, body: anEvent(7), headers: { origin } });
+    expect((await send("https://app.acme.com")).status).toBe(403);
+
+    await api("PATCH", `/v1/admin/sources/${source.id}`, {
+      key: stack.adminKey,
+      body: { allowedDomains: ["app.acme.com"] },
+    });
+    expect((await send("https://app.acme.com")).status).toBe(202);
+
+    await api("PATCH", `/v1/admin/sources/${source.id}`, {
+      key: stack.adminKey,
+      body: { allowedDomains: [] },
+    });
+    expect((await send("https://app.acme.com")).status).toBe(403);
+  });
+});
+
+describe("admin keys", () => {
+  it("are issued once, listed without the secret, revoked, and the last one cannot be revoked", async () => {
+    // A workspace of its own, so this test knows every key in it.
+    const created = await api<{ workspace: { id: string }; adminKey: string }>(
+      "POST",
+      "/v1/admin/workspaces",
+      {
+        key: stack.adminKey,
+        body: { name: "Key test" },
+      },
+    );
+    expect(created.status).toBe(201);
+    const firstKey = created.body.adminKey;
+
+    const issued = await api<KeyBody>("POST", "/v1/admin/admin-keys", { key: firstKey });
+    expect(issued.status).toBe(201);
+    const secondKey = issued.body.adminKey ?? "";
+    expect(secondKey).toMatch(/^mk_admin_/);
+
+    const list = await api<{ items: KeyBody[] }>("GET", "/v1/admin/admin-keys", { key: secondKey });
+    expect(list.status).toBe(200);
+    expect(list.body.items).toHaveLength(2);
+    expect(JSON.stringify(list.body)).not.toContain(firstKey);
+    expect(JSON.stringify(list.body)).not.toContain(secondKey);
+    const first = list.body.items.find((k) => k.id !== issued.body.id);
+    expect(first?.prefix).toBe(firstKey.slice(0, 13));
+
+    expect((await api("DELETE", `/v1/admin/admin-keys/${first?.id}`, { key: secondKey })).status).toBe(204);
+    expect((await api("GET", "/v1/admin/admin-keys", { key: firstKey })).status).toBe(401);
+
+    const last = await api<ErrorBody>("DELETE", `/v1/admin/admin-keys/${issued.body.id}`, { key: secondKey });
+    expect(last.status).toBe(409);
+    expect((await api("GET", "/v1/admin/workspace", { key: secondKey })).status).toBe(200);
+  });
+
+  it("never lets concurrent revocations leave a workspace without an active admin key", async () => {
+    const created = await api<{ adminKey: string }>("POST", "/v1/admin/workspaces", {
+      key: stack.adminKey,
+      body: { name: "Raced keys" },
+    });
+    const first = created.body.adminKey;
+    const second = (await api<KeyBody>("POST", "/v1/admin/admin-keys", { key: first })).body.adminKey ?? "";
+    const ids = (
+      await api<{ items: KeyBody[] }>("GET", "/v1/admin/admin-keys", { key: first })
+    ).body.items.map((k) => k.id);
+
+    const statuses = await Promise.all(
+      ids.map((id, i) =>
+        api("DELETE", `/v1/admin/admin-keys/${id}`, { key: i === 0 ? first : second }).then((r) => r.status),
+      ),
+    );
+
+    expect(statuses.sort()).toEqual([204, 409]);
+    const stillWorking = await Promise.all(
+      [first, second].map((key) => api("GET", "/v1/admin/workspace", { key }).then((r) => r.status)),
+    );
+    expect(stillWorking.sort()).toEqual([200, 401]);
+  });
+
+  it("lists the seeded admin key of the default workspace", async () => {
+    const list = await api<{ items: KeyBody[] }>("GET", "/v1/admin/admin-keys", { key: stack.adminKey });
+    expect(list.body.items.map((k) => k.prefix)).toContain(stack.adminKey.slice(0, 13));
+  });
+});
+
+describe("workspaces", () => {
+  it("answers the caller's workspace and renames it", async () => {
+    const mine = await api<{ id: string; name: string }>("GET", "/v1/admin/workspace", {
+      key: stack.adminKey,
+    });
+    expect(mine).toEqual({
+      status: 200,
+      body: { id: "default", name: "Default", createdAt: expect.any(String) },
+    });
+
+    const created = await api<{ adminKey: string }>("POST", "/v1/admin/workspaces", {
+      key: stack.adminKey,
+      body: { name: "Renamed later" },
+    });
+    const renamed = await api("PATCH", "/v1/admin/workspace", {
+      key: created.body.adminKey,
+      body: { name: "Acme" },
+    });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ name: "Acme" });
+    expect((await api("GET", "/v1/admin/workspace", { key: stack.adminKey })).body).toMatchObject({
+      name: "Default",
+    });
+  });
+
+  it("isolates a new workspace: neither sees the other's sources, and only the operator creates workspaces", async () => {
+    const created = await api<{ workspace: { id: string; name: string }; adminKey: string }>(
+      "POST",
+      "/v1/admin/workspaces",
+      { key: stack.adminKey, body: { name: "Tenant B" } },
+    );
+    expect(created.status).toBe(201);
+    expect(created.body.workspace).toMatchObject({ name: "Tenant B" });
+    const keyB = created.body.adminKey;
+    expect(keyB).toMatch(/^mk_admin_/);
+
+    const sourceA = await createSource({ name: "A's source" });
+    const sourceB = await createSource({ name: "B's source" }, keyB);
+
+    expect((await api("GET", `/v1/admin/sources/${sourceA.id}`, { key: keyB })).status).toBe(404);
+    expect((await api("GET", `/v1/admin/sources/${sourceB.id}`, { key: stack.adminKey })).status).toBe(404);
+    expect(
+      (await api("PATCH", `/v1/admin/sources/${sourceA.id}`, { key: keyB, body: { name: "mine now" } }))
+        .status,
+    ).toBe(404);
+    expect((await api("DELETE", `/v1/admin/sources/${sourceA.id}`, { key: keyB })).status).toBe(404);
+    expect((await api("GET", `/v1/admin/sources/${sourceA.id}/write-keys`, { key: keyB })).status).toBe(404);
+    const listB = await api<{ items: SourceBody[] }>("GET", "/v1/admin/sources", { key: keyB });
+    expect(listB.body.items.map((s) => s.id)).toEqual([sourceB.id]);
+    const keysA = await api<{ items: KeyBody[] }>("GET", "/v1/admin/admin-keys", { key: stack.adminKey });
+    expect(
+      (await api("DELETE", `/v1/admin/admin-keys/${keysA.body.items[0]?.id}`, { key: keyB })).status,
+    ).toBe(404);
+    expect((await api("GET", "/v1/admin/workspace", { key: keyB })).body).toMatchObject({
+      id: created.body.workspace.id,
+      name: "Tenant B",
+    });
+
+    const minted = await api<ErrorBody>("POST", "/v1/admin/workspaces", {
+      key: keyB,
+      body: { name: "Tenant C" },
+    });
+    expect(minted.status).toBe(403);
+    expect(minted.body.error.code).toBe("forbidden");
+  });
+});

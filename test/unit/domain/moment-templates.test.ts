@@ -1,0 +1,189 @@
+import { describe, expect, it } from "vitest";
+import { ValidationError } from "../../../shared/domain/errors.js";
+import { momentInputSchema } from "../../../shared/domain/moment.js";
+import {
+  isTemplateRequest,
+  momentBodyFromTemplate,
+  momentTemplateKeys,
+  momentTemplates,
+} from "../../../shared/domain/moment-templates.js";
+import { parseOrThrow } from "../../../shared/domain/validation.js";
+
+const REQUIRED = [
+  "cart_abandon",
+  "booking_abandon",
+  "browse_abandon",
+  "trial_expiration_follow_up",
+  "payment_failed_recovery",
+  "onboarding_nudge",
+  "feedback_after_key_action",
+];
+
+function problemsOf(run: () => unknown) {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ValidationError) return error.details;
+    throw error;
+  }
+  throw new Error("expected a ValidationError");
+}
+
+describe("the moment templates catalog", () => {
+  it("holds at least the templates the product promises", () => {
+    expect(momentTemplateKeys).toEqual(expect.arrayContaining(REQUIRED));
+    expect(new Set(momentTemplateKeys).size).toBe(momentTemplateKeys.length);
+  });
+
+  it.each(momentTemplates().map((t) => [t.key, t] as const))(
+    "%s: its body is a valid moment exactly as listed (defaults filled in, nothing stripped)",
+    (_key, template) => {
+      const parsed = parseOrThrow(momentInputSchema, template.moment);
+
+      expect(parsed).toEqual(template.moment);
+      expect(parsed).toMatchObject({ template: template.key, goal: template.goal, name: template.name });
+      expect(parsed.steps.length).toBeGreaterThan(0);
+    },
+  );
+
+  it.each(momentTemplates().map((t) => [t.key, t] as const))(
+    "%s: needs nothing from a workspace (no email template, no integration, no source)",
+    (_key, template) => {
+      expect(template.moment.sourceIds).toEqual([]);
+      for (const step of template.moment.steps) {
+        expect(["send_notification", "feedback_prompt"]).toContain(step.action.type);
+      }
+      expect(JSON.stringify(template.moment)).not.toMatch(/templateId|integrationId/);
+      expect(template.description).toMatch(/email steps/);
+    },
+  );
+
+  it.each(momentTemplates().map((t) => [t.key, t] as const))(
+    "%s: every setting is a duration with a default used somewhere in the body",
+    (_key, template) => {
+      expect(template.settings.length).toBeGreaterThan(0);
+      for (const setting of template.settings) {
+        expect(setting).toMatchObject({ type: "duration", label: expect.any(String) });
+        // A distinctive value for this setting must show up in the built body.
+        const body = momentBodyFromTemplate({
+          template: template.key,
+          name: "x",
+          settings: { [setting.key]: { amount: 777, unit: "minutes" } },
+        });
+        expect(JSON.stringify(body)).toContain('{"amount":777,"unit":"minutes"}');
+      }
+    },
+  );
+
+  it("uses abandonment start rules, end rules and re-entry for cart abandon", () => {
+    const cart = momentTemplates().find((t) => t.key === "cart_abandon");
+
+    expect(cart?.moment).toMatchObject({
+      goal: "recover",
+      start: {
+        event: "cart_item_added",
+        unless: { event: "checkout_completed", within: { amount: 2, unit: "hours" } },
+        key: "cart_id",
+      },
+      end: expect.arrayContaining([{ outcome: "success", event: "checkout_completed" }]),
+      reentry: { policy: "after_exit" },
+    });
+  });
+
+  it("hands out copies: changing one listed body does not change the next listing", () => {
+    const first = momentTemplates()[0];
+    if (first) first.moment.steps.length = 0;
+
+    expect(momentTemplates()[0]?.moment.steps.length).toBeGreaterThan(0);
+  });
+});
+
+describe("momentBodyFromTemplate", () => {
+  it("fills the rules and steps, and takes the name, sources and settings from the request", () => {
+    const body = momentBodyFromTemplate({
+      template: "cart_abandon",
+      name: "Carts",
+      sourceIds: ["src_1"],
+      settings: { abandonAfter: { amount: 30, unit: "minutes" } },
+    });
+
+    expect(parseOrThrow(momentInputSchema, body)).toMatchObject({
+      name: "Carts",
+      template: "cart_abandon",
+      sourceIds: ["src_1"],
+      start: { unless: { within: { amount: 30, unit: "minutes" } } },
+      end: expect.arrayContaining([{ outcome: "failed", after: { amount: 7, unit: "days" } }]),
+    });
+  });
+
+  it("lets the request override description, goal, actionsEnabled and samplingRate", () => {
+    const body = momentBodyFromTemplate({
+      template: "onboarding_nudge",
+      name: "Nudge",
+      description: "Ours",
+      goal: "other",
+      actionsEnabled: false,
+      samplingRate: 10,
+    });
+
+    expect(body).toMatchObject({
+      description: "Ours",
+      goal: "other",
+      actionsEnabled: false,
+      samplingRate: 10,
+    });
+  });
+
+  it("names template for an unknown catalog key, listing the known ones", () => {
+    const problems = problemsOf(() => momentBodyFromTemplate({ template: "nope", name: "x" }));
+
+    expect(problems).toEqual([{ path: "template", message: expect.stringContaining("cart_abandon") }]);
+  });
+
+  it("names settings.<key> for a setting the template does not have", () => {
+    const problems = problemsOf(() =>
+      momentBodyFromTemplate({
+        template: "cart_abandon",
+        name: "x",
+        settings: { cooldown: { amount: 1, unit: "days" } },
+      }),
+    );
+
+    expect(problems).toEqual([
+      { path: "settings.cooldown", message: expect.stringContaining("abandonAfter") },
+    ]);
+  });
+
+  it("names the failing part of a malformed setting", () => {
+    const problems = problemsOf(() =>
+      momentBodyFromTemplate({
+        template: "cart_abandon",
+        name: "x",
+        settings: { abandonAfter: { amount: 2, unit: "weeks" } },
+      }),
+    );
+
+    expect(problems.map((p) => p.path)).toEqual(["settings.abandonAfter.unit"]);
+  });
+
+  it("requires a name", () => {
+    expect(problemsOf(() => momentBodyFromTemplate({ template: "cart_abandon" })).map((p) => p.path)).toEqual(
+      ["name"],
+    );
+  });
+});
+
+describe("isTemplateRequest", () => {
+  it.each([
+    [{ template: "cart_abandon", name: "x" }, true],
+    // A full body records the catalog key it came from; its start rule makes it a full body.
+    [{ template: "cart_abandon", name: "x", start: { event: "e" } }, false],
+    [{ template: "custom", name: "x" }, false],
+    [{ name: "x" }, false],
+    [null, false],
+    [["template"], false],
+    ["cart_abandon", false],
+  ])("%j -> %s", (body, expected) => {
+    expect(isTemplateRequest(body)).toBe(expected);
+  });
+});

@@ -1,0 +1,266 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { hashApiKey } from "../../../shared/domain/api-keys.js";
+import { ConflictError, NotFoundError, ValidationError } from "../../../shared/domain/errors.js";
+import { authenticateWriteKey } from "../../../shared/use-cases/authenticate.js";
+import {
+  createSource,
+  deleteSource,
+  getSource,
+  issueWriteKey,
+  listSources,
+  listWriteKeys,
+  revokeWriteKey,
+  type SourceDeps,
+  updateSource,
+} from "../../../shared/use-cases/sources.js";
+import { aMoment, FakeConfigRepository, type FixedClock, fixedClock } from "../../support/fakes.js";
+import { accessFakes, type FakeKeyStore, type FakeSources } from "../../support/fakes-access.js";
+
+const WS = "ws_1";
+const OTHER_WS = "ws_2";
+
+let keys: FakeKeyStore;
+let sources: FakeSources;
+let moments: FakeConfigRepository;
+let clock: FixedClock;
+let deps: SourceDeps;
+
+beforeEach(() => {
+  ({ keys, sources } = accessFakes());
+  moments = new FakeConfigRepository();
+  clock = fixedClock("2026-11-21T10:00:00.000Z");
+  deps = { sources, keys, clock, moments };
+});
+
+const auth = (key: string) => authenticateWriteKey(keys, `Bearer ${key}`);
+
+describe("listSources", () => {
+  it("lists the workspace's sources only, with no key in them, page by page", async () => {
+    const a = await createSource(deps, WS, { name: "A" });
+    clock.advance(1);
+    const b = await createSource(deps, WS, { name: "B" });
+    await createSource(deps, OTHER_WS, { name: "Theirs" });
+
+    const first = await listSources(deps, WS, { limit: "1" });
+    const second = await listSources(deps, WS, { limit: "1", cursor: first.nextCursor });
+
+    expect(first.items.map((s) => s.id)).toEqual([a.id]);
+    expect(second).toEqual({ items: [expect.objectContaining({ id: b.id, name: "B" })] });
+    expect(JSON.stringify(first)).not.toContain("mk_write_");
+  });
+
+  it.each([["0"], ["201"], ["ten"]])("refuses limit=%s with 400 naming limit", async (limit) => {
+    await expect(listSources(deps, WS, { limit })).rejects.toMatchObject({
+      statusCode: 400,
+      details: [{ path: "limit", message: expect.any(String) }],
+    });
+  });
+});
+
+describe("getSource", () => {
+  it("answers 404 for another workspace's source, and for an id we could never have issued", async () => {
+    const theirs = await createSource(deps, OTHER_WS, { name: "Theirs" });
+
+    await expect(getSource(deps, WS, theirs.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getSource(deps, WS, "../../etc")).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe("updateSource", () => {
+  it("renames a source and keeps its domains", async () => {
+    const created = await createSource(deps, WS, { name: "Web", allowedDomains: ["app.acme.com"] });
+    clock.advance(60_000);
+
+    const updated = await updateSource(deps, WS, created.id, { name: "Web app" });
+
+    expect(updated).toMatchObject({
+      name: "Web app",
+      allowedDomains: ["app.acme.com"],
+      createdAt: "2026-11-21T10:00:00.000Z",
+      updatedAt: "2026-11-21T10:01:00.000Z",
+    });
+  });
+
+  it("copies new allowedDomains onto every active write key, so authentication sees them at once", async () => {
+    const created = await createSource(deps, WS, { name: "Web" });
+    const second = await issueWriteKey(deps, WS, created.id, undefined);
+
+    await updateSource(deps, WS, created.id, { allowedDomains: ["*.acme.com"] });
+
+    expect((await auth(created.writeKey)).allowedDomains).toEqual(["*.acme.com"]);
+    expect((await auth(second.writeKey)).allowedDomains).toEqual(["*.acme.com"]);
+  });
+
+  it.each([
+    [{}, ""],
+    [{ name: "" }, "name"],
+    [{ allowedDomains: ["https://acme.com"] }, "allowedDomains.0"],
+    [{ name: "x", writeKey: "mk_write_x" }, ""],
+  ])("refuses %j with 400 naming %j", async (body, path) => {
+    const created = await createSource(deps, WS, { name: "Web" });
+
+    const error = await updateSource(deps, WS, created.id, body).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).details.map((d) => d.path)).toContain(path);
+  });
+
+  it("answers 404 for another workspace's source and changes nothing", async () => {
+    const theirs = await createSource(deps, OTHER_WS, { name: "Theirs" });
+
+    await expect(updateSource(deps, WS, theirs.id, { name: "Mine" })).rejects.toBeInstanceOf(NotFoundError);
+    expect((await sources.getSource(OTHER_WS, theirs.id))?.name).toBe("Theirs");
+  });
+});
+
+describe("deleteSource", () => {
+  it("deletes the source and its write keys, which stop authenticating", async () => {
+    const created = await createSource(deps, WS, { name: "Web" });
+
+    await deleteSource(deps, WS, created.id);
+
+    expect(await sources.getSource(WS, created.id)).toBeUndefined();
+    expect(keys.keysOf(WS, created.id)).toEqual([]);
+    await expect(auth(created.writeKey)).rejects.toMatchObject({ statusCode: 401 });
+  });
+
+  it.each(["draft", "running", "stopped"] as const)(
+    "refuses with 409 naming the moment while a %s moment uses the source",
+    async (status) => {
+      const created = await createSource(deps, WS, { name: "Web" });
+      await moments.createMoment(
+        aMoment({ id: "m_9", name: "Cart abandon", workspaceId: WS, status, sourceIds: [created.id] }),
+      );
+
+      const error = await deleteSource(deps, WS, created.id).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(ConflictError);
+      expect((error as ConflictError).message).toContain(`"Cart abandon" (m_9, ${status})`);
+      expect((error as ConflictError).details).toEqual([
+        { path: "moments.m_9", message: `"Cart abandon" is ${status}` },
+      ]);
+      expect(await sources.getSource(WS, created.id)).toBeDefined();
+      await expect(auth(created.writeKey)).resolves.toMatchObject({ sourceId: created.id });
+    },
+  );
+
+  it("deletes a source only archived moments (or other sources' moments) use", async () => {
+    const created = await createSource(deps, WS, { name: "Web" });
+    await moments.createMoment(
+      aMoment({ id: "m_1", workspaceId: WS, status: "archived", sourceIds: [created.id] }),
+    );
+    await moments.createMoment(
+      aMoment({ id: "m_2", workspaceId: WS, status: "running", sourceIds: ["src_other"] }),
+    );
+
+    await expect(deleteSource(deps, WS, created.id)).resolves.toBeUndefined();
+  });
+
+  it("answers 404 for another workspace's source and deletes nothing", async () => {
+    const theirs = await createSource(deps, OTHER_WS, { name: "Theirs" });
+
+    await expect(deleteSource(deps, WS, theirs.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(auth(theirs.writeKey)).resolves.toMatchObject({ sourceId: theirs.id });
+  });
+});
+
+describe("write keys", () => {
+  it("issues a key shown once, with the source's allowedDomains, and lists it by prefix only", async () => {
+    const created = await createSource(deps, WS, { name: "Web", allowedDomains: ["app.acme.com"] });
+
+    const issued = await issueWriteKey(deps, WS, created.id, {});
+
+    expect(issued).toEqual({
+      id: expect.any(String),
+      prefix: issued.writeKey.slice(0, 13),
+      createdAt: "2026-11-21T10:00:00.000Z",
+      writeKey: expect.stringMatching(/^mk_write_[A-Za-z0-9_-]{32}$/),
+    });
+    expect(await auth(issued.writeKey)).toEqual({
+      workspaceId: WS,
+      sourceId: created.id,
+      allowedDomains: ["app.acme.com"],
+    });
+    const list = await listWriteKeys(deps, WS, created.id, {});
+    expect(list.items.map((k) => Object.keys(k).sort())).toEqual([
+      ["createdAt", "id", "prefix"],
+      ["createdAt", "id", "prefix"],
+    ]);
+    expect(JSON.stringify(list)).not.toContain(issued.writeKey);
+    expect([...keys.writeKeys.keys()]).toContain(hashApiKey(issued.writeKey));
+  });
+
+  it("allows at most 5 active keys per source: the 6th is a 409, and revoking one makes room", async () => {
+    const created = await createSource(deps, WS, { name: "Web" });
+    for (let i = 0; i < 4; i++) await issueWriteKey(deps, WS, created.id, undefined);
+
+    const error = await issueWriteKey(deps, WS, created.id, undefined).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as Error).message).toMatch(/at most 5 active write keys/);
+    const [oldest] = (await listWriteKeys(deps, WS, created.id, {})).items;
+    await revokeWriteKey(deps, WS, created.id, oldest?.id ?? "");
+    await expect(issueWriteKey(deps, WS, created.id, undefined)).resolves.toMatchObject({
+      writeKey: expect.any(String),
+    });
+  });
+
+  it("revokes a key: it no longer authenticates, the others still do, and the list shows when", async () => {
+    const created = await createSource(deps, WS, { name: "Web" });
+    const second = await issueWriteKey(deps, WS, created.id, undefined);
+    const first = (await listWriteKeys(deps, WS, created.id, {})).items.find(
+      (k) => k.prefix === created.writeKey.slice(0, 13),
+    );
+    clock.advance(1000);
+
+    await revokeWriteKey(deps, WS, created.id, first?.id ?? "");
+
+    await expect(auth(created.writeKey)).rejects.toMatchObject({ statusCode: 401 });
+    await expect(auth(second.writeKey)).resolves.toMatchObject({ sourceId: created.id });
+    const list = await listWriteKeys(deps, WS, created.id, {});
+    expect(list.items.find((k) => k.id === first?.id)?.revokedAt).toBe("2026-11-21T10:00:01.000Z");
+  });
+
+  it("answers 404 for an unknown key, another source's key, and another workspace's source", async () => {
+    const mine = await createSource(deps, WS, { name: "Mine" });
+    const other = await createSource(deps, WS, { name: "Other" });
+    const theirs = await createSource(deps, OTHER_WS, { name: "Theirs" });
+    const [otherKey] = (await listWriteKeys(deps, WS, other.id, {})).items;
+    const [theirKey] = (await keys.listWriteKeys(OTHER_WS, theirs.id, { limit: 5 })).items;
+
+    await expect(revokeWriteKey(deps, WS, mine.id, "01unknown")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(revokeWriteKey(deps, WS, mine.id, otherKey?.id ?? "")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(revokeWriteKey(deps, WS, theirs.id, theirKey?.id ?? "")).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    await expect(issueWriteKey(deps, WS, theirs.id, undefined)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(listWriteKeys(deps, WS, theirs.id, {})).rejects.toBeInstanceOf(NotFoundError);
+    await expect(auth(other.writeKey)).resolves.toBeDefined();
+    await expect(auth(theirs.writeKey)).resolves.toBeDefined();
+  });
+
+  it("refuses a body with options with 400", async () => {
+    const created = await createSource(deps, WS, { name: "Web" });
+
+    await expect(issueWriteKey(deps, WS, created.id, { name: "x" })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("gives a key issued while allowedDomains changed the new domains, not the ones it read", async () => {
+    const created = await createSource(deps, WS, { name: "Web", allowedDomains: ["old.acme.com"] });
+    // The change lands between reading the source and storing the key.
+    const putWriteKey = keys.putWriteKey.bind(keys);
+    keys.putWriteKey = async (...args) => {
+      await sources.updateSource(
+        WS,
+        created.id,
+        { allowedDomains: ["new.acme.com"] },
+        "2026-11-21T10:00:00.000Z",
+      );
+      return putWriteKey(...args);
+    };
+
+    const issued = await issueWriteKey(deps, WS, created.id, undefined);
+
+    expect((await auth(issued.writeKey)).allowedDomains).toEqual(["new.acme.com"]);
+  });
+});
