@@ -26,6 +26,7 @@ export interface RouteDoc {
     | "Workspaces"
     | "Email templates"
     | "Integrations"
+    | "Insights"
     | "Meta";
   /** Request body schema (JSON). */
   body?: z.ZodMiniType;
@@ -70,6 +71,54 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     body: trackEventSchema,
     headers: { Origin: "Browsers only: must match one of the source's allowedDomains" },
     success: { status: 202, description: "{ messageId }: the event is on the bus" },
+  },
+  "OPTIONS /v1/batch": {
+    summary: "CORS preflight for browsers sending batches",
+    tag: "Ingestion",
+    success: { status: 204, description: "CORS headers" },
+  },
+  "POST /v1/batch": {
+    summary: "Send up to 100 track and identify messages (500 KB)",
+    tag: "Ingestion",
+    headers: { Origin: "Browsers only: must match one of the source's allowedDomains" },
+    success: {
+      status: 202,
+      description: "{ accepted, rejected: [{ index, error }] }: valid items are never dropped",
+    },
+  },
+  "OPTIONS /v1/identify": {
+    summary: "CORS preflight for browsers sending identify calls",
+    tag: "Ingestion",
+    success: { status: 204, description: "CORS headers" },
+  },
+  "POST /v1/identify": {
+    summary: "Update an account's (and a user's) traits",
+    tag: "Ingestion",
+    headers: { Origin: "Browsers only: must match one of the source's allowedDomains" },
+    success: { status: 202, description: "{ messageId }" },
+  },
+  "GET /v1/admin/moments/{id}/stats": {
+    summary: "A moment's stats: fires, active, outcomes, per-step counts, feedback",
+    tag: "Moments",
+    success: { status: 200, description: "The stats" },
+  },
+  "GET /v1/admin/accounts/{accountId}": {
+    summary: "An account: profile, recent events, runs, and why it did or did not enter each moment",
+    tag: "Insights",
+    success: { status: 200, description: "{ accountId, traits, recentEvents, runs, decisions }" },
+  },
+  "GET /v1/admin/observed-events": {
+    summary: "Every event name seen in the workspace, with counts and whether a moment uses it",
+    tag: "Insights",
+    success: {
+      status: 200,
+      description: "{ items: [{ name, count, firstSeenAt, lastSeenAt, sampleProperties, usedBy }] }",
+    },
+  },
+  "POST /v1/admin/observed-events/{name}/promote": {
+    summary: "Create a draft moment that starts on this event",
+    tag: "Insights",
+    success: { status: 201, description: "The draft moment" },
   },
   "GET /v1/admin/moments": {
     summary: "List moments",

@@ -5,9 +5,16 @@
 export const EVENT_SOURCE = "moments.ingestion";
 
 export const DetailType = {
-  /** A product event an app sent to POST /v1/events, authenticated and validated. */
+  /** A product event an app sent to POST /v1/events (or in a batch), authenticated and validated. */
   eventReceived: "Event Received",
+  /** Traits an app sent to POST /v1/identify (or in a batch): they update profiles, start nothing directly. */
+  identifyReceived: "Identify Received",
+  /** An account or user attribute changed (identify, or an update_attribute step): moments can start on it. */
+  attributeChanged: "Attribute Changed",
 } as const;
+
+/** The event name moments use to start on an attribute change; its properties are { attribute, scope, from, to }. */
+export const ATTRIBUTE_CHANGED_EVENT = "attribute_changed";
 
 export interface BusRuleDefinition {
   /** Construct id in the CDK app and rule name locally. */
@@ -20,7 +27,10 @@ export const busRules = {
   matchEvents: {
     id: "MatchReceivedEvents",
     description: "Every received product event goes to the rule-matching queue",
-    pattern: { source: [EVENT_SOURCE], "detail-type": [DetailType.eventReceived] },
+    pattern: {
+      source: [EVENT_SOURCE],
+      "detail-type": [DetailType.eventReceived, DetailType.identifyReceived, DetailType.attributeChanged],
+    },
   },
 } as const satisfies Record<string, BusRuleDefinition>;
 

@@ -24,6 +24,10 @@ export const routes = [
   { method: "POST", path: "/v1/events", function: "ingest", auth: "write_key" },
   // CORS preflight of browsers sending events: carries no key; the POST itself checks the origin.
   { method: "OPTIONS", path: "/v1/events", function: "ingest", auth: "none" },
+  { method: "POST", path: "/v1/batch", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/batch", function: "ingest", auth: "none" },
+  { method: "POST", path: "/v1/identify", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/identify", function: "ingest", auth: "none" },
   // Moments and their catalog
   { method: "GET", path: "/v1/admin/moments", function: "admin", auth: "admin_key" },
   { method: "POST", path: "/v1/admin/moments", function: "admin", auth: "admin_key" },
@@ -34,6 +38,11 @@ export const routes = [
   { method: "POST", path: "/v1/admin/moments/{id}/duplicate", function: "admin", auth: "admin_key" },
   { method: "GET", path: "/v1/admin/moments/{id}/accounts", function: "admin", auth: "admin_key" },
   { method: "GET", path: "/v1/admin/moment-templates", function: "admin", auth: "admin_key" },
+  { method: "GET", path: "/v1/admin/moments/{id}/stats", function: "admin", auth: "admin_key" },
+  // What the engine saw and decided: accounts, their events and runs; event names observed
+  { method: "GET", path: "/v1/admin/accounts/{accountId}", function: "admin", auth: "admin_key" },
+  { method: "GET", path: "/v1/admin/observed-events", function: "admin", auth: "admin_key" },
+  { method: "POST", path: "/v1/admin/observed-events/{name}/promote", function: "admin", auth: "admin_key" },
   // Sources (audience configurations) and their write keys
   { method: "GET", path: "/v1/admin/sources", function: "admin", auth: "admin_key" },
   { method: "POST", path: "/v1/admin/sources", function: "admin", auth: "admin_key" },
