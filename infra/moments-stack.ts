@@ -84,25 +84,48 @@ export class MomentsStack extends Stack {
     ]);
     this.email.grantSend(action.role);
 
-    const runState = fn("run-state", { [Env.tableName]: tableName });
-    this.dataTable.grant(runState.role, ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"]);
+    // Named, so its ARN is known before it exists: run-state (which it invokes) starts executions too.
+    const stateMachineName = `${this.stackName}-run`;
+    const stateMachineArn = RunWorkflow.arnOf(this, stateMachineName);
+    const runState = fn("run-state", { [Env.tableName]: tableName, [Env.stateMachineArn]: stateMachineArn });
+    // Transactions need each contained operation's permission (runs end in a TransactWriteItems).
+    this.dataTable.grant(runState.role, [
+      "dynamodb:GetItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:PutItem",
+      "dynamodb:DeleteItem",
+    ]);
 
     this.workflow = new RunWorkflow(this, "RunWorkflow", {
       actionFunction: action.function,
       runStateFunction: runState.function,
+      stateMachineName,
     });
+    this.workflow.grantStartExecutionByArn(runState.role);
 
     const match = fn("match", {
       [Env.tableName]: tableName,
-      [Env.stateMachineArn]: this.workflow.stateMachine.stateMachineArn,
+      [Env.stateMachineArn]: stateMachineArn,
       [Env.timeScale]: props.timeScale,
+      [Env.eventBusName]: this.eventRouting.bus.eventBusName,
     });
+    // BatchWriteItem: the decision log; transactions need each contained operation's permission.
     this.dataTable.grant(
       match.role,
-      ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:Query"],
+      [
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Query",
+        "dynamodb:BatchWriteItem",
+      ],
       { gsi1: true },
     );
+    this.eventRouting.bus.grantPutEventsTo(match.role);
     this.workflow.grantStartExecution(match.role);
+    // An end event stops the run's entry execution.
+    this.workflow.grantStopExecution(match.role);
     this.eventRouting.consumeMatchQueue(match.function);
 
     const ingest = fn(
@@ -115,7 +138,7 @@ export class MomentsStack extends Stack {
 
     const admin = fn("admin", {
       [Env.tableName]: tableName,
-      [Env.stateMachineArn]: this.workflow.stateMachine.stateMachineArn,
+      [Env.stateMachineArn]: stateMachineArn,
     });
     this.workflow.grantStopExecution(admin.role);
     this.dataTable.grant(admin.role, [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS], { gsi1: true });

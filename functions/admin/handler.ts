@@ -1,18 +1,21 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoEmailTemplateRepository } from "../../shared/adapters/dynamodb/email-template-repository.js";
+import { DynamoInsightsRepository } from "../../shared/adapters/dynamodb/insights-repository.js";
 import { DynamoIntegrationRepository } from "../../shared/adapters/dynamodb/integration-repository.js";
 import { DynamoKeyStore } from "../../shared/adapters/dynamodb/key-store.js";
 import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-repository.js";
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
 import { DynamoSourceRepository } from "../../shared/adapters/dynamodb/source-repository.js";
+import { DynamoStatsRepository } from "../../shared/adapters/dynamodb/stats-repository.js";
 import { DynamoWorkspaceRepository } from "../../shared/adapters/dynamodb/workspace-repository.js";
 import { HttpSlackClient } from "../../shared/adapters/slack-client.js";
 import { StepFunctionsController } from "../../shared/adapters/step-functions-starter.js";
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import { emailTemplateRoutes } from "../../shared/http/admin-routes/email-templates.js";
+import { insightRoutes } from "../../shared/http/admin-routes/insights.js";
 import { integrationRoutes } from "../../shared/http/admin-routes/integrations.js";
 import { keyRoutes } from "../../shared/http/admin-routes/keys.js";
 import { momentRoutes } from "../../shared/http/admin-routes/moments.js";
@@ -44,6 +47,8 @@ const deps = {
   profiles: new DynamoProfileRepository(db, env.TABLE_NAME),
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
   workflows: new StepFunctionsController(sfn, env.STATE_MACHINE_ARN),
+  insights: new DynamoInsightsRepository(db, env.TABLE_NAME),
+  stats: new DynamoStatsRepository(db, env.TABLE_NAME),
 };
 
 const adminRoutes: AdminRoutes = {
@@ -53,6 +58,7 @@ const adminRoutes: AdminRoutes = {
   ...workspaceRoutes(deps),
   ...emailTemplateRoutes(deps),
   ...integrationRoutes(deps),
+  ...insightRoutes(deps),
 };
 
 /** Every admin route authenticates first; the key decides the workspace, and nothing else does. */

@@ -1,19 +1,25 @@
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { documentClient } from "../../shared/adapters/clients.js";
+import { DynamoInsightsRepository } from "../../shared/adapters/dynamodb/insights-repository.js";
+import { DynamoMessageLog } from "../../shared/adapters/dynamodb/message-log.js";
 import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-repository.js";
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
-import { StepFunctionsStarter } from "../../shared/adapters/step-functions-starter.js";
+import { EventBridgePublisher } from "../../shared/adapters/event-bridge-publisher.js";
+import { StepFunctionsController } from "../../shared/adapters/step-functions-starter.js";
 import { readEnv, readTimeScale } from "../../shared/config.js";
-import type { EventReceivedDetail } from "../../shared/contracts/bus.js";
+import { DetailType, type EventReceivedDetail } from "../../shared/contracts/bus.js";
+import type { IdentifyReceivedDetail } from "../../shared/contracts/bus-details.js";
 import { Env } from "../../shared/contracts/functions.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
+import { applyIdentify } from "../../shared/use-cases/apply-identify.js";
 import { matchEvent } from "../../shared/use-cases/match-event.js";
 
-const env = readEnv([Env.tableName, Env.stateMachineArn]);
+const env = readEnv([Env.tableName, Env.stateMachineArn, Env.eventBusName]);
 const obs = createObservability("match");
 const db = documentClient(obs.tracer);
 const sfn = new SFNClient({});
@@ -22,14 +28,33 @@ const deps = {
   moments: new DynamoMomentRepository(db, env.TABLE_NAME),
   profiles: new DynamoProfileRepository(db, env.TABLE_NAME),
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
-  workflows: new StepFunctionsStarter(sfn, env.STATE_MACHINE_ARN),
+  workflows: new StepFunctionsController(sfn, env.STATE_MACHINE_ARN),
+  messages: new DynamoMessageLog(db, env.TABLE_NAME),
+  recorder: new DynamoInsightsRepository(db, env.TABLE_NAME),
   clock: systemClock,
   timeScale: readTimeScale(process.env[Env.timeScale]),
 };
 
+const eventBridge = new EventBridgeClient({});
+obs.tracer.captureAWSv3Client(eventBridge);
+// Identify calls put their attribute changes back on the bus, where moments can start on them.
+const identifyDeps = { ...deps, publisher: new EventBridgePublisher(eventBridge, env.EVENT_BUS_NAME) };
+
 async function processRecord(record: SQSRecord) {
   // The queue receives the whole EventBridge event; our payload is its detail.
-  const detail = (JSON.parse(record.body) as { detail: EventReceivedDetail }).detail;
+  const envelope = JSON.parse(record.body) as { "detail-type"?: string; detail: EventReceivedDetail };
+  if (envelope["detail-type"] === DetailType.identifyReceived) {
+    const detail = envelope.detail as unknown as IdentifyReceivedDetail;
+    const changes = await applyIdentify(identifyDeps, detail);
+    obs.logger.info("Identify applied", {
+      workspaceId: detail.workspaceId,
+      messageId: detail.messageId,
+      changes,
+    });
+    obs.metrics.addMetric("IdentifyApplied", "Count", 1);
+    return;
+  }
+  const detail = envelope.detail;
   const decisions = await matchEvent(deps, detail);
   obs.logger.info("Event matched", {
     workspaceId: detail.workspaceId,

@@ -15,6 +15,8 @@ export interface RunWorkflowProps {
   readonly actionFunction: lambda.IFunction;
   /** Records run lifecycle changes. */
   readonly runStateFunction: lambda.IFunction;
+  /** Physical name: known before the resource exists, so functions can name its ARN (see stateMachineArn). */
+  readonly stateMachineName: string;
 }
 
 /**
@@ -24,9 +26,18 @@ export interface RunWorkflowProps {
 export class RunWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly logGroup: logs.LogGroup;
+  /**
+   * The state machine's ARN, built from its name rather than read from the resource: the run-state
+   * function (invoked by the state machine) also starts executions of it, and a reference to the
+   * resource would make CloudFormation see a cycle.
+   */
+  readonly stateMachineArn: string;
+  readonly stateMachineName: string;
 
   constructor(scope: Construct, id: string, props: RunWorkflowProps) {
     super(scope, id);
+    this.stateMachineName = props.stateMachineName;
+    this.stateMachineArn = RunWorkflow.arnOf(Stack.of(this), props.stateMachineName);
 
     this.logGroup = new logs.LogGroup(this, "LogGroup", {
       retention: logs.RetentionDays.ONE_MONTH,
@@ -39,6 +50,7 @@ export class RunWorkflow extends Construct {
     };
 
     this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
+      stateMachineName: props.stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: "Runs one account through one moment",
       definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(runWorkflowDefinition())),
@@ -66,6 +78,16 @@ export class RunWorkflow extends Construct {
     });
   }
 
+  /** The ARN a state machine of this name has in `stack`'s account and region. */
+  static arnOf(stack: Stack, stateMachineName: string): string {
+    return stack.formatArn({
+      service: "states",
+      resource: "stateMachine",
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
   /** Lets `grantee` start executions of this state machine (and nothing else on it). */
   grantStartExecution(grantee: iam.IGrantable): void {
     this.stateMachine.grantStartExecution(grantee);
@@ -78,7 +100,6 @@ export class RunWorkflow extends Construct {
    */
   grantStopExecution(role: iam.Role): void {
     const stack = Stack.of(this);
-    const cfn = this.stateMachine.node.defaultChild as sfn.CfnStateMachine;
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ["states:StopExecution", "states:DescribeExecution"],
@@ -86,19 +107,24 @@ export class RunWorkflow extends Construct {
           stack.formatArn({
             service: "states",
             resource: "execution",
-            resourceName: `${cfn.attrName}:*`,
+            resourceName: `${this.stateMachineName}:*`,
             arnFormat: ArnFormat.COLON_RESOURCE_NAME,
           }),
         ],
       }),
     );
-    // cdk-nag names the resource with the state machine's logical id, known only once resolved.
-    const logicalId = stack.resolve(stack.getLogicalId(cfn)) as string;
     Validations.of(role.node.findChild("DefaultPolicy")).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${logicalId}.Name>:*]`,
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${this.stateMachineName}:*]`,
       reason:
-        "Stopping or archiving a moment stops its runs' executions, whose names are run ids made at run time; the " +
-        "grant is StopExecution/DescribeExecution on the executions of this one state machine and nothing else.",
+        "Ending or stopping runs stops their executions, whose names are run ids made at run time; the grant is " +
+        "StopExecution/DescribeExecution on the executions of this one state machine and nothing else.",
     });
+  }
+
+  /** Lets `grantee` start executions of this state machine by ARN (no reference to the resource). */
+  grantStartExecutionByArn(role: iam.Role): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ["states:StartExecution"], resources: [this.stateMachineArn] }),
+    );
   }
 }

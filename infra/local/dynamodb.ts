@@ -1,16 +1,43 @@
 import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
+import { join } from "node:path";
+import {
+  CreateTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import { table } from "../../shared/contracts/table.js";
+import { startTransactionProxy } from "./dynamodb-transactions.js";
 
 export interface LocalDynamo {
   endpoint: string;
   stop(): Promise<void>;
 }
 
-/** dynalite on a random port: in memory, or persisted to `dataDir` with LevelDB. */
-export async function startLocalDynamo(host: string, dataDir?: string): Promise<LocalDynamo> {
+export interface LocalDynamoOptions {
+  /** Clock in epoch milliseconds (transaction idempotency window, TTL expiry). Default `Date.now`. */
+  now?: () => number;
+  /** Delete expired TTL items this often; off by default, as AWS gives no timing guarantee either. */
+  ttlSweepIntervalMs?: number;
+}
+
+// Kept inside the LevelDB directory so the data and its TTL settings move together; LevelDB
+// ignores files whose names it does not recognise.
+const TIME_TO_LIVE_FILE = "time-to-live.json";
+
+/**
+ * dynalite on a random port, in memory or persisted to `dataDir` with LevelDB, behind a proxy
+ * that adds what dynalite lacks (TransactWriteItems, TransactGetItems, UpdateTimeToLive; see
+ * dynamodb-transactions.ts). The endpoint is the proxy's.
+ */
+export async function startLocalDynamo(
+  host: string,
+  dataDir?: string,
+  options: LocalDynamoOptions = {},
+): Promise<LocalDynamo> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const server = dynalite({
     createTableMs: 0,
@@ -23,14 +50,29 @@ export async function startLocalDynamo(host: string, dataDir?: string): Promise<
     server.listen(0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://${host}:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
+  const stopDynalite = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections?.();
+      server.close(() => resolve());
+    });
+  try {
+    const proxy = await startTransactionProxy({
+      host,
+      target: { host, port },
+      ...(dataDir ? { timeToLiveFile: join(dataDir, TIME_TO_LIVE_FILE) } : {}),
+      ...options,
+    });
+    return {
+      endpoint: proxy.endpoint,
+      stop: async () => {
+        await proxy.stop();
+        await stopDynalite();
+      },
+    };
+  } catch (error) {
+    await stopDynalite();
+    throw error;
+  }
 }
 
 /** Creates the app's table exactly as the contract (and so the CDK app) declares it. */
@@ -64,6 +106,18 @@ export async function createAppTable(client: DynamoDBClient, tableName: string) 
   } catch (error) {
     // A persisted data directory already has it.
     if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  // As the CDK table: TTL on the contract's attribute (already on in a persisted data directory).
+  const { TimeToLiveDescription } = await client.send(
+    new DescribeTimeToLiveCommand({ TableName: tableName }),
+  );
+  if (TimeToLiveDescription?.TimeToLiveStatus !== "ENABLED") {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
+      }),
+    );
   }
 }
 

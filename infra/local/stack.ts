@@ -136,7 +136,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       (payload: unknown) =>
         handler(payload as E, lambdaContext(name(fn), LOCAL_REGION, LOCAL_ACCOUNT));
 
-    const [action, runState] = await Promise.all([load("action"), load("run-state")]);
+    // Handlers read their endpoints at import, and some call Step Functions: the emulator starts
+    // first and imports its task functions on first use.
+    const lazy = (fn: FunctionId) => {
+      let handler: Promise<LambdaHandler<unknown, unknown>> | undefined;
+      return async (payload: unknown) => {
+        handler ??= load(fn);
+        return invoke(fn, await handler)(payload);
+      };
+    };
     const definition = resolveSubstitutions(runWorkflowDefinition(), {
       ActionFunctionArn: functionArn("action"),
       RunStateFunctionArn: functionArn("run-state"),
@@ -144,8 +152,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const stepFunctions = await startLocalStepFunctions({
       stateMachines: [{ arn: stateMachineArn, definition }],
       lambdas: {
-        [functionArn("action")]: invoke("action", action),
-        [functionArn("run-state")]: invoke("run-state", runState),
+        [functionArn("action")]: lazy("action"),
+        [functionArn("run-state")]: lazy("run-state"),
       },
       host,
       port: 0,
@@ -155,6 +163,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stops.push(stepFunctions.stop);
     process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.endpoint;
+    // Loaded now that every endpoint they use is known.
+    await Promise.all([load("action"), load("run-state")]);
 
     const match = await load("match");
     const queue = createLocalQueue({

@@ -3,7 +3,8 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from "@aws-sdk/client-eventbridge";
-import { DetailType, EVENT_SOURCE, type EventReceivedDetail } from "../contracts/bus.js";
+import { EVENT_SOURCE } from "../contracts/bus.js";
+import { type BusDetail, busDetailType } from "../contracts/bus-details.js";
 import { ServiceUnavailableError } from "../domain/errors.js";
 import type { EventPublisher } from "../ports/delivery.js";
 
@@ -64,15 +65,23 @@ export class EventBridgePublisher implements EventPublisher {
     this.backoffMs = options.backoffMs ?? 50;
   }
 
-  async publish(details: EventReceivedDetail[]) {
-    for (const batch of batchEntries(details.map((d) => this.entry(d)))) await this.putWithRetries(batch);
+  /**
+   * The calls go out together (a 100-item batch is up to 10 of them; one after the other would add
+   * their latencies), and every call runs its retries to the end before the first failure is
+   * thrown, so no retry is left running after publish has answered.
+   */
+  async publish(details: BusDetail[]) {
+    const calls = batchEntries(details.map((d) => this.entry(d)));
+    const results = await Promise.allSettled(calls.map((batch) => this.putWithRetries(batch)));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failure) throw failure.reason;
   }
 
-  private entry(detail: EventReceivedDetail): PutEventsRequestEntry {
+  private entry(detail: BusDetail): PutEventsRequestEntry {
     return {
       EventBusName: this.eventBusName,
       Source: EVENT_SOURCE,
-      DetailType: DetailType.eventReceived,
+      DetailType: busDetailType(detail),
       Detail: JSON.stringify(detail),
       Time: new Date(detail.receivedAt),
     };
@@ -96,7 +105,9 @@ export class EventBridgePublisher implements EventPublisher {
     }
     if (pending.length > 0) {
       throw new ServiceUnavailableError(
-        `The event bus did not accept the event (${lastError}); retry with the same messageId`,
+        pending.length === 1
+          ? `The event bus did not accept the event (${lastError}); retry with the same messageId`
+          : `The event bus did not accept ${pending.length} events (${lastError}); retry with the same messageIds`,
       );
     }
   }

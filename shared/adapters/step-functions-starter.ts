@@ -1,5 +1,5 @@
 import { type SFNClient, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
-import type { RunInput } from "../contracts/workflow.js";
+import { endExecutionName, type RunInput } from "../contracts/workflow.js";
 import type { WorkflowController } from "../ports/runs.js";
 
 /**
@@ -20,7 +20,7 @@ export class StepFunctionsController implements WorkflowController {
       await this.client.send(
         new StartExecutionCommand({
           stateMachineArn: this.stateMachineArn,
-          name: input.run.runId,
+          name: input.phase === "entry" ? input.run.runId : endExecutionName(input.run.runId),
           input: JSON.stringify(input),
         }),
       );

@@ -9,6 +9,7 @@ import {
   previewRequestSchema,
 } from "../domain/email-template.js";
 import { trackEventSchema } from "../domain/event.js";
+import { batchRequestSchema, identifySchema } from "../domain/identify.js";
 import { createIntegrationSchema, integrationPatchSchemas } from "../domain/integration.js";
 import { momentInputSchema, statusChangeSchema } from "../domain/moment.js";
 import { momentFromTemplateSchema } from "../domain/moment-templates.js";
@@ -80,10 +81,12 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
   "POST /v1/batch": {
     summary: "Send up to 100 track and identify messages (500 KB)",
     tag: "Ingestion",
+    body: batchRequestSchema,
     headers: { Origin: "Browsers only: must match one of the source's allowedDomains" },
     success: {
       status: 202,
-      description: "{ accepted, rejected: [{ index, error }] }: valid items are never dropped",
+      description:
+        "{ accepted: [{ index, messageId }], rejected: [{ index, error }] }: valid items are never dropped",
     },
   },
   "OPTIONS /v1/identify": {
@@ -94,6 +97,7 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
   "POST /v1/identify": {
     summary: "Update an account's (and a user's) traits",
     tag: "Ingestion",
+    body: identifySchema,
     headers: { Origin: "Browsers only: must match one of the source's allowedDomains" },
     success: { status: 202, description: "{ messageId }" },
   },

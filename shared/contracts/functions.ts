@@ -49,8 +49,9 @@ export const functions: Record<FunctionId, FunctionDefinition> = {
   },
   match: {
     entry: "functions/match/handler.ts",
-    description: "Matches received events to running moments and starts runs",
-    env: [Env.tableName, Env.stateMachineArn, Env.timeScale],
+    description: "Matches received events to running moments: starts and ends runs, applies identify calls",
+    // The bus: identify calls put their attribute changes back on it.
+    env: [Env.tableName, Env.stateMachineArn, Env.timeScale, Env.eventBusName],
   },
   action: {
     entry: "functions/action/handler.ts",
@@ -64,7 +65,8 @@ export const functions: Record<FunctionId, FunctionDefinition> = {
   },
   "run-state": {
     entry: "functions/run-state/handler.ts",
-    description: "Records run lifecycle changes (step failed, run completed)",
-    env: [Env.tableName],
+    description: "Records run lifecycle changes (step failed, run completed, timeout)",
+    // A timeout ends the run and starts its end execution on the same state machine.
+    env: [Env.tableName, Env.stateMachineArn],
   },
 };

@@ -59,9 +59,9 @@ export const keys = {
     pk: `${ws(workspaceId)}#ACCOUNT#${accountId}`,
     sk: "PROFILE",
   }),
-  membership: (workspaceId: string, momentId: string, accountId: string): ItemKey => ({
+  membership: (workspaceId: string, momentId: string, accountId: string, runKey?: string): ItemKey => ({
     pk: `${ws(workspaceId)}#MOMENT#${momentId}`,
-    sk: `ACCOUNT#${accountId}`,
+    sk: runKey === undefined ? `ACCOUNT#${accountId}` : `ACCOUNT#${accountId}#KEY#${runKey}`,
   }),
   membershipPrefix: (workspaceId: string, momentId: string) => ({
     pk: `${ws(workspaceId)}#MOMENT#${momentId}`,
@@ -76,6 +76,54 @@ export const keys = {
     sk: `STEP#${stepId}`,
   }),
 
+  /**
+   * One shard of a moment's stats counters. Counters are spread over `STATS_SHARDS` partitions (the
+   * shard picked by hashing the run id), so a busy moment's counters are no hot key; readers sum all
+   * shards.
+   */
+  momentStatsShard: (workspaceId: string, momentId: string, shard: number): ItemKey => ({
+    pk: `${ws(workspaceId)}#MOMENTSTATS#${momentId}#${shard}`,
+    sk: "STATS",
+  }),
+  /** Marks a message as processed by the matcher (dedupe window; TTL). */
+  processedMessage: (workspaceId: string, messageId: string): ItemKey => ({
+    pk: `${ws(workspaceId)}#MSG#${messageId}`,
+    sk: "PROCESSED",
+  }),
+  /** What the matcher decided for one (account, event), per moment (TTL 7 days). */
+  decision: (
+    workspaceId: string,
+    accountId: string,
+    at: string,
+    messageId: string,
+    momentId: string,
+  ): ItemKey => ({
+    pk: `${ws(workspaceId)}#ACCOUNT#${accountId}`,
+    sk: `DECISION#${at}#${messageId}#${momentId}`,
+  }),
+  /** A recent event of an account (TTL 7 days). */
+  accountEvent: (workspaceId: string, accountId: string, at: string, messageId: string): ItemKey => ({
+    pk: `${ws(workspaceId)}#ACCOUNT#${accountId}`,
+    sk: `EVENT#${at}#${messageId}`,
+  }),
+  /** A user's profile (person traits), beside the account's. */
+  userProfile: (workspaceId: string, userId: string): ItemKey => ({
+    pk: `${ws(workspaceId)}#USER#${userId}`,
+    sk: "PROFILE",
+  }),
+  /** One shard of an observed event name's counters (sharded like stats: a hot event is no hot key). */
+  observedEventShard: (workspaceId: string, eventName: string, shard: number): ItemKey => ({
+    pk: `${ws(workspaceId)}#OBSERVED#${shard}`,
+    sk: `EVENT#${eventName}`,
+  }),
+  /**
+   * An account's run of one moment (per run key when the moment has one), kept while the run is
+   * active: the matcher finds the runs an event might end with one Query on the account.
+   */
+  accountRun: (workspaceId: string, accountId: string, momentId: string, runKey?: string): ItemKey => ({
+    pk: `${ws(workspaceId)}#ACCOUNT#${accountId}`,
+    sk: runKey === undefined ? `ACTIVERUN#${momentId}` : `ACTIVERUN#${momentId}#${runKey}`,
+  }),
   /** GSI1 key of a running moment, indexed by the event that starts it. */
   runningMomentsByStartEvent: (workspaceId: string, eventName: string) => ({
     gsi1pk: `${ws(workspaceId)}#RUNNING#${eventName}`,
@@ -91,3 +139,12 @@ export const workspaceItemPrefix = {
   adminKeyRecord: "ADMINKEYREC#",
   writeKeyRecords: (sourceId: string) => `WRITEKEYREC#${sourceId}#`,
 } as const;
+
+/** How many shards a moment's stats (and an observed event's counters) are spread over. */
+export const STATS_SHARDS = 32;
+
+/** How long decisions and recent events are kept (seconds): "why didn't X enter?" for a week. */
+export const INSIGHT_TTL_SECONDS = 7 * 86_400;
+
+/** How long a processed messageId is remembered: a resend within this window changes nothing. */
+export const DEDUPE_TTL_SECONDS = 48 * 3600;

@@ -25,6 +25,8 @@ export interface RunContext {
   runId: string;
   accountId: string;
   userId?: string;
+  /** The value of the moment's `key` property when it has one: one run per (account, key). */
+  runKey?: string;
   startedAt: string;
   /** The moment's actionsEnabled when the run started: when false, steps are recorded as skipped. */
   actionsEnabled: boolean;
@@ -43,16 +45,38 @@ export interface StepInput {
   action: Action;
 }
 
-/** The execution input. */
+export type RunPhase = "entry" | "completion" | "exit";
+export type RunOutcome = "success" | "failed";
+
+/** The execution input. A run has an entry execution (named by the run id) and, once an end rule
+ * matched, an end execution (`<runId>-end`) for its completion or exit steps. */
 export interface RunInput {
   run: RunContext;
+  phase: RunPhase;
   steps: StepInput[];
+  /** Entry phase: end the run with this outcome after `seconds` (the earliest `after` end rule). */
+  timeout?: { seconds: number; outcome: RunOutcome };
+  /** Entry phase: the moment has no end rules, so the run ends as completed when its steps are done. */
+  completeWhenStepsDone: boolean;
+}
+
+/** Steps a run will need when it ends, pinned at entry with the rest of the moment's version. */
+export interface EndSteps {
+  completion: StepInput[];
+  exit: StepInput[];
+}
+
+/** Name of a run's end execution. */
+export function endExecutionName(runId: string): string {
+  return `${runId}-end`;
 }
 
 /** Payload of the action task: one step of one run. */
 export interface ActionTaskPayload {
   run: RunContext;
   step: StepInput;
+  /** Which phase the step belongs to (entry steps need an active run; completion/exit an ended one). */
+  phase?: RunPhase;
 }
 
 export type StepOutcome =
@@ -63,7 +87,11 @@ export type StepOutcome =
 /** Payloads of the run-state task: lifecycle records the workflow writes. */
 export type RunStateTaskPayload =
   | { type: "step_failed"; run: RunContext; step: StepInput; error: { Error?: string; Cause?: string } }
-  | { type: "run_completed"; run: RunContext };
+  | { type: "run_completed"; run: RunContext }
+  | { type: "timeout"; run: RunContext; outcome: RunOutcome };
+
+/** Thrown (as a Fail state) to end the entry execution once the run has ended: stops the steps. */
+export const RUN_ENDED_ERROR = "RunEnded";
 
 /** Thrown by the action function for errors worth retrying (throttling, timeouts, 5xx). */
 export const TRANSIENT_ERROR_NAME = "TransientActionError";
@@ -99,60 +127,123 @@ const lambdaRetry = {
   JitterStrategy: "FULL",
 };
 
-/** The Amazon States Language document, with `${Placeholder}` substitutions. */
+/**
+ * The steps of a phase, in order: each waits its delay, then runs its action. State names must be
+ * unique across the whole machine (Map and Parallel included), hence the prefix for the second copy.
+ */
+function runStepsMap(next: string | undefined, prefix = ""): Record<string, unknown> {
+  return {
+    Type: "Map",
+    ItemsPath: "$.steps",
+    ItemSelector: { "run.$": "$.run", "phase.$": "$.phase", "step.$": "$$.Map.Item.Value" },
+    // Steps are sequential by definition: a moment is a timeline.
+    MaxConcurrency: 1,
+    ItemProcessor: {
+      ProcessorConfig: { Mode: "INLINE" },
+      StartAt: `${prefix}WaitForDelay`,
+      States: {
+        [`${prefix}WaitForDelay`]: {
+          Type: "Wait",
+          SecondsPath: "$.step.delaySeconds",
+          Next: `${prefix}RunAction`,
+        },
+        [`${prefix}RunAction`]: {
+          ...invoke(workflowSubstitutions.actionFunctionArn, {
+            "run.$": "$.run",
+            "step.$": "$.step",
+            "phase.$": "$.phase",
+          }),
+          Retry: [
+            lambdaRetry,
+            {
+              ErrorEquals: [TRANSIENT_ERROR_NAME],
+              IntervalSeconds: 5,
+              MaxAttempts: 5,
+              BackoffRate: 2,
+              MaxDelaySeconds: 300,
+              JitterStrategy: "FULL",
+            },
+          ],
+          // A step that still fails is recorded and the run goes on to its next step.
+          Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: `${prefix}RecordStepFailure` }],
+          End: true,
+        },
+        [`${prefix}RecordStepFailure`]: {
+          ...invoke(workflowSubstitutions.runStateFunctionArn, {
+            type: "step_failed",
+            "run.$": "$.run",
+            "step.$": "$.step",
+            "error.$": "$.error",
+          }),
+          Retry: [lambdaRetry],
+          End: true,
+        },
+      },
+    },
+    ResultPath: null,
+    ...(next ? { Next: next } : { End: true }),
+  };
+}
+
+/**
+ * The Amazon States Language document, with `${Placeholder}` substitutions.
+ *
+ * Without a timeout (most runs) the steps run directly; with one, a Parallel state runs the steps
+ * beside a timer, and a timer that ends the run fails its branch with RunEnded, which stops the
+ * steps. A run that ends by an event is stopped from outside (StopExecution) and its completion or
+ * exit steps run in a second execution. Nothing polls: waiting is a Wait state.
+ */
 export function runWorkflowDefinition(): Record<string, unknown> {
   return {
-    Comment: "Runs one account through one moment: each step waits its delay, then runs its action.",
-    StartAt: "RunSteps",
+    Comment: "Runs one account through one moment: a phase's steps in order, an optional end timeout.",
+    StartAt: "HasTimeout",
     States: {
-      RunSteps: {
-        Type: "Map",
-        ItemsPath: "$.steps",
-        ItemSelector: { "run.$": "$.run", "step.$": "$$.Map.Item.Value" },
-        // Steps are sequential by definition: a moment is a timeline.
-        MaxConcurrency: 1,
-        ItemProcessor: {
-          ProcessorConfig: { Mode: "INLINE" },
-          StartAt: "WaitForDelay",
-          States: {
-            WaitForDelay: { Type: "Wait", SecondsPath: "$.step.delaySeconds", Next: "RunAction" },
-            RunAction: {
-              ...invoke(workflowSubstitutions.actionFunctionArn, { "run.$": "$.run", "step.$": "$.step" }),
-              Retry: [
-                lambdaRetry,
-                {
-                  ErrorEquals: [TRANSIENT_ERROR_NAME],
-                  IntervalSeconds: 5,
-                  MaxAttempts: 5,
-                  BackoffRate: 2,
-                  MaxDelaySeconds: 300,
-                  JitterStrategy: "FULL",
-                },
-              ],
-              // A step that still fails is recorded and the run goes on to its next step.
-              Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RecordStepFailure" }],
-              End: true,
-            },
-            RecordStepFailure: {
-              ...invoke(workflowSubstitutions.runStateFunctionArn, {
-                type: "step_failed",
-                "run.$": "$.run",
-                "step.$": "$.step",
-                "error.$": "$.error",
-              }),
-              Retry: [lambdaRetry],
-              End: true,
+      HasTimeout: {
+        Type: "Choice",
+        Choices: [{ Variable: "$.timeout.seconds", IsPresent: true, Next: "StepsWithTimeout" }],
+        Default: "RunSteps",
+      },
+      RunSteps: runStepsMap("AfterSteps"),
+      StepsWithTimeout: {
+        Type: "Parallel",
+        Branches: [
+          {
+            StartAt: "RunStepsBeforeTimeout",
+            States: { RunStepsBeforeTimeout: runStepsMap(undefined, "Timed") },
+          },
+          {
+            StartAt: "WaitForTimeout",
+            States: {
+              WaitForTimeout: { Type: "Wait", SecondsPath: "$.timeout.seconds", Next: "EndOnTimeout" },
+              EndOnTimeout: {
+                ...invoke(workflowSubstitutions.runStateFunctionArn, {
+                  type: "timeout",
+                  "run.$": "$.run",
+                  "outcome.$": "$.timeout.outcome",
+                }),
+                Retry: [lambdaRetry],
+                Next: "TimedOut",
+              },
+              TimedOut: { Type: "Fail", Error: RUN_ENDED_ERROR, Cause: "The run ended on its timeout" },
             },
           },
-        },
+        ],
         ResultPath: null,
-        Next: "CompleteRun",
+        Catch: [{ ErrorEquals: [RUN_ENDED_ERROR], ResultPath: null, Next: "Done" }],
+        Next: "AfterSteps",
+      },
+      AfterSteps: {
+        Type: "Choice",
+        Choices: [{ Variable: "$.completeWhenStepsDone", BooleanEquals: true, Next: "CompleteRun" }],
+        // With end rules, the run stays active after its steps until an end rule matches.
+        Default: "Done",
       },
       CompleteRun: {
         ...invoke(workflowSubstitutions.runStateFunctionArn, { type: "run_completed", "run.$": "$.run" }),
         Retry: [lambdaRetry],
-        End: true,
+        Next: "Done",
       },
+      Done: { Type: "Succeed" },
     },
   };
 }

@@ -1,8 +1,12 @@
-import type { EventReceivedDetail } from "../contracts/bus.js";
+import type { BusDetail } from "../contracts/bus-details.js";
 
 export interface EventPublisher {
-  /** Puts events on the bus; throws ServiceUnavailableError if any could not be put after retries. */
-  publish(details: EventReceivedDetail[]): Promise<void>;
+  /**
+   * Puts details on the bus, each under its detail-type (busDetailType: Event Received, Identify
+   * Received or Attribute Changed); throws ServiceUnavailableError if any could not be put after
+   * retries (some others may have been: resending them is safe, their messageIds dedupe).
+   */
+  publish(details: BusDetail[]): Promise<void>;
 }
 
 export interface OutgoingEmail {

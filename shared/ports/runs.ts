@@ -1,10 +1,54 @@
-import type { RunContext, RunInput, StepOutcome } from "../contracts/workflow.js";
+import type { EndSteps, RunContext, RunInput, StepOutcome } from "../contracts/workflow.js";
 
-/** `stopped`: the run was ended because its moment was stopped or archived. */
-export type MembershipStatus = "active" | "completed" | "stopped";
-export const membershipStatuses: readonly MembershipStatus[] = ["active", "completed", "stopped"];
+/**
+ * `success` / `failed`: an end rule matched (or a timeout passed); `completed`: a moment without end
+ * rules went through its steps; `stopped`: its moment was stopped or archived.
+ */
+export type MembershipStatus = "active" | "completed" | "success" | "failed" | "stopped";
+export const membershipStatuses: readonly MembershipStatus[] = [
+  "active",
+  "completed",
+  "success",
+  "failed",
+  "stopped",
+];
 
 export type RunStatus = MembershipStatus;
+export type RunEnd = Exclude<RunStatus, "active">;
+
+/** A stored run: what ending it needs (its pinned end steps) and who ended it. */
+export interface StoredRun {
+  runId: string;
+  workspaceId: string;
+  momentId: string;
+  accountId: string;
+  runKey?: string;
+  status: RunStatus;
+  startedAt: string;
+  endedAt?: string;
+  /** What ended it: a messageId, "timeout", "steps_done" or "moment_stopped". */
+  endedBy?: string;
+  endSteps: EndSteps;
+  /** The run's pinned context (absent on runs stored before it was kept). */
+  context?: RunContext;
+}
+
+/** The re-entry rule enforced atomically with the entry. */
+export type EntryGuard =
+  | { policy: "once" }
+  | { policy: "after_exit" }
+  /** Enter only if the previous run ended before `endedBefore` (the cooldown's start). */
+  | { policy: "cooldown"; endedBefore: string };
+
+/** An account's active run of one moment. */
+export interface ActiveRun {
+  momentId: string;
+  runId: string;
+  runKey?: string;
+  startedAt: string;
+  /** The start event's own timestamp: an end event is judged against when the run's trigger happened. */
+  trigger?: { timestamp: string };
+}
 
 export interface Membership {
   accountId: string;
@@ -15,9 +59,9 @@ export interface Membership {
 }
 
 /** What `stopRun` needs to find a run and the membership it holds. */
-export type RunRef = Pick<RunContext, "workspaceId" | "momentId" | "accountId" | "runId">;
+export type RunRef = Pick<RunContext, "workspaceId" | "momentId" | "accountId" | "runId" | "runKey">;
 
-export type EnterResult = "entered" | "already_active" | "already_ran";
+export type EnterResult = "entered" | "already_active" | "already_ran" | "reentry_blocked";
 
 export type StepClaim = "claimed" | "already_done" | "in_doubt";
 
@@ -27,7 +71,23 @@ export interface RunRepository {
    * active for the account. Re-entering with the same run id (a redelivery) answers "entered" again,
    * so the caller re-drives the start idempotently.
    */
-  enter(run: RunContext): Promise<EnterResult>;
+  enter(run: RunContext, endSteps: EndSteps, guard?: EntryGuard): Promise<EnterResult>;
+  /** The membership an account holds in a moment (per run key), to decide re-entry before entering. */
+  getMembership(
+    run: Pick<RunContext, "workspaceId" | "momentId" | "accountId" | "runKey">,
+  ): Promise<Membership | undefined>;
+  /**
+   * The account's active runs, one per (moment, run key), and with `alsoEndedBy` the runs that
+   * message ended (so its redelivery can finish an end that failed midway).
+   */
+  listActiveRuns(workspaceId: string, accountId: string, alsoEndedBy?: string): Promise<ActiveRun[]>;
+  getRun(workspaceId: string, runId: string): Promise<StoredRun | undefined>;
+  /**
+   * Ends an active run, exactly once: the outcome, the membership's release and the stats counter
+   * change together. "ended" when this call (or an earlier one with the same `endedBy`, a retry)
+   * ended it; "already_ended" when something else ended it first.
+   */
+  endRun(run: RunRef, outcome: RunEnd, endedBy: string, at: string): Promise<"ended" | "already_ended">;
   /** Memberships of a moment in account order, optionally only those with one status. */
   listMemberships(
     workspaceId: string,
@@ -54,11 +114,14 @@ export interface RunRepository {
 }
 
 export interface WorkflowStarter {
-  /** Starts the run's execution, named by its run id; an existing one with that name is not an error. */
+  /**
+   * Starts a phase of a run: the entry execution is named by the run id, the end execution by
+   * `<runId>-end`; an existing one with that name is not an error.
+   */
   start(input: RunInput): Promise<"started" | "already_started">;
 }
 
 export interface WorkflowController extends WorkflowStarter {
-  /** Stops the run's execution; one that does not exist or has already ended is not an error. */
+  /** Stops the run's entry execution; one that does not exist or has already ended is not an error. */
   stop(runId: string, cause: string): Promise<"stopped" | "not_running">;
 }

@@ -30,11 +30,21 @@ export interface StepDeps {
  * the current running period). Stopping a moment stops its runs' executions, but that sweep may not
  * reach every run of a very large moment: a run it missed ends here, as stopped, at its next step.
  */
-export async function executeStep(deps: StepDeps, { run, step }: ActionTaskPayload): Promise<StepOutcome> {
+const REQUIRED_RUN_STATUS = { entry: "active", completion: "success", exit: "failed" } as const;
+
+export async function executeStep(
+  deps: StepDeps,
+  { run, step, phase = "entry" }: ActionTaskPayload,
+): Promise<StepOutcome> {
   const now = () => deps.clock.now().toISOString();
   const runStatus = await deps.runs.getRunStatus(run.workspaceId, run.runId);
-  if (runStatus !== "active") {
-    const outcome: StepOutcome = { status: "skipped", reason: "run_not_active" };
+  // Entry steps run while the run is active; completion steps once it succeeded, exit steps once it
+  // failed. An entry step reached after an end rule matched (a race with the stop) does nothing.
+  if (runStatus !== REQUIRED_RUN_STATUS[phase]) {
+    const outcome: StepOutcome = {
+      status: "skipped",
+      reason: phase === "entry" ? "run_not_active" : `run_not_${REQUIRED_RUN_STATUS[phase]}`,
+    };
     await deps.runs.recordStep(run, step.id, outcome, now());
     return outcome;
   }

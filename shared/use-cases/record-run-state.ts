@@ -1,10 +1,11 @@
 import type { RunStateTaskPayload } from "../contracts/workflow.js";
 import type { Clock } from "../ports/clock.js";
-import type { RunRepository } from "../ports/runs.js";
+import type { RunRepository, WorkflowController } from "../ports/runs.js";
+import { endRun } from "./end-run.js";
 
 /** Writes what the workflow reports: a step that failed for good, or the end of a run. Idempotent. */
 export async function recordRunState(
-  deps: { runs: RunRepository; clock: Clock },
+  deps: { runs: RunRepository; workflows: WorkflowController; clock: Clock },
   payload: RunStateTaskPayload,
 ) {
   const at = deps.clock.now().toISOString();
@@ -22,5 +23,10 @@ export async function recordRunState(
     case "run_completed":
       await deps.runs.completeRun(payload.run, at);
       return { recorded: "run_completed" as const };
+    case "timeout": {
+      // Called from inside the entry execution, which ends itself (RunEnded) once this returns.
+      const result = await endRun(deps, payload.run, payload.outcome, "timeout", { stopEntry: false });
+      return { recorded: result === "ended" ? ("timed_out" as const) : ("already_ended" as const) };
+    }
   }
 }

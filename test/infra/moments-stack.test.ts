@@ -273,7 +273,8 @@ describe("functions", () => {
     const values: Record<EnvName, unknown> = {
       [Env.tableName]: ref(stack.dataTable.table),
       [Env.eventBusName]: ref(stack.eventRouting.bus),
-      [Env.stateMachineArn]: ref(stack.workflow.stateMachine),
+      // Built from the state machine's name, not a reference: run-state (which it invokes) needs it.
+      [Env.stateMachineArn]: stack.resolve(stack.workflow.stateMachineArn),
       [Env.timeScale]: "1",
       [Env.sesConfigurationSet]: ref(stack.email.configurationSet),
       [Env.slackApiBaseUrl]: undefined,
@@ -414,22 +415,32 @@ describe("permissions", () => {
     );
   });
 
-  it("match may read and write items on the table and GSI1, start executions of the state machine and consume its queue", () => {
+  it("match may read and write items on the table and GSI1, start and stop executions of the state machine, put events on the bus and consume its queue", () => {
     const statements = statementsOf("match");
     expect(dynamoActions("match")).toEqual([
+      "dynamodb:BatchWriteItem",
+      "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:Query",
       "dynamodb:UpdateItem",
     ]);
+    const events = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("events:")));
+    expect(events.flatMap(actionsOf)).toEqual(["events:PutEvents"]);
     const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("dynamodb:")));
     expect(dynamo.flatMap(resourcesOf)).toEqual([
       arnOf(stack.dataTable.table),
       { "Fn::Join": ["", [arnOf(stack.dataTable.table), `/index/${table.gsi1.indexName}`]] },
     ]);
     const states = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("states:")));
-    expect(states.flatMap(actionsOf)).toEqual(["states:StartExecution"]);
-    expect(states.flatMap(resourcesOf)).toEqual([ref(stack.workflow.stateMachine)]);
+    expect(states.flatMap(actionsOf)).toEqual([
+      "states:StartExecution",
+      "states:StopExecution",
+      "states:DescribeExecution",
+    ]);
+    expect(JSON.stringify(states.flatMap(resourcesOf))).toContain(
+      `:execution:${stack.workflow.stateMachineName}:*`,
+    );
     const sqs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("sqs:")));
     expect(sqs.flatMap(resourcesOf)).toEqual([arnOf(stack.eventRouting.matchQueue)]);
     expect(sqs.flatMap(actionsOf)).toContain("sqs:DeleteMessage");
@@ -464,8 +475,9 @@ describe("permissions", () => {
     ]);
   });
 
-  it("run-state may get, update and put items of the table only", () => {
+  it("run-state may read and write items of the table and start executions of the state machine only", () => {
     expect(dynamoActions("run-state")).toEqual([
+      "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
@@ -474,6 +486,10 @@ describe("permissions", () => {
       actionsOf(s).some((a) => a.startsWith("dynamodb:")),
     );
     expect(dynamo.flatMap(resourcesOf)).toEqual([arnOf(stack.dataTable.table)]);
+    const states = statementsOf("run-state").filter((s) => actionsOf(s).some((a) => a.startsWith("states:")));
+    // A timeout starts the run's end execution.
+    expect(states.flatMap(actionsOf)).toEqual(["states:StartExecution"]);
+    expect(states.flatMap(resourcesOf)).toEqual([stack.resolve(stack.workflow.stateMachineArn)]);
   });
 
   it("grants resource-based invoke only to API Gateway, and only on the HTTP functions", () => {
@@ -493,7 +509,10 @@ describe("configuration", () => {
     expect(() => contractEnvironment("health", { [Env.tableName]: "t" })).toThrow(
       /not in the contract TABLE_NAME/,
     );
-    expect(contractEnvironment("run-state", { [Env.tableName]: "t" })).toEqual({ [Env.tableName]: "t" });
+    expect(contractEnvironment("run-state", { [Env.tableName]: "t", [Env.stateMachineArn]: "a" })).toEqual({
+      [Env.tableName]: "t",
+      [Env.stateMachineArn]: "a",
+    });
   });
 
   it("reads stackName, timeScale and deletionProtection from context, with safe defaults", () => {

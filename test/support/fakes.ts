@@ -4,8 +4,16 @@
  * fake behaves the same against the real adapter; each also exposes its state for assertions.
  */
 import type { EventReceivedDetail } from "../../shared/contracts/bus.js";
-import type { RunContext, RunInput, StepOutcome } from "../../shared/contracts/workflow.js";
+import { keys } from "../../shared/contracts/table.js";
+import {
+  type EndSteps,
+  endExecutionName,
+  type RunContext,
+  type RunInput,
+  type StepOutcome,
+} from "../../shared/contracts/workflow.js";
 import type { EmailTemplate } from "../../shared/domain/email-template.js";
+import { eventCountKey } from "../../shared/domain/identify.js";
 import type { IntegrationKind, StoredIntegration } from "../../shared/domain/integration.js";
 import type { Moment, MomentStatus } from "../../shared/domain/moment.js";
 import type { Source } from "../../shared/domain/source.js";
@@ -14,11 +22,15 @@ import type { EventPublisher, Mailer, OutgoingEmail } from "../../shared/ports/d
 import type { EmailTemplateRepository } from "../../shared/ports/email-templates.js";
 import type { IntegrationReader } from "../../shared/ports/integrations.js";
 import type { MomentRepository } from "../../shared/ports/moments.js";
-import type { Profile, ProfileRepository } from "../../shared/ports/profiles.js";
+import type { PreviousTraits, Profile, ProfileRepository, UserProfile } from "../../shared/ports/profiles.js";
 import type {
+  ActiveRun,
   EnterResult,
+  EntryGuard,
   Membership,
   MembershipStatus,
+  StoredRun as PortStoredRun,
+  RunEnd,
   RunRef,
   RunRepository,
   RunStatus,
@@ -26,6 +38,7 @@ import type {
   WorkflowController,
 } from "../../shared/ports/runs.js";
 import type { SourceRepository } from "../../shared/ports/sources.js";
+import type { MessageLog } from "../../shared/use-cases/match-event.js";
 
 const key = (...parts: string[]) => JSON.stringify(parts);
 
@@ -154,17 +167,59 @@ export class FakeIntegrations implements IntegrationReader {
   }
 }
 
+/** Account and user profiles with the adapter's semantics: shallow merges that answer the old values. */
 export class FakeProfiles implements ProfileRepository {
   readonly profiles = new Map<string, Profile>();
+  readonly users = new Map<string, UserProfile>();
 
   async mergeTraits(workspaceId: string, accountId: string, traits: Record<string, unknown>, at: string) {
+    if (Object.keys(traits).length === 0) return {};
     const k = key(workspaceId, accountId);
     const stored = this.profiles.get(k);
     this.profiles.set(k, {
+      ...stored,
       workspaceId,
       accountId,
       traits: { ...stored?.traits, ...structuredClone(traits) },
       updatedAt: at,
+    });
+    return previousValues(stored?.traits, traits);
+  }
+
+  async mergeUserTraits(
+    workspaceId: string,
+    userId: string,
+    traits: Record<string, unknown>,
+    at: string,
+    accountId?: string,
+  ) {
+    const k = key(workspaceId, userId);
+    const stored = this.users.get(k);
+    if (Object.keys(traits).length === 0 && accountId === undefined) return {};
+    const nextAccount = accountId ?? stored?.accountId;
+    this.users.set(k, {
+      workspaceId,
+      userId,
+      ...(nextAccount === undefined ? {} : { accountId: nextAccount }),
+      traits: { ...stored?.traits, ...structuredClone(traits) },
+      ...(Object.keys(traits).length > 0
+        ? { updatedAt: at }
+        : stored?.updatedAt
+          ? { updatedAt: stored.updatedAt }
+          : {}),
+    });
+    return previousValues(stored?.traits, traits);
+  }
+
+  async touch(workspaceId: string, accountId: string, eventName: string, at: string) {
+    const k = key(workspaceId, accountId);
+    const stored = this.profiles.get(k) ?? { workspaceId, accountId, traits: {} };
+    const counter = eventCountKey(eventName);
+    this.profiles.set(k, {
+      ...stored,
+      // Events arrive out of order: lastSeenAt never moves back.
+      ...(stored.lastSeenAt === undefined || stored.lastSeenAt < at ? { lastSeenAt: at } : {}),
+      eventCounts: { ...stored.eventCounts, [counter]: (stored.eventCounts?.[counter] ?? 0) + 1 },
     });
   }
 
@@ -173,55 +228,174 @@ export class FakeProfiles implements ProfileRepository {
     return profile && structuredClone(profile);
   }
 
+  async getUser(workspaceId: string, userId: string) {
+    const user = this.users.get(key(workspaceId, userId));
+    return user && structuredClone(user);
+  }
+
   /** Test helper: the stored traits of an account, or undefined. */
   traitsOf(workspaceId: string, accountId: string) {
     return this.profiles.get(key(workspaceId, accountId))?.traits;
   }
 }
 
-interface StoredMembership extends Membership {
-  activeRunId?: string;
+/** The stored values of the given traits before a merge; a trait that had no value is left out. */
+function previousValues(
+  stored: Record<string, unknown> | undefined,
+  traits: Record<string, unknown>,
+): PreviousTraits {
+  const previous: PreviousTraits = {};
+  for (const name of Object.keys(traits)) {
+    if (stored && Object.hasOwn(stored, name)) previous[name] = structuredClone(stored[name]);
+  }
+  return previous;
 }
 
-export interface StoredRun {
+interface StoredMembership extends Membership {
+  activeRunId?: string;
+  /** How many runs entered through this membership (the adapter's ADD entries :one). */
+  entries: number;
+}
+
+/** A run as the fake stores it: the context it was entered with, and how it ended. */
+export interface FakeRun {
   run: RunContext;
   status: RunStatus;
   endedAt?: string;
+  endedBy?: string;
+  endSteps: EndSteps;
 }
 
 export type StoredStep =
   | { status: "claimed"; claimedAt: string }
   | { status: StepOutcome["status"]; outcome: StepOutcome; recordedAt: string };
 
+type MembershipScope = Pick<RunContext, "workspaceId" | "momentId" | "accountId" | "runKey">;
+
+/** The table's own key of a membership, so keyed memberships sort (and page) as in DynamoDB. */
+function membershipKeyOf(scope: MembershipScope) {
+  return keys.membership(scope.workspaceId, scope.momentId, scope.accountId, scope.runKey);
+}
+
+function itemKey({ pk, sk }: { pk: string; sk: string }) {
+  return JSON.stringify([pk, sk]);
+}
+
 /**
- * Runs, memberships and step records with the semantics of DynamoRunRepository: the membership is a
- * lock holding at most one active run per (moment, account); a step is claimed before its side effect.
+ * Runs, memberships, the account's active-run index, step records and stats counters, with the
+ * semantics of DynamoRunRepository's transactions: an entry writes the membership (the lock and the
+ * re-entry guard), the run, the active-run index and the `entered` counter all or nothing; ending a
+ * run succeeds only from active and only while the membership holds that run, exactly once; a step
+ * outcome is recorded (and counted) once. Counters use the adapter's names (`entered`, the outcome,
+ * `steps.<id>.<status>`), summed over shards.
  */
 export class FakeRunRepository implements RunRepository {
   readonly memberships = new Map<string, StoredMembership>();
-  readonly runs = new Map<string, StoredRun>();
+  readonly runs = new Map<string, FakeRun>();
+  /** The account run index: ended runs stay, marked with what ended them (as the adapter does). */
+  readonly activeRuns = new Map<string, ActiveRun & { endedBy?: string }>();
   readonly steps = new Map<string, StoredStep>();
+  readonly stats = new Map<string, Record<string, number>>();
 
-  async enter(run: RunContext): Promise<EnterResult> {
-    const k = key(run.workspaceId, run.momentId, run.accountId);
-    const membership = this.memberships.get(k);
-    if (membership?.activeRunId !== undefined) {
-      if (membership.activeRunId !== run.runId) return "already_active";
-      // The same run again (a redelivery): answered "entered" so the caller re-drives the start.
-    } else if (membership?.runId === run.runId) {
-      return "already_ran";
-    } else {
-      this.memberships.set(k, {
-        accountId: run.accountId,
-        status: "active",
-        runId: run.runId,
-        activeRunId: run.runId,
-        startedAt: run.startedAt,
-      });
+  async enter(
+    run: RunContext,
+    // Optional here (the port requires it) so tests that only need a membership can leave it out.
+    endSteps: EndSteps = { completion: [], exit: [] },
+    guard: EntryGuard = { policy: "after_exit" },
+  ): Promise<EnterResult> {
+    const mk = itemKey(membershipKeyOf(run));
+    const membership = this.memberships.get(mk);
+    const runK = key(run.workspaceId, run.runId);
+    const guardHolds =
+      guard.policy === "once"
+        ? membership === undefined
+        : membership?.activeRunId === undefined &&
+          (membership === undefined ||
+            (membership.runId !== run.runId &&
+              (guard.policy === "after_exit" ||
+                (membership.endedAt !== undefined && membership.endedAt < guard.endedBefore))));
+    if (!guardHolds || this.runs.has(runK)) {
+      // The transaction was cancelled: answer from the membership, as the adapter does.
+      if (membership?.activeRunId === run.runId) return "entered";
+      if (membership?.runId === run.runId) return "already_ran";
+      if (membership?.activeRunId !== undefined) return "already_active";
+      return "reentry_blocked";
     }
-    const runKey = key(run.workspaceId, run.runId);
-    if (!this.runs.has(runKey)) this.runs.set(runKey, { run: structuredClone(run), status: "active" });
+    this.memberships.set(mk, {
+      accountId: run.accountId,
+      status: "active",
+      runId: run.runId,
+      activeRunId: run.runId,
+      startedAt: run.startedAt,
+      entries: (membership?.entries ?? 0) + 1,
+    });
+    this.runs.set(runK, { run: structuredClone(run), status: "active", endSteps: structuredClone(endSteps) });
+    this.activeRuns.set(this.activeRunKey(run), {
+      momentId: run.momentId,
+      runId: run.runId,
+      ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
+      startedAt: run.startedAt,
+      trigger: { timestamp: run.trigger.timestamp },
+    });
+    this.count(run, "entered");
     return "entered";
+  }
+
+  async getMembership(scope: MembershipScope) {
+    const membership = this.memberships.get(itemKey(membershipKeyOf(scope)));
+    return membership && toMembership(membership);
+  }
+
+  async listActiveRuns(workspaceId: string, accountId: string, alsoEndedBy?: string) {
+    const { pk } = keys.accountRun(workspaceId, accountId, "");
+    return [...this.activeRuns.entries()]
+      .filter(([k]) => JSON.parse(k)[0] === pk)
+      .filter(([, run]) => run.endedBy === undefined || run.endedBy === alsoEndedBy)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([, { endedBy: _endedBy, ...active }]) => structuredClone(active));
+  }
+
+  async getRun(workspaceId: string, runId: string): Promise<PortStoredRun | undefined> {
+    const stored = this.runs.get(key(workspaceId, runId));
+    if (!stored) return undefined;
+    const { run } = stored;
+    return structuredClone({
+      runId,
+      workspaceId,
+      momentId: run.momentId,
+      accountId: run.accountId,
+      ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
+      status: stored.status,
+      startedAt: run.startedAt,
+      ...(stored.endedAt === undefined ? {} : { endedAt: stored.endedAt }),
+      ...(stored.endedBy === undefined ? {} : { endedBy: stored.endedBy }),
+      endSteps: stored.endSteps,
+      context: run,
+    });
+  }
+
+  async endRun(
+    ref: RunRef,
+    outcome: RunEnd,
+    endedBy: string,
+    at: string,
+  ): Promise<"ended" | "already_ended"> {
+    const stored = this.runs.get(key(ref.workspaceId, ref.runId));
+    const membership = this.memberships.get(itemKey(membershipKeyOf(ref)));
+    if (stored?.status === "active" && membership?.activeRunId === ref.runId) {
+      stored.status = outcome;
+      stored.endedAt = at;
+      stored.endedBy = endedBy;
+      membership.status = outcome;
+      membership.endedAt = at;
+      delete membership.activeRunId;
+      const indexed = this.activeRuns.get(this.activeRunKey(ref));
+      if (indexed) indexed.endedBy = endedBy;
+      this.count(ref, outcome);
+      return "ended";
+    }
+    // A retry of the call that ended it answers as that call did.
+    return stored?.status === outcome && stored.endedBy === endedBy ? "ended" : "already_ended";
   }
 
   async listMemberships(
@@ -229,17 +403,20 @@ export class FakeRunRepository implements RunRepository {
     momentId: string,
     page: { limit: number; cursor?: string; status?: MembershipStatus },
   ) {
-    // Keys are JSON arrays: a membership key is the moment key with one more element.
-    const prefix = `${key(workspaceId, momentId).slice(0, -1)},`;
+    const { pk } = keys.membershipPrefix(workspaceId, momentId);
+    // The cursor is the last sort key, as opaque to callers as the adapter's.
     const all = [...this.memberships.entries()]
-      .filter(([k]) => k.startsWith(prefix))
-      .map(([, m]) => m)
-      .filter((m) => page.status === undefined || m.status === page.status)
-      .sort((a, b) => a.accountId.localeCompare(b.accountId))
-      .filter((m) => page.cursor === undefined || m.accountId > page.cursor);
-    const items = all.slice(0, page.limit).map(({ activeRunId: _active, ...membership }) => membership);
-    const last = items.at(-1);
-    return { items, ...(all.length > page.limit && last ? { nextCursor: last.accountId } : {}) };
+      .map(([k, m]) => ({ sk: String(JSON.parse(k)[1]), pk: String(JSON.parse(k)[0]), m }))
+      .filter((e) => e.pk === pk)
+      .filter((e) => page.status === undefined || e.m.status === page.status)
+      .sort((a, b) => a.sk.localeCompare(b.sk))
+      .filter((e) => page.cursor === undefined || e.sk > page.cursor);
+    const selected = all.slice(0, page.limit);
+    const last = selected.at(-1);
+    return {
+      items: selected.map((e) => toMembership(e.m)),
+      ...(all.length > page.limit && last ? { nextCursor: last.sk } : {}),
+    };
   }
 
   async getRunStatus(workspaceId: string, runId: string) {
@@ -262,64 +439,62 @@ export class FakeRunRepository implements RunRepository {
   }
 
   async recordStep(run: RunContext, stepId: string, outcome: StepOutcome, at: string) {
-    this.steps.set(key(run.workspaceId, run.runId, stepId), {
-      status: outcome.status,
-      outcome: structuredClone(outcome),
-      recordedAt: at,
-    });
+    const k = key(run.workspaceId, run.runId, stepId);
+    const existing = this.steps.get(k);
+    // The first record stands (and is counted once); a claim is overwritten by its outcome.
+    if (existing && existing.status !== "claimed") return;
+    this.steps.set(k, { status: outcome.status, outcome: structuredClone(outcome), recordedAt: at });
+    this.count(run, `steps.${stepId}.${outcome.status}`);
   }
 
   async completeRun(run: RunContext, at: string) {
-    const stored = this.runs.get(key(run.workspaceId, run.runId));
-    let outcome: "completed" | "stopped" = "completed";
-    if (stored?.status === "stopped") {
-      // A stopped run keeps its outcome.
-      outcome = "stopped";
-    } else if (stored) {
-      stored.status = "completed";
-      stored.endedAt ??= at;
-    } else {
-      this.runs.set(key(run.workspaceId, run.runId), { run, status: "completed", endedAt: at });
-    }
-    const membership = this.memberships.get(key(run.workspaceId, run.momentId, run.accountId));
-    // Only the run holding the membership releases it.
-    if (membership && membership.activeRunId === run.runId) {
-      membership.status = outcome;
-      membership.endedAt = at;
-      delete membership.activeRunId;
-    }
+    await this.endRun(run, "completed", "steps_done", at);
   }
 
   async stopRun(run: RunRef, at: string) {
-    const stored = this.runs.get(key(run.workspaceId, run.runId));
-    if (stored?.status === "completed") return "already_ended" as const;
-    if (stored) {
-      stored.status = "stopped";
-      stored.endedAt ??= at;
-    }
-    const membership = this.memberships.get(key(run.workspaceId, run.momentId, run.accountId));
-    if (!membership || membership.activeRunId !== run.runId) return "stopped" as const;
-    membership.status = "stopped";
-    membership.endedAt = at;
-    delete membership.activeRunId;
-    return "stopped" as const;
+    const result = await this.endRun(run, "stopped", "moment_stopped", at);
+    return result === "ended" ? ("stopped" as const) : ("already_ended" as const);
   }
 
   /** Test helper: an account in the moment with this run, as `enter` would have left it. */
-  seedMembership(run: RunContext) {
-    this.memberships.set(key(run.workspaceId, run.momentId, run.accountId), {
+  seedMembership(run: RunContext, endSteps: EndSteps = { completion: [], exit: [] }) {
+    this.memberships.set(itemKey(membershipKeyOf(run)), {
       accountId: run.accountId,
       status: "active",
       runId: run.runId,
       activeRunId: run.runId,
       startedAt: run.startedAt,
+      entries: 1,
     });
-    this.seedActiveRun(run);
+    this.activeRuns.set(this.activeRunKey(run), {
+      momentId: run.momentId,
+      runId: run.runId,
+      ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
+      startedAt: run.startedAt,
+      trigger: { timestamp: run.trigger.timestamp },
+    });
+    this.seedActiveRun(run, endSteps);
   }
 
-  /** Test helper: puts an active run in place, as `enter` would have. */
-  seedActiveRun(run: RunContext) {
-    this.runs.set(key(run.workspaceId, run.runId), { run: structuredClone(run), status: "active" });
+  /** Test helper: puts an active run item in place (without its membership). */
+  seedActiveRun(run: RunContext, endSteps: EndSteps = { completion: [], exit: [] }) {
+    this.runs.set(key(run.workspaceId, run.runId), {
+      run: structuredClone(run),
+      status: "active",
+      endSteps: structuredClone(endSteps),
+    });
+  }
+
+  /** Test helper: a previous run of the account that ended at `endedAt` (for re-entry rules). */
+  seedEndedMembership(scope: MembershipScope & { runId: string }, status: RunEnd, endedAt: string) {
+    this.memberships.set(itemKey(membershipKeyOf(scope)), {
+      accountId: scope.accountId,
+      status,
+      runId: scope.runId,
+      startedAt: "2026-11-01T00:00:00.000Z",
+      endedAt,
+      entries: 1,
+    });
   }
 
   /** Test helper: a claim left behind by an attempt that died mid-action. */
@@ -331,12 +506,58 @@ export class FakeRunRepository implements RunRepository {
     return this.steps.get(key(run.workspaceId, run.runId, stepId));
   }
 
-  run(workspaceId: string, runId: string): StoredRun | undefined {
+  run(workspaceId: string, runId: string): FakeRun | undefined {
     return this.runs.get(key(workspaceId, runId));
   }
 
-  membership(workspaceId: string, momentId: string, accountId: string): StoredMembership | undefined {
-    return this.memberships.get(key(workspaceId, momentId, accountId));
+  membership(
+    workspaceId: string,
+    momentId: string,
+    accountId: string,
+    runKey?: string,
+  ): StoredMembership | undefined {
+    return this.memberships.get(itemKey(keys.membership(workspaceId, momentId, accountId, runKey)));
+  }
+
+  /** Test helper: a moment's counters, summed over shards. */
+  statsOf(workspaceId: string, momentId: string): Record<string, number> {
+    return { ...this.stats.get(key(workspaceId, momentId)) };
+  }
+
+  private activeRunKey(run: Pick<RunContext, "workspaceId" | "accountId" | "momentId" | "runKey">) {
+    return itemKey(keys.accountRun(run.workspaceId, run.accountId, run.momentId, run.runKey));
+  }
+
+  private count(run: Pick<RunContext, "workspaceId" | "momentId">, counter: string) {
+    const k = key(run.workspaceId, run.momentId);
+    const counters = this.stats.get(k) ?? {};
+    counters[counter] = (counters[counter] ?? 0) + 1;
+    this.stats.set(k, counters);
+  }
+}
+
+function toMembership({
+  activeRunId: _active,
+  entries: _entries,
+  ...membership
+}: StoredMembership): Membership {
+  return structuredClone(membership);
+}
+
+/** The matcher's dedupe log: which messages were fully processed, and when. */
+export class FakeMessageLog implements MessageLog {
+  readonly processed = new Map<string, string>();
+
+  async isProcessed(workspaceId: string, messageId: string) {
+    return this.processed.has(key(workspaceId, messageId));
+  }
+
+  async markProcessed(workspaceId: string, messageId: string, at: string) {
+    this.processed.set(key(workspaceId, messageId), at);
+  }
+
+  processedAt(workspaceId: string, messageId: string): string | undefined {
+    return this.processed.get(key(workspaceId, messageId));
   }
 }
 
@@ -356,17 +577,21 @@ export class FakePublisher implements EventPublisher {
 }
 
 /**
- * Step Functions as far as starting and stopping go: execution names are unique, a second start is a
- * no-op; stopping an unknown or already stopped execution is not an error.
+ * Step Functions as far as starting and stopping go: executions are keyed by name (the run id for
+ * the entry phase, `<runId>-end` for the completion or exit phase), a second start with a name is a
+ * no-op; stopping (always the entry execution) an unknown or already stopped one is not an error.
  */
 export class FakeWorkflows implements WorkflowController {
   readonly executions = new Map<string, RunInput>();
   readonly startCalls: RunInput[] = [];
+  readonly stopCalls: { runId: string; cause: string }[] = [];
+  /** Entry executions stopped, by name, with the cause. */
   readonly stopped = new Map<string, string>();
   /** When set, stopping this run id throws it (a throttled StopExecution, say). */
   failStopOf: Map<string, Error> = new Map();
 
   async stop(runId: string, cause: string) {
+    this.stopCalls.push({ runId, cause });
     const failure = this.failStopOf.get(runId);
     if (failure) throw failure;
     if (!this.executions.has(runId) || this.stopped.has(runId)) return "not_running" as const;
@@ -376,9 +601,20 @@ export class FakeWorkflows implements WorkflowController {
 
   async start(input: RunInput) {
     this.startCalls.push(structuredClone(input));
-    if (this.executions.has(input.run.runId)) return "already_started" as const;
-    this.executions.set(input.run.runId, structuredClone(input));
+    const name = input.phase === "entry" ? input.run.runId : endExecutionName(input.run.runId);
+    if (this.executions.has(name)) return "already_started" as const;
+    this.executions.set(name, structuredClone(input));
     return "started" as const;
+  }
+
+  /** The run's entry execution, if started. */
+  entry(runId: string): RunInput | undefined {
+    return this.executions.get(runId);
+  }
+
+  /** The run's end (completion or exit) execution, if started. */
+  end(runId: string): RunInput | undefined {
+    return this.executions.get(endExecutionName(runId));
   }
 }
 

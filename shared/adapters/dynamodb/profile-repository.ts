@@ -1,7 +1,19 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { keys } from "../../contracts/table.js";
-import type { Profile, ProfileRepository } from "../../ports/profiles.js";
+import { type ItemKey, keys } from "../../contracts/table.js";
+import { eventCountKey } from "../../domain/identify.js";
+import type { PreviousTraits, Profile, ProfileRepository, UserProfile } from "../../ports/profiles.js";
 import { isConditionalCheckFailed } from "./errors.js";
+
+/**
+ * An account's event counters are top-level attributes of its profile item, `eventCount#<key>`
+ * (key: eventCountKey of the event name), so one unconditional ADD creates or bumps a counter: kept
+ * in a map, the first counter would need a second write to create the map (DynamoDB refuses to set
+ * `m` and `m.x` in one expression, and a nested path needs its map to exist).
+ */
+export const EVENT_COUNT_PREFIX = "eventCount#";
+
+/** Identity attributes written when a profile item is created: a value placeholder per attribute. */
+type Identity = Record<"workspaceId" | "accountId" | "userId", string | undefined>;
 
 export class DynamoProfileRepository implements ProfileRepository {
   constructor(
@@ -9,58 +21,154 @@ export class DynamoProfileRepository implements ProfileRepository {
     private readonly tableName: string,
   ) {}
 
-  /**
-   * Shallow merge in one conditional write per case: set the given traits inside an existing map, or
-   * create the map when the profile is new. (A single expression cannot do both: DynamoDB refuses
-   * overlapping paths like `traits` and `traits.plan`.) A lost race between two first writes retries.
-   */
   async mergeTraits(workspaceId: string, accountId: string, traits: Record<string, unknown>, at: string) {
-    const key = keys.profile(workspaceId, accountId);
+    if (Object.keys(traits).length === 0) return {};
+    return this.merge(
+      keys.profile(workspaceId, accountId),
+      "profile",
+      { workspaceId, accountId, userId: undefined },
+      traits,
+      at,
+      `account ${accountId}`,
+    );
+  }
+
+  async mergeUserTraits(
+    workspaceId: string,
+    userId: string,
+    traits: Record<string, unknown>,
+    at: string,
+    accountId?: string,
+  ) {
+    const key = keys.userProfile(workspaceId, userId);
+    if (Object.keys(traits).length > 0) {
+      return this.merge(
+        key,
+        "userProfile",
+        { workspaceId, accountId, userId },
+        traits,
+        at,
+        `user ${userId}`,
+        {
+          alwaysSetAccount: accountId !== undefined,
+        },
+      );
+    }
+    // No traits: only link the user to its account (an identify with a userId and no traits).
+    if (accountId !== undefined) {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: "SET #type = :type, workspaceId = :ws, userId = :user, accountId = :account",
+          ExpressionAttributeNames: { "#type": "type" },
+          ExpressionAttributeValues: {
+            ":type": "userProfile",
+            ":ws": workspaceId,
+            ":user": userId,
+            ":account": accountId,
+          },
+        }),
+      );
+    }
+    return {};
+  }
+
+  /**
+   * Shallow merge in one conditional write per case: set the given traits inside an existing map
+   * (returning their old values: UPDATED_OLD projects exactly the updated paths, and leaves out the
+   * ones that had no value), or create the map when the profile is new (no old values). A single
+   * expression cannot do both: DynamoDB refuses overlapping paths like `traits` and `traits.plan`.
+   * A lost race between two first writes retries.
+   */
+  private async merge(
+    key: ItemKey,
+    type: string,
+    identity: Identity,
+    traits: Record<string, unknown>,
+    at: string,
+    what: string,
+    options: { alwaysSetAccount?: boolean } = {},
+  ): Promise<PreviousTraits> {
     const entries = Object.entries(traits);
-    if (entries.length === 0) return;
+    const account = options.alwaysSetAccount ? ", accountId = :account" : "";
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await this.db.send(
+        const { Attributes } = await this.db.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: key,
-            UpdateExpression: `SET ${entries.map((_, i) => `traits.#t${i} = :t${i}`).join(", ")}, updatedAt = :at`,
+            UpdateExpression: `SET ${entries.map((_, i) => `traits.#t${i} = :t${i}`).join(", ")}, updatedAt = :at${account}`,
             ConditionExpression: "attribute_exists(traits)",
             ExpressionAttributeNames: Object.fromEntries(entries.map(([name], i) => [`#t${i}`, name])),
             ExpressionAttributeValues: {
               ...Object.fromEntries(entries.map(([, value], i) => [`:t${i}`, value])),
               ":at": at,
+              ...(account ? { ":account": identity.accountId } : {}),
             },
+            ReturnValues: "UPDATED_OLD",
           }),
         );
-        return;
+        return (Attributes?.traits as PreviousTraits | undefined) ?? {};
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
       }
+      const ids = identityClauses(identity);
       try {
         await this.db.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: key,
-            UpdateExpression:
-              "SET traits = :traits, #type = :type, workspaceId = :ws, accountId = :account, updatedAt = :at",
+            UpdateExpression: `SET traits = :traits, #type = :type, ${ids.set}, updatedAt = :at`,
             ConditionExpression: "attribute_not_exists(traits)",
             ExpressionAttributeNames: { "#type": "type" },
-            ExpressionAttributeValues: {
-              ":traits": traits,
-              ":type": "profile",
-              ":ws": workspaceId,
-              ":account": accountId,
-              ":at": at,
-            },
+            ExpressionAttributeValues: { ":traits": traits, ":type": type, ...ids.values, ":at": at },
           }),
         );
-        return;
+        return {};
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
       }
     }
-    throw new Error(`Could not merge traits of account ${accountId} after 3 attempts`);
+    throw new Error(`Could not merge traits of ${what} after 3 attempts`);
+  }
+
+  async touch(workspaceId: string, accountId: string, eventName: string, at: string) {
+    const Key = keys.profile(workspaceId, accountId);
+    const counter = { "#count": `${EVENT_COUNT_PREFIX}${eventCountKey(eventName)}` };
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key,
+          UpdateExpression:
+            "SET lastSeenAt = :at, #type = :type, workspaceId = :ws, accountId = :account ADD #count :one",
+          // A late event (older than the latest seen) still counts, but must not move lastSeenAt back.
+          ConditionExpression: "attribute_not_exists(lastSeenAt) OR lastSeenAt < :at",
+          ExpressionAttributeNames: { "#type": "type", ...counter },
+          ExpressionAttributeValues: {
+            ":at": at,
+            ":type": "profile",
+            ":ws": workspaceId,
+            ":account": accountId,
+            ":one": 1,
+          },
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    // lastSeenAt exists and is not older, so the item exists: only the counter moves.
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key,
+        UpdateExpression: "ADD #count :one",
+        ExpressionAttributeNames: counter,
+        ExpressionAttributeValues: { ":one": 1 },
+      }),
+    );
   }
 
   async get(workspaceId: string, accountId: string): Promise<Profile | undefined> {
@@ -68,11 +176,49 @@ export class DynamoProfileRepository implements ProfileRepository {
       new GetCommand({ TableName: this.tableName, Key: keys.profile(workspaceId, accountId) }),
     );
     if (!Item) return undefined;
+    const counts = Object.entries(Item).filter(
+      (entry): entry is [string, number] =>
+        entry[0].startsWith(EVENT_COUNT_PREFIX) && typeof entry[1] === "number",
+    );
     return {
       workspaceId,
       accountId,
       traits: (Item.traits as Record<string, unknown> | undefined) ?? {},
       ...(typeof Item.updatedAt === "string" ? { updatedAt: Item.updatedAt } : {}),
+      ...(typeof Item.lastSeenAt === "string" ? { lastSeenAt: Item.lastSeenAt } : {}),
+      ...(counts.length > 0
+        ? {
+            eventCounts: Object.fromEntries(
+              counts.map(([name, count]) => [name.slice(EVENT_COUNT_PREFIX.length), count]),
+            ),
+          }
+        : {}),
     };
   }
+
+  async getUser(workspaceId: string, userId: string): Promise<UserProfile | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.userProfile(workspaceId, userId) }),
+    );
+    if (!Item) return undefined;
+    return {
+      workspaceId,
+      userId,
+      ...(typeof Item.accountId === "string" ? { accountId: Item.accountId } : {}),
+      traits: (Item.traits as Record<string, unknown> | undefined) ?? {},
+      ...(typeof Item.updatedAt === "string" ? { updatedAt: Item.updatedAt } : {}),
+    };
+  }
+}
+
+/** `workspaceId = :ws, accountId = :account, ...` for the identity attributes that have a value. */
+function identityClauses(identity: Identity) {
+  const placeholders = { workspaceId: ":ws", accountId: ":account", userId: ":user" } as const;
+  const present = (Object.keys(placeholders) as Array<keyof Identity>).filter(
+    (name) => identity[name] !== undefined,
+  );
+  return {
+    set: present.map((name) => `${name} = ${placeholders[name]}`).join(", "),
+    values: Object.fromEntries(present.map((name) => [placeholders[name], identity[name]])),
+  };
 }

@@ -4,21 +4,27 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { keys } from "../../contracts/table.js";
-import type { RunContext, StepOutcome } from "../../contracts/workflow.js";
+import { INSIGHT_TTL_SECONDS, keys } from "../../contracts/table.js";
+import type { EndSteps, RunContext, StepOutcome } from "../../contracts/workflow.js";
 import { ValidationError } from "../../domain/errors.js";
 import type {
+  ActiveRun,
   EnterResult,
+  EntryGuard,
   Membership,
   MembershipStatus,
+  RunEnd,
   RunRef,
   RunRepository,
   RunStatus,
   StepClaim,
+  StoredRun,
 } from "../../ports/runs.js";
-import { isConditionalCheckFailed } from "./errors.js";
+import { isConditionalCancellation, isConditionalCheckFailed, withConflictRetries } from "./errors.js";
+import { statsUpdate } from "./stats-ops.js";
 
 export class DynamoRunRepository implements RunRepository {
   constructor(
@@ -26,64 +32,238 @@ export class DynamoRunRepository implements RunRepository {
     private readonly tableName: string,
   ) {}
 
-  async enter(run: RunContext): Promise<EnterResult> {
-    const membershipKey = keys.membership(run.workspaceId, run.momentId, run.accountId);
+  /**
+   * One transaction: the membership (the lock: one active run per moment, account and run key, and
+   * the re-entry rule), the run with its pinned end steps, the account's active-run index, and the
+   * stats counter. So an entry is counted exactly once, and never half made.
+   */
+  async enter(
+    run: RunContext,
+    endSteps: EndSteps,
+    guard: EntryGuard = { policy: "after_exit" },
+  ): Promise<EnterResult> {
+    const membershipKey = keys.membership(run.workspaceId, run.momentId, run.accountId, run.runKey);
+    const guardCondition = {
+      once: "attribute_not_exists(runId)",
+      after_exit: "attribute_not_exists(activeRunId) AND (attribute_not_exists(runId) OR runId <> :run)",
+      cooldown:
+        "attribute_not_exists(activeRunId) AND (attribute_not_exists(runId) OR (runId <> :run AND endedAt < :endedBefore))",
+    }[guard.policy];
     try {
-      // The membership item is the lock: one active run per (moment, account).
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: membershipKey,
-          UpdateExpression:
-            "SET #type = :type, accountId = :account, #status = :active, runId = :run, activeRunId = :run, startedAt = :at ADD entries :one REMOVE endedAt",
-          ConditionExpression:
-            "attribute_not_exists(activeRunId) AND (attribute_not_exists(runId) OR runId <> :run)",
-          ExpressionAttributeNames: { "#type": "type", "#status": "status" },
-          ExpressionAttributeValues: {
-            ":type": "membership",
-            ":account": run.accountId,
-            ":active": "active",
-            ":run": run.runId,
-            ":at": run.startedAt,
-            ":one": 1,
-          },
-        }),
+      await withConflictRetries(() =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: membershipKey,
+                  UpdateExpression:
+                    "SET #type = :type, accountId = :account, momentId = :moment, #status = :active, runId = :run, activeRunId = :run, startedAt = :at ADD entries :one REMOVE endedAt",
+                  ConditionExpression: guardCondition,
+                  ExpressionAttributeNames: { "#type": "type", "#status": "status" },
+                  ExpressionAttributeValues: {
+                    ":type": "membership",
+                    ":account": run.accountId,
+                    ":moment": run.momentId,
+                    ":active": "active",
+                    ":run": run.runId,
+                    ":at": run.startedAt,
+                    ":one": 1,
+                    ...(guard.policy === "cooldown" ? { ":endedBefore": guard.endedBefore } : {}),
+                  },
+                },
+              },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: {
+                    ...keys.run(run.workspaceId, run.runId),
+                    type: "run",
+                    runId: run.runId,
+                    workspaceId: run.workspaceId,
+                    momentId: run.momentId,
+                    momentVersion: run.momentVersion,
+                    accountId: run.accountId,
+                    ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
+                    status: "active",
+                    startedAt: run.startedAt,
+                    trigger: { event: run.trigger.event, messageId: run.trigger.messageId },
+                    // The whole pinned context: an end rule or timeout continues the run from it.
+                    context: run,
+                    endSteps,
+                  },
+                  ConditionExpression: "attribute_not_exists(pk)",
+                },
+              },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: {
+                    ...keys.accountRun(run.workspaceId, run.accountId, run.momentId, run.runKey),
+                    type: "account_run",
+                    momentId: run.momentId,
+                    runId: run.runId,
+                    ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
+                    startedAt: run.startedAt,
+                    triggerTimestamp: run.trigger.timestamp,
+                  },
+                },
+              },
+              statsUpdate(this.tableName, run.workspaceId, run.momentId, run.runId, { entered: 1 }),
+            ],
+          }),
+        ),
       );
+      return "entered";
     } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      const { Item } = await this.db.send(
-        new GetCommand({ TableName: this.tableName, Key: membershipKey, ConsistentRead: true }),
-      );
-      if (Item?.activeRunId !== run.runId)
-        return Item?.runId === run.runId ? "already_ran" : "already_active";
-      // Same run again: an earlier attempt entered but may not have got further; carry on idempotently.
+      if (!isConditionalCancellation(error)) throw error;
     }
-    await this.putRunIfAbsent(run);
-    return "entered";
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: membershipKey, ConsistentRead: true }),
+    );
+    // The same run again (a redelivery): the first attempt's transaction made it whole; carry on.
+    if (Item?.activeRunId === run.runId) return "entered";
+    if (Item?.runId === run.runId) return "already_ran";
+    if (Item?.activeRunId !== undefined) return "already_active";
+    return "reentry_blocked";
   }
 
-  private async putRunIfAbsent(run: RunContext) {
-    try {
-      await this.db.send(
-        new PutCommand({
+  async getMembership(run: Pick<RunContext, "workspaceId" | "momentId" | "accountId" | "runKey">) {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.membership(run.workspaceId, run.momentId, run.accountId, run.runKey),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? toMembership(Item) : undefined;
+  }
+
+  async listActiveRuns(workspaceId: string, accountId: string, alsoEndedBy?: string): Promise<ActiveRun[]> {
+    const { pk } = keys.accountRun(workspaceId, accountId, "");
+    const runs: ActiveRun[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
           TableName: this.tableName,
-          Item: {
-            ...keys.run(run.workspaceId, run.runId),
-            type: "run",
-            workspaceId: run.workspaceId,
-            momentId: run.momentId,
-            momentVersion: run.momentVersion,
-            accountId: run.accountId,
-            status: "active",
-            startedAt: run.startedAt,
-            trigger: { event: run.trigger.event, messageId: run.trigger.messageId },
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+          FilterExpression:
+            alsoEndedBy === undefined
+              ? "attribute_not_exists(endedBy)"
+              : "attribute_not_exists(endedBy) OR endedBy = :by",
+          ExpressionAttributeValues: {
+            ":pk": pk,
+            ":prefix": "ACTIVERUN#",
+            ...(alsoEndedBy === undefined ? {} : { ":by": alsoEndedBy }),
           },
-          ConditionExpression: "attribute_not_exists(pk)",
+          ExclusiveStartKey,
         }),
       );
+      for (const item of page.Items ?? []) {
+        runs.push({
+          momentId: String(item.momentId),
+          runId: String(item.runId),
+          ...(typeof item.runKey === "string" ? { runKey: item.runKey } : {}),
+          startedAt: String(item.startedAt),
+          ...(typeof item.triggerTimestamp === "string"
+            ? { trigger: { timestamp: item.triggerTimestamp } }
+            : {}),
+        });
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return runs;
+  }
+
+  async getRun(workspaceId: string, runId: string): Promise<StoredRun | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.run(workspaceId, runId), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    return {
+      runId,
+      workspaceId,
+      momentId: String(Item.momentId),
+      accountId: String(Item.accountId),
+      ...(typeof Item.runKey === "string" ? { runKey: Item.runKey } : {}),
+      status: toStatus(Item.status),
+      startedAt: String(Item.startedAt),
+      ...(typeof Item.endedAt === "string" ? { endedAt: Item.endedAt } : {}),
+      ...(typeof Item.endedBy === "string" ? { endedBy: Item.endedBy } : {}),
+      endSteps: (Item.endSteps as EndSteps | undefined) ?? { completion: [], exit: [] },
+      ...(Item.context ? { context: Item.context as RunContext } : {}),
+    };
+  }
+
+  /**
+   * One transaction: the run's outcome (only from active: exactly one outcome, however many end
+   * events race), the membership's release, the active-run index, and the outcome's counter.
+   */
+  async endRun(
+    run: RunRef,
+    outcome: RunEnd,
+    endedBy: string,
+    at: string,
+  ): Promise<"ended" | "already_ended"> {
+    try {
+      await withConflictRetries(() =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: keys.run(run.workspaceId, run.runId),
+                  UpdateExpression:
+                    "SET #status = :outcome, outcome = :outcome, endedAt = :at, endedBy = :by",
+                  ConditionExpression: "#status = :active",
+                  ExpressionAttributeNames: { "#status": "status" },
+                  ExpressionAttributeValues: {
+                    ":outcome": outcome,
+                    ":at": at,
+                    ":by": endedBy,
+                    ":active": "active",
+                  },
+                },
+              },
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: keys.membership(run.workspaceId, run.momentId, run.accountId, run.runKey),
+                  UpdateExpression: "SET #status = :outcome, endedAt = :at REMOVE activeRunId",
+                  ConditionExpression: "activeRunId = :run",
+                  ExpressionAttributeNames: { "#status": "status" },
+                  ExpressionAttributeValues: { ":outcome": outcome, ":at": at, ":run": run.runId },
+                },
+              },
+              {
+                // Marked, not deleted: until it expires, a redelivery of the event that ended the run
+                // still finds it and can finish the end (stop the entry, start the end execution).
+                Update: {
+                  TableName: this.tableName,
+                  Key: keys.accountRun(run.workspaceId, run.accountId, run.momentId, run.runKey),
+                  UpdateExpression: "SET endedBy = :by, endedAt = :at, expiresAt = :expires",
+                  ExpressionAttributeValues: {
+                    ":by": endedBy,
+                    ":at": at,
+                    ":expires": Math.floor(Date.parse(at) / 1000) + INSIGHT_TTL_SECONDS,
+                  },
+                },
+              },
+              statsUpdate(this.tableName, run.workspaceId, run.momentId, run.runId, { [outcome]: 1 }),
+            ],
+          }),
+        ),
+      );
+      return "ended";
     } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
+      if (!isConditionalCancellation(error)) throw error;
     }
+    const stored = await this.getRun(run.workspaceId, run.runId);
+    // A retry of the call that ended it: answer as it did, so the caller finishes what it started.
+    return stored?.status === outcome && stored.endedBy === endedBy ? "ended" : "already_ended";
   }
 
   /**
@@ -173,95 +353,54 @@ export class DynamoRunRepository implements RunRepository {
     }
   }
 
+  /**
+   * Records a step's outcome once, with its counter in the same transaction: a retried task that
+   * records again changes nothing (the first record stands, and is counted once).
+   */
   async recordStep(run: RunContext, stepId: string, outcome: StepOutcome, at: string) {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.runStep(run.workspaceId, run.runId, stepId),
-        UpdateExpression:
-          "SET #type = :type, stepId = :step, #status = :status, outcome = :outcome, recordedAt = :at",
-        ExpressionAttributeNames: { "#type": "type", "#status": "status" },
-        ExpressionAttributeValues: {
-          ":type": "run_step",
-          ":step": stepId,
-          ":status": outcome.status,
-          ":outcome": outcome,
-          ":at": at,
-        },
-      }),
-    );
+    try {
+      await withConflictRetries(() =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: keys.runStep(run.workspaceId, run.runId, stepId),
+                  UpdateExpression:
+                    "SET #type = :type, stepId = :step, #status = :status, outcome = :outcome, recordedAt = :at",
+                  ConditionExpression: "attribute_not_exists(recordedAt)",
+                  ExpressionAttributeNames: { "#type": "type", "#status": "status" },
+                  ExpressionAttributeValues: {
+                    ":type": "run_step",
+                    ":step": stepId,
+                    ":status": outcome.status,
+                    ":outcome": outcome,
+                    ":at": at,
+                  },
+                },
+              },
+              statsUpdate(this.tableName, run.workspaceId, run.momentId, run.runId, {
+                [`steps.${stepId}.${outcome.status}`]: 1,
+              }),
+            ],
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isConditionalCancellation(error)) throw error;
+    }
   }
 
   async completeRun(run: RunContext, at: string) {
-    let outcome: "completed" | "stopped" = "completed";
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.run(run.workspaceId, run.runId),
-          UpdateExpression:
-            "SET #status = :completed, outcome = :completed, endedAt = if_not_exists(endedAt, :at)",
-          // A run stopped with its moment ended there: finishing its (skipped) steps does not undo that.
-          ConditionExpression: "attribute_not_exists(#status) OR #status <> :stopped",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":completed": "completed", ":stopped": "stopped", ":at": at },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      outcome = "stopped";
-    }
-    await this.releaseMembership(run, outcome, at);
+    // A run stopped (or ended by an end rule) meanwhile keeps that outcome.
+    await this.endRun(run, "completed", "steps_done", at);
   }
 
   async stopRun(run: RunRef, at: string) {
-    try {
-      // Run first, membership second: if we die in between, the membership still lists the account
-      // as active, so a re-driven sweep finds it and finishes the stop (stopping a stopped run is
-      // allowed for exactly that reason).
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.run(run.workspaceId, run.runId),
-          UpdateExpression:
-            "SET #type = if_not_exists(#type, :type), #status = :stopped, outcome = :stopped, endedAt = if_not_exists(endedAt, :at)",
-          // A missing run item is an entry that died before writing it: stopping it there keeps a
-          // redelivered event from starting it (its membership answers "already_ran" from now on).
-          ConditionExpression: "attribute_not_exists(#status) OR #status IN (:active, :stopped)",
-          ExpressionAttributeNames: { "#type": "type", "#status": "status" },
-          ExpressionAttributeValues: {
-            ":type": "run",
-            ":stopped": "stopped",
-            ":active": "active",
-            ":at": at,
-          },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      // The run completed first: its completion releases the membership.
-      return "already_ended" as const;
-    }
-    await this.releaseMembership(run, "stopped", at);
-    return "stopped" as const;
-  }
-
-  /** Only the run that holds the membership may release it (a retried release is a no-op). */
-  private async releaseMembership(run: RunRef, status: "completed" | "stopped", at: string) {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.membership(run.workspaceId, run.momentId, run.accountId),
-          UpdateExpression: "SET #status = :status, endedAt = :at REMOVE activeRunId",
-          ConditionExpression: "activeRunId = :run",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":status": status, ":at": at, ":run": run.runId },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
+    return this.endRun(run, "stopped", "moment_stopped", at).then((result) =>
+      result === "ended" ? ("stopped" as const) : ("already_ended" as const),
+    );
   }
 }
 
@@ -269,7 +408,9 @@ export class DynamoRunRepository implements RunRepository {
 const MAX_FILTERED_READS = 5;
 
 function toStatus(value: unknown): RunStatus {
-  return value === "active" || value === "stopped" ? value : "completed";
+  return value === "active" || value === "stopped" || value === "success" || value === "failed"
+    ? value
+    : "completed";
 }
 
 function toMembership(item: Record<string, unknown>): Membership {

@@ -2,8 +2,10 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { EventBridgePublisher } from "../../../shared/adapters/event-bridge-publisher.js";
+import type { IdentifyReceivedDetail } from "../../../shared/contracts/bus-details.js";
 import { ServiceUnavailableError } from "../../../shared/domain/errors.js";
 import { MAX_EVENT_BYTES } from "../../../shared/domain/event.js";
+import { attributeChangedDetails } from "../../../shared/domain/identify.js";
 import { anEventDetail } from "../../support/fakes.js";
 
 const eventBridge = mockClient(EventBridgeClient);
@@ -53,6 +55,38 @@ describe("EventBridgePublisher", () => {
         },
       ],
     ]);
+  });
+
+  it("puts identifies as Identify Received and attribute changes as Attribute Changed, in one call", async () => {
+    // Prepare
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 0,
+      Entries: [{ EventId: "e1" }, { EventId: "e2" }, { EventId: "e3" }],
+    });
+    const identify: IdentifyReceivedDetail = {
+      workspaceId: "ws_1",
+      sourceId: "src_1",
+      messageId: "idf-1",
+      accountId: "acct_1",
+      timestamp: "2026-11-21T10:00:00.000Z",
+      receivedAt: "2026-11-21T10:00:00.000Z",
+      traits: { plan: "pro" },
+    };
+    const [change] = attributeChangedDetails(anEventDetail(), "account", [
+      { attribute: "plan", from: null, to: "pro" },
+    ]);
+    if (!change) throw new Error("no change detail");
+
+    // Act
+    await publisher().publish([anEventDetail(), identify, change]);
+
+    // Assess
+    expect(sentEntries()[0]?.map((e) => e.DetailType)).toEqual([
+      "Event Received",
+      "Identify Received",
+      "Attribute Changed",
+    ]);
+    expect(JSON.parse(sentEntries()[0]?.[1]?.Detail ?? "{}")).toEqual(identify);
   });
 
   it("resends only the entry PutEvents refused when a call partly fails", async () => {
@@ -175,5 +209,34 @@ describe("EventBridgePublisher", () => {
     for (const entries of sentEntries()) {
       expect(entries.reduce((total, e) => total + sizeOf(e), 0)).toBeLessThan(256 * 1024);
     }
+  });
+
+  it("sends every call even when one fails, then answers 503 naming how many events were refused", async () => {
+    // Prepare: the second call (m10..m19) is refused on every attempt.
+    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => {
+      const refused = messageIdsOf(input.Entries).some((id) => id === "m10");
+      return refused
+        ? {
+            FailedEntryCount: input.Entries.length,
+            Entries: input.Entries.map(() => ({ ErrorCode: "InternalFailure", ErrorMessage: "try later" })),
+          }
+        : { FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `e${i}` })) };
+    });
+    const details = Array.from({ length: 25 }, (_, i) => anEventDetail({ messageId: `m${i}` }));
+
+    // Act
+    const error = await publisher()
+      .publish(details)
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(ServiceUnavailableError);
+    expect((error as Error).message).toMatch(
+      /did not accept 10 events \(InternalFailure\); retry with the same messageIds/,
+    );
+    const firstOf = sentEntries().map((entries) => messageIdsOf(entries)[0]);
+    expect(firstOf.filter((id) => id === "m0")).toHaveLength(1);
+    expect(firstOf.filter((id) => id === "m20")).toHaveLength(1);
+    expect(firstOf.filter((id) => id === "m10")).toHaveLength(3);
   });
 });

@@ -21,7 +21,10 @@ const sfn = mockClient(SFNClient);
 const STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:moments-run";
 const input: RunInput = {
   run: aRun({ runId: "0123456789abcdef0123456789abcdef01234567" }),
+  phase: "entry",
   steps: [{ id: "s1", delaySeconds: 3600, action: { type: "send_email", templateId: "t_1" } }],
+  timeout: { seconds: 86_400, outcome: "failed" },
+  completeWhenStepsDone: false,
 };
 
 function starter() {
@@ -53,6 +56,46 @@ describe("StepFunctionsStarter", () => {
       name: input.run.runId,
       input: JSON.stringify(input),
     });
+  });
+
+  it.each(["completion", "exit"] as const)(
+    "starts the %s phase as the run's end execution, named <runId>-end",
+    async (phase) => {
+      // Prepare
+      sfn.on(StartExecutionCommand).resolves({ executionArn: "arn:exec", startDate: new Date() });
+      const end: RunInput = {
+        run: input.run,
+        phase,
+        steps: [{ id: "after", delaySeconds: 0, action: { type: "send_email", templateId: "t_2" } }],
+        completeWhenStepsDone: false,
+      };
+
+      // Act
+      const result = await starter().start(end);
+
+      // Assess
+      expect(result).toBe("started");
+      expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
+        stateMachineArn: STATE_MACHINE,
+        name: `${input.run.runId}-end`,
+        input: JSON.stringify(end),
+      });
+      // Execution names are 1-80 characters: a 40-character run id leaves room for the suffix.
+      expect(`${input.run.runId}-end`.length).toBeLessThanOrEqual(80);
+    },
+  );
+
+  it("answers already_started when an end execution with that name exists (a re-driven end)", async () => {
+    sfn.on(StartExecutionCommand).rejects(
+      new ExecutionAlreadyExists({
+        message: "Execution Already Exists",
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+
+    await expect(starter().start({ ...input, phase: "exit", completeWhenStepsDone: false })).resolves.toBe(
+      "already_started",
+    );
   });
 
   it("answers already_started when an execution with that name exists", async () => {
@@ -95,6 +138,23 @@ describe("StepFunctionsController.stop", () => {
       executionArn: `arn:aws:states:us-east-1:123456789012:execution:moments-run:${RUN}`,
       cause: "The moment was stopped",
     });
+  });
+
+  it("stops only the entry execution: the end execution of the run is left to run its steps", async () => {
+    sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
+
+    await controller().stop(RUN, "The run ended (success) by msg_9");
+
+    const arns = sfn.commandCalls(StopExecutionCommand).map((c) => c.args[0].input.executionArn);
+    expect(arns).toEqual([`arn:aws:states:us-east-1:123456789012:execution:moments-run:${RUN}`]);
+  });
+
+  it("bounds the cause to what StopExecution accepts", async () => {
+    sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
+
+    await controller().stop(RUN, "x".repeat(40_000));
+
+    expect(sfn.commandCalls(StopExecutionCommand)[0]?.args[0].input.cause).toHaveLength(32_768);
   });
 
   it("answers not_running for an execution that does not exist (the run never got that far)", async () => {

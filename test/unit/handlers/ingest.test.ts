@@ -15,11 +15,15 @@ let handler: (
 
 const WRITE_KEY = "mk_write_handler-test-key";
 
-function post(body: unknown, headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
+function post(
+  body: unknown,
+  headers: Record<string, string> = {},
+  path = "/v1/events",
+): APIGatewayProxyEventV2 {
   return {
     version: "2.0",
-    routeKey: "POST /v1/events",
-    rawPath: "/v1/events",
+    routeKey: `POST ${path}`,
+    rawPath: path,
     rawQueryString: "",
     headers: { authorization: `Bearer ${WRITE_KEY}`, "content-type": "application/json", ...headers },
     requestContext: {} as APIGatewayProxyEventV2["requestContext"],
@@ -146,21 +150,189 @@ describe("ingest handler, browser requests", () => {
     });
   });
 
-  it("answers the preflight for any web origin (it carries no key); the POST enforces the list", async () => {
+  it.each(["/v1/events", "/v1/batch", "/v1/identify"])(
+    "answers the preflight of %s for any web origin (it carries no key); the POST enforces the list",
+    async (path) => {
+      const response = await handler(
+        {
+          ...post(undefined, { origin: "https://elsewhere.example" }, path),
+          routeKey: `OPTIONS ${path}`,
+          body: undefined,
+        },
+        context,
+      );
+
+      expect(response.statusCode).toBe(204);
+      expect(response.headers).toMatchObject({
+        "access-control-allow-origin": "https://elsewhere.example",
+        "access-control-allow-methods": "POST",
+        "access-control-allow-headers": "authorization, content-type",
+      });
+    },
+  );
+
+  it("answers a preflight without a usable origin with no CORS header", async () => {
     const response = await handler(
-      {
-        ...post(undefined, { origin: "https://app.acme.com" }),
-        routeKey: "OPTIONS /v1/events",
-        body: undefined,
-      },
+      { ...post(undefined, { origin: "null" }, "/v1/batch"), routeKey: "OPTIONS /v1/batch", body: undefined },
       context,
     );
 
     expect(response.statusCode).toBe(204);
+    expect(response.headers).not.toHaveProperty("access-control-allow-origin");
+  });
+
+  const batch = { batch: [{ type: "track", ...event }] };
+  const identify = { accountId: "acct_1", messageId: "idf-1", traits: { plan: "pro" } };
+
+  it.each([
+    ["/v1/batch", batch],
+    ["/v1/identify", identify],
+  ])("answers an allowed origin on %s 202 with the CORS headers naming it", async (path, body) => {
+    const response = await handler(post(body, { origin: "https://app.acme.com" }, path), context);
+
+    expect(response.statusCode).toBe(202);
     expect(response.headers).toMatchObject({
       "access-control-allow-origin": "https://app.acme.com",
-      "access-control-allow-methods": "POST",
-      "access-control-allow-headers": "authorization, content-type",
+      vary: "origin",
+    });
+  });
+
+  it.each([
+    ["/v1/batch", batch],
+    ["/v1/identify", identify],
+  ])("refuses another origin on %s with 403, no CORS header, and nothing on the bus", async (path, body) => {
+    const response = await handler(post(body, { origin: "https://evil.com" }, path), context);
+
+    expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body ?? "")).toMatchObject({ error: { code: "origin_not_allowed" } });
+    expect(response.headers).not.toHaveProperty("access-control-allow-origin");
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it("lets an allowed page read why its batch was refused (413 for too many items)", async () => {
+    const tooMany = { batch: Array.from({ length: 101 }, () => ({ type: "track", ...event })) };
+
+    const response = await handler(post(tooMany, { origin: "https://app.acme.com" }, "/v1/batch"), context);
+
+    expect(response.statusCode).toBe(413);
+    expect(response.headers).toMatchObject({ "access-control-allow-origin": "https://app.acme.com" });
+    expect(JSON.parse(response.body ?? "")).toMatchObject({
+      error: { code: "payload_too_large", message: expect.stringContaining("at most 100 items") },
+    });
+  });
+});
+
+describe("ingest handler, POST /v1/batch", () => {
+  beforeEach(() => {
+    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
+      FailedEntryCount: 0,
+      Entries: input.Entries.map((_, i) => ({ EventId: `e${i}` })),
+    }));
+  });
+
+  it("answers 202 with the accepted items' messageIds and the rejected items' errors, by index", async () => {
+    const response = await handler(
+      post(
+        {
+          batch: [
+            { type: "track", ...event, messageId: "m0" },
+            { type: "track", event: "payment_failed" },
+            {
+              type: "identify",
+              accountId: "acct_1",
+              messageId: "m2",
+              userId: "u1",
+              userTraits: { first_name: "Ada" },
+            },
+          ],
+        },
+        {},
+        "/v1/batch",
+      ),
+      context,
+    );
+
+    expect(response.statusCode).toBe(202);
+    expect(JSON.parse(response.body ?? "")).toEqual({
+      accepted: [
+        { index: 0, messageId: "m0" },
+        { index: 2, messageId: "m2" },
+      ],
+      rejected: [
+        {
+          index: 1,
+          error: {
+            code: "invalid_request",
+            message: expect.any(String),
+            details: [{ path: "accountId", message: expect.any(String) }],
+          },
+        },
+      ],
+    });
+    const entries = eventBridge.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(entries.map((e) => e.DetailType)).toEqual(["Event Received", "Identify Received"]);
+  });
+
+  it("puts 100 items in calls of at most 10 entries", async () => {
+    const items = Array.from({ length: 100 }, (_, i) => ({ type: "track", ...event, messageId: `m${i}` }));
+
+    const response = await handler(post({ batch: items }, {}, "/v1/batch"), context);
+
+    expect(response.statusCode).toBe(202);
+    const calls = eventBridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries?.length);
+    expect(calls).toEqual(Array.from({ length: 10 }, () => 10));
+  });
+
+  it("answers 503 for the whole batch when one call's entry is still refused after retries", async () => {
+    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: Array<{ Detail?: string }> }) => {
+      const refused = input.Entries.map((e) => (e.Detail ?? "").includes('"messageId":"m13"'));
+      return {
+        FailedEntryCount: refused.filter(Boolean).length,
+        Entries: refused.map((r, i) =>
+          r ? { ErrorCode: "InternalFailure", ErrorMessage: "try later" } : { EventId: `e${i}` },
+        ),
+      };
+    });
+    const items = Array.from({ length: 20 }, (_, i) => ({ type: "track", ...event, messageId: `m${i}` }));
+
+    const response = await handler(post({ batch: items }, {}, "/v1/batch"), context);
+
+    expect(response.statusCode).toBe(503);
+    expect(JSON.parse(response.body ?? "")).toMatchObject({ error: { code: "service_unavailable" } });
+  });
+
+  it("answers 401 for an unknown key without touching the bus", async () => {
+    db.on(GetCommand).resolves({});
+
+    const response = await handler(post({ batch: [{ type: "track", ...event }] }, {}, "/v1/batch"), context);
+
+    expect(response.statusCode).toBe(401);
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+});
+
+describe("ingest handler, POST /v1/identify", () => {
+  it("answers 202 { messageId } once the bus has taken an Identify Received entry", async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: "e1" }] });
+
+    const response = await handler(
+      post({ accountId: "acct_1", messageId: "idf-1", traits: { plan: "pro" } }, {}, "/v1/identify"),
+      context,
+    );
+
+    expect(response.statusCode).toBe(202);
+    expect(JSON.parse(response.body ?? "")).toEqual({ messageId: "idf-1" });
+    const entry = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
+    expect(entry?.DetailType).toBe("Identify Received");
+    expect(JSON.parse(entry?.Detail ?? "{}")).toMatchObject({ accountId: "acct_1", traits: { plan: "pro" } });
+  });
+
+  it("answers 400 naming the field for an invalid identify", async () => {
+    const response = await handler(post({ traits: { plan: "pro" } }, {}, "/v1/identify"), context);
+
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body ?? "")).toMatchObject({
+      error: { code: "invalid_request", details: [{ path: "accountId" }] },
     });
   });
 });

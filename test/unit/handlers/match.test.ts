@@ -1,15 +1,33 @@
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  ExecutionAlreadyExists,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from "@aws-sdk/client-sfn";
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { EventReceivedDetail } from "../../../shared/contracts/bus.js";
+import { keys, table } from "../../../shared/contracts/table.js";
+import type { RunInput } from "../../../shared/contracts/workflow.js";
+import { runIdFor } from "../../../shared/domain/ids.js";
 import type { Moment } from "../../../shared/domain/moment.js";
+import { aRun } from "../../support/fakes.js";
 import { context, setHandlerEnv } from "./env.js";
 
 const sfn = mockClient(SFNClient);
 const db = mockClient(DynamoDBDocumentClient);
 let handler: (event: SQSEvent, ctx: typeof context) => Promise<SQSBatchResponse>;
+const STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:moments-run";
 
 const moment: Moment = {
   id: "m1",
@@ -45,8 +63,8 @@ function record(messageId: string, detail: Partial<EventReceivedDetail> = {}) {
     messageId,
     event: "payment_failed",
     accountId: "acct_1",
-    timestamp: "2026-11-21T00:00:00.000Z",
-    receivedAt: "2026-11-21T00:00:00.000Z",
+    timestamp: new Date().toISOString(),
+    receivedAt: new Date().toISOString(),
     properties: {},
     ...detail,
   };
@@ -63,6 +81,17 @@ function record(messageId: string, detail: Partial<EventReceivedDetail> = {}) {
   };
 }
 
+const momentItem = (m: Moment) => ({ ...keys.moment(m.workspaceId, m.id), type: "moment", ...m });
+
+/** The execution inputs started, by execution name. */
+function started(): Map<string, RunInput> {
+  return new Map(
+    sfn
+      .commandCalls(StartExecutionCommand)
+      .map((c) => [c.args[0].input.name ?? "", JSON.parse(c.args[0].input.input ?? "{}") as RunInput]),
+  );
+}
+
 beforeAll(async () => {
   setHandlerEnv();
   ({ handler } = await import("../../../functions/match/handler.js"));
@@ -71,23 +100,69 @@ beforeAll(async () => {
 beforeEach(() => {
   sfn.reset();
   db.reset();
-  db.on(QueryCommand).resolves({ Items: [{ pk: "WS#ws_1", sk: "MOMENT#m1", type: "moment", ...moment }] });
+  // Nothing stored unless a test says so: no dedupe marker, profile, membership or run.
+  db.on(GetCommand).resolves({});
+  // The running moments starting on the event (GSI), and the account's active runs (none).
+  db.on(QueryCommand).resolves({ Items: [] });
+  db.on(QueryCommand, { IndexName: table.gsi1.indexName }).resolves({ Items: [momentItem(moment)] });
+  db.on(TransactWriteCommand).resolves({});
   db.on(UpdateCommand).resolves({});
   db.on(PutCommand).resolves({});
+  db.on(BatchWriteCommand).resolves({});
+  sfn.on(StartExecutionCommand).resolves({ executionArn: "arn:x", startDate: new Date() });
+  sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
 });
 
 describe("match handler", () => {
-  it("starts one execution named by the run id, with delays in seconds", async () => {
-    sfn.on(StartExecutionCommand).resolves({ executionArn: "arn:x", startDate: new Date() });
+  it("enters the run in one transaction and starts its entry execution, named by the run id", async () => {
+    // Act
+    const result = await handler({ Records: [record("msg-1")] }, context);
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    const runId = runIdFor("ws_1", "m1", "acct_1", "msg-1");
+    const transaction = db.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(transaction).toHaveLength(4);
+    expect(transaction[1]?.Put?.Item).toMatchObject({ ...keys.run("ws_1", runId), status: "active" });
+    const [call] = sfn.commandCalls(StartExecutionCommand);
+    expect(call?.args[0].input).toMatchObject({ stateMachineArn: STATE_MACHINE, name: runId });
+    expect(JSON.parse(call?.args[0].input.input ?? "{}")).toMatchObject({
+      phase: "entry",
+      steps: [{ id: "s1", delaySeconds: 3600, action: { type: "send_email", templateId: "t1" } }],
+      completeWhenStepsDone: true,
+    });
+  });
+
+  it("checks the dedupe marker first and writes it once the message is done", async () => {
+    await handler({ Records: [record("msg-1")] }, context);
+
+    const marker = keys.processedMessage("ws_1", "msg-1");
+    const gets = db.commandCalls(GetCommand).map((c) => c.args[0].input);
+    expect(gets[0]).toMatchObject({ Key: marker, ConsistentRead: true });
+    const puts = db.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
+    expect(puts.filter((item) => item?.pk === marker.pk && item.sk === marker.sk)).toHaveLength(1);
+    // The marker is written after the run's entry: a failure before it leaves the message to be redelivered.
+    const order = db.calls().map((c) => {
+      const command = c.args[0];
+      if (command instanceof TransactWriteCommand) return "enter";
+      if (command instanceof PutCommand && command.input.Item?.pk === marker.pk) return "mark";
+      return undefined;
+    });
+    expect(order.filter(Boolean)).toEqual(["enter", "mark"]);
+  });
+
+  it("does nothing more for a message already processed (a duplicate delivery)", async () => {
+    db.on(GetCommand, { Key: keys.processedMessage("ws_1", "msg-1") }).resolves({
+      Item: { ...keys.processedMessage("ws_1", "msg-1"), processedAt: "t" },
+    });
 
     const result = await handler({ Records: [record("msg-1")] }, context);
 
     expect(result.batchItemFailures).toEqual([]);
-    const [call] = sfn.commandCalls(StartExecutionCommand);
-    expect(call?.args[0].input.name).toMatch(/^[0-9a-f]{40}$/);
-    expect(JSON.parse(call?.args[0].input.input ?? "{}").steps).toEqual([
-      { id: "s1", delaySeconds: 3600, action: { type: "send_email", templateId: "t1" } },
-    ]);
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    const puts = db.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.pk);
+    expect(puts).not.toContain(keys.processedMessage("ws_1", "msg-1").pk);
   });
 
   it("treats ExecutionAlreadyExists as already started: a redelivery is not a failure", async () => {
@@ -113,5 +188,90 @@ describe("match handler", () => {
     );
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: "sqs-msg-bad" }]);
+    // The failed message is not marked processed, so its redelivery is matched again.
+    const marked = db.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.pk);
+    expect(marked).toContain(keys.processedMessage("ws_1", "msg-ok").pk);
+    expect(marked).not.toContain(keys.processedMessage("ws_1", "msg-bad").pk);
+  });
+
+  it("ends an active run on its end event: one transaction, entry stopped, completion steps started", async () => {
+    // Prepare: acct_1 has an active run of a moment that ends on payment_succeeded.
+    const ending: Moment = {
+      ...moment,
+      end: [{ outcome: "success", event: "payment_succeeded" }],
+      steps: [
+        ...moment.steps,
+        {
+          id: "thanks",
+          phase: "completion",
+          delay: { amount: 0, unit: "minutes" },
+          action: { type: "send_email", templateId: "t2" },
+        },
+      ],
+    };
+    // Times relative to the handler's real clock: an end event must happen after the run's trigger.
+    const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+    const run = aRun({
+      momentId: "m1",
+      runId: "run_active",
+      startedAt: minutesAgo(9),
+      trigger: { event: "payment_failed", messageId: "msg-1", timestamp: minutesAgo(10), properties: {} },
+    });
+    const completion = [
+      { id: "thanks", delaySeconds: 0, action: { type: "send_email" as const, templateId: "t2" } },
+    ];
+    const activeRunItem = {
+      ...keys.accountRun("ws_1", "acct_1", "m1"),
+      type: "account_run",
+      momentId: "m1",
+      runId: "run_active",
+      startedAt: run.startedAt,
+      triggerTimestamp: run.trigger.timestamp,
+    };
+    // The account's active runs; no running moment starts on payment_succeeded.
+    db.on(QueryCommand).callsFake(
+      (input: { IndexName?: string; ExpressionAttributeValues?: Record<string, unknown> }) => ({
+        Items:
+          input.IndexName === undefined && input.ExpressionAttributeValues?.[":prefix"] === "ACTIVERUN#"
+            ? [activeRunItem]
+            : [],
+      }),
+    );
+    db.on(GetCommand, { Key: keys.moment("ws_1", "m1") }).resolves({ Item: momentItem(ending) });
+    db.on(GetCommand, { Key: keys.run("ws_1", "run_active") }).resolves({
+      Item: {
+        ...keys.run("ws_1", "run_active"),
+        momentId: "m1",
+        accountId: "acct_1",
+        status: "success",
+        endedBy: "msg-paid",
+        startedAt: run.startedAt,
+        endSteps: { completion, exit: [] },
+        context: run,
+      },
+    });
+
+    // Act
+    const result = await handler(
+      { Records: [record("msg-paid", { event: "payment_succeeded", timestamp: minutesAgo(1) })] },
+      context,
+    );
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    const transaction = db.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(transaction[0]?.Update).toMatchObject({
+      Key: keys.run("ws_1", "run_active"),
+      ExpressionAttributeValues: expect.objectContaining({ ":outcome": "success", ":by": "msg-paid" }),
+    });
+    expect(sfn.commandCalls(StopExecutionCommand).map((c) => c.args[0].input.executionArn)).toEqual([
+      `${STATE_MACHINE.replace(":stateMachine:", ":execution:")}:run_active`,
+    ]);
+    expect(started().get("run_active-end")).toEqual({
+      run,
+      phase: "completion",
+      steps: completion,
+      completeWhenStepsDone: false,
+    });
   });
 });

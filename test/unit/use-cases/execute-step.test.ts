@@ -337,4 +337,113 @@ describe("executeStep", () => {
     expect(outcome).toEqual({ status: "failed", reason: "the template's sender is not a valid address" });
     expect(mailer.sent).toEqual([]);
   });
+
+  it("records every step as skipped, sending nothing, for a run started with actions disabled", async () => {
+    const quiet = { ...run, actionsEnabled: false };
+
+    const outcome = await executeStep(deps, { ...payload(), run: quiet });
+
+    expect(outcome).toEqual({ status: "skipped", reason: "actions_disabled" });
+    expect(mailer.sent).toEqual([]);
+    expect(runs.step(run, "s1")).toMatchObject({ status: "skipped" });
+  });
+});
+
+describe("executeStep: phases", () => {
+  const AT = "2026-11-21T10:30:00.000Z";
+  const stepOf = (id: string) => ({
+    id,
+    delaySeconds: 0,
+    action: { type: "send_email" as const, templateId: "t_1" },
+  });
+
+  it("runs an entry step (the default phase) while the run is active", async () => {
+    const outcome = await executeStep(deps, { run, step: stepOf("s1"), phase: "entry" });
+
+    expect(outcome.status).toBe("executed");
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it.each(["success", "failed", "completed", "stopped"] as const)(
+    "skips an entry step once the run ended as %s (an end rule raced the stop), without claiming",
+    async (ending) => {
+      // Prepare
+      await runs.endRun(run, ending, "msg_end", AT);
+      const claim = vi.spyOn(runs, "claimStep");
+
+      // Act
+      const outcome = await executeStep(deps, { run, step: stepOf("s2"), phase: "entry" });
+
+      // Assess
+      expect(outcome).toEqual({ status: "skipped", reason: "run_not_active" });
+      expect(claim).not.toHaveBeenCalled();
+      expect(mailer.sent).toEqual([]);
+      expect(runs.step(run, "s2")).toMatchObject({
+        status: "skipped",
+        outcome: { reason: "run_not_active" },
+      });
+    },
+  );
+
+  it("runs a completion step once the run succeeded", async () => {
+    await runs.endRun(run, "success", "msg_paid", AT);
+
+    const outcome = await executeStep(deps, { run, step: stepOf("thanks"), phase: "completion" });
+
+    expect(outcome).toEqual({ status: "executed", detail: { messageId: "ses-1" } });
+    expect(runs.step(run, "thanks")).toMatchObject({ status: "executed" });
+  });
+
+  it("runs an exit step once the run failed", async () => {
+    await runs.endRun(run, "failed", "timeout", AT);
+
+    const outcome = await executeStep(deps, { run, step: stepOf("sorry"), phase: "exit" });
+
+    expect(outcome.status).toBe("executed");
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it.each([
+    ["completion", "active", "run_not_success"],
+    ["completion", "failed", "run_not_success"],
+    ["completion", "stopped", "run_not_success"],
+    ["exit", "active", "run_not_failed"],
+    ["exit", "success", "run_not_failed"],
+    ["exit", "completed", "run_not_failed"],
+  ] as const)("skips a %s step of a run that is %s, as %s", async (phase, status, reason) => {
+    // Prepare
+    if (status !== "active") await runs.endRun(run, status, "x", AT);
+    const claim = vi.spyOn(runs, "claimStep");
+
+    // Act
+    const outcome = await executeStep(deps, { run, step: stepOf("after"), phase });
+
+    // Assess
+    expect(outcome).toEqual({ status: "skipped", reason });
+    expect(claim).not.toHaveBeenCalled();
+    expect(mailer.sent).toEqual([]);
+    expect(runs.step(run, "after")).toMatchObject({ status: "skipped", outcome: { reason } });
+  });
+
+  it("executes a completion step at most once when its task is retried", async () => {
+    await runs.endRun(run, "success", "msg_paid", AT);
+
+    await executeStep(deps, { run, step: stepOf("thanks"), phase: "completion" });
+    const retried = await executeStep(deps, { run, step: stepOf("thanks"), phase: "completion" });
+
+    expect(retried).toEqual({ status: "skipped", reason: "already_executed" });
+    expect(mailer.sent).toHaveLength(1);
+    expect(runs.statsOf("ws_1", "m_1")).toMatchObject({ "steps.thanks.executed": 1 });
+  });
+
+  it("skips a completion step of a stopped moment, keeping the run's success", async () => {
+    await runs.endRun(run, "success", "msg_paid", AT);
+    await config.setMomentStatus(aMoment({ id: "m_1", status: "running" }), "stopped", NOW);
+
+    const outcome = await executeStep(deps, { run, step: stepOf("thanks"), phase: "completion" });
+
+    expect(outcome).toEqual({ status: "skipped", reason: "moment_stopped" });
+    expect(mailer.sent).toEqual([]);
+    expect(runs.run("ws_1", "run_1")?.status).toBe("success");
+  });
 });

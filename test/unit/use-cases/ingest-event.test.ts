@@ -85,11 +85,51 @@ describe("ingestEvent", () => {
     });
   });
 
+  it("passes the person's userTraits along beside the account's traits", async () => {
+    await ingestEvent({ publisher, clock }, owner, {
+      event: "signed_up",
+      accountId: "acct_1",
+      userId: "user_1",
+      traits: { plan: "pro" },
+      userTraits: { first_name: "Ada", role: "admin" },
+    });
+
+    expect(publisher.published[0]).toMatchObject({
+      traits: { plan: "pro" },
+      userTraits: { first_name: "Ada", role: "admin" },
+    });
+  });
+
+  it("refuses userTraits without a userId with 400 naming userTraits", async () => {
+    await expect(
+      ingestEvent({ publisher, clock }, owner, {
+        event: "signed_up",
+        accountId: "acct_1",
+        userTraits: { first_name: "Ada" },
+      }),
+    ).rejects.toMatchObject({ statusCode: 400, details: [{ path: "userTraits" }] });
+    expect(publisher.published).toEqual([]);
+  });
+
+  it("refuses the engine's reserved attribute_changed event name", async () => {
+    await expect(
+      ingestEvent({ publisher, clock }, owner, {
+        event: "attribute_changed",
+        accountId: "acct_1",
+        properties: { attribute: "plan", from: "trial", to: "pro" },
+      }),
+    ).rejects.toMatchObject({
+      statusCode: 400,
+      details: [{ path: "event", message: expect.stringContaining("reserved for the engine") }],
+    });
+  });
+
   it("leaves traits and userId out when absent", async () => {
     await ingestEvent({ publisher, clock }, owner, { event: "signed_up", accountId: "acct_1" });
 
     expect(publisher.published[0]).not.toHaveProperty("traits");
     expect(publisher.published[0]).not.toHaveProperty("userId");
+    expect(publisher.published[0]).not.toHaveProperty("userTraits");
   });
 
   it("normalises the client's timestamp to UTC", async () => {

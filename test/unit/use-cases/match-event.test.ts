@@ -1,62 +1,97 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { EventReceivedDetail } from "../../../shared/contracts/bus.js";
 import { runIdFor } from "../../../shared/domain/ids.js";
-import { type MatchDeps, matchEvent } from "../../../shared/use-cases/match-event.js";
+import type { Moment, Step } from "../../../shared/domain/moment.js";
+import { type MatchDecision, type MatchDeps, matchEvent } from "../../../shared/use-cases/match-event.js";
 import {
   aMoment,
   anEventDetail,
   FakeConfigRepository,
+  FakeMessageLog,
   FakeProfiles,
   FakeRunRepository,
   FakeWorkflows,
+  type FixedClock,
   fixedClock,
 } from "../../support/fakes.js";
+import { FakeInsights } from "../../support/fakes-insights.js";
+
+const NOW = "2026-11-21T10:00:05.000Z";
 
 let config: FakeConfigRepository;
 let profiles: FakeProfiles;
 let runs: FakeRunRepository;
 let workflows: FakeWorkflows;
+let messages: FakeMessageLog;
+let insights: FakeInsights;
+let clock: FixedClock;
 let deps: MatchDeps;
+
+const email = (id: string, templateId: string, phase: Step["phase"] = "entry", amount = 0): Step => ({
+  id,
+  phase,
+  delay: { amount, unit: "minutes" },
+  action: { type: "send_email", templateId },
+});
+
+/** A running moment m_1 on payment_failed from src_1, with overrides; replaces any stored m_1. */
+async function moment(overrides: Partial<Moment> = {}) {
+  const m = aMoment({
+    id: "m_1",
+    sourceIds: ["src_1"],
+    start: { event: "payment_failed" },
+    steps: [email("s1", "t_1"), { ...email("s2", "t_2"), delay: { amount: 2, unit: "days" } }],
+    ...overrides,
+  });
+  config.moments.delete(JSON.stringify([m.workspaceId, m.id]));
+  await config.createMoment(m);
+  return m;
+}
+
+/** The end rules' moment: started by payment_failed, ended by payment_succeeded / account_closed. */
+async function momentWithEndRules(overrides: Partial<Moment> = {}) {
+  return moment({
+    reentry: { policy: "after_exit" },
+    end: [
+      { outcome: "success", event: "payment_succeeded" },
+      { outcome: "failed", event: "account_closed" },
+    ],
+    steps: [
+      email("s1", "t_1"),
+      { ...email("s2", "t_2"), delay: { amount: 2, unit: "days" } },
+      email("thanks", "t_thanks", "completion", 5),
+      email("sorry", "t_sorry", "exit", 10),
+    ],
+    ...overrides,
+  });
+}
+
+function event(overrides: Partial<EventReceivedDetail> = {}) {
+  return anEventDetail(overrides);
+}
+
+function startedRunId(decisions: MatchDecision[]): string {
+  const started = decisions.find((d) => d.decision === "started");
+  if (started?.decision !== "started") throw new Error(`expected a start in ${JSON.stringify(decisions)}`);
+  return started.runId;
+}
 
 beforeEach(async () => {
   config = new FakeConfigRepository();
   profiles = new FakeProfiles();
   runs = new FakeRunRepository();
   workflows = new FakeWorkflows();
-  deps = {
-    moments: config,
-    profiles,
-    runs,
-    workflows,
-    clock: fixedClock("2026-11-21T10:00:05.000Z"),
-    timeScale: 1,
-  };
-  await config.createMoment(
-    aMoment({
-      id: "m_1",
-      sourceIds: ["src_1"],
-      start: { event: "payment_failed" },
-      steps: [
-        {
-          id: "s1",
-          phase: "entry",
-          delay: { amount: 0, unit: "minutes" },
-          action: { type: "send_email", templateId: "t_1" },
-        },
-        {
-          id: "s2",
-          phase: "entry",
-          delay: { amount: 2, unit: "days" },
-          action: { type: "send_email", templateId: "t_2" },
-        },
-      ],
-    }),
-  );
+  messages = new FakeMessageLog();
+  insights = new FakeInsights();
+  clock = fixedClock(NOW);
+  deps = { moments: config, profiles, runs, workflows, messages, recorder: insights, clock, timeScale: 1 };
+  await moment();
 });
 
-describe("matchEvent", () => {
+describe("matchEvent: starting a run", () => {
   it("starts a run of a matching moment with a run id derived from the messageId", async () => {
     // Prepare
-    const detail = anEventDetail({ messageId: "msg-1", properties: { last4: "4242" } });
+    const detail = event({ messageId: "msg-1", properties: { last4: "4242" } });
     const expectedRunId = runIdFor("ws_1", "m_1", "acct_1", "msg-1");
 
     // Act
@@ -65,125 +100,150 @@ describe("matchEvent", () => {
     // Assess
     expect(decisions).toEqual([{ momentId: "m_1", decision: "started", runId: expectedRunId }]);
     expect([...workflows.executions.keys()]).toEqual([expectedRunId]);
-    expect(workflows.executions.get(expectedRunId)?.run).toEqual({
-      workspaceId: "ws_1",
-      momentId: "m_1",
-      momentVersion: 1,
-      runId: expectedRunId,
-      accountId: "acct_1",
-      startedAt: "2026-11-21T10:00:05.000Z",
-      actionsEnabled: true,
-      trigger: {
-        event: "payment_failed",
-        messageId: "msg-1",
-        timestamp: detail.timestamp,
-        properties: { last4: "4242" },
+    expect(workflows.entry(expectedRunId)).toEqual({
+      run: {
+        workspaceId: "ws_1",
+        momentId: "m_1",
+        momentVersion: 1,
+        runId: expectedRunId,
+        accountId: "acct_1",
+        startedAt: NOW,
+        actionsEnabled: true,
+        trigger: {
+          event: "payment_failed",
+          messageId: "msg-1",
+          timestamp: detail.timestamp,
+          properties: { last4: "4242" },
+        },
       },
+      phase: "entry",
+      steps: [
+        { id: "s1", delaySeconds: 0, action: { type: "send_email", templateId: "t_1" } },
+        { id: "s2", delaySeconds: 172_800, action: { type: "send_email", templateId: "t_2" } },
+      ],
+      // No end rules: the run completes when its steps are done.
+      completeWhenStepsDone: true,
     });
     expect(runs.membership("ws_1", "m_1", "acct_1")).toMatchObject({
       status: "active",
       runId: expectedRunId,
     });
+    expect(runs.statsOf("ws_1", "m_1")).toEqual({ entered: 1 });
+  });
+
+  it("marks the message processed once its work is done, and records the decisions", async () => {
+    const decisions = await matchEvent(deps, event({ messageId: "msg-1" }));
+
+    expect(messages.processedAt("ws_1", "msg-1")).toBe(NOW);
+    expect(await insights.listDecisions("ws_1", "acct_1", 10)).toEqual([
+      {
+        momentId: "m_1",
+        momentName: "Recover failed payments",
+        reason: "started",
+        runId: startedRunId(decisions),
+        accountId: "acct_1",
+        messageId: "msg-1",
+        event: "payment_failed",
+        at: NOW,
+      },
+    ]);
+  });
+
+  it("records the event in the account's recent events and the observed events", async () => {
+    await matchEvent(deps, event({ messageId: "msg-1", properties: { amount: 5 } }));
+
+    expect(await insights.listAccountEvents("ws_1", "acct_1", 10)).toMatchObject([
+      { messageId: "msg-1", event: "payment_failed", receivedAt: "2026-11-21T10:00:00.000Z" },
+    ]);
+    expect(await insights.getObservedEvent("ws_1", "payment_failed")).toMatchObject({ count: 1 });
   });
 
   it("pins each step's delay in seconds, scaled by the time scale", async () => {
     deps.timeScale = 0.001;
 
-    await matchEvent(deps, anEventDetail());
+    const decisions = await matchEvent(deps, event());
 
-    const [execution] = [...workflows.executions.values()];
-    expect(execution?.steps).toEqual([
+    expect(workflows.entry(startedRunId(decisions))?.steps).toEqual([
       { id: "s1", delaySeconds: 0, action: { type: "send_email", templateId: "t_1" } },
       { id: "s2", delaySeconds: 173, action: { type: "send_email", templateId: "t_2" } },
     ]);
   });
 
-  it("uses real-time delays at time scale 1", async () => {
-    await matchEvent(deps, anEventDetail());
+  it("pins the completion and exit steps with the entry, scaled like the entry steps", async () => {
+    await momentWithEndRules();
+    deps.timeScale = 0.5;
 
-    const [execution] = [...workflows.executions.values()];
-    expect(execution?.steps.map((s) => s.delaySeconds)).toEqual([0, 172_800]);
+    const decisions = await matchEvent(deps, event());
+
+    const runId = startedRunId(decisions);
+    expect(runs.run("ws_1", runId)?.endSteps).toEqual({
+      completion: [
+        { id: "thanks", delaySeconds: 150, action: { type: "send_email", templateId: "t_thanks" } },
+      ],
+      exit: [{ id: "sorry", delaySeconds: 300, action: { type: "send_email", templateId: "t_sorry" } }],
+    });
+    // Only entry steps run in the entry execution.
+    expect(workflows.entry(runId)?.steps.map((s) => s.id)).toEqual(["s1", "s2"]);
   });
 
-  it("does not start a second workflow when the same messageId arrives again", async () => {
-    // Prepare
-    const runId = runIdFor("ws_1", "m_1", "acct_1", "msg-1");
+  it("starts every matching moment, each with its own run", async () => {
+    await config.createMoment(aMoment({ id: "m_2" }));
 
-    // Act
-    const first = await matchEvent(deps, anEventDetail({ messageId: "msg-1" }));
-    const second = await matchEvent(
-      deps,
-      anEventDetail({ messageId: "msg-1", receivedAt: "2026-11-21T10:05:00.000Z" }),
-    );
+    const decisions = await matchEvent(deps, event());
 
-    // Assess: the redelivery re-drives the same run, which Step Functions dedupes by execution name.
-    expect(first).toEqual([{ momentId: "m_1", decision: "started", runId }]);
-    expect(second).toEqual(first);
-    expect(workflows.startCalls.map((c) => c.run.runId)).toEqual([runId, runId]);
-    expect(workflows.executions.size).toBe(1);
-  });
-
-  it("skips an account that already has an active run of the moment", async () => {
-    await matchEvent(deps, anEventDetail({ messageId: "msg-1" }));
-
-    const decisions = await matchEvent(deps, anEventDetail({ messageId: "msg-2" }));
-
-    expect(decisions).toEqual([{ momentId: "m_1", decision: "skipped", reason: "already_active" }]);
-    expect(workflows.executions.size).toBe(1);
-  });
-
-  it("skips a redelivery of an event whose run has already finished", async () => {
-    const [first] = await matchEvent(deps, anEventDetail({ messageId: "msg-1" }));
-    const run = first?.decision === "started" ? runs.run("ws_1", first.runId)?.run : undefined;
-    if (!run) throw new Error("expected a started run");
-    await runs.completeRun(run, "2026-11-22T00:00:00.000Z");
-
-    const decisions = await matchEvent(deps, anEventDetail({ messageId: "msg-1" }));
-
-    expect(decisions).toEqual([{ momentId: "m_1", decision: "skipped", reason: "already_ran" }]);
-    expect(workflows.startCalls).toHaveLength(1);
-  });
-
-  it("lets the account enter again with a new event once its run finished", async () => {
-    const [first] = await matchEvent(deps, anEventDetail({ messageId: "msg-1" }));
-    const run = first?.decision === "started" ? runs.run("ws_1", first.runId)?.run : undefined;
-    if (!run) throw new Error("expected a started run");
-    await runs.completeRun(run, "2026-11-22T00:00:00.000Z");
-
-    const [second] = await matchEvent(deps, anEventDetail({ messageId: "msg-2" }));
-
-    expect(second).toMatchObject({ decision: "started", runId: runIdFor("ws_1", "m_1", "acct_1", "msg-2") });
+    expect(decisions.map((d) => [d.momentId, d.decision])).toEqual([
+      ["m_1", "started"],
+      ["m_2", "started"],
+    ]);
     expect(workflows.executions.size).toBe(2);
-  });
-
-  it("skips a moment whose sources do not include the event's source", async () => {
-    const decisions = await matchEvent(deps, anEventDetail({ sourceId: "src_other" }));
-
-    expect(decisions).toEqual([{ momentId: "m_1", decision: "skipped", reason: "source_mismatch" }]);
-    expect(runs.memberships.size).toBe(0);
-    expect(workflows.startCalls).toEqual([]);
   });
 
   it("ignores moments that are not running or start on another event", async () => {
     await config.createMoment(aMoment({ id: "m_stopped", status: "stopped" }));
     await config.createMoment(aMoment({ id: "m_other_event", start: { event: "signed_up" } }));
 
-    const decisions = await matchEvent(deps, anEventDetail());
+    const decisions = await matchEvent(deps, event());
 
     expect(decisions.map((d) => d.momentId)).toEqual(["m_1"]);
   });
 
-  it("starts every matching moment, each with its own run", async () => {
-    await config.createMoment(aMoment({ id: "m_2" }));
+  it("carries userId into the run when the event has one", async () => {
+    const decisions = await matchEvent(deps, event({ userId: "user_1" }));
 
-    const decisions = await matchEvent(deps, anEventDetail());
-
-    expect(decisions.map((d) => d.decision)).toEqual(["started", "started"]);
-    expect(workflows.executions.size).toBe(2);
+    expect(workflows.entry(startedRunId(decisions))?.run.userId).toBe("user_1");
   });
 
-  it("merges the event's traits into the profile before matching", async () => {
+  it("pins the moment's actionsEnabled into the run", async () => {
+    await moment({ actionsEnabled: false });
+
+    const decisions = await matchEvent(deps, event());
+
+    expect(workflows.entry(startedRunId(decisions))?.run.actionsEnabled).toBe(false);
+  });
+
+  it("throws when the workflow cannot be started, without marking the message, so the queue redelivers it", async () => {
     // Prepare
+    vi.spyOn(workflows, "start").mockRejectedValueOnce(new Error("ThrottlingException"));
+
+    // Act
+    await expect(matchEvent(deps, event({ messageId: "msg-1" }))).rejects.toThrow("ThrottlingException");
+
+    // Assess
+    expect(await messages.isProcessed("ws_1", "msg-1")).toBe(false);
+    // The redelivery finds its own run holding the membership and starts it, counted once.
+    const decisions = await matchEvent(deps, event({ messageId: "msg-1" }));
+    expect(decisions[0]?.decision).toBe("started");
+    expect(workflows.executions.size).toBe(1);
+    expect(runs.statsOf("ws_1", "m_1")).toEqual({ entered: 1 });
+  });
+});
+
+describe("matchEvent: traits", () => {
+  it("merges the event's traits into the profile before matching, so filters see them", async () => {
+    // Prepare
+    await moment({
+      start: { event: "payment_failed", where: [{ field: "account.plan", op: "eq", value: "pro" }] },
+    });
     await profiles.mergeTraits(
       "ws_1",
       "acct_1",
@@ -191,19 +251,50 @@ describe("matchEvent", () => {
       "2026-11-01T00:00:00.000Z",
     );
     const merge = vi.spyOn(profiles, "mergeTraits");
-    const find = vi.spyOn(config, "findRunningMomentsStartingOn");
 
     // Act
-    await matchEvent(deps, anEventDetail({ traits: { plan: "pro" } }));
+    const decisions = await matchEvent(deps, event({ traits: { plan: "pro" } }));
 
     // Assess
     expect(profiles.traitsOf("ws_1", "acct_1")).toEqual({ plan: "pro", first_name: "Ada" });
     expect(merge).toHaveBeenCalledWith("ws_1", "acct_1", { plan: "pro" }, "2026-11-21T10:00:00.000Z");
-    expect(merge.mock.invocationCallOrder[0]).toBeLessThan(find.mock.invocationCallOrder[0] ?? 0);
+    expect(decisions[0]?.decision).toBe("started");
+  });
+
+  it("merges the user's traits into the user's profile, so user.* filters see them", async () => {
+    await moment({
+      start: { event: "payment_failed", where: [{ field: "user.role", op: "eq", value: "admin" }] },
+    });
+    const detail = { ...event({ userId: "user_1" }), userTraits: { role: "admin" } };
+
+    const decisions = await matchEvent(deps, detail);
+
+    expect(decisions[0]?.decision).toBe("started");
+    expect(await profiles.getUser("ws_1", "user_1")).toMatchObject({
+      accountId: "acct_1",
+      traits: { role: "admin" },
+    });
+  });
+
+  it("counts the event on the account before matching, so account.event_counts filters see it", async () => {
+    await moment({
+      start: {
+        event: "payment_failed",
+        where: [{ field: "account.event_counts.payment_failed", op: "gte", value: 2 }],
+      },
+      reentry: { policy: "after_exit" },
+    });
+
+    const first = await matchEvent(deps, event({ messageId: "msg-1" }));
+    const second = await matchEvent(deps, event({ messageId: "msg-2" }));
+
+    expect(first[0]).toMatchObject({ reason: "filter_failed" });
+    expect(second[0]?.decision).toBe("started");
+    expect((await profiles.get("ws_1", "acct_1"))?.lastSeenAt).toBe("2026-11-21T09:59:00.000Z");
   });
 
   it("merges traits even when no moment matches", async () => {
-    await matchEvent(deps, anEventDetail({ event: "no_moment_starts_on_this", traits: { plan: "pro" } }));
+    await matchEvent(deps, event({ event: "no_moment_starts_on_this", traits: { plan: "pro" } }));
 
     expect(profiles.traitsOf("ws_1", "acct_1")).toEqual({ plan: "pro" });
   });
@@ -211,27 +302,681 @@ describe("matchEvent", () => {
   it("writes no profile for an event without traits", async () => {
     const merge = vi.spyOn(profiles, "mergeTraits");
 
-    await matchEvent(deps, anEventDetail({ traits: {} }));
+    await matchEvent(deps, event({ traits: {} }));
 
     expect(merge).not.toHaveBeenCalled();
   });
+});
 
-  it("throws when the workflow cannot be started, so the queue redelivers the event", async () => {
-    vi.spyOn(workflows, "start").mockRejectedValueOnce(new Error("ThrottlingException"));
+describe("matchEvent: start filters", () => {
+  it("starts when every condition holds", async () => {
+    await moment({
+      start: {
+        event: "payment_failed",
+        where: [
+          { field: "event.amount", op: "gt", value: 10 },
+          {
+            any: [
+              { field: "event.currency", op: "eq", value: "EUR" },
+              { field: "event.currency", op: "eq", value: "USD" },
+            ],
+          },
+        ],
+      },
+    });
 
-    await expect(matchEvent(deps, anEventDetail({ messageId: "msg-1" }))).rejects.toThrow(
-      "ThrottlingException",
+    const decisions = await matchEvent(deps, event({ properties: { amount: 42, currency: "USD" } }));
+
+    expect(decisions[0]?.decision).toBe("started");
+  });
+
+  it("skips with filter_failed, naming the failing condition and the value it saw", async () => {
+    // Prepare
+    await moment({
+      start: {
+        event: "payment_failed",
+        where: [
+          { field: "event.currency", op: "eq", value: "EUR" },
+          { field: "event.amount", op: "gt", value: 10 },
+        ],
+      },
+    });
+
+    // Act
+    const decisions = await matchEvent(deps, event({ properties: { amount: 4, currency: "EUR" } }));
+
+    // Assess
+    expect(decisions).toEqual([
+      { momentId: "m_1", decision: "skipped", reason: "filter_failed", detail: "event.amount gt 10: was 4" },
+    ]);
+    expect(runs.memberships.size).toBe(0);
+    expect(workflows.startCalls).toEqual([]);
+    expect(runs.statsOf("ws_1", "m_1")).toEqual({});
+    // A skip is a decision too: the message is done.
+    expect(await messages.isProcessed("ws_1", "msg_1")).toBe(true);
+    expect(await insights.listDecisions("ws_1", "acct_1", 10)).toMatchObject([
+      { momentId: "m_1", reason: "filter_failed", condition: "event.amount gt 10: was 4", rule: "start" },
+    ]);
+  });
+
+  it("names a missing account trait as missing", async () => {
+    await moment({
+      start: { event: "payment_failed", where: [{ field: "account.plan", op: "eq", value: "pro" }] },
+    });
+
+    const decisions = await matchEvent(deps, event());
+
+    expect(decisions[0]).toMatchObject({
+      reason: "filter_failed",
+      detail: 'account.plan eq "pro": was missing',
+    });
+  });
+});
+
+describe("matchEvent: source and age", () => {
+  it("skips a moment whose sources do not include the event's source", async () => {
+    const decisions = await matchEvent(deps, event({ sourceId: "src_other" }));
+
+    expect(decisions).toEqual([{ momentId: "m_1", decision: "skipped", reason: "source_mismatch" }]);
+    expect(runs.memberships.size).toBe(0);
+    expect(workflows.startCalls).toEqual([]);
+  });
+
+  it("skips an event that happened more than 72 hours before it was received, as too_old", async () => {
+    const timestamp = "2026-11-18T09:59:59.000Z";
+
+    const decisions = await matchEvent(deps, event({ timestamp, receivedAt: "2026-11-21T10:00:00.000Z" }));
+
+    expect(decisions).toEqual([
+      { momentId: "m_1", decision: "skipped", reason: "too_old", detail: `event of ${timestamp}` },
+    ]);
+    expect(workflows.startCalls).toEqual([]);
+  });
+
+  it("starts on an event exactly 72 hours old", async () => {
+    const decisions = await matchEvent(
+      deps,
+      event({ timestamp: "2026-11-18T10:00:00.000Z", receivedAt: "2026-11-21T10:00:00.000Z" }),
     );
 
-    // The redelivery finds its own run holding the membership and starts it.
-    const decisions = await matchEvent(deps, anEventDetail({ messageId: "msg-1" }));
     expect(decisions[0]?.decision).toBe("started");
+  });
+
+  it("skips an abandonment moment, which this engine does not run yet, saying so", async () => {
+    await moment({
+      start: {
+        event: "payment_failed",
+        unless: { event: "payment_succeeded", within: { amount: 1, unit: "hours" } },
+      },
+    });
+
+    const decisions = await matchEvent(deps, event());
+
+    expect(decisions).toEqual([
+      { momentId: "m_1", decision: "skipped", reason: "abandonment_not_supported" },
+    ]);
+  });
+});
+
+describe("matchEvent: sampling", () => {
+  const accounts = Array.from({ length: 20 }, (_, i) => `acct_${i}`);
+
+  it("samples nobody in at 0", async () => {
+    await moment({ samplingRate: 0 });
+
+    for (const accountId of accounts) {
+      const decisions = await matchEvent(deps, event({ accountId, messageId: `msg-${accountId}` }));
+      expect(decisions).toEqual([{ momentId: "m_1", decision: "skipped", reason: "sampled_out" }]);
+    }
+    expect(workflows.startCalls).toEqual([]);
+  });
+
+  it("samples everybody in at 100", async () => {
+    await moment({ samplingRate: 100 });
+
+    for (const accountId of accounts) {
+      const decisions = await matchEvent(deps, event({ accountId, messageId: `msg-${accountId}` }));
+      expect(decisions[0]?.decision).toBe("started");
+    }
+    expect(workflows.executions.size).toBe(accounts.length);
+  });
+
+  it("decides the same way for an account every time, so a retry never flips it", async () => {
+    await moment({ samplingRate: 50, reentry: { policy: "after_exit" } });
+    const first = new Map<string, string>();
+    for (const accountId of accounts) {
+      const [d] = await matchEvent(deps, event({ accountId, messageId: `a-${accountId}` }));
+      first.set(accountId, d?.decision === "skipped" ? d.reason : (d?.decision ?? ""));
+    }
+    // End every run so the second round is not blocked by re-entry.
+    for (const accountId of accounts) {
+      const membership = runs.membership("ws_1", "m_1", accountId);
+      if (membership?.status === "active")
+        await runs.endRun(
+          { workspaceId: "ws_1", momentId: "m_1", accountId, runId: membership.runId },
+          "completed",
+          "steps_done",
+          NOW,
+        );
+    }
+
+    for (const accountId of accounts) {
+      const [d] = await matchEvent(deps, event({ accountId, messageId: `b-${accountId}` }));
+      expect(d?.decision === "skipped" ? d.reason : d?.decision).toBe(first.get(accountId));
+    }
+    // Both outcomes occur at 50%: the test would not notice a constant answer otherwise.
+    expect(new Set(first.values())).toEqual(new Set(["started", "sampled_out"]));
+  });
+});
+
+describe("matchEvent: re-entry", () => {
+  async function finishRunOf(accountId: string, endedAt: string, runKey?: string) {
+    const membership = runs.membership("ws_1", "m_1", accountId, runKey);
+    if (!membership) throw new Error("expected a membership");
+    await runs.endRun(
+      {
+        workspaceId: "ws_1",
+        momentId: "m_1",
+        accountId,
+        runId: membership.runId,
+        ...(runKey ? { runKey } : {}),
+      },
+      "completed",
+      "steps_done",
+      endedAt,
+    );
+  }
+
+  it("skips an account that already has an active run of the moment, whatever the policy", async () => {
+    await moment({ reentry: { policy: "after_exit" } });
+    await matchEvent(deps, event({ messageId: "msg-1" }));
+
+    const decisions = await matchEvent(deps, event({ messageId: "msg-2" }));
+
+    expect(decisions).toEqual([{ momentId: "m_1", decision: "skipped", reason: "already_active" }]);
     expect(workflows.executions.size).toBe(1);
   });
 
-  it("carries userId into the run when the event has one", async () => {
-    await matchEvent(deps, anEventDetail({ userId: "user_1" }));
+  it("once: never lets the account in again after its run ended", async () => {
+    await moment({ reentry: { policy: "once" } });
+    await matchEvent(deps, event({ messageId: "msg-1" }));
+    await finishRunOf("acct_1", "2026-11-21T10:01:00.000Z");
+    clock.advance(30 * 86_400_000);
 
-    expect([...workflows.executions.values()][0]?.run.userId).toBe("user_1");
+    const decisions = await matchEvent(deps, event({ messageId: "msg-2" }));
+
+    expect(decisions).toEqual([{ momentId: "m_1", decision: "skipped", reason: "reentry_once" }]);
+    expect(runs.statsOf("ws_1", "m_1")).toMatchObject({ entered: 1 });
+  });
+
+  it("after_exit: lets the account in again with a new event once its run ended", async () => {
+    await moment({ reentry: { policy: "after_exit" } });
+    await matchEvent(deps, event({ messageId: "msg-1" }));
+    await finishRunOf("acct_1", "2026-11-21T10:01:00.000Z");
+
+    const [second] = await matchEvent(deps, event({ messageId: "msg-2" }));
+
+    expect(second).toMatchObject({ decision: "started", runId: runIdFor("ws_1", "m_1", "acct_1", "msg-2") });
+    expect(workflows.executions.size).toBe(2);
+    expect(runs.membership("ws_1", "m_1", "acct_1")).toMatchObject({ status: "active", entries: 2 });
+  });
+
+  it("cooldown: skips until the cooldown has passed since the previous run ended, saying until when", async () => {
+    // Prepare: the previous run ended 2 hours ago; the cooldown is a day.
+    await moment({ reentry: { policy: "cooldown", cooldown: { amount: 1, unit: "days" } } });
+    runs.seedEndedMembership(
+      { workspaceId: "ws_1", momentId: "m_1", accountId: "acct_1", runId: "run_old" },
+      "completed",
+      "2026-11-21T08:00:05.000Z",
+    );
+
+    // Act
+    const blocked = await matchEvent(deps, event({ messageId: "msg-1" }));
+    clock.advance(22 * 3_600_000 + 1000);
+    const allowed = await matchEvent(deps, event({ messageId: "msg-2" }));
+
+    // Assess
+    expect(blocked).toEqual([
+      { momentId: "m_1", decision: "skipped", reason: "cooldown", detail: "2026-11-22T08:00:05.000Z" },
+    ]);
+    expect(allowed[0]?.decision).toBe("started");
+  });
+
+  it("cooldown: compresses the cooldown with the time scale", async () => {
+    // A day at 0.001 is 86.4 s; the previous run ended 100 s ago.
+    await moment({ reentry: { policy: "cooldown", cooldown: { amount: 1, unit: "days" } } });
+    deps.timeScale = 0.001;
+    runs.seedEndedMembership(
+      { workspaceId: "ws_1", momentId: "m_1", accountId: "acct_1", runId: "run_old" },
+      "failed",
+      "2026-11-21T09:58:25.000Z",
+    );
+
+    const decisions = await matchEvent(deps, event());
+
+    expect(decisions[0]?.decision).toBe("started");
+  });
+
+  it("lets the entry's guard decide when the membership it read was stale (a concurrent entry)", async () => {
+    // Prepare: another event's run entered between this event's read and its entry.
+    await moment({ reentry: { policy: "after_exit" } });
+    await matchEvent(deps, event({ messageId: "msg-1" }));
+    vi.spyOn(runs, "getMembership").mockResolvedValueOnce(undefined);
+
+    // Act
+    const decisions = await matchEvent(deps, event({ messageId: "msg-2" }));
+
+    // Assess
+    expect(decisions).toEqual([{ momentId: "m_1", decision: "skipped", reason: "already_active" }]);
+    expect(workflows.executions.size).toBe(1);
+    expect(runs.statsOf("ws_1", "m_1")).toEqual({ entered: 1 });
+  });
+
+  it("once: the entry's guard keeps a stale read from entering an account that already ran", async () => {
+    await moment({ reentry: { policy: "once" } });
+    await matchEvent(deps, event({ messageId: "msg-1" }));
+    await finishRunOf("acct_1", "2026-11-21T10:01:00.000Z");
+    vi.spyOn(runs, "getMembership").mockResolvedValueOnce(undefined);
+
+    const decisions = await matchEvent(deps, event({ messageId: "msg-2" }));
+
+    expect(decisions).toEqual([{ momentId: "m_1", decision: "skipped", reason: "reentry_blocked" }]);
+  });
+
+  it("starts nothing for a resend, after the dedupe window, of the event whose run already ended", async () => {
+    await matchEvent(deps, event({ messageId: "msg-1" }));
+    await finishRunOf("acct_1", "2026-11-21T10:01:00.000Z");
+    // The dedupe marker expired (TTL): the resend is matched again.
+    messages.processed.clear();
+
+    const decisions = await matchEvent(deps, event({ messageId: "msg-1" }));
+
+    expect(decisions).toEqual([{ momentId: "m_1", decision: "skipped", reason: "already_ran" }]);
+    expect(workflows.startCalls).toHaveLength(1);
+  });
+});
+
+describe("matchEvent: run keys", () => {
+  beforeEach(async () => {
+    await moment({ start: { event: "payment_failed", key: "invoice" }, reentry: { policy: "after_exit" } });
+  });
+
+  it("starts one run per key value, each holding its own membership", async () => {
+    // Act
+    const a = await matchEvent(deps, event({ messageId: "msg-a", properties: { invoice: "inv_a" } }));
+    const b = await matchEvent(deps, event({ messageId: "msg-b", properties: { invoice: "inv_b" } }));
+    const again = await matchEvent(deps, event({ messageId: "msg-a2", properties: { invoice: "inv_a" } }));
+
+    // Assess
+    const runA = startedRunId(a);
+    const runB = startedRunId(b);
+    expect(runA).toBe(runIdFor("ws_1", "m_1", "acct_1#inv_a", "msg-a"));
+    expect(runB).not.toBe(runA);
+    expect(again).toEqual([{ momentId: "m_1", decision: "skipped", reason: "already_active" }]);
+    expect(runs.membership("ws_1", "m_1", "acct_1", "inv_a")).toMatchObject({
+      status: "active",
+      runId: runA,
+    });
+    expect(runs.membership("ws_1", "m_1", "acct_1", "inv_b")).toMatchObject({
+      status: "active",
+      runId: runB,
+    });
+    expect(workflows.entry(runA)?.run.runKey).toBe("inv_a");
+    expect((await runs.listActiveRuns("ws_1", "acct_1")).map((r) => r.runKey).sort()).toEqual([
+      "inv_a",
+      "inv_b",
+    ]);
+  });
+
+  it("treats a number and its string as the same key", async () => {
+    await matchEvent(deps, event({ messageId: "msg-1", properties: { invoice: 42 } }));
+
+    const decisions = await matchEvent(deps, event({ messageId: "msg-2", properties: { invoice: "42" } }));
+
+    expect(decisions).toEqual([{ momentId: "m_1", decision: "skipped", reason: "already_active" }]);
+  });
+
+  it.each([
+    ["absent", {}],
+    ["null", { invoice: null }],
+    ["empty", { invoice: "" }],
+    ["an object", { invoice: { id: 1 } }],
+  ])("skips an event whose key is %s, as missing_run_key naming the key", async (_label, properties) => {
+    const decisions = await matchEvent(deps, event({ properties }));
+
+    expect(decisions).toEqual([
+      { momentId: "m_1", decision: "skipped", reason: "missing_run_key", detail: "invoice" },
+    ]);
+    expect(runs.memberships.size).toBe(0);
+  });
+});
+
+describe("matchEvent: dedupe", () => {
+  it("answers a processed messageId as a duplicate and does nothing else", async () => {
+    // Prepare
+    await momentWithEndRules();
+    await matchEvent(deps, event({ messageId: "msg-1" }));
+    const merge = vi.spyOn(profiles, "mergeTraits");
+    const find = vi.spyOn(config, "findRunningMomentsStartingOn");
+    const listActive = vi.spyOn(runs, "listActiveRuns");
+    const mark = vi.spyOn(messages, "markProcessed");
+    const touch = vi.spyOn(profiles, "touch");
+    const observe = vi.spyOn(insights, "observeEvent");
+    const startsBefore = workflows.startCalls.length;
+    clock.advance(1000);
+
+    // Act
+    const decisions = await matchEvent(
+      deps,
+      event({ messageId: "msg-1", traits: { plan: "pro" }, receivedAt: "2026-11-21T10:05:00.000Z" }),
+    );
+
+    // Assess
+    expect(decisions).toEqual([{ momentId: "*", decision: "duplicate" }]);
+    expect(merge).not.toHaveBeenCalled();
+    expect(find).not.toHaveBeenCalled();
+    expect(listActive).not.toHaveBeenCalled();
+    expect(mark).not.toHaveBeenCalled();
+    // Counters of the account and of observed events count the message once.
+    expect(touch).not.toHaveBeenCalled();
+    expect(observe).not.toHaveBeenCalled();
+    expect(workflows.startCalls).toHaveLength(startsBefore);
+    expect(runs.statsOf("ws_1", "m_1")).toEqual({ entered: 1 });
+    expect((await insights.listDecisions("ws_1", "acct_1", 1))[0]).toMatchObject({
+      reason: "duplicate",
+      messageId: "msg-1",
+    });
+  });
+
+  it("keeps dedupe per workspace: the same messageId in another workspace is another message", async () => {
+    await matchEvent(deps, event({ messageId: "msg-1" }));
+    await config.createMoment(aMoment({ id: "m_1", workspaceId: "ws_2" }));
+
+    const decisions = await matchEvent(deps, event({ messageId: "msg-1", workspaceId: "ws_2" }));
+
+    expect(decisions[0]?.decision).toBe("started");
+  });
+
+  it("re-drives the same run when a message is redelivered before it was marked processed", async () => {
+    // Prepare: the first attempt entered and started the run, then died before marking the message.
+    vi.spyOn(messages, "markProcessed").mockRejectedValueOnce(new Error("Throttled"));
+    await expect(matchEvent(deps, event({ messageId: "msg-1" }))).rejects.toThrow("Throttled");
+
+    // Act
+    const decisions = await matchEvent(deps, event({ messageId: "msg-1" }));
+
+    // Assess
+    const runId = runIdFor("ws_1", "m_1", "acct_1", "msg-1");
+    expect(decisions).toEqual([{ momentId: "m_1", decision: "started", runId }]);
+    expect(workflows.executions.size).toBe(1);
+    expect(runs.statsOf("ws_1", "m_1")).toEqual({ entered: 1 });
+  });
+});
+
+describe("matchEvent: end rules", () => {
+  let runId: string;
+
+  beforeEach(async () => {
+    await momentWithEndRules();
+    runId = startedRunId(await matchEvent(deps, event({ messageId: "msg-start" })));
+    clock.advance(60_000);
+  });
+
+  const endEvent = (name: string, overrides: Partial<EventReceivedDetail> = {}) =>
+    event({
+      event: name,
+      messageId: `msg-${name}`,
+      timestamp: "2026-11-21T10:00:30.000Z",
+      receivedAt: "2026-11-21T10:01:00.000Z",
+      ...overrides,
+    });
+
+  it("ends an active run as success: its completion steps start and its entry execution stops", async () => {
+    // Act
+    const decisions = await matchEvent(deps, endEvent("payment_succeeded"));
+
+    // Assess
+    expect(decisions).toEqual([{ momentId: "m_1", decision: "ended", runId, outcome: "success" }]);
+    expect(runs.run("ws_1", runId)).toMatchObject({
+      status: "success",
+      endedBy: "msg-payment_succeeded",
+      endedAt: "2026-11-21T10:01:05.000Z",
+    });
+    expect(runs.membership("ws_1", "m_1", "acct_1")?.status).toBe("success");
+    expect(await runs.listActiveRuns("ws_1", "acct_1")).toEqual([]);
+    expect(workflows.stopped.get(runId)).toBe("The run ended (success) by msg-payment_succeeded");
+    expect(workflows.end(runId)).toEqual({
+      run: workflows.entry(runId)?.run,
+      phase: "completion",
+      steps: [{ id: "thanks", delaySeconds: 300, action: { type: "send_email", templateId: "t_thanks" } }],
+      completeWhenStepsDone: false,
+    });
+    expect(runs.statsOf("ws_1", "m_1")).toEqual({ entered: 1, success: 1 });
+  });
+
+  it("ends it as failed on a failed end rule, starting the exit steps", async () => {
+    const decisions = await matchEvent(deps, endEvent("account_closed"));
+
+    expect(decisions).toEqual([{ momentId: "m_1", decision: "ended", runId, outcome: "failed" }]);
+    expect(runs.run("ws_1", runId)?.status).toBe("failed");
+    expect(workflows.end(runId)).toMatchObject({
+      phase: "exit",
+      steps: [expect.objectContaining({ id: "sorry" })],
+    });
+    expect(workflows.stopped.has(runId)).toBe(true);
+  });
+
+  it("uses the end steps pinned at entry, not those of a later edit", async () => {
+    await momentWithEndRules({
+      version: 2,
+      steps: [email("s1", "t_1"), email("new_thanks", "t_new", "completion")],
+    });
+
+    await matchEvent(deps, endEvent("payment_succeeded"));
+
+    expect(workflows.end(runId)?.steps.map((s) => s.id)).toEqual(["thanks"]);
+  });
+
+  it("does not end the run when the end rule's filters fail", async () => {
+    await momentWithEndRules({
+      end: [
+        {
+          outcome: "success",
+          event: "payment_succeeded",
+          where: [{ field: "event.amount", op: "gte", value: 10 }],
+        },
+      ],
+    });
+
+    const decisions = await matchEvent(deps, endEvent("payment_succeeded", { properties: { amount: 5 } }));
+
+    expect(decisions).toEqual([]);
+    expect(runs.run("ws_1", runId)?.status).toBe("active");
+    expect(workflows.end(runId)).toBeUndefined();
+  });
+
+  it("gives two racing end events one outcome and one end execution", async () => {
+    // Act
+    const [a, b] = await Promise.all([
+      matchEvent(deps, endEvent("payment_succeeded")),
+      matchEvent(deps, endEvent("account_closed")),
+    ]);
+
+    // Assess
+    const ended = [...a, ...b].filter((d) => d.decision === "ended");
+    expect(ended).toHaveLength(1);
+    const outcome = ended[0]?.decision === "ended" ? ended[0].outcome : undefined;
+    expect(runs.run("ws_1", runId)?.status).toBe(outcome);
+    expect(workflows.startCalls.filter((c) => c.phase !== "entry")).toHaveLength(1);
+    expect(workflows.end(runId)?.phase).toBe(outcome === "success" ? "completion" : "exit");
+    const stats = runs.statsOf("ws_1", "m_1");
+    expect((stats.success ?? 0) + (stats.failed ?? 0)).toBe(1);
+  });
+
+  it("ends nothing with an end event that happened before the run's trigger", async () => {
+    const decisions = await matchEvent(
+      deps,
+      endEvent("payment_succeeded", { timestamp: "2026-11-21T09:58:59.000Z" }),
+    );
+
+    expect(decisions).toEqual([]);
+    expect(runs.run("ws_1", runId)?.status).toBe("active");
+    expect(workflows.stopCalls).toEqual([]);
+  });
+
+  it("ends the run with an end event that happened after the trigger, though before the run was entered", async () => {
+    // The trigger happened at 09:59:00 but was processed at 10:00:05; the end event at 09:59:30.
+    const decisions = await matchEvent(
+      deps,
+      endEvent("payment_succeeded", { timestamp: "2026-11-21T09:59:30.000Z" }),
+    );
+
+    expect(decisions).toEqual([{ momentId: "m_1", decision: "ended", runId, outcome: "success" }]);
+  });
+
+  it("changes nothing when the end event is redelivered after its end was driven but before it was marked", async () => {
+    // Prepare: the first attempt ended the run, started its completion steps, and died marking the message.
+    vi.spyOn(messages, "markProcessed").mockRejectedValueOnce(new Error("Throttled"));
+    await expect(matchEvent(deps, endEvent("payment_succeeded"))).rejects.toThrow("Throttled");
+
+    // Act
+    const decisions = await matchEvent(deps, endEvent("payment_succeeded"));
+
+    // Assess: the redelivery re-drives the same end (reported again), and changes nothing
+    expect(decisions).toEqual([{ momentId: "m_1", decision: "ended", runId, outcome: "success" }]);
+    expect(runs.run("ws_1", runId)).toMatchObject({ status: "success", endedBy: "msg-payment_succeeded" });
+    expect([...workflows.executions.keys()]).toEqual([runId, `${runId}-end`]);
+    expect(runs.statsOf("ws_1", "m_1")).toEqual({ entered: 1, success: 1 });
+  });
+
+  // The account run index keeps an ended run (marked with what ended it) until it expires, so the
+  // redelivered end event finds it again and finishes what its first delivery started.
+  it("re-drives the completion steps when the end event is redelivered after a failed stop", async () => {
+    // Prepare: the first attempt ended the run, then StopExecution was throttled.
+    workflows.failStopOf.set(
+      runId,
+      Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }),
+    );
+    await expect(matchEvent(deps, endEvent("payment_succeeded"))).rejects.toThrow("Rate exceeded");
+    workflows.failStopOf.clear();
+
+    // Act
+    await matchEvent(deps, endEvent("payment_succeeded"));
+
+    // Assess
+    expect(workflows.stopped.has(runId)).toBe(true);
+    expect(workflows.end(runId)).toMatchObject({ phase: "completion" });
+  });
+
+  it("records nothing for an end event that finds the run already ended", async () => {
+    await matchEvent(deps, endEvent("payment_succeeded"));
+
+    const decisions = await matchEvent(deps, endEvent("account_closed"));
+
+    expect(decisions).toEqual([]);
+    expect(runs.run("ws_1", runId)?.status).toBe("success");
+  });
+
+  it("ends the old run, then starts a new one, with an event that is both an end and a start event", async () => {
+    await momentWithEndRules({ end: [{ outcome: "success", event: "payment_failed" }] });
+
+    const decisions = await matchEvent(deps, endEvent("payment_failed", { messageId: "msg-again" }));
+
+    expect(decisions).toEqual([
+      { momentId: "m_1", decision: "ended", runId, outcome: "success" },
+      { momentId: "m_1", decision: "started", runId: runIdFor("ws_1", "m_1", "acct_1", "msg-again") },
+    ]);
+  });
+
+  it("leaves another account's run alone", async () => {
+    const decisions = await matchEvent(deps, endEvent("payment_succeeded", { accountId: "acct_2" }));
+
+    expect(decisions).toEqual([]);
+    expect(runs.run("ws_1", runId)?.status).toBe("active");
+  });
+
+  it("never ends runs of a moment without end rules", async () => {
+    await moment({ id: "m_1" });
+
+    const decisions = await matchEvent(deps, endEvent("payment_succeeded"));
+
+    expect(decisions).toEqual([]);
+    expect(runs.run("ws_1", runId)?.status).toBe("active");
+  });
+});
+
+describe("matchEvent: keyed end rules", () => {
+  it("ends only the run of the event's key; an end event without the key ends nothing", async () => {
+    // Prepare
+    await momentWithEndRules({ start: { event: "payment_failed", key: "invoice" } });
+    const runA = startedRunId(
+      await matchEvent(deps, event({ messageId: "a", properties: { invoice: "inv_a" } })),
+    );
+    const runB = startedRunId(
+      await matchEvent(deps, event({ messageId: "b", properties: { invoice: "inv_b" } })),
+    );
+    const paid = (messageId: string, properties: Record<string, unknown>) =>
+      event({ event: "payment_succeeded", messageId, timestamp: "2026-11-21T10:00:30.000Z", properties });
+
+    // Act
+    const keyless = await matchEvent(deps, paid("p0", {}));
+    const forA = await matchEvent(deps, paid("p1", { invoice: "inv_a" }));
+
+    // Assess
+    expect(keyless).toEqual([]);
+    expect(forA).toEqual([{ momentId: "m_1", decision: "ended", runId: runA, outcome: "success" }]);
+    expect(runs.membership("ws_1", "m_1", "acct_1", "inv_a")?.status).toBe("success");
+    expect(runs.membership("ws_1", "m_1", "acct_1", "inv_b")?.status).toBe("active");
+    expect(runs.run("ws_1", runB)?.status).toBe("active");
+  });
+});
+
+describe("matchEvent: timeouts and completion", () => {
+  it("passes the earliest timeout, scaled, into the entry execution's input", async () => {
+    await momentWithEndRules({
+      end: [
+        { outcome: "success", event: "payment_succeeded" },
+        { outcome: "failed", after: { amount: 3, unit: "days" } },
+        { outcome: "success", after: { amount: 2, unit: "days" } },
+      ],
+    });
+    deps.timeScale = 0.001;
+
+    const decisions = await matchEvent(deps, event());
+
+    const input = workflows.entry(startedRunId(decisions));
+    expect(input?.timeout).toEqual({ seconds: 173, outcome: "success" });
+    expect(input?.completeWhenStepsDone).toBe(false);
+  });
+
+  it("passes real-time timeout seconds at time scale 1", async () => {
+    await momentWithEndRules({ end: [{ outcome: "failed", after: { amount: 7, unit: "days" } }] });
+
+    const decisions = await matchEvent(deps, event());
+
+    expect(workflows.entry(startedRunId(decisions))?.timeout).toEqual({
+      seconds: 604_800,
+      outcome: "failed",
+    });
+  });
+
+  it("passes no timeout for a moment without an after rule", async () => {
+    await momentWithEndRules();
+
+    const decisions = await matchEvent(deps, event());
+
+    expect(workflows.entry(startedRunId(decisions))).not.toHaveProperty("timeout");
+  });
+
+  it.each([
+    ["no end rules", [], true],
+    ["an event end rule", [{ outcome: "success" as const, event: "payment_succeeded" }], false],
+    ["only a timeout", [{ outcome: "failed" as const, after: { amount: 1, unit: "days" as const } }], false],
+  ])("with %s, completeWhenStepsDone is %s", async (_label, end, expected) => {
+    await moment({ end });
+
+    const decisions = await matchEvent(deps, event());
+
+    expect(workflows.entry(startedRunId(decisions))?.completeWhenStepsDone).toBe(expected);
   });
 });

@@ -658,7 +658,7 @@ describe("changeMomentStatus", () => {
       for (const account of accounts) {
         const run = runOf(account, momentId);
         runs.seedMembership(run);
-        await workflows.start({ run, steps: [] });
+        await workflows.start({ run, phase: "entry", steps: [], completeWhenStepsDone: true });
       }
     }
 
@@ -888,7 +888,9 @@ describe("listMomentAccounts", () => {
   it("refuses an unknown status with 400 naming status", async () => {
     await expect(listMomentAccounts(deps, WS, "m_1", { status: "gone" })).rejects.toMatchObject({
       statusCode: 400,
-      details: [{ path: "status", message: "must be one of active, completed, stopped, all" }],
+      details: [
+        { path: "status", message: "must be one of active, completed, success, failed, stopped, all" },
+      ],
     });
   });
 

@@ -1,24 +1,36 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import type { EndSteps } from "../../../shared/contracts/workflow.js";
 import { recordRunState } from "../../../shared/use-cases/record-run-state.js";
-import { aRun, FakeRunRepository, fixedClock } from "../../support/fakes.js";
+import { aRun, FakeRunRepository, FakeWorkflows, fixedClock } from "../../support/fakes.js";
 
 const NOW = "2026-11-23T08:00:00.000Z";
 const run = aRun({ runId: "run_1", momentId: "m_1", accountId: "acct_1" });
 const step = { id: "s1", delaySeconds: 0, action: { type: "send_email" as const, templateId: "t_1" } };
 
+const endSteps: EndSteps = {
+  completion: [{ id: "thanks", delaySeconds: 0, action: { type: "send_email", templateId: "t_ok" } }],
+  exit: [
+    { id: "sorry", delaySeconds: 60, action: { type: "send_email", templateId: "t_ko" } },
+    { id: "survey", delaySeconds: 3600, action: { type: "send_email", templateId: "t_survey" } },
+  ],
+};
+
 let runs: FakeRunRepository;
+let workflows: FakeWorkflows;
 const clock = fixedClock(NOW);
 
 beforeEach(async () => {
   runs = new FakeRunRepository();
-  await runs.enter(run);
+  workflows = new FakeWorkflows();
+  await runs.enter(run, endSteps);
+  await workflows.start({ run, phase: "entry", steps: [step], completeWhenStepsDone: false });
 });
 
 describe("recordRunState", () => {
   it("records a step that failed for good with the error and its cause", async () => {
     // Act
     const result = await recordRunState(
-      { runs, clock },
+      { runs, workflows, clock },
       { type: "step_failed", run, step, error: { Error: "TransientActionError", Cause: "SES Throttling" } },
     );
 
@@ -33,7 +45,7 @@ describe("recordRunState", () => {
 
   it("uses whichever of Error and Cause is present", async () => {
     await recordRunState(
-      { runs, clock },
+      { runs, workflows, clock },
       { type: "step_failed", run, step, error: { Error: "States.Timeout" } },
     );
 
@@ -41,14 +53,14 @@ describe("recordRunState", () => {
   });
 
   it("records 'unknown error' when the workflow reports neither", async () => {
-    await recordRunState({ runs, clock }, { type: "step_failed", run, step, error: {} });
+    await recordRunState({ runs, workflows, clock }, { type: "step_failed", run, step, error: {} });
 
     expect(runs.step(run, "s1")).toMatchObject({ outcome: { reason: "unknown error" } });
   });
 
   it("bounds the reason to 1000 characters", async () => {
     await recordRunState(
-      { runs, clock },
+      { runs, workflows, clock },
       { type: "step_failed", run, step, error: { Error: "E", Cause: "c".repeat(5000) } },
     );
 
@@ -61,22 +73,130 @@ describe("recordRunState", () => {
 
   it("completes the run and releases the account's membership", async () => {
     // Act
-    const result = await recordRunState({ runs, clock }, { type: "run_completed", run });
+    const result = await recordRunState({ runs, workflows, clock }, { type: "run_completed", run });
 
     // Assess
     expect(result).toEqual({ recorded: "run_completed" });
     expect(runs.run("ws_1", "run_1")).toMatchObject({ status: "completed", endedAt: NOW });
     expect(runs.membership("ws_1", "m_1", "acct_1")).toMatchObject({ status: "completed", endedAt: NOW });
     expect(runs.membership("ws_1", "m_1", "acct_1")).not.toHaveProperty("activeRunId");
+    expect(runs.statsOf("ws_1", "m_1")).toEqual({ entered: 1, completed: 1 });
   });
 
   it("is idempotent: a repeated completion changes nothing", async () => {
-    await recordRunState({ runs, clock }, { type: "run_completed", run });
+    await recordRunState({ runs, workflows, clock }, { type: "run_completed", run });
     const later = fixedClock("2026-11-24T00:00:00.000Z");
 
-    await recordRunState({ runs, clock: later }, { type: "run_completed", run });
+    await recordRunState({ runs, workflows, clock: later }, { type: "run_completed", run });
 
     expect(runs.run("ws_1", "run_1")).toMatchObject({ status: "completed", endedAt: NOW });
     expect(runs.membership("ws_1", "m_1", "acct_1")).toMatchObject({ status: "completed", endedAt: NOW });
+    expect(runs.statsOf("ws_1", "m_1")).toEqual({ entered: 1, completed: 1 });
+  });
+
+  it("keeps the outcome of a run that an end rule ended before its steps were done", async () => {
+    await runs.endRun(run, "success", "msg_end", "2026-11-22T00:00:00.000Z");
+
+    await recordRunState({ runs, workflows, clock }, { type: "run_completed", run });
+
+    expect(runs.run("ws_1", "run_1")).toMatchObject({ status: "success", endedBy: "msg_end" });
+    expect(runs.statsOf("ws_1", "m_1")).not.toHaveProperty("completed");
+  });
+});
+
+describe("recordRunState: timeout", () => {
+  it("ends the run as failed and starts its pinned exit steps, without stopping the entry execution", async () => {
+    // Act
+    const result = await recordRunState(
+      { runs, workflows, clock },
+      { type: "timeout", run, outcome: "failed" },
+    );
+
+    // Assess
+    expect(result).toEqual({ recorded: "timed_out" });
+    expect(runs.run("ws_1", "run_1")).toMatchObject({ status: "failed", endedAt: NOW, endedBy: "timeout" });
+    expect(runs.membership("ws_1", "m_1", "acct_1")).toMatchObject({ status: "failed", endedAt: NOW });
+    expect(runs.membership("ws_1", "m_1", "acct_1")).not.toHaveProperty("activeRunId");
+    expect(await runs.listActiveRuns("ws_1", "acct_1")).toEqual([]);
+    expect(runs.statsOf("ws_1", "m_1")).toMatchObject({ entered: 1, failed: 1 });
+    expect(workflows.end("run_1")).toEqual({
+      run,
+      phase: "exit",
+      steps: endSteps.exit,
+      completeWhenStepsDone: false,
+    });
+    // The timer fires inside the entry execution, which ends itself (RunEnded) once this returns.
+    expect(workflows.stopCalls).toEqual([]);
+  });
+
+  it("ends the run as success and starts its completion steps when the timeout's outcome is success", async () => {
+    const result = await recordRunState(
+      { runs, workflows, clock },
+      { type: "timeout", run, outcome: "success" },
+    );
+
+    expect(result).toEqual({ recorded: "timed_out" });
+    expect(runs.run("ws_1", "run_1")?.status).toBe("success");
+    expect(workflows.end("run_1")).toMatchObject({ phase: "completion", steps: endSteps.completion });
+    expect(workflows.stopCalls).toEqual([]);
+  });
+
+  it("starts no end execution when the outcome has no steps", async () => {
+    runs = new FakeRunRepository();
+    await runs.enter(run, { completion: [], exit: [] });
+
+    await recordRunState({ runs, workflows, clock }, { type: "timeout", run, outcome: "failed" });
+
+    expect(runs.run("ws_1", "run_1")?.status).toBe("failed");
+    expect(workflows.end("run_1")).toBeUndefined();
+  });
+
+  it("re-drives the same end when the timeout task is retried: one outcome, one end execution", async () => {
+    // Prepare: the first attempt ended the run, then died before (or after) starting the exit steps.
+    await recordRunState({ runs, workflows, clock }, { type: "timeout", run, outcome: "failed" });
+    const later = fixedClock("2026-11-23T08:05:00.000Z");
+
+    // Act
+    const retried = await recordRunState(
+      { runs, workflows, clock: later },
+      { type: "timeout", run, outcome: "failed" },
+    );
+
+    // Assess
+    expect(retried).toEqual({ recorded: "timed_out" });
+    expect(runs.run("ws_1", "run_1")).toMatchObject({ status: "failed", endedAt: NOW });
+    expect(runs.statsOf("ws_1", "m_1")).toMatchObject({ failed: 1 });
+    expect(workflows.startCalls.filter((c) => c.phase === "exit")).toHaveLength(2);
+    expect([...workflows.executions.keys()]).toEqual(["run_1", "run_1-end"]);
+  });
+
+  it("answers already_ended, starting nothing, when an end event ended the run first", async () => {
+    // Prepare
+    await runs.endRun(run, "success", "msg_end", "2026-11-23T07:00:00.000Z");
+
+    // Act
+    const result = await recordRunState(
+      { runs, workflows, clock },
+      { type: "timeout", run, outcome: "failed" },
+    );
+
+    // Assess
+    expect(result).toEqual({ recorded: "already_ended" });
+    expect(runs.run("ws_1", "run_1")).toMatchObject({ status: "success", endedBy: "msg_end" });
+    expect(workflows.end("run_1")).toBeUndefined();
+    expect(runs.statsOf("ws_1", "m_1")).not.toHaveProperty("failed");
+  });
+
+  it("answers already_ended for a run its moment's stop ended first", async () => {
+    await runs.stopRun(run, "2026-11-23T07:00:00.000Z");
+
+    const result = await recordRunState(
+      { runs, workflows, clock },
+      { type: "timeout", run, outcome: "failed" },
+    );
+
+    expect(result).toEqual({ recorded: "already_ended" });
+    expect(runs.run("ws_1", "run_1")?.status).toBe("stopped");
+    expect(workflows.end("run_1")).toBeUndefined();
   });
 });

@@ -60,8 +60,24 @@ describe("DynamoProfileRepository.mergeTraits", () => {
         ConditionExpression: MERGE,
         ExpressionAttributeNames: { "#t0": "plan", "#t1": "first.name" },
         ExpressionAttributeValues: { ":t0": "pro", ":t1": "Ada", ":at": AT },
+        ReturnValues: "UPDATED_OLD",
       },
     ]);
+  });
+
+  it("answers the previous values of the given traits that had one", async () => {
+    db.on(UpdateCommand).resolves({ Attributes: { traits: { plan: "trial" }, updatedAt: "earlier" } });
+
+    const previous = await repository().mergeTraits("ws_1", "acct_1", { plan: "pro", seats: 3 }, AT);
+
+    expect(previous).toEqual({ plan: "trial" });
+  });
+
+  it("answers no previous values when it created the profile", async () => {
+    db.on(UpdateCommand, { ConditionExpression: MERGE }).rejects(conditionFailed());
+    db.on(UpdateCommand, { ConditionExpression: CREATE }).resolves({});
+
+    await expect(repository().mergeTraits("ws_1", "acct_1", { plan: "pro" }, AT)).resolves.toEqual({});
   });
 
   it("falls back to creating the map when the profile is new", async () => {
@@ -135,7 +151,7 @@ describe("DynamoProfileRepository.mergeTraits", () => {
   it("treats merging no traits as a no-op instead of sending a malformed update", async () => {
     db.on(UpdateCommand).resolves({});
 
-    await repository().mergeTraits("ws_1", "acct_1", {}, AT);
+    await expect(repository().mergeTraits("ws_1", "acct_1", {}, AT)).resolves.toEqual({});
 
     expect(updates()).toEqual([]);
   });
@@ -169,5 +185,153 @@ describe("DynamoProfileRepository.get", () => {
     db.on(GetCommand).resolves({});
 
     await expect(repository().get("ws_1", "acct_1")).resolves.toBeUndefined();
+  });
+
+  it("answers lastSeenAt and the event counters, keyed as conditions name them", async () => {
+    db.on(GetCommand, { Key: profileKey }).resolves({
+      Item: {
+        ...profileKey,
+        traits: { plan: "pro" },
+        lastSeenAt: AT,
+        "eventCount#trial_ending_soon": 2,
+        "eventCount#Order%20Completed": 1,
+      },
+    });
+
+    await expect(repository().get("ws_1", "acct_1")).resolves.toEqual({
+      workspaceId: "ws_1",
+      accountId: "acct_1",
+      traits: { plan: "pro" },
+      lastSeenAt: AT,
+      eventCounts: { trial_ending_soon: 2, "Order%20Completed": 1 },
+    });
+  });
+});
+
+describe("DynamoProfileRepository.mergeUserTraits", () => {
+  const userKey = keys.userProfile("ws_1", "user_1");
+
+  it("merges into the user's own item and records the user's account", async () => {
+    db.on(UpdateCommand).resolves({ Attributes: { traits: { first_name: "Ada" } } });
+
+    const previous = await repository().mergeUserTraits(
+      "ws_1",
+      "user_1",
+      { first_name: "Grace" },
+      AT,
+      "acct_1",
+    );
+
+    expect(previous).toEqual({ first_name: "Ada" });
+    expect(updates()).toEqual([
+      {
+        TableName: TABLE,
+        Key: userKey,
+        UpdateExpression: "SET traits.#t0 = :t0, updatedAt = :at, accountId = :account",
+        ConditionExpression: MERGE,
+        ExpressionAttributeNames: { "#t0": "first_name" },
+        ExpressionAttributeValues: { ":t0": "Grace", ":at": AT, ":account": "acct_1" },
+        ReturnValues: "UPDATED_OLD",
+      },
+    ]);
+  });
+
+  it("creates a new user's item with its identity", async () => {
+    db.on(UpdateCommand, { ConditionExpression: MERGE }).rejects(conditionFailed());
+    db.on(UpdateCommand, { ConditionExpression: CREATE }).resolves({});
+
+    await expect(repository().mergeUserTraits("ws_1", "user_1", { role: "admin" }, AT)).resolves.toEqual({});
+
+    expect(updates()[1]).toMatchObject({
+      Key: userKey,
+      UpdateExpression:
+        "SET traits = :traits, #type = :type, workspaceId = :ws, userId = :user, updatedAt = :at",
+      ExpressionAttributeValues: {
+        ":traits": { role: "admin" },
+        ":type": "userProfile",
+        ":ws": "ws_1",
+        ":user": "user_1",
+      },
+    });
+  });
+
+  it("only links the user to its account when there are no traits", async () => {
+    db.on(UpdateCommand).resolves({});
+
+    await expect(repository().mergeUserTraits("ws_1", "user_1", {}, AT, "acct_1")).resolves.toEqual({});
+
+    expect(updates()).toEqual([
+      expect.objectContaining({
+        Key: userKey,
+        UpdateExpression: "SET #type = :type, workspaceId = :ws, userId = :user, accountId = :account",
+      }),
+    ]);
+  });
+
+  it("writes nothing with neither traits nor account", async () => {
+    await repository().mergeUserTraits("ws_1", "user_1", {}, AT);
+
+    expect(updates()).toEqual([]);
+  });
+});
+
+describe("DynamoProfileRepository.touch", () => {
+  it("moves lastSeenAt forward and bumps the event's counter in one write", async () => {
+    db.on(UpdateCommand).resolves({});
+
+    await repository().touch("ws_1", "acct_1", "Order Completed", AT);
+
+    expect(updates()).toEqual([
+      expect.objectContaining({
+        Key: profileKey,
+        UpdateExpression:
+          "SET lastSeenAt = :at, #type = :type, workspaceId = :ws, accountId = :account ADD #count :one",
+        ConditionExpression: "attribute_not_exists(lastSeenAt) OR lastSeenAt < :at",
+        ExpressionAttributeNames: { "#type": "type", "#count": "eventCount#Order%20Completed" },
+      }),
+    ]);
+  });
+
+  it("still counts a late event, without moving lastSeenAt back", async () => {
+    db.on(UpdateCommand).rejects(conditionFailed());
+    db.on(UpdateCommand, { UpdateExpression: "ADD #count :one" }).resolves({});
+
+    await repository().touch("ws_1", "acct_1", "trial_ending_soon", AT);
+
+    expect(updates().map((u) => u.UpdateExpression)).toEqual([
+      "SET lastSeenAt = :at, #type = :type, workspaceId = :ws, accountId = :account ADD #count :one",
+      "ADD #count :one",
+    ]);
+  });
+
+  it("lets throttling propagate", async () => {
+    db.on(UpdateCommand).rejects(throttled());
+
+    await expect(repository().touch("ws_1", "acct_1", "e", AT)).rejects.toBeInstanceOf(
+      ProvisionedThroughputExceededException,
+    );
+    expect(updates()).toHaveLength(1);
+  });
+});
+
+describe("DynamoProfileRepository.getUser", () => {
+  it("answers the user's traits and account", async () => {
+    db.on(GetCommand, { Key: keys.userProfile("ws_1", "user_1") }).resolves({
+      Item: { traits: { first_name: "Ada" }, accountId: "acct_1", updatedAt: AT },
+    });
+
+    await expect(repository().getUser("ws_1", "user_1")).resolves.toEqual({
+      workspaceId: "ws_1",
+      userId: "user_1",
+      accountId: "acct_1",
+      traits: { first_name: "Ada" },
+      updatedAt: AT,
+    });
+  });
+
+  it("answers undefined for an unknown user", async () => {
+    db.on(GetCommand).resolves({});
+
+    await expect(repository().getUser("ws_1", "user_1")).resolves.toBeUndefined();
   });
 });

@@ -1,0 +1,40 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DEDUPE_TTL_SECONDS, keys } from "../../contracts/table.js";
+import type { MessageLog } from "../../use-cases/match-event.js";
+
+/**
+ * Which messages the matcher finished, kept for the dedupe window (TTL). Marked only once a
+ * message's work is done, so a message that failed midway is processed again (every step of that
+ * work is idempotent); a message marked done is skipped whole, counters included.
+ */
+export class DynamoMessageLog implements MessageLog {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async isProcessed(workspaceId: string, messageId: string) {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.processedMessage(workspaceId, messageId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item !== undefined;
+  }
+
+  async markProcessed(workspaceId: string, messageId: string, at: string) {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.processedMessage(workspaceId, messageId),
+          type: "processed_message",
+          processedAt: at,
+          expiresAt: Math.floor(Date.parse(at) / 1000) + DEDUPE_TTL_SECONDS,
+        },
+      }),
+    );
+  }
+}

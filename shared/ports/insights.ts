@@ -1,0 +1,84 @@
+import type {
+  AccountEvent,
+  Decision,
+  DecisionBatch,
+  MomentStats,
+  ObservedEvent,
+  StatsDeltas,
+} from "../domain/insights.js";
+
+/**
+ * What the matcher records as it goes. Plain single-item writes (no transactions): these are
+ * insights, not state. A decision log line or a recent event rewritten by a retry is harmless, and
+ * observed-event counts are approximate by design (a crash between the write and the end of the
+ * message's processing counts that event again on redelivery).
+ */
+export interface InsightsRecorder {
+  /**
+   * Records what was decided for one (account, event), one line per moment (or one for the event
+   * as a whole). Kept 7 days. A retry that decides again writes its lines again at its own `at`.
+   */
+  recordDecisions(batch: DecisionBatch): Promise<void>;
+  /** Records an event in the account's recent events (7 days), keyed by (receivedAt, messageId). */
+  recordAccountEvent(workspaceId: string, accountId: string, event: AccountEvent): Promise<void>;
+  /**
+   * Counts an event name in the workspace's observed events. `shard` is chosen by the caller from the
+   * messageId (`shardFor(messageId)`), so a hot event name spreads its writes; `propertyNames` is a
+   * sample of at most MAX_SAMPLE_PER_EVENT names (`propertySample(properties)`); `at` is when the
+   * event was received (server clock, so first/last seen do not follow client clocks).
+   */
+  observeEvent(
+    workspaceId: string,
+    eventName: string,
+    propertyNames: readonly string[],
+    at: string,
+    shard: number,
+  ): Promise<void>;
+}
+
+/** A run of an account in one moment: the latest one the moment's membership holds. */
+export interface AccountRun {
+  momentId: string;
+  /** For moments with a `key`: the key value this run is for (one membership per value). */
+  runKey?: string;
+  runId: string;
+  /** The membership's status as the run engine records it (active, completed, stopped, ...). */
+  status: string;
+  startedAt: string;
+  endedAt?: string;
+}
+
+export interface InsightsReader {
+  /** The account's latest decisions, newest first (including expired ones not yet deleted). */
+  listDecisions(workspaceId: string, accountId: string, limit: number): Promise<Decision[]>;
+  /** The account's latest events by receivedAt, newest first. */
+  listAccountEvents(workspaceId: string, accountId: string, limit: number): Promise<AccountEvent[]>;
+  /**
+   * The account's latest run in each of these moments, where it has one; for a moment with a `key`
+   * (`keyed`), its latest run per key value as well.
+   */
+  listAccountRuns(
+    workspaceId: string,
+    accountId: string,
+    moments: readonly { momentId: string; keyed: boolean }[],
+  ): Promise<AccountRun[]>;
+  /** Every observed event name of the workspace, shards summed, by count (most first). */
+  listObservedEvents(workspaceId: string): Promise<ObservedEvent[]>;
+  /** One observed event name, shards summed; undefined when never observed. */
+  getObservedEvent(workspaceId: string, eventName: string): Promise<ObservedEvent | undefined>;
+}
+
+export interface InsightsRepository extends InsightsRecorder, InsightsReader {}
+
+export interface StatsRepository {
+  /** A moment's stats: every shard summed (zeros when nothing was counted). */
+  read(workspaceId: string, momentId: string): Promise<MomentStats>;
+  /** Stats of several moments at once (for lists), by moment id. */
+  readMany(workspaceId: string, momentIds: readonly string[]): Promise<Map<string, MomentStats>>;
+  /**
+   * Adds deltas to one shard in a single plain update. Not idempotent: callers that need
+   * exactly-once counting put `statsIncrement(...)` inside the transaction that makes the change
+   * it counts instead.
+   */
+  increment(workspaceId: string, momentId: string, shard: number, deltas: StatsDeltas): Promise<void>;
+}

@@ -1,0 +1,39 @@
+import type { RunContext, RunOutcome } from "../contracts/workflow.js";
+import type { Clock } from "../ports/clock.js";
+import type { RunRepository, WorkflowController } from "../ports/runs.js";
+
+export interface EndRunDeps {
+  runs: RunRepository;
+  workflows: WorkflowController;
+  clock: Clock;
+}
+
+/**
+ * Ends an active run with an outcome, exactly once, and continues it: the entry execution is stopped
+ * (its remaining entry steps never run) and the completion steps (on success) or exit steps (on
+ * failed) start right away in the run's end execution. Safe to repeat with the same `endedBy` (a
+ * redelivered end event, a retried timeout task): it re-drives the same stop and start.
+ * `stopEntry: false` when called from inside the entry execution (the timeout ends it itself).
+ */
+export async function endRun(
+  deps: EndRunDeps,
+  run: Pick<RunContext, "workspaceId" | "momentId" | "accountId" | "runId" | "runKey">,
+  outcome: RunOutcome,
+  endedBy: string,
+  options: { stopEntry: boolean },
+): Promise<"ended" | "already_ended"> {
+  const result = await deps.runs.endRun(run, outcome, endedBy, deps.clock.now().toISOString());
+  if (result !== "ended") return result;
+  if (options.stopEntry) await deps.workflows.stop(run.runId, `The run ended (${outcome}) by ${endedBy}`);
+  const stored = await deps.runs.getRun(run.workspaceId, run.runId);
+  const steps = outcome === "success" ? stored?.endSteps.completion : stored?.endSteps.exit;
+  if (stored?.context && steps && steps.length > 0) {
+    await deps.workflows.start({
+      run: stored.context,
+      phase: outcome === "success" ? "completion" : "exit",
+      steps,
+      completeWhenStepsDone: false,
+    });
+  }
+  return "ended";
+}

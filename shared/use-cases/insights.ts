@@ -1,0 +1,183 @@
+import { NotFoundError } from "../domain/errors.js";
+import {
+  type AccountEvent,
+  type Decision,
+  type DecisionOutcome,
+  decisionOutcome,
+  eventUsage,
+  explainDecision,
+  isRetained,
+  type ObservedEventView,
+  promotedMomentBody,
+} from "../domain/insights.js";
+import type { Moment } from "../domain/moment.js";
+import { eventNameSchema } from "../domain/primitives.js";
+import type { Clock } from "../ports/clock.js";
+import type { InsightsReader } from "../ports/insights.js";
+import type { MomentRepository } from "../ports/moments.js";
+import type { ProfileRepository } from "../ports/profiles.js";
+import { createMoment, type MomentDeps } from "./moments.js";
+
+/** How many of an account's latest events and decisions the account view shows. */
+export const RECENT_EVENTS_LIMIT = 50;
+export const DECISIONS_LIMIT = 100;
+/** Longest account id ingestion accepts (see trackEventSchema): anything longer was never seen. */
+const MAX_ACCOUNT_ID_LENGTH = 256;
+
+export interface AccountViewDeps {
+  insights: Pick<InsightsReader, "listDecisions" | "listAccountEvents" | "listAccountRuns">;
+  moments: Pick<MomentRepository, "listMoments">;
+  profiles: Pick<ProfileRepository, "get">;
+  clock: Clock;
+}
+
+export type DecisionView = Decision & { outcome: DecisionOutcome; message: string };
+
+export interface AccountRunView {
+  momentId: string;
+  momentName: string;
+  runKey?: string;
+  runId: string;
+  status: string;
+  startedAt: string;
+  endedAt?: string;
+}
+
+export interface AccountView {
+  accountId: string;
+  traits: Record<string, unknown>;
+  lastSeenAt?: string;
+  recentEvents: AccountEvent[];
+  runs: AccountRunView[];
+  decisions: DecisionView[];
+}
+
+/** Moments that can have runs: any but a draft that never ran. */
+const mayHaveRuns = (moment: Moment) => moment.status !== "draft" || moment.runningSince !== undefined;
+
+/**
+ * Everything about one account: traits, recent events, its run in each moment, and the decision
+ * log (newest first), each decision with a sentence saying what happened and why — so "why didn't
+ * account X enter moment Y?" is one request. 404 when the workspace never saw the account.
+ */
+export async function accountView(
+  deps: AccountViewDeps,
+  workspaceId: string,
+  accountId: string,
+): Promise<AccountView> {
+  if (accountId.length === 0 || accountId.length > MAX_ACCOUNT_ID_LENGTH) throw notSeen(accountId);
+  const now = deps.clock.now();
+  const [profile, moments, decisions, events] = await Promise.all([
+    deps.profiles.get(workspaceId, accountId),
+    deps.moments.listMoments(workspaceId),
+    deps.insights.listDecisions(workspaceId, accountId, DECISIONS_LIMIT),
+    deps.insights.listAccountEvents(workspaceId, accountId, RECENT_EVENTS_LIMIT),
+  ]);
+  const runs = await deps.insights.listAccountRuns(
+    workspaceId,
+    accountId,
+    moments
+      .filter(mayHaveRuns)
+      .map((moment) => ({ momentId: moment.id, keyed: moment.start.key !== undefined })),
+  );
+  // Expired items linger until DynamoDB's TTL sweep gets to them: the view keeps to its 7 days.
+  const recentEvents = events.filter((event) => isRetained(event.receivedAt, now));
+  const retainedDecisions = decisions.filter((decision) => isRetained(decision.at, now));
+  if (!profile && recentEvents.length === 0 && retainedDecisions.length === 0 && runs.length === 0) {
+    throw notSeen(accountId);
+  }
+  const names = new Map(moments.map((moment) => [moment.id, moment.name]));
+  const lastSeenAt = lastSeen(profile, recentEvents);
+  return {
+    accountId,
+    traits: profile?.traits ?? {},
+    ...(lastSeenAt ? { lastSeenAt } : {}),
+    recentEvents,
+    runs: runs
+      .map((run) => ({
+        momentId: run.momentId,
+        momentName: names.get(run.momentId) ?? "",
+        ...(run.runKey !== undefined ? { runKey: run.runKey } : {}),
+        runId: run.runId,
+        status: run.status,
+        startedAt: run.startedAt,
+        ...(run.endedAt ? { endedAt: run.endedAt } : {}),
+      }))
+      .sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0)),
+    decisions: retainedDecisions.map((decision) => {
+      const momentName =
+        decision.momentName ?? (decision.momentId !== undefined ? names.get(decision.momentId) : undefined);
+      return {
+        ...decision,
+        ...(momentName !== undefined ? { momentName } : {}),
+        outcome: decisionOutcome(decision.reason),
+        message: explainDecision(decision),
+      };
+    }),
+  };
+}
+
+function notSeen(accountId: string) {
+  const shown = accountId.length > 64 ? `${accountId.slice(0, 64)}…` : accountId;
+  return new NotFoundError(`No account "${shown}" has been seen in this workspace`);
+}
+
+/**
+ * When the account was last active: what the profile records (`lastSeenAt`, kept by the matcher's
+ * `touch`, or a `last_seen_at` trait the app sent), else its latest recent event.
+ */
+function lastSeen(
+  profile: { traits: Record<string, unknown>; lastSeenAt?: string } | undefined,
+  events: readonly AccountEvent[],
+): string | undefined {
+  if (profile?.lastSeenAt) return profile.lastSeenAt;
+  const trait = profile?.traits.last_seen_at;
+  if (typeof trait === "string") return trait;
+  let latest: string | undefined;
+  for (const event of events) if (latest === undefined || event.timestamp > latest) latest = event.timestamp;
+  return latest;
+}
+
+export interface ObservedEventsDeps {
+  insights: Pick<InsightsReader, "listObservedEvents">;
+  moments: Pick<MomentRepository, "listMoments">;
+}
+
+/** Every event name the workspace sent, most frequent first, with the moments that use it. */
+export async function listObservedEvents(
+  deps: ObservedEventsDeps,
+  workspaceId: string,
+): Promise<{ items: ObservedEventView[] }> {
+  const [events, moments] = await Promise.all([
+    deps.insights.listObservedEvents(workspaceId),
+    deps.moments.listMoments(workspaceId),
+  ]);
+  const usage = eventUsage(moments);
+  return {
+    items: events.map((event) => ({
+      ...event,
+      usedBy: [...(usage.get(event.name) ?? [])].sort(
+        (a, b) => a.name.localeCompare(b.name) || (a.momentId < b.momentId ? -1 : 1),
+      ),
+    })),
+  };
+}
+
+export interface PromoteDeps extends MomentDeps {
+  insights: Pick<InsightsReader, "getObservedEvent">;
+}
+
+/**
+ * Creates a draft moment starting on an observed event (through the same use case as
+ * POST /v1/admin/moments). Each call creates a new draft. 404 when the event was never observed.
+ */
+export async function promoteObservedEvent(
+  deps: PromoteDeps,
+  workspaceId: string,
+  eventName: string,
+): Promise<Moment> {
+  const notObserved = new NotFoundError("No event with this name has been observed in this workspace");
+  if (!eventNameSchema.safeParse(eventName).success) throw notObserved;
+  if (!(await deps.insights.getObservedEvent(workspaceId, eventName))) throw notObserved;
+  return createMoment(deps, workspaceId, promotedMomentBody(eventName));
+}

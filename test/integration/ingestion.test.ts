@@ -1,0 +1,316 @@
+/**
+ * Ingestion beyond single events, on the local stack over HTTP: POST /v1/batch (per-item verdicts,
+ * limits), POST /v1/identify (traits reach the profile the emails render), and the browser origin
+ * rules on both. A running moment on `trial_ending_soon` sends an email per account, which is how
+ * the tests see that an accepted item reached the matcher.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
+import { apiClient, type CapturedEmail, sentEmails } from "../support/local-api.js";
+import { waitFor } from "../support/wait-for.js";
+
+let stack: LocalStack;
+let api: ReturnType<typeof apiClient>;
+let writeKey: string;
+
+interface BatchAnswer {
+  accepted: Array<{ index: number; messageId: string }>;
+  rejected: Array<{
+    index: number;
+    error: { code: string; message: string; details?: Array<{ path: string }> };
+  }>;
+}
+interface ErrorAnswer {
+  error: { code: string; message: string };
+}
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, timeScale: 0, logLevel: "CRITICAL" });
+  api = apiClient(stack.apiUrl);
+  const source = await api<{ id: string; writeKey: string }>("POST", "/v1/admin/sources", {
+    key: stack.adminKey,
+    body: { name: "Web app", allowedDomains: ["app.acme.com"] },
+  });
+  expect(source.status).toBe(201);
+  writeKey = source.body.writeKey;
+  const template = await api<{ id: string }>("POST", "/v1/admin/email-templates", {
+    key: stack.adminKey,
+    body: {
+      name: "Trial ending",
+      from: '"Anna at Acme" <anna@mail.acme.com>',
+      subject: "Your {account.plan|free} trial ends soon",
+      text: "Your trial ends in {event.days_left} days.",
+    },
+  });
+  expect(template.status).toBe(201);
+  const moment = await api<{ id: string }>("POST", "/v1/admin/moments", {
+    key: stack.adminKey,
+    body: {
+      name: "Trial expiration follow-up",
+      goal: "convert",
+      sourceIds: [source.body.id],
+      start: { event: "trial_ending_soon" },
+      steps: [
+        {
+          id: "nudge",
+          delay: { amount: 1, unit: "hours" },
+          action: { type: "send_email", templateId: template.body.id },
+        },
+      ],
+    },
+  });
+  expect(moment.status).toBe(201);
+  const running = await api("POST", `/v1/admin/moments/${moment.body.id}/status`, {
+    key: stack.adminKey,
+    body: { status: "running" },
+  });
+  expect(running.status).toBe(200);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const trial = (accountId: string, extra: Record<string, unknown> = {}) => ({
+  type: "track",
+  event: "trial_ending_soon",
+  accountId,
+  properties: { days_left: 3 },
+  traits: { email: `${accountId}@example.com` },
+  ...extra,
+});
+
+/** Waits until each address has received exactly one email, and answers them by address. */
+async function emailsTo(addresses: string[]): Promise<Map<string, CapturedEmail>> {
+  return waitFor(
+    async () => {
+      const emails = await sentEmails(stack.inboxUrl);
+      const byAddress = new Map<string, CapturedEmail>();
+      for (const address of addresses) {
+        const mine = emails.filter((e) => e.destination.to.includes(address));
+        if (mine.length !== 1 || !mine[0]) return false;
+        byAddress.set(address, mine[0]);
+      }
+      return byAddress;
+    },
+    { timeoutMs: 10_000, description: `one email to each of ${addresses.join(", ")}` },
+  );
+}
+
+async function emailCountTo(address: string) {
+  return (await sentEmails(stack.inboxUrl)).filter((e) => e.destination.to.includes(address)).length;
+}
+
+describe("POST /v1/batch on the local stack", () => {
+  it("accepts the 3 valid items of 5, names the 2 invalid ones by index, and the 3 reach the matcher", async () => {
+    const response = await api<BatchAnswer>("POST", "/v1/batch", {
+      key: writeKey,
+      body: {
+        batch: [
+          trial("acct_batch_1", { messageId: "batch-1" }),
+          { type: "track", event: "trial_ending_soon", properties: { days_left: 3 } },
+          trial("acct_batch_2", { messageId: "batch-2" }),
+          { type: "page", name: "Pricing", accountId: "acct_batch_x" },
+          trial("acct_batch_3"),
+        ],
+      },
+    });
+
+    expect(response.status).toBe(202);
+    expect(response.body.accepted).toEqual([
+      { index: 0, messageId: "batch-1" },
+      { index: 2, messageId: "batch-2" },
+      { index: 4, messageId: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+    ]);
+    expect(response.body.rejected).toEqual([
+      {
+        index: 1,
+        error: expect.objectContaining({
+          code: "invalid_request",
+          details: [expect.objectContaining({ path: "accountId" })],
+        }),
+      },
+      {
+        index: 3,
+        error: expect.objectContaining({
+          code: "invalid_request",
+          details: [expect.objectContaining({ path: "type" })],
+        }),
+      },
+    ]);
+    const emails = await emailsTo([
+      "acct_batch_1@example.com",
+      "acct_batch_2@example.com",
+      "acct_batch_3@example.com",
+    ]);
+    expect(emails.get("acct_batch_1@example.com")?.body.text).toBe("Your trial ends in 3 days.");
+    await stack.idle();
+    expect(await emailCountTo("acct_batch_x@example.com")).toBe(0);
+  });
+
+  it("refuses a batch of 101 items with 413 saying how to fix it, and processes none of them", async () => {
+    const batch = Array.from({ length: 101 }, (_, i) => trial(`acct_over_${i}`));
+
+    const response = await api<ErrorAnswer>("POST", "/v1/batch", { key: writeKey, body: { batch } });
+
+    expect(response.status).toBe(413);
+    expect(response.body.error).toEqual({
+      code: "payload_too_large",
+      message: "A batch may hold at most 100 items; this one has 101. Split it into several requests",
+    });
+    await stack.idle();
+    expect(await emailCountTo("acct_over_0@example.com")).toBe(0);
+  });
+
+  it("rejects an item over 32 KB as payload_too_large and still delivers its siblings", async () => {
+    const response = await api<BatchAnswer>("POST", "/v1/batch", {
+      key: writeKey,
+      body: {
+        batch: [
+          trial("acct_big_0"),
+          trial("acct_big_1", { properties: { days_left: 3, blob: "x".repeat(33 * 1024) } }),
+          trial("acct_big_2"),
+        ],
+      },
+    });
+
+    expect(response.status).toBe(202);
+    expect(response.body.accepted.map((a) => a.index)).toEqual([0, 2]);
+    expect(response.body.rejected).toEqual([
+      { index: 1, error: { code: "payload_too_large", message: expect.stringContaining("at most 32 KB") } },
+    ]);
+    await emailsTo(["acct_big_0@example.com", "acct_big_2@example.com"]);
+    await stack.idle();
+    expect(await emailCountTo("acct_big_1@example.com")).toBe(0);
+  });
+
+  it("applies an identify item to the account's traits", async () => {
+    const identified = await api<BatchAnswer>("POST", "/v1/batch", {
+      key: writeKey,
+      body: {
+        batch: [
+          {
+            type: "identify",
+            accountId: "acct_batch_idf",
+            traits: { plan: "Growth", email: "acct_batch_idf@example.com" },
+          },
+        ],
+      },
+    });
+    expect(identified.status).toBe(202);
+    expect(identified.body.accepted).toHaveLength(1);
+    await stack.idle();
+
+    const sent = await api("POST", "/v1/events", {
+      key: writeKey,
+      body: { event: "trial_ending_soon", accountId: "acct_batch_idf", properties: { days_left: 2 } },
+    });
+    expect(sent.status).toBe(202);
+
+    const emails = await emailsTo(["acct_batch_idf@example.com"]);
+    expect(emails.get("acct_batch_idf@example.com")?.subject).toBe("Your Growth trial ends soon");
+  });
+});
+
+describe("POST /v1/identify on the local stack", () => {
+  it("answers 202 { messageId } and merges the traits into the profile the next email renders", async () => {
+    const account = "acct_identify";
+    const address = `${account}@example.com`;
+    // The account exists with a plan and an email (sent as traits of an event no moment starts on).
+    const signedUp = await api("POST", "/v1/events", {
+      key: writeKey,
+      body: { event: "signed_up", accountId: account, traits: { plan: "Trial", email: address } },
+    });
+    expect(signedUp.status).toBe(202);
+    await stack.idle();
+
+    const identified = await api("POST", "/v1/identify", {
+      key: writeKey,
+      body: {
+        accountId: account,
+        userId: "user_grace",
+        messageId: "idf-grace-1",
+        traits: { plan: "Scale", organization_name: "Acme" },
+        userTraits: { first_name: "Grace", role: "admin" },
+      },
+    });
+    expect(identified).toEqual({ status: 202, body: { messageId: "idf-grace-1" } });
+    await stack.idle();
+
+    const sent = await api("POST", "/v1/events", {
+      key: writeKey,
+      body: { event: "trial_ending_soon", accountId: account, properties: { days_left: 1 } },
+    });
+    expect(sent.status).toBe(202);
+
+    // Shallow merge: the new plan, and the email set before is still there (it addressed the mail).
+    const emails = await emailsTo([address]);
+    expect(emails.get(address)?.subject).toBe("Your Scale trial ends soon");
+  });
+
+  it("refuses user traits without a userId with 400 naming userTraits", async () => {
+    const response = await api<{ error: { details: Array<{ path: string }> } }>("POST", "/v1/identify", {
+      key: writeKey,
+      body: { accountId: "acct_1", userTraits: { first_name: "Ada" } },
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.details.map((d) => d.path)).toEqual(["userTraits"]);
+  });
+});
+
+describe("browser origins on /v1/batch and /v1/identify", () => {
+  const batch = { batch: [trial("acct_browser")] };
+
+  it.each(["/v1/batch", "/v1/identify"])(
+    "refuses a page on another origin at %s with 403 and no CORS header",
+    async (path) => {
+      const response = await fetch(new URL(path, stack.apiUrl), {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${writeKey}`,
+          "content-type": "application/json",
+          origin: "https://evil.example",
+        },
+        body: JSON.stringify(
+          path === "/v1/batch" ? batch : { accountId: "acct_browser", traits: { plan: "x" } },
+        ),
+      });
+
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as ErrorAnswer).error.code).toBe("origin_not_allowed");
+      expect(response.headers.get("access-control-allow-origin")).toBeNull();
+    },
+  );
+
+  it("accepts a batch from an allowed page and names its origin in the CORS header", async () => {
+    const response = await fetch(new URL("/v1/batch", stack.apiUrl), {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${writeKey}`,
+        "content-type": "application/json",
+        origin: "https://app.acme.com",
+      },
+      body: JSON.stringify(batch),
+    });
+
+    expect(response.status).toBe(202);
+    expect(response.headers.get("access-control-allow-origin")).toBe("https://app.acme.com");
+  });
+
+  it.each(["/v1/batch", "/v1/identify"])("answers the preflight of %s", async (path) => {
+    const response = await fetch(new URL(path, stack.apiUrl), {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://app.acme.com",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type",
+      },
+    });
+
+    expect(response.status).toBe(204);
+    expect(response.headers.get("access-control-allow-origin")).toBe("https://app.acme.com");
+    expect(response.headers.get("access-control-allow-methods")).toBe("POST");
+    expect(response.headers.get("access-control-allow-headers")).toBe("authorization, content-type");
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * The profile adapter against a real DynamoDB engine (dynalite, in process, as the local stack runs
+ * it): what the mocked tests cannot show — that UPDATED_OLD answers exactly the replaced traits, that
+ * counters and lastSeenAt behave under out-of-order and concurrent writes.
+ */
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createAppTable,
+  DynamoDBClient,
+  type LocalDynamo,
+  startLocalDynamo,
+} from "../../../../infra/local/dynamodb.js";
+import { DynamoProfileRepository } from "../../../../shared/adapters/dynamodb/profile-repository.js";
+import { diffTraits, eventCountKey } from "../../../../shared/domain/identify.js";
+
+const TABLE = "moments-profiles";
+let dynamo: LocalDynamo;
+let profiles: DynamoProfileRepository;
+let accounts = 0;
+/** A fresh account per test: the table is shared by the file. */
+const newAccount = () => `acct_${++accounts}`;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo("127.0.0.1");
+  const client = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  await createAppTable(client, TABLE);
+  profiles = new DynamoProfileRepository(DynamoDBDocumentClient.from(client), TABLE);
+});
+
+afterAll(async () => {
+  await dynamo?.stop();
+});
+
+describe("DynamoProfileRepository on dynalite", () => {
+  it("merges shallowly and answers the values it replaced, so diffTraits finds exactly the changes", async () => {
+    const account = newAccount();
+    await expect(
+      profiles.mergeTraits("ws_1", account, { plan: "trial", seats: 3, address: { city: "Paris" } }, "t1"),
+    ).resolves.toEqual({});
+
+    const merged = { plan: "pro", seats: 3, "organization.name": "Acme", address: { city: "Lyon" } };
+    const previous = await profiles.mergeTraits("ws_1", account, merged, "t2");
+
+    expect(previous).toEqual({ plan: "trial", seats: 3, address: { city: "Paris" } });
+    expect(diffTraits(previous, merged).map((c) => c.attribute)).toEqual([
+      "plan",
+      "organization.name",
+      "address",
+    ]);
+    expect(await profiles.get("ws_1", account)).toEqual({
+      workspaceId: "ws_1",
+      accountId: account,
+      traits: { plan: "pro", seats: 3, "organization.name": "Acme", address: { city: "Lyon" } },
+      updatedAt: "t2",
+    });
+  });
+
+  it("keeps user traits on the user's own profile, apart from the account's", async () => {
+    const account = newAccount();
+    await profiles.mergeTraits("ws_1", account, { plan: "pro" }, "t1");
+
+    await expect(
+      profiles.mergeUserTraits(
+        "ws_1",
+        "user_ada",
+        { first_name: "Ada", email: "ada@acme.com" },
+        "t1",
+        account,
+      ),
+    ).resolves.toEqual({});
+    const previous = await profiles.mergeUserTraits("ws_1", "user_ada", { first_name: "Grace" }, "t2");
+
+    expect(previous).toEqual({ first_name: "Ada" });
+    expect(await profiles.getUser("ws_1", "user_ada")).toEqual({
+      workspaceId: "ws_1",
+      userId: "user_ada",
+      accountId: account,
+      traits: { first_name: "Grace", email: "ada@acme.com" },
+      updatedAt: "t2",
+    });
+    expect((await profiles.get("ws_1", account))?.traits).toEqual({ plan: "pro" });
+  });
+
+  it("counts each event by name and keeps the latest lastSeenAt when events arrive out of order", async () => {
+    const account = newAccount();
+
+    await profiles.touch("ws_1", account, "Order Completed", "2026-11-21T10:00:00.000Z");
+    await profiles.touch("ws_1", account, "Order Completed", "2026-11-21T09:00:00.000Z");
+    await profiles.touch("ws_1", account, "cart.updated", "2026-11-21T11:00:00.000Z");
+    await profiles.touch("ws_1", account, "cart.updated", "2026-11-21T11:00:00.000Z");
+
+    expect(await profiles.get("ws_1", account)).toEqual({
+      workspaceId: "ws_1",
+      accountId: account,
+      traits: {},
+      lastSeenAt: "2026-11-21T11:00:00.000Z",
+      eventCounts: { [eventCountKey("Order Completed")]: 2, [eventCountKey("cart.updated")]: 2 },
+    });
+  });
+
+  it("creates the traits map after touch created the profile, and touch leaves traits alone", async () => {
+    const account = newAccount();
+    await profiles.touch("ws_1", account, "signed_up", "2026-11-21T10:00:00.000Z");
+
+    await profiles.mergeTraits("ws_1", account, { plan: "pro" }, "t1");
+    await profiles.touch("ws_1", account, "signed_up", "2026-11-21T10:05:00.000Z");
+
+    expect(await profiles.get("ws_1", account)).toMatchObject({
+      traits: { plan: "pro" },
+      lastSeenAt: "2026-11-21T10:05:00.000Z",
+      eventCounts: { signed_up: 2 },
+    });
+  });
+
+  it("loses no increment and no trait under concurrent writes", async () => {
+    const account = newAccount();
+
+    await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) =>
+        profiles.touch("ws_1", account, "page_viewed", `2026-11-21T10:00:${String(i).padStart(2, "0")}.000Z`),
+      ),
+      ...Array.from({ length: 10 }, (_, i) => profiles.mergeTraits("ws_1", account, { [`t${i}`]: i }, "t")),
+    ]);
+
+    const profile = await profiles.get("ws_1", account);
+    expect(profile?.eventCounts).toEqual({ page_viewed: 20 });
+    expect(profile?.lastSeenAt).toBe("2026-11-21T10:00:19.000Z");
+    expect(Object.keys(profile?.traits ?? {})).toHaveLength(10);
+  });
+});

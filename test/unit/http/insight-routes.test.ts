@@ -1,0 +1,84 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { routeKey, routesFor } from "../../../shared/contracts/routes.js";
+import { insightRoutes } from "../../../shared/http/admin-routes/insights.js";
+import type { HttpRequest } from "../../../shared/http/http-handler.js";
+import { aMoment, FakeConfigRepository, FakeIntegrations, fixedClock } from "../../support/fakes.js";
+import { FakeInsights, FakeStats } from "../../support/fakes-insights.js";
+
+const WS = "ws_1";
+let config: FakeConfigRepository;
+let insights: FakeInsights;
+let routes: ReturnType<typeof insightRoutes>;
+
+const request = (key: string, path: Record<string, string> = {}): HttpRequest => ({
+  routeKey: key,
+  path,
+  query: {},
+  headers: {},
+  body: undefined,
+});
+
+async function call(key: string, path: Record<string, string> = {}) {
+  const route = routes[key];
+  if (!route) throw new Error(`no route ${key}`);
+  return route(WS, request(key, path));
+}
+
+beforeEach(async () => {
+  config = new FakeConfigRepository();
+  insights = new FakeInsights();
+  routes = insightRoutes({
+    moments: config,
+    sources: config,
+    templates: config,
+    integrations: new FakeIntegrations(),
+    insights,
+    stats: new FakeStats(),
+    profiles: { get: async () => undefined },
+    clock: fixedClock("2026-11-21T10:00:00.000Z"),
+  });
+  await config.createMoment(aMoment({ id: "m_1", workspaceId: WS }));
+});
+
+describe("insightRoutes", () => {
+  it("serves exactly the insight routes of the route table, all on the admin function", () => {
+    const declared = new Set(routesFor("admin").map(routeKey));
+    for (const key of Object.keys(routes)) expect(declared.has(key), key).toBe(true);
+    expect(Object.keys(routes).sort()).toEqual([
+      "GET /v1/admin/accounts/{accountId}",
+      "GET /v1/admin/moments/{id}/stats",
+      "GET /v1/admin/observed-events",
+      "POST /v1/admin/observed-events/{name}/promote",
+    ]);
+  });
+
+  it("answers a moment's stats with 200", async () => {
+    const response = await call("GET /v1/admin/moments/{id}/stats", { id: "m_1" });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toMatchObject({ momentId: "m_1", entered: 0, successRate: null });
+  });
+
+  it("answers 201 with the draft and its ETag when promoting, the name taken as the gateway decoded it", async () => {
+    await insights.observeEvent(WS, "50% off viewed", [], "2026-11-21T09:00:00.000Z", 0);
+    const response = await call("POST /v1/admin/observed-events/{name}/promote", { name: "50% off viewed" });
+    expect(response.statusCode).toBe(201);
+    expect(response.body).toMatchObject({
+      name: "50% off viewed moment",
+      start: { event: "50% off viewed" },
+    });
+    expect(response.headers).toEqual({ etag: '"1"' });
+  });
+
+  it("answers the observed events with 200", async () => {
+    const response = await call("GET /v1/admin/observed-events");
+    expect(response).toEqual({ statusCode: 200, body: { items: [] } });
+  });
+
+  it.each([
+    ["GET /v1/admin/moments/{id}/stats", {}],
+    ["GET /v1/admin/accounts/{accountId}", {}],
+    ["POST /v1/admin/observed-events/{name}/promote", {}],
+  ])("%s without its path parameter is a 404", async (key, path) => {
+    await expect(call(key, path)).rejects.toMatchObject({ statusCode: 404 });
+  });
+});

@@ -1,0 +1,185 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import type { EndSteps, RunContext } from "../../../shared/contracts/workflow.js";
+import { type EndRunDeps, endRun } from "../../../shared/use-cases/end-run.js";
+import { aRun, FakeRunRepository, FakeWorkflows, fixedClock } from "../../support/fakes.js";
+
+const NOW = "2026-11-22T12:00:00.000Z";
+const run: RunContext = aRun({
+  runId: "run_1",
+  momentVersion: 3,
+  trigger: {
+    event: "cart_abandoned",
+    messageId: "msg_start",
+    timestamp: "2026-11-21T09:59:00.000Z",
+    properties: { cart: "c_9" },
+  },
+});
+const ref = { workspaceId: "ws_1", momentId: "m_1", accountId: "acct_1", runId: "run_1" };
+const endSteps: EndSteps = {
+  completion: [{ id: "thanks", delaySeconds: 0, action: { type: "send_email", templateId: "t_ok" } }],
+  exit: [{ id: "sorry", delaySeconds: 120, action: { type: "send_email", templateId: "t_ko" } }],
+};
+
+let runs: FakeRunRepository;
+let workflows: FakeWorkflows;
+let deps: EndRunDeps;
+
+beforeEach(async () => {
+  runs = new FakeRunRepository();
+  workflows = new FakeWorkflows();
+  deps = { runs, workflows, clock: fixedClock(NOW) };
+  await runs.enter(run, endSteps);
+  await workflows.start({ run, phase: "entry", steps: [], completeWhenStepsDone: false });
+});
+
+describe("endRun", () => {
+  it("on success: records the outcome, stops the entry execution and starts the completion steps", async () => {
+    // Act
+    const result = await endRun(deps, ref, "success", "msg_paid", { stopEntry: true });
+
+    // Assess
+    expect(result).toBe("ended");
+    expect(runs.run("ws_1", "run_1")).toMatchObject({ status: "success", endedAt: NOW, endedBy: "msg_paid" });
+    expect(workflows.stopped.get("run_1")).toBe("The run ended (success) by msg_paid");
+    // The end execution continues from the run's pinned context, not from the ids it was ended with.
+    expect(workflows.end("run_1")).toEqual({
+      run,
+      phase: "completion",
+      steps: endSteps.completion,
+      completeWhenStepsDone: false,
+    });
+  });
+
+  it("on failed: starts the exit steps instead", async () => {
+    await endRun(deps, ref, "failed", "msg_churned", { stopEntry: true });
+
+    expect(runs.run("ws_1", "run_1")?.status).toBe("failed");
+    expect(workflows.end("run_1")).toMatchObject({ phase: "exit", steps: endSteps.exit });
+  });
+
+  it("stops the entry execution before it starts the end execution", async () => {
+    const order: string[] = [];
+    const stop = workflows.stop.bind(workflows);
+    const start = workflows.start.bind(workflows);
+    workflows.stop = async (...args) => {
+      order.push("stop");
+      return stop(...args);
+    };
+    workflows.start = async (input) => {
+      order.push(`start ${input.phase}`);
+      return start(input);
+    };
+
+    await endRun(deps, ref, "success", "msg_paid", { stopEntry: true });
+
+    expect(order).toEqual(["stop", "start completion"]);
+  });
+
+  it("leaves the entry execution alone with stopEntry false (a timeout inside it)", async () => {
+    await endRun(deps, ref, "failed", "timeout", { stopEntry: false });
+
+    expect(workflows.stopCalls).toEqual([]);
+    expect(workflows.end("run_1")).toMatchObject({ phase: "exit" });
+  });
+
+  it("does nothing more when the run had already ended otherwise", async () => {
+    // Prepare
+    await runs.endRun(ref, "failed", "timeout", "2026-11-22T11:00:00.000Z");
+
+    // Act
+    const result = await endRun(deps, ref, "success", "msg_paid", { stopEntry: true });
+
+    // Assess
+    expect(result).toBe("already_ended");
+    expect(runs.run("ws_1", "run_1")).toMatchObject({ status: "failed", endedBy: "timeout" });
+    expect(workflows.stopCalls).toEqual([]);
+    expect(workflows.end("run_1")).toBeUndefined();
+  });
+
+  it("gives two racing end events one outcome and one end execution", async () => {
+    const [first, second] = await Promise.all([
+      endRun(deps, ref, "success", "msg_paid", { stopEntry: true }),
+      endRun(deps, ref, "failed", "msg_churned", { stopEntry: true }),
+    ]);
+
+    expect([first, second].sort()).toEqual(["already_ended", "ended"]);
+    expect(runs.statsOf("ws_1", "m_1")).toEqual({ entered: 1, success: 1 });
+    expect(workflows.startCalls.filter((c) => c.phase !== "entry")).toHaveLength(1);
+    expect(workflows.end("run_1")?.phase).toBe("completion");
+  });
+
+  it("re-drives the stop and the start when retried with the same endedBy, counting the end once", async () => {
+    // Prepare: the first attempt ended the run and died on a throttled StopExecution.
+    workflows.failStopOf.set(
+      "run_1",
+      Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }),
+    );
+    await expect(endRun(deps, ref, "success", "msg_paid", { stopEntry: true })).rejects.toThrow(
+      "Rate exceeded",
+    );
+    expect(workflows.end("run_1")).toBeUndefined();
+    workflows.failStopOf.clear();
+
+    // Act
+    const retried = await endRun(deps, ref, "success", "msg_paid", { stopEntry: true });
+
+    // Assess
+    expect(retried).toBe("ended");
+    expect(workflows.stopped.has("run_1")).toBe(true);
+    expect(workflows.end("run_1")).toMatchObject({ phase: "completion" });
+    expect(runs.statsOf("ws_1", "m_1")).toEqual({ entered: 1, success: 1 });
+  });
+
+  it("starts one end execution however often the same end is repeated", async () => {
+    await endRun(deps, ref, "failed", "msg_churned", { stopEntry: true });
+    await endRun(deps, ref, "failed", "msg_churned", { stopEntry: true });
+
+    expect(workflows.startCalls.filter((c) => c.phase === "exit")).toHaveLength(2);
+    expect([...workflows.executions.keys()]).toEqual(["run_1", "run_1-end"]);
+  });
+
+  it("starts no end execution when the outcome has no steps", async () => {
+    runs = new FakeRunRepository();
+    deps = { ...deps, runs };
+    await runs.enter(run, { completion: [], exit: endSteps.exit });
+
+    await expect(endRun(deps, ref, "success", "msg_paid", { stopEntry: true })).resolves.toBe("ended");
+
+    expect(workflows.stopped.has("run_1")).toBe(true);
+    expect(workflows.end("run_1")).toBeUndefined();
+  });
+
+  it("ends a run stored without its context, starting nothing it could not pin", async () => {
+    // A run stored before the context was kept: the repository answers it without one.
+    const stored = await runs.getRun("ws_1", "run_1");
+    if (!stored) throw new Error("expected the run");
+    const { context: _context, ...withoutContext } = stored;
+    runs.getRun = async () => withoutContext;
+
+    await expect(endRun(deps, ref, "success", "msg_paid", { stopEntry: true })).resolves.toBe("ended");
+
+    expect(workflows.end("run_1")).toBeUndefined();
+  });
+
+  it("ends a keyed run through its own membership, leaving the account's other keys active", async () => {
+    // Prepare
+    const cartA = aRun({ runId: "run_a", runKey: "cart_a" });
+    const cartB = aRun({ runId: "run_b", runKey: "cart_b" });
+    await runs.enter(cartA, endSteps);
+    await runs.enter(cartB, endSteps);
+
+    // Act
+    const result = await endRun(deps, { ...ref, runId: "run_a", runKey: "cart_a" }, "success", "msg_paid", {
+      stopEntry: true,
+    });
+
+    // Assess
+    expect(result).toBe("ended");
+    expect(runs.membership("ws_1", "m_1", "acct_1", "cart_a")?.status).toBe("success");
+    expect(runs.membership("ws_1", "m_1", "acct_1", "cart_b")?.status).toBe("active");
+    expect((await runs.listActiveRuns("ws_1", "acct_1")).map((r) => r.runId).sort()).toEqual([
+      "run_1",
+      "run_b",
+    ]);
+  });
+});
