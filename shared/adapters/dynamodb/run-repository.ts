@@ -5,7 +5,6 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
-  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { INSIGHT_TTL_SECONDS, keys } from "../../contracts/table.js";
 import type { EndSteps, RunContext, StepOutcome } from "../../contracts/workflow.js";
