@@ -28,7 +28,12 @@ export const handler = middy<RunStateTaskPayload, { recorded: string }, Error, C
     obs.logger.appendKeys({ workspaceId: payload.run.workspaceId, runId: payload.run.runId });
     const result = await recordRunState(deps, payload);
     obs.metrics.addMetric(
-      { run_completed: "RunCompleted", step_failed: "StepFailed", timeout: "RunTimedOut" }[payload.type],
+      {
+        run_completed: "RunCompleted",
+        step_failed: "StepFailed",
+        timeout: "RunTimedOut",
+        step_failed_run: "RunFailedByStep",
+      }[payload.type],
       "Count",
       1,
     );

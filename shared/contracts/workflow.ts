@@ -40,6 +40,8 @@ export interface RunContext {
 
 export interface StepInput {
   id: string;
+  /** `fail_run`: a step that fails for good ends the run as failed (exit steps run). */
+  onFailure?: "continue" | "fail_run";
   /** The step's delay, already scaled by the deployment's time scale. */
   delaySeconds: number;
   action: Action;
@@ -88,7 +90,8 @@ export type StepOutcome =
 export type RunStateTaskPayload =
   | { type: "step_failed"; run: RunContext; step: StepInput; error: { Error?: string; Cause?: string } }
   | { type: "run_completed"; run: RunContext }
-  | { type: "timeout"; run: RunContext; outcome: RunOutcome };
+  | { type: "timeout"; run: RunContext; outcome: RunOutcome }
+  | { type: "step_failed_run"; run: RunContext; stepId: string };
 
 /** Thrown (as a Fail state) to end the entry execution once the run has ended: stops the steps. */
 export const RUN_ENDED_ERROR = "RunEnded";
@@ -132,6 +135,7 @@ const lambdaRetry = {
  * unique across the whole machine (Map and Parallel included), hence the prefix for the second copy.
  */
 function runStepsMap(next: string | undefined, prefix = ""): Record<string, unknown> {
+  const name = (state: string) => `${prefix}${state}`;
   return {
     Type: "Map",
     ItemsPath: "$.steps",
@@ -140,19 +144,20 @@ function runStepsMap(next: string | undefined, prefix = ""): Record<string, unkn
     MaxConcurrency: 1,
     ItemProcessor: {
       ProcessorConfig: { Mode: "INLINE" },
-      StartAt: `${prefix}WaitForDelay`,
+      StartAt: name("WaitForDelay"),
       States: {
-        [`${prefix}WaitForDelay`]: {
-          Type: "Wait",
-          SecondsPath: "$.step.delaySeconds",
-          Next: `${prefix}RunAction`,
-        },
-        [`${prefix}RunAction`]: {
-          ...invoke(workflowSubstitutions.actionFunctionArn, {
-            "run.$": "$.run",
-            "step.$": "$.step",
-            "phase.$": "$.phase",
-          }),
+        [name("WaitForDelay")]: { Type: "Wait", SecondsPath: "$.step.delaySeconds", Next: name("RunAction") },
+        [name("RunAction")]: {
+          Type: "Task",
+          Resource: "arn:aws:states:::lambda:invoke",
+          Parameters: {
+            FunctionName: `\${${workflowSubstitutions.actionFunctionArn}}`,
+            Payload: { "run.$": "$.run", "step.$": "$.step", "phase.$": "$.phase" },
+          },
+          // Keep the step beside its outcome: the failure policy below needs both.
+          ResultSelector: { "status.$": "$.Payload.status" },
+          ResultPath: "$.outcome",
+          TimeoutSeconds: TASK_TIMEOUT_SECONDS,
           Retry: [
             lambdaRetry,
             {
@@ -164,20 +169,64 @@ function runStepsMap(next: string | undefined, prefix = ""): Record<string, unkn
               JitterStrategy: "FULL",
             },
           ],
-          // A step that still fails is recorded and the run goes on to its next step.
-          Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: `${prefix}RecordStepFailure` }],
-          End: true,
+          // A step that still fails is recorded; then its policy decides.
+          Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: name("RecordStepFailure") }],
+          Next: name("AfterAction"),
         },
-        [`${prefix}RecordStepFailure`]: {
+        [name("AfterAction")]: {
+          Type: "Choice",
+          Choices: [
+            {
+              And: [
+                { Variable: "$.outcome.status", StringEquals: "failed" },
+                { Variable: "$.step.onFailure", IsPresent: true },
+                { Variable: "$.step.onFailure", StringEquals: "fail_run" },
+              ],
+              Next: name("FailRun"),
+            },
+          ],
+          Default: name("StepDone"),
+        },
+        [name("RecordStepFailure")]: {
+          Type: "Task",
+          Resource: "arn:aws:states:::lambda:invoke",
+          Parameters: {
+            FunctionName: `\${${workflowSubstitutions.runStateFunctionArn}}`,
+            Payload: { type: "step_failed", "run.$": "$.run", "step.$": "$.step", "error.$": "$.error" },
+          },
+          ResultPath: null,
+          TimeoutSeconds: TASK_TIMEOUT_SECONDS,
+          Retry: [lambdaRetry],
+          Next: name("AfterFailure"),
+        },
+        [name("AfterFailure")]: {
+          Type: "Choice",
+          Choices: [
+            {
+              And: [
+                { Variable: "$.step.onFailure", IsPresent: true },
+                { Variable: "$.step.onFailure", StringEquals: "fail_run" },
+              ],
+              Next: name("FailRun"),
+            },
+          ],
+          Default: name("StepDone"),
+        },
+        [name("FailRun")]: {
           ...invoke(workflowSubstitutions.runStateFunctionArn, {
-            type: "step_failed",
+            type: "step_failed_run",
             "run.$": "$.run",
-            "step.$": "$.step",
-            "error.$": "$.error",
+            "stepId.$": "$.step.id",
           }),
           Retry: [lambdaRetry],
-          End: true,
+          Next: name("RunFailed"),
         },
+        [name("RunFailed")]: {
+          Type: "Fail",
+          Error: RUN_ENDED_ERROR,
+          Cause: "A step with onFailure fail_run failed",
+        },
+        [name("StepDone")]: { Type: "Succeed" },
       },
     },
     ResultPath: null,
@@ -203,7 +252,11 @@ export function runWorkflowDefinition(): Record<string, unknown> {
         Choices: [{ Variable: "$.timeout.seconds", IsPresent: true, Next: "StepsWithTimeout" }],
         Default: "RunSteps",
       },
-      RunSteps: runStepsMap("AfterSteps"),
+      RunSteps: {
+        ...runStepsMap("AfterSteps"),
+        // A fail_run step ended the run: nothing more to do here (the exit steps run elsewhere).
+        Catch: [{ ErrorEquals: [RUN_ENDED_ERROR], ResultPath: null, Next: "Done" }],
+      },
       StepsWithTimeout: {
         Type: "Parallel",
         Branches: [

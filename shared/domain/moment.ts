@@ -68,6 +68,11 @@ export const stepSchema = z.strictObject({
   phase: z._default(z.enum(stepPhases), "entry"),
   delay: z._default(durationSchema, { amount: 0, unit: "minutes" }),
   action: actionSchema,
+  /**
+   * When the action fails for good (after retries of transient errors): `continue` with the next
+   * step (the default, when absent), or `fail_run`: the run ends as failed and its exit steps run.
+   */
+  onFailure: z.optional(z.enum(["continue", "fail_run"])),
 });
 export type Step = z.infer<typeof stepSchema>;
 

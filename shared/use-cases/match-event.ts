@@ -181,6 +181,7 @@ function toStepInputs(steps: Step[], timeScale: number): StepInput[] {
     id: step.id,
     delaySeconds: scaledDelaySeconds(step.delay, timeScale),
     action: step.action,
+    ...(step.onFailure === "fail_run" ? { onFailure: "fail_run" as const } : {}),
   }));
 }
 

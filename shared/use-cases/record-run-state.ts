@@ -23,6 +23,14 @@ export async function recordRunState(
     case "run_completed":
       await deps.runs.completeRun(payload.run, at);
       return { recorded: "run_completed" as const };
+    case "step_failed_run": {
+      // A fail_run step failed for good: the run ends as failed and its exit steps start. Called
+      // from inside the execution, which ends itself (RunEnded) once this returns.
+      const result = await endRun(deps, payload.run, "failed", `step:${payload.stepId}`, {
+        stopEntry: false,
+      });
+      return { recorded: result === "ended" ? ("failed_by_step" as const) : ("already_ended" as const) };
+    }
     case "timeout": {
       // Called from inside the entry execution, which ends itself (RunEnded) once this returns.
       const result = await endRun(deps, payload.run, payload.outcome, "timeout", { stopEntry: false });

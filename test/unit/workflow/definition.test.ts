@@ -1,0 +1,154 @@
+/**
+ * The state-machine definition itself, run by the local Step Functions with scripted task functions:
+ * the steps run in order, a fail_run step that fails ends the run (later steps never run), a timeout
+ * ends it from its timer branch, and a run without end rules completes.
+ */
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type LocalStepFunctions, startLocalStepFunctions } from "../../../infra/local/step-functions.js";
+import {
+  type ActionTaskPayload,
+  type RunInput,
+  type RunStateTaskPayload,
+  resolveSubstitutions,
+  runWorkflowDefinition,
+  type StepInput,
+} from "../../../shared/contracts/workflow.js";
+import { aRun } from "../../support/fakes.js";
+import { waitFor } from "../../support/wait-for.js";
+
+const ACTION = "arn:aws:lambda:us-east-1:000000000000:function:action";
+const RUN_STATE = "arn:aws:lambda:us-east-1:000000000000:function:run-state";
+const MACHINE = "arn:aws:states:us-east-1:000000000000:stateMachine:runs";
+
+let sfnLocal: LocalStepFunctions;
+let sfn: SFNClient;
+let actions: string[] = [];
+let runStates: RunStateTaskPayload[] = [];
+/** What the action function answers per step id (default: executed). */
+let outcomes: Record<string, "executed" | "failed" | "throw"> = {};
+
+beforeAll(async () => {
+  sfnLocal = await startLocalStepFunctions({
+    stateMachines: [
+      {
+        arn: MACHINE,
+        definition: resolveSubstitutions(runWorkflowDefinition(), {
+          ActionFunctionArn: ACTION,
+          RunStateFunctionArn: RUN_STATE,
+        }),
+      },
+    ],
+    lambdas: {
+      [ACTION]: async (payload) => {
+        const { step } = payload as ActionTaskPayload;
+        actions.push(step.id);
+        const outcome = outcomes[step.id] ?? "executed";
+        if (outcome === "throw") throw Object.assign(new Error("provider down"), { name: "PermanentError" });
+        return outcome === "failed" ? { status: "failed", reason: "refused" } : { status: "executed" };
+      },
+      [RUN_STATE]: async (payload) => {
+        runStates.push(payload as RunStateTaskPayload);
+        return { recorded: "ok" };
+      },
+    },
+    retryIntervalMs: 1,
+  });
+  sfn = new SFNClient({
+    endpoint: sfnLocal.endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+});
+
+afterAll(async () => {
+  await sfnLocal?.stop();
+});
+
+beforeEach(() => {
+  actions = [];
+  runStates = [];
+  outcomes = {};
+});
+
+const step = (id: string, extra: Partial<StepInput> = {}): StepInput => ({
+  id,
+  delaySeconds: 0,
+  action: { type: "send_email", templateId: "t" },
+  ...extra,
+});
+
+let n = 0;
+async function run(input: Omit<RunInput, "run">) {
+  const { executionArn } = await sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: MACHINE,
+      name: `run-${n++}`,
+      input: JSON.stringify({ run: aRun(), ...input }),
+    }),
+  );
+  return waitFor(
+    async () => {
+      const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return execution.status !== "RUNNING" && execution.status;
+    },
+    { description: "the execution to finish" },
+  );
+}
+
+describe("the run workflow definition", () => {
+  it("runs the steps in order, then completes a run without end rules", async () => {
+    expect(
+      await run({ phase: "entry", steps: [step("a"), step("b"), step("c")], completeWhenStepsDone: true }),
+    ).toBe("SUCCEEDED");
+    expect(actions).toEqual(["a", "b", "c"]);
+    expect(runStates.map((p) => p.type)).toEqual(["run_completed"]);
+  });
+
+  it("leaves a run with end rules active after its steps (an end rule will end it)", async () => {
+    await run({ phase: "entry", steps: [step("a")], completeWhenStepsDone: false });
+    expect(runStates).toEqual([]);
+  });
+
+  it("goes on after a failed step whose policy is continue", async () => {
+    outcomes = { a: "failed" };
+    await run({ phase: "entry", steps: [step("a"), step("b")], completeWhenStepsDone: true });
+    expect(actions).toEqual(["a", "b"]);
+    expect(runStates.map((p) => p.type)).toEqual(["run_completed"]);
+  });
+
+  it("ends the run when a fail_run step fails: later steps never run", async () => {
+    outcomes = { b: "failed" };
+    const status = await run({
+      phase: "entry",
+      steps: [step("a"), step("b", { onFailure: "fail_run" }), step("c")],
+      completeWhenStepsDone: true,
+    });
+    expect(status).toBe("SUCCEEDED");
+    expect(actions).toEqual(["a", "b"]);
+    expect(runStates).toEqual([expect.objectContaining({ type: "step_failed_run", stepId: "b" })]);
+  });
+
+  it("records a step that kept throwing, then applies its fail_run policy", async () => {
+    outcomes = { a: "throw" };
+    await run({
+      phase: "entry",
+      steps: [step("a", { onFailure: "fail_run" }), step("b")],
+      completeWhenStepsDone: true,
+    });
+    expect(actions).toEqual(["a"]);
+    expect(runStates.map((p) => p.type)).toEqual(["step_failed", "step_failed_run"]);
+  });
+
+  it("ends a run on its timeout from the timer branch, stopping steps still waiting", async () => {
+    const status = await run({
+      phase: "entry",
+      steps: [step("a"), step("late", { delaySeconds: 3600 })],
+      timeout: { seconds: 0, outcome: "failed" },
+      completeWhenStepsDone: false,
+    });
+    expect(status).toBe("SUCCEEDED");
+    expect(actions).not.toContain("late");
+    expect(runStates).toEqual([expect.objectContaining({ type: "timeout", outcome: "failed" })]);
+  });
+});
