@@ -87,13 +87,19 @@ export class MomentsStack extends Stack {
     // Named, so its ARN is known before it exists: run-state (which it invokes) starts executions too.
     const stateMachineName = `${this.stackName}-run`;
     const stateMachineArn = RunWorkflow.arnOf(this, stateMachineName);
-    const runState = fn("run-state", { [Env.tableName]: tableName, [Env.stateMachineArn]: stateMachineArn });
+    const runState = fn("run-state", {
+      [Env.tableName]: tableName,
+      [Env.stateMachineArn]: stateMachineArn,
+      [Env.timeScale]: props.timeScale,
+    });
     // Transactions need each contained operation's permission (runs end in a TransactWriteItems).
+    // BatchWriteItem: an abandonment gate records its decision in the decision log.
     this.dataTable.grant(runState.role, [
       "dynamodb:GetItem",
       "dynamodb:UpdateItem",
       "dynamodb:PutItem",
       "dynamodb:DeleteItem",
+      "dynamodb:BatchWriteItem",
     ]);
 
     this.workflow = new RunWorkflow(this, "RunWorkflow", {

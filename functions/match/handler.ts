@@ -6,6 +6,7 @@ import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoInsightsRepository } from "../../shared/adapters/dynamodb/insights-repository.js";
 import { DynamoMessageLog } from "../../shared/adapters/dynamodb/message-log.js";
 import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-repository.js";
+import { DynamoPendingStartRepository } from "../../shared/adapters/dynamodb/pending-start-repository.js";
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
 import { EventBridgePublisher } from "../../shared/adapters/event-bridge-publisher.js";
@@ -30,6 +31,7 @@ const deps = {
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
   workflows: new StepFunctionsController(sfn, env.STATE_MACHINE_ARN),
   messages: new DynamoMessageLog(db, env.TABLE_NAME),
+  pending: new DynamoPendingStartRepository(db, env.TABLE_NAME),
   recorder: new DynamoInsightsRepository(db, env.TABLE_NAME),
   clock: systemClock,
   timeScale: readTimeScale(process.env[Env.timeScale]),

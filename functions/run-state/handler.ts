@@ -2,9 +2,12 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { documentClient } from "../../shared/adapters/clients.js";
+import { DynamoInsightsRepository } from "../../shared/adapters/dynamodb/insights-repository.js";
+import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-repository.js";
+import { DynamoPendingStartRepository } from "../../shared/adapters/dynamodb/pending-start-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
 import { StepFunctionsController } from "../../shared/adapters/step-functions-starter.js";
-import { readEnv } from "../../shared/config.js";
+import { readEnv, readTimeScale } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import type { RunStateTaskPayload } from "../../shared/contracts/workflow.js";
 import { createObservability } from "../../shared/observability.js";
@@ -15,8 +18,14 @@ const env = readEnv([Env.tableName, Env.stateMachineArn]);
 const obs = createObservability("run-state");
 const sfn = new SFNClient({});
 obs.tracer.captureAWSv3Client(sfn);
+const db = documentClient(obs.tracer);
 const deps = {
-  runs: new DynamoRunRepository(documentClient(obs.tracer), env.TABLE_NAME),
+  runs: new DynamoRunRepository(db, env.TABLE_NAME),
+  // Abandonment gates start runs that fell due, as the matcher does.
+  pending: new DynamoPendingStartRepository(db, env.TABLE_NAME),
+  moments: new DynamoMomentRepository(db, env.TABLE_NAME),
+  recorder: new DynamoInsightsRepository(db, env.TABLE_NAME),
+  timeScale: readTimeScale(process.env[Env.timeScale]),
   // A timeout ends the run and starts its exit (or completion) steps.
   workflows: new StepFunctionsController(sfn, env.STATE_MACHINE_ARN),
   clock: systemClock,
@@ -25,7 +34,9 @@ const deps = {
 export const handler = middy<RunStateTaskPayload, { recorded: string }, Error, Context>()
   .use(obs.middlewares())
   .handler(async (payload) => {
-    obs.logger.appendKeys({ workspaceId: payload.run.workspaceId, runId: payload.run.runId });
+    if ("run" in payload)
+      obs.logger.appendKeys({ workspaceId: payload.run.workspaceId, runId: payload.run.runId });
+    else obs.logger.appendKeys({ workspaceId: payload.gate.workspaceId, momentId: payload.gate.momentId });
     const result = await recordRunState(deps, payload);
     obs.metrics.addMetric(
       {
@@ -33,6 +44,7 @@ export const handler = middy<RunStateTaskPayload, { recorded: string }, Error, C
         step_failed: "StepFailed",
         timeout: "RunTimedOut",
         step_failed_run: "RunFailedByStep",
+        open_gate: "AbandonmentGateOpened",
       }[payload.type],
       "Count",
       1,

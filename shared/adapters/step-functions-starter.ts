@@ -1,5 +1,5 @@
 import { type SFNClient, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
-import { endExecutionName, type RunInput } from "../contracts/workflow.js";
+import { endExecutionName, type Gate, type GateInput, type RunInput } from "../contracts/workflow.js";
 import type { WorkflowController } from "../ports/runs.js";
 
 /**
@@ -15,12 +15,24 @@ export class StepFunctionsController implements WorkflowController {
     private readonly stateMachineArn: string,
   ) {}
 
-  async start(input: RunInput) {
+  start(input: RunInput) {
+    return this.startNamed(
+      input.phase === "entry" ? input.run.runId : endExecutionName(input.run.runId),
+      input,
+    );
+  }
+
+  startGate(gate: Gate, name: string) {
+    const input: GateInput = { gate };
+    return this.startNamed(name, input);
+  }
+
+  private async startNamed(name: string, input: RunInput | GateInput) {
     try {
       await this.client.send(
         new StartExecutionCommand({
           stateMachineArn: this.stateMachineArn,
-          name: input.phase === "entry" ? input.run.runId : endExecutionName(input.run.runId),
+          name,
           input: JSON.stringify(input),
         }),
       );

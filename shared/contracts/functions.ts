@@ -66,7 +66,8 @@ export const functions: Record<FunctionId, FunctionDefinition> = {
   "run-state": {
     entry: "functions/run-state/handler.ts",
     description: "Records run lifecycle changes (step failed, run completed, timeout)",
-    // A timeout ends the run and starts its end execution on the same state machine.
-    env: [Env.tableName, Env.stateMachineArn],
+    // A timeout ends the run and starts its end execution; an abandonment gate starts a run (with the
+    // moment's delays, hence the time scale).
+    env: [Env.tableName, Env.stateMachineArn, Env.timeScale],
   },
 };

@@ -124,6 +124,14 @@ export const keys = {
     pk: `${ws(workspaceId)}#ACCOUNT#${accountId}`,
     sk: runKey === undefined ? `ACTIVERUN#${momentId}` : `ACTIVERUN#${momentId}#${runKey}`,
   }),
+  /**
+   * An armed abandonment start of one moment for an account (per run key): the trigger waiting for
+   * its `within` to pass unless the `unless` event comes first.
+   */
+  pendingStart: (workspaceId: string, accountId: string, momentId: string, runKey?: string): ItemKey => ({
+    pk: `${ws(workspaceId)}#ACCOUNT#${accountId}`,
+    sk: runKey === undefined ? `PENDING#${momentId}` : `PENDING#${momentId}#${runKey}`,
+  }),
   /** GSI1 key of a running moment, indexed by the event that starts it. */
   runningMomentsByStartEvent: (workspaceId: string, eventName: string) => ({
     gsi1pk: `${ws(workspaceId)}#RUNNING#${eventName}`,

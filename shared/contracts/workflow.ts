@@ -62,6 +62,26 @@ export interface RunInput {
   completeWhenStepsDone: boolean;
 }
 
+/**
+ * An armed abandonment start: a short execution that waits until `until`, then asks run-state to
+ * open the gate (start the run) if the start is still armed by `token`.
+ */
+export interface Gate {
+  workspaceId: string;
+  momentId: string;
+  accountId: string;
+  runKey?: string;
+  /** The arming trigger's messageId. */
+  token: string;
+  /** ISO 8601: when the start falls due. */
+  until: string;
+}
+
+/** The input of a gate execution. */
+export interface GateInput {
+  gate: Gate;
+}
+
 /** Steps a run will need when it ends, pinned at entry with the rest of the moment's version. */
 export interface EndSteps {
   completion: StepInput[];
@@ -91,7 +111,8 @@ export type RunStateTaskPayload =
   | { type: "step_failed"; run: RunContext; step: StepInput; error: { Error?: string; Cause?: string } }
   | { type: "run_completed"; run: RunContext }
   | { type: "timeout"; run: RunContext; outcome: RunOutcome }
-  | { type: "step_failed_run"; run: RunContext; stepId: string };
+  | { type: "step_failed_run"; run: RunContext; stepId: string }
+  | { type: "open_gate"; gate: Gate };
 
 /** Thrown (as a Fail state) to end the entry execution once the run has ended: stops the steps. */
 export const RUN_ENDED_ERROR = "RunEnded";
@@ -245,8 +266,24 @@ function runStepsMap(next: string | undefined, prefix = ""): Record<string, unkn
 export function runWorkflowDefinition(): Record<string, unknown> {
   return {
     Comment: "Runs one account through one moment: a phase's steps in order, an optional end timeout.",
-    StartAt: "HasTimeout",
+    StartAt: "IsGate",
     States: {
+      // An abandonment start waits for its due time here, then run-state starts the run (or not).
+      IsGate: {
+        Type: "Choice",
+        Choices: [{ Variable: "$.gate", IsPresent: true, Next: "WaitForGate" }],
+        Default: "HasTimeout",
+      },
+      WaitForGate: { Type: "Wait", TimestampPath: "$.gate.until", Next: "OpenGate" },
+      OpenGate: {
+        ...invoke(workflowSubstitutions.runStateFunctionArn, { type: "open_gate", "gate.$": "$.gate" }),
+        // Opening is idempotent (the run id derives from the trigger), so any failure is retried.
+        Retry: [
+          lambdaRetry,
+          { ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 4, BackoffRate: 2 },
+        ],
+        Next: "Done",
+      },
       HasTimeout: {
         Type: "Choice",
         Choices: [{ Variable: "$.timeout.seconds", IsPresent: true, Next: "StepsWithTimeout" }],

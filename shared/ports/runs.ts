@@ -1,4 +1,4 @@
-import type { EndSteps, RunContext, RunInput, StepOutcome } from "../contracts/workflow.js";
+import type { EndSteps, Gate, RunContext, RunInput, StepOutcome } from "../contracts/workflow.js";
 
 /**
  * `success` / `failed`: an end rule matched (or a timeout passed); `completed`: a moment without end
@@ -122,6 +122,8 @@ export interface WorkflowStarter {
 }
 
 export interface WorkflowController extends WorkflowStarter {
+  /** Starts an abandonment gate (named from the gate), which waits, then asks for the run to start. */
+  startGate(gate: Gate, name: string): Promise<"started" | "already_started">;
   /** Stops the run's entry execution; one that does not exist or has already ended is not an error. */
   stop(runId: string, cause: string): Promise<"stopped" | "not_running">;
 }

@@ -1,23 +1,22 @@
 import type { EventReceivedDetail } from "../contracts/bus.js";
 import type { TrackReceivedDetail } from "../contracts/bus-details.js";
-import type { EndSteps, RunContext, StepInput } from "../contracts/workflow.js";
-import { lacksRunKey, runKeyOf } from "../domain/abandonment.js";
-import { matchEndRule, timeoutOf } from "../domain/end-rules.js";
+import { dueAt, lacksRunKey, runKeyOf } from "../domain/abandonment.js";
+import { matchEndRule } from "../domain/end-rules.js";
 import { evaluateConditions, type Facts } from "../domain/evaluate.js";
 import { effectiveTimestamp, isTooOld } from "../domain/event-window.js";
 import { accountAttributes } from "../domain/identify.js";
 import { runIdFor } from "../domain/ids.js";
 import { type DecisionEntry, propertySample, shardFor } from "../domain/insights.js";
-import { type Moment, type Step, type StepPhase, stepsOfPhase } from "../domain/moment.js";
-import { scaledDelaySeconds } from "../domain/primitives.js";
-import { checkReentry, cooldownCutoff } from "../domain/reentry.js";
+import type { Moment } from "../domain/moment.js";
 import { isSampledIn } from "../domain/sampling.js";
 import type { Clock } from "../ports/clock.js";
 import type { InsightsRecorder } from "../ports/insights.js";
 import type { MomentRepository } from "../ports/moments.js";
+import type { PendingStartRepository } from "../ports/pending-starts.js";
 import type { ProfileRepository } from "../ports/profiles.js";
-import type { EntryGuard, RunRepository, WorkflowController } from "../ports/runs.js";
+import type { RunRepository, WorkflowController } from "../ports/runs.js";
 import { endRun } from "./end-run.js";
+import { enterAndStart, type MatchDecision, type SkipReason } from "./start-run.js";
 
 /** Remembers which messages the matcher has fully processed (the dedupe window). */
 export interface MessageLog {
@@ -31,6 +30,7 @@ export interface MatchDeps {
   runs: RunRepository;
   workflows: WorkflowController;
   messages: MessageLog;
+  pending: PendingStartRepository;
   /** Where the matcher writes what it decided and saw (the account view and observed events read it). */
   recorder?: InsightsRecorder;
   clock: Clock;
@@ -38,24 +38,7 @@ export interface MatchDeps {
   timeScale: number;
 }
 
-export type SkipReason =
-  | "source_mismatch"
-  | "too_old"
-  | "filter_failed"
-  | "missing_run_key"
-  | "sampled_out"
-  | "already_active"
-  | "already_ran"
-  | "reentry_once"
-  | "cooldown"
-  | "reentry_blocked"
-  | "abandonment_not_supported";
-
-export type MatchDecision =
-  | { momentId: string; decision: "started"; runId: string }
-  | { momentId: string; decision: "ended"; runId: string; outcome: "success" | "failed" }
-  | { momentId: string; decision: "skipped"; reason: SkipReason; detail?: string }
-  | { momentId: "*"; decision: "duplicate" };
+export type { MatchDecision, SkipReason } from "./start-run.js";
 
 /**
  * Applies a received event for an account, at most once per messageId within the dedupe window:
@@ -129,10 +112,12 @@ export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): 
   };
 
   const ended = await endMatchingRuns(deps, detail, facts, momentById);
+  // Cancels come before arms: an event that is both a moment's trigger and its `unless` re-arms it.
+  const cancelled = await cancelArmedStarts(deps, detail, momentById);
   const running = await deps.moments.findRunningMomentsStartingOn(workspaceId, detail.event);
   for (const moment of running) momentCache.set(moment.id, Promise.resolve(moment));
   const started = await Promise.all(running.map((moment) => startRun(deps, moment, detail, facts)));
-  const decisions = [...ended, ...started];
+  const decisions = [...ended, ...cancelled, ...started];
   await record(decisions, momentCache);
   await deps.messages.markProcessed(workspaceId, messageId, deps.clock.now().toISOString());
   return decisions;
@@ -176,19 +161,6 @@ async function endMatchingRuns(
   return decisions.filter((d): d is MatchDecision => d !== undefined);
 }
 
-function toStepInputs(steps: Step[], timeScale: number): StepInput[] {
-  return steps.map((step) => ({
-    id: step.id,
-    delaySeconds: scaledDelaySeconds(step.delay, timeScale),
-    action: step.action,
-    ...(step.onFailure === "fail_run" ? { onFailure: "fail_run" as const } : {}),
-  }));
-}
-
-function phaseSteps(moment: Moment, phase: StepPhase, timeScale: number): StepInput[] {
-  return toStepInputs(stepsOfPhase(moment, phase), timeScale);
-}
-
 async function startRun(
   deps: MatchDeps,
   moment: Moment,
@@ -204,8 +176,6 @@ async function startRun(
   if (moment.status !== "running" || !moment.sourceIds.includes(detail.sourceId))
     return skip("source_mismatch");
   if (isTooOld(detail.timestamp, detail.receivedAt)) return skip("too_old", `event of ${detail.timestamp}`);
-  // The abandonment form (start after `within` unless another event) is not run by this engine yet.
-  if (moment.start.unless) return skip("abandonment_not_supported");
   const filters = evaluateConditions(moment.start.where, facts);
   if (!filters.pass) return skip("filter_failed", filters.failed);
   if (lacksRunKey(moment.start, detail.properties)) return skip("missing_run_key", moment.start.key);
@@ -213,78 +183,67 @@ async function startRun(
   // Sampled per account (not per key): a holdout is whole accounts, in or out.
   if (!isSampledIn(moment.samplingRate, moment.id, detail.accountId)) return skip("sampled_out");
 
-  const now = deps.clock.now();
-  const scope = { workspaceId: detail.workspaceId, momentId: moment.id, accountId: detail.accountId };
-  const membership = await deps.runs.getMembership({ ...scope, ...(runKey === undefined ? {} : { runKey }) });
-  const runId = runIdFor(
-    detail.workspaceId,
-    moment.id,
-    runKey === undefined ? detail.accountId : `${detail.accountId}#${runKey}`,
-    detail.messageId,
-  );
-  // A redelivery of the event that started the active run re-drives it; anything else obeys re-entry.
-  if (membership?.runId !== runId) {
-    const reentry = checkReentry(
-      moment.reentry,
-      membership && {
-        status: membership.status,
-        ...(membership.endedAt ? { endedAt: membership.endedAt } : {}),
-      },
-      now,
-      deps.timeScale,
-    );
-    if (!reentry.allowed) return skip(reentry.reason, reentry.until);
-  }
-  const run: RunContext = {
-    ...scope,
-    momentVersion: moment.version,
-    runId,
-    ...(detail.userId ? { userId: detail.userId } : {}),
-    ...(runKey === undefined ? {} : { runKey }),
-    startedAt: now.toISOString(),
-    actionsEnabled: moment.actionsEnabled,
-    trigger: {
-      event: detail.event,
-      messageId: detail.messageId,
-      timestamp: detail.timestamp,
-      properties: detail.properties,
-    },
-  };
-  // Completion and exit steps are pinned with the entry, like the entry steps.
-  const endSteps: EndSteps = {
-    completion: phaseSteps(moment, "completion", deps.timeScale),
-    exit: phaseSteps(moment, "exit", deps.timeScale),
-  };
-  const entered = await deps.runs.enter(run, endSteps, entryGuard(moment, now, deps.timeScale));
-  if (entered !== "entered") return skip(entered);
-  const timeout = timeoutOf(moment.end);
-  await deps.workflows.start({
-    run,
-    phase: "entry",
-    steps: phaseSteps(moment, "entry", deps.timeScale),
-    ...(timeout
-      ? {
-          timeout: {
-            seconds: Math.max(0, Math.round(timeout.seconds * deps.timeScale)),
-            outcome: timeout.outcome,
-          },
-        }
-      : {}),
-    completeWhenStepsDone: moment.end.length === 0,
-  });
-  return { momentId: moment.id, decision: "started", runId };
+  if (moment.start.unless) return arm(deps, moment, detail, runKey);
+  return enterAndStart(deps, moment, detail, runKey);
 }
 
-/** The re-entry policy as the condition the entry's conditional write enforces (no race can skip it). */
-function entryGuard(moment: Moment, now: Date, timeScale: number): EntryGuard {
-  const policy = moment.reentry;
-  if (policy.policy !== "cooldown") return policy;
-  // The same cutoff checkReentry uses, so the pre-check and the atomic write agree to the second.
-  return { policy: "cooldown", endedBefore: cooldownCutoff(policy.cooldown, now, timeScale) };
+/**
+ * Abandonment: the trigger (re)arms a start that falls due `within` after it, and a gate execution
+ * waits for that moment. A repeat trigger re-arms with its own token, so the earlier gate finds the
+ * start no longer armed by it and does nothing: the timer is reset.
+ */
+async function arm(
+  deps: MatchDeps,
+  moment: Moment,
+  detail: EventReceivedDetail,
+  runKey: string | undefined,
+): Promise<MatchDecision> {
+  const within = moment.start.unless?.within ?? { amount: 0, unit: "minutes" };
+  const due = dueAt(effectiveTimestamp(detail.timestamp, detail.receivedAt), within, deps.timeScale);
+  const scope = {
+    workspaceId: detail.workspaceId,
+    accountId: detail.accountId,
+    momentId: moment.id,
+    ...(runKey === undefined ? {} : { runKey }),
+  };
+  await deps.pending.arm(
+    { ...scope, token: detail.messageId, dueAt: due, trigger: detail },
+    deps.clock.now().toISOString(),
+  );
+  await deps.workflows.startGate(
+    { ...scope, token: detail.messageId, until: due },
+    `gate-${runIdFor(detail.workspaceId, moment.id, runKey === undefined ? detail.accountId : `${detail.accountId}#${runKey}`, detail.messageId)}`,
+  );
+  return { momentId: moment.id, decision: "armed", dueAt: due };
+}
+
+/** Cancels the account's armed starts whose moment names this event as its `unless` (same key). */
+async function cancelArmedStarts(
+  deps: MatchDeps,
+  detail: EventReceivedDetail,
+  momentById: (id: string) => Promise<Moment | undefined>,
+): Promise<MatchDecision[]> {
+  const armed = await deps.pending.list(detail.workspaceId, detail.accountId);
+  const decisions = await Promise.all(
+    armed.map(async (pending): Promise<MatchDecision | undefined> => {
+      const moment = await momentById(pending.momentId);
+      if (moment?.start.unless?.event !== detail.event) return undefined;
+      if (moment.start.key !== undefined && runKeyOf(moment.start, detail.properties) !== pending.runKey)
+        return undefined;
+      const cancelled = await deps.pending.cancel(
+        detail.workspaceId,
+        detail.accountId,
+        pending.momentId,
+        pending.runKey,
+      );
+      return cancelled ? { momentId: pending.momentId, decision: "cancelled" } : undefined;
+    }),
+  );
+  return decisions.filter((d): d is MatchDecision => d !== undefined);
 }
 
 /** The decision log's form of a decision: each reason with what an admin needs to act on it. */
-function toDecisionEntry(
+export function toDecisionEntry(
   decision: MatchDecision,
   moment: Moment | undefined,
   detail: EventReceivedDetail,
@@ -298,6 +257,10 @@ function toDecisionEntry(
       return { reason: "duplicate" };
     case "started":
       return { ...about, reason: "started", runId: decision.runId };
+    case "armed":
+      return { ...about, reason: "abandonment_armed", dueAt: decision.dueAt };
+    case "cancelled":
+      return { ...about, reason: "abandonment_cancelled" };
     case "ended":
       return {
         ...about,
@@ -336,13 +299,6 @@ function toDecisionEntry(
             ...about,
             reason: "filter_failed",
             condition: `the event has no usable "${decision.detail}" (the moment's run key)`,
-            rule: "start",
-          };
-        case "abandonment_not_supported":
-          return {
-            ...about,
-            reason: "filter_failed",
-            condition: "abandonment rules (start.unless) are not run by this engine version yet",
             rule: "start",
           };
       }

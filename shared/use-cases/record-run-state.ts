@@ -2,10 +2,11 @@ import type { RunStateTaskPayload } from "../contracts/workflow.js";
 import type { Clock } from "../ports/clock.js";
 import type { RunRepository, WorkflowController } from "../ports/runs.js";
 import { endRun } from "./end-run.js";
+import { type OpenGateDeps, openGate } from "./open-gate.js";
 
 /** Writes what the workflow reports: a step that failed for good, or the end of a run. Idempotent. */
 export async function recordRunState(
-  deps: { runs: RunRepository; workflows: WorkflowController; clock: Clock },
+  deps: { runs: RunRepository; workflows: WorkflowController; clock: Clock } & Partial<OpenGateDeps>,
   payload: RunStateTaskPayload,
 ) {
   const at = deps.clock.now().toISOString();
@@ -23,6 +24,18 @@ export async function recordRunState(
     case "run_completed":
       await deps.runs.completeRun(payload.run, at);
       return { recorded: "run_completed" as const };
+    case "open_gate": {
+      if (!deps.pending || !deps.moments || deps.timeScale === undefined) {
+        throw new Error("open_gate needs the pending-start and moment repositories and the time scale");
+      }
+      const result = await openGate(
+        { ...deps, pending: deps.pending, moments: deps.moments, timeScale: deps.timeScale },
+        payload.gate,
+      );
+      return {
+        recorded: result === "not_armed" ? ("gate_not_armed" as const) : (`gate_${result.decision}` as const),
+      };
+    }
     case "step_failed_run": {
       // A fail_run step failed for good: the run ends as failed and its exit steps start. Called
       // from inside the execution, which ends itself (RunEnded) once this returns.

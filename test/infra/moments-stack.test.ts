@@ -477,6 +477,7 @@ describe("permissions", () => {
 
   it("run-state may read and write items of the table and start executions of the state machine only", () => {
     expect(dynamoActions("run-state")).toEqual([
+      "dynamodb:BatchWriteItem",
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
@@ -509,10 +510,13 @@ describe("configuration", () => {
     expect(() => contractEnvironment("health", { [Env.tableName]: "t" })).toThrow(
       /not in the contract TABLE_NAME/,
     );
-    expect(contractEnvironment("run-state", { [Env.tableName]: "t", [Env.stateMachineArn]: "a" })).toEqual({
-      [Env.tableName]: "t",
-      [Env.stateMachineArn]: "a",
-    });
+    expect(
+      contractEnvironment("run-state", {
+        [Env.tableName]: "t",
+        [Env.stateMachineArn]: "a",
+        [Env.timeScale]: "1",
+      }),
+    ).toEqual({ [Env.tableName]: "t", [Env.stateMachineArn]: "a", [Env.timeScale]: "1" });
   });
 
   it("reads stackName, timeScale and deletionProtection from context, with safe defaults", () => {

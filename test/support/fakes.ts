@@ -8,6 +8,7 @@ import { keys } from "../../shared/contracts/table.js";
 import {
   type EndSteps,
   endExecutionName,
+  type Gate,
   type RunContext,
   type RunInput,
   type StepOutcome,
@@ -22,6 +23,7 @@ import type { EventPublisher, Mailer, OutgoingEmail } from "../../shared/ports/d
 import type { EmailTemplateRepository } from "../../shared/ports/email-templates.js";
 import type { IntegrationReader } from "../../shared/ports/integrations.js";
 import type { MomentRepository } from "../../shared/ports/moments.js";
+import type { PendingStart, PendingStartRepository } from "../../shared/ports/pending-starts.js";
 import type { PreviousTraits, Profile, ProfileRepository, UserProfile } from "../../shared/ports/profiles.js";
 import type {
   ActiveRun,
@@ -607,6 +609,15 @@ export class FakeWorkflows implements WorkflowController {
     return "started" as const;
   }
 
+  /** Abandonment gates started, by execution name. */
+  readonly gates = new Map<string, Gate>();
+
+  async startGate(gate: Gate, name: string) {
+    if (this.gates.has(name)) return "already_started" as const;
+    this.gates.set(name, structuredClone(gate));
+    return "started" as const;
+  }
+
   /** The run's entry execution, if started. */
   entry(runId: string): RunInput | undefined {
     return this.executions.get(runId);
@@ -728,4 +739,56 @@ export function anEventDetail(overrides: Partial<EventReceivedDetail> = {}): Eve
 /** The fake config repository serves as each of the three config ports. */
 export function configRepos(config: FakeConfigRepository) {
   return { moments: config, sources: config, templates: config };
+}
+
+/** Armed abandonment starts, in memory, with the adapter's semantics (latest trigger wins; take by token). */
+export class FakePendingStarts implements PendingStartRepository {
+  readonly armed = new Map<string, PendingStart & { workspaceId: string; accountId: string }>();
+
+  private key(workspaceId: string, accountId: string, momentId: string, runKey?: string) {
+    return JSON.stringify([workspaceId, accountId, momentId, runKey ?? null]);
+  }
+
+  async arm(pending: PendingStart & { workspaceId: string; accountId: string }) {
+    const key = this.key(pending.workspaceId, pending.accountId, pending.momentId, pending.runKey);
+    const current = this.armed.get(key);
+    // An older trigger never replaces a newer one (events can arrive out of order).
+    if (current && current.trigger.timestamp > pending.trigger.timestamp) return;
+    this.armed.set(key, structuredClone(pending));
+  }
+
+  async list(workspaceId: string, accountId: string) {
+    return [...this.armed.values()]
+      .filter((p) => p.workspaceId === workspaceId && p.accountId === accountId)
+      .map(({ workspaceId: _w, accountId: _a, ...pending }) => structuredClone(pending));
+  }
+
+  async peek(
+    workspaceId: string,
+    accountId: string,
+    momentId: string,
+    runKey: string | undefined,
+    token: string,
+  ) {
+    const pending = this.armed.get(this.key(workspaceId, accountId, momentId, runKey));
+    return pending?.token === token ? structuredClone(pending.trigger) : undefined;
+  }
+
+  async cancel(workspaceId: string, accountId: string, momentId: string, runKey?: string) {
+    return this.armed.delete(this.key(workspaceId, accountId, momentId, runKey));
+  }
+
+  async take(
+    workspaceId: string,
+    accountId: string,
+    momentId: string,
+    runKey: string | undefined,
+    token: string,
+  ) {
+    const key = this.key(workspaceId, accountId, momentId, runKey);
+    const pending = this.armed.get(key);
+    if (pending?.token !== token) return undefined;
+    this.armed.delete(key);
+    return structuredClone(pending.trigger);
+  }
 }

@@ -3,11 +3,13 @@ import type { EventReceivedDetail } from "../../../shared/contracts/bus.js";
 import { runIdFor } from "../../../shared/domain/ids.js";
 import type { Moment, Step } from "../../../shared/domain/moment.js";
 import { type MatchDecision, type MatchDeps, matchEvent } from "../../../shared/use-cases/match-event.js";
+import { openGate } from "../../../shared/use-cases/open-gate.js";
 import {
   aMoment,
   anEventDetail,
   FakeConfigRepository,
   FakeMessageLog,
+  FakePendingStarts,
   FakeProfiles,
   FakeRunRepository,
   FakeWorkflows,
@@ -24,6 +26,7 @@ let runs: FakeRunRepository;
 let workflows: FakeWorkflows;
 let messages: FakeMessageLog;
 let insights: FakeInsights;
+let pending: FakePendingStarts;
 let clock: FixedClock;
 let deps: MatchDeps;
 
@@ -84,7 +87,18 @@ beforeEach(async () => {
   messages = new FakeMessageLog();
   insights = new FakeInsights();
   clock = fixedClock(NOW);
-  deps = { moments: config, profiles, runs, workflows, messages, recorder: insights, clock, timeScale: 1 };
+  pending = new FakePendingStarts();
+  deps = {
+    moments: config,
+    profiles,
+    runs,
+    workflows,
+    messages,
+    pending,
+    recorder: insights,
+    clock,
+    timeScale: 1,
+  };
   await moment();
 });
 
@@ -400,21 +414,6 @@ describe("matchEvent: source and age", () => {
     );
 
     expect(decisions[0]?.decision).toBe("started");
-  });
-
-  it("skips an abandonment moment, which this engine does not run yet, saying so", async () => {
-    await moment({
-      start: {
-        event: "payment_failed",
-        unless: { event: "payment_succeeded", within: { amount: 1, unit: "hours" } },
-      },
-    });
-
-    const decisions = await matchEvent(deps, event());
-
-    expect(decisions).toEqual([
-      { momentId: "m_1", decision: "skipped", reason: "abandonment_not_supported" },
-    ]);
   });
 });
 
@@ -978,5 +977,108 @@ describe("matchEvent: timeouts and completion", () => {
     const decisions = await matchEvent(deps, event());
 
     expect(workflows.entry(startedRunId(decisions))?.completeWhenStepsDone).toBe(expected);
+  });
+});
+
+describe("matchEvent: abandonment (start `within` after the last trigger unless another event)", () => {
+  const abandonment = {
+    event: "cart_item_added",
+    unless: { event: "checkout_completed", within: { amount: 2, unit: "hours" as const } },
+  };
+
+  it("arms a start due `within` after the trigger and starts a gate that waits for it", async () => {
+    await moment({ start: abandonment });
+
+    const decisions = await matchEvent(deps, event({ event: "cart_item_added", messageId: "add-1" }));
+
+    expect(decisions).toEqual([{ momentId: "m_1", decision: "armed", dueAt: "2026-11-21T11:59:00.000Z" }]);
+    expect([...pending.armed.values()]).toEqual([
+      expect.objectContaining({ momentId: "m_1", token: "add-1" }),
+    ]);
+    expect([...workflows.gates.values()]).toEqual([
+      expect.objectContaining({
+        momentId: "m_1",
+        accountId: "acct_1",
+        token: "add-1",
+        until: "2026-11-21T11:59:00.000Z",
+      }),
+    ]);
+    expect(workflows.executions.size).toBe(0);
+  });
+
+  it("resets the timer on a repeat trigger: the latest trigger's gate is the one that may open", async () => {
+    await moment({ start: abandonment });
+    await matchEvent(deps, event({ event: "cart_item_added", messageId: "add-1" }));
+
+    await matchEvent(
+      deps,
+      event({
+        event: "cart_item_added",
+        messageId: "add-2",
+        timestamp: "2026-11-21T10:30:00.000Z",
+        receivedAt: "2026-11-21T10:30:01.000Z",
+      }),
+    );
+
+    expect([...pending.armed.values()]).toEqual([
+      expect.objectContaining({ token: "add-2", dueAt: "2026-11-21T12:30:00.000Z" }),
+    ]);
+    expect(workflows.gates.size).toBe(2);
+    // The first gate finds the start no longer armed by its trigger: nothing starts.
+    const first = [...workflows.gates.values()].find((gate) => gate.token === "add-1");
+    expect(first && (await openGate({ ...deps }, first))).toBe("not_armed");
+    expect(workflows.executions.size).toBe(0);
+  });
+
+  it("cancels the armed start when the unless event comes first", async () => {
+    await moment({ start: abandonment });
+    await matchEvent(deps, event({ event: "cart_item_added", messageId: "add-1" }));
+
+    const decisions = await matchEvent(deps, event({ event: "checkout_completed", messageId: "done-1" }));
+
+    expect(decisions).toEqual([{ momentId: "m_1", decision: "cancelled" }]);
+    expect(pending.armed.size).toBe(0);
+    const gate = [...workflows.gates.values()][0];
+    expect(gate && (await openGate({ ...deps }, gate))).toBe("not_armed");
+    expect(workflows.executions.size).toBe(0);
+  });
+
+  it("opens the gate of a start still armed: the run starts with the trigger, once", async () => {
+    await moment({ start: abandonment });
+    await matchEvent(deps, event({ event: "cart_item_added", messageId: "add-1" }));
+    const gate = [...workflows.gates.values()][0];
+    if (!gate) throw new Error("no gate");
+
+    const opened = await openGate({ ...deps }, gate);
+    const again = await openGate({ ...deps }, gate);
+
+    expect(opened).toMatchObject({ momentId: "m_1", decision: "started" });
+    expect(again).toBe("not_armed");
+    expect([...workflows.executions.values()]).toEqual([
+      expect.objectContaining({
+        phase: "entry",
+        run: expect.objectContaining({ trigger: expect.objectContaining({ messageId: "add-1" }) }),
+      }),
+    ]);
+    expect(pending.armed.size).toBe(0);
+  });
+
+  it("keeps keyed carts apart: checking out one cart cancels only that cart's start", async () => {
+    await moment({ start: { ...abandonment, key: "cart_id" } });
+    await matchEvent(
+      deps,
+      event({ event: "cart_item_added", messageId: "a", properties: { cart_id: "c1" } }),
+    );
+    await matchEvent(
+      deps,
+      event({ event: "cart_item_added", messageId: "b", properties: { cart_id: "c2" } }),
+    );
+
+    await matchEvent(
+      deps,
+      event({ event: "checkout_completed", messageId: "done", properties: { cart_id: "c1" } }),
+    );
+
+    expect([...pending.armed.values()].map((p) => p.runKey)).toEqual(["c2"]);
   });
 });

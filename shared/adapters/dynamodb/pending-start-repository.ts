@@ -1,0 +1,118 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { EventReceivedDetail } from "../../contracts/bus.js";
+import { INSIGHT_TTL_SECONDS, keys } from "../../contracts/table.js";
+import type { PendingStart, PendingStartRepository } from "../../ports/pending-starts.js";
+import { isConditionalCheckFailed } from "./errors.js";
+
+export class DynamoPendingStartRepository implements PendingStartRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async arm(pending: PendingStart & { workspaceId: string; accountId: string }, at: string) {
+    const { workspaceId, accountId, momentId, runKey, token, dueAt, trigger } = pending;
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.pendingStart(workspaceId, accountId, momentId, runKey),
+            type: "pending_start",
+            momentId,
+            ...(runKey === undefined ? {} : { runKey }),
+            token,
+            dueAt,
+            trigger,
+            triggerTimestamp: trigger.timestamp,
+            armedAt: at,
+            // Long after any gate could still open it: a leftover never lingers.
+            expiresAt: Math.floor(Date.parse(dueAt) / 1000) + INSIGHT_TTL_SECONDS,
+          },
+          // Events can arrive out of order: an older trigger never replaces a newer one.
+          ConditionExpression: "attribute_not_exists(pk) OR triggerTimestamp <= :ts",
+          ExpressionAttributeValues: { ":ts": trigger.timestamp },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
+  async list(workspaceId: string, accountId: string): Promise<PendingStart[]> {
+    const { pk } = keys.pendingStart(workspaceId, accountId, "");
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues: { ":pk": pk, ":prefix": "PENDING#" },
+      }),
+    );
+    return (result.Items ?? []).map((item) => ({
+      momentId: String(item.momentId),
+      ...(typeof item.runKey === "string" ? { runKey: item.runKey } : {}),
+      token: String(item.token),
+      dueAt: String(item.dueAt),
+      trigger: item.trigger as EventReceivedDetail,
+    }));
+  }
+
+  async peek(
+    workspaceId: string,
+    accountId: string,
+    momentId: string,
+    runKey: string | undefined,
+    token: string,
+  ) {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.pendingStart(workspaceId, accountId, momentId, runKey),
+        ConsistentRead: true,
+      }),
+    );
+    return Item?.token === token ? (Item.trigger as EventReceivedDetail) : undefined;
+  }
+
+  async cancel(workspaceId: string, accountId: string, momentId: string, runKey?: string) {
+    const { Attributes } = await this.db.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: keys.pendingStart(workspaceId, accountId, momentId, runKey),
+        ReturnValues: "ALL_OLD",
+      }),
+    );
+    return Attributes !== undefined;
+  }
+
+  async take(
+    workspaceId: string,
+    accountId: string,
+    momentId: string,
+    runKey: string | undefined,
+    token: string,
+  ) {
+    try {
+      const { Attributes } = await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.pendingStart(workspaceId, accountId, momentId, runKey),
+          ConditionExpression: "#token = :token",
+          ExpressionAttributeNames: { "#token": "token" },
+          ExpressionAttributeValues: { ":token": token },
+          ReturnValues: "ALL_OLD",
+        }),
+      );
+      return Attributes?.trigger as EventReceivedDetail | undefined;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import type { EventReceivedDetail } from "../contracts/bus.js";
+
+/** An armed abandonment start: the latest trigger, and the token of the gate that may open it. */
+export interface PendingStart {
+  momentId: string;
+  runKey?: string;
+  /** The messageId of the trigger that armed it last: only that trigger's gate may open it. */
+  token: string;
+  dueAt: string;
+  trigger: EventReceivedDetail;
+}
+
+export interface PendingStartRepository {
+  /** Arms or re-arms (a repeat trigger resets the timer): the latest trigger replaces the previous one. */
+  arm(pending: PendingStart & { workspaceId: string; accountId: string }, at: string): Promise<void>;
+  /** The account's armed starts (to cancel on an `unless` event). */
+  list(workspaceId: string, accountId: string): Promise<PendingStart[]>;
+  /** The trigger of the start if it is still armed by `token`. */
+  peek(
+    workspaceId: string,
+    accountId: string,
+    momentId: string,
+    runKey: string | undefined,
+    token: string,
+  ): Promise<EventReceivedDetail | undefined>;
+  /** Disarms; true when something was armed. */
+  cancel(workspaceId: string, accountId: string, momentId: string, runKey?: string): Promise<boolean>;
+  /**
+   * Takes the armed start if it is still armed by `token` (atomic: one gate opens it, once); the
+   * trigger to start the run with, or undefined when it was re-armed or cancelled meanwhile.
+   */
+  take(
+    workspaceId: string,
+    accountId: string,
+    momentId: string,
+    runKey: string | undefined,
+    token: string,
+  ): Promise<EventReceivedDetail | undefined>;
+}

@@ -1,0 +1,140 @@
+import type { EventReceivedDetail } from "../contracts/bus.js";
+import type { EndSteps, RunContext, StepInput } from "../contracts/workflow.js";
+import { timeoutOf } from "../domain/end-rules.js";
+import { runIdFor } from "../domain/ids.js";
+import type { Moment, Step, StepPhase } from "../domain/moment.js";
+import { stepsOfPhase } from "../domain/moment.js";
+import { scaledDelaySeconds } from "../domain/primitives.js";
+import { checkReentry, cooldownCutoff } from "../domain/reentry.js";
+import type { Clock } from "../ports/clock.js";
+import type { EntryGuard, RunRepository, WorkflowController } from "../ports/runs.js";
+
+export type SkipReason =
+  | "source_mismatch"
+  | "too_old"
+  | "filter_failed"
+  | "missing_run_key"
+  | "sampled_out"
+  | "already_active"
+  | "already_ran"
+  | "reentry_once"
+  | "cooldown"
+  | "reentry_blocked";
+
+export type MatchDecision =
+  | { momentId: string; decision: "started"; runId: string }
+  | { momentId: string; decision: "ended"; runId: string; outcome: "success" | "failed" }
+  /** An abandonment start was armed (or re-armed): the run starts at `dueAt` unless cancelled. */
+  | { momentId: string; decision: "armed"; dueAt: string }
+  /** The `unless` event came within the window: the armed start will not happen. */
+  | { momentId: string; decision: "cancelled" }
+  | { momentId: string; decision: "skipped"; reason: SkipReason; detail?: string }
+  | { momentId: "*"; decision: "duplicate" };
+
+export interface StartRunDeps {
+  runs: RunRepository;
+  workflows: WorkflowController;
+  clock: Clock;
+  timeScale: number;
+}
+
+function toStepInputs(steps: Step[], timeScale: number): StepInput[] {
+  return steps.map((step) => ({
+    id: step.id,
+    delaySeconds: scaledDelaySeconds(step.delay, timeScale),
+    action: step.action,
+    ...(step.onFailure === "fail_run" ? { onFailure: "fail_run" as const } : {}),
+  }));
+}
+
+function phaseSteps(moment: Moment, phase: StepPhase, timeScale: number): StepInput[] {
+  return toStepInputs(stepsOfPhase(moment, phase), timeScale);
+}
+
+/**
+ * Enters the account into the moment with the run this trigger makes, and starts it: re-entry
+ * checked (and enforced atomically by the entry's conditional write), the steps and end steps of
+ * the moment's current version pinned, the entry execution started with its timeout. Shared by the
+ * matcher (immediate starts) and the abandonment gate (starts that fell due).
+ */
+export async function enterAndStart(
+  deps: StartRunDeps,
+  moment: Moment,
+  detail: EventReceivedDetail,
+  runKey: string | undefined,
+): Promise<MatchDecision> {
+  const skip = (reason: SkipReason, extra?: string): MatchDecision => ({
+    momentId: moment.id,
+    decision: "skipped",
+    reason,
+    ...(extra ? { detail: extra } : {}),
+  });
+  const now = deps.clock.now();
+  const scope = { workspaceId: detail.workspaceId, momentId: moment.id, accountId: detail.accountId };
+  const membership = await deps.runs.getMembership({ ...scope, ...(runKey === undefined ? {} : { runKey }) });
+  const runId = runIdFor(
+    detail.workspaceId,
+    moment.id,
+    runKey === undefined ? detail.accountId : `${detail.accountId}#${runKey}`,
+    detail.messageId,
+  );
+  // A redelivery of the event that started the active run re-drives it; anything else obeys re-entry.
+  if (membership?.runId !== runId) {
+    const reentry = checkReentry(
+      moment.reentry,
+      membership && {
+        status: membership.status,
+        ...(membership.endedAt ? { endedAt: membership.endedAt } : {}),
+      },
+      now,
+      deps.timeScale,
+    );
+    if (!reentry.allowed) return skip(reentry.reason, reentry.until);
+  }
+  const run: RunContext = {
+    ...scope,
+    momentVersion: moment.version,
+    runId,
+    ...(detail.userId ? { userId: detail.userId } : {}),
+    ...(runKey === undefined ? {} : { runKey }),
+    startedAt: now.toISOString(),
+    actionsEnabled: moment.actionsEnabled,
+    trigger: {
+      event: detail.event,
+      messageId: detail.messageId,
+      timestamp: detail.timestamp,
+      properties: detail.properties,
+    },
+  };
+  // Completion and exit steps are pinned with the entry, like the entry steps.
+  const endSteps: EndSteps = {
+    completion: phaseSteps(moment, "completion", deps.timeScale),
+    exit: phaseSteps(moment, "exit", deps.timeScale),
+  };
+  const entered = await deps.runs.enter(run, endSteps, entryGuard(moment, now, deps.timeScale));
+  if (entered !== "entered") return skip(entered);
+  const timeout = timeoutOf(moment.end);
+  await deps.workflows.start({
+    run,
+    phase: "entry",
+    steps: phaseSteps(moment, "entry", deps.timeScale),
+    ...(timeout
+      ? {
+          timeout: {
+            seconds: Math.max(0, Math.round(timeout.seconds * deps.timeScale)),
+            outcome: timeout.outcome,
+          },
+        }
+      : {}),
+    completeWhenStepsDone: moment.end.length === 0,
+  });
+  return { momentId: moment.id, decision: "started", runId };
+}
+
+/** The re-entry policy as the condition the entry's conditional write enforces (no race can skip it). */
+function entryGuard(moment: Moment, now: Date, timeScale: number): EntryGuard {
+  const policy = moment.reentry;
+  if (policy.policy !== "cooldown") return policy;
+  // The same cutoff checkReentry uses, so the pre-check and the atomic write agree to the second.
+  return { policy: "cooldown", endedBefore: cooldownCutoff(policy.cooldown, now, timeScale) };
+}
