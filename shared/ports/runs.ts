@@ -1,4 +1,5 @@
 import type { EndSteps, Gate, RunContext, RunInput, StepOutcome } from "../contracts/workflow.js";
+import type { EndRule } from "../domain/moment.js";
 
 /**
  * `success` / `failed`: an end rule matched (or a timeout passed); `completed`: a moment without end
@@ -48,6 +49,15 @@ export interface ActiveRun {
   startedAt: string;
   /** The start event's own timestamp: an end event is judged against when the run's trigger happened. */
   trigger?: { timestamp: string };
+  /** The end rules and run key of the moment version the run started with (pinned at entry). */
+  pinned?: PinnedEndRules;
+}
+
+/** What ending a run needs from its moment version, pinned at entry with the steps. */
+export interface PinnedEndRules {
+  end: EndRule[];
+  /** The moment's `start.key`, if any: an end event must be about the same key. */
+  key?: string;
 }
 
 export interface Membership {
@@ -71,7 +81,12 @@ export interface RunRepository {
    * active for the account. Re-entering with the same run id (a redelivery) answers "entered" again,
    * so the caller re-drives the start idempotently.
    */
-  enter(run: RunContext, endSteps: EndSteps, guard?: EntryGuard): Promise<EnterResult>;
+  enter(
+    run: RunContext,
+    endSteps: EndSteps,
+    guard?: EntryGuard,
+    pinned?: PinnedEndRules,
+  ): Promise<EnterResult>;
   /** The membership an account holds in a moment (per run key), to decide re-entry before entering. */
   getMembership(
     run: Pick<RunContext, "workspaceId" | "momentId" | "accountId" | "runKey">,

@@ -133,13 +133,15 @@ async function endMatchingRuns(
   const active = await deps.runs.listActiveRuns(detail.workspaceId, detail.accountId, detail.messageId);
   const decisions = await Promise.all(
     active.map(async (run): Promise<MatchDecision | undefined> => {
-      const moment = await momentById(run.momentId);
-      if (!moment || moment.end.length === 0) return undefined;
+      // The end rules of the version the run started with; runs from before pinning use the current one.
+      const rules =
+        run.pinned ?? (await momentById(run.momentId).then((m) => m && { end: m.end, key: m.start.key }));
+      if (!rules || rules.end.length === 0) return undefined;
       // A keyed run ends only on an event about the same key (the cart that was abandoned).
-      if (moment.start.key !== undefined && runKeyOf(moment.start, detail.properties) !== run.runKey)
+      if (rules.key !== undefined && runKeyOf({ key: rules.key }, detail.properties) !== run.runKey)
         return undefined;
       const rule = matchEndRule(
-        moment.end,
+        rules.end,
         { name: detail.event, facts },
         run,
         effectiveTimestamp(detail.timestamp, detail.receivedAt),

@@ -111,7 +111,11 @@ export async function enterAndStart(
     completion: phaseSteps(moment, "completion", deps.timeScale),
     exit: phaseSteps(moment, "exit", deps.timeScale),
   };
-  const entered = await deps.runs.enter(run, endSteps, entryGuard(moment, now, deps.timeScale));
+  // End rules are part of the version too: the run ends by the rules it started with.
+  const entered = await deps.runs.enter(run, endSteps, entryGuard(moment, now, deps.timeScale), {
+    end: moment.end,
+    ...(moment.start.key === undefined ? {} : { key: moment.start.key }),
+  });
   if (entered !== "entered") return skip(entered);
   const timeout = timeoutOf(moment.end);
   await deps.workflows.start({

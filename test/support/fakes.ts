@@ -31,6 +31,7 @@ import type {
   EntryGuard,
   Membership,
   MembershipStatus,
+  PinnedEndRules,
   StoredRun as PortStoredRun,
   RunEnd,
   RunRef,
@@ -304,6 +305,7 @@ export class FakeRunRepository implements RunRepository {
     // Optional here (the port requires it) so tests that only need a membership can leave it out.
     endSteps: EndSteps = { completion: [], exit: [] },
     guard: EntryGuard = { policy: "after_exit" },
+    pinned?: PinnedEndRules,
   ): Promise<EnterResult> {
     const mk = itemKey(membershipKeyOf(run));
     const membership = this.memberships.get(mk);
@@ -338,6 +340,7 @@ export class FakeRunRepository implements RunRepository {
       ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
       startedAt: run.startedAt,
       trigger: { timestamp: run.trigger.timestamp },
+      ...(pinned ? { pinned: structuredClone(pinned) } : {}),
     });
     this.count(run, "entered");
     return "entered";

@@ -15,6 +15,7 @@ import type {
   EntryGuard,
   Membership,
   MembershipStatus,
+  PinnedEndRules,
   RunEnd,
   RunRef,
   RunRepository,
@@ -40,6 +41,7 @@ export class DynamoRunRepository implements RunRepository {
     run: RunContext,
     endSteps: EndSteps,
     guard: EntryGuard = { policy: "after_exit" },
+    pinned?: PinnedEndRules,
   ): Promise<EnterResult> {
     const membershipKey = keys.membership(run.workspaceId, run.momentId, run.accountId, run.runKey);
     const guardCondition = {
@@ -106,6 +108,7 @@ export class DynamoRunRepository implements RunRepository {
                     ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
                     startedAt: run.startedAt,
                     triggerTimestamp: run.trigger.timestamp,
+                    ...(pinned ? { pinned } : {}),
                   },
                 },
               },
@@ -169,6 +172,7 @@ export class DynamoRunRepository implements RunRepository {
           ...(typeof item.triggerTimestamp === "string"
             ? { trigger: { timestamp: item.triggerTimestamp } }
             : {}),
+          ...(item.pinned ? { pinned: item.pinned as PinnedEndRules } : {}),
         });
       }
       ExclusiveStartKey = page.LastEvaluatedKey;

@@ -721,6 +721,14 @@ describe("matchEvent: end rules", () => {
     clock.advance(60_000);
   });
 
+  /** Redefines the moment and starts a run under it (end rules are pinned when a run starts). */
+  const startUnder = async (overrides: Partial<Moment>, accountId = "acct_new") => {
+    await momentWithEndRules(overrides);
+    const id = startedRunId(await matchEvent(deps, event({ accountId, messageId: `start-${accountId}` })));
+    clock.advance(60_000);
+    return id;
+  };
+
   const endEvent = (name: string, overrides: Partial<EventReceivedDetail> = {}) =>
     event({
       event: name,
@@ -777,7 +785,7 @@ describe("matchEvent: end rules", () => {
   });
 
   it("does not end the run when the end rule's filters fail", async () => {
-    await momentWithEndRules({
+    const filtered = await startUnder({
       end: [
         {
           outcome: "success",
@@ -787,11 +795,14 @@ describe("matchEvent: end rules", () => {
       ],
     });
 
-    const decisions = await matchEvent(deps, endEvent("payment_succeeded", { properties: { amount: 5 } }));
+    const decisions = await matchEvent(
+      deps,
+      endEvent("payment_succeeded", { accountId: "acct_new", properties: { amount: 5 } }),
+    );
 
     expect(decisions).toEqual([]);
-    expect(runs.run("ws_1", runId)?.status).toBe("active");
-    expect(workflows.end(runId)).toBeUndefined();
+    expect(runs.run("ws_1", filtered)?.status).toBe("active");
+    expect(workflows.end(filtered)).toBeUndefined();
   });
 
   it("gives two racing end events one outcome and one end execution", async () => {
@@ -877,13 +888,16 @@ describe("matchEvent: end rules", () => {
   });
 
   it("ends the old run, then starts a new one, with an event that is both an end and a start event", async () => {
-    await momentWithEndRules({ end: [{ outcome: "success", event: "payment_failed" }] });
+    const first = await startUnder({ end: [{ outcome: "success", event: "payment_failed" }] });
 
-    const decisions = await matchEvent(deps, endEvent("payment_failed", { messageId: "msg-again" }));
+    const decisions = await matchEvent(
+      deps,
+      endEvent("payment_failed", { accountId: "acct_new", messageId: "msg-again" }),
+    );
 
     expect(decisions).toEqual([
-      { momentId: "m_1", decision: "ended", runId, outcome: "success" },
-      { momentId: "m_1", decision: "started", runId: runIdFor("ws_1", "m_1", "acct_1", "msg-again") },
+      { momentId: "m_1", decision: "ended", runId: first, outcome: "success" },
+      { momentId: "m_1", decision: "started", runId: runIdFor("ws_1", "m_1", "acct_new", "msg-again") },
     ]);
   });
 
@@ -895,12 +909,12 @@ describe("matchEvent: end rules", () => {
   });
 
   it("never ends runs of a moment without end rules", async () => {
-    await moment({ id: "m_1" });
+    const ruleless = await startUnder({ end: [] });
 
-    const decisions = await matchEvent(deps, endEvent("payment_succeeded"));
+    const decisions = await matchEvent(deps, endEvent("payment_succeeded", { accountId: "acct_new" }));
 
     expect(decisions).toEqual([]);
-    expect(runs.run("ws_1", runId)?.status).toBe("active");
+    expect(runs.run("ws_1", ruleless)?.status).toBe("active");
   });
 });
 
@@ -1080,5 +1094,18 @@ describe("matchEvent: abandonment (start `within` after the last trigger unless 
     );
 
     expect([...pending.armed.values()].map((p) => p.runKey)).toEqual(["c2"]);
+  });
+});
+
+describe("matchEvent: version pinning of end rules", () => {
+  it("ends a run by the end rules it started with, not those of a later edit", async () => {
+    await moment({ end: [{ outcome: "success", event: "payment_succeeded" }] });
+    await matchEvent(deps, event({ messageId: "start-1" }));
+    // The moment is edited: its success event changes. The running run keeps its own rules.
+    await moment({ end: [{ outcome: "success", event: "invoice_paid" }] });
+
+    const byOld = await matchEvent(deps, event({ event: "payment_succeeded", messageId: "end-1" }));
+
+    expect(byOld).toEqual([expect.objectContaining({ decision: "ended", outcome: "success" })]);
   });
 });
