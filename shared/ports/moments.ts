@@ -17,6 +17,14 @@ export interface MomentRepository {
   setMomentStatus(moment: Moment, status: MomentStatus, updatedAt: string): Promise<Moment | undefined>;
   /** Deletes the moment if it is still at `expectedVersion`; false when it changed or is gone. */
   deleteMoment(workspaceId: string, momentId: string, expectedVersion: number): Promise<boolean>;
+  /**
+   * Running abandonment moments whose `unless` event is this one (with the moment's run key
+   * property), so an unless event cancels even a start that is not armed yet.
+   */
+  findUnlessListeners(
+    workspaceId: string,
+    eventName: string,
+  ): Promise<Array<{ momentId: string; key?: string }>>;
   /** Running moments of a workspace whose start rule names this event (eventually consistent). */
   findRunningMomentsStartingOn(workspaceId: string, eventName: string): Promise<Moment[]>;
 }

@@ -23,8 +23,18 @@ export interface PendingStartRepository {
     runKey: string | undefined,
     token: string,
   ): Promise<EventReceivedDetail | undefined>;
-  /** Disarms; true when something was armed. */
-  cancel(workspaceId: string, accountId: string, momentId: string, runKey?: string): Promise<boolean>;
+  /**
+   * The `unless` event happened at `at` (its timestamp): disarms a start armed by an earlier trigger,
+   * and keeps the cancellation so a trigger from before `at` that is processed later does not arm
+   * (events are not processed in order). True when an armed start was disarmed.
+   */
+  cancel(
+    workspaceId: string,
+    accountId: string,
+    momentId: string,
+    runKey: string | undefined,
+    at: string,
+  ): Promise<boolean>;
   /**
    * Takes the armed start if it is still armed by `token` (atomic: one gate opens it, once); the
    * trigger to start the run with, or undefined when it was re-armed or cancelled meanwhile.

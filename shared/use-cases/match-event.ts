@@ -113,7 +113,7 @@ export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): 
 
   const ended = await endMatchingRuns(deps, detail, facts, momentById);
   // Cancels come before arms: an event that is both a moment's trigger and its `unless` re-arms it.
-  const cancelled = await cancelArmedStarts(deps, detail, momentById);
+  const cancelled = await cancelArmedStarts(deps, detail);
   const running = await deps.moments.findRunningMomentsStartingOn(workspaceId, detail.event);
   for (const moment of running) momentCache.set(moment.id, Promise.resolve(moment));
   const started = await Promise.all(running.map((moment) => startRun(deps, moment, detail, facts)));
@@ -209,7 +209,13 @@ async function arm(
     ...(runKey === undefined ? {} : { runKey }),
   };
   await deps.pending.arm(
-    { ...scope, token: detail.messageId, dueAt: due, trigger: detail },
+    // Compared with cancellations by when events happened (skew-corrected), not when processed.
+    {
+      ...scope,
+      token: detail.messageId,
+      dueAt: due,
+      trigger: { ...detail, timestamp: effectiveTimestamp(detail.timestamp, detail.receivedAt) },
+    },
     deps.clock.now().toISOString(),
   );
   await deps.workflows.startGate(
@@ -219,26 +225,27 @@ async function arm(
   return { momentId: moment.id, decision: "armed", dueAt: due };
 }
 
-/** Cancels the account's armed starts whose moment names this event as its `unless` (same key). */
-async function cancelArmedStarts(
-  deps: MatchDeps,
-  detail: EventReceivedDetail,
-  momentById: (id: string) => Promise<Moment | undefined>,
-): Promise<MatchDecision[]> {
-  const armed = await deps.pending.list(detail.workspaceId, detail.accountId);
+/**
+ * Cancels the starts of the running moments whose `unless` event this is (for the event's key):
+ * an armed one is disarmed, and the cancellation is kept, so a trigger from before this event that
+ * is processed after it (events are not processed in order) does not arm either.
+ */
+async function cancelArmedStarts(deps: MatchDeps, detail: EventReceivedDetail): Promise<MatchDecision[]> {
+  const listeners = await deps.moments.findUnlessListeners(detail.workspaceId, detail.event);
+  const at = effectiveTimestamp(detail.timestamp, detail.receivedAt);
   const decisions = await Promise.all(
-    armed.map(async (pending): Promise<MatchDecision | undefined> => {
-      const moment = await momentById(pending.momentId);
-      if (moment?.start.unless?.event !== detail.event) return undefined;
-      if (moment.start.key !== undefined && runKeyOf(moment.start, detail.properties) !== pending.runKey)
-        return undefined;
+    listeners.map(async (listener): Promise<MatchDecision | undefined> => {
+      const runKey =
+        listener.key === undefined ? undefined : runKeyOf({ key: listener.key }, detail.properties);
+      if (listener.key !== undefined && runKey === undefined) return undefined;
       const cancelled = await deps.pending.cancel(
         detail.workspaceId,
         detail.accountId,
-        pending.momentId,
-        pending.runKey,
+        listener.momentId,
+        runKey,
+        at,
       );
-      return cancelled ? { momentId: pending.momentId, decision: "cancelled" } : undefined;
+      return cancelled ? { momentId: listener.momentId, decision: "cancelled" } : undefined;
     }),
   );
   return decisions.filter((d): d is MatchDecision => d !== undefined);

@@ -135,6 +135,14 @@ export class FakeConfigRepository implements SourceRepository, EmailTemplateRepo
     return structuredClone(next);
   }
 
+  async findUnlessListeners(workspaceId: string, eventName: string) {
+    return [...this.moments.values()]
+      .filter(
+        (m) => m.workspaceId === workspaceId && m.status === "running" && m.start.unless?.event === eventName,
+      )
+      .map((m) => ({ momentId: m.id, ...(m.start.key === undefined ? {} : { key: m.start.key }) }));
+  }
+
   async findRunningMomentsStartingOn(workspaceId: string, eventName: string) {
     return [...this.moments.values()]
       .filter((m) => m.workspaceId === workspaceId && m.status === "running" && m.start.event === eventName)
@@ -747,6 +755,8 @@ export function configRepos(config: FakeConfigRepository) {
 /** Armed abandonment starts, in memory, with the adapter's semantics (latest trigger wins; take by token). */
 export class FakePendingStarts implements PendingStartRepository {
   readonly armed = new Map<string, PendingStart & { workspaceId: string; accountId: string }>();
+  /** Cancellations kept (the adapter's tombstones): when the unless event happened. */
+  readonly cancelledAt = new Map<string, string>();
 
   private key(workspaceId: string, accountId: string, momentId: string, runKey?: string) {
     return JSON.stringify([workspaceId, accountId, momentId, runKey ?? null]);
@@ -755,8 +765,11 @@ export class FakePendingStarts implements PendingStartRepository {
   async arm(pending: PendingStart & { workspaceId: string; accountId: string }) {
     const key = this.key(pending.workspaceId, pending.accountId, pending.momentId, pending.runKey);
     const current = this.armed.get(key);
-    // An older trigger never replaces a newer one (events can arrive out of order).
+    // An older trigger never replaces a newer one, nor arms past a later cancellation.
     if (current && current.trigger.timestamp > pending.trigger.timestamp) return;
+    const cancelledAt = this.cancelledAt.get(key);
+    if (cancelledAt !== undefined && cancelledAt >= pending.trigger.timestamp) return;
+    this.cancelledAt.delete(key);
     this.armed.set(key, structuredClone(pending));
   }
 
@@ -777,8 +790,20 @@ export class FakePendingStarts implements PendingStartRepository {
     return pending?.token === token ? structuredClone(pending.trigger) : undefined;
   }
 
-  async cancel(workspaceId: string, accountId: string, momentId: string, runKey?: string) {
-    return this.armed.delete(this.key(workspaceId, accountId, momentId, runKey));
+  async cancel(
+    workspaceId: string,
+    accountId: string,
+    momentId: string,
+    runKey: string | undefined,
+    at: string,
+  ) {
+    const key = this.key(workspaceId, accountId, momentId, runKey);
+    const current = this.armed.get(key);
+    // A trigger that happened after the unless event stays armed.
+    if (current && current.trigger.timestamp > at) return false;
+    const previous = this.cancelledAt.get(key);
+    if (previous === undefined || previous <= at) this.cancelledAt.set(key, at);
+    return this.armed.delete(key);
   }
 
   async take(

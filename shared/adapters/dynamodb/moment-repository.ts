@@ -78,6 +78,7 @@ export class DynamoMomentRepository implements MomentRepository {
           ExpressionAttributeValues: { ":expected": expectedVersion },
         }),
       );
+      await this.syncUnlessListener(next);
       return next;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
@@ -110,7 +111,9 @@ export class DynamoMomentRepository implements MomentRepository {
           ReturnValues: "ALL_NEW",
         }),
       );
-      return Attributes ? fromItem<Moment>(Attributes) : undefined;
+      const updated = Attributes ? fromItem<Moment>(Attributes) : undefined;
+      if (updated) await this.syncUnlessListener(updated);
+      return updated;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
       throw error;
@@ -129,11 +132,68 @@ export class DynamoMomentRepository implements MomentRepository {
           ExpressionAttributeValues: { ":expected": expectedVersion },
         }),
       );
+      await this.db.send(
+        new DeleteCommand({ TableName: this.tableName, Key: unlessListenerKey(workspaceId, momentId) }),
+      );
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * Running abandonment moments index their `unless` event too, in a small listener item beside the
+   * moment (GSI1, sort key UNLESS#): the matcher finds the moments an event cancels without scanning,
+   * even when no start is armed yet (the unless event was processed before its trigger).
+   */
+  private async syncUnlessListener(moment: Moment) {
+    const key = unlessListenerKey(moment.workspaceId, moment.id);
+    const unless = moment.status === "running" ? moment.start.unless : undefined;
+    if (!unless) {
+      await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: key }));
+      return;
+    }
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...key,
+          type: "unless_listener",
+          momentId: moment.id,
+          ...(moment.start.key === undefined ? {} : { runKey: moment.start.key }),
+          ...keys.runningMomentsByStartEvent(moment.workspaceId, unless.event),
+          gsi1sk: `UNLESS#${moment.id}`,
+        },
+      }),
+    );
+  }
+
+  async findUnlessListeners(workspaceId: string, eventName: string) {
+    const listeners: Array<{ momentId: string; key?: string }> = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: table.gsi1.indexName,
+          KeyConditionExpression: "gsi1pk = :pk AND begins_with(gsi1sk, :unless)",
+          ExpressionAttributeValues: {
+            ":pk": keys.runningMomentsByStartEvent(workspaceId, eventName).gsi1pk,
+            ":unless": "UNLESS#",
+          },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        listeners.push({
+          momentId: String(item.momentId),
+          ...(typeof item.runKey === "string" ? { key: item.runKey } : {}),
+        });
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return listeners;
   }
 
   async findRunningMomentsStartingOn(workspaceId: string, eventName: string) {
@@ -144,9 +204,11 @@ export class DynamoMomentRepository implements MomentRepository {
         new QueryCommand({
           TableName: this.tableName,
           IndexName: table.gsi1.indexName,
-          KeyConditionExpression: "gsi1pk = :pk",
+          // The moments themselves (MOMENT#), not the unless listeners (UNLESS#) beside them.
+          KeyConditionExpression: "gsi1pk = :pk AND begins_with(gsi1sk, :moments)",
           ExpressionAttributeValues: {
             ":pk": keys.runningMomentsByStartEvent(workspaceId, eventName).gsi1pk,
+            ":moments": "MOMENT#",
           },
           ExclusiveStartKey,
         }),
@@ -156,6 +218,10 @@ export class DynamoMomentRepository implements MomentRepository {
     } while (ExclusiveStartKey);
     return moments;
   }
+}
+
+function unlessListenerKey(workspaceId: string, momentId: string) {
+  return { pk: keys.moment(workspaceId, momentId).pk, sk: `UNLESSIDX#${momentId}` };
 }
 
 /** GSI1 keys of a running moment (sparse index: only running moments have them). */

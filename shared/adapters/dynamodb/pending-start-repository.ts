@@ -35,8 +35,10 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
             // Long after any gate could still open it: a leftover never lingers.
             expiresAt: Math.floor(Date.parse(dueAt) / 1000) + INSIGHT_TTL_SECONDS,
           },
-          // Events can arrive out of order: an older trigger never replaces a newer one.
-          ConditionExpression: "attribute_not_exists(pk) OR triggerTimestamp <= :ts",
+          // Events are not processed in order: an older trigger never replaces a newer one, and a
+          // trigger from before a cancellation (an unless event that happened after it) never arms.
+          ConditionExpression:
+            "attribute_not_exists(pk) OR ((attribute_not_exists(triggerTimestamp) OR triggerTimestamp <= :ts) AND (attribute_not_exists(cancelledAt) OR cancelledAt < :ts))",
           ExpressionAttributeValues: { ":ts": trigger.timestamp },
         }),
       );
@@ -54,13 +56,15 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
         ExpressionAttributeValues: { ":pk": pk, ":prefix": "PENDING#" },
       }),
     );
-    return (result.Items ?? []).map((item) => ({
-      momentId: String(item.momentId),
-      ...(typeof item.runKey === "string" ? { runKey: item.runKey } : {}),
-      token: String(item.token),
-      dueAt: String(item.dueAt),
-      trigger: item.trigger as EventReceivedDetail,
-    }));
+    return (result.Items ?? [])
+      .filter((item) => typeof item.token === "string")
+      .map((item) => ({
+        momentId: String(item.momentId),
+        ...(typeof item.runKey === "string" ? { runKey: item.runKey } : {}),
+        token: String(item.token),
+        dueAt: String(item.dueAt),
+        trigger: item.trigger as EventReceivedDetail,
+      }));
   }
 
   async peek(
@@ -80,15 +84,38 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
     return Item?.token === token ? (Item.trigger as EventReceivedDetail) : undefined;
   }
 
-  async cancel(workspaceId: string, accountId: string, momentId: string, runKey?: string) {
-    const { Attributes } = await this.db.send(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: keys.pendingStart(workspaceId, accountId, momentId, runKey),
-        ReturnValues: "ALL_OLD",
-      }),
-    );
-    return Attributes !== undefined;
+  async cancel(
+    workspaceId: string,
+    accountId: string,
+    momentId: string,
+    runKey: string | undefined,
+    at: string,
+  ) {
+    try {
+      const { Attributes } = await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          // A tombstone: no token, so no gate opens it; it remembers when the unless event happened.
+          Item: {
+            ...keys.pendingStart(workspaceId, accountId, momentId, runKey),
+            type: "pending_start",
+            momentId,
+            ...(runKey === undefined ? {} : { runKey }),
+            cancelledAt: at,
+            expiresAt: Math.floor(Date.parse(at) / 1000) + INSIGHT_TTL_SECONDS,
+          },
+          // Only what happened before the unless event is cancelled; a later trigger stays armed.
+          ConditionExpression:
+            "attribute_not_exists(pk) OR ((attribute_not_exists(triggerTimestamp) OR triggerTimestamp <= :at) AND (attribute_not_exists(cancelledAt) OR cancelledAt <= :at))",
+          ExpressionAttributeValues: { ":at": at },
+          ReturnValues: "ALL_OLD",
+        }),
+      );
+      return typeof Attributes?.token === "string";
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   async take(

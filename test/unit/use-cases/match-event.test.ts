@@ -1077,6 +1077,40 @@ describe("matchEvent: abandonment (start `within` after the last trigger unless 
     expect(pending.armed.size).toBe(0);
   });
 
+  it("does not arm a trigger whose unless event (which happened after it) was processed first", async () => {
+    await moment({ start: abandonment });
+    const addedAt = { timestamp: "2026-11-21T09:59:00.000Z", receivedAt: "2026-11-21T09:59:01.000Z" };
+    const checkoutAt = { timestamp: "2026-11-21T09:59:30.000Z", receivedAt: "2026-11-21T09:59:31.000Z" };
+
+    await matchEvent(deps, event({ event: "checkout_completed", messageId: "done", ...checkoutAt }));
+    const decisions = await matchEvent(
+      deps,
+      event({ event: "cart_item_added", messageId: "add", ...addedAt }),
+    );
+
+    expect(decisions).toEqual([expect.objectContaining({ decision: "armed" })]);
+    expect(pending.armed.size).toBe(0);
+    const gate = [...workflows.gates.values()][0];
+    expect(gate && (await openGate({ ...deps }, gate))).toBe("not_armed");
+  });
+
+  it("arms a trigger that happened after an earlier checkout (a new cart)", async () => {
+    await moment({ start: abandonment });
+    await matchEvent(deps, event({ event: "checkout_completed", messageId: "done" }));
+
+    await matchEvent(
+      deps,
+      event({
+        event: "cart_item_added",
+        messageId: "add-later",
+        timestamp: "2026-11-21T10:10:00.000Z",
+        receivedAt: "2026-11-21T10:10:01.000Z",
+      }),
+    );
+
+    expect([...pending.armed.values()]).toEqual([expect.objectContaining({ token: "add-later" })]);
+  });
+
   it("keeps keyed carts apart: checking out one cart cancels only that cart's start", async () => {
     await moment({ start: { ...abandonment, key: "cart_id" } });
     await matchEvent(
