@@ -8,11 +8,13 @@ import {
   ValidationError,
 } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
+import { emptyMomentStats, type MomentStats } from "../domain/insights.js";
 import {
   allowedTransitions,
   canDelete,
   checkTransition,
   duplicateName,
+  type Goal,
   type Moment,
   type MomentInput,
   type MomentStatus,
@@ -24,7 +26,7 @@ import {
   sourcesLocked,
   statusChangeSchema,
 } from "../domain/moment.js";
-import { listMomentsPage, type MomentList, parseLimit, parseMomentListQuery } from "../domain/moment-list.js";
+import { listMomentsPage, parseLimit, parseMomentListQuery } from "../domain/moment-list.js";
 import {
   isTemplateRequest,
   type MomentTemplate,
@@ -34,6 +36,7 @@ import {
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
 import type { EmailTemplateRepository } from "../ports/email-templates.js";
+import type { StatsRepository } from "../ports/insights.js";
 import type { IntegrationRepository } from "../ports/integrations.js";
 import type { MomentRepository } from "../ports/moments.js";
 import {
@@ -150,19 +153,66 @@ export async function getMoment(
   return moment;
 }
 
+/** A moment's headline numbers, as the moments list shows them (all of them: `GET .../{id}/stats`). */
+export type HeadlineStats = Pick<
+  MomentStats,
+  "entered" | "active" | "succeeded" | "failed" | "successRate" | "failedRate"
+>;
+
+/** A listed moment: the moment, with its headline stats when the list was given a stats reader. */
+export type ListedMoment = Moment & { stats?: HeadlineStats };
+
+export type MomentListView =
+  | { items: ListedMoment[]; nextCursor?: string }
+  | { groups: Array<{ goal: Goal; items: ListedMoment[] }> };
+
+export interface MomentListDeps {
+  moments: Pick<MomentRepository, "listMoments">;
+  /** Optional: without it the moments are listed without stats (callers that need only the moments). */
+  stats?: Pick<StatsRepository, "readMany">;
+}
+
+export function headlineStats(stats: MomentStats): HeadlineStats {
+  const { entered, active, succeeded, failed, successRate, failedRate } = stats;
+  return { entered, active, succeeded, failed, successRate, failedRate };
+}
+
 /**
- * Lists a workspace's moments, filtered, searched, sorted and paginated (or grouped by goal).
+ * Lists a workspace's moments, filtered, searched, sorted and paginated (or grouped by goal), each
+ * with its headline stats when `deps.stats` is given.
  * Moments are configuration: a workspace has hundreds, not millions, so reading them all and
  * filtering in memory costs one or two queries and keeps full-text search and any sort order simple.
  * Should that change, this is the one place to move to an index.
+ *
+ * Stats are read for the listed moments only, after paging, in one `readMany`. Each moment's stats
+ * are STATS_SHARDS (32) items, so one BatchGetItem (100 keys) covers about 3 moments: the default
+ * page of 50 is ~17 batch reads of ~1,600 small items (the adapter sends them one after another),
+ * a page of 200 ~64. Fine for an admin list. A grouped listing is unpaginated, so it
+ * reads the stats of every match: also fine at hundreds of moments, and the first place to look
+ * (parallel batches, or a per-moment rollup) if a workspace ever holds thousands.
  */
 export async function listMoments(
-  deps: Pick<MomentDeps, "moments">,
+  deps: MomentListDeps,
   workspaceId: string,
   query: Record<string, string | undefined>,
-): Promise<MomentList> {
+): Promise<MomentListView> {
   const parsed = parseMomentListQuery(query);
-  return listMomentsPage(await deps.moments.listMoments(workspaceId), parsed);
+  const list = listMomentsPage(await deps.moments.listMoments(workspaceId), parsed);
+  if (!deps.stats) return list;
+  const listed = "items" in list ? list.items : list.groups.flatMap((group) => group.items);
+  if (listed.length === 0) return list;
+  const stats = await deps.stats.readMany(
+    workspaceId,
+    listed.map((moment) => moment.id),
+  );
+  // A moment nothing was counted for yet shows zeros, like its stats route.
+  const withStats = (moment: Moment): ListedMoment => ({
+    ...moment,
+    stats: headlineStats(stats.get(moment.id) ?? emptyMomentStats()),
+  });
+  return "items" in list
+    ? { ...list, items: list.items.map(withStats) }
+    : { groups: list.groups.map((group) => ({ ...group, items: group.items.map(withStats) })) };
 }
 
 /**

@@ -6,7 +6,7 @@
  * Time runs at real speed here (timeScale 1), so a step with a one-hour delay keeps its run active
  * (waiting in its Wait state) for as long as the test needs.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
 import { apiClient, sentEmails } from "../support/local-api.js";
 import { waitFor } from "../support/wait-for.js";
@@ -332,6 +332,70 @@ describe("listing moments", () => {
 
     expect(response.status).toBe(400);
     expect(paths(response.body)).toEqual([path]);
+  });
+});
+
+describe("the moments list's headline stats", () => {
+  it("shows each listed moment's entries, active runs and outcomes as the engine counts them", async () => {
+    // Prepare: a running moment whose step waits an hour (real time), so runs stay active until an
+    // end event succeeds them; and a draft nothing ever entered.
+    const tag = `st${Date.now().toString(36)}`;
+    const converted = `converted_${tag}`;
+    const moment = await createMoment({
+      name: `${tag} Counted`,
+      end: [{ outcome: "success", event: converted }],
+    });
+    const idle = await createMoment({ name: `${tag} Never entered` });
+    expect((await setStatus(moment.id, "running")).status).toBe(200);
+    // Whatever happens, the run still waiting its hour ends with the test, so the stack can go idle.
+    onTestFinished(async () => {
+      await setStatus(moment.id, "stopped");
+    });
+    const send = async (event: string, accountId: string) => {
+      const response = await api("POST", "/v1/events", {
+        key: writeKey,
+        body: { event, accountId, messageId: `msg-${tag}-${event}-${accountId}` },
+      });
+      expect(response.status).toBe(202);
+    };
+    await send(moment.start.event, "acct_s1");
+    await send(moment.start.event, "acct_s2");
+    await waitFor(
+      async () => {
+        const accounts = await admin<{ items: unknown[] }>("GET", `/v1/admin/moments/${moment.id}/accounts`);
+        return accounts.body.items.length === 2;
+      },
+      { description: "both accounts to be in the moment" },
+    );
+    await send(converted, "acct_s1");
+    const listed = async () => {
+      const list = await admin<{ items: Array<MomentBody & { stats: unknown }> }>(
+        "GET",
+        `/v1/admin/moments?q=${tag}`,
+      );
+      expect(list.status).toBe(200);
+      return list.body.items.map((m) => [m.id, m.stats]);
+    };
+
+    // Act: the end event is processed asynchronously, so read the list until it shows it.
+    await waitFor(
+      async () => (await listed()).some(([, stats]) => (stats as { succeeded?: number }).succeeded === 1),
+      { description: "the success to be counted" },
+    );
+
+    // Assess: most recently updated first (starting the moment updated it).
+    expect(await listed()).toEqual([
+      [moment.id, { entered: 2, active: 1, succeeded: 1, failed: 0, successRate: 100, failedRate: 0 }],
+      [idle.id, { entered: 0, active: 0, succeeded: 0, failed: 0, successRate: null, failedRate: null }],
+    ]);
+    const grouped = await admin<{ groups: Array<{ items: Array<{ id: string; stats: unknown }> }> }>(
+      "GET",
+      `/v1/admin/moments?q=${tag}&groupBy=goal`,
+    );
+    expect(grouped.body.groups.flatMap((g) => g.items).find((m) => m.id === moment.id)?.stats).toMatchObject({
+      entered: 2,
+      active: 1,
+    });
   });
 });
 

@@ -8,14 +8,18 @@ import {
   listMomentAccounts,
   listMoments,
   listMomentTemplates,
+  type MomentListDeps,
   type MomentStatusDeps,
   updateMoment,
 } from "../../use-cases/moments.js";
 import { type HttpRequest, json } from "../http-handler.js";
 import type { AdminRoutes } from "./types.js";
 
-/** Repositories, clock and the workflow controller (stopping a moment stops its runs' executions). */
-export type MomentRouteDeps = MomentStatusDeps;
+/**
+ * Repositories, clock, the workflow controller (stopping a moment stops its runs' executions) and
+ * the stats reader (the list shows each moment's headline stats).
+ */
+export type MomentRouteDeps = MomentStatusDeps & Required<Pick<MomentListDeps, "stats">>;
 
 const id = (request: HttpRequest) => request.path.id ?? "";
 

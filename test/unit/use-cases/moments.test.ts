@@ -31,6 +31,7 @@ import {
   type FixedClock,
   fixedClock,
 } from "../../support/fakes.js";
+import { FakeStats } from "../../support/fakes-insights.js";
 
 const WS = "ws_1";
 const OTHER_WS = "ws_2";
@@ -312,6 +313,83 @@ describe("listMoments", () => {
       details: [{ path: "limit" }],
     });
     expect(read).not.toHaveBeenCalled();
+  });
+
+  it("lists moments without stats when given no stats reader", async () => {
+    await config.createMoment(aMoment({ id: "m_1" }));
+
+    const result = await listMoments(deps, WS, {});
+
+    expect("items" in result && result.items.map((m) => "stats" in m)).toEqual([false]);
+  });
+
+  describe("with a stats reader", () => {
+    let stats: FakeStats;
+
+    beforeEach(() => {
+      stats = new FakeStats();
+    });
+
+    it("gives each moment its headline stats, summed over shards, and zeros for a moment never entered", async () => {
+      await config.createMoment(aMoment({ id: "m_1", updatedAt: "2026-11-02T00:00:00.000Z" }));
+      await config.createMoment(aMoment({ id: "m_2", updatedAt: "2026-11-01T00:00:00.000Z" }));
+      await stats.increment(WS, "m_1", 0, { entered: 3, success: 1, "steps.s1.executed": 2 });
+      await stats.increment(WS, "m_1", 7, { entered: 2, failed: 1, stopped: 1, "feedback.positive": 1 });
+      // Another workspace's counters under the same moment id count for nothing here.
+      await stats.increment(OTHER_WS, "m_2", 0, { entered: 9 });
+
+      const result = await listMoments({ ...deps, stats }, WS, {});
+
+      expect("items" in result && result.items.map((m) => [m.id, m.stats])).toEqual([
+        [
+          "m_1",
+          // 3 of 5 ended (1 succeeded, 1 failed, 1 stopped); steps, feedback and stopped stay out.
+          { entered: 5, active: 2, succeeded: 1, failed: 1, successRate: 33.3, failedRate: 33.3 },
+        ],
+        ["m_2", { entered: 0, active: 0, succeeded: 0, failed: 0, successRate: null, failedRate: null }],
+      ]);
+    });
+
+    it("reads the stats of the returned page only, in one call", async () => {
+      for (const [id, day] of [
+        ["m_1", "03"],
+        ["m_2", "02"],
+        ["m_3", "01"],
+      ] as const) {
+        await config.createMoment(aMoment({ id, updatedAt: `2026-11-${day}T00:00:00.000Z` }));
+      }
+      const readMany = vi.spyOn(stats, "readMany");
+
+      const result = await listMoments({ ...deps, stats }, WS, { limit: "2" });
+
+      expect(readMany.mock.calls).toEqual([[WS, ["m_1", "m_2"]]]);
+      expect("items" in result && result.items.map((m) => m.stats?.entered)).toEqual([0, 0]);
+    });
+
+    it("gives grouped moments their stats too", async () => {
+      await config.createMoment(aMoment({ id: "m_1", goal: "recover" }));
+      await config.createMoment(aMoment({ id: "m_2", goal: "grow" }));
+      await stats.increment(WS, "m_2", 4, { entered: 1, success: 1 });
+
+      const result = await listMoments({ ...deps, stats }, WS, { groupBy: "goal" });
+
+      expect("groups" in result && result.groups.map((g) => [g.goal, g.items.map((m) => m.stats)])).toEqual([
+        ["grow", [{ entered: 1, active: 0, succeeded: 1, failed: 0, successRate: 100, failedRate: 0 }]],
+        [
+          "recover",
+          [{ entered: 0, active: 0, succeeded: 0, failed: 0, successRate: null, failedRate: null }],
+        ],
+      ]);
+    });
+
+    it("reads no stats when nothing matches", async () => {
+      const readMany = vi.spyOn(stats, "readMany");
+
+      const result = await listMoments({ ...deps, stats }, WS, { q: "nothing like this" });
+
+      expect(result).toEqual({ items: [] });
+      expect(readMany).not.toHaveBeenCalled();
+    });
   });
 });
 
