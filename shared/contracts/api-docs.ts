@@ -134,7 +134,11 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
       q: "Search in name and description",
       groupBy: "goal: group the answer by goal",
     },
-    success: { status: 200, description: "{ items, nextCursor? } or { groups: [{ goal, items }] }" },
+    success: {
+      status: 200,
+      description:
+        "{ items, nextCursor? } or { groups: [{ goal, items }] }; each item with its headline stats { entered, active, succeeded, failed, successRate, failedRate }",
+    },
   },
   "POST /v1/admin/moments": {
     summary: "Create a moment (draft), from scratch or from a catalog template",

@@ -114,6 +114,12 @@ export type RunStateTaskPayload =
   | { type: "step_failed_run"; run: RunContext; stepId: string }
   | { type: "open_gate"; gate: Gate };
 
+/**
+ * Thrown by the action function when a step failed for good and its policy is fail_run: the state
+ * machine routes it to end the run, while the usual path pays no extra state for the policy.
+ */
+export const STEP_FAILED_RUN_ERROR = "StepFailedRun";
+
 /** Thrown (as a Fail state) to end the entry execution once the run has ended: stops the steps. */
 export const RUN_ENDED_ERROR = "RunEnded";
 
@@ -169,16 +175,11 @@ function runStepsMap(next: string | undefined, prefix = ""): Record<string, unkn
       States: {
         [name("WaitForDelay")]: { Type: "Wait", SecondsPath: "$.step.delaySeconds", Next: name("RunAction") },
         [name("RunAction")]: {
-          Type: "Task",
-          Resource: "arn:aws:states:::lambda:invoke",
-          Parameters: {
-            FunctionName: `\${${workflowSubstitutions.actionFunctionArn}}`,
-            Payload: { "run.$": "$.run", "step.$": "$.step", "phase.$": "$.phase" },
-          },
-          // Keep the step beside its outcome: the failure policy below needs both.
-          ResultSelector: { "status.$": "$.Payload.status" },
-          ResultPath: "$.outcome",
-          TimeoutSeconds: TASK_TIMEOUT_SECONDS,
+          ...invoke(workflowSubstitutions.actionFunctionArn, {
+            "run.$": "$.run",
+            "step.$": "$.step",
+            "phase.$": "$.phase",
+          }),
           Retry: [
             lambdaRetry,
             {
@@ -190,23 +191,14 @@ function runStepsMap(next: string | undefined, prefix = ""): Record<string, unkn
               JitterStrategy: "FULL",
             },
           ],
-          // A step that still fails is recorded; then its policy decides.
-          Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: name("RecordStepFailure") }],
-          Next: name("AfterAction"),
-        },
-        [name("AfterAction")]: {
-          Type: "Choice",
-          Choices: [
-            {
-              And: [
-                { Variable: "$.outcome.status", StringEquals: "failed" },
-                { Variable: "$.step.onFailure", IsPresent: true },
-                { Variable: "$.step.onFailure", StringEquals: "fail_run" },
-              ],
-              Next: name("FailRun"),
-            },
+          Catch: [
+            // The action failed for good and its policy is fail_run (the step is already recorded).
+            { ErrorEquals: [STEP_FAILED_RUN_ERROR], ResultPath: "$.error", Next: name("FailRun") },
+            // Anything else still failing after retries is recorded; then the step's policy decides.
+            { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: name("RecordStepFailure") },
           ],
-          Default: name("StepDone"),
+          // The usual path costs two transitions per step: this Task and its Wait.
+          End: true,
         },
         [name("RecordStepFailure")]: {
           Type: "Task",

@@ -425,8 +425,10 @@ export function momentStatsFromShards(shards: readonly Record<string, unknown>[]
     failed,
     stopped,
     completed,
-    successRate: percentOf(succeeded, ended),
-    failedRate: percentOf(failed, ended),
+    // Of the runs that reached an outcome: a moment without end rules (completed runs) or a stopped
+    // run never did, and counting them would show a misleading 0 % success.
+    successRate: percentOf(succeeded, succeeded + failed),
+    failedRate: percentOf(failed, succeeded + failed),
     steps,
     feedback: {
       positive: get("feedback.positive"),

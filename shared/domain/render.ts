@@ -1,15 +1,19 @@
 /**
  * Placeholder rendering for message templates.
  *
- * `{first_name}` reads the account profile's traits; `{event.cart_total}` reads the trigger event's
- * properties; `{account.plan}` reads traits explicitly; dotted paths descend into objects. A
+ * `{first_name}` reads the triggering user's traits, then the account's; `{user.email}` and
+ * `{account.plan}` read one of them explicitly; `{event.cart_total}` reads the trigger event's
+ * properties; dotted paths descend into objects. A
  * `|default` renders when the value is missing (`{first_name|there}`). A missing value renders as an
  * empty string. Rendering is a lookup, never evaluation: no code runs, nothing outside the given
  * data is read.
  */
 export interface RenderData {
+  /** The account's traits. */
   traits: Record<string, unknown>;
   event: Record<string, unknown>;
+  /** The triggering user's traits (person: first_name, email...), when the run has a user. */
+  user?: Record<string, unknown>;
 }
 
 export type RenderMode = "text" | "html";
@@ -30,7 +34,11 @@ export function resolvePlaceholder(expression: string, data: RenderData): unknow
   const [head, ...rest] = expression.split(".");
   if (head === "event") return lookup(data.event, rest);
   if (head === "account") return lookup(data.traits, rest);
-  return lookup(data.traits, expression.split("."));
+  if (head === "user") return lookup(data.user ?? {}, rest);
+  // A bare name is about the person first: the user's trait, else the account's.
+  const path = expression.split(".");
+  const fromUser = lookup(data.user ?? {}, path);
+  return fromUser === undefined || fromUser === null ? lookup(data.traits, path) : fromUser;
 }
 
 function stringify(value: unknown): string | undefined {

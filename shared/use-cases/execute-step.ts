@@ -1,5 +1,9 @@
 import type { ActionTaskPayload, StepOutcome } from "../contracts/workflow.js";
-import { PermanentDeliveryError, TransientDeliveryError } from "../domain/delivery-errors.js";
+import {
+  PermanentDeliveryError,
+  StepFailedRunError,
+  TransientDeliveryError,
+} from "../domain/delivery-errors.js";
 import { formatMailbox, isEmailAddress, parseMailbox } from "../domain/email.js";
 import { type Action, runIsLive } from "../domain/moment.js";
 import { render } from "../domain/render.js";
@@ -88,6 +92,8 @@ export async function executeStep(
     }
   }
   await deps.runs.recordStep(run, step.id, outcome, now());
+  if (outcome.status === "failed" && step.onFailure === "fail_run")
+    throw new StepFailedRunError(outcome.reason);
   return outcome;
 }
 
@@ -106,13 +112,15 @@ async function sendEmail(
   run: ActionTaskPayload["run"],
   action: Extract<Action, { type: "send_email" }>,
 ): Promise<StepOutcome> {
-  const [template, profile] = await Promise.all([
+  const [template, profile, user] = await Promise.all([
     deps.templates.getEmailTemplate(run.workspaceId, action.templateId),
     deps.profiles.get(run.workspaceId, run.accountId),
+    run.userId ? deps.profiles.getUser(run.workspaceId, run.userId) : undefined,
   ]);
   if (!template)
     return { status: "failed", reason: `email template "${action.templateId}" no longer exists` };
-  const data = { traits: profile?.traits ?? {}, event: run.trigger.properties };
+  // The default recipient {email} is the triggering user's address, else the account's.
+  const data = { traits: profile?.traits ?? {}, user: user?.traits ?? {}, event: run.trigger.properties };
   const to = render(action.to ?? "{email}", data).trim();
   if (!isEmailAddress(to)) {
     return {

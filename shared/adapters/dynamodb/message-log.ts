@@ -21,7 +21,8 @@ export class DynamoMessageLog implements MessageLog {
         ConsistentRead: true,
       }),
     );
-    return Item !== undefined;
+    // TTL deletes late (hours on AWS, never locally): the window is the expiry, not the deletion.
+    return Item !== undefined && Number(Item.expiresAt) > Math.floor(Date.now() / 1000);
   }
 
   async markProcessed(workspaceId: string, messageId: string, at: string) {

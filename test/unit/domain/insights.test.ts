@@ -352,8 +352,9 @@ describe("momentStatsFromShards", () => {
       failed: 1,
       stopped: 1,
       completed: 1,
-      successRate: 40,
-      failedRate: 20,
+      // Of the 3 runs that reached an outcome (stopped and completed runs did not).
+      successRate: 66.7,
+      failedRate: 33.3,
       steps: { s1: { executed: 6, skipped: 0, failed: 1 }, s2: { executed: 0, skipped: 3, failed: 0 } },
       feedback: { positive: 2, neutral: 0, frustrated: 1 },
     });

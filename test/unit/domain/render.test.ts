@@ -104,3 +104,25 @@ describe("escapeHtml", () => {
     );
   });
 });
+
+describe("render: user and account traits", () => {
+  const data = {
+    traits: { first_name: "Acme team", plan: "pro", email: "billing@acme.com" },
+    user: { first_name: "Ada", email: "ada@acme.com" },
+    event: {},
+  };
+
+  it.each([
+    ["a bare name reads the user's trait first", "{first_name}", "Ada"],
+    ["a bare name falls back to the account's trait", "{plan}", "pro"],
+    ["{user.x} reads the user only", "{user.plan|none}", "none"],
+    ["{account.x} reads the account only", "{account.first_name}", "Acme team"],
+    ["the default recipient is the user's address", "{email}", "ada@acme.com"],
+  ])("%s", (_rule, template, expected) => {
+    expect(render(template, data)).toBe(expected);
+  });
+
+  it("uses the account's address when the run has no user", () => {
+    expect(render("{email}", { traits: data.traits, event: {} })).toBe("billing@acme.com");
+  });
+});

@@ -153,7 +153,11 @@ describe("match handler", () => {
 
   it("does nothing more for a message already processed (a duplicate delivery)", async () => {
     db.on(GetCommand, { Key: keys.processedMessage("ws_1", "msg-1") }).resolves({
-      Item: { ...keys.processedMessage("ws_1", "msg-1"), processedAt: "t" },
+      Item: {
+        ...keys.processedMessage("ws_1", "msg-1"),
+        processedAt: "t",
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      },
     });
 
     const result = await handler({ Records: [record("msg-1")] }, context);

@@ -344,7 +344,7 @@ describe("listMoments", () => {
         [
           "m_1",
           // 3 of 5 ended (1 succeeded, 1 failed, 1 stopped); steps, feedback and stopped stay out.
-          { entered: 5, active: 2, succeeded: 1, failed: 1, successRate: 33.3, failedRate: 33.3 },
+          { entered: 5, active: 2, succeeded: 1, failed: 1, successRate: 50, failedRate: 50 },
         ],
         ["m_2", { entered: 0, active: 0, succeeded: 0, failed: 0, successRate: null, failedRate: null }],
       ]);

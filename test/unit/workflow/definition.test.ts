@@ -14,6 +14,7 @@ import {
   runWorkflowDefinition,
   type StepInput,
 } from "../../../shared/contracts/workflow.js";
+import { StepFailedRunError } from "../../../shared/domain/delivery-errors.js";
 import { aRun } from "../../support/fakes.js";
 import { waitFor } from "../../support/wait-for.js";
 
@@ -45,6 +46,8 @@ beforeAll(async () => {
         actions.push(step.id);
         const outcome = outcomes[step.id] ?? "executed";
         if (outcome === "throw") throw Object.assign(new Error("provider down"), { name: "PermanentError" });
+        // As executeStep does: a failed fail_run step is recorded, then signalled.
+        if (outcome === "failed" && step.onFailure === "fail_run") throw new StepFailedRunError("refused");
         return outcome === "failed" ? { status: "failed", reason: "refused" } : { status: "executed" };
       },
       [RUN_STATE]: async (payload) => {
@@ -97,6 +100,19 @@ async function run(input: Omit<RunInput, "run">) {
 }
 
 describe("the run workflow definition", () => {
+  it("costs two state transitions per step on the usual path", () => {
+    const definition = runWorkflowDefinition() as {
+      States: Record<
+        string,
+        { ItemProcessor?: { States: Record<string, { Type: string; End?: boolean; Next?: string }> } }
+      >;
+    };
+    const steps = definition.States.RunSteps?.ItemProcessor?.States ?? {};
+    // WaitForDelay -> RunAction (End): nothing else is entered when a step succeeds.
+    expect(steps.WaitForDelay?.Next).toBe("RunAction");
+    expect(steps.RunAction?.End).toBe(true);
+  });
+
   it("runs the steps in order, then completes a run without end rules", async () => {
     expect(
       await run({ phase: "entry", steps: [step("a"), step("b"), step("c")], completeWhenStepsDone: true }),

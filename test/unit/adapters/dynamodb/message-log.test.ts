@@ -29,7 +29,10 @@ afterAll(() => {
 
 describe("DynamoMessageLog.isProcessed", () => {
   it("answers true when the message's marker exists, read consistently", async () => {
-    db.on(GetCommand, { Key: messageKey }).resolves({ Item: { ...messageKey, processedAt: "t" } });
+    const inWindow = Math.floor(Date.now() / 1000) + 3600;
+    db.on(GetCommand, { Key: messageKey }).resolves({
+      Item: { ...messageKey, processedAt: "t", expiresAt: inWindow },
+    });
 
     await expect(log().isProcessed("ws_1", "msg-1")).resolves.toBe(true);
     expect(db.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
@@ -38,6 +41,15 @@ describe("DynamoMessageLog.isProcessed", () => {
       // A redelivery right after the first processing must see its marker.
       ConsistentRead: true,
     });
+  });
+
+  it("answers false for a marker past its window that TTL has not deleted yet", async () => {
+    const expired = Math.floor(Date.now() / 1000) - 1;
+    db.on(GetCommand, { Key: messageKey }).resolves({
+      Item: { ...messageKey, processedAt: "t", expiresAt: expired },
+    });
+
+    await expect(log().isProcessed("ws_1", "msg-1")).resolves.toBe(false);
   });
 
   it("answers false when there is no marker", async () => {
