@@ -15,6 +15,8 @@ export const DEFAULT_STACK_NAME = "Moments";
 export interface MomentsStackProps extends StackProps {
   /** MOMENTS_TIME_SCALE: multiplies every step delay ("1" = real time). */
   readonly timeScale: string;
+  /** MOMENTS_EVENT_WINDOW_HOURS: events older than this start nothing ("72"). */
+  readonly eventWindowHours: string;
   /** DynamoDB deletion protection on the table. */
   readonly deletionProtection: boolean;
 }
@@ -114,6 +116,7 @@ export class MomentsStack extends Stack {
       [Env.stateMachineArn]: stateMachineArn,
       [Env.timeScale]: props.timeScale,
       [Env.eventBusName]: this.eventRouting.bus.eventBusName,
+      [Env.eventWindowHours]: props.eventWindowHours,
     });
     // BatchWriteItem: the decision log; transactions need each contained operation's permission.
     this.dataTable.grant(
@@ -207,6 +210,10 @@ export function momentsStackConfig(node: Node): { stackName: string; props: Mome
   if (!Number.isFinite(scale) || scale <= 0) {
     throw new Error(`Context timeScale must be a positive number, got "${timeScale}"`);
   }
+  const eventWindowHours = contextString(node, "eventWindowHours") ?? "72";
+  if (!(Number(eventWindowHours) > 0)) {
+    throw new Error(`Context eventWindowHours must be a positive number, got "${eventWindowHours}"`);
+  }
   const deletionProtection = contextString(node, "deletionProtection") ?? "true";
   if (deletionProtection !== "true" && deletionProtection !== "false") {
     throw new Error(`Context deletionProtection must be true or false, got "${deletionProtection}"`);
@@ -217,6 +224,7 @@ export function momentsStackConfig(node: Node): { stackName: string; props: Mome
       stackName,
       description: "Moments: customer-lifecycle automation (events in, automated playbooks out)",
       timeScale,
+      eventWindowHours,
       deletionProtection: deletionProtection === "true",
     },
   };

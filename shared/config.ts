@@ -10,6 +10,16 @@ export function readEnv<N extends EnvName>(required: readonly N[], env: NodeJS.P
   return Object.fromEntries(required.map((name) => [name, env[name] as string])) as Record<N, string>;
 }
 
+/** Hours an event may be old and still start moments (MOMENTS_EVENT_WINDOW_HOURS, default 72). */
+export function readEventWindowHours(value: string | undefined): number {
+  if (value === undefined || value === "") return 72;
+  const hours = Number(value);
+  if (!Number.isFinite(hours) || hours <= 0) {
+    throw new Error(`MOMENTS_EVENT_WINDOW_HOURS must be a number > 0, got "${value}"`);
+  }
+  return hours;
+}
+
 export function readTimeScale(value: string | undefined): number {
   if (value === undefined || value === "") return 1;
   const scale = Number(value);

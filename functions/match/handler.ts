@@ -11,7 +11,7 @@ import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
 import { EventBridgePublisher } from "../../shared/adapters/event-bridge-publisher.js";
 import { StepFunctionsController } from "../../shared/adapters/step-functions-starter.js";
-import { readEnv, readTimeScale } from "../../shared/config.js";
+import { readEnv, readEventWindowHours, readTimeScale } from "../../shared/config.js";
 import { DetailType, type EventReceivedDetail } from "../../shared/contracts/bus.js";
 import type { IdentifyReceivedDetail } from "../../shared/contracts/bus-details.js";
 import { Env } from "../../shared/contracts/functions.js";
@@ -35,6 +35,7 @@ const deps = {
   recorder: new DynamoInsightsRepository(db, env.TABLE_NAME),
   clock: systemClock,
   timeScale: readTimeScale(process.env[Env.timeScale]),
+  eventWindowHours: readEventWindowHours(process.env[Env.eventWindowHours]),
 };
 
 const eventBridge = new EventBridgeClient({});

@@ -20,6 +20,8 @@ export const Env = {
   stateMachineArn: "STATE_MACHINE_ARN",
   /** Multiplies every step delay (1 = real time). */
   timeScale: "MOMENTS_TIME_SCALE",
+  /** Events older than this many hours are recorded but start nothing (default 72). */
+  eventWindowHours: "MOMENTS_EVENT_WINDOW_HOURS",
   /** SES configuration set for sends (optional): where bounce/complaint events go. */
   sesConfigurationSet: "SES_CONFIGURATION_SET",
   /** Slack Web API base URL (optional; default https://slack.com/api): tests and proxies redirect it. */
@@ -51,7 +53,7 @@ export const functions: Record<FunctionId, FunctionDefinition> = {
     entry: "functions/match/handler.ts",
     description: "Matches received events to running moments: starts and ends runs, applies identify calls",
     // The bus: identify calls put their attribute changes back on it.
-    env: [Env.tableName, Env.stateMachineArn, Env.timeScale, Env.eventBusName],
+    env: [Env.tableName, Env.stateMachineArn, Env.timeScale, Env.eventBusName, Env.eventWindowHours],
   },
   action: {
     entry: "functions/action/handler.ts",

@@ -3,7 +3,7 @@ import type { TrackReceivedDetail } from "../contracts/bus-details.js";
 import { dueAt, lacksRunKey, runKeyOf } from "../domain/abandonment.js";
 import { matchEndRule } from "../domain/end-rules.js";
 import { evaluateConditions, type Facts } from "../domain/evaluate.js";
-import { effectiveTimestamp, isTooOld } from "../domain/event-window.js";
+import { DEFAULT_EVENT_WINDOW_HOURS, effectiveTimestamp, isTooOld } from "../domain/event-window.js";
 import { accountAttributes } from "../domain/identify.js";
 import { runIdFor } from "../domain/ids.js";
 import { type DecisionEntry, propertySample, shardFor } from "../domain/insights.js";
@@ -36,6 +36,8 @@ export interface MatchDeps {
   clock: Clock;
   /** Multiplies every step delay (1 = real time). */
   timeScale: number;
+  /** Events older than this many hours are recorded but start nothing (default 72). */
+  eventWindowHours?: number;
 }
 
 export type { MatchDecision, SkipReason } from "./start-run.js";
@@ -177,7 +179,9 @@ async function startRun(
   });
   if (moment.status !== "running" || !moment.sourceIds.includes(detail.sourceId))
     return skip("source_mismatch");
-  if (isTooOld(detail.timestamp, detail.receivedAt)) return skip("too_old", `event of ${detail.timestamp}`);
+  if (isTooOld(detail.timestamp, detail.receivedAt, deps.eventWindowHours)) {
+    return skip("too_old", `event of ${detail.timestamp}`);
+  }
   const filters = evaluateConditions(moment.start.where, facts);
   if (!filters.pass) return skip("filter_failed", filters.failed);
   if (lacksRunKey(moment.start, detail.properties)) return skip("missing_run_key", moment.start.key);
@@ -256,6 +260,7 @@ export function toDecisionEntry(
   decision: MatchDecision,
   moment: Moment | undefined,
   detail: EventReceivedDetail,
+  eventWindowHours = DEFAULT_EVENT_WINDOW_HOURS,
 ): DecisionEntry {
   const about =
     decision.momentId === "*"
@@ -281,7 +286,12 @@ export function toDecisionEntry(
         case "source_mismatch":
           return { ...about, reason: "source_mismatch", sourceId: detail.sourceId };
         case "too_old":
-          return { ...about, reason: "too_old", timestamp: detail.timestamp, maxAgeSeconds: 72 * 3600 };
+          return {
+            ...about,
+            reason: "too_old",
+            timestamp: detail.timestamp,
+            maxAgeSeconds: eventWindowHours * 3600,
+          };
         case "sampled_out":
           return { ...about, reason: "sampled_out", samplingRate: moment?.samplingRate ?? 0 };
         case "already_active":

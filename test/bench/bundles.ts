@@ -34,6 +34,7 @@ const dummyEnv: Record<EnvName, string> = {
   [Env.timeScale]: "1",
   [Env.sesConfigurationSet]: "moments-bench",
   [Env.slackApiBaseUrl]: "https://slack.com/api",
+  [Env.eventWindowHours]: "72",
 };
 
 interface Row {

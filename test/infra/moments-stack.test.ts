@@ -278,6 +278,7 @@ describe("functions", () => {
       [Env.timeScale]: "1",
       [Env.sesConfigurationSet]: ref(stack.email.configurationSet),
       [Env.slackApiBaseUrl]: undefined,
+      [Env.eventWindowHours]: "72",
     };
     return {
       ...Object.fromEntries(functions[id].env.map((name) => [name, values[name]])),

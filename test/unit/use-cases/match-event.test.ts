@@ -1143,3 +1143,19 @@ describe("matchEvent: version pinning of end rules", () => {
     expect(byOld).toEqual([expect.objectContaining({ decision: "ended", outcome: "success" })]);
   });
 });
+
+describe("matchEvent: the event window is configurable", () => {
+  it("starts nothing with an event older than a 1-hour window, which the default 72 h would allow", async () => {
+    await moment();
+    const twoHoursOld = event({
+      timestamp: "2026-11-21T08:00:00.000Z",
+      receivedAt: "2026-11-21T10:00:00.000Z",
+    });
+
+    const narrow = await matchEvent({ ...deps, eventWindowHours: 1 }, twoHoursOld);
+    const usual = await matchEvent(deps, { ...twoHoursOld, messageId: "msg-2" });
+
+    expect(narrow).toEqual([expect.objectContaining({ decision: "skipped", reason: "too_old" })]);
+    expect(usual).toEqual([expect.objectContaining({ decision: "started" })]);
+  });
+});
