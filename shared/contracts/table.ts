@@ -90,6 +90,11 @@ export const keys = {
     pk: `${ws(workspaceId)}#MSG#${messageId}`,
     sk: "PROCESSED",
   }),
+  /** What processing a message decided to publish, kept until it is published (an outbox; TTL). */
+  messageOutbox: (workspaceId: string, messageId: string): ItemKey => ({
+    pk: `${ws(workspaceId)}#MSG#${messageId}`,
+    sk: "OUTBOX",
+  }),
   /** What the matcher decided for one (account, event), per moment (TTL 7 days). */
   decision: (
     workspaceId: string,

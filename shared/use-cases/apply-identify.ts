@@ -18,28 +18,33 @@ export interface IdentifyDeps {
  * so a redelivery that re-publishes them starts nothing twice.
  */
 export async function applyIdentify(deps: IdentifyDeps, detail: IdentifyReceivedDetail): Promise<number> {
-  if (await deps.messages.isProcessed(detail.workspaceId, detail.messageId)) return 0;
-  const changes: BusDetail[] = [];
-  if (detail.traits && Object.keys(detail.traits).length > 0) {
-    const before = await deps.profiles.mergeTraits(
-      detail.workspaceId,
-      detail.accountId,
-      detail.traits,
-      detail.receivedAt,
-    );
-    changes.push(...attributeChangedDetails(detail, "account", diffTraits(before ?? {}, detail.traits)));
+  const { workspaceId, accountId, userId, messageId } = detail;
+  if (await deps.messages.isProcessed(workspaceId, messageId)) return 0;
+  const hasTraits = detail.traits !== undefined && Object.keys(detail.traits).length > 0;
+  const hasUserTraits =
+    userId !== undefined && detail.userTraits !== undefined && Object.keys(detail.userTraits).length > 0;
+  // The changes are decided before the merge and kept (an outbox): if publishing fails, the retry
+  // finds the profile already merged, but publishes the changes decided the first time.
+  const [account, user] = await Promise.all([
+    hasTraits ? deps.profiles.get(workspaceId, accountId) : undefined,
+    hasUserTraits && userId ? deps.profiles.getUser(workspaceId, userId) : undefined,
+  ]);
+  const decided: BusDetail[] = [
+    ...(hasTraits && detail.traits
+      ? attributeChangedDetails(detail, "account", diffTraits(account?.traits ?? {}, detail.traits))
+      : []),
+    ...(hasUserTraits && detail.userTraits
+      ? attributeChangedDetails(detail, "user", diffTraits(user?.traits ?? {}, detail.userTraits))
+      : []),
+  ];
+  const changes = await deps.messages.stash(workspaceId, messageId, decided, detail.receivedAt);
+  if (hasTraits && detail.traits) {
+    await deps.profiles.mergeTraits(workspaceId, accountId, detail.traits, detail.receivedAt);
   }
-  if (detail.userId && detail.userTraits && Object.keys(detail.userTraits).length > 0) {
-    const before = await deps.profiles.mergeUserTraits(
-      detail.workspaceId,
-      detail.userId,
-      detail.userTraits,
-      detail.receivedAt,
-      detail.accountId,
-    );
-    changes.push(...attributeChangedDetails(detail, "user", diffTraits(before ?? {}, detail.userTraits)));
+  if (hasUserTraits && userId && detail.userTraits) {
+    await deps.profiles.mergeUserTraits(workspaceId, userId, detail.userTraits, detail.receivedAt, accountId);
   }
   if (changes.length > 0) await deps.publisher.publish(changes);
-  await deps.messages.markProcessed(detail.workspaceId, detail.messageId, deps.clock.now().toISOString());
+  await deps.messages.markProcessed(workspaceId, messageId, deps.clock.now().toISOString());
   return changes.length;
 }

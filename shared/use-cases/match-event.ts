@@ -22,6 +22,11 @@ import { enterAndStart, type MatchDecision, type SkipReason } from "./start-run.
 export interface MessageLog {
   isProcessed(workspaceId: string, messageId: string): Promise<boolean>;
   markProcessed(workspaceId: string, messageId: string, at: string): Promise<void>;
+  /**
+   * Keeps what processing this message decided to publish, the first time (a retry gets the first
+   * decision back, even if the state it was computed from has changed since).
+   */
+  stash<T>(workspaceId: string, messageId: string, payload: T, at: string): Promise<T>;
 }
 
 export interface MatchDeps {

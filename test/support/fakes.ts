@@ -572,6 +572,14 @@ export class FakeMessageLog implements MessageLog {
   processedAt(workspaceId: string, messageId: string): string | undefined {
     return this.processed.get(key(workspaceId, messageId));
   }
+
+  readonly outbox = new Map<string, unknown>();
+
+  async stash<T>(workspaceId: string, messageId: string, payload: T): Promise<T> {
+    const k = key(workspaceId, messageId);
+    if (!this.outbox.has(k)) this.outbox.set(k, structuredClone(payload));
+    return structuredClone(this.outbox.get(k)) as T;
+  }
 }
 
 export class FakePublisher implements EventPublisher {

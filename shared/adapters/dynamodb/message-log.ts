@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { DEDUPE_TTL_SECONDS, keys } from "../../contracts/table.js";
 import type { MessageLog } from "../../use-cases/match-event.js";
+import { isConditionalCheckFailed } from "./errors.js";
 
 /**
  * Which messages the matcher finished, kept for the dedupe window (TTL). Marked only once a
@@ -23,6 +24,31 @@ export class DynamoMessageLog implements MessageLog {
     );
     // TTL deletes late (hours on AWS, never locally): the window is the expiry, not the deletion.
     return Item !== undefined && Number(Item.expiresAt) > Math.floor(Date.now() / 1000);
+  }
+
+  async stash<T>(workspaceId: string, messageId: string, payload: T, at: string): Promise<T> {
+    const Key = keys.messageOutbox(workspaceId, messageId);
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...Key,
+            type: "message_outbox",
+            payload,
+            expiresAt: Math.floor(Date.parse(at) / 1000) + DEDUPE_TTL_SECONDS,
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return payload;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
+    );
+    return (Item?.payload as T | undefined) ?? payload;
   }
 
   async markProcessed(workspaceId: string, messageId: string, at: string) {
