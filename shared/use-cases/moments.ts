@@ -342,12 +342,17 @@ export async function changeMomentStatus(
     const check = checkTransition(moment, status);
     if (!check.ok) {
       const allowed = allowedTransitions(moment.status);
-      throw new ConflictError(
-        check.reason,
-        allowed.includes(status)
-          ? [{ path: "sourceIds", message: "a moment needs at least one source to run" }]
-          : [{ path: "status", message: `allowed from ${moment.status}: ${allowed.join(", ") || "none"}` }],
-      );
+      // An allowed transition refused for the moment's content (no source) is invalid input: 400
+      // naming the field, as cross-field validation answers; a forbidden transition is a 409.
+      if (allowed.includes(status)) {
+        throw new ValidationError(
+          [{ path: "sourceIds", message: "a moment needs at least one source to run" }],
+          check.reason,
+        );
+      }
+      throw new ConflictError(check.reason, [
+        { path: "status", message: `allowed from ${moment.status}: ${allowed.join(", ") || "none"}` },
+      ]);
     }
     if (status === "running") {
       // References were checked when saved, but a source or template may have been deleted since.

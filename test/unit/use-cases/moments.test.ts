@@ -635,14 +635,14 @@ describe("changeMomentStatus", () => {
     expect(await config.findRunningMomentsStartingOn(WS, "payment_failed")).toHaveLength(1);
   });
 
-  it("refuses draft -> running without a source with 409 naming sourceIds", async () => {
+  it("refuses draft -> running without a source with 400 naming sourceIds (cross-field validation)", async () => {
     await config.createMoment(aMoment({ id: "m_1", status: "draft", sourceIds: [] }));
 
     const error = await rejection(changeMomentStatus(deps, WS, "m_1", { status: "running" }));
 
-    expect(error).toBeInstanceOf(ConflictError);
+    expect(error).toBeInstanceOf(ValidationError);
     expect(error).toMatchObject({
-      statusCode: 409,
+      statusCode: 400,
       message: expect.stringMatching(/at least one source/),
       details: [{ path: "sourceIds" }],
     });
