@@ -10,7 +10,7 @@ import type { EmailTemplate } from "../../domain/email-template.js";
 import { ValidationError } from "../../domain/errors.js";
 import type { EmailTemplateStore, Page, PageRequest } from "../../ports/email-templates.js";
 import { isConditionalCheckFailed } from "./errors.js";
-import { fromItem } from "./item.js";
+import { fromItem, putIfUnchanged } from "./item.js";
 
 export class DynamoEmailTemplateRepository implements EmailTemplateStore {
   constructor(
@@ -49,22 +49,8 @@ export class DynamoEmailTemplateRepository implements EmailTemplateStore {
     );
   }
 
-  async replaceEmailTemplate(next: EmailTemplate, expectedUpdatedAt: string) {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: this.item(next),
-          // Exists (a concurrent delete is not undone) and unchanged since it was read.
-          ConditionExpression: "attribute_exists(pk) AND updatedAt = :expected",
-          ExpressionAttributeValues: { ":expected": expectedUpdatedAt },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+  replaceEmailTemplate(next: EmailTemplate, expectedUpdatedAt: string) {
+    return putIfUnchanged(this.db, this.tableName, this.item(next), expectedUpdatedAt);
   }
 
   async deleteEmailTemplate(workspaceId: string, templateId: string) {

@@ -4,8 +4,7 @@ import type { StoredIntegration } from "../../domain/integration.js";
 import type { PageRequest } from "../../ports/email-templates.js";
 import type { IntegrationRepository } from "../../ports/integrations.js";
 import { deleteExisting, queryWorkspaceCollection } from "./email-template-repository.js";
-import { isConditionalCheckFailed } from "./errors.js";
-import { fromItem } from "./item.js";
+import { fromItem, putIfUnchanged } from "./item.js";
 
 /**
  * Integrations, secrets included, one item each in the workspace's collection. The table is
@@ -53,22 +52,9 @@ export class DynamoIntegrationRepository implements IntegrationRepository {
     );
   }
 
-  async replaceIntegration(next: StoredIntegration, expectedUpdatedAt: string) {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          // A whole-item put: a Slack integration switching mode loses the secret it no longer uses.
-          Item: this.item(next),
-          ConditionExpression: "attribute_exists(pk) AND updatedAt = :expected",
-          ExpressionAttributeValues: { ":expected": expectedUpdatedAt },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+  replaceIntegration(next: StoredIntegration, expectedUpdatedAt: string) {
+    // A whole-item put: a Slack integration switching mode loses the secret it no longer uses.
+    return putIfUnchanged(this.db, this.tableName, this.item(next), expectedUpdatedAt);
   }
 
   deleteIntegration(workspaceId: string, integrationId: string) {
