@@ -77,7 +77,10 @@ export class MomentsStack extends Stack {
     const action = fn("action", {
       [Env.tableName]: tableName,
       [Env.sesConfigurationSet]: this.email.configurationSet.configurationSetName,
+      [Env.eventBusName]: this.eventRouting.bus.eventBusName,
     });
+    // update_attribute steps put attribute_changed events on the bus.
+    this.eventRouting.bus.grantPutEventsTo(action.role);
     this.dataTable.grant(action.role, [
       "dynamodb:GetItem",
       "dynamodb:PutItem",

@@ -1,27 +1,43 @@
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SESClient } from "@aws-sdk/client-ses";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoEmailTemplateRepository } from "../../shared/adapters/dynamodb/email-template-repository.js";
+import { DynamoMessageLog } from "../../shared/adapters/dynamodb/message-log.js";
 import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-repository.js";
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
+import { EventBridgePublisher } from "../../shared/adapters/event-bridge-publisher.js";
 import { SesMailer } from "../../shared/adapters/ses-mailer.js";
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import type { ActionTaskPayload, StepOutcome } from "../../shared/contracts/workflow.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
+import { updateAttributePerformer } from "../../shared/use-cases/actions/update-attribute.js";
 import { executeStep } from "../../shared/use-cases/execute-step.js";
 
-const env = readEnv([Env.tableName]);
+const env = readEnv([Env.tableName, Env.eventBusName]);
 const obs = createObservability("action");
 const db = documentClient(obs.tracer);
 const ses = new SESClient({});
 obs.tracer.captureAWSv3Client(ses);
+const eventBridge = new EventBridgeClient({});
+obs.tracer.captureAWSv3Client(eventBridge);
+const profiles = new DynamoProfileRepository(db, env.TABLE_NAME);
+const actions = {
+  update_attribute: updateAttributePerformer({
+    profiles,
+    publisher: new EventBridgePublisher(eventBridge, env.EVENT_BUS_NAME),
+    messages: new DynamoMessageLog(db, env.TABLE_NAME),
+    clock: systemClock,
+  }),
+};
 const deps = {
+  actions,
   templates: new DynamoEmailTemplateRepository(db, env.TABLE_NAME),
-  profiles: new DynamoProfileRepository(db, env.TABLE_NAME),
+  profiles,
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
   moments: new DynamoMomentRepository(db, env.TABLE_NAME),
   mailer: new SesMailer(ses, process.env[Env.sesConfigurationSet] || undefined),

@@ -124,6 +124,58 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     tag: "Insights",
     success: { status: 201, description: "The draft moment" },
   },
+  "GET /v1/inbox": {
+    summary: "An account's (and user's) in-app notifications and feedback prompts, unread first",
+    tag: "Ingestion",
+    query: {
+      accountId: "The account",
+      userId: "The user (optional)",
+      ...{ limit: "Page size", cursor: "Cursor" },
+    },
+    success: {
+      status: 200,
+      description:
+        "{ items: [{ id, kind, title?, body?, question?, url?, readAt?, createdAt }], nextCursor? }",
+    },
+  },
+  "OPTIONS /v1/inbox": {
+    summary: "CORS preflight for the in-app inbox",
+    tag: "Ingestion",
+    success: { status: 204, description: "CORS headers" },
+  },
+  "POST /v1/inbox/{id}/read": {
+    summary: "Mark an inbox item read",
+    tag: "Ingestion",
+    success: { status: 200, description: "The item" },
+  },
+  "OPTIONS /v1/inbox/{id}/read": {
+    summary: "CORS preflight for marking read",
+    tag: "Ingestion",
+    success: { status: 204, description: "CORS headers" },
+  },
+  "POST /v1/feedback": {
+    summary: "Answer a feedback prompt (once): positive, neutral or frustrated, with an optional comment",
+    tag: "Ingestion",
+    success: { status: 201, description: "The answer (409 for a second answer)" },
+  },
+  "OPTIONS /v1/feedback": {
+    summary: "CORS preflight for feedback answers",
+    tag: "Ingestion",
+    success: { status: 204, description: "CORS headers" },
+  },
+  "GET /v1/admin/moments/{id}/feedback": {
+    summary: "A moment's feedback answers with their comments",
+    tag: "Moments",
+    query: {
+      limit: "Page size, 1 to 200 (default 50)",
+      cursor: "Opaque cursor from the previous page's nextCursor",
+    },
+    success: {
+      status: 200,
+      description:
+        "{ items: [{ promptId, accountId, userId?, reaction, comment?, answeredAt }], nextCursor? }",
+    },
+  },
   "GET /v1/admin/moments": {
     summary: "List moments",
     tag: "Moments",

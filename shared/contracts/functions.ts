@@ -57,8 +57,9 @@ export const functions: Record<FunctionId, FunctionDefinition> = {
   },
   action: {
     entry: "functions/action/handler.ts",
-    description: "Runs one step of a run (sends the email)",
-    env: [Env.tableName, Env.sesConfigurationSet],
+    description: "Runs one step of a run (email, in-app, attribute updates...)",
+    // The bus: an update_attribute step puts its attribute_changed event on it.
+    env: [Env.tableName, Env.sesConfigurationSet, Env.eventBusName],
   },
   bootstrap: {
     entry: "functions/bootstrap/handler.ts",

@@ -28,6 +28,13 @@ export const routes = [
   { method: "OPTIONS", path: "/v1/batch", function: "ingest", auth: "none" },
   { method: "POST", path: "/v1/identify", function: "ingest", auth: "write_key" },
   { method: "OPTIONS", path: "/v1/identify", function: "ingest", auth: "none" },
+  // The app's in-app inbox (notifications and feedback prompts), with the source's write key
+  { method: "GET", path: "/v1/inbox", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/inbox", function: "ingest", auth: "none" },
+  { method: "POST", path: "/v1/inbox/{id}/read", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/inbox/{id}/read", function: "ingest", auth: "none" },
+  { method: "POST", path: "/v1/feedback", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/feedback", function: "ingest", auth: "none" },
   // Moments and their catalog
   { method: "GET", path: "/v1/admin/moments", function: "admin", auth: "admin_key" },
   { method: "POST", path: "/v1/admin/moments", function: "admin", auth: "admin_key" },
@@ -39,6 +46,7 @@ export const routes = [
   { method: "GET", path: "/v1/admin/moments/{id}/accounts", function: "admin", auth: "admin_key" },
   { method: "GET", path: "/v1/admin/moment-templates", function: "admin", auth: "admin_key" },
   { method: "GET", path: "/v1/admin/moments/{id}/stats", function: "admin", auth: "admin_key" },
+  { method: "GET", path: "/v1/admin/moments/{id}/feedback", function: "admin", auth: "admin_key" },
   // What the engine saw and decided: accounts, their events and runs; event names observed
   { method: "GET", path: "/v1/admin/accounts/{accountId}", function: "admin", auth: "admin_key" },
   { method: "GET", path: "/v1/admin/observed-events", function: "admin", auth: "admin_key" },

@@ -33,6 +33,8 @@ export interface RunContext {
   trigger: {
     event: string;
     messageId: string;
+    /** The source the trigger came from (attribute changes a run makes carry it on). */
+    sourceId?: string;
     timestamp: string;
     properties: Record<string, unknown>;
   };

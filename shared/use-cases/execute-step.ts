@@ -14,7 +14,22 @@ import type { MomentRepository } from "../ports/moments.js";
 import type { ProfileRepository } from "../ports/profiles.js";
 import type { RunRepository } from "../ports/runs.js";
 
+/**
+ * Performs one action of a step, for a run, with the step's id (a stable idempotency key: a step is
+ * claimed before it runs, so a performer runs at most once per step unless it throws a transient
+ * error). Throws TransientDeliveryError to be retried, PermanentDeliveryError to fail the step.
+ */
+export type ActionPerformer<A extends Action = Action> = (
+  run: ActionTaskPayload["run"],
+  action: A,
+  stepId: string,
+) => Promise<StepOutcome>;
+
+export type ActionPerformers = { [T in Action["type"]]?: ActionPerformer<Extract<Action, { type: T }>> };
+
 export interface StepDeps {
+  /** Performers of the action types beyond email (in-app, attributes...), by type. */
+  actions?: ActionPerformers;
   templates: EmailTemplateRepository;
   profiles: ProfileRepository;
   runs: RunRepository;
@@ -76,7 +91,7 @@ export async function executeStep(
   }
   let outcome: StepOutcome;
   try {
-    outcome = await perform(deps, run, step.action);
+    outcome = await perform(deps, run, step.action, step.id);
   } catch (error) {
     if (error instanceof PermanentDeliveryError) {
       outcome = { status: "failed", reason: error.message };
@@ -97,14 +112,18 @@ export async function executeStep(
   return outcome;
 }
 
-async function perform(deps: StepDeps, run: ActionTaskPayload["run"], action: Action): Promise<StepOutcome> {
-  switch (action.type) {
-    case "send_email":
-      return sendEmail(deps, run, action);
-    default:
-      // Configurable and validated today; executed once its delivery lands (issue 5).
-      return { status: "skipped", reason: `action_not_available: ${action.type} is not executed yet` };
-  }
+async function perform(
+  deps: StepDeps,
+  run: ActionTaskPayload["run"],
+  action: Action,
+  stepId: string,
+): Promise<StepOutcome> {
+  if (action.type === "send_email") return sendEmail(deps, run, action);
+  const performer = deps.actions?.[action.type] as ActionPerformer | undefined;
+  // Configurable and validated; executed once its delivery is wired in (issue 5).
+  if (!performer)
+    return { status: "skipped", reason: `action_not_available: ${action.type} is not executed yet` };
+  return performer(run, action, stepId);
 }
 
 async function sendEmail(

@@ -102,6 +102,7 @@ export async function enterAndStart(
     trigger: {
       event: detail.event,
       messageId: detail.messageId,
+      sourceId: detail.sourceId,
       timestamp: detail.timestamp,
       properties: detail.properties,
     },

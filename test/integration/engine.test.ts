@@ -442,4 +442,41 @@ describe("the moment engine", () => {
     await stack.idle();
     expect(await inbox(address)).toHaveLength(1);
   });
+
+  it("chains moments through an update_attribute step: the change starts the moment listening for it", async () => {
+    const attribute = unique("onboarded");
+    const nextStep = await template("Ready for the next step");
+    const finished = unique("finished_setup");
+    await runningMoment({
+      name: "Marks onboarded",
+      start: { event: finished },
+      steps: [
+        {
+          id: "mark",
+          action: { type: "update_attribute", scope: "account", attribute, value: true },
+        },
+      ],
+    });
+    await runningMoment({
+      name: "After onboarding",
+      start: {
+        event: "attribute_changed",
+        where: [
+          { field: "event.attribute", op: "eq", value: attribute },
+          { field: "event.to", op: "eq", value: true },
+        ],
+      },
+      steps: [emailStep("next", nextStep)],
+    });
+    const accountId = unique("acct");
+    const address = `${accountId}@example.com`;
+
+    await track(finished, accountId, address);
+
+    await waitFor(async () => (await inbox(address)).length === 1, {
+      timeoutMs: 15_000,
+      description: "the chained email",
+    });
+    expect((await inbox(address))[0]?.subject).toBe("Ready for the next step");
+  });
 });

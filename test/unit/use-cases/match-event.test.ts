@@ -126,6 +126,7 @@ describe("matchEvent: starting a run", () => {
         trigger: {
           event: "payment_failed",
           messageId: "msg-1",
+          sourceId: "src_1",
           timestamp: detail.timestamp,
           properties: { last4: "4242" },
         },
