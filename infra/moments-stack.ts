@@ -28,6 +28,7 @@ export interface MomentsStackProps extends StackProps {
 export const functionTimeouts: Record<FunctionId, Duration> = {
   health: Duration.seconds(5),
   ingest: Duration.seconds(10),
+  inbox: Duration.seconds(10),
   admin: Duration.seconds(15),
   match: Duration.seconds(30),
   action: Duration.seconds(30),
@@ -165,10 +166,25 @@ export class MomentsStack extends Stack {
       workspaceId: "default",
     });
 
-    this.functions = { health, ingest, admin, match, action, "run-state": runState, bootstrap };
+    // The app's inbox and feedback answers: reads lists (Query), answers in a transaction.
+    const inbox = fn("inbox", { [Env.tableName]: tableName });
+    this.dataTable.grant(inbox.role, [
+      "dynamodb:GetItem",
+      "dynamodb:Query",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+    ]);
+
+    this.functions = { health, ingest, inbox, admin, match, action, "run-state": runState, bootstrap };
 
     this.httpApi = new HttpApi(this, "Http", {
-      handlers: { health: health.function, ingest: ingest.function, admin: admin.function },
+      handlers: {
+        health: health.function,
+        ingest: ingest.function,
+        inbox: inbox.function,
+        admin: admin.function,
+      },
     });
 
     new CfnOutput(this, "ApiUrl", { value: this.httpApi.url, description: "Base URL of the Moments API" });

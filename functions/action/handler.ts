@@ -4,6 +4,7 @@ import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoEmailTemplateRepository } from "../../shared/adapters/dynamodb/email-template-repository.js";
+import { DynamoInboxRepository } from "../../shared/adapters/dynamodb/inbox-repository.js";
 import { DynamoMessageLog } from "../../shared/adapters/dynamodb/message-log.js";
 import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-repository.js";
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
@@ -15,6 +16,7 @@ import { Env } from "../../shared/contracts/functions.js";
 import type { ActionTaskPayload, StepOutcome } from "../../shared/contracts/workflow.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
+import { inAppPerformers } from "../../shared/use-cases/actions/in-app.js";
 import { updateAttributePerformer } from "../../shared/use-cases/actions/update-attribute.js";
 import { executeStep } from "../../shared/use-cases/execute-step.js";
 
@@ -27,6 +29,7 @@ const eventBridge = new EventBridgeClient({});
 obs.tracer.captureAWSv3Client(eventBridge);
 const profiles = new DynamoProfileRepository(db, env.TABLE_NAME);
 const actions = {
+  ...inAppPerformers({ inbox: new DynamoInboxRepository(db, env.TABLE_NAME), profiles, clock: systemClock }),
   update_attribute: updateAttributePerformer({
     profiles,
     publisher: new EventBridgePublisher(eventBridge, env.EVENT_BUS_NAME),

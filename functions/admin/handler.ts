@@ -1,6 +1,7 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoEmailTemplateRepository } from "../../shared/adapters/dynamodb/email-template-repository.js";
+import { DynamoInboxRepository } from "../../shared/adapters/dynamodb/inbox-repository.js";
 import { DynamoInsightsRepository } from "../../shared/adapters/dynamodb/insights-repository.js";
 import { DynamoIntegrationRepository } from "../../shared/adapters/dynamodb/integration-repository.js";
 import { DynamoKeyStore } from "../../shared/adapters/dynamodb/key-store.js";
@@ -15,6 +16,7 @@ import { StepFunctionsController } from "../../shared/adapters/step-functions-st
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import { emailTemplateRoutes } from "../../shared/http/admin-routes/email-templates.js";
+import { feedbackRoutes } from "../../shared/http/admin-routes/feedback.js";
 import { insightRoutes } from "../../shared/http/admin-routes/insights.js";
 import { integrationRoutes } from "../../shared/http/admin-routes/integrations.js";
 import { keyRoutes } from "../../shared/http/admin-routes/keys.js";
@@ -48,6 +50,7 @@ const deps = {
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
   workflows: new StepFunctionsController(sfn, env.STATE_MACHINE_ARN),
   insights: new DynamoInsightsRepository(db, env.TABLE_NAME),
+  inbox: new DynamoInboxRepository(db, env.TABLE_NAME),
   stats: new DynamoStatsRepository(db, env.TABLE_NAME),
 };
 
@@ -59,6 +62,7 @@ const adminRoutes: AdminRoutes = {
   ...emailTemplateRoutes(deps),
   ...integrationRoutes(deps),
   ...insightRoutes(deps),
+  ...feedbackRoutes(deps),
 };
 
 /** Every admin route authenticates first; the key decides the workspace, and nothing else does. */

@@ -54,6 +54,7 @@ export interface LocalStack {
 const handlerModules: Record<FunctionId, () => Promise<unknown>> = {
   health: () => import("../../functions/health/handler.js"),
   ingest: () => import("../../functions/ingest/handler.js"),
+  inbox: () => import("../../functions/inbox/handler.js"),
   admin: () => import("../../functions/admin/handler.js"),
   match: () => import("../../functions/match/handler.js"),
   action: () => import("../../functions/action/handler.js"),
@@ -195,10 +196,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(eventBridge.stop);
     process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = eventBridge.endpoint;
 
-    const [health, ingest, admin] = await Promise.all([load("health"), load("ingest"), load("admin")]);
+    const [health, ingest, inbox, admin] = await Promise.all([
+      load("health"),
+      load("ingest"),
+      load("inbox"),
+      load("admin"),
+    ]);
     const api = await startLocalHttpApi({
       routes,
-      handlers: { health, ingest, admin } as Parameters<typeof startLocalHttpApi>[0]["handlers"],
+      handlers: { health, ingest, inbox, admin } as Parameters<typeof startLocalHttpApi>[0]["handlers"],
       host,
       port: options.port ?? 3000,
       region: LOCAL_REGION,

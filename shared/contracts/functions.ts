@@ -6,6 +6,7 @@
 export const functionIds = [
   "health",
   "ingest",
+  "inbox",
   "admin",
   "match",
   "action",
@@ -42,6 +43,11 @@ export const functions: Record<FunctionId, FunctionDefinition> = {
     entry: "functions/ingest/handler.ts",
     description: "POST /v1/events: authenticate, validate, put on the bus",
     env: [Env.tableName, Env.eventBusName],
+  },
+  inbox: {
+    entry: "functions/inbox/handler.ts",
+    description: "The app's in-app inbox and feedback answers (write key)",
+    env: [Env.tableName],
   },
   admin: {
     entry: "functions/admin/handler.ts",

@@ -5,7 +5,7 @@
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
 
 /** Which Lambda function serves a route. Each is one `functions/<id>/handler.ts`. */
-export type HttpFunctionId = "health" | "ingest" | "admin";
+export type HttpFunctionId = "health" | "ingest" | "admin" | "inbox";
 
 /** How a route authenticates. Checked inside the function (see shared/http), not by API Gateway. */
 export type RouteAuth = "none" | "write_key" | "admin_key";
@@ -29,12 +29,12 @@ export const routes = [
   { method: "POST", path: "/v1/identify", function: "ingest", auth: "write_key" },
   { method: "OPTIONS", path: "/v1/identify", function: "ingest", auth: "none" },
   // The app's in-app inbox (notifications and feedback prompts), with the source's write key
-  { method: "GET", path: "/v1/inbox", function: "ingest", auth: "write_key" },
-  { method: "OPTIONS", path: "/v1/inbox", function: "ingest", auth: "none" },
-  { method: "POST", path: "/v1/inbox/{id}/read", function: "ingest", auth: "write_key" },
-  { method: "OPTIONS", path: "/v1/inbox/{id}/read", function: "ingest", auth: "none" },
-  { method: "POST", path: "/v1/feedback", function: "ingest", auth: "write_key" },
-  { method: "OPTIONS", path: "/v1/feedback", function: "ingest", auth: "none" },
+  { method: "GET", path: "/v1/inbox", function: "inbox", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/inbox", function: "inbox", auth: "none" },
+  { method: "POST", path: "/v1/inbox/{id}/read", function: "inbox", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/inbox/{id}/read", function: "inbox", auth: "none" },
+  { method: "POST", path: "/v1/feedback", function: "inbox", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/feedback", function: "inbox", auth: "none" },
   // Moments and their catalog
   { method: "GET", path: "/v1/admin/moments", function: "admin", auth: "admin_key" },
   { method: "POST", path: "/v1/admin/moments", function: "admin", auth: "admin_key" },

@@ -500,7 +500,9 @@ describe("permissions", () => {
     );
     for (const permission of permissions) {
       expect(permission.Principal).toBe("apigateway.amazonaws.com");
-      expect([fnArn("health"), fnArn("ingest"), fnArn("admin")]).toContainEqual(permission.FunctionName);
+      expect([fnArn("health"), fnArn("ingest"), fnArn("inbox"), fnArn("admin")]).toContainEqual(
+        permission.FunctionName,
+      );
     }
   });
 });

@@ -1,0 +1,288 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandOutput,
+  TransactWriteCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { ItemKey } from "../../contracts/table.js";
+import { ValidationError } from "../../domain/errors.js";
+import { type FeedbackAnswer, type InboxItem, isVisibleTo, type Reaction } from "../../domain/inbox.js";
+import type { Page, PageRequest } from "../../ports/email-templates.js";
+import type { AnswerResult, InboxRepository } from "../../ports/inbox.js";
+import { queryWorkspaceCollection } from "./email-template-repository.js";
+import { isConditionalCancellation, withConflictRetries } from "./errors.js";
+import { fromItem } from "./item.js";
+import { statsUpdate } from "./stats-ops.js";
+
+/**
+ * Keys of the inbox (defined here rather than in the table contract: only this adapter uses them).
+ * - The item itself, looked up by id within its workspace: the one the app's read/answer calls name.
+ * - Its listing entry in the account's collection, a copy under `INBOX#U#` while unread and
+ *   `INBOX#R#` once read, each sorted by creation time: "unread first, then newest" is two
+ *   descending range reads, paginated, with no scan or in-memory sort of a large inbox.
+ * - A moment's feedback answers, in their own collection, oldest first.
+ */
+export const inboxKeys = {
+  item: (workspaceId: string, id: string): ItemKey => ({ pk: `WS#${workspaceId}#INBOX#${id}`, sk: "ITEM" }),
+  entry: (
+    workspaceId: string,
+    accountId: string,
+    state: "U" | "R",
+    createdAt: string,
+    id: string,
+  ): ItemKey => ({ pk: `WS#${workspaceId}#ACCOUNT#${accountId}`, sk: `INBOX#${state}#${createdAt}#${id}` }),
+  entryPrefix: (workspaceId: string, accountId: string, state: "U" | "R") => ({
+    pk: `WS#${workspaceId}#ACCOUNT#${accountId}`,
+    skPrefix: `INBOX#${state}#`,
+  }),
+  feedback: (workspaceId: string, momentId: string, answeredAt: string, promptId: string): ItemKey => ({
+    pk: `WS#${workspaceId}#MOMENTFEEDBACK#${momentId}`,
+    sk: `FEEDBACK#${answeredAt}#${promptId}`,
+  }),
+  feedbackPrefix: (workspaceId: string, momentId: string) => ({
+    pk: `WS#${workspaceId}#MOMENTFEEDBACK#${momentId}`,
+    skPrefix: "FEEDBACK#",
+  }),
+};
+
+/** Query rounds one inbox page may use before answering a short page with a cursor. */
+const MAX_LIST_READS = 5;
+
+type ListCursor = { p: "U" | "R"; sk?: string };
+
+export class DynamoInboxRepository implements InboxRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async putItem(item: InboxItem): Promise<"stored" | "exists"> {
+    try {
+      await withConflictRetries(() =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: { ...inboxKeys.item(item.workspaceId, item.id), type: "inbox_item", ...item },
+                  ConditionExpression: "attribute_not_exists(pk)",
+                },
+              },
+              { Put: { TableName: this.tableName, Item: this.entryItem(item) } },
+            ],
+          }),
+        ),
+      );
+      return "stored";
+    } catch (error) {
+      if (isConditionalCancellation(error)) return "exists";
+      throw error;
+    }
+  }
+
+  async getItem(workspaceId: string, id: string): Promise<InboxItem | undefined> {
+    const result = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: inboxKeys.item(workspaceId, id),
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item ? fromItem<InboxItem>(result.Item) : undefined;
+  }
+
+  async listItems(
+    workspaceId: string,
+    accountId: string,
+    userId: string | undefined,
+    page: PageRequest,
+  ): Promise<Page<InboxItem>> {
+    let cursor: ListCursor | undefined =
+      page.cursor === undefined ? { p: "U" } : decodeListCursor(page.cursor);
+    const items: InboxItem[] = [];
+    // Unread entries first, then read ones; each phase newest first. The filter (the user's items
+    // and the account's) may leave a page short: the cursor still says where to go on.
+    for (let round = 0; cursor && items.length < page.limit && round < MAX_LIST_READS; round++) {
+      const { pk, skPrefix } = inboxKeys.entryPrefix(workspaceId, accountId, cursor.p);
+      const result: QueryCommandOutput = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+          ExpressionAttributeValues: { ":pk": pk, ":prefix": skPrefix },
+          ScanIndexForward: false,
+          Limit: page.limit - items.length,
+          ...(cursor.sk !== undefined ? { ExclusiveStartKey: { pk, sk: cursor.sk } } : {}),
+        }),
+      );
+      for (const raw of result.Items ?? []) {
+        const item = fromItem<InboxItem>(raw);
+        if (isVisibleTo(item, userId)) items.push(item);
+      }
+      const last = result.LastEvaluatedKey;
+      if (last && typeof last.sk === "string") cursor = { p: cursor.p, sk: last.sk };
+      else cursor = cursor.p === "U" ? { p: "R" } : undefined;
+    }
+    return { items, ...(cursor ? { nextCursor: encodeListCursor(cursor) } : {}) };
+  }
+
+  async markRead(workspaceId: string, id: string, at: string): Promise<InboxItem | undefined> {
+    const item = await this.getItem(workspaceId, id);
+    if (!item || item.readAt !== undefined) return item;
+    const read: InboxItem = { ...item, readAt: at };
+    try {
+      await withConflictRetries(() =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: inboxKeys.item(workspaceId, id),
+                  UpdateExpression: "SET readAt = :at",
+                  ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(readAt)",
+                  ExpressionAttributeValues: { ":at": at },
+                },
+              },
+              ...this.moveToRead(item, read),
+            ],
+          }),
+        ),
+      );
+      return read;
+    } catch (error) {
+      // Read (or answered) meanwhile: the first time stands.
+      if (isConditionalCancellation(error)) return this.getItem(workspaceId, id);
+      throw error;
+    }
+  }
+
+  async answerFeedback(
+    workspaceId: string,
+    promptId: string,
+    answer: { reaction: Reaction; comment?: string; answeredAt: string },
+  ): Promise<AnswerResult> {
+    const item = await this.getItem(workspaceId, promptId);
+    if (item?.kind !== "feedback_prompt") return "not_found";
+    if (item.answeredAt !== undefined) return "already_answered";
+    const comment = answer.comment !== undefined ? { comment: answer.comment } : {};
+    const answered: InboxItem = {
+      ...item,
+      readAt: item.readAt ?? answer.answeredAt,
+      answeredAt: answer.answeredAt,
+      reaction: answer.reaction,
+      ...comment,
+    };
+    const feedback: FeedbackAnswer = {
+      promptId,
+      momentId: item.momentId,
+      accountId: item.accountId,
+      ...(item.userId !== undefined ? { userId: item.userId } : {}),
+      reaction: answer.reaction,
+      ...comment,
+      answeredAt: answer.answeredAt,
+    };
+    try {
+      await withConflictRetries(() =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                // The answer's lock: only the first answer passes; the counter below moves with it.
+                Update: {
+                  TableName: this.tableName,
+                  Key: inboxKeys.item(workspaceId, promptId),
+                  UpdateExpression: `SET answeredAt = :at, reaction = :reaction, readAt = if_not_exists(readAt, :at)${
+                    answer.comment !== undefined ? ", #comment = :comment" : ""
+                  }`,
+                  ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(answeredAt)",
+                  ...(answer.comment !== undefined
+                    ? { ExpressionAttributeNames: { "#comment": "comment" } }
+                    : {}),
+                  ExpressionAttributeValues: {
+                    ":at": answer.answeredAt,
+                    ":reaction": answer.reaction,
+                    ...(answer.comment !== undefined ? { ":comment": answer.comment } : {}),
+                  },
+                },
+              },
+              ...this.moveToRead(item, answered),
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: {
+                    ...inboxKeys.feedback(workspaceId, item.momentId, answer.answeredAt, promptId),
+                    type: "feedback_answer",
+                    ...feedback,
+                  },
+                },
+              },
+              statsUpdate(this.tableName, workspaceId, item.momentId, item.runId, {
+                [`feedback.${answer.reaction}`]: 1,
+              }),
+            ],
+          }),
+        ),
+      );
+      return "answered";
+    } catch (error) {
+      if (isConditionalCancellation(error)) return "already_answered";
+      throw error;
+    }
+  }
+
+  async listFeedback(
+    workspaceId: string,
+    momentId: string,
+    page: PageRequest,
+  ): Promise<Page<FeedbackAnswer>> {
+    const { pk, skPrefix } = inboxKeys.feedbackPrefix(workspaceId, momentId);
+    return queryWorkspaceCollection<FeedbackAnswer>(this.db, this.tableName, pk, skPrefix, page);
+  }
+
+  private entryItem(item: InboxItem) {
+    const state = item.readAt === undefined ? "U" : "R";
+    return {
+      ...inboxKeys.entry(item.workspaceId, item.accountId, state, item.createdAt, item.id),
+      type: "inbox_entry",
+      ...item,
+    };
+  }
+
+  /** The listing entry moves from unread to read (a Put of the read copy replaces an older one). */
+  private moveToRead(before: InboxItem, after: InboxItem) {
+    return [
+      {
+        Delete: {
+          TableName: this.tableName,
+          Key: inboxKeys.entry(before.workspaceId, before.accountId, "U", before.createdAt, before.id),
+        },
+      },
+      { Put: { TableName: this.tableName, Item: this.entryItem(after) } },
+    ];
+  }
+}
+
+function encodeListCursor(cursor: ListCursor): string {
+  return Buffer.from(JSON.stringify(cursor), "utf8").toString("base64url");
+}
+
+/** A cursor names a phase and, within it, an inbox entry's sort key: nothing else is accepted. */
+function decodeListCursor(cursor: string): ListCursor {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (value !== null && typeof value === "object" && "p" in value) {
+      const { p } = value;
+      const sk = "sk" in value ? value.sk : undefined;
+      if (
+        (p === "U" || p === "R") &&
+        (sk === undefined || (typeof sk === "string" && sk.startsWith(`INBOX#${p}#`) && sk.length <= 1024))
+      )
+        return sk === undefined ? { p } : { p, sk };
+    }
+  } catch {
+    // Not base64 JSON: answered below like any other foreign cursor.
+  }
+  throw new ValidationError([{ path: "cursor", message: "is not a cursor from this listing" }]);
+}

@@ -1,0 +1,69 @@
+/**
+ * Routes a browser may call with a source's write key (ingestion, the in-app inbox): the key is
+ * checked, and CORS headers are answered only to origins the source allows, on success and refusal
+ * alike (an allowed page must be able to read why it was refused). Refused origins get no CORS
+ * header: the page learns nothing beyond "blocked".
+ */
+import { DomainError } from "../domain/errors.js";
+import { isOriginAllowed, parseOrigin } from "../domain/origin.js";
+import type { Observability } from "../observability.js";
+import type { KeyStore, WriteKeyOwner } from "../ports/keys.js";
+import { authenticateWriteKey } from "../use-cases/authenticate.js";
+import { type HttpRequest, type HttpResponse, json, type RouteHandler } from "./http-handler.js";
+
+/** CORS: a browser reads the answer only if it names its origin; caches must key on the origin. */
+const corsHeaders = (origin: string) => ({ "access-control-allow-origin": origin, vary: "origin" });
+
+export function browserRoutes(keys: KeyStore, obs: Observability) {
+  /** The API's error envelope (as the HTTP wrapper writes it), plus the CORS headers. */
+  function errorWithCors(error: DomainError, headers: Record<string, string>) {
+    const details = "details" in error ? (error as { details?: unknown }).details : undefined;
+    if (error.statusCode >= 500) obs.logger.warn("Request not accepted", { error: error.message });
+    return json(
+      error.statusCode,
+      { error: { code: error.code, message: error.message, ...(details ? { details } : {}) } },
+      headers,
+    );
+  }
+
+  function browserRoute(
+    accept: (owner: WriteKeyOwner, request: HttpRequest) => Promise<HttpResponse>,
+  ): RouteHandler {
+    return async (request) => {
+      const owner = await authenticateWriteKey(keys, request.headers.authorization);
+      obs.logger.appendKeys({ workspaceId: owner.workspaceId, sourceId: owner.sourceId });
+      const origin = request.headers.origin;
+      const cors =
+        origin !== undefined && isOriginAllowed(origin, owner.allowedDomains)
+          ? corsHeaders(origin)
+          : undefined;
+      try {
+        const response = await accept(owner, request);
+        return cors ? { ...response, headers: { ...response.headers, ...cors } } : response;
+      } catch (error) {
+        if (cors && error instanceof DomainError) return errorWithCors(error, cors);
+        throw error;
+      }
+    };
+  }
+
+  /**
+   * The browser's preflight carries no key, so it cannot know the source: it admits any web origin,
+   * and the request itself enforces the source's allowedDomains. Each route has its OPTIONS route
+   * (auth none) in the route table.
+   */
+  const preflightFor =
+    (methods: string): RouteHandler =>
+    async (request) => {
+      const origin = request.headers.origin;
+      if (origin === undefined || !parseOrigin(origin)) return json(204, undefined);
+      return json(204, undefined, {
+        ...corsHeaders(origin),
+        "access-control-allow-methods": methods,
+        "access-control-allow-headers": "authorization, content-type",
+        "access-control-max-age": "86400",
+      });
+    };
+
+  return { browserRoute, preflightFor };
+}

@@ -1,0 +1,201 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { ConflictError, NotFoundError, ValidationError } from "../../../shared/domain/errors.js";
+import {
+  compareInboxItems,
+  type FeedbackAnswer,
+  type InboxItem,
+  isVisibleTo,
+  type Reaction,
+} from "../../../shared/domain/inbox.js";
+import type { PageRequest } from "../../../shared/ports/email-templates.js";
+import type { AnswerResult, InboxRepository } from "../../../shared/ports/inbox.js";
+import {
+  answerFeedback,
+  listInbox,
+  listMomentFeedback,
+  markInboxItemRead,
+} from "../../../shared/use-cases/inbox.js";
+import { aMoment, fixedClock } from "../../support/fakes.js";
+
+/** In memory, with the adapter's semantics (the adapter's own test runs them on DynamoDB). */
+class FakeInbox implements InboxRepository {
+  readonly items = new Map<string, InboxItem>();
+  readonly answers: FeedbackAnswer[] = [];
+  readonly counters = new Map<string, number>();
+  private key = (ws: string, id: string) => `${ws}/${id}`;
+
+  async putItem(item: InboxItem) {
+    if (this.items.has(this.key(item.workspaceId, item.id))) return "exists" as const;
+    this.items.set(this.key(item.workspaceId, item.id), item);
+    return "stored" as const;
+  }
+  async getItem(ws: string, id: string) {
+    return this.items.get(this.key(ws, id));
+  }
+  async listItems(ws: string, accountId: string, userId: string | undefined, page: PageRequest) {
+    const all = [...this.items.values()]
+      .filter((item) => item.workspaceId === ws && item.accountId === accountId && isVisibleTo(item, userId))
+      .sort(compareInboxItems);
+    const start = page.cursor ? Number(page.cursor.slice(1)) : 0;
+    const items = all.slice(start, start + page.limit);
+    return { items, ...(start + page.limit < all.length ? { nextCursor: `c${start + page.limit}` } : {}) };
+  }
+  async markRead(ws: string, id: string, at: string) {
+    const item = this.items.get(this.key(ws, id));
+    if (!item || item.readAt) return item;
+    const read = { ...item, readAt: at };
+    this.items.set(this.key(ws, id), read);
+    return read;
+  }
+  async answerFeedback(
+    ws: string,
+    id: string,
+    answer: { reaction: Reaction; comment?: string; answeredAt: string },
+  ): Promise<AnswerResult> {
+    const item = this.items.get(this.key(ws, id));
+    if (item?.kind !== "feedback_prompt") return "not_found";
+    if (item.answeredAt) return "already_answered";
+    this.items.set(this.key(ws, id), { ...item, ...answer, readAt: item.readAt ?? answer.answeredAt });
+    this.answers.push({ promptId: id, momentId: item.momentId, accountId: item.accountId, ...answer });
+    const counter = `${ws}/${item.momentId}/feedback.${answer.reaction}`;
+    this.counters.set(counter, (this.counters.get(counter) ?? 0) + 1);
+    return "answered";
+  }
+  async listFeedback(ws: string, momentId: string, page: PageRequest) {
+    const mine = this.answers.filter(
+      (a) => a.momentId === momentId && this.items.has(this.key(ws, a.promptId)),
+    );
+    return { items: mine.slice(0, page.limit) };
+  }
+}
+
+const item = (overrides: Partial<InboxItem>): InboxItem => ({
+  id: "n1",
+  workspaceId: "ws_1",
+  accountId: "acct_1",
+  momentId: "m_1",
+  runId: "run_1",
+  stepId: "s1",
+  kind: "notification",
+  title: "t",
+  body: "b",
+  createdAt: "2026-11-21T09:00:00.000Z",
+  ...overrides,
+});
+
+let inbox: FakeInbox;
+let clock = fixedClock("2026-11-21T10:00:00.000Z");
+const owner = { workspaceId: "ws_1" };
+const deps = () => ({ inbox, clock });
+
+beforeEach(async () => {
+  inbox = new FakeInbox();
+  clock = fixedClock("2026-11-21T10:00:00.000Z");
+  await inbox.putItem(item({ id: "n1", createdAt: "2026-11-21T09:00:00.000Z" }));
+  await inbox.putItem(
+    item({ id: "p1", kind: "feedback_prompt", question: "How?", createdAt: "2026-11-21T09:30:00.000Z" }),
+  );
+  await inbox.putItem(item({ id: "u-only", userId: "u1", createdAt: "2026-11-21T09:45:00.000Z" }));
+  await inbox.putItem(item({ id: "theirs", workspaceId: "ws_2", kind: "feedback_prompt", question: "?" }));
+});
+
+describe("listInbox", () => {
+  it("lists what the user sees, unread first, without internals", async () => {
+    await markInboxItemRead(deps(), owner, "p1");
+    const page = await listInbox(deps(), owner, { accountId: "acct_1", userId: "u1" });
+    expect(page.items.map((i) => i.id)).toEqual(["u-only", "n1", "p1"]);
+    expect(page.items[0]).not.toHaveProperty("runId");
+    const accountOnly = await listInbox(deps(), owner, { accountId: "acct_1" });
+    expect(accountOnly.items.map((i) => i.id)).toEqual(["n1", "p1"]);
+  });
+
+  it("pages with limit and cursor", async () => {
+    const first = await listInbox(deps(), owner, { accountId: "acct_1", userId: "u1", limit: "2" });
+    expect(first.items).toHaveLength(2);
+    const cursor = first.nextCursor;
+    if (!cursor) throw new Error("a cursor is expected");
+    const second = await listInbox(deps(), owner, { accountId: "acct_1", userId: "u1", limit: "2", cursor });
+    expect(second.items.map((i) => i.id)).toEqual(["n1"]);
+    expect(second.nextCursor).toBeUndefined();
+  });
+
+  it.each([[{}], [{ accountId: "a", limit: "0" }], [{ accountId: "a", cursor: "not a cursor!" }]])(
+    "refuses %j with a ValidationError",
+    async (query) => {
+      await expect(listInbox(deps(), owner, query)).rejects.toThrow(ValidationError);
+    },
+  );
+});
+
+describe("markInboxItemRead", () => {
+  it("marks once: the first time stands", async () => {
+    expect((await markInboxItemRead(deps(), owner, "n1")).readAt).toBe("2026-11-21T10:00:00.000Z");
+    clock.advance(60_000);
+    expect((await markInboxItemRead(deps(), owner, "n1")).readAt).toBe("2026-11-21T10:00:00.000Z");
+  });
+
+  it.each([["theirs"], ["unknown"], ["not/an/id"]])("answers %s with 404", async (id) => {
+    await expect(markInboxItemRead(deps(), owner, id)).rejects.toThrow(NotFoundError);
+  });
+});
+
+describe("answerFeedback", () => {
+  it("records the first answer and counts it; a second is a conflict and counts nothing", async () => {
+    const answer = await answerFeedback(deps(), owner, {
+      promptId: "p1",
+      reaction: "frustrated",
+      comment: "slow",
+    });
+    expect(answer).toEqual({
+      promptId: "p1",
+      reaction: "frustrated",
+      comment: "slow",
+      answeredAt: "2026-11-21T10:00:00.000Z",
+    });
+    await expect(answerFeedback(deps(), owner, { promptId: "p1", reaction: "positive" })).rejects.toThrow(
+      ConflictError,
+    );
+    expect(Object.fromEntries(inbox.counters)).toEqual({ "ws_1/m_1/feedback.frustrated": 1 });
+  });
+
+  it.each([
+    ["another workspace's prompt", "theirs"],
+    ["an unknown prompt", "nope"],
+    ["a notification", "n1"],
+  ])("answers %s with 404", async (_case, promptId) => {
+    await expect(answerFeedback(deps(), owner, { promptId, reaction: "neutral" })).rejects.toThrow(
+      NotFoundError,
+    );
+    expect(inbox.counters.size).toBe(0);
+  });
+
+  it("refuses a comment on a positive reaction before touching anything", async () => {
+    await expect(
+      answerFeedback(deps(), owner, { promptId: "p1", reaction: "positive", comment: "great" }),
+    ).rejects.toThrow(ValidationError);
+    expect((await inbox.getItem("ws_1", "p1"))?.answeredAt).toBeUndefined();
+  });
+});
+
+describe("listMomentFeedback", () => {
+  it("lists a moment's answers without repeating the moment; 404 for a moment not in the workspace", async () => {
+    await answerFeedback(deps(), owner, { promptId: "p1", reaction: "neutral", comment: "meh" });
+    const moments = {
+      getMoment: async (ws: string, id: string) => (ws === "ws_1" && id === "m_1" ? aMoment() : undefined),
+    };
+    const listed = await listMomentFeedback({ inbox, moments }, "ws_1", "m_1", {});
+    expect(listed.items).toEqual([
+      {
+        promptId: "p1",
+        accountId: "acct_1",
+        reaction: "neutral",
+        comment: "meh",
+        answeredAt: "2026-11-21T10:00:00.000Z",
+      },
+    ]);
+    await expect(listMomentFeedback({ inbox, moments }, "ws_2", "m_1", {})).rejects.toThrow(NotFoundError);
+    await expect(listMomentFeedback({ inbox, moments }, "ws_1", "m_1", { limit: "x" })).rejects.toThrow(
+      ValidationError,
+    );
+  });
+});
