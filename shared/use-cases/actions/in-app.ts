@@ -52,11 +52,17 @@ export function inAppPerformers(deps: InAppDeps): ActionPerformers {
   return {
     send_notification: async (run, action, stepId) => {
       const data = await renderData(deps, run);
+      const url = action.url === undefined ? undefined : render(action.url, data).trim();
+      // The app will put this in a link: only http(s) or a relative path, never javascript: or data:
+      // (a trait value rendered into it must not be able to run script in the app).
+      if (url !== undefined && !isSafeLink(url)) {
+        return { status: "failed", reason: "unsafe_url: the rendered url is not http(s) or a relative path" };
+      }
       return store(deps, run, stepId, {
         kind: "notification",
         title: render(action.title, data),
         body: render(action.body, data),
-        ...(action.url !== undefined ? { url: render(action.url, data) } : {}),
+        ...(url ? { url } : {}),
       });
     },
     feedback_prompt: async (run, action, stepId) => {
@@ -68,4 +74,11 @@ export function inAppPerformers(deps: InAppDeps): ActionPerformers {
       });
     },
   };
+}
+
+/** An absolute http(s) URL, or a path relative to the app ("/billing", "settings?tab=plan"). */
+export function isSafeLink(url: string): boolean {
+  if (/^https?:\/\//i.test(url)) return true;
+  // Anything with a scheme (javascript:, data:, vbscript:...) or protocol-relative (//host) is out.
+  return !/^[a-z][a-z0-9+.-]*:/i.test(url) && !url.startsWith("//") && !/[\u0000-\u001f]/.test(url);
 }

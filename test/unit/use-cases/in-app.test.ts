@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { InboxItem } from "../../../shared/domain/inbox.js";
 import { inboxItemId } from "../../../shared/domain/inbox.js";
-import { inAppPerformers } from "../../../shared/use-cases/actions/in-app.js";
+import { inAppPerformers, isSafeLink } from "../../../shared/use-cases/actions/in-app.js";
 import { aRun, FakeProfiles, fixedClock } from "../../support/fakes.js";
 
 /** Stores by id, like the adapter's conditional put: a second put of an id changes nothing. */
@@ -29,6 +29,26 @@ beforeEach(async () => {
 const performers = () => inAppPerformers({ inbox, profiles, clock });
 
 describe("send_notification", () => {
+  it("refuses a url that renders to a script link, and stores nothing", async () => {
+    await profiles.mergeTraits(
+      "ws_1",
+      "acct_1",
+      { homepage: "javascript:alert(document.cookie)" },
+      "2026-11-20T00:00:00.000Z",
+    );
+    const perform = performers().send_notification;
+    if (!perform) throw new Error("send_notification is expected");
+
+    const outcome = await perform(
+      aRun(),
+      { type: "send_notification", title: "Hi", body: "Look", url: "{homepage}" },
+      "s1",
+    );
+
+    expect(outcome).toMatchObject({ status: "failed", reason: expect.stringMatching(/^unsafe_url/) });
+    expect(inbox.items.size).toBe(0);
+  });
+
   it("stores the rendered notification for the run's account and user, under the step's id", async () => {
     const run = aRun({ userId: "u1", trigger: { ...aRun().trigger, properties: { cart_total: 42 } } });
     const perform = performers().send_notification;
@@ -112,5 +132,21 @@ describe("feedback_prompt", () => {
       followUp: "What went wrong, Ada?",
     });
     expect(item && "title" in item).toBe(false);
+  });
+});
+
+describe("isSafeLink", () => {
+  it.each([
+    ["https://app.acme.com/billing", true],
+    ["http://localhost:3000/x", true],
+    ["/billing?tab=plan", true],
+    ["settings", true],
+    ["javascript:alert(1)", false],
+    ["JavaScript:alert(1)", false],
+    ["data:text/html,<script>", false],
+    ["//evil.com/x", false],
+    ["vbscript:x", false],
+  ])("%s -> %s", (url, safe) => {
+    expect(isSafeLink(url)).toBe(safe);
   });
 });
