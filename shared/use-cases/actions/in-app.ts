@@ -80,5 +80,5 @@ export function inAppPerformers(deps: InAppDeps): ActionPerformers {
 export function isSafeLink(url: string): boolean {
   if (/^https?:\/\//i.test(url)) return true;
   // Anything with a scheme (javascript:, data:, vbscript:...) or protocol-relative (//host) is out.
-  return !/^[a-z][a-z0-9+.-]*:/i.test(url) && !url.startsWith("//") && !/[\u0000-\u001f]/.test(url);
+  return !/^[a-z][a-z0-9+.-]*:/i.test(url) && !url.startsWith("//") && !/\p{Cc}/u.test(url);
 }
