@@ -63,10 +63,6 @@ export class StepFunctionsController implements WorkflowController {
   }
 }
 
-/** Kept for the match function, which only starts runs. */
-export const StepFunctionsStarter = StepFunctionsController;
-export type StepFunctionsStarter = StepFunctionsController;
-
 /** `arn:…:stateMachine:<name>` -> `arn:…:execution:<name>:<executionName>`. */
 export function executionArn(stateMachineArn: string, runId: string): string {
   if (!stateMachineArn.includes(":stateMachine:"))

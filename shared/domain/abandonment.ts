@@ -5,26 +5,6 @@ import { type Duration, scaledDelaySeconds } from "./primitives.js";
 /** Longest run key, in UTF-8 bytes: it becomes part of DynamoDB keys (a sort key holds 1 KB). */
 export const MAX_RUN_KEY_BYTES = 256;
 
-export type AbandonmentAction = "arm" | "cancel" | "none";
-
-/**
- * What an event does to an abandonment moment's timer, by its name: the start event arms it (or
- * resets it, when already armed: the run starts `within` after the *last* trigger), the `unless`
- * event cancels it, anything else (and any event for a moment without `unless`) does nothing.
- * When both rules name the same event, it arms: the trigger's meaning wins over a self-cancelling rule.
- * The name is all this looks at: the caller applies `start.where` before arming (a trigger that fails
- * its filters does nothing) and matches the run key, so an `unless` event cancels only its key's timer.
- */
-export function abandonmentAction(
-  start: Pick<StartRule, "event" | "unless">,
-  eventName: string,
-): AbandonmentAction {
-  if (start.unless === undefined) return "none";
-  if (eventName === start.event) return "arm";
-  if (eventName === start.unless.event) return "cancel";
-  return "none";
-}
-
 /**
  * The run key an event carries: the value of the moment's `key` property as a string (a number is
  * written as JavaScript prints it, so 42 and "42" are one key; booleans as "true"/"false"); undefined

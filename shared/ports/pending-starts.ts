@@ -13,8 +13,6 @@ export interface PendingStart {
 export interface PendingStartRepository {
   /** Arms or re-arms (a repeat trigger resets the timer): the latest trigger replaces the previous one. */
   arm(pending: PendingStart & { workspaceId: string; accountId: string }, at: string): Promise<void>;
-  /** The account's armed starts (to cancel on an `unless` event). */
-  list(workspaceId: string, accountId: string): Promise<PendingStart[]>;
   /** The trigger of the start if it is still armed by `token`. */
   peek(
     workspaceId: string,

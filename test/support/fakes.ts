@@ -781,12 +781,6 @@ export class FakePendingStarts implements PendingStartRepository {
     this.armed.set(key, structuredClone(pending));
   }
 
-  async list(workspaceId: string, accountId: string) {
-    return [...this.armed.values()]
-      .filter((p) => p.workspaceId === workspaceId && p.accountId === accountId)
-      .map(({ workspaceId: _w, accountId: _a, ...pending }) => structuredClone(pending));
-  }
-
   async peek(
     workspaceId: string,
     accountId: string,

@@ -1,10 +1,4 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { EventReceivedDetail } from "../../contracts/bus.js";
 import { INSIGHT_TTL_SECONDS, keys } from "../../contracts/table.js";
 import type { PendingStart, PendingStartRepository } from "../../ports/pending-starts.js";
@@ -45,26 +39,6 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
-  }
-
-  async list(workspaceId: string, accountId: string): Promise<PendingStart[]> {
-    const { pk } = keys.pendingStart(workspaceId, accountId, "");
-    const result = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-        ExpressionAttributeValues: { ":pk": pk, ":prefix": "PENDING#" },
-      }),
-    );
-    return (result.Items ?? [])
-      .filter((item) => typeof item.token === "string")
-      .map((item) => ({
-        momentId: String(item.momentId),
-        ...(typeof item.runKey === "string" ? { runKey: item.runKey } : {}),
-        token: String(item.token),
-        dueAt: String(item.dueAt),
-        trigger: item.trigger as EventReceivedDetail,
-      }));
   }
 
   async peek(

@@ -9,11 +9,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  executionArn,
-  StepFunctionsController,
-  StepFunctionsStarter,
-} from "../../../shared/adapters/step-functions-starter.js";
+import { executionArn, StepFunctionsController } from "../../../shared/adapters/step-functions-starter.js";
 import type { RunInput } from "../../../shared/contracts/workflow.js";
 import { aRun } from "../../support/fakes.js";
 
@@ -28,7 +24,7 @@ const input: RunInput = {
 };
 
 function starter() {
-  return new StepFunctionsStarter(new SFNClient({ region: "us-east-1" }), STATE_MACHINE);
+  return new StepFunctionsController(new SFNClient({ region: "us-east-1" }), STATE_MACHINE);
 }
 
 beforeEach(() => {
@@ -39,7 +35,7 @@ afterAll(() => {
   sfn.restore();
 });
 
-describe("StepFunctionsStarter", () => {
+describe("StepFunctionsController: starting", () => {
   it("starts an execution named by the run id, with the run as JSON input", async () => {
     // Prepare
     sfn.on(StartExecutionCommand).resolves({ executionArn: "arn:exec", startDate: new Date() });
@@ -188,13 +184,6 @@ describe("StepFunctionsController.stop", () => {
       .rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }));
 
     await expect(controller().stop(RUN, "stopped")).rejects.toMatchObject({ name: "ThrottlingException" });
-  });
-
-  it("starts runs too, like StepFunctionsStarter (which the match function still uses)", async () => {
-    sfn.on(StartExecutionCommand).resolves({ executionArn: "arn:exec", startDate: new Date() });
-
-    await expect(controller().start(input)).resolves.toBe("started");
-    expect(StepFunctionsStarter).toBe(StepFunctionsController);
   });
 });
 

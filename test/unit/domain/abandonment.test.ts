@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  abandonmentAction,
-  dueAt,
-  lacksRunKey,
-  MAX_RUN_KEY_BYTES,
-  runKeyOf,
-} from "../../../shared/domain/abandonment.js";
+import { dueAt, lacksRunKey, MAX_RUN_KEY_BYTES, runKeyOf } from "../../../shared/domain/abandonment.js";
 import type { StartRule } from "../../../shared/domain/moment.js";
 
 const cartAbandoned: StartRule = {
@@ -14,29 +8,6 @@ const cartAbandoned: StartRule = {
   key: "cart_id",
 };
 const plainStart: StartRule = { event: "cart_updated" };
-const selfCancelling: StartRule = {
-  event: "cart_updated",
-  unless: { event: "cart_updated", within: { amount: 1, unit: "hours" } },
-};
-
-describe("abandonmentAction", () => {
-  it.each([
-    ["the trigger arms (or resets) the timer", cartAbandoned, "cart_updated", "arm"],
-    ["the unless event cancels it", cartAbandoned, "checkout_completed", "cancel"],
-    ["another event does nothing", cartAbandoned, "page_viewed", "none"],
-    ["names are case-sensitive", cartAbandoned, "Checkout_Completed", "none"],
-    [
-      "a moment without unless has no timer: its start event does nothing here",
-      plainStart,
-      "cart_updated",
-      "none",
-    ],
-    ["a moment without unless: other events do nothing", plainStart, "checkout_completed", "none"],
-    ["trigger and unless on the same event: it arms", selfCancelling, "cart_updated", "arm"],
-  ] as const)("%s", (_description, start, eventName, action) => {
-    expect(abandonmentAction(start, eventName)).toBe(action);
-  });
-});
 
 describe("runKeyOf and lacksRunKey", () => {
   it.each([
