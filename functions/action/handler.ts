@@ -16,6 +16,8 @@ import { Env } from "../../shared/contracts/functions.js";
 import type { ActionTaskPayload, StepOutcome } from "../../shared/contracts/workflow.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
+import type { ActionPerformers } from "../../shared/use-cases/actions/action.js";
+import { emailPerformer } from "../../shared/use-cases/actions/email.js";
 import { inAppPerformers } from "../../shared/use-cases/actions/in-app.js";
 import { updateAttributePerformer } from "../../shared/use-cases/actions/update-attribute.js";
 import { executeStep } from "../../shared/use-cases/execute-step.js";
@@ -28,8 +30,12 @@ obs.tracer.captureAWSv3Client(ses);
 const eventBridge = new EventBridgeClient({});
 obs.tracer.captureAWSv3Client(eventBridge);
 const profiles = new DynamoProfileRepository(db, env.TABLE_NAME);
-const actions = {
-  ...inAppPerformers({ inbox: new DynamoInboxRepository(db, env.TABLE_NAME), profiles, clock: systemClock }),
+const actions: ActionPerformers = {
+  send_email: emailPerformer({
+    templates: new DynamoEmailTemplateRepository(db, env.TABLE_NAME),
+    mailer: new SesMailer(ses, process.env[Env.sesConfigurationSet] || undefined),
+  }),
+  ...inAppPerformers({ inbox: new DynamoInboxRepository(db, env.TABLE_NAME), clock: systemClock }),
   update_attribute: updateAttributePerformer({
     profiles,
     publisher: new EventBridgePublisher(eventBridge, env.EVENT_BUS_NAME),
@@ -39,11 +45,9 @@ const actions = {
 };
 const deps = {
   actions,
-  templates: new DynamoEmailTemplateRepository(db, env.TABLE_NAME),
   profiles,
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
   moments: new DynamoMomentRepository(db, env.TABLE_NAME),
-  mailer: new SesMailer(ses, process.env[Env.sesConfigurationSet] || undefined),
   clock: systemClock,
 };
 

@@ -44,6 +44,8 @@ export interface StepInput {
   id: string;
   /** `fail_run`: a step that fails for good ends the run as failed (exit steps run). */
   onFailure?: "continue" | "fail_run";
+  /** `skip` or `fail`: what a placeholder without a value does (absent: it renders empty). */
+  onMissing?: "skip" | "fail";
   /** The step's delay, already scaled by the deployment's time scale. */
   delaySeconds: number;
   action: Action;

@@ -3,6 +3,7 @@ import { type Action, actionSchema } from "./actions.js";
 import { conditionListSchema } from "./conditions.js";
 import { type FieldProblem, ValidationError } from "./errors.js";
 import { durationSchema, eventNameSchema, nameSchema } from "./primitives.js";
+import { onMissingPolicies } from "./render.js";
 import { parseOrThrow } from "./validation.js";
 
 export { type Action, actionSchema, sendEmailActionSchema } from "./actions.js";
@@ -73,6 +74,11 @@ export const stepSchema = z.strictObject({
    * step (the default, when absent), or `fail_run`: the run ends as failed and its exit steps run.
    */
   onFailure: z.optional(z.enum(["continue", "fail_run"])),
+  /**
+   * When a placeholder without a default has no value: render it `empty` (the default, when
+   * absent), `skip` the step (recorded with the reason) or `fail` it (then `onFailure` applies).
+   */
+  onMissing: z.optional(z.enum(onMissingPolicies)),
 });
 export type Step = z.infer<typeof stepSchema>;
 

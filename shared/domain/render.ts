@@ -16,7 +16,39 @@ export interface RenderData {
   user?: Record<string, unknown>;
 }
 
-export type RenderMode = "text" | "html";
+/**
+ * How a value is written into its place:
+ * - `text`: as is (plain-text bodies, titles);
+ * - `html`: HTML-escaped (HTML bodies);
+ * - `json`: escaped as the inside of a JSON string, so `{"name": "{first_name}"}` stays valid JSON
+ *   whatever the value holds (webhook bodies);
+ * - `url`: percent-encoded, so a value cannot change a URL's host, path or query structure;
+ * - `header`: line breaks removed, so a value cannot add a header line (subjects, HTTP headers);
+ * - `slack`: Slack's control characters (`&`, `<`, `>`) escaped, so a value cannot ping
+ *   `<!channel>` or forge a link.
+ */
+export type RenderMode = "text" | "html" | "json" | "url" | "header" | "slack";
+
+/**
+ * What a step does when a placeholder without a default has no value: render it `empty` (the
+ * default), `skip` the step (recorded with the missing placeholders), or `fail` it.
+ */
+export const onMissingPolicies = ["empty", "skip", "fail"] as const;
+export type OnMissing = (typeof onMissingPolicies)[number];
+
+/** A placeholder had no value and no default, under the `skip` or `fail` policy. */
+export class MissingValueError extends Error {
+  override readonly name = "MissingValueError";
+  constructor(
+    readonly placeholders: string[],
+    readonly policy: Exclude<OnMissing, "empty">,
+  ) {
+    super(`missing_value: ${placeholders.map((p) => `{${p}}`).join(", ")}`);
+  }
+}
+
+/** Renders one template in a mode; throws MissingValueError when the step's policy says so. */
+export type Renderer = (template: string, mode?: RenderMode) => string;
 
 const PLACEHOLDER = /\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*(?:\|([^{}]*))?\}/g;
 
@@ -60,10 +92,55 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
+const SLACK_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;" };
+
+function encode(value: string, mode: RenderMode): string {
+  switch (mode) {
+    case "text":
+      return value;
+    case "html":
+      return escapeHtml(value);
+    case "json":
+      return JSON.stringify(value).slice(1, -1);
+    case "url":
+      return encodeURIComponent(value);
+    case "header":
+      return value.replace(/[\r\n]+/g, " ");
+    case "slack":
+      return value.replace(/[&<>]/g, (c) => SLACK_ESCAPES[c] ?? c);
+  }
+}
+
+/** The placeholders of a template that have neither a value nor a default. */
+export function missingPlaceholders(template: string, data: RenderData): string[] {
+  const missing: string[] = [];
+  for (const [, expression, fallback] of template.matchAll(PLACEHOLDER)) {
+    if (expression === undefined || fallback !== undefined) continue;
+    const value = stringify(resolvePlaceholder(expression, data));
+    if ((value === undefined || value === "") && !missing.includes(expression)) missing.push(expression);
+  }
+  return missing;
+}
+
 export function render(template: string, data: RenderData, mode: RenderMode = "text"): string {
   return template.replace(PLACEHOLDER, (_match, expression: string, fallback: string | undefined) => {
     const value = stringify(resolvePlaceholder(expression, data));
     const text = value === undefined || value === "" ? (fallback?.trim() ?? "") : value;
-    return mode === "html" ? escapeHtml(text) : text;
+    return encode(text, mode);
   });
+}
+
+/**
+ * A renderer over one profile and event with a step's `onMissing` policy: under `skip` or `fail`,
+ * a template with a missing placeholder throws MissingValueError before anything is sent (every
+ * action renders all its fields before it calls its provider).
+ */
+export function createRenderer(data: RenderData, onMissing: OnMissing = "empty"): Renderer {
+  return (template, mode = "text") => {
+    if (onMissing !== "empty") {
+      const missing = missingPlaceholders(template, data);
+      if (missing.length > 0) throw new MissingValueError(missing, onMissing);
+    }
+    return render(template, data, mode);
+  };
 }

@@ -1,41 +1,30 @@
-import type { ActionTaskPayload, StepOutcome } from "../contracts/workflow.js";
+import type { ActionTaskPayload, StepInput, StepOutcome } from "../contracts/workflow.js";
 import {
   PermanentDeliveryError,
   StepFailedRunError,
   TransientDeliveryError,
 } from "../domain/delivery-errors.js";
-import { formatMailbox, isEmailAddress, parseMailbox } from "../domain/email.js";
 import { type Action, runIsLive } from "../domain/moment.js";
-import { render } from "../domain/render.js";
+import { createRenderer, MissingValueError, type RenderData } from "../domain/render.js";
 import type { Clock } from "../ports/clock.js";
-import type { Mailer } from "../ports/delivery.js";
-import type { EmailTemplateRepository } from "../ports/email-templates.js";
 import type { MomentRepository } from "../ports/moments.js";
 import type { ProfileRepository } from "../ports/profiles.js";
 import type { RunRepository } from "../ports/runs.js";
-
-/**
- * Performs one action of a step, for a run, with the step's id (a stable idempotency key: a step is
- * claimed before it runs, so a performer runs at most once per step unless it throws a transient
- * error). Throws TransientDeliveryError to be retried, PermanentDeliveryError to fail the step.
- */
-export type ActionPerformer<A extends Action = Action> = (
-  run: ActionTaskPayload["run"],
-  action: A,
-  stepId: string,
-) => Promise<StepOutcome>;
-
-export type ActionPerformers = { [T in Action["type"]]?: ActionPerformer<Extract<Action, { type: T }>> };
+import {
+  type ActionContext,
+  type ActionPerformer,
+  type ActionPerformers,
+  isPrepared,
+  type Run,
+} from "./actions/action.js";
 
 export interface StepDeps {
-  /** Performers of the action types beyond email (in-app, attributes...), by type. */
-  actions?: ActionPerformers;
-  templates: EmailTemplateRepository;
-  profiles: ProfileRepository;
+  /** Performers by action type; a type without one is recorded as skipped (not available). */
+  actions: ActionPerformers;
+  profiles: Pick<ProfileRepository, "get" | "getUser">;
   runs: RunRepository;
   /** Read before every step: a stopped or archived moment's runs do nothing more. */
   moments: Pick<MomentRepository, "getMoment">;
-  mailer: Mailer;
   clock: Clock;
 }
 
@@ -91,9 +80,12 @@ export async function executeStep(
   }
   let outcome: StepOutcome;
   try {
-    outcome = await perform(deps, run, step.action, step.id);
+    const ctx = await actionContext(deps, run, step, false);
+    outcome = await performAction(deps.actions, ctx, step.action);
   } catch (error) {
-    if (error instanceof PermanentDeliveryError) {
+    if (error instanceof MissingValueError) {
+      outcome = { status: error.policy === "skip" ? "skipped" : "failed", reason: error.message };
+    } else if (error instanceof PermanentDeliveryError) {
       outcome = { status: "failed", reason: error.message };
     } else {
       // Transient delivery errors, and anything that failed before the provider was called (a
@@ -112,53 +104,42 @@ export async function executeStep(
   return outcome;
 }
 
-async function perform(
-  deps: StepDeps,
-  run: ActionTaskPayload["run"],
-  action: Action,
-  stepId: string,
-): Promise<StepOutcome> {
-  if (action.type === "send_email") return sendEmail(deps, run, action);
-  const performer = deps.actions?.[action.type] as ActionPerformer | undefined;
-  // Configurable and validated; executed once its delivery is wired in (issue 5).
-  if (!performer)
-    return { status: "skipped", reason: `action_not_available: ${action.type} is not executed yet` };
-  return performer(run, action, stepId);
-}
-
-async function sendEmail(
-  deps: StepDeps,
-  run: ActionTaskPayload["run"],
-  action: Extract<Action, { type: "send_email" }>,
-): Promise<StepOutcome> {
-  const [template, profile, user] = await Promise.all([
-    deps.templates.getEmailTemplate(run.workspaceId, action.templateId),
+/** The run's profile and event, and a renderer with the step's `onMissing` policy. */
+export async function actionContext(
+  deps: Pick<StepDeps, "profiles" | "clock">,
+  run: Run,
+  step: Pick<StepInput, "id" | "onMissing">,
+  test: boolean,
+): Promise<ActionContext> {
+  const [profile, user] = await Promise.all([
     deps.profiles.get(run.workspaceId, run.accountId),
     run.userId ? deps.profiles.getUser(run.workspaceId, run.userId) : undefined,
   ]);
-  if (!template)
-    return { status: "failed", reason: `email template "${action.templateId}" no longer exists` };
-  // The default recipient {email} is the triggering user's address, else the account's.
-  const data = { traits: profile?.traits ?? {}, user: user?.traits ?? {}, event: run.trigger.properties };
-  const to = render(action.to ?? "{email}", data).trim();
-  if (!isEmailAddress(to)) {
-    return {
-      status: "skipped",
-      reason: `no_recipient: "${action.to ?? "{email}"}" did not render to an email address`,
-    };
-  }
-  const from = parseMailbox(template.from);
-  if (!from) return { status: "failed", reason: "the template's sender is not a valid address" };
-  const { messageId } = await deps.mailer.send({
-    from: formatMailbox(from),
-    to,
-    // A subject is one header line: a rendered value must not be able to add headers.
-    subject: render(template.subject, data)
-      .replace(/[\r\n]+/g, " ")
-      .trim(),
-    text: render(template.text, data),
-    ...(template.html ? { html: render(template.html, data, "html") } : {}),
-    tags: { workspace: run.workspaceId, moment: run.momentId, run: run.runId },
-  });
-  return { status: "executed", detail: { messageId } };
+  const data: RenderData = {
+    traits: profile?.traits ?? {},
+    user: user?.traits ?? {},
+    event: run.trigger.properties,
+  };
+  return {
+    run,
+    stepId: step.id,
+    idempotencyKey: `${run.runId}:${step.id}`,
+    data,
+    render: createRenderer(data, step.onMissing ?? "empty"),
+    test,
+    now: deps.clock.now(),
+  };
+}
+
+/** Prepares and performs one action (MissingValueError and delivery errors are the caller's). */
+export async function performAction(
+  performers: ActionPerformers,
+  ctx: ActionContext,
+  action: Action,
+): Promise<StepOutcome> {
+  const performer = performers[action.type] as ActionPerformer | undefined;
+  if (!performer)
+    return { status: "skipped", reason: `action_not_available: ${action.type} is not executed yet` };
+  const prepared = await performer(ctx, action);
+  return isPrepared(prepared) ? prepared.perform() : prepared;
 }

@@ -44,6 +44,7 @@ function toStepInputs(steps: Step[], timeScale: number): StepInput[] {
     delaySeconds: scaledDelaySeconds(step.delay, timeScale),
     action: step.action,
     ...(step.onFailure === "fail_run" ? { onFailure: "fail_run" as const } : {}),
+    ...(step.onMissing === "skip" || step.onMissing === "fail" ? { onMissing: step.onMissing } : {}),
   }));
 }
 

@@ -1,12 +1,11 @@
 import type { BusDetail } from "../../contracts/bus-details.js";
-import type { ActionTaskPayload, StepOutcome } from "../../contracts/workflow.js";
+import type { StepOutcome } from "../../contracts/workflow.js";
 import type { Action } from "../../domain/actions.js";
 import { attributeChangedDetails, diffTraits } from "../../domain/identify.js";
-import { render } from "../../domain/render.js";
 import type { Clock } from "../../ports/clock.js";
 import type { ProfileRepository } from "../../ports/profiles.js";
-import type { ActionPerformer } from "../execute-step.js";
 import type { MessageLog } from "../match-event.js";
+import type { ActionPerformer } from "./action.js";
 
 export interface UpdateAttributeDeps {
   profiles: ProfileRepository;
@@ -24,59 +23,50 @@ type UpdateAttribute = Extract<Action, { type: "update_attribute" }>;
  * outbox), so a retry after a failed publish still publishes it, with the same messageId.
  */
 export function updateAttributePerformer(deps: UpdateAttributeDeps): ActionPerformer<UpdateAttribute> {
-  return async (
-    run: ActionTaskPayload["run"],
-    action: UpdateAttribute,
-    stepId: string,
-  ): Promise<StepOutcome> => {
+  return async (ctx, action) => {
+    const { run } = ctx;
     if (action.scope === "user" && !run.userId) {
       return { status: "skipped", reason: "no_user: the run's trigger had no userId" };
     }
-    const [account, user] = await Promise.all([
-      deps.profiles.get(run.workspaceId, run.accountId),
-      run.userId ? deps.profiles.getUser(run.workspaceId, run.userId) : undefined,
-    ]);
-    const value =
-      typeof action.value === "string"
-        ? render(action.value, {
-            traits: account?.traits ?? {},
-            user: user?.traits ?? {},
-            event: run.trigger.properties,
-          })
-        : action.value;
-    const before = (action.scope === "account" ? account?.traits : user?.traits) ?? {};
-    const at = deps.clock.now().toISOString();
-    const cause = {
-      workspaceId: run.workspaceId,
-      sourceId: run.trigger.sourceId ?? "",
-      // Deterministic per step: the change event's messageId dedupes downstream across retries.
-      messageId: `${run.runId}:${stepId}`,
-      accountId: run.accountId,
-      ...(run.userId ? { userId: run.userId } : {}),
-      timestamp: at,
-      receivedAt: at,
-    };
-    const decided = attributeChangedDetails(
-      cause,
-      action.scope,
-      diffTraits(before, { [action.attribute]: value }),
-    );
-    const changes = await deps.messages.stash(run.workspaceId, cause.messageId, decided, at);
-    if (action.scope === "account") {
-      await deps.profiles.mergeTraits(run.workspaceId, run.accountId, { [action.attribute]: value }, at);
-    } else if (run.userId) {
-      await deps.profiles.mergeUserTraits(
-        run.workspaceId,
-        run.userId,
-        { [action.attribute]: value },
-        at,
-        run.accountId,
-      );
-    }
-    if (changes.length > 0) await deps.publisher.publish(changes);
+    const value = typeof action.value === "string" ? ctx.render(action.value) : action.value;
     return {
-      status: "executed",
-      detail: { attribute: action.attribute, scope: action.scope, changed: String(changes.length > 0) },
+      preview: { scope: action.scope, attribute: action.attribute, value },
+      perform: async (): Promise<StepOutcome> => {
+        const before = (action.scope === "account" ? ctx.data.traits : ctx.data.user) ?? {};
+        const at = deps.clock.now().toISOString();
+        const cause = {
+          workspaceId: run.workspaceId,
+          sourceId: run.trigger.sourceId ?? "",
+          // Deterministic per step: the change event's messageId dedupes downstream across retries.
+          messageId: ctx.idempotencyKey,
+          accountId: run.accountId,
+          ...(run.userId ? { userId: run.userId } : {}),
+          timestamp: at,
+          receivedAt: at,
+        };
+        const decided = attributeChangedDetails(
+          cause,
+          action.scope,
+          diffTraits(before, { [action.attribute]: value }),
+        );
+        const changes = await deps.messages.stash(run.workspaceId, cause.messageId, decided, at);
+        if (action.scope === "account") {
+          await deps.profiles.mergeTraits(run.workspaceId, run.accountId, { [action.attribute]: value }, at);
+        } else if (run.userId) {
+          await deps.profiles.mergeUserTraits(
+            run.workspaceId,
+            run.userId,
+            { [action.attribute]: value },
+            at,
+            run.accountId,
+          );
+        }
+        if (changes.length > 0) await deps.publisher.publish(changes);
+        return {
+          status: "executed",
+          detail: { attribute: action.attribute, scope: action.scope, changed: String(changes.length > 0) },
+        };
+      },
     };
   };
 }

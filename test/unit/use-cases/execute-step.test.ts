@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { ActionTaskPayload } from "../../../shared/contracts/workflow.js";
 import { PermanentDeliveryError, TransientDeliveryError } from "../../../shared/domain/delivery-errors.js";
+import { emailPerformer } from "../../../shared/use-cases/actions/email.js";
 import { executeStep, type StepDeps } from "../../../shared/use-cases/execute-step.js";
 import {
   aMoment,
@@ -39,7 +40,13 @@ beforeEach(async () => {
   profiles = new FakeProfiles();
   runs = new FakeRunRepository();
   mailer = new FakeMailer();
-  deps = { templates: config, profiles, runs, moments: config, mailer, clock: fixedClock(NOW) };
+  deps = {
+    actions: { send_email: emailPerformer({ templates: config, mailer }) },
+    profiles,
+    runs,
+    moments: config,
+    clock: fixedClock(NOW),
+  };
   runs.seedMembership(run);
   await config.createMoment(
     aMoment({ id: "m_1", status: "running", runningSince: "2026-11-21T09:00:00.000Z" }),

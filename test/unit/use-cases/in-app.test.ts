@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { InboxItem } from "../../../shared/domain/inbox.js";
 import { inboxItemId } from "../../../shared/domain/inbox.js";
 import { inAppPerformers, isSafeLink } from "../../../shared/use-cases/actions/in-app.js";
+import { callable } from "../../support/actions.js";
 import { aRun, FakeProfiles, fixedClock } from "../../support/fakes.js";
 
 /** Stores by id, like the adapter's conditional put: a second put of an id changes nothing. */
@@ -26,7 +27,7 @@ beforeEach(async () => {
   await profiles.mergeUserTraits("ws_1", "u1", { first_name: "Ada" }, "t0", "acct_1");
 });
 
-const performers = () => inAppPerformers({ inbox, profiles, clock });
+const performers = () => callable(inAppPerformers({ inbox, clock }), { profiles, clock });
 
 describe("send_notification", () => {
   it("refuses a url that renders to a script link, and stores nothing", async () => {

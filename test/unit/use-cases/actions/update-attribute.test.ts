@@ -1,21 +1,26 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { BusDetail } from "../../../../shared/contracts/bus-details.js";
+import type { StepOutcome } from "../../../../shared/contracts/workflow.js";
+import type { Action } from "../../../../shared/domain/actions.js";
+import type { Run } from "../../../../shared/use-cases/actions/action.js";
 import { updateAttributePerformer } from "../../../../shared/use-cases/actions/update-attribute.js";
+import { performAction } from "../../../support/actions.js";
 import { aRun, FakeMessageLog, FakeProfiles, fixedClock } from "../../../support/fakes.js";
 
 let profiles: FakeProfiles;
 let published: BusDetail[];
 let failNext: Error | undefined;
-let perform: ReturnType<typeof updateAttributePerformer>;
+let perform: (run: Run, action: UpdateAttribute, stepId: string) => Promise<StepOutcome>;
 
 beforeEach(async () => {
   profiles = new FakeProfiles();
   published = [];
   failNext = undefined;
-  perform = updateAttributePerformer({
+  const clock = fixedClock("2026-11-21T10:00:00.000Z");
+  const performer = updateAttributePerformer({
     profiles,
     messages: new FakeMessageLog(),
-    clock: fixedClock("2026-11-21T10:00:00.000Z"),
+    clock,
     publisher: {
       async publish(details) {
         if (failNext) {
@@ -27,6 +32,8 @@ beforeEach(async () => {
       },
     },
   });
+  perform = (run, action, stepId) => performAction(performer, { profiles, clock }, run, action, stepId);
+
   await profiles.mergeTraits(
     "ws_1",
     "acct_1",
@@ -41,6 +48,7 @@ const action = (value: string | number | boolean | null, scope: "account" | "use
   attribute: "plan",
   value,
 });
+type UpdateAttribute = Extract<Action, { type: "update_attribute" }>;
 const changes = () => published.map((d) => (d as { properties: unknown; sourceId: string }).properties);
 
 describe("update_attribute", () => {
