@@ -73,12 +73,61 @@ export class MomentsStack extends Stack {
         ...(memorySize === undefined ? {} : { memorySize }),
       });
 
-    // The workflow's task functions come first: the state machine needs their ARNs, and match
-    // needs the state machine's.
+    // Named, so its ARN is known before it exists: the admin function stops its executions.
+    const stateMachineName = `${this.stackName}-run`;
+    const stateMachineArn = RunWorkflow.arnOf(this, stateMachineName);
+
+    // The HTTP functions and their API first: the action function's unsubscribe links need its URL.
+    const ingest = fn(
+      "ingest",
+      { [Env.tableName]: tableName, [Env.eventBusName]: this.eventRouting.bus.eventBusName },
+      INGEST_MEMORY_MB,
+    );
+    this.dataTable.grant(ingest.role, ["dynamodb:GetItem"]);
+    this.eventRouting.bus.grantPutEventsTo(ingest.role);
+
+    const admin = fn("admin", {
+      [Env.tableName]: tableName,
+      [Env.stateMachineArn]: stateMachineArn,
+    });
+    this.dataTable.grant(admin.role, [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS], { gsi1: true });
+
+    const health = fn("health", {});
+
+    const bootstrap = fn("bootstrap", { [Env.tableName]: tableName });
+    // UpdateItem: the operator workspace's active-key set, when the resource runs on existing data.
+    this.dataTable.grant(bootstrap.role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
+    this.firstAdminKey = new FirstAdminKey(this, "FirstAdminKey", {
+      function: bootstrap.function,
+      workspaceId: "default",
+    });
+
+    // The app's inbox and feedback answers: reads lists (Query), answers in a transaction.
+    const inbox = fn("inbox", { [Env.tableName]: tableName });
+    this.dataTable.grant(inbox.role, [
+      "dynamodb:GetItem",
+      "dynamodb:Query",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+    ]);
+
+    this.httpApi = new HttpApi(this, "Http", {
+      handlers: {
+        health: health.function,
+        ingest: ingest.function,
+        inbox: inbox.function,
+        admin: admin.function,
+      },
+    });
+
+    // The workflow's task functions come next: the state machine needs their ARNs, and match
+    // needs the state machine's. The action function links to the API (unsubscribe links).
     const action = fn("action", {
       [Env.tableName]: tableName,
       [Env.sesConfigurationSet]: this.email.configurationSet.configurationSetName,
       [Env.eventBusName]: this.eventRouting.bus.eventBusName,
+      [Env.publicApiUrl]: this.httpApi.url,
     });
     // update_attribute steps put attribute_changed events on the bus.
     this.eventRouting.bus.grantPutEventsTo(action.role);
@@ -90,9 +139,7 @@ export class MomentsStack extends Stack {
     ]);
     this.email.grantSend(action.role);
 
-    // Named, so its ARN is known before it exists: run-state (which it invokes) starts executions too.
-    const stateMachineName = `${this.stackName}-run`;
-    const stateMachineArn = RunWorkflow.arnOf(this, stateMachineName);
+    // run-state (which the state machine invokes) starts executions too.
     const runState = fn("run-state", {
       [Env.tableName]: tableName,
       [Env.stateMachineArn]: stateMachineArn,
@@ -114,6 +161,8 @@ export class MomentsStack extends Stack {
       stateMachineName,
     });
     this.workflow.grantStartExecutionByArn(runState.role);
+    // Stopping or archiving a moment stops its runs' executions.
+    this.workflow.grantStopExecution(admin.role);
 
     const match = fn("match", {
       [Env.tableName]: tableName,
@@ -141,51 +190,7 @@ export class MomentsStack extends Stack {
     this.workflow.grantStopExecution(match.role);
     this.eventRouting.consumeMatchQueue(match.function);
 
-    const ingest = fn(
-      "ingest",
-      { [Env.tableName]: tableName, [Env.eventBusName]: this.eventRouting.bus.eventBusName },
-      INGEST_MEMORY_MB,
-    );
-    this.dataTable.grant(ingest.role, ["dynamodb:GetItem"]);
-    this.eventRouting.bus.grantPutEventsTo(ingest.role);
-
-    const admin = fn("admin", {
-      [Env.tableName]: tableName,
-      [Env.stateMachineArn]: stateMachineArn,
-    });
-    this.workflow.grantStopExecution(admin.role);
-    this.dataTable.grant(admin.role, [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS], { gsi1: true });
-
-    const health = fn("health", {});
-
-    const bootstrap = fn("bootstrap", { [Env.tableName]: tableName });
-    // UpdateItem: the operator workspace's active-key set, when the resource runs on existing data.
-    this.dataTable.grant(bootstrap.role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
-    this.firstAdminKey = new FirstAdminKey(this, "FirstAdminKey", {
-      function: bootstrap.function,
-      workspaceId: "default",
-    });
-
-    // The app's inbox and feedback answers: reads lists (Query), answers in a transaction.
-    const inbox = fn("inbox", { [Env.tableName]: tableName });
-    this.dataTable.grant(inbox.role, [
-      "dynamodb:GetItem",
-      "dynamodb:Query",
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-      "dynamodb:DeleteItem",
-    ]);
-
     this.functions = { health, ingest, inbox, admin, match, action, "run-state": runState, bootstrap };
-
-    this.httpApi = new HttpApi(this, "Http", {
-      handlers: {
-        health: health.function,
-        ingest: ingest.function,
-        inbox: inbox.function,
-        admin: admin.function,
-      },
-    });
 
     new CfnOutput(this, "ApiUrl", { value: this.httpApi.url, description: "Base URL of the Moments API" });
     new CfnOutput(this, "TableName", { value: tableName, description: "The single DynamoDB table" });

@@ -3,26 +3,19 @@ import { SESClient } from "@aws-sdk/client-ses";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { documentClient } from "../../shared/adapters/clients.js";
-import { DynamoEmailTemplateRepository } from "../../shared/adapters/dynamodb/email-template-repository.js";
-import { DynamoInboxRepository } from "../../shared/adapters/dynamodb/inbox-repository.js";
-import { DynamoMessageLog } from "../../shared/adapters/dynamodb/message-log.js";
+import { DynamoIntegrationRepository } from "../../shared/adapters/dynamodb/integration-repository.js";
 import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-repository.js";
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
-import { EventBridgePublisher } from "../../shared/adapters/event-bridge-publisher.js";
-import { SesMailer } from "../../shared/adapters/ses-mailer.js";
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import type { ActionTaskPayload, StepOutcome } from "../../shared/contracts/workflow.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
-import type { ActionPerformers } from "../../shared/use-cases/actions/action.js";
-import { emailPerformer } from "../../shared/use-cases/actions/email.js";
-import { inAppPerformers } from "../../shared/use-cases/actions/in-app.js";
-import { updateAttributePerformer } from "../../shared/use-cases/actions/update-attribute.js";
 import { executeStep } from "../../shared/use-cases/execute-step.js";
+import { createPerformers } from "./performers.js";
 
-const env = readEnv([Env.tableName, Env.eventBusName]);
+const env = readEnv([Env.tableName, Env.eventBusName, Env.publicApiUrl]);
 const obs = createObservability("action");
 const db = documentClient(obs.tracer);
 const ses = new SESClient({});
@@ -30,21 +23,20 @@ obs.tracer.captureAWSv3Client(ses);
 const eventBridge = new EventBridgeClient({});
 obs.tracer.captureAWSv3Client(eventBridge);
 const profiles = new DynamoProfileRepository(db, env.TABLE_NAME);
-const actions: ActionPerformers = {
-  send_email: emailPerformer({
-    templates: new DynamoEmailTemplateRepository(db, env.TABLE_NAME),
-    mailer: new SesMailer(ses, process.env[Env.sesConfigurationSet] || undefined),
-  }),
-  ...inAppPerformers({ inbox: new DynamoInboxRepository(db, env.TABLE_NAME), clock: systemClock }),
-  update_attribute: updateAttributePerformer({
-    profiles,
-    publisher: new EventBridgePublisher(eventBridge, env.EVENT_BUS_NAME),
-    messages: new DynamoMessageLog(db, env.TABLE_NAME),
-    clock: systemClock,
-  }),
-};
 const deps = {
-  actions,
+  actions: createPerformers({
+    db,
+    tableName: env.TABLE_NAME,
+    eventBusName: env.EVENT_BUS_NAME,
+    ses,
+    eventBridge,
+    sesConfigurationSet: process.env[Env.sesConfigurationSet] || undefined,
+    publicApiUrl: env.MOMENTS_PUBLIC_API_URL,
+    integrations: new DynamoIntegrationRepository(db, env.TABLE_NAME),
+    profiles,
+    clock: systemClock,
+    env: process.env,
+  }),
   profiles,
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
   moments: new DynamoMomentRepository(db, env.TABLE_NAME),

@@ -11,7 +11,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { busRules } from "../../shared/contracts/bus.js";
-import { Env, type FunctionId } from "../../shared/contracts/functions.js";
+import { Env, type EnvName, type FunctionId } from "../../shared/contracts/functions.js";
 import { routes } from "../../shared/contracts/routes.js";
 import { resolveSubstitutions, runWorkflowDefinition } from "../../shared/contracts/workflow.js";
 import { generateApiKey } from "../../shared/domain/api-keys.js";
@@ -38,6 +38,12 @@ export interface LocalStackOptions {
   /** Powertools log level of the handlers (default INFO). */
   logLevel?: string;
   onLog?: (entry: Record<string, unknown>) => void;
+  /**
+   * Optional variables of the functions' contract (provider base URLs pointing at local fakes, the
+   * webhook loopback opt-in...), set before any handler is imported. The webhook loopback opt-in is
+   * on by default here (local receivers listen on 127.0.0.1); pass "false" to test the guard.
+   */
+  env?: Partial<Record<EnvName, string>>;
 }
 
 export interface LocalStack {
@@ -124,14 +130,43 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? "INFO",
       POWERTOOLS_TRACE_ENABLED: "false",
       POWERTOOLS_METRICS_DISABLED: "true",
+      // Local development opts in to webhook targets on this machine (off unless set; never on AWS).
+      [Env.webhookAllowLoopback]: "true",
+      ...options.env,
     });
     delete process.env.AWS_PROFILE;
     delete process.env[Env.sesConfigurationSet];
 
     await createAppTable(new DynamoDBClient({ endpoint: dynamo.endpoint }), tableName);
-
     const load = async <E, R>(fn: FunctionId): Promise<LambdaHandler<E, R>> =>
       ((await handlerModules[fn]()) as { handler: LambdaHandler<E, R> }).handler;
+
+    // The API listens first, its handlers imported on first request: its URL is part of the
+    // functions' environment (unsubscribe links), which must be set before any handler is imported.
+    const lazyHttp = (fn: FunctionId) => {
+      let handler: Promise<LambdaHandler<unknown, unknown>> | undefined;
+      return async (event: unknown, context: ReturnType<typeof lambdaContext>) => {
+        handler ??= load(fn);
+        return (await handler)(event, context);
+      };
+    };
+    const api = await startLocalHttpApi({
+      routes,
+      handlers: {
+        health: lazyHttp("health"),
+        ingest: lazyHttp("ingest"),
+        inbox: lazyHttp("inbox"),
+        admin: lazyHttp("admin"),
+      } as Parameters<typeof startLocalHttpApi>[0]["handlers"],
+      host,
+      port: options.port ?? 3000,
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+      ...(options.onLog ? { onLog: options.onLog } : {}),
+    });
+    stops.push(api.stop);
+    process.env[Env.publicApiUrl] ??= api.url;
+
     const invoke =
       <E, R>(fn: FunctionId, handler: LambdaHandler<E, R>) =>
       (payload: unknown) =>
@@ -195,23 +230,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stops.push(eventBridge.stop);
     process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = eventBridge.endpoint;
-
-    const [health, ingest, inbox, admin] = await Promise.all([
-      load("health"),
-      load("ingest"),
-      load("inbox"),
-      load("admin"),
-    ]);
-    const api = await startLocalHttpApi({
-      routes,
-      handlers: { health, ingest, inbox, admin } as Parameters<typeof startLocalHttpApi>[0]["handlers"],
-      host,
-      port: options.port ?? 3000,
-      region: LOCAL_REGION,
-      accountId: LOCAL_ACCOUNT,
-      ...(options.onLog ? { onLog: options.onLog } : {}),
-    });
-    stops.push(api.stop);
+    // Imported now that every endpoint they use is known (the first request would import them anyway).
+    await Promise.all([load("health"), load("ingest"), load("inbox"), load("admin")]);
 
     const adminKey = options.adminKey ?? generateApiKey("admin");
     const { ensureAdminKey } = await import("../../shared/use-cases/bootstrap.js");

@@ -27,6 +27,21 @@ export const Env = {
   sesConfigurationSet: "SES_CONFIGURATION_SET",
   /** Slack Web API base URL (optional; default https://slack.com/api): tests and proxies redirect it. */
   slackApiBaseUrl: "SLACK_API_BASE_URL",
+  /**
+   * Origin that Slack incoming-webhook URLs (https://hooks.slack.com/services/...) are sent to
+   * (optional; default: the URL's own origin). Tests and egress proxies redirect it; the path is kept.
+   */
+  slackWebhookBaseUrl: "SLACK_WEBHOOK_BASE_URL",
+  /** Attio REST API base URL (optional; default https://api.attio.com). */
+  attioApiBaseUrl: "ATTIO_API_BASE_URL",
+  /**
+   * "true" lets send_webhook reach loopback addresses (127.0.0.0/8, ::1): local development only.
+   * Never set on AWS, where loopback is the Lambda runtime API. Private, link-local and metadata
+   * addresses stay refused either way.
+   */
+  webhookAllowLoopback: "MOMENTS_WEBHOOK_ALLOW_LOOPBACK",
+  /** The API's public base URL: unsubscribe links in emails point at it. */
+  publicApiUrl: "MOMENTS_PUBLIC_API_URL",
 } as const;
 export type EnvName = (typeof Env)[keyof typeof Env];
 
@@ -63,9 +78,11 @@ export const functions: Record<FunctionId, FunctionDefinition> = {
   },
   action: {
     entry: "functions/action/handler.ts",
-    description: "Runs one step of a run (email, in-app, attribute updates...)",
-    // The bus: an update_attribute step puts its attribute_changed event on it.
-    env: [Env.tableName, Env.sesConfigurationSet, Env.eventBusName],
+    description: "Runs one step of a run (email, in-app, Slack, Attio, webhooks, attribute updates)",
+    // The bus: an update_attribute step puts its attribute_changed event on it. The API URL: the
+    // unsubscribe link of every email. The provider base URLs and the loopback opt-in are optional
+    // overrides read when set (tests, proxies, local development), never set by the CDK app.
+    env: [Env.tableName, Env.sesConfigurationSet, Env.eventBusName, Env.publicApiUrl],
   },
   bootstrap: {
     entry: "functions/bootstrap/handler.ts",

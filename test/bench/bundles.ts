@@ -34,6 +34,10 @@ const dummyEnv: Record<EnvName, string> = {
   [Env.timeScale]: "1",
   [Env.sesConfigurationSet]: "moments-bench",
   [Env.slackApiBaseUrl]: "https://slack.com/api",
+  [Env.slackWebhookBaseUrl]: "https://hooks.slack.com",
+  [Env.attioApiBaseUrl]: "https://api.attio.com",
+  [Env.webhookAllowLoopback]: "false",
+  [Env.publicApiUrl]: "https://api.example.com",
   [Env.eventWindowHours]: "72",
 };
 

@@ -278,6 +278,10 @@ describe("functions", () => {
       [Env.timeScale]: "1",
       [Env.sesConfigurationSet]: ref(stack.email.configurationSet),
       [Env.slackApiBaseUrl]: undefined,
+      [Env.slackWebhookBaseUrl]: undefined,
+      [Env.attioApiBaseUrl]: undefined,
+      [Env.webhookAllowLoopback]: undefined,
+      [Env.publicApiUrl]: stack.resolve(stack.httpApi.url),
       [Env.eventWindowHours]: "72",
     };
     return {

@@ -8,6 +8,7 @@ export function setHandlerEnv() {
     EVENT_BUS_NAME: "moments-test",
     STATE_MACHINE_ARN: "arn:aws:states:us-east-1:123456789012:stateMachine:moments-run",
     MOMENTS_TIME_SCALE: "1",
+    MOMENTS_PUBLIC_API_URL: "https://api.example.com",
     POWERTOOLS_LOG_LEVEL: "SILENT",
     POWERTOOLS_METRICS_DISABLED: "true",
     POWERTOOLS_TRACE_ENABLED: "false",

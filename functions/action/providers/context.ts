@@ -1,0 +1,27 @@
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { SESClient } from "@aws-sdk/client-ses";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Clock } from "../../../shared/ports/clock.js";
+import type { IntegrationReader } from "../../../shared/ports/integrations.js";
+import type { ProfileRepository } from "../../../shared/ports/profiles.js";
+
+/**
+ * What every provider's wiring may use: the clients built once per cold start by the function that
+ * performs actions (the action function, and the admin function for test sends).
+ */
+export interface WiringContext {
+  db: DynamoDBDocumentClient;
+  tableName: string;
+  eventBusName: string;
+  ses: SESClient;
+  eventBridge: EventBridgeClient;
+  /** SES configuration set named on every send (bounce and complaint events); absent locally. */
+  sesConfigurationSet: string | undefined;
+  /** The API's public base URL (unsubscribe links); a test send passes the URL it was called on. */
+  publicApiUrl: string | undefined;
+  integrations: IntegrationReader;
+  profiles: ProfileRepository;
+  clock: Clock;
+  /** Optional overrides (provider base URLs, the loopback opt-in): process.env in Lambda. */
+  env: Readonly<Record<string, string | undefined>>;
+}

@@ -1,0 +1,14 @@
+import { DynamoEmailTemplateRepository } from "../../../shared/adapters/dynamodb/email-template-repository.js";
+import { SesMailer } from "../../../shared/adapters/ses-mailer.js";
+import type { ActionPerformers } from "../../../shared/use-cases/actions/action.js";
+import { emailPerformer } from "../../../shared/use-cases/actions/email.js";
+import type { WiringContext } from "./context.js";
+
+export function emailPerformers(context: WiringContext): ActionPerformers {
+  return {
+    send_email: emailPerformer({
+      templates: new DynamoEmailTemplateRepository(context.db, context.tableName),
+      mailer: new SesMailer(context.ses, context.sesConfigurationSet),
+    }),
+  };
+}

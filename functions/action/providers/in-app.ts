@@ -1,0 +1,20 @@
+import { DynamoInboxRepository } from "../../../shared/adapters/dynamodb/inbox-repository.js";
+import { DynamoMessageLog } from "../../../shared/adapters/dynamodb/message-log.js";
+import { EventBridgePublisher } from "../../../shared/adapters/event-bridge-publisher.js";
+import type { ActionPerformers } from "../../../shared/use-cases/actions/action.js";
+import { inAppPerformers as inApp } from "../../../shared/use-cases/actions/in-app.js";
+import { updateAttributePerformer } from "../../../shared/use-cases/actions/update-attribute.js";
+import type { WiringContext } from "./context.js";
+
+/** The actions that stay inside Moments: the in-app inbox and attribute updates. */
+export function inAppPerformers(context: WiringContext): ActionPerformers {
+  return {
+    ...inApp({ inbox: new DynamoInboxRepository(context.db, context.tableName), clock: context.clock }),
+    update_attribute: updateAttributePerformer({
+      profiles: context.profiles,
+      publisher: new EventBridgePublisher(context.eventBridge, context.eventBusName),
+      messages: new DynamoMessageLog(context.db, context.tableName),
+      clock: context.clock,
+    }),
+  };
+}
