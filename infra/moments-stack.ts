@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Duration, Lazy, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct, Node } from "constructs";
 import { Env, type FunctionId } from "../shared/contracts/functions.js";
 import { Alarms } from "./constructs/alarms.js";
@@ -89,8 +89,15 @@ export class MomentsStack extends Stack {
     const admin = fn("admin", {
       [Env.tableName]: tableName,
       [Env.stateMachineArn]: stateMachineArn,
+      [Env.eventBusName]: this.eventRouting.bus.eventBusName,
+      [Env.sesConfigurationSet]: this.email.configurationSet.configurationSetName,
+      // Resolved at synth: the API integrates this function, but its URL depends only on the API id.
+      [Env.publicApiUrl]: Lazy.string({ produce: () => this.httpApi.url }),
     });
     this.dataTable.grant(admin.role, [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS], { gsi1: true });
+    // Test sends perform a step for real: email through SES, attribute changes onto the bus.
+    this.email.grantSend(admin.role);
+    this.eventRouting.bus.grantPutEventsTo(admin.role);
 
     const health = fn("health", {});
 

@@ -1,3 +1,5 @@
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { SESClient } from "@aws-sdk/client-ses";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoEmailTemplateRepository } from "../../shared/adapters/dynamodb/email-template-repository.js";
@@ -23,18 +25,26 @@ import { keyRoutes } from "../../shared/http/admin-routes/keys.js";
 import { momentRoutes } from "../../shared/http/admin-routes/moments.js";
 import { openApiRoute } from "../../shared/http/admin-routes/openapi.js";
 import { sourceRoutes } from "../../shared/http/admin-routes/sources.js";
+import { testStepRoutes } from "../../shared/http/admin-routes/test-step.js";
 import type { AdminRoutes } from "../../shared/http/admin-routes/types.js";
 import { workspaceRoutes } from "../../shared/http/admin-routes/workspaces.js";
 import { type HttpRequest, httpHandler, type RouteHandler } from "../../shared/http/http-handler.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
 import { authenticateAdmin } from "../../shared/use-cases/authenticate.js";
+import { createPerformers } from "../action/performers.js";
 
-const env = readEnv([Env.tableName, Env.stateMachineArn]);
+const env = readEnv([Env.tableName, Env.stateMachineArn, Env.eventBusName, Env.publicApiUrl]);
 const obs = createObservability("admin");
 const db = documentClient(obs.tracer);
 const sfn = new SFNClient({});
 obs.tracer.captureAWSv3Client(sfn);
+const ses = new SESClient({});
+obs.tracer.captureAWSv3Client(ses);
+const eventBridge = new EventBridgeClient({});
+obs.tracer.captureAWSv3Client(eventBridge);
+const integrations = new DynamoIntegrationRepository(db, env.TABLE_NAME);
+const profiles = new DynamoProfileRepository(db, env.TABLE_NAME);
 
 const deps = {
   clock: systemClock,
@@ -42,16 +52,30 @@ const deps = {
   workspaces: new DynamoWorkspaceRepository(db, env.TABLE_NAME),
   sources: new DynamoSourceRepository(db, env.TABLE_NAME),
   templates: new DynamoEmailTemplateRepository(db, env.TABLE_NAME),
-  integrations: new DynamoIntegrationRepository(db, env.TABLE_NAME),
+  integrations,
   // Slack's base URL is configuration, so tests and proxies can point it elsewhere.
   slack: new HttpSlackClient({ baseUrl: process.env[Env.slackApiBaseUrl] || "https://slack.com/api" }),
   moments: new DynamoMomentRepository(db, env.TABLE_NAME),
-  profiles: new DynamoProfileRepository(db, env.TABLE_NAME),
+  profiles,
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
   workflows: new StepFunctionsController(sfn, env.STATE_MACHINE_ARN),
   insights: new DynamoInsightsRepository(db, env.TABLE_NAME),
   inbox: new DynamoInboxRepository(db, env.TABLE_NAME),
   stats: new DynamoStatsRepository(db, env.TABLE_NAME),
+  // Test sends perform steps with the action function's own performers.
+  actions: createPerformers({
+    db,
+    tableName: env.TABLE_NAME,
+    eventBusName: env.EVENT_BUS_NAME,
+    ses,
+    eventBridge,
+    sesConfigurationSet: process.env[Env.sesConfigurationSet] || undefined,
+    publicApiUrl: env.MOMENTS_PUBLIC_API_URL,
+    integrations,
+    profiles,
+    clock: systemClock,
+    env: process.env,
+  }),
 };
 
 const adminRoutes: AdminRoutes = {
@@ -63,6 +87,7 @@ const adminRoutes: AdminRoutes = {
   ...integrationRoutes(deps),
   ...insightRoutes(deps),
   ...feedbackRoutes(deps),
+  ...testStepRoutes(deps),
 };
 
 /** Every admin route authenticates first; the key decides the workspace, and nothing else does. */

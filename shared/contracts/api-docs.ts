@@ -14,6 +14,7 @@ import { createIntegrationSchema, integrationPatchSchemas } from "../domain/inte
 import { momentInputSchema, statusChangeSchema } from "../domain/moment.js";
 import { momentFromTemplateSchema } from "../domain/moment-templates.js";
 import { sourceInputSchema, sourcePatchSchema } from "../domain/source.js";
+import { testStepSchema } from "../domain/test-step.js";
 import { workspaceInputSchema } from "../domain/workspace.js";
 import type { RouteKey } from "./routes.js";
 
@@ -110,6 +111,15 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     summary: "An account: profile, recent events, runs, and why it did or did not enter each moment",
     tag: "Insights",
     success: { status: 200, description: "{ accountId, traits, recentEvents, runs, decisions }" },
+  },
+  "GET /v1/admin/runs/{runId}": {
+    summary: "A run and what each of its steps did (executed, skipped or failed, with the reason)",
+    tag: "Insights",
+    success: {
+      status: 200,
+      description:
+        "{ runId, momentId, accountId, status, startedAt, endedAt?, endedBy?, trigger?, steps: [{ stepId, status, outcome?: { reason?, detail? }, recordedAt?, claimedAt? }] }",
+    },
   },
   "GET /v1/admin/observed-events": {
     summary: "Every event name seen in the workspace, with counts and whether a moment uses it",
@@ -225,6 +235,17 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     summary: "Copy a moment's rules and steps into a new draft",
     tag: "Moments",
     success: { status: 201, description: "The copy" },
+  },
+  "POST /v1/admin/moments/{id}/steps/{stepId}/test": {
+    summary:
+      "Test a step: render it with a real account (accountId) or sample traits, and perform it unless dryRun",
+    tag: "Moments",
+    body: testStepSchema,
+    success: {
+      status: 200,
+      description:
+        "{ stepId, action, dryRun, missing: [placeholders without a value], rendered?: the request without secrets, outcome?: { status, reason?, detail? } }",
+    },
   },
   "GET /v1/admin/moments/{id}/accounts": {
     summary: "Accounts in the moment (active by default)",

@@ -67,8 +67,9 @@ export const functions: Record<FunctionId, FunctionDefinition> = {
   admin: {
     entry: "functions/admin/handler.ts",
     description: "Config API under /v1/admin",
-    // The state machine: stopping or archiving a moment stops its runs' executions.
-    env: [Env.tableName, Env.stateMachineArn],
+    // The state machine: stopping or archiving a moment stops its runs' executions. The bus, the SES
+    // configuration set and the API URL: test sends perform a step as the action function does.
+    env: [Env.tableName, Env.stateMachineArn, Env.eventBusName, Env.sesConfigurationSet, Env.publicApiUrl],
   },
   match: {
     entry: "functions/match/handler.ts",

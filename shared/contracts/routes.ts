@@ -47,8 +47,16 @@ export const routes = [
   { method: "GET", path: "/v1/admin/moment-templates", function: "admin", auth: "admin_key" },
   { method: "GET", path: "/v1/admin/moments/{id}/stats", function: "admin", auth: "admin_key" },
   { method: "GET", path: "/v1/admin/moments/{id}/feedback", function: "admin", auth: "admin_key" },
+  // Render one step with a real account or sample traits; perform it unless dryRun
+  {
+    method: "POST",
+    path: "/v1/admin/moments/{id}/steps/{stepId}/test",
+    function: "admin",
+    auth: "admin_key",
+  },
   // What the engine saw and decided: accounts, their events and runs; event names observed
   { method: "GET", path: "/v1/admin/accounts/{accountId}", function: "admin", auth: "admin_key" },
+  { method: "GET", path: "/v1/admin/runs/{runId}", function: "admin", auth: "admin_key" },
   { method: "GET", path: "/v1/admin/observed-events", function: "admin", auth: "admin_key" },
   { method: "POST", path: "/v1/admin/observed-events/{name}/promote", function: "admin", auth: "admin_key" },
   // Sources (audience configurations) and their write keys

@@ -34,6 +34,11 @@ export interface StoredRun {
   context?: RunContext;
 }
 
+/** A step's record in a run: claimed (in flight, or in doubt) or its outcome. */
+export type RunStepRecord =
+  | { stepId: string; status: "claimed"; claimedAt: string }
+  | { stepId: string; status: StepOutcome["status"]; outcome: StepOutcome; recordedAt: string };
+
 /** The re-entry rule enforced atomically with the entry. */
 export type EntryGuard =
   | { policy: "once" }
@@ -97,6 +102,8 @@ export interface RunRepository {
    */
   listActiveRuns(workspaceId: string, accountId: string, alsoEndedBy?: string): Promise<ActiveRun[]>;
   getRun(workspaceId: string, runId: string): Promise<StoredRun | undefined>;
+  /** The run's step records, by step id. */
+  listRunSteps(workspaceId: string, runId: string): Promise<RunStepRecord[]>;
   /**
    * Ends an active run, exactly once: the outcome, the membership's release and the stats counter
    * change together. "ended" when this call (or an earlier one with the same `endedBy`, a retry)

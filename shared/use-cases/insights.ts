@@ -16,6 +16,7 @@ import type { Clock } from "../ports/clock.js";
 import type { InsightsReader } from "../ports/insights.js";
 import type { MomentRepository } from "../ports/moments.js";
 import type { ProfileRepository } from "../ports/profiles.js";
+import type { RunRepository, RunStepRecord } from "../ports/runs.js";
 import { createMoment, type MomentDeps } from "./moments.js";
 
 /** How many of an account's latest events and decisions the account view shows. */
@@ -180,4 +181,48 @@ export async function promoteObservedEvent(
   if (!eventNameSchema.safeParse(eventName).success) throw notObserved;
   if (!(await deps.insights.getObservedEvent(workspaceId, eventName))) throw notObserved;
   return createMoment(deps, workspaceId, promotedMomentBody(eventName));
+}
+
+export interface RunView {
+  runId: string;
+  momentId: string;
+  accountId: string;
+  runKey?: string;
+  status: string;
+  startedAt: string;
+  endedAt?: string;
+  /** What ended it: a messageId, "timeout", "steps_done" or "moment_stopped". */
+  endedBy?: string;
+  trigger?: { event: string; messageId: string; timestamp: string };
+  /** Each step's record: executed / skipped / failed with its reason or detail, or claimed (in flight). */
+  steps: RunStepRecord[];
+}
+
+/**
+ * One run with what each of its steps did: "why did this account not get the email?" is answered
+ * by a step's reason (suppressed, missing_value, the provider's error...).
+ */
+export async function runView(
+  deps: { runs: Pick<RunRepository, "getRun" | "listRunSteps"> },
+  workspaceId: string,
+  runId: string,
+): Promise<RunView> {
+  const run = await deps.runs.getRun(workspaceId, runId);
+  if (!run) throw new NotFoundError(`Run ${runId} not found`);
+  const steps = await deps.runs.listRunSteps(workspaceId, runId);
+  const trigger = run.context?.trigger;
+  return {
+    runId: run.runId,
+    momentId: run.momentId,
+    accountId: run.accountId,
+    ...(run.runKey !== undefined ? { runKey: run.runKey } : {}),
+    status: run.status,
+    startedAt: run.startedAt,
+    ...(run.endedAt !== undefined ? { endedAt: run.endedAt } : {}),
+    ...(run.endedBy !== undefined ? { endedBy: run.endedBy } : {}),
+    ...(trigger
+      ? { trigger: { event: trigger.event, messageId: trigger.messageId, timestamp: trigger.timestamp } }
+      : {}),
+    steps,
+  };
 }

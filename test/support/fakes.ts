@@ -37,6 +37,7 @@ import type {
   RunRef,
   RunRepository,
   RunStatus,
+  RunStepRecord,
   StepClaim,
   WorkflowController,
 } from "../../shared/ports/runs.js";
@@ -513,6 +514,17 @@ export class FakeRunRepository implements RunRepository {
   /** Test helper: a claim left behind by an attempt that died mid-action. */
   seedClaim(run: RunContext, stepId: string, at = "2026-11-21T09:00:00.000Z") {
     this.steps.set(key(run.workspaceId, run.runId, stepId), { status: "claimed", claimedAt: at });
+  }
+
+  async listRunSteps(workspaceId: string, runId: string): Promise<RunStepRecord[]> {
+    const prefix = key(workspaceId, runId).slice(0, -1);
+    const records: RunStepRecord[] = [];
+    for (const [k, step] of this.steps) {
+      if (!k.startsWith(`${prefix},`)) continue;
+      const stepId = (JSON.parse(k) as string[])[2] ?? "";
+      records.push(step.status === "claimed" ? { stepId, ...step } : { stepId, ...step });
+    }
+    return records.sort((a, b) => a.stepId.localeCompare(b.stepId));
   }
 
   step(run: RunContext, stepId: string): StoredStep | undefined {

@@ -20,6 +20,7 @@ import type {
   RunRef,
   RunRepository,
   RunStatus,
+  RunStepRecord,
   StepClaim,
   StoredRun,
 } from "../../ports/runs.js";
@@ -178,6 +179,34 @@ export class DynamoRunRepository implements RunRepository {
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return runs;
+  }
+
+  async listRunSteps(workspaceId: string, runId: string): Promise<RunStepRecord[]> {
+    const { pk } = keys.run(workspaceId, runId);
+    const records: RunStepRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :step)",
+          ExpressionAttributeValues: { ":pk": pk, ":step": "STEP#" },
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (typeof item.stepId !== "string") continue;
+        if (item.status === "claimed" && typeof item.claimedAt === "string") {
+          records.push({ stepId: item.stepId, status: "claimed", claimedAt: item.claimedAt });
+        } else if (item.outcome && typeof item.recordedAt === "string") {
+          const outcome = item.outcome as StepOutcome;
+          records.push({ stepId: item.stepId, status: outcome.status, outcome, recordedAt: item.recordedAt });
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return records;
   }
 
   async getRun(workspaceId: string, runId: string): Promise<StoredRun | undefined> {

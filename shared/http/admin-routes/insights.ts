@@ -1,7 +1,8 @@
 import { momentEtag } from "../../domain/moment.js";
 import type { InsightsReader, StatsRepository } from "../../ports/insights.js";
 import type { ProfileRepository } from "../../ports/profiles.js";
-import { accountView, listObservedEvents, promoteObservedEvent } from "../../use-cases/insights.js";
+import type { RunRepository } from "../../ports/runs.js";
+import { accountView, listObservedEvents, promoteObservedEvent, runView } from "../../use-cases/insights.js";
 import type { MomentDeps } from "../../use-cases/moments.js";
 import { momentStats } from "../../use-cases/stats.js";
 import { json } from "../http-handler.js";
@@ -15,6 +16,7 @@ export interface InsightRouteDeps extends MomentDeps {
   insights: InsightsReader;
   stats: Pick<StatsRepository, "read">;
   profiles: Pick<ProfileRepository, "get">;
+  runs: Pick<RunRepository, "getRun" | "listRunSteps">;
 }
 
 /** Stats, the account view and observed events, under /v1/admin. */
@@ -24,6 +26,7 @@ export function insightRoutes(deps: InsightRouteDeps): AdminRoutes {
       json(200, await momentStats(deps, ws, req.path.id ?? "")),
     "GET /v1/admin/accounts/{accountId}": async (ws, req) =>
       json(200, await accountView(deps, ws, req.path.accountId ?? "")),
+    "GET /v1/admin/runs/{runId}": async (ws, req) => json(200, await runView(deps, ws, req.path.runId ?? "")),
     "GET /v1/admin/observed-events": async (ws) => json(200, await listObservedEvents(deps, ws)),
     // API Gateway (and the local stack) hand over path parameters already URL-decoded; decoding
     // again would corrupt names that contain "%".

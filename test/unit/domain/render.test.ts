@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { escapeHtml, type RenderData, render, resolvePlaceholder } from "../../../shared/domain/render.js";
+import {
+  createRenderer,
+  escapeHtml,
+  MissingValueError,
+  missingPlaceholders,
+  type RenderData,
+  render,
+  resolvePlaceholder,
+} from "../../../shared/domain/render.js";
 
 const data: RenderData = {
   traits: {
@@ -124,5 +132,92 @@ describe("render: user and account traits", () => {
 
   it("uses the account's address when the run has no user", () => {
     expect(render("{email}", { traits: data.traits, event: {} })).toBe("billing@acme.com");
+  });
+});
+
+describe("render modes: a value cannot escape its place", () => {
+  const hostile: RenderData = {
+    traits: {
+      name: 'Ada "the admin"\n\\ <b>',
+      path: "../admin?x=1#frag",
+      at: "@evil.example/x",
+      header: "ok\r\nX-Injected: 1",
+      ping: "<!channel> & <https://evil.example|click>",
+    },
+    event: { total: 42 },
+  };
+
+  it("json: escapes the value as the inside of a JSON string, so the body stays valid JSON", () => {
+    const body = render('{"name": "{name}", "total": {event.total}}', hostile, "json");
+
+    expect(JSON.parse(body)).toEqual({ name: 'Ada "the admin"\n\\ <b>', total: 42 });
+  });
+
+  it("url: percent-encodes the value, so it cannot change the host, path or query", () => {
+    const url = new URL(render("https://api.example.com/users/{path}?ref={at}", hostile, "url"));
+
+    expect(url.host).toBe("api.example.com");
+    expect(url.pathname).toBe("/users/..%2Fadmin%3Fx%3D1%23frag");
+    expect(url.searchParams.get("ref")).toBe("@evil.example/x");
+    expect(url.hash).toBe("");
+  });
+
+  it("url: a value placed at the host cannot add userinfo or another host", () => {
+    const rendered = render("https://{at}.example.com/", { traits: { at: "x@evil.com/" }, event: {} }, "url");
+
+    // Percent signs are not valid in a host: the URL is refused rather than reaching evil.com.
+    expect(rendered).toBe("https://x%40evil.com%2F.example.com/");
+    expect(() => new URL(rendered)).toThrow();
+  });
+
+  it("header: removes line breaks, so the value cannot add a header line", () => {
+    expect(render("Bearer {header}", hostile, "header")).toBe("Bearer ok X-Injected: 1");
+  });
+
+  it("slack: escapes Slack's control characters, so a value cannot ping a channel or forge a link", () => {
+    expect(render("Hi {ping}", hostile, "slack")).toBe(
+      "Hi &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;",
+    );
+  });
+
+  it("leaves the template's own text alone in every mode", () => {
+    for (const mode of ["text", "html", "json", "url", "header", "slack"] as const) {
+      expect(render("<b>{missing|x}</b> & co", hostile, mode)).toBe("<b>x</b> & co");
+    }
+  });
+});
+
+describe("onMissing", () => {
+  const data: RenderData = { traits: { first_name: "Ada", empty: "" }, event: { plan: "pro" } };
+
+  it("lists placeholders with no value and no default, once each", () => {
+    expect(missingPlaceholders("{first_name} {arr} {arr} {empty} {nick|friend} {event.plan}", data)).toEqual([
+      "arr",
+      "empty",
+    ]);
+  });
+
+  it("empty (the default) renders a missing value as nothing", () => {
+    expect(createRenderer(data)("Hi {first_name}, ARR {arr}.")).toBe("Hi Ada, ARR .");
+  });
+
+  it.each(["skip", "fail"] as const)("%s throws MissingValueError naming the placeholders", (policy) => {
+    const render = createRenderer(data, policy);
+
+    const error = (() => {
+      try {
+        return render("ARR {account.arr}, seats {event.seats}");
+      } catch (e) {
+        return e;
+      }
+    })();
+
+    expect(error).toBeInstanceOf(MissingValueError);
+    expect(error).toMatchObject({ policy, placeholders: ["account.arr", "event.seats"] });
+    expect((error as Error).message).toBe("missing_value: {account.arr}, {event.seats}");
+  });
+
+  it("a default satisfies the policy", () => {
+    expect(createRenderer(data, "fail")("Hi {nick|there}")).toBe("Hi there");
   });
 });

@@ -2,12 +2,20 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { routeKey, routesFor } from "../../../shared/contracts/routes.js";
 import { insightRoutes } from "../../../shared/http/admin-routes/insights.js";
 import type { HttpRequest } from "../../../shared/http/http-handler.js";
-import { aMoment, FakeConfigRepository, FakeIntegrations, fixedClock } from "../../support/fakes.js";
+import {
+  aMoment,
+  aRun,
+  FakeConfigRepository,
+  FakeIntegrations,
+  FakeRunRepository,
+  fixedClock,
+} from "../../support/fakes.js";
 import { FakeInsights, FakeStats } from "../../support/fakes-insights.js";
 
 const WS = "ws_1";
 let config: FakeConfigRepository;
 let insights: FakeInsights;
+let runs: FakeRunRepository;
 let routes: ReturnType<typeof insightRoutes>;
 
 const request = (key: string, path: Record<string, string> = {}): HttpRequest => ({
@@ -25,6 +33,7 @@ async function call(key: string, path: Record<string, string> = {}) {
 }
 
 beforeEach(async () => {
+  runs = new FakeRunRepository();
   config = new FakeConfigRepository();
   insights = new FakeInsights();
   routes = insightRoutes({
@@ -35,6 +44,7 @@ beforeEach(async () => {
     insights,
     stats: new FakeStats(),
     profiles: { get: async () => undefined },
+    runs,
     clock: fixedClock("2026-11-21T10:00:00.000Z"),
   });
   await config.createMoment(aMoment({ id: "m_1", workspaceId: WS }));
@@ -48,6 +58,7 @@ describe("insightRoutes", () => {
       "GET /v1/admin/accounts/{accountId}",
       "GET /v1/admin/moments/{id}/stats",
       "GET /v1/admin/observed-events",
+      "GET /v1/admin/runs/{runId}",
       "POST /v1/admin/observed-events/{name}/promote",
     ]);
   });
@@ -78,7 +89,45 @@ describe("insightRoutes", () => {
     ["GET /v1/admin/moments/{id}/stats", {}],
     ["GET /v1/admin/accounts/{accountId}", {}],
     ["POST /v1/admin/observed-events/{name}/promote", {}],
+    ["GET /v1/admin/runs/{runId}", {}],
   ])("%s without its path parameter is a 404", async (key, path) => {
     await expect(call(key, path)).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it("shows a run with what each step did, reasons included", async () => {
+    const run = aRun({ workspaceId: WS, runId: "run_1" });
+    runs.seedMembership(run);
+    await runs.recordStep(run, "welcome", { status: "executed", detail: { messageId: "m-1" } }, "t1");
+    await runs.recordStep(run, "nudge", { status: "skipped", reason: "missing_value: {first_name}" }, "t2");
+
+    const response = await call("GET /v1/admin/runs/{runId}", { runId: "run_1" });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toMatchObject({
+      runId: "run_1",
+      status: "active",
+      steps: [
+        {
+          stepId: "nudge",
+          status: "skipped",
+          outcome: { reason: "missing_value: {first_name}" },
+          recordedAt: "t2",
+        },
+        {
+          stepId: "welcome",
+          status: "executed",
+          outcome: { detail: { messageId: "m-1" } },
+          recordedAt: "t1",
+        },
+      ],
+    });
+  });
+
+  it("answers 404 for another workspace's run", async () => {
+    runs.seedMembership(aRun({ workspaceId: "ws_other", runId: "run_theirs" }));
+
+    await expect(call("GET /v1/admin/runs/{runId}", { runId: "run_theirs" })).rejects.toMatchObject({
+      statusCode: 404,
+    });
   });
 });

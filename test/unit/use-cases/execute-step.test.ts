@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { ActionTaskPayload } from "../../../shared/contracts/workflow.js";
+import { type ActionTaskPayload, STEP_FAILED_RUN_ERROR } from "../../../shared/contracts/workflow.js";
 import { PermanentDeliveryError, TransientDeliveryError } from "../../../shared/domain/delivery-errors.js";
 import { emailPerformer } from "../../../shared/use-cases/actions/email.js";
 import { executeStep, type StepDeps } from "../../../shared/use-cases/execute-step.js";
@@ -452,5 +452,50 @@ describe("executeStep: phases", () => {
     expect(outcome).toEqual({ status: "skipped", reason: "moment_stopped" });
     expect(mailer.sent).toEqual([]);
     expect(runs.run("ws_1", "run_1")?.status).toBe("success");
+  });
+});
+
+describe("executeStep: onMissing", () => {
+  const missingTo = { type: "send_email" as const, templateId: "t_1", to: "{account.billing_email}" };
+  const withPolicy = (onMissing: "skip" | "fail", onFailure?: "fail_run") => ({
+    run,
+    step: { id: "s1", delaySeconds: 0, action: missingTo, onMissing, ...(onFailure ? { onFailure } : {}) },
+  });
+
+  it("skip: records the step as skipped with the missing placeholder, and sends nothing", async () => {
+    const outcome = await executeStep(deps, withPolicy("skip"));
+
+    expect(outcome).toEqual({ status: "skipped", reason: "missing_value: {account.billing_email}" });
+    expect(mailer.sent).toEqual([]);
+    expect(runs.step(run, "s1")).toMatchObject({ status: "skipped", outcome });
+  });
+
+  it("fail: records the step as failed, and sends nothing", async () => {
+    const outcome = await executeStep(deps, withPolicy("fail"));
+
+    expect(outcome).toEqual({ status: "failed", reason: "missing_value: {account.billing_email}" });
+    expect(mailer.sent).toEqual([]);
+  });
+
+  it("fail with onFailure fail_run: fails the run after recording the step", async () => {
+    const error = await executeStep(deps, withPolicy("fail", "fail_run")).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: STEP_FAILED_RUN_ERROR });
+    expect(runs.step(run, "s1")).toMatchObject({ status: "failed" });
+  });
+
+  it("without a policy, a missing value renders empty (and here leaves no recipient)", async () => {
+    const outcome = await executeStep(deps, payload(missingTo));
+
+    expect(outcome).toMatchObject({ status: "skipped", reason: expect.stringMatching(/^no_recipient/) });
+  });
+
+  it("a value present satisfies the policy, and the email goes out", async () => {
+    await profiles.mergeTraits("ws_1", "acct_1", { billing_email: "billing@example.com" }, NOW);
+
+    const outcome = await executeStep(deps, withPolicy("fail"));
+
+    expect(outcome.status).toBe("executed");
+    expect(mailer.sent[0]?.to).toBe("billing@example.com");
   });
 });

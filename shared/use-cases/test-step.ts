@@ -1,0 +1,163 @@
+import type { StepOutcome } from "../contracts/workflow.js";
+import { PermanentDeliveryError, TransientDeliveryError } from "../domain/delivery-errors.js";
+import { NotFoundError, ValidationError } from "../domain/errors.js";
+import { newId } from "../domain/ids.js";
+import type { Step } from "../domain/moment.js";
+import {
+  createRenderer,
+  MissingValueError,
+  missingPlaceholders,
+  type RenderData,
+  type Renderer,
+} from "../domain/render.js";
+import { type TestStepInput, testStepSchema } from "../domain/test-step.js";
+import { parseOrThrow } from "../domain/validation.js";
+import type { Clock } from "../ports/clock.js";
+import type { MomentRepository } from "../ports/moments.js";
+import type { ProfileRepository } from "../ports/profiles.js";
+import {
+  type ActionContext,
+  type ActionPerformer,
+  type ActionPerformers,
+  isPrepared,
+  type Run,
+} from "./actions/action.js";
+
+/**
+ * A test send: one step of a moment rendered with a real account's profile or with sample traits,
+ * then either shown (dry run) or performed for real. Admins check their placeholders and their
+ * integrations before going live. Nothing is recorded against a run, so no stats move; providers
+ * that can carry a mark get one (the email's `test` tag).
+ */
+
+export interface TestStepResult {
+  stepId: string;
+  action: Step["action"]["type"];
+  dryRun: boolean;
+  /** Placeholders that had no value and no default (whatever the step's onMissing policy). */
+  missing: string[];
+  /** The rendered request, without secrets; absent when the step stopped before rendering all of it. */
+  rendered?: Record<string, unknown>;
+  /** What happened: for a dry run only when the step would not be performed (skipped or failed). */
+  outcome?: StepOutcome;
+}
+
+export interface TestStepDeps {
+  moments: Pick<MomentRepository, "getMoment">;
+  profiles: Pick<ProfileRepository, "get" | "getUser">;
+  clock: Clock;
+  actions: ActionPerformers;
+}
+
+/** Actions that write into Moments' own data need a real account to write to. */
+const NEEDS_REAL_ACCOUNT = new Set<Step["action"]["type"]>([
+  "send_notification",
+  "feedback_prompt",
+  "update_attribute",
+]);
+
+export async function testStep(
+  deps: TestStepDeps,
+  workspaceId: string,
+  momentId: string,
+  stepId: string,
+  body: unknown,
+): Promise<TestStepResult> {
+  const input = parseOrThrow(testStepSchema, body);
+  const moment = await deps.moments.getMoment(workspaceId, momentId);
+  if (!moment) throw new NotFoundError(`Moment ${momentId} not found`);
+  const step = moment.steps.find((s) => s.id === stepId);
+  if (!step) throw new NotFoundError(`Step ${stepId} not found in moment ${momentId}`);
+  if (!input.dryRun && input.accountId === undefined && NEEDS_REAL_ACCOUNT.has(step.action.type)) {
+    throw new ValidationError([
+      {
+        path: "accountId",
+        message: `a test send of ${step.action.type} writes to an account: give a real accountId, or dryRun: true`,
+      },
+    ]);
+  }
+
+  const data = await renderData(deps, workspaceId, input);
+  const now = deps.clock.now();
+  const accountId = input.accountId ?? "test-account";
+  const userId = input.userId;
+  const runId = `test_${newId(now.getTime())}`;
+  const run: Run = {
+    workspaceId,
+    momentId,
+    momentVersion: moment.version,
+    runId,
+    accountId,
+    ...(userId !== undefined ? { userId } : {}),
+    startedAt: now.toISOString(),
+    actionsEnabled: true,
+    trigger: {
+      event: moment.start.event,
+      messageId: runId,
+      timestamp: now.toISOString(),
+      properties: input.event,
+    },
+  };
+  const missing: string[] = [];
+  const render = createRenderer(data, step.onMissing ?? "empty");
+  const observed: Renderer = (template, mode) => {
+    for (const name of missingPlaceholders(template, data)) if (!missing.includes(name)) missing.push(name);
+    return render(template, mode);
+  };
+  const ctx: ActionContext = {
+    run,
+    stepId,
+    idempotencyKey: `${runId}:${stepId}`,
+    data,
+    render: observed,
+    test: true,
+    now,
+  };
+  const result = { stepId, action: step.action.type, dryRun: input.dryRun, missing };
+  const performer = deps.actions[step.action.type] as ActionPerformer | undefined;
+  if (!performer) {
+    return { ...result, outcome: { status: "skipped", reason: `action_not_available: ${step.action.type}` } };
+  }
+  try {
+    const prepared = await performer(ctx, step.action);
+    if (!isPrepared(prepared)) return { ...result, outcome: prepared };
+    if (input.dryRun) return { ...result, rendered: prepared.preview };
+    return { ...result, rendered: prepared.preview, outcome: await prepared.perform() };
+  } catch (error) {
+    if (error instanceof MissingValueError) {
+      return {
+        ...result,
+        outcome: { status: error.policy === "skip" ? "skipped" : "failed", reason: error.message },
+      };
+    }
+    // A test send is not retried: a transient failure is reported as such, for the admin to try again.
+    if (error instanceof TransientDeliveryError) {
+      return { ...result, outcome: { status: "failed", reason: `transient: ${error.message}` } };
+    }
+    if (error instanceof PermanentDeliveryError) {
+      return { ...result, outcome: { status: "failed", reason: error.message } };
+    }
+    throw error;
+  }
+}
+
+async function renderData(
+  deps: Pick<TestStepDeps, "profiles">,
+  workspaceId: string,
+  input: TestStepInput,
+): Promise<RenderData> {
+  if (input.accountId === undefined) {
+    return { traits: input.traits ?? {}, user: input.userTraits ?? {}, event: input.event };
+  }
+  const [profile, user] = await Promise.all([
+    deps.profiles.get(workspaceId, input.accountId),
+    input.userId ? deps.profiles.getUser(workspaceId, input.userId) : undefined,
+  ]);
+  if (!profile) throw new NotFoundError(`Account ${input.accountId} not found`);
+  if (input.userId && !user) throw new NotFoundError(`User ${input.userId} not found`);
+  return {
+    traits: profile.traits,
+    user: { ...(user?.traits ?? {}), ...(input.userTraits ?? {}) },
+    event: input.event,
+  };
+}
