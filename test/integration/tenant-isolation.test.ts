@@ -66,6 +66,8 @@ function pathWithIdsOfA(path: string): string {
     .map((segment, index) => {
       if (segment === "{id}") return a[segments[index - 1] ?? ""] ?? "unknown";
       if (segment === "{keyId}") return a[segments[index - 1] ?? ""] ?? "unknown";
+      // A's moment has a step "s1": B must not reach it through A's ids.
+      if (segment === "{stepId}") return "s1";
       return segment;
     })
     .join("/");
@@ -77,6 +79,7 @@ const bodies: Record<string, unknown> = {
   "PATCH /v1/admin/sources/{id}": { name: "taken over" },
   "PATCH /v1/admin/email-templates/{id}": { name: "taken over" },
   "POST /v1/admin/email-templates/{id}/preview": { traits: {} },
+  "POST /v1/admin/moments/{id}/steps/{stepId}/test": { traits: {}, dryRun: true },
   "PATCH /v1/admin/integrations/{id}": { name: "taken over" },
 };
 
