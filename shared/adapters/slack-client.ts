@@ -1,16 +1,39 @@
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { PermanentDeliveryError, TransientDeliveryError } from "../domain/delivery-errors.js";
 import { UpstreamError } from "../domain/upstream-error.js";
-import type { SlackApi, SlackChannel } from "../ports/integrations.js";
+import type {
+  SlackApi,
+  SlackChannel,
+  SlackMessage,
+  SlackMessenger,
+  SlackUserLookup,
+} from "../ports/integrations.js";
+
+/** Slack's Web API in production (SLACK_API_BASE_URL overrides it). */
+export const DEFAULT_SLACK_API_BASE_URL = "https://slack.com/api";
 
 export interface SlackClientOptions {
   /** Web API base, `https://slack.com/api` in production; tests point it at a local fake. */
   baseUrl: string;
   /** Most pages of channels read per listing (Slack returns up to 200 each). */
   maxPages?: number;
-  /** Per request. */
+  /**
+   * Where incoming-webhook URLs are sent instead of their own origin (their path is kept): an
+   * egress proxy, or a local fake in tests. Absent: the stored URL as is.
+   */
+  webhookBaseUrl?: string | undefined;
+  /** Per request for reads (channel listings, user lookups). */
   requestTimeoutMs?: number;
   /**
+   * Per message post (chat.postMessage, incoming webhooks). Past it the post may or may not have
+   * happened, so it is generous: a false `outcome_unknown` fails a step for good.
+   */
+  postTimeoutMs?: number;
+  /**
    * Longest Retry-After honoured (once per request). The admin function has 15 s in all, so a
-   * longer wait is answered as an error telling the caller when to retry instead.
+   * longer wait is answered as an error telling the caller when to retry instead; the action
+   * function leaves longer waits to the state machine's backoff.
    */
   maxRetryAfterMs?: number;
   /** Whole listing: pages stop (and the result says `truncated`) once this is spent. */
@@ -29,13 +52,16 @@ interface ConversationsListResponse {
 }
 
 /**
- * Slack's Web API over plain fetch (no SDK: a few GETs do not justify one in the bundle). The token
- * travels only in the Authorization header, never in a URL, so it cannot end up in a log line.
+ * Slack's Web API and incoming webhooks over plain HTTP (no SDK: a few calls do not justify one in
+ * the bundle). The token travels only in the Authorization header, never in a URL, so it cannot end
+ * up in a log line; a webhook URL (itself the secret) never appears in an error.
  */
-export class HttpSlackClient implements SlackApi {
+export class HttpSlackClient implements SlackApi, SlackMessenger {
   private readonly baseUrl: string;
+  private readonly webhookBaseUrl: string | undefined;
   private readonly maxPages: number;
   private readonly requestTimeoutMs: number;
+  private readonly postTimeoutMs: number;
   private readonly maxRetryAfterMs: number;
   private readonly budgetMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -43,8 +69,14 @@ export class HttpSlackClient implements SlackApi {
 
   constructor(options: SlackClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.webhookBaseUrl = options.webhookBaseUrl?.replace(/\/+$/, "") || undefined;
+    // A misconfigured override fails the cold start, not every Slack step later (as a retried error).
+    if (this.webhookBaseUrl !== undefined && !/^https?:\/\/[^/]/i.test(this.webhookBaseUrl)) {
+      throw new Error("The Slack webhook base URL must be an absolute http(s) URL");
+    }
     this.maxPages = options.maxPages ?? 10;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 4_000;
+    this.postTimeoutMs = options.postTimeoutMs ?? 8_000;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 3_000;
     this.budgetMs = options.budgetMs ?? 10_000;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -73,6 +105,139 @@ export class HttpSlackClient implements SlackApi {
       if (this.now() >= deadline) break;
     }
     return { channels, truncated: true };
+  }
+
+  async postMessage(botToken: string, message: SlackMessage): Promise<{ channel: string; ts: string }> {
+    const method = "chat.postMessage";
+    const answer = await this.send(method, {
+      url: new URL(`${this.baseUrl}/${method}`),
+      method: "POST",
+      headers: { authorization: `Bearer ${botToken}`, "content-type": "application/json; charset=utf-8" },
+      body: JSON.stringify({ channel: message.channel, text: message.text }),
+      timeoutMs: this.postTimeoutMs,
+      posts: true,
+    });
+    if (isRetryableStatus(answer.status)) {
+      throw new TransientDeliveryError(`slack: HTTP ${answer.status} (${method})`);
+    }
+    if (!isSuccess(answer.status))
+      throw new PermanentDeliveryError(`slack: HTTP ${answer.status} (${method})`);
+    const body = answer.complete ? parseJson<PostMessageResponse>(answer.body) : undefined;
+    if (!body) {
+      throw new PermanentDeliveryError(
+        `outcome_unknown: Slack's answer to ${method} was cut short or not JSON; the message may have been posted`,
+      );
+    }
+    if (body.ok === true) {
+      return {
+        channel: typeof body.channel === "string" ? body.channel : message.channel,
+        ts: typeof body.ts === "string" ? body.ts : "",
+      };
+    }
+    const code = errorCode(body.error);
+    if (MAY_HAVE_ACTED.has(code)) {
+      throw new PermanentDeliveryError(
+        `outcome_unknown: slack: ${code} (Slack says part of the call may have succeeded, so it is not sent again)`,
+      );
+    }
+    if (TRANSIENT_ERRORS.has(code)) throw new TransientDeliveryError(`slack: ${code} (${method})`);
+    throw new PermanentDeliveryError(`slack: ${code}`);
+  }
+
+  async lookupUserByEmail(botToken: string, email: string): Promise<SlackUserLookup> {
+    const method = "users.lookupByEmail";
+    const answer = await this.send(method, {
+      url: new URL(`${this.baseUrl}/${method}?${new URLSearchParams({ email })}`),
+      method: "GET",
+      headers: { authorization: `Bearer ${botToken}` },
+      timeoutMs: this.requestTimeoutMs,
+      posts: false,
+    });
+    if (isRetryableStatus(answer.status)) {
+      throw new TransientDeliveryError(`slack: HTTP ${answer.status} (${method})`);
+    }
+    if (!isSuccess(answer.status)) return { found: false, error: `http_${answer.status}` };
+    const body = answer.complete ? parseJson<LookupByEmailResponse>(answer.body) : undefined;
+    // A lookup changes nothing: whatever went wrong with it is safe to ask again.
+    if (!body) throw new TransientDeliveryError(`slack: an answer to ${method} that is not JSON`);
+    if (body.ok === true) {
+      const id = body.user?.id;
+      // The id is written into the message as `<@id>`: only what a member id looks like goes there.
+      return typeof id === "string" && MEMBER_ID.test(id)
+        ? { found: true, userId: id }
+        : { found: false, error: "invalid_user_id" };
+    }
+    const code = errorCode(body.error);
+    if (TRANSIENT_ERRORS.has(code) || MAY_HAVE_ACTED.has(code)) {
+      throw new TransientDeliveryError(`slack: ${code} (${method})`);
+    }
+    return { found: false, error: code };
+  }
+
+  async postToWebhook(webhookUrl: string, message: { text: string }): Promise<void> {
+    const what = "incoming webhook";
+    const answer = await this.send(what, {
+      url: this.webhookTarget(webhookUrl),
+      method: "POST",
+      headers: { "content-type": "application/json; charset=utf-8" },
+      body: JSON.stringify({ text: message.text }),
+      timeoutMs: this.postTimeoutMs,
+      posts: true,
+    });
+    if (isRetryableStatus(answer.status)) {
+      throw new TransientDeliveryError(`slack: the incoming webhook answered HTTP ${answer.status}`);
+    }
+    if (isSuccess(answer.status)) {
+      if (answer.complete && answer.body.trim() === "ok") return;
+      throw new PermanentDeliveryError(
+        `outcome_unknown: the incoming webhook answered HTTP ${answer.status} without "ok"; the message may have been posted`,
+      );
+    }
+    // Slack's webhook errors are plain-text codes (channel_not_found, no_service...). Anything else,
+    // a proxy's error page say, might echo the URL (the secret), so only a code is ever quoted.
+    const text = answer.body.trim();
+    throw new PermanentDeliveryError(
+      WEBHOOK_ERROR.test(text)
+        ? `slack: ${text} (HTTP ${answer.status})`
+        : `slack: the incoming webhook answered HTTP ${answer.status}`,
+    );
+  }
+
+  /** The stored webhook URL, or its path on the configured base (an egress proxy, a local fake). */
+  private webhookTarget(webhookUrl: string): URL {
+    let url: URL;
+    try {
+      url = new URL(webhookUrl);
+    } catch {
+      throw new PermanentDeliveryError("slack: the integration's webhook URL is not a URL");
+    }
+    return this.webhookBaseUrl ? new URL(`${this.webhookBaseUrl}${url.pathname}${url.search}`) : url;
+  }
+
+  /**
+   * One call, with one inline wait for a short Retry-After (a 429 means Slack did nothing, so asking
+   * again is safe). Network failures become delivery errors: before the request was written they are
+   * transient; after it, transient for a read and `outcome_unknown` for a post (Slack takes no
+   * idempotency key, and a duplicate message is worse than a missing one).
+   */
+  private async send(what: string, request: HttpRequest & { posts: boolean }): Promise<HttpAnswer> {
+    for (let attempt = 0; ; attempt++) {
+      let answer: HttpAnswer;
+      try {
+        answer = await exchange(request);
+      } catch (error) {
+        throw networkFailure(what, error, request);
+      }
+      if (answer.status !== 429) return answer;
+      const waitMs = retryAfterMs(firstHeader(answer.headers["retry-after"]));
+      if (attempt === 0 && waitMs <= this.maxRetryAfterMs) {
+        await this.sleep(waitMs);
+        continue;
+      }
+      throw new TransientDeliveryError(
+        `slack: rate limited (${what}); Retry-After ${Math.ceil(waitMs / 1000)} s`,
+      );
+    }
   }
 
   /** One Web API GET: `ok:false` and HTTP failures become UpstreamErrors; one 429 is waited out. */
@@ -126,10 +291,172 @@ export class HttpSlackClient implements SlackApi {
 }
 
 /** Retry-After in seconds (Slack's form); an HTTP date is accepted too. Unparseable: 1 s. */
-function retryAfterMs(header: string | null): number {
-  if (header === null) return 1_000;
+function retryAfterMs(header: string | null | undefined): number {
+  if (header === null || header === undefined) return 1_000;
   const seconds = Number(header.trim());
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1_000;
   const date = Date.parse(header);
   return Number.isNaN(date) ? 1_000 : Math.max(0, date - Date.now());
+}
+
+interface PostMessageResponse {
+  ok?: boolean;
+  error?: unknown;
+  channel?: unknown;
+  ts?: unknown;
+}
+
+interface LookupByEmailResponse {
+  ok?: boolean;
+  error?: unknown;
+  user?: { id?: unknown };
+}
+
+/** Web API errors that mean Slack did nothing and will likely take the same call later. */
+const TRANSIENT_ERRORS = new Set([
+  "ratelimited",
+  "rate_limited",
+  "service_unavailable",
+  "request_timeout",
+  "team_added_to_org",
+  "org_login_required",
+]);
+
+/**
+ * Errors Slack documents as "it's possible some aspect of the operation succeeded before the error
+ * was raised": a read asks again, a post does not (outcome unknown).
+ */
+const MAY_HAVE_ACTED = new Set(["internal_error", "fatal_error"]);
+
+/** Slack member ids: U... (or W... on Enterprise Grid). */
+const MEMBER_ID = /^[UW][A-Z0-9]{2,40}$/;
+
+/** Slack's plain-text incoming-webhook errors: short snake_case codes. */
+const WEBHOOK_ERROR = /^[a-z][a-z0-9_]{0,63}$/;
+
+function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+/** 5xx and 408: Slack (or the way to it) could not take the request now. */
+function isRetryableStatus(status: number): boolean {
+  return status >= 500 || status === 408;
+}
+
+/** Slack's error codes are short identifiers; anything else is not quoted. */
+function errorCode(value: unknown): string {
+  return typeof value === "string" && /^[A-Za-z0-9_.-]{1,100}$/.test(value) ? value : "unknown_error";
+}
+
+function parseJson<T>(text: string): T | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === "object" ? (value as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+interface HttpRequest {
+  url: URL;
+  method: "GET" | "POST";
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+}
+
+interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** False when the body was cut short (connection lost, time out): only the status is certain. */
+  complete: boolean;
+}
+
+/** No answer came. `written`: the whole request had been handed to the network when it failed. */
+class ExchangeError extends Error {
+  override readonly name = "ExchangeError";
+  constructor(
+    readonly written: boolean,
+    readonly code: string,
+  ) {
+    super(code);
+  }
+}
+
+/** Slack's answers are small; a larger body is read no further than this. */
+const MAX_ANSWER_BYTES = 256 * 1024;
+
+/**
+ * One HTTP request with a deadline, telling apart a failure before the request was written (the
+ * server cannot have acted) from one after it (it may have). fetch cannot say which, hence
+ * node:http. Once a status line arrived, a lost or late body still resolves, marked incomplete.
+ */
+function exchange(request: HttpRequest): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const payload = request.body === undefined ? undefined : Buffer.from(request.body, "utf8");
+    const send = request.url.protocol === "https:" ? httpsRequest : httpRequest;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let written = false;
+    let settled = false;
+    let head: Pick<HttpAnswer, "status" | "headers"> | undefined;
+
+    const req = send(request.url, {
+      method: request.method,
+      headers: {
+        ...request.headers,
+        ...(payload ? { "content-length": String(payload.byteLength) } : {}),
+      },
+      // A fresh connection per request: a kept-alive socket that Slack closed while the Lambda was
+      // frozen would fail only after the request was written, which reads as "outcome unknown".
+      agent: false,
+    });
+    const settle = (complete: boolean, failure = "network_error") => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (!complete) req.destroy();
+      if (head) resolve({ ...head, body: Buffer.concat(chunks).toString("utf8"), complete });
+      else reject(new ExchangeError(written, failure));
+    };
+    const timer = setTimeout(() => settle(false, `timeout after ${request.timeoutMs} ms`), request.timeoutMs);
+
+    req.on("finish", () => {
+      written = true;
+    });
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      settle(
+        false,
+        typeof error.code === "string" && /^[A-Z0-9_]{1,40}$/.test(error.code) ? error.code : undefined,
+      );
+    });
+    req.on("response", (res) => {
+      head = { status: res.statusCode ?? 0, headers: res.headers };
+      res.on("data", (chunk: Buffer) => {
+        size += chunk.byteLength;
+        if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
+      });
+      res.on("end", () => settle(true));
+      res.on("error", () => settle(false));
+      res.on("close", () => settle(res.complete));
+    });
+    req.end(payload);
+  });
+}
+
+/** A request that got no answer, as a delivery error that never names the URL. */
+function networkFailure(what: string, error: unknown, request: HttpRequest & { posts: boolean }): Error {
+  const code = error instanceof ExchangeError ? error.code : "network_error";
+  if (!(error instanceof ExchangeError) || !error.written) {
+    return new TransientDeliveryError(`slack: could not reach Slack for the ${what} call (${code})`);
+  }
+  if (!request.posts) return new TransientDeliveryError(`slack: no answer to the ${what} call (${code})`);
+  return new PermanentDeliveryError(
+    `outcome_unknown: no answer from Slack to the ${what} call (${code}) after it was sent; the message may have been posted, so it is not sent again`,
+  );
 }

@@ -35,3 +35,31 @@ export interface SlackApi {
    */
   listChannels(botToken: string): Promise<{ channels: SlackChannel[]; truncated: boolean }>;
 }
+
+/** Where and what to post with a bot token: a channel id (or name) and mrkdwn text. */
+export interface SlackMessage {
+  channel: string;
+  text: string;
+}
+
+/** What looking a person up by email found: their member id, or Slack's reason there is none. */
+export type SlackUserLookup = { found: true; userId: string } | { found: false; error: string };
+
+/**
+ * Slack as the send_slack action uses it. Failures are delivery errors: TransientDeliveryError when
+ * Slack cannot have acted (unreachable, 429, 5xx; retrying is safe), PermanentDeliveryError when it
+ * refused for good (reason `slack: <error>`) or when the post may have happened without an answer
+ * (reason `outcome_unknown: ...`: Slack has no idempotency key, so that is never retried). No
+ * message carries a token or a webhook URL.
+ */
+export interface SlackMessenger {
+  /** chat.postMessage with a bot token: the channel it landed in and the message's `ts`. */
+  postMessage(botToken: string, message: SlackMessage): Promise<{ channel: string; ts: string }>;
+  /**
+   * users.lookupByEmail (scope users:read.email). A read: any failure worth retrying is transient;
+   * `users_not_found` and refusals (a missing scope) are answers, not errors.
+   */
+  lookupUserByEmail(botToken: string, email: string): Promise<SlackUserLookup>;
+  /** Posts to an incoming webhook (its URL is the secret and fixes the channel). */
+  postToWebhook(webhookUrl: string, message: { text: string }): Promise<void>;
+}

@@ -1,13 +1,21 @@
 /**
- * HttpSlackClient against the local fake of Slack's Web API (test/support/fake-slack.ts): real HTTP
- * on localhost, with waits injected so Retry-After costs no time.
+ * HttpSlackClient against the local fake of Slack (test/support/fake-slack.ts): real HTTP on
+ * localhost, with waits injected so Retry-After costs no time. Channel listings answer the config
+ * API (UpstreamErrors); posts and lookups answer the send_slack action (delivery errors: transient
+ * when Slack cannot have acted, permanent when it refused or may have acted without answering).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { HttpSlackClient, type SlackClientOptions } from "../../../shared/adapters/slack-client.js";
+import { PermanentDeliveryError, TransientDeliveryError } from "../../../shared/domain/delivery-errors.js";
 import { UpstreamError } from "../../../shared/domain/upstream-error.js";
 import { type FakeSlack, type FakeSlackChannel, startFakeSlack } from "../../support/fake-slack.js";
 
 const TOKEN = "xoxb-1111-2222-abcdefghijkl";
+const POST_TOKEN = "xoxb-3333-4444-postingToken";
+const NO_EMAIL_SCOPE_TOKEN = "xoxb-3333-4444-withoutEmailScope";
+const HOOK_PATH = "/services/T0001/B0001/hookSecretXYZ";
+const HOOK_URL = `https://hooks.slack.com${HOOK_PATH}`;
+const ARCHIVED_HOOK_PATH = "/services/T0001/B0002/archivedSecret";
 let slack: FakeSlack;
 let waits: number[];
 
@@ -30,6 +38,23 @@ beforeAll(async () => {
     { id: "CP", name: "private", is_member: true, is_private: true },
     { id: "CA", name: "old", is_member: true, is_archived: true },
   ]);
+  slack.addWorkspace(
+    POST_TOKEN,
+    [
+      { id: "C100", name: "cs-alerts", is_member: true },
+      { id: "C200", name: "sales", is_member: false },
+      { id: "C300", name: "old-launch", is_member: true, is_archived: true },
+    ],
+    { users: [{ id: "U0ADA", email: "ada@acme.com" }] },
+  );
+  slack.addWorkspace(NO_EMAIL_SCOPE_TOKEN, [], { scopes: ["chat:write", "users:read"] });
+  slack.addWebhook(HOOK_PATH, { id: "C100", name: "cs-alerts", is_member: true });
+  slack.addWebhook(ARCHIVED_HOOK_PATH, {
+    id: "C300",
+    name: "old-launch",
+    is_member: true,
+    is_archived: true,
+  });
 });
 
 afterAll(async () => {
@@ -38,8 +63,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   waits = [];
-  slack.requests.length = 0;
-  slack.rateLimitNext(0, 0);
+  slack.reset();
 });
 
 afterEach(() => {
@@ -150,5 +174,350 @@ describe("HttpSlackClient.listChannels", () => {
     vi.stubGlobal("fetch", async () => response);
 
     await expect(client().listChannels(TOKEN)).rejects.toThrow(message);
+  });
+});
+
+/** What an attempt threw, for assertions on its class and message together. */
+async function failure(attempt: Promise<unknown>): Promise<Error> {
+  try {
+    await attempt;
+  } catch (error) {
+    if (error instanceof Error) return error;
+  }
+  throw new Error("expected the call to fail");
+}
+
+const poster = (options: Partial<SlackClientOptions> = {}) =>
+  client({ webhookBaseUrl: slack.webhookBaseUrl, maxRetryAfterMs: 5_000, ...options });
+
+describe("HttpSlackClient.postMessage", () => {
+  it("posts JSON to chat.postMessage with the bot token and answers the channel and ts", async () => {
+    const posted = await poster().postMessage(POST_TOKEN, { channel: "cs-alerts", text: "Hi <@U0ADA> & co" });
+
+    expect(posted).toEqual({ channel: "C100", ts: expect.stringMatching(/^\d+\.\d{6}$/) });
+    expect(slack.requests).toEqual([
+      {
+        method: "POST",
+        path: "/api/chat.postMessage",
+        query: {},
+        authorization: `Bearer ${POST_TOKEN}`,
+        contentType: "application/json; charset=utf-8",
+        body: JSON.stringify({ channel: "cs-alerts", text: "Hi <@U0ADA> & co" }),
+      },
+    ]);
+    expect(slack.messages).toEqual([
+      { via: "bot_token", channel: "C100", text: "Hi <@U0ADA> & co", ts: posted.ts },
+    ]);
+  });
+
+  it.each([
+    ["an unknown channel", POST_TOKEN, "C-gone", "slack: channel_not_found"],
+    ["a channel the bot is not in", POST_TOKEN, "C200", "slack: not_in_channel"],
+    ["an archived channel", POST_TOKEN, "C300", "slack: is_archived"],
+    ["a revoked token", "xoxb-revoked-0000", "C100", "slack: invalid_auth"],
+  ])("fails for good on %s, naming Slack's error", async (_label, token, channel, reason) => {
+    const error = await failure(poster().postMessage(token, { channel, text: "hello" }));
+
+    expect(error).toBeInstanceOf(PermanentDeliveryError);
+    expect(error.message).toBe(reason);
+    expect(error.message).not.toContain(token);
+  });
+
+  it.each(["account_inactive", "token_revoked", "missing_scope", "msg_too_long", "some_future_error"])(
+    "fails for good on ok:false %s",
+    async (code) => {
+      slack.failNext(1, { status: 200, body: { ok: false, error: code } });
+
+      const error = await failure(poster().postMessage(POST_TOKEN, { channel: "C100", text: "hello" }));
+
+      expect(error).toBeInstanceOf(PermanentDeliveryError);
+      expect(error.message).toBe(`slack: ${code}`);
+    },
+  );
+
+  it.each(["ratelimited", "service_unavailable", "team_added_to_org", "request_timeout"])(
+    "retries later on ok:false %s (Slack did not act)",
+    async (code) => {
+      slack.failNext(1, { status: 200, body: { ok: false, error: code } });
+
+      const error = await failure(poster().postMessage(POST_TOKEN, { channel: "C100", text: "hello" }));
+
+      expect(error).toBeInstanceOf(TransientDeliveryError);
+      expect(error.message).toContain(code);
+    },
+  );
+
+  it.each(["internal_error", "fatal_error"])(
+    "does not retry ok:false %s, which Slack says may have posted anyway",
+    async (code) => {
+      slack.failNext(1, { status: 200, body: { ok: false, error: code } });
+
+      const error = await failure(poster().postMessage(POST_TOKEN, { channel: "C100", text: "hello" }));
+
+      expect(error).toBeInstanceOf(PermanentDeliveryError);
+      expect(error.message).toMatch(new RegExp(`^outcome_unknown: slack: ${code}`));
+    },
+  );
+
+  it.each([500, 502, 503, 408])("retries later on HTTP %i", async (status) => {
+    slack.failNext(1, { status, body: "upstream trouble" });
+
+    const error = await failure(poster().postMessage(POST_TOKEN, { channel: "C100", text: "hello" }));
+
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(error.message).toBe(`slack: HTTP ${status} (chat.postMessage)`);
+    expect(slack.messages).toEqual([]);
+  });
+
+  it("fails for good on another HTTP error, and on an error code that is not an identifier", async () => {
+    slack.failNext(1, { status: 404, body: "<html>not here</html>" });
+    const notFound = await failure(poster().postMessage(POST_TOKEN, { channel: "C100", text: "hello" }));
+    expect(notFound).toBeInstanceOf(PermanentDeliveryError);
+    expect(notFound.message).toBe("slack: HTTP 404 (chat.postMessage)");
+
+    slack.failNext(1, { status: 200, body: { ok: false, error: "line\nbreak <script>" } });
+    const odd = await failure(poster().postMessage(POST_TOKEN, { channel: "C100", text: "hello" }));
+    expect(odd.message).toBe("slack: unknown_error");
+  });
+
+  it("waits out one short Retry-After, then posts exactly once", async () => {
+    slack.rateLimitNext(1, 2);
+
+    await poster().postMessage(POST_TOKEN, { channel: "C100", text: "hello" });
+
+    expect(waits).toEqual([2000]);
+    expect(slack.requests).toHaveLength(2);
+    expect(slack.messages).toHaveLength(1);
+  });
+
+  it("leaves a Retry-After longer than it may wait to the caller's backoff", async () => {
+    slack.rateLimitNext(1, 30);
+
+    const error = await failure(poster().postMessage(POST_TOKEN, { channel: "C100", text: "hello" }));
+
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(error.message).toContain("Retry-After 30 s");
+    expect(waits).toEqual([]);
+    expect(slack.messages).toEqual([]);
+  });
+
+  it("gives up on a second 429 in a row", async () => {
+    slack.rateLimitNext(2, 1);
+
+    const error = await failure(poster().postMessage(POST_TOKEN, { channel: "C100", text: "hello" }));
+
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(waits).toEqual([1000]);
+  });
+
+  it("records an unanswered post as outcome unknown, never to be retried", async () => {
+    slack.stallNext(1, "/api/chat.postMessage");
+
+    const error = await failure(
+      poster({ postTimeoutMs: 300 }).postMessage(POST_TOKEN, { channel: "C100", text: "hello" }),
+    );
+
+    expect(error).toBeInstanceOf(PermanentDeliveryError);
+    expect(error.message).toMatch(
+      /^outcome_unknown: no answer from Slack to the chat\.postMessage call \(timeout/,
+    );
+    // It was posted: retrying would have posted it twice.
+    expect(slack.messages).toHaveLength(1);
+  });
+
+  it("records a 200 whose body is not Slack's JSON as outcome unknown", async () => {
+    slack.failNext(1, { status: 200, body: "<html>proxy says hi</html>" });
+
+    const error = await failure(poster().postMessage(POST_TOKEN, { channel: "C100", text: "hello" }));
+
+    expect(error).toBeInstanceOf(PermanentDeliveryError);
+    expect(error.message).toMatch(/^outcome_unknown: /);
+  });
+
+  it("retries later when Slack cannot be reached (nothing was sent), without the token", async () => {
+    const error = await failure(
+      new HttpSlackClient({ baseUrl: "http://127.0.0.1:1/api" }).postMessage(POST_TOKEN, {
+        channel: "C100",
+        text: "hello",
+      }),
+    );
+
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(error.message).toBe("slack: could not reach Slack for the chat.postMessage call (ECONNREFUSED)");
+  });
+});
+
+describe("HttpSlackClient.lookupUserByEmail", () => {
+  it("finds a member by email, the address in the query and the token in the header only", async () => {
+    const found = await poster().lookupUserByEmail(POST_TOKEN, "Ada@Acme.com");
+
+    expect(found).toEqual({ found: true, userId: "U0ADA" });
+    expect(slack.requests).toEqual([
+      expect.objectContaining({
+        method: "GET",
+        path: "/api/users.lookupByEmail",
+        query: { email: "Ada@Acme.com" },
+        authorization: `Bearer ${POST_TOKEN}`,
+      }),
+    ]);
+  });
+
+  it("answers users_not_found and refusals such as a missing scope as not found, with Slack's reason", async () => {
+    expect(await poster().lookupUserByEmail(POST_TOKEN, "nobody@acme.com")).toEqual({
+      found: false,
+      error: "users_not_found",
+    });
+    expect(await poster().lookupUserByEmail(NO_EMAIL_SCOPE_TOKEN, "ada@acme.com")).toEqual({
+      found: false,
+      error: "missing_scope",
+    });
+  });
+
+  it("refuses a member id that is not one (it would be written into the message)", async () => {
+    slack.failNext(1, { status: 200, body: { ok: true, user: { id: "U1> <!channel" } } });
+
+    expect(await poster().lookupUserByEmail(POST_TOKEN, "ada@acme.com")).toEqual({
+      found: false,
+      error: "invalid_user_id",
+    });
+  });
+
+  it.each([
+    ["HTTP 503", { status: 503, body: "down" }],
+    ["ok:false internal_error", { status: 200, body: { ok: false, error: "internal_error" } }],
+    ["a body that is not JSON", { status: 200, body: "<html>" }],
+  ])("retries later on %s (a lookup changes nothing)", async (_label, answer) => {
+    slack.failNext(1, answer);
+
+    await expect(poster().lookupUserByEmail(POST_TOKEN, "ada@acme.com")).rejects.toBeInstanceOf(
+      TransientDeliveryError,
+    );
+  });
+
+  it("retries later when the lookup gets no answer in time", async () => {
+    slack.stallNext(1, "/api/users.lookupByEmail");
+
+    const error = await failure(
+      poster({ requestTimeoutMs: 200 }).lookupUserByEmail(POST_TOKEN, "ada@acme.com"),
+    );
+
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(error.message).toContain("timeout after 200 ms");
+  });
+});
+
+describe("HttpSlackClient.postToWebhook", () => {
+  it("posts JSON to the webhook's path on the configured base, and takes Slack's ok", async () => {
+    await poster().postToWebhook(HOOK_URL, { text: "Renewal in 30 days" });
+
+    expect(slack.requests).toEqual([
+      {
+        method: "POST",
+        path: HOOK_PATH,
+        query: {},
+        authorization: undefined,
+        contentType: "application/json; charset=utf-8",
+        body: JSON.stringify({ text: "Renewal in 30 days" }),
+      },
+    ]);
+    expect(slack.messages).toEqual([
+      expect.objectContaining({ via: "incoming_webhook", channel: "C100", text: "Renewal in 30 days" }),
+    ]);
+  });
+
+  it("posts to the URL itself when no base is configured", async () => {
+    await client().postToWebhook(`${slack.webhookBaseUrl}${HOOK_PATH}`, { text: "direct" });
+
+    expect(slack.messages).toEqual([expect.objectContaining({ text: "direct" })]);
+  });
+
+  it("refuses a base that is not an absolute http(s) URL when built, not at send time", () => {
+    expect(() => client({ webhookBaseUrl: "proxy.internal:8080" })).toThrow(/absolute http\(s\) URL/);
+  });
+
+  it("keeps a path prefix of the configured base (an egress proxy)", async () => {
+    const error = await failure(
+      poster({ webhookBaseUrl: `${slack.webhookBaseUrl}/egress/` }).postToWebhook(HOOK_URL, { text: "x" }),
+    );
+
+    expect(slack.requests[0]?.path).toBe(`/egress${HOOK_PATH}`);
+    expect(error.message).toBe("slack: the incoming webhook answered HTTP 404");
+  });
+
+  it.each([
+    [
+      "an unknown webhook",
+      "/services/T0001/B0001/revokedSecret",
+      { text: "x" },
+      "slack: no_service (HTTP 404)",
+    ],
+    ["an archived channel", ARCHIVED_HOOK_PATH, { text: "x" }, "slack: channel_is_archived (HTTP 410)"],
+    ["an empty text", HOOK_PATH, { text: " " }, "slack: no_text (HTTP 400)"],
+  ])("fails for good on %s, with Slack's text and never the URL", async (_label, path, message, reason) => {
+    const error = await failure(poster().postToWebhook(`https://hooks.slack.com${path}`, message));
+
+    expect(error).toBeInstanceOf(PermanentDeliveryError);
+    expect(error.message).toBe(reason);
+    expect(error.message).not.toContain("Secret");
+    expect(error.message).not.toContain("/services/");
+  });
+
+  it.each([
+    [400, "invalid_payload"],
+    [403, "action_prohibited"],
+    [404, "channel_not_found"],
+  ])("fails for good on HTTP %i %s", async (status, code) => {
+    slack.failNext(1, { status, body: code });
+
+    const error = await failure(poster().postToWebhook(HOOK_URL, { text: "x" }));
+
+    expect(error).toBeInstanceOf(PermanentDeliveryError);
+    expect(error.message).toBe(`slack: ${code} (HTTP ${status})`);
+  });
+
+  it("does not quote an error page, which could echo the URL", async () => {
+    slack.failNext(1, { status: 404, body: `<h1>Not found: ${HOOK_PATH}</h1>` });
+
+    const error = await failure(poster().postToWebhook(HOOK_URL, { text: "x" }));
+
+    expect(error.message).toBe("slack: the incoming webhook answered HTTP 404");
+  });
+
+  it("retries later on 5xx and on a long Retry-After; waits out a short one", async () => {
+    slack.failNext(1, { status: 503, body: "service_unavailable" });
+    await expect(poster().postToWebhook(HOOK_URL, { text: "x" })).rejects.toThrow(
+      new TransientDeliveryError("slack: the incoming webhook answered HTTP 503"),
+    );
+
+    slack.rateLimitNext(1, 60);
+    await expect(poster().postToWebhook(HOOK_URL, { text: "x" })).rejects.toBeInstanceOf(
+      TransientDeliveryError,
+    );
+    expect(slack.messages).toEqual([]);
+
+    slack.rateLimitNext(1, 1);
+    await poster().postToWebhook(HOOK_URL, { text: "x" });
+    expect(waits).toEqual([1000]);
+    expect(slack.messages).toHaveLength(1);
+  });
+
+  it("records an unanswered webhook post as outcome unknown, without the URL", async () => {
+    slack.stallNext(1, HOOK_PATH);
+
+    const error = await failure(poster({ postTimeoutMs: 300 }).postToWebhook(HOOK_URL, { text: "x" }));
+
+    expect(error).toBeInstanceOf(PermanentDeliveryError);
+    expect(error.message).toMatch(/^outcome_unknown: no answer from Slack to the incoming webhook call/);
+    expect(error.message).not.toContain("/services/");
+    expect(slack.messages).toHaveLength(1);
+  });
+
+  it("records a 200 without Slack's ok as outcome unknown", async () => {
+    slack.failNext(1, { status: 200, body: "accepted?" });
+
+    const error = await failure(poster().postToWebhook(HOOK_URL, { text: "x" }));
+
+    expect(error).toBeInstanceOf(PermanentDeliveryError);
+    expect(error.message).toMatch(/^outcome_unknown: /);
   });
 });

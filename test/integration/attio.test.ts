@@ -1,0 +1,254 @@
+/**
+ * create_attio_task on the local stack, against a local fake of Attio's API
+ * (test/support/fake-attio.ts) that ATTIO_API_BASE_URL points the action function at: a running
+ * moment creates one task per account with its rendered content, deadline, linked record and
+ * assignee; a 503 or a long 429 is retried by the state machine and still makes exactly one task;
+ * Attio's refusal (unknown record, revoked token) fails the step with Attio's own words — never
+ * the token — and the next step still runs.
+ */
+import { randomUUID } from "node:crypto";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
+import { documentClient } from "../../shared/adapters/clients.js";
+import { keys } from "../../shared/contracts/table.js";
+import { type FakeAttio, type FakeAttioTask, startFakeAttio } from "../support/fake-attio.js";
+import { apiClient } from "../support/local-api.js";
+import { waitFor } from "../support/wait-for.js";
+
+const TOKEN = "attio_live_0123456789abcdefghijklmn";
+const REVOKED_TOKEN = "attio_live_revoked_000000000000000";
+const OWNER_ID = randomUUID();
+/** The Attio company records the fake knows; any other id is "not found". */
+const COMPANY_IDS = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+
+let stack: LocalStack;
+let attio: FakeAttio;
+let api: ReturnType<typeof apiClient>;
+let writeKey = "";
+let sourceId = "";
+let integrationId = "";
+let revokedIntegrationId = "";
+const db = () => documentClient();
+
+beforeAll(async () => {
+  attio = await startFakeAttio();
+  attio.addWorkspace(TOKEN, { records: { companies: COMPANY_IDS }, members: [OWNER_ID] });
+  stack = await startLocalStack({
+    port: 0,
+    timeScale: 0,
+    logLevel: "CRITICAL",
+    env: { ATTIO_API_BASE_URL: attio.baseUrl },
+  });
+  api = apiClient(stack.apiUrl);
+  const source = await api<{ id: string; writeKey: string }>("POST", "/v1/admin/sources", {
+    key: stack.adminKey,
+    body: { name: "Attio tests" },
+  });
+  expect(source.status).toBe(201);
+  ({ writeKey, id: sourceId } = source.body);
+  integrationId = await integration("CRM", TOKEN);
+  revokedIntegrationId = await integration("Old CRM token", REVOKED_TOKEN);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await attio?.stop();
+});
+
+beforeEach(() => {
+  attio.reset();
+});
+
+let counter = 0;
+const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}`;
+
+async function integration(name: string, accessToken: string) {
+  const created = await api<{ id: string }>("POST", "/v1/admin/integrations", {
+    key: stack.adminKey,
+    body: { kind: "attio", name, accessToken },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return created.body.id;
+}
+
+const taskStep = (overrides: Record<string, unknown> = {}) => ({
+  id: "task",
+  delay: { amount: 0, unit: "hours" },
+  action: {
+    type: "create_attio_task",
+    integrationId,
+    content: "Call {account.name}: their payment of {event.amount} failed",
+    deadline: { amount: 2, unit: "days" },
+    linkedRecord: { object: "companies", recordId: "{account.attio_record_id}" },
+    assigneeId: "{account.owner_attio_id}",
+  },
+  ...overrides,
+});
+
+async function runningMoment(event: string, steps: unknown[]) {
+  const created = await api<{ id: string }>("POST", "/v1/admin/moments", {
+    key: stack.adminKey,
+    body: {
+      name: "Payment failed: tell the CSM",
+      goal: "recover",
+      sourceIds: [sourceId],
+      start: { event },
+      steps,
+    },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const running = await api("POST", `/v1/admin/moments/${created.body.id}/status`, {
+    key: stack.adminKey,
+    body: { status: "running" },
+  });
+  expect(running.status).toBe(200);
+  return created.body.id;
+}
+
+async function track(event: string, accountId: string, recordId: string) {
+  const response = await api("POST", "/v1/events", {
+    key: writeKey,
+    body: {
+      event,
+      accountId,
+      messageId: unique("msg"),
+      traits: { name: `Acme ${accountId}`, attio_record_id: recordId, owner_attio_id: OWNER_ID },
+      properties: { amount: "€49" },
+    },
+  });
+  expect(response.status).toBe(202);
+}
+
+const tasksFor = (accountId: string): FakeAttioTask[] =>
+  attio.tasks.filter((task) => task.content.includes(`Acme ${accountId}`));
+
+/** A step's record, read from the table: the account view lists runs, not their step outcomes. */
+async function stepRecord(momentId: string, accountId: string, stepId: string) {
+  const view = await api<{ runs: Array<{ momentId: string; runId: string }> }>(
+    "GET",
+    `/v1/admin/accounts/${accountId}`,
+    { key: stack.adminKey },
+  );
+  const runId = view.body.runs?.find((run) => run.momentId === momentId)?.runId;
+  if (!runId) return undefined;
+  const { Item } = await db().send(
+    new GetCommand({ TableName: "moments", Key: keys.runStep(stack.workspaceId, runId, stepId) }),
+  );
+  return Item?.outcome as { status: string; reason?: string; detail?: Record<string, string> } | undefined;
+}
+
+const recorded = (momentId: string, accountId: string, stepId: string) =>
+  waitFor(() => stepRecord(momentId, accountId, stepId), {
+    timeoutMs: 15_000,
+    description: `the record of step ${stepId}`,
+  });
+
+describe("create_attio_task", () => {
+  it("creates one task with the rendered content, a deadline two days out, the account's record and owner", async () => {
+    const event = unique("payment_failed");
+    const momentId = await runningMoment(event, [taskStep()]);
+    const accountId = unique("acct");
+    const [recordId = ""] = COMPANY_IDS;
+    const sentAt = Date.now();
+
+    await track(event, accountId, recordId);
+
+    const outcome = await recorded(momentId, accountId, "task");
+    await stack.idle();
+    const tasks = tasksFor(accountId);
+    expect(tasks).toHaveLength(1);
+    const [task] = tasks;
+    expect(task).toMatchObject({
+      content: `Call Acme ${accountId}: their payment of €49 failed`,
+      isCompleted: false,
+      linkedRecords: [{ target_object: "companies", target_record_id: recordId }],
+      assignees: [{ referenced_actor_type: "workspace-member", referenced_actor_id: OWNER_ID }],
+    });
+    const twoDays = 2 * 86_400_000;
+    const deadline = Date.parse(task?.deadlineAt ?? "");
+    expect(deadline).toBeGreaterThanOrEqual(sentAt + twoDays - 1_000);
+    expect(deadline).toBeLessThanOrEqual(Date.now() + twoDays);
+    expect(outcome).toEqual({ status: "executed", detail: { taskId: task?.taskId } });
+    expect(attio.requests.every((request) => request.authorization === `Bearer ${TOKEN}`)).toBe(true);
+  });
+
+  it("retries after a 503 and creates exactly one task", async () => {
+    const event = unique("payment_failed");
+    const momentId = await runningMoment(event, [taskStep()]);
+    const accountId = unique("acct");
+    attio.failNext(1, { status: 503 });
+
+    await track(event, accountId, COMPANY_IDS[1] ?? "");
+
+    expect(await recorded(momentId, accountId, "task")).toMatchObject({ status: "executed" });
+    await stack.idle();
+    expect(attio.requests).toHaveLength(2);
+    expect(tasksFor(accountId)).toHaveLength(1);
+  });
+
+  it("hands a long Retry-After to the state machine's retries and still creates one task", async () => {
+    const event = unique("payment_failed");
+    const momentId = await runningMoment(event, [taskStep()]);
+    const accountId = unique("acct");
+    attio.rateLimitNext(1, 60);
+
+    await track(event, accountId, COMPANY_IDS[2] ?? "");
+
+    expect(await recorded(momentId, accountId, "task")).toMatchObject({ status: "executed" });
+    await stack.idle();
+    expect(attio.requests).toHaveLength(2);
+    expect(tasksFor(accountId)).toHaveLength(1);
+  });
+
+  it("fails the step with Attio's message when the record does not exist, and runs the next step", async () => {
+    const event = unique("payment_failed");
+    const momentId = await runningMoment(event, [
+      taskStep({ onFailure: "continue" }),
+      taskStep({
+        id: "fallback",
+        action: {
+          type: "create_attio_task",
+          integrationId,
+          content: "{account.name}: link the company to Attio",
+        },
+      }),
+    ]);
+    const accountId = unique("acct");
+    const unknownRecord = randomUUID();
+
+    await track(event, accountId, unknownRecord);
+
+    expect(await recorded(momentId, accountId, "task")).toEqual({
+      status: "failed",
+      reason: `attio: not_found: Record with ID "${unknownRecord}" not found.`,
+    });
+    expect(await recorded(momentId, accountId, "fallback")).toMatchObject({ status: "executed" });
+    await stack.idle();
+    expect(tasksFor(accountId).map((task) => task.content)).toEqual([
+      `Acme ${accountId}: link the company to Attio`,
+    ]);
+    // A refusal is not retried.
+    expect(attio.requests).toHaveLength(2);
+  });
+
+  it("fails the step on a revoked token without ever recording the token", async () => {
+    const event = unique("payment_failed");
+    const step = taskStep();
+    const momentId = await runningMoment(event, [
+      { ...step, action: { ...step.action, integrationId: revokedIntegrationId } },
+    ]);
+    const accountId = unique("acct");
+
+    await track(event, accountId, COMPANY_IDS[3] ?? "");
+
+    const outcome = await recorded(momentId, accountId, "task");
+    expect(outcome).toEqual({
+      status: "failed",
+      reason: "attio: invalid_api_key: Invalid API key. (check the integration's access token)",
+    });
+    expect(JSON.stringify(outcome)).not.toContain(REVOKED_TOKEN);
+    expect(attio.requests).toHaveLength(1);
+    expect(attio.tasks).toHaveLength(0);
+  });
+});

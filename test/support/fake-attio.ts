@@ -1,0 +1,279 @@
+/**
+ * A small stand-in for Attio's REST API on localhost, as far as the create_attio_task action uses
+ * it: `POST /v2/tasks` with `Authorization: Bearer <token>` and a JSON body checked field by field
+ * against what Attio documents (unknown fields refused), answering Attio's way: 200 with
+ * `{ data: { id: { workspace_id, task_id }, ... } }`, or `{ status_code, type, code, message }`
+ * errors — 401 for a missing or unknown token, 400 `validation_type` for a malformed body, 404
+ * `not_found` for a record or workspace member the workspace does not have. It can be told to
+ * answer the next requests with an error (503, 429 with Retry-After as Attio sends it: an HTTP
+ * date), or to create a task and then hold its answer (a response timeout after the write).
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import * as z from "zod/mini";
+
+export interface FakeAttioRequest {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  contentType: string | undefined;
+  /** The raw body, as received. */
+  body: string;
+}
+
+export interface FakeAttioTask {
+  workspaceId: string;
+  taskId: string;
+  content: string;
+  deadlineAt: string | null;
+  isCompleted: boolean;
+  linkedRecords: Array<{ target_object: string; target_record_id: string }>;
+  assignees: Array<{ referenced_actor_type: string; referenced_actor_id: string }>;
+  createdAt: string;
+}
+
+export interface FakeAttioFailure {
+  status: number;
+  /** JSON body; defaults to Attio's error shape for the status. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface FakeAttioWorkspace {
+  /** Record ids per object slug; when given, a linked record outside them is 404. */
+  records?: Record<string, string[]>;
+  /** Workspace-member ids; when given, an assignee outside them is 404. */
+  members?: string[];
+}
+
+export interface FakeAttio {
+  /** Use as ATTIO_API_BASE_URL (`<url>/v2/tasks`). */
+  baseUrl: string;
+  readonly requests: FakeAttioRequest[];
+  readonly tasks: FakeAttioTask[];
+  /** A workspace reached with this access token; any other token is 401. */
+  addWorkspace(accessToken: string, workspace?: FakeAttioWorkspace): { workspaceId: string };
+  /** Answer the next `count` requests with this error instead of handling them. */
+  failNext(count: number, failure: FakeAttioFailure): void;
+  /** Answer the next `count` requests with 429 and a Retry-After date this many seconds ahead. */
+  rateLimitNext(count: number, retryAfterSeconds: number): void;
+  /** Create the next `count` tasks as usual, then hold each answer `ms` (the client gives up first). */
+  stallNext(count: number, ms: number): void;
+  /** Forget requests, tasks and queued failures (workspaces stay). */
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+const ERROR_TYPES: Record<number, { type: string; code: string; message: string }> = {
+  400: { type: "invalid_request_error", code: "validation_type", message: "Body payload validation error." },
+  401: { type: "authentication_error", code: "invalid_api_key", message: "Invalid API key." },
+  403: { type: "authentication_error", code: "missing_scopes", message: "Missing required scopes." },
+  404: { type: "invalid_request_error", code: "not_found", message: "Not found." },
+  429: {
+    type: "rate_limit_error",
+    code: "rate_limit_exceeded",
+    message: "Rate limit exceeded, please try again later",
+  },
+  500: { type: "internal_server_error", code: "internal_server_error", message: "Internal server error." },
+  503: { type: "service_unavailable_error", code: "service_unavailable", message: "Service unavailable." },
+};
+
+const attioError = (status: number, message?: string) => {
+  const known = ERROR_TYPES[status] ?? { type: "api_error", code: "unknown", message: `HTTP ${status}` };
+  return { status_code: status, type: known.type, code: known.code, message: message ?? known.message };
+};
+
+const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+/** The create-task body, exactly: every field Attio requires, nothing else, the shapes moments sends. */
+const createTaskBody = z.strictObject({
+  data: z.strictObject({
+    content: z.string().check(z.minLength(1), z.maxLength(2000)),
+    format: z.literal("plaintext"),
+    deadline_at: z.nullable(
+      z.string().check(z.refine((value) => ISO_DATETIME.test(value) && !Number.isNaN(Date.parse(value)))),
+    ),
+    is_completed: z.boolean(),
+    linked_records: z.array(
+      z.strictObject({ target_object: z.string().check(z.minLength(1)), target_record_id: z.uuid() }),
+    ),
+    assignees: z.array(
+      z.strictObject({ referenced_actor_type: z.literal("workspace-member"), referenced_actor_id: z.uuid() }),
+    ),
+  }),
+});
+
+type Planned = { kind: "fail"; failure: FakeAttioFailure } | { kind: "stall"; ms: number };
+
+export async function startFakeAttio(options: { host?: string } = {}): Promise<FakeAttio> {
+  const host = options.host ?? "127.0.0.1";
+  const workspaces = new Map<string, FakeAttioWorkspace & { workspaceId: string }>();
+  const requests: FakeAttioRequest[] = [];
+  const tasks: FakeAttioTask[] = [];
+  const planned: Planned[] = [];
+  const stalled = new Set<ServerResponse>();
+
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
+    res.end(JSON.stringify(body));
+  };
+
+  const readBody = (req: IncomingMessage) =>
+    new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+      req.on("error", reject);
+    });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await readBody(req);
+    const path = new URL(req.url ?? "/", `http://${host}`).pathname;
+    requests.push({
+      method: req.method ?? "",
+      path,
+      authorization: req.headers.authorization,
+      contentType: req.headers["content-type"],
+      body,
+    });
+    const plan = planned.shift();
+    if (plan?.kind === "fail") {
+      const { status, body: failureBody, headers } = plan.failure;
+      return send(res, status, failureBody ?? attioError(status), headers);
+    }
+
+    if (req.method !== "POST" || path !== "/v2/tasks") {
+      return send(res, 404, attioError(404, `Could not find route ${req.method} ${path}.`));
+    }
+    const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
+    const workspace = token === undefined ? undefined : workspaces.get(token);
+    if (!workspace) return send(res, 401, attioError(401));
+    if (!/^application\/json(;|$)/.test(req.headers["content-type"] ?? "")) {
+      return send(res, 400, attioError(400, "Content-Type must be application/json."));
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      return send(res, 400, attioError(400, "Body is not valid JSON."));
+    }
+    const parsed = createTaskBody.safeParse(json);
+    if (!parsed.success) {
+      return send(res, 400, {
+        ...attioError(400),
+        validation_errors: parsed.error.issues.map((issue) => ({ path: issue.path, message: issue.message })),
+      });
+    }
+    const data = parsed.data.data;
+    for (const link of data.linked_records) {
+      const known = workspace.records;
+      if (known === undefined) continue;
+      if (!(link.target_object in known)) {
+        return send(res, 404, attioError(404, `Object with slug/ID "${link.target_object}" not found.`));
+      }
+      if (!known[link.target_object]?.includes(link.target_record_id)) {
+        return send(res, 404, attioError(404, `Record with ID "${link.target_record_id}" not found.`));
+      }
+    }
+    for (const assignee of data.assignees) {
+      if (workspace.members && !workspace.members.includes(assignee.referenced_actor_id)) {
+        return send(
+          res,
+          404,
+          attioError(404, `Workspace member with ID "${assignee.referenced_actor_id}" not found.`),
+        );
+      }
+    }
+    const task: FakeAttioTask = {
+      workspaceId: workspace.workspaceId,
+      taskId: randomUUID(),
+      content: data.content,
+      deadlineAt: data.deadline_at,
+      isCompleted: data.is_completed,
+      linkedRecords: data.linked_records,
+      assignees: data.assignees,
+      createdAt: new Date().toISOString(),
+    };
+    tasks.push(task);
+    const answer = {
+      data: {
+        id: { workspace_id: task.workspaceId, task_id: task.taskId },
+        content_plaintext: task.content,
+        deadline_at: task.deadlineAt,
+        is_completed: task.isCompleted,
+        linked_records: task.linkedRecords.map((link) => ({
+          target_object_id: link.target_object,
+          target_record_id: link.target_record_id,
+        })),
+        assignees: task.assignees,
+        created_by_actor: { type: "api-token", id: randomUUID() },
+        created_at: task.createdAt,
+      },
+    };
+    if (plan?.kind === "stall") {
+      // The task exists; the answer comes too late for the client (or never, if it hung up).
+      stalled.add(res);
+      const timer = setTimeout(() => {
+        stalled.delete(res);
+        if (!res.destroyed) send(res, 200, answer);
+      }, plan.ms);
+      res.on("close", () => {
+        clearTimeout(timer);
+        stalled.delete(res);
+      });
+      return;
+    }
+    return send(res, 200, answer);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) send(res, 500, attioError(500));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    baseUrl: `http://${host}:${port}`,
+    requests,
+    tasks,
+    addWorkspace(accessToken, workspace = {}) {
+      const workspaceId = randomUUID();
+      workspaces.set(accessToken, { ...structuredClone(workspace), workspaceId });
+      return { workspaceId };
+    },
+    failNext(count, failure) {
+      for (let i = 0; i < count; i++) planned.push({ kind: "fail", failure });
+    },
+    rateLimitNext(count, retryAfterSeconds) {
+      for (let i = 0; i < count; i++) {
+        planned.push({
+          kind: "fail",
+          failure: {
+            status: 429,
+            // Attio's Retry-After is the date the limit resets, computed when the 429 is sent.
+            get headers() {
+              return { "retry-after": new Date(Date.now() + retryAfterSeconds * 1000).toUTCString() };
+            },
+          },
+        });
+      }
+    },
+    stallNext(count, ms) {
+      for (let i = 0; i < count; i++) planned.push({ kind: "stall", ms });
+    },
+    reset() {
+      requests.length = 0;
+      tasks.length = 0;
+      planned.length = 0;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const res of stalled) res.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
