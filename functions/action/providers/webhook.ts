@@ -1,7 +1,24 @@
+import { GuardedHttpClient } from "../../../shared/adapters/guarded-http-client.js";
+import { Env } from "../../../shared/contracts/functions.js";
+import { networkPolicy } from "../../../shared/domain/network-policy.js";
 import type { ActionPerformers } from "../../../shared/use-cases/actions/action.js";
+import { webhookPerformer } from "../../../shared/use-cases/actions/webhook.js";
 import type { WiringContext } from "./context.js";
 
-/** The webhook action's performer, wired to its adapter (stub: replaced when the action is implemented). */
-export function webhookPerformers(_context: WiringContext): ActionPerformers {
-  return {};
+/**
+ * send_webhook through the SSRF-guarded client. Loopback targets are allowed only when the
+ * environment opts in with exactly "true" (the local stack does; the CDK app never sets it, since
+ * loopback inside Lambda is the runtime API).
+ */
+export function webhookPerformers(context: WiringContext): ActionPerformers {
+  const http = new GuardedHttpClient({
+    policy: networkPolicy({ allowLoopback: context.env[Env.webhookAllowLoopback] === "true" }),
+  });
+  return {
+    send_webhook: webhookPerformer({
+      integrations: context.integrations,
+      http,
+      now: () => context.clock.now(),
+    }),
+  };
 }

@@ -1,0 +1,282 @@
+/**
+ * send_webhook on the local stack (loopback targets allowed, as in local development): a running
+ * moment sends signed requests to a local receiver that verifies them exactly as a Standard
+ * Webhooks consumer does; a transient failure is retried with the same webhook-id and delivered
+ * once; a 4xx fails the step with the receiver's text and the run goes on; every method works;
+ * and a redirect from the receiver to a blocked address is refused even with loopback allowed.
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
+import { keys } from "../../shared/contracts/table.js";
+import type { StepOutcome } from "../../shared/contracts/workflow.js";
+import { runIdFor } from "../../shared/domain/ids.js";
+import { webhookMessageId } from "../../shared/domain/webhook-signature.js";
+import { type FakeWebhookReceiver, startFakeWebhookReceiver } from "../support/fake-webhook-receiver.js";
+import { apiClient } from "../support/local-api.js";
+import { waitFor } from "../support/wait-for.js";
+
+let stack: LocalStack;
+let api: ReturnType<typeof apiClient>;
+let receiver: FakeWebhookReceiver;
+let db: DynamoDBDocumentClient;
+let writeKey = "";
+let sourceId = "";
+let integrationId = "";
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, timeScale: 0, logLevel: "CRITICAL" });
+  api = apiClient(stack.apiUrl);
+  receiver = await startFakeWebhookReceiver();
+  db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB }));
+  const source = await api<{ id: string; writeKey: string }>("POST", "/v1/admin/sources", {
+    key: stack.adminKey,
+    body: { name: "Webhook tests" },
+  });
+  expect(source.status).toBe(201);
+  writeKey = source.body.writeKey;
+  sourceId = source.body.id;
+  // The secret is generated and shown once, as an admin would copy it into the receiver.
+  const integration = await api<{ id: string; signingSecret: { value: string } }>(
+    "POST",
+    "/v1/admin/integrations",
+    { key: stack.adminKey, body: { kind: "webhook", name: "CRM receiver" } },
+  );
+  expect(integration.status).toBe(201);
+  integrationId = integration.body.id;
+  receiver.useSecret(integration.body.signingSecret.value);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await receiver?.stop();
+});
+
+beforeEach(() => {
+  receiver.requests.length = 0;
+});
+
+let counter = 0;
+const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}`;
+
+function webhookStep(id: string, action: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return {
+    id,
+    delay: { amount: 0, unit: "hours" },
+    action: { type: "send_webhook", integrationId, ...action },
+    ...extra,
+  };
+}
+
+async function runningMoment(event: string, steps: unknown[]) {
+  const created = await api<{ id: string }>("POST", "/v1/admin/moments", {
+    key: stack.adminKey,
+    body: { name: unique("Webhooks"), goal: "activate", sourceIds: [sourceId], start: { event }, steps },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const running = await api("POST", `/v1/admin/moments/${created.body.id}/status`, {
+    key: stack.adminKey,
+    body: { status: "running" },
+  });
+  expect(running.status).toBe(200);
+  return created.body.id;
+}
+
+/** Sends the trigger; answers the run's id (derived from the message, as the engine does). */
+async function trigger(event: string, momentId: string) {
+  const accountId = unique("acct");
+  const messageId = unique("msg");
+  const response = await api("POST", "/v1/events", {
+    key: writeKey,
+    body: {
+      event,
+      accountId,
+      messageId,
+      traits: { first_name: "Zoë", plan: "pro", company: 'Acme "Rockets"' },
+    },
+  });
+  expect(response.status).toBe(202);
+  return runIdFor(stack.workspaceId, momentId, accountId, messageId);
+}
+
+/** The recorded outcome of a step (the store the account view reads), once it is recorded. */
+async function recordedStep(runId: string, stepId: string): Promise<StepOutcome> {
+  return waitFor(
+    async () => {
+      const { Item } = await db.send(
+        new GetCommand({ TableName: "moments", Key: keys.runStep(stack.workspaceId, runId, stepId) }),
+      );
+      return Item?.recordedAt ? (Item.outcome as StepOutcome) : undefined;
+    },
+    { timeoutMs: 15_000, description: `the outcome of step ${stepId}` },
+  );
+}
+
+async function stepStats(momentId: string) {
+  const stats = await api<{ steps: Record<string, { executed: number; skipped: number; failed: number }> }>(
+    "GET",
+    `/v1/admin/moments/${momentId}/stats`,
+    { key: stack.adminKey },
+  );
+  expect(stats.status).toBe(200);
+  return stats.body.steps;
+}
+
+describe("send_webhook on the local stack", () => {
+  it("delivers a signed POST with rendered URL, headers and body that the receiver verifies", async () => {
+    const event = unique("trial_started");
+    const momentId = await runningMoment(event, [
+      webhookStep("notify", {
+        method: "POST",
+        url: `${receiver.url}/hooks/{account.plan}?name={first_name}`,
+        headers: { "X-Company": "{company}" },
+        body: '{"event": "trial_started", "name": "{first_name}", "company": "{company}"}',
+      }),
+    ]);
+    const runId = await trigger(event, momentId);
+
+    const webhookId = webhookMessageId(`${runId}:notify`);
+    expect(await recordedStep(runId, "notify")).toEqual({
+      status: "executed",
+      detail: { status: "204", webhookId },
+    });
+    expect(receiver.requests).toHaveLength(1);
+    const [request] = receiver.requests;
+    expect(request).toMatchObject({
+      method: "POST",
+      path: "/hooks/pro",
+      query: { name: "Zoë" },
+      signature: "valid",
+      headers: expect.objectContaining({
+        "user-agent": "Moments-Webhooks/1",
+        "content-type": "application/json",
+        "x-company": 'Acme "Rockets"',
+        "webhook-id": webhookId,
+      }),
+    });
+    expect(JSON.parse(request?.body ?? "")).toEqual({
+      event: "trial_started",
+      name: "Zoë",
+      company: 'Acme "Rockets"',
+    });
+    expect(receiver.deliveries).toContain(webhookId);
+  });
+
+  it("retries a 503 with the same webhook-id, and the receiver acts once", async () => {
+    const event = unique("upgraded");
+    const momentId = await runningMoment(event, [
+      webhookStep("flaky", { method: "POST", url: `${receiver.url}/flaky`, body: '{"n": 1}' }),
+    ]);
+    receiver.respondNext(1, { status: 503, body: "maintenance" }, "/flaky");
+    const runId = await trigger(event, momentId);
+
+    expect(await recordedStep(runId, "flaky")).toMatchObject({ status: "executed" });
+    const attempts = receiver.requestsTo("/flaky");
+    expect(attempts).toHaveLength(2);
+    const webhookId = webhookMessageId(`${runId}:flaky`);
+    expect(attempts.map((attempt) => attempt.headers["webhook-id"])).toEqual([webhookId, webhookId]);
+    expect(attempts.map((attempt) => attempt.signature)).toEqual(["valid", "valid"]);
+    expect(receiver.deliveries.filter((id) => id === webhookId)).toHaveLength(1);
+    await stack.idle();
+    expect((await stepStats(momentId)).flaky).toEqual({ executed: 1, skipped: 0, failed: 0 });
+  });
+
+  it("fails the step on a 400 with the receiver's text, and the next step still runs", async () => {
+    const event = unique("churn_risk");
+    const momentId = await runningMoment(event, [
+      webhookStep(
+        "rejected",
+        { method: "PUT", url: `${receiver.url}/rejected`, body: '{"name": "{first_name}"}' },
+        { onFailure: "continue" },
+      ),
+      webhookStep("after", { method: "POST", url: `${receiver.url}/after`, body: "next" }),
+    ]);
+    receiver.respondOn("/rejected", { status: 400, body: "invalid payload: customer_id is required" });
+    const runId = await trigger(event, momentId);
+
+    expect(await recordedStep(runId, "rejected")).toEqual({
+      status: "failed",
+      reason: "webhook: HTTP 400: invalid payload: customer_id is required",
+    });
+    expect(await recordedStep(runId, "after")).toMatchObject({ status: "executed" });
+    // A 4xx is not retried.
+    expect(receiver.requestsTo("/rejected")).toHaveLength(1);
+    expect(receiver.requestsTo("/after")).toHaveLength(1);
+    await stack.idle();
+    expect(await stepStats(momentId)).toMatchObject({
+      rejected: { executed: 0, skipped: 0, failed: 1 },
+      after: { executed: 1, skipped: 0, failed: 0 },
+    });
+    receiver.respondOn("/rejected", undefined);
+  });
+
+  it("sends GET, DELETE, HEAD, PATCH and OPTIONS, each signed over the body it carries", async () => {
+    const event = unique("renewed");
+    const methods = ["GET", "DELETE", "HEAD", "PATCH", "OPTIONS"] as const;
+    const momentId = await runningMoment(
+      event,
+      methods.map((method) =>
+        webhookStep(method.toLowerCase(), {
+          method,
+          url: `${receiver.url}/methods/${method.toLowerCase()}?plan={account.plan}`,
+          ...(method === "PATCH" ? { body: '{"plan": "{account.plan}"}' } : {}),
+        }),
+      ),
+    );
+    const runId = await trigger(event, momentId);
+
+    for (const method of methods) {
+      expect(await recordedStep(runId, method.toLowerCase())).toMatchObject({ status: "executed" });
+    }
+    expect(receiver.requests.map((r) => [r.method, r.path, r.query.plan, r.body, r.signature])).toEqual([
+      ["GET", "/methods/get", "pro", "", "valid"],
+      ["DELETE", "/methods/delete", "pro", "", "valid"],
+      ["HEAD", "/methods/head", "pro", "", "valid"],
+      ["PATCH", "/methods/patch", "pro", '{"plan": "pro"}', "valid"],
+      ["OPTIONS", "/methods/options", "pro", "", "valid"],
+    ]);
+    expect(receiver.requests[0]?.headers["content-type"]).toBeUndefined();
+  });
+
+  it("follows a redirect on the receiver, and refuses one to a blocked address even with loopback allowed", async () => {
+    const event = unique("moved");
+    const momentId = await runningMoment(event, [
+      webhookStep(
+        "moved",
+        { method: "POST", url: `${receiver.url}/old`, body: '{"a": 1}' },
+        { onFailure: "continue" },
+      ),
+      webhookStep(
+        "to-metadata",
+        { method: "POST", url: `${receiver.url}/steal`, body: '{"a": 2}' },
+        { onFailure: "continue" },
+      ),
+      webhookStep("to-private", { method: "POST", url: `${receiver.url}/pivot`, body: '{"a": 3}' }),
+    ]);
+    receiver.respondOn("/old", { status: 308, headers: { location: "/new" } });
+    receiver.respondOn("/steal", {
+      status: 302,
+      headers: { location: "http://169.254.169.254/latest/meta-data/iam/security-credentials/" },
+    });
+    receiver.respondOn("/pivot", { status: 307, headers: { location: "http://10.0.0.1/admin" } });
+    const runId = await trigger(event, momentId);
+
+    expect(await recordedStep(runId, "moved")).toMatchObject({ status: "executed" });
+    expect(receiver.requestsTo("/new")).toMatchObject([
+      { method: "POST", body: '{"a": 1}', signature: "valid" },
+    ]);
+    expect(await recordedStep(runId, "to-metadata")).toEqual({
+      status: "failed",
+      reason: "blocked_address: 169.254.169.254 is a cloud metadata address (after 1 redirect)",
+    });
+    expect(await recordedStep(runId, "to-private")).toEqual({
+      status: "failed",
+      reason: "blocked_address: 10.0.0.1 is a private address (after 1 redirect)",
+    });
+    // Refused, not retried: one request each to the redirecting paths.
+    expect(receiver.requestsTo("/steal")).toHaveLength(1);
+    expect(receiver.requestsTo("/pivot")).toHaveLength(1);
+    for (const path of ["/old", "/steal", "/pivot"]) receiver.respondOn(path, undefined);
+  });
+});
