@@ -36,6 +36,7 @@ const deps = {
     profiles,
     clock: systemClock,
     env: process.env,
+    budget: "step",
   }),
   profiles,
   runs: new DynamoRunRepository(db, env.TABLE_NAME),

@@ -75,6 +75,7 @@ const deps = {
     profiles,
     clock: systemClock,
     env: process.env,
+    budget: "interactive",
   }),
 };
 

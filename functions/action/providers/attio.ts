@@ -9,7 +9,11 @@ export function attioPerformers(context: WiringContext): ActionPerformers {
   return {
     create_attio_task: attioTaskPerformer({
       integrations: context.integrations,
-      attio: new HttpAttioClient({ baseUrl: context.env[Env.attioApiBaseUrl] || ATTIO_API_BASE_URL }),
+      attio: new HttpAttioClient({
+        baseUrl: context.env[Env.attioApiBaseUrl] || ATTIO_API_BASE_URL,
+        // A test send (admin function, 15 s, an admin waiting) gets a shorter request and no inline wait.
+        ...(context.budget === "interactive" ? { requestTimeoutMs: 6_000, maxRetryAfterMs: 0 } : {}),
+      }),
     }),
   };
 }

@@ -24,4 +24,10 @@ export interface WiringContext {
   clock: Clock;
   /** Optional overrides (provider base URLs, the loopback opt-in): process.env in Lambda. */
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * How long a provider call may take. `step` (the action function, 30 s): full timeouts and one
+   * short Retry-After waited out inline. `interactive` (test sends from the admin function, 15 s,
+   * while an admin waits): shorter timeouts and no inline waits; a rate limit is reported at once.
+   */
+  budget: "step" | "interactive";
 }

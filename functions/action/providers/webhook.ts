@@ -13,12 +13,15 @@ import type { WiringContext } from "./context.js";
 export function webhookPerformers(context: WiringContext): ActionPerformers {
   const http = new GuardedHttpClient({
     policy: networkPolicy({ allowLoopback: context.env[Env.webhookAllowLoopback] === "true" }),
+    // A test send (admin function, 15 s, an admin waiting) gets a shorter exchange.
+    ...(context.budget === "interactive" ? { timeoutMs: 8_000 } : {}),
   });
   return {
     send_webhook: webhookPerformer({
       integrations: context.integrations,
       http,
       now: () => context.clock.now(),
+      ...(context.budget === "interactive" ? { maxInlineRetryAfterMs: 0 } : {}),
     }),
   };
 }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { WiringContext } from "../../../functions/action/providers/context.js";
 import { webhookPerformers } from "../../../functions/action/providers/webhook.js";
-import { PermanentDeliveryError } from "../../../shared/domain/delivery-errors.js";
+import { PermanentDeliveryError, TransientDeliveryError } from "../../../shared/domain/delivery-errors.js";
 import type { ActionPerformer } from "../../../shared/use-cases/actions/action.js";
 import { performAction } from "../../support/actions.js";
 import { type FakeWebhookReceiver, startFakeWebhookReceiver } from "../../support/fake-webhook-receiver.js";
@@ -27,8 +27,11 @@ beforeEach(() => {
   receiver.requests.length = 0;
 });
 
-function performer(env: Record<string, string | undefined>): ActionPerformer {
-  const context = { integrations, profiles, clock, env } as unknown as WiringContext;
+function performer(
+  env: Record<string, string | undefined>,
+  budget: WiringContext["budget"] = "step",
+): ActionPerformer {
+  const context = { integrations, profiles, clock, env, budget } as unknown as WiringContext;
   const performers = webhookPerformers(context);
   if (!performers.send_webhook) throw new Error("send_webhook is expected to be wired");
   return performers.send_webhook as ActionPerformer;
@@ -71,4 +74,21 @@ describe("webhookPerformers", () => {
       expect(receiver.requests).toEqual([]);
     },
   );
+
+  it("waits out a short Retry-After inline in a step, but not in a test send (an admin is waiting)", async () => {
+    const allow = { MOMENTS_WEBHOOK_ALLOW_LOOPBACK: "true" };
+    receiver.respondNext(1, { status: 429, headers: { "retry-after": "1" } });
+    const step = await performAction(performer(allow, "step"), { profiles, clock }, aRun(), action());
+    receiver.respondNext(1, { status: 429, headers: { "retry-after": "1" } });
+    const interactive = await performAction(
+      performer(allow, "interactive"),
+      { profiles, clock },
+      aRun(),
+      action(),
+    ).catch((e: unknown) => e);
+
+    expect(step).toMatchObject({ status: "executed" });
+    expect(interactive).toBeInstanceOf(TransientDeliveryError);
+    expect(receiver.requests).toHaveLength(3);
+  });
 });
