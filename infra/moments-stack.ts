@@ -34,6 +34,7 @@ export const functionTimeouts: Record<FunctionId, Duration> = {
   action: Duration.seconds(30),
   "run-state": Duration.seconds(15),
   bootstrap: Duration.seconds(30),
+  "ses-feedback": Duration.seconds(15),
 };
 
 /** Ingest is a small, hot path (authenticate, validate, PutEvents): half the default memory. */
@@ -197,7 +198,22 @@ export class MomentsStack extends Stack {
     this.workflow.grantStopExecution(match.role);
     this.eventRouting.consumeMatchQueue(match.function);
 
-    this.functions = { health, ingest, inbox, admin, match, action, "run-state": runState, bootstrap };
+    // SES bounces and complaints (default bus) suppress addresses: a conditional put per recipient.
+    const sesFeedback = fn("ses-feedback", { [Env.tableName]: tableName });
+    this.dataTable.grant(sesFeedback.role, ["dynamodb:PutItem"]);
+    this.email.consumeFeedback(sesFeedback.function);
+
+    this.functions = {
+      health,
+      ingest,
+      inbox,
+      admin,
+      match,
+      action,
+      "run-state": runState,
+      bootstrap,
+      "ses-feedback": sesFeedback,
+    };
 
     new CfnOutput(this, "ApiUrl", { value: this.httpApi.url, description: "Base URL of the Moments API" });
     new CfnOutput(this, "TableName", { value: tableName, description: "The single DynamoDB table" });

@@ -12,6 +12,7 @@ import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
 import { DynamoSourceRepository } from "../../shared/adapters/dynamodb/source-repository.js";
 import { DynamoStatsRepository } from "../../shared/adapters/dynamodb/stats-repository.js";
+import { DynamoSuppressionList } from "../../shared/adapters/dynamodb/suppression-list.js";
 import { DynamoWorkspaceRepository } from "../../shared/adapters/dynamodb/workspace-repository.js";
 import { HttpSlackClient } from "../../shared/adapters/slack-client.js";
 import { StepFunctionsController } from "../../shared/adapters/step-functions-starter.js";
@@ -25,6 +26,7 @@ import { keyRoutes } from "../../shared/http/admin-routes/keys.js";
 import { momentRoutes } from "../../shared/http/admin-routes/moments.js";
 import { openApiRoute } from "../../shared/http/admin-routes/openapi.js";
 import { sourceRoutes } from "../../shared/http/admin-routes/sources.js";
+import { suppressionRoutes } from "../../shared/http/admin-routes/suppressions.js";
 import { testStepRoutes } from "../../shared/http/admin-routes/test-step.js";
 import type { AdminRoutes } from "../../shared/http/admin-routes/types.js";
 import { workspaceRoutes } from "../../shared/http/admin-routes/workspaces.js";
@@ -62,6 +64,7 @@ const deps = {
   insights: new DynamoInsightsRepository(db, env.TABLE_NAME),
   inbox: new DynamoInboxRepository(db, env.TABLE_NAME),
   stats: new DynamoStatsRepository(db, env.TABLE_NAME),
+  suppressions: new DynamoSuppressionList(db, env.TABLE_NAME),
   // Test sends perform steps with the action function's own performers.
   actions: createPerformers({
     db,
@@ -89,6 +92,7 @@ const adminRoutes: AdminRoutes = {
   ...insightRoutes(deps),
   ...feedbackRoutes(deps),
   ...testStepRoutes(deps),
+  ...suppressionRoutes(deps),
 };
 
 /** Every admin route authenticates first; the key decides the workspace, and nothing else does. */

@@ -1,14 +1,32 @@
-import { Stack, Validations } from "aws-cdk-lib";
+import { Duration, Stack, Validations } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import * as ses from "aws-cdk-lib/aws-ses";
+import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { sesFeedbackPattern } from "../../shared/contracts/bus.js";
+import { toEventPattern } from "./event-routing.js";
 
 /** Actions a sender needs: the action function sends through SES v1 SendEmail / SendRawEmail. */
 export const SES_SEND_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"] as const;
 
 /**
+ * Retries of a feedback event whose handler failed (Lambda's asynchronous retries, the most it
+ * allows), and how long EventBridge keeps trying to hand an event to Lambda at all (its maximum).
+ */
+export const FEEDBACK_FUNCTION_RETRIES = 2;
+export const FEEDBACK_DELIVERY_MAX_AGE = Duration.hours(24);
+
+/**
  * The SES configuration set every send names, so bounce and complaint events and reputation
- * metrics are collected per deployment. Sender identities are not part of the stack: the user
+ * metrics are collected per deployment, and the path those events take back into the app: the
+ * configuration set publishes BOUNCE and COMPLAINT to the account's default event bus (the only bus
+ * SES can publish to), and a rule there hands this configuration set's events to the ses-feedback
+ * function, which suppresses the addresses. Sender identities are not part of the stack: the user
  * verifies their own domain or address in SES after deploying.
  */
 export class EmailSending extends Construct {
@@ -16,6 +34,11 @@ export class EmailSending extends Construct {
   readonly configurationSetArn: string;
   /** Every SES identity of this account and region (see `grantSend`). */
   readonly identitiesArn: string;
+  readonly defaultBus: events.IEventBus;
+  /** Feedback events that could not be delivered or handled after every retry. */
+  readonly feedbackDeadLetterQueue: sqs.Queue;
+  readonly feedbackDeadLetters: cloudwatch.Alarm;
+  feedbackRule?: events.Rule;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -30,6 +53,67 @@ export class EmailSending extends Construct {
       resourceName: this.configurationSet.configurationSetName,
     });
     this.identitiesArn = stack.formatArn({ service: "ses", resource: "identity", resourceName: "*" });
+
+    this.defaultBus = events.EventBus.fromEventBusName(this, "DefaultBus", "default");
+    this.configurationSet.addEventDestination("Feedback", {
+      destination: ses.EventDestination.eventBus(this.defaultBus),
+      // Only what feeds the suppression list: deliveries, opens and clicks would cost invocations.
+      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
+    });
+
+    this.feedbackDeadLetterQueue = new sqs.Queue(this, "FeedbackDeadLetterQueue", {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // The longest SQS allows: time to notice, fix and replay a bounce that suppressed nobody.
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.feedbackDeadLetterQueue.node.defaultChild as sqs.CfnQueue).acknowledge({
+      id: "AwsSolutions-SQS3",
+      reason:
+        "This queue is itself the dead-letter queue of the SES feedback rule's target and of the ses-feedback " +
+        "function's asynchronous invocations; nothing consumes it automatically, so it needs no dead-letter queue of its own.",
+    });
+    this.feedbackDeadLetters = new cloudwatch.Alarm(this, "FeedbackDeadLetters", {
+      alarmDescription:
+        "SES bounce or complaint events could not be recorded after every retry: those addresses are not suppressed",
+      metric: this.feedbackDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: "Maximum",
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /**
+   * Makes `fn` the consumer of this configuration set's bounce and complaint events. Two failure
+   * paths end in the dead-letter queue: EventBridge failing to invoke the function (retried for up
+   * to a day), and the function failing on an event (Lambda retries an asynchronous invocation
+   * twice; a throw from the handler is what triggers those retries). The two leave different
+   * records: EventBridge's message body is the event itself, Lambda's wraps it in `requestPayload`
+   * (with the error in `responsePayload`); replaying either means invoking the function with the event.
+   */
+  consumeFeedback(fn: lambda.IFunction): events.Rule {
+    this.feedbackRule = new events.Rule(this, "FeedbackRule", {
+      eventBus: this.defaultBus,
+      description: "SES bounces and complaints of the Moments configuration set, to the suppression list",
+      eventPattern: toEventPattern(sesFeedbackPattern(this.configurationSet.configurationSetName)),
+      targets: [
+        new targets.LambdaFunction(fn, {
+          deadLetterQueue: this.feedbackDeadLetterQueue,
+          maxEventAge: FEEDBACK_DELIVERY_MAX_AGE,
+          retryAttempts: 185,
+        }),
+      ],
+    });
+    fn.configureAsyncInvoke({
+      retryAttempts: FEEDBACK_FUNCTION_RETRIES,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(this.feedbackDeadLetterQueue),
+    });
+    return this.feedbackRule;
   }
 
   /** Lets `role` send email from any identity of the account, through this configuration set. */

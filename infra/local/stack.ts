@@ -67,6 +67,9 @@ const handlerModules: Record<FunctionId, () => Promise<unknown>> = {
   "run-state": () => import("../../functions/run-state/handler.js"),
   // Deploy-time only: the local stack seeds its admin key directly (see ensureAdminKey below).
   bootstrap: () => import("../../functions/bootstrap/handler.js"),
+  // Not wired to any local event source: SES feedback comes from AWS's default bus only. Locally the
+  // use case is exercised directly (test/integration/email.test.ts).
+  "ses-feedback": () => import("../../functions/ses-feedback/handler.js"),
 };
 
 const name = (fn: FunctionId) => `moments-${fn}`;

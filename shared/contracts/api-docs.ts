@@ -29,6 +29,7 @@ export interface RouteDoc {
     | "Email templates"
     | "Integrations"
     | "Insights"
+    | "Email"
     | "Meta";
   /** Request body schema (JSON). */
   body?: z.ZodMiniType;
@@ -172,6 +173,40 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     summary: "CORS preflight for feedback answers",
     tag: "Ingestion",
     success: { status: 204, description: "CORS headers" },
+  },
+  "GET /v1/admin/suppressions": {
+    summary: "The workspace's suppressed addresses (unsubscribed, bounced, complained), by address",
+    tag: "Email",
+    query: { limit: "Page size (default 50, at most 200)", cursor: "From the previous page's nextCursor" },
+    success: {
+      status: 200,
+      description: "{ items: [{ address, reason, suppressedAt, detail? }], nextCursor? }",
+    },
+  },
+  "DELETE /v1/admin/suppressions/{address}": {
+    summary:
+      "Lift a suppression (the person asked to receive email again); 404 if the address is not suppressed",
+    tag: "Email",
+    success: { status: 204, description: "No content" },
+  },
+  "GET /v1/unsubscribe": {
+    summary: "The page an email's unsubscribe link opens: changes nothing, offers a button that POSTs",
+    tag: "Email",
+    query: { token: "The signed token from the email's link" },
+    headers: { Accept: "text/html gets an HTML page; anything else { address (masked), unsubscribed }" },
+    success: {
+      status: 200,
+      description: "HTML page or { address, unsubscribed }; a bad token is 400 naming token",
+    },
+  },
+  "POST /v1/unsubscribe": {
+    summary: "Unsubscribe (RFC 8058 one-click: body List-Unsubscribe=One-Click, form-encoded or empty)",
+    tag: "Email",
+    query: { token: "The signed token from the email's link" },
+    headers: {
+      Accept: "text/html gets a confirmation page; anything else { address (masked), unsubscribed: true }",
+    },
+    success: { status: 200, description: "Unsubscribed (idempotent); a bad token is 400 naming token" },
   },
   "GET /v1/admin/moments/{id}/feedback": {
     summary: "A moment's feedback answers with their comments",

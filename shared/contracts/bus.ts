@@ -34,6 +34,25 @@ export const busRules = {
   },
 } as const satisfies Record<string, BusRuleDefinition>;
 
+/**
+ * SES bounce and complaint events, on the account's default bus (the only bus SES publishes to):
+ * the CDK app's rule for the ses-feedback function uses this pattern.
+ */
+/** EventBridge detail-types of the SES sending events this app consumes (EventBridge's own names). */
+export const SES_FEEDBACK_DETAIL_TYPES = ["Email Bounced", "Email Complaint Received"] as const;
+
+/**
+ * The default-bus rule's pattern: this deployment's configuration set only (SES tags every event
+ * with it), so other applications' SES events in the same account never reach the function.
+ */
+export function sesFeedbackPattern(configurationSetName: string) {
+  return {
+    source: ["aws.ses"],
+    "detail-type": [...SES_FEEDBACK_DETAIL_TYPES],
+    detail: { mail: { tags: { "ses:configuration-set": [configurationSetName] } } },
+  };
+}
+
 /** The `detail` of an Event Received bus event. */
 export interface EventReceivedDetail {
   workspaceId: string;

@@ -12,6 +12,7 @@ export const functionIds = [
   "action",
   "run-state",
   "bootstrap",
+  "ses-feedback",
 ] as const;
 export type FunctionId = (typeof functionIds)[number];
 
@@ -96,5 +97,10 @@ export const functions: Record<FunctionId, FunctionDefinition> = {
     // A timeout ends the run and starts its end execution; an abandonment gate starts a run (with the
     // moment's delays, hence the time scale).
     env: [Env.tableName, Env.stateMachineArn, Env.timeScale],
+  },
+  "ses-feedback": {
+    entry: "functions/ses-feedback/handler.ts",
+    description: "Suppresses addresses that SES reports as permanently bounced or complained about",
+    env: [Env.tableName],
   },
 };

@@ -35,6 +35,9 @@ export const routes = [
   { method: "OPTIONS", path: "/v1/inbox/{id}/read", function: "inbox", auth: "none" },
   { method: "POST", path: "/v1/feedback", function: "inbox", auth: "write_key" },
   { method: "OPTIONS", path: "/v1/feedback", function: "inbox", auth: "none" },
+  // Unsubscribe links in emails: the signed token in the query is the authorisation
+  { method: "GET", path: "/v1/unsubscribe", function: "inbox", auth: "none" },
+  { method: "POST", path: "/v1/unsubscribe", function: "inbox", auth: "none" },
   // Moments and their catalog
   { method: "GET", path: "/v1/admin/moments", function: "admin", auth: "admin_key" },
   { method: "POST", path: "/v1/admin/moments", function: "admin", auth: "admin_key" },
@@ -80,6 +83,9 @@ export const routes = [
   { method: "PATCH", path: "/v1/admin/email-templates/{id}", function: "admin", auth: "admin_key" },
   { method: "DELETE", path: "/v1/admin/email-templates/{id}", function: "admin", auth: "admin_key" },
   { method: "POST", path: "/v1/admin/email-templates/{id}/preview", function: "admin", auth: "admin_key" },
+  // The email suppression list (unsubscribed, bounced, complained addresses)
+  { method: "GET", path: "/v1/admin/suppressions", function: "admin", auth: "admin_key" },
+  { method: "DELETE", path: "/v1/admin/suppressions/{address}", function: "admin", auth: "admin_key" },
   // Integrations (Slack, Attio, webhook signing secrets)
   { method: "GET", path: "/v1/admin/integrations", function: "admin", auth: "admin_key" },
   { method: "POST", path: "/v1/admin/integrations", function: "admin", auth: "admin_key" },

@@ -55,6 +55,17 @@ export const keys = {
     pk: ws(workspaceId),
     sk: `INTEGRATION#${integrationId}`,
   }),
+  /** The workspace's unsubscribe-token signing keys (created on first send). */
+  unsubscribeKeys: (workspaceId: string): ItemKey => ({ pk: ws(workspaceId), sk: "UNSUBSCRIBEKEYS" }),
+  /** A suppressed address; the workspace's list is one collection, ordered by address. */
+  suppression: (workspaceId: string, address: string): ItemKey => ({
+    pk: `${ws(workspaceId)}#SUPPRESSION`,
+    sk: `ADDRESS#${address}`,
+  }),
+  suppressionPrefix: (workspaceId: string) => ({
+    pk: `${ws(workspaceId)}#SUPPRESSION`,
+    skPrefix: "ADDRESS#",
+  }),
   profile: (workspaceId: string, accountId: string): ItemKey => ({
     pk: `${ws(workspaceId)}#ACCOUNT#${accountId}`,
     sk: "PROFILE",

@@ -15,13 +15,15 @@ export interface HttpRequest {
   query: Record<string, string>;
   /** Lower-cased header names. */
   headers: Record<string, string>;
-  /** Parsed JSON body; undefined when there is none. */
+  /** Parsed JSON body (a form route's: its urlencoded fields); undefined when there is none. */
   body: unknown;
 }
 
 export interface HttpResponse {
   statusCode: number;
   body?: unknown;
+  /** A body sent as is instead of as JSON (an HTML page); `headers` give its content type. */
+  rawBody?: string;
   headers?: Record<string, string>;
 }
 
@@ -31,6 +33,19 @@ const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache
 
 export function json(statusCode: number, body: unknown, headers?: Record<string, string>): HttpResponse {
   return { statusCode, body, ...(headers ? { headers } : {}) };
+}
+
+/**
+ * Routes that an HTML form or a mail provider posts to (the one-click unsubscribe, whose meaning is
+ * all in its URL): an application/x-www-form-urlencoded body is parsed into its fields, any other
+ * (multipart/form-data, which RFC 8058 prefers, or none) is left unparsed rather than refused, so a
+ * provider's unusual POST still unsubscribes. Every other route still takes JSON only.
+ */
+const formRoutes = new WeakSet<RouteHandler>();
+
+export function formRoute(handler: RouteHandler): RouteHandler {
+  formRoutes.add(handler);
+  return handler;
 }
 
 class UnsupportedMediaTypeError extends DomainError {
@@ -52,13 +67,18 @@ function lowerCaseHeaders(headers: APIGatewayProxyEventV2["headers"]): Record<st
   return result;
 }
 
-function parseBody(event: APIGatewayProxyEventV2, headers: Record<string, string>): unknown {
+function parseBody(event: APIGatewayProxyEventV2, headers: Record<string, string>, form: boolean): unknown {
   if (event.body === undefined || event.body === null || event.body === "") return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
   if (raw.byteLength > MAX_REQUEST_BYTES) {
     throw new PayloadTooLargeError(`A request body may be at most ${MAX_REQUEST_BYTES / 1024} KB`);
   }
   const contentType = headers["content-type"];
+  if (form) {
+    return contentType === undefined || /^application\/x-www-form-urlencoded\b/i.test(contentType)
+      ? Object.fromEntries(new URLSearchParams(raw.toString("utf8")))
+      : undefined;
+  }
   if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType)) {
     throw new UnsupportedMediaTypeError("Send the body as JSON with Content-Type: application/json");
   }
@@ -78,10 +98,11 @@ function parseBody(event: APIGatewayProxyEventV2, headers: Record<string, string
 }
 
 function toResponse(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
+  const body = response.rawBody ?? (response.body === undefined ? undefined : JSON.stringify(response.body));
   return {
     statusCode: response.statusCode,
     headers: { ...JSON_HEADERS, ...response.headers },
-    ...(response.body === undefined ? {} : { body: JSON.stringify(response.body) }),
+    ...(body === undefined ? {} : { body }),
   };
 }
 
@@ -130,7 +151,7 @@ export function httpHandler(routes: Record<string, RouteHandler>, obs: Observabi
             ),
           ),
           headers,
-          body: parseBody(event, headers),
+          body: parseBody(event, headers, formRoutes.has(route)),
         };
         return count(toResponse(await route(request)));
       } catch (error) {

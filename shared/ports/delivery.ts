@@ -1,4 +1,5 @@
 import type { BusDetail } from "../contracts/bus-details.js";
+import type { Mailbox } from "../domain/email.js";
 
 export interface EventPublisher {
   /**
@@ -10,15 +11,23 @@ export interface EventPublisher {
 }
 
 export interface OutgoingEmail {
-  from: string;
-  to: string;
+  from: Mailbox;
+  to: Mailbox;
+  /** Copied recipients, already checked against the suppression list. */
+  cc?: Mailbox[];
+  replyTo?: Mailbox;
   subject: string;
   text: string;
   html?: string;
+  /** Extra header fields (List-Unsubscribe, List-Unsubscribe-Post): printable ASCII. */
+  headers?: Record<string, string>;
+  /** The Date header. */
+  date: Date;
+  /** SES message tags (our workspace, moment and run): bounce and complaint events carry them back. */
   tags: Record<string, string>;
 }
 
 export interface Mailer {
-  /** Throws TransientSendError (retry later) or PermanentSendError (do not retry). */
+  /** Throws TransientDeliveryError (retry later) or PermanentDeliveryError (do not retry). */
   send(email: OutgoingEmail): Promise<{ messageId: string }>;
 }

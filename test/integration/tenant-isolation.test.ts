@@ -68,6 +68,7 @@ function pathWithIdsOfA(path: string): string {
       if (segment === "{keyId}") return a[segments[index - 1] ?? ""] ?? "unknown";
       // A's moment has a step "s1": B must not reach it through A's ids.
       if (segment === "{stepId}") return "s1";
+      if (segment === "{address}") return "a@example.com";
       return segment;
     })
     .join("/");

@@ -30,13 +30,34 @@ export function apiClient(baseUrl: string) {
 export interface CapturedEmail {
   messageId: string;
   from: string;
-  destination: { to: string[] };
+  replyTo?: string[];
+  /** Each header as the local SES's parser wrote it ("a@x.io, b@x.io" is one entry). */
+  destination: { to: string[]; cc?: string[]; bcc?: string[] };
   subject: string;
+  /**
+   * The bodies as the template rendered them: the footer every email carries ("\n\n--\nUnsubscribe:
+   * <url>", see shared/use-cases/actions/email.ts) is split off the text into `unsubscribeLink`.
+   */
   body: { text?: string; html?: string };
+  unsubscribeLink?: string;
 }
 
-/** Emails captured by the local SES (aws-ses-v2-local's store). */
+const TEXT_FOOTER = /\n\n--\nUnsubscribe: (\S+)\n?$/;
+
+/**
+ * Emails captured by the local SES (aws-ses-v2-local's store, which parses raw messages and keeps
+ * no other header than from, reply-to, to and cc: see test/support/fake-ses.ts for the raw bytes).
+ */
 export async function sentEmails(inboxUrl: string): Promise<CapturedEmail[]> {
   const response = await fetch(new URL("/store", inboxUrl));
-  return ((await response.json()) as { emails: CapturedEmail[] }).emails;
+  const { emails } = (await response.json()) as { emails: CapturedEmail[] };
+  return emails.map((email) => {
+    const footer = email.body.text === undefined ? null : TEXT_FOOTER.exec(email.body.text);
+    if (!footer || email.body.text === undefined) return email;
+    return {
+      ...email,
+      body: { ...email.body, text: email.body.text.slice(0, footer.index) },
+      unsubscribeLink: footer[1] ?? "",
+    };
+  });
 }

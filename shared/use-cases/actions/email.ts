@@ -1,19 +1,61 @@
+import type { StepOutcome } from "../../contracts/workflow.js";
 import type { Action } from "../../domain/actions.js";
-import { formatMailbox, isEmailAddress, parseMailbox } from "../../domain/email.js";
+import { type Mailbox, parseMailbox } from "../../domain/email.js";
+import { escapeHtml } from "../../domain/render.js";
+import { normaliseAddress, suppressedReason } from "../../domain/suppression.js";
 import type { Mailer } from "../../ports/delivery.js";
 import type { EmailTemplateRepository } from "../../ports/email-templates.js";
+import type { SuppressionList, UnsubscribeKeyStore } from "../../ports/suppressions.js";
+import { unsubscribeLink } from "../unsubscribe.js";
 import type { ActionPerformer } from "./action.js";
 
 export interface EmailDeps {
   templates: Pick<EmailTemplateRepository, "getEmailTemplate">;
   mailer: Mailer;
+  suppressions: Pick<SuppressionList, "getSuppression">;
+  unsubscribeKeys: Pick<UnsubscribeKeyStore, "signingKey">;
+  /** The API's public base URL, which unsubscribe links point at. */
+  publicApiUrl: string | undefined;
 }
 
 type SendEmail = Extract<Action, { type: "send_email" }>;
 
+/** RFC 8058: the mail provider POSTs `List-Unsubscribe=One-Click` to the link, no page involved. */
+export const LIST_UNSUBSCRIBE_POST = "List-Unsubscribe=One-Click";
+
+/** How the footer link is added to a plain-text body (a signature-style separator, then the link). */
+export function textFooter(url: string): string {
+  return `\n\n--\nUnsubscribe: ${url}`;
+}
+
+/** How the footer link is added to an HTML body: before </body> when there is one, else at the end. */
+export function withHtmlFooter(html: string, url: string): string {
+  const footer =
+    '<p style="margin-top:24px;font-size:12px;color:#6b7280">' +
+    `<a href="${escapeHtml(url)}" style="color:#6b7280">Unsubscribe</a></p>`;
+  // The last </body>: an earlier one could sit in a comment or a quoted snippet.
+  const close = [...html.matchAll(/<\/body\s*>/gi)].at(-1)?.index ?? -1;
+  return close === -1 ? `${html}${footer}` : `${html.slice(0, close)}${footer}${html.slice(close)}`;
+}
+
+/** A mailbox as an admin reads it in a preview (no encoded words). */
+function display(mailbox: Mailbox): string {
+  return mailbox.name ? `"${mailbox.name.replace(/["\\]/g, "\\$&")}" <${mailbox.address}>` : mailbox.address;
+}
+
+const invalidAddress = (field: string, template: string): StepOutcome => ({
+  status: "failed",
+  reason: `invalid_address: ${field} "${template}" did not render to an email address`,
+});
+
 /**
  * send_email: the template rendered for the run's recipient (the action's `to`, by default the
- * triggering user's `{email}`, else the account's), sent through the mailer.
+ * triggering user's `{email}`, else the account's), with optional reply-to and cc, sent through the
+ * mailer. Every email carries List-Unsubscribe (one-click, RFC 8058) and a footer link; the
+ * suppression list is checked when the email is sent, not when it is prepared, so an unsubscribe
+ * that lands between a run's start and its email still stops it.
+ *
+ * Reasons never name an address: the action function logs them.
  */
 export function emailPerformer(deps: EmailDeps): ActionPerformer<SendEmail> {
   return async (ctx, action) => {
@@ -21,28 +63,106 @@ export function emailPerformer(deps: EmailDeps): ActionPerformer<SendEmail> {
     const template = await deps.templates.getEmailTemplate(run.workspaceId, action.templateId);
     if (!template)
       return { status: "failed", reason: `email template "${action.templateId}" no longer exists` };
-    const to = render(action.to ?? "{email}", "header").trim();
-    if (!isEmailAddress(to)) {
+
+    // Every field first: an onMissing skip/fail placeholder stops the step before anything else.
+    const toTemplate = action.to ?? "{email}";
+    const toRendered = render(toTemplate, "header").trim();
+    const replyToRendered = action.replyTo === undefined ? "" : render(action.replyTo, "header").trim();
+    const ccRendered = (action.cc ?? []).map((cc) => render(cc, "header").trim());
+    // A subject is one header line: neither a value nor the template may add a line to it.
+    const subject = render(template.subject, "header")
+      .replace(/[\r\n]+/g, " ")
+      .trim();
+    const text = render(template.text);
+    const html = template.html === undefined ? undefined : render(template.html, "html");
+
+    const to = parseMailbox(toRendered);
+    if (!to) {
       return {
         status: "skipped",
-        reason: `no_recipient: "${action.to ?? "{email}"}" did not render to an email address`,
+        reason: `no_recipient: "${toTemplate}" did not render to an email address`,
       };
     }
     const from = parseMailbox(template.from);
     if (!from) return { status: "failed", reason: "the template's sender is not a valid address" };
-    const email = {
-      from: formatMailbox(from),
-      to,
-      // A subject is one header line: a rendered value must not be able to add headers.
-      subject: render(template.subject, "header").trim(),
-      text: render(template.text),
-      ...(template.html ? { html: render(template.html, "html") } : {}),
-    };
+    // An empty rendering leaves the field out (the onMissing policy decides whether that is fine);
+    // anything else must be an address.
+    let replyTo: Mailbox | undefined;
+    if (replyToRendered !== "") {
+      replyTo = parseMailbox(replyToRendered);
+      if (!replyTo) return invalidAddress("replyTo", action.replyTo ?? "");
+    }
+    const cc: Mailbox[] = [];
+    const seen = new Set([normaliseAddress(to.address) ?? to.address]);
+    for (const [i, rendered] of ccRendered.entries()) {
+      if (rendered === "") continue;
+      const mailbox = parseMailbox(rendered);
+      if (!mailbox) return invalidAddress(`cc.${i}`, action.cc?.[i] ?? "");
+      const key = normaliseAddress(mailbox.address) ?? mailbox.address;
+      // The recipient or an address twice in cc would get the email twice.
+      if (seen.has(key)) continue;
+      seen.add(key);
+      cc.push(mailbox);
+    }
+    const publicApiUrl = deps.publicApiUrl;
+    if (!publicApiUrl) {
+      return {
+        status: "failed",
+        reason: "unsubscribe_unavailable: no public API URL for the unsubscribe link",
+      };
+    }
+
     return {
-      preview: email,
+      preview: {
+        from: display(from),
+        to: display(to),
+        ...(cc.length > 0 ? { cc: cc.map(display) } : {}),
+        ...(replyTo ? { replyTo: display(replyTo) } : {}),
+        subject,
+        text,
+        ...(html !== undefined ? { html } : {}),
+        unsubscribe:
+          "a List-Unsubscribe header (one-click) and a footer link are added when sent; " +
+          "suppressed addresses are checked then",
+      },
       perform: async () => {
+        const toAddress = normaliseAddress(to.address) ?? to.address;
+        const suppression = await deps.suppressions.getSuppression(run.workspaceId, toAddress);
+        if (suppression) return { status: "skipped", reason: suppressedReason(suppression) };
+        const ccChecked = await Promise.all(
+          cc.map(async (mailbox) => ({
+            mailbox,
+            suppressed: await deps.suppressions.getSuppression(
+              run.workspaceId,
+              normaliseAddress(mailbox.address) ?? mailbox.address,
+            ),
+          })),
+        );
+        const ccKept = ccChecked.filter((c) => !c.suppressed).map((c) => c.mailbox);
+        const ccDropped = ccChecked.length - ccKept.length;
+
+        // The link names the To recipient. Cc'd people receive the same message (one send, one set
+        // of headers), so their suppressions are honoured by the check above, not by a link of
+        // their own; the page behind the link shows whose address it unsubscribes.
+        const url = await unsubscribeLink(
+          { keys: deps.unsubscribeKeys, publicApiUrl },
+          run.workspaceId,
+          toAddress,
+          ctx.now,
+        );
         const { messageId } = await deps.mailer.send({
-          ...email,
+          from,
+          to,
+          ...(ccKept.length > 0 ? { cc: ccKept } : {}),
+          ...(replyTo ? { replyTo } : {}),
+          subject,
+          text: `${text}${textFooter(url)}`,
+          ...(html !== undefined ? { html: withHtmlFooter(html, url) } : {}),
+          headers: {
+            "List-Unsubscribe": `<${url}>`,
+            "List-Unsubscribe-Post": LIST_UNSUBSCRIBE_POST,
+          },
+          date: ctx.now,
           tags: {
             workspace: run.workspaceId,
             moment: run.momentId,
@@ -50,7 +170,10 @@ export function emailPerformer(deps: EmailDeps): ActionPerformer<SendEmail> {
             ...(ctx.test ? { test: "true" } : {}),
           },
         });
-        return { status: "executed", detail: { messageId } };
+        return {
+          status: "executed",
+          detail: { messageId, ...(ccDropped > 0 ? { ccSuppressed: String(ccDropped) } : {}) },
+        };
       },
     };
   };

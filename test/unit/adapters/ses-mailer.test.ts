@@ -1,4 +1,4 @@
-import { MessageRejected, SESClient, SESServiceException, SendEmailCommand } from "@aws-sdk/client-ses";
+import { MessageRejected, SESClient, SESServiceException, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { classify, SesMailer } from "../../../shared/adapters/ses-mailer.js";
@@ -8,11 +8,18 @@ import type { OutgoingEmail } from "../../../shared/ports/delivery.js";
 const ses = mockClient(SESClient);
 
 const email: OutgoingEmail = {
-  from: '"Anna at Acme" <anna@mail.acme.com>',
-  to: "ada@example.com",
+  from: { name: "Anna at Acme", address: "anna@mail.acme.com" },
+  to: { address: "ada@example.com" },
+  cc: [{ name: "Bo", address: "bo@example.com" }],
+  replyTo: { address: "support@acme.com" },
   subject: "Hi Ada — your card failed",
   text: "Card 4242 was declined.",
   html: "<p>Card 4242 was declined.</p>",
+  headers: {
+    "List-Unsubscribe": "<https://api.example.com/v1/unsubscribe?token=abc.def>",
+    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+  },
+  date: new Date("2026-11-21T10:00:00.000Z"),
   tags: { workspace: "ws_1", moment: "m.1/x", run: "run 1:ä" },
 };
 
@@ -29,6 +36,11 @@ function serviceError(name: string, httpStatusCode: number) {
   });
 }
 
+function rawOf(call = 0): string {
+  const data = ses.commandCalls(SendRawEmailCommand)[call]?.args[0].input.RawMessage?.Data;
+  return Buffer.from(data ?? new Uint8Array()).toString("ascii");
+}
+
 beforeEach(() => {
   ses.reset();
 });
@@ -38,27 +50,21 @@ afterAll(() => {
 });
 
 describe("SesMailer", () => {
-  it("sends a UTF-8 text and html message and answers SES's message id", async () => {
+  it("sends one raw message to the recipient and the cc'd, through the configuration set, with SES's message id back", async () => {
     // Prepare
-    ses.on(SendEmailCommand).resolves({ MessageId: "0100018c-abc" });
+    ses.on(SendRawEmailCommand).resolves({ MessageId: "0100018c-abc" });
 
     // Act
     const result = await mailer("moments-events").send(email);
 
     // Assess
     expect(result).toEqual({ messageId: "0100018c-abc" });
-    const calls = ses.commandCalls(SendEmailCommand);
+    const calls = ses.commandCalls(SendRawEmailCommand);
     expect(calls).toHaveLength(1);
-    expect(calls[0]?.args[0].input).toEqual({
-      Source: '"Anna at Acme" <anna@mail.acme.com>',
-      Destination: { ToAddresses: ["ada@example.com"] },
-      Message: {
-        Subject: { Data: "Hi Ada — your card failed", Charset: "UTF-8" },
-        Body: {
-          Text: { Data: "Card 4242 was declined.", Charset: "UTF-8" },
-          Html: { Data: "<p>Card 4242 was declined.</p>", Charset: "UTF-8" },
-        },
-      },
+    const { RawMessage, ...rest } = calls[0]?.args[0].input ?? {};
+    expect(RawMessage?.Data).toBeInstanceOf(Uint8Array);
+    expect(rest).toEqual({
+      Destinations: ["ada@example.com", "bo@example.com"],
       ConfigurationSetName: "moments-events",
       Tags: [
         { Name: "workspace", Value: "ws_1" },
@@ -68,29 +74,61 @@ describe("SesMailer", () => {
     });
   });
 
-  it("leaves out the html part and the configuration set when there are none", async () => {
-    ses.on(SendEmailCommand).resolves({ MessageId: "m" });
-    const { html: _html, ...textOnly } = email;
+  it("writes the headers, the unsubscribe headers and both alternatives into the raw message", async () => {
+    ses.on(SendRawEmailCommand).resolves({ MessageId: "m" });
 
-    await mailer().send(textOnly);
+    await mailer().send(email);
 
-    const input = ses.commandCalls(SendEmailCommand)[0]?.args[0].input;
-    expect(input?.Message?.Body).not.toHaveProperty("Html");
+    const raw = rawOf();
+    const head = raw.slice(0, raw.indexOf("\r\n\r\n"));
+    expect(head).toContain('From: "Anna at Acme" <anna@mail.acme.com>\r\n');
+    expect(head).toContain("To: ada@example.com\r\n");
+    expect(head).toContain('Cc: "Bo" <bo@example.com>\r\n');
+    expect(head).toContain("Reply-To: support@acme.com\r\n");
+    expect(head).toContain("Date: Sat, 21 Nov 2026 10:00:00 +0000\r\n");
+    expect(head).toContain("List-Unsubscribe: <https://api.example.com/v1/unsubscribe?token=abc.def>\r\n");
+    expect(head).toContain("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+    expect(head).toMatch(/Content-Type: multipart\/alternative; boundary="=_moments_[0-9a-f]+"$/);
+    expect(raw).toMatch(/^\p{ASCII}*$/u);
+  });
+
+  it("leaves out the cc, reply-to and configuration set when there are none", async () => {
+    ses.on(SendRawEmailCommand).resolves({ MessageId: "m" });
+    const { cc: _cc, replyTo: _replyTo, html: _html, ...plain } = email;
+
+    await mailer().send(plain);
+
+    const input = ses.commandCalls(SendRawEmailCommand)[0]?.args[0].input;
+    expect(input?.Destinations).toEqual(["ada@example.com"]);
     expect(input).not.toHaveProperty("ConfigurationSetName");
+    expect(rawOf()).not.toMatch(/^(Cc|Reply-To):/m);
+    expect(rawOf()).toContain("Content-Type: text/plain; charset=UTF-8\r\n");
   });
 
   it("cuts tag values to 256 characters, as SES requires", async () => {
-    ses.on(SendEmailCommand).resolves({ MessageId: "m" });
+    ses.on(SendRawEmailCommand).resolves({ MessageId: "m" });
 
     await mailer().send({ ...email, tags: { run: "r".repeat(300) } });
 
-    expect(ses.commandCalls(SendEmailCommand)[0]?.args[0].input.Tags).toEqual([
+    expect(ses.commandCalls(SendRawEmailCommand)[0]?.args[0].input.Tags).toEqual([
       { Name: "run", Value: "r".repeat(256) },
     ]);
   });
 
+  it("refuses a header value with a line break as a PermanentDeliveryError, sending nothing", async () => {
+    ses.on(SendRawEmailCommand).resolves({ MessageId: "m" });
+
+    const error = await mailer()
+      .send({ ...email, subject: "Hi\r\nBcc: eve@evil.example" })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PermanentDeliveryError);
+    expect(error).toMatchObject({ message: "invalid_message: Subject must not contain a line break" });
+    expect(ses.commandCalls(SendRawEmailCommand)).toHaveLength(0);
+  });
+
   it("turns SES throttling into a TransientDeliveryError (retried by the workflow)", async () => {
-    ses.on(SendEmailCommand).rejects(serviceError("Throttling", 400));
+    ses.on(SendRawEmailCommand).rejects(serviceError("Throttling", 400));
 
     const error = await mailer()
       .send(email)
@@ -104,19 +142,19 @@ describe("SesMailer", () => {
   });
 
   it("turns a 5xx into a TransientDeliveryError", async () => {
-    ses.on(SendEmailCommand).rejects(serviceError("SomethingNew", 502));
+    ses.on(SendRawEmailCommand).rejects(serviceError("SomethingNew", 502));
 
     await expect(mailer().send(email)).rejects.toBeInstanceOf(TransientDeliveryError);
   });
 
   it("turns a network error without a response into a TransientDeliveryError", async () => {
-    ses.on(SendEmailCommand).rejects(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+    ses.on(SendRawEmailCommand).rejects(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
 
     await expect(mailer().send(email)).rejects.toBeInstanceOf(TransientDeliveryError);
   });
 
-  it("turns MessageRejected (400) into a PermanentDeliveryError", async () => {
-    ses.on(SendEmailCommand).rejects(
+  it("turns MessageRejected (400) into a PermanentDeliveryError with SES's words", async () => {
+    ses.on(SendRawEmailCommand).rejects(
       new MessageRejected({
         message: "Email address is not verified.",
         $metadata: { httpStatusCode: 400 },
@@ -129,6 +167,22 @@ describe("SesMailer", () => {
 
     expect(error).toBeInstanceOf(PermanentDeliveryError);
     expect(error).toMatchObject({ message: "SES MessageRejected: Email address is not verified." });
+  });
+
+  it("bounds SES's words to 200 characters without control characters", async () => {
+    ses.on(SendRawEmailCommand).rejects(
+      new MessageRejected({
+        message: `bad\r\nthing ${"x".repeat(400)}`,
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+
+    const error = (await mailer()
+      .send(email)
+      .catch((e: unknown) => e)) as Error;
+
+    expect(error.message).toMatch(/^SES MessageRejected: bad thing x+…$/);
+    expect(error.message.length).toBe("SES MessageRejected: ".length + 200);
   });
 });
 

@@ -1,4 +1,4 @@
-import { SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
+import { SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -42,6 +42,8 @@ beforeAll(async () => {
 beforeEach(() => {
   ses.reset();
   db.reset();
+  // Anything not seeded below is absent: no suppression, no unsubscribe key set yet (it is created).
+  db.on(GetCommand).resolves({});
   db.on(GetCommand, { Key: { pk: "WS#ws_1#RUN#run1", sk: "RUN" } }).resolves({ Item: { status: "active" } });
   // Every step re-reads its moment: only a running moment's runs act.
   db.on(GetCommand, { Key: { pk: "WS#ws_1", sk: "MOMENT#m1" } }).resolves({ Item: { status: "running" } });
@@ -63,22 +65,24 @@ describe("action handler", () => {
     const outcome = await handler(payload, context);
 
     expect(outcome).toEqual({ status: "skipped", reason: "moment_stopped" });
-    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+    expect(ses.commandCalls(SendRawEmailCommand)).toHaveLength(0);
   });
 
   it("sends the rendered email and records the step as executed", async () => {
-    ses.on(SendEmailCommand).resolves({ MessageId: "ses-1" });
+    ses.on(SendRawEmailCommand).resolves({ MessageId: "ses-1" });
 
     const outcome = await handler(payload, context);
 
     expect(outcome).toEqual({ status: "executed", detail: { messageId: "ses-1" } });
-    const sent = ses.commandCalls(SendEmailCommand)[0]?.args[0].input;
-    expect(sent?.Destination?.ToAddresses).toEqual(["ada@example.com"]);
-    expect(sent?.Message?.Subject?.Data).toBe("Hi Ada");
+    const sent = ses.commandCalls(SendRawEmailCommand)[0]?.args[0].input;
+    expect(sent?.Destinations).toEqual(["ada@example.com"]);
+    const raw = Buffer.from(sent?.RawMessage?.Data ?? new Uint8Array()).toString("ascii");
+    expect(raw).toContain("\r\nSubject: Hi Ada\r\n");
+    expect(raw).toMatch(/\r\nList-Unsubscribe: <https:\/\/[^>]+\/v1\/unsubscribe\?token=[^>]+>\r\n/);
   });
 
   it("on SES throttling gives the claim back and throws TransientActionError for the state machine to retry", async () => {
-    ses.on(SendEmailCommand).rejects(
+    ses.on(SendRawEmailCommand).rejects(
       Object.assign(new Error("Maximum sending rate exceeded."), {
         name: "Throttling",
         $metadata: { httpStatusCode: 400 },
@@ -94,7 +98,7 @@ describe("action handler", () => {
   });
 
   it("records a permanent SES refusal as failed, without retrying", async () => {
-    ses.on(SendEmailCommand).rejects(
+    ses.on(SendRawEmailCommand).rejects(
       Object.assign(new Error("Email address is not verified."), {
         name: "MessageRejected",
         $metadata: { httpStatusCode: 400 },
@@ -104,6 +108,6 @@ describe("action handler", () => {
     const outcome = await handler(payload, context);
 
     expect(outcome).toMatchObject({ status: "failed", reason: expect.stringContaining("MessageRejected") });
-    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+    expect(ses.commandCalls(SendRawEmailCommand)).toHaveLength(1);
   });
 });

@@ -3,6 +3,7 @@ import { type ActionTaskPayload, STEP_FAILED_RUN_ERROR } from "../../../shared/c
 import { PermanentDeliveryError, TransientDeliveryError } from "../../../shared/domain/delivery-errors.js";
 import { emailPerformer } from "../../../shared/use-cases/actions/email.js";
 import { executeStep, type StepDeps } from "../../../shared/use-cases/execute-step.js";
+import { emailDeps } from "../../support/fake-suppressions.js";
 import {
   aMoment,
   aRun,
@@ -41,7 +42,7 @@ beforeEach(async () => {
   runs = new FakeRunRepository();
   mailer = new FakeMailer();
   deps = {
-    actions: { send_email: emailPerformer({ templates: config, mailer }) },
+    actions: { send_email: emailPerformer(emailDeps(config, mailer)) },
     profiles,
     runs,
     moments: config,
@@ -72,11 +73,14 @@ describe("executeStep", () => {
     expect(outcome).toEqual({ status: "executed", detail: { messageId: "ses-1" } });
     expect(mailer.sent).toEqual([
       {
-        from: '"Anna at Acme" <anna@mail.acme.com>',
-        to: "ada@example.com",
+        from: { name: "Anna at Acme", address: "anna@mail.acme.com" },
+        to: { address: "ada@example.com" },
         subject: "Hi Ada, your card failed",
-        text: "Card 4242 was declined for <Pro & Co>.",
-        html: "<p>Hi Ada, card 4242 failed for &lt;Pro &amp; Co&gt;.</p>",
+        // The unsubscribe footer and headers: see test/unit/use-cases/actions/email.test.ts.
+        text: expect.stringMatching(/^Card 4242 was declined for <Pro & Co>\.\n\n--\nUnsubscribe: /),
+        html: expect.stringMatching(/^<p>Hi Ada, card 4242 failed for &lt;Pro &amp; Co&gt;\.<\/p>/),
+        headers: expect.objectContaining({ "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" }),
+        date: new Date(NOW),
         tags: { workspace: "ws_1", moment: "m_1", run: "run_1" },
       },
     ]);
@@ -90,7 +94,7 @@ describe("executeStep", () => {
 
     expect(mailer.sent[0]?.html).toContain("Hi &lt;img src=x onerror=&quot;alert(1)&quot;&gt;,");
     expect(mailer.sent[0]?.html).not.toContain("<img");
-    expect(mailer.sent[0]?.text).toBe("Card 4242 was declined for <Pro & Co>.");
+    expect(mailer.sent[0]?.text).toMatch(/^Card 4242 was declined for <Pro & Co>\.\n/);
   });
 
   it("strips line breaks from the subject so a rendered value cannot add headers", async () => {
@@ -116,7 +120,7 @@ describe("executeStep", () => {
       payload({ type: "send_email", templateId: "t_1", to: "{account.billing_email|ops@acme.com}" }),
     );
 
-    expect(mailer.sent[0]?.to).toBe("ops@acme.com");
+    expect(mailer.sent[0]?.to).toEqual({ address: "ops@acme.com" });
   });
 
   it("skips a run that is no longer active, without claiming or sending", async () => {
@@ -496,6 +500,6 @@ describe("executeStep: onMissing", () => {
     const outcome = await executeStep(deps, withPolicy("fail"));
 
     expect(outcome.status).toBe("executed");
-    expect(mailer.sent[0]?.to).toBe("billing@example.com");
+    expect(mailer.sent[0]?.to).toEqual({ address: "billing@example.com" });
   });
 });

@@ -235,7 +235,7 @@ describe("send_slack with a bot token", () => {
   it("marks a test send in the text", async () => {
     await perform(action(), { test: true });
 
-    expect(slack.posts[0]?.message.text).toMatch(/^\[test\] Case for/);
+    expect(slack.posts[0]?.message.text).toMatch(/^\[Test\] Case for/);
   });
 });
 

@@ -1,0 +1,129 @@
+/**
+ * SES bounce and complaint events (configuration set -> default EventBridge bus -> the ses-feedback
+ * function) feed the suppression list: a permanent bounce or any complaint suppresses the
+ * recipients in the workspace the email was sent for (its `workspace` message tag). Transient and
+ * undetermined bounces suppress nobody: the mailbox exists, and SES itself retried already.
+ */
+import * as z from "zod/mini";
+import { parseMailbox } from "../domain/email.js";
+import { idSchema } from "../domain/primitives.js";
+import { normaliseAddress, type SuppressionReason } from "../domain/suppression.js";
+import type { Clock } from "../ports/clock.js";
+import type { SuppressionList } from "../ports/suppressions.js";
+
+/** The SES message tag that names the workspace (set on every send by the email performer). */
+export const WORKSPACE_TAG = "workspace";
+
+const recipientsSchema = z.array(z.object({ emailAddress: z.string() }));
+
+/** What SES puts in the event (only the fields used; SES adds others, which are ignored). */
+const sesEventSchema = z.object({
+  source: z.literal("aws.ses"),
+  "detail-type": z.string(),
+  detail: z.object({
+    mail: z.object({
+      tags: z.optional(z.record(z.string(), z.array(z.string()))),
+    }),
+    bounce: z.optional(
+      z.object({
+        bounceType: z.string(),
+        bounceSubType: z.optional(z.string()),
+        bouncedRecipients: recipientsSchema,
+        timestamp: z.optional(z.string()),
+      }),
+    ),
+    complaint: z.optional(
+      z.object({
+        complainedRecipients: recipientsSchema,
+        complaintFeedbackType: z.optional(z.string()),
+        complaintSubType: z.optional(z.nullable(z.string())),
+        timestamp: z.optional(z.string()),
+      }),
+    ),
+  }),
+});
+
+export interface SesFeedbackDeps {
+  suppressions: Pick<SuppressionList, "suppress">;
+  clock: Clock;
+}
+
+export type SesFeedbackResult =
+  | {
+      outcome: "recorded";
+      workspaceId: string;
+      reason: SuppressionReason;
+      suppressed: number;
+      alreadySuppressed: number;
+      /** Recipient entries that were not email addresses (counted, never logged). */
+      unreadable: number;
+    }
+  | { outcome: "ignored"; why: string };
+
+/** A malformed SES event: thrown, so the invocation fails and lands in the dead-letter queue. */
+export class MalformedSesEventError extends Error {
+  override readonly name = "MalformedSesEventError";
+}
+
+function eventTime(timestamp: string | undefined, clock: Clock): string {
+  const time = timestamp === undefined ? Number.NaN : Date.parse(timestamp);
+  return Number.isNaN(time) ? clock.now().toISOString() : new Date(time).toISOString();
+}
+
+/**
+ * Records one SES event. Idempotent (a suppression, once stored, stays as it was), so EventBridge's
+ * and Lambda's redeliveries are harmless; a storage failure is thrown for the invocation to retry.
+ */
+export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): Promise<SesFeedbackResult> {
+  const parsed = sesEventSchema.safeParse(event);
+  if (!parsed.success) throw new MalformedSesEventError("The event is not an SES sending event");
+  const { detail } = parsed.data;
+  const workspaceId = detail.mail.tags?.[WORKSPACE_TAG]?.[0];
+  if (workspaceId === undefined || !idSchema.safeParse(workspaceId).success) {
+    return { outcome: "ignored", why: "no_workspace_tag" };
+  }
+
+  let reason: SuppressionReason;
+  let recipients: { emailAddress: string }[];
+  let at: string;
+  let note: string | undefined;
+  if (parsed.data["detail-type"] === "Email Bounced") {
+    if (!detail.bounce) throw new MalformedSesEventError("An Email Bounced event without its bounce");
+    if (detail.bounce.bounceType !== "Permanent") {
+      return { outcome: "ignored", why: `bounce_${detail.bounce.bounceType.toLowerCase()}` };
+    }
+    reason = "bounced";
+    recipients = detail.bounce.bouncedRecipients;
+    at = eventTime(detail.bounce.timestamp, deps.clock);
+    note = detail.bounce.bounceSubType;
+  } else if (parsed.data["detail-type"] === "Email Complaint Received") {
+    if (!detail.complaint) throw new MalformedSesEventError("A complaint event without its complaint");
+    reason = "complained";
+    recipients = detail.complaint.complainedRecipients;
+    at = eventTime(detail.complaint.timestamp, deps.clock);
+    note = detail.complaint.complaintFeedbackType ?? detail.complaint.complaintSubType ?? undefined;
+  } else {
+    return { outcome: "ignored", why: "not_bounce_or_complaint" };
+  }
+
+  let suppressed = 0;
+  let alreadySuppressed = 0;
+  let unreadable = 0;
+  for (const recipient of recipients) {
+    // SES gives the bare address, but a display-name form costs nothing to accept.
+    const address = normaliseAddress(parseMailbox(recipient.emailAddress)?.address ?? "");
+    if (!address) {
+      unreadable++;
+      continue;
+    }
+    const result = await deps.suppressions.suppress(workspaceId, {
+      address,
+      reason,
+      suppressedAt: at,
+      ...(note ? { detail: note.slice(0, 100) } : {}),
+    });
+    if (result === "suppressed") suppressed++;
+    else alreadySuppressed++;
+  }
+  return { outcome: "recorded", workspaceId, reason, suppressed, alreadySuppressed, unreadable };
+}

@@ -1,0 +1,135 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { sesFeedbackPattern } from "../../../shared/contracts/bus.js";
+import { matchesEventPattern } from "../../../shared/event-pattern/match.js";
+import { MalformedSesEventError, recordSesFeedback } from "../../../shared/use-cases/ses-feedback.js";
+import { FakeSuppressionList } from "../../support/fake-suppressions.js";
+import { fixedClock } from "../../support/fakes.js";
+import { bounceEvent, CONFIGURATION_SET, complaintEvent } from "../../support/ses-events.js";
+
+let suppressions: FakeSuppressionList;
+const deps = () => ({ suppressions, clock: fixedClock("2026-11-21T11:00:00.000Z") });
+
+beforeEach(() => {
+  suppressions = new FakeSuppressionList();
+});
+
+describe("recordSesFeedback", () => {
+  it("suppresses every permanently bounced recipient in the event's workspace, reason bounced", async () => {
+    const result = await recordSesFeedback(deps(), bounceEvent(["ada@example.com", "Bo@Example.COM"]));
+
+    expect(result).toEqual({
+      outcome: "recorded",
+      workspaceId: "ws_1",
+      reason: "bounced",
+      suppressed: 2,
+      alreadySuppressed: 0,
+      unreadable: 0,
+    });
+    expect(await suppressions.getSuppression("ws_1", "ada@example.com")).toEqual({
+      address: "ada@example.com",
+      reason: "bounced",
+      suppressedAt: "2026-11-21T10:00:04.000Z",
+      detail: "General",
+    });
+    expect(await suppressions.getSuppression("ws_1", "Bo@example.com")).toMatchObject({ reason: "bounced" });
+    expect(await suppressions.getSuppression("ws_2", "ada@example.com")).toBeUndefined();
+  });
+
+  it.each(["Transient", "Undetermined"])("suppresses nobody for a %s bounce", async (bounceType) => {
+    const result = await recordSesFeedback(
+      deps(),
+      bounceEvent(["ada@example.com"], { bounceType, bounceSubType: "MailboxFull" }),
+    );
+
+    expect(result).toEqual({ outcome: "ignored", why: `bounce_${bounceType.toLowerCase()}` });
+    expect(suppressions.items.size).toBe(0);
+  });
+
+  it("suppresses every complained recipient, reason complained, with the feedback type", async () => {
+    const result = await recordSesFeedback(deps(), complaintEvent(["ada@example.com"]));
+
+    expect(result).toMatchObject({ outcome: "recorded", reason: "complained", suppressed: 1 });
+    expect(await suppressions.getSuppression("ws_1", "ada@example.com")).toEqual({
+      address: "ada@example.com",
+      reason: "complained",
+      suppressedAt: "2026-11-21T10:05:00.000Z",
+      detail: "abuse",
+    });
+  });
+
+  it("is idempotent: a redelivered event changes nothing and says so", async () => {
+    const event = bounceEvent(["ada@example.com"]);
+    await recordSesFeedback(deps(), event);
+
+    const again = await recordSesFeedback(deps(), event);
+
+    expect(again).toMatchObject({ suppressed: 0, alreadySuppressed: 1 });
+    expect(suppressions.items.size).toBe(1);
+  });
+
+  it("keeps the first reason when an unsubscribed address later complains", async () => {
+    await suppressions.suppress("ws_1", {
+      address: "ada@example.com",
+      reason: "unsubscribed",
+      suppressedAt: "x",
+    });
+
+    await recordSesFeedback(deps(), complaintEvent(["ada@example.com"]));
+
+    expect(await suppressions.getSuppression("ws_1", "ada@example.com")).toMatchObject({
+      reason: "unsubscribed",
+    });
+  });
+
+  it("ignores an event without our workspace tag (mail another sender sent through the set)", async () => {
+    const result = await recordSesFeedback(
+      deps(),
+      bounceEvent(["ada@example.com"], { workspaceId: undefined }),
+    );
+
+    expect(result).toEqual({ outcome: "ignored", why: "no_workspace_tag" });
+    expect(suppressions.items.size).toBe(0);
+  });
+
+  it("counts, and skips, a recipient entry that is not an address", async () => {
+    const result = await recordSesFeedback(deps(), bounceEvent(["not an address", "ada@example.com"]));
+
+    expect(result).toMatchObject({ suppressed: 1, unreadable: 1 });
+  });
+
+  it("throws for an event that is not an SES sending event, so it ends in the dead-letter queue", async () => {
+    await expect(recordSesFeedback(deps(), { source: "aws.ses", detail: {} })).rejects.toThrow(
+      MalformedSesEventError,
+    );
+    const { bounce: _bounce, ...noBounce } = bounceEvent(["a@b.co"]).detail;
+    await expect(recordSesFeedback(deps(), { ...bounceEvent(["a@b.co"]), detail: noBounce })).rejects.toThrow(
+      MalformedSesEventError,
+    );
+  });
+
+  it("lets a storage failure through, so the invocation is retried", async () => {
+    suppressions.suppress = async () => {
+      throw new Error("ProvisionedThroughputExceededException");
+    };
+
+    await expect(recordSesFeedback(deps(), bounceEvent(["ada@example.com"]))).rejects.toThrow(
+      "ProvisionedThroughputExceededException",
+    );
+  });
+});
+
+describe("sesFeedbackPattern", () => {
+  const pattern = sesFeedbackPattern(CONFIGURATION_SET);
+
+  it("matches this configuration set's bounces and complaints as EventBridge delivers them", () => {
+    expect(matchesEventPattern(pattern, bounceEvent(["a@b.co"]))).toBe(true);
+    expect(matchesEventPattern(pattern, complaintEvent(["a@b.co"]))).toBe(true);
+  });
+
+  it("matches neither another configuration set's events nor other SES events", () => {
+    expect(matchesEventPattern(sesFeedbackPattern("someone-elses-set"), bounceEvent(["a@b.co"]))).toBe(false);
+    expect(
+      matchesEventPattern(pattern, { ...bounceEvent(["a@b.co"]), "detail-type": "Email Delivered" }),
+    ).toBe(false);
+  });
+});
