@@ -1,5 +1,10 @@
 import * as z from "zod/mini";
 import { durationSchema, idSchema } from "./primitives.js";
+import {
+  WEBHOOK_ID_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+} from "./webhook-signature.js";
 
 /**
  * What a step does. Every text field may hold placeholders (`{first_name}`, `{event.plan}`...),
@@ -53,20 +58,64 @@ export const createAttioTaskActionSchema = z.strictObject({
 
 export const webhookMethods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"] as const;
 
-export const sendWebhookActionSchema = z.strictObject({
-  type: z.literal("send_webhook"),
-  method: z.enum(webhookMethods),
-  url: text(2000).check(z.regex(/^https?:\/\/\S+$/i, "must be an http(s) URL")),
-  headers: z.optional(
-    z.record(
-      z.string().check(z.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, "must be a header name")),
-      text(2000),
+/** Marks a test send's webhook request (the admin function's test sends). */
+export const WEBHOOK_TEST_HEADER = "moments-test";
+
+/**
+ * Headers the sender owns, refused in a step's `headers`: framing (a second Content-Length or a
+ * Transfer-Encoding would let a value smuggle a request), routing (Host), and the signature headers
+ * a receiver trusts. Lower case.
+ */
+export const RESERVED_WEBHOOK_HEADERS: ReadonlySet<string> = new Set([
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "upgrade",
+  "te",
+  "trailer",
+  "expect",
+  WEBHOOK_ID_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TEST_HEADER,
+]);
+
+/** GET and HEAD requests have no defined body semantics; many servers and proxies refuse one. */
+export const BODYLESS_WEBHOOK_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD"]);
+
+export const sendWebhookActionSchema = z
+  .strictObject({
+    type: z.literal("send_webhook"),
+    method: z.enum(webhookMethods),
+    url: text(2000).check(z.regex(/^https?:\/\/\S+$/i, "must be an http(s) URL")),
+    headers: z.optional(
+      z.record(
+        z.string().check(z.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, "must be a header name")),
+        text(2000),
+      ),
     ),
-  ),
-  body: z.optional(z.string().check(z.maxLength(64 * 1024))),
-  /** A `webhook` integration holding the signing secret (Standard Webhooks signatures). */
-  integrationId: z.optional(idSchema),
-});
+    body: z.optional(z.string().check(z.maxLength(64 * 1024))),
+    /** A `webhook` integration holding the signing secret (Standard Webhooks signatures). */
+    integrationId: z.optional(idSchema),
+  })
+  .check(
+    z.superRefine((action, ctx) => {
+      if (action.body && BODYLESS_WEBHOOK_METHODS.has(action.method))
+        ctx.addIssue({ code: "custom", message: "a GET or HEAD request carries no body", path: ["body"] });
+      // Checked here rather than on the record's keys, so the error names the header.
+      for (const name of Object.keys(action.headers ?? {})) {
+        if (RESERVED_WEBHOOK_HEADERS.has(name.toLowerCase()))
+          ctx.addIssue({
+            code: "custom",
+            message: "is set by Moments and cannot be overridden",
+            path: ["headers", name],
+          });
+      }
+    }),
+  );
 
 export const updateAttributeActionSchema = z.strictObject({
   type: z.literal("update_attribute"),

@@ -1,5 +1,10 @@
 import type { StepOutcome } from "../../contracts/workflow.js";
-import type { Action } from "../../domain/actions.js";
+import {
+  type Action,
+  BODYLESS_WEBHOOK_METHODS,
+  RESERVED_WEBHOOK_HEADERS,
+  WEBHOOK_TEST_HEADER,
+} from "../../domain/actions.js";
 import { PermanentDeliveryError, TransientDeliveryError } from "../../domain/delivery-errors.js";
 import { type BlockedCategory, blockedAddressReason } from "../../domain/network-policy.js";
 import { isWebhookSigningSecret } from "../../domain/secrets.js";
@@ -72,36 +77,13 @@ type SendWebhook = Extract<Action, { type: "send_webhook" }>;
 
 export const WEBHOOK_USER_AGENT = "Moments-Webhooks/1";
 /** Marks a test send from the config API, so a receiver can tell it from a real one. */
-export const WEBHOOK_TEST_HEADER = "moments-test";
 
-/**
- * Headers the sender owns: framing (a second Content-Length or a Transfer-Encoding would let a
- * value smuggle a request), routing (Host), and the signature headers a receiver trusts.
- */
-const RESERVED_HEADERS = new Set([
-  "host",
-  "content-length",
-  "transfer-encoding",
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "upgrade",
-  "te",
-  "trailer",
-  "expect",
-  WEBHOOK_ID_HEADER,
-  WEBHOOK_TIMESTAMP_HEADER,
-  WEBHOOK_SIGNATURE_HEADER,
-  WEBHOOK_TEST_HEADER,
-]);
 /** Admin headers that may follow a redirect anywhere: they describe the request, they grant nothing. */
 const PUBLIC_HEADERS = new Set(["user-agent", "content-type", "accept"]);
 /** Shown as "(hidden)" in a dry run's preview, which admins paste into tickets and chats. */
 const CREDENTIAL_HEADER = /authorization|cookie|token|secret|api-?key|password|signature/i;
 /** Field values HTTP allows (RFC 9110: VCHAR, obs-text, SP, HTAB); Node throws on anything else. */
 const VALID_HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-// GET and HEAD requests have no defined body semantics; many servers and proxies refuse one.
-const BODYLESS_METHODS = new Set(["GET", "HEAD"]);
 const MAX_BODY_BYTES = 256 * 1024;
 const MAX_URL_LENGTH = 8 * 1024;
 const ERROR_TEXT_LENGTH = 200;
@@ -133,7 +115,7 @@ export function webhookPerformer(deps: WebhookDeps): ActionPerformer<SendWebhook
     const url = targetUrl(renderedUrl);
     if (typeof url === "string") return { status: "failed", reason: url };
     for (const [name, value] of userHeaders) {
-      if (RESERVED_HEADERS.has(name.toLowerCase()))
+      if (RESERVED_WEBHOOK_HEADERS.has(name.toLowerCase()))
         return {
           status: "failed",
           reason: `reserved_header: "${name}" is set by Moments and cannot be overridden`,
@@ -144,7 +126,7 @@ export function webhookPerformer(deps: WebhookDeps): ActionPerformer<SendWebhook
           reason: `invalid_header: the value of "${name}" has characters HTTP forbids`,
         };
     }
-    if (body !== undefined && BODYLESS_METHODS.has(action.method))
+    if (body !== undefined && BODYLESS_WEBHOOK_METHODS.has(action.method))
       return { status: "failed", reason: `body_not_allowed: a ${action.method} request carries no body` };
     if (body !== undefined && Buffer.byteLength(body) > MAX_BODY_BYTES)
       return {

@@ -105,6 +105,39 @@ describe("momentInputSchema", () => {
   });
 });
 
+describe("momentInputSchema: steps a send_webhook could not perform are refused when saved", () => {
+  const withWebhook = (action: Record<string, unknown>) => ({
+    ...validInput,
+    steps: [{ id: "hook", action: { type: "send_webhook", url: "https://hooks.example.com/in", ...action } }],
+  });
+
+  it.each(["GET", "HEAD"])("refuses a body on a %s request, naming the body", (method) => {
+    expect(problemsOf(withWebhook({ method, body: '{"a": 1}' }))).toEqual([
+      { path: "steps.0.action.body", message: "a GET or HEAD request carries no body" },
+    ]);
+  });
+
+  it.each(["Host", "content-length", "Transfer-Encoding", "webhook-id", "Webhook-Signature", "moments-test"])(
+    "refuses the reserved header %s, naming it",
+    (name) => {
+      expect(problemsOf(withWebhook({ method: "POST", headers: { [name]: "x" } }))).toEqual([
+        { path: `steps.0.action.headers.${name}`, message: "is set by Moments and cannot be overridden" },
+      ]);
+    },
+  );
+
+  it("accepts a body on the other methods and ordinary headers", () => {
+    for (const method of ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"]) {
+      expect(() =>
+        parseOrThrow(
+          momentInputSchema,
+          withWebhook({ method, body: "{}", headers: { Authorization: "Bearer x", "X-Trace": "1" } }),
+        ),
+      ).not.toThrow();
+    }
+  });
+});
+
 describe("statusChangeSchema", () => {
   it("accepts a known status only", () => {
     expect(statusChangeSchema.safeParse({ status: "running" }).success).toBe(true);
