@@ -119,7 +119,7 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     success: {
       status: 200,
       description:
-        "{ runId, momentId, accountId, status, startedAt, endedAt?, endedBy?, trigger?, steps: [{ stepId, status, outcome?: { reason?, detail? }, recordedAt?, claimedAt? }] }",
+        "{ runId, momentId, accountId, status, startedAt, endedAt?, endedBy?, trigger?, test?, steps: [{ stepId, status, outcome?: { reason?, detail? }, recordedAt?, claimedAt? }] }",
     },
   },
   "GET /v1/admin/observed-events": {
@@ -279,7 +279,7 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     success: {
       status: 200,
       description:
-        "{ stepId, action, dryRun, missing: [placeholders without a value], rendered?: the request without secrets, outcome?: { status, reason?, detail? } }",
+        "{ stepId, action, dryRun, missing: [placeholders without a value], rendered?: the request without secrets, outcome?: { status, reason?, detail? }, runId?: the performed test send, kept as a test run }",
     },
   },
   "GET /v1/admin/moments/{id}/accounts": {

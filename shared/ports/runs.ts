@@ -32,6 +32,8 @@ export interface StoredRun {
   endSteps: EndSteps;
   /** The run's pinned context (absent on runs stored before it was kept). */
   context?: RunContext;
+  /** A test send's record (no membership, no stats): see recordTestSend. */
+  test?: true;
 }
 
 /** A step's record in a run: claimed (in flight, or in doubt) or its outcome. */
@@ -104,6 +106,12 @@ export interface RunRepository {
   getRun(workspaceId: string, runId: string): Promise<StoredRun | undefined>;
   /** The run's step records, by step id. */
   listRunSteps(workspaceId: string, runId: string): Promise<RunStepRecord[]>;
+  /**
+   * Keeps a performed test send as a run of its own with its one step (readable with getRun and
+   * listRunSteps), marked as a test: no membership, no account index, no stats. Expires like the
+   * decision log.
+   */
+  recordTestSend(run: RunContext, stepId: string, outcome: StepOutcome, at: string): Promise<void>;
   /**
    * Ends an active run, exactly once: the outcome, the membership's release and the stats counter
    * change together. "ended" when this call (or an earlier one with the same `endedBy`, a retry)

@@ -196,6 +196,8 @@ export interface RunView {
   trigger?: { event: string; messageId: string; timestamp: string };
   /** Each step's record: executed / skipped / failed with its reason or detail, or claimed (in flight). */
   steps: RunStepRecord[];
+  /** A test send from the config API (counted nowhere). */
+  test?: true;
 }
 
 /**
@@ -224,5 +226,6 @@ export async function runView(
       ? { trigger: { event: trigger.event, messageId: trigger.messageId, timestamp: trigger.timestamp } }
       : {}),
     steps,
+    ...(run.test ? { test: true as const } : {}),
   };
 }

@@ -15,11 +15,13 @@ import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
 import type { MomentRepository } from "../ports/moments.js";
 import type { ProfileRepository } from "../ports/profiles.js";
+import type { RunRepository } from "../ports/runs.js";
 import {
   type ActionContext,
   type ActionPerformer,
   type ActionPerformers,
   isPrepared,
+  type PreparedAction,
   type Run,
 } from "./actions/action.js";
 
@@ -40,10 +42,14 @@ export interface TestStepResult {
   rendered?: Record<string, unknown>;
   /** What happened: for a dry run only when the step would not be performed (skipped or failed). */
   outcome?: StepOutcome;
+  /** A performed test send's record: `GET /v1/admin/runs/{runId}` shows it (marked `test`). */
+  runId?: string;
 }
 
 export interface TestStepDeps {
   moments: Pick<MomentRepository, "getMoment">;
+  /** Where a performed test send is kept (a test run: no stats). */
+  runs: Pick<RunRepository, "recordTestSend">;
   profiles: Pick<ProfileRepository, "get" | "getUser">;
   clock: Clock;
   actions: ActionPerformers;
@@ -118,27 +124,33 @@ export async function testStep(
   if (!performer) {
     return { ...result, outcome: { status: "skipped", reason: `action_not_available: ${step.action.type}` } };
   }
+  let prepared: PreparedAction | StepOutcome;
   try {
-    const prepared = await performer(ctx, step.action);
-    if (!isPrepared(prepared)) return { ...result, outcome: prepared };
-    if (input.dryRun) return { ...result, rendered: prepared.preview };
-    return { ...result, rendered: prepared.preview, outcome: await prepared.perform() };
+    prepared = await performer(ctx, step.action);
   } catch (error) {
-    if (error instanceof MissingValueError) {
-      return {
-        ...result,
-        outcome: { status: error.policy === "skip" ? "skipped" : "failed", reason: error.message },
-      };
-    }
-    // A test send is not retried: a transient failure is reported as such, for the admin to try again.
-    if (error instanceof TransientDeliveryError) {
-      return { ...result, outcome: { status: "failed", reason: `transient: ${error.message}` } };
-    }
-    if (error instanceof PermanentDeliveryError) {
-      return { ...result, outcome: { status: "failed", reason: error.message } };
-    }
-    throw error;
+    return { ...result, outcome: failureOutcome(error) };
   }
+  if (!isPrepared(prepared)) return { ...result, outcome: prepared };
+  if (input.dryRun) return { ...result, rendered: prepared.preview };
+  let outcome: StepOutcome;
+  try {
+    outcome = await prepared.perform();
+  } catch (error) {
+    outcome = failureOutcome(error);
+  }
+  // Something was (or may have been) sent: keep it, marked as a test, where runs are read.
+  await deps.runs.recordTestSend(run, stepId, outcome, deps.clock.now().toISOString());
+  return { ...result, rendered: prepared.preview, outcome, runId };
+}
+
+/** A test send is not retried: a transient failure is reported as such, for the admin to try again. */
+function failureOutcome(error: unknown): StepOutcome {
+  if (error instanceof MissingValueError)
+    return { status: error.policy === "skip" ? "skipped" : "failed", reason: error.message };
+  if (error instanceof TransientDeliveryError)
+    return { status: "failed", reason: `transient: ${error.message}` };
+  if (error instanceof PermanentDeliveryError) return { status: "failed", reason: error.message };
+  throw error;
 }
 
 async function renderData(

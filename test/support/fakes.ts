@@ -276,6 +276,7 @@ export interface FakeRun {
   endedAt?: string;
   endedBy?: string;
   endSteps: EndSteps;
+  test?: true;
 }
 
 export type StoredStep =
@@ -385,6 +386,24 @@ export class FakeRunRepository implements RunRepository {
       ...(stored.endedBy === undefined ? {} : { endedBy: stored.endedBy }),
       endSteps: stored.endSteps,
       context: run,
+      ...(stored.test ? { test: true as const } : {}),
+    });
+  }
+
+  async recordTestSend(run: RunContext, stepId: string, outcome: StepOutcome, at: string) {
+    if (this.runs.has(key(run.workspaceId, run.runId))) throw new Error(`run ${run.runId} exists`);
+    this.runs.set(key(run.workspaceId, run.runId), {
+      run: structuredClone(run),
+      status: "completed",
+      endedAt: at,
+      endedBy: "test_send",
+      endSteps: { completion: [], exit: [] },
+      test: true,
+    });
+    this.steps.set(key(run.workspaceId, run.runId, stepId), {
+      status: outcome.status,
+      outcome: structuredClone(outcome),
+      recordedAt: at,
     });
   }
 

@@ -209,6 +209,54 @@ export class DynamoRunRepository implements RunRepository {
     return records;
   }
 
+  async recordTestSend(run: RunContext, stepId: string, outcome: StepOutcome, at: string) {
+    const expiresAt = Math.floor(Date.parse(at) / 1000) + INSIGHT_TTL_SECONDS;
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: {
+                ...keys.run(run.workspaceId, run.runId),
+                type: "run",
+                test: true,
+                runId: run.runId,
+                workspaceId: run.workspaceId,
+                momentId: run.momentId,
+                momentVersion: run.momentVersion,
+                accountId: run.accountId,
+                status: "completed",
+                startedAt: run.startedAt,
+                endedAt: at,
+                endedBy: "test_send",
+                trigger: { event: run.trigger.event, messageId: run.trigger.messageId },
+                context: run,
+                expiresAt,
+              },
+              // Test run ids are fresh: never replace a real run.
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: {
+                ...keys.runStep(run.workspaceId, run.runId, stepId),
+                type: "run_step",
+                stepId,
+                status: outcome.status,
+                outcome,
+                recordedAt: at,
+                expiresAt,
+              },
+            },
+          },
+        ],
+      }),
+    );
+  }
+
   async getRun(workspaceId: string, runId: string): Promise<StoredRun | undefined> {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: keys.run(workspaceId, runId), ConsistentRead: true }),
@@ -226,6 +274,7 @@ export class DynamoRunRepository implements RunRepository {
       ...(typeof Item.endedBy === "string" ? { endedBy: Item.endedBy } : {}),
       endSteps: (Item.endSteps as EndSteps | undefined) ?? { completion: [], exit: [] },
       ...(Item.context ? { context: Item.context as RunContext } : {}),
+      ...(Item.test === true ? { test: true as const } : {}),
     };
   }
 

@@ -5,7 +5,13 @@ import type { Step } from "../../../shared/domain/moment.js";
 import type { ActionContext, ActionPerformers } from "../../../shared/use-cases/actions/action.js";
 import { inAppPerformers } from "../../../shared/use-cases/actions/in-app.js";
 import { type TestStepDeps, testStep } from "../../../shared/use-cases/test-step.js";
-import { aMoment, FakeConfigRepository, FakeProfiles, fixedClock } from "../../support/fakes.js";
+import {
+  aMoment,
+  FakeConfigRepository,
+  FakeProfiles,
+  FakeRunRepository,
+  fixedClock,
+} from "../../support/fakes.js";
 
 const NOW = "2026-11-21T10:00:00.000Z";
 
@@ -43,13 +49,15 @@ const webhookStep = (overrides: Partial<Step> = {}): Step => ({
 let config: FakeConfigRepository;
 let profiles: FakeProfiles;
 let performed: unknown[];
+let runs: FakeRunRepository;
 let deps: TestStepDeps;
 
 beforeEach(async () => {
   config = new FakeConfigRepository();
   profiles = new FakeProfiles();
   performed = [];
-  deps = { moments: config, profiles, clock: fixedClock(NOW), actions: recordingPerformer(performed) };
+  runs = new FakeRunRepository();
+  deps = { moments: config, profiles, runs, clock: fixedClock(NOW), actions: recordingPerformer(performed) };
   await config.createMoment(aMoment({ id: "m_1", status: "draft", steps: [webhookStep()] }));
   await profiles.mergeTraits("ws_1", "acct_1", { slug: "acme", arr: 1200 }, NOW);
   await profiles.mergeUserTraits("ws_1", "u_1", { first_name: "Ada" }, NOW, "acct_1");
@@ -76,6 +84,7 @@ describe("testStep", () => {
       },
     });
     expect(performed).toEqual([]);
+    expect(runs.runs.size).toBe(0);
   });
 
   it("with a real account: renders its profile (and the user's) and performs the step, marked as a test", async () => {
@@ -91,6 +100,18 @@ describe("testStep", () => {
         runId: expect.stringMatching(/^test_/),
       },
     ]);
+    // Kept as a test run of its own (no stats), where an admin reads runs.
+    const runId = result.runId ?? "";
+    expect(runId).toMatch(/^test_/);
+    expect(await runs.getRun("ws_1", runId)).toMatchObject({
+      test: true,
+      momentId: "m_1",
+      accountId: "acct_1",
+    });
+    expect(await runs.listRunSteps("ws_1", runId)).toEqual([
+      { stepId: "notify", status: "executed", outcome: result.outcome, recordedAt: NOW },
+    ]);
+    expect(runs.statsOf("ws_1", "m_1")).toEqual({});
   });
 
   it("works on a draft moment: steps are checked before going live", async () => {
