@@ -182,6 +182,12 @@ export function webhookPerformer(deps: WebhookDeps): ActionPerformer<SendWebhook
       }),
     };
 
+    // Values a receiver might echo into its error body, which becomes the step's reason (and a log
+    // line): the step's own credential headers. Signatures are recognised by their shape.
+    const credentials = userHeaders
+      .filter(([name, value]) => CREDENTIAL_HEADER.test(name) && value.length >= 8)
+      .map(([, value]) => value);
+
     return {
       preview: {
         method: action.method,
@@ -197,7 +203,7 @@ export function webhookPerformer(deps: WebhookDeps): ActionPerformer<SendWebhook
             await sleep(waitMs);
             continue;
           }
-          return outcomeOf(exchange, webhookId);
+          return outcomeOf(exchange, webhookId, credentials);
         }
       },
     };
@@ -285,7 +291,7 @@ function retryAfterMs(header: string | undefined, now: Date): number | undefined
  * (receivers dedupe on webhook-id); other 4xx and unfollowed 3xx fail for good, as does an address
  * the policy refuses (retrying cannot change where a URL points).
  */
-function outcomeOf(exchange: HttpExchange, webhookId: string): StepOutcome {
+function outcomeOf(exchange: HttpExchange, webhookId: string, credentials: readonly string[]): StepOutcome {
   switch (exchange.kind) {
     case "blocked": {
       const after = exchange.redirects > 0 ? ` (after ${plural(exchange.redirects, "redirect")})` : "";
@@ -303,7 +309,7 @@ function outcomeOf(exchange: HttpExchange, webhookId: string): StepOutcome {
   const { status } = exchange;
   if (status >= 200 && status < 300)
     return { status: "executed", detail: { status: String(status), webhookId } };
-  const text = errorText(exchange.body);
+  const text = errorText(exchange.body, credentials);
   const message = `webhook: HTTP ${status}${text ? `: ${text}` : ""}`;
   if (status === 408 || status === 429 || status >= 500) throw new TransientDeliveryError(message);
   if (exchange.unfollowed === "redirect_limit")
@@ -317,10 +323,24 @@ function outcomeOf(exchange: HttpExchange, webhookId: string): StepOutcome {
   throw new PermanentDeliveryError(message);
 }
 
-/** The receiver's error text as a one-line, bounded reason: control characters become spaces. */
-function errorText(body: string): string {
+/**
+ * Standard Webhooks signatures as a receiver may echo them: `v1,` and the base64 HMAC, possibly with
+ * JSON-escaped slashes. Not a secret on its own, but nothing of the request's authentication belongs
+ * in a step record.
+ */
+const ECHOED_SIGNATURE = /v1,(?:[A-Za-z0-9+=]|\\?\/){20,}/g;
+
+/**
+ * The receiver's error text as a one-line, bounded reason: the step's credentials and any signature
+ * it echoes are redacted (before bounding, so a cut cannot leave a recognisable prefix), control
+ * characters become spaces.
+ */
+function errorText(body: string, credentials: readonly string[] = []): string {
+  let text = body;
+  for (const value of credentials) text = text.split(value).join("[redacted]");
+  text = text.replace(ECHOED_SIGNATURE, "v1,[redacted]");
   // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const line = body.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").trim();
+  const line = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").trim();
   return line.length > ERROR_TEXT_LENGTH ? `${line.slice(0, ERROR_TEXT_LENGTH)}…` : line;
 }
 

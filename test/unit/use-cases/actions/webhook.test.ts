@@ -345,6 +345,33 @@ describe("send_webhook: outcomes", () => {
     expect((await failure(perform(hook()))).message).toBe("webhook: HTTP 404");
   });
 
+  it("redacts the step's credentials and any signature a receiver echoes into its error text", async () => {
+    const apiKey = "sk_live_0123456789abcdef";
+    http.script.push(
+      response(
+        401,
+        JSON.stringify({
+          error: "bad auth",
+          echo: {
+            authorization: `Bearer ${apiKey}`,
+            "x-api-key": apiKey,
+            "webhook-signature": "v1,LCZR/abc+def0123456789ABCDEFGH=",
+          },
+        }),
+      ),
+    );
+
+    const error = await failure(
+      perform(hook({ headers: { Authorization: `Bearer ${apiKey}`, "X-Api-Key": apiKey } })),
+    );
+
+    expect(error.message).not.toContain(apiKey);
+    expect(error.message).not.toContain("LCZR");
+    expect(error.message).toContain('"bad auth"');
+    expect(error.message).toContain("[redacted]");
+    expect(error.message).toContain("v1,[redacted]");
+  });
+
   it("retries 408, 5xx and network failures through the state machine (transient)", async () => {
     http.script.push(
       response(408, "timeout"),
