@@ -7,14 +7,9 @@
  * the token — and the next step still runs.
  */
 import { randomUUID } from "node:crypto";
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
-import { documentClient } from "../../shared/adapters/clients.js";
-import { keys } from "../../shared/contracts/table.js";
 import { type FakeAttio, type FakeAttioTask, startFakeAttio } from "../support/fake-attio.js";
-import { apiClient } from "../support/local-api.js";
-import { waitFor } from "../support/wait-for.js";
+import { type Scenario, startScenario, unique } from "../support/scenario.js";
 
 const TOKEN = "attio_live_0123456789abcdefghijklmn";
 const REVOKED_TOKEN = "attio_live_revoked_000000000000000";
@@ -22,37 +17,21 @@ const OWNER_ID = randomUUID();
 /** The Attio company records the fake knows; any other id is "not found". */
 const COMPANY_IDS = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
 
-let stack: LocalStack;
+let s: Scenario;
 let attio: FakeAttio;
-let api: ReturnType<typeof apiClient>;
-let writeKey = "";
-let sourceId = "";
 let integrationId = "";
 let revokedIntegrationId = "";
-const db = () => documentClient();
 
 beforeAll(async () => {
   attio = await startFakeAttio();
   attio.addWorkspace(TOKEN, { records: { companies: COMPANY_IDS }, members: [OWNER_ID] });
-  stack = await startLocalStack({
-    port: 0,
-    timeScale: 0,
-    logLevel: "CRITICAL",
-    env: { ATTIO_API_BASE_URL: attio.baseUrl },
-  });
-  api = apiClient(stack.apiUrl);
-  const source = await api<{ id: string; writeKey: string }>("POST", "/v1/admin/sources", {
-    key: stack.adminKey,
-    body: { name: "Attio tests" },
-  });
-  expect(source.status).toBe(201);
-  ({ writeKey, id: sourceId } = source.body);
+  s = await startScenario("Attio tests", { env: { ATTIO_API_BASE_URL: attio.baseUrl } });
   integrationId = await integration("CRM", TOKEN);
   revokedIntegrationId = await integration("Old CRM token", REVOKED_TOKEN);
 });
 
 afterAll(async () => {
-  await stack?.stop();
+  await s?.stop();
   await attio?.stop();
 });
 
@@ -60,13 +39,11 @@ beforeEach(() => {
   attio.reset();
 });
 
-let counter = 0;
-const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}`;
-
 async function integration(name: string, accessToken: string) {
-  const created = await api<{ id: string }>("POST", "/v1/admin/integrations", {
-    key: stack.adminKey,
-    body: { kind: "attio", name, accessToken },
+  const created = await s.admin<{ id: string }>("POST", "/v1/admin/integrations", {
+    kind: "attio",
+    name,
+    accessToken,
   });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   return created.body.id;
@@ -86,63 +63,24 @@ const taskStep = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-async function runningMoment(event: string, steps: unknown[]) {
-  const created = await api<{ id: string }>("POST", "/v1/admin/moments", {
-    key: stack.adminKey,
-    body: {
-      name: "Payment failed: tell the CSM",
-      goal: "recover",
-      sourceIds: [sourceId],
-      start: { event },
-      steps,
-    },
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const running = await api("POST", `/v1/admin/moments/${created.body.id}/status`, {
-    key: stack.adminKey,
-    body: { status: "running" },
-  });
-  expect(running.status).toBe(200);
-  return created.body.id;
-}
+const runningMoment = (event: string, steps: unknown[]) =>
+  s.runningMoment({ name: "Payment failed: tell the CSM", goal: "recover", start: { event }, steps });
 
 async function track(event: string, accountId: string, recordId: string) {
-  const response = await api("POST", "/v1/events", {
-    key: writeKey,
-    body: {
-      event,
-      accountId,
-      messageId: unique("msg"),
-      traits: { name: `Acme ${accountId}`, attio_record_id: recordId, owner_attio_id: OWNER_ID },
-      properties: { amount: "€49" },
-    },
+  await s.track({
+    event,
+    accountId,
+    traits: { name: `Acme ${accountId}`, attio_record_id: recordId, owner_attio_id: OWNER_ID },
+    properties: { amount: "€49" },
   });
-  expect(response.status).toBe(202);
 }
 
 const tasksFor = (accountId: string): FakeAttioTask[] =>
   attio.tasks.filter((task) => task.content.includes(`Acme ${accountId}`));
 
-/** A step's record, read from the table: the account view lists runs, not their step outcomes. */
-async function stepRecord(momentId: string, accountId: string, stepId: string) {
-  const view = await api<{ runs: Array<{ momentId: string; runId: string }> }>(
-    "GET",
-    `/v1/admin/accounts/${accountId}`,
-    { key: stack.adminKey },
-  );
-  const runId = view.body.runs?.find((run) => run.momentId === momentId)?.runId;
-  if (!runId) return undefined;
-  const { Item } = await db().send(
-    new GetCommand({ TableName: "moments", Key: keys.runStep(stack.workspaceId, runId, stepId) }),
-  );
-  return Item?.outcome as { status: string; reason?: string; detail?: Record<string, string> } | undefined;
-}
-
-const recorded = (momentId: string, accountId: string, stepId: string) =>
-  waitFor(() => stepRecord(momentId, accountId, stepId), {
-    timeoutMs: 15_000,
-    description: `the record of step ${stepId}`,
-  });
+/** A step's outcome once recorded, as the run view shows it. */
+const recorded = async (momentId: string, accountId: string, stepId: string) =>
+  s.stepOutcome(await s.runId(accountId, momentId), stepId);
 
 describe("create_attio_task", () => {
   it("creates one task with the rendered content, a deadline two days out, the account's record and owner", async () => {
@@ -155,7 +93,7 @@ describe("create_attio_task", () => {
     await track(event, accountId, recordId);
 
     const outcome = await recorded(momentId, accountId, "task");
-    await stack.idle();
+    await s.stack.idle();
     const tasks = tasksFor(accountId);
     expect(tasks).toHaveLength(1);
     const [task] = tasks;
@@ -173,30 +111,23 @@ describe("create_attio_task", () => {
     expect(attio.requests.every((request) => request.authorization === `Bearer ${TOKEN}`)).toBe(true);
   });
 
-  it("retries after a 503 and creates exactly one task", async () => {
+  it.each([
+    ["retries after a 503 and creates exactly one task", () => attio.failNext(1, { status: 503 }), 1],
+    [
+      "hands a long Retry-After to the state machine's retries and still creates one task",
+      () => attio.rateLimitNext(1, 60),
+      2,
+    ],
+  ] as const)("%s", async (_behaviour, failFirstRequest, record) => {
     const event = unique("payment_failed");
     const momentId = await runningMoment(event, [taskStep()]);
     const accountId = unique("acct");
-    attio.failNext(1, { status: 503 });
+    failFirstRequest();
 
-    await track(event, accountId, COMPANY_IDS[1] ?? "");
-
-    expect(await recorded(momentId, accountId, "task")).toMatchObject({ status: "executed" });
-    await stack.idle();
-    expect(attio.requests).toHaveLength(2);
-    expect(tasksFor(accountId)).toHaveLength(1);
-  });
-
-  it("hands a long Retry-After to the state machine's retries and still creates one task", async () => {
-    const event = unique("payment_failed");
-    const momentId = await runningMoment(event, [taskStep()]);
-    const accountId = unique("acct");
-    attio.rateLimitNext(1, 60);
-
-    await track(event, accountId, COMPANY_IDS[2] ?? "");
+    await track(event, accountId, COMPANY_IDS[record] ?? "");
 
     expect(await recorded(momentId, accountId, "task")).toMatchObject({ status: "executed" });
-    await stack.idle();
+    await s.stack.idle();
     expect(attio.requests).toHaveLength(2);
     expect(tasksFor(accountId)).toHaveLength(1);
   });
@@ -224,7 +155,7 @@ describe("create_attio_task", () => {
       reason: `attio: not_found: Record with ID "${unknownRecord}" not found.`,
     });
     expect(await recorded(momentId, accountId, "fallback")).toMatchObject({ status: "executed" });
-    await stack.idle();
+    await s.stack.idle();
     expect(tasksFor(accountId).map((task) => task.content)).toEqual([
       `Acme ${accountId}: link the company to Attio`,
     ]);

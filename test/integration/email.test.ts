@@ -7,24 +7,16 @@
  * through the real ses-feedback handler into the local DynamoDB, a throttled send retried into one
  * delivery, and a rejected send recorded while the run carries on.
  */
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { lambdaContext } from "../../infra/local/lambda-context.js";
-import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalStack, startLocalStack } from "../../infra/local/stack.js";
-import { documentClient } from "../../shared/adapters/clients.js";
-import { keys } from "../../shared/contracts/table.js";
-import type { StepOutcome } from "../../shared/contracts/workflow.js";
-import { runIdFor } from "../../shared/domain/ids.js";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "../../infra/local/stack.js";
 import { type FakeSes, headerOf, startFakeSes } from "../support/fake-ses.js";
-import { apiClient, sentEmails } from "../support/local-api.js";
+import { sentEmails } from "../support/local-api.js";
+import { type Scenario, startScenario, unique } from "../support/scenario.js";
 import { bounceEvent, complaintEvent } from "../support/ses-events.js";
-import { waitFor } from "../support/wait-for.js";
 
-let stack: LocalStack;
+let s: Scenario;
 let ses: FakeSes;
-let api: ReturnType<typeof apiClient>;
-let writeKey = "";
-let sourceId = "";
 let templateId = "";
 
 beforeAll(async () => {
@@ -32,123 +24,86 @@ beforeAll(async () => {
   // The action function's SES client is pointed at the recording front (a standard SDK variable,
   // set before any handler is imported); the front forwards to the stack's own local SES.
   const env: Record<string, string> = { AWS_ENDPOINT_URL_SES: ses.url };
-  stack = await startLocalStack({ port: 0, timeScale: 0, logLevel: "CRITICAL", env });
-  ses.forwardTo(stack.inboxUrl);
-  api = apiClient(stack.apiUrl);
-  const source = await api<{ id: string; writeKey: string }>("POST", "/v1/admin/sources", {
-    key: stack.adminKey,
-    body: { name: "Email tests" },
-  });
-  expect(source.status).toBe(201);
-  writeKey = source.body.writeKey;
-  sourceId = source.body.id;
-  const template = await api<{ id: string }>("POST", "/v1/admin/email-templates", {
-    key: stack.adminKey,
-    body: {
-      name: "Trial ending",
-      from: '"Zoë at Acme" <zoe@mail.acme.com>',
-      subject: "{first_name}, votre essai se termine bientôt",
-      text: "Hi {first_name},\n\nYour trial ends in {event.days_left} days.\n\nZoë",
-      html: "<html><body><p>Hi {first_name}, your trial ends in {event.days_left} days.</p></body></html>",
-    },
+  s = await startScenario("Email tests", { env });
+  ses.forwardTo(s.stack.inboxUrl);
+  const template = await s.admin<{ id: string }>("POST", "/v1/admin/email-templates", {
+    name: "Trial ending",
+    from: '"Zoë at Acme" <zoe@mail.acme.com>',
+    subject: "{first_name}, votre essai se termine bientôt",
+    text: "Hi {first_name},\n\nYour trial ends in {event.days_left} days.\n\nZoë",
+    html: "<html><body><p>Hi {first_name}, your trial ends in {event.days_left} days.</p></body></html>",
   });
   expect(template.status, JSON.stringify(template.body)).toBe(201);
   templateId = template.body.id;
 });
 
 afterAll(async () => {
-  await stack?.stop();
+  await s?.stop();
   await ses?.stop();
 });
 
 afterEach(async () => {
-  await stack.idle();
+  await s.stack.idle();
 });
 
-let counter = 0;
-const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}`;
-
 /** A running moment: the email step (carrying on after a failure), then an attribute update. */
-async function emailMoment(event: string, action: Record<string, unknown> = {}) {
-  const created = await api<{ id: string }>("POST", "/v1/admin/moments", {
-    key: stack.adminKey,
-    body: {
-      name: "Trial ending email",
-      goal: "convert",
-      sourceIds: [sourceId],
-      start: { event },
-      steps: [
-        {
-          id: "email",
-          delay: { amount: 0, unit: "hours" },
-          action: { type: "send_email", templateId, ...action },
-          onFailure: "continue",
-        },
-        {
-          id: "after",
-          delay: { amount: 0, unit: "hours" },
-          action: { type: "update_attribute", scope: "account", attribute: "email_step_passed", value: true },
-        },
-      ],
-    },
+const emailMoment = (event: string, action: Record<string, unknown> = {}) =>
+  s.runningMoment({
+    name: "Trial ending email",
+    goal: "convert",
+    start: { event },
+    steps: [
+      {
+        id: "email",
+        delay: { amount: 0, unit: "hours" },
+        action: { type: "send_email", templateId, ...action },
+        onFailure: "continue",
+      },
+      {
+        id: "after",
+        delay: { amount: 0, unit: "hours" },
+        action: { type: "update_attribute", scope: "account", attribute: "email_step_passed", value: true },
+      },
+    ],
   });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const running = await api("POST", `/v1/admin/moments/${created.body.id}/status`, {
-    key: stack.adminKey,
-    body: { status: "running" },
+
+/** Sends the start event for an account whose user has `email`; answers the email step's outcome. */
+async function emailOutcome(
+  event: string,
+  momentId: string,
+  accountId: string,
+  traits: Record<string, unknown>,
+) {
+  await s.track({
+    event,
+    accountId,
+    properties: { days_left: 3 },
+    traits: { first_name: "Ada", ...traits },
   });
-  expect(running.status).toBe(200);
-  return created.body.id;
+  return s.stepOutcome(await s.runId(accountId, momentId), "email");
 }
 
-/** Sends the start event for an account whose user has `email`; answers the run's id. */
-async function track(event: string, momentId: string, accountId: string, traits: Record<string, unknown>) {
-  const messageId = unique("msg");
-  const response = await api("POST", "/v1/events", {
-    key: writeKey,
-    body: {
-      event,
-      accountId,
-      messageId,
-      properties: { days_left: 3 },
-      traits: { first_name: "Ada", ...traits },
-    },
-  });
-  expect(response.status).toBe(202);
-  return runIdFor(stack.workspaceId, momentId, accountId, messageId);
+/** The address's entry in the workspace's suppression list, as an admin lists it. */
+async function suppressionOf(address: string) {
+  let cursor: string | undefined;
+  do {
+    const page = await s.admin<{ items: Array<Record<string, unknown>>; nextCursor?: string }>(
+      "GET",
+      `/v1/admin/suppressions?limit=100${cursor ? `&cursor=${cursor}` : ""}`,
+    );
+    expect(page.status, JSON.stringify(page.body)).toBe(200);
+    const found = page.body.items.find((item) => item.address === address);
+    if (found) return found;
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  return undefined;
 }
 
-async function stepOutcome(runId: string, stepId: string): Promise<StepOutcome> {
-  const db = documentClient();
-  return waitFor(
-    async () => {
-      const { Item } = await db.send(
-        new GetCommand({
-          TableName: "moments",
-          Key: keys.runStep(stack.workspaceId, runId, stepId),
-          ConsistentRead: true,
-        }),
-      );
-      return (Item?.outcome as StepOutcome | undefined) ?? false;
-    },
-    { timeoutMs: 15_000, description: `step ${stepId} recorded` },
-  );
-}
+/** Whether the run went on to the step after the email step (it sets an account trait). */
+const ranNextStep = (accountId: string) => s.traitSet(accountId, "email_step_passed", true);
 
-async function ranNextStep(accountId: string) {
-  return waitFor(
-    async () => {
-      const view = await api<{ traits: Record<string, unknown> }>("GET", `/v1/admin/accounts/${accountId}`, {
-        key: stack.adminKey,
-      });
-      return view.body.traits?.email_step_passed === true;
-    },
-    { timeoutMs: 15_000, description: "the step after the email step" },
-  );
-}
-
-const sentTo = (address: string) => ses.sent.filter((s) => s.destinations.includes(address));
-const attemptsTo = (address: string) => ses.attempts.filter((s) => s.destinations.includes(address));
+const sentTo = (address: string) => ses.sent.filter((send) => send.destinations.includes(address));
+const attemptsTo = (address: string) => ses.attempts.filter((send) => send.destinations.includes(address));
 
 /** One email to a fresh address through a fresh moment; answers what was sent and the step's outcome. */
 async function sendOne(action: Record<string, unknown> = {}) {
@@ -156,8 +111,7 @@ async function sendOne(action: Record<string, unknown> = {}) {
   const momentId = await emailMoment(event, action);
   const accountId = unique("acct");
   const address = `${accountId}@example.com`;
-  const runId = await track(event, momentId, accountId, { email: address });
-  const outcome = await stepOutcome(runId, "email");
+  const outcome = await emailOutcome(event, momentId, accountId, { email: address });
   return { event, momentId, accountId, address, outcome, sent: sentTo(address) };
 }
 
@@ -171,14 +125,16 @@ describe("send_email on the local stack", () => {
     expect(sent).toHaveLength(1);
     const [send] = sent;
     expect(send?.destinations).toEqual([address]);
-    expect(send?.tags).toMatchObject({ workspace: stack.workspaceId, run: expect.any(String) });
+    expect(send?.tags).toMatchObject({ workspace: s.stack.workspaceId, run: expect.any(String) });
     const listUnsubscribe = headerOf(send?.raw ?? "", "List-Unsubscribe") ?? "";
-    expect(listUnsubscribe).toMatch(new RegExp(`^<${stack.apiUrl}/v1/unsubscribe\\?token=[A-Za-z0-9_.-]+>$`));
+    expect(listUnsubscribe).toMatch(
+      new RegExp(`^<${s.stack.apiUrl}/v1/unsubscribe\\?token=[A-Za-z0-9_.-]+>$`),
+    );
     expect(headerOf(send?.raw ?? "", "List-Unsubscribe-Post")).toBe("List-Unsubscribe=One-Click");
     const link = listUnsubscribe.slice(1, -1);
 
     // The local SES parsed the same message: decoded subject, bodies and their footers.
-    const [captured] = (await sentEmails(stack.inboxUrl)).filter((e) => e.destination.to.includes(address));
+    const [captured] = (await sentEmails(s.stack.inboxUrl)).filter((e) => e.destination.to.includes(address));
     expect(captured?.subject).toBe("Ada, votre essai se termine bientôt");
     expect(captured?.from).toMatch(/Zoë at Acme.*<zoe@mail\.acme\.com>/);
     expect(captured?.body.text).toBe("Hi Ada,\n\nYour trial ends in 3 days.\n\nZoë");
@@ -190,7 +146,7 @@ describe("send_email on the local stack", () => {
 
   it("unsubscribes end to end: the footer page changes nothing, one-click does, the next email is skipped", async () => {
     const first = await sendOne();
-    const [captured] = (await sentEmails(stack.inboxUrl)).filter((e) =>
+    const [captured] = (await sentEmails(s.stack.inboxUrl)).filter((e) =>
       e.destination.to.includes(first.address),
     );
     const link = captured?.unsubscribeLink ?? "";
@@ -221,19 +177,18 @@ describe("send_email on the local stack", () => {
     }
 
     // The same moment fires again for that address: skipped at send time, nothing new sent.
-    const runId = await track(first.event, first.momentId, unique("acct"), { email: first.address });
-    const outcome = await stepOutcome(runId, "email");
+    const outcome = await emailOutcome(first.event, first.momentId, unique("acct"), { email: first.address });
     expect(outcome).toEqual({ status: "skipped", reason: "suppressed: unsubscribed" });
     expect(attemptsTo(first.address)).toHaveLength(1);
     expect(
-      (await sentEmails(stack.inboxUrl)).filter((e) => e.destination.to.includes(first.address)),
+      (await sentEmails(s.stack.inboxUrl)).filter((e) => e.destination.to.includes(first.address)),
     ).toHaveLength(1);
   });
 
   it("shows a browser's form POST a confirmation page", async () => {
     const { address } = await sendOne();
     const link =
-      (await sentEmails(stack.inboxUrl)).find((e) => e.destination.to.includes(address))?.unsubscribeLink ??
+      (await sentEmails(s.stack.inboxUrl)).find((e) => e.destination.to.includes(address))?.unsubscribeLink ??
       "";
 
     const done = await fetch(link, {
@@ -249,7 +204,7 @@ describe("send_email on the local stack", () => {
   it("answers a forged or mangled token with 400 naming token, and suppresses nobody", async () => {
     const { address, event, momentId } = await sendOne();
     const link =
-      (await sentEmails(stack.inboxUrl)).find((e) => e.destination.to.includes(address))?.unsubscribeLink ??
+      (await sentEmails(s.stack.inboxUrl)).find((e) => e.destination.to.includes(address))?.unsubscribeLink ??
       "";
     const token = new URL(link).searchParams.get("token") ?? "";
     const [payload] = token.split(".");
@@ -261,7 +216,7 @@ describe("send_email on the local stack", () => {
       ["POST", token.slice(0, -3)],
       ["POST", "nonsense"],
     ] as const) {
-      const response = await api<{ error: { details: Array<{ path: string }> } }>(
+      const response = await s.api<{ error: { details: Array<{ path: string }> } }>(
         method,
         `/v1/unsubscribe?token=${encodeURIComponent(value)}`,
         method === "POST"
@@ -277,8 +232,8 @@ describe("send_email on the local stack", () => {
       ]);
     }
 
-    const runId = await track(event, momentId, unique("acct"), { email: address });
-    expect((await stepOutcome(runId, "email")).status).toBe("executed");
+    const outcome = await emailOutcome(event, momentId, unique("acct"), { email: address });
+    expect(outcome.status).toBe("executed");
   });
 
   it("writes reply-to and cc into the headers, and sends to the cc'd as well", async () => {
@@ -289,17 +244,17 @@ describe("send_email on the local stack", () => {
     });
     const accountId = unique("acct");
     const to = `${accountId}@example.com`;
-    const runId = await track(event, momentId, accountId, {
+    const outcome = await emailOutcome(event, momentId, accountId, {
       email: to,
       csm_email: "bo@acme.example",
       csm_name: "Bo",
     });
-    expect(await stepOutcome(runId, "email")).toMatchObject({ status: "executed" });
+    expect(outcome).toMatchObject({ status: "executed" });
     const [send] = sentTo(to);
     expect(send?.destinations).toEqual([to, "bo@acme.example", "ops@acme.example"]);
     expect(headerOf(send?.raw ?? "", "Reply-To")).toBe('"Bo" <bo@acme.example>');
     expect(headerOf(send?.raw ?? "", "Cc")).toBe("bo@acme.example, ops@acme.example");
-    const [captured] = (await sentEmails(stack.inboxUrl)).filter((e) => e.destination.to.includes(to));
+    const [captured] = (await sentEmails(s.stack.inboxUrl)).filter((e) => e.destination.to.includes(to));
     expect(captured?.destination.cc).toEqual(["bo@acme.example, ops@acme.example"]);
     expect(captured?.replyTo).toEqual(['"Bo" <bo@acme.example>']);
   });
@@ -328,13 +283,10 @@ describe("SES bounces and complaints on the local stack", () => {
   it("a permanent bounce suppresses the address (reason bounced); a redelivery changes nothing", async () => {
     const address = `${unique("bounced")}@example.com`;
 
-    await deliverSesEvent(bounceEvent([address], { workspaceId: stack.workspaceId }));
-    await deliverSesEvent(bounceEvent([address], { workspaceId: stack.workspaceId }));
+    await deliverSesEvent(bounceEvent([address], { workspaceId: s.stack.workspaceId }));
+    await deliverSesEvent(bounceEvent([address], { workspaceId: s.stack.workspaceId }));
 
-    const { Item } = await documentClient().send(
-      new GetCommand({ TableName: "moments", Key: keys.suppression(stack.workspaceId, address) }),
-    );
-    expect(Item).toMatchObject({
+    expect(await suppressionOf(address)).toMatchObject({
       address,
       reason: "bounced",
       detail: "General",
@@ -342,8 +294,8 @@ describe("SES bounces and complaints on the local stack", () => {
     });
     const event = unique("trial_ending");
     const momentId = await emailMoment(event);
-    const runId = await track(event, momentId, unique("acct"), { email: address });
-    expect(await stepOutcome(runId, "email")).toEqual({ status: "skipped", reason: "suppressed: bounced" });
+    const outcome = await emailOutcome(event, momentId, unique("acct"), { email: address });
+    expect(outcome).toEqual({ status: "skipped", reason: "suppressed: bounced" });
     expect(attemptsTo(address)).toEqual([]);
   });
 
@@ -351,19 +303,19 @@ describe("SES bounces and complaints on the local stack", () => {
     const address = `${unique("soft")}@example.com`;
 
     await deliverSesEvent(
-      bounceEvent([address], { workspaceId: stack.workspaceId, bounceType: "Transient" }),
+      bounceEvent([address], { workspaceId: s.stack.workspaceId, bounceType: "Transient" }),
     );
 
     const event = unique("trial_ending");
     const momentId = await emailMoment(event);
-    const runId = await track(event, momentId, unique("acct"), { email: address });
-    expect((await stepOutcome(runId, "email")).status).toBe("executed");
+    const outcome = await emailOutcome(event, momentId, unique("acct"), { email: address });
+    expect(outcome.status).toBe("executed");
     expect(sentTo(address)).toHaveLength(1);
   });
 
   it("a complaint about a cc'd address drops it from the next email's cc, which still goes out", async () => {
     const cc = `${unique("complainer")}@example.com`;
-    await deliverSesEvent(complaintEvent([cc], stack.workspaceId));
+    await deliverSesEvent(complaintEvent([cc], s.stack.workspaceId));
 
     const { outcome, sent, address } = await sendOne({ cc: [cc, "ops@acme.example"] });
 
@@ -381,10 +333,7 @@ describe("SES bounces and complaints on the local stack", () => {
 
     await deliverSesEvent(bounceEvent([address], { workspaceId: "some_other_workspace" }));
 
-    const { Item } = await documentClient().send(
-      new GetCommand({ TableName: "moments", Key: keys.suppression(stack.workspaceId, address) }),
-    );
-    expect(Item).toBeUndefined();
+    expect(await suppressionOf(address)).toBeUndefined();
   });
 });
 

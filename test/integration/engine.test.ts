@@ -6,27 +6,17 @@
  */
 import { DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
 import { runIdFor } from "../../shared/domain/ids.js";
-import { apiClient, sentEmails } from "../support/local-api.js";
+import { sentEmails } from "../support/local-api.js";
+import { type Scenario, startScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
 
-let stack: LocalStack;
-let api: ReturnType<typeof apiClient>;
-let writeKey = "";
-let sourceId = "";
+let s: Scenario;
 let sfn: SFNClient;
 const stateMachineArn = "arn:aws:states:us-east-1:000000000000:stateMachine:moments-run";
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, timeScale: 0.001, logLevel: "CRITICAL" });
-  api = apiClient(stack.apiUrl);
-  const source = await api<{ id: string; writeKey: string }>("POST", "/v1/admin/sources", {
-    key: stack.adminKey,
-    body: { name: "Engine tests" },
-  });
-  writeKey = source.body.writeKey;
-  sourceId = source.body.id;
+  s = await startScenario("Engine tests", { timeScale: 0.001 });
   sfn = new SFNClient({
     endpoint: process.env.AWS_ENDPOINT_URL_SFN,
     region: "us-east-1",
@@ -35,34 +25,21 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stack?.stop();
+  await s?.stop();
 });
 
-let counter = 0;
-const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}`;
-
 async function template(subject: string) {
-  const response = await api<{ id: string }>("POST", "/v1/admin/email-templates", {
-    key: stack.adminKey,
-    body: { name: subject, from: "Anna <anna@acme.com>", subject, text: `${subject} for {first_name}` },
+  const response = await s.admin<{ id: string }>("POST", "/v1/admin/email-templates", {
+    name: subject,
+    from: "Anna <anna@acme.com>",
+    subject,
+    text: `${subject} for {first_name}`,
   });
   expect(response.status).toBe(201);
   return response.body.id;
 }
 
-async function runningMoment(body: Record<string, unknown>) {
-  const created = await api<{ id: string }>("POST", "/v1/admin/moments", {
-    key: stack.adminKey,
-    body: { goal: "convert", sourceIds: [sourceId], ...body },
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const running = await api("POST", `/v1/admin/moments/${created.body.id}/status`, {
-    key: stack.adminKey,
-    body: { status: "running" },
-  });
-  expect(running.status).toBe(200);
-  return created.body.id;
-}
+const runningMoment = (body: Record<string, unknown>) => s.runningMoment({ goal: "convert", ...body });
 
 function emailStep(id: string, templateId: string, delayHours = 0, phase = "entry") {
   return {
@@ -73,25 +50,17 @@ function emailStep(id: string, templateId: string, delayHours = 0, phase = "entr
   };
 }
 
-async function track(event: string, accountId: string, email: string, extra: Record<string, unknown> = {}) {
-  const messageId = unique("msg");
-  const response = await api("POST", "/v1/events", {
-    key: writeKey,
-    body: { event, accountId, messageId, traits: { first_name: "Ada", email }, ...extra },
-  });
-  expect(response.status).toBe(202);
-  return messageId;
-}
+const track = (event: string, accountId: string, email: string, extra: Record<string, unknown> = {}) =>
+  s.track({ event, accountId, traits: { first_name: "Ada", email }, ...extra });
 
 async function inbox(address: string) {
-  return (await sentEmails(stack.inboxUrl)).filter((email) => email.destination.to.includes(address));
+  return (await sentEmails(s.stack.inboxUrl)).filter((email) => email.destination.to.includes(address));
 }
 
 async function membership(momentId: string, accountId: string) {
-  const list = await api<{ items: Array<{ accountId: string; status: string }> }>(
+  const list = await s.admin<{ items: Array<{ accountId: string; status: string }> }>(
     "GET",
     `/v1/admin/moments/${momentId}/accounts?status=all`,
-    { key: stack.adminKey },
   );
   return list.body.items.find((item) => item.accountId === accountId);
 }
@@ -114,7 +83,7 @@ describe("the moment engine", () => {
       timeoutMs: 10_000,
       description: "the pro email",
     });
-    await stack.idle();
+    await s.stack.idle();
     expect(await inbox(free)).toHaveLength(0);
   });
 
@@ -157,7 +126,7 @@ describe("the moment engine", () => {
     expect(await membership(momentId, accountId)).toMatchObject({ status: "success" });
     // The entry execution (still waiting a day for "later") was stopped, not left to run; the run id
     // (and so the execution name) is derived from the start event's messageId.
-    const runId = runIdFor(stack.workspaceId, momentId, accountId, startMessageId);
+    const runId = runIdFor(s.stack.workspaceId, momentId, accountId, startMessageId);
     const execution = await sfn.send(
       new DescribeExecutionCommand({
         executionArn: `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${runId}`,
@@ -221,7 +190,7 @@ describe("the moment engine", () => {
       timeoutMs: 10_000,
       description: "an end email",
     });
-    await stack.idle();
+    await s.stack.idle();
     const emails = await inbox(address);
     expect(emails).toHaveLength(1);
     const status = (await membership(momentId, accountId))?.status;
@@ -244,10 +213,10 @@ describe("the moment engine", () => {
       timeoutMs: 10_000,
       description: "the email",
     });
-    await stack.idle();
+    await s.stack.idle();
 
     await track(event, accountId, address);
-    await stack.idle();
+    await s.stack.idle();
     expect(await inbox(address)).toHaveLength(1);
   });
 
@@ -267,7 +236,7 @@ describe("the moment engine", () => {
       timeoutMs: 10_000,
       description: "the first email",
     });
-    await stack.idle();
+    await s.stack.idle();
 
     await track(event, accountId, address);
     await waitFor(async () => (await inbox(address)).length === 2, {
@@ -287,7 +256,7 @@ describe("the moment engine", () => {
     });
     const accountId = unique("acct");
     await track(event, accountId, `${accountId}@example.com`);
-    await stack.idle();
+    await s.stack.idle();
     expect(await membership(momentId, accountId)).toBeUndefined();
   });
 
@@ -308,15 +277,15 @@ describe("the moment engine", () => {
       messageId: unique("dup"),
       traits: { first_name: "Ada", email: address },
     };
-    expect((await api("POST", "/v1/events", { key: writeKey, body })).status).toBe(202);
+    expect((await s.api("POST", "/v1/events", { key: s.writeKey, body })).status).toBe(202);
     await waitFor(async () => (await inbox(address)).length === 1, {
       timeoutMs: 10_000,
       description: "the email",
     });
-    await stack.idle();
+    await s.stack.idle();
 
-    expect((await api("POST", "/v1/events", { key: writeKey, body })).status).toBe(202);
-    await stack.idle();
+    expect((await s.api("POST", "/v1/events", { key: s.writeKey, body })).status).toBe(202);
+    await s.stack.idle();
     expect(await inbox(address)).toHaveLength(1);
   });
 
@@ -336,8 +305,8 @@ describe("the moment engine", () => {
     });
     const accountId = unique("acct");
     const address = `${accountId}@example.com`;
-    const identify = await api("POST", "/v1/identify", {
-      key: writeKey,
+    const identify = await s.api("POST", "/v1/identify", {
+      key: s.writeKey,
       body: {
         accountId,
         messageId: unique("id"),
@@ -362,13 +331,11 @@ describe("the moment engine", () => {
     });
     const accountId = unique("acct");
     await track(event, accountId, `${accountId}@example.com`, { properties: { total: 4 } });
-    await stack.idle();
+    await s.stack.idle();
 
-    const view = await api<{ decisions: Array<{ momentId?: string; reason: string; condition?: string }> }>(
-      "GET",
-      `/v1/admin/accounts/${accountId}`,
-      { key: stack.adminKey },
-    );
+    const view = await s.admin<{
+      decisions: Array<{ momentId?: string; reason: string; condition?: string }>;
+    }>("GET", `/v1/admin/accounts/${accountId}`);
     expect(view.status).toBe(200);
     const decision = view.body.decisions.find((d) => d.momentId === momentId);
     expect(decision).toMatchObject({ reason: "filter_failed" });
@@ -387,7 +354,7 @@ describe("the moment engine", () => {
     });
     const accounts = [unique("acct"), unique("acct"), unique("acct")];
     for (const accountId of accounts) await track(event, accountId, `${accountId}@example.com`);
-    await stack.idle();
+    await s.stack.idle();
     // Two accounts convert; one sends the converting event twice (racing itself).
     const [first, second] = accounts as [string, string, string];
     await Promise.all([
@@ -398,17 +365,17 @@ describe("the moment engine", () => {
 
     const stats = await waitFor(
       async () => {
-        const response = await api<{
+        const response = await s.admin<{
           entered: number;
           active: number;
           succeeded: number;
           successRate: number | null;
-        }>("GET", `/v1/admin/moments/${momentId}/stats`, { key: stack.adminKey });
+        }>("GET", `/v1/admin/moments/${momentId}/stats`);
         return response.body.succeeded === 2 && response.body;
       },
       { timeoutMs: 10_000, description: "two successes in the stats" },
     );
-    await stack.idle();
+    await s.stack.idle();
     expect(stats).toMatchObject({ entered: 3, active: 1, succeeded: 2 });
   });
 
@@ -439,7 +406,7 @@ describe("the moment engine", () => {
       timeoutMs: 20_000,
       description: "the reminder",
     });
-    await stack.idle();
+    await s.stack.idle();
     expect(await inbox(address)).toHaveLength(1);
   });
 

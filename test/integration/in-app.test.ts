@@ -5,8 +5,7 @@
  * the admin. Another workspace's write key cannot see or answer the prompt.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
-import { apiClient } from "../support/local-api.js";
+import { type Scenario, startScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
 
 interface InboxView {
@@ -22,28 +21,16 @@ interface InboxView {
   createdAt: string;
 }
 
-let stack: LocalStack;
-let api: ReturnType<typeof apiClient>;
-let writeKey = "";
-let sourceId = "";
+let s: Scenario;
 let otherWriteKey = "";
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, timeScale: 0, logLevel: "CRITICAL" });
-  api = apiClient(stack.apiUrl);
-  const source = await api<{ id: string; writeKey: string }>("POST", "/v1/admin/sources", {
-    key: stack.adminKey,
-    body: { name: "In-app tests" },
-  });
-  expect(source.status).toBe(201);
-  writeKey = source.body.writeKey;
-  sourceId = source.body.id;
-  const other = await api<{ adminKey: string }>("POST", "/v1/admin/workspaces", {
-    key: stack.adminKey,
-    body: { name: "Another tenant" },
+  s = await startScenario("In-app tests");
+  const other = await s.admin<{ adminKey: string }>("POST", "/v1/admin/workspaces", {
+    name: "Another tenant",
   });
   expect(other.status).toBe(201);
-  const otherSource = await api<{ writeKey: string }>("POST", "/v1/admin/sources", {
+  const otherSource = await s.api<{ writeKey: string }>("POST", "/v1/admin/sources", {
     key: other.body.adminKey,
     body: { name: "Theirs" },
   });
@@ -52,62 +39,44 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stack?.stop();
+  await s?.stop();
 });
 
-let counter = 0;
-const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}`;
-
-async function inAppMoment(event: string) {
-  const created = await api<{ id: string }>("POST", "/v1/admin/moments", {
-    key: stack.adminKey,
-    body: {
-      name: "Welcome in the app",
-      goal: "activate",
-      sourceIds: [sourceId],
-      start: { event },
-      steps: [
-        {
-          id: "hello",
-          delay: { amount: 0, unit: "hours" },
-          action: {
-            type: "send_notification",
-            title: "Welcome, {first_name|there}",
-            body: "Your {account.plan} trial has started",
-            url: "/onboarding",
-          },
+const inAppMoment = (event: string) =>
+  s.runningMoment({
+    name: "Welcome in the app",
+    goal: "activate",
+    start: { event },
+    steps: [
+      {
+        id: "hello",
+        delay: { amount: 0, unit: "hours" },
+        action: {
+          type: "send_notification",
+          title: "Welcome, {first_name|there}",
+          body: "Your {account.plan} trial has started",
+          url: "/onboarding",
         },
-        {
-          id: "ask",
-          delay: { amount: 0, unit: "hours" },
-          action: {
-            type: "feedback_prompt",
-            question: "How is it going, {first_name}?",
-            followUp: "What went wrong?",
-          },
+      },
+      {
+        id: "ask",
+        delay: { amount: 0, unit: "hours" },
+        action: {
+          type: "feedback_prompt",
+          question: "How is it going, {first_name}?",
+          followUp: "What went wrong?",
         },
-      ],
-    },
+      },
+    ],
   });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const running = await api("POST", `/v1/admin/moments/${created.body.id}/status`, {
-    key: stack.adminKey,
-    body: { status: "running" },
-  });
-  expect(running.status).toBe(200);
-  return created.body.id;
-}
 
-async function track(event: string, accountId: string) {
-  const response = await api("POST", "/v1/events", {
-    key: writeKey,
-    body: { event, accountId, messageId: unique("msg"), traits: { first_name: "Ada", plan: "pro" } },
-  });
-  expect(response.status).toBe(202);
-}
+const track = (event: string, accountId: string) =>
+  s.track({ event, accountId, traits: { first_name: "Ada", plan: "pro" } });
 
-async function inbox(accountId: string, key = writeKey) {
-  return api<{ items: InboxView[]; nextCursor?: string }>("GET", `/v1/inbox?accountId=${accountId}`, { key });
+async function inbox(accountId: string, key = s.writeKey) {
+  return s.api<{ items: InboxView[]; nextCursor?: string }>("GET", `/v1/inbox?accountId=${accountId}`, {
+    key,
+  });
 }
 
 async function deliveredInbox(accountId: string) {
@@ -145,37 +114,37 @@ describe("in-app notifications and feedback prompts", () => {
     // Reading the first listed item moves it after the other one, whichever is newer.
     const [first, second] = items;
     if (!first || !second) throw new Error("two items are expected");
-    const read = await api<InboxView>("POST", `/v1/inbox/${first.id}/read`, { key: writeKey });
+    const read = await s.api<InboxView>("POST", `/v1/inbox/${first.id}/read`, { key: s.writeKey });
     expect(read.status).toBe(200);
     expect(read.body.readAt).toBeDefined();
-    const again = await api<InboxView>("POST", `/v1/inbox/${first.id}/read`, { key: writeKey });
+    const again = await s.api<InboxView>("POST", `/v1/inbox/${first.id}/read`, { key: s.writeKey });
     expect(again.body.readAt).toBe(read.body.readAt);
     const reordered = (await inbox(happy)).body.items;
     expect(reordered.map((item) => item.id)).toEqual([second.id, first.id]);
     expect(reordered[0]?.readAt).toBeUndefined();
 
     // Another workspace's key knows nothing of this prompt, nor of the account's inbox.
-    const foreign = await api("POST", "/v1/feedback", {
+    const foreign = await s.api("POST", "/v1/feedback", {
       key: otherWriteKey,
       body: { promptId: prompt.id, reaction: "frustrated" },
     });
     expect(foreign.status).toBe(404);
-    expect((await api("POST", `/v1/inbox/${prompt.id}/read`, { key: otherWriteKey })).status).toBe(404);
+    expect((await s.api("POST", `/v1/inbox/${prompt.id}/read`, { key: otherWriteKey })).status).toBe(404);
     expect((await inbox(happy, otherWriteKey)).body.items).toEqual([]);
     // A notification is not a prompt.
-    const notAPrompt = await api("POST", "/v1/feedback", {
-      key: writeKey,
+    const notAPrompt = await s.api("POST", "/v1/feedback", {
+      key: s.writeKey,
       body: { promptId: notification.id, reaction: "positive" },
     });
     expect(notAPrompt.status).toBe(404);
 
-    const answer = await api("POST", "/v1/feedback", {
-      key: writeKey,
+    const answer = await s.api("POST", "/v1/feedback", {
+      key: s.writeKey,
       body: { promptId: prompt.id, reaction: "positive" },
     });
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-    const second_answer = await api<{ error: { code: string } }>("POST", "/v1/feedback", {
-      key: writeKey,
+    const second_answer = await s.api<{ error: { code: string } }>("POST", "/v1/feedback", {
+      key: s.writeKey,
       body: { promptId: prompt.id, reaction: "frustrated", comment: "changed my mind" },
     });
     expect(second_answer.status).toBe(409);
@@ -183,26 +152,18 @@ describe("in-app notifications and feedback prompts", () => {
 
     const unhappyPrompt = (await deliveredInbox(unhappy)).find((item) => item.kind === "feedback_prompt");
     if (!unhappyPrompt) throw new Error("the prompt is expected");
-    const complaint = await api("POST", "/v1/feedback", {
-      key: writeKey,
+    const complaint = await s.api("POST", "/v1/feedback", {
+      key: s.writeKey,
       body: { promptId: unhappyPrompt.id, reaction: "frustrated", comment: "The import keeps failing" },
     });
     expect(complaint.status).toBe(201);
 
-    const stats = await api<{ feedback: Record<string, number> }>(
-      "GET",
-      `/v1/admin/moments/${momentId}/stats`,
-      {
-        key: stack.adminKey,
-      },
-    );
-    expect(stats.status).toBe(200);
-    expect(stats.body.feedback).toEqual({ positive: 1, neutral: 0, frustrated: 1 });
+    const stats = await s.stats<{ feedback: Record<string, number> }>(momentId);
+    expect(stats.feedback).toEqual({ positive: 1, neutral: 0, frustrated: 1 });
 
-    const feedback = await api<{ items: Array<Record<string, unknown>> }>(
+    const feedback = await s.admin<{ items: Array<Record<string, unknown>> }>(
       "GET",
       `/v1/admin/moments/${momentId}/feedback`,
-      { key: stack.adminKey },
     );
     expect(feedback.status).toBe(200);
     expect(feedback.body.items).toHaveLength(2);
@@ -224,7 +185,7 @@ describe("in-app notifications and feedback prompts", () => {
   });
 
   it("answers CORS preflights of the inbox routes", async () => {
-    const response = await fetch(new URL("/v1/inbox", stack.apiUrl), {
+    const response = await fetch(new URL("/v1/inbox", s.stack.apiUrl), {
       method: "OPTIONS",
       headers: { origin: "https://app.example.com" },
     });
@@ -234,7 +195,7 @@ describe("in-app notifications and feedback prompts", () => {
   });
 
   it("refuses a missing accountId and a foreign cursor with 400", async () => {
-    expect((await api("GET", "/v1/inbox", { key: writeKey })).status).toBe(400);
-    expect((await api("GET", "/v1/inbox?accountId=a&cursor=bm9wZQ", { key: writeKey })).status).toBe(400);
+    expect((await s.api("GET", "/v1/inbox", { key: s.writeKey })).status).toBe(400);
+    expect((await s.api("GET", "/v1/inbox?accountId=a&cursor=bm9wZQ", { key: s.writeKey })).status).toBe(400);
   });
 });

@@ -6,75 +6,52 @@
  * the reason visible in the run view.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
-import { apiClient, sentEmails } from "../support/local-api.js";
+import { sentEmails } from "../support/local-api.js";
+import { type Scenario, startScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
 
-let stack: LocalStack;
-let api: ReturnType<typeof apiClient>;
-let writeKey = "";
-let sourceId = "";
+let s: Scenario;
 let templateId = "";
 
-let counter = 0;
-const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}`;
-
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, timeScale: 0, logLevel: "CRITICAL" });
-  api = apiClient(stack.apiUrl);
-  const source = await api<{ id: string; writeKey: string }>("POST", "/v1/admin/sources", {
-    key: stack.adminKey,
-    body: { name: "Test sends" },
-  });
-  expect(source.status).toBe(201);
-  writeKey = source.body.writeKey;
-  sourceId = source.body.id;
-  const template = await api<{ id: string }>("POST", "/v1/admin/email-templates", {
-    key: stack.adminKey,
-    body: {
-      name: "Renewal",
-      from: '"Anna at Acme" <anna@acme.com>',
-      subject: "Your {account.plan} plan renews soon, {first_name|there}",
-      text: "Hi {first_name}, your {account.plan} plan renews on {event.renews_on}.",
-    },
+  s = await startScenario("Test sends");
+  const template = await s.admin<{ id: string }>("POST", "/v1/admin/email-templates", {
+    name: "Renewal",
+    from: '"Anna at Acme" <anna@acme.com>',
+    subject: "Your {account.plan} plan renews soon, {first_name|there}",
+    text: "Hi {first_name}, your {account.plan} plan renews on {event.renews_on}.",
   });
   expect(template.status, JSON.stringify(template.body)).toBe(201);
   templateId = template.body.id;
 });
 
 afterAll(async () => {
-  await stack?.stop();
+  await s?.stop();
 });
 
 async function draftMoment(steps: unknown[]) {
-  const created = await api<{ id: string }>("POST", "/v1/admin/moments", {
-    key: stack.adminKey,
-    body: {
-      name: unique("Renewal"),
-      goal: "grow",
-      sourceIds: [sourceId],
-      start: { event: unique("renewal_due") },
-      steps,
-    },
+  const created = await s.admin<{ id: string }>("POST", "/v1/admin/moments", {
+    name: unique("Renewal"),
+    goal: "grow",
+    sourceIds: [s.sourceId],
+    start: { event: unique("renewal_due") },
+    steps,
   });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   return created.body.id;
 }
 
 async function identify(accountId: string, traits: Record<string, unknown>) {
-  const response = await api("POST", "/v1/identify", { key: writeKey, body: { accountId, traits } });
+  const response = await s.api("POST", "/v1/identify", { key: s.writeKey, body: { accountId, traits } });
   expect(response.status).toBe(202);
-  await waitFor(
-    async () => (await api("GET", `/v1/admin/accounts/${accountId}`, { key: stack.adminKey })).status === 200,
-    { timeoutMs: 10_000, description: "the identified account" },
-  );
+  await waitFor(async () => (await s.admin("GET", `/v1/admin/accounts/${accountId}`)).status === 200, {
+    timeoutMs: 10_000,
+    description: "the identified account",
+  });
 }
 
 const testSend = (momentId: string, stepId: string, body: unknown) =>
-  api<Record<string, unknown>>("POST", `/v1/admin/moments/${momentId}/steps/${stepId}/test`, {
-    key: stack.adminKey,
-    body,
-  });
+  s.admin<Record<string, unknown>>("POST", `/v1/admin/moments/${momentId}/steps/${stepId}/test`, body);
 
 const emailStep = () => ({ id: "renewal", action: { type: "send_email", templateId } });
 const notificationStep = {
@@ -89,7 +66,7 @@ const notificationStep = {
 describe("test sends", () => {
   it("dry run with sample traits: shows the rendered email and the placeholders without a value, sends nothing", async () => {
     const momentId = await draftMoment([emailStep()]);
-    const before = (await sentEmails(stack.inboxUrl)).length;
+    const before = (await sentEmails(s.stack.inboxUrl)).length;
 
     const response = await testSend(momentId, "renewal", {
       traits: { plan: "Pro", email: "ops@example.com" },
@@ -110,7 +87,7 @@ describe("test sends", () => {
       },
     });
     expect(response.body).not.toHaveProperty("outcome");
-    expect((await sentEmails(stack.inboxUrl)).length).toBe(before);
+    expect((await sentEmails(s.stack.inboxUrl)).length).toBe(before);
   });
 
   it("performs the email for a real account, and the moment's stats do not move", async () => {
@@ -125,19 +102,14 @@ describe("test sends", () => {
     expect(response.body).toMatchObject({ dryRun: false, missing: [], outcome: { status: "executed" } });
     const emails = await waitFor(
       async () => {
-        const found = (await sentEmails(stack.inboxUrl)).filter((e) => e.destination.to.includes(address));
+        const found = (await sentEmails(s.stack.inboxUrl)).filter((e) => e.destination.to.includes(address));
         return found.length === 1 ? found : undefined;
       },
       { timeoutMs: 10_000, description: "the test email" },
     );
     expect(emails[0]?.subject).toBe("Your Team plan renews soon, Ada");
-    const stats = await api<{ entered: number; steps: Record<string, unknown> }>(
-      "GET",
-      `/v1/admin/moments/${momentId}/stats`,
-      { key: stack.adminKey },
-    );
-    expect(stats.status).toBe(200);
-    expect(stats.body).toMatchObject({
+    const stats = await s.stats<{ entered: number; steps: Record<string, unknown> }>(momentId);
+    expect(stats).toMatchObject({
       entered: 0,
       steps: { renewal: { executed: 0, skipped: 0, failed: 0 } },
     });
@@ -152,10 +124,10 @@ describe("test sends", () => {
 
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     expect(response.body).toMatchObject({ outcome: { status: "executed" } });
-    const inbox = await api<{ items: Array<{ title: string; body: string }> }>(
+    const inbox = await s.api<{ items: Array<{ title: string; body: string }> }>(
       "GET",
       `/v1/inbox?accountId=${accountId}`,
-      { key: writeKey },
+      { key: s.writeKey },
     );
     expect(inbox.body.items).toEqual([
       expect.objectContaining({ title: "Renewal for Team", body: "Renews 1 Dec" }),
@@ -188,51 +160,24 @@ describe("test sends", () => {
 describe("onMissing in a live run", () => {
   it("skips a step whose placeholder has no value, records why, and runs the next step", async () => {
     const event = unique("renewal_due");
-    const created = await api<{ id: string }>("POST", "/v1/admin/moments", {
-      key: stack.adminKey,
-      body: {
-        name: unique("Strict renewal"),
-        goal: "grow",
-        sourceIds: [sourceId],
-        start: { event },
-        steps: [
-          { ...notificationStep, id: "strict", onMissing: "skip" },
-          {
-            id: "lenient",
-            action: { type: "send_notification", title: "Plan: {account.plan}", body: "Soon" },
-          },
-        ],
-      },
+    const momentId = await s.runningMoment({
+      name: unique("Strict renewal"),
+      goal: "grow",
+      start: { event },
+      steps: [
+        { ...notificationStep, id: "strict", onMissing: "skip" },
+        {
+          id: "lenient",
+          action: { type: "send_notification", title: "Plan: {account.plan}", body: "Soon" },
+        },
+      ],
     });
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(
-      (
-        await api("POST", `/v1/admin/moments/${created.body.id}/status`, {
-          key: stack.adminKey,
-          body: { status: "running" },
-        })
-      ).status,
-    ).toBe(200);
     const accountId = unique("acct");
 
-    const tracked = await api("POST", "/v1/events", {
-      key: writeKey,
-      body: { event, accountId, messageId: unique("msg"), properties: { renews_on: "1 Dec" } },
-    });
-    expect(tracked.status).toBe(202);
-    await stack.idle();
+    await s.track({ event, accountId, properties: { renews_on: "1 Dec" } });
 
-    const account = await api<{ runs: Array<{ runId: string }> }>("GET", `/v1/admin/accounts/${accountId}`, {
-      key: stack.adminKey,
-    });
-    const runId = account.body.runs[0]?.runId ?? "";
-    const run = await api<{ steps: Array<{ stepId: string; status: string; outcome: { reason?: string } }> }>(
-      "GET",
-      `/v1/admin/runs/${runId}`,
-      { key: stack.adminKey },
-    );
-    expect(run.status).toBe(200);
-    expect(run.body.steps).toEqual([
+    const run = await s.recordedRun(await s.runId(accountId, momentId), ["strict", "lenient"]);
+    expect(run.steps).toEqual([
       expect.objectContaining({ stepId: "lenient", status: "executed" }),
       expect.objectContaining({
         stepId: "strict",

@@ -5,43 +5,23 @@
  * once; a 4xx fails the step with the receiver's text and the run goes on; every method works;
  * and a redirect from the receiver to a blocked address is refused even with loopback allowed.
  */
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
-import { keys } from "../../shared/contracts/table.js";
-import type { StepOutcome } from "../../shared/contracts/workflow.js";
-import { runIdFor } from "../../shared/domain/ids.js";
 import { webhookMessageId } from "../../shared/domain/webhook-signature.js";
 import { type FakeWebhookReceiver, startFakeWebhookReceiver } from "../support/fake-webhook-receiver.js";
-import { apiClient } from "../support/local-api.js";
-import { waitFor } from "../support/wait-for.js";
+import { type Scenario, startScenario, unique } from "../support/scenario.js";
 
-let stack: LocalStack;
-let api: ReturnType<typeof apiClient>;
+let s: Scenario;
 let receiver: FakeWebhookReceiver;
-let db: DynamoDBDocumentClient;
-let writeKey = "";
-let sourceId = "";
 let integrationId = "";
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, timeScale: 0, logLevel: "CRITICAL" });
-  api = apiClient(stack.apiUrl);
+  s = await startScenario("Webhook tests");
   receiver = await startFakeWebhookReceiver();
-  db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB }));
-  const source = await api<{ id: string; writeKey: string }>("POST", "/v1/admin/sources", {
-    key: stack.adminKey,
-    body: { name: "Webhook tests" },
-  });
-  expect(source.status).toBe(201);
-  writeKey = source.body.writeKey;
-  sourceId = source.body.id;
   // The secret is generated and shown once, as an admin would copy it into the receiver.
-  const integration = await api<{ id: string; signingSecret: { value: string } }>(
+  const integration = await s.admin<{ id: string; signingSecret: { value: string } }>(
     "POST",
     "/v1/admin/integrations",
-    { key: stack.adminKey, body: { kind: "webhook", name: "CRM receiver" } },
+    { kind: "webhook", name: "CRM receiver" },
   );
   expect(integration.status).toBe(201);
   integrationId = integration.body.id;
@@ -49,16 +29,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stack?.stop();
+  await s?.stop();
   await receiver?.stop();
 });
 
 beforeEach(() => {
   receiver.requests.length = 0;
 });
-
-let counter = 0;
-const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}`;
 
 function webhookStep(id: string, action: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return {
@@ -69,58 +46,21 @@ function webhookStep(id: string, action: Record<string, unknown>, extra: Record<
   };
 }
 
-async function runningMoment(event: string, steps: unknown[]) {
-  const created = await api<{ id: string }>("POST", "/v1/admin/moments", {
-    key: stack.adminKey,
-    body: { name: unique("Webhooks"), goal: "activate", sourceIds: [sourceId], start: { event }, steps },
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const running = await api("POST", `/v1/admin/moments/${created.body.id}/status`, {
-    key: stack.adminKey,
-    body: { status: "running" },
-  });
-  expect(running.status).toBe(200);
-  return created.body.id;
-}
+const runningMoment = (event: string, steps: unknown[]) =>
+  s.runningMoment({ name: unique("Webhooks"), goal: "activate", start: { event }, steps });
 
-/** Sends the trigger; answers the run's id (derived from the message, as the engine does). */
+/** Sends the trigger for a fresh account; answers the run's id, as the account view lists it. */
 async function trigger(event: string, momentId: string) {
   const accountId = unique("acct");
-  const messageId = unique("msg");
-  const response = await api("POST", "/v1/events", {
-    key: writeKey,
-    body: {
-      event,
-      accountId,
-      messageId,
-      traits: { first_name: "Zoë", plan: "pro", company: 'Acme "Rockets"' },
-    },
-  });
-  expect(response.status).toBe(202);
-  return runIdFor(stack.workspaceId, momentId, accountId, messageId);
-}
-
-/** The recorded outcome of a step (the store the account view reads), once it is recorded. */
-async function recordedStep(runId: string, stepId: string): Promise<StepOutcome> {
-  return waitFor(
-    async () => {
-      const { Item } = await db.send(
-        new GetCommand({ TableName: "moments", Key: keys.runStep(stack.workspaceId, runId, stepId) }),
-      );
-      return Item?.recordedAt ? (Item.outcome as StepOutcome) : undefined;
-    },
-    { timeoutMs: 15_000, description: `the outcome of step ${stepId}` },
-  );
+  await s.track({ event, accountId, traits: { first_name: "Zoë", plan: "pro", company: 'Acme "Rockets"' } });
+  return s.runId(accountId, momentId);
 }
 
 async function stepStats(momentId: string) {
-  const stats = await api<{ steps: Record<string, { executed: number; skipped: number; failed: number }> }>(
-    "GET",
-    `/v1/admin/moments/${momentId}/stats`,
-    { key: stack.adminKey },
-  );
-  expect(stats.status).toBe(200);
-  return stats.body.steps;
+  const stats = await s.stats<{
+    steps: Record<string, { executed: number; skipped: number; failed: number }>;
+  }>(momentId);
+  return stats.steps;
 }
 
 describe("send_webhook on the local stack", () => {
@@ -137,7 +77,7 @@ describe("send_webhook on the local stack", () => {
     const runId = await trigger(event, momentId);
 
     const webhookId = webhookMessageId(`${runId}:notify`);
-    expect(await recordedStep(runId, "notify")).toEqual({
+    expect(await s.stepOutcome(runId, "notify")).toEqual({
       status: "executed",
       detail: { status: "204", webhookId },
     });
@@ -171,14 +111,14 @@ describe("send_webhook on the local stack", () => {
     receiver.respondNext(1, { status: 503, body: "maintenance" }, "/flaky");
     const runId = await trigger(event, momentId);
 
-    expect(await recordedStep(runId, "flaky")).toMatchObject({ status: "executed" });
+    expect(await s.stepOutcome(runId, "flaky")).toMatchObject({ status: "executed" });
     const attempts = receiver.requestsTo("/flaky");
     expect(attempts).toHaveLength(2);
     const webhookId = webhookMessageId(`${runId}:flaky`);
     expect(attempts.map((attempt) => attempt.headers["webhook-id"])).toEqual([webhookId, webhookId]);
     expect(attempts.map((attempt) => attempt.signature)).toEqual(["valid", "valid"]);
     expect(receiver.deliveries.filter((id) => id === webhookId)).toHaveLength(1);
-    await stack.idle();
+    await s.stack.idle();
     expect((await stepStats(momentId)).flaky).toEqual({ executed: 1, skipped: 0, failed: 0 });
   });
 
@@ -195,15 +135,15 @@ describe("send_webhook on the local stack", () => {
     receiver.respondOn("/rejected", { status: 400, body: "invalid payload: customer_id is required" });
     const runId = await trigger(event, momentId);
 
-    expect(await recordedStep(runId, "rejected")).toEqual({
+    expect(await s.stepOutcome(runId, "rejected")).toEqual({
       status: "failed",
       reason: "webhook: HTTP 400: invalid payload: customer_id is required",
     });
-    expect(await recordedStep(runId, "after")).toMatchObject({ status: "executed" });
+    expect(await s.stepOutcome(runId, "after")).toMatchObject({ status: "executed" });
     // A 4xx is not retried.
     expect(receiver.requestsTo("/rejected")).toHaveLength(1);
     expect(receiver.requestsTo("/after")).toHaveLength(1);
-    await stack.idle();
+    await s.stack.idle();
     expect(await stepStats(momentId)).toMatchObject({
       rejected: { executed: 0, skipped: 0, failed: 1 },
       after: { executed: 1, skipped: 0, failed: 0 },
@@ -227,7 +167,7 @@ describe("send_webhook on the local stack", () => {
     const runId = await trigger(event, momentId);
 
     for (const method of methods) {
-      expect(await recordedStep(runId, method.toLowerCase())).toMatchObject({ status: "executed" });
+      expect(await s.stepOutcome(runId, method.toLowerCase())).toMatchObject({ status: "executed" });
     }
     expect(receiver.requests.map((r) => [r.method, r.path, r.query.plan, r.body, r.signature])).toEqual([
       ["GET", "/methods/get", "pro", "", "valid"],
@@ -262,15 +202,15 @@ describe("send_webhook on the local stack", () => {
     receiver.respondOn("/pivot", { status: 307, headers: { location: "http://10.0.0.1/admin" } });
     const runId = await trigger(event, momentId);
 
-    expect(await recordedStep(runId, "moved")).toMatchObject({ status: "executed" });
+    expect(await s.stepOutcome(runId, "moved")).toMatchObject({ status: "executed" });
     expect(receiver.requestsTo("/new")).toMatchObject([
       { method: "POST", body: '{"a": 1}', signature: "valid" },
     ]);
-    expect(await recordedStep(runId, "to-metadata")).toEqual({
+    expect(await s.stepOutcome(runId, "to-metadata")).toEqual({
       status: "failed",
       reason: "blocked_address: 169.254.169.254 is a cloud metadata address (after 1 redirect)",
     });
-    expect(await recordedStep(runId, "to-private")).toEqual({
+    expect(await s.stepOutcome(runId, "to-private")).toEqual({
       status: "failed",
       reason: "blocked_address: 10.0.0.1 is a private address (after 1 redirect)",
     });
