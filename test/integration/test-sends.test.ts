@@ -113,6 +113,23 @@ describe("test sends", () => {
       entered: 0,
       steps: { renewal: { executed: 0, skipped: 0, failed: 0 } },
     });
+    // The send is kept as a test run, where runs are read, and the account's runs do not list it.
+    const runId = String(response.body.runId);
+    const run = await s.api<Record<string, unknown>>("GET", `/v1/admin/runs/${runId}`, {
+      key: s.stack.adminKey,
+    });
+    expect(run.status).toBe(200);
+    expect(run.body).toMatchObject({
+      runId,
+      test: true,
+      momentId,
+      accountId,
+      steps: [{ stepId: "renewal", status: "executed" }],
+    });
+    const account = await s.api<{ runs: unknown[] }>("GET", `/v1/admin/accounts/${accountId}`, {
+      key: s.stack.adminKey,
+    });
+    expect(account.body.runs).toEqual([]);
   });
 
   it("performs an in-app notification into the real account's inbox", async () => {
