@@ -229,6 +229,7 @@ export class MomentsStack extends Stack {
     this.alarms = new Alarms(this, "Alarms", {
       deadLetterQueue: this.eventRouting.deadLetterQueue,
       stateMachine: this.workflow.stateMachine,
+      feedbackDeadLetterQueue: this.email.feedbackDeadLetterQueue,
     });
     new CfnOutput(this, "DeadLetterQueueUrl", {
       value: this.eventRouting.deadLetterQueue.queueUrl,

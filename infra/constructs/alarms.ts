@@ -7,30 +7,44 @@ import { Construct } from "constructs";
 export interface AlarmsProps {
   deadLetterQueue: sqs.IQueue;
   stateMachine: sfn.IStateMachine;
+  /** SES bounce and complaint events that could not be recorded (their addresses are not suppressed). */
+  feedbackDeadLetterQueue: sqs.IQueue;
+}
+
+/** Any message in the queue, for 5 minutes: zero when healthy. */
+function queueNotEmpty(scope: Construct, id: string, queue: sqs.IQueue, alarmDescription: string) {
+  return new cloudwatch.Alarm(scope, id, {
+    alarmDescription,
+    metric: queue.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(5),
+      statistic: "Maximum",
+    }),
+    threshold: 0,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
 }
 
 /**
- * The two signals that mean "something was lost or broke", both zero in a healthy deployment: an
- * event parked in the dead-letter queue (it started nothing yet), and a run whose execution failed.
- * Attach an action (SNS, chatbot) to them in your account; the stack does not guess where to page.
+ * The signals that mean "something was lost or broke", all zero in a healthy deployment: an event
+ * parked in the dead-letter queue (it started nothing yet), a run whose execution failed, and an SES
+ * bounce or complaint that could not be recorded. Attach an action (SNS, chatbot) to them in your
+ * account; the stack does not guess where to page.
  */
 export class Alarms extends Construct {
   readonly deadLetters: cloudwatch.Alarm;
   readonly failedRuns: cloudwatch.Alarm;
+  readonly feedbackDeadLetters: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
-    this.deadLetters = new cloudwatch.Alarm(this, "DeadLetters", {
-      alarmDescription: "Events could not be matched after every retry and wait in the dead-letter queue",
-      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: "Maximum",
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.deadLetters = queueNotEmpty(
+      this,
+      "DeadLetters",
+      props.deadLetterQueue,
+      "Events could not be matched after every retry and wait in the dead-letter queue",
+    );
     this.failedRuns = new cloudwatch.Alarm(this, "FailedRuns", {
       alarmDescription: "Run executions failed, timed out or were aborted outside a moment stop",
       metric: props.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: "Sum" }),
@@ -39,5 +53,11 @@ export class Alarms extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    this.feedbackDeadLetters = queueNotEmpty(
+      this,
+      "FeedbackDeadLetters",
+      props.feedbackDeadLetterQueue,
+      "SES bounce or complaint events could not be recorded after every retry: those addresses are not suppressed",
+    );
   }
 }

@@ -1,5 +1,4 @@
 import { Duration, Stack, Validations } from "aws-cdk-lib";
-import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -37,7 +36,6 @@ export class EmailSending extends Construct {
   readonly defaultBus: events.IEventBus;
   /** Feedback events that could not be delivered or handled after every retry. */
   readonly feedbackDeadLetterQueue: sqs.Queue;
-  readonly feedbackDeadLetters: cloudwatch.Alarm;
   feedbackRule?: events.Rule;
 
   constructor(scope: Construct, id: string) {
@@ -72,18 +70,6 @@ export class EmailSending extends Construct {
       reason:
         "This queue is itself the dead-letter queue of the SES feedback rule's target and of the ses-feedback " +
         "function's asynchronous invocations; nothing consumes it automatically, so it needs no dead-letter queue of its own.",
-    });
-    this.feedbackDeadLetters = new cloudwatch.Alarm(this, "FeedbackDeadLetters", {
-      alarmDescription:
-        "SES bounce or complaint events could not be recorded after every retry: those addresses are not suppressed",
-      metric: this.feedbackDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: "Maximum",
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
 
