@@ -18,7 +18,9 @@ import { createPerformers } from "./performers.js";
 const env = readEnv([Env.tableName, Env.eventBusName, Env.publicApiUrl]);
 const obs = createObservability("action");
 const db = documentClient(obs.tracer);
-const ses = new SESClient({});
+// SES takes no idempotency key: the SDK must not resend on its own after an ambiguous failure
+// (see SesMailer's classify); what is safe to retry, the state machine retries.
+const ses = new SESClient({ maxAttempts: 1 });
 obs.tracer.captureAWSv3Client(ses);
 const eventBridge = new EventBridgeClient({});
 obs.tracer.captureAWSv3Client(eventBridge);

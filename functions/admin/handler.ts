@@ -41,7 +41,9 @@ const obs = createObservability("admin");
 const db = documentClient(obs.tracer);
 const sfn = new SFNClient({});
 obs.tracer.captureAWSv3Client(sfn);
-const ses = new SESClient({});
+// SES takes no idempotency key: the SDK must not resend on its own after an ambiguous failure
+// (see SesMailer's classify); what is safe to retry, the state machine retries.
+const ses = new SESClient({ maxAttempts: 1 });
 obs.tracer.captureAWSv3Client(ses);
 const eventBridge = new EventBridgeClient({});
 obs.tracer.captureAWSv3Client(eventBridge);

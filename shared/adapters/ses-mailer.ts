@@ -3,15 +3,24 @@ import { PermanentDeliveryError, TransientDeliveryError } from "../domain/delive
 import { buildMimeMessage, InvalidHeaderError } from "../domain/mime.js";
 import type { Mailer, OutgoingEmail } from "../ports/delivery.js";
 
-const TRANSIENT_ERRORS = new Set([
+/** Errors by which SES says it did not take the message: sending again cannot duplicate it. */
+const NOT_SENT_ERRORS = new Set([
   "Throttling",
   "ThrottlingException",
   "TooManyRequestsException",
   "ServiceUnavailable",
   "ServiceUnavailableException",
-  "InternalFailure",
   "RequestTimeout",
-  "TimeoutError",
+]);
+/** HTTP statuses that mean the same: rate limited, not ready, or the request never fully arrived. */
+const NOT_SENT_STATUSES = new Set([408, 429, 503]);
+/** Network failures before a connection existed, so before the request was written. */
+const NOT_CONNECTED_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
 ]);
 
 /** SES message tags allow only [A-Za-z0-9_-], at most 256 characters. */
@@ -73,13 +82,26 @@ function bounded(text: string): string {
   return clean.length > 200 ? `${clean.slice(0, 199)}…` : clean;
 }
 
-/** Throttling, 5xx and network errors are worth retrying; anything else SES refused for good. */
+/**
+ * Which SES failures may be retried without risking a second copy of the email. SES takes no
+ * idempotency key, so only failures that say the message was not taken are transient (throttling,
+ * 503, 408, a connection that never opened). A 500, a 502/504 or a connection lost after the request
+ * was written may have sent it: recorded as outcome_unknown and not retried, since a missed email is
+ * better than two. (The SES client is built with maxAttempts 1, so the SDK does not retry them
+ * either.) Anything else SES refused for good, with its words.
+ */
 export function classify(error: unknown): Error {
   if (!(error instanceof Error)) return new TransientDeliveryError(String(error));
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const code = (error as { code?: unknown }).code;
   const message = `SES ${error.name}: ${bounded(error.message)}`;
-  if (TRANSIENT_ERRORS.has(error.name) || status === undefined || status >= 500 || status === 429) {
+  if (NOT_SENT_ERRORS.has(error.name) || (status !== undefined && NOT_SENT_STATUSES.has(status)))
     return new TransientDeliveryError(message);
-  }
+  if (status === undefined && typeof code === "string" && NOT_CONNECTED_CODES.has(code))
+    return new TransientDeliveryError(message);
+  if (status === undefined || status >= 500)
+    return new PermanentDeliveryError(
+      `outcome_unknown: ${message}; the email may have been sent, so it is not retried (never sent twice)`,
+    );
   return new PermanentDeliveryError(message);
 }

@@ -141,14 +141,27 @@ describe("SesMailer", () => {
     });
   });
 
-  it("turns a 5xx into a TransientDeliveryError", async () => {
+  it("records a 5xx other than 503 as outcome_unknown, not retried: SES may have sent it", async () => {
     ses.on(SendRawEmailCommand).rejects(serviceError("SomethingNew", 502));
 
-    await expect(mailer().send(email)).rejects.toBeInstanceOf(TransientDeliveryError);
+    const error = await mailer()
+      .send(email)
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PermanentDeliveryError);
+    expect((error as Error).message).toMatch(/^outcome_unknown: SES SomethingNew: /);
   });
 
-  it("turns a network error without a response into a TransientDeliveryError", async () => {
+  it("records a connection lost mid-request as outcome_unknown, not retried", async () => {
     ses.on(SendRawEmailCommand).rejects(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+
+    await expect(mailer().send(email)).rejects.toBeInstanceOf(PermanentDeliveryError);
+  });
+
+  it("retries a connection that never opened (nothing was sent)", async () => {
+    ses
+      .on(SendRawEmailCommand)
+      .rejects(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }));
 
     await expect(mailer().send(email)).rejects.toBeInstanceOf(TransientDeliveryError);
   });
@@ -191,11 +204,22 @@ describe("classify", () => {
     ["Throttling", 400],
     ["ThrottlingException", 400],
     ["ServiceUnavailable", 503],
-    ["InternalFailure", 500],
     ["RequestTimeout", 408],
     ["AnyName", 429],
-  ])("treats %s (%i) as transient", (name, status) => {
+    ["AnyName", 503],
+  ])("treats %s (%i) as transient: SES did not take the message", (name, status) => {
     expect(classify(serviceError(name, status))).toBeInstanceOf(TransientDeliveryError);
+  });
+
+  it.each([
+    ["InternalFailure", 500],
+    ["BadGateway", 502],
+    ["GatewayTimeout", 504],
+  ])("treats %s (%i) as outcome_unknown: SES may have sent it", (name, status) => {
+    const error = classify(serviceError(name, status));
+
+    expect(error).toBeInstanceOf(PermanentDeliveryError);
+    expect(error.message).toMatch(/^outcome_unknown: /);
   });
 
   it.each([
