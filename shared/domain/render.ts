@@ -47,6 +47,18 @@ export class MissingValueError extends Error {
   }
 }
 
+/**
+ * A value that cannot be written safely where it goes: `.` or `..` as a URL path segment would move
+ * the request to another path of the same host (percent-encoding does not help: URL parsers read
+ * `%2e` as a dot too), with the step's credentials. The step fails rather than send it.
+ */
+export class UnsafeValueError extends Error {
+  override readonly name = "UnsafeValueError";
+  constructor(readonly placeholder: string) {
+    super(`unsafe_value: {${placeholder}} renders to a dot segment ("." or "..") in a URL`);
+  }
+}
+
 /** Renders one template in a mode; throws MissingValueError when the step's policy says so. */
 export type Renderer = (template: string, mode?: RenderMode) => string;
 
@@ -94,7 +106,10 @@ export function escapeHtml(value: string): string {
 
 const SLACK_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;" };
 
-function encode(value: string, mode: RenderMode): string {
+/** Lone UTF-16 surrogates (which encodeURIComponent refuses) become U+FFFD. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function encode(value: string, mode: RenderMode, expression: string): string {
   switch (mode) {
     case "text":
       return value;
@@ -103,7 +118,8 @@ function encode(value: string, mode: RenderMode): string {
     case "json":
       return JSON.stringify(value).slice(1, -1);
     case "url":
-      return encodeURIComponent(value);
+      if (value === "." || value === "..") throw new UnsafeValueError(expression);
+      return encodeURIComponent(value.replace(LONE_SURROGATE, "\ufffd"));
     case "header":
       return value.replace(/[\r\n]+/g, " ");
     case "slack":
@@ -126,7 +142,7 @@ export function render(template: string, data: RenderData, mode: RenderMode = "t
   return template.replace(PLACEHOLDER, (_match, expression: string, fallback: string | undefined) => {
     const value = stringify(resolvePlaceholder(expression, data));
     const text = value === undefined || value === "" ? (fallback?.trim() ?? "") : value;
-    return encode(text, mode);
+    return encode(text, mode, expression);
   });
 }
 

@@ -5,7 +5,7 @@ import {
   TransientDeliveryError,
 } from "../domain/delivery-errors.js";
 import { type Action, runIsLive } from "../domain/moment.js";
-import { createRenderer, MissingValueError, type RenderData } from "../domain/render.js";
+import { createRenderer, MissingValueError, type RenderData, UnsafeValueError } from "../domain/render.js";
 import type { Clock } from "../ports/clock.js";
 import type { MomentRepository } from "../ports/moments.js";
 import type { ProfileRepository } from "../ports/profiles.js";
@@ -85,6 +85,8 @@ export async function executeStep(
   } catch (error) {
     if (error instanceof MissingValueError) {
       outcome = { status: error.policy === "skip" ? "skipped" : "failed", reason: error.message };
+    } else if (error instanceof UnsafeValueError) {
+      outcome = { status: "failed", reason: error.message };
     } else if (error instanceof PermanentDeliveryError) {
       outcome = { status: "failed", reason: error.message };
     } else {

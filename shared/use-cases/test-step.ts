@@ -9,6 +9,7 @@ import {
   missingPlaceholders,
   type RenderData,
   type Renderer,
+  UnsafeValueError,
 } from "../domain/render.js";
 import { type TestStepInput, testStepSchema } from "../domain/test-step.js";
 import { parseOrThrow } from "../domain/validation.js";
@@ -147,6 +148,7 @@ export async function testStep(
 function failureOutcome(error: unknown): StepOutcome {
   if (error instanceof MissingValueError)
     return { status: error.policy === "skip" ? "skipped" : "failed", reason: error.message };
+  if (error instanceof UnsafeValueError) return { status: "failed", reason: error.message };
   if (error instanceof TransientDeliveryError)
     return { status: "failed", reason: `transient: ${error.message}` };
   if (error instanceof PermanentDeliveryError) return { status: "failed", reason: error.message };

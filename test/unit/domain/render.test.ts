@@ -7,6 +7,7 @@ import {
   type RenderData,
   render,
   resolvePlaceholder,
+  UnsafeValueError,
 } from "../../../shared/domain/render.js";
 
 const data: RenderData = {
@@ -168,6 +169,22 @@ describe("render modes: a value cannot escape its place", () => {
     // Percent signs are not valid in a host: the URL is refused rather than reaching evil.com.
     expect(rendered).toBe("https://x%40evil.com%2F.example.com/");
     expect(() => new URL(rendered)).toThrow();
+  });
+
+  it.each([".", ".."])("url: refuses %j, which a URL parser would read as a dot segment", (value) => {
+    expect(() =>
+      render("https://api.example.com/users/{id}/notes", { traits: { id: value }, event: {} }, "url"),
+    ).toThrow(UnsafeValueError);
+  });
+
+  it("url: encodes dots inside a longer value and a lone surrogate without failing", () => {
+    const rendered = render(
+      "https://api.example.com/{a}/{b}",
+      { traits: { a: "...x", b: "a\ud800" }, event: {} },
+      "url",
+    );
+
+    expect(new URL(rendered).pathname).toBe("/...x/a%EF%BF%BD");
   });
 
   it("header: removes line breaks, so the value cannot add a header line", () => {

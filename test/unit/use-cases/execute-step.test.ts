@@ -503,3 +503,31 @@ describe("executeStep: onMissing", () => {
     expect(mailer.sent[0]?.to).toEqual({ address: "billing@example.com" });
   });
 });
+
+describe("executeStep: unsafe values", () => {
+  it("fails a step whose rendered URL would get a dot segment, before anything is performed", async () => {
+    const performed: string[] = [];
+    deps.actions = {
+      send_webhook: async (ctx, action) => {
+        const url = ctx.render(action.url, "url");
+        return {
+          preview: { url },
+          perform: async () => {
+            performed.push(url);
+            return { status: "executed" };
+          },
+        };
+      },
+    };
+    await profiles.mergeTraits("ws_1", "acct_1", { org: ".." }, NOW);
+
+    const outcome = await executeStep(
+      deps,
+      payload({ type: "send_webhook", method: "POST", url: "https://api.example.com/orgs/{org}/notes" }),
+    );
+
+    expect(outcome).toEqual({ status: "failed", reason: expect.stringMatching(/^unsafe_value: \{org\}/) });
+    expect(performed).toEqual([]);
+    expect(runs.step(run, "s1")).toMatchObject({ status: "failed" });
+  });
+});

@@ -114,6 +114,16 @@ describe("testStep", () => {
     expect(runs.statsOf("ws_1", "m_1")).toEqual({});
   });
 
+  it("fails a step whose value would move the URL to another path (a dot segment)", async () => {
+    const result = await testStep(deps, "ws_1", "m_1", "notify", { traits: { slug: ".." }, dryRun: true });
+
+    expect(result.outcome).toEqual({
+      status: "failed",
+      reason: expect.stringMatching(/^unsafe_value: \{account\.slug\}/),
+    });
+    expect(performed).toEqual([]);
+  });
+
   it("works on a draft moment: steps are checked before going live", async () => {
     const result = await testStep(deps, "ws_1", "m_1", "notify", { traits: {}, dryRun: true });
 
