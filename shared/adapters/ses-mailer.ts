@@ -76,9 +76,18 @@ export class SesMailer implements Mailer {
   }
 }
 
-/** SES's own words for the step record: control characters out, at most 200 characters. */
+/** Anything address-shaped: SES names unverified identities (sender and, in the sandbox, recipient). */
+const ADDRESS = /[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+/g;
+
+/**
+ * SES's own words for the step record: addresses masked (step reasons are logged, and never name
+ * an address), control characters out, at most 200 characters.
+ */
 function bounded(text: string): string {
-  const clean = text.replace(/\p{Cc}+/gu, " ").trim();
+  const clean = text
+    .replace(ADDRESS, "[address]")
+    .replace(/\p{Cc}+/gu, " ")
+    .trim();
   return clean.length > 200 ? `${clean.slice(0, 199)}…` : clean;
 }
 

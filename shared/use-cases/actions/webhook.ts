@@ -81,7 +81,7 @@ export const WEBHOOK_USER_AGENT = "Moments-Webhooks/1";
 /** Admin headers that may follow a redirect anywhere: they describe the request, they grant nothing. */
 const PUBLIC_HEADERS = new Set(["user-agent", "content-type", "accept"]);
 /** Shown as "(hidden)" in a dry run's preview, which admins paste into tickets and chats. */
-const CREDENTIAL_HEADER = /authorization|cookie|token|secret|api-?key|password|signature/i;
+const CREDENTIAL_HEADER = /auth|cookie|token|secret|key|password|signature|session|credential/i;
 /** Field values HTTP allows (RFC 9110: VCHAR, obs-text, SP, HTAB); Node throws on anything else. */
 const VALID_HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const MAX_BODY_BYTES = 256 * 1024;
@@ -183,10 +183,10 @@ export function webhookPerformer(deps: WebhookDeps): ActionPerformer<SendWebhook
     };
 
     // Values a receiver might echo into its error body, which becomes the step's reason (and a log
-    // line): the step's own credential headers. Signatures are recognised by their shape.
-    const credentials = userHeaders
-      .filter(([name, value]) => CREDENTIAL_HEADER.test(name) && value.length >= 8)
-      .map(([, value]) => value);
+    // line): the admin's own headers (whatever their names) and the URL's path segments and query
+    // values, which often carry a key ("Cannot POST /hooks/<secret>"). Signatures are recognised
+    // by their shape.
+    const credentials = echoable(Object.values(targetOnly), url);
 
     return {
       preview: {
@@ -321,6 +321,39 @@ function outcomeOf(exchange: HttpExchange, webhookId: string, credentials: reado
       `webhook: HTTP ${status}: redirect to a location that is not an http(s) URL`,
     );
   throw new PermanentDeliveryError(message);
+}
+
+/** Redacting anything shorter would blank out ordinary words of the error text. */
+const MIN_REDACTED_LENGTH = 8;
+
+/** Header values (whole, and each space-separated part: "Bearer <token>"), path segments, query values. */
+function echoable(headerValues: readonly string[], url: URL): string[] {
+  const parts = new Set<string>();
+  const add = (value: string) => {
+    if (value.length >= MIN_REDACTED_LENGTH) parts.add(value);
+  };
+  for (const value of headerValues) {
+    add(value);
+    for (const part of value.split(/\s+/)) add(part);
+  }
+  for (const segment of url.pathname.split("/")) {
+    add(segment);
+    add(safeDecode(segment));
+  }
+  for (const value of url.searchParams.values()) {
+    add(value);
+    add(encodeURIComponent(value));
+  }
+  // Longest first, so a whole value is replaced before a part of it.
+  return [...parts].sort((a, b) => b.length - a.length);
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /**

@@ -182,6 +182,24 @@ describe("SesMailer", () => {
     expect(error).toMatchObject({ message: "SES MessageRejected: Email address is not verified." });
   });
 
+  it("masks the addresses SES names, since step reasons are logged", async () => {
+    ses.on(SendRawEmailCommand).rejects(
+      new MessageRejected({
+        message:
+          "Email address is not verified. The following identities failed the check in region US-EAST-1: ada@example.com, Anna <anna@mail.acme.com>",
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+
+    const error = (await mailer()
+      .send(email)
+      .catch((e: unknown) => e)) as Error;
+
+    expect(error.message).toBe(
+      "SES MessageRejected: Email address is not verified. The following identities failed the check in region US-EAST-1: [address], Anna <[address]>",
+    );
+  });
+
   it("bounds SES's words to 200 characters without control characters", async () => {
     ses.on(SendRawEmailCommand).rejects(
       new MessageRejected({

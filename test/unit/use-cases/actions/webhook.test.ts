@@ -372,6 +372,52 @@ describe("send_webhook: outcomes", () => {
     expect(error.message).toContain("v1,[redacted]");
   });
 
+  it("redacts header values whatever their names, the bare token of a Bearer value, and the URL's secret path", async () => {
+    const token = "tok_9f8e7d6c5b4a";
+    const functionsKey = "fk_0011223344556677";
+    const hookPath = "h0oKs3cretP4th";
+    http.script.push(
+      response(404, `Cannot POST /hooks/${hookPath}: bad key ${token} and ${functionsKey}`),
+      response(401, "x"),
+    );
+
+    const error = await failure(
+      perform(
+        hook({
+          url: `https://hooks.example.com/hooks/${hookPath}`,
+          headers: { Authorization: `Bearer ${token}`, "x-functions-key": functionsKey },
+        }),
+      ),
+    );
+
+    for (const secret of [token, functionsKey, hookPath]) expect(error.message).not.toContain(secret);
+    expect(error.message).toMatch(
+      /^webhook: HTTP 404: Cannot POST \/hooks\/\[redacted\]: bad key \[redacted\]/,
+    );
+  });
+
+  it("hides key-like header values in the preview, whatever the vendor calls them", async () => {
+    const prepared = await prepareAction(
+      performer,
+      deps(),
+      aRun(),
+      hook({
+        headers: {
+          "Ocp-Apim-Subscription-Key": "sub-key-123456",
+          "X-Auth-Key": "auth-key-123456",
+          "X-Event": "renewal",
+        },
+      }),
+    );
+    if (!isPrepared(prepared)) throw new Error("expected a prepared action");
+
+    expect(prepared.preview.headers).toMatchObject({
+      "Ocp-Apim-Subscription-Key": "(hidden)",
+      "X-Auth-Key": "(hidden)",
+      "X-Event": "renewal",
+    });
+  });
+
   it("retries 408, 5xx and network failures through the state machine (transient)", async () => {
     http.script.push(
       response(408, "timeout"),
