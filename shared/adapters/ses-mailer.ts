@@ -64,7 +64,9 @@ export class SesMailer implements Mailer {
         new SendRawEmailCommand({
           RawMessage: { Data: Buffer.from(raw, "ascii") },
           // Explicit, rather than read from the headers: exactly the recipients checked for suppression.
-          Destinations: [email.to, ...(email.cc ?? [])].map((mailbox) => mailbox.address),
+          Destinations: (email.deliverTo ? [email.deliverTo] : [email.to, ...(email.cc ?? [])]).map(
+            (mailbox) => mailbox.address,
+          ),
           ...(this.configurationSetName ? { ConfigurationSetName: this.configurationSetName } : {}),
           Tags: Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value: tagValue(Value) })),
         }),

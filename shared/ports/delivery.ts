@@ -25,6 +25,11 @@ export interface OutgoingEmail {
   date: Date;
   /** SES message tags (our workspace, moment and run): bounce and complaint events carry them back. */
   tags: Record<string, string>;
+  /**
+   * The one mailbox this copy is delivered to (the envelope recipient), when not every address in
+   * To and Cc: each recipient gets a copy with its own unsubscribe link. Absent: To and Cc.
+   */
+  deliverTo?: Mailbox;
 }
 
 export interface Mailer {

@@ -236,7 +236,7 @@ describe("send_email on the local stack", () => {
     expect(outcome.status).toBe("executed");
   });
 
-  it("writes reply-to and cc into the headers, and sends to the cc'd as well", async () => {
+  it("writes reply-to and cc into the headers, and sends each recipient a copy with its own unsubscribe link", async () => {
     const event = unique("trial_ending");
     const momentId = await emailMoment(event, {
       replyTo: "{csm_name} <{csm_email}>",
@@ -250,13 +250,30 @@ describe("send_email on the local stack", () => {
       csm_name: "Bo",
     });
     expect(outcome).toMatchObject({ status: "executed" });
-    const [send] = sentTo(to);
-    expect(send?.destinations).toEqual([to, "bo@acme.example", "ops@acme.example"]);
-    expect(headerOf(send?.raw ?? "", "Reply-To")).toBe('"Bo" <bo@acme.example>');
-    expect(headerOf(send?.raw ?? "", "Cc")).toBe("bo@acme.example, ops@acme.example");
-    const [captured] = (await sentEmails(s.stack.inboxUrl)).filter((e) => e.destination.to.includes(to));
-    expect(captured?.destination.cc).toEqual(["bo@acme.example, ops@acme.example"]);
-    expect(captured?.replyTo).toEqual(['"Bo" <bo@acme.example>']);
+    const copies = [to, "bo@acme.example", "ops@acme.example"].map((address) => {
+      const [copy, ...more] = ses.sent.filter(
+        (send) => send.raw.includes(`To: ${to}`) && send.destinations.includes(address),
+      );
+      expect(more).toEqual([]);
+      return copy;
+    });
+    for (const [i, copy] of copies.entries()) {
+      expect(copy?.destinations).toEqual([[to, "bo@acme.example", "ops@acme.example"][i]]);
+      expect(headerOf(copy?.raw ?? "", "Reply-To")).toBe('"Bo" <bo@acme.example>');
+      expect(headerOf(copy?.raw ?? "", "Cc")).toBe("bo@acme.example, ops@acme.example");
+    }
+    const links = copies.map((copy) => headerOf(copy?.raw ?? "", "List-Unsubscribe") ?? "");
+    expect(new Set(links).size).toBe(3);
+
+    // Bo's one-click unsubscribes Bo, not the person the email was for.
+    const oneClick = await fetch(links[1]?.slice(1, -1) ?? "", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "List-Unsubscribe=One-Click",
+    });
+    expect(oneClick.status).toBe(200);
+    expect(await suppressionOf("bo@acme.example")).toMatchObject({ reason: "unsubscribed" });
+    expect(await suppressionOf(to)).toBeUndefined();
   });
 
   it("fails the step naming the field when cc is not an address, and the run carries on", async () => {
@@ -323,9 +340,13 @@ describe("SES bounces and complaints on the local stack", () => {
       status: "executed",
       detail: { messageId: expect.any(String), ccSuppressed: "1" },
     });
-    expect(sent[0]?.destinations).toEqual([address, "ops@acme.example"]);
-    expect(headerOf(sent[0]?.raw ?? "", "Cc")).toBe("ops@acme.example");
-    expect(sent[0]?.raw).not.toContain(cc);
+    expect(sent.map((copy) => copy.destinations)).toEqual([[address]]);
+    const copies = ses.sent.filter((send) => headerOf(send.raw, "To") === address);
+    expect(copies.map((copy) => copy.destinations)).toEqual([[address], ["ops@acme.example"]]);
+    for (const copy of copies) {
+      expect(headerOf(copy.raw, "Cc")).toBe("ops@acme.example");
+      expect(copy.raw).not.toContain(cc);
+    }
   });
 
   it("a bounce in another workspace suppresses nobody here", async () => {

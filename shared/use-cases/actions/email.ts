@@ -141,38 +141,56 @@ export function emailPerformer(deps: EmailDeps): ActionPerformer<SendEmail> {
         const ccKept = ccChecked.filter((c) => !c.suppressed).map((c) => c.mailbox);
         const ccDropped = ccChecked.length - ccKept.length;
 
-        // The link names the To recipient. Cc'd people receive the same message (one send, one set
-        // of headers), so their suppressions are honoured by the check above, not by a link of
-        // their own; the page behind the link shows whose address it unsubscribes.
-        const url = await unsubscribeLink(
-          { keys: deps.unsubscribeKeys, publicApiUrl },
-          run.workspaceId,
-          toAddress,
-          ctx.now,
-        );
-        const { messageId } = await deps.mailer.send({
-          from,
-          to,
-          ...(ccKept.length > 0 ? { cc: ccKept } : {}),
-          ...(replyTo ? { replyTo } : {}),
-          subject,
-          text: `${text}${textFooter(url)}`,
-          ...(html !== undefined ? { html: withHtmlFooter(html, url) } : {}),
-          headers: {
-            "List-Unsubscribe": `<${url}>`,
-            "List-Unsubscribe-Post": LIST_UNSUBSCRIBE_POST,
-          },
-          date: ctx.now,
-          tags: {
-            workspace: run.workspaceId,
-            moment: run.momentId,
-            run: run.runId,
-            ...(ctx.test ? { test: "true" } : {}),
-          },
-        });
+        // One copy per recipient, each with its own unsubscribe link (List-Unsubscribe and footer):
+        // a Cc'd person's one-click must unsubscribe them, not the To recipient. Every copy shows
+        // the same To and Cc. The To copy decides the step; a Cc copy that fails is counted, not
+        // retried, since retrying the step would send the To copy twice.
+        const copy = async (recipient: Mailbox) => {
+          const address = normaliseAddress(recipient.address) ?? recipient.address;
+          const url = await unsubscribeLink(
+            { keys: deps.unsubscribeKeys, publicApiUrl },
+            run.workspaceId,
+            address,
+            ctx.now,
+          );
+          return deps.mailer.send({
+            from,
+            to,
+            ...(ccKept.length > 0 ? { cc: ccKept } : {}),
+            ...(replyTo ? { replyTo } : {}),
+            subject,
+            text: `${text}${textFooter(url)}`,
+            ...(html !== undefined ? { html: withHtmlFooter(html, url) } : {}),
+            headers: {
+              "List-Unsubscribe": `<${url}>`,
+              "List-Unsubscribe-Post": LIST_UNSUBSCRIBE_POST,
+            },
+            date: ctx.now,
+            tags: {
+              workspace: run.workspaceId,
+              moment: run.momentId,
+              run: run.runId,
+              ...(ctx.test ? { test: "true" } : {}),
+            },
+            ...(ccKept.length > 0 ? { deliverTo: recipient } : {}),
+          });
+        };
+        const { messageId } = await copy(to);
+        let ccFailed = 0;
+        for (const mailbox of ccKept) {
+          try {
+            await copy(mailbox);
+          } catch {
+            ccFailed++;
+          }
+        }
         return {
           status: "executed",
-          detail: { messageId, ...(ccDropped > 0 ? { ccSuppressed: String(ccDropped) } : {}) },
+          detail: {
+            messageId,
+            ...(ccDropped > 0 ? { ccSuppressed: String(ccDropped) } : {}),
+            ...(ccFailed > 0 ? { ccFailed: String(ccFailed) } : {}),
+          },
         };
       },
     };

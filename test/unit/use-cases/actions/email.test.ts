@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Action } from "../../../../shared/domain/actions.js";
+import { TransientDeliveryError } from "../../../../shared/domain/delivery-errors.js";
 import { parseUnsubscribeToken, verifyUnsubscribeToken } from "../../../../shared/domain/unsubscribe.js";
 import { isPrepared } from "../../../../shared/use-cases/actions/action.js";
 import { emailPerformer } from "../../../../shared/use-cases/actions/email.js";
@@ -156,6 +157,34 @@ describe("send_email", () => {
     });
   });
 
+  it("sends each recipient its own copy, with an unsubscribe link for that recipient", async () => {
+    await perform(send({ cc: ["{csm_email}", "ops@acme.com"] }));
+
+    expect(mailer.sent.map((copy) => copy.deliverTo?.address)).toEqual([
+      "ada@example.com",
+      "bo@acme.com",
+      "ops@acme.com",
+    ]);
+    const links = mailer.sent.map((copy) => copy.headers?.["List-Unsubscribe"]);
+    expect(new Set(links).size).toBe(3);
+    expect(mailer.sent.map((copy) => linkOf(copy.text))).toEqual(links.map((link) => link?.slice(1, -1)));
+  });
+
+  it("keeps the To copy when a Cc copy fails: counted, not retried (a retry would send the To copy twice)", async () => {
+    const failing = new FakeMailer();
+    deps = emailDeps(config, failing);
+    const original = failing.send.bind(failing);
+    failing.send = async (email) => {
+      if (email.deliverTo?.address === "bo@acme.com") throw new TransientDeliveryError("SES Throttling");
+      return original(email);
+    };
+
+    const outcome = await perform(send({ cc: ["{csm_email}", "ops@acme.com"] }));
+
+    expect(outcome).toEqual({ status: "executed", detail: { messageId: "ses-1", ccFailed: "1" } });
+    expect(failing.sent.map((copy) => copy.deliverTo?.address)).toEqual(["ada@example.com", "ops@acme.com"]);
+  });
+
   it("drops suppressed cc addresses, counts them in the detail, and still sends to the others", async () => {
     await deps.suppressions.suppress("ws_1", {
       address: "bo@acme.com",
@@ -167,6 +196,7 @@ describe("send_email", () => {
 
     expect(outcome).toEqual({ status: "executed", detail: { messageId: "ses-1", ccSuppressed: "1" } });
     expect(mailer.sent[0]?.cc).toEqual([{ address: "ops@acme.com" }]);
+    expect(mailer.sent.map((copy) => copy.deliverTo?.address)).toEqual(["ada@example.com", "ops@acme.com"]);
   });
 
   it("leaves out cc entries that are the recipient or repeat another", async () => {
