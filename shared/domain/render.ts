@@ -22,12 +22,14 @@ export interface RenderData {
  * - `html`: HTML-escaped (HTML bodies);
  * - `json`: escaped as the inside of a JSON string, so `{"name": "{first_name}"}` stays valid JSON
  *   whatever the value holds (webhook bodies);
- * - `url`: percent-encoded, so a value cannot change a URL's host, path or query structure;
+ * - `url`: percent-encoded, so a value cannot change a URL's host, path or query structure (and a
+ *   value that is a whole `.` or `..` path segment is refused: see UnsafeValueError);
+ * - `form`: percent-encoded, for `application/x-www-form-urlencoded` bodies;
  * - `header`: line breaks removed, so a value cannot add a header line (subjects, HTTP headers);
  * - `slack`: Slack's control characters (`&`, `<`, `>`) escaped, so a value cannot ping
  *   `<!channel>` or forge a link.
  */
-export type RenderMode = "text" | "html" | "json" | "url" | "header" | "slack";
+export type RenderMode = "text" | "html" | "json" | "url" | "form" | "header" | "slack";
 
 /**
  * What a step does when a placeholder without a default has no value: render it `empty` (the
@@ -109,7 +111,18 @@ const SLACK_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": 
 /** Lone UTF-16 surrogates (which encodeURIComponent refuses) become U+FFFD. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-function encode(value: string, mode: RenderMode, expression: string): string {
+/**
+ * Whether a placeholder at `offset` fills a whole path segment of a URL template: before any `?` or
+ * `#`, between `/` and `/` (or the end). Only there can `.` or `..` move the request.
+ */
+function isWholePathSegment(template: string, offset: number, length: number): boolean {
+  const before = template.slice(0, offset);
+  if (/[?#]/.test(before)) return false;
+  const next = template[offset + length];
+  return before.endsWith("/") && (next === undefined || next === "/" || next === "?" || next === "#");
+}
+
+function encode(value: string, mode: RenderMode, expression: string, wholeSegment: boolean): string {
   switch (mode) {
     case "text":
       return value;
@@ -118,7 +131,9 @@ function encode(value: string, mode: RenderMode, expression: string): string {
     case "json":
       return JSON.stringify(value).slice(1, -1);
     case "url":
-      if (value === "." || value === "..") throw new UnsafeValueError(expression);
+      if (wholeSegment && (value === "." || value === "..")) throw new UnsafeValueError(expression);
+      return encodeURIComponent(value.replace(LONE_SURROGATE, "\ufffd"));
+    case "form":
       return encodeURIComponent(value.replace(LONE_SURROGATE, "\ufffd"));
     case "header":
       return value.replace(/[\r\n]+/g, " ");
@@ -139,11 +154,15 @@ export function missingPlaceholders(template: string, data: RenderData): string[
 }
 
 export function render(template: string, data: RenderData, mode: RenderMode = "text"): string {
-  return template.replace(PLACEHOLDER, (_match, expression: string, fallback: string | undefined) => {
-    const value = stringify(resolvePlaceholder(expression, data));
-    const text = value === undefined || value === "" ? (fallback?.trim() ?? "") : value;
-    return encode(text, mode, expression);
-  });
+  return template.replace(
+    PLACEHOLDER,
+    (match: string, expression: string, fallback: string | undefined, offset: number) => {
+      const value = stringify(resolvePlaceholder(expression, data));
+      const text = value === undefined || value === "" ? (fallback?.trim() ?? "") : value;
+      const wholeSegment = mode === "url" && isWholePathSegment(template, offset, match.length);
+      return encode(text, mode, expression, wholeSegment);
+    },
+  );
 }
 
 /**

@@ -215,11 +215,11 @@ export function webhookPerformer(deps: WebhookDeps): ActionPerformer<SendWebhook
  * break out of its string), percent-encoded in a form body, as they are otherwise. A body looks
  * like JSON when it opens an object or an array; `{event.payload}` alone is a placeholder.
  */
-function bodyRenderMode(template: string, contentType: string | undefined): "json" | "url" | "text" {
+function bodyRenderMode(template: string, contentType: string | undefined): "json" | "form" | "text" {
   if (contentType !== undefined) {
     const type = contentType.toLowerCase();
     if (/[/+]json\b/.test(type)) return "json";
-    if (type.startsWith("application/x-www-form-urlencoded")) return "url";
+    if (type.startsWith("application/x-www-form-urlencoded")) return "form";
     return "text";
   }
   return /^\s*(?:\[|\{\s*["}])/.test(template) ? "json" : "text";
@@ -238,6 +238,12 @@ function isJson(text: string): boolean {
 function targetUrl(rendered: string): URL | string {
   if (rendered.length > MAX_URL_LENGTH)
     return `invalid_url: the rendered URL is longer than ${MAX_URL_LENGTH} characters`;
+  // The URL parser would resolve "." and ".." segments (also as %2e) away: the request would go to
+  // another path than the one written. The renderer refuses a value that is such a segment; this
+  // also catches one made of two placeholders side by side.
+  const path = rendered.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "").split(/[?#]/)[0] ?? "";
+  if (path.split("/").some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment)))
+    return 'unsafe_value: the rendered URL has a dot segment ("." or ".."), which would change its path';
   let url: URL;
   try {
     url = new URL(rendered);

@@ -177,6 +177,20 @@ describe("render modes: a value cannot escape its place", () => {
     ).toThrow(UnsafeValueError);
   });
 
+  it.each([
+    ["a query value", "https://api.example.com/search?q={id}"],
+    ["a fragment", "https://api.example.com/page#{id}"],
+    ["part of a segment", "https://api.example.com/v{id}/x"],
+  ])("url: lets a dot value through in %s, where it cannot move the path", (_where, template) => {
+    expect(() => render(template, { traits: { id: ".." }, event: {} }, "url")).not.toThrow();
+  });
+
+  it("form: percent-encodes, and a dot value is just a value", () => {
+    expect(
+      render("nick={nick}&note={note}", { traits: { nick: ".", note: "a&b=c" }, event: {} }, "form"),
+    ).toBe("nick=.&note=a%26b%3Dc");
+  });
+
   it("url: encodes dots inside a longer value and a lone surrogate without failing", () => {
     const rendered = render(
       "https://api.example.com/{a}/{b}",

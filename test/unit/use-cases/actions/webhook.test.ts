@@ -267,6 +267,15 @@ describe("send_webhook: the request", () => {
     });
   });
 
+  it("fails a URL whose placeholders side by side make a dot segment, before sending", async () => {
+    await profiles.mergeTraits("ws_1", "acct_1", { a: ".", b: "." }, "2026-11-21T00:00:00.000Z");
+
+    const outcome = await perform(hook({ url: "https://hooks.example.com/orgs/{a}{b}/admin" }));
+
+    expect(outcome).toMatchObject({ status: "failed", reason: expect.stringMatching(/^unsafe_value: /) });
+    expect(http.sent).toEqual([]);
+  });
+
   it("fails a URL that carries credentials", async () => {
     expect(await perform(hook({ url: "https://user:pass@hooks.example.com/" }))).toEqual({
       status: "failed",
