@@ -61,10 +61,17 @@ export function updateAttributePerformer(deps: UpdateAttributeDeps): ActionPerfo
             run.accountId,
           );
         }
-        if (changes.length > 0) await deps.publisher.publish(changes);
+        // A test send sets the attribute but starts nothing: an attribute_changed event would start
+        // chained moments for a real account, which could email or message real people.
+        if (changes.length > 0 && !ctx.test) await deps.publisher.publish(changes);
         return {
           status: "executed",
-          detail: { attribute: action.attribute, scope: action.scope, changed: String(changes.length > 0) },
+          detail: {
+            attribute: action.attribute,
+            scope: action.scope,
+            changed: String(changes.length > 0),
+            ...(ctx.test && changes.length > 0 ? { attributeChanged: "not emitted (test send)" } : {}),
+          },
         };
       },
     };

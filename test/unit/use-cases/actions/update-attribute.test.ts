@@ -10,7 +10,7 @@ import { aRun, FakeMessageLog, FakeProfiles, fixedClock } from "../../../support
 let profiles: FakeProfiles;
 let published: BusDetail[];
 let failNext: Error | undefined;
-let perform: (run: Run, action: UpdateAttribute, stepId: string) => Promise<StepOutcome>;
+let perform: (run: Run, action: UpdateAttribute, stepId: string, test?: boolean) => Promise<StepOutcome>;
 
 beforeEach(async () => {
   profiles = new FakeProfiles();
@@ -32,7 +32,8 @@ beforeEach(async () => {
       },
     },
   });
-  perform = (run, action, stepId) => performAction(performer, { profiles, clock }, run, action, stepId);
+  perform = (run, action, stepId, test = false) =>
+    performAction(performer, { profiles, clock }, run, action, stepId, { test });
 
   await profiles.mergeTraits(
     "ws_1",
@@ -76,6 +77,17 @@ describe("update_attribute", () => {
 
     expect((await profiles.get("ws_1", "acct_1"))?.traits.motto).toBe("Ada rocks");
     expect(changes()).toHaveLength(1);
+  });
+
+  it("in a test send, sets the attribute but emits nothing, so no chained moment starts", async () => {
+    const outcome = await perform(aRun(), action("pro"), "s1", true);
+
+    expect((await profiles.get("ws_1", "acct_1"))?.traits.plan).toBe("pro");
+    expect(published).toEqual([]);
+    expect(outcome).toMatchObject({
+      status: "executed",
+      detail: { attributeChanged: "not emitted (test send)" },
+    });
   });
 
   it("unsets with null", async () => {
