@@ -12,6 +12,14 @@ export function documentClient(tracer?: Tracer): DynamoDBDocumentClient {
   const client = new DynamoDBClient({});
   tracer?.captureAWSv3Client(client);
   return DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    // Numbers beyond 2^53 (an order id in an event, say) already lost their precision in JSON.parse:
+    // store and read them as the JS numbers they are, rather than refuse them (which would lose the
+    // event) or read them back as BigInt (which JSON cannot serialize).
+    marshallOptions: {
+      removeUndefinedValues: true,
+      convertClassInstanceToMap: false,
+      allowImpreciseNumbers: true,
+    },
+    unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
   });
 }

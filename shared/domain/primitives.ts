@@ -11,8 +11,58 @@ export const eventNameSchema = z
   .string()
   .check(z.regex(/^[^\p{Cc}]{1,200}$/u, "must be 1 to 200 characters with no control characters"));
 
-/** Free-form JSON object (event properties, traits). */
-export const jsonObjectSchema = z.record(z.string(), z.unknown());
+/**
+ * How deep a free-form value may nest: it is stored inside items (a profile's `traits` map, a
+ * decision's event), and DynamoDB refuses documents nested deeper than 32 levels.
+ */
+export const MAX_JSON_DEPTH = 16;
+
+/**
+ * The first thing in a free-form value DynamoDB could not store, with its path: a number that is not
+ * finite (JSON's 1e999 parses to Infinity) or outside DynamoDB's range (magnitudes 1e-130 to below
+ * 1e126), or nesting deeper than MAX_JSON_DEPTH. Refused at the door with a 400 naming the field,
+ * because a value accepted here and refused later, by the matcher's write, would be an accepted
+ * event lost to the dead-letter queue.
+ */
+export function unstorableJson(
+  value: unknown,
+  path: (string | number)[] = [],
+  depth = 0,
+):
+  | {
+      path: (string | number)[];
+      message: string;
+    }
+  | undefined {
+  if (typeof value === "number") {
+    const magnitude = Math.abs(value);
+    if (!Number.isFinite(value) || magnitude >= 1e126 || (magnitude !== 0 && magnitude < 1e-130))
+      return {
+        path,
+        message: "must be a finite number between -1e126 and 1e126 (and not closer to 0 than 1e-130)",
+      };
+    return undefined;
+  }
+  if (value === null || typeof value !== "object") return undefined;
+  if (depth >= MAX_JSON_DEPTH) return { path, message: `may nest at most ${MAX_JSON_DEPTH} levels deep` };
+  const entries: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((item, index) => [index, item])
+    : Object.entries(value);
+  for (const [key, item] of entries) {
+    const problem = unstorableJson(item, [...path, key], depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** A check for free-form records: reports unstorableJson's problem at its path. */
+export const storableJson = z.superRefine<Record<string, unknown>>((value, ctx) => {
+  const problem = unstorableJson(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem.message, path: problem.path });
+});
+
+/** Free-form JSON object (event properties, traits), storable as it is. */
+export const jsonObjectSchema = z.record(z.string(), z.unknown()).check(storableJson);
 
 export const durationUnitSchema = z.enum(["minutes", "hours", "days"]);
 export type DurationUnit = z.infer<typeof durationUnitSchema>;

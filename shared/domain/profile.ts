@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { storableJson } from "./primitives.js";
 
 /** Most traits one call may set: each becomes one clause of a single DynamoDB update. */
 export const MAX_TRAITS_PER_CALL = 100;
@@ -12,6 +13,7 @@ export const traitsSchema = z.record(z.string().check(z.minLength(1), z.maxLengt
   z.refine((traits) => Object.keys(traits).length <= MAX_TRAITS_PER_CALL, {
     message: `may set at most ${MAX_TRAITS_PER_CALL} traits at once`,
   }),
+  storableJson,
 );
 export type Traits = z.infer<typeof traitsSchema>;
 

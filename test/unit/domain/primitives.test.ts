@@ -5,8 +5,10 @@ import {
   eventNameSchema,
   idSchema,
   MAX_DURATION_SECONDS,
+  MAX_JSON_DEPTH,
   nameSchema,
   scaledDelaySeconds,
+  unstorableJson,
 } from "../../../shared/domain/primitives.js";
 import { parseOrThrow } from "../../../shared/domain/validation.js";
 
@@ -111,5 +113,32 @@ describe("eventNameSchema", () => {
 
   it.each(["", "line\nbreak", "tab\there", "x".repeat(201)])("refuses %j", (name) => {
     expect(eventNameSchema.safeParse(name).success).toBe(false);
+  });
+});
+
+describe("unstorableJson: what DynamoDB could not store", () => {
+  it.each([
+    ["Infinity", { total: Number.POSITIVE_INFINITY }, ["total"]],
+    ["-Infinity in an array", { list: [1, Number.NEGATIVE_INFINITY] }, ["list", 1]],
+    ["NaN", { n: Number.NaN }, ["n"]],
+    ["1e126", { big: 1e126 }, ["big"]],
+    ["5e-324", { tiny: 5e-324 }, ["tiny"]],
+  ])("finds %s, with its path", (_case, value, path) => {
+    expect(unstorableJson(value)).toMatchObject({ path });
+  });
+
+  it("finds nesting deeper than MAX_JSON_DEPTH", () => {
+    let value: unknown = 1;
+    for (let i = 0; i < MAX_JSON_DEPTH + 1; i++) value = { a: value };
+
+    expect(unstorableJson(value)?.message).toMatch(/nest at most/);
+  });
+
+  it.each([
+    ["ordinary values", { a: 1, b: "x", c: [true, null, { d: -2.5 }] }],
+    ["zero and the edges of the range", { z: 0, big: 9.99e125, small: 1e-130 }],
+    ["an integer beyond 2^53", { id: 2 ** 60 }],
+  ])("accepts %s", (_case, value) => {
+    expect(unstorableJson(value)).toBeUndefined();
   });
 });
