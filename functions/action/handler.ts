@@ -1,5 +1,4 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { SESClient } from "@aws-sdk/client-ses";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { documentClient } from "../../shared/adapters/clients.js";
@@ -7,6 +6,7 @@ import { DynamoIntegrationRepository } from "../../shared/adapters/dynamodb/inte
 import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-repository.js";
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
+import { sesClient } from "../../shared/adapters/ses-client.js";
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import type { ActionTaskPayload, StepOutcome } from "../../shared/contracts/workflow.js";
@@ -18,10 +18,7 @@ import { createPerformers } from "./performers.js";
 const env = readEnv([Env.tableName, Env.eventBusName, Env.publicApiUrl]);
 const obs = createObservability("action");
 const db = documentClient(obs.tracer);
-// SES takes no idempotency key: the SDK must not resend on its own after an ambiguous failure
-// (see SesMailer's classify); what is safe to retry, the state machine retries.
-const ses = new SESClient({ maxAttempts: 1 });
-obs.tracer.captureAWSv3Client(ses);
+const ses = sesClient(obs.tracer);
 const eventBridge = new EventBridgeClient({});
 obs.tracer.captureAWSv3Client(eventBridge);
 const profiles = new DynamoProfileRepository(db, env.TABLE_NAME);

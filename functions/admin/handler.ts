@@ -1,5 +1,4 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { SESClient } from "@aws-sdk/client-ses";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoEmailTemplateRepository } from "../../shared/adapters/dynamodb/email-template-repository.js";
@@ -14,6 +13,7 @@ import { DynamoSourceRepository } from "../../shared/adapters/dynamodb/source-re
 import { DynamoStatsRepository } from "../../shared/adapters/dynamodb/stats-repository.js";
 import { DynamoSuppressionList } from "../../shared/adapters/dynamodb/suppression-list.js";
 import { DynamoWorkspaceRepository } from "../../shared/adapters/dynamodb/workspace-repository.js";
+import { sesClient } from "../../shared/adapters/ses-client.js";
 import { HttpSlackClient } from "../../shared/adapters/slack-client.js";
 import { StepFunctionsController } from "../../shared/adapters/step-functions-starter.js";
 import { readEnv } from "../../shared/config.js";
@@ -41,10 +41,7 @@ const obs = createObservability("admin");
 const db = documentClient(obs.tracer);
 const sfn = new SFNClient({});
 obs.tracer.captureAWSv3Client(sfn);
-// SES takes no idempotency key: the SDK must not resend on its own after an ambiguous failure
-// (see SesMailer's classify); what is safe to retry, the state machine retries.
-const ses = new SESClient({ maxAttempts: 1 });
-obs.tracer.captureAWSv3Client(ses);
+const ses = sesClient(obs.tracer);
 const eventBridge = new EventBridgeClient({});
 obs.tracer.captureAWSv3Client(eventBridge);
 const integrations = new DynamoIntegrationRepository(db, env.TABLE_NAME);

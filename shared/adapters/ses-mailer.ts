@@ -110,6 +110,13 @@ export function classify(error: unknown): Error {
     return new TransientDeliveryError(message);
   if (status === undefined && typeof code === "string" && NOT_CONNECTED_CODES.has(code))
     return new TransientDeliveryError(message);
+  // The client's connection timeout (see ses-client.ts): no connection, so nothing was written.
+  if (
+    status === undefined &&
+    error.name === "TimeoutError" &&
+    /did not establish a connection/.test(error.message)
+  )
+    return new TransientDeliveryError(message);
   if (status === undefined || status >= 500)
     return new PermanentDeliveryError(
       `outcome_unknown: ${message}; the email may have been sent, so it is not retried (never sent twice)`,

@@ -231,7 +231,9 @@ export class DynamoRunRepository implements RunRepository {
                 endedAt: at,
                 endedBy: "test_send",
                 trigger: { event: run.trigger.event, messageId: run.trigger.messageId },
-                context: run,
+                // Without the sample event's properties: they were rendered already, and an admin's
+                // sample can be as large as a request, too large for an item.
+                context: { ...run, trigger: { ...run.trigger, properties: {} } },
                 expiresAt,
               },
               // Test run ids are fresh: never replace a real run.

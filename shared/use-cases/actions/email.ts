@@ -1,5 +1,6 @@
 import type { StepOutcome } from "../../contracts/workflow.js";
 import type { Action } from "../../domain/actions.js";
+import { TransientDeliveryError } from "../../domain/delivery-errors.js";
 import { type Mailbox, parseMailbox } from "../../domain/email.js";
 import { escapeHtml } from "../../domain/render.js";
 import { normaliseAddress, suppressedReason } from "../../domain/suppression.js";
@@ -16,7 +17,12 @@ export interface EmailDeps {
   unsubscribeKeys: Pick<UnsubscribeKeyStore, "signingKey">;
   /** The API's public base URL, which unsubscribe links point at. */
   publicApiUrl: string | undefined;
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** A throttled cc copy is tried again up to twice, 1 s then 2 s later, inside the step. */
+const CC_RETRIES = 2;
+const CC_RETRY_DELAY_MS = 1_000;
 
 type SendEmail = Extract<Action, { type: "send_email" }>;
 
@@ -58,6 +64,7 @@ const invalidAddress = (field: string, template: string): StepOutcome => ({
  * Reasons never name an address: the action function logs them.
  */
 export function emailPerformer(deps: EmailDeps): ActionPerformer<SendEmail> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   return async (ctx, action) => {
     const { run, render } = ctx;
     const template = await deps.templates.getEmailTemplate(run.workspaceId, action.templateId);
@@ -178,10 +185,18 @@ export function emailPerformer(deps: EmailDeps): ActionPerformer<SendEmail> {
         const { messageId } = await copy(to);
         let ccFailed = 0;
         for (const mailbox of ccKept) {
-          try {
-            await copy(mailbox);
-          } catch {
-            ccFailed++;
+          // SES throttles per second: a cc copy refused for now is tried again, briefly, here.
+          for (let attempt = 0; ; attempt++) {
+            try {
+              await copy(mailbox);
+              break;
+            } catch (error) {
+              if (!(error instanceof TransientDeliveryError) || attempt >= CC_RETRIES) {
+                ccFailed++;
+                break;
+              }
+              await sleep(CC_RETRY_DELAY_MS * (attempt + 1));
+            }
           }
         }
         return {

@@ -158,6 +158,25 @@ describe("SesMailer", () => {
     await expect(mailer().send(email)).rejects.toBeInstanceOf(PermanentDeliveryError);
   });
 
+  it("retries a connection timeout (nothing was sent), but not a request timeout (it may have been)", () => {
+    const connect = Object.assign(
+      new Error(
+        "@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 3000 ms.",
+      ),
+      { name: "TimeoutError" },
+    );
+    const request = Object.assign(
+      new Error(
+        "@smithy/node-http-handler - [ERROR] a request has exceeded the configured 10000 ms requestTimeout.",
+      ),
+      { name: "TimeoutError", code: "ETIMEDOUT" },
+    );
+
+    expect(classify(connect)).toBeInstanceOf(TransientDeliveryError);
+    expect(classify(request)).toBeInstanceOf(PermanentDeliveryError);
+    expect(classify(request).message).toMatch(/^outcome_unknown: /);
+  });
+
   it("retries a connection that never opened (nothing was sent)", async () => {
     ses
       .on(SendRawEmailCommand)

@@ -170,9 +170,10 @@ describe("send_email", () => {
     expect(mailer.sent.map((copy) => linkOf(copy.text))).toEqual(links.map((link) => link?.slice(1, -1)));
   });
 
-  it("keeps the To copy when a Cc copy fails: counted, not retried (a retry would send the To copy twice)", async () => {
+  it("keeps the To copy when a Cc copy fails: counted, not retried as a step (that would send the To copy twice)", async () => {
     const failing = new FakeMailer();
-    deps = emailDeps(config, failing);
+    const sleeps: number[] = [];
+    deps = { ...emailDeps(config, failing), sleep: async (ms: number) => void sleeps.push(ms) };
     const original = failing.send.bind(failing);
     failing.send = async (email) => {
       if (email.deliverTo?.address === "bo@acme.com") throw new TransientDeliveryError("SES Throttling");
@@ -183,6 +184,28 @@ describe("send_email", () => {
 
     expect(outcome).toEqual({ status: "executed", detail: { messageId: "ses-1", ccFailed: "1" } });
     expect(failing.sent.map((copy) => copy.deliverTo?.address)).toEqual(["ada@example.com", "ops@acme.com"]);
+    // Throttled: tried again twice inside the step, 1 s then 2 s later.
+    expect(sleeps).toEqual([1_000, 2_000]);
+  });
+
+  it("sends a cc copy that SES throttled once, on the next try", async () => {
+    const throttling = new FakeMailer();
+    deps = { ...emailDeps(config, throttling), sleep: async () => undefined };
+    let refused = 0;
+    const original = throttling.send.bind(throttling);
+    throttling.send = async (email) => {
+      if (email.deliverTo?.address === "bo@acme.com" && refused++ === 0)
+        throw new TransientDeliveryError("SES Throttling");
+      return original(email);
+    };
+
+    const outcome = await perform(send({ cc: ["{csm_email}"] }));
+
+    expect(outcome).toEqual({ status: "executed", detail: { messageId: "ses-1" } });
+    expect(throttling.sent.map((copy) => copy.deliverTo?.address)).toEqual([
+      "ada@example.com",
+      "bo@acme.com",
+    ]);
   });
 
   it("drops suppressed cc addresses, counts them in the detail, and still sends to the others", async () => {
