@@ -121,6 +121,9 @@ export function errorResponse(error: unknown, obs: Observability): APIGatewayPro
   return toResponse(json(500, { error: { code: "internal_error", message: "Internal error" } }));
 }
 
+/** Longer than any id the API hands out (account ids, the longest, are at most 256 characters). */
+const MAX_PATH_PARAMETER_LENGTH = 512;
+
 export function httpHandler(routes: Record<string, RouteHandler>, obs: Observability) {
   // Every request counts once, and errors by class: the API's health at a glance, and no request
   // ever flushes an empty metrics set.
@@ -137,6 +140,14 @@ export function httpHandler(routes: Record<string, RouteHandler>, obs: Observabi
       try {
         const route = routes[event.routeKey];
         if (!route) throw new RouteNotFoundError(`No route ${event.routeKey}`);
+        // No object has an id this long (ids are at most 256 characters): answering here keeps a
+        // key DynamoDB would refuse (over 2 KB) from becoming a 500.
+        if (
+          Object.values(event.pathParameters ?? {}).some(
+            (value) => (value?.length ?? 0) > MAX_PATH_PARAMETER_LENGTH,
+          )
+        )
+          throw new RouteNotFoundError("Not found");
         const headers = lowerCaseHeaders(event.headers);
         const request: HttpRequest = {
           routeKey: event.routeKey,

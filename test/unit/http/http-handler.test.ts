@@ -126,6 +126,19 @@ describe("httpHandler", () => {
     expect(parsed(result)).toEqual({ error: { code: "not_found", message: "No route DELETE /v1/things" } });
   });
 
+  it("answers 404 for a path parameter longer than any id, without calling the route", async () => {
+    const { obs } = stubObservability();
+    const handler = httpHandler({ "GET /v1/things/{id}": echo }, obs);
+
+    const result = await handler(
+      event({ routeKey: "GET /v1/things/{id}", pathParameters: { id: "x".repeat(3_000) } }),
+      context,
+    );
+
+    expect(result.statusCode).toBe(404);
+    expect(seen).toBeUndefined();
+  });
+
   it("answers 400 naming the body for malformed JSON, without calling the route", async () => {
     const { obs } = stubObservability();
     const route = vi.fn(echo);
