@@ -186,12 +186,15 @@ function runStepsMap(next: string | undefined, prefix = ""): Record<string, unkn
           }),
           Retry: [
             lambdaRetry,
+            // A provider outage or a long Retry-After must not lose the send: 8 retries from 10 s,
+            // doubling, at most 15 minutes apart, ride out about half an hour (jitter spreads the
+            // retries of many runs). Each retry costs one state transition.
             {
               ErrorEquals: [TRANSIENT_ERROR_NAME],
-              IntervalSeconds: 5,
-              MaxAttempts: 5,
+              IntervalSeconds: 10,
+              MaxAttempts: 8,
               BackoffRate: 2,
-              MaxDelaySeconds: 300,
+              MaxDelaySeconds: 900,
               JitterStrategy: "FULL",
             },
           ],
