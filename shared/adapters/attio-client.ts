@@ -15,7 +15,10 @@ export interface AttioClientOptions {
    * function's 30 s, even with one Retry-After wait and a second attempt.
    */
   requestTimeoutMs?: number;
-  /** Longest Retry-After waited out inline (once); a longer one goes back to the state machine. */
+  /**
+   * Longest Retry-After waited out inline (once); a longer one goes back to the state machine.
+   * 0: no second attempt at all, not even after a Retry-After already past (it costs a timeout).
+   */
   maxRetryAfterMs?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -38,8 +41,12 @@ const MAX_BODY_BYTES = 64 * 1024;
 /** Provider text kept in a step's reason: enough for Attio's messages, bounded for the records. */
 const MAX_PROVIDER_TEXT = 200;
 
-/** Gateway timeouts: the gateway gave up waiting, but Attio behind it may well have created the task. */
-const GATEWAY_TIMEOUTS = new Set([504, 524]);
+/**
+ * Statuses by which Attio did not take the task: 503 (not ready for it) and 408 (the server gave up
+ * waiting for the request). Every other 5xx — a 500, or a 502/504/520/524 from a gateway that gave
+ * up after Attio had acted — may follow a created task.
+ */
+const NOT_TAKEN_STATUSES = new Set([408, 503]);
 
 const HINTS: Record<number, string> = {
   401: " (check the integration's access token)",
@@ -49,10 +56,10 @@ const HINTS: Record<number, string> = {
 /**
  * Attio's `POST /v2/tasks` over node:http(s). Attio has no idempotency key, so a request is never
  * repeated unless Attio certainly did not act on it: only failures before the whole request was
- * written, 429s (Attio: "we have not processed the request") and 5xx answers are transient. A
- * request that was written and then got no answer is `outcome_unknown` — a missing task an admin
- * can see beats a duplicate nobody asked for. The token travels only in the Authorization header
- * and is redacted from anything Attio says back.
+ * written, 429s (Attio: "we have not processed the request"), 503 and 408 are transient. A request
+ * that was written and then got no answer, or any other 5xx, is `outcome_unknown` — a missing task
+ * an admin can see beats a duplicate nobody asked for. The token travels only in the Authorization
+ * header and is redacted from anything Attio says back.
  */
 export class HttpAttioClient implements AttioApi {
   private readonly tasksUrl: URL;
@@ -96,7 +103,7 @@ export class HttpAttioClient implements AttioApi {
       if (response.status >= 200 && response.status < 300) return { taskId: taskIdOf(response.body) };
       if (response.status === 429) {
         const waitMs = retryAfterMs(response.retryAfter, this.now());
-        if (attempt === 0 && waitMs <= this.maxRetryAfterMs) {
+        if (attempt === 0 && this.maxRetryAfterMs > 0 && waitMs <= this.maxRetryAfterMs) {
           await this.sleep(waitMs);
           continue;
         }
@@ -212,19 +219,18 @@ function errorFor(response: RawResponse, token: string): Error {
   const error = parseError(response.body);
   const said =
     error && typeof error.code === "string" && typeof error.message === "string"
-      ? `${error.code}: ${error.message}`
-      : `HTTP ${response.status}`;
-  const text = providerText(said, token);
-  if (GATEWAY_TIMEOUTS.has(response.status)) {
+      ? providerText(`${error.code}: ${error.message}`, token)
+      : undefined;
+  const { status } = response;
+  if (NOT_TAKEN_STATUSES.has(status)) {
+    return new TransientDeliveryError(`attio: HTTP ${status}${said ? `: ${said}` : ""}`);
+  }
+  if (status >= 500) {
     return new PermanentDeliveryError(
-      `outcome_unknown: attio: gateway timeout (HTTP ${response.status}) after the task was sent; not retried, so it is never created twice`,
+      `outcome_unknown: Attio answered HTTP ${status}${said ? ` (${said})` : ""} after the task was sent, and may have created it; not retried, so it is never created twice`,
     );
   }
-  // 408: the server gave up waiting for our request, so it cannot have acted on it.
-  if (response.status >= 500 || response.status === 408) {
-    return new TransientDeliveryError(`attio: HTTP ${response.status}: ${text}`);
-  }
-  return new PermanentDeliveryError(`attio: ${text}${HINTS[response.status] ?? ""}`);
+  return new PermanentDeliveryError(`attio: ${said ?? `HTTP ${status}`}${HINTS[status] ?? ""}`);
 }
 
 function parseError(body: string): AttioError | undefined {

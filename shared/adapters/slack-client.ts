@@ -33,7 +33,8 @@ export interface SlackClientOptions {
   /**
    * Longest Retry-After honoured (once per request). The admin function has 15 s in all, so a
    * longer wait is answered as an error telling the caller when to retry instead; the action
-   * function leaves longer waits to the state machine's backoff.
+   * function leaves longer waits to the state machine's backoff. 0: no second attempt at all, not
+   * even after `Retry-After: 0` (a second attempt costs a timeout of its own).
    */
   maxRetryAfterMs?: number;
   /** Whole listing: pages stop (and the result says `truncated`) once this is spent. */
@@ -117,15 +118,15 @@ export class HttpSlackClient implements SlackApi, SlackMessenger {
       timeoutMs: this.postTimeoutMs,
       posts: true,
     });
-    if (isRetryableStatus(answer.status)) {
-      throw new TransientDeliveryError(`slack: HTTP ${answer.status} (${method})`);
-    }
+    const body = answer.complete ? parseJson<PostMessageResponse>(answer.body) : undefined;
+    const code = body && body.ok !== true ? errorCode(body.error) : undefined;
+    const failed = postFailure(method, answer.status, code);
+    if (failed) throw failed;
     if (!isSuccess(answer.status))
       throw new PermanentDeliveryError(`slack: HTTP ${answer.status} (${method})`);
-    const body = answer.complete ? parseJson<PostMessageResponse>(answer.body) : undefined;
     if (!body) {
       throw new PermanentDeliveryError(
-        `outcome_unknown: Slack's answer to ${method} was cut short or not JSON; the message may have been posted`,
+        `outcome_unknown: Slack's answer to ${method} was cut short or not JSON, and it may have posted the message; ${NOT_RETRIED}`,
       );
     }
     if (body.ok === true) {
@@ -134,14 +135,9 @@ export class HttpSlackClient implements SlackApi, SlackMessenger {
         ts: typeof body.ts === "string" ? body.ts : "",
       };
     }
-    const code = errorCode(body.error);
-    if (MAY_HAVE_ACTED.has(code)) {
-      throw new PermanentDeliveryError(
-        `outcome_unknown: slack: ${code} (Slack says part of the call may have succeeded, so it is not sent again)`,
-      );
-    }
-    if (TRANSIENT_ERRORS.has(code)) throw new TransientDeliveryError(`slack: ${code} (${method})`);
-    throw new PermanentDeliveryError(`slack: ${code}`);
+    const refusal = code ?? "unknown_error";
+    if (TRANSIENT_ERRORS.has(refusal)) throw new TransientDeliveryError(`slack: ${refusal} (${method})`);
+    throw new PermanentDeliveryError(`slack: ${refusal}`);
   }
 
   async lookupUserByEmail(botToken: string, email: string): Promise<SlackUserLookup> {
@@ -184,21 +180,21 @@ export class HttpSlackClient implements SlackApi, SlackMessenger {
       timeoutMs: this.postTimeoutMs,
       posts: true,
     });
-    if (isRetryableStatus(answer.status)) {
-      throw new TransientDeliveryError(`slack: the incoming webhook answered HTTP ${answer.status}`);
-    }
-    if (isSuccess(answer.status)) {
-      if (answer.complete && answer.body.trim() === "ok") return;
-      throw new PermanentDeliveryError(
-        `outcome_unknown: the incoming webhook answered HTTP ${answer.status} without "ok"; the message may have been posted`,
-      );
-    }
     // Slack's webhook errors are plain-text codes (channel_not_found, no_service...). Anything else,
     // a proxy's error page say, might echo the URL (the secret), so only a code is ever quoted.
     const text = answer.body.trim();
+    const code = answer.complete && WEBHOOK_ERROR.test(text) && text !== "ok" ? text : undefined;
+    const failed = postFailure(what, answer.status, code);
+    if (failed) throw failed;
+    if (isSuccess(answer.status)) {
+      if (answer.complete && text === "ok") return;
+      throw new PermanentDeliveryError(
+        `outcome_unknown: the incoming webhook answered HTTP ${answer.status} without "ok", and it may have posted the message; ${NOT_RETRIED}`,
+      );
+    }
     throw new PermanentDeliveryError(
-      WEBHOOK_ERROR.test(text)
-        ? `slack: ${text} (HTTP ${answer.status})`
+      code
+        ? `slack: ${code} (HTTP ${answer.status})`
         : `slack: the incoming webhook answered HTTP ${answer.status}`,
     );
   }
@@ -230,7 +226,7 @@ export class HttpSlackClient implements SlackApi, SlackMessenger {
       }
       if (answer.status !== 429) return answer;
       const waitMs = retryAfterMs(firstHeader(answer.headers["retry-after"]));
-      if (attempt === 0 && waitMs <= this.maxRetryAfterMs) {
+      if (attempt === 0 && this.maxRetryAfterMs > 0 && waitMs <= this.maxRetryAfterMs) {
         await this.sleep(waitMs);
         continue;
       }
@@ -261,7 +257,7 @@ export class HttpSlackClient implements SlackApi, SlackMessenger {
       if (response.status === 429) {
         await response.body?.cancel();
         const waitMs = retryAfterMs(response.headers.get("retry-after"));
-        if (attempt === 0 && waitMs <= this.maxRetryAfterMs) {
+        if (attempt === 0 && this.maxRetryAfterMs > 0 && waitMs <= this.maxRetryAfterMs) {
           await this.sleep(waitMs);
           continue;
         }
@@ -324,9 +320,18 @@ const TRANSIENT_ERRORS = new Set([
 
 /**
  * Errors Slack documents as "it's possible some aspect of the operation succeeded before the error
- * was raised": a read asks again, a post does not (outcome unknown).
+ * was raised": a read asks again, a post does not (outcome unknown), whatever the HTTP status.
  */
 const MAY_HAVE_ACTED = new Set(["internal_error", "fatal_error"]);
+
+/**
+ * HTTP statuses that say a post was not taken: 503 (not ready for it) and 408 (the server gave up
+ * waiting for the request). 429 is waited out or retried before a post is classified.
+ */
+const NOT_TAKEN_STATUSES = new Set([408, 503]);
+
+/** How every `outcome_unknown` of a post ends: why the step is failed rather than retried. */
+const NOT_RETRIED = "not retried, so it is never sent twice";
 
 /** Slack member ids: U... (or W... on Enterprise Grid). */
 const MEMBER_ID = /^[UW][A-Z0-9]{2,40}$/;
@@ -338,9 +343,33 @@ function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
-/** 5xx and 408: Slack (or the way to it) could not take the request now. */
+/** 5xx and 408: Slack (or the way to it) could not take the request now. For reads only. */
 function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 408;
+}
+
+/**
+ * A post's answer as a delivery error, when it is one on these grounds (undefined otherwise).
+ * Slack takes no idempotency key, so a post is retried only when Slack certainly did not take it:
+ * 503 and 408. Any other 5xx (500, 502, 504, Cloudflare's 520/524...) may come from a gateway that
+ * gave up after Slack had posted, and a Slack error saying part of the call may have succeeded
+ * means the same whatever the status: both are `outcome_unknown`, failed for good, because a
+ * duplicate message is worse than a missing one an admin can see.
+ */
+function postFailure(what: string, status: number, code: string | undefined): Error | undefined {
+  if (code !== undefined && MAY_HAVE_ACTED.has(code)) {
+    return new PermanentDeliveryError(
+      `outcome_unknown: slack: ${code} (HTTP ${status}, ${what}), which Slack says may have partly succeeded; ${NOT_RETRIED}`,
+    );
+  }
+  if (NOT_TAKEN_STATUSES.has(status)) return new TransientDeliveryError(`slack: HTTP ${status} (${what})`);
+  if (status >= 500) {
+    const said = code === undefined ? "" : ` (${code})`;
+    return new PermanentDeliveryError(
+      `outcome_unknown: Slack answered HTTP ${status}${said} to the ${what} call, which may have posted the message; ${NOT_RETRIED}`,
+    );
+  }
+  return undefined;
 }
 
 /** Slack's error codes are short identifiers; anything else is not quoted. */
@@ -457,6 +486,6 @@ function networkFailure(what: string, error: unknown, request: HttpRequest & { p
   }
   if (!request.posts) return new TransientDeliveryError(`slack: no answer to the ${what} call (${code})`);
   return new PermanentDeliveryError(
-    `outcome_unknown: no answer from Slack to the ${what} call (${code}) after it was sent; the message may have been posted, so it is not sent again`,
+    `outcome_unknown: no answer from Slack to the ${what} call (${code}) after it was sent, and it may have posted the message; ${NOT_RETRIED}`,
   );
 }

@@ -3,8 +3,9 @@
  * (test/support/fake-attio.ts) that ATTIO_API_BASE_URL points the action function at: a running
  * moment creates one task per account with its rendered content, deadline, linked record and
  * assignee; a 503 or a long 429 is retried by the state machine and still makes exactly one task;
- * Attio's refusal (unknown record, revoked token) fails the step with Attio's own words — never
- * the token — and the next step still runs.
+ * a 502 that may follow a created task is never retried (outcome_unknown); Attio's refusal
+ * (unknown record, revoked token) fails the step with Attio's own words — never the token — and
+ * the next step still runs.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -129,6 +130,32 @@ describe("create_attio_task", () => {
     expect(await recorded(momentId, accountId, "task")).toMatchObject({ status: "executed" });
     await s.stack.idle();
     expect(attio.requests).toHaveLength(2);
+    expect(tasksFor(accountId)).toHaveLength(1);
+  });
+
+  it("fails a step answered 502 after Attio created the task as outcome_unknown: one task, not retried", async () => {
+    const event = unique("payment_failed");
+    const momentId = await runningMoment(event, [
+      taskStep({ onFailure: "continue" }),
+      {
+        id: "after",
+        delay: { amount: 0, unit: "hours" },
+        action: { type: "update_attribute", scope: "account", attribute: "attio_step_passed", value: true },
+      },
+    ]);
+    const accountId = unique("acct");
+    attio.actThenFailNext(1, { status: 502, body: "<html>Bad gateway</html>" });
+
+    await track(event, accountId, COMPANY_IDS[2] ?? "");
+
+    expect(await recorded(momentId, accountId, "task")).toEqual({
+      status: "failed",
+      reason:
+        "outcome_unknown: Attio answered HTTP 502 after the task was sent, and may have created it; not retried, so it is never created twice",
+    });
+    expect(await recorded(momentId, accountId, "after")).toMatchObject({ status: "executed" });
+    await s.stack.idle();
+    expect(attio.requests).toHaveLength(1);
     expect(tasksFor(accountId)).toHaveLength(1);
   });
 

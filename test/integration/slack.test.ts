@@ -2,8 +2,9 @@
  * send_slack on the local stack against a local fake of Slack (test/support/fake-slack.ts), which
  * checks method, path, auth, content type and body as Slack does. Integrations are created over
  * HTTP; moments run the action for real: a bot-token post with a real mention, an incoming-webhook
- * post, a transient failure then success (one message, not two), and a permanent failure recorded
- * with Slack's error while the run carries on to its next step.
+ * post, a transient failure then success (one message, not two), a 5xx that may follow a posted
+ * message recorded as outcome_unknown and never retried, and a permanent failure recorded with
+ * Slack's error while the run carries on to its next step.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Env } from "../../shared/contracts/functions.js";
@@ -157,7 +158,7 @@ describe("send_slack on the local stack", () => {
       status: "executed",
       detail: {
         via: "incoming_webhook",
-        mentionFallbacks: "owner@acme.com",
+        mentionFallbacks: "1",
         mentionFallbackReasons: "incoming_webhook",
       },
     });
@@ -177,7 +178,7 @@ describe("send_slack on the local stack", () => {
   });
 
   it("leaves a long Retry-After to the state machine's retry, and posts exactly one message", async () => {
-    // Longer than the action waits inline (5 s): the step is retried with backoff instead.
+    // Longer than the action waits inline (3 s): the step is retried with backoff instead.
     slack.rateLimitNext(1, 60);
     const { outcome } = await notifyOnce("renewal_soon", {
       integrationId: hookIntegrationId,
@@ -187,6 +188,24 @@ describe("send_slack on the local stack", () => {
     expect(outcome).toMatchObject({ status: "executed" });
     expect(slack.requests.filter((r) => r.path === HOOK_PATH)).toHaveLength(2);
     expect(slack.messages).toEqual([expect.objectContaining({ text: "Renewal for Acme &lt;!channel&gt;" })]);
+  });
+
+  it("never retries a post answered 502 after Slack posted it: outcome_unknown, one message", async () => {
+    slack.actThenFailNext(1, { status: 502, body: "<html>Bad gateway</html>" }, "/api/chat.postMessage");
+    const { accountId, outcome } = await notifyOnce("case_reopened", {
+      integrationId: botIntegrationId,
+      channel: "C100",
+      text: TEXT,
+    });
+
+    expect(outcome).toEqual({
+      status: "failed",
+      reason:
+        "outcome_unknown: Slack answered HTTP 502 to the chat.postMessage call, which may have posted the message; not retried, so it is never sent twice",
+    });
+    expect(posts()).toHaveLength(1);
+    expect(slack.messages).toHaveLength(1);
+    await ranNextStep(accountId);
   });
 
   it("records a permanent failure with Slack's error, and the run goes on to its next step", async () => {

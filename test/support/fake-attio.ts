@@ -6,7 +6,8 @@
  * errors — 401 for a missing or unknown token, 400 `validation_type` for a malformed body, 404
  * `not_found` for a record or workspace member the workspace does not have. It can be told to
  * answer the next requests with an error (503, 429 with Retry-After as Attio sends it: an HTTP
- * date), or to create a task and then hold its answer (a response timeout after the write).
+ * date), to create a task and then answer an error (a gateway in front of Attio failing after
+ * Attio acted), or to create a task and then hold its answer (a response timeout after the write).
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -58,6 +59,8 @@ export interface FakeAttio {
   failNext(count: number, failure: FakeAttioFailure): void;
   /** Answer the next `count` requests with 429 and a Retry-After date this many seconds ahead. */
   rateLimitNext(count: number, retryAfterSeconds: number): void;
+  /** Create the next `count` tasks as usual, then answer this error instead (a gateway's 502, 504...). */
+  actThenFailNext(count: number, failure: FakeAttioFailure): void;
   /** Create the next `count` tasks as usual, then hold each answer `ms` (the client gives up first). */
   stallNext(count: number, ms: number): void;
   /** Forget requests, tasks and queued failures (workspaces stay). */
@@ -104,7 +107,10 @@ const createTaskBody = z.strictObject({
   }),
 });
 
-type Planned = { kind: "fail"; failure: FakeAttioFailure } | { kind: "stall"; ms: number };
+type Planned =
+  | { kind: "fail"; failure: FakeAttioFailure }
+  | { kind: "act-then-fail"; failure: FakeAttioFailure }
+  | { kind: "stall"; ms: number };
 
 export async function startFakeAttio(options: { host?: string } = {}): Promise<FakeAttio> {
   const host = options.host ?? "127.0.0.1";
@@ -211,6 +217,10 @@ export async function startFakeAttio(options: { host?: string } = {}): Promise<F
         created_at: task.createdAt,
       },
     };
+    if (plan?.kind === "act-then-fail") {
+      const { status, body: failureBody, headers } = plan.failure;
+      return send(res, status, failureBody ?? attioError(status), headers);
+    }
     if (plan?.kind === "stall") {
       // The task exists; the answer comes too late for the client (or never, if it hung up).
       stalled.add(res);
@@ -260,6 +270,9 @@ export async function startFakeAttio(options: { host?: string } = {}): Promise<F
           },
         });
       }
+    },
+    actThenFailNext(count, failure) {
+      for (let i = 0; i < count; i++) planned.push({ kind: "act-then-fail", failure });
     },
     stallNext(count, ms) {
       for (let i = 0; i < count; i++) planned.push({ kind: "stall", ms });

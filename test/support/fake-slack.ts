@@ -8,8 +8,10 @@
  * - incoming webhooks: `POST /services/...` with JSON `{ text }`, answering 200 `ok`, or Slack's
  *   plain-text errors: 400 `invalid_payload` / `no_text`, 404 `no_service` / `channel_not_found`,
  *   410 `channel_is_archived`;
- * - HTTP 429 with `Retry-After` when told to rate limit, any other answer when told to fail, and no
- *   answer at all when told to stall (a response lost after the request was sent).
+ * - HTTP 429 with `Retry-After` when told to rate limit, any other answer when told to fail, the
+ *   request taken (a message posted) and then an error answered when told to act then fail (a
+ *   gateway in front of Slack failing after Slack did the work), and no answer at all when told to
+ *   stall (a response lost after the request was sent).
  * Messages that Slack would have posted are in `messages`; every request is in `requests`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -75,6 +77,11 @@ export interface FakeSlack {
   rateLimitNext(count: number, retryAfterSeconds: number): void;
   /** Answer the next `count` requests to `path` (any, when absent) with `answer` instead. */
   failNext(count: number, answer: FakeSlackAnswer, path?: string): void;
+  /**
+   * Take the next `count` requests to `path` (any, when absent) as usual, posting included, then
+   * answer `answer` instead: a 5xx from a gateway that gave up after Slack had acted.
+   */
+  actThenFailNext(count: number, answer: FakeSlackAnswer, path?: string): void;
   /** Take the next `count` requests to `path` (any, when absent) as usual, posting included, but never answer. */
   stallNext(count: number, path?: string): void;
   /** Forget requests, messages and pending failures (not workspaces or webhooks). */
@@ -106,6 +113,7 @@ export async function startFakeSlack(options: { pageSize?: number; host?: string
   const messages: FakeSlackMessage[] = [];
   let rateLimited = { count: 0, retryAfterSeconds: 1 };
   let failures: Array<{ count: number; answer: FakeSlackAnswer; path: string | undefined }> = [];
+  let actThenFailures: Array<{ count: number; answer: FakeSlackAnswer; path: string | undefined }> = [];
   let stalls: Array<{ count: number; path: string | undefined }> = [];
   let sequence = 0;
 
@@ -120,6 +128,10 @@ export async function startFakeSlack(options: { pageSize?: number; host?: string
     body,
     headers: { "content-type": "text/html" },
   });
+  const given = ({ status, body = "", headers = {} }: FakeSlackAnswer): Answer =>
+    typeof body === "string"
+      ? { status, body, headers: { "content-type": "text/plain", ...headers } }
+      : json(status, body, headers);
   const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++sequence).padStart(6, "0")}`;
 
   const take = <T extends { count: number; path: string | undefined }>(list: T[], path: string) => {
@@ -253,15 +265,13 @@ export async function startFakeSlack(options: { pageSize?: number; host?: string
     } else {
       const failure = take(failures, url.pathname);
       if (failure) {
-        const { status, body = "", headers = {} } = failure.answer;
-        reply =
-          typeof body === "string"
-            ? { status, body, headers: { "content-type": "text/plain", ...headers } }
-            : json(status, body, headers);
+        reply = given(failure.answer);
       } else {
-        const stalled = take(stalls, url.pathname) !== undefined;
+        const afterwards = take(actThenFailures, url.pathname);
+        const stalled = afterwards === undefined && take(stalls, url.pathname) !== undefined;
         reply = answer(req, url, raw);
-        // The request took effect; its answer is what gets lost (until the connection is dropped).
+        // The request took effect; its answer is replaced, or lost (until the connection is dropped).
+        if (afterwards) reply = given(afterwards.answer);
         if (stalled) return;
       }
     }
@@ -298,6 +308,9 @@ export async function startFakeSlack(options: { pageSize?: number; host?: string
     failNext(count, answer, path) {
       failures.push({ count, answer, path });
     },
+    actThenFailNext(count, answer, path) {
+      actThenFailures.push({ count, answer, path });
+    },
     stallNext(count, path) {
       stalls.push({ count, path });
     },
@@ -306,6 +319,7 @@ export async function startFakeSlack(options: { pageSize?: number; host?: string
       messages.length = 0;
       rateLimited = { count: 0, retryAfterSeconds: 1 };
       failures = [];
+      actThenFailures = [];
       stalls = [];
     },
     stop: () =>

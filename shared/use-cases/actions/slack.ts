@@ -31,7 +31,8 @@ export const TEST_PREFIX = "[Test] ";
  * `@{case_owner_email}` (or `@ada@acme.com`), an `@` written in the template before an email
  * address, becomes a real mention `<@U123>` through users.lookupByEmail with a bot token; with a
  * webhook, or when Slack knows no such person, it stays the plain address and the outcome records
- * the fallback. Lookups are network calls, so they happen in perform(), never in a preview.
+ * how many fell back and why (never the addresses: outcomes are logged). Lookups are network calls,
+ * so they happen in perform(), never in a preview.
  */
 export function slackPerformer(deps: SlackDeps): ActionPerformer<SendSlack> {
   return async (ctx, action) => {
@@ -212,11 +213,15 @@ async function lookUp(slack: SlackMessenger, botToken: string, mentions: string[
   return { ids, fallbacks };
 }
 
-/** `mentionFallbacks`: the addresses left plain; `mentionFallbackReasons`: Slack's reasons, once each. */
+/**
+ * `mentionFallbacks`: how many addresses were left plain; `mentionFallbackReasons`: Slack's reasons,
+ * once each. A count, not the addresses: the action function logs every outcome, and a log line
+ * never names a person's address (the message in the channel shows who it was).
+ */
 function fallbackDetail(fallbacks: Map<string, string>): Record<string, string> {
   if (fallbacks.size === 0) return {};
   return {
-    mentionFallbacks: [...fallbacks.keys()].join(","),
+    mentionFallbacks: String(fallbacks.size),
     mentionFallbackReasons: [...new Set(fallbacks.values())].join(","),
   };
 }

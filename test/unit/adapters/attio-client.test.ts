@@ -207,6 +207,15 @@ describe("HttpAttioClient.createTask", () => {
     expect(attio.tasks).toHaveLength(0);
   });
 
+  it("makes no second attempt when it may not wait, not even for a Retry-After already past", async () => {
+    attio.rateLimitNext(1, 0);
+
+    const error = await failure(client({ maxRetryAfterMs: 0 }).createTask(TOKEN, task()));
+
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(attio.requests).toHaveLength(1);
+  });
+
   it("does not wait inline for a Retry-After longer than 5 s", async () => {
     attio.rateLimitNext(1, 30);
 
@@ -217,19 +226,49 @@ describe("HttpAttioClient.createTask", () => {
     expect(attio.requests).toHaveLength(1);
   });
 
-  it("retries 500 and 503 (Attio did not create the task), but not a gateway timeout", async () => {
-    for (const status of [500, 503]) {
-      attio.failNext(1, { status });
-      const error = await failure(client().createTask(TOKEN, task()));
-      expect(error).toBeInstanceOf(TransientDeliveryError);
-      expect(error.message).toMatch(new RegExp(`^attio: HTTP ${status}: `));
-    }
+  it.each([503, 408])("retries HTTP %i: Attio did not take the task", async (status) => {
+    attio.failNext(1, { status });
 
-    attio.failNext(1, { status: 504, body: "<html>Gateway Timeout</html>" });
-    const gateway = await failure(client().createTask(TOKEN, task()));
-    expect(gateway).toBeInstanceOf(PermanentDeliveryError);
-    expect(gateway.message).toMatch(/^outcome_unknown: attio: gateway timeout \(HTTP 504\)/);
-    expect(attio.requests).toHaveLength(3);
+    const error = await failure(client().createTask(TOKEN, task()));
+
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(error.message).toMatch(new RegExp(`^attio: HTTP ${status}: `));
+    expect(attio.requests).toHaveLength(1);
+    expect(attio.tasks).toHaveLength(0);
+  });
+
+  it.each([500, 502, 504, 520, 524])(
+    "records HTTP %i as outcome_unknown, never retried: a gateway may answer it after Attio created the task",
+    async (status) => {
+      attio.actThenFailNext(1, { status, body: "<html>Upstream error</html>" });
+
+      const error = await failure(client().createTask(TOKEN, task()));
+
+      expect(error).toBeInstanceOf(PermanentDeliveryError);
+      expect(error.message).toBe(
+        `outcome_unknown: Attio answered HTTP ${status} after the task was sent, and may have created it; not retried, so it is never created twice`,
+      );
+      expect(attio.requests).toHaveLength(1);
+      expect(attio.tasks).toHaveLength(1);
+    },
+  );
+
+  it("quotes Attio's own error in an outcome_unknown, without the token", async () => {
+    attio.actThenFailNext(1, {
+      status: 500,
+      body: {
+        status_code: 500,
+        type: "internal_server_error",
+        code: "internal_server_error",
+        message: `Oops ${TOKEN}`,
+      },
+    });
+
+    const error = await failure(client().createTask(TOKEN, task()));
+
+    expect(error.message).toBe(
+      "outcome_unknown: Attio answered HTTP 500 (internal_server_error: Oops [redacted]) after the task was sent, and may have created it; not retried, so it is never created twice",
+    );
   });
 
   it("records an answer-less write as outcome_unknown, not retried: the task exists once", async () => {

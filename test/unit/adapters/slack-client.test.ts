@@ -255,11 +255,13 @@ describe("HttpSlackClient.postMessage", () => {
       const error = await failure(poster().postMessage(POST_TOKEN, { channel: "C100", text: "hello" }));
 
       expect(error).toBeInstanceOf(PermanentDeliveryError);
-      expect(error.message).toMatch(new RegExp(`^outcome_unknown: slack: ${code}`));
+      expect(error.message).toBe(
+        `outcome_unknown: slack: ${code} (HTTP 200, chat.postMessage), which Slack says may have partly succeeded; not retried, so it is never sent twice`,
+      );
     },
   );
 
-  it.each([500, 502, 503, 408])("retries later on HTTP %i", async (status) => {
+  it.each([503, 408])("retries later on HTTP %i (Slack did not take the message)", async (status) => {
     slack.failNext(1, { status, body: "upstream trouble" });
 
     const error = await failure(poster().postMessage(POST_TOKEN, { channel: "C100", text: "hello" }));
@@ -268,6 +270,46 @@ describe("HttpSlackClient.postMessage", () => {
     expect(error.message).toBe(`slack: HTTP ${status} (chat.postMessage)`);
     expect(slack.messages).toEqual([]);
   });
+
+  it.each([500, 502, 504, 520, 524])(
+    "records HTTP %i as outcome unknown, never retried: a gateway may answer it after Slack posted",
+    async (status) => {
+      slack.actThenFailNext(1, { status, body: "<html>Bad gateway</html>" }, "/api/chat.postMessage");
+
+      const error = await failure(poster().postMessage(POST_TOKEN, { channel: "C100", text: "hello" }));
+
+      expect(error).toBeInstanceOf(PermanentDeliveryError);
+      expect(error.message).toBe(
+        `outcome_unknown: Slack answered HTTP ${status} to the chat.postMessage call, which may have posted the message; not retried, so it is never sent twice`,
+      );
+      // It was posted: retrying would have posted it twice.
+      expect(slack.messages).toHaveLength(1);
+    },
+  );
+
+  it("quotes Slack's error code in an outcome unknown, when a 5xx carries one", async () => {
+    slack.actThenFailNext(1, { status: 502, body: { ok: false, error: "service_unavailable" } });
+
+    const error = await failure(poster().postMessage(POST_TOKEN, { channel: "C100", text: "hello" }));
+
+    expect(error.message).toMatch(
+      /^outcome_unknown: Slack answered HTTP 502 \(service_unavailable\) to the chat\.postMessage call,/,
+    );
+  });
+
+  it.each([500, 503])(
+    "records HTTP %i with ok:false internal_error as outcome unknown, whatever the status says",
+    async (status) => {
+      slack.actThenFailNext(1, { status, body: { ok: false, error: "internal_error" } });
+
+      const error = await failure(poster().postMessage(POST_TOKEN, { channel: "C100", text: "hello" }));
+
+      expect(error).toBeInstanceOf(PermanentDeliveryError);
+      expect(error.message).toBe(
+        `outcome_unknown: slack: internal_error (HTTP ${status}, chat.postMessage), which Slack says may have partly succeeded; not retried, so it is never sent twice`,
+      );
+    },
+  );
 
   it("fails for good on another HTTP error, and on an error code that is not an identifier", async () => {
     slack.failNext(1, { status: 404, body: "<html>not here</html>" });
@@ -299,6 +341,17 @@ describe("HttpSlackClient.postMessage", () => {
     expect(error.message).toContain("Retry-After 30 s");
     expect(waits).toEqual([]);
     expect(slack.messages).toEqual([]);
+  });
+
+  it("makes no second attempt when it may not wait, not even for Retry-After: 0", async () => {
+    slack.rateLimitNext(1, 0);
+
+    const error = await failure(
+      poster({ maxRetryAfterMs: 0 }).postMessage(POST_TOKEN, { channel: "C100", text: "hello" }),
+    );
+
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(slack.requests).toHaveLength(1);
   });
 
   it("gives up on a second 429 in a row", async () => {
@@ -384,6 +437,9 @@ describe("HttpSlackClient.lookupUserByEmail", () => {
 
   it.each([
     ["HTTP 503", { status: 503, body: "down" }],
+    ["HTTP 500", { status: 500, body: "oops" }],
+    ["HTTP 502", { status: 502, body: "<html>Bad gateway</html>" }],
+    ["HTTP 500 internal_error", { status: 500, body: { ok: false, error: "internal_error" } }],
     ["ok:false internal_error", { status: 200, body: { ok: false, error: "internal_error" } }],
     ["a body that is not JSON", { status: 200, body: "<html>" }],
   ])("retries later on %s (a lookup changes nothing)", async (_label, answer) => {
@@ -483,10 +539,14 @@ describe("HttpSlackClient.postToWebhook", () => {
     expect(error.message).toBe("slack: the incoming webhook answered HTTP 404");
   });
 
-  it("retries later on 5xx and on a long Retry-After; waits out a short one", async () => {
+  it("retries later on 503 and 408 and on a long Retry-After; waits out a short one", async () => {
     slack.failNext(1, { status: 503, body: "service_unavailable" });
     await expect(poster().postToWebhook(HOOK_URL, { text: "x" })).rejects.toThrow(
-      new TransientDeliveryError("slack: the incoming webhook answered HTTP 503"),
+      new TransientDeliveryError("slack: HTTP 503 (incoming webhook)"),
+    );
+    slack.failNext(1, { status: 408, body: "" });
+    await expect(poster().postToWebhook(HOOK_URL, { text: "x" })).rejects.toThrow(
+      new TransientDeliveryError("slack: HTTP 408 (incoming webhook)"),
     );
 
     slack.rateLimitNext(1, 60);
@@ -499,6 +559,32 @@ describe("HttpSlackClient.postToWebhook", () => {
     await poster().postToWebhook(HOOK_URL, { text: "x" });
     expect(waits).toEqual([1000]);
     expect(slack.messages).toHaveLength(1);
+  });
+
+  it.each([500, 502, 504, 520, 524])(
+    "records HTTP %i as outcome unknown, never retried, without the URL",
+    async (status) => {
+      slack.actThenFailNext(1, { status, body: `<h1>Upstream error for ${HOOK_PATH}</h1>` }, HOOK_PATH);
+
+      const error = await failure(poster().postToWebhook(HOOK_URL, { text: "x" }));
+
+      expect(error).toBeInstanceOf(PermanentDeliveryError);
+      expect(error.message).toBe(
+        `outcome_unknown: Slack answered HTTP ${status} to the incoming webhook call, which may have posted the message; not retried, so it is never sent twice`,
+      );
+      expect(slack.messages).toHaveLength(1);
+    },
+  );
+
+  it.each([500, 503])("records HTTP %i internal_error as outcome unknown", async (status) => {
+    slack.actThenFailNext(1, { status, body: "internal_error" }, HOOK_PATH);
+
+    const error = await failure(poster().postToWebhook(HOOK_URL, { text: "x" }));
+
+    expect(error).toBeInstanceOf(PermanentDeliveryError);
+    expect(error.message).toBe(
+      `outcome_unknown: slack: internal_error (HTTP ${status}, incoming webhook), which Slack says may have partly succeeded; not retried, so it is never sent twice`,
+    );
   });
 
   it("records an unanswered webhook post as outcome unknown, without the URL", async () => {

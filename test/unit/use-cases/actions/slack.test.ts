@@ -126,18 +126,24 @@ describe("send_slack with a bot token", () => {
     });
   });
 
-  it("falls back to the plain address when Slack knows no such person, and records it", async () => {
+  it("falls back to the plain address when Slack knows no such person, and records how many and why", async () => {
     slack.directory.clear();
 
-    const outcome = await perform(action());
+    const outcome = await perform(action({ text: "@{case_owner_email} and @ada@acme.com, please call" }));
 
-    expect(slack.posts[0]?.message.text).toBe(
-      "Case for Acme &lt;!channel&gt; &amp; Co: @owner@acme.com please call Ada",
-    );
-    expect(outcome).toMatchObject({
+    expect(slack.posts[0]?.message.text).toBe("@owner@acme.com and @ada@acme.com, please call");
+    expect(outcome).toEqual({
       status: "executed",
-      detail: { mentionFallbacks: "owner@acme.com", mentionFallbackReasons: "users_not_found" },
+      detail: {
+        via: "bot_token",
+        channel: "C100",
+        ts: "1767225600.000100",
+        mentionFallbacks: "2",
+        mentionFallbackReasons: "users_not_found",
+      },
     });
+    // The outcome is logged at INFO by the action function: it never names a person's address.
+    expect(JSON.stringify(outcome)).not.toContain("@");
   });
 
   it("falls back when the token may not read emails (missing_scope), and records why", async () => {
@@ -189,7 +195,7 @@ describe("send_slack with a bot token", () => {
     expect(slack.lookups).toHaveLength(MAX_MENTIONS);
     expect(slack.posts[0]?.message.text).toMatch(/^<@U0P0> .* @p10@acme\.com @p11@acme\.com$/);
     expect(outcome).toMatchObject({
-      detail: { mentionFallbacks: "p10@acme.com,p11@acme.com", mentionFallbackReasons: "too_many_mentions" },
+      detail: { mentionFallbacks: "2", mentionFallbackReasons: "too_many_mentions" },
     });
   });
 
@@ -254,7 +260,7 @@ describe("send_slack through an incoming webhook", () => {
       status: "executed",
       detail: {
         via: "incoming_webhook",
-        mentionFallbacks: "owner@acme.com",
+        mentionFallbacks: "1",
         mentionFallbackReasons: "incoming_webhook",
       },
     });

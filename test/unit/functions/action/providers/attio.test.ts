@@ -1,0 +1,22 @@
+/**
+ * The time a create_attio_task step may take at worst, from the limits the wiring gives the Attio
+ * client: one request, at most its timeout, one inline Retry-After wait and its timeout again
+ * (test/unit/adapters/attio-client.test.ts shows the client never makes a third attempt, nor a
+ * second one when it may not wait).
+ */
+import { describe, expect, it } from "vitest";
+import { ATTIO_LIMITS } from "../../../../../functions/action/providers/attio.js";
+
+const worstCaseMs = ({ requestTimeoutMs, maxRetryAfterMs }: (typeof ATTIO_LIMITS)["step"]) =>
+  maxRetryAfterMs > 0 ? requestTimeoutMs + maxRetryAfterMs + requestTimeoutMs : requestTimeoutMs;
+
+describe("Attio's limits", () => {
+  it("keep a step within 25 s of the action function's 30 s", () => {
+    expect(worstCaseMs(ATTIO_LIMITS.step)).toBeLessThanOrEqual(25_000);
+  });
+
+  it("keep a test send within 10 s of the admin function's 15 s, with no inline wait", () => {
+    expect(ATTIO_LIMITS.interactive.maxRetryAfterMs).toBe(0);
+    expect(worstCaseMs(ATTIO_LIMITS.interactive)).toBeLessThanOrEqual(10_000);
+  });
+});
