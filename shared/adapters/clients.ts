@@ -8,18 +8,23 @@ import type { Tracer } from "@aws-lambda-powertools/tracer";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
+/**
+ * How values cross into DynamoDB and back. Numbers beyond 2^53 (an order id in an event, say)
+ * already lost their precision in JSON.parse: they are stored and read as the JS numbers they are,
+ * rather than refused (which would lose the event) or read back as BigInt (which JSON cannot
+ * serialize).
+ */
+export const DOCUMENT_CLIENT_OPTIONS = {
+  marshallOptions: {
+    removeUndefinedValues: true,
+    convertClassInstanceToMap: false,
+    allowImpreciseNumbers: true,
+  },
+  unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
+};
+
 export function documentClient(tracer?: Tracer): DynamoDBDocumentClient {
   const client = new DynamoDBClient({});
   tracer?.captureAWSv3Client(client);
-  return DynamoDBDocumentClient.from(client, {
-    // Numbers beyond 2^53 (an order id in an event, say) already lost their precision in JSON.parse:
-    // store and read them as the JS numbers they are, rather than refuse them (which would lose the
-    // event) or read them back as BigInt (which JSON cannot serialize).
-    marshallOptions: {
-      removeUndefinedValues: true,
-      convertClassInstanceToMap: false,
-      allowImpreciseNumbers: true,
-    },
-    unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
-  });
+  return DynamoDBDocumentClient.from(client, DOCUMENT_CLIENT_OPTIONS);
 }

@@ -21,7 +21,7 @@ import { keys, table } from "../../../shared/contracts/table.js";
 import type { RunInput } from "../../../shared/contracts/workflow.js";
 import { runIdFor } from "../../../shared/domain/ids.js";
 import type { Moment } from "../../../shared/domain/moment.js";
-import { aRun } from "../../support/fakes.js";
+import { aMoment, aRun } from "../../support/fakes.js";
 import { context, setHandlerEnv } from "./env.js";
 
 const sfn = mockClient(SFNClient);
@@ -29,21 +29,10 @@ const db = mockClient(DynamoDBDocumentClient);
 let handler: (event: SQSEvent, ctx: typeof context) => Promise<SQSBatchResponse>;
 const STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:moments-run";
 
-const moment: Moment = {
+const moment: Moment = aMoment({
   id: "m1",
-  workspaceId: "ws_1",
   name: "Recover payment",
-  description: "",
-  goal: "recover",
-  status: "running",
   version: 2,
-  template: "custom",
-  sourceIds: ["src_1"],
-  actionsEnabled: true,
-  samplingRate: 100,
-  start: { event: "payment_failed" },
-  end: [],
-  reentry: { policy: "once" },
   steps: [
     {
       id: "s1",
@@ -52,9 +41,7 @@ const moment: Moment = {
       action: { type: "send_email", templateId: "t1" },
     },
   ],
-  createdAt: "2026-11-01T00:00:00.000Z",
-  updatedAt: "2026-11-01T00:00:00.000Z",
-};
+});
 
 function record(messageId: string, detail: Partial<EventReceivedDetail> = {}) {
   const full: EventReceivedDetail = {

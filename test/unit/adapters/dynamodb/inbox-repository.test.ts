@@ -3,21 +3,16 @@
  * the local stack runs it): the unread/read listing order across pages, the conditional writes that
  * keep a retried step to one item and a prompt to one answer, and the counter that moves with it.
  */
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createAppTable,
-  DynamoDBClient,
-  type LocalDynamo,
-  startLocalDynamo,
-} from "../../../../infra/local/dynamodb.js";
 import { DynamoInboxRepository, inboxKeys } from "../../../../shared/adapters/dynamodb/inbox-repository.js";
 import { DynamoStatsRepository } from "../../../../shared/adapters/dynamodb/stats-repository.js";
 import { ValidationError } from "../../../../shared/domain/errors.js";
 import type { InboxItem } from "../../../../shared/domain/inbox.js";
+import { startDynaliteTable } from "../../../support/dynalite.js";
 
 const TABLE = "moments-inbox";
-let dynamo: LocalDynamo;
+let stopDynalite: (() => Promise<void>) | undefined;
 let db: DynamoDBDocumentClient;
 let inbox: DynamoInboxRepository;
 let stats: DynamoStatsRepository;
@@ -26,20 +21,15 @@ let accounts = 0;
 const newAccount = () => `acct_${++accounts}`;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo("127.0.0.1");
-  const client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
-  await createAppTable(client, TABLE);
-  db = DynamoDBDocumentClient.from(client);
+  const dynalite = await startDynaliteTable(TABLE);
+  stopDynalite = dynalite.stop;
+  db = dynalite.db;
   inbox = new DynamoInboxRepository(db, TABLE);
   stats = new DynamoStatsRepository(db, TABLE);
 });
 
 afterAll(async () => {
-  await dynamo?.stop();
+  await stopDynalite?.();
 });
 
 const anItem = (

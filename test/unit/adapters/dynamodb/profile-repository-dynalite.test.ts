@@ -3,37 +3,26 @@
  * it): what the mocked tests cannot show — that UPDATED_OLD answers exactly the replaced traits, that
  * counters and lastSeenAt behave under out-of-order and concurrent writes.
  */
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createAppTable,
-  DynamoDBClient,
-  type LocalDynamo,
-  startLocalDynamo,
-} from "../../../../infra/local/dynamodb.js";
 import { DynamoProfileRepository } from "../../../../shared/adapters/dynamodb/profile-repository.js";
 import { diffTraits, eventCountKey } from "../../../../shared/domain/identify.js";
+import { startDynaliteTable } from "../../../support/dynalite.js";
 
 const TABLE = "moments-profiles";
-let dynamo: LocalDynamo;
+let stopDynalite: (() => Promise<void>) | undefined;
 let profiles: DynamoProfileRepository;
 let accounts = 0;
 /** A fresh account per test: the table is shared by the file. */
 const newAccount = () => `acct_${++accounts}`;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo("127.0.0.1");
-  const client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
-  await createAppTable(client, TABLE);
-  profiles = new DynamoProfileRepository(DynamoDBDocumentClient.from(client), TABLE);
+  const dynalite = await startDynaliteTable(TABLE);
+  stopDynalite = dynalite.stop;
+  profiles = new DynamoProfileRepository(dynalite.db, TABLE);
 });
 
 afterAll(async () => {
-  await dynamo?.stop();
+  await stopDynalite?.();
 });
 
 describe("DynamoProfileRepository on dynalite", () => {

@@ -2,42 +2,32 @@
  * The suppression list and the unsubscribe signing keys against a real DynamoDB engine (dynalite, as
  * the local stack runs it): conditional puts that keep the first suppression and one key set.
  */
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createAppTable,
-  DynamoDBClient,
-  type LocalDynamo,
-  startLocalDynamo,
-} from "../../../../infra/local/dynamodb.js";
 import {
   DynamoSuppressionList,
   DynamoUnsubscribeKeys,
 } from "../../../../shared/adapters/dynamodb/suppression-list.js";
 import { keys } from "../../../../shared/contracts/table.js";
 import { ValidationError } from "../../../../shared/domain/errors.js";
+import { startDynaliteTable } from "../../../support/dynalite.js";
 
 const TABLE = "moments-suppressions";
-let dynamo: LocalDynamo;
+let stopDynalite: (() => Promise<void>) | undefined;
 let db: DynamoDBDocumentClient;
 let list: DynamoSuppressionList;
 let workspaces = 0;
 const newWorkspace = () => `ws_${++workspaces}`;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo("127.0.0.1");
-  const client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
-  await createAppTable(client, TABLE);
-  db = DynamoDBDocumentClient.from(client);
+  const dynalite = await startDynaliteTable(TABLE);
+  stopDynalite = dynalite.stop;
+  db = dynalite.db;
   list = new DynamoSuppressionList(db, TABLE);
 });
 
 afterAll(async () => {
-  await dynamo?.stop();
+  await stopDynalite?.();
 });
 
 const at = "2026-11-21T10:00:00.000Z";
