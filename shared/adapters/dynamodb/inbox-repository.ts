@@ -10,9 +10,8 @@ import { ValidationError } from "../../domain/errors.js";
 import { type FeedbackAnswer, type InboxItem, isVisibleTo, type Reaction } from "../../domain/inbox.js";
 import type { Page, PageRequest } from "../../ports/email-templates.js";
 import type { AnswerResult, InboxRepository } from "../../ports/inbox.js";
-import { queryWorkspaceCollection } from "./email-template-repository.js";
 import { isConditionalCancellation, withConflictRetries } from "./errors.js";
-import { fromItem } from "./item.js";
+import { fromItem, queryWorkspaceCollection } from "./item.js";
 import { statsUpdate } from "./stats-ops.js";
 
 /**

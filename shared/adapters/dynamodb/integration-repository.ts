@@ -3,8 +3,7 @@ import { keys, workspaceItemPrefix } from "../../contracts/table.js";
 import type { StoredIntegration } from "../../domain/integration.js";
 import type { PageRequest } from "../../ports/email-templates.js";
 import type { IntegrationRepository } from "../../ports/integrations.js";
-import { deleteExisting, queryWorkspaceCollection } from "./email-template-repository.js";
-import { fromItem, putIfUnchanged } from "./item.js";
+import { deleteExisting, fromItem, putIfUnchanged, queryWorkspaceCollection } from "./item.js";
 
 /**
  * Integrations, secrets included, one item each in the workspace's collection. The table is

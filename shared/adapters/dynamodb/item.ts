@@ -1,5 +1,7 @@
-import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { ItemKey } from "../../contracts/table.js";
+import { ValidationError } from "../../domain/errors.js";
+import type { Page, PageRequest } from "../../ports/email-templates.js";
 import { isConditionalCheckFailed } from "./errors.js";
 
 /** Every item carries its keys and a `type`, so a table scan or export can tell items apart. */
@@ -37,4 +39,69 @@ export async function putIfUnchanged(
     if (isConditionalCheckFailed(error)) return false;
     throw error;
   }
+}
+
+/** Deletes an item if it exists; false when there was none. */
+export async function deleteExisting(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  key: { pk: string; sk: string },
+): Promise<boolean> {
+  try {
+    await db.send(
+      new DeleteCommand({ TableName: tableName, Key: key, ConditionExpression: "attribute_exists(pk)" }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * One page of a kind of item in a workspace's collection (`pk` with an `sk` prefix), oldest first.
+ * The cursor is the last key read, base64url-encoded: opaque to clients, and checked to belong to
+ * this very listing before use, so it cannot be pointed at another workspace or kind of item.
+ */
+export async function queryWorkspaceCollection<T>(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  pk: string,
+  skPrefix: string,
+  page: PageRequest,
+): Promise<Page<T>> {
+  const result = await db.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+      ExpressionAttributeValues: { ":pk": pk, ":prefix": skPrefix },
+      Limit: page.limit,
+      ...(page.cursor !== undefined ? { ExclusiveStartKey: decodeCursor(page.cursor, pk, skPrefix) } : {}),
+    }),
+  );
+  const last = result.LastEvaluatedKey;
+  return {
+    items: (result.Items ?? []).map((item) => fromItem<T>(item)),
+    ...(last ? { nextCursor: encodeCursor(last) } : {}),
+  };
+}
+
+/** The last key read, base64url-encoded: opaque to clients. */
+export function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify({ pk: key.pk, sk: key.sk }), "utf8").toString("base64url");
+}
+
+/** A cursor checked to belong to this very listing (its partition and sk prefix) before use. */
+export function decodeCursor(cursor: string, pk: string, skPrefix: string): { pk: string; sk: string } {
+  try {
+    const key: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (key !== null && typeof key === "object" && "pk" in key && "sk" in key) {
+      const { pk: cursorPk, sk } = key;
+      if (cursorPk === pk && typeof sk === "string" && sk.startsWith(skPrefix) && sk.length <= 1024)
+        return { pk, sk };
+    }
+  } catch {
+    // Not base64 JSON: answered below like any other foreign cursor.
+  }
+  throw new ValidationError([{ path: "cursor", message: "is not a cursor from this listing" }]);
 }

@@ -11,8 +11,8 @@ import type { ApiKeyRecord } from "../../domain/api-keys.js";
 import type { Workspace } from "../../domain/workspace.js";
 import type { Page, PageRequest } from "../../ports/email-templates.js";
 import type { AdminKeyRevocation, KeyStore, WriteKeyOwner } from "../../ports/keys.js";
-import { queryWorkspaceCollection } from "./email-template-repository.js";
 import { isConditionalCheckFailed } from "./errors.js";
+import { queryWorkspaceCollection } from "./item.js";
 import { DynamoWorkspaceRepository } from "./workspace-repository.js";
 
 /**

@@ -8,7 +8,6 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { INSIGHT_TTL_SECONDS, keys } from "../../contracts/table.js";
 import type { EndSteps, RunContext, StepOutcome } from "../../contracts/workflow.js";
-import { ValidationError } from "../../domain/errors.js";
 import type {
   ActiveRun,
   EnterResult,
@@ -25,6 +24,7 @@ import type {
   StoredRun,
 } from "../../ports/runs.js";
 import { isConditionalCancellation, isConditionalCheckFailed, withConflictRetries } from "./errors.js";
+import { decodeCursor, encodeCursor } from "./item.js";
 import { statsUpdate } from "./stats-ops.js";
 
 export class DynamoRunRepository implements RunRepository {
@@ -364,7 +364,7 @@ export class DynamoRunRepository implements RunRepository {
     const { pk, skPrefix } = keys.membershipPrefix(workspaceId, momentId);
     const items: Membership[] = [];
     let startKey: Record<string, unknown> | undefined = page.cursor
-      ? decodeCursor(page.cursor, pk)
+      ? decodeCursor(page.cursor, pk, skPrefix)
       : undefined;
     let reads = 0;
     do {
@@ -504,22 +504,4 @@ function toMembership(item: Record<string, unknown>): Membership {
     startedAt: String(item.startedAt),
     ...(typeof item.endedAt === "string" ? { endedAt: item.endedAt } : {}),
   };
-}
-
-function encodeCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key), "utf8").toString("base64url");
-}
-
-/** A cursor is opaque to clients, but we still check it belongs to this listing before using it. */
-function decodeCursor(cursor: string, pk: string): Record<string, unknown> {
-  try {
-    const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (key && typeof key === "object" && (key as Record<string, unknown>).pk === pk) {
-      const sk = (key as Record<string, unknown>).sk;
-      if (typeof sk === "string") return { pk, sk };
-    }
-  } catch {
-    // fall through to the validation error
-  }
-  throw new ValidationError([{ path: "cursor", message: "is not a cursor from this listing" }]);
 }

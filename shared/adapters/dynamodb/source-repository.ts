@@ -3,9 +3,8 @@ import { keys, workspaceItemPrefix } from "../../contracts/table.js";
 import type { Source } from "../../domain/source.js";
 import type { PageRequest } from "../../ports/email-templates.js";
 import type { SourceChanges, SourceStore } from "../../ports/sources.js";
-import { deleteExisting, queryWorkspaceCollection } from "./email-template-repository.js";
 import { isConditionalCheckFailed } from "./errors.js";
-import { fromItem } from "./item.js";
+import { deleteExisting, fromItem, queryWorkspaceCollection } from "./item.js";
 
 export class DynamoSourceRepository implements SourceStore {
   constructor(

@@ -1,4 +1,4 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { keys } from "../../contracts/table.js";
 import type { Suppression } from "../../domain/suppression.js";
 import {
@@ -11,9 +11,8 @@ import {
 } from "../../domain/unsubscribe.js";
 import type { Page, PageRequest } from "../../ports/email-templates.js";
 import type { SuppressionStore, UnsubscribeKeyStore } from "../../ports/suppressions.js";
-import { queryWorkspaceCollection } from "./email-template-repository.js";
 import { isConditionalCheckFailed } from "./errors.js";
-import { fromItem } from "./item.js";
+import { deleteExisting, fromItem, queryWorkspaceCollection } from "./item.js";
 
 export class DynamoSuppressionList implements SuppressionStore {
   constructor(
@@ -60,20 +59,8 @@ export class DynamoSuppressionList implements SuppressionStore {
     return queryWorkspaceCollection<Suppression>(this.db, this.tableName, pk, skPrefix, page);
   }
 
-  async removeSuppression(workspaceId: string, address: string): Promise<boolean> {
-    try {
-      await this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: keys.suppression(workspaceId, address),
-          ConditionExpression: "attribute_exists(pk)",
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+  removeSuppression(workspaceId: string, address: string): Promise<boolean> {
+    return deleteExisting(this.db, this.tableName, keys.suppression(workspaceId, address));
   }
 }
 

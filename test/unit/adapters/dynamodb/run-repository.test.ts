@@ -853,6 +853,11 @@ describe("DynamoRunRepository.listMemberships", () => {
     "not-base64-json",
     Buffer.from("[1,2]").toString("base64url"),
     Buffer.from('{"pk":"WS#ws_1#MOMENT#m_1","sk":5}').toString("base64url"),
+    // Outside the listing's sk prefix, and over DynamoDB's 1 KB sort-key limit (a 500 otherwise).
+    Buffer.from('{"pk":"WS#ws_1#MOMENT#m_1","sk":"PROFILE"}').toString("base64url"),
+    Buffer.from(JSON.stringify({ pk: "WS#ws_1#MOMENT#m_1", sk: `ACCOUNT#${"x".repeat(2_000)}` })).toString(
+      "base64url",
+    ),
   ])("refuses the malformed cursor %j with 400", async (cursor) => {
     await expect(repository().listMemberships("ws_1", "m_1", { limit: 10, cursor })).rejects.toBeInstanceOf(
       ValidationError,
