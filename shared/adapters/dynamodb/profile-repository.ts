@@ -173,7 +173,13 @@ export class DynamoProfileRepository implements ProfileRepository {
 
   async get(workspaceId: string, accountId: string): Promise<Profile | undefined> {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.profile(workspaceId, accountId) }),
+      // Consistent: the matcher reads a profile right after merging the event's traits into it, and
+      // a step right after an earlier step updated it; a stale read would judge on old traits.
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.profile(workspaceId, accountId),
+        ConsistentRead: true,
+      }),
     );
     if (!Item) return undefined;
     const counts = Object.entries(Item).filter(
@@ -198,7 +204,11 @@ export class DynamoProfileRepository implements ProfileRepository {
 
   async getUser(workspaceId: string, userId: string): Promise<UserProfile | undefined> {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.userProfile(workspaceId, userId) }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.userProfile(workspaceId, userId),
+        ConsistentRead: true,
+      }),
     );
     if (!Item) return undefined;
     return {

@@ -181,6 +181,15 @@ describe("DynamoProfileRepository.get", () => {
     });
   });
 
+  it("reads consistently: the matcher reads right after merging the event's traits", async () => {
+    db.on(GetCommand).resolves({});
+
+    await repository().get("ws_1", "acct_1");
+    await repository().getUser("ws_1", "u_1");
+
+    expect(db.commandCalls(GetCommand).map((call) => call.args[0].input.ConsistentRead)).toEqual([true, true]);
+  });
+
   it("answers undefined for an unknown account", async () => {
     db.on(GetCommand).resolves({});
 
