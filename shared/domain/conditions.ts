@@ -98,5 +98,20 @@ export const conditionSchema: z.ZodMiniType<Condition> = z.union([
   }),
 ]);
 
+/** `any` groups inside `any` groups: enough for any real rule, and far inside DynamoDB's nesting limit. */
+export const MAX_ANY_DEPTH = 4;
+
+function anyDepth(conditions: readonly Condition[]): number {
+  let deepest = 0;
+  for (const condition of conditions)
+    if ("any" in condition) deepest = Math.max(deepest, 1 + anyDepth(condition.any));
+  return deepest;
+}
+
 /** A rule's `where`: all of these must hold. */
-export const conditionListSchema = z.array(conditionSchema).check(z.maxLength(20));
+export const conditionListSchema = z.array(conditionSchema).check(
+  z.maxLength(20),
+  z.refine((conditions) => anyDepth(conditions) <= MAX_ANY_DEPTH, {
+    message: `may nest "any" groups at most ${MAX_ANY_DEPTH} deep`,
+  }),
+);

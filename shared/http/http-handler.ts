@@ -67,6 +67,26 @@ function lowerCaseHeaders(headers: APIGatewayProxyEventV2["headers"]): Record<st
   return result;
 }
 
+/** Deeper than any body the API defines (free-form values may nest 16 levels, inside a few more). */
+const MAX_BODY_DEPTH = 64;
+
+/** The deepest `{`/`[` nesting of a JSON text, outside strings; a linear scan, no recursion. */
+export function nestingDepth(json: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "{" || c === "[") deepest = Math.max(deepest, ++depth);
+    else if (c === "}" || c === "]") depth--;
+  }
+  return deepest;
+}
+
 function parseBody(event: APIGatewayProxyEventV2, headers: Record<string, string>, form: boolean): unknown {
   if (event.body === undefined || event.body === null || event.body === "") return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
@@ -82,8 +102,14 @@ function parseBody(event: APIGatewayProxyEventV2, headers: Record<string, string
   if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType)) {
     throw new UnsupportedMediaTypeError("Send the body as JSON with Content-Type: application/json");
   }
+  const text = raw.toString("utf8");
+  // Checked before parsing: a body nested thousands of levels deep overflows the stack of every
+  // recursive walk after it (validation, JSON.stringify), which would surface as a 500.
+  if (nestingDepth(text) > MAX_BODY_DEPTH) {
+    throw new ValidationError([{ path: "", message: `body nests more than ${MAX_BODY_DEPTH} levels deep` }]);
+  }
   try {
-    return JSON.parse(raw.toString("utf8"));
+    return JSON.parse(text);
   } catch (error) {
     throw new ValidationError(
       [

@@ -138,6 +138,25 @@ describe("momentInputSchema: steps a send_webhook could not perform are refused 
   });
 });
 
+describe("momentInputSchema: condition nesting", () => {
+  const nestedAny = (depth: number): unknown =>
+    depth === 0 ? { field: "account.plan", op: "eq", value: "pro" } : { any: [nestedAny(depth - 1)] };
+  const withWhere = (depth: number) => ({
+    ...validInput,
+    start: { event: "payment_failed", where: [nestedAny(depth)] },
+  });
+
+  it("accepts any groups nested 4 deep", () => {
+    expect(() => parseOrThrow(momentInputSchema, withWhere(4))).not.toThrow();
+  });
+
+  it("refuses any groups nested deeper, naming the rule's where (DynamoDB could not store it)", () => {
+    expect(problemsOf(withWhere(5))).toEqual([
+      { path: "start.where", message: 'may nest "any" groups at most 4 deep' },
+    ]);
+  });
+});
+
 describe("statusChangeSchema", () => {
   it("accepts a known status only", () => {
     expect(statusChangeSchema.safeParse({ status: "running" }).success).toBe(true);

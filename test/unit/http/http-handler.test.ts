@@ -2,7 +2,13 @@ import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MAX_REQUEST_BYTES } from "../../../shared/contracts/routes.js";
 import { ConflictError, ServiceUnavailableError, ValidationError } from "../../../shared/domain/errors.js";
-import { type HttpRequest, httpHandler, json, type RouteHandler } from "../../../shared/http/http-handler.js";
+import {
+  type HttpRequest,
+  httpHandler,
+  json,
+  nestingDepth,
+  type RouteHandler,
+} from "../../../shared/http/http-handler.js";
 import type { Observability } from "../../../shared/observability.js";
 
 const context: Context = {
@@ -124,6 +130,29 @@ describe("httpHandler", () => {
 
     expect(result.statusCode).toBe(404);
     expect(parsed(result)).toEqual({ error: { code: "not_found", message: "No route DELETE /v1/things" } });
+  });
+
+  it("answers 400 for a body nested deeper than any the API defines, without calling the route", async () => {
+    const { obs } = stubObservability();
+    const handler = httpHandler({ "POST /v1/things": echo }, obs);
+    const deep = `${"[".repeat(5_000)}${"]".repeat(5_000)}`;
+
+    const result = await handler(
+      event({ routeKey: "POST /v1/things", body: deep, headers: { "content-type": "application/json" } }),
+      context,
+    );
+
+    expect(result.statusCode).toBe(400);
+    expect(seen).toBeUndefined();
+  });
+
+  it.each([
+    ['{"a":{"b":[1,2]}}', 3],
+    ['{"q":"a \\" [ b","r":"{[{[ ]}]}"}', 1],
+    ["[]", 1],
+    ['"plain"', 0],
+  ])("measures the nesting of %s as %i, ignoring brackets inside strings", (json, depth) => {
+    expect(nestingDepth(json)).toBe(depth);
   });
 
   it("answers 404 for a path parameter longer than any id, without calling the route", async () => {
