@@ -278,7 +278,8 @@ function inlineRetryWait(
   now: Date,
   maxMs: number,
 ): number | undefined {
-  if (exchange.kind !== "response" || exchange.status !== 429 || attempt > 0) return undefined;
+  // maxMs 0 (a test send): no second attempt at all, even for a Retry-After of 0 or one already past.
+  if (maxMs <= 0 || exchange.kind !== "response" || exchange.status !== 429 || attempt > 0) return undefined;
   const waitMs = retryAfterMs(exchange.retryAfter, now);
   return waitMs !== undefined && waitMs <= maxMs ? waitMs : undefined;
 }
