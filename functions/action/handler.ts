@@ -13,9 +13,9 @@ import type { ActionTaskPayload, StepOutcome } from "../../shared/contracts/work
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
 import { executeStep } from "../../shared/use-cases/execute-step.js";
-import { createPerformers } from "./performers.js";
+import { performersFor } from "./performers.js";
 
-const env = readEnv([Env.tableName, Env.eventBusName, Env.publicApiUrl]);
+const env = readEnv([Env.tableName]);
 const obs = createObservability("action");
 const db = documentClient(obs.tracer);
 const ses = sesClient(obs.tracer);
@@ -23,20 +23,10 @@ const eventBridge = new EventBridgeClient({});
 obs.tracer.captureAWSv3Client(eventBridge);
 const profiles = new DynamoProfileRepository(db, env.TABLE_NAME);
 const deps = {
-  actions: createPerformers({
-    db,
-    tableName: env.TABLE_NAME,
-    eventBusName: env.EVENT_BUS_NAME,
-    ses,
-    eventBridge,
-    sesConfigurationSet: process.env[Env.sesConfigurationSet] || undefined,
-    publicApiUrl: env.MOMENTS_PUBLIC_API_URL,
-    integrations: new DynamoIntegrationRepository(db, env.TABLE_NAME),
-    profiles,
-    clock: systemClock,
-    env: process.env,
-    budget: "step",
-  }),
+  actions: performersFor(
+    { db, ses, eventBridge, integrations: new DynamoIntegrationRepository(db, env.TABLE_NAME), profiles },
+    "step",
+  ),
   profiles,
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
   moments: new DynamoMomentRepository(db, env.TABLE_NAME),

@@ -14,7 +14,7 @@ import { DynamoStatsRepository } from "../../shared/adapters/dynamodb/stats-repo
 import { DynamoSuppressionList } from "../../shared/adapters/dynamodb/suppression-list.js";
 import { DynamoWorkspaceRepository } from "../../shared/adapters/dynamodb/workspace-repository.js";
 import { sesClient } from "../../shared/adapters/ses-client.js";
-import { HttpSlackClient } from "../../shared/adapters/slack-client.js";
+import { DEFAULT_SLACK_API_BASE_URL, HttpSlackClient } from "../../shared/adapters/slack-client.js";
 import { StepFunctionsController } from "../../shared/adapters/step-functions-starter.js";
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
@@ -34,9 +34,9 @@ import { type HttpRequest, httpHandler, type RouteHandler } from "../../shared/h
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
 import { authenticateAdmin } from "../../shared/use-cases/authenticate.js";
-import { createPerformers } from "../action/performers.js";
+import { performersFor } from "../action/performers.js";
 
-const env = readEnv([Env.tableName, Env.stateMachineArn, Env.eventBusName, Env.publicApiUrl]);
+const env = readEnv([Env.tableName, Env.stateMachineArn]);
 const obs = createObservability("admin");
 const db = documentClient(obs.tracer);
 const sfn = new SFNClient({});
@@ -55,7 +55,7 @@ const deps = {
   templates: new DynamoEmailTemplateRepository(db, env.TABLE_NAME),
   integrations,
   // Slack's base URL is configuration, so tests and proxies can point it elsewhere.
-  slack: new HttpSlackClient({ baseUrl: process.env[Env.slackApiBaseUrl] || "https://slack.com/api" }),
+  slack: new HttpSlackClient({ baseUrl: process.env[Env.slackApiBaseUrl] || DEFAULT_SLACK_API_BASE_URL }),
   moments: new DynamoMomentRepository(db, env.TABLE_NAME),
   profiles,
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
@@ -65,20 +65,7 @@ const deps = {
   stats: new DynamoStatsRepository(db, env.TABLE_NAME),
   suppressions: new DynamoSuppressionList(db, env.TABLE_NAME),
   // Test sends perform steps with the action function's own performers.
-  actions: createPerformers({
-    db,
-    tableName: env.TABLE_NAME,
-    eventBusName: env.EVENT_BUS_NAME,
-    ses,
-    eventBridge,
-    sesConfigurationSet: process.env[Env.sesConfigurationSet] || undefined,
-    publicApiUrl: env.MOMENTS_PUBLIC_API_URL,
-    integrations,
-    profiles,
-    clock: systemClock,
-    env: process.env,
-    budget: "interactive",
-  }),
+  actions: performersFor({ db, ses, eventBridge, integrations, profiles }, "interactive"),
 };
 
 const adminRoutes: AdminRoutes = {
