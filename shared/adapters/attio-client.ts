@@ -1,8 +1,6 @@
-import { request as httpRequest, type IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
-import { TLSSocket } from "node:tls";
 import { PermanentDeliveryError, TransientDeliveryError } from "../domain/delivery-errors.js";
 import type { AttioApi, AttioTask } from "../ports/attio.js";
+import { exchange, type HttpAnswer, HttpExchangeError, retryAfterMs, waitsInline } from "./http-exchange.js";
 
 /** Attio's REST API; `ATTIO_API_BASE_URL` overrides it (local fakes, egress proxies). */
 export const ATTIO_API_BASE_URL = "https://api.attio.com";
@@ -22,12 +20,6 @@ export interface AttioClientOptions {
   maxRetryAfterMs?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
-}
-
-interface RawResponse {
-  status: number;
-  retryAfter: string | undefined;
-  body: string;
 }
 
 /** Attio's error body: `{ status_code, type, code, message }`. */
@@ -102,8 +94,8 @@ export class HttpAttioClient implements AttioApi {
       const response = await this.post(body, accessToken);
       if (response.status >= 200 && response.status < 300) return { taskId: taskIdOf(response.body) };
       if (response.status === 429) {
-        const waitMs = retryAfterMs(response.retryAfter, this.now());
-        if (attempt === 0 && this.maxRetryAfterMs > 0 && waitMs <= this.maxRetryAfterMs) {
+        const waitMs = retryAfterMs(response.headers["retry-after"], this.now());
+        if (waitsInline(attempt, waitMs, this.maxRetryAfterMs)) {
           await this.sleep(waitMs);
           continue;
         }
@@ -116,95 +108,33 @@ export class HttpAttioClient implements AttioApi {
   }
 
   /**
-   * One POST on a connection of its own. Pooled keep-alive sockets are avoided on purpose: a
-   * reused socket the server had already closed fails only after our bytes are written, which
-   * would read as "outcome unknown" for a request Attio never saw. One TLS handshake per task is
-   * cheap at the rate moments create tasks.
+   * One POST on a connection of its own (see `exchange`). Once the status line arrived, what it
+   * says stands even if the body is cut short: a 2xx still means the task exists, only its id is
+   * unknown.
    */
-  private post(body: string, token: string): Promise<RawResponse> {
-    const send = this.tasksUrl.protocol === "https:" ? httpsRequest : httpRequest;
+  private async post(body: string, token: string): Promise<HttpAnswer> {
     const timeoutMs = this.requestTimeoutMs;
-    return new Promise<RawResponse>((resolve, reject) => {
-      // Whether the whole request may have reached Attio: before that, Attio cannot have acted on
-      // it. Both are needed: over TLS the request "finishes" into the socket's buffer before the
-      // handshake is done.
-      let finished = false;
-      let connected = false;
-      let timedOut = false;
-      let answer: { response: IncomingMessage; chunks: Buffer[] } | undefined;
-      let settled = false;
-      const settle = (outcome: () => void) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        outcome();
-      };
-      // Once the status line arrived, what it says stands even if the body is cut short: a 2xx
-      // still means the task exists, only its id is unknown.
-      const resolveAnswer = () =>
-        settle(() => {
-          if (!answer) return;
-          resolve({
-            status: answer.response.statusCode ?? 0,
-            retryAfter: headerOf(answer.response, "retry-after"),
-            body: Buffer.concat(answer.chunks).toString("utf8"),
-          });
-        });
-      const request = send(
-        this.tasksUrl,
-        {
-          method: "POST",
-          agent: false,
-          headers: {
-            authorization: `Bearer ${token}`,
-            "content-type": "application/json",
-            accept: "application/json",
-            "content-length": Buffer.byteLength(body),
-          },
+    try {
+      return await exchange({
+        url: this.tasksUrl,
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+          accept: "application/json",
         },
-        (response) => {
-          const current = { response, chunks: [] as Buffer[] };
-          answer = current;
-          let size = 0;
-          response.on("data", (chunk: Buffer) => {
-            size += chunk.length;
-            if (size <= MAX_BODY_BYTES) current.chunks.push(chunk);
-          });
-          response.on("end", resolveAnswer);
-          response.on("error", resolveAnswer);
-          response.on("close", resolveAnswer);
-        },
-      );
-      const timer = setTimeout(() => {
-        timedOut = true;
-        request.destroy();
-      }, timeoutMs);
-      request.on("socket", (socket) => {
-        socket.once(socket instanceof TLSSocket ? "secureConnect" : "connect", () => {
-          connected = true;
-        });
+        body,
+        timeoutMs,
+        maxAnswerBytes: MAX_BODY_BYTES,
       });
-      request.on("finish", () => {
-        finished = true;
-      });
-      const fail = (error?: NodeJS.ErrnoException) => {
-        if (answer) return resolveAnswer();
-        const written = finished && connected;
-        settle(() => reject(networkError(error, { written, timedOut, timeoutMs })));
-      };
-      request.on("error", fail);
-      // A destroy without an error (the timer) emits only "close".
-      request.on("close", () => fail());
-      request.end(body);
-    });
+    } catch (error) {
+      throw error instanceof HttpExchangeError ? networkError(error, timeoutMs) : error;
+    }
   }
 }
 
-function networkError(
-  error: NodeJS.ErrnoException | undefined,
-  { written, timedOut, timeoutMs }: { written: boolean; timedOut: boolean; timeoutMs: number },
-): Error {
-  const cause = error?.code ?? error?.name ?? "connection closed";
+function networkError({ written, timedOut, failure }: HttpExchangeError, timeoutMs: number): Error {
+  const cause = failure?.code ?? failure?.name ?? "connection closed";
   if (!written) {
     const why = timedOut ? `no connection within ${timeoutMs / 1000} s` : cause;
     return new TransientDeliveryError(`attio: unreachable (${why}); the task was not sent`);
@@ -215,7 +145,7 @@ function networkError(
   );
 }
 
-function errorFor(response: RawResponse, token: string): Error {
+function errorFor(response: HttpAnswer, token: string): Error {
   const error = parseError(response.body);
   const said =
     error && typeof error.code === "string" && typeof error.message === "string"
@@ -260,21 +190,4 @@ function taskIdOf(body: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function headerOf(response: IncomingMessage, name: string): string | undefined {
-  const value = response.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/**
- * Retry-After as Attio sends it (an HTTP date, usually the next second) or in seconds. Missing
- * or unreadable: one second, Attio's usual reset.
- */
-export function retryAfterMs(header: string | undefined, now: number): number {
-  const value = header?.trim();
-  if (!value) return 1_000;
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1_000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? 1_000 : Math.max(0, date - now);
 }

@@ -1,5 +1,3 @@
-import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { request as httpsRequest } from "node:https";
 import { PermanentDeliveryError, TransientDeliveryError } from "../domain/delivery-errors.js";
 import { UpstreamError } from "../domain/upstream-error.js";
 import type {
@@ -9,6 +7,14 @@ import type {
   SlackMessenger,
   SlackUserLookup,
 } from "../ports/integrations.js";
+import {
+  exchange,
+  type HttpAnswer,
+  HttpExchangeError,
+  type HttpExchangeRequest,
+  retryAfterMs,
+  waitsInline,
+} from "./http-exchange.js";
 
 /** Slack's Web API in production (SLACK_API_BASE_URL overrides it). */
 export const DEFAULT_SLACK_API_BASE_URL = "https://slack.com/api";
@@ -216,17 +222,17 @@ export class HttpSlackClient implements SlackApi, SlackMessenger {
    * transient; after it, transient for a read and `outcome_unknown` for a post (Slack takes no
    * idempotency key, and a duplicate message is worse than a missing one).
    */
-  private async send(what: string, request: HttpRequest & { posts: boolean }): Promise<HttpAnswer> {
+  private async send(what: string, request: SlackRequest): Promise<HttpAnswer> {
     for (let attempt = 0; ; attempt++) {
       let answer: HttpAnswer;
       try {
-        answer = await exchange(request);
+        answer = await exchange({ ...request, maxAnswerBytes: MAX_ANSWER_BYTES });
       } catch (error) {
         throw networkFailure(what, error, request);
       }
       if (answer.status !== 429) return answer;
-      const waitMs = retryAfterMs(firstHeader(answer.headers["retry-after"]));
-      if (attempt === 0 && this.maxRetryAfterMs > 0 && waitMs <= this.maxRetryAfterMs) {
+      const waitMs = retryAfterMs(answer.headers["retry-after"], this.now());
+      if (waitsInline(attempt, waitMs, this.maxRetryAfterMs)) {
         await this.sleep(waitMs);
         continue;
       }
@@ -256,8 +262,8 @@ export class HttpSlackClient implements SlackApi, SlackMessenger {
       }
       if (response.status === 429) {
         await response.body?.cancel();
-        const waitMs = retryAfterMs(response.headers.get("retry-after"));
-        if (attempt === 0 && this.maxRetryAfterMs > 0 && waitMs <= this.maxRetryAfterMs) {
+        const waitMs = retryAfterMs(response.headers.get("retry-after"), this.now());
+        if (waitsInline(attempt, waitMs, this.maxRetryAfterMs)) {
           await this.sleep(waitMs);
           continue;
         }
@@ -284,15 +290,6 @@ export class HttpSlackClient implements SlackApi, SlackMessenger {
       return body;
     }
   }
-}
-
-/** Retry-After in seconds (Slack's form); an HTTP date is accepted too. Unparseable: 1 s. */
-function retryAfterMs(header: string | null | undefined): number {
-  if (header === null || header === undefined) return 1_000;
-  const seconds = Number(header.trim());
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1_000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? 1_000 : Math.max(0, date - Date.now());
 }
 
 interface PostMessageResponse {
@@ -386,106 +383,27 @@ function parseJson<T>(text: string): T | undefined {
   }
 }
 
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-interface HttpRequest {
-  url: URL;
-  method: "GET" | "POST";
-  headers: Record<string, string>;
-  body?: string;
-  timeoutMs: number;
-}
-
-interface HttpAnswer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-  /** False when the body was cut short (connection lost, time out): only the status is certain. */
-  complete: boolean;
-}
-
-/** No answer came. `written`: the whole request had been handed to the network when it failed. */
-class ExchangeError extends Error {
-  override readonly name = "ExchangeError";
-  constructor(
-    readonly written: boolean,
-    readonly code: string,
-  ) {
-    super(code);
-  }
-}
+/** A call to Slack: `posts` says whether a lost answer may hide a posted message. */
+type SlackRequest = Omit<HttpExchangeRequest, "maxAnswerBytes"> & { posts: boolean };
 
 /** Slack's answers are small; a larger body is read no further than this. */
 const MAX_ANSWER_BYTES = 256 * 1024;
 
-/**
- * One HTTP request with a deadline, telling apart a failure before the request was written (the
- * server cannot have acted) from one after it (it may have). fetch cannot say which, hence
- * node:http. Once a status line arrived, a lost or late body still resolves, marked incomplete.
- */
-function exchange(request: HttpRequest): Promise<HttpAnswer> {
-  return new Promise((resolve, reject) => {
-    const payload = request.body === undefined ? undefined : Buffer.from(request.body, "utf8");
-    const send = request.url.protocol === "https:" ? httpsRequest : httpRequest;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let written = false;
-    let settled = false;
-    let head: Pick<HttpAnswer, "status" | "headers"> | undefined;
-
-    const req = send(request.url, {
-      method: request.method,
-      headers: {
-        ...request.headers,
-        ...(payload ? { "content-length": String(payload.byteLength) } : {}),
-      },
-      // A fresh connection per request: a kept-alive socket that Slack closed while the Lambda was
-      // frozen would fail only after the request was written, which reads as "outcome unknown".
-      agent: false,
-    });
-    const settle = (complete: boolean, failure = "network_error") => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (!complete) req.destroy();
-      if (head) resolve({ ...head, body: Buffer.concat(chunks).toString("utf8"), complete });
-      else reject(new ExchangeError(written, failure));
-    };
-    const timer = setTimeout(() => settle(false, `timeout after ${request.timeoutMs} ms`), request.timeoutMs);
-
-    req.on("finish", () => {
-      written = true;
-    });
-    req.on("error", (error: NodeJS.ErrnoException) => {
-      settle(
-        false,
-        typeof error.code === "string" && /^[A-Z0-9_]{1,40}$/.test(error.code) ? error.code : undefined,
-      );
-    });
-    req.on("response", (res) => {
-      head = { status: res.statusCode ?? 0, headers: res.headers };
-      res.on("data", (chunk: Buffer) => {
-        size += chunk.byteLength;
-        if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
-      });
-      res.on("end", () => settle(true));
-      res.on("error", () => settle(false));
-      res.on("close", () => settle(res.complete));
-    });
-    req.end(payload);
-  });
-}
-
 /** A request that got no answer, as a delivery error that never names the URL. */
-function networkFailure(what: string, error: unknown, request: HttpRequest & { posts: boolean }): Error {
-  const code = error instanceof ExchangeError ? error.code : "network_error";
-  if (!(error instanceof ExchangeError) || !error.written) {
+function networkFailure(what: string, error: unknown, request: SlackRequest): Error {
+  const code = error instanceof HttpExchangeError ? failureCode(error, request.timeoutMs) : "network_error";
+  if (!(error instanceof HttpExchangeError) || !error.written) {
     return new TransientDeliveryError(`slack: could not reach Slack for the ${what} call (${code})`);
   }
   if (!request.posts) return new TransientDeliveryError(`slack: no answer to the ${what} call (${code})`);
   return new PermanentDeliveryError(
     `outcome_unknown: no answer from Slack to the ${what} call (${code}) after it was sent, and it may have posted the message; ${NOT_RETRIED}`,
   );
+}
+
+/** Why no answer came, for a reason: the deadline, or the socket's error code when it looks like one. */
+function failureCode(error: HttpExchangeError, timeoutMs: number): string {
+  if (error.timedOut) return `timeout after ${timeoutMs} ms`;
+  const code = error.failure?.code;
+  return typeof code === "string" && /^[A-Z0-9_]{1,40}$/.test(code) ? code : "network_error";
 }

@@ -7,11 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  type AttioClientOptions,
-  HttpAttioClient,
-  retryAfterMs,
-} from "../../../shared/adapters/attio-client.js";
+import { type AttioClientOptions, HttpAttioClient } from "../../../shared/adapters/attio-client.js";
 import { PermanentDeliveryError, TransientDeliveryError } from "../../../shared/domain/delivery-errors.js";
 import type { AttioTask } from "../../../shared/ports/attio.js";
 import { type FakeAttio, startFakeAttio } from "../../support/fake-attio.js";
@@ -335,18 +331,5 @@ describe("HttpAttioClient.createTask", () => {
   it("refuses a base URL that is not http(s) when it is built", () => {
     expect(() => new HttpAttioClient({ baseUrl: "ftp://attio.example" })).toThrow(/http\(s\) URL/);
     expect(() => new HttpAttioClient({ baseUrl: "not a url" })).toThrow(/http\(s\) URL/);
-  });
-});
-
-describe("retryAfterMs", () => {
-  const now = Date.parse("2026-11-21T10:00:00.000Z");
-
-  it("reads Attio's HTTP date, seconds, and falls back to one second", () => {
-    expect(retryAfterMs("Sat, 21 Nov 2026 10:00:02 GMT", now)).toBe(2_000);
-    expect(retryAfterMs("Sat, 21 Nov 2026 09:59:58 GMT", now)).toBe(0);
-    expect(retryAfterMs("3", now)).toBe(3_000);
-    expect(retryAfterMs("0.5", now)).toBe(500);
-    expect(retryAfterMs(undefined, now)).toBe(1_000);
-    expect(retryAfterMs("soon", now)).toBe(1_000);
   });
 });
