@@ -13,13 +13,13 @@ const MAX_ENTRIES_PER_CALL = 10;
 const MAX_BYTES_PER_CALL = 256 * 1024;
 
 /** An entry's size as EventBridge counts it: 14 bytes for Time plus Source, DetailType and Detail. */
-export function entrySize(entry: PutEventsRequestEntry): number {
+function entrySize(entry: PutEventsRequestEntry): number {
   const bytes = (text: string | undefined) => (text ? Buffer.byteLength(text, "utf8") : 0);
   return 14 + bytes(entry.Source) + bytes(entry.DetailType) + bytes(entry.Detail);
 }
 
 /** Splits entries into calls of at most 10 entries and 256 KB, keeping their order. */
-export function batchEntries(entries: PutEventsRequestEntry[]): PutEventsRequestEntry[][] {
+function batchEntries(entries: PutEventsRequestEntry[]): PutEventsRequestEntry[][] {
   const batches: PutEventsRequestEntry[][] = [];
   let current: PutEventsRequestEntry[] = [];
   let size = 0;

@@ -82,8 +82,3 @@ export function busDetailType(detail: BusDetail): BusDetailType {
   if (!("event" in detail)) return DetailType.identifyReceived;
   return detail.event === ATTRIBUTE_CHANGED_EVENT ? DetailType.attributeChanged : DetailType.eventReceived;
 }
-
-/** Narrows a detail read off the bus (the SQS body's `detail`) by the envelope's `detail-type`. */
-export function isIdentifyDetail(detail: BusDetail): detail is IdentifyReceivedDetail {
-  return busDetailType(detail) === DetailType.identifyReceived;
-}

@@ -125,17 +125,6 @@ export const updateAttributeActionSchema = z.strictObject({
   value: z.union([z.string().check(z.maxLength(2000)), z.number(), z.boolean(), z.null()]),
 });
 
-export const actionTypes = [
-  "send_email",
-  "send_notification",
-  "feedback_prompt",
-  "send_slack",
-  "create_attio_task",
-  "send_webhook",
-  "update_attribute",
-] as const;
-export type ActionType = (typeof actionTypes)[number];
-
 export const actionSchema = z.discriminatedUnion("type", [
   sendEmailActionSchema,
   sendNotificationActionSchema,

@@ -31,11 +31,6 @@ export function keyPrefix(key: string): string {
   return key.slice(0, KEY_PREFIX_LENGTH);
 }
 
-/** What may be shown of a key after creation: its prefix and first characters, to tell keys apart. */
-export function keyHint(key: string): string {
-  return `${keyPrefix(key)}…`;
-}
-
 /** Reads `Authorization: Bearer <key>`; anything else is no key at all. */
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;

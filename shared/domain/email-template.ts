@@ -63,7 +63,6 @@ export const previewRequestSchema = z.strictObject({
   traits: z.optional(jsonObjectSchema),
   event: z.optional(jsonObjectSchema),
 });
-export type PreviewRequest = z.infer<typeof previewRequestSchema>;
 
 export interface EmailPreview {
   from: string;

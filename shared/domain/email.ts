@@ -30,18 +30,6 @@ export function parseMailbox(value: string): Mailbox | undefined {
   return name ? { name, address } : { address };
 }
 
-/**
- * RFC 5322 form for SES. An ASCII display name is quoted, so commas and dots are safe; any other is
- * an RFC 2047 encoded word, which SES requires for non-ASCII names ("Zoë at Café Acme").
- */
-export function formatMailbox(mailbox: Mailbox): string {
-  if (!mailbox.name) return mailbox.address;
-  if (/^[\x20-\x7e]*$/.test(mailbox.name)) {
-    return `"${mailbox.name.replace(/["\\]/g, "\\$&")}" <${mailbox.address}>`;
-  }
-  return `=?UTF-8?B?${Buffer.from(mailbox.name, "utf8").toString("base64")}?= <${mailbox.address}>`;
-}
-
 export const mailboxSchema = z.string().check(
   z.refine((v) => parseMailbox(v) !== undefined, {
     message: 'must be an email address, optionally with a name: "Anna at Acme" <anna@mail.acme.com>',

@@ -52,11 +52,6 @@ export function evaluateConditions(conditions: readonly Condition[] | undefined,
   return { pass: true };
 }
 
-/** Does one condition (a field condition or an `any` group) hold for these facts? */
-export function conditionHolds(condition: Condition, facts: Facts): boolean {
-  return failureOf(condition, facts) === undefined;
-}
-
 /**
  * The value a field names, or undefined when it is missing; own properties only, arrays by index.
  */

@@ -1,12 +1,12 @@
 import * as z from "zod/mini";
-import { type Action, actionSchema } from "./actions.js";
+import { actionSchema } from "./actions.js";
 import { conditionListSchema } from "./conditions.js";
 import { type FieldProblem, ValidationError } from "./errors.js";
 import { durationSchema, eventNameSchema, nameSchema } from "./primitives.js";
 import { onMissingPolicies } from "./render.js";
 import { parseOrThrow } from "./validation.js";
 
-export { type Action, actionSchema, sendEmailActionSchema } from "./actions.js";
+export type { Action } from "./actions.js";
 
 export const goals = ["activate", "convert", "grow", "recover", "other"] as const;
 export type Goal = (typeof goals)[number];
@@ -291,5 +291,3 @@ export function startsMoment(
     moment.sourceIds.includes(event.sourceId)
   );
 }
-
-export type { Action as MomentAction };

@@ -36,7 +36,6 @@ export const sourcePatchSchema = z
       message: "send name or allowedDomains",
     }),
   );
-export type SourcePatch = z.infer<typeof sourcePatchSchema>;
 
 export interface Source extends SourceInput {
   id: string;
@@ -56,4 +55,3 @@ export function toSourceView(source: Source) {
     updatedAt: source.updatedAt ?? source.createdAt,
   };
 }
-export type SourceView = ReturnType<typeof toSourceView>;

@@ -134,7 +134,7 @@ export async function actionContext(
 }
 
 /** Prepares and performs one action (MissingValueError and delivery errors are the caller's). */
-export async function performAction(
+async function performAction(
   performers: ActionPerformers,
   ctx: ActionContext,
   action: Action,

@@ -7,7 +7,7 @@ import { DEFAULT_EVENT_WINDOW_HOURS, effectiveTimestamp, isTooOld } from "../dom
 import { accountAttributes } from "../domain/identify.js";
 import { runIdFor } from "../domain/ids.js";
 import { type DecisionEntry, propertySample, shardFor } from "../domain/insights.js";
-import type { Moment } from "../domain/moment.js";
+import { type Moment, startsMoment } from "../domain/moment.js";
 import { isSampledIn } from "../domain/sampling.js";
 import type { Clock } from "../ports/clock.js";
 import type { InsightsRecorder } from "../ports/insights.js";
@@ -182,8 +182,8 @@ async function startRun(
     reason,
     ...(extra ? { detail: extra } : {}),
   });
-  if (moment.status !== "running" || !moment.sourceIds.includes(detail.sourceId))
-    return skip("source_mismatch");
+  // Moments were looked up by this event name, so a mismatch here is the status or the source.
+  if (!startsMoment(moment, detail)) return skip("source_mismatch");
   if (isTooOld(detail.timestamp, detail.receivedAt, deps.eventWindowHours)) {
     return skip("too_old", `event of ${detail.timestamp}`);
   }

@@ -172,7 +172,7 @@ export interface MomentListDeps {
   stats?: Pick<StatsRepository, "readMany">;
 }
 
-export function headlineStats(stats: MomentStats): HeadlineStats {
+function headlineStats(stats: MomentStats): HeadlineStats {
   const { entered, active, succeeded, failed, successRate, failedRate } = stats;
   return { entered, active, succeeded, failed, successRate, failedRate };
 }
@@ -303,12 +303,12 @@ export async function duplicateMoment(
 }
 
 /** How many in-flight runs one status request ends; the rest end when their next step comes due. */
-export const SWEEP_LIMIT = 1000;
+const SWEEP_LIMIT = 1000;
 /**
  * And for how long (by the deps' clock): well inside the admin function's 15 s timeout, even when
  * StopExecution throttles and the SDK backs off.
  */
-export const SWEEP_BUDGET_MS = 8000;
+const SWEEP_BUDGET_MS = 8000;
 /** Runs ended at once: enough to be quick, few enough not to spike DynamoDB or StopExecution. */
 const SWEEP_CONCURRENCY = 10;
 const SWEEP_PAGE = 100;

@@ -12,7 +12,7 @@ import type { Clock } from "../ports/clock.js";
 import type { SuppressionList } from "../ports/suppressions.js";
 
 /** The SES message tag that names the workspace (set on every send by the email performer). */
-export const WORKSPACE_TAG = "workspace";
+const WORKSPACE_TAG = "workspace";
 
 const recipientsSchema = z.array(z.object({ emailAddress: z.string() }));
 

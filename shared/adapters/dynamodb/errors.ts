@@ -4,7 +4,7 @@ export function isConditionalCheckFailed(error: unknown): boolean {
 }
 
 /** True when a TransactWriteItems was cancelled (a condition failed, or a conflicting transaction). */
-export function isTransactionCanceled(error: unknown): boolean {
+function isTransactionCanceled(error: unknown): boolean {
   return error instanceof Error && error.name === "TransactionCanceledException";
 }
 

@@ -225,7 +225,7 @@ function unlessListenerKey(workspaceId: string, momentId: string) {
 }
 
 /** GSI1 keys of a running moment (sparse index: only running moments have them). */
-export function runningIndex(moment: Moment) {
+function runningIndex(moment: Moment) {
   if (moment.status !== "running") return undefined;
   return {
     ...keys.runningMomentsByStartEvent(moment.workspaceId, moment.start.event),

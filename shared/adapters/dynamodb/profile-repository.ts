@@ -10,7 +10,7 @@ import { isConditionalCheckFailed } from "./errors.js";
  * in a map, the first counter would need a second write to create the map (DynamoDB refuses to set
  * `m` and `m.x` in one expression, and a nested path needs its map to exist).
  */
-export const EVENT_COUNT_PREFIX = "eventCount#";
+const EVENT_COUNT_PREFIX = "eventCount#";
 
 /** Identity attributes written when a profile item is created: a value placeholder per attribute. */
 type Identity = Record<"workspaceId" | "accountId" | "userId", string | undefined>;

@@ -27,15 +27,15 @@ const CC_RETRY_DELAY_MS = 1_000;
 type SendEmail = Extract<Action, { type: "send_email" }>;
 
 /** RFC 8058: the mail provider POSTs `List-Unsubscribe=One-Click` to the link, no page involved. */
-export const LIST_UNSUBSCRIBE_POST = "List-Unsubscribe=One-Click";
+const LIST_UNSUBSCRIBE_POST = "List-Unsubscribe=One-Click";
 
 /** How the footer link is added to a plain-text body (a signature-style separator, then the link). */
-export function textFooter(url: string): string {
+function textFooter(url: string): string {
   return `\n\n--\nUnsubscribe: ${url}`;
 }
 
 /** How the footer link is added to an HTML body: before </body> when there is one, else at the end. */
-export function withHtmlFooter(html: string, url: string): string {
+function withHtmlFooter(html: string, url: string): string {
   const footer =
     '<p style="margin-top:24px;font-size:12px;color:#6b7280">' +
     `<a href="${escapeHtml(url)}" style="color:#6b7280">Unsubscribe</a></p>`;

@@ -23,7 +23,7 @@ type Part = string | { mention: string };
 export const MAX_MENTIONS = 10;
 
 /** Prefixed to a test send's text: in a channel, a test is otherwise indistinguishable. */
-export const TEST_PREFIX = "[Test] ";
+const TEST_PREFIX = "[Test] ";
 
 /**
  * send_slack: the text rendered for Slack (a value cannot ping `<!channel>` or forge a link), posted

@@ -75,7 +75,7 @@ export interface WebhookDeps {
 
 type SendWebhook = Extract<Action, { type: "send_webhook" }>;
 
-export const WEBHOOK_USER_AGENT = "Moments-Webhooks/1";
+const WEBHOOK_USER_AGENT = "Moments-Webhooks/1";
 /** Marks a test send from the config API, so a receiver can tell it from a real one. */
 
 /** Admin headers that may follow a redirect anywhere: they describe the request, they grant nothing. */

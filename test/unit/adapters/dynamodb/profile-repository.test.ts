@@ -187,7 +187,10 @@ describe("DynamoProfileRepository.get", () => {
     await repository().get("ws_1", "acct_1");
     await repository().getUser("ws_1", "u_1");
 
-    expect(db.commandCalls(GetCommand).map((call) => call.args[0].input.ConsistentRead)).toEqual([true, true]);
+    expect(db.commandCalls(GetCommand).map((call) => call.args[0].input.ConsistentRead)).toEqual([
+      true,
+      true,
+    ]);
   });
 
   it("answers undefined for an unknown account", async () => {
