@@ -2,7 +2,7 @@ import * as z from "zod/mini";
 import type { Action } from "./actions.js";
 import { mailboxSchema } from "./email.js";
 import { jsonObjectSchema, nameSchema } from "./primitives.js";
-import { type RenderData, render, resolvePlaceholder } from "./render.js";
+import { missingPlaceholders as missingIn, type RenderData, render } from "./render.js";
 import { parseOrThrow } from "./validation.js";
 
 const subjectSchema = z.string().check(z.minLength(1), z.maxLength(998));
@@ -73,20 +73,9 @@ export interface EmailPreview {
   missing: string[];
 }
 
-// The placeholder syntax of render.ts (kept identical; a unit test checks both agree).
-const PLACEHOLDER = /\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*(?:\|([^{}]*))?\}/g;
-
 /** Placeholders of the given templates that would render as an empty string for this data. */
 export function missingPlaceholders(templates: readonly string[], data: RenderData): string[] {
-  const missing = new Set<string>();
-  for (const template of templates) {
-    for (const [, expression = "", fallback] of template.matchAll(PLACEHOLDER)) {
-      const value = resolvePlaceholder(expression, data);
-      const empty = value === undefined || value === null || value === "";
-      if (empty && (fallback?.trim() ?? "") === "") missing.add(expression);
-    }
-  }
-  return [...missing];
+  return [...new Set(templates.flatMap((template) => missingIn(template, data)))];
 }
 
 /** Renders a template exactly as the send_email action does (subject on one line, HTML escaped). */

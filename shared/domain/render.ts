@@ -142,11 +142,14 @@ function encode(value: string, mode: RenderMode, expression: string, wholeSegmen
   }
 }
 
-/** The placeholders of a template that have neither a value nor a default. */
+/**
+ * The placeholders of a template that render empty: no value (missing, null or "") and no default
+ * (or an empty one), once each, in order of first appearance.
+ */
 export function missingPlaceholders(template: string, data: RenderData): string[] {
   const missing: string[] = [];
   for (const [, expression, fallback] of template.matchAll(PLACEHOLDER)) {
-    if (expression === undefined || fallback !== undefined) continue;
+    if (expression === undefined || (fallback?.trim() ?? "") !== "") continue;
     const value = stringify(resolvePlaceholder(expression, data));
     if ((value === undefined || value === "") && !missing.includes(expression)) missing.push(expression);
   }

@@ -130,8 +130,7 @@ describe("renderEmailPreview", () => {
     ).toEqual(["a", "b", "e"]);
   });
 
-  // missingPlaceholders keeps its own copy of render.ts's placeholder syntax: each row shows what
-  // render makes of a text next to what is reported missing, so a drift between the two shows here.
+  // Each row shows what render makes of a text next to what is reported missing: they must agree.
   it.each([
     ["{first_name}", "", ["first_name"]],
     ["{ first_name }", "", ["first_name"]],

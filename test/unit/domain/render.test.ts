@@ -248,6 +248,10 @@ describe("onMissing", () => {
     expect((error as Error).message).toBe("missing_value: {account.arr}, {event.seats}");
   });
 
+  it("an empty default renders empty, so it counts as missing", () => {
+    expect(missingPlaceholders("{arr|} {nick| }", data)).toEqual(["arr", "nick"]);
+  });
+
   it("a default satisfies the policy", () => {
     expect(createRenderer(data, "fail")("Hi {nick|there}")).toBe("Hi there");
   });
