@@ -9,6 +9,7 @@ import {
 import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
 import type { Moment } from "../domain/moment.js";
+import { parseLimit } from "../domain/moment-list.js";
 import { idSchema } from "../domain/primitives.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
@@ -133,20 +134,9 @@ async function findTemplate(
   return template;
 }
 
-const DEFAULT_PAGE_SIZE = 50;
-const MAX_PAGE_SIZE = 200;
-
 /** `?limit=` (1..200, default 50) and `?cursor=`; a malformed one is a 400 naming it. */
 export function parsePageQuery(query: Record<string, string | undefined>): PageRequest {
-  let limit = DEFAULT_PAGE_SIZE;
-  if (query.limit !== undefined) {
-    limit = /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : Number.NaN;
-    if (!(limit >= 1 && limit <= MAX_PAGE_SIZE)) {
-      throw new ValidationError([
-        { path: "limit", message: `must be a whole number from 1 to ${MAX_PAGE_SIZE}` },
-      ]);
-    }
-  }
+  const limit = parseLimit(query.limit);
   const cursor = query.cursor;
   if (cursor !== undefined && (cursor === "" || cursor.length > 2048 || !/^[A-Za-z0-9_-]+$/.test(cursor))) {
     throw new ValidationError([{ path: "cursor", message: "is not a cursor from this listing" }]);
