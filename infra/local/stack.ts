@@ -146,13 +146,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // The API listens first, its handlers imported on first request: its URL is part of the
     // functions' environment (unsubscribe links), which must be set before any handler is imported.
-    const lazyHttp = (fn: FunctionId) => {
-      let handler: Promise<LambdaHandler<unknown, unknown>> | undefined;
-      return async (event: unknown, context: ReturnType<typeof lambdaContext>) => {
-        handler ??= load(fn);
-        return (await handler)(event, context);
-      };
-    };
+    // (load is cheap after the first time: the module cache answers.)
+    const lazyHttp = (fn: FunctionId) => async (event: unknown, context: ReturnType<typeof lambdaContext>) =>
+      (await load(fn))(event, context);
     const api = await startLocalHttpApi({
       routes,
       handlers: {
@@ -177,13 +173,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // Handlers read their endpoints at import, and some call Step Functions: the emulator starts
     // first and imports its task functions on first use.
-    const lazy = (fn: FunctionId) => {
-      let handler: Promise<LambdaHandler<unknown, unknown>> | undefined;
-      return async (payload: unknown) => {
-        handler ??= load(fn);
-        return invoke(fn, await handler)(payload);
-      };
-    };
+    const lazy = (fn: FunctionId) => async (payload: unknown) => invoke(fn, await load(fn))(payload);
     const definition = resolveSubstitutions(runWorkflowDefinition(), {
       ActionFunctionArn: functionArn("action"),
       RunStateFunctionArn: functionArn("run-state"),
