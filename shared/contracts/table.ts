@@ -172,3 +172,8 @@ export const INSIGHT_TTL_SECONDS = 7 * 86_400;
 
 /** How long a processed messageId is remembered: a resend within this window changes nothing. */
 export const DEDUPE_TTL_SECONDS = 48 * 3600;
+
+/** The `expiresAt` (TTL, epoch seconds) of an item written at `at` (ISO 8601) that lives `ttlSeconds`. */
+export function expiresAtFor(at: string, ttlSeconds: number): number {
+  return Math.floor(Date.parse(at) / 1000) + ttlSeconds;
+}

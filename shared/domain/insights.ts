@@ -4,7 +4,7 @@
  * The matcher and run-state write these through the ports in `shared/ports/insights.ts`; the admin
  * API reads them. No AWS here.
  */
-import { INSIGHT_TTL_SECONDS, STATS_SHARDS } from "../contracts/table.js";
+import { expiresAtFor, INSIGHT_TTL_SECONDS, STATS_SHARDS } from "../contracts/table.js";
 import type { Condition } from "./conditions.js";
 import type { Moment, MomentInput, MomentStatus } from "./moment.js";
 
@@ -172,7 +172,7 @@ export function describeCondition(condition: Condition): string {
 
 /** The TTL attribute value (epoch seconds) of an insight recorded at `at`. */
 export function insightExpiresAt(at: string): number {
-  return Math.floor(Date.parse(at) / 1000) + INSIGHT_TTL_SECONDS;
+  return expiresAtFor(at, INSIGHT_TTL_SECONDS);
 }
 
 /**

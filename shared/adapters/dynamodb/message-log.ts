@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { DEDUPE_TTL_SECONDS, keys } from "../../contracts/table.js";
+import { DEDUPE_TTL_SECONDS, expiresAtFor, keys } from "../../contracts/table.js";
 import type { MessageLog } from "../../use-cases/match-event.js";
 import { isConditionalCheckFailed } from "./errors.js";
 
@@ -36,7 +36,7 @@ export class DynamoMessageLog implements MessageLog {
             ...Key,
             type: "message_outbox",
             payload,
-            expiresAt: Math.floor(Date.parse(at) / 1000) + DEDUPE_TTL_SECONDS,
+            expiresAt: expiresAtFor(at, DEDUPE_TTL_SECONDS),
           },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
@@ -59,7 +59,7 @@ export class DynamoMessageLog implements MessageLog {
           ...keys.processedMessage(workspaceId, messageId),
           type: "processed_message",
           processedAt: at,
-          expiresAt: Math.floor(Date.parse(at) / 1000) + DEDUPE_TTL_SECONDS,
+          expiresAt: expiresAtFor(at, DEDUPE_TTL_SECONDS),
         },
       }),
     );

@@ -1,6 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { EventReceivedDetail } from "../../contracts/bus.js";
-import { INSIGHT_TTL_SECONDS, keys } from "../../contracts/table.js";
+import { expiresAtFor, INSIGHT_TTL_SECONDS, keys } from "../../contracts/table.js";
 import type { PendingStart, PendingStartRepository } from "../../ports/pending-starts.js";
 import { isConditionalCheckFailed } from "./errors.js";
 
@@ -27,7 +27,7 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
             triggerTimestamp: trigger.timestamp,
             armedAt: at,
             // Long after any gate could still open it: a leftover never lingers.
-            expiresAt: Math.floor(Date.parse(dueAt) / 1000) + INSIGHT_TTL_SECONDS,
+            expiresAt: expiresAtFor(dueAt, INSIGHT_TTL_SECONDS),
           },
           // Events are not processed in order: an older trigger never replaces a newer one, and a
           // trigger from before a cancellation (an unless event that happened after it) never arms.
@@ -76,7 +76,7 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
             momentId,
             ...(runKey === undefined ? {} : { runKey }),
             cancelledAt: at,
-            expiresAt: Math.floor(Date.parse(at) / 1000) + INSIGHT_TTL_SECONDS,
+            expiresAt: expiresAtFor(at, INSIGHT_TTL_SECONDS),
           },
           // Only what happened before the unless event is cancelled; a later trigger stays armed.
           ConditionExpression:

@@ -6,7 +6,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { INSIGHT_TTL_SECONDS, keys } from "../../contracts/table.js";
+import { expiresAtFor, INSIGHT_TTL_SECONDS, keys } from "../../contracts/table.js";
 import type { EndSteps, RunContext, StepOutcome } from "../../contracts/workflow.js";
 import type {
   ActiveRun,
@@ -210,7 +210,7 @@ export class DynamoRunRepository implements RunRepository {
   }
 
   async recordTestSend(run: RunContext, stepId: string, outcome: StepOutcome, at: string) {
-    const expiresAt = Math.floor(Date.parse(at) / 1000) + INSIGHT_TTL_SECONDS;
+    const expiresAt = expiresAtFor(at, INSIGHT_TTL_SECONDS);
     await this.db.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -331,7 +331,7 @@ export class DynamoRunRepository implements RunRepository {
                   ExpressionAttributeValues: {
                     ":by": endedBy,
                     ":at": at,
-                    ":expires": Math.floor(Date.parse(at) / 1000) + INSIGHT_TTL_SECONDS,
+                    ":expires": expiresAtFor(at, INSIGHT_TTL_SECONDS),
                   },
                 },
               },
@@ -394,7 +394,14 @@ export class DynamoRunRepository implements RunRepository {
 
   async getRunStatus(workspaceId: string, runId: string) {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.run(workspaceId, runId), ConsistentRead: true }),
+      // Once per step: the status only, not the run's pinned context.
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.run(workspaceId, runId),
+        ConsistentRead: true,
+        ProjectionExpression: "#status",
+        ExpressionAttributeNames: { "#status": "status" },
+      }),
     );
     if (!Item) return undefined;
     return toStatus(Item.status);
