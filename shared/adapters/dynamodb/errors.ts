@@ -1,3 +1,8 @@
+import {
+  type DynamoDBDocumentClient,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from "@aws-sdk/lib-dynamodb";
 /** True for DynamoDB's ConditionalCheckFailedException, from the client or the document client. */
 export function isConditionalCheckFailed(error: unknown): boolean {
   return error instanceof Error && error.name === "ConditionalCheckFailedException";
@@ -49,5 +54,22 @@ export async function withConflictRetries<T>(
       if (i >= attempts || !isTransactionConflict(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * baseMs * 2 ** i));
     }
+  }
+}
+
+/**
+ * One transaction, retried on conflicts with other transactions; false when one of its conditions
+ * failed (nothing was written). Any other failure is thrown.
+ */
+export async function transactWrite(
+  db: DynamoDBDocumentClient,
+  items: NonNullable<TransactWriteCommandInput["TransactItems"]>,
+): Promise<boolean> {
+  try {
+    await withConflictRetries(() => db.send(new TransactWriteCommand({ TransactItems: items })));
+    return true;
+  } catch (error) {
+    if (isConditionalCancellation(error)) return false;
+    throw error;
   }
 }

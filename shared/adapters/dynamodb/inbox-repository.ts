@@ -3,14 +3,13 @@ import {
   GetCommand,
   QueryCommand,
   type QueryCommandOutput,
-  TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { ItemKey } from "../../contracts/table.js";
 import { ValidationError } from "../../domain/errors.js";
 import { type FeedbackAnswer, type InboxItem, isVisibleTo, type Reaction } from "../../domain/inbox.js";
 import type { Page, PageRequest } from "../../ports/email-templates.js";
 import type { AnswerResult, InboxRepository } from "../../ports/inbox.js";
-import { isConditionalCancellation, withConflictRetries } from "./errors.js";
+import { transactWrite } from "./errors.js";
 import { fromItem, queryWorkspaceCollection } from "./item.js";
 import { statsUpdate } from "./stats-ops.js";
 
@@ -57,28 +56,20 @@ export class DynamoInboxRepository implements InboxRepository {
   ) {}
 
   async putItem(item: InboxItem): Promise<"stored" | "exists"> {
-    try {
-      await withConflictRetries(() =>
-        this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: { ...inboxKeys.item(item.workspaceId, item.id), type: "inbox_item", ...item },
-                  ConditionExpression: "attribute_not_exists(pk)",
-                },
-              },
-              { Put: { TableName: this.tableName, Item: this.entryItem(item) } },
-            ],
-          }),
-        ),
-      );
-      return "stored";
-    } catch (error) {
-      if (isConditionalCancellation(error)) return "exists";
-      throw error;
-    }
+    if (
+      !(await transactWrite(this.db, [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...inboxKeys.item(item.workspaceId, item.id), type: "inbox_item", ...item },
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        },
+        { Put: { TableName: this.tableName, Item: this.entryItem(item) } },
+      ]))
+    )
+      return "exists";
+    return "stored";
   }
 
   async getItem(workspaceId: string, id: string): Promise<InboxItem | undefined> {
@@ -130,31 +121,23 @@ export class DynamoInboxRepository implements InboxRepository {
     const item = await this.getItem(workspaceId, id);
     if (!item || item.readAt !== undefined) return item;
     const read: InboxItem = { ...item, readAt: at };
-    try {
-      await withConflictRetries(() =>
-        this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: inboxKeys.item(workspaceId, id),
-                  UpdateExpression: "SET readAt = :at",
-                  ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(readAt)",
-                  ExpressionAttributeValues: { ":at": at },
-                },
-              },
-              ...this.moveToRead(item, read),
-            ],
-          }),
-        ),
-      );
-      return read;
-    } catch (error) {
-      // Read (or answered) meanwhile: the first time stands.
-      if (isConditionalCancellation(error)) return this.getItem(workspaceId, id);
-      throw error;
-    }
+    // Read (or answered) meanwhile: the first time stands.
+    if (
+      !(await transactWrite(this.db, [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: inboxKeys.item(workspaceId, id),
+            UpdateExpression: "SET readAt = :at",
+            ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(readAt)",
+            ExpressionAttributeValues: { ":at": at },
+          },
+        },
+        ...this.moveToRead(item, read),
+      ]))
+    )
+      return this.getItem(workspaceId, id);
+    return read;
   }
 
   async answerFeedback(
@@ -182,53 +165,43 @@ export class DynamoInboxRepository implements InboxRepository {
       ...comment,
       answeredAt: answer.answeredAt,
     };
-    try {
-      await withConflictRetries(() =>
-        this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                // The answer's lock: only the first answer passes; the counter below moves with it.
-                Update: {
-                  TableName: this.tableName,
-                  Key: inboxKeys.item(workspaceId, promptId),
-                  UpdateExpression: `SET answeredAt = :at, reaction = :reaction, readAt = if_not_exists(readAt, :at)${
-                    answer.comment !== undefined ? ", #comment = :comment" : ""
-                  }`,
-                  ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(answeredAt)",
-                  ...(answer.comment !== undefined
-                    ? { ExpressionAttributeNames: { "#comment": "comment" } }
-                    : {}),
-                  ExpressionAttributeValues: {
-                    ":at": answer.answeredAt,
-                    ":reaction": answer.reaction,
-                    ...(answer.comment !== undefined ? { ":comment": answer.comment } : {}),
-                  },
-                },
-              },
-              ...this.moveToRead(item, answered),
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: {
-                    ...inboxKeys.feedback(workspaceId, item.momentId, answer.answeredAt, promptId),
-                    type: "feedback_answer",
-                    ...feedback,
-                  },
-                },
-              },
-              statsUpdate(this.tableName, workspaceId, item.momentId, item.runId, {
-                [`feedback.${answer.reaction}`]: 1,
-              }),
-            ],
-          }),
-        ),
-      );
-      return "answered";
-    } catch (error) {
-      if (isConditionalCancellation(error)) return "already_answered";
-      throw error;
-    }
+    if (
+      !(await transactWrite(this.db, [
+        {
+          // The answer's lock: only the first answer passes; the counter below moves with it.
+          Update: {
+            TableName: this.tableName,
+            Key: inboxKeys.item(workspaceId, promptId),
+            UpdateExpression: `SET answeredAt = :at, reaction = :reaction, readAt = if_not_exists(readAt, :at)${
+              answer.comment !== undefined ? ", #comment = :comment" : ""
+            }`,
+            ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(answeredAt)",
+            ...(answer.comment !== undefined ? { ExpressionAttributeNames: { "#comment": "comment" } } : {}),
+            ExpressionAttributeValues: {
+              ":at": answer.answeredAt,
+              ":reaction": answer.reaction,
+              ...(answer.comment !== undefined ? { ":comment": answer.comment } : {}),
+            },
+          },
+        },
+        ...this.moveToRead(item, answered),
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...inboxKeys.feedback(workspaceId, item.momentId, answer.answeredAt, promptId),
+              type: "feedback_answer",
+              ...feedback,
+            },
+          },
+        },
+        statsUpdate(this.tableName, workspaceId, item.momentId, item.runId, {
+          [`feedback.${answer.reaction}`]: 1,
+        }),
+      ]))
+    )
+      return "already_answered";
+    return "answered";
   }
 
   async listFeedback(

@@ -23,7 +23,7 @@ import type {
   StepClaim,
   StoredRun,
 } from "../../ports/runs.js";
-import { isConditionalCancellation, isConditionalCheckFailed, withConflictRetries } from "./errors.js";
+import { isConditionalCheckFailed, transactWrite } from "./errors.js";
 import { decodeCursor, encodeCursor } from "./item.js";
 import { statsUpdate } from "./stats-ops.js";
 
@@ -51,77 +51,69 @@ export class DynamoRunRepository implements RunRepository {
       cooldown:
         "attribute_not_exists(activeRunId) AND (attribute_not_exists(runId) OR (runId <> :run AND endedAt < :endedBefore))",
     }[guard.policy];
-    try {
-      await withConflictRetries(() =>
-        this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: membershipKey,
-                  UpdateExpression:
-                    "SET #type = :type, accountId = :account, momentId = :moment, #status = :active, runId = :run, activeRunId = :run, startedAt = :at ADD entries :one REMOVE endedAt",
-                  ConditionExpression: guardCondition,
-                  ExpressionAttributeNames: { "#type": "type", "#status": "status" },
-                  ExpressionAttributeValues: {
-                    ":type": "membership",
-                    ":account": run.accountId,
-                    ":moment": run.momentId,
-                    ":active": "active",
-                    ":run": run.runId,
-                    ":at": run.startedAt,
-                    ":one": 1,
-                    ...(guard.policy === "cooldown" ? { ":endedBefore": guard.endedBefore } : {}),
-                  },
-                },
-              },
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: {
-                    ...keys.run(run.workspaceId, run.runId),
-                    type: "run",
-                    runId: run.runId,
-                    workspaceId: run.workspaceId,
-                    momentId: run.momentId,
-                    momentVersion: run.momentVersion,
-                    accountId: run.accountId,
-                    ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
-                    status: "active",
-                    startedAt: run.startedAt,
-                    trigger: { event: run.trigger.event, messageId: run.trigger.messageId },
-                    // The whole pinned context: an end rule or timeout continues the run from it.
-                    context: run,
-                    endSteps,
-                  },
-                  ConditionExpression: "attribute_not_exists(pk)",
-                },
-              },
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: {
-                    ...keys.accountRun(run.workspaceId, run.accountId, run.momentId, run.runKey),
-                    type: "account_run",
-                    momentId: run.momentId,
-                    runId: run.runId,
-                    ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
-                    startedAt: run.startedAt,
-                    triggerTimestamp: run.trigger.timestamp,
-                    ...(pinned ? { pinned } : {}),
-                  },
-                },
-              },
-              statsUpdate(this.tableName, run.workspaceId, run.momentId, run.runId, { entered: 1 }),
-            ],
-          }),
-        ),
-      );
+    if (
+      await transactWrite(this.db, [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: membershipKey,
+            UpdateExpression:
+              "SET #type = :type, accountId = :account, momentId = :moment, #status = :active, runId = :run, activeRunId = :run, startedAt = :at ADD entries :one REMOVE endedAt",
+            ConditionExpression: guardCondition,
+            ExpressionAttributeNames: { "#type": "type", "#status": "status" },
+            ExpressionAttributeValues: {
+              ":type": "membership",
+              ":account": run.accountId,
+              ":moment": run.momentId,
+              ":active": "active",
+              ":run": run.runId,
+              ":at": run.startedAt,
+              ":one": 1,
+              ...(guard.policy === "cooldown" ? { ":endedBefore": guard.endedBefore } : {}),
+            },
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...keys.run(run.workspaceId, run.runId),
+              type: "run",
+              runId: run.runId,
+              workspaceId: run.workspaceId,
+              momentId: run.momentId,
+              momentVersion: run.momentVersion,
+              accountId: run.accountId,
+              ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
+              status: "active",
+              startedAt: run.startedAt,
+              trigger: { event: run.trigger.event, messageId: run.trigger.messageId },
+              // The whole pinned context: an end rule or timeout continues the run from it.
+              context: run,
+              endSteps,
+            },
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...keys.accountRun(run.workspaceId, run.accountId, run.momentId, run.runKey),
+              type: "account_run",
+              momentId: run.momentId,
+              runId: run.runId,
+              ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
+              startedAt: run.startedAt,
+              triggerTimestamp: run.trigger.timestamp,
+              ...(pinned ? { pinned } : {}),
+            },
+          },
+        },
+        statsUpdate(this.tableName, run.workspaceId, run.momentId, run.runId, { entered: 1 }),
+      ])
+    )
       return "entered";
-    } catch (error) {
-      if (!isConditionalCancellation(error)) throw error;
-    }
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: membershipKey, ConsistentRead: true }),
     );
@@ -290,60 +282,51 @@ export class DynamoRunRepository implements RunRepository {
     endedBy: string,
     at: string,
   ): Promise<"ended" | "already_ended"> {
-    try {
-      await withConflictRetries(() =>
-        this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: keys.run(run.workspaceId, run.runId),
-                  UpdateExpression:
-                    "SET #status = :outcome, outcome = :outcome, endedAt = :at, endedBy = :by",
-                  ConditionExpression: "#status = :active",
-                  ExpressionAttributeNames: { "#status": "status" },
-                  ExpressionAttributeValues: {
-                    ":outcome": outcome,
-                    ":at": at,
-                    ":by": endedBy,
-                    ":active": "active",
-                  },
-                },
-              },
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: keys.membership(run.workspaceId, run.momentId, run.accountId, run.runKey),
-                  UpdateExpression: "SET #status = :outcome, endedAt = :at REMOVE activeRunId",
-                  ConditionExpression: "activeRunId = :run",
-                  ExpressionAttributeNames: { "#status": "status" },
-                  ExpressionAttributeValues: { ":outcome": outcome, ":at": at, ":run": run.runId },
-                },
-              },
-              {
-                // Marked, not deleted: until it expires, a redelivery of the event that ended the run
-                // still finds it and can finish the end (stop the entry, start the end execution).
-                Update: {
-                  TableName: this.tableName,
-                  Key: keys.accountRun(run.workspaceId, run.accountId, run.momentId, run.runKey),
-                  UpdateExpression: "SET endedBy = :by, endedAt = :at, expiresAt = :expires",
-                  ExpressionAttributeValues: {
-                    ":by": endedBy,
-                    ":at": at,
-                    ":expires": expiresAtFor(at, INSIGHT_TTL_SECONDS),
-                  },
-                },
-              },
-              statsUpdate(this.tableName, run.workspaceId, run.momentId, run.runId, { [outcome]: 1 }),
-            ],
-          }),
-        ),
-      );
+    if (
+      await transactWrite(this.db, [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.run(run.workspaceId, run.runId),
+            UpdateExpression: "SET #status = :outcome, outcome = :outcome, endedAt = :at, endedBy = :by",
+            ConditionExpression: "#status = :active",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: {
+              ":outcome": outcome,
+              ":at": at,
+              ":by": endedBy,
+              ":active": "active",
+            },
+          },
+        },
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.membership(run.workspaceId, run.momentId, run.accountId, run.runKey),
+            UpdateExpression: "SET #status = :outcome, endedAt = :at REMOVE activeRunId",
+            ConditionExpression: "activeRunId = :run",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: { ":outcome": outcome, ":at": at, ":run": run.runId },
+          },
+        },
+        {
+          // Marked, not deleted: until it expires, a redelivery of the event that ended the run
+          // still finds it and can finish the end (stop the entry, start the end execution).
+          Update: {
+            TableName: this.tableName,
+            Key: keys.accountRun(run.workspaceId, run.accountId, run.momentId, run.runKey),
+            UpdateExpression: "SET endedBy = :by, endedAt = :at, expiresAt = :expires",
+            ExpressionAttributeValues: {
+              ":by": endedBy,
+              ":at": at,
+              ":expires": expiresAtFor(at, INSIGHT_TTL_SECONDS),
+            },
+          },
+        },
+        statsUpdate(this.tableName, run.workspaceId, run.momentId, run.runId, { [outcome]: 1 }),
+      ])
+    )
       return "ended";
-    } catch (error) {
-      if (!isConditionalCancellation(error)) throw error;
-    }
     const stored = await this.getRun(run.workspaceId, run.runId);
     // A retry of the call that ended it: answer as it did, so the caller finishes what it started.
     return stored?.status === outcome && stored.endedBy === endedBy ? "ended" : "already_ended";
@@ -448,38 +431,28 @@ export class DynamoRunRepository implements RunRepository {
    * records again changes nothing (the first record stands, and is counted once).
    */
   async recordStep(run: RunContext, stepId: string, outcome: StepOutcome, at: string) {
-    try {
-      await withConflictRetries(() =>
-        this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: keys.runStep(run.workspaceId, run.runId, stepId),
-                  UpdateExpression:
-                    "SET #type = :type, stepId = :step, #status = :status, outcome = :outcome, recordedAt = :at",
-                  ConditionExpression: "attribute_not_exists(recordedAt)",
-                  ExpressionAttributeNames: { "#type": "type", "#status": "status" },
-                  ExpressionAttributeValues: {
-                    ":type": "run_step",
-                    ":step": stepId,
-                    ":status": outcome.status,
-                    ":outcome": outcome,
-                    ":at": at,
-                  },
-                },
-              },
-              statsUpdate(this.tableName, run.workspaceId, run.momentId, run.runId, {
-                [`steps.${stepId}.${outcome.status}`]: 1,
-              }),
-            ],
-          }),
-        ),
-      );
-    } catch (error) {
-      if (!isConditionalCancellation(error)) throw error;
-    }
+    await transactWrite(this.db, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.runStep(run.workspaceId, run.runId, stepId),
+          UpdateExpression:
+            "SET #type = :type, stepId = :step, #status = :status, outcome = :outcome, recordedAt = :at",
+          ConditionExpression: "attribute_not_exists(recordedAt)",
+          ExpressionAttributeNames: { "#type": "type", "#status": "status" },
+          ExpressionAttributeValues: {
+            ":type": "run_step",
+            ":step": stepId,
+            ":status": outcome.status,
+            ":outcome": outcome,
+            ":at": at,
+          },
+        },
+      },
+      statsUpdate(this.tableName, run.workspaceId, run.momentId, run.runId, {
+        [`steps.${stepId}.${outcome.status}`]: 1,
+      }),
+    ]);
   }
 
   async completeRun(run: RunContext, at: string) {
