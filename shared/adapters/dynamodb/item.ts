@@ -1,4 +1,10 @@
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from "@aws-sdk/lib-dynamodb";
 import type { ItemKey } from "../../contracts/table.js";
 import { ValidationError } from "../../domain/errors.js";
 import type { Page, PageRequest } from "../../ports/email-templates.js";
@@ -104,4 +110,21 @@ export function decodeCursor(cursor: string, pk: string, skPrefix: string): { pk
     // Not base64 JSON: answered below like any other foreign cursor.
   }
   throw new ValidationError([{ path: "cursor", message: "is not a cursor from this listing" }]);
+}
+
+/** Every item a query matches, following LastEvaluatedKey to the end. */
+export async function queryAll(
+  db: DynamoDBDocumentClient,
+  input: Omit<QueryCommandInput, "ExclusiveStartKey">,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
 }

@@ -3,7 +3,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { type ItemKey, keys, workspaceItemPrefix } from "../../contracts/table.js";
@@ -12,7 +11,7 @@ import type { Workspace } from "../../domain/workspace.js";
 import type { Page, PageRequest } from "../../ports/email-templates.js";
 import type { AdminKeyRevocation, KeyStore, WriteKeyOwner } from "../../ports/keys.js";
 import { isConditionalCheckFailed } from "./errors.js";
-import { queryWorkspaceCollection } from "./item.js";
+import { queryAll, queryWorkspaceCollection } from "./item.js";
 import { DynamoWorkspaceRepository } from "./workspace-repository.js";
 
 /**
@@ -283,23 +282,13 @@ export class DynamoKeyStore implements KeyStore {
   }
 
   /** Every record under a prefix, read consistently: used to act on all keys of a source. */
-  private async allRecords(workspaceId: string, skPrefix: string) {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-          ExpressionAttributeValues: { ":pk": keys.workspace(workspaceId).pk, ":prefix": skPrefix },
-          ConsistentRead: true,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      items.push(...(result.Items ?? []));
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+  private allRecords(workspaceId: string, skPrefix: string) {
+    return queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+      ExpressionAttributeValues: { ":pk": keys.workspace(workspaceId).pk, ":prefix": skPrefix },
+      ConsistentRead: true,
+    });
   }
 }
 

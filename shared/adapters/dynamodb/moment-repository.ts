@@ -3,14 +3,13 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { keys, table, workspaceItemPrefix } from "../../contracts/table.js";
 import type { Moment, MomentStatus } from "../../domain/moment.js";
 import type { MomentRepository } from "../../ports/moments.js";
 import { isConditionalCheckFailed } from "./errors.js";
-import { fromItem } from "./item.js";
+import { fromItem, queryAll } from "./item.js";
 
 export class DynamoMomentRepository implements MomentRepository {
   constructor(
@@ -48,21 +47,12 @@ export class DynamoMomentRepository implements MomentRepository {
 
   async listMoments(workspaceId: string) {
     const { pk } = keys.moment(workspaceId, "");
-    const moments: Moment[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-          ExpressionAttributeValues: { ":pk": pk, ":prefix": workspaceItemPrefix.moment },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) moments.push(fromItem<Moment>(item));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return moments;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+      ExpressionAttributeValues: { ":pk": pk, ":prefix": workspaceItemPrefix.moment },
+    });
+    return items.map((item) => fromItem<Moment>(item));
   }
 
   async updateMoment(next: Moment, expectedVersion: number) {
@@ -170,53 +160,33 @@ export class DynamoMomentRepository implements MomentRepository {
   }
 
   async findUnlessListeners(workspaceId: string, eventName: string) {
-    const listeners: Array<{ momentId: string; key?: string }> = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: table.gsi1.indexName,
-          KeyConditionExpression: "gsi1pk = :pk AND begins_with(gsi1sk, :unless)",
-          ExpressionAttributeValues: {
-            ":pk": keys.runningMomentsByStartEvent(workspaceId, eventName).gsi1pk,
-            ":unless": "UNLESS#",
-          },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        listeners.push({
-          momentId: String(item.momentId),
-          ...(typeof item.runKey === "string" ? { key: item.runKey } : {}),
-        });
-      }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return listeners;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      IndexName: table.gsi1.indexName,
+      KeyConditionExpression: "gsi1pk = :pk AND begins_with(gsi1sk, :unless)",
+      ExpressionAttributeValues: {
+        ":pk": keys.runningMomentsByStartEvent(workspaceId, eventName).gsi1pk,
+        ":unless": "UNLESS#",
+      },
+    });
+    return items.map((item): { momentId: string; key?: string } => ({
+      momentId: String(item.momentId),
+      ...(typeof item.runKey === "string" ? { key: item.runKey } : {}),
+    }));
   }
 
   async findRunningMomentsStartingOn(workspaceId: string, eventName: string) {
-    const moments: Moment[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: table.gsi1.indexName,
-          // The moments themselves (MOMENT#), not the unless listeners (UNLESS#) beside them.
-          KeyConditionExpression: "gsi1pk = :pk AND begins_with(gsi1sk, :moments)",
-          ExpressionAttributeValues: {
-            ":pk": keys.runningMomentsByStartEvent(workspaceId, eventName).gsi1pk,
-            ":moments": "MOMENT#",
-          },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) moments.push(fromItem<Moment>(item));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return moments;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      IndexName: table.gsi1.indexName,
+      // The moments themselves (MOMENT#), not the unless listeners (UNLESS#) beside them.
+      KeyConditionExpression: "gsi1pk = :pk AND begins_with(gsi1sk, :moments)",
+      ExpressionAttributeValues: {
+        ":pk": keys.runningMomentsByStartEvent(workspaceId, eventName).gsi1pk,
+        ":moments": "MOMENT#",
+      },
+    });
+    return items.map((item) => fromItem<Moment>(item));
   }
 }
 

@@ -24,7 +24,7 @@ import type {
   StoredRun,
 } from "../../ports/runs.js";
 import { isConditionalCheckFailed, transactWrite } from "./errors.js";
-import { decodeCursor, encodeCursor } from "./item.js";
+import { decodeCursor, encodeCursor, queryAll } from "./item.js";
 import { statsUpdate } from "./stats-ops.js";
 
 export class DynamoRunRepository implements RunRepository {
@@ -137,67 +137,51 @@ export class DynamoRunRepository implements RunRepository {
 
   async listActiveRuns(workspaceId: string, accountId: string, alsoEndedBy?: string): Promise<ActiveRun[]> {
     const { pk } = keys.accountRun(workspaceId, accountId, "");
-    const runs: ActiveRun[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-          FilterExpression:
-            alsoEndedBy === undefined
-              ? "attribute_not_exists(endedBy)"
-              : "attribute_not_exists(endedBy) OR endedBy = :by",
-          ExpressionAttributeValues: {
-            ":pk": pk,
-            ":prefix": "ACTIVERUN#",
-            ...(alsoEndedBy === undefined ? {} : { ":by": alsoEndedBy }),
-          },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        runs.push({
-          momentId: String(item.momentId),
-          runId: String(item.runId),
-          ...(typeof item.runKey === "string" ? { runKey: item.runKey } : {}),
-          startedAt: String(item.startedAt),
-          ...(typeof item.triggerTimestamp === "string"
-            ? { trigger: { timestamp: item.triggerTimestamp } }
-            : {}),
-          ...(item.pinned ? { pinned: item.pinned as PinnedEndRules } : {}),
-        });
-      }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return runs;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+      FilterExpression:
+        alsoEndedBy === undefined
+          ? "attribute_not_exists(endedBy)"
+          : "attribute_not_exists(endedBy) OR endedBy = :by",
+      ExpressionAttributeValues: {
+        ":pk": pk,
+        ":prefix": "ACTIVERUN#",
+        ...(alsoEndedBy === undefined ? {} : { ":by": alsoEndedBy }),
+      },
+    });
+    return items.map(
+      (item): ActiveRun => ({
+        momentId: String(item.momentId),
+        runId: String(item.runId),
+        ...(typeof item.runKey === "string" ? { runKey: item.runKey } : {}),
+        startedAt: String(item.startedAt),
+        ...(typeof item.triggerTimestamp === "string"
+          ? { trigger: { timestamp: item.triggerTimestamp } }
+          : {}),
+        ...(item.pinned ? { pinned: item.pinned as PinnedEndRules } : {}),
+      }),
+    );
   }
 
   async listRunSteps(workspaceId: string, runId: string): Promise<RunStepRecord[]> {
     const { pk } = keys.run(workspaceId, runId);
     const records: RunStepRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :step)",
-          ExpressionAttributeValues: { ":pk": pk, ":step": "STEP#" },
-          ConsistentRead: true,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (typeof item.stepId !== "string") continue;
-        if (item.status === "claimed" && typeof item.claimedAt === "string") {
-          records.push({ stepId: item.stepId, status: "claimed", claimedAt: item.claimedAt });
-        } else if (item.outcome && typeof item.recordedAt === "string") {
-          const outcome = item.outcome as StepOutcome;
-          records.push({ stepId: item.stepId, status: outcome.status, outcome, recordedAt: item.recordedAt });
-        }
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :step)",
+      ExpressionAttributeValues: { ":pk": pk, ":step": "STEP#" },
+      ConsistentRead: true,
+    });
+    for (const item of items) {
+      if (typeof item.stepId !== "string") continue;
+      if (item.status === "claimed" && typeof item.claimedAt === "string") {
+        records.push({ stepId: item.stepId, status: "claimed", claimedAt: item.claimedAt });
+      } else if (item.outcome && typeof item.recordedAt === "string") {
+        const outcome = item.outcome as StepOutcome;
+        records.push({ stepId: item.stepId, status: outcome.status, outcome, recordedAt: item.recordedAt });
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return records;
   }
 
