@@ -11,6 +11,13 @@ export interface FieldProblem {
 export abstract class DomainError extends Error {
   abstract readonly statusCode: number;
   abstract readonly code: string;
+  /** The fields at fault, when the error is about some. */
+  readonly details?: FieldProblem[];
+}
+
+/** The `error` of the API's envelope for a known error: `{ code, message, details? }`. */
+export function errorBody(error: DomainError): { code: string; message: string; details?: FieldProblem[] } {
+  return { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
 }
 
 export class ValidationError extends DomainError {
@@ -18,7 +25,7 @@ export class ValidationError extends DomainError {
   readonly statusCode = 400;
   readonly code = "invalid_request";
   constructor(
-    readonly details: FieldProblem[],
+    override readonly details: FieldProblem[],
     message = `Invalid request: ${details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join("; ")}`,
   ) {
     super(message);
@@ -43,7 +50,7 @@ export class ConflictError extends DomainError {
   readonly code = "conflict";
   constructor(
     message: string,
-    readonly details?: FieldProblem[],
+    override readonly details?: FieldProblem[],
   ) {
     super(message);
   }

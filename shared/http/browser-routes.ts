@@ -4,7 +4,7 @@
  * alike (an allowed page must be able to read why it was refused). Refused origins get no CORS
  * header: the page learns nothing beyond "blocked".
  */
-import { DomainError } from "../domain/errors.js";
+import { DomainError, errorBody } from "../domain/errors.js";
 import { isOriginAllowed, parseOrigin } from "../domain/origin.js";
 import type { Observability } from "../observability.js";
 import type { KeyStore, WriteKeyOwner } from "../ports/keys.js";
@@ -17,13 +17,8 @@ const corsHeaders = (origin: string) => ({ "access-control-allow-origin": origin
 export function browserRoutes(keys: KeyStore, obs: Observability) {
   /** The API's error envelope (as the HTTP wrapper writes it), plus the CORS headers. */
   function errorWithCors(error: DomainError, headers: Record<string, string>) {
-    const details = "details" in error ? (error as { details?: unknown }).details : undefined;
     if (error.statusCode >= 500) obs.logger.warn("Request not accepted", { error: error.message });
-    return json(
-      error.statusCode,
-      { error: { code: error.code, message: error.message, ...(details ? { details } : {}) } },
-      headers,
-    );
+    return json(error.statusCode, { error: errorBody(error) }, headers);
   }
 
   function browserRoute(

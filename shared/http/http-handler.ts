@@ -6,7 +6,7 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { MAX_REQUEST_BYTES } from "../contracts/routes.js";
-import { DomainError, PayloadTooLargeError, ValidationError } from "../domain/errors.js";
+import { DomainError, errorBody, PayloadTooLargeError, ValidationError } from "../domain/errors.js";
 import type { Observability } from "../observability.js";
 
 export interface HttpRequest {
@@ -134,13 +134,8 @@ function toResponse(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
 
 export function errorResponse(error: unknown, obs: Observability): APIGatewayProxyStructuredResultV2 {
   if (error instanceof DomainError) {
-    const details = "details" in error ? (error as { details?: unknown }).details : undefined;
     if (error.statusCode >= 500) obs.logger.warn("Request not accepted", { error: error.message });
-    return toResponse(
-      json(error.statusCode, {
-        error: { code: error.code, message: error.message, ...(details ? { details } : {}) },
-      }),
-    );
+    return toResponse(json(error.statusCode, { error: errorBody(error) }));
   }
   obs.logger.error("Unhandled error", error as Error);
   obs.metrics.addMetric("UnhandledError", "Count", 1);

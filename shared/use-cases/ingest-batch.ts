@@ -1,5 +1,11 @@
 import type { BusDetail } from "../contracts/bus-details.js";
-import { DomainError, type FieldProblem, PayloadTooLargeError, ValidationError } from "../domain/errors.js";
+import {
+  DomainError,
+  errorBody,
+  type FieldProblem,
+  PayloadTooLargeError,
+  ValidationError,
+} from "../domain/errors.js";
 import {
   type BatchItemType,
   batchEnvelopeSchema,
@@ -54,11 +60,6 @@ function itemDetail(owner: WriteKeyOwner, item: unknown, receivedAt: string): Bu
   return detail;
 }
 
-function itemError(error: DomainError): ItemError {
-  const details = error instanceof ValidationError ? error.details : undefined;
-  return { code: error.code, message: error.message, ...(details ? { details } : {}) };
-}
-
 /**
  * Accepts up to MAX_BATCH_ITEMS track and identify items (POST /v1/batch). Each item is validated
  * on its own: an invalid or oversized one is reported by index and its valid siblings go through.
@@ -96,7 +97,7 @@ export async function ingestBatch(
       result.accepted.push({ index, messageId: detail.messageId });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      result.rejected.push({ index, error: itemError(error) });
+      result.rejected.push({ index, error: errorBody(error) });
     }
   });
   // All or nothing on the bus side: the publisher retries refused entries and throws (503) if any
