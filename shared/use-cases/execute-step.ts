@@ -5,7 +5,14 @@ import {
   TransientDeliveryError,
 } from "../domain/delivery-errors.js";
 import { type Action, runIsLive } from "../domain/moment.js";
-import { createRenderer, MissingValueError, type RenderData, UnsafeValueError } from "../domain/render.js";
+import {
+  createRenderer,
+  MissingValueError,
+  type OnMissing,
+  type RenderData,
+  type Renderer,
+  UnsafeValueError,
+} from "../domain/render.js";
 import type { Clock } from "../ports/clock.js";
 import type { MomentRepository } from "../ports/moments.js";
 import type { ProfileRepository } from "../ports/profiles.js";
@@ -15,6 +22,7 @@ import {
   type ActionPerformer,
   type ActionPerformers,
   isPrepared,
+  type PreparedAction,
   type Run,
 } from "./actions/action.js";
 
@@ -83,12 +91,9 @@ export async function executeStep(
     const ctx = await actionContext(deps, run, step, false);
     outcome = await performAction(deps.actions, ctx, step.action);
   } catch (error) {
-    if (error instanceof MissingValueError) {
-      outcome = { status: error.policy === "skip" ? "skipped" : "failed", reason: error.message };
-    } else if (error instanceof UnsafeValueError) {
-      outcome = { status: "failed", reason: error.message };
-    } else if (error instanceof PermanentDeliveryError) {
-      outcome = { status: "failed", reason: error.message };
+    const settled = settledOutcomeOf(error);
+    if (settled) {
+      outcome = settled;
     } else {
       // Transient delivery errors, and anything that failed before the provider was called (a
       // throttled read, say), had no side effect: give the claim back and let the state machine
@@ -104,6 +109,19 @@ export async function executeStep(
   if (outcome.status === "failed" && step.onFailure === "fail_run")
     throw new StepFailedRunError(outcome.reason);
   return outcome;
+}
+
+/**
+ * The outcome of an error that settles the step for good, with nothing sent: a missing value under
+ * `onMissing: skip|fail`, an unsafe value, a delivery the provider refused. Undefined for any other
+ * error (a transient one: the caller decides what a retry means).
+ */
+export function settledOutcomeOf(error: unknown): StepOutcome | undefined {
+  if (error instanceof MissingValueError)
+    return { status: error.policy === "skip" ? "skipped" : "failed", reason: error.message };
+  if (error instanceof UnsafeValueError || error instanceof PermanentDeliveryError)
+    return { status: "failed", reason: error.message };
+  return undefined;
 }
 
 /** The run's profile and event, and a renderer with the step's `onMissing` policy. */
@@ -122,26 +140,38 @@ export async function actionContext(
     user: user?.traits ?? {},
     event: run.trigger.properties,
   };
-  return {
-    run,
-    stepId: step.id,
-    idempotencyKey: `${run.runId}:${step.id}`,
-    data,
-    render: createRenderer(data, step.onMissing ?? "empty"),
-    test,
-    now: deps.clock.now(),
-  };
+  return contextFor(run, step, data, test, deps.clock.now());
 }
 
-/** Prepares and performs one action (MissingValueError and delivery errors are the caller's). */
+/** A performer's context for a step of a run, over this data (a renderer with the step's policy by default). */
+export function contextFor(
+  run: Run,
+  step: { id: string; onMissing?: OnMissing | undefined },
+  data: RenderData,
+  test: boolean,
+  now: Date,
+  render: Renderer = createRenderer(data, step.onMissing ?? "empty"),
+): ActionContext {
+  return { run, stepId: step.id, idempotencyKey: `${run.runId}:${step.id}`, data, render, test, now };
+}
+
+/** Renders and checks an action with its performer, without performing it. */
+export async function prepareAction(
+  performers: ActionPerformers,
+  ctx: ActionContext,
+  action: Action,
+): Promise<PreparedAction | StepOutcome> {
+  const performer = performers[action.type] as ActionPerformer | undefined;
+  if (!performer) return { status: "skipped", reason: `action_not_available: ${action.type}` };
+  return performer(ctx, action);
+}
+
+/** Prepares and performs one action (settled and transient errors are the caller's). */
 async function performAction(
   performers: ActionPerformers,
   ctx: ActionContext,
   action: Action,
 ): Promise<StepOutcome> {
-  const performer = performers[action.type] as ActionPerformer | undefined;
-  if (!performer)
-    return { status: "skipped", reason: `action_not_available: ${action.type} is not executed yet` };
-  const prepared = await performer(ctx, action);
+  const prepared = await prepareAction(performers, ctx, action);
   return isPrepared(prepared) ? prepared.perform() : prepared;
 }

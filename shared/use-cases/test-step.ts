@@ -1,30 +1,17 @@
 import type { StepOutcome } from "../contracts/workflow.js";
-import { PermanentDeliveryError, TransientDeliveryError } from "../domain/delivery-errors.js";
+import { TransientDeliveryError } from "../domain/delivery-errors.js";
 import { NotFoundError, ValidationError } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
 import type { Step } from "../domain/moment.js";
-import {
-  createRenderer,
-  MissingValueError,
-  missingPlaceholders,
-  type RenderData,
-  type Renderer,
-  UnsafeValueError,
-} from "../domain/render.js";
+import { createRenderer, missingPlaceholders, type RenderData, type Renderer } from "../domain/render.js";
 import { type TestStepInput, testStepSchema } from "../domain/test-step.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
 import type { MomentRepository } from "../ports/moments.js";
 import type { ProfileRepository } from "../ports/profiles.js";
 import type { RunRepository } from "../ports/runs.js";
-import {
-  type ActionContext,
-  type ActionPerformer,
-  type ActionPerformers,
-  isPrepared,
-  type PreparedAction,
-  type Run,
-} from "./actions/action.js";
+import { type ActionPerformers, isPrepared, type PreparedAction, type Run } from "./actions/action.js";
+import { contextFor, prepareAction, settledOutcomeOf } from "./execute-step.js";
 
 /**
  * A test send: one step of a moment rendered with a real account's profile or with sample traits,
@@ -111,23 +98,11 @@ export async function testStep(
     for (const name of missingPlaceholders(template, data)) if (!missing.includes(name)) missing.push(name);
     return render(template, mode);
   };
-  const ctx: ActionContext = {
-    run,
-    stepId,
-    idempotencyKey: `${runId}:${stepId}`,
-    data,
-    render: observed,
-    test: true,
-    now,
-  };
+  const ctx = contextFor(run, step, data, true, now, observed);
   const result = { stepId, action: step.action.type, dryRun: input.dryRun, missing };
-  const performer = deps.actions[step.action.type] as ActionPerformer | undefined;
-  if (!performer) {
-    return { ...result, outcome: { status: "skipped", reason: `action_not_available: ${step.action.type}` } };
-  }
   let prepared: PreparedAction | StepOutcome;
   try {
-    prepared = await performer(ctx, step.action);
+    prepared = await prepareAction(deps.actions, ctx, step.action);
   } catch (error) {
     return { ...result, outcome: failureOutcome(error) };
   }
@@ -146,12 +121,10 @@ export async function testStep(
 
 /** A test send is not retried: a transient failure is reported as such, for the admin to try again. */
 function failureOutcome(error: unknown): StepOutcome {
-  if (error instanceof MissingValueError)
-    return { status: error.policy === "skip" ? "skipped" : "failed", reason: error.message };
-  if (error instanceof UnsafeValueError) return { status: "failed", reason: error.message };
   if (error instanceof TransientDeliveryError)
     return { status: "failed", reason: `transient: ${error.message}` };
-  if (error instanceof PermanentDeliveryError) return { status: "failed", reason: error.message };
+  const settled = settledOutcomeOf(error);
+  if (settled) return settled;
   throw error;
 }
 
