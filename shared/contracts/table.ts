@@ -4,7 +4,8 @@
  *
  * Item collections:
  * - `WS#<ws>` holds a workspace's configuration: sources, email templates, moments.
- * - `WS#<ws>#ACCOUNT#<account>` holds one account's profile.
+ * - `WS#<ws>#ACCOUNT#<account>` holds one account's profile, active-run index and inbox entries.
+ * - `WS#<ws>#INBOX#<id>` is one inbox item (notification or feedback prompt), found by its id.
  * - `WS#<ws>#MOMENT#<moment>` holds the moment's memberships (one item per account that entered).
  * - `WS#<ws>#RUN#<run>` holds one run and its step records.
  * - `ADMINKEY#<hash>` / `WRITEKEY#<hash>` resolve a presented key (by its SHA-256) to its owner.
@@ -24,6 +25,24 @@ export interface ItemKey {
 }
 
 const ws = (workspaceId: string) => `WS#${workspaceId}`;
+/** An account's item collection: its profile, active-run index, pending starts and inbox entries. */
+const account = (workspaceId: string, accountId: string) => `${ws(workspaceId)}#ACCOUNT#${accountId}`;
+
+/**
+ * Sort-key prefixes that queries range over with begins_with; the key builders below and the
+ * adapters' queries use these same constants.
+ */
+export const sortKeyPrefix = {
+  decision: "DECISION#",
+  accountEvent: "EVENT#",
+  /** In an observed-events shard: one item per event name. */
+  observedEvent: "EVENT#",
+  activeRun: "ACTIVERUN#",
+  runStep: "STEP#",
+  /** GSI1: running moments, and the `unless` listeners of abandonment moments beside them. */
+  runningMoment: "MOMENT#",
+  unlessListener: "UNLESS#",
+} as const;
 
 export const keys = {
   workspace: (workspaceId: string): ItemKey => ({ pk: ws(workspaceId), sk: "WORKSPACE" }),
@@ -67,7 +86,7 @@ export const keys = {
     skPrefix: "ADDRESS#",
   }),
   profile: (workspaceId: string, accountId: string): ItemKey => ({
-    pk: `${ws(workspaceId)}#ACCOUNT#${accountId}`,
+    pk: account(workspaceId, accountId),
     sk: "PROFILE",
   }),
   membership: (workspaceId: string, momentId: string, accountId: string, runKey?: string): ItemKey => ({
@@ -84,7 +103,7 @@ export const keys = {
   }),
   runStep: (workspaceId: string, runId: string, stepId: string): ItemKey => ({
     pk: `${ws(workspaceId)}#RUN#${runId}`,
-    sk: `STEP#${stepId}`,
+    sk: `${sortKeyPrefix.runStep}${stepId}`,
   }),
 
   /**
@@ -114,13 +133,13 @@ export const keys = {
     messageId: string,
     momentId: string,
   ): ItemKey => ({
-    pk: `${ws(workspaceId)}#ACCOUNT#${accountId}`,
-    sk: `DECISION#${at}#${messageId}#${momentId}`,
+    pk: account(workspaceId, accountId),
+    sk: `${sortKeyPrefix.decision}${at}#${messageId}#${momentId}`,
   }),
   /** A recent event of an account (TTL 7 days). */
   accountEvent: (workspaceId: string, accountId: string, at: string, messageId: string): ItemKey => ({
-    pk: `${ws(workspaceId)}#ACCOUNT#${accountId}`,
-    sk: `EVENT#${at}#${messageId}`,
+    pk: account(workspaceId, accountId),
+    sk: `${sortKeyPrefix.accountEvent}${at}#${messageId}`,
   }),
   /** A user's profile (person traits), beside the account's. */
   userProfile: (workspaceId: string, userId: string): ItemKey => ({
@@ -130,27 +149,60 @@ export const keys = {
   /** One shard of an observed event name's counters (sharded like stats: a hot event is no hot key). */
   observedEventShard: (workspaceId: string, eventName: string, shard: number): ItemKey => ({
     pk: `${ws(workspaceId)}#OBSERVED#${shard}`,
-    sk: `EVENT#${eventName}`,
+    sk: `${sortKeyPrefix.observedEvent}${eventName}`,
   }),
   /**
    * An account's run of one moment (per run key when the moment has one), kept while the run is
    * active: the matcher finds the runs an event might end with one Query on the account.
    */
   accountRun: (workspaceId: string, accountId: string, momentId: string, runKey?: string): ItemKey => ({
-    pk: `${ws(workspaceId)}#ACCOUNT#${accountId}`,
-    sk: runKey === undefined ? `ACTIVERUN#${momentId}` : `ACTIVERUN#${momentId}#${runKey}`,
+    pk: account(workspaceId, accountId),
+    sk: `${sortKeyPrefix.activeRun}${momentId}${runKey === undefined ? "" : `#${runKey}`}`,
   }),
   /**
    * An armed abandonment start of one moment for an account (per run key): the trigger waiting for
    * its `within` to pass unless the `unless` event comes first.
    */
   pendingStart: (workspaceId: string, accountId: string, momentId: string, runKey?: string): ItemKey => ({
-    pk: `${ws(workspaceId)}#ACCOUNT#${accountId}`,
+    pk: account(workspaceId, accountId),
     sk: runKey === undefined ? `PENDING#${momentId}` : `PENDING#${momentId}#${runKey}`,
   }),
   /** GSI1 key of a running moment, indexed by the event that starts it. */
   runningMomentsByStartEvent: (workspaceId: string, eventName: string) => ({
     gsi1pk: `${ws(workspaceId)}#RUNNING#${eventName}`,
+  }),
+  /**
+   * An inbox item, looked up by id within its workspace (the id the app's read and answer calls
+   * name), and its listing entry in the account's collection: under `INBOX#U#` while unread and
+   * `INBOX#R#` once read, each sorted by creation time, so "unread first, then newest" is two
+   * descending range reads with no scan or in-memory sort.
+   */
+  inboxItem: (workspaceId: string, id: string): ItemKey => ({
+    pk: `${ws(workspaceId)}#INBOX#${id}`,
+    sk: "ITEM",
+  }),
+  inboxEntry: (
+    workspaceId: string,
+    accountId: string,
+    state: "U" | "R",
+    createdAt: string,
+    id: string,
+  ): ItemKey => ({
+    pk: account(workspaceId, accountId),
+    sk: `INBOX#${state}#${createdAt}#${id}`,
+  }),
+  inboxEntryPrefix: (workspaceId: string, accountId: string, state: "U" | "R") => ({
+    pk: account(workspaceId, accountId),
+    skPrefix: `INBOX#${state}#`,
+  }),
+  /** A moment's feedback answers, in their own collection, oldest first. */
+  feedback: (workspaceId: string, momentId: string, answeredAt: string, promptId: string): ItemKey => ({
+    pk: `${ws(workspaceId)}#MOMENTFEEDBACK#${momentId}`,
+    sk: `FEEDBACK#${answeredAt}#${promptId}`,
+  }),
+  feedbackPrefix: (workspaceId: string, momentId: string) => ({
+    pk: `${ws(workspaceId)}#MOMENTFEEDBACK#${momentId}`,
+    skPrefix: "FEEDBACK#",
   }),
 } as const;
 

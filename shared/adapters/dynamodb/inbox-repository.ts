@@ -4,7 +4,7 @@ import {
   QueryCommand,
   type QueryCommandOutput,
 } from "@aws-sdk/lib-dynamodb";
-import type { ItemKey } from "../../contracts/table.js";
+import { keys } from "../../contracts/table.js";
 import { ValidationError } from "../../domain/errors.js";
 import { type FeedbackAnswer, type InboxItem, isVisibleTo, type Reaction } from "../../domain/inbox.js";
 import type { Page, PageRequest } from "../../ports/email-templates.js";
@@ -12,37 +12,6 @@ import type { AnswerResult, InboxRepository } from "../../ports/inbox.js";
 import { transactWrite } from "./errors.js";
 import { fromItem, queryWorkspaceCollection } from "./item.js";
 import { statsUpdate } from "./stats-ops.js";
-
-/**
- * Keys of the inbox (defined here rather than in the table contract: only this adapter uses them).
- * - The item itself, looked up by id within its workspace: the one the app's read/answer calls name.
- * - Its listing entry in the account's collection, a copy under `INBOX#U#` while unread and
- *   `INBOX#R#` once read, each sorted by creation time: "unread first, then newest" is two
- *   descending range reads, paginated, with no scan or in-memory sort of a large inbox.
- * - A moment's feedback answers, in their own collection, oldest first.
- */
-export const inboxKeys = {
-  item: (workspaceId: string, id: string): ItemKey => ({ pk: `WS#${workspaceId}#INBOX#${id}`, sk: "ITEM" }),
-  entry: (
-    workspaceId: string,
-    accountId: string,
-    state: "U" | "R",
-    createdAt: string,
-    id: string,
-  ): ItemKey => ({ pk: `WS#${workspaceId}#ACCOUNT#${accountId}`, sk: `INBOX#${state}#${createdAt}#${id}` }),
-  entryPrefix: (workspaceId: string, accountId: string, state: "U" | "R") => ({
-    pk: `WS#${workspaceId}#ACCOUNT#${accountId}`,
-    skPrefix: `INBOX#${state}#`,
-  }),
-  feedback: (workspaceId: string, momentId: string, answeredAt: string, promptId: string): ItemKey => ({
-    pk: `WS#${workspaceId}#MOMENTFEEDBACK#${momentId}`,
-    sk: `FEEDBACK#${answeredAt}#${promptId}`,
-  }),
-  feedbackPrefix: (workspaceId: string, momentId: string) => ({
-    pk: `WS#${workspaceId}#MOMENTFEEDBACK#${momentId}`,
-    skPrefix: "FEEDBACK#",
-  }),
-};
 
 /** Query rounds one inbox page may use before answering a short page with a cursor. */
 const MAX_LIST_READS = 5;
@@ -61,7 +30,7 @@ export class DynamoInboxRepository implements InboxRepository {
         {
           Put: {
             TableName: this.tableName,
-            Item: { ...inboxKeys.item(item.workspaceId, item.id), type: "inbox_item", ...item },
+            Item: { ...keys.inboxItem(item.workspaceId, item.id), type: "inbox_item", ...item },
             ConditionExpression: "attribute_not_exists(pk)",
           },
         },
@@ -76,7 +45,7 @@ export class DynamoInboxRepository implements InboxRepository {
     const result = await this.db.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: inboxKeys.item(workspaceId, id),
+        Key: keys.inboxItem(workspaceId, id),
         ConsistentRead: true,
       }),
     );
@@ -95,7 +64,7 @@ export class DynamoInboxRepository implements InboxRepository {
     // Unread entries first, then read ones; each phase newest first. The filter (the user's items
     // and the account's) may leave a page short: the cursor still says where to go on.
     for (let round = 0; cursor && items.length < page.limit && round < MAX_LIST_READS; round++) {
-      const { pk, skPrefix } = inboxKeys.entryPrefix(workspaceId, accountId, cursor.p);
+      const { pk, skPrefix } = keys.inboxEntryPrefix(workspaceId, accountId, cursor.p);
       const result: QueryCommandOutput = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
@@ -127,7 +96,7 @@ export class DynamoInboxRepository implements InboxRepository {
         {
           Update: {
             TableName: this.tableName,
-            Key: inboxKeys.item(workspaceId, id),
+            Key: keys.inboxItem(workspaceId, id),
             UpdateExpression: "SET readAt = :at",
             ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(readAt)",
             ExpressionAttributeValues: { ":at": at },
@@ -171,7 +140,7 @@ export class DynamoInboxRepository implements InboxRepository {
           // The answer's lock: only the first answer passes; the counter below moves with it.
           Update: {
             TableName: this.tableName,
-            Key: inboxKeys.item(workspaceId, promptId),
+            Key: keys.inboxItem(workspaceId, promptId),
             UpdateExpression: `SET answeredAt = :at, reaction = :reaction, readAt = if_not_exists(readAt, :at)${
               answer.comment !== undefined ? ", #comment = :comment" : ""
             }`,
@@ -189,7 +158,7 @@ export class DynamoInboxRepository implements InboxRepository {
           Put: {
             TableName: this.tableName,
             Item: {
-              ...inboxKeys.feedback(workspaceId, item.momentId, answer.answeredAt, promptId),
+              ...keys.feedback(workspaceId, item.momentId, answer.answeredAt, promptId),
               type: "feedback_answer",
               ...feedback,
             },
@@ -209,14 +178,14 @@ export class DynamoInboxRepository implements InboxRepository {
     momentId: string,
     page: PageRequest,
   ): Promise<Page<FeedbackAnswer>> {
-    const { pk, skPrefix } = inboxKeys.feedbackPrefix(workspaceId, momentId);
+    const { pk, skPrefix } = keys.feedbackPrefix(workspaceId, momentId);
     return queryWorkspaceCollection<FeedbackAnswer>(this.db, this.tableName, pk, skPrefix, page);
   }
 
   private entryItem(item: InboxItem) {
     const state = item.readAt === undefined ? "U" : "R";
     return {
-      ...inboxKeys.entry(item.workspaceId, item.accountId, state, item.createdAt, item.id),
+      ...keys.inboxEntry(item.workspaceId, item.accountId, state, item.createdAt, item.id),
       type: "inbox_entry",
       ...item,
     };
@@ -228,7 +197,7 @@ export class DynamoInboxRepository implements InboxRepository {
       {
         Delete: {
           TableName: this.tableName,
-          Key: inboxKeys.entry(before.workspaceId, before.accountId, "U", before.createdAt, before.id),
+          Key: keys.inboxEntry(before.workspaceId, before.accountId, "U", before.createdAt, before.id),
         },
       },
       { Put: { TableName: this.tableName, Item: this.entryItem(after) } },

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { keys, STATS_SHARDS } from "../../contracts/table.js";
+import { keys, STATS_SHARDS, sortKeyPrefix } from "../../contracts/table.js";
 import {
   type AccountEvent,
   type Decision,
@@ -19,9 +19,6 @@ import { isConditionalCheckFailed } from "./errors.js";
 import { fromItem } from "./item.js";
 import { batchGetAll, batchPutAll } from "./stats-repository.js";
 
-/** Sort-key prefixes of the decision log and the recent events in an account's collection. */
-const DECISION_PREFIX = "DECISION#";
-const EVENT_PREFIX = "EVENT#";
 /** Stands for "no moment" in the key of a decision about the event as a whole (not an id character). */
 const WHOLE_EVENT = "*";
 /** Query pages read per observed-events shard: ~1,000 names a page, far more than a workspace uses. */
@@ -163,7 +160,7 @@ export class DynamoInsightsRepository implements InsightsRepository {
   }
 
   async listDecisions(workspaceId: string, accountId: string, limit: number): Promise<Decision[]> {
-    const items = await this.latest(workspaceId, accountId, DECISION_PREFIX, limit);
+    const items = await this.latest(workspaceId, accountId, sortKeyPrefix.decision, limit);
     return items.flatMap((item) => {
       const decision = toDecision(item);
       return decision ? [decision] : [];
@@ -171,7 +168,7 @@ export class DynamoInsightsRepository implements InsightsRepository {
   }
 
   async listAccountEvents(workspaceId: string, accountId: string, limit: number): Promise<AccountEvent[]> {
-    const items = await this.latest(workspaceId, accountId, EVENT_PREFIX, limit);
+    const items = await this.latest(workspaceId, accountId, sortKeyPrefix.accountEvent, limit);
     return items.map((item) => ({
       messageId: String(item.messageId),
       event: String(item.event),
@@ -271,7 +268,7 @@ export class DynamoInsightsRepository implements InsightsRepository {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-          ExpressionAttributeValues: { ":pk": pk, ":prefix": EVENT_PREFIX },
+          ExpressionAttributeValues: { ":pk": pk, ":prefix": sortKeyPrefix.observedEvent },
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
@@ -321,7 +318,8 @@ function toDecision(item: Record<string, unknown>): Decision | undefined {
 function toObservedShard(item: Record<string, unknown>): ObservedEventShard {
   const props = item.sampleProperties;
   return {
-    name: typeof item.name === "string" ? item.name : String(item.sk).slice(EVENT_PREFIX.length),
+    name:
+      typeof item.name === "string" ? item.name : String(item.sk).slice(sortKeyPrefix.observedEvent.length),
     count: typeof item.count === "number" ? item.count : 0,
     ...(typeof item.firstSeenAt === "string" ? { firstSeenAt: item.firstSeenAt } : {}),
     ...(typeof item.lastSeenAt === "string" ? { lastSeenAt: item.lastSeenAt } : {}),

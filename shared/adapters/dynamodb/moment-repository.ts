@@ -5,7 +5,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { keys, table, workspaceItemPrefix } from "../../contracts/table.js";
+import { keys, sortKeyPrefix, table, workspaceItemPrefix } from "../../contracts/table.js";
 import type { Moment, MomentStatus } from "../../domain/moment.js";
 import type { MomentRepository } from "../../ports/moments.js";
 import { isConditionalCheckFailed } from "./errors.js";
@@ -153,7 +153,7 @@ export class DynamoMomentRepository implements MomentRepository {
           momentId: moment.id,
           ...(moment.start.key === undefined ? {} : { runKey: moment.start.key }),
           ...keys.runningMomentsByStartEvent(moment.workspaceId, unless.event),
-          gsi1sk: `UNLESS#${moment.id}`,
+          gsi1sk: `${sortKeyPrefix.unlessListener}${moment.id}`,
         },
       }),
     );
@@ -166,7 +166,7 @@ export class DynamoMomentRepository implements MomentRepository {
       KeyConditionExpression: "gsi1pk = :pk AND begins_with(gsi1sk, :unless)",
       ExpressionAttributeValues: {
         ":pk": keys.runningMomentsByStartEvent(workspaceId, eventName).gsi1pk,
-        ":unless": "UNLESS#",
+        ":unless": sortKeyPrefix.unlessListener,
       },
     });
     return items.map((item): { momentId: string; key?: string } => ({
@@ -183,7 +183,7 @@ export class DynamoMomentRepository implements MomentRepository {
       KeyConditionExpression: "gsi1pk = :pk AND begins_with(gsi1sk, :moments)",
       ExpressionAttributeValues: {
         ":pk": keys.runningMomentsByStartEvent(workspaceId, eventName).gsi1pk,
-        ":moments": "MOMENT#",
+        ":moments": sortKeyPrefix.runningMoment,
       },
     });
     return items.map((item) => fromItem<Moment>(item));
@@ -199,6 +199,6 @@ function runningIndex(moment: Moment) {
   if (moment.status !== "running") return undefined;
   return {
     ...keys.runningMomentsByStartEvent(moment.workspaceId, moment.start.event),
-    gsi1sk: `MOMENT#${moment.id}`,
+    gsi1sk: `${sortKeyPrefix.runningMoment}${moment.id}`,
   };
 }

@@ -6,7 +6,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { expiresAtFor, INSIGHT_TTL_SECONDS, keys } from "../../contracts/table.js";
+import { expiresAtFor, INSIGHT_TTL_SECONDS, keys, sortKeyPrefix } from "../../contracts/table.js";
 import type { EndSteps, RunContext, StepOutcome } from "../../contracts/workflow.js";
 import type {
   ActiveRun,
@@ -146,7 +146,7 @@ export class DynamoRunRepository implements RunRepository {
           : "attribute_not_exists(endedBy) OR endedBy = :by",
       ExpressionAttributeValues: {
         ":pk": pk,
-        ":prefix": "ACTIVERUN#",
+        ":prefix": sortKeyPrefix.activeRun,
         ...(alsoEndedBy === undefined ? {} : { ":by": alsoEndedBy }),
       },
     });
@@ -170,7 +170,7 @@ export class DynamoRunRepository implements RunRepository {
     const items = await queryAll(this.db, {
       TableName: this.tableName,
       KeyConditionExpression: "pk = :pk AND begins_with(sk, :step)",
-      ExpressionAttributeValues: { ":pk": pk, ":step": "STEP#" },
+      ExpressionAttributeValues: { ":pk": pk, ":step": sortKeyPrefix.runStep },
       ConsistentRead: true,
     });
     for (const item of items) {

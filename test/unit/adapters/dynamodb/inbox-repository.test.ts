@@ -5,8 +5,9 @@
  */
 import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoInboxRepository, inboxKeys } from "../../../../shared/adapters/dynamodb/inbox-repository.js";
+import { DynamoInboxRepository } from "../../../../shared/adapters/dynamodb/inbox-repository.js";
 import { DynamoStatsRepository } from "../../../../shared/adapters/dynamodb/stats-repository.js";
+import { keys } from "../../../../shared/contracts/table.js";
 import { ValidationError } from "../../../../shared/domain/errors.js";
 import type { InboxItem } from "../../../../shared/domain/inbox.js";
 import { startDynaliteTable } from "../../../support/dynalite.js";
@@ -148,7 +149,7 @@ describe("DynamoInboxRepository on dynalite", () => {
     const unread = await db.send(
       new GetCommand({
         TableName: TABLE,
-        Key: inboxKeys.entry("ws_1", account, "U", "2026-11-21T10:01:00.000Z", promptId),
+        Key: keys.inboxEntry("ws_1", account, "U", "2026-11-21T10:01:00.000Z", promptId),
       }),
     );
     expect(unread.Item).toBeUndefined();
