@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import * as z from "zod/mini";
 import { ValidationError } from "./errors.js";
 import { accountIdSchema, userIdSchema } from "./event.js";
+import { idSchema } from "./primitives.js";
 import { parseOrThrow } from "./validation.js";
 
 export const reactions = ["positive", "neutral", "frustrated"] as const;
@@ -57,7 +58,7 @@ export function inboxItemId(runId: string, stepId: string): string {
   return createHash("sha256").update(`${runId}\u0000${stepId}`).digest("base64url").slice(0, 32);
 }
 
-export const inboxItemIdSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an id"));
+export const inboxItemIdSchema = idSchema;
 
 /** What the app sees of an item: no run, step or moment internals. */
 export function toInboxView(item: InboxItem) {

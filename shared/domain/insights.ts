@@ -6,6 +6,7 @@
  */
 import { expiresAtFor, INSIGHT_TTL_SECONDS, STATS_SHARDS } from "../contracts/table.js";
 import type { Condition } from "./conditions.js";
+import type { Reaction } from "./inbox.js";
 import type { Moment, MomentInput, MomentStatus } from "./moment.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -322,8 +323,7 @@ export function promotedMomentBody(
 // Stats
 // ---------------------------------------------------------------------------------------------
 
-export const feedbackReactions = ["positive", "neutral", "frustrated"] as const;
-export type FeedbackReaction = (typeof feedbackReactions)[number];
+export type FeedbackReaction = Reaction;
 export const stepCounterKinds = ["executed", "skipped", "failed"] as const;
 export type StepCounterKind = (typeof stepCounterKinds)[number];
 /**

@@ -2,7 +2,7 @@ import * as z from "zod/mini";
 import { actionSchema } from "./actions.js";
 import { conditionListSchema } from "./conditions.js";
 import { type FieldProblem, ValidationError } from "./errors.js";
-import { durationSchema, eventNameSchema, nameSchema } from "./primitives.js";
+import { durationSchema, eventNameSchema, idSchema, nameSchema } from "./primitives.js";
 import { onMissingPolicies } from "./render.js";
 import { parseOrThrow } from "./validation.js";
 
@@ -92,10 +92,7 @@ const momentFields = {
   description: z._default(z.string().check(z.maxLength(2000)), ""),
   goal: z.enum(goals),
   template: z._default(templateKeySchema, "custom"),
-  sourceIds: z._default(
-    z.array(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an id"))).check(z.maxLength(20)),
-    [],
-  ),
+  sourceIds: z._default(z.array(idSchema).check(z.maxLength(20)), []),
   /** When false, accounts still enter and end, but steps are recorded as skipped. */
   actionsEnabled: z._default(z.boolean(), true),
   /** Percentage of qualifying accounts that enter (deterministic per account). */

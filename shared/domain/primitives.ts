@@ -3,6 +3,11 @@ import * as z from "zod/mini";
 /** Ids we generate: time-sortable, URL-safe. */
 export const idSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an id"));
 
+/** Whether a path parameter can be one of our ids at all (anything else is answered 404 unread). */
+export function isId(id: string): boolean {
+  return idSchema.safeParse(id).success;
+}
+
 /** Human-facing names. */
 export const nameSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(200));
 

@@ -1,10 +1,11 @@
 import { issueApiKey, toKeyView } from "../domain/api-keys.js";
 import { ConflictError, NotFoundError } from "../domain/errors.js";
+import { isId } from "../domain/primitives.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
 import type { KeyStore } from "../ports/keys.js";
 import { parsePageQuery } from "./email-templates.js";
-import { emptyBodySchema, isId } from "./sources.js";
+import { emptyBodySchema } from "./sources.js";
 
 export interface AdminKeyDeps {
   keys: KeyStore;

@@ -10,7 +10,7 @@ import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError 
 import { newId } from "../domain/ids.js";
 import type { Moment } from "../domain/moment.js";
 import { parseLimit } from "../domain/moment-list.js";
-import { idSchema } from "../domain/primitives.js";
+import { isId } from "../domain/primitives.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
 import type { EmailTemplateRepository, EmailTemplateStore, PageRequest } from "../ports/email-templates.js";
@@ -127,7 +127,7 @@ async function findTemplate(
   templateId: string,
 ): Promise<EmailTemplate> {
   // An id we could never have issued is simply not found (and never reaches DynamoDB's key limits).
-  const template = idSchema.safeParse(templateId).success
+  const template = isId(templateId)
     ? await deps.templates.getEmailTemplate(workspaceId, templateId)
     : undefined;
   if (!template) throw new NotFoundError(`No email template ${templateId.slice(0, 64)}`);

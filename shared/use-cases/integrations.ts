@@ -9,7 +9,7 @@ import {
   toIntegrationView,
 } from "../domain/integration.js";
 import type { Moment } from "../domain/moment.js";
-import { idSchema } from "../domain/primitives.js";
+import { isId } from "../domain/primitives.js";
 import { generateWebhookSigningSecret } from "../domain/secrets.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
@@ -135,7 +135,7 @@ async function findIntegration(
   integrationId: string,
 ): Promise<StoredIntegration> {
   // An id we could never have issued is simply not found (and never reaches DynamoDB's key limits).
-  const integration = idSchema.safeParse(integrationId).success
+  const integration = isId(integrationId)
     ? await deps.integrations.getIntegration(workspaceId, integrationId)
     : undefined;
   if (!integration) throw new NotFoundError(`No integration ${integrationId.slice(0, 64)}`);

@@ -6,7 +6,7 @@
  */
 import * as z from "zod/mini";
 import { parseMailbox } from "../domain/email.js";
-import { idSchema } from "../domain/primitives.js";
+import { isId } from "../domain/primitives.js";
 import { normaliseAddress, type SuppressionReason } from "../domain/suppression.js";
 import type { Clock } from "../ports/clock.js";
 import type { SuppressionList } from "../ports/suppressions.js";
@@ -79,7 +79,7 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
   if (!parsed.success) throw new MalformedSesEventError("The event is not an SES sending event");
   const { detail } = parsed.data;
   const workspaceId = detail.mail.tags?.[WORKSPACE_TAG]?.[0];
-  if (workspaceId === undefined || !idSchema.safeParse(workspaceId).success) {
+  if (workspaceId === undefined || !isId(workspaceId)) {
     return { outcome: "ignored", why: "no_workspace_tag" };
   }
 

@@ -3,7 +3,7 @@ import { issueApiKey, MAX_ACTIVE_WRITE_KEYS, toKeyView } from "../domain/api-key
 import { ConflictError, NotFoundError } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
 import type { Moment } from "../domain/moment.js";
-import { idSchema } from "../domain/primitives.js";
+import { isId } from "../domain/primitives.js";
 import { type Source, sourceInputSchema, sourcePatchSchema, toSourceView } from "../domain/source.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
@@ -197,11 +197,6 @@ async function findSource(
   const source = isId(sourceId) ? await deps.sources.getSource(workspaceId, sourceId) : undefined;
   if (!source) throw notFound(sourceId);
   return source;
-}
-
-/** An id we could never have issued is simply not found (and never reaches DynamoDB's key limits). */
-export function isId(id: string): boolean {
-  return idSchema.safeParse(id).success;
 }
 
 function notFound(sourceId: string) {
