@@ -1,4 +1,5 @@
 import type { EnvName } from "./contracts/functions.js";
+import { DEFAULT_EVENT_WINDOW_HOURS } from "./domain/event-window.js";
 
 /**
  * Reads a function's environment once, at cold start, and fails loudly naming what is missing:
@@ -12,7 +13,7 @@ export function readEnv<N extends EnvName>(required: readonly N[], env: NodeJS.P
 
 /** Hours an event may be old and still start moments (MOMENTS_EVENT_WINDOW_HOURS, default 72). */
 export function readEventWindowHours(value: string | undefined): number {
-  if (value === undefined || value === "") return 72;
+  if (value === undefined || value === "") return DEFAULT_EVENT_WINDOW_HOURS;
   const hours = Number(value);
   if (!Number.isFinite(hours) || hours <= 0) {
     throw new Error(`MOMENTS_EVENT_WINDOW_HOURS must be a number > 0, got "${value}"`);

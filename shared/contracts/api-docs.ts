@@ -141,7 +141,7 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     query: {
       accountId: "The account",
       userId: "The user (optional)",
-      ...{ limit: "Page size", cursor: "Cursor" },
+      ...list,
     },
     success: {
       status: 200,
@@ -177,7 +177,7 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
   "GET /v1/admin/suppressions": {
     summary: "The workspace's suppressed addresses (unsubscribed, bounced, complained), by address",
     tag: "Email",
-    query: { limit: "Page size (default 50, at most 200)", cursor: "From the previous page's nextCursor" },
+    query: list,
     success: {
       status: 200,
       description: "{ items: [{ address, reason, suppressedAt, detail? }], nextCursor? }",
@@ -211,10 +211,7 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
   "GET /v1/admin/moments/{id}/feedback": {
     summary: "A moment's feedback answers with their comments",
     tag: "Moments",
-    query: {
-      limit: "Page size, 1 to 200 (default 50)",
-      cursor: "Opaque cursor from the previous page's nextCursor",
-    },
+    query: list,
     success: {
       status: 200,
       description:
@@ -327,7 +324,8 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
   "GET /v1/admin/sources/{id}/write-keys": {
     summary: "List a source's write keys (prefix and dates only)",
     tag: "Keys",
-    success: { status: 200, description: "{ items }" },
+    query: list,
+    success: { status: 200, description: "{ items, nextCursor? }" },
   },
   "POST /v1/admin/sources/{id}/write-keys": {
     summary: "Issue a write key (shown once)",
@@ -409,7 +407,8 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
   "GET /v1/admin/admin-keys": {
     summary: "List admin keys",
     tag: "Keys",
-    success: { status: 200, description: "{ items }" },
+    query: list,
+    success: { status: 200, description: "{ items, nextCursor? }" },
   },
   "POST /v1/admin/admin-keys": {
     summary: "Issue an admin key (shown once)",
