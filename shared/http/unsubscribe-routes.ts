@@ -80,14 +80,6 @@ function confirmPage(view: UnsubscribeView): HttpResponse {
   );
 }
 
-function donePage(view: UnsubscribeView): HttpResponse {
-  return page(
-    200,
-    "You are unsubscribed",
-    `<p><strong>${escapeHtml(view.address)}</strong> will not receive these emails any more.</p>`,
-  );
-}
-
 const invalidPage = () =>
   page(
     400,
@@ -121,7 +113,7 @@ export function unsubscribeRoutes(deps: UnsubscribeDeps, obs: Observability): Re
         obs.logger.info("Unsubscribed", { workspaceId: result.workspaceId, changed: result.changed });
         if (result.changed) obs.metrics.addMetric("Unsubscribed", "Count", 1);
         return prefersHtml(request)
-          ? donePage(result)
+          ? confirmPage({ ...result, unsubscribed: true })
           : json(200, { address: result.address, unsubscribed: true });
       }),
     ),
