@@ -15,13 +15,12 @@ import {
 } from "../../shared/contracts/workflow.js";
 import type { EmailTemplate } from "../../shared/domain/email-template.js";
 import { eventCountKey } from "../../shared/domain/identify.js";
-import type { IntegrationKind, StoredIntegration } from "../../shared/domain/integration.js";
+import type { IntegrationKind } from "../../shared/domain/integration.js";
 import type { Moment, MomentStatus } from "../../shared/domain/moment.js";
 import type { Source } from "../../shared/domain/source.js";
 import type { Clock } from "../../shared/ports/clock.js";
 import type { EventPublisher, Mailer, OutgoingEmail } from "../../shared/ports/delivery.js";
 import type { EmailTemplateRepository } from "../../shared/ports/email-templates.js";
-import type { IntegrationReader } from "../../shared/ports/integrations.js";
 import type { MomentRepository } from "../../shared/ports/moments.js";
 import type { PendingStart, PendingStartRepository } from "../../shared/ports/pending-starts.js";
 import type { PreviousTraits, Profile, ProfileRepository, UserProfile } from "../../shared/ports/profiles.js";
@@ -43,6 +42,12 @@ import type {
 } from "../../shared/ports/runs.js";
 import type { SourceRepository } from "../../shared/ports/sources.js";
 import type { MessageLog } from "../../shared/use-cases/match-event.js";
+import {
+  anAttioIntegration,
+  aSlackBotIntegration,
+  aWebhookIntegration,
+  FakeIntegrationRepository,
+} from "./fakes-content.js";
 
 const key = (...parts: string[]) => JSON.stringify(parts);
 
@@ -151,31 +156,18 @@ export class FakeConfigRepository implements SourceRepository, EmailTemplateRepo
   }
 }
 
-/** Integrations as the moment use cases see them: a lookup by id within a workspace. */
-export class FakeIntegrations implements IntegrationReader {
-  readonly integrations = new Map<string, StoredIntegration>();
-
+/** Integrations with one line per test: `add(workspace, id, kind)` stores one with a dummy secret. */
+export class FakeIntegrations extends FakeIntegrationRepository {
   add(workspaceId: string, id: string, kind: IntegrationKind) {
-    const base = {
-      id,
-      workspaceId,
-      name: `${kind} ${id}`,
-      createdAt: "2026-11-01T00:00:00.000Z",
-      updatedAt: "2026-11-01T00:00:00.000Z",
-    };
+    const meta = { id, workspaceId, name: `${kind} ${id}` };
     const secret = "s".repeat(32);
-    const integration: StoredIntegration =
+    this.collection.create(
       kind === "slack"
-        ? { ...base, kind, botToken: `xoxb-${secret}` }
+        ? aSlackBotIntegration({ ...meta, botToken: `xoxb-${secret}` })
         : kind === "attio"
-          ? { ...base, kind, accessToken: secret }
-          : { ...base, kind, signingSecret: `whsec_${secret}` };
-    this.integrations.set(key(workspaceId, id), integration);
-  }
-
-  async getIntegration(workspaceId: string, integrationId: string) {
-    const integration = this.integrations.get(key(workspaceId, integrationId));
-    return integration && structuredClone(integration);
+          ? anAttioIntegration({ ...meta, accessToken: secret })
+          : aWebhookIntegration({ ...meta, signingSecret: `whsec_${secret}` }),
+    );
   }
 }
 
