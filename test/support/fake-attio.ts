@@ -11,8 +11,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import * as z from "zod/mini";
+import { listen, readBody } from "./http-fake.js";
 
 export interface FakeAttioRequest {
   method: string;
@@ -125,14 +125,6 @@ export async function startFakeAttio(options: { host?: string } = {}): Promise<F
     res.end(JSON.stringify(body));
   };
 
-  const readBody = (req: IncomingMessage) =>
-    new Promise<string>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-      req.on("error", reject);
-    });
-
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req);
     const path = new URL(req.url ?? "/", `http://${host}`).pathname;
@@ -242,8 +234,7 @@ export async function startFakeAttio(options: { host?: string } = {}): Promise<F
       if (!res.headersSent) send(res, 500, attioError(500));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port, stop } = await listen(server, host);
 
   return {
     baseUrl: `http://${host}:${port}`,
@@ -282,11 +273,9 @@ export async function startFakeAttio(options: { host?: string } = {}): Promise<F
       tasks.length = 0;
       planned.length = 0;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const res of stalled) res.destroy();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    stop: () => {
+      for (const res of stalled) res.destroy();
+      return stop();
+    },
   };
 }

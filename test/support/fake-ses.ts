@@ -7,8 +7,8 @@
  * it, and forwards it unchanged to the local SES, whose answer it returns (so `sentEmails` still
  * sees every email). Told to, it answers the next requests with SES's own error responses instead.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type ServerResponse } from "node:http";
+import { listen, readBody } from "./http-fake.js";
 
 export interface RawSend {
   destinations: string[];
@@ -47,12 +47,6 @@ const ERRORS: Record<SesErrorCode, { status: number; type: string; message: stri
       "Email address is not verified. The following identities failed the check in region US-EAST-1: anna@mail.acme.com",
   },
 };
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
 
 function members(form: URLSearchParams, prefix: string): string[] {
   const values: string[] = [];
@@ -126,8 +120,7 @@ export async function startFakeSes(): Promise<FakeSes> {
     }
     return refuse(res, 400, `unexpected Action ${form.get("Action")}`);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port, stop } = await listen(server, "127.0.0.1");
   return {
     url: `http://127.0.0.1:${port}`,
     sent,
@@ -138,11 +131,7 @@ export async function startFakeSes(): Promise<FakeSes> {
     failNext(count, code) {
       for (let i = 0; i < count; i++) failures.push(code);
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    stop,
   };
 }
 

@@ -15,7 +15,7 @@
  * Messages that Slack would have posted are in `messages`; every request is in `requests`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listen, readBody } from "./http-fake.js";
 
 export interface FakeSlackChannel {
   id: string;
@@ -280,12 +280,9 @@ export async function startFakeSlack(options: { pageSize?: number; host?: string
   };
 
   const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => handle(req, res, Buffer.concat(chunks).toString("utf8")));
+    void readBody(req).then((body) => handle(req, res, body));
   });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port, stop } = await listen(server, host);
 
   return {
     baseUrl: `http://${host}:${port}/api`,
@@ -322,10 +319,6 @@ export async function startFakeSlack(options: { pageSize?: number; host?: string
       actThenFailures = [];
       stalls = [];
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    stop,
   };
 }

@@ -9,7 +9,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listen, readBody } from "./http-fake.js";
 
 export interface ReceivedWebhook {
   method: string;
@@ -89,9 +89,7 @@ export async function startFakeWebhookReceiver(
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString("utf8");
+    const body = await readBody(req);
     const url = new URL(req.url ?? "/", `http://${req.headers.host ?? host}`);
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(req.headers))
@@ -128,8 +126,7 @@ export async function startFakeWebhookReceiver(
       res.end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port, stop } = await listen(server, host);
 
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
@@ -147,10 +144,6 @@ export async function startFakeWebhookReceiver(
       else byPath.delete(path);
     },
     requestsTo: (path) => requests.filter((request) => request.path === path),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    stop,
   };
 }
