@@ -4,7 +4,7 @@ import { isId } from "../domain/primitives.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
 import type { KeyStore } from "../ports/keys.js";
-import { parsePageQuery } from "./email-templates.js";
+import { mapPage, parsePageQuery } from "./paging.js";
 import { emptyBodySchema } from "./sources.js";
 
 export interface AdminKeyDeps {
@@ -26,10 +26,7 @@ export async function listAdminKeys(
   query: Record<string, string | undefined>,
 ) {
   const page = await deps.keys.listAdminKeys(workspaceId, parsePageQuery(query));
-  return {
-    items: page.items.map(toKeyView),
-    ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
-  };
+  return mapPage(page, toKeyView);
 }
 
 /**

@@ -6,15 +6,15 @@ import {
   previewRequestSchema,
   renderEmailPreview,
 } from "../domain/email-template.js";
-import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from "../domain/errors.js";
+import { ConflictError, NotFoundError, ServiceUnavailableError } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
 import type { Moment } from "../domain/moment.js";
-import { parseLimit } from "../domain/moment-list.js";
 import { isId } from "../domain/primitives.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
-import type { EmailTemplateRepository, EmailTemplateStore, PageRequest } from "../ports/email-templates.js";
+import type { EmailTemplateRepository, EmailTemplateStore } from "../ports/email-templates.js";
 import type { ProfileRepository } from "../ports/profiles.js";
+import { mapPage, parsePageQuery } from "./paging.js";
 
 export interface EmailTemplateDeps {
   templates: EmailTemplateStore;
@@ -43,10 +43,7 @@ export async function listEmailTemplates(
   query: Record<string, string>,
 ) {
   const page = await deps.templates.listEmailTemplates(workspaceId, parsePageQuery(query));
-  return {
-    items: page.items.map(toEmailTemplateView),
-    ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
-  };
+  return mapPage(page, toEmailTemplateView);
 }
 
 export async function getEmailTemplate(
@@ -132,16 +129,6 @@ async function findTemplate(
     : undefined;
   if (!template) throw new NotFoundError(`No email template ${templateId.slice(0, 64)}`);
   return template;
-}
-
-/** `?limit=` (1..200, default 50) and `?cursor=`; a malformed one is a 400 naming it. */
-export function parsePageQuery(query: Record<string, string | undefined>): PageRequest {
-  const limit = parseLimit(query.limit);
-  const cursor = query.cursor;
-  if (cursor !== undefined && (cursor === "" || cursor.length > 2048 || !/^[A-Za-z0-9_-]+$/.test(cursor))) {
-    throw new ValidationError([{ path: "cursor", message: "is not a cursor from this listing" }]);
-  }
-  return { limit, ...(cursor !== undefined ? { cursor } : {}) };
 }
 
 /** Moments that are not archived with a step whose action matches. */

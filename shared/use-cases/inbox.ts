@@ -4,8 +4,8 @@ import type { Clock } from "../ports/clock.js";
 import type { InboxRepository } from "../ports/inbox.js";
 import type { WriteKeyOwner } from "../ports/keys.js";
 import type { MomentRepository } from "../ports/moments.js";
-import { parsePageQuery } from "./email-templates.js";
 import { getMoment } from "./moments.js";
+import { mapPage, parsePageQuery } from "./paging.js";
 
 export interface InboxDeps {
   inbox: InboxRepository;
@@ -24,10 +24,7 @@ function itemId(id: string): string {
 export async function listInbox(deps: InboxDeps, owner: Owner, query: Record<string, string | undefined>) {
   const { accountId, userId } = parseInboxQuery(query);
   const page = await deps.inbox.listItems(owner.workspaceId, accountId, userId, parsePageQuery(query));
-  return {
-    items: page.items.map(toInboxView),
-    ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
-  };
+  return mapPage(page, toInboxView);
 }
 
 /** `POST /v1/inbox/{id}/read`: idempotent; the first read time stands. */
@@ -74,8 +71,5 @@ export async function listMomentFeedback(
   const page = parsePageQuery(query);
   await getMoment(deps, workspaceId, momentId);
   const result = await deps.inbox.listFeedback(workspaceId, momentId, page);
-  return {
-    items: result.items.map(({ momentId: _m, ...answer }) => answer),
-    ...(result.nextCursor !== undefined ? { nextCursor: result.nextCursor } : {}),
-  };
+  return mapPage(result, ({ momentId: _m, ...answer }) => answer);
 }

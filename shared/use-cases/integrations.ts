@@ -14,7 +14,8 @@ import { generateWebhookSigningSecret } from "../domain/secrets.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
 import type { IntegrationRepository, SlackApi } from "../ports/integrations.js";
-import { inUseError, liveMomentsUsing, parsePageQuery } from "./email-templates.js";
+import { inUseError, liveMomentsUsing } from "./email-templates.js";
+import { mapPage, parsePageQuery } from "./paging.js";
 
 export interface IntegrationDeps {
   integrations: IntegrationRepository;
@@ -59,10 +60,7 @@ export async function listIntegrations(
   query: Record<string, string>,
 ) {
   const page = await deps.integrations.listIntegrations(workspaceId, parsePageQuery(query));
-  return {
-    items: page.items.map(toIntegrationView),
-    ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
-  };
+  return mapPage(page, toIntegrationView);
 }
 
 export async function getIntegration(

@@ -9,7 +9,7 @@ import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
 import type { KeyStore } from "../ports/keys.js";
 import type { SourceRepository, SourceStore } from "../ports/sources.js";
-import { parsePageQuery } from "./email-templates.js";
+import { mapPage, parsePageQuery } from "./paging.js";
 
 /** Issuing a key takes no options: an absent body or `{}`. */
 export const emptyBodySchema = z.optional(z.strictObject({}));
@@ -43,10 +43,7 @@ export async function listSources(
   query: Record<string, string | undefined>,
 ) {
   const page = await deps.sources.listSources(workspaceId, parsePageQuery(query));
-  return {
-    items: page.items.map(toSourceView),
-    ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
-  };
+  return mapPage(page, toSourceView);
 }
 
 export async function getSource(deps: { sources: SourceRepository }, workspaceId: string, sourceId: string) {
@@ -124,10 +121,7 @@ export async function listWriteKeys(
   const pageRequest = parsePageQuery(query);
   await findSource(deps, workspaceId, sourceId);
   const page = await deps.keys.listWriteKeys(workspaceId, sourceId, pageRequest);
-  return {
-    items: page.items.map(toKeyView),
-    ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
-  };
+  return mapPage(page, toKeyView);
 }
 
 /** Revokes a write key: from now on it authenticates nothing (401). */

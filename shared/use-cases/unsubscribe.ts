@@ -10,7 +10,7 @@ import {
 import type { Clock } from "../ports/clock.js";
 import type { Page } from "../ports/email-templates.js";
 import type { SuppressionList, SuppressionStore, UnsubscribeKeyStore } from "../ports/suppressions.js";
-import { parsePageQuery } from "./email-templates.js";
+import { parsePageQuery } from "./paging.js";
 
 export interface UnsubscribeLinkDeps {
   keys: Pick<UnsubscribeKeyStore, "signingKey">;

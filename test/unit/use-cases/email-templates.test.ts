@@ -11,10 +11,10 @@ import {
   type EmailTemplateDeps,
   getEmailTemplate,
   listEmailTemplates,
-  parsePageQuery,
   previewEmailTemplate,
   updateEmailTemplate,
 } from "../../../shared/use-cases/email-templates.js";
+import { parsePageQuery } from "../../../shared/use-cases/paging.js";
 import { aMoment, aTemplate, FakeProfiles, fixedClock } from "../../support/fakes.js";
 import { FakeEmailTemplateStore, FakeMomentList } from "../../support/fakes-content.js";
 
