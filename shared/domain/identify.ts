@@ -13,28 +13,14 @@ import type {
   DetailHeader,
   TraitMap,
 } from "../contracts/bus-details.js";
-import {
-  accountIdSchema,
-  eventTimestampSchema,
-  MAX_BATCH_ITEMS,
-  messageIdSchema,
-  trackEventShape,
-  userIdSchema,
-  userTraitsNeedUserId,
-} from "./event.js";
-import { traitsSchema } from "./profile.js";
+import { MAX_BATCH_ITEMS, trackEventShape, userTraitsNeedUserId } from "./event.js";
 
-/** The fields of an identify, shared by POST /v1/identify and a batch's `{ type: "identify" }` items. */
-export const identifyShape = {
-  accountId: accountIdSchema,
-  userId: z.optional(userIdSchema),
-  messageId: z.optional(messageIdSchema),
-  timestamp: z.optional(eventTimestampSchema),
-  /** Account (organization) traits: `organization_name`, `plan`, `arr`... */
-  traits: z.optional(traitsSchema),
-  /** User (person) traits: `first_name`, `email`, `role`... Need a `userId`. */
-  userTraits: z.optional(traitsSchema),
-};
+/**
+ * The fields of an identify, shared by POST /v1/identify and a batch's `{ type: "identify" }` items:
+ * a track event's, without the event name and its properties.
+ */
+const { event: _event, properties: _properties, ...identifyFields } = trackEventShape;
+export const identifyShape = identifyFields;
 
 /**
  * Body of POST /v1/identify. Like track events, unknown top-level fields are ignored (SDKs add
