@@ -6,7 +6,7 @@ import { type OpenGateDeps, openGate } from "./open-gate.js";
 
 /** Writes what the workflow reports: a step that failed for good, or the end of a run. Idempotent. */
 export async function recordRunState(
-  deps: { runs: RunRepository; workflows: WorkflowController; clock: Clock } & Partial<OpenGateDeps>,
+  deps: OpenGateDeps & { runs: RunRepository; workflows: WorkflowController; clock: Clock },
   payload: RunStateTaskPayload,
 ) {
   const at = deps.clock.now().toISOString();
@@ -25,13 +25,7 @@ export async function recordRunState(
       await deps.runs.completeRun(payload.run, at);
       return { recorded: "run_completed" as const };
     case "open_gate": {
-      if (!deps.pending || !deps.moments || deps.timeScale === undefined) {
-        throw new Error("open_gate needs the pending-start and moment repositories and the time scale");
-      }
-      const result = await openGate(
-        { ...deps, pending: deps.pending, moments: deps.moments, timeScale: deps.timeScale },
-        payload.gate,
-      );
+      const result = await openGate(deps, payload.gate);
       return {
         recorded: result === "not_armed" ? ("gate_not_armed" as const) : (`gate_${result.decision}` as const),
       };

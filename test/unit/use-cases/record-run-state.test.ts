@@ -1,7 +1,14 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { EndSteps } from "../../../shared/contracts/workflow.js";
 import { recordRunState } from "../../../shared/use-cases/record-run-state.js";
-import { aRun, FakeRunRepository, FakeWorkflows, fixedClock } from "../../support/fakes.js";
+import {
+  aRun,
+  FakeConfigRepository,
+  FakePendingStarts,
+  FakeRunRepository,
+  FakeWorkflows,
+  fixedClock,
+} from "../../support/fakes.js";
 
 const NOW = "2026-11-23T08:00:00.000Z";
 const run = aRun({ runId: "run_1", momentId: "m_1", accountId: "acct_1" });
@@ -18,6 +25,15 @@ const endSteps: EndSteps = {
 let runs: FakeRunRepository;
 let workflows: FakeWorkflows;
 const clock = fixedClock(NOW);
+/** What the run-state function passes: gates (open_gate) need the pending starts and moments too. */
+const deps = () => ({
+  runs,
+  workflows,
+  clock,
+  pending: new FakePendingStarts(),
+  moments: new FakeConfigRepository(),
+  timeScale: 1,
+});
 
 beforeEach(async () => {
   runs = new FakeRunRepository();
@@ -29,10 +45,12 @@ beforeEach(async () => {
 describe("recordRunState", () => {
   it("records a step that failed for good with the error and its cause", async () => {
     // Act
-    const result = await recordRunState(
-      { runs, workflows, clock },
-      { type: "step_failed", run, step, error: { Error: "TransientActionError", Cause: "SES Throttling" } },
-    );
+    const result = await recordRunState(deps(), {
+      type: "step_failed",
+      run,
+      step,
+      error: { Error: "TransientActionError", Cause: "SES Throttling" },
+    });
 
     // Assess
     expect(result).toEqual({ recorded: "step_failed" });
@@ -44,25 +62,24 @@ describe("recordRunState", () => {
   });
 
   it("uses whichever of Error and Cause is present", async () => {
-    await recordRunState(
-      { runs, workflows, clock },
-      { type: "step_failed", run, step, error: { Error: "States.Timeout" } },
-    );
+    await recordRunState(deps(), { type: "step_failed", run, step, error: { Error: "States.Timeout" } });
 
     expect(runs.step(run, "s1")).toMatchObject({ outcome: { reason: "States.Timeout" } });
   });
 
   it("records 'unknown error' when the workflow reports neither", async () => {
-    await recordRunState({ runs, workflows, clock }, { type: "step_failed", run, step, error: {} });
+    await recordRunState(deps(), { type: "step_failed", run, step, error: {} });
 
     expect(runs.step(run, "s1")).toMatchObject({ outcome: { reason: "unknown error" } });
   });
 
   it("bounds the reason to 1000 characters", async () => {
-    await recordRunState(
-      { runs, workflows, clock },
-      { type: "step_failed", run, step, error: { Error: "E", Cause: "c".repeat(5000) } },
-    );
+    await recordRunState(deps(), {
+      type: "step_failed",
+      run,
+      step,
+      error: { Error: "E", Cause: "c".repeat(5000) },
+    });
 
     const stored = runs.step(run, "s1");
     const reason =
@@ -73,7 +90,7 @@ describe("recordRunState", () => {
 
   it("completes the run and releases the account's membership", async () => {
     // Act
-    const result = await recordRunState({ runs, workflows, clock }, { type: "run_completed", run });
+    const result = await recordRunState(deps(), { type: "run_completed", run });
 
     // Assess
     expect(result).toEqual({ recorded: "run_completed" });
@@ -84,10 +101,10 @@ describe("recordRunState", () => {
   });
 
   it("is idempotent: a repeated completion changes nothing", async () => {
-    await recordRunState({ runs, workflows, clock }, { type: "run_completed", run });
+    await recordRunState(deps(), { type: "run_completed", run });
     const later = fixedClock("2026-11-24T00:00:00.000Z");
 
-    await recordRunState({ runs, workflows, clock: later }, { type: "run_completed", run });
+    await recordRunState({ ...deps(), clock: later }, { type: "run_completed", run });
 
     expect(runs.run("ws_1", "run_1")).toMatchObject({ status: "completed", endedAt: NOW });
     expect(runs.membership("ws_1", "m_1", "acct_1")).toMatchObject({ status: "completed", endedAt: NOW });
@@ -97,7 +114,7 @@ describe("recordRunState", () => {
   it("keeps the outcome of a run that an end rule ended before its steps were done", async () => {
     await runs.endRun(run, "success", "msg_end", "2026-11-22T00:00:00.000Z");
 
-    await recordRunState({ runs, workflows, clock }, { type: "run_completed", run });
+    await recordRunState(deps(), { type: "run_completed", run });
 
     expect(runs.run("ws_1", "run_1")).toMatchObject({ status: "success", endedBy: "msg_end" });
     expect(runs.statsOf("ws_1", "m_1")).not.toHaveProperty("completed");
@@ -107,10 +124,7 @@ describe("recordRunState", () => {
 describe("recordRunState: timeout", () => {
   it("ends the run as failed and starts its pinned exit steps, without stopping the entry execution", async () => {
     // Act
-    const result = await recordRunState(
-      { runs, workflows, clock },
-      { type: "timeout", run, outcome: "failed" },
-    );
+    const result = await recordRunState(deps(), { type: "timeout", run, outcome: "failed" });
 
     // Assess
     expect(result).toEqual({ recorded: "timed_out" });
@@ -130,10 +144,7 @@ describe("recordRunState: timeout", () => {
   });
 
   it("ends the run as success and starts its completion steps when the timeout's outcome is success", async () => {
-    const result = await recordRunState(
-      { runs, workflows, clock },
-      { type: "timeout", run, outcome: "success" },
-    );
+    const result = await recordRunState(deps(), { type: "timeout", run, outcome: "success" });
 
     expect(result).toEqual({ recorded: "timed_out" });
     expect(runs.run("ws_1", "run_1")?.status).toBe("success");
@@ -145,7 +156,7 @@ describe("recordRunState: timeout", () => {
     runs = new FakeRunRepository();
     await runs.enter(run, { completion: [], exit: [] });
 
-    await recordRunState({ runs, workflows, clock }, { type: "timeout", run, outcome: "failed" });
+    await recordRunState(deps(), { type: "timeout", run, outcome: "failed" });
 
     expect(runs.run("ws_1", "run_1")?.status).toBe("failed");
     expect(workflows.end("run_1")).toBeUndefined();
@@ -153,12 +164,12 @@ describe("recordRunState: timeout", () => {
 
   it("re-drives the same end when the timeout task is retried: one outcome, one end execution", async () => {
     // Prepare: the first attempt ended the run, then died before (or after) starting the exit steps.
-    await recordRunState({ runs, workflows, clock }, { type: "timeout", run, outcome: "failed" });
+    await recordRunState(deps(), { type: "timeout", run, outcome: "failed" });
     const later = fixedClock("2026-11-23T08:05:00.000Z");
 
     // Act
     const retried = await recordRunState(
-      { runs, workflows, clock: later },
+      { ...deps(), clock: later },
       { type: "timeout", run, outcome: "failed" },
     );
 
@@ -175,10 +186,7 @@ describe("recordRunState: timeout", () => {
     await runs.endRun(run, "success", "msg_end", "2026-11-23T07:00:00.000Z");
 
     // Act
-    const result = await recordRunState(
-      { runs, workflows, clock },
-      { type: "timeout", run, outcome: "failed" },
-    );
+    const result = await recordRunState(deps(), { type: "timeout", run, outcome: "failed" });
 
     // Assess
     expect(result).toEqual({ recorded: "already_ended" });
@@ -190,10 +198,7 @@ describe("recordRunState: timeout", () => {
   it("answers already_ended for a run its moment's stop ended first", async () => {
     await runs.stopRun(run, "2026-11-23T07:00:00.000Z");
 
-    const result = await recordRunState(
-      { runs, workflows, clock },
-      { type: "timeout", run, outcome: "failed" },
-    );
+    const result = await recordRunState(deps(), { type: "timeout", run, outcome: "failed" });
 
     expect(result).toEqual({ recorded: "already_ended" });
     expect(runs.run("ws_1", "run_1")?.status).toBe("stopped");
