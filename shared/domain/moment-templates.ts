@@ -46,9 +46,11 @@ const minutes = (amount: number): Duration => ({ amount, unit: "minutes" });
 const hours = (amount: number): Duration => ({ amount, unit: "hours" });
 const days = (amount: number): Duration => ({ amount, unit: "days" });
 
-/** A setting's value, or its default (entries only read settings they declare). */
-function setting(settings: Record<string, Duration>, key: string, fallback: Duration): Duration {
-  return settings[key] ?? fallback;
+/** A setting's value (bodyOf fills in the declared defaults; entries read only what they declare). */
+function setting(settings: Record<string, Duration>, key: string): Duration {
+  const value = settings[key];
+  if (!value) throw new Error(`Catalog entry reads setting "${key}", which it does not declare`);
+  return value;
 }
 
 /** Fresh each time: a built body is handed out and may be changed by its receiver. */
@@ -68,12 +70,12 @@ const catalog: CatalogEntry[] = [
       ...common(),
       start: {
         event: "cart_item_added",
-        unless: { event: "checkout_completed", within: setting(s, "abandonAfter", hours(2)) },
+        unless: { event: "checkout_completed", within: setting(s, "abandonAfter") },
         key: "cart_id",
       },
       end: [
         { outcome: "success", event: "checkout_completed" },
-        { outcome: "failed", after: setting(s, "giveUpAfter", days(7)) },
+        { outcome: "failed", after: setting(s, "giveUpAfter") },
       ],
       reentry: { policy: "after_exit" },
       steps: [
@@ -109,12 +111,12 @@ const catalog: CatalogEntry[] = [
       ...common(),
       start: {
         event: "booking_started",
-        unless: { event: "booking_completed", within: setting(s, "abandonAfter", hours(1)) },
+        unless: { event: "booking_completed", within: setting(s, "abandonAfter") },
         key: "booking_id",
       },
       end: [
         { outcome: "success", event: "booking_completed" },
-        { outcome: "failed", after: setting(s, "giveUpAfter", days(3)) },
+        { outcome: "failed", after: setting(s, "giveUpAfter") },
       ],
       reentry: { policy: "after_exit" },
       steps: [
@@ -145,13 +147,13 @@ const catalog: CatalogEntry[] = [
       ...common(),
       start: {
         event: "product_viewed",
-        unless: { event: "cart_item_added", within: setting(s, "abandonAfter", hours(4)) },
+        unless: { event: "cart_item_added", within: setting(s, "abandonAfter") },
       },
       end: [
         { outcome: "success", event: "cart_item_added" },
         { outcome: "failed", after: days(3) },
       ],
-      reentry: { policy: "cooldown", cooldown: setting(s, "cooldown", days(7)) },
+      reentry: { policy: "cooldown", cooldown: setting(s, "cooldown") },
       steps: [
         {
           id: "browse-nudge",
@@ -181,7 +183,7 @@ const catalog: CatalogEntry[] = [
       start: { event: "trial_ending_soon" },
       end: [
         { outcome: "success", event: "subscription_started" },
-        { outcome: "failed", after: setting(s, "convertWithin", days(14)) },
+        { outcome: "failed", after: setting(s, "convertWithin") },
       ],
       reentry: { policy: "once" },
       steps: [
@@ -200,7 +202,7 @@ const catalog: CatalogEntry[] = [
           id: "trial-feedback",
           name: "What holds you back?",
           phase: "entry",
-          delay: setting(s, "followUpAfter", days(2)),
+          delay: setting(s, "followUpAfter"),
           action: {
             type: "feedback_prompt",
             question: "What is holding you back from choosing a plan?",
@@ -224,7 +226,7 @@ const catalog: CatalogEntry[] = [
       start: { event: "payment_failed" },
       end: [
         { outcome: "success", event: "payment_succeeded" },
-        { outcome: "failed", after: setting(s, "gracePeriod", days(7)) },
+        { outcome: "failed", after: setting(s, "gracePeriod") },
       ],
       reentry: { policy: "after_exit" },
       steps: [
@@ -243,7 +245,7 @@ const catalog: CatalogEntry[] = [
           id: "update-card-reminder",
           name: "Reminder",
           phase: "entry",
-          delay: setting(s, "reminderAfter", days(3)),
+          delay: setting(s, "reminderAfter"),
           action: {
             type: "send_notification",
             title: "Reminder: update your payment method",
@@ -266,11 +268,11 @@ const catalog: CatalogEntry[] = [
       ...common(),
       start: {
         event: "account_created",
-        unless: { event: "onboarding_completed", within: setting(s, "nudgeAfter", days(1)) },
+        unless: { event: "onboarding_completed", within: setting(s, "nudgeAfter") },
       },
       end: [
         { outcome: "success", event: "onboarding_completed" },
-        { outcome: "failed", after: setting(s, "giveUpAfter", days(14)) },
+        { outcome: "failed", after: setting(s, "giveUpAfter") },
       ],
       reentry: { policy: "once" },
       steps: [
@@ -301,13 +303,13 @@ const catalog: CatalogEntry[] = [
       ...common(),
       start: { event: "key_action_completed" },
       end: [],
-      reentry: { policy: "cooldown", cooldown: setting(s, "cooldown", days(30)) },
+      reentry: { policy: "cooldown", cooldown: setting(s, "cooldown") },
       steps: [
         {
           id: "ask-feedback",
           name: "How did it go?",
           phase: "entry",
-          delay: setting(s, "askAfter", hours(1)),
+          delay: setting(s, "askAfter"),
           action: {
             type: "feedback_prompt",
             question: "How did that go?",
@@ -325,7 +327,10 @@ function bodyOf(entry: CatalogEntry, settings: Record<string, Duration>, name: s
     description: entry.description,
     goal: entry.goal,
     template: entry.key,
-    ...entry.build(settings),
+    ...entry.build({
+      ...Object.fromEntries(entry.settings.map((declared) => [declared.key, declared.default])),
+      ...settings,
+    }),
   };
 }
 
