@@ -5,7 +5,6 @@ import { matchEndRule } from "../domain/end-rules.js";
 import { evaluateConditions, type Facts } from "../domain/evaluate.js";
 import { DEFAULT_EVENT_WINDOW_HOURS, effectiveTimestamp, isTooOld } from "../domain/event-window.js";
 import { accountAttributes } from "../domain/identify.js";
-import { runIdFor } from "../domain/ids.js";
 import { type DecisionEntry, propertySample, shardFor } from "../domain/insights.js";
 import { type Moment, startsMoment } from "../domain/moment.js";
 import { isSampledIn } from "../domain/sampling.js";
@@ -16,7 +15,7 @@ import type { PendingStartRepository } from "../ports/pending-starts.js";
 import type { ProfileRepository } from "../ports/profiles.js";
 import type { RunRepository, WorkflowController } from "../ports/runs.js";
 import { endRun } from "./end-run.js";
-import { enterAndStart, type MatchDecision, type SkipReason } from "./start-run.js";
+import { enterAndStart, type MatchDecision, runIdOf, type SkipReason, skipped } from "./start-run.js";
 
 /** Remembers which messages the matcher has fully processed (the dedupe window). */
 export interface MessageLog {
@@ -176,12 +175,7 @@ async function startRun(
   detail: EventReceivedDetail,
   facts: Facts,
 ): Promise<MatchDecision> {
-  const skip = (reason: SkipReason, extra?: string): MatchDecision => ({
-    momentId: moment.id,
-    decision: "skipped",
-    reason,
-    ...(extra ? { detail: extra } : {}),
-  });
+  const skip = (reason: SkipReason, extra?: string) => skipped(moment.id, reason, extra);
   // Moments were looked up by this event name, so a mismatch here is the status or the source.
   if (!startsMoment(moment, detail)) return skip("source_mismatch");
   if (isTooOld(detail.timestamp, detail.receivedAt, deps.eventWindowHours)) {
@@ -229,7 +223,7 @@ async function arm(
   );
   await deps.workflows.startGate(
     { ...scope, token: detail.messageId, until: due },
-    `gate-${runIdFor(detail.workspaceId, moment.id, runKey === undefined ? detail.accountId : `${detail.accountId}#${runKey}`, detail.messageId)}`,
+    `gate-${runIdOf(detail, moment.id, runKey)}`,
   );
   return { momentId: moment.id, decision: "armed", dueAt: due };
 }

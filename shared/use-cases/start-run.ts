@@ -58,27 +58,28 @@ function phaseSteps(moment: Moment, phase: StepPhase, timeScale: number): StepIn
  * the moment's current version pinned, the entry execution started with its timeout. Shared by the
  * matcher (immediate starts) and the abandonment gate (starts that fell due).
  */
+/** A decision not to start, with its reason (and what it rests on). */
+export function skipped(momentId: string, reason: SkipReason, detail?: string): MatchDecision {
+  return { momentId, decision: "skipped", reason, ...(detail ? { detail } : {}) };
+}
+
+/** The id of the run (or gate) an event makes for an account, per run key in a keyed moment. */
+export function runIdOf(detail: EventReceivedDetail, momentId: string, runKey: string | undefined): string {
+  const subject = runKey === undefined ? detail.accountId : `${detail.accountId}#${runKey}`;
+  return runIdFor(detail.workspaceId, momentId, subject, detail.messageId);
+}
+
 export async function enterAndStart(
   deps: StartRunDeps,
   moment: Moment,
   detail: EventReceivedDetail,
   runKey: string | undefined,
 ): Promise<MatchDecision> {
-  const skip = (reason: SkipReason, extra?: string): MatchDecision => ({
-    momentId: moment.id,
-    decision: "skipped",
-    reason,
-    ...(extra ? { detail: extra } : {}),
-  });
+  const skip = (reason: SkipReason, extra?: string) => skipped(moment.id, reason, extra);
   const now = deps.clock.now();
   const scope = { workspaceId: detail.workspaceId, momentId: moment.id, accountId: detail.accountId };
   const membership = await deps.runs.getMembership({ ...scope, ...(runKey === undefined ? {} : { runKey }) });
-  const runId = runIdFor(
-    detail.workspaceId,
-    moment.id,
-    runKey === undefined ? detail.accountId : `${detail.accountId}#${runKey}`,
-    detail.messageId,
-  );
+  const runId = runIdOf(detail, moment.id, runKey);
   // A redelivery of the event that started the active run re-drives it; anything else obeys re-entry.
   if (membership?.runId !== runId) {
     const reentry = checkReentry(
