@@ -129,8 +129,14 @@ export async function createMoment(deps: MomentDeps, workspaceId: string, body: 
     isTemplateRequest(body) ? momentBodyFromTemplate(body) : body,
   );
   await checkReferences(deps, workspaceId, input);
-  const now = deps.clock.now();
-  const moment: Moment = {
+  const moment = newDraft(input, workspaceId, deps.clock.now());
+  await deps.moments.createMoment(moment);
+  return moment;
+}
+
+/** A new moment: a fresh id, version 1, a draft. */
+function newDraft(input: MomentInput, workspaceId: string, now: Date): Moment {
+  return {
     ...input,
     id: newId(now.getTime()),
     workspaceId,
@@ -139,8 +145,6 @@ export async function createMoment(deps: MomentDeps, workspaceId: string, body: 
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
   };
-  await deps.moments.createMoment(moment);
-  return moment;
 }
 
 export async function getMoment(
@@ -287,17 +291,11 @@ export async function duplicateMoment(
   momentId: string,
 ): Promise<Moment> {
   const original = await getMoment(deps, workspaceId, momentId);
-  const now = deps.clock.now();
-  const copy: Moment = {
-    ...momentInputOf(original),
-    name: duplicateName(original.name),
-    id: newId(now.getTime()),
+  const copy = newDraft(
+    { ...momentInputOf(original), name: duplicateName(original.name) },
     workspaceId,
-    status: "draft",
-    version: 1,
-    createdAt: now.toISOString(),
-    updatedAt: now.toISOString(),
-  };
+    deps.clock.now(),
+  );
   await deps.moments.createMoment(copy);
   return copy;
 }
