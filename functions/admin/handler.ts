@@ -28,7 +28,7 @@ import { openApiRoute } from "../../shared/http/admin-routes/openapi.js";
 import { sourceRoutes } from "../../shared/http/admin-routes/sources.js";
 import { suppressionRoutes } from "../../shared/http/admin-routes/suppressions.js";
 import { testStepRoutes } from "../../shared/http/admin-routes/test-step.js";
-import type { AdminRoutes } from "../../shared/http/admin-routes/types.js";
+import type { AdminRoute, AdminRoutes } from "../../shared/http/admin-routes/types.js";
 import { workspaceRoutes } from "../../shared/http/admin-routes/workspaces.js";
 import { type HttpRequest, httpHandler, type RouteHandler } from "../../shared/http/http-handler.js";
 import { createObservability } from "../../shared/observability.js";
@@ -82,7 +82,7 @@ const adminRoutes: AdminRoutes = {
 };
 
 /** Every admin route authenticates first; the key decides the workspace, and nothing else does. */
-function authenticated(route: AdminRoutes[string]): RouteHandler {
+function authenticated(route: AdminRoute): RouteHandler {
   return async (request: HttpRequest) => {
     const { workspaceId } = await authenticateAdmin(deps.keys, request.headers.authorization);
     obs.logger.appendKeys({ workspaceId });

@@ -1,4 +1,3 @@
-import type { RouteKey } from "../../contracts/routes.js";
 import {
   createIntegration,
   deleteIntegration,
@@ -28,5 +27,5 @@ export function integrationRoutes(deps: IntegrationDeps): AdminRoutes {
     },
     "GET /v1/admin/integrations/{id}/slack/channels": async (ws, req) =>
       json(200, await listSlackChannels(deps, ws, id(req.path))),
-  } satisfies Partial<Record<RouteKey, AdminRoutes[string]>>;
+  };
 }

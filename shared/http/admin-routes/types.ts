@@ -1,3 +1,4 @@
+import type { RouteKey } from "../../contracts/routes.js";
 import type { HttpRequest, HttpResponse } from "../http-handler.js";
 
 /**
@@ -6,5 +7,5 @@ import type { HttpRequest, HttpResponse } from "../http-handler.js";
  */
 export type AdminRoute = (workspaceId: string, request: HttpRequest) => Promise<HttpResponse>;
 
-/** Admin routes of one area, keyed by route key ("GET /v1/admin/sources/{id}"). */
-export type AdminRoutes = Record<string, AdminRoute>;
+/** Admin routes of one area, keyed by route key ("GET /v1/admin/sources/{id}"): only the table's. */
+export type AdminRoutes = Partial<Record<RouteKey, AdminRoute>>;

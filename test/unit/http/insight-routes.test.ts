@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { routeKey, routesFor } from "../../../shared/contracts/routes.js";
+import { type RouteKey, routeKey, routesFor } from "../../../shared/contracts/routes.js";
 import { insightRoutes } from "../../../shared/http/admin-routes/insights.js";
 import type { HttpRequest } from "../../../shared/http/http-handler.js";
 import {
@@ -27,7 +27,7 @@ const request = (key: string, path: Record<string, string> = {}): HttpRequest =>
 });
 
 async function call(key: string, path: Record<string, string> = {}) {
-  const route = routes[key];
+  const route = routes[key as RouteKey];
   if (!route) throw new Error(`no route ${key}`);
   return route(WS, request(key, path));
 }
