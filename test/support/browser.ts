@@ -1,0 +1,37 @@
+/**
+ * A real headless Chromium for browser tests, from npm alone: @sparticuz/chromium ships the binary
+ * inside its package (unpacked to /tmp on first use) and playwright-core drives it. One browser per
+ * test file (`launchBrowser` in beforeAll, `close` in afterAll), a new context per test.
+ */
+import { createRequire } from "node:module";
+import chromium from "@sparticuz/chromium";
+import { type Browser, type Page, chromium as playwright } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+
+export async function launchBrowser(): Promise<Browser> {
+  return playwright.launch({
+    executablePath: await chromium.executablePath(),
+    args: chromium.args,
+    headless: true,
+  });
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: "minor" | "moderate" | "serious" | "critical" | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** Runs axe-core inside the page; returns the serious and critical violations (the budget is 0). */
+export async function seriousAccessibilityViolations(page: Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ path: require.resolve("axe-core") });
+  const violations = await page.evaluate(async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: axe is a global the script tag above defines
+    const axe = (globalThis as any).axe;
+    const result = await axe.run();
+    return result.violations as AxeViolation[];
+  });
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
