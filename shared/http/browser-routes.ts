@@ -17,7 +17,8 @@ const corsHeaders = (origin: string) => ({ "access-control-allow-origin": origin
 export function browserRoutes(keys: KeyStore, obs: Observability) {
   /** The API's error envelope (as the HTTP wrapper writes it), plus the CORS headers. */
   function errorWithCors(error: DomainError, headers: Record<string, string>) {
-    if (error.statusCode >= 500) obs.logger.warn("Request not accepted", { error: error.message });
+    if (error.statusCode >= 500)
+      obs.logger.warn("Request not accepted", { error: error.message, cause: error.cause });
     return json(error.statusCode, { error: errorBody(error) }, headers);
   }
 

@@ -134,7 +134,8 @@ function toResponse(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
 
 export function errorResponse(error: unknown, obs: Observability): APIGatewayProxyStructuredResultV2 {
   if (error instanceof DomainError) {
-    if (error.statusCode >= 500) obs.logger.warn("Request not accepted", { error: error.message });
+    if (error.statusCode >= 500)
+      obs.logger.warn("Request not accepted", { error: error.message, cause: error.cause });
     return toResponse(json(error.statusCode, { error: errorBody(error) }));
   }
   obs.logger.error("Unhandled error", error as Error);

@@ -1,4 +1,9 @@
-import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { InternalServerError, ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
+import {
+  EventBridgeClient,
+  InternalException as EventBridgeInternalException,
+  PutEventsCommand,
+} from "@aws-sdk/client-eventbridge";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
@@ -33,6 +38,11 @@ function post(
 }
 
 const event = { event: "payment_failed", accountId: "acct_1", messageId: "msg-1" };
+const bodies: Record<string, unknown> = {
+  "/v1/events": event,
+  "/v1/batch": { batch: [{ type: "track", ...event }] },
+  "/v1/identify": { accountId: "acct_1", messageId: "idf-1", traits: { plan: "pro" } },
+};
 
 beforeAll(async () => {
   setHandlerEnv();
@@ -93,14 +103,49 @@ describe("ingest handler", () => {
     expect(eventBridge.commandCalls(PutEventsCommand).length).toBeGreaterThan(1);
   });
 
-  it("answers 500 without leaking internals when the key store fails unexpectedly, and puts nothing on the bus", async () => {
-    db.on(GetCommand).rejects(new Error("socket hang up at 10.0.0.1"));
+  it.each([
+    ["throttled", () => new ProvisionedThroughputExceededException({ message: "slow down", $metadata: {} })],
+    ["failing", () => new InternalServerError({ message: "internal failure", $metadata: {} })],
+    ["unreachable", () => Object.assign(new Error("socket hang up at 10.0.0.1"), { code: "ECONNRESET" })],
+  ])(
+    "answers 503 (retry), never 500 or 401, when the write-key lookup is %s, and puts nothing on the bus",
+    async (_, error) => {
+      db.on(GetCommand).rejects(error());
 
-    const response = await handler(post(event), context);
+      for (const path of ["/v1/events", "/v1/batch", "/v1/identify"]) {
+        const response = await handler(post(bodies[path], {}, path), context);
 
-    expect(response.statusCode).toBe(500);
-    expect(response.body).not.toContain("10.0.0.1");
-    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+        expect(response.statusCode).toBe(503);
+        const body = JSON.parse(response.body ?? "");
+        expect(body).toEqual({
+          error: {
+            code: "service_unavailable",
+            message: expect.stringContaining("retry the request with the same messageId"),
+          },
+        });
+        expect(body.error.message).toContain("write key could not be checked");
+        expect(response.body).not.toContain("10.0.0.1");
+      }
+      expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+    },
+  );
+
+  it("answers 503 on every ingestion route when the bus put itself keeps failing", async () => {
+    eventBridge
+      .on(PutEventsCommand)
+      .rejects(new EventBridgeInternalException({ message: "boom", $metadata: {} }));
+
+    for (const path of ["/v1/events", "/v1/batch", "/v1/identify"]) {
+      const response = await handler(post(bodies[path], {}, path), context);
+
+      expect(response.statusCode).toBe(503);
+      expect(JSON.parse(response.body ?? "")).toEqual({
+        error: {
+          code: "service_unavailable",
+          message: expect.stringMatching(/did not accept .*retry with the same messageId/),
+        },
+      });
+    }
   });
 
   it("answers 401 for an unknown key without touching the bus", async () => {

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../../shared/domain/api-keys.js";
-import { UnauthorizedError } from "../../../shared/domain/errors.js";
+import { ServiceUnavailableError, UnauthorizedError } from "../../../shared/domain/errors.js";
 import { authenticateAdmin, authenticateWriteKey } from "../../../shared/use-cases/authenticate.js";
 import { ensureAdminKey } from "../../../shared/use-cases/bootstrap.js";
 import { createEmailTemplate } from "../../../shared/use-cases/email-templates.js";
@@ -115,6 +115,18 @@ describe("authenticateAdmin", () => {
     );
 
     await expect(authenticateAdmin(keys, "Bearer mk_write_k")).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
+  it("answers 503, not 401 or 500, when the key store cannot be read", async () => {
+    keys.findAdminKey = () =>
+      Promise.reject(Object.assign(new Error("slow down"), { name: "ThrottlingException" }));
+
+    const error = await authenticateAdmin(keys, "Bearer mk_admin_secret").catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ServiceUnavailableError);
+    expect((error as Error).message).toMatch(
+      /admin key could not be checked right now \(ThrottlingException\)/,
+    );
   });
 });
 
