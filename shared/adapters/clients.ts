@@ -7,6 +7,7 @@
 import type { Tracer } from "@aws-lambda-powertools/tracer";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { useStorableKeys } from "./dynamodb/storable-keys.js";
 
 /**
  * How values cross into DynamoDB and back. Numbers beyond 2^53 (an order id in an event, say)
@@ -14,7 +15,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
  * rather than refused (which would lose the event) or read back as BigInt (which JSON cannot
  * serialize).
  */
-export const DOCUMENT_CLIENT_OPTIONS = {
+const DOCUMENT_CLIENT_OPTIONS = {
   marshallOptions: {
     removeUndefinedValues: true,
     convertClassInstanceToMap: false,
@@ -23,8 +24,16 @@ export const DOCUMENT_CLIENT_OPTIONS = {
   unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
 };
 
+/**
+ * The document client every repository uses: native JS values in and out, and any JSON key stored
+ * and read back as it was given (see storable-keys.ts).
+ */
+export function documentClientOf(client: DynamoDBClient): DynamoDBDocumentClient {
+  return useStorableKeys(DynamoDBDocumentClient.from(client, DOCUMENT_CLIENT_OPTIONS));
+}
+
 export function documentClient(tracer?: Tracer): DynamoDBDocumentClient {
   const client = new DynamoDBClient({});
   tracer?.captureAWSv3Client(client);
-  return DynamoDBDocumentClient.from(client, DOCUMENT_CLIENT_OPTIONS);
+  return documentClientOf(client);
 }

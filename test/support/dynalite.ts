@@ -1,6 +1,6 @@
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createAppTable, DynamoDBClient, startLocalDynamo } from "../../infra/local/dynamodb.js";
-import { DOCUMENT_CLIENT_OPTIONS } from "../../shared/adapters/clients.js";
+import { documentClientOf } from "../../shared/adapters/clients.js";
 
 /**
  * The app's table on a real DynamoDB engine (dynalite, in process, as the local stack runs it), with
@@ -17,5 +17,5 @@ export async function startDynaliteTable(
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
   await createAppTable(client, tableName);
-  return { db: DynamoDBDocumentClient.from(client, DOCUMENT_CLIENT_OPTIONS), stop: dynamo.stop };
+  return { db: documentClientOf(client), stop: dynamo.stop };
 }
