@@ -221,11 +221,9 @@ function nextHop(hop: Hop, status: number, location: URL, target: URL): Hop {
     ((status === 301 || status === 302) && hop.method === "POST");
   const keepsBody = !toGet && !(status === 303 && hop.method === "HEAD");
   const atTarget = hop.atTarget && sameTarget(target, location);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(hop.headers)) {
-    if (!keepsBody && BODY_HEADERS.test(name)) continue;
-    headers[name] = value;
-  }
+  const headers = Object.fromEntries(
+    Object.entries(hop.headers).filter(([name]) => keepsBody || !BODY_HEADERS.test(name)),
+  );
   return {
     method: toGet ? "GET" : hop.method,
     url: location,

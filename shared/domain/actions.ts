@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { durationSchema, idSchema } from "./primitives.js";
+import { durationSchema, idSchema, keptRecord } from "./primitives.js";
 import {
   WEBHOOK_ID_HEADER,
   WEBHOOK_SIGNATURE_HEADER,
@@ -92,7 +92,7 @@ export const sendWebhookActionSchema = z
     method: z.enum(webhookMethods),
     url: text(2000).check(z.regex(/^https?:\/\/\S+$/i, "must be an http(s) URL")),
     headers: z.optional(
-      z.record(
+      keptRecord(
         z.string().check(z.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, "must be a header name")),
         text(2000),
       ),

@@ -22,10 +22,15 @@ export const eventNameSchema = z
  */
 export const MAX_JSON_DEPTH = 16;
 
+/** Half of a UTF-16 surrogate pair on its own (JSON's "\ud800"): no UTF-8 encoding exists for it. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const NOT_UNICODE = "must be valid Unicode text (it holds a lone UTF-16 surrogate)";
+
 /**
  * The first thing in a free-form value DynamoDB could not store, with its path: a number that is not
  * finite (JSON's 1e999 parses to Infinity) or outside DynamoDB's range (magnitudes 1e-130 to below
- * 1e126), or nesting deeper than MAX_JSON_DEPTH. Refused at the door with a 400 naming the field,
+ * 1e126), a string or key that is not valid Unicode (DynamoDB stores UTF-8), or nesting deeper
+ * than MAX_JSON_DEPTH. Refused at the door with a 400 naming the field,
  * because a value accepted here and refused later, by the matcher's write, would be an accepted
  * event lost to the dead-letter queue.
  */
@@ -48,12 +53,16 @@ export function unstorableJson(
       };
     return undefined;
   }
+  if (typeof value === "string")
+    return LONE_SURROGATE.test(value) ? { path, message: NOT_UNICODE } : undefined;
   if (value === null || typeof value !== "object") return undefined;
   if (depth >= MAX_JSON_DEPTH) return { path, message: `may nest at most ${MAX_JSON_DEPTH} levels deep` };
   const entries: [string | number, unknown][] = Array.isArray(value)
     ? value.map((item, index) => [index, item])
     : Object.entries(value);
   for (const [key, item] of entries) {
+    if (typeof key === "string" && LONE_SURROGATE.test(key))
+      return { path: [...path, key], message: `name ${NOT_UNICODE}` };
     const problem = unstorableJson(item, [...path, key], depth + 1);
     if (problem) return problem;
   }
@@ -66,8 +75,48 @@ export const storableJson = z.superRefine<Record<string, unknown>>((value, ctx) 
   if (problem) ctx.addIssue({ code: "custom", message: problem.message, path: problem.path });
 });
 
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * A JSON object whose keys and values pass the given schemas, kept exactly as it was given. Not
+ * z.record: that builds a new object and skips a `__proto__` key (as any `out[key] = value` must),
+ * so an accepted event would silently lose that property. Each problem names its key.
+ */
+export function keptRecord<V>(keySchema: z.ZodMiniType<string>, valueSchema: z.ZodMiniType<V>) {
+  return z
+    .custom<Record<string, V>>(isJsonObject, "must be an object")
+    .check(
+      z.superRefine((record, ctx) => {
+        for (const [key, value] of Object.entries(record)) {
+          const name = keySchema.safeParse(key);
+          if (!name.success)
+            ctx.addIssue({ code: "custom", message: `name ${name.error.issues[0]?.message}`, path: [key] });
+          const item = valueSchema.safeParse(value);
+          if (!item.success)
+            for (const issue of item.error.issues)
+              ctx.addIssue({ code: "custom", message: issue.message, path: [key, ...issue.path] });
+        }
+      }),
+    )
+    .register(z.globalRegistry, {
+      type: "object",
+      propertyNames: embeddedJsonSchema(keySchema),
+      additionalProperties: embeddedJsonSchema(valueSchema),
+    });
+}
+
+/** A schema's JSON Schema, to embed in another's (the OpenAPI document is generated from them). */
+function embeddedJsonSchema(schema: z.ZodMiniType): Record<string, unknown> {
+  const { $schema: _, ...json } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+  return json;
+}
+
 /** Free-form JSON object (event properties, traits), storable as it is. */
-export const jsonObjectSchema = z.record(z.string(), z.unknown()).check(storableJson);
+export const jsonObjectSchema = keptRecord(z.string(), z.unknown()).check(storableJson);
 
 export const durationUnitSchema = z.enum(["minutes", "hours", "days"]);
 export type DurationUnit = z.infer<typeof durationUnitSchema>;

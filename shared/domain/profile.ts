@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { storableJson } from "./primitives.js";
+import { keptRecord, storableJson } from "./primitives.js";
 
 /** Most traits one call may set: each becomes one clause of a single DynamoDB update. */
 export const MAX_TRAITS_PER_CALL = 100;
@@ -9,7 +9,7 @@ export const MAX_TRAITS_PER_CALL = 100;
  * (first_name, email...). They merge shallowly into the stored profile: a given trait replaces the
  * stored one, others stay.
  */
-export const traitsSchema = z.record(z.string().check(z.minLength(1), z.maxLength(128)), z.unknown()).check(
+export const traitsSchema = keptRecord(z.string().check(z.minLength(1), z.maxLength(128)), z.unknown()).check(
   z.refine((traits) => Object.keys(traits).length <= MAX_TRAITS_PER_CALL, {
     message: `may set at most ${MAX_TRAITS_PER_CALL} traits at once`,
   }),

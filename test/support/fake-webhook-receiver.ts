@@ -48,6 +48,20 @@ export interface FakeWebhookReceiver {
 
 const TOLERANCE_SECONDS = 5 * 60;
 
+/**
+ * Header names lower-cased, repeated ones joined with ", ", read from the raw headers: node's
+ * `req.headers` drops a header named `__proto__`, and a receiver should see what was sent.
+ */
+function receivedHeaders(raw: readonly string[]): Record<string, string> {
+  const joined = new Map<string, string>();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] ?? "").toLowerCase();
+    const previous = joined.get(name);
+    joined.set(name, previous === undefined ? (raw[i + 1] ?? "") : `${previous}, ${raw[i + 1] ?? ""}`);
+  }
+  return Object.fromEntries(joined);
+}
+
 /** A Standard Webhooks receiver's check, as its reference libraries do it. */
 export function verifyStandardWebhook(
   secret: string,
@@ -91,9 +105,7 @@ export async function startFakeWebhookReceiver(
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req);
     const url = new URL(req.url ?? "/", `http://${req.headers.host ?? host}`);
-    const headers: Record<string, string | undefined> = {};
-    for (const [name, value] of Object.entries(req.headers))
-      headers[name] = Array.isArray(value) ? value.join(", ") : value;
+    const headers = receivedHeaders(req.rawHeaders);
     const signed = headers["webhook-signature"] !== undefined;
     const signature =
       secret === undefined || !signed

@@ -156,12 +156,15 @@ export function webhookPerformer(deps: WebhookDeps): ActionPerformer<SendWebhook
     }
 
     const webhookId = webhookMessageId(ctx.idempotencyKey);
-    const headers: Record<string, string> = { "user-agent": WEBHOOK_USER_AGENT };
-    const targetOnly: Record<string, string> = {};
-    for (const [name, value] of userHeaders) {
-      if (PUBLIC_HEADERS.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
-      else targetOnly[name] = value;
-    }
+    // Built from entries, never `headers[name] = value`: a header may be named `__proto__`.
+    const isPublic = (name: string) => PUBLIC_HEADERS.has(name.toLowerCase());
+    const headers: Record<string, string> = {
+      "user-agent": WEBHOOK_USER_AGENT,
+      ...Object.fromEntries(
+        userHeaders.filter(([name]) => isPublic(name)).map(([name, value]) => [name.toLowerCase(), value]),
+      ),
+    };
+    const targetOnly = Object.fromEntries(userHeaders.filter(([name]) => !isPublic(name)));
     if (body !== undefined && userContentType === undefined)
       headers["content-type"] = parsesAsJson ? "application/json" : "text/plain; charset=utf-8";
     headers[WEBHOOK_ID_HEADER] = webhookId;
@@ -263,12 +266,17 @@ function previewHeaders(
   targetOnly: Record<string, string>,
   signed: boolean,
 ): Record<string, string> {
-  const shown: Record<string, string> = {};
-  for (const [name, value] of Object.entries(targetOnly))
-    shown[name] = CREDENTIAL_HEADER.test(name) ? "(hidden)" : value;
-  Object.assign(shown, headers, { [WEBHOOK_TIMESTAMP_HEADER]: "(set at send time)" });
-  if (signed) shown[WEBHOOK_SIGNATURE_HEADER] = "(signed at send time)";
-  return shown;
+  return {
+    ...Object.fromEntries(
+      Object.entries(targetOnly).map(([name, value]) => [
+        name,
+        CREDENTIAL_HEADER.test(name) ? "(hidden)" : value,
+      ]),
+    ),
+    ...headers,
+    [WEBHOOK_TIMESTAMP_HEADER]: "(set at send time)",
+    ...(signed ? { [WEBHOOK_SIGNATURE_HEADER]: "(signed at send time)" } : {}),
+  };
 }
 
 /** A 429 whose Retry-After is short is waited out once, inline; anything else is decided now. */
