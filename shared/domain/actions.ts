@@ -11,6 +11,7 @@ import {
  * rendered when the step runs. Objects a step refers to (email templates, integrations) must exist
  * in the moment's workspace; that is checked when the moment is saved.
  */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 
 export const sendEmailActionSchema = z.strictObject({
@@ -92,10 +93,10 @@ export const sendWebhookActionSchema = z
     method: z.enum(webhookMethods),
     url: text(2000).check(z.regex(/^https?:\/\/\S+$/i, "must be an http(s) URL")),
     headers: z.optional(
-      keptRecord(
-        z.string().check(z.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, "must be a header name")),
-        text(2000),
-      ),
+      keptRecord(z.string().check(z.regex(HEADER_NAME, "must be a header name")), text(2000), {
+        propertyNames: { type: "string", pattern: HEADER_NAME.source },
+        additionalProperties: { type: "string", minLength: 1, maxLength: 2000 },
+      }),
     ),
     body: z.optional(z.string().check(z.maxLength(64 * 1024))),
     /** A `webhook` integration holding the signing secret (Standard Webhooks signatures). */

@@ -86,7 +86,15 @@ function isJsonObject(value: unknown): value is Record<string, unknown> {
  * z.record: that builds a new object and skips a `__proto__` key (as any `out[key] = value` must),
  * so an accepted event would silently lose that property. Each problem names its key.
  */
-export function keptRecord<V>(keySchema: z.ZodMiniType<string>, valueSchema: z.ZodMiniType<V>) {
+export function keptRecord<V>(
+  keySchema: z.ZodMiniType<string>,
+  valueSchema: z.ZodMiniType<V>,
+  /** How the OpenAPI document describes it (z.toJSONSchema is not bundled into every function). */
+  jsonSchema: {
+    propertyNames?: Record<string, unknown>;
+    additionalProperties?: Record<string, unknown>;
+  } = {},
+) {
   return z
     .custom<Record<string, V>>(isJsonObject, "must be an object")
     .check(
@@ -102,17 +110,7 @@ export function keptRecord<V>(keySchema: z.ZodMiniType<string>, valueSchema: z.Z
         }
       }),
     )
-    .register(z.globalRegistry, {
-      type: "object",
-      propertyNames: embeddedJsonSchema(keySchema),
-      additionalProperties: embeddedJsonSchema(valueSchema),
-    });
-}
-
-/** A schema's JSON Schema, to embed in another's (the OpenAPI document is generated from them). */
-function embeddedJsonSchema(schema: z.ZodMiniType): Record<string, unknown> {
-  const { $schema: _, ...json } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
-  return json;
+    .register(z.globalRegistry, { type: "object", ...jsonSchema });
 }
 
 /** Free-form JSON object (event properties, traits), storable as it is. */

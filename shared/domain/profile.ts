@@ -9,7 +9,9 @@ export const MAX_TRAITS_PER_CALL = 100;
  * (first_name, email...). They merge shallowly into the stored profile: a given trait replaces the
  * stored one, others stay.
  */
-export const traitsSchema = keptRecord(z.string().check(z.minLength(1), z.maxLength(128)), z.unknown()).check(
+export const traitsSchema = keptRecord(z.string().check(z.minLength(1), z.maxLength(128)), z.unknown(), {
+  propertyNames: { type: "string", minLength: 1, maxLength: 128 },
+}).check(
   z.refine((traits) => Object.keys(traits).length <= MAX_TRAITS_PER_CALL, {
     message: `may set at most ${MAX_TRAITS_PER_CALL} traits at once`,
   }),
