@@ -49,10 +49,17 @@ export interface ProfileRepository {
   ): Promise<PreviousTraits>;
   /**
    * Records an event of the account: `lastSeenAt` becomes `at` unless it is already later (events
-   * arrive out of order), and the counter of `eventName` grows by one. Not idempotent: call it once
-   * per message, after the matcher's dedupe.
+   * arrive out of order), and the counter of `eventName` grows by one, once per `messageId` (within
+   * the dedupe window): a redelivered message, a copy processed at the same instant, or a write
+   * retried after its answer was lost counts nothing more.
    */
-  touch(workspaceId: string, accountId: string, eventName: string, at: string): Promise<void>;
+  touch(
+    workspaceId: string,
+    accountId: string,
+    eventName: string,
+    at: string,
+    messageId: string,
+  ): Promise<void>;
   get(workspaceId: string, accountId: string): Promise<Profile | undefined>;
   getUser(workspaceId: string, userId: string): Promise<UserProfile | undefined>;
 }

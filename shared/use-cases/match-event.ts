@@ -91,12 +91,14 @@ export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): 
   if (detail.userId && userTraits && Object.keys(userTraits).length > 0) {
     await deps.profiles.mergeUserTraits(workspaceId, detail.userId, userTraits, detail.receivedAt, accountId);
   }
-  // last_seen_at and per-event counters, once per message (this runs after the dedupe check).
+  // last_seen_at and per-event counters, once per messageId even when copies race past the dedupe
+  // check above, or this message is redelivered after the touch but before it was marked processed.
   await deps.profiles.touch(
     workspaceId,
     accountId,
     detail.event,
     effectiveTimestamp(detail.timestamp, detail.receivedAt),
+    messageId,
   );
   const [profile, user] = await Promise.all([
     deps.profiles.get(workspaceId, accountId),

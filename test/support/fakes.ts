@@ -215,7 +215,12 @@ export class FakeProfiles implements ProfileRepository {
     return previousValues(stored?.traits, traits);
   }
 
-  async touch(workspaceId: string, accountId: string, eventName: string, at: string) {
+  /** messageIds whose touch was applied: a message counts once. */
+  private readonly touched = new Set<string>();
+
+  async touch(workspaceId: string, accountId: string, eventName: string, at: string, messageId: string) {
+    if (this.touched.has(key(workspaceId, messageId))) return;
+    this.touched.add(key(workspaceId, messageId));
     const k = key(workspaceId, accountId);
     const stored = this.profiles.get(k) ?? { workspaceId, accountId, traits: {} };
     const counter = eventCountKey(eventName);

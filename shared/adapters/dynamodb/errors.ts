@@ -30,6 +30,16 @@ export function isConditionalCancellation(error: unknown): boolean {
   );
 }
 
+/**
+ * Whether each item of a cancelled transaction failed its condition, in the items' order; undefined
+ * for any other error (or a cancellation for another reason, which is not an answer about the data).
+ */
+export function failedConditions(error: unknown): boolean[] | undefined {
+  if (!isConditionalCancellation(error)) return undefined;
+  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+  return reasons.map((reason) => reason.Code === "ConditionalCheckFailed");
+}
+
 /** True when a transaction lost a race with another writer of one of its items: worth retrying. */
 export function isTransactionConflict(error: unknown): boolean {
   if (!isTransactionCanceled(error))

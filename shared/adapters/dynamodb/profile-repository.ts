@@ -1,8 +1,16 @@
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { type ItemKey, keys } from "../../contracts/table.js";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { DEDUPE_TTL_SECONDS, expiresAtFor, type ItemKey, keys } from "../../contracts/table.js";
 import { eventCountKey } from "../../domain/identify.js";
 import type { PreviousTraits, Profile, ProfileRepository, UserProfile } from "../../ports/profiles.js";
-import { isConditionalCheckFailed } from "./errors.js";
+import { failedConditions, isConditionalCheckFailed, withConflictRetries } from "./errors.js";
+
+type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 /**
  * An account's event counters are top-level attributes of its profile item, `eventCount#<key>`
@@ -133,42 +141,71 @@ export class DynamoProfileRepository implements ProfileRepository {
     throw new Error(`Could not merge traits of ${what} after 3 attempts`);
   }
 
-  async touch(workspaceId: string, accountId: string, eventName: string, at: string) {
+  /**
+   * One transaction: the message's touch marker (new only) and the profile update. The marker's
+   * condition failing means this message was applied already: nothing more to do. The profile's
+   * failing (a later event already set lastSeenAt) is retried with the counter alone, marker again.
+   */
+  async touch(workspaceId: string, accountId: string, eventName: string, at: string, messageId: string) {
     const Key = keys.profile(workspaceId, accountId);
     const counter = { "#count": `${EVENT_COUNT_PREFIX}${eventCountKey(eventName)}` };
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key,
-          UpdateExpression:
-            "SET lastSeenAt = :at, #type = :type, workspaceId = :ws, accountId = :account ADD #count :one",
-          // A late event (older than the latest seen) still counts, but must not move lastSeenAt back.
-          ConditionExpression: "attribute_not_exists(lastSeenAt) OR lastSeenAt < :at",
-          ExpressionAttributeNames: { "#type": "type", ...counter },
-          ExpressionAttributeValues: {
-            ":at": at,
-            ":type": "profile",
-            ":ws": workspaceId,
-            ":account": accountId,
-            ":one": 1,
-          },
-        }),
-      );
-      return;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
+    const marker = {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...keys.touchedMessage(workspaceId, messageId),
+          type: "touched_message",
+          accountId,
+          expiresAt: expiresAtFor(new Date().toISOString(), DEDUPE_TTL_SECONDS),
+        },
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    };
+    const touched = await this.touchOnce(marker, {
+      Update: {
+        TableName: this.tableName,
+        Key,
+        UpdateExpression:
+          "SET lastSeenAt = :at, #type = :type, workspaceId = :ws, accountId = :account ADD #count :one",
+        // A late event (older than the latest seen) still counts, but must not move lastSeenAt back.
+        ConditionExpression: "attribute_not_exists(lastSeenAt) OR lastSeenAt < :at",
+        ExpressionAttributeNames: { "#type": "type", ...counter },
+        ExpressionAttributeValues: {
+          ":at": at,
+          ":type": "profile",
+          ":ws": workspaceId,
+          ":account": accountId,
+          ":one": 1,
+        },
+      },
+    });
+    if (touched !== "profile_condition_failed") return;
     // lastSeenAt exists and is not older, so the item exists: only the counter moves.
-    await this.db.send(
-      new UpdateCommand({
+    await this.touchOnce(marker, {
+      Update: {
         TableName: this.tableName,
         Key,
         UpdateExpression: "ADD #count :one",
         ExpressionAttributeNames: counter,
         ExpressionAttributeValues: { ":one": 1 },
-      }),
-    );
+      },
+    });
+  }
+
+  private async touchOnce(
+    marker: TransactItem,
+    update: TransactItem,
+  ): Promise<"applied" | "already_applied" | "profile_condition_failed"> {
+    try {
+      await withConflictRetries(() =>
+        this.db.send(new TransactWriteCommand({ TransactItems: [marker, update] })),
+      );
+      return "applied";
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (!failed) throw error;
+      return failed[0] ? "already_applied" : "profile_condition_failed";
+    }
   }
 
   async get(workspaceId: string, accountId: string): Promise<Profile | undefined> {

@@ -78,10 +78,10 @@ describe("DynamoProfileRepository on dynalite", () => {
   it("counts each event by name and keeps the latest lastSeenAt when events arrive out of order", async () => {
     const account = newAccount();
 
-    await profiles.touch("ws_1", account, "Order Completed", "2026-11-21T10:00:00.000Z");
-    await profiles.touch("ws_1", account, "Order Completed", "2026-11-21T09:00:00.000Z");
-    await profiles.touch("ws_1", account, "cart.updated", "2026-11-21T11:00:00.000Z");
-    await profiles.touch("ws_1", account, "cart.updated", "2026-11-21T11:00:00.000Z");
+    await profiles.touch("ws_1", account, "Order Completed", "2026-11-21T10:00:00.000Z", "m1");
+    await profiles.touch("ws_1", account, "Order Completed", "2026-11-21T09:00:00.000Z", "m2");
+    await profiles.touch("ws_1", account, "cart.updated", "2026-11-21T11:00:00.000Z", "m3");
+    await profiles.touch("ws_1", account, "cart.updated", "2026-11-21T11:00:00.000Z", "m4");
 
     expect(await profiles.get("ws_1", account)).toEqual({
       workspaceId: "ws_1",
@@ -94,10 +94,10 @@ describe("DynamoProfileRepository on dynalite", () => {
 
   it("creates the traits map after touch created the profile, and touch leaves traits alone", async () => {
     const account = newAccount();
-    await profiles.touch("ws_1", account, "signed_up", "2026-11-21T10:00:00.000Z");
+    await profiles.touch("ws_1", account, "signed_up", "2026-11-21T10:00:00.000Z", "m5");
 
     await profiles.mergeTraits("ws_1", account, { plan: "pro" }, "t1");
-    await profiles.touch("ws_1", account, "signed_up", "2026-11-21T10:05:00.000Z");
+    await profiles.touch("ws_1", account, "signed_up", "2026-11-21T10:05:00.000Z", "m6");
 
     expect(await profiles.get("ws_1", account)).toMatchObject({
       traits: { plan: "pro" },
@@ -106,12 +106,40 @@ describe("DynamoProfileRepository on dynalite", () => {
     });
   });
 
+  it("counts a message once: resent, retried, or processed by ten workers at the same instant", async () => {
+    const account = newAccount();
+    const at = "2026-11-21T10:00:00.000Z";
+
+    await profiles.touch("ws_1", account, "paid", at, `once-${account}`);
+    await profiles.touch("ws_1", account, "paid", at, `once-${account}`);
+    await Promise.all(
+      Array.from({ length: 10 }, () => profiles.touch("ws_1", account, "paid", at, `race-${account}`)),
+    );
+    // A late copy takes the counter-only path: it too counts once.
+    await Promise.all(
+      Array.from({ length: 5 }, () =>
+        profiles.touch("ws_1", account, "paid", "2026-11-21T09:00:00.000Z", `late-${account}`),
+      ),
+    );
+
+    expect(await profiles.get("ws_1", account)).toMatchObject({
+      lastSeenAt: at,
+      eventCounts: { paid: 3 },
+    });
+  });
+
   it("loses no increment and no trait under concurrent writes", async () => {
     const account = newAccount();
 
     await Promise.all([
       ...Array.from({ length: 20 }, (_, i) =>
-        profiles.touch("ws_1", account, "page_viewed", `2026-11-21T10:00:${String(i).padStart(2, "0")}.000Z`),
+        profiles.touch(
+          "ws_1",
+          account,
+          "page_viewed",
+          `2026-11-21T10:00:${String(i).padStart(2, "0")}.000Z`,
+          `page-${account}-${i}`,
+        ),
       ),
       ...Array.from({ length: 10 }, (_, i) => profiles.mergeTraits("ws_1", account, { [`t${i}`]: i }, "t")),
     ]);

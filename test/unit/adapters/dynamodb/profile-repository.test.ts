@@ -2,8 +2,14 @@ import {
   ConditionalCheckFailedException,
   DynamoDBClient,
   ProvisionedThroughputExceededException,
+  TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { DynamoProfileRepository } from "../../../../shared/adapters/dynamodb/profile-repository.js";
@@ -288,41 +294,89 @@ describe("DynamoProfileRepository.mergeUserTraits", () => {
 });
 
 describe("DynamoProfileRepository.touch", () => {
-  it("moves lastSeenAt forward and bumps the event's counter in one write", async () => {
-    db.on(UpdateCommand).resolves({});
+  const cancelled = (...codes: string[]) =>
+    new TransactionCanceledException({
+      message: "Transaction cancelled",
+      $metadata: {},
+      CancellationReasons: codes.map((Code) => ({ Code })),
+    });
+  const transactions = () =>
+    db.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
 
-    await repository().touch("ws_1", "acct_1", "Order Completed", AT);
+  it("moves lastSeenAt forward and bumps the event's counter, in one transaction with the message's marker", async () => {
+    db.on(TransactWriteCommand).resolves({});
 
-    expect(updates()).toEqual([
-      expect.objectContaining({
-        Key: profileKey,
-        UpdateExpression:
-          "SET lastSeenAt = :at, #type = :type, workspaceId = :ws, accountId = :account ADD #count :one",
-        ConditionExpression: "attribute_not_exists(lastSeenAt) OR lastSeenAt < :at",
-        ExpressionAttributeNames: { "#type": "type", "#count": "eventCount#Order%20Completed" },
-      }),
+    await repository().touch("ws_1", "acct_1", "Order Completed", AT, "msg-1");
+
+    expect(transactions()).toEqual([
+      [
+        {
+          Put: expect.objectContaining({
+            Item: expect.objectContaining({
+              ...keys.touchedMessage("ws_1", "msg-1"),
+              type: "touched_message",
+            }),
+            ConditionExpression: "attribute_not_exists(pk)",
+          }),
+        },
+        {
+          Update: expect.objectContaining({
+            Key: profileKey,
+            UpdateExpression:
+              "SET lastSeenAt = :at, #type = :type, workspaceId = :ws, accountId = :account ADD #count :one",
+            ConditionExpression: "attribute_not_exists(lastSeenAt) OR lastSeenAt < :at",
+            ExpressionAttributeNames: { "#type": "type", "#count": "eventCount#Order%20Completed" },
+          }),
+        },
+      ],
     ]);
   });
 
-  it("still counts a late event, without moving lastSeenAt back", async () => {
-    db.on(UpdateCommand).rejects(conditionFailed());
-    db.on(UpdateCommand, { UpdateExpression: "ADD #count :one" }).resolves({});
+  it("still counts a late event once, without moving lastSeenAt back", async () => {
+    db.on(TransactWriteCommand).rejectsOnce(cancelled("None", "ConditionalCheckFailed")).resolves({});
 
-    await repository().touch("ws_1", "acct_1", "trial_ending_soon", AT);
+    await repository().touch("ws_1", "acct_1", "trial_ending_soon", AT, "msg-1");
 
-    expect(updates().map((u) => u.UpdateExpression)).toEqual([
-      "SET lastSeenAt = :at, #type = :type, workspaceId = :ws, accountId = :account ADD #count :one",
-      "ADD #count :one",
+    expect(transactions().map((items) => items.map((item) => item.Update?.UpdateExpression))).toEqual([
+      [
+        undefined,
+        "SET lastSeenAt = :at, #type = :type, workspaceId = :ws, accountId = :account ADD #count :one",
+      ],
+      [undefined, "ADD #count :one"],
     ]);
   });
 
-  it("lets throttling propagate", async () => {
-    db.on(UpdateCommand).rejects(throttled());
+  it.each([
+    ["on time", ["ConditionalCheckFailed", "None"]],
+    ["late", ["ConditionalCheckFailed", "ConditionalCheckFailed"]],
+  ])("counts nothing for a message (%s) whose marker exists: a copy or a retry", async (_, codes) => {
+    db.on(TransactWriteCommand).rejects(cancelled(...codes));
 
-    await expect(repository().touch("ws_1", "acct_1", "e", AT)).rejects.toBeInstanceOf(
+    await repository().touch("ws_1", "acct_1", "e", AT, "msg-1");
+
+    expect(transactions()).toHaveLength(1);
+  });
+
+  it("counts nothing when the late event's second write finds the marker (a copy got there between)", async () => {
+    db.on(TransactWriteCommand)
+      .rejectsOnce(cancelled("None", "ConditionalCheckFailed"))
+      .rejects(cancelled("ConditionalCheckFailed", "None"));
+
+    await repository().touch("ws_1", "acct_1", "e", AT, "msg-1");
+
+    expect(transactions()).toHaveLength(2);
+  });
+
+  it("retries a conflict with a concurrent transaction, and lets throttling propagate", async () => {
+    db.on(TransactWriteCommand).rejectsOnce(cancelled("TransactionConflict", "None")).resolves({});
+    await repository().touch("ws_1", "acct_1", "e", AT, "msg-1");
+    expect(transactions()).toHaveLength(2);
+
+    db.reset();
+    db.on(TransactWriteCommand).rejects(throttled());
+    await expect(repository().touch("ws_1", "acct_1", "e", AT, "msg-2")).rejects.toBeInstanceOf(
       ProvisionedThroughputExceededException,
     );
-    expect(updates()).toHaveLength(1);
   });
 });
 
