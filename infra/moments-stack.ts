@@ -280,7 +280,9 @@ export function momentsStackConfig(node: Node): { stackName: string; props: Mome
   if (deletionProtection !== "true" && deletionProtection !== "false") {
     throw new Error(`Context deletionProtection must be true or false, got "${deletionProtection}"`);
   }
-  const workflowConcurrency = Number(contextString(node, "workflowConcurrency") ?? DEFAULT_WORKFLOW_CONCURRENCY);
+  const workflowConcurrency = Number(
+    contextString(node, "workflowConcurrency") ?? DEFAULT_WORKFLOW_CONCURRENCY,
+  );
   if (!Number.isInteger(workflowConcurrency) || workflowConcurrency < 0) {
     throw new Error("Context workflowConcurrency must be a whole number (0: no reservation)");
   }

@@ -66,7 +66,9 @@ export class RunWorkflow extends Construct {
       stateMachineName: props.stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: "Runs one account through one moment",
-      definitionBody: sfn.DefinitionBody.fromString(partitionNeutral(JSON.stringify(runWorkflowDefinition()))),
+      definitionBody: sfn.DefinitionBody.fromString(
+        partitionNeutral(JSON.stringify(runWorkflowDefinition())),
+      ),
       definitionSubstitutions: substitutions,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,

@@ -7,4 +7,3 @@ import type { Stack } from "aws-cdk-lib";
 export function vendedLogGroupName(stack: Stack, purpose: string): string {
   return `/aws/vendedlogs/${stack.stackName}/${purpose}`;
 }
-

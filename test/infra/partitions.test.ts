@@ -24,6 +24,7 @@ describe.each(synthesized)("in $partition ($region)", ({ template }) => {
   it("invokes the task functions through this partition's Step Functions integration", () => {
     const machine = Object.values(template.findResources("AWS::StepFunctions::StateMachine"))[0];
     const definition = String(machine?.Properties.DefinitionString);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Step Functions definition substitution, not JS.
     expect(definition).toContain('"arn:${Partition}:states:::lambda:invoke"');
     expect(definition).not.toContain("arn:aws:");
     // Resolved by CloudFormation in the region deployed to, so one template serves every partition.
