@@ -1,8 +1,14 @@
-/** Terminal tables for `npm run bench`: first column left-aligned, the figures right-aligned. */
-export function table(header: string[], rows: string[][]): void {
+/**
+ * A terminal table: figures right-aligned; the first column, and any in `textColumns`, left-aligned.
+ */
+export function table(header: string[], rows: string[][], textColumns: readonly number[] = []): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const left = new Set([0, ...textColumns]);
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+    cells
+      .map((c, i) => (left.has(i) ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
   console.log(line(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const row of rows) console.log(line(row));

@@ -95,6 +95,7 @@ export function printScenarios(scenarios: ScenarioResult[]): void {
         num(o.errors),
       ]),
     ),
+    [1],
   );
 
   console.log("\nState transitions per execution (counted from the local Step Functions event log)");
@@ -105,6 +106,7 @@ export function printScenarios(scenarios: ScenarioResult[]): void {
         ? [[s.id, "(none)", "0", "0", ""]]
         : s.executions.map((e) => [s.id, e.kind, num(e.transitions), num(e.tasks), e.states.join(" > ")]),
     ),
+    [1, 4],
   );
 }
 
