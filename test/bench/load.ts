@@ -25,9 +25,9 @@ export interface LoadOptions {
 }
 
 export const defaultLoadOptions: LoadOptions = {
-  ingestRequests: 1000,
-  endToEndEvents: 300,
-  drainTimeoutMs: 240_000,
+  ingestRequests: 500,
+  endToEndEvents: 200,
+  drainTimeoutMs: 300_000,
 };
 
 export interface IngestRun {

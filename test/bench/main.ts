@@ -33,8 +33,8 @@ const { values } = parseArgs({
     "start-rate": { type: "string", default: "0.05" },
     events: { type: "string", default: "1000000" },
     "batch-size": { type: "string", default: "15" },
-    "ingest-requests": { type: "string", default: "1000" },
-    "e2e-events": { type: "string", default: "300" },
+    "ingest-requests": { type: "string", default: "500" },
+    "e2e-events": { type: "string", default: "200" },
     out: { type: "string", default: "bench-results.json" },
   },
 });
@@ -134,7 +134,7 @@ if (wants("requests") || wants("cost") || wants("load")) {
         const load = await runLoad(stack, loadAverage, {
           ingestRequests,
           endToEndEvents: e2eEvents,
-          drainTimeoutMs: 240_000,
+          drainTimeoutMs: 300_000,
         });
         printLoad(load);
         results.load = load;
