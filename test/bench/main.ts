@@ -112,6 +112,23 @@ if (wants("requests") || wants("cost") || wants("load")) {
         printScenarios(scenarios);
       }
     }
+    // Load before the cost model: synthesizing the CDK app in this process would inflate the RSS figures.
+    let load: Awaited<ReturnType<typeof import("./load.js").runLoad>> | undefined;
+    if (wants("load")) {
+      const { runLoad } = await import("./load.js");
+      const { captureHandlerLogs } = await import("./scenarios.js");
+      const logs = captureHandlerLogs();
+      try {
+        load = await runLoad(stack, loadAverage, {
+          ingestRequests,
+          endToEndEvents: e2eEvents,
+          drainTimeoutMs: 300_000,
+        });
+        results.load = load;
+      } finally {
+        logs.restore();
+      }
+    }
     if (wants("cost") && scenarios) {
       heading(
         `4. Cost per ${events.toLocaleString("en-US")} events, ${startRate * 100} % starting a 3-step email moment`,
@@ -124,23 +141,10 @@ if (wants("requests") || wants("cost") || wants("load")) {
       results.deployment = deployment;
       results.cost = cost;
     }
-    if (wants("load")) {
+    if (load) {
       heading("5. Local throughput, latency and memory (loopback; the figures depend on the machine's load)");
-      const { runLoad } = await import("./load.js");
       const { printLoad } = await import("./report.js");
-      const { captureHandlerLogs } = await import("./scenarios.js");
-      const logs = captureHandlerLogs();
-      try {
-        const load = await runLoad(stack, loadAverage, {
-          ingestRequests,
-          endToEndEvents: e2eEvents,
-          drainTimeoutMs: 300_000,
-        });
-        printLoad(load);
-        results.load = load;
-      } finally {
-        logs.restore();
-      }
+      printLoad(load);
     }
   } finally {
     await stack.stop();

@@ -252,6 +252,7 @@ export function printLoad(load: LoadReport): void {
   console.log(
     `Memory (process RSS${m.gc ? ", after a forced GC" : "; run node with --expose-gc for settled figures"}): ` +
       `${m.rssBeforeMb} MB before, ${m.rssAfterMb} MB after ` +
-      `(heap ${m.heapBeforeMb} -> ${m.heapAfterMb} MB).`,
+      `(heap ${m.heapBeforeMb} -> ${m.heapAfterMb} MB), ` +
+      `${num(((m.rssAfterMb - m.rssBeforeMb) * 1024) / (d.events + e.events), 0)} KB more per event handled.`,
   );
 }
