@@ -18,7 +18,12 @@ export interface Price {
   source: string;
 }
 
-/** AWS list prices, us-east-1, on-demand, no free tier. One table: change a price here only. */
+/**
+ * AWS list prices, us-east-1, on-demand, no free tier. One table: change a price here only.
+ * Read on PRICES_READ_ON from stored copies of the AWS pricing pages named in `source`, except
+ * DynamoDB's on-demand figures, which the stored AWS page lacked: those are from third-party
+ * summaries of it (airbyte.com, jusdb.com) after AWS's 50 % cut of 1 Nov 2024.
+ */
 export const prices = {
   apiGatewayHttp: {
     usd: 1.0,
