@@ -264,6 +264,7 @@ export const decisionResponse = named(
     decision("source_mismatch", { sourceId: z.string() }),
     decision("already_active", { runId: z.optional(z.string()) }),
     decision("too_old", { timestamp: time, maxAgeSeconds: count }),
+    decision("outside_time_frame", { from: z.optional(time), until: z.optional(time) }),
     decision("duplicate", {}),
   ]),
 );

@@ -25,6 +25,7 @@ export const decisionReasons = [
   "source_mismatch",
   "already_active",
   "too_old",
+  "outside_time_frame",
   "duplicate",
 ] as const;
 export type DecisionReason = (typeof decisionReasons)[number];
@@ -54,6 +55,8 @@ export type DecisionDetail =
   | { reason: "already_active"; runId?: string }
   /** The event's timestamp is older than the window in which events may start moments. */
   | { reason: "too_old"; timestamp: string; maxAgeSeconds: number }
+  /** The event happened outside the moment's time frame (`from`, `until`: the frame's ends). */
+  | { reason: "outside_time_frame"; from?: string; until?: string }
   /** The messageId was already processed: nothing changed. */
   | { reason: "duplicate" };
 
@@ -137,6 +140,13 @@ export function explainDecision(decision: DecisionDetail): string {
       return `Not started: the account already has an active run${decision.runId ? ` (${decision.runId})` : ""}`;
     case "too_old":
       return `Not started: the event's timestamp ${decision.timestamp} is older than the ${formatSeconds(decision.maxAgeSeconds)} window`;
+    case "outside_time_frame":
+      return `Not started: the moment starts runs only ${[
+        decision.from ? `from ${decision.from}` : "",
+        decision.until ? `until ${decision.until}` : "",
+      ]
+        .filter(Boolean)
+        .join(" ")}`;
     case "duplicate":
       return "Ignored: this messageId was already processed";
   }

@@ -250,8 +250,14 @@ export async function updateMoment(
     ]);
   }
   await checkReferences(deps, workspaceId, input);
+  // The server's fields, then the admin's as merged: a field the patch removed (null) stays removed.
+  const { id, status, runningSince, createdAt } = moment;
   const next: Moment = {
-    ...moment,
+    id,
+    workspaceId: moment.workspaceId,
+    status,
+    ...(runningSince === undefined ? {} : { runningSince }),
+    createdAt,
     ...input,
     version: moment.version + 1,
     updatedAt: deps.clock.now().toISOString(),
