@@ -8,6 +8,7 @@ import { expiresAtFor, INSIGHT_TTL_SECONDS, STATS_SHARDS } from "../contracts/ta
 import type { Condition } from "./conditions.js";
 import type { Reaction } from "./inbox.js";
 import type { Moment, MomentInput, MomentStatus } from "./moment.js";
+import { isBreakdownCounter } from "./report.js";
 
 // ---------------------------------------------------------------------------------------------
 // Decision log
@@ -348,7 +349,13 @@ export type RunCounter = (typeof runCounters)[number];
  * A counter of a moment's stats. Step counters embed the step id, which is user-provided but
  * restricted to [A-Za-z0-9_-] (see stepSchema), so the name is unambiguous.
  */
-export type StatCounter = RunCounter | `steps.${string}.${StepCounterKind}` | `feedback.${FeedbackReaction}`;
+export type StatCounter =
+  | RunCounter
+  | `steps.${string}.${StepCounterKind}`
+  | `feedback.${FeedbackReaction}`
+  // The report's breakdowns (see report.ts): ends by cause, step outcomes by reason.
+  | `ends.${"success" | "failed"}.${string}`
+  | `steps.${string}.${"skipped" | "failed"}.${string}`;
 
 export const statCounter = {
   step: (stepId: string, kind: StepCounterKind): StatCounter => `steps.${stepId}.${kind}`,
@@ -365,7 +372,8 @@ export function isStatCounter(name: string): name is StatCounter {
   return (
     (runCounters as readonly string[]).includes(name) ||
     STEP_COUNTER.test(name) ||
-    FEEDBACK_COUNTER.test(name)
+    FEEDBACK_COUNTER.test(name) ||
+    isBreakdownCounter(name)
   );
 }
 

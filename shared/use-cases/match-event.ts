@@ -160,7 +160,10 @@ async function endMatchingRuns(
         runId: run.runId,
         ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
       };
-      const result = await endRun(deps, ref, rule.outcome, detail.messageId, { stopEntry: true });
+      const result = await endRun(deps, ref, rule.outcome, detail.messageId, {
+        stopEntry: true,
+        cause: `event:${detail.event}`,
+      });
       return result === "ended"
         ? { momentId: run.momentId, decision: "ended", runId: run.runId, outcome: rule.outcome }
         : undefined;
