@@ -1,3 +1,4 @@
+import path from "node:path";
 import { CfnOutput, Duration, Lazy, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct, Node } from "constructs";
 import { Env, type FunctionId } from "../shared/contracts/functions.js";
@@ -35,7 +36,12 @@ export const functionTimeouts: Record<FunctionId, Duration> = {
   "run-state": Duration.seconds(15),
   bootstrap: Duration.seconds(30),
   "ses-feedback": Duration.seconds(15),
+  console: Duration.seconds(10),
 };
+
+/** The built console sits beside the console function's bundle, in its code root (/var/task). */
+const CONSOLE_ASSETS_SUBDIR = "console-assets";
+const CONSOLE_ASSETS_DIR_ON_LAMBDA = `/var/task/${CONSOLE_ASSETS_SUBDIR}`;
 
 /** Ingest is a small, hot path (authenticate, validate, PutEvents): half the default memory. */
 const INGEST_MEMORY_MB = 256;
@@ -120,12 +126,25 @@ export class MomentsStack extends Stack {
       "dynamodb:DeleteItem",
     ]);
 
+    // The console's page and assets (built into its code, beside the bundle) and its sessions.
+    const consoleFn = new MomentsFunction(this, "Fn-console", {
+      functionId: "console",
+      environment: { [Env.tableName]: tableName, [Env.consoleAssetsDir]: CONSOLE_ASSETS_DIR_ON_LAMBDA },
+      timeout: functionTimeouts.console,
+      afterBundling: (outputDir) => [
+        `npx tsx infra/console/build.ts "${path.join(outputDir, CONSOLE_ASSETS_SUBDIR)}"`,
+      ],
+    });
+    // Sessions: GetItem to check one (and its admin key), PutItem to open, DeleteItem to end it.
+    this.dataTable.grant(consoleFn.role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]);
+
     this.httpApi = new HttpApi(this, "Http", {
       handlers: {
         health: health.function,
         ingest: ingest.function,
         inbox: inbox.function,
         admin: admin.function,
+        console: consoleFn.function,
       },
     });
 
@@ -204,6 +223,7 @@ export class MomentsStack extends Stack {
     this.email.consumeFeedback(sesFeedback.function);
 
     this.functions = {
+      console: consoleFn,
       health,
       ingest,
       inbox,
@@ -216,6 +236,10 @@ export class MomentsStack extends Stack {
     };
 
     new CfnOutput(this, "ApiUrl", { value: this.httpApi.url, description: "Base URL of the Moments API" });
+    new CfnOutput(this, "ConsoleUrl", {
+      value: `${this.httpApi.url}console`,
+      description: "The Moments console (sign in with an admin key)",
+    });
     new CfnOutput(this, "TableName", { value: tableName, description: "The single DynamoDB table" });
     new CfnOutput(this, "EventBusName", {
       value: this.eventRouting.bus.eventBusName,

@@ -3,6 +3,7 @@
  * query. Typed by route key, so a route added to the route table without docs does not compile.
  */
 import * as z from "zod/mini";
+import { signInSchema } from "../domain/console-session.js";
 import {
   emailTemplateInputSchema,
   emailTemplatePatchSchema,
@@ -30,7 +31,8 @@ export interface RouteDoc {
     | "Integrations"
     | "Insights"
     | "Email"
-    | "Meta";
+    | "Meta"
+    | "Console";
   /** Request body schema (JSON). */
   body?: z.ZodMiniType;
   /** Query parameters: name -> description. */
@@ -436,5 +438,30 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     tag: "Workspaces",
     body: workspaceInputSchema,
     success: { status: 201, description: "{ workspace, adminKey }" },
+  },
+  "GET /console": {
+    summary: "The console (an HTML page; its app routes in the browser)",
+    tag: "Console",
+    success: { status: 200, description: "text/html" },
+  },
+  "GET /console/{proxy+}": {
+    summary: "The console's hashed assets (cached for good), or its page for any other path",
+    tag: "Console",
+    success: { status: 200, description: "The asset, or the console's text/html page" },
+  },
+  "POST /console/session": {
+    summary: "Sign in to the console: exchanges an admin key for an HttpOnly session cookie",
+    tag: "Console",
+    body: signInSchema,
+    success: {
+      status: 200,
+      description: "{ workspaceId, endsAt }, with Set-Cookie; 401 for an unknown or revoked key",
+    },
+  },
+  "DELETE /console/session": {
+    summary: "Sign out: ends the session server-side and clears its cookie",
+    tag: "Console",
+    headers: { "x-moments-console": "Must be 1 (CSRF check)" },
+    success: { status: 204, description: "Signed out (also when no session was open)" },
   },
 };

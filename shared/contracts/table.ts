@@ -9,6 +9,7 @@
  * - `WS#<ws>#MOMENT#<moment>` holds the moment's memberships (one item per account that entered).
  * - `WS#<ws>#RUN#<run>` holds one run and its step records.
  * - `ADMINKEY#<hash>` / `WRITEKEY#<hash>` resolve a presented key (by its SHA-256) to its owner.
+ * - `SESSION#<hash>` is one console session (by the SHA-256 of its cookie token; TTL).
  * GSI1 is sparse: only running moments carry it, so the matcher queries "running moments of this
  * workspace that start on this event" without scanning.
  */
@@ -48,6 +49,8 @@ export const keys = {
   workspace: (workspaceId: string): ItemKey => ({ pk: ws(workspaceId), sk: "WORKSPACE" }),
   adminKey: (keyHash: string): ItemKey => ({ pk: `ADMINKEY#${keyHash}`, sk: "ADMINKEY" }),
   writeKey: (keyHash: string): ItemKey => ({ pk: `WRITEKEY#${keyHash}`, sk: "WRITEKEY" }),
+  /** A console session, addressed by the SHA-256 of the token its cookie carries (TTL). */
+  consoleSession: (tokenHash: string): ItemKey => ({ pk: `SESSION#${tokenHash}`, sk: "SESSION" }),
   source: (workspaceId: string, sourceId: string): ItemKey => ({
     pk: ws(workspaceId),
     sk: `SOURCE#${sourceId}`,

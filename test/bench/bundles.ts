@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build, type Metafile } from "esbuild";
 import { bundleBudgetBytes, esbuildBuildOptions, esbuildSettings } from "../../infra/bundling.js";
+import { buildConsole } from "../../infra/console/build.js";
 import {
   Env,
   type EnvName,
@@ -39,6 +40,7 @@ const dummyEnv: Record<EnvName, string> = {
   [Env.webhookAllowLoopback]: "false",
   [Env.publicApiUrl]: "https://api.example.com",
   [Env.eventWindowHours]: "72",
+  [Env.consoleAssetsDir]: "/tmp/moments-bench-console",
 };
 
 interface Row {
@@ -136,6 +138,8 @@ function table(header: string[], rows: string[][]) {
 const outdir = mkdtempSync(path.join(tmpdir(), "moments-bench-"));
 const rows: Row[] = [];
 const notes: string[] = [];
+// The console function reads its built assets at cold start, as on Lambda.
+const consoleBuild = await buildConsole(dummyEnv[Env.consoleAssetsDir]);
 try {
   for (const id of functionIds) {
     const entry = path.join(projectRoot, functions[id].entry);
@@ -161,6 +165,8 @@ try {
 } finally {
   rmSync(outdir, { recursive: true, force: true });
 }
+const consoleFigures = consoleFirstPage();
+rmSync(dummyEnv[Env.consoleAssetsDir], { recursive: true, force: true });
 
 console.log(
   `Bundles (esbuild ${esbuildSettings.format}, ${esbuildSettings.target}, minify=${esbuildSettings.minify}, ` +
@@ -215,3 +221,36 @@ if (ingest && withSdk.some((r) => r.id === "ingest")) {
   console.log("Ingest: not measured, or it bundles no AWS client.");
 }
 for (const note of notes) console.log(`Note: ${note}`);
+
+/**
+ * The console's first page: its entry script, every chunk that script imports statically (what
+ * the browser must fetch before the first render; pages loaded with import() are not counted) and
+ * its stylesheet, gzipped as a CDN or browser cache would hold them.
+ */
+function consoleFirstPage() {
+  const outputs = consoleBuild.metafile.outputs;
+  const key = (file: string) => path.relative(projectRoot, path.join(consoleBuild.outdir, file));
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const imported of outputs[file]?.imports ?? [])
+      if (imported.kind === "import-statement") visit(imported.path);
+  };
+  visit(key(consoleBuild.script));
+  const gzip = (file: string) => gzipSync(readFileSync(path.join(projectRoot, file))).byteLength;
+  const jsGzip = [...seen].reduce((sum, file) => sum + gzip(file), 0);
+  const lazy = Object.keys(outputs).filter((file) => file.endsWith(".js") && !seen.has(file));
+  return {
+    jsGzip,
+    cssGzip: consoleBuild.stylesheet ? gzip(key(consoleBuild.stylesheet)) : 0,
+    lazyGzip: lazy.reduce((sum, file) => sum + gzip(file), 0),
+  };
+}
+
+const CONSOLE_FIRST_PAGE_BUDGET = 150 * 1024;
+console.log(
+  `\nConsole: first page JavaScript ${kb(consoleFigures.jsGzip)} KB gzipped ` +
+    `(budget ${kb(CONSOLE_FIRST_PAGE_BUDGET)} KB: ${consoleFigures.jsGzip <= CONSOLE_FIRST_PAGE_BUDGET ? "met" : "NOT met"}), ` +
+    `stylesheet ${kb(consoleFigures.cssGzip)} KB gzipped; pages loaded on demand (charts) ${kb(consoleFigures.lazyGzip)} KB gzipped.`,
+);

@@ -286,6 +286,7 @@ describe("functions", () => {
       [Env.webhookAllowLoopback]: undefined,
       [Env.publicApiUrl]: stack.resolve(stack.httpApi.url),
       [Env.eventWindowHours]: "72",
+      [Env.consoleAssetsDir]: "/var/task/console-assets",
     };
     return {
       ...Object.fromEntries(functions[id].env.map((name) => [name, values[name]])),
@@ -338,7 +339,8 @@ describe("functions", () => {
     for (const id of functionIds) {
       const code = resourceProps(fnLogicalId(id)).Code as { S3Key: string };
       const dir = path.join(assembly.directory, `asset.${code.S3Key.replace(/\.zip$/, "")}`);
-      expect(readdirSync(dir), id).toEqual(["index.mjs"]);
+      // The console function also ships its built page and assets beside the bundle.
+      expect(readdirSync(dir), id).toEqual(id === "console" ? ["console-assets", "index.mjs"] : ["index.mjs"]);
       const shipped = readFileSync(path.join(dir, "index.mjs"));
       expect(shipped.toString("utf8").startsWith(esbuildSettings.banner), id).toBe(true);
 
@@ -508,7 +510,13 @@ describe("permissions", () => {
       .filter((p) => p.Principal !== "events.amazonaws.com");
     for (const permission of permissions) {
       expect(permission.Principal).toBe("apigateway.amazonaws.com");
-      expect([fnArn("health"), fnArn("ingest"), fnArn("inbox"), fnArn("admin")]).toContainEqual(
+      expect([
+        fnArn("health"),
+        fnArn("ingest"),
+        fnArn("inbox"),
+        fnArn("admin"),
+        fnArn("console"),
+      ]).toContainEqual(
         permission.FunctionName,
       );
     }
@@ -550,11 +558,12 @@ describe("configuration", () => {
 });
 
 describe("outputs", () => {
-  it("exports the API URL, table name, event bus name and state machine ARN", () => {
+  it("exports the API URL, console URL, table name, event bus name and state machine ARN", () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual([
       "AdminKeySecretArn",
       "ApiUrl",
+      "ConsoleUrl",
       "DeadLetterQueueUrl",
       "EventBusName",
       "MatchQueueArn",

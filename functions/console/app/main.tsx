@@ -1,0 +1,115 @@
+/** The Moments console: the shell (navigation, session) and the page for the current URL. */
+import "./styles.css";
+import { signal } from "@preact/signals";
+import type { ComponentType } from "preact";
+import { render } from "preact";
+import { Suspense } from "preact/compat";
+import { api, call, whenSignedOut } from "./api/client.js";
+import { NotFoundPage } from "./pages/not-found.js";
+import { SignInPage } from "./pages/sign-in.js";
+import { href, location, match, navigate, startRouter } from "./router.js";
+
+type Params = { params: Record<string, string> };
+
+const pages: [string, ComponentType<Params>, string][] = [];
+
+const NAV: [string, string][] = [
+  ["moments", "Moments"],
+  ["observed-events", "Observed events"],
+  ["sources", "Sources"],
+  ["email-templates", "Email templates"],
+  ["integrations", "Integrations"],
+  ["suppressions", "Suppressions"],
+  ["admin-keys", "Admin keys"],
+];
+
+/** undefined while the session is being checked; false shows the sign-in page. */
+const signedIn = signal<boolean | undefined>(undefined);
+whenSignedOut(() => {
+  signedIn.value = false;
+});
+
+async function signOut() {
+  await api.DELETE("/console/session").catch(() => undefined);
+  signedIn.value = false;
+}
+
+function Shell() {
+  const { path } = location.value;
+  if (signedIn.value === undefined) return <p class="boot">Loading the Moments console…</p>;
+  if (!signedIn.value) {
+    return (
+      <SignInPage
+        onSignedIn={() => {
+          signedIn.value = true;
+          if (path === "/" || path === "/sign-in") navigate("/moments", { replace: true });
+        }}
+      />
+    );
+  }
+  if (path === "/" || path === "/sign-in") {
+    queueMicrotask(() => navigate("/moments", { replace: true }));
+    return null;
+  }
+  let Page: ComponentType<Params> = NotFoundPage;
+  let params: Record<string, string> = {};
+  let section = "";
+  for (const [pattern, component, nav] of pages) {
+    const m = match(pattern, path);
+    if (m) {
+      Page = component;
+      params = m.params;
+      section = nav;
+      break;
+    }
+  }
+  return (
+    <div class="shell">
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="topbar">
+        <a class="brand" href={href("/moments")}>
+          <span class="logo" aria-hidden="true">
+            ◆
+          </span>{" "}
+          Moments
+        </a>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.map(([key, label]) => (
+              <li key={key}>
+                <a href={href(`/${key}`)} aria-current={section === key ? "page" : undefined}>
+                  {label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <button type="button" class="ghost" onClick={signOut}>
+          Sign out
+        </button>
+      </header>
+      <main id="main">
+        <Suspense fallback={<p class="loading">Loading…</p>}>
+          <Page key={path} params={params} />
+        </Suspense>
+      </main>
+    </div>
+  );
+}
+
+async function boot() {
+  startRouter();
+  const root = document.getElementById("app");
+  if (!root) return;
+  root.textContent = "";
+  render(<Shell />, root);
+  // The session cookie is HttpOnly: the only way to know whether it is valid is to use it.
+  signedIn.value = await call(api.GET("/v1/admin/workspace")).then(
+    () => true,
+    () => false,
+  );
+}
+
+void boot();
