@@ -340,7 +340,9 @@ describe("functions", () => {
       const code = resourceProps(fnLogicalId(id)).Code as { S3Key: string };
       const dir = path.join(assembly.directory, `asset.${code.S3Key.replace(/\.zip$/, "")}`);
       // The console function also ships its built page and assets beside the bundle.
-      expect(readdirSync(dir), id).toEqual(id === "console" ? ["console-assets", "index.mjs"] : ["index.mjs"]);
+      expect(readdirSync(dir), id).toEqual(
+        id === "console" ? ["console-assets", "index.mjs"] : ["index.mjs"],
+      );
       const shipped = readFileSync(path.join(dir, "index.mjs"));
       expect(shipped.toString("utf8").startsWith(esbuildSettings.banner), id).toBe(true);
 
@@ -516,9 +518,7 @@ describe("permissions", () => {
         fnArn("inbox"),
         fnArn("admin"),
         fnArn("console"),
-      ]).toContainEqual(
-        permission.FunctionName,
-      );
+      ]).toContainEqual(permission.FunctionName);
     }
   });
 });
