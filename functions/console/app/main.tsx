@@ -3,15 +3,43 @@ import "./styles.css";
 import { signal } from "@preact/signals";
 import type { ComponentType } from "preact";
 import { render } from "preact";
-import { Suspense } from "preact/compat";
+import { lazy, Suspense } from "preact/compat";
 import { api, call, whenSignedOut } from "./api/client.js";
+import { AccountPage } from "./pages/account.js";
+import { AdminKeysPage } from "./pages/admin-keys.js";
+import { EmailTemplatesPage } from "./pages/email-templates.js";
+import { IntegrationsPage } from "./pages/integrations.js";
+import { MomentPage } from "./pages/moment.js";
+import { MomentAccountsPage } from "./pages/moment-accounts.js";
+import { MomentsPage } from "./pages/moments.js";
+import { NewMomentPage } from "./pages/new-moment.js";
 import { NotFoundPage } from "./pages/not-found.js";
+import { ObservedEventsPage } from "./pages/observed-events.js";
+import { RunPage } from "./pages/run.js";
 import { SignInPage } from "./pages/sign-in.js";
+import { SourcesPage } from "./pages/sources.js";
+import { SuppressionsPage } from "./pages/suppressions.js";
 import { href, location, match, navigate, startRouter } from "./router.js";
 
+// Charts (uPlot) load only with the reporting page: the first page stays small.
+const ReportingPage = lazy(() => import("./pages/reporting.js").then((m) => m.ReportingPage));
 type Params = { params: Record<string, string> };
 
-const pages: [string, ComponentType<Params>, string][] = [];
+const pages: [string, ComponentType<Params>, string][] = [
+  ["/moments", MomentsPage, "moments"],
+  ["/moments/new", NewMomentPage, "moments"],
+  ["/moments/:id", MomentPage, "moments"],
+  ["/moments/:id/reporting", ReportingPage as ComponentType<Params>, "moments"],
+  ["/moments/:id/accounts", MomentAccountsPage, "moments"],
+  ["/accounts/:accountId", AccountPage, "moments"],
+  ["/runs/:runId", RunPage, "moments"],
+  ["/observed-events", ObservedEventsPage, "observed-events"],
+  ["/sources", SourcesPage, "sources"],
+  ["/email-templates", EmailTemplatesPage, "email-templates"],
+  ["/integrations", IntegrationsPage, "integrations"],
+  ["/suppressions", SuppressionsPage, "suppressions"],
+  ["/admin-keys", AdminKeysPage, "admin-keys"],
+];
 
 const NAV: [string, string][] = [
   ["moments", "Moments"],

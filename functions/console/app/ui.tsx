@@ -288,3 +288,13 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
 
 export type InputEvent = TargetedEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>;
 export const inputValue = (event: InputEvent) => event.currentTarget.value;
+
+/** The value, once it has stopped changing for `ms` (search as you type without a request per key). */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
