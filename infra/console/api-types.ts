@@ -92,7 +92,22 @@ function objectType(schema: Json, depth: number, pad: string): string {
   return `{\n${lines.join("\n")}\n${pad}}`;
 }
 
-const wrap = (type: string) => (/[|&]/.test(type) && !type.startsWith("{") ? `(${type})` : type);
+/** Parenthesised when it is a union or intersection at its top level (outside braces and strings). */
+function wrap(type: string): string {
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < type.length; i++) {
+    const c = type[i];
+    if (quoted) {
+      if (c === "\\") i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === "{" || c === "(" || c === "[" || c === "<") depth++;
+    else if (c === "}" || c === ")" || c === "]" || c === ">") depth--;
+    else if (depth === 0 && (c === "|" || c === "&")) return `(${type})`;
+  }
+  return type;
+}
 
 function parametersType(parameters: unknown[], depth: number): string {
   const pad = "  ".repeat(depth);

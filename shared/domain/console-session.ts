@@ -10,6 +10,8 @@ import { hashApiKey } from "./api-keys.js";
 
 /** `POST /console/session`: the admin key to exchange for a session. */
 export const signInSchema = z.object({ adminKey: z.string().check(z.minLength(1), z.maxLength(256)) });
+/** Its answer (the session token itself is only in the HttpOnly cookie). */
+export const signInResponseSchema = z.strictObject({ workspaceId: z.string(), endsAt: z.iso.datetime() });
 
 export const SESSION_COOKIE = "moments_session";
 /** A session lasts this long (seconds) from sign-in; then the admin signs in again. */

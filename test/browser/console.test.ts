@@ -80,7 +80,9 @@ describe("the console", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(() => page.getByRole("heading", { name: "Moments", level: 1 }).isVisible()).toBe(true);
     expect(await page.evaluate(() => document.cookie)).toBe("");
-    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+    const stored = await page.evaluate(
+      () => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }),
+    );
     expect(stored).not.toContain("mk_admin_");
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ name: "moments_session", httpOnly: true, sameSite: "Strict" });
@@ -111,7 +113,9 @@ describe("the console", () => {
     await page.getByRole("checkbox", { name: "Web shop" }).check();
     await checkPage("new-moment");
     await page.getByRole("button", { name: "Create moment" }).click();
-    await expect.poll(() => page.getByRole("heading", { name: /Cart abandon \(web\)/ }).isVisible()).toBe(true);
+    await expect
+      .poll(() => page.getByRole("heading", { name: /Cart abandon \(web\)/ }).isVisible())
+      .toBe(true);
     momentUrl = new URL(page.url()).pathname.replace(/^\/console/, "");
     await confirm("Start");
     await expect.poll(() => page.locator("h1 .badge").textContent()).toBe("Running");

@@ -41,5 +41,13 @@ describe("the console's API types", () => {
       "{\n  [key: string]: number;\n}",
     );
     expect(() => schemaType({ $ref: "https://elsewhere" })).toThrow(/Unsupported \$ref/);
+    // A union of objects inside an array is parenthesised; a "|" inside a string literal is not a union.
+    expect(
+      schemaType({
+        type: "array",
+        items: { anyOf: [{ type: "object", properties: { a: { const: "x|y" } } }, { type: "null" }] },
+      }),
+    ).toBe('({\n  a?: "x|y";\n} | null)[]');
+    expect(schemaType({ type: "array", items: { const: "x|y" } })).toBe('"x|y"[]');
   });
 });

@@ -662,22 +662,741 @@ export interface paths {
 
 export interface components {
   schemas: {
-    Error: {
-      error: {
-        code: string;
+    ErrorBody: {
+      code: string;
+      message: string;
+      details?: {
+        path: string;
         message: string;
-        details?: {
-          path?: string;
-          message?: string;
-        }[];
-      };
+      }[];
     };
-    postAdminMoments_schema0: {
+    Error: {
+      error: components["schemas"]["ErrorBody"];
+    };
+    BatchResult: {
+      accepted: {
+        index: number;
+        messageId: string;
+      }[];
+      rejected: {
+        index: number;
+        error: components["schemas"]["ErrorBody"];
+      }[];
+    };
+    InboxItem: {
+      id: string;
+      kind: "notification" | "feedback_prompt";
+      title?: string;
+      body?: string;
+      url?: string;
+      question?: string;
+      followUp?: string;
+      createdAt: string;
+      readAt?: string;
+      answeredAt?: string;
+      reaction?: "positive" | "neutral" | "frustrated";
+      comment?: string;
+    };
+    FeedbackAnswer: {
+      promptId: string;
+      reaction: "positive" | "neutral" | "frustrated";
+      comment?: string;
+      answeredAt: string;
+    };
+    ListedMoment: {
+      name: string;
+      description: string;
+      goal: "activate" | "convert" | "grow" | "recover" | "other";
+      template: string;
+      sourceIds: string[];
+      actionsEnabled: boolean;
+      samplingRate: number;
+      start: {
+        event: string;
+        where?: components["schemas"]["Condition"][];
+        unless?: {
+          event: string;
+          within: {
+            amount: number;
+            unit: "minutes" | "hours" | "days";
+          };
+        };
+        key?: string;
+      };
+      end: {
+        outcome: "success" | "failed";
+        event?: string;
+        where?: components["schemas"]["Condition"][];
+        after?: {
+          amount: number;
+          unit: "minutes" | "hours" | "days";
+        };
+      }[];
+      reentry: {
+        policy: "once";
+      } | {
+        policy: "after_exit";
+      } | {
+        policy: "cooldown";
+        cooldown: {
+          amount: number;
+          unit: "minutes" | "hours" | "days";
+        };
+      };
+      steps: {
+        id: string;
+        name?: string;
+        phase: "entry" | "completion" | "exit";
+        delay: {
+          amount: number;
+          unit: "minutes" | "hours" | "days";
+        };
+        action: {
+          type: "send_email";
+          templateId: string;
+          to?: string;
+          replyTo?: string;
+          cc?: string[];
+        } | {
+          type: "send_notification";
+          title: string;
+          body: string;
+          url?: string;
+        } | {
+          type: "feedback_prompt";
+          question: string;
+          followUp?: string;
+        } | {
+          type: "send_slack";
+          integrationId: string;
+          channel?: string;
+          text: string;
+        } | {
+          type: "create_attio_task";
+          integrationId: string;
+          content: string;
+          deadline?: {
+            amount: number;
+            unit: "minutes" | "hours" | "days";
+          };
+          linkedRecord?: {
+            object: string;
+            recordId: string;
+          };
+          assigneeId?: string;
+        } | {
+          type: "send_webhook";
+          method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS";
+          url: string;
+          headers?: {
+            [key: string]: string;
+          };
+          body?: string;
+          integrationId?: string;
+        } | {
+          type: "update_attribute";
+          scope: "account" | "user";
+          attribute: string;
+          value: string | number | boolean | null;
+        };
+        onFailure?: "continue" | "fail_run";
+        onMissing?: "empty" | "skip" | "fail";
+      }[];
+      id: string;
+      workspaceId: string;
+      status: "draft" | "running" | "stopped" | "archived";
+      version: number;
+      runningSince?: string;
+      createdAt: string;
+      updatedAt: string;
+      stats: components["schemas"]["HeadlineStats"];
+    };
+    Condition: {
       field: string;
       op: "eq" | "neq" | "gt" | "gte" | "lt" | "lte" | "contains" | "not_contains" | "starts_with" | "in" | "not_in" | "exists" | "not_exists";
-      value?: (string | number | boolean | null) | ((string | number | boolean | null)[]);
+      value?: (string | number | boolean | null) | (string | number | boolean | null)[];
     } | {
-      any: components["schemas"]["postAdminMoments_schema0"][];
+      any: components["schemas"]["Condition"][];
+    };
+    HeadlineStats: {
+      entered: number;
+      active: number;
+      succeeded: number;
+      failed: number;
+      successRate: number | null;
+      failedRate: number | null;
+    };
+    Moment: {
+      name: string;
+      description: string;
+      goal: "activate" | "convert" | "grow" | "recover" | "other";
+      template: string;
+      sourceIds: string[];
+      actionsEnabled: boolean;
+      samplingRate: number;
+      start: {
+        event: string;
+        where?: components["schemas"]["Condition"][];
+        unless?: {
+          event: string;
+          within: {
+            amount: number;
+            unit: "minutes" | "hours" | "days";
+          };
+        };
+        key?: string;
+      };
+      end: {
+        outcome: "success" | "failed";
+        event?: string;
+        where?: components["schemas"]["Condition"][];
+        after?: {
+          amount: number;
+          unit: "minutes" | "hours" | "days";
+        };
+      }[];
+      reentry: {
+        policy: "once";
+      } | {
+        policy: "after_exit";
+      } | {
+        policy: "cooldown";
+        cooldown: {
+          amount: number;
+          unit: "minutes" | "hours" | "days";
+        };
+      };
+      steps: {
+        id: string;
+        name?: string;
+        phase: "entry" | "completion" | "exit";
+        delay: {
+          amount: number;
+          unit: "minutes" | "hours" | "days";
+        };
+        action: {
+          type: "send_email";
+          templateId: string;
+          to?: string;
+          replyTo?: string;
+          cc?: string[];
+        } | {
+          type: "send_notification";
+          title: string;
+          body: string;
+          url?: string;
+        } | {
+          type: "feedback_prompt";
+          question: string;
+          followUp?: string;
+        } | {
+          type: "send_slack";
+          integrationId: string;
+          channel?: string;
+          text: string;
+        } | {
+          type: "create_attio_task";
+          integrationId: string;
+          content: string;
+          deadline?: {
+            amount: number;
+            unit: "minutes" | "hours" | "days";
+          };
+          linkedRecord?: {
+            object: string;
+            recordId: string;
+          };
+          assigneeId?: string;
+        } | {
+          type: "send_webhook";
+          method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS";
+          url: string;
+          headers?: {
+            [key: string]: string;
+          };
+          body?: string;
+          integrationId?: string;
+        } | {
+          type: "update_attribute";
+          scope: "account" | "user";
+          attribute: string;
+          value: string | number | boolean | null;
+        };
+        onFailure?: "continue" | "fail_run";
+        onMissing?: "empty" | "skip" | "fail";
+      }[];
+      id: string;
+      workspaceId: string;
+      status: "draft" | "running" | "stopped" | "archived";
+      version: number;
+      runningSince?: string;
+      createdAt: string;
+      updatedAt: string;
+    };
+    MomentTemplates: {
+      items: {
+        key: string;
+        name: string;
+        goal: "activate" | "convert" | "grow" | "recover" | "other";
+        description: string;
+        settings: {
+          key: string;
+          label: string;
+          type: "duration";
+          default: {
+            amount: number;
+            unit: "minutes" | "hours" | "days";
+          };
+        }[];
+        moment: {
+          name: string;
+          description: string;
+          goal: "activate" | "convert" | "grow" | "recover" | "other";
+          template: string;
+          sourceIds: string[];
+          actionsEnabled: boolean;
+          samplingRate: number;
+          start: {
+            event: string;
+            where?: components["schemas"]["Condition"][];
+            unless?: {
+              event: string;
+              within: {
+                amount: number;
+                unit: "minutes" | "hours" | "days";
+              };
+            };
+            key?: string;
+          };
+          end: {
+            outcome: "success" | "failed";
+            event?: string;
+            where?: components["schemas"]["Condition"][];
+            after?: {
+              amount: number;
+              unit: "minutes" | "hours" | "days";
+            };
+          }[];
+          reentry: {
+            policy: "once";
+          } | {
+            policy: "after_exit";
+          } | {
+            policy: "cooldown";
+            cooldown: {
+              amount: number;
+              unit: "minutes" | "hours" | "days";
+            };
+          };
+          steps: {
+            id: string;
+            name?: string;
+            phase: "entry" | "completion" | "exit";
+            delay: {
+              amount: number;
+              unit: "minutes" | "hours" | "days";
+            };
+            action: {
+              type: "send_email";
+              templateId: string;
+              to?: string;
+              replyTo?: string;
+              cc?: string[];
+            } | {
+              type: "send_notification";
+              title: string;
+              body: string;
+              url?: string;
+            } | {
+              type: "feedback_prompt";
+              question: string;
+              followUp?: string;
+            } | {
+              type: "send_slack";
+              integrationId: string;
+              channel?: string;
+              text: string;
+            } | {
+              type: "create_attio_task";
+              integrationId: string;
+              content: string;
+              deadline?: {
+                amount: number;
+                unit: "minutes" | "hours" | "days";
+              };
+              linkedRecord?: {
+                object: string;
+                recordId: string;
+              };
+              assigneeId?: string;
+            } | {
+              type: "send_webhook";
+              method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS";
+              url: string;
+              headers?: {
+                [key: string]: string;
+              };
+              body?: string;
+              integrationId?: string;
+            } | {
+              type: "update_attribute";
+              scope: "account" | "user";
+              attribute: string;
+              value: string | number | boolean | null;
+            };
+            onFailure?: "continue" | "fail_run";
+            onMissing?: "empty" | "skip" | "fail";
+          }[];
+        };
+      }[];
+    };
+    MomentStats: {
+      momentId: string;
+      entered: number;
+      active: number;
+      succeeded: number;
+      failed: number;
+      successRate: number | null;
+      failedRate: number | null;
+      stopped: number;
+      completed: number;
+      steps: {
+        [key: string]: {
+          executed: number;
+          skipped: number;
+          failed: number;
+        };
+      };
+      feedback: {
+        positive: number;
+        neutral: number;
+        frustrated: number;
+      };
+    };
+    MomentFeedbackAnswer: {
+      promptId: string;
+      accountId: string;
+      userId?: string;
+      reaction: "positive" | "neutral" | "frustrated";
+      comment?: string;
+      answeredAt: string;
+    };
+    TestStepResult: {
+      stepId: string;
+      action: string;
+      dryRun: boolean;
+      missing: string[];
+      rendered?: {
+        [key: string]: unknown;
+      };
+      outcome?: components["schemas"]["StepOutcome"];
+      runId?: string;
+    };
+    StepOutcome: {
+      status: "executed";
+      detail?: {
+        [key: string]: string;
+      };
+    } | {
+      status: "skipped";
+      reason: string;
+    } | {
+      status: "failed";
+      reason: string;
+    };
+    Account: {
+      accountId: string;
+      traits: {
+        [key: string]: unknown;
+      };
+      lastSeenAt?: string;
+      recentEvents: {
+        messageId: string;
+        event: string;
+        timestamp: string;
+        receivedAt: string;
+        sourceId: string;
+        propertyNames: string[];
+      }[];
+      runs: {
+        momentId: string;
+        momentName: string;
+        runKey?: string;
+        runId: string;
+        status: "active" | "completed" | "success" | "failed" | "stopped";
+        startedAt: string;
+        endedAt?: string;
+      }[];
+      decisions: components["schemas"]["Decision"][];
+    };
+    Decision: {
+      reason: "started";
+      momentId?: string;
+      momentName?: string;
+      runKey?: string;
+      accountId: string;
+      messageId: string;
+      event: string;
+      at: string;
+      outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
+      message: string;
+      runId: string;
+    } | {
+      reason: "ended_success";
+      momentId?: string;
+      momentName?: string;
+      runKey?: string;
+      accountId: string;
+      messageId: string;
+      event: string;
+      at: string;
+      outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
+      message: string;
+      runId: string;
+      rule?: string;
+    } | {
+      reason: "ended_failed";
+      momentId?: string;
+      momentName?: string;
+      runKey?: string;
+      accountId: string;
+      messageId: string;
+      event: string;
+      at: string;
+      outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
+      message: string;
+      runId: string;
+      rule?: string;
+    } | {
+      reason: "abandonment_armed";
+      momentId?: string;
+      momentName?: string;
+      runKey?: string;
+      accountId: string;
+      messageId: string;
+      event: string;
+      at: string;
+      outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
+      message: string;
+      dueAt: string;
+    } | {
+      reason: "abandonment_cancelled";
+      momentId?: string;
+      momentName?: string;
+      runKey?: string;
+      accountId: string;
+      messageId: string;
+      event: string;
+      at: string;
+      outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
+      message: string;
+    } | {
+      reason: "filter_failed";
+      momentId?: string;
+      momentName?: string;
+      runKey?: string;
+      accountId: string;
+      messageId: string;
+      event: string;
+      at: string;
+      outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
+      message: string;
+      condition: string;
+      rule?: "start" | "end";
+    } | {
+      reason: "reentry_blocked";
+      momentId?: string;
+      momentName?: string;
+      runKey?: string;
+      accountId: string;
+      messageId: string;
+      event: string;
+      at: string;
+      outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
+      message: string;
+      policy: "once" | "after_exit" | "cooldown";
+      until?: string;
+    } | {
+      reason: "sampled_out";
+      momentId?: string;
+      momentName?: string;
+      runKey?: string;
+      accountId: string;
+      messageId: string;
+      event: string;
+      at: string;
+      outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
+      message: string;
+      samplingRate: number;
+    } | {
+      reason: "source_mismatch";
+      momentId?: string;
+      momentName?: string;
+      runKey?: string;
+      accountId: string;
+      messageId: string;
+      event: string;
+      at: string;
+      outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
+      message: string;
+      sourceId: string;
+    } | {
+      reason: "already_active";
+      momentId?: string;
+      momentName?: string;
+      runKey?: string;
+      accountId: string;
+      messageId: string;
+      event: string;
+      at: string;
+      outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
+      message: string;
+      runId?: string;
+    } | {
+      reason: "too_old";
+      momentId?: string;
+      momentName?: string;
+      runKey?: string;
+      accountId: string;
+      messageId: string;
+      event: string;
+      at: string;
+      outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
+      message: string;
+      timestamp: string;
+      maxAgeSeconds: number;
+    } | {
+      reason: "duplicate";
+      momentId?: string;
+      momentName?: string;
+      runKey?: string;
+      accountId: string;
+      messageId: string;
+      event: string;
+      at: string;
+      outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
+      message: string;
+    };
+    Run: {
+      runId: string;
+      momentId: string;
+      accountId: string;
+      runKey?: string;
+      status: "active" | "completed" | "success" | "failed" | "stopped";
+      startedAt: string;
+      endedAt?: string;
+      endedBy?: string;
+      trigger?: {
+        event: string;
+        messageId: string;
+        timestamp: string;
+      };
+      steps: ({
+        stepId: string;
+        status: "claimed";
+        claimedAt: string;
+      } | {
+        stepId: string;
+        status: "executed" | "skipped" | "failed";
+        outcome: components["schemas"]["StepOutcome"];
+        recordedAt: string;
+      })[];
+      test?: true;
+    };
+    Source: {
+      id: string;
+      name: string;
+      allowedDomains: string[];
+      createdAt: string;
+      updatedAt: string;
+    };
+    CreatedSource: {
+      id: string;
+      name: string;
+      allowedDomains: string[];
+      createdAt: string;
+      updatedAt: string;
+      writeKey: string;
+    };
+    ApiKey: {
+      id: string;
+      prefix: string;
+      createdAt: string;
+      lastUsedAt?: string;
+      revokedAt?: string;
+    };
+    IssuedWriteKey: {
+      id: string;
+      prefix: string;
+      createdAt: string;
+      lastUsedAt?: string;
+      revokedAt?: string;
+      writeKey: string;
+    };
+    EmailTemplate: {
+      id: string;
+      name: string;
+      from: string;
+      subject: string;
+      text: string;
+      html?: string;
+      createdAt: string;
+      updatedAt: string;
+    };
+    EmailPreview: {
+      from: string;
+      subject: string;
+      text: string;
+      html?: string;
+      missing: string[];
+    };
+    Integration: {
+      id: string;
+      name: string;
+      createdAt: string;
+      updatedAt: string;
+      kind: "slack";
+      webhookUrl: components["schemas"]["MaskedSecret"];
+      botToken: components["schemas"]["MaskedSecret"];
+    } | {
+      id: string;
+      name: string;
+      createdAt: string;
+      updatedAt: string;
+      kind: "attio";
+      accessToken: components["schemas"]["MaskedSecret"];
+    } | {
+      id: string;
+      name: string;
+      createdAt: string;
+      updatedAt: string;
+      kind: "webhook";
+      signingSecret: {
+        set: true;
+        last4: string;
+        value?: string;
+      } | {
+        set: false;
+      };
+    };
+    MaskedSecret: {
+      set: true;
+      last4: string;
+    } | {
+      set: false;
+    };
+    IssuedAdminKey: {
+      id: string;
+      prefix: string;
+      createdAt: string;
+      lastUsedAt?: string;
+      revokedAt?: string;
+      adminKey: string;
+    };
+    Workspace: {
+      id: string;
+      name: string;
+      createdAt: string;
     };
   };
 }
@@ -696,38 +1415,10 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
-      };
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
         content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
+          "application/json": {
+            ok: true;
+          };
         };
       };
     };
@@ -745,38 +1436,10 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
-      };
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
         content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
+          "application/json": {
+            [key: string]: unknown;
+          };
         };
       };
     };
@@ -815,7 +1478,11 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            messageId: string;
+          };
+        };
       };
       400: {
         headers: {
@@ -833,15 +1500,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -850,6 +1509,22 @@ export interface operations {
         };
       };
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -874,38 +1549,6 @@ export interface operations {
         };
         content?: never;
       };
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
     };
   };
   postBatch: {
@@ -920,7 +1563,7 @@ export interface operations {
     requestBody: {
       content: {
         "application/json": {
-          batch: {
+          batch: ({
             type: "track";
             event: string;
             accountId: string;
@@ -948,7 +1591,9 @@ export interface operations {
             userTraits?: {
               [key: string]: unknown;
             };
-          }[];
+          } | {
+            [key: string]: unknown;
+          })[];
         };
       };
     };
@@ -957,7 +1602,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["BatchResult"];
+        };
       };
       400: {
         headers: {
@@ -975,15 +1622,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -992,6 +1631,22 @@ export interface operations {
         };
       };
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -1015,38 +1670,6 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
-      };
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
       };
     };
   };
@@ -1080,7 +1703,11 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            messageId: string;
+          };
+        };
       };
       400: {
         headers: {
@@ -1098,15 +1725,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1115,6 +1734,22 @@ export interface operations {
         };
       };
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -1139,38 +1774,6 @@ export interface operations {
         };
         content?: never;
       };
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
     };
   };
   getInbox: {
@@ -1191,7 +1794,12 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: components["schemas"]["InboxItem"][];
+            nextCursor?: string;
+          };
+        };
       };
       400: {
         headers: {
@@ -1209,23 +1817,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1250,38 +1842,6 @@ export interface operations {
         };
         content?: never;
       };
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
     };
   };
   postInboxByIdRead: {
@@ -1299,7 +1859,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["InboxItem"];
+        };
       };
       400: {
         headers: {
@@ -1317,6 +1879,14 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       404: {
         headers: {
           [name: string]: unknown;
@@ -1325,7 +1895,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      409: {
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1333,7 +1903,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      413: {
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -1360,38 +1930,6 @@ export interface operations {
         };
         content?: never;
       };
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
     };
   };
   postFeedback: {
@@ -1401,13 +1939,23 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        "application/json": {
+          promptId: string;
+          reaction: "positive" | "neutral" | "frustrated";
+          comment?: string;
+        };
+      };
+    };
     responses: {
       201: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["FeedbackAnswer"];
+        };
       };
       400: {
         headers: {
@@ -1425,7 +1973,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      404: {
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1442,6 +1990,14 @@ export interface operations {
         };
       };
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -1466,38 +2022,6 @@ export interface operations {
         };
         content?: never;
       };
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
     };
   };
   getUnsubscribe: {
@@ -1517,33 +2041,15 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            address: string;
+            unsubscribed: boolean;
+          };
+          "text/html": string;
+        };
       };
       400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1570,7 +2076,13 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            address: string;
+            unsubscribed: boolean;
+          };
+          "text/html": string;
+        };
       };
       400: {
         headers: {
@@ -1580,23 +2092,15 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -1626,7 +2130,17 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: components["schemas"]["ListedMoment"][];
+            nextCursor?: string;
+          } | {
+            groups: {
+              goal: "activate" | "convert" | "grow" | "recover" | "other";
+              items: components["schemas"]["ListedMoment"][];
+            }[];
+          };
+        };
       };
       400: {
         headers: {
@@ -1637,30 +2151,6 @@ export interface operations {
         };
       };
       401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1689,7 +2179,7 @@ export interface operations {
           samplingRate?: number;
           start: {
             event: string;
-            where?: components["schemas"]["postAdminMoments_schema0"][];
+            where?: components["schemas"]["Condition"][];
             unless?: {
               event: string;
               within: {
@@ -1702,7 +2192,7 @@ export interface operations {
           end?: {
             outcome: "success" | "failed";
             event?: string;
-            where?: components["schemas"]["postAdminMoments_schema0"][];
+            where?: components["schemas"]["Condition"][];
             after?: {
               amount: number;
               unit: "minutes" | "hours" | "days";
@@ -1800,7 +2290,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["Moment"];
+        };
       };
       400: {
         headers: {
@@ -1818,23 +2310,15 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -1859,7 +2343,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["Moment"];
+        };
       };
       400: {
         headers: {
@@ -1878,22 +2364,6 @@ export interface operations {
         };
       };
       404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1952,14 +2422,6 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
     };
   };
   patchAdminMomentsById: {
@@ -1985,7 +2447,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["Moment"];
+        };
       };
       400: {
         headers: {
@@ -2019,7 +2483,31 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      428: {
         headers: {
           [name: string]: unknown;
         };
@@ -2050,7 +2538,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["Moment"];
+        };
       };
       400: {
         headers: {
@@ -2085,6 +2575,14 @@ export interface operations {
         };
       };
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -2109,7 +2607,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["Moment"];
+        };
       };
       400: {
         headers: {
@@ -2135,7 +2635,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      409: {
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -2143,7 +2643,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      413: {
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -2172,7 +2672,17 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              accountId: string;
+              status: "active" | "completed" | "success" | "failed" | "stopped";
+              startedAt: string;
+              endedAt?: string;
+            }[];
+            nextCursor?: string;
+          };
+        };
       };
       400: {
         headers: {
@@ -2191,22 +2701,6 @@ export interface operations {
         };
       };
       404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -2229,41 +2723,11 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
-      };
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
         content: {
-          "application/json": components["schemas"]["Error"];
+          "application/json": components["schemas"]["MomentTemplates"];
         };
       };
       401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -2288,7 +2752,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["MomentStats"];
+        };
       };
       400: {
         headers: {
@@ -2307,22 +2773,6 @@ export interface operations {
         };
       };
       404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -2350,7 +2800,12 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: components["schemas"]["MomentFeedbackAnswer"][];
+            nextCursor?: string;
+          };
+        };
       };
       400: {
         headers: {
@@ -2369,22 +2824,6 @@ export interface operations {
         };
       };
       404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -2427,7 +2866,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["TestStepResult"];
+        };
       };
       400: {
         headers: {
@@ -2453,7 +2894,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      409: {
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -2461,7 +2902,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      413: {
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -2486,7 +2927,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["Account"];
+        };
       };
       400: {
         headers: {
@@ -2505,22 +2948,6 @@ export interface operations {
         };
       };
       404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -2545,7 +2972,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["Run"];
+        };
       };
       400: {
         headers: {
@@ -2564,22 +2993,6 @@ export interface operations {
         };
       };
       404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -2602,41 +3015,24 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
-      };
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
         content: {
-          "application/json": components["schemas"]["Error"];
+          "application/json": {
+            items: {
+              name: string;
+              count: number;
+              firstSeenAt: string;
+              lastSeenAt: string;
+              sampleProperties: string[];
+              usedBy: {
+                momentId: string;
+                name: string;
+                status: "draft" | "running" | "stopped" | "archived";
+              }[];
+            }[];
+          };
         };
       };
       401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -2661,7 +3057,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["Moment"];
+        };
       };
       400: {
         headers: {
@@ -2687,7 +3085,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      409: {
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -2695,7 +3093,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      413: {
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -2721,7 +3119,12 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: components["schemas"]["Source"][];
+            nextCursor?: string;
+          };
+        };
       };
       400: {
         headers: {
@@ -2732,30 +3135,6 @@ export interface operations {
         };
       };
       401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -2785,7 +3164,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["CreatedSource"];
+        };
       };
       400: {
         headers: {
@@ -2803,23 +3184,15 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -2844,7 +3217,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["Source"];
+        };
       };
       400: {
         headers: {
@@ -2863,22 +3238,6 @@ export interface operations {
         };
       };
       404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -2937,14 +3296,6 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
     };
   };
   patchAdminSourcesById: {
@@ -2969,7 +3320,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["Source"];
+        };
       };
       400: {
         headers: {
@@ -2995,7 +3348,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      409: {
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -3003,7 +3356,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      413: {
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -3031,7 +3384,12 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: components["schemas"]["ApiKey"][];
+            nextCursor?: string;
+          };
+        };
       };
       400: {
         headers: {
@@ -3050,22 +3408,6 @@ export interface operations {
         };
       };
       404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -3090,7 +3432,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["IssuedWriteKey"];
+        };
       };
       400: {
         headers: {
@@ -3125,6 +3469,14 @@ export interface operations {
         };
       };
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -3176,22 +3528,6 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
     };
   };
   getAdminEmailTemplates: {
@@ -3210,7 +3546,12 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: components["schemas"]["EmailTemplate"][];
+            nextCursor?: string;
+          };
+        };
       };
       400: {
         headers: {
@@ -3221,30 +3562,6 @@ export interface operations {
         };
       };
       401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -3277,7 +3594,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["EmailTemplate"];
+        };
       };
       400: {
         headers: {
@@ -3295,23 +3614,15 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -3336,7 +3647,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["EmailTemplate"];
+        };
       };
       400: {
         headers: {
@@ -3355,22 +3668,6 @@ export interface operations {
         };
       };
       404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -3429,14 +3726,6 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
     };
   };
   patchAdminEmailTemplatesById: {
@@ -3464,7 +3753,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["EmailTemplate"];
+        };
       };
       400: {
         headers: {
@@ -3490,7 +3781,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      409: {
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -3498,7 +3789,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      413: {
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -3535,7 +3826,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["EmailPreview"];
+        };
       };
       400: {
         headers: {
@@ -3561,7 +3854,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      409: {
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -3569,7 +3862,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      413: {
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -3595,7 +3888,17 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              address: string;
+              reason: "unsubscribed" | "bounced" | "complained";
+              suppressedAt: string;
+              detail?: string;
+            }[];
+            nextCursor?: string;
+          };
+        };
       };
       400: {
         headers: {
@@ -3606,30 +3909,6 @@ export interface operations {
         };
       };
       401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -3680,22 +3959,6 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
     };
   };
   getAdminIntegrations: {
@@ -3714,7 +3977,12 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: components["schemas"]["Integration"][];
+            nextCursor?: string;
+          };
+        };
       };
       400: {
         headers: {
@@ -3725,30 +3993,6 @@ export interface operations {
         };
       };
       401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -3788,7 +4032,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["Integration"];
+        };
       };
       400: {
         headers: {
@@ -3806,23 +4052,15 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -3847,7 +4085,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["Integration"];
+        };
       };
       400: {
         headers: {
@@ -3866,22 +4106,6 @@ export interface operations {
         };
       };
       404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -3940,14 +4164,6 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
     };
   };
   patchAdminIntegrationsById: {
@@ -3979,7 +4195,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["Integration"];
+        };
       };
       400: {
         headers: {
@@ -4005,7 +4223,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      409: {
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -4013,7 +4231,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      413: {
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -4038,7 +4256,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: {
+              id: string;
+              name: string;
+              isMember: boolean;
+            }[];
+            truncated?: boolean;
+          };
+        };
       };
       400: {
         headers: {
@@ -4072,7 +4299,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      413: {
+      502: {
         headers: {
           [name: string]: unknown;
         };
@@ -4098,7 +4325,12 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            items: components["schemas"]["ApiKey"][];
+            nextCursor?: string;
+          };
+        };
       };
       400: {
         headers: {
@@ -4109,30 +4341,6 @@ export interface operations {
         };
       };
       401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -4155,7 +4363,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["IssuedAdminKey"];
+        };
       };
       400: {
         headers: {
@@ -4173,23 +4383,15 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -4248,14 +4450,6 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
     };
   };
   getAdminWorkspace: {
@@ -4271,41 +4465,11 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
-      };
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
         content: {
-          "application/json": components["schemas"]["Error"];
+          "application/json": components["schemas"]["Workspace"];
         };
       };
       401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -4334,7 +4498,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": components["schemas"]["Workspace"];
+        };
       };
       400: {
         headers: {
@@ -4352,23 +4518,15 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -4397,7 +4555,12 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            workspace: components["schemas"]["Workspace"];
+            adminKey: string;
+          };
+        };
       };
       400: {
         headers: {
@@ -4415,15 +4578,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -4432,6 +4587,14 @@ export interface operations {
         };
       };
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -4455,38 +4618,6 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
-      };
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
       };
     };
   };
@@ -4521,22 +4652,6 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
     };
   };
   postConsoleSession: {
@@ -4558,7 +4673,12 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "application/json": {
+            workspaceId: string;
+            endsAt: string;
+          };
+        };
       };
       400: {
         headers: {
@@ -4568,15 +4688,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
+      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -4585,6 +4697,14 @@ export interface operations {
         };
       };
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -4611,31 +4731,7 @@ export interface operations {
         };
         content?: never;
       };
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      413: {
+      403: {
         headers: {
           [name: string]: unknown;
         };

@@ -3,7 +3,10 @@ import type { components } from "./schema.js";
 
 export type Moment = components["schemas"]["Moment"];
 export type ListedMoment = components["schemas"]["ListedMoment"];
-export type MomentInput = Omit<Moment, "id" | "workspaceId" | "status" | "version" | "createdAt" | "updatedAt" | "runningSince">;
+export type MomentInput = Omit<
+  Moment,
+  "id" | "workspaceId" | "status" | "version" | "createdAt" | "updatedAt" | "runningSince"
+>;
 export type Step = Moment["steps"][number];
 export type Action = Step["action"];
 export type ActionType = Action["type"];

@@ -43,7 +43,8 @@ export function AccountPage({ params }: { params: Record<string, string> }) {
                   {a.runs.map((r) => (
                     <li key={r.runId}>
                       <a href={href(`/runs/${r.runId}`)}>{r.momentName}</a>
-                      {r.runKey ? <span class="muted small"> ({r.runKey})</span> : null} <StatusBadge status={r.status} />{" "}
+                      {r.runKey ? <span class="muted small"> ({r.runKey})</span> : null}{" "}
+                      <StatusBadge status={r.status} />{" "}
                       <span class="muted small">{formatTime(r.startedAt)}</span>
                     </li>
                   ))}
@@ -65,7 +66,9 @@ export function AccountPage({ params }: { params: Record<string, string> }) {
                     </div>
                     <div>
                       <span class={`badge badge-${d.outcome}`}>{d.outcome}</span>{" "}
-                      {d.momentId ? <a href={href(`/moments/${d.momentId}`)}>{d.momentName ?? d.momentId}</a> : null}
+                      {d.momentId ? (
+                        <a href={href(`/moments/${d.momentId}`)}>{d.momentName ?? d.momentId}</a>
+                      ) : null}
                     </div>
                     <div>{d.message}</div>
                     {"runId" in d && d.runId ? (

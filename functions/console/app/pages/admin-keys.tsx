@@ -1,12 +1,27 @@
 /** Admin keys of this workspace: issue (shown once), revoke (never the last active one). */
 import { useState } from "preact/hooks";
 import { type ApiError, api, call } from "../api/client.js";
-import { Async, ConfirmButton, CopyButton, ErrorBox, formatTime, PageHeader, Pager, usePager, useResource } from "../ui.js";
+import {
+  Async,
+  ConfirmButton,
+  CopyButton,
+  ErrorBox,
+  formatTime,
+  PageHeader,
+  Pager,
+  usePager,
+  useResource,
+} from "../ui.js";
 
 export function AdminKeysPage() {
   const pager = usePager();
   const keys = useResource(
-    () => call(api.GET("/v1/admin/admin-keys", { params: { query: { limit: "50", ...(pager.cursor ? { cursor: pager.cursor } : {}) } } })),
+    () =>
+      call(
+        api.GET("/v1/admin/admin-keys", {
+          params: { query: { limit: "50", ...(pager.cursor ? { cursor: pager.cursor } : {}) } },
+        }),
+      ),
     [pager.cursor],
   );
   const [issued, setIssued] = useState<string | undefined>();
@@ -70,9 +85,16 @@ export function AdminKeysPage() {
                           <ConfirmButton
                             label={`Revoke ${k.prefix}`}
                             danger
-                            question={<p>Revoke this admin key? Scripts and console sessions using it stop working at once.</p>}
+                            question={
+                              <p>
+                                Revoke this admin key? Scripts and console sessions using it stop working at
+                                once.
+                              </p>
+                            }
                             action={async () => {
-                              await call(api.DELETE("/v1/admin/admin-keys/{id}", { params: { path: { id: k.id } } }));
+                              await call(
+                                api.DELETE("/v1/admin/admin-keys/{id}", { params: { path: { id: k.id } } }),
+                              );
                               keys.reload();
                             }}
                           />

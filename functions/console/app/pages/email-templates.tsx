@@ -35,7 +35,8 @@ export function EmailTemplatesPage() {
       ),
     [pager.cursor],
   );
-  const open = (id: string | undefined) => navigate(id ? `/email-templates?id=${id}` : "/email-templates", { replace: true });
+  const open = (id: string | undefined) =>
+    navigate(id ? `/email-templates?id=${id}` : "/email-templates", { replace: true });
   return (
     <>
       <PageHeader
@@ -75,9 +76,25 @@ export function EmailTemplatesPage() {
           }
         </Async>
         <div>
-          {selected === "new" && <TemplateEditor key="new" onSaved={(t) => { templates.reload(); open(t.id); }} />}
+          {selected === "new" && (
+            <TemplateEditor
+              key="new"
+              onSaved={(t) => {
+                templates.reload();
+                open(t.id);
+              }}
+            />
+          )}
           {selected && selected !== "new" && (
-            <TemplateLoader key={selected} id={selected} onChange={templates.reload} onDeleted={() => { templates.reload(); open(undefined); }} />
+            <TemplateLoader
+              key={selected}
+              id={selected}
+              onChange={templates.reload}
+              onDeleted={() => {
+                templates.reload();
+                open(undefined);
+              }}
+            />
           )}
           {!selected && <Empty>Choose a template to edit it, or create a new one.</Empty>}
         </div>
@@ -86,8 +103,19 @@ export function EmailTemplatesPage() {
   );
 }
 
-function TemplateLoader({ id, onChange, onDeleted }: { id: string; onChange: () => void; onDeleted: () => void }) {
-  const template = useResource(() => call(api.GET("/v1/admin/email-templates/{id}", { params: { path: { id } } })), [id]);
+function TemplateLoader({
+  id,
+  onChange,
+  onDeleted,
+}: {
+  id: string;
+  onChange: () => void;
+  onDeleted: () => void;
+}) {
+  const template = useResource(
+    () => call(api.GET("/v1/admin/email-templates/{id}", { params: { path: { id } } })),
+    [id],
+  );
   return (
     <Async resource={template} what="the template">
       {(t) => <TemplateEditor template={t} onSaved={onChange} onDeleted={onDeleted} />}
@@ -113,10 +141,21 @@ function TemplateEditor({
     e.preventDefault();
     setError(undefined);
     setNotice(undefined);
-    const body = { name: draft.name, from: draft.from, subject: draft.subject, text: draft.text, ...(draft.html ? { html: draft.html } : {}) };
+    const body = {
+      name: draft.name,
+      from: draft.from,
+      subject: draft.subject,
+      text: draft.text,
+      ...(draft.html ? { html: draft.html } : {}),
+    };
     try {
       const result = saved
-        ? await call(api.PATCH("/v1/admin/email-templates/{id}", { params: { path: { id: saved.id } }, body: { ...body, ...(draft.html ? {} : { html: null }) } as never }))
+        ? await call(
+            api.PATCH("/v1/admin/email-templates/{id}", {
+              params: { path: { id: saved.id } },
+              body: { ...body, ...(draft.html ? {} : { html: null }) } as never,
+            }),
+          )
         : await call(api.POST("/v1/admin/email-templates", { body }));
       setSaved(result);
       setNotice("Saved.");
@@ -138,7 +177,12 @@ function TemplateEditor({
           <input required value={draft.subject} onInput={(e) => set("subject", e.currentTarget.value)} />
         </Field>
         <Field label="Plain text">
-          <textarea required rows={10} value={draft.text} onInput={(e) => set("text", e.currentTarget.value)} />
+          <textarea
+            required
+            rows={10}
+            value={draft.text}
+            onInput={(e) => set("text", e.currentTarget.value)}
+          />
         </Field>
         <Field label="HTML (optional)">
           <textarea rows={6} value={draft.html ?? ""} onInput={(e) => set("html", e.currentTarget.value)} />
@@ -155,7 +199,9 @@ function TemplateEditor({
               danger
               question={<p>Delete “{saved.name}”? Moments that send it must stop using it first.</p>}
               action={async () => {
-                await call(api.DELETE("/v1/admin/email-templates/{id}", { params: { path: { id: saved.id } } }));
+                await call(
+                  api.DELETE("/v1/admin/email-templates/{id}", { params: { path: { id: saved.id } } }),
+                );
                 onDeleted();
               }}
             />
@@ -173,14 +219,18 @@ function Preview({ template }: { template: Template }) {
   const [traits, setTraits] = useState('{ "first_name": "Ada", "email": "ada@example.com" }');
   const [accountId, setAccountId] = useState("");
   const sample = useDebounced(`${accountId}\n${traits}`, 400);
-  const [state, setState] = useState<{ preview?: components["schemas"]["EmailPreview"]; error?: ApiError }>({});
+  const [state, setState] = useState<{ preview?: components["schemas"]["EmailPreview"]; error?: ApiError }>(
+    {},
+  );
   useEffect(() => {
     let live = true;
     let parsed: Record<string, unknown> = {};
     try {
       parsed = JSON.parse(traits || "{}");
     } catch {
-      setState({ error: { status: 400, code: "invalid_request", message: "Sample traits must be a JSON object" } });
+      setState({
+        error: { status: 400, code: "invalid_request", message: "Sample traits must be a JSON object" },
+      });
       return;
     }
     call(

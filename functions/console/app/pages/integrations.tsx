@@ -1,7 +1,19 @@
 /** Integrations (Slack, Attio, webhook signing): secrets are write-only, shown as set/last 4 only. */
 import { useState } from "preact/hooks";
 import { type ApiError, api, call } from "../api/client.js";
-import { Async, ConfirmButton, CopyButton, Empty, ErrorBox, Field, formatTime, PageHeader, Pager, usePager, useResource } from "../ui.js";
+import {
+  Async,
+  ConfirmButton,
+  CopyButton,
+  Empty,
+  ErrorBox,
+  Field,
+  formatTime,
+  PageHeader,
+  Pager,
+  usePager,
+  useResource,
+} from "../ui.js";
 
 type Kind = "slack" | "attio" | "webhook";
 const SECRET_FIELD: Record<Kind, [string, string]> = {
@@ -18,7 +30,12 @@ function masked(value: unknown): string {
 export function IntegrationsPage() {
   const pager = usePager();
   const integrations = useResource(
-    () => call(api.GET("/v1/admin/integrations", { params: { query: { limit: "25", ...(pager.cursor ? { cursor: pager.cursor } : {}) } } })),
+    () =>
+      call(
+        api.GET("/v1/admin/integrations", {
+          params: { query: { limit: "25", ...(pager.cursor ? { cursor: pager.cursor } : {}) } },
+        }),
+      ),
     [pager.cursor],
   );
   const [kind, setKind] = useState<Kind>("slack");
@@ -52,7 +69,10 @@ export function IntegrationsPage() {
   };
   return (
     <>
-      <PageHeader title="Integrations" subtitle="Slack, Attio and webhook signing. Secrets are write-only: never shown again." />
+      <PageHeader
+        title="Integrations"
+        subtitle="Slack, Attio and webhook signing. Secrets are write-only: never shown again."
+      />
       <form class="card" onSubmit={create} aria-labelledby="new-integration">
         <h2 id="new-integration">New integration</h2>
         <div class="row">
@@ -68,11 +88,21 @@ export function IntegrationsPage() {
           </Field>
         </div>
         <Field label={SECRET_FIELD[kind][1]}>
-          <input type="password" autoComplete="off" value={secret} onInput={(e) => setSecret(e.currentTarget.value)} />
+          <input
+            type="password"
+            autoComplete="off"
+            value={secret}
+            onInput={(e) => setSecret(e.currentTarget.value)}
+          />
         </Field>
         {kind === "slack" && !secret && (
           <Field label="Incoming webhook URL">
-            <input type="password" autoComplete="off" value={webhookUrl} onInput={(e) => setWebhookUrl(e.currentTarget.value)} />
+            <input
+              type="password"
+              autoComplete="off"
+              value={webhookUrl}
+              onInput={(e) => setWebhookUrl(e.currentTarget.value)}
+            />
           </Field>
         )}
         {error && <ErrorBox error={error} title="Not created" />}
@@ -123,9 +153,13 @@ export function IntegrationsPage() {
                           <ConfirmButton
                             label={`Delete ${i.name}`}
                             danger
-                            question={<p>Delete this integration? Steps that use it must stop using it first.</p>}
+                            question={
+                              <p>Delete this integration? Steps that use it must stop using it first.</p>
+                            }
                             action={async () => {
-                              await call(api.DELETE("/v1/admin/integrations/{id}", { params: { path: { id: i.id } } }));
+                              await call(
+                                api.DELETE("/v1/admin/integrations/{id}", { params: { path: { id: i.id } } }),
+                              );
                               integrations.reload();
                             }}
                           />

@@ -1,7 +1,17 @@
 /** The accounts in a moment, by status (active by default), paged. */
 import { api, call } from "../api/client.js";
 import { href, location, navigate } from "../router.js";
-import { Async, Empty, Field, formatTime, PageHeader, Pager, StatusBadge, usePager, useResource } from "../ui.js";
+import {
+  Async,
+  Empty,
+  Field,
+  formatTime,
+  PageHeader,
+  Pager,
+  StatusBadge,
+  usePager,
+  useResource,
+} from "../ui.js";
 
 const FILTERS = [
   ["active", "In it now"],
@@ -16,12 +26,18 @@ export function MomentAccountsPage({ params }: { params: Record<string, string> 
   const id = params.id ?? "";
   const status = location.value.query.get("status") ?? "active";
   const pager = usePager();
-  const moment = useResource(() => call(api.GET("/v1/admin/moments/{id}", { params: { path: { id } } })), [id]);
+  const moment = useResource(
+    () => call(api.GET("/v1/admin/moments/{id}", { params: { path: { id } } })),
+    [id],
+  );
   const accounts = useResource(
     () =>
       call(
         api.GET("/v1/admin/moments/{id}/accounts", {
-          params: { path: { id }, query: { status, limit: "50", ...(pager.cursor ? { cursor: pager.cursor } : {}) } },
+          params: {
+            path: { id },
+            query: { status, limit: "50", ...(pager.cursor ? { cursor: pager.cursor } : {}) },
+          },
         }),
       ),
     [id, status, pager.cursor],

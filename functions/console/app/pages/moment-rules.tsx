@@ -40,7 +40,8 @@ function valueText(value: unknown): string {
 function withValue(condition: FieldCondition, op: string, text: string): FieldCondition {
   const base = { field: condition.field, op } as FieldCondition;
   if (NO_VALUE.has(op)) return base;
-  if (LIST_VALUE.has(op)) return { ...base, value: text.split(",").map((v) => parseScalar(v.trim())) } as FieldCondition;
+  if (LIST_VALUE.has(op))
+    return { ...base, value: text.split(",").map((v) => parseScalar(v.trim())) } as FieldCondition;
   return { ...base, value: parseScalar(text) } as FieldCondition;
 }
 
@@ -60,7 +61,8 @@ export function ConditionsEditor({
   suggestions?: string[];
 }) {
   const listId = `fields-${label.replace(/\W+/g, "-").toLowerCase()}`;
-  const set = (index: number, next: Condition) => onChange(conditions.map((c, i) => (i === index ? next : c)));
+  const set = (index: number, next: Condition) =>
+    onChange(conditions.map((c, i) => (i === index ? next : c)));
   const remove = (index: number) => onChange(conditions.filter((_, i) => i !== index));
   return (
     <fieldset class="conditions">
@@ -99,7 +101,9 @@ export function ConditionsEditor({
             <Field label={`Operator ${index + 1}`}>
               <select
                 value={condition.op}
-                onChange={(e) => set(index, withValue(condition, e.currentTarget.value, valueText(condition.value)))}
+                onChange={(e) =>
+                  set(index, withValue(condition, e.currentTarget.value, valueText(condition.value)))
+                }
               >
                 {OPERATORS.map(([op, text]) => (
                   <option key={op} value={op}>
@@ -138,7 +142,9 @@ export function ConditionsEditor({
         <button
           type="button"
           class="secondary"
-          onClick={() => onChange([...conditions, { any: [{ field: "event.", op: "eq", value: "" }] } as Condition])}
+          onClick={() =>
+            onChange([...conditions, { any: [{ field: "event.", op: "eq", value: "" }] } as Condition])
+          }
         >
           Add “any of” group
         </button>
@@ -196,8 +202,15 @@ export function StartRuleEditor({
           <option key={e} value={e} />
         ))}
       </datalist>
-      <Field label="Start event" hint="Picked from the events your apps sent (observed events), or type a new one.">
-        <input list="observed-events" value={start.event} onInput={(e) => onChange({ ...start, event: e.currentTarget.value })} />
+      <Field
+        label="Start event"
+        hint="Picked from the events your apps sent (observed events), or type a new one."
+      >
+        <input
+          list="observed-events"
+          value={start.event}
+          onInput={(e) => onChange({ ...start, event: e.currentTarget.value })}
+        />
       </Field>
       <ConditionsEditor
         label="Start filters"
@@ -228,7 +241,10 @@ export function StartRuleEditor({
             <input
               list="observed-events"
               value={start.unless.event}
-              onInput={(e) => start.unless && onChange({ ...start, unless: { ...start.unless, event: e.currentTarget.value } })}
+              onInput={(e) =>
+                start.unless &&
+                onChange({ ...start, unless: { ...start.unless, event: e.currentTarget.value } })
+              }
             />
           </Field>
           <DurationInput
@@ -238,7 +254,10 @@ export function StartRuleEditor({
           />
         </div>
       )}
-      <Field label="Run key (optional)" hint="An event property: one run per value (e.g. cart_id) instead of one per account.">
+      <Field
+        label="Run key (optional)"
+        hint="An event property: one run per value (e.g. cart_id) instead of one per account."
+      >
         <input
           value={start.key ?? ""}
           onInput={(e) => {
@@ -252,7 +271,13 @@ export function StartRuleEditor({
   );
 }
 
-export function EndRulesEditor({ rules, onChange }: { rules: EndRule[]; onChange: (next: EndRule[]) => void }) {
+export function EndRulesEditor({
+  rules,
+  onChange,
+}: {
+  rules: EndRule[];
+  onChange: (next: EndRule[]) => void;
+}) {
   const set = (index: number, next: EndRule) => onChange(rules.map((r, i) => (i === index ? next : r)));
   return (
     <>
@@ -266,7 +291,9 @@ export function EndRulesEditor({ rules, onChange }: { rules: EndRule[]; onChange
               <Field label={`End rule ${index + 1}: outcome`}>
                 <select
                   value={rule.outcome}
-                  onChange={(e) => set(index, { ...rule, outcome: e.currentTarget.value as EndRule["outcome"] })}
+                  onChange={(e) =>
+                    set(index, { ...rule, outcome: e.currentTarget.value as EndRule["outcome"] })
+                  }
                 >
                   <option value="success">Success</option>
                   <option value="failed">Failed</option>
@@ -290,7 +317,11 @@ export function EndRulesEditor({ rules, onChange }: { rules: EndRule[]; onChange
               </Field>
             </div>
             {rule.after ? (
-              <DurationInput label="After" value={rule.after} onChange={(after) => set(index, { ...rule, after })} />
+              <DurationInput
+                label="After"
+                value={rule.after}
+                onChange={(after) => set(index, { ...rule, after })}
+              />
             ) : (
               <>
                 <Field label={`End rule ${index + 1}: event`}>
@@ -310,13 +341,21 @@ export function EndRulesEditor({ rules, onChange }: { rules: EndRule[]; onChange
                 />
               </>
             )}
-            <button type="button" class="danger" onClick={() => onChange(rules.filter((_, i) => i !== index))}>
+            <button
+              type="button"
+              class="danger"
+              onClick={() => onChange(rules.filter((_, i) => i !== index))}
+            >
               Remove end rule {index + 1}
             </button>
           </li>
         ))}
       </ol>
-      <button type="button" class="secondary" onClick={() => onChange([...rules, { outcome: "success", event: "" }])}>
+      <button
+        type="button"
+        class="secondary"
+        onClick={() => onChange([...rules, { outcome: "success", event: "" }])}
+      >
         Add end rule
       </button>
     </>

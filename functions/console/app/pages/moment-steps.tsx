@@ -172,7 +172,15 @@ function StepForm({
 
 type Of<T extends ActionType> = Extract<Action, { type: T }>;
 
-function ActionForm({ label, action, onChange }: { label: string; action: Action; onChange: (next: Action) => void }) {
+function ActionForm({
+  label,
+  action,
+  onChange,
+}: {
+  label: string;
+  action: Action;
+  onChange: (next: Action) => void;
+}) {
   const text = <K extends string>(key: K, value: string | undefined, optional = false) => ({
     value: value ?? "",
     onInput: (e: { currentTarget: { value: string } }) => {
@@ -187,7 +195,11 @@ function ActionForm({ label, action, onChange }: { label: string; action: Action
       const a = action as Of<"send_email">;
       return (
         <>
-          <TemplatePicker label={`${label}: email template`} value={a.templateId} onChange={(templateId) => onChange({ ...a, templateId })} />
+          <TemplatePicker
+            label={`${label}: email template`}
+            value={a.templateId}
+            onChange={(templateId) => onChange({ ...a, templateId })}
+          />
           <Field label={`${label}: to (optional)`} hint="Default: the user's {email}, else the account's.">
             <input {...text("to", a.to, true)} />
           </Field>
@@ -270,7 +282,10 @@ function ActionForm({ label, action, onChange }: { label: string; action: Action
         <>
           <div class="row">
             <Field label={`${label}: method`}>
-              <select value={a.method} onChange={(e) => onChange({ ...a, method: e.currentTarget.value as typeof a.method })}>
+              <select
+                value={a.method}
+                onChange={(e) => onChange({ ...a, method: e.currentTarget.value as typeof a.method })}
+              >
                 {["GET", "POST", "PUT", "PATCH", "DELETE"].map((m) => (
                   <option key={m}>{m}</option>
                 ))}
@@ -315,7 +330,10 @@ function ActionForm({ label, action, onChange }: { label: string; action: Action
       return (
         <div class="row">
           <Field label={`${label}: on`}>
-            <select value={a.scope} onChange={(e) => onChange({ ...a, scope: e.currentTarget.value as typeof a.scope })}>
+            <select
+              value={a.scope}
+              onChange={(e) => onChange({ ...a, scope: e.currentTarget.value as typeof a.scope })}
+            >
               <option value="account">The account</option>
               <option value="user">The user</option>
             </select>
@@ -324,7 +342,10 @@ function ActionForm({ label, action, onChange }: { label: string; action: Action
             <input {...text("attribute", a.attribute)} />
           </Field>
           <Field label={`${label}: value`}>
-            <input value={a.value === null ? "" : String(a.value)} onInput={(e) => onChange({ ...a, value: e.currentTarget.value })} />
+            <input
+              value={a.value === null ? "" : String(a.value)}
+              onInput={(e) => onChange({ ...a, value: e.currentTarget.value })}
+            />
           </Field>
         </div>
       );
@@ -334,13 +355,31 @@ function ActionForm({ label, action, onChange }: { label: string; action: Action
   }
 }
 
-function TemplatePicker({ label, value, onChange }: { label: string; value: string; onChange: (id: string) => void }) {
-  const templates = useResource(() => call(api.GET("/v1/admin/email-templates", { params: { query: { limit: "200" } } })), []);
+function TemplatePicker({
+  label,
+  value,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  onChange: (id: string) => void;
+}) {
+  const templates = useResource(
+    () => call(api.GET("/v1/admin/email-templates", { params: { query: { limit: "200" } } })),
+    [],
+  );
   const items = templates.data?.items ?? [];
   const chosen = items.find((t) => t.id === value);
   return (
     <>
-      <Field label={label} hint={items.length === 0 && !templates.loading ? "No email template yet: create one under Email templates." : undefined}>
+      <Field
+        label={label}
+        hint={
+          items.length === 0 && !templates.loading
+            ? "No email template yet: create one under Email templates."
+            : undefined
+        }
+      >
         <select value={value} onChange={(e) => onChange(e.currentTarget.value)}>
           <option value="">Choose a template…</option>
           {items.map((t) => (
@@ -375,10 +414,20 @@ function IntegrationPicker({
   optional?: boolean;
   onChange: (id: string) => void;
 }) {
-  const integrations = useResource(() => call(api.GET("/v1/admin/integrations", { params: { query: { limit: "200" } } })), []);
+  const integrations = useResource(
+    () => call(api.GET("/v1/admin/integrations", { params: { query: { limit: "200" } } })),
+    [],
+  );
   const items = (integrations.data?.items ?? []).filter((i) => i.kind === kind);
   return (
-    <Field label={label} hint={items.length === 0 && !integrations.loading ? `No ${kind} integration yet: add one under Integrations.` : undefined}>
+    <Field
+      label={label}
+      hint={
+        items.length === 0 && !integrations.loading
+          ? `No ${kind} integration yet: add one under Integrations.`
+          : undefined
+      }
+    >
       <select value={value} onChange={(e) => onChange(e.currentTarget.value)}>
         <option value="">{optional ? "None" : "Choose…"}</option>
         {items.map((i) => (
@@ -405,13 +454,24 @@ function SlackChannelPicker({
   const channels = useResource(
     () =>
       integrationId
-        ? call(api.GET("/v1/admin/integrations/{id}/slack/channels", { params: { path: { id: integrationId } } }))
+        ? call(
+            api.GET("/v1/admin/integrations/{id}/slack/channels", {
+              params: { path: { id: integrationId } },
+            }),
+          )
         : Promise.resolve(undefined),
     [integrationId],
   );
   const list = channels.data?.items ?? [];
   return (
-    <Field label={label} hint={channels.error ? channels.error.message : "A bot token lists its channels; a webhook posts to its own."}>
+    <Field
+      label={label}
+      hint={
+        channels.error
+          ? channels.error.message
+          : "A bot token lists its channels; a webhook posts to its own."
+      }
+    >
       {list.length > 0 ? (
         <select value={value ?? ""} onChange={(e) => onChange(e.currentTarget.value)}>
           <option value="">Choose a channel…</option>
@@ -422,7 +482,11 @@ function SlackChannelPicker({
           ))}
         </select>
       ) : (
-        <input value={value ?? ""} onInput={(e) => onChange(e.currentTarget.value)} placeholder="#general or C0123" />
+        <input
+          value={value ?? ""}
+          onInput={(e) => onChange(e.currentTarget.value)}
+          placeholder="#general or C0123"
+        />
       )}
     </Field>
   );
@@ -445,7 +509,11 @@ function TestStep({ momentId, stepId, dirty }: { momentId: string; stepId: strin
         try {
           sample = JSON.parse(traits || "{}");
         } catch {
-          throw { status: 400, code: "invalid_request", message: "Sample traits must be a JSON object" } as ApiError;
+          throw {
+            status: 400,
+            code: "invalid_request",
+            message: "Sample traits must be a JSON object",
+          } as ApiError;
         }
       }
       const body = { dryRun, ...(accountId ? { accountId } : { traits: sample }) };
@@ -473,7 +541,9 @@ function TestStep({ momentId, stepId, dirty }: { momentId: string; stepId: strin
   return (
     <div class="card inset test-step">
       <h4>Test step {stepId}</h4>
-      {dirty && <p class="warning">You have unsaved changes: the test uses the saved version of this step.</p>}
+      {dirty && (
+        <p class="warning">You have unsaved changes: the test uses the saved version of this step.</p>
+      )}
       <Field label="Real account id (optional)">
         <input value={accountId} onInput={(e) => setAccountId(e.currentTarget.value)} />
       </Field>
@@ -494,7 +564,12 @@ function TestStep({ momentId, stepId, dirty }: { momentId: string; stepId: strin
         </button>
       </div>
       {error && <ErrorBox error={error} title="The test did not run" />}
-      {result !== undefined && <pre class="preview" aria-label="Test result">{JSON.stringify(result, null, 2)}</pre>}
+      {result !== undefined && (
+        <figure class="chart-figure">
+          <figcaption class="small">Test result</figcaption>
+          <pre class="preview">{JSON.stringify(result, null, 2)}</pre>
+        </figure>
+      )}
     </div>
   );
 }

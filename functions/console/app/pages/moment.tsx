@@ -7,7 +7,16 @@ import { useEffect, useState } from "preact/hooks";
 import { type ApiError, api, apiError, call } from "../api/client.js";
 import type { Moment, MomentInput } from "../api/types.js";
 import { href, navigate } from "../router.js";
-import { Async, ConfirmButton, ErrorBox, Field, formatTime, PageHeader, StatusBadge, useResource } from "../ui.js";
+import {
+  Async,
+  ConfirmButton,
+  ErrorBox,
+  Field,
+  formatTime,
+  PageHeader,
+  StatusBadge,
+  useResource,
+} from "../ui.js";
 import { EndRulesEditor, StartRuleEditor } from "./moment-rules.js";
 import { StepsEditor } from "./moment-steps.js";
 import { GOALS } from "./moments.js";
@@ -29,7 +38,10 @@ function changedFields(a: MomentInput, b: MomentInput): string[] {
   return [...keys].filter((k) => !same(a[k], b[k]));
 }
 
-export const TRANSITIONS: Record<string, { to: string; label: string; explains: string; danger?: boolean }[]> = {
+export const TRANSITIONS: Record<
+  string,
+  { to: string; label: string; explains: string; danger?: boolean }[]
+> = {
   draft: [
     {
       to: "running",
@@ -48,20 +60,34 @@ export const TRANSITIONS: Record<string, { to: string; label: string; explains: 
     {
       to: "archived",
       label: "Archive",
-      explains: "Stops it for good (runs in progress end as stopped) and retires it; an archived moment can be deleted.",
+      explains:
+        "Stops it for good (runs in progress end as stopped) and retires it; an archived moment can be deleted.",
       danger: true,
     },
   ],
   stopped: [
-    { to: "running", label: "Resume", explains: "Accounts enter again from now on. Stopped runs do not resume." },
-    { to: "archived", label: "Archive", explains: "Retires it; an archived moment can be deleted or returned to draft." },
+    {
+      to: "running",
+      label: "Resume",
+      explains: "Accounts enter again from now on. Stopped runs do not resume.",
+    },
+    {
+      to: "archived",
+      label: "Archive",
+      explains: "Retires it; an archived moment can be deleted or returned to draft.",
+    },
   ],
-  archived: [{ to: "draft", label: "Return to draft", explains: "Makes it editable again; start it when ready." }],
+  archived: [
+    { to: "draft", label: "Return to draft", explains: "Makes it editable again; start it when ready." },
+  ],
 };
 
 export function MomentPage({ params }: { params: Record<string, string> }) {
   const id = params.id ?? "";
-  const moment = useResource(() => call(api.GET("/v1/admin/moments/{id}", { params: { path: { id } } })), [id]);
+  const moment = useResource(
+    () => call(api.GET("/v1/admin/moments/{id}", { params: { path: { id } } })),
+    [id],
+  );
   return (
     <Async resource={moment} what="the moment">
       {(m) => <MomentEditor key={`${m.id}@${m.version}`} moment={m} reload={moment.reload} />}
@@ -73,12 +99,17 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
   const base = inputOf(moment);
   const [draft, setDraft] = useState<MomentInput>(base);
   const [error, setError] = useState<ApiError | undefined>();
-  const [conflict, setConflict] = useState<{ latest: Moment; theirs: string[]; mine: string[] } | undefined>();
+  const [conflict, setConflict] = useState<
+    { latest: Moment; theirs: string[]; mine: string[] } | undefined
+  >();
   const [saved, setSaved] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const dirtyFields = changedFields(base, draft);
   const dirty = dirtyFields.length > 0;
-  const sources = useResource(() => call(api.GET("/v1/admin/sources", { params: { query: { limit: "200" } } })), []);
+  const sources = useResource(
+    () => call(api.GET("/v1/admin/sources", { params: { query: { limit: "200" } } })),
+    [],
+  );
   const observed = useResource(() => call(api.GET("/v1/admin/observed-events")), []);
   const events = (observed.data?.items ?? []).map((e) => e.name);
 
@@ -118,7 +149,12 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
   };
 
   const changeStatus = async (to: string) => {
-    await call(api.POST("/v1/admin/moments/{id}/status", { params: { path: { id: moment.id } }, body: { status: to as Moment["status"] } }));
+    await call(
+      api.POST("/v1/admin/moments/{id}/status", {
+        params: { path: { id: moment.id } },
+        body: { status: to as Moment["status"] },
+      }),
+    );
     reload();
   };
 
@@ -145,7 +181,9 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
               label="Duplicate"
               question={<p>Create a draft copy of “{moment.name}” with the same rules, steps and sources?</p>}
               action={async () => {
-                const copy = await call(api.POST("/v1/admin/moments/{id}/duplicate", { params: { path: { id: moment.id } } }));
+                const copy = await call(
+                  api.POST("/v1/admin/moments/{id}/duplicate", { params: { path: { id: moment.id } } }),
+                );
                 navigate(`/moments/${copy.id}`);
               }}
             />
@@ -169,7 +207,8 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
         <p>
           This moment is <StatusBadge status={moment.status} />
           {moment.runningSince ? ` since ${formatTime(moment.runningSince)}` : ""}.
-          {moment.status === "running" && " Edits you save apply to accounts that enter from then on; runs in progress keep their version."}
+          {moment.status === "running" &&
+            " Edits you save apply to accounts that enter from then on; runs in progress keep their version."}
         </p>
         <div class="transitions">
           {transitions.map((t) => (
@@ -191,8 +230,9 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
           <strong>This moment changed since you opened it (now version {conflict.latest.version}).</strong>
           <p>Your changes were not saved, and nothing was overwritten.</p>
           <p>
-            Changed by someone else: {conflict.theirs.length > 0 ? conflict.theirs.join(", ") : "its status only"}. Your unsaved
-            edits: {conflict.mine.join(", ")}.
+            Changed by someone else:{" "}
+            {conflict.theirs.length > 0 ? conflict.theirs.join(", ") : "its status only"}. Your unsaved edits:{" "}
+            {conflict.mine.join(", ")}.
           </p>
           <div class="actions">
             <button type="button" class="primary" onClick={reload}>
@@ -212,7 +252,9 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
         }}
       >
         <div class="savebar" aria-live="polite">
-          <span>{dirty ? `Unsaved changes: ${dirtyFields.join(", ")}` : (saved ?? "All changes saved.")}</span>
+          <span>
+            {dirty ? `Unsaved changes: ${dirtyFields.join(", ")}` : (saved ?? "All changes saved.")}
+          </span>
           <button type="button" class="secondary" disabled={!dirty} onClick={() => setDraft(base)}>
             Discard changes
           </button>
@@ -228,11 +270,17 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
             <input value={draft.name} onInput={(e) => set("name", e.currentTarget.value)} />
           </Field>
           <Field label="Description">
-            <textarea value={draft.description ?? ""} onInput={(e) => set("description", e.currentTarget.value)} />
+            <textarea
+              value={draft.description ?? ""}
+              onInput={(e) => set("description", e.currentTarget.value)}
+            />
           </Field>
           <div class="row">
             <Field label="Goal">
-              <select value={draft.goal} onChange={(e) => set("goal", e.currentTarget.value as MomentInput["goal"])}>
+              <select
+                value={draft.goal}
+                onChange={(e) => set("goal", e.currentTarget.value as MomentInput["goal"])}
+              >
                 {GOALS.map(([g, l]) => (
                   <option key={g} value={g}>
                     {l}
@@ -279,7 +327,9 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
           <fieldset>
             <legend>Sources (audience)</legend>
             {(moment.status === "running" || moment.status === "stopped") && (
-              <p class="muted small">Sources are fixed once a moment has run: duplicate it to target others.</p>
+              <p class="muted small">
+                Sources are fixed once a moment has run: duplicate it to target others.
+              </p>
             )}
             {sources.data?.items.length === 0 && (
               <p>
@@ -319,10 +369,14 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
 
         <section class="card" aria-labelledby="steps-title">
           <h2 id="steps-title">Steps</h2>
-          <StepsEditor momentId={moment.id} steps={draft.steps ?? []} dirty={dirty} onChange={(steps) => set("steps", steps)} />
+          <StepsEditor
+            momentId={moment.id}
+            steps={draft.steps ?? []}
+            dirty={dirty}
+            onChange={(steps) => set("steps", steps)}
+          />
         </section>
       </form>
     </>
   );
 }
-

@@ -70,7 +70,7 @@ export function MomentsPage() {
           </a>
         }
       />
-      <div class="toolbar" role="search">
+      <div class="toolbar">
         <Field label="Search">
           <input
             type="search"
@@ -171,7 +171,11 @@ export function MomentsPage() {
                   </section>
                 );
               })}
-              <Pager pager={pager} nextCursor={"nextCursor" in data ? data.nextCursor : undefined} label="Moments" />
+              <Pager
+                pager={pager}
+                nextCursor={"nextCursor" in data ? data.nextCursor : undefined}
+                label="Moments"
+              />
             </>
           );
         }}

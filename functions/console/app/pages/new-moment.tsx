@@ -1,9 +1,9 @@
 /** A new moment: from a catalog template (its goal under its name) or blank; a source is required. */
 import { useState } from "preact/hooks";
 import { type ApiError, api, call } from "../api/client.js";
+import type { Duration } from "../api/types.js";
 import { href, location, navigate } from "../router.js";
 import { Async, Empty, ErrorBox, Field, PageHeader, useResource } from "../ui.js";
-import type { Duration } from "../api/types.js";
 import { DurationInput } from "./moment-rules.js";
 import { GOALS } from "./moments.js";
 
@@ -11,7 +11,10 @@ const goalLabel = (goal: string) => GOALS.find(([g]) => g === goal)?.[1] ?? goal
 
 export function NewMomentPage() {
   const templates = useResource(() => call(api.GET("/v1/admin/moment-templates")), []);
-  const sources = useResource(() => call(api.GET("/v1/admin/sources", { params: { query: { limit: "200" } } })), []);
+  const sources = useResource(
+    () => call(api.GET("/v1/admin/sources", { params: { query: { limit: "200" } } })),
+    [],
+  );
   const [template, setTemplate] = useState(location.value.query.get("template") ?? "");
   const [name, setName] = useState("");
   const [description, setDescription] = useState<string | undefined>();
@@ -60,12 +63,20 @@ export function NewMomentPage() {
                   {(t) => (
                     <div class="template-grid" role="radiogroup" aria-labelledby="template-title">
                       <label class={`template-option ${template === "" ? "selected" : ""}`}>
-                        <input type="radio" name="template" checked={template === ""} onChange={() => setTemplate("")} />
+                        <input
+                          type="radio"
+                          name="template"
+                          checked={template === ""}
+                          onChange={() => setTemplate("")}
+                        />
                         <strong>Blank moment</strong>
                         <span class="muted small">Your own start event, rules and steps</span>
                       </label>
                       {t.items.map((item) => (
-                        <label key={item.key} class={`template-option ${template === item.key ? "selected" : ""}`}>
+                        <label
+                          key={item.key}
+                          class={`template-option ${template === item.key ? "selected" : ""}`}
+                        >
                           <input
                             type="radio"
                             name="template"
@@ -129,7 +140,9 @@ export function NewMomentPage() {
                         checked={sourceIds.includes(source.id)}
                         onChange={(e) =>
                           setSourceIds(
-                            e.currentTarget.checked ? [...sourceIds, source.id] : sourceIds.filter((x) => x !== source.id),
+                            e.currentTarget.checked
+                              ? [...sourceIds, source.id]
+                              : sourceIds.filter((x) => x !== source.id),
                           )
                         }
                       />

@@ -65,10 +65,17 @@ export function ObservedEventsPage() {
                           <ConfirmButton
                             label={`Promote ${e.name}`}
                             confirmLabel="Create draft moment"
-                            question={<p>Create a draft moment that starts on “{e.name}”? Add its source and steps next.</p>}
+                            question={
+                              <p>
+                                Create a draft moment that starts on “{e.name}”? Add its source and steps
+                                next.
+                              </p>
+                            }
                             action={async () => {
                               const moment = await call(
-                                api.POST("/v1/admin/observed-events/{name}/promote", { params: { path: { name: e.name } } }),
+                                api.POST("/v1/admin/observed-events/{name}/promote", {
+                                  params: { path: { name: e.name } },
+                                }),
                               );
                               navigate(`/moments/${moment.id}`);
                             }}

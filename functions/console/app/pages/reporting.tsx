@@ -24,10 +24,14 @@ const loadStats = (id: string) => call(api.GET("/v1/admin/moments/{id}/stats", {
 
 export function ReportingPage({ params }: { params: Record<string, string> }) {
   const id = params.id ?? "";
-  const moment = useResource(() => call(api.GET("/v1/admin/moments/{id}", { params: { path: { id } } })), [id]);
+  const moment = useResource(
+    () => call(api.GET("/v1/admin/moments/{id}", { params: { path: { id } } })),
+    [id],
+  );
   const stats = useResource(() => loadStats(id), [id]);
   const feedback = useResource(
-    () => call(api.GET("/v1/admin/moments/{id}/feedback", { params: { path: { id }, query: { limit: "5" } } })),
+    () =>
+      call(api.GET("/v1/admin/moments/{id}/feedback", { params: { path: { id }, query: { limit: "5" } } })),
     [id],
   );
   const [samples, setSamples] = useState<{ at: number; stats: Stats }[]>([]);
@@ -53,7 +57,8 @@ export function ReportingPage({ params }: { params: Record<string, string> }) {
         title={`Reporting${moment.data ? `: ${moment.data.name}` : ""}`}
         subtitle={
           <span aria-live="polite">
-            Live: refreshes every {REFRESH_MS / 1000} s{updatedAt ? ` · updated ${updatedAt.toLocaleTimeString()}` : ""}
+            Live: refreshes every {REFRESH_MS / 1000} s
+            {updatedAt ? ` · updated ${updatedAt.toLocaleTimeString()}` : ""}
           </span>
         }
         actions={
@@ -118,7 +123,11 @@ export function ReportingPage({ params }: { params: Record<string, string> }) {
                             <code>{stepId}</code>
                           </td>
                           <td>
-                            <Meter value={step.executed} max={Math.max(1, s.entered)} label={`${stepId} executed`} />
+                            <Meter
+                              value={step.executed}
+                              max={Math.max(1, s.entered)}
+                              label={`${stepId} executed`}
+                            />
                           </td>
                           <td class="num">{step.skipped}</td>
                           <td class="num">{step.failed}</td>
@@ -148,7 +157,10 @@ export function ReportingPage({ params }: { params: Record<string, string> }) {
                     .filter((f) => f.comment)
                     .map((f) => (
                       <li key={f.promptId}>
-                        “{f.comment}” <span class="muted small">— {f.accountId}, {formatTime(f.answeredAt)}</span>
+                        “{f.comment}”{" "}
+                        <span class="muted small">
+                          — {f.accountId}, {formatTime(f.answeredAt)}
+                        </span>
                       </li>
                     ))}
                 </ul>
@@ -232,7 +244,12 @@ function TimeChart({ samples }: { samples: { at: number; stats: Stats }[] }) {
   });
   return (
     <figure class="chart-figure">
-      <div ref={container} class="chart" role="img" aria-label="Entered, active, succeeded, failed and stopped runs over time" />
+      <div
+        ref={container}
+        class="chart"
+        role="img"
+        aria-label="Entered, active, succeeded, failed and stopped runs over time"
+      />
       <figcaption class="muted small">Sampled while this page is open.</figcaption>
     </figure>
   );

@@ -5,7 +5,10 @@ import { Async, formatTime, PageHeader, StatusBadge, useResource } from "../ui.j
 
 export function RunPage({ params }: { params: Record<string, string> }) {
   const runId = params.runId ?? "";
-  const run = useResource(() => call(api.GET("/v1/admin/runs/{runId}", { params: { path: { runId } } })), [runId]);
+  const run = useResource(
+    () => call(api.GET("/v1/admin/runs/{runId}", { params: { path: { runId } } })),
+    [runId],
+  );
   return (
     <Async resource={run} what="the run">
       {(r) => (

@@ -32,7 +32,9 @@ export function SourcesPage() {
   const sources = useResource(
     () =>
       call(
-        api.GET("/v1/admin/sources", { params: { query: { limit: "25", ...(pager.cursor ? { cursor: pager.cursor } : {}) } } }),
+        api.GET("/v1/admin/sources", {
+          params: { query: { limit: "25", ...(pager.cursor ? { cursor: pager.cursor } : {}) } },
+        }),
       ),
     [pager.cursor],
   );
@@ -62,14 +64,25 @@ export function SourcesPage() {
 
   return (
     <>
-      <PageHeader title="Sources" subtitle="Where events come from. Each source has write keys and the browser origins allowed to use them." />
+      <PageHeader
+        title="Sources"
+        subtitle="Where events come from. Each source has write keys and the browser origins allowed to use them."
+      />
       <form class="card" onSubmit={create} aria-labelledby="new-source">
         <h2 id="new-source">New source</h2>
         <div class="row">
           <Field label="Source name">
-            <input required value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="Web app" />
+            <input
+              required
+              value={name}
+              onInput={(e) => setName(e.currentTarget.value)}
+              placeholder="Web app"
+            />
           </Field>
-          <Field label="Allowed domains" hint="Browser origins, comma-separated: app.acme.com, *.acme.dev, localhost:5173">
+          <Field
+            label="Allowed domains"
+            hint="Browser origins, comma-separated: app.acme.com, *.acme.dev, localhost:5173"
+          >
             <input value={domains} onInput={(e) => setDomains(e.currentTarget.value)} />
           </Field>
         </div>
@@ -110,7 +123,12 @@ export function SourcesPage() {
 
 function SourceCard({ source, onChange }: { source: Source; onChange: () => void }) {
   const keys = useResource(
-    () => call(api.GET("/v1/admin/sources/{id}/write-keys", { params: { path: { id: source.id }, query: { limit: "50" } } })),
+    () =>
+      call(
+        api.GET("/v1/admin/sources/{id}/write-keys", {
+          params: { path: { id: source.id }, query: { limit: "50" } },
+        }),
+      ),
     [source.id],
   );
   const [issued, setIssued] = useState<string | undefined>();
@@ -123,7 +141,12 @@ function SourceCard({ source, onChange }: { source: Source; onChange: () => void
         .split(/[\s,]+/)
         .map((d) => d.trim())
         .filter(Boolean);
-      await call(api.PATCH("/v1/admin/sources/{id}", { params: { path: { id: source.id } }, body: { allowedDomains } }));
+      await call(
+        api.PATCH("/v1/admin/sources/{id}", {
+          params: { path: { id: source.id } },
+          body: { allowedDomains },
+        }),
+      );
       onChange();
     } catch (err) {
       setError(err as ApiError);
@@ -145,7 +168,9 @@ function SourceCard({ source, onChange }: { source: Source; onChange: () => void
             onClick={async () => {
               setError(undefined);
               try {
-                const key = await call(api.POST("/v1/admin/sources/{id}/write-keys", { params: { path: { id: source.id } } }));
+                const key = await call(
+                  api.POST("/v1/admin/sources/{id}/write-keys", { params: { path: { id: source.id } } }),
+                );
                 setIssued(key.writeKey);
                 keys.reload();
               } catch (err) {
@@ -204,7 +229,9 @@ function SourceCard({ source, onChange }: { source: Source; onChange: () => void
                         <ConfirmButton
                           label={`Revoke ${key.prefix}`}
                           danger
-                          question={<p>Revoke this key? Every request with it is refused (401) from now on.</p>}
+                          question={
+                            <p>Revoke this key? Every request with it is refused (401) from now on.</p>
+                          }
                           action={async () => {
                             await call(
                               api.DELETE("/v1/admin/sources/{id}/write-keys/{keyId}", {

@@ -5,12 +5,20 @@ import { Async, ConfirmButton, Empty, formatTime, PageHeader, Pager, usePager, u
 export function SuppressionsPage() {
   const pager = usePager();
   const list = useResource(
-    () => call(api.GET("/v1/admin/suppressions", { params: { query: { limit: "50", ...(pager.cursor ? { cursor: pager.cursor } : {}) } } })),
+    () =>
+      call(
+        api.GET("/v1/admin/suppressions", {
+          params: { query: { limit: "50", ...(pager.cursor ? { cursor: pager.cursor } : {}) } },
+        }),
+      ),
     [pager.cursor],
   );
   return (
     <>
-      <PageHeader title="Suppressions" subtitle="Addresses that unsubscribed, bounced or complained: no email is sent to them." />
+      <PageHeader
+        title="Suppressions"
+        subtitle="Addresses that unsubscribed, bounced or complained: no email is sent to them."
+      />
       <Async resource={list} what="suppressions">
         {(data) =>
           data.items.length === 0 ? (
@@ -42,9 +50,15 @@ export function SuppressionsPage() {
                           <ConfirmButton
                             label={`Remove ${s.address}`}
                             danger
-                            question={<p>Send emails to {s.address} again? Only do this if they asked for it.</p>}
+                            question={
+                              <p>Send emails to {s.address} again? Only do this if they asked for it.</p>
+                            }
                             action={async () => {
-                              await call(api.DELETE("/v1/admin/suppressions/{address}", { params: { path: { address: s.address } } }));
+                              await call(
+                                api.DELETE("/v1/admin/suppressions/{address}", {
+                                  params: { path: { address: s.address } },
+                                }),
+                              );
                               list.reload();
                             }}
                           />
