@@ -2,6 +2,7 @@ import path from "node:path";
 import { CfnOutput, Duration, Lazy, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct, Node } from "constructs";
 import { Env, type FunctionId } from "../shared/contracts/functions.js";
+import { consoleBuildForSynth } from "./console/build.js";
 import { Alarms } from "./constructs/alarms.js";
 import { DataTable, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from "./constructs/data-table.js";
 import { EmailSending } from "./constructs/email-sending.js";
@@ -131,8 +132,9 @@ export class MomentsStack extends Stack {
       functionId: "console",
       environment: { [Env.tableName]: tableName, [Env.consoleAssetsDir]: CONSOLE_ASSETS_DIR_ON_LAMBDA },
       timeout: functionTimeouts.console,
+      // Built only when bundling runs (not for synths that skip it), once per process.
       afterBundling: (outputDir) => [
-        `npx tsx infra/console/build.ts "${path.join(outputDir, CONSOLE_ASSETS_SUBDIR)}"`,
+        `cp -R "${consoleBuildForSynth()}" "${path.join(outputDir, CONSOLE_ASSETS_SUBDIR)}"`,
       ],
     });
     // Sessions: GetItem to check one (and its admin key), PutItem to open, DeleteItem to end it.

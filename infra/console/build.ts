@@ -2,14 +2,15 @@
  * Builds the console (functions/console/app) into a folder the console function serves: hashed,
  * minified ES modules and CSS under `assets/` (cached for good by browsers), and `index.html`
  * naming them (never cached). Run by the local runtime at start, by the CDK app while bundling the
- * console function, by the bench and by the browser tests: nothing built is committed.
+ * console function, and by the bench: nothing built is committed.
  *
  * No aws-cdk-lib import here: the local runtime and the bench must not pay for loading the CDK.
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type Metafile } from "esbuild";
+import { buildSync, type Metafile } from "esbuild";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const consoleEntry = path.join(projectRoot, "functions/console/app/main.tsx");
@@ -24,11 +25,14 @@ export interface ConsoleBuild {
   metafile: Metafile;
 }
 
-/** esbuild settings of the console: browser ES modules split per page, for current browsers. */
-export async function buildConsole(outdir: string): Promise<ConsoleBuild> {
-  await rm(outdir, { recursive: true, force: true });
+/**
+ * esbuild settings of the console: browser ES modules split per page, for current browsers.
+ * Synchronous (a few hundred ms): the CDK app builds it while generating its bundling commands.
+ */
+export function buildConsole(outdir: string): ConsoleBuild {
+  rmSync(outdir, { recursive: true, force: true });
   const assets = path.join(outdir, "assets");
-  const result = await build({
+  const result = buildSync({
     entryPoints: { app: consoleEntry },
     absWorkingDir: projectRoot,
     outdir: assets,
@@ -61,9 +65,23 @@ export async function buildConsole(outdir: string): Promise<ConsoleBuild> {
     stylesheet: cssFile ? relative(cssFile) : undefined,
     metafile: result.metafile,
   };
-  await mkdir(outdir, { recursive: true });
-  await writeFile(path.join(outdir, "index.html"), indexHtml(built));
+  mkdirSync(outdir, { recursive: true });
+  writeFileSync(path.join(outdir, "index.html"), indexHtml(built));
   return built;
+}
+
+let builtForSynth: string | undefined;
+
+/**
+ * The console built once per process into a temporary folder, for the CDK app to copy beside the
+ * console function's bundle (a `cp`, instead of a build per synth in a child process).
+ */
+export function consoleBuildForSynth(): string {
+  if (!builtForSynth) {
+    builtForSynth = path.join(mkdtempSync(path.join(tmpdir(), "moments-console-synth-")), "console");
+    buildConsole(builtForSynth);
+  }
+  return builtForSynth;
 }
 
 /** The one page: no inline script or style (the CSP allows none), the app mounts into #app. */
@@ -85,12 +103,4 @@ export function indexHtml(built: Pick<ConsoleBuild, "script" | "stylesheet">): s
   ]
     .filter(Boolean)
     .join("\n");
-}
-
-// `tsx infra/console/build.ts <outdir>`: what the CDK app's bundling runs.
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const outdir = process.argv[2];
-  if (!outdir) throw new Error("Usage: tsx infra/console/build.ts <outdir>");
-  const built = await buildConsole(path.resolve(outdir));
-  console.log(`Console built into ${built.outdir}: ${built.script}`);
 }

@@ -149,7 +149,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The console is built fresh from source at every start (esbuild: well under a second).
     const consoleDir = await mkdtemp(join(tmpdir(), "moments-console-"));
     stops.push(() => rm(consoleDir, { recursive: true, force: true }));
-    await buildConsole(consoleDir);
+    buildConsole(consoleDir);
     process.env[Env.consoleAssetsDir] = consoleDir;
 
     await createAppTable(new DynamoDBClient({ endpoint: dynamo.endpoint }), tableName);

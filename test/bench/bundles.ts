@@ -139,7 +139,7 @@ const outdir = mkdtempSync(path.join(tmpdir(), "moments-bench-"));
 const rows: Row[] = [];
 const notes: string[] = [];
 // The console function reads its built assets at cold start, as on Lambda.
-const consoleBuild = await buildConsole(dummyEnv[Env.consoleAssetsDir]);
+const consoleBuild = buildConsole(dummyEnv[Env.consoleAssetsDir]);
 try {
   for (const id of functionIds) {
     const entry = path.join(projectRoot, functions[id].entry);

@@ -259,10 +259,22 @@ export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge badge-${status}`}>{STATUS_LABELS[status] ?? status}</span>;
 }
 
+/** The browser's locale when Intl accepts it (some report POSIX tags like "en-US@posix"), else en-US. */
+export const LOCALE = (() => {
+  const wanted = globalThis.navigator?.language ?? "en-US";
+  try {
+    new Intl.DateTimeFormat(wanted);
+    return wanted;
+  } catch {
+    return "en-US";
+  }
+})();
+
+const dateTime = new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle: "short" });
+
 export function formatTime(iso: string | undefined): string {
   if (!iso) return "—";
-  const date = new Date(iso);
-  return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  return dateTime.format(new Date(iso));
 }
 
 export function percent(value: number | null | undefined): string {

@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import uPlot from "uplot";
 import { api, call } from "../api/client.js";
 import { href } from "../router.js";
-import { Async, Empty, formatTime, PageHeader, percent, useInterval, useResource } from "../ui.js";
+import { Async, Empty, formatTime, LOCALE, PageHeader, percent, useInterval, useResource } from "../ui.js";
 
 const REFRESH_MS = 5000;
 const SERIES = [
@@ -58,7 +58,7 @@ export function ReportingPage({ params }: { params: Record<string, string> }) {
         subtitle={
           <span aria-live="polite">
             Live: refreshes every {REFRESH_MS / 1000} s
-            {updatedAt ? ` · updated ${updatedAt.toLocaleTimeString()}` : ""}
+            {updatedAt ? ` · updated ${updatedAt.toLocaleTimeString(LOCALE)}` : ""}
           </span>
         }
         actions={
