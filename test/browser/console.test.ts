@@ -5,6 +5,8 @@
  * conflicting edit, stop, duplicate, delete the copy. Every page is checked with axe-core (0 serious
  * or critical violations) and screenshotted into docs/screenshots/ for the README.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -12,7 +14,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
 import { launchBrowser, seriousAccessibilityViolations } from "../support/browser.js";
 
-const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../docs/screenshots");
+/**
+ * Every page is screenshotted on every run; `npm run screenshots` (UPDATE_SCREENSHOTS=1) writes them
+ * into docs/screenshots/ for the README, other runs into a temporary folder (a test run leaves the
+ * working tree as it found it).
+ */
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS
+  ? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../docs/screenshots")
+  : mkdtempSync(path.join(tmpdir(), "moments-console-screenshots-"));
 
 let stack: LocalStack;
 let browser: Browser;
