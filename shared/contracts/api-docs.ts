@@ -82,6 +82,8 @@ export interface RouteDoc {
     description: string;
     body?: z.ZodMiniType;
     headers?: Readonly<Record<string, string>>;
+    /** Media types answered besides JSON (a page, the console's assets), each a string body. */
+    text?: readonly string[];
   };
   /**
    * Error statuses this route answers beyond those every route of its kind may (see openapi.ts:
@@ -281,6 +283,7 @@ export const apiDocs = {
       status: 200,
       description: "HTML page or { address, unsubscribed }; a bad token is 400 naming token",
       body: unsubscribeResponse,
+      text: ["text/html"],
     },
   },
   "POST /v1/unsubscribe": {
@@ -294,6 +297,7 @@ export const apiDocs = {
       status: 200,
       description: "Unsubscribed (idempotent); a bad token is 400 naming token",
       body: unsubscribeResponse,
+      text: ["text/html"],
     },
   },
   "GET /v1/admin/moments/{id}/feedback": {
@@ -584,12 +588,17 @@ export const apiDocs = {
   "GET /console": {
     summary: "The console (an HTML page; its app routes in the browser)",
     tag: "Console",
-    success: { status: 200, description: "text/html" },
+    success: { status: 200, description: "The console's page", text: ["text/html"] },
   },
   "GET /console/{proxy+}": {
     summary: "The console's hashed assets (cached for good), or its page for any other path",
     tag: "Console",
-    success: { status: 200, description: "The asset, or the console's text/html page" },
+    success: {
+      status: 200,
+      description: "An asset under assets/ (immutable), or the console's page",
+      text: ["text/html", "text/javascript", "text/css"],
+    },
+    errors: [404],
   },
   "POST /console/session": {
     summary: "Sign in to the console: exchanges an admin key for an HttpOnly session cookie",

@@ -46,10 +46,14 @@ afterAll(async () => {
 
 const go = (path: string) => page.goto(`${stack.consoleUrl}${path}`);
 
+/** Polls with a deadline generous enough for a loaded CI machine (2 cores, the whole suite running). */
+const eventually = <T>(read: () => Promise<T> | T, timeout = 15_000) =>
+  expect.poll(read, { timeout, interval: 100 });
+
 /** axe-core finds nothing serious on the page as it is now; then a screenshot for the README. */
 async function checkPage(name: string) {
   await page.waitForLoadState("networkidle");
-  expect(await page.locator(".loading").count(), `${name} still loading`).toBe(0);
+  await eventually(() => page.locator(".loading").count()).toBe(0);
   const violations = await seriousAccessibilityViolations(page);
   expect(
     violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join("; ")})`),
@@ -62,7 +66,7 @@ async function confirm(button: string, confirmLabel = button) {
   await page.getByRole("button", { name: button, exact: true }).first().click();
   const dialog = page.getByRole("dialog");
   await dialog.getByRole("button", { name: confirmLabel, exact: true }).click();
-  await expect.poll(() => dialog.isVisible()).toBe(false);
+  await eventually(() => dialog.isVisible()).toBe(false);
 }
 
 async function sendEvent(writeKey: string, body: Record<string, unknown>) {
@@ -80,14 +84,14 @@ describe("the console", () => {
 
   it("signs in with an admin key, without the key reaching page script or storage", async () => {
     await go("/moments");
-    await expect.poll(() => page.getByLabel("Admin key").isVisible()).toBe(true);
+    await eventually(() => page.getByLabel("Admin key").isVisible()).toBe(true);
     await checkPage("sign-in");
     await page.getByLabel("Admin key").fill("mk_admin_wrong");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect.poll(() => page.getByRole("alert").textContent()).toContain("Unknown or revoked admin key");
+    await eventually(() => page.getByRole("alert").textContent()).toContain("Unknown or revoked admin key");
     await page.getByLabel("Admin key").fill(stack.adminKey);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect.poll(() => page.getByRole("heading", { name: "Moments", level: 1 }).isVisible()).toBe(true);
+    await eventually(() => page.getByRole("heading", { name: "Moments", level: 1 }).isVisible()).toBe(true);
     expect(await page.evaluate(() => document.cookie)).toBe("");
     const stored = await page.evaluate(
       () => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }),
@@ -99,17 +103,17 @@ describe("the console", () => {
 
   it("leads to creating a source first, and shows its write key once", async () => {
     await go("/moments/new");
-    await expect.poll(() => page.getByRole("link", { name: "Create a source first" }).isVisible()).toBe(true);
+    await eventually(() => page.getByRole("link", { name: "Create a source first" }).isVisible()).toBe(true);
     await page.getByRole("link", { name: "Create a source first" }).click();
     await page.getByLabel("Source name").fill("Web shop");
     await page.getByLabel("Allowed domains").first().fill("shop.example.com");
     await page.getByRole("button", { name: "Create source" }).click();
     const secret = page.locator(".notice code.secret");
-    await expect.poll(() => secret.textContent()).toMatch(/^mk_write_/);
+    await eventually(() => secret.textContent()).toMatch(/^mk_write_/);
     writeKey = (await secret.textContent()) ?? "";
     await checkPage("sources");
     await page.reload();
-    await expect.poll(() => page.getByRole("heading", { name: "Web shop" }).isVisible()).toBe(true);
+    await eventually(() => page.getByRole("heading", { name: "Web shop" }).isVisible()).toBe(true);
     expect(await page.content()).not.toContain(writeKey);
   });
 
@@ -122,18 +126,18 @@ describe("the console", () => {
     await page.getByRole("checkbox", { name: "Web shop" }).check();
     await checkPage("new-moment");
     await page.getByRole("button", { name: "Create moment" }).click();
-    await expect
-      .poll(() => page.getByRole("heading", { name: /Cart abandon \(web\)/ }).isVisible())
-      .toBe(true);
+    await eventually(() => page.getByRole("heading", { name: /Cart abandon \(web\)/ }).isVisible()).toBe(
+      true,
+    );
     momentUrl = new URL(page.url()).pathname.replace(/^\/console/, "");
     await confirm("Start");
-    await expect.poll(() => page.locator("h1 .badge").textContent()).toBe("Running");
+    await eventually(() => page.locator("h1 .badge").textContent()).toBe("Running");
     await checkPage("moment");
   });
 
   it("shows reporting and the accounts list change as events come in", async () => {
     await go(`${momentUrl}/reporting`);
-    await expect.poll(() => page.locator(".kpi .value").first().textContent()).toBe("0");
+    await eventually(() => page.locator(".kpi .value").first().textContent()).toBe("0");
     for (const [account, cart] of [
       ["acct_ada", "cart-1"],
       ["acct_bob", "cart-2"],
@@ -146,29 +150,29 @@ describe("the console", () => {
       });
     }
     // Abandoned after a (scaled) minute: both runs start, and the live page shows it.
-    await expect.poll(() => page.locator(".kpi .value").first().textContent(), { timeout: 20_000 }).toBe("2");
+    await eventually(() => page.locator(".kpi .value").first().textContent()).toBe("2");
     await checkPage("reporting");
 
     await go(`${momentUrl}/accounts`);
-    await expect.poll(() => page.getByRole("link", { name: "acct_ada" }).isVisible()).toBe(true);
+    await eventually(() => page.getByRole("link", { name: "acct_ada" }).isVisible()).toBe(true);
     expect(await page.getByRole("link", { name: "acct_bob" }).isVisible()).toBe(true);
     await checkPage("moment-accounts");
   });
 
   it("opens an account's decision log and one of its runs", async () => {
     await page.getByRole("link", { name: "acct_ada" }).click();
-    await expect.poll(() => page.getByRole("heading", { name: "Decision log" }).isVisible()).toBe(true);
-    await expect.poll(() => page.locator(".timeline").textContent()).toContain("cart_item_added");
+    await eventually(() => page.getByRole("heading", { name: "Decision log" }).isVisible()).toBe(true);
+    await eventually(() => page.locator(".timeline").textContent()).toContain("cart_item_added");
     await checkPage("account");
     await page.getByRole("link", { name: "Open the run" }).first().click();
-    await expect.poll(() => page.locator(".timeline").textContent()).toContain("cart-reminder");
+    await eventually(() => page.locator(".timeline").textContent()).toContain("cart-reminder");
     await checkPage("run");
   });
 
   it("shows a conflicting edit instead of overwriting it, then stops, duplicates and deletes the copy", async () => {
     await go(momentUrl);
     const description = page.getByLabel("Description");
-    await expect.poll(() => description.isVisible()).toBe(true);
+    await eventually(() => description.isVisible()).toBe(true);
     // Someone else saves a change meanwhile (with the admin key, as a script would).
     const id = momentUrl.split("/").pop() ?? "";
     const current = await fetch(`${stack.apiUrl}/v1/admin/moments/${id}`, {
@@ -187,25 +191,23 @@ describe("the console", () => {
     await description.fill("My edit on a stale version");
     await page.getByRole("button", { name: "Save changes" }).click();
     const alert = page.getByRole("alert");
-    await expect.poll(() => alert.textContent()).toContain("This moment changed since you opened it");
+    await eventually(() => alert.textContent()).toContain("This moment changed since you opened it");
     expect(await alert.textContent()).toContain("name");
     await checkPage("moment-conflict");
     await page.getByRole("button", { name: "Load the latest version (discard my edits)" }).click();
-    await expect.poll(() => page.getByRole("heading", { name: /renamed elsewhere/ }).isVisible()).toBe(true);
+    await eventually(() => page.getByRole("heading", { name: /renamed elsewhere/ }).isVisible()).toBe(true);
 
     await confirm("Stop");
-    await expect.poll(() => page.locator("h1 .badge").textContent()).toBe("Stopped");
+    await eventually(() => page.locator("h1 .badge").textContent()).toBe("Stopped");
 
     await confirm("Duplicate");
-    await expect.poll(() => page.getByRole("heading", { name: /\(copy\)/ }).isVisible()).toBe(true);
+    await eventually(() => page.getByRole("heading", { name: /\(copy\)/ }).isVisible()).toBe(true);
     expect(await page.locator("h1 .badge").textContent()).toBe("Draft");
     await confirm("Delete");
-    await expect.poll(() => page.getByRole("heading", { name: "Moments", level: 1 }).isVisible()).toBe(true);
-    await expect
-      .poll(() =>
-        page.getByRole("link", { name: "Cart abandon (renamed elsewhere)", exact: true }).isVisible(),
-      )
-      .toBe(true);
+    await eventually(() => page.getByRole("heading", { name: "Moments", level: 1 }).isVisible()).toBe(true);
+    await eventually(() =>
+      page.getByRole("link", { name: "Cart abandon (renamed elsewhere)", exact: true }).isVisible(),
+    ).toBe(true);
     expect(await page.getByRole("link", { name: /\(copy\)/ }).count()).toBe(0);
     await checkPage("moments");
   });
@@ -218,10 +220,10 @@ describe("the console", () => {
     ["/admin-keys", "Admin keys", "admin-keys"],
   ] as const)("has the %s page, accessible", async (path, heading, name) => {
     await go(path);
-    await expect.poll(() => page.getByRole("heading", { name: heading, level: 1 }).isVisible()).toBe(true);
+    await eventually(() => page.getByRole("heading", { name: heading, level: 1 }).isVisible()).toBe(true);
     if (name === "observed-events") {
       // What was sent, with the moment that uses it.
-      await expect.poll(() => page.locator("table").textContent()).toContain("cart_item_added");
+      await eventually(() => page.locator("table").textContent()).toContain("cart_item_added");
     }
     await checkPage(name);
   });
@@ -229,8 +231,8 @@ describe("the console", () => {
   it("signs out server-side: the page returns to sign-in", async () => {
     await go("/moments");
     await page.getByRole("button", { name: "Sign out" }).click();
-    await expect.poll(() => page.getByLabel("Admin key").isVisible()).toBe(true);
+    await eventually(() => page.getByLabel("Admin key").isVisible()).toBe(true);
     await go("/moments");
-    await expect.poll(() => page.getByLabel("Admin key").isVisible()).toBe(true);
+    await eventually(() => page.getByLabel("Admin key").isVisible()).toBe(true);
   });
 });

@@ -4617,7 +4617,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "text/html": string;
+        };
       };
     };
   };
@@ -4634,7 +4636,11 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          "text/html": string;
+          "text/javascript": string;
+          "text/css": string;
+        };
       };
       400: {
         headers: {
