@@ -1,8 +1,7 @@
-import path from "node:path";
 import { CfnOutput, Duration, Lazy, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct, Node } from "constructs";
 import { Env, type FunctionId } from "../shared/contracts/functions.js";
-import { consoleBuildForSynth } from "./console/build.js";
+import { CONSOLE_ASSETS_SUBDIR, copyConsoleAssets } from "./console/build.js";
 import { Alarms } from "./constructs/alarms.js";
 import { DataTable, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from "./constructs/data-table.js";
 import { EmailSending } from "./constructs/email-sending.js";
@@ -21,6 +20,13 @@ export interface MomentsStackProps extends StackProps {
   readonly eventWindowHours: string;
   /** DynamoDB deletion protection on the table. */
   readonly deletionProtection: boolean;
+  /**
+   * Reserved concurrency of the action and of the run-state function each (0: none). Step Functions invokes
+   * them as fast as runs become due, so a burst (a big segment entering at once, a delay ending for thousands
+   * of runs) would otherwise take the account's whole Lambda concurrency and throttle ingestion. Throttled
+   * steps are retried by the state machine; throttled ingestion is a 5xx to the sender.
+   */
+  readonly workflowConcurrency: number;
 }
 
 /**
@@ -41,8 +47,11 @@ export const functionTimeouts: Record<FunctionId, Duration> = {
 };
 
 /** The built console sits beside the console function's bundle, in its code root (/var/task). */
-const CONSOLE_ASSETS_SUBDIR = "console-assets";
 const CONSOLE_ASSETS_DIR_ON_LAMBDA = `/var/task/${CONSOLE_ASSETS_SUBDIR}`;
+
+/** The functions Step Functions invokes: capped so their bursts leave concurrency for ingestion. */
+const WORKFLOW_FUNCTIONS: ReadonlySet<FunctionId> = new Set(["action", "run-state"]);
+export const DEFAULT_WORKFLOW_CONCURRENCY = 50;
 
 /** Ingest is a small, hot path (authenticate, validate, PutEvents): half the default memory. */
 const INGEST_MEMORY_MB = 256;
@@ -79,6 +88,9 @@ export class MomentsStack extends Stack {
         environment,
         timeout: functionTimeouts[functionId],
         ...(memorySize === undefined ? {} : { memorySize }),
+        ...(WORKFLOW_FUNCTIONS.has(functionId) && props.workflowConcurrency > 0
+          ? { reservedConcurrentExecutions: props.workflowConcurrency }
+          : {}),
       });
 
     // Named, so its ARN is known before it exists: the admin function stops its executions.
@@ -132,10 +144,7 @@ export class MomentsStack extends Stack {
       functionId: "console",
       environment: { [Env.tableName]: tableName, [Env.consoleAssetsDir]: CONSOLE_ASSETS_DIR_ON_LAMBDA },
       timeout: functionTimeouts.console,
-      // Built only when bundling runs (not for synths that skip it), once per process.
-      afterBundling: (outputDir) => [
-        `cp -R "${consoleBuildForSynth()}" "${path.join(outputDir, CONSOLE_ASSETS_SUBDIR)}"`,
-      ],
+      afterBundling: copyConsoleAssets,
     });
     // Sessions: GetItem to check one (and its admin key), PutItem to open, DeleteItem to end it.
     this.dataTable.grant(consoleFn.role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]);
@@ -292,6 +301,12 @@ export function momentsStackConfig(node: Node): { stackName: string; props: Mome
   if (deletionProtection !== "true" && deletionProtection !== "false") {
     throw new Error(`Context deletionProtection must be true or false, got "${deletionProtection}"`);
   }
+  const workflowConcurrency = Number(
+    contextString(node, "workflowConcurrency") ?? DEFAULT_WORKFLOW_CONCURRENCY,
+  );
+  if (!Number.isInteger(workflowConcurrency) || workflowConcurrency < 0) {
+    throw new Error("Context workflowConcurrency must be a whole number (0: no reservation)");
+  }
   return {
     stackName,
     props: {
@@ -300,6 +315,7 @@ export function momentsStackConfig(node: Node): { stackName: string; props: Mome
       timeScale,
       eventWindowHours,
       deletionProtection: deletionProtection === "true",
+      workflowConcurrency,
     },
   };
 }

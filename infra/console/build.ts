@@ -70,6 +70,9 @@ export function buildConsole(outdir: string): ConsoleBuild {
   return built;
 }
 
+/** Where the built console sits in the console function's code root (/var/task on Lambda). */
+export const CONSOLE_ASSETS_SUBDIR = "console-assets";
+
 let builtForSynth: string | undefined;
 
 /**
@@ -103,4 +106,12 @@ export function indexHtml(built: Pick<ConsoleBuild, "script" | "stylesheet">): s
   ]
     .filter(Boolean)
     .join("\n");
+}
+
+/**
+ * The console function's after-bundling commands: copy the console, built once per process, beside
+ * its bundle. Built only when bundling runs (not for synths that skip it).
+ */
+export function copyConsoleAssets(outputDir: string): string[] {
+  return [`cp -R "${consoleBuildForSynth()}" "${path.join(outputDir, CONSOLE_ASSETS_SUBDIR)}"`];
 }

@@ -48,6 +48,8 @@ export interface MomentsFunctionProps {
    * root, /var/task on Lambda); run on this machine, in the project root.
    */
   readonly afterBundling?: (outputDir: string) => string[];
+  /** Reserved concurrency: both a guarantee and a cap. @default none (the account's unreserved pool) */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -89,6 +91,9 @@ export class MomentsFunction extends Construct {
       architecture: functionDefaults.architecture,
       memorySize: props.memorySize ?? functionDefaults.memorySize,
       timeout: props.timeout ?? functionDefaults.timeout,
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,

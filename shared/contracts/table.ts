@@ -96,6 +96,11 @@ export const keys = {
     pk: `${ws(workspaceId)}#MOMENT#${momentId}`,
     sk: runKey === undefined ? `ACCOUNT#${accountId}` : `ACCOUNT#${accountId}#KEY#${runKey}`,
   }),
+  /** The run key a membership's sort key holds (`membership` with a `runKey`), if any. */
+  membershipRunKey: (sk: string, accountId: string): string | undefined => {
+    const keyed = `ACCOUNT#${accountId}#KEY#`;
+    return sk.startsWith(keyed) ? sk.slice(keyed.length) : undefined;
+  },
   membershipPrefix: (workspaceId: string, momentId: string) => ({
     pk: `${ws(workspaceId)}#MOMENT#${momentId}`,
     skPrefix: "ACCOUNT#",

@@ -2,7 +2,14 @@ import * as z from "zod/mini";
 import { actionSchema } from "./actions.js";
 import { conditionListSchema } from "./conditions.js";
 import { type FieldProblem, ValidationError } from "./errors.js";
-import { durationSchema, eventNameSchema, idSchema, nameSchema } from "./primitives.js";
+import {
+  durationSchema,
+  durationToSeconds,
+  eventNameSchema,
+  idSchema,
+  MAX_DURATION_SECONDS,
+  nameSchema,
+} from "./primitives.js";
 import { onMissingPolicies } from "./render.js";
 import { parseOrThrow } from "./validation.js";
 
@@ -118,7 +125,57 @@ function uniqueStepIds(moment: { steps: Step[] }, ctx: { addIssue(issue: z.core.
   });
 }
 
-export const momentInputSchema = z.strictObject(momentFields).check(z.superRefine(uniqueStepIds));
+/**
+ * A moment is stored as one DynamoDB item (and pinned whole into each run's item), and an item holds at most
+ * 400 KB. Refused here, naming the largest field, with room left for keys, status and run bookkeeping.
+ */
+export const MAX_MOMENT_BYTES = 350 * 1024;
+
+function fitsOneItem(moment: MomentInputShape, ctx: IssueSink) {
+  const utf8 = new TextEncoder();
+  const size = utf8.encode(JSON.stringify(moment)).length;
+  if (size <= MAX_MOMENT_BYTES) return;
+  const [largest] = Object.entries(moment)
+    .map(([field, value]) => [field, utf8.encode(JSON.stringify(value) ?? "").length] as const)
+    .sort((a, b) => b[1] - a[1]);
+  ctx.addIssue({
+    code: "custom",
+    message:
+      `the moment is ${Math.ceil(size / 1024)} KB, over the ${MAX_MOMENT_BYTES / 1024} KB a moment may take ` +
+      "(DynamoDB stores it as one item of at most 400 KB); shorten this field",
+    path: [largest?.[0] ?? ""],
+    input: moment,
+  });
+}
+
+/**
+ * The steps of one phase run in one Standard execution, which lives at most one year: their delays added up
+ * must fit (each delay alone is already under a year).
+ */
+function phasesFitOneExecution(moment: MomentInputShape, ctx: IssueSink) {
+  const totals = new Map<string, number>();
+  moment.steps.forEach((step, index) => {
+    const total = (totals.get(step.phase) ?? 0) + durationToSeconds(step.delay);
+    totals.set(step.phase, total);
+    if (total > MAX_DURATION_SECONDS && total - durationToSeconds(step.delay) <= MAX_DURATION_SECONDS) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          `the ${step.phase} steps' delays add up to more than a year by this step ` +
+          "(one Step Functions Standard execution runs a phase and lives at most one year)",
+        path: ["steps", index, "delay"],
+        input: step.delay,
+      });
+    }
+  });
+}
+
+type MomentInputShape = { steps: Step[] } & Record<string, unknown>;
+type IssueSink = { addIssue(issue: z.core.$ZodRawIssue): void };
+
+export const momentInputSchema = z
+  .strictObject(momentFields)
+  .check(z.superRefine(uniqueStepIds), z.superRefine(phasesFitOneExecution), z.superRefine(fitsOneItem));
 export type MomentInput = z.infer<typeof momentInputSchema>;
 
 /** The fields an admin sets (everything but id, workspace, status, version and timestamps). */

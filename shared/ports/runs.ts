@@ -69,6 +69,8 @@ export interface PinnedEndRules {
 
 export interface Membership {
   accountId: string;
+  /** Set for a moment with a `key`: one membership per account and key. */
+  runKey?: string;
   status: MembershipStatus;
   runId: string;
   startedAt: string;

@@ -426,6 +426,8 @@ async function stopOneRun(
     momentId: moment.id,
     accountId: membership.accountId,
     runId: membership.runId,
+    // A keyed run's membership and active-run items are keyed by it: without it the stop finds nothing.
+    ...(membership.runKey === undefined ? {} : { runKey: membership.runKey }),
   };
   // Records first, execution second: once recorded, no step of the run acts even if stopping the
   // execution fails, and a membership that is still active is what a repeated sweep picks up.

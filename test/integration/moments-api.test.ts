@@ -605,3 +605,71 @@ describe("stopping a moment with a run in flight", () => {
     expect(history.body.items.map((a) => a.status)).toEqual(["stopped"]);
   });
 });
+
+describe("stopping a moment with a key", () => {
+  it("stops every keyed run of the moment, and leaves another moment's unkeyed run alone", async () => {
+    // Prepare: a keyed moment with two runs for one account (two carts), and an unkeyed moment with one.
+    const keyed = await createMoment({
+      name: "Per cart",
+      start: { event: `cart_added_${Date.now()}`, key: "cart_id" },
+    });
+    const unkeyed = await createMoment({ name: "Per account" });
+    expect((await setStatus(keyed.id, "running")).status).toBe(200);
+    expect((await setStatus(unkeyed.id, "running")).status).toBe(200);
+    const track = async (event: string, suffix: string, properties: Record<string, unknown> = {}) =>
+      expect(
+        (
+          await api("POST", "/v1/events", {
+            key: writeKey,
+            body: {
+              event,
+              accountId: "acct_keyed",
+              messageId: `msg-keyed-${suffix}-${Date.now()}`,
+              properties,
+              traits: { email: `keyed-${Date.now()}@example.com` },
+            },
+          })
+        ).status,
+      ).toBe(202);
+    await track(keyed.start.event, "c1", { cart_id: "c1" });
+    await track(keyed.start.event, "c2", { cart_id: "c2" });
+    await track(unkeyed.start.event, "plain");
+    const active = async (id: string) =>
+      (await admin<{ items: unknown[] }>("GET", `/v1/admin/moments/${id}/accounts`)).body.items.length;
+    await waitFor(async () => (await active(keyed.id)) === 2 && (await active(unkeyed.id)) === 1, {
+      description: "two keyed runs and one unkeyed run in flight",
+    });
+
+    // Act
+    const stopped = await raw("POST", `/v1/admin/moments/${keyed.id}/status`, {
+      body: { status: "stopped" },
+    });
+
+    // Assess: both keyed runs ended as stopped (before the fix, the stop found neither and reported 0).
+    expect(stopped.status).toBe(200);
+    expect(stopped.headers.get("x-moments-runs-stopped")).toBe("2");
+    expect(stopped.headers.get("x-moments-runs-remaining")).toBe("false");
+    expect(await active(keyed.id)).toBe(0);
+    const history = await admin<{ items: Array<{ status: string }> }>(
+      "GET",
+      `/v1/admin/moments/${keyed.id}/accounts?status=all`,
+    );
+    expect(history.body.items.map((a) => a.status)).toEqual(["stopped", "stopped"]);
+    expect(await active(unkeyed.id)).toBe(1);
+
+    // Archiving the unkeyed moment stops its run too: then no execution is left waiting.
+    const archived = await raw("POST", `/v1/admin/moments/${unkeyed.id}/status`, {
+      body: { status: "archived" },
+    });
+    expect(archived.headers.get("x-moments-runs-stopped")).toBe("1");
+    await Promise.race([
+      stack.idle(),
+      new Promise((_, reject) =>
+        setTimeout(
+          () => reject(new Error("an execution was not aborted: it is still waiting")),
+          10_000,
+        ).unref(),
+      ),
+    ]);
+  });
+});

@@ -461,8 +461,11 @@ function toStatus(value: unknown): RunStatus {
 }
 
 function toMembership(item: Record<string, unknown>): Membership {
+  // The key is read from the sort key, which every membership item (old ones included) carries.
+  const runKey = keys.membershipRunKey(String(item.sk), String(item.accountId));
   return {
     accountId: String(item.accountId),
+    ...(runKey === undefined ? {} : { runKey }),
     status: toStatus(item.status),
     runId: String(item.runId),
     startedAt: String(item.startedAt),

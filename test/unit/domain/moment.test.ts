@@ -396,3 +396,43 @@ describe("runIsLive", () => {
     expect(runIsLive({ status: "running", runningSince: "2026-11-21T11:00:00.000Z" }, run)).toBe(false);
   });
 });
+
+describe("momentInputSchema: AWS limits refused up front", () => {
+  const email = { type: "send_email", templateId: "t_1" };
+
+  it("refuses entry steps whose delays add up to more than a Standard execution's year, naming the step", () => {
+    const steps = [
+      { id: "a", delay: { amount: 200, unit: "days" }, action: email },
+      { id: "b", delay: { amount: 150, unit: "days" }, action: email },
+      { id: "c", delay: { amount: 20, unit: "days" }, action: email },
+      { id: "d", delay: { amount: 1, unit: "days" }, action: email },
+    ];
+    expect(problemsOf({ ...validInput, steps })).toEqual([
+      { path: "steps.2.delay", message: expect.stringContaining("add up to more than a year") },
+    ]);
+  });
+
+  it("adds delays per phase: each phase runs in its own execution", () => {
+    const steps = [
+      { id: "a", delay: { amount: 300, unit: "days" }, action: email },
+      { id: "b", phase: "exit", delay: { amount: 300, unit: "days" }, action: email },
+    ];
+    expect(parseOrThrow(momentInputSchema, { ...validInput, steps }).steps).toHaveLength(2);
+  });
+
+  it("refuses a moment too large for one DynamoDB item, naming the largest field", () => {
+    // Each webhook body may be 64 KB: six of them are a 384 KB moment, under the API's 512 KB body limit.
+    const webhook = {
+      type: "send_webhook",
+      method: "POST",
+      url: "https://hooks.example.com/x",
+      body: "x".repeat(64 * 1024),
+    };
+    const steps = Array.from({ length: 6 }, (_, i) => ({ id: `s${i}`, action: webhook }));
+    const problems = problemsOf({ ...validInput, steps });
+    expect(problems).toContainEqual({ path: "steps", message: expect.stringContaining("400 KB") });
+    expect(parseOrThrow(momentInputSchema, { ...validInput, steps: steps.slice(0, 5) }).steps).toHaveLength(
+      5,
+    );
+  });
+});
