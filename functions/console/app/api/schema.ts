@@ -258,6 +258,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/admin/moments/{id}/report": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getAdminMomentsByIdReport"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/admin/moments/{id}/feedback": {
     parameters: {
       query?: never;
@@ -802,6 +818,10 @@ export interface components {
         onFailure?: "continue" | "fail_run";
         onMissing?: "empty" | "skip" | "fail";
       }[];
+      timeFrame?: {
+        from?: string;
+        until?: string;
+      };
       id: string;
       workspaceId: string;
       status: "draft" | "running" | "stopped" | "archived";
@@ -810,6 +830,10 @@ export interface components {
       createdAt: string;
       updatedAt: string;
       stats: components["schemas"]["HeadlineStats"];
+      trend: {
+        day: string;
+        entered: number;
+      }[];
     };
     Condition: {
       field: string;
@@ -925,6 +949,10 @@ export interface components {
         onFailure?: "continue" | "fail_run";
         onMissing?: "empty" | "skip" | "fail";
       }[];
+      timeFrame?: {
+        from?: string;
+        until?: string;
+      };
       id: string;
       workspaceId: string;
       status: "draft" | "running" | "stopped" | "archived";
@@ -1047,6 +1075,10 @@ export interface components {
             onFailure?: "continue" | "fail_run";
             onMissing?: "empty" | "skip" | "fail";
           }[];
+          timeFrame?: {
+            from?: string;
+            until?: string;
+          };
         };
       }[];
     };
@@ -1071,6 +1103,74 @@ export interface components {
         positive: number;
         neutral: number;
         frustrated: number;
+      };
+    };
+    MomentReport: {
+      momentId: string;
+      bucket: "hour" | "day";
+      from: string;
+      to: string;
+      totals: {
+        entered: number;
+        active: number;
+        succeeded: number;
+        failed: number;
+        successRate: number | null;
+        failedRate: number | null;
+        stopped: number;
+        completed: number;
+      };
+      series: {
+        start: string;
+        entered: number;
+        succeeded: number;
+        failed: number;
+        stopped: number;
+        completed: number;
+        active: number;
+      }[];
+      ends: {
+        success: ({
+          rule: "event";
+          event: string;
+          count: number;
+        } | {
+          rule: "timeout" | "step_failed";
+          count: number;
+        })[];
+        failed: ({
+          rule: "event";
+          event: string;
+          count: number;
+        } | {
+          rule: "timeout" | "step_failed";
+          count: number;
+        })[];
+      };
+      steps: {
+        stepId: string;
+        executed: number;
+        skipped: number;
+        failed: number;
+        skippedBy: {
+          [key: string]: number;
+        };
+        failedBy: {
+          [key: string]: number;
+        };
+      }[];
+      feedback: {
+        positive: number;
+        neutral: number;
+        frustrated: number;
+        latestComments: {
+          promptId: string;
+          accountId: string;
+          userId?: string;
+          reaction: "positive" | "neutral" | "frustrated";
+          comment: string;
+          answeredAt: string;
+        }[];
       };
     };
     MomentFeedbackAnswer: {
@@ -1265,6 +1365,19 @@ export interface components {
       message: string;
       timestamp: string;
       maxAgeSeconds: number;
+    } | {
+      reason: "outside_time_frame";
+      momentId?: string;
+      momentName?: string;
+      runKey?: string;
+      accountId: string;
+      messageId: string;
+      event: string;
+      at: string;
+      outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
+      message: string;
+      from?: string;
+      until?: string;
     } | {
       reason: "duplicate";
       momentId?: string;
@@ -2268,6 +2381,10 @@ export interface operations {
             onFailure?: "continue" | "fail_run";
             onMissing?: "empty" | "skip" | "fail";
           }[];
+          timeFrame?: {
+            from?: string;
+            until?: string;
+          };
         } | {
           template: string;
           name: string;
@@ -2782,11 +2899,61 @@ export interface operations {
       };
     };
   };
+  getAdminMomentsByIdReport: {
+    parameters: {
+      query?: {
+        bucket?: string;
+        from?: string;
+        to?: string;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["MomentReport"];
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
   getAdminMomentsByIdFeedback: {
     parameters: {
       query?: {
         limit?: string;
         cursor?: string;
+        order?: string;
       };
       header?: never;
       path: {
