@@ -169,7 +169,7 @@ describe("the console", () => {
     await checkPage("run");
   });
 
-  it("shows a conflicting edit instead of overwriting it, then stops, duplicates and deletes the copy", async () => {
+  it("shows a conflicting edit instead of overwriting it", async () => {
     await go(momentUrl);
     const description = page.getByLabel("Description");
     await eventually(() => description.isVisible()).toBe(true);
@@ -196,7 +196,10 @@ describe("the console", () => {
     await checkPage("moment-conflict");
     await page.getByRole("button", { name: "Load the latest version (discard my edits)" }).click();
     await eventually(() => page.getByRole("heading", { name: /renamed elsewhere/ }).isVisible()).toBe(true);
+  });
 
+  it("stops the moment, duplicates it and deletes the copy", async () => {
+    await go(momentUrl);
     await confirm("Stop");
     await eventually(() => page.locator("h1 .badge").textContent()).toBe("Stopped");
 

@@ -128,7 +128,8 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
   const save = async () => {
     setBusy(true);
     setError(undefined);
-    const patch = Object.fromEntries(dirtyFields.map((k) => [k, draft[k as keyof MomentInput]]));
+    // A field cleared in the form (the time frame, a description) is sent as null: PATCH removes it.
+    const patch = Object.fromEntries(dirtyFields.map((k) => [k, draft[k as keyof MomentInput] ?? null]));
     const result = await api.PATCH("/v1/admin/moments/{id}", {
       params: { path: { id: moment.id }, header: { "If-Match": `"${moment.version}"` } } as never,
       headers: { "If-Match": `"${moment.version}"` },
@@ -316,6 +317,7 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
               </select>
             </Field>
           </div>
+          <TimeFrameInput value={draft.timeFrame} onChange={(timeFrame) => set("timeFrame", timeFrame)} />
           <label class="check">
             <input
               type="checkbox"
@@ -378,5 +380,52 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
         </section>
       </form>
     </>
+  );
+}
+
+/** datetime-local speaks local time without a zone; the API takes ISO 8601 with one. */
+const toLocalInput = (iso: string | undefined) => {
+  if (!iso) return "";
+  const date = new Date(iso);
+  return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+};
+const fromLocalInput = (value: string) => (value ? new Date(value).toISOString() : undefined);
+
+/** When the moment may start runs (optional): outside it, it starts nothing; runs in progress go on. */
+function TimeFrameInput({
+  value,
+  onChange,
+}: {
+  value: MomentInput["timeFrame"];
+  onChange: (next: MomentInput["timeFrame"]) => void;
+}) {
+  const update = (key: "from" | "until", text: string) => {
+    const next: Record<string, string> = { ...(value ?? {}) };
+    const iso = fromLocalInput(text);
+    if (iso) next[key] = iso;
+    else delete next[key];
+    onChange(Object.keys(next).length > 0 ? (next as MomentInput["timeFrame"]) : undefined);
+  };
+  return (
+    <fieldset>
+      <legend>Time frame (optional)</legend>
+      <p class="muted small">Outside it the moment starts nothing; runs already in progress go on.</p>
+      <div class="row">
+        <Field label="Starts runs from">
+          <input
+            type="datetime-local"
+            value={toLocalInput(value?.from)}
+            onChange={(e) => update("from", e.currentTarget.value)}
+          />
+        </Field>
+        <Field label="Until">
+          <input
+            type="datetime-local"
+            value={toLocalInput(value?.until)}
+            onChange={(e) => update("until", e.currentTarget.value)}
+          />
+        </Field>
+      </div>
+    </fieldset>
   );
 }

@@ -5,6 +5,7 @@ import {
   Async,
   Empty,
   Field,
+  formatTime,
   PageHeader,
   Pager,
   percent,
@@ -137,6 +138,7 @@ export function MomentsPage() {
                             <th scope="col" class="num">
                               Total fires
                             </th>
+                            <th scope="col">Last 7 days</th>
                           </tr>
                         </thead>
                         <tbody>
@@ -147,6 +149,7 @@ export function MomentsPage() {
                                   <strong>{m.name}</strong>
                                 </a>
                                 {m.description && <div class="muted small">{m.description}</div>}
+                                {m.timeFrame && <div class="small">{timeFrameText(m.timeFrame)}</div>}
                               </td>
                               <td>
                                 <StatusBadge status={m.status} />
@@ -163,6 +166,12 @@ export function MomentsPage() {
                                 </a>
                               </td>
                               <td class="num">{m.stats.entered}</td>
+                              <td>
+                                <Sparkline
+                                  values={m.trend.map((d) => d.entered)}
+                                  label={`Entries per day over the last ${m.trend.length} days: ${m.trend.map((d) => d.entered).join(", ")}`}
+                                />
+                              </td>
                             </tr>
                           ))}
                         </tbody>
@@ -181,5 +190,38 @@ export function MomentsPage() {
         }}
       </Async>
     </>
+  );
+}
+
+/** "From Nov 28 until Dec 1": when a seasonal moment may start runs. */
+export function timeFrameText(frame: { from?: string; until?: string }): string {
+  const parts = [
+    frame.from ? `from ${formatTime(frame.from)}` : "",
+    frame.until ? `until ${formatTime(frame.until)}` : "",
+  ];
+  const text = parts.filter(Boolean).join(" ");
+  return text ? `Starts runs ${text}` : "";
+}
+
+/** A tiny line of entries per day (SVG attributes, no inline style: the CSP allows none). */
+function Sparkline({ values, label }: { values: number[]; label: string }) {
+  const width = 96;
+  const height = 24;
+  const max = Math.max(1, ...values);
+  const step = values.length > 1 ? width / (values.length - 1) : width;
+  const points = values.map(
+    (v, i) => `${(i * step).toFixed(1)},${(height - 2 - (v / max) * (height - 4)).toFixed(1)}`,
+  );
+  return (
+    <svg
+      class="sparkline"
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={label}
+    >
+      <polyline points={points.join(" ")} fill="none" stroke="#3b3bd4" stroke-width="1.5" />
+    </svg>
   );
 }

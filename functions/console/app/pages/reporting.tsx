@@ -1,15 +1,28 @@
 /**
- * A moment's reporting, live while open: headline counts, how runs ended, the per-step funnel and
- * feedback with the latest comments. The time chart plots entered/active/succeeded/failed/stopped
- * as sampled every few seconds while the page is open. Loaded on demand with its chart library.
+ * A moment's reporting, live while open (refreshed every few seconds): headline counts; entered,
+ * active, succeeded, failed and stopped per hour or per day (the engine's exactly-once time series);
+ * how runs ended, split by end rule; the per-step funnel with the reasons steps were skipped or
+ * failed; feedback counts and the latest comments. Loaded on demand with its chart library.
  */
 import "uplot/dist/uPlot.min.css";
 import { useEffect, useRef, useState } from "preact/hooks";
 import uPlot from "uplot";
 import { api, call } from "../api/client.js";
+import type { components } from "../api/schema.js";
 import { href } from "../router.js";
-import { Async, Empty, formatTime, LOCALE, PageHeader, percent, useInterval, useResource } from "../ui.js";
+import {
+  Async,
+  Empty,
+  Field,
+  formatTime,
+  LOCALE,
+  PageHeader,
+  percent,
+  useInterval,
+  useResource,
+} from "../ui.js";
 
+type Report = components["schemas"]["MomentReport"];
 const REFRESH_MS = 5000;
 const SERIES = [
   ["entered", "Entered", "#3b3bd4"],
@@ -19,33 +32,27 @@ const SERIES = [
   ["stopped", "Stopped", "#6b7280"],
 ] as const;
 
-type Stats = Awaited<ReturnType<typeof loadStats>>;
-const loadStats = (id: string) => call(api.GET("/v1/admin/moments/{id}/stats", { params: { path: { id } } }));
+const REASONS: Record<string, string> = {
+  actions_disabled: "actions off",
+};
+const reasonText = (reason: string) => REASONS[reason] ?? reason.replaceAll("_", " ");
 
 export function ReportingPage({ params }: { params: Record<string, string> }) {
   const id = params.id ?? "";
+  const [bucket, setBucket] = useState<"hour" | "day">("hour");
   const moment = useResource(
     () => call(api.GET("/v1/admin/moments/{id}", { params: { path: { id } } })),
     [id],
   );
-  const stats = useResource(() => loadStats(id), [id]);
-  const feedback = useResource(
-    () =>
-      call(api.GET("/v1/admin/moments/{id}/feedback", { params: { path: { id }, query: { limit: "5" } } })),
-    [id],
+  const report = useResource(
+    () => call(api.GET("/v1/admin/moments/{id}/report", { params: { path: { id }, query: { bucket } } })),
+    [id, bucket],
   );
-  const [samples, setSamples] = useState<{ at: number; stats: Stats }[]>([]);
   const [updatedAt, setUpdatedAt] = useState<Date | undefined>();
-  useInterval(() => {
-    stats.reload();
-    feedback.reload();
-  }, REFRESH_MS);
+  useInterval(report.reload, REFRESH_MS);
   useEffect(() => {
-    if (!stats.data) return;
-    const data = stats.data;
-    setUpdatedAt(new Date());
-    setSamples((s) => [...s.slice(-359), { at: Date.now() / 1000, stats: data }]);
-  }, [stats.data]);
+    if (report.data) setUpdatedAt(new Date());
+  }, [report.data]);
 
   return (
     <>
@@ -62,114 +69,153 @@ export function ReportingPage({ params }: { params: Record<string, string> }) {
           </span>
         }
         actions={
-          <a class="button secondary" href={href(`/moments/${id}/accounts`)}>
-            Accounts
-          </a>
+          <>
+            <Field label="Per">
+              <select value={bucket} onChange={(e) => setBucket(e.currentTarget.value as "hour" | "day")}>
+                <option value="hour">Hour (last 48 hours)</option>
+                <option value="day">Day (last 30 days)</option>
+              </select>
+            </Field>
+            <a class="button secondary" href={href(`/moments/${id}/accounts`)}>
+              Accounts
+            </a>
+          </>
         }
       />
-      <Async resource={stats} what="reporting">
-        {(s) => (
-          <>
-            <div class="kpis">
-              <Kpi label="Entered (total fires)" value={s.entered} />
-              <Kpi label="Active now" value={s.active} href={href(`/moments/${id}/accounts`)} />
-              <Kpi label="Succeeded" value={s.succeeded} />
-              <Kpi label="Failed" value={s.failed} />
-              <Kpi label="Stopped" value={s.stopped} />
-              <Kpi label="Success rate" value={percent(s.successRate)} />
-            </div>
-            <div class="grid">
-              <section class="card" aria-labelledby="over-time">
-                <h2 id="over-time">Over time</h2>
-                <TimeChart samples={samples} />
-              </section>
-              <section class="card" aria-labelledby="outcomes">
-                <h2 id="outcomes">How runs ended</h2>
-                <Bars
-                  label="How runs ended"
-                  rows={[
-                    ["Succeeded", s.succeeded, "success"],
-                    ["Failed", s.failed, "failed"],
-                    ["Completed (no end rule)", s.completed, "neutral"],
-                    ["Stopped", s.stopped, "stopped"],
-                    ["Still active", s.active, "active"],
-                  ]}
-                />
-              </section>
-            </div>
-            <section class="card" aria-labelledby="funnel">
-              <h2 id="funnel">Steps</h2>
-              {Object.keys(s.steps).length === 0 ? (
-                <p class="muted">This moment has no step.</p>
-              ) : (
-                <div class="table-wrap">
-                  <table>
-                    <thead>
-                      <tr>
-                        <th scope="col">Step</th>
-                        <th scope="col">Executed</th>
-                        <th scope="col" class="num">
-                          Skipped
-                        </th>
-                        <th scope="col" class="num">
-                          Failed
-                        </th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {Object.entries(s.steps).map(([stepId, step]) => (
-                        <tr key={stepId}>
-                          <td>
-                            <code>{stepId}</code>
-                          </td>
-                          <td>
-                            <Meter
-                              value={step.executed}
-                              max={Math.max(1, s.entered)}
-                              label={`${stepId} executed`}
-                            />
-                          </td>
-                          <td class="num">{step.skipped}</td>
-                          <td class="num">{step.failed}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-              )}
-            </section>
-            <section class="card" aria-labelledby="feedback">
-              <h2 id="feedback">Feedback</h2>
-              <Bars
-                label="Feedback"
-                rows={[
-                  ["Positive", s.feedback.positive, "success"],
-                  ["Neutral", s.feedback.neutral, "neutral"],
-                  ["Frustrated", s.feedback.frustrated, "failed"],
-                ]}
-              />
-              <h3>Latest comments</h3>
-              {(feedback.data?.items ?? []).filter((f) => f.comment).length === 0 ? (
-                <Empty>No comment yet.</Empty>
-              ) : (
-                <ul class="plain">
-                  {feedback.data?.items
-                    .filter((f) => f.comment)
-                    .map((f) => (
-                      <li key={f.promptId}>
-                        “{f.comment}”{" "}
-                        <span class="muted small">
-                          — {f.accountId}, {formatTime(f.answeredAt)}
-                        </span>
-                      </li>
-                    ))}
-                </ul>
-              )}
-            </section>
-          </>
-        )}
+      <Async resource={report} what="reporting">
+        {(r) => <ReportView id={id} report={r} />}
       </Async>
     </>
+  );
+}
+
+function ReportView({ id, report: r }: { id: string; report: Report }) {
+  const t = r.totals;
+  const endRows = (outcome: "success" | "failed") =>
+    r.ends[outcome].map(
+      (e) =>
+        [
+          `${outcome === "success" ? "Success" : "Failed"}: ${e.rule === "event" ? `on ${e.event}` : e.rule === "timeout" ? "timeout" : "a step failed"}`,
+          e.count,
+          outcome === "success" ? "success" : "failed",
+        ] as [string, number, string],
+    );
+  return (
+    <>
+      <div class="kpis">
+        <Kpi label="Entered (total fires)" value={t.entered} />
+        <Kpi label="Active now" value={t.active} href={href(`/moments/${id}/accounts`)} />
+        <Kpi label="Succeeded" value={t.succeeded} />
+        <Kpi label="Failed" value={t.failed} />
+        <Kpi label="Stopped" value={t.stopped} />
+        <Kpi label="Success rate" value={percent(t.successRate)} />
+      </div>
+      <div class="grid">
+        <section class="card" aria-labelledby="over-time">
+          <h2 id="over-time">Over time</h2>
+          <TimeChart report={r} />
+        </section>
+        <section class="card" aria-labelledby="outcomes">
+          <h2 id="outcomes">How runs ended</h2>
+          {endRows("success").length + endRows("failed").length === 0 && t.stopped + t.completed === 0 ? (
+            <p class="muted">No run has ended yet.</p>
+          ) : null}
+          <Bars
+            label="How runs ended"
+            rows={[
+              ...endRows("success"),
+              ...endRows("failed"),
+              ["Completed (no end rule)", t.completed, "neutral"],
+              ["Stopped", t.stopped, "stopped"],
+              ["Still active", t.active, "active"],
+            ]}
+          />
+        </section>
+      </div>
+      <section class="card" aria-labelledby="funnel">
+        <h2 id="funnel">Steps</h2>
+        {r.steps.length === 0 ? (
+          <p class="muted">This moment has no step.</p>
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Step</th>
+                  <th scope="col">Executed</th>
+                  <th scope="col">Skipped</th>
+                  <th scope="col">Failed</th>
+                </tr>
+              </thead>
+              <tbody>
+                {r.steps.map((step) => (
+                  <tr key={step.stepId}>
+                    <td>
+                      <code>{step.stepId}</code>
+                    </td>
+                    <td>
+                      <Meter
+                        value={step.executed}
+                        max={Math.max(1, t.entered)}
+                        label={`${step.stepId} executed`}
+                      />
+                    </td>
+                    <td>
+                      {step.skipped}
+                      <Reasons byReason={step.skippedBy} />
+                    </td>
+                    <td>
+                      {step.failed}
+                      <Reasons byReason={step.failedBy} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section class="card" aria-labelledby="feedback">
+        <h2 id="feedback">Feedback</h2>
+        <Bars
+          label="Feedback"
+          rows={[
+            ["Positive", r.feedback.positive, "success"],
+            ["Neutral", r.feedback.neutral, "neutral"],
+            ["Frustrated", r.feedback.frustrated, "failed"],
+          ]}
+        />
+        <h3>Latest comments</h3>
+        {r.feedback.latestComments.length === 0 ? (
+          <Empty>No comment yet.</Empty>
+        ) : (
+          <ul class="plain">
+            {r.feedback.latestComments.map((f) => (
+              <li key={f.promptId}>
+                “{f.comment}”{" "}
+                <span class="muted small">
+                  — {f.accountId}, {f.reaction}, {formatTime(f.answeredAt)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </>
+  );
+}
+
+function Reasons({ byReason }: { byReason: Record<string, number> }) {
+  const entries = Object.entries(byReason);
+  if (entries.length === 0) return null;
+  return (
+    <ul class="reasons">
+      {entries.map(([reason, count]) => (
+        <li key={reason} class="small muted">
+          {reasonText(reason)}: {count}
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -211,12 +257,12 @@ function Bars({ rows, label }: { rows: [string, number, string][]; label: string
   );
 }
 
-function TimeChart({ samples }: { samples: { at: number; stats: Stats }[] }) {
+function TimeChart({ report }: { report: Report }) {
   const container = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | undefined>(undefined);
   const data: uPlot.AlignedData = [
-    samples.map((s) => s.at),
-    ...SERIES.map(([key]) => samples.map((s) => s.stats[key])),
+    report.series.map((b) => Date.parse(b.start) / 1000),
+    ...SERIES.map(([key]) => report.series.map((b) => b[key])),
   ];
   useEffect(() => {
     const el = container.current;
@@ -248,9 +294,11 @@ function TimeChart({ samples }: { samples: { at: number; stats: Stats }[] }) {
         ref={container}
         class="chart"
         role="img"
-        aria-label="Entered, active, succeeded, failed and stopped runs over time"
+        aria-label={`Entered, active, succeeded, failed and stopped runs per ${report.bucket}`}
       />
-      <figcaption class="muted small">Sampled while this page is open.</figcaption>
+      <figcaption class="muted small">
+        Per {report.bucket}, {formatTime(report.from)} to {formatTime(report.to)}.
+      </figcaption>
     </figure>
   );
 }
