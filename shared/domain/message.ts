@@ -129,9 +129,17 @@ export const batchEnvelopeSchema = z.object({
   sentAt: optional(eventTimestampSchema),
 });
 
-/** The documented shape of a batch, for the OpenAPI document (requests are checked item by item). */
+/**
+ * The documented shape of a batch, for the OpenAPI document. Requests are not parsed with it: each
+ * item is checked on its own, and any object is accepted (202), answered in `rejected` with the
+ * error a single call would get, so the document must not refuse it either.
+ */
 export const batchRequestSchema = z.object({
-  batch: z.array(z.object({ ...messageShape, type: z.enum(messageTypes) })).check(z.minLength(1)),
+  batch: z
+    .array(
+      z.union([z.object({ ...messageShape, type: z.enum(messageTypes) }), z.record(z.string(), z.unknown())]),
+    )
+    .check(z.minLength(1)),
   sentAt: z.optional(eventTimestampSchema),
 });
 

@@ -3,7 +3,7 @@
  * paths), with the source's write key, from servers or allowed browser origins; plus the settings
  * analytics.js loads from its cdnURL, which point it here.
  */
-import type { RouteKey } from "../contracts/routes.js";
+import type { SuccessBody } from "../contracts/api-docs.js";
 import type { MessageType } from "../domain/message.js";
 import { isOriginAllowed } from "../domain/origin.js";
 import type { Observability } from "../observability.js";
@@ -11,11 +11,9 @@ import type { KeyStore } from "../ports/keys.js";
 import { authenticateWriteKey } from "../use-cases/authenticate.js";
 import { type IngestDeps, ingestBatch, ingestCall } from "../use-cases/ingest.js";
 import { browserRoutes } from "./browser-routes.js";
-import { json, jsonishRoute, type RouteHandler } from "./http-handler.js";
+import { type HttpRequest, type HttpResponse, json, jsonishRoute, type TypedRoutes } from "./http-handler.js";
 
-type IngestRoutes = Partial<Record<RouteKey, RouteHandler>>;
-
-export function ingestRoutes(deps: IngestDeps, keys: KeyStore, obs: Observability): IngestRoutes {
+export function ingestRoutes(deps: IngestDeps, keys: KeyStore, obs: Observability): TypedRoutes {
   const { browserRoute, preflightFor } = browserRoutes(keys, obs);
   const preflight = preflightFor("POST");
   const count = (accepted: number, rejected: number) => {
@@ -92,8 +90,8 @@ export function ingestRoutes(deps: IngestDeps, keys: KeyStore, obs: Observabilit
  */
 async function analyticsJsSettings(
   keys: KeyStore,
-  request: Parameters<RouteHandler>[0],
-): Promise<ReturnType<typeof json>> {
+  request: HttpRequest,
+): Promise<HttpResponse<SuccessBody<"GET /v1/projects/{writeKey}/settings">>> {
   const writeKey = request.path.writeKey ?? "";
   const owner = await authenticateWriteKey(keys, `Bearer ${writeKey}`);
   const origin = request.headers.origin;
