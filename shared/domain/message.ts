@@ -113,7 +113,11 @@ function messageRules(value: z.infer<z.ZodMiniObject<typeof messageShape>>, ctx:
  * One message, any type. Unknown top-level fields are ignored rather than rejected: analytics SDKs
  * add their own (integrations, _metadata, writeKey...), and refusing them would lose events.
  */
-export const messageSchema = z.object(messageShape).check(z.superRefine(messageRules));
+export const messageSchema = z.object(messageShape).check(
+  // Also when a field failed: a 400 names every failing field at once (an invalid `properties` and
+  // a missing `event`), not one per attempt. The rules only read fields they check the type of.
+  z.superRefine(messageRules, { when: () => true }),
+);
 export type Message = z.infer<typeof messageSchema>;
 
 /** Largest single message, as sent (Segment's limit per call). */
