@@ -109,7 +109,8 @@ async function analyticsJsSettings(
     200,
     {
       integrations: { "Segment.io": { apiKey: writeKey, apiHost: `${host}/v1`, protocol } },
-      plan: { track: { __default: { enabled: true } }, identify: { __default: { enabled: true } } },
+      // No tracking plan: analytics.js would load its schema-filter chunk from the CDN for one.
+      plan: {},
       metrics: { sampleRate: 0 },
     },
     { ...cors, "cache-control": "no-store" },
