@@ -4,6 +4,7 @@
  * analytics.js loads from its cdnURL, which point it here.
  */
 import type { SuccessBody } from "../contracts/api-docs.js";
+import { PayloadTooLargeError, ValidationError } from "../domain/errors.js";
 import type { MessageType } from "../domain/message.js";
 import { isOriginAllowed } from "../domain/origin.js";
 import type { Observability } from "../observability.js";
@@ -34,7 +35,8 @@ export function ingestRoutes(deps: IngestDeps, keys: KeyStore, obs: Observabilit
           count(result.error ? 0 : 1, result.error ? 1 : 0);
           return json(202, result);
         } catch (error) {
-          count(0, 1);
+          // A malformed or oversized item (also shown in the debugger); not a refused origin or a 503.
+          if (error instanceof ValidationError || error instanceof PayloadTooLargeError) count(0, 1);
           throw error;
         }
       }),

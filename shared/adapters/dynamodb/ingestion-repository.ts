@@ -14,7 +14,13 @@ export class DynamoIdentityLinks implements IdentityLinks {
 
   async get(workspaceId: string, kind: IdentityKind, id: string): Promise<IdentityLink | undefined> {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.identityLink(workspaceId, kind, id) }),
+      // Strongly consistent: a browser sends its group call and the next track milliseconds apart,
+      // in separate requests, and the track must see the link the group call just wrote.
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.identityLink(workspaceId, kind, id),
+        ConsistentRead: true,
+      }),
     );
     if (!Item) return undefined;
     return {
