@@ -1,4 +1,4 @@
-import { bearerToken, hashApiKey } from "../domain/api-keys.js";
+import { bearerToken, hashApiKey, writeKeyFrom } from "../domain/api-keys.js";
 import { CSRF_HEADER, sessionTokenFrom } from "../domain/console-session.js";
 import { UnauthorizedError } from "../domain/errors.js";
 import { ForbiddenError } from "../domain/forbidden-error.js";
@@ -74,12 +74,17 @@ function hostOf(origin: string): string | undefined {
   }
 }
 
+/** A source's write key: Bearer, Basic (the key as user name) or, from a body, its `writeKey` field. */
 export async function authenticateWriteKey(
   keys: KeyStore,
   authorization: string | undefined,
+  body?: unknown,
 ): Promise<WriteKeyOwner> {
-  const token = bearerToken(authorization);
-  if (!token) throw new UnauthorizedError("Send a source write key as Authorization: Bearer <key>");
+  const token = writeKeyFrom(authorization, body);
+  if (!token)
+    throw new UnauthorizedError(
+      "Send a source write key as Authorization: Bearer <key> (or Basic, the key as user name)",
+    );
   const owner = await keys.findWriteKey(hashApiKey(token));
   if (!owner) throw new UnauthorizedError("Unknown or revoked write key");
   return owner;

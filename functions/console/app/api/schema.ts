@@ -50,7 +50,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/v1/batch": {
+  "/v1/track": {
     parameters: {
       query?: never;
       header?: never;
@@ -59,9 +59,9 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    post: operations["postBatch"];
+    post: operations["postTrack"];
     delete?: never;
-    options: operations["optionsBatch"];
+    options: operations["optionsTrack"];
     head?: never;
     patch?: never;
     trace?: never;
@@ -78,6 +78,230 @@ export interface paths {
     post: operations["postIdentify"];
     delete?: never;
     options: operations["optionsIdentify"];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/group": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postGroup"];
+    delete?: never;
+    options: operations["optionsGroup"];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/page": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postPage"];
+    delete?: never;
+    options: operations["optionsPage"];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/screen": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postScreen"];
+    delete?: never;
+    options: operations["optionsScreen"];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/alias": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postAlias"];
+    delete?: never;
+    options: operations["optionsAlias"];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/batch": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postBatch"];
+    delete?: never;
+    options: operations["optionsBatch"];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/import": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postImport"];
+    delete?: never;
+    options: operations["optionsImport"];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/t": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postT"];
+    delete?: never;
+    options: operations["optionsT"];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/i": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postI"];
+    delete?: never;
+    options: operations["optionsI"];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/p": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postP"];
+    delete?: never;
+    options: operations["optionsP"];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/s": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postS"];
+    delete?: never;
+    options: operations["optionsS"];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/g": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postG"];
+    delete?: never;
+    options: operations["optionsG"];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/a": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postA"];
+    delete?: never;
+    options: operations["optionsA"];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/b": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postB"];
+    delete?: never;
+    options: operations["optionsB"];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/projects/{writeKey}/settings": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getProjectsByWriteKeySettings"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
     head?: never;
     patch?: never;
     trace?: never;
@@ -400,6 +624,22 @@ export interface paths {
     options?: never;
     head?: never;
     patch: operations["patchAdminSourcesById"];
+    trace?: never;
+  };
+  "/v1/admin/sources/{id}/debugger": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getAdminSourcesByIdDebugger"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   "/v1/admin/sources/{id}/write-keys": {
@@ -1420,6 +1660,7 @@ export interface components {
       id: string;
       name: string;
       allowedDomains: string[];
+      subject: "account" | "user";
       createdAt: string;
       updatedAt: string;
     };
@@ -1427,9 +1668,26 @@ export interface components {
       id: string;
       name: string;
       allowedDomains: string[];
+      subject: "account" | "user";
       createdAt: string;
       updatedAt: string;
       writeKey: string;
+    };
+    SourceDebugger: {
+      counts: {
+        accepted: number;
+        rejected: number;
+      };
+      items: {
+        verdict: "accepted" | "rejected";
+        receivedAt: string;
+        type?: "track" | "identify" | "group" | "page" | "screen" | "alias";
+        messageId?: string;
+        accountId?: string;
+        reason?: components["schemas"]["ErrorBody"];
+        item: unknown;
+        itemTruncated?: string;
+      }[];
     };
     ApiKey: {
       id: string;
@@ -1562,6 +1820,7 @@ export interface operations {
       query?: never;
       header?: {
         Origin?: string;
+        "Content-Encoding"?: string;
       };
       path?: never;
       cookie?: never;
@@ -1569,20 +1828,32 @@ export interface operations {
     requestBody: {
       content: {
         "application/json": {
-          event: string;
-          accountId: string;
-          userId?: string;
-          messageId?: string;
-          timestamp?: string;
+          type?: "track" | "identify" | "group" | "page" | "screen" | "alias";
+          accountId?: string | null;
+          userId?: string | null;
+          anonymousId?: string | null;
+          groupId?: string | null;
+          previousId?: string | null;
+          event?: string | null;
+          name?: string | null;
+          category?: string | null;
           properties?: {
             [key: string]: unknown;
-          };
+          } | null;
           traits?: {
             [key: string]: unknown;
-          };
+          } | null;
           userTraits?: {
             [key: string]: unknown;
-          };
+          } | null;
+          context?: {
+            groupId?: string | null;
+            [key: string]: unknown;
+          } | null;
+          messageId?: string | null;
+          timestamp?: string | null;
+          originalTimestamp?: string | null;
+          sentAt?: string | null;
         };
       };
     };
@@ -1594,6 +1865,7 @@ export interface operations {
         content: {
           "application/json": {
             messageId: string;
+            error?: components["schemas"]["ErrorBody"];
           };
         };
       };
@@ -1664,11 +1936,738 @@ export interface operations {
       };
     };
   };
+  postTrack: {
+    parameters: {
+      query?: never;
+      header?: {
+        Origin?: string;
+        "Content-Encoding"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          type?: "track" | "identify" | "group" | "page" | "screen" | "alias";
+          accountId?: string | null;
+          userId?: string | null;
+          anonymousId?: string | null;
+          groupId?: string | null;
+          previousId?: string | null;
+          event?: string | null;
+          name?: string | null;
+          category?: string | null;
+          properties?: {
+            [key: string]: unknown;
+          } | null;
+          traits?: {
+            [key: string]: unknown;
+          } | null;
+          userTraits?: {
+            [key: string]: unknown;
+          } | null;
+          context?: {
+            groupId?: string | null;
+            [key: string]: unknown;
+          } | null;
+          messageId?: string | null;
+          timestamp?: string | null;
+          originalTimestamp?: string | null;
+          sentAt?: string | null;
+        };
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            messageId: string;
+            error?: components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  optionsTrack: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  postIdentify: {
+    parameters: {
+      query?: never;
+      header?: {
+        Origin?: string;
+        "Content-Encoding"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          type?: "track" | "identify" | "group" | "page" | "screen" | "alias";
+          accountId?: string | null;
+          userId?: string | null;
+          anonymousId?: string | null;
+          groupId?: string | null;
+          previousId?: string | null;
+          event?: string | null;
+          name?: string | null;
+          category?: string | null;
+          properties?: {
+            [key: string]: unknown;
+          } | null;
+          traits?: {
+            [key: string]: unknown;
+          } | null;
+          userTraits?: {
+            [key: string]: unknown;
+          } | null;
+          context?: {
+            groupId?: string | null;
+            [key: string]: unknown;
+          } | null;
+          messageId?: string | null;
+          timestamp?: string | null;
+          originalTimestamp?: string | null;
+          sentAt?: string | null;
+        };
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            messageId: string;
+            error?: components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  optionsIdentify: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  postGroup: {
+    parameters: {
+      query?: never;
+      header?: {
+        Origin?: string;
+        "Content-Encoding"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          type?: "track" | "identify" | "group" | "page" | "screen" | "alias";
+          accountId?: string | null;
+          userId?: string | null;
+          anonymousId?: string | null;
+          groupId?: string | null;
+          previousId?: string | null;
+          event?: string | null;
+          name?: string | null;
+          category?: string | null;
+          properties?: {
+            [key: string]: unknown;
+          } | null;
+          traits?: {
+            [key: string]: unknown;
+          } | null;
+          userTraits?: {
+            [key: string]: unknown;
+          } | null;
+          context?: {
+            groupId?: string | null;
+            [key: string]: unknown;
+          } | null;
+          messageId?: string | null;
+          timestamp?: string | null;
+          originalTimestamp?: string | null;
+          sentAt?: string | null;
+        };
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            messageId: string;
+            error?: components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  optionsGroup: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  postPage: {
+    parameters: {
+      query?: never;
+      header?: {
+        Origin?: string;
+        "Content-Encoding"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          type?: "track" | "identify" | "group" | "page" | "screen" | "alias";
+          accountId?: string | null;
+          userId?: string | null;
+          anonymousId?: string | null;
+          groupId?: string | null;
+          previousId?: string | null;
+          event?: string | null;
+          name?: string | null;
+          category?: string | null;
+          properties?: {
+            [key: string]: unknown;
+          } | null;
+          traits?: {
+            [key: string]: unknown;
+          } | null;
+          userTraits?: {
+            [key: string]: unknown;
+          } | null;
+          context?: {
+            groupId?: string | null;
+            [key: string]: unknown;
+          } | null;
+          messageId?: string | null;
+          timestamp?: string | null;
+          originalTimestamp?: string | null;
+          sentAt?: string | null;
+        };
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            messageId: string;
+            error?: components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  optionsPage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  postScreen: {
+    parameters: {
+      query?: never;
+      header?: {
+        Origin?: string;
+        "Content-Encoding"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          type?: "track" | "identify" | "group" | "page" | "screen" | "alias";
+          accountId?: string | null;
+          userId?: string | null;
+          anonymousId?: string | null;
+          groupId?: string | null;
+          previousId?: string | null;
+          event?: string | null;
+          name?: string | null;
+          category?: string | null;
+          properties?: {
+            [key: string]: unknown;
+          } | null;
+          traits?: {
+            [key: string]: unknown;
+          } | null;
+          userTraits?: {
+            [key: string]: unknown;
+          } | null;
+          context?: {
+            groupId?: string | null;
+            [key: string]: unknown;
+          } | null;
+          messageId?: string | null;
+          timestamp?: string | null;
+          originalTimestamp?: string | null;
+          sentAt?: string | null;
+        };
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            messageId: string;
+            error?: components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  optionsScreen: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  postAlias: {
+    parameters: {
+      query?: never;
+      header?: {
+        Origin?: string;
+        "Content-Encoding"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          type?: "track" | "identify" | "group" | "page" | "screen" | "alias";
+          accountId?: string | null;
+          userId?: string | null;
+          anonymousId?: string | null;
+          groupId?: string | null;
+          previousId?: string | null;
+          event?: string | null;
+          name?: string | null;
+          category?: string | null;
+          properties?: {
+            [key: string]: unknown;
+          } | null;
+          traits?: {
+            [key: string]: unknown;
+          } | null;
+          userTraits?: {
+            [key: string]: unknown;
+          } | null;
+          context?: {
+            groupId?: string | null;
+            [key: string]: unknown;
+          } | null;
+          messageId?: string | null;
+          timestamp?: string | null;
+          originalTimestamp?: string | null;
+          sentAt?: string | null;
+        };
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            messageId: string;
+            error?: components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  optionsAlias: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
   postBatch: {
     parameters: {
       query?: never;
       header?: {
         Origin?: string;
+        "Content-Encoding"?: string;
       };
       path?: never;
       cookie?: never;
@@ -1677,36 +2676,36 @@ export interface operations {
       content: {
         "application/json": {
           batch: ({
-            type: "track";
-            event: string;
-            accountId: string;
-            userId?: string;
-            messageId?: string;
-            timestamp?: string;
+            type: "track" | "identify" | "group" | "page" | "screen" | "alias";
+            accountId?: string | null;
+            userId?: string | null;
+            anonymousId?: string | null;
+            groupId?: string | null;
+            previousId?: string | null;
+            event?: string | null;
+            name?: string | null;
+            category?: string | null;
             properties?: {
               [key: string]: unknown;
-            };
+            } | null;
             traits?: {
               [key: string]: unknown;
-            };
+            } | null;
             userTraits?: {
               [key: string]: unknown;
-            };
-          } | {
-            type: "identify";
-            accountId: string;
-            userId?: string;
-            messageId?: string;
-            timestamp?: string;
-            traits?: {
+            } | null;
+            context?: {
+              groupId?: string | null;
               [key: string]: unknown;
-            };
-            userTraits?: {
-              [key: string]: unknown;
-            };
+            } | null;
+            messageId?: string | null;
+            timestamp?: string | null;
+            originalTimestamp?: string | null;
+            sentAt?: string | null;
           } | {
             [key: string]: unknown;
           })[];
+          sentAt?: string;
         };
       };
     };
@@ -1786,11 +2785,12 @@ export interface operations {
       };
     };
   };
-  postIdentify: {
+  postImport: {
     parameters: {
       query?: never;
       header?: {
         Origin?: string;
+        "Content-Encoding"?: string;
       };
       path?: never;
       cookie?: never;
@@ -1798,16 +2798,155 @@ export interface operations {
     requestBody: {
       content: {
         "application/json": {
-          accountId: string;
-          userId?: string;
-          messageId?: string;
-          timestamp?: string;
+          batch: ({
+            type: "track" | "identify" | "group" | "page" | "screen" | "alias";
+            accountId?: string | null;
+            userId?: string | null;
+            anonymousId?: string | null;
+            groupId?: string | null;
+            previousId?: string | null;
+            event?: string | null;
+            name?: string | null;
+            category?: string | null;
+            properties?: {
+              [key: string]: unknown;
+            } | null;
+            traits?: {
+              [key: string]: unknown;
+            } | null;
+            userTraits?: {
+              [key: string]: unknown;
+            } | null;
+            context?: {
+              groupId?: string | null;
+              [key: string]: unknown;
+            } | null;
+            messageId?: string | null;
+            timestamp?: string | null;
+            originalTimestamp?: string | null;
+            sentAt?: string | null;
+          } | {
+            [key: string]: unknown;
+          })[];
+          sentAt?: string;
+        };
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["BatchResult"];
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  optionsImport: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  postT: {
+    parameters: {
+      query?: never;
+      header?: {
+        Origin?: string;
+        "Content-Encoding"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          type?: "track" | "identify" | "group" | "page" | "screen" | "alias";
+          accountId?: string | null;
+          userId?: string | null;
+          anonymousId?: string | null;
+          groupId?: string | null;
+          previousId?: string | null;
+          event?: string | null;
+          name?: string | null;
+          category?: string | null;
+          properties?: {
+            [key: string]: unknown;
+          } | null;
           traits?: {
             [key: string]: unknown;
-          };
+          } | null;
           userTraits?: {
             [key: string]: unknown;
-          };
+          } | null;
+          context?: {
+            groupId?: string | null;
+            [key: string]: unknown;
+          } | null;
+          messageId?: string | null;
+          timestamp?: string | null;
+          originalTimestamp?: string | null;
+          sentAt?: string | null;
         };
       };
     };
@@ -1819,6 +2958,7 @@ export interface operations {
         content: {
           "application/json": {
             messageId: string;
+            error?: components["schemas"]["ErrorBody"];
           };
         };
       };
@@ -1872,7 +3012,7 @@ export interface operations {
       };
     };
   };
-  optionsIdentify: {
+  optionsT: {
     parameters: {
       query?: never;
       header?: never;
@@ -1886,6 +3026,793 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+    };
+  };
+  postI: {
+    parameters: {
+      query?: never;
+      header?: {
+        Origin?: string;
+        "Content-Encoding"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          type?: "track" | "identify" | "group" | "page" | "screen" | "alias";
+          accountId?: string | null;
+          userId?: string | null;
+          anonymousId?: string | null;
+          groupId?: string | null;
+          previousId?: string | null;
+          event?: string | null;
+          name?: string | null;
+          category?: string | null;
+          properties?: {
+            [key: string]: unknown;
+          } | null;
+          traits?: {
+            [key: string]: unknown;
+          } | null;
+          userTraits?: {
+            [key: string]: unknown;
+          } | null;
+          context?: {
+            groupId?: string | null;
+            [key: string]: unknown;
+          } | null;
+          messageId?: string | null;
+          timestamp?: string | null;
+          originalTimestamp?: string | null;
+          sentAt?: string | null;
+        };
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            messageId: string;
+            error?: components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  optionsI: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  postP: {
+    parameters: {
+      query?: never;
+      header?: {
+        Origin?: string;
+        "Content-Encoding"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          type?: "track" | "identify" | "group" | "page" | "screen" | "alias";
+          accountId?: string | null;
+          userId?: string | null;
+          anonymousId?: string | null;
+          groupId?: string | null;
+          previousId?: string | null;
+          event?: string | null;
+          name?: string | null;
+          category?: string | null;
+          properties?: {
+            [key: string]: unknown;
+          } | null;
+          traits?: {
+            [key: string]: unknown;
+          } | null;
+          userTraits?: {
+            [key: string]: unknown;
+          } | null;
+          context?: {
+            groupId?: string | null;
+            [key: string]: unknown;
+          } | null;
+          messageId?: string | null;
+          timestamp?: string | null;
+          originalTimestamp?: string | null;
+          sentAt?: string | null;
+        };
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            messageId: string;
+            error?: components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  optionsP: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  postS: {
+    parameters: {
+      query?: never;
+      header?: {
+        Origin?: string;
+        "Content-Encoding"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          type?: "track" | "identify" | "group" | "page" | "screen" | "alias";
+          accountId?: string | null;
+          userId?: string | null;
+          anonymousId?: string | null;
+          groupId?: string | null;
+          previousId?: string | null;
+          event?: string | null;
+          name?: string | null;
+          category?: string | null;
+          properties?: {
+            [key: string]: unknown;
+          } | null;
+          traits?: {
+            [key: string]: unknown;
+          } | null;
+          userTraits?: {
+            [key: string]: unknown;
+          } | null;
+          context?: {
+            groupId?: string | null;
+            [key: string]: unknown;
+          } | null;
+          messageId?: string | null;
+          timestamp?: string | null;
+          originalTimestamp?: string | null;
+          sentAt?: string | null;
+        };
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            messageId: string;
+            error?: components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  optionsS: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  postG: {
+    parameters: {
+      query?: never;
+      header?: {
+        Origin?: string;
+        "Content-Encoding"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          type?: "track" | "identify" | "group" | "page" | "screen" | "alias";
+          accountId?: string | null;
+          userId?: string | null;
+          anonymousId?: string | null;
+          groupId?: string | null;
+          previousId?: string | null;
+          event?: string | null;
+          name?: string | null;
+          category?: string | null;
+          properties?: {
+            [key: string]: unknown;
+          } | null;
+          traits?: {
+            [key: string]: unknown;
+          } | null;
+          userTraits?: {
+            [key: string]: unknown;
+          } | null;
+          context?: {
+            groupId?: string | null;
+            [key: string]: unknown;
+          } | null;
+          messageId?: string | null;
+          timestamp?: string | null;
+          originalTimestamp?: string | null;
+          sentAt?: string | null;
+        };
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            messageId: string;
+            error?: components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  optionsG: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  postA: {
+    parameters: {
+      query?: never;
+      header?: {
+        Origin?: string;
+        "Content-Encoding"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          type?: "track" | "identify" | "group" | "page" | "screen" | "alias";
+          accountId?: string | null;
+          userId?: string | null;
+          anonymousId?: string | null;
+          groupId?: string | null;
+          previousId?: string | null;
+          event?: string | null;
+          name?: string | null;
+          category?: string | null;
+          properties?: {
+            [key: string]: unknown;
+          } | null;
+          traits?: {
+            [key: string]: unknown;
+          } | null;
+          userTraits?: {
+            [key: string]: unknown;
+          } | null;
+          context?: {
+            groupId?: string | null;
+            [key: string]: unknown;
+          } | null;
+          messageId?: string | null;
+          timestamp?: string | null;
+          originalTimestamp?: string | null;
+          sentAt?: string | null;
+        };
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            messageId: string;
+            error?: components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  optionsA: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  postB: {
+    parameters: {
+      query?: never;
+      header?: {
+        Origin?: string;
+        "Content-Encoding"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          batch: ({
+            type: "track" | "identify" | "group" | "page" | "screen" | "alias";
+            accountId?: string | null;
+            userId?: string | null;
+            anonymousId?: string | null;
+            groupId?: string | null;
+            previousId?: string | null;
+            event?: string | null;
+            name?: string | null;
+            category?: string | null;
+            properties?: {
+              [key: string]: unknown;
+            } | null;
+            traits?: {
+              [key: string]: unknown;
+            } | null;
+            userTraits?: {
+              [key: string]: unknown;
+            } | null;
+            context?: {
+              groupId?: string | null;
+              [key: string]: unknown;
+            } | null;
+            messageId?: string | null;
+            timestamp?: string | null;
+            originalTimestamp?: string | null;
+            sentAt?: string | null;
+          } | {
+            [key: string]: unknown;
+          })[];
+          sentAt?: string;
+        };
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["BatchResult"];
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  optionsB: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  getProjectsByWriteKeySettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        writeKey: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            integrations: {
+              "Segment.io": {
+                apiKey: string;
+                apiHost: string;
+                protocol: "http" | "https";
+              };
+            };
+            plan: {
+              [key: string]: unknown;
+            };
+            metrics: {
+              sampleRate: number;
+            };
+          };
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
       };
     };
   };
@@ -3323,6 +5250,7 @@ export interface operations {
         "application/json": {
           name: string;
           allowedDomains?: string[];
+          subject?: "account" | "user";
         };
       };
     };
@@ -3479,6 +5407,7 @@ export interface operations {
         "application/json": {
           name?: string;
           allowedDomains?: string[];
+          subject?: "account" | "user";
         };
       };
     };
@@ -3524,6 +5453,51 @@ export interface operations {
         };
       };
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  getAdminSourcesByIdDebugger: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SourceDebugger"];
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      404: {
         headers: {
           [name: string]: unknown;
         };
