@@ -96,7 +96,7 @@ export function keptRecord<V>(
   } = {},
 ) {
   return z
-    .custom<Record<string, V>>(isJsonObject, "must be an object")
+    .custom<Record<string, V>>(isJsonObject, { message: "must be an object", abort: false })
     .check(
       z.superRefine((record, ctx) => {
         for (const [key, value] of Object.entries(record)) {

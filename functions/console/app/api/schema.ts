@@ -1044,9 +1044,7 @@ export interface components {
           type: "send_webhook";
           method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS";
           url: string;
-          headers?: {
-            [key: string]: string;
-          };
+          headers?: unknown;
           body?: string;
           integrationId?: string;
         } | {
@@ -1175,9 +1173,7 @@ export interface components {
           type: "send_webhook";
           method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS";
           url: string;
-          headers?: {
-            [key: string]: string;
-          };
+          headers?: unknown;
           body?: string;
           integrationId?: string;
         } | {
@@ -1301,9 +1297,7 @@ export interface components {
               type: "send_webhook";
               method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS";
               url: string;
-              headers?: {
-                [key: string]: string;
-              };
+              headers?: unknown;
               body?: string;
               integrationId?: string;
             } | {
@@ -1837,15 +1831,9 @@ export interface operations {
           event?: string | null;
           name?: string | null;
           category?: string | null;
-          properties?: {
-            [key: string]: unknown;
-          } | null;
-          traits?: {
-            [key: string]: unknown;
-          } | null;
-          userTraits?: {
-            [key: string]: unknown;
-          } | null;
+          properties?: unknown | null;
+          traits?: unknown | null;
+          userTraits?: unknown | null;
           context?: {
             groupId?: string | null;
             [key: string]: unknown;
@@ -1958,15 +1946,9 @@ export interface operations {
           event?: string | null;
           name?: string | null;
           category?: string | null;
-          properties?: {
-            [key: string]: unknown;
-          } | null;
-          traits?: {
-            [key: string]: unknown;
-          } | null;
-          userTraits?: {
-            [key: string]: unknown;
-          } | null;
+          properties?: unknown | null;
+          traits?: unknown | null;
+          userTraits?: unknown | null;
           context?: {
             groupId?: string | null;
             [key: string]: unknown;
@@ -2079,15 +2061,9 @@ export interface operations {
           event?: string | null;
           name?: string | null;
           category?: string | null;
-          properties?: {
-            [key: string]: unknown;
-          } | null;
-          traits?: {
-            [key: string]: unknown;
-          } | null;
-          userTraits?: {
-            [key: string]: unknown;
-          } | null;
+          properties?: unknown | null;
+          traits?: unknown | null;
+          userTraits?: unknown | null;
           context?: {
             groupId?: string | null;
             [key: string]: unknown;
@@ -2200,15 +2176,9 @@ export interface operations {
           event?: string | null;
           name?: string | null;
           category?: string | null;
-          properties?: {
-            [key: string]: unknown;
-          } | null;
-          traits?: {
-            [key: string]: unknown;
-          } | null;
-          userTraits?: {
-            [key: string]: unknown;
-          } | null;
+          properties?: unknown | null;
+          traits?: unknown | null;
+          userTraits?: unknown | null;
           context?: {
             groupId?: string | null;
             [key: string]: unknown;
@@ -2321,15 +2291,9 @@ export interface operations {
           event?: string | null;
           name?: string | null;
           category?: string | null;
-          properties?: {
-            [key: string]: unknown;
-          } | null;
-          traits?: {
-            [key: string]: unknown;
-          } | null;
-          userTraits?: {
-            [key: string]: unknown;
-          } | null;
+          properties?: unknown | null;
+          traits?: unknown | null;
+          userTraits?: unknown | null;
           context?: {
             groupId?: string | null;
             [key: string]: unknown;
@@ -2442,15 +2406,9 @@ export interface operations {
           event?: string | null;
           name?: string | null;
           category?: string | null;
-          properties?: {
-            [key: string]: unknown;
-          } | null;
-          traits?: {
-            [key: string]: unknown;
-          } | null;
-          userTraits?: {
-            [key: string]: unknown;
-          } | null;
+          properties?: unknown | null;
+          traits?: unknown | null;
+          userTraits?: unknown | null;
           context?: {
             groupId?: string | null;
             [key: string]: unknown;
@@ -2563,15 +2521,9 @@ export interface operations {
           event?: string | null;
           name?: string | null;
           category?: string | null;
-          properties?: {
-            [key: string]: unknown;
-          } | null;
-          traits?: {
-            [key: string]: unknown;
-          } | null;
-          userTraits?: {
-            [key: string]: unknown;
-          } | null;
+          properties?: unknown | null;
+          traits?: unknown | null;
+          userTraits?: unknown | null;
           context?: {
             groupId?: string | null;
             [key: string]: unknown;
@@ -2685,15 +2637,9 @@ export interface operations {
             event?: string | null;
             name?: string | null;
             category?: string | null;
-            properties?: {
-              [key: string]: unknown;
-            } | null;
-            traits?: {
-              [key: string]: unknown;
-            } | null;
-            userTraits?: {
-              [key: string]: unknown;
-            } | null;
+            properties?: unknown | null;
+            traits?: unknown | null;
+            userTraits?: unknown | null;
             context?: {
               groupId?: string | null;
               [key: string]: unknown;
@@ -2808,15 +2754,9 @@ export interface operations {
             event?: string | null;
             name?: string | null;
             category?: string | null;
-            properties?: {
-              [key: string]: unknown;
-            } | null;
-            traits?: {
-              [key: string]: unknown;
-            } | null;
-            userTraits?: {
-              [key: string]: unknown;
-            } | null;
+            properties?: unknown | null;
+            traits?: unknown | null;
+            userTraits?: unknown | null;
             context?: {
               groupId?: string | null;
               [key: string]: unknown;
@@ -2930,15 +2870,9 @@ export interface operations {
           event?: string | null;
           name?: string | null;
           category?: string | null;
-          properties?: {
-            [key: string]: unknown;
-          } | null;
-          traits?: {
-            [key: string]: unknown;
-          } | null;
-          userTraits?: {
-            [key: string]: unknown;
-          } | null;
+          properties?: unknown | null;
+          traits?: unknown | null;
+          userTraits?: unknown | null;
           context?: {
             groupId?: string | null;
             [key: string]: unknown;
@@ -3051,15 +2985,9 @@ export interface operations {
           event?: string | null;
           name?: string | null;
           category?: string | null;
-          properties?: {
-            [key: string]: unknown;
-          } | null;
-          traits?: {
-            [key: string]: unknown;
-          } | null;
-          userTraits?: {
-            [key: string]: unknown;
-          } | null;
+          properties?: unknown | null;
+          traits?: unknown | null;
+          userTraits?: unknown | null;
           context?: {
             groupId?: string | null;
             [key: string]: unknown;
@@ -3172,15 +3100,9 @@ export interface operations {
           event?: string | null;
           name?: string | null;
           category?: string | null;
-          properties?: {
-            [key: string]: unknown;
-          } | null;
-          traits?: {
-            [key: string]: unknown;
-          } | null;
-          userTraits?: {
-            [key: string]: unknown;
-          } | null;
+          properties?: unknown | null;
+          traits?: unknown | null;
+          userTraits?: unknown | null;
           context?: {
             groupId?: string | null;
             [key: string]: unknown;
@@ -3293,15 +3215,9 @@ export interface operations {
           event?: string | null;
           name?: string | null;
           category?: string | null;
-          properties?: {
-            [key: string]: unknown;
-          } | null;
-          traits?: {
-            [key: string]: unknown;
-          } | null;
-          userTraits?: {
-            [key: string]: unknown;
-          } | null;
+          properties?: unknown | null;
+          traits?: unknown | null;
+          userTraits?: unknown | null;
           context?: {
             groupId?: string | null;
             [key: string]: unknown;
@@ -3414,15 +3330,9 @@ export interface operations {
           event?: string | null;
           name?: string | null;
           category?: string | null;
-          properties?: {
-            [key: string]: unknown;
-          } | null;
-          traits?: {
-            [key: string]: unknown;
-          } | null;
-          userTraits?: {
-            [key: string]: unknown;
-          } | null;
+          properties?: unknown | null;
+          traits?: unknown | null;
+          userTraits?: unknown | null;
           context?: {
             groupId?: string | null;
             [key: string]: unknown;
@@ -3535,15 +3445,9 @@ export interface operations {
           event?: string | null;
           name?: string | null;
           category?: string | null;
-          properties?: {
-            [key: string]: unknown;
-          } | null;
-          traits?: {
-            [key: string]: unknown;
-          } | null;
-          userTraits?: {
-            [key: string]: unknown;
-          } | null;
+          properties?: unknown | null;
+          traits?: unknown | null;
+          userTraits?: unknown | null;
           context?: {
             groupId?: string | null;
             [key: string]: unknown;
@@ -3657,15 +3561,9 @@ export interface operations {
             event?: string | null;
             name?: string | null;
             category?: string | null;
-            properties?: {
-              [key: string]: unknown;
-            } | null;
-            traits?: {
-              [key: string]: unknown;
-            } | null;
-            userTraits?: {
-              [key: string]: unknown;
-            } | null;
+            properties?: unknown | null;
+            traits?: unknown | null;
+            userTraits?: unknown | null;
             context?: {
               groupId?: string | null;
               [key: string]: unknown;
@@ -4294,9 +4192,7 @@ export interface operations {
               type: "send_webhook";
               method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS";
               url: string;
-              headers?: {
-                [key: string]: string;
-              };
+              headers?: unknown;
               body?: string;
               integrationId?: string;
             } | {
@@ -4942,15 +4838,9 @@ export interface operations {
         "application/json": {
           accountId?: string;
           userId?: string;
-          traits?: {
-            [key: string]: unknown;
-          };
-          userTraits?: {
-            [key: string]: unknown;
-          };
-          event?: {
-            [key: string]: unknown;
-          };
+          traits?: unknown;
+          userTraits?: unknown;
+          event?: unknown;
           dryRun?: boolean;
         };
       };
@@ -5953,12 +5843,8 @@ export interface operations {
       content: {
         "application/json": {
           accountId?: string;
-          traits?: {
-            [key: string]: unknown;
-          };
-          event?: {
-            [key: string]: unknown;
-          };
+          traits?: unknown;
+          event?: unknown;
         };
       };
     };
