@@ -26,6 +26,12 @@ export interface MomentsStackProps extends StackProps {
    * steps are retried by the state machine; throttled ingestion is a 5xx to the sender.
    */
   readonly workflowConcurrency: number;
+  /**
+   * The public base URL of the API (a custom domain mapped to it, e.g. https://moments.example.com):
+   * unsubscribe links are built from it, so they outlive the API (whose generated URL a recreated stack
+   * changes). Default: the API's own URL.
+   */
+  readonly publicBaseUrl?: string;
 }
 
 /**
@@ -107,7 +113,7 @@ export class MomentsStack extends Stack {
       [Env.eventBusName]: this.eventRouting.bus.eventBusName,
       [Env.sesConfigurationSet]: this.email.configurationSet.configurationSetName,
       // Resolved at synth: the API integrates this function, but its URL depends only on the API id.
-      [Env.publicApiUrl]: Lazy.string({ produce: () => this.httpApi.url }),
+      [Env.publicApiUrl]: props.publicBaseUrl ?? Lazy.string({ produce: () => this.httpApi.url }),
     });
     this.dataTable.grant(admin.role, [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS], { gsi1: true });
     // Test sends perform a step for real: email through SES, attribute changes onto the bus.
@@ -149,7 +155,7 @@ export class MomentsStack extends Stack {
       [Env.tableName]: tableName,
       [Env.sesConfigurationSet]: this.email.configurationSet.configurationSetName,
       [Env.eventBusName]: this.eventRouting.bus.eventBusName,
-      [Env.publicApiUrl]: this.httpApi.url,
+      [Env.publicApiUrl]: props.publicBaseUrl ?? this.httpApi.url,
     });
     // update_attribute steps put attribute_changed events on the bus.
     this.eventRouting.bus.grantPutEventsTo(action.role);
@@ -286,6 +292,10 @@ export function momentsStackConfig(node: Node): { stackName: string; props: Mome
   if (!Number.isInteger(workflowConcurrency) || workflowConcurrency < 0) {
     throw new Error("Context workflowConcurrency must be a whole number (0: no reservation)");
   }
+  const publicBaseUrl = contextString(node, "publicBaseUrl");
+  if (publicBaseUrl !== undefined && !/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(publicBaseUrl)) {
+    throw new Error(`Context publicBaseUrl must be an https URL without query, got "${publicBaseUrl}"`);
+  }
   return {
     stackName,
     props: {
@@ -295,6 +305,7 @@ export function momentsStackConfig(node: Node): { stackName: string; props: Mome
       eventWindowHours,
       deletionProtection: deletionProtection === "true",
       workflowConcurrency,
+      ...(publicBaseUrl === undefined ? {} : { publicBaseUrl }),
     },
   };
 }

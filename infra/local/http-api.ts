@@ -43,6 +43,11 @@ export interface LocalHttpApiOptions {
   region: string;
   accountId: string;
   onLog?: (entry: Record<string, unknown>) => void;
+  /**
+   * Until this settles, every request (GET /health included) is a 503: the server listens early (its URL is
+   * part of the functions' environment) but is only ready once the stack behind it is, seeded admin key included.
+   */
+  ready?: Promise<unknown>;
 }
 
 export interface LocalHttpApi {
@@ -69,7 +74,18 @@ async function readBody(req: IncomingMessage): Promise<Buffer | "too_large"> {
 
 export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<LocalHttpApi> {
   const compiled = options.routes.map(compile);
+  let ready = options.ready === undefined;
+  options.ready?.then(
+    () => {
+      ready = true;
+    },
+    () => undefined,
+  );
   const server = createServer(async (req, res) => {
+    if (!ready) {
+      req.resume();
+      return send(res, 503, JSON.stringify({ message: "Service Unavailable" }), { "retry-after": "1" });
+    }
     try {
       const url = new URL(req.url ?? "/", "http://localhost");
       const method = (req.method ?? "GET").toUpperCase();

@@ -149,7 +149,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // (load is cheap after the first time: the module cache answers.)
     const lazyHttp = (fn: FunctionId) => async (event: unknown, context: ReturnType<typeof lambdaContext>) =>
       (await load(fn))(event, context);
+    // Settled once the admin key is seeded (at the end of this function): until then the API answers 503, so
+    // a script that waits for GET /health and then calls the admin API at once never sees a 401.
+    let markReady: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => {
+      markReady = resolve;
+    });
     const api = await startLocalHttpApi({
+      ready,
       routes,
       handlers: {
         health: lazyHttp("health"),
@@ -235,6 +242,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       LOCAL_WORKSPACE,
       adminKey,
     );
+    markReady();
 
     return {
       apiUrl: api.url,

@@ -48,6 +48,7 @@ import {
 // Top level, not a hook: the template is synthesized once per run and shared (see support/synth.ts).
 const { template, stack }: { template: Template; stack: MomentsStack } = await sharedMoments();
 const scaled = await sharedMoments({ timeScale: "0.01", deletionProtection: "false" });
+const custom = await sharedMoments({ publicBaseUrl: "https://moments.example.com" });
 
 const fnLogicalId = (id: FunctionId) => logicalId(stack.functions[id].function);
 const fnArn = (id: FunctionId) => arnOf(stack.functions[id].function);
@@ -207,11 +208,11 @@ describe("run workflow", () => {
     });
   });
 
-  it("logs every execution event with data to a log group with retention, and traces with X-Ray", () => {
+  it("logs errors only, without execution data (no action or trigger content), and traces with X-Ray", () => {
     const sm = stateMachine();
     expect(sm.LoggingConfiguration).toEqual({
-      Level: "ALL",
-      IncludeExecutionData: true,
+      Level: "ERROR",
+      IncludeExecutionData: false,
       Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: arnOf(stack.workflow.logGroup) } }],
     });
     expect(sm.TracingConfiguration).toEqual({ Enabled: true });
@@ -679,5 +680,23 @@ describe("deployable in any account", () => {
     };
     const names = alarm.Metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : []));
     expect(names.sort()).toEqual(["ExecutionsFailed", "ExecutionsTimedOut"]);
+  });
+});
+
+describe("publicBaseUrl", () => {
+  it("builds unsubscribe links from the configured public URL instead of the API's generated one", async () => {
+    for (const id of ["admin", "action"] as const) {
+      const fnId = logicalId(custom.stack.functions[id].function);
+      expect(
+        custom.template.toJSON().Resources[fnId].Properties.Environment.Variables[Env.publicApiUrl],
+        id,
+      ).toBe("https://moments.example.com");
+    }
+  });
+
+  it("refuses a URL that is not https", () => {
+    expect(() =>
+      momentsStackConfig(new App({ context: { publicBaseUrl: "http://x.example.com" } }).node),
+    ).toThrow(/publicBaseUrl/);
   });
 });
