@@ -89,6 +89,41 @@ export const stepSchema = z.strictObject({
 });
 export type Step = z.infer<typeof stepSchema>;
 
+/**
+ * When a moment may start runs: from `from` (inclusive) until `until` (exclusive), either open.
+ * Outside it the moment starts nothing (decision `outside_time_frame`); runs already in progress go
+ * on. A seasonal moment (a Black Friday cart abandon) needs no one to stop it by hand.
+ */
+export const timeFrameSchema = z
+  .strictObject({
+    from: z.optional(z.iso.datetime({ offset: true })),
+    until: z.optional(z.iso.datetime({ offset: true })),
+  })
+  .check(
+    z.superRefine((frame, ctx) => {
+      if (
+        frame.from !== undefined &&
+        frame.until !== undefined &&
+        Date.parse(frame.from) >= Date.parse(frame.until)
+      )
+        ctx.addIssue({
+          code: "custom",
+          message: "must be later than from",
+          path: ["until"],
+          input: frame.until,
+        });
+    }),
+  );
+export type TimeFrame = z.infer<typeof timeFrameSchema>;
+
+/** Where a time falls against a moment's time frame (always `within` without one). */
+export function timeFramePosition(frame: TimeFrame | undefined, at: string): "before" | "within" | "after" {
+  const time = Date.parse(at);
+  if (frame?.from !== undefined && time < Date.parse(frame.from)) return "before";
+  if (frame?.until !== undefined && time >= Date.parse(frame.until)) return "after";
+  return "within";
+}
+
 /** Catalog key a moment was created from, or "custom". */
 export const templateKeySchema = z
   .string()
@@ -108,6 +143,7 @@ export const momentFields = {
   end: z._default(z.array(endRuleSchema).check(z.maxLength(20)), []),
   reentry: z._default(reentrySchema, { policy: "once" }),
   steps: z._default(z.array(stepSchema).check(z.maxLength(50)), []),
+  timeFrame: z.optional(timeFrameSchema),
 };
 
 function uniqueStepIds(moment: { steps: Step[] }, ctx: { addIssue(issue: z.core.$ZodRawIssue): void }) {
@@ -219,7 +255,8 @@ const notPatchable: Record<string, string> = {
 
 /**
  * Applies a PATCH body to a moment: top-level fields replace the stored ones (so `steps` is replaced
- * wholesale), and the merged result is validated with the full schema.
+ * wholesale), `null` removes one (`"timeFrame": null`: no time frame; a field with a default gets
+ * it back), and the merged result is validated with the full schema.
  */
 export function mergeMomentPatch(moment: Moment, body: unknown): MomentInput {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -229,7 +266,9 @@ export function mergeMomentPatch(moment: Moment, body: unknown): MomentInput {
     .filter((field) => field in notPatchable)
     .map((field) => ({ path: field, message: notPatchable[field] ?? "cannot be changed" }));
   if (problems.length > 0) throw new ValidationError(problems);
-  return parseOrThrow(momentInputSchema, { ...momentInputOf(moment), ...body });
+  const merged: Record<string, unknown> = { ...momentInputOf(moment), ...body };
+  for (const [field, value] of Object.entries(body)) if (value === null) delete merged[field];
+  return parseOrThrow(momentInputSchema, merged);
 }
 
 /** Did an edit change the audience? (Order does not matter; sources are a set.) */

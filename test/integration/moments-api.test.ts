@@ -399,6 +399,71 @@ describe("the moments list's headline stats", () => {
   });
 });
 
+describe("a moment's time frame", () => {
+  it("starts nothing outside it (logged as outside_time_frame), shows it in the list, and PATCH null lifts it", async () => {
+    const tag = `tf${Date.now().toString(36)}`;
+    const until = new Date(Date.now() - 60_000).toISOString();
+    const moment = await createMoment({ name: `${tag} Black Friday`, timeFrame: { until } });
+    expect((await setStatus(moment.id, "running")).status).toBe(200);
+    onTestFinished(async () => {
+      await setStatus(moment.id, "stopped");
+    });
+    const accountId = `acct_${tag}`;
+    const send = async (messageId: string) =>
+      expect(
+        (
+          await api("POST", "/v1/events", {
+            key: writeKey,
+            body: { event: moment.start.event, accountId, messageId },
+          })
+        ).status,
+      ).toBe(202);
+    type Decision = { messageId: string; reason: string; until?: string; message: string };
+    const decisionFor = (messageId: string) =>
+      waitFor(
+        async () => {
+          const view = await admin<{ decisions?: Decision[] }>("GET", `/v1/admin/accounts/${accountId}`);
+          return view.body.decisions?.find((d) => d.messageId === messageId && d.reason !== "duplicate");
+        },
+        { description: `the decision on ${messageId}` },
+      );
+
+    await send(`${tag}-late`);
+
+    expect(await decisionFor(`${tag}-late`)).toMatchObject({
+      reason: "outside_time_frame",
+      until,
+      message: `Not started: the moment starts runs only until ${until}`,
+    });
+    const listed = await admin<{ items: Array<{ id: string; timeFrame?: unknown }> }>(
+      "GET",
+      `/v1/admin/moments?q=${tag}`,
+    );
+    expect(listed.body.items).toEqual([expect.objectContaining({ id: moment.id, timeFrame: { until } })]);
+
+    const current = await raw("GET", `/v1/admin/moments/${moment.id}`);
+    const lifted = await raw("PATCH", `/v1/admin/moments/${moment.id}`, {
+      body: { timeFrame: null },
+      headers: { "if-match": current.headers.get("etag") ?? "" },
+    });
+    expect(lifted.status).toBe(200);
+    expect(lifted.body).not.toHaveProperty("timeFrame");
+    await send(`${tag}-now`);
+    expect(await decisionFor(`${tag}-now`)).toMatchObject({ reason: "started" });
+  });
+
+  it("refuses a frame that ends before it starts, naming timeFrame.until", async () => {
+    const created = await admin<ErrorBody>(
+      "POST",
+      "/v1/admin/moments",
+      aMomentBody({ timeFrame: { from: "2026-12-01T00:00:00Z", until: "2026-11-01T00:00:00Z" } }),
+    );
+
+    expect(created.status).toBe(400);
+    expect(paths(created.body)).toEqual(["timeFrame.until"]);
+  });
+});
+
 describe("updating a moment", () => {
   it("needs If-Match (428), refuses a stale version (412), and applies a current one (200)", async () => {
     const moment = await createMoment({ name: "Before" });

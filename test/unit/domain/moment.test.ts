@@ -14,6 +14,7 @@ import {
   sourcesChanged,
   startsMoment,
   statusChangeSchema,
+  timeFramePosition,
 } from "../../../shared/domain/moment.js";
 import { parseOrThrow } from "../../../shared/domain/validation.js";
 import { aMoment } from "../../support/fakes.js";
@@ -263,6 +264,44 @@ describe("momentInputOf", () => {
   });
 });
 
+describe("momentInputSchema: time frame", () => {
+  it("takes a frame open at either end, with ISO timestamps (offsets too)", () => {
+    for (const timeFrame of [
+      { from: "2026-11-27T00:00:00Z" },
+      { until: "2026-11-30T23:59:59.999Z" },
+      { from: "2026-11-27T00:00:00+01:00", until: "2026-11-30T00:00:00-05:00" },
+      {},
+    ]) {
+      expect(parseOrThrow(momentInputSchema, { ...validInput, timeFrame }).timeFrame).toEqual(timeFrame);
+    }
+  });
+
+  it("refuses a frame that ends before it starts, or is not ISO, naming the field", () => {
+    expect(
+      problemsOf({
+        ...validInput,
+        timeFrame: { from: "2026-11-30T00:00:00Z", until: "2026-11-30T00:00:00Z" },
+      }),
+    ).toEqual([{ path: "timeFrame.until", message: "must be later than from" }]);
+    expect(problemsOf({ ...validInput, timeFrame: { from: "next friday" } })).toEqual([
+      expect.objectContaining({ path: "timeFrame.from" }),
+    ]);
+    expect(problemsOf({ ...validInput, timeFrame: { start: "2026-11-30T00:00:00Z" } })).toEqual([
+      expect.objectContaining({ path: "timeFrame" }),
+    ]);
+  });
+
+  it("places a time before, within (from inclusive) or after (until exclusive) the frame", () => {
+    const frame = { from: "2026-11-27T00:00:00Z", until: "2026-11-30T00:00:00+01:00" };
+
+    expect(timeFramePosition(frame, "2026-11-26T23:59:59.999Z")).toBe("before");
+    expect(timeFramePosition(frame, "2026-11-27T00:00:00.000Z")).toBe("within");
+    expect(timeFramePosition(frame, "2026-11-29T22:59:59.999Z")).toBe("within");
+    expect(timeFramePosition(frame, "2026-11-29T23:00:00.000Z")).toBe("after");
+    expect(timeFramePosition(undefined, "2026-11-29T23:00:00.000Z")).toBe("within");
+  });
+});
+
 describe("mergeMomentPatch", () => {
   const moment = aMoment({ name: "Before", description: "kept" });
 
@@ -280,6 +319,15 @@ describe("mergeMomentPatch", () => {
     const merged = mergeMomentPatch(moment, { name: "After", samplingRate: 50 });
 
     expect(merged).toMatchObject({ name: "After", samplingRate: 50, description: "kept", goal: moment.goal });
+  });
+
+  it("removes a field given null: the time frame goes, a defaulted field gets its default back", () => {
+    const framed = aMoment({ timeFrame: { until: "2026-11-30T00:00:00.000Z" }, samplingRate: 10 });
+
+    const merged = mergeMomentPatch(framed, { timeFrame: null, samplingRate: null });
+
+    expect(merged.timeFrame).toBeUndefined();
+    expect(merged.samplingRate).toBe(100);
   });
 
   it("replaces steps wholesale", () => {
