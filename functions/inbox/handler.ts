@@ -7,8 +7,9 @@ import {
 } from "../../shared/adapters/dynamodb/suppression-list.js";
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
+import { USER_TOKEN_HEADER } from "../../shared/domain/user-token.js";
 import { browserRoutes } from "../../shared/http/browser-routes.js";
-import { httpHandler, json } from "../../shared/http/http-handler.js";
+import { type HttpRequest, httpHandler, json } from "../../shared/http/http-handler.js";
 import { unsubscribeRoutes } from "../../shared/http/unsubscribe-routes.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
@@ -31,19 +32,24 @@ const unsubscribeDeps = {
   clock: systemClock,
 };
 
+const userToken = (request: HttpRequest) => request.headers[USER_TOKEN_HEADER];
+
 export const handler = httpHandler(
   {
-    // The write key decides the workspace; another workspace's items are 404.
+    // The write key decides the workspace, the user token the account and user (see README).
     "GET /v1/inbox": browserRoute(async (owner, request) =>
-      json(200, await listInbox(inboxDeps, owner, request.query)),
+      json(200, await listInbox(inboxDeps, owner, request.query, userToken(request))),
     ),
     "OPTIONS /v1/inbox": preflightFor("GET"),
     "POST /v1/inbox/{id}/read": browserRoute(async (owner, request) =>
-      json(200, await markInboxItemRead(inboxDeps, owner, request.path.id ?? "")),
+      json(
+        200,
+        await markInboxItemRead(inboxDeps, owner, request.path.id ?? "", request.query, userToken(request)),
+      ),
     ),
     "OPTIONS /v1/inbox/{id}/read": preflightFor("POST"),
     "POST /v1/feedback": browserRoute(async (owner, request) => {
-      const answer = await answerFeedback(inboxDeps, owner, request.body);
+      const answer = await answerFeedback(inboxDeps, owner, request.body, request.query, userToken(request));
       obs.metrics.addMetric("FeedbackAnswered", "Count", 1);
       return json(201, answer);
     }),

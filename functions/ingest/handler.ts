@@ -4,6 +4,7 @@ import { DynamoKeyStore } from "../../shared/adapters/dynamodb/key-store.js";
 import { EventBridgePublisher } from "../../shared/adapters/event-bridge-publisher.js";
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
+import { USER_TOKEN_HEADER } from "../../shared/domain/user-token.js";
 import { browserRoutes } from "../../shared/http/browser-routes.js";
 import { httpHandler, json } from "../../shared/http/http-handler.js";
 import { createObservability } from "../../shared/observability.js";
@@ -26,14 +27,26 @@ const preflight = preflightFor("POST");
 export const handler = httpHandler(
   {
     "POST /v1/events": browserRoute(async (owner, request) => {
-      const result = await ingestEvent(deps, owner, request.body, request.headers.origin);
+      const result = await ingestEvent(
+        deps,
+        owner,
+        request.body,
+        request.headers.origin,
+        request.headers[USER_TOKEN_HEADER],
+      );
       obs.logger.info("Event accepted", { messageId: result.messageId });
       obs.metrics.addMetric("EventAccepted", "Count", 1);
       return json(202, result);
     }),
     "OPTIONS /v1/events": preflight,
     "POST /v1/batch": browserRoute(async (owner, request) => {
-      const result = await ingestBatch(deps, owner, request.body, request.headers.origin);
+      const result = await ingestBatch(
+        deps,
+        owner,
+        request.body,
+        request.headers.origin,
+        request.headers[USER_TOKEN_HEADER],
+      );
       obs.logger.info("Batch accepted", {
         accepted: result.accepted.length,
         rejected: result.rejected.map((r) => ({ index: r.index, code: r.error.code })),
@@ -44,7 +57,13 @@ export const handler = httpHandler(
     }),
     "OPTIONS /v1/batch": preflight,
     "POST /v1/identify": browserRoute(async (owner, request) => {
-      const result = await ingestIdentify(deps, owner, request.body, request.headers.origin);
+      const result = await ingestIdentify(
+        deps,
+        owner,
+        request.body,
+        request.headers.origin,
+        request.headers[USER_TOKEN_HEADER],
+      );
       obs.logger.info("Identify accepted", { messageId: result.messageId });
       obs.metrics.addMetric("IdentifyAccepted", "Count", 1);
       return json(202, result);

@@ -10,6 +10,7 @@ import {
 } from "../domain/email-template.js";
 import { trackEventSchema } from "../domain/event.js";
 import { batchRequestSchema, identifySchema } from "../domain/identify.js";
+import { feedbackAnswerSchema } from "../domain/inbox.js";
 import { createIntegrationSchema, integrationPatchSchemas } from "../domain/integration.js";
 import { momentInputSchema, statusChangeSchema } from "../domain/moment.js";
 import { momentFromTemplateSchema } from "../domain/moment-templates.js";
@@ -47,6 +48,21 @@ export interface RouteDoc {
  */
 const momentPatchSchema = z.record(z.string(), z.unknown());
 
+/** Browsers send their Origin; a source that requires it, their user's token too. */
+const ingestionHeaders = {
+  Origin: "Browsers only: must match one of the source's allowedDomains",
+  "X-Moments-User-Token":
+    "Browsers of a source with requireUserToken: hex HMAC-SHA256 of '<accountId>\\n<userId>' with the source's identity secret",
+};
+
+/** Every inbox route names its user and proves it (see README, In-app widget: security model). */
+const inboxUser = { accountId: "The account", userId: "The user (optional: account-wide items only)" };
+const userTokenHeaders = {
+  "X-Moments-User-Token":
+    "Required: hex HMAC-SHA256 of '<accountId>\\n<userId>' with the source's identity secret (401 otherwise)",
+  Origin: "Browsers only: must match one of the source's allowedDomains",
+};
+
 const list = {
   limit: "Page size, 1 to 200 (default 50)",
   cursor: "Opaque cursor from the previous page's nextCursor",
@@ -72,7 +88,7 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     summary: "Send a product event",
     tag: "Ingestion",
     body: trackEventSchema,
-    headers: { Origin: "Browsers only: must match one of the source's allowedDomains" },
+    headers: ingestionHeaders,
     success: { status: 202, description: "{ messageId }: the event is on the bus" },
   },
   "OPTIONS /v1/batch": {
@@ -84,7 +100,7 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     summary: "Send up to 100 track and identify messages (500 KB)",
     tag: "Ingestion",
     body: batchRequestSchema,
-    headers: { Origin: "Browsers only: must match one of the source's allowedDomains" },
+    headers: ingestionHeaders,
     success: {
       status: 202,
       description:
@@ -100,7 +116,7 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     summary: "Update an account's (and a user's) traits",
     tag: "Ingestion",
     body: identifySchema,
-    headers: { Origin: "Browsers only: must match one of the source's allowedDomains" },
+    headers: ingestionHeaders,
     success: { status: 202, description: "{ messageId }" },
   },
   "GET /v1/admin/moments/{id}/stats": {
@@ -138,11 +154,8 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
   "GET /v1/inbox": {
     summary: "An account's (and user's) in-app notifications and feedback prompts, unread first",
     tag: "Ingestion",
-    query: {
-      accountId: "The account",
-      userId: "The user (optional)",
-      ...list,
-    },
+    query: { ...inboxUser, ...list },
+    headers: userTokenHeaders,
     success: {
       status: 200,
       description:
@@ -157,6 +170,8 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
   "POST /v1/inbox/{id}/read": {
     summary: "Mark an inbox item read",
     tag: "Ingestion",
+    query: inboxUser,
+    headers: userTokenHeaders,
     success: { status: 200, description: "The item" },
   },
   "OPTIONS /v1/inbox/{id}/read": {
@@ -167,6 +182,9 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
   "POST /v1/feedback": {
     summary: "Answer a feedback prompt (once): positive, neutral or frustrated, with an optional comment",
     tag: "Ingestion",
+    body: feedbackAnswerSchema,
+    query: inboxUser,
+    headers: userTokenHeaders,
     success: { status: 201, description: "The answer (409 for a second answer)" },
   },
   "OPTIONS /v1/feedback": {
@@ -320,6 +338,15 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     summary: "Delete a source no live moment uses (revokes its keys)",
     tag: "Sources",
     success: { status: 204, description: "Deleted" },
+  },
+  "POST /v1/admin/sources/{id}/identity-secret": {
+    summary:
+      "Issue a new identity secret (shown once); the previous one verifies user tokens for 24 more hours",
+    tag: "Sources",
+    success: {
+      status: 201,
+      description: "{ identitySecret, set, issuedAt, previousValidUntil? }: the secret is shown only now",
+    },
   },
   "GET /v1/admin/sources/{id}/write-keys": {
     summary: "List a source's write keys (prefix and dates only)",

@@ -68,6 +68,12 @@ export const routes = [
   { method: "GET", path: "/v1/admin/sources/{id}", function: "admin", auth: "admin_key" },
   { method: "PATCH", path: "/v1/admin/sources/{id}", function: "admin", auth: "admin_key" },
   { method: "DELETE", path: "/v1/admin/sources/{id}", function: "admin", auth: "admin_key" },
+  {
+    method: "POST",
+    path: "/v1/admin/sources/{id}/identity-secret",
+    function: "admin",
+    auth: "admin_key",
+  },
   { method: "GET", path: "/v1/admin/sources/{id}/write-keys", function: "admin", auth: "admin_key" },
   { method: "POST", path: "/v1/admin/sources/{id}/write-keys", function: "admin", auth: "admin_key" },
   {

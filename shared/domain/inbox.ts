@@ -71,6 +71,14 @@ export function isVisibleTo(item: Pick<InboxItem, "userId">, userId: string | un
   return item.userId === undefined || item.userId === userId;
 }
 
+/** Whether the viewer's inbox holds the item: its account's, and account-wide or the viewer's own. */
+export function isSeenBy(
+  item: Pick<InboxItem, "accountId" | "userId">,
+  viewer: { accountId: string; userId?: string | undefined },
+): boolean {
+  return item.accountId === viewer.accountId && isVisibleTo(item, viewer.userId);
+}
+
 /** Unread first, then newest first, then by id (a total order). */
 export function compareInboxItems(a: InboxItem, b: InboxItem): number {
   const unread = Number(a.readAt !== undefined) - Number(b.readAt !== undefined);
@@ -86,7 +94,7 @@ export function parseInboxQuery(query: Record<string, string | undefined>) {
   return parseOrThrow(inboxQuerySchema, { accountId: query.accountId, userId: query.userId });
 }
 
-const feedbackAnswerSchema = z.strictObject({
+export const feedbackAnswerSchema = z.strictObject({
   promptId: inboxItemIdSchema,
   reaction: z.enum(reactions),
   comment: z.optional(z.string().check(z.trim(), z.maxLength(2000))),

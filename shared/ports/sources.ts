@@ -8,10 +8,9 @@ export interface SourceRepository {
   getSource(workspaceId: string, sourceId: string): Promise<Source | undefined>;
 }
 
-export interface SourceChanges {
-  name?: string;
-  allowedDomains?: string[];
-}
+export type SourceChanges = Partial<
+  Pick<Source, "name" | "allowedDomains" | "requireUserToken" | "identitySecrets">
+>;
 
 /** The whole lifecycle, for the admin API. */
 export interface SourceStore extends SourceRepository {

@@ -2,6 +2,7 @@ import type { IdentifyReceivedDetail } from "../contracts/bus-details.js";
 import { type Identify, identifySchema } from "../domain/identify.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { WriteKeyOwner } from "../ports/keys.js";
+import { authenticateSender } from "./authenticate.js";
 import {
   assertOriginAllowed,
   assertWithinEventLimit,
@@ -32,9 +33,11 @@ export async function ingestIdentify(
   owner: WriteKeyOwner,
   body: unknown,
   origin?: string,
+  userToken?: string,
 ): Promise<{ messageId: string }> {
   assertOriginAllowed(owner, origin);
   const identify = parseOrThrow(identifySchema, body);
+  authenticateSender(owner, { origin, userToken }, identify, deps.clock.now());
   const detail = identifyDetail(owner, identify, deps.clock.now().toISOString());
   assertWithinEventLimit(detail, "An identify");
   await deps.publisher.publish([detail]);

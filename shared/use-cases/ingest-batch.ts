@@ -17,6 +17,7 @@ import {
 import { identifySchema } from "../domain/identify.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { WriteKeyOwner } from "../ports/keys.js";
+import { authenticateSender, type Sender, senderNeedsUserToken } from "./authenticate.js";
 import { identifyDetail } from "./identify.js";
 import { assertOriginAllowed, assertWithinEventLimit, type IngestDeps, trackDetail } from "./ingest-event.js";
 
@@ -43,7 +44,8 @@ function isBatchItemType(value: unknown): value is BatchItemType {
 }
 
 /** An item of a batch as its bus detail, or the error a single request with it would get. */
-function itemDetail(owner: WriteKeyOwner, item: unknown, receivedAt: string): BusDetail {
+function itemDetail(owner: WriteKeyOwner, sender: Sender, item: unknown, now: Date): BusDetail {
+  const receivedAt = now.toISOString();
   if (item === null || typeof item !== "object" || Array.isArray(item)) {
     throw new ValidationError([{ path: "", message: "must be an object" }]);
   }
@@ -52,10 +54,16 @@ function itemDetail(owner: WriteKeyOwner, item: unknown, receivedAt: string): Bu
     throw new ValidationError([{ path: "type", message: `must be "track" or "identify"` }]);
   }
   // The `type` field is not part of either schema; both ignore unknown fields.
-  const detail =
-    type === "track"
-      ? trackDetail(owner, parseOrThrow(trackEventSchema, item), receivedAt)
-      : identifyDetail(owner, parseOrThrow(identifySchema, item), receivedAt);
+  let detail: BusDetail;
+  if (type === "track") {
+    const event = parseOrThrow(trackEventSchema, item);
+    authenticateSender(owner, sender, event, now);
+    detail = trackDetail(owner, event, receivedAt);
+  } else {
+    const identify = parseOrThrow(identifySchema, item);
+    authenticateSender(owner, sender, identify, now);
+    detail = identifyDetail(owner, identify, receivedAt);
+  }
   assertWithinEventLimit(detail, type === "track" ? "An event" : "An identify");
   return detail;
 }
@@ -73,8 +81,15 @@ export async function ingestBatch(
   owner: WriteKeyOwner,
   body: unknown,
   origin?: string,
+  userToken?: string,
 ): Promise<BatchResult> {
   assertOriginAllowed(owner, origin);
+  const sender = { origin, userToken };
+  // A browser batch without any token is refused whole; a token that does not fit an item's
+  // account and user rejects that item (401 in its error), like any other invalid item.
+  if (userToken === undefined && senderNeedsUserToken(owner, sender)) {
+    authenticateSender(owner, sender, { accountId: "" }, deps.clock.now());
+  }
   const bytes = body === undefined ? 0 : Buffer.byteLength(JSON.stringify(body), "utf8");
   if (bytes > MAX_BATCH_BYTES) {
     throw new PayloadTooLargeError(
@@ -87,12 +102,12 @@ export async function ingestBatch(
       `A batch may hold at most ${MAX_BATCH_ITEMS} items; this one has ${batch.length}. Split it into several requests`,
     );
   }
-  const receivedAt = deps.clock.now().toISOString();
+  const now = deps.clock.now();
   const result: BatchResult = { accepted: [], rejected: [] };
   const details: BusDetail[] = [];
   batch.forEach((item, index) => {
     try {
-      const detail = itemDetail(owner, item, receivedAt);
+      const detail = itemDetail(owner, sender, item, now);
       details.push(detail);
       result.accepted.push({ index, messageId: detail.messageId });
     } catch (error) {

@@ -8,6 +8,7 @@ import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
 import type { EventPublisher } from "../ports/delivery.js";
 import type { WriteKeyOwner } from "../ports/keys.js";
+import { authenticateSender } from "./authenticate.js";
 
 export interface IngestDeps {
   publisher: EventPublisher;
@@ -82,18 +83,20 @@ export function assertWithinEventLimit(detail: unknown, what = "An event") {
 }
 
 /**
- * Accepts one product event: checks the sending origin, validates the event and puts it on the bus.
- * It answers only once the bus has taken the event (the publisher throws otherwise, and the client
- * retries with the same messageId).
+ * Accepts one product event: checks the sending origin (and a browser's user token, when the source
+ * requires one), validates the event and puts it on the bus. It answers only once the bus has taken
+ * the event (the publisher throws otherwise, and the client retries with the same messageId).
  */
 export async function ingestEvent(
   deps: IngestDeps,
   owner: WriteKeyOwner,
   body: unknown,
   origin?: string,
+  userToken?: string,
 ): Promise<{ messageId: string }> {
   assertOriginAllowed(owner, origin);
   const event = parseOrThrow(trackEventSchema, body);
+  authenticateSender(owner, { origin, userToken }, event, deps.clock.now());
   const detail = trackDetail(owner, event, deps.clock.now().toISOString());
   assertWithinEventLimit(detail);
   await deps.publisher.publish([detail]);

@@ -144,7 +144,7 @@ describe("test sends", () => {
     const inbox = await s.api<{ items: Array<{ title: string; body: string }> }>(
       "GET",
       `/v1/inbox?accountId=${accountId}`,
-      { key: s.writeKey },
+      { key: s.writeKey, headers: s.userToken(accountId) },
     );
     expect(inbox.body.items).toEqual([
       expect.objectContaining({ title: "Renewal for Team", body: "Renews 1 Dec" }),

@@ -6,7 +6,14 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { keys } from "../../contracts/table.js";
 import { ValidationError } from "../../domain/errors.js";
-import { type FeedbackAnswer, type InboxItem, isVisibleTo, type Reaction } from "../../domain/inbox.js";
+import {
+  type FeedbackAnswer,
+  type InboxItem,
+  isSeenBy,
+  isVisibleTo,
+  type Reaction,
+} from "../../domain/inbox.js";
+import type { UserIds } from "../../domain/user-token.js";
 import type { Page, PageRequest } from "../../ports/email-templates.js";
 import type { AnswerResult, InboxRepository } from "../../ports/inbox.js";
 import { transactWrite } from "./errors.js";
@@ -86,9 +93,15 @@ export class DynamoInboxRepository implements InboxRepository {
     return { items, ...(cursor ? { nextCursor: encodeListCursor(cursor) } : {}) };
   }
 
-  async markRead(workspaceId: string, id: string, at: string): Promise<InboxItem | undefined> {
+  async markRead(
+    workspaceId: string,
+    id: string,
+    viewer: UserIds,
+    at: string,
+  ): Promise<InboxItem | undefined> {
     const item = await this.getItem(workspaceId, id);
-    if (!item || item.readAt !== undefined) return item;
+    if (!item || !isSeenBy(item, viewer)) return undefined;
+    if (item.readAt !== undefined) return item;
     const read: InboxItem = { ...item, readAt: at };
     // Read (or answered) meanwhile: the first time stands.
     if (
@@ -112,10 +125,11 @@ export class DynamoInboxRepository implements InboxRepository {
   async answerFeedback(
     workspaceId: string,
     promptId: string,
+    viewer: UserIds,
     answer: { reaction: Reaction; comment?: string; answeredAt: string },
   ): Promise<AnswerResult> {
     const item = await this.getItem(workspaceId, promptId);
-    if (item?.kind !== "feedback_prompt") return "not_found";
+    if (item?.kind !== "feedback_prompt" || !isSeenBy(item, viewer)) return "not_found";
     if (item.answeredAt !== undefined) return "already_answered";
     const comment = answer.comment !== undefined ? { comment: answer.comment } : {};
     const answered: InboxItem = {

@@ -6,6 +6,7 @@ import {
   listSources,
   listWriteKeys,
   revokeWriteKey,
+  rotateIdentitySecret,
   type SourceDeps,
   updateSource,
 } from "../../use-cases/sources.js";
@@ -25,6 +26,8 @@ export function sourceRoutes(deps: SourceDeps): AdminRoutes {
       await deleteSource(deps, ws, id(req.path));
       return json(204, undefined);
     },
+    "POST /v1/admin/sources/{id}/identity-secret": async (ws, req) =>
+      json(201, await rotateIdentitySecret(deps, ws, id(req.path), req.body)),
     "GET /v1/admin/sources/{id}/write-keys": async (ws, req) =>
       json(200, await listWriteKeys(deps, ws, id(req.path), req.query)),
     "POST /v1/admin/sources/{id}/write-keys": async (ws, req) =>

@@ -3,8 +3,12 @@ import { sourceInputSchema, sourcePatchSchema, toSourceView } from "../../../sha
 import { aSource } from "../../support/fakes.js";
 
 describe("sourceInputSchema", () => {
-  it("defaults allowedDomains to none", () => {
-    expect(sourceInputSchema.parse({ name: "Web app" })).toEqual({ name: "Web app", allowedDomains: [] });
+  it("defaults allowedDomains to none, and requires user tokens from browsers", () => {
+    expect(sourceInputSchema.parse({ name: "Web app" })).toEqual({
+      name: "Web app",
+      allowedDomains: [],
+      requireUserToken: true,
+    });
   });
 
   it.each(["app.acme.com", "*.acme.com", "localhost", "localhost:3000", "xn--caf-dma.fr", "*.acme.com:8443"])(
@@ -60,13 +64,15 @@ describe("sourcePatchSchema", () => {
 });
 
 describe("toSourceView", () => {
-  it("shows no workspace, and createdAt as updatedAt for a source never changed", () => {
+  it("shows no workspace, and createdAt as updatedAt for a source never changed; a source from before identity verification requires no token and has no secret", () => {
     const view = toSourceView(aSource({ id: "src_1", createdAt: "2026-11-01T00:00:00.000Z" }));
 
     expect(view).toEqual({
       id: "src_1",
       name: "Web app",
       allowedDomains: [],
+      requireUserToken: false,
+      identitySecret: { set: false },
       createdAt: "2026-11-01T00:00:00.000Z",
       updatedAt: "2026-11-01T00:00:00.000Z",
     });

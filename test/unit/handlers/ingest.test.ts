@@ -166,7 +166,7 @@ describe("ingest handler, browser requests", () => {
       expect(response.headers).toMatchObject({
         "access-control-allow-origin": "https://elsewhere.example",
         "access-control-allow-methods": "POST",
-        "access-control-allow-headers": "authorization, content-type",
+        "access-control-allow-headers": "authorization, content-type, x-moments-user-token",
       });
     },
   );

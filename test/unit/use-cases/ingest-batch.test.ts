@@ -4,10 +4,12 @@ import { busDetailType } from "../../../shared/contracts/bus-details.js";
 import {
   PayloadTooLargeError,
   ServiceUnavailableError,
+  UnauthorizedError,
   ValidationError,
 } from "../../../shared/domain/errors.js";
 import { MAX_BATCH_BYTES, MAX_EVENT_BYTES } from "../../../shared/domain/event.js";
 import { OriginNotAllowedError } from "../../../shared/domain/forbidden-error.js";
+import { computeUserToken } from "../../../shared/domain/user-token.js";
 import { ingestBatch } from "../../../shared/use-cases/ingest-batch.js";
 import { FakePublisher, type FixedClock, fixedClock } from "../../support/fakes.js";
 
@@ -281,5 +283,35 @@ describe("ingestBatch", () => {
     expect(result.rejected[0]?.error.details).toEqual([
       { path: "event", message: expect.stringContaining("reserved") },
     ]);
+  });
+});
+
+describe("ingestBatch from a browser of a source that requires user tokens", () => {
+  const SECRET = "mk_idv_unit-test-secret";
+  const verified = { ...owner, requireUserToken: true, identitySecrets: [{ secret: SECRET }] };
+  const origin = "https://app.acme.com";
+
+  it("refuses a batch without a token as a whole, and rejects the items another account's token does not cover", async () => {
+    await expect(
+      ingestBatch({ publisher, clock }, verified, { batch: [track("m1")] }, origin),
+    ).rejects.toBeInstanceOf(UnauthorizedError);
+    expect(publisher.published).toEqual([]);
+
+    const token = computeUserToken(SECRET, { accountId: "acct_1" });
+    const result = await ingestBatch(
+      { publisher, clock },
+      verified,
+      {
+        batch: [
+          track("m1"),
+          { type: "identify", accountId: "acct_2", traits: { email: "attacker@evil.com" } },
+        ],
+      },
+      origin,
+      token,
+    );
+    expect(result.accepted).toEqual([{ index: 0, messageId: "m1" }]);
+    expect(result.rejected).toEqual([{ index: 1, error: expect.objectContaining({ code: "unauthorized" }) }]);
+    expect(publisher.published).toHaveLength(1);
   });
 });

@@ -1,6 +1,11 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { PayloadTooLargeError, ServiceUnavailableError } from "../../../shared/domain/errors.js";
+import {
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  UnauthorizedError,
+} from "../../../shared/domain/errors.js";
 import { OriginNotAllowedError } from "../../../shared/domain/forbidden-error.js";
+import { computeUserToken } from "../../../shared/domain/user-token.js";
 import { ingestEvent } from "../../../shared/use-cases/ingest-event.js";
 import { FakePublisher, type FixedClock, fixedClock } from "../../support/fakes.js";
 
@@ -230,5 +235,37 @@ describe("ingestEvent from a browser", () => {
     await expect(
       ingestEvent({ publisher, clock }, owner, { nope: 1 }, "https://evil.com"),
     ).rejects.toBeInstanceOf(OriginNotAllowedError);
+  });
+});
+
+describe("ingestEvent from a browser of a source that requires user tokens", () => {
+  const SECRET = "mk_idv_unit-test-secret";
+  const verified = { ...owner, requireUserToken: true, identitySecrets: [{ secret: SECRET }] };
+  const event = { event: "page_viewed", accountId: "acct_1", userId: "u1", traits: { email: "a@b.c" } };
+  const origin = "https://app.acme.com";
+
+  it("accepts the token of the event's account and user", async () => {
+    const token = computeUserToken(SECRET, { accountId: "acct_1", userId: "u1" });
+    await expect(ingestEvent({ publisher, clock }, verified, event, origin, token)).resolves.toBeDefined();
+    expect(publisher.published).toHaveLength(1);
+  });
+
+  it.each([
+    ["no token", undefined],
+    ["another account's token", computeUserToken(SECRET, { accountId: "acct_2", userId: "u1" })],
+    ["a token of the account without its user", computeUserToken(SECRET, { accountId: "acct_1" })],
+  ])("refuses %s with 401 and publishes nothing, so a copied key cannot change traits", async (_c, token) => {
+    await expect(ingestEvent({ publisher, clock }, verified, event, origin, token)).rejects.toBeInstanceOf(
+      UnauthorizedError,
+    );
+    expect(publisher.published).toEqual([]);
+  });
+
+  it("needs no token from a server (no Origin), nor from browsers of a source that does not require it", async () => {
+    await expect(ingestEvent({ publisher, clock }, verified, event)).resolves.toBeDefined();
+    await expect(
+      ingestEvent({ publisher, clock }, { ...verified, requireUserToken: false }, event, origin),
+    ).resolves.toBeDefined();
+    expect(publisher.published).toHaveLength(2);
   });
 });
