@@ -9,6 +9,7 @@ import { FirstAdminKey } from "./constructs/first-admin-key.js";
 import { HttpApi } from "./constructs/http-api.js";
 import { MomentsFunction, type MomentsFunctionProps } from "./constructs/moments-function.js";
 import { RunWorkflow } from "./constructs/run-workflow.js";
+import { WIDGET_ASSET_DIR } from "./widget-build.js";
 
 export const DEFAULT_STACK_NAME = "Moments";
 
@@ -44,6 +45,9 @@ const INGEST_MEMORY_MB = 256;
  * The whole Moments deployment: HTTP API -> ingest -> event bus -> match queue -> match ->
  * run workflow (action, run-state), with the single table and SES configuration set they share.
  */
+/** Where Lambda unpacks a function's asset. */
+const LAMBDA_TASK_ROOT = "/var/task";
+
 export class MomentsStack extends Stack {
   readonly dataTable: DataTable;
   readonly eventRouting: EventRouting;
@@ -66,12 +70,14 @@ export class MomentsStack extends Stack {
       functionId: FunctionId,
       environment: MomentsFunctionProps["environment"],
       memorySize?: number,
+      extra: Pick<MomentsFunctionProps, "afterBundling"> = {},
     ) =>
       new MomentsFunction(this, `Fn-${functionId}`, {
         functionId,
         environment,
         timeout: functionTimeouts[functionId],
         ...(memorySize === undefined ? {} : { memorySize }),
+        ...extra,
       });
 
     // Named, so its ARN is known before it exists: the admin function stops its executions.
@@ -110,8 +116,18 @@ export class MomentsStack extends Stack {
       workspaceId: "default",
     });
 
-    // The app's inbox and feedback answers: reads lists (Query), answers in a transaction.
-    const inbox = fn("inbox", { [Env.tableName]: tableName });
+    // The app's inbox and feedback answers: reads lists (Query), answers in a transaction. It also
+    // serves the widget script, built into its asset (infra/widget-build.ts) and read at cold start.
+    const inbox = fn(
+      "inbox",
+      { [Env.tableName]: tableName, [Env.widgetDir]: `${LAMBDA_TASK_ROOT}/${WIDGET_ASSET_DIR}` },
+      undefined,
+      {
+        afterBundling: (inputDir, outputDir) => [
+          `cd "${inputDir}" && npx tsx infra/scripts/build-widget.ts "${outputDir}/${WIDGET_ASSET_DIR}"`,
+        ],
+      },
+    );
     this.dataTable.grant(inbox.role, [
       "dynamodb:GetItem",
       "dynamodb:Query",

@@ -11,17 +11,18 @@ import { USER_TOKEN_HEADER } from "../../shared/domain/user-token.js";
 import { browserRoutes } from "../../shared/http/browser-routes.js";
 import { type HttpRequest, httpHandler, json } from "../../shared/http/http-handler.js";
 import { unsubscribeRoutes } from "../../shared/http/unsubscribe-routes.js";
+import { readWidgetAssets, widgetRoutes } from "../../shared/http/widget-routes.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
-import { answerFeedback, listInbox, markInboxItemRead } from "../../shared/use-cases/inbox.js";
+import { answerFeedback, dismissPrompt, listInbox, markInboxItemRead } from "../../shared/use-cases/inbox.js";
 
 /**
  * The app's in-app inbox (notifications, feedback prompts) and feedback answers, with a source's
- * write key; and the unsubscribe endpoint the emails link to (a signed token, no key). Its own
+ * write key and the user's token; the widget script that calls them; and the unsubscribe endpoint the emails link to (a signed token, no key). Its own
  * function so the ingestion path keeps its narrow permissions (GetItem, PutEvents): the inbox reads
  * and writes the table.
  */
-const env = readEnv([Env.tableName]);
+const env = readEnv([Env.tableName, Env.widgetDir]);
 const obs = createObservability("inbox");
 const db = documentClient(obs.tracer);
 const { browserRoute, preflightFor } = browserRoutes(new DynamoKeyStore(db, env.TABLE_NAME), obs);
@@ -54,6 +55,19 @@ export const handler = httpHandler(
       return json(201, answer);
     }),
     "OPTIONS /v1/feedback": preflightFor("POST"),
+    "POST /v1/inbox/{id}/dismiss": browserRoute(async (owner, request) => {
+      const dismissed = await dismissPrompt(
+        inboxDeps,
+        owner,
+        request.path.id ?? "",
+        request.query,
+        userToken(request),
+      );
+      obs.metrics.addMetric("FeedbackDismissed", "Count", 1);
+      return json(200, dismissed);
+    }),
+    "OPTIONS /v1/inbox/{id}/dismiss": preflightFor("POST"),
+    ...widgetRoutes(readWidgetAssets(env[Env.widgetDir])),
     ...unsubscribeRoutes(unsubscribeDeps, obs),
   },
   obs,

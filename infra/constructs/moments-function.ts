@@ -43,6 +43,8 @@ export interface MomentsFunctionProps {
   readonly memorySize?: number;
   /** @default 30 seconds */
   readonly timeout?: Duration;
+  /** Commands that add files to the asset after esbuild (the inbox function's widget build). */
+  readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
 }
 
 /**
@@ -100,6 +102,15 @@ export class MomentsFunction extends Construct {
         // The SDK is bundled; only the lazily loaded credential providers stay external.
         bundleAwsSDK: true,
         externalModules: [...esbuildSettings.external],
+        ...(props.afterBundling
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: props.afterBundling,
+              },
+            }
+          : {}),
       },
     });
 

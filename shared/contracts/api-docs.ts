@@ -187,6 +187,36 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     headers: userTokenHeaders,
     success: { status: 201, description: "The answer (409 for a second answer)" },
   },
+  "POST /v1/inbox/{id}/dismiss": {
+    summary: "Record that the user closed a feedback prompt without answering (counted once)",
+    tag: "Ingestion",
+    query: inboxUser,
+    headers: userTokenHeaders,
+    success: { status: 200, description: "The prompt, with dismissedAt (409 once answered)" },
+  },
+  "OPTIONS /v1/inbox/{id}/dismiss": {
+    summary: "CORS preflight for dismissing a prompt",
+    tag: "Ingestion",
+    success: { status: 204, description: "CORS headers" },
+  },
+  "GET /v1/widget.js": {
+    summary: "The in-app widget for a script tag (sets window.Moments); ?v=<version> pins a build",
+    tag: "Ingestion",
+    query: { v: "The build's version (x-moments-widget-version): cached for a year when current" },
+    success: {
+      status: 200,
+      description: "JavaScript; x-moments-widget-version and x-moments-widget-integrity (SRI) headers",
+    },
+  },
+  "GET /v1/widget.mjs": {
+    summary: "The in-app widget as an ES module (export { Moments, init, identify, track, reset, on })",
+    tag: "Ingestion",
+    query: { v: "The build's version (x-moments-widget-version): cached for a year when current" },
+    success: {
+      status: 200,
+      description: "JavaScript module; x-moments-widget-version and x-moments-widget-integrity headers",
+    },
+  },
   "OPTIONS /v1/feedback": {
     summary: "CORS preflight for feedback answers",
     tag: "Ingestion",

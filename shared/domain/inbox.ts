@@ -35,6 +35,8 @@ export interface InboxItem {
   readAt?: string;
   /** Feedback prompts, once answered. */
   answeredAt?: string;
+  /** Feedback prompts closed without an answer (they take none afterwards). */
+  dismissedAt?: string;
   reaction?: Reaction;
   comment?: string;
 }

@@ -34,6 +34,16 @@ export interface InboxRepository {
     viewer: UserIds,
     answer: { reaction: Reaction; comment?: string; answeredAt: string },
   ): Promise<AnswerResult>;
+  /**
+   * Records that the user closed a prompt without answering (once; counted in the step's
+   * `dismissed`); a dismissed prompt takes no answer. "dismissed" again for a second call.
+   */
+  dismissPrompt(
+    workspaceId: string,
+    promptId: string,
+    viewer: UserIds,
+    at: string,
+  ): Promise<"dismissed" | "already_answered" | "not_found">;
   /** A moment's answers, oldest first. */
   listFeedback(workspaceId: string, momentId: string, page: PageRequest): Promise<Page<FeedbackAnswer>>;
 }

@@ -92,13 +92,39 @@ export async function answerFeedback(
     answeredAt,
   });
   if (result === "not_found") throw new NotFoundError("No such feedback prompt");
-  if (result === "already_answered") throw new ConflictError("This feedback prompt was already answered");
+  if (result === "already_answered")
+    throw new ConflictError("This feedback prompt was already answered or dismissed");
   return {
     promptId: input.promptId,
     reaction: input.reaction,
     ...(input.comment !== undefined ? { comment: input.comment } : {}),
     answeredAt,
   };
+}
+
+/**
+ * `POST /v1/inbox/{id}/dismiss?accountId=&userId=`: the user closed the prompt without answering;
+ * counted once in the step's `dismissed`. Dismissing twice is fine; an answered prompt is a 409.
+ */
+export async function dismissPrompt(
+  deps: InboxDeps,
+  owner: Owner,
+  id: string,
+  query: Record<string, string | undefined>,
+  userToken: string | undefined,
+) {
+  const viewer = verifiedViewer(deps, owner, query, userToken);
+  const result = await deps.inbox.dismissPrompt(
+    owner.workspaceId,
+    itemId(id),
+    viewer,
+    deps.clock.now().toISOString(),
+  );
+  if (result === "not_found") throw new NotFoundError("No such feedback prompt");
+  if (result === "already_answered") throw new ConflictError("This feedback prompt was already answered");
+  const item = await deps.inbox.getItem(owner.workspaceId, id);
+  if (!item) throw new NotFoundError("No such feedback prompt");
+  return toInboxView(item);
 }
 
 export interface FeedbackListDeps {

@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build, type Metafile } from "esbuild";
 import { bundleBudgetBytes, esbuildBuildOptions, esbuildSettings } from "../../infra/bundling.js";
+import { buildWidget, widgetBudgetGzipBytes, widgetTarget, writeWidget } from "../../infra/widget-build.js";
 import {
   Env,
   type EnvName,
@@ -39,6 +40,7 @@ const dummyEnv: Record<EnvName, string> = {
   [Env.webhookAllowLoopback]: "false",
   [Env.publicApiUrl]: "https://api.example.com",
   [Env.eventWindowHours]: "72",
+  [Env.widgetDir]: "set below, once the widget is built",
 };
 
 interface Row {
@@ -136,6 +138,10 @@ function table(header: string[], rows: string[][]) {
 const outdir = mkdtempSync(path.join(tmpdir(), "moments-bench-"));
 const rows: Row[] = [];
 const notes: string[] = [];
+// The inbox function reads the built widget at cold start, as it does from its Lambda asset.
+dummyEnv[Env.widgetDir] = path.join(outdir, "widget");
+await writeWidget(dummyEnv[Env.widgetDir]);
+const widget = await buildWidget();
 try {
   for (const id of functionIds) {
     const entry = path.join(projectRoot, functions[id].entry);
@@ -214,4 +220,15 @@ if (ingest && withSdk.some((r) => r.id === "ingest")) {
 } else {
   console.log("Ingest: not measured, or it bundles no AWS client.");
 }
+
+console.log(
+  `\nIn-app widget (esbuild, minified, ${widgetTarget.join(" ")}; budget ${kb(widgetBudgetGzipBytes)} KB gzipped)`,
+);
+table(
+  ["file", "minified KB", "gzip KB", "budget"],
+  Object.entries(widget).map(([name, text]) => {
+    const gzip = gzipSync(text).byteLength;
+    return [name, kb(Buffer.byteLength(text)), kb(gzip), gzip <= widgetBudgetGzipBytes ? "met" : "NOT met"];
+  }),
+);
 for (const note of notes) console.log(`Note: ${note}`);

@@ -286,6 +286,7 @@ describe("functions", () => {
       [Env.webhookAllowLoopback]: undefined,
       [Env.publicApiUrl]: stack.resolve(stack.httpApi.url),
       [Env.eventWindowHours]: "72",
+      [Env.widgetDir]: "/var/task/widget",
     };
     return {
       ...Object.fromEntries(functions[id].env.map((name) => [name, values[name]])),

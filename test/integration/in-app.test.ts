@@ -168,7 +168,7 @@ describe("in-app notifications and feedback prompts", () => {
     expect(complaint.status).toBe(201);
 
     const stats = await s.stats<{ feedback: Record<string, number> }>(momentId);
-    expect(stats.feedback).toEqual({ positive: 1, neutral: 0, frustrated: 1 });
+    expect(stats.feedback).toMatchObject({ positive: 1, neutral: 0, frustrated: 1, answered: 2 });
 
     const feedback = await s.admin<{ items: Array<Record<string, unknown>> }>(
       "GET",

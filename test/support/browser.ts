@@ -12,7 +12,10 @@ const require = createRequire(import.meta.url);
 export async function launchBrowser(): Promise<Browser> {
   return playwright.launch({
     executablePath: await chromium.executablePath(),
-    args: chromium.args,
+    // Two of the Lambda-oriented flags go: --single-process takes the whole browser down when a
+    // context closes (the tests open one per test), and --disable-web-security would turn off CORS
+    // and Origin headers, which the widget tests are about.
+    args: chromium.args.filter((arg) => arg !== "--single-process" && arg !== "--disable-web-security"),
     headless: true,
   });
 }

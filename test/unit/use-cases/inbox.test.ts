@@ -18,6 +18,7 @@ import type { PageRequest } from "../../../shared/ports/email-templates.js";
 import type { AnswerResult, InboxRepository } from "../../../shared/ports/inbox.js";
 import {
   answerFeedback,
+  dismissPrompt,
   listInbox,
   listMomentFeedback,
   markInboxItemRead,
@@ -69,6 +70,17 @@ class FakeInbox implements InboxRepository {
     const counter = `${ws}/${item.momentId}/feedback.${answer.reaction}`;
     this.counters.set(counter, (this.counters.get(counter) ?? 0) + 1);
     return "answered";
+  }
+  async dismissPrompt(ws: string, id: string, viewer: UserIds, at: string) {
+    const item = this.items.get(this.key(ws, id));
+    if (item?.kind !== "feedback_prompt" || !isSeenBy(item, viewer)) return "not_found" as const;
+    if (item.answeredAt) return "already_answered" as const;
+    this.items.set(this.key(ws, id), {
+      ...item,
+      dismissedAt: item.dismissedAt ?? at,
+      readAt: item.readAt ?? at,
+    });
+    return "dismissed" as const;
   }
   async listFeedback(ws: string, momentId: string, page: PageRequest) {
     const mine = this.answers.filter(
@@ -192,6 +204,20 @@ describe("markInboxItemRead", () => {
 
   it.each([["theirs"], ["unknown"], ["not/an/id"], ["u-only"]])("answers %s with 404", async (id) => {
     await expect(markInboxItemRead(deps(), owner, id, ...acct1)).rejects.toThrow(NotFoundError);
+  });
+});
+
+describe("dismissPrompt", () => {
+  it("dismisses a prompt of the user once, refuses an answered one (409) and others' (404)", async () => {
+    const dismissed = await dismissPrompt(deps(), owner, "p1", ...acct1);
+    expect(dismissed).toMatchObject({ id: "p1", dismissedAt: "2026-11-21T10:00:00.000Z" });
+    await expect(dismissPrompt(deps(), owner, "n1", ...acct1)).rejects.toThrow(NotFoundError);
+    await expect(dismissPrompt(deps(), owner, "p1", ...as("acct_2"))).rejects.toThrow(NotFoundError);
+    await expect(dismissPrompt(deps(), owner, "p1", acct1[0], "0".repeat(64))).rejects.toThrow(
+      UnauthorizedError,
+    );
+    await inbox.putItem(item({ id: "p2", kind: "feedback_prompt", answeredAt: "2026-11-21T09:59:00.000Z" }));
+    await expect(dismissPrompt(deps(), owner, "p2", ...acct1)).rejects.toThrow(ConflictError);
   });
 });
 

@@ -155,7 +155,9 @@ describe("DynamoInboxRepository on dynalite", () => {
     expect(results.filter((r) => r === "already_answered")).toHaveLength(3);
 
     const counted = await stats.read("ws_1", `m_${account}`);
-    expect(Object.values(counted.feedback).reduce((a, b) => a + b, 0)).toBe(1);
+    const { positive, neutral, frustrated } = counted.feedback;
+    expect(positive + neutral + frustrated).toBe(1);
+    expect(counted.feedbackSteps.s1).toMatchObject({ answered: 1, dismissed: 0 });
     const answered = await inbox.getItem("ws_1", promptId);
     expect(answered?.reaction).toBeDefined();
     expect(counted.feedback[answered?.reaction ?? "positive"]).toBe(1);
@@ -182,6 +184,45 @@ describe("DynamoInboxRepository on dynalite", () => {
     expect(unread.Item).toBeUndefined();
   });
 
+  it("counts a prompt shown when first read and dismissed once; a dismissed prompt takes no answer", async () => {
+    const account = newAccount();
+    const promptId = `${account}-d`;
+    const viewer = { accountId: account };
+    await inbox.putItem(anItem(account, promptId, 1, { kind: "feedback_prompt", question: "How?" }));
+    await inbox.putItem(anItem(account, `${account}-n`, 2));
+
+    await inbox.markRead("ws_1", promptId, viewer, "2026-11-21T11:00:00.000Z");
+    await inbox.markRead("ws_1", promptId, viewer, "2026-11-21T11:01:00.000Z");
+    await inbox.markRead("ws_1", `${account}-n`, viewer, "2026-11-21T11:01:00.000Z");
+    const results = await Promise.all(
+      [0, 1, 2].map(() => inbox.dismissPrompt("ws_1", promptId, viewer, "2026-11-21T11:02:00.000Z")),
+    );
+    expect(results).toEqual(["dismissed", "dismissed", "dismissed"]);
+    expect(
+      await inbox.dismissPrompt("ws_1", promptId, { accountId: "other" }, "2026-11-21T11:03:00.000Z"),
+    ).toBe("not_found");
+    const answer = { reaction: "neutral" as const, answeredAt: "2026-11-21T11:04:00.000Z" };
+    expect(await inbox.answerFeedback("ws_1", promptId, viewer, answer)).toBe("already_answered");
+
+    const counted = await stats.read("ws_1", `m_${account}`);
+    expect(counted.feedbackSteps.s1).toEqual({
+      shown: 1,
+      answered: 0,
+      dismissed: 1,
+      positive: 0,
+      neutral: 0,
+      frustrated: 0,
+      responseRate: 0,
+    });
+    const [entry] = (await inbox.listItems("ws_1", account, undefined, { limit: 10 })).items.filter(
+      (item) => item.id === promptId,
+    );
+    expect(entry).toMatchObject({
+      dismissedAt: "2026-11-21T11:02:00.000Z",
+      readAt: "2026-11-21T11:00:00.000Z",
+    });
+  });
+
   it("finds no prompt for a notification, an unknown id, another workspace or another account", async () => {
     const account = newAccount();
     await inbox.putItem(anItem(account, `${account}-n`, 1));
@@ -198,7 +239,7 @@ describe("DynamoInboxRepository on dynalite", () => {
       "not_found",
     );
     const counted = await stats.read("ws_1", `m_${account}`);
-    expect(counted.feedback).toEqual({ positive: 0, neutral: 0, frustrated: 0 });
+    expect(counted.feedback).toMatchObject({ positive: 0, neutral: 0, frustrated: 0, answered: 0 });
   });
 
   it.each([

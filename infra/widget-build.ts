@@ -1,0 +1,54 @@
+/**
+ * Builds the in-app widget (shared/widget) for browsers: `widget.js` (a script tag: sets
+ * window.Moments) and `widget.mjs` (an ES module for bundlers). One definition used by the CDK app
+ * (the inbox function's asset, via infra/scripts/build-widget.ts), the local runtime, the tests and
+ * the bench, so what we measure and test is what we ship. Nothing built is committed.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Browsers the widget supports: what shadow DOM, fetch keepalive and optional chaining need. */
+export const widgetTarget = ["chrome100", "firefox100", "safari15.4", "edge100"];
+
+/** The folder of the inbox function's asset the widget is built into. */
+export const WIDGET_ASSET_DIR = "widget";
+
+/** The issue's budget: at most 12 KB gzipped. */
+export const widgetBudgetGzipBytes = 12 * 1024;
+
+export const widgetFiles = {
+  "widget.js": { entry: "shared/widget/global.ts", format: "iife" },
+  "widget.mjs": { entry: "shared/widget/index.ts", format: "esm" },
+} as const;
+export type WidgetFile = keyof typeof widgetFiles;
+
+/** Both files' contents, built in memory. */
+export async function buildWidget(): Promise<Record<WidgetFile, string>> {
+  const built = await Promise.all(
+    Object.entries(widgetFiles).map(async ([name, { entry, format }]) => {
+      const result = await build({
+        entryPoints: [path.join(projectRoot, entry)],
+        bundle: true,
+        format,
+        target: widgetTarget,
+        minify: true,
+        write: false,
+        legalComments: "none",
+        logLevel: "error",
+      });
+      return [name, result.outputFiles[0]?.text ?? ""] as const;
+    }),
+  );
+  return Object.fromEntries(built) as Record<WidgetFile, string>;
+}
+
+/** Builds into a folder (the Lambda asset's `widget/`, or the local runtime's temp folder). */
+export async function writeWidget(outdir: string): Promise<void> {
+  mkdirSync(outdir, { recursive: true });
+  for (const [name, text] of Object.entries(await buildWidget()))
+    writeFileSync(path.join(outdir, name), text);
+}
