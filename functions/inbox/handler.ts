@@ -9,7 +9,7 @@ import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import { USER_TOKEN_HEADER } from "../../shared/domain/user-token.js";
 import { browserRoutes } from "../../shared/http/browser-routes.js";
-import { type HttpRequest, httpHandler, json } from "../../shared/http/http-handler.js";
+import { type HttpRequest, httpHandler, json, type TypedRoutes } from "../../shared/http/http-handler.js";
 import { unsubscribeRoutes } from "../../shared/http/unsubscribe-routes.js";
 import { readWidgetAssets, widgetRoutes } from "../../shared/http/widget-routes.js";
 import { createObservability } from "../../shared/observability.js";
@@ -35,40 +35,39 @@ const unsubscribeDeps = {
 
 const userToken = (request: HttpRequest) => request.headers[USER_TOKEN_HEADER];
 
-export const handler = httpHandler(
-  {
-    // The write key decides the workspace, the user token the account and user (see README).
-    "GET /v1/inbox": browserRoute(async (owner, request) =>
-      json(200, await listInbox(inboxDeps, owner, request.query, userToken(request))),
+const routes: TypedRoutes = {
+  // The write key decides the workspace, the user token the account and user (see README).
+  "GET /v1/inbox": browserRoute(async (owner, request) =>
+    json(200, await listInbox(inboxDeps, owner, request.query, userToken(request))),
+  ),
+  "OPTIONS /v1/inbox": preflightFor("GET"),
+  "POST /v1/inbox/{id}/read": browserRoute(async (owner, request) =>
+    json(
+      200,
+      await markInboxItemRead(inboxDeps, owner, request.path.id ?? "", request.query, userToken(request)),
     ),
-    "OPTIONS /v1/inbox": preflightFor("GET"),
-    "POST /v1/inbox/{id}/read": browserRoute(async (owner, request) =>
-      json(
-        200,
-        await markInboxItemRead(inboxDeps, owner, request.path.id ?? "", request.query, userToken(request)),
-      ),
-    ),
-    "OPTIONS /v1/inbox/{id}/read": preflightFor("POST"),
-    "POST /v1/feedback": browserRoute(async (owner, request) => {
-      const answer = await answerFeedback(inboxDeps, owner, request.body, request.query, userToken(request));
-      obs.metrics.addMetric("FeedbackAnswered", "Count", 1);
-      return json(201, answer);
-    }),
-    "OPTIONS /v1/feedback": preflightFor("POST"),
-    "POST /v1/inbox/{id}/dismiss": browserRoute(async (owner, request) => {
-      const dismissed = await dismissPrompt(
-        inboxDeps,
-        owner,
-        request.path.id ?? "",
-        request.query,
-        userToken(request),
-      );
-      obs.metrics.addMetric("FeedbackDismissed", "Count", 1);
-      return json(200, dismissed);
-    }),
-    "OPTIONS /v1/inbox/{id}/dismiss": preflightFor("POST"),
-    ...widgetRoutes(readWidgetAssets(env[Env.widgetDir])),
-    ...unsubscribeRoutes(unsubscribeDeps, obs),
-  },
-  obs,
-);
+  ),
+  "OPTIONS /v1/inbox/{id}/read": preflightFor("POST"),
+  "POST /v1/feedback": browserRoute(async (owner, request) => {
+    const answer = await answerFeedback(inboxDeps, owner, request.body, request.query, userToken(request));
+    obs.metrics.addMetric("FeedbackAnswered", "Count", 1);
+    return json(201, answer);
+  }),
+  "OPTIONS /v1/feedback": preflightFor("POST"),
+  "POST /v1/inbox/{id}/dismiss": browserRoute(async (owner, request) => {
+    const dismissed = await dismissPrompt(
+      inboxDeps,
+      owner,
+      request.path.id ?? "",
+      request.query,
+      userToken(request),
+    );
+    obs.metrics.addMetric("FeedbackDismissed", "Count", 1);
+    return json(200, dismissed);
+  }),
+  "OPTIONS /v1/inbox/{id}/dismiss": preflightFor("POST"),
+  ...widgetRoutes(readWidgetAssets(env[Env.widgetDir])),
+  ...unsubscribeRoutes(unsubscribeDeps, obs),
+};
+
+export const handler = httpHandler(routes, obs);

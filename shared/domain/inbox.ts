@@ -96,6 +96,7 @@ export function parseInboxQuery(query: Record<string, string | undefined>) {
   return parseOrThrow(inboxQuerySchema, { accountId: query.accountId, userId: query.userId });
 }
 
+/** `POST /v1/feedback`'s body (parsed by parseFeedbackAnswer, which adds the comment rule). */
 export const feedbackAnswerSchema = z.strictObject({
   promptId: inboxItemIdSchema,
   reaction: z.enum(reactions),

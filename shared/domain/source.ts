@@ -64,7 +64,7 @@ export function toSourceView(source: Source) {
     name: source.name,
     allowedDomains: source.allowedDomains,
     requireUserToken: source.requireUserToken ?? false,
-    identitySecret: toIdentitySecretView(source.identitySecrets),
+    ...toIdentitySecretView(source.identitySecrets),
     createdAt: source.createdAt,
     updatedAt: source.updatedAt ?? source.createdAt,
   };

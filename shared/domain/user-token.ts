@@ -87,13 +87,18 @@ export function rotateIdentitySecrets(
   return [{ secret, issuedAt: now.toISOString() }, ...(previous ? [{ ...previous, validUntil }] : [])];
 }
 
-/** What the admin API shows of a source's secrets: when they were issued, never the secret. */
-export function toIdentitySecretView(secrets: readonly StoredIdentitySecret[] | undefined) {
+/**
+ * What the admin API shows of a source's secrets: when the current one was issued (absent: none)
+ * and until when the previous one still verifies; never a secret.
+ */
+export function toIdentitySecretView(secrets: readonly StoredIdentitySecret[] | undefined): {
+  identitySecretIssuedAt?: string;
+  previousIdentitySecretValidUntil?: string;
+} {
   const current = secrets?.find((s) => s.validUntil === undefined);
   const previous = secrets?.find((s) => s.validUntil !== undefined);
   return {
-    set: current !== undefined,
-    ...(current ? { issuedAt: current.issuedAt } : {}),
-    ...(previous?.validUntil ? { previousValidUntil: previous.validUntil } : {}),
+    ...(current ? { identitySecretIssuedAt: current.issuedAt } : {}),
+    ...(previous?.validUntil ? { previousIdentitySecretValidUntil: previous.validUntil } : {}),
   };
 }

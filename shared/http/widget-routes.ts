@@ -34,8 +34,8 @@ export function readWidgetAssets(dir: string) {
 
 const YEAR_SECONDS = 365 * 24 * 3600;
 
-function serve(asset: WidgetAsset): RouteHandler {
-  return async (request: HttpRequest): Promise<HttpResponse> => {
+function serve(asset: WidgetAsset): RouteHandler<undefined> {
+  return async (request: HttpRequest): Promise<HttpResponse<undefined>> => {
     const pinned = request.query.v === asset.version;
     return {
       statusCode: 200,

@@ -12,7 +12,7 @@ import {
   type WriteKeyPolicy,
   writeKeyPolicy,
 } from "../domain/source.js";
-import { generateIdentitySecret, rotateIdentitySecrets } from "../domain/user-token.js";
+import { generateIdentitySecret, rotateIdentitySecrets, toIdentitySecretView } from "../domain/user-token.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
 import type { KeyStore } from "../ports/keys.js";
@@ -79,7 +79,7 @@ export async function rotateIdentitySecret(
   );
   if (!updated) throw notFound(sourceId);
   await keepKeyPolicyInStep(deps, workspaceId, sourceId, undefined);
-  return { ...toSourceView(updated).identitySecret, identitySecret };
+  return { identitySecret, ...toIdentitySecretView(updated.identitySecrets) };
 }
 
 export async function listSources(

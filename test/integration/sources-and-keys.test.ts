@@ -337,7 +337,7 @@ describe("identity verification", () => {
 
   it("rotates the secret through the admin API, shown once; the previous one still verifies for a day", async () => {
     const source = await createSource({ name: "Rotating", allowedDomains: ["app.acme.com"] });
-    const rotated = await api<{ identitySecret: string; previousValidUntil: string }>(
+    const rotated = await api<{ identitySecret: string; previousIdentitySecretValidUntil: string }>(
       "POST",
       `/v1/admin/sources/${source.id}/identity-secret`,
       { key: stack.adminKey },
@@ -354,7 +354,8 @@ describe("identity verification", () => {
     );
     const shown = await api("GET", `/v1/admin/sources/${source.id}`, { key: stack.adminKey });
     expect(shown.body).toMatchObject({
-      identitySecret: { set: true, previousValidUntil: rotated.body.previousValidUntil },
+      identitySecretIssuedAt: expect.any(String),
+      previousIdentitySecretValidUntil: rotated.body.previousIdentitySecretValidUntil,
     });
     expect(JSON.stringify(shown.body)).not.toContain("mk_idv_");
     expect(

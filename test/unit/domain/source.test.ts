@@ -72,7 +72,6 @@ describe("toSourceView", () => {
       name: "Web app",
       allowedDomains: [],
       requireUserToken: false,
-      identitySecret: { set: false },
       createdAt: "2026-11-01T00:00:00.000Z",
       updatedAt: "2026-11-01T00:00:00.000Z",
     });

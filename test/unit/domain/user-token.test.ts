@@ -66,11 +66,10 @@ describe("user tokens", () => {
     const again = rotateIdentitySecrets(rotated, generateIdentitySecret(), NOW);
     expect(again.map((s) => s.secret)).not.toContain(secret);
     expect(toIdentitySecretView(again)).toEqual({
-      set: true,
-      issuedAt: NOW.toISOString(),
-      previousValidUntil: "2026-11-22T10:00:00.000Z",
+      identitySecretIssuedAt: NOW.toISOString(),
+      previousIdentitySecretValidUntil: "2026-11-22T10:00:00.000Z",
     });
     expect(JSON.stringify(toIdentitySecretView(again))).not.toContain("mk_idv_");
-    expect(toIdentitySecretView(undefined)).toEqual({ set: false });
+    expect(toIdentitySecretView(undefined)).toEqual({});
   });
 });

@@ -132,7 +132,7 @@ describe("identity verification", () => {
     const shown = JSON.stringify([await getSource(deps, WS, created.id), await listSources(deps, WS, {})]);
     expect(shown).not.toContain(created.identitySecret);
     expect(await getSource(deps, WS, created.id)).toMatchObject({
-      identitySecret: { set: true, issuedAt: "2026-11-21T10:00:00.000Z" },
+      identitySecretIssuedAt: "2026-11-21T10:00:00.000Z",
     });
   });
 
@@ -145,9 +145,8 @@ describe("identity verification", () => {
 
     expect(rotated).toEqual({
       identitySecret: expect.stringMatching(/^mk_idv_/),
-      set: true,
-      issuedAt: "2026-11-21T10:01:00.000Z",
-      previousValidUntil: "2026-11-22T10:01:00.000Z",
+      identitySecretIssuedAt: "2026-11-21T10:01:00.000Z",
+      previousIdentitySecretValidUntil: "2026-11-22T10:01:00.000Z",
     });
     for (const key of [created.writeKey, second.writeKey]) {
       const owner = await auth(key);
