@@ -63,7 +63,9 @@ describe("OpenAPI document", () => {
       const operation = document.paths[route.path]?.[route.method.toLowerCase()];
       const [status, success] = Object.entries(operation?.responses ?? {})[0] ?? [];
       if (!status || bodiless.has(status)) continue;
-      expect(success?.content?.["application/json"]?.schema, routeKey(route)).toBeDefined();
+      // The widget is the one script the API serves.
+      const mediaType = route.path.startsWith("/v1/widget.") ? "text/javascript" : "application/json";
+      expect(success?.content?.[mediaType]?.schema, routeKey(route)).toBeDefined();
     }
     const source = document.paths["/v1/admin/sources/{id}"]?.get?.responses["200"];
     expect(source?.content?.["application/json"]?.schema).toEqual({ $ref: "#/components/schemas/Source" });
