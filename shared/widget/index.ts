@@ -76,6 +76,23 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+/** The launcher's icon, drawn (an emoji depends on the fonts the user has). */
+function bell(): SVGSVGElement {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "18");
+  svg.setAttribute("height", "18");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("fill", "currentColor");
+  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute(
+    "d",
+    "M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z",
+  );
+  svg.append(path);
+  return svg;
+}
+
 /** Only http(s) links (relative ones resolve against the page): never `javascript:`. */
 function safeUrl(url: string | undefined): string | undefined {
   if (!url) return undefined;
@@ -375,7 +392,7 @@ class Widget {
           "aria-expanded": String(this.listOpen),
           "aria-label": `${l.notifications}, ${unread} unread`,
         },
-        el("span", { "aria-hidden": "true" }, "🔔"),
+        bell(),
         ...(unread > 0 ? [el("span", { class: "badge", "aria-hidden": "true" }, String(unread))] : []),
       );
       launcher.addEventListener("click", () => this.toggleNotifications());

@@ -27,7 +27,7 @@ form{display:flex;flex-direction:column;gap:8px;margin-top:12px}
 label{font-weight:600}
 textarea{min-height:72px;resize:vertical;padding:8px;border:1px solid var(--moments-border,#d0d7de);border-radius:calc(var(--moments-radius,12px) - 4px);background:var(--moments-bg,#fff)}
 .primary{align-self:flex-end;background:var(--moments-accent,#0969da);border-color:var(--moments-accent,#0969da);color:var(--moments-accent-fg,#fff)}
-.launcher{position:relative;border-radius:999px;background:var(--moments-bg,#fff);box-shadow:0 4px 12px rgba(0,0,0,.15);padding:8px 14px}
+.launcher{display:flex;align-items:center;position:relative;border-radius:999px;background:var(--moments-bg,#fff);box-shadow:0 4px 12px rgba(0,0,0,.15);padding:8px 14px}
 .badge{display:inline-block;margin-left:6px;min-width:20px;padding:0 6px;border-radius:999px;background:var(--moments-accent,#0969da);color:var(--moments-accent-fg,#fff);font-size:12px;line-height:20px;text-align:center}
 ul{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:4px;max-height:50vh;overflow:auto}
 .item{width:100%;text-align:left;border:0;background:transparent;display:block}

@@ -24,7 +24,9 @@ export function apiClient(baseUrl: string) {
       ...(body !== undefined ? { body } : {}),
     });
     const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    // JSON unless the route answers something else (the widget's script, an HTML page).
+    const json = (response.headers.get("content-type") ?? "").includes("json");
+    return { status: response.status, body: (text && json ? JSON.parse(text) : text || undefined) as T };
   };
 }
 
