@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { CfnOutput, Duration, Lazy, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct, Node } from "constructs";
 import { Env, type FunctionId } from "../shared/contracts/functions.js";
@@ -9,7 +12,7 @@ import { FirstAdminKey } from "./constructs/first-admin-key.js";
 import { HttpApi } from "./constructs/http-api.js";
 import { MomentsFunction, type MomentsFunctionProps } from "./constructs/moments-function.js";
 import { RunWorkflow } from "./constructs/run-workflow.js";
-import { WIDGET_ASSET_DIR } from "./widget-build.js";
+import { WIDGET_ASSET_DIR, writeWidget } from "./widget-build.js";
 
 export const DEFAULT_STACK_NAME = "Moments";
 
@@ -117,14 +120,18 @@ export class MomentsStack extends Stack {
     });
 
     // The app's inbox and feedback answers: reads lists (Query), answers in a transaction. It also
-    // serves the widget script, built into its asset (infra/widget-build.ts) and read at cold start.
+    // serves the widget script, built here (infra/widget-build.ts), copied into its asset after
+    // bundling and read at cold start.
+    const widgetDir = mkdtempSync(path.join(tmpdir(), "moments-widget-"));
+    writeWidget(widgetDir);
     const inbox = fn(
       "inbox",
       { [Env.tableName]: tableName, [Env.widgetDir]: `${LAMBDA_TASK_ROOT}/${WIDGET_ASSET_DIR}` },
       undefined,
       {
-        afterBundling: (inputDir, outputDir) => [
-          `cd "${inputDir}" && npx tsx infra/scripts/build-widget.ts "${outputDir}/${WIDGET_ASSET_DIR}"`,
+        afterBundling: (_inputDir, outputDir) => [
+          `mkdir -p "${outputDir}/${WIDGET_ASSET_DIR}"`,
+          `cp "${widgetDir}"/* "${outputDir}/${WIDGET_ASSET_DIR}/"`,
         ],
       },
     );

@@ -1,13 +1,13 @@
 /**
  * Builds the in-app widget (shared/widget) for browsers: `widget.js` (a script tag: sets
  * window.Moments) and `widget.mjs` (an ES module for bundlers). One definition used by the CDK app
- * (the inbox function's asset, via infra/scripts/build-widget.ts), the local runtime, the tests and
+ * (the inbox function's asset), the local runtime, the tests and
  * the bench, so what we measure and test is what we ship. Nothing built is committed.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { type BuildOptions, build, buildSync } from "esbuild";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -26,29 +26,37 @@ export const widgetFiles = {
 } as const;
 export type WidgetFile = keyof typeof widgetFiles;
 
+function options(file: WidgetFile): BuildOptions & { write: false } {
+  const { entry, format } = widgetFiles[file];
+  return {
+    entryPoints: [path.join(projectRoot, entry)],
+    bundle: true,
+    format,
+    target: widgetTarget,
+    minify: true,
+    write: false,
+    legalComments: "none",
+    logLevel: "error",
+  };
+}
+
+const files = Object.keys(widgetFiles) as WidgetFile[];
+
 /** Both files' contents, built in memory. */
 export async function buildWidget(): Promise<Record<WidgetFile, string>> {
   const built = await Promise.all(
-    Object.entries(widgetFiles).map(async ([name, { entry, format }]) => {
-      const result = await build({
-        entryPoints: [path.join(projectRoot, entry)],
-        bundle: true,
-        format,
-        target: widgetTarget,
-        minify: true,
-        write: false,
-        legalComments: "none",
-        logLevel: "error",
-      });
-      return [name, result.outputFiles[0]?.text ?? ""] as const;
-    }),
+    files.map(async (file) => [file, (await build(options(file))).outputFiles[0]?.text ?? ""] as const),
   );
   return Object.fromEntries(built) as Record<WidgetFile, string>;
 }
 
-/** Builds into a folder (the Lambda asset's `widget/`, or the local runtime's temp folder). */
-export async function writeWidget(outdir: string): Promise<void> {
+/**
+ * Builds into a folder (the local runtime's temp folder, or one the CDK app copies into the inbox
+ * function's asset). Synchronous, so a construct can call it: it takes some 50 ms.
+ */
+export function writeWidget(outdir: string): void {
   mkdirSync(outdir, { recursive: true });
-  for (const [name, text] of Object.entries(await buildWidget()))
-    writeFileSync(path.join(outdir, name), text);
+  for (const file of files) {
+    writeFileSync(path.join(outdir, file), buildSync(options(file)).outputFiles[0]?.text ?? "");
+  }
 }

@@ -117,7 +117,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The widget is built as the CDK app builds it into the inbox function's asset.
     const widgetDir = await mkdtemp(join(tmpdir(), "moments-widget-"));
     stops.push(() => rm(widgetDir, { recursive: true, force: true }));
-    await writeWidget(widgetDir);
+    writeWidget(widgetDir);
 
     const tableName = "moments";
     const eventBusName = "moments";

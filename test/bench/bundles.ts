@@ -140,7 +140,7 @@ const rows: Row[] = [];
 const notes: string[] = [];
 // The inbox function reads the built widget at cold start, as it does from its Lambda asset.
 dummyEnv[Env.widgetDir] = path.join(outdir, "widget");
-await writeWidget(dummyEnv[Env.widgetDir]);
+writeWidget(dummyEnv[Env.widgetDir]);
 const widget = await buildWidget();
 try {
   for (const id of functionIds) {

@@ -12,6 +12,7 @@ import { esbuildBuildOptions, esbuildSettings, lambdaNodeMajor } from "../../inf
 import { MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_FACTOR } from "../../infra/constructs/event-routing.js";
 import { contractEnvironment, projectRoot } from "../../infra/constructs/moments-function.js";
 import { functionTimeouts, type MomentsStack, momentsStackConfig } from "../../infra/moments-stack.js";
+import { buildWidget } from "../../infra/widget-build.js";
 import { busRules } from "../../shared/contracts/bus.js";
 import {
   Env,
@@ -339,7 +340,14 @@ describe("functions", () => {
     for (const id of functionIds) {
       const code = resourceProps(fnLogicalId(id)).Code as { S3Key: string };
       const dir = path.join(assembly.directory, `asset.${code.S3Key.replace(/\.zip$/, "")}`);
-      expect(readdirSync(dir), id).toEqual(["index.mjs"]);
+      // The inbox function also carries the widget it serves, built as the bench and tests build it.
+      expect(readdirSync(dir), id).toEqual(id === "inbox" ? ["index.mjs", "widget"] : ["index.mjs"]);
+      if (id === "inbox") {
+        const widget = await buildWidget();
+        expect(readdirSync(path.join(dir, "widget")).sort()).toEqual(Object.keys(widget).sort());
+        for (const [name, text] of Object.entries(widget))
+          expect(readFileSync(path.join(dir, "widget", name), "utf8"), name).toBe(text);
+      }
       const shipped = readFileSync(path.join(dir, "index.mjs"));
       expect(shipped.toString("utf8").startsWith(esbuildSettings.banner), id).toBe(true);
 
