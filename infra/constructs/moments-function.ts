@@ -45,6 +45,8 @@ export interface MomentsFunctionProps {
   readonly timeout?: Duration;
   /** Commands that add files to the asset after esbuild (the inbox function's widget build). */
   readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
+  /** Reserved concurrency: both a guarantee and a cap. @default none (the account's unreserved pool) */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -86,6 +88,9 @@ export class MomentsFunction extends Construct {
       architecture: functionDefaults.architecture,
       memorySize: props.memorySize ?? functionDefaults.memorySize,
       timeout: props.timeout ?? functionDefaults.timeout,
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,

@@ -44,6 +44,11 @@ export interface InboxRepository {
     viewer: UserIds,
     at: string,
   ): Promise<"dismissed" | "already_answered" | "not_found">;
-  /** A moment's answers, oldest first. */
-  listFeedback(workspaceId: string, momentId: string, page: PageRequest): Promise<Page<FeedbackAnswer>>;
+  /** A moment's answers, oldest first (or newest first). */
+  listFeedback(
+    workspaceId: string,
+    momentId: string,
+    page: PageRequest,
+    order?: "oldest" | "newest",
+  ): Promise<Page<FeedbackAnswer>>;
 }
