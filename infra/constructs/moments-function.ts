@@ -43,8 +43,11 @@ export interface MomentsFunctionProps {
   readonly memorySize?: number;
   /** @default 30 seconds */
   readonly timeout?: Duration;
-  /** Commands that add files to the asset after esbuild (the inbox function's widget build). */
-  readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
+  /**
+   * Shell commands run after esbuild, to add files beside the bundle (`outputDir` is the code
+   * root, /var/task on Lambda); run on this machine, in the project root.
+   */
+  readonly afterBundling?: (outputDir: string) => string[];
   /** Reserved concurrency: both a guarantee and a cap. @default none (the account's unreserved pool) */
   readonly reservedConcurrentExecutions?: number;
 }
@@ -112,7 +115,8 @@ export class MomentsFunction extends Construct {
               commandHooks: {
                 beforeBundling: () => [],
                 beforeInstall: () => [],
-                afterBundling: props.afterBundling,
+                afterBundling: (_inputDir: string, outputDir: string) =>
+                  props.afterBundling?.(outputDir) ?? [],
               },
             }
           : {}),

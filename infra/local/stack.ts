@@ -17,6 +17,7 @@ import { Env, type EnvName, type FunctionId } from "../../shared/contracts/funct
 import { routes } from "../../shared/contracts/routes.js";
 import { resolveSubstitutions, runWorkflowDefinition } from "../../shared/contracts/workflow.js";
 import { generateApiKey } from "../../shared/domain/api-keys.js";
+import { buildConsole, CONSOLE_BASE_PATH } from "../console/build.js";
 import { writeWidget } from "../widget-build.js";
 import { createAppTable, DynamoDBClient, startLocalDynamo } from "./dynamodb.js";
 import { startLocalEventBridge } from "./event-bridge.js";
@@ -51,11 +52,15 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   apiUrl: string;
+  /** The console (same origin as the API). */
+  consoleUrl: string;
   inboxUrl: string;
   adminKey: string;
   workspaceId: string;
   /** Resolves when nothing is in flight: no pending bus delivery, queued message or running execution. */
   idle(): Promise<void>;
+  /** The local gateway's one-shot fault: the next request to `path` is processed, then answered `status` (503). */
+  failNextResponse(path: string, status?: number): void;
   stop(): Promise<void>;
 }
 
@@ -73,6 +78,7 @@ const handlerModules: Record<FunctionId, () => Promise<unknown>> = {
   // Not wired to any local event source: SES feedback comes from AWS's default bus only. Locally the
   // use case is exercised directly (test/integration/email.test.ts).
   "ses-feedback": () => import("../../functions/ses-feedback/handler.js"),
+  console: () => import("../../functions/console/handler.js"),
 };
 
 const name = (fn: FunctionId) => `moments-${fn}`;
@@ -149,6 +155,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     delete process.env.AWS_PROFILE;
     delete process.env[Env.sesConfigurationSet];
 
+    // The console is built fresh from source at every start (esbuild: well under a second).
+    const consoleDir = await mkdtemp(join(tmpdir(), "moments-console-"));
+    stops.push(() => rm(consoleDir, { recursive: true, force: true }));
+    buildConsole(consoleDir);
+    process.env[Env.consoleAssetsDir] = consoleDir;
+
     await createAppTable(new DynamoDBClient({ endpoint: dynamo.endpoint }), tableName);
     const load = async <E, R>(fn: FunctionId): Promise<LambdaHandler<E, R>> =>
       ((await handlerModules[fn]()) as { handler: LambdaHandler<E, R> }).handler;
@@ -165,6 +177,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ingest: lazyHttp("ingest"),
         inbox: lazyHttp("inbox"),
         admin: lazyHttp("admin"),
+        console: lazyHttp("console"),
       } as Parameters<typeof startLocalHttpApi>[0]["handlers"],
       host,
       port: options.port ?? 3000,
@@ -247,9 +260,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     return {
       apiUrl: api.url,
+      consoleUrl: `${api.url}${CONSOLE_BASE_PATH}`,
       inboxUrl: ses.url,
       adminKey,
       workspaceId: LOCAL_WORKSPACE,
+      failNextResponse: api.failNextResponse,
       async idle() {
         // Work flows bus -> queue -> executions, and an execution can put more events on the bus
         // (later issues), so drain the chain until one full pass started nothing new.

@@ -19,10 +19,18 @@ const domainSchema = z
 
 const allowedDomainsSchema = z.array(domainSchema).check(z.maxLength(50));
 
+/**
+ * Who a source's messages are about when they name no account: `account` (B2B, the default: an
+ * account is an organization, found from the message's group or its user's link), or `user`
+ * (consumer mode: each person is an account of their own, as in cart abandonment).
+ */
+export const sourceSubjectSchema = z.enum(["account", "user"]);
+
 /** A source is an audience configuration: where events come from and the keys they use. */
 export const sourceInputSchema = z.strictObject({
   name: nameSchema,
   allowedDomains: z._default(allowedDomainsSchema, []),
+  subject: z._default(sourceSubjectSchema, "account"),
   /**
    * Browser track and identify calls (those with an Origin) must carry a user token for their
    * account and user, so a copied write key cannot change another account's traits. On for new
@@ -37,15 +45,18 @@ export const sourcePatchSchema = z
   .strictObject({
     name: z.optional(nameSchema),
     allowedDomains: z.optional(allowedDomainsSchema),
+    subject: z.optional(sourceSubjectSchema),
     requireUserToken: z.optional(z.boolean()),
   })
   .check(
     z.refine((patch) => Object.values(patch).some((value) => value !== undefined), {
-      message: "send name, allowedDomains or requireUserToken",
+      message: "send name, allowedDomains, subject or requireUserToken",
     }),
   );
 
-export interface Source extends Omit<SourceInput, "requireUserToken"> {
+export interface Source extends Omit<SourceInput, "subject" | "requireUserToken"> {
+  /** Absent on sources stored before sources had one: "account". */
+  subject?: SourceInput["subject"];
   /** Absent on sources stored before identity verification: off. */
   requireUserToken?: boolean;
   /** The identity secret (current first) and, for a day after a rotation, the previous one. */
@@ -63,6 +74,7 @@ export function toSourceView(source: Source) {
     id: source.id,
     name: source.name,
     allowedDomains: source.allowedDomains,
+    subject: source.subject ?? "account",
     requireUserToken: source.requireUserToken ?? false,
     ...toIdentitySecretView(source.identitySecrets),
     createdAt: source.createdAt,

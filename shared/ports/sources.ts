@@ -9,7 +9,7 @@ export interface SourceRepository {
 }
 
 export type SourceChanges = Partial<
-  Pick<Source, "name" | "allowedDomains" | "requireUserToken" | "identitySecrets">
+  Pick<Source, "name" | "allowedDomains" | "subject" | "requireUserToken" | "identitySecrets">
 >;
 
 /** The whole lifecycle, for the admin API. */

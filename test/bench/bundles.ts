@@ -18,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build, type Metafile } from "esbuild";
 import { bundleBudgetBytes, esbuildBuildOptions, esbuildSettings } from "../../infra/bundling.js";
+import { buildConsole } from "../../infra/console/build.js";
 import { buildWidget, widgetBudgetGzipBytes, widgetTarget, writeWidget } from "../../infra/widget-build.js";
 import {
   Env,
@@ -45,6 +46,7 @@ const dummyEnv: Record<EnvName, string> = {
   [Env.webhookAllowLoopback]: "false",
   [Env.publicApiUrl]: "https://api.example.com",
   [Env.eventWindowHours]: "72",
+  [Env.consoleAssetsDir]: path.join(tmpdir(), "moments-bench-console"),
   [Env.widgetDir]: "set in runBundleBench, once the widget is built",
 };
 
@@ -171,6 +173,8 @@ export async function runBundleBench(): Promise<BundleReport> {
   const outdir = mkdtempSync(path.join(tmpdir(), "moments-bench-"));
   const rows: BundleRow[] = [];
   const notes: string[] = [];
+  // The console function reads its built page and assets at cold start, as on Lambda.
+  buildConsole(dummyEnv[Env.consoleAssetsDir]);
   // The inbox function reads the built widget at cold start, as it does from its Lambda asset.
   dummyEnv[Env.widgetDir] = path.join(outdir, "widget");
   writeWidget(dummyEnv[Env.widgetDir]);
@@ -206,6 +210,7 @@ export async function runBundleBench(): Promise<BundleReport> {
     }
   } finally {
     rmSync(outdir, { recursive: true, force: true });
+    rmSync(dummyEnv[Env.consoleAssetsDir], { recursive: true, force: true });
   }
   return { node: process.version, importRuns: IMPORT_RUNS, rows, notes, widget };
 }

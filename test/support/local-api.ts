@@ -24,9 +24,9 @@ export function apiClient(baseUrl: string) {
       ...(body !== undefined ? { body } : {}),
     });
     const text = await response.text();
-    // JSON unless the route answers something else (the widget's script, an HTML page).
-    const json = (response.headers.get("content-type") ?? "").includes("json");
-    return { status: response.status, body: (text && json ? JSON.parse(text) : text || undefined) as T };
+    // The console's routes answer HTML and scripts; everything else JSON.
+    const isJson = /json/.test(response.headers.get("content-type") ?? "application/json");
+    return { status: response.status, body: (text ? (isJson ? JSON.parse(text) : text) : undefined) as T };
   };
 }
 

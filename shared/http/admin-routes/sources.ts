@@ -8,6 +8,7 @@ import {
   revokeWriteKey,
   rotateIdentitySecret,
   type SourceDeps,
+  sourceDebugger,
   updateSource,
 } from "../../use-cases/sources.js";
 import { json } from "../http-handler.js";
@@ -28,6 +29,8 @@ export function sourceRoutes(deps: SourceDeps): AdminRoutes {
     },
     "POST /v1/admin/sources/{id}/identity-secret": async (ws, req) =>
       json(201, await rotateIdentitySecret(deps, ws, id(req.path), req.body)),
+    "GET /v1/admin/sources/{id}/debugger": async (ws, req) =>
+      json(200, await sourceDebugger(deps, ws, id(req.path))),
     "GET /v1/admin/sources/{id}/write-keys": async (ws, req) =>
       json(200, await listWriteKeys(deps, ws, id(req.path), req.query)),
     "POST /v1/admin/sources/{id}/write-keys": async (ws, req) =>

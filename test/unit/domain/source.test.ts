@@ -3,12 +3,18 @@ import { sourceInputSchema, sourcePatchSchema, toSourceView } from "../../../sha
 import { aSource } from "../../support/fakes.js";
 
 describe("sourceInputSchema", () => {
-  it("defaults allowedDomains to none, and requires user tokens from browsers", () => {
+  it("defaults allowedDomains to none and the subject to accounts", () => {
     expect(sourceInputSchema.parse({ name: "Web app" })).toEqual({
       name: "Web app",
       allowedDomains: [],
+      subject: "account",
       requireUserToken: true,
     });
+  });
+
+  it("takes consumer mode (each person is an account) and nothing else", () => {
+    expect(sourceInputSchema.parse({ name: "Shop", subject: "user" }).subject).toBe("user");
+    expect(sourceInputSchema.safeParse({ name: "Shop", subject: "person" }).success).toBe(false);
   });
 
   it.each(["app.acme.com", "*.acme.com", "localhost", "localhost:3000", "xn--caf-dma.fr", "*.acme.com:8443"])(
@@ -71,6 +77,7 @@ describe("toSourceView", () => {
       id: "src_1",
       name: "Web app",
       allowedDomains: [],
+      subject: "account",
       requireUserToken: false,
       createdAt: "2026-11-01T00:00:00.000Z",
       updatedAt: "2026-11-01T00:00:00.000Z",
