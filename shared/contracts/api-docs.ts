@@ -202,9 +202,11 @@ export const apiDocs = {
   "GET /v1/admin/observed-events": {
     summary: "Every event name seen in the workspace, with counts and whether a moment uses it",
     tag: "Insights",
+    query: list,
     success: {
       status: 200,
-      description: "{ items: [{ name, count, firstSeenAt, lastSeenAt, sampleProperties, usedBy }] }",
+      description:
+        "{ items: [{ name, count, firstSeenAt, lastSeenAt, sampleProperties, usedBy }], nextCursor? }, most frequent first",
       body: observedEventsResponse,
     },
   },
@@ -419,7 +421,7 @@ export const apiDocs = {
     query: { ...list, status: "active (default), completed, stopped or all" },
     success: {
       status: 200,
-      description: "{ items: [{ accountId, status, startedAt, endedAt? }], nextCursor? }",
+      description: "{ items: [{ accountId, status, runId, startedAt, endedAt? }], nextCursor? }",
       body: momentAccountsResponse,
     },
   },
