@@ -74,7 +74,10 @@ export interface RouteDoc {
   query?: Record<string, string>;
   /**
    * Success status and what it returns: `body`, the response schema the handler is typed against
-   * (absent: no body), and the response headers worth a client's attention.
+   * (absent: no body), and the response headers worth a client's attention. Adding a route that
+   * answers JSON? Give its schema here (from api-responses.ts): without one the handler's answer
+   * type is `undefined`, so `json(200, ...)` in a typed route does not compile; and add a live call
+   * to test/integration/openapi-conformance.test.ts, which fails for any route it does not call.
    */
   success: {
     status: 200 | 201 | 202 | 204;
