@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Lazy, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct, Node } from "constructs";
 import { Env, type FunctionId } from "../shared/contracts/functions.js";
+import { ingestionWrittenKeys } from "../shared/contracts/table.js";
 import { Alarms } from "./constructs/alarms.js";
 import { DataTable, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from "./constructs/data-table.js";
 import { EmailSending } from "./constructs/email-sending.js";
@@ -99,6 +100,12 @@ export class MomentsStack extends Stack {
       INGEST_MEMORY_MB,
     );
     this.dataTable.grant(ingest.role, ["dynamodb:GetItem"]);
+    // Identity links and the sources' debuggers; nothing else.
+    this.dataTable.grantOnItems(
+      ingest.role,
+      ["dynamodb:UpdateItem", "dynamodb:BatchWriteItem"],
+      ingestionWrittenKeys,
+    );
     this.eventRouting.bus.grantPutEventsTo(ingest.role);
 
     const admin = fn("admin", {

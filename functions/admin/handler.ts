@@ -3,6 +3,7 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoEmailTemplateRepository } from "../../shared/adapters/dynamodb/email-template-repository.js";
 import { DynamoInboxRepository } from "../../shared/adapters/dynamodb/inbox-repository.js";
+import { DynamoIngestDebugger } from "../../shared/adapters/dynamodb/ingestion-repository.js";
 import { DynamoInsightsRepository } from "../../shared/adapters/dynamodb/insights-repository.js";
 import { DynamoIntegrationRepository } from "../../shared/adapters/dynamodb/integration-repository.js";
 import { DynamoKeyStore } from "../../shared/adapters/dynamodb/key-store.js";
@@ -52,6 +53,7 @@ const deps = {
   keys: new DynamoKeyStore(db, env.TABLE_NAME),
   workspaces: new DynamoWorkspaceRepository(db, env.TABLE_NAME),
   sources: new DynamoSourceRepository(db, env.TABLE_NAME),
+  debug: new DynamoIngestDebugger(db, env.TABLE_NAME),
   templates: new DynamoEmailTemplateRepository(db, env.TABLE_NAME),
   integrations,
   // Slack's base URL is configuration, so tests and proxies can point it elsewhere.

@@ -53,6 +53,8 @@ export interface LocalStack {
   workspaceId: string;
   /** Resolves when nothing is in flight: no pending bus delivery, queued message or running execution. */
   idle(): Promise<void>;
+  /** The local gateway's one-shot fault: the next request to `path` is processed, then answered `status` (503). */
+  failNextResponse(path: string, status?: number): void;
   stop(): Promise<void>;
 }
 
@@ -241,6 +243,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       inboxUrl: ses.url,
       adminKey,
       workspaceId: LOCAL_WORKSPACE,
+      failNextResponse: api.failNextResponse,
       async idle() {
         // Work flows bus -> queue -> executions, and an execution can put more events on the bus
         // (later issues), so drain the chain until one full pass started nothing new.

@@ -1,4 +1,4 @@
-import { bearerToken, hashApiKey } from "../domain/api-keys.js";
+import { bearerToken, hashApiKey, writeKeyFrom } from "../domain/api-keys.js";
 import { UnauthorizedError } from "../domain/errors.js";
 import type { KeyStore, WriteKeyOwner } from "../ports/keys.js";
 
@@ -17,12 +17,17 @@ export async function authenticateAdmin(
   return owner;
 }
 
+/** A source's write key: Bearer, Basic (the key as user name) or, from a body, its `writeKey` field. */
 export async function authenticateWriteKey(
   keys: KeyStore,
   authorization: string | undefined,
+  body?: unknown,
 ): Promise<WriteKeyOwner> {
-  const token = bearerToken(authorization);
-  if (!token) throw new UnauthorizedError("Send a source write key as Authorization: Bearer <key>");
+  const token = writeKeyFrom(authorization, body);
+  if (!token)
+    throw new UnauthorizedError(
+      "Send a source write key as Authorization: Bearer <key> (or Basic, the key as user name)",
+    );
   const owner = await keys.findWriteKey(hashApiKey(token));
   if (!owner) throw new UnauthorizedError("Unknown or revoked write key");
   return owner;

@@ -151,6 +151,24 @@ if (wants("requests") || wants("cost") || wants("load")) {
   }
 }
 
+{
+  const { checkTargets } = await import("./targets.js");
+  const { table } = await import("./format.js");
+  const targets = checkTargets(results);
+  heading("Targets of issue 14 (met / NOT met / not measured in this run)");
+  table(
+    ["target", "measured", "goal", ""],
+    targets.map((t) => [
+      t.target,
+      t.measured,
+      t.goal,
+      t.met === undefined ? "not measured" : t.met ? "met" : "NOT met",
+    ]),
+    [1, 2, 3],
+  );
+  results.targets = targets;
+}
+
 results.seconds = (performance.now() - started) / 1000;
 results.loadAverageAtEnd = loadAverage();
 writeFileSync(values.out ?? "bench-results.json", `${JSON.stringify(results, null, 2)}\n`);

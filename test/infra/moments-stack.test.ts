@@ -405,10 +405,18 @@ describe("permissions", () => {
     expect(actions.filter((a) => !a.startsWith("logs:") && !a.startsWith("xray:"))).toEqual([]);
   });
 
-  it("ingest may read items and put events on the bus, nothing more", () => {
+  it("ingest may read items, write identity links and debugger items only, and put events on the bus", () => {
     const statements = statementsOf("ingest");
     const actions = allActions(statements);
-    expect(dynamoActions("ingest")).toEqual(["dynamodb:GetItem"]);
+    expect(dynamoActions("ingest")).toEqual([
+      "dynamodb:BatchWriteItem",
+      "dynamodb:GetItem",
+      "dynamodb:UpdateItem",
+    ]);
+    const writes = statements.filter((s) => actionsOf(s).includes("dynamodb:UpdateItem"));
+    expect(writes.map((s) => s.Condition)).toEqual([
+      { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["WS#*#IDENTITY#*", "WS#*#SOURCEDEBUG#*"] } },
+    ]);
     expect(actions).not.toContain("dynamodb:PutItem");
     expect(actions.some((a) => a.startsWith("states:"))).toBe(false);
     const putEvents = statements.filter((s) => actionsOf(s).includes("events:PutEvents"));
