@@ -10,6 +10,7 @@ import { DynamoKeyStore } from "../../shared/adapters/dynamodb/key-store.js";
 import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-repository.js";
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
+import { DynamoSessionStore } from "../../shared/adapters/dynamodb/session-store.js";
 import { DynamoSourceRepository } from "../../shared/adapters/dynamodb/source-repository.js";
 import { DynamoStatsRepository } from "../../shared/adapters/dynamodb/stats-repository.js";
 import { DynamoSuppressionList } from "../../shared/adapters/dynamodb/suppression-list.js";
@@ -34,7 +35,7 @@ import { workspaceRoutes } from "../../shared/http/admin-routes/workspaces.js";
 import { type HttpRequest, httpHandler, type RouteHandler } from "../../shared/http/http-handler.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
-import { authenticateAdmin } from "../../shared/use-cases/authenticate.js";
+import { authenticateAdminRequest } from "../../shared/use-cases/authenticate.js";
 import { performersFor } from "../action/performers.js";
 
 const env = readEnv([Env.tableName, Env.stateMachineArn]);
@@ -51,6 +52,8 @@ const profiles = new DynamoProfileRepository(db, env.TABLE_NAME);
 const deps = {
   clock: systemClock,
   keys: new DynamoKeyStore(db, env.TABLE_NAME),
+  // The console's session cookie is the other way in (same origin, CSRF-checked writes).
+  sessions: new DynamoSessionStore(db, env.TABLE_NAME),
   workspaces: new DynamoWorkspaceRepository(db, env.TABLE_NAME),
   sources: new DynamoSourceRepository(db, env.TABLE_NAME),
   debug: new DynamoIngestDebugger(db, env.TABLE_NAME),
@@ -83,10 +86,14 @@ const adminRoutes: AdminRoutes = {
   ...suppressionRoutes(deps),
 };
 
-/** Every admin route authenticates first; the key decides the workspace, and nothing else does. */
+/**
+ * Every admin route authenticates first (an admin key, or the console's session cookie); the key
+ * decides the workspace, and nothing else does.
+ */
 function authenticated(route: AdminRoute): RouteHandler {
   return async (request: HttpRequest) => {
-    const { workspaceId } = await authenticateAdmin(deps.keys, request.headers.authorization);
+    const method = request.routeKey.split(" ")[0] ?? "GET";
+    const { workspaceId } = await authenticateAdminRequest(deps, { method, headers: request.headers });
     obs.logger.appendKeys({ workspaceId });
     return route(workspaceId, request);
   };

@@ -23,10 +23,11 @@ function compile(route: RouteDefinition): CompiledRoute {
   const source = route.path
     .split("/")
     .map((segment) => {
-      const match = /^\{(\w+)\}$/.exec(segment);
+      const match = /^\{(\w+)(\+?)\}$/.exec(segment);
       if (!match?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
       params.push(match[1]);
-      return "([^/]+)";
+      // `{name+}` (a greedy parameter, last segment only) takes the rest of the path.
+      return match[2] ? "(.+)" : "([^/]+)";
     })
     .join("/");
   return { route, pattern: new RegExp(`^${source}$`), params };
@@ -87,7 +88,10 @@ async function readBody(req: IncomingMessage): Promise<Buffer | "too_large"> {
 }
 
 export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<LocalHttpApi> {
-  const compiled = options.routes.map(compile);
+  // As API Gateway: a route without a greedy parameter wins over one with it.
+  const compiled = [...options.routes]
+    .sort((a, b) => Number(a.path.includes("+}")) - Number(b.path.includes("+}")))
+    .map(compile);
   const faults = new Map<string, number>();
   const server = createServer(async (req, res) => {
     try {

@@ -7,14 +7,17 @@
  * environment once, at import, as they do in Lambda.
  */
 import "./polyfills.js";
+import { mkdtemp, rm } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { busRules } from "../../shared/contracts/bus.js";
 import { Env, type EnvName, type FunctionId } from "../../shared/contracts/functions.js";
 import { routes } from "../../shared/contracts/routes.js";
 import { resolveSubstitutions, runWorkflowDefinition } from "../../shared/contracts/workflow.js";
 import { generateApiKey } from "../../shared/domain/api-keys.js";
+import { buildConsole, CONSOLE_BASE_PATH } from "../console/build.js";
 import { createAppTable, DynamoDBClient, startLocalDynamo } from "./dynamodb.js";
 import { startLocalEventBridge } from "./event-bridge.js";
 import { startLocalHttpApi } from "./http-api.js";
@@ -48,6 +51,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   apiUrl: string;
+  /** The console (same origin as the API). */
+  consoleUrl: string;
   inboxUrl: string;
   adminKey: string;
   workspaceId: string;
@@ -72,6 +77,7 @@ const handlerModules: Record<FunctionId, () => Promise<unknown>> = {
   // Not wired to any local event source: SES feedback comes from AWS's default bus only. Locally the
   // use case is exercised directly (test/integration/email.test.ts).
   "ses-feedback": () => import("../../functions/ses-feedback/handler.js"),
+  console: () => import("../../functions/console/handler.js"),
 };
 
 const name = (fn: FunctionId) => `moments-${fn}`;
@@ -142,6 +148,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     delete process.env.AWS_PROFILE;
     delete process.env[Env.sesConfigurationSet];
 
+    // The console is built fresh from source at every start (esbuild: well under a second).
+    const consoleDir = await mkdtemp(join(tmpdir(), "moments-console-"));
+    stops.push(() => rm(consoleDir, { recursive: true, force: true }));
+    buildConsole(consoleDir);
+    process.env[Env.consoleAssetsDir] = consoleDir;
+
     await createAppTable(new DynamoDBClient({ endpoint: dynamo.endpoint }), tableName);
     const load = async <E, R>(fn: FunctionId): Promise<LambdaHandler<E, R>> =>
       ((await handlerModules[fn]()) as { handler: LambdaHandler<E, R> }).handler;
@@ -158,6 +170,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ingest: lazyHttp("ingest"),
         inbox: lazyHttp("inbox"),
         admin: lazyHttp("admin"),
+        console: lazyHttp("console"),
       } as Parameters<typeof startLocalHttpApi>[0]["handlers"],
       host,
       port: options.port ?? 3000,
@@ -240,6 +253,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     return {
       apiUrl: api.url,
+      consoleUrl: `${api.url}${CONSOLE_BASE_PATH}`,
       inboxUrl: ses.url,
       adminKey,
       workspaceId: LOCAL_WORKSPACE,

@@ -3,6 +3,7 @@
  * query. Typed by route key, so a route added to the route table without docs does not compile.
  */
 import * as z from "zod/mini";
+import { signInResponseSchema, signInSchema } from "../domain/console-session.js";
 import {
   emailTemplateInputSchema,
   emailTemplatePatchSchema,
@@ -68,7 +69,8 @@ export interface RouteDoc {
     | "Integrations"
     | "Insights"
     | "Email"
-    | "Meta";
+    | "Meta"
+    | "Console";
   /** Request body schema (JSON). */
   body?: z.ZodMiniType;
   /** Query parameters: name -> description. */
@@ -85,6 +87,8 @@ export interface RouteDoc {
     description: string;
     body?: z.ZodMiniType;
     headers?: Readonly<Record<string, string>>;
+    /** Media types answered besides JSON (a page, the console's assets), each a string body. */
+    text?: readonly string[];
   };
   /**
    * Error statuses this route answers beyond those every route of its kind may (see openapi.ts:
@@ -348,6 +352,7 @@ export const apiDocs = {
       status: 200,
       description: "HTML page or { address, unsubscribed }; a bad token is 400 naming token",
       body: unsubscribeResponse,
+      text: ["text/html"],
     },
   },
   "POST /v1/unsubscribe": {
@@ -361,6 +366,7 @@ export const apiDocs = {
       status: 200,
       description: "Unsubscribed (idempotent); a bad token is 400 naming token",
       body: unsubscribeResponse,
+      text: ["text/html"],
     },
   },
   "GET /v1/admin/moments/{id}/feedback": {
@@ -656,6 +662,42 @@ export const apiDocs = {
     tag: "Workspaces",
     body: workspaceInputSchema,
     success: { status: 201, description: "{ workspace, adminKey }", body: createdWorkspaceResponse },
+    errors: [403],
+  },
+  "GET /console": {
+    summary: "The console (an HTML page; its app routes in the browser)",
+    tag: "Console",
+    success: { status: 200, description: "The console's page", text: ["text/html"] },
+  },
+  "GET /console/{proxy+}": {
+    summary: "The console's hashed assets (cached for good), or its page for any other path",
+    tag: "Console",
+    success: {
+      status: 200,
+      description: "An asset under assets/ (immutable), or the console's page",
+      text: ["text/html", "text/javascript", "text/css"],
+    },
+    errors: [404],
+  },
+  "POST /console/session": {
+    summary: "Sign in to the console: exchanges an admin key for an HttpOnly session cookie",
+    tag: "Console",
+    body: signInSchema,
+    success: {
+      status: 200,
+      description: "{ workspaceId, endsAt }, with Set-Cookie; 401 for an unknown or revoked key",
+      body: signInResponseSchema,
+      headers: {
+        "Set-Cookie": "moments_session=…; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200; Secure",
+      },
+    },
+    errors: [401],
+  },
+  "DELETE /console/session": {
+    summary: "Sign out: ends the session server-side and clears its cookie",
+    tag: "Console",
+    headers: { "x-moments-console": "Must be 1 (CSRF check)" },
+    success: { status: 204, description: "Signed out (also when no session was open)" },
     errors: [403],
   },
 } as const satisfies Record<RouteKey, RouteDoc>;

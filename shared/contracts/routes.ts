@@ -5,14 +5,14 @@
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
 
 /** Which Lambda function serves a route. Each is one `functions/<id>/handler.ts`. */
-export type HttpFunctionId = "health" | "ingest" | "admin" | "inbox";
+export type HttpFunctionId = "health" | "ingest" | "admin" | "inbox" | "console";
 
 /** How a route authenticates. Checked inside the function (see shared/http), not by API Gateway. */
 export type RouteAuth = "none" | "write_key" | "admin_key";
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
-  /** API Gateway path syntax: `{name}` is a path parameter. */
+  /** API Gateway path syntax: `{name}` is a path parameter, a last `{name+}` takes the rest of the path. */
   readonly path: string;
   readonly function: HttpFunctionId;
   readonly auth: RouteAuth;
@@ -134,6 +134,12 @@ export const routes = [
   { method: "GET", path: "/v1/admin/workspace", function: "admin", auth: "admin_key" },
   { method: "PATCH", path: "/v1/admin/workspace", function: "admin", auth: "admin_key" },
   { method: "POST", path: "/v1/admin/workspaces", function: "admin", auth: "admin_key" },
+  // The console: its page and hashed assets (any path under /console: the app routes in the
+  // browser), and the sign-in exchange of an admin key for a session cookie. Same origin as the API.
+  { method: "GET", path: "/console", function: "console", auth: "none" },
+  { method: "GET", path: "/console/{proxy+}", function: "console", auth: "none" },
+  { method: "POST", path: "/console/session", function: "console", auth: "none" },
+  { method: "DELETE", path: "/console/session", function: "console", auth: "none" },
 ] as const satisfies readonly RouteDefinition[];
 
 export type Route = (typeof routes)[number];

@@ -9,6 +9,7 @@
  * - `WS#<ws>#MOMENT#<moment>` holds the moment's memberships (one item per account that entered).
  * - `WS#<ws>#RUN#<run>` holds one run and its step records.
  * - `ADMINKEY#<hash>` / `WRITEKEY#<hash>` resolve a presented key (by its SHA-256) to its owner.
+ * - `SESSION#<hash>` is one console session (by the SHA-256 of its cookie token; TTL).
  * - `WS#<ws>#IDENTITY#<kind>#<id>` links a user or anonymous visitor to its account (or user).
  * - `WS#<ws>#SOURCEDEBUG#<source>` holds a source's ingestion debugger: counts and the latest items.
  * GSI1 is sparse: only running moments carry it, so the matcher queries "running moments of this
@@ -50,6 +51,8 @@ export const keys = {
   workspace: (workspaceId: string): ItemKey => ({ pk: ws(workspaceId), sk: "WORKSPACE" }),
   adminKey: (keyHash: string): ItemKey => ({ pk: `ADMINKEY#${keyHash}`, sk: "ADMINKEY" }),
   writeKey: (keyHash: string): ItemKey => ({ pk: `WRITEKEY#${keyHash}`, sk: "WRITEKEY" }),
+  /** A console session, addressed by the SHA-256 of the token its cookie carries (TTL). */
+  consoleSession: (tokenHash: string): ItemKey => ({ pk: `SESSION#${tokenHash}`, sk: "SESSION" }),
   source: (workspaceId: string, sourceId: string): ItemKey => ({
     pk: ws(workspaceId),
     sk: `SOURCE#${sourceId}`,

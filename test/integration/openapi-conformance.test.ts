@@ -519,6 +519,27 @@ describe("keys and workspaces", () => {
   });
 });
 
+describe("console", () => {
+  it("serves its page and assets, and signs in and out", async () => {
+    const page = await call<string>("GET /console");
+    expectStatus(page, 200);
+    const script = /src="\/console\/(assets\/[^"]+\.js)"/.exec(page.body)?.[1] ?? "";
+    expectStatus(await call("GET /console/{proxy+}"), 200);
+    const asset = await call("GET /console/{proxy+}", { rawPath: `/console/${script}` });
+    expectStatus(asset, 200);
+    expectStatus(await call("GET /console/{proxy+}", { rawPath: "/console/assets/app-NOPE.js" }), 404);
+    expectStatus(await call("POST /console/session", { body: { adminKey: "mk_admin_nope" } }), 401);
+    const signedIn = await call("POST /console/session", { body: { adminKey } });
+    expectStatus(signedIn, 200);
+    const cookie = signedIn.headers.get("set-cookie")?.split(";")[0] ?? "";
+    expectStatus(await call("DELETE /console/session", { headers: { cookie } }), 403);
+    expectStatus(
+      await call("DELETE /console/session", { headers: { cookie, "x-moments-console": "1" } }),
+      204,
+    );
+  });
+});
+
 describe("coverage", () => {
   it("exercised every route of the route table", () => {
     const missing = routes.map(routeKey).filter((key) => !client.seen.has(key as RouteKey));
