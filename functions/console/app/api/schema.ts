@@ -4721,6 +4721,7 @@ export interface operations {
             items: {
               accountId: string;
               status: "active" | "completed" | "success" | "failed" | "stopped";
+              runId: string;
               startedAt: string;
               endedAt?: string;
             }[];
@@ -5098,7 +5099,10 @@ export interface operations {
   };
   getAdminObservedEvents: {
     parameters: {
-      query?: never;
+      query?: {
+        limit?: string;
+        cursor?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -5111,6 +5115,7 @@ export interface operations {
         };
         content: {
           "application/json": {
+            nextCursor?: string;
             items: {
               name: string;
               count: number;
@@ -5124,6 +5129,14 @@ export interface operations {
               }[];
             }[];
           };
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       401: {
