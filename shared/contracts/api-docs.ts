@@ -78,7 +78,10 @@ export interface RouteDoc {
   query?: Record<string, string>;
   /**
    * Success status and what it returns: `body`, the response schema the handler is typed against
-   * (absent: no body), and the response headers worth a client's attention.
+   * (absent: no body), and the response headers worth a client's attention. Adding a route that
+   * answers JSON? Give its schema here (from api-responses.ts): without one the handler's answer
+   * type is `undefined`, so `json(200, ...)` in a typed route does not compile; and add a live call
+   * to test/integration/openapi-conformance.test.ts, which fails for any route it does not call.
    */
   success: {
     status: 200 | 201 | 202 | 204;
@@ -275,9 +278,11 @@ export const apiDocs = {
   "GET /v1/admin/observed-events": {
     summary: "Every event name seen in the workspace, with counts and whether a moment uses it",
     tag: "Insights",
+    query: list,
     success: {
       status: 200,
-      description: "{ items: [{ name, count, firstSeenAt, lastSeenAt, sampleProperties, usedBy }] }",
+      description:
+        "{ items: [{ name, count, firstSeenAt, lastSeenAt, sampleProperties, usedBy }], nextCursor? }, most frequent first",
       body: observedEventsResponse,
     },
   },
@@ -534,7 +539,7 @@ export const apiDocs = {
     query: { ...list, status: "active (default), completed, stopped or all" },
     success: {
       status: 200,
-      description: "{ items: [{ accountId, status, startedAt, endedAt? }], nextCursor? }",
+      description: "{ items: [{ accountId, status, runId, startedAt, endedAt? }], nextCursor? }",
       body: momentAccountsResponse,
     },
   },

@@ -187,6 +187,7 @@ export const momentAccountsResponse = pageOf(
   z.strictObject({
     accountId: z.string(),
     status: z.enum(membershipStatuses as readonly ["active", ...string[]]),
+    runId: z.string(),
     startedAt: time,
     endedAt: z.optional(time),
   }),
@@ -409,6 +410,7 @@ export const runResponse = named(
 );
 
 export const observedEventsResponse = z.strictObject({
+  nextCursor: z.optional(z.string()),
   items: z.array(
     z.strictObject({
       name: z.string(),

@@ -5008,6 +5008,7 @@ export interface operations {
             items: {
               accountId: string;
               status: "active" | "completed" | "success" | "failed" | "stopped";
+              runId: string;
               startedAt: string;
               endedAt?: string;
             }[];
@@ -5385,7 +5386,10 @@ export interface operations {
   };
   getAdminObservedEvents: {
     parameters: {
-      query?: never;
+      query?: {
+        limit?: string;
+        cursor?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -5398,6 +5402,7 @@ export interface operations {
         };
         content: {
           "application/json": {
+            nextCursor?: string;
             items: {
               name: string;
               count: number;
@@ -5411,6 +5416,14 @@ export interface operations {
               }[];
             }[];
           };
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       401: {
