@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { CfnOutput, Duration, Lazy, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct, Node } from "constructs";
 import { Env, type FunctionId } from "../shared/contracts/functions.js";
@@ -11,6 +14,7 @@ import { FirstAdminKey } from "./constructs/first-admin-key.js";
 import { HttpApi } from "./constructs/http-api.js";
 import { MomentsFunction, type MomentsFunctionProps } from "./constructs/moments-function.js";
 import { RunWorkflow } from "./constructs/run-workflow.js";
+import { WIDGET_ASSET_DIR, writeWidget } from "./widget-build.js";
 
 export const DEFAULT_STACK_NAME = "Moments";
 
@@ -67,6 +71,9 @@ const INGEST_MEMORY_MB = 256;
  * The whole Moments deployment: HTTP API -> ingest -> event bus -> match queue -> match ->
  * run workflow (action, run-state), with the single table and SES configuration set they share.
  */
+/** Where Lambda unpacks a function's asset. */
+const LAMBDA_TASK_ROOT = "/var/task";
+
 export class MomentsStack extends Stack {
   readonly dataTable: DataTable;
   readonly eventRouting: EventRouting;
@@ -89,12 +96,14 @@ export class MomentsStack extends Stack {
       functionId: FunctionId,
       environment: MomentsFunctionProps["environment"],
       memorySize?: number,
+      extra: Pick<MomentsFunctionProps, "afterBundling"> = {},
     ) =>
       new MomentsFunction(this, `Fn-${functionId}`, {
         functionId,
         environment,
         timeout: functionTimeouts[functionId],
         ...(memorySize === undefined ? {} : { memorySize }),
+        ...extra,
         ...(WORKFLOW_FUNCTIONS.has(functionId) && props.workflowConcurrency > 0
           ? { reservedConcurrentExecutions: props.workflowConcurrency }
           : {}),
@@ -142,8 +151,22 @@ export class MomentsStack extends Stack {
       workspaceId: "default",
     });
 
-    // The app's inbox and feedback answers: reads lists (Query), answers in a transaction.
-    const inbox = fn("inbox", { [Env.tableName]: tableName });
+    // The app's inbox and feedback answers: reads lists (Query), answers in a transaction. It also
+    // serves the widget script, built here (infra/widget-build.ts), copied into its asset after
+    // bundling and read at cold start.
+    const widgetDir = mkdtempSync(path.join(tmpdir(), "moments-widget-"));
+    writeWidget(widgetDir);
+    const inbox = fn(
+      "inbox",
+      { [Env.tableName]: tableName, [Env.widgetDir]: `${LAMBDA_TASK_ROOT}/${WIDGET_ASSET_DIR}` },
+      undefined,
+      {
+        afterBundling: (outputDir) => [
+          `mkdir -p "${outputDir}/${WIDGET_ASSET_DIR}"`,
+          `cp "${widgetDir}"/* "${outputDir}/${WIDGET_ASSET_DIR}/"`,
+        ],
+      },
+    );
     this.dataTable.grant(inbox.role, [
       "dynamodb:GetItem",
       "dynamodb:Query",

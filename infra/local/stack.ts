@@ -18,6 +18,7 @@ import { routes } from "../../shared/contracts/routes.js";
 import { resolveSubstitutions, runWorkflowDefinition } from "../../shared/contracts/workflow.js";
 import { generateApiKey } from "../../shared/domain/api-keys.js";
 import { buildConsole, CONSOLE_BASE_PATH } from "../console/build.js";
+import { writeWidget } from "../widget-build.js";
 import { createAppTable, DynamoDBClient, startLocalDynamo } from "./dynamodb.js";
 import { startLocalEventBridge } from "./event-bridge.js";
 import { startLocalHttpApi } from "./http-api.js";
@@ -119,6 +120,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
     );
 
+    // The widget is built as the CDK app builds it into the inbox function's asset.
+    const widgetDir = await mkdtemp(join(tmpdir(), "moments-widget-"));
+    stops.push(() => rm(widgetDir, { recursive: true, force: true }));
+    writeWidget(widgetDir);
+
     const tableName = "moments";
     const eventBusName = "moments";
     const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:moments-run`;
@@ -136,6 +142,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [Env.eventBusName]: eventBusName,
       [Env.stateMachineArn]: stateMachineArn,
       [Env.timeScale]: String(timeScale),
+      [Env.widgetDir]: widgetDir,
       // Lambda runs Node 22; on a Node 20 laptop the SDK's upgrade notice is noise in every run.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? "INFO",

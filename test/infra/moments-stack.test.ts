@@ -329,6 +329,7 @@ describe("functions", () => {
       [Env.publicApiUrl]: stack.resolve(stack.httpApi.url),
       [Env.eventWindowHours]: "72",
       [Env.consoleAssetsDir]: "/var/task/console-assets",
+      [Env.widgetDir]: "/var/task/widget",
     };
     return {
       ...Object.fromEntries(functions[id].env.map((name) => [name, values[name]])),
