@@ -311,6 +311,8 @@ class Widget {
       if (body) prompt.answeredAt = new Date().toISOString();
       else prompt.dismissedAt = new Date().toISOString();
       await this.transport?.post(identity, path, body);
+      // Settled: the next check may show the user's next prompt without a page reload.
+      if (this.promptId === prompt.id) this.promptId = undefined;
       setTimeout(() => panel.remove(), body ? 1_500 : 0);
     };
     group.addEventListener("click", (event) => {

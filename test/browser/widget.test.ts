@@ -195,6 +195,31 @@ describe("the in-app widget", () => {
     await other.context.close();
   });
 
+  it("shows the next prompt without a page reload once one is answered", async () => {
+    const first = unique("report_exported");
+    const next = unique("report_exported");
+    await feedbackMoment(first);
+    const momentId = await feedbackMoment(next);
+    const { context, page, accountId } = await openApp();
+    const dialog = await promptAfterTrack(page, first);
+    await dialog.getByRole("button", { name: "Positive" }).click();
+
+    const again = await promptAfterTrack(page, next);
+    await again.getByRole("button", { name: "Positive" }).click();
+    const feedback = await waitFor(
+      async () => {
+        const list = await s.admin<{ items: Array<Record<string, unknown>> }>(
+          "GET",
+          `/v1/admin/moments/${momentId}/feedback`,
+        );
+        return list.body.items.length > 0 ? list.body.items : undefined;
+      },
+      { timeoutMs: 10_000, description: "the second prompt's answer listed for the admin" },
+    );
+    expect(feedback).toEqual([expect.objectContaining({ accountId, reaction: "positive" })]);
+    await context.close();
+  });
+
   it("lists a notification with the unread count, and marks it read when opened", async () => {
     const event = unique("trial_started");
     await s.runningMoment({
