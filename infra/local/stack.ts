@@ -13,10 +13,16 @@ import { join } from "node:path";
 import { busRules } from "../../shared/contracts/bus.js";
 import { Env, type EnvName, type FunctionId } from "../../shared/contracts/functions.js";
 import { routes } from "../../shared/contracts/routes.js";
-import { resolveSubstitutions, runWorkflowDefinition } from "../../shared/contracts/workflow.js";
+import {
+  RECONCILE_WAIT_SECONDS,
+  reconcileWaitMs,
+  resolveSubstitutions,
+  runWorkflowDefinition,
+} from "../../shared/contracts/workflow.js";
 import { generateApiKey } from "../../shared/domain/api-keys.js";
 import { createAppTable, DynamoDBClient, startLocalDynamo } from "./dynamodb.js";
 import { startLocalEventBridge } from "./event-bridge.js";
+import { type FaultService, type Faults, startFaultProxy } from "./faults.js";
 import { startLocalHttpApi } from "./http-api.js";
 import { type LambdaHandler, lambdaContext } from "./lambda-context.js";
 import { createLocalQueue } from "./queue.js";
@@ -44,6 +50,11 @@ export interface LocalStackOptions {
    * on by default here (local receivers listen on 127.0.0.1); pass "false" to test the guard.
    */
   env?: Partial<Record<EnvName, string>>;
+  /**
+   * Fault injection (see faults.ts): with it, the functions reach DynamoDB, Step Functions, SES and
+   * EventBridge through fault proxies that follow this plan, changeable while the stack runs.
+   */
+  faults?: Faults;
 }
 
 export interface LocalStack {
@@ -51,6 +62,8 @@ export interface LocalStack {
   inboxUrl: string;
   adminKey: string;
   workspaceId: string;
+  /** The fault plan the stack was started with, if any. */
+  faults?: Faults;
   /** Resolves when nothing is in flight: no pending bus delivery, queued message or running execution. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -111,6 +124,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
     );
 
+    // Without a plan the functions talk to the emulators directly; with one, through a fault proxy.
+    const faulty = async (service: FaultService, endpoint: string) => {
+      if (!options.faults) return endpoint;
+      const proxy = await startFaultProxy({ service, target: endpoint, faults: options.faults, host });
+      stops.push(proxy.stop);
+      return proxy.url;
+    };
+
     const tableName = "moments";
     const eventBusName = "moments";
     const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:moments-run`;
@@ -122,8 +143,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SES: ses.url,
+      AWS_ENDPOINT_URL_DYNAMODB: await faulty("dynamodb", dynamo.endpoint),
+      AWS_ENDPOINT_URL_SES: await faulty("ses", ses.url),
       [Env.tableName]: tableName,
       [Env.eventBusName]: eventBusName,
       [Env.stateMachineArn]: stateMachineArn,
@@ -188,10 +209,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: 0,
       // Retry intervals are delays too: compress them with the time scale.
       ...(timeScale !== 1 ? { retryIntervalMs: Math.round(2000 * timeScale) } : {}),
+      // A step in doubt waits for its evidence as long as the action function expects (scaled, with a
+      // floor); any other fixed Wait is scaled like every delay.
+      fixedWaitMs: (seconds) =>
+        seconds === RECONCILE_WAIT_SECONDS ? reconcileWaitMs(timeScale) : seconds * 1000 * timeScale,
       ...(options.onLog ? { onLog: options.onLog } : {}),
     });
     stops.push(stepFunctions.stop);
-    process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.endpoint;
+    process.env.AWS_ENDPOINT_URL_SFN = await faulty("sfn", stepFunctions.endpoint);
     // Loaded now that every endpoint they use is known.
     await Promise.all([load("action"), load("run-state")]);
 
@@ -222,7 +247,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.onLog ? { onLog: options.onLog } : {}),
     });
     stops.push(eventBridge.stop);
-    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = eventBridge.endpoint;
+    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = await faulty("eventbridge", eventBridge.endpoint);
     // Imported now that every endpoint they use is known (the first request would import them anyway).
     await Promise.all([load("health"), load("ingest"), load("inbox"), load("admin")]);
 
@@ -241,6 +266,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       inboxUrl: ses.url,
       adminKey,
       workspaceId: LOCAL_WORKSPACE,
+      ...(options.faults ? { faults: options.faults } : {}),
       async idle() {
         // Work flows bus -> queue -> executions, and an execution can put more events on the bus
         // (later issues), so drain the chain until one full pass started nothing new.
