@@ -14,8 +14,8 @@
  * Configure it with `MOMENTS_FAULTS` (npm start, see parseFaultPlan) or with a `Faults` object
  * passed to startLocalStack (tests), which also counts what it injected.
  */
-import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage } from "node:http";
+import { type Proxy, startProxy } from "./proxy.js";
 
 export const FAULT_SERVICES = ["dynamodb", "sfn", "ses", "eventbridge", "providers"] as const;
 export type FaultService = (typeof FAULT_SERVICES)[number];
@@ -95,6 +95,11 @@ export class Faults {
   once(rule: FaultRule): this {
     this.rules.push({ ...rule, left: rule.times ?? 1 });
     return this;
+  }
+
+  /** The one-shot rules not (or not fully) used yet: a test whose fault never fired proves nothing. */
+  unusedRules(): FaultRule[] {
+    return this.rules.filter((r) => r.left > 0).map(({ left: _left, ...rule }) => rule);
   }
 
   /** No more faults (counts are kept). */
@@ -244,98 +249,29 @@ function operationOf(req: IncomingMessage, body: string): string {
   return `${req.method ?? "GET"} ${(req.url ?? "/").split("?")[0]}`;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
-
-export interface FaultProxy {
-  /** Point the client here instead of at the target. */
-  url: string;
-  stop(): Promise<void>;
-}
-
 /**
- * Starts a fault proxy for `service` in front of `target` (an http:// origin). Every request is
- * forwarded unchanged (path, query, headers, body), unless the plan decides a fault for it.
+ * Starts a fault proxy for `service` in front of `target` (an http:// origin, optionally with a base
+ * path). Every request is forwarded unchanged, unless the plan decides a fault for it.
  */
-export async function startFaultProxy(options: {
+export function startFaultProxy(options: {
   service: FaultService;
   target: string;
   faults: Faults;
   host?: string;
-}): Promise<FaultProxy> {
-  const target = new URL(options.target);
-  const host = options.host ?? "127.0.0.1";
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const body = await readBody(req);
-    const fault = options.faults.decide(
-      options.service,
-      operationOf(req, body.toString("utf8")),
-      body.toString("utf8"),
-    );
-    if (fault && fault !== "drop") {
-      const shaped = shapedError(options.service, fault);
-      res.writeHead(shaped.status, shaped.headers);
-      res.end(shaped.body);
-      return;
-    }
-    const headers = { ...req.headers, host: target.host };
-    const upstream = await new Promise<{ status: number; headers: IncomingMessage["headers"]; body: Buffer }>(
-      (resolve, reject) => {
-        const out = request(
-          {
-            protocol: target.protocol,
-            hostname: target.hostname,
-            port: target.port,
-            method: req.method,
-            // The client was given this proxy's origin with the target's path: req.url already has it.
-            path: req.url ?? "/",
-            headers,
-          },
-          (response) => {
-            readBody(response).then(
-              (data) =>
-                resolve({ status: response.statusCode ?? 502, headers: response.headers, body: data }),
-              reject,
-            );
-          },
-        );
-        out.on("error", reject);
-        out.end(body);
-      },
-    );
-    if (fault === "drop") {
-      // The request was applied; its answer never arrives.
-      req.socket.destroy();
-      return;
-    }
-    const { "transfer-encoding": _chunked, connection: _connection, ...responseHeaders } = upstream.headers;
-    res.writeHead(upstream.status, { ...responseHeaders, "content-length": String(upstream.body.length) });
-    res.end(upstream.body);
-  };
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      // The target itself failed (not an injected fault): answer as a gateway would.
-      if (!res.headersSent) res.writeHead(502).end();
-      else res.destroy();
-    });
+}): Promise<Proxy> {
+  return startProxy({
+    target: options.target,
+    ...(options.host ? { host: options.host } : {}),
+    handle: async (req, body, forward) => {
+      const text = body.toString("utf8");
+      const fault = options.faults.decide(options.service, operationOf(req, text), text);
+      if (fault && fault !== "drop") {
+        const shaped = shapedError(options.service, fault);
+        return { status: shaped.status, headers: shaped.headers, body: Buffer.from(shaped.body) };
+      }
+      const answer = await forward();
+      // Dropped: the request was applied; its answer never arrives.
+      return fault === "drop" ? "drop" : answer;
+    },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${host}:${port}${target.pathname === "/" ? "" : target.pathname.replace(/\/$/, "")}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }

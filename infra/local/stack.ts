@@ -10,7 +10,7 @@ import "./polyfills.js";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { busRules } from "../../shared/contracts/bus.js";
+import { busRules, sesFeedbackPattern } from "../../shared/contracts/bus.js";
 import { Env, type EnvName, type FunctionId } from "../../shared/contracts/functions.js";
 import { routes } from "../../shared/contracts/routes.js";
 import {
@@ -26,11 +26,14 @@ import { type FaultService, type Faults, startFaultProxy } from "./faults.js";
 import { startLocalHttpApi } from "./http-api.js";
 import { type LambdaHandler, lambdaContext } from "./lambda-context.js";
 import { createLocalQueue } from "./queue.js";
+import { type SesEventEntry, startLocalSesEvents } from "./ses-events.js";
 import { startLocalStepFunctions } from "./step-functions.js";
 
 export const LOCAL_REGION = "us-east-1";
 export const LOCAL_ACCOUNT = "000000000000";
 export const LOCAL_WORKSPACE = "default";
+/** The local SES configuration set: its Send events reach the ses-feedback function. */
+export const LOCAL_CONFIGURATION_SET = "moments-local";
 
 export interface LocalStackOptions {
   host?: string;
@@ -80,8 +83,8 @@ const handlerModules: Record<FunctionId, () => Promise<unknown>> = {
   "run-state": () => import("../../functions/run-state/handler.js"),
   // Deploy-time only: the local stack seeds its admin key directly (see ensureAdminKey below).
   bootstrap: () => import("../../functions/bootstrap/handler.js"),
-  // Not wired to any local event source: SES feedback comes from AWS's default bus only. Locally the
-  // use case is exercised directly (test/integration/email.test.ts).
+  // SES's sending events on the local default bus (see ses-events.ts): Send events are the evidence
+  // a step in doubt settles on. (Local SES never bounces: bounces are exercised in the use case's tests.)
   "ses-feedback": () => import("../../functions/ses-feedback/handler.js"),
 };
 
@@ -116,6 +119,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     stops.push(dynamo.stop);
     const ses = await startLocalSes(host);
+    // SES publishes its sending events to the default bus, which starts further down.
+    let publishSesEvent: (entry: SesEventEntry) => Promise<void> = async () => {
+      throw new Error("The local default bus is not started yet");
+    };
+    const sesEvents = await startLocalSesEvents({
+      target: ses.url,
+      host,
+      publish: (entry) => publishSesEvent(entry),
+    });
+    stops.push(sesEvents.stop);
     stops.push(
       () =>
         new Promise<void>((resolve) => {
@@ -144,7 +157,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
       AWS_ENDPOINT_URL_DYNAMODB: await faulty("dynamodb", dynamo.endpoint),
-      AWS_ENDPOINT_URL_SES: await faulty("ses", ses.url),
+      AWS_ENDPOINT_URL_SES: await faulty("ses", sesEvents.url),
+      // As the CDK app: sends go through a configuration set, whose Send events reach ses-feedback.
+      [Env.sesConfigurationSet]: LOCAL_CONFIGURATION_SET,
       [Env.tableName]: tableName,
       [Env.eventBusName]: eventBusName,
       [Env.stateMachineArn]: stateMachineArn,
@@ -159,7 +174,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...options.env,
     });
     delete process.env.AWS_PROFILE;
-    delete process.env[Env.sesConfigurationSet];
 
     await createAppTable(new DynamoDBClient({ endpoint: dynamo.endpoint }), tableName);
     const load = async <E, R>(fn: FunctionId): Promise<LambdaHandler<E, R>> =>
@@ -234,6 +248,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const eventBridge = await startLocalEventBridge({
       rules: [
         {
+          name: "ses-feedback",
+          eventBusName: "default",
+          pattern: sesFeedbackPattern(LOCAL_CONFIGURATION_SET),
+          target: lazy("ses-feedback") as (event: unknown) => Promise<void>,
+        },
+        {
           name: busRules.matchEvents.id,
           eventBusName,
           pattern: busRules.matchEvents.pattern,
@@ -248,6 +268,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stops.push(eventBridge.stop);
     process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = await faulty("eventbridge", eventBridge.endpoint);
+    // SES itself (not our code) publishes: as a service, not through a fault proxy.
+    publishSesEvent = (entry) => eventBridge.publishAsService({ ...entry });
     // Imported now that every endpoint they use is known (the first request would import them anyway).
     await Promise.all([load("health"), load("ingest"), load("inbox"), load("admin")]);
 
