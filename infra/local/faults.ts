@@ -15,7 +15,7 @@
  * passed to startLocalStack (tests), which also counts what it injected.
  */
 import type { IncomingMessage } from "node:http";
-import { type Proxy, startProxy } from "./proxy.js";
+import { type LocalProxy, startProxy } from "./proxy.js";
 
 export const FAULT_SERVICES = ["dynamodb", "sfn", "ses", "eventbridge", "providers"] as const;
 export type FaultService = (typeof FAULT_SERVICES)[number];
@@ -258,7 +258,7 @@ export function startFaultProxy(options: {
   target: string;
   faults: Faults;
   host?: string;
-}): Promise<Proxy> {
+}): Promise<LocalProxy> {
   return startProxy({
     target: options.target,
     ...(options.host ? { host: options.host } : {}),

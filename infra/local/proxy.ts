@@ -23,7 +23,7 @@ export type ProxyHandler = (
   forward: () => Promise<ProxiedAnswer>,
 ) => Promise<ProxiedAnswer | "drop">;
 
-export interface Proxy {
+export interface LocalProxy {
   /** Point the client here instead of at the target. */
   url: string;
   stop(): Promise<void>;
@@ -43,7 +43,7 @@ export async function startProxy(options: {
   target: string;
   handle: ProxyHandler;
   host?: string;
-}): Promise<Proxy> {
+}): Promise<LocalProxy> {
   const target = new URL(options.target);
   const host = options.host ?? "127.0.0.1";
   const forward = (req: IncomingMessage, body: Buffer) => () =>

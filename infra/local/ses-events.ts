@@ -7,8 +7,7 @@
  * the answer: the event, like SES's, is published all the same).
  */
 import { randomUUID } from "node:crypto";
-import type { Proxy } from "./proxy.js";
-import { startProxy } from "./proxy.js";
+import { type LocalProxy, startProxy } from "./proxy.js";
 
 /** What PutEvents takes for one entry. */
 export interface SesEventEntry {
@@ -65,7 +64,7 @@ export function startLocalSesEvents(options: {
   /** Puts the event on the local default bus; a failure is retried, then fails the send (500). */
   publish: (entry: SesEventEntry) => Promise<void>;
   host?: string;
-}): Promise<Proxy> {
+}): Promise<LocalProxy> {
   return startProxy({
     target: options.target,
     ...(options.host ? { host: options.host } : {}),
