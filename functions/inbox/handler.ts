@@ -8,7 +8,7 @@ import {
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import { browserRoutes } from "../../shared/http/browser-routes.js";
-import { httpHandler, json } from "../../shared/http/http-handler.js";
+import { httpHandler, json, type TypedRoutes } from "../../shared/http/http-handler.js";
 import { unsubscribeRoutes } from "../../shared/http/unsubscribe-routes.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
@@ -31,24 +31,23 @@ const unsubscribeDeps = {
   clock: systemClock,
 };
 
-export const handler = httpHandler(
-  {
-    // The write key decides the workspace; another workspace's items are 404.
-    "GET /v1/inbox": browserRoute(async (owner, request) =>
-      json(200, await listInbox(inboxDeps, owner, request.query)),
-    ),
-    "OPTIONS /v1/inbox": preflightFor("GET"),
-    "POST /v1/inbox/{id}/read": browserRoute(async (owner, request) =>
-      json(200, await markInboxItemRead(inboxDeps, owner, request.path.id ?? "")),
-    ),
-    "OPTIONS /v1/inbox/{id}/read": preflightFor("POST"),
-    "POST /v1/feedback": browserRoute(async (owner, request) => {
-      const answer = await answerFeedback(inboxDeps, owner, request.body);
-      obs.metrics.addMetric("FeedbackAnswered", "Count", 1);
-      return json(201, answer);
-    }),
-    "OPTIONS /v1/feedback": preflightFor("POST"),
-    ...unsubscribeRoutes(unsubscribeDeps, obs),
-  },
-  obs,
-);
+const routes: TypedRoutes = {
+  // The write key decides the workspace; another workspace's items are 404.
+  "GET /v1/inbox": browserRoute(async (owner, request) =>
+    json(200, await listInbox(inboxDeps, owner, request.query)),
+  ),
+  "OPTIONS /v1/inbox": preflightFor("GET"),
+  "POST /v1/inbox/{id}/read": browserRoute(async (owner, request) =>
+    json(200, await markInboxItemRead(inboxDeps, owner, request.path.id ?? "")),
+  ),
+  "OPTIONS /v1/inbox/{id}/read": preflightFor("POST"),
+  "POST /v1/feedback": browserRoute(async (owner, request) => {
+    const answer = await answerFeedback(inboxDeps, owner, request.body);
+    obs.metrics.addMetric("FeedbackAnswered", "Count", 1);
+    return json(201, answer);
+  }),
+  "OPTIONS /v1/feedback": preflightFor("POST"),
+  ...unsubscribeRoutes(unsubscribeDeps, obs),
+};
+
+export const handler = httpHandler(routes, obs);

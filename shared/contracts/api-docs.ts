@@ -10,12 +10,48 @@ import {
 } from "../domain/email-template.js";
 import { trackEventSchema } from "../domain/event.js";
 import { batchRequestSchema, identifySchema } from "../domain/identify.js";
+import { feedbackAnswerSchema } from "../domain/inbox.js";
 import { createIntegrationSchema, integrationPatchSchemas } from "../domain/integration.js";
 import { momentInputSchema, statusChangeSchema } from "../domain/moment.js";
 import { momentFromTemplateSchema } from "../domain/moment-templates.js";
 import { sourceInputSchema, sourcePatchSchema } from "../domain/source.js";
 import { testStepSchema } from "../domain/test-step.js";
 import { workspaceInputSchema } from "../domain/workspace.js";
+import {
+  acceptedResponse,
+  accountResponse,
+  batchResponse,
+  createdSourceResponse,
+  createdWorkspaceResponse,
+  emailPreviewResponse,
+  emailTemplatePageResponse,
+  emailTemplateResponse,
+  feedbackAnswerResponse,
+  healthResponse,
+  inboxItemResponse,
+  inboxPageResponse,
+  integrationPageResponse,
+  integrationResponse,
+  issuedAdminKeyResponse,
+  issuedWriteKeyResponse,
+  keyPageResponse,
+  momentAccountsResponse,
+  momentFeedbackPageResponse,
+  momentListResponse,
+  momentResponse,
+  momentStatsResponse,
+  momentTemplatesResponse,
+  observedEventsResponse,
+  openApiResponse,
+  runResponse,
+  slackChannelsResponse,
+  sourcePageResponse,
+  sourceResponse,
+  suppressionPageResponse,
+  testStepResponse,
+  unsubscribeResponse,
+  workspaceResponse,
+} from "./api-responses.js";
 import type { RouteKey } from "./routes.js";
 
 export interface RouteDoc {
@@ -35,11 +71,26 @@ export interface RouteDoc {
   body?: z.ZodMiniType;
   /** Query parameters: name -> description. */
   query?: Record<string, string>;
-  /** Success status and what it returns. */
-  success: { status: 200 | 201 | 202 | 204; description: string };
+  /**
+   * Success status and what it returns: `body`, the response schema the handler is typed against
+   * (absent: no body), and the response headers worth a client's attention.
+   */
+  success: {
+    status: 200 | 201 | 202 | 204;
+    description: string;
+    body?: z.ZodMiniType;
+    headers?: Readonly<Record<string, string>>;
+  };
+  /**
+   * Error statuses this route answers beyond those every route of its kind may (see openapi.ts:
+   * 400, 401 with a key, 404 with a path parameter, 413 and 415 with a body).
+   */
+  errors?: readonly ErrorStatus[];
   /** Request headers the route reads, beyond Authorization. */
-  headers?: Record<string, string>;
+  headers?: Readonly<Record<string, string>>;
 }
+
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 428 | 502 | 503;
 
 /**
  * PATCH bodies of a moment: any top-level field of the model (documented loosely: the merged
@@ -52,16 +103,21 @@ const list = {
   cursor: "Opaque cursor from the previous page's nextCursor",
 };
 
-export const apiDocs: Record<RouteKey, RouteDoc> = {
+export const apiDocs = {
   "GET /health": {
     summary: "Liveness",
     tag: "Meta",
-    success: { status: 200, description: '{ "ok": true }' },
+    success: { status: 200, description: '{ "ok": true }', body: healthResponse },
   },
   "GET /v1/openapi.json": {
     summary: "This document",
     tag: "Meta",
-    success: { status: 200, description: "OpenAPI 3.1" },
+    success: {
+      status: 200,
+      description: "OpenAPI 3.1",
+      body: openApiResponse,
+      headers: { "Cache-Control": "public, max-age=300" },
+    },
   },
   "OPTIONS /v1/events": {
     summary: "CORS preflight for browsers sending events",
@@ -73,7 +129,8 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     tag: "Ingestion",
     body: trackEventSchema,
     headers: { Origin: "Browsers only: must match one of the source's allowedDomains" },
-    success: { status: 202, description: "{ messageId }: the event is on the bus" },
+    success: { status: 202, description: "{ messageId }: the event is on the bus", body: acceptedResponse },
+    errors: [403, 503],
   },
   "OPTIONS /v1/batch": {
     summary: "CORS preflight for browsers sending batches",
@@ -89,7 +146,9 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
       status: 202,
       description:
         "{ accepted: [{ index, messageId }], rejected: [{ index, error }] }: valid items are never dropped",
+      body: batchResponse,
     },
+    errors: [403, 503],
   },
   "OPTIONS /v1/identify": {
     summary: "CORS preflight for browsers sending identify calls",
@@ -101,17 +160,22 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     tag: "Ingestion",
     body: identifySchema,
     headers: { Origin: "Browsers only: must match one of the source's allowedDomains" },
-    success: { status: 202, description: "{ messageId }" },
+    success: { status: 202, description: "{ messageId }", body: acceptedResponse },
+    errors: [403, 503],
   },
   "GET /v1/admin/moments/{id}/stats": {
     summary: "A moment's stats: fires, active, outcomes, per-step counts, feedback",
     tag: "Moments",
-    success: { status: 200, description: "The stats" },
+    success: { status: 200, description: "The stats", body: momentStatsResponse },
   },
   "GET /v1/admin/accounts/{accountId}": {
     summary: "An account: profile, recent events, runs, and why it did or did not enter each moment",
     tag: "Insights",
-    success: { status: 200, description: "{ accountId, traits, recentEvents, runs, decisions }" },
+    success: {
+      status: 200,
+      description: "{ accountId, traits, recentEvents, runs, decisions }",
+      body: accountResponse,
+    },
   },
   "GET /v1/admin/runs/{runId}": {
     summary: "A run and what each of its steps did (executed, skipped or failed, with the reason)",
@@ -120,6 +184,7 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
       status: 200,
       description:
         "{ runId, momentId, accountId, status, startedAt, endedAt?, endedBy?, trigger?, test?, steps: [{ stepId, status, outcome?: { reason?, detail? }, recordedAt?, claimedAt? }] }",
+      body: runResponse,
     },
   },
   "GET /v1/admin/observed-events": {
@@ -128,12 +193,18 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     success: {
       status: 200,
       description: "{ items: [{ name, count, firstSeenAt, lastSeenAt, sampleProperties, usedBy }] }",
+      body: observedEventsResponse,
     },
   },
   "POST /v1/admin/observed-events/{name}/promote": {
     summary: "Create a draft moment that starts on this event",
     tag: "Insights",
-    success: { status: 201, description: "The draft moment" },
+    success: {
+      status: 201,
+      description: "The draft moment",
+      body: momentResponse,
+      headers: { ETag: "The moment's version, for If-Match" },
+    },
   },
   "GET /v1/inbox": {
     summary: "An account's (and user's) in-app notifications and feedback prompts, unread first",
@@ -147,7 +218,9 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
       status: 200,
       description:
         "{ items: [{ id, kind, title?, body?, question?, url?, readAt?, createdAt }], nextCursor? }",
+      body: inboxPageResponse,
     },
+    errors: [403],
   },
   "OPTIONS /v1/inbox": {
     summary: "CORS preflight for the in-app inbox",
@@ -157,7 +230,8 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
   "POST /v1/inbox/{id}/read": {
     summary: "Mark an inbox item read",
     tag: "Ingestion",
-    success: { status: 200, description: "The item" },
+    success: { status: 200, description: "The item", body: inboxItemResponse },
+    errors: [403],
   },
   "OPTIONS /v1/inbox/{id}/read": {
     summary: "CORS preflight for marking read",
@@ -167,7 +241,13 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
   "POST /v1/feedback": {
     summary: "Answer a feedback prompt (once): positive, neutral or frustrated, with an optional comment",
     tag: "Ingestion",
-    success: { status: 201, description: "The answer (409 for a second answer)" },
+    body: feedbackAnswerSchema,
+    success: {
+      status: 201,
+      description: "The answer (409 for a second answer)",
+      body: feedbackAnswerResponse,
+    },
+    errors: [403, 409],
   },
   "OPTIONS /v1/feedback": {
     summary: "CORS preflight for feedback answers",
@@ -181,6 +261,7 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     success: {
       status: 200,
       description: "{ items: [{ address, reason, suppressedAt, detail? }], nextCursor? }",
+      body: suppressionPageResponse,
     },
   },
   "DELETE /v1/admin/suppressions/{address}": {
@@ -197,6 +278,7 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     success: {
       status: 200,
       description: "HTML page or { address, unsubscribed }; a bad token is 400 naming token",
+      body: unsubscribeResponse,
     },
   },
   "POST /v1/unsubscribe": {
@@ -206,7 +288,11 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     headers: {
       Accept: "text/html gets a confirmation page; anything else { address (masked), unsubscribed: true }",
     },
-    success: { status: 200, description: "Unsubscribed (idempotent); a bad token is 400 naming token" },
+    success: {
+      status: 200,
+      description: "Unsubscribed (idempotent); a bad token is 400 naming token",
+      body: unsubscribeResponse,
+    },
   },
   "GET /v1/admin/moments/{id}/feedback": {
     summary: "A moment's feedback answers with their comments",
@@ -216,6 +302,7 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
       status: 200,
       description:
         "{ items: [{ promptId, accountId, userId?, reaction, comment?, answeredAt }], nextCursor? }",
+      body: momentFeedbackPageResponse,
     },
   },
   "GET /v1/admin/moments": {
@@ -232,41 +319,75 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
       status: 200,
       description:
         "{ items, nextCursor? } or { groups: [{ goal, items }] }; each item with its headline stats { entered, active, succeeded, failed, successRate, failedRate }",
+      body: momentListResponse,
     },
   },
   "POST /v1/admin/moments": {
     summary: "Create a moment (draft), from scratch or from a catalog template",
     tag: "Moments",
     body: z.union([momentInputSchema, momentFromTemplateSchema]),
-    success: { status: 201, description: "The moment" },
+    success: {
+      status: 201,
+      description: "The moment",
+      body: momentResponse,
+      headers: { ETag: "The moment's version, for If-Match" },
+    },
   },
   "GET /v1/admin/moments/{id}": {
     summary: "Get a moment",
     tag: "Moments",
-    success: { status: 200, description: "The moment, with ETag: its version" },
+    success: {
+      status: 200,
+      description: "The moment, with ETag: its version",
+      body: momentResponse,
+      headers: { ETag: "The moment's version, for If-Match" },
+    },
   },
   "PATCH /v1/admin/moments/{id}": {
     summary: "Update a moment (If-Match: its version)",
     tag: "Moments",
     body: momentPatchSchema,
     headers: { "If-Match": "The version being changed (412 if stale, 428 if missing)" },
-    success: { status: 200, description: "The moment, version incremented" },
+    success: {
+      status: 200,
+      description: "The moment, version incremented",
+      body: momentResponse,
+      headers: { ETag: "The moment's version, for If-Match" },
+    },
+    errors: [409, 412, 428],
   },
   "DELETE /v1/admin/moments/{id}": {
     summary: "Delete a draft or archived moment",
     tag: "Moments",
     success: { status: 204, description: "Deleted" },
+    errors: [409],
   },
   "POST /v1/admin/moments/{id}/status": {
     summary: "Change status (draft -> running -> stopped/archived -> ...)",
     tag: "Moments",
     body: statusChangeSchema,
-    success: { status: 200, description: "The moment" },
+    success: {
+      status: 200,
+      description: "The moment",
+      body: momentResponse,
+      headers: {
+        ETag: "The moment's version, for If-Match",
+        "x-moments-runs-stopped":
+          "Stopping or archiving a running moment: how many in-flight runs this request ended",
+        "x-moments-runs-remaining": "true when runs remain to stop (repeat the request to continue)",
+      },
+    },
+    errors: [409],
   },
   "POST /v1/admin/moments/{id}/duplicate": {
     summary: "Copy a moment's rules and steps into a new draft",
     tag: "Moments",
-    success: { status: 201, description: "The copy" },
+    success: {
+      status: 201,
+      description: "The copy",
+      body: momentResponse,
+      headers: { ETag: "The moment's version, for If-Match" },
+    },
   },
   "POST /v1/admin/moments/{id}/steps/{stepId}/test": {
     summary:
@@ -277,6 +398,7 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
       status: 200,
       description:
         "{ stepId, action, dryRun, missing: [placeholders without a value], rendered?: the request without secrets, outcome?: { status, reason?, detail? }, runId?: the performed test send, kept as a test run }",
+      body: testStepResponse,
     },
   },
   "GET /v1/admin/moments/{id}/accounts": {
@@ -286,51 +408,58 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     success: {
       status: 200,
       description: "{ items: [{ accountId, status, startedAt, endedAt? }], nextCursor? }",
+      body: momentAccountsResponse,
     },
   },
   "GET /v1/admin/moment-templates": {
     summary: "The catalog of ready moments",
     tag: "Moments",
-    success: { status: 200, description: "{ items: [{ key, name, goal, description, settings, moment }] }" },
+    success: {
+      status: 200,
+      description: "{ items: [{ key, name, goal, description, settings, moment }] }",
+      body: momentTemplatesResponse,
+    },
   },
   "GET /v1/admin/sources": {
     summary: "List sources",
     tag: "Sources",
     query: list,
-    success: { status: 200, description: "{ items, nextCursor? }" },
+    success: { status: 200, description: "{ items, nextCursor? }", body: sourcePageResponse },
   },
   "POST /v1/admin/sources": {
     summary: "Create a source and its first write key (shown once)",
     tag: "Sources",
     body: sourceInputSchema,
-    success: { status: 201, description: "The source and writeKey" },
+    success: { status: 201, description: "The source and writeKey", body: createdSourceResponse },
   },
   "GET /v1/admin/sources/{id}": {
     summary: "Get a source",
     tag: "Sources",
-    success: { status: 200, description: "The source" },
+    success: { status: 200, description: "The source", body: sourceResponse },
   },
   "PATCH /v1/admin/sources/{id}": {
     summary: "Update a source",
     tag: "Sources",
     body: sourcePatchSchema,
-    success: { status: 200, description: "The source" },
+    success: { status: 200, description: "The source", body: sourceResponse },
   },
   "DELETE /v1/admin/sources/{id}": {
     summary: "Delete a source no live moment uses (revokes its keys)",
     tag: "Sources",
     success: { status: 204, description: "Deleted" },
+    errors: [409],
   },
   "GET /v1/admin/sources/{id}/write-keys": {
     summary: "List a source's write keys (prefix and dates only)",
     tag: "Keys",
     query: list,
-    success: { status: 200, description: "{ items, nextCursor? }" },
+    success: { status: 200, description: "{ items, nextCursor? }", body: keyPageResponse },
   },
   "POST /v1/admin/sources/{id}/write-keys": {
     summary: "Issue a write key (shown once)",
     tag: "Keys",
-    success: { status: 201, description: "The key record and writeKey" },
+    success: { status: 201, description: "The key record and writeKey", body: issuedWriteKeyResponse },
+    errors: [409],
   },
   "DELETE /v1/admin/sources/{id}/write-keys/{keyId}": {
     summary: "Revoke a write key",
@@ -341,100 +470,123 @@ export const apiDocs: Record<RouteKey, RouteDoc> = {
     summary: "List email templates",
     tag: "Email templates",
     query: list,
-    success: { status: 200, description: "{ items, nextCursor? }" },
+    success: { status: 200, description: "{ items, nextCursor? }", body: emailTemplatePageResponse },
   },
   "POST /v1/admin/email-templates": {
     summary: "Create an email template",
     tag: "Email templates",
     body: emailTemplateInputSchema,
-    success: { status: 201, description: "The template" },
+    success: { status: 201, description: "The template", body: emailTemplateResponse },
   },
   "GET /v1/admin/email-templates/{id}": {
     summary: "Get an email template",
     tag: "Email templates",
-    success: { status: 200, description: "The template" },
+    success: { status: 200, description: "The template", body: emailTemplateResponse },
   },
   "PATCH /v1/admin/email-templates/{id}": {
     summary: "Update an email template",
     tag: "Email templates",
     body: emailTemplatePatchSchema,
-    success: { status: 200, description: "The template" },
+    success: { status: 200, description: "The template", body: emailTemplateResponse },
   },
   "DELETE /v1/admin/email-templates/{id}": {
     summary: "Delete an email template no live moment uses",
     tag: "Email templates",
     success: { status: 204, description: "Deleted" },
+    errors: [409],
   },
   "POST /v1/admin/email-templates/{id}/preview": {
     summary: "Render a template with an account's profile or sample traits",
     tag: "Email templates",
     body: previewRequestSchema,
-    success: { status: 200, description: "{ from, subject, text, html?, missing }" },
+    success: {
+      status: 200,
+      description: "{ from, subject, text, html?, missing }",
+      body: emailPreviewResponse,
+    },
   },
   "GET /v1/admin/integrations": {
     summary: "List integrations (secrets never shown)",
     tag: "Integrations",
     query: list,
-    success: { status: 200, description: "{ items, nextCursor? }" },
+    success: { status: 200, description: "{ items, nextCursor? }", body: integrationPageResponse },
   },
   "POST /v1/admin/integrations": {
     summary: "Create a Slack, Attio or webhook integration",
     tag: "Integrations",
     body: createIntegrationSchema,
-    success: { status: 201, description: "The integration (secrets as { set, last4 })" },
+    success: {
+      status: 201,
+      description: "The integration (secrets as { set, last4 })",
+      body: integrationResponse,
+    },
   },
   "GET /v1/admin/integrations/{id}": {
     summary: "Get an integration",
     tag: "Integrations",
-    success: { status: 200, description: "The integration" },
+    success: { status: 200, description: "The integration", body: integrationResponse },
   },
   "PATCH /v1/admin/integrations/{id}": {
     summary: "Rename an integration or replace its secret",
     tag: "Integrations",
     body: z.union(Object.values(integrationPatchSchemas)),
-    success: { status: 200, description: "The integration" },
+    success: { status: 200, description: "The integration", body: integrationResponse },
   },
   "DELETE /v1/admin/integrations/{id}": {
     summary: "Delete an integration no live moment uses",
     tag: "Integrations",
     success: { status: 204, description: "Deleted" },
+    errors: [409],
   },
   "GET /v1/admin/integrations/{id}/slack/channels": {
     summary: "Slack channels visible to the bot token",
     tag: "Integrations",
-    success: { status: 200, description: "{ items: [{ id, name, isMember }] }" },
+    success: { status: 200, description: "{ items: [{ id, name, isMember }] }", body: slackChannelsResponse },
+    errors: [409, 502],
   },
   "GET /v1/admin/admin-keys": {
     summary: "List admin keys",
     tag: "Keys",
     query: list,
-    success: { status: 200, description: "{ items, nextCursor? }" },
+    success: { status: 200, description: "{ items, nextCursor? }", body: keyPageResponse },
   },
   "POST /v1/admin/admin-keys": {
     summary: "Issue an admin key (shown once)",
     tag: "Keys",
-    success: { status: 201, description: "The key record and adminKey" },
+    success: { status: 201, description: "The key record and adminKey", body: issuedAdminKeyResponse },
   },
   "DELETE /v1/admin/admin-keys/{id}": {
     summary: "Revoke an admin key (not the last one)",
     tag: "Keys",
     success: { status: 204, description: "Revoked" },
+    errors: [409],
   },
   "GET /v1/admin/workspace": {
     summary: "The caller's workspace",
     tag: "Workspaces",
-    success: { status: 200, description: "{ id, name, createdAt }" },
+    success: { status: 200, description: "{ id, name, createdAt }", body: workspaceResponse },
   },
   "PATCH /v1/admin/workspace": {
     summary: "Rename the workspace",
     tag: "Workspaces",
     body: workspaceInputSchema,
-    success: { status: 200, description: "The workspace" },
+    success: { status: 200, description: "The workspace", body: workspaceResponse },
   },
   "POST /v1/admin/workspaces": {
     summary: "Create a workspace and its first admin key (operator workspace only)",
     tag: "Workspaces",
     body: workspaceInputSchema,
-    success: { status: 201, description: "{ workspace, adminKey }" },
+    success: { status: 201, description: "{ workspace, adminKey }", body: createdWorkspaceResponse },
+    errors: [403],
   },
-};
+} as const satisfies Record<RouteKey, RouteDoc>;
+
+/**
+ * The body a route answers on success, as its documented schema's output type: route handlers are
+ * typed with it (AdminRoutes, TypedRoutes), so a handler's answer and its documentation agree.
+ */
+export type SuccessBody<K extends RouteKey> = (typeof apiDocs)[K]["success"] extends {
+  body: infer S extends z.ZodMiniType;
+}
+  ? z.output<S>
+  : undefined;

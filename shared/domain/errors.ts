@@ -16,7 +16,10 @@ export abstract class DomainError extends Error {
 }
 
 /** The `error` of the API's envelope for a known error: `{ code, message, details? }`. */
-export function errorBody(error: DomainError): { code: string; message: string; details?: FieldProblem[] } {
+/** The `error` of the API's error envelope. */
+export type ErrorBody = { code: string; message: string; details?: FieldProblem[] };
+
+export function errorBody(error: DomainError): ErrorBody {
   return { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
 }
 

@@ -130,13 +130,17 @@ export function accountAttributes(profile: AccountActivity | undefined): Record<
 /**
  * The documented shape of POST /v1/batch, for the OpenAPI document. Requests are not parsed with it:
  * ingestBatch checks the envelope, then each item on its own, so one bad item costs only itself.
+ * Hence the items: a track or an identify item is what a client sends, but any other object is
+ * accepted too (202), and answered in `rejected` with the error a single request would get, so the
+ * document must not refuse it either.
  */
 export const batchRequestSchema = z.object({
   batch: z
     .array(
-      z.discriminatedUnion("type", [
+      z.union([
         z.object({ type: z.literal("track"), ...trackEventShape }),
         z.object({ type: z.literal("identify"), ...identifyShape }),
+        z.record(z.string(), z.unknown()),
       ]),
     )
     .check(z.minLength(1), z.maxLength(MAX_BATCH_ITEMS)),

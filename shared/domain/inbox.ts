@@ -86,7 +86,8 @@ export function parseInboxQuery(query: Record<string, string | undefined>) {
   return parseOrThrow(inboxQuerySchema, { accountId: query.accountId, userId: query.userId });
 }
 
-const feedbackAnswerSchema = z.strictObject({
+/** `POST /v1/feedback`'s body (parsed by parseFeedbackAnswer, which adds the comment rule). */
+export const feedbackAnswerSchema = z.strictObject({
   promptId: inboxItemIdSchema,
   reaction: z.enum(reactions),
   comment: z.optional(z.string().check(z.trim(), z.maxLength(2000))),

@@ -87,7 +87,7 @@ export const templateKeySchema = z
   .string()
   .check(z.regex(/^[a-z0-9_]{1,64}$/, "must be a catalog key or custom"));
 
-const momentFields = {
+export const momentFields = {
   name: nameSchema,
   description: z._default(z.string().check(z.maxLength(2000)), ""),
   goal: z.enum(goals),

@@ -9,21 +9,27 @@ import { isOriginAllowed, parseOrigin } from "../domain/origin.js";
 import type { Observability } from "../observability.js";
 import type { KeyStore, WriteKeyOwner } from "../ports/keys.js";
 import { authenticateWriteKey } from "../use-cases/authenticate.js";
-import { type HttpRequest, type HttpResponse, json, type RouteHandler } from "./http-handler.js";
+import {
+  type ErrorEnvelope,
+  type HttpRequest,
+  type HttpResponse,
+  json,
+  type RouteHandler,
+} from "./http-handler.js";
 
 /** CORS: a browser reads the answer only if it names its origin; caches must key on the origin. */
 const corsHeaders = (origin: string) => ({ "access-control-allow-origin": origin, vary: "origin" });
 
 export function browserRoutes(keys: KeyStore, obs: Observability) {
   /** The API's error envelope (as the HTTP wrapper writes it), plus the CORS headers. */
-  function errorWithCors(error: DomainError, headers: Record<string, string>) {
+  function errorWithCors(error: DomainError, headers: Record<string, string>): HttpResponse<ErrorEnvelope> {
     if (error.statusCode >= 500) obs.logger.warn("Request not accepted", { error: error.message });
     return json(error.statusCode, { error: errorBody(error) }, headers);
   }
 
-  function browserRoute(
-    accept: (owner: WriteKeyOwner, request: HttpRequest) => Promise<HttpResponse>,
-  ): RouteHandler {
+  function browserRoute<B>(
+    accept: (owner: WriteKeyOwner, request: HttpRequest) => Promise<HttpResponse<B>>,
+  ): RouteHandler<B | ErrorEnvelope> {
     return async (request) => {
       const owner = await authenticateWriteKey(keys, request.headers.authorization);
       obs.logger.appendKeys({ workspaceId: owner.workspaceId, sourceId: owner.sourceId });
@@ -48,7 +54,7 @@ export function browserRoutes(keys: KeyStore, obs: Observability) {
    * (auth none) in the route table.
    */
   const preflightFor =
-    (methods: string): RouteHandler =>
+    (methods: string): RouteHandler<undefined> =>
     async (request) => {
       const origin = request.headers.origin;
       if (origin === undefined || !parseOrigin(origin)) return json(204, undefined);

@@ -5,8 +5,15 @@
  */
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { MAX_REQUEST_BYTES } from "../contracts/routes.js";
-import { DomainError, errorBody, PayloadTooLargeError, ValidationError } from "../domain/errors.js";
+import type { SuccessBody } from "../contracts/api-docs.js";
+import { MAX_REQUEST_BYTES, type RouteKey } from "../contracts/routes.js";
+import {
+  DomainError,
+  type ErrorBody,
+  errorBody,
+  PayloadTooLargeError,
+  ValidationError,
+} from "../domain/errors.js";
 import type { Observability } from "../observability.js";
 
 export interface HttpRequest {
@@ -19,19 +26,29 @@ export interface HttpRequest {
   body: unknown;
 }
 
-export interface HttpResponse {
+/** An answer; `B`, its JSON body's type (routes type it with their documented schema: TypedRoutes). */
+export interface HttpResponse<B = unknown> {
   statusCode: number;
-  body?: unknown;
+  body?: B;
   /** A body sent as is instead of as JSON (an HTML page); `headers` give its content type. */
   rawBody?: string;
   headers?: Record<string, string>;
 }
 
-export type RouteHandler = (request: HttpRequest) => Promise<HttpResponse>;
+export type RouteHandler<B = unknown> = (request: HttpRequest) => Promise<HttpResponse<B>>;
+
+/** The error envelope a route may also answer with as a value (a browser route adds CORS headers). */
+export type ErrorEnvelope = { error: ErrorBody };
+
+/**
+ * Routes of the table, each answering its documented success body (or an error envelope): a
+ * handler's answer is checked against its OpenAPI response schema at compile time.
+ */
+export type TypedRoutes = { [K in RouteKey]?: RouteHandler<SuccessBody<K> | ErrorEnvelope> };
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
 
-export function json(statusCode: number, body: unknown, headers?: Record<string, string>): HttpResponse {
+export function json<B>(statusCode: number, body: B, headers?: Record<string, string>): HttpResponse<B> {
   return { statusCode, body, ...(headers ? { headers } : {}) };
 }
 
@@ -43,7 +60,7 @@ export function json(statusCode: number, body: unknown, headers?: Record<string,
  */
 const formRoutes = new WeakSet<RouteHandler>();
 
-export function formRoute(handler: RouteHandler): RouteHandler {
+export function formRoute<B>(handler: RouteHandler<B>): RouteHandler<B> {
   formRoutes.add(handler);
   return handler;
 }
@@ -145,7 +162,7 @@ export function errorResponse(error: unknown, obs: Observability): APIGatewayPro
 /** Longer than any id the API hands out (account ids, the longest, are at most 256 characters). */
 const MAX_PATH_PARAMETER_LENGTH = 512;
 
-export function httpHandler(routes: Record<string, RouteHandler>, obs: Observability) {
+export function httpHandler(routes: Partial<Record<string, RouteHandler>>, obs: Observability) {
   // Every request counts once, and errors by class: the API's health at a glance, and no request
   // ever flushes an empty metrics set.
   const count = (response: APIGatewayProxyStructuredResultV2) => {

@@ -3,54 +3,69 @@
  * the handlers validate with, so it cannot drift from what the API accepts.
  */
 import * as z from "zod/mini";
-import { apiDocs, type RouteDoc } from "../contracts/api-docs.js";
+import { apiDocs, type ErrorStatus, type RouteDoc } from "../contracts/api-docs.js";
+import { apiSchemas, errorEnvelopeSchema } from "../contracts/api-responses.js";
 import { type RouteDefinition, type RouteKey, routeKey, routes } from "../contracts/routes.js";
 
 type JsonObject = Record<string, unknown>;
 
-const errorSchema = {
-  type: "object",
-  required: ["error"],
-  properties: {
-    error: {
-      type: "object",
-      required: ["code", "message"],
-      properties: {
-        code: { type: "string", examples: ["invalid_request", "unauthorized", "not_found", "conflict"] },
-        message: { type: "string" },
-        details: {
-          type: "array",
-          items: { type: "object", properties: { path: { type: "string" }, message: { type: "string" } } },
-        },
-      },
-    },
-  },
-} as const;
-
-const errorResponses: Record<string, string> = {
-  "400": "Invalid request: details name each failing field",
-  "401": "Missing or unknown key",
-  "404": "Unknown id (also another workspace's)",
-  "409": "Conflict with the current state",
-  "413": "Body too large",
+const errorDescriptions: Record<ErrorStatus, string> = {
+  400: "Invalid request: details name each failing field",
+  401: "Missing, unknown or revoked key",
+  403: "Not permitted (a browser origin the source does not allow; an operator-only action)",
+  404: "Unknown id (also another workspace's)",
+  409: "Conflict with the current state (lifecycle, in use, limits)",
+  412: "If-Match names a version that is no longer current: read it again",
+  413: "Body too large",
+  415: "The body is not JSON (send Content-Type: application/json)",
+  428: "If-Match is required",
+  502: "The provider (Slack) refused or failed",
+  503: "Not accepted: retry (with the same messageId)",
 };
 
+/** The error statuses a route answers: those of its kind, and the ones its docs name. */
+function errorStatuses(route: RouteDefinition, doc: RouteDoc): ErrorStatus[] {
+  const statuses = new Set<ErrorStatus>(doc.errors ?? []);
+  if (route.method === "OPTIONS" || route.path === "/health" || route.path === "/v1/openapi.json")
+    return [...statuses];
+  const readsBody = route.method === "POST" || route.method === "PATCH" || route.method === "PUT";
+  const hasPathParams = route.path.includes("{");
+  if (readsBody || hasPathParams || doc.query || doc.body) statuses.add(400);
+  if (route.auth !== "none") statuses.add(401);
+  if (hasPathParams) statuses.add(404);
+  if (readsBody) {
+    statuses.add(413);
+    statuses.add(415);
+  }
+  return [...statuses].sort((a, b) => a - b);
+}
+
 /**
- * JSON Schema of a request body, as clients send it (defaults make fields optional). Recursive
- * parts (conditions) come out as `$defs`; in an OpenAPI document `#` is the document, so they move
- * to `components.schemas` under a name prefixed by the operation, and the refs follow.
+ * JSON Schema of a body: a request body as clients send it (`io: "input"`: defaults make fields
+ * optional), a response body as the server answers it (`io: "output"`). Schemas registered in
+ * `apiSchemas` (Moment, Source...) become named `components.schemas` that every operation refers
+ * to, so a generated client has one type per object. Other recursive parts (conditions) come out
+ * as `$defs`; in an OpenAPI document `#` is the document, so they move to `components.schemas`
+ * under a name prefixed by the operation, and the refs follow.
  */
-function bodySchema(schema: z.ZodMiniType, prefix: string, components: JsonObject): JsonObject {
+function jsonSchema(
+  schema: z.ZodMiniType,
+  io: "input" | "output",
+  prefix: string,
+  components: JsonObject,
+): JsonObject {
   const {
     $schema: _drop,
     $defs,
     ...json
   } = z.toJSONSchema(schema, {
     target: "draft-2020-12",
-    io: "input",
+    io,
     unrepresentable: "any",
+    metadata: apiSchemas,
   }) as JsonObject & { $defs?: JsonObject };
-  const rename = (name: string) => `${prefix}_${name.replace(/^_+/, "")}`;
+  const named = new Set(Object.keys($defs ?? {}).filter((name) => !name.startsWith("__")));
+  const rename = (name: string) => (named.has(name) ? name : `${prefix}_${name.replace(/^_+/, "")}`);
   const fixRefs = (value: JsonObject): JsonObject =>
     JSON.parse(
       JSON.stringify(value).replace(
@@ -58,8 +73,14 @@ function bodySchema(schema: z.ZodMiniType, prefix: string, components: JsonObjec
         (_m, name: string) => `"#/components/schemas/${rename(name)}"`,
       ),
     ) as JsonObject;
-  for (const [name, def] of Object.entries($defs ?? {}))
-    components[rename(name)] = fixRefs(def as JsonObject);
+  for (const [name, def] of Object.entries($defs ?? {})) {
+    const fixed = fixRefs(def as JsonObject);
+    const existing = components[rename(name)];
+    // A named schema is the same wherever it appears; the same name for two shapes is a bug.
+    if (existing !== undefined && JSON.stringify(existing) !== JSON.stringify(fixed) && named.has(name))
+      throw new Error(`components.schemas.${name} has two different shapes (${prefix})`);
+    components[rename(name)] ??= fixed;
+  }
   return fixRefs(json);
 }
 
@@ -74,6 +95,31 @@ function operationId(route: RouteDefinition): string {
     })
     .filter(Boolean);
   return [route.method.toLowerCase(), ...words.map((w) => w.charAt(0).toUpperCase() + w.slice(1))].join("");
+}
+
+const errorContent = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
+
+function successResponse(route: RouteDefinition, doc: RouteDoc, components: JsonObject): JsonObject {
+  const { description, body, headers } = doc.success;
+  const id = operationId(route);
+  const content: JsonObject = {};
+  if (body) content["application/json"] = { schema: jsonSchema(body, "output", `${id}Response`, components) };
+  // The unsubscribe routes answer a person's browser (Accept: text/html) with a page.
+  if (route.path === "/v1/unsubscribe") content["text/html"] = { schema: { type: "string" } };
+  return {
+    description,
+    ...(headers
+      ? {
+          headers: Object.fromEntries(
+            Object.entries(headers).map(([name, text]) => [
+              name,
+              { description: text, schema: { type: "string" } },
+            ]),
+          ),
+        }
+      : {}),
+    ...(Object.keys(content).length > 0 ? { content } : {}),
+  };
 }
 
 function operation(route: RouteDefinition, doc: RouteDoc, components: JsonObject): JsonObject {
@@ -95,16 +141,9 @@ function operation(route: RouteDefinition, doc: RouteDoc, components: JsonObject
       schema: { type: "string" },
     })),
   ];
-  const responses: JsonObject = {
-    [String(doc.success.status)]: { description: doc.success.description },
-  };
-  for (const [status, description] of Object.entries(errorResponses)) {
-    if (status === "401" && route.auth === "none") continue;
-    responses[status] = {
-      description,
-      content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
-    };
-  }
+  const responses: JsonObject = { [String(doc.success.status)]: successResponse(route, doc, components) };
+  for (const status of errorStatuses(route, doc))
+    responses[String(status)] = { description: errorDescriptions[status], content: errorContent };
   return {
     operationId: operationId(route),
     summary: doc.summary,
@@ -117,7 +156,9 @@ function operation(route: RouteDefinition, doc: RouteDoc, components: JsonObject
       ? {
           requestBody: {
             required: true,
-            content: { "application/json": { schema: bodySchema(doc.body, operationId(route), components) } },
+            content: {
+              "application/json": { schema: jsonSchema(doc.body, "input", operationId(route), components) },
+            },
           },
         }
       : {}),
@@ -127,9 +168,10 @@ function operation(route: RouteDefinition, doc: RouteDoc, components: JsonObject
 
 export function buildOpenApiDocument(): JsonObject {
   const paths: Record<string, JsonObject> = {};
-  const schemas: JsonObject = { Error: errorSchema };
+  const schemas: JsonObject = {};
+  schemas.Error = jsonSchema(errorEnvelopeSchema, "output", "Error", schemas);
   for (const route of routes) {
-    const doc = apiDocs[routeKey(route) as RouteKey];
+    const doc: RouteDoc = apiDocs[routeKey(route) as RouteKey];
     const item = paths[route.path] ?? {};
     item[route.method.toLowerCase()] = operation(route, doc, schemas);
     paths[route.path] = item;

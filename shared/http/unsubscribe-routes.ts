@@ -16,7 +16,7 @@ import {
   unsubscribe,
   viewUnsubscribe,
 } from "../use-cases/unsubscribe.js";
-import { formRoute, type HttpRequest, type HttpResponse, json, type RouteHandler } from "./http-handler.js";
+import { formRoute, type HttpRequest, type HttpResponse, json, type TypedRoutes } from "./http-handler.js";
 
 /**
  * The pages load nothing and run nothing; the only thing they may do is post their form back here.
@@ -36,7 +36,8 @@ function prefersHtml(request: HttpRequest): boolean {
   return /\btext\/html\b/i.test(request.headers.accept ?? "");
 }
 
-function page(statusCode: number, title: string, body: string): HttpResponse {
+/** An HTML page: a raw body, no JSON one. */
+function page(statusCode: number, title: string, body: string): HttpResponse<never> {
   const rawBody = `<!doctype html>
 <html lang="en">
 <head>
@@ -63,7 +64,7 @@ ${body}
   return { statusCode, rawBody, headers: HTML_HEADERS };
 }
 
-function confirmPage(view: UnsubscribeView): HttpResponse {
+function confirmPage(view: UnsubscribeView): HttpResponse<never> {
   const address = `<strong>${escapeHtml(view.address)}</strong>`;
   if (view.unsubscribed) {
     return page(200, "You are unsubscribed", `<p>${address} will not receive these emails any more.</p>`);
@@ -88,7 +89,10 @@ const invalidPage = () =>
   );
 
 /** A bad token answers an HTML page to a browser, the API's error envelope (400 naming `token`) otherwise. */
-async function forClient(request: HttpRequest, answer: () => Promise<HttpResponse>): Promise<HttpResponse> {
+async function forClient<B>(
+  request: HttpRequest,
+  answer: () => Promise<HttpResponse<B>>,
+): Promise<HttpResponse<B>> {
   try {
     return await answer();
   } catch (error) {
@@ -97,7 +101,7 @@ async function forClient(request: HttpRequest, answer: () => Promise<HttpRespons
   }
 }
 
-export function unsubscribeRoutes(deps: UnsubscribeDeps, obs: Observability): Record<string, RouteHandler> {
+export function unsubscribeRoutes(deps: UnsubscribeDeps, obs: Observability): TypedRoutes {
   return {
     "GET /v1/unsubscribe": (request) =>
       forClient(request, async () => {

@@ -163,8 +163,8 @@ export type HeadlineStats = Pick<
   "entered" | "active" | "succeeded" | "failed" | "successRate" | "failedRate"
 >;
 
-/** A listed moment: the moment, with its headline stats when the list was given a stats reader. */
-export type ListedMoment = Moment & { stats?: HeadlineStats };
+/** A listed moment: the moment, with its headline stats. */
+export type ListedMoment = Moment & { stats: HeadlineStats };
 
 export type MomentListView =
   | { items: ListedMoment[]; nextCursor?: string }
@@ -172,8 +172,7 @@ export type MomentListView =
 
 export interface MomentListDeps {
   moments: Pick<MomentRepository, "listMoments">;
-  /** Optional: without it the moments are listed without stats (callers that need only the moments). */
-  stats?: Pick<StatsRepository, "readMany">;
+  stats: Pick<StatsRepository, "readMany">;
 }
 
 function headlineStats(stats: MomentStats): HeadlineStats {
@@ -183,7 +182,7 @@ function headlineStats(stats: MomentStats): HeadlineStats {
 
 /**
  * Lists a workspace's moments, filtered, searched, sorted and paginated (or grouped by goal), each
- * with its headline stats when `deps.stats` is given.
+ * with its headline stats.
  * Moments are configuration: a workspace has hundreds, not millions, so reading them all and
  * filtering in memory costs one or two queries and keeps full-text search and any sort order simple.
  * Should that change, this is the one place to move to an index.
@@ -202,13 +201,14 @@ export async function listMoments(
 ): Promise<MomentListView> {
   const parsed = parseMomentListQuery(query);
   const list = listMomentsPage(await deps.moments.listMoments(workspaceId), parsed);
-  if (!deps.stats) return list;
   const listed = "items" in list ? list.items : list.groups.flatMap((group) => group.items);
-  if (listed.length === 0) return list;
-  const stats = await deps.stats.readMany(
-    workspaceId,
-    listed.map((moment) => moment.id),
-  );
+  const stats =
+    listed.length === 0
+      ? new Map<string, MomentStats>()
+      : await deps.stats.readMany(
+          workspaceId,
+          listed.map((moment) => moment.id),
+        );
   // A moment nothing was counted for yet shows zeros, like its stats route.
   const withStats = (moment: Moment): ListedMoment => ({
     ...moment,

@@ -24,7 +24,7 @@ export type MomentRouteDeps = MomentStatusDeps & Required<Pick<MomentListDeps, "
 const id = (request: HttpRequest) => request.path.id ?? "";
 
 /** Every response carrying one moment carries its version as ETag, ready for If-Match. */
-const withEtag = (statusCode: number, moment: { version: number }) =>
+const withEtag = <M extends { version: number }>(statusCode: number, moment: M) =>
   json(statusCode, moment, { etag: momentEtag(moment) });
 
 /** Moments and the moment templates catalog, under /v1/admin. */

@@ -3,7 +3,13 @@ import { describe, expect, it } from "vitest";
 import { routeKey, routes } from "../../../shared/contracts/routes.js";
 import { buildOpenApiDocument } from "../../../shared/http/openapi.js";
 
-type Operation = { operationId: string; security: unknown[]; requestBody?: unknown; summary: string };
+type Operation = {
+  operationId: string;
+  security: unknown[];
+  requestBody?: unknown;
+  summary: string;
+  responses: Record<string, { content?: Record<string, { schema: unknown }>; headers?: unknown }>;
+};
 const document = buildOpenApiDocument() as { paths: Record<string, Record<string, Operation>> };
 
 describe("OpenAPI document", () => {
@@ -49,5 +55,49 @@ describe("OpenAPI document", () => {
     expect(Object.keys(schema.properties)).toEqual(
       expect.arrayContaining(["messageId", "traits", "properties"]),
     );
+  });
+
+  it("describes the body of every success response that has one, with a named schema where it can", () => {
+    const bodiless = new Set(["204"]);
+    for (const route of routes) {
+      const operation = document.paths[route.path]?.[route.method.toLowerCase()];
+      const [status, success] = Object.entries(operation?.responses ?? {})[0] ?? [];
+      if (!status || bodiless.has(status)) continue;
+      expect(success?.content?.["application/json"]?.schema, routeKey(route)).toBeDefined();
+    }
+    const source = document.paths["/v1/admin/sources/{id}"]?.get?.responses["200"];
+    expect(source?.content?.["application/json"]?.schema).toEqual({ $ref: "#/components/schemas/Source" });
+  });
+
+  it("documents the error statuses each route can return", () => {
+    const statuses = (method: string, path: string) =>
+      Object.keys(document.paths[path]?.[method]?.responses ?? {});
+
+    expect(statuses("post", "/v1/events")).toEqual(
+      expect.arrayContaining(["400", "401", "403", "413", "415", "503"]),
+    );
+    expect(statuses("patch", "/v1/admin/moments/{id}")).toEqual(
+      expect.arrayContaining(["404", "409", "412", "415", "428"]),
+    );
+    expect(statuses("get", "/v1/admin/integrations/{id}/slack/channels")).toEqual(
+      expect.arrayContaining(["404", "409", "502"]),
+    );
+    expect(statuses("post", "/v1/admin/workspaces")).toContain("403");
+    // Nothing to refuse: no key, no input.
+    expect(statuses("get", "/health")).toEqual(["200"]);
+  });
+
+  it("describes POST /v1/feedback's body, and a batch the server would answer 202 for", () => {
+    expect(document.paths["/v1/feedback"]?.post?.requestBody).toBeDefined();
+    const batch = document.paths["/v1/batch"]?.post?.requestBody as {
+      content: { "application/json": { schema: { properties: { batch: { items: { anyOf: unknown[] } } } } } };
+    };
+    // A track item, an identify item, or any other object (rejected on its own, siblings accepted).
+    expect(batch.content["application/json"].schema.properties.batch.items.anyOf).toHaveLength(3);
+  });
+
+  it("names the moment's ETag on the routes that answer one", () => {
+    const read = document.paths["/v1/admin/moments/{id}"]?.get?.responses["200"];
+    expect(read?.headers).toHaveProperty("ETag");
   });
 });

@@ -1,0 +1,414 @@
+/**
+ * The OpenAPI document is the console's (and every client's) contract: this test calls every route
+ * of the route table on the local stack and validates each live answer, status and body, against
+ * the document the stack serves (see test/support/openapi-conformance.ts). Documented error
+ * statuses are exercised where the local stack can produce them (403, 409, 412, 415, 428, 502...).
+ *
+ * Adding a route? Add a call to it here (`call("METHOD /path", ...)`): the last test fails, naming
+ * every route of the table that no call exercised.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Env } from "../../shared/contracts/functions.js";
+import { type RouteKey, routeKey, routes } from "../../shared/contracts/routes.js";
+import { type FakeSlack, startFakeSlack } from "../support/fake-slack.js";
+import { sentEmails } from "../support/local-api.js";
+import { conformanceClient, type LiveAnswer } from "../support/openapi-conformance.js";
+import { type Scenario, startScenario, unique } from "../support/scenario.js";
+import { waitFor } from "../support/wait-for.js";
+
+const BOT_TOKEN = "xoxb-conformance-0000000000000000";
+const ORIGIN = "https://app.conformance.test";
+
+let s: Scenario;
+let slack: FakeSlack;
+let client: ReturnType<typeof conformanceClient>;
+let adminKey = "";
+
+/** A call to the live stack, checked against the document; `key` defaults to the admin key. */
+const call = <T = Record<string, unknown>>(
+  route: RouteKey,
+  options: Parameters<typeof client.call>[1] = {},
+): Promise<LiveAnswer<T>> =>
+  client.call<T>(route, {
+    ...options,
+    ...(options.key === undefined && route.includes("/admin/") ? { key: adminKey } : {}),
+  });
+
+const expectStatus = (answer: LiveAnswer<unknown>, status: number) =>
+  expect(answer.status, JSON.stringify(answer.body)).toBe(status);
+
+beforeAll(async () => {
+  slack = await startFakeSlack();
+  slack.addWorkspace(BOT_TOKEN, [
+    { id: "C001", name: "growth", is_member: true },
+    { id: "C002", name: "alerts", is_member: false },
+  ]);
+  s = await startScenario("Conformance", {
+    env: { [Env.slackApiBaseUrl]: slack.baseUrl, [Env.slackWebhookBaseUrl]: slack.webhookBaseUrl },
+  });
+  adminKey = s.stack.adminKey;
+  const document = await (await fetch(new URL("/v1/openapi.json", s.stack.apiUrl))).json();
+  client = conformanceClient(s.stack.apiUrl, document as Record<string, unknown>);
+  const allowed = await s.admin("PATCH", `/v1/admin/sources/${s.sourceId}`, {
+    allowedDomains: ["app.conformance.test"],
+  });
+  expect(allowed.status).toBe(200);
+});
+
+afterAll(async () => {
+  await s?.stop();
+  await slack?.stop();
+});
+
+// Shared between the steps below, in order.
+let templateId = "";
+let slackId = "";
+let momentId = "";
+let copyId = "";
+let runId = "";
+const accountId = unique("acct");
+const address = `${accountId}@example.com`;
+
+describe("meta", () => {
+  it("answers health and the document itself", async () => {
+    expectStatus(await call("GET /health"), 200);
+    expectStatus(await call("GET /v1/openapi.json"), 200);
+  });
+});
+
+describe("sources and write keys", () => {
+  it("creates, reads, lists, edits and deletes a source", async () => {
+    const created = await call<{ id: string }>("POST /v1/admin/sources", { body: { name: "Spare" } });
+    expectStatus(created, 201);
+    const id = created.body.id;
+    expectStatus(await call("GET /v1/admin/sources", { query: { limit: "1" } }), 200);
+    expectStatus(await call("GET /v1/admin/sources/{id}", { path: { id } }), 200);
+    expectStatus(
+      await call("PATCH /v1/admin/sources/{id}", { path: { id }, body: { allowedDomains: ["*.acme.com"] } }),
+      200,
+    );
+    expectStatus(await call("GET /v1/admin/sources/{id}", { path: { id: "nope" } }), 404);
+    expectStatus(
+      await call("POST /v1/admin/sources", {
+        rawBody: "name=x",
+        headers: { "content-type": "text/plain" },
+      }),
+      415,
+    );
+    expectStatus(await call("POST /v1/admin/sources", { body: { name: "" } }), 400);
+    expectStatus(await call("GET /v1/admin/sources", { key: "mk_admin_unknown" }), 401);
+
+    const issued = await call<{ id: string }>("POST /v1/admin/sources/{id}/write-keys", { path: { id } });
+    expectStatus(issued, 201);
+    expectStatus(await call("GET /v1/admin/sources/{id}/write-keys", { path: { id } }), 200);
+    expectStatus(
+      await call("DELETE /v1/admin/sources/{id}/write-keys/{keyId}", { path: { id, keyId: issued.body.id } }),
+      204,
+    );
+    for (let i = 0; i < 4; i++) await call("POST /v1/admin/sources/{id}/write-keys", { path: { id } });
+    // At five active keys, a sixth is a conflict.
+    expectStatus(await call("POST /v1/admin/sources/{id}/write-keys", { path: { id } }), 409);
+    expectStatus(await call("DELETE /v1/admin/sources/{id}", { path: { id } }), 204);
+  });
+});
+
+describe("email templates", () => {
+  it("creates, reads, lists, edits, previews and deletes templates", async () => {
+    const created = await call<{ id: string }>("POST /v1/admin/email-templates", {
+      body: {
+        name: "Welcome",
+        from: '"Anna at Acme" <anna@mail.acme.com>',
+        subject: "Welcome, {first_name|there}",
+        text: "Hi {first_name}, your {event.plan} plan is ready.",
+      },
+    });
+    expectStatus(created, 201);
+    templateId = created.body.id;
+    expectStatus(await call("GET /v1/admin/email-templates"), 200);
+    expectStatus(await call("GET /v1/admin/email-templates/{id}", { path: { id: templateId } }), 200);
+    expectStatus(
+      await call("PATCH /v1/admin/email-templates/{id}", {
+        path: { id: templateId },
+        body: { html: "<p>Hi {first_name}</p>" },
+      }),
+      200,
+    );
+    expectStatus(
+      await call("POST /v1/admin/email-templates/{id}/preview", {
+        path: { id: templateId },
+        body: { traits: { first_name: "Ada" } },
+      }),
+      200,
+    );
+    const spare = await call<{ id: string }>("POST /v1/admin/email-templates", {
+      body: { name: "Spare", from: "a@mail.acme.com", subject: "s", text: "t" },
+    });
+    expectStatus(await call("DELETE /v1/admin/email-templates/{id}", { path: { id: spare.body.id } }), 204);
+  });
+});
+
+describe("integrations", () => {
+  it("creates each kind, lists, reads, edits, lists Slack channels and deletes", async () => {
+    const bot = await call<{ id: string }>("POST /v1/admin/integrations", {
+      body: { kind: "slack", name: "Growth", botToken: BOT_TOKEN },
+    });
+    expectStatus(bot, 201);
+    slackId = bot.body.id;
+    // Without a signing secret, one is generated and shown in this answer only (signingSecret.value).
+    const webhook = await call<{ id: string; signingSecret: { value?: string } }>(
+      "POST /v1/admin/integrations",
+      { body: { kind: "webhook", name: "Receiver" } },
+    );
+    expectStatus(webhook, 201);
+    expect(webhook.body.signingSecret.value).toMatch(/^whsec_/);
+    const attio = await call<{ id: string }>("POST /v1/admin/integrations", {
+      body: { kind: "attio", name: "CRM", accessToken: "attio-token-000000000000000000" },
+    });
+    expectStatus(attio, 201);
+    expectStatus(await call("GET /v1/admin/integrations"), 200);
+    expectStatus(await call("GET /v1/admin/integrations/{id}", { path: { id: webhook.body.id } }), 200);
+    expectStatus(
+      await call("PATCH /v1/admin/integrations/{id}", {
+        path: { id: attio.body.id },
+        body: { name: "Attio" },
+      }),
+      200,
+    );
+    expectStatus(
+      await call("GET /v1/admin/integrations/{id}/slack/channels", { path: { id: slackId } }),
+      200,
+    );
+    expectStatus(
+      await call("GET /v1/admin/integrations/{id}/slack/channels", { path: { id: attio.body.id } }),
+      409,
+    );
+    slack.failNext(1, { status: 500, body: "oops" });
+    expectStatus(
+      await call("GET /v1/admin/integrations/{id}/slack/channels", { path: { id: slackId } }),
+      502,
+    );
+    expectStatus(await call("DELETE /v1/admin/integrations/{id}", { path: { id: attio.body.id } }), 204);
+  });
+});
+
+describe("moments", () => {
+  it("lists the catalog and creates from it", async () => {
+    expectStatus(await call("GET /v1/admin/moment-templates"), 200);
+    const fromCatalog = await call("POST /v1/admin/moments", {
+      body: { template: "cart_abandon", name: "Cart abandon", sourceIds: [s.sourceId] },
+    });
+    expectStatus(fromCatalog, 201);
+  });
+
+  it("creates, edits under If-Match, starts, lists, duplicates and deletes", async () => {
+    const created = await call<{ id: string; version: number }>("POST /v1/admin/moments", {
+      body: {
+        name: "Conformance welcome",
+        goal: "activate",
+        sourceIds: [s.sourceId],
+        start: { event: "signed_up", where: [{ any: [{ field: "event.plan", op: "exists" }] }] },
+        end: [{ outcome: "success", event: "upgraded" }],
+        steps: [
+          { id: "mail", action: { type: "send_email", templateId } },
+          { id: "note", action: { type: "send_notification", title: "Hi", body: "Welcome" } },
+          { id: "ask", action: { type: "feedback_prompt", question: "How was it?" } },
+          {
+            id: "post",
+            action: { type: "send_slack", integrationId: slackId, channel: "C001", text: "New" },
+          },
+        ],
+      },
+    });
+    expectStatus(created, 201);
+    momentId = created.body.id;
+    const path = { id: momentId };
+    const read = await call("GET /v1/admin/moments/{id}", { path });
+    expectStatus(read, 200);
+    expect(read.headers.get("etag")).toBe('"1"');
+    expectStatus(await call("PATCH /v1/admin/moments/{id}", { path, body: { description: "x" } }), 428);
+    expectStatus(
+      await call("PATCH /v1/admin/moments/{id}", {
+        path,
+        body: { description: "Welcome new sign-ups" },
+        headers: { "if-match": '"1"' },
+      }),
+      200,
+    );
+    expectStatus(
+      await call("PATCH /v1/admin/moments/{id}", {
+        path,
+        body: { description: "stale" },
+        headers: { "if-match": '"1"' },
+      }),
+      412,
+    );
+    expectStatus(
+      await call("POST /v1/admin/moments/{id}/status", { path, body: { status: "archived" } }),
+      409,
+    );
+    expectStatus(
+      await call("POST /v1/admin/moments/{id}/status", { path, body: { status: "running" } }),
+      200,
+    );
+    expectStatus(await call("DELETE /v1/admin/moments/{id}", { path }), 409);
+    expectStatus(await call("GET /v1/admin/moments", { query: { status: "running", limit: "10" } }), 200);
+    expectStatus(await call("GET /v1/admin/moments", { query: { groupBy: "goal" } }), 200);
+
+    const copy = await call<{ id: string }>("POST /v1/admin/moments/{id}/duplicate", { path });
+    expectStatus(copy, 201);
+    copyId = copy.body.id;
+    expectStatus(await call("DELETE /v1/admin/moments/{id}", { path: { id: copyId } }), 204);
+    expectStatus(await call("GET /v1/admin/moments/{id}", { path: { id: copyId } }), 404);
+  });
+
+  it("tests a step without performing it", async () => {
+    expectStatus(
+      await call("POST /v1/admin/moments/{id}/steps/{stepId}/test", {
+        path: { id: momentId, stepId: "mail" },
+        body: { traits: { email: "ada@example.com" }, event: { plan: "pro" }, dryRun: true },
+      }),
+      200,
+    );
+  });
+});
+
+describe("ingestion", () => {
+  it("answers preflights, and accepts events, batches and identify calls from an allowed origin", async () => {
+    const origin = { origin: ORIGIN };
+    expectStatus(await call("OPTIONS /v1/events", { headers: origin }), 204);
+    expectStatus(await call("OPTIONS /v1/batch", { headers: origin }), 204);
+    expectStatus(await call("OPTIONS /v1/identify", { headers: origin }), 204);
+    expectStatus(
+      await call("POST /v1/identify", {
+        key: s.writeKey,
+        headers: origin,
+        body: { accountId, traits: { email: address, first_name: "Ada" } },
+      }),
+      202,
+    );
+    expectStatus(
+      await call("POST /v1/events", {
+        key: s.writeKey,
+        headers: origin,
+        body: { event: "signed_up", accountId, properties: { plan: "pro" }, traits: { email: address } },
+      }),
+      202,
+    );
+    const batch = await call<{ rejected: unknown[] }>("POST /v1/batch", {
+      key: s.writeKey,
+      body: { batch: [{ type: "track", event: "page_viewed", accountId }, { type: "track" }] },
+    });
+    expectStatus(batch, 202);
+    expect(batch.body.rejected).toHaveLength(1);
+    expectStatus(
+      await call("POST /v1/events", {
+        key: s.writeKey,
+        headers: { origin: "https://evil.example" },
+        body: { event: "signed_up", accountId },
+      }),
+      403,
+    );
+    expectStatus(
+      await call("POST /v1/events", {
+        key: s.writeKey,
+        rawBody: "x",
+        headers: { "content-type": "text/plain" },
+      }),
+      415,
+    );
+    expectStatus(await call("POST /v1/events", { key: "mk_write_unknown", body: {} }), 401);
+  });
+});
+
+describe("insights", () => {
+  it("shows the account, its run, the stats, the accounts of the moment and observed events", async () => {
+    runId = await s.runId(accountId, momentId);
+    await s.recordedRun(runId, ["mail", "note", "ask", "post"]);
+    expectStatus(await call("GET /v1/admin/accounts/{accountId}", { path: { accountId } }), 200);
+    expectStatus(await call("GET /v1/admin/runs/{runId}", { path: { runId } }), 200);
+    expectStatus(await call("GET /v1/admin/moments/{id}/stats", { path: { id: momentId } }), 200);
+    expectStatus(
+      await call("GET /v1/admin/moments/{id}/accounts", { path: { id: momentId }, query: { status: "all" } }),
+      200,
+    );
+    expectStatus(await call("GET /v1/admin/observed-events"), 200);
+    expectStatus(
+      await call("POST /v1/admin/observed-events/{name}/promote", { path: { name: "page_viewed" } }),
+      201,
+    );
+  });
+});
+
+describe("in-app inbox and feedback", () => {
+  it("lists the inbox, marks read and answers the prompt once", async () => {
+    const origin = { origin: ORIGIN };
+    expectStatus(await call("OPTIONS /v1/inbox", { headers: origin }), 204);
+    expectStatus(await call("OPTIONS /v1/inbox/{id}/read", { path: { id: "x" }, headers: origin }), 204);
+    expectStatus(await call("OPTIONS /v1/feedback", { headers: origin }), 204);
+    const inbox = await call<{ items: Array<{ id: string; kind: string }> }>("GET /v1/inbox", {
+      key: s.writeKey,
+      headers: origin,
+      query: { accountId },
+    });
+    expectStatus(inbox, 200);
+    const note = inbox.body.items.find((item) => item.kind === "notification");
+    const prompt = inbox.body.items.find((item) => item.kind === "feedback_prompt");
+    if (!note || !prompt) throw new Error(`inbox items missing: ${JSON.stringify(inbox.body)}`);
+    expectStatus(await call("POST /v1/inbox/{id}/read", { key: s.writeKey, path: { id: note.id } }), 200);
+    const answer = { promptId: prompt.id, reaction: "frustrated", comment: "Too slow" };
+    expectStatus(await call("POST /v1/feedback", { key: s.writeKey, body: answer }), 201);
+    expectStatus(await call("POST /v1/feedback", { key: s.writeKey, body: answer }), 409);
+    expectStatus(await call("GET /v1/admin/moments/{id}/feedback", { path: { id: momentId } }), 200);
+  });
+});
+
+describe("email unsubscribe and suppressions", () => {
+  it("shows, performs and lifts an unsubscribe", async () => {
+    const email = await waitFor(
+      async () => (await sentEmails(s.stack.inboxUrl)).find((sent) => sent.destination.to.includes(address)),
+      { timeoutMs: 15_000, description: `the email to ${address}` },
+    );
+    const token = new URL(email.unsubscribeLink ?? "").searchParams.get("token") ?? "";
+    expectStatus(await call("GET /v1/unsubscribe", { query: { token } }), 200);
+    expectStatus(
+      await call("GET /v1/unsubscribe", { query: { token }, headers: { accept: "text/html" } }),
+      200,
+    );
+    expectStatus(await call("GET /v1/unsubscribe", { query: { token: "bad" } }), 400);
+    expectStatus(await call("POST /v1/unsubscribe", { query: { token } }), 200);
+    const list = await call<{ items: Array<{ address: string }> }>("GET /v1/admin/suppressions");
+    expectStatus(list, 200);
+    expect(list.body.items.map((item) => item.address)).toContain(address);
+    expectStatus(await call("DELETE /v1/admin/suppressions/{address}", { path: { address } }), 204);
+  });
+});
+
+describe("keys and workspaces", () => {
+  it("issues, lists and revokes admin keys; reads, renames and creates workspaces", async () => {
+    const issued = await call<{ id: string }>("POST /v1/admin/admin-keys");
+    expectStatus(issued, 201);
+    expectStatus(await call("GET /v1/admin/admin-keys"), 200);
+    expectStatus(await call("DELETE /v1/admin/admin-keys/{id}", { path: { id: issued.body.id } }), 204);
+    expectStatus(await call("GET /v1/admin/workspace"), 200);
+    expectStatus(await call("PATCH /v1/admin/workspace", { body: { name: "Conformance" } }), 200);
+    const tenant = await call<{ adminKey: string }>("POST /v1/admin/workspaces", {
+      body: { name: "Tenant" },
+    });
+    expectStatus(tenant, 201);
+    // Only the operator workspace may create workspaces.
+    expectStatus(
+      await call("POST /v1/admin/workspaces", { key: tenant.body.adminKey, body: { name: "Another" } }),
+      403,
+    );
+  });
+});
+
+describe("coverage", () => {
+  it("exercised every route of the route table", () => {
+    const missing = routes.map(routeKey).filter((key) => !client.seen.has(key as RouteKey));
+    expect(
+      missing,
+      `Routes without a live check: ${missing.join(", ")}. Add a call for each to test/integration/openapi-conformance.test.ts, and describe what it answers in shared/contracts/api-docs.ts (success.body: a schema from shared/contracts/api-responses.ts; errors: the statuses it returns)`,
+    ).toEqual([]);
+  });
+});
