@@ -67,6 +67,8 @@ export interface LocalStack {
   workspaceId: string;
   /** The fault plan the stack was started with, if any. */
   faults?: Faults;
+  /** Events the match queue gave up on (dead letters), with their messageId when they carry one. */
+  deadLetters(): Array<{ messageId?: string; body: string }>;
   /** Resolves when nothing is in flight: no pending bus delivery, queued message or running execution. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -103,6 +105,16 @@ async function startLocalSes(host: string): Promise<{ url: string; server: Serve
   const server = await start({ host, port: 0 });
   const { port } = server.address() as AddressInfo;
   return { url: `http://${host}:${port}`, server };
+}
+
+/** The messageId of an event on the match queue (a bus event whose detail carries it). */
+function messageIdOf(body: string): { messageId?: string } {
+  try {
+    const messageId = (JSON.parse(body) as { detail?: { messageId?: unknown } }).detail?.messageId;
+    return typeof messageId === "string" ? { messageId } : {};
+  } catch {
+    return {};
+  }
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -289,6 +301,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       adminKey,
       workspaceId: LOCAL_WORKSPACE,
       ...(options.faults ? { faults: options.faults } : {}),
+      deadLetters: () => queue.deadLetters().map((body) => ({ body, ...messageIdOf(body) })),
       async idle() {
         // Work flows bus -> queue -> executions, and an execution can put more events on the bus
         // (later issues), so drain the chain until one full pass started nothing new.
