@@ -19,6 +19,13 @@ export interface MomentsStackProps extends StackProps {
   readonly eventWindowHours: string;
   /** DynamoDB deletion protection on the table. */
   readonly deletionProtection: boolean;
+  /**
+   * Reserved concurrency of the action and of the run-state function each (0: none). Step Functions invokes
+   * them as fast as runs become due, so a burst (a big segment entering at once, a delay ending for thousands
+   * of runs) would otherwise take the account's whole Lambda concurrency and throttle ingestion. Throttled
+   * steps are retried by the state machine; throttled ingestion is a 5xx to the sender.
+   */
+  readonly workflowConcurrency: number;
 }
 
 /**
@@ -36,6 +43,10 @@ export const functionTimeouts: Record<FunctionId, Duration> = {
   bootstrap: Duration.seconds(30),
   "ses-feedback": Duration.seconds(15),
 };
+
+/** The functions Step Functions invokes: capped so their bursts leave concurrency for ingestion. */
+const WORKFLOW_FUNCTIONS: ReadonlySet<FunctionId> = new Set(["action", "run-state"]);
+export const DEFAULT_WORKFLOW_CONCURRENCY = 50;
 
 /** Ingest is a small, hot path (authenticate, validate, PutEvents): half the default memory. */
 const INGEST_MEMORY_MB = 256;
@@ -72,6 +83,9 @@ export class MomentsStack extends Stack {
         environment,
         timeout: functionTimeouts[functionId],
         ...(memorySize === undefined ? {} : { memorySize }),
+        ...(WORKFLOW_FUNCTIONS.has(functionId) && props.workflowConcurrency > 0
+          ? { reservedConcurrentExecutions: props.workflowConcurrency }
+          : {}),
       });
 
     // Named, so its ARN is known before it exists: the admin function stops its executions.
@@ -267,6 +281,12 @@ export function momentsStackConfig(node: Node): { stackName: string; props: Mome
   if (deletionProtection !== "true" && deletionProtection !== "false") {
     throw new Error(`Context deletionProtection must be true or false, got "${deletionProtection}"`);
   }
+  const workflowConcurrency = Number(
+    contextString(node, "workflowConcurrency") ?? DEFAULT_WORKFLOW_CONCURRENCY,
+  );
+  if (!Number.isInteger(workflowConcurrency) || workflowConcurrency < 0) {
+    throw new Error("Context workflowConcurrency must be a whole number (0: no reservation)");
+  }
   return {
     stackName,
     props: {
@@ -275,6 +295,7 @@ export function momentsStackConfig(node: Node): { stackName: string; props: Mome
       timeScale,
       eventWindowHours,
       deletionProtection: deletionProtection === "true",
+      workflowConcurrency,
     },
   };
 }

@@ -24,13 +24,16 @@ export function createObservability(functionName: string): Observability {
   });
   // Metrics' own warnings go through our logger, so they obey the log level like everything else.
   const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? "Moments", logger });
-  const tracer = new Tracer();
+  // Traces are kept 30 days and readable by anyone with X-Ray access: they carry timings and AWS calls, never
+  // data. No handler response (new admin and write keys, signing secrets, traits) and no outgoing HTTP request
+  // (Slack webhook URLs and webhook targets carry tokens in their path or query) is recorded.
+  const tracer = new Tracer({ captureHTTPsRequests: false });
   return {
     logger,
     metrics,
     tracer,
     middlewares: () => [
-      captureLambdaHandler(tracer),
+      captureLambdaHandler(tracer, { captureResponse: false }),
       injectLambdaContext(logger, { resetKeys: true }),
       logMetrics(metrics, { captureColdStartMetric: true }),
     ],

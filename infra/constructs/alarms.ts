@@ -45,9 +45,21 @@ export class Alarms extends Construct {
       props.deadLetterQueue,
       "Events could not be matched after every retry and wait in the dead-letter queue",
     );
+    // Aborted executions are not in it: stopping or archiving a moment and a run's end event abort executions
+    // on purpose, every day. A failed or timed-out one is always a fault.
+    const period = Duration.minutes(5);
     this.failedRuns = new cloudwatch.Alarm(this, "FailedRuns", {
-      alarmDescription: "Run executions failed, timed out or were aborted outside a moment stop",
-      metric: props.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: "Sum" }),
+      alarmDescription:
+        "Run executions failed or timed out (aborts are how moment stops and end events end runs, so they are not counted)",
+      metric: new cloudwatch.MathExpression({
+        expression: "FILL(failed, 0) + FILL(timedOut, 0)",
+        usingMetrics: {
+          failed: props.stateMachine.metricFailed({ period, statistic: "Sum" }),
+          timedOut: props.stateMachine.metricTimedOut({ period, statistic: "Sum" }),
+        },
+        label: "Failed or timed-out run executions",
+        period,
+      }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,

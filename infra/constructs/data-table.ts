@@ -46,8 +46,9 @@ export class DataTable extends Construct {
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: props.deletionProtection,
-      // The customer data outlives the stack: deleting the stack must never delete the table.
-      removalPolicy: RemovalPolicy.RETAIN,
+      // The customer data outlives the stack: deleting the stack or replacing the table never deletes it. A
+      // first deploy that fails and rolls back deletes it (RetainExceptOnCreate), so nothing is left behind.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.gsi1Arn = `${this.table.tableArn}/index/${table.gsi1.indexName}`;
   }

@@ -1,4 +1,4 @@
-import { CustomResource, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { CustomResource, Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
@@ -23,8 +23,8 @@ export class FirstAdminKey extends Construct {
       description: "Moments: the first admin key of this deployment (field adminKey)",
       // Replaced by the bootstrap function on create; this placeholder never works as a key.
       secretStringValue: undefined,
-      // Kept with the table it unlocks: deleting the stack retains both.
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Kept with the table it unlocks: deleting the stack retains both; a failed first deploy removes both.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.secret.grantWrite(props.function);
     Validations.of(this.secret.node.defaultChild as secretsmanager.CfnSecret).acknowledge({
@@ -35,6 +35,9 @@ export class FirstAdminKey extends Construct {
     });
     new CustomResource(this, "Resource", {
       serviceToken: props.function.functionArn,
+      // If the function never answers (a crash before the response), CloudFormation fails the resource after
+      // this instead of its default hour, and the deploy rolls back.
+      serviceTimeout: Duration.minutes(5),
       resourceType: "Custom::MomentsFirstAdminKey",
       properties: { SecretArn: this.secret.secretArn, WorkspaceId: props.workspaceId },
     });

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Validations } from "aws-cdk-lib";
+import { RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import * as apigwv2 from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
@@ -12,6 +12,7 @@ import {
   routeKey,
   routes,
 } from "../../shared/contracts/routes.js";
+import { vendedLogGroupName } from "./vended-logs.js";
 
 /**
  * Default route throttling of the stage. It keeps one runaway client from using up the account's
@@ -67,6 +68,9 @@ export class HttpApi extends Construct {
     });
 
     this.accessLogGroup = new logs.LogGroup(this, "AccessLogs", {
+      // Under /aws/vendedlogs/: CloudWatch Logs then needs no resource-policy statement for the delivery,
+      // whose 5,120-byte policy accounts with other vended deliveries would overflow.
+      logGroupName: vendedLogGroupName(Stack.of(this), "api-access"),
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -82,13 +86,16 @@ export class HttpApi extends Construct {
       },
     });
 
-    // One integration per function, shared by all of its routes.
+    // One integration per function, shared by all of its routes, and one Lambda permission per function for
+    // the whole API (`execute-api:<api>/*/*`), never one per route: a function's resource policy is capped at
+    // 20 KB, which ~45 route-scoped statements reach. Any route added to the table gets this for free.
     const integrations = new Map<HttpFunctionId, HttpLambdaIntegration>();
     const integrationFor = (fn: HttpFunctionId) => {
       let integration = integrations.get(fn);
       if (!integration) {
         integration = new HttpLambdaIntegration(`${fn}-integration`, props.handlers[fn], {
           payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+          scopePermissionToRoute: false,
         });
         integrations.set(fn, integration);
       }

@@ -43,6 +43,8 @@ export interface MomentsFunctionProps {
   readonly memorySize?: number;
   /** @default 30 seconds */
   readonly timeout?: Duration;
+  /** Reserved concurrency: both a guarantee and a cap. @default none (the account's unreserved pool) */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -84,6 +86,9 @@ export class MomentsFunction extends Construct {
       architecture: functionDefaults.architecture,
       memorySize: props.memorySize ?? functionDefaults.memorySize,
       timeout: props.timeout ?? functionDefaults.timeout,
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,

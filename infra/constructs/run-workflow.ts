@@ -9,6 +9,17 @@ import {
   type WorkflowSubstitution,
   workflowSubstitutions,
 } from "../../shared/contracts/workflow.js";
+import { vendedLogGroupName } from "./vended-logs.js";
+
+const PARTITION_SUBSTITUTION = "Partition";
+
+/**
+ * The contract names service integrations with `arn:aws:states:::…`, which is right locally and in the aws
+ * partition only; deployed, the partition is whatever the stack's region is in (aws-cn, aws-us-gov).
+ */
+export function partitionNeutral(definition: string): string {
+  return definition.replaceAll('"arn:aws:states:::', `"arn:\${${PARTITION_SUBSTITUTION}}:states:::`);
+}
 
 export interface RunWorkflowProps {
   /** Runs one step of a run. */
@@ -40,20 +51,24 @@ export class RunWorkflow extends Construct {
     this.stateMachineArn = RunWorkflow.arnOf(Stack.of(this), props.stateMachineName);
 
     this.logGroup = new logs.LogGroup(this, "LogGroup", {
+      logGroupName: vendedLogGroupName(Stack.of(this), "run-executions"),
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    const substitutions: Record<WorkflowSubstitution, string> = {
+    const substitutions: Record<WorkflowSubstitution | typeof PARTITION_SUBSTITUTION, string> = {
       [workflowSubstitutions.actionFunctionArn]: props.actionFunction.functionArn,
       [workflowSubstitutions.runStateFunctionArn]: props.runStateFunction.functionArn,
+      [PARTITION_SUBSTITUTION]: Stack.of(this).partition,
     };
 
     this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
       stateMachineName: props.stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: "Runs one account through one moment",
-      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(runWorkflowDefinition())),
+      definitionBody: sfn.DefinitionBody.fromString(
+        partitionNeutral(JSON.stringify(runWorkflowDefinition())),
+      ),
       definitionSubstitutions: substitutions,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,

@@ -73,9 +73,18 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
     try {
       const url = new URL(req.url ?? "/", "http://localhost");
       const method = (req.method ?? "GET").toUpperCase();
+      // Like API Gateway, decode the path before routing: "%2F" is a "/" (so `a%2Fb` is two segments and
+      // matches no `{id}` route), "%3F", "%23" and "%25" are a "?", "#" and "%" inside the segment, and a
+      // malformed escape ("%", "%zz") is the client's error.
+      let path: string;
+      try {
+        path = decodeURIComponent(url.pathname);
+      } catch {
+        return send(res, 400, JSON.stringify({ message: "Bad Request" }));
+      }
       let matched: { route: CompiledRoute; values: string[] } | undefined;
       for (const candidate of compiled) {
-        const m = candidate.pattern.exec(url.pathname);
+        const m = candidate.pattern.exec(path);
         if (m && candidate.route.method === method) {
           matched = { route: candidate, values: m.slice(1) };
           break;
@@ -94,7 +103,7 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
       for (const [name, value] of url.searchParams)
         query[name] = name in query ? `${query[name]},${value}` : value;
       const pathParameters = Object.fromEntries(
-        matched.route.params.map((name, i) => [name, decodeURIComponent(matched.values[i] ?? "")]),
+        matched.route.params.map((name, i) => [name, matched.values[i] ?? ""]),
       );
       const now = new Date();
       const key = routeKey(route);

@@ -38,6 +38,7 @@ import {
   momentAccountsResponse,
   momentFeedbackPageResponse,
   momentListResponse,
+  momentReportResponse,
   momentResponse,
   momentStatsResponse,
   momentTemplatesResponse,
@@ -168,6 +169,17 @@ export const apiDocs = {
     tag: "Moments",
     success: { status: 200, description: "The stats", body: momentStatsResponse },
   },
+  "GET /v1/admin/moments/{id}/report": {
+    summary:
+      "A moment's report: entered, active, succeeded, failed, stopped and completed per hour or day; ends by end rule; the per-step funnel with reasons; feedback and its latest comments",
+    tag: "Moments",
+    query: {
+      bucket: "hour or day (default day)",
+      from: "ISO 8601 start of the range (default: 48 hours or 30 days before to); at most 168 hours or 366 days",
+      to: "ISO 8601 end of the range (default now)",
+    },
+    success: { status: 200, description: "The report", body: momentReportResponse },
+  },
   "GET /v1/admin/accounts/{accountId}": {
     summary: "An account: profile, recent events, runs, and why it did or did not enter each moment",
     tag: "Insights",
@@ -297,7 +309,7 @@ export const apiDocs = {
   "GET /v1/admin/moments/{id}/feedback": {
     summary: "A moment's feedback answers with their comments",
     tag: "Moments",
-    query: list,
+    query: { ...list, order: "oldest (default) or newest first" },
     success: {
       status: 200,
       description:

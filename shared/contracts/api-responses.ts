@@ -152,7 +152,12 @@ export const headlineStatsSchema = named(
 
 export const listedMomentResponse = named(
   "ListedMoment",
-  z.strictObject({ ...momentResponse.shape, stats: headlineStatsSchema }),
+  z.strictObject({
+    ...momentResponse.shape,
+    stats: headlineStatsSchema,
+    /** Runs entered per day over the last 7 days (UTC), oldest first, today last. */
+    trend: z.array(z.strictObject({ day: z.iso.date(), entered: count })),
+  }),
 );
 
 export const momentListResponse = z.union([
@@ -203,6 +208,63 @@ export const momentStatsResponse = named(
     completed: count,
     steps: z.record(z.string(), stepStats),
     feedback: feedbackCounts,
+  }),
+);
+
+const byReason = z.record(z.string(), count);
+const endSplit = z.union([
+  z.strictObject({ rule: z.literal("event"), event: z.string(), count }),
+  z.strictObject({ rule: z.enum(["timeout", "step_failed"]), count }),
+]);
+
+export const momentReportResponse = named(
+  "MomentReport",
+  z.strictObject({
+    momentId: z.string(),
+    bucket: z.enum(["hour", "day"]),
+    from: time,
+    to: time,
+    totals: z.strictObject({
+      ...headlineStatsSchema.shape,
+      stopped: count,
+      completed: count,
+    }),
+    /** Every bucket of the range, oldest first, zeros where nothing happened. */
+    series: z.array(
+      z.strictObject({
+        start: time,
+        entered: count,
+        succeeded: count,
+        failed: count,
+        stopped: count,
+        completed: count,
+        active: count,
+      }),
+    ),
+    ends: z.strictObject({ success: z.array(endSplit), failed: z.array(endSplit) }),
+    steps: z.array(
+      z.strictObject({
+        stepId: z.string(),
+        executed: count,
+        skipped: count,
+        failed: count,
+        skippedBy: byReason,
+        failedBy: byReason,
+      }),
+    ),
+    feedback: z.strictObject({
+      ...feedbackCounts.shape,
+      latestComments: z.array(
+        z.strictObject({
+          promptId: z.string(),
+          accountId: z.string(),
+          userId: z.optional(z.string()),
+          reaction,
+          comment: z.string(),
+          answeredAt: time,
+        }),
+      ),
+    }),
   }),
 );
 
@@ -264,6 +326,7 @@ export const decisionResponse = named(
     decision("source_mismatch", { sourceId: z.string() }),
     decision("already_active", { runId: z.optional(z.string()) }),
     decision("too_old", { timestamp: time, maxAgeSeconds: count }),
+    decision("outside_time_frame", { from: z.optional(time), until: z.optional(time) }),
     decision("duplicate", {}),
   ]),
 );

@@ -49,6 +49,8 @@ export const routes = [
   { method: "GET", path: "/v1/admin/moments/{id}/accounts", function: "admin", auth: "admin_key" },
   { method: "GET", path: "/v1/admin/moment-templates", function: "admin", auth: "admin_key" },
   { method: "GET", path: "/v1/admin/moments/{id}/stats", function: "admin", auth: "admin_key" },
+  // The Reporting page: counters over time (hour/day buckets), ends by rule, step funnel, feedback
+  { method: "GET", path: "/v1/admin/moments/{id}/report", function: "admin", auth: "admin_key" },
   { method: "GET", path: "/v1/admin/moments/{id}/feedback", function: "admin", auth: "admin_key" },
   // Render one step with a real account or sample traits; perform it unless dryRun
   {

@@ -93,6 +93,11 @@ export const keys = {
     pk: `${ws(workspaceId)}#MOMENT#${momentId}`,
     sk: runKey === undefined ? `ACCOUNT#${accountId}` : `ACCOUNT#${accountId}#KEY#${runKey}`,
   }),
+  /** The run key a membership's sort key holds (`membership` with a `runKey`), if any. */
+  membershipRunKey: (sk: string, accountId: string): string | undefined => {
+    const keyed = `ACCOUNT#${accountId}#KEY#`;
+    return sk.startsWith(keyed) ? sk.slice(keyed.length) : undefined;
+  },
   membershipPrefix: (workspaceId: string, momentId: string) => ({
     pk: `${ws(workspaceId)}#MOMENT#${momentId}`,
     skPrefix: "ACCOUNT#",
@@ -119,6 +124,20 @@ export const keys = {
   momentStatsShard: (workspaceId: string, momentId: string, shard: number): ItemKey => ({
     pk: `${ws(workspaceId)}#MOMENTSTATS#${momentId}#${shard}`,
     sk: "STATS",
+  }),
+  /**
+   * One time bucket of a moment's run counters in one shard (the run's stats shard): `H#2026-12-06T13`
+   * (an hour) or `D#2026-12-06` (a day). A report queries each shard's range of one kind.
+   */
+  momentSeries: (
+    workspaceId: string,
+    momentId: string,
+    shard: number,
+    bucket: "hour" | "day",
+    key: string,
+  ): ItemKey => ({
+    pk: momentSeriesPk(workspaceId, momentId, shard),
+    sk: `${bucket === "hour" ? "H" : "D"}#${key}`,
   }),
   /** Marks a message as processed by the matcher (dedupe window; TTL). */
   processedMessage: (workspaceId: string, messageId: string): ItemKey => ({
@@ -223,6 +242,11 @@ export const workspaceItemPrefix = {
 
 /** How many shards a moment's stats (and an observed event's counters) are spread over. */
 export const STATS_SHARDS = 32;
+
+/** The partition of a moment's time-series shard (see keys.momentSeries). */
+export function momentSeriesPk(workspaceId: string, momentId: string, shard: number): string {
+  return `${ws(workspaceId)}#MOMENTSERIES#${momentId}#${shard}`;
+}
 
 /** How long decisions and recent events are kept (seconds): "why didn't X enter?" for a week. */
 export const INSIGHT_TTL_SECONDS = 7 * 86_400;

@@ -8,6 +8,7 @@ import { expiresAtFor, INSIGHT_TTL_SECONDS, STATS_SHARDS } from "../contracts/ta
 import type { Condition } from "./conditions.js";
 import type { Reaction } from "./inbox.js";
 import type { Moment, MomentInput, MomentStatus } from "./moment.js";
+import { isBreakdownCounter } from "./report.js";
 
 // ---------------------------------------------------------------------------------------------
 // Decision log
@@ -25,6 +26,7 @@ export const decisionReasons = [
   "source_mismatch",
   "already_active",
   "too_old",
+  "outside_time_frame",
   "duplicate",
 ] as const;
 export type DecisionReason = (typeof decisionReasons)[number];
@@ -54,6 +56,8 @@ export type DecisionDetail =
   | { reason: "already_active"; runId?: string }
   /** The event's timestamp is older than the window in which events may start moments. */
   | { reason: "too_old"; timestamp: string; maxAgeSeconds: number }
+  /** The event happened outside the moment's time frame (`from`, `until`: the frame's ends). */
+  | { reason: "outside_time_frame"; from?: string; until?: string }
   /** The messageId was already processed: nothing changed. */
   | { reason: "duplicate" };
 
@@ -137,6 +141,13 @@ export function explainDecision(decision: DecisionDetail): string {
       return `Not started: the account already has an active run${decision.runId ? ` (${decision.runId})` : ""}`;
     case "too_old":
       return `Not started: the event's timestamp ${decision.timestamp} is older than the ${formatSeconds(decision.maxAgeSeconds)} window`;
+    case "outside_time_frame":
+      return `Not started: the moment starts runs only ${[
+        decision.from ? `from ${decision.from}` : "",
+        decision.until ? `until ${decision.until}` : "",
+      ]
+        .filter(Boolean)
+        .join(" ")}`;
     case "duplicate":
       return "Ignored: this messageId was already processed";
   }
@@ -338,7 +349,13 @@ export type RunCounter = (typeof runCounters)[number];
  * A counter of a moment's stats. Step counters embed the step id, which is user-provided but
  * restricted to [A-Za-z0-9_-] (see stepSchema), so the name is unambiguous.
  */
-export type StatCounter = RunCounter | `steps.${string}.${StepCounterKind}` | `feedback.${FeedbackReaction}`;
+export type StatCounter =
+  | RunCounter
+  | `steps.${string}.${StepCounterKind}`
+  | `feedback.${FeedbackReaction}`
+  // The report's breakdowns (see report.ts): ends by cause, step outcomes by reason.
+  | `ends.${"success" | "failed"}.${string}`
+  | `steps.${string}.${"skipped" | "failed"}.${string}`;
 
 export const statCounter = {
   step: (stepId: string, kind: StepCounterKind): StatCounter => `steps.${stepId}.${kind}`,
@@ -355,7 +372,8 @@ export function isStatCounter(name: string): name is StatCounter {
   return (
     (runCounters as readonly string[]).includes(name) ||
     STEP_COUNTER.test(name) ||
-    FEEDBACK_COUNTER.test(name)
+    FEEDBACK_COUNTER.test(name) ||
+    isBreakdownCounter(name)
   );
 }
 

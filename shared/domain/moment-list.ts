@@ -90,6 +90,15 @@ export function parseMomentListQuery(query: Record<string, string | undefined>):
   return result;
 }
 
+/**
+ * What one list response may carry of moments: Lambda answers API Gateway with at most 6 MB, and a moment may
+ * take up to 350 KB, so 200 of them could not fit. The rest leaves room for stats and the envelope.
+ */
+export const MAX_LIST_BYTES = 4 * 1024 * 1024;
+
+const utf8 = new TextEncoder();
+const jsonBytes = (value: unknown) => utf8.encode(JSON.stringify(value)).length;
+
 /** Most recently updated first, then by id. */
 export function compareMoments(a: MomentCursor, b: MomentCursor): number {
   if (a.updatedAt !== b.updatedAt) return a.updatedAt > b.updatedAt ? -1 : 1;
@@ -110,9 +119,23 @@ function matches(moment: Moment, query: MomentListQuery): boolean {
  * One page (or, with groupBy=goal, every match grouped by goal in the order of `goals`, empty goals
  * left out) of the moments that match the query.
  */
-export function listMomentsPage(moments: readonly Moment[], query: MomentListQuery): MomentList {
+export function listMomentsPage(
+  moments: readonly Moment[],
+  query: MomentListQuery,
+  maxBytes: number = MAX_LIST_BYTES,
+): MomentList {
   const sorted = moments.filter((m) => matches(m, query)).sort(compareMoments);
   if (query.groupBy === "goal") {
+    if (sorted.reduce((total, m) => total + jsonBytes(m), 0) > maxBytes) {
+      throw new ValidationError([
+        {
+          path: "groupBy",
+          message:
+            "the matching moments are too many to answer grouped in one response (a Lambda response is at most " +
+            "6 MB); narrow it with goal, status or q, or list without groupBy, which pages",
+        },
+      ]);
+    }
     return {
       groups: goals
         .map((goal) => ({ goal, items: sorted.filter((m) => m.goal === goal) }))
@@ -121,7 +144,15 @@ export function listMomentsPage(moments: readonly Moment[], query: MomentListQue
   }
   const after = query.after;
   const rest = after ? sorted.filter((m) => compareMoments(m, after) > 0) : sorted;
-  const items = rest.slice(0, query.limit);
+  // At most `limit` moments, and no more than fit the response budget (always at least one).
+  const items: Moment[] = [];
+  let bytes = 0;
+  for (const moment of rest) {
+    const size = jsonBytes(moment);
+    if (items.length >= query.limit || (items.length > 0 && bytes + size > maxBytes)) break;
+    items.push(moment);
+    bytes += size;
+  }
   const last = items.at(-1);
   return {
     items,

@@ -2,7 +2,14 @@ import * as z from "zod/mini";
 import { actionSchema } from "./actions.js";
 import { conditionListSchema } from "./conditions.js";
 import { type FieldProblem, ValidationError } from "./errors.js";
-import { durationSchema, eventNameSchema, idSchema, nameSchema } from "./primitives.js";
+import {
+  durationSchema,
+  durationToSeconds,
+  eventNameSchema,
+  idSchema,
+  MAX_DURATION_SECONDS,
+  nameSchema,
+} from "./primitives.js";
 import { onMissingPolicies } from "./render.js";
 import { parseOrThrow } from "./validation.js";
 
@@ -82,6 +89,41 @@ export const stepSchema = z.strictObject({
 });
 export type Step = z.infer<typeof stepSchema>;
 
+/**
+ * When a moment may start runs: from `from` (inclusive) until `until` (exclusive), either open.
+ * Outside it the moment starts nothing (decision `outside_time_frame`); runs already in progress go
+ * on. A seasonal moment (a Black Friday cart abandon) needs no one to stop it by hand.
+ */
+export const timeFrameSchema = z
+  .strictObject({
+    from: z.optional(z.iso.datetime({ offset: true })),
+    until: z.optional(z.iso.datetime({ offset: true })),
+  })
+  .check(
+    z.superRefine((frame, ctx) => {
+      if (
+        frame.from !== undefined &&
+        frame.until !== undefined &&
+        Date.parse(frame.from) >= Date.parse(frame.until)
+      )
+        ctx.addIssue({
+          code: "custom",
+          message: "must be later than from",
+          path: ["until"],
+          input: frame.until,
+        });
+    }),
+  );
+export type TimeFrame = z.infer<typeof timeFrameSchema>;
+
+/** Where a time falls against a moment's time frame (always `within` without one). */
+export function timeFramePosition(frame: TimeFrame | undefined, at: string): "before" | "within" | "after" {
+  const time = Date.parse(at);
+  if (frame?.from !== undefined && time < Date.parse(frame.from)) return "before";
+  if (frame?.until !== undefined && time >= Date.parse(frame.until)) return "after";
+  return "within";
+}
+
 /** Catalog key a moment was created from, or "custom". */
 export const templateKeySchema = z
   .string()
@@ -101,6 +143,7 @@ export const momentFields = {
   end: z._default(z.array(endRuleSchema).check(z.maxLength(20)), []),
   reentry: z._default(reentrySchema, { policy: "once" }),
   steps: z._default(z.array(stepSchema).check(z.maxLength(50)), []),
+  timeFrame: z.optional(timeFrameSchema),
 };
 
 function uniqueStepIds(moment: { steps: Step[] }, ctx: { addIssue(issue: z.core.$ZodRawIssue): void }) {
@@ -118,7 +161,57 @@ function uniqueStepIds(moment: { steps: Step[] }, ctx: { addIssue(issue: z.core.
   });
 }
 
-export const momentInputSchema = z.strictObject(momentFields).check(z.superRefine(uniqueStepIds));
+/**
+ * A moment is stored as one DynamoDB item (and pinned whole into each run's item), and an item holds at most
+ * 400 KB. Refused here, naming the largest field, with room left for keys, status and run bookkeeping.
+ */
+export const MAX_MOMENT_BYTES = 350 * 1024;
+
+function fitsOneItem(moment: MomentInputShape, ctx: IssueSink) {
+  const utf8 = new TextEncoder();
+  const size = utf8.encode(JSON.stringify(moment)).length;
+  if (size <= MAX_MOMENT_BYTES) return;
+  const [largest] = Object.entries(moment)
+    .map(([field, value]) => [field, utf8.encode(JSON.stringify(value) ?? "").length] as const)
+    .sort((a, b) => b[1] - a[1]);
+  ctx.addIssue({
+    code: "custom",
+    message:
+      `the moment is ${Math.ceil(size / 1024)} KB, over the ${MAX_MOMENT_BYTES / 1024} KB a moment may take ` +
+      "(DynamoDB stores it as one item of at most 400 KB); shorten this field",
+    path: [largest?.[0] ?? ""],
+    input: moment,
+  });
+}
+
+/**
+ * The steps of one phase run in one Standard execution, which lives at most one year: their delays added up
+ * must fit (each delay alone is already under a year).
+ */
+function phasesFitOneExecution(moment: MomentInputShape, ctx: IssueSink) {
+  const totals = new Map<string, number>();
+  moment.steps.forEach((step, index) => {
+    const total = (totals.get(step.phase) ?? 0) + durationToSeconds(step.delay);
+    totals.set(step.phase, total);
+    if (total > MAX_DURATION_SECONDS && total - durationToSeconds(step.delay) <= MAX_DURATION_SECONDS) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          `the ${step.phase} steps' delays add up to more than a year by this step ` +
+          "(one Step Functions Standard execution runs a phase and lives at most one year)",
+        path: ["steps", index, "delay"],
+        input: step.delay,
+      });
+    }
+  });
+}
+
+type MomentInputShape = { steps: Step[] } & Record<string, unknown>;
+type IssueSink = { addIssue(issue: z.core.$ZodRawIssue): void };
+
+export const momentInputSchema = z
+  .strictObject(momentFields)
+  .check(z.superRefine(uniqueStepIds), z.superRefine(phasesFitOneExecution), z.superRefine(fitsOneItem));
 export type MomentInput = z.infer<typeof momentInputSchema>;
 
 /** The fields an admin sets (everything but id, workspace, status, version and timestamps). */
@@ -162,7 +255,8 @@ const notPatchable: Record<string, string> = {
 
 /**
  * Applies a PATCH body to a moment: top-level fields replace the stored ones (so `steps` is replaced
- * wholesale), and the merged result is validated with the full schema.
+ * wholesale), `null` removes one (`"timeFrame": null`: no time frame; a field with a default gets
+ * it back), and the merged result is validated with the full schema.
  */
 export function mergeMomentPatch(moment: Moment, body: unknown): MomentInput {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -172,7 +266,9 @@ export function mergeMomentPatch(moment: Moment, body: unknown): MomentInput {
     .filter((field) => field in notPatchable)
     .map((field) => ({ path: field, message: notPatchable[field] ?? "cannot be changed" }));
   if (problems.length > 0) throw new ValidationError(problems);
-  return parseOrThrow(momentInputSchema, { ...momentInputOf(moment), ...body });
+  const merged: Record<string, unknown> = { ...momentInputOf(moment), ...body };
+  for (const [field, value] of Object.entries(body)) if (value === null) delete merged[field];
+  return parseOrThrow(momentInputSchema, merged);
 }
 
 /** Did an edit change the audience? (Order does not matter; sources are a set.) */

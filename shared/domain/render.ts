@@ -106,6 +106,38 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
+/** Link schemes an email may carry; anything else (javascript:, data:, vbscript:, file:...) is neutralized. */
+const SAFE_LINK_SCHEMES = new Set(["http", "https", "mailto", "tel"]);
+const LINK_ATTRIBUTE = /(\s(?:href|src|action|formaction|xlink:href)\s*=\s*)("[^"]*"|'[^']*')/gi;
+
+/** The scheme a browser would read from an attribute value: entities decoded, tabs and newlines ignored. */
+function linkScheme(value: string): string | undefined {
+  const decoded = value
+    .replace(/&#x([0-9a-f]+);?/gi, (_, hex: string) =>
+      String.fromCodePoint(Number.parseInt(hex, 16) % 0x110000),
+    )
+    .replace(/&#(\d+);?/g, (_, dec: string) => String.fromCodePoint(Number(dec) % 0x110000))
+    .replace(/&colon;/gi, ":")
+    .replace(/&tab;|&newline;/gi, "")
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: browsers drop these inside a URL scheme.
+    .replace(/[\u0000-\u0020]/g, "");
+  return /^([a-z][a-z0-9+.-]*):/i.exec(decoded)?.[1]?.toLowerCase();
+}
+
+/**
+ * Rendered HTML whose links cannot run script: every href/src/action whose value names a scheme other than
+ * http(s), mailto or tel becomes "#". Placeholders are HTML-escaped, but escaping cannot stop a trait such as
+ * `javascript:alert(1)` filling `<a href="{link}">`; this does, whoever wrote the value.
+ */
+export function neutralizeUnsafeLinks(html: string): string {
+  return html.replace(LINK_ATTRIBUTE, (whole, prefix: string, quoted: string) => {
+    const scheme = linkScheme(quoted.slice(1, -1));
+    return scheme === undefined || SAFE_LINK_SCHEMES.has(scheme)
+      ? whole
+      : `${prefix}${quoted[0]}#${quoted[0]}`;
+  });
+}
+
 const SLACK_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;" };
 
 /** Lone UTF-16 surrogates (which encodeURIComponent refuses) become U+FFFD. */

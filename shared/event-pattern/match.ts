@@ -91,8 +91,20 @@ const RESERVED_NAMES_IN_OR = new Set([
   "ip-address-not-in-range",
 ]);
 
-/** Guards against `$or` cross products exhausting memory; far above any realistic rule. */
-const MAX_BRANCHES = 10_000;
+/**
+ * EventBridge refuses a pattern whose `$or`s expand to "over 1000 rule combinations" (event patterns quota,
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html); it also bounds our cross product.
+ */
+const MAX_BRANCHES = 1000;
+
+/**
+ * EventBridge rejects a rule whose wildcards are "too complex" (InvalidEventPatternException, see "Wildcards and
+ * event pattern complexity" in the EventBridge user guide). The measure is event-ruler's
+ * `MachineComplexityEvaluator`: the most wildcard-pattern states one input value can keep alive at once. AWS does
+ * not publish its threshold; 10 is the boundary observed on AWS: three `{ "wildcard": "*:stack/<name>/*" }`
+ * values on one field (complexity 9) are accepted, four (complexity 12) are "Rule is too complex".
+ */
+const MAX_WILDCARD_COMPLEXITY = 10;
 
 const NO_MEMBERSHIP: Membership = new Map();
 
@@ -130,6 +142,7 @@ function compilePattern(pattern: unknown): Compiled {
   const problems: string[] = [];
   if (!isRecord(pattern)) problems.push(`pattern: must be a JSON object, got ${typeName(pattern)}`);
   const branches = isRecord(pattern) ? compileObject(pattern, [], "pattern", false, problems) : [];
+  if (isRecord(pattern) && problems.length === 0) problems.push(...wildcardComplexityProblems(pattern));
   const sorted = branches.map((branch) => [...branch].sort(bySortKey));
   return { branches: sorted, trie: buildTrie(sorted), problems };
 }
@@ -147,6 +160,7 @@ function compileObject(
     return [];
   }
   let branches: Branch[] = [[]];
+  // Document order matters: a later constraint on the same path replaces an earlier one (see `crossProduct`).
   for (const key of keys) {
     const alternatives = compileMember(key, node[key], path, where, insideOr, problems);
     branches = crossProduct(branches, alternatives, where, problems);
@@ -168,7 +182,9 @@ function compileMember(
   if (insideOr && RESERVED_NAMES_IN_OR.has(key)) {
     problems.push(`${childWhere}: "${key}" is an operator name and cannot be a field name inside "$or"`);
   }
-  const childPath = [...path, key];
+  // The engine names a field by joining the keys with ".", so `"a.b"` and `"a": { "b" }` are one path
+  // (event-ruler README: both "compile to the same internal representation").
+  const childPath = [...path, ...key.split(".")];
   if (Array.isArray(value)) {
     const leaf = compileLeaf(value, childWhere, problems);
     return [[{ path: childPath, id: JSON.stringify(childPath), sortKey: childPath.join("."), leaf }]];
@@ -198,12 +214,22 @@ function compileOr(value: unknown, path: readonly string[], where: string, probl
   return branches;
 }
 
+/**
+ * Every combination of an earlier and a later alternative. When both constrain the same path, the later one wins
+ * (event-ruler's JsonRuleCompiler writes each leaf into every sub-rule built so far, overwriting): so
+ * `{ "a": ["1"], "$or": [{ "a": ["2"] }, { "b": ["3"] }] }` matches `{ "a": "2" }` and not `{ "a": "1", "c": 0 }`.
+ */
 function crossProduct(left: readonly Branch[], right: readonly Branch[], where: string, problems: string[]) {
   if (left.length * right.length > MAX_BRANCHES) {
-    problems.push(`${where}: "$or" combinations exceed ${MAX_BRANCHES} alternatives`);
+    problems.push(`${where}: "$or" expands to more than ${MAX_BRANCHES} rule combinations`);
     return [];
   }
-  return left.flatMap((l) => right.map((r) => [...l, ...r]));
+  return left.flatMap((l) =>
+    right.map((r) => {
+      const overridden = new Set(r.map((condition) => condition.id));
+      return [...l.filter((condition) => !overridden.has(condition.id)), ...r];
+    }),
+  );
 }
 
 function compileLeaf(values: readonly unknown[], where: string, problems: string[]): Leaf {
@@ -413,44 +439,43 @@ function endsWith(suffix: string): StringPredicate {
   return (v) => v.endsWith(suffix);
 }
 
-/** Case folding per character (code point), as the engine does, so lengths never shift ("ß" vs "SS"). */
-function sameCharIgnoringCase(a: string, b: string): boolean {
-  return a === b || a.toLowerCase() === b.toLowerCase() || a.toUpperCase() === b.toUpperCase();
-}
-
-function sameCharsIgnoringCase(
-  value: readonly string[],
-  expected: readonly string[],
-  offset: number,
-): boolean {
-  return expected.every((ch, i) => {
-    const actual = value[offset + i];
-    return actual !== undefined && sameCharIgnoringCase(actual, ch);
-  });
+/**
+ * equals-ignore-case folds the pattern's value only: each of its characters accepts that character's lower- and
+ * upper-case forms, taken on the character alone, so "ß" accepts "ß" or "SS" and the value is never folded
+ * ("ẞ" in a pattern matches "ß" in an event; "ß" in a pattern does not match "ẞ"). This is event-ruler's
+ * byte machine, which adds both case variants of every pattern character, and what AWS answers.
+ * Returns the offsets of `value` that consuming the whole of `text` can end at, walking forwards from the start
+ * (or backwards from the end). The variants differ in length, so a set of offsets is carried, never one.
+ */
+function reachIgnoringCase(value: string, text: string, backwards: boolean): Set<number> {
+  let reachable = new Set([backwards ? value.length : 0]);
+  const chars = Array.from(text);
+  if (backwards) chars.reverse();
+  for (const ch of chars) {
+    const variants = new Set([ch.toLowerCase(), ch.toUpperCase()]);
+    const next = new Set<number>();
+    for (const variant of variants) {
+      for (const offset of reachable) {
+        const at = backwards ? offset - variant.length : offset;
+        if (at >= 0 && value.startsWith(variant, at)) next.add(backwards ? at : offset + variant.length);
+      }
+    }
+    if (next.size === 0) return next;
+    reachable = next;
+  }
+  return reachable;
 }
 
 function equalsIgnoringCaseTo(text: string): StringPredicate {
-  const expected = Array.from(text);
-  return (v) => {
-    const chars = Array.from(v);
-    return chars.length === expected.length && sameCharsIgnoringCase(chars, expected, 0);
-  };
+  return (v) => reachIgnoringCase(v, text, false).has(v.length);
 }
 
 function startsWithIgnoringCase(prefix: string): StringPredicate {
-  const expected = Array.from(prefix);
-  return (v) => sameCharsIgnoringCase(Array.from(v), expected, 0);
+  return (v) => reachIgnoringCase(v, prefix, false).size > 0;
 }
 
 function endsWithIgnoringCase(suffix: string): StringPredicate {
-  const expected = Array.from(suffix);
-  return (v) => {
-    const chars = Array.from(v);
-    return (
-      chars.length >= expected.length &&
-      sameCharsIgnoringCase(chars, expected, chars.length - expected.length)
-    );
-  };
+  return (v) => reachIgnoringCase(v, suffix, true).size > 0;
 }
 
 /**
@@ -507,6 +532,109 @@ function matchesWildcardParts(value: string, parts: readonly string[]): boolean 
   return true;
 }
 
+/** A wildcard operand as a tiny NFA: `chars[i]` moves state i to i + 1; `starAt[i]` lets state i loop. */
+interface WildcardNfa {
+  readonly chars: readonly string[];
+  readonly starAt: readonly boolean[];
+}
+
+function wildcardNfa(pattern: string): WildcardNfa {
+  const chars: string[] = [];
+  const starAt: boolean[] = [false];
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern.charAt(i);
+    if (ch === "*") {
+      starAt[chars.length] = true;
+    } else {
+      chars.push(ch === "\\" ? pattern.charAt(++i) : ch);
+      starAt.push(false);
+    }
+  }
+  return { chars, starAt };
+}
+
+/** Wildcard operands (plain and anything-but) per field path, as the engine groups them in one byte machine. */
+function collectWildcards(
+  node: Record<string, unknown>,
+  path: readonly string[],
+  out: Map<string, Set<string>>,
+) {
+  for (const [key, value] of Object.entries(node)) {
+    if (key === OR_KEY && Array.isArray(value)) {
+      for (const alternative of value) if (isRecord(alternative)) collectWildcards(alternative, path, out);
+      continue;
+    }
+    const childPath = [...path, ...key.split(".")];
+    if (isRecord(value)) {
+      collectWildcards(value, childPath, out);
+      continue;
+    }
+    if (!Array.isArray(value)) continue;
+    const found: unknown[] = [];
+    for (const item of value) {
+      if (!isRecord(item)) continue;
+      found.push(item.wildcard);
+      const but = item["anything-but"];
+      if (isRecord(but)) found.push(...(Array.isArray(but.wildcard) ? but.wildcard : [but.wildcard]));
+    }
+    const id = childPath.join(".");
+    for (const text of found) {
+      if (typeof text === "string") out.set(id, (out.get(id) ?? new Set()).add(text));
+    }
+  }
+}
+
+function wildcardComplexityProblems(pattern: Record<string, unknown>): string[] {
+  const byField = new Map<string, Set<string>>();
+  collectWildcards(pattern, [], byField);
+  const problems: string[] = [];
+  for (const [field, texts] of byField) {
+    const complexity = wildcardComplexity([...texts].map(wildcardNfa));
+    if (complexity > MAX_WILDCARD_COMPLEXITY) {
+      problems.push(
+        `${field}: the wildcards on this field are too complex for EventBridge (complexity ${complexity}, ` +
+          `at most ${MAX_WILDCARD_COMPLEXITY}); use prefix/suffix or fewer wildcards`,
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * The most (pattern, state) pairs any input value keeps alive at once: every state of a wildcard NFA can still
+ * reach its match, so this is event-ruler's "number of wildcard rule prefixes matching a theoretical worst-case
+ * input value". Explores the subset construction over the patterns' own characters plus one "other" character;
+ * stops as soon as the limit is passed.
+ */
+function wildcardComplexity(nfas: readonly WildcardNfa[]): number {
+  const alphabet = [...new Set(nfas.flatMap((nfa) => nfa.chars)), "\u0000"];
+  const start = nfas.map((_, p) => [p, 0] as const);
+  const key = (states: readonly (readonly [number, number])[]) =>
+    states.map(([p, i]) => `${p}:${i}`).join(",");
+  const seen = new Set([key(start)]);
+  const queue = [start as readonly (readonly [number, number])[]];
+  let worst = start.length;
+  while (queue.length > 0 && seen.size < 5_000 && worst <= MAX_WILDCARD_COMPLEXITY) {
+    const states = queue.shift() ?? [];
+    for (const ch of alphabet) {
+      const next = new Map<string, readonly [number, number]>();
+      for (const [p, i] of states) {
+        const nfa = nfas[p];
+        if (nfa === undefined) continue;
+        if (nfa.starAt[i] === true) next.set(`${p}:${i}`, [p, i]);
+        if (nfa.chars[i] === ch) next.set(`${p}:${i + 1}`, [p, i + 1]);
+      }
+      const sorted = [...next.values()].sort(([a, i], [b, j]) => a - b || i - j);
+      const id = key(sorted);
+      if (sorted.length === 0 || seen.has(id)) continue;
+      seen.add(id);
+      queue.push(sorted);
+      worst = Math.max(worst, sorted.length);
+    }
+  }
+  return worst;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // numeric
 // ---------------------------------------------------------------------------------------------------------
@@ -518,61 +646,63 @@ interface Bound {
   readonly inclusive: boolean;
 }
 
-/** `["=", 5]`, `["<", 10]`, `[">", 0, "<=", 5]`: matches JSON numbers only, never numeric-looking strings. */
+/**
+ * `["=", 5]`, `["<", 10]`, `[">", 0, "<=", 5]`: matches JSON numbers only, never numeric-looking strings.
+ * The engine reads a small grammar, not a list of pairs: one comparison, or a lower bound (`>`/`>=`) followed by
+ * an upper bound (`<`/`<=`). So a range written high-before-low (`["<", 10, ">", 0]`) is rejected ("Too many
+ * elements in numeric expression"), and so is a range whose bottom is not below its top, even `[">=", 5, "<=", 5]`
+ * ("Bottom must be less than top"): event-ruler JsonRuleCompiler.processNumericMatchExpression and Range.between.
+ */
 function compileNumeric(operand: unknown, where: string, problems: string[]): ValueTest | undefined {
-  if (!Array.isArray(operand) || operand.length === 0 || operand.length % 2 !== 0) {
-    problems.push(`${where}: must be an array of operator/number pairs, e.g. [">", 0, "<=", 5]`);
+  if (!Array.isArray(operand) || (operand.length !== 2 && operand.length !== 4)) {
+    problems.push(`${where}: must be one comparison or a range, e.g. ["<", 10] or [">", 0, "<=", 5]`);
     return undefined;
   }
-  let lower: Bound | undefined;
-  let upper: Bound | undefined;
-  let equals: number | undefined;
-  for (let i = 0; i < operand.length; i += 2) {
-    const op: unknown = operand[i];
-    const value: unknown = operand[i + 1];
-    if (typeof op !== "string" || !NUMERIC_OPERATORS.has(op)) {
-      const shown = typeof op === "string" ? `"${op}"` : typeName(op);
-      problems.push(`${where}[${i}]: unknown numeric operator ${shown}`);
-      return undefined;
-    }
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      problems.push(
-        `${where}[${i + 1}]: the value of "${op}" must be a finite number, got ${typeName(value)}`,
-      );
-      return undefined;
-    }
-    if (op === "=") {
-      if (operand.length !== 2) {
-        problems.push(`${where}: "=" cannot be combined with other numeric operators`);
-        return undefined;
-      }
-      equals = value;
-    } else if (op === ">" || op === ">=") {
-      if (lower !== undefined) return duplicateBound(where, "lower", problems);
-      lower = { value, inclusive: op === ">=" };
-    } else {
-      if (upper !== undefined) return duplicateBound(where, "upper", problems);
-      upper = { value, inclusive: op === "<=" };
-    }
+  const first = numericTerm(operand, 0, where, problems);
+  if (first === undefined) return undefined;
+  if (operand.length === 2) {
+    if (first.op === "=") return (v) => v === first.value;
+    const bound = { value: first.value, inclusive: first.op.endsWith("=") };
+    return first.op.startsWith(">") ? numericRangeTest(bound, undefined) : numericRangeTest(undefined, bound);
   }
-  if (equals !== undefined) {
-    const target = equals;
-    return (v) => v === target;
-  }
-  if (lower !== undefined && upper !== undefined && isEmptyRange(lower, upper)) {
-    problems.push(`${where}: the range is empty (lower bound is above the upper bound)`);
+  if (first.op !== ">" && first.op !== ">=") {
+    problems.push(`${where}: a range starts with its lower bound (">" or ">=") and ends with "<" or "<="`);
     return undefined;
   }
-  return numericRangeTest(lower, upper);
+  const second = numericTerm(operand, 2, where, problems);
+  if (second === undefined) return undefined;
+  if (second.op !== "<" && second.op !== "<=") {
+    problems.push(`${where}[2]: the upper bound of a range must be "<" or "<=", got "${second.op}"`);
+    return undefined;
+  }
+  if (!(first.value < second.value)) {
+    problems.push(`${where}: the range is empty (its lower bound must be below its upper bound)`);
+    return undefined;
+  }
+  return numericRangeTest(
+    { value: first.value, inclusive: first.op === ">=" },
+    { value: second.value, inclusive: second.op === "<=" },
+  );
 }
 
-function duplicateBound(where: string, which: string, problems: string[]): undefined {
-  problems.push(`${where}: at most one ${which} bound is allowed`);
-  return undefined;
-}
-
-function isEmptyRange(lower: Bound, upper: Bound): boolean {
-  return lower.value > upper.value || (lower.value === upper.value && !(lower.inclusive && upper.inclusive));
+function numericTerm(
+  operand: readonly unknown[],
+  i: number,
+  where: string,
+  problems: string[],
+): { op: string; value: number } | undefined {
+  const op: unknown = operand[i];
+  const value: unknown = operand[i + 1];
+  if (typeof op !== "string" || !NUMERIC_OPERATORS.has(op)) {
+    const shown = typeof op === "string" ? `"${op}"` : typeName(op);
+    problems.push(`${where}[${i}]: unknown numeric operator ${shown}`);
+    return undefined;
+  }
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    problems.push(`${where}[${i + 1}]: the value of "${op}" must be a finite number, got ${typeName(value)}`);
+    return undefined;
+  }
+  return { op, value };
 }
 
 function numericRangeTest(lower: Bound | undefined, upper: Bound | undefined): ValueTest {
@@ -586,6 +716,12 @@ function numericRangeTest(lower: Bound | undefined, upper: Bound | undefined): V
 // cidr / IP addresses
 // ---------------------------------------------------------------------------------------------------------
 
+/**
+ * A CIDR block covers every address that shares its network bits, whatever host bits the block was written
+ * with: "10.0.0.5/24" is 10.0.0.0-10.0.0.255 (event-ruler CIDR.cidr masks the address down for the bottom and
+ * up for the top). The engine refuses a mask that leaves no host bits ("IPv4 mask bits must be < 32", "IPv6
+ * mask bits must be < 128"): one address is written as the plain string, e.g. `["10.0.0.7"]`.
+ */
 function compileCidr(text: string, where: string, problems: string[]): ValueTest | undefined {
   const [address, bits, ...rest] = text.split("/");
   const base = address === undefined ? undefined : parseIp(address);
@@ -595,19 +731,20 @@ function compileCidr(text: string, where: string, problems: string[]): ValueTest
     return undefined;
   }
   const maskBits = Number(bits);
-  if (maskBits > maxBits) {
-    problems.push(`${where}: mask bits must be at most ${maxBits}`);
+  if (maskBits >= maxBits) {
+    problems.push(
+      `${where}: mask bits must be below ${maxBits} (match a single address with the plain string "${address}")`,
+    );
     return undefined;
   }
-  // The engine's range runs from the address as written to that address with all host bits set, so
-  // "10.0.0.0/24" is 10.0.0.0-10.0.0.255 (and an unusual "10.0.0.5/24" starts at 10.0.0.5).
+  const bottom = base.map((byte, i) => byte & ~hostBitsOfByte(i, maskBits) & 0xff);
   const top = base.map((byte, i) => byte | hostBitsOfByte(i, maskBits));
   return stringTest((v) => {
     const ip = parseIp(v);
     return (
       ip !== undefined &&
       ip.length === base.length &&
-      compareBytes(ip, base) >= 0 &&
+      compareBytes(ip, bottom) >= 0 &&
       compareBytes(ip, top) <= 0
     );
   });
@@ -719,11 +856,12 @@ function collectFields(event: Record<string, unknown>, trie: TrieNode): Map<stri
   };
 
   const visitObject = (object: object, node: TrieNode, membership: Membership): void => {
-    for (const [key, child] of node.children) {
-      // Own enumerable properties only, as JSON would serialize them ("constructor" is not a field).
-      if (Object.prototype.propertyIsEnumerable.call(object, key)) {
-        visit((object as Record<string, unknown>)[key], child, membership);
-      }
+    // Own enumerable properties only, as JSON would serialize them ("constructor" is not a field). An event key
+    // containing dots is a path too: the engine flattens `{ "a.b": 1 }` and `{ "a": { "b": 1 } }` alike.
+    for (const key of Object.keys(object)) {
+      let child: TrieNode | undefined = node;
+      for (const step of key.split(".")) child = child?.children.get(step);
+      if (child !== undefined) visit((object as Record<string, unknown>)[key], child, membership);
     }
   };
 

@@ -28,6 +28,11 @@ export interface InboxRepository {
     promptId: string,
     answer: { reaction: Reaction; comment?: string; answeredAt: string },
   ): Promise<AnswerResult>;
-  /** A moment's answers, oldest first. */
-  listFeedback(workspaceId: string, momentId: string, page: PageRequest): Promise<Page<FeedbackAnswer>>;
+  /** A moment's answers, oldest first (or newest first). */
+  listFeedback(
+    workspaceId: string,
+    momentId: string,
+    page: PageRequest,
+    order?: "oldest" | "newest",
+  ): Promise<Page<FeedbackAnswer>>;
 }

@@ -6,6 +6,7 @@ import type {
   ObservedEvent,
   StatsDeltas,
 } from "../domain/insights.js";
+import type { MomentBreakdown, ReportBucket, SeriesCounts } from "../domain/report.js";
 
 /**
  * What the matcher records as it goes. Plain single-item writes (no transactions): these are
@@ -73,6 +74,28 @@ export interface InsightsRepository extends InsightsRecorder, InsightsReader {}
 export interface StatsRepository {
   /** A moment's stats: every shard summed (zeros when nothing was counted). */
   read(workspaceId: string, momentId: string): Promise<MomentStats>;
+  /** A moment's stats and breakdowns (ends by cause, step outcomes by reason), from one read. */
+  readBreakdown(
+    workspaceId: string,
+    momentId: string,
+  ): Promise<{ stats: MomentStats; breakdown: MomentBreakdown }>;
+  /**
+   * A moment's series from bucket `fromKey` to bucket `toKey` (inclusive, keys as `bucketKey`
+   * makes them), every shard summed, by bucket key: only the buckets something was counted in.
+   */
+  readSeries(
+    workspaceId: string,
+    momentId: string,
+    bucket: ReportBucket,
+    fromKey: string,
+    toKey: string,
+  ): Promise<Map<string, SeriesCounts>>;
+  /** Runs entered per day (day bucket keys) of several moments, for the moments list's trend. */
+  readEnteredByDay(
+    workspaceId: string,
+    momentIds: readonly string[],
+    days: readonly string[],
+  ): Promise<Map<string, number[]>>;
   /** Stats of several moments at once (for lists), by moment id. */
   readMany(workspaceId: string, momentIds: readonly string[]): Promise<Map<string, MomentStats>>;
   /**

@@ -1,5 +1,6 @@
 import type { EndSteps, Gate, RunContext, RunInput, StepOutcome } from "../contracts/workflow.js";
 import type { EndRule } from "../domain/moment.js";
+import type { EndCause } from "../domain/report.js";
 
 /**
  * `success` / `failed`: an end rule matched (or a timeout passed); `completed`: a moment without end
@@ -69,6 +70,8 @@ export interface PinnedEndRules {
 
 export interface Membership {
   accountId: string;
+  /** Set for a moment with a `key`: one membership per account and key. */
+  runKey?: string;
   status: MembershipStatus;
   runId: string;
   startedAt: string;
@@ -135,7 +138,14 @@ export interface RunRepository {
    * change together. "ended" when this call (or an earlier one with the same `endedBy`, a retry)
    * ended it; "already_ended" when something else ended it first.
    */
-  endRun(run: RunRef, outcome: RunEnd, endedBy: string, at: string): Promise<"ended" | "already_ended">;
+  endRun(
+    run: RunRef,
+    outcome: RunEnd,
+    endedBy: string,
+    at: string,
+    /** For a success or failure: which kind of end rule (counted for the report's split). */
+    cause?: EndCause,
+  ): Promise<"ended" | "already_ended">;
   /** Memberships of a moment in account order, optionally only those with one status. */
   listMemberships(
     workspaceId: string,

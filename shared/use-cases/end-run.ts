@@ -1,4 +1,5 @@
 import type { RunContext, RunOutcome } from "../contracts/workflow.js";
+import type { EndCause } from "../domain/report.js";
 import type { Clock } from "../ports/clock.js";
 import type { RunRepository, WorkflowController } from "../ports/runs.js";
 
@@ -13,16 +14,17 @@ export interface EndRunDeps {
  * (its remaining entry steps never run) and the completion steps (on success) or exit steps (on
  * failed) start right away in the run's end execution. Safe to repeat with the same `endedBy` (a
  * redelivered end event, a retried timeout task): it re-drives the same stop and start.
- * `stopEntry: false` when called from inside the entry execution (the timeout ends it itself).
+ * `stopEntry: false` when called from inside the entry execution (the timeout ends it itself);
+ * `cause`: which kind of end rule ended it, for the report's split by end rule.
  */
 export async function endRun(
   deps: EndRunDeps,
   run: Pick<RunContext, "workspaceId" | "momentId" | "accountId" | "runId" | "runKey">,
   outcome: RunOutcome,
   endedBy: string,
-  options: { stopEntry: boolean },
+  options: { stopEntry: boolean; cause: EndCause },
 ): Promise<"ended" | "already_ended"> {
-  const result = await deps.runs.endRun(run, outcome, endedBy, deps.clock.now().toISOString());
+  const result = await deps.runs.endRun(run, outcome, endedBy, deps.clock.now().toISOString(), options.cause);
   if (result !== "ended") return result;
   if (options.stopEntry) await deps.workflows.stop(run.runId, `The run ended (${outcome}) by ${endedBy}`);
   const stored = await deps.runs.getRun(run.workspaceId, run.runId);

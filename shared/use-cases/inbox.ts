@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from "../domain/errors.js";
+import { ConflictError, NotFoundError, ValidationError } from "../domain/errors.js";
 import { inboxItemIdSchema, parseFeedbackAnswer, parseInboxQuery, toInboxView } from "../domain/inbox.js";
 import type { Clock } from "../ports/clock.js";
 import type { InboxRepository } from "../ports/inbox.js";
@@ -61,7 +61,10 @@ export interface FeedbackListDeps {
   moments: Pick<MomentRepository, "getMoment">;
 }
 
-/** `GET /v1/admin/moments/{id}/feedback`: the moment's answers with their comments, oldest first. */
+/**
+ * `GET /v1/admin/moments/{id}/feedback`: the moment's answers with their comments, oldest first
+ * (`?order=newest`: the latest first).
+ */
 export async function listMomentFeedback(
   deps: FeedbackListDeps,
   workspaceId: string,
@@ -69,7 +72,10 @@ export async function listMomentFeedback(
   query: Record<string, string | undefined>,
 ) {
   const page = parsePageQuery(query);
+  const order = query.order ?? "oldest";
+  if (order !== "oldest" && order !== "newest")
+    throw new ValidationError([{ path: "order", message: "must be oldest or newest" }]);
   await getMoment(deps, workspaceId, momentId);
-  const result = await deps.inbox.listFeedback(workspaceId, momentId, page);
+  const result = await deps.inbox.listFeedback(workspaceId, momentId, page, order);
   return mapPage(result, ({ momentId: _m, ...answer }) => answer);
 }

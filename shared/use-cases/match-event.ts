@@ -6,7 +6,7 @@ import { evaluateConditions, type Facts } from "../domain/evaluate.js";
 import { DEFAULT_EVENT_WINDOW_HOURS, effectiveTimestamp, isTooOld } from "../domain/event-window.js";
 import { accountAttributes } from "../domain/identify.js";
 import { type DecisionEntry, propertySample, shardFor } from "../domain/insights.js";
-import { type Moment, startsMoment } from "../domain/moment.js";
+import { type Moment, startsMoment, timeFramePosition } from "../domain/moment.js";
 import { isSampledIn } from "../domain/sampling.js";
 import type { Clock } from "../ports/clock.js";
 import type { InsightsRecorder } from "../ports/insights.js";
@@ -160,7 +160,10 @@ async function endMatchingRuns(
         runId: run.runId,
         ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
       };
-      const result = await endRun(deps, ref, rule.outcome, detail.messageId, { stopEntry: true });
+      const result = await endRun(deps, ref, rule.outcome, detail.messageId, {
+        stopEntry: true,
+        cause: `event:${detail.event}`,
+      });
       return result === "ended"
         ? { momentId: run.momentId, decision: "ended", runId: run.runId, outcome: rule.outcome }
         : undefined;
@@ -178,6 +181,11 @@ async function startRun(
   const skip = (reason: SkipReason, extra?: string) => skipped(moment.id, reason, extra);
   // Moments were looked up by this event name, so a mismatch here is the status or the source.
   if (!startsMoment(moment, detail)) return skip("source_mismatch");
+  // When the event happened (as the window and end rules read it), not when it was processed.
+  if (
+    timeFramePosition(moment.timeFrame, effectiveTimestamp(detail.timestamp, detail.receivedAt)) !== "within"
+  )
+    return skip("outside_time_frame");
   if (isTooOld(detail.timestamp, detail.receivedAt, deps.eventWindowHours)) {
     return skip("too_old", `event of ${detail.timestamp}`);
   }
@@ -284,6 +292,13 @@ export function toDecisionEntry(
       switch (decision.reason) {
         case "source_mismatch":
           return { ...about, reason: "source_mismatch", sourceId: detail.sourceId };
+        case "outside_time_frame":
+          return {
+            ...about,
+            reason: "outside_time_frame",
+            ...(moment?.timeFrame?.from ? { from: moment.timeFrame.from } : {}),
+            ...(moment?.timeFrame?.until ? { until: moment.timeFrame.until } : {}),
+          };
         case "too_old":
           return {
             ...about,

@@ -163,8 +163,12 @@ export type HeadlineStats = Pick<
   "entered" | "active" | "succeeded" | "failed" | "successRate" | "failedRate"
 >;
 
-/** A listed moment: the moment, with its headline stats. */
-export type ListedMoment = Moment & { stats: HeadlineStats };
+/** Entries per day of the last TREND_DAYS days (UTC), oldest first, today last. */
+export type EntryTrend = Array<{ day: string; entered: number }>;
+export const TREND_DAYS = 7;
+
+/** A listed moment: the moment, with its headline stats and the trend of its entries. */
+export type ListedMoment = Moment & { stats: HeadlineStats; trend: EntryTrend };
 
 export type MomentListView =
   | { items: ListedMoment[]; nextCursor?: string }
@@ -172,7 +176,8 @@ export type MomentListView =
 
 export interface MomentListDeps {
   moments: Pick<MomentRepository, "listMoments">;
-  stats: Pick<StatsRepository, "readMany">;
+  stats: Pick<StatsRepository, "readMany" | "readEnteredByDay">;
+  clock: Clock;
 }
 
 function headlineStats(stats: MomentStats): HeadlineStats {
@@ -182,7 +187,8 @@ function headlineStats(stats: MomentStats): HeadlineStats {
 
 /**
  * Lists a workspace's moments, filtered, searched, sorted and paginated (or grouped by goal), each
- * with its headline stats.
+ * with its headline stats and its entries per day over the last week (the list's trend line:
+ * TREND_DAYS day buckets of every stats shard, read in parallel batches).
  * Moments are configuration: a workspace has hundreds, not millions, so reading them all and
  * filtering in memory costs one or two queries and keeps full-text search and any sort order simple.
  * Should that change, this is the one place to move to an index.
@@ -202,17 +208,23 @@ export async function listMoments(
   const parsed = parseMomentListQuery(query);
   const list = listMomentsPage(await deps.moments.listMoments(workspaceId), parsed);
   const listed = "items" in list ? list.items : list.groups.flatMap((group) => group.items);
-  const stats =
+  const ids = listed.map((moment) => moment.id);
+  const today = Date.parse(`${deps.clock.now().toISOString().slice(0, 10)}T00:00:00.000Z`);
+  const days = Array.from({ length: TREND_DAYS }, (_, i) =>
+    new Date(today - (TREND_DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10),
+  );
+  const [stats, trends] =
     listed.length === 0
-      ? new Map<string, MomentStats>()
-      : await deps.stats.readMany(
-          workspaceId,
-          listed.map((moment) => moment.id),
-        );
+      ? [new Map<string, MomentStats>(), new Map<string, number[]>()]
+      : await Promise.all([
+          deps.stats.readMany(workspaceId, ids),
+          deps.stats.readEnteredByDay(workspaceId, ids, days),
+        ]);
   // A moment nothing was counted for yet shows zeros, like its stats route.
   const withStats = (moment: Moment): ListedMoment => ({
     ...moment,
     stats: headlineStats(stats.get(moment.id) ?? emptyMomentStats()),
+    trend: days.map((day, i) => ({ day, entered: trends.get(moment.id)?.[i] ?? 0 })),
   });
   return "items" in list
     ? { ...list, items: list.items.map(withStats) }
@@ -250,8 +262,14 @@ export async function updateMoment(
     ]);
   }
   await checkReferences(deps, workspaceId, input);
+  // The server's fields, then the admin's as merged: a field the patch removed (null) stays removed.
+  const { id, status, runningSince, createdAt } = moment;
   const next: Moment = {
-    ...moment,
+    id,
+    workspaceId: moment.workspaceId,
+    status,
+    ...(runningSince === undefined ? {} : { runningSince }),
+    createdAt,
     ...input,
     version: moment.version + 1,
     updatedAt: deps.clock.now().toISOString(),
@@ -426,6 +444,8 @@ async function stopOneRun(
     momentId: moment.id,
     accountId: membership.accountId,
     runId: membership.runId,
+    // A keyed run's membership and active-run items are keyed by it: without it the stop finds nothing.
+    ...(membership.runKey === undefined ? {} : { runKey: membership.runKey }),
   };
   // Records first, execution second: once recorded, no step of the run acts even if stopping the
   // execution fails, and a membership that is still active is what a repeated sweep picks up.

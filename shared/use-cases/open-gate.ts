@@ -1,4 +1,5 @@
 import type { Gate } from "../contracts/workflow.js";
+import { timeFramePosition } from "../domain/moment.js";
 import type { InsightsRecorder } from "../ports/insights.js";
 import type { MomentRepository } from "../ports/moments.js";
 import type { PendingStartRepository } from "../ports/pending-starts.js";
@@ -22,15 +23,18 @@ export async function openGate(deps: OpenGateDeps, gate: Gate): Promise<MatchDec
   const trigger = await deps.pending.peek(workspaceId, accountId, momentId, runKey, token);
   if (!trigger) return "not_armed";
   const moment = await deps.moments.getMoment(workspaceId, momentId);
+  // The run would start now: a time frame that ended meanwhile (a season over) starts nothing.
   const decision: MatchDecision =
-    moment?.status === "running"
-      ? await enterAndStart(deps, moment, trigger, runKey)
-      : {
+    moment?.status !== "running"
+      ? {
           momentId,
           decision: "skipped",
           reason: "source_mismatch",
           detail: "the moment is no longer running",
-        };
+        }
+      : timeFramePosition(moment.timeFrame, deps.clock.now().toISOString()) !== "within"
+        ? { momentId, decision: "skipped", reason: "outside_time_frame" }
+        : await enterAndStart(deps, moment, trigger, runKey);
   await deps.pending.take(workspaceId, accountId, momentId, runKey, token);
   await deps.recorder?.recordDecisions({
     workspaceId,

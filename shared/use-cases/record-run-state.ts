@@ -62,12 +62,16 @@ async function record(deps: RunStateDeps, payload: RunStateTaskPayload) {
       // from inside the execution, which ends itself (RunEnded) once this returns.
       const result = await endRun(deps, payload.run, "failed", `step:${payload.stepId}`, {
         stopEntry: false,
+        cause: "step_failed",
       });
       return { recorded: result === "ended" ? ("failed_by_step" as const) : ("already_ended" as const) };
     }
     case "timeout": {
       // Called from inside the entry execution, which ends itself (RunEnded) once this returns.
-      const result = await endRun(deps, payload.run, payload.outcome, "timeout", { stopEntry: false });
+      const result = await endRun(deps, payload.run, payload.outcome, "timeout", {
+        stopEntry: false,
+        cause: "timeout",
+      });
       return { recorded: result === "ended" ? ("timed_out" as const) : ("already_ended" as const) };
     }
   }

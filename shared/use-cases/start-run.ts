@@ -11,6 +11,7 @@ import type { EntryGuard, RunRepository, WorkflowController } from "../ports/run
 
 export type SkipReason =
   | "source_mismatch"
+  | "outside_time_frame"
   | "too_old"
   | "filter_failed"
   | "missing_run_key"

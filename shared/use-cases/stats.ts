@@ -1,4 +1,5 @@
 import type { MomentStats, StepStats } from "../domain/insights.js";
+import type { Moment } from "../domain/moment.js";
 import type { StatsRepository } from "../ports/insights.js";
 import type { MomentRepository } from "../ports/moments.js";
 import { getMoment } from "./moments.js";
@@ -21,10 +22,14 @@ export async function momentStats(
   momentId: string,
 ): Promise<MomentStatsView> {
   const moment = await getMoment(deps, workspaceId, momentId);
-  const stats = await deps.stats.read(workspaceId, momentId);
+  return statsView(moment, await deps.stats.read(workspaceId, momentId));
+}
+
+/** A moment's stats as the API shows them: the current version's steps first, in order. */
+export function statsView(moment: Pick<Moment, "id" | "steps">, stats: MomentStats): MomentStatsView {
   const steps: Record<string, StepStats> = {};
   for (const step of moment.steps)
     steps[step.id] = stats.steps[step.id] ?? { executed: 0, skipped: 0, failed: 0 };
   for (const [stepId, counts] of Object.entries(stats.steps)) steps[stepId] ??= counts;
-  return { momentId, ...stats, steps };
+  return { momentId: moment.id, ...stats, steps };
 }

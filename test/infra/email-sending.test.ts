@@ -5,7 +5,7 @@
  * queue. ses-feedback may only put items.
  */
 import type { Template } from "aws-cdk-lib/assertions";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FEEDBACK_FUNCTION_RETRIES } from "../../infra/constructs/email-sending.js";
 import type { MomentsStack } from "../../infra/moments-stack.js";
 import { sesFeedbackPattern } from "../../shared/contracts/bus.js";
@@ -16,15 +16,11 @@ import {
   ref,
   resourcesOf,
   roleStatements,
-  synthMoments,
+  sharedMoments,
 } from "./support/synth.js";
 
-let template: Template;
-let stack: MomentsStack;
-
-beforeAll(() => {
-  ({ template, stack } = synthMoments({}, { bundle: false }));
-});
+// Top level, not a hook: the template is synthesized once per run and shared (see support/synth.ts).
+const { template, stack }: { template: Template; stack: MomentsStack } = await sharedMoments();
 
 const resources = (type: string) =>
   Object.entries(template.findResources(type)).map(([id, r]) => ({ id, props: r.Properties }));

@@ -2,16 +2,27 @@
  * The synthesized template wires what the contracts in shared/contracts declare: routes, the bus
  * rule, the workflow definition, the table, each function's environment and permissions.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { App } from "aws-cdk-lib";
+import { App, type CfnResource, Stack } from "aws-cdk-lib";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { build } from "esbuild";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { esbuildBuildOptions, esbuildSettings, lambdaNodeMajor } from "../../infra/bundling.js";
 import { MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_FACTOR } from "../../infra/constructs/event-routing.js";
-import { contractEnvironment, projectRoot } from "../../infra/constructs/moments-function.js";
-import { functionTimeouts, type MomentsStack, momentsStackConfig } from "../../infra/moments-stack.js";
+import {
+  contractEnvironment,
+  MomentsFunction,
+  projectRoot,
+} from "../../infra/constructs/moments-function.js";
+import { partitionNeutral } from "../../infra/constructs/run-workflow.js";
+import {
+  DEFAULT_WORKFLOW_CONCURRENCY,
+  functionTimeouts,
+  type MomentsStack,
+  momentsStackConfig,
+} from "../../infra/moments-stack.js";
 import { busRules } from "../../shared/contracts/bus.js";
 import {
   Env,
@@ -31,19 +42,12 @@ import {
   ref,
   resourcesOf,
   roleStatements,
-  type SynthResult,
-  synthMoments,
+  sharedMoments,
 } from "./support/synth.js";
 
-let synth: SynthResult;
-let template: Template;
-let stack: MomentsStack;
-
-beforeAll(() => {
-  synth = synthMoments();
-  template = synth.template;
-  stack = synth.stack;
-});
+// Top level, not a hook: the template is synthesized once per run and shared (see support/synth.ts).
+const { template, stack }: { template: Template; stack: MomentsStack } = await sharedMoments();
+const scaled = await sharedMoments({ timeScale: "0.01", deletionProtection: "false" });
 
 const fnLogicalId = (id: FunctionId) => logicalId(stack.functions[id].function);
 const fnArn = (id: FunctionId) => arnOf(stack.functions[id].function);
@@ -193,10 +197,13 @@ describe("run workflow", () => {
   it("deploys the contract's definition, with its placeholders mapped to the action and run-state functions", () => {
     const sm = stateMachine();
     expect(sm.StateMachineType).toBe("STANDARD");
-    expect(JSON.parse(sm.DefinitionString as string)).toEqual(runWorkflowDefinition());
+    expect(JSON.parse(sm.DefinitionString as string)).toEqual(
+      JSON.parse(partitionNeutral(JSON.stringify(runWorkflowDefinition()))),
+    );
     expect(sm.DefinitionSubstitutions).toEqual({
       [workflowSubstitutions.actionFunctionArn]: fnArn("action"),
       [workflowSubstitutions.runStateFunctionArn]: fnArn("run-state"),
+      Partition: { Ref: "AWS::Partition" },
     });
   });
 
@@ -263,9 +270,9 @@ describe("table", () => {
     ]);
   });
 
-  it("is retained when the stack is deleted or the table replaced", () => {
+  it("is retained when the stack is deleted or the table replaced (but not after a failed create)", () => {
     template.hasResource("AWS::DynamoDB::GlobalTable", {
-      DeletionPolicy: "Retain",
+      DeletionPolicy: "RetainExceptOnCreate",
       UpdateReplacePolicy: "Retain",
     });
   });
@@ -323,7 +330,6 @@ describe("functions", () => {
   });
 
   it("takes MOMENTS_TIME_SCALE and the table's deletion protection from context", () => {
-    const scaled = synthMoments({ timeScale: "0.01", deletionProtection: "false" }, { bundle: false });
     const matchId = logicalId(scaled.stack.functions.match.function);
     expect(scaled.template.toJSON().Resources[matchId].Properties.Environment.Variables[Env.timeScale]).toBe(
       "0.01",
@@ -333,30 +339,38 @@ describe("functions", () => {
     });
   });
 
-  it("bundles each function as one ESM file with the require shim and no source map, byte for byte what the bench measures", async () => {
-    const assembly = synth.app.synth();
-    for (const id of functionIds) {
-      const code = resourceProps(fnLogicalId(id)).Code as { S3Key: string };
-      const dir = path.join(assembly.directory, `asset.${code.S3Key.replace(/\.zip$/, "")}`);
-      expect(readdirSync(dir), id).toEqual(["index.mjs"]);
-      const shipped = readFileSync(path.join(dir, "index.mjs"));
-      expect(shipped.toString("utf8").startsWith(esbuildSettings.banner), id).toBe(true);
+  it("bundles a function as one ESM file with the require shim and no source map, byte for byte what the bench measures", async () => {
+    // Every function is a MomentsFunction with the same bundling settings: one stands for all, which keeps
+    // esbuild (seconds per function) out of the shared synth.
+    const id: FunctionId = "ingest";
+    const app = new App({ outdir: mkdtempSync(path.join(tmpdir(), "moments-bundle-")) });
+    const bundled = new MomentsFunction(new Stack(app, "Bundle"), "Fn", {
+      functionId: id,
+      environment: Object.fromEntries(functions[id].env.map((name) => [name, "x"])),
+    });
+    const assembly = app.synth();
+    const code = (
+      assembly.getStackByName("Bundle").template as {
+        Resources: Record<string, { Properties: { Code: { S3Key: string } } }>;
+      }
+    ).Resources[Stack.of(bundled).getLogicalId(bundled.function.node.defaultChild as CfnResource)]?.Properties
+      .Code;
+    const dir = path.join(assembly.directory, `asset.${code?.S3Key.replace(/\.zip$/, "")}`);
+    expect(readdirSync(dir)).toEqual(["index.mjs"]);
+    const shipped = readFileSync(path.join(dir, "index.mjs"));
+    expect(shipped.toString("utf8").startsWith(esbuildSettings.banner)).toBe(true);
 
-      // Same settings through esbuild's API, as test/bench/bundles.ts does: no drift possible.
-      const benched = await build({
-        entryPoints: [path.join(projectRoot, functions[id].entry)],
-        outfile: path.join(dir, "bench.mjs"),
-        absWorkingDir: projectRoot,
-        ...esbuildBuildOptions(),
-        write: false,
-        logLevel: "error",
-      });
-      expect(
-        benched.outputFiles.map((f) => path.basename(f.path)),
-        id,
-      ).toEqual(["bench.mjs"]);
-      expect(Buffer.compare(Buffer.from(benched.outputFiles[0]?.contents ?? []), shipped), id).toBe(0);
-    }
+    // Same settings through esbuild's API, as test/bench/bundles.ts does: no drift possible.
+    const benched = await build({
+      entryPoints: [path.join(projectRoot, functions[id].entry)],
+      outfile: path.join(dir, "bench.mjs"),
+      absWorkingDir: projectRoot,
+      ...esbuildBuildOptions(),
+      write: false,
+      logLevel: "error",
+    });
+    expect(benched.outputFiles.map((f) => path.basename(f.path))).toEqual(["bench.mjs"]);
+    expect(Buffer.compare(Buffer.from(benched.outputFiles[0]?.contents ?? []), shipped)).toBe(0);
   });
 });
 
@@ -584,10 +598,18 @@ describe("alarms", () => {
       ],
     });
     template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-      MetricName: "ExecutionsFailed",
-      Namespace: "AWS/States",
       Threshold: 0,
-      Dimensions: [{ Name: "StateMachineArn", Value: ref(stack.workflow.stateMachine) }],
+      Metrics: Match.arrayWith([
+        Match.objectLike({
+          MetricStat: Match.objectLike({
+            Metric: {
+              MetricName: "ExecutionsFailed",
+              Namespace: "AWS/States",
+              Dimensions: [{ Name: "StateMachineArn", Value: ref(stack.workflow.stateMachine) }],
+            },
+          }),
+        }),
+      ]),
     });
   });
 });
@@ -599,12 +621,63 @@ describe("first admin key", () => {
       SecretArn: ref(stack.firstAdminKey.secret),
       WorkspaceId: "default",
     });
-    template.hasResource("AWS::SecretsManager::Secret", { DeletionPolicy: "Retain" });
+    template.hasResource("AWS::SecretsManager::Secret", { DeletionPolicy: "RetainExceptOnCreate" });
     const policies = template.findResources("AWS::IAM::Policy");
     const writers = Object.values(policies).filter((policy) =>
       JSON.stringify(policy).includes("secretsmanager:PutSecretValue"),
     );
     expect(writers).toHaveLength(1);
     expect(JSON.stringify(writers[0])).toContain(logicalId(stack.functions.bootstrap.role));
+  });
+});
+
+describe("deployable in any account", () => {
+  it("gives each function at most one Lambda permission, scoped to the whole API, however many routes it serves", () => {
+    const permissions = Object.values(template.findResources("AWS::Lambda::Permission"));
+    for (const id of functionIds) {
+      const own = permissions.filter(
+        (p) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(fnArn(id)),
+      );
+      // The resource policy is capped at 20 KB: a statement per route (45 for admin) overflowed it.
+      expect(own.length, id).toBeLessThanOrEqual(2);
+      for (const permission of own.filter((p) => p.Properties.Principal === "apigateway.amazonaws.com")) {
+        expect(JSON.stringify(permission.Properties.SourceArn), id).toContain("/*/*");
+      }
+    }
+    const adminRoutes = routes.filter((route) => route.function === "admin").length;
+    expect(adminRoutes).toBeGreaterThan(20);
+  });
+
+  it("names the API access log and the execution log groups under /aws/vendedlogs/", () => {
+    for (const group of [stack.httpApi.accessLogGroup, stack.workflow.logGroup]) {
+      expect(String(resourceProps(logicalId(group)).LogGroupName)).toMatch(/^\/aws\/vendedlogs\/Moments\//);
+    }
+  });
+
+  it("leaves nothing behind when the first deploy fails: the table and the admin-key secret are kept except on a failed create", () => {
+    const resources = template.toJSON().Resources as Record<string, { DeletionPolicy?: string }>;
+    expect(resources[logicalId(stack.dataTable.table)]?.DeletionPolicy).toBe("RetainExceptOnCreate");
+    expect(resources[logicalId(stack.firstAdminKey.secret)]?.DeletionPolicy).toBe("RetainExceptOnCreate");
+  });
+
+  it("fails the bootstrap resource after 5 minutes without an answer, not CloudFormation's hour", () => {
+    template.hasResourceProperties("Custom::MomentsFirstAdminKey", { ServiceTimeout: "300" });
+  });
+
+  it("caps the action and run-state functions so their bursts leave concurrency for ingestion", () => {
+    for (const id of functionIds) {
+      const reserved = resourceProps(fnLogicalId(id)).ReservedConcurrentExecutions;
+      expect(reserved, id).toBe(
+        id === "action" || id === "run-state" ? DEFAULT_WORKFLOW_CONCURRENCY : undefined,
+      );
+    }
+  });
+
+  it("alarms on failed and timed-out run executions", () => {
+    const alarm = resourceProps(logicalId(stack.alarms.failedRuns)) as {
+      Metrics: { MetricStat?: { Metric: { MetricName: string } } }[];
+    };
+    const names = alarm.Metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : []));
+    expect(names.sort()).toEqual(["ExecutionsFailed", "ExecutionsTimedOut"]);
   });
 });

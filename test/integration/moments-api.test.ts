@@ -399,6 +399,71 @@ describe("the moments list's headline stats", () => {
   });
 });
 
+describe("a moment's time frame", () => {
+  it("starts nothing outside it (logged as outside_time_frame), shows it in the list, and PATCH null lifts it", async () => {
+    const tag = `tf${Date.now().toString(36)}`;
+    const until = new Date(Date.now() - 60_000).toISOString();
+    const moment = await createMoment({ name: `${tag} Black Friday`, timeFrame: { until } });
+    expect((await setStatus(moment.id, "running")).status).toBe(200);
+    onTestFinished(async () => {
+      await setStatus(moment.id, "stopped");
+    });
+    const accountId = `acct_${tag}`;
+    const send = async (messageId: string) =>
+      expect(
+        (
+          await api("POST", "/v1/events", {
+            key: writeKey,
+            body: { event: moment.start.event, accountId, messageId },
+          })
+        ).status,
+      ).toBe(202);
+    type Decision = { messageId: string; reason: string; until?: string; message: string };
+    const decisionFor = (messageId: string) =>
+      waitFor(
+        async () => {
+          const view = await admin<{ decisions?: Decision[] }>("GET", `/v1/admin/accounts/${accountId}`);
+          return view.body.decisions?.find((d) => d.messageId === messageId && d.reason !== "duplicate");
+        },
+        { description: `the decision on ${messageId}` },
+      );
+
+    await send(`${tag}-late`);
+
+    expect(await decisionFor(`${tag}-late`)).toMatchObject({
+      reason: "outside_time_frame",
+      until,
+      message: `Not started: the moment starts runs only until ${until}`,
+    });
+    const listed = await admin<{ items: Array<{ id: string; timeFrame?: unknown }> }>(
+      "GET",
+      `/v1/admin/moments?q=${tag}`,
+    );
+    expect(listed.body.items).toEqual([expect.objectContaining({ id: moment.id, timeFrame: { until } })]);
+
+    const current = await raw("GET", `/v1/admin/moments/${moment.id}`);
+    const lifted = await raw("PATCH", `/v1/admin/moments/${moment.id}`, {
+      body: { timeFrame: null },
+      headers: { "if-match": current.headers.get("etag") ?? "" },
+    });
+    expect(lifted.status).toBe(200);
+    expect(lifted.body).not.toHaveProperty("timeFrame");
+    await send(`${tag}-now`);
+    expect(await decisionFor(`${tag}-now`)).toMatchObject({ reason: "started" });
+  });
+
+  it("refuses a frame that ends before it starts, naming timeFrame.until", async () => {
+    const created = await admin<ErrorBody>(
+      "POST",
+      "/v1/admin/moments",
+      aMomentBody({ timeFrame: { from: "2026-12-01T00:00:00Z", until: "2026-11-01T00:00:00Z" } }),
+    );
+
+    expect(created.status).toBe(400);
+    expect(paths(created.body)).toEqual(["timeFrame.until"]);
+  });
+});
+
 describe("updating a moment", () => {
   it("needs If-Match (428), refuses a stale version (412), and applies a current one (200)", async () => {
     const moment = await createMoment({ name: "Before" });
@@ -603,5 +668,73 @@ describe("stopping a moment with a run in flight", () => {
       `/v1/admin/moments/${moment.id}/accounts?status=all`,
     );
     expect(history.body.items.map((a) => a.status)).toEqual(["stopped"]);
+  });
+});
+
+describe("stopping a moment with a key", () => {
+  it("stops every keyed run of the moment, and leaves another moment's unkeyed run alone", async () => {
+    // Prepare: a keyed moment with two runs for one account (two carts), and an unkeyed moment with one.
+    const keyed = await createMoment({
+      name: "Per cart",
+      start: { event: `cart_added_${Date.now()}`, key: "cart_id" },
+    });
+    const unkeyed = await createMoment({ name: "Per account" });
+    expect((await setStatus(keyed.id, "running")).status).toBe(200);
+    expect((await setStatus(unkeyed.id, "running")).status).toBe(200);
+    const track = async (event: string, suffix: string, properties: Record<string, unknown> = {}) =>
+      expect(
+        (
+          await api("POST", "/v1/events", {
+            key: writeKey,
+            body: {
+              event,
+              accountId: "acct_keyed",
+              messageId: `msg-keyed-${suffix}-${Date.now()}`,
+              properties,
+              traits: { email: `keyed-${Date.now()}@example.com` },
+            },
+          })
+        ).status,
+      ).toBe(202);
+    await track(keyed.start.event, "c1", { cart_id: "c1" });
+    await track(keyed.start.event, "c2", { cart_id: "c2" });
+    await track(unkeyed.start.event, "plain");
+    const active = async (id: string) =>
+      (await admin<{ items: unknown[] }>("GET", `/v1/admin/moments/${id}/accounts`)).body.items.length;
+    await waitFor(async () => (await active(keyed.id)) === 2 && (await active(unkeyed.id)) === 1, {
+      description: "two keyed runs and one unkeyed run in flight",
+    });
+
+    // Act
+    const stopped = await raw("POST", `/v1/admin/moments/${keyed.id}/status`, {
+      body: { status: "stopped" },
+    });
+
+    // Assess: both keyed runs ended as stopped (before the fix, the stop found neither and reported 0).
+    expect(stopped.status).toBe(200);
+    expect(stopped.headers.get("x-moments-runs-stopped")).toBe("2");
+    expect(stopped.headers.get("x-moments-runs-remaining")).toBe("false");
+    expect(await active(keyed.id)).toBe(0);
+    const history = await admin<{ items: Array<{ status: string }> }>(
+      "GET",
+      `/v1/admin/moments/${keyed.id}/accounts?status=all`,
+    );
+    expect(history.body.items.map((a) => a.status)).toEqual(["stopped", "stopped"]);
+    expect(await active(unkeyed.id)).toBe(1);
+
+    // Archiving the unkeyed moment stops its run too: then no execution is left waiting.
+    const archived = await raw("POST", `/v1/admin/moments/${unkeyed.id}/status`, {
+      body: { status: "archived" },
+    });
+    expect(archived.headers.get("x-moments-runs-stopped")).toBe("1");
+    await Promise.race([
+      stack.idle(),
+      new Promise((_, reject) =>
+        setTimeout(
+          () => reject(new Error("an execution was not aborted: it is still waiting")),
+          10_000,
+        ).unref(),
+      ),
+    ]);
   });
 });

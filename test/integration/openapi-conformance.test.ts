@@ -362,6 +362,64 @@ describe("in-app inbox and feedback", () => {
   });
 });
 
+describe("reporting", () => {
+  it("reports entries, ends by end rule, the step funnel and feedback over hour and day buckets", async () => {
+    expectStatus(
+      await call("POST /v1/events", { key: s.writeKey, body: { event: "upgraded", accountId } }),
+      202,
+    );
+    type Report = {
+      series: Array<{ start: string; entered: number; succeeded: number; active: number }>;
+      ends: { success: unknown[] };
+      steps: Array<{ stepId: string; executed: number }>;
+      feedback: { frustrated: number; latestComments: Array<{ comment: string }> };
+    };
+    const report = await waitFor(
+      async () => {
+        const answer = await call<Report>("GET /v1/admin/moments/{id}/report", {
+          path: { id: momentId },
+          query: { bucket: "hour" },
+        });
+        expectStatus(answer, 200);
+        return answer.body.ends.success.length > 0 ? answer.body : undefined;
+      },
+      { timeoutMs: 15_000, description: "the success to be reported" },
+    );
+    // Summed, not read from one bucket: the entry and its success may fall either side of an hour.
+    const sum = (points: Report["series"], field: "entered" | "succeeded") =>
+      points.reduce((total, point) => total + point[field], 0);
+    expect([sum(report.series, "entered"), sum(report.series, "succeeded")]).toEqual([1, 1]);
+    expect(report.series.at(-1)?.active).toBe(0);
+    expect(report.series).toHaveLength(48);
+    expect(report.ends.success).toEqual([{ rule: "event", event: "upgraded", count: 1 }]);
+    expect(report.steps.map((step) => [step.stepId, step.executed])).toEqual([
+      ["mail", 1],
+      ["note", 1],
+      ["ask", 1],
+      ["post", 1],
+    ]);
+    expect(report.feedback).toMatchObject({ frustrated: 1, latestComments: [{ comment: "Too slow" }] });
+    const daily = await call<Report>("GET /v1/admin/moments/{id}/report", {
+      path: { id: momentId },
+      query: { bucket: "day", from: new Date(Date.now() - 6 * 86_400_000).toISOString() },
+    });
+    expectStatus(daily, 200);
+    expect(daily.body.series).toHaveLength(7);
+    expect(sum(daily.body.series, "entered")).toBe(1);
+    expectStatus(
+      await call("GET /v1/admin/moments/{id}/report", { path: { id: momentId }, query: { bucket: "week" } }),
+      400,
+    );
+    const list = await call<{ items: Array<{ id: string; trend: Array<{ entered: number }> }> }>(
+      "GET /v1/admin/moments",
+      { query: { status: "running" } },
+    );
+    const trend = list.body.items.find((m) => m.id === momentId)?.trend ?? [];
+    expect(trend).toHaveLength(7);
+    expect(trend.reduce((total, day) => total + day.entered, 0)).toBe(1);
+  });
+});
+
 describe("email unsubscribe and suppressions", () => {
   it("shows, performs and lifts an unsubscribe", async () => {
     const email = await waitFor(

@@ -18,6 +18,13 @@ import {
   type ObservedEventShard,
   type StatsDeltas,
 } from "../../shared/domain/insights.js";
+import {
+  breakdownFromShards,
+  bucketKey,
+  emptySeriesCounts,
+  type ReportBucket,
+  type SeriesCounts,
+} from "../../shared/domain/report.js";
 import type { AccountRun, InsightsRepository, StatsRepository } from "../../shared/ports/insights.js";
 
 const key = (...parts: (string | number)[]) => JSON.stringify(parts);
@@ -138,6 +145,56 @@ export class FakeStats implements StatsRepository {
   async readMany(workspaceId: string, momentIds: readonly string[]) {
     return new Map(
       momentIds.map((id) => [id, momentStatsFromShards(this.shardsOf(workspaceId, id))] as const),
+    );
+  }
+
+  /** Series buckets by (workspace, moment, bucket kind, bucket key), shards already summed. */
+  readonly series = new Map<string, SeriesCounts>();
+
+  /** Counts into a series bucket, as the run engine's transactions do. */
+  count(workspaceId: string, momentId: string, at: string, counts: Partial<SeriesCounts>) {
+    for (const bucket of ["hour", "day"] as const) {
+      const k = JSON.stringify([workspaceId, momentId, bucket, bucketKey(bucket, at)]);
+      const current = this.series.get(k) ?? emptySeriesCounts();
+      for (const [name, value] of Object.entries(counts)) current[name as keyof SeriesCounts] += value ?? 0;
+      this.series.set(k, current);
+    }
+  }
+
+  async readBreakdown(workspaceId: string, momentId: string) {
+    const shards = this.shardsOf(workspaceId, momentId);
+    return { stats: momentStatsFromShards(shards), breakdown: breakdownFromShards(shards) };
+  }
+
+  async readSeries(
+    workspaceId: string,
+    momentId: string,
+    bucket: ReportBucket,
+    fromKey: string,
+    toKey: string,
+  ) {
+    const result = new Map<string, SeriesCounts>();
+    for (const [k, counts] of this.series) {
+      const [ws, moment, kind, key] = JSON.parse(k) as string[];
+      if (
+        ws === workspaceId &&
+        moment === momentId &&
+        kind === bucket &&
+        key !== undefined &&
+        key >= fromKey &&
+        key <= toKey
+      )
+        result.set(key, { ...counts });
+    }
+    return result;
+  }
+
+  async readEnteredByDay(workspaceId: string, momentIds: readonly string[], days: readonly string[]) {
+    return new Map(
+      momentIds.map((id) => [
+        id,
+        days.map((day) => this.series.get(JSON.stringify([workspaceId, id, "day", day]))?.entered ?? 0),
+      ]),
     );
   }
 

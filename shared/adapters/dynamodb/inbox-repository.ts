@@ -177,9 +177,17 @@ export class DynamoInboxRepository implements InboxRepository {
     workspaceId: string,
     momentId: string,
     page: PageRequest,
+    order: "oldest" | "newest" = "oldest",
   ): Promise<Page<FeedbackAnswer>> {
     const { pk, skPrefix } = keys.feedbackPrefix(workspaceId, momentId);
-    return queryWorkspaceCollection<FeedbackAnswer>(this.db, this.tableName, pk, skPrefix, page);
+    return queryWorkspaceCollection<FeedbackAnswer>(
+      this.db,
+      this.tableName,
+      pk,
+      skPrefix,
+      page,
+      order === "newest" ? "descending" : "ascending",
+    );
   }
 
   private entryItem(item: InboxItem) {

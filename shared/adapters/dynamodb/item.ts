@@ -75,6 +75,7 @@ export async function queryWorkspaceCollection<T>(
   pk: string,
   skPrefix: string,
   page: PageRequest,
+  order: "ascending" | "descending" = "ascending",
 ): Promise<Page<T>> {
   const result = await db.send(
     new QueryCommand({
@@ -82,6 +83,7 @@ export async function queryWorkspaceCollection<T>(
       KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
       ExpressionAttributeValues: { ":pk": pk, ":prefix": skPrefix },
       Limit: page.limit,
+      ...(order === "descending" ? { ScanIndexForward: false } : {}),
       ...(page.cursor !== undefined ? { ExclusiveStartKey: decodeCursor(page.cursor, pk, skPrefix) } : {}),
     }),
   );

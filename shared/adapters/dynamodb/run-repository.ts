@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { expiresAtFor, INSIGHT_TTL_SECONDS, keys, sortKeyPrefix } from "../../contracts/table.js";
 import type { EndSteps, RunContext, StepOutcome } from "../../contracts/workflow.js";
+import { breakdownCounter, type EndCause } from "../../domain/report.js";
 import type {
   ActiveRun,
   EnterResult,
@@ -27,7 +28,7 @@ import type {
 } from "../../ports/runs.js";
 import { isConditionalCheckFailed, transactWrite } from "./errors.js";
 import { decodeCursor, encodeCursor, queryAll } from "./item.js";
-import { statsUpdate } from "./stats-ops.js";
+import { runCounted, statsUpdate } from "./stats-ops.js";
 
 export class DynamoRunRepository implements RunRepository {
   constructor(
@@ -112,7 +113,7 @@ export class DynamoRunRepository implements RunRepository {
             },
           },
         },
-        statsUpdate(this.tableName, run.workspaceId, run.momentId, run.runId, { entered: 1 }),
+        ...runCounted(this.tableName, run, "entered", run.startedAt),
       ])
     )
       return "entered";
@@ -260,13 +261,15 @@ export class DynamoRunRepository implements RunRepository {
 
   /**
    * One transaction: the run's outcome (only from active: exactly one outcome, however many end
-   * events race), the membership's release, the active-run index, and the outcome's counter.
+   * events race), the membership's release, the active-run index, and the outcome's counters (the
+   * total, its cause, and the series' hour and day buckets).
    */
   async endRun(
     run: RunRef,
     outcome: RunEnd,
     endedBy: string,
     at: string,
+    cause?: EndCause,
   ): Promise<"ended" | "already_ended"> {
     if (
       await transactWrite(this.db, [
@@ -309,7 +312,7 @@ export class DynamoRunRepository implements RunRepository {
             },
           },
         },
-        statsUpdate(this.tableName, run.workspaceId, run.momentId, run.runId, { [outcome]: 1 }),
+        ...runCounted(this.tableName, run, outcome, at, cause),
       ])
     )
       return "ended";
@@ -530,6 +533,10 @@ export class DynamoRunRepository implements RunRepository {
       },
       statsUpdate(this.tableName, run.workspaceId, run.momentId, run.runId, {
         [`steps.${stepId}.${outcome.status}`]: 1,
+        // What a skip or a failure was, for the report's per-step funnel.
+        ...(outcome.status === "executed"
+          ? {}
+          : { [breakdownCounter.stepReason(stepId, outcome.status, outcome.reason)]: 1 }),
       }),
     ]);
   }
@@ -562,8 +569,11 @@ function toStatus(value: unknown): RunStatus {
 }
 
 function toMembership(item: Record<string, unknown>): Membership {
+  // The key is read from the sort key, which every membership item (old ones included) carries.
+  const runKey = keys.membershipRunKey(String(item.sk), String(item.accountId));
   return {
     accountId: String(item.accountId),
+    ...(runKey === undefined ? {} : { runKey }),
     status: toStatus(item.status),
     runId: String(item.runId),
     startedAt: String(item.startedAt),

@@ -1,4 +1,13 @@
+import { expiresAtFor, keys } from "../../contracts/table.js";
 import { shardFor } from "../../domain/insights.js";
+import {
+  breakdownCounter,
+  bucketKey,
+  type EndCause,
+  type ReportBucket,
+  SERIES_RETENTION_DAYS,
+  type SeriesCounter,
+} from "../../domain/report.js";
 import { statsIncrement } from "./stats-repository.js";
 
 /** Which stats shard a run counts in: stable per run, spread across the shards. */
@@ -21,4 +30,53 @@ export function statsUpdate(
   return {
     Update: { TableName: tableName, ...statsIncrement(workspaceId, momentId, statsShardOf(runId), deltas) },
   };
+}
+
+/** The update adding 1 to `counter` in one time bucket of the run's series shard, expiring in time. */
+function seriesUpdate(
+  tableName: string,
+  workspaceId: string,
+  momentId: string,
+  runId: string,
+  counter: SeriesCounter,
+  bucket: ReportBucket,
+  at: string,
+) {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.momentSeries(workspaceId, momentId, statsShardOf(runId), bucket, bucketKey(bucket, at)),
+      UpdateExpression: "SET #type = :type, expiresAt = :expires ADD #counter :one",
+      ExpressionAttributeNames: { "#type": "type", "#counter": counter },
+      ExpressionAttributeValues: {
+        ":type": "moment_series",
+        ":expires": expiresAtFor(at, SERIES_RETENTION_DAYS[bucket] * 86_400),
+        ":one": 1,
+      },
+    },
+  };
+}
+
+/**
+ * The transaction items that count a run entering or ending at `at`: the totals (with, for a
+ * success or failure, its cause, for the split by end rule) and the hour and day buckets of the
+ * series. Put in the transaction that makes the change, they count it exactly once.
+ */
+export function runCounted(
+  tableName: string,
+  run: { workspaceId: string; momentId: string; runId: string },
+  counter: SeriesCounter,
+  at: string,
+  cause?: EndCause,
+) {
+  const { workspaceId, momentId, runId } = run;
+  const ends =
+    cause !== undefined && (counter === "success" || counter === "failed")
+      ? { [breakdownCounter.end(counter, cause)]: 1 }
+      : {};
+  return [
+    statsUpdate(tableName, workspaceId, momentId, runId, { [counter]: 1, ...ends }),
+    seriesUpdate(tableName, workspaceId, momentId, runId, counter, "hour", at),
+    seriesUpdate(tableName, workspaceId, momentId, runId, counter, "day", at),
+  ];
 }

@@ -4,14 +4,21 @@ import {
   type DynamoDBDocumentClient,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { type ItemKey, keys, STATS_SHARDS } from "../../contracts/table.js";
+import { type ItemKey, keys, momentSeriesPk, STATS_SHARDS } from "../../contracts/table.js";
 import {
   isStatCounter,
   type MomentStats,
   momentStatsFromShards,
   type StatsDeltas,
 } from "../../domain/insights.js";
+import {
+  breakdownFromShards,
+  type ReportBucket,
+  type SeriesCounts,
+  sumSeriesCounts,
+} from "../../domain/report.js";
 import type { StatsRepository } from "../../ports/insights.js";
+import { queryAll } from "./item.js";
 
 /** The `Update` of a stats shard, ready for UpdateItem or a TransactWriteItems entry (add TableName). */
 export interface StatsUpdate {
@@ -69,6 +76,8 @@ export function statsIncrement(
   };
 }
 
+/** Batch gets in flight at once for the moments list's trend (its keys are many: days x shards). */
+const BATCH_GET_CONCURRENCY = 8;
 /** Keys one BatchGetItem / BatchWriteItem call may carry. */
 const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
@@ -86,26 +95,41 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
- * Gets items by key, however many: batches of 100, unprocessed keys (throttling) retried with
- * backoff. Missing items are simply absent from the answer, which is in no particular order.
+ * Gets items by key, however many: batches of 100 (`concurrency` of them in flight at once),
+ * unprocessed keys (throttling) retried with backoff. Missing items are simply absent from the
+ * answer, which is in no particular order.
  */
 export async function batchGetAll(
   db: DynamoDBDocumentClient,
   tableName: string,
   itemKeys: readonly ItemKey[],
+  concurrency = 1,
 ): Promise<Record<string, unknown>[]> {
   const found: Record<string, unknown>[] = [];
-  for (const chunk of chunks(itemKeys, BATCH_GET_LIMIT)) {
-    let pending: Record<string, unknown>[] = chunk.map((key) => ({ ...key }));
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt >= BATCH_ATTEMPTS) {
-        throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after ${attempt} attempts`);
-      }
-      if (attempt > 0) await pause(attempt);
-      const result = await db.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } }));
-      found.push(...(result.Responses?.[tableName] ?? []));
-      pending = result.UnprocessedKeys?.[tableName]?.Keys ?? [];
+  const pending = chunks(itemKeys, BATCH_GET_LIMIT);
+  const worker = async () => {
+    for (let chunk = pending.shift(); chunk; chunk = pending.shift())
+      found.push(...(await batchGetChunk(db, tableName, chunk)));
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, pending.length)) }, worker));
+  return found;
+}
+
+async function batchGetChunk(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  chunk: readonly ItemKey[],
+): Promise<Record<string, unknown>[]> {
+  const found: Record<string, unknown>[] = [];
+  let pending: Record<string, unknown>[] = chunk.map((key) => ({ ...key }));
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt >= BATCH_ATTEMPTS) {
+      throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after ${attempt} attempts`);
     }
+    if (attempt > 0) await pause(attempt);
+    const result = await db.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } }));
+    found.push(...(result.Responses?.[tableName] ?? []));
+    pending = result.UnprocessedKeys?.[tableName]?.Keys ?? [];
   }
   return found;
 }
@@ -144,6 +168,71 @@ export class DynamoStatsRepository implements StatsRepository {
     return momentStatsFromShards(
       await batchGetAll(this.db, this.tableName, shardKeys(workspaceId, momentId)),
     );
+  }
+
+  async readBreakdown(workspaceId: string, momentId: string) {
+    const shards = await batchGetAll(this.db, this.tableName, shardKeys(workspaceId, momentId));
+    return { stats: momentStatsFromShards(shards), breakdown: breakdownFromShards(shards) };
+  }
+
+  /** One query per shard, in parallel: each reads only its range of one bucket kind. */
+  async readSeries(
+    workspaceId: string,
+    momentId: string,
+    bucket: ReportBucket,
+    fromKey: string,
+    toKey: string,
+  ): Promise<Map<string, SeriesCounts>> {
+    const prefix = bucket === "hour" ? "H#" : "D#";
+    const items = (
+      await Promise.all(
+        Array.from({ length: STATS_SHARDS }, (_, shard) =>
+          queryAll(this.db, {
+            TableName: this.tableName,
+            KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+            ExpressionAttributeValues: {
+              ":pk": momentSeriesPk(workspaceId, momentId, shard),
+              ":from": `${prefix}${fromKey}`,
+              ":to": `${prefix}${toKey}`,
+            },
+          }),
+        ),
+      )
+    ).flat();
+    const byKey = new Map<string, Record<string, unknown>[]>();
+    for (const item of items) {
+      const key = String(item.sk).slice(prefix.length);
+      byKey.set(key, [...(byKey.get(key) ?? []), item]);
+    }
+    return new Map([...byKey].map(([key, shards]) => [key, sumSeriesCounts(shards)]));
+  }
+
+  /** The day buckets of every shard of each moment, by key: one BatchGetItem per ~100 keys. */
+  async readEnteredByDay(workspaceId: string, momentIds: readonly string[], days: readonly string[]) {
+    const unique = [...new Set(momentIds)];
+    const wanted = unique.flatMap((momentId) =>
+      Array.from({ length: STATS_SHARDS }, (_, shard) =>
+        days.map((day) => keys.momentSeries(workspaceId, momentId, shard, "day", day)),
+      ).flat(),
+    );
+    const items = await batchGetAll(this.db, this.tableName, wanted, BATCH_GET_CONCURRENCY);
+    const momentOfPk = new Map(
+      unique.flatMap((momentId) =>
+        Array.from(
+          { length: STATS_SHARDS },
+          (_, shard) => [momentSeriesPk(workspaceId, momentId, shard), momentId] as const,
+        ),
+      ),
+    );
+    const result = new Map(unique.map((id) => [id, days.map(() => 0)]));
+    for (const item of items) {
+      const momentId = typeof item.pk === "string" ? momentOfPk.get(item.pk) : undefined;
+      const index = days.indexOf(String(item.sk).slice("D#".length));
+      const counts = momentId === undefined ? undefined : result.get(momentId);
+      if (counts && index >= 0 && typeof item.entered === "number")
+        counts[index] = (counts[index] ?? 0) + item.entered;
+    }
+    return result;
   }
 
   async readMany(workspaceId: string, momentIds: readonly string[]): Promise<Map<string, MomentStats>> {

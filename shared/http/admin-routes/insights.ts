@@ -1,9 +1,11 @@
 import { momentEtag } from "../../domain/moment.js";
+import type { InboxRepository } from "../../ports/inbox.js";
 import type { InsightsReader, StatsRepository } from "../../ports/insights.js";
 import type { ProfileRepository } from "../../ports/profiles.js";
 import type { RunRepository } from "../../ports/runs.js";
 import { accountView, listObservedEvents, promoteObservedEvent, runView } from "../../use-cases/insights.js";
 import type { MomentDeps } from "../../use-cases/moments.js";
+import { momentReport } from "../../use-cases/report.js";
 import { momentStats } from "../../use-cases/stats.js";
 import { json } from "../http-handler.js";
 import type { AdminRoutes } from "./types.js";
@@ -14,7 +16,8 @@ import type { AdminRoutes } from "./types.js";
  */
 export interface InsightRouteDeps extends MomentDeps {
   insights: InsightsReader;
-  stats: Pick<StatsRepository, "read">;
+  stats: Pick<StatsRepository, "read" | "readBreakdown" | "readSeries">;
+  inbox: Pick<InboxRepository, "listFeedback">;
   profiles: Pick<ProfileRepository, "get">;
   runs: Pick<RunRepository, "getRun" | "listRunSteps">;
 }
@@ -24,6 +27,8 @@ export function insightRoutes(deps: InsightRouteDeps): AdminRoutes {
   return {
     "GET /v1/admin/moments/{id}/stats": async (ws, req) =>
       json(200, await momentStats(deps, ws, req.path.id ?? "")),
+    "GET /v1/admin/moments/{id}/report": async (ws, req) =>
+      json(200, await momentReport(deps, ws, req.path.id ?? "", req.query)),
     "GET /v1/admin/accounts/{accountId}": async (ws, req) =>
       json(200, await accountView(deps, ws, req.path.accountId ?? "")),
     "GET /v1/admin/runs/{runId}": async (ws, req) => json(200, await runView(deps, ws, req.path.runId ?? "")),

@@ -2,7 +2,7 @@ import type { StepOutcome } from "../../contracts/workflow.js";
 import type { Action } from "../../domain/actions.js";
 import { TransientDeliveryError } from "../../domain/delivery-errors.js";
 import { type Mailbox, parseMailbox } from "../../domain/email.js";
-import { escapeHtml } from "../../domain/render.js";
+import { escapeHtml, neutralizeUnsafeLinks } from "../../domain/render.js";
 import { normaliseAddress, suppressedReason } from "../../domain/suppression.js";
 import type { Mailer } from "../../ports/delivery.js";
 import type { EmailTemplateRepository } from "../../ports/email-templates.js";
@@ -81,7 +81,8 @@ export function emailPerformer(deps: EmailDeps): ActionPerformer<SendEmail> {
       .replace(/[\r\n]+/g, " ")
       .trim();
     const text = render(template.text);
-    const html = template.html === undefined ? undefined : render(template.html, "html");
+    const html =
+      template.html === undefined ? undefined : neutralizeUnsafeLinks(render(template.html, "html"));
 
     const to = parseMailbox(toRendered);
     if (!to) {

@@ -67,5 +67,6 @@ export function inAppPerformers(deps: InAppDeps): ActionPerformers {
 export function isSafeLink(url: string): boolean {
   if (/^https?:\/\//i.test(url)) return true;
   // Anything with a scheme (javascript:, data:, vbscript:...) or protocol-relative (//host) is out.
-  return !/^[a-z][a-z0-9+.-]*:/i.test(url) && !url.startsWith("//") && !/\p{Cc}/u.test(url);
+  // A backslash counts as a slash in browsers: "/\\evil.example" is protocol-relative too.
+  return !/^[a-z][a-z0-9+.-]*:/i.test(url) && !/^[/\\]{2}/.test(url) && !/\p{Cc}/u.test(url);
 }

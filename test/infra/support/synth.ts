@@ -1,15 +1,31 @@
 /**
- * Builds the Moments app the way infra/app.ts does, for template assertions. Each test file
- * synthesizes once (in beforeAll) and shares the result; NodejsFunction bundles with the local
- * esbuild, and the asset cache makes a second stack in the same file cheap.
+ * Builds the Moments app the way infra/app.ts does, for template assertions. The test files share one
+ * synthesized template per run (`sharedMoments`): building the construct tree takes a second, synthesizing
+ * it many more on a loaded machine, so the first file to need a template synthesizes it into a cache keyed
+ * by every input (infra, shared code, lock file, context) and the others read it.
  */
-import { mkdtempSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { App, type CfnResource, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
+import { projectRoot } from "../../../infra/constructs/moments-function.js";
 import { MomentsStack, momentsStackConfig } from "../../../infra/moments-stack.js";
+import { waitFor } from "../../support/wait-for.js";
 
 export interface SynthResult {
   app: App;
@@ -20,6 +36,8 @@ export interface SynthResult {
 export interface BuildOptions {
   /** Bundle the functions with esbuild (default). Off: placeholder code, for tests of other props. */
   bundle?: boolean;
+  /** Deploy into this region (its partition then appears literally, e.g. aws-cn). Default: environment-agnostic. */
+  region?: string;
 }
 
 /** A Moments stack in a fresh app, with `context` as `cdk -c key=value` would give it. */
@@ -33,12 +51,88 @@ export function buildMomentsApp(
     outdir: mkdtempSync(path.join(tmpdir(), "moments-cdk-")),
   });
   const { stackName, props } = momentsStackConfig(app.node);
-  return { app, stack: new MomentsStack(app, stackName, props) };
+  const env =
+    options.region === undefined ? {} : { env: { region: options.region, account: "123456789012" } };
+  return { app, stack: new MomentsStack(app, stackName, { ...props, ...env }) };
 }
 
 export function synthMoments(context: Record<string, string> = {}, options: BuildOptions = {}): SynthResult {
   const { app, stack } = buildMomentsApp(context, options);
   return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** Everything a synthesized template depends on: the CDK app, all code it imports, the dependency versions. */
+function inputsHash(context: Record<string, string>): string {
+  const hash = createHash("sha256").update(JSON.stringify(context));
+  const visit = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) visit(full);
+      else if (entry.name.endsWith(".ts")) hash.update(full).update(readFileSync(full));
+    }
+  };
+  for (const dir of ["infra", "shared", "functions"]) visit(path.join(projectRoot, dir));
+  hash.update(readFileSync(path.join(projectRoot, "package-lock.json")));
+  return hash.digest("hex").slice(0, 24);
+}
+
+const CACHE_DIR = path.join(projectRoot, "node_modules", ".cache", "moments-infra-tests");
+/** A lock older than this belongs to a worker that died: take over. */
+const STALE_LOCK_MS = 180_000;
+
+/**
+ * The Moments stack (construct tree, for logical ids) and its synthesized template (without bundling), the
+ * template synthesized once per set of inputs and shared by every test file through an on-disk cache. Call it at
+ * a test file's top level (`await`): collection has no hook timeout, so a slow first synth fails nothing.
+ */
+export async function sharedMoments(
+  context: Record<string, string> = {},
+  options: Pick<BuildOptions, "region"> = {},
+): Promise<SynthResult> {
+  const { app, stack } = buildMomentsApp(context, { ...options, bundle: false });
+  const file = path.join(CACHE_DIR, `${inputsHash({ ...context, region: options.region ?? "" })}.json`);
+  const lock = `${file}.lock`;
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const synthesizeInto = () => {
+    const template = Template.fromStack(stack);
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(template.toJSON()));
+    renameSync(temporary, file);
+    // Templates of older inputs are never read again.
+    for (const name of readdirSync(CACHE_DIR)) {
+      const other = path.join(CACHE_DIR, name);
+      if (other !== file && Date.now() - statSync(other).mtimeMs > 86_400_000) rmSync(other, { force: true });
+    }
+    return template;
+  };
+  if (existsSync(file))
+    return { app, stack, template: Template.fromJSON(JSON.parse(readFileSync(file, "utf8"))) };
+  let owner = false;
+  try {
+    closeSync(openSync(lock, "wx"));
+    owner = true;
+  } catch {
+    const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+    if (Date.now() - since > STALE_LOCK_MS) rmSync(lock, { force: true });
+  }
+  if (owner) {
+    try {
+      return { app, stack, template: synthesizeInto() };
+    } finally {
+      rmSync(lock, { force: true });
+    }
+  }
+  // Another worker is synthesizing the same inputs: wait for its file, or do it ourselves if it gives up.
+  await waitFor(() => existsSync(file) || !existsSync(lock), {
+    timeoutMs: STALE_LOCK_MS,
+    intervalMs: 200,
+    description: "the shared synthesized template",
+  });
+  if (existsSync(file))
+    return { app, stack, template: Template.fromJSON(JSON.parse(readFileSync(file, "utf8"))) };
+  return { app, stack, template: synthesizeInto() };
 }
 
 /** The logical id a construct's CloudFormation resource has in the template. */

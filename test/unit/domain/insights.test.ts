@@ -96,6 +96,16 @@ describe("decision outcomes and explanations", () => {
       "skipped",
       "Not started: the event's timestamp 2026-11-01T00:00:00.000Z is older than the 90 s window",
     ],
+    [
+      { reason: "outside_time_frame", from: "2026-11-27T00:00:00.000Z", until: "2026-11-30T00:00:00.000Z" },
+      "skipped",
+      "Not started: the moment starts runs only from 2026-11-27T00:00:00.000Z until 2026-11-30T00:00:00.000Z",
+    ],
+    [
+      { reason: "outside_time_frame", until: "2026-11-30T00:00:00.000Z" },
+      "skipped",
+      "Not started: the moment starts runs only until 2026-11-30T00:00:00.000Z",
+    ],
     [{ reason: "duplicate" }, "skipped", "Ignored: this messageId was already processed"],
   ];
 

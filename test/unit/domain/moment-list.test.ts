@@ -173,3 +173,40 @@ describe("parseLimit", () => {
     ]);
   });
 });
+
+describe("listMomentsPage within Lambda's 6 MB response", () => {
+  // Three moments against a budget of two and a half stand in for 200 moments of 350 KB.
+  const big = (id: string, updatedAt: string) => aMoment({ id, updatedAt, description: "x".repeat(1000) });
+  const many = [
+    big("m1", "2026-01-03T00:00:00Z"),
+    big("m2", "2026-01-02T00:00:00Z"),
+    big("m3", "2026-01-01T00:00:00Z"),
+  ];
+  const budget = Math.ceil(JSON.stringify(many[0]).length * 2.5);
+
+  it("ends a page early when the next moment would not fit, with a cursor to the rest", () => {
+    const first = listMomentsPage(many, parseMomentListQuery({ limit: "200" }), budget);
+    expect("items" in first && first.items.map((m) => m.id)).toEqual(["m1", "m2"]);
+    const cursor = "items" in first ? first.nextCursor : undefined;
+    expect(cursor).toBeDefined();
+    const second = listMomentsPage(
+      many,
+      parseMomentListQuery({ limit: "200", cursor: cursor ?? "" }),
+      budget,
+    );
+    expect("items" in second && second.items.map((m) => m.id)).toEqual(["m3"]);
+  });
+
+  it("refuses a grouped listing that would not fit, naming groupBy", () => {
+    expect(() => listMomentsPage(many, parseMomentListQuery({ groupBy: "goal" }), budget)).toThrow(
+      ValidationError,
+    );
+    try {
+      listMomentsPage(many, parseMomentListQuery({ groupBy: "goal" }), budget);
+    } catch (error) {
+      expect((error as ValidationError).details).toEqual([
+        { path: "groupBy", message: expect.stringContaining("6 MB") },
+      ]);
+    }
+  });
+});

@@ -14,6 +14,7 @@ import {
   sourcesChanged,
   startsMoment,
   statusChangeSchema,
+  timeFramePosition,
 } from "../../../shared/domain/moment.js";
 import { parseOrThrow } from "../../../shared/domain/validation.js";
 import { aMoment } from "../../support/fakes.js";
@@ -263,6 +264,44 @@ describe("momentInputOf", () => {
   });
 });
 
+describe("momentInputSchema: time frame", () => {
+  it("takes a frame open at either end, with ISO timestamps (offsets too)", () => {
+    for (const timeFrame of [
+      { from: "2026-11-27T00:00:00Z" },
+      { until: "2026-11-30T23:59:59.999Z" },
+      { from: "2026-11-27T00:00:00+01:00", until: "2026-11-30T00:00:00-05:00" },
+      {},
+    ]) {
+      expect(parseOrThrow(momentInputSchema, { ...validInput, timeFrame }).timeFrame).toEqual(timeFrame);
+    }
+  });
+
+  it("refuses a frame that ends before it starts, or is not ISO, naming the field", () => {
+    expect(
+      problemsOf({
+        ...validInput,
+        timeFrame: { from: "2026-11-30T00:00:00Z", until: "2026-11-30T00:00:00Z" },
+      }),
+    ).toEqual([{ path: "timeFrame.until", message: "must be later than from" }]);
+    expect(problemsOf({ ...validInput, timeFrame: { from: "next friday" } })).toEqual([
+      expect.objectContaining({ path: "timeFrame.from" }),
+    ]);
+    expect(problemsOf({ ...validInput, timeFrame: { start: "2026-11-30T00:00:00Z" } })).toEqual([
+      expect.objectContaining({ path: "timeFrame" }),
+    ]);
+  });
+
+  it("places a time before, within (from inclusive) or after (until exclusive) the frame", () => {
+    const frame = { from: "2026-11-27T00:00:00Z", until: "2026-11-30T00:00:00+01:00" };
+
+    expect(timeFramePosition(frame, "2026-11-26T23:59:59.999Z")).toBe("before");
+    expect(timeFramePosition(frame, "2026-11-27T00:00:00.000Z")).toBe("within");
+    expect(timeFramePosition(frame, "2026-11-29T22:59:59.999Z")).toBe("within");
+    expect(timeFramePosition(frame, "2026-11-29T23:00:00.000Z")).toBe("after");
+    expect(timeFramePosition(undefined, "2026-11-29T23:00:00.000Z")).toBe("within");
+  });
+});
+
 describe("mergeMomentPatch", () => {
   const moment = aMoment({ name: "Before", description: "kept" });
 
@@ -280,6 +319,15 @@ describe("mergeMomentPatch", () => {
     const merged = mergeMomentPatch(moment, { name: "After", samplingRate: 50 });
 
     expect(merged).toMatchObject({ name: "After", samplingRate: 50, description: "kept", goal: moment.goal });
+  });
+
+  it("removes a field given null: the time frame goes, a defaulted field gets its default back", () => {
+    const framed = aMoment({ timeFrame: { until: "2026-11-30T00:00:00.000Z" }, samplingRate: 10 });
+
+    const merged = mergeMomentPatch(framed, { timeFrame: null, samplingRate: null });
+
+    expect(merged.timeFrame).toBeUndefined();
+    expect(merged.samplingRate).toBe(100);
   });
 
   it("replaces steps wholesale", () => {
@@ -394,5 +442,45 @@ describe("runIsLive", () => {
 
   it("is not live when it started before the moment's current running period", () => {
     expect(runIsLive({ status: "running", runningSince: "2026-11-21T11:00:00.000Z" }, run)).toBe(false);
+  });
+});
+
+describe("momentInputSchema: AWS limits refused up front", () => {
+  const email = { type: "send_email", templateId: "t_1" };
+
+  it("refuses entry steps whose delays add up to more than a Standard execution's year, naming the step", () => {
+    const steps = [
+      { id: "a", delay: { amount: 200, unit: "days" }, action: email },
+      { id: "b", delay: { amount: 150, unit: "days" }, action: email },
+      { id: "c", delay: { amount: 20, unit: "days" }, action: email },
+      { id: "d", delay: { amount: 1, unit: "days" }, action: email },
+    ];
+    expect(problemsOf({ ...validInput, steps })).toEqual([
+      { path: "steps.2.delay", message: expect.stringContaining("add up to more than a year") },
+    ]);
+  });
+
+  it("adds delays per phase: each phase runs in its own execution", () => {
+    const steps = [
+      { id: "a", delay: { amount: 300, unit: "days" }, action: email },
+      { id: "b", phase: "exit", delay: { amount: 300, unit: "days" }, action: email },
+    ];
+    expect(parseOrThrow(momentInputSchema, { ...validInput, steps }).steps).toHaveLength(2);
+  });
+
+  it("refuses a moment too large for one DynamoDB item, naming the largest field", () => {
+    // Each webhook body may be 64 KB: six of them are a 384 KB moment, under the API's 512 KB body limit.
+    const webhook = {
+      type: "send_webhook",
+      method: "POST",
+      url: "https://hooks.example.com/x",
+      body: "x".repeat(64 * 1024),
+    };
+    const steps = Array.from({ length: 6 }, (_, i) => ({ id: `s${i}`, action: webhook }));
+    const problems = problemsOf({ ...validInput, steps });
+    expect(problems).toContainEqual({ path: "steps", message: expect.stringContaining("400 KB") });
+    expect(parseOrThrow(momentInputSchema, { ...validInput, steps: steps.slice(0, 5) }).steps).toHaveLength(
+      5,
+    );
   });
 });

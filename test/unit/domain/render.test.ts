@@ -4,6 +4,7 @@ import {
   escapeHtml,
   MissingValueError,
   missingPlaceholders,
+  neutralizeUnsafeLinks,
   type RenderData,
   render,
   resolvePlaceholder,
@@ -254,5 +255,41 @@ describe("onMissing", () => {
 
   it("a default satisfies the policy", () => {
     expect(createRenderer(data, "fail")("Hi {nick|there}")).toBe("Hi there");
+  });
+});
+
+describe("neutralizeUnsafeLinks (rendered HTML email)", () => {
+  const link = (href: string) => `<p><a class="btn" href="${href}">Open</a></p>`;
+  it.each([
+    ["javascript:alert(1)", "#"],
+    ["JavaScript:alert(1)", "#"],
+    [" java\tscript:alert(1)", "#"],
+    ["javascript&#58;alert(1)", "#"],
+    ["javascript&#x3A;alert(1)", "#"],
+    ["javascript&colon;alert(1)", "#"],
+    ["data:text/html;base64,PHNjcmlwdD4=", "#"],
+    ["vbscript:msgbox(1)", "#"],
+    ["https://app.example.com/billing?x=1&amp;y=2", "https://app.example.com/billing?x=1&amp;y=2"],
+    ["http://example.com", "http://example.com"],
+    ["mailto:help@example.com", "mailto:help@example.com"],
+    ["tel:+15551234", "tel:+15551234"],
+    ["/relative/path", "/relative/path"],
+    ["#top", "#top"],
+  ])("href %j becomes %j", (href, expected) => {
+    expect(neutralizeUnsafeLinks(link(href))).toBe(link(expected));
+  });
+
+  it("neutralizes a trait rendered into a link, whatever the quotes and attribute", () => {
+    const html = render(
+      `<a href='{link}'>a</a><img src="{link}"><form action="{link}"></form>`,
+      { traits: { link: "javascript:alert(document.cookie)" }, event: {} },
+      "html",
+    );
+    expect(neutralizeUnsafeLinks(html)).toBe(`<a href='#'>a</a><img src="#"><form action="#"></form>`);
+  });
+
+  it("leaves text that merely mentions javascript: alone", () => {
+    const html = "<p>Type javascript: in the console</p>";
+    expect(neutralizeUnsafeLinks(html)).toBe(html);
   });
 });

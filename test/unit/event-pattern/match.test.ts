@@ -105,10 +105,10 @@ describe("matchesEventPattern", () => {
         false,
       ),
       row(
-        "treats a dotted key as one key, not a path",
+        "reads a dotted pattern key as a nested path",
         onDetail({ "customer.tier": ["gold"] }),
         withDetail({ customer: { tier: "gold" } }),
-        false,
+        true,
       ),
       row(
         "matches a key that itself contains a dot",
@@ -650,10 +650,10 @@ describe("matchesEventPattern", () => {
       row("rejects an out-of-range octet", v4, ip("10.0.0.256"), false),
       row("rejects a number", v4, ip(10), false),
       row("rejects an IPv6 address against an IPv4 block", v4, ip("::a00:21"), false),
-      row("matches a /32 block exactly", onDetail({ ip: [{ cidr: "10.0.0.7/32" }] }), ip("10.0.0.7"), true),
+      row("matches a /31 block", onDetail({ ip: [{ cidr: "10.0.0.6/31" }] }), ip("10.0.0.7"), true),
       row(
-        "rejects a neighbour of a /32 block",
-        onDetail({ ip: [{ cidr: "10.0.0.7/32" }] }),
+        "rejects a neighbour of a /31 block",
+        onDetail({ ip: [{ cidr: "10.0.0.6/31" }] }),
         ip("10.0.0.8"),
         false,
       ),
@@ -803,13 +803,13 @@ describe("matchesEventPattern", () => {
         false,
       ),
       row(
-        "an alternative repeating a sibling's key must hold together with it",
+        "an alternative repeating a sibling's key replaces it (the later constraint wins)",
         {
           source: ["com.example.billing"],
           $or: [{ source: [{ prefix: "com." }] }, { region: ["us-east-1"] }],
         },
         baseEvent,
-        false,
+        true,
       ),
       row(
         "an alternative repeating a sibling's key matches when both hold",
@@ -843,6 +843,9 @@ describe("matchesEventPattern", () => {
           throw new Error("boom");
         },
         getOwnPropertyDescriptor() {
+          throw new Error("boom");
+        },
+        ownKeys() {
           throw new Error("boom");
         },
       },
@@ -1062,12 +1065,12 @@ describe("validateEventPattern", () => {
     {
       description: "numeric that is not an array",
       pattern: { n: [{ numeric: 5 }] },
-      problem: "operator/number pairs",
+      problem: "one comparison or a range",
     },
     {
       description: "numeric with an odd length",
       pattern: { n: [{ numeric: [">", 0, "<"] }] },
-      problem: "operator/number pairs",
+      problem: "one comparison or a range",
     },
     {
       description: "an unknown numeric operator",
@@ -1082,17 +1085,17 @@ describe("validateEventPattern", () => {
     {
       description: "two lower bounds",
       pattern: { n: [{ numeric: [">", 0, ">=", 1] }] },
-      problem: "at most one lower bound",
+      problem: 'upper bound of a range must be "<" or "<="',
     },
     {
       description: "two upper bounds",
       pattern: { n: [{ numeric: ["<", 0, "<=", 1] }] },
-      problem: "at most one upper bound",
+      problem: "a range starts with its lower bound",
     },
     {
       description: "= combined with a bound",
       pattern: { n: [{ numeric: ["=", 1, "<", 2] }] },
-      problem: '"=" cannot be combined',
+      problem: "a range starts with its lower bound",
     },
     {
       description: "an empty numeric range",
@@ -1117,9 +1120,13 @@ describe("validateEventPattern", () => {
     {
       description: "an IPv4 mask above 32",
       pattern: { ip: [{ cidr: "10.0.0.0/33" }] },
-      problem: "at most 32",
+      problem: "must be below 32",
     },
-    { description: "an IPv6 mask above 128", pattern: { ip: [{ cidr: "::/129" }] }, problem: "at most 128" },
+    {
+      description: "an IPv6 mask above 128",
+      pattern: { ip: [{ cidr: "::/129" }] },
+      problem: "must be below 128",
+    },
     { description: "a numeric cidr", pattern: { ip: [{ cidr: 10 }] }, problem: "cidr: must be a string" },
     {
       description: "$or that is not an array",
@@ -1174,5 +1181,154 @@ describe("validateEventPattern", () => {
       },
     );
     expect(validateEventPattern(pattern)).toEqual([expect.stringContaining("could not be read")]);
+  });
+});
+
+/**
+ * Each row is a case where our matcher once disagreed with AWS. Sources: the EventBridge user guide's
+ * content-filtering and operator pages (docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html),
+ * and where the guide is silent aws/event-ruler, the engine EventBridge runs (file named in the row).
+ */
+describe("agrees with AWS", () => {
+  describe("matching", () => {
+    runRows([
+      // event-ruler README "Ruler by example": {"detail": {"state.status": [...]}} compiles like the nested form.
+      row(
+        "a dotted pattern key is the nested path",
+        { "detail.status": ["paid"] },
+        withDetail({ status: "paid" }),
+        true,
+      ),
+      row(
+        "a dotted event key is the nested path",
+        onDetail({ customer: { tier: ["gold"] } }),
+        withDetail({ "customer.tier": "gold" }),
+        true,
+      ),
+      row(
+        "a dotted key and its nested spelling are the same field",
+        onDetail({ "customer.tier": ["gold"], customer: { plan: ["pro"] } }),
+        withDetail({ customer: { tier: "gold", plan: "pro" } }),
+        true,
+      ),
+      // event-ruler CIDR.cidr: bottom = address with host bits cleared, top = host bits set.
+      row(
+        "a CIDR written with host bits covers the whole block",
+        onDetail({ ip: [{ cidr: "10.0.0.5/24" }] }),
+        withDetail({ ip: "10.0.0.1" }),
+        true,
+      ),
+      row(
+        "a CIDR written with host bits still ends at the block",
+        onDetail({ ip: [{ cidr: "10.0.0.5/24" }] }),
+        withDetail({ ip: "10.0.1.0" }),
+        false,
+      ),
+      row(
+        "an IPv6 CIDR written with host bits covers the whole block",
+        onDetail({ ip: [{ cidr: "2001:db8::ff/120" }] }),
+        withDetail({ ip: "2001:db8::1" }),
+        true,
+      ),
+      // event-ruler ByteMachine: equals-ignore-case adds the lower- and upper-case form of each PATTERN character.
+      row(
+        "equals-ignore-case: a capital sharp s in the pattern accepts ß",
+        onDetail({ n: [{ "equals-ignore-case": "ẞ" }] }),
+        withDetail({ n: "ß" }),
+        true,
+      ),
+      row(
+        "equals-ignore-case folds the pattern only: ß in the pattern does not accept ẞ",
+        onDetail({ n: [{ "equals-ignore-case": "ß" }] }),
+        withDetail({ n: "ẞ" }),
+        false,
+      ),
+      row(
+        "equals-ignore-case: ß in the pattern accepts its upper case SS",
+        onDetail({ n: [{ "equals-ignore-case": "straße" }] }),
+        withDetail({ n: "STRASSE" }),
+        true,
+      ),
+      row(
+        "equals-ignore-case: SS in the pattern does not accept ß",
+        onDetail({ n: [{ "equals-ignore-case": "STRASSE" }] }),
+        withDetail({ n: "straße" }),
+        false,
+      ),
+      row(
+        "prefix equals-ignore-case folds the pattern the same way",
+        onDetail({ n: [{ prefix: { "equals-ignore-case": "ß" } }] }),
+        withDetail({ n: "SSX" }),
+        true,
+      ),
+      // event-ruler JsonRuleCompiler.writeRules: a leaf overwrites the same path in every sub-rule built so far.
+      row(
+        "a field constrained outside and inside $or: the inner (later) constraint wins in its branch",
+        { detail: { plan: ["free"] }, $or: [{ detail: { plan: ["pro"] } }, { region: ["us-east-1"] }] },
+        withDetail({ plan: "pro" }),
+        true,
+      ),
+      row(
+        "a field constrained outside and inside $or: the outer constraint no longer holds in that branch",
+        { detail: { plan: ["free"] }, $or: [{ detail: { plan: ["pro"] } }, { region: ["us-east-1"] }] },
+        withDetail({ plan: "free" }),
+        false,
+      ),
+      row(
+        "a field constrained inside and then outside $or: the outer (later) constraint wins",
+        { $or: [{ detail: { plan: ["pro"] } }, { region: ["us-east-1"] }], detail: { plan: ["free"] } },
+        withDetail({ plan: "free" }),
+        true,
+      ),
+    ]);
+  });
+
+  describe("patterns AWS rejects", () => {
+    it.each([
+      // event-ruler JsonRuleCompiler.processNumericMatchExpression: "<" and "<=" end the expression.
+      {
+        description: "a numeric range written high-before-low",
+        pattern: { n: [{ numeric: ["<", 10, ">", 0] }] },
+      },
+      // event-ruler Range.between: "Bottom must be less than top".
+      { description: "an empty numeric range", pattern: { n: [{ numeric: [">", 5, "<", 1] }] } },
+      { description: "a one-point numeric range", pattern: { n: [{ numeric: [">=", 5, "<=", 5] }] } },
+      // event-ruler CIDR.cidr: "IPv4 mask bits must be < 32", "IPv6 mask bits must be < 128".
+      { description: "a /32 IPv4 block", pattern: { ip: [{ cidr: "10.0.0.7/32" }] } },
+      { description: "a /128 IPv6 block", pattern: { ip: [{ cidr: "2001:db8::1/128" }] } },
+      // "Wildcards and event pattern complexity": too many wildcards on one field is "Rule is too complex".
+      {
+        description: "four leading-star wildcards on one field",
+        pattern: { resources: ["a", "b", "c", "d"].map((name) => ({ wildcard: `*:stack/${name}/*` })) },
+      },
+      // Event patterns quota: a pattern may not expand to over 1000 rule combinations.
+      {
+        description: "$or that expands to more than 1000 combinations",
+        pattern: {
+          detail: Object.fromEntries(
+            ["a", "b", "c", "d"].map((k) => [
+              k,
+              { $or: Array.from({ length: 6 }, (_, i) => ({ [`f${i}`]: ["x"] })) },
+            ]),
+          ),
+        },
+      },
+    ])("rejects $description", ({ pattern }) => {
+      expect(validateEventPattern(pattern)).not.toEqual([]);
+      expect(matchesEventPattern(pattern, withDetail({}))).toBe(false);
+    });
+
+    it.each([
+      { description: "three leading-star wildcards on one field", names: ["a", "b", "c"] },
+      { description: "one wildcard with many stars", names: [] },
+    ])("accepts $description", ({ names }) => {
+      const values =
+        names.length > 0 ? names.map((n) => ({ wildcard: `*:stack/${n}/*` })) : [{ wildcard: "*a*b*c*d*" }];
+      expect(validateEventPattern({ resources: values })).toEqual([]);
+    });
+
+    it("accepts a /31 and a /127 block", () => {
+      expect(validateEventPattern({ ip: [{ cidr: "10.0.0.6/31" }, { cidr: "::/127" }] })).toEqual([]);
+    });
   });
 });

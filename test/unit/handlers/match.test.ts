@@ -109,7 +109,8 @@ describe("match handler", () => {
     expect(result.batchItemFailures).toEqual([]);
     const runId = runIdFor("ws_1", "m1", "acct_1", "msg-1");
     const transaction = db.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(transaction).toHaveLength(4);
+    // Membership, run, account index, and the entry counted in the totals and the hour and day series.
+    expect(transaction).toHaveLength(6);
     expect(transaction[1]?.Put?.Item).toMatchObject({ ...keys.run("ws_1", runId), status: "active" });
     const [call] = sfn.commandCalls(StartExecutionCommand);
     expect(call?.args[0].input).toMatchObject({ stateMachineArn: STATE_MACHINE, name: runId });

@@ -44,6 +44,7 @@ beforeEach(async () => {
     insights,
     stats: new FakeStats(),
     profiles: { get: async () => undefined },
+    inbox: { listFeedback: async () => ({ items: [] }) },
     runs,
     clock: fixedClock("2026-11-21T10:00:00.000Z"),
   });
@@ -56,6 +57,7 @@ describe("insightRoutes", () => {
     for (const key of Object.keys(routes)) expect(declared.has(key), key).toBe(true);
     expect(Object.keys(routes).sort()).toEqual([
       "GET /v1/admin/accounts/{accountId}",
+      "GET /v1/admin/moments/{id}/report",
       "GET /v1/admin/moments/{id}/stats",
       "GET /v1/admin/observed-events",
       "GET /v1/admin/runs/{runId}",

@@ -35,7 +35,10 @@ beforeEach(async () => {
 describe("endRun", () => {
   it("on success: records the outcome, stops the entry execution and starts the completion steps", async () => {
     // Act
-    const result = await endRun(deps, ref, "success", "msg_paid", { stopEntry: true });
+    const result = await endRun(deps, ref, "success", "msg_paid", {
+      stopEntry: true,
+      cause: "event:payment_succeeded",
+    });
 
     // Assess
     expect(result).toBe("ended");
@@ -51,7 +54,7 @@ describe("endRun", () => {
   });
 
   it("on failed: starts the exit steps instead", async () => {
-    await endRun(deps, ref, "failed", "msg_churned", { stopEntry: true });
+    await endRun(deps, ref, "failed", "msg_churned", { stopEntry: true, cause: "event:payment_succeeded" });
 
     expect(runs.run("ws_1", "run_1")?.status).toBe("failed");
     expect(workflows.end("run_1")).toMatchObject({ phase: "exit", steps: endSteps.exit });
@@ -70,13 +73,13 @@ describe("endRun", () => {
       return start(input);
     };
 
-    await endRun(deps, ref, "success", "msg_paid", { stopEntry: true });
+    await endRun(deps, ref, "success", "msg_paid", { stopEntry: true, cause: "event:payment_succeeded" });
 
     expect(order).toEqual(["stop", "start completion"]);
   });
 
   it("leaves the entry execution alone with stopEntry false (a timeout inside it)", async () => {
-    await endRun(deps, ref, "failed", "timeout", { stopEntry: false });
+    await endRun(deps, ref, "failed", "timeout", { stopEntry: false, cause: "timeout" });
 
     expect(workflows.stopCalls).toEqual([]);
     expect(workflows.end("run_1")).toMatchObject({ phase: "exit" });
@@ -87,7 +90,10 @@ describe("endRun", () => {
     await runs.endRun(ref, "failed", "timeout", "2026-11-22T11:00:00.000Z");
 
     // Act
-    const result = await endRun(deps, ref, "success", "msg_paid", { stopEntry: true });
+    const result = await endRun(deps, ref, "success", "msg_paid", {
+      stopEntry: true,
+      cause: "event:payment_succeeded",
+    });
 
     // Assess
     expect(result).toBe("already_ended");
@@ -98,8 +104,8 @@ describe("endRun", () => {
 
   it("gives two racing end events one outcome and one end execution", async () => {
     const [first, second] = await Promise.all([
-      endRun(deps, ref, "success", "msg_paid", { stopEntry: true }),
-      endRun(deps, ref, "failed", "msg_churned", { stopEntry: true }),
+      endRun(deps, ref, "success", "msg_paid", { stopEntry: true, cause: "event:payment_succeeded" }),
+      endRun(deps, ref, "failed", "msg_churned", { stopEntry: true, cause: "event:payment_succeeded" }),
     ]);
 
     expect([first, second].sort()).toEqual(["already_ended", "ended"]);
@@ -114,14 +120,17 @@ describe("endRun", () => {
       "run_1",
       Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }),
     );
-    await expect(endRun(deps, ref, "success", "msg_paid", { stopEntry: true })).rejects.toThrow(
-      "Rate exceeded",
-    );
+    await expect(
+      endRun(deps, ref, "success", "msg_paid", { stopEntry: true, cause: "event:payment_succeeded" }),
+    ).rejects.toThrow("Rate exceeded");
     expect(workflows.end("run_1")).toBeUndefined();
     workflows.failStopOf.clear();
 
     // Act
-    const retried = await endRun(deps, ref, "success", "msg_paid", { stopEntry: true });
+    const retried = await endRun(deps, ref, "success", "msg_paid", {
+      stopEntry: true,
+      cause: "event:payment_succeeded",
+    });
 
     // Assess
     expect(retried).toBe("ended");
@@ -131,8 +140,8 @@ describe("endRun", () => {
   });
 
   it("starts one end execution however often the same end is repeated", async () => {
-    await endRun(deps, ref, "failed", "msg_churned", { stopEntry: true });
-    await endRun(deps, ref, "failed", "msg_churned", { stopEntry: true });
+    await endRun(deps, ref, "failed", "msg_churned", { stopEntry: true, cause: "event:payment_succeeded" });
+    await endRun(deps, ref, "failed", "msg_churned", { stopEntry: true, cause: "event:payment_succeeded" });
 
     expect(workflows.startCalls.filter((c) => c.phase === "exit")).toHaveLength(2);
     expect([...workflows.executions.keys()]).toEqual(["run_1", "run_1-end"]);
@@ -143,7 +152,9 @@ describe("endRun", () => {
     deps = { ...deps, runs };
     await runs.enter(run, { completion: [], exit: endSteps.exit });
 
-    await expect(endRun(deps, ref, "success", "msg_paid", { stopEntry: true })).resolves.toBe("ended");
+    await expect(
+      endRun(deps, ref, "success", "msg_paid", { stopEntry: true, cause: "event:payment_succeeded" }),
+    ).resolves.toBe("ended");
 
     expect(workflows.stopped.has("run_1")).toBe(true);
     expect(workflows.end("run_1")).toBeUndefined();
@@ -156,7 +167,9 @@ describe("endRun", () => {
     const { context: _context, ...withoutContext } = stored;
     runs.getRun = async () => withoutContext;
 
-    await expect(endRun(deps, ref, "success", "msg_paid", { stopEntry: true })).resolves.toBe("ended");
+    await expect(
+      endRun(deps, ref, "success", "msg_paid", { stopEntry: true, cause: "event:payment_succeeded" }),
+    ).resolves.toBe("ended");
 
     expect(workflows.end("run_1")).toBeUndefined();
   });
@@ -171,6 +184,7 @@ describe("endRun", () => {
     // Act
     const result = await endRun(deps, { ...ref, runId: "run_a", runKey: "cart_a" }, "success", "msg_paid", {
       stopEntry: true,
+      cause: "event:payment_succeeded",
     });
 
     // Assess

@@ -147,6 +147,9 @@ describe("isSafeLink", () => {
     ["data:text/html,<script>", false],
     ["//evil.com/x", false],
     ["vbscript:x", false],
+    ["/\\evil.com/x", false],
+    ["\\\\evil.com/x", false],
+    ["java\tscript:alert(1)", false],
   ])("%s -> %s", (url, safe) => {
     expect(isSafeLink(url)).toBe(safe);
   });

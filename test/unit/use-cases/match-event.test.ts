@@ -388,6 +388,81 @@ describe("matchEvent: start filters", () => {
   });
 });
 
+describe("matchEvent: time frame", () => {
+  // The default event happened at 09:59 on 2026-11-21.
+  const frame = (from?: string, until?: string) => ({
+    timeFrame: { ...(from ? { from } : {}), ...(until ? { until } : {}) },
+  });
+
+  it("starts on an event that happened within the time frame", async () => {
+    await moment(frame("2026-11-21T09:00:00.000Z", "2026-11-21T10:00:00.000Z"));
+
+    const decisions = await matchEvent(deps, event());
+
+    expect(decisions[0]?.decision).toBe("started");
+  });
+
+  it.each([
+    ["before it opens", frame("2026-11-21T09:59:01.000Z")],
+    ["once it closed (until is exclusive)", frame(undefined, "2026-11-21T09:59:00.000Z")],
+  ])("starts nothing %s, and logs outside_time_frame with the frame", async (_when, overrides) => {
+    await moment(overrides);
+
+    const decisions = await matchEvent(deps, event());
+
+    expect(decisions).toEqual([{ momentId: "m_1", decision: "skipped", reason: "outside_time_frame" }]);
+    expect(workflows.startCalls).toEqual([]);
+    expect(await insights.listDecisions("ws_1", "acct_1", 10)).toEqual([
+      expect.objectContaining({ momentId: "m_1", reason: "outside_time_frame", ...overrides.timeFrame }),
+    ]);
+  });
+
+  it("judges by when the event happened, not when it was processed", async () => {
+    await moment(frame(undefined, "2026-11-21T09:59:30.000Z"));
+
+    const decisions = await matchEvent(deps, event({ receivedAt: "2026-11-21T10:30:00.000Z" }));
+
+    expect(decisions[0]?.decision).toBe("started");
+  });
+
+  it("lets runs in progress go on after the frame closed: an end event still ends them", async () => {
+    await momentWithEndRules(frame(undefined, "2026-11-21T10:00:00.000Z"));
+    const runId = startedRunId(await matchEvent(deps, event()));
+
+    const decisions = await matchEvent(
+      deps,
+      event({
+        event: "payment_succeeded",
+        messageId: "msg_2",
+        timestamp: "2026-11-21T10:30:00.000Z",
+        receivedAt: "2026-11-21T10:30:00.000Z",
+      }),
+    );
+
+    expect(decisions).toEqual([{ momentId: "m_1", decision: "ended", runId, outcome: "success" }]);
+  });
+
+  it("starts nothing when an abandonment falls due after the frame closed", async () => {
+    await moment({
+      start: {
+        event: "cart_item_added",
+        unless: { event: "checkout_completed", within: { amount: 2, unit: "hours" } },
+      },
+      ...frame(undefined, "2026-11-21T11:00:00.000Z"),
+    });
+    await matchEvent(deps, event({ event: "cart_item_added", messageId: "add-1" }));
+    const gate = [...workflows.gates.values()][0];
+    if (!gate) throw new Error("no gate");
+    clock.advance(2 * 3_600_000);
+
+    const opened = await openGate({ ...deps }, gate);
+
+    expect(opened).toEqual({ momentId: "m_1", decision: "skipped", reason: "outside_time_frame" });
+    expect(workflows.executions.size).toBe(0);
+    expect(pending.armed.size).toBe(0);
+  });
+});
+
 describe("matchEvent: source and age", () => {
   it("skips a moment whose sources do not include the event's source", async () => {
     const decisions = await matchEvent(deps, event({ sourceId: "src_other" }));

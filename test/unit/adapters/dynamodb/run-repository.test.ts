@@ -97,8 +97,8 @@ describe("DynamoRunRepository.enter", () => {
     // Assess
     expect(result).toBe("entered");
     const items = transactItems();
-    expect(items).toHaveLength(4);
-    const [membership, runPut, indexPut, stats] = items;
+    expect(items).toHaveLength(6);
+    const [membership, runPut, indexPut, stats, hour, day] = items;
     expect(membership?.Update).toMatchObject({
       TableName: TABLE,
       Key: membershipKey,
@@ -150,6 +150,16 @@ describe("DynamoRunRepository.enter", () => {
       Key: keys.momentStatsShard("ws_1", "m_1", statsShardOf("run_1")),
     });
     expect(counterDeltas(stats)).toEqual({ entered: 1 });
+    // The report's series: the entry's hour and day buckets, in the run's shard, expiring in time.
+    expect([hour?.Update?.Key, day?.Update?.Key]).toEqual([
+      keys.momentSeries("ws_1", "m_1", statsShardOf("run_1"), "hour", run.startedAt.slice(0, 13)),
+      keys.momentSeries("ws_1", "m_1", statsShardOf("run_1"), "day", run.startedAt.slice(0, 10)),
+    ]);
+    expect(counterDeltas(hour)).toEqual({ entered: 1 });
+    expect(counterDeltas(day)).toEqual({ entered: 1 });
+    expect(hour?.Update?.ExpressionAttributeValues?.[":expires"]).toBe(
+      Math.floor(Date.parse(run.startedAt) / 1000) + 35 * 86_400,
+    );
   });
 
   it.each([
@@ -416,13 +426,13 @@ describe("DynamoRunRepository.endRun", () => {
     db.on(TransactWriteCommand).resolves({});
 
     // Act
-    const result = await repository().endRun(run, "failed", "msg_end", AT);
+    const result = await repository().endRun(run, "failed", "msg_end", AT, "event:account_closed");
 
     // Assess
     expect(result).toBe("ended");
     const items = transactItems();
-    expect(items).toHaveLength(4);
-    const [runUpdate, membership, indexMark, stats] = items;
+    expect(items).toHaveLength(6);
+    const [runUpdate, membership, indexMark, stats, hour, day] = items;
     expect(runUpdate?.Update).toMatchObject({
       TableName: TABLE,
       Key: runKey,
@@ -445,7 +455,16 @@ describe("DynamoRunRepository.endRun", () => {
       UpdateExpression: "SET endedBy = :by, endedAt = :at, expiresAt = :expires",
     });
     expect(stats?.Update?.Key).toEqual(keys.momentStatsShard("ws_1", "m_1", statsShardOf("run_1")));
-    expect(counterDeltas(stats)).toEqual({ failed: 1 });
+    // The outcome, and which end rule caused it (the report's split by end rule).
+    expect(counterDeltas(stats)).toEqual({ failed: 1, "ends.failed.event:account_closed": 1 });
+    expect(counterNames(stats).every(isStatCounter)).toBe(true);
+    expect(hour?.Update?.Key).toEqual(
+      keys.momentSeries("ws_1", "m_1", statsShardOf("run_1"), "hour", "2026-11-22T00"),
+    );
+    expect(day?.Update?.Key).toEqual(
+      keys.momentSeries("ws_1", "m_1", statsShardOf("run_1"), "day", "2026-11-22"),
+    );
+    expect(counterDeltas(day)).toEqual({ failed: 1 });
   });
 
   it("addresses a keyed run's membership and index by its run key", async () => {
@@ -678,13 +697,20 @@ describe("DynamoRunRepository.recordStep", () => {
     expect(counterNames(stats).every(isStatCounter)).toBe(true);
   });
 
-  it.each(["skipped", "failed"] as const)("counts a %s step under its own counter", async (status) => {
-    db.on(TransactWriteCommand).resolves({});
+  it.each(["skipped", "failed"] as const)(
+    "counts a %s step under its own counter and its reason's",
+    async (status) => {
+      db.on(TransactWriteCommand).resolves({});
 
-    await repository().recordStep(run, "s1", { status, reason: "why" }, AT);
+      await repository().recordStep(run, "s1", { status, reason: "Missing_value: {first_name}" }, AT);
 
-    expect(counterNames(transactItems()[1])).toEqual([`steps.s1.${status}`]);
-  });
+      expect(counterNames(transactItems()[1])).toEqual([
+        `steps.s1.${status}`,
+        `steps.s1.${status}.missing_value`,
+      ]);
+      expect(counterNames(transactItems()[1]).every(isStatCounter)).toBe(true);
+    },
+  );
 
   it("changes nothing, and does not throw, when the step was already recorded", async () => {
     db.on(TransactWriteCommand).rejects(cancelled("ConditionalCheckFailed", "None"));

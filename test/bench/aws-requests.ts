@@ -1,0 +1,307 @@
+/**
+ * Counts the AWS requests the functions make, by instrumenting the SDK clients themselves: every
+ * client gets one middleware on its stack that records service, operation, timing and the DynamoDB
+ * capacity the request consumed. Nothing in the engine knows: `instrumentAwsClients()` swaps the
+ * SDK's base `Client` class (in @smithy/core, loaded once as CommonJS) for a subclass that adds the
+ * middleware at construction, so it must run before any AWS client module is loaded.
+ *
+ * Which function a request belongs to is read once per client, from the stack at construction:
+ * each handler builds its clients at import (functions/<name>/handler.ts).
+ *
+ * Capacity: DynamoDB reports it when asked (`ReturnConsumedCapacity: "TOTAL"`, added to every
+ * request that accepts it); the local emulator answers for single-item calls, queries and batches.
+ * Where it does not (transactions, which the local layer implements, and failed conditional writes)
+ * it is computed from item sizes as DynamoDB bills it: a transactional write is 2 WRU per KB per
+ * item, a transactional read 2 RRU per 4 KB, a failed conditional write 1 WRU.
+ */
+import { createRequire } from "node:module";
+
+export interface AwsRequestRecord {
+  /** The function whose client made the request (`match`, `action`...), or `local-runtime`/`bench`. */
+  fn: string;
+  service: string;
+  operation: string;
+  /** performance.now() at the start and end of the whole call (retries included). */
+  startMs: number;
+  endMs: number;
+  /** SDK attempts (1 unless retried). */
+  attempts: number;
+  readUnits: number;
+  writeUnits: number;
+  /** Where the capacity figure comes from. */
+  capacity: "reported" | "computed" | "none";
+  /** Entries in a batch call (PutEvents, BatchWriteItem...). */
+  entries?: number;
+  error?: string;
+}
+
+type Sink = (record: AwsRequestRecord, input: Record<string, unknown>) => void;
+
+const READ_OPERATIONS = new Set(["GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"]);
+const WRITE_OPERATIONS = new Set([
+  "PutItem",
+  "UpdateItem",
+  "DeleteItem",
+  "BatchWriteItem",
+  "TransactWriteItems",
+]);
+/** Operations that accept ReturnConsumedCapacity. */
+const CAPACITY_OPERATIONS = new Set([...READ_OPERATIONS, ...WRITE_OPERATIONS]);
+
+const KB = 1024;
+
+/**
+ * DynamoDB's item size: attribute names plus values (strings as UTF-8, numbers about 1 byte per two
+ * digits plus 1, lists and maps 3 bytes plus 1 per element). Works on plain JS values (the document
+ * client's) and, approximately, on AttributeValue maps.
+ */
+export function itemSizeBytes(item: unknown): number {
+  if (item === null || typeof item !== "object") return 0;
+  let size = 0;
+  for (const [name, value] of Object.entries(item as Record<string, unknown>)) {
+    size += Buffer.byteLength(name, "utf8") + valueSize(value);
+  }
+  return size;
+}
+
+function valueSize(value: unknown): number {
+  if (value === null || value === undefined || typeof value === "boolean") return 1;
+  if (typeof value === "string") return Buffer.byteLength(value, "utf8");
+  if (typeof value === "number" || typeof value === "bigint") {
+    const digits = String(value).replace(/[-.]/g, "").replace(/^0+/, "").length;
+    return Math.ceil(digits / 2) + 1;
+  }
+  if (value instanceof Uint8Array) return value.byteLength;
+  if (value instanceof Set) return [...value].reduce((sum: number, v) => sum + valueSize(v), 0);
+  if (Array.isArray(value)) return 3 + value.reduce((sum: number, v) => sum + 1 + valueSize(v), 0);
+  if (typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>);
+    return 3 + entries.reduce((sum, [k, v]) => sum + 1 + Buffer.byteLength(k, "utf8") + valueSize(v), 0);
+  }
+  return 0;
+}
+
+const writeUnitsFor = (bytes: number) => Math.max(1, Math.ceil(bytes / KB));
+const readUnitsFor = (bytes: number, consistent: boolean) =>
+  Math.max(1, Math.ceil(bytes / (4 * KB))) * (consistent ? 1 : 0.5);
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null;
+
+/** The size of what a transaction item writes: the full item for a Put, else its key and values. */
+function transactItemBytes(entry: Json): number {
+  const [, action] = Object.entries(entry)[0] ?? [];
+  if (!isObject(action)) return 0;
+  if (isObject(action.Item)) return itemSizeBytes(action.Item);
+  return itemSizeBytes(action.Key) + itemSizeBytes(action.ExpressionAttributeValues);
+}
+
+/** Capacity units computed from the request and response, for what DynamoDB does not report. */
+export function computedCapacity(
+  operation: string,
+  input: Json,
+  output: Json | undefined,
+  failedCondition: boolean,
+): { readUnits: number; writeUnits: number } {
+  if (operation === "TransactWriteItems") {
+    const items = Array.isArray(input.TransactItems) ? (input.TransactItems as Json[]) : [];
+    return {
+      readUnits: 0,
+      writeUnits: items.reduce((sum, i) => sum + 2 * writeUnitsFor(transactItemBytes(i)), 0),
+    };
+  }
+  if (operation === "TransactGetItems") {
+    const responses = Array.isArray(output?.Responses) ? (output.Responses as Json[]) : [];
+    const requested = Array.isArray(input.TransactItems) ? input.TransactItems.length : 0;
+    const units = responses.reduce((sum, r) => sum + 2 * readUnitsFor(itemSizeBytes(r.Item), true), 0);
+    // Items not found still cost the minimum.
+    return { readUnits: Math.max(units, 2 * requested), writeUnits: 0 };
+  }
+  if (WRITE_OPERATIONS.has(operation)) {
+    const bytes = isObject(input.Item) ? itemSizeBytes(input.Item) : itemSizeBytes(input.Key);
+    return { readUnits: 0, writeUnits: failedCondition ? 1 : writeUnitsFor(bytes) };
+  }
+  if (operation === "GetItem") {
+    return {
+      readUnits: readUnitsFor(itemSizeBytes(output?.Item), input.ConsistentRead === true),
+      writeUnits: 0,
+    };
+  }
+  if (operation === "Query" || operation === "Scan") {
+    const items = Array.isArray(output?.Items) ? (output.Items as unknown[]) : [];
+    const bytes = items.reduce((sum: number, i) => sum + itemSizeBytes(i), 0);
+    return { readUnits: readUnitsFor(bytes, input.ConsistentRead === true), writeUnits: 0 };
+  }
+  return { readUnits: 0, writeUnits: 0 };
+}
+
+/** The least a single-request operation is billed (batches and transactions: per item, computed). */
+export function minimumUnits(operation: string, input: Json): number {
+  if (operation === "GetItem" || operation === "Query" || operation === "Scan") {
+    return input.ConsistentRead === true ? 1 : 0.5;
+  }
+  if (operation === "PutItem" || operation === "UpdateItem" || operation === "DeleteItem") return 1;
+  return 0;
+}
+
+function reportedUnits(consumed: unknown): number | undefined {
+  if (Array.isArray(consumed)) {
+    const units = consumed.map(reportedUnits).filter((u): u is number => u !== undefined);
+    return units.length === 0 ? undefined : units.reduce((a, b) => a + b, 0);
+  }
+  if (isObject(consumed) && typeof consumed.CapacityUnits === "number") return consumed.CapacityUnits;
+  return undefined;
+}
+
+interface MiddlewareContext {
+  clientName?: string;
+  commandName?: string;
+}
+type Next = (args: { input: Json }) => Promise<{ output: Json & { $metadata?: { attempts?: number } } }>;
+
+/**
+ * The initialize-step middleware: asks DynamoDB for its consumed capacity, times the call and
+ * hands one record per call to `sink`. The caller sees the same output as without it.
+ */
+export function requestCountingMiddleware(sink: Sink, fn: string) {
+  return (next: Next, context: MiddlewareContext) => async (args: { input: Json }) => {
+    const service = (context.clientName ?? "Unknown").replace(/Client$/, "");
+    const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
+    const isDynamo = service === "DynamoDB";
+    const askCapacity =
+      isDynamo && CAPACITY_OPERATIONS.has(operation) && args.input.ReturnConsumedCapacity === undefined;
+    const input = askCapacity ? { ...args.input, ReturnConsumedCapacity: "TOTAL" } : args.input;
+    const startMs = performance.now();
+    const record = (partial: Partial<AwsRequestRecord>) =>
+      sink(
+        {
+          fn,
+          service,
+          operation,
+          startMs,
+          endMs: performance.now(),
+          attempts: 1,
+          readUnits: 0,
+          writeUnits: 0,
+          capacity: "none",
+          ...(Array.isArray(input.Entries) ? { entries: input.Entries.length } : {}),
+          ...partial,
+        },
+        input,
+      );
+    try {
+      const result = await next({ ...args, input });
+      const output = result.output;
+      let capacity: Pick<AwsRequestRecord, "readUnits" | "writeUnits" | "capacity"> = {
+        readUnits: 0,
+        writeUnits: 0,
+        capacity: "none",
+      };
+      if (isDynamo && CAPACITY_OPERATIONS.has(operation)) {
+        const reported = reportedUnits(output.ConsumedCapacity);
+        const isRead = READ_OPERATIONS.has(operation);
+        // DynamoDB bills a minimum per request (an empty query or a missing item still costs a
+        // read unit, half when eventually consistent); the emulator reports 0 for those.
+        const floor = minimumUnits(operation, input);
+        capacity =
+          reported !== undefined
+            ? {
+                readUnits: isRead ? Math.max(reported, floor) : 0,
+                writeUnits: isRead ? 0 : Math.max(reported, floor),
+                capacity: "reported",
+              }
+            : { ...computedCapacity(operation, input, output, false), capacity: "computed" };
+        if (askCapacity) delete output.ConsumedCapacity;
+      }
+      record({ ...capacity, attempts: output.$metadata?.attempts ?? 1 });
+      return result;
+    } catch (error) {
+      const name = (error as { name?: string }).name ?? "Error";
+      const failedCondition =
+        name === "ConditionalCheckFailedException" || name === "TransactionCanceledException";
+      const units =
+        isDynamo && CAPACITY_OPERATIONS.has(operation)
+          ? {
+              ...computedCapacity(operation, input, undefined, failedCondition),
+              capacity: "computed" as const,
+            }
+          : {};
+      record({
+        ...units,
+        attempts: (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1,
+        error: name,
+      });
+      throw error;
+    }
+  };
+}
+
+/** Which function built a client, from the stack at its construction. */
+export function ownerFromStack(stack: string): string {
+  const handler = /[/\\]functions[/\\]([a-z0-9-]+)[/\\]handler\.[tj]s/.exec(stack);
+  if (handler?.[1]) return handler[1];
+  if (/[/\\]infra[/\\]local[/\\]/.test(stack)) return "local-runtime";
+  return "bench";
+}
+
+/**
+ * The longest chain of requests where each starts after the previous one ended: how many round
+ * trips the caller waited for one after another (concurrent requests count once).
+ */
+export function sequentialRoundTrips<T extends { startMs: number; endMs: number }>(
+  intervals: readonly T[],
+): T[] {
+  const chain: T[] = [];
+  let lastEnd = Number.NEGATIVE_INFINITY;
+  for (const interval of [...intervals].sort((a, b) => a.endMs - b.endMs)) {
+    if (interval.startMs >= lastEnd) {
+      chain.push(interval);
+      lastEnd = interval.endMs;
+    }
+  }
+  return chain;
+}
+
+/**
+ * Where instrumented clients report: `records` (every request, in order, while `keep` is true) and
+ * `tap` (each request with its input, e.g. to time emails during the load test without keeping
+ * every record).
+ */
+export const requestLog: {
+  keep: boolean;
+  records: AwsRequestRecord[];
+  tap?: (record: AwsRequestRecord, input: Record<string, unknown>) => void;
+} = { keep: true, records: [] };
+let installed = false;
+
+/**
+ * Makes every AWS SDK client created from now on report its requests to `requestLog`. Call it
+ * before anything imports an AWS client: classes that already extended the original `Client` are
+ * not affected. Idempotent.
+ */
+export function instrumentAwsClients(): void {
+  if (installed) return;
+  const require = createRequire(import.meta.url);
+  const core = require("@smithy/core/client") as { Client: new (config: unknown) => object };
+  const Original = core.Client;
+  class InstrumentedClient extends Original {
+    constructor(config: unknown) {
+      super(config);
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 50;
+      const stack = new Error("client created").stack ?? "";
+      Error.stackTraceLimit = limit;
+      const middlewareStack = (this as { middlewareStack?: { add: (m: unknown, o: unknown) => void } })
+        .middlewareStack;
+      middlewareStack?.add(
+        requestCountingMiddleware((r, input) => {
+          if (requestLog.keep) requestLog.records.push(r);
+          requestLog.tap?.(r, input);
+        }, ownerFromStack(stack)),
+        { step: "initialize", priority: "high", name: "benchRequestCounter" },
+      );
+    }
+  }
+  core.Client = InstrumentedClient;
+  installed = true;
+}

@@ -1,0 +1,319 @@
+/**
+ * The cost model: what 1M ingested events cost on AWS, of which a share (the start rate) each start
+ * a 3-step email moment and the rest are used by no moment. Every unit count comes from the
+ * measured scenarios (requests, capacity units, transitions, invocations, log bytes) and the
+ * deployed configuration (memory, architecture, logging level, tracing); only Lambda durations
+ * are modelled (round trips on the critical path times a typical in-region latency, plus CPU).
+ * Pure arithmetic: no AWS, no I/O.
+ */
+
+/** The date the prices below were read. */
+export const PRICES_READ_ON = "2026-12-06";
+
+export interface Price {
+  usd: number;
+  /** How many units `usd` buys. */
+  per: number;
+  unit: string;
+  source: string;
+}
+
+/**
+ * AWS list prices, us-east-1, on-demand, no free tier. One table: change a price here only.
+ * Read on PRICES_READ_ON from stored copies of the AWS pricing pages named in `source`, except
+ * DynamoDB's on-demand figures, which the stored AWS page lacked: those are from third-party
+ * summaries of it (airbyte.com, jusdb.com) after AWS's 50 % cut of 1 Nov 2024.
+ */
+export const prices = {
+  apiGatewayHttp: {
+    usd: 1.0,
+    per: 1e6,
+    unit: "HTTP API request (first 300M/month, 512 KB increments)",
+    source: "https://aws.amazon.com/api-gateway/pricing/",
+  },
+  eventBridgeCustomEvent: {
+    usd: 1.0,
+    per: 1e6,
+    unit: "custom event put on a bus (64 KB chunks)",
+    source: "https://aws.amazon.com/eventbridge/pricing/",
+  },
+  sqsStandard: {
+    usd: 0.4,
+    per: 1e6,
+    unit: "standard queue request (64 KB chunks)",
+    source: "https://aws.amazon.com/sqs/pricing/",
+  },
+  lambdaRequest: {
+    usd: 0.2,
+    per: 1e6,
+    unit: "Lambda invocation",
+    source: "https://aws.amazon.com/lambda/pricing/",
+  },
+  lambdaArmGbSecond: {
+    usd: 0.0000133334,
+    per: 1,
+    unit: "Lambda GB-second, arm64 (first 7.5B GB-s/month)",
+    source: "https://aws.amazon.com/lambda/pricing/",
+  },
+  lambdaX86GbSecond: {
+    usd: 0.0000166667,
+    per: 1,
+    unit: "Lambda GB-second, x86_64 (first 6B GB-s/month)",
+    source: "https://aws.amazon.com/lambda/pricing/",
+  },
+  stepFunctionsTransition: {
+    usd: 0.025,
+    per: 1000,
+    unit: "Standard workflow state transition (retries included)",
+    source: "https://aws.amazon.com/step-functions/pricing/",
+  },
+  dynamoWriteRequestUnit: {
+    usd: 0.625,
+    per: 1e6,
+    unit: "on-demand write request unit (1 KB; transactional x2)",
+    source: "https://aws.amazon.com/dynamodb/pricing/on-demand/ (after the 1 Nov 2024 cut)",
+  },
+  dynamoReadRequestUnit: {
+    usd: 0.125,
+    per: 1e6,
+    unit: "on-demand read request unit (4 KB strongly consistent; eventual x0.5, transactional x2)",
+    source: "https://aws.amazon.com/dynamodb/pricing/on-demand/ (after the 1 Nov 2024 cut)",
+  },
+  cloudWatchLogsIngestion: {
+    usd: 0.5,
+    per: 1024 ** 3,
+    unit: "byte of CloudWatch Logs ingested (standard class, $0.50/GB; vended logs' first tier too)",
+    source: "https://aws.amazon.com/cloudwatch/pricing/",
+  },
+  xrayTraceRecorded: {
+    usd: 5.0,
+    per: 1e6,
+    unit: "X-Ray trace recorded",
+    source: "https://aws.amazon.com/xray/pricing/",
+  },
+  sesEmail: {
+    usd: 0.1,
+    per: 1000,
+    unit: "SES outbound email",
+    source: "https://aws.amazon.com/ses/pricing/",
+  },
+} satisfies Record<string, Price>;
+
+export type PriceId = keyof typeof prices;
+
+/** What one scenario consumed (from the local stack), as the model needs it. */
+export interface ScenarioUsage {
+  apiRequests: number;
+  busEvents: number;
+  emails: number;
+  transitions: number;
+  executions: number;
+  /** Step Functions log bytes at level ALL with execution data (see state-transitions.ts). */
+  stepFunctionsLogBytesAll: number;
+  readUnits: number;
+  writeUnits: number;
+  functions: Array<{
+    fn: string;
+    invocations: number;
+    /** Requests on the critical path, per service, over the scenario. */
+    chainByService: Record<string, number>;
+    logBytes: number;
+  }>;
+}
+
+export interface DeploymentForCost {
+  functions: Record<string, { memoryMb: number; architecture: string; tracing: boolean }>;
+  stateMachine: { logLevel: string; includeExecutionData: boolean; tracing: boolean };
+}
+
+export interface Assumptions {
+  /** Typical in-region latency of one request, per service (ms). */
+  latencyMs: Record<string, number>;
+  /** CPU per invocation besides waiting on AWS (ms). */
+  cpuMsPerInvocation: number;
+  /** Lambda's own START/END/REPORT JSON lines per invocation (bytes). */
+  platformLogBytesPerInvocation: number;
+  /** Messages per match invocation (the queue's batching at this traffic: ~1 at 1M events/month). */
+  messagesPerMatchBatch: number;
+  /** Share of requests X-Ray records (the default rule: 1/s reservoir, then 5 %). */
+  xraySampleRate: number;
+}
+
+export const defaultAssumptions: Assumptions = {
+  latencyMs: { DynamoDB: 6, EventBridge: 20, SFN: 25, SES: 60 },
+  cpuMsPerInvocation: 10,
+  platformLogBytesPerInvocation: 600,
+  messagesPerMatchBatch: 1,
+  xraySampleRate: 0.05,
+};
+
+export interface CostParams {
+  events: number;
+  /** Share of events that start the 3-step email moment. */
+  startRate: number;
+  /** Events per ingestion request (1: one POST per event; Segment's SDKs batch 15). */
+  eventsPerRequest: number;
+}
+
+export interface CostLine {
+  item: string;
+  units: number;
+  unitLabel: string;
+  price: PriceId;
+  usd: number;
+}
+
+export interface CostReport {
+  params: CostParams;
+  lines: CostLine[];
+  /** SES, priced separately: not ours to cut. */
+  ses: CostLine;
+  totalWithoutSes: number;
+}
+
+/** Functions invoked once per HTTP request: their cost is shared by the events a batch carries. */
+const PER_REQUEST_FUNCTIONS = new Set(["ingest"]);
+
+const usdOf = (price: PriceId, units: number) => (units * prices[price].usd) / prices[price].per;
+
+/** Step Functions log bytes the configured logging level writes, from the ALL-with-data estimate. */
+export function stepFunctionsLogBytes(
+  allWithData: number,
+  executions: number,
+  level: string,
+  includeData: boolean,
+) {
+  if (level === "ALL") return includeData ? allWithData : executions * 6 * 350;
+  // ERROR/FATAL log failures only; the common path fails nothing.
+  return 0;
+}
+
+/**
+ * The cost of `params.events` events: (1 - startRate) of them cost what the `unused` scenario
+ * measured, startRate of them what the `run` scenario measured (its start event included).
+ */
+export function costModel(
+  unused: ScenarioUsage,
+  run: ScenarioUsage,
+  deployment: DeploymentForCost,
+  params: CostParams,
+  assumptions: Assumptions = defaultAssumptions,
+): CostReport {
+  const runs = params.events * params.startRate;
+  const plain = params.events - runs;
+  const mix = (pick: (s: ScenarioUsage) => number) => plain * pick(unused) + runs * pick(run);
+  const perRequest = 1 / params.eventsPerRequest;
+
+  const fnIds = new Set([...unused.functions, ...run.functions].map((f) => f.fn));
+  let invocations = 0;
+  let gbSecondsArm = 0;
+  let gbSecondsX86 = 0;
+  let lambdaLogBytes = 0;
+  let tracedInvocations = 0;
+  for (const fn of fnIds) {
+    const share = PER_REQUEST_FUNCTIONS.has(fn) ? perRequest : 1;
+    const batch = fn === "match" ? assumptions.messagesPerMatchBatch : 1;
+    const config = deployment.functions[fn] ?? { memoryMb: 512, architecture: "arm64", tracing: false };
+    const usage = (s: ScenarioUsage) => s.functions.find((f) => f.fn === fn);
+    const count = (mix((s) => usage(s)?.invocations ?? 0) * share) / batch;
+    // Duration: the critical path's round trips at typical latency, plus CPU per invocation.
+    const waitMs =
+      mix((s) => {
+        const chain = usage(s)?.chainByService ?? {};
+        return Object.entries(chain).reduce(
+          (sum, [service, n]) => sum + n * (assumptions.latencyMs[service] ?? 20),
+          0,
+        );
+      }) * share;
+    const seconds = (waitMs + count * assumptions.cpuMsPerInvocation) / 1000;
+    const gbSeconds = seconds * (config.memoryMb / 1024);
+    if (config.architecture === "arm64") gbSecondsArm += gbSeconds;
+    else gbSecondsX86 += gbSeconds;
+    invocations += count;
+    lambdaLogBytes +=
+      mix((s) => usage(s)?.logBytes ?? 0) * share + count * assumptions.platformLogBytesPerInvocation;
+    // An API request or a queue message starts a trace; tasks join their execution's trace.
+    if (config.tracing && (fn === "ingest" || fn === "match")) tracedInvocations += count;
+  }
+
+  const executions = mix((s) => s.executions);
+  const busEvents = mix((s) => s.busEvents);
+  const sfnLogBytes =
+    plain *
+      stepFunctionsLogBytes(
+        unused.stepFunctionsLogBytesAll,
+        unused.executions,
+        deployment.stateMachine.logLevel,
+        deployment.stateMachine.includeExecutionData,
+      ) +
+    runs *
+      stepFunctionsLogBytes(
+        run.stepFunctionsLogBytesAll,
+        run.executions,
+        deployment.stateMachine.logLevel,
+        deployment.stateMachine.includeExecutionData,
+      );
+  const traces =
+    (tracedInvocations + (deployment.stateMachine.tracing ? executions : 0)) * assumptions.xraySampleRate;
+
+  const line = (item: string, price: PriceId, units: number, unitLabel: string): CostLine => ({
+    item,
+    units,
+    unitLabel,
+    price,
+    usd: usdOf(price, units),
+  });
+  const lines: CostLine[] = [
+    line("API Gateway HTTP API", "apiGatewayHttp", mix((s) => s.apiRequests) * perRequest, "requests"),
+    line("EventBridge", "eventBridgeCustomEvent", busEvents, "events"),
+    // EventBridge's SendMessage to the queue, then Lambda's ReceiveMessage and DeleteMessageBatch per batch.
+    line("SQS", "sqsStandard", busEvents * (1 + 2 / assumptions.messagesPerMatchBatch), "requests"),
+    line("Lambda requests", "lambdaRequest", invocations, "invocations"),
+    line("Lambda duration (arm64, modelled)", "lambdaArmGbSecond", gbSecondsArm, "GB-s"),
+    ...(gbSecondsX86 > 0
+      ? [line("Lambda duration (x86_64, modelled)", "lambdaX86GbSecond", gbSecondsX86, "GB-s")]
+      : []),
+    line(
+      "Step Functions",
+      "stepFunctionsTransition",
+      mix((s) => s.transitions),
+      "transitions",
+    ),
+    line(
+      "DynamoDB writes",
+      "dynamoWriteRequestUnit",
+      mix((s) => s.writeUnits),
+      "WRU",
+    ),
+    line(
+      "DynamoDB reads",
+      "dynamoReadRequestUnit",
+      mix((s) => s.readUnits),
+      "RRU",
+    ),
+    line(
+      `CloudWatch Logs: Step Functions (${deployment.stateMachine.logLevel}${deployment.stateMachine.includeExecutionData ? ", execution data" : ""})`,
+      "cloudWatchLogsIngestion",
+      sfnLogBytes,
+      "bytes",
+    ),
+    line("CloudWatch Logs: Lambda", "cloudWatchLogsIngestion", lambdaLogBytes, "bytes"),
+    line(
+      `X-Ray (${Math.round(assumptions.xraySampleRate * 100)} % sampled)`,
+      "xrayTraceRecorded",
+      traces,
+      "traces",
+    ),
+  ];
+  return {
+    params,
+    lines,
+    ses: line(
+      "SES (not ours to cut)",
+      "sesEmail",
+      mix((s) => s.emails),
+      "emails",
+    ),
+    totalWithoutSes: lines.reduce((sum, l) => sum + l.usd, 0),
+  };
+}

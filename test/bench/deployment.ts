@@ -1,0 +1,65 @@
+/**
+ * What the deployed stack is configured with, read from the CDK app itself (synthesized in memory,
+ * without bundling the functions): memory and architecture per function, tracing, the state
+ * machine's logging level, the match queue's batching. The cost model prices this configuration,
+ * so a change to the infrastructure shows in `npm run bench` without touching the bench.
+ */
+import { App } from "aws-cdk-lib";
+import { MomentsStack, momentsStackConfig } from "../../infra/moments-stack.js";
+
+export interface DeploymentConfig {
+  functions: Record<string, { memoryMb: number; architecture: string; tracing: boolean; logLevel?: string }>;
+  stateMachine: { logLevel: string; includeExecutionData: boolean; tracing: boolean };
+  matchQueue: { batchSize: number; batchingWindowSeconds: number };
+}
+
+type Resource = { Type: string; Properties?: Record<string, unknown> };
+
+export function readDeploymentConfig(): DeploymentConfig {
+  // Skips bundling every function (seconds of esbuild) — only the resource properties are read.
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const { stackName, props } = momentsStackConfig(app.node);
+  const stack = new MomentsStack(app, stackName, props);
+  const template = app.synth().getStackByName(stack.stackName).template as {
+    Resources: Record<string, Resource>;
+  };
+  const config: DeploymentConfig = {
+    functions: {},
+    stateMachine: { logLevel: "OFF", includeExecutionData: false, tracing: false },
+    matchQueue: { batchSize: 10, batchingWindowSeconds: 0 },
+  };
+  for (const resource of Object.values(template.Resources)) {
+    const p = resource.Properties ?? {};
+    if (resource.Type === "AWS::Lambda::Function") {
+      const variables = (p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
+      // Every function of the app names itself in Powertools' service name.
+      const id = /^moments-([a-z-]+)$/.exec(String(variables?.POWERTOOLS_SERVICE_NAME ?? ""))?.[1];
+      if (!id) continue;
+      config.functions[id] = {
+        memoryMb: Number(p.MemorySize ?? 128),
+        architecture: String((p.Architectures as string[] | undefined)?.[0] ?? "x86_64"),
+        tracing: (p.TracingConfig as { Mode?: string } | undefined)?.Mode === "Active",
+        ...(typeof variables?.POWERTOOLS_LOG_LEVEL === "string"
+          ? { logLevel: variables.POWERTOOLS_LOG_LEVEL }
+          : {}),
+      };
+    }
+    if (resource.Type === "AWS::StepFunctions::StateMachine") {
+      const logging = p.LoggingConfiguration as
+        | { Level?: string; IncludeExecutionData?: boolean }
+        | undefined;
+      config.stateMachine = {
+        logLevel: logging?.Level ?? "OFF",
+        includeExecutionData: logging?.IncludeExecutionData === true,
+        tracing: (p.TracingConfiguration as { Enabled?: boolean } | undefined)?.Enabled === true,
+      };
+    }
+    if (resource.Type === "AWS::Lambda::EventSourceMapping") {
+      config.matchQueue = {
+        batchSize: Number(p.BatchSize ?? 10),
+        batchingWindowSeconds: Number(p.MaximumBatchingWindowInSeconds ?? 0),
+      };
+    }
+  }
+  return config;
+}

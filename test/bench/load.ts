@@ -1,0 +1,264 @@
+/**
+ * Local throughput and latency (section `load` of `npm run bench`), on the same local stack as
+ * the scenarios, over loopback only and bounded by event counts (it stops by itself):
+ * - ingestion: closed-loop POST /v1/events at 10 and then 50 connections (requests/s, p50/p99),
+ *   with events no moment uses; then how long the matcher takes to drain them;
+ * - end to end: events that start a moment whose single email step has no delay, from the POST to
+ *   the SES request (events/s, event -> email p50/p99);
+ * - the process's RSS before and after.
+ * The load generator runs in a worker thread so it does not share the stack's event loop.
+ */
+import { Worker } from "node:worker_threads";
+import type { LocalStack } from "../../infra/local/stack.js";
+import { apiClient } from "../support/local-api.js";
+import { requestLog } from "./aws-requests.js";
+import { quantile } from "./format.js";
+import { executionLog } from "./state-transitions.js";
+
+export interface LoadOptions {
+  /** Ingestion requests per connection setting. */
+  ingestRequests: number;
+  /** Events (each one run and one email) for the end-to-end phase. */
+  endToEndEvents: number;
+  /** Give up waiting for the stack to drain after this long. */
+  drainTimeoutMs: number;
+}
+
+export const defaultLoadOptions: LoadOptions = {
+  ingestRequests: 500,
+  endToEndEvents: 200,
+  drainTimeoutMs: 300_000,
+};
+
+export interface IngestRun {
+  connections: number;
+  requests: number;
+  errors: number;
+  seconds: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface LoadReport {
+  ingest: IngestRun[];
+  /** Events the matcher drained after the ingestion runs, and how fast (from the first POST). */
+  matcherDrain: { events: number; seconds: number; eventsPerSecond: number; drained: boolean };
+  endToEnd: {
+    events: number;
+    emails: number;
+    seconds: number;
+    eventsPerSecond: number;
+    p50Ms: number;
+    p99Ms: number;
+    drained: boolean;
+  };
+  memory: { rssBeforeMb: number; rssAfterMb: number; heapBeforeMb: number; heapAfterMb: number; gc: boolean };
+  loadAverage: string;
+}
+
+/** The worker: `connections` loops, each posting its share of `bodies` one after another. */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const http = require("node:http");
+const { url, key, bodies, connections } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+const target = new URL(url);
+const now = () => performance.timeOrigin + performance.now();
+function post(body) {
+  return new Promise((resolve) => {
+    const data = Buffer.from(JSON.stringify(body));
+    const started = now();
+    const req = http.request({ host: target.hostname, port: target.port, path: "/v1/events", method: "POST", agent,
+      headers: { authorization: "Bearer " + key, "content-type": "application/json", "content-length": data.length } },
+      (res) => { res.resume(); res.on("end", () => resolve({ started, ended: now(), status: res.statusCode })); });
+    req.on("error", () => resolve({ started, ended: now(), status: 0 }));
+    req.end(data);
+  });
+}
+(async () => {
+  let next = 0;
+  const results = new Array(bodies.length);
+  const first = now();
+  await Promise.all(Array.from({ length: connections }, async () => {
+    while (next < bodies.length) { const i = next++; results[i] = await post(bodies[i]); }
+  }));
+  parentPort.postMessage({ first, last: now(), results });
+  agent.destroy();
+})();
+`;
+
+interface WorkerResult {
+  first: number;
+  last: number;
+  results: Array<{ started: number; ended: number; status: number }>;
+}
+
+function drive(url: string, key: string, bodies: unknown[], connections: number): Promise<WorkerResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { url, key, bodies, connections } });
+    worker.once("message", (message: WorkerResult) => {
+      resolve(message);
+      void worker.terminate();
+    });
+    worker.once("error", reject);
+  });
+}
+
+const absoluteNow = () => performance.timeOrigin + performance.now();
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+
+async function settledMemory() {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  gc?.();
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss, heapUsed, gc: gc !== undefined };
+}
+
+/** Resolves true when the stack is idle, false after `timeoutMs` (it never hangs the bench). */
+async function idleWithin(stack: LocalStack, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([stack.idle().then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function runLoad(
+  stack: LocalStack,
+  loadAverage: () => string,
+  options: LoadOptions = defaultLoadOptions,
+): Promise<LoadReport> {
+  const api = apiClient(stack.apiUrl);
+  const admin = async <T>(method: string, path: string, body?: unknown) => {
+    const response = await api<T>(method, path, { key: stack.adminKey, body });
+    if (response.status >= 300)
+      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  };
+  const source = await admin<{ id: string; writeKey: string }>("POST", "/v1/admin/sources", { name: "Load" });
+  const template = await admin<{ id: string }>("POST", "/v1/admin/email-templates", {
+    name: "Load",
+    from: "Load <load@example.com>",
+    subject: "Welcome {first_name}",
+    text: "Hi {first_name}.",
+  });
+  const moment = await admin<{ id: string }>("POST", "/v1/admin/moments", {
+    name: "Load: welcome at once",
+    goal: "activate",
+    sourceIds: [source.id],
+    start: { event: "load_signed_up" },
+    steps: [
+      {
+        id: "welcome",
+        delay: { amount: 0, unit: "minutes" },
+        action: { type: "send_email", templateId: template.id },
+      },
+    ],
+  });
+  await admin("POST", `/v1/admin/moments/${moment.id}/status`, { status: "running" });
+  await stack.idle();
+
+  // Keep no per-request records while loading: the memory figures are the stack's, not the bench's.
+  requestLog.keep = false;
+  executionLog.keep = false;
+  try {
+    const before = await settledMemory();
+    const stamp = Date.now().toString(36);
+
+    const ingest: IngestRun[] = [];
+    let firstPost = Number.POSITIVE_INFINITY;
+    let ingested = 0;
+    for (const connections of [10, 50]) {
+      const bodies = Array.from({ length: options.ingestRequests }, (_, i) => ({
+        event: "load_page_viewed",
+        accountId: `load-${stamp}-${i % 100}`,
+        properties: { path: `/page/${i}` },
+      }));
+      const run = await drive(stack.apiUrl, source.writeKey, bodies, connections);
+      firstPost = Math.min(firstPost, run.first);
+      const ok = run.results.filter((r) => r.status === 202);
+      ingested += ok.length;
+      const latencies = run.results.map((r) => r.ended - r.started).sort((a, b) => a - b);
+      const seconds = (run.last - run.first) / 1000;
+      ingest.push({
+        connections,
+        requests: run.results.length,
+        errors: run.results.length - ok.length,
+        seconds,
+        requestsPerSecond: run.results.length / seconds,
+        p50Ms: quantile(latencies, 0.5),
+        p99Ms: quantile(latencies, 0.99),
+      });
+    }
+    const drained = await idleWithin(stack, options.drainTimeoutMs);
+    const drainSeconds = (absoluteNow() - firstPost) / 1000;
+
+    // End to end: each event starts a run whose one email goes out at once.
+    const sent = new Map<string, number>();
+    requestLog.tap = (record, input) => {
+      if (record.service !== "SES" || record.error) return;
+      const to = (input.Destinations as string[] | undefined)?.[0];
+      if (to) sent.set(to, performance.timeOrigin + record.endMs);
+    };
+    const accounts = Array.from({ length: options.endToEndEvents }, (_, i) => `e2e-${stamp}-${i}`);
+    const run = await drive(
+      stack.apiUrl,
+      source.writeKey,
+      accounts.map((accountId) => ({
+        event: "load_signed_up",
+        accountId,
+        traits: { email: `${accountId}@example.com`, first_name: "Ada" },
+      })),
+      10,
+    );
+    const e2eDrained = await idleWithin(stack, options.drainTimeoutMs);
+    requestLog.tap = undefined;
+    const latencies: number[] = [];
+    accounts.forEach((accountId, i) => {
+      const emailedAt = sent.get(`${accountId}@example.com`);
+      const postedAt = run.results[i]?.started;
+      if (emailedAt !== undefined && postedAt !== undefined) latencies.push(emailedAt - postedAt);
+    });
+    latencies.sort((a, b) => a - b);
+    const lastEmail = Math.max(...sent.values());
+    const e2eSeconds = (lastEmail - run.first) / 1000;
+    const after = await settledMemory();
+    return {
+      ingest,
+      matcherDrain: {
+        events: ingested,
+        seconds: drainSeconds,
+        eventsPerSecond: ingested / drainSeconds,
+        drained,
+      },
+      endToEnd: {
+        events: accounts.length,
+        emails: sent.size,
+        seconds: e2eSeconds,
+        eventsPerSecond: sent.size / e2eSeconds,
+        p50Ms: quantile(latencies, 0.5),
+        p99Ms: quantile(latencies, 0.99),
+        drained: e2eDrained,
+      },
+      memory: {
+        rssBeforeMb: mb(before.rss),
+        rssAfterMb: mb(after.rss),
+        heapBeforeMb: mb(before.heapUsed),
+        heapAfterMb: mb(after.heapUsed),
+        gc: after.gc,
+      },
+      loadAverage: loadAverage(),
+    };
+  } finally {
+    requestLog.keep = true;
+    executionLog.keep = true;
+    requestLog.tap = undefined;
+  }
+}

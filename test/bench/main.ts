@@ -1,0 +1,159 @@
+/**
+ * `npm run bench`: the figures behind the README's cost, size and speed claims. It prints tables
+ * and writes them all to a JSON file; it asserts nothing.
+ *
+ *   npm run bench                          # every section
+ *   npm run bench -- --only=cost           # bundles | requests | cost | load, comma-separated
+ *   npm run bench -- --start-rate=0.1 --events=1000000 --out=bench-results.json
+ *   npm run bench -- --ingest-requests=500 --e2e-events=200
+ *
+ * Sections: `bundles` (size and cold import per function), `requests` (AWS requests, capacity
+ * units and state transitions per scenario on the local stack), `cost` (the cost model per 1M
+ * events, priced from the `requests` scenarios and the synthesized stack), `load` (local
+ * throughput, latency and memory). Everything runs on loopback and stops by itself.
+ */
+// First, before anything loads an AWS client: every SDK client created from now on is counted.
+import { instrumentAwsClients, requestLog } from "./aws-requests.js";
+import { instrumentStepFunctions } from "./state-transitions.js";
+
+instrumentAwsClients();
+instrumentStepFunctions();
+
+const { execFileSync } = await import("node:child_process");
+const { writeFileSync } = await import("node:fs");
+const os = await import("node:os");
+const { parseArgs } = await import("node:util");
+
+const SECTIONS = ["bundles", "requests", "cost", "load"] as const;
+type Section = (typeof SECTIONS)[number];
+
+const { values } = parseArgs({
+  options: {
+    only: { type: "string" },
+    "start-rate": { type: "string", default: "0.05" },
+    events: { type: "string", default: "1000000" },
+    "batch-size": { type: "string", default: "15" },
+    "ingest-requests": { type: "string", default: "500" },
+    "e2e-events": { type: "string", default: "200" },
+    out: { type: "string", default: "bench-results.json" },
+  },
+});
+const only = (values.only?.split(",").map((s) => s.trim()) ?? [...SECTIONS]) as Section[];
+const unknown = only.filter((s) => !SECTIONS.includes(s));
+if (unknown.length > 0) {
+  console.error(`Unknown section(s) ${unknown.join(", ")}; choose from ${SECTIONS.join(", ")}`);
+  process.exit(2);
+}
+const wants = (section: Section) => only.includes(section);
+const number = (name: keyof typeof values, min: number, max: number) => {
+  const value = Number(values[name]);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    console.error(`--${name} must be a number from ${min} to ${max}, got ${values[name]}`);
+    process.exit(2);
+  }
+  return value;
+};
+const startRate = number("start-rate", 0, 1);
+const events = number("events", 1, 1e12);
+const batchSize = number("batch-size", 1, 100);
+const ingestRequests = number("ingest-requests", 10, 20_000);
+const e2eEvents = number("e2e-events", 10, 5_000);
+
+const loadAverage = () =>
+  `${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ")} (1/5/15 min) on ${os.cpus().length} CPUs`;
+const commit = (() => {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
+  }
+})();
+
+const { heading } = await import("./format.js");
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  commit,
+  node: process.version,
+  loadAverageAtStart: loadAverage(),
+  sections: only,
+};
+console.log(`Moments bench — commit ${commit}, node ${process.version}, load average ${loadAverage()}`);
+const started = performance.now();
+
+if (wants("bundles")) {
+  heading("1. Bundles and cold import, per function");
+  const { runBundleBench, printBundleReport } = await import("./bundles.js");
+  const report = await runBundleBench();
+  printBundleReport(report);
+  results.bundles = report;
+}
+
+if (wants("requests") || wants("cost") || wants("load")) {
+  const { startLocalStack } = await import("../../infra/local/stack.js");
+  const { SCENARIO_TIME_SCALE, runScenarios } = await import("./scenarios.js");
+  const { printScenarios } = await import("./report.js");
+  // One local stack per process (handlers read their environment at import): every section shares it.
+  const stack = await startLocalStack({ port: 0, timeScale: SCENARIO_TIME_SCALE, logLevel: "INFO" });
+  try {
+    let scenarios: Awaited<ReturnType<typeof runScenarios>> | undefined;
+    if (wants("requests") || wants("cost")) {
+      scenarios = await runScenarios(stack);
+      if (!requestLog.records.some((r) => r.fn === "match")) {
+        throw new Error(
+          "The SDK instrumentation saw no request from the match function: it was installed too late",
+        );
+      }
+      results.scenarios = scenarios;
+      if (wants("requests")) {
+        heading("2-3. AWS requests and state transitions per scenario (local stack)");
+        printScenarios(scenarios);
+      }
+    }
+    // Load before the cost model: synthesizing the CDK app in this process would inflate the RSS figures.
+    let load: Awaited<ReturnType<typeof import("./load.js").runLoad>> | undefined;
+    if (wants("load")) {
+      const { runLoad } = await import("./load.js");
+      const { captureHandlerLogs } = await import("./scenarios.js");
+      const logs = captureHandlerLogs();
+      try {
+        load = await runLoad(stack, loadAverage, {
+          ingestRequests,
+          endToEndEvents: e2eEvents,
+          drainTimeoutMs: 300_000,
+        });
+        results.load = load;
+      } finally {
+        logs.restore();
+      }
+    }
+    if (wants("cost") && scenarios) {
+      heading(
+        `4. Cost per ${events.toLocaleString("en-US")} events, ${startRate * 100} % starting a 3-step email moment`,
+      );
+      const { readDeploymentConfig } = await import("./deployment.js");
+      const { costFromScenarios, printCost } = await import("./report.js");
+      const deployment = readDeploymentConfig();
+      const cost = costFromScenarios(scenarios, deployment, { events, startRate, batchSize });
+      printCost(cost, deployment);
+      results.deployment = deployment;
+      results.cost = cost;
+    }
+    if (load) {
+      heading("5. Local throughput, latency and memory (loopback; the figures depend on the machine's load)");
+      const { printLoad } = await import("./report.js");
+      printLoad(load);
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+results.seconds = (performance.now() - started) / 1000;
+results.loadAverageAtEnd = loadAverage();
+writeFileSync(values.out ?? "bench-results.json", `${JSON.stringify(results, null, 2)}\n`);
+console.log(
+  `\nDone in ${(results.seconds as number).toFixed(0)} s; load average now ${loadAverage()}. Figures in ${values.out}.`,
+);

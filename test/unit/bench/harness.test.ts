@@ -1,0 +1,285 @@
+/**
+ * The pure parts of `npm run bench` (the bench itself is not part of `npm test`): the request
+ * counting middleware, on a real SDK client with a canned HTTP answer, and the cost model's
+ * arithmetic. If these drift, the README's cost table is wrong.
+ */
+import { Readable } from "node:stream";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { HttpResponse } from "@smithy/core/transport";
+import { describe, expect, it } from "vitest";
+import {
+  type AwsRequestRecord,
+  computedCapacity,
+  itemSizeBytes,
+  ownerFromStack,
+  requestCountingMiddleware,
+  sequentialRoundTrips,
+} from "../../bench/aws-requests.js";
+import {
+  costModel,
+  type DeploymentForCost,
+  defaultAssumptions,
+  type ScenarioUsage,
+} from "../../bench/cost-model.js";
+import {
+  type ExecutionRecord,
+  executionKind,
+  LOG_ENVELOPE_BYTES,
+  recordEvent,
+} from "../../bench/state-transitions.js";
+
+/** A DynamoDB client whose every request gets `answer` (status, JSON body), counted into `records`. */
+function countedClient(
+  answer: { status: number; body: Record<string, unknown> },
+  records: AwsRequestRecord[],
+) {
+  const sent: Array<Record<string, unknown>> = [];
+  const client = new DynamoDBClient({
+    region: "us-east-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    endpoint: "http://127.0.0.1:1",
+    maxAttempts: 1,
+    requestHandler: {
+      handle: async (request: { body?: string | Uint8Array }) => {
+        const body = request.body ?? "{}";
+        sent.push(JSON.parse(typeof body === "string" ? body : new TextDecoder().decode(body)));
+        return {
+          response: new HttpResponse({
+            statusCode: answer.status,
+            headers: { "content-type": "application/x-amz-json-1.0" },
+            body: Readable.from([Buffer.from(JSON.stringify(answer.body))]),
+          }),
+        };
+      },
+    },
+  });
+  client.middlewareStack.add(requestCountingMiddleware((record) => records.push(record), "match") as never, {
+    step: "initialize",
+    priority: "high",
+    name: "benchRequestCounter",
+  });
+  return { client, sent };
+}
+
+describe("the request counting middleware", () => {
+  it("asks DynamoDB for its consumed capacity, records it, and hands the caller the usual output", async () => {
+    const records: AwsRequestRecord[] = [];
+    const { client, sent } = countedClient(
+      {
+        status: 200,
+        body: { Item: { pk: { S: "a" } }, ConsumedCapacity: { TableName: "t", CapacityUnits: 1 } },
+      },
+      records,
+    );
+    const output = await client.send(
+      new GetItemCommand({ TableName: "t", Key: { pk: { S: "a" } }, ConsistentRead: true }),
+    );
+    expect(sent[0]).toMatchObject({ ReturnConsumedCapacity: "TOTAL" });
+    expect(output.Item).toEqual({ pk: { S: "a" } });
+    expect(output.ConsumedCapacity).toBeUndefined();
+    expect(records).toEqual([
+      expect.objectContaining({
+        fn: "match",
+        service: "DynamoDB",
+        operation: "GetItem",
+        readUnits: 1,
+        writeUnits: 0,
+        capacity: "reported",
+        attempts: 1,
+      }),
+    ]);
+    expect(records[0]?.endMs).toBeGreaterThanOrEqual(records[0]?.startMs ?? Number.NaN);
+  });
+
+  it("counts a document client's command once, by the operation it sends, with the billing minimum", async () => {
+    const records: AwsRequestRecord[] = [];
+    const { client } = countedClient(
+      { status: 200, body: { ConsumedCapacity: { CapacityUnits: 0 } } },
+      records,
+    );
+    await DynamoDBDocumentClient.from(client).send(new PutCommand({ TableName: "t", Item: { pk: "a" } }));
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ operation: "PutItem", writeUnits: 1, capacity: "reported" });
+  });
+
+  it("charges a failed conditional write one write unit and rethrows the error", async () => {
+    const records: AwsRequestRecord[] = [];
+    const { client } = countedClient(
+      {
+        status: 400,
+        body: { __type: "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException", message: "no" },
+      },
+      records,
+    );
+    await expect(
+      DynamoDBDocumentClient.from(client).send(
+        new PutCommand({
+          TableName: "t",
+          Item: { pk: "a" },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "ConditionalCheckFailedException" });
+    expect(records[0]).toMatchObject({
+      operation: "PutItem",
+      writeUnits: 1,
+      capacity: "computed",
+      error: "ConditionalCheckFailedException",
+    });
+  });
+
+  it("computes transactions as DynamoDB bills them: 2 units per KB written, 2 per 4 KB read", () => {
+    const twoKb = { pk: "a", blob: "x".repeat(2000) };
+    expect(
+      computedCapacity(
+        "TransactWriteItems",
+        {
+          TransactItems: [
+            { Put: { Item: twoKb } },
+            { Update: { Key: { pk: "b" } } },
+            { ConditionCheck: { Key: { pk: "c" } } },
+          ],
+        },
+        undefined,
+        false,
+      ),
+    ).toEqual({ readUnits: 0, writeUnits: 2 * 2 + 2 + 2 });
+    expect(
+      computedCapacity(
+        "TransactGetItems",
+        { TransactItems: [{}, {}] },
+        { Responses: [{ Item: twoKb }, {}] },
+        false,
+      ),
+    ).toEqual({ readUnits: 4, writeUnits: 0 });
+    expect(itemSizeBytes({ ab: "xyz", n: 12345, list: [true, null] })).toBe(2 + 3 + 1 + 4 + 4 + 3 + 2 + 2);
+  });
+
+  it("finds the longest chain of one-after-another requests and the function that built a client", () => {
+    const r = (startMs: number, endMs: number) => ({ startMs, endMs });
+    // Two sequential, then two concurrent, then one: 4 round trips.
+    expect(sequentialRoundTrips([r(0, 5), r(6, 10), r(11, 20), r(12, 19), r(21, 25)])).toHaveLength(4);
+    expect(ownerFromStack("at x (file:///repo/functions/run-state/handler.ts:3:1)")).toBe("run-state");
+    expect(ownerFromStack("at y (/repo/infra/local/stack.ts:9:9)")).toBe("local-runtime");
+  });
+});
+
+describe("state transitions from the event log", () => {
+  it("counts every state entered and every retry, and names the execution's kind", () => {
+    const record: ExecutionRecord = {
+      name: "run-1",
+      kind: executionKind("run-1"),
+      transitions: 0,
+      states: [],
+      tasks: 0,
+      logBytesAll: 0,
+      startedAtMs: 0,
+    };
+    recordEvent(record, { type: "ExecutionStarted", input: {} });
+    recordEvent(record, { type: "StateEntered", state: { name: "Wait", type: "Wait" } });
+    recordEvent(record, {
+      type: "StateEntered",
+      state: { name: "RunAction", type: "Task" },
+      input: { a: 1 },
+    });
+    recordEvent(record, {
+      type: "StateRetried",
+      state: { name: "RunAction", type: "Task" },
+      input: { a: 1 },
+    });
+    recordEvent(record, { type: "StateExited", state: { name: "RunAction", type: "Task" }, output: {} });
+    expect(record).toMatchObject({ transitions: 3, tasks: 2, states: ["Wait", "RunAction", "RunAction"] });
+    expect(record.logBytesAll).toBeGreaterThan(5 * LOG_ENVELOPE_BYTES);
+    expect([executionKind("gate-abc"), executionKind("abc-end"), executionKind("abc")]).toEqual([
+      "gate",
+      "end",
+      "run",
+    ]);
+  });
+});
+
+describe("the cost model", () => {
+  const fn = (name: string, invocations: number, chain: Record<string, number>, logBytes = 0) => ({
+    fn: name,
+    invocations,
+    chainByService: chain,
+    logBytes,
+  });
+  const unused: ScenarioUsage = {
+    apiRequests: 1,
+    busEvents: 1,
+    emails: 0,
+    transitions: 0,
+    executions: 0,
+    stepFunctionsLogBytesAll: 0,
+    readUnits: 4,
+    writeUnits: 4,
+    functions: [fn("ingest", 1, { DynamoDB: 1, EventBridge: 1 }, 500), fn("match", 1, { DynamoDB: 8 }, 500)],
+  };
+  const run: ScenarioUsage = {
+    ...unused,
+    emails: 3,
+    transitions: 12,
+    executions: 1,
+    stepFunctionsLogBytesAll: 30_000,
+    readUnits: 18,
+    writeUnits: 37,
+    functions: [...unused.functions, fn("action", 3, { DynamoDB: 21, SES: 3 })],
+  };
+  const deployment: DeploymentForCost = {
+    functions: {
+      ingest: { memoryMb: 256, architecture: "arm64", tracing: false },
+      match: { memoryMb: 512, architecture: "arm64", tracing: false },
+      action: { memoryMb: 1024, architecture: "x86_64", tracing: false },
+    },
+    stateMachine: { logLevel: "ALL", includeExecutionData: true, tracing: false },
+  };
+  const params = { events: 1_000_000, startRate: 0.05, eventsPerRequest: 1 };
+  const line = (report: ReturnType<typeof costModel>, item: string) => {
+    const found = report.lines.find((l) => l.item.startsWith(item));
+    if (!found) throw new Error(`no line ${item}`);
+    return found;
+  };
+
+  it("prices every line from the scenarios' units at list prices", () => {
+    const report = costModel(unused, run, deployment, params);
+    expect(line(report, "API Gateway")).toMatchObject({ units: 1_000_000, usd: 1 });
+    expect(line(report, "EventBridge")).toMatchObject({ units: 1_000_000, usd: 1 });
+    expect(line(report, "SQS").usd).toBeCloseTo(1.2);
+    // 50,000 runs x 12 transitions at $0.025 per 1,000.
+    expect(line(report, "Step Functions")).toMatchObject({ units: 600_000, usd: 15 });
+    expect(line(report, "DynamoDB writes").units).toBe(950_000 * 4 + 50_000 * 37);
+    expect(line(report, "DynamoDB reads").usd).toBeCloseTo(((950_000 * 4 + 50_000 * 18) * 0.125) / 1e6);
+    expect(line(report, "Lambda requests").units).toBe(1_000_000 + 1_000_000 + 150_000);
+    // x86 action: (21 x 6 ms + 3 x 60 ms) per run plus 10 ms CPU per invocation, at 1 GB.
+    const actionSeconds =
+      (50_000 * (21 * 6 + 3 * 60) + 150_000 * defaultAssumptions.cpuMsPerInvocation) / 1000;
+    expect(line(report, "Lambda duration (x86_64").units).toBeCloseTo(actionSeconds);
+    expect(line(report, "CloudWatch Logs: Step Functions").units).toBe(50_000 * 30_000);
+    expect(report.ses).toMatchObject({ units: 150_000, usd: 15 });
+    expect(report.totalWithoutSes).toBeCloseTo(report.lines.reduce((sum, l) => sum + l.usd, 0));
+  });
+
+  it("shares the per-request costs among the events of a batch, and follows the logging level", () => {
+    const single = costModel(unused, run, deployment, params);
+    const batched = costModel(unused, run, deployment, { ...params, eventsPerRequest: 15 });
+    expect(line(batched, "API Gateway").units).toBeCloseTo(1_000_000 / 15);
+    expect(line(batched, "EventBridge").units).toBe(1_000_000);
+    expect(batched.totalWithoutSes).toBeLessThan(single.totalWithoutSes);
+    const errorsOnly = costModel(
+      unused,
+      run,
+      { ...deployment, stateMachine: { logLevel: "ERROR", includeExecutionData: false, tracing: false } },
+      params,
+    );
+    expect(line(errorsOnly, "CloudWatch Logs: Step Functions").usd).toBe(0);
+    const traced = costModel(
+      unused,
+      run,
+      { ...deployment, stateMachine: { ...deployment.stateMachine, tracing: true } },
+      params,
+    );
+    expect(line(traced, "X-Ray").units).toBeCloseTo(50_000 * 0.05);
+  });
+});

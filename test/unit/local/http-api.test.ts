@@ -1,0 +1,67 @@
+/**
+ * The local HTTP API routes like API Gateway's HTTP APIs: the path is percent-decoded before routing, so an
+ * id containing "/", "?", "#" or "%" behaves locally as it does on AWS, and a malformed escape is a 400.
+ */
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalHttpApi, startLocalHttpApi } from "../../../infra/local/http-api.js";
+import type { RouteDefinition } from "../../../shared/contracts/routes.js";
+
+let api: LocalHttpApi;
+
+beforeAll(async () => {
+  const echo = async (event: APIGatewayProxyEventV2) => ({
+    statusCode: 200,
+    body: JSON.stringify({ route: event.routeKey, params: event.pathParameters ?? {} }),
+  });
+  api = await startLocalHttpApi({
+    routes: [
+      { method: "GET", path: "/v1/admin/moments/{id}", function: "admin", auth: "admin_key" },
+      { method: "GET", path: "/v1/admin/moments/{id}/runs", function: "admin", auth: "admin_key" },
+    ] as unknown as RouteDefinition[],
+    handlers: { admin: echo, ingest: echo, inbox: echo, health: echo } as never,
+    host: "127.0.0.1",
+    port: 0,
+    region: "us-east-1",
+    accountId: "123456789012",
+  });
+});
+
+afterAll(() => api.stop());
+
+const get = async (path: string) => {
+  const response = await fetch(`${api.url}${path}`);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+
+describe("path parameters", () => {
+  it.each([
+    { encoded: "a%3Fb", id: "a?b" },
+    { encoded: "a%23b", id: "a#b" },
+    { encoded: "a%25b", id: "a%b" },
+    { encoded: "caf%C3%A9", id: "café" },
+  ])("decodes $encoded to $id inside one segment", async ({ encoded, id }) => {
+    expect(await get(`/v1/admin/moments/${encoded}`)).toEqual({
+      status: 200,
+      body: { route: "GET /v1/admin/moments/{id}", params: { id } },
+    });
+  });
+
+  it("decodes %2F to a path separator before routing, as API Gateway does", async () => {
+    expect((await get("/v1/admin/moments/a%2Fruns")).body).toEqual({
+      route: "GET /v1/admin/moments/{id}/runs",
+      params: { id: "a" },
+    });
+    expect((await get("/v1/admin/moments/a%2Fb%2Fc")).status).toBe(404);
+  });
+
+  it.each(["%", "%zz", "a%2", "%E9"])(
+    "answers a malformed escape (%s) with a 400, not a 500",
+    async (bad) => {
+      expect(await get(`/v1/admin/moments/${bad}`)).toEqual({
+        status: 400,
+        body: { message: "Bad Request" },
+      });
+    },
+  );
+});
