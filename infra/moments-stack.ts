@@ -1,6 +1,8 @@
 import { CfnOutput, Duration, Lazy, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct, Node } from "constructs";
 import { Env, type FunctionId } from "../shared/contracts/functions.js";
+import { ingestionWrittenKeys } from "../shared/contracts/table.js";
+import { CONSOLE_ASSETS_SUBDIR, copyConsoleAssets } from "./console/build.js";
 import { Alarms } from "./constructs/alarms.js";
 import { DataTable, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from "./constructs/data-table.js";
 import { EmailSending } from "./constructs/email-sending.js";
@@ -42,7 +44,11 @@ export const functionTimeouts: Record<FunctionId, Duration> = {
   "run-state": Duration.seconds(15),
   bootstrap: Duration.seconds(30),
   "ses-feedback": Duration.seconds(15),
+  console: Duration.seconds(10),
 };
+
+/** The built console sits beside the console function's bundle, in its code root (/var/task). */
+const CONSOLE_ASSETS_DIR_ON_LAMBDA = `/var/task/${CONSOLE_ASSETS_SUBDIR}`;
 
 /** The functions Step Functions invokes: capped so their bursts leave concurrency for ingestion. */
 const WORKFLOW_FUNCTIONS: ReadonlySet<FunctionId> = new Set(["action", "run-state"]);
@@ -99,6 +105,12 @@ export class MomentsStack extends Stack {
       INGEST_MEMORY_MB,
     );
     this.dataTable.grant(ingest.role, ["dynamodb:GetItem"]);
+    // Identity links and the sources' debuggers; nothing else.
+    this.dataTable.grantOnItems(
+      ingest.role,
+      ["dynamodb:UpdateItem", "dynamodb:BatchWriteItem"],
+      ingestionWrittenKeys,
+    );
     this.eventRouting.bus.grantPutEventsTo(ingest.role);
 
     const admin = fn("admin", {
@@ -134,12 +146,23 @@ export class MomentsStack extends Stack {
       "dynamodb:DeleteItem",
     ]);
 
+    // The console's page and assets (built into its code, beside the bundle) and its sessions.
+    const consoleFn = new MomentsFunction(this, "Fn-console", {
+      functionId: "console",
+      environment: { [Env.tableName]: tableName, [Env.consoleAssetsDir]: CONSOLE_ASSETS_DIR_ON_LAMBDA },
+      timeout: functionTimeouts.console,
+      afterBundling: copyConsoleAssets,
+    });
+    // Sessions: GetItem to check one (and its admin key), PutItem to open, DeleteItem to end it.
+    this.dataTable.grant(consoleFn.role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]);
+
     this.httpApi = new HttpApi(this, "Http", {
       handlers: {
         health: health.function,
         ingest: ingest.function,
         inbox: inbox.function,
         admin: admin.function,
+        console: consoleFn.function,
       },
     });
 
@@ -219,6 +242,7 @@ export class MomentsStack extends Stack {
     this.email.consumeFeedback(sesFeedback.function);
 
     this.functions = {
+      console: consoleFn,
       health,
       ingest,
       inbox,
@@ -231,6 +255,10 @@ export class MomentsStack extends Stack {
     };
 
     new CfnOutput(this, "ApiUrl", { value: this.httpApi.url, description: "Base URL of the Moments API" });
+    new CfnOutput(this, "ConsoleUrl", {
+      value: `${this.httpApi.url}console`,
+      description: "The Moments console (sign in with an admin key)",
+    });
     new CfnOutput(this, "TableName", { value: tableName, description: "The single DynamoDB table" });
     new CfnOutput(this, "EventBusName", {
       value: this.eventRouting.bus.eventBusName,

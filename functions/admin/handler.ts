@@ -3,12 +3,14 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoEmailTemplateRepository } from "../../shared/adapters/dynamodb/email-template-repository.js";
 import { DynamoInboxRepository } from "../../shared/adapters/dynamodb/inbox-repository.js";
+import { DynamoIngestDebugger } from "../../shared/adapters/dynamodb/ingestion-repository.js";
 import { DynamoInsightsRepository } from "../../shared/adapters/dynamodb/insights-repository.js";
 import { DynamoIntegrationRepository } from "../../shared/adapters/dynamodb/integration-repository.js";
 import { DynamoKeyStore } from "../../shared/adapters/dynamodb/key-store.js";
 import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-repository.js";
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
+import { DynamoSessionStore } from "../../shared/adapters/dynamodb/session-store.js";
 import { DynamoSourceRepository } from "../../shared/adapters/dynamodb/source-repository.js";
 import { DynamoStatsRepository } from "../../shared/adapters/dynamodb/stats-repository.js";
 import { DynamoSuppressionList } from "../../shared/adapters/dynamodb/suppression-list.js";
@@ -33,7 +35,7 @@ import { workspaceRoutes } from "../../shared/http/admin-routes/workspaces.js";
 import { type HttpRequest, httpHandler, type RouteHandler } from "../../shared/http/http-handler.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
-import { authenticateAdmin } from "../../shared/use-cases/authenticate.js";
+import { authenticateAdminRequest } from "../../shared/use-cases/authenticate.js";
 import { performersFor } from "../action/performers.js";
 
 const env = readEnv([Env.tableName, Env.stateMachineArn]);
@@ -50,8 +52,11 @@ const profiles = new DynamoProfileRepository(db, env.TABLE_NAME);
 const deps = {
   clock: systemClock,
   keys: new DynamoKeyStore(db, env.TABLE_NAME),
+  // The console's session cookie is the other way in (same origin, CSRF-checked writes).
+  sessions: new DynamoSessionStore(db, env.TABLE_NAME),
   workspaces: new DynamoWorkspaceRepository(db, env.TABLE_NAME),
   sources: new DynamoSourceRepository(db, env.TABLE_NAME),
+  debug: new DynamoIngestDebugger(db, env.TABLE_NAME),
   templates: new DynamoEmailTemplateRepository(db, env.TABLE_NAME),
   integrations,
   // Slack's base URL is configuration, so tests and proxies can point it elsewhere.
@@ -81,10 +86,14 @@ const adminRoutes: AdminRoutes = {
   ...suppressionRoutes(deps),
 };
 
-/** Every admin route authenticates first; the key decides the workspace, and nothing else does. */
+/**
+ * Every admin route authenticates first (an admin key, or the console's session cookie); the key
+ * decides the workspace, and nothing else does.
+ */
 function authenticated(route: AdminRoute): RouteHandler {
   return async (request: HttpRequest) => {
-    const { workspaceId } = await authenticateAdmin(deps.keys, request.headers.authorization);
+    const method = request.routeKey.split(" ")[0] ?? "GET";
+    const { workspaceId } = await authenticateAdminRequest(deps, { method, headers: request.headers });
     obs.logger.appendKeys({ workspaceId });
     return route(workspaceId, request);
   };

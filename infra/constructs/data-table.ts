@@ -64,4 +64,21 @@ export class DataTable extends Construct {
       resourceArns: options.gsi1 ? [this.table.tableArn, this.gsi1Arn] : [this.table.tableArn],
     });
   }
+
+  /**
+   * Allows `actions` on the table's items whose partition key matches one of `leadingKeys` (IAM
+   * wildcards) only: a function that writes a few kinds of item cannot touch any other.
+   */
+  grantOnItems(
+    grantee: iam.IGrantable,
+    actions: readonly string[],
+    leadingKeys: readonly string[],
+  ): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...actions],
+      resourceArns: [this.table.tableArn],
+      conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [...leadingKeys] } },
+    });
+  }
 }

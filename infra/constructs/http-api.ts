@@ -112,11 +112,14 @@ export class HttpApi extends Construct {
       Validations.of(httpRoute).acknowledge({
         id: "AwsSolutions-APIG4",
         reason:
-          route.auth === "none"
-            ? `${routeKey(route)} is deliberately public: a liveness probe that touches no dependency and returns only {"ok":true}.`
-            : `${routeKey(route)} authenticates with ${AUTH_NAMES[route.auth]} checked inside the function ` +
-              "against hashed keys in DynamoDB: the API's error contract needs our JSON envelope, and HTTP API " +
-              "authorizers cannot customize their 401/403 response body.",
+          route.function === "console"
+            ? `${routeKey(route)} is the console's public page, its assets or its sign-in exchange: it returns no ` +
+              "workspace data; signing in checks the admin key against hashed keys in DynamoDB."
+            : route.auth === "none"
+              ? `${routeKey(route)} is deliberately public: a liveness probe that touches no dependency and returns only {"ok":true}.`
+              : `${routeKey(route)} authenticates with ${AUTH_NAMES[route.auth]} checked inside the function ` +
+                "against hashed keys in DynamoDB: the API's error contract needs our JSON envelope, and HTTP API " +
+                "authorizers cannot customize their 401/403 response body.",
       });
     }
   }

@@ -43,6 +43,11 @@ export interface MomentsFunctionProps {
   readonly memorySize?: number;
   /** @default 30 seconds */
   readonly timeout?: Duration;
+  /**
+   * Shell commands run after esbuild, to add files beside the bundle (`outputDir` is the code
+   * root, /var/task on Lambda); run on this machine, in the project root.
+   */
+  readonly afterBundling?: (outputDir: string) => string[];
   /** Reserved concurrency: both a guarantee and a cap. @default none (the account's unreserved pool) */
   readonly reservedConcurrentExecutions?: number;
 }
@@ -105,6 +110,16 @@ export class MomentsFunction extends Construct {
         // The SDK is bundled; only the lazily loaded credential providers stay external.
         bundleAwsSDK: true,
         externalModules: [...esbuildSettings.external],
+        ...(props.afterBundling
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_inputDir: string, outputDir: string) =>
+                  props.afterBundling?.(outputDir) ?? [],
+              },
+            }
+          : {}),
       },
     });
 

@@ -23,10 +23,11 @@ function compile(route: RouteDefinition): CompiledRoute {
   const source = route.path
     .split("/")
     .map((segment) => {
-      const match = /^\{(\w+)\}$/.exec(segment);
+      const match = /^\{(\w+)(\+?)\}$/.exec(segment);
       if (!match?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
       params.push(match[1]);
-      return "([^/]+)";
+      // `{name+}` (a greedy parameter, last segment only) takes the rest of the path.
+      return match[2] ? "(.+)" : "([^/]+)";
     })
     .join("/");
   return { route, pattern: new RegExp(`^${source}$`), params };
@@ -48,7 +49,26 @@ export interface LocalHttpApiOptions {
 export interface LocalHttpApi {
   url: string;
   server: Server;
+  /**
+   * A one-shot fault (a seam for tests): the next request to `path` is processed as usual, then
+   * answered `status` instead of the function's answer, as when a response is lost after the work
+   * was done (a Lambda timeout, a dropped connection). A client that retries must not cause the
+   * work twice.
+   */
+  failNextResponse(path: string, status?: number): void;
   stop(): Promise<void>;
+}
+
+/**
+ * Whether API Gateway hands the body to the function base64-encoded: HTTP APIs do so for a body
+ * that is not text, which includes any body with a Content-Encoding (a gzip body is binary).
+ */
+function isBinaryBody(headers: Record<string, string>): boolean {
+  const encoding = headers["content-encoding"];
+  if (encoding && encoding.toLowerCase() !== "identity") return true;
+  const type = headers["content-type"];
+  if (!type) return false;
+  return !/^(text\/|application\/((.+\+)?json|xml|javascript|x-www-form-urlencoded)\b)/i.test(type);
 }
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
@@ -68,7 +88,11 @@ async function readBody(req: IncomingMessage): Promise<Buffer | "too_large"> {
 }
 
 export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<LocalHttpApi> {
-  const compiled = options.routes.map(compile);
+  // As API Gateway: a route without a greedy parameter wins over one with it.
+  const compiled = [...options.routes]
+    .sort((a, b) => Number(a.path.includes("+}")) - Number(b.path.includes("+}")))
+    .map(compile);
+  const faults = new Map<string, number>();
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? "/", "http://localhost");
@@ -133,14 +157,21 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
           time: now.toUTCString(),
           timeEpoch: now.getTime(),
         },
-        ...(body.byteLength > 0 ? { body: body.toString("utf8") } : {}),
-        isBase64Encoded: false,
+        ...(body.byteLength > 0
+          ? { body: isBinaryBody(headers) ? body.toString("base64") : body.toString("utf8") }
+          : {}),
+        isBase64Encoded: body.byteLength > 0 && isBinaryBody(headers),
       };
       const handler = options.handlers[route.function];
       const result = await handler(
         event,
         lambdaContext(`moments-${route.function}`, options.region, options.accountId),
       );
+      const fault = faults.get(url.pathname);
+      if (fault !== undefined) {
+        faults.delete(url.pathname);
+        return send(res, fault, JSON.stringify({ message: "Service Unavailable" }));
+      }
       if (typeof result === "string") return send(res, 200, result);
       const responseBody = result.body ?? "";
       const headersOut = Object.fromEntries(
@@ -166,6 +197,7 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
   return {
     url: `http://${options.host}:${port}`,
     server,
+    failNextResponse: (path, status = 503) => faults.set(path, status),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -64,6 +64,7 @@ console.log(`
 Moments is running locally (started in ${Date.now() - started} ms)
 
   API        ${stack.apiUrl}
+  Console    ${stack.consoleUrl}   (sign in with the admin key below)
   Inbox      ${stack.inboxUrl}   (emails sent through the local SES)
   Admin key  ${stack.adminKey}
   Workspace  ${stack.workspaceId}

@@ -7,8 +7,10 @@
  * environment once, at import, as they do in Lambda.
  */
 import "./polyfills.js";
+import { mkdtemp, rm } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { busRules, sesFeedbackPattern } from "../../shared/contracts/bus.js";
 import { Env, type EnvName, type FunctionId } from "../../shared/contracts/functions.js";
@@ -20,6 +22,7 @@ import {
   runWorkflowDefinition,
 } from "../../shared/contracts/workflow.js";
 import { generateApiKey } from "../../shared/domain/api-keys.js";
+import { buildConsole, CONSOLE_BASE_PATH } from "../console/build.js";
 import { createAppTable, DynamoDBClient, startLocalDynamo } from "./dynamodb.js";
 import { startLocalEventBridge } from "./event-bridge.js";
 import { type FaultService, type Faults, startFaultProxy } from "./faults.js";
@@ -62,6 +65,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   apiUrl: string;
+  /** The console (same origin as the API). */
+  consoleUrl: string;
   inboxUrl: string;
   adminKey: string;
   workspaceId: string;
@@ -71,6 +76,8 @@ export interface LocalStack {
   deadLetters(): Array<{ messageId?: string; body: string }>;
   /** Resolves when nothing is in flight: no pending bus delivery, queued message or running execution. */
   idle(): Promise<void>;
+  /** The local gateway's one-shot fault: the next request to `path` is processed, then answered `status` (503). */
+  failNextResponse(path: string, status?: number): void;
   stop(): Promise<void>;
 }
 
@@ -88,6 +95,7 @@ const handlerModules: Record<FunctionId, () => Promise<unknown>> = {
   // SES's sending events on the local default bus (see ses-events.ts): Send events are the evidence
   // a step in doubt settles on. (Local SES never bounces: bounces are exercised in the use case's tests.)
   "ses-feedback": () => import("../../functions/ses-feedback/handler.js"),
+  console: () => import("../../functions/console/handler.js"),
 };
 
 const name = (fn: FunctionId) => `moments-${fn}`;
@@ -187,6 +195,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     delete process.env.AWS_PROFILE;
 
+    // The console is built fresh from source at every start (esbuild: well under a second).
+    const consoleDir = await mkdtemp(join(tmpdir(), "moments-console-"));
+    stops.push(() => rm(consoleDir, { recursive: true, force: true }));
+    buildConsole(consoleDir);
+    process.env[Env.consoleAssetsDir] = consoleDir;
+
     await createAppTable(new DynamoDBClient({ endpoint: dynamo.endpoint }), tableName);
     const load = async <E, R>(fn: FunctionId): Promise<LambdaHandler<E, R>> =>
       ((await handlerModules[fn]()) as { handler: LambdaHandler<E, R> }).handler;
@@ -203,6 +217,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ingest: lazyHttp("ingest"),
         inbox: lazyHttp("inbox"),
         admin: lazyHttp("admin"),
+        console: lazyHttp("console"),
       } as Parameters<typeof startLocalHttpApi>[0]["handlers"],
       host,
       port: options.port ?? 3000,
@@ -297,11 +312,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     return {
       apiUrl: api.url,
+      consoleUrl: `${api.url}${CONSOLE_BASE_PATH}`,
       inboxUrl: ses.url,
       adminKey,
       workspaceId: LOCAL_WORKSPACE,
       ...(options.faults ? { faults: options.faults } : {}),
       deadLetters: () => queue.deadLetters().map((body) => ({ body, ...messageIdOf(body) })),
+      failNextResponse: api.failNextResponse,
       async idle() {
         // Work flows bus -> queue -> executions, and an execution can put more events on the bus
         // (later issues), so drain the chain until one full pass started nothing new.

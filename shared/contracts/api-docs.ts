@@ -3,15 +3,15 @@
  * query. Typed by route key, so a route added to the route table without docs does not compile.
  */
 import * as z from "zod/mini";
+import { signInResponseSchema, signInSchema } from "../domain/console-session.js";
 import {
   emailTemplateInputSchema,
   emailTemplatePatchSchema,
   previewRequestSchema,
 } from "../domain/email-template.js";
-import { trackEventSchema } from "../domain/event.js";
-import { batchRequestSchema, identifySchema } from "../domain/identify.js";
 import { feedbackAnswerSchema } from "../domain/inbox.js";
 import { createIntegrationSchema, integrationPatchSchemas } from "../domain/integration.js";
+import { batchRequestSchema, messageSchema } from "../domain/message.js";
 import { momentInputSchema, statusChangeSchema } from "../domain/moment.js";
 import { momentFromTemplateSchema } from "../domain/moment-templates.js";
 import { sourceInputSchema, sourcePatchSchema } from "../domain/source.js";
@@ -20,6 +20,7 @@ import { workspaceInputSchema } from "../domain/workspace.js";
 import {
   acceptedResponse,
   accountResponse,
+  analyticsJsSettingsResponse,
   batchResponse,
   createdSourceResponse,
   createdWorkspaceResponse,
@@ -46,6 +47,7 @@ import {
   openApiResponse,
   runResponse,
   slackChannelsResponse,
+  sourceDebuggerResponse,
   sourcePageResponse,
   sourceResponse,
   suppressionPageResponse,
@@ -67,7 +69,8 @@ export interface RouteDoc {
     | "Integrations"
     | "Insights"
     | "Email"
-    | "Meta";
+    | "Meta"
+    | "Console";
   /** Request body schema (JSON). */
   body?: z.ZodMiniType;
   /** Query parameters: name -> description. */
@@ -81,6 +84,8 @@ export interface RouteDoc {
     description: string;
     body?: z.ZodMiniType;
     headers?: Readonly<Record<string, string>>;
+    /** Media types answered besides JSON (a page, the console's assets), each a string body. */
+    text?: readonly string[];
   };
   /**
    * Error statuses this route answers beyond those every route of its kind may (see openapi.ts:
@@ -104,6 +109,100 @@ const list = {
   cursor: "Opaque cursor from the previous page's nextCursor",
 };
 
+const browserOrigin = { Origin: "Browsers only: must match one of the source's allowedDomains" };
+const ingestionHeaders = {
+  ...browserOrigin,
+  "Content-Encoding": "gzip or deflate (optional; the limits apply to the decompressed body)",
+};
+const single = (summary: string) =>
+  ({
+    summary,
+    tag: "Ingestion",
+    body: messageSchema,
+    headers: ingestionHeaders,
+    success: {
+      status: 202,
+      description:
+        "{ messageId, error? }: on the bus; with error (account_unresolved), kept in the source's debugger instead",
+      body: acceptedResponse,
+    },
+    errors: [403, 503],
+  }) as const;
+const batch = {
+  summary: "Send a batch of messages of any type (up to 500 KB, each at most 32 KB)",
+  tag: "Ingestion",
+  body: batchRequestSchema,
+  headers: ingestionHeaders,
+  success: {
+    status: 202,
+    description:
+      "{ accepted: [{ index, messageId }], rejected: [{ index, error }] }: every item is on the bus or in the source's debugger",
+    body: batchResponse,
+  },
+  errors: [403, 503],
+} as const;
+const preflight = (what: string) =>
+  ({
+    summary: `CORS preflight for browsers sending ${what}`,
+    tag: "Ingestion",
+    success: { status: 204, description: "CORS headers" },
+  }) as const;
+const track = single("Send a product event (track; POST /v1/events is Moments' own name for it)");
+const identify = single("Identify a user (their traits; an account's with accountId)");
+const group = single("Link a user to an account (group) and set the account's traits");
+const page = single("A page view: the event page_viewed (properties plus name and category)");
+const screen = single("A screen view: the event screen_viewed");
+const alias = single("Link a previous id (an anonymous visitor) to a user");
+
+/**
+ * The ingestion routes: the Segment HTTP Tracking API's calls (each also under analytics.js's
+ * one-letter path), their CORS preflights, and the settings analytics.js loads.
+ */
+const ingestionDocs = {
+  "POST /v1/events": track,
+  "OPTIONS /v1/events": preflight("events"),
+  "POST /v1/track": track,
+  "OPTIONS /v1/track": preflight("track calls"),
+  "POST /v1/identify": identify,
+  "OPTIONS /v1/identify": preflight("identify calls"),
+  "POST /v1/group": group,
+  "OPTIONS /v1/group": preflight("group calls"),
+  "POST /v1/page": page,
+  "OPTIONS /v1/page": preflight("page calls"),
+  "POST /v1/screen": screen,
+  "OPTIONS /v1/screen": preflight("screen calls"),
+  "POST /v1/alias": alias,
+  "OPTIONS /v1/alias": preflight("alias calls"),
+  "POST /v1/batch": batch,
+  "OPTIONS /v1/batch": preflight("batches"),
+  "POST /v1/import": { ...batch, summary: "Import a batch (the same as POST /v1/batch)" },
+  "OPTIONS /v1/import": preflight("imports"),
+  "POST /v1/t": { ...track, summary: "analytics.js: track" },
+  "OPTIONS /v1/t": preflight("analytics.js track calls"),
+  "POST /v1/i": { ...identify, summary: "analytics.js: identify" },
+  "OPTIONS /v1/i": preflight("analytics.js identify calls"),
+  "POST /v1/p": { ...page, summary: "analytics.js: page" },
+  "OPTIONS /v1/p": preflight("analytics.js page calls"),
+  "POST /v1/s": { ...screen, summary: "analytics.js: screen" },
+  "OPTIONS /v1/s": preflight("analytics.js screen calls"),
+  "POST /v1/g": { ...group, summary: "analytics.js: group" },
+  "OPTIONS /v1/g": preflight("analytics.js group calls"),
+  "POST /v1/a": { ...alias, summary: "analytics.js: alias" },
+  "OPTIONS /v1/a": preflight("analytics.js alias calls"),
+  "POST /v1/b": { ...batch, summary: "analytics.js: batch" },
+  "OPTIONS /v1/b": preflight("analytics.js batches"),
+  "GET /v1/projects/{writeKey}/settings": {
+    summary: "analytics.js settings (its cdnURL): point the browser library at this API",
+    tag: "Ingestion",
+    success: {
+      status: 200,
+      description: '{ integrations: { "Segment.io": { apiKey, apiHost, protocol } }, plan, metrics }',
+      body: analyticsJsSettingsResponse,
+    },
+    errors: [401],
+  },
+} as const;
+
 export const apiDocs = {
   "GET /health": {
     summary: "Liveness",
@@ -120,50 +219,7 @@ export const apiDocs = {
       headers: { "Cache-Control": "public, max-age=300" },
     },
   },
-  "OPTIONS /v1/events": {
-    summary: "CORS preflight for browsers sending events",
-    tag: "Ingestion",
-    success: { status: 204, description: "CORS headers" },
-  },
-  "POST /v1/events": {
-    summary: "Send a product event",
-    tag: "Ingestion",
-    body: trackEventSchema,
-    headers: { Origin: "Browsers only: must match one of the source's allowedDomains" },
-    success: { status: 202, description: "{ messageId }: the event is on the bus", body: acceptedResponse },
-    errors: [403, 503],
-  },
-  "OPTIONS /v1/batch": {
-    summary: "CORS preflight for browsers sending batches",
-    tag: "Ingestion",
-    success: { status: 204, description: "CORS headers" },
-  },
-  "POST /v1/batch": {
-    summary: "Send up to 100 track and identify messages (500 KB)",
-    tag: "Ingestion",
-    body: batchRequestSchema,
-    headers: { Origin: "Browsers only: must match one of the source's allowedDomains" },
-    success: {
-      status: 202,
-      description:
-        "{ accepted: [{ index, messageId }], rejected: [{ index, error }] }: valid items are never dropped",
-      body: batchResponse,
-    },
-    errors: [403, 503],
-  },
-  "OPTIONS /v1/identify": {
-    summary: "CORS preflight for browsers sending identify calls",
-    tag: "Ingestion",
-    success: { status: 204, description: "CORS headers" },
-  },
-  "POST /v1/identify": {
-    summary: "Update an account's (and a user's) traits",
-    tag: "Ingestion",
-    body: identifySchema,
-    headers: { Origin: "Browsers only: must match one of the source's allowedDomains" },
-    success: { status: 202, description: "{ messageId }", body: acceptedResponse },
-    errors: [403, 503],
-  },
+  ...ingestionDocs,
   "GET /v1/admin/moments/{id}/stats": {
     summary: "A moment's stats: fires, active, outcomes, per-step counts, feedback",
     tag: "Moments",
@@ -291,6 +347,7 @@ export const apiDocs = {
       status: 200,
       description: "HTML page or { address, unsubscribed }; a bad token is 400 naming token",
       body: unsubscribeResponse,
+      text: ["text/html"],
     },
   },
   "POST /v1/unsubscribe": {
@@ -304,6 +361,7 @@ export const apiDocs = {
       status: 200,
       description: "Unsubscribed (idempotent); a bad token is 400 naming token",
       body: unsubscribeResponse,
+      text: ["text/html"],
     },
   },
   "GET /v1/admin/moments/{id}/feedback": {
@@ -461,6 +519,16 @@ export const apiDocs = {
     success: { status: 204, description: "Deleted" },
     errors: [409],
   },
+  "GET /v1/admin/sources/{id}/debugger": {
+    summary: "A source's ingestion debugger: the latest accepted and rejected items, with counts",
+    tag: "Sources",
+    success: {
+      status: 200,
+      description:
+        "{ counts: { accepted, rejected }, items }: newest first, up to 100 per verdict, for 7 days; rejected items carry the reason",
+      body: sourceDebuggerResponse,
+    },
+  },
   "GET /v1/admin/sources/{id}/write-keys": {
     summary: "List a source's write keys (prefix and dates only)",
     tag: "Keys",
@@ -589,6 +657,42 @@ export const apiDocs = {
     tag: "Workspaces",
     body: workspaceInputSchema,
     success: { status: 201, description: "{ workspace, adminKey }", body: createdWorkspaceResponse },
+    errors: [403],
+  },
+  "GET /console": {
+    summary: "The console (an HTML page; its app routes in the browser)",
+    tag: "Console",
+    success: { status: 200, description: "The console's page", text: ["text/html"] },
+  },
+  "GET /console/{proxy+}": {
+    summary: "The console's hashed assets (cached for good), or its page for any other path",
+    tag: "Console",
+    success: {
+      status: 200,
+      description: "An asset under assets/ (immutable), or the console's page",
+      text: ["text/html", "text/javascript", "text/css"],
+    },
+    errors: [404],
+  },
+  "POST /console/session": {
+    summary: "Sign in to the console: exchanges an admin key for an HttpOnly session cookie",
+    tag: "Console",
+    body: signInSchema,
+    success: {
+      status: 200,
+      description: "{ workspaceId, endsAt }, with Set-Cookie; 401 for an unknown or revoked key",
+      body: signInResponseSchema,
+      headers: {
+        "Set-Cookie": "moments_session=…; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200; Secure",
+      },
+    },
+    errors: [401],
+  },
+  "DELETE /console/session": {
+    summary: "Sign out: ends the session server-side and clears its cookie",
+    tag: "Console",
+    headers: { "x-moments-console": "Must be 1 (CSRF check)" },
+    success: { status: 204, description: "Signed out (also when no session was open)" },
     errors: [403],
   },
 } as const satisfies Record<RouteKey, RouteDoc>;

@@ -9,6 +9,7 @@ import * as z from "zod/mini";
 import { conditionSchema } from "../domain/conditions.js";
 import { reactions } from "../domain/inbox.js";
 import type { decisionReasons } from "../domain/insights.js";
+import { messageTypes } from "../domain/message.js";
 import { goals, momentFields, momentStatuses } from "../domain/moment.js";
 import { durationSchema } from "../domain/primitives.js";
 import { suppressionReasons } from "../domain/suppression.js";
@@ -46,7 +47,6 @@ export function pageOf<T extends z.ZodMiniType>(item: T) {
 
 export const healthResponse = z.strictObject({ ok: z.literal(true) });
 export const openApiResponse = z.record(z.string(), z.unknown());
-export const acceptedResponse = z.strictObject({ messageId: z.string() });
 
 const fieldProblem = z.strictObject({ path: z.string(), message: z.string() });
 export const errorBodySchema = named(
@@ -58,6 +58,12 @@ export const errorBodySchema = named(
   }),
 );
 export const errorEnvelopeSchema = z.strictObject({ error: errorBodySchema });
+
+/**
+ * A single ingestion call's answer: its messageId, and, when the item was valid but not used (no
+ * account resolved), why: the item is then in the source's debugger instead of on the bus.
+ */
+export const acceptedResponse = z.strictObject({ messageId: z.string(), error: z.optional(errorBodySchema) });
 
 export const batchResponse = named(
   "BatchResult",
@@ -416,11 +422,45 @@ export const sourceResponse = named(
     id: z.string(),
     name: z.string(),
     allowedDomains: z.array(z.string()),
+    subject: z.enum(["account", "user"]),
     createdAt: time,
     updatedAt: time,
   }),
 );
 export const sourcePageResponse = pageOf(sourceResponse);
+
+/** What analytics.js loads from its cdnURL: the Segment.io destination pointed at this API. */
+export const analyticsJsSettingsResponse = z.object({
+  integrations: z.strictObject({
+    "Segment.io": z.strictObject({
+      apiKey: z.string(),
+      apiHost: z.string(),
+      protocol: z.enum(["http", "https"]),
+    }),
+  }),
+  plan: z.record(z.string(), z.unknown()),
+  metrics: z.strictObject({ sampleRate: z.number() }),
+});
+
+/** A source's ingestion debugger (GET /v1/admin/sources/{id}/debugger). */
+export const sourceDebuggerResponse = named(
+  "SourceDebugger",
+  z.strictObject({
+    counts: z.strictObject({ accepted: count, rejected: count }),
+    items: z.array(
+      z.strictObject({
+        verdict: z.enum(["accepted", "rejected"]),
+        receivedAt: time,
+        type: z.optional(z.enum(messageTypes)),
+        messageId: z.optional(z.string()),
+        accountId: z.optional(z.string()),
+        reason: z.optional(errorBodySchema),
+        item: z.unknown(),
+        itemTruncated: z.optional(z.string()),
+      }),
+    ),
+  }),
+);
 export const createdSourceResponse = named(
   "CreatedSource",
   z.strictObject({ ...sourceResponse.shape, writeKey: z.string() }),

@@ -16,33 +16,35 @@ export interface TrackReceivedDetail extends EventReceivedDetail {
   userTraits?: TraitMap;
 }
 
-/**
- * The `detail` of an `Identify Received` bus event (POST /v1/identify, or an identify item of a
- * batch). It updates profiles and starts nothing by itself; each trait whose value changes becomes an
- * `Attribute Changed` event. It has no `event` field: that is what tells it from an event detail.
- */
-export interface IdentifyReceivedDetail {
+/** What every detail shares: who sent it, its idempotency key, whose it is and when. */
+export interface DetailHeader {
   workspaceId: string;
   sourceId: string;
   /** The client's idempotency key (or one generated at ingestion). */
   messageId: string;
   accountId: string;
   userId?: string;
-  /** When the identify happened (client clock, ISO 8601, UTC). */
+  /** When it happened (client clock, ISO 8601, UTC). */
   timestamp: string;
   /** When ingestion accepted it (server clock, ISO 8601). */
   receivedAt: string;
+}
+
+/**
+ * The `detail` of an `Identify Received` bus event (an identify or group call, alone or in a batch).
+ * It updates profiles and starts nothing by itself; each trait whose value changes becomes an
+ * `Attribute Changed` event. It has no `event` field: that is what tells it from an event detail.
+ * `accountId` is absent for a person whose account is not known yet (a Segment identify before its
+ * group call): their traits are kept, and no attribute change is emitted (nothing runs without an
+ * account).
+ */
+export interface IdentifyReceivedDetail extends Omit<DetailHeader, "accountId"> {
+  accountId?: string;
   /** Account (organization) traits, merged shallowly into the account's profile. */
   traits?: TraitMap;
   /** User (person) traits, merged shallowly into the profile of `userId`. */
   userTraits?: TraitMap;
 }
-
-/** What every detail shares: who sent it, its idempotency key, whose it is and when. */
-export type DetailHeader = Pick<
-  IdentifyReceivedDetail,
-  "workspaceId" | "sourceId" | "messageId" | "accountId" | "userId" | "timestamp" | "receivedAt"
->;
 
 export type AttributeScope = "account" | "user";
 

@@ -13,6 +13,7 @@ export const functionIds = [
   "run-state",
   "bootstrap",
   "ses-feedback",
+  "console",
 ] as const;
 export type FunctionId = (typeof functionIds)[number];
 
@@ -43,6 +44,8 @@ export const Env = {
   webhookAllowLoopback: "MOMENTS_WEBHOOK_ALLOW_LOOPBACK",
   /** The API's public base URL: unsubscribe links in emails point at it. */
   publicApiUrl: "MOMENTS_PUBLIC_API_URL",
+  /** The built console (index.html and assets/, see infra/console/build.ts) the console function serves. */
+  consoleAssetsDir: "MOMENTS_CONSOLE_ASSETS_DIR",
 } as const;
 export type EnvName = (typeof Env)[keyof typeof Env];
 
@@ -98,6 +101,11 @@ export const functions: Record<FunctionId, FunctionDefinition> = {
     // A timeout ends the run and starts its end execution; an abandonment gate starts a run (with the
     // moment's delays, hence the time scale).
     env: [Env.tableName, Env.stateMachineArn, Env.timeScale],
+  },
+  console: {
+    entry: "functions/console/handler.ts",
+    description: "The console's page and assets, and its sign-in (admin key for a session cookie)",
+    env: [Env.tableName, Env.consoleAssetsDir],
   },
   "ses-feedback": {
     entry: "functions/ses-feedback/handler.ts",

@@ -5,14 +5,14 @@
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
 
 /** Which Lambda function serves a route. Each is one `functions/<id>/handler.ts`. */
-export type HttpFunctionId = "health" | "ingest" | "admin" | "inbox";
+export type HttpFunctionId = "health" | "ingest" | "admin" | "inbox" | "console";
 
 /** How a route authenticates. Checked inside the function (see shared/http), not by API Gateway. */
 export type RouteAuth = "none" | "write_key" | "admin_key";
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
-  /** API Gateway path syntax: `{name}` is a path parameter. */
+  /** API Gateway path syntax: `{name}` is a path parameter, a last `{name+}` takes the rest of the path. */
   readonly path: string;
   readonly function: HttpFunctionId;
   readonly auth: RouteAuth;
@@ -21,13 +21,44 @@ export interface RouteDefinition {
 export const routes = [
   { method: "GET", path: "/health", function: "health", auth: "none" },
   { method: "GET", path: "/v1/openapi.json", function: "admin", auth: "none" },
+  // Ingestion: the Segment HTTP Tracking API's calls (POST /v1/events is Moments' own name for track).
+  // Each has its CORS preflight, which carries no key; the POST itself checks the origin.
   { method: "POST", path: "/v1/events", function: "ingest", auth: "write_key" },
-  // CORS preflight of browsers sending events: carries no key; the POST itself checks the origin.
   { method: "OPTIONS", path: "/v1/events", function: "ingest", auth: "none" },
-  { method: "POST", path: "/v1/batch", function: "ingest", auth: "write_key" },
-  { method: "OPTIONS", path: "/v1/batch", function: "ingest", auth: "none" },
+  { method: "POST", path: "/v1/track", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/track", function: "ingest", auth: "none" },
   { method: "POST", path: "/v1/identify", function: "ingest", auth: "write_key" },
   { method: "OPTIONS", path: "/v1/identify", function: "ingest", auth: "none" },
+  { method: "POST", path: "/v1/group", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/group", function: "ingest", auth: "none" },
+  { method: "POST", path: "/v1/page", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/page", function: "ingest", auth: "none" },
+  { method: "POST", path: "/v1/screen", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/screen", function: "ingest", auth: "none" },
+  { method: "POST", path: "/v1/alias", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/alias", function: "ingest", auth: "none" },
+  { method: "POST", path: "/v1/batch", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/batch", function: "ingest", auth: "none" },
+  { method: "POST", path: "/v1/import", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/import", function: "ingest", auth: "none" },
+  // analytics.js (Segment's browser library) posts to one-letter paths under its apiHost
+  // (`<api>/v1`): t(rack), i(dentify), p(age), s(creen), g(roup), a(lias), b(atch).
+  { method: "POST", path: "/v1/t", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/t", function: "ingest", auth: "none" },
+  { method: "POST", path: "/v1/i", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/i", function: "ingest", auth: "none" },
+  { method: "POST", path: "/v1/p", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/p", function: "ingest", auth: "none" },
+  { method: "POST", path: "/v1/s", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/s", function: "ingest", auth: "none" },
+  { method: "POST", path: "/v1/g", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/g", function: "ingest", auth: "none" },
+  { method: "POST", path: "/v1/a", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/a", function: "ingest", auth: "none" },
+  { method: "POST", path: "/v1/b", function: "ingest", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/b", function: "ingest", auth: "none" },
+  // analytics.js's settings, fetched from its cdnURL: they point it at this API.
+  { method: "GET", path: "/v1/projects/{writeKey}/settings", function: "ingest", auth: "none" },
   // The app's in-app inbox (notifications and feedback prompts), with the source's write key
   { method: "GET", path: "/v1/inbox", function: "inbox", auth: "write_key" },
   { method: "OPTIONS", path: "/v1/inbox", function: "inbox", auth: "none" },
@@ -70,6 +101,7 @@ export const routes = [
   { method: "GET", path: "/v1/admin/sources/{id}", function: "admin", auth: "admin_key" },
   { method: "PATCH", path: "/v1/admin/sources/{id}", function: "admin", auth: "admin_key" },
   { method: "DELETE", path: "/v1/admin/sources/{id}", function: "admin", auth: "admin_key" },
+  { method: "GET", path: "/v1/admin/sources/{id}/debugger", function: "admin", auth: "admin_key" },
   { method: "GET", path: "/v1/admin/sources/{id}/write-keys", function: "admin", auth: "admin_key" },
   { method: "POST", path: "/v1/admin/sources/{id}/write-keys", function: "admin", auth: "admin_key" },
   {
@@ -102,6 +134,12 @@ export const routes = [
   { method: "GET", path: "/v1/admin/workspace", function: "admin", auth: "admin_key" },
   { method: "PATCH", path: "/v1/admin/workspace", function: "admin", auth: "admin_key" },
   { method: "POST", path: "/v1/admin/workspaces", function: "admin", auth: "admin_key" },
+  // The console: its page and hashed assets (any path under /console: the app routes in the
+  // browser), and the sign-in exchange of an admin key for a session cookie. Same origin as the API.
+  { method: "GET", path: "/console", function: "console", auth: "none" },
+  { method: "GET", path: "/console/{proxy+}", function: "console", auth: "none" },
+  { method: "POST", path: "/console/session", function: "console", auth: "none" },
+  { method: "DELETE", path: "/console/session", function: "console", auth: "none" },
 ] as const satisfies readonly RouteDefinition[];
 
 export type Route = (typeof routes)[number];

@@ -9,6 +9,9 @@
  * - `WS#<ws>#MOMENT#<moment>` holds the moment's memberships (one item per account that entered).
  * - `WS#<ws>#RUN#<run>` holds one run, its step records and the providers' evidence about its sends.
  * - `ADMINKEY#<hash>` / `WRITEKEY#<hash>` resolve a presented key (by its SHA-256) to its owner.
+ * - `SESSION#<hash>` is one console session (by the SHA-256 of its cookie token; TTL).
+ * - `WS#<ws>#IDENTITY#<kind>#<id>` links a user or anonymous visitor to its account (or user).
+ * - `WS#<ws>#SOURCEDEBUG#<source>` holds a source's ingestion debugger: counts and the latest items.
  * GSI1 is sparse: only running moments carry it, so the matcher queries "running moments of this
  * workspace that start on this event" without scanning.
  */
@@ -48,6 +51,8 @@ export const keys = {
   workspace: (workspaceId: string): ItemKey => ({ pk: ws(workspaceId), sk: "WORKSPACE" }),
   adminKey: (keyHash: string): ItemKey => ({ pk: `ADMINKEY#${keyHash}`, sk: "ADMINKEY" }),
   writeKey: (keyHash: string): ItemKey => ({ pk: `WRITEKEY#${keyHash}`, sk: "WRITEKEY" }),
+  /** A console session, addressed by the SHA-256 of the token its cookie carries (TTL). */
+  consoleSession: (tokenHash: string): ItemKey => ({ pk: `SESSION#${tokenHash}`, sk: "SESSION" }),
   source: (workspaceId: string, sourceId: string): ItemKey => ({
     pk: ws(workspaceId),
     sk: `SOURCE#${sourceId}`,
@@ -224,6 +229,37 @@ export const keys = {
     pk: `${ws(workspaceId)}#MOMENTFEEDBACK#${momentId}`,
     sk: `FEEDBACK#${answeredAt}#${promptId}`,
   }),
+  /**
+   * What ingestion knows of an identity: the account a user (or anonymous visitor) belongs to, and
+   * the user a visitor became. Written by group, identify and alias calls; read to resolve the
+   * account of messages that do not name one.
+   */
+  identityLink: (workspaceId: string, kind: "user" | "anonymous", id: string): ItemKey => ({
+    pk: `${ws(workspaceId)}#IDENTITY#${kind}#${id}`,
+    sk: "LINK",
+  }),
+  /** A source's ingestion debugger counters (accepted, rejected; also the ring positions). */
+  sourceDebugCounts: (workspaceId: string, sourceId: string): ItemKey => ({
+    pk: `${ws(workspaceId)}#SOURCEDEBUG#${sourceId}`,
+    sk: "COUNTS",
+  }),
+  /**
+   * One slot of a source's debugger ring of recent items, per verdict: a new item overwrites the
+   * oldest slot, so the debugger holds a bounded number of items (and TTL drops them after a week).
+   */
+  sourceDebugSlot: (
+    workspaceId: string,
+    sourceId: string,
+    verdict: "accepted" | "rejected",
+    slot: number,
+  ): ItemKey => ({
+    pk: `${ws(workspaceId)}#SOURCEDEBUG#${sourceId}`,
+    sk: `${verdict.toUpperCase()}#${String(slot).padStart(4, "0")}`,
+  }),
+  sourceDebugPrefix: (workspaceId: string, sourceId: string, verdict: "accepted" | "rejected") => ({
+    pk: `${ws(workspaceId)}#SOURCEDEBUG#${sourceId}`,
+    skPrefix: `${verdict.toUpperCase()}#`,
+  }),
   feedbackPrefix: (workspaceId: string, momentId: string) => ({
     pk: `${ws(workspaceId)}#MOMENTFEEDBACK#${momentId}`,
     skPrefix: "FEEDBACK#",
@@ -239,6 +275,12 @@ export const workspaceItemPrefix = {
   adminKeyRecord: "ADMINKEYREC#",
   writeKeyRecords: (sourceId: string) => `WRITEKEYREC#${sourceId}#`,
 } as const;
+
+/**
+ * The partition keys ingestion writes (identity links, source debuggers), as IAM wildcards: the
+ * ingest function may write those items and no other.
+ */
+export const ingestionWrittenKeys = ["WS#*#IDENTITY#*", "WS#*#SOURCEDEBUG#*"] as const;
 
 /** How many shards a moment's stats (and an observed event's counters) are spread over. */
 export const STATS_SHARDS = 32;

@@ -38,6 +38,25 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+/**
+ * The write key of an ingestion request, as the analytics SDKs send it: `Authorization: Bearer <key>`,
+ * `Authorization: Basic base64(<key>:)` (Segment's and RudderStack's server libraries: the key is
+ * the user name, the password empty), or a `writeKey` field in the body (analytics.js, whose
+ * text/plain requests carry no header).
+ */
+export function writeKeyFrom(header: string | undefined, body?: unknown): string | undefined {
+  const bearer = bearerToken(header);
+  if (bearer) return bearer;
+  const basic = header ? /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header)?.[1] : undefined;
+  if (basic) {
+    const user = Buffer.from(basic, "base64").toString("utf8").split(":")[0];
+    if (user) return user;
+  }
+  const inBody =
+    body !== null && typeof body === "object" ? (body as { writeKey?: unknown }).writeKey : undefined;
+  return typeof inBody === "string" && inBody.length > 0 ? inBody : undefined;
+}
+
 /** The listable record of a key: everything about it except the secret (and its hash). */
 export interface ApiKeyRecord {
   id: string;

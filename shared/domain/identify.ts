@@ -1,11 +1,9 @@
 /**
- * Identify calls and what they change: the schema of POST /v1/identify (and a batch's identify
- * items), which traits a merge actually changed, the `attribute_changed` events those changes
+ * Identify calls and what they change: which traits a merge actually changed, the `attribute_changed` events those changes
  * become, and the names under which conditions read an account's activity.
  */
 import { createHash } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
-import * as z from "zod/mini";
 import { ATTRIBUTE_CHANGED_EVENT } from "../contracts/bus.js";
 import type {
   AttributeChangedDetail,
@@ -13,21 +11,6 @@ import type {
   DetailHeader,
   TraitMap,
 } from "../contracts/bus-details.js";
-import { MAX_BATCH_ITEMS, trackEventShape, userTraitsNeedUserId } from "./event.js";
-
-/**
- * The fields of an identify, shared by POST /v1/identify and a batch's `{ type: "identify" }` items:
- * a track event's, without the event name and its properties.
- */
-const { event: _event, properties: _properties, ...identifyFields } = trackEventShape;
-export const identifyShape = identifyFields;
-
-/**
- * Body of POST /v1/identify. Like track events, unknown top-level fields are ignored (SDKs add
- * their own). An identify with a userId and no traits is valid: it links the user to the account.
- */
-export const identifySchema = z.object(identifyShape).check(z.superRefine(userTraitsNeedUserId));
-export type Identify = z.infer<typeof identifySchema>;
 
 /** One trait whose stored value a merge changed. `from` is null when it had no value before. */
 export interface TraitChange {
@@ -126,22 +109,3 @@ export function accountAttributes(profile: AccountActivity | undefined): Record<
     event_counts: { ...profile.eventCounts },
   };
 }
-
-/**
- * The documented shape of POST /v1/batch, for the OpenAPI document. Requests are not parsed with it:
- * ingestBatch checks the envelope, then each item on its own, so one bad item costs only itself.
- * Hence the items: a track or an identify item is what a client sends, but any other object is
- * accepted too (202), and answered in `rejected` with the error a single request would get, so the
- * document must not refuse it either.
- */
-export const batchRequestSchema = z.object({
-  batch: z
-    .array(
-      z.union([
-        z.object({ type: z.literal("track"), ...trackEventShape }),
-        z.object({ type: z.literal("identify"), ...identifyShape }),
-        z.record(z.string(), z.unknown()),
-      ]),
-    )
-    .check(z.minLength(1), z.maxLength(MAX_BATCH_ITEMS)),
-});

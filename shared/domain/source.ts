@@ -18,10 +18,18 @@ const domainSchema = z
 
 const allowedDomainsSchema = z.array(domainSchema).check(z.maxLength(50));
 
+/**
+ * Who a source's messages are about when they name no account: `account` (B2B, the default: an
+ * account is an organization, found from the message's group or its user's link), or `user`
+ * (consumer mode: each person is an account of their own, as in cart abandonment).
+ */
+export const sourceSubjectSchema = z.enum(["account", "user"]);
+
 /** A source is an audience configuration: where events come from and the keys they use. */
 export const sourceInputSchema = z.strictObject({
   name: nameSchema,
   allowedDomains: z._default(allowedDomainsSchema, []),
+  subject: z._default(sourceSubjectSchema, "account"),
 });
 export type SourceInput = z.infer<typeof sourceInputSchema>;
 
@@ -30,14 +38,17 @@ export const sourcePatchSchema = z
   .strictObject({
     name: z.optional(nameSchema),
     allowedDomains: z.optional(allowedDomainsSchema),
+    subject: z.optional(sourceSubjectSchema),
   })
   .check(
-    z.refine((patch) => patch.name !== undefined || patch.allowedDomains !== undefined, {
-      message: "send name or allowedDomains",
+    z.refine((patch) => Object.values(patch).some((value) => value !== undefined), {
+      message: "send name, allowedDomains or subject",
     }),
   );
 
-export interface Source extends SourceInput {
+export interface Source extends Omit<SourceInput, "subject"> {
+  /** Absent on sources stored before sources had one: "account". */
+  subject?: SourceInput["subject"];
   id: string;
   workspaceId: string;
   createdAt: string;
@@ -51,6 +62,7 @@ export function toSourceView(source: Source) {
     id: source.id,
     name: source.name,
     allowedDomains: source.allowedDomains,
+    subject: source.subject ?? "account",
     createdAt: source.createdAt,
     updatedAt: source.updatedAt ?? source.createdAt,
   };

@@ -31,7 +31,7 @@ export function browserRoutes(keys: KeyStore, obs: Observability) {
     accept: (owner: WriteKeyOwner, request: HttpRequest) => Promise<HttpResponse<B>>,
   ): RouteHandler<B | ErrorEnvelope> {
     return async (request) => {
-      const owner = await authenticateWriteKey(keys, request.headers.authorization);
+      const owner = await authenticateWriteKey(keys, request.headers.authorization, request.body);
       obs.logger.appendKeys({ workspaceId: owner.workspaceId, sourceId: owner.sourceId });
       const origin = request.headers.origin;
       const cors =
@@ -61,7 +61,8 @@ export function browserRoutes(keys: KeyStore, obs: Observability) {
       return json(204, undefined, {
         ...corsHeaders(origin),
         "access-control-allow-methods": methods,
-        "access-control-allow-headers": "authorization, content-type",
+        // analytics.js adds X-Retry-Count when it resends.
+        "access-control-allow-headers": "authorization, content-type, content-encoding, x-retry-count",
         "access-control-max-age": "86400",
       });
     };

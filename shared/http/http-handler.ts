@@ -3,6 +3,7 @@
  * the JSON body, and turns errors into the API's envelope `{ error: { code, message, details? } }`.
  * Known errors keep their status; anything else is logged and answered 500 with no internals.
  */
+import { gunzipSync, inflateSync } from "node:zlib";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { SuccessBody } from "../contracts/api-docs.js";
@@ -65,6 +66,21 @@ export function formRoute<B>(handler: RouteHandler<B>): RouteHandler<B> {
   return handler;
 }
 
+/**
+ * Ingestion routes, which analytics SDKs call: they take a JSON body under any content type the
+ * SDKs send (application/json; text/plain from analytics.js, which avoids a CORS preflight;
+ * application/x-www-form-urlencoded from RudderStack's axios, whose body is JSON all the same).
+ */
+const jsonishRoutes = new WeakSet<RouteHandler>();
+
+export function jsonishRoute<B>(handler: RouteHandler<B>): RouteHandler<B> {
+  jsonishRoutes.add(handler);
+  return handler;
+}
+
+const JSON_TYPE = /^application\/(.+\+)?json\b/i;
+const JSONISH_TYPE = /^(application\/(.+\+)?json|text\/plain|application\/x-www-form-urlencoded)\b/i;
+
 class UnsupportedMediaTypeError extends DomainError {
   override readonly name = "UnsupportedMediaTypeError";
   readonly statusCode = 415;
@@ -104,19 +120,53 @@ export function nestingDepth(json: string): number {
   return deepest;
 }
 
-function parseBody(event: APIGatewayProxyEventV2, headers: Record<string, string>, form: boolean): unknown {
-  if (event.body === undefined || event.body === null || event.body === "") return undefined;
-  const raw = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
-  if (raw.byteLength > MAX_REQUEST_BYTES) {
-    throw new PayloadTooLargeError(`A request body may be at most ${MAX_REQUEST_BYTES / 1024} KB`);
+/**
+ * The body as sent, decompressed when it says `Content-Encoding: gzip` or `deflate` (RudderStack's
+ * SDK gzips by default). The size limit holds for the decompressed body too, and decompression stops
+ * there: a small body that would inflate to gigabytes (a decompression bomb) is a 413, not an
+ * exhausted Lambda.
+ */
+function decodedBody(raw: Buffer, encoding: string | undefined): Buffer {
+  const tooLarge = () =>
+    new PayloadTooLargeError(`A request body may be at most ${MAX_REQUEST_BYTES / 1024} KB`);
+  if (raw.byteLength > MAX_REQUEST_BYTES) throw tooLarge();
+  const coding = encoding?.trim().toLowerCase();
+  if (!coding || coding === "identity") return raw;
+  if (coding !== "gzip" && coding !== "deflate" && coding !== "x-gzip") {
+    throw new UnsupportedMediaTypeError(
+      `Content-Encoding ${coding.slice(0, 40)} is not supported: send gzip, deflate or none`,
+    );
   }
+  try {
+    const options = { maxOutputLength: MAX_REQUEST_BYTES };
+    return coding === "deflate" ? inflateSync(raw, options) : gunzipSync(raw, options);
+  } catch (error) {
+    if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" || error instanceof RangeError)
+      throw tooLarge();
+    throw new ValidationError(
+      [{ path: "", message: `body is not valid ${coding} (${(error as Error).message})` }],
+      `The request body is not valid ${coding}`,
+    );
+  }
+}
+
+function parseBody(
+  event: APIGatewayProxyEventV2,
+  headers: Record<string, string>,
+  kind: "json" | "form" | "jsonish",
+): unknown {
+  if (event.body === undefined || event.body === null || event.body === "") return undefined;
+  const raw = decodedBody(
+    event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8"),
+    headers["content-encoding"],
+  );
   const contentType = headers["content-type"];
-  if (form) {
+  if (kind === "form") {
     return contentType === undefined || /^application\/x-www-form-urlencoded\b/i.test(contentType)
       ? Object.fromEntries(new URLSearchParams(raw.toString("utf8")))
       : undefined;
   }
-  if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType)) {
+  if (contentType && !(kind === "jsonish" ? JSONISH_TYPE : JSON_TYPE).test(contentType)) {
     throw new UnsupportedMediaTypeError("Send the body as JSON with Content-Type: application/json");
   }
   const text = raw.toString("utf8");
@@ -200,7 +250,11 @@ export function httpHandler(routes: Partial<Record<string, RouteHandler>>, obs: 
             ),
           ),
           headers,
-          body: parseBody(event, headers, formRoutes.has(route)),
+          body: parseBody(
+            event,
+            headers,
+            formRoutes.has(route) ? "form" : jsonishRoutes.has(route) ? "jsonish" : "json",
+          ),
         };
         return count(toResponse(await route(request)));
       } catch (error) {

@@ -100,12 +100,12 @@ function operationId(route: RouteDefinition): string {
 const errorContent = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
 
 function successResponse(route: RouteDefinition, doc: RouteDoc, components: JsonObject): JsonObject {
-  const { description, body, headers } = doc.success;
+  const { description, body, headers, text } = doc.success;
   const id = operationId(route);
   const content: JsonObject = {};
   if (body) content["application/json"] = { schema: jsonSchema(body, "output", `${id}Response`, components) };
-  // The unsubscribe routes answer a person's browser (Accept: text/html) with a page.
-  if (route.path === "/v1/unsubscribe") content["text/html"] = { schema: { type: "string" } };
+  // Pages for a person's browser (the unsubscribe page, the console) and the console's assets.
+  for (const mediaType of text ?? []) content[mediaType] = { schema: { type: "string" } };
   return {
     description,
     ...(headers

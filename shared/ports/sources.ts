@@ -11,6 +11,7 @@ export interface SourceRepository {
 export interface SourceChanges {
   name?: string;
   allowedDomains?: string[];
+  subject?: "account" | "user";
 }
 
 /** The whole lifecycle, for the admin API. */

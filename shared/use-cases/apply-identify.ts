@@ -20,25 +20,31 @@ export interface IdentifyDeps {
 export async function applyIdentify(deps: IdentifyDeps, detail: IdentifyReceivedDetail): Promise<number> {
   const { workspaceId, accountId, userId, messageId } = detail;
   if (await deps.messages.isProcessed(workspaceId, messageId)) return 0;
-  const hasTraits = detail.traits !== undefined && Object.keys(detail.traits).length > 0;
+  const hasTraits =
+    accountId !== undefined && detail.traits !== undefined && Object.keys(detail.traits).length > 0;
   const hasUserTraits =
     userId !== undefined && detail.userTraits !== undefined && Object.keys(detail.userTraits).length > 0;
   // The changes are decided before the merge and kept (an outbox): if publishing fails, the retry
   // finds the profile already merged, but publishes the changes decided the first time.
   const [account, user] = await Promise.all([
-    hasTraits ? deps.profiles.get(workspaceId, accountId) : undefined,
+    hasTraits && accountId ? deps.profiles.get(workspaceId, accountId) : undefined,
     hasUserTraits && userId ? deps.profiles.getUser(workspaceId, userId) : undefined,
   ]);
-  const decided: BusDetail[] = [
-    ...(hasTraits && detail.traits
-      ? attributeChangedDetails(detail, "account", diffTraits(account?.traits ?? {}, detail.traits))
-      : []),
-    ...(hasUserTraits && detail.userTraits
-      ? attributeChangedDetails(detail, "user", diffTraits(user?.traits ?? {}, detail.userTraits))
-      : []),
-  ];
+  // Attribute changes run moments for an account: a person whose account is not known yet only
+  // has their traits kept.
+  const cause = accountId === undefined ? undefined : { ...detail, accountId };
+  const decided: BusDetail[] = cause
+    ? [
+        ...(hasTraits && detail.traits
+          ? attributeChangedDetails(cause, "account", diffTraits(account?.traits ?? {}, detail.traits))
+          : []),
+        ...(hasUserTraits && detail.userTraits
+          ? attributeChangedDetails(cause, "user", diffTraits(user?.traits ?? {}, detail.userTraits))
+          : []),
+      ]
+    : [];
   const changes = await deps.messages.stash(workspaceId, messageId, decided, detail.receivedAt);
-  if (hasTraits && detail.traits) {
+  if (hasTraits && accountId && detail.traits) {
     await deps.profiles.mergeTraits(workspaceId, accountId, detail.traits, detail.receivedAt);
   }
   if (hasUserTraits && userId && detail.userTraits) {

@@ -1,6 +1,9 @@
-import { bearerToken, hashApiKey } from "../domain/api-keys.js";
+import { bearerToken, hashApiKey, writeKeyFrom } from "../domain/api-keys.js";
+import { CSRF_HEADER, sessionTokenFrom } from "../domain/console-session.js";
 import { UnauthorizedError } from "../domain/errors.js";
+import { ForbiddenError } from "../domain/forbidden-error.js";
 import type { KeyStore, WriteKeyOwner } from "../ports/keys.js";
+import { findSession, type SessionDeps } from "./console-sessions.js";
 
 export interface AdminPrincipal {
   workspaceId: string;
@@ -17,12 +20,71 @@ export async function authenticateAdmin(
   return owner;
 }
 
+/** What the admin API reads of a request to authenticate it. */
+export interface AdminRequest {
+  method: string;
+  /** Lower-cased names. */
+  headers: Record<string, string>;
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * An admin request authenticates with `Authorization: Bearer <admin key>` (scripts) or with the
+ * console's session cookie. A cookie is sent by the browser on its own, so a write with one must
+ * also prove it comes from the console's page: the custom CSRF header (which no cross-site page can
+ * send without a preflight we never grant) and, when the browser sends one, an Origin equal to the
+ * API's own. The cookie is also SameSite=Strict: both checks would have to fail at once.
+ */
+export async function authenticateAdminRequest(
+  deps: SessionDeps,
+  request: AdminRequest,
+): Promise<AdminPrincipal> {
+  if (request.headers.authorization !== undefined)
+    return authenticateAdmin(deps.keys, request.headers.authorization);
+  const token = sessionTokenFrom(request.headers.cookie);
+  if (!token)
+    throw new UnauthorizedError(
+      "Send an admin key as Authorization: Bearer <key>, or sign in to the console",
+    );
+  if (!SAFE_METHODS.has(request.method.toUpperCase())) assertSameOrigin(request.headers);
+  const owner = await findSession(deps, token);
+  if (!owner) throw new UnauthorizedError("Your console session has ended: sign in again");
+  return owner;
+}
+
+function assertSameOrigin(headers: Record<string, string>): void {
+  if (headers[CSRF_HEADER] !== "1") {
+    throw new ForbiddenError(
+      `A write with the session cookie must carry ${CSRF_HEADER}: 1`,
+      "csrf_check_failed",
+    );
+  }
+  const origin = headers.origin;
+  if (origin !== undefined && hostOf(origin) !== headers.host?.toLowerCase()) {
+    throw new ForbiddenError(`Origin ${origin} is not this API's origin`, "csrf_check_failed");
+  }
+}
+
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A source's write key: Bearer, Basic (the key as user name) or, from a body, its `writeKey` field. */
 export async function authenticateWriteKey(
   keys: KeyStore,
   authorization: string | undefined,
+  body?: unknown,
 ): Promise<WriteKeyOwner> {
-  const token = bearerToken(authorization);
-  if (!token) throw new UnauthorizedError("Send a source write key as Authorization: Bearer <key>");
+  const token = writeKeyFrom(authorization, body);
+  if (!token)
+    throw new UnauthorizedError(
+      "Send a source write key as Authorization: Bearer <key> (or Basic, the key as user name)",
+    );
   const owner = await keys.findWriteKey(hashApiKey(token));
   if (!owner) throw new UnauthorizedError("Unknown or revoked write key");
   return owner;

@@ -7,6 +7,7 @@ import { isId } from "../domain/primitives.js";
 import { type Source, sourceInputSchema, sourcePatchSchema, toSourceView } from "../domain/source.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
+import type { IngestDebugger } from "../ports/ingestion.js";
 import type { KeyStore } from "../ports/keys.js";
 import type { SourceRepository, SourceStore } from "../ports/sources.js";
 import { mapPage, parsePageQuery } from "./paging.js";
@@ -16,6 +17,7 @@ export const emptyBodySchema = z.optional(z.strictObject({}));
 
 export interface SourceDeps {
   sources: SourceStore;
+  debug: IngestDebugger;
   keys: KeyStore;
   clock: Clock;
   /** Deleting a source asks which moments still use it. */
@@ -69,6 +71,7 @@ export async function updateSource(
     {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.allowedDomains !== undefined ? { allowedDomains: patch.allowedDomains } : {}),
+      ...(patch.subject !== undefined ? { subject: patch.subject } : {}),
     },
     deps.clock.now().toISOString(),
   );
@@ -97,6 +100,19 @@ export async function deleteSource(deps: SourceDeps, workspaceId: string, source
   // A key issued while the first pass ran was stored before the source was gone (issuing reads the
   // source first), so a second pass after the delete catches it.
   await deps.keys.deleteWriteKeys(workspaceId, sourceId);
+}
+
+/**
+ * The source's ingestion debugger: how many items it accepted and rejected, and the latest of each
+ * (up to 100 per verdict, for 7 days), newest first, each with the reason it was not used.
+ */
+export async function sourceDebugger(
+  deps: { sources: SourceRepository; debug: IngestDebugger; clock: Clock },
+  workspaceId: string,
+  sourceId: string,
+) {
+  await findSource(deps, workspaceId, sourceId);
+  return deps.debug.list(workspaceId, sourceId, deps.clock.now().toISOString());
 }
 
 /** Issues another write key for a source (rotation); the key is returned only here. */

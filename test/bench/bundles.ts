@@ -18,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build, type Metafile } from "esbuild";
 import { bundleBudgetBytes, esbuildBuildOptions, esbuildSettings } from "../../infra/bundling.js";
+import { buildConsole } from "../../infra/console/build.js";
 import {
   Env,
   type EnvName,
@@ -44,6 +45,7 @@ const dummyEnv: Record<EnvName, string> = {
   [Env.webhookAllowLoopback]: "false",
   [Env.publicApiUrl]: "https://api.example.com",
   [Env.eventWindowHours]: "72",
+  [Env.consoleAssetsDir]: path.join(tmpdir(), "moments-bench-console"),
 };
 
 export interface BundleRow {
@@ -167,6 +169,8 @@ export async function runBundleBench(): Promise<BundleReport> {
   const outdir = mkdtempSync(path.join(tmpdir(), "moments-bench-"));
   const rows: BundleRow[] = [];
   const notes: string[] = [];
+  // The console function reads its built page and assets at cold start, as on Lambda.
+  buildConsole(dummyEnv[Env.consoleAssetsDir]);
   try {
     for (const id of functionIds) {
       const entry = path.join(projectRoot, functions[id].entry);
@@ -193,6 +197,7 @@ export async function runBundleBench(): Promise<BundleReport> {
     }
   } finally {
     rmSync(outdir, { recursive: true, force: true });
+    rmSync(dummyEnv[Env.consoleAssetsDir], { recursive: true, force: true });
   }
   return { node: process.version, importRuns: IMPORT_RUNS, rows, notes };
 }

@@ -10,7 +10,7 @@
  * Sections: `bundles` (size and cold import per function), `requests` (AWS requests, capacity
  * units and state transitions per scenario on the local stack), `cost` (the cost model per 1M
  * events, priced from the `requests` scenarios and the synthesized stack), `load` (local
- * throughput, latency and memory). Everything runs on loopback and stops by itself.
+ * throughput, latency and memory), `console` (the console's first page size and first render). Everything runs on loopback and stops by itself.
  */
 // First, before anything loads an AWS client: every SDK client created from now on is counted.
 import { instrumentAwsClients, requestLog } from "./aws-requests.js";
@@ -24,7 +24,7 @@ const { writeFileSync } = await import("node:fs");
 const os = await import("node:os");
 const { parseArgs } = await import("node:util");
 
-const SECTIONS = ["bundles", "requests", "cost", "load"] as const;
+const SECTIONS = ["bundles", "requests", "cost", "load", "console"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -91,7 +91,7 @@ if (wants("bundles")) {
   results.bundles = report;
 }
 
-if (wants("requests") || wants("cost") || wants("load")) {
+if (wants("requests") || wants("cost") || wants("load") || wants("console")) {
   const { startLocalStack } = await import("../../infra/local/stack.js");
   const { SCENARIO_TIME_SCALE, runScenarios } = await import("./scenarios.js");
   const { printScenarios } = await import("./report.js");
@@ -146,9 +146,34 @@ if (wants("requests") || wants("cost") || wants("load")) {
       const { printLoad } = await import("./report.js");
       printLoad(load);
     }
+    if (wants("console")) {
+      heading("6. The console: first page size and first render (local stack, headless Chromium)");
+      const { runConsoleBench, printConsoleReport } = await import("./console.js");
+      const report = await runConsoleBench(stack);
+      printConsoleReport(report);
+      results.console = report;
+    }
   } finally {
     await stack.stop();
   }
+}
+
+{
+  const { checkTargets } = await import("./targets.js");
+  const { table } = await import("./format.js");
+  const targets = checkTargets(results);
+  heading("Targets of issue 14 (met / NOT met / not measured in this run)");
+  table(
+    ["target", "measured", "goal", ""],
+    targets.map((t) => [
+      t.target,
+      t.measured,
+      t.goal,
+      t.met === undefined ? "not measured" : t.met ? "met" : "NOT met",
+    ]),
+    [1, 2, 3],
+  );
+  results.targets = targets;
 }
 
 results.seconds = (performance.now() - started) / 1000;

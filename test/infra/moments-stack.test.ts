@@ -10,6 +10,7 @@ import { Match, type Template } from "aws-cdk-lib/assertions";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { esbuildBuildOptions, esbuildSettings, lambdaNodeMajor } from "../../infra/bundling.js";
+import { CONSOLE_ASSETS_SUBDIR, copyConsoleAssets } from "../../infra/console/build.js";
 import { MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_FACTOR } from "../../infra/constructs/event-routing.js";
 import {
   contractEnvironment,
@@ -293,6 +294,7 @@ describe("functions", () => {
       [Env.webhookAllowLoopback]: undefined,
       [Env.publicApiUrl]: stack.resolve(stack.httpApi.url),
       [Env.eventWindowHours]: "72",
+      [Env.consoleAssetsDir]: "/var/task/console-assets",
     };
     return {
       ...Object.fromEntries(functions[id].env.map((name) => [name, values[name]])),
@@ -372,6 +374,27 @@ describe("functions", () => {
     expect(benched.outputFiles.map((f) => path.basename(f.path))).toEqual(["bench.mjs"]);
     expect(Buffer.compare(Buffer.from(benched.outputFiles[0]?.contents ?? []), shipped)).toBe(0);
   });
+
+  it("ships the built console beside the console function's bundle, as the stack bundles it", () => {
+    const app = new App({ outdir: mkdtempSync(path.join(tmpdir(), "moments-console-")) });
+    const bundled = new MomentsFunction(new Stack(app, "Console"), "Fn", {
+      functionId: "console",
+      environment: Object.fromEntries(functions.console.env.map((name) => [name, "x"])),
+      afterBundling: copyConsoleAssets,
+    });
+    const assembly = app.synth();
+    const code = (
+      assembly.getStackByName("Console").template as {
+        Resources: Record<string, { Properties: { Code: { S3Key: string } } }>;
+      }
+    ).Resources[Stack.of(bundled).getLogicalId(bundled.function.node.defaultChild as CfnResource)]?.Properties
+      .Code;
+    const dir = path.join(assembly.directory, `asset.${code?.S3Key.replace(/\.zip$/, "")}`);
+    expect(readdirSync(dir).sort()).toEqual([CONSOLE_ASSETS_SUBDIR, "index.mjs"]);
+    const html = readFileSync(path.join(dir, CONSOLE_ASSETS_SUBDIR, "index.html"), "utf8");
+    const script = /src="\/console\/(assets\/app-[A-Z0-9]+\.js)"/.exec(html)?.[1] ?? "";
+    expect(readdirSync(path.join(dir, CONSOLE_ASSETS_SUBDIR, "assets"))).toContain(path.basename(script));
+  });
 });
 
 describe("permissions", () => {
@@ -405,10 +428,18 @@ describe("permissions", () => {
     expect(actions.filter((a) => !a.startsWith("logs:") && !a.startsWith("xray:"))).toEqual([]);
   });
 
-  it("ingest may read items and put events on the bus, nothing more", () => {
+  it("ingest may read items, write identity links and debugger items only, and put events on the bus", () => {
     const statements = statementsOf("ingest");
     const actions = allActions(statements);
-    expect(dynamoActions("ingest")).toEqual(["dynamodb:GetItem"]);
+    expect(dynamoActions("ingest")).toEqual([
+      "dynamodb:BatchWriteItem",
+      "dynamodb:GetItem",
+      "dynamodb:UpdateItem",
+    ]);
+    const writes = statements.filter((s) => actionsOf(s).includes("dynamodb:UpdateItem"));
+    expect(writes.map((s) => s.Condition)).toEqual([
+      { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["WS#*#IDENTITY#*", "WS#*#SOURCEDEBUG#*"] } },
+    ]);
     expect(actions).not.toContain("dynamodb:PutItem");
     expect(actions.some((a) => a.startsWith("states:"))).toBe(false);
     const putEvents = statements.filter((s) => actionsOf(s).includes("events:PutEvents"));
@@ -522,9 +553,13 @@ describe("permissions", () => {
       .filter((p) => p.Principal !== "events.amazonaws.com");
     for (const permission of permissions) {
       expect(permission.Principal).toBe("apigateway.amazonaws.com");
-      expect([fnArn("health"), fnArn("ingest"), fnArn("inbox"), fnArn("admin")]).toContainEqual(
-        permission.FunctionName,
-      );
+      expect([
+        fnArn("health"),
+        fnArn("ingest"),
+        fnArn("inbox"),
+        fnArn("admin"),
+        fnArn("console"),
+      ]).toContainEqual(permission.FunctionName);
     }
   });
 });
@@ -564,11 +599,12 @@ describe("configuration", () => {
 });
 
 describe("outputs", () => {
-  it("exports the API URL, table name, event bus name and state machine ARN", () => {
+  it("exports the API URL, console URL, table name, event bus name and state machine ARN", () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual([
       "AdminKeySecretArn",
       "ApiUrl",
+      "ConsoleUrl",
       "DeadLetterQueueUrl",
       "EventBusName",
       "MatchQueueArn",

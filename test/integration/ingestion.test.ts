@@ -110,7 +110,7 @@ describe("POST /v1/batch on the local stack", () => {
           trial("acct_batch_1", { messageId: "batch-1" }),
           { type: "track", event: "trial_ending_soon", properties: { days_left: 3 } },
           trial("acct_batch_2", { messageId: "batch-2" }),
-          { type: "page", name: "Pricing", accountId: "acct_batch_x" },
+          { type: "purchase", name: "Pricing", accountId: "acct_batch_x" },
           trial("acct_batch_3"),
         ],
       },
@@ -148,15 +148,20 @@ describe("POST /v1/batch on the local stack", () => {
     expect(await emailCountTo("acct_batch_x@example.com")).toBe(0);
   });
 
-  it("refuses a batch of 101 items with 413 saying how to fix it, and processes none of them", async () => {
-    const batch = Array.from({ length: 101 }, (_, i) => trial(`acct_over_${i}`));
+  it("refuses a batch over 500 KB with 413 saying how to fix it, and processes none of them", async () => {
+    // 19 items of about 27 KB: each under 32 KB, the batch over 500 KB (and under 512 KB a request may have).
+    const batch = Array.from({ length: 19 }, (_, i) =>
+      trial(`acct_over_${i}`, { properties: { blob: "x".repeat(27 * 1024 - 500) } }),
+    );
 
     const response = await api<ErrorAnswer>("POST", "/v1/batch", { key: writeKey, body: { batch } });
 
     expect(response.status).toBe(413);
     expect(response.body.error).toEqual({
       code: "payload_too_large",
-      message: "A batch may hold at most 100 items; this one has 101. Split it into several requests",
+      message: expect.stringMatching(
+        /^A batch may be at most 500 KB; this one is 5\d\d KB\. Split it into several requests$/,
+      ),
     });
     await stack.idle();
     expect(await emailCountTo("acct_over_0@example.com")).toBe(0);
@@ -311,6 +316,8 @@ describe("browser origins on /v1/batch and /v1/identify", () => {
     expect(response.status).toBe(204);
     expect(response.headers.get("access-control-allow-origin")).toBe("https://app.acme.com");
     expect(response.headers.get("access-control-allow-methods")).toBe("POST");
-    expect(response.headers.get("access-control-allow-headers")).toBe("authorization, content-type");
+    expect(response.headers.get("access-control-allow-headers")).toBe(
+      "authorization, content-type, content-encoding, x-retry-count",
+    );
   });
 });

@@ -312,11 +312,69 @@ describe("ingestion", () => {
       await call("POST /v1/events", {
         key: s.writeKey,
         rawBody: "x",
-        headers: { "content-type": "text/plain" },
+        headers: { "content-type": "image/png" },
       }),
       415,
     );
     expectStatus(await call("POST /v1/events", { key: "mk_write_unknown", body: {} }), 401);
+  });
+
+  it("answers every call of the Segment spec, analytics.js's paths and the settings it loads", async () => {
+    const origin = { origin: ORIGIN };
+    const userId = unique("conformance-user");
+    const segmentCalls = {
+      track: { userId, event: "signed_up", context: { groupId: accountId } },
+      identify: { userId, traits: { first_name: "Ada" } },
+      group: { userId, groupId: accountId, traits: { plan: "pro" } },
+      page: { userId, name: "Pricing" },
+      screen: { userId, name: "Home" },
+      alias: { previousId: unique("visitor"), userId },
+    } as const;
+    for (const [type, body] of Object.entries(segmentCalls)) {
+      const path = `/v1/${type}` as const;
+      expectStatus(await call(`OPTIONS ${path}` as RouteKey, { headers: origin }), 204);
+      expectStatus(await call(`POST ${path}` as RouteKey, { key: s.writeKey, body }), 202);
+      const short = `/v1/${type.charAt(0)}`;
+      expectStatus(await call(`OPTIONS ${short}` as RouteKey, { headers: origin }), 204);
+      expectStatus(
+        await call(`POST ${short}` as RouteKey, {
+          headers: { ...origin, "content-type": "text/plain" },
+          rawBody: JSON.stringify({ ...body, type, writeKey: s.writeKey }),
+        }),
+        202,
+      );
+    }
+    // Valid, but no account is linked to this visitor: accepted with the reason, in the debugger.
+    const unresolved = await call<{ error?: { code: string } }>("POST /v1/track", {
+      key: s.writeKey,
+      body: { anonymousId: unique("stranger"), event: "signed_up" },
+    });
+    expectStatus(unresolved, 202);
+    expect(unresolved.body.error?.code).toBe("account_unresolved");
+    for (const route of ["OPTIONS /v1/import", "OPTIONS /v1/b"] as const)
+      expectStatus(await call(route, { headers: origin }), 204);
+    const items = { batch: [{ type: "track", event: "page_viewed", accountId }, { type: "alias" }] };
+    expectStatus(await call("POST /v1/import", { key: s.writeKey, body: items }), 202);
+    expectStatus(
+      await call("POST /v1/b", {
+        headers: { ...origin, "content-type": "text/plain" },
+        rawBody: JSON.stringify({ ...items, writeKey: s.writeKey }),
+      }),
+      202,
+    );
+    expectStatus(
+      await call("GET /v1/projects/{writeKey}/settings", { path: { writeKey: s.writeKey }, headers: origin }),
+      200,
+    );
+    expectStatus(
+      await call("GET /v1/projects/{writeKey}/settings", { path: { writeKey: "mk_write_unknown" } }),
+      401,
+    );
+    const debug = await call<{ counts: { rejected: number } }>("GET /v1/admin/sources/{id}/debugger", {
+      path: { id: s.sourceId },
+    });
+    expectStatus(debug, 200);
+    expect(debug.body.counts.rejected).toBeGreaterThanOrEqual(2);
   });
 });
 
@@ -457,6 +515,27 @@ describe("keys and workspaces", () => {
     expectStatus(
       await call("POST /v1/admin/workspaces", { key: tenant.body.adminKey, body: { name: "Another" } }),
       403,
+    );
+  });
+});
+
+describe("console", () => {
+  it("serves its page and assets, and signs in and out", async () => {
+    const page = await call<string>("GET /console");
+    expectStatus(page, 200);
+    const script = /src="\/console\/(assets\/[^"]+\.js)"/.exec(page.body)?.[1] ?? "";
+    expectStatus(await call("GET /console/{proxy+}"), 200);
+    const asset = await call("GET /console/{proxy+}", { rawPath: `/console/${script}` });
+    expectStatus(asset, 200);
+    expectStatus(await call("GET /console/{proxy+}", { rawPath: "/console/assets/app-NOPE.js" }), 404);
+    expectStatus(await call("POST /console/session", { body: { adminKey: "mk_admin_nope" } }), 401);
+    const signedIn = await call("POST /console/session", { body: { adminKey } });
+    expectStatus(signedIn, 200);
+    const cookie = signedIn.headers.get("set-cookie")?.split(";")[0] ?? "";
+    expectStatus(await call("DELETE /console/session", { headers: { cookie } }), 403);
+    expectStatus(
+      await call("DELETE /console/session", { headers: { cookie, "x-moments-console": "1" } }),
+      204,
     );
   });
 });

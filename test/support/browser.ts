@@ -3,6 +3,7 @@
  * inside its package (unpacked to /tmp on first use) and playwright-core drives it. One browser per
  * test file (`launchBrowser` in beforeAll, `close` in afterAll), a new context per test.
  */
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import chromium from "@sparticuz/chromium";
 import { type Browser, type Page, chromium as playwright } from "playwright-core";
@@ -12,7 +13,9 @@ const require = createRequire(import.meta.url);
 export async function launchBrowser(): Promise<Browser> {
   return playwright.launch({
     executablePath: await chromium.executablePath(),
-    args: chromium.args,
+    // Without it this Chromium reports the POSIX locale "en-US@posix", which Intl (and libraries
+    // formatting with navigator.language, like uPlot) refuse with a RangeError.
+    args: [...chromium.args, "--lang=en-US"],
     headless: true,
   });
 }
@@ -24,9 +27,16 @@ export interface AxeViolation {
   nodes: { target: string[] }[];
 }
 
-/** Runs axe-core inside the page; returns the serious and critical violations (the budget is 0). */
+let axeSource: string | undefined;
+
+/**
+ * Runs axe-core inside the page; returns the serious and critical violations (the budget is 0).
+ * Evaluated through the DevTools protocol rather than added as a script tag, so pages with a strict
+ * Content-Security-Policy (no inline script, like the console's) are checked too.
+ */
 export async function seriousAccessibilityViolations(page: Page): Promise<AxeViolation[]> {
-  await page.addScriptTag({ path: require.resolve("axe-core") });
+  axeSource ??= readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+  if (!(await page.evaluate(() => "axe" in globalThis))) await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
     // biome-ignore lint/suspicious/noExplicitAny: axe is a global the script tag above defines
     const axe = (globalThis as any).axe;

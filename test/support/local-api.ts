@@ -23,7 +23,9 @@ export function apiClient(baseUrl: string) {
       ...(body !== undefined ? { body } : {}),
     });
     const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    // The console's routes answer HTML and scripts; everything else JSON.
+    const isJson = /json/.test(response.headers.get("content-type") ?? "application/json");
+    return { status: response.status, body: (text ? (isJson ? JSON.parse(text) : text) : undefined) as T };
   };
 }
 

@@ -19,6 +19,8 @@ export interface LiveAnswer<T = Record<string, unknown>> {
 }
 
 export interface CallOptions {
+  /** The path to request, for a greedy parameter (`{proxy+}`) the template cannot fill. */
+  rawPath?: string;
   /** Path parameters, by name (`{ id }` for `/v1/admin/moments/{id}`); URL-encoded here. */
   path?: Record<string, string>;
   query?: Record<string, string>;
@@ -49,11 +51,13 @@ export function conformanceClient(apiUrl: string, document: Record<string, unkno
     options: CallOptions = {},
   ): Promise<LiveAnswer<T>> {
     const [method = "", template = ""] = route.split(" ");
-    const path = template.replace(/\{(\w+)\}/g, (_m, name: string) => {
-      const value = options.path?.[name];
-      if (value === undefined) throw new Error(`${route}: no value for path parameter ${name}`);
-      return encodeURIComponent(value);
-    });
+    const path =
+      options.rawPath ??
+      template.replace(/\{(\w+)\}/g, (_m, name: string) => {
+        const value = options.path?.[name];
+        if (value === undefined) throw new Error(`${route}: no value for path parameter ${name}`);
+        return encodeURIComponent(value);
+      });
     const url = new URL(path, apiUrl);
     for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, value);
     const headers: Record<string, string> = { ...options.headers };

@@ -50,6 +50,11 @@ export class DynamoSourceRepository implements SourceStore {
       values[":name"] = changes.name;
       sets.push("#name = :name");
     }
+    if (changes.subject !== undefined) {
+      names["#subject"] = "subject";
+      values[":subject"] = changes.subject;
+      sets.push("#subject = :subject");
+    }
     if (changes.allowedDomains !== undefined) {
       names["#allowedDomains"] = "allowedDomains";
       values[":allowedDomains"] = changes.allowedDomains;

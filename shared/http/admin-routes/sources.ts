@@ -7,6 +7,7 @@ import {
   listWriteKeys,
   revokeWriteKey,
   type SourceDeps,
+  sourceDebugger,
   updateSource,
 } from "../../use-cases/sources.js";
 import { json } from "../http-handler.js";
@@ -25,6 +26,8 @@ export function sourceRoutes(deps: SourceDeps): AdminRoutes {
       await deleteSource(deps, ws, id(req.path));
       return json(204, undefined);
     },
+    "GET /v1/admin/sources/{id}/debugger": async (ws, req) =>
+      json(200, await sourceDebugger(deps, ws, id(req.path))),
     "GET /v1/admin/sources/{id}/write-keys": async (ws, req) =>
       json(200, await listWriteKeys(deps, ws, id(req.path), req.query)),
     "POST /v1/admin/sources/{id}/write-keys": async (ws, req) =>

@@ -4,8 +4,8 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { EventBridgePublisher } from "../../../shared/adapters/event-bridge-publisher.js";
 import type { IdentifyReceivedDetail } from "../../../shared/contracts/bus-details.js";
 import { ServiceUnavailableError } from "../../../shared/domain/errors.js";
-import { MAX_EVENT_BYTES } from "../../../shared/domain/event.js";
 import { attributeChangedDetails } from "../../../shared/domain/identify.js";
+import { MAX_MESSAGE_BYTES } from "../../../shared/domain/message.js";
 import { anEventDetail } from "../../support/fakes.js";
 
 const eventBridge = mockClient(EventBridgeClient);
@@ -183,7 +183,7 @@ describe("EventBridgePublisher", () => {
 
   // BUG (latent; shared/adapters/event-bridge-publisher.ts:38-39): batches are cut by count only.
   // PutEvents refuses a request whose entries total 256 KB or more, and an event may be up to
-  // MAX_EVENT_BYTES (32 KB), so ten large events make a request EventBridge rejects on every attempt
+  // MAX_MESSAGE_BYTES (32 KB), so ten large events make a request EventBridge rejects on every attempt
   // (answered as 503 forever). No caller batches today (ingestEvent publishes one detail), but
   // publish() accepts arrays. Fix: also cut a batch before its summed entry size (14 bytes for Time +
   // UTF-8 bytes of Source, DetailType and Detail, per the EventBridge docs) would reach 256 KB.
@@ -194,7 +194,7 @@ describe("EventBridgePublisher", () => {
       Entries: input.Entries.map((_, i) => ({ EventId: `e${i}` })),
     }));
     const large = Array.from({ length: 10 }, (_, i) =>
-      anEventDetail({ messageId: `m${i}`, properties: { blob: "x".repeat(MAX_EVENT_BYTES - 1024) } }),
+      anEventDetail({ messageId: `m${i}`, properties: { blob: "x".repeat(MAX_MESSAGE_BYTES - 1024) } }),
     );
 
     // Act

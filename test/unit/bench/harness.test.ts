@@ -22,12 +22,14 @@ import {
   defaultAssumptions,
   type ScenarioUsage,
 } from "../../bench/cost-model.js";
+import type { ScenarioResult } from "../../bench/scenarios.js";
 import {
   type ExecutionRecord,
   executionKind,
   LOG_ENVELOPE_BYTES,
   recordEvent,
 } from "../../bench/state-transitions.js";
+import { checkTargets } from "../../bench/targets.js";
 
 /** A DynamoDB client whose every request gets `answer` (status, JSON body), counted into `records`. */
 function countedClient(
@@ -281,5 +283,23 @@ describe("the cost model", () => {
       params,
     );
     expect(line(traced, "X-Ray").units).toBeCloseTo(50_000 * 0.05);
+  });
+});
+
+describe("the targets table", () => {
+  it("says met, NOT met, or not measured when a section did not run", () => {
+    const emailRun = {
+      id: "email-run",
+      transitions: 7,
+      executions: [],
+      functions: [{ fn: "action", invocations: 3, sequentialRoundTrips: 15 }],
+      operations: [],
+    } as unknown as ScenarioResult;
+    const rows = checkTargets({ scenarios: [emailRun] });
+    const row = (start: string) => rows.find((r) => r.target.startsWith(start));
+    expect(row("state transitions")).toMatchObject({ measured: "7", met: true });
+    expect(row("round trips per email step")).toMatchObject({ measured: "5.0", met: false });
+    expect(row("cost per 1M")?.met).toBeUndefined();
+    expect(row("local throughput")?.met).toBeUndefined();
   });
 });

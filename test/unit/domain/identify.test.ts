@@ -6,10 +6,8 @@ import {
   accountAttributes,
   attributeChangedDetails,
   attributeChangedMessageId,
-  batchRequestSchema,
   diffTraits,
   eventCountKey,
-  identifySchema,
 } from "../../../shared/domain/identify.js";
 import { anEventDetail } from "../../support/fakes.js";
 
@@ -192,39 +190,6 @@ describe("accountAttributes", () => {
   });
 });
 
-describe("identifySchema", () => {
-  it("accepts account traits, user traits with a userId, and ignores fields it does not know", () => {
-    const parsed = identifySchema.safeParse({
-      accountId: "acct_1",
-      userId: "user_1",
-      traits: { organization_name: "Acme", arr: 120_000 },
-      userTraits: { first_name: "Ada", role: "admin" },
-      context: { library: "analytics.js" },
-    });
-
-    expect(parsed.success).toBe(true);
-    expect(parsed.data).not.toHaveProperty("context");
-  });
-
-  it("accepts a userId alone (it links the user to the account)", () => {
-    expect(identifySchema.safeParse({ accountId: "acct_1", userId: "user_1" }).success).toBe(true);
-  });
-
-  it.each([
-    [{}, ["accountId"]],
-    [{ accountId: "" }, ["accountId"]],
-    [{ accountId: "a", userTraits: { first_name: "Ada" } }, ["userTraits"]],
-    [{ accountId: "a", traits: "pro" }, ["traits"]],
-    [{ accountId: "a", timestamp: "yesterday" }, ["timestamp"]],
-    [{ accountId: "a", messageId: "has space" }, ["messageId"]],
-  ])("refuses %j naming %j", (body, paths) => {
-    const parsed = identifySchema.safeParse(body);
-
-    expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues.map((i) => i.path.join("."))).toEqual(paths);
-  });
-});
-
 describe("busDetailType", () => {
   it("tells an identify (no event), an attribute change and a product event apart", () => {
     const identify: IdentifyReceivedDetail = {
@@ -243,33 +208,5 @@ describe("busDetailType", () => {
       { attribute: "x", from: 1, to: 2 },
     ]);
     expect(change && busDetailType(change)).toBe(DetailType.attributeChanged);
-  });
-});
-
-describe("batchRequestSchema (the documented shape of POST /v1/batch)", () => {
-  it("describes a mix of track and identify items", () => {
-    const parsed = batchRequestSchema.safeParse({
-      batch: [
-        { type: "track", event: "signed_up", accountId: "a" },
-        { type: "identify", accountId: "a", traits: { plan: "pro" } },
-      ],
-    });
-
-    expect(parsed.success).toBe(true);
-  });
-
-  it("says at most 100 items", () => {
-    const item = { type: "track", event: "e", accountId: "a" };
-
-    expect(batchRequestSchema.safeParse({ batch: Array.from({ length: 101 }, () => item) }).success).toBe(
-      false,
-    );
-    expect(batchRequestSchema.safeParse({ batch: [] }).success).toBe(false);
-  });
-
-  it("accepts an item the server would reject on its own (answered in rejected, siblings accepted)", () => {
-    expect(
-      batchRequestSchema.safeParse({ batch: [{ event: "e", accountId: "a" }, { type: "track" }] }).success,
-    ).toBe(true);
   });
 });

@@ -3,8 +3,17 @@ import { sourceInputSchema, sourcePatchSchema, toSourceView } from "../../../sha
 import { aSource } from "../../support/fakes.js";
 
 describe("sourceInputSchema", () => {
-  it("defaults allowedDomains to none", () => {
-    expect(sourceInputSchema.parse({ name: "Web app" })).toEqual({ name: "Web app", allowedDomains: [] });
+  it("defaults allowedDomains to none and the subject to accounts", () => {
+    expect(sourceInputSchema.parse({ name: "Web app" })).toEqual({
+      name: "Web app",
+      allowedDomains: [],
+      subject: "account",
+    });
+  });
+
+  it("takes consumer mode (each person is an account) and nothing else", () => {
+    expect(sourceInputSchema.parse({ name: "Shop", subject: "user" }).subject).toBe("user");
+    expect(sourceInputSchema.safeParse({ name: "Shop", subject: "person" }).success).toBe(false);
   });
 
   it.each(["app.acme.com", "*.acme.com", "localhost", "localhost:3000", "xn--caf-dma.fr", "*.acme.com:8443"])(
@@ -67,6 +76,7 @@ describe("toSourceView", () => {
       id: "src_1",
       name: "Web app",
       allowedDomains: [],
+      subject: "account",
       createdAt: "2026-11-01T00:00:00.000Z",
       updatedAt: "2026-11-01T00:00:00.000Z",
     });

@@ -1,5 +1,6 @@
+import { gzipSync } from "node:zlib";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -45,6 +46,9 @@ beforeEach(() => {
   db.on(GetCommand, { Key: { pk: `WRITEKEY#${hashApiKey(WRITE_KEY)}`, sk: "WRITEKEY" } }).resolves({
     Item: { workspaceId: "ws_1", sourceId: "src_1", allowedDomains: ["app.acme.com"] },
   });
+  // Identity links and the source's debugger.
+  db.on(UpdateCommand).resolves({ Attributes: {} });
+  db.on(BatchWriteCommand).resolves({});
 });
 
 describe("ingest handler", () => {
@@ -166,7 +170,7 @@ describe("ingest handler, browser requests", () => {
       expect(response.headers).toMatchObject({
         "access-control-allow-origin": "https://elsewhere.example",
         "access-control-allow-methods": "POST",
-        "access-control-allow-headers": "authorization, content-type",
+        "access-control-allow-headers": "authorization, content-type, content-encoding, x-retry-count",
       });
     },
   );
@@ -209,15 +213,22 @@ describe("ingest handler, browser requests", () => {
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
 
-  it("lets an allowed page read why its batch was refused (413 for too many items)", async () => {
-    const tooMany = { batch: Array.from({ length: 101 }, () => ({ type: "track", ...event })) };
+  it("lets an allowed page read why its batch was refused (413 over 500 KB)", async () => {
+    // Over 500 KB, under the 512 KB any request may have.
+    const tooLarge = {
+      batch: Array.from({ length: 19 }, () => ({
+        type: "track",
+        ...event,
+        properties: { blob: "x".repeat(27 * 1024 - 500) },
+      })),
+    };
 
-    const response = await handler(post(tooMany, { origin: "https://app.acme.com" }, "/v1/batch"), context);
+    const response = await handler(post(tooLarge, { origin: "https://app.acme.com" }, "/v1/batch"), context);
 
     expect(response.statusCode).toBe(413);
     expect(response.headers).toMatchObject({ "access-control-allow-origin": "https://app.acme.com" });
     expect(JSON.parse(response.body ?? "")).toMatchObject({
-      error: { code: "payload_too_large", message: expect.stringContaining("at most 100 items") },
+      error: { code: "payload_too_large", message: expect.stringContaining("at most 500 KB") },
     });
   });
 });
@@ -334,5 +345,80 @@ describe("ingest handler, POST /v1/identify", () => {
     expect(JSON.parse(response.body ?? "")).toMatchObject({
       error: { code: "invalid_request", details: [{ path: "accountId" }] },
     });
+  });
+});
+
+describe("ingest handler, what the analytics SDKs send", () => {
+  beforeEach(() => {
+    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
+      FailedEntryCount: 0,
+      Entries: input.Entries.map((_, i) => ({ EventId: `e${i}` })),
+    }));
+  });
+  const basic = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString("base64")}`;
+  const segmentBatch = { batch: [{ type: "track", ...event }], sentAt: "2026-11-21T10:00:00.000Z" };
+
+  it("takes the write key as Basic auth user name (Segment's and RudderStack's server libraries)", async () => {
+    const response = await handler(post(segmentBatch, { authorization: basic }, "/v1/batch"), context);
+
+    expect(response.statusCode).toBe(202);
+  });
+
+  it("takes the write key from a text/plain body without Authorization (analytics.js)", async () => {
+    const request = post({ ...event, writeKey: WRITE_KEY }, { "content-type": "text/plain" }, "/v1/t");
+    delete request.headers.authorization;
+
+    const response = await handler({ ...request, routeKey: "POST /v1/t" }, context);
+
+    expect(response.statusCode).toBe(202);
+  });
+
+  it("reads a gzip body that API Gateway hands over base64-encoded, under RudderStack's form content type", async () => {
+    const request = post(
+      undefined,
+      {
+        authorization: basic,
+        "content-type": "application/x-www-form-urlencoded",
+        "content-encoding": "gzip",
+      },
+      "/v1/batch",
+    );
+
+    const response = await handler(
+      { ...request, body: gzipSync(JSON.stringify(segmentBatch)).toString("base64"), isBase64Encoded: true },
+      context,
+    );
+
+    expect(response.statusCode).toBe(202);
+    expect(JSON.parse(response.body ?? "")).toEqual({
+      accepted: [{ index: 0, messageId: "msg-1" }],
+      rejected: [],
+    });
+  });
+
+  it("refuses a decompression bomb with 413 before inflating it", async () => {
+    const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 32));
+    expect(bomb.byteLength).toBeLessThan(100 * 1024);
+    const request = post(undefined, { "content-encoding": "gzip" }, "/v1/batch");
+
+    const response = await handler(
+      { ...request, body: bomb.toString("base64"), isBase64Encoded: true },
+      context,
+    );
+
+    expect(response.statusCode).toBe(413);
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it("answers 400 for a body that is not the gzip it claims to be", async () => {
+    const response = await handler(post(segmentBatch, { "content-encoding": "gzip" }, "/v1/batch"), context);
+
+    expect(response.statusCode).toBe(400);
+  });
+
+  it("still refuses a content type that is not JSON-ish on ingestion (415)", async () => {
+    const response = await handler(post(event, { "content-type": "image/png" }), context);
+
+    expect(response.statusCode).toBe(415);
   });
 });

@@ -51,9 +51,23 @@ describe("OpenAPI document", () => {
       };
     };
     const schema = body.content["application/json"].schema;
-    expect(schema.required).toEqual(expect.arrayContaining(["event", "accountId"]));
+    // One message model for every call: nothing is required by shape alone (which fields a call
+    // needs depends on its type), and Moments' accountId sits beside Segment's fields.
     expect(Object.keys(schema.properties)).toEqual(
-      expect.arrayContaining(["messageId", "traits", "properties"]),
+      expect.arrayContaining([
+        "type",
+        "accountId",
+        "userId",
+        "anonymousId",
+        "groupId",
+        "event",
+        "messageId",
+        "traits",
+        "properties",
+        "timestamp",
+        "originalTimestamp",
+        "sentAt",
+      ]),
     );
   });
 
@@ -63,7 +77,12 @@ describe("OpenAPI document", () => {
       const operation = document.paths[route.path]?.[route.method.toLowerCase()];
       const [status, success] = Object.entries(operation?.responses ?? {})[0] ?? [];
       if (!status || bodiless.has(status)) continue;
-      expect(success?.content?.["application/json"]?.schema, routeKey(route)).toBeDefined();
+      // JSON, or pages for a browser (the console's, the unsubscribe page).
+      const content = success?.content ?? {};
+      expect(
+        content["application/json"]?.schema ?? content["text/html"]?.schema,
+        routeKey(route),
+      ).toBeDefined();
     }
     const source = document.paths["/v1/admin/sources/{id}"]?.get?.responses["200"];
     expect(source?.content?.["application/json"]?.schema).toEqual({ $ref: "#/components/schemas/Source" });
@@ -92,8 +111,8 @@ describe("OpenAPI document", () => {
     const batch = document.paths["/v1/batch"]?.post?.requestBody as {
       content: { "application/json": { schema: { properties: { batch: { items: { anyOf: unknown[] } } } } } };
     };
-    // A track item, an identify item, or any other object (rejected on its own, siblings accepted).
-    expect(batch.content["application/json"].schema.properties.batch.items.anyOf).toHaveLength(3);
+    // A message of any type, or any other object (rejected on its own, siblings accepted).
+    expect(batch.content["application/json"].schema.properties.batch.items.anyOf).toHaveLength(2);
   });
 
   it("names the moment's ETag on the routes that answer one", () => {

@@ -3,8 +3,17 @@ import { DetailType } from "../../../shared/contracts/bus.js";
 import { busDetailType } from "../../../shared/contracts/bus-details.js";
 import { PayloadTooLargeError, ServiceUnavailableError } from "../../../shared/domain/errors.js";
 import { OriginNotAllowedError } from "../../../shared/domain/forbidden-error.js";
-import { ingestIdentify } from "../../../shared/use-cases/identify.js";
+import { ingestCall } from "../../../shared/use-cases/ingest.js";
 import { FakePublisher, type FixedClock, fixedClock } from "../../support/fakes.js";
+import { ingestDeps } from "../../support/fakes-ingestion.js";
+
+/** A single identify call (POST /v1/identify). */
+const ingestIdentify = (
+  deps: Parameters<typeof ingestCall>[0],
+  owner: Parameters<typeof ingestCall>[1],
+  body: unknown,
+  origin?: string,
+) => ingestCall(deps, owner, body, "identify", origin);
 
 const owner = { workspaceId: "ws_1", sourceId: "src_1", allowedDomains: ["app.acme.com"] };
 const RECEIVED_AT = "2026-11-21T10:00:00.000Z";
@@ -20,7 +29,7 @@ beforeEach(() => {
 describe("ingestIdentify", () => {
   it("puts an Identify Received detail with account and user traits on the bus", async () => {
     // Act
-    const result = await ingestIdentify({ publisher, clock }, owner, {
+    const result = await ingestIdentify(ingestDeps(publisher, clock), owner, {
       accountId: "acct_1",
       userId: "user_1",
       messageId: "idf-1",
@@ -48,7 +57,7 @@ describe("ingestIdentify", () => {
   });
 
   it("generates a messageId when none is given and leaves absent parts out", async () => {
-    const result = await ingestIdentify({ publisher, clock }, owner, {
+    const result = await ingestIdentify(ingestDeps(publisher, clock), owner, {
       accountId: "acct_1",
       traits: { plan: "pro" },
     });
@@ -67,13 +76,16 @@ describe("ingestIdentify", () => {
 
   it("refuses user traits without a userId with 400 naming userTraits", async () => {
     await expect(
-      ingestIdentify({ publisher, clock }, owner, { accountId: "a", userTraits: { first_name: "Ada" } }),
+      ingestIdentify(ingestDeps(publisher, clock), owner, {
+        accountId: "a",
+        userTraits: { first_name: "Ada" },
+      }),
     ).rejects.toMatchObject({ statusCode: 400, details: [{ path: "userTraits" }] });
     expect(publisher.published).toEqual([]);
   });
 
   it("refuses an identify over 32 KB with 413", async () => {
-    const error = await ingestIdentify({ publisher, clock }, owner, {
+    const error = await ingestIdentify(ingestDeps(publisher, clock), owner, {
       accountId: "a",
       traits: { notes: "x".repeat(33 * 1024) },
     }).catch((e: unknown) => e);
@@ -84,7 +96,7 @@ describe("ingestIdentify", () => {
 
   it("refuses a browser on an origin the source does not allow, before reading the body", async () => {
     await expect(
-      ingestIdentify({ publisher, clock }, owner, { nope: true }, "https://evil.com"),
+      ingestIdentify(ingestDeps(publisher, clock), owner, { nope: true }, "https://evil.com"),
     ).rejects.toBeInstanceOf(OriginNotAllowedError);
     expect(publisher.published).toEqual([]);
   });
@@ -93,7 +105,7 @@ describe("ingestIdentify", () => {
     publisher.failWith = new ServiceUnavailableError("bus down");
 
     await expect(
-      ingestIdentify({ publisher, clock }, owner, { accountId: "a", traits: { plan: "pro" } }),
+      ingestIdentify(ingestDeps(publisher, clock), owner, { accountId: "a", traits: { plan: "pro" } }),
     ).rejects.toMatchObject({ statusCode: 503 });
   });
 });

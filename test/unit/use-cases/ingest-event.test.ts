@@ -1,8 +1,17 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { PayloadTooLargeError, ServiceUnavailableError } from "../../../shared/domain/errors.js";
 import { OriginNotAllowedError } from "../../../shared/domain/forbidden-error.js";
-import { ingestEvent } from "../../../shared/use-cases/ingest-event.js";
+import { ingestCall } from "../../../shared/use-cases/ingest.js";
 import { FakePublisher, type FixedClock, fixedClock } from "../../support/fakes.js";
+import { ingestDeps } from "../../support/fakes-ingestion.js";
+
+/** A single track call (POST /v1/events). */
+const ingestEvent = (
+  deps: Parameters<typeof ingestCall>[0],
+  owner: Parameters<typeof ingestCall>[1],
+  body: unknown,
+  origin?: string,
+) => ingestCall(deps, owner, body, "track", origin);
 
 const owner = {
   workspaceId: "ws_1",
@@ -22,7 +31,7 @@ beforeEach(() => {
 describe("ingestEvent", () => {
   it("puts the event on the bus with its owner, and the server's receive time as timestamp when none is given", async () => {
     // Act
-    const result = await ingestEvent({ publisher, clock }, owner, {
+    const result = await ingestEvent(ingestDeps(publisher, clock), owner, {
       event: "payment_failed",
       accountId: "acct_1",
       messageId: "msg-1",
@@ -46,12 +55,12 @@ describe("ingestEvent", () => {
   });
 
   it("keeps the client's messageId so a resend is recognised downstream", async () => {
-    const first = await ingestEvent({ publisher, clock }, owner, {
+    const first = await ingestEvent(ingestDeps(publisher, clock), owner, {
       event: "e",
       accountId: "a",
       messageId: "same",
     });
-    const second = await ingestEvent({ publisher, clock }, owner, {
+    const second = await ingestEvent(ingestDeps(publisher, clock), owner, {
       event: "e",
       accountId: "a",
       messageId: "same",
@@ -63,8 +72,8 @@ describe("ingestEvent", () => {
   });
 
   it("generates a fresh messageId when the client sends none", async () => {
-    const first = await ingestEvent({ publisher, clock }, owner, { event: "e", accountId: "a" });
-    const second = await ingestEvent({ publisher, clock }, owner, { event: "e", accountId: "a" });
+    const first = await ingestEvent(ingestDeps(publisher, clock), owner, { event: "e", accountId: "a" });
+    const second = await ingestEvent(ingestDeps(publisher, clock), owner, { event: "e", accountId: "a" });
 
     expect(first.messageId).toMatch(/^[0-9a-f-]{36}$/);
     expect(second.messageId).not.toBe(first.messageId);
@@ -72,7 +81,7 @@ describe("ingestEvent", () => {
   });
 
   it("passes traits and userId along", async () => {
-    await ingestEvent({ publisher, clock }, owner, {
+    await ingestEvent(ingestDeps(publisher, clock), owner, {
       event: "signed_up",
       accountId: "acct_1",
       userId: "user_1",
@@ -86,7 +95,7 @@ describe("ingestEvent", () => {
   });
 
   it("passes the person's userTraits along beside the account's traits", async () => {
-    await ingestEvent({ publisher, clock }, owner, {
+    await ingestEvent(ingestDeps(publisher, clock), owner, {
       event: "signed_up",
       accountId: "acct_1",
       userId: "user_1",
@@ -102,7 +111,7 @@ describe("ingestEvent", () => {
 
   it("refuses userTraits without a userId with 400 naming userTraits", async () => {
     await expect(
-      ingestEvent({ publisher, clock }, owner, {
+      ingestEvent(ingestDeps(publisher, clock), owner, {
         event: "signed_up",
         accountId: "acct_1",
         userTraits: { first_name: "Ada" },
@@ -113,7 +122,7 @@ describe("ingestEvent", () => {
 
   it("refuses the engine's reserved attribute_changed event name", async () => {
     await expect(
-      ingestEvent({ publisher, clock }, owner, {
+      ingestEvent(ingestDeps(publisher, clock), owner, {
         event: "attribute_changed",
         accountId: "acct_1",
         properties: { attribute: "plan", from: "trial", to: "pro" },
@@ -125,7 +134,7 @@ describe("ingestEvent", () => {
   });
 
   it("leaves traits and userId out when absent", async () => {
-    await ingestEvent({ publisher, clock }, owner, { event: "signed_up", accountId: "acct_1" });
+    await ingestEvent(ingestDeps(publisher, clock), owner, { event: "signed_up", accountId: "acct_1" });
 
     expect(publisher.published[0]).not.toHaveProperty("traits");
     expect(publisher.published[0]).not.toHaveProperty("userId");
@@ -133,7 +142,7 @@ describe("ingestEvent", () => {
   });
 
   it("normalises the client's timestamp to UTC", async () => {
-    await ingestEvent({ publisher, clock }, owner, {
+    await ingestEvent(ingestDeps(publisher, clock), owner, {
       event: "e",
       accountId: "a",
       timestamp: "2026-11-21T12:30:00+02:00",
@@ -144,7 +153,7 @@ describe("ingestEvent", () => {
   });
 
   it("refuses an event over 32 KB with 413 and publishes nothing", async () => {
-    const error = await ingestEvent({ publisher, clock }, owner, {
+    const error = await ingestEvent(ingestDeps(publisher, clock), owner, {
       event: "e",
       accountId: "a",
       properties: { blob: "x".repeat(33 * 1024) },
@@ -157,7 +166,7 @@ describe("ingestEvent", () => {
 
   it("counts bytes, not characters, against the limit", async () => {
     // 11,000 three-byte characters: 11,000 characters but about 33,000 bytes.
-    const error = await ingestEvent({ publisher, clock }, owner, {
+    const error = await ingestEvent(ingestDeps(publisher, clock), owner, {
       event: "e",
       accountId: "a",
       properties: { text: "€".repeat(11_000) },
@@ -167,7 +176,7 @@ describe("ingestEvent", () => {
   });
 
   it("accepts an event just under the limit", async () => {
-    await ingestEvent({ publisher, clock }, owner, {
+    await ingestEvent(ingestDeps(publisher, clock), owner, {
       event: "e",
       accountId: "a",
       properties: { blob: "x".repeat(31 * 1024) },
@@ -177,7 +186,7 @@ describe("ingestEvent", () => {
   });
 
   it("refuses an invalid event with 400 naming the field, and publishes nothing", async () => {
-    await expect(ingestEvent({ publisher, clock }, owner, { event: "e" })).rejects.toMatchObject({
+    await expect(ingestEvent(ingestDeps(publisher, clock), owner, { event: "e" })).rejects.toMatchObject({
       statusCode: 400,
       details: [expect.objectContaining({ path: "accountId" })],
     });
@@ -188,7 +197,7 @@ describe("ingestEvent", () => {
     publisher.failWith = new ServiceUnavailableError("bus down");
 
     await expect(
-      ingestEvent({ publisher, clock }, owner, { event: "e", accountId: "a", messageId: "m" }),
+      ingestEvent(ingestDeps(publisher, clock), owner, { event: "e", accountId: "a", messageId: "m" }),
     ).rejects.toMatchObject({ statusCode: 503 });
   });
 });
@@ -199,7 +208,7 @@ describe("ingestEvent from a browser", () => {
   it.each(["https://app.acme.com", "https://pr-7.preview.acme.com"])(
     "accepts an allowed origin (%s)",
     async (origin) => {
-      await expect(ingestEvent({ publisher, clock }, owner, event, origin)).resolves.toEqual({
+      await expect(ingestEvent(ingestDeps(publisher, clock), owner, event, origin)).resolves.toEqual({
         messageId: expect.any(String),
       });
       expect(publisher.published).toHaveLength(1);
@@ -209,7 +218,9 @@ describe("ingestEvent from a browser", () => {
   it.each(["https://evil.com", "https://preview.acme.com", "null"])(
     "refuses %s with 403 origin_not_allowed and publishes nothing",
     async (origin) => {
-      const error = await ingestEvent({ publisher, clock }, owner, event, origin).catch((e: unknown) => e);
+      const error = await ingestEvent(ingestDeps(publisher, clock), owner, event, origin).catch(
+        (e: unknown) => e,
+      );
 
       expect(error).toBeInstanceOf(OriginNotAllowedError);
       expect(error).toMatchObject({ statusCode: 403, code: "origin_not_allowed" });
@@ -221,14 +232,14 @@ describe("ingestEvent from a browser", () => {
     const closed = { ...owner, allowedDomains: [] };
 
     await expect(
-      ingestEvent({ publisher, clock }, closed, event, "https://app.acme.com"),
+      ingestEvent(ingestDeps(publisher, clock), closed, event, "https://app.acme.com"),
     ).rejects.toBeInstanceOf(OriginNotAllowedError);
-    await expect(ingestEvent({ publisher, clock }, closed, event)).resolves.toBeDefined();
+    await expect(ingestEvent(ingestDeps(publisher, clock), closed, event)).resolves.toBeDefined();
   });
 
   it("checks the origin before the body, so a refused page learns nothing about event validation", async () => {
     await expect(
-      ingestEvent({ publisher, clock }, owner, { nope: 1 }, "https://evil.com"),
+      ingestEvent(ingestDeps(publisher, clock), owner, { nope: 1 }, "https://evil.com"),
     ).rejects.toBeInstanceOf(OriginNotAllowedError);
   });
 });

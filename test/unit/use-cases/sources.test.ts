@@ -15,6 +15,7 @@ import {
 } from "../../../shared/use-cases/sources.js";
 import { aMoment, FakeConfigRepository, type FixedClock, fixedClock } from "../../support/fakes.js";
 import { accessFakes, type FakeKeyStore, type FakeSources } from "../../support/fakes-access.js";
+import { FakeIngestDebugger } from "../../support/fakes-ingestion.js";
 
 const WS = "ws_1";
 const OTHER_WS = "ws_2";
@@ -29,7 +30,7 @@ beforeEach(() => {
   ({ keys, sources } = accessFakes());
   moments = new FakeConfigRepository();
   clock = fixedClock("2026-11-21T10:00:00.000Z");
-  deps = { sources, keys, clock, moments };
+  deps = { sources, keys, clock, moments, debug: new FakeIngestDebugger() };
 });
 
 const auth = (key: string) => authenticateWriteKey(keys, `Bearer ${key}`);

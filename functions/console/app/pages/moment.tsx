@@ -1,0 +1,431 @@
+/**
+ * One moment: read and edit everything (properties, start rule, end rules, steps), change its
+ * status (each allowed transition says what it does), duplicate, delete. Saving sends the version
+ * read as If-Match: a change made meanwhile is shown, never overwritten.
+ */
+import { useEffect, useState } from "preact/hooks";
+import { type ApiError, api, apiError, call } from "../api/client.js";
+import type { Moment, MomentInput } from "../api/types.js";
+import { href, navigate } from "../router.js";
+import {
+  Async,
+  ConfirmButton,
+  ErrorBox,
+  Field,
+  formatTime,
+  PageHeader,
+  StatusBadge,
+  useResource,
+} from "../ui.js";
+import { EndRulesEditor, StartRuleEditor } from "./moment-rules.js";
+import { StepsEditor } from "./moment-steps.js";
+import { GOALS } from "./moments.js";
+
+function inputOf(moment: Moment): MomentInput {
+  const input: Record<string, unknown> = {};
+  for (const key of Object.keys(moment) as (keyof Moment)[]) {
+    if (!["id", "workspaceId", "status", "version", "createdAt", "updatedAt", "runningSince"].includes(key))
+      input[key] = structuredClone(moment[key]);
+  }
+  return input as MomentInput;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Top-level fields that differ between two versions of a moment. */
+function changedFields(a: MomentInput, b: MomentInput): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof MomentInput>;
+  return [...keys].filter((k) => !same(a[k], b[k]));
+}
+
+export const TRANSITIONS: Record<
+  string,
+  { to: string; label: string; explains: string; danger?: boolean }[]
+> = {
+  draft: [
+    {
+      to: "running",
+      label: "Start",
+      explains: "Accounts that send the start event from now on enter the moment and run its steps.",
+    },
+  ],
+  running: [
+    {
+      to: "stopped",
+      label: "Stop",
+      explains:
+        "No account enters any more, and runs in progress end now with outcome stopped: their remaining steps do not run.",
+      danger: true,
+    },
+    {
+      to: "archived",
+      label: "Archive",
+      explains:
+        "Stops it for good (runs in progress end as stopped) and retires it; an archived moment can be deleted.",
+      danger: true,
+    },
+  ],
+  stopped: [
+    {
+      to: "running",
+      label: "Resume",
+      explains: "Accounts enter again from now on. Stopped runs do not resume.",
+    },
+    {
+      to: "archived",
+      label: "Archive",
+      explains: "Retires it; an archived moment can be deleted or returned to draft.",
+    },
+  ],
+  archived: [
+    { to: "draft", label: "Return to draft", explains: "Makes it editable again; start it when ready." },
+  ],
+};
+
+export function MomentPage({ params }: { params: Record<string, string> }) {
+  const id = params.id ?? "";
+  const moment = useResource(
+    () => call(api.GET("/v1/admin/moments/{id}", { params: { path: { id } } })),
+    [id],
+  );
+  return (
+    <Async resource={moment} what="the moment">
+      {(m) => <MomentEditor key={`${m.id}@${m.version}`} moment={m} reload={moment.reload} />}
+    </Async>
+  );
+}
+
+function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }) {
+  const base = inputOf(moment);
+  const [draft, setDraft] = useState<MomentInput>(base);
+  const [error, setError] = useState<ApiError | undefined>();
+  const [conflict, setConflict] = useState<
+    { latest: Moment; theirs: string[]; mine: string[] } | undefined
+  >();
+  const [saved, setSaved] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const dirtyFields = changedFields(base, draft);
+  const dirty = dirtyFields.length > 0;
+  const sources = useResource(
+    () => call(api.GET("/v1/admin/sources", { params: { query: { limit: "200" } } })),
+    [],
+  );
+  const observed = useResource(() => call(api.GET("/v1/admin/observed-events")), []);
+  const events = (observed.data?.items ?? []).map((e) => e.name);
+
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    addEventListener("beforeunload", warn);
+    return () => removeEventListener("beforeunload", warn);
+  }, [dirty]);
+
+  const set = <K extends keyof MomentInput>(key: K, value: MomentInput[K]) => {
+    setSaved(undefined);
+    setDraft((d) => ({ ...d, [key]: value }));
+  };
+
+  const save = async () => {
+    setBusy(true);
+    setError(undefined);
+    // A field cleared in the form (the time frame, a description) is sent as null: PATCH removes it.
+    const patch = Object.fromEntries(dirtyFields.map((k) => [k, draft[k as keyof MomentInput] ?? null]));
+    const result = await api.PATCH("/v1/admin/moments/{id}", {
+      params: { path: { id: moment.id }, header: { "If-Match": `"${moment.version}"` } } as never,
+      headers: { "If-Match": `"${moment.version}"` },
+      body: patch as never,
+    });
+    setBusy(false);
+    if (result.response.status === 412) {
+      const latest = await call(api.GET("/v1/admin/moments/{id}", { params: { path: { id: moment.id } } }));
+      setConflict({ latest, theirs: changedFields(base, inputOf(latest)), mine: dirtyFields });
+      return;
+    }
+    if (!result.response.ok) {
+      setError(apiError(result.error, result.response));
+      return;
+    }
+    setSaved(`Saved as version ${(result.data as Moment).version}.`);
+    reload();
+  };
+
+  const changeStatus = async (to: string) => {
+    await call(
+      api.POST("/v1/admin/moments/{id}/status", {
+        params: { path: { id: moment.id } },
+        body: { status: to as Moment["status"] },
+      }),
+    );
+    reload();
+  };
+
+  const transitions = TRANSITIONS[moment.status] ?? [];
+  return (
+    <>
+      <PageHeader
+        crumbs={[{ label: "Moments", href: href("/moments") }]}
+        title={
+          <>
+            {moment.name} <StatusBadge status={moment.status} />
+          </>
+        }
+        subtitle={`Version ${moment.version} · updated ${formatTime(moment.updatedAt)}${moment.template !== "custom" ? ` · from the ${moment.template} template` : ""}`}
+        actions={
+          <>
+            <a class="button secondary" href={href(`/moments/${moment.id}/reporting`)}>
+              Reporting
+            </a>
+            <a class="button secondary" href={href(`/moments/${moment.id}/accounts`)}>
+              Accounts
+            </a>
+            <ConfirmButton
+              label="Duplicate"
+              question={<p>Create a draft copy of “{moment.name}” with the same rules, steps and sources?</p>}
+              action={async () => {
+                const copy = await call(
+                  api.POST("/v1/admin/moments/{id}/duplicate", { params: { path: { id: moment.id } } }),
+                );
+                navigate(`/moments/${copy.id}`);
+              }}
+            />
+            {(moment.status === "draft" || moment.status === "archived") && (
+              <ConfirmButton
+                label="Delete"
+                danger
+                question={<p>Delete “{moment.name}” for good? Its configuration cannot be recovered.</p>}
+                action={async () => {
+                  await call(api.DELETE("/v1/admin/moments/{id}", { params: { path: { id: moment.id } } }));
+                  navigate("/moments");
+                }}
+              />
+            )}
+          </>
+        }
+      />
+
+      <section class="card" aria-labelledby="status-title">
+        <h2 id="status-title">Status</h2>
+        <p>
+          This moment is <StatusBadge status={moment.status} />
+          {moment.runningSince ? ` since ${formatTime(moment.runningSince)}` : ""}.
+          {moment.status === "running" &&
+            " Edits you save apply to accounts that enter from then on; runs in progress keep their version."}
+        </p>
+        <div class="transitions">
+          {transitions.map((t) => (
+            <div class="transition" key={t.to}>
+              <ConfirmButton
+                label={t.label}
+                {...(t.danger ? { danger: true } : {})}
+                question={<p>{t.explains}</p>}
+                action={() => changeStatus(t.to)}
+              />
+              <span class="muted small">{t.explains}</span>
+            </div>
+          ))}
+        </div>
+      </section>
+
+      {conflict && (
+        <div class="error" role="alert">
+          <strong>This moment changed since you opened it (now version {conflict.latest.version}).</strong>
+          <p>Your changes were not saved, and nothing was overwritten.</p>
+          <p>
+            Changed by someone else:{" "}
+            {conflict.theirs.length > 0 ? conflict.theirs.join(", ") : "its status only"}. Your unsaved edits:{" "}
+            {conflict.mine.join(", ")}.
+          </p>
+          <div class="actions">
+            <button type="button" class="primary" onClick={reload}>
+              Load the latest version (discard my edits)
+            </button>
+            <button type="button" class="secondary" onClick={() => setConflict(undefined)}>
+              Keep my edits on screen
+            </button>
+          </div>
+        </div>
+      )}
+
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <div class="savebar" aria-live="polite">
+          <span>
+            {dirty ? `Unsaved changes: ${dirtyFields.join(", ")}` : (saved ?? "All changes saved.")}
+          </span>
+          <button type="button" class="secondary" disabled={!dirty} onClick={() => setDraft(base)}>
+            Discard changes
+          </button>
+          <button type="submit" class="primary" disabled={!dirty || busy}>
+            {busy ? "Saving…" : "Save changes"}
+          </button>
+        </div>
+        {error && <ErrorBox error={error} title="Not saved" />}
+
+        <section class="card" aria-labelledby="props-title">
+          <h2 id="props-title">Properties</h2>
+          <Field label="Name">
+            <input value={draft.name} onInput={(e) => set("name", e.currentTarget.value)} />
+          </Field>
+          <Field label="Description">
+            <textarea
+              value={draft.description ?? ""}
+              onInput={(e) => set("description", e.currentTarget.value)}
+            />
+          </Field>
+          <div class="row">
+            <Field label="Goal">
+              <select
+                value={draft.goal}
+                onChange={(e) => set("goal", e.currentTarget.value as MomentInput["goal"])}
+              >
+                {GOALS.map(([g, l]) => (
+                  <option key={g} value={g}>
+                    {l}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <Field label="Sampling (% of accounts that enter)">
+              <input
+                type="number"
+                min={0}
+                max={100}
+                value={draft.samplingRate ?? 100}
+                onInput={(e) => set("samplingRate", Number(e.currentTarget.value))}
+              />
+            </Field>
+            <Field label="Re-entry">
+              <select
+                value={draft.reentry?.policy ?? "once"}
+                onChange={(e) => {
+                  const policy = e.currentTarget.value;
+                  set(
+                    "reentry",
+                    (policy === "cooldown"
+                      ? { policy, cooldown: { amount: 30, unit: "days" } }
+                      : { policy }) as MomentInput["reentry"],
+                  );
+                }}
+              >
+                <option value="once">Once per account</option>
+                <option value="after_exit">Again after its run ended</option>
+                <option value="cooldown">Again after a cooldown</option>
+              </select>
+            </Field>
+          </div>
+          <TimeFrameInput value={draft.timeFrame} onChange={(timeFrame) => set("timeFrame", timeFrame)} />
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={draft.actionsEnabled !== false}
+              onChange={(e) => set("actionsEnabled", e.currentTarget.checked)}
+            />
+            Actions on (off: accounts enter and end, steps are recorded as skipped)
+          </label>
+          <fieldset>
+            <legend>Sources (audience)</legend>
+            {(moment.status === "running" || moment.status === "stopped") && (
+              <p class="muted small">
+                Sources are fixed once a moment has run: duplicate it to target others.
+              </p>
+            )}
+            {sources.data?.items.length === 0 && (
+              <p>
+                No source yet. <a href={href("/sources")}>Create a source</a> first.
+              </p>
+            )}
+            {sources.data?.items.map((s) => (
+              <label class="check" key={s.id}>
+                <input
+                  type="checkbox"
+                  checked={(draft.sourceIds ?? []).includes(s.id)}
+                  disabled={moment.status === "running" || moment.status === "stopped"}
+                  onChange={(e) =>
+                    set(
+                      "sourceIds",
+                      e.currentTarget.checked
+                        ? [...(draft.sourceIds ?? []), s.id]
+                        : (draft.sourceIds ?? []).filter((x) => x !== s.id),
+                    )
+                  }
+                />
+                {s.name}
+              </label>
+            ))}
+          </fieldset>
+        </section>
+
+        <section class="card" aria-labelledby="start-title">
+          <h2 id="start-title">Start rule</h2>
+          <StartRuleEditor start={draft.start} events={events} onChange={(start) => set("start", start)} />
+        </section>
+
+        <section class="card" aria-labelledby="end-title">
+          <h2 id="end-title">End rules</h2>
+          <EndRulesEditor rules={draft.end ?? []} onChange={(end) => set("end", end)} />
+        </section>
+
+        <section class="card" aria-labelledby="steps-title">
+          <h2 id="steps-title">Steps</h2>
+          <StepsEditor
+            momentId={moment.id}
+            steps={draft.steps ?? []}
+            dirty={dirty}
+            onChange={(steps) => set("steps", steps)}
+          />
+        </section>
+      </form>
+    </>
+  );
+}
+
+/** datetime-local speaks local time without a zone; the API takes ISO 8601 with one. */
+const toLocalInput = (iso: string | undefined) => {
+  if (!iso) return "";
+  const date = new Date(iso);
+  return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+};
+const fromLocalInput = (value: string) => (value ? new Date(value).toISOString() : undefined);
+
+/** When the moment may start runs (optional): outside it, it starts nothing; runs in progress go on. */
+function TimeFrameInput({
+  value,
+  onChange,
+}: {
+  value: MomentInput["timeFrame"];
+  onChange: (next: MomentInput["timeFrame"]) => void;
+}) {
+  const update = (key: "from" | "until", text: string) => {
+    const next: Record<string, string> = { ...(value ?? {}) };
+    const iso = fromLocalInput(text);
+    if (iso) next[key] = iso;
+    else delete next[key];
+    onChange(Object.keys(next).length > 0 ? (next as MomentInput["timeFrame"]) : undefined);
+  };
+  return (
+    <fieldset>
+      <legend>Time frame (optional)</legend>
+      <p class="muted small">Outside it the moment starts nothing; runs already in progress go on.</p>
+      <div class="row">
+        <Field label="Starts runs from">
+          <input
+            type="datetime-local"
+            value={toLocalInput(value?.from)}
+            onChange={(e) => update("from", e.currentTarget.value)}
+          />
+        </Field>
+        <Field label="Until">
+          <input
+            type="datetime-local"
+            value={toLocalInput(value?.until)}
+            onChange={(e) => update("until", e.currentTarget.value)}
+          />
+        </Field>
+      </div>
+    </fieldset>
+  );
+}

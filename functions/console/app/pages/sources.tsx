@@ -1,0 +1,255 @@
+/** Sources (audience configurations), their allowed domains and write keys (shown once; revoke). */
+import { useState } from "preact/hooks";
+import { type ApiError, api, call } from "../api/client.js";
+import type { Source } from "../api/types.js";
+import { href, location } from "../router.js";
+import {
+  Async,
+  ConfirmButton,
+  CopyButton,
+  Empty,
+  ErrorBox,
+  Field,
+  formatTime,
+  PageHeader,
+  Pager,
+  usePager,
+  useResource,
+} from "../ui.js";
+
+function ShownOnce({ secret, what }: { secret: string; what: string }) {
+  return (
+    <div class="notice" role="status">
+      <strong>Copy the {what} now: it is shown only once.</strong>
+      <code class="secret">{secret}</code>
+      <CopyButton text={secret} label={`Copy ${what}`} />
+    </div>
+  );
+}
+
+export function SourcesPage() {
+  const pager = usePager();
+  const sources = useResource(
+    () =>
+      call(
+        api.GET("/v1/admin/sources", {
+          params: { query: { limit: "25", ...(pager.cursor ? { cursor: pager.cursor } : {}) } },
+        }),
+      ),
+    [pager.cursor],
+  );
+  const [name, setName] = useState("");
+  const [domains, setDomains] = useState("");
+  const [created, setCreated] = useState<{ name: string; writeKey: string } | undefined>();
+  const [error, setError] = useState<ApiError | undefined>();
+  const next = location.value.query.get("next");
+
+  const create = async (e: Event) => {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      const allowedDomains = domains
+        .split(/[\s,]+/)
+        .map((d) => d.trim())
+        .filter(Boolean);
+      const source = await call(api.POST("/v1/admin/sources", { body: { name, allowedDomains } }));
+      setCreated({ name: source.name, writeKey: source.writeKey });
+      setName("");
+      setDomains("");
+      sources.reload();
+    } catch (err) {
+      setError(err as ApiError);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Sources"
+        subtitle="Where events come from. Each source has write keys and the browser origins allowed to use them."
+      />
+      <form class="card" onSubmit={create} aria-labelledby="new-source">
+        <h2 id="new-source">New source</h2>
+        <div class="row">
+          <Field label="Source name">
+            <input
+              required
+              value={name}
+              onInput={(e) => setName(e.currentTarget.value)}
+              placeholder="Web app"
+            />
+          </Field>
+          <Field
+            label="Allowed domains"
+            hint="Browser origins, comma-separated: app.acme.com, *.acme.dev, localhost:5173"
+          >
+            <input value={domains} onInput={(e) => setDomains(e.currentTarget.value)} />
+          </Field>
+        </div>
+        {error && <ErrorBox error={error} title="Not created" />}
+        <button type="submit" class="primary">
+          Create source
+        </button>
+      </form>
+      {created && (
+        <>
+          <ShownOnce secret={created.writeKey} what="write key" />
+          {next === "new-moment" && (
+            <p>
+              <a class="button primary" href={href("/moments/new")}>
+                Continue to the new moment
+              </a>
+            </p>
+          )}
+        </>
+      )}
+      <Async resource={sources} what="sources">
+        {(data) =>
+          data.items.length === 0 ? (
+            <Empty>No source yet: create one above to get a write key.</Empty>
+          ) : (
+            <>
+              {data.items.map((s) => (
+                <SourceCard key={s.id} source={s} onChange={sources.reload} />
+              ))}
+              <Pager pager={pager} nextCursor={data.nextCursor} label="Sources" />
+            </>
+          )
+        }
+      </Async>
+    </>
+  );
+}
+
+function SourceCard({ source, onChange }: { source: Source; onChange: () => void }) {
+  const keys = useResource(
+    () =>
+      call(
+        api.GET("/v1/admin/sources/{id}/write-keys", {
+          params: { path: { id: source.id }, query: { limit: "50" } },
+        }),
+      ),
+    [source.id],
+  );
+  const [issued, setIssued] = useState<string | undefined>();
+  const [domains, setDomains] = useState(source.allowedDomains.join(", "));
+  const [error, setError] = useState<ApiError | undefined>();
+  const saveDomains = async () => {
+    setError(undefined);
+    try {
+      const allowedDomains = domains
+        .split(/[\s,]+/)
+        .map((d) => d.trim())
+        .filter(Boolean);
+      await call(
+        api.PATCH("/v1/admin/sources/{id}", {
+          params: { path: { id: source.id } },
+          body: { allowedDomains },
+        }),
+      );
+      onChange();
+    } catch (err) {
+      setError(err as ApiError);
+    }
+  };
+  return (
+    <section class="card" aria-labelledby={`source-${source.id}`}>
+      <div class="page-header-row">
+        <div>
+          <h2 id={`source-${source.id}`}>{source.name}</h2>
+          <p class="muted small">
+            Created {formatTime(source.createdAt)} · id <code>{source.id}</code>
+          </p>
+        </div>
+        <div class="actions">
+          <button
+            type="button"
+            class="secondary"
+            onClick={async () => {
+              setError(undefined);
+              try {
+                const key = await call(
+                  api.POST("/v1/admin/sources/{id}/write-keys", { params: { path: { id: source.id } } }),
+                );
+                setIssued(key.writeKey);
+                keys.reload();
+              } catch (err) {
+                setError(err as ApiError);
+              }
+            }}
+          >
+            Issue a write key
+          </button>
+          <ConfirmButton
+            label={`Delete ${source.name}`}
+            danger
+            question={<p>Delete this source? Its write keys stop working at once.</p>}
+            action={async () => {
+              await call(api.DELETE("/v1/admin/sources/{id}", { params: { path: { id: source.id } } }));
+              onChange();
+            }}
+          />
+        </div>
+      </div>
+      {issued && <ShownOnce secret={issued} what="write key" />}
+      {error && <ErrorBox error={error} />}
+      <div class="row">
+        <Field label={`Allowed domains of ${source.name}`}>
+          <input value={domains} onInput={(e) => setDomains(e.currentTarget.value)} />
+        </Field>
+        <button type="button" class="secondary" onClick={saveDomains}>
+          Save domains
+        </button>
+      </div>
+      <h3>Write keys</h3>
+      <Async resource={keys} what="write keys">
+        {(k) => (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Key</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {k.items.map((key) => (
+                  <tr key={key.id}>
+                    <td>
+                      <code>{key.prefix}…</code>
+                    </td>
+                    <td>{formatTime(key.createdAt)}</td>
+                    <td>{key.revokedAt ? `Revoked ${formatTime(key.revokedAt)}` : "Active"}</td>
+                    <td class="num">
+                      {!key.revokedAt && (
+                        <ConfirmButton
+                          label={`Revoke ${key.prefix}`}
+                          danger
+                          question={
+                            <p>Revoke this key? Every request with it is refused (401) from now on.</p>
+                          }
+                          action={async () => {
+                            await call(
+                              api.DELETE("/v1/admin/sources/{id}/write-keys/{keyId}", {
+                                params: { path: { id: source.id, keyId: key.id } },
+                              }),
+                            );
+                            keys.reload();
+                          }}
+                        />
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Async>
+    </section>
+  );
+}

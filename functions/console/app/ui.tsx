@@ -1,0 +1,312 @@
+/** The console's few building blocks: data loading states, errors, paging, confirmation, fields. */
+import type { ComponentChildren, TargetedEvent } from "preact";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import type { ApiError } from "./api/client.js";
+
+export interface Resource<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Loads on mount and whenever `deps` change; `reload()` loads again (keeping the shown data). */
+export function useResource<T>(load: () => Promise<T>, deps: unknown[]): Resource<T> {
+  const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: true });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => live && setState({ data, loading: false }),
+      (error: ApiError) => live && setState((s) => ({ ...s, error, loading: false })),
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+/** Runs `effect` every `ms` while the page is open (live pages), and once at once. */
+export function useInterval(effect: () => void, ms: number) {
+  const saved = useRef(effect);
+  saved.current = effect;
+  useEffect(() => {
+    const timer = setInterval(() => saved.current(), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p class="loading" role="status">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function ErrorBox({ error, title }: { error: ApiError; title?: string }) {
+  return (
+    <div class="error" role="alert">
+      <strong>{title ?? "Something went wrong"}</strong>
+      <p>{error.message}</p>
+      {error.details && error.details.length > 0 && (
+        <ul class="error-details">
+          {error.details.map((d) => (
+            <li key={`${d.path}:${d.message}`}>
+              {d.path ? <code>{d.path}</code> : null} {d.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** Loading, error and data states of a resource in one place. */
+export function Async<T>({
+  resource,
+  what,
+  children,
+}: {
+  resource: Resource<T>;
+  what: string;
+  children: (data: T) => ComponentChildren;
+}) {
+  if (resource.data !== undefined) {
+    return (
+      <>
+        {resource.error && <ErrorBox error={resource.error} title={`Could not refresh ${what}`} />}
+        {children(resource.data)}
+      </>
+    );
+  }
+  if (resource.error) return <ErrorBox error={resource.error} title={`Could not load ${what}`} />;
+  return <Loading what={what} />;
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <div class="empty">{children}</div>;
+}
+
+export function PageHeader({
+  title,
+  subtitle,
+  actions,
+  crumbs,
+}: {
+  title: ComponentChildren;
+  subtitle?: ComponentChildren;
+  actions?: ComponentChildren;
+  crumbs?: { label: string; href: string }[];
+}) {
+  return (
+    <header class="page-header">
+      {crumbs && (
+        <nav aria-label="Breadcrumb" class="crumbs">
+          {crumbs.map((c) => (
+            <span key={c.href}>
+              <a href={c.href}>{c.label}</a> /{" "}
+            </span>
+          ))}
+        </nav>
+      )}
+      <div class="page-header-row">
+        <div>
+          <h1>{title}</h1>
+          {subtitle && <p class="subtitle">{subtitle}</p>}
+        </div>
+        {actions && <div class="actions">{actions}</div>}
+      </div>
+    </header>
+  );
+}
+
+/** Cursor paging: remembers the cursors of the pages before, so Previous works too. */
+export function usePager() {
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const cursor = cursors[cursors.length - 1];
+  return {
+    cursor,
+    page: cursors.length,
+    next: (nextCursor: string) => setCursors((c) => [...c, nextCursor]),
+    previous: () => setCursors((c) => (c.length > 1 ? c.slice(0, -1) : c)),
+    reset: () => setCursors([undefined]),
+  };
+}
+
+export function Pager({
+  pager,
+  nextCursor,
+  label,
+}: {
+  pager: ReturnType<typeof usePager>;
+  nextCursor: string | undefined;
+  label: string;
+}) {
+  if (pager.page === 1 && !nextCursor) return null;
+  return (
+    <nav class="pager" aria-label={`${label} pages`}>
+      <button type="button" class="secondary" disabled={pager.page === 1} onClick={pager.previous}>
+        Previous
+      </button>
+      <span>Page {pager.page}</span>
+      <button
+        type="button"
+        class="secondary"
+        disabled={!nextCursor}
+        onClick={() => nextCursor && pager.next(nextCursor)}
+      >
+        Next
+      </button>
+    </nav>
+  );
+}
+
+/**
+ * A button that asks first (an accessible modal dialog, Escape cancels) and then runs `action`;
+ * its error is shown beside it.
+ */
+export function ConfirmButton({
+  label,
+  question,
+  confirmLabel,
+  action,
+  danger,
+}: {
+  label: string;
+  question: ComponentChildren;
+  confirmLabel?: string;
+  action: () => Promise<unknown>;
+  danger?: boolean;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [error, setError] = useState<ApiError | undefined>();
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+      dialog.current?.close();
+    } catch (e) {
+      setError(e as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <button
+        type="button"
+        class={danger ? "danger" : "secondary"}
+        onClick={() => dialog.current?.showModal()}
+      >
+        {label}
+      </button>
+      <dialog ref={dialog} aria-label={label}>
+        <h2>{label}</h2>
+        <div>{question}</div>
+        {error && <ErrorBox error={error} />}
+        <div class="dialog-actions">
+          <button type="button" class="secondary" onClick={() => dialog.current?.close()}>
+            Cancel
+          </button>
+          <button type="button" class={danger ? "danger" : "primary"} disabled={busy} onClick={run}>
+            {confirmLabel ?? label}
+          </button>
+        </div>
+      </dialog>
+    </>
+  );
+}
+
+/** A labelled form control (the label wraps it, so the name is always right). */
+export function Field({
+  label,
+  hint,
+  children,
+}: {
+  label: string;
+  hint?: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  return (
+    // biome-ignore lint/a11y/noLabelWithoutControl: the control is the child this label wraps
+    <label class="field">
+      <span class="field-label">{label}</span>
+      {children}
+      {hint && <span class="hint">{hint}</span>}
+    </label>
+  );
+}
+
+const STATUS_LABELS: Record<string, string> = {
+  draft: "Draft",
+  running: "Running",
+  paused: "Paused",
+  stopped: "Stopped",
+  archived: "Archived",
+  active: "Active",
+  success: "Succeeded",
+  failed: "Failed",
+  completed: "Completed",
+};
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span class={`badge badge-${status}`}>{STATUS_LABELS[status] ?? status}</span>;
+}
+
+/** The browser's locale when Intl accepts it (some report POSIX tags like "en-US@posix"), else en-US. */
+export const LOCALE = (() => {
+  const wanted = globalThis.navigator?.language ?? "en-US";
+  try {
+    new Intl.DateTimeFormat(wanted);
+    return wanted;
+  } catch {
+    return "en-US";
+  }
+})();
+
+const dateTime = new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle: "short" });
+
+export function formatTime(iso: string | undefined): string {
+  if (!iso) return "—";
+  return dateTime.format(new Date(iso));
+}
+
+export function percent(value: number | null | undefined): string {
+  return value === null || value === undefined ? "—" : `${value}%`;
+}
+
+/** Copies text and says so (for write keys, shown once). */
+export function CopyButton({ text, label }: { text: string; label: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      class="secondary"
+      onClick={async () => {
+        await navigator.clipboard?.writeText(text).catch(() => undefined);
+        setCopied(true);
+      }}
+    >
+      {copied ? "Copied" : label}
+    </button>
+  );
+}
+
+export type InputEvent = TargetedEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>;
+export const inputValue = (event: InputEvent) => event.currentTarget.value;
+
+/** The value, once it has stopped changing for `ms` (search as you type without a request per key). */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}

@@ -1,0 +1,164 @@
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { expiresAtFor, INSIGHT_TTL_SECONDS, keys } from "../../contracts/table.js";
+import type { IdentityKind, IdentityLink } from "../../domain/message.js";
+import type { DebugEntry, IdentityLinks, IngestDebugger } from "../../ports/ingestion.js";
+import { queryAll } from "./item.js";
+import { batchPutAll } from "./stats-repository.js";
+
+/** Identity links, one item per user or anonymous visitor. */
+export class DynamoIdentityLinks implements IdentityLinks {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(workspaceId: string, kind: IdentityKind, id: string): Promise<IdentityLink | undefined> {
+    const { Item } = await this.db.send(
+      // Strongly consistent: a browser sends its group call and the next track milliseconds apart,
+      // in separate requests, and the track must see the link the group call just wrote.
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.identityLink(workspaceId, kind, id),
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) return undefined;
+    return {
+      ...(typeof Item.accountId === "string" ? { accountId: Item.accountId } : {}),
+      ...(typeof Item.userId === "string" ? { userId: Item.userId } : {}),
+    };
+  }
+
+  async put(workspaceId: string, kind: IdentityKind, id: string, link: IdentityLink, at: string) {
+    const fields = Object.entries(link).filter(([, value]) => value !== undefined);
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.identityLink(workspaceId, kind, id),
+        UpdateExpression: `SET #type = :type, updatedAt = :at, ${fields.map((_, i) => `#f${i} = :f${i}`).join(", ")}`,
+        ExpressionAttributeNames: {
+          "#type": "type",
+          ...Object.fromEntries(fields.map(([name], i) => [`#f${i}`, name])),
+        },
+        ExpressionAttributeValues: {
+          ":type": "identity_link",
+          ":at": at,
+          ...Object.fromEntries(fields.map(([, value], i) => [`:f${i}`, value])),
+        },
+      }),
+    );
+  }
+}
+
+/** How many items of each verdict a source's debugger holds (the latest ones). */
+export const DEBUGGER_SLOTS = 100;
+/** Accepted items kept per request: a sample of the traffic, not a copy of it (cost). */
+export const DEBUGGER_ACCEPTED_PER_REQUEST = 10;
+/**
+ * Items are kept as JSON text (any JSON is storable as a string, whatever its keys, numbers or
+ * depth), up to these many characters: accepted ones as a preview, rejected ones up to the largest
+ * item a call may carry (an oversized item keeps its beginning).
+ */
+const KEPT_CHARS = { accepted: 4096, rejected: 32 * 1024 } as const;
+
+/**
+ * A source's debugger: one counter item, and per verdict a ring of DEBUGGER_SLOTS items that new
+ * items overwrite oldest first (the ring position is an atomic counter, so concurrent requests
+ * never write the same slot) and that TTL removes after a week.
+ */
+export class DynamoIngestDebugger implements IngestDebugger {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async record(workspaceId: string, sourceId: string, entries: DebugEntry[]) {
+    if (entries.length === 0) return;
+    const accepted = entries.filter((e) => e.verdict === "accepted");
+    const rejected = entries.filter((e) => e.verdict === "rejected");
+    const keptAccepted = accepted.slice(-DEBUGGER_ACCEPTED_PER_REQUEST);
+    const keptRejected = rejected.slice(-DEBUGGER_SLOTS);
+    const { Attributes } = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.sourceDebugCounts(workspaceId, sourceId),
+        UpdateExpression:
+          "SET #type = :type ADD accepted :a, rejected :r, acceptedSlot :ka, rejectedSlot :kr",
+        ExpressionAttributeNames: { "#type": "type" },
+        ExpressionAttributeValues: {
+          ":type": "source_debug_counts",
+          ":a": accepted.length,
+          ":r": rejected.length,
+          ":ka": keptAccepted.length,
+          ":kr": keptRejected.length,
+        },
+        ReturnValues: "UPDATED_NEW",
+      }),
+    );
+    const slots = (kept: DebugEntry[], end: number) =>
+      kept.map((entry, i) => {
+        const slot = (end - kept.length + i) % DEBUGGER_SLOTS;
+        const { type, item, ...rest } = entry;
+        return {
+          ...keys.sourceDebugSlot(workspaceId, sourceId, entry.verdict, slot),
+          type: "source_debug_item",
+          ...rest,
+          ...(type ? { messageType: type } : {}),
+          itemJson: (JSON.stringify(item) ?? "null").slice(0, KEPT_CHARS[entry.verdict]),
+          expiresAt: expiresAtFor(entry.receivedAt, INSIGHT_TTL_SECONDS),
+        };
+      });
+    await batchPutAll(this.db, this.tableName, [
+      ...slots(keptAccepted, Number(Attributes?.acceptedSlot ?? 0)),
+      ...slots(keptRejected, Number(Attributes?.rejectedSlot ?? 0)),
+    ]);
+  }
+
+  async list(workspaceId: string, sourceId: string, at: string) {
+    const now = Math.floor(Date.parse(at) / 1000);
+    const [counts, ...rings] = await Promise.all([
+      this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: keys.sourceDebugCounts(workspaceId, sourceId) }),
+      ),
+      ...(["accepted", "rejected"] as const).map((verdict) => {
+        const { pk, skPrefix } = keys.sourceDebugPrefix(workspaceId, sourceId, verdict);
+        return queryAll(this.db, {
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+          ExpressionAttributeValues: { ":pk": pk, ":prefix": skPrefix },
+        });
+      }),
+    ]);
+    const items = rings
+      .flat()
+      // TTL deletes late (hours on AWS, never locally): the week is the expiry, not the deletion.
+      .filter((item) => Number(item.expiresAt) > now)
+      .map(toEntry)
+      .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
+    return {
+      counts: { accepted: Number(counts.Item?.accepted ?? 0), rejected: Number(counts.Item?.rejected ?? 0) },
+      items,
+    };
+  }
+}
+
+/** The item kept, parsed back; one kept only in part comes back as its text's beginning. */
+function keptItem(text: string): Pick<DebugEntry, "item" | "itemTruncated"> {
+  try {
+    return { item: JSON.parse(text) };
+  } catch {
+    return { item: null, itemTruncated: text };
+  }
+}
+
+function toEntry(item: Record<string, unknown>): DebugEntry {
+  return {
+    verdict: item.verdict === "accepted" ? "accepted" : "rejected",
+    receivedAt: String(item.receivedAt),
+    ...(typeof item.messageType === "string" ? { type: item.messageType as DebugEntry["type"] } : {}),
+    ...(typeof item.messageId === "string" ? { messageId: item.messageId } : {}),
+    ...(typeof item.accountId === "string" ? { accountId: item.accountId } : {}),
+    ...(item.reason ? { reason: item.reason as DebugEntry["reason"] } : {}),
+    ...keptItem(String(item.itemJson ?? "null")),
+  };
+}

@@ -1,0 +1,44 @@
+import type { IdentityKind, IdentityLink, MessageType } from "../domain/message.js";
+
+/** Which account each user or anonymous visitor belongs to (and which user a visitor became). */
+export interface IdentityLinks {
+  get(workspaceId: string, kind: IdentityKind, id: string): Promise<IdentityLink | undefined>;
+  /** Sets the given fields of the link (an accountId, a userId), keeping the others. */
+  put(workspaceId: string, kind: IdentityKind, id: string, link: IdentityLink, at: string): Promise<void>;
+}
+
+/** One item as the source's debugger shows it. */
+export interface DebugEntry {
+  verdict: "accepted" | "rejected";
+  receivedAt: string;
+  type?: MessageType;
+  messageId?: string;
+  /** The account it was resolved to (accepted items). */
+  accountId?: string;
+  /** Why it was not used (rejected items), or a note on how it was used (accepted ones). */
+  reason?: { code: string; message: string; details?: Array<{ path: string; message: string }> };
+  /** The item as sent; null when only its beginning was kept (see itemTruncated). */
+  item: unknown;
+  /** The first characters of an item too large to keep whole (4 KB accepted, 32 KB rejected). */
+  itemTruncated?: string;
+}
+
+export interface DebugCounts {
+  accepted: number;
+  rejected: number;
+}
+
+/**
+ * A source's ingestion debugger: counts of every item accepted and rejected, and the latest of each
+ * (a bounded number, for a week). Rejected items are kept here rather than dropped, so a 2xx never
+ * hides one.
+ */
+export interface IngestDebugger {
+  /** Counts the items and keeps them (the latest ones when there are more than the debugger holds). */
+  record(workspaceId: string, sourceId: string, entries: DebugEntry[]): Promise<void>;
+  list(
+    workspaceId: string,
+    sourceId: string,
+    at: string,
+  ): Promise<{ counts: DebugCounts; items: DebugEntry[] }>;
+}

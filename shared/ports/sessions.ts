@@ -1,0 +1,8 @@
+import type { ConsoleSession } from "../domain/console-session.js";
+
+/** Console sessions by the SHA-256 of their token. Expired ones are never returned. */
+export interface SessionStore {
+  put(tokenHash: string, session: ConsoleSession): Promise<void>;
+  find(tokenHash: string, now: Date): Promise<ConsoleSession | undefined>;
+  delete(tokenHash: string): Promise<void>;
+}

@@ -1,0 +1,182 @@
+/**
+ * Issue 14's targets, checked against what this run measured: `npm run bench` ends with one row
+ * per target (measured, target, met or not). A target whose section did not run is "not measured".
+ *
+ * The cold-import target is relative to the figures of 2026-12-06 (the "before" run): each
+ * function's extra CPU over a bare node start, as a multiple of that start, so it holds on a
+ * machine of any speed or load.
+ */
+import type { BundleReport } from "./bundles.js";
+import type { LoadReport } from "./load.js";
+import type { CostResult } from "./report.js";
+import type { ScenarioResult } from "./scenarios.js";
+
+/** (import CPU / bare node CPU) - 1, per function, measured 2026-12-06 at commit 10ad48f. */
+export const BASELINE_EXTRA_CPU: Record<string, number> = {
+  ingest: 3.38,
+  inbox: 3.8,
+  admin: 4.62,
+  match: 3.57,
+  action: 3.9,
+  "run-state": 3.42,
+  bootstrap: 3.34,
+  "ses-feedback": 3.16,
+};
+
+export interface TargetRow {
+  target: string;
+  measured: string;
+  goal: string;
+  /** undefined: not measured in this run. */
+  met: boolean | undefined;
+}
+
+export interface BenchResults {
+  bundles?: BundleReport;
+  scenarios?: ScenarioResult[];
+  cost?: CostResult;
+  deployment?: { stateMachine: { logLevel: string; includeExecutionData: boolean } };
+  load?: LoadReport;
+}
+
+const notMeasured = (target: string, goal: string): TargetRow => ({
+  target,
+  goal,
+  measured: "not measured",
+  met: undefined,
+});
+
+export function checkTargets(results: BenchResults): TargetRow[] {
+  const rows: TargetRow[] = [];
+  const scenario = (id: ScenarioResult["id"]) => results.scenarios?.find((s) => s.id === id);
+
+  if (results.cost) {
+    const { oneEventPerRequest: one, batched } = results.cost;
+    rows.push({
+      target: "cost per 1M events without SES (5 % start a 3-step email moment)",
+      measured: `$${one.totalWithoutSes.toFixed(2)} ($${batched.totalWithoutSes.toFixed(2)} at ${batched.params.eventsPerRequest}/request)`,
+      goal: "<= $14.00",
+      met: one.totalWithoutSes <= 14,
+    });
+  } else rows.push(notMeasured("cost per 1M events without SES", "<= $14.00"));
+
+  const run = scenario("email-run");
+  rows.push(
+    run
+      ? {
+          target: "state transitions of a 3-step email run with delays",
+          measured: String(run.transitions),
+          goal: "<= 7",
+          met: run.transitions <= 7,
+        }
+      : notMeasured("state transitions of a 3-step email run", "<= 7"),
+  );
+
+  const cart = scenario("abandoned-cart");
+  rows.push(
+    cart
+      ? {
+          target: "executions for an abandoned cart with 5 adds",
+          measured: String(cart.executions.length),
+          goal: "O(1): <= 2 (one gate, one run)",
+          met: cart.executions.length <= 2,
+        }
+      : notMeasured("executions for an abandoned cart with 5 adds", "<= 2"),
+  );
+
+  const unused = scenario("unused-event");
+  const match = unused?.functions.find((f) => f.fn === "match");
+  if (unused && match) {
+    const dynamo = unused.operations
+      .filter((o) => o.fn === "match" && o.service === "DynamoDB")
+      .reduce((s, o) => s + o.count, 0);
+    rows.push({
+      target: "matcher, event no moment uses: DynamoDB requests",
+      measured: String(dynamo),
+      goal: "<= 3",
+      met: dynamo <= 3,
+    });
+    rows.push({
+      target: "matcher, event no moment uses: sequential round trips",
+      measured: String(match.sequentialRoundTrips),
+      goal: "<= 2",
+      met: match.sequentialRoundTrips <= 2,
+    });
+  } else rows.push(notMeasured("matcher, event no moment uses", "<= 3 requests, <= 2 round trips"));
+
+  const action = run?.functions.find((f) => f.fn === "action");
+  if (action && action.invocations > 0) {
+    const perStep = action.sequentialRoundTrips / action.invocations;
+    rows.push({
+      target: "round trips per email step",
+      measured: perStep.toFixed(1),
+      goal: "<= 4",
+      met: perStep <= 4,
+    });
+  } else rows.push(notMeasured("round trips per email step", "<= 4"));
+
+  const sm = results.deployment?.stateMachine;
+  rows.push(
+    sm
+      ? {
+          target: "Step Functions logging",
+          measured: `${sm.logLevel}${sm.includeExecutionData ? " with execution data" : ""}`,
+          goal: "ERROR (or less), no execution data",
+          met: ["ERROR", "FATAL", "OFF"].includes(sm.logLevel) && !sm.includeExecutionData,
+        }
+      : notMeasured("Step Functions logging", "ERROR, no execution data"),
+  );
+
+  const bundles = results.bundles?.rows.filter((r) => r.importCpuMs !== undefined && r.bareCpuMs);
+  if (bundles && bundles.length > 0) {
+    const extra = (r: (typeof bundles)[number]) => (r.importCpuMs ?? 0) / (r.bareCpuMs ?? 1) - 1;
+    const over = bundles.filter((r) => {
+      const baseline = BASELINE_EXTRA_CPU[r.id];
+      return baseline !== undefined && extra(r) > 0.6 * baseline;
+    });
+    rows.push({
+      target: "cold-import extra CPU vs 2026-12-06, every function",
+      measured:
+        over.length === 0
+          ? "all within"
+          : `over: ${over.map((r) => `${r.id} ${Math.round((extra(r) / (BASELINE_EXTRA_CPU[r.id] ?? 1)) * 100)} %`).join(", ")}`,
+      goal: "<= 60 %",
+      met: over.length === 0,
+    });
+    const callers = bundles.filter((r) => r.sdkBytes > 0);
+    const lightest = callers.reduce((a, b) => ((b.importCpuMs ?? 0) < (a.importCpuMs ?? 0) ? b : a));
+    rows.push({
+      target: "lightest cold import of the functions that call AWS",
+      measured: lightest.id,
+      goal: "ingest",
+      met: lightest.id === "ingest",
+    });
+  } else rows.push(notMeasured("cold-import extra CPU vs 2026-12-06", "<= 60 %"));
+
+  const load = results.load;
+  if (load) {
+    rows.push({
+      target: "local end to end, zero-delay email step",
+      measured: `${load.endToEnd.eventsPerSecond.toFixed(1)} events/s`,
+      goal: ">= 200 events/s",
+      met: load.endToEnd.eventsPerSecond >= 200,
+    });
+    const fifty = load.ingest.find((r) => r.connections === 50);
+    rows.push({
+      target: "local ingestion p99 at 50 connections",
+      measured: fifty ? `${Math.round(fifty.p99Ms)} ms` : "not measured",
+      goal: "<= 100 ms",
+      met: fifty ? fifty.p99Ms <= 100 : undefined,
+    });
+    const events = load.matcherDrain.events + load.endToEnd.events;
+    const perEventMb = (load.memory.rssAfterMb - load.memory.rssBeforeMb) / events;
+    const at20k = load.memory.rssBeforeMb + perEventMb * 20_000;
+    rows.push({
+      target: "local RSS after 20k events (extrapolated from this run)",
+      measured: `${Math.round(at20k)} MB (${events} events run)`,
+      goal: "<= 400 MB",
+      met: at20k <= 400,
+    });
+  } else rows.push(notMeasured("local throughput and memory", ">= 200 events/s, p99 <= 100 ms, <= 400 MB"));
+  return rows;
+}

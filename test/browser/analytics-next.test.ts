@@ -1,0 +1,103 @@
+/**
+ * Segment's browser library, analytics.js (`@segment/analytics-next`), unchanged, in a real
+ * Chromium, on a page of an origin the source allows, pointed at Moments with one setting
+ * (`cdnURL`): it loads its settings from the API, then sends identify, group, page and track with
+ * the write key; the track starts the moment for the group's account.
+ */
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser } from "../support/browser.js";
+import { type Scenario, startScenario, unique } from "../support/scenario.js";
+import { waitFor } from "../support/wait-for.js";
+
+const require = createRequire(import.meta.url);
+const analyticsJs = readFileSync(require.resolve("@segment/analytics-next/dist/umd/index.js"), "utf8");
+
+let scenario: Scenario;
+let browser: Browser;
+let site: Server;
+let siteUrl: string;
+let momentId: string;
+
+beforeAll(async () => {
+  scenario = await startScenario("Web app");
+  const allowed = await scenario.admin("PATCH", `/v1/admin/sources/${scenario.sourceId}`, {
+    allowedDomains: ["localhost"],
+  });
+  expect(allowed.status).toBe(200);
+  momentId = await scenario.runningMoment({
+    name: "Trial follow-up",
+    goal: "convert",
+    start: { event: "trial_ending_soon" },
+    steps: [],
+  });
+  site = createServer((req, res) => {
+    if (req.url === "/analytics.js") {
+      res.setHeader("content-type", "text/javascript");
+      res.end(analyticsJs);
+      return;
+    }
+    res.setHeader("content-type", "text/html; charset=utf-8");
+    res.end(
+      '<!doctype html><html lang="en"><head><title>App</title><script src="/analytics.js"></script></head><body><main>App</main></body></html>',
+    );
+  });
+  await new Promise<void>((resolve) => site.listen(0, "127.0.0.1", resolve));
+  siteUrl = `http://localhost:${(site.address() as AddressInfo).port}/`;
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  site?.close();
+  await scenario?.stop();
+});
+
+describe("@segment/analytics-next in Chromium, pointed at Moments with `cdnURL`", () => {
+  it("sends identify, group, page and track from an allowed origin; the track starts the moment for the group's account", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const accountId = unique("acct-browser");
+    await page.goto(siteUrl);
+
+    const sent = await page.evaluate(
+      async ({ writeKey, api, accountId }) => {
+        // biome-ignore lint/suspicious/noExplicitAny: the UMD bundle's global
+        const { AnalyticsBrowser } = (globalThis as any).AnalyticsNext;
+        const [analytics] = await AnalyticsBrowser.load({ writeKey, cdnURL: api });
+        const results = [
+          await analytics.identify("user-browser", { first_name: "Ada" }),
+          await analytics.group(accountId, { plan: "pro" }),
+          await analytics.page("Pricing"),
+          await analytics.track("trial_ending_soon", { days_left: 3 }),
+        ];
+        // biome-ignore lint/suspicious/noExplicitAny: analytics.js's Context
+        return results.map((ctx: any) => ctx.failedDelivery()?.reason?.message ?? "delivered");
+      },
+      { writeKey: scenario.writeKey, api: scenario.stack.apiUrl, accountId },
+    );
+
+    expect(sent).toEqual(["delivered", "delivered", "delivered", "delivered"]);
+    const view = await waitFor(
+      async () => {
+        const account = await scenario.admin<{
+          traits: Record<string, unknown>;
+          recentEvents: Array<{ event: string }>;
+          decisions: Array<{ momentId: string; outcome: string }>;
+        }>("GET", `/v1/admin/accounts/${accountId}`);
+        return account.status === 200 &&
+          account.body.decisions.some((d) => d.momentId === momentId && d.outcome === "started") &&
+          account.body.recentEvents.some((e) => e.event === "page_viewed")
+          ? account.body
+          : undefined;
+      },
+      { timeoutMs: 15_000, description: "the browser's track to start the moment" },
+    );
+    expect(view.traits).toMatchObject({ plan: "pro" });
+    await context.close();
+  });
+});

@@ -1,0 +1,241 @@
+/**
+ * The console end to end in a real Chromium against the local stack: sign in, create a source,
+ * create a moment from the Cart Abandon template, start it, send events through the ingestion API,
+ * watch reporting and the accounts list change, read an account's decision log and a run, meet a
+ * conflicting edit, stop, duplicate, delete the copy. Every page is checked with axe-core (0 serious
+ * or critical violations) and screenshotted into docs/screenshots/ for the README.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
+import { launchBrowser, seriousAccessibilityViolations } from "../support/browser.js";
+
+/**
+ * Every page is screenshotted on every run; `npm run screenshots` (UPDATE_SCREENSHOTS=1) writes them
+ * into docs/screenshots/ for the README, other runs into a temporary folder (a test run leaves the
+ * working tree as it found it).
+ */
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS
+  ? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../docs/screenshots")
+  : mkdtempSync(path.join(tmpdir(), "moments-console-screenshots-"));
+
+let stack: LocalStack;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+beforeAll(async () => {
+  // A minute of abandonment lasts 60 ms.
+  [stack, browser] = await Promise.all([
+    startLocalStack({ port: 0, timeScale: 0.001, logLevel: "CRITICAL" }),
+    launchBrowser(),
+  ]);
+  context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  page = await context.newPage();
+});
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await stack?.stop();
+});
+
+const go = (path: string) => page.goto(`${stack.consoleUrl}${path}`);
+
+/** Polls with a deadline generous enough for a loaded CI machine (2 cores, the whole suite running). */
+const eventually = <T>(read: () => Promise<T> | T, timeout = 15_000) =>
+  expect.poll(read, { timeout, interval: 100 });
+
+/** axe-core finds nothing serious on the page as it is now; then a screenshot for the README. */
+async function checkPage(name: string) {
+  await page.waitForLoadState("networkidle");
+  await eventually(() => page.locator(".loading").count()).toBe(0);
+  const violations = await seriousAccessibilityViolations(page);
+  expect(
+    violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join("; ")})`),
+    name,
+  ).toEqual([]);
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+async function confirm(button: string, confirmLabel = button) {
+  await page.getByRole("button", { name: button, exact: true }).first().click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByRole("button", { name: confirmLabel, exact: true }).click();
+  await eventually(() => dialog.isVisible()).toBe(false);
+}
+
+async function sendEvent(writeKey: string, body: Record<string, unknown>) {
+  const response = await fetch(`${stack.apiUrl}/v1/events`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${writeKey}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(202);
+}
+
+describe("the console", () => {
+  let writeKey = "";
+  let momentUrl = "";
+
+  it("signs in with an admin key, without the key reaching page script or storage", async () => {
+    await go("/moments");
+    await eventually(() => page.getByLabel("Admin key").isVisible()).toBe(true);
+    await checkPage("sign-in");
+    await page.getByLabel("Admin key").fill("mk_admin_wrong");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await eventually(() => page.getByRole("alert").textContent()).toContain("Unknown or revoked admin key");
+    await page.getByLabel("Admin key").fill(stack.adminKey);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await eventually(() => page.getByRole("heading", { name: "Moments", level: 1 }).isVisible()).toBe(true);
+    expect(await page.evaluate(() => document.cookie)).toBe("");
+    const stored = await page.evaluate(
+      () => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }),
+    );
+    expect(stored).not.toContain("mk_admin_");
+    const [cookie] = await context.cookies();
+    expect(cookie).toMatchObject({ name: "moments_session", httpOnly: true, sameSite: "Strict" });
+  });
+
+  it("leads to creating a source first, and shows its write key once", async () => {
+    await go("/moments/new");
+    await eventually(() => page.getByRole("link", { name: "Create a source first" }).isVisible()).toBe(true);
+    await page.getByRole("link", { name: "Create a source first" }).click();
+    await page.getByLabel("Source name").fill("Web shop");
+    await page.getByLabel("Allowed domains").first().fill("shop.example.com");
+    await page.getByRole("button", { name: "Create source" }).click();
+    const secret = page.locator(".notice code.secret");
+    await eventually(() => secret.textContent()).toMatch(/^mk_write_/);
+    writeKey = (await secret.textContent()) ?? "";
+    await checkPage("sources");
+    await page.reload();
+    await eventually(() => page.getByRole("heading", { name: "Web shop" }).isVisible()).toBe(true);
+    expect(await page.content()).not.toContain(writeKey);
+  });
+
+  it("creates a moment from the Cart Abandon template and starts it", async () => {
+    await go("/moments/new");
+    await page.getByRole("radio", { name: /Cart Abandon/ }).check();
+    await page.getByLabel("Name", { exact: true }).fill("Cart abandon (web)");
+    await page.getByLabel("Cart counts as abandoned after (amount)").fill("1");
+    await page.getByLabel("Cart counts as abandoned after (unit)").selectOption("minutes");
+    await page.getByRole("checkbox", { name: "Web shop" }).check();
+    await checkPage("new-moment");
+    await page.getByRole("button", { name: "Create moment" }).click();
+    await eventually(() => page.getByRole("heading", { name: /Cart abandon \(web\)/ }).isVisible()).toBe(
+      true,
+    );
+    momentUrl = new URL(page.url()).pathname.replace(/^\/console/, "");
+    await confirm("Start");
+    await eventually(() => page.locator("h1 .badge").textContent()).toBe("Running");
+    await checkPage("moment");
+  });
+
+  it("shows reporting and the accounts list change as events come in", async () => {
+    await go(`${momentUrl}/reporting`);
+    await eventually(() => page.locator(".kpi .value").first().textContent()).toBe("0");
+    for (const [account, cart] of [
+      ["acct_ada", "cart-1"],
+      ["acct_bob", "cart-2"],
+    ]) {
+      await sendEvent(writeKey, {
+        event: "cart_item_added",
+        accountId: account,
+        properties: { cart_id: cart, total: 42 },
+        traits: { organization_name: account === "acct_ada" ? "Ada Labs" : "Bob & Co", plan: "pro" },
+      });
+    }
+    // Abandoned after a (scaled) minute: both runs start, and the live page shows it.
+    await eventually(() => page.locator(".kpi .value").first().textContent()).toBe("2");
+    await checkPage("reporting");
+
+    await go(`${momentUrl}/accounts`);
+    await eventually(() => page.getByRole("link", { name: "acct_ada" }).isVisible()).toBe(true);
+    expect(await page.getByRole("link", { name: "acct_bob" }).isVisible()).toBe(true);
+    await checkPage("moment-accounts");
+  });
+
+  it("opens an account's decision log and one of its runs", async () => {
+    await page.getByRole("link", { name: "acct_ada" }).click();
+    await eventually(() => page.getByRole("heading", { name: "Decision log" }).isVisible()).toBe(true);
+    await eventually(() => page.locator(".timeline").textContent()).toContain("cart_item_added");
+    await checkPage("account");
+    await page.getByRole("link", { name: "Open the run" }).first().click();
+    await eventually(() => page.locator(".timeline").textContent()).toContain("cart-reminder");
+    await checkPage("run");
+  });
+
+  it("shows a conflicting edit instead of overwriting it", async () => {
+    await go(momentUrl);
+    const description = page.getByLabel("Description");
+    await eventually(() => description.isVisible()).toBe(true);
+    // Someone else saves a change meanwhile (with the admin key, as a script would).
+    const id = momentUrl.split("/").pop() ?? "";
+    const current = await fetch(`${stack.apiUrl}/v1/admin/moments/${id}`, {
+      headers: { authorization: `Bearer ${stack.adminKey}` },
+    });
+    const other = await fetch(`${stack.apiUrl}/v1/admin/moments/${id}`, {
+      method: "PATCH",
+      headers: {
+        authorization: `Bearer ${stack.adminKey}`,
+        "content-type": "application/json",
+        "if-match": current.headers.get("etag") ?? "",
+      },
+      body: JSON.stringify({ name: "Cart abandon (renamed elsewhere)" }),
+    });
+    expect(other.status).toBe(200);
+    await description.fill("My edit on a stale version");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    const alert = page.getByRole("alert");
+    await eventually(() => alert.textContent()).toContain("This moment changed since you opened it");
+    expect(await alert.textContent()).toContain("name");
+    await checkPage("moment-conflict");
+    await page.getByRole("button", { name: "Load the latest version (discard my edits)" }).click();
+    await eventually(() => page.getByRole("heading", { name: /renamed elsewhere/ }).isVisible()).toBe(true);
+  });
+
+  it("stops the moment, duplicates it and deletes the copy", async () => {
+    await go(momentUrl);
+    await confirm("Stop");
+    await eventually(() => page.locator("h1 .badge").textContent()).toBe("Stopped");
+
+    await confirm("Duplicate");
+    await eventually(() => page.getByRole("heading", { name: /\(copy\)/ }).isVisible()).toBe(true);
+    expect(await page.locator("h1 .badge").textContent()).toBe("Draft");
+    await confirm("Delete");
+    await eventually(() => page.getByRole("heading", { name: "Moments", level: 1 }).isVisible()).toBe(true);
+    await eventually(() =>
+      page.getByRole("link", { name: "Cart abandon (renamed elsewhere)", exact: true }).isVisible(),
+    ).toBe(true);
+    expect(await page.getByRole("link", { name: /\(copy\)/ }).count()).toBe(0);
+    await checkPage("moments");
+  });
+
+  it.each([
+    ["/observed-events", "Observed events", "observed-events"],
+    ["/email-templates", "Email templates", "email-templates"],
+    ["/integrations", "Integrations", "integrations"],
+    ["/suppressions", "Suppressions", "suppressions"],
+    ["/admin-keys", "Admin keys", "admin-keys"],
+  ] as const)("has the %s page, accessible", async (path, heading, name) => {
+    await go(path);
+    await eventually(() => page.getByRole("heading", { name: heading, level: 1 }).isVisible()).toBe(true);
+    if (name === "observed-events") {
+      // What was sent, with the moment that uses it.
+      await eventually(() => page.locator("table").textContent()).toContain("cart_item_added");
+    }
+    await checkPage(name);
+  });
+
+  it("signs out server-side: the page returns to sign-in", async () => {
+    await go("/moments");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await eventually(() => page.getByLabel("Admin key").isVisible()).toBe(true);
+    await go("/moments");
+    await eventually(() => page.getByLabel("Admin key").isVisible()).toBe(true);
+  });
+});

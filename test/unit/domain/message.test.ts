@@ -1,0 +1,171 @@
+import { describe, expect, it } from "vitest";
+import { ValidationError } from "../../../shared/domain/errors.js";
+import {
+  happenedAt,
+  type IdentityLink,
+  linksOf,
+  type Message,
+  messageSchema,
+  resolveAccount,
+} from "../../../shared/domain/message.js";
+import { MAX_TRAITS_PER_CALL } from "../../../shared/domain/profile.js";
+import { parseOrThrow } from "../../../shared/domain/validation.js";
+
+const minimal = { type: "track", event: "payment_failed", accountId: "acct_1" };
+const track = (input: Record<string, unknown>) => parseOrThrow(messageSchema, { type: "track", ...input });
+
+function pathsOf(input: unknown): string[] {
+  try {
+    parseOrThrow(messageSchema, input);
+  } catch (error) {
+    if (error instanceof ValidationError) return error.details.map((d) => d.path);
+    throw error;
+  }
+  return [];
+}
+
+describe("messageSchema, for a track call (POST /v1/events, /v1/track)", () => {
+  it("accepts the minimal event", () => {
+    expect(track(minimal)).toEqual(minimal);
+  });
+
+  it("keeps every documented field", () => {
+    const full = {
+      ...minimal,
+      userId: "user_1",
+      messageId: "5c0e9a1b-3f7e-4a2b-9d1c-0a9b8c7d6e5f",
+      timestamp: "2026-11-21T10:00:00+02:00",
+      properties: { amount: 12, nested: { ok: true } },
+      traits: { plan: "pro", first_name: "Ada" },
+    };
+
+    expect(track(full)).toEqual(full);
+  });
+
+  it("drops unknown top-level fields instead of refusing the event (analytics SDKs add their own)", () => {
+    const parsed = track({ ...minimal, integrations: { All: true }, _metadata: {}, writeKey: "k" });
+
+    expect(parsed).toEqual(minimal);
+  });
+
+  it("reads null ids as absent, as analytics.js sends an anonymous visitor's userId", () => {
+    expect(track({ event: "x", userId: null, anonymousId: "anon_1" })).toEqual({
+      type: "track",
+      event: "x",
+      anonymousId: "anon_1",
+    });
+  });
+
+  it.each([
+    ["a missing event name", { type: "track", accountId: "acct_1" }, "event"],
+    ["no accountId, userId nor anonymousId", { type: "track", event: "x" }, "accountId"],
+    ["a group call without groupId", { type: "group", userId: "u" }, "groupId"],
+    ["an alias without previousId", { type: "alias", userId: "u" }, "previousId"],
+    ["an unknown type", { ...minimal, type: "purchase" }, "type"],
+    ["an empty accountId", { ...minimal, accountId: "" }, "accountId"],
+    ["a messageId with spaces", { ...minimal, messageId: "has space" }, "messageId"],
+    ["a messageId over 128 characters", { ...minimal, messageId: "m".repeat(129) }, "messageId"],
+    ["a timestamp that is not ISO 8601", { ...minimal, timestamp: "yesterday" }, "timestamp"],
+    ["properties that are not an object", { ...minimal, properties: [1, 2] }, "properties"],
+    ["an empty trait name", { ...minimal, traits: { "": 1 } }, "traits"],
+  ])("refuses %s, naming the field", (_label, input, path) => {
+    expect(pathsOf(input)[0]).toMatch(new RegExp(`^${path}`));
+  });
+
+  it(`refuses more than ${MAX_TRAITS_PER_CALL} traits in one call`, () => {
+    const traits = Object.fromEntries(
+      Array.from({ length: MAX_TRAITS_PER_CALL + 1 }, (_, i) => [`t${i}`, i]),
+    );
+    const atLimit = Object.fromEntries(Array.from({ length: MAX_TRAITS_PER_CALL }, (_, i) => [`t${i}`, i]));
+
+    expect(pathsOf({ ...minimal, traits })).toEqual(["traits"]);
+    expect(pathsOf({ ...minimal, traits: atLimit })).toEqual([]);
+  });
+});
+
+describe("happenedAt", () => {
+  const receivedAt = "2026-11-21T10:00:10.000Z";
+  const at = (input: Record<string, unknown>, sentAt?: string) =>
+    happenedAt(track({ event: "x", accountId: "a", ...input }), receivedAt, sentAt);
+
+  it("takes the timestamp as sent (in UTC)", () => {
+    expect(at({ timestamp: "2026-11-21T11:00:00+02:00", originalTimestamp: "2020-01-01T00:00:00Z" })).toBe(
+      "2026-11-21T09:00:00.000Z",
+    );
+  });
+
+  it("corrects originalTimestamp by the device clock's error (receivedAt - sentAt)", () => {
+    // The device clock is 1 hour behind: sent at 09:00:10 by its clock, received at 10:00:10.
+    expect(at({ originalTimestamp: "2026-11-21T09:00:00Z", sentAt: "2026-11-21T09:00:10Z" })).toBe(
+      "2026-11-21T10:00:00.000Z",
+    );
+    expect(at({ originalTimestamp: "2026-11-21T09:00:00Z" }, "2026-11-21T09:00:10Z")).toBe(
+      "2026-11-21T10:00:00.000Z",
+    );
+  });
+
+  it("is the receive time when the message says nothing", () => {
+    expect(at({})).toBe(receivedAt);
+  });
+});
+
+describe("account resolution", () => {
+  const message = (input: Record<string, unknown>) => parseOrThrow(messageSchema, input) as Message;
+  const resolve = (
+    input: Record<string, unknown>,
+    links: Record<string, IdentityLink> = {},
+    subject: "account" | "user" = "account",
+  ) =>
+    resolveAccount(
+      message(input),
+      async (kind, id) => links[`${kind}:${id}`],
+      async () => subject,
+    );
+
+  it("takes accountId first, then a group's groupId, then context.groupId", async () => {
+    const links = { "user:u1": { accountId: "linked" } };
+    await expect(resolve({ type: "track", event: "e", accountId: "a", userId: "u1" }, links)).resolves.toBe(
+      "a",
+    );
+    await expect(resolve({ type: "group", groupId: "g", userId: "u1" }, links)).resolves.toBe("g");
+    await expect(
+      resolve({ type: "track", event: "e", userId: "u1", context: { groupId: "c" } }, links),
+    ).resolves.toBe("c");
+  });
+
+  it("then the account linked to the user, or to the visitor directly or through the user it became", async () => {
+    const links = {
+      "user:u1": { accountId: "acct_u1" },
+      "anonymous:v1": { accountId: "acct_v1" },
+      "anonymous:v2": { userId: "u1" },
+    };
+    await expect(resolve({ type: "track", event: "e", userId: "u1" }, links)).resolves.toBe("acct_u1");
+    await expect(resolve({ type: "track", event: "e", anonymousId: "v1" }, links)).resolves.toBe("acct_v1");
+    await expect(resolve({ type: "track", event: "e", anonymousId: "v2" }, links)).resolves.toBe("acct_u1");
+    await expect(resolve({ type: "track", event: "e", userId: "u9" }, links)).resolves.toBeUndefined();
+  });
+
+  it("in consumer mode, the person is the account: the userId, the user a visitor became, then the anonymousId", async () => {
+    const links = { "anonymous:v2": { userId: "u2" } };
+    await expect(resolve({ type: "track", event: "e", userId: "u9" }, links, "user")).resolves.toBe("u9");
+    await expect(resolve({ type: "track", event: "e", anonymousId: "v2" }, links, "user")).resolves.toBe(
+      "u2",
+    );
+    await expect(resolve({ type: "track", event: "e", anonymousId: "v3" }, links, "user")).resolves.toBe(
+      "v3",
+    );
+  });
+
+  it("links a user to the account of a group or an identify naming it, and a visitor to the user it became", () => {
+    expect(linksOf(message({ type: "group", groupId: "g", userId: "u", anonymousId: "v" }))).toEqual([
+      { kind: "user", id: "u", link: { accountId: "g" } },
+    ]);
+    expect(linksOf(message({ type: "identify", userId: "u", anonymousId: "v" }))).toEqual([
+      { kind: "anonymous", id: "v", link: { userId: "u" } },
+    ]);
+    expect(linksOf(message({ type: "alias", previousId: "v", userId: "u" }))).toEqual([
+      { kind: "anonymous", id: "v", link: { userId: "u" } },
+    ]);
+    expect(linksOf(message({ type: "track", event: "e", userId: "u", accountId: "a" }))).toEqual([]);
+  });
+});
