@@ -132,6 +132,12 @@ describe("the console", () => {
     momentUrl = new URL(page.url()).pathname.replace(/^\/console/, "");
     await confirm("Start");
     await eventually(() => page.locator("h1 .badge").textContent()).toBe("Running");
+    // A step's test: a dry-run preview rendered by the API, nothing sent.
+    await page.getByRole("button", { name: "Test step cart-reminder" }).click();
+    await page.getByRole("button", { name: "Preview (dry run)" }).click();
+    const result = page.locator(".test-step figure pre");
+    await eventually(() => result.textContent()).toContain('"dryRun": true');
+    expect(await result.textContent()).toContain("You left something in your cart");
     await checkPage("moment");
   });
 
