@@ -78,7 +78,9 @@ afterAll(async () => {
   await s?.stop();
   await receiverProxy?.stop();
   await receiver?.stop();
-  console.log(`\nFault suite: ${ACCOUNTS} accounts per service, ${RATES.errorRate * 100} % errors and ${RATES.dropRate * 100} % lost answers\n`);
+  console.log(
+    `\nFault suite: ${ACCOUNTS} accounts per service, ${RATES.errorRate * 100} % errors and ${RATES.dropRate * 100} % lost answers\n`,
+  );
   console.table(
     figures.map((f) => ({
       service: f.service,
@@ -102,7 +104,8 @@ async function send(body: Record<string, unknown>, counters: { clientRetries: nu
   for (let attempt = 0; attempt < 20; attempt++) {
     const response = await s.api("POST", "/v1/events", { key: s.writeKey, body }).catch(() => undefined);
     if (response?.status === 202) return;
-    if (response && response.status < 500) throw new Error(`refused: ${response.status} ${JSON.stringify(response.body)}`);
+    if (response && response.status < 500)
+      throw new Error(`refused: ${response.status} ${JSON.stringify(response.body)}`);
     counters.clientRetries++;
     await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
   }
@@ -137,7 +140,12 @@ describe("the fault suite", () => {
           {
             id: "hook",
             delay: { amount: 0, unit: "hours" },
-            action: { type: "send_webhook", method: "POST", url: `${receiverProxy.url}/hooks/${tag}`, body: '{"a":1}' },
+            action: {
+              type: "send_webhook",
+              method: "POST",
+              url: `${receiverProxy.url}/hooks/${tag}`,
+              body: '{"a":1}',
+            },
           },
         ],
       });
@@ -245,7 +253,9 @@ describe("the fault suite", () => {
           const raced = racing.has(accountId) && (step === undefined || step.status === "skipped");
           if ((executed && delivered !== 1) || (!executed && !raced) || (!executed && delivered > 0)) {
             f.missing++;
-            problems.push(`${accountId}: step ${step?.stepId ?? "?"} ${JSON.stringify(step)} delivered ${delivered}`);
+            problems.push(
+              `${accountId}: step ${step?.stepId ?? "?"} ${JSON.stringify(step)} delivered ${delivered}`,
+            );
           }
         }
       }
