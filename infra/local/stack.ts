@@ -23,6 +23,7 @@ import {
 } from "../../shared/contracts/workflow.js";
 import { generateApiKey } from "../../shared/domain/api-keys.js";
 import { buildConsole, CONSOLE_BASE_PATH } from "../console/build.js";
+import { writeWidget } from "../widget-build.js";
 import { createAppTable, DynamoDBClient, startLocalDynamo } from "./dynamodb.js";
 import { startLocalEventBridge } from "./event-bridge.js";
 import { type FaultService, type Faults, startFaultProxy } from "./faults.js";
@@ -157,6 +158,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
     );
 
+<<<<<<< HEAD
     // Without a plan the functions talk to the emulators directly; with one, through a fault proxy.
     const faulty = async (service: FaultService, endpoint: string) => {
       if (!options.faults) return endpoint;
@@ -164,6 +166,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stops.push(proxy.stop);
       return proxy.url;
     };
+=======
+    // The widget is built as the CDK app builds it into the inbox function's asset.
+    const widgetDir = await mkdtemp(join(tmpdir(), "moments-widget-"));
+    stops.push(() => rm(widgetDir, { recursive: true, force: true }));
+    writeWidget(widgetDir);
+>>>>>>> main
 
     const tableName = "moments";
     const eventBusName = "moments";
@@ -184,6 +192,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [Env.eventBusName]: eventBusName,
       [Env.stateMachineArn]: stateMachineArn,
       [Env.timeScale]: String(timeScale),
+      [Env.widgetDir]: widgetDir,
       // Lambda runs Node 22; on a Node 20 laptop the SDK's upgrade notice is noise in every run.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? "INFO",
@@ -210,7 +219,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // (load is cheap after the first time: the module cache answers.)
     const lazyHttp = (fn: FunctionId) => async (event: unknown, context: ReturnType<typeof lambdaContext>) =>
       (await load(fn))(event, context);
+    // Settled once the admin key is seeded (at the end of this function): until then the API answers 503, so
+    // a script that waits for GET /health and then calls the admin API at once never sees a 401.
+    let markReady: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => {
+      markReady = resolve;
+    });
     const api = await startLocalHttpApi({
+      ready,
       routes,
       handlers: {
         health: lazyHttp("health"),
@@ -309,6 +325,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       LOCAL_WORKSPACE,
       adminKey,
     );
+    markReady();
 
     return {
       apiUrl: api.url,

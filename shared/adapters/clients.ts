@@ -5,7 +5,7 @@
  */
 
 import type { Tracer } from "@aws-lambda-powertools/tracer";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
 /**
@@ -23,8 +23,8 @@ export const DOCUMENT_CLIENT_OPTIONS = {
   unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
 };
 
-export function documentClient(tracer?: Tracer): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({});
+export function documentClient(tracer?: Tracer, config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
+  const client = new DynamoDBClient(config);
   tracer?.captureAWSv3Client(client);
   return DynamoDBDocumentClient.from(client, DOCUMENT_CLIENT_OPTIONS);
 }

@@ -14,11 +14,18 @@ import { type ExecutionRecord, executionLog } from "./state-transitions.js";
 /** 1 hour = 3.6 s: long enough for 5 cart adds to land inside one abandonment window. */
 export const SCENARIO_TIME_SCALE = 0.001;
 
-export type ScenarioId = "unused-event" | "email-run" | "end-event" | "identify" | "abandoned-cart";
+export type ScenarioId =
+  | "unused-event"
+  | "email-run"
+  | "timeout-run"
+  | "end-event"
+  | "identify"
+  | "abandoned-cart";
 
 export const scenarioTitles: Record<ScenarioId, string> = {
   "unused-event": "an event no moment uses",
   "email-run": "a 3-step email run, start event to completion",
+  "timeout-run": "the same run with an end rule and an `after` timeout (fires after the steps)",
   "end-event": "an end event (stops a waiting run)",
   identify: "an identify changing 3 traits",
   "abandoned-cart": "an abandoned cart: 5 adds, then the reminder run",
@@ -241,6 +248,16 @@ export async function runScenarios(stack: LocalStack): Promise<ScenarioResult[]>
     start: { event: "trial_ending_soon" },
     steps: [email("first", 0), email("second", 10), email("third", 10)],
   });
+  // The same steps, with an end event and a timeout that fires once they are done (1 hour = 3.6 s).
+  await moment({
+    name: "Three emails, then time out",
+    start: { event: "trial_converting" },
+    end: [
+      { outcome: "success", event: "converted" },
+      { outcome: "failed", after: { amount: 1, unit: "hours" } },
+    ],
+    steps: [email("first", 0), email("second", 10), email("third", 10)],
+  });
   await moment({
     name: "Ends on upgrade",
     start: { event: "trial_started" },
@@ -310,6 +327,11 @@ export async function runScenarios(stack: LocalStack): Promise<ScenarioResult[]>
 
     const trial = await knownAccount();
     await measure("email-run", () => post("/v1/events", { event: "trial_ending_soon", accountId: trial }));
+
+    const timingOut = await knownAccount();
+    await measure("timeout-run", () =>
+      post("/v1/events", { event: "trial_converting", accountId: timingOut }),
+    );
 
     // The run must be waiting (its first email sent, a day to go) before the end event arrives.
     const upgrading = await knownAccount();

@@ -72,6 +72,18 @@ export function checkTargets(results: BenchResults): TargetRow[] {
       : notMeasured("state transitions of a 3-step email run", "<= 7"),
   );
 
+  const timeout = scenario("timeout-run");
+  rows.push(
+    run && timeout
+      ? {
+          target: "transitions a timeout and an end rule add to that run",
+          measured: String(timeout.transitions - run.transitions),
+          goal: "<= 2",
+          met: timeout.transitions - run.transitions <= 2,
+        }
+      : notMeasured("transitions a timeout and an end rule add", "<= 2"),
+  );
+
   const cart = scenario("abandoned-cart");
   rows.push(
     cart

@@ -354,6 +354,54 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/inbox/{id}/dismiss": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postInboxByIdDismiss"];
+    delete?: never;
+    options: operations["optionsInboxByIdDismiss"];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/widget.js": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getWidgetJs"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/widget.mjs": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getWidgetMjs"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/unsubscribe": {
     parameters: {
       query?: never;
@@ -624,6 +672,22 @@ export interface paths {
     options?: never;
     head?: never;
     patch: operations["patchAdminSourcesById"];
+    trace?: never;
+  };
+  "/v1/admin/sources/{id}/identity-secret": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postAdminSourcesByIdIdentitySecret"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   "/v1/admin/sources/{id}/debugger": {
@@ -950,6 +1014,7 @@ export interface components {
       createdAt: string;
       readAt?: string;
       answeredAt?: string;
+      dismissedAt?: string;
       reaction?: "positive" | "neutral" | "frustrated";
       comment?: string;
     };
@@ -1340,9 +1405,24 @@ export interface components {
         };
       };
       feedback: {
+        shown: number;
+        answered: number;
+        dismissed: number;
         positive: number;
         neutral: number;
         frustrated: number;
+        responseRate: number | null;
+      };
+      feedbackSteps: {
+        [key: string]: {
+          shown: number;
+          answered: number;
+          dismissed: number;
+          positive: number;
+          neutral: number;
+          frustrated: number;
+          responseRate: number | null;
+        };
       };
     };
     MomentReport: {
@@ -1400,9 +1480,13 @@ export interface components {
         };
       }[];
       feedback: {
+        shown: number;
+        answered: number;
+        dismissed: number;
         positive: number;
         neutral: number;
         frustrated: number;
+        responseRate: number | null;
         latestComments: {
           promptId: string;
           accountId: string;
@@ -1661,6 +1745,9 @@ export interface components {
       name: string;
       allowedDomains: string[];
       subject: "account" | "user";
+      requireUserToken: boolean;
+      identitySecretIssuedAt?: string;
+      previousIdentitySecretValidUntil?: string;
       createdAt: string;
       updatedAt: string;
     };
@@ -1669,9 +1756,18 @@ export interface components {
       name: string;
       allowedDomains: string[];
       subject: "account" | "user";
+      requireUserToken: boolean;
+      identitySecretIssuedAt?: string;
+      previousIdentitySecretValidUntil?: string;
       createdAt: string;
       updatedAt: string;
       writeKey: string;
+      identitySecret: string;
+    };
+    IssuedIdentitySecret: {
+      identitySecretIssuedAt?: string;
+      previousIdentitySecretValidUntil?: string;
+      identitySecret: string;
     };
     SourceDebugger: {
       counts: {
@@ -1821,6 +1917,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -1942,6 +2039,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -2063,6 +2161,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -2184,6 +2283,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -2305,6 +2405,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -2426,6 +2527,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -2547,6 +2649,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -2668,6 +2771,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -2791,6 +2895,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -2914,6 +3019,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -3035,6 +3141,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -3156,6 +3263,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -3277,6 +3385,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -3398,6 +3507,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -3519,6 +3629,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -3640,6 +3751,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -3824,7 +3936,10 @@ export interface operations {
         limit?: string;
         cursor?: string;
       };
-      header?: never;
+      header?: {
+        "X-Moments-User-Token"?: string;
+        Origin?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -3886,8 +4001,14 @@ export interface operations {
   };
   postInboxByIdRead: {
     parameters: {
-      query?: never;
-      header?: never;
+      query?: {
+        accountId?: string;
+        userId?: string;
+      };
+      header?: {
+        "X-Moments-User-Token"?: string;
+        Origin?: string;
+      };
       path: {
         id: string;
       };
@@ -3974,8 +4095,14 @@ export interface operations {
   };
   postFeedback: {
     parameters: {
-      query?: never;
-      header?: never;
+      query?: {
+        accountId?: string;
+        userId?: string;
+      };
+      header?: {
+        "X-Moments-User-Token"?: string;
+        Origin?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -4061,6 +4188,166 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+    };
+  };
+  postInboxByIdDismiss: {
+    parameters: {
+      query?: {
+        accountId?: string;
+        userId?: string;
+      };
+      header?: {
+        "X-Moments-User-Token"?: string;
+        Origin?: string;
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["InboxItem"];
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  optionsInboxByIdDismiss: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  getWidgetJs: {
+    parameters: {
+      query?: {
+        v?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/javascript": string;
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  getWidgetMjs: {
+    parameters: {
+      query?: {
+        v?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/javascript": string;
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
       };
     };
   };
@@ -4721,6 +5008,7 @@ export interface operations {
             items: {
               accountId: string;
               status: "active" | "completed" | "success" | "failed" | "stopped";
+              runId: string;
               startedAt: string;
               endedAt?: string;
             }[];
@@ -5098,7 +5386,10 @@ export interface operations {
   };
   getAdminObservedEvents: {
     parameters: {
-      query?: never;
+      query?: {
+        limit?: string;
+        cursor?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -5111,6 +5402,7 @@ export interface operations {
         };
         content: {
           "application/json": {
+            nextCursor?: string;
             items: {
               name: string;
               count: number;
@@ -5124,6 +5416,14 @@ export interface operations {
               }[];
             }[];
           };
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       401: {
@@ -5251,6 +5551,7 @@ export interface operations {
           name: string;
           allowedDomains?: string[];
           subject?: "account" | "user";
+          requireUserToken?: boolean;
         };
       };
     };
@@ -5408,6 +5709,7 @@ export interface operations {
           name?: string;
           allowedDomains?: string[];
           subject?: "account" | "user";
+          requireUserToken?: boolean;
         };
       };
     };
@@ -5418,6 +5720,67 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["Source"];
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  postAdminSourcesByIdIdentitySecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["IssuedIdentitySecret"];
         };
       };
       400: {
