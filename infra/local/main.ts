@@ -5,19 +5,14 @@
  *   MOMENTS_TIME_SCALE   multiply every delay (1 = real time, 0.001 = a day in ~86 s, 0 = no wait)
  *   MOMENTS_DATA_DIR     persist DynamoDB data in this folder (default: in memory)
  *   MOMENTS_LOG_LEVEL    handler log level (default INFO)
-<<<<<<< HEAD
+ *   MOMENTS_DEMO_PORT    port of the widget demo app (default PORT + 1; 0 = any free port)
  *   MOMENTS_FAULTS       inject faults in front of the emulators, e.g. dynamodb=0.1/0.03,ses=0.1/0.03
  *                        (10 % throttling/500/503 answers, 3 % responses lost after being applied;
  *                        services: dynamodb, sfn, ses, eventbridge; see infra/local/faults.ts)
  */
 import { readTimeScale } from "../../shared/config.js";
-import { Faults, parseFaultPlan } from "./faults.js";
-=======
- *   MOMENTS_DEMO_PORT    port of the widget demo app (default PORT + 1; 0 = any free port)
- */
-import { readTimeScale } from "../../shared/config.js";
 import { type Demo, startDemo } from "./demo.js";
->>>>>>> main
+import { Faults, parseFaultPlan } from "./faults.js";
 import { startLocalStack } from "./stack.js";
 
 const port = Number(process.env.PORT ?? 3000);

@@ -158,7 +158,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
     );
 
-<<<<<<< HEAD
     // Without a plan the functions talk to the emulators directly; with one, through a fault proxy.
     const faulty = async (service: FaultService, endpoint: string) => {
       if (!options.faults) return endpoint;
@@ -166,12 +165,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stops.push(proxy.stop);
       return proxy.url;
     };
-=======
+
     // The widget is built as the CDK app builds it into the inbox function's asset.
     const widgetDir = await mkdtemp(join(tmpdir(), "moments-widget-"));
     stops.push(() => rm(widgetDir, { recursive: true, force: true }));
     writeWidget(widgetDir);
->>>>>>> main
 
     const tableName = "moments";
     const eventBusName = "moments";
