@@ -202,6 +202,7 @@ export class MomentsStack extends Stack {
       [Env.sesConfigurationSet]: this.email.configurationSet.configurationSetName,
       [Env.eventBusName]: this.eventRouting.bus.eventBusName,
       [Env.publicApiUrl]: props.publicBaseUrl ?? this.httpApi.url,
+      [Env.timeScale]: props.timeScale,
     });
     // update_attribute steps put attribute_changed events on the bus.
     this.eventRouting.bus.grantPutEventsTo(action.role);

@@ -6,9 +6,13 @@
  *   MOMENTS_DATA_DIR     persist DynamoDB data in this folder (default: in memory)
  *   MOMENTS_LOG_LEVEL    handler log level (default INFO)
  *   MOMENTS_DEMO_PORT    port of the widget demo app (default PORT + 1; 0 = any free port)
+ *   MOMENTS_FAULTS       inject faults in front of the emulators, e.g. dynamodb=0.1/0.03,ses=0.1/0.03
+ *                        (10 % throttling/500/503 answers, 3 % responses lost after being applied;
+ *                        services: dynamodb, sfn, ses, eventbridge; see infra/local/faults.ts)
  */
 import { readTimeScale } from "../../shared/config.js";
 import { type Demo, startDemo } from "./demo.js";
+import { Faults, parseFaultPlan } from "./faults.js";
 import { startLocalStack } from "./stack.js";
 
 const port = Number(process.env.PORT ?? 3000);
@@ -28,6 +32,14 @@ function emulatorLog(entry: Record<string, unknown>) {
   }
 }
 
+let faultPlan: ReturnType<typeof parseFaultPlan>;
+try {
+  faultPlan = parseFaultPlan(process.env.MOMENTS_FAULTS);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}
+
 const started = Date.now();
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
 try {
@@ -38,6 +50,7 @@ try {
     ...(process.env.MOMENTS_DATA_DIR ? { dataDir: process.env.MOMENTS_DATA_DIR } : {}),
     logLevel,
     onLog: emulatorLog,
+    ...(faultPlan ? { faults: new Faults(faultPlan) } : {}),
   });
 } catch (error) {
   const code = (error as { code?: string }).code;
@@ -74,7 +87,7 @@ Moments is running locally (started in ${Date.now() - started} ms)
   Demo       ${demoLine}
   Admin key  ${stack.adminKey}
   Workspace  ${stack.workspaceId}
-  Time scale ${process.env.MOMENTS_TIME_SCALE ?? "1"}   Data: ${process.env.MOMENTS_DATA_DIR ?? "in memory"}
+  Time scale ${process.env.MOMENTS_TIME_SCALE ?? "1"}   Data: ${process.env.MOMENTS_DATA_DIR ?? "in memory"}${faultPlan ? `\n  Faults     ${process.env.MOMENTS_FAULTS}` : ""}
 
 Try:  curl ${stack.apiUrl}/health
 Press Ctrl-C to stop.

@@ -89,8 +89,9 @@ export const functions: Record<FunctionId, FunctionDefinition> = {
     description: "Runs one step of a run (email, in-app, Slack, Attio, webhooks, attribute updates)",
     // The bus: an update_attribute step puts its attribute_changed event on it. The API URL: the
     // unsubscribe link of every email. The provider base URLs and the loopback opt-in are optional
-    // overrides read when set (tests, proxies, local development), never set by the CDK app.
-    env: [Env.tableName, Env.sesConfigurationSet, Env.eventBusName, Env.publicApiUrl],
+    // overrides read when set (tests, proxies, local development), never set by the CDK app. The time
+    // scale: how long a step in doubt waits for its provider's evidence.
+    env: [Env.tableName, Env.sesConfigurationSet, Env.eventBusName, Env.publicApiUrl, Env.timeScale],
   },
   bootstrap: {
     entry: "functions/bootstrap/handler.ts",
