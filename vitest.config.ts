@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The fault suite runs on its own (npm run test:faults, vitest.faults.config.ts): it takes minutes.
+    exclude: ["test/faults/**", "**/node_modules/**"],
     // Integration tests boot the local stack (dynalite, SES, Step Functions) in each worker; two cores.
     pool: "forks",
     maxWorkers: 2,

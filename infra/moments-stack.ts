@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { CfnOutput, Duration, Lazy, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct, Node } from "constructs";
 import { Env, type FunctionId } from "../shared/contracts/functions.js";
@@ -11,6 +14,7 @@ import { FirstAdminKey } from "./constructs/first-admin-key.js";
 import { HttpApi } from "./constructs/http-api.js";
 import { MomentsFunction, type MomentsFunctionProps } from "./constructs/moments-function.js";
 import { RunWorkflow } from "./constructs/run-workflow.js";
+import { WIDGET_ASSET_DIR, writeWidget } from "./widget-build.js";
 
 export const DEFAULT_STACK_NAME = "Moments";
 
@@ -28,6 +32,12 @@ export interface MomentsStackProps extends StackProps {
    * steps are retried by the state machine; throttled ingestion is a 5xx to the sender.
    */
   readonly workflowConcurrency: number;
+  /**
+   * The public base URL of the API (a custom domain mapped to it, e.g. https://moments.example.com):
+   * unsubscribe links are built from it, so they outlive the API (whose generated URL a recreated stack
+   * changes). Default: the API's own URL.
+   */
+  readonly publicBaseUrl?: string;
 }
 
 /**
@@ -61,6 +71,9 @@ const INGEST_MEMORY_MB = 256;
  * The whole Moments deployment: HTTP API -> ingest -> event bus -> match queue -> match ->
  * run workflow (action, run-state), with the single table and SES configuration set they share.
  */
+/** Where Lambda unpacks a function's asset. */
+const LAMBDA_TASK_ROOT = "/var/task";
+
 export class MomentsStack extends Stack {
   readonly dataTable: DataTable;
   readonly eventRouting: EventRouting;
@@ -83,12 +96,14 @@ export class MomentsStack extends Stack {
       functionId: FunctionId,
       environment: MomentsFunctionProps["environment"],
       memorySize?: number,
+      extra: Pick<MomentsFunctionProps, "afterBundling"> = {},
     ) =>
       new MomentsFunction(this, `Fn-${functionId}`, {
         functionId,
         environment,
         timeout: functionTimeouts[functionId],
         ...(memorySize === undefined ? {} : { memorySize }),
+        ...extra,
         ...(WORKFLOW_FUNCTIONS.has(functionId) && props.workflowConcurrency > 0
           ? { reservedConcurrentExecutions: props.workflowConcurrency }
           : {}),
@@ -119,7 +134,7 @@ export class MomentsStack extends Stack {
       [Env.eventBusName]: this.eventRouting.bus.eventBusName,
       [Env.sesConfigurationSet]: this.email.configurationSet.configurationSetName,
       // Resolved at synth: the API integrates this function, but its URL depends only on the API id.
-      [Env.publicApiUrl]: Lazy.string({ produce: () => this.httpApi.url }),
+      [Env.publicApiUrl]: props.publicBaseUrl ?? Lazy.string({ produce: () => this.httpApi.url }),
     });
     this.dataTable.grant(admin.role, [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS], { gsi1: true });
     // Test sends perform a step for real: email through SES, attribute changes onto the bus.
@@ -136,8 +151,22 @@ export class MomentsStack extends Stack {
       workspaceId: "default",
     });
 
-    // The app's inbox and feedback answers: reads lists (Query), answers in a transaction.
-    const inbox = fn("inbox", { [Env.tableName]: tableName });
+    // The app's inbox and feedback answers: reads lists (Query), answers in a transaction. It also
+    // serves the widget script, built here (infra/widget-build.ts), copied into its asset after
+    // bundling and read at cold start.
+    const widgetDir = mkdtempSync(path.join(tmpdir(), "moments-widget-"));
+    writeWidget(widgetDir);
+    const inbox = fn(
+      "inbox",
+      { [Env.tableName]: tableName, [Env.widgetDir]: `${LAMBDA_TASK_ROOT}/${WIDGET_ASSET_DIR}` },
+      undefined,
+      {
+        afterBundling: (outputDir) => [
+          `mkdir -p "${outputDir}/${WIDGET_ASSET_DIR}"`,
+          `cp "${widgetDir}"/* "${outputDir}/${WIDGET_ASSET_DIR}/"`,
+        ],
+      },
+    );
     this.dataTable.grant(inbox.role, [
       "dynamodb:GetItem",
       "dynamodb:Query",
@@ -172,7 +201,8 @@ export class MomentsStack extends Stack {
       [Env.tableName]: tableName,
       [Env.sesConfigurationSet]: this.email.configurationSet.configurationSetName,
       [Env.eventBusName]: this.eventRouting.bus.eventBusName,
-      [Env.publicApiUrl]: this.httpApi.url,
+      [Env.publicApiUrl]: props.publicBaseUrl ?? this.httpApi.url,
+      [Env.timeScale]: props.timeScale,
     });
     // update_attribute steps put attribute_changed events on the bus.
     this.eventRouting.bus.grantPutEventsTo(action.role);
@@ -314,6 +344,10 @@ export function momentsStackConfig(node: Node): { stackName: string; props: Mome
   if (!Number.isInteger(workflowConcurrency) || workflowConcurrency < 0) {
     throw new Error("Context workflowConcurrency must be a whole number (0: no reservation)");
   }
+  const publicBaseUrl = contextString(node, "publicBaseUrl");
+  if (publicBaseUrl !== undefined && !/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(publicBaseUrl)) {
+    throw new Error(`Context publicBaseUrl must be an https URL without query, got "${publicBaseUrl}"`);
+  }
   return {
     stackName,
     props: {
@@ -323,6 +357,7 @@ export function momentsStackConfig(node: Node): { stackName: string; props: Mome
       eventWindowHours,
       deletionProtection: deletionProtection === "true",
       workflowConcurrency,
+      ...(publicBaseUrl === undefined ? {} : { publicBaseUrl }),
     },
   };
 }

@@ -7,9 +7,13 @@ import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-re
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
 import { sesClient } from "../../shared/adapters/ses-client.js";
-import { readEnv } from "../../shared/config.js";
+import { readEnv, readTimeScale } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
-import type { ActionTaskPayload, StepOutcome } from "../../shared/contracts/workflow.js";
+import {
+  type ActionTaskPayload,
+  reconcileWaitMs,
+  type StepOutcome,
+} from "../../shared/contracts/workflow.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
 import { executeStep } from "../../shared/use-cases/execute-step.js";
@@ -31,6 +35,8 @@ const deps = {
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
   moments: new DynamoMomentRepository(db, env.TABLE_NAME),
   clock: systemClock,
+  // The state machine's wait for evidence, scaled as every delay is.
+  reconcileWindowMs: reconcileWaitMs(readTimeScale(process.env[Env.timeScale])),
 };
 
 /** Invoked by the state machine for one step; transient failures are thrown for its Retry policy. */

@@ -16,10 +16,13 @@ import { bootstrapDeployment } from "../../shared/use-cases/bootstrap-deployment
 
 const env = readEnv([Env.tableName]);
 const obs = createObservability("bootstrap");
-const secrets = new SecretsManagerClient({});
+// A deploy waits on this function: a throttle or a brief outage is retried longer than a request would
+// (6 attempts with the SDK's backoff) before the deploy is failed and rolled back.
+const DEPLOY_TIME_RETRIES = { maxAttempts: 6 };
+const secrets = new SecretsManagerClient(DEPLOY_TIME_RETRIES);
 obs.tracer.captureAWSv3Client(secrets);
 const deps = {
-  keys: new DynamoKeyStore(documentClient(obs.tracer), env.TABLE_NAME),
+  keys: new DynamoKeyStore(documentClient(obs.tracer, DEPLOY_TIME_RETRIES), env.TABLE_NAME),
   vault: new SecretsManagerKeyVault(secrets),
   clock: systemClock,
 };

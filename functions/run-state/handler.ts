@@ -42,6 +42,7 @@ export const handler = middy<RunStateTaskPayload, { recorded: string }, Error, C
       {
         run_completed: "RunCompleted",
         step_failed: "StepFailed",
+        step_outcome: "StepOutcomeRecorded",
         timeout: "RunTimedOut",
         step_failed_run: "RunFailedByStep",
         open_gate: "AbandonmentGateOpened",

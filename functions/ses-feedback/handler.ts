@@ -1,6 +1,7 @@
 import middy from "@middy/core";
 import type { Context, EventBridgeEvent } from "aws-lambda";
 import { documentClient } from "../../shared/adapters/clients.js";
+import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
 import { DynamoSuppressionList } from "../../shared/adapters/dynamodb/suppression-list.js";
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
@@ -10,13 +11,15 @@ import { recordSesFeedback } from "../../shared/use-cases/ses-feedback.js";
 
 const env = readEnv([Env.tableName]);
 const obs = createObservability("ses-feedback");
+const db = documentClient(obs.tracer);
 const deps = {
-  suppressions: new DynamoSuppressionList(documentClient(obs.tracer), env.TABLE_NAME),
+  suppressions: new DynamoSuppressionList(db, env.TABLE_NAME),
+  runs: new DynamoRunRepository(db, env.TABLE_NAME),
   clock: systemClock,
 };
 
 /**
- * SES bounce and complaint events from the default bus. Errors are thrown, never swallowed: Lambda
+ * SES send, reject, bounce and complaint events from the default bus. Errors are thrown, never swallowed: Lambda
  * retries the asynchronous invocation, then sends it to the dead-letter queue (infra/constructs/
  * email-sending.ts). Logs carry counts and the workspace, never an address.
  */
@@ -27,6 +30,10 @@ export const handler = middy<EventBridgeEvent<string, unknown>, void, Error, Con
     const result = await recordSesFeedback(deps, event);
     if (result.outcome === "ignored") {
       obs.logger.info("SES event ignored", { why: result.why });
+      return;
+    }
+    if (result.outcome === "evidence") {
+      obs.logger.info("SES send evidence recorded", result);
       return;
     }
     obs.logger.info("SES feedback recorded", result);

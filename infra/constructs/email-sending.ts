@@ -55,8 +55,14 @@ export class EmailSending extends Construct {
     this.defaultBus = events.EventBus.fromEventBusName(this, "DefaultBus", "default");
     this.configurationSet.addEventDestination("Feedback", {
       destination: ses.EventDestination.eventBus(this.defaultBus),
-      // Only what feeds the suppression list: deliveries, opens and clicks would cost invocations.
-      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
+      // What feeds the suppression list, and the evidence a step in doubt settles on (Send, Reject):
+      // deliveries, opens and clicks would cost invocations.
+      events: [
+        ses.EmailSendingEvent.BOUNCE,
+        ses.EmailSendingEvent.COMPLAINT,
+        ses.EmailSendingEvent.SEND,
+        ses.EmailSendingEvent.REJECT,
+      ],
     });
 
     this.feedbackDeadLetterQueue = new sqs.Queue(this, "FeedbackDeadLetterQueue", {

@@ -70,7 +70,9 @@ export class RunWorkflow extends Construct {
         partitionNeutral(JSON.stringify(runWorkflowDefinition())),
       ),
       definitionSubstitutions: substitutions,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // Errors only, and without execution data: state inputs pin whole actions (webhook URLs and headers,
+      // which often hold tokens) and trigger properties, which logs kept a month must not carry.
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: false },
       tracingEnabled: true,
     });
 
@@ -83,6 +85,13 @@ export class RunWorkflow extends Construct {
       }),
     );
 
+    Validations.of(this.stateMachine.node.defaultChild as sfn.CfnStateMachine).acknowledge({
+      id: "AwsSolutions-SF1",
+      reason:
+        "Execution logs keep errors only, without execution data: every state's input pins whole actions (webhook " +
+        "URLs and headers, often tokens) and trigger properties, which must not sit in logs for a month. What each " +
+        "step did is recorded in the table (GET /v1/admin/runs/{runId}) and traced in X-Ray.",
+    });
     Validations.of(this.stateMachine.role.node.findChild("DefaultPolicy")).acknowledge({
       id: "AwsSolutions-IAM5[Resource::*]",
       reason:

@@ -49,6 +49,11 @@ export interface LocalEventBridge {
   stop(): Promise<void>;
   /** Resolves when no deliveries are pending (including ones waiting to be retried). */
   idle(): Promise<void>;
+  /**
+   * An AWS service's own event (source `aws.*`, which PutEvents refuses from customers), such as the
+   * sending events SES publishes to the default bus.
+   */
+  publishAsService(entry: Record<string, unknown>): Promise<void>;
   /** Fault injection: the next `count` entries are reported failed with `errorCode` and not delivered. */
   failNextEntries(count: number, errorCode?: string): void;
 }
@@ -203,8 +208,8 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     }
   };
 
-  const acceptEntry = (entry: unknown, receivedAt: Date): ResultEntry => {
-    if (injectedFailures > 0) {
+  const acceptEntry = (entry: unknown, receivedAt: Date, asService = false): ResultEntry => {
+    if (injectedFailures > 0 && !asService) {
       injectedFailures--;
       return entryError(injectedErrorCode, `Injected failure (${injectedErrorCode})`);
     }
@@ -213,7 +218,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     if (typeof source !== "string" || source === "") return missing("Source");
     if (typeof detailType !== "string" || detailType === "") return missing("DetailType");
     if (typeof detail !== "string" || detail === "") return missing("Detail");
-    if (source.startsWith("aws.")) {
+    if (source.startsWith("aws.") && !asService) {
       return entryError("NotAuthorizedForSourceException", "Not authorized for the source.");
     }
 
@@ -326,6 +331,11 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
   return {
     endpoint: server.endpoint,
     idle,
+    publishAsService: async (entry) => {
+      if (stopped) throw new Error("Local EventBridge is stopping");
+      const result = acceptEntry(entry, new Date(), true);
+      if ("ErrorCode" in result) throw new Error(`${result.ErrorCode}: ${result.ErrorMessage}`);
+    },
     failNextEntries: (count, errorCode = "InternalFailure") => {
       if (!Number.isInteger(count) || count < 0) throw new Error(`failNextEntries: bad count ${count}`);
       injectedFailures = count;

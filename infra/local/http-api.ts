@@ -44,6 +44,11 @@ export interface LocalHttpApiOptions {
   region: string;
   accountId: string;
   onLog?: (entry: Record<string, unknown>) => void;
+  /**
+   * Until this settles, every request (GET /health included) is a 503: the server listens early (its URL is
+   * part of the functions' environment) but is only ready once the stack behind it is, seeded admin key included.
+   */
+  ready?: Promise<unknown>;
 }
 
 export interface LocalHttpApi {
@@ -92,8 +97,19 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
   const compiled = [...options.routes]
     .sort((a, b) => Number(a.path.includes("+}")) - Number(b.path.includes("+}")))
     .map(compile);
+  let ready = options.ready === undefined;
+  options.ready?.then(
+    () => {
+      ready = true;
+    },
+    () => undefined,
+  );
   const faults = new Map<string, number>();
   const server = createServer(async (req, res) => {
+    if (!ready) {
+      req.resume();
+      return send(res, 503, JSON.stringify({ message: "Service Unavailable" }), { "retry-after": "1" });
+    }
     try {
       const url = new URL(req.url ?? "/", "http://localhost");
       const method = (req.method ?? "GET").toUpperCase();

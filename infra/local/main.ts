@@ -5,8 +5,14 @@
  *   MOMENTS_TIME_SCALE   multiply every delay (1 = real time, 0.001 = a day in ~86 s, 0 = no wait)
  *   MOMENTS_DATA_DIR     persist DynamoDB data in this folder (default: in memory)
  *   MOMENTS_LOG_LEVEL    handler log level (default INFO)
+ *   MOMENTS_DEMO_PORT    port of the widget demo app (default PORT + 1; 0 = any free port)
+ *   MOMENTS_FAULTS       inject faults in front of the emulators, e.g. dynamodb=0.1/0.03,ses=0.1/0.03
+ *                        (10 % throttling/500/503 answers, 3 % responses lost after being applied;
+ *                        services: dynamodb, sfn, ses, eventbridge; see infra/local/faults.ts)
  */
 import { readTimeScale } from "../../shared/config.js";
+import { type Demo, startDemo } from "./demo.js";
+import { Faults, parseFaultPlan } from "./faults.js";
 import { startLocalStack } from "./stack.js";
 
 const port = Number(process.env.PORT ?? 3000);
@@ -26,6 +32,14 @@ function emulatorLog(entry: Record<string, unknown>) {
   }
 }
 
+let faultPlan: ReturnType<typeof parseFaultPlan>;
+try {
+  faultPlan = parseFaultPlan(process.env.MOMENTS_FAULTS);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}
+
 const started = Date.now();
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
 try {
@@ -36,6 +50,7 @@ try {
     ...(process.env.MOMENTS_DATA_DIR ? { dataDir: process.env.MOMENTS_DATA_DIR } : {}),
     logLevel,
     onLog: emulatorLog,
+    ...(faultPlan ? { faults: new Faults(faultPlan) } : {}),
   });
 } catch (error) {
   const code = (error as { code?: string }).code;
@@ -47,15 +62,32 @@ try {
   process.exit(1);
 }
 
+// The widget demo is a convenience: the stack runs without it if its port is taken.
+const demoPort = Number(process.env.MOMENTS_DEMO_PORT ?? (port === 0 ? 0 : port + 1));
+let demo: Demo | undefined;
+let demoLine: string;
+try {
+  demo = await startDemo({
+    apiUrl: stack.apiUrl,
+    adminKey: stack.adminKey,
+    host: "127.0.0.1",
+    port: demoPort,
+  });
+  demoLine = `${demo.url}   (the in-app widget in a pretend app: click "Export report")`;
+} catch (error) {
+  demoLine = `not started: ${error instanceof Error ? error.message : String(error)} (set MOMENTS_DEMO_PORT)`;
+}
+
 console.log(`
 Moments is running locally (started in ${Date.now() - started} ms)
 
   API        ${stack.apiUrl}
   Console    ${stack.consoleUrl}   (sign in with the admin key below)
   Inbox      ${stack.inboxUrl}   (emails sent through the local SES)
+  Demo       ${demoLine}
   Admin key  ${stack.adminKey}
   Workspace  ${stack.workspaceId}
-  Time scale ${process.env.MOMENTS_TIME_SCALE ?? "1"}   Data: ${process.env.MOMENTS_DATA_DIR ?? "in memory"}
+  Time scale ${process.env.MOMENTS_TIME_SCALE ?? "1"}   Data: ${process.env.MOMENTS_DATA_DIR ?? "in memory"}${faultPlan ? `\n  Faults     ${process.env.MOMENTS_FAULTS}` : ""}
 
 Try:  curl ${stack.apiUrl}/health
 Press Ctrl-C to stop.
@@ -66,6 +98,7 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   console.log(`\n${signal}: stopping…`);
+  await demo?.stop();
   await stack.stop();
   process.exit(0);
 }

@@ -12,22 +12,32 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { busRules } from "../../shared/contracts/bus.js";
+import { busRules, sesFeedbackPattern } from "../../shared/contracts/bus.js";
 import { Env, type EnvName, type FunctionId } from "../../shared/contracts/functions.js";
 import { routes } from "../../shared/contracts/routes.js";
-import { resolveSubstitutions, runWorkflowDefinition } from "../../shared/contracts/workflow.js";
+import {
+  RECONCILE_WAIT_SECONDS,
+  reconcileWaitMs,
+  resolveSubstitutions,
+  runWorkflowDefinition,
+} from "../../shared/contracts/workflow.js";
 import { generateApiKey } from "../../shared/domain/api-keys.js";
 import { buildConsole, CONSOLE_BASE_PATH } from "../console/build.js";
+import { writeWidget } from "../widget-build.js";
 import { createAppTable, DynamoDBClient, startLocalDynamo } from "./dynamodb.js";
 import { startLocalEventBridge } from "./event-bridge.js";
+import { type FaultService, type Faults, startFaultProxy } from "./faults.js";
 import { startLocalHttpApi } from "./http-api.js";
 import { type LambdaHandler, lambdaContext } from "./lambda-context.js";
 import { createLocalQueue } from "./queue.js";
+import { type SesEventEntry, startLocalSesEvents } from "./ses-events.js";
 import { startLocalStepFunctions } from "./step-functions.js";
 
 export const LOCAL_REGION = "us-east-1";
 export const LOCAL_ACCOUNT = "000000000000";
 export const LOCAL_WORKSPACE = "default";
+/** The local SES configuration set: its Send events reach the ses-feedback function. */
+export const LOCAL_CONFIGURATION_SET = "moments-local";
 
 export interface LocalStackOptions {
   host?: string;
@@ -47,6 +57,11 @@ export interface LocalStackOptions {
    * on by default here (local receivers listen on 127.0.0.1); pass "false" to test the guard.
    */
   env?: Partial<Record<EnvName, string>>;
+  /**
+   * Fault injection (see faults.ts): with it, the functions reach DynamoDB, Step Functions, SES and
+   * EventBridge through fault proxies that follow this plan, changeable while the stack runs.
+   */
+  faults?: Faults;
 }
 
 export interface LocalStack {
@@ -56,6 +71,10 @@ export interface LocalStack {
   inboxUrl: string;
   adminKey: string;
   workspaceId: string;
+  /** The fault plan the stack was started with, if any. */
+  faults?: Faults;
+  /** Events the match queue gave up on (dead letters), with their messageId when they carry one. */
+  deadLetters(): Array<{ messageId?: string; body: string }>;
   /** Resolves when nothing is in flight: no pending bus delivery, queued message or running execution. */
   idle(): Promise<void>;
   /** The local gateway's one-shot fault: the next request to `path` is processed, then answered `status` (503). */
@@ -74,8 +93,8 @@ const handlerModules: Record<FunctionId, () => Promise<unknown>> = {
   "run-state": () => import("../../functions/run-state/handler.js"),
   // Deploy-time only: the local stack seeds its admin key directly (see ensureAdminKey below).
   bootstrap: () => import("../../functions/bootstrap/handler.js"),
-  // Not wired to any local event source: SES feedback comes from AWS's default bus only. Locally the
-  // use case is exercised directly (test/integration/email.test.ts).
+  // SES's sending events on the local default bus (see ses-events.ts): Send events are the evidence
+  // a step in doubt settles on. (Local SES never bounces: bounces are exercised in the use case's tests.)
   "ses-feedback": () => import("../../functions/ses-feedback/handler.js"),
   console: () => import("../../functions/console/handler.js"),
 };
@@ -97,6 +116,16 @@ async function startLocalSes(host: string): Promise<{ url: string; server: Serve
   return { url: `http://${host}:${port}`, server };
 }
 
+/** The messageId of an event on the match queue (a bus event whose detail carries it). */
+function messageIdOf(body: string): { messageId?: string } {
+  try {
+    const messageId = (JSON.parse(body) as { detail?: { messageId?: unknown } }).detail?.messageId;
+    return typeof messageId === "string" ? { messageId } : {};
+  } catch {
+    return {};
+  }
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const host = options.host ?? "127.0.0.1";
   const timeScale = options.timeScale ?? 1;
@@ -111,6 +140,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     stops.push(dynamo.stop);
     const ses = await startLocalSes(host);
+    // SES publishes its sending events to the default bus, which starts further down.
+    let publishSesEvent: (entry: SesEventEntry) => Promise<void> = async () => {
+      throw new Error("The local default bus is not started yet");
+    };
+    const sesEvents = await startLocalSesEvents({
+      target: ses.url,
+      host,
+      publish: (entry) => publishSesEvent(entry),
+    });
+    stops.push(sesEvents.stop);
     stops.push(
       () =>
         new Promise<void>((resolve) => {
@@ -118,6 +157,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           ses.server.close(() => resolve());
         }),
     );
+
+    // Without a plan the functions talk to the emulators directly; with one, through a fault proxy.
+    const faulty = async (service: FaultService, endpoint: string) => {
+      if (!options.faults) return endpoint;
+      const proxy = await startFaultProxy({ service, target: endpoint, faults: options.faults, host });
+      stops.push(proxy.stop);
+      return proxy.url;
+    };
+
+    // The widget is built as the CDK app builds it into the inbox function's asset.
+    const widgetDir = await mkdtemp(join(tmpdir(), "moments-widget-"));
+    stops.push(() => rm(widgetDir, { recursive: true, force: true }));
+    writeWidget(widgetDir);
 
     const tableName = "moments";
     const eventBusName = "moments";
@@ -130,12 +182,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SES: ses.url,
+      AWS_ENDPOINT_URL_DYNAMODB: await faulty("dynamodb", dynamo.endpoint),
+      AWS_ENDPOINT_URL_SES: await faulty("ses", sesEvents.url),
+      // As the CDK app: sends go through a configuration set, whose Send events reach ses-feedback.
+      [Env.sesConfigurationSet]: LOCAL_CONFIGURATION_SET,
       [Env.tableName]: tableName,
       [Env.eventBusName]: eventBusName,
       [Env.stateMachineArn]: stateMachineArn,
       [Env.timeScale]: String(timeScale),
+      [Env.widgetDir]: widgetDir,
       // Lambda runs Node 22; on a Node 20 laptop the SDK's upgrade notice is noise in every run.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? "INFO",
@@ -146,7 +201,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...options.env,
     });
     delete process.env.AWS_PROFILE;
-    delete process.env[Env.sesConfigurationSet];
 
     // The console is built fresh from source at every start (esbuild: well under a second).
     const consoleDir = await mkdtemp(join(tmpdir(), "moments-console-"));
@@ -163,7 +217,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // (load is cheap after the first time: the module cache answers.)
     const lazyHttp = (fn: FunctionId) => async (event: unknown, context: ReturnType<typeof lambdaContext>) =>
       (await load(fn))(event, context);
+    // Settled once the admin key is seeded (at the end of this function): until then the API answers 503, so
+    // a script that waits for GET /health and then calls the admin API at once never sees a 401.
+    let markReady: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => {
+      markReady = resolve;
+    });
     const api = await startLocalHttpApi({
+      ready,
       routes,
       handlers: {
         health: lazyHttp("health"),
@@ -203,10 +264,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: 0,
       // Retry intervals are delays too: compress them with the time scale.
       ...(timeScale !== 1 ? { retryIntervalMs: Math.round(2000 * timeScale) } : {}),
+      // A step in doubt waits for its evidence as long as the action function expects (scaled, with a
+      // floor); any other fixed Wait is scaled like every delay.
+      fixedWaitMs: (seconds) =>
+        seconds === RECONCILE_WAIT_SECONDS ? reconcileWaitMs(timeScale) : seconds * 1000 * timeScale,
       ...(options.onLog ? { onLog: options.onLog } : {}),
     });
     stops.push(stepFunctions.stop);
-    process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.endpoint;
+    process.env.AWS_ENDPOINT_URL_SFN = await faulty("sfn", stepFunctions.endpoint);
     // Loaded now that every endpoint they use is known.
     await Promise.all([load("action"), load("run-state")]);
 
@@ -224,6 +289,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const eventBridge = await startLocalEventBridge({
       rules: [
         {
+          name: "ses-feedback",
+          eventBusName: "default",
+          pattern: sesFeedbackPattern(LOCAL_CONFIGURATION_SET),
+          target: lazy("ses-feedback") as (event: unknown) => Promise<void>,
+        },
+        {
           name: busRules.matchEvents.id,
           eventBusName,
           pattern: busRules.matchEvents.pattern,
@@ -237,7 +308,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.onLog ? { onLog: options.onLog } : {}),
     });
     stops.push(eventBridge.stop);
-    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = eventBridge.endpoint;
+    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = await faulty("eventbridge", eventBridge.endpoint);
+    // SES itself (not our code) publishes: as a service, not through a fault proxy.
+    publishSesEvent = (entry) => eventBridge.publishAsService({ ...entry });
     // Imported now that every endpoint they use is known (the first request would import them anyway).
     await Promise.all([load("health"), load("ingest"), load("inbox"), load("admin")]);
 
@@ -250,6 +323,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       LOCAL_WORKSPACE,
       adminKey,
     );
+    markReady();
 
     return {
       apiUrl: api.url,
@@ -257,6 +331,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       inboxUrl: ses.url,
       adminKey,
       workspaceId: LOCAL_WORKSPACE,
+      ...(options.faults ? { faults: options.faults } : {}),
+      deadLetters: () => queue.deadLetters().map((body) => ({ body, ...messageIdOf(body) })),
       failNextResponse: api.failNextResponse,
       async idle() {
         // Work flows bus -> queue -> executions, and an execution can put more events on the bus

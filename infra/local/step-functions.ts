@@ -35,6 +35,11 @@ export interface LocalStepFunctionsOptions {
   port?: number;
   /** If set, every Retry interval becomes this many milliseconds (tests want speed). */
   retryIntervalMs?: number;
+  /**
+   * If set, how long (ms) a Wait state with a fixed `Seconds` waits, e.g. scaled by the time scale
+   * (delays read from the input with SecondsPath are scaled by whoever wrote the input).
+   */
+  fixedWaitMs?: (seconds: number) => number;
   /** Structured logging hook; default silent. */
   onLog?: (entry: Record<string, unknown>) => void;
 }
@@ -306,6 +311,17 @@ export async function startLocalStepFunctions(
     return overrides;
   };
 
+  const waitOverrides = (definition: Record<string, unknown>): Record<string, number> | undefined => {
+    const waitMs = options.fixedWaitMs;
+    if (waitMs === undefined) return undefined;
+    const overrides: Record<string, number> = {};
+    walkStates(definition, (stateName, state) => {
+      if (state.Type === "Wait" && typeof state.Seconds === "number")
+        overrides[stateName] = Math.round(waitMs(state.Seconds));
+    });
+    return overrides;
+  };
+
   for (const { arn, definition: givenDefinition } of options.stateMachines) {
     // Our own copy: the caller may reuse or mutate its object, and compiled machines are shared.
     const definition = structuredClone(givenDefinition);
@@ -441,11 +457,13 @@ export async function startLocalStepFunctions(
     machine.executions.push(record);
 
     const retryIntervalOverrides = retryOverrides(machine.definition);
+    const waitTimeOverrides = waitOverrides(machine.definition);
     const run = machine.machine.run(parsedInput, {
       noThrowOnAbort: true,
       overrides: {
         taskResourceLocalHandlers: buildTaskHandlers(machine, record.closed.signal, executionArn),
         ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}),
+        ...(waitTimeOverrides ? { waitTimeOverrides } : {}),
       },
       context: {
         // The library overwrites Execution.StartTime with its own clock and Input with the run input.

@@ -5,7 +5,7 @@
  */
 
 import type { Tracer } from "@aws-lambda-powertools/tracer";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { useStorableKeys } from "./dynamodb/storable-keys.js";
 
@@ -32,8 +32,8 @@ export function documentClientOf(client: DynamoDBClient): DynamoDBDocumentClient
   return useStorableKeys(DynamoDBDocumentClient.from(client, DOCUMENT_CLIENT_OPTIONS));
 }
 
-export function documentClient(tracer?: Tracer): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({});
+export function documentClient(tracer?: Tracer, config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
+  const client = new DynamoDBClient(config);
   tracer?.captureAWSv3Client(client);
   return documentClientOf(client);
 }

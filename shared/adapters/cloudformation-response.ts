@@ -16,6 +16,7 @@ export async function sendCustomResourceResponse(
   event: CustomResourceEvent,
   outcome: { status: "SUCCESS" | "FAILED"; physicalResourceId: string; reason?: string },
   send: typeof fetch = fetch,
+  retryDelayMs = 500,
 ): Promise<void> {
   const body = JSON.stringify({
     Status: outcome.status,
@@ -26,11 +27,28 @@ export async function sendCustomResourceResponse(
     RequestId: event.RequestId,
     LogicalResourceId: event.LogicalResourceId,
   });
-  const response = await send(event.ResponseURL, {
-    method: "PUT",
-    // The pre-signed URL is signed for an empty content type.
-    headers: { "content-type": "", "content-length": String(Buffer.byteLength(body)) },
-    body,
-  });
-  if (!response.ok) throw new Error(`CloudFormation response was refused: HTTP ${response.status}`);
+  // A lost answer leaves the stack waiting until the resource's service timeout: a network error or a 5xx
+  // from S3 is retried (three attempts, backing off), a 4xx (an expired or wrong URL) is not.
+  for (let attempt = 1; ; attempt++) {
+    let failure: string;
+    try {
+      const response = await send(event.ResponseURL, {
+        method: "PUT",
+        // The pre-signed URL is signed for an empty content type.
+        headers: { "content-type": "", "content-length": String(Buffer.byteLength(body)) },
+        body,
+      });
+      if (response.ok) return;
+      failure = `CloudFormation response was refused: HTTP ${response.status}`;
+      if (response.status < 500) throw new Error(failure);
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith("CloudFormation response was refused"))
+        throw error;
+      failure = `CloudFormation response could not be sent: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    if (attempt >= RESPONSE_ATTEMPTS) throw new Error(failure);
+    await new Promise((resolve) => setTimeout(resolve, retryDelayMs * 2 ** (attempt - 1)));
+  }
 }
+
+const RESPONSE_ATTEMPTS = 3;

@@ -40,6 +40,13 @@ function batchEntries(entries: PutEventsRequestEntry[]): PutEventsRequestEntry[]
   return batches;
 }
 
+/**
+ * PutEvents calls in flight at once. A batch has no item cap below what 500 KB holds (thousands of
+ * tiny items, hundreds of calls): unbounded, they would all open connections at once and meet the
+ * bus's throttling together; bounded, a 300-item batch (30 calls) still takes only 3 round trips.
+ */
+const MAX_CALLS_IN_FLIGHT = 10;
+
 export interface PublisherOptions {
   /** Attempts for entries PutEvents reports as failed (the SDK already retries whole-call errors). */
   attempts?: number;
@@ -66,14 +73,26 @@ export class EventBridgePublisher implements EventPublisher {
   }
 
   /**
-   * The calls go out together (a 100-item batch is up to 10 of them; one after the other would add
-   * their latencies), and every call runs its retries to the end before the first failure is
-   * thrown, so no retry is left running after publish has answered.
+   * The calls go out together, MAX_CALLS_IN_FLIGHT at a time (one after the other would add their
+   * latencies), and every call runs its retries to the end before the first failure is thrown, so
+   * no retry is left running after publish has answered.
    */
   async publish(details: BusDetail[]) {
     const calls = batchEntries(details.map((d) => this.entry(d)));
-    const results = await Promise.allSettled(calls.map((batch) => this.putWithRetries(batch)));
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    let next = 0;
+    let failure: { reason: unknown } | undefined;
+    const worker = async () => {
+      while (next < calls.length) {
+        const batch = calls[next++];
+        if (!batch) return;
+        try {
+          await this.putWithRetries(batch);
+        } catch (reason) {
+          failure ??= { reason };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(MAX_CALLS_IN_FLIGHT, calls.length) }, worker));
     if (failure) throw failure.reason;
   }
 

@@ -1,5 +1,9 @@
 import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
-import { PermanentDeliveryError, TransientDeliveryError } from "../domain/delivery-errors.js";
+import {
+  AmbiguousDeliveryError,
+  PermanentDeliveryError,
+  TransientDeliveryError,
+} from "../domain/delivery-errors.js";
 import { buildMimeMessage, InvalidHeaderError } from "../domain/mime.js";
 import type { Mailer, OutgoingEmail } from "../ports/delivery.js";
 
@@ -97,9 +101,9 @@ function bounded(text: string): string {
  * Which SES failures may be retried without risking a second copy of the email. SES takes no
  * idempotency key, so only failures that say the message was not taken are transient (throttling,
  * 503, 408, a connection that never opened). A 500, a 502/504 or a connection lost after the request
- * was written may have sent it: recorded as outcome_unknown and not retried, since a missed email is
- * better than two. (The SES client is built with maxAttempts 1, so the SDK does not retry them
- * either.) Anything else SES refused for good, with its words.
+ * was written may have sent it: an AmbiguousDeliveryError, which the step reconciles from SES's own
+ * Send event before it would send again (see executeStep). (The SES client is built with maxAttempts
+ * 1, so the SDK does not resend it on its own.) Anything else SES refused for good, with its words.
  */
 export function classify(error: unknown): Error {
   if (!(error instanceof Error)) return new TransientDeliveryError(String(error));
@@ -118,8 +122,6 @@ export function classify(error: unknown): Error {
   )
     return new TransientDeliveryError(message);
   if (status === undefined || status >= 500)
-    return new PermanentDeliveryError(
-      `outcome_unknown: ${message}; the email may have been sent, so it is not retried (never sent twice)`,
-    );
+    return new AmbiguousDeliveryError(`${message}; the email may have been sent`);
   return new PermanentDeliveryError(message);
 }

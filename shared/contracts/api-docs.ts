@@ -34,6 +34,7 @@ import {
   integrationPageResponse,
   integrationResponse,
   issuedAdminKeyResponse,
+  issuedIdentitySecretResponse,
   issuedWriteKeyResponse,
   keyPageResponse,
   momentAccountsResponse,
@@ -77,7 +78,10 @@ export interface RouteDoc {
   query?: Record<string, string>;
   /**
    * Success status and what it returns: `body`, the response schema the handler is typed against
-   * (absent: no body), and the response headers worth a client's attention.
+   * (absent: no body), and the response headers worth a client's attention. Adding a route that
+   * answers JSON? Give its schema here (from api-responses.ts): without one the handler's answer
+   * type is `undefined`, so `json(200, ...)` in a typed route does not compile; and add a live call
+   * to test/integration/openapi-conformance.test.ts, which fails for any route it does not call.
    */
   success: {
     status: 200 | 201 | 202 | 204;
@@ -104,6 +108,19 @@ export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 428 | 
  */
 const momentPatchSchema = z.record(z.string(), z.unknown());
 
+/** Every inbox route names its user and proves it (see README, In-app widget: security model). */
+const inboxUser = { accountId: "The account", userId: "The user (optional: account-wide items only)" };
+const userTokenHeaders = {
+  "X-Moments-User-Token":
+    "Required: hex HMAC-SHA256 of '<accountId>\\n<userId>' with the source's identity secret (401 otherwise)",
+  Origin: "Browsers only: must match one of the source's allowedDomains",
+};
+
+const widgetHeaders = {
+  "x-moments-widget-version": "The build's version: load ?v=<it> to cache the file for a year",
+  "x-moments-widget-integrity": "The build's Subresource Integrity value (sha384-…)",
+};
+
 const list = {
   limit: "Page size, 1 to 200 (default 50)",
   cursor: "Opaque cursor from the previous page's nextCursor",
@@ -113,6 +130,9 @@ const browserOrigin = { Origin: "Browsers only: must match one of the source's a
 const ingestionHeaders = {
   ...browserOrigin,
   "Content-Encoding": "gzip or deflate (optional; the limits apply to the decompressed body)",
+  // A browser of a source that requires it proves its account and user (see README).
+  "X-Moments-User-Token":
+    "Browsers of a source with requireUserToken: hex HMAC-SHA256 of '<accountId>\\n<userId>' with the source's identity secret",
 };
 const single = (summary: string) =>
   ({
@@ -258,9 +278,11 @@ export const apiDocs = {
   "GET /v1/admin/observed-events": {
     summary: "Every event name seen in the workspace, with counts and whether a moment uses it",
     tag: "Insights",
+    query: list,
     success: {
       status: 200,
-      description: "{ items: [{ name, count, firstSeenAt, lastSeenAt, sampleProperties, usedBy }] }",
+      description:
+        "{ items: [{ name, count, firstSeenAt, lastSeenAt, sampleProperties, usedBy }], nextCursor? }, most frequent first",
       body: observedEventsResponse,
     },
   },
@@ -277,11 +299,8 @@ export const apiDocs = {
   "GET /v1/inbox": {
     summary: "An account's (and user's) in-app notifications and feedback prompts, unread first",
     tag: "Ingestion",
-    query: {
-      accountId: "The account",
-      userId: "The user (optional)",
-      ...list,
-    },
+    query: { ...inboxUser, ...list },
+    headers: userTokenHeaders,
     success: {
       status: 200,
       description:
@@ -298,6 +317,8 @@ export const apiDocs = {
   "POST /v1/inbox/{id}/read": {
     summary: "Mark an inbox item read",
     tag: "Ingestion",
+    query: inboxUser,
+    headers: userTokenHeaders,
     success: { status: 200, description: "The item", body: inboxItemResponse },
     errors: [403],
   },
@@ -310,12 +331,53 @@ export const apiDocs = {
     summary: "Answer a feedback prompt (once): positive, neutral or frustrated, with an optional comment",
     tag: "Ingestion",
     body: feedbackAnswerSchema,
+    query: inboxUser,
+    headers: userTokenHeaders,
     success: {
       status: 201,
       description: "The answer (409 for a second answer)",
       body: feedbackAnswerResponse,
     },
     errors: [403, 409],
+  },
+  "POST /v1/inbox/{id}/dismiss": {
+    summary: "Record that the user closed a feedback prompt without answering (counted once)",
+    tag: "Ingestion",
+    query: inboxUser,
+    headers: userTokenHeaders,
+    success: {
+      status: 200,
+      description: "The prompt, with dismissedAt (409 once answered)",
+      body: inboxItemResponse,
+    },
+    errors: [403, 409],
+  },
+  "OPTIONS /v1/inbox/{id}/dismiss": {
+    summary: "CORS preflight for dismissing a prompt",
+    tag: "Ingestion",
+    success: { status: 204, description: "CORS headers" },
+  },
+  "GET /v1/widget.js": {
+    summary: "The in-app widget for a script tag (sets window.Moments); ?v=<version> pins a build",
+    tag: "Ingestion",
+    query: { v: "The build's version (x-moments-widget-version): cached for a year when current" },
+    success: {
+      status: 200,
+      description: "JavaScript; x-moments-widget-version and x-moments-widget-integrity (SRI) headers",
+      headers: widgetHeaders,
+      text: ["text/javascript"],
+    },
+  },
+  "GET /v1/widget.mjs": {
+    summary: "The in-app widget as an ES module (export { Moments, init, identify, track, reset, on })",
+    tag: "Ingestion",
+    query: { v: "The build's version (x-moments-widget-version): cached for a year when current" },
+    success: {
+      status: 200,
+      description: "JavaScript module; x-moments-widget-version and x-moments-widget-integrity headers",
+      headers: widgetHeaders,
+      text: ["text/javascript"],
+    },
   },
   "OPTIONS /v1/feedback": {
     summary: "CORS preflight for feedback answers",
@@ -477,7 +539,7 @@ export const apiDocs = {
     query: { ...list, status: "active (default), completed, stopped or all" },
     success: {
       status: 200,
-      description: "{ items: [{ accountId, status, startedAt, endedAt? }], nextCursor? }",
+      description: "{ items: [{ accountId, status, runId, startedAt, endedAt? }], nextCursor? }",
       body: momentAccountsResponse,
     },
   },
@@ -518,6 +580,17 @@ export const apiDocs = {
     tag: "Sources",
     success: { status: 204, description: "Deleted" },
     errors: [409],
+  },
+  "POST /v1/admin/sources/{id}/identity-secret": {
+    summary:
+      "Issue a new identity secret (shown once); the previous one verifies user tokens for 24 more hours",
+    tag: "Sources",
+    success: {
+      status: 201,
+      description:
+        "{ identitySecret, identitySecretIssuedAt, previousIdentitySecretValidUntil? }: the secret is shown only now",
+      body: issuedIdentitySecretResponse,
+    },
   },
   "GET /v1/admin/sources/{id}/debugger": {
     summary: "A source's ingestion debugger: the latest accepted and rejected items, with counts",

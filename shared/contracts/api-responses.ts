@@ -92,6 +92,7 @@ export const inboxItemResponse = named(
     createdAt: time,
     readAt: z.optional(time),
     answeredAt: z.optional(time),
+    dismissedAt: z.optional(time),
     reaction: z.optional(reaction),
     comment: z.optional(z.string()),
   }),
@@ -142,7 +143,16 @@ export const momentResponse = named(
 );
 
 const stepStats = z.strictObject({ executed: count, skipped: count, failed: count });
-const feedbackCounts = z.strictObject({ positive: count, neutral: count, frustrated: count });
+/** A feedback step's prompts (or all of a moment's): shown, answered by reaction, dismissed. */
+const promptStats = z.strictObject({
+  shown: count,
+  answered: count,
+  dismissed: count,
+  positive: count,
+  neutral: count,
+  frustrated: count,
+  responseRate: rate,
+});
 
 export const headlineStatsSchema = named(
   "HeadlineStats",
@@ -177,6 +187,7 @@ export const momentAccountsResponse = pageOf(
   z.strictObject({
     accountId: z.string(),
     status: z.enum(membershipStatuses as readonly ["active", ...string[]]),
+    runId: z.string(),
     startedAt: time,
     endedAt: z.optional(time),
   }),
@@ -213,7 +224,8 @@ export const momentStatsResponse = named(
     stopped: count,
     completed: count,
     steps: z.record(z.string(), stepStats),
-    feedback: feedbackCounts,
+    feedback: promptStats,
+    feedbackSteps: z.record(z.string(), promptStats),
   }),
 );
 
@@ -259,7 +271,7 @@ export const momentReportResponse = named(
       }),
     ),
     feedback: z.strictObject({
-      ...feedbackCounts.shape,
+      ...promptStats.shape,
       latestComments: z.array(
         z.strictObject({
           promptId: z.string(),
@@ -398,6 +410,7 @@ export const runResponse = named(
 );
 
 export const observedEventsResponse = z.strictObject({
+  nextCursor: z.optional(z.string()),
   items: z.array(
     z.strictObject({
       name: z.string(),
@@ -416,6 +429,12 @@ export const observedEventsResponse = z.strictObject({
 // Sources, keys, workspaces
 // ---------------------------------------------------------------------------------------------
 
+/** When the source's identity secret was issued (absent: none), until when the previous verifies. */
+const identitySecretState = z.strictObject({
+  identitySecretIssuedAt: z.optional(time),
+  previousIdentitySecretValidUntil: z.optional(time),
+});
+
 export const sourceResponse = named(
   "Source",
   z.strictObject({
@@ -423,6 +442,8 @@ export const sourceResponse = named(
     name: z.string(),
     allowedDomains: z.array(z.string()),
     subject: z.enum(["account", "user"]),
+    requireUserToken: z.boolean(),
+    ...identitySecretState.shape,
     createdAt: time,
     updatedAt: time,
   }),
@@ -463,7 +484,12 @@ export const sourceDebuggerResponse = named(
 );
 export const createdSourceResponse = named(
   "CreatedSource",
-  z.strictObject({ ...sourceResponse.shape, writeKey: z.string() }),
+  z.strictObject({ ...sourceResponse.shape, writeKey: z.string(), identitySecret: z.string() }),
+);
+/** A new identity secret (shown only in this answer) and the state of the source's secrets. */
+export const issuedIdentitySecretResponse = named(
+  "IssuedIdentitySecret",
+  z.strictObject({ ...identitySecretState.shape, identitySecret: z.string() }),
 );
 
 export const keyResponse = named(

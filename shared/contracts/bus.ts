@@ -39,7 +39,13 @@ export const busRules = {
  * the CDK app's rule for the ses-feedback function uses this pattern.
  */
 /** EventBridge detail-types of the SES sending events this app consumes (EventBridge's own names). */
-export const SES_FEEDBACK_DETAIL_TYPES = ["Email Bounced", "Email Complaint Received"] as const;
+export const SES_FEEDBACK_DETAIL_TYPES = [
+  "Email Bounced",
+  "Email Complaint Received",
+  // Evidence for a step whose send is in doubt (tagged with its run and step).
+  "Email Sent",
+  "Email Rejected",
+] as const;
 
 /**
  * The default-bus rule's pattern: this deployment's configuration set only (SES tags every event

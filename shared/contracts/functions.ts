@@ -42,6 +42,8 @@ export const Env = {
    * addresses stay refused either way.
    */
   webhookAllowLoopback: "MOMENTS_WEBHOOK_ALLOW_LOOPBACK",
+  /** Folder holding the built in-app widget (widget.js, widget.mjs), read at cold start. */
+  widgetDir: "MOMENTS_WIDGET_DIR",
   /** The API's public base URL: unsubscribe links in emails point at it. */
   publicApiUrl: "MOMENTS_PUBLIC_API_URL",
   /** The built console (index.html and assets/, see infra/console/build.ts) the console function serves. */
@@ -65,8 +67,9 @@ export const functions: Record<FunctionId, FunctionDefinition> = {
   },
   inbox: {
     entry: "functions/inbox/handler.ts",
-    description: "The app's in-app inbox and feedback answers (write key)",
-    env: [Env.tableName],
+    description:
+      "The app's in-app inbox and feedback answers (write key + user token), and the widget script",
+    env: [Env.tableName, Env.widgetDir],
   },
   admin: {
     entry: "functions/admin/handler.ts",
@@ -86,8 +89,9 @@ export const functions: Record<FunctionId, FunctionDefinition> = {
     description: "Runs one step of a run (email, in-app, Slack, Attio, webhooks, attribute updates)",
     // The bus: an update_attribute step puts its attribute_changed event on it. The API URL: the
     // unsubscribe link of every email. The provider base URLs and the loopback opt-in are optional
-    // overrides read when set (tests, proxies, local development), never set by the CDK app.
-    env: [Env.tableName, Env.sesConfigurationSet, Env.eventBusName, Env.publicApiUrl],
+    // overrides read when set (tests, proxies, local development), never set by the CDK app. The time
+    // scale: how long a step in doubt waits for its provider's evidence.
+    env: [Env.tableName, Env.sesConfigurationSet, Env.eventBusName, Env.publicApiUrl, Env.timeScale],
   },
   bootstrap: {
     entry: "functions/bootstrap/handler.ts",

@@ -66,6 +66,11 @@ export const routes = [
   { method: "OPTIONS", path: "/v1/inbox/{id}/read", function: "inbox", auth: "none" },
   { method: "POST", path: "/v1/feedback", function: "inbox", auth: "write_key" },
   { method: "OPTIONS", path: "/v1/feedback", function: "inbox", auth: "none" },
+  { method: "POST", path: "/v1/inbox/{id}/dismiss", function: "inbox", auth: "write_key" },
+  { method: "OPTIONS", path: "/v1/inbox/{id}/dismiss", function: "inbox", auth: "none" },
+  // The in-app widget that calls them: a script tag and an ES module (public, versioned by content)
+  { method: "GET", path: "/v1/widget.js", function: "inbox", auth: "none" },
+  { method: "GET", path: "/v1/widget.mjs", function: "inbox", auth: "none" },
   // Unsubscribe links in emails: the signed token in the query is the authorisation
   { method: "GET", path: "/v1/unsubscribe", function: "inbox", auth: "none" },
   { method: "POST", path: "/v1/unsubscribe", function: "inbox", auth: "none" },
@@ -101,6 +106,12 @@ export const routes = [
   { method: "GET", path: "/v1/admin/sources/{id}", function: "admin", auth: "admin_key" },
   { method: "PATCH", path: "/v1/admin/sources/{id}", function: "admin", auth: "admin_key" },
   { method: "DELETE", path: "/v1/admin/sources/{id}", function: "admin", auth: "admin_key" },
+  {
+    method: "POST",
+    path: "/v1/admin/sources/{id}/identity-secret",
+    function: "admin",
+    auth: "admin_key",
+  },
   { method: "GET", path: "/v1/admin/sources/{id}/debugger", function: "admin", auth: "admin_key" },
   { method: "GET", path: "/v1/admin/sources/{id}/write-keys", function: "admin", auth: "admin_key" },
   { method: "POST", path: "/v1/admin/sources/{id}/write-keys", function: "admin", auth: "admin_key" },

@@ -7,7 +7,7 @@
  * - `WS#<ws>#ACCOUNT#<account>` holds one account's profile, active-run index and inbox entries.
  * - `WS#<ws>#INBOX#<id>` is one inbox item (notification or feedback prompt), found by its id.
  * - `WS#<ws>#MOMENT#<moment>` holds the moment's memberships (one item per account that entered).
- * - `WS#<ws>#RUN#<run>` holds one run and its step records.
+ * - `WS#<ws>#RUN#<run>` holds one run, its step records and the providers' evidence about its sends.
  * - `ADMINKEY#<hash>` / `WRITEKEY#<hash>` resolve a presented key (by its SHA-256) to its owner.
  * - `SESSION#<hash>` is one console session (by the SHA-256 of its cookie token; TTL).
  * - `WS#<ws>#IDENTITY#<kind>#<id>` links a user or anonymous visitor to its account (or user).
@@ -114,6 +114,11 @@ export const keys = {
   runStep: (workspaceId: string, runId: string, stepId: string): ItemKey => ({
     pk: `${ws(workspaceId)}#RUN#${runId}`,
     sk: `${sortKeyPrefix.runStep}${stepId}`,
+  }),
+  /** What a provider reported about a step's send (an SES Send or Reject event), for reconciliation. */
+  runStepEvidence: (workspaceId: string, runId: string, stepId: string): ItemKey => ({
+    pk: `${ws(workspaceId)}#RUN#${runId}`,
+    sk: `EVIDENCE#${stepId}`,
   }),
 
   /**

@@ -116,6 +116,8 @@ export type RunStateTaskPayload =
   | { type: "run_completed"; run: RunContext }
   | { type: "timeout"; run: RunContext; outcome: RunOutcome }
   | { type: "step_failed_run"; run: RunContext; stepId: string }
+  /** A step performed whose record failed: the outcome is in the error's Cause (see STEP_OUTCOME_UNRECORDED_ERROR). */
+  | { type: "step_outcome"; run: RunContext; step: StepInput; error: { Error?: string; Cause?: string } }
   | { type: "open_gate"; gate: Gate };
 
 /**
@@ -127,16 +129,52 @@ export const STEP_FAILED_RUN_ERROR = "StepFailedRun";
 /** Thrown (as a Fail state) to end the entry execution once the run has ended: stops the steps. */
 export const RUN_ENDED_ERROR = "RunEnded";
 
-/** Thrown by the action function for errors worth retrying (throttling, timeouts, 5xx). */
+/**
+ * Thrown by the action and run-state functions for errors worth retrying: a provider's throttling,
+ * timeout or 5xx, and every infrastructure failure (DynamoDB throttled or briefly unavailable, a
+ * transaction conflict, Step Functions or EventBridge answering 5xx). The use cases raise it as a
+ * typed error (see shared/domain/delivery-errors.ts); the state machine retries it with backoff.
+ */
 export const TRANSIENT_ERROR_NAME = "TransientActionError";
 
-// Lambda's own transient failures, as Step Functions names them (AWS-recommended retry set).
+/**
+ * Thrown by the action function when it performed a step but could not record the outcome (its
+ * DynamoDB write failed after the send). The Cause carries the outcome; the state machine records it
+ * through the run-state function, so a send that happened is never recorded as failed nor repeated.
+ */
+export const STEP_OUTCOME_UNRECORDED_ERROR = "StepOutcomeUnrecorded";
+
+/**
+ * Thrown by the action function when a step's send is in doubt (the provider may have taken it, with
+ * no clear answer): the state machine waits for evidence (RECONCILE_WAIT_SECONDS), then runs the step
+ * again, which settles it from the evidence (an SES Send event) or sends again when there is none.
+ */
+export const STEP_IN_DOUBT_ERROR = "StepInDoubt";
+
+/**
+ * How long a step in doubt waits for the provider's evidence before it is safe to send again (scaled
+ * by the time scale locally). SES publishes a Send event within seconds of taking a message.
+ */
+export const RECONCILE_WAIT_SECONDS = 300;
+
+/**
+ * The evidence wait at a deployment's time scale (the action function's window, the local runtime's
+ * Wait): scaled like every delay, but never under 2 s, time enough for a Send event to arrive.
+ */
+export function reconcileWaitMs(timeScale: number): number {
+  return Math.max(RECONCILE_WAIT_SECONDS * 1000 * timeScale, 2_000);
+}
+
+// Lambda's own transient failures, as Step Functions names them (AWS-recommended retry set), plus an
+// invocation that never reported back (Lambda.Unknown) and a task past its timeout (States.Timeout).
 const lambdaServiceErrors = [
   "Lambda.ServiceException",
   "Lambda.AWSLambdaException",
   "Lambda.SdkClientException",
   "Lambda.TooManyRequestsException",
   "Lambda.ClientExecutionTimeoutException",
+  "Lambda.Unknown",
+  "States.Timeout",
 ];
 
 /** Upper bound for one task attempt; the functions themselves time out well before (30 s). */
@@ -153,11 +191,21 @@ function invoke(functionArnPlaceholder: WorkflowSubstitution, payload: Record<st
   };
 }
 
-const lambdaRetry = {
-  ErrorEquals: lambdaServiceErrors,
-  IntervalSeconds: 1,
-  MaxAttempts: 3,
+/**
+ * The one retry policy of every task: transient errors (typed by the use cases) and Lambda's own
+ * failures are retried 16 times, from 10 s doubling up to 15 minutes apart. With full jitter (which
+ * spreads the retries of many runs after a shared outage) the waits add up to about 90 minutes on
+ * average, and to less than 30 minutes with a probability below one in 100,000; without jitter they
+ * would be 2 h 16 min. So no execution fails, and no step is recorded as failed, because DynamoDB,
+ * Step Functions, Lambda or a provider was briefly unavailable. A Retry costs a state transition only
+ * when it retries: the usual path pays nothing for it.
+ */
+export const transientRetry = {
+  ErrorEquals: [TRANSIENT_ERROR_NAME, ...lambdaServiceErrors],
+  IntervalSeconds: 10,
+  MaxAttempts: 16,
   BackoffRate: 2,
+  MaxDelaySeconds: 900,
   JitterStrategy: "FULL",
 };
 
@@ -184,39 +232,55 @@ function runStepsMap(next: string | undefined, prefix = ""): Record<string, unkn
             "step.$": "$.step",
             "phase.$": "$.phase",
           }),
-          Retry: [
-            lambdaRetry,
-            // A provider outage or a long Retry-After must not lose the send: 8 retries from 10 s,
-            // doubling, at most 15 minutes apart, ride out about half an hour (jitter spreads the
-            // retries of many runs). Each retry costs one state transition.
-            {
-              ErrorEquals: [TRANSIENT_ERROR_NAME],
-              IntervalSeconds: 10,
-              MaxAttempts: 8,
-              BackoffRate: 2,
-              MaxDelaySeconds: 900,
-              JitterStrategy: "FULL",
-            },
-          ],
+          // A provider outage, a long Retry-After or DynamoDB being slow must not lose the send.
+          Retry: [transientRetry],
           Catch: [
             // The action failed for good and its policy is fail_run (the step is already recorded).
             { ErrorEquals: [STEP_FAILED_RUN_ERROR], ResultPath: "$.error", Next: name("FailRun") },
+            // Performed, but the record failed: record the outcome the error carries.
+            {
+              ErrorEquals: [STEP_OUTCOME_UNRECORDED_ERROR],
+              ResultPath: "$.unrecorded",
+              Next: name("RecordStepOutcome"),
+            },
+            // The provider may have taken it: wait for its evidence, then run the step again.
+            { ErrorEquals: [STEP_IN_DOUBT_ERROR], ResultPath: null, Next: name("WaitForEvidence") },
             // Anything else still failing after retries is recorded; then the step's policy decides.
             { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: name("RecordStepFailure") },
           ],
           // The usual path costs two transitions per step: this Task and its Wait.
           End: true,
         },
+        // Only on the doubt path: a Wait, no polling.
+        [name("WaitForEvidence")]: { Type: "Wait", Seconds: RECONCILE_WAIT_SECONDS, Next: name("RunAction") },
+        [name("RecordStepOutcome")]: {
+          ...invoke(workflowSubstitutions.runStateFunctionArn, {
+            type: "step_outcome",
+            "run.$": "$.run",
+            "step.$": "$.step",
+            "error.$": "$.unrecorded",
+          }),
+          ResultPath: "$.recorded",
+          OutputPath: "$",
+          ResultSelector: { "failRun.$": "$.Payload.failRun" },
+          Retry: [transientRetry],
+          Next: name("AfterRecordedOutcome"),
+        },
+        [name("AfterRecordedOutcome")]: {
+          Type: "Choice",
+          Choices: [{ Variable: "$.recorded.failRun", BooleanEquals: true, Next: name("FailRun") }],
+          Default: name("StepDone"),
+        },
         [name("RecordStepFailure")]: {
-          Type: "Task",
-          Resource: "arn:aws:states:::lambda:invoke",
-          Parameters: {
-            FunctionName: `\${${workflowSubstitutions.runStateFunctionArn}}`,
-            Payload: { type: "step_failed", "run.$": "$.run", "step.$": "$.step", "error.$": "$.error" },
-          },
+          ...invoke(workflowSubstitutions.runStateFunctionArn, {
+            type: "step_failed",
+            "run.$": "$.run",
+            "step.$": "$.step",
+            "error.$": "$.error",
+          }),
           ResultPath: null,
-          TimeoutSeconds: TASK_TIMEOUT_SECONDS,
-          Retry: [lambdaRetry],
+          OutputPath: "$",
+          Retry: [transientRetry],
           Next: name("AfterFailure"),
         },
         [name("AfterFailure")]: {
@@ -238,7 +302,7 @@ function runStepsMap(next: string | undefined, prefix = ""): Record<string, unkn
             "run.$": "$.run",
             "stepId.$": "$.step.id",
           }),
-          Retry: [lambdaRetry],
+          Retry: [transientRetry],
           Next: name("RunFailed"),
         },
         [name("RunFailed")]: {
@@ -276,11 +340,8 @@ export function runWorkflowDefinition(): Record<string, unknown> {
       WaitForGate: { Type: "Wait", TimestampPath: "$.gate.until", Next: "OpenGate" },
       OpenGate: {
         ...invoke(workflowSubstitutions.runStateFunctionArn, { type: "open_gate", "gate.$": "$.gate" }),
-        // Opening is idempotent (the run id derives from the trigger), so any failure is retried.
-        Retry: [
-          lambdaRetry,
-          { ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 4, BackoffRate: 2 },
-        ],
+        // Opening is idempotent (the run id derives from the trigger).
+        Retry: [transientRetry],
         Next: "Done",
       },
       HasTimeout: {
@@ -310,7 +371,7 @@ export function runWorkflowDefinition(): Record<string, unknown> {
                   "run.$": "$.run",
                   "outcome.$": "$.timeout.outcome",
                 }),
-                Retry: [lambdaRetry],
+                Retry: [transientRetry],
                 Next: "TimedOut",
               },
               TimedOut: { Type: "Fail", Error: RUN_ENDED_ERROR, Cause: "The run ended on its timeout" },
@@ -329,7 +390,7 @@ export function runWorkflowDefinition(): Record<string, unknown> {
       },
       CompleteRun: {
         ...invoke(workflowSubstitutions.runStateFunctionArn, { type: "run_completed", "run.$": "$.run" }),
-        Retry: [lambdaRetry],
+        Retry: [transientRetry],
         Next: "Done",
       },
       Done: { Type: "Succeed" },

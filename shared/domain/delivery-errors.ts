@@ -1,4 +1,10 @@
-import { STEP_FAILED_RUN_ERROR, TRANSIENT_ERROR_NAME } from "../contracts/workflow.js";
+import {
+  STEP_FAILED_RUN_ERROR,
+  STEP_IN_DOUBT_ERROR,
+  STEP_OUTCOME_UNRECORDED_ERROR,
+  type StepOutcome,
+  TRANSIENT_ERROR_NAME,
+} from "../contracts/workflow.js";
 
 /**
  * A delivery failed in a way worth retrying (throttling, timeouts, 5xx). Its name is what the state
@@ -8,9 +14,28 @@ export class TransientDeliveryError extends Error {
   override readonly name = TRANSIENT_ERROR_NAME;
 }
 
+/**
+ * The infrastructure failed for now (DynamoDB throttled or unavailable, a transaction conflict, a
+ * service's 5xx): nothing is decided, so the state machine retries the task with backoff. Use cases
+ * that run as workflow tasks raise it instead of letting an AWS error reach the state machine as a
+ * failure.
+ */
+export class TransientInfrastructureError extends Error {
+  override readonly name = TRANSIENT_ERROR_NAME;
+}
+
 /** A delivery the provider refused for good (bad address, unverified sender); retrying cannot help. */
 export class PermanentDeliveryError extends Error {
   override readonly name = "PermanentDeliveryError";
+}
+
+/**
+ * The provider may have taken the request, with no clear answer (a 500, a lost connection after the
+ * request was written): sending again could duplicate it, not sending could lose it. The step is
+ * reconciled from the provider's evidence (see executeStep), never guessed.
+ */
+export class AmbiguousDeliveryError extends Error {
+  override readonly name = "AmbiguousDeliveryError";
 }
 
 /**
@@ -19,4 +44,35 @@ export class PermanentDeliveryError extends Error {
  */
 export class StepFailedRunError extends Error {
   override readonly name = STEP_FAILED_RUN_ERROR;
+}
+
+/** A step's send is in doubt: the state machine waits for evidence, then runs the step again. */
+export class StepInDoubtError extends Error {
+  override readonly name = STEP_IN_DOUBT_ERROR;
+}
+
+/**
+ * A step was performed, but recording its outcome failed: the message is the outcome as JSON, which
+ * the state machine hands to the run-state function to record (see STEP_OUTCOME_UNRECORDED_ERROR).
+ */
+export class StepOutcomeUnrecordedError extends Error {
+  override readonly name = STEP_OUTCOME_UNRECORDED_ERROR;
+  constructor(readonly outcome: StepOutcome) {
+    super(JSON.stringify(outcome));
+  }
+}
+
+/** The errors a workflow task may end with; anything else is an infrastructure failure for now. */
+export function asTaskError(error: unknown): Error {
+  if (
+    error instanceof TransientDeliveryError ||
+    error instanceof TransientInfrastructureError ||
+    error instanceof StepFailedRunError ||
+    error instanceof StepInDoubtError ||
+    error instanceof StepOutcomeUnrecordedError
+  )
+    return error;
+  return new TransientInfrastructureError(
+    error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+  );
 }

@@ -35,6 +35,8 @@ export interface InboxItem {
   readAt?: string;
   /** Feedback prompts, once answered. */
   answeredAt?: string;
+  /** Feedback prompts closed without an answer (they take none afterwards). */
+  dismissedAt?: string;
   reaction?: Reaction;
   comment?: string;
 }
@@ -69,6 +71,14 @@ export function toInboxView(item: InboxItem) {
 /** An account-wide item is every user's; a user's item is only that user's (never the account's). */
 export function isVisibleTo(item: Pick<InboxItem, "userId">, userId: string | undefined): boolean {
   return item.userId === undefined || item.userId === userId;
+}
+
+/** Whether the viewer's inbox holds the item: its account's, and account-wide or the viewer's own. */
+export function isSeenBy(
+  item: Pick<InboxItem, "accountId" | "userId">,
+  viewer: { accountId: string; userId?: string | undefined },
+): boolean {
+  return item.accountId === viewer.accountId && isVisibleTo(item, viewer.userId);
 }
 
 /** Unread first, then newest first, then by id (a total order). */

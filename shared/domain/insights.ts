@@ -353,13 +353,22 @@ export type StatCounter =
   | RunCounter
   | `steps.${string}.${StepCounterKind}`
   | `feedback.${FeedbackReaction}`
+  | `prompts.${string}.${PromptCounterKind}`
   // The report's breakdowns (see report.ts): ends by cause, step outcomes by reason.
   | `ends.${"success" | "failed"}.${string}`
   | `steps.${string}.${"skipped" | "failed"}.${string}`;
 
+/**
+ * What happened to a feedback step's prompts: shown (the app displayed it: first marked read),
+ * dismissed (closed unanswered), and each reaction (answered = their sum).
+ */
+export const promptCounterKinds = ["shown", "dismissed", "positive", "neutral", "frustrated"] as const;
+export type PromptCounterKind = (typeof promptCounterKinds)[number];
+
 export const statCounter = {
   step: (stepId: string, kind: StepCounterKind): StatCounter => `steps.${stepId}.${kind}`,
   feedback: (reaction: FeedbackReaction): StatCounter => `feedback.${reaction}`,
+  prompt: (stepId: string, kind: PromptCounterKind): StatCounter => `prompts.${stepId}.${kind}`,
 } as const;
 
 /** Increments (or decrements) of some counters. */
@@ -367,14 +376,43 @@ export type StatsDeltas = Partial<Record<StatCounter, number>>;
 
 const STEP_COUNTER = /^steps\.([A-Za-z0-9_-]{1,64})\.(executed|skipped|failed)$/;
 const FEEDBACK_COUNTER = /^feedback\.(positive|neutral|frustrated)$/;
+const PROMPT_COUNTER = /^prompts\.([A-Za-z0-9_-]{1,64})\.(shown|dismissed|positive|neutral|frustrated)$/;
 
 export function isStatCounter(name: string): name is StatCounter {
   return (
     (runCounters as readonly string[]).includes(name) ||
     STEP_COUNTER.test(name) ||
     FEEDBACK_COUNTER.test(name) ||
+    PROMPT_COUNTER.test(name) ||
     isBreakdownCounter(name)
   );
+}
+
+/** A feedback step's prompts: how many were shown, answered (by reaction) and dismissed. */
+export interface PromptStats {
+  shown: number;
+  answered: number;
+  dismissed: number;
+  positive: number;
+  neutral: number;
+  frustrated: number;
+  /** Percent of shown prompts that were answered (one decimal); null while none was shown. */
+  responseRate: number | null;
+}
+
+function promptStats(counts: Record<PromptCounterKind, number>): PromptStats {
+  const answered = counts.positive + counts.neutral + counts.frustrated;
+  // A prompt answered through the API without being shown still counts as shown (see the inbox).
+  const shown = Math.max(counts.shown, answered);
+  return {
+    shown,
+    answered,
+    dismissed: counts.dismissed,
+    positive: counts.positive,
+    neutral: counts.neutral,
+    frustrated: counts.frustrated,
+    responseRate: percentOf(answered, shown),
+  };
 }
 
 export interface StepStats {
@@ -398,7 +436,10 @@ export interface MomentStats {
   successRate: number | null;
   failedRate: number | null;
   steps: Record<string, StepStats>;
-  feedback: Record<FeedbackReaction, number>;
+  /** Every feedback step's answers, and its prompts shown, answered and dismissed. */
+  feedback: Record<FeedbackReaction, number> & Omit<PromptStats, FeedbackReaction>;
+  /** The same per feedback step (steps whose prompts were never shown are absent). */
+  feedbackSteps: Record<string, PromptStats>;
 }
 
 /** Percent with one decimal; null when nothing to divide by. */
@@ -429,6 +470,37 @@ export function momentStatsFromShards(shards: readonly Record<string, unknown>[]
     steps[stepId] ??= { executed: 0, skipped: 0, failed: 0 };
     steps[stepId][kind] += value;
   }
+  const prompts: Record<string, Record<PromptCounterKind, number>> = {};
+  const emptyPrompt = () => ({ shown: 0, dismissed: 0, positive: 0, neutral: 0, frustrated: 0 });
+  for (const [name, value] of totals) {
+    const match = PROMPT_COUNTER.exec(name);
+    const stepId = match?.[1];
+    const kind = match?.[2] as PromptCounterKind | undefined;
+    if (stepId === undefined || kind === undefined) continue;
+    prompts[stepId] ??= emptyPrompt();
+    prompts[stepId][kind] += value;
+  }
+  const feedbackSteps = Object.fromEntries(
+    Object.entries(prompts).map(([stepId, counts]) => [stepId, promptStats(counts)]),
+  );
+  const allPrompts = emptyPrompt();
+  for (const counts of Object.values(prompts))
+    for (const kind of promptCounterKinds) allPrompts[kind] += counts[kind];
+  // Answers counted before per-step counters existed are only in feedback.<reaction>.
+  const reactions = {
+    positive: get("feedback.positive"),
+    neutral: get("feedback.neutral"),
+    frustrated: get("feedback.frustrated"),
+  };
+  const {
+    positive: _p,
+    neutral: _n,
+    frustrated: _f,
+    ...promptTotals
+  } = promptStats({
+    ...allPrompts,
+    ...reactions,
+  });
   const succeeded = get("success") + get("succeeded");
   const failed = get("failed");
   const stopped = get("stopped");
@@ -448,11 +520,8 @@ export function momentStatsFromShards(shards: readonly Record<string, unknown>[]
     successRate: percentOf(succeeded, succeeded + failed),
     failedRate: percentOf(failed, succeeded + failed),
     steps,
-    feedback: {
-      positive: get("feedback.positive"),
-      neutral: get("feedback.neutral"),
-      frustrated: get("feedback.frustrated"),
-    },
+    feedback: { ...reactions, ...promptTotals },
+    feedbackSteps,
   };
 }
 

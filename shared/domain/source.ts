@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { nameSchema } from "./primitives.js";
+import { type StoredIdentitySecret, toIdentitySecretView } from "./user-token.js";
 
 /**
  * A host name, optionally with a leading wildcard label and a port: `app.acme.com`, `*.acme.com`,
@@ -30,6 +31,12 @@ export const sourceInputSchema = z.strictObject({
   name: nameSchema,
   allowedDomains: z._default(allowedDomainsSchema, []),
   subject: z._default(sourceSubjectSchema, "account"),
+  /**
+   * Browser track and identify calls (those with an Origin) must carry a user token for their
+   * account and user, so a copied write key cannot change another account's traits. On for new
+   * sources; sources created before it existed read as off until changed.
+   */
+  requireUserToken: z._default(z.boolean(), true),
 });
 export type SourceInput = z.infer<typeof sourceInputSchema>;
 
@@ -39,16 +46,21 @@ export const sourcePatchSchema = z
     name: z.optional(nameSchema),
     allowedDomains: z.optional(allowedDomainsSchema),
     subject: z.optional(sourceSubjectSchema),
+    requireUserToken: z.optional(z.boolean()),
   })
   .check(
     z.refine((patch) => Object.values(patch).some((value) => value !== undefined), {
-      message: "send name, allowedDomains or subject",
+      message: "send name, allowedDomains, subject or requireUserToken",
     }),
   );
 
-export interface Source extends Omit<SourceInput, "subject"> {
+export interface Source extends Omit<SourceInput, "subject" | "requireUserToken"> {
   /** Absent on sources stored before sources had one: "account". */
   subject?: SourceInput["subject"];
+  /** Absent on sources stored before identity verification: off. */
+  requireUserToken?: boolean;
+  /** The identity secret (current first) and, for a day after a rotation, the previous one. */
+  identitySecrets?: StoredIdentitySecret[];
   id: string;
   workspaceId: string;
   createdAt: string;
@@ -63,7 +75,30 @@ export function toSourceView(source: Source) {
     name: source.name,
     allowedDomains: source.allowedDomains,
     subject: source.subject ?? "account",
+    requireUserToken: source.requireUserToken ?? false,
+    ...toIdentitySecretView(source.identitySecrets),
     createdAt: source.createdAt,
     updatedAt: source.updatedAt ?? source.createdAt,
+  };
+}
+
+/**
+ * What each write key's lookup item carries of its source, so a browser request is authenticated,
+ * origin-checked and identity-verified with one read.
+ */
+export interface WriteKeyPolicy {
+  allowedDomains: string[];
+  requireUserToken: boolean;
+  identitySecrets: Array<Pick<StoredIdentitySecret, "secret" | "validUntil">>;
+}
+
+export function writeKeyPolicy(source: Source): WriteKeyPolicy {
+  return {
+    allowedDomains: source.allowedDomains,
+    requireUserToken: source.requireUserToken ?? false,
+    identitySecrets: (source.identitySecrets ?? []).map(({ secret, validUntil }) => ({
+      secret,
+      ...(validUntil !== undefined ? { validUntil } : {}),
+    })),
   };
 }

@@ -6,6 +6,7 @@
  */
 import { DomainError, errorBody } from "../domain/errors.js";
 import { isOriginAllowed, parseOrigin } from "../domain/origin.js";
+import { USER_TOKEN_HEADER } from "../domain/user-token.js";
 import type { Observability } from "../observability.js";
 import type { KeyStore, WriteKeyOwner } from "../ports/keys.js";
 import { authenticateWriteKey } from "../use-cases/authenticate.js";
@@ -62,8 +63,8 @@ export function browserRoutes(keys: KeyStore, obs: Observability) {
       return json(204, undefined, {
         ...corsHeaders(origin),
         "access-control-allow-methods": methods,
-        // analytics.js adds X-Retry-Count when it resends.
-        "access-control-allow-headers": "authorization, content-type, content-encoding, x-retry-count",
+        // analytics.js adds X-Retry-Count when it resends; the widget sends its user's token.
+        "access-control-allow-headers": `authorization, content-type, content-encoding, x-retry-count, ${USER_TOKEN_HEADER}`,
         "access-control-max-age": "86400",
       });
     };

@@ -7,6 +7,7 @@ import type { SuccessBody } from "../contracts/api-docs.js";
 import { PayloadTooLargeError, ValidationError } from "../domain/errors.js";
 import type { MessageType } from "../domain/message.js";
 import { isOriginAllowed } from "../domain/origin.js";
+import { USER_TOKEN_HEADER } from "../domain/user-token.js";
 import type { Observability } from "../observability.js";
 import type { KeyStore } from "../ports/keys.js";
 import { authenticateWriteKey } from "../use-cases/authenticate.js";
@@ -26,7 +27,14 @@ export function ingestRoutes(deps: IngestDeps, keys: KeyStore, obs: Observabilit
     jsonishRoute(
       browserRoute(async (owner, request) => {
         try {
-          const result = await ingestCall(deps, owner, request.body, type, request.headers.origin);
+          const result = await ingestCall(
+            deps,
+            owner,
+            request.body,
+            type,
+            request.headers.origin,
+            request.headers[USER_TOKEN_HEADER],
+          );
           obs.logger.info("Message accepted", {
             type,
             messageId: result.messageId,
@@ -43,7 +51,13 @@ export function ingestRoutes(deps: IngestDeps, keys: KeyStore, obs: Observabilit
     );
   const batch = jsonishRoute(
     browserRoute(async (owner, request) => {
-      const result = await ingestBatch(deps, owner, request.body, request.headers.origin);
+      const result = await ingestBatch(
+        deps,
+        owner,
+        request.body,
+        request.headers.origin,
+        request.headers[USER_TOKEN_HEADER],
+      );
       obs.logger.info("Batch accepted", {
         accepted: result.accepted.length,
         rejected: result.rejected.map((r) => ({ index: r.index, code: r.error.code })),

@@ -1,4 +1,5 @@
 import type { FeedbackAnswer, InboxItem, Reaction } from "../domain/inbox.js";
+import type { UserIds } from "../domain/user-token.js";
 import type { Page, PageRequest } from "./email-templates.js";
 
 export type AnswerResult = "answered" | "already_answered" | "not_found";
@@ -17,17 +18,32 @@ export interface InboxRepository {
     userId: string | undefined,
     page: PageRequest,
   ): Promise<Page<InboxItem>>;
-  /** Marks an item read once (a second call keeps the first time); undefined when there is none. */
-  markRead(workspaceId: string, id: string, at: string): Promise<InboxItem | undefined>;
+  /**
+   * Marks an item read once (a second call keeps the first time); undefined when there is none the
+   * viewer sees (another account's or user's item is none).
+   */
+  markRead(workspaceId: string, id: string, viewer: UserIds, at: string): Promise<InboxItem | undefined>;
   /**
    * Records the one answer of a feedback prompt (which also marks it read) together with its stats
-   * counter `feedback.<reaction>`, atomically: a second answer changes and counts nothing.
+   * counter `feedback.<reaction>`, atomically: a second answer changes and counts nothing. A prompt
+   * the viewer does not see is "not_found".
    */
   answerFeedback(
     workspaceId: string,
     promptId: string,
+    viewer: UserIds,
     answer: { reaction: Reaction; comment?: string; answeredAt: string },
   ): Promise<AnswerResult>;
+  /**
+   * Records that the user closed a prompt without answering (once; counted in the step's
+   * `dismissed`); a dismissed prompt takes no answer. "dismissed" again for a second call.
+   */
+  dismissPrompt(
+    workspaceId: string,
+    promptId: string,
+    viewer: UserIds,
+    at: string,
+  ): Promise<"dismissed" | "already_answered" | "not_found">;
   /** A moment's answers, oldest first (or newest first). */
   listFeedback(
     workspaceId: string,

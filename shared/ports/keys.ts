@@ -1,12 +1,17 @@
 import type { ApiKeyRecord } from "../domain/api-keys.js";
+import type { WriteKeyPolicy } from "../domain/source.js";
 import type { Workspace } from "../domain/workspace.js";
 import type { Page, PageRequest } from "./email-templates.js";
 
-/** Who a write key sends as, and which browser origins may use it (a copy of the source's list). */
-export interface WriteKeyOwner {
+/**
+ * Who a write key sends as, and a copy of its source's policy: which browser origins may use it and
+ * how users are verified (absent: not required, and no secret, so no user token verifies).
+ */
+export interface WriteKeyOwner
+  extends Pick<WriteKeyPolicy, "allowedDomains">,
+    Partial<Omit<WriteKeyPolicy, "allowedDomains">> {
   workspaceId: string;
   sourceId: string;
-  allowedDomains: string[];
 }
 
 export interface AdminKeyOwner {
@@ -45,7 +50,7 @@ export interface KeyStore {
 
   /**
    * Stores a new write key of a source unless the source already has `maxActive` active keys
-   * (checked atomically). `owner.allowedDomains` is the source's list, copied onto the lookup item.
+   * (checked atomically). The owner's policy (the source's) is copied onto the lookup item.
    */
   putWriteKey(
     owner: WriteKeyOwner,
@@ -61,8 +66,8 @@ export interface KeyStore {
     keyId: string,
     revokedAt: string,
   ): Promise<"revoked" | "not_found">;
-  /** Copies the source's new allowedDomains onto its active keys' lookup items. */
-  setWriteKeyDomains(workspaceId: string, sourceId: string, allowedDomains: string[]): Promise<void>;
+  /** Copies the source's new policy (domains, user verification) onto its active keys' lookup items. */
+  setWriteKeyPolicy(workspaceId: string, sourceId: string, policy: WriteKeyPolicy): Promise<void>;
   /** The source is being deleted: every key of it stops authenticating, and its records go. */
   deleteWriteKeys(workspaceId: string, sourceId: string): Promise<void>;
 }

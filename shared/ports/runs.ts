@@ -83,7 +83,25 @@ export type RunRef = Pick<RunContext, "workspaceId" | "momentId" | "accountId" |
 
 export type EnterResult = "entered" | "already_active" | "already_ran" | "reentry_blocked";
 
-export type StepClaim = "claimed" | "already_done" | "in_doubt";
+/**
+ * What claiming a step found. `claimed`: this attempt holds it (also when its own first write
+ * succeeded and only the answer was lost: the claim carries the attempt's token). `in_doubt`: another
+ * attempt claimed it and recorded no outcome, so it may have acted; `doubtSince` is when an attempt
+ * first found it so (the reconciliation window starts there).
+ */
+export type StepClaim =
+  | { status: "claimed" }
+  | { status: "already_done" }
+  | { status: "in_doubt"; attempt: string; doubtSince?: string };
+
+/** What a provider reported about a step's send (an SES Send or Reject event, tagged with the step). */
+export interface StepEvidence {
+  kind: "sent" | "rejected";
+  /** The provider's id of what it sent (SES's messageId). */
+  messageId?: string;
+  reason?: string;
+  at: string;
+}
 
 export interface RunRepository {
   /**
@@ -135,10 +153,29 @@ export interface RunRepository {
     page: { limit: number; cursor?: string; status?: MembershipStatus },
   ): Promise<{ items: Membership[]; nextCursor?: string }>;
   getRunStatus(workspaceId: string, runId: string): Promise<RunStatus | undefined>;
-  /** Claims a step before its side effect, so a retried task never repeats it. */
-  claimStep(run: RunContext, stepId: string, at: string): Promise<StepClaim>;
-  /** Gives a claim back after a failure that certainly had no side effect, so a retry may run it. */
-  releaseStep(run: RunContext, stepId: string): Promise<void>;
+  /**
+   * Claims a step before its side effect, as the attempt `attempt` (a token unique to one try of the
+   * step), so a retried task never repeats it, and a repeated claim of the same attempt (its first
+   * write applied, the answer lost) recognizes itself.
+   */
+  claimStep(run: RunContext, stepId: string, attempt: string, at: string): Promise<StepClaim>;
+  /** Marks the attempt's claim as in doubt since `at` (kept if already marked); answers since when. */
+  markStepInDoubt(run: RunContext, stepId: string, attempt: string, at: string): Promise<string>;
+  /**
+   * Takes a claim in doubt over from attempt `from` (once its doubt is resolved as "not sent"): true
+   * when `to` now holds it, false when something else recorded or took it meanwhile.
+   */
+  takeOverStep(run: RunContext, stepId: string, from: string, to: string, at: string): Promise<boolean>;
+  /** Gives the attempt's claim back after a failure that certainly had no side effect, so a retry may run it. */
+  releaseStep(run: RunContext, stepId: string, attempt: string): Promise<void>;
+  /** Keeps a provider's evidence about a step's send; the first piece of evidence stands. */
+  recordStepEvidence(
+    workspaceId: string,
+    runId: string,
+    stepId: string,
+    evidence: StepEvidence,
+  ): Promise<void>;
+  getStepEvidence(workspaceId: string, runId: string, stepId: string): Promise<StepEvidence | undefined>;
   recordStep(run: RunContext, stepId: string, outcome: StepOutcome, at: string): Promise<void>;
   /**
    * Ends a run that went through its steps. A run already stopped keeps its `stopped` outcome (and

@@ -8,11 +8,9 @@ export interface SourceRepository {
   getSource(workspaceId: string, sourceId: string): Promise<Source | undefined>;
 }
 
-export interface SourceChanges {
-  name?: string;
-  allowedDomains?: string[];
-  subject?: "account" | "user";
-}
+export type SourceChanges = Partial<
+  Pick<Source, "name" | "allowedDomains" | "subject" | "requireUserToken" | "identitySecrets">
+>;
 
 /** The whole lifecycle, for the admin API. */
 export interface SourceStore extends SourceRepository {

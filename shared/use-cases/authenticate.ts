@@ -2,6 +2,7 @@ import { bearerToken, hashApiKey, writeKeyFrom } from "../domain/api-keys.js";
 import { CSRF_HEADER, sessionTokenFrom } from "../domain/console-session.js";
 import { ServiceUnavailableError, UnauthorizedError } from "../domain/errors.js";
 import { ForbiddenError } from "../domain/forbidden-error.js";
+import { isUserTokenValid, type UserIds } from "../domain/user-token.js";
 import type { KeyStore, WriteKeyOwner } from "../ports/keys.js";
 import { findSession, type SessionDeps } from "./console-sessions.js";
 
@@ -104,4 +105,48 @@ export async function authenticateWriteKey(
   const owner = await lookUp("write key", () => keys.findWriteKey(hashApiKey(token)));
   if (!owner) throw new UnauthorizedError("Unknown or revoked write key");
   return owner;
+}
+
+/**
+ * The user a browser speaks for must be proven with a user token (see domain/user-token.ts). One
+ * answer for a missing, malformed or wrong token, and for a source without a secret: it reveals
+ * nothing about which part failed.
+ */
+export function authenticateUser(
+  owner: Pick<WriteKeyOwner, "identitySecrets">,
+  userToken: string | undefined,
+  ids: UserIds,
+  now: Date,
+): void {
+  if (!isUserTokenValid(owner.identitySecrets ?? [], userToken, ids, now)) {
+    throw new UnauthorizedError(
+      "Send a valid user token for this accountId and userId as X-Moments-User-Token",
+    );
+  }
+}
+
+/** Who sent an ingestion request: a browser sends its Origin (and, when required, a user token). */
+export interface Sender {
+  origin?: string | undefined;
+  userToken?: string | undefined;
+}
+
+/**
+ * Browser track and identify calls of a source that requires it must prove their account and user,
+ * so a public write key cannot change another account's traits. Servers (no Origin) need the write
+ * key only.
+ */
+export function authenticateSender(
+  owner: Pick<WriteKeyOwner, "identitySecrets" | "requireUserToken">,
+  sender: Sender,
+  ids: UserIds,
+  now: Date,
+): void {
+  if (sender.origin === undefined || owner.requireUserToken !== true) return;
+  authenticateUser(owner, sender.userToken, ids, now);
+}
+
+/** Whether a request must carry a user token at all (a batch without one fails as a whole). */
+export function senderNeedsUserToken(owner: Pick<WriteKeyOwner, "requireUserToken">, sender: Sender) {
+  return sender.origin !== undefined && owner.requireUserToken === true;
 }

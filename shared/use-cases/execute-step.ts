@@ -1,8 +1,17 @@
-import type { ActionTaskPayload, StepInput, StepOutcome } from "../contracts/workflow.js";
+import { randomUUID } from "node:crypto";
 import {
+  type ActionTaskPayload,
+  RECONCILE_WAIT_SECONDS,
+  type StepInput,
+  type StepOutcome,
+} from "../contracts/workflow.js";
+import {
+  AmbiguousDeliveryError,
+  asTaskError,
   PermanentDeliveryError,
   StepFailedRunError,
-  TransientDeliveryError,
+  StepInDoubtError,
+  StepOutcomeUnrecordedError,
 } from "../domain/delivery-errors.js";
 import { type Action, runIsLive } from "../domain/moment.js";
 import {
@@ -16,7 +25,7 @@ import {
 import type { Clock } from "../ports/clock.js";
 import type { MomentRepository } from "../ports/moments.js";
 import type { ProfileRepository } from "../ports/profiles.js";
-import type { RunRepository } from "../ports/runs.js";
+import type { RunRepository, StepClaim } from "../ports/runs.js";
 import {
   type ActionContext,
   type ActionPerformer,
@@ -34,13 +43,48 @@ export interface StepDeps {
   /** Read before every step: a stopped or archived moment's runs do nothing more. */
   moments: Pick<MomentRepository, "getMoment">;
   clock: Clock;
+  /**
+   * How long a step in doubt waits for its provider's evidence before sending again (the state
+   * machine's RECONCILE_WAIT_SECONDS, scaled by the time scale). Default: RECONCILE_WAIT_SECONDS.
+   */
+  reconcileWindowMs?: number;
+  /** A token unique to one attempt at a step (default: a random UUID). */
+  newAttempt?: () => string;
 }
 
 /**
- * Runs one step of a run, at most once. The step is claimed with a conditional write before its side
- * effect; a retried task that finds the claim done does nothing, and one that finds a claim left by
- * an attempt that died mid-send records the step as failed rather than risk a duplicate send.
- * Transient delivery errors give the claim back and are rethrown for the state machine to retry.
+ * How a step whose claim another attempt left unrecorded (it may have acted, then died or lost its
+ * answer) is settled:
+ * - `repeat`: performing it again cannot duplicate anything (the inbox item's id and the attribute
+ *   change's messageId derive from the step; webhook receivers dedupe on `webhook-id`);
+ * - `evidence`: the provider reports what it took (SES publishes a Send event tagged with the step):
+ *   wait for it, bounded, then send again only if none came;
+ * - `unknown`: no way to find out (Slack and Attio take no idempotency key, and we do not look their
+ *   results up yet): recorded as failed, `outcome_unknown`, rather than risk a second message.
+ */
+export const DOUBT_POLICY: Record<Action["type"], "repeat" | "evidence" | "unknown"> = {
+  send_email: "evidence",
+  send_notification: "repeat",
+  feedback_prompt: "repeat",
+  update_attribute: "repeat",
+  send_webhook: "repeat",
+  send_slack: "unknown",
+  create_attio_task: "unknown",
+};
+
+/**
+ * Runs one step of a run, at most once, and never loses it to a transient fault.
+ *
+ * The step is claimed with a conditional write before its side effect, as this attempt (a token).
+ * A retried task that finds the step recorded does nothing. One that finds its own claim (the claim
+ * was written, its answer lost) goes on. One that finds another attempt's claim, unrecorded, is in
+ * doubt, and settles it by the action's DOUBT_POLICY. A send the provider may have taken (an
+ * AmbiguousDeliveryError) puts the step in doubt too, and throws StepInDoubtError: the state machine
+ * waits for the evidence, then runs the step again.
+ *
+ * Every infrastructure failure (a throttled read, a failed claim, a failed release) is thrown as a
+ * transient error for the state machine to retry; a failure to record a performed step's outcome is
+ * thrown as StepOutcomeUnrecordedError carrying the outcome, which the state machine records.
  *
  * Before acting, the step re-checks that its moment is still running (and that the run belongs to
  * the current running period). Stopping a moment stops its runs' executions, but that sweep may not
@@ -48,11 +92,20 @@ export interface StepDeps {
  */
 const REQUIRED_RUN_STATUS = { entry: "active", completion: "success", exit: "failed" } as const;
 
-export async function executeStep(
+export async function executeStep(deps: StepDeps, payload: ActionTaskPayload): Promise<StepOutcome> {
+  try {
+    return await runStep(deps, payload);
+  } catch (error) {
+    throw asTaskError(error);
+  }
+}
+
+async function runStep(
   deps: StepDeps,
   { run, step, phase = "entry" }: ActionTaskPayload,
 ): Promise<StepOutcome> {
   const now = () => deps.clock.now().toISOString();
+  const attempt = deps.newAttempt?.() ?? randomUUID();
   const runStatus = await deps.runs.getRunStatus(run.workspaceId, run.runId);
   // Entry steps run while the run is active; completion steps once it succeeded, exit steps once it
   // failed. An entry step reached after an end rule matched (a race with the stop) does nothing.
@@ -76,15 +129,11 @@ export async function executeStep(
     await deps.runs.recordStep(run, step.id, outcome, now());
     return outcome;
   }
-  const claim = await deps.runs.claimStep(run, step.id, now());
-  if (claim === "already_done") return { status: "skipped", reason: "already_executed" };
-  if (claim === "in_doubt") {
-    const outcome: StepOutcome = {
-      status: "failed",
-      reason: "outcome_unknown: an earlier attempt stopped mid-action",
-    };
-    await deps.runs.recordStep(run, step.id, outcome, now());
-    return outcome;
+  const claim = await deps.runs.claimStep(run, step.id, attempt, now());
+  if (claim.status === "already_done") return { status: "skipped", reason: "already_executed" };
+  if (claim.status === "in_doubt") {
+    const settled = await settleDoubt(deps, run, step, claim, attempt);
+    if (settled) return record(deps, run, step, settled);
   }
   let outcome: StepOutcome;
   try {
@@ -94,21 +143,75 @@ export async function executeStep(
     const settled = settledOutcomeOf(error);
     if (settled) {
       outcome = settled;
+    } else if (error instanceof AmbiguousDeliveryError) {
+      // The provider may have taken it: keep the claim, and reconcile after a wait.
+      await deps.runs.markStepInDoubt(run, step.id, attempt, now()).catch(() => undefined);
+      throw new StepInDoubtError(error.message);
     } else {
       // Transient delivery errors, and anything that failed before the provider was called (a
       // throttled read, say), had no side effect: give the claim back and let the state machine
-      // retry with backoff, rather than leave a claim that would read as "in doubt".
-      await deps.runs.releaseStep(run, step.id);
-      if (error instanceof TransientDeliveryError) throw error;
-      throw new TransientDeliveryError(
-        error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      );
+      // retry with backoff. If even that fails, the claim stays and the retry reconciles it.
+      await deps.runs.releaseStep(run, step.id, attempt).catch(() => undefined);
+      throw error;
     }
   }
-  await deps.runs.recordStep(run, step.id, outcome, now());
+  return record(deps, run, step, outcome);
+}
+
+/** Records a step's outcome; when that fails, the state machine records it from the error. */
+async function record(deps: StepDeps, run: Run, step: StepInput, outcome: StepOutcome): Promise<StepOutcome> {
+  try {
+    await deps.runs.recordStep(run, step.id, outcome, deps.clock.now().toISOString());
+  } catch {
+    throw new StepOutcomeUnrecordedError(outcome);
+  }
   if (outcome.status === "failed" && step.onFailure === "fail_run")
     throw new StepFailedRunError(outcome.reason);
   return outcome;
+}
+
+/**
+ * A step claimed by an earlier attempt that recorded nothing. Answers the outcome that settles it,
+ * or undefined when this attempt has taken the claim over and should perform the step.
+ */
+async function settleDoubt(
+  deps: StepDeps,
+  run: Run,
+  step: StepInput,
+  claim: Extract<StepClaim, { status: "in_doubt" }>,
+  attempt: string,
+): Promise<StepOutcome | undefined> {
+  const now = deps.clock.now();
+  const policy = DOUBT_POLICY[step.action.type];
+  if (policy === "unknown")
+    return { status: "failed", reason: "outcome_unknown: an earlier attempt stopped mid-action" };
+  if (policy === "evidence") {
+    const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, step.id);
+    if (evidence?.kind === "sent")
+      return {
+        status: "executed",
+        detail: {
+          ...(evidence.messageId ? { messageId: evidence.messageId } : {}),
+          reconciled: "send_event",
+        },
+      };
+    if (evidence?.kind === "rejected")
+      return {
+        status: "failed",
+        reason: `rejected: ${evidence.reason ?? "the provider rejected the message"}`,
+      };
+    const since =
+      claim.doubtSince ?? (await deps.runs.markStepInDoubt(run, step.id, claim.attempt, now.toISOString()));
+    const windowMs = deps.reconcileWindowMs ?? RECONCILE_WAIT_SECONDS * 1000;
+    if (now.getTime() - Date.parse(since) < windowMs)
+      throw new StepInDoubtError(
+        `No evidence yet of the send an earlier attempt may have made (since ${since})`,
+      );
+  }
+  // Nothing was sent (no evidence within the window), or sending again duplicates nothing.
+  if (await deps.runs.takeOverStep(run, step.id, claim.attempt, attempt, now.toISOString())) return undefined;
+  // Recorded, or taken over by another attempt, meanwhile: that one settles it.
+  return { status: "skipped", reason: "already_executed" };
 }
 
 /**
@@ -122,6 +225,13 @@ export function settledOutcomeOf(error: unknown): StepOutcome | undefined {
   if (error instanceof UnsafeValueError || error instanceof PermanentDeliveryError)
     return { status: "failed", reason: error.message };
   return undefined;
+}
+
+/** A test send has no step to reconcile: an ambiguous answer is reported as such. */
+export function testSendOutcomeOf(error: unknown): StepOutcome | undefined {
+  if (error instanceof AmbiguousDeliveryError)
+    return { status: "failed", reason: `outcome_unknown: ${error.message}` };
+  return settledOutcomeOf(error);
 }
 
 /** The run's profile and event, and a renderer with the step's `onMissing` policy. */

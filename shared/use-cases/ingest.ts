@@ -40,6 +40,7 @@ import type { EventPublisher } from "../ports/delivery.js";
 import type { DebugEntry, IdentityLinks, IngestDebugger } from "../ports/ingestion.js";
 import type { WriteKeyOwner } from "../ports/keys.js";
 import type { SourceRepository } from "../ports/sources.js";
+import { authenticateSender, type Sender, senderNeedsUserToken } from "./authenticate.js";
 
 export interface IngestDeps {
   publisher: EventPublisher;
@@ -95,6 +96,29 @@ export function assertOriginAllowed(
 }
 
 type Checked = { raw: unknown; message: Message } | { raw: unknown; error: DomainError };
+
+/**
+ * A browser of a source that requires user tokens may only send messages about the account (its
+ * `accountId`, or the group it names) and user its token covers: anything else is refused (401,
+ * like an invalid item), so a write key copied out of a web page cannot change another account's
+ * traits. Servers (no Origin) are not asked.
+ */
+function verifySender(owner: WriteKeyOwner, sender: Sender, item: Checked, now: Date): Checked {
+  if (!("message" in item) || !senderNeedsUserToken(owner, sender)) return item;
+  const { message } = item;
+  try {
+    authenticateSender(
+      owner,
+      sender,
+      { accountId: message.accountId ?? message.groupId ?? "", userId: message.userId },
+      now,
+    );
+    return item;
+  } catch (error) {
+    if (error instanceof DomainError) return { raw: item.raw, error };
+    throw error;
+  }
+}
 
 /** One item, checked: its size as sent, then its fields. */
 function check(raw: unknown, type: MessageType | "from_item"): Checked {
@@ -317,9 +341,10 @@ export async function ingestCall(
   body: unknown,
   type: MessageType,
   origin?: string,
+  userToken?: string,
 ): Promise<CallResult> {
   assertOriginAllowed(owner, origin);
-  const checked = check(body, type);
+  const checked = verifySender(owner, { origin, userToken }, check(body, type), deps.clock.now());
   if ("error" in checked) {
     // Best effort: the caller gets the error itself either way.
     await deps.debug
@@ -353,8 +378,15 @@ export async function ingestBatch(
   owner: WriteKeyOwner,
   body: unknown,
   origin?: string,
+  userToken?: string,
 ): Promise<BatchResult> {
   assertOriginAllowed(owner, origin);
+  const sender = { origin, userToken };
+  // A browser batch without any token is refused whole; a token that does not cover an item
+  // rejects that item (401 in its error), like any other invalid item.
+  if (userToken === undefined && senderNeedsUserToken(owner, sender)) {
+    authenticateSender(owner, sender, { accountId: "" }, deps.clock.now());
+  }
   const bytes = body === undefined ? 0 : Buffer.byteLength(JSON.stringify(body), "utf8");
   if (bytes > MAX_BATCH_BYTES) {
     throw new PayloadTooLargeError(
@@ -365,7 +397,7 @@ export async function ingestBatch(
   const outcomes = await ingestItems(
     deps,
     owner,
-    batch.map((item) => check(item, "from_item")),
+    batch.map((item) => verifySender(owner, sender, check(item, "from_item"), deps.clock.now())),
     sentAt,
   );
   const result: BatchResult = { accepted: [], rejected: [] };

@@ -1,4 +1,4 @@
-import { NotFoundError } from "../domain/errors.js";
+import { NotFoundError, ValidationError } from "../domain/errors.js";
 import {
   type AccountEvent,
   type Decision,
@@ -18,6 +18,7 @@ import type { MomentRepository } from "../ports/moments.js";
 import type { ProfileRepository } from "../ports/profiles.js";
 import type { RunRepository, RunStepRecord } from "../ports/runs.js";
 import { createMoment, type MomentDeps } from "./moments.js";
+import { parsePageQuery } from "./paging.js";
 
 /** How many of an account's latest events and decisions the account view shows. */
 export const RECENT_EVENTS_LIMIT = 50;
@@ -148,20 +149,44 @@ export interface ObservedEventsDeps {
 export async function listObservedEvents(
   deps: ObservedEventsDeps,
   workspaceId: string,
-): Promise<{ items: ObservedEventView[] }> {
+  query: Record<string, string | undefined> = {},
+): Promise<{ items: ObservedEventView[]; nextCursor?: string }> {
+  const page = parsePageQuery(query);
+  const after = page.cursor === undefined ? undefined : decodeObservedCursor(page.cursor);
   const [events, moments] = await Promise.all([
     deps.insights.listObservedEvents(workspaceId),
     deps.moments.listMoments(workspaceId),
   ]);
   const usage = eventUsage(moments);
+  // Most frequent first, then by name (the reader's order): a page is the events after the cursor's.
+  const rest = after
+    ? events.filter((e) => e.count < after.count || (e.count === after.count && e.name > after.name))
+    : events;
+  const items = rest.slice(0, page.limit);
+  const last = items.at(-1);
   return {
-    items: events.map((event) => ({
+    items: items.map((event) => ({
       ...event,
       usedBy: [...(usage.get(event.name) ?? [])].sort(
         (a, b) => a.name.localeCompare(b.name) || (a.momentId < b.momentId ? -1 : 1),
       ),
     })),
+    ...(rest.length > items.length && last ? { nextCursor: encodeObservedCursor(last) } : {}),
   };
+}
+
+const encodeObservedCursor = (event: { count: number; name: string }) =>
+  Buffer.from(JSON.stringify([event.count, event.name]), "utf8").toString("base64url");
+
+function decodeObservedCursor(cursor: string): { count: number; name: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(value) && typeof value[0] === "number" && typeof value[1] === "string")
+      return { count: value[0], name: value[1] };
+  } catch {
+    // not a cursor of ours: refused below
+  }
+  throw new ValidationError([{ path: "cursor", message: "is not a cursor from this listing" }]);
 }
 
 export interface PromoteDeps extends MomentDeps {
@@ -225,7 +250,13 @@ export async function runView(
     ...(trigger
       ? { trigger: { event: trigger.event, messageId: trigger.messageId, timestamp: trigger.timestamp } }
       : {}),
-    steps,
+    steps: inRunOrder(steps),
     ...(run.test ? { test: true as const } : {}),
   };
+}
+
+/** Steps in the order they ran (recorded, or claimed for one in flight), not by id. */
+function inRunOrder(steps: RunStepRecord[]): RunStepRecord[] {
+  const at = (step: RunStepRecord) => ("recordedAt" in step ? step.recordedAt : step.claimedAt);
+  return [...steps].sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0));
 }

@@ -503,9 +503,11 @@ export async function listMomentAccounts(
     ...(query.cursor ? { cursor: query.cursor } : {}),
   });
   return {
-    items: page.items.map(({ accountId, status, startedAt, endedAt }) => ({
+    items: page.items.map(({ accountId, status, runId, startedAt, endedAt }) => ({
       accountId,
       status,
+      // The account's latest run in the moment: the console links it to the run view.
+      runId,
       startedAt,
       ...(endedAt ? { endedAt } : {}),
     })),

@@ -1,14 +1,32 @@
-import type { RunStateTaskPayload } from "../contracts/workflow.js";
+import type { RunStateTaskPayload, StepOutcome } from "../contracts/workflow.js";
+import { asTaskError } from "../domain/delivery-errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { RunRepository, WorkflowController } from "../ports/runs.js";
 import { endRun } from "./end-run.js";
 import { type OpenGateDeps, openGate } from "./open-gate.js";
 
-/** Writes what the workflow reports: a step that failed for good, or the end of a run. Idempotent. */
-export async function recordRunState(
-  deps: OpenGateDeps & { runs: RunRepository; workflows: WorkflowController; clock: Clock },
-  payload: RunStateTaskPayload,
-) {
+type RunStateDeps = OpenGateDeps & { runs: RunRepository; workflows: WorkflowController; clock: Clock };
+
+/**
+ * Writes what the workflow reports: a step that failed for good, a step's outcome its action could
+ * not record, or the end of a run. Idempotent, so every failure (DynamoDB throttled, a conflict, Step
+ * Functions unavailable) is raised as a transient error for the state machine to retry.
+ */
+export async function recordRunState(deps: RunStateDeps, payload: RunStateTaskPayload) {
+  try {
+    return await record(deps, payload);
+  } catch (error) {
+    throw asTaskError(error);
+  }
+}
+
+/** The outcome a StepOutcomeUnrecorded error carries: Lambda's Cause is its JSON error, whose message is the outcome. */
+function unrecordedOutcome(error: { Cause?: string }): StepOutcome {
+  const cause = JSON.parse(error.Cause ?? "{}") as { errorMessage?: string };
+  return JSON.parse(cause.errorMessage ?? "") as StepOutcome;
+}
+
+async function record(deps: RunStateDeps, payload: RunStateTaskPayload) {
   const at = deps.clock.now().toISOString();
   switch (payload.type) {
     case "step_failed": {
@@ -20,6 +38,15 @@ export async function recordRunState(
         at,
       );
       return { recorded: "step_failed" as const };
+    }
+    case "step_outcome": {
+      // The action performed the step, then failed to record it: record what it reported.
+      const outcome = unrecordedOutcome(payload.error);
+      await deps.runs.recordStep(payload.run, payload.step.id, outcome, at);
+      return {
+        recorded: "step_outcome" as const,
+        failRun: outcome.status === "failed" && payload.step.onFailure === "fail_run",
+      };
     }
     case "run_completed":
       await deps.runs.completeRun(payload.run, at);

@@ -1,4 +1,5 @@
 import type { FeedbackAnswer } from "../domain/inbox.js";
+import type { MomentStats } from "../domain/insights.js";
 import {
   bucketKey,
   bucketKeys,
@@ -47,10 +48,8 @@ export interface MomentReport {
   series: SeriesPoint[];
   ends: { success: EndSplit[]; failed: EndSplit[] };
   steps: StepFunnel[];
-  feedback: {
-    positive: number;
-    neutral: number;
-    frustrated: number;
+  /** The moment's prompts: shown, answered (by reaction), dismissed, response rate; latest comments. */
+  feedback: MomentStats["feedback"] & {
     latestComments: Array<Omit<FeedbackAnswer, "momentId"> & { comment: string }>;
   };
 }

@@ -1,6 +1,7 @@
 /**
- * SES bounce and complaint events (configuration set -> default EventBridge bus -> the ses-feedback
- * function) feed the suppression list: a permanent bounce or any complaint suppresses the
+ * SES sending events (configuration set -> default EventBridge bus -> the ses-feedback function).
+ * Send and Reject events of a step's email are kept as the step's evidence (reconciliation of a send
+ * in doubt). Bounce and complaint events feed the suppression list: a permanent bounce or any complaint suppresses the
  * recipients in the workspace the email was sent for (its `workspace` message tag). Transient and
  * undetermined bounces suppress nobody: the mailbox exists, and SES itself retried already.
  */
@@ -9,10 +10,14 @@ import { parseMailbox } from "../domain/email.js";
 import { isId } from "../domain/primitives.js";
 import { normaliseAddress, type SuppressionReason } from "../domain/suppression.js";
 import type { Clock } from "../ports/clock.js";
+import type { RunRepository, StepEvidence } from "../ports/runs.js";
 import type { SuppressionList } from "../ports/suppressions.js";
 
 /** The SES message tag that names the workspace (set on every send by the email performer). */
 const WORKSPACE_TAG = "workspace";
+/** The tags that name the run and step of a step's email (its To copy), for reconciliation. */
+const RUN_TAG = "run";
+const STEP_TAG = "step";
 
 const recipientsSchema = z.array(z.object({ emailAddress: z.string() }));
 
@@ -22,8 +27,11 @@ const sesEventSchema = z.object({
   "detail-type": z.string(),
   detail: z.object({
     mail: z.object({
+      messageId: z.optional(z.string()),
+      timestamp: z.optional(z.string()),
       tags: z.optional(z.record(z.string(), z.array(z.string()))),
     }),
+    reject: z.optional(z.object({ reason: z.optional(z.string()) })),
     bounce: z.optional(
       z.object({
         bounceType: z.string(),
@@ -45,6 +53,8 @@ const sesEventSchema = z.object({
 
 export interface SesFeedbackDeps {
   suppressions: Pick<SuppressionList, "suppress">;
+  /** Where a step's Send or Reject evidence is kept, for a step in doubt to settle on. */
+  runs: Pick<RunRepository, "recordStepEvidence">;
   clock: Clock;
 }
 
@@ -58,6 +68,7 @@ export type SesFeedbackResult =
       /** Recipient entries that were not email addresses (counted, never logged). */
       unreadable: number;
     }
+  | { outcome: "evidence"; workspaceId: string; runId: string; stepId: string; kind: StepEvidence["kind"] }
   | { outcome: "ignored"; why: string };
 
 /** A malformed SES event: thrown, so the invocation fails and lands in the dead-letter queue. */
@@ -81,6 +92,22 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
   const workspaceId = detail.mail.tags?.[WORKSPACE_TAG]?.[0];
   if (workspaceId === undefined || !isId(workspaceId)) {
     return { outcome: "ignored", why: "no_workspace_tag" };
+  }
+
+  const type = parsed.data["detail-type"];
+  if (type === "Email Sent" || type === "Email Rejected") {
+    // Evidence of what SES took for a step: a step in doubt settles on it (see executeStep).
+    const runId = detail.mail.tags?.[RUN_TAG]?.[0];
+    const stepId = detail.mail.tags?.[STEP_TAG]?.[0];
+    if (runId === undefined || stepId === undefined) return { outcome: "ignored", why: "no_step_tags" };
+    const kind = type === "Email Sent" ? ("sent" as const) : ("rejected" as const);
+    await deps.runs.recordStepEvidence(workspaceId, runId, stepId, {
+      kind,
+      at: eventTime(detail.mail.timestamp, deps.clock),
+      ...(detail.mail.messageId ? { messageId: detail.mail.messageId } : {}),
+      ...(kind === "rejected" ? { reason: (detail.reject?.reason ?? "rejected by SES").slice(0, 200) } : {}),
+    });
+    return { outcome: "evidence", workspaceId, runId, stepId, kind };
   }
 
   let reason: SuppressionReason;

@@ -4,7 +4,15 @@ import { ConflictError, NotFoundError } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
 import type { Moment } from "../domain/moment.js";
 import { isId } from "../domain/primitives.js";
-import { type Source, sourceInputSchema, sourcePatchSchema, toSourceView } from "../domain/source.js";
+import {
+  type Source,
+  sourceInputSchema,
+  sourcePatchSchema,
+  toSourceView,
+  type WriteKeyPolicy,
+  writeKeyPolicy,
+} from "../domain/source.js";
+import { generateIdentitySecret, rotateIdentitySecrets, toIdentitySecretView } from "../domain/user-token.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
 import type { IngestDebugger } from "../ports/ingestion.js";
@@ -24,7 +32,10 @@ export interface SourceDeps {
   moments: { listMoments(workspaceId: string): Promise<Moment[]> };
 }
 
-/** Creates a source and its first write key. The key is returned only here; only its hash is kept. */
+/**
+ * Creates a source, its first write key and its identity secret. Both are returned only here; the
+ * key is kept only as a hash (the secret must be kept: it verifies HMACs).
+ */
 export async function createSource(
   deps: { sources: SourceRepository; keys: KeyStore; clock: Clock },
   workspaceId: string,
@@ -33,10 +44,44 @@ export async function createSource(
   const input = parseOrThrow(sourceInputSchema, body);
   const now = deps.clock.now();
   const at = now.toISOString();
-  const source: Source = { ...input, id: newId(now.getTime()), workspaceId, createdAt: at, updatedAt: at };
+  const identitySecret = generateIdentitySecret();
+  const source: Source = {
+    ...input,
+    identitySecrets: rotateIdentitySecrets(undefined, identitySecret, now),
+    id: newId(now.getTime()),
+    workspaceId,
+    createdAt: at,
+    updatedAt: at,
+  };
   await deps.sources.putSource(source);
   const { secret } = await issueKeyFor(deps, source);
-  return { ...toSourceView(source), writeKey: secret };
+  return { ...toSourceView(source), writeKey: secret, identitySecret };
+}
+
+/**
+ * Issues a new identity secret (shown only here). The previous one keeps verifying tokens for
+ * IDENTITY_SECRET_GRACE_HOURS, time to deploy the new one to the app's backend.
+ */
+export async function rotateIdentitySecret(
+  deps: Pick<SourceDeps, "sources" | "keys" | "clock">,
+  workspaceId: string,
+  sourceId: string,
+  body: unknown,
+) {
+  parseOrThrow(emptyBodySchema, body);
+  const source = await findSource(deps, workspaceId, sourceId);
+  const now = deps.clock.now();
+  const identitySecret = generateIdentitySecret();
+  const identitySecrets = rotateIdentitySecrets(source.identitySecrets, identitySecret, now);
+  const updated = await deps.sources.updateSource(
+    workspaceId,
+    sourceId,
+    { identitySecrets },
+    now.toISOString(),
+  );
+  if (!updated) throw notFound(sourceId);
+  await keepKeyPolicyInStep(deps, workspaceId, sourceId, undefined);
+  return { identitySecret, ...toIdentitySecretView(updated.identitySecrets) };
 }
 
 export async function listSources(
@@ -53,9 +98,10 @@ export async function getSource(deps: { sources: SourceRepository }, workspaceId
 }
 
 /**
- * Renames a source or changes its allowedDomains. Each write key's lookup item carries a copy of
- * the domains (so ingestion authenticates and checks the origin with one read): a change is copied
- * onto them before answering, so the next browser request already obeys it.
+ * Renames a source or changes its allowedDomains or requireUserToken. Each write key's lookup item
+ * carries a copy of the source's policy (so ingestion authenticates, checks the origin and verifies
+ * the user with one read): a change is copied onto them before answering, so the next browser
+ * request already obeys it.
  */
 export async function updateSource(
   deps: Pick<SourceDeps, "sources" | "keys" | "clock">,
@@ -71,14 +117,14 @@ export async function updateSource(
     {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.allowedDomains !== undefined ? { allowedDomains: patch.allowedDomains } : {}),
+      ...(patch.requireUserToken !== undefined ? { requireUserToken: patch.requireUserToken } : {}),
       ...(patch.subject !== undefined ? { subject: patch.subject } : {}),
     },
     deps.clock.now().toISOString(),
   );
   if (!updated) throw notFound(sourceId);
-  if (patch.allowedDomains !== undefined) {
-    await deps.keys.setWriteKeyDomains(workspaceId, sourceId, updated.allowedDomains);
-    await keepKeyDomainsInStep(deps, workspaceId, sourceId, updated.allowedDomains);
+  if (patch.allowedDomains !== undefined || patch.requireUserToken !== undefined) {
+    await keepKeyPolicyInStep(deps, workspaceId, sourceId, undefined);
   }
   return toSourceView(updated);
 }
@@ -159,8 +205,9 @@ async function issueKeyFor(
   source: Source,
 ) {
   const issued = issueApiKey("write", deps.clock.now());
+  const policy = writeKeyPolicy(source);
   const result = await deps.keys.putWriteKey(
-    { workspaceId: source.workspaceId, sourceId: source.id, allowedDomains: source.allowedDomains },
+    { workspaceId: source.workspaceId, sourceId: source.id, ...policy },
     issued.hash,
     issued.record,
     MAX_ACTIVE_WRITE_KEYS,
@@ -170,33 +217,32 @@ async function issueKeyFor(
       `A source may have at most ${MAX_ACTIVE_WRITE_KEYS} active write keys. To rotate, revoke a key you no longer deploy, then issue the new one.`,
     );
   }
-  // allowedDomains may have changed between reading the source and storing the key.
-  await keepKeyDomainsInStep(deps, source.workspaceId, source.id, source.allowedDomains);
+  // The policy may have changed between reading the source and storing the key.
+  await keepKeyPolicyInStep(deps, source.workspaceId, source.id, policy);
   return issued;
 }
 
 /**
- * Makes the keys' copy of allowedDomains converge on the source's. Two changes (or a change and a
- * new key) can interleave; whoever writes last re-reads the source afterwards and copies again if
- * it moved, so the final write is always of the current list.
+ * Makes the keys' copy of the source's policy converge on the source's. Two changes (or a change
+ * and a new key) can interleave; whoever writes last re-reads the source afterwards and copies
+ * again if it moved, so the final write is always of the current policy. `written`: what the
+ * caller already copied (undefined: nothing yet).
  */
-async function keepKeyDomainsInStep(
+async function keepKeyPolicyInStep(
   deps: { sources: SourceRepository; keys: KeyStore },
   workspaceId: string,
   sourceId: string,
-  written: string[],
+  written: WriteKeyPolicy | undefined,
 ) {
-  let copied = written;
+  let copied = written === undefined ? undefined : JSON.stringify(written);
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = await deps.sources.getSource(workspaceId, sourceId);
-    if (!current || sameList(current.allowedDomains, copied)) return;
-    await deps.keys.setWriteKeyDomains(workspaceId, sourceId, current.allowedDomains);
-    copied = current.allowedDomains;
+    if (!current) return;
+    const policy = writeKeyPolicy(current);
+    if (JSON.stringify(policy) === copied) return;
+    await deps.keys.setWriteKeyPolicy(workspaceId, sourceId, policy);
+    copied = JSON.stringify(policy);
   }
-}
-
-function sameList(a: readonly string[], b: readonly string[]) {
-  return a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
 async function findSource(

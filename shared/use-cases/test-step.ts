@@ -11,7 +11,7 @@ import type { MomentRepository } from "../ports/moments.js";
 import type { ProfileRepository } from "../ports/profiles.js";
 import type { RunRepository } from "../ports/runs.js";
 import { type ActionPerformers, isPrepared, type PreparedAction, type Run } from "./actions/action.js";
-import { contextFor, prepareAction, settledOutcomeOf } from "./execute-step.js";
+import { contextFor, prepareAction, testSendOutcomeOf } from "./execute-step.js";
 
 /**
  * A test send: one step of a moment rendered with a real account's profile or with sample traits,
@@ -123,7 +123,7 @@ export async function testStep(
 function failureOutcome(error: unknown): StepOutcome {
   if (error instanceof TransientDeliveryError)
     return { status: "failed", reason: `transient: ${error.message}` };
-  const settled = settledOutcomeOf(error);
+  const settled = testSendOutcomeOf(error);
   if (settled) return settled;
   throw error;
 }

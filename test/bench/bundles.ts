@@ -19,6 +19,7 @@ import { gzipSync } from "node:zlib";
 import { build, type Metafile } from "esbuild";
 import { bundleBudgetBytes, esbuildBuildOptions, esbuildSettings } from "../../infra/bundling.js";
 import { buildConsole } from "../../infra/console/build.js";
+import { buildWidget, widgetBudgetGzipBytes, widgetTarget, writeWidget } from "../../infra/widget-build.js";
 import {
   Env,
   type EnvName,
@@ -46,6 +47,7 @@ const dummyEnv: Record<EnvName, string> = {
   [Env.publicApiUrl]: "https://api.example.com",
   [Env.eventWindowHours]: "72",
   [Env.consoleAssetsDir]: path.join(tmpdir(), "moments-bench-console"),
+  [Env.widgetDir]: "set in runBundleBench, once the widget is built",
 };
 
 export interface BundleRow {
@@ -67,6 +69,8 @@ export interface BundleReport {
   importRuns: number;
   rows: BundleRow[];
   notes: string[];
+  /** The in-app widget's files (what GET /v1/widget.js and .mjs serve). */
+  widget: Array<{ file: string; bytes: number; gzipBytes: number; budgetGzipBytes: number }>;
 }
 
 const kb = (bytes: number) => (bytes / 1024).toFixed(1);
@@ -171,6 +175,15 @@ export async function runBundleBench(): Promise<BundleReport> {
   const notes: string[] = [];
   // The console function reads its built page and assets at cold start, as on Lambda.
   buildConsole(dummyEnv[Env.consoleAssetsDir]);
+  // The inbox function reads the built widget at cold start, as it does from its Lambda asset.
+  dummyEnv[Env.widgetDir] = path.join(outdir, "widget");
+  writeWidget(dummyEnv[Env.widgetDir]);
+  const widget = Object.entries(await buildWidget()).map(([file, text]) => ({
+    file,
+    bytes: Buffer.byteLength(text),
+    gzipBytes: gzipSync(text).byteLength,
+    budgetGzipBytes: widgetBudgetGzipBytes,
+  }));
   try {
     for (const id of functionIds) {
       const entry = path.join(projectRoot, functions[id].entry);
@@ -199,10 +212,21 @@ export async function runBundleBench(): Promise<BundleReport> {
     rmSync(outdir, { recursive: true, force: true });
     rmSync(dummyEnv[Env.consoleAssetsDir], { recursive: true, force: true });
   }
-  return { node: process.version, importRuns: IMPORT_RUNS, rows, notes };
+  return { node: process.version, importRuns: IMPORT_RUNS, rows, notes, widget };
 }
 
-export function printBundleReport({ rows, notes, importRuns, node }: BundleReport): void {
+export function printBundleReport({ rows, notes, importRuns, node, widget }: BundleReport): void {
+  console.log(`In-app widget (esbuild, minified, ${widgetTarget.join(" ")})\n`);
+  table(
+    ["file", "minified KB", "gzip KB", `budget ${kb(widgetBudgetGzipBytes)} KB gzip`],
+    widget.map((w) => [
+      w.file,
+      kb(w.bytes),
+      kb(w.gzipBytes),
+      w.gzipBytes <= w.budgetGzipBytes ? "met" : "NOT met",
+    ]),
+  );
+  console.log("");
   console.log(
     `Bundles (esbuild ${esbuildSettings.format}, ${esbuildSettings.target}, minify=${esbuildSettings.minify}, ` +
       `AWS SDK bundled, ${esbuildSettings.external.length} lazy modules external); cold import = median of ` +

@@ -42,7 +42,7 @@ const feedbackFn = () => stack.functions["ses-feedback"].function;
 const dlq = () => stack.email.feedbackDeadLetterQueue;
 
 describe("SES feedback", () => {
-  it("has the configuration set publish only bounces and complaints, to the account's default bus", () => {
+  it("has the configuration set publish bounces, complaints, and sends and rejects (a step's evidence), to the account's default bus", () => {
     const destinations = resources("AWS::SES::ConfigurationSetEventDestination");
 
     expect(destinations).toHaveLength(1);
@@ -51,7 +51,7 @@ describe("SES feedback", () => {
       EventDestination: {
         Enabled: true,
         EventBridgeDestination: { EventBusArn: defaultBusArn },
-        MatchingEventTypes: ["bounce", "complaint"],
+        MatchingEventTypes: ["bounce", "complaint", "send", "reject"],
       },
     });
   });

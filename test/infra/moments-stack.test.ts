@@ -49,6 +49,40 @@ import {
 // Top level, not a hook: the template is synthesized once per run and shared (see support/synth.ts).
 const { template, stack }: { template: Template; stack: MomentsStack } = await sharedMoments();
 const scaled = await sharedMoments({ timeScale: "0.01", deletionProtection: "false" });
+const custom = await sharedMoments({ publicBaseUrl: "https://moments.example.com" });
+
+/**
+ * One function bundled by CDK, and the same entry through esbuild's API as test/bench/bundles.ts does. Every
+ * function is a MomentsFunction with the same bundling settings, so one stands for all; both builds run here,
+ * at collection, where a loaded machine's slow esbuild trips no test timeout.
+ */
+async function bundleOneFunction(id: FunctionId) {
+  const app = new App({ outdir: mkdtempSync(path.join(tmpdir(), "moments-bundle-")) });
+  const bundled = new MomentsFunction(new Stack(app, "Bundle"), "Fn", {
+    functionId: id,
+    environment: Object.fromEntries(functions[id].env.map((name) => [name, "x"])),
+  });
+  const assembly = app.synth();
+  const resources = (
+    assembly.getStackByName("Bundle").template as {
+      Resources: Record<string, { Properties: { Code: { S3Key: string } } }>;
+    }
+  ).Resources;
+  const code =
+    resources[Stack.of(bundled).getLogicalId(bundled.function.node.defaultChild as CfnResource)]?.Properties
+      .Code;
+  const dir = path.join(assembly.directory, `asset.${code?.S3Key.replace(/\.zip$/, "")}`);
+  const benched = await build({
+    entryPoints: [path.join(projectRoot, functions[id].entry)],
+    outfile: path.join(dir, "bench.mjs"),
+    absWorkingDir: projectRoot,
+    ...esbuildBuildOptions(),
+    write: false,
+    logLevel: "error",
+  });
+  return { dir, shipped: readFileSync(path.join(dir, "index.mjs")), benched: benched.outputFiles };
+}
+const bundle = await bundleOneFunction("ingest");
 
 const fnLogicalId = (id: FunctionId) => logicalId(stack.functions[id].function);
 const fnArn = (id: FunctionId) => arnOf(stack.functions[id].function);
@@ -208,11 +242,11 @@ describe("run workflow", () => {
     });
   });
 
-  it("logs every execution event with data to a log group with retention, and traces with X-Ray", () => {
+  it("logs errors only, without execution data (no action or trigger content), and traces with X-Ray", () => {
     const sm = stateMachine();
     expect(sm.LoggingConfiguration).toEqual({
-      Level: "ALL",
-      IncludeExecutionData: true,
+      Level: "ERROR",
+      IncludeExecutionData: false,
       Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: arnOf(stack.workflow.logGroup) } }],
     });
     expect(sm.TracingConfiguration).toEqual({ Enabled: true });
@@ -295,6 +329,7 @@ describe("functions", () => {
       [Env.publicApiUrl]: stack.resolve(stack.httpApi.url),
       [Env.eventWindowHours]: "72",
       [Env.consoleAssetsDir]: "/var/task/console-assets",
+      [Env.widgetDir]: "/var/task/widget",
     };
     return {
       ...Object.fromEntries(functions[id].env.map((name) => [name, values[name]])),
@@ -341,38 +376,11 @@ describe("functions", () => {
     });
   });
 
-  it("bundles a function as one ESM file with the require shim and no source map, byte for byte what the bench measures", async () => {
-    // Every function is a MomentsFunction with the same bundling settings: one stands for all, which keeps
-    // esbuild (seconds per function) out of the shared synth.
-    const id: FunctionId = "ingest";
-    const app = new App({ outdir: mkdtempSync(path.join(tmpdir(), "moments-bundle-")) });
-    const bundled = new MomentsFunction(new Stack(app, "Bundle"), "Fn", {
-      functionId: id,
-      environment: Object.fromEntries(functions[id].env.map((name) => [name, "x"])),
-    });
-    const assembly = app.synth();
-    const code = (
-      assembly.getStackByName("Bundle").template as {
-        Resources: Record<string, { Properties: { Code: { S3Key: string } } }>;
-      }
-    ).Resources[Stack.of(bundled).getLogicalId(bundled.function.node.defaultChild as CfnResource)]?.Properties
-      .Code;
-    const dir = path.join(assembly.directory, `asset.${code?.S3Key.replace(/\.zip$/, "")}`);
-    expect(readdirSync(dir)).toEqual(["index.mjs"]);
-    const shipped = readFileSync(path.join(dir, "index.mjs"));
-    expect(shipped.toString("utf8").startsWith(esbuildSettings.banner)).toBe(true);
-
-    // Same settings through esbuild's API, as test/bench/bundles.ts does: no drift possible.
-    const benched = await build({
-      entryPoints: [path.join(projectRoot, functions[id].entry)],
-      outfile: path.join(dir, "bench.mjs"),
-      absWorkingDir: projectRoot,
-      ...esbuildBuildOptions(),
-      write: false,
-      logLevel: "error",
-    });
-    expect(benched.outputFiles.map((f) => path.basename(f.path))).toEqual(["bench.mjs"]);
-    expect(Buffer.compare(Buffer.from(benched.outputFiles[0]?.contents ?? []), shipped)).toBe(0);
+  it("bundles a function as one ESM file with the require shim and no source map, byte for byte what the bench measures", () => {
+    expect(readdirSync(bundle.dir)).toEqual(["index.mjs"]);
+    expect(bundle.shipped.toString("utf8").startsWith(esbuildSettings.banner)).toBe(true);
+    expect(bundle.benched.map((f) => path.basename(f.path))).toEqual(["bench.mjs"]);
+    expect(Buffer.compare(Buffer.from(bundle.benched[0]?.contents ?? []), bundle.shipped)).toBe(0);
   });
 
   it("ships the built console beside the console function's bundle, as the stack bundles it", () => {
@@ -715,5 +723,23 @@ describe("deployable in any account", () => {
     };
     const names = alarm.Metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : []));
     expect(names.sort()).toEqual(["ExecutionsFailed", "ExecutionsTimedOut"]);
+  });
+});
+
+describe("publicBaseUrl", () => {
+  it("builds unsubscribe links from the configured public URL instead of the API's generated one", async () => {
+    for (const id of ["admin", "action"] as const) {
+      const fnId = logicalId(custom.stack.functions[id].function);
+      expect(
+        custom.template.toJSON().Resources[fnId].Properties.Environment.Variables[Env.publicApiUrl],
+        id,
+      ).toBe("https://moments.example.com");
+    }
+  });
+
+  it("refuses a URL that is not https", () => {
+    expect(() =>
+      momentsStackConfig(new App({ context: { publicBaseUrl: "http://x.example.com" } }).node),
+    ).toThrow(/publicBaseUrl/);
   });
 });

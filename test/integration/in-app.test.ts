@@ -5,6 +5,7 @@
  * the admin. Another workspace's write key cannot see or answer the prompt.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { userTokenHeader } from "../support/local-api.js";
 import { type Scenario, startScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -23,6 +24,7 @@ interface InboxView {
 
 let s: Scenario;
 let otherWriteKey = "";
+let otherSecret = "";
 
 beforeAll(async () => {
   s = await startScenario("In-app tests");
@@ -30,12 +32,13 @@ beforeAll(async () => {
     name: "Another tenant",
   });
   expect(other.status).toBe(201);
-  const otherSource = await s.api<{ writeKey: string }>("POST", "/v1/admin/sources", {
+  const otherSource = await s.api<{ writeKey: string; identitySecret: string }>("POST", "/v1/admin/sources", {
     key: other.body.adminKey,
     body: { name: "Theirs" },
   });
   expect(otherSource.status).toBe(201);
   otherWriteKey = otherSource.body.writeKey;
+  otherSecret = otherSource.body.identitySecret;
 });
 
 afterAll(async () => {
@@ -73,10 +76,20 @@ const inAppMoment = (event: string) =>
 const track = (event: string, accountId: string) =>
   s.track({ event, accountId, traits: { first_name: "Ada", plan: "pro" } });
 
-async function inbox(accountId: string, key = s.writeKey) {
-  return s.api<{ items: InboxView[]; nextCursor?: string }>("GET", `/v1/inbox?accountId=${accountId}`, {
-    key,
-  });
+/** The app's calls for one account: its write key, and the user token its backend computed. */
+const as = (accountId: string, key = s.writeKey, secret = s.identitySecret) => {
+  const options = { key, headers: userTokenHeader(secret, accountId) };
+  const query = `?accountId=${encodeURIComponent(accountId)}`;
+  return {
+    inbox: () => s.api<{ items: InboxView[]; nextCursor?: string }>("GET", `/v1/inbox${query}`, options),
+    read: (id: string) => s.api<InboxView>("POST", `/v1/inbox/${id}/read${query}`, options),
+    answer: (body: Record<string, unknown>) =>
+      s.api<{ error: { code: string } }>("POST", `/v1/feedback${query}`, { ...options, body }),
+  };
+};
+
+async function inbox(accountId: string, key = s.writeKey, secret = s.identitySecret) {
+  return as(accountId, key, secret).inbox();
 }
 
 async function deliveredInbox(accountId: string) {
@@ -114,52 +127,48 @@ describe("in-app notifications and feedback prompts", () => {
     // Reading the first listed item moves it after the other one, whichever is newer.
     const [first, second] = items;
     if (!first || !second) throw new Error("two items are expected");
-    const read = await s.api<InboxView>("POST", `/v1/inbox/${first.id}/read`, { key: s.writeKey });
+    const read = await as(happy).read(first.id);
     expect(read.status).toBe(200);
     expect(read.body.readAt).toBeDefined();
-    const again = await s.api<InboxView>("POST", `/v1/inbox/${first.id}/read`, { key: s.writeKey });
+    const again = await as(happy).read(first.id);
     expect(again.body.readAt).toBe(read.body.readAt);
     const reordered = (await inbox(happy)).body.items;
     expect(reordered.map((item) => item.id)).toEqual([second.id, first.id]);
     expect(reordered[0]?.readAt).toBeUndefined();
 
-    // Another workspace's key knows nothing of this prompt, nor of the account's inbox.
-    const foreign = await s.api("POST", "/v1/feedback", {
-      key: otherWriteKey,
-      body: { promptId: prompt.id, reaction: "frustrated" },
-    });
-    expect(foreign.status).toBe(404);
-    expect((await s.api("POST", `/v1/inbox/${prompt.id}/read`, { key: otherWriteKey })).status).toBe(404);
-    expect((await inbox(happy, otherWriteKey)).body.items).toEqual([]);
+    // Another workspace's key (with a token its own secret signed) knows nothing of this prompt,
+    // nor of the account's inbox.
+    const foreign = as(happy, otherWriteKey, otherSecret);
+    expect((await foreign.answer({ promptId: prompt.id, reaction: "frustrated" })).status).toBe(404);
+    expect((await foreign.read(prompt.id)).status).toBe(404);
+    expect((await foreign.inbox()).body.items).toEqual([]);
+    // Another account of the same workspace, with its own valid token, does not see them either.
+    expect((await as(unhappy).read(first.id)).status).toBe(404);
+    expect((await as(unhappy).answer({ promptId: prompt.id, reaction: "frustrated" })).status).toBe(404);
     // A notification is not a prompt.
-    const notAPrompt = await s.api("POST", "/v1/feedback", {
-      key: s.writeKey,
-      body: { promptId: notification.id, reaction: "positive" },
-    });
-    expect(notAPrompt.status).toBe(404);
+    expect((await as(happy).answer({ promptId: notification.id, reaction: "positive" })).status).toBe(404);
 
-    const answer = await s.api("POST", "/v1/feedback", {
-      key: s.writeKey,
-      body: { promptId: prompt.id, reaction: "positive" },
-    });
+    const answer = await as(happy).answer({ promptId: prompt.id, reaction: "positive" });
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-    const second_answer = await s.api<{ error: { code: string } }>("POST", "/v1/feedback", {
-      key: s.writeKey,
-      body: { promptId: prompt.id, reaction: "frustrated", comment: "changed my mind" },
+    const second_answer = await as(happy).answer({
+      promptId: prompt.id,
+      reaction: "frustrated",
+      comment: "changed my mind",
     });
     expect(second_answer.status).toBe(409);
     expect(second_answer.body.error.code).toBe("conflict");
 
     const unhappyPrompt = (await deliveredInbox(unhappy)).find((item) => item.kind === "feedback_prompt");
     if (!unhappyPrompt) throw new Error("the prompt is expected");
-    const complaint = await s.api("POST", "/v1/feedback", {
-      key: s.writeKey,
-      body: { promptId: unhappyPrompt.id, reaction: "frustrated", comment: "The import keeps failing" },
+    const complaint = await as(unhappy).answer({
+      promptId: unhappyPrompt.id,
+      reaction: "frustrated",
+      comment: "The import keeps failing",
     });
     expect(complaint.status).toBe(201);
 
     const stats = await s.stats<{ feedback: Record<string, number> }>(momentId);
-    expect(stats.feedback).toEqual({ positive: 1, neutral: 0, frustrated: 1 });
+    expect(stats.feedback).toMatchObject({ positive: 1, neutral: 0, frustrated: 1, answered: 2 });
 
     const feedback = await s.admin<{ items: Array<Record<string, unknown>> }>(
       "GET",
@@ -196,6 +205,58 @@ describe("in-app notifications and feedback prompts", () => {
 
   it("refuses a missing accountId and a foreign cursor with 400", async () => {
     expect((await s.api("GET", "/v1/inbox", { key: s.writeKey })).status).toBe(400);
-    expect((await s.api("GET", "/v1/inbox?accountId=a&cursor=bm9wZQ", { key: s.writeKey })).status).toBe(400);
+    const cursor = await s.api("GET", "/v1/inbox?accountId=a&cursor=bm9wZQ", {
+      key: s.writeKey,
+      headers: s.userToken("a"),
+    });
+    expect(cursor.status).toBe(400);
+  });
+
+  it("lets a stranger's write key, from its own allowed origin, read and answer nobody's inbox", async () => {
+    const event = unique("cart_abandoned");
+    await inAppMoment(event);
+    const victim = unique("acct");
+    await track(event, victim);
+    const prompt = (await deliveredInbox(victim)).find((item) => item.kind === "feedback_prompt");
+    if (!prompt) throw new Error("the prompt is expected");
+    // A stranger signs up for a source of their own (same workspace, its own allowed origin).
+    const stranger = await s.admin<{ writeKey: string; identitySecret: string }>(
+      "POST",
+      "/v1/admin/sources",
+      {
+        name: "Stranger",
+        allowedDomains: ["stranger.example"],
+      },
+    );
+    const strangerHeaders = (token: Record<string, string>) => ({
+      key: stranger.body.writeKey,
+      headers: { origin: "https://stranger.example", ...token },
+    });
+    const query = `?accountId=${victim}`;
+    for (const token of [
+      {},
+      { "x-moments-user-token": "f".repeat(64) },
+      // The victim's real token, but signed for another source: it does not verify with this key.
+      s.userToken(victim),
+    ]) {
+      const list = await s.api<{ error: { code: string; message: string } }>(
+        "GET",
+        `/v1/inbox${query}`,
+        strangerHeaders(token),
+      );
+      expect(list.status).toBe(401);
+      expect(JSON.stringify(list.body)).not.toContain(prompt.id);
+      expect(
+        (await s.api("POST", `/v1/inbox/${prompt.id}/read${query}`, strangerHeaders(token))).status,
+      ).toBe(401);
+      const answer = await s.api("POST", `/v1/feedback${query}`, {
+        ...strangerHeaders(token),
+        body: { promptId: prompt.id, reaction: "frustrated" },
+      });
+      expect(answer.status).toBe(401);
+    }
+    // Nothing was read or answered.
+    const after = (await inbox(victim)).body.items;
+    expect(after.every((item) => item.readAt === undefined && item.answeredAt === undefined)).toBe(true);
   });
 });

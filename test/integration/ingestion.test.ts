@@ -6,12 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
-import { apiClient, type CapturedEmail, sentEmails } from "../support/local-api.js";
+import { apiClient, type CapturedEmail, sentEmails, userTokenHeader } from "../support/local-api.js";
 import { waitFor } from "../support/wait-for.js";
 
 let stack: LocalStack;
 let api: ReturnType<typeof apiClient>;
 let writeKey: string;
+let identitySecret: string;
 
 interface BatchAnswer {
   accepted: Array<{ index: number; messageId: string }>;
@@ -27,12 +28,13 @@ interface ErrorAnswer {
 beforeAll(async () => {
   stack = await startLocalStack({ port: 0, timeScale: 0, logLevel: "CRITICAL" });
   api = apiClient(stack.apiUrl);
-  const source = await api<{ id: string; writeKey: string }>("POST", "/v1/admin/sources", {
-    key: stack.adminKey,
-    body: { name: "Web app", allowedDomains: ["app.acme.com"] },
-  });
+  const source = await api<{ id: string; writeKey: string; identitySecret: string }>(
+    "POST",
+    "/v1/admin/sources",
+    { key: stack.adminKey, body: { name: "Web app", allowedDomains: ["app.acme.com"] } },
+  );
   expect(source.status).toBe(201);
-  writeKey = source.body.writeKey;
+  ({ writeKey, identitySecret } = source.body);
   const template = await api<{ id: string }>("POST", "/v1/admin/email-templates", {
     key: stack.adminKey,
     body: {
@@ -288,19 +290,26 @@ describe("browser origins on /v1/batch and /v1/identify", () => {
     },
   );
 
-  it("accepts a batch from an allowed page and names its origin in the CORS header", async () => {
-    const response = await fetch(new URL("/v1/batch", stack.apiUrl), {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${writeKey}`,
-        "content-type": "application/json",
-        origin: "https://app.acme.com",
-      },
-      body: JSON.stringify(batch),
-    });
+  it("accepts a batch from an allowed page with its user's token and names its origin in the CORS header", async () => {
+    const send = (headers: Record<string, string>) =>
+      fetch(new URL("/v1/batch", stack.apiUrl), {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${writeKey}`,
+          "content-type": "application/json",
+          origin: "https://app.acme.com",
+          ...headers,
+        },
+        body: JSON.stringify(batch),
+      });
 
+    const response = await send(userTokenHeader(identitySecret, "acct_browser"));
     expect(response.status).toBe(202);
     expect(response.headers.get("access-control-allow-origin")).toBe("https://app.acme.com");
+    // The write key alone is public: without the token a page may not speak for the account.
+    const anonymous = await send({});
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("access-control-allow-origin")).toBe("https://app.acme.com");
   });
 
   it.each(["/v1/batch", "/v1/identify"])("answers the preflight of %s", async (path) => {
@@ -317,7 +326,7 @@ describe("browser origins on /v1/batch and /v1/identify", () => {
     expect(response.headers.get("access-control-allow-origin")).toBe("https://app.acme.com");
     expect(response.headers.get("access-control-allow-methods")).toBe("POST");
     expect(response.headers.get("access-control-allow-headers")).toBe(
-      "authorization, content-type, content-encoding, x-retry-count",
+      "authorization, content-type, content-encoding, x-retry-count, x-moments-user-token",
     );
   });
 });

@@ -646,6 +646,7 @@ describe("stopping a moment with a run in flight", () => {
       {
         accountId: "acct_stop",
         status: "stopped",
+        runId: expect.any(String),
         startedAt: expect.any(String),
         endedAt: expect.any(String),
       },

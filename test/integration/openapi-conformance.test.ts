@@ -83,6 +83,7 @@ describe("sources and write keys", () => {
     const id = created.body.id;
     expectStatus(await call("GET /v1/admin/sources", { query: { limit: "1" } }), 200);
     expectStatus(await call("GET /v1/admin/sources/{id}", { path: { id } }), 200);
+    expectStatus(await call("POST /v1/admin/sources/{id}/identity-secret", { path: { id } }), 201);
     expectStatus(
       await call("PATCH /v1/admin/sources/{id}", { path: { id }, body: { allowedDomains: ["*.acme.com"] } }),
       200,
@@ -274,7 +275,7 @@ describe("moments", () => {
 
 describe("ingestion", () => {
   it("answers preflights, and accepts events, batches and identify calls from an allowed origin", async () => {
-    const origin = { origin: ORIGIN };
+    const origin = { origin: ORIGIN, ...s.userToken(accountId) };
     expectStatus(await call("OPTIONS /v1/events", { headers: origin }), 204);
     expectStatus(await call("OPTIONS /v1/batch", { headers: origin }), 204);
     expectStatus(await call("OPTIONS /v1/identify", { headers: origin }), 204);
@@ -317,9 +318,21 @@ describe("ingestion", () => {
       415,
     );
     expectStatus(await call("POST /v1/events", { key: "mk_write_unknown", body: {} }), 401);
+    // A browser without its user's token.
+    expectStatus(
+      await call("POST /v1/events", {
+        key: s.writeKey,
+        headers: { origin: ORIGIN },
+        body: { event: "signed_up", accountId },
+      }),
+      401,
+    );
   });
 
   it("answers every call of the Segment spec, analytics.js's paths and the settings it loads", async () => {
+    // analytics.js sends no user token: a source it sends to from browsers does not require one.
+    const relaxed = await s.admin("PATCH", `/v1/admin/sources/${s.sourceId}`, { requireUserToken: false });
+    expect(relaxed.status).toBe(200);
     const origin = { origin: ORIGIN };
     const userId = unique("conformance-user");
     const segmentCalls = {
@@ -402,21 +415,37 @@ describe("in-app inbox and feedback", () => {
     const origin = { origin: ORIGIN };
     expectStatus(await call("OPTIONS /v1/inbox", { headers: origin }), 204);
     expectStatus(await call("OPTIONS /v1/inbox/{id}/read", { path: { id: "x" }, headers: origin }), 204);
+    expectStatus(await call("OPTIONS /v1/inbox/{id}/dismiss", { path: { id: "x" }, headers: origin }), 204);
     expectStatus(await call("OPTIONS /v1/feedback", { headers: origin }), 204);
-    const inbox = await call<{ items: Array<{ id: string; kind: string }> }>("GET /v1/inbox", {
-      key: s.writeKey,
-      headers: origin,
-      query: { accountId },
-    });
+    const user = { key: s.writeKey, headers: { ...origin, ...s.userToken(accountId) }, query: { accountId } };
+    expectStatus(
+      await call("GET /v1/inbox", { key: s.writeKey, headers: origin, query: { accountId } }),
+      401,
+    );
+    const inbox = await call<{ items: Array<{ id: string; kind: string }> }>("GET /v1/inbox", user);
     expectStatus(inbox, 200);
     const note = inbox.body.items.find((item) => item.kind === "notification");
     const prompt = inbox.body.items.find((item) => item.kind === "feedback_prompt");
     if (!note || !prompt) throw new Error(`inbox items missing: ${JSON.stringify(inbox.body)}`);
-    expectStatus(await call("POST /v1/inbox/{id}/read", { key: s.writeKey, path: { id: note.id } }), 200);
+    expectStatus(await call("POST /v1/inbox/{id}/read", { ...user, path: { id: note.id } }), 200);
     const answer = { promptId: prompt.id, reaction: "frustrated", comment: "Too slow" };
-    expectStatus(await call("POST /v1/feedback", { key: s.writeKey, body: answer }), 201);
-    expectStatus(await call("POST /v1/feedback", { key: s.writeKey, body: answer }), 409);
+    expectStatus(await call("POST /v1/feedback", { ...user, body: answer }), 201);
+    expectStatus(await call("POST /v1/feedback", { ...user, body: answer }), 409);
+    expectStatus(await call("POST /v1/inbox/{id}/dismiss", { ...user, path: { id: prompt.id } }), 409);
+    expectStatus(await call("POST /v1/inbox/{id}/dismiss", { ...user, path: { id: note.id } }), 404);
     expectStatus(await call("GET /v1/admin/moments/{id}/feedback", { path: { id: momentId } }), 200);
+  });
+});
+
+describe("the in-app widget", () => {
+  it("serves the script and the module, pinned by version", async () => {
+    const script = await call<string>("GET /v1/widget.js");
+    expectStatus(script, 200);
+    const version = script.headers.get("x-moments-widget-version") ?? "";
+    const pinned = await call("GET /v1/widget.js", { query: { v: version } });
+    expect(pinned.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(script.headers.get("cache-control")).toBe("public, max-age=300");
+    expectStatus(await call("GET /v1/widget.mjs"), 200);
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
-import { apiClient } from "../support/local-api.js";
+import { apiClient, userTokenHeader } from "../support/local-api.js";
 
 let stack: LocalStack;
 let api: ReturnType<typeof apiClient>;
@@ -22,7 +22,9 @@ interface SourceBody {
   id: string;
   name: string;
   allowedDomains: string[];
+  requireUserToken: boolean;
   writeKey?: string;
+  identitySecret?: string;
 }
 interface KeyBody {
   id: string;
@@ -260,6 +262,7 @@ describe("browser origins", () => {
         authorization: `Bearer ${source.writeKey}`,
         "content-type": "application/json",
         origin: "https://pr-7.preview.acme.com",
+        ...userTokenHeader(source.identitySecret ?? "", "acct_1"),
       },
       body: JSON.stringify(anEvent(5)),
     });
@@ -274,7 +277,11 @@ describe("browser origins", () => {
   it("applies a change of allowedDomains to existing keys at once", async () => {
     const source = await createSource({ name: "Moving" });
     const send = (origin: string) =>
-      api("POST", "/v1/events", { key: source.writeKey, body: anEvent(7), headers: { origin } });
+      api("POST", "/v1/events", {
+        key: source.writeKey,
+        body: anEvent(7),
+        headers: { origin, ...userTokenHeader(source.identitySecret ?? "", "acct_1") },
+      });
     expect((await send("https://app.acme.com")).status).toBe(403);
 
     await api("PATCH", `/v1/admin/sources/${source.id}`, {
@@ -288,6 +295,76 @@ describe("browser origins", () => {
       body: { allowedDomains: [] },
     });
     expect((await send("https://app.acme.com")).status).toBe(403);
+  });
+});
+
+describe("identity verification", () => {
+  const origin = "https://app.acme.com";
+  const identify = (source: SourceBody, headers: Record<string, string>, accountId = "acct_victim") =>
+    api<ErrorBody>("POST", "/v1/identify", {
+      key: source.writeKey,
+      body: { accountId, traits: { email: "attacker@evil.example" } },
+      headers: { origin, ...headers },
+    });
+
+  it("a browser changes an account's traits only with that account's token; servers need the key only", async () => {
+    const source = await createSource({ name: "Verified", allowedDomains: ["app.acme.com"] });
+    expect(source.requireUserToken).toBe(true);
+    const secret = source.identitySecret ?? "";
+
+    expect((await identify(source, {})).status).toBe(401);
+    expect((await identify(source, userTokenHeader(secret, "acct_attacker"))).status).toBe(401);
+    const wrong = await identify(source, { "x-moments-user-token": "0".repeat(64) });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error).toEqual({
+      code: "unauthorized",
+      message: "Send a valid user token for this accountId and userId as X-Moments-User-Token",
+    });
+    expect((await identify(source, userTokenHeader(secret, "acct_victim"))).status).toBe(202);
+    const server = await api("POST", "/v1/identify", {
+      key: source.writeKey,
+      body: { accountId: "acct_victim", traits: { plan: "pro" } },
+    });
+    expect(server.status).toBe(202);
+
+    // An existing source can turn the requirement off (documented for sources created before it).
+    await api("PATCH", `/v1/admin/sources/${source.id}`, {
+      key: stack.adminKey,
+      body: { requireUserToken: false },
+    });
+    expect((await identify(source, {})).status).toBe(202);
+  });
+
+  it("rotates the secret through the admin API, shown once; the previous one still verifies for a day", async () => {
+    const source = await createSource({ name: "Rotating", allowedDomains: ["app.acme.com"] });
+    const rotated = await api<{ identitySecret: string; previousIdentitySecretValidUntil: string }>(
+      "POST",
+      `/v1/admin/sources/${source.id}/identity-secret`,
+      { key: stack.adminKey },
+    );
+    expect(rotated.status).toBe(201);
+    expect(rotated.body.identitySecret).toMatch(/^mk_idv_/);
+    expect(rotated.body.identitySecret).not.toBe(source.identitySecret);
+
+    expect((await identify(source, userTokenHeader(rotated.body.identitySecret, "acct_victim"))).status).toBe(
+      202,
+    );
+    expect((await identify(source, userTokenHeader(source.identitySecret ?? "", "acct_victim"))).status).toBe(
+      202,
+    );
+    const shown = await api("GET", `/v1/admin/sources/${source.id}`, { key: stack.adminKey });
+    expect(shown.body).toMatchObject({
+      identitySecretIssuedAt: expect.any(String),
+      previousIdentitySecretValidUntil: rotated.body.previousIdentitySecretValidUntil,
+    });
+    expect(JSON.stringify(shown.body)).not.toContain("mk_idv_");
+    expect(
+      (
+        await api("POST", "/v1/admin/sources/01m7yrrt805zztn33y1wrtq78k/identity-secret", {
+          key: stack.adminKey,
+        })
+      ).status,
+    ).toBe(404);
   });
 });
 

@@ -13,9 +13,14 @@ const require = createRequire(import.meta.url);
 export async function launchBrowser(): Promise<Browser> {
   return playwright.launch({
     executablePath: await chromium.executablePath(),
-    // Without it this Chromium reports the POSIX locale "en-US@posix", which Intl (and libraries
-    // formatting with navigator.language, like uPlot) refuse with a RangeError.
-    args: [...chromium.args, "--lang=en-US"],
+    // Without --lang this Chromium reports the POSIX locale "en-US@posix", which Intl (and libraries
+    // formatting with navigator.language, like uPlot) refuse with a RangeError. Two of the
+    // Lambda-oriented flags go: --single-process takes the whole browser down when a context closes
+    // (tests open one per test), and --disable-web-security would turn off CORS and Origin headers.
+    args: [
+      ...chromium.args.filter((arg) => arg !== "--single-process" && arg !== "--disable-web-security"),
+      "--lang=en-US",
+    ],
     headless: true,
   });
 }

@@ -5,7 +5,7 @@
  */
 import type { ApiKeyRecord } from "../../shared/domain/api-keys.js";
 import { ValidationError } from "../../shared/domain/errors.js";
-import type { Source } from "../../shared/domain/source.js";
+import type { Source, WriteKeyPolicy } from "../../shared/domain/source.js";
 import type { Workspace } from "../../shared/domain/workspace.js";
 import type { Page, PageRequest } from "../../shared/ports/email-templates.js";
 import type { AdminKeyRevocation, KeyStore, WriteKeyOwner } from "../../shared/ports/keys.js";
@@ -153,9 +153,9 @@ export class FakeKeyStore implements KeyStore {
     return "revoked" as const;
   }
 
-  async setWriteKeyDomains(workspaceId: string, sourceId: string, allowedDomains: string[]) {
+  async setWriteKeyPolicy(workspaceId: string, sourceId: string, policy: WriteKeyPolicy) {
     for (const stored of this.activeWriteKeys(workspaceId, sourceId))
-      stored.owner.allowedDomains = [...allowedDomains];
+      Object.assign(stored.owner, structuredClone(policy));
   }
 
   async deleteWriteKeys(workspaceId: string, sourceId: string) {

@@ -38,6 +38,7 @@ import type {
   RunStatus,
   RunStepRecord,
   StepClaim,
+  StepEvidence,
   WorkflowController,
 } from "../../shared/ports/runs.js";
 import type { SourceRepository } from "../../shared/ports/sources.js";
@@ -277,7 +278,7 @@ export interface FakeRun {
 }
 
 export type StoredStep =
-  | { status: "claimed"; claimedAt: string }
+  | { status: "claimed"; claimedAt: string; attempt: string; doubtSince?: string }
   | { status: StepOutcome["status"]; outcome: StepOutcome; recordedAt: string };
 
 type MembershipScope = Pick<RunContext, "workspaceId" | "momentId" | "accountId" | "runKey">;
@@ -305,6 +306,7 @@ export class FakeRunRepository implements RunRepository {
   /** The account run index: ended runs stay, marked with what ended them (as the adapter does). */
   readonly activeRuns = new Map<string, ActiveRun & { endedBy?: string }>();
   readonly steps = new Map<string, StoredStep>();
+  readonly evidence = new Map<string, StepEvidence>();
   readonly stats = new Map<string, Record<string, number>>();
 
   async enter(
@@ -453,19 +455,52 @@ export class FakeRunRepository implements RunRepository {
     return this.runs.get(key(workspaceId, runId))?.status;
   }
 
-  async claimStep(run: RunContext, stepId: string, at: string): Promise<StepClaim> {
+  async claimStep(run: RunContext, stepId: string, attempt: string, at: string): Promise<StepClaim> {
     const k = key(run.workspaceId, run.runId, stepId);
     const existing = this.steps.get(k);
     if (!existing) {
-      this.steps.set(k, { status: "claimed", claimedAt: at });
-      return "claimed";
+      this.steps.set(k, { status: "claimed", claimedAt: at, attempt });
+      return { status: "claimed" };
     }
-    return existing.status === "claimed" ? "in_doubt" : "already_done";
+    if (existing.status !== "claimed") return { status: "already_done" };
+    if (existing.attempt === attempt) return { status: "claimed" };
+    return {
+      status: "in_doubt",
+      attempt: existing.attempt,
+      ...(existing.doubtSince ? { doubtSince: existing.doubtSince } : {}),
+    };
   }
 
-  async releaseStep(run: RunContext, stepId: string) {
+  async markStepInDoubt(run: RunContext, stepId: string, attempt: string, at: string) {
+    const existing = this.steps.get(key(run.workspaceId, run.runId, stepId));
+    if (existing?.status !== "claimed" || existing.attempt !== attempt) return at;
+    existing.doubtSince ??= at;
+    return existing.doubtSince;
+  }
+
+  async takeOverStep(run: RunContext, stepId: string, from: string, to: string, at: string) {
     const k = key(run.workspaceId, run.runId, stepId);
-    if (this.steps.get(k)?.status === "claimed") this.steps.delete(k);
+    const existing = this.steps.get(k);
+    if (existing?.status !== "claimed") return false;
+    if (existing.attempt === to) return true;
+    if (existing.attempt !== from) return false;
+    this.steps.set(k, { status: "claimed", claimedAt: at, attempt: to });
+    return true;
+  }
+
+  async releaseStep(run: RunContext, stepId: string, attempt: string) {
+    const k = key(run.workspaceId, run.runId, stepId);
+    const existing = this.steps.get(k);
+    if (existing?.status === "claimed" && existing.attempt === attempt) this.steps.delete(k);
+  }
+
+  async recordStepEvidence(workspaceId: string, runId: string, stepId: string, evidence: StepEvidence) {
+    const k = key(workspaceId, runId, stepId);
+    if (!this.evidence.has(k)) this.evidence.set(k, structuredClone(evidence));
+  }
+
+  async getStepEvidence(workspaceId: string, runId: string, stepId: string) {
+    return this.evidence.get(key(workspaceId, runId, stepId));
   }
 
   async recordStep(run: RunContext, stepId: string, outcome: StepOutcome, at: string) {
@@ -528,8 +563,8 @@ export class FakeRunRepository implements RunRepository {
   }
 
   /** Test helper: a claim left behind by an attempt that died mid-action. */
-  seedClaim(run: RunContext, stepId: string, at = "2026-11-21T09:00:00.000Z") {
-    this.steps.set(key(run.workspaceId, run.runId, stepId), { status: "claimed", claimedAt: at });
+  seedClaim(run: RunContext, stepId: string, at = "2026-11-21T09:00:00.000Z", attempt = "died") {
+    this.steps.set(key(run.workspaceId, run.runId, stepId), { status: "claimed", claimedAt: at, attempt });
   }
 
   async listRunSteps(workspaceId: string, runId: string): Promise<RunStepRecord[]> {

@@ -1,4 +1,5 @@
 /** A tiny HTTP client for integration tests: the local stack is driven over HTTP only, as a user would. */
+import { computeUserToken, USER_TOKEN_HEADER } from "../../shared/domain/user-token.js";
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
   body: T;
@@ -62,4 +63,9 @@ export async function sentEmails(inboxUrl: string): Promise<CapturedEmail[]> {
       unsubscribeLink: footer[1] ?? "",
     };
   });
+}
+
+/** The header a browser sends to prove its user: what the app's backend computes (see README). */
+export function userTokenHeader(identitySecret: string, accountId: string, userId?: string) {
+  return { [USER_TOKEN_HEADER]: computeUserToken(identitySecret, { accountId, userId }) };
 }

@@ -7,7 +7,7 @@ import { expect } from "vitest";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../infra/local/stack.js";
 import type { StepOutcome } from "../../shared/contracts/workflow.js";
 import type { RunView } from "../../shared/use-cases/insights.js";
-import { type ApiResponse, apiClient } from "./local-api.js";
+import { type ApiResponse, apiClient, userTokenHeader } from "./local-api.js";
 import { waitFor } from "./wait-for.js";
 
 export type { RunView };
@@ -34,6 +34,10 @@ export interface Scenario {
   /** The source's write key, for /v1/events, /v1/identify and the inbox. */
   writeKey: string;
   sourceId: string;
+  /** The source's identity secret: what the app's backend signs user tokens with. */
+  identitySecret: string;
+  /** The `X-Moments-User-Token` header of an account (and user) of this source. */
+  userToken(accountId: string, userId?: string): Record<string, string>;
   /** A request with the workspace's admin key. */
   admin<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>>;
   /** Creates a moment listening to the source (unless `sourceIds` says otherwise) and starts it; its id. */
@@ -62,11 +66,13 @@ export async function startScenario(sourceName: string, options: LocalStackOptio
   const api = apiClient(stack.apiUrl);
   const admin = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) =>
     api<T>(method, path, { key: stack.adminKey, ...(body !== undefined ? { body } : {}) });
-  const source = await admin<{ id: string; writeKey: string }>("POST", "/v1/admin/sources", {
-    name: sourceName,
-  });
+  const source = await admin<{ id: string; writeKey: string; identitySecret: string }>(
+    "POST",
+    "/v1/admin/sources",
+    { name: sourceName },
+  );
   expect(source.status, JSON.stringify(source.body)).toBe(201);
-  const { writeKey, id: sourceId } = source.body;
+  const { writeKey, id: sourceId, identitySecret } = source.body;
 
   const recordedRun = async (runId: string, stepIds: readonly string[]) =>
     waitFor(
@@ -85,6 +91,8 @@ export async function startScenario(sourceName: string, options: LocalStackOptio
     api,
     writeKey,
     sourceId,
+    identitySecret,
+    userToken: (accountId, userId) => userTokenHeader(identitySecret, accountId, userId),
     admin,
     async runningMoment(moment) {
       const created = await admin<{ id: string }>("POST", "/v1/admin/moments", {

@@ -6,7 +6,15 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { keys } from "../../contracts/table.js";
 import { ValidationError } from "../../domain/errors.js";
-import { type FeedbackAnswer, type InboxItem, isVisibleTo, type Reaction } from "../../domain/inbox.js";
+import {
+  type FeedbackAnswer,
+  type InboxItem,
+  isSeenBy,
+  isVisibleTo,
+  type Reaction,
+} from "../../domain/inbox.js";
+import { statCounter } from "../../domain/insights.js";
+import type { UserIds } from "../../domain/user-token.js";
 import type { Page, PageRequest } from "../../ports/email-templates.js";
 import type { AnswerResult, InboxRepository } from "../../ports/inbox.js";
 import { transactWrite } from "./errors.js";
@@ -86,9 +94,15 @@ export class DynamoInboxRepository implements InboxRepository {
     return { items, ...(cursor ? { nextCursor: encodeListCursor(cursor) } : {}) };
   }
 
-  async markRead(workspaceId: string, id: string, at: string): Promise<InboxItem | undefined> {
+  async markRead(
+    workspaceId: string,
+    id: string,
+    viewer: UserIds,
+    at: string,
+  ): Promise<InboxItem | undefined> {
     const item = await this.getItem(workspaceId, id);
-    if (!item || item.readAt !== undefined) return item;
+    if (!item || !isSeenBy(item, viewer)) return undefined;
+    if (item.readAt !== undefined) return item;
     const read: InboxItem = { ...item, readAt: at };
     // Read (or answered) meanwhile: the first time stands.
     if (
@@ -103,6 +117,14 @@ export class DynamoInboxRepository implements InboxRepository {
           },
         },
         ...this.moveToRead(item, read),
+        // A prompt read for the first time is a prompt shown: counted with the read, once.
+        ...(item.kind === "feedback_prompt"
+          ? [
+              statsUpdate(this.tableName, workspaceId, item.momentId, item.runId, {
+                [statCounter.prompt(item.stepId, "shown")]: 1,
+              }),
+            ]
+          : []),
       ]))
     )
       return this.getItem(workspaceId, id);
@@ -112,11 +134,12 @@ export class DynamoInboxRepository implements InboxRepository {
   async answerFeedback(
     workspaceId: string,
     promptId: string,
+    viewer: UserIds,
     answer: { reaction: Reaction; comment?: string; answeredAt: string },
   ): Promise<AnswerResult> {
     const item = await this.getItem(workspaceId, promptId);
-    if (item?.kind !== "feedback_prompt") return "not_found";
-    if (item.answeredAt !== undefined) return "already_answered";
+    if (item?.kind !== "feedback_prompt" || !isSeenBy(item, viewer)) return "not_found";
+    if (item.answeredAt !== undefined || item.dismissedAt !== undefined) return "already_answered";
     const comment = answer.comment !== undefined ? { comment: answer.comment } : {};
     const answered: InboxItem = {
       ...item,
@@ -144,7 +167,8 @@ export class DynamoInboxRepository implements InboxRepository {
             UpdateExpression: `SET answeredAt = :at, reaction = :reaction, readAt = if_not_exists(readAt, :at)${
               answer.comment !== undefined ? ", #comment = :comment" : ""
             }`,
-            ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(answeredAt)",
+            ConditionExpression:
+              "attribute_exists(pk) AND attribute_not_exists(answeredAt) AND attribute_not_exists(dismissedAt)",
             ...(answer.comment !== undefined ? { ExpressionAttributeNames: { "#comment": "comment" } } : {}),
             ExpressionAttributeValues: {
               ":at": answer.answeredAt,
@@ -165,7 +189,8 @@ export class DynamoInboxRepository implements InboxRepository {
           },
         },
         statsUpdate(this.tableName, workspaceId, item.momentId, item.runId, {
-          [`feedback.${answer.reaction}`]: 1,
+          [statCounter.feedback(answer.reaction)]: 1,
+          [statCounter.prompt(item.stepId, answer.reaction)]: 1,
         }),
       ]))
     )
@@ -188,6 +213,37 @@ export class DynamoInboxRepository implements InboxRepository {
       page,
       order === "newest" ? "descending" : "ascending",
     );
+  }
+
+  async dismissPrompt(workspaceId: string, promptId: string, viewer: UserIds, at: string) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const item = await this.getItem(workspaceId, promptId);
+      if (item?.kind !== "feedback_prompt" || !isSeenBy(item, viewer)) return "not_found" as const;
+      if (item.answeredAt !== undefined) return "already_answered" as const;
+      if (item.dismissedAt !== undefined) return "dismissed" as const;
+      const dismissed: InboxItem = { ...item, readAt: item.readAt ?? at, dismissedAt: at };
+      const done = await transactWrite(this.db, [
+        {
+          // The dismissal's lock, like an answer's: once, and never after an answer.
+          Update: {
+            TableName: this.tableName,
+            Key: keys.inboxItem(workspaceId, promptId),
+            UpdateExpression: "SET dismissedAt = :at, readAt = if_not_exists(readAt, :at)",
+            ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(answeredAt) AND attribute_not_exists(dismissedAt) AND ${
+              item.readAt === undefined ? "attribute_not_exists(readAt)" : "attribute_exists(readAt)"
+            }`,
+            ExpressionAttributeValues: { ":at": at },
+          },
+        },
+        ...this.moveToRead(item, dismissed),
+        statsUpdate(this.tableName, workspaceId, item.momentId, item.runId, {
+          [statCounter.prompt(item.stepId, "dismissed")]: 1,
+        }),
+      ]);
+      if (done) return "dismissed" as const;
+      // Answered, dismissed or read meanwhile: look again.
+    }
+    return "dismissed" as const;
   }
 
   private entryItem(item: InboxItem) {

@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { type ItemKey, keys, workspaceItemPrefix } from "../../contracts/table.js";
 import type { ApiKeyRecord } from "../../domain/api-keys.js";
+import type { WriteKeyPolicy } from "../../domain/source.js";
 import type { Workspace } from "../../domain/workspace.js";
 import type { Page, PageRequest } from "../../ports/email-templates.js";
 import type { AdminKeyRevocation, KeyStore, WriteKeyOwner } from "../../ports/keys.js";
@@ -59,6 +60,10 @@ export class DynamoKeyStore implements KeyStore {
       sourceId: String(Item.sourceId),
       // Keys stored before sources had domains on their keys admit no browser until the next change.
       allowedDomains: Array.isArray(Item.allowedDomains) ? Item.allowedDomains.map(String) : [],
+      requireUserToken: Item.requireUserToken === true,
+      identitySecrets: Array.isArray(Item.identitySecrets)
+        ? (Item.identitySecrets as WriteKeyPolicy["identitySecrets"])
+        : [],
     };
   }
 
@@ -124,6 +129,8 @@ export class DynamoKeyStore implements KeyStore {
       sourceId: owner.sourceId,
       keyId: record.id,
       allowedDomains: owner.allowedDomains,
+      requireUserToken: owner.requireUserToken ?? false,
+      identitySecrets: owner.identitySecrets ?? [],
       createdAt: record.createdAt,
     });
     const counted = await this.addToSet(
@@ -166,7 +173,7 @@ export class DynamoKeyStore implements KeyStore {
     return "revoked" as const;
   }
 
-  async setWriteKeyDomains(workspaceId: string, sourceId: string, allowedDomains: string[]) {
+  async setWriteKeyPolicy(workspaceId: string, sourceId: string, policy: WriteKeyPolicy) {
     for (const record of await this.allRecords(workspaceId, workspaceItemPrefix.writeKeyRecords(sourceId))) {
       if (record.revokedAt) continue;
       try {
@@ -174,10 +181,15 @@ export class DynamoKeyStore implements KeyStore {
           new UpdateCommand({
             TableName: this.tableName,
             Key: keys.writeKey(String(record.keyHash)),
-            UpdateExpression: "SET allowedDomains = :domains",
+            UpdateExpression:
+              "SET allowedDomains = :domains, requireUserToken = :require, identitySecrets = :secrets",
             // Never resurrect a lookup item that a revocation or deletion got to first.
             ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(revokedAt)",
-            ExpressionAttributeValues: { ":domains": allowedDomains },
+            ExpressionAttributeValues: {
+              ":domains": policy.allowedDomains,
+              ":require": policy.requireUserToken,
+              ":secrets": policy.identitySecrets,
+            },
           }),
         );
       } catch (error) {

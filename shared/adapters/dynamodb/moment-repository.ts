@@ -18,7 +18,11 @@ export class DynamoMomentRepository implements MomentRepository {
   ) {}
 
   private async get<T>(key: { pk: string; sk: string }): Promise<T | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key }));
+    // Strongly consistent: a step re-checks its moment right before acting, and a moment stopped a moment
+    // ago must already read as stopped (an eventually consistent read may lag by up to a second).
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
     return Item ? fromItem<T>(Item) : undefined;
   }
 

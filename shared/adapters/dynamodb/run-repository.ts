@@ -5,6 +5,7 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { expiresAtFor, INSIGHT_TTL_SECONDS, keys, sortKeyPrefix } from "../../contracts/table.js";
 import type { EndSteps, RunContext, StepOutcome } from "../../contracts/workflow.js";
@@ -22,6 +23,7 @@ import type {
   RunStatus,
   RunStepRecord,
   StepClaim,
+  StepEvidence,
   StoredRun,
 } from "../../ports/runs.js";
 import { isConditionalCheckFailed, transactWrite } from "./errors.js";
@@ -377,40 +379,133 @@ export class DynamoRunRepository implements RunRepository {
     return toStatus(Item.status);
   }
 
-  async claimStep(run: RunContext, stepId: string, at: string): Promise<StepClaim> {
+  async claimStep(run: RunContext, stepId: string, attempt: string, at: string): Promise<StepClaim> {
     const key = keys.runStep(run.workspaceId, run.runId, stepId);
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...key, type: "run_step", stepId, status: "claimed", claimedAt: at },
+          Item: { ...key, type: "run_step", stepId, status: "claimed", claimedAt: at, attempt },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
-      return "claimed";
+      return { status: "claimed" };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
     );
-    return Item?.status === "claimed" ? "in_doubt" : "already_done";
+    if (Item?.status !== "claimed") return { status: "already_done" };
+    // Our own claim: the first write was applied and only its answer was lost (the SDK retried it).
+    if (Item.attempt === attempt) return { status: "claimed" };
+    return {
+      status: "in_doubt",
+      // A claim written before claims carried their attempt: "" stands for it.
+      attempt: typeof Item.attempt === "string" ? Item.attempt : "",
+      ...(typeof Item.doubtSince === "string" ? { doubtSince: Item.doubtSince } : {}),
+    };
   }
 
-  async releaseStep(run: RunContext, stepId: string) {
+  async markStepInDoubt(run: RunContext, stepId: string, attempt: string, at: string) {
+    const { Attributes } = await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.runStep(run.workspaceId, run.runId, stepId),
+          UpdateExpression: "SET doubtSince = if_not_exists(doubtSince, :at)",
+          ConditionExpression: `#status = :claimed AND ${attemptIs(attempt)}`,
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":at": at, ":claimed": "claimed", ...attemptValue(attempt) },
+          ReturnValues: "ALL_NEW",
+        }),
+      )
+      .catch((error: unknown) => {
+        // Recorded or taken over meanwhile: the doubt is someone else's to resolve, from now.
+        if (isConditionalCheckFailed(error)) return { Attributes: { doubtSince: at } };
+        throw error;
+      });
+    return typeof Attributes?.doubtSince === "string" ? Attributes.doubtSince : at;
+  }
+
+  async takeOverStep(run: RunContext, stepId: string, from: string, to: string, at: string) {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.runStep(run.workspaceId, run.runId, stepId),
+          UpdateExpression: "SET attempt = :to, claimedAt = :at REMOVE doubtSince",
+          ConditionExpression: `#status = :claimed AND ${attemptIs(from)}`,
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":to": to, ":at": at, ":claimed": "claimed", ...attemptValue(from) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    // Our own take-over, whose answer was lost.
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.runStep(run.workspaceId, run.runId, stepId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item?.status === "claimed" && Item.attempt === to;
+  }
+
+  async releaseStep(run: RunContext, stepId: string, attempt: string) {
     try {
       await this.db.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: keys.runStep(run.workspaceId, run.runId, stepId),
-          ConditionExpression: "#status = :claimed",
+          ConditionExpression: `#status = :claimed AND ${attemptIs(attempt)}`,
           ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":claimed": "claimed" },
+          ExpressionAttributeValues: { ":claimed": "claimed", ...attemptValue(attempt) },
         }),
       );
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
+  }
+
+  async recordStepEvidence(workspaceId: string, runId: string, stepId: string, evidence: StepEvidence) {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.runStepEvidence(workspaceId, runId, stepId),
+            type: "run_step_evidence",
+            ...evidence,
+            expiresAt: expiresAtFor(evidence.at, INSIGHT_TTL_SECONDS),
+          },
+          // The first piece of evidence stands (a redelivered event changes nothing).
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
+  async getStepEvidence(workspaceId: string, runId: string, stepId: string) {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.runStepEvidence(workspaceId, runId, stepId),
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item || (Item.kind !== "sent" && Item.kind !== "rejected")) return undefined;
+    return {
+      kind: Item.kind,
+      at: String(Item.at),
+      ...(typeof Item.messageId === "string" ? { messageId: Item.messageId } : {}),
+      ...(typeof Item.reason === "string" ? { reason: Item.reason } : {}),
+    } satisfies StepEvidence;
   }
 
   /**
@@ -457,6 +552,12 @@ export class DynamoRunRepository implements RunRepository {
     );
   }
 }
+
+/** The condition that a claim is the attempt's ("" is a claim from before claims carried one). */
+const attemptIs = (attempt: string) =>
+  attempt === "" ? "attribute_not_exists(attempt)" : "attempt = :attempt";
+const attemptValue = (attempt: string): Record<string, string> =>
+  attempt === "" ? {} : { ":attempt": attempt };
 
 /** Query rounds one filtered listing may use before answering a short page with a cursor. */
 const MAX_FILTERED_READS = 5;

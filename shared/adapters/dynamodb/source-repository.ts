@@ -45,20 +45,11 @@ export class DynamoSourceRepository implements SourceStore {
     const names: Record<string, string> = { "#updatedAt": "updatedAt" };
     const values: Record<string, unknown> = { ":updatedAt": updatedAt };
     const sets = ["#updatedAt = :updatedAt"];
-    if (changes.name !== undefined) {
-      names["#name"] = "name";
-      values[":name"] = changes.name;
-      sets.push("#name = :name");
-    }
-    if (changes.subject !== undefined) {
-      names["#subject"] = "subject";
-      values[":subject"] = changes.subject;
-      sets.push("#subject = :subject");
-    }
-    if (changes.allowedDomains !== undefined) {
-      names["#allowedDomains"] = "allowedDomains";
-      values[":allowedDomains"] = changes.allowedDomains;
-      sets.push("#allowedDomains = :allowedDomains");
+    for (const [field, value] of Object.entries(changes)) {
+      if (value === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
     }
     try {
       const { Attributes } = await this.db.send(

@@ -32,7 +32,8 @@ export function insightRoutes(deps: InsightRouteDeps): AdminRoutes {
     "GET /v1/admin/accounts/{accountId}": async (ws, req) =>
       json(200, await accountView(deps, ws, req.path.accountId ?? "")),
     "GET /v1/admin/runs/{runId}": async (ws, req) => json(200, await runView(deps, ws, req.path.runId ?? "")),
-    "GET /v1/admin/observed-events": async (ws) => json(200, await listObservedEvents(deps, ws)),
+    "GET /v1/admin/observed-events": async (ws, req) =>
+      json(200, await listObservedEvents(deps, ws, req.query)),
     // API Gateway (and the local stack) hand over path parameters already URL-decoded; decoding
     // again would corrupt names that contain "%".
     "POST /v1/admin/observed-events/{name}/promote": async (ws, req) => {

@@ -6,6 +6,7 @@ import {
   listSources,
   listWriteKeys,
   revokeWriteKey,
+  rotateIdentitySecret,
   type SourceDeps,
   sourceDebugger,
   updateSource,
@@ -26,6 +27,8 @@ export function sourceRoutes(deps: SourceDeps): AdminRoutes {
       await deleteSource(deps, ws, id(req.path));
       return json(204, undefined);
     },
+    "POST /v1/admin/sources/{id}/identity-secret": async (ws, req) =>
+      json(201, await rotateIdentitySecret(deps, ws, id(req.path), req.body)),
     "GET /v1/admin/sources/{id}/debugger": async (ws, req) =>
       json(200, await sourceDebugger(deps, ws, id(req.path))),
     "GET /v1/admin/sources/{id}/write-keys": async (ws, req) =>

@@ -178,6 +178,9 @@ export function emailPerformer(deps: EmailDeps): ActionPerformer<SendEmail> {
               workspace: run.workspaceId,
               moment: run.momentId,
               run: run.runId,
+              // The To copy decides the step: its Send event is the step's evidence when in doubt
+              // (a test send has no step to reconcile).
+              ...(recipient === to && !ctx.test ? { step: ctx.stepId } : {}),
               ...(ctx.test ? { test: "true" } : {}),
             },
             ...(ccKept.length > 0 ? { deliverTo: recipient } : {}),

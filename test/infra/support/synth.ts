@@ -56,11 +56,6 @@ export function buildMomentsApp(
   return { app, stack: new MomentsStack(app, stackName, { ...props, ...env }) };
 }
 
-export function synthMoments(context: Record<string, string> = {}, options: BuildOptions = {}): SynthResult {
-  const { app, stack } = buildMomentsApp(context, options);
-  return { app, stack, template: Template.fromStack(stack) };
-}
-
 /** Everything a synthesized template depends on: the CDK app, all code it imports, the dependency versions. */
 function inputsHash(context: Record<string, string>): string {
   const hash = createHash("sha256").update(JSON.stringify(context));

@@ -175,6 +175,27 @@ describe("EventBridgePublisher", () => {
     expect(calls.flatMap(messageIdsOf)).toEqual(details.map((d) => d.messageId));
   });
 
+  it("keeps at most 10 PutEvents calls in flight for a batch of thousands of items", async () => {
+    // Prepare
+    let inFlight = 0;
+    let most = 0;
+    eventBridge.on(PutEventsCommand).callsFake(async (input: { Entries: unknown[] }) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inFlight--;
+      return { FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `e${i}` })) };
+    });
+    const details = Array.from({ length: 2000 }, (_, i) => anEventDetail({ messageId: `m${i}` }));
+
+    // Act
+    await publisher().publish(details);
+
+    // Assess
+    expect(sentEntries()).toHaveLength(200);
+    expect(most).toBe(10);
+    expect(sentEntries().flatMap(messageIdsOf)).toEqual(details.map((d) => d.messageId));
+  });
+
   it("makes no call for no details", async () => {
     await publisher().publish([]);
 

@@ -2,7 +2,11 @@ import { MessageRejected, SESClient, SESServiceException, SendRawEmailCommand } 
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { classify, SesMailer } from "../../../shared/adapters/ses-mailer.js";
-import { PermanentDeliveryError, TransientDeliveryError } from "../../../shared/domain/delivery-errors.js";
+import {
+  AmbiguousDeliveryError,
+  PermanentDeliveryError,
+  TransientDeliveryError,
+} from "../../../shared/domain/delivery-errors.js";
 import type { OutgoingEmail } from "../../../shared/ports/delivery.js";
 
 const ses = mockClient(SESClient);
@@ -141,21 +145,21 @@ describe("SesMailer", () => {
     });
   });
 
-  it("records a 5xx other than 503 as outcome_unknown, not retried: SES may have sent it", async () => {
+  it("reports a 5xx other than 503 as ambiguous (reconciled, not resent): SES may have sent it", async () => {
     ses.on(SendRawEmailCommand).rejects(serviceError("SomethingNew", 502));
 
     const error = await mailer()
       .send(email)
       .catch((e: unknown) => e);
 
-    expect(error).toBeInstanceOf(PermanentDeliveryError);
-    expect((error as Error).message).toMatch(/^outcome_unknown: SES SomethingNew: /);
+    expect(error).toBeInstanceOf(AmbiguousDeliveryError);
+    expect((error as Error).message).toMatch(/^SES SomethingNew: .*may have been sent/);
   });
 
-  it("records a connection lost mid-request as outcome_unknown, not retried", async () => {
+  it("reports a connection lost mid-request as ambiguous, not retried", async () => {
     ses.on(SendRawEmailCommand).rejects(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
 
-    await expect(mailer().send(email)).rejects.toBeInstanceOf(PermanentDeliveryError);
+    await expect(mailer().send(email)).rejects.toBeInstanceOf(AmbiguousDeliveryError);
   });
 
   it("retries a connection timeout (nothing was sent), but not a request timeout (it may have been)", () => {
@@ -173,8 +177,7 @@ describe("SesMailer", () => {
     );
 
     expect(classify(connect)).toBeInstanceOf(TransientDeliveryError);
-    expect(classify(request)).toBeInstanceOf(PermanentDeliveryError);
-    expect(classify(request).message).toMatch(/^outcome_unknown: /);
+    expect(classify(request)).toBeInstanceOf(AmbiguousDeliveryError);
   });
 
   it("retries a connection that never opened (nothing was sent)", async () => {
@@ -252,11 +255,10 @@ describe("classify", () => {
     ["InternalFailure", 500],
     ["BadGateway", 502],
     ["GatewayTimeout", 504],
-  ])("treats %s (%i) as outcome_unknown: SES may have sent it", (name, status) => {
+  ])("treats %s (%i) as ambiguous: SES may have sent it", (name, status) => {
     const error = classify(serviceError(name, status));
 
-    expect(error).toBeInstanceOf(PermanentDeliveryError);
-    expect(error.message).toMatch(/^outcome_unknown: /);
+    expect(error).toBeInstanceOf(AmbiguousDeliveryError);
   });
 
   it.each([

@@ -330,7 +330,16 @@ describe("momentStatsFromShards", () => {
       successRate: null,
       failedRate: null,
       steps: {},
-      feedback: { positive: 0, neutral: 0, frustrated: 0 },
+      feedback: {
+        positive: 0,
+        neutral: 0,
+        frustrated: 0,
+        shown: 0,
+        answered: 0,
+        dismissed: 0,
+        responseRate: null,
+      },
+      feedbackSteps: {},
     });
   });
 
@@ -353,7 +362,13 @@ describe("momentStatsFromShards", () => {
         "feedback.positive": 2,
       },
       { entered: 2, completed: 1, "steps.s1.executed": 2, "steps.s2.skipped": 3, "feedback.frustrated": 1 },
-      { bogus: 99, "steps.s1.exploded": 7, entered: "12" },
+      { bogus: 99, "steps.s1.exploded": 7, entered: "12", "prompts.ask.exploded": 3 },
+      {
+        "prompts.ask.shown": 4,
+        "prompts.ask.positive": 1,
+        "prompts.ask.frustrated": 1,
+        "prompts.ask.dismissed": 1,
+      },
     ]);
     expect(stats).toEqual({
       entered: 10,
@@ -366,7 +381,27 @@ describe("momentStatsFromShards", () => {
       successRate: 66.7,
       failedRate: 33.3,
       steps: { s1: { executed: 6, skipped: 0, failed: 1 }, s2: { executed: 0, skipped: 3, failed: 0 } },
-      feedback: { positive: 2, neutral: 0, frustrated: 1 },
+      // The moment's reactions include answers counted before per-step counters existed.
+      feedback: {
+        positive: 2,
+        neutral: 0,
+        frustrated: 1,
+        shown: 4,
+        answered: 3,
+        dismissed: 1,
+        responseRate: 75,
+      },
+      feedbackSteps: {
+        ask: {
+          shown: 4,
+          answered: 2,
+          dismissed: 1,
+          positive: 1,
+          neutral: 0,
+          frustrated: 1,
+          responseRate: 50,
+        },
+      },
     });
   });
 

@@ -8,6 +8,7 @@ describe("sourceInputSchema", () => {
       name: "Web app",
       allowedDomains: [],
       subject: "account",
+      requireUserToken: true,
     });
   });
 
@@ -69,7 +70,7 @@ describe("sourcePatchSchema", () => {
 });
 
 describe("toSourceView", () => {
-  it("shows no workspace, and createdAt as updatedAt for a source never changed", () => {
+  it("shows no workspace, and createdAt as updatedAt for a source never changed; a source from before identity verification requires no token and has no secret", () => {
     const view = toSourceView(aSource({ id: "src_1", createdAt: "2026-11-01T00:00:00.000Z" }));
 
     expect(view).toEqual({
@@ -77,6 +78,7 @@ describe("toSourceView", () => {
       name: "Web app",
       allowedDomains: [],
       subject: "account",
+      requireUserToken: false,
       createdAt: "2026-11-01T00:00:00.000Z",
       updatedAt: "2026-11-01T00:00:00.000Z",
     });

@@ -215,7 +215,8 @@ describe("ingest handler, browser requests", () => {
       expect(response.headers).toMatchObject({
         "access-control-allow-origin": "https://elsewhere.example",
         "access-control-allow-methods": "POST",
-        "access-control-allow-headers": "authorization, content-type, content-encoding, x-retry-count",
+        "access-control-allow-headers":
+          "authorization, content-type, content-encoding, x-retry-count, x-moments-user-token",
       });
     },
   );

@@ -108,18 +108,19 @@ describe("insightRoutes", () => {
     expect(response.body).toMatchObject({
       runId: "run_1",
       status: "active",
+      // In the order they ran, not by step id.
       steps: [
-        {
-          stepId: "nudge",
-          status: "skipped",
-          outcome: { reason: "missing_value: {first_name}" },
-          recordedAt: "t2",
-        },
         {
           stepId: "welcome",
           status: "executed",
           outcome: { detail: { messageId: "m-1" } },
           recordedAt: "t1",
+        },
+        {
+          stepId: "nudge",
+          status: "skipped",
+          outcome: { reason: "missing_value: {first_name}" },
+          recordedAt: "t2",
         },
       ],
     });

@@ -77,10 +77,12 @@ describe("OpenAPI document", () => {
       const operation = document.paths[route.path]?.[route.method.toLowerCase()];
       const [status, success] = Object.entries(operation?.responses ?? {})[0] ?? [];
       if (!status || bodiless.has(status)) continue;
-      // JSON, or pages for a browser (the console's, the unsubscribe page).
+      // JSON, or pages and scripts for a browser (the console's, the unsubscribe page, the widget).
       const content = success?.content ?? {};
       expect(
-        content["application/json"]?.schema ?? content["text/html"]?.schema,
+        content["application/json"]?.schema ??
+          content["text/html"]?.schema ??
+          content["text/javascript"]?.schema,
         routeKey(route),
       ).toBeDefined();
     }

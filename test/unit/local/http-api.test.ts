@@ -6,6 +6,7 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalHttpApi, startLocalHttpApi } from "../../../infra/local/http-api.js";
 import type { RouteDefinition } from "../../../shared/contracts/routes.js";
+import { waitFor } from "../../support/wait-for.js";
 
 let api: LocalHttpApi;
 
@@ -64,4 +65,34 @@ describe("path parameters", () => {
       });
     },
   );
+});
+
+describe("readiness", () => {
+  it("answers 503 to everything, GET /health included, until the stack behind it is ready", async () => {
+    let markReady: () => void = () => undefined;
+    const health = { method: "GET", path: "/health", function: "health", auth: "none" };
+    const ok = async () => ({ statusCode: 200, body: JSON.stringify({ ok: true }) });
+    const early = await startLocalHttpApi({
+      routes: [health] as unknown as RouteDefinition[],
+      handlers: { admin: ok, ingest: ok, inbox: ok, health: ok } as never,
+      host: "127.0.0.1",
+      port: 0,
+      region: "us-east-1",
+      accountId: "123456789012",
+      ready: new Promise<void>((resolve) => {
+        markReady = resolve;
+      }),
+    });
+    try {
+      const before = await fetch(`${early.url}/health`);
+      expect(before.status).toBe(503);
+      expect(before.headers.get("retry-after")).toBe("1");
+      markReady();
+      await waitFor(async () => (await fetch(`${early.url}/health`)).status === 200, {
+        description: "health once ready",
+      });
+    } finally {
+      await early.stop();
+    }
+  });
 });

@@ -43,6 +43,8 @@ describe("createSource", () => {
       workspaceId: "ws_1",
       sourceId: created.id,
       allowedDomains: ["app.acme.com"],
+      requireUserToken: true,
+      identitySecrets: [{ secret: created.identitySecret }],
     });
   });
 

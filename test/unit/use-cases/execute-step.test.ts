@@ -1,6 +1,11 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { type ActionTaskPayload, STEP_FAILED_RUN_ERROR } from "../../../shared/contracts/workflow.js";
-import { PermanentDeliveryError, TransientDeliveryError } from "../../../shared/domain/delivery-errors.js";
+import {
+  AmbiguousDeliveryError,
+  PermanentDeliveryError,
+  TransientDeliveryError,
+  TransientInfrastructureError,
+} from "../../../shared/domain/delivery-errors.js";
 import { emailPerformer } from "../../../shared/use-cases/actions/email.js";
 import { executeStep, type StepDeps } from "../../../shared/use-cases/execute-step.js";
 import { emailDeps } from "../../support/fake-suppressions.js";
@@ -81,7 +86,7 @@ describe("executeStep", () => {
         html: expect.stringMatching(/^<p>Hi Ada, card 4242 failed for &lt;Pro &amp; Co&gt;\.<\/p>/),
         headers: expect.objectContaining({ "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" }),
         date: new Date(NOW),
-        tags: { workspace: "ws_1", moment: "m_1", run: "run_1" },
+        tags: { workspace: "ws_1", moment: "m_1", run: "run_1", step: "s1" },
       },
     ]);
     expect(runs.step(run, "s1")).toEqual({ status: "executed", outcome, recordedAt: NOW });
@@ -216,17 +221,17 @@ describe("executeStep", () => {
     expect(runs.step(run, "s1")).toMatchObject({ status: "executed" });
   });
 
-  it("records a claim left in doubt by a dead attempt as failed, without sending", async () => {
+  it("does not settle an email claim left in doubt by a dead attempt at once: it waits for evidence", async () => {
     // Prepare: an earlier attempt claimed the step and died before recording anything.
     runs.seedClaim(run, "s1");
 
     // Act
-    const outcome = await executeStep(deps, payload());
+    const error = await executeStep(deps, payload()).catch((e: unknown) => e);
 
-    // Assess
-    expect(outcome).toEqual({ status: "failed", reason: expect.stringMatching(/^outcome_unknown/) });
+    // Assess: the state machine waits (StepInDoubt), nothing is sent or recorded yet.
+    expect(error).toMatchObject({ name: "StepInDoubt" });
     expect(mailer.sent).toEqual([]);
-    expect(runs.step(run, "s1")).toMatchObject({ status: "failed" });
+    expect(runs.step(run, "s1")).toMatchObject({ status: "claimed", doubtSince: NOW });
   });
 
   it("on a transient delivery error gives the claim back and rethrows TransientActionError for the retry", async () => {
@@ -273,7 +278,8 @@ describe("executeStep", () => {
     const error = await executeStep(deps, payload()).catch((e: unknown) => e);
 
     // Assess
-    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(error).toBeInstanceOf(TransientInfrastructureError);
+    expect((error as Error).name).toBe("TransientActionError");
     expect((error as Error).message).toBe("TypeError: boom");
     expect(runs.step(run, "s1")).toBeUndefined();
   });
@@ -529,5 +535,167 @@ describe("executeStep: unsafe values", () => {
     expect(outcome).toEqual({ status: "failed", reason: expect.stringMatching(/^unsafe_value: \{org\}/) });
     expect(performed).toEqual([]);
     expect(runs.step(run, "s1")).toMatchObject({ status: "failed" });
+  });
+});
+
+describe("executeStep under faults", () => {
+  const LATER = "2026-11-21T11:05:00.000Z";
+  let attempts = 0;
+  beforeEach(() => {
+    attempts = 0;
+    deps.newAttempt = () => `attempt-${++attempts}`;
+    deps.reconcileWindowMs = 300_000;
+  });
+  const at = (iso: string) => ({ ...deps, clock: fixedClock(iso) });
+
+  it("a retried claim whose first write succeeded recognizes itself and sends", async () => {
+    // The claim was written, its answer lost, and the SDK's retry hit its own claim.
+    const claim = runs.claimStep.bind(runs);
+    runs.claimStep = async (r, stepId, attempt, time) => {
+      await claim(r, stepId, attempt, time);
+      return claim(r, stepId, attempt, time);
+    };
+
+    const outcome = await executeStep(deps, payload());
+
+    expect(outcome).toEqual({ status: "executed", detail: { messageId: "ses-1" } });
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it("an ambiguous send keeps the claim, in doubt, and asks the state machine to wait", async () => {
+    mailer.failNextWith(new AmbiguousDeliveryError("SES InternalFailure: Internal failure"));
+
+    const error = await executeStep(deps, payload()).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: "StepInDoubt" });
+    expect(runs.step(run, "s1")).toMatchObject({ status: "claimed", attempt: "attempt-1", doubtSince: NOW });
+  });
+
+  it("a step in doubt with SES's Send event is recorded executed, without sending again", async () => {
+    mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
+    await executeStep(deps, payload()).catch(() => undefined);
+    await runs.recordStepEvidence("ws_1", "run_1", "s1", { kind: "sent", messageId: "ses-9", at: NOW });
+
+    const outcome = await executeStep(at(LATER), payload());
+
+    expect(outcome).toEqual({ status: "executed", detail: { messageId: "ses-9", reconciled: "send_event" } });
+    expect(mailer.sent).toEqual([]);
+    expect(runs.step(run, "s1")).toMatchObject({ status: "executed" });
+  });
+
+  it("a step in doubt with a Reject event is recorded failed", async () => {
+    runs.seedClaim(run, "s1");
+    await runs.recordStepEvidence("ws_1", "run_1", "s1", {
+      kind: "rejected",
+      reason: "Bad content",
+      at: NOW,
+    });
+
+    const outcome = await executeStep(deps, payload());
+
+    expect(outcome).toEqual({ status: "failed", reason: "rejected: Bad content" });
+    expect(mailer.sent).toEqual([]);
+  });
+
+  it("a step in doubt without evidence waits out the window, then sends exactly once", async () => {
+    mailer.failNextWith(new AmbiguousDeliveryError("SES InternalFailure"));
+    await executeStep(deps, payload()).catch(() => undefined);
+
+    // Early (the evidence could still come): wait more.
+    const early = await executeStep(at("2026-11-21T11:04:59.000Z"), payload()).catch((e: unknown) => e);
+    expect(early).toMatchObject({ name: "StepInDoubt" });
+    expect(mailer.sent).toEqual([]);
+
+    // The window has passed with no Send event: SES did not take it.
+    const outcome = await executeStep(at(LATER), payload());
+    expect(outcome).toMatchObject({ status: "executed" });
+    expect(mailer.sent).toHaveLength(1);
+    expect(await executeStep(at(LATER), payload())).toEqual({
+      status: "skipped",
+      reason: "already_executed",
+    });
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it("a performed step whose record fails hands its outcome to the state machine, and is not sent again", async () => {
+    const recordStep = runs.recordStep.bind(runs);
+    runs.recordStep = async () => {
+      throw Object.assign(new Error("Throughput exceeds the current capacity"), {
+        name: "ThrottlingException",
+      });
+    };
+
+    const error = await executeStep(deps, payload()).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: "StepOutcomeUnrecorded" });
+    expect(JSON.parse((error as Error).message)).toEqual({
+      status: "executed",
+      detail: { messageId: "ses-1" },
+    });
+    runs.recordStep = recordStep;
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it("a failed release after a transient error is still a retry, and the retry settles the claim from evidence", async () => {
+    mailer.failNextWith(new TransientDeliveryError("SES Throttling"));
+    runs.releaseStep = async () => {
+      throw Object.assign(new Error("unavailable"), { name: "ServiceUnavailable" });
+    };
+
+    const error = await executeStep(deps, payload()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "TransientActionError" });
+    expect(runs.step(run, "s1")).toMatchObject({ status: "claimed" });
+
+    // The retry finds the claim in doubt, sees no Send event over the window, and sends once.
+    await executeStep(deps, payload()).catch(() => undefined);
+    const outcome = await executeStep(at(LATER), payload());
+    expect(outcome).toMatchObject({ status: "executed" });
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it("a DynamoDB failure before the claim is a transient error, never a failed step", async () => {
+    runs.getRunStatus = async () => {
+      throw Object.assign(new Error("Internal server error"), { name: "InternalServerError" });
+    };
+
+    const error = await executeStep(deps, payload()).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TransientInfrastructureError);
+    expect(error).toMatchObject({
+      name: "TransientActionError",
+      message: "InternalServerError: Internal server error",
+    });
+    expect(runs.step(run, "s1")).toBeUndefined();
+  });
+
+  it("an action that duplicates nothing when repeated is taken over and performed again", async () => {
+    const performed: string[] = [];
+    deps.actions = {
+      ...deps.actions,
+      send_notification: async () => ({
+        preview: {},
+        perform: async () => {
+          performed.push("inbox");
+          return { status: "executed" };
+        },
+      }),
+    };
+    runs.seedClaim(run, "s1");
+
+    const outcome = await executeStep(deps, payload({ type: "send_notification", title: "Hi", body: "" }));
+
+    expect(outcome).toEqual({ status: "executed" });
+    expect(performed).toEqual(["inbox"]);
+  });
+
+  it("a Slack step in doubt (no lookup) is recorded as outcome_unknown rather than risk a second message", async () => {
+    runs.seedClaim(run, "s1");
+
+    const outcome = await executeStep(
+      deps,
+      payload({ type: "send_slack", integrationId: "int_1", channel: "#growth", text: "hi" }),
+    );
+
+    expect(outcome).toEqual({ status: "failed", reason: expect.stringMatching(/^outcome_unknown/) });
   });
 });

@@ -1,16 +1,24 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { ConflictError, NotFoundError, ValidationError } from "../../../shared/domain/errors.js";
+import {
+  ConflictError,
+  NotFoundError,
+  UnauthorizedError,
+  ValidationError,
+} from "../../../shared/domain/errors.js";
 import {
   compareInboxItems,
   type FeedbackAnswer,
   type InboxItem,
+  isSeenBy,
   isVisibleTo,
   type Reaction,
 } from "../../../shared/domain/inbox.js";
+import { computeUserToken, type UserIds } from "../../../shared/domain/user-token.js";
 import type { PageRequest } from "../../../shared/ports/email-templates.js";
 import type { AnswerResult, InboxRepository } from "../../../shared/ports/inbox.js";
 import {
   answerFeedback,
+  dismissPrompt,
   listInbox,
   listMomentFeedback,
   markInboxItemRead,
@@ -40,9 +48,10 @@ class FakeInbox implements InboxRepository {
     const items = all.slice(start, start + page.limit);
     return { items, ...(start + page.limit < all.length ? { nextCursor: `c${start + page.limit}` } : {}) };
   }
-  async markRead(ws: string, id: string, at: string) {
+  async markRead(ws: string, id: string, viewer: UserIds, at: string) {
     const item = this.items.get(this.key(ws, id));
-    if (!item || item.readAt) return item;
+    if (!item || !isSeenBy(item, viewer)) return undefined;
+    if (item.readAt) return item;
     const read = { ...item, readAt: at };
     this.items.set(this.key(ws, id), read);
     return read;
@@ -50,16 +59,28 @@ class FakeInbox implements InboxRepository {
   async answerFeedback(
     ws: string,
     id: string,
+    viewer: UserIds,
     answer: { reaction: Reaction; comment?: string; answeredAt: string },
   ): Promise<AnswerResult> {
     const item = this.items.get(this.key(ws, id));
-    if (item?.kind !== "feedback_prompt") return "not_found";
+    if (item?.kind !== "feedback_prompt" || !isSeenBy(item, viewer)) return "not_found";
     if (item.answeredAt) return "already_answered";
     this.items.set(this.key(ws, id), { ...item, ...answer, readAt: item.readAt ?? answer.answeredAt });
     this.answers.push({ promptId: id, momentId: item.momentId, accountId: item.accountId, ...answer });
     const counter = `${ws}/${item.momentId}/feedback.${answer.reaction}`;
     this.counters.set(counter, (this.counters.get(counter) ?? 0) + 1);
     return "answered";
+  }
+  async dismissPrompt(ws: string, id: string, viewer: UserIds, at: string) {
+    const item = this.items.get(this.key(ws, id));
+    if (item?.kind !== "feedback_prompt" || !isSeenBy(item, viewer)) return "not_found" as const;
+    if (item.answeredAt) return "already_answered" as const;
+    this.items.set(this.key(ws, id), {
+      ...item,
+      dismissedAt: item.dismissedAt ?? at,
+      readAt: item.readAt ?? at,
+    });
+    return "dismissed" as const;
   }
   async listFeedback(ws: string, momentId: string, page: PageRequest) {
     const mine = this.answers.filter(
@@ -85,8 +106,13 @@ const item = (overrides: Partial<InboxItem>): InboxItem => ({
 
 let inbox: FakeInbox;
 let clock = fixedClock("2026-11-21T10:00:00.000Z");
-const owner = { workspaceId: "ws_1" };
+const SECRET = "mk_idv_test-secret";
+const owner = { workspaceId: "ws_1", identitySecrets: [{ secret: SECRET }] };
 const deps = () => ({ inbox, clock });
+/** The query naming a user, and that user's token. */
+const as = (accountId: string, userId?: string) =>
+  [{ accountId, ...(userId ? { userId } : {}) }, computeUserToken(SECRET, { accountId, userId })] as const;
+const acct1 = as("acct_1");
 
 beforeEach(async () => {
   inbox = new FakeInbox();
@@ -101,20 +127,21 @@ beforeEach(async () => {
 
 describe("listInbox", () => {
   it("lists what the user sees, unread first, without internals", async () => {
-    await markInboxItemRead(deps(), owner, "p1");
-    const page = await listInbox(deps(), owner, { accountId: "acct_1", userId: "u1" });
+    await markInboxItemRead(deps(), owner, "p1", ...acct1);
+    const page = await listInbox(deps(), owner, ...as("acct_1", "u1"));
     expect(page.items.map((i) => i.id)).toEqual(["u-only", "n1", "p1"]);
     expect(page.items[0]).not.toHaveProperty("runId");
-    const accountOnly = await listInbox(deps(), owner, { accountId: "acct_1" });
+    const accountOnly = await listInbox(deps(), owner, ...acct1);
     expect(accountOnly.items.map((i) => i.id)).toEqual(["n1", "p1"]);
   });
 
   it("pages with limit and cursor", async () => {
-    const first = await listInbox(deps(), owner, { accountId: "acct_1", userId: "u1", limit: "2" });
+    const [viewer, token] = as("acct_1", "u1");
+    const first = await listInbox(deps(), owner, { ...viewer, limit: "2" }, token);
     expect(first.items).toHaveLength(2);
     const cursor = first.nextCursor;
     if (!cursor) throw new Error("a cursor is expected");
-    const second = await listInbox(deps(), owner, { accountId: "acct_1", userId: "u1", limit: "2", cursor });
+    const second = await listInbox(deps(), owner, { ...viewer, limit: "2", cursor }, token);
     expect(second.items.map((i) => i.id)).toEqual(["n1"]);
     expect(second.nextCursor).toBeUndefined();
   });
@@ -122,39 +149,99 @@ describe("listInbox", () => {
   it.each([[{}], [{ accountId: "a", limit: "0" }], [{ accountId: "a", cursor: "not a cursor!" }]])(
     "refuses %j with a ValidationError",
     async (query) => {
-      await expect(listInbox(deps(), owner, query)).rejects.toThrow(ValidationError);
+      await expect(listInbox(deps(), owner, query, as("a")[1])).rejects.toThrow(ValidationError);
     },
   );
 });
 
-describe("markInboxItemRead", () => {
-  it("marks once: the first time stands", async () => {
-    expect((await markInboxItemRead(deps(), owner, "n1")).readAt).toBe("2026-11-21T10:00:00.000Z");
-    clock.advance(60_000);
-    expect((await markInboxItemRead(deps(), owner, "n1")).readAt).toBe("2026-11-21T10:00:00.000Z");
+describe("user tokens", () => {
+  const [acct, token] = as("acct_1", "u1");
+  it.each([
+    ["no token", undefined],
+    ["a malformed token", "not-hex"],
+    ["another user's token", as("acct_1", "u2")[1]],
+    ["an account-level token", as("acct_1")[1]],
+    ["a token signed with another secret", computeUserToken("mk_idv_other", acct)],
+  ])("refuses %s on every inbox route with the same 401", async (_case, presented) => {
+    const errors = await Promise.all([
+      listInbox(deps(), owner, acct, presented).catch((e: unknown) => e),
+      markInboxItemRead(deps(), owner, "n1", acct, presented).catch((e: unknown) => e),
+      answerFeedback(deps(), owner, { promptId: "p1", reaction: "neutral" }, acct, presented).catch(
+        (e: unknown) => e,
+      ),
+    ]);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(UnauthorizedError);
+      expect((error as Error).message).toBe(
+        "Send a valid user token for this accountId and userId as X-Moments-User-Token",
+      );
+    }
+    expect((await inbox.getItem("ws_1", "n1"))?.readAt).toBeUndefined();
+    expect(inbox.counters.size).toBe(0);
   });
 
-  it.each([["theirs"], ["unknown"], ["not/an/id"]])("answers %s with 404", async (id) => {
-    await expect(markInboxItemRead(deps(), owner, id)).rejects.toThrow(NotFoundError);
+  it("refuses every token for a source without a secret", async () => {
+    await expect(listInbox(deps(), { workspaceId: "ws_1" }, acct, token)).rejects.toThrow(UnauthorizedError);
+  });
+
+  it("accepts the previous secret until its grace period ends", async () => {
+    const rotated = {
+      workspaceId: "ws_1",
+      identitySecrets: [{ secret: "mk_idv_new" }, { secret: SECRET, validUntil: "2026-11-21T11:00:00.000Z" }],
+    };
+    await expect(listInbox(deps(), rotated, acct, token)).resolves.toBeDefined();
+    clock.advance(3_600_000);
+    await expect(listInbox(deps(), rotated, acct, token)).rejects.toThrow(UnauthorizedError);
+  });
+});
+
+describe("markInboxItemRead", () => {
+  it("marks once: the first time stands", async () => {
+    expect((await markInboxItemRead(deps(), owner, "n1", ...acct1)).readAt).toBe("2026-11-21T10:00:00.000Z");
+    clock.advance(60_000);
+    expect((await markInboxItemRead(deps(), owner, "n1", ...acct1)).readAt).toBe("2026-11-21T10:00:00.000Z");
+  });
+
+  it.each([["theirs"], ["unknown"], ["not/an/id"], ["u-only"]])("answers %s with 404", async (id) => {
+    await expect(markInboxItemRead(deps(), owner, id, ...acct1)).rejects.toThrow(NotFoundError);
+  });
+});
+
+describe("dismissPrompt", () => {
+  it("dismisses a prompt of the user once, refuses an answered one (409) and others' (404)", async () => {
+    const dismissed = await dismissPrompt(deps(), owner, "p1", ...acct1);
+    expect(dismissed).toMatchObject({ id: "p1", dismissedAt: "2026-11-21T10:00:00.000Z" });
+    await expect(dismissPrompt(deps(), owner, "n1", ...acct1)).rejects.toThrow(NotFoundError);
+    await expect(dismissPrompt(deps(), owner, "p1", ...as("acct_2"))).rejects.toThrow(NotFoundError);
+    await expect(dismissPrompt(deps(), owner, "p1", acct1[0], "0".repeat(64))).rejects.toThrow(
+      UnauthorizedError,
+    );
+    await inbox.putItem(item({ id: "p2", kind: "feedback_prompt", answeredAt: "2026-11-21T09:59:00.000Z" }));
+    await expect(dismissPrompt(deps(), owner, "p2", ...acct1)).rejects.toThrow(ConflictError);
   });
 });
 
 describe("answerFeedback", () => {
   it("records the first answer and counts it; a second is a conflict and counts nothing", async () => {
-    const answer = await answerFeedback(deps(), owner, {
-      promptId: "p1",
-      reaction: "frustrated",
-      comment: "slow",
-    });
+    const answer = await answerFeedback(
+      deps(),
+      owner,
+      {
+        promptId: "p1",
+        reaction: "frustrated",
+        comment: "slow",
+      },
+      ...acct1,
+    );
     expect(answer).toEqual({
       promptId: "p1",
       reaction: "frustrated",
       comment: "slow",
       answeredAt: "2026-11-21T10:00:00.000Z",
     });
-    await expect(answerFeedback(deps(), owner, { promptId: "p1", reaction: "positive" })).rejects.toThrow(
-      ConflictError,
-    );
+    await expect(
+      answerFeedback(deps(), owner, { promptId: "p1", reaction: "positive" }, ...acct1),
+    ).rejects.toThrow(ConflictError);
     expect(Object.fromEntries(inbox.counters)).toEqual({ "ws_1/m_1/feedback.frustrated": 1 });
   });
 
@@ -163,7 +250,7 @@ describe("answerFeedback", () => {
     ["an unknown prompt", "nope"],
     ["a notification", "n1"],
   ])("answers %s with 404", async (_case, promptId) => {
-    await expect(answerFeedback(deps(), owner, { promptId, reaction: "neutral" })).rejects.toThrow(
+    await expect(answerFeedback(deps(), owner, { promptId, reaction: "neutral" }, ...acct1)).rejects.toThrow(
       NotFoundError,
     );
     expect(inbox.counters.size).toBe(0);
@@ -171,7 +258,7 @@ describe("answerFeedback", () => {
 
   it("refuses a comment on a positive reaction before touching anything", async () => {
     await expect(
-      answerFeedback(deps(), owner, { promptId: "p1", reaction: "positive", comment: "great" }),
+      answerFeedback(deps(), owner, { promptId: "p1", reaction: "positive", comment: "great" }, ...acct1),
     ).rejects.toThrow(ValidationError);
     expect((await inbox.getItem("ws_1", "p1"))?.answeredAt).toBeUndefined();
   });
@@ -179,7 +266,7 @@ describe("answerFeedback", () => {
 
 describe("listMomentFeedback", () => {
   it("lists a moment's answers without repeating the moment; 404 for a moment not in the workspace", async () => {
-    await answerFeedback(deps(), owner, { promptId: "p1", reaction: "neutral", comment: "meh" });
+    await answerFeedback(deps(), owner, { promptId: "p1", reaction: "neutral", comment: "meh" }, ...acct1);
     const moments = {
       getMoment: async (ws: string, id: string) => (ws === "ws_1" && id === "m_1" ? aMoment() : undefined),
     };

@@ -4,11 +4,13 @@ import { busDetailType } from "../../../shared/contracts/bus-details.js";
 import {
   PayloadTooLargeError,
   ServiceUnavailableError,
+  UnauthorizedError,
   ValidationError,
 } from "../../../shared/domain/errors.js";
 import { MAX_BATCH_BYTES } from "../../../shared/domain/event.js";
 import { OriginNotAllowedError } from "../../../shared/domain/forbidden-error.js";
 import { MAX_MESSAGE_BYTES } from "../../../shared/domain/message.js";
+import { computeUserToken } from "../../../shared/domain/user-token.js";
 import { ingestBatch } from "../../../shared/use-cases/ingest.js";
 import { FakePublisher, type FixedClock, fixedClock } from "../../support/fakes.js";
 import { ingestDeps } from "../../support/fakes-ingestion.js";
@@ -271,5 +273,44 @@ describe("ingestBatch", () => {
     expect(result.rejected[0]?.error.details).toEqual([
       { path: "event", message: expect.stringContaining("reserved") },
     ]);
+  });
+});
+
+describe("ingestBatch from a browser of a source that requires user tokens", () => {
+  const SECRET = "mk_idv_unit-test-secret";
+  const verified = { ...owner, requireUserToken: true, identitySecrets: [{ secret: SECRET }] };
+  const origin = "https://app.acme.com";
+
+  it("refuses a batch without a token as a whole, and rejects the items the token does not cover", async () => {
+    await expect(
+      ingestBatch(ingestDeps(publisher, clock), verified, { batch: [track("m1")] }, origin),
+    ).rejects.toBeInstanceOf(UnauthorizedError);
+    expect(publisher.published).toEqual([]);
+
+    const token = computeUserToken(SECRET, { accountId: "acct_1" });
+    const result = await ingestBatch(
+      ingestDeps(publisher, clock),
+      verified,
+      {
+        batch: [
+          track("m1"),
+          { type: "identify", accountId: "acct_2", traits: { email: "attacker@evil.example" } },
+          { type: "identify", userId: "someone", traits: { email: "attacker@evil.example" } },
+        ],
+      },
+      origin,
+      token,
+    );
+    expect(result.accepted).toEqual([{ index: 0, messageId: "m1" }]);
+    expect(result.rejected.map((r) => [r.index, r.error.code])).toEqual([
+      [1, "unauthorized"],
+      [2, "unauthorized"],
+    ]);
+    expect(publisher.published).toHaveLength(1);
+  });
+
+  it("asks servers (no Origin) for the write key only", async () => {
+    const result = await ingestBatch(ingestDeps(publisher, clock), verified, { batch: [track("m1")] });
+    expect(result.accepted).toHaveLength(1);
   });
 });

@@ -264,6 +264,27 @@ describe("accountView", () => {
 });
 
 describe("listObservedEvents", () => {
+  it("pages by count then name with an opaque cursor, and refuses a foreign one", async () => {
+    for (const [name, times] of [
+      ["a_event", 1],
+      ["b_event", 3],
+      ["c_event", 1],
+      ["d_event", 2],
+    ] as const)
+      for (let i = 0; i < times; i++) await insights.observeEvent(WS, name, [], minutesAgo(5), i);
+
+    const first = await listObservedEvents(deps, WS, { limit: "2" });
+    const second = await listObservedEvents(deps, WS, { limit: "2", cursor: first.nextCursor ?? "" });
+
+    expect(first.items.map((e) => e.name)).toEqual(["b_event", "d_event"]);
+    expect(second.items.map((e) => e.name)).toEqual(["a_event", "c_event"]);
+    expect(second.nextCursor).toBeUndefined();
+    await expect(listObservedEvents(deps, WS, { cursor: "bm9wZQ" })).rejects.toMatchObject({
+      statusCode: 400,
+      details: [{ path: "cursor" }],
+    });
+  });
+
   it("lists every observed event by count, with the moments that use it", async () => {
     // Prepare
     await insights.observeEvent(WS, "subscription_cancelled", ["plan"], minutesAgo(50), 0);

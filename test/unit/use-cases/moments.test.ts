@@ -879,8 +879,8 @@ describe("listMomentAccounts", () => {
 
     expect(page).toEqual({
       items: [
-        { accountId: "acct_a", status: "active", startedAt: "2026-11-21T10:00:00.000Z" },
-        { accountId: "acct_c", status: "active", startedAt: "2026-11-21T10:00:00.000Z" },
+        { accountId: "acct_a", status: "active", runId: "run_acct_a", startedAt: "2026-11-21T10:00:00.000Z" },
+        { accountId: "acct_c", status: "active", runId: "run_acct_c", startedAt: "2026-11-21T10:00:00.000Z" },
       ],
     });
   });
@@ -889,16 +889,18 @@ describe("listMomentAccounts", () => {
     const page = await listMomentAccounts(deps, WS, "m_1", { status: "all" });
 
     expect(page.items).toEqual([
-      { accountId: "acct_a", status: "active", startedAt: "2026-11-21T10:00:00.000Z" },
+      { accountId: "acct_a", status: "active", runId: "run_acct_a", startedAt: "2026-11-21T10:00:00.000Z" },
       {
         accountId: "acct_b",
+        runId: "run_acct_b",
         status: "completed",
         startedAt: "2026-11-21T10:00:00.000Z",
         endedAt: "2026-11-22T00:00:00.000Z",
       },
-      { accountId: "acct_c", status: "active", startedAt: "2026-11-21T10:00:00.000Z" },
+      { accountId: "acct_c", status: "active", runId: "run_acct_c", startedAt: "2026-11-21T10:00:00.000Z" },
       {
         accountId: "acct_d",
+        runId: "run_acct_d",
         status: "stopped",
         startedAt: "2026-11-21T10:00:00.000Z",
         endedAt: "2026-11-22T01:00:00.000Z",
@@ -915,10 +917,10 @@ describe("listMomentAccounts", () => {
     expect(page.items.map((i) => i.accountId)).toEqual(expected);
   });
 
-  it("does not expose run ids", async () => {
+  it("gives each account its latest run's id, for the run view", async () => {
     const page = await listMomentAccounts(deps, WS, "m_1", {});
 
-    expect(page.items[0]).not.toHaveProperty("runId");
+    expect(page.items[0]?.runId).toBe("run_acct_a");
   });
 
   it("asks for 50 active items by default and passes the cursor through", async () => {

@@ -205,3 +205,52 @@ describe("recordRunState: timeout", () => {
     expect(workflows.end("run_1")).toBeUndefined();
   });
 });
+
+describe("recordRunState under faults", () => {
+  const unrecorded = (outcome: object) => ({
+    Error: "StepOutcomeUnrecorded",
+    // As Step Functions passes a Lambda error: its JSON, whose message is the outcome.
+    Cause: JSON.stringify({
+      errorType: "StepOutcomeUnrecorded",
+      errorMessage: JSON.stringify(outcome),
+      trace: [],
+    }),
+  });
+
+  it("records the outcome a step performed but could not record (from its error), once", async () => {
+    const payload = {
+      type: "step_outcome" as const,
+      run,
+      step,
+      error: unrecorded({ status: "executed", detail: { messageId: "ses-1" } }),
+    };
+    expect(await recordRunState(deps(), payload)).toEqual({ recorded: "step_outcome", failRun: false });
+    expect(await recordRunState(deps(), payload)).toEqual({ recorded: "step_outcome", failRun: false });
+    expect(runs.step(run, "s1")).toMatchObject({
+      status: "executed",
+      outcome: { detail: { messageId: "ses-1" } },
+    });
+    // Counted once, however often the state machine retried the record.
+    expect([...runs.stats.values()].map((counters) => counters["steps.s1.executed"])).toEqual([1]);
+  });
+
+  it("asks for the run to fail when the unrecorded outcome is a failed fail_run step", async () => {
+    const result = await recordRunState(deps(), {
+      type: "step_outcome",
+      run,
+      step: { ...step, onFailure: "fail_run" as const },
+      error: unrecorded({ status: "failed", reason: "refused" }),
+    });
+    expect(result).toEqual({ recorded: "step_outcome", failRun: true });
+  });
+
+  it("raises every storage failure as a transient error for the state machine to retry", async () => {
+    runs.completeRun = async () => {
+      throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+    };
+    await expect(recordRunState(deps(), { type: "run_completed", run })).rejects.toMatchObject({
+      name: "TransientActionError",
+      message: "ThrottlingException: Rate exceeded",
+    });
+  });
+});

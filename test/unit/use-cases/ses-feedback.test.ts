@@ -3,14 +3,75 @@ import { sesFeedbackPattern } from "../../../shared/contracts/bus.js";
 import { matchesEventPattern } from "../../../shared/event-pattern/match.js";
 import { MalformedSesEventError, recordSesFeedback } from "../../../shared/use-cases/ses-feedback.js";
 import { FakeSuppressionList } from "../../support/fake-suppressions.js";
-import { fixedClock } from "../../support/fakes.js";
+import { FakeRunRepository, fixedClock } from "../../support/fakes.js";
 import { bounceEvent, CONFIGURATION_SET, complaintEvent } from "../../support/ses-events.js";
 
 let suppressions: FakeSuppressionList;
-const deps = () => ({ suppressions, clock: fixedClock("2026-11-21T11:00:00.000Z") });
+let runs: FakeRunRepository;
+const deps = () => ({ suppressions, runs, clock: fixedClock("2026-11-21T11:00:00.000Z") });
 
 beforeEach(() => {
   suppressions = new FakeSuppressionList();
+  runs = new FakeRunRepository();
+});
+
+describe("recordSesFeedback: evidence of a step's send", () => {
+  const sendEvent = (type: "Email Sent" | "Email Rejected", tags: Record<string, string[]>) => ({
+    source: "aws.ses",
+    "detail-type": type,
+    detail: {
+      eventType: type === "Email Sent" ? "Send" : "Reject",
+      mail: {
+        messageId: "ses-msg-1",
+        timestamp: "2026-11-21T10:00:00.000Z",
+        tags: { "ses:configuration-set": [CONFIGURATION_SET], ...tags },
+      },
+      ...(type === "Email Rejected" ? { reject: { reason: "Bad content" } } : {}),
+    },
+  });
+  const stepTags = { workspace: ["ws_1"], run: ["run_1"], step: ["nudge"] };
+
+  it("keeps a Send event as the step's evidence, with SES's messageId; a redelivery changes nothing", async () => {
+    const result = await recordSesFeedback(deps(), sendEvent("Email Sent", stepTags));
+    expect(result).toEqual({
+      outcome: "evidence",
+      workspaceId: "ws_1",
+      runId: "run_1",
+      stepId: "nudge",
+      kind: "sent",
+    });
+    await recordSesFeedback(deps(), sendEvent("Email Rejected", stepTags));
+    expect(await runs.getStepEvidence("ws_1", "run_1", "nudge")).toEqual({
+      kind: "sent",
+      messageId: "ses-msg-1",
+      at: "2026-11-21T10:00:00.000Z",
+    });
+  });
+
+  it("keeps a Reject event with its reason", async () => {
+    await recordSesFeedback(deps(), sendEvent("Email Rejected", stepTags));
+    expect(await runs.getStepEvidence("ws_1", "run_1", "nudge")).toMatchObject({
+      kind: "rejected",
+      reason: "Bad content",
+    });
+  });
+
+  it("ignores a Send of a copy without step tags (a cc copy, a test send)", async () => {
+    const result = await recordSesFeedback(
+      deps(),
+      sendEvent("Email Sent", { workspace: ["ws_1"], run: ["run_1"] }),
+    );
+    expect(result).toEqual({ outcome: "ignored", why: "no_step_tags" });
+  });
+
+  it("the feedback rule's pattern takes Send and Reject events of this configuration set", () => {
+    expect(
+      matchesEventPattern(sesFeedbackPattern(CONFIGURATION_SET), sendEvent("Email Sent", stepTags)),
+    ).toBe(true);
+    expect(
+      matchesEventPattern(sesFeedbackPattern(CONFIGURATION_SET), sendEvent("Email Rejected", stepTags)),
+    ).toBe(true);
+  });
 });
 
 describe("recordSesFeedback", () => {

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../../shared/domain/api-keys.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../../shared/domain/errors.js";
-import { authenticateWriteKey } from "../../../shared/use-cases/authenticate.js";
+import { computeUserToken } from "../../../shared/domain/user-token.js";
+import { authenticateUser, authenticateWriteKey } from "../../../shared/use-cases/authenticate.js";
 import {
   createSource,
   deleteSource,
@@ -10,6 +11,7 @@ import {
   listSources,
   listWriteKeys,
   revokeWriteKey,
+  rotateIdentitySecret,
   type SourceDeps,
   updateSource,
 } from "../../../shared/use-cases/sources.js";
@@ -114,6 +116,64 @@ describe("updateSource", () => {
   });
 });
 
+describe("identity verification", () => {
+  const ids = { accountId: "acct_1", userId: "u1" };
+  const now = () => clock.now();
+
+  it("gives a new source an identity secret shown once, and requires user tokens by default", async () => {
+    const created = await createSource(deps, WS, { name: "Web" });
+
+    expect(created.identitySecret).toMatch(/^mk_idv_/);
+    expect(created.requireUserToken).toBe(true);
+    const owner = await auth(created.writeKey);
+    expect(owner.requireUserToken).toBe(true);
+    expect(() =>
+      authenticateUser(owner, computeUserToken(created.identitySecret, ids), ids, now()),
+    ).not.toThrow();
+    const shown = JSON.stringify([await getSource(deps, WS, created.id), await listSources(deps, WS, {})]);
+    expect(shown).not.toContain(created.identitySecret);
+    expect(await getSource(deps, WS, created.id)).toMatchObject({
+      identitySecretIssuedAt: "2026-11-21T10:00:00.000Z",
+    });
+  });
+
+  it("rotates: every key verifies the new secret at once, and the old one for a day", async () => {
+    const created = await createSource(deps, WS, { name: "Web", requireUserToken: false });
+    const second = await issueWriteKey(deps, WS, created.id, undefined);
+    clock.advance(60_000);
+
+    const rotated = await rotateIdentitySecret(deps, WS, created.id, undefined);
+
+    expect(rotated).toEqual({
+      identitySecret: expect.stringMatching(/^mk_idv_/),
+      identitySecretIssuedAt: "2026-11-21T10:01:00.000Z",
+      previousIdentitySecretValidUntil: "2026-11-22T10:01:00.000Z",
+    });
+    for (const key of [created.writeKey, second.writeKey]) {
+      const owner = await auth(key);
+      authenticateUser(owner, computeUserToken(rotated.identitySecret, ids), ids, now());
+      authenticateUser(owner, computeUserToken(created.identitySecret, ids), ids, now());
+      clock.advance(24 * 3_600_000);
+      expect(() =>
+        authenticateUser(owner, computeUserToken(created.identitySecret, ids), ids, now()),
+      ).toThrow();
+      clock.advance(-24 * 3_600_000);
+    }
+    await expect(rotateIdentitySecret(deps, OTHER_WS, created.id, undefined)).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+
+  it("switches requireUserToken on every key", async () => {
+    const created = await createSource(deps, WS, { name: "Web" });
+
+    const updated = await updateSource(deps, WS, created.id, { requireUserToken: false });
+
+    expect(updated.requireUserToken).toBe(false);
+    expect((await auth(created.writeKey)).requireUserToken).toBe(false);
+  });
+});
+
 describe("deleteSource", () => {
   it("deletes the source and its write keys, which stop authenticating", async () => {
     const created = await createSource(deps, WS, { name: "Web" });
@@ -181,6 +241,8 @@ describe("write keys", () => {
       workspaceId: WS,
       sourceId: created.id,
       allowedDomains: ["app.acme.com"],
+      requireUserToken: true,
+      identitySecrets: [{ secret: created.identitySecret }],
     });
     const list = await listWriteKeys(deps, WS, created.id, {});
     expect(list.items.map((k) => Object.keys(k).sort())).toEqual([

@@ -13,8 +13,14 @@ import {
   resolveSubstitutions,
   runWorkflowDefinition,
   type StepInput,
+  transientRetry,
 } from "../../../shared/contracts/workflow.js";
-import { StepFailedRunError } from "../../../shared/domain/delivery-errors.js";
+import {
+  StepFailedRunError,
+  StepInDoubtError,
+  StepOutcomeUnrecordedError,
+  TransientInfrastructureError,
+} from "../../../shared/domain/delivery-errors.js";
 import { aRun } from "../../support/fakes.js";
 import { waitFor } from "../../support/wait-for.js";
 
@@ -28,6 +34,8 @@ let actions: string[] = [];
 let runStates: RunStateTaskPayload[] = [];
 /** What the action function answers per step id (default: executed). */
 let outcomes: Record<string, "executed" | "failed" | "throw"> = {};
+/** Errors the action throws, per step id, before it answers (one per attempt, in order). */
+let throwsFirst: Record<string, Error[]> = {};
 
 beforeAll(async () => {
   sfnLocal = await startLocalStepFunctions({
@@ -44,6 +52,8 @@ beforeAll(async () => {
       [ACTION]: async (payload) => {
         const { step } = payload as ActionTaskPayload;
         actions.push(step.id);
+        const first = throwsFirst[step.id]?.shift();
+        if (first) throw first;
         const outcome = outcomes[step.id] ?? "executed";
         if (outcome === "throw") throw Object.assign(new Error("provider down"), { name: "PermanentError" });
         // As executeStep does: a failed fail_run step is recorded, then signalled.
@@ -51,11 +61,20 @@ beforeAll(async () => {
         return outcome === "failed" ? { status: "failed", reason: "refused" } : { status: "executed" };
       },
       [RUN_STATE]: async (payload) => {
-        runStates.push(payload as RunStateTaskPayload);
+        const task = payload as RunStateTaskPayload;
+        runStates.push(task);
+        if (task.type === "step_outcome") {
+          const outcome = JSON.parse(JSON.parse(task.error.Cause ?? "{}").errorMessage) as { status: string };
+          return {
+            recorded: "step_outcome",
+            failRun: outcome.status === "failed" && task.step.onFailure === "fail_run",
+          };
+        }
         return { recorded: "ok" };
       },
     },
     retryIntervalMs: 1,
+    fixedWaitMs: () => 0,
   });
   sfn = new SFNClient({
     endpoint: sfnLocal.endpoint,
@@ -72,6 +91,7 @@ beforeEach(() => {
   actions = [];
   runStates = [];
   outcomes = {};
+  throwsFirst = {};
 });
 
 const step = (id: string, extra: Partial<StepInput> = {}): StepInput => ({
@@ -154,6 +174,70 @@ describe("the run workflow definition", () => {
     });
     expect(actions).toEqual(["a"]);
     expect(runStates.map((p) => p.type)).toEqual(["step_failed", "step_failed_run"]);
+  });
+
+  it("retries transient errors of a step (DynamoDB slow, Lambda.Unknown, a task timeout) instead of failing it", async () => {
+    throwsFirst = {
+      a: [
+        new TransientInfrastructureError("ThrottlingException: Rate exceeded"),
+        Object.assign(new Error("no answer"), { name: "Lambda.Unknown" }),
+        Object.assign(new Error("timed out"), { name: "States.Timeout" }),
+        new TransientInfrastructureError("InternalServerError"),
+      ],
+    };
+    expect(await run({ phase: "entry", steps: [step("a"), step("b")], completeWhenStepsDone: true })).toBe(
+      "SUCCEEDED",
+    );
+    expect(actions).toEqual(["a", "a", "a", "a", "a", "b"]);
+    expect(runStates.map((p) => p.type)).toEqual(["run_completed"]);
+  });
+
+  it("retries a transient error over a window of at least 30 minutes", () => {
+    // The sum of the backoff intervals without jitter; with full jitter about half of it on average.
+    const { IntervalSeconds, MaxAttempts, BackoffRate, MaxDelaySeconds } = transientRetry;
+    let total = 0;
+    for (let i = 0; i < MaxAttempts; i++)
+      total += Math.min(IntervalSeconds * BackoffRate ** i, MaxDelaySeconds);
+    expect(total / 2).toBeGreaterThan(30 * 60 * 2);
+    expect(transientRetry.ErrorEquals).toEqual(
+      expect.arrayContaining([
+        "TransientActionError",
+        "Lambda.Unknown",
+        "Lambda.ServiceException",
+        "States.Timeout",
+      ]),
+    );
+  });
+
+  it("records an outcome the action could not record, from its error, then goes on", async () => {
+    throwsFirst = {
+      a: [new StepOutcomeUnrecordedError({ status: "executed", detail: { messageId: "m1" } })],
+    };
+    expect(await run({ phase: "entry", steps: [step("a"), step("b")], completeWhenStepsDone: true })).toBe(
+      "SUCCEEDED",
+    );
+    expect(actions).toEqual(["a", "b"]);
+    expect(runStates.map((p) => p.type)).toEqual(["step_outcome", "run_completed"]);
+  });
+
+  it("an unrecorded failed outcome of a fail_run step still fails the run", async () => {
+    throwsFirst = { a: [new StepOutcomeUnrecordedError({ status: "failed", reason: "refused" })] };
+    await run({
+      phase: "entry",
+      steps: [step("a", { onFailure: "fail_run" }), step("b")],
+      completeWhenStepsDone: true,
+    });
+    expect(actions).toEqual(["a"]);
+    expect(runStates.map((p) => p.type)).toEqual(["step_outcome", "step_failed_run"]);
+  });
+
+  it("a step in doubt waits (a Wait state), then runs again; nothing is recorded as failed", async () => {
+    throwsFirst = { a: [new StepInDoubtError("no evidence yet"), new StepInDoubtError("no evidence yet")] };
+    expect(await run({ phase: "entry", steps: [step("a"), step("b")], completeWhenStepsDone: true })).toBe(
+      "SUCCEEDED",
+    );
+    expect(actions).toEqual(["a", "a", "a", "b"]);
+    expect(runStates.map((p) => p.type)).toEqual(["run_completed"]);
   });
 
   it("ends a run on its timeout from the timer branch, stopping steps still waiting", async () => {

@@ -354,6 +354,54 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/inbox/{id}/dismiss": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postInboxByIdDismiss"];
+    delete?: never;
+    options: operations["optionsInboxByIdDismiss"];
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/widget.js": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getWidgetJs"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/widget.mjs": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations["getWidgetMjs"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/unsubscribe": {
     parameters: {
       query?: never;
@@ -624,6 +672,22 @@ export interface paths {
     options?: never;
     head?: never;
     patch: operations["patchAdminSourcesById"];
+    trace?: never;
+  };
+  "/v1/admin/sources/{id}/identity-secret": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postAdminSourcesByIdIdentitySecret"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   "/v1/admin/sources/{id}/debugger": {
@@ -950,6 +1014,7 @@ export interface components {
       createdAt: string;
       readAt?: string;
       answeredAt?: string;
+      dismissedAt?: string;
       reaction?: "positive" | "neutral" | "frustrated";
       comment?: string;
     };
@@ -1334,9 +1399,24 @@ export interface components {
         };
       };
       feedback: {
+        shown: number;
+        answered: number;
+        dismissed: number;
         positive: number;
         neutral: number;
         frustrated: number;
+        responseRate: number | null;
+      };
+      feedbackSteps: {
+        [key: string]: {
+          shown: number;
+          answered: number;
+          dismissed: number;
+          positive: number;
+          neutral: number;
+          frustrated: number;
+          responseRate: number | null;
+        };
       };
     };
     MomentReport: {
@@ -1394,9 +1474,13 @@ export interface components {
         };
       }[];
       feedback: {
+        shown: number;
+        answered: number;
+        dismissed: number;
         positive: number;
         neutral: number;
         frustrated: number;
+        responseRate: number | null;
         latestComments: {
           promptId: string;
           accountId: string;
@@ -1655,6 +1739,9 @@ export interface components {
       name: string;
       allowedDomains: string[];
       subject: "account" | "user";
+      requireUserToken: boolean;
+      identitySecretIssuedAt?: string;
+      previousIdentitySecretValidUntil?: string;
       createdAt: string;
       updatedAt: string;
     };
@@ -1663,9 +1750,18 @@ export interface components {
       name: string;
       allowedDomains: string[];
       subject: "account" | "user";
+      requireUserToken: boolean;
+      identitySecretIssuedAt?: string;
+      previousIdentitySecretValidUntil?: string;
       createdAt: string;
       updatedAt: string;
       writeKey: string;
+      identitySecret: string;
+    };
+    IssuedIdentitySecret: {
+      identitySecretIssuedAt?: string;
+      previousIdentitySecretValidUntil?: string;
+      identitySecret: string;
     };
     SourceDebugger: {
       counts: {
@@ -1815,6 +1911,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -1930,6 +2027,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -2045,6 +2143,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -2160,6 +2259,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -2275,6 +2375,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -2390,6 +2491,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -2505,6 +2607,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -2620,6 +2723,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -2737,6 +2841,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -2854,6 +2959,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -2969,6 +3075,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -3084,6 +3191,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -3199,6 +3307,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -3314,6 +3423,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -3429,6 +3539,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -3544,6 +3655,7 @@ export interface operations {
       header?: {
         Origin?: string;
         "Content-Encoding"?: string;
+        "X-Moments-User-Token"?: string;
       };
       path?: never;
       cookie?: never;
@@ -3722,7 +3834,10 @@ export interface operations {
         limit?: string;
         cursor?: string;
       };
-      header?: never;
+      header?: {
+        "X-Moments-User-Token"?: string;
+        Origin?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -3784,8 +3899,14 @@ export interface operations {
   };
   postInboxByIdRead: {
     parameters: {
-      query?: never;
-      header?: never;
+      query?: {
+        accountId?: string;
+        userId?: string;
+      };
+      header?: {
+        "X-Moments-User-Token"?: string;
+        Origin?: string;
+      };
       path: {
         id: string;
       };
@@ -3872,8 +3993,14 @@ export interface operations {
   };
   postFeedback: {
     parameters: {
-      query?: never;
-      header?: never;
+      query?: {
+        accountId?: string;
+        userId?: string;
+      };
+      header?: {
+        "X-Moments-User-Token"?: string;
+        Origin?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -3959,6 +4086,166 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+    };
+  };
+  postInboxByIdDismiss: {
+    parameters: {
+      query?: {
+        accountId?: string;
+        userId?: string;
+      };
+      header?: {
+        "X-Moments-User-Token"?: string;
+        Origin?: string;
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["InboxItem"];
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  optionsInboxByIdDismiss: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  getWidgetJs: {
+    parameters: {
+      query?: {
+        v?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/javascript": string;
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  getWidgetMjs: {
+    parameters: {
+      query?: {
+        v?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/javascript": string;
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
       };
     };
   };
@@ -4617,6 +4904,7 @@ export interface operations {
             items: {
               accountId: string;
               status: "active" | "completed" | "success" | "failed" | "stopped";
+              runId: string;
               startedAt: string;
               endedAt?: string;
             }[];
@@ -4988,7 +5276,10 @@ export interface operations {
   };
   getAdminObservedEvents: {
     parameters: {
-      query?: never;
+      query?: {
+        limit?: string;
+        cursor?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -5001,6 +5292,7 @@ export interface operations {
         };
         content: {
           "application/json": {
+            nextCursor?: string;
             items: {
               name: string;
               count: number;
@@ -5014,6 +5306,14 @@ export interface operations {
               }[];
             }[];
           };
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       401: {
@@ -5141,6 +5441,7 @@ export interface operations {
           name: string;
           allowedDomains?: string[];
           subject?: "account" | "user";
+          requireUserToken?: boolean;
         };
       };
     };
@@ -5298,6 +5599,7 @@ export interface operations {
           name?: string;
           allowedDomains?: string[];
           subject?: "account" | "user";
+          requireUserToken?: boolean;
         };
       };
     };
@@ -5308,6 +5610,67 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["Source"];
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  postAdminSourcesByIdIdentitySecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["IssuedIdentitySecret"];
         };
       };
       400: {

@@ -168,6 +168,19 @@ describe("DynamoConfigRepository reads", () => {
   });
 });
 
+describe("DynamoMomentRepository.getMoment", () => {
+  it("reads strongly consistently: a moment stopped a moment ago never reads as running", async () => {
+    db.on(GetCommand).resolves({ Item: { ...momentKey, type: "moment", ...aMoment({ id: "m_1" }) } });
+
+    await moments().getMoment("ws_1", "m_1");
+
+    expect(db.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({
+      Key: momentKey,
+      ConsistentRead: true,
+    });
+  });
+});
+
 describe("DynamoMomentRepository.listMoments", () => {
   it("reads every page of the workspace's moment items, and only those", async () => {
     // Prepare

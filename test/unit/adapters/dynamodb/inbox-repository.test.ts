@@ -87,9 +87,19 @@ describe("DynamoInboxRepository on dynalite", () => {
     ] as const) {
       await inbox.putItem(anItem(account, `${account}-${id}`, minute, userId ? { userId } : {}));
     }
-    const read = await inbox.markRead("ws_1", `${account}-i5`, "2026-11-21T11:00:00.000Z");
+    const read = await inbox.markRead(
+      "ws_1",
+      `${account}-i5`,
+      { accountId: account },
+      "2026-11-21T11:00:00.000Z",
+    );
     expect(read?.readAt).toBe("2026-11-21T11:00:00.000Z");
-    await inbox.markRead("ws_1", `${account}-i2`, "2026-11-21T11:01:00.000Z");
+    await inbox.markRead(
+      "ws_1",
+      `${account}-i2`,
+      { accountId: account, userId: "u1" },
+      "2026-11-21T11:01:00.000Z",
+    );
 
     const id = (n: number) => `${account}-i${n}`;
     expect((await listAll(account, "u1", 10)).flat()).toEqual([id(3), id(1), id(5), id(2)]);
@@ -103,11 +113,23 @@ describe("DynamoInboxRepository on dynalite", () => {
   it("keeps the first read time, and has nothing to mark for an unknown id", async () => {
     const account = newAccount();
     await inbox.putItem(anItem(account, `${account}-r`, 1));
-    await inbox.markRead("ws_1", `${account}-r`, "2026-11-21T11:00:00.000Z");
-    const again = await inbox.markRead("ws_1", `${account}-r`, "2026-11-21T12:00:00.000Z");
+    await inbox.markRead("ws_1", `${account}-r`, { accountId: account }, "2026-11-21T11:00:00.000Z");
+    const again = await inbox.markRead(
+      "ws_1",
+      `${account}-r`,
+      { accountId: account },
+      "2026-11-21T12:00:00.000Z",
+    );
     expect(again?.readAt).toBe("2026-11-21T11:00:00.000Z");
-    expect(await inbox.markRead("ws_1", "nothing", "2026-11-21T12:00:00.000Z")).toBeUndefined();
-    expect(await inbox.markRead("ws_2", `${account}-r`, "2026-11-21T12:00:00.000Z")).toBeUndefined();
+    expect(
+      await inbox.markRead("ws_1", "nothing", { accountId: account }, "2026-11-21T12:00:00.000Z"),
+    ).toBeUndefined();
+    expect(
+      await inbox.markRead("ws_2", `${account}-r`, { accountId: account }, "2026-11-21T12:00:00.000Z"),
+    ).toBeUndefined();
+    expect(
+      await inbox.markRead("ws_1", `${account}-r`, { accountId: "someone else" }, "2026-11-21T12:00:00.000Z"),
+    ).toBeUndefined();
     expect((await listAll(account, undefined, 10)).flat()).toEqual([`${account}-r`]);
   });
 
@@ -117,18 +139,25 @@ describe("DynamoInboxRepository on dynalite", () => {
     await inbox.putItem(anItem(account, promptId, 1, { kind: "feedback_prompt", question: "How?" }));
     const results = await Promise.all(
       (["frustrated", "positive", "neutral", "frustrated"] as const).map((reaction, i) =>
-        inbox.answerFeedback("ws_1", promptId, {
-          reaction,
-          ...(reaction === "positive" ? {} : { comment: `c${i}` }),
-          answeredAt: `2026-11-21T11:00:0${i}.000Z`,
-        }),
+        inbox.answerFeedback(
+          "ws_1",
+          promptId,
+          { accountId: account },
+          {
+            reaction,
+            ...(reaction === "positive" ? {} : { comment: `c${i}` }),
+            answeredAt: `2026-11-21T11:00:0${i}.000Z`,
+          },
+        ),
       ),
     );
     expect(results.filter((r) => r === "answered")).toHaveLength(1);
     expect(results.filter((r) => r === "already_answered")).toHaveLength(3);
 
     const counted = await stats.read("ws_1", `m_${account}`);
-    expect(Object.values(counted.feedback).reduce((a, b) => a + b, 0)).toBe(1);
+    const { positive, neutral, frustrated } = counted.feedback;
+    expect(positive + neutral + frustrated).toBe(1);
+    expect(counted.feedbackSteps.s1).toMatchObject({ answered: 1, dismissed: 0 });
     const answered = await inbox.getItem("ws_1", promptId);
     expect(answered?.reaction).toBeDefined();
     expect(counted.feedback[answered?.reaction ?? "positive"]).toBe(1);
@@ -155,16 +184,62 @@ describe("DynamoInboxRepository on dynalite", () => {
     expect(unread.Item).toBeUndefined();
   });
 
-  it("finds no prompt for a notification, an unknown id or another workspace", async () => {
+  it("counts a prompt shown when first read and dismissed once; a dismissed prompt takes no answer", async () => {
+    const account = newAccount();
+    const promptId = `${account}-d`;
+    const viewer = { accountId: account };
+    await inbox.putItem(anItem(account, promptId, 1, { kind: "feedback_prompt", question: "How?" }));
+    await inbox.putItem(anItem(account, `${account}-n`, 2));
+
+    await inbox.markRead("ws_1", promptId, viewer, "2026-11-21T11:00:00.000Z");
+    await inbox.markRead("ws_1", promptId, viewer, "2026-11-21T11:01:00.000Z");
+    await inbox.markRead("ws_1", `${account}-n`, viewer, "2026-11-21T11:01:00.000Z");
+    const results = await Promise.all(
+      [0, 1, 2].map(() => inbox.dismissPrompt("ws_1", promptId, viewer, "2026-11-21T11:02:00.000Z")),
+    );
+    expect(results).toEqual(["dismissed", "dismissed", "dismissed"]);
+    expect(
+      await inbox.dismissPrompt("ws_1", promptId, { accountId: "other" }, "2026-11-21T11:03:00.000Z"),
+    ).toBe("not_found");
+    const answer = { reaction: "neutral" as const, answeredAt: "2026-11-21T11:04:00.000Z" };
+    expect(await inbox.answerFeedback("ws_1", promptId, viewer, answer)).toBe("already_answered");
+
+    const counted = await stats.read("ws_1", `m_${account}`);
+    expect(counted.feedbackSteps.s1).toEqual({
+      shown: 1,
+      answered: 0,
+      dismissed: 1,
+      positive: 0,
+      neutral: 0,
+      frustrated: 0,
+      responseRate: 0,
+    });
+    const [entry] = (await inbox.listItems("ws_1", account, undefined, { limit: 10 })).items.filter(
+      (item) => item.id === promptId,
+    );
+    expect(entry).toMatchObject({
+      dismissedAt: "2026-11-21T11:02:00.000Z",
+      readAt: "2026-11-21T11:00:00.000Z",
+    });
+  });
+
+  it("finds no prompt for a notification, an unknown id, another workspace or another account", async () => {
     const account = newAccount();
     await inbox.putItem(anItem(account, `${account}-n`, 1));
     await inbox.putItem(anItem(account, `${account}-p`, 2, { kind: "feedback_prompt", question: "?" }));
     const answer = { reaction: "neutral" as const, answeredAt: "2026-11-21T11:00:00.000Z" };
-    expect(await inbox.answerFeedback("ws_1", `${account}-n`, answer)).toBe("not_found");
-    expect(await inbox.answerFeedback("ws_1", "unknown", answer)).toBe("not_found");
-    expect(await inbox.answerFeedback("ws_2", `${account}-p`, answer)).toBe("not_found");
+    expect(await inbox.answerFeedback("ws_1", `${account}-n`, { accountId: account }, answer)).toBe(
+      "not_found",
+    );
+    expect(await inbox.answerFeedback("ws_1", "unknown", { accountId: account }, answer)).toBe("not_found");
+    expect(await inbox.answerFeedback("ws_2", `${account}-p`, { accountId: account }, answer)).toBe(
+      "not_found",
+    );
+    expect(await inbox.answerFeedback("ws_1", `${account}-p`, { accountId: "other" }, answer)).toBe(
+      "not_found",
+    );
     const counted = await stats.read("ws_1", `m_${account}`);
-    expect(counted.feedback).toEqual({ positive: 0, neutral: 0, frustrated: 0 });
+    expect(counted.feedback).toMatchObject({ positive: 0, neutral: 0, frustrated: 0, answered: 0 });
   });
 
   it.each([

@@ -49,6 +49,8 @@ describe("DynamoKeyStore lookups", () => {
       workspaceId: "ws_1",
       sourceId: "src_1",
       allowedDomains: ["app.acme.com"],
+      requireUserToken: false,
+      identitySecrets: [],
     });
   });
 
@@ -56,6 +58,18 @@ describe("DynamoKeyStore lookups", () => {
     db.on(GetCommand).resolves({ Item: { workspaceId: "ws_1", sourceId: "src_1" } });
 
     await expect(store().findWriteKey("h1")).resolves.toMatchObject({ allowedDomains: [] });
+  });
+
+  it("reads the source's user-verification policy off the lookup item", async () => {
+    const identitySecrets = [{ secret: "mk_idv_new" }, { secret: "mk_idv_old", validUntil: NOW }];
+    db.on(GetCommand).resolves({
+      Item: { workspaceId: "ws_1", sourceId: "src_1", requireUserToken: true, identitySecrets },
+    });
+
+    await expect(store().findWriteKey("h1")).resolves.toMatchObject({
+      requireUserToken: true,
+      identitySecrets,
+    });
   });
 
   it("does not resolve a revoked key", async () => {
@@ -184,6 +198,8 @@ describe("DynamoKeyStore.putWriteKey", () => {
       sourceId: "src_1",
       keyId: "w1",
       allowedDomains: ["app.acme.com"],
+      requireUserToken: false,
+      identitySecrets: [],
       createdAt: NOW,
     });
   });
@@ -225,14 +241,19 @@ describe("DynamoKeyStore write keys of a source", () => {
     ]);
   });
 
-  it("copies new domains onto active keys only, never recreating a revoked or deleted lookup item", async () => {
+  it("copies a new policy onto active keys only, never recreating a revoked or deleted lookup item", async () => {
     db.on(QueryCommand).resolves({
       Items: [recordItem("w1"), recordItem("w2", { revokedAt: NOW }), recordItem("w3")],
     });
     db.on(UpdateCommand).resolves({});
     db.on(UpdateCommand, { Key: keys.writeKey("hash-w3") }).rejects(conditionFailed());
 
-    await store().setWriteKeyDomains("ws_1", "src_1", ["*.acme.com"]);
+    const secrets = [{ secret: "mk_idv_x" }];
+    await store().setWriteKeyPolicy("ws_1", "src_1", {
+      allowedDomains: ["*.acme.com"],
+      requireUserToken: true,
+      identitySecrets: secrets,
+    });
 
     expect(db.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
       ConsistentRead: true,
@@ -241,7 +262,7 @@ describe("DynamoKeyStore write keys of a source", () => {
     expect(updates().map((u) => u.Key)).toEqual([keys.writeKey("hash-w1"), keys.writeKey("hash-w3")]);
     expect(updates()[0]).toMatchObject({
       ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(revokedAt)",
-      ExpressionAttributeValues: { ":domains": ["*.acme.com"] },
+      ExpressionAttributeValues: { ":domains": ["*.acme.com"], ":require": true, ":secrets": secrets },
     });
   });
 

@@ -566,22 +566,54 @@ describe("DynamoRunRepository.endRun", () => {
 describe("DynamoRunRepository.claimStep", () => {
   const AT = "2026-11-21T11:00:00.000Z";
 
-  it("claims an unclaimed step with a conditional put", async () => {
+  it("claims an unclaimed step with a conditional put carrying the attempt's token", async () => {
     db.on(PutCommand).resolves({});
 
-    await expect(repository().claimStep(run, "s1", AT)).resolves.toBe("claimed");
+    await expect(repository().claimStep(run, "s1", "attempt-1", AT)).resolves.toEqual({ status: "claimed" });
     expect(db.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({
-      Item: { ...stepKey, type: "run_step", stepId: "s1", status: "claimed", claimedAt: AT },
+      Item: {
+        ...stepKey,
+        type: "run_step",
+        stepId: "s1",
+        status: "claimed",
+        claimedAt: AT,
+        attempt: "attempt-1",
+      },
       ConditionExpression: "attribute_not_exists(pk)",
     });
   });
 
-  it("answers in_doubt when it collides with a claim that never recorded an outcome", async () => {
+  it("recognizes its own claim when the first write applied and only its answer was lost", async () => {
+    db.on(PutCommand).rejects(conditionFailed());
+    db.on(GetCommand, { Key: stepKey }).resolves({
+      Item: { ...stepKey, status: "claimed", attempt: "attempt-1" },
+    });
+
+    await expect(repository().claimStep(run, "s1", "attempt-1", AT)).resolves.toEqual({ status: "claimed" });
+  });
+
+  it("answers in_doubt, naming the other attempt, for a claim that never recorded an outcome", async () => {
+    db.on(PutCommand).rejects(conditionFailed());
+    db.on(GetCommand, { Key: stepKey }).resolves({
+      Item: { ...stepKey, status: "claimed", attempt: "attempt-0", doubtSince: AT },
+    });
+
+    await expect(repository().claimStep(run, "s1", "attempt-1", AT)).resolves.toEqual({
+      status: "in_doubt",
+      attempt: "attempt-0",
+      doubtSince: AT,
+    });
+    expect(db.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
+  });
+
+  it("reads a claim from before claims carried a token as attempt ''", async () => {
     db.on(PutCommand).rejects(conditionFailed());
     db.on(GetCommand, { Key: stepKey }).resolves({ Item: { ...stepKey, status: "claimed" } });
 
-    await expect(repository().claimStep(run, "s1", AT)).resolves.toBe("in_doubt");
-    expect(db.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
+    await expect(repository().claimStep(run, "s1", "attempt-1", AT)).resolves.toEqual({
+      status: "in_doubt",
+      attempt: "",
+    });
   });
 
   it.each(["executed", "skipped", "failed"])(
@@ -590,42 +622,44 @@ describe("DynamoRunRepository.claimStep", () => {
       db.on(PutCommand).rejects(conditionFailed());
       db.on(GetCommand, { Key: stepKey }).resolves({ Item: { ...stepKey, status } });
 
-      await expect(repository().claimStep(run, "s1", AT)).resolves.toBe("already_done");
+      await expect(repository().claimStep(run, "s1", "attempt-1", AT)).resolves.toEqual({
+        status: "already_done",
+      });
     },
   );
 
   it("lets throttling propagate", async () => {
     db.on(PutCommand).rejects(throttled());
 
-    await expect(repository().claimStep(run, "s1", AT)).rejects.toBeInstanceOf(
+    await expect(repository().claimStep(run, "s1", "attempt-1", AT)).rejects.toBeInstanceOf(
       ProvisionedThroughputExceededException,
     );
   });
 });
 
 describe("DynamoRunRepository.releaseStep", () => {
-  it("deletes the step only while it is still merely claimed", async () => {
+  it("deletes the step only while it is still claimed by this attempt", async () => {
     db.on(DeleteCommand).resolves({});
 
-    await repository().releaseStep(run, "s1");
+    await repository().releaseStep(run, "s1", "attempt-1");
 
     expect(db.commandCalls(DeleteCommand)[0]?.args[0].input).toMatchObject({
       Key: stepKey,
-      ConditionExpression: "#status = :claimed",
-      ExpressionAttributeValues: { ":claimed": "claimed" },
+      ConditionExpression: "#status = :claimed AND attempt = :attempt",
+      ExpressionAttributeValues: { ":claimed": "claimed", ":attempt": "attempt-1" },
     });
   });
 
   it("tolerates a step that is no longer claimed", async () => {
     db.on(DeleteCommand).rejects(conditionFailed());
 
-    await expect(repository().releaseStep(run, "s1")).resolves.toBeUndefined();
+    await expect(repository().releaseStep(run, "s1", "attempt-1")).resolves.toBeUndefined();
   });
 
   it("lets throttling propagate", async () => {
     db.on(DeleteCommand).rejects(throttled());
 
-    await expect(repository().releaseStep(run, "s1")).rejects.toBeInstanceOf(
+    await expect(repository().releaseStep(run, "s1", "attempt-1")).rejects.toBeInstanceOf(
       ProvisionedThroughputExceededException,
     );
   });

@@ -298,6 +298,15 @@ describe("send_email", () => {
     expect(deps.unsubscribeKeys.sets.size).toBe(0);
   });
 
+  it("tags a step's To copy with its step (its Send event is the step's evidence), not its cc copies", async () => {
+    await perform(send({ cc: ["bo@example.com"] }));
+
+    expect(mailer.sent.map((email) => email.tags)).toEqual([
+      expect.objectContaining({ run: "run_1", step: "s1" }),
+      expect.not.objectContaining({ step: expect.anything() }),
+    ]);
+  });
+
   it("tags the send with the workspace, moment and run, and marks a test send", async () => {
     await perform(send(), { test: true });
 

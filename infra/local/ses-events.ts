@@ -1,0 +1,95 @@
+/**
+ * SES's sending events, locally. On AWS, a configuration set with an EventBridge destination makes
+ * SES publish an `Email Sent` event (source `aws.ses`, on the default bus) for every message it takes,
+ * carrying the message's tags. aws-ses-v2-local publishes nothing, so this proxy in front of it does
+ * the same: for each SendRawEmail it answered 200 with a configuration set, it puts that event on the
+ * local default bus, before the answer goes back (a fault proxy in front of this one may then lose
+ * the answer: the event, like SES's, is published all the same).
+ */
+import { randomUUID } from "node:crypto";
+import { type LocalProxy, startProxy } from "./proxy.js";
+
+/** What PutEvents takes for one entry. */
+export interface SesEventEntry {
+  Source: "aws.ses";
+  DetailType: "Email Sent";
+  Detail: string;
+  EventBusName: "default";
+}
+
+/** Tags.member.N.Name / Tags.member.N.Value of a query-protocol request, as SES's event lists them. */
+function tagsOf(form: URLSearchParams): Record<string, string[]> {
+  const tags: Record<string, string[]> = {};
+  for (let n = 1; form.has(`Tags.member.${n}.Name`); n++) {
+    const name = form.get(`Tags.member.${n}.Name`) ?? "";
+    tags[name] = [form.get(`Tags.member.${n}.Value`) ?? ""];
+  }
+  return tags;
+}
+
+function destinationsOf(form: URLSearchParams): string[] {
+  const destinations: string[] = [];
+  for (let n = 1; form.has(`Destinations.member.${n}`); n++)
+    destinations.push(form.get(`Destinations.member.${n}`) ?? "");
+  return destinations;
+}
+
+/** The `detail` SES publishes for a Send (the fields it always has; see the SES event reference). */
+export function sendEventDetail(options: {
+  messageId: string;
+  configurationSet: string;
+  tags: Record<string, string[]>;
+  destination: string[];
+  source?: string;
+  at: Date;
+}) {
+  return {
+    eventType: "Send",
+    mail: {
+      timestamp: options.at.toISOString(),
+      source: options.source ?? "",
+      sendingAccountId: "000000000000",
+      messageId: options.messageId,
+      destination: options.destination,
+      headersTruncated: false,
+      tags: { ...options.tags, "ses:configuration-set": [options.configurationSet] },
+    },
+    send: {},
+  };
+}
+
+export function startLocalSesEvents(options: {
+  /** aws-ses-v2-local's URL. */
+  target: string;
+  /** Puts the event on the local default bus; a failure is retried, then fails the send (500). */
+  publish: (entry: SesEventEntry) => Promise<void>;
+  host?: string;
+}): Promise<LocalProxy> {
+  return startProxy({
+    target: options.target,
+    ...(options.host ? { host: options.host } : {}),
+    handle: async (_req, body, forward) => {
+      const answer = await forward();
+      const form = new URLSearchParams(body.toString("utf8"));
+      const configurationSet = form.get("ConfigurationSetName");
+      if (answer.status !== 200 || form.get("Action") !== "SendRawEmail" || !configurationSet) return answer;
+      const messageId =
+        /<MessageId>([^<]+)<\/MessageId>/.exec(answer.body.toString("utf8"))?.[1] ?? randomUUID();
+      const detail = sendEventDetail({
+        messageId,
+        configurationSet,
+        tags: tagsOf(form),
+        destination: destinationsOf(form),
+        ...(form.get("Source") ? { source: form.get("Source") ?? "" } : {}),
+        at: new Date(),
+      });
+      await options.publish({
+        Source: "aws.ses",
+        DetailType: "Email Sent",
+        Detail: JSON.stringify(detail),
+        EventBusName: "default",
+      });
+      return answer;
+    },
+  });
+}

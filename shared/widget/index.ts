@@ -1,0 +1,430 @@
+/// <reference lib="dom" />
+/**
+ * The in-app widget (browser, no dependencies): `Moments.init`, `identify`, `track`, `reset`,
+ * `on('unread')`. It sends events through the batch endpoint, and shows what moments leave in the
+ * user's inbox: feedback prompts (a non-blocking panel) and notifications (a list behind a launcher),
+ * in an open shadow root. Served as /v1/widget.js (sets `window.Moments`) and /v1/widget.mjs (this
+ * module's exports), both built from here by esbuild.
+ */
+import { css } from "./styles.js";
+import { type Config, type Identity, type InboxItem, Transport } from "./transport.js";
+
+export interface Labels {
+  positive: string;
+  neutral: string;
+  frustrated: string;
+  send: string;
+  close: string;
+  /** The follow-up field's label when the step has no follow-up question. */
+  followUp: string;
+  thanks: string;
+  notifications: string;
+  noNotifications: string;
+  /** Read to screen readers when a prompt appears. */
+  newQuestion: string;
+}
+
+export const defaultLabels: Labels = {
+  positive: "Positive",
+  neutral: "Neutral",
+  frustrated: "Frustrated",
+  send: "Send",
+  close: "Close",
+  followUp: "Anything you want to add?",
+  thanks: "Thanks for your feedback!",
+  notifications: "Notifications",
+  noNotifications: "Nothing new",
+  newQuestion: "New question",
+};
+
+export interface InitOptions extends Config {
+  /** Localised texts (any subset). */
+  labels?: Partial<Labels>;
+  /** Corner of the viewport (default right). Colours, font, radius: CSS custom properties. */
+  position?: "left" | "right";
+  /** Show the notifications launcher (default true); off when the app shows its own. */
+  launcher?: boolean;
+}
+
+export interface IdentifyOptions extends Identity {
+  traits?: Record<string, unknown>;
+  userTraits?: Record<string, unknown>;
+}
+
+type Listener = (unread: number) => void;
+
+/** After a send, the inbox is checked at these delays (the engine runs the moment meanwhile). */
+const CHECKS_AFTER_SEND_MS = [150, 400, 700, 1_000, 1_400, 1_900, 2_500, 3_500, 5_000, 8_000];
+/** While the tab is visible and nothing is sent, a slow poll with backoff. */
+const SLOW_POLL_MIN_MS = 30_000;
+const SLOW_POLL_MAX_MS = 300_000;
+
+const REACTIONS = [
+  ["positive", "😀"],
+  ["neutral", "😐"],
+  ["frustrated", "😣"],
+] as const;
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+/** The launcher's icon, drawn (an emoji depends on the fonts the user has). */
+function bell(): SVGSVGElement {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "18");
+  svg.setAttribute("height", "18");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("fill", "currentColor");
+  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute(
+    "d",
+    "M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z",
+  );
+  svg.append(path);
+  return svg;
+}
+
+/** Only http(s) links (relative ones resolve against the page): never `javascript:`. */
+function safeUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url, location.href);
+    return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+class Widget {
+  private transport: Transport | undefined;
+  private identity: Identity | undefined;
+  private labels: Labels = defaultLabels;
+  private options: InitOptions | undefined;
+  private listeners = new Set<Listener>();
+  private items: InboxItem[] = [];
+  private unread = -1;
+  private shadow: ShadowRoot | undefined;
+  private host: HTMLElement | undefined;
+  private promptId: string | undefined;
+  private listOpen = false;
+  private checks: Array<ReturnType<typeof setTimeout>> = [];
+  private poll: ReturnType<typeof setTimeout> | undefined;
+  private pollMs = SLOW_POLL_MIN_MS;
+  private checking: Promise<void> | undefined;
+
+  init(options: InitOptions) {
+    if (this.transport) return;
+    if (!options?.apiUrl || !options.writeKey) throw new Error("Moments.init needs { apiUrl, writeKey }");
+    this.options = { ...options, apiUrl: options.apiUrl.replace(/\/+$/, "") };
+    this.labels = { ...defaultLabels, ...options.labels };
+    this.transport = new Transport(this.options, () => this.checkSoon());
+    addEventListener("online", () => this.transport?.resume());
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "hidden") {
+        this.transport?.flush(true);
+        this.stopPolling();
+      } else {
+        this.transport?.resume();
+        void this.check();
+        this.startPolling();
+      }
+    });
+    addEventListener("pagehide", () => this.transport?.flush(true));
+    this.transport.resume();
+  }
+
+  identify(options: IdentifyOptions) {
+    const transport = this.requireInit();
+    if (!options?.accountId || !options.userToken) {
+      throw new Error("Moments.identify needs { accountId, userToken } (and userId for a user)");
+    }
+    const changed =
+      this.identity?.accountId !== options.accountId || this.identity?.userId !== options.userId;
+    this.identity = { accountId: options.accountId, userId: options.userId, userToken: options.userToken };
+    if (changed) this.clear();
+    if (options.traits || options.userTraits || changed) {
+      transport.enqueue("identify", this.identity, {
+        ...(options.traits ? { traits: options.traits } : {}),
+        ...(options.userTraits && options.userId ? { userTraits: options.userTraits } : {}),
+      });
+    }
+    void this.check();
+    this.startPolling();
+  }
+
+  track(event: string, properties?: Record<string, unknown>) {
+    const transport = this.requireInit();
+    if (!this.identity) throw new Error("Moments.track needs Moments.identify first");
+    transport.enqueue("track", this.identity, { event, properties: properties ?? {} });
+  }
+
+  /** Sign-out: what is queued is still sent (as the user who made it); nothing more is shown. */
+  reset() {
+    this.transport?.flush();
+    this.identity = undefined;
+    this.stopPolling();
+    this.clear();
+  }
+
+  on(event: "unread", listener: Listener): () => void {
+    if (event !== "unread") throw new Error(`Moments.on: unknown event ${String(event)}`);
+    this.listeners.add(listener);
+    if (this.unread >= 0) listener(this.unread);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Opens or closes the notifications list (for apps with their own launcher). */
+  toggleNotifications(open = !this.listOpen) {
+    this.listOpen = open;
+    this.render();
+  }
+
+  private requireInit(): Transport {
+    if (!this.transport) throw new Error("Call Moments.init({ apiUrl, writeKey }) first");
+    return this.transport;
+  }
+
+  private clear() {
+    this.items = [];
+    this.promptId = undefined;
+    this.listOpen = false;
+    this.setUnread(0);
+    this.render();
+  }
+
+  /** Right after a send: a few quick looks while the engine runs the moment, then the slow poll. */
+  private checkSoon() {
+    for (const check of this.checks) clearTimeout(check);
+    this.checks = CHECKS_AFTER_SEND_MS.map((ms) => setTimeout(() => void this.check(), ms));
+    this.pollMs = SLOW_POLL_MIN_MS;
+    this.startPolling();
+  }
+
+  private startPolling() {
+    this.stopPolling();
+    if (!this.identity || document.visibilityState === "hidden") return;
+    this.poll = setTimeout(() => {
+      this.pollMs = Math.min(this.pollMs * 2, SLOW_POLL_MAX_MS);
+      void this.check().then(() => this.startPolling());
+    }, this.pollMs);
+  }
+
+  private stopPolling() {
+    if (this.poll !== undefined) clearTimeout(this.poll);
+    this.poll = undefined;
+  }
+
+  private check(): Promise<void> {
+    this.checking ??= this.load().finally(() => {
+      this.checking = undefined;
+    });
+    return this.checking;
+  }
+
+  private async load() {
+    const identity = this.identity;
+    if (!identity || !this.transport) return;
+    const items = await this.transport.inbox(identity);
+    if (!items || identity !== this.identity) return;
+    this.items = items;
+    this.setUnread(items.filter((item) => !item.readAt).length);
+    if (this.promptId === undefined) {
+      const prompt = items.find((i) => i.kind === "feedback_prompt" && !i.answeredAt && !i.dismissedAt);
+      if (prompt) this.showPrompt(prompt);
+    }
+    this.render();
+  }
+
+  private setUnread(unread: number) {
+    if (unread === this.unread) return;
+    this.unread = unread;
+    for (const listener of this.listeners) listener(unread);
+  }
+
+  private root(): ShadowRoot {
+    if (this.shadow && this.host?.isConnected) return this.shadow;
+    this.host = document.createElement("moments-widget");
+    if (this.options?.position === "left") this.host.dataset.position = "left";
+    this.shadow = this.host.attachShadow({ mode: "open" });
+    document.body.append(this.host);
+    return this.shadow;
+  }
+
+  /** Shows a prompt once: marking it read records it as shown in the moment's stats. */
+  private showPrompt(prompt: InboxItem) {
+    this.promptId = prompt.id;
+    if (this.identity && !prompt.readAt) {
+      void this.transport?.post(this.identity, `/v1/inbox/${encodeURIComponent(prompt.id)}/read`);
+      prompt.readAt = new Date().toISOString();
+      this.setUnread(this.items.filter((item) => !item.readAt).length);
+    }
+    const root = this.root();
+    const l = this.labels;
+    const question = el("p", { class: "q", id: "moments-q" }, prompt.question ?? "");
+    const status = el("p", { class: "sr", role: "status" }, `${l.newQuestion}: ${prompt.question ?? ""}`);
+    const close = el("button", { class: "close", type: "button", "aria-label": l.close }, "×");
+    const buttons = REACTIONS.map(([reaction, emoji]) =>
+      el(
+        "button",
+        { type: "button", "data-reaction": reaction, "aria-pressed": "false" },
+        el("span", { class: "emoji", "aria-hidden": "true" }, emoji),
+        el("span", {}, l[reaction]),
+      ),
+    );
+    const group = el(
+      "div",
+      { class: "reactions", role: "group", "aria-labelledby": "moments-q" },
+      ...buttons,
+    );
+    const comment = el("textarea", { id: "moments-comment", maxlength: "2000" });
+    const form = el(
+      "form",
+      { hidden: "" },
+      el("label", { for: "moments-comment" }, prompt.followUp || l.followUp),
+      comment,
+      el("button", { class: "primary", type: "submit" }, l.send),
+    );
+    const panel = el(
+      "section",
+      { class: "panel prompt", role: "dialog", "aria-modal": "false", "aria-labelledby": "moments-q" },
+      close,
+      question,
+      group,
+      form,
+      status,
+    );
+    let reaction = "";
+    const finish = async (body: Record<string, unknown> | undefined) => {
+      if (!this.identity) return;
+      const path = body ? "/v1/feedback" : `/v1/inbox/${encodeURIComponent(prompt.id)}/dismiss`;
+      const identity = this.identity;
+      panel.replaceChildren(el("p", { role: "status" }, body ? l.thanks : ""));
+      if (body) prompt.answeredAt = new Date().toISOString();
+      else prompt.dismissedAt = new Date().toISOString();
+      await this.transport?.post(identity, path, body);
+      // Settled: the next check may show the user's next prompt without a page reload.
+      if (this.promptId === prompt.id) this.promptId = undefined;
+      setTimeout(() => panel.remove(), body ? 1_500 : 0);
+    };
+    group.addEventListener("click", (event) => {
+      const button = (event.target as Element).closest("button");
+      reaction = button?.dataset.reaction ?? "";
+      if (!reaction) return;
+      for (const b of buttons) b.setAttribute("aria-pressed", String(b === button));
+      if (reaction === "positive") void finish({ promptId: prompt.id, reaction });
+      else {
+        form.hidden = false;
+        comment.focus();
+      }
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = comment.value.trim();
+      void finish({ promptId: prompt.id, reaction, ...(text ? { comment: text } : {}) });
+    });
+    close.addEventListener("click", () => void finish(undefined));
+    panel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") void finish(undefined);
+    });
+    root.querySelector(".prompt")?.remove();
+    this.container().prepend(panel);
+  }
+
+  private container(): HTMLElement {
+    const root = this.root();
+    let container = root.querySelector<HTMLElement>(".root");
+    if (!container) {
+      root.append(el("style", {}, css));
+      container = el("div", { class: "root" });
+      root.append(container);
+    }
+    return container;
+  }
+
+  private render() {
+    if (!this.shadow && (!this.identity || this.options?.launcher === false)) return;
+    const container = this.container();
+    container.querySelector(".list")?.remove();
+    container.querySelector(".launcher")?.remove();
+    if (!this.identity) {
+      container.querySelector(".prompt")?.remove();
+      return;
+    }
+    const l = this.labels;
+    if (this.listOpen) {
+      const notifications = this.items.filter((item) => item.kind === "notification");
+      const list = el(
+        "ul",
+        {},
+        ...notifications.map((item) => {
+          const open = el(
+            "button",
+            { type: "button", class: item.readAt ? "item" : "item unread" },
+            el("strong", {}, item.title ?? ""),
+            item.body ?? "",
+          );
+          open.addEventListener("click", () => void this.open(item));
+          return el("li", {}, open);
+        }),
+      );
+      container.append(
+        el(
+          "section",
+          { class: "panel list", role: "region", "aria-label": l.notifications },
+          notifications.length > 0 ? list : el("p", { class: "empty" }, l.noNotifications),
+        ),
+      );
+    }
+    if (this.options?.launcher !== false) {
+      const unread = Math.max(this.unread, 0);
+      const launcher = el(
+        "button",
+        {
+          type: "button",
+          class: "launcher",
+          "aria-expanded": String(this.listOpen),
+          "aria-label": `${l.notifications}, ${unread} unread`,
+        },
+        bell(),
+        ...(unread > 0 ? [el("span", { class: "badge", "aria-hidden": "true" }, String(unread))] : []),
+      );
+      launcher.addEventListener("click", () => this.toggleNotifications());
+      container.append(launcher);
+    }
+  }
+
+  /** Opening a notification marks it read, then follows its link. */
+  private async open(item: InboxItem) {
+    if (this.identity && !item.readAt) {
+      item.readAt = new Date().toISOString();
+      this.setUnread(this.items.filter((i) => !i.readAt).length);
+      this.render();
+      await this.transport?.post(this.identity, `/v1/inbox/${encodeURIComponent(item.id)}/read`);
+    }
+    const url = safeUrl(item.url);
+    if (url) location.assign(url);
+  }
+}
+
+const widget = new Widget();
+
+/** The API, as `window.Moments` and as this module's exports. */
+export const Moments = {
+  init: (options: InitOptions) => widget.init(options),
+  identify: (options: IdentifyOptions) => widget.identify(options),
+  track: (event: string, properties?: Record<string, unknown>) => widget.track(event, properties),
+  reset: () => widget.reset(),
+  on: (event: "unread", listener: Listener) => widget.on(event, listener),
+  toggleNotifications: (open?: boolean) => widget.toggleNotifications(open),
+};
+
+export const { init, identify, track, reset, on, toggleNotifications } = Moments;

@@ -1,0 +1,384 @@
+/**
+ * The in-app widget in a real Chromium against the local stack: a page on an allowed origin loads
+ * /v1/widget.js, identifies with a token its "backend" (this test) computed, tracks an event, and
+ * the moment's feedback prompt and notification appear and are answered, dismissed and read as a
+ * user would. A wrong token reads nothing, a page on another origin is refused, events tracked
+ * offline arrive once, and the widget's CSS and the page's stay apart.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, seriousAccessibilityViolations } from "../support/browser.js";
+import { userTokenHeader } from "../support/local-api.js";
+import { type Scenario, startScenario, unique } from "../support/scenario.js";
+import { waitFor } from "../support/wait-for.js";
+
+let s: Scenario;
+let browser: Browser;
+let server: Server;
+let port = 0;
+/** Track-to-prompt times, for the report (printed in afterAll). */
+const timings: number[] = [];
+
+/** The host app's page: its own CSS that must not reach the widget, and a button of its own. */
+const PAGE = `<!doctype html><html lang="en"><head><title>Acme app</title>
+<style>
+  * { color: rgb(0, 0, 128) !important; font-family: serif !important; }
+  button { background: rgb(255, 255, 0) !important; font-size: 30px !important; }
+</style></head>
+<body><main><h1>Acme</h1><button type="button" id="own">Our button</button></main></body></html>`;
+
+beforeAll(async () => {
+  s = await startScenario("Widget tests");
+  server = createServer((_req, res) => {
+    res.setHeader("content-type", "text/html; charset=utf-8");
+    res.end(PAGE);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.address() as AddressInfo).port;
+  // The page is allowed as http://localhost:<port>, not as http://127.0.0.1:<port>.
+  const patched = await s.admin("PATCH", `/v1/admin/sources/${s.sourceId}`, {
+    allowedDomains: [`localhost:${port}`],
+  });
+  expect(patched.status).toBe(200);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  if (timings.length > 0) {
+    const sorted = [...timings].sort((a, b) => a - b);
+    console.log(
+      `widget: track() to prompt visible, median ${sorted[Math.floor(sorted.length / 2)]} ms of ${sorted.length} (${sorted.join(", ")} ms)`,
+    );
+  }
+  await browser?.close();
+  server?.close();
+  await s?.stop();
+});
+
+const feedbackMoment = (event: string) =>
+  s.runningMoment({
+    name: `Feedback on ${event}`,
+    goal: "activate",
+    start: { event },
+    steps: [
+      {
+        id: "ask",
+        delay: { amount: 0, unit: "hours" },
+        action: { type: "feedback_prompt", question: "How was the export?", followUp: "What went wrong?" },
+      },
+    ],
+  });
+
+interface Opened {
+  context: BrowserContext;
+  page: Page;
+  accountId: string;
+}
+
+/** A fresh context and the app's page, with the widget loaded, initialised and identified. */
+async function openApp(
+  options: { host?: string; token?: string; accountId?: string; context?: BrowserContext } = {},
+): Promise<Opened> {
+  const accountId = options.accountId ?? unique("acct");
+  const context = options.context ?? (await browser.newContext());
+  const page = await context.newPage();
+  await page.goto(`http://${options.host ?? "localhost"}:${port}/`);
+  await page.addScriptTag({ url: `${s.stack.apiUrl}/v1/widget.js` });
+  const userToken = options.token ?? Object.values(userTokenHeader(s.identitySecret, accountId))[0];
+  await page.evaluate(
+    ({ apiUrl, writeKey, accountId, userToken }) => {
+      const w = window as unknown as {
+        Moments: {
+          init(o: object): void;
+          identify(o: object): void;
+          on(e: string, f: (n: number) => void): void;
+        };
+        unread: number[];
+      };
+      w.unread = [];
+      w.Moments.init({ apiUrl, writeKey });
+      w.Moments.on("unread", (n) => w.unread.push(n));
+      w.Moments.identify({ accountId, userToken, traits: { plan: "pro" } });
+    },
+    { apiUrl: s.stack.apiUrl, writeKey: s.writeKey, accountId, userToken },
+  );
+  return { context, page, accountId };
+}
+
+const track = (page: Page, event: string) =>
+  page.evaluate((name) => {
+    (window as unknown as { Moments: { track(e: string, p?: object): void } }).Moments.track(name, {
+      format: "csv",
+    });
+  }, event);
+
+/** Tracks the event and waits for the prompt (the dialog named by its question); times it. */
+async function promptAfterTrack(page: Page, event: string) {
+  const started = Date.now();
+  await track(page, event);
+  const dialog = page.getByRole("dialog", { name: "How was the export?" });
+  await dialog.waitFor({ state: "visible", timeout: 15_000 });
+  timings.push(Date.now() - started);
+  return dialog;
+}
+
+type Stats = {
+  feedback: Record<string, number | null>;
+  feedbackSteps: Record<string, Record<string, number | null>>;
+};
+
+describe("the in-app widget", () => {
+  it("shows a prompt after a tracked event; Frustrated + comment reaches the admin API; axe-clean", async () => {
+    const event = unique("report_exported");
+    const momentId = await feedbackMoment(event);
+    const { context, page, accountId } = await openApp();
+
+    const dialog = await promptAfterTrack(page, event);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await dialog.getByRole("button", { name: "Frustrated" }).click();
+    await dialog.getByLabel("What went wrong?").fill("The CSV was empty");
+    await dialog.getByRole("button", { name: "Send" }).click();
+    await expect.poll(() => dialog.isVisible(), { timeout: 10_000 }).toBe(false);
+
+    const feedback = await waitFor(
+      async () => {
+        const list = await s.admin<{ items: Array<Record<string, unknown>> }>(
+          "GET",
+          `/v1/admin/moments/${momentId}/feedback`,
+        );
+        return list.body.items.length > 0 ? list.body.items : undefined;
+      },
+      { timeoutMs: 10_000, description: "the answer listed for the admin" },
+    );
+    expect(feedback).toEqual([
+      expect.objectContaining({ accountId, reaction: "frustrated", comment: "The CSV was empty" }),
+    ]);
+    const stats = await s.stats<Stats>(momentId);
+    expect(stats.feedback).toMatchObject({ frustrated: 1, shown: 1, answered: 1, responseRate: 100 });
+    await context.close();
+  });
+
+  it("takes Positive in one tap, and counts a dismissed prompt", async () => {
+    const event = unique("report_exported");
+    const momentId = await feedbackMoment(event);
+    const happy = await openApp();
+    const dialog = await promptAfterTrack(happy.page, event);
+    await dialog.getByRole("button", { name: "Positive" }).click();
+    expect(await dialog.getByRole("textbox").count()).toBe(0);
+
+    const other = await openApp();
+    const second = await promptAfterTrack(other.page, event);
+    await second.getByRole("button", { name: "Close" }).click();
+    await expect.poll(() => second.isVisible()).toBe(false);
+
+    const stats = await waitFor(
+      async () => {
+        const current = await s.stats<Stats>(momentId);
+        return current.feedbackSteps.ask?.dismissed === 1 && current.feedback.positive === 1
+          ? current
+          : undefined;
+      },
+      { timeoutMs: 10_000, description: "one positive answer and one dismissal counted" },
+    );
+    expect(stats.feedbackSteps.ask).toEqual({
+      shown: 2,
+      answered: 1,
+      dismissed: 1,
+      positive: 1,
+      neutral: 0,
+      frustrated: 0,
+      responseRate: 50,
+    });
+    await happy.context.close();
+    await other.context.close();
+  });
+
+  it("shows the next prompt without a page reload once one is answered", async () => {
+    const first = unique("report_exported");
+    const next = unique("report_exported");
+    await feedbackMoment(first);
+    const momentId = await feedbackMoment(next);
+    const { context, page, accountId } = await openApp();
+    const dialog = await promptAfterTrack(page, first);
+    await dialog.getByRole("button", { name: "Positive" }).click();
+
+    const again = await promptAfterTrack(page, next);
+    await again.getByRole("button", { name: "Positive" }).click();
+    const feedback = await waitFor(
+      async () => {
+        const list = await s.admin<{ items: Array<Record<string, unknown>> }>(
+          "GET",
+          `/v1/admin/moments/${momentId}/feedback`,
+        );
+        return list.body.items.length > 0 ? list.body.items : undefined;
+      },
+      { timeoutMs: 10_000, description: "the second prompt's answer listed for the admin" },
+    );
+    expect(feedback).toEqual([expect.objectContaining({ accountId, reaction: "positive" })]);
+    await context.close();
+  });
+
+  it("lists a notification with the unread count, and marks it read when opened", async () => {
+    const event = unique("trial_started");
+    await s.runningMoment({
+      name: "Welcome",
+      goal: "activate",
+      start: { event },
+      steps: [
+        {
+          id: "hello",
+          delay: { amount: 0, unit: "hours" },
+          action: { type: "send_notification", title: "Welcome aboard", body: "Your trial has started" },
+        },
+      ],
+    });
+    const { context, page, accountId } = await openApp();
+    await track(page, event);
+    const launcher = page.getByRole("button", { name: "Notifications, 1 unread" });
+    await launcher.waitFor({ timeout: 15_000 });
+    await launcher.click();
+    await page
+      .getByRole("region", { name: "Notifications" })
+      .getByRole("button", { name: /Welcome aboard/ })
+      .click();
+    await page.getByRole("button", { name: "Notifications, 0 unread" }).waitFor();
+    expect(await page.evaluate(() => (window as unknown as { unread: number[] }).unread)).toEqual([0, 1, 0]);
+
+    const inbox = await s.api<{ items: Array<{ readAt?: string }> }>(
+      "GET",
+      `/v1/inbox?accountId=${accountId}`,
+      {
+        key: s.writeKey,
+        headers: s.userToken(accountId),
+      },
+    );
+    expect(inbox.body.items).toEqual([expect.objectContaining({ readAt: expect.any(String) })]);
+    await context.close();
+  });
+
+  it("shows nothing and reads nothing with a wrong token", async () => {
+    const event = unique("report_exported");
+    await feedbackMoment(event);
+    const accountId = unique("acct");
+    // The prompt is in the account's inbox (sent by the server, which needs no token)...
+    await s.track({ event, accountId });
+    await waitFor(
+      async () => {
+        const inbox = await s.api<{ items: unknown[] }>("GET", `/v1/inbox?accountId=${accountId}`, {
+          key: s.writeKey,
+          headers: s.userToken(accountId),
+        });
+        return inbox.body.items.length === 1;
+      },
+      { timeoutMs: 10_000, description: "the prompt in the inbox" },
+    );
+    // ...but a page with a token for someone else gets 401s and shows nothing.
+    const statuses: number[] = [];
+    const context = await browser.newContext();
+    context.on("response", (response) => {
+      if (response.url().includes("/v1/inbox")) statuses.push(response.status());
+    });
+    const forged = Object.values(userTokenHeader(s.identitySecret, "somebody_else"))[0];
+    const { page } = await openApp({ context, accountId, token: forged });
+    await expect.poll(() => statuses.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(new Set(statuses)).toEqual(new Set([401]));
+    expect(await page.getByRole("dialog").count()).toBe(0);
+    const inbox = await s.api<{ items: Array<{ readAt?: string }> }>(
+      "GET",
+      `/v1/inbox?accountId=${accountId}`,
+      {
+        key: s.writeKey,
+        headers: s.userToken(accountId),
+      },
+    );
+    expect(inbox.body.items[0]?.readAt).toBeUndefined();
+    await context.close();
+  });
+
+  it("is refused on a page whose origin the source does not allow", async () => {
+    const { context, page, accountId } = await openApp({ host: "127.0.0.1" });
+    // The API answers 403 without CORS headers, so the browser blocks the answer: the send fails.
+    const blocked = await page.waitForEvent("requestfailed", {
+      predicate: (request) => request.url().endsWith("/v1/batch") && request.method() === "POST",
+      timeout: 15_000,
+    });
+    expect(blocked.failure()?.errorText).toContain("ERR_FAILED");
+    await track(page, unique("report_exported"));
+    const refused = await fetch(`${s.stack.apiUrl}/v1/batch`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${s.writeKey}`,
+        "content-type": "application/json",
+        origin: `http://127.0.0.1:${port}`,
+        ...s.userToken(accountId),
+      },
+      body: JSON.stringify({ batch: [{ type: "track", event: "x", accountId }] }),
+    });
+    expect(refused.status).toBe(403);
+    // Nothing the page sent reached the engine.
+    expect((await s.admin("GET", `/v1/admin/accounts/${accountId}`)).status).toBe(404);
+    await context.close();
+  });
+
+  it("sends events tracked offline once, with the same messageIds, after reconnecting", async () => {
+    const { context, page, accountId } = await openApp();
+    // Let the identify go out first, so everything after is the offline part.
+    await waitFor(async () => (await s.admin("GET", `/v1/admin/accounts/${accountId}`)).status === 200, {
+      timeoutMs: 10_000,
+      description: "the identify processed",
+    });
+    await context.setOffline(true);
+    const event = unique("offline_event");
+    for (let i = 0; i < 3; i++) await track(page, event);
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
+    const queued = await page.evaluate(() =>
+      Object.keys(localStorage)
+        .filter((key) => key.startsWith("moments:queue:"))
+        .map((key) => (JSON.parse(localStorage.getItem(key) ?? "[]") as unknown[]).length),
+    );
+    expect(queued).toEqual([3]);
+    await context.setOffline(false);
+
+    const events = await waitFor(
+      async () => {
+        const account = await s.admin<{ recentEvents: Array<{ event: string; messageId: string }> }>(
+          "GET",
+          `/v1/admin/accounts/${accountId}`,
+        );
+        const mine = account.body.recentEvents.filter((e) => e.event === event);
+        return mine.length >= 3 ? mine : undefined;
+      },
+      { timeoutMs: 15_000, description: "the three offline events received" },
+    );
+    expect(new Set(events.map((e) => e.messageId)).size).toBe(3);
+    expect(events).toHaveLength(3);
+    await context.close();
+  });
+
+  it("keeps its CSS out of the page and the page's out of the widget", async () => {
+    const event = unique("report_exported");
+    await feedbackMoment(event);
+    const { context, page } = await openApp();
+    const dialog = await promptAfterTrack(page, event);
+    const widgetButton = dialog.getByRole("button", { name: "Positive" });
+    const style = (locator: typeof widgetButton) =>
+      locator.evaluate((node) => {
+        const computed = getComputedStyle(node);
+        return { color: computed.color, background: computed.backgroundColor, font: computed.fontFamily };
+      });
+    const inside = await style(widgetButton);
+    expect(inside.color).not.toBe("rgb(0, 0, 128)");
+    expect(inside.background).not.toBe("rgb(255, 255, 0)");
+    expect(inside.font).not.toBe("serif");
+    const own = await style(page.locator("#own"));
+    expect(own).toEqual({ color: "rgb(0, 0, 128)", background: "rgb(255, 255, 0)", font: "serif" });
+    // The widget lives in an open shadow root of its own element: nothing else was added.
+    expect(await page.evaluate(() => document.querySelector("moments-widget")?.shadowRoot?.mode)).toBe(
+      "open",
+    );
+    expect(await page.evaluate(() => document.head.querySelectorAll("style").length)).toBe(1);
+    await context.close();
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * Deterministic faults on the local stack, one case at a time, through the fault-injection seam
+ * (infra/local/faults.ts: a proxy in front of each emulator, so the functions' real SDK clients meet
+ * the faults). Each case pins one promise of issue 9: a lost answer never loses or doubles a send, a
+ * send in doubt is reconciled from SES's own Send event, and DynamoDB being briefly unavailable in
+ * any task fails no step and no run.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Faults } from "../../infra/local/faults.js";
+import { sentEmails } from "../support/local-api.js";
+import { type Scenario, startScenario, unique } from "../support/scenario.js";
+
+const faults = new Faults();
+let s: Scenario;
+let templateId = "";
+
+beforeAll(async () => {
+  s = await startScenario("Fault tests", { faults });
+  const template = await s.admin<{ id: string }>("POST", "/v1/admin/email-templates", {
+    name: "Nudge",
+    from: "team@acme.example",
+    subject: "Hi {first_name}",
+    text: "Hello {first_name}",
+  });
+  expect(template.status, JSON.stringify(template.body)).toBe(201);
+  templateId = template.body.id;
+});
+
+afterAll(async () => {
+  await s?.stop();
+});
+
+afterEach(async () => {
+  // Every case's fault fired (a rule that never matched would make its case prove nothing).
+  expect(faults.unusedRules()).toEqual([]);
+  faults.clear();
+  await s.stack.idle();
+});
+
+/** A fresh running moment that emails on a fresh event, and an account that triggers it. */
+async function emailOnce() {
+  const event = unique("nudge");
+  const momentId = await s.runningMoment({
+    name: unique("Nudge"),
+    goal: "convert",
+    start: { event },
+    steps: [{ id: "email", delay: { amount: 0, unit: "hours" }, action: { type: "send_email", templateId } }],
+  });
+  const accountId = unique("acct");
+  const address = `${accountId}@example.com`;
+  return {
+    momentId,
+    accountId,
+    address,
+    go: async () => {
+      await s.track({ event, accountId, traits: { first_name: "Ada", email: address } });
+      const runId = await s.runId(accountId, momentId);
+      return { runId, outcome: await s.stepOutcome(runId, "email") };
+    },
+  };
+}
+
+const emailsTo = async (address: string) =>
+  (await sentEmails(s.stack.inboxUrl)).filter((email) =>
+    email.destination.to.some((to) => to.includes(address)),
+  );
+
+describe("faults at the SES layer", () => {
+  it("an answer lost after SES took the email: reconciled from the Send event, one email, executed", async () => {
+    const { address, go } = await emailOnce();
+    faults.once({ service: "ses", operation: "SendRawEmail", fault: "drop" });
+
+    const { outcome } = await go();
+
+    expect(outcome).toMatchObject({ status: "executed", detail: { reconciled: "send_event" } });
+    expect(await emailsTo(address)).toHaveLength(1);
+  });
+
+  it("a 500 before SES took it: no Send event within the window, so it is sent again, once", async () => {
+    const { address, go } = await emailOnce();
+    faults.once({ service: "ses", operation: "SendRawEmail", fault: "500" });
+
+    const { outcome } = await go();
+
+    expect(outcome).toMatchObject({ status: "executed" });
+    expect(outcome).not.toMatchObject({ detail: { reconciled: expect.anything() } });
+    expect(await emailsTo(address)).toHaveLength(1);
+  });
+
+  it("throttling (SES did not take it) is retried by the state machine: one email", async () => {
+    const { address, go } = await emailOnce();
+    faults.once({ service: "ses", operation: "SendRawEmail", fault: "throttle", times: 2 });
+
+    expect((await go()).outcome).toMatchObject({ status: "executed" });
+    expect(await emailsTo(address)).toHaveLength(1);
+  });
+});
+
+describe("faults at the DynamoDB layer", () => {
+  it("the claim's answer lost (the SDK's retry meets its own claim): the email still goes, once", async () => {
+    const { address, go } = await emailOnce();
+    faults.once({ service: "dynamodb", operation: "PutItem", bodyIncludes: '"claimed"', fault: "drop" });
+
+    expect((await go()).outcome).toMatchObject({ status: "executed" });
+    expect(await emailsTo(address)).toHaveLength(1);
+  });
+
+  it("DynamoDB unavailable when the outcome is recorded after the send: recorded executed, not failed, one email", async () => {
+    const { address, go } = await emailOnce();
+    // Three 503s exhaust the SDK's attempts of the record's transaction; the state machine records it.
+    faults.once({
+      service: "dynamodb",
+      operation: "TransactWriteItems",
+      bodyIncludes: '"executed"',
+      fault: "503",
+      times: 3,
+    });
+
+    expect((await go()).outcome).toMatchObject({
+      status: "executed",
+      detail: { messageId: expect.any(String) },
+    });
+    expect(await emailsTo(address)).toHaveLength(1);
+  });
+
+  it("DynamoDB throttling the run-status read of every attempt for a while: the step waits, then runs", async () => {
+    const { address, go } = await emailOnce();
+    faults.once({
+      service: "dynamodb",
+      operation: "GetItem",
+      bodyIncludes: "ProjectionExpression",
+      fault: "throttle",
+      times: 6,
+    });
+
+    expect((await go()).outcome).toMatchObject({ status: "executed" });
+    expect(await emailsTo(address)).toHaveLength(1);
+  });
+
+  it("completing the run fails for a while: the run still completes (never left active)", async () => {
+    const { go, momentId, accountId } = await emailOnce();
+    faults.once({
+      service: "dynamodb",
+      operation: "TransactWriteItems",
+      bodyIncludes: '"steps_done"',
+      fault: "500",
+      times: 5,
+    });
+
+    await go();
+
+    await s.stack.idle();
+    const memberships = await s.admin<{ items: Array<{ accountId: string; status: string }> }>(
+      "GET",
+      `/v1/admin/moments/${momentId}/accounts?status=all`,
+    );
+    expect(memberships.body.items.find((m) => m.accountId === accountId)?.status).toBe("completed");
+  });
+});
