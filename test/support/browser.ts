@@ -21,6 +21,9 @@ export async function launchBrowser(): Promise<Browser> {
       ...chromium.args.filter((arg) => arg !== "--single-process" && arg !== "--disable-web-security"),
       "--lang=en-US",
     ],
+    // The renderer processes take their locale from the environment, not from --lang: without a
+    // LANG they too report "en-US@posix".
+    env: { ...process.env, LANG: "en_US.UTF-8" },
     headless: true,
   });
 }
