@@ -310,3 +310,59 @@ export function useDebounced<T>(value: T, ms: number): T {
   }, [value, ms]);
   return settled;
 }
+
+export interface IssuedKey {
+  id: string;
+  prefix: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+/** Issued keys (admin or write keys): prefix, created, status, and a confirmed revoke of active ones. */
+export function KeyTable({
+  items,
+  question,
+  revoke,
+}: {
+  items: readonly IssuedKey[];
+  question: ComponentChildren;
+  revoke: (key: IssuedKey) => Promise<void>;
+}) {
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Key</th>
+            <th scope="col">Created</th>
+            <th scope="col">Status</th>
+            <th scope="col">
+              <span class="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((key) => (
+            <tr key={key.id}>
+              <td>
+                <code>{key.prefix}…</code>
+              </td>
+              <td>{formatTime(key.createdAt)}</td>
+              <td>{key.revokedAt ? `Revoked ${formatTime(key.revokedAt)}` : "Active"}</td>
+              <td class="num">
+                {!key.revokedAt && (
+                  <ConfirmButton
+                    label={`Revoke ${key.prefix}`}
+                    danger
+                    question={question}
+                    action={() => revoke(key)}
+                  />
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

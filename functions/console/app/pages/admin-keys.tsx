@@ -1,17 +1,7 @@
 /** Admin keys of this workspace: issue (shown once), revoke (never the last active one). */
 import { useState } from "preact/hooks";
 import { type ApiError, api, call } from "../api/client.js";
-import {
-  Async,
-  ConfirmButton,
-  CopyButton,
-  ErrorBox,
-  formatTime,
-  PageHeader,
-  Pager,
-  usePager,
-  useResource,
-} from "../ui.js";
+import { Async, CopyButton, ErrorBox, KeyTable, PageHeader, Pager, usePager, useResource } from "../ui.js";
 
 export function AdminKeysPage() {
   const pager = usePager();
@@ -60,51 +50,16 @@ export function AdminKeysPage() {
       <Async resource={keys} what="admin keys">
         {(data) => (
           <>
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Key</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">
-                      <span class="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((k) => (
-                    <tr key={k.id}>
-                      <td>
-                        <code>{k.prefix}…</code>
-                      </td>
-                      <td>{formatTime(k.createdAt)}</td>
-                      <td>{k.revokedAt ? `Revoked ${formatTime(k.revokedAt)}` : "Active"}</td>
-                      <td class="num">
-                        {!k.revokedAt && (
-                          <ConfirmButton
-                            label={`Revoke ${k.prefix}`}
-                            danger
-                            question={
-                              <p>
-                                Revoke this admin key? Scripts and console sessions using it stop working at
-                                once.
-                              </p>
-                            }
-                            action={async () => {
-                              await call(
-                                api.DELETE("/v1/admin/admin-keys/{id}", { params: { path: { id: k.id } } }),
-                              );
-                              keys.reload();
-                            }}
-                          />
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <KeyTable
+              items={data.items}
+              question={
+                <p>Revoke this admin key? Scripts and console sessions using it stop working at once.</p>
+              }
+              revoke={async (k) => {
+                await call(api.DELETE("/v1/admin/admin-keys/{id}", { params: { path: { id: k.id } } }));
+                keys.reload();
+              }}
+            />
             <Pager pager={pager} nextCursor={data.nextCursor} label="Admin keys" />
           </>
         )}

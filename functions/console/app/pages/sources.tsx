@@ -11,6 +11,7 @@ import {
   ErrorBox,
   Field,
   formatTime,
+  KeyTable,
   PageHeader,
   Pager,
   usePager,
@@ -204,50 +205,18 @@ function SourceCard({ source, onChange }: { source: Source; onChange: () => void
       <h3>Write keys</h3>
       <Async resource={keys} what="write keys">
         {(k) => (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Key</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {k.items.map((key) => (
-                  <tr key={key.id}>
-                    <td>
-                      <code>{key.prefix}…</code>
-                    </td>
-                    <td>{formatTime(key.createdAt)}</td>
-                    <td>{key.revokedAt ? `Revoked ${formatTime(key.revokedAt)}` : "Active"}</td>
-                    <td class="num">
-                      {!key.revokedAt && (
-                        <ConfirmButton
-                          label={`Revoke ${key.prefix}`}
-                          danger
-                          question={
-                            <p>Revoke this key? Every request with it is refused (401) from now on.</p>
-                          }
-                          action={async () => {
-                            await call(
-                              api.DELETE("/v1/admin/sources/{id}/write-keys/{keyId}", {
-                                params: { path: { id: source.id, keyId: key.id } },
-                              }),
-                            );
-                            keys.reload();
-                          }}
-                        />
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <KeyTable
+            items={k.items}
+            question={<p>Revoke this key? Every request with it is refused (401) from now on.</p>}
+            revoke={async (key) => {
+              await call(
+                api.DELETE("/v1/admin/sources/{id}/write-keys/{keyId}", {
+                  params: { path: { id: source.id, keyId: key.id } },
+                }),
+              );
+              keys.reload();
+            }}
+          />
         )}
       </Async>
     </section>
