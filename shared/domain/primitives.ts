@@ -71,6 +71,7 @@ export function unstorableJson(
 
 /** A check for free-form records: reports unstorableJson's problem at its path. */
 export const storableJson = z.superRefine<Record<string, unknown>>((value, ctx) => {
+  if (!isJsonObject(value)) return;
   const problem = unstorableJson(value);
   if (problem) ctx.addIssue({ code: "custom", message: problem.message, path: problem.path });
 });
@@ -99,6 +100,9 @@ export function keptRecord<V>(
     .custom<Record<string, V>>(isJsonObject, { message: "must be an object", abort: false })
     .check(
       z.superRefine((record, ctx) => {
+        // The type check above does not abort (so the other fields' problems are still reported),
+        // so this check also sees what failed it: a non-object has nothing more to report.
+        if (!isJsonObject(record)) return;
         for (const [key, value] of Object.entries(record)) {
           const name = keySchema.safeParse(key);
           if (!name.success)

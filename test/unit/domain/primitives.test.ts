@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
+import * as z from "zod/mini";
 import {
   durationSchema,
   durationToSeconds,
   eventNameSchema,
   idSchema,
+  jsonObjectSchema,
   MAX_DURATION_SECONDS,
   MAX_JSON_DEPTH,
   nameSchema,
@@ -140,5 +142,21 @@ describe("unstorableJson: what DynamoDB could not store", () => {
     ["an integer beyond 2^53", { id: 2 ** 60 }],
   ])("accepts %s", (_case, value) => {
     expect(unstorableJson(value)).toBeUndefined();
+  });
+});
+
+describe("jsonObjectSchema", () => {
+  // Its type check does not abort (so a body's other fields are still reported), so the checks after
+  // it see the non-object too: they must report it, not throw (a thrown TypeError was a 500).
+  it.each([null, undefined, 7, "text", [1, 2], true])("refuses %o as 'must be an object'", (value) => {
+    const result = jsonObjectSchema.safeParse(value);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((issue) => issue.message)).toEqual(["must be an object"]);
+  });
+
+  it("still reports the other fields of a body whose object field is not an object", () => {
+    const body = z.strictObject({ event: jsonObjectSchema, name: z.string() });
+    const result = body.safeParse({ event: null, name: 1 });
+    expect(result.error?.issues.map((issue) => issue.path.join("."))).toEqual(["event", "name"]);
   });
 });
