@@ -19,7 +19,7 @@ export interface StackProcess {
 
 export async function startStackProcess(
   env: Record<string, string>,
-  timeoutMs = 30_000,
+  timeoutMs = 90_000,
 ): Promise<StackProcess> {
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "infra/local/main.ts"], {
     env: { ...process.env, PORT: "0", MOMENTS_DEMO_PORT: "0", MOMENTS_LOG_LEVEL: "ERROR", ...env },
@@ -39,7 +39,7 @@ export async function startStackProcess(
       resolve(code);
     });
   });
-  const signal = async (name: NodeJS.Signals, signalTimeoutMs = 20_000) => {
+  const signal = async (name: NodeJS.Signals, signalTimeoutMs = 60_000) => {
     if (exitCode === undefined) child.kill(name);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
