@@ -115,7 +115,14 @@ describe("OpenAPI document", () => {
   it("describes the Segment routes as the SDKs call them: Basic or Bearer, JSON-ish bodies, Retry-After on 503", () => {
     const segmentRoutes = routes.filter((r) => r.function === "ingest" && r.method === "POST");
     expect(segmentRoutes.map((r) => r.path)).toEqual(
-      expect.arrayContaining(["/v1/track", "/v1/identify", "/v1/group", "/v1/page", "/v1/screen", "/v1/alias"]),
+      expect.arrayContaining([
+        "/v1/track",
+        "/v1/identify",
+        "/v1/group",
+        "/v1/page",
+        "/v1/screen",
+        "/v1/alias",
+      ]),
     );
     for (const route of segmentRoutes) {
       const operation = document.paths[route.path]?.post as unknown as {
