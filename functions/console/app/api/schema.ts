@@ -1261,6 +1261,25 @@ export interface components {
       runningSince?: string;
       createdAt: string;
       updatedAt: string;
+      allowedTransitions: components["schemas"]["StatusTransition"][];
+      templateSettings: components["schemas"]["MomentTemplateSetting"][];
+    };
+    StatusTransition: {
+      status: "draft" | "running" | "stopped" | "archived";
+      label: string;
+      effect: string;
+      endsRuns: boolean;
+      blockedBy?: string;
+    };
+    MomentTemplateSetting: {
+      key: string;
+      label: string;
+      type: "duration";
+      path: string;
+      value: {
+        amount: number;
+        unit: "minutes" | "hours" | "days";
+      };
     };
     MomentTemplates: {
       items: {
@@ -4527,6 +4546,10 @@ export interface operations {
           sourceIds?: string[];
           actionsEnabled?: boolean;
           samplingRate?: number;
+          timeFrame?: {
+            from?: string;
+            until?: string;
+          };
           settings?: {
             [key: string]: {
               amount: number;
@@ -6232,6 +6255,13 @@ export interface operations {
           accountId?: string;
           traits?: unknown;
           event?: unknown;
+          edits?: {
+            name?: string;
+            from?: string;
+            subject?: string;
+            text?: string;
+            html?: string | null;
+          };
         };
       };
     };
