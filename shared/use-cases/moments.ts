@@ -25,6 +25,7 @@ import {
   sourcesChanged,
   sourcesLocked,
   statusChangeSchema,
+  statusTransitionsOf,
 } from "../domain/moment.js";
 import { listMomentsPage, parseLimit, parseMomentListQuery } from "../domain/moment-list.js";
 import {
@@ -32,6 +33,7 @@ import {
   type MomentTemplate,
   momentBodyFromTemplate,
   momentTemplates,
+  templateSettingsOf,
 } from "../domain/moment-templates.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
@@ -47,6 +49,20 @@ import {
   type WorkflowController,
 } from "../ports/runs.js";
 import type { SourceRepository } from "../ports/sources.js";
+import { settleDoubtsOfEndedRun } from "./step-doubt.js";
+
+/**
+ * A moment as the API answers it: as stored, with the status changes it allows now (each saying
+ * what it does), so clients offer exactly those and keep no copy of the rules, and the custom
+ * settings of its template read from the fields they set (each with the field's path).
+ */
+export function momentView(moment: Moment) {
+  return {
+    ...moment,
+    allowedTransitions: statusTransitionsOf(moment),
+    templateSettings: templateSettingsOf(moment),
+  };
+}
 
 /** What the moment use cases read: only the lookups they need, so any adapter with them fits. */
 export interface ReferenceDeps {
@@ -61,7 +77,10 @@ export interface MomentDeps extends ReferenceDeps {
 }
 
 export interface MomentStatusDeps extends MomentDeps {
-  runs: Pick<RunRepository, "listMemberships" | "stopRun">;
+  runs: Pick<
+    RunRepository,
+    "listMemberships" | "stopRun" | "listStepsInDoubt" | "getStepEvidence" | "settleStepInDoubt"
+  >;
   workflows: Pick<WorkflowController, "stop">;
 }
 
@@ -450,7 +469,10 @@ async function stopOneRun(
   // Records first, execution second: once recorded, no step of the run acts even if stopping the
   // execution fails, and a membership that is still active is what a repeated sweep picks up.
   const result = await deps.runs.stopRun(ref, at);
-  if (result === "stopped") await deps.workflows.stop(membership.runId, cause);
+  if (result === "stopped") {
+    await deps.workflows.stop(membership.runId, cause);
+    await settleDoubtsOfEndedRun(deps, ref);
+  }
   return result;
 }
 

@@ -22,7 +22,7 @@ import type { Clock } from "../../shared/ports/clock.js";
 import type { EventPublisher, Mailer, OutgoingEmail } from "../../shared/ports/delivery.js";
 import type { EmailTemplateRepository } from "../../shared/ports/email-templates.js";
 import type { MomentRepository } from "../../shared/ports/moments.js";
-import type { PendingStart, PendingStartRepository } from "../../shared/ports/pending-starts.js";
+import type { ArmResult, PendingStart, PendingStartRepository } from "../../shared/ports/pending-starts.js";
 import type { PreviousTraits, Profile, ProfileRepository, UserProfile } from "../../shared/ports/profiles.js";
 import type {
   ActiveRun,
@@ -279,7 +279,7 @@ export interface FakeRun {
 
 export type StoredStep =
   | { status: "claimed"; claimedAt: string; attempt: string; doubtSince?: string }
-  | { status: StepOutcome["status"]; outcome: StepOutcome; recordedAt: string };
+  | { status: StepOutcome["status"]; outcome: StepOutcome; recordedAt: string; doubtSince?: string };
 
 type MembershipScope = Pick<RunContext, "workspaceId" | "momentId" | "accountId" | "runKey">;
 
@@ -462,7 +462,8 @@ export class FakeRunRepository implements RunRepository {
       this.steps.set(k, { status: "claimed", claimedAt: at, attempt });
       return { status: "claimed" };
     }
-    if (existing.status !== "claimed") return { status: "already_done" };
+    if (existing.status !== "claimed")
+      return { status: "already_done", outcome: structuredClone(existing.outcome) };
     if (existing.attempt === attempt) return { status: "claimed" };
     return {
       status: "in_doubt",
@@ -506,10 +507,47 @@ export class FakeRunRepository implements RunRepository {
   async recordStep(run: RunContext, stepId: string, outcome: StepOutcome, at: string) {
     const k = key(run.workspaceId, run.runId, stepId);
     const existing = this.steps.get(k);
-    // The first record stands (and is counted once); a claim is overwritten by its outcome.
+    // The first record stands (and is counted once); a claim is overwritten by its outcome (its
+    // doubtSince kept, as the adapter's update keeps it).
     if (existing && existing.status !== "claimed") return;
-    this.steps.set(k, { status: outcome.status, outcome: structuredClone(outcome), recordedAt: at });
+    this.steps.set(k, {
+      status: outcome.status,
+      outcome: structuredClone(outcome),
+      recordedAt: at,
+      ...(existing?.doubtSince ? { doubtSince: existing.doubtSince } : {}),
+    });
     this.count(run, `steps.${stepId}.${outcome.status}`);
+  }
+
+  async settleStepInDoubt(
+    workspaceId: string,
+    runId: string,
+    stepId: string,
+    outcome: StepOutcome,
+    at: string,
+  ): Promise<"settled" | "not_in_doubt"> {
+    const k = key(workspaceId, runId, stepId);
+    const existing = this.steps.get(k);
+    const stored = this.runs.get(key(workspaceId, runId));
+    if (!existing?.doubtSince || !stored) return "not_in_doubt";
+    const correcting = existing.status === "skipped" && outcome.status !== "skipped";
+    if (existing.status !== "claimed" && !correcting) return "not_in_doubt";
+    if (existing.status === "skipped") this.count(stored.run, `steps.${stepId}.skipped`, -1);
+    this.steps.set(k, {
+      status: outcome.status,
+      outcome: structuredClone(outcome),
+      recordedAt: at,
+      doubtSince: existing.doubtSince,
+    });
+    this.count(stored.run, `steps.${stepId}.${outcome.status}`);
+    return "settled";
+  }
+
+  async listStepsInDoubt(workspaceId: string, runId: string) {
+    const prefix = key(workspaceId, runId).slice(0, -1);
+    return [...this.steps.entries()]
+      .filter(([k, step]) => k.startsWith(`${prefix},`) && step.status === "claimed" && step.doubtSince)
+      .map(([k]) => String(JSON.parse(k).at(-1)));
   }
 
   async completeRun(run: RunContext, at: string) {
@@ -604,10 +642,10 @@ export class FakeRunRepository implements RunRepository {
     return itemKey(keys.accountRun(run.workspaceId, run.accountId, run.momentId, run.runKey));
   }
 
-  private count(run: Pick<RunContext, "workspaceId" | "momentId">, counter: string) {
+  private count(run: Pick<RunContext, "workspaceId" | "momentId">, counter: string, delta = 1) {
     const k = key(run.workspaceId, run.momentId);
     const counters = this.stats.get(k) ?? {};
-    counters[counter] = (counters[counter] ?? 0) + 1;
+    counters[counter] = (counters[counter] ?? 0) + delta;
     this.stats.set(k, counters);
   }
 }
@@ -622,18 +660,31 @@ function toMembership({
 
 /** The matcher's dedupe log: which messages were fully processed, and when. */
 export class FakeMessageLog implements MessageLog {
-  readonly processed = new Map<string, string>();
+  readonly markers = new Map<string, { at: string; outcome?: unknown }>();
 
   async isProcessed(workspaceId: string, messageId: string) {
-    return this.processed.has(key(workspaceId, messageId));
+    return this.markers.has(key(workspaceId, messageId));
   }
 
   async markProcessed(workspaceId: string, messageId: string, at: string) {
-    this.processed.set(key(workspaceId, messageId), at);
+    this.markers.set(key(workspaceId, messageId), { at });
+  }
+
+  async processed<T>(workspaceId: string, messageId: string) {
+    const marker = this.markers.get(key(workspaceId, messageId));
+    return marker && { at: marker.at, outcome: structuredClone(marker.outcome) as T };
+  }
+
+  async finish<T>(workspaceId: string, messageId: string, outcome: T, at: string) {
+    const k = key(workspaceId, messageId);
+    const first = this.markers.get(k);
+    if (first) return { first: false, at: first.at, outcome: structuredClone(first.outcome) as T };
+    this.markers.set(k, { at, outcome: structuredClone(outcome) });
+    return { first: true, at, outcome };
   }
 
   processedAt(workspaceId: string, messageId: string): string | undefined {
-    return this.processed.get(key(workspaceId, messageId));
+    return this.markers.get(key(workspaceId, messageId))?.at;
   }
 
   readonly outbox = new Map<string, unknown>();
@@ -833,15 +884,16 @@ export class FakePendingStarts implements PendingStartRepository {
     return JSON.stringify([workspaceId, accountId, momentId, runKey ?? null]);
   }
 
-  async arm(pending: PendingStart & { workspaceId: string; accountId: string }) {
+  async arm(pending: PendingStart & { workspaceId: string; accountId: string }): Promise<ArmResult> {
     const key = this.key(pending.workspaceId, pending.accountId, pending.momentId, pending.runKey);
     const current = this.armed.get(key);
     // An older trigger never replaces a newer one, nor arms past a later cancellation.
-    if (current && current.trigger.timestamp > pending.trigger.timestamp) return;
     const cancelledAt = this.cancelledAt.get(key);
-    if (cancelledAt !== undefined && cancelledAt >= pending.trigger.timestamp) return;
+    if (cancelledAt !== undefined && cancelledAt >= pending.trigger.timestamp) return "unless_event";
+    if (current && current.trigger.timestamp > pending.trigger.timestamp) return "newer_trigger";
     this.cancelledAt.delete(key);
     this.armed.set(key, structuredClone(pending));
+    return "armed";
   }
 
   async peek(
