@@ -167,9 +167,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
   try {
+    // Without a data dir the table still lives in LevelDB, in a folder deleted at stop: dynalite's
+    // in-memory store keeps every item as a slice of a pooled 8 KB buffer, so memory grew by ~17 KB
+    // per event for good; LevelDB keeps a bounded cache and is as fast here.
+    const scratchDir = options.dataDir ? undefined : await mkdtemp(join(tmpdir(), "moments-dynamodb-"));
+    if (scratchDir) stops.push(() => rm(scratchDir, { recursive: true, force: true }));
     const dynamo = await startLocalDynamo(
       host,
-      options.dataDir ? join(options.dataDir, "dynamodb") : undefined,
+      options.dataDir ? join(options.dataDir, "dynamodb") : scratchDir,
     );
     stops.push(dynamo.stop);
     const ses = await startLocalSes(host);
