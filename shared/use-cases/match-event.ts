@@ -102,7 +102,11 @@ export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): 
       messageId,
       finished,
     );
-  const idle = byEvent.starting.length === 0 && byEvent.unlessListeners.length === 0 && active.length === 0;
+  // A run this event cannot end (its pinned end rules do not name it) needs nothing of it.
+  const endable = active.filter(
+    (run) => run.pinned === undefined || run.pinned.end.some((rule) => rule.event === detail.event),
+  );
+  const idle = byEvent.starting.length === 0 && byEvent.unlessListeners.length === 0 && endable.length === 0;
   if (idle) {
     // Nothing to decide (most events): the touch marks the message processed too, in its transaction.
     const outcome: MessageOutcome = { decisions: [], receivedAt: detail.receivedAt };
@@ -115,7 +119,7 @@ export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): 
   }
   await Promise.all([touch(), recordActivity(deps, detail)]);
   // Conditions read the profile with this event counted; an unless event alone needs no facts.
-  const needsFacts = byEvent.starting.length > 0 || active.length > 0;
+  const needsFacts = byEvent.starting.length > 0 || endable.length > 0;
   const [profile, user] = needsFacts
     ? await Promise.all([
         deps.profiles.get(workspaceId, accountId),
@@ -137,7 +141,7 @@ export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): 
     return moment;
   };
 
-  const ended = await endMatchingRuns(deps, detail, facts, momentById, active);
+  const ended = await endMatchingRuns(deps, detail, facts, momentById, endable);
   // Cancels come before arms: an event that is both a moment's trigger and its `unless` re-arms it.
   const cancelled = await cancelArmedStarts(deps, detail, byEvent.unlessListeners);
   for (const moment of byEvent.starting) momentCache.set(moment.id, Promise.resolve(moment));

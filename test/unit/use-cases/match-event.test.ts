@@ -808,6 +808,20 @@ describe("matchEvent: dedupe", () => {
     expect(await matchEvent(deps, unused())).toEqual([{ momentId: "*", decision: "duplicate" }]);
   });
 
+  it("treats an event as unused for an account whose active runs it cannot end", async () => {
+    await momentWithEndRules();
+    await matchEvent(deps, event({ messageId: "msg-start" }));
+    const getProfile = vi.spyOn(profiles, "get");
+    const finish = vi.spyOn(messages, "finish");
+
+    const decisions = await matchEvent(deps, event({ event: "page_viewed", messageId: "msg-view" }));
+
+    expect(decisions).toEqual([]);
+    expect(getProfile).not.toHaveBeenCalled();
+    expect(finish).toHaveBeenCalledTimes(1); // by the touch, in its transaction
+    expect(messages.processedAt("ws_1", "msg-view")).toBe(NOW);
+  });
+
   it("rewrites the recent-event row when the same delivery is retried after its touch marked it", async () => {
     // Prepare: the first attempt's touch applied (and marked it), its recent-event row failed.
     vi.spyOn(insights, "recordAccountEvent").mockRejectedValueOnce(new Error("Throttled"));
