@@ -369,6 +369,7 @@ export const decisionResponse = named(
     decision("ended_success", { runId: z.string(), rule: z.optional(z.string()) }),
     decision("ended_failed", { runId: z.string(), rule: z.optional(z.string()) }),
     decision("abandonment_armed", { dueAt: time }),
+    decision("abandonment_not_armed", { cause: z.enum(["newer_trigger", "unless_event"]) }),
     decision("abandonment_cancelled", {}),
     decision("filter_failed", { condition: z.string(), rule: z.optional(z.enum(["start", "end"])) }),
     decision("reentry_blocked", {
@@ -376,6 +377,7 @@ export const decisionResponse = named(
       until: z.optional(time),
     }),
     decision("sampled_out", { samplingRate: z.number() }),
+    decision("moment_not_running", { status: z.enum([...momentStatuses, "deleted"]) }),
     decision("source_mismatch", { sourceId: z.string() }),
     decision("already_active", { runId: z.optional(z.string()) }),
     decision("too_old", { timestamp: time, maxAgeSeconds: count }),

@@ -10,9 +10,19 @@ export interface PendingStart {
   trigger: EventReceivedDetail;
 }
 
+/**
+ * What arming did: `armed` (or re-armed), or refused because a trigger that happened later already
+ * armed it (`newer_trigger`), or because the `unless` event happened after this trigger
+ * (`unless_event`). Events are not processed in order, so both refusals are ordinary.
+ */
+export type ArmResult = "armed" | "newer_trigger" | "unless_event";
+
 export interface PendingStartRepository {
-  /** Arms or re-arms (a repeat trigger resets the timer): the latest trigger replaces the previous one. */
-  arm(pending: PendingStart & { workspaceId: string; accountId: string }, at: string): Promise<void>;
+  /**
+   * Arms or re-arms (a repeat trigger resets the timer): the latest trigger replaces the previous one.
+   * An older trigger, or one from before a kept cancellation, arms nothing and says why.
+   */
+  arm(pending: PendingStart & { workspaceId: string; accountId: string }, at: string): Promise<ArmResult>;
   /** The trigger of the start if it is still armed by `token`. */
   peek(
     workspaceId: string,

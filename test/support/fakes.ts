@@ -22,7 +22,7 @@ import type { Clock } from "../../shared/ports/clock.js";
 import type { EventPublisher, Mailer, OutgoingEmail } from "../../shared/ports/delivery.js";
 import type { EmailTemplateRepository } from "../../shared/ports/email-templates.js";
 import type { MomentRepository } from "../../shared/ports/moments.js";
-import type { PendingStart, PendingStartRepository } from "../../shared/ports/pending-starts.js";
+import type { ArmResult, PendingStart, PendingStartRepository } from "../../shared/ports/pending-starts.js";
 import type { PreviousTraits, Profile, ProfileRepository, UserProfile } from "../../shared/ports/profiles.js";
 import type {
   ActiveRun,
@@ -660,18 +660,31 @@ function toMembership({
 
 /** The matcher's dedupe log: which messages were fully processed, and when. */
 export class FakeMessageLog implements MessageLog {
-  readonly processed = new Map<string, string>();
+  readonly markers = new Map<string, { at: string; outcome?: unknown }>();
 
   async isProcessed(workspaceId: string, messageId: string) {
-    return this.processed.has(key(workspaceId, messageId));
+    return this.markers.has(key(workspaceId, messageId));
   }
 
   async markProcessed(workspaceId: string, messageId: string, at: string) {
-    this.processed.set(key(workspaceId, messageId), at);
+    this.markers.set(key(workspaceId, messageId), { at });
+  }
+
+  async processed<T>(workspaceId: string, messageId: string) {
+    const marker = this.markers.get(key(workspaceId, messageId));
+    return marker && { at: marker.at, outcome: structuredClone(marker.outcome) as T };
+  }
+
+  async finish<T>(workspaceId: string, messageId: string, outcome: T, at: string) {
+    const k = key(workspaceId, messageId);
+    const first = this.markers.get(k);
+    if (first) return { first: false, at: first.at, outcome: structuredClone(first.outcome) as T };
+    this.markers.set(k, { at, outcome: structuredClone(outcome) });
+    return { first: true, at, outcome };
   }
 
   processedAt(workspaceId: string, messageId: string): string | undefined {
-    return this.processed.get(key(workspaceId, messageId));
+    return this.markers.get(key(workspaceId, messageId))?.at;
   }
 
   readonly outbox = new Map<string, unknown>();
@@ -871,15 +884,16 @@ export class FakePendingStarts implements PendingStartRepository {
     return JSON.stringify([workspaceId, accountId, momentId, runKey ?? null]);
   }
 
-  async arm(pending: PendingStart & { workspaceId: string; accountId: string }) {
+  async arm(pending: PendingStart & { workspaceId: string; accountId: string }): Promise<ArmResult> {
     const key = this.key(pending.workspaceId, pending.accountId, pending.momentId, pending.runKey);
     const current = this.armed.get(key);
     // An older trigger never replaces a newer one, nor arms past a later cancellation.
-    if (current && current.trigger.timestamp > pending.trigger.timestamp) return;
     const cancelledAt = this.cancelledAt.get(key);
-    if (cancelledAt !== undefined && cancelledAt >= pending.trigger.timestamp) return;
+    if (cancelledAt !== undefined && cancelledAt >= pending.trigger.timestamp) return "unless_event";
+    if (current && current.trigger.timestamp > pending.trigger.timestamp) return "newer_trigger";
     this.cancelledAt.delete(key);
     this.armed.set(key, structuredClone(pending));
+    return "armed";
   }
 
   async peek(

@@ -1,7 +1,7 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { EventReceivedDetail } from "../../contracts/bus.js";
 import { expiresAtFor, INSIGHT_TTL_SECONDS, keys } from "../../contracts/table.js";
-import type { PendingStart, PendingStartRepository } from "../../ports/pending-starts.js";
+import type { ArmResult, PendingStart, PendingStartRepository } from "../../ports/pending-starts.js";
 import { isConditionalCheckFailed } from "./errors.js";
 
 export class DynamoPendingStartRepository implements PendingStartRepository {
@@ -10,14 +10,18 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
     private readonly tableName: string,
   ) {}
 
-  async arm(pending: PendingStart & { workspaceId: string; accountId: string }, at: string) {
+  async arm(
+    pending: PendingStart & { workspaceId: string; accountId: string },
+    at: string,
+  ): Promise<ArmResult> {
     const { workspaceId, accountId, momentId, runKey, token, dueAt, trigger } = pending;
+    const Key = keys.pendingStart(workspaceId, accountId, momentId, runKey);
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...keys.pendingStart(workspaceId, accountId, momentId, runKey),
+            ...Key,
             type: "pending_start",
             momentId,
             ...(runKey === undefined ? {} : { runKey }),
@@ -36,9 +40,18 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
           ExpressionAttributeValues: { ":ts": trigger.timestamp },
         }),
       );
+      return "armed";
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
+    // Refused (rare: an event out of order). Why, from the item that refused it: a cancellation at
+    // or after this trigger, else a newer trigger. Both only move forward, so the answer holds.
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
+    );
+    return typeof Item?.cancelledAt === "string" && Item.cancelledAt >= trigger.timestamp
+      ? "unless_event"
+      : "newer_trigger";
   }
 
   async peek(

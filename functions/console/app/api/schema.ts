@@ -1617,6 +1617,18 @@ export interface components {
       message: string;
       dueAt: string;
     } | {
+      reason: "abandonment_not_armed";
+      momentId?: string;
+      momentName?: string;
+      runKey?: string;
+      accountId: string;
+      messageId: string;
+      event: string;
+      at: string;
+      outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
+      message: string;
+      cause: "newer_trigger" | "unless_event";
+    } | {
       reason: "abandonment_cancelled";
       momentId?: string;
       momentName?: string;
@@ -1665,6 +1677,18 @@ export interface components {
       outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
       message: string;
       samplingRate: number;
+    } | {
+      reason: "moment_not_running";
+      momentId?: string;
+      momentName?: string;
+      runKey?: string;
+      accountId: string;
+      messageId: string;
+      event: string;
+      at: string;
+      outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
+      message: string;
+      status: "draft" | "running" | "stopped" | "archived" | "deleted";
     } | {
       reason: "source_mismatch";
       momentId?: string;
