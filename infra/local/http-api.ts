@@ -33,6 +33,9 @@ function compile(route: RouteDefinition): CompiledRoute {
   return { route, pattern: new RegExp(`^${source}$`), params };
 }
 
+/** How long stop() lets requests in progress finish. */
+const STOP_GRACE_MS = 1_000;
+
 export interface LocalHttpApiOptions {
   routes: readonly RouteDefinition[];
   handlers: Record<
@@ -55,7 +58,7 @@ export interface LocalHttpApi {
   url: string;
   server: Server;
   /**
-   * A one-shot fault (a seam for tests): the next request to `path` is processed as usual, then
+   * A one-shot fault (a seam for tests): the next request to `path` (not a CORS preflight) is processed as usual, then
    * answered `status` instead of the function's answer, as when a response is lost after the work
    * was done (a Lambda timeout, a dropped connection). A client that retries must not cause the
    * work twice.
@@ -185,7 +188,8 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
         event,
         lambdaContext(`moments-${route.function}`, options.region, options.accountId),
       );
-      const fault = faults.get(url.pathname);
+      // A preflight does no work whose answer could be lost: the fault waits for the request itself.
+      const fault = method === "OPTIONS" ? undefined : faults.get(url.pathname);
       if (fault !== undefined) {
         faults.delete(url.pathname);
         return send(res, fault, JSON.stringify({ message: "Service Unavailable" }));
@@ -216,10 +220,16 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
     url: `http://${options.host}:${port}`,
     server,
     failNextResponse: (path, status = 503) => faults.set(path, status),
+    // New connections are refused at once; requests in progress get a moment to be answered (an
+    // event being accepted is answered 202, not cut off), then every connection is closed.
     stop: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
+        const cutOff = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
+        server.close(() => {
+          clearTimeout(cutOff);
+          resolve();
+        });
+        server.closeIdleConnections();
       }),
   };
 }
