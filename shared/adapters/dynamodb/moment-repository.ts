@@ -172,15 +172,13 @@ export class DynamoMomentRepository implements MomentRepository {
       KeyConditionExpression: "gsi1pk = :pk",
       ExpressionAttributeValues: { ":pk": keys.runningMomentsByStartEvent(workspaceId, eventName).gsi1pk },
     });
-    const under = (prefix: string) => items.filter((item) => String(item.gsi1sk).startsWith(prefix));
+    const listener = (item: Record<string, unknown>) => item.type === "unless_listener";
     return {
-      starting: under(sortKeyPrefix.runningMoment).map((item) => fromItem<Moment>(item)),
-      unlessListeners: under(sortKeyPrefix.unlessListener).map(
-        (item): { momentId: string; key?: string } => ({
-          momentId: String(item.momentId),
-          ...(typeof item.runKey === "string" ? { key: item.runKey } : {}),
-        }),
-      ),
+      starting: items.filter((item) => !listener(item)).map((item) => fromItem<Moment>(item)),
+      unlessListeners: items.filter(listener).map((item): { momentId: string; key?: string } => ({
+        momentId: String(item.momentId),
+        ...(typeof item.runKey === "string" ? { key: item.runKey } : {}),
+      })),
     };
   }
 

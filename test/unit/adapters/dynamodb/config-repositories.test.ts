@@ -180,6 +180,7 @@ describe("DynamoMomentRepository.findByEvent", () => {
         {
           pk: "WS#ws_1#MOMENT#m_9",
           sk: "UNLESSIDX#m_9",
+          type: "unless_listener",
           momentId: "m_9",
           runKey: "cart_id",
           gsi1pk: runningGsi.gsi1pk,
