@@ -1262,6 +1262,8 @@ export interface components {
       createdAt: string;
       updatedAt: string;
       allowedTransitions: components["schemas"]["StatusTransition"][];
+      deletable: boolean;
+      sourcesLocked: boolean;
       templateSettings: components["schemas"]["MomentTemplateSetting"][];
     };
     StatusTransition: {
