@@ -230,9 +230,11 @@ export class MomentsStack extends Stack {
       [Env.timeScale]: props.timeScale,
     });
     // Transactions need each contained operation's permission (runs end in a TransactWriteItems).
-    // BatchWriteItem: an abandonment gate records its decision in the decision log.
+    // BatchWriteItem: an abandonment gate records its decision in the decision log. Query: a run that
+    // ends lists its steps left in doubt.
     this.dataTable.grant(runState.role, [
       "dynamodb:GetItem",
+      "dynamodb:Query",
       "dynamodb:UpdateItem",
       "dynamodb:PutItem",
       "dynamodb:DeleteItem",
@@ -275,8 +277,10 @@ export class MomentsStack extends Stack {
     this.eventRouting.consumeMatchQueue(match.function);
 
     // SES bounces and complaints (default bus) suppress addresses: a conditional put per recipient.
+    // Send and Reject events are a step's evidence (a put) and settle a step in doubt (a read of the
+    // step and its run, then a transaction updating the step and its stats shard).
     const sesFeedback = fn("ses-feedback", { [Env.tableName]: tableName });
-    this.dataTable.grant(sesFeedback.role, ["dynamodb:PutItem"]);
+    this.dataTable.grant(sesFeedback.role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
     this.email.consumeFeedback(sesFeedback.function);
 
     this.functions = {

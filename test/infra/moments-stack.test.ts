@@ -542,6 +542,7 @@ describe("permissions", () => {
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
+      "dynamodb:Query",
       "dynamodb:UpdateItem",
     ]);
     const dynamo = statementsOf("run-state").filter((s) =>
