@@ -1839,6 +1839,7 @@ export interface components {
         item: unknown;
         itemTruncated?: string;
       }[];
+      nextCursor?: string;
     };
     ApiKey: {
       id: string;
@@ -5782,7 +5783,9 @@ export interface operations {
   };
   getAdminSourcesByIdDebugger: {
     parameters: {
-      query?: never;
+      query?: {
+        cursor?: string;
+      };
       header?: never;
       path: {
         id: string;
