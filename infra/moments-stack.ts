@@ -238,6 +238,8 @@ export class MomentsStack extends Stack {
       stateMachineName,
     });
     this.workflow.grantStartExecutionByArn(runState.role);
+    // An execution that fails, times out or is aborted outside the engine ends its run (run-state).
+    const failedExecutions = this.workflow.endRunsOfFailedExecutions(runState.function, runState.role);
     // Stopping or archiving a moment stops its runs' executions.
     this.workflow.grantStopExecution(admin.role);
 
@@ -306,6 +308,7 @@ export class MomentsStack extends Stack {
       deadLetterQueue: this.eventRouting.deadLetterQueue,
       stateMachine: this.workflow.stateMachine,
       feedbackDeadLetterQueue: this.email.feedbackDeadLetterQueue,
+      failedExecutionsDeadLetterQueue: failedExecutions.deadLetterQueue,
     });
     new CfnOutput(this, "DeadLetterQueueUrl", {
       value: this.eventRouting.deadLetterQueue.queueUrl,

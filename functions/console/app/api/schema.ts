@@ -1468,7 +1468,7 @@ export interface components {
           event: string;
           count: number;
         } | {
-          rule: "timeout" | "step_failed";
+          rule: "timeout" | "step_failed" | "execution_failed";
           count: number;
         })[];
         failed: ({
@@ -1476,7 +1476,7 @@ export interface components {
           event: string;
           count: number;
         } | {
-          rule: "timeout" | "step_failed";
+          rule: "timeout" | "step_failed" | "execution_failed";
           count: number;
         })[];
       };
