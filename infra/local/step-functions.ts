@@ -42,6 +42,21 @@ export interface LocalStepFunctionsOptions {
   fixedWaitMs?: (seconds: number) => number;
   /** Structured logging hook; default silent. */
   onLog?: (entry: Record<string, unknown>) => void;
+  /**
+   * Called with the "Step Functions Execution Status Change" event each execution's end publishes on
+   * AWS's default bus (SUCCEEDED, FAILED, TIMED_OUT, ABORTED by StopExecution). Not for executions
+   * aborted because this server is stopping: on AWS they would go on running.
+   */
+  onStatusChange?: (event: ExecutionStatusChangeEntry) => void;
+}
+
+/** A status change, as the PutEvents entry Step Functions (the service) puts on the default bus. */
+export interface ExecutionStatusChangeEntry {
+  Source: "aws.states";
+  DetailType: "Step Functions Execution Status Change";
+  Resources: string[];
+  Detail: string;
+  EventBusName: "default";
 }
 
 export interface LocalStepFunctions {
@@ -390,6 +405,31 @@ export async function startLocalStepFunctions(
     return execution;
   };
 
+  /** The event's `detail`, as AWS documents it (epoch milliseconds; output and error when known). */
+  const publishStatus = (record: ExecutionRecord): void => {
+    if (!options.onStatusChange) return;
+    options.onStatusChange({
+      Source: "aws.states",
+      DetailType: "Step Functions Execution Status Change",
+      Resources: [record.executionArn],
+      EventBusName: "default",
+      Detail: JSON.stringify({
+        executionArn: record.executionArn,
+        stateMachineArn: record.stateMachineArn,
+        name: record.name,
+        status: record.status,
+        startDate: record.startMs,
+        stopDate: record.stopMs ?? null,
+        input: record.input,
+        output: record.output ?? null,
+        inputDetails: { included: true },
+        outputDetails: record.output === undefined ? null : { included: true },
+        error: record.error ?? null,
+        cause: record.cause ?? null,
+      }),
+    });
+  };
+
   const finish = (
     record: ExecutionRecord,
     status: Exclude<ExecutionStatus, "RUNNING">,
@@ -409,6 +449,7 @@ export async function startLocalStepFunctions(
       error: record.error,
       cause: record.cause,
     });
+    publishStatus(record);
   };
 
   const startExecution = (input: Record<string, unknown>): Record<string, unknown> => {
@@ -534,7 +575,9 @@ export async function startLocalStepFunctions(
         "error must be at most 256 and cause at most 32768 characters",
       );
     }
+    const wasRunning = record.status === "RUNNING";
     abortExecution(record, error, cause);
+    if (wasRunning) publishStatus(record);
     return { stopDate: epochSeconds(record.stopMs ?? Date.now()) };
   };
 

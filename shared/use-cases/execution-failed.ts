@@ -78,6 +78,11 @@ export async function handleExecutionFailed(
   const { run } = input;
   // Completion and exit steps run after their run ended: there is nothing left to end.
   if (input.phase !== "entry") return { outcome: "ignored", why: "end_execution", runId: run.runId };
+  // Every end rule and every stopped moment aborts executions: one read tells those (ended by us,
+  // some other way) apart cheaply; a run failed already may be this very cause, redelivered.
+  const status = await deps.runs.getRunStatus(run.workspaceId, run.runId);
+  if (status !== "active" && status !== "failed")
+    return { outcome: "ignored", why: "run_already_ended", runId: run.runId };
   const result = await endRun(deps, run, "failed", EXECUTION_FAILED, {
     stopEntry: false,
     cause: "execution_failed",
