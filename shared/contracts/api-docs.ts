@@ -596,10 +596,11 @@ export const apiDocs = {
   "GET /v1/admin/sources/{id}/debugger": {
     summary: "A source's ingestion debugger: the latest accepted and rejected items, with counts",
     tag: "Sources",
+    query: { cursor: "Opaque cursor from the previous page's nextCursor (a page stops before 4 MB)" },
     success: {
       status: 200,
       description:
-        "{ counts: { accepted, rejected }, items }: newest first, up to 100 per verdict, for 7 days; rejected items carry the reason",
+        "{ counts: { accepted, rejected }, items, nextCursor? }: newest first, up to 100 per verdict, for 7 days; rejected items carry the reason",
       body: sourceDebuggerResponse,
     },
   },

@@ -517,6 +517,7 @@ export const sourceDebuggerResponse = named(
         itemTruncated: z.optional(z.string()),
       }),
     ),
+    nextCursor: z.optional(z.string()),
   }),
 );
 export const createdSourceResponse = named(

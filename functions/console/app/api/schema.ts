@@ -1821,6 +1821,7 @@ export interface components {
         item: unknown;
         itemTruncated?: string;
       }[];
+      nextCursor?: string;
     };
     ApiKey: {
       id: string;
@@ -5764,7 +5765,9 @@ export interface operations {
   };
   getAdminSourcesByIdDebugger: {
     parameters: {
-      query?: never;
+      query?: {
+        cursor?: string;
+      };
       header?: never;
       path: {
         id: string;
