@@ -156,8 +156,10 @@ export class HttpSlackClient implements SlackApi, SlackMessenger {
         timeoutMs: this.requestTimeoutMs,
         posts: false,
       });
-      if (isRetryableStatus(answer.status)) throw new TransientDeliveryError(`slack: HTTP ${answer.status} (${method})`);
-      if (!isSuccess(answer.status)) return { status: "unknown", reason: `slack: HTTP ${answer.status} (${method})` };
+      if (isRetryableStatus(answer.status))
+        throw new TransientDeliveryError(`slack: HTTP ${answer.status} (${method})`);
+      if (!isSuccess(answer.status))
+        return { status: "unknown", reason: `slack: HTTP ${answer.status} (${method})` };
       const body = answer.complete ? parseJson<HistoryResponse>(answer.body) : undefined;
       if (!body) throw new TransientDeliveryError(`slack: an answer to ${method} that is not JSON`);
       if (body.ok !== true) {
@@ -176,7 +178,10 @@ export class HttpSlackClient implements SlackApi, SlackMessenger {
       cursor = body.response_metadata?.next_cursor ?? "";
       if (!cursor) return { status: "absent" };
     }
-    return { status: "unknown", reason: `slack: more than ${this.maxPages} pages of history to look through` };
+    return {
+      status: "unknown",
+      reason: `slack: more than ${this.maxPages} pages of history to look through`,
+    };
   }
 
   private async post(botToken: string, message: SlackMessage): Promise<{ channel: string; ts: string }> {

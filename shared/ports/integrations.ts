@@ -72,7 +72,8 @@ export type SlackUserLookup = { found: true; userId: string } | { found: false; 
  * Slack as the send_slack action uses it. Failures are delivery errors: TransientDeliveryError when
  * Slack cannot have acted (unreachable, 429, 5xx; retrying is safe), PermanentDeliveryError when it
  * refused for good (reason `slack: <error>`) or when the post may have happened without an answer
- * (reason `outcome_unknown: ...`: Slack has no idempotency key, so that is never retried). No
+ * (reason `outcome_unknown: ...`: Slack has no idempotency key, so that is never retried), except a
+ * marked bot-token post, which is then an AmbiguousDeliveryError to look up with findMessage. No
  * message carries a token or a webhook URL.
  */
 export interface SlackMessenger {
@@ -87,7 +88,12 @@ export interface SlackMessenger {
    * conversations.history of `channel` since `oldest`, with metadata, for the message carrying
    * `marker`. A read: failures worth retrying are transient; Slack's refusals are `unknown`.
    */
-  findMessage(botToken: string, channel: string, marker: SlackMarker, oldest: Date): Promise<SlackMessageLookup>;
+  findMessage(
+    botToken: string,
+    channel: string,
+    marker: SlackMarker,
+    oldest: Date,
+  ): Promise<SlackMessageLookup>;
   /** Posts to an incoming webhook (its URL is the secret and fixes the channel). */
   postToWebhook(webhookUrl: string, message: { text: string }): Promise<void>;
 }

@@ -221,7 +221,13 @@ export async function startFakeSlack(options: { pageSize?: number; host?: string
       (typeof metadata?.event_type !== "string" || typeof metadata.event_payload !== "object")
     )
       return json(200, { ok: false, error: "invalid_metadata_format" });
-    messages.push({ via: "bot_token", channel: channel.id, text: body.text, ts, ...(metadata && { metadata }) });
+    messages.push({
+      via: "bot_token",
+      channel: channel.id,
+      text: body.text,
+      ts,
+      ...(metadata && { metadata }),
+    });
     return json(200, { ok: true, channel: channel.id, ts, message: { text: body.text, type: "message" } });
   };
 
@@ -229,7 +235,8 @@ export async function startFakeSlack(options: { pageSize?: number; host?: string
     const channel = findChannel(workspace.channels, query.channel ?? "");
     if (!channel || channel.id !== query.channel) return json(200, { ok: false, error: "channel_not_found" });
     const scope = channel.is_private ? "groups:history" : "channels:history";
-    if (!workspace.scopes.includes(scope)) return json(200, { ok: false, error: "missing_scope", needed: scope });
+    if (!workspace.scopes.includes(scope))
+      return json(200, { ok: false, error: "missing_scope", needed: scope });
     const oldest = Number(query.oldest ?? 0);
     const inclusive = query.inclusive === "true";
     const found = messages

@@ -66,7 +66,9 @@ class RecordingSlack implements SlackMessenger {
     const posted = this.posts.find(
       (p) => p.message.marker?.runId === marker.runId && p.message.marker?.stepId === marker.stepId,
     );
-    return posted ? { status: "found" as const, channel, ts: "1767225600.000100" } : { status: "absent" as const };
+    return posted
+      ? { status: "found" as const, channel, ts: "1767225600.000100" }
+      : { status: "absent" as const };
   }
 
   async postToWebhook(webhookUrl: string, message: { text: string }) {
