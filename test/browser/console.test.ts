@@ -290,9 +290,12 @@ describe("the console", () => {
     await page.getByRole("button", { name: "Create template" }).click();
     const preview = page.getByRole("region", { name: "Preview" });
     await eventually(() => preview.textContent()).toContain("Subject: Welcome, Ada");
-    // Not saved yet: the preview follows the editor.
+    const history = await page.evaluate(() => globalThis.history.length);
+    // Not saved yet: the preview follows the editor (and adds nothing to the browser's history).
     await page.getByLabel("Subject").fill("Still here, {first_name}?");
     await eventually(() => preview.textContent()).toContain("Subject: Still here, Ada?");
+    await eventually(() => page.frameLocator("iframe.html-preview").locator("#greeting").count()).toBe(1);
+    expect(await page.evaluate(() => globalThis.history.length)).toBe(history);
     const frame = preview.locator("iframe");
     expect(await frame.getAttribute("sandbox")).toBe("");
     const html = page.frameLocator("iframe.html-preview");
