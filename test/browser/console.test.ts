@@ -293,13 +293,13 @@ describe("the console", () => {
     const history = await page.evaluate(() => globalThis.history.length);
     // Not saved yet: the preview follows the editor (and adds nothing to the browser's history).
     await page.getByLabel("Subject").fill("Still here, {first_name}?");
+    const htmlField = page.getByLabel("HTML (optional)");
+    await htmlField.fill((await htmlField.inputValue()).replace("Hi {first_name}", "Hello {first_name}"));
     await eventually(() => preview.textContent()).toContain("Subject: Still here, Ada?");
-    await eventually(() => page.frameLocator("iframe.html-preview").locator("#greeting").count()).toBe(1);
-    expect(await page.evaluate(() => globalThis.history.length)).toBe(history);
-    const frame = preview.locator("iframe");
-    expect(await frame.getAttribute("sandbox")).toBe("");
     const html = page.frameLocator("iframe.html-preview");
-    await eventually(() => html.locator("#greeting").textContent()).toBe("Hi Ada");
+    await eventually(() => html.locator("#greeting").textContent()).toBe("Hello Ada");
+    expect(await page.evaluate(() => globalThis.history.length)).toBe(history);
+    expect(await preview.locator("iframe").getAttribute("sandbox")).toBe("");
     // The email's inline styles apply; its script does not run.
     expect(await html.locator("#greeting").evaluate((p) => getComputedStyle(p).color)).toBe("rgb(200, 0, 0)");
     expect(await html.locator("body").getAttribute("data-ran")).toBeNull();
