@@ -12,7 +12,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { busRules, sesFeedbackPattern } from "../../shared/contracts/bus.js";
+import { busRules, executionFailedPattern, sesFeedbackPattern } from "../../shared/contracts/bus.js";
 import { Env, type EnvName, type FunctionId } from "../../shared/contracts/functions.js";
 import { routes } from "../../shared/contracts/routes.js";
 import {
@@ -32,7 +32,7 @@ import { type LambdaHandler, lambdaContext } from "./lambda-context.js";
 import { createLocalQueue } from "./queue.js";
 import { resumeRunInput, runTaskCheckpoint } from "./resume-run.js";
 import { type SesEventEntry, startLocalSesEvents } from "./ses-events.js";
-import { startLocalStepFunctions } from "./step-functions.js";
+import { type ExecutionStatusChangeEntry, startLocalStepFunctions } from "./step-functions.js";
 
 export const LOCAL_REGION = "us-east-1";
 export const LOCAL_ACCOUNT = "000000000000";
@@ -161,6 +161,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const ses = await startLocalSes(host);
     // SES publishes its sending events to the default bus, which starts further down.
     let publishSesEvent: (entry: SesEventEntry) => Promise<void> = async () => {
+      throw new Error("The local default bus is not started yet");
+    };
+    // Step Functions publishes its executions' status changes there too.
+    let publishStatusChange: (entry: ExecutionStatusChangeEntry) => Promise<void> = async () => {
       throw new Error("The local default bus is not started yet");
     };
     const sesEvents = await startLocalSesEvents({
@@ -300,6 +304,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       fixedWaitMs: (seconds) =>
         seconds === RECONCILE_WAIT_SECONDS ? reconcileWaitMs(timeScale) : seconds * 1000 * timeScale,
       ...(options.onLog ? { onLog: options.onLog } : {}),
+      // As on AWS, every execution's end is an event on the default bus (published once the bus runs).
+      onStatusChange: (entry) => {
+        void publishStatusChange(entry).catch((error: unknown) =>
+          options.onLog?.({
+            level: "error",
+            service: "local-sfn",
+            message: "status change not published",
+            error: String(error),
+          }),
+        );
+      },
     });
     stops.push(stepFunctions.stop);
     process.env.AWS_ENDPOINT_URL_SFN = await faulty("sfn", stepFunctions.endpoint);
@@ -341,6 +356,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           target: lazy("ses-feedback") as (event: unknown) => Promise<void>,
         },
         {
+          // As the CDK app: failed, timed-out or aborted executions end their runs (run-state).
+          name: "failed-executions",
+          eventBusName: "default",
+          pattern: executionFailedPattern(stateMachineArn),
+          target: lazy("run-state") as (event: unknown) => Promise<void>,
+        },
+        {
           name: busRules.matchEvents.id,
           eventBusName,
           pattern: busRules.matchEvents.pattern,
@@ -357,6 +379,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = await faulty("eventbridge", eventBridge.endpoint);
     // SES itself (not our code) publishes: as a service, not through a fault proxy.
     publishSesEvent = (entry) => eventBridge.publishAsService({ ...entry });
+    publishStatusChange = (entry) => eventBridge.publishAsService({ ...entry });
     // Imported now that every endpoint they use is known (the first request would import them anyway).
     await Promise.all([load("health"), load("ingest"), load("inbox"), load("admin")]);
 
