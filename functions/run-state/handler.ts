@@ -17,7 +17,7 @@ import { recordRunState } from "../../shared/use-cases/record-run-state.js";
 const env = readEnv([Env.tableName, Env.stateMachineArn]);
 const obs = createObservability("run-state");
 const sfn = new SFNClient({});
-obs.tracer.captureAWSv3Client(sfn);
+obs.tracer?.captureAWSv3Client(sfn);
 const db = documentClient(obs.tracer);
 const deps = {
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
