@@ -94,6 +94,15 @@ export class RunWorkflow extends Construct {
         "URLs and headers, often tokens) and trigger properties, which must not sit in logs for a month. What each " +
         `step did is recorded in the table (GET /v1/admin/runs/{runId})${props.tracing === false ? "" : " and traced in X-Ray"}.`,
     });
+    if (props.tracing === false) {
+      Validations.of(this.stateMachine.node.defaultChild as sfn.CfnStateMachine).acknowledge({
+        id: "AwsSolutions-SF2",
+        reason:
+          "X-Ray tracing is off because the deployer chose it (-c tracing=off): no function is traced either, so an " +
+          "execution trace would join nothing. Failed executions still log their errors and alarm; each step is " +
+          "recorded in the table.",
+      });
+    }
     Validations.of(this.stateMachine.role.node.findChild("DefaultPolicy")).acknowledge({
       id: "AwsSolutions-IAM5[Resource::*]",
       reason:
