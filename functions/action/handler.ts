@@ -24,7 +24,7 @@ const obs = createObservability("action");
 const db = documentClient(obs.tracer);
 const ses = sesClient(obs.tracer);
 const eventBridge = new EventBridgeClient({});
-obs.tracer.captureAWSv3Client(eventBridge);
+obs.tracer?.captureAWSv3Client(eventBridge);
 const profiles = new DynamoProfileRepository(db, env.TABLE_NAME);
 const deps = {
   actions: performersFor(
