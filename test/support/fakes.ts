@@ -494,6 +494,7 @@ export class FakeRunRepository implements RunRepository {
       status: "in_doubt",
       attempt: existing.attempt,
       ...(existing.doubtSince ? { doubtSince: existing.doubtSince } : {}),
+      ...(existing.claimedAt ? { claimedAt: existing.claimedAt } : {}),
     };
   }
 
