@@ -53,6 +53,9 @@ export interface IdentifyOptions extends Identity {
 
 type Listener = (unread: number) => void;
 
+const CHANGE_KEYS = ["readAt", "answeredAt", "dismissedAt"] as const;
+type LocalChange = Partial<Pick<InboxItem, (typeof CHANGE_KEYS)[number]>>;
+
 /** After a send, the inbox is checked at these delays (the engine runs the moment meanwhile). */
 const CHECKS_AFTER_SEND_MS = [150, 400, 700, 1_000, 1_400, 1_900, 2_500, 3_500, 5_000, 8_000];
 /** While the tab is visible and nothing is sent, a slow poll with backoff. */
@@ -111,6 +114,12 @@ class Widget {
   private options: InitOptions | undefined;
   private listeners = new Set<Listener>();
   private items: InboxItem[] = [];
+  /**
+   * What this page did to items (read, answered, dismissed), laid over every inbox read: a read that
+   * started before the change can answer after it, and must not bring back an unread count or a
+   * settled prompt.
+   */
+  private local = new Map<string, LocalChange>();
   private unread = -1;
   private shadow: ShadowRoot | undefined;
   private host: HTMLElement | undefined;
@@ -195,6 +204,7 @@ class Widget {
 
   private clear() {
     this.items = [];
+    this.local.clear();
     this.promptId = undefined;
     this.listOpen = false;
     this.setUnread(0);
@@ -235,6 +245,10 @@ class Widget {
     if (!identity || !this.transport) return;
     const items = await this.transport.inbox(identity);
     if (!items || identity !== this.identity) return;
+    for (const item of items) {
+      const mine = this.local.get(item.id);
+      if (mine) for (const key of CHANGE_KEYS) item[key] ??= mine[key];
+    }
     this.items = items;
     this.setUnread(items.filter((item) => !item.readAt).length);
     if (this.promptId === undefined) {
@@ -242,6 +256,11 @@ class Widget {
       if (prompt) this.showPrompt(prompt);
     }
     this.render();
+  }
+
+  private change(item: InboxItem, key: (typeof CHANGE_KEYS)[number]) {
+    item[key] = new Date().toISOString();
+    this.local.set(item.id, { ...this.local.get(item.id), [key]: item[key] });
   }
 
   private setUnread(unread: number) {
@@ -264,7 +283,7 @@ class Widget {
     this.promptId = prompt.id;
     if (this.identity && !prompt.readAt) {
       void this.transport?.post(this.identity, `/v1/inbox/${encodeURIComponent(prompt.id)}/read`);
-      prompt.readAt = new Date().toISOString();
+      this.change(prompt, "readAt");
       this.setUnread(this.items.filter((item) => !item.readAt).length);
     }
     const root = this.root();
@@ -308,8 +327,7 @@ class Widget {
       const path = body ? "/v1/feedback" : `/v1/inbox/${encodeURIComponent(prompt.id)}/dismiss`;
       const identity = this.identity;
       panel.replaceChildren(el("p", { role: "status" }, body ? l.thanks : ""));
-      if (body) prompt.answeredAt = new Date().toISOString();
-      else prompt.dismissedAt = new Date().toISOString();
+      this.change(prompt, body ? "answeredAt" : "dismissedAt");
       await this.transport?.post(identity, path, body);
       // Settled: the next check may show the user's next prompt without a page reload.
       if (this.promptId === prompt.id) this.promptId = undefined;
@@ -405,7 +423,7 @@ class Widget {
   /** Opening a notification marks it read, then follows its link. */
   private async open(item: InboxItem) {
     if (this.identity && !item.readAt) {
-      item.readAt = new Date().toISOString();
+      this.change(item, "readAt");
       this.setUnread(this.items.filter((i) => !i.readAt).length);
       this.render();
       await this.transport?.post(this.identity, `/v1/inbox/${encodeURIComponent(item.id)}/read`);
