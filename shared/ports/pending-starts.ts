@@ -13,6 +13,13 @@ export interface PendingStart {
 export interface PendingStartRepository {
   /** Arms or re-arms (a repeat trigger resets the timer): the latest trigger replaces the previous one. */
   arm(pending: PendingStart & { workspaceId: string; accountId: string }, at: string): Promise<void>;
+  /** The start armed now (by its latest trigger), if any: its gate waits until its due time. */
+  current(
+    workspaceId: string,
+    accountId: string,
+    momentId: string,
+    runKey: string | undefined,
+  ): Promise<Pick<PendingStart, "token" | "dueAt"> | undefined>;
   /** The trigger of the start if it is still armed by `token`. */
   peek(
     workspaceId: string,

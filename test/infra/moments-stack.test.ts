@@ -507,8 +507,9 @@ describe("permissions", () => {
     expect(sqs.flatMap(actionsOf)).toContain("sqs:DeleteMessage");
   });
 
-  it("action may read, write and delete items and send email from this account's identities through the configuration set", () => {
+  it("action may read, write and delete items, start executions of the state machine, and send email from this account's identities through the configuration set", () => {
     expect(dynamoActions("action")).toEqual([
+      "dynamodb:BatchWriteItem",
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
@@ -534,6 +535,10 @@ describe("permissions", () => {
       arn([":identity/*"]),
       arn([":configuration-set/", ref(stack.email.configurationSet)]),
     ]);
+    // A timeout starts the run's end execution, a gate its run: StartExecution, nothing else.
+    const states = statementsOf("action").filter((s) => actionsOf(s).some((a) => a.startsWith("states:")));
+    expect(states.flatMap(actionsOf)).toEqual(["states:StartExecution"]);
+    expect(states.flatMap(resourcesOf)).toEqual([stack.resolve(stack.workflow.stateMachineArn)]);
   });
 
   it("run-state may read and write items of the table and start executions of the state machine only", () => {

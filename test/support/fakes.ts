@@ -11,6 +11,7 @@ import {
   type Gate,
   type RunContext,
   type RunInput,
+  type StepInput,
   type StepOutcome,
 } from "../../shared/contracts/workflow.js";
 import type { EmailTemplate } from "../../shared/domain/email-template.js";
@@ -31,6 +32,8 @@ import type {
   Membership,
   MembershipStatus,
   PinnedEndRules,
+  PinnedSteps,
+  PinnedTimeout,
   StoredRun as PortStoredRun,
   RunEnd,
   RunRef,
@@ -274,6 +277,8 @@ export interface FakeRun {
   endedAt?: string;
   endedBy?: string;
   endSteps: EndSteps;
+  entrySteps?: StepInput[];
+  timeout?: PinnedTimeout;
   test?: true;
 }
 
@@ -312,7 +317,7 @@ export class FakeRunRepository implements RunRepository {
   async enter(
     run: RunContext,
     // Optional here (the port requires it) so tests that only need a membership can leave it out.
-    endSteps: EndSteps = { completion: [], exit: [] },
+    steps: PinnedSteps = { completion: [], exit: [] },
     guard: EntryGuard = { policy: "after_exit" },
     pinned?: PinnedEndRules,
   ): Promise<EnterResult> {
@@ -342,7 +347,13 @@ export class FakeRunRepository implements RunRepository {
       startedAt: run.startedAt,
       entries: (membership?.entries ?? 0) + 1,
     });
-    this.runs.set(runK, { run: structuredClone(run), status: "active", endSteps: structuredClone(endSteps) });
+    this.runs.set(runK, {
+      run: structuredClone(run),
+      status: "active",
+      endSteps: structuredClone({ completion: steps.completion, exit: steps.exit }),
+      ...(steps.entry ? { entrySteps: structuredClone(steps.entry) } : {}),
+      ...(steps.timeout ? { timeout: structuredClone(steps.timeout) } : {}),
+    });
     this.activeRuns.set(this.activeRunKey(run), {
       momentId: run.momentId,
       runId: run.runId,
@@ -384,6 +395,8 @@ export class FakeRunRepository implements RunRepository {
       ...(stored.endedAt === undefined ? {} : { endedAt: stored.endedAt }),
       ...(stored.endedBy === undefined ? {} : { endedBy: stored.endedBy }),
       endSteps: stored.endSteps,
+      ...(stored.entrySteps ? { entrySteps: stored.entrySteps } : {}),
+      ...(stored.timeout ? { timeout: stored.timeout } : {}),
       context: run,
       ...(stored.test ? { test: true as const } : {}),
     });
@@ -842,6 +855,11 @@ export class FakePendingStarts implements PendingStartRepository {
     if (cancelledAt !== undefined && cancelledAt >= pending.trigger.timestamp) return;
     this.cancelledAt.delete(key);
     this.armed.set(key, structuredClone(pending));
+  }
+
+  async current(workspaceId: string, accountId: string, momentId: string, runKey: string | undefined) {
+    const pending = this.armed.get(this.key(workspaceId, accountId, momentId, runKey));
+    return pending && { token: pending.token, dueAt: pending.dueAt };
   }
 
   async peek(

@@ -41,6 +41,22 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
     }
   }
 
+  async current(workspaceId: string, accountId: string, momentId: string, runKey: string | undefined) {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.pendingStart(workspaceId, accountId, momentId, runKey),
+        ConsistentRead: true,
+        ProjectionExpression: "#token, dueAt",
+        ExpressionAttributeNames: { "#token": "token" },
+      }),
+    );
+    // A cancellation's tombstone has no token: nothing is armed.
+    return typeof Item?.token === "string" && typeof Item.dueAt === "string"
+      ? { token: Item.token, dueAt: Item.dueAt }
+      : undefined;
+  }
+
   async peek(
     workspaceId: string,
     accountId: string,
