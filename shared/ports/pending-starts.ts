@@ -1,5 +1,13 @@
 import type { EventReceivedDetail } from "../contracts/bus.js";
 
+/**
+ * A gate is trusted to wait on for a re-armed start only while its own due time is at least this far
+ * ahead (it has not woken, clocks apart): a trigger that re-arms a start falling due sooner (its gate
+ * may be opening it right now, or retrying through an outage) starts a gate of its own. Two gates
+ * open a start once: the run id derives from the trigger, the entry and the take are conditional.
+ */
+export const GATE_MARGIN_MS = 5_000;
+
 /** An armed abandonment start: the latest trigger, and the token of the gate that may open it. */
 export interface PendingStart {
   momentId: string;
@@ -11,8 +19,15 @@ export interface PendingStart {
 }
 
 export interface PendingStartRepository {
-  /** Arms or re-arms (a repeat trigger resets the timer): the latest trigger replaces the previous one. */
-  arm(pending: PendingStart & { workspaceId: string; accountId: string }, at: string): Promise<void>;
+  /**
+   * Arms or re-arms (a repeat trigger resets the timer): the latest trigger replaces the previous one.
+   * `gateWaiting`: it re-armed a start another trigger armed, whose gate is still waiting (its due
+   * time ahead, see GATE_MARGIN_MS): that gate waits on until the new due time, so none is needed.
+   */
+  arm(
+    pending: PendingStart & { workspaceId: string; accountId: string },
+    at: string,
+  ): Promise<{ gateWaiting: boolean }>;
   /** The start armed now (by its latest trigger), if any: its gate waits until its due time. */
   current(
     workspaceId: string,

@@ -204,8 +204,8 @@ async function startRun(
 
 /**
  * Abandonment: the trigger (re)arms a start that falls due `within` after it, and a gate execution
- * waits for that moment. A repeat trigger re-arms with its own token, so the earlier gate finds the
- * start no longer armed by it and does nothing: the timer is reset.
+ * waits for that moment. A repeat trigger re-arms it with its own due time: the gate already waiting
+ * wakes at the earlier due time, finds the start re-armed, and waits on (no gate per trigger).
  */
 async function arm(
   deps: MatchDeps,
@@ -221,7 +221,7 @@ async function arm(
     momentId: moment.id,
     ...(runKey === undefined ? {} : { runKey }),
   };
-  await deps.pending.arm(
+  const { gateWaiting } = await deps.pending.arm(
     // Compared with cancellations by when events happened (skew-corrected), not when processed.
     {
       ...scope,
@@ -231,10 +231,11 @@ async function arm(
     },
     deps.clock.now().toISOString(),
   );
-  await deps.workflows.startGate(
-    { ...scope, token: detail.messageId, until: due },
-    `gate-${runIdOf(detail, moment.id, runKey)}`,
-  );
+  if (!gateWaiting)
+    await deps.workflows.startGate(
+      { ...scope, token: detail.messageId, until: due },
+      `gate-${runIdOf(detail, moment.id, runKey)}`,
+    );
   return { momentId: moment.id, decision: "armed", dueAt: due };
 }
 

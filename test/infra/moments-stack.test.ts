@@ -242,6 +242,14 @@ describe("run workflow", () => {
     });
   });
 
+  it("passes references between states, never step content: tasks get the wake-up (run and step ids)", () => {
+    const definition = stateMachine().DefinitionString as string;
+    // Every path the deployed definition reads: none names an action, a trigger or the steps' content.
+    const paths = [...definition.matchAll(/"(\$\$?(?:\.[^"]*)?)"/g)].map((match) => match[1]);
+    expect(paths.length).toBeGreaterThan(0);
+    for (const path of paths) expect(path).not.toMatch(/action|trigger|properties|\.step\b|headers|url/i);
+  });
+
   it("logs errors only, without execution data (no action or trigger content), and traces with X-Ray", () => {
     const sm = stateMachine();
     expect(sm.LoggingConfiguration).toEqual({

@@ -23,7 +23,11 @@ import type { Clock } from "../../shared/ports/clock.js";
 import type { EventPublisher, Mailer, OutgoingEmail } from "../../shared/ports/delivery.js";
 import type { EmailTemplateRepository } from "../../shared/ports/email-templates.js";
 import type { MomentRepository } from "../../shared/ports/moments.js";
-import type { PendingStart, PendingStartRepository } from "../../shared/ports/pending-starts.js";
+import {
+  GATE_MARGIN_MS,
+  type PendingStart,
+  type PendingStartRepository,
+} from "../../shared/ports/pending-starts.js";
 import type { PreviousTraits, Profile, ProfileRepository, UserProfile } from "../../shared/ports/profiles.js";
 import type {
   ActiveRun,
@@ -846,15 +850,21 @@ export class FakePendingStarts implements PendingStartRepository {
     return JSON.stringify([workspaceId, accountId, momentId, runKey ?? null]);
   }
 
-  async arm(pending: PendingStart & { workspaceId: string; accountId: string }) {
+  async arm(pending: PendingStart & { workspaceId: string; accountId: string }, at: string) {
     const key = this.key(pending.workspaceId, pending.accountId, pending.momentId, pending.runKey);
     const current = this.armed.get(key);
     // An older trigger never replaces a newer one, nor arms past a later cancellation.
-    if (current && current.trigger.timestamp > pending.trigger.timestamp) return;
+    if (current && current.trigger.timestamp > pending.trigger.timestamp) return { gateWaiting: false };
     const cancelledAt = this.cancelledAt.get(key);
-    if (cancelledAt !== undefined && cancelledAt >= pending.trigger.timestamp) return;
+    if (cancelledAt !== undefined && cancelledAt >= pending.trigger.timestamp) return { gateWaiting: false };
     this.cancelledAt.delete(key);
     this.armed.set(key, structuredClone(pending));
+    return {
+      gateWaiting:
+        current !== undefined &&
+        current.token !== pending.token &&
+        Date.parse(current.dueAt) > Date.parse(at) + GATE_MARGIN_MS,
+    };
   }
 
   async current(workspaceId: string, accountId: string, momentId: string, runKey: string | undefined) {

@@ -1,7 +1,11 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { EventReceivedDetail } from "../../contracts/bus.js";
 import { expiresAtFor, INSIGHT_TTL_SECONDS, keys } from "../../contracts/table.js";
-import type { PendingStart, PendingStartRepository } from "../../ports/pending-starts.js";
+import {
+  GATE_MARGIN_MS,
+  type PendingStart,
+  type PendingStartRepository,
+} from "../../ports/pending-starts.js";
 import { isConditionalCheckFailed } from "./errors.js";
 
 export class DynamoPendingStartRepository implements PendingStartRepository {
@@ -13,7 +17,7 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
   async arm(pending: PendingStart & { workspaceId: string; accountId: string }, at: string) {
     const { workspaceId, accountId, momentId, runKey, token, dueAt, trigger } = pending;
     try {
-      await this.db.send(
+      const { Attributes: old } = await this.db.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -34,10 +38,22 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
           ConditionExpression:
             "attribute_not_exists(pk) OR ((attribute_not_exists(triggerTimestamp) OR triggerTimestamp <= :ts) AND (attribute_not_exists(cancelledAt) OR cancelledAt < :ts))",
           ExpressionAttributeValues: { ":ts": trigger.timestamp },
+          ReturnValues: "ALL_OLD",
         }),
       );
+      return {
+        gateWaiting:
+          typeof old?.token === "string" &&
+          old.token !== token &&
+          typeof old.dueAt === "string" &&
+          Date.parse(old.dueAt) > Date.parse(at) + GATE_MARGIN_MS,
+      };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
+      // Not armed by this trigger (a newer one armed it, or a cancellation came after it): a gate
+      // of its own is harmless, and covers a newer trigger whose arming found this one's start
+      // armed before this one's gate was started.
+      return { gateWaiting: false };
     }
   }
 

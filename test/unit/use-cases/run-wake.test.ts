@@ -155,7 +155,7 @@ describe("runWake", () => {
     });
 
     it("waits again when a later trigger re-armed the start", async () => {
-      await pending.arm(trigger("msg_2", "2026-11-21T11:30:00.000Z"));
+      await pending.arm(trigger("msg_2", "2026-11-21T11:30:00.000Z"), NOW);
 
       await expect(runWake(deps, { seconds: 0, gate })).rejects.toEqual(
         new GateNotDueError("2026-11-21T11:30:00.000Z"),
@@ -173,7 +173,7 @@ describe("runWake", () => {
           start: { event: "payment_failed", unless: { event: "paid", within: { amount: 1, unit: "hours" } } },
         }),
       );
-      await pending.arm(trigger("msg_2", NOW));
+      await pending.arm(trigger("msg_2", NOW), NOW);
 
       expect(await runWake(deps, { seconds: 0, gate })).toEqual({ gate: "started" });
       expect(await pending.current("ws_1", "acct_1", "m_1", undefined)).toBeUndefined();
