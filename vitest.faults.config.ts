@@ -9,7 +9,7 @@ export default defineConfig({
     include: ["test/faults/**/*.test.ts"],
     pool: "forks",
     maxWorkers: 1,
-    testTimeout: 600_000,
+    testTimeout: 300_000,
     hookTimeout: 120_000,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   },

@@ -122,14 +122,16 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
       } catch {
         return send(res, 400, JSON.stringify({ message: "Bad Request" }));
       }
-      let matched: { route: CompiledRoute; values: string[] } | undefined;
-      for (const candidate of compiled) {
-        const m = candidate.pattern.exec(path);
-        if (m && candidate.route.method === method) {
-          matched = { route: candidate, values: m.slice(1) };
-          break;
+      const find = (candidatePath: string) => {
+        for (const candidate of compiled) {
+          const m = candidate.pattern.exec(candidatePath);
+          if (m && candidate.route.method === method) return { route: candidate, values: m.slice(1) };
         }
-      }
+        return undefined;
+      };
+      // Like API Gateway's HTTP APIs, a trailing slash does not make a path unknown: "/console/"
+      // reaches the "/console" route (rawPath keeps the slash).
+      const matched = find(path) ?? (/.\/+$/.test(path) ? find(path.replace(/\/+$/, "")) : undefined);
       if (!matched) return send(res, 404, JSON.stringify({ message: "Not Found" }));
       const body = await readBody(req);
       if (body === "too_large")

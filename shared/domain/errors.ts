@@ -79,9 +79,25 @@ export class PayloadTooLargeError extends DomainError {
   readonly code = "payload_too_large";
 }
 
+/**
+ * How long a client should wait before retrying after a 503 (`Retry-After`). The SDK clients inside
+ * the function already retried the dependency for about a second, so an immediate resend would most
+ * likely meet the same throttling; a couple of seconds lets DynamoDB's or the bus's capacity catch up.
+ */
+export const RETRY_AFTER_SECONDS = 2;
+
 /** A dependency failed in a way the caller should retry (the request was not accepted). */
 export class ServiceUnavailableError extends DomainError {
   override readonly name = "ServiceUnavailableError";
   readonly statusCode = 503;
   readonly code = "service_unavailable";
+  /** Sent as `Retry-After`. */
+  readonly retryAfterSeconds = RETRY_AFTER_SECONDS;
+}
+
+/** The headers an error's answer carries besides the envelope: `Retry-After` on a 503. */
+export function errorHeaders(error: DomainError): Record<string, string> | undefined {
+  return error instanceof ServiceUnavailableError
+    ? { "retry-after": String(error.retryAfterSeconds) }
+    : undefined;
 }

@@ -4,7 +4,7 @@
  * alike (an allowed page must be able to read why it was refused). Refused origins get no CORS
  * header: the page learns nothing beyond "blocked".
  */
-import { DomainError, errorBody } from "../domain/errors.js";
+import { DomainError, errorBody, errorHeaders } from "../domain/errors.js";
 import { isOriginAllowed, parseOrigin } from "../domain/origin.js";
 import { USER_TOKEN_HEADER } from "../domain/user-token.js";
 import type { Observability } from "../observability.js";
@@ -18,15 +18,23 @@ import {
   type RouteHandler,
 } from "./http-handler.js";
 
-/** CORS: a browser reads the answer only if it names its origin; caches must key on the origin. */
-const corsHeaders = (origin: string) => ({ "access-control-allow-origin": origin, vary: "origin" });
+/**
+ * CORS: a browser reads the answer only if it names its origin; caches must key on the origin.
+ * `Retry-After` is not a CORS-safelisted response header: without exposing it, a page (the widget)
+ * could not read how long a 503 asks it to wait.
+ */
+const corsHeaders = (origin: string) => ({
+  "access-control-allow-origin": origin,
+  "access-control-expose-headers": "retry-after",
+  vary: "origin",
+});
 
 export function browserRoutes(keys: KeyStore, obs: Observability) {
   /** The API's error envelope (as the HTTP wrapper writes it), plus the CORS headers. */
   function errorWithCors(error: DomainError, headers: Record<string, string>): HttpResponse<ErrorEnvelope> {
     if (error.statusCode >= 500)
       obs.logger.warn("Request not accepted", { error: error.message, cause: error.cause });
-    return json(error.statusCode, { error: errorBody(error) }, headers);
+    return json(error.statusCode, { error: errorBody(error) }, { ...errorHeaders(error), ...headers });
   }
 
   function browserRoute<B>(

@@ -12,6 +12,7 @@ import {
   DomainError,
   type ErrorBody,
   errorBody,
+  errorHeaders,
   PayloadTooLargeError,
   ValidationError,
 } from "../domain/errors.js";
@@ -203,7 +204,7 @@ export function errorResponse(error: unknown, obs: Observability): APIGatewayPro
   if (error instanceof DomainError) {
     if (error.statusCode >= 500)
       obs.logger.warn("Request not accepted", { error: error.message, cause: error.cause });
-    return toResponse(json(error.statusCode, { error: errorBody(error) }));
+    return toResponse(json(error.statusCode, { error: errorBody(error) }, errorHeaders(error)));
   }
   obs.logger.error("Unhandled error", error as Error);
   obs.metrics.addMetric("UnhandledError", "Count", 1);

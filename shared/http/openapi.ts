@@ -23,6 +23,25 @@ const errorDescriptions: Record<ErrorStatus, string> = {
   503: "Not accepted: retry (with the same messageId)",
 };
 
+/** What a 503 says about when to retry (browsers can read it: CORS exposes it). */
+const retryAfterHeader = {
+  "Retry-After": {
+    description: "Seconds to wait before retrying (with the same messageIds)",
+    schema: { type: "integer", minimum: 0 },
+  },
+};
+
+/**
+ * What the analytics SDKs send unchanged besides `application/json`: documented in words rather than
+ * as more `content` entries (the body is the same JSON schema; repeating it per type would only
+ * multiply the document and the generated client types).
+ */
+const INGESTION_TRANSPORT =
+  "The body is JSON, also when sent as text/plain (analytics.js, which avoids a CORS preflight) or " +
+  "application/x-www-form-urlencoded (RudderStack), and may be compressed with Content-Encoding gzip or " +
+  "deflate (limits apply after decompressing: 32 KB per call, 500 KB per batch). The write key may also be " +
+  "the body's writeKey field.";
+
 /** The error statuses a route answers: those of its kind, and the ones its docs name. */
 function errorStatuses(route: RouteDefinition, doc: RouteDoc): ErrorStatus[] {
   const statuses = new Set<ErrorStatus>(doc.errors ?? []);
@@ -143,14 +162,23 @@ function operation(route: RouteDefinition, doc: RouteDoc, components: JsonObject
   ];
   const responses: JsonObject = { [String(doc.success.status)]: successResponse(route, doc, components) };
   for (const status of errorStatuses(route, doc))
-    responses[String(status)] = { description: errorDescriptions[status], content: errorContent };
+    responses[String(status)] = {
+      description: errorDescriptions[status],
+      ...(status === 503 ? { headers: retryAfterHeader } : {}),
+      content: errorContent,
+    };
   return {
     operationId: operationId(route),
     summary: doc.summary,
+    ...(route.function === "ingest" && doc.body ? { description: INGESTION_TRANSPORT } : {}),
     tags: [doc.tag],
     ...(route.auth === "none"
       ? { security: [] }
-      : { security: [{ [route.auth === "admin_key" ? "adminKey" : "writeKey"]: [] }] }),
+      : route.auth === "admin_key"
+        ? { security: [{ adminKey: [] }] }
+        : // Either scheme: Bearer (our own clients), or Basic with the key as user name (Segment's and
+          // RudderStack's server libraries). analytics.js puts it in the body instead (see writeKey).
+          { security: [{ writeKey: [] }, { writeKeyBasic: [] }] }),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(doc.body
       ? {
@@ -191,7 +219,19 @@ export function buildOpenApiDocument(): JsonObject {
           scheme: "bearer",
           description: "An admin key (mk_admin_…): sees one workspace",
         },
-        writeKey: { type: "http", scheme: "bearer", description: "A source write key (mk_write_…)" },
+        writeKey: {
+          type: "http",
+          scheme: "bearer",
+          description:
+            "A source write key (mk_write_…). On the ingestion routes it may also come as Basic auth (writeKeyBasic) or, " +
+            'as analytics.js sends it, in the JSON body ("writeKey", with no Authorization header).',
+        },
+        writeKeyBasic: {
+          type: "http",
+          scheme: "basic",
+          description:
+            "The write key as the user name and an empty password (base64 of '<writeKey>:'): what Segment's and RudderStack's server libraries send",
+        },
       },
       schemas,
     },

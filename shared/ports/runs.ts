@@ -115,7 +115,8 @@ export type EnterResult = "entered" | "already_active" | "already_ran" | "reentr
  */
 export type StepClaim =
   | { status: "claimed" }
-  | { status: "already_done" }
+  /** Recorded already; `outcome` is what was recorded (a fail_run policy still applies to it). */
+  | { status: "already_done"; outcome?: StepOutcome }
   | { status: "in_doubt"; attempt: string; doubtSince?: string };
 
 /** What a provider reported about a step's send (an SES Send or Reject event, tagged with the step). */
@@ -200,6 +201,22 @@ export interface RunRepository {
     evidence: StepEvidence,
   ): Promise<void>;
   getStepEvidence(workspaceId: string, runId: string, stepId: string): Promise<StepEvidence | undefined>;
+  /**
+   * Settles a step whose send was in doubt (its record carries `doubtSince`) with `outcome`, with its
+   * counters: a claim still in doubt is recorded; a step recorded `skipped` while in doubt (its run
+   * ended before the provider's evidence came) is corrected when the evidence says otherwise, its
+   * counters moved. Anything else (recorded from evidence already, taken over, never in doubt) is
+   * left as it is: "not_in_doubt".
+   */
+  settleStepInDoubt(
+    workspaceId: string,
+    runId: string,
+    stepId: string,
+    outcome: StepOutcome,
+    at: string,
+  ): Promise<"settled" | "not_in_doubt">;
+  /** The ids of the run's steps claimed and in doubt (no outcome recorded yet). */
+  listStepsInDoubt(workspaceId: string, runId: string): Promise<string[]>;
   recordStep(run: RunContext, stepId: string, outcome: StepOutcome, at: string): Promise<void>;
   /**
    * Ends a run that went through its steps. A run already stopped keeps its `stopped` outcome (and

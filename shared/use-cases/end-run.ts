@@ -2,6 +2,7 @@ import type { RunContext, RunOutcome } from "../contracts/workflow.js";
 import type { EndCause } from "../domain/report.js";
 import type { Clock } from "../ports/clock.js";
 import type { RunRepository, WorkflowController } from "../ports/runs.js";
+import { settleDoubtsOfEndedRun } from "./step-doubt.js";
 
 export interface EndRunDeps {
   runs: RunRepository;
@@ -11,7 +12,7 @@ export interface EndRunDeps {
 
 /**
  * Ends an active run with an outcome, exactly once, and continues it: the entry execution is stopped
- * (its remaining entry steps never run) and the completion steps (on success) or exit steps (on
+ * (its remaining entry steps never run), an entry step left in doubt is settled, and the completion steps (on success) or exit steps (on
  * failed) start right away in the run's end execution. Safe to repeat with the same `endedBy` (a
  * redelivered end event, a retried timeout task): it re-drives the same stop and start.
  * `stopEntry: false` when called from inside the entry execution (the timeout ends it itself);
@@ -28,6 +29,12 @@ export async function endRun(
   if (result !== "ended") return result;
   if (options.stopEntry) await deps.workflows.stop(run.runId, `The run ended (${outcome}) by ${endedBy}`);
   const stored = await deps.runs.getRun(run.workspaceId, run.runId);
+  // A step waiting for SES's evidence in the stopped execution is settled here (see step-doubt.ts).
+  await settleDoubtsOfEndedRun(
+    deps,
+    run,
+    [...(stored?.endSteps.completion ?? []), ...(stored?.endSteps.exit ?? [])].map((step) => step.id),
+  );
   const steps = outcome === "success" ? stored?.endSteps.completion : stored?.endSteps.exit;
   if (stored?.context && steps && steps.length > 0) {
     await deps.workflows.start({

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import {
   type ActionTaskPayload,
   RECONCILE_WAIT_SECONDS,
+  type RunPhase,
   type StepInput,
   type StepOutcome,
 } from "../contracts/workflow.js";
@@ -34,6 +35,7 @@ import {
   type PreparedAction,
   type Run,
 } from "./actions/action.js";
+import { evidenceOutcome, RUN_ENDED_IN_DOUBT } from "./step-doubt.js";
 
 export interface StepDeps {
   /** Performers by action type; a type without one is recorded as skipped (not available). */
@@ -130,7 +132,13 @@ async function runStep(
     return outcome;
   }
   const claim = await deps.runs.claimStep(run, step.id, attempt, now());
-  if (claim.status === "already_done") return { status: "skipped", reason: "already_executed" };
+  if (claim.status === "already_done") {
+    // Recorded already (by an earlier attempt whose answer was lost, or from SES's evidence while
+    // this step waited): its fail_run policy still ends the run (idempotently).
+    if (claim.outcome?.status === "failed" && step.onFailure === "fail_run")
+      throw new StepFailedRunError(claim.outcome.reason);
+    return { status: "skipped", reason: "already_executed" };
+  }
   if (claim.status === "in_doubt") {
     const settled = await settleDoubt(deps, run, step, claim, attempt);
     if (settled) return record(deps, run, step, settled);
@@ -144,9 +152,8 @@ async function runStep(
     if (settled) {
       outcome = settled;
     } else if (error instanceof AmbiguousDeliveryError) {
-      // The provider may have taken it: keep the claim, and reconcile after a wait.
-      await deps.runs.markStepInDoubt(run, step.id, attempt, now()).catch(() => undefined);
-      throw new StepInDoubtError(error.message);
+      // The provider may have taken it: keep the claim, and reconcile (after a wait, if need be).
+      outcome = await putInDoubt(deps, run, step, attempt, phase, error);
     } else {
       // Transient delivery errors, and anything that failed before the provider was called (a
       // throttled read, say), had no side effect: give the claim back and let the state machine
@@ -156,6 +163,36 @@ async function runStep(
     }
   }
   return record(deps, run, step, outcome);
+}
+
+/**
+ * Marks the step in doubt, then looks once before waiting: SES's Send (or Reject) event may have come
+ * already (then it settles the step now), or the run may have ended meanwhile, its execution stopped
+ * with nobody to come back (then it is recorded skipped, and a Send event arriving later corrects it;
+ * see step-doubt.ts). The mark is written before these reads, and the ending and the evidence are
+ * written before theirs, so one side always sees the other. Otherwise throws StepInDoubtError: the
+ * state machine waits for the evidence and runs the step again.
+ */
+async function putInDoubt(
+  deps: StepDeps,
+  run: Run,
+  step: StepInput,
+  attempt: string,
+  phase: RunPhase,
+  error: Error,
+): Promise<StepOutcome> {
+  try {
+    await deps.runs.markStepInDoubt(run, step.id, attempt, deps.clock.now().toISOString());
+    const [evidence, status] = await Promise.all([
+      deps.runs.getStepEvidence(run.workspaceId, run.runId, step.id),
+      deps.runs.getRunStatus(run.workspaceId, run.runId),
+    ]);
+    if (evidence) return evidenceOutcome(evidence);
+    if (status !== REQUIRED_RUN_STATUS[phase]) return RUN_ENDED_IN_DOUBT;
+  } catch {
+    // DynamoDB failed here: the retry after the wait settles the claim all the same.
+  }
+  throw new StepInDoubtError(error.message);
 }
 
 /** Records a step's outcome; when that fails, the state machine records it from the error. */
@@ -187,19 +224,7 @@ async function settleDoubt(
     return { status: "failed", reason: "outcome_unknown: an earlier attempt stopped mid-action" };
   if (policy === "evidence") {
     const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, step.id);
-    if (evidence?.kind === "sent")
-      return {
-        status: "executed",
-        detail: {
-          ...(evidence.messageId ? { messageId: evidence.messageId } : {}),
-          reconciled: "send_event",
-        },
-      };
-    if (evidence?.kind === "rejected")
-      return {
-        status: "failed",
-        reason: `rejected: ${evidence.reason ?? "the provider rejected the message"}`,
-      };
+    if (evidence) return evidenceOutcome(evidence);
     const since =
       claim.doubtSince ?? (await deps.runs.markStepInDoubt(run, step.id, claim.attempt, now.toISOString()));
     const windowMs = deps.reconcileWindowMs ?? RECONCILE_WAIT_SECONDS * 1000;

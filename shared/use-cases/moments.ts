@@ -47,6 +47,7 @@ import {
   type WorkflowController,
 } from "../ports/runs.js";
 import type { SourceRepository } from "../ports/sources.js";
+import { settleDoubtsOfEndedRun } from "./step-doubt.js";
 
 /** What the moment use cases read: only the lookups they need, so any adapter with them fits. */
 export interface ReferenceDeps {
@@ -61,7 +62,10 @@ export interface MomentDeps extends ReferenceDeps {
 }
 
 export interface MomentStatusDeps extends MomentDeps {
-  runs: Pick<RunRepository, "listMemberships" | "stopRun">;
+  runs: Pick<
+    RunRepository,
+    "listMemberships" | "stopRun" | "listStepsInDoubt" | "getStepEvidence" | "settleStepInDoubt"
+  >;
   workflows: Pick<WorkflowController, "stop">;
 }
 
@@ -450,7 +454,10 @@ async function stopOneRun(
   // Records first, execution second: once recorded, no step of the run acts even if stopping the
   // execution fails, and a membership that is still active is what a repeated sweep picks up.
   const result = await deps.runs.stopRun(ref, at);
-  if (result === "stopped") await deps.workflows.stop(membership.runId, cause);
+  if (result === "stopped") {
+    await deps.workflows.stop(membership.runId, cause);
+    await settleDoubtsOfEndedRun(deps, ref);
+  }
   return result;
 }
 

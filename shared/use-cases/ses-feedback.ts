@@ -1,7 +1,7 @@
 /**
  * SES sending events (configuration set -> default EventBridge bus -> the ses-feedback function).
  * Send and Reject events of a step's email are kept as the step's evidence (reconciliation of a send
- * in doubt). Bounce and complaint events feed the suppression list: a permanent bounce or any complaint suppresses the
+ * in doubt), and settle the step at once if it is in doubt. Bounce and complaint events feed the suppression list: a permanent bounce or any complaint suppresses the
  * recipients in the workspace the email was sent for (its `workspace` message tag). Transient and
  * undetermined bounces suppress nobody: the mailbox exists, and SES itself retried already.
  */
@@ -12,6 +12,7 @@ import { normaliseAddress, type SuppressionReason } from "../domain/suppression.
 import type { Clock } from "../ports/clock.js";
 import type { RunRepository, StepEvidence } from "../ports/runs.js";
 import type { SuppressionList } from "../ports/suppressions.js";
+import { evidenceOutcome } from "./step-doubt.js";
 
 /** The SES message tag that names the workspace (set on every send by the email performer). */
 const WORKSPACE_TAG = "workspace";
@@ -54,7 +55,7 @@ const sesEventSchema = z.object({
 export interface SesFeedbackDeps {
   suppressions: Pick<SuppressionList, "suppress">;
   /** Where a step's Send or Reject evidence is kept, for a step in doubt to settle on. */
-  runs: Pick<RunRepository, "recordStepEvidence">;
+  runs: Pick<RunRepository, "recordStepEvidence" | "settleStepInDoubt">;
   clock: Clock;
 }
 
@@ -68,7 +69,15 @@ export type SesFeedbackResult =
       /** Recipient entries that were not email addresses (counted, never logged). */
       unreadable: number;
     }
-  | { outcome: "evidence"; workspaceId: string; runId: string; stepId: string; kind: StepEvidence["kind"] }
+  | {
+      outcome: "evidence";
+      workspaceId: string;
+      runId: string;
+      stepId: string;
+      kind: StepEvidence["kind"];
+      /** True when the evidence settled (or corrected) a step in doubt. */
+      settled: boolean;
+    }
   | { outcome: "ignored"; why: string };
 
 /** A malformed SES event: thrown, so the invocation fails and lands in the dead-letter queue. */
@@ -101,13 +110,24 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
     const stepId = detail.mail.tags?.[STEP_TAG]?.[0];
     if (runId === undefined || stepId === undefined) return { outcome: "ignored", why: "no_step_tags" };
     const kind = type === "Email Sent" ? ("sent" as const) : ("rejected" as const);
-    await deps.runs.recordStepEvidence(workspaceId, runId, stepId, {
+    const evidence: StepEvidence = {
       kind,
       at: eventTime(detail.mail.timestamp, deps.clock),
       ...(detail.mail.messageId ? { messageId: detail.mail.messageId } : {}),
       ...(kind === "rejected" ? { reason: (detail.reject?.reason ?? "rejected by SES").slice(0, 200) } : {}),
-    });
-    return { outcome: "evidence", workspaceId, runId, stepId, kind };
+    };
+    await deps.runs.recordStepEvidence(workspaceId, runId, stepId, evidence);
+    // Written before this read, as the step's doubt is written before the step reads the evidence:
+    // a step in doubt is settled by one side or the other, also when its run ended meanwhile and
+    // its execution was stopped (a step recorded skipped then is corrected; see step-doubt.ts).
+    const settled = await deps.runs.settleStepInDoubt(
+      workspaceId,
+      runId,
+      stepId,
+      evidenceOutcome(evidence),
+      deps.clock.now().toISOString(),
+    );
+    return { outcome: "evidence", workspaceId, runId, stepId, kind, settled: settled === "settled" };
   }
 
   let reason: SuppressionReason;

@@ -43,6 +43,15 @@ export type InboxItem = {
   createdAt: string;
 };
 
+/** `Retry-After` in milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(at - Date.now(), 0);
+}
+
 const uuid = () =>
   typeof crypto.randomUUID === "function"
     ? crypto.randomUUID()
@@ -108,6 +117,7 @@ export class Transport {
     const token = this.queue[0]?.token ?? "";
     const batch = this.queue.filter((q) => q.token === token).slice(0, BATCH_ITEMS);
     let retry = false;
+    let retryAfterMs: number | undefined;
     try {
       const response = await fetch(`${this.config.apiUrl}/v1/batch`, {
         method: "POST",
@@ -117,8 +127,7 @@ export class Transport {
       });
       if (response.status === 429 || response.status >= 500) {
         retry = true;
-        const after = Number(response.headers.get("retry-after"));
-        if (after > 0) this.retryMs = Math.min(after * 1000, RETRY_MAX_MS);
+        retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
       } else {
         // 202 (rejected items are invalid and would be rejected again) or a 4xx that a resend cannot
         // fix (401: the token does not cover them; 403: origin refused): either way they leave.
@@ -126,13 +135,18 @@ export class Transport {
         if (response.ok) this.onSent();
       }
     } catch {
-      retry = true; // offline or network error: same messageIds later
+      retry = true; // offline, a network error, or an answer without CORS headers: same messageIds later
     } finally {
       this.sending = false;
     }
     if (retry) {
+      // Exponential backoff with jitter; the server's Retry-After is a floor (jitter only adds to it).
       this.retryMs = Math.min(Math.max(this.retryMs * 2, RETRY_MIN_MS), RETRY_MAX_MS);
-      this.schedule(this.retryMs * (0.75 + Math.random() / 2));
+      this.schedule(
+        retryAfterMs === undefined
+          ? this.retryMs * (0.75 + Math.random() / 2)
+          : Math.min(Math.max(retryAfterMs, RETRY_MIN_MS), RETRY_MAX_MS) * (1 + Math.random() / 4),
+      );
     } else {
       this.retryMs = 0;
       if (this.queue.length > 0) this.schedule(0);

@@ -3,14 +3,16 @@
  * and writes them all to a JSON file; it asserts nothing.
  *
  *   npm run bench                          # every section
- *   npm run bench -- --only=cost           # bundles | requests | cost | load, comma-separated
+ *   npm run bench -- --only=cost           # bundles | requests | cost | load | console | widget, comma-separated
  *   npm run bench -- --start-rate=0.1 --events=1000000 --out=bench-results.json
  *   npm run bench -- --ingest-requests=500 --e2e-events=200
  *
  * Sections: `bundles` (size and cold import per function), `requests` (AWS requests, capacity
  * units and state transitions per scenario on the local stack), `cost` (the cost model per 1M
  * events, priced from the `requests` scenarios and the synthesized stack), `load` (local
- * throughput, latency and memory), `console` (the console's first page size and first render). Everything runs on loopback and stops by itself.
+ * throughput, latency and memory), `console` (the console's first page size and first render),
+ * `widget` (a prompt caused by Moments.track() on screen; the widget's size is in `bundles`).
+ * Everything runs on loopback and stops by itself.
  */
 // First, before anything loads an AWS client: every SDK client created from now on is counted.
 import { instrumentAwsClients, requestLog } from "./aws-requests.js";
@@ -24,7 +26,7 @@ const { writeFileSync } = await import("node:fs");
 const os = await import("node:os");
 const { parseArgs } = await import("node:util");
 
-const SECTIONS = ["bundles", "requests", "cost", "load", "console"] as const;
+const SECTIONS = ["bundles", "requests", "cost", "load", "console", "widget"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -91,7 +93,7 @@ if (wants("bundles")) {
   results.bundles = report;
 }
 
-if (wants("requests") || wants("cost") || wants("load") || wants("console")) {
+if (wants("requests") || wants("cost") || wants("load") || wants("console") || wants("widget")) {
   const { startLocalStack } = await import("../../infra/local/stack.js");
   const { SCENARIO_TIME_SCALE, runScenarios } = await import("./scenarios.js");
   const { printScenarios } = await import("./report.js");
@@ -152,6 +154,13 @@ if (wants("requests") || wants("cost") || wants("load") || wants("console")) {
       const report = await runConsoleBench(stack);
       printConsoleReport(report);
       results.console = report;
+    }
+    if (wants("widget")) {
+      heading("7. The widget: a prompt caused by Moments.track() on screen (local stack, headless Chromium)");
+      const { runWidgetBench, printWidgetReport } = await import("./widget.js");
+      const report = await runWidgetBench(stack);
+      printWidgetReport(report);
+      results.widget = report;
     }
   } finally {
     await stack.stop();

@@ -237,6 +237,15 @@ describe("the console", () => {
     await checkPage(name);
   });
 
+  it("opens a page at its address typed with a trailing slash, and shows the address without it", async () => {
+    await go("/");
+    await eventually(() => page.getByRole("heading", { name: "Moments", level: 1 }).isVisible()).toBe(true);
+    expect(new URL(page.url()).pathname).toBe("/console/moments");
+    await go("/sources/");
+    await eventually(() => page.getByRole("heading", { name: "Sources", level: 1 }).isVisible()).toBe(true);
+    expect(new URL(page.url()).pathname).toBe("/console/sources");
+  });
+
   it("signs out server-side: the page returns to sign-in", async () => {
     await go("/moments");
     await page.getByRole("button", { name: "Sign out" }).click();

@@ -30,8 +30,14 @@ async function signIn(adminKey: string) {
 const cookieOf = (response: Response) => (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
 
 describe("the console's page and assets", () => {
-  it("serves its page for every console path, never cached, with a strict CSP and hashed assets cached for good", async () => {
-    for (const path of ["/console", "/console/moments/abc", "/console/sources"]) {
+  it("serves its page for every console path (a trailing slash too), never cached, with a strict CSP and hashed assets cached for good", async () => {
+    for (const path of [
+      "/console",
+      "/console/",
+      "/console/moments/abc",
+      "/console/moments/abc/",
+      "/console/sources",
+    ]) {
       const page = await fetch(url(path));
       expect(page.status).toBe(200);
       expect(page.headers.get("content-type")).toMatch(/^text\/html/);

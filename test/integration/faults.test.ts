@@ -8,7 +8,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Faults } from "../../infra/local/faults.js";
 import { sentEmails } from "../support/local-api.js";
-import { type Scenario, startScenario, unique } from "../support/scenario.js";
+import { type RunView, type Scenario, startScenario, unique } from "../support/scenario.js";
+import { waitFor } from "../support/wait-for.js";
 
 const faults = new Faults();
 let s: Scenario;
@@ -93,6 +94,76 @@ describe("faults at the SES layer", () => {
 
     expect((await go()).outcome).toMatchObject({ status: "executed" });
     expect(await emailsTo(address)).toHaveLength(1);
+  });
+});
+
+describe("an end rule matching while an email step waits for SES's evidence", () => {
+  /** A moment whose run stays active until `end`; its first step emails. */
+  async function emailUntilPaid() {
+    const event = unique("trial");
+    const end = unique("paid");
+    const momentId = await s.runningMoment({
+      name: unique("Until paid"),
+      goal: "convert",
+      start: { event },
+      end: [{ outcome: "success", event: end }],
+      steps: [
+        { id: "email", delay: { amount: 0, unit: "hours" }, action: { type: "send_email", templateId } },
+      ],
+    });
+    const accountId = unique("acct");
+    const address = `${accountId}@example.com`;
+    await s.track({ event, accountId, traits: { first_name: "Ada", email: address } });
+    const runId = await s.runId(accountId, momentId);
+    return { momentId, accountId, address, runId, end: () => s.track({ event: end, accountId }) };
+  }
+
+  const stepOf = async (runId: string) => {
+    const view = await s.admin<RunView>("GET", `/v1/admin/runs/${encodeURIComponent(runId)}`);
+    return view.body.steps.find((step) => step.stepId === "email");
+  };
+  const emailStats = async (momentId: string) =>
+    (await s.stats<{ succeeded: number; steps: Record<string, Record<string, number>> }>(momentId)).steps
+      .email ?? {};
+
+  it("SES took it (its answer lost): the Send event settles the step executed, one email, counted once", async () => {
+    faults.once({ service: "ses", operation: "SendRawEmail", fault: "drop" });
+    const { momentId, address, runId, end } = await emailUntilPaid();
+    // SES has the email; the step is in doubt (or just settling): end the run now.
+    await waitFor(async () => (await emailsTo(address)).length === 1, {
+      timeoutMs: 20_000,
+      description: "the email SES took",
+    });
+    await end();
+    await s.stack.idle();
+
+    expect(await stepOf(runId)).toMatchObject({ status: "executed" });
+    expect(await emailsTo(address)).toHaveLength(1);
+    expect(await emailStats(momentId)).toMatchObject({ executed: 1 });
+    expect((await emailStats(momentId)).skipped ?? 0).toBe(0);
+  });
+
+  it("SES did not take it (a 500): the step is never left claimed, and its record matches what was sent", async () => {
+    faults.once({ service: "ses", operation: "SendRawEmail", fault: "500" });
+    const { momentId, address, runId, end } = await emailUntilPaid();
+    // Claimed, and (a moment later) in doubt after SES's 500: end the run during the wait.
+    await waitFor(async () => (await stepOf(runId))?.status === "claimed", {
+      timeoutMs: 20_000,
+      description: "the email step claimed",
+    });
+    await end();
+    await s.stack.idle();
+
+    const step = await stepOf(runId);
+    const sent = (await emailsTo(address)).length;
+    // Usually the end wins the wait (skipped, nothing sent); if the retry came first, it sent once.
+    expect(
+      step?.status === "skipped" ? sent === 0 : step?.status === "executed" && sent === 1,
+      `${JSON.stringify(step)}, ${sent} email(s)`,
+    ).toBe(true);
+    const stats = await emailStats(momentId);
+    expect((stats.executed ?? 0) + (stats.skipped ?? 0)).toBe(1);
+    expect(stats.executed ?? 0).toBe(sent);
   });
 });
 

@@ -288,7 +288,7 @@ export interface FakeRun {
 
 export type StoredStep =
   | { status: "claimed"; claimedAt: string; attempt: string; doubtSince?: string }
-  | { status: StepOutcome["status"]; outcome: StepOutcome; recordedAt: string };
+  | { status: StepOutcome["status"]; outcome: StepOutcome; recordedAt: string; doubtSince?: string };
 
 type MembershipScope = Pick<RunContext, "workspaceId" | "momentId" | "accountId" | "runKey">;
 
@@ -479,7 +479,8 @@ export class FakeRunRepository implements RunRepository {
       this.steps.set(k, { status: "claimed", claimedAt: at, attempt });
       return { status: "claimed" };
     }
-    if (existing.status !== "claimed") return { status: "already_done" };
+    if (existing.status !== "claimed")
+      return { status: "already_done", outcome: structuredClone(existing.outcome) };
     if (existing.attempt === attempt) return { status: "claimed" };
     return {
       status: "in_doubt",
@@ -523,10 +524,47 @@ export class FakeRunRepository implements RunRepository {
   async recordStep(run: RunContext, stepId: string, outcome: StepOutcome, at: string) {
     const k = key(run.workspaceId, run.runId, stepId);
     const existing = this.steps.get(k);
-    // The first record stands (and is counted once); a claim is overwritten by its outcome.
+    // The first record stands (and is counted once); a claim is overwritten by its outcome (its
+    // doubtSince kept, as the adapter's update keeps it).
     if (existing && existing.status !== "claimed") return;
-    this.steps.set(k, { status: outcome.status, outcome: structuredClone(outcome), recordedAt: at });
+    this.steps.set(k, {
+      status: outcome.status,
+      outcome: structuredClone(outcome),
+      recordedAt: at,
+      ...(existing?.doubtSince ? { doubtSince: existing.doubtSince } : {}),
+    });
     this.count(run, `steps.${stepId}.${outcome.status}`);
+  }
+
+  async settleStepInDoubt(
+    workspaceId: string,
+    runId: string,
+    stepId: string,
+    outcome: StepOutcome,
+    at: string,
+  ): Promise<"settled" | "not_in_doubt"> {
+    const k = key(workspaceId, runId, stepId);
+    const existing = this.steps.get(k);
+    const stored = this.runs.get(key(workspaceId, runId));
+    if (!existing?.doubtSince || !stored) return "not_in_doubt";
+    const correcting = existing.status === "skipped" && outcome.status !== "skipped";
+    if (existing.status !== "claimed" && !correcting) return "not_in_doubt";
+    if (existing.status === "skipped") this.count(stored.run, `steps.${stepId}.skipped`, -1);
+    this.steps.set(k, {
+      status: outcome.status,
+      outcome: structuredClone(outcome),
+      recordedAt: at,
+      doubtSince: existing.doubtSince,
+    });
+    this.count(stored.run, `steps.${stepId}.${outcome.status}`);
+    return "settled";
+  }
+
+  async listStepsInDoubt(workspaceId: string, runId: string) {
+    const prefix = key(workspaceId, runId).slice(0, -1);
+    return [...this.steps.entries()]
+      .filter(([k, step]) => k.startsWith(`${prefix},`) && step.status === "claimed" && step.doubtSince)
+      .map(([k]) => String(JSON.parse(k).at(-1)));
   }
 
   async completeRun(run: RunContext, at: string) {
@@ -621,10 +659,10 @@ export class FakeRunRepository implements RunRepository {
     return itemKey(keys.accountRun(run.workspaceId, run.accountId, run.momentId, run.runKey));
   }
 
-  private count(run: Pick<RunContext, "workspaceId" | "momentId">, counter: string) {
+  private count(run: Pick<RunContext, "workspaceId" | "momentId">, counter: string, delta = 1) {
     const k = key(run.workspaceId, run.momentId);
     const counters = this.stats.get(k) ?? {};
-    counters[counter] = (counters[counter] ?? 0) + 1;
+    counters[counter] = (counters[counter] ?? 0) + delta;
     this.stats.set(k, counters);
   }
 }

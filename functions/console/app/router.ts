@@ -11,7 +11,8 @@ export const location = signal(current());
 
 function current() {
   const path = globalThis.location?.pathname ?? "/";
-  const below = path.startsWith(BASE) ? path.slice(BASE.length) : path;
+  // "/console/moments/" is "/console/moments": a trailing slash names no other page.
+  const below = (path.startsWith(BASE) ? path.slice(BASE.length) : path).replace(/\/+$/, "");
   return { path: below === "" ? "/" : below, query: new URLSearchParams(globalThis.location?.search ?? "") };
 }
 
@@ -28,6 +29,9 @@ export function navigate(path: string, options: { replace?: boolean } = {}) {
 }
 
 export function startRouter() {
+  // One address per page: a URL typed or linked with a trailing slash shows without it.
+  const { pathname, search, hash } = globalThis.location;
+  if (/.\/+$/.test(pathname)) history.replaceState(null, "", pathname.replace(/\/+$/, "") + search + hash);
   addEventListener("popstate", () => {
     location.value = current();
   });

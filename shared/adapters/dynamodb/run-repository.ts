@@ -403,7 +403,8 @@ export class DynamoRunRepository implements RunRepository {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
     );
-    if (Item?.status !== "claimed") return { status: "already_done" };
+    if (Item?.status !== "claimed")
+      return { status: "already_done", ...(Item?.outcome ? { outcome: Item.outcome as StepOutcome } : {}) };
     // Our own claim: the first write was applied and only its answer was lost (the SDK retried it).
     if (Item.attempt === attempt) return { status: "claimed" };
     return {
@@ -515,9 +516,79 @@ export class DynamoRunRepository implements RunRepository {
     } satisfies StepEvidence;
   }
 
+  async settleStepInDoubt(
+    workspaceId: string,
+    runId: string,
+    stepId: string,
+    outcome: StepOutcome,
+    at: string,
+  ): Promise<"settled" | "not_in_doubt"> {
+    const key = keys.runStep(workspaceId, runId, stepId);
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
+    if (!Item || typeof Item.doubtSince !== "string") return "not_in_doubt";
+    const recorded = Item.status === "skipped" ? (Item.outcome as StepOutcome | undefined) : undefined;
+    const correcting = recorded !== undefined && outcome.status !== "skipped";
+    if (Item.status !== "claimed" && !correcting) return "not_in_doubt";
+    const { Item: runItem } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.run(workspaceId, runId),
+        ProjectionExpression: "momentId",
+      }),
+    );
+    if (typeof runItem?.momentId !== "string") return "not_in_doubt";
+    const settled = await transactWrite(this.db, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: "SET #status = :status, outcome = :outcome, recordedAt = :at",
+          // Exactly the record read: a take-over (which removes doubtSince) or another settle wins.
+          ConditionExpression: correcting
+            ? "#status = :skipped AND recordedAt = :recordedAt AND attribute_exists(doubtSince)"
+            : "#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_exists(doubtSince)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":status": outcome.status,
+            ":outcome": outcome,
+            ":at": at,
+            ...(correcting
+              ? { ":skipped": "skipped", ":recordedAt": Item.recordedAt }
+              : { ":claimed": "claimed" }),
+          },
+        },
+      },
+      statsUpdate(this.tableName, workspaceId, runItem.momentId, runId, {
+        ...stepCounters(stepId, outcome, 1),
+        ...(correcting && recorded ? stepCounters(stepId, recorded, -1) : {}),
+      }),
+    ]);
+    return settled ? "settled" : "not_in_doubt";
+  }
+
+  async listStepsInDoubt(workspaceId: string, runId: string): Promise<string[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :step)",
+      FilterExpression: "#status = :claimed AND attribute_exists(doubtSince)",
+      ProjectionExpression: "stepId",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: {
+        ":pk": keys.run(workspaceId, runId).pk,
+        ":step": sortKeyPrefix.runStep,
+        ":claimed": "claimed",
+      },
+      ConsistentRead: true,
+    });
+    return items.flatMap((item) => (typeof item.stepId === "string" ? [item.stepId] : []));
+  }
+
   /**
    * Records a step's outcome once, with its counter in the same transaction: a retried task that
-   * records again changes nothing (the first record stands, and is counted once).
+   * records again changes nothing (the first record stands, and is counted once). A claim's
+   * `doubtSince` stays on the record, so evidence arriving later can still correct a skip.
    */
   async recordStep(run: RunContext, stepId: string, outcome: StepOutcome, at: string) {
     await transactWrite(this.db, [
@@ -538,13 +609,7 @@ export class DynamoRunRepository implements RunRepository {
           },
         },
       },
-      statsUpdate(this.tableName, run.workspaceId, run.momentId, run.runId, {
-        [`steps.${stepId}.${outcome.status}`]: 1,
-        // What a skip or a failure was, for the report's per-step funnel.
-        ...(outcome.status === "executed"
-          ? {}
-          : { [breakdownCounter.stepReason(stepId, outcome.status, outcome.reason)]: 1 }),
-      }),
+      statsUpdate(this.tableName, run.workspaceId, run.momentId, run.runId, stepCounters(stepId, outcome, 1)),
     ]);
   }
 
@@ -558,6 +623,16 @@ export class DynamoRunRepository implements RunRepository {
       result === "ended" ? ("stopped" as const) : ("already_ended" as const),
     );
   }
+}
+
+/** A step outcome's counters, each by `delta`: its status, and what a skip or a failure was (the report's funnel). */
+function stepCounters(stepId: string, outcome: StepOutcome, delta: 1 | -1): Record<string, number> {
+  return {
+    [`steps.${stepId}.${outcome.status}`]: delta,
+    ...(outcome.status === "executed"
+      ? {}
+      : { [breakdownCounter.stepReason(stepId, outcome.status, outcome.reason)]: delta }),
+  };
 }
 
 /** The condition that a claim is the attempt's ("" is a claim from before claims carried one). */

@@ -10,6 +10,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../../shared/domain/api-keys.js";
+import { RETRY_AFTER_SECONDS } from "../../../shared/domain/errors.js";
 import { context, setHandlerEnv } from "./env.js";
 
 const eventBridge = mockClient(EventBridgeClient);
@@ -104,6 +105,7 @@ describe("ingest handler", () => {
 
     expect(response.statusCode).toBe(503);
     expect(JSON.parse(response.body ?? "")).toMatchObject({ error: { code: "service_unavailable" } });
+    expect(response.headers).toMatchObject({ "retry-after": String(RETRY_AFTER_SECONDS) });
     expect(eventBridge.commandCalls(PutEventsCommand).length).toBeGreaterThan(1);
   });
 
@@ -174,6 +176,22 @@ describe("ingest handler, browser requests", () => {
     expect(response.headers).toMatchObject({
       "access-control-allow-origin": "https://app.acme.com",
       vary: "origin",
+    });
+  });
+
+  it("lets an allowed page read a 503's Retry-After (exposed: it is not a CORS-safelisted header)", async () => {
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: "ThrottlingException", ErrorMessage: "slow down" }],
+    });
+
+    const response = await handler(post(event, { origin: "https://app.acme.com" }), context);
+
+    expect(response.statusCode).toBe(503);
+    expect(response.headers).toMatchObject({
+      "access-control-allow-origin": "https://app.acme.com",
+      "access-control-expose-headers": "retry-after",
+      "retry-after": String(RETRY_AFTER_SECONDS),
     });
   });
 

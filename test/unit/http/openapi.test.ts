@@ -26,7 +26,11 @@ describe("OpenAPI document", () => {
     expect(operation?.summary).toBeTruthy();
     // Public routes say so explicitly; the others name the key they need.
     expect(operation?.security).toEqual(
-      route.auth === "none" ? [] : [{ [route.auth === "admin_key" ? "adminKey" : "writeKey"]: [] }],
+      route.auth === "none"
+        ? []
+        : route.auth === "admin_key"
+          ? [{ adminKey: [] }]
+          : [{ writeKey: [] }, { writeKeyBasic: [] }],
     );
   });
 
@@ -106,6 +110,35 @@ describe("OpenAPI document", () => {
     expect(statuses("post", "/v1/admin/workspaces")).toContain("403");
     // Nothing to refuse: no key, no input.
     expect(statuses("get", "/health")).toEqual(["200"]);
+  });
+
+  it("describes the Segment routes as the SDKs call them: Basic or Bearer, JSON-ish bodies, Retry-After on 503", () => {
+    const segmentRoutes = routes.filter((r) => r.function === "ingest" && r.method === "POST");
+    expect(segmentRoutes.map((r) => r.path)).toEqual(
+      expect.arrayContaining([
+        "/v1/track",
+        "/v1/identify",
+        "/v1/group",
+        "/v1/page",
+        "/v1/screen",
+        "/v1/alias",
+      ]),
+    );
+    for (const route of segmentRoutes) {
+      const operation = document.paths[route.path]?.post as unknown as {
+        security: unknown[];
+        description: string;
+        requestBody: { content: Record<string, unknown> };
+        responses: Record<string, { headers?: Record<string, unknown> }>;
+      };
+      expect(operation.security, route.path).toEqual([{ writeKey: [] }, { writeKeyBasic: [] }]);
+      expect(Object.keys(operation.requestBody.content), route.path).toEqual(["application/json"]);
+      expect(operation.description, route.path).toMatch(/text\/plain.*gzip/s);
+      expect(operation.responses["503"]?.headers, route.path).toHaveProperty("Retry-After");
+    }
+    const schemes = (document as unknown as { components: { securitySchemes: Record<string, unknown> } })
+      .components.securitySchemes;
+    expect(schemes.writeKeyBasic).toMatchObject({ type: "http", scheme: "basic" });
   });
 
   it("describes POST /v1/feedback's body, and a batch the server would answer 202 for", () => {

@@ -67,6 +67,20 @@ describe("path parameters", () => {
   );
 });
 
+describe("trailing slashes", () => {
+  it("routes a path with a trailing slash to the route without it, as API Gateway's HTTP APIs do", async () => {
+    expect(await get("/v1/admin/moments/abc/")).toEqual({
+      status: 200,
+      body: { route: "GET /v1/admin/moments/{id}", params: { id: "abc" } },
+    });
+    expect((await get("/v1/admin/moments/abc/runs//")).body).toEqual({
+      route: "GET /v1/admin/moments/{id}/runs",
+      params: { id: "abc" },
+    });
+    expect((await get("/v1/admin/nothing/")).status).toBe(404);
+  });
+});
+
 describe("readiness", () => {
   it("answers 503 to everything, GET /health included, until the stack behind it is ready", async () => {
     let markReady: () => void = () => undefined;

@@ -53,6 +53,36 @@ describe("endRun", () => {
     });
   });
 
+  it("settles an entry step left in doubt by the stopped execution: from SES's evidence, else skipped", async () => {
+    for (const stepId of ["mail_sent", "mail_unknown"]) {
+      runs.seedClaim(run, stepId, NOW, `attempt-${stepId}`);
+      await runs.markStepInDoubt(run, stepId, `attempt-${stepId}`, NOW);
+    }
+    await runs.recordStepEvidence("ws_1", "run_1", "mail_sent", {
+      kind: "sent",
+      messageId: "ses-1",
+      at: NOW,
+    });
+
+    await endRun(deps, ref, "success", "msg_paid", { stopEntry: true, cause: "event:payment_succeeded" });
+
+    expect(runs.step(run, "mail_sent")).toMatchObject({ status: "executed" });
+    expect(runs.step(run, "mail_unknown")).toMatchObject({
+      status: "skipped",
+      outcome: { reason: expect.stringMatching(/^run_not_active/) },
+    });
+  });
+
+  it("leaves a completion step in doubt to its own (live) execution when an end is re-driven", async () => {
+    await endRun(deps, ref, "success", "msg_paid", { stopEntry: true, cause: "event:payment_succeeded" });
+    runs.seedClaim(run, "thanks", NOW, "attempt-1");
+    await runs.markStepInDoubt(run, "thanks", "attempt-1", NOW);
+
+    await endRun(deps, ref, "success", "msg_paid", { stopEntry: true, cause: "event:payment_succeeded" });
+
+    expect(runs.step(run, "thanks")).toMatchObject({ status: "claimed" });
+  });
+
   it("on failed: starts the exit steps instead", async () => {
     await endRun(deps, ref, "failed", "msg_churned", { stopEntry: true, cause: "event:payment_succeeded" });
 

@@ -617,6 +617,51 @@ describe("executeStep under faults", () => {
     expect(mailer.sent).toHaveLength(1);
   });
 
+  it("an ambiguous send whose Send event came already is recorded executed at once, with no wait", async () => {
+    // Locally (and on AWS when the event is fast) the evidence may be in before the step looks.
+    mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
+    const markStepInDoubt = runs.markStepInDoubt.bind(runs);
+    runs.markStepInDoubt = async (...args) => {
+      await runs.recordStepEvidence("ws_1", "run_1", "s1", { kind: "sent", messageId: "ses-7", at: NOW });
+      return markStepInDoubt(...args);
+    };
+
+    const outcome = await executeStep(deps, payload());
+
+    expect(outcome).toEqual({ status: "executed", detail: { messageId: "ses-7", reconciled: "send_event" } });
+    expect(runs.step(run, "s1")).toMatchObject({ status: "executed" });
+    expect(runs.stats.get(JSON.stringify(["ws_1", "m_1"]))).toMatchObject({ "steps.s1.executed": 1 });
+  });
+
+  it("an ambiguous send whose run ended meanwhile is recorded skipped at once (nobody would come back)", async () => {
+    mailer.failNextWith(new AmbiguousDeliveryError("SES InternalFailure"));
+    const markStepInDoubt = runs.markStepInDoubt.bind(runs);
+    runs.markStepInDoubt = async (...args) => {
+      // An end rule matched while SES was answering: the execution is being stopped.
+      await runs.endRun(run, "success", "msg_paid", NOW);
+      return markStepInDoubt(...args);
+    };
+
+    const outcome = await executeStep(deps, payload());
+
+    expect(outcome).toMatchObject({ status: "skipped", reason: expect.stringMatching(/^run_not_active/) });
+    // The doubt stays on the record: a Send event arriving later corrects it (see ses-feedback).
+    expect(runs.step(run, "s1")).toMatchObject({ status: "skipped", doubtSince: NOW });
+  });
+
+  it("a step recorded failed from a Reject while it waited still ends its run under fail_run", async () => {
+    runs.seedClaim(run, "s1");
+    await runs.recordStep(run, "s1", { status: "failed", reason: "rejected: Bad content" }, NOW);
+
+    const error = await executeStep(deps, {
+      ...payload(),
+      step: { ...payload().step, onFailure: "fail_run" as const },
+    }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: STEP_FAILED_RUN_ERROR });
+    expect(mailer.sent).toEqual([]);
+  });
+
   it("a performed step whose record fails hands its outcome to the state machine, and is not sent again", async () => {
     const recordStep = runs.recordStep.bind(runs);
     runs.recordStep = async () => {

@@ -3,7 +3,7 @@ import { sesFeedbackPattern } from "../../../shared/contracts/bus.js";
 import { matchesEventPattern } from "../../../shared/event-pattern/match.js";
 import { MalformedSesEventError, recordSesFeedback } from "../../../shared/use-cases/ses-feedback.js";
 import { FakeSuppressionList } from "../../support/fake-suppressions.js";
-import { FakeRunRepository, fixedClock } from "../../support/fakes.js";
+import { aRun, FakeRunRepository, fixedClock } from "../../support/fakes.js";
 import { bounceEvent, CONFIGURATION_SET, complaintEvent } from "../../support/ses-events.js";
 
 let suppressions: FakeSuppressionList;
@@ -39,12 +39,71 @@ describe("recordSesFeedback: evidence of a step's send", () => {
       runId: "run_1",
       stepId: "nudge",
       kind: "sent",
+      settled: false,
     });
     await recordSesFeedback(deps(), sendEvent("Email Rejected", stepTags));
     expect(await runs.getStepEvidence("ws_1", "run_1", "nudge")).toEqual({
       kind: "sent",
       messageId: "ses-msg-1",
       at: "2026-11-21T10:00:00.000Z",
+    });
+  });
+
+  describe("settles a step in doubt at once, whatever became of its execution", () => {
+    const run = aRun({ runId: "run_1", workspaceId: "ws_1", momentId: "m_1" });
+    const IN_DOUBT_SINCE = "2026-11-21T10:00:01.000Z";
+    const inDoubt = async () => {
+      runs.seedMembership(run);
+      runs.seedClaim(run, "nudge", "2026-11-21T10:00:00.000Z", "attempt-1");
+      await runs.markStepInDoubt(run, "nudge", "attempt-1", IN_DOUBT_SINCE);
+    };
+    const stats = () => runs.stats.get(JSON.stringify(["ws_1", "m_1"]));
+
+    it("a Send records the claimed step executed, counted once (a redelivery changes nothing)", async () => {
+      await inDoubt();
+      // An end rule stopped the run's execution while the step waited for this event.
+      await runs.endRun(run, "success", "msg_paid", IN_DOUBT_SINCE);
+
+      const result = await recordSesFeedback(deps(), sendEvent("Email Sent", stepTags));
+      await recordSesFeedback(deps(), sendEvent("Email Sent", stepTags));
+
+      expect(result).toMatchObject({ outcome: "evidence", settled: true });
+      expect(runs.step(run, "nudge")).toMatchObject({
+        status: "executed",
+        outcome: { status: "executed", detail: { messageId: "ses-msg-1", reconciled: "send_event" } },
+      });
+      expect(stats()).toMatchObject({ "steps.nudge.executed": 1 });
+    });
+
+    it("a Reject records it failed", async () => {
+      await inDoubt();
+
+      await recordSesFeedback(deps(), sendEvent("Email Rejected", stepTags));
+
+      expect(runs.step(run, "nudge")).toMatchObject({
+        status: "failed",
+        outcome: { reason: "rejected: Bad content" },
+      });
+    });
+
+    it("a Send corrects a step recorded skipped when its run ended in doubt, moving the counters", async () => {
+      await inDoubt();
+      await runs.recordStep(run, "nudge", { status: "skipped", reason: "run_not_active" }, IN_DOUBT_SINCE);
+
+      await recordSesFeedback(deps(), sendEvent("Email Sent", stepTags));
+
+      expect(runs.step(run, "nudge")).toMatchObject({ status: "executed" });
+      expect(stats()).toMatchObject({ "steps.nudge.executed": 1, "steps.nudge.skipped": 0 });
+    });
+
+    it("leaves alone a step that was never in doubt (its own attempt records it)", async () => {
+      runs.seedMembership(run);
+      runs.seedClaim(run, "nudge", "2026-11-21T10:00:00.000Z", "attempt-1");
+
+      const result = await recordSesFeedback(deps(), sendEvent("Email Sent", stepTags));
+
+      expect(result).toMatchObject({ settled: false });
+      expect(runs.step(run, "nudge")).toMatchObject({ status: "claimed" });
     });
   });
 

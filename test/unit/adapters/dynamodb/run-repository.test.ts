@@ -628,11 +628,100 @@ describe("DynamoRunRepository.claimStep", () => {
     },
   );
 
+  it("answers already_done with the recorded outcome (a fail_run policy still applies to it)", async () => {
+    const outcome = { status: "failed", reason: "rejected: Bad content" };
+    db.on(PutCommand).rejects(conditionFailed());
+    db.on(GetCommand, { Key: stepKey }).resolves({ Item: { ...stepKey, status: "failed", outcome } });
+
+    await expect(repository().claimStep(run, "s1", "attempt-1", AT)).resolves.toEqual({
+      status: "already_done",
+      outcome,
+    });
+  });
+
   it("lets throttling propagate", async () => {
     db.on(PutCommand).rejects(throttled());
 
     await expect(repository().claimStep(run, "s1", "attempt-1", AT)).rejects.toBeInstanceOf(
       ProvisionedThroughputExceededException,
+    );
+  });
+});
+
+describe("DynamoRunRepository.settleStepInDoubt", () => {
+  const AT = "2026-11-21T11:00:00.000Z";
+  const SINCE = "2026-11-21T10:59:00.000Z";
+  const executed = { status: "executed" as const, detail: { reconciled: "send_event" } };
+
+  it("records a claim in doubt with the outcome and its counter, conditional on the doubt", async () => {
+    db.on(GetCommand, { Key: stepKey }).resolves({
+      Item: { ...stepKey, status: "claimed", attempt: "a1", doubtSince: SINCE },
+    });
+    db.on(GetCommand, { Key: runKey }).resolves({ Item: { momentId: "m_1" } });
+    db.on(TransactWriteCommand).resolves({});
+
+    await expect(repository().settleStepInDoubt("ws_1", "run_1", "s1", executed, AT)).resolves.toBe(
+      "settled",
+    );
+
+    const [step, stats] = transactItems();
+    expect(step?.Update).toMatchObject({
+      Key: stepKey,
+      ConditionExpression:
+        "#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_exists(doubtSince)",
+      ExpressionAttributeValues: { ":status": "executed", ":outcome": executed, ":at": AT },
+    });
+    expect(counterDeltas(stats)).toEqual({ "steps.s1.executed": 1 });
+  });
+
+  it("corrects a step recorded skipped while in doubt, moving its counters", async () => {
+    db.on(GetCommand, { Key: stepKey }).resolves({
+      Item: {
+        ...stepKey,
+        status: "skipped",
+        outcome: { status: "skipped", reason: "run_not_active: ended" },
+        recordedAt: SINCE,
+        doubtSince: SINCE,
+      },
+    });
+    db.on(GetCommand, { Key: runKey }).resolves({ Item: { momentId: "m_1" } });
+    db.on(TransactWriteCommand).resolves({});
+
+    await repository().settleStepInDoubt("ws_1", "run_1", "s1", executed, AT);
+
+    const [step, stats] = transactItems();
+    expect(step?.Update?.ConditionExpression).toBe(
+      "#status = :skipped AND recordedAt = :recordedAt AND attribute_exists(doubtSince)",
+    );
+    expect(step?.Update?.ExpressionAttributeValues).toMatchObject({ ":recordedAt": SINCE });
+    expect(counterDeltas(stats)).toEqual({
+      "steps.s1.executed": 1,
+      "steps.s1.skipped": -1,
+      "steps.s1.skipped.run_not_active": -1,
+    });
+  });
+
+  it.each([
+    ["never in doubt", { status: "claimed", attempt: "a1" }],
+    ["recorded executed", { status: "executed", outcome: executed, recordedAt: SINCE, doubtSince: SINCE }],
+  ])("leaves a step %s alone", async (_case, item) => {
+    db.on(GetCommand, { Key: stepKey }).resolves({ Item: { ...stepKey, ...item } });
+
+    await expect(repository().settleStepInDoubt("ws_1", "run_1", "s1", executed, AT)).resolves.toBe(
+      "not_in_doubt",
+    );
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it("answers not_in_doubt when a take-over or another settle won the race", async () => {
+    db.on(GetCommand, { Key: stepKey }).resolves({
+      Item: { ...stepKey, status: "claimed", attempt: "a1", doubtSince: SINCE },
+    });
+    db.on(GetCommand, { Key: runKey }).resolves({ Item: { momentId: "m_1" } });
+    db.on(TransactWriteCommand).rejects(cancelled("ConditionalCheckFailed", "None"));
+
+    await expect(repository().settleStepInDoubt("ws_1", "run_1", "s1", executed, AT)).resolves.toBe(
+      "not_in_doubt",
     );
   });
 });
