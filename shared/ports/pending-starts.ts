@@ -2,11 +2,12 @@ import type { EventReceivedDetail } from "../contracts/bus.js";
 
 /**
  * A gate is trusted to wait on for a re-armed start only while its own due time is at least this far
- * ahead (it has not woken, clocks apart): a trigger that re-arms a start falling due sooner (its gate
- * may be opening it right now, or retrying through an outage) starts a gate of its own. Two gates
- * open a start once: the run id derives from the trigger, the entry and the take are conditional.
+ * ahead of the arming (it has not woken yet, allowing for the write's latency and clock skew): a
+ * trigger that re-arms a start falling due sooner (its gate may be opening it right now, or retrying
+ * through an outage) starts a gate of its own. Two gates open a start once: the run id derives from
+ * the trigger, the entry and the take are conditional.
  */
-export const GATE_MARGIN_MS = 5_000;
+export const GATE_MARGIN_MS = 1_000;
 
 /** An armed abandonment start: the latest trigger, and the token of the gate that may open it. */
 export interface PendingStart {

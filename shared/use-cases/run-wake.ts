@@ -49,9 +49,14 @@ async function wakeUp(deps: WakeDeps, wake: WakePayload): Promise<WakeResult> {
         ? stored.endSteps.completion
         : stored.endSteps.exit;
   const outcomes: Record<string, StepOutcome["status"]> = {};
-  for (const stepId of wake.steps) {
+  for (const [index, stepId] of wake.steps.entries()) {
     const step = pinnedStep(pinned, stepId, stored.runId);
-    outcomes[stepId] = (await executeStep(deps, { run: stored.context, step, phase: wake.phase })).status;
+    // The first step goes on the status just read; a later one re-reads it (an end event may have
+    // ended the run meanwhile).
+    const status = index === 0 ? stored.status : undefined;
+    outcomes[stepId] = (
+      await executeStep(deps, { run: stored.context, step, phase: wake.phase }, status)
+    ).status;
   }
   if (!wake.complete) return { steps: outcomes };
   // A run stopped or ended meanwhile keeps that outcome.
