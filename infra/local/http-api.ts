@@ -55,7 +55,7 @@ export interface LocalHttpApi {
   url: string;
   server: Server;
   /**
-   * A one-shot fault (a seam for tests): the next request to `path` is processed as usual, then
+   * A one-shot fault (a seam for tests): the next request to `path` (not a CORS preflight) is processed as usual, then
    * answered `status` instead of the function's answer, as when a response is lost after the work
    * was done (a Lambda timeout, a dropped connection). A client that retries must not cause the
    * work twice.
@@ -185,7 +185,8 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
         event,
         lambdaContext(`moments-${route.function}`, options.region, options.accountId),
       );
-      const fault = faults.get(url.pathname);
+      // A preflight does no work whose answer could be lost: the fault waits for the request itself.
+      const fault = method === "OPTIONS" ? undefined : faults.get(url.pathname);
       if (fault !== undefined) {
         faults.delete(url.pathname);
         return send(res, fault, JSON.stringify({ message: "Service Unavailable" }));

@@ -470,7 +470,8 @@ export const apiDocs = {
     tag: "Moments",
     success: {
       status: 200,
-      description: "The moment, with ETag: its version",
+      description:
+        "The moment, with ETag: its version; allowedTransitions (the status changes it allows now, each saying what it does) and templateSettings (its template's custom settings, each with the JSON Pointer of the field it sets)",
       body: momentResponse,
       headers: { ETag: "The moment's version, for If-Match" },
     },

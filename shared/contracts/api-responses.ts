@@ -128,17 +128,52 @@ export const unsubscribeResponse = z.strictObject({ address: z.string(), unsubsc
 // Moments
 // ---------------------------------------------------------------------------------------------
 
+/** A moment as stored: what the list shows of each. */
+const storedMomentShape = {
+  ...momentFields,
+  id: z.string(),
+  workspaceId: z.string(),
+  status: z.enum(momentStatuses),
+  version: z.int().check(z.minimum(1)),
+  runningSince: z.optional(time),
+  createdAt: time,
+  updatedAt: time,
+};
+
+export const statusTransitionResponse = named(
+  "StatusTransition",
+  z.strictObject({
+    status: z.enum(momentStatuses),
+    label: z.string(),
+    effect: z.string(),
+    endsRuns: z.boolean(),
+    blockedBy: z.optional(z.string()),
+  }),
+);
+
+export const templateSettingResponse = named(
+  "MomentTemplateSetting",
+  z.strictObject({
+    key: z.string(),
+    label: z.string(),
+    type: z.literal("duration"),
+    /** The field the setting lives in, as a JSON Pointer into the moment ("/start/unless/within"). */
+    path: z.string(),
+    value: durationSchema,
+  }),
+);
+
+/**
+ * One moment, with what can be done with it: the status changes it allows now (from the domain's
+ * transition table, the one the API enforces), each saying what it does; and its template's custom
+ * settings (the abandonment window…), read from the fields they set.
+ */
 export const momentResponse = named(
   "Moment",
   z.strictObject({
-    ...momentFields,
-    id: z.string(),
-    workspaceId: z.string(),
-    status: z.enum(momentStatuses),
-    version: z.int().check(z.minimum(1)),
-    runningSince: z.optional(time),
-    createdAt: time,
-    updatedAt: time,
+    ...storedMomentShape,
+    allowedTransitions: z.array(statusTransitionResponse),
+    templateSettings: z.array(templateSettingResponse),
   }),
 );
 
@@ -169,7 +204,7 @@ export const headlineStatsSchema = named(
 export const listedMomentResponse = named(
   "ListedMoment",
   z.strictObject({
-    ...momentResponse.shape,
+    ...storedMomentShape,
     stats: headlineStatsSchema,
     /** Runs entered per day over the last 7 days (UTC), oldest first, today last. */
     trend: z.array(z.strictObject({ day: z.iso.date(), entered: count })),
@@ -334,6 +369,7 @@ export const decisionResponse = named(
     decision("ended_success", { runId: z.string(), rule: z.optional(z.string()) }),
     decision("ended_failed", { runId: z.string(), rule: z.optional(z.string()) }),
     decision("abandonment_armed", { dueAt: time }),
+    decision("abandonment_not_armed", { cause: z.enum(["newer_trigger", "unless_event"]) }),
     decision("abandonment_cancelled", {}),
     decision("filter_failed", { condition: z.string(), rule: z.optional(z.enum(["start", "end"])) }),
     decision("reentry_blocked", {
@@ -341,6 +377,7 @@ export const decisionResponse = named(
       until: z.optional(time),
     }),
     decision("sampled_out", { samplingRate: z.number() }),
+    decision("moment_not_running", { status: z.enum([...momentStatuses, "deleted"]) }),
     decision("source_mismatch", { sourceId: z.string() }),
     decision("already_active", { runId: z.optional(z.string()) }),
     decision("too_old", { timestamp: time, maxAgeSeconds: count }),

@@ -62,6 +62,11 @@ export const previewRequestSchema = z.strictObject({
   accountId: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
   traits: z.optional(jsonObjectSchema),
   event: z.optional(jsonObjectSchema),
+  /**
+   * Unsaved edits to preview instead of the saved fields (an editor's live preview): the fields a
+   * PATCH takes, checked the same way; nothing is saved.
+   */
+  edits: z.optional(emailTemplatePatchSchema),
 });
 
 export interface EmailPreview {

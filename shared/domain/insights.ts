@@ -19,10 +19,12 @@ export const decisionReasons = [
   "ended_success",
   "ended_failed",
   "abandonment_armed",
+  "abandonment_not_armed",
   "abandonment_cancelled",
   "filter_failed",
   "reentry_blocked",
   "sampled_out",
+  "moment_not_running",
   "source_mismatch",
   "already_active",
   "too_old",
@@ -41,6 +43,12 @@ export type DecisionDetail =
   | { reason: "ended_success" | "ended_failed"; runId: string; rule?: string }
   /** An abandonment trigger (re)started the timer: the run starts at `dueAt` unless cancelled. */
   | { reason: "abandonment_armed"; dueAt: string }
+  /**
+   * An abandonment trigger armed nothing, as events are not processed in order: a trigger that
+   * happened later had armed the start already (`newer_trigger`, whose timer stands), or the
+   * `unless` event happened after this trigger (`unless_event`).
+   */
+  | { reason: "abandonment_not_armed"; cause: "newer_trigger" | "unless_event" }
   /** The `unless` event arrived within the window: the pending abandonment run will not start. */
   | { reason: "abandonment_cancelled" }
   /**
@@ -51,6 +59,11 @@ export type DecisionDetail =
   /** `until`: when the account may enter again (cooldown); absent for `once`. */
   | { reason: "reentry_blocked"; policy: "once" | "after_exit" | "cooldown"; until?: string }
   | { reason: "sampled_out"; samplingRate: number }
+  /**
+   * The moment was not running when the start was decided (`status`, or `deleted`): stopped after an
+   * abandonment start was armed and before it fell due, or between indexing and reading.
+   */
+  | { reason: "moment_not_running"; status: MomentStatus | "deleted" }
   /** The event came from a source the moment does not listen to. */
   | { reason: "source_mismatch"; sourceId: string }
   | { reason: "already_active"; runId?: string }
@@ -117,6 +130,10 @@ export function explainDecision(decision: DecisionDetail): string {
     }
     case "abandonment_armed":
       return `Abandonment timer started: the run starts at ${decision.dueAt} unless the cancelling event arrives first`;
+    case "abandonment_not_armed":
+      return decision.cause === "newer_trigger"
+        ? "Abandonment timer not restarted: a later trigger event had already started it (events can arrive out of order)"
+        : "Abandonment timer not started: the cancelling event happened after this trigger (events can arrive out of order)";
     case "abandonment_cancelled":
       return "Abandonment cancelled: the cancelling event arrived within the window";
     case "filter_failed":
@@ -135,6 +152,10 @@ export function explainDecision(decision: DecisionDetail): string {
       break;
     case "sampled_out":
       return `Not started: sampled out (the moment admits ${decision.samplingRate}% of accounts)`;
+    case "moment_not_running":
+      return decision.status === "deleted"
+        ? "Not started: the moment was deleted"
+        : `Not started: the moment was ${decision.status}, not running`;
     case "source_mismatch":
       return `Not started: the event came from source ${decision.sourceId}, which the moment does not listen to`;
     case "already_active":

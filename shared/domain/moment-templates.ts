@@ -9,7 +9,7 @@
  */
 import * as z from "zod/mini";
 import { ValidationError } from "./errors.js";
-import { type Goal, goals, type MomentInput } from "./moment.js";
+import { type Goal, goals, type MomentInput, timeFrameSchema } from "./moment.js";
 import { type Duration, durationSchema, nameSchema } from "./primitives.js";
 import { parseOrThrow } from "./validation.js";
 
@@ -30,12 +30,25 @@ export interface MomentTemplate {
   moment: MomentInput;
 }
 
+/**
+ * Where a template's setting lives in the moment it builds: a setting is not stored apart, it is
+ * the value of one field (the abandonment window is the start rule's `unless.within`), so editing
+ * either is editing the same thing.
+ */
+export type SettingTarget =
+  | { at: "abandonment" }
+  | { at: "cooldown" }
+  | { at: "end_timeout"; outcome: "success" | "failed" }
+  | { at: "step_delay"; stepId: string };
+
+type CatalogSetting = TemplateSetting & { target: SettingTarget };
+
 interface CatalogEntry {
   key: string;
   name: string;
   goal: Goal;
   description: string;
-  settings: TemplateSetting[];
+  settings: CatalogSetting[];
   build(settings: Record<string, Duration>): Omit<MomentInput, "name" | "description" | "goal" | "template">;
 }
 
@@ -63,8 +76,20 @@ const catalog: CatalogEntry[] = [
     goal: "recover",
     description: `Reminds a shopper who added items to a cart and did not check out. One run per cart (cart_id); the run succeeds on checkout_completed. ${ADD_EMAIL}`,
     settings: [
-      { key: "abandonAfter", label: "Cart counts as abandoned after", type: "duration", default: hours(2) },
-      { key: "giveUpAfter", label: "Stop trying to recover it after", type: "duration", default: days(7) },
+      {
+        key: "abandonAfter",
+        label: "Cart counts as abandoned after",
+        type: "duration",
+        default: hours(2),
+        target: { at: "abandonment" },
+      },
+      {
+        key: "giveUpAfter",
+        label: "Stop trying to recover it after",
+        type: "duration",
+        default: days(7),
+        target: { at: "end_timeout", outcome: "failed" },
+      },
     ],
     build: (s) => ({
       ...common(),
@@ -104,8 +129,15 @@ const catalog: CatalogEntry[] = [
         label: "Booking counts as abandoned after",
         type: "duration",
         default: hours(1),
+        target: { at: "abandonment" },
       },
-      { key: "giveUpAfter", label: "Stop trying to recover it after", type: "duration", default: days(3) },
+      {
+        key: "giveUpAfter",
+        label: "Stop trying to recover it after",
+        type: "duration",
+        default: days(3),
+        target: { at: "end_timeout", outcome: "failed" },
+      },
     ],
     build: (s) => ({
       ...common(),
@@ -140,8 +172,20 @@ const catalog: CatalogEntry[] = [
     goal: "convert",
     description: `Follows up with a visitor who viewed a product and did not add anything to the cart. At most once a week per account; the run succeeds on cart_item_added. ${ADD_EMAIL}`,
     settings: [
-      { key: "abandonAfter", label: "Follow up after", type: "duration", default: hours(4) },
-      { key: "cooldown", label: "At most once per", type: "duration", default: days(7) },
+      {
+        key: "abandonAfter",
+        label: "Follow up after",
+        type: "duration",
+        default: hours(4),
+        target: { at: "abandonment" },
+      },
+      {
+        key: "cooldown",
+        label: "At most once per",
+        type: "duration",
+        default: days(7),
+        target: { at: "cooldown" },
+      },
     ],
     build: (s) => ({
       ...common(),
@@ -175,8 +219,20 @@ const catalog: CatalogEntry[] = [
     goal: "convert",
     description: `Reminds a trial user that the trial ends soon, then asks what holds them back. The run succeeds on subscription_started and fails if there is none within the conversion window. ${ADD_EMAIL}`,
     settings: [
-      { key: "followUpAfter", label: "Ask for feedback after", type: "duration", default: days(2) },
-      { key: "convertWithin", label: "Counts as converted within", type: "duration", default: days(14) },
+      {
+        key: "followUpAfter",
+        label: "Ask for feedback after",
+        type: "duration",
+        default: days(2),
+        target: { at: "step_delay", stepId: "trial-feedback" },
+      },
+      {
+        key: "convertWithin",
+        label: "Counts as converted within",
+        type: "duration",
+        default: days(14),
+        target: { at: "end_timeout", outcome: "failed" },
+      },
     ],
     build: (s) => ({
       ...common(),
@@ -218,8 +274,20 @@ const catalog: CatalogEntry[] = [
     goal: "recover",
     description: `Asks a customer whose payment failed to update their payment method, with a reminder. The run succeeds on payment_succeeded and fails after the grace period. ${ADD_EMAIL}`,
     settings: [
-      { key: "reminderAfter", label: "Remind again after", type: "duration", default: days(3) },
-      { key: "gracePeriod", label: "Grace period", type: "duration", default: days(7) },
+      {
+        key: "reminderAfter",
+        label: "Remind again after",
+        type: "duration",
+        default: days(3),
+        target: { at: "step_delay", stepId: "update-card-reminder" },
+      },
+      {
+        key: "gracePeriod",
+        label: "Grace period",
+        type: "duration",
+        default: days(7),
+        target: { at: "end_timeout", outcome: "failed" },
+      },
     ],
     build: (s) => ({
       ...common(),
@@ -261,8 +329,20 @@ const catalog: CatalogEntry[] = [
     goal: "activate",
     description: `Nudges a new account that signed up and did not finish onboarding. The run succeeds on onboarding_completed. ${ADD_EMAIL}`,
     settings: [
-      { key: "nudgeAfter", label: "Nudge if not onboarded after", type: "duration", default: days(1) },
-      { key: "giveUpAfter", label: "Stop nudging after", type: "duration", default: days(14) },
+      {
+        key: "nudgeAfter",
+        label: "Nudge if not onboarded after",
+        type: "duration",
+        default: days(1),
+        target: { at: "abandonment" },
+      },
+      {
+        key: "giveUpAfter",
+        label: "Stop nudging after",
+        type: "duration",
+        default: days(14),
+        target: { at: "end_timeout", outcome: "failed" },
+      },
     ],
     build: (s) => ({
       ...common(),
@@ -296,8 +376,20 @@ const catalog: CatalogEntry[] = [
     goal: "grow",
     description: `Asks for feedback shortly after an account completes a key action, at most once a month per account. Rename key_action_completed to your key event. ${ADD_EMAIL}`,
     settings: [
-      { key: "askAfter", label: "Ask after", type: "duration", default: hours(1) },
-      { key: "cooldown", label: "At most once per", type: "duration", default: days(30) },
+      {
+        key: "askAfter",
+        label: "Ask after",
+        type: "duration",
+        default: hours(1),
+        target: { at: "step_delay", stepId: "ask-feedback" },
+      },
+      {
+        key: "cooldown",
+        label: "At most once per",
+        type: "duration",
+        default: days(30),
+        target: { at: "cooldown" },
+      },
     ],
     build: (s) => ({
       ...common(),
@@ -341,7 +433,7 @@ export function momentTemplates(): MomentTemplate[] {
     name: entry.name,
     goal: entry.goal,
     description: entry.description,
-    settings: entry.settings.map((s) => ({ ...s, default: { ...s.default } })),
+    settings: entry.settings.map(({ target: _target, ...s }) => ({ ...s, default: { ...s.default } })),
     moment: bodyOf(entry, {}, entry.name),
   }));
 }
@@ -350,8 +442,8 @@ export const momentTemplateKeys: readonly string[] = catalog.map((entry) => entr
 
 /**
  * `POST /moments` with a catalog key instead of a full body. Fields of the full model given here
- * (goal, description, sourceIds, actionsEnabled, samplingRate) override the catalog's; rules and steps come
- * from the catalog (edit them afterwards with PATCH).
+ * (goal, description, sourceIds, actionsEnabled, samplingRate, timeFrame) override the catalog's; rules and
+ * steps come from the catalog (edit them afterwards with PATCH).
  */
 export const momentFromTemplateSchema = z.strictObject({
   template: z.string(),
@@ -361,6 +453,7 @@ export const momentFromTemplateSchema = z.strictObject({
   sourceIds: z.optional(z.array(z.string())),
   actionsEnabled: z.optional(z.boolean()),
   samplingRate: z.optional(z.number()),
+  timeFrame: z.optional(timeFrameSchema),
   settings: z.optional(z.record(z.string(), durationSchema)),
 });
 
@@ -399,4 +492,59 @@ export function momentBodyFromTemplate(body: unknown): Record<string, unknown> {
   }
   const { template: _template, settings: _settings, ...overrides } = request;
   return { ...bodyOf(entry, settings, request.name), ...overrides };
+}
+
+/** A template's setting as a moment made from it has it now, and where it lives (a JSON Pointer). */
+export interface MomentTemplateSetting {
+  key: string;
+  label: string;
+  type: "duration";
+  /** The field holding it, as a JSON Pointer into the moment ("/start/unless/within"). */
+  path: string;
+  value: Duration;
+}
+
+type SettingHolder = Pick<MomentInput, "start" | "end" | "reentry" | "steps">;
+
+/** The JSON Pointer of the field a setting lives in, in this moment; undefined once it is gone. */
+function pointerOf(moment: SettingHolder, target: SettingTarget): string | undefined {
+  switch (target.at) {
+    case "abandonment":
+      return moment.start.unless ? "/start/unless/within" : undefined;
+    case "cooldown":
+      return moment.reentry.policy === "cooldown" ? "/reentry/cooldown" : undefined;
+    case "end_timeout": {
+      const index = moment.end.findIndex((rule) => rule.outcome === target.outcome && rule.after);
+      return index >= 0 ? `/end/${index}/after` : undefined;
+    }
+    case "step_delay": {
+      const index = moment.steps.findIndex((step) => step.id === target.stepId);
+      return index >= 0 ? `/steps/${index}/delay` : undefined;
+    }
+  }
+}
+
+function valueAt(moment: SettingHolder, pointer: string): unknown {
+  return pointer
+    .split("/")
+    .slice(1)
+    .reduce<unknown>((node, token) => (node as Record<string, unknown> | undefined)?.[token], moment);
+}
+
+/**
+ * The custom settings of the template a moment was made from (the abandonment window, a cooldown,
+ * a timeout…), read from the fields they set, each with the field's path so a client edits it
+ * there. A setting whose field the admin removed (no more abandonment rule) is left out.
+ */
+export function templateSettingsOf(
+  moment: SettingHolder & Pick<MomentInput, "template">,
+): MomentTemplateSetting[] {
+  const entry = catalog.find((e) => e.key === moment.template);
+  if (!entry) return [];
+  return entry.settings.flatMap((setting) => {
+    const path = pointerOf(moment, setting.target);
+    const value = path === undefined ? undefined : valueAt(moment, path);
+    if (path === undefined || value === undefined) return [];
+    return [{ key: setting.key, label: setting.label, type: setting.type, path, value: value as Duration }];
+  });
 }

@@ -311,19 +311,86 @@ export function momentEtag(moment: Pick<Moment, "version">): string {
 
 export const statusChangeSchema = z.strictObject({ status: z.enum(momentStatuses) });
 
+/** A status change an admin may make, what to call it, and what it does. */
+export interface StatusTransition {
+  status: MomentStatus;
+  /** The verb a button says ("Stop"). */
+  label: string;
+  /** What happens, in a sentence an admin reads before confirming. */
+  effect: string;
+  /** It ends the runs in progress (their remaining steps never run): confirm it as destructive. */
+  endsRuns: boolean;
+}
+
 /**
- * Allowed status transitions. Draft -> running needs a source; archived moments go back to draft to
- * be edited again.
+ * Allowed status transitions, the one table the API enforces and the console offers. Draft ->
+ * running needs a source; archived moments go back to draft to be edited again.
  */
-const transitions: Record<MomentStatus, readonly MomentStatus[]> = {
-  draft: ["running"],
-  running: ["stopped", "archived"],
-  stopped: ["running", "archived"],
-  archived: ["draft"],
+const transitions: Record<MomentStatus, readonly StatusTransition[]> = {
+  draft: [
+    {
+      status: "running",
+      label: "Start",
+      effect: "Accounts that send the start event from now on enter the moment and run its steps.",
+      endsRuns: false,
+    },
+  ],
+  running: [
+    {
+      status: "stopped",
+      label: "Stop",
+      effect:
+        "No account enters any more, and runs in progress end now with outcome stopped: their remaining steps do not run. It can be resumed.",
+      endsRuns: true,
+    },
+    {
+      status: "archived",
+      label: "Archive",
+      effect:
+        "Stops it for good: runs in progress end now with outcome stopped, and it is retired (an archived moment can be deleted or returned to draft).",
+      endsRuns: true,
+    },
+  ],
+  stopped: [
+    {
+      status: "running",
+      label: "Resume",
+      effect:
+        "Accounts that send the start event enter again from now on; runs that were stopped do not resume.",
+      endsRuns: false,
+    },
+    {
+      status: "archived",
+      label: "Archive",
+      effect: "Retires it; an archived moment can be deleted or returned to draft.",
+      endsRuns: false,
+    },
+  ],
+  archived: [
+    {
+      status: "draft",
+      label: "Return to draft",
+      effect: "Makes it a draft again, to edit (its sources too) and start when ready.",
+      endsRuns: false,
+    },
+  ],
 };
 
 export function allowedTransitions(from: MomentStatus): readonly MomentStatus[] {
-  return transitions[from];
+  return transitions[from].map((t) => t.status);
+}
+
+/**
+ * The status changes a moment offers now, each with what it does; `blockedBy` says why one that
+ * the table allows cannot be made yet (a draft without a source cannot start).
+ */
+export function statusTransitionsOf(
+  moment: Pick<Moment, "status" | "sourceIds">,
+): (StatusTransition & { blockedBy?: string })[] {
+  return transitions[moment.status].map((t) => {
+    const check = checkTransition(moment, t.status);
+    return check.ok ? { ...t } : { ...t, blockedBy: check.reason };
+  });
 }
 
 export type TransitionCheck = { ok: true } | { ok: false; reason: string };
@@ -332,7 +399,7 @@ export function checkTransition(
   moment: Pick<Moment, "status" | "sourceIds">,
   to: MomentStatus,
 ): TransitionCheck {
-  const allowed = transitions[moment.status];
+  const allowed = allowedTransitions(moment.status);
   if (!allowed.includes(to)) {
     return {
       ok: false,

@@ -17,9 +17,12 @@ import type { MomentBreakdown, ReportBucket, SeriesCounts } from "../domain/repo
 export interface InsightsRecorder {
   /**
    * Records what was decided for one (account, event), one line per moment (or one for the event
-   * as a whole). Kept 7 days. A retry that decides again writes its lines again at its own `at`.
+   * as a whole). Kept 7 days. A line's key derives from the batch's `at`, messageId and moment, so
+   * writing the same batch again rewrites the same lines (the matcher keeps each message's first
+   * `at` with its processed marker, so a retry or a racing copy never adds lines). Several batches
+   * are written together.
    */
-  recordDecisions(batch: DecisionBatch): Promise<void>;
+  recordDecisions(...batches: DecisionBatch[]): Promise<void>;
   /** Records an event in the account's recent events (7 days), keyed by (receivedAt, messageId). */
   recordAccountEvent(workspaceId: string, accountId: string, event: AccountEvent): Promise<void>;
   /**

@@ -19,16 +19,23 @@ export interface PendingStart {
   trigger: EventReceivedDetail;
 }
 
+/**
+ * What arming did: `armed`, or re-armed a start whose earlier trigger's gate still waits (`rearmed`,
+ * with that start as it was), or refused because a trigger that happened later already armed it
+ * (`newer_trigger`), or because the `unless` event happened after this trigger (`unless_event`).
+ * Events are not processed in order, so both refusals are ordinary.
+ */
+export type ArmResult = "armed" | "newer_trigger" | "unless_event" | { rearmed: PendingStart };
+
 export interface PendingStartRepository {
   /**
    * Arms or re-arms (a repeat trigger resets the timer): the latest trigger replaces the previous one.
-   * `gateWaiting`: it re-armed a start another trigger armed, whose gate is still waiting (its due
-   * time ahead, see GATE_MARGIN_MS): that gate waits on until the new due time, so none is needed.
+   * An older trigger, or one from before a kept cancellation, arms nothing and says why. One that
+   * replaces a start armed by an earlier trigger whose gate is still waiting (due more than
+   * GATE_MARGIN_MS ahead) answers that start: its gate wakes at its own due time, finds the start
+   * re-armed and waits on, so this trigger needs no gate of its own.
    */
-  arm(
-    pending: PendingStart & { workspaceId: string; accountId: string },
-    at: string,
-  ): Promise<{ gateWaiting: boolean }>;
+  arm(pending: PendingStart & { workspaceId: string; accountId: string }, at: string): Promise<ArmResult>;
   /** The start armed now (by its latest trigger), if any: its gate waits until its due time. */
   current(
     workspaceId: string,

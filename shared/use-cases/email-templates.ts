@@ -6,7 +6,7 @@ import {
   previewRequestSchema,
   renderEmailPreview,
 } from "../domain/email-template.js";
-import { ConflictError, NotFoundError, ServiceUnavailableError } from "../domain/errors.js";
+import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
 import type { Moment } from "../domain/moment.js";
 import { isId } from "../domain/primitives.js";
@@ -97,7 +97,9 @@ export async function previewEmailTemplate(
   body: unknown,
 ) {
   const request = parseOrThrow(previewRequestSchema, body === undefined ? {} : body);
-  const template = await findTemplate(deps, workspaceId, templateId);
+  const saved = await findTemplate(deps, workspaceId, templateId);
+  // Unsaved edits are previewed as a PATCH would save them (errors name `edits.<field>`).
+  const template = request.edits ? withEdits(saved, request.edits) : saved;
   let traits: Record<string, unknown> = {};
   if (request.accountId !== undefined) {
     if (!deps.profiles) {
@@ -112,6 +114,17 @@ export async function previewEmailTemplate(
     traits: { ...traits, ...request.traits },
     event: request.event ?? {},
   });
+}
+
+function withEdits(saved: EmailTemplate, edits: unknown): EmailTemplate {
+  try {
+    return applyEmailTemplatePatch(saved, edits, saved.updatedAt);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new ValidationError(
+      error.details.map((problem) => ({ ...problem, path: `edits.${problem.path}` })),
+    );
+  }
 }
 
 export function toEmailTemplateView({ workspaceId: _ws, ...view }: EmailTemplate) {

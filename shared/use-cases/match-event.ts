@@ -5,7 +5,7 @@ import { matchEndRule } from "../domain/end-rules.js";
 import { evaluateConditions, type Facts } from "../domain/evaluate.js";
 import { DEFAULT_EVENT_WINDOW_HOURS, effectiveTimestamp, isTooOld } from "../domain/event-window.js";
 import { accountAttributes } from "../domain/identify.js";
-import { type DecisionEntry, propertySample, shardFor } from "../domain/insights.js";
+import { type DecisionBatch, type DecisionEntry, propertySample, shardFor } from "../domain/insights.js";
 import { type Moment, startsMoment, timeFramePosition } from "../domain/moment.js";
 import { isSampledIn } from "../domain/sampling.js";
 import type { Clock } from "../ports/clock.js";
@@ -17,10 +17,29 @@ import type { RunRepository, WorkflowController } from "../ports/runs.js";
 import { endRun } from "./end-run.js";
 import { enterAndStart, type MatchDecision, runIdOf, type SkipReason, skipped } from "./start-run.js";
 
+/** A message marked processed: when, and what its processing decided (kept with the marker). */
+export interface ProcessedMessage<T> {
+  at: string;
+  outcome: T;
+}
+
 /** Remembers which messages the matcher has fully processed (the dedupe window). */
 export interface MessageLog {
   isProcessed(workspaceId: string, messageId: string): Promise<boolean>;
+  /** Marks a message processed (unconditionally: for work whose every write is idempotent). */
   markProcessed(workspaceId: string, messageId: string, at: string): Promise<void>;
+  /** The marker of a message processed within the dedupe window, with what was kept with it. */
+  processed<T>(workspaceId: string, messageId: string): Promise<ProcessedMessage<T> | undefined>;
+  /**
+   * Marks a message processed with its outcome, unless a copy of it was marked first (two copies
+   * processed at the same instant, or a retry): then the first copy's marker, with `first: false`.
+   */
+  finish<T>(
+    workspaceId: string,
+    messageId: string,
+    outcome: T,
+    at: string,
+  ): Promise<ProcessedMessage<T> & { first: boolean }>;
   /**
    * Keeps what processing this message decided to publish, the first time (a retry gets the first
    * decision back, even if the state it was computed from has changed since).
@@ -57,13 +76,8 @@ export type { MatchDecision, SkipReason } from "./start-run.js";
  */
 export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): Promise<MatchDecision[]> {
   const { workspaceId, accountId, messageId } = detail;
-  const record = (decisions: MatchDecision[], moments: Map<string, Promise<Moment | undefined>>) =>
-    recordDecisions(deps, detail, decisions, moments);
-  if (await deps.messages.isProcessed(workspaceId, messageId)) {
-    const decisions: MatchDecision[] = [{ momentId: "*", decision: "duplicate" }];
-    await record(decisions, new Map());
-    return decisions;
-  }
+  const first = await deps.messages.processed<DecisionEntry[]>(workspaceId, messageId);
+  if (first) return duplicate(deps, detail, first);
   if (deps.recorder) {
     const propertyNames = propertySample(detail.properties);
     await Promise.all([
@@ -126,9 +140,50 @@ export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): 
   for (const moment of running) momentCache.set(moment.id, Promise.resolve(moment));
   const started = await Promise.all(running.map((moment) => startRun(deps, moment, detail, facts)));
   const decisions = [...ended, ...cancelled, ...started];
-  await record(decisions, momentCache);
-  await deps.messages.markProcessed(workspaceId, messageId, deps.clock.now().toISOString());
+  const entries = await toDecisionEntries(decisions, momentCache, detail, deps.eventWindowHours);
+  // The decision log holds one set of lines per message: the first copy to finish keeps its
+  // decisions (and when) with its processed marker, and the lines are written from that marker. A
+  // copy that raced this one past the dedupe check above (its work is idempotent, so it did nothing
+  // new) logs as a duplicate; a retry after the lines failed rewrites the same lines.
+  const finished = await deps.messages.finish(
+    workspaceId,
+    messageId,
+    entries,
+    deps.clock.now().toISOString(),
+  );
+  if (!finished.first) return duplicate(deps, detail, finished);
+  await deps.recorder?.recordDecisions(decisionBatch(detail, finished.at, entries));
   return decisions;
+}
+
+/**
+ * A copy of a message already processed: one "duplicate" line, and the first copy's lines written
+ * again from its marker (the same keys, so nothing is added; they are there after a crash between
+ * the marker and the lines).
+ */
+async function duplicate(
+  deps: MatchDeps,
+  detail: EventReceivedDetail,
+  first: ProcessedMessage<DecisionEntry[] | undefined>,
+): Promise<MatchDecision[]> {
+  const decisions: MatchDecision[] = [{ momentId: "*", decision: "duplicate" }];
+  const original = Array.isArray(first.outcome) ? first.outcome : [];
+  await deps.recorder?.recordDecisions(
+    ...(original.length > 0 ? [decisionBatch(detail, first.at, original)] : []),
+    decisionBatch(detail, deps.clock.now().toISOString(), [{ reason: "duplicate" }]),
+  );
+  return decisions;
+}
+
+function decisionBatch(detail: EventReceivedDetail, at: string, decisions: DecisionEntry[]): DecisionBatch {
+  return {
+    workspaceId: detail.workspaceId,
+    accountId: detail.accountId,
+    messageId: detail.messageId,
+    event: detail.event,
+    at,
+    decisions,
+  };
 }
 
 /** Ends the account's active runs whose moment has an end rule this event matches. */
@@ -182,6 +237,7 @@ async function startRun(
 ): Promise<MatchDecision> {
   const skip = (reason: SkipReason, extra?: string) => skipped(moment.id, reason, extra);
   // Moments were looked up by this event name, so a mismatch here is the status or the source.
+  if (moment.status !== "running") return skip("moment_not_running");
   if (!startsMoment(moment, detail)) return skip("source_mismatch");
   // When the event happened (as the window and end rules read it), not when it was processed.
   if (
@@ -221,7 +277,7 @@ async function arm(
     momentId: moment.id,
     ...(runKey === undefined ? {} : { runKey }),
   };
-  const { gateWaiting } = await deps.pending.arm(
+  const armed = await deps.pending.arm(
     // Compared with cancellations by when events happened (skew-corrected), not when processed.
     {
       ...scope,
@@ -231,11 +287,23 @@ async function arm(
     },
     deps.clock.now().toISOString(),
   );
-  if (!gateWaiting)
-    await deps.workflows.startGate(
-      { ...scope, token: detail.messageId, until: due },
-      `gate-${runIdOf(detail, moment.id, runKey)}`,
-    );
+  // Refused: no gate, as there is nothing this trigger's gate could open.
+  if (armed === "newer_trigger" || armed === "unless_event")
+    return { momentId: moment.id, decision: "not_armed", cause: armed };
+  // Re-armed over an earlier trigger whose gate waits on: that gate is (re)started by its own name,
+  // which is a no-op unless that trigger's processing died between arming and starting it.
+  const gate =
+    armed === "armed"
+      ? { token: detail.messageId, until: due, trigger: detail }
+      : {
+          token: armed.rearmed.token,
+          until: armed.rearmed.dueAt,
+          trigger: armed.rearmed.trigger,
+        };
+  await deps.workflows.startGate(
+    { ...scope, token: gate.token, until: gate.until },
+    `gate-${runIdOf(gate.trigger, moment.id, runKey)}`,
+  );
   return { momentId: moment.id, decision: "armed", dueAt: due };
 }
 
@@ -283,6 +351,8 @@ export function toDecisionEntry(
       return { ...about, reason: "started", runId: decision.runId };
     case "armed":
       return { ...about, reason: "abandonment_armed", dueAt: decision.dueAt };
+    case "not_armed":
+      return { ...about, reason: "abandonment_not_armed", cause: decision.cause };
     case "cancelled":
       return { ...about, reason: "abandonment_cancelled" };
     case "ended":
@@ -293,6 +363,8 @@ export function toDecisionEntry(
       };
     case "skipped":
       switch (decision.reason) {
+        case "moment_not_running":
+          return { ...about, reason: "moment_not_running", status: moment?.status ?? "deleted" };
         case "source_mismatch":
           return { ...about, reason: "source_mismatch", sourceId: detail.sourceId };
         case "outside_time_frame":
@@ -341,28 +413,20 @@ export function toDecisionEntry(
   }
 }
 
-async function recordDecisions(
-  deps: MatchDeps,
-  detail: EventReceivedDetail,
+function toDecisionEntries(
   decisions: MatchDecision[],
   moments: Map<string, Promise<Moment | undefined>>,
-) {
-  if (!deps.recorder) return;
-  const entries = await Promise.all(
+  detail: EventReceivedDetail,
+  eventWindowHours: number | undefined,
+): Promise<DecisionEntry[]> {
+  return Promise.all(
     decisions.map(async (decision) =>
       toDecisionEntry(
         decision,
         decision.momentId === "*" ? undefined : await moments.get(decision.momentId),
         detail,
+        eventWindowHours,
       ),
     ),
   );
-  await deps.recorder.recordDecisions({
-    workspaceId: detail.workspaceId,
-    accountId: detail.accountId,
-    messageId: detail.messageId,
-    event: detail.event,
-    at: deps.clock.now().toISOString(),
-    decisions: entries,
-  });
 }

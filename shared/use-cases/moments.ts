@@ -25,6 +25,7 @@ import {
   sourcesChanged,
   sourcesLocked,
   statusChangeSchema,
+  statusTransitionsOf,
 } from "../domain/moment.js";
 import { listMomentsPage, parseLimit, parseMomentListQuery } from "../domain/moment-list.js";
 import {
@@ -32,6 +33,7 @@ import {
   type MomentTemplate,
   momentBodyFromTemplate,
   momentTemplates,
+  templateSettingsOf,
 } from "../domain/moment-templates.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
@@ -48,6 +50,19 @@ import {
 } from "../ports/runs.js";
 import type { SourceRepository } from "../ports/sources.js";
 import { settleDoubtsOfEndedRun } from "./step-doubt.js";
+
+/**
+ * A moment as the API answers it: as stored, with the status changes it allows now (each saying
+ * what it does), so clients offer exactly those and keep no copy of the rules, and the custom
+ * settings of its template read from the fields they set (each with the field's path).
+ */
+export function momentView(moment: Moment) {
+  return {
+    ...moment,
+    allowedTransitions: statusTransitionsOf(moment),
+    templateSettings: templateSettingsOf(moment),
+  };
+}
 
 /** What the moment use cases read: only the lookups they need, so any adapter with them fits. */
 export interface ReferenceDeps {

@@ -4,7 +4,7 @@ import type { InsightsRecorder } from "../ports/insights.js";
 import type { MomentRepository } from "../ports/moments.js";
 import type { PendingStartRepository } from "../ports/pending-starts.js";
 import { toDecisionEntry } from "./match-event.js";
-import { enterAndStart, type MatchDecision, type StartRunDeps } from "./start-run.js";
+import { enterAndStart, type MatchDecision, type StartRunDeps, skipped } from "./start-run.js";
 
 export interface OpenGateDeps extends StartRunDeps {
   pending: PendingStartRepository;
@@ -26,12 +26,7 @@ export async function openGate(deps: OpenGateDeps, gate: Gate): Promise<MatchDec
   // The run would start now: a time frame that ended meanwhile (a season over) starts nothing.
   const decision: MatchDecision =
     moment?.status !== "running"
-      ? {
-          momentId,
-          decision: "skipped",
-          reason: "source_mismatch",
-          detail: "the moment is no longer running",
-        }
+      ? skipped(momentId, "moment_not_running")
       : timeFramePosition(moment.timeFrame, deps.clock.now().toISOString()) !== "within"
         ? { momentId, decision: "skipped", reason: "outside_time_frame" }
         : await enterAndStart(deps, moment, trigger, runKey);

@@ -10,6 +10,7 @@ import type { Clock } from "../ports/clock.js";
 import type { EntryGuard, RunRepository, WorkflowController } from "../ports/runs.js";
 
 export type SkipReason =
+  | "moment_not_running"
   | "source_mismatch"
   | "outside_time_frame"
   | "too_old"
@@ -27,6 +28,11 @@ export type MatchDecision =
   | { momentId: string; decision: "ended"; runId: string; outcome: "success" | "failed" }
   /** An abandonment start was armed (or re-armed): the run starts at `dueAt` unless cancelled. */
   | { momentId: string; decision: "armed"; dueAt: string }
+  /**
+   * The trigger armed nothing: a trigger that happened later armed the start already, or the
+   * `unless` event happened after this trigger (events are not processed in order).
+   */
+  | { momentId: string; decision: "not_armed"; cause: "newer_trigger" | "unless_event" }
   /** The `unless` event came within the window: the armed start will not happen. */
   | { momentId: string; decision: "cancelled" }
   | { momentId: string; decision: "skipped"; reason: SkipReason; detail?: string }

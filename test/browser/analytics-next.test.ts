@@ -2,7 +2,8 @@
  * Segment's browser library, analytics.js (`@segment/analytics-next`), unchanged, in a real
  * Chromium, on a page of an origin the source allows, pointed at Moments with one setting
  * (`cdnURL`): it loads its settings from the API, then sends identify, group, page and track with
- * the write key; the track starts the moment for the group's account.
+ * the write key; the track starts the moment for the group's account, and a track it resends after
+ * a 503 starts nothing twice.
  */
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -100,6 +101,53 @@ describe("@segment/analytics-next in Chromium, pointed at Moments with `cdnURL`"
       { timeoutMs: 15_000, description: "the browser's track to start the moment" },
     );
     expect(view.traits).toMatchObject({ plan: "pro" });
+    await context.close();
+  });
+
+  it("starts the moment exactly once when analytics.js resends a track answered 503 after it was processed", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const accountId = unique("acct-browser-retry");
+    await page.goto(siteUrl);
+    const tracks: string[] = [];
+    page.on("request", (request) => {
+      if (new URL(request.url()).pathname === "/v1/t" && request.method() === "POST")
+        tracks.push((request.postDataJSON() as { messageId: string }).messageId);
+    });
+    await page.evaluate(
+      async ({ writeKey, api, accountId }) => {
+        // biome-ignore lint/suspicious/noExplicitAny: the UMD bundle's global
+        const { AnalyticsBrowser } = (globalThis as any).AnalyticsNext;
+        const [analytics] = await AnalyticsBrowser.load({ writeKey, cdnURL: api });
+        await analytics.identify("user-browser-retry");
+        await analytics.group(accountId, { plan: "pro" });
+        // biome-ignore lint/suspicious/noExplicitAny: kept for the next evaluate
+        (globalThis as any).segment = analytics;
+      },
+      { writeKey: scenario.writeKey, api: scenario.stack.apiUrl, accountId },
+    );
+    // The track is processed, then its answer is lost (a 503 without CORS headers: a failed request).
+    scenario.stack.failNextResponse("/v1/t");
+    await page.evaluate(() => {
+      // biome-ignore lint/suspicious/noExplicitAny: the instance stored above
+      void (globalThis as any).segment.track("trial_ending_soon", { days_left: 2 });
+    });
+
+    await expect.poll(() => tracks.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    expect(new Set(tracks).size).toBe(1);
+    const view = await waitFor(
+      async () => {
+        const account = await scenario.admin<{
+          decisions: Array<{ momentId: string; outcome: string; message: string }>;
+        }>("GET", `/v1/admin/accounts/${accountId}`);
+        return account.status === 200 &&
+          account.body.decisions.some((d) => d.outcome === "skipped" && /already processed/.test(d.message))
+          ? account.body
+          : undefined;
+      },
+      { timeoutMs: 15_000, description: "the resent track recognised as a duplicate" },
+    );
+    expect(view.decisions.filter((d) => d.momentId === momentId && d.outcome === "started")).toHaveLength(1);
     await context.close();
   });
 });

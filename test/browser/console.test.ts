@@ -117,19 +117,42 @@ describe("the console", () => {
     expect(await page.content()).not.toContain(writeKey);
   });
 
-  it("creates a moment from the Cart Abandon template and starts it", async () => {
+  it("creates a moment from the Cart Abandon template, with a time frame", async () => {
     await go("/moments/new");
     await page.getByRole("radio", { name: /Cart Abandon/ }).check();
     await page.getByLabel("Name", { exact: true }).fill("Cart abandon (web)");
     await page.getByLabel("Cart counts as abandoned after (amount)").fill("1");
     await page.getByLabel("Cart counts as abandoned after (unit)").selectOption("minutes");
     await page.getByRole("checkbox", { name: "Web shop" }).check();
+    // A seasonal moment: it starts nothing after its time frame.
+    await page.getByLabel("Until", { exact: true }).fill("2099-12-31T23:00");
     await checkPage("new-moment");
     await page.getByRole("button", { name: "Create moment" }).click();
     await eventually(() => page.getByRole("heading", { name: /Cart abandon \(web\)/ }).isVisible()).toBe(
       true,
     );
     momentUrl = new URL(page.url()).pathname.replace(/^\/console/, "");
+    expect(await page.getByLabel("Until", { exact: true }).inputValue()).toBe("2099-12-31T23:00");
+  });
+
+  it("edits the template's settings on the moment's page", async () => {
+    // The template's settings stay editable: each is the field it set (here the failed end rule's timeout).
+    const settings = page.getByRole("group", { name: "Settings of the cart_abandon template" });
+    expect(await settings.getByLabel("Cart counts as abandoned after (amount)").inputValue()).toBe("1");
+    expect(await settings.getByLabel("Cart counts as abandoned after (unit)").inputValue()).toBe("minutes");
+    await settings.getByLabel("Stop trying to recover it after (amount)").fill("8");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await eventually(() => page.locator(".savebar").textContent()).toContain("All changes saved");
+    const saved = await fetch(`${stack.apiUrl}/v1/admin/moments/${momentUrl.split("/").pop()}`, {
+      headers: { authorization: `Bearer ${stack.adminKey}` },
+    });
+    expect(((await saved.json()) as { end: unknown[] }).end).toContainEqual({
+      outcome: "failed",
+      after: { amount: 8, unit: "days" },
+    });
+  });
+
+  it("starts the moment, and tests a step", async () => {
     await confirm("Start");
     await eventually(() => page.locator("h1 .badge").textContent()).toBe("Running");
     // A step's test: a dry-run preview rendered by the API, nothing sent.
@@ -165,7 +188,31 @@ describe("the console", () => {
     await checkPage("moment-accounts");
   });
 
+  it("shows a source's debugger: the items it accepted, and those it could not use with the reason", async () => {
+    // No account named and none linked: accepted (202), kept in the debugger with the reason.
+    await sendEvent(writeKey, {
+      event: "cart_item_added",
+      userId: "visitor-1",
+      properties: { cart_id: "c" },
+    });
+    await go("/sources");
+    await page.getByRole("link", { name: "Debugger: what Web shop received" }).click();
+    await eventually(() => page.getByRole("heading", { name: "Debugger" }).isVisible()).toBe(true);
+    const count = (label: string) => page.locator(".kpi").filter({ hasText: label }).locator(".value");
+    await eventually(() => count("Rejected").textContent()).toBe("1");
+    expect(Number(await count("Accepted").textContent())).toBeGreaterThanOrEqual(2);
+    const items = page.getByRole("list", { name: "Received items" }).locator(":scope > li");
+    await page.getByRole("combobox", { name: /^Show/ }).selectOption("rejected");
+    await eventually(() => items.count()).toBe(1);
+    await items.first().locator("summary").click();
+    expect(await items.first().textContent()).toContain("account_unresolved");
+    await page.getByRole("combobox", { name: /^Show/ }).selectOption("accepted");
+    await eventually(() => items.filter({ hasText: "acct_ada" }).count()).toBeGreaterThanOrEqual(1);
+    await checkPage("source");
+  });
+
   it("opens an account's decision log and one of its runs", async () => {
+    await go(`${momentUrl}/accounts`);
     await page.getByRole("link", { name: "acct_ada" }).click();
     await eventually(() => page.getByRole("heading", { name: "Decision log" }).isVisible()).toBe(true);
     await eventually(() => page.locator(".timeline").textContent()).toContain("cart_item_added");
@@ -206,6 +253,10 @@ describe("the console", () => {
 
   it("stops the moment, duplicates it and deletes the copy", async () => {
     await go(momentUrl);
+    // Exactly the status changes the API allows a running moment, each saying what it does.
+    const offered = page.locator(".transitions .transition");
+    await eventually(() => offered.locator(":scope > button").allTextContents()).toEqual(["Stop", "Archive"]);
+    expect(await offered.first().textContent()).toContain("runs in progress end now");
     await confirm("Stop");
     await eventually(() => page.locator("h1 .badge").textContent()).toBe("Stopped");
 
@@ -219,6 +270,32 @@ describe("the console", () => {
     ).toBe(true);
     expect(await page.getByRole("link", { name: /\(copy\)/ }).count()).toBe(0);
     await checkPage("moments");
+  });
+
+  it("previews an email template with its unsaved edits, the HTML sandboxed", async () => {
+    await go("/email-templates?id=new");
+    await page.getByLabel("Template name").fill("Welcome");
+    await page.getByLabel("From").fill('"Anna at Acme" <anna@mail.acme.com>');
+    await page.getByLabel("Subject").fill("Welcome, {first_name}");
+    await page.getByLabel("Plain text").fill("Hi {first_name}, welcome aboard.");
+    await page
+      .getByLabel("HTML (optional)")
+      .fill('<p id="greeting">Hi {first_name}</p><script>document.body.dataset.ran = "yes"</script>');
+    await page.getByRole("button", { name: "Create template" }).click();
+    const preview = page.getByRole("region", { name: "Preview" });
+    await eventually(() => preview.textContent()).toContain("Subject: Welcome, Ada");
+    // Not saved yet: the preview follows the editor.
+    await page.getByLabel("Subject").fill("Still here, {first_name}?");
+    await eventually(() => preview.textContent()).toContain("Subject: Still here, Ada?");
+    const frame = preview.locator("iframe");
+    expect(await frame.getAttribute("sandbox")).toBe("");
+    const html = page.frameLocator("iframe.html-preview");
+    await eventually(() => html.locator("#greeting").textContent()).toBe("Hi Ada");
+    expect(await html.locator("body").getAttribute("data-ran")).toBeNull();
+    expect(await page.getByRole("list", { name: "Email templates" }).textContent()).toContain(
+      "Welcome, {first_name}",
+    );
+    await checkPage("email-template-editor");
   });
 
   it.each([

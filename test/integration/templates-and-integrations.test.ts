@@ -201,6 +201,30 @@ describe("email templates", () => {
     expect(unknown.status).toBe(404);
   });
 
+  it("previews unsaved edits without saving them, and names an edit that a save would refuse", async () => {
+    const { body: created } = await api("POST", "/v1/admin/email-templates", { body: template });
+
+    const preview = await api("POST", `/v1/admin/email-templates/${created.id}/preview`, {
+      body: {
+        traits: { first_name: "Ada" },
+        edits: { subject: "Draft subject for {first_name}", html: null },
+      },
+    });
+    const bad = await api<{ error: { details: Array<{ path: string }> } }>(
+      "POST",
+      `/v1/admin/email-templates/${created.id}/preview`,
+      { body: { edits: { subject: "" } } },
+    );
+    const stored = await api("GET", `/v1/admin/email-templates/${created.id}`);
+
+    expect(preview.status).toBe(200);
+    expect(preview.body).toMatchObject({ subject: "Draft subject for Ada" });
+    expect(preview.body).not.toHaveProperty("html");
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0]?.path).toBe("edits.subject");
+    expect(stored.body).toMatchObject({ subject: template.subject, html: template.html });
+  });
+
   it("refuses a malformed preview request with a 400", async () => {
     const { body: created } = await api("POST", "/v1/admin/email-templates", { body: template });
 

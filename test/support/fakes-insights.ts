@@ -37,25 +37,39 @@ const newestFirst =
 export class FakeInsights implements InsightsRepository {
   /** Decisions by (workspace, account). */
   readonly decisions = new Map<string, Decision[]>();
+  /** The table key of each line (see recordBatch). */
+  private readonly lineKeys = new WeakMap<Decision, string>();
   readonly events = new Map<string, AccountEvent[]>();
   /** Observed-event shards by (workspace, shard, name). */
   readonly observed = new Map<string, ObservedEventShard & { workspaceId: string }>();
   /** Account runs by (workspace, account): what the memberships would hold. */
   readonly runs = new Map<string, AccountRun[]>();
 
-  async recordDecisions(batch: DecisionBatch) {
+  async recordDecisions(...batches: DecisionBatch[]) {
+    for (const batch of batches) this.recordBatch(batch);
+  }
+
+  /** Like the table: a line with the same (at, messageId, moment, position) is rewritten, not added. */
+  private recordBatch(batch: DecisionBatch) {
     const k = key(batch.workspaceId, batch.accountId);
     const list = this.decisions.get(k) ?? [];
+    const seen = new Map<string, number>();
     for (const entry of batch.decisions) {
-      list.push(
-        structuredClone({
-          ...entry,
-          accountId: batch.accountId,
-          messageId: batch.messageId,
-          event: batch.event,
-          at: batch.at,
-        }),
-      );
+      const slot = entry.momentId ?? "*";
+      const position = (seen.get(slot) ?? 0) + 1;
+      seen.set(slot, position);
+      const line = structuredClone({
+        ...entry,
+        accountId: batch.accountId,
+        messageId: batch.messageId,
+        event: batch.event,
+        at: batch.at,
+      });
+      const lineKey = `${batch.at}#${batch.messageId}#${slot}#${position}`;
+      const existing = list.findIndex((d) => this.lineKeys.get(d) === lineKey);
+      this.lineKeys.set(line, lineKey);
+      if (existing >= 0) list[existing] = line;
+      else list.push(line);
     }
     this.decisions.set(k, list);
   }

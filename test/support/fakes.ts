@@ -24,6 +24,7 @@ import type { EventPublisher, Mailer, OutgoingEmail } from "../../shared/ports/d
 import type { EmailTemplateRepository } from "../../shared/ports/email-templates.js";
 import type { MomentRepository } from "../../shared/ports/moments.js";
 import {
+  type ArmResult,
   GATE_MARGIN_MS,
   type PendingStart,
   type PendingStartRepository,
@@ -677,18 +678,31 @@ function toMembership({
 
 /** The matcher's dedupe log: which messages were fully processed, and when. */
 export class FakeMessageLog implements MessageLog {
-  readonly processed = new Map<string, string>();
+  readonly markers = new Map<string, { at: string; outcome?: unknown }>();
 
   async isProcessed(workspaceId: string, messageId: string) {
-    return this.processed.has(key(workspaceId, messageId));
+    return this.markers.has(key(workspaceId, messageId));
   }
 
   async markProcessed(workspaceId: string, messageId: string, at: string) {
-    this.processed.set(key(workspaceId, messageId), at);
+    this.markers.set(key(workspaceId, messageId), { at });
+  }
+
+  async processed<T>(workspaceId: string, messageId: string) {
+    const marker = this.markers.get(key(workspaceId, messageId));
+    return marker && { at: marker.at, outcome: structuredClone(marker.outcome) as T };
+  }
+
+  async finish<T>(workspaceId: string, messageId: string, outcome: T, at: string) {
+    const k = key(workspaceId, messageId);
+    const first = this.markers.get(k);
+    if (first) return { first: false, at: first.at, outcome: structuredClone(first.outcome) as T };
+    this.markers.set(k, { at, outcome: structuredClone(outcome) });
+    return { first: true, at, outcome };
   }
 
   processedAt(workspaceId: string, messageId: string): string | undefined {
-    return this.processed.get(key(workspaceId, messageId));
+    return this.markers.get(key(workspaceId, messageId))?.at;
   }
 
   readonly outbox = new Map<string, unknown>();
@@ -888,21 +902,27 @@ export class FakePendingStarts implements PendingStartRepository {
     return JSON.stringify([workspaceId, accountId, momentId, runKey ?? null]);
   }
 
-  async arm(pending: PendingStart & { workspaceId: string; accountId: string }, at: string) {
+  async arm(
+    pending: PendingStart & { workspaceId: string; accountId: string },
+    at: string,
+  ): Promise<ArmResult> {
     const key = this.key(pending.workspaceId, pending.accountId, pending.momentId, pending.runKey);
     const current = this.armed.get(key);
     // An older trigger never replaces a newer one, nor arms past a later cancellation.
-    if (current && current.trigger.timestamp > pending.trigger.timestamp) return { gateWaiting: false };
     const cancelledAt = this.cancelledAt.get(key);
-    if (cancelledAt !== undefined && cancelledAt >= pending.trigger.timestamp) return { gateWaiting: false };
+    if (cancelledAt !== undefined && cancelledAt >= pending.trigger.timestamp) return "unless_event";
+    if (current && current.trigger.timestamp > pending.trigger.timestamp) return "newer_trigger";
     this.cancelledAt.delete(key);
     this.armed.set(key, structuredClone(pending));
-    return {
-      gateWaiting:
-        current !== undefined &&
-        current.token !== pending.token &&
-        Date.parse(current.dueAt) > Date.parse(at) + GATE_MARGIN_MS,
-    };
+    if (
+      current !== undefined &&
+      current.token !== pending.token &&
+      Date.parse(current.dueAt) > Date.parse(at) + GATE_MARGIN_MS
+    ) {
+      const { workspaceId: _w, accountId: _a, ...rearmed } = current;
+      return { rearmed };
+    }
+    return "armed";
   }
 
   async current(workspaceId: string, accountId: string, momentId: string, runKey: string | undefined) {

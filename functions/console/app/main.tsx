@@ -17,6 +17,7 @@ import { NotFoundPage } from "./pages/not-found.js";
 import { ObservedEventsPage } from "./pages/observed-events.js";
 import { RunPage } from "./pages/run.js";
 import { SignInPage } from "./pages/sign-in.js";
+import { SourcePage } from "./pages/source.js";
 import { SourcesPage } from "./pages/sources.js";
 import { SuppressionsPage } from "./pages/suppressions.js";
 import { href, location, match, navigate, startRouter } from "./router.js";
@@ -35,6 +36,7 @@ const pages: [string, ComponentType<Params>, string][] = [
   ["/runs/:runId", RunPage, "moments"],
   ["/observed-events", ObservedEventsPage, "observed-events"],
   ["/sources", SourcesPage, "sources"],
+  ["/sources/:id", SourcePage, "sources"],
   ["/email-templates", EmailTemplatesPage, "email-templates"],
   ["/integrations", IntegrationsPage, "integrations"],
   ["/suppressions", SuppressionsPage, "suppressions"],

@@ -175,12 +175,14 @@ export function ConfirmButton({
   confirmLabel,
   action,
   danger,
+  disabled,
 }: {
   label: string;
   question: ComponentChildren;
   confirmLabel?: string;
   action: () => Promise<unknown>;
   danger?: boolean;
+  disabled?: boolean;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [error, setError] = useState<ApiError | undefined>();
@@ -202,6 +204,7 @@ export function ConfirmButton({
       <button
         type="button"
         class={danger ? "danger" : "secondary"}
+        disabled={disabled}
         onClick={() => dialog.current?.showModal()}
       >
         {label}

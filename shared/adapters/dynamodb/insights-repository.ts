@@ -46,37 +46,8 @@ export class DynamoInsightsRepository implements InsightsRepository {
     private readonly tableName: string,
   ) {}
 
-  async recordDecisions(batch: DecisionBatch): Promise<void> {
-    const expiresAt = insightExpiresAt(batch.at);
-    // A moment may get two lines from one event (say, a run ended and another started): the
-    // second gets a suffix so both keys differ, and a retry at the same `at` rewrites the same keys.
-    const seen = new Map<string, number>();
-    const items = batch.decisions.map((decision) => {
-      const slot = decision.momentId ?? WHOLE_EVENT;
-      const count = (seen.get(slot) ?? 0) + 1;
-      seen.set(slot, count);
-      const entry: Record<string, unknown> = { ...decision };
-      if (typeof entry.condition === "string" && entry.condition.length > MAX_CONDITION_TEXT) {
-        entry.condition = `${entry.condition.slice(0, MAX_CONDITION_TEXT - 1)}…`;
-      }
-      return definedOnly({
-        ...entry,
-        ...keys.decision(
-          batch.workspaceId,
-          batch.accountId,
-          batch.at,
-          batch.messageId,
-          count === 1 ? slot : `${slot}#${count}`,
-        ),
-        type: "decision",
-        accountId: batch.accountId,
-        messageId: batch.messageId,
-        event: batch.event,
-        at: batch.at,
-        expiresAt,
-      });
-    });
-    await batchPutAll(this.db, this.tableName, items);
+  async recordDecisions(...batches: DecisionBatch[]): Promise<void> {
+    await batchPutAll(this.db, this.tableName, batches.flatMap(decisionItems));
   }
 
   async recordAccountEvent(workspaceId: string, accountId: string, event: AccountEvent): Promise<void> {
@@ -325,4 +296,39 @@ function toObservedShard(item: Record<string, unknown>): ObservedEventShard {
     ...(typeof item.lastSeenAt === "string" ? { lastSeenAt: item.lastSeenAt } : {}),
     sampleProperties: props instanceof Set || Array.isArray(props) ? [...props].map(String) : [],
   };
+}
+
+/**
+ * The items of one batch of decision lines. A moment may get two lines from one event (say, a run
+ * ended and another started): the second gets a suffix so both keys differ, and the same batch
+ * written again rewrites the same keys.
+ */
+function decisionItems(batch: DecisionBatch) {
+  const expiresAt = insightExpiresAt(batch.at);
+  const seen = new Map<string, number>();
+  return batch.decisions.map((decision) => {
+    const slot = decision.momentId ?? WHOLE_EVENT;
+    const count = (seen.get(slot) ?? 0) + 1;
+    seen.set(slot, count);
+    const entry: Record<string, unknown> = { ...decision };
+    if (typeof entry.condition === "string" && entry.condition.length > MAX_CONDITION_TEXT) {
+      entry.condition = `${entry.condition.slice(0, MAX_CONDITION_TEXT - 1)}…`;
+    }
+    return definedOnly({
+      ...entry,
+      ...keys.decision(
+        batch.workspaceId,
+        batch.accountId,
+        batch.at,
+        batch.messageId,
+        count === 1 ? slot : `${slot}#${count}`,
+      ),
+      type: "decision",
+      accountId: batch.accountId,
+      messageId: batch.messageId,
+      event: batch.event,
+      at: batch.at,
+      expiresAt,
+    });
+  });
 }

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { DEDUPE_TTL_SECONDS, expiresAtFor, keys } from "../../contracts/table.js";
-import type { MessageLog } from "../../use-cases/match-event.js";
+import type { MessageLog, ProcessedMessage } from "../../use-cases/match-event.js";
 import { isConditionalCheckFailed } from "./errors.js";
 
 /**
@@ -15,6 +15,10 @@ export class DynamoMessageLog implements MessageLog {
   ) {}
 
   async isProcessed(workspaceId: string, messageId: string) {
+    return (await this.processed(workspaceId, messageId)) !== undefined;
+  }
+
+  async processed<T>(workspaceId: string, messageId: string): Promise<ProcessedMessage<T> | undefined> {
     const { Item } = await this.db.send(
       new GetCommand({
         TableName: this.tableName,
@@ -23,7 +27,29 @@ export class DynamoMessageLog implements MessageLog {
       }),
     );
     // TTL deletes late (hours on AWS, never locally): the window is the expiry, not the deletion.
-    return Item !== undefined && Number(Item.expiresAt) > Math.floor(Date.now() / 1000);
+    if (Item === undefined || Number(Item.expiresAt) <= Math.floor(Date.now() / 1000)) return undefined;
+    return { at: String(Item.processedAt), outcome: Item.outcome as T };
+  }
+
+  async finish<T>(workspaceId: string, messageId: string, outcome: T, at: string) {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...processedMarker(workspaceId, messageId, at), outcome },
+          // A marker past its window (TTL deletes late) is as good as none.
+          ConditionExpression: "attribute_not_exists(pk) OR expiresAt <= :now",
+          ExpressionAttributeValues: { ":now": Math.floor(Date.now() / 1000) },
+        }),
+      );
+      return { first: true, at, outcome };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    // A copy of this message finished first: its outcome is the message's.
+    const first = await this.processed<T>(workspaceId, messageId);
+    if (!first) throw new Error(`The processed marker of message ${messageId} vanished while finishing it`);
+    return { first: false, ...first };
   }
 
   async stash<T>(workspaceId: string, messageId: string, payload: T, at: string): Promise<T> {
@@ -55,13 +81,17 @@ export class DynamoMessageLog implements MessageLog {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: {
-          ...keys.processedMessage(workspaceId, messageId),
-          type: "processed_message",
-          processedAt: at,
-          expiresAt: expiresAtFor(at, DEDUPE_TTL_SECONDS),
-        },
+        Item: processedMarker(workspaceId, messageId, at),
       }),
     );
   }
+}
+
+function processedMarker(workspaceId: string, messageId: string, at: string) {
+  return {
+    ...keys.processedMessage(workspaceId, messageId),
+    type: "processed_message",
+    processedAt: at,
+    expiresAt: expiresAtFor(at, DEDUPE_TTL_SECONDS),
+  };
 }

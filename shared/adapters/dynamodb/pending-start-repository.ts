@@ -2,6 +2,7 @@ import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } fr
 import type { EventReceivedDetail } from "../../contracts/bus.js";
 import { expiresAtFor, INSIGHT_TTL_SECONDS, keys } from "../../contracts/table.js";
 import {
+  type ArmResult,
   GATE_MARGIN_MS,
   type PendingStart,
   type PendingStartRepository,
@@ -14,14 +15,18 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
     private readonly tableName: string,
   ) {}
 
-  async arm(pending: PendingStart & { workspaceId: string; accountId: string }, at: string) {
+  async arm(
+    pending: PendingStart & { workspaceId: string; accountId: string },
+    at: string,
+  ): Promise<ArmResult> {
     const { workspaceId, accountId, momentId, runKey, token, dueAt, trigger } = pending;
+    const Key = keys.pendingStart(workspaceId, accountId, momentId, runKey);
     try {
       const { Attributes: old } = await this.db.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...keys.pendingStart(workspaceId, accountId, momentId, runKey),
+            ...Key,
             type: "pending_start",
             momentId,
             ...(runKey === undefined ? {} : { runKey }),
@@ -41,20 +46,34 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
           ReturnValues: "ALL_OLD",
         }),
       );
-      return {
-        gateWaiting:
-          typeof old?.token === "string" &&
-          old.token !== token &&
-          typeof old.dueAt === "string" &&
-          Date.parse(old.dueAt) > Date.parse(at) + GATE_MARGIN_MS,
-      };
+      // Re-armed over an earlier trigger whose gate has not woken yet: that gate waits on.
+      if (
+        typeof old?.token === "string" &&
+        old.token !== token &&
+        typeof old.dueAt === "string" &&
+        Date.parse(old.dueAt) > Date.parse(at) + GATE_MARGIN_MS
+      )
+        return {
+          rearmed: {
+            momentId,
+            ...(runKey === undefined ? {} : { runKey }),
+            token: old.token,
+            dueAt: old.dueAt,
+            trigger: old.trigger as EventReceivedDetail,
+          },
+        };
+      return "armed";
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      // Not armed by this trigger (a newer one armed it, or a cancellation came after it): a gate
-      // of its own is harmless, and covers a newer trigger whose arming found this one's start
-      // armed before this one's gate was started.
-      return { gateWaiting: false };
     }
+    // Refused (rare: an event out of order). Why, from the item that refused it: a cancellation at
+    // or after this trigger, else a newer trigger. Both only move forward, so the answer holds.
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
+    );
+    return typeof Item?.cancelledAt === "string" && Item.cancelledAt >= trigger.timestamp
+      ? "unless_event"
+      : "newer_trigger";
   }
 
   async current(workspaceId: string, accountId: string, momentId: string, runKey: string | undefined) {

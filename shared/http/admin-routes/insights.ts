@@ -1,4 +1,3 @@
-import { momentEtag } from "../../domain/moment.js";
 import type { InboxRepository } from "../../ports/inbox.js";
 import type { InsightsReader, StatsRepository } from "../../ports/insights.js";
 import type { ProfileRepository } from "../../ports/profiles.js";
@@ -8,6 +7,7 @@ import type { MomentDeps } from "../../use-cases/moments.js";
 import { momentReport } from "../../use-cases/report.js";
 import { momentStats } from "../../use-cases/stats.js";
 import { json } from "../http-handler.js";
+import { withEtag } from "./moments.js";
 import type { AdminRoutes } from "./types.js";
 
 /**
@@ -38,7 +38,7 @@ export function insightRoutes(deps: InsightRouteDeps): AdminRoutes {
     // again would corrupt names that contain "%".
     "POST /v1/admin/observed-events/{name}/promote": async (ws, req) => {
       const moment = await promoteObservedEvent(deps, ws, req.path.name ?? "");
-      return json(201, moment, { etag: momentEtag(moment) });
+      return withEtag(201, moment);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { momentEtag } from "../../domain/moment.js";
+import { type Moment, momentEtag } from "../../domain/moment.js";
 import {
   changeMomentStatus,
   createMoment,
@@ -10,6 +10,7 @@ import {
   listMomentTemplates,
   type MomentListDeps,
   type MomentStatusDeps,
+  momentView,
   updateMoment,
 } from "../../use-cases/moments.js";
 import { type HttpRequest, json } from "../http-handler.js";
@@ -23,9 +24,12 @@ export type MomentRouteDeps = MomentStatusDeps & Required<Pick<MomentListDeps, "
 
 const id = (request: HttpRequest) => request.path.id ?? "";
 
-/** Every response carrying one moment carries its version as ETag, ready for If-Match. */
-const withEtag = <M extends { version: number }>(statusCode: number, moment: M) =>
-  json(statusCode, moment, { etag: momentEtag(moment) });
+/**
+ * A response carrying one moment: its view (with the status changes it allows) and its version as
+ * ETag, ready for If-Match.
+ */
+export const withEtag = (statusCode: number, moment: Moment, headers: Record<string, string> = {}) =>
+  json(statusCode, momentView(moment), { ...headers, etag: momentEtag(moment) });
 
 /** Moments and the moment templates catalog, under /v1/admin. */
 export function momentRoutes(deps: MomentRouteDeps): AdminRoutes {
@@ -43,15 +47,16 @@ export function momentRoutes(deps: MomentRouteDeps): AdminRoutes {
       const { moment, runs } = await changeMomentStatus(deps, ws, id(req), req.body);
       // How many in-flight runs this request ended, and whether some remain (they end at their next
       // step; repeating the request continues the sweep).
-      return json(200, moment, {
-        etag: momentEtag(moment),
-        ...(runs
+      return withEtag(
+        200,
+        moment,
+        runs
           ? {
               "x-moments-runs-stopped": String(runs.stopped),
               "x-moments-runs-remaining": String(runs.remaining),
             }
-          : {}),
-      });
+          : {},
+      );
     },
     "POST /v1/admin/moments/{id}/duplicate": async (ws, req) =>
       withEtag(201, await duplicateMoment(deps, ws, id(req))),

@@ -41,6 +41,16 @@ describe("decision outcomes and explanations", () => {
       "Abandonment timer started: the run starts at 2026-11-21T11:00:00.000Z unless the cancelling event arrives first",
     ],
     [
+      { reason: "abandonment_not_armed", cause: "newer_trigger" },
+      "skipped",
+      "Abandonment timer not restarted: a later trigger event had already started it (events can arrive out of order)",
+    ],
+    [
+      { reason: "abandonment_not_armed", cause: "unless_event" },
+      "skipped",
+      "Abandonment timer not started: the cancelling event happened after this trigger (events can arrive out of order)",
+    ],
+    [
       { reason: "abandonment_cancelled" },
       "cancelled",
       "Abandonment cancelled: the cancelling event arrived within the window",
@@ -75,6 +85,12 @@ describe("decision outcomes and explanations", () => {
       "skipped",
       "Not started: sampled out (the moment admits 25% of accounts)",
     ],
+    [
+      { reason: "moment_not_running", status: "stopped" },
+      "skipped",
+      "Not started: the moment was stopped, not running",
+    ],
+    [{ reason: "moment_not_running", status: "deleted" }, "skipped", "Not started: the moment was deleted"],
     [
       { reason: "source_mismatch", sourceId: "src_9" },
       "skipped",

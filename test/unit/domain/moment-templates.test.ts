@@ -6,6 +6,7 @@ import {
   momentBodyFromTemplate,
   momentTemplateKeys,
   momentTemplates,
+  templateSettingsOf,
 } from "../../../shared/domain/moment-templates.js";
 import { parseOrThrow } from "../../../shared/domain/validation.js";
 
@@ -75,6 +76,46 @@ describe("the moment templates catalog", () => {
     },
   );
 
+  it.each(momentTemplates().map((t) => [t.key, t] as const))(
+    "%s: a moment made from it shows each setting with the value it set, at the field it set",
+    (_key, template) => {
+      const settings = Object.fromEntries(
+        template.settings.map((setting, i) => [setting.key, { amount: 700 + i, unit: "minutes" as const }]),
+      );
+      const moment = parseOrThrow(
+        momentInputSchema,
+        momentBodyFromTemplate({ template: template.key, name: "x", settings }),
+      );
+
+      const shown = templateSettingsOf(moment);
+
+      expect(shown.map((s) => [s.key, s.value])).toEqual(Object.entries(settings));
+      for (const setting of shown) {
+        const atPath = setting.path
+          .split("/")
+          .slice(1)
+          .reduce<unknown>((node, token) => (node as Record<string, unknown>)[token], moment);
+        expect(atPath).toEqual(setting.value);
+      }
+    },
+  );
+
+  it("leaves out a setting whose field is gone, and has none for a custom moment", () => {
+    const moment = parseOrThrow(
+      momentInputSchema,
+      momentBodyFromTemplate({ template: "cart_abandon", name: "x" }),
+    );
+
+    expect(templateSettingsOf(moment).map((s) => [s.key, s.path])).toEqual([
+      ["abandonAfter", "/start/unless/within"],
+      ["giveUpAfter", "/end/1/after"],
+    ]);
+    expect(
+      templateSettingsOf({ ...moment, start: { event: "cart_item_added" }, end: [] }).map((s) => s.key),
+    ).toEqual([]);
+    expect(templateSettingsOf({ ...moment, template: "custom" })).toEqual([]);
+  });
+
   it("uses abandonment start rules, end rules and re-entry for cart abandon", () => {
     const cart = momentTemplates().find((t) => t.key === "cart_abandon");
 
@@ -132,6 +173,24 @@ describe("momentBodyFromTemplate", () => {
       actionsEnabled: false,
       samplingRate: 10,
     });
+  });
+
+  it("takes a time frame, checked like any moment's", () => {
+    const timeFrame = { from: "2026-11-27T00:00:00Z", until: "2026-11-30T00:00:00Z" };
+
+    expect(
+      momentBodyFromTemplate({ template: "cart_abandon", name: "Black Friday", timeFrame }),
+    ).toMatchObject({
+      timeFrame,
+    });
+    const problems = problemsOf(() =>
+      momentBodyFromTemplate({
+        template: "cart_abandon",
+        name: "Backwards",
+        timeFrame: { from: timeFrame.until, until: timeFrame.from },
+      }),
+    );
+    expect(problems).toEqual([{ path: "timeFrame.until", message: "must be later than from" }]);
   });
 
   it("names template for an unknown catalog key, listing the known ones", () => {

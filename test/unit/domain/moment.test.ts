@@ -9,11 +9,13 @@ import {
   momentEtag,
   momentInputOf,
   momentInputSchema,
+  momentStatuses,
   parseIfMatch,
   runIsLive,
   sourcesChanged,
   startsMoment,
   statusChangeSchema,
+  statusTransitionsOf,
   timeFramePosition,
 } from "../../../shared/domain/moment.js";
 import { parseOrThrow } from "../../../shared/domain/validation.js";
@@ -212,6 +214,34 @@ describe("allowedTransitions", () => {
     ["archived", ["draft"]],
   ] as [MomentStatus, MomentStatus[]][])("from %s answers %j", (from, expected) => {
     expect(allowedTransitions(from)).toEqual(expected);
+  });
+});
+
+describe("statusTransitionsOf", () => {
+  it("offers exactly the allowed transitions, each saying what it does and whether it ends runs", () => {
+    const offered = statusTransitionsOf({ status: "running", sourceIds: ["src_1"] });
+
+    expect(offered.map((t) => [t.status, t.label, t.endsRuns])).toEqual([
+      ["stopped", "Stop", true],
+      ["archived", "Archive", true],
+    ]);
+    expect(offered[0]?.effect).toMatch(/runs in progress end now/);
+    expect(offered.every((t) => t.blockedBy === undefined)).toBe(true);
+  });
+
+  it.each(momentStatuses)("agrees with checkTransition from %s", (from) => {
+    const offered = statusTransitionsOf({ status: from, sourceIds: ["src_1"] }).map((t) => t.status);
+
+    for (const to of momentStatuses) {
+      expect(checkTransition({ status: from, sourceIds: ["src_1"] }, to).ok).toBe(offered.includes(to));
+    }
+  });
+
+  it("says why a draft without a source cannot start yet", () => {
+    const [start] = statusTransitionsOf({ status: "draft", sourceIds: [] });
+
+    expect(start).toMatchObject({ status: "running", label: "Start" });
+    expect(start?.blockedBy).toMatch(/at least one source/);
   });
 });
 

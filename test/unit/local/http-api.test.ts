@@ -19,6 +19,8 @@ beforeAll(async () => {
     routes: [
       { method: "GET", path: "/v1/admin/moments/{id}", function: "admin", auth: "admin_key" },
       { method: "GET", path: "/v1/admin/moments/{id}/runs", function: "admin", auth: "admin_key" },
+      { method: "POST", path: "/v1/t", function: "ingest", auth: "write_key" },
+      { method: "OPTIONS", path: "/v1/t", function: "ingest", auth: "none" },
     ] as unknown as RouteDefinition[],
     handlers: { admin: echo, ingest: echo, inbox: echo, health: echo } as never,
     host: "127.0.0.1",
@@ -108,5 +110,15 @@ describe("readiness", () => {
     } finally {
       await early.stop();
     }
+  });
+});
+
+describe("failNextResponse", () => {
+  it("answers the next request to the path with the fault once, after its work; a CORS preflight leaves it armed", async () => {
+    api.failNextResponse("/v1/t");
+    // A browser's preflight goes first: it does no work whose answer could be lost.
+    expect((await fetch(`${api.url}/v1/t`, { method: "OPTIONS" })).status).toBe(200);
+    expect((await fetch(`${api.url}/v1/t`, { method: "POST", body: "{}" })).status).toBe(503);
+    expect((await fetch(`${api.url}/v1/t`, { method: "POST", body: "{}" })).status).toBe(200);
   });
 });

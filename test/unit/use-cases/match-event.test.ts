@@ -662,7 +662,7 @@ describe("matchEvent: re-entry", () => {
     await matchEvent(deps, event({ messageId: "msg-1" }));
     await finishRunOf("acct_1", "2026-11-21T10:01:00.000Z");
     // The dedupe marker expired (TTL): the resend is matched again.
-    messages.processed.clear();
+    messages.markers.clear();
 
     const decisions = await matchEvent(deps, event({ messageId: "msg-1" }));
 
@@ -734,7 +734,7 @@ describe("matchEvent: dedupe", () => {
     const merge = vi.spyOn(profiles, "mergeTraits");
     const find = vi.spyOn(config, "findRunningMomentsStartingOn");
     const listActive = vi.spyOn(runs, "listActiveRuns");
-    const mark = vi.spyOn(messages, "markProcessed");
+    const mark = vi.spyOn(messages, "finish");
     const touch = vi.spyOn(profiles, "touch");
     const observe = vi.spyOn(insights, "observeEvent");
     const startsBefore = workflows.startCalls.length;
@@ -763,6 +763,43 @@ describe("matchEvent: dedupe", () => {
     });
   });
 
+  it("logs two copies of a message processed at the same instant once: one start, one duplicate", async () => {
+    // Both copies pass the dedupe check before either is marked processed.
+    const [first, second] = await Promise.all([
+      matchEvent(deps, event({ messageId: "msg-1" })),
+      matchEvent(deps, event({ messageId: "msg-1", receivedAt: "2026-11-21T10:00:02.000Z" })),
+    ]);
+
+    const runId = runIdFor("ws_1", "m_1", "acct_1", "msg-1");
+    expect([first, second]).toEqual([
+      [{ momentId: "m_1", decision: "started", runId }],
+      [{ momentId: "*", decision: "duplicate" }],
+    ]);
+    expect(workflows.executions.size).toBe(1);
+    expect(runs.statsOf("ws_1", "m_1")).toEqual({ entered: 1 });
+    const lines = await insights.listDecisions("ws_1", "acct_1", 10);
+    expect(lines.map((line) => line.reason).sort()).toEqual(["duplicate", "started"]);
+  });
+
+  it("writes a message's lines again, not new ones, when it is retried after its marker", async () => {
+    // Prepare: the first attempt marked the message, then failed writing its decision lines.
+    vi.spyOn(insights, "recordDecisions").mockRejectedValueOnce(new Error("Throttled"));
+    await expect(matchEvent(deps, event({ messageId: "msg-1" }))).rejects.toThrow("Throttled");
+    clock.advance(5000);
+
+    // Act
+    await matchEvent(deps, event({ messageId: "msg-1" }));
+    clock.advance(5000);
+    await matchEvent(deps, event({ messageId: "msg-1" }));
+
+    // Assess: the first attempt's line, once, at its time; each later copy a duplicate
+    const lines = await insights.listDecisions("ws_1", "acct_1", 10);
+    expect(lines.filter((line) => line.reason === "started")).toEqual([
+      expect.objectContaining({ at: NOW, messageId: "msg-1" }),
+    ]);
+    expect(lines.filter((line) => line.reason === "duplicate")).toHaveLength(2);
+  });
+
   it("keeps dedupe per workspace: the same messageId in another workspace is another message", async () => {
     await matchEvent(deps, event({ messageId: "msg-1" }));
     await config.createMoment(aMoment({ id: "m_1", workspaceId: "ws_2" }));
@@ -774,7 +811,7 @@ describe("matchEvent: dedupe", () => {
 
   it("re-drives the same run when a message is redelivered before it was marked processed", async () => {
     // Prepare: the first attempt entered and started the run, then died before marking the message.
-    vi.spyOn(messages, "markProcessed").mockRejectedValueOnce(new Error("Throttled"));
+    vi.spyOn(messages, "finish").mockRejectedValueOnce(new Error("Throttled"));
     await expect(matchEvent(deps, event({ messageId: "msg-1" }))).rejects.toThrow("Throttled");
 
     // Act
@@ -922,7 +959,7 @@ describe("matchEvent: end rules", () => {
 
   it("changes nothing when the end event is redelivered after its end was driven but before it was marked", async () => {
     // Prepare: the first attempt ended the run, started its completion steps, and died marking the message.
-    vi.spyOn(messages, "markProcessed").mockRejectedValueOnce(new Error("Throttled"));
+    vi.spyOn(messages, "finish").mockRejectedValueOnce(new Error("Throttled"));
     await expect(matchEvent(deps, endEvent("payment_succeeded"))).rejects.toThrow("Throttled");
 
     // Act
@@ -1163,10 +1200,54 @@ describe("matchEvent: abandonment (start `within` after the last trigger unless 
       event({ event: "cart_item_added", messageId: "add", ...addedAt }),
     );
 
-    expect(decisions).toEqual([expect.objectContaining({ decision: "armed" })]);
+    // Said as it is (not "armed"), and no gate is started for a start that was never armed.
+    expect(decisions).toEqual([{ momentId: "m_1", decision: "not_armed", cause: "unless_event" }]);
     expect(pending.armed.size).toBe(0);
+    expect(workflows.gates.size).toBe(0);
+    expect((await insights.listDecisions("ws_1", "acct_1", 1))[0]).toMatchObject({
+      messageId: "add",
+      reason: "abandonment_not_armed",
+      cause: "unless_event",
+    });
+  });
+
+  it("logs a trigger processed after a newer one as not armed, and keeps the newer one's timer", async () => {
+    await moment({ start: abandonment });
+    const newer = { timestamp: "2026-11-21T10:30:00.000Z", receivedAt: "2026-11-21T10:30:01.000Z" };
+    await matchEvent(deps, event({ event: "cart_item_added", messageId: "add-2", ...newer }));
+
+    // The older add (09:59) is processed last.
+    const decisions = await matchEvent(deps, event({ event: "cart_item_added", messageId: "add-1" }));
+
+    expect(decisions).toEqual([{ momentId: "m_1", decision: "not_armed", cause: "newer_trigger" }]);
+    expect([...pending.armed.values()]).toEqual([expect.objectContaining({ token: "add-2" })]);
+    expect([...workflows.gates.values()].map((gate) => gate.token)).toEqual(["add-2"]);
+    const lines = await insights.listDecisions("ws_1", "acct_1", 10);
+    expect(lines.map((line) => [line.messageId, line.reason])).toEqual(
+      expect.arrayContaining([
+        ["add-2", "abandonment_armed"],
+        ["add-1", "abandonment_not_armed"],
+      ]),
+    );
+    expect(lines.filter((line) => line.reason === "abandonment_armed")).toHaveLength(1);
+  });
+
+  it("logs a gate that falls due after its moment was stopped as moment_not_running", async () => {
+    const m = await moment({ start: abandonment });
+    await matchEvent(deps, event({ event: "cart_item_added", messageId: "add-1" }));
+    await config.setMomentStatus(m, "stopped", NOW);
     const gate = [...workflows.gates.values()][0];
-    expect(gate && (await openGate({ ...deps }, gate))).toBe("not_armed");
+    if (!gate) throw new Error("no gate");
+
+    const opened = await openGate({ ...deps }, gate);
+
+    expect(opened).toEqual({ momentId: "m_1", decision: "skipped", reason: "moment_not_running" });
+    expect(workflows.executions.size).toBe(0);
+    expect((await insights.listDecisions("ws_1", "acct_1", 1))[0]).toMatchObject({
+      messageId: "add-1",
+      reason: "moment_not_running",
+      status: "stopped",
+    });
   });
 
   it("arms a trigger that happened after an earlier checkout (a new cart)", async () => {

@@ -1261,6 +1261,25 @@ export interface components {
       runningSince?: string;
       createdAt: string;
       updatedAt: string;
+      allowedTransitions: components["schemas"]["StatusTransition"][];
+      templateSettings: components["schemas"]["MomentTemplateSetting"][];
+    };
+    StatusTransition: {
+      status: "draft" | "running" | "stopped" | "archived";
+      label: string;
+      effect: string;
+      endsRuns: boolean;
+      blockedBy?: string;
+    };
+    MomentTemplateSetting: {
+      key: string;
+      label: string;
+      type: "duration";
+      path: string;
+      value: {
+        amount: number;
+        unit: "minutes" | "hours" | "days";
+      };
     };
     MomentTemplates: {
       items: {
@@ -1598,6 +1617,18 @@ export interface components {
       message: string;
       dueAt: string;
     } | {
+      reason: "abandonment_not_armed";
+      momentId?: string;
+      momentName?: string;
+      runKey?: string;
+      accountId: string;
+      messageId: string;
+      event: string;
+      at: string;
+      outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
+      message: string;
+      cause: "newer_trigger" | "unless_event";
+    } | {
       reason: "abandonment_cancelled";
       momentId?: string;
       momentName?: string;
@@ -1646,6 +1677,18 @@ export interface components {
       outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
       message: string;
       samplingRate: number;
+    } | {
+      reason: "moment_not_running";
+      momentId?: string;
+      momentName?: string;
+      runKey?: string;
+      accountId: string;
+      messageId: string;
+      event: string;
+      at: string;
+      outcome: "started" | "ended" | "armed" | "cancelled" | "skipped";
+      message: string;
+      status: "draft" | "running" | "stopped" | "archived" | "deleted";
     } | {
       reason: "source_mismatch";
       momentId?: string;
@@ -4503,6 +4546,10 @@ export interface operations {
           sourceIds?: string[];
           actionsEnabled?: boolean;
           samplingRate?: number;
+          timeFrame?: {
+            from?: string;
+            until?: string;
+          };
           settings?: {
             [key: string]: {
               amount: number;
@@ -6208,6 +6255,13 @@ export interface operations {
           accountId?: string;
           traits?: unknown;
           event?: unknown;
+          edits?: {
+            name?: string;
+            from?: string;
+            subject?: string;
+            text?: string;
+            html?: string | null;
+          };
         };
       };
     };

@@ -3,10 +3,19 @@ import type { components } from "./schema.js";
 
 export type Moment = components["schemas"]["Moment"];
 export type ListedMoment = components["schemas"]["ListedMoment"];
-export type MomentInput = Omit<
-  Moment,
-  "id" | "workspaceId" | "status" | "version" | "createdAt" | "updatedAt" | "runningSince"
->;
+/** A moment's fields the API manages or derives (everything else is what an admin edits). */
+export const NOT_INPUT = [
+  "id",
+  "workspaceId",
+  "status",
+  "version",
+  "createdAt",
+  "updatedAt",
+  "runningSince",
+  "allowedTransitions",
+  "templateSettings",
+] as const;
+export type MomentInput = Omit<Moment, (typeof NOT_INPUT)[number]>;
 export type Step = Moment["steps"][number];
 export type Action = Step["action"];
 export type ActionType = Action["type"];

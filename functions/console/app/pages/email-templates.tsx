@@ -5,6 +5,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { type ApiError, api, call } from "../api/client.js";
 import type { components } from "../api/schema.js";
+import { EmailRendering } from "../email-rendering.js";
 import { location, navigate } from "../router.js";
 import {
   Async,
@@ -209,16 +210,26 @@ function TemplateEditor({
         </div>
         {saved && <p class="muted small">Last saved {formatTime(saved.updatedAt)}</p>}
       </form>
-      {saved && <Preview template={saved} />}
+      {saved && <Preview template={saved} draft={draft} />}
     </div>
   );
 }
 
-/** Rendered by the API as send_email would, again whenever the saved template or the sample changes. */
-function Preview({ template }: { template: Template }) {
+/**
+ * Rendered by the API as send_email would, with the editor's unsaved edits (nothing is saved), again
+ * whenever they, the saved template or the sample change.
+ */
+function Preview({
+  template,
+  draft,
+}: {
+  template: Template;
+  draft: { from: string; subject: string; text: string; html?: string | undefined };
+}) {
   const [traits, setTraits] = useState('{ "first_name": "Ada", "email": "ada@example.com" }');
   const [accountId, setAccountId] = useState("");
-  const sample = useDebounced(`${accountId}\n${traits}`, 400);
+  const edits = { from: draft.from, subject: draft.subject, text: draft.text, html: draft.html || null };
+  const sample = useDebounced(`${accountId}\n${traits}\n${JSON.stringify(edits)}`, 400);
   const [state, setState] = useState<{ preview?: components["schemas"]["EmailPreview"]; error?: ApiError }>(
     {},
   );
@@ -236,7 +247,7 @@ function Preview({ template }: { template: Template }) {
     call(
       api.POST("/v1/admin/email-templates/{id}/preview", {
         params: { path: { id: template.id } },
-        body: accountId ? { accountId } : { traits: parsed },
+        body: { ...(accountId ? { accountId } : { traits: parsed }), edits },
       }),
     ).then(
       (preview) => live && setState({ preview }),
@@ -249,6 +260,7 @@ function Preview({ template }: { template: Template }) {
   return (
     <section class="card" aria-labelledby="preview-title">
       <h2 id="preview-title">Preview</h2>
+      <p class="muted small">As a send would render it, with your unsaved edits.</p>
       <div class="row">
         <Field label="Preview with account id (optional)">
           <input value={accountId} onInput={(e) => setAccountId(e.currentTarget.value)} />
@@ -262,12 +274,7 @@ function Preview({ template }: { template: Template }) {
       {state.error && <ErrorBox error={state.error} title="No preview" />}
       {state.preview && (
         <div aria-live="polite">
-          <p class="small">
-            <strong>From:</strong> {state.preview.from}
-            <br />
-            <strong>Subject:</strong> {state.preview.subject}
-          </p>
-          <pre class="preview">{state.preview.text}</pre>
+          <EmailRendering email={state.preview} name="the preview" />
           {state.preview.missing.length > 0 && (
             <p class="warning">Would render empty: {state.preview.missing.join(", ")}</p>
           )}

@@ -2,6 +2,7 @@
 import { useState } from "preact/hooks";
 import { type ApiError, api, call } from "../api/client.js";
 import type { Action, ActionType, Step } from "../api/types.js";
+import { EmailRendering } from "../email-rendering.js";
 import { ErrorBox, Field, useResource } from "../ui.js";
 import { DurationInput } from "./moment-rules.js";
 
@@ -391,10 +392,7 @@ function TemplatePicker({
       </Field>
       {chosen && (
         <div class="template-preview">
-          <p class="small">
-            <strong>Subject:</strong> {chosen.subject}
-          </p>
-          <pre class="preview">{chosen.text}</pre>
+          <EmailRendering email={chosen} name={`the template ${chosen.name}`} />
         </div>
       )}
     </>

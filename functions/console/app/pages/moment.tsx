@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import { type ApiError, api, apiError, call } from "../api/client.js";
-import type { Moment, MomentInput } from "../api/types.js";
+import { type Duration, type Moment, type MomentInput, NOT_INPUT } from "../api/types.js";
 import { href, navigate } from "../router.js";
 import {
   Async,
@@ -17,17 +17,36 @@ import {
   StatusBadge,
   useResource,
 } from "../ui.js";
-import { EndRulesEditor, StartRuleEditor } from "./moment-rules.js";
+import { DurationInput, EndRulesEditor, StartRuleEditor } from "./moment-rules.js";
 import { StepsEditor } from "./moment-steps.js";
 import { GOALS } from "./moments.js";
 
 function inputOf(moment: Moment): MomentInput {
   const input: Record<string, unknown> = {};
   for (const key of Object.keys(moment) as (keyof Moment)[]) {
-    if (!["id", "workspaceId", "status", "version", "createdAt", "updatedAt", "runningSince"].includes(key))
-      input[key] = structuredClone(moment[key]);
+    if (!(NOT_INPUT as readonly string[]).includes(key)) input[key] = structuredClone(moment[key]);
   }
   return input as MomentInput;
+}
+
+/** The value at a JSON Pointer ("/start/unless/within") in a moment, or undefined. */
+function readPointer(moment: MomentInput, pointer: string): unknown {
+  return pointer
+    .split("/")
+    .slice(1)
+    .reduce<unknown>((node, token) => (node as Record<string, unknown> | undefined)?.[token], moment);
+}
+
+/** A moment's top-level field with the value at a JSON Pointer below it replaced: [field, new value]. */
+function writePointer(moment: MomentInput, pointer: string, value: unknown): [string, unknown] {
+  const [field = "", ...rest] = pointer.split("/").slice(1);
+  const copy = structuredClone((moment as Record<string, unknown>)[field]);
+  let node = copy as Record<string, unknown>;
+  rest.slice(0, -1).forEach((token) => {
+    node = node[token] as Record<string, unknown>;
+  });
+  node[rest[rest.length - 1] ?? ""] = value;
+  return [field, copy];
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -37,50 +56,6 @@ function changedFields(a: MomentInput, b: MomentInput): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof MomentInput>;
   return [...keys].filter((k) => !same(a[k], b[k]));
 }
-
-export const TRANSITIONS: Record<
-  string,
-  { to: string; label: string; explains: string; danger?: boolean }[]
-> = {
-  draft: [
-    {
-      to: "running",
-      label: "Start",
-      explains: "Accounts that send the start event from now on enter the moment and run its steps.",
-    },
-  ],
-  running: [
-    {
-      to: "stopped",
-      label: "Stop",
-      explains:
-        "No account enters any more, and runs in progress end now with outcome stopped: their remaining steps do not run.",
-      danger: true,
-    },
-    {
-      to: "archived",
-      label: "Archive",
-      explains:
-        "Stops it for good (runs in progress end as stopped) and retires it; an archived moment can be deleted.",
-      danger: true,
-    },
-  ],
-  stopped: [
-    {
-      to: "running",
-      label: "Resume",
-      explains: "Accounts enter again from now on. Stopped runs do not resume.",
-    },
-    {
-      to: "archived",
-      label: "Archive",
-      explains: "Retires it; an archived moment can be deleted or returned to draft.",
-    },
-  ],
-  archived: [
-    { to: "draft", label: "Return to draft", explains: "Makes it editable again; start it when ready." },
-  ],
-};
 
 export function MomentPage({ params }: { params: Record<string, string> }) {
   const id = params.id ?? "";
@@ -159,7 +134,6 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
     reload();
   };
 
-  const transitions = TRANSITIONS[moment.status] ?? [];
   return (
     <>
       <PageHeader
@@ -212,15 +186,19 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
             " Edits you save apply to accounts that enter from then on; runs in progress keep their version."}
         </p>
         <div class="transitions">
-          {transitions.map((t) => (
-            <div class="transition" key={t.to}>
+          {moment.allowedTransitions.map((t) => (
+            <div class="transition" key={t.status}>
               <ConfirmButton
                 label={t.label}
-                {...(t.danger ? { danger: true } : {})}
-                question={<p>{t.explains}</p>}
-                action={() => changeStatus(t.to)}
+                {...(t.endsRuns ? { danger: true } : {})}
+                {...(t.blockedBy ? { disabled: true } : {})}
+                question={<p>{t.effect}</p>}
+                action={() => changeStatus(t.status)}
               />
-              <span class="muted small">{t.explains}</span>
+              <span class="muted small">
+                {t.effect}
+                {t.blockedBy && <strong> Not possible yet: {t.blockedBy}.</strong>}
+              </span>
             </div>
           ))}
         </div>
@@ -318,6 +296,29 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
             </Field>
           </div>
           <TimeFrameInput value={draft.timeFrame} onChange={(timeFrame) => set("timeFrame", timeFrame)} />
+          {moment.templateSettings.length > 0 && (
+            <fieldset>
+              <legend>Settings of the {moment.template} template</legend>
+              <p class="muted small">
+                Each is the field it sets below (the start rule, an end rule, a step's delay, re-entry):
+                change it here or there.
+              </p>
+              {moment.templateSettings.map((setting) => {
+                const value = readPointer(draft, setting.path) as Duration | undefined;
+                return value === undefined ? null : (
+                  <DurationInput
+                    key={setting.key}
+                    label={setting.label}
+                    value={value}
+                    onChange={(next) => {
+                      const [field, edited] = writePointer(draft, setting.path, next);
+                      set(field as keyof MomentInput, edited as never);
+                    }}
+                  />
+                );
+              })}
+            </fieldset>
+          )}
           <label class="check">
             <input
               type="checkbox"
@@ -392,7 +393,7 @@ const toLocalInput = (iso: string | undefined) => {
 const fromLocalInput = (value: string) => (value ? new Date(value).toISOString() : undefined);
 
 /** When the moment may start runs (optional): outside it, it starts nothing; runs in progress go on. */
-function TimeFrameInput({
+export function TimeFrameInput({
   value,
   onChange,
 }: {

@@ -1,9 +1,10 @@
 /** A new moment: from a catalog template (its goal under its name) or blank; a source is required. */
 import { useState } from "preact/hooks";
 import { type ApiError, api, call } from "../api/client.js";
-import type { Duration } from "../api/types.js";
+import type { Duration, MomentInput } from "../api/types.js";
 import { href, location, navigate } from "../router.js";
 import { Async, Empty, ErrorBox, Field, PageHeader, useResource } from "../ui.js";
+import { TimeFrameInput } from "./moment.js";
 import { DurationInput } from "./moment-rules.js";
 import { GOALS } from "./moments.js";
 
@@ -22,6 +23,7 @@ export function NewMomentPage() {
   const [event, setEvent] = useState("");
   const [sourceIds, setSourceIds] = useState<string[]>([]);
   const [settings, setSettings] = useState<Record<string, Duration>>({});
+  const [timeFrame, setTimeFrame] = useState<MomentInput["timeFrame"]>();
   const [error, setError] = useState<ApiError | undefined>();
   const [busy, setBusy] = useState(false);
   const chosen = templates.data?.items.find((t) => t.key === template);
@@ -31,9 +33,18 @@ export function NewMomentPage() {
     setBusy(true);
     setError(undefined);
     try {
-      const body = chosen
-        ? { template: chosen.key, name, sourceIds, description: description ?? chosen.description, settings }
-        : { name, goal, sourceIds, description: description ?? "", start: { event } };
+      const body = {
+        ...(chosen
+          ? {
+              template: chosen.key,
+              name,
+              sourceIds,
+              description: description ?? chosen.description,
+              settings,
+            }
+          : { name, goal, sourceIds, description: description ?? "", start: { event } }),
+        ...(timeFrame ? { timeFrame } : {}),
+      };
       const created = await call(api.POST("/v1/admin/moments", { body: body as never }));
       navigate(`/moments/${created.id}`);
     } catch (err) {
@@ -131,6 +142,7 @@ export function NewMomentPage() {
                     </Field>
                   </div>
                 )}
+                <TimeFrameInput value={timeFrame} onChange={setTimeFrame} />
                 <fieldset>
                   <legend>Sources (required)</legend>
                   {s.items.map((source) => (

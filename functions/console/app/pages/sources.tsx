@@ -122,7 +122,16 @@ export function SourcesPage() {
   );
 }
 
-function SourceCard({ source, onChange }: { source: Source; onChange: () => void }) {
+/** A source's settings and write keys: in the list of sources, and on the source's own page. */
+export function SourceCard({
+  source,
+  onChange,
+  onDeleted = onChange,
+}: {
+  source: Source;
+  onChange: () => void;
+  onDeleted?: () => void;
+}) {
   const keys = useResource(
     () =>
       call(
@@ -159,7 +168,8 @@ function SourceCard({ source, onChange }: { source: Source; onChange: () => void
         <div>
           <h2 id={`source-${source.id}`}>{source.name}</h2>
           <p class="muted small">
-            Created {formatTime(source.createdAt)} · id <code>{source.id}</code>
+            Created {formatTime(source.createdAt)} · id <code>{source.id}</code> ·{" "}
+            <a href={href(`/sources/${source.id}`)}>Debugger: what {source.name} received</a>
           </p>
         </div>
         <div class="actions">
@@ -187,7 +197,7 @@ function SourceCard({ source, onChange }: { source: Source; onChange: () => void
             question={<p>Delete this source? Its write keys stop working at once.</p>}
             action={async () => {
               await call(api.DELETE("/v1/admin/sources/{id}", { params: { path: { id: source.id } } }));
-              onChange();
+              onDeleted();
             }}
           />
         </div>

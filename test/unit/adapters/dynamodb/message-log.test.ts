@@ -1,4 +1,8 @@
-import { DynamoDBClient, ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  ProvisionedThroughputExceededException,
+} from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
@@ -114,5 +118,43 @@ describe("DynamoMessageLog.markProcessed", () => {
     await expect(log().markProcessed("ws_1", "msg-1", "2026-11-21T10:00:00.000Z")).rejects.toBeInstanceOf(
       ProvisionedThroughputExceededException,
     );
+  });
+});
+
+describe("DynamoMessageLog.finish", () => {
+  const at = "2026-11-21T10:00:00.000Z";
+  const conditionFailed = () =>
+    new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
+
+  it("marks the message with its outcome, only where no live marker is", async () => {
+    db.on(PutCommand).resolves({});
+
+    const finished = await log().finish("ws_1", "msg-1", [{ reason: "started" }], at);
+
+    expect(finished).toEqual({ first: true, at, outcome: [{ reason: "started" }] });
+    expect(db.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({
+      Item: { ...messageKey, processedAt: at, outcome: [{ reason: "started" }] },
+      ConditionExpression: "attribute_not_exists(pk) OR expiresAt <= :now",
+    });
+  });
+
+  it("answers the first copy's marker when a copy marked the message first", async () => {
+    db.on(PutCommand).rejects(conditionFailed());
+    db.on(GetCommand, { Key: messageKey }).resolves({
+      Item: {
+        ...messageKey,
+        processedAt: "2026-11-21T09:59:59.000Z",
+        outcome: [{ reason: "started", runId: "r1" }],
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      },
+    });
+
+    const finished = await log().finish("ws_1", "msg-1", [{ reason: "already_active" }], at);
+
+    expect(finished).toEqual({
+      first: false,
+      at: "2026-11-21T09:59:59.000Z",
+      outcome: [{ reason: "started", runId: "r1" }],
+    });
   });
 });

@@ -1,0 +1,171 @@
+/**
+ * One source: its settings and write keys, and its ingestion debugger (GET …/debugger): the latest
+ * items it accepted and rejected, each with the account it reached or the reason it was not used.
+ */
+import { useState } from "preact/hooks";
+import { api, call } from "../api/client.js";
+import type { components } from "../api/schema.js";
+import { href, navigate } from "../router.js";
+import { Async, Empty, Field, formatTime, PageHeader, useResource } from "../ui.js";
+import { SourceCard } from "./sources.js";
+
+type DebugItem = components["schemas"]["SourceDebugger"]["items"][number];
+
+/** The API answers up to 100 items per verdict at once; the page shows them a page at a time. */
+const PAGE = 20;
+
+export function SourcePage({ params }: { params: Record<string, string> }) {
+  const id = params.id ?? "";
+  const source = useResource(
+    () => call(api.GET("/v1/admin/sources/{id}", { params: { path: { id } } })),
+    [id],
+  );
+  return (
+    <Async resource={source} what="the source">
+      {(s) => (
+        <>
+          <PageHeader
+            crumbs={[{ label: "Sources", href: href("/sources") }]}
+            title={s.name}
+            subtitle={
+              s.subject === "user"
+                ? "Consumer mode: the person is the account."
+                : "Events belong to the account they name."
+            }
+          />
+          <SourceCard source={s} onChange={source.reload} onDeleted={() => navigate("/sources")} />
+          <SourceDebugger sourceId={s.id} />
+        </>
+      )}
+    </Async>
+  );
+}
+
+function SourceDebugger({ sourceId }: { sourceId: string }) {
+  const debug = useResource(
+    () => call(api.GET("/v1/admin/sources/{id}/debugger", { params: { path: { id: sourceId } } })),
+    [sourceId],
+  );
+  const [verdict, setVerdict] = useState<"all" | DebugItem["verdict"]>("all");
+  const [shown, setShown] = useState(PAGE);
+  return (
+    <section class="card" aria-labelledby="debugger-title">
+      <div class="page-header-row">
+        <div>
+          <h2 id="debugger-title">Debugger</h2>
+          <p class="muted small">
+            What this source received in the last 7 days, newest first (the latest 100 of each kind): an item
+            that could not be used is kept here with the reason, never dropped.
+          </p>
+        </div>
+        <button type="button" class="secondary" onClick={debug.reload} disabled={debug.loading}>
+          {debug.loading && debug.data ? "Refreshing…" : "Refresh"}
+        </button>
+      </div>
+      <Async resource={debug} what="the debugger">
+        {(d) => {
+          const items = d.items.filter((item) => verdict === "all" || item.verdict === verdict);
+          return (
+            <>
+              <div class="kpis">
+                <div class="kpi">
+                  <div class="value">{d.counts.accepted}</div>
+                  <div class="label">Accepted (all time)</div>
+                </div>
+                <div class="kpi">
+                  <div class="value">{d.counts.rejected}</div>
+                  <div class="label">Rejected (all time)</div>
+                </div>
+              </div>
+              {d.items.length === 0 ? (
+                <Empty>
+                  Nothing received yet. Send an event with one of this source's write keys and it shows here.
+                </Empty>
+              ) : (
+                <>
+                  <div class="toolbar">
+                    <Field label="Show">
+                      <select
+                        value={verdict}
+                        onChange={(e) => {
+                          setVerdict(e.currentTarget.value as typeof verdict);
+                          setShown(PAGE);
+                        }}
+                      >
+                        <option value="all">All items</option>
+                        <option value="accepted">Accepted</option>
+                        <option value="rejected">Rejected</option>
+                      </select>
+                    </Field>
+                  </div>
+                  {items.length === 0 ? (
+                    <Empty>No {verdict} item in the last 7 days.</Empty>
+                  ) : (
+                    <ol class="timeline" aria-label="Received items">
+                      {items.slice(0, shown).map((item, i) => (
+                        <DebugLine key={`${item.receivedAt}-${item.messageId ?? i}`} item={item} />
+                      ))}
+                    </ol>
+                  )}
+                  {items.length > shown && (
+                    <button type="button" class="secondary" onClick={() => setShown(shown + PAGE)}>
+                      Show {Math.min(PAGE, items.length - shown)} more (of {items.length - shown})
+                    </button>
+                  )}
+                </>
+              )}
+            </>
+          );
+        }}
+      </Async>
+    </section>
+  );
+}
+
+function DebugLine({ item }: { item: DebugItem }) {
+  return (
+    <li class="debug-item">
+      <details>
+        <summary>
+          <span class={`badge badge-${item.verdict}`}>{item.verdict}</span>
+          <code>{item.type ?? "unknown call"}</code>
+          {typeof (item.item as { event?: unknown } | null)?.event === "string" && (
+            <code>{(item.item as { event: string }).event}</code>
+          )}
+          <span class="muted small">{formatTime(item.receivedAt)}</span>
+          {item.accountId && <span class="small">account {item.accountId}</span>}
+        </summary>
+        {item.accountId && (
+          <p class="small">
+            Reached account{" "}
+            <a href={href(`/accounts/${encodeURIComponent(item.accountId)}`)}>{item.accountId}</a>
+          </p>
+        )}
+        {item.reason && (
+          <div class={item.verdict === "rejected" ? "error" : "notice"}>
+            <strong>{item.reason.code}</strong>: {item.reason.message}
+            {item.reason.details && item.reason.details.length > 0 && (
+              <ul class="error-details">
+                {item.reason.details.map((problem) => (
+                  <li key={`${problem.path}:${problem.message}`}>
+                    {problem.path ? <code>{problem.path}</code> : null} {problem.message}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        )}
+        {item.messageId && (
+          <p class="small muted">
+            messageId <code>{item.messageId}</code>
+          </p>
+        )}
+        <pre>
+          {item.itemTruncated !== undefined
+            ? `${item.itemTruncated}… (too large to keep whole)`
+            : JSON.stringify(item.item, null, 2)}
+        </pre>
+      </details>
+    </li>
+  );
+}
