@@ -70,11 +70,11 @@ export const handler = middy<ActionPayload, unknown, Error, Context>()
       momentId: about.momentId,
       ...("run" in wake ? { runId: wake.run.runId } : {}),
     });
-    const result = await runWake(deps, wake);
-    obs.logger.info("Wake-up finished", { result });
-    if ("steps" in result)
-      for (const status of Object.values(result.steps))
-        obs.metrics.addMetric(`Step${capitalized(status)}`, "Count", 1);
+    const result = await runWake(deps, wake, (stepId, outcome) => {
+      obs.logger.info("Step finished", { stepId, outcome });
+      obs.metrics.addMetric(`Step${capitalized(outcome.status)}`, "Count", 1);
+    });
+    if (!("steps" in result)) obs.logger.info("Wake-up finished", { result });
     if ("completed" in result) obs.metrics.addMetric("RunCompleted", "Count", 1);
     if ("ended" in result && result.ended === "timed_out") obs.metrics.addMetric("RunTimedOut", "Count", 1);
     if ("gate" in result) obs.metrics.addMetric("AbandonmentGateOpened", "Count", 1);

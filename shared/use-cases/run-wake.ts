@@ -8,7 +8,7 @@ import { type OpenGateDeps, openGate } from "./open-gate.js";
 export type WakeDeps = StepDeps & OpenGateDeps;
 
 export type WakeResult =
-  | { steps: Record<string, StepOutcome["status"]>; completed?: true }
+  | { steps: Record<string, StepOutcome>; completed?: true }
   | { ended: "timed_out" | "already_ended" }
   | { gate: string }
   | { skipped: "run_not_found" };
@@ -23,15 +23,24 @@ export type WakeResult =
  * An entry wake-up that runs after the run's timeout (a step retried through a long outage) ends the
  * run on its timeout instead of acting, as the timer would have: no entry step acts after it.
  */
-export async function runWake(deps: WakeDeps, wake: WakePayload): Promise<WakeResult> {
+export async function runWake(
+  deps: WakeDeps,
+  wake: WakePayload,
+  /** Told each step's outcome as it is settled (a later step may still fail the wake-up). */
+  onStep?: (stepId: string, outcome: StepOutcome) => void,
+): Promise<WakeResult> {
   try {
-    return await wakeUp(deps, wake);
+    return await wakeUp(deps, wake, onStep);
   } catch (error) {
     throw asTaskError(error);
   }
 }
 
-async function wakeUp(deps: WakeDeps, wake: WakePayload): Promise<WakeResult> {
+async function wakeUp(
+  deps: WakeDeps,
+  wake: WakePayload,
+  onStep: ((stepId: string, outcome: StepOutcome) => void) | undefined,
+): Promise<WakeResult> {
   if ("gate" in wake) return { gate: await openDueGate(deps, wake.gate) };
   const stored = await deps.runs.getRun(wake.run.workspaceId, wake.run.runId);
   // A run is entered before its execution starts: gone means its workspace was deleted meanwhile.
@@ -48,15 +57,14 @@ async function wakeUp(deps: WakeDeps, wake: WakePayload): Promise<WakeResult> {
       : wake.phase === "completion"
         ? stored.endSteps.completion
         : stored.endSteps.exit;
-  const outcomes: Record<string, StepOutcome["status"]> = {};
+  const outcomes: Record<string, StepOutcome> = {};
   for (const [index, stepId] of wake.steps.entries()) {
     const step = pinnedStep(pinned, stepId, stored.runId);
     // The first step goes on the status just read; a later one re-reads it (an end event may have
     // ended the run meanwhile).
     const status = index === 0 ? stored.status : undefined;
-    outcomes[stepId] = (
-      await executeStep(deps, { run: stored.context, step, phase: wake.phase }, status)
-    ).status;
+    outcomes[stepId] = await executeStep(deps, { run: stored.context, step, phase: wake.phase }, status);
+    onStep?.(stepId, outcomes[stepId]);
   }
   if (!wake.complete) return { steps: outcomes };
   // A run stopped or ended meanwhile keeps that outcome.

@@ -85,7 +85,7 @@ describe("action handler", () => {
       context,
     );
 
-    expect(result).toEqual({ steps: { s1: "executed" } });
+    expect(result).toEqual({ steps: { s1: { status: "executed", detail: { messageId: "ses-1" } } } });
     expect(ses.commandCalls(SendRawEmailCommand)[0]?.args[0].input.Destinations).toEqual(["ada@example.com"]);
   });
 

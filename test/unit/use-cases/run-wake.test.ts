@@ -95,7 +95,10 @@ describe("runWake", () => {
 
     const result = await runWake(deps, wake(["a", "b"], { complete: true }));
 
-    expect(result).toEqual({ steps: { a: "executed", b: "executed" }, completed: true });
+    expect(result).toEqual({
+      steps: { a: { status: "executed" }, b: { status: "executed" } },
+      completed: true,
+    });
     expect(performed).toEqual(["a", "b"]);
     expect((await runs.getRun("ws_1", run.runId))?.status).toBe("completed");
   });
@@ -107,7 +110,9 @@ describe("runWake", () => {
     const result = await runWake(deps, wake(["a", "b"]));
 
     expect(performed).toEqual(["a", "b"]);
-    expect(result).toEqual({ steps: { a: "skipped", b: "executed" } });
+    expect(result).toEqual({
+      steps: { a: { status: "skipped", reason: "already_executed" }, b: { status: "executed" } },
+    });
   });
 
   it("runs a completion phase from the run's pinned completion steps", async () => {
