@@ -14,6 +14,7 @@ import { FirstAdminKey } from "./constructs/first-admin-key.js";
 import { HttpApi } from "./constructs/http-api.js";
 import { MomentsFunction, type MomentsFunctionProps } from "./constructs/moments-function.js";
 import { RunWorkflow } from "./constructs/run-workflow.js";
+import { TableProtection } from "./constructs/table-protection.js";
 import { WIDGET_ASSET_DIR, writeWidget } from "./widget-build.js";
 
 export const DEFAULT_STACK_NAME = "Moments";
@@ -32,6 +33,11 @@ export interface MomentsStackProps extends StackProps {
    * steps are retried by the state machine; throttled ingestion is a 5xx to the sender.
    */
   readonly workflowConcurrency: number;
+  /**
+   * The account's quota of open Standard executions in the region (Step Functions' default 1,000,000):
+   * the OpenExecutions alarm fires at 80 % of it. Set it after a quota increase.
+   */
+  readonly openExecutionQuota?: number;
   /**
    * The public base URL of the API (a custom domain mapped to it, e.g. https://moments.example.com):
    * unsubscribe links are built from it, so they outlive the API (whose generated URL a recreated stack
@@ -63,6 +69,8 @@ const CONSOLE_ASSETS_DIR_ON_LAMBDA = `/var/task/${CONSOLE_ASSETS_SUBDIR}`;
 /** The functions Step Functions invokes: capped so their bursts leave concurrency for ingestion. */
 const WORKFLOW_FUNCTIONS: ReadonlySet<FunctionId> = new Set(["action", "run-state"]);
 export const DEFAULT_WORKFLOW_CONCURRENCY = 50;
+/** Step Functions' default quota of open Standard executions per account and region. */
+export const DEFAULT_OPEN_EXECUTION_QUOTA = 1_000_000;
 
 /** Ingest is a small, hot path (authenticate, validate, PutEvents): half the default memory. */
 const INGEST_MEMORY_MB = 256;
@@ -83,11 +91,12 @@ export class MomentsStack extends Stack {
   readonly functions: Record<FunctionId, MomentsFunction>;
   readonly alarms: Alarms;
   readonly firstAdminKey: FirstAdminKey;
+  readonly tableProtection: TableProtection;
 
   constructor(scope: Construct, id: string, props: MomentsStackProps) {
     super(scope, id, props);
 
-    this.dataTable = new DataTable(this, "Data", { deletionProtection: props.deletionProtection });
+    this.dataTable = new DataTable(this, "Data");
     const tableName = this.dataTable.table.tableName;
     this.email = new EmailSending(this, "Email");
     this.eventRouting = new EventRouting(this, "Events", { consumerTimeout: functionTimeouts.match });
@@ -226,9 +235,11 @@ export class MomentsStack extends Stack {
       [Env.timeScale]: props.timeScale,
     });
     // Transactions need each contained operation's permission (runs end in a TransactWriteItems).
-    // BatchWriteItem: an abandonment gate records its decision in the decision log.
+    // BatchWriteItem: an abandonment gate records its decision in the decision log. Query: a run that
+    // ends lists its steps left in doubt.
     this.dataTable.grant(runState.role, [
       "dynamodb:GetItem",
+      "dynamodb:Query",
       "dynamodb:UpdateItem",
       "dynamodb:PutItem",
       "dynamodb:DeleteItem",
@@ -272,8 +283,10 @@ export class MomentsStack extends Stack {
     this.eventRouting.consumeMatchQueue(match.function);
 
     // SES bounces and complaints (default bus) suppress addresses: a conditional put per recipient.
+    // Send and Reject events are a step's evidence (a put) and settle a step in doubt (a read of the
+    // step and its run, then a transaction updating the step and its stats shard).
     const sesFeedback = fn("ses-feedback", { [Env.tableName]: tableName });
-    this.dataTable.grant(sesFeedback.role, ["dynamodb:PutItem"]);
+    this.dataTable.grant(sesFeedback.role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
     this.email.consumeFeedback(sesFeedback.function);
 
     this.functions = {
@@ -308,7 +321,15 @@ export class MomentsStack extends Stack {
       deadLetterQueue: this.eventRouting.deadLetterQueue,
       stateMachine: this.workflow.stateMachine,
       feedbackDeadLetterQueue: this.email.feedbackDeadLetterQueue,
+      openExecutionQuota: props.openExecutionQuota ?? DEFAULT_OPEN_EXECUTION_QUOTA,
     });
+    // Last: after every other resource (see TableProtection), so a failed first deploy rolls back cleanly.
+    this.tableProtection = new TableProtection(this, "TableProtection", {
+      function: bootstrap.function,
+      table: this.dataTable.table,
+      enabled: props.deletionProtection,
+    });
+    this.tableProtection.dependOnEverythingIn(this);
     new CfnOutput(this, "DeadLetterQueueUrl", {
       value: this.eventRouting.deadLetterQueue.queueUrl,
       description: "Events that failed matching after every retry; redrive them to the match queue",
@@ -350,6 +371,12 @@ export function momentsStackConfig(node: Node): { stackName: string; props: Mome
   if (!Number.isInteger(workflowConcurrency) || workflowConcurrency < 0) {
     throw new Error("Context workflowConcurrency must be a whole number (0: no reservation)");
   }
+  const openExecutionQuota = Number(
+    contextString(node, "openExecutionQuota") ?? DEFAULT_OPEN_EXECUTION_QUOTA,
+  );
+  if (!Number.isInteger(openExecutionQuota) || openExecutionQuota < 1) {
+    throw new Error("Context openExecutionQuota must be a positive whole number (the account's quota)");
+  }
   const publicBaseUrl = contextString(node, "publicBaseUrl");
   if (publicBaseUrl !== undefined && !/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(publicBaseUrl)) {
     throw new Error(`Context publicBaseUrl must be an https URL without query, got "${publicBaseUrl}"`);
@@ -363,6 +390,7 @@ export function momentsStackConfig(node: Node): { stackName: string; props: Mome
       eventWindowHours,
       deletionProtection: deletionProtection === "true",
       workflowConcurrency,
+      ...(openExecutionQuota === DEFAULT_OPEN_EXECUTION_QUOTA ? {} : { openExecutionQuota }),
       ...(publicBaseUrl === undefined ? {} : { publicBaseUrl }),
     },
   };

@@ -1,3 +1,4 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
@@ -7,12 +8,17 @@ import {
   sendCustomResourceResponse,
 } from "../../shared/adapters/cloudformation-response.js";
 import { DynamoKeyStore } from "../../shared/adapters/dynamodb/key-store.js";
+import { DynamoTableSettings } from "../../shared/adapters/dynamodb/table-settings.js";
 import { SecretsManagerKeyVault } from "../../shared/adapters/secrets-manager-key-vault.js";
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
 import { bootstrapDeployment } from "../../shared/use-cases/bootstrap-deployment.js";
+import {
+  applyTableProtection,
+  TABLE_PROTECTION_RESOURCE_TYPE,
+} from "../../shared/use-cases/table-protection.js";
 
 const env = readEnv([Env.tableName]);
 const obs = createObservability("bootstrap");
@@ -27,12 +33,20 @@ const deps = {
   clock: systemClock,
 };
 
+const dynamodb = new DynamoDBClient(DEPLOY_TIME_RETRIES);
+obs.tracer.captureAWSv3Client(dynamodb);
+const tables = new DynamoTableSettings(dynamodb);
+
 const PHYSICAL_ID = "first-admin-key";
 
-/** The stack's custom resource: runs on create only; updates and deletes keep the key as it is. */
+/**
+ * The stack's custom resources. The first admin key runs on create only (updates and deletes keep the
+ * key as it is); the table protection on create and update (see use-cases/table-protection.ts).
+ */
 export const handler = middy<CustomResourceEvent, void, Error, Context>()
   .use(obs.middlewares())
   .handler(async (event) => {
+    if (event.ResourceType === TABLE_PROTECTION_RESOURCE_TYPE) return protectTable(event);
     const physicalResourceId = event.PhysicalResourceId ?? PHYSICAL_ID;
     try {
       if (event.RequestType === "Create") {
@@ -52,3 +66,24 @@ export const handler = middy<CustomResourceEvent, void, Error, Context>()
       });
     }
   });
+
+async function protectTable(event: CustomResourceEvent) {
+  const tableName = String(event.ResourceProperties.TableName ?? "");
+  const physicalResourceId = event.PhysicalResourceId ?? `table-protection-${tableName}`;
+  try {
+    const outcome = await applyTableProtection(tables, {
+      requestType: event.RequestType,
+      tableName,
+      enabled: event.ResourceProperties.DeletionProtection === "true",
+    });
+    obs.logger.info("Table deletion protection", { outcome, requestType: event.RequestType });
+    await sendCustomResourceResponse(event, { status: "SUCCESS", physicalResourceId });
+  } catch (error) {
+    obs.logger.error("Table deletion protection failed", error as Error);
+    await sendCustomResourceResponse(event, {
+      status: "FAILED",
+      physicalResourceId,
+      reason: `Setting the table's deletion protection failed: ${error instanceof Error ? error.name : "error"} (see logs)`,
+    });
+  }
+}

@@ -9,7 +9,12 @@ export interface AlarmsProps {
   stateMachine: sfn.IStateMachine;
   /** SES bounce and complaint events that could not be recorded (their addresses are not suppressed). */
   feedbackDeadLetterQueue: sqs.IQueue;
+  /** The account's quota of open Standard executions in this region (1,000,000 unless raised). */
+  openExecutionQuota: number;
 }
+
+/** Share of the open-executions quota at which the OpenExecutions alarm fires. */
+export const OPEN_EXECUTIONS_ALARM_SHARE = 0.8;
 
 /** Any message in the queue, for 5 minutes: zero when healthy. */
 function queueNotEmpty(scope: Construct, id: string, queue: sqs.IQueue, alarmDescription: string) {
@@ -29,13 +34,15 @@ function queueNotEmpty(scope: Construct, id: string, queue: sqs.IQueue, alarmDes
 /**
  * The signals that mean "something was lost or broke", all zero in a healthy deployment: an event
  * parked in the dead-letter queue (it started nothing yet), a run whose execution failed, and an SES
- * bounce or complaint that could not be recorded. Attach an action (SNS, chatbot) to them in your
+ * bounce or complaint that could not be recorded; and one that warns before a limit: open executions
+ * nearing the account's quota. Attach an action (SNS, chatbot) to them in your
  * account; the stack does not guess where to page.
  */
 export class Alarms extends Construct {
   readonly deadLetters: cloudwatch.Alarm;
   readonly failedRuns: cloudwatch.Alarm;
   readonly feedbackDeadLetters: cloudwatch.Alarm;
+  readonly openExecutions: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -71,5 +78,25 @@ export class Alarms extends Construct {
       props.feedbackDeadLetterQueue,
       "SES bounce or complaint events could not be recorded after every retry: those addresses are not suppressed",
     );
+    // Every in-flight run holds an open execution (and a pending abandonment gate another) for as long as its
+    // delays and timeouts last. At the quota StartExecution fails: new runs cannot start (the matcher retries,
+    // then dead-letters). Step Functions publishes the account's count (no dimension) in AWS/States.
+    const threshold = Math.floor(props.openExecutionQuota * OPEN_EXECUTIONS_ALARM_SHARE);
+    this.openExecutions = new cloudwatch.Alarm(this, "OpenExecutions", {
+      alarmDescription:
+        `Open Step Functions executions in this account and region passed ${threshold.toLocaleString("en-US")} ` +
+        `(${OPEN_EXECUTIONS_ALARM_SHARE * 100} % of the ${props.openExecutionQuota.toLocaleString("en-US")} quota): ` +
+        "ask for a quota increase (then set openExecutionQuota) or shorten long waits and end timeouts",
+      metric: new cloudwatch.Metric({
+        namespace: "AWS/States",
+        metricName: "OpenExecutionCount",
+        statistic: "Maximum",
+        period: Duration.minutes(5),
+      }),
+      threshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
   }
 }

@@ -19,18 +19,13 @@ export const TABLE_WRITE_ACTIONS = [
   "dynamodb:BatchWriteItem",
 ] as const;
 
-export interface DataTableProps {
-  /** Refuse DeleteTable while on. */
-  readonly deletionProtection: boolean;
-}
-
 /** The single table of `shared/contracts/table.ts`: keys, the sparse GSI1 and the TTL attribute. */
 export class DataTable extends Construct {
   readonly table: dynamodb.TableV2;
   /** ARN of GSI1, for policies scoped to that index rather than `index/*`. */
   readonly gsi1Arn: string;
 
-  constructor(scope: Construct, id: string, props: DataTableProps) {
+  constructor(scope: Construct, id: string) {
     super(scope, id);
     this.table = new dynamodb.TableV2(this, "Table", {
       partitionKey: { name: table.partitionKey, type: dynamodb.AttributeType.STRING },
@@ -45,7 +40,9 @@ export class DataTable extends Construct {
       timeToLiveAttribute: table.timeToLiveAttribute,
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: props.deletionProtection,
+      // Off here: the stack turns it on as its last resource (TableProtection), because a table protected from
+      // its first second cannot be deleted by the rollback of a first deploy that fails later.
+      deletionProtection: false,
       // The customer data outlives the stack: deleting the stack or replacing the table never deletes it. A
       // first deploy that fails and rolls back deletes it (RetainExceptOnCreate), so nothing is left behind.
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,

@@ -3,10 +3,15 @@
  * `@aws-sdk/client-eventbridge` can talk to (point it here with `AWS_ENDPOINT_URL_EVENTBRIDGE`).
  * Accepted events are matched against the configured rules and delivered to in-process targets
  * after the response, the way EventBridge never makes the publisher wait for its targets.
+ *
+ * With a `journalPath` (under `MOMENTS_DATA_DIR`) the bus is durable: every delivery an accepted
+ * event owes a rule is journaled before PutEvents answers, and forgotten once the target took it (or
+ * its retries ran out), so a restart delivers what a Ctrl-C or kill -9 interrupted: at least once.
  */
 import { randomUUID } from "node:crypto";
 import { matchesEventPattern, validateEventPattern } from "../../shared/event-pattern/match.js";
 import { AwsApiError, isRecord, type LogHook, startJsonRpcServer } from "./http.js";
+import { JOURNAL_COMPACT_BYTES, openJournal } from "./journal.js";
 
 export interface LocalBusEvent {
   version: "0";
@@ -42,6 +47,8 @@ export interface LocalEventBridgeOptions {
    * Default [50, 200, 800] ms: short, because local runs want to settle quickly.
    */
   deliveryRetryDelaysMs?: number[];
+  /** Journal file: makes pending deliveries durable across restarts (see above). In memory when absent. */
+  journalPath?: string;
 }
 
 export interface LocalEventBridge {
@@ -49,6 +56,10 @@ export interface LocalEventBridge {
   stop(): Promise<void>;
   /** Resolves when no deliveries are pending (including ones waiting to be retried). */
   idle(): Promise<void>;
+  /** Deliveries not yet finished: running, waiting to start or to be retried. */
+  pending(): number;
+  /** Starts the deliveries a journal kept from a previous process (once their targets can run). */
+  resume(): void;
   /**
    * An AWS service's own event (source `aws.*`, which PutEvents refuses from customers), such as the
    * sending events SES publishes to the default bus.
@@ -59,6 +70,10 @@ export interface LocalEventBridge {
 }
 
 type ResultEntry = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+
+type JournalRecord =
+  | { t: "deliver"; key: string; rule: string; bus: string; event: LocalBusEvent }
+  | { t: "settled"; key: string };
 
 const MAX_ENTRIES = 10;
 const MAX_ENTRY_BYTES = 256 * 1024;
@@ -124,7 +139,25 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
   const retryTimers = new Set<NodeJS.Timeout>();
   const running = new Set<Promise<void>>();
 
-  const settleOne = (): void => {
+  /** Deliveries owed, by `<eventId>/<bus>/<rule>`: what the journal keeps until settled. */
+  const owed = new Map<string, Extract<JournalRecord, { t: "deliver" }>>();
+  const opened = options.journalPath ? openJournal<JournalRecord>(options.journalPath) : undefined;
+  const journal = opened?.journal;
+  for (const record of opened?.records ?? []) {
+    if (record.t === "deliver") owed.set(record.key, record);
+    else owed.delete(record.key);
+  }
+  let journalClosed = false;
+  const journalAppend = (record: JournalRecord): void => {
+    if (journal === undefined || journalClosed) return;
+    journal.append(record);
+    if (journal.appendedBytes > JOURNAL_COMPACT_BYTES) journal.rewrite(owed.values());
+  };
+  journal?.rewrite(owed.values());
+  const replayed = [...owed.values()];
+
+  const settleOne = (key?: string): void => {
+    if (key !== undefined && owed.delete(key)) journalAppend({ t: "settled", key });
     pending--;
     if (pending === 0) {
       const waiters = idleWaiters;
@@ -133,8 +166,9 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     }
   };
 
-  const attemptDelivery = (rule: LocalRule, event: LocalBusEvent, attempt: number): void => {
+  const attemptDelivery = (rule: LocalRule, event: LocalBusEvent, attempt: number, key: string): void => {
     if (stopped) {
+      // Not settled in the journal: a durable bus delivers it at the next start.
       settleOne();
       return;
     }
@@ -149,7 +183,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
           rule: rule.name,
           eventId: event.id,
         });
-        settleOne();
+        settleOne(key);
       },
       (error: unknown) => {
         const retryDelay = retryDelays[attempt];
@@ -164,7 +198,8 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
             attempts: attempt + 1,
             error: error instanceof Error ? error.message : String(error),
           });
-          settleOne();
+          // Stopping is not a failure of the target: a durable bus retries it at the next start.
+          settleOne(stopped ? undefined : key);
           return;
         }
         log({
@@ -178,7 +213,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
         });
         const timer = setTimeout(() => {
           retryTimers.delete(timer);
-          attemptDelivery(rule, event, attempt + 1);
+          attemptDelivery(rule, event, attempt + 1, key);
         }, retryDelay);
         retryTimers.add(timer);
       },
@@ -201,10 +236,17 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
       rules: matched.map((rule) => rule.name),
     });
     for (const rule of matched) {
+      const key = `${event.id}/${bus}/${rule.name}`;
+      // Journaled before PutEvents answers: an accepted event is never lost to a restart.
+      if (journal !== undefined) {
+        const record = { t: "deliver" as const, key, rule: rule.name, bus, event };
+        owed.set(key, record);
+        journalAppend(record);
+      }
       // Counted now, started after the response has been written (setImmediate runs after the
       // microtasks that send it), so idle() called right after PutEvents already sees it.
       pending++;
-      setImmediate(() => attemptDelivery(rule, event, 0));
+      setImmediate(() => attemptDelivery(rule, event, 0, key));
     }
   };
 
@@ -331,6 +373,27 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
   return {
     endpoint: server.endpoint,
     idle,
+    pending: () => pending,
+    resume: () => {
+      const deliveries = replayed.splice(0);
+      for (const { key, rule: ruleName, bus, event } of deliveries) {
+        const rule = (rulesByBus.get(bus) ?? []).find((candidate) => candidate.name === ruleName);
+        if (rule === undefined) {
+          // Its rule is gone: nothing will ever take it.
+          if (owed.delete(key)) journalAppend({ t: "settled", key });
+          continue;
+        }
+        pending++;
+        setImmediate(() => attemptDelivery(rule, event, 0, key));
+      }
+      if (deliveries.length > 0) {
+        log({
+          level: "info",
+          service: "local-events",
+          message: `${deliveries.length} delivery(ies) kept from the previous run will be made again`,
+        });
+      }
+    },
     publishAsService: async (entry) => {
       if (stopped) throw new Error("Local EventBridge is stopping");
       const result = acceptEntry(entry, new Date(), true);
@@ -358,6 +421,8 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
       });
       await Promise.race([Promise.allSettled([...running]), grace]);
       clearTimeout(timer);
+      journalClosed = true;
+      journal?.close();
     },
   };
 }

@@ -33,6 +33,9 @@ function compile(route: RouteDefinition): CompiledRoute {
   return { route, pattern: new RegExp(`^${source}$`), params };
 }
 
+/** How long stop() lets requests in progress finish. */
+const STOP_GRACE_MS = 1_000;
+
 export interface LocalHttpApiOptions {
   routes: readonly RouteDefinition[];
   handlers: Record<
@@ -217,10 +220,16 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
     url: `http://${options.host}:${port}`,
     server,
     failNextResponse: (path, status = 503) => faults.set(path, status),
+    // New connections are refused at once; requests in progress get a moment to be answered (an
+    // event being accepted is answered 202, not cut off), then every connection is closed.
     stop: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
+        const cutOff = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
+        server.close(() => {
+          clearTimeout(cutOff);
+          resolve();
+        });
+        server.closeIdleConnections();
       }),
   };
 }

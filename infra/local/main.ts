@@ -3,7 +3,10 @@
  *   PORT                 HTTP port (default 3000)
  *   MOMENTS_ADMIN_KEY    seed this admin key for the default workspace (else one is generated)
  *   MOMENTS_TIME_SCALE   multiply every delay (1 = real time, 0.001 = a day in ~86 s, 0 = no wait)
- *   MOMENTS_DATA_DIR     persist DynamoDB data in this folder (default: in memory)
+ *   MOMENTS_DATA_DIR     persist everything in this folder: DynamoDB, the queue, the buses' pending
+ *                        deliveries and running executions, so a restart (even after kill -9) keeps
+ *                        every accepted event and resumes every run (default: in memory, nothing kept)
+ *   MOMENTS_MATCH_CONCURRENCY  match queue batches processed at once, like Lambda's concurrency (default 4)
  *   MOMENTS_LOG_LEVEL    handler log level (default INFO)
  *   MOMENTS_DEMO_PORT    port of the widget demo app (default PORT + 1; 0 = any free port)
  *   MOMENTS_FAULTS       inject faults in front of the emulators, e.g. dynamodb=0.1/0.03,ses=0.1/0.03
@@ -32,6 +35,14 @@ function emulatorLog(entry: Record<string, unknown>) {
   }
 }
 
+const matchConcurrency = Number(process.env.MOMENTS_MATCH_CONCURRENCY ?? 4);
+if (!Number.isInteger(matchConcurrency) || matchConcurrency < 1 || matchConcurrency > 1000) {
+  console.error(
+    `MOMENTS_MATCH_CONCURRENCY must be a whole number from 1 to 1000, got "${process.env.MOMENTS_MATCH_CONCURRENCY}"`,
+  );
+  process.exit(1);
+}
+
 let faultPlan: ReturnType<typeof parseFaultPlan>;
 try {
   faultPlan = parseFaultPlan(process.env.MOMENTS_FAULTS);
@@ -48,6 +59,7 @@ try {
     timeScale: readTimeScale(process.env.MOMENTS_TIME_SCALE),
     ...(process.env.MOMENTS_ADMIN_KEY ? { adminKey: process.env.MOMENTS_ADMIN_KEY } : {}),
     ...(process.env.MOMENTS_DATA_DIR ? { dataDir: process.env.MOMENTS_DATA_DIR } : {}),
+    matchConcurrency,
     logLevel,
     onLog: emulatorLog,
     ...(faultPlan ? { faults: new Faults(faultPlan) } : {}),
@@ -93,13 +105,36 @@ Try:  curl ${stack.apiUrl}/health
 Press Ctrl-C to stop.
 `);
 
+/** How long Ctrl-C waits for the work in flight before stopping anyway. */
+const DRAIN_TIMEOUT_MS = 10_000;
+const dataDir = process.env.MOMENTS_DATA_DIR;
+
 let stopping = false;
 async function shutdown(signal: string) {
-  if (stopping) return;
+  if (stopping) {
+    console.log("Stopping now.");
+    process.exit(1);
+  }
   stopping = true;
-  console.log(`\n${signal}: stopping…`);
+  console.log(`\n${signal}: no new requests; finishing the work in flight (Ctrl-C again to stop at once)`);
   await demo?.stop();
+  const left = await stack.drain(DRAIN_TIMEOUT_MS, (message) => console.log(message));
+  if (left.drained) {
+    console.log("Nothing left in flight.");
+  } else {
+    const what = `${left.queued} queued event(s), ${left.deliveries} bus delivery(ies) and ${left.tasks} task(s)`;
+    console.log(
+      dataDir
+        ? `Stopping with ${what} still in flight: kept in ${dataDir}, they run at the next start.`
+        : `Stopping with ${what} still in flight: lost (in memory; set MOMENTS_DATA_DIR to keep them).`,
+    );
+  }
   await stack.stop();
+  console.log(
+    dataDir
+      ? `Stopped. Runs waiting for a step or a timeout resume at the next start with MOMENTS_DATA_DIR=${dataDir}.`
+      : "Stopped. Nothing was kept (in memory).",
+  );
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -6,11 +6,18 @@
  * `batchSize`; only the items listed in `batchItemFailures` are redelivered, while a thrown error
  * (or a malformed failure list) redelivers the whole batch; a message that has been received
  * `maxReceiveCount` times and fails again moves to the dead-letter list. Redelivery waits
- * `retryDelayMs`, standing in for the visibility timeout. Batches run one at a time.
+ * `retryDelayMs`, standing in for the visibility timeout. Up to `concurrency` batches run at once, as
+ * Lambda scales an SQS event source's pollers (one batch at a time with the default of 1).
+ *
+ * With a `journal` (under `MOMENTS_DATA_DIR`) the queue is durable: a message is journaled before
+ * `send` returns and forgotten only once it was processed or dead-lettered, so a restart (after
+ * Ctrl-C or kill -9) delivers again whatever was not processed: at least once, as SQS. Dead letters
+ * are journaled too, and listed again after a restart.
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { isRecord, type LogHook } from "./http.js";
+import { JOURNAL_COMPACT_BYTES, openJournal } from "./journal.js";
 
 export interface LocalQueueOptions {
   name: string;
@@ -18,6 +25,12 @@ export interface LocalQueueOptions {
   handler: (event: SQSEvent) => Promise<SQSBatchResponse | void>;
   /** Default 10, the event source mapping default for standard queues. */
   batchSize?: number;
+  /** How many batches the handler may process at once (Lambda's concurrency); default 1. */
+  concurrency?: number;
+  /** Journal file: makes the queue durable across restarts (see above). In memory when absent. */
+  journalPath?: string;
+  /** Called once per message moved to the dead-letter list. */
+  onDeadLetter?: (letter: DeadLetter) => void;
   /** Redrive policy; default 3. */
   maxReceiveCount?: number;
   /** Visibility timeout stand-in: how long a failed message stays invisible; default 200 ms. */
@@ -27,13 +40,33 @@ export interface LocalQueueOptions {
   onLog?: (e: Record<string, unknown>) => void;
 }
 
+export interface DeadLetter {
+  /** The queue's (SQS) message id. */
+  messageId: string;
+  body: string;
+  receiveCount: number;
+  /** Why its last receive failed. */
+  reason: string;
+  /** Epoch milliseconds. */
+  deadLetteredAt: number;
+}
+
 export interface LocalQueue {
   send(body: string): void;
+  /** Starts delivering what a journal kept from a previous process (after the handler's world is up). */
+  resume(): void;
   /** Resolves when every message has either been processed or dead-lettered. */
   idle(): Promise<void>;
-  deadLetters(): string[];
+  /** Messages not yet processed: waiting, being processed, or waiting to be redelivered. */
+  pending(): number;
+  deadLetters(): DeadLetter[];
   stop(): Promise<void>;
 }
+
+type JournalRecord =
+  | { t: "send"; id: string; body: string; at: number }
+  | { t: "done"; id: string }
+  | { t: "dead"; id: string; body: string; receiveCount: number; reason: string; at: number };
 
 interface StoredMessage {
   messageId: string;
@@ -47,6 +80,7 @@ interface StoredMessage {
 export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
   const log: LogHook = options.onLog ?? (() => {});
   const batchSize = options.batchSize ?? 10;
+  const concurrency = options.concurrency ?? 1;
   const maxReceiveCount = options.maxReceiveCount ?? 3;
   const retryDelayMs = options.retryDelayMs ?? 200;
   const region = options.region ?? "us-east-1";
@@ -55,20 +89,87 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
     throw new Error(`Queue ${options.name}: batchSize must be an integer from 1 to 10000`);
   }
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) {
+    throw new Error(`Queue ${options.name}: concurrency must be an integer from 1 to 1000`);
+  }
   if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1) {
     throw new Error(`Queue ${options.name}: maxReceiveCount must be a positive integer`);
   }
 
   const ready: StoredMessage[] = [];
-  const dead: string[] = [];
+  /** Every message not yet processed nor dead-lettered, by id (ready, in a batch, or delayed). */
+  const live = new Map<string, StoredMessage>();
+  const dead: DeadLetter[] = [];
   const delayTimers = new Set<NodeJS.Timeout>();
+  const batches = new Set<Promise<void>>();
   let pumpHandle: NodeJS.Immediate | undefined;
-  let currentBatch: Promise<void> | undefined;
   let stopped = false;
   let idleWaiters: Array<() => void> = [];
 
+  const md5 = (body: string) => createHash("md5").update(body, "utf8").digest("hex");
+
+  // Replay: what was sent and neither processed nor dead-lettered is delivered again (at least once).
+  const opened = options.journalPath ? openJournal<JournalRecord>(options.journalPath) : undefined;
+  const journal = opened?.journal;
+  if (opened) {
+    for (const record of opened.records) {
+      if (record.t === "send") {
+        live.set(record.id, {
+          messageId: record.id,
+          body: record.body,
+          md5OfBody: md5(record.body),
+          sentTimestamp: record.at,
+          receiveCount: 0,
+        });
+      } else if (record.t === "done") {
+        live.delete(record.id);
+      } else if (record.t === "dead") {
+        live.delete(record.id);
+        dead.push({
+          messageId: record.id,
+          body: record.body,
+          receiveCount: record.receiveCount,
+          reason: record.reason,
+          deadLetteredAt: record.at,
+        });
+      }
+    }
+    ready.push(...live.values());
+  }
+  const snapshot = function* (): Generator<JournalRecord> {
+    for (const letter of dead) {
+      yield {
+        t: "dead",
+        id: letter.messageId,
+        body: letter.body,
+        receiveCount: letter.receiveCount,
+        reason: letter.reason,
+        at: letter.deadLetteredAt,
+      };
+    }
+    for (const message of live.values()) {
+      yield { t: "send", id: message.messageId, body: message.body, at: message.sentTimestamp };
+    }
+  };
+  journal?.rewrite(snapshot());
+  let journalClosed = false;
+  const journalAppend = (record: JournalRecord): void => {
+    if (journal === undefined || journalClosed) return;
+    journal.append(record);
+    if (journal.appendedBytes > JOURNAL_COMPACT_BYTES) journal.rewrite(snapshot());
+  };
+  if (ready.length > 0) {
+    log({
+      level: "info",
+      service: "local-sqs",
+      queue: options.name,
+      message: `${ready.length} message(s) kept from the previous run will be delivered again`,
+    });
+  }
+  let resumed = journal === undefined;
+
   const isIdle = () =>
-    ready.length === 0 && currentBatch === undefined && delayTimers.size === 0 && pumpHandle === undefined;
+    ready.length === 0 && batches.size === 0 && delayTimers.size === 0 && pumpHandle === undefined;
 
   const wakeIdleWaiters = (): void => {
     if (!isIdle() && !stopped) return;
@@ -78,7 +179,7 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
   };
 
   const schedulePump = (): void => {
-    if (stopped || pumpHandle !== undefined || currentBatch !== undefined) return;
+    if (stopped || !resumed || pumpHandle !== undefined || batches.size >= concurrency) return;
     // setImmediate rather than running now: messages sent in the same tick end up in one batch,
     // like messages that are all waiting when the poller receives.
     pumpHandle = setImmediate(() => {
@@ -135,9 +236,25 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
     return failed;
   };
 
-  const redeliverOrDeadLetter = (message: StoredMessage): void => {
+  const redeliverOrDeadLetter = (message: StoredMessage, reason: string): void => {
     if (message.receiveCount >= maxReceiveCount) {
-      dead.push(message.body);
+      const letter: DeadLetter = {
+        messageId: message.messageId,
+        body: message.body,
+        receiveCount: message.receiveCount,
+        reason,
+        deadLetteredAt: Date.now(),
+      };
+      live.delete(message.messageId);
+      dead.push(letter);
+      journalAppend({
+        t: "dead",
+        id: letter.messageId,
+        body: letter.body,
+        receiveCount: letter.receiveCount,
+        reason,
+        at: letter.deadLetteredAt,
+      });
       log({
         level: "warn",
         service: "local-sqs",
@@ -145,7 +262,9 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
         message: "moved to dead-letter queue",
         messageId: message.messageId,
         receiveCount: message.receiveCount,
+        reason,
       });
+      options.onDeadLetter?.(letter);
       return;
     }
     const timer = setTimeout(() => {
@@ -163,10 +282,12 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
       message.firstReceiveTimestamp ??= now;
     }
     let failed: Set<string>;
+    let reason = "the handler reported it failed (batchItemFailures)";
     try {
       const result = await options.handler({ Records: batch.map(toRecord) });
       failed = failedIds(result, batch);
     } catch (error) {
+      reason = `the handler threw: ${error instanceof Error ? error.message : String(error)}`;
       log({
         level: "warn",
         service: "local-sqs",
@@ -176,35 +297,41 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
       });
       failed = new Set(batch.map((message) => message.messageId));
     }
-    // After stop() nothing is redelivered: the timers would outlive the queue.
+    for (const message of batch) {
+      if (!failed.has(message.messageId)) {
+        live.delete(message.messageId);
+        journalAppend({ t: "done", id: message.messageId });
+      }
+    }
+    // After stop() nothing is redelivered: the timers would outlive the queue (a journal keeps them).
     if (stopped) return;
     for (const message of batch) {
-      if (failed.has(message.messageId)) redeliverOrDeadLetter(message);
+      if (failed.has(message.messageId)) redeliverOrDeadLetter(message, reason);
     }
   };
 
   const pump = (): void => {
-    if (stopped || currentBatch !== undefined || ready.length === 0) {
-      wakeIdleWaiters();
-      return;
-    }
-    const batch = ready.splice(0, batchSize);
-    currentBatch = runBatch(batch)
-      .catch((error: unknown) => {
-        // Only our own bookkeeping can land here (runBatch catches handler errors); keep the queue alive.
-        log({
-          level: "error",
-          service: "local-sqs",
-          queue: options.name,
-          message: "batch crashed",
-          error: String(error),
+    while (!stopped && resumed && batches.size < concurrency && ready.length > 0) {
+      const batch = ready.splice(0, batchSize);
+      const running: Promise<void> = runBatch(batch)
+        .catch((error: unknown) => {
+          // Only our own bookkeeping can land here (runBatch catches handler errors); keep the queue alive.
+          log({
+            level: "error",
+            service: "local-sqs",
+            queue: options.name,
+            message: "batch crashed",
+            error: String(error),
+          });
+        })
+        .finally(() => {
+          batches.delete(running);
+          if (ready.length > 0) schedulePump();
+          wakeIdleWaiters();
         });
-      })
-      .finally(() => {
-        currentBatch = undefined;
-        if (ready.length > 0) schedulePump();
-        wakeIdleWaiters();
-      });
+      batches.add(running);
+    }
+    wakeIdleWaiters();
   };
 
   return {
@@ -213,26 +340,37 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
       if (typeof body !== "string" || body.length === 0) {
         throw new Error(`Queue ${options.name}: message body must be a non-empty string`);
       }
-      ready.push({
+      const message: StoredMessage = {
         messageId: randomUUID(),
         body,
-        md5OfBody: createHash("md5").update(body, "utf8").digest("hex"),
+        md5OfBody: md5(body),
         sentTimestamp: Date.now(),
         receiveCount: 0,
-      });
+      };
+      journalAppend({ t: "send", id: message.messageId, body, at: message.sentTimestamp });
+      live.set(message.messageId, message);
+      ready.push(message);
+      schedulePump();
+    },
+    resume: () => {
+      resumed = true;
       schedulePump();
     },
     idle: () =>
       isIdle() || stopped ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)),
-    deadLetters: () => [...dead],
+    pending: () => live.size,
+    deadLetters: () => dead.map((letter) => ({ ...letter })),
     stop: async () => {
       stopped = true;
       if (pumpHandle !== undefined) clearImmediate(pumpHandle);
       pumpHandle = undefined;
       for (const timer of delayTimers) clearTimeout(timer);
       delayTimers.clear();
-      // The handler call in progress is ours to finish; messages not yet received are discarded.
-      await currentBatch;
+      // The handler calls in progress are ours to finish; messages not yet received are discarded
+      // (or, with a journal, kept for the next start).
+      await Promise.allSettled([...batches]);
+      journalClosed = true;
+      journal?.close();
       wakeIdleWaiters();
     },
   };

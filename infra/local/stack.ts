@@ -30,6 +30,7 @@ import { type FaultService, type Faults, startFaultProxy } from "./faults.js";
 import { startLocalHttpApi } from "./http-api.js";
 import { type LambdaHandler, lambdaContext } from "./lambda-context.js";
 import { createLocalQueue } from "./queue.js";
+import { resumeRunInput, runTaskCheckpoint } from "./resume-run.js";
 import { type SesEventEntry, startLocalSesEvents } from "./ses-events.js";
 import { startLocalStepFunctions } from "./step-functions.js";
 
@@ -46,8 +47,14 @@ export interface LocalStackOptions {
   adminKey?: string;
   /** Multiplies every step delay: 1 = real time, 0 = no waiting. */
   timeScale?: number;
-  /** Persist DynamoDB here (LevelDB); in memory when absent. */
+  /**
+   * Persist here: DynamoDB (LevelDB), and journals of the match queue, the buses' pending deliveries
+   * and the running executions, so a restart (after Ctrl-C or kill -9) loses nothing accepted and
+   * resumes every run in flight. Everything lives in memory when absent.
+   */
   dataDir?: string;
+  /** Batches of the match queue processed at once (Lambda's concurrency); default 1. */
+  matchConcurrency?: number;
   /** Powertools log level of the handlers (default INFO). */
   logLevel?: string;
   onLog?: (entry: Record<string, unknown>) => void;
@@ -73,10 +80,22 @@ export interface LocalStack {
   workspaceId: string;
   /** The fault plan the stack was started with, if any. */
   faults?: Faults;
-  /** Events the match queue gave up on (dead letters), with their messageId when they carry one. */
-  deadLetters(): Array<{ messageId?: string; body: string }>;
+  /**
+   * Events the match queue gave up on (dead letters), with their messageId when they carry one and
+   * why their last attempt failed. With a data dir they are kept across restarts.
+   */
+  deadLetters(): Array<{ messageId?: string; body: string; reason: string }>;
   /** Resolves when nothing is in flight: no pending bus delivery, queued message or running execution. */
   idle(): Promise<void>;
+  /**
+   * Graceful stop's first half (Ctrl-C): refuses new requests, then waits, at most `timeoutMs`, until
+   * the bus, the queue and the executions' tasks have nothing in flight (executions waiting out a
+   * delay are not waited for). `progress` hears what it does. Resolves with what was left.
+   */
+  drain(
+    timeoutMs: number,
+    progress?: (message: string) => void,
+  ): Promise<{ drained: boolean; queued: number; deliveries: number; tasks: number }>;
   /** The local gateway's one-shot fault: the next request to `path` is processed, then answered `status` (503). */
   failNextResponse(path: string, status?: number): void;
   stop(): Promise<void>;
@@ -254,7 +273,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ActionFunctionArn: functionArn("action"),
       RunStateFunctionArn: functionArn("run-state"),
     });
+    const journal = (file: string) => (options.dataDir ? join(options.dataDir, file) : undefined);
+    const stepFunctionsJournal = journal("step-functions/executions.jsonl");
     const stepFunctions = await startLocalStepFunctions({
+      // Durable executions: resumed after a restart where their steps left off.
+      ...(stepFunctionsJournal
+        ? {
+            persistence: {
+              journalPath: stepFunctionsJournal,
+              checkpoint: runTaskCheckpoint,
+              resumeInput: resumeRunInput,
+            },
+          }
+        : {}),
       stateMachines: [{ arn: stateMachineArn, definition }],
       lambdas: {
         [functionArn("action")]: lazy("action"),
@@ -276,7 +307,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await Promise.all([load("action"), load("run-state")]);
 
     const match = await load("match");
+    const log = options.onLog ?? (() => undefined);
+    const queueJournal = journal("queue/moments-match.jsonl");
     const queue = createLocalQueue({
+      ...(queueJournal ? { journalPath: queueJournal } : {}),
+      concurrency: options.matchConcurrency ?? 1,
+      onDeadLetter: (letter) =>
+        log({
+          level: "error",
+          service: "local-sqs",
+          message: "event dead-lettered",
+          ...messageIdOf(letter.body),
+          reason: letter.reason,
+          receiveCount: letter.receiveCount,
+        }),
       name: "moments-match",
       handler: invoke("match", match) as Parameters<typeof createLocalQueue>[0]["handler"],
       region: LOCAL_REGION,
@@ -286,7 +330,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.onLog ? { onLog: options.onLog } : {}),
     });
     stops.push(queue.stop);
+    const busJournal = journal("events/deliveries.jsonl");
     const eventBridge = await startLocalEventBridge({
+      ...(busJournal ? { journalPath: busJournal } : {}),
       rules: [
         {
           name: "ses-feedback",
@@ -323,6 +369,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       LOCAL_WORKSPACE,
       adminKey,
     );
+    // What a journal kept from the previous process runs now that every function can be reached.
+    eventBridge.resume();
+    queue.resume();
+    stepFunctions.resume();
     markReady();
 
     return {
@@ -332,7 +382,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       adminKey,
       workspaceId: LOCAL_WORKSPACE,
       ...(options.faults ? { faults: options.faults } : {}),
-      deadLetters: () => queue.deadLetters().map((body) => ({ body, ...messageIdOf(body) })),
+      deadLetters: () =>
+        queue.deadLetters().map(({ body, reason }) => ({ body, reason, ...messageIdOf(body) })),
+      async drain(timeoutMs, progress = () => undefined) {
+        const deadline = Date.now() + timeoutMs;
+        const left = () => ({
+          queued: queue.pending(),
+          deliveries: eventBridge.pending(),
+          tasks: stepFunctions.tasksInFlight(),
+        });
+        await api.stop();
+        let now = left();
+        if (now.queued + now.deliveries + now.tasks > 0) {
+          progress(
+            `Draining: ${now.queued} queued event(s), ${now.deliveries} bus delivery(ies), ${now.tasks} task(s) in flight (at most ${Math.round(timeoutMs / 1000)} s)…`,
+          );
+        }
+        while (now.queued + now.deliveries + now.tasks > 0 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          now = left();
+        }
+        return { drained: now.queued + now.deliveries + now.tasks === 0, ...now };
+      },
       failNextResponse: api.failNextResponse,
       async idle() {
         // Work flows bus -> queue -> executions, and an execution can put more events on the bus

@@ -4,6 +4,16 @@
  *
  * Operations: StartExecution, StopExecution, DescribeExecution, ListExecutions, DescribeStateMachine.
  * Lambda tasks (`arn:aws:states:::lambda:invoke` and plain function ARNs) run in-process handlers.
+ *
+ * With `persistence` (under `MOMENTS_DATA_DIR`) executions survive a restart: each start, each task
+ * checkpoint the owner asks for and each end is journaled, and at the next start every execution
+ * still running is run again from the input `resumeInput` derives from its journal (the owner knows
+ * what its tasks mean: which steps are done, how much of a delay is left). aws-local-stepfunctions
+ * keeps no state we could save, so a resumed execution re-runs its states from the start with that
+ * input; its tasks must be idempotent, as they must be on AWS, where a task is retried.
+ *
+ * Finished executions are kept for DescribeExecution and ListExecutions up to `maxFinishedExecutions`
+ * (oldest forgotten first; their names stay taken), so a long local run keeps flat memory.
  */
 import "./polyfills.js";
 
@@ -23,6 +33,7 @@ import {
   requiredString,
   startJsonRpcServer,
 } from "./http.js";
+import { JOURNAL_COMPACT_BYTES, type Journal, openJournal } from "./journal.js";
 
 export type LocalLambda = (payload: unknown) => Promise<unknown>;
 
@@ -42,13 +53,48 @@ export interface LocalStepFunctionsOptions {
   fixedWaitMs?: (seconds: number) => number;
   /** Structured logging hook; default silent. */
   onLog?: (entry: Record<string, unknown>) => void;
+  /** Durable executions (see above); in memory when absent. */
+  persistence?: ExecutionPersistence;
+  /** Finished executions kept for Describe/List; default 1000. */
+  maxFinishedExecutions?: number;
 }
+
+/** A journaled execution still running when its process ended. */
+export interface PersistedExecution {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  /** The input it was started with. */
+  input: string;
+  startMs: number;
+  /** What `checkpoint` returned for each task that succeeded, in order, with when (epoch ms). */
+  checkpoints: Array<{ at: number; value: unknown }>;
+}
+
+export interface ExecutionPersistence {
+  journalPath: string;
+  /** What to remember of a task that succeeded (undefined: nothing). */
+  checkpoint?: (stateName: string, payload: unknown) => unknown;
+  /** The input to run a resumed execution with; default its original input. */
+  resumeInput?: (execution: PersistedExecution, nowMs: number) => string;
+}
+
+type JournalRecord =
+  | { t: "start"; arn: string; machine: string; name: string; input: string; at: number }
+  | { t: "checkpoint"; arn: string; at: number; value: unknown }
+  | { t: "end"; arn: string };
 
 export interface LocalStepFunctions {
   endpoint: string;
   stop(): Promise<void>;
   /** Resolves when no execution is running and no local lambda call is in flight. */
   idle(): Promise<void>;
+  /** Local lambda calls in flight (what a drain waits for; executions waiting in a Wait are not). */
+  tasksInFlight(): number;
+  /** Executions running (waiting or working). */
+  running(): number;
+  /** Runs again the executions a journal kept from a previous process (once the tasks can run). */
+  resume(): void;
 }
 
 type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
@@ -92,6 +138,8 @@ interface ExecutionRecord {
   abort: () => void;
   /** Aborted once the execution leaves RUNNING; releases task overrides that are still waiting. */
   closed: AbortController;
+  /** Journaled task checkpoints (with persistence), rewritten when the journal is compacted. */
+  checkpoints: Array<{ at: number; value: unknown }>;
 }
 
 const INVOKE_RESOURCE = "arn:aws:states:::lambda:invoke";
@@ -211,6 +259,60 @@ export async function startLocalStepFunctions(
   /** Everything still settling: execution results and in-flight lambda calls. */
   const activity = new Set<Promise<unknown>>();
   let stopped = false;
+  let tasksInFlight = 0;
+  const maxFinished = options.maxFinishedExecutions ?? 1000;
+  /** Finished executions still described, oldest first; beyond maxFinished they are forgotten. */
+  const finishedOrder: ExecutionRecord[] = [];
+  /** Names of forgotten executions stay taken, as on AWS (bounded: a name is ~100 bytes). */
+  const forgottenArns = new Set<string>();
+  let forgottenSinceCleanup = 0;
+
+  const persistence = options.persistence;
+  let journal: Journal<JournalRecord> | undefined;
+  let journalClosed = false;
+  const toResume: PersistedExecution[] = [];
+  if (persistence) {
+    const opened = openJournal<JournalRecord>(persistence.journalPath);
+    journal = opened.journal;
+    const runningByArn = new Map<string, PersistedExecution>();
+    for (const record of opened.records) {
+      if (record.t === "start") {
+        runningByArn.set(record.arn, {
+          executionArn: record.arn,
+          stateMachineArn: record.machine,
+          name: record.name,
+          input: record.input,
+          startMs: record.at,
+          checkpoints: [],
+        });
+      } else if (record.t === "checkpoint") {
+        runningByArn.get(record.arn)?.checkpoints.push({ at: record.at, value: record.value });
+      } else {
+        runningByArn.delete(record.arn);
+      }
+    }
+    toResume.push(...runningByArn.values());
+    journal.rewrite(journalSnapshot(toResume));
+  }
+  const journalAppend = (record: JournalRecord): void => {
+    if (journal === undefined || journalClosed) return;
+    journal.append(record);
+    if (journal.appendedBytes > JOURNAL_COMPACT_BYTES) {
+      const running = [...executionsByArn.values()].filter((execution) => execution.status === "RUNNING");
+      journal.rewrite(
+        journalSnapshot(
+          running.map((execution) => ({
+            executionArn: execution.executionArn,
+            stateMachineArn: execution.stateMachineArn,
+            name: execution.name,
+            input: execution.input,
+            startMs: execution.startMs,
+            checkpoints: execution.checkpoints,
+          })),
+        ),
+      );
+    }
+  };
 
   const lambdasByName = new Map<string, LocalLambda>();
   for (const [key, fn] of Object.entries(options.lambdas)) {
@@ -229,11 +331,9 @@ export async function startLocalStepFunctions(
 
   // Per-execution task overrides, keyed by state name (the library's key). ASL requires state names
   // to be unique across the whole machine, nested ones included, so one flat map per machine is safe.
-  const buildTaskHandlers = (
-    machine: LocalStateMachine,
-    closed: AbortSignal,
-    executionArn: string,
-  ): TaskHandlers => {
+  const buildTaskHandlers = (machine: LocalStateMachine, record: ExecutionRecord): TaskHandlers => {
+    const { executionArn } = record;
+    const closed = record.closed.signal;
     const handlers: TaskHandlers = {};
     walkStates(machine.definition, (stateName, state) => {
       if (state.Type !== "Task") return;
@@ -266,8 +366,16 @@ export async function startLocalStepFunctions(
           stopListening = () => closed.removeEventListener("abort", onClose);
         });
         try {
-          const call = track((async () => fn(toJson(payload)))());
-          return toJson(await Promise.race([call, whenClosed]));
+          tasksInFlight++;
+          const call = track((async () => fn(toJson(payload)))()).finally(() => tasksInFlight--);
+          const result = toJson(await Promise.race([call, whenClosed]));
+          const checkpoint = persistence?.checkpoint?.(stateName, payload);
+          if (checkpoint !== undefined && record.status === "RUNNING") {
+            const entry = { at: Date.now(), value: checkpoint };
+            record.checkpoints.push(entry);
+            journalAppend({ t: "checkpoint", arn: executionArn, ...entry });
+          }
+          return result;
         } catch (error) {
           if (error instanceof ExecutionNotRunningError) throw error;
           throw toLambdaTaskError(error);
@@ -401,6 +509,7 @@ export async function startLocalStepFunctions(
     record.stopMs = Date.now();
     Object.assign(record, fields);
     record.closed.abort();
+    retire(record);
     log({
       level: status === "SUCCEEDED" ? "info" : "warn",
       service: "local-sfn",
@@ -410,6 +519,101 @@ export async function startLocalStepFunctions(
       cause: record.cause,
     });
   };
+
+  /** A finished execution: journaled as ended, its run released, kept for Describe within the bound. */
+  const retire = (record: ExecutionRecord): void => {
+    journalAppend({ t: "end", arn: record.executionArn });
+    // The library's run (and its event log) is reachable through abort: let it be collected.
+    record.abort = () => {};
+    record.checkpoints = [];
+    finishedOrder.push(record);
+    while (finishedOrder.length > maxFinished) {
+      const oldest = finishedOrder.shift();
+      if (oldest === undefined) break;
+      executionsByArn.delete(oldest.executionArn);
+      forgottenArns.add(oldest.executionArn);
+      if (forgottenArns.size > 100_000) {
+        const first = forgottenArns.values().next().value;
+        if (first !== undefined) forgottenArns.delete(first);
+      }
+      forgottenSinceCleanup++;
+    }
+    if (forgottenSinceCleanup > maxFinished) {
+      forgottenSinceCleanup = 0;
+      for (const machine of machines.values()) {
+        machine.executions = machine.executions.filter((execution) =>
+          executionsByArn.has(execution.executionArn),
+        );
+      }
+    }
+  };
+
+  /** Runs an execution's record with the library; `runInput` differs from its input when resumed. */
+  const launch = (machine: LocalStateMachine, record: ExecutionRecord, runInput: JsonValue): void => {
+    const { executionArn, name, startMs } = record;
+    executionsByArn.set(executionArn, record);
+    machine.executions.push(record);
+
+    const retryIntervalOverrides = retryOverrides(machine.definition);
+    const waitTimeOverrides = waitOverrides(machine.definition);
+    const run = machine.machine.run(runInput, {
+      noThrowOnAbort: true,
+      overrides: {
+        taskResourceLocalHandlers: buildTaskHandlers(machine, record),
+        ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}),
+        ...(waitTimeOverrides ? { waitTimeOverrides } : {}),
+      },
+      context: {
+        // The library overwrites Execution.StartTime with its own clock and Input with the run input.
+        Execution: {
+          Id: executionArn,
+          Name: name,
+          StartTime: new Date(startMs).toISOString(),
+          Input: runInput,
+          RoleArn: `arn:aws:iam::${machine.account}:role/local-step-functions`,
+          RedriveCount: 0,
+        },
+        StateMachine: { Id: machine.arn, Name: machine.name },
+      },
+    });
+    record.abort = run.abort;
+
+    if (options.onLog !== undefined) {
+      void forwardEventLogs(run.eventLogs, executionArn, log);
+    }
+
+    track(
+      run.result.then(
+        (output) => {
+          // With noThrowOnAbort an abort resolves null; StopExecution has already recorded it.
+          finish(record, "SUCCEEDED", { output: JSON.stringify(output) });
+        },
+        (error: unknown) => {
+          if (error instanceof ExecutionTimeoutError) {
+            finish(record, "TIMED_OUT", { error: "States.Timeout", cause: "The execution timed out" });
+            return;
+          }
+          const cause = error instanceof ExecutionError ? error.cause : error;
+          finish(record, "FAILED", {
+            error: cause instanceof Error ? cause.name : "States.Runtime",
+            cause: cause instanceof Error ? cause.message : String(cause),
+          });
+        },
+      ),
+    );
+  };
+
+  const newRecord = (
+    machine: LocalStateMachine,
+    fields: { executionArn: string; name: string; input: string; startMs: number },
+  ): ExecutionRecord => ({
+    ...fields,
+    stateMachineArn: machine.arn,
+    status: "RUNNING",
+    abort: () => {},
+    closed: new AbortController(),
+    checkpoints: [],
+  });
 
   const startExecution = (input: Record<string, unknown>): Record<string, unknown> => {
     if (stopped) throw new AwsApiError("ServiceUnavailable", "Local Step Functions is stopping", 503);
@@ -441,70 +645,22 @@ export async function startLocalStepFunctions(
       }
       throw new AwsApiError("ExecutionAlreadyExists", `Execution Already Exists: '${executionArn}'`);
     }
-
-    const startMs = Date.now();
-    const record: ExecutionRecord = {
-      executionArn,
-      stateMachineArn: machine.arn,
-      name,
-      input: inputText,
-      status: "RUNNING",
-      startMs,
-      abort: () => {},
-      closed: new AbortController(),
-    };
-    executionsByArn.set(executionArn, record);
-    machine.executions.push(record);
-
-    const retryIntervalOverrides = retryOverrides(machine.definition);
-    const waitTimeOverrides = waitOverrides(machine.definition);
-    const run = machine.machine.run(parsedInput, {
-      noThrowOnAbort: true,
-      overrides: {
-        taskResourceLocalHandlers: buildTaskHandlers(machine, record.closed.signal, executionArn),
-        ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}),
-        ...(waitTimeOverrides ? { waitTimeOverrides } : {}),
-      },
-      context: {
-        // The library overwrites Execution.StartTime with its own clock and Input with the run input.
-        Execution: {
-          Id: executionArn,
-          Name: name,
-          StartTime: new Date(startMs).toISOString(),
-          Input: parsedInput,
-          RoleArn: `arn:aws:iam::${machine.account}:role/local-step-functions`,
-          RedriveCount: 0,
-        },
-        StateMachine: { Id: machine.arn, Name: machine.name },
-      },
-    });
-    record.abort = run.abort;
-    log({ level: "info", service: "local-sfn", message: "execution started", executionArn });
-
-    if (options.onLog !== undefined) {
-      void forwardEventLogs(run.eventLogs, executionArn, log);
+    if (forgottenArns.has(executionArn)) {
+      throw new AwsApiError("ExecutionAlreadyExists", `Execution Already Exists: '${executionArn}'`);
     }
 
-    track(
-      run.result.then(
-        (output) => {
-          // With noThrowOnAbort an abort resolves null; StopExecution has already recorded it.
-          finish(record, "SUCCEEDED", { output: JSON.stringify(output) });
-        },
-        (error: unknown) => {
-          if (error instanceof ExecutionTimeoutError) {
-            finish(record, "TIMED_OUT", { error: "States.Timeout", cause: "The execution timed out" });
-            return;
-          }
-          const cause = error instanceof ExecutionError ? error.cause : error;
-          finish(record, "FAILED", {
-            error: cause instanceof Error ? cause.name : "States.Runtime",
-            cause: cause instanceof Error ? cause.message : String(cause),
-          });
-        },
-      ),
-    );
-
+    const startMs = Date.now();
+    // Journaled before StartExecution answers: a started execution survives a restart.
+    journalAppend({
+      t: "start",
+      arn: executionArn,
+      machine: machine.arn,
+      name,
+      input: inputText,
+      at: startMs,
+    });
+    launch(machine, newRecord(machine, { executionArn, name, input: inputText, startMs }), parsedInput);
+    log({ level: "info", service: "local-sfn", message: "execution started", executionArn });
     return { executionArn, startDate: epochSeconds(startMs) };
   };
 
@@ -516,6 +672,7 @@ export async function startLocalStepFunctions(
     record.cause = cause;
     record.closed.abort();
     record.abort();
+    retire(record);
     log({
       level: "info",
       service: "local-sfn",
@@ -642,15 +799,60 @@ export async function startLocalStepFunctions(
     }
   };
 
+  const resume = (): void => {
+    const now = Date.now();
+    for (const persisted of toResume.splice(0)) {
+      const machine = machines.get(persisted.stateMachineArn);
+      if (machine === undefined || executionsByArn.has(persisted.executionArn)) {
+        journalAppend({ t: "end", arn: persisted.executionArn });
+        continue;
+      }
+      let runInput: JsonValue;
+      try {
+        runInput = JSON.parse(persistence?.resumeInput?.(persisted, now) ?? persisted.input) as JsonValue;
+      } catch (error) {
+        log({
+          level: "error",
+          service: "local-sfn",
+          message: "could not resume execution; running it again from its input",
+          executionArn: persisted.executionArn,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        runInput = JSON.parse(persisted.input) as JsonValue;
+      }
+      const record = newRecord(machine, persisted);
+      record.checkpoints = [...persisted.checkpoints];
+      launch(machine, record, runInput);
+      log({
+        level: "info",
+        service: "local-sfn",
+        message: "execution resumed",
+        executionArn: record.executionArn,
+      });
+    }
+  };
+
   return {
     endpoint: server.endpoint,
     idle,
+    tasksInFlight: () => tasksInFlight,
+    running: () => [...executionsByArn.values()].filter((record) => record.status === "RUNNING").length,
+    resume,
     stop: async () => {
       if (stopped) return;
       stopped = true;
       for (const record of executionsByArn.values()) {
-        abortExecution(record, "LocalStepFunctions.Stopped", "The local Step Functions server was stopped");
+        if (journal !== undefined) {
+          // Durable: not an abort of the execution, only of this process's run of it (resumed at the next start).
+          journalClosed = true;
+          record.closed.abort();
+          record.abort();
+        } else {
+          abortExecution(record, "LocalStepFunctions.Stopped", "The local Step Functions server was stopped");
+        }
       }
+      journalClosed = true;
+      journal?.close();
       await server.close();
       // In-flight lambda calls cannot be cancelled; give them a bounded grace period so a hung
       // handler cannot hang shutdown, and clear the timer so it does not hold the process open.
@@ -717,6 +919,22 @@ async function forwardEventLogs(
       executionArn,
       error: String(error),
     });
+  }
+}
+
+function* journalSnapshot(executions: PersistedExecution[]): Generator<JournalRecord> {
+  for (const execution of executions) {
+    yield {
+      t: "start",
+      arn: execution.executionArn,
+      machine: execution.stateMachineArn,
+      name: execution.name,
+      input: execution.input,
+      at: execution.startMs,
+    };
+    for (const checkpoint of execution.checkpoints) {
+      yield { t: "checkpoint", arn: execution.executionArn, ...checkpoint };
+    }
   }
 }
 

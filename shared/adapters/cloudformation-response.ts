@@ -4,6 +4,8 @@
  */
 export interface CustomResourceEvent {
   RequestType: "Create" | "Update" | "Delete";
+  /** The template's type, e.g. `Custom::MomentsFirstAdminKey`: one function serves several. */
+  ResourceType?: string;
   ResponseURL: string;
   StackId: string;
   RequestId: string;

@@ -14,8 +14,15 @@ export const signInSchema = z.object({ adminKey: z.string().check(z.minLength(1)
 export const signInResponseSchema = z.strictObject({ workspaceId: z.string(), endsAt: z.iso.datetime() });
 
 export const SESSION_COOKIE = "moments_session";
-/** A session lasts this long (seconds) from sign-in; then the admin signs in again. */
-export const SESSION_TTL_SECONDS = 12 * 3600;
+/**
+ * A session slides: it ends this long (seconds) after its last use, so an admin at work is never
+ * signed out mid-task, and one who walks away is after a working day.
+ */
+export const SESSION_IDLE_SECONDS = 12 * 3600;
+/** However much it is used, a session ends this long after sign-in; then the admin signs in again. */
+export const SESSION_MAX_SECONDS = 7 * 24 * 3600;
+/** A used session is renewed (one write) at most this often, not on every request. */
+export const SESSION_RENEW_AFTER_SECONDS = 15 * 60;
 /**
  * Header every cookie-authenticated write must carry. A cross-site form cannot set it, and a
  * cross-site script cannot send it without a CORS preflight, which the admin API never grants.
@@ -29,6 +36,30 @@ export interface ConsoleSession {
   createdAt: string;
   /** When it ends (ISO 8601). */
   endsAt: string;
+}
+
+/** When a new session ends: its idle time from now, within its maximum life. */
+export function firstEnd(createdAt: Date): string {
+  return new Date(
+    createdAt.getTime() + Math.min(SESSION_IDLE_SECONDS, SESSION_MAX_SECONDS) * 1000,
+  ).toISOString();
+}
+
+/**
+ * When a session used now should end instead, or undefined when renewing is not due yet (renewed
+ * less than SESSION_RENEW_AFTER_SECONDS ago) or would not move its end (its maximum life is near).
+ */
+export function renewedEnd(
+  session: Pick<ConsoleSession, "createdAt" | "endsAt">,
+  now: Date,
+): string | undefined {
+  const next = Math.min(
+    now.getTime() + SESSION_IDLE_SECONDS * 1000,
+    Date.parse(session.createdAt) + SESSION_MAX_SECONDS * 1000,
+  );
+  return next - Date.parse(session.endsAt) >= SESSION_RENEW_AFTER_SECONDS * 1000
+    ? new Date(next).toISOString()
+    : undefined;
 }
 
 export function issueSessionToken(): { token: string; hash: string } {
@@ -62,7 +93,8 @@ export function sessionCookie(token: string | undefined, host: string | undefine
     "Path=/",
     "HttpOnly",
     "SameSite=Strict",
-    `Max-Age=${token === undefined ? 0 : SESSION_TTL_SECONDS}`,
+    // As long as the session could live: the server ends it earlier when it is not used.
+    `Max-Age=${token === undefined ? 0 : SESSION_MAX_SECONDS}`,
   ];
   if (!isLocalHost(host)) attributes.push("Secure");
   return attributes.join("; ");

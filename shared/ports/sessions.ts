@@ -4,5 +4,7 @@ import type { ConsoleSession } from "../domain/console-session.js";
 export interface SessionStore {
   put(tokenHash: string, session: ConsoleSession): Promise<void>;
   find(tokenHash: string, now: Date): Promise<ConsoleSession | undefined>;
+  /** Moves a session's end (a used session slides); nothing happens if it is gone meanwhile. */
+  extend(tokenHash: string, endsAt: string): Promise<void>;
   delete(tokenHash: string): Promise<void>;
 }

@@ -1,8 +1,9 @@
 import { hashApiKey } from "../domain/api-keys.js";
 import {
   type ConsoleSession,
+  firstEnd,
   issueSessionToken,
-  SESSION_TTL_SECONDS,
+  renewedEnd,
   signInSchema,
 } from "../domain/console-session.js";
 import { UnauthorizedError } from "../domain/errors.js";
@@ -32,7 +33,7 @@ export async function signIn(
     workspaceId: owner.workspaceId,
     adminKeyHash,
     createdAt: now.toISOString(),
-    endsAt: new Date(now.getTime() + SESSION_TTL_SECONDS * 1000).toISOString(),
+    endsAt: firstEnd(now),
   };
   await deps.sessions.put(hash, session);
   return { token, session };
@@ -43,13 +44,19 @@ export async function signOut(deps: Pick<SessionDeps, "sessions">, token: string
   if (token) await deps.sessions.delete(hashApiKey(token));
 }
 
-/** The workspace of a live session whose admin key still works; undefined otherwise. */
+/** The workspace of a live session whose admin key still works (renewing it); undefined otherwise. */
 export async function findSession(
   deps: SessionDeps,
   token: string,
 ): Promise<{ workspaceId: string } | undefined> {
-  const session = await deps.sessions.find(hashApiKey(token), deps.clock.now());
+  const hash = hashApiKey(token);
+  const now = deps.clock.now();
+  const session = await deps.sessions.find(hash, now);
   if (!session) return undefined;
   const owner = await deps.keys.findAdminKey(session.adminKeyHash);
-  return owner && owner.workspaceId === session.workspaceId ? owner : undefined;
+  if (!owner || owner.workspaceId !== session.workspaceId) return undefined;
+  // Used now: it slides (a write at most every few minutes of use).
+  const endsAt = renewedEnd(session, now);
+  if (endsAt) await deps.sessions.extend(hash, endsAt);
+  return owner;
 }

@@ -209,6 +209,10 @@ describe("the console", () => {
     await page.getByRole("combobox", { name: /^Show/ }).selectOption("accepted");
     await eventually(() => items.filter({ hasText: "acct_ada" }).count()).toBeGreaterThanOrEqual(1);
     await checkPage("source");
+    // Consumer mode (issue 13): each person is an account of their own.
+    await page.getByLabel("Who Web shop's events are about").selectOption("user");
+    await page.getByRole("button", { name: "Save Web shop's settings" }).click();
+    await eventually(() => page.locator(".subtitle").textContent()).toContain("Consumer mode");
   });
 
   it("opens an account's decision log and one of its runs", async () => {

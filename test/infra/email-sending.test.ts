@@ -2,7 +2,7 @@
  * The email feedback path in the synthesized template: the configuration set publishes bounces and
  * complaints to the default bus, one rule there (this configuration set only) invokes ses-feedback,
  * and both failure paths (delivery to Lambda, the function itself) end in an alarmed dead-letter
- * queue. ses-feedback may only put items.
+ * queue. ses-feedback may only read, put and update items.
  */
 import type { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
@@ -133,13 +133,16 @@ describe("SES feedback", () => {
     });
   });
 
-  it("lets ses-feedback put items in the table and write to its dead-letter queue, nothing more", () => {
+  it("lets ses-feedback read, put and update items (a step in doubt is settled) and write to its dead-letter queue, nothing more", () => {
     const statements = roleStatements(template, logicalId(stack.functions["ses-feedback"].role)).filter(
       (s) => !actionsOf(s).every((a) => a.startsWith("logs:") || a.startsWith("xray:")),
     );
 
     expect(statements.map((s) => ({ actions: actionsOf(s), resources: resourcesOf(s) }))).toEqual([
-      { actions: ["dynamodb:PutItem"], resources: [arnOf(stack.dataTable.table)] },
+      {
+        actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        resources: [arnOf(stack.dataTable.table)],
+      },
       {
         actions: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
         resources: [arnOf(dlq())],

@@ -308,7 +308,8 @@ describe("table", () => {
     expect(t.Replicas).toEqual([
       expect.objectContaining({
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        DeletionProtectionEnabled: true,
+        // Turned on by the stack's last resource instead (see "leaves nothing behind" below).
+        DeletionProtectionEnabled: false,
       }),
     ]);
   });
@@ -379,9 +380,8 @@ describe("functions", () => {
     expect(scaled.template.toJSON().Resources[matchId].Properties.Environment.Variables[Env.timeScale]).toBe(
       "0.01",
     );
-    scaled.template.hasResourceProperties("AWS::DynamoDB::GlobalTable", {
-      Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })],
-    });
+    template.hasResourceProperties("Custom::MomentsTableProtection", { DeletionProtection: "true" });
+    scaled.template.hasResourceProperties("Custom::MomentsTableProtection", { DeletionProtection: "false" });
   });
 
   it("bundles a function as one ESM file with the require shim and no source map, byte for byte what the bench measures", () => {
@@ -555,6 +555,7 @@ describe("permissions", () => {
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
+      "dynamodb:Query",
       "dynamodb:UpdateItem",
     ]);
     const dynamo = statementsOf("run-state").filter((s) =>
@@ -641,6 +642,24 @@ describe("outputs", () => {
 });
 
 describe("alarms", () => {
+  it("warns at 80 % of the account's 1,000,000 open executions (every in-flight run and pending gate holds one)", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/States",
+      MetricName: "OpenExecutionCount",
+      Statistic: "Maximum",
+      Threshold: 800_000,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+    const alarm = resourceProps(logicalId(stack.alarms.openExecutions));
+    expect(alarm).not.toHaveProperty("Dimensions");
+    expect(
+      momentsStackConfig(new App({ context: { openExecutionQuota: "2000000" } }).node).props,
+    ).toMatchObject({ openExecutionQuota: 2_000_000 });
+    expect(() => momentsStackConfig(new App({ context: { openExecutionQuota: "lots" } }).node)).toThrow(
+      /openExecutionQuota/,
+    );
+  });
+
   it("alarms on any message in the dead-letter queue and on any failed run execution", () => {
     template.hasResourceProperties("AWS::CloudWatch::Alarm", {
       MetricName: "ApproximateNumberOfMessagesVisible",
@@ -712,9 +731,37 @@ describe("deployable in any account", () => {
   });
 
   it("leaves nothing behind when the first deploy fails: the table and the admin-key secret are kept except on a failed create", () => {
-    const resources = template.toJSON().Resources as Record<string, { DeletionPolicy?: string }>;
-    expect(resources[logicalId(stack.dataTable.table)]?.DeletionPolicy).toBe("RetainExceptOnCreate");
-    expect(resources[logicalId(stack.firstAdminKey.secret)]?.DeletionPolicy).toBe("RetainExceptOnCreate");
+    const resources = template.toJSON().Resources as Record<
+      string,
+      { Type: string; DeletionPolicy?: string; DependsOn?: string[]; Properties?: Record<string, unknown> }
+    >;
+    const tableId = logicalId(stack.dataTable.table);
+    const secretId = logicalId(stack.firstAdminKey.secret);
+    expect(resources[tableId]?.DeletionPolicy).toBe("RetainExceptOnCreate");
+    expect(resources[secretId]?.DeletionPolicy).toBe("RetainExceptOnCreate");
+    // Generated names: even a retained leftover could not collide with the next attempt's resources.
+    expect(resources[tableId]?.Properties).not.toHaveProperty("TableName");
+    expect(resources[secretId]?.Properties).not.toHaveProperty("Name");
+    // A table protected from its first second cannot be deleted by that rollback (ROLLBACK_FAILED, and the
+    // next deploy under the same name is blocked): the protection is applied by the LAST resource, which
+    // depends on every other one, so a first deploy that fails anywhere rolls back before it.
+    expect(JSON.stringify(resources[tableId]?.Properties)).not.toContain('"DeletionProtectionEnabled":true');
+    const protectionId = logicalId(stack.tableProtection.resource);
+    template.hasResourceProperties("Custom::MomentsTableProtection", {
+      ServiceToken: { "Fn::GetAtt": [logicalId(stack.functions.bootstrap.function), "Arn"] },
+      TableName: ref(stack.dataTable.table),
+      DeletionProtection: "true",
+      ServiceTimeout: "300",
+    });
+    const others = Object.keys(resources).filter(
+      (id) => id !== protectionId && resources[id]?.Type !== "AWS::CDK::Metadata",
+    );
+    expect(new Set(resources[protectionId]?.DependsOn)).toEqual(new Set(others));
+    // The bootstrap function may change that one setting of that one table.
+    const statements = statementsOf("bootstrap").filter((statement) =>
+      actionsOf(statement).includes("dynamodb:UpdateTable"),
+    );
+    expect(statements.flatMap(resourcesOf)).toEqual([arnOf(stack.dataTable.table)]);
   });
 
   it("fails the bootstrap resource after 5 minutes without an answer, not CloudFormation's hour", () => {

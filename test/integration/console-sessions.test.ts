@@ -68,7 +68,7 @@ describe("console sessions", () => {
     expect(setCookie).toMatch(/^moments_session=[A-Za-z0-9_-]{32}; /);
     expect(setCookie).toContain("HttpOnly");
     expect(setCookie).toContain("SameSite=Strict");
-    expect(setCookie).toMatch(/Max-Age=43200/);
+    expect(setCookie).toMatch(/Max-Age=604800/);
     // Plain http on localhost: a Secure cookie would never come back.
     expect(setCookie).not.toContain("Secure");
     const body = (await response.json()) as Record<string, unknown>;

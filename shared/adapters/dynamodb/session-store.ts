@@ -1,7 +1,14 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { expiresAtFor, keys } from "../../contracts/table.js";
-import { type ConsoleSession, SESSION_TTL_SECONDS } from "../../domain/console-session.js";
+import { type ConsoleSession, SESSION_MAX_SECONDS } from "../../domain/console-session.js";
 import type { SessionStore } from "../../ports/sessions.js";
+import { isConditionalCheckFailed } from "./errors.js";
 import { fromItem, type Item } from "./item.js";
 
 /**
@@ -19,7 +26,8 @@ export class DynamoSessionStore implements SessionStore {
       ...keys.consoleSession(tokenHash),
       type: "console_session",
       ...session,
-      expiresAt: expiresAtFor(session.createdAt, SESSION_TTL_SECONDS),
+      // However it slides, a session ends by its maximum life: the TTL can be set once.
+      expiresAt: expiresAtFor(session.createdAt, SESSION_MAX_SECONDS),
     };
     await this.db.send(
       new PutCommand({
@@ -37,6 +45,23 @@ export class DynamoSessionStore implements SessionStore {
     if (!stored) return undefined;
     const session = fromItem<ConsoleSession>(stored);
     return Date.parse(session.endsAt) > now.getTime() ? session : undefined;
+  }
+
+  async extend(tokenHash: string, endsAt: string) {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.consoleSession(tokenHash),
+          UpdateExpression: "SET endsAt = :endsAt",
+          // Never brings back a session signed out (deleted) meanwhile.
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":endsAt": endsAt },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
   }
 
   async delete(tokenHash: string) {

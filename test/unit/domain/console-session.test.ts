@@ -4,7 +4,7 @@ import { isLocalHost, sessionCookie, sessionTokenFrom } from "../../../shared/do
 describe("console session cookies", () => {
   it("are Secure everywhere but plain-http localhost", () => {
     expect(sessionCookie("tok", "abc.execute-api.eu-west-1.amazonaws.com")).toBe(
-      "moments_session=tok; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200; Secure",
+      "moments_session=tok; Path=/; HttpOnly; SameSite=Strict; Max-Age=604800; Secure",
     );
     expect(sessionCookie("tok", "127.0.0.1:3000")).not.toContain("Secure");
     expect(isLocalHost("localhost:5173")).toBe(true);

@@ -143,8 +143,10 @@ export function SourceCard({
   );
   const [issued, setIssued] = useState<string | undefined>();
   const [domains, setDomains] = useState(source.allowedDomains.join(", "));
+  const [subject, setSubject] = useState(source.subject);
+  const [requireUserToken, setRequireUserToken] = useState(source.requireUserToken);
   const [error, setError] = useState<ApiError | undefined>();
-  const saveDomains = async () => {
+  const saveSettings = async () => {
     setError(undefined);
     try {
       const allowedDomains = domains
@@ -154,7 +156,7 @@ export function SourceCard({
       await call(
         api.PATCH("/v1/admin/sources/{id}", {
           params: { path: { id: source.id } },
-          body: { allowedDomains },
+          body: { allowedDomains, subject, requireUserToken },
         }),
       );
       onChange();
@@ -208,10 +210,27 @@ export function SourceCard({
         <Field label={`Allowed domains of ${source.name}`}>
           <input value={domains} onInput={(e) => setDomains(e.currentTarget.value)} />
         </Field>
-        <button type="button" class="secondary" onClick={saveDomains}>
-          Save domains
-        </button>
+        <Field
+          label={`Who ${source.name}'s events are about`}
+          hint="When an event names no account: its user's organization, or the person themselves."
+        >
+          <select value={subject} onChange={(e) => setSubject(e.currentTarget.value as Source["subject"])}>
+            <option value="account">Organizations (B2B): the user's account</option>
+            <option value="user">People (consumer mode): each person is an account</option>
+          </select>
+        </Field>
       </div>
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={requireUserToken}
+          onChange={(e) => setRequireUserToken(e.currentTarget.checked)}
+        />
+        Browser calls must carry a user token (a copied write key cannot change another account's traits)
+      </label>
+      <button type="button" class="secondary" onClick={saveSettings}>
+        Save {source.name}'s settings
+      </button>
       <h3>Write keys</h3>
       <Async resource={keys} what="write keys">
         {(k) => (

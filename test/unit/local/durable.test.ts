@@ -1,0 +1,319 @@
+/**
+ * The local runtime's durability under MOMENTS_DATA_DIR, piece by piece: a queue, a bus and a Step
+ * Functions started again on the same journal deliver and resume what the previous one left.
+ * (test/integration/restart.test.ts proves it for the whole stack, kill -9 included.)
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type LocalBusEvent, startLocalEventBridge } from "../../../infra/local/event-bridge.js";
+import { openJournal } from "../../../infra/local/journal.js";
+import { createLocalQueue } from "../../../infra/local/queue.js";
+import { startLocalStepFunctions } from "../../../infra/local/step-functions.js";
+import { waitFor } from "../../support/wait-for.js";
+
+const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "moments-durable-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("journal", () => {
+  it("skips a line torn by a kill in the middle of its write, and compacts to what is given", async () => {
+    const path = join(dir, "j.jsonl");
+    const { journal } = openJournal<{ n: number }>(path);
+    journal.append({ n: 1 });
+    journal.append({ n: 2 });
+    journal.close();
+    const { appendFileSync } = await import("node:fs");
+    appendFileSync(path, '{"n":3');
+    const reopened = openJournal<{ n: number }>(path);
+    expect(reopened.records).toEqual([{ n: 1 }, { n: 2 }]);
+    reopened.journal.rewrite([{ n: 2 }]);
+    reopened.journal.append({ n: 4 });
+    reopened.journal.close();
+    expect(openJournal(path).records).toEqual([{ n: 2 }, { n: 4 }]);
+  });
+});
+
+describe("durable local queue", () => {
+  it("delivers again, after a restart, what was sent and not processed, and only that", async () => {
+    const journalPath = join(dir, "queue.jsonl");
+    const first = createLocalQueue({ name: "q", journalPath, handler: async () => undefined });
+    first.send("processed");
+    first.resume();
+    await first.idle();
+    // Sent while the first process is going down: never received.
+    const stopping = first.stop();
+    expect(() => first.send("late")).toThrow(/stopped/);
+    await stopping;
+
+    const kept = createLocalQueue({ name: "q", journalPath, handler: async () => undefined });
+    expect(kept.pending()).toBe(0);
+    kept.send("in flight");
+    // Not resumed: the process "dies" with the message unprocessed.
+    await kept.stop();
+
+    const received: string[] = [];
+    const second = createLocalQueue({
+      name: "q",
+      journalPath,
+      handler: async (event) => {
+        received.push(...event.Records.map((record) => record.body));
+      },
+    });
+    expect(second.pending()).toBe(1);
+    second.resume();
+    await second.idle();
+    await second.stop();
+    expect(received).toEqual(["in flight"]);
+
+    const third = createLocalQueue({ name: "q", journalPath, handler: async () => undefined });
+    expect(third.pending()).toBe(0);
+    await third.stop();
+  });
+
+  it("keeps dead letters, with why their last attempt failed, across restarts", async () => {
+    const journalPath = join(dir, "queue.jsonl");
+    const reported: string[] = [];
+    const first = createLocalQueue({
+      name: "q",
+      journalPath,
+      maxReceiveCount: 1,
+      handler: async () => {
+        throw new Error("the table is gone");
+      },
+      onDeadLetter: (letter) => reported.push(letter.body),
+    });
+    first.resume();
+    first.send('{"detail":{"messageId":"evt-1"}}');
+    await first.idle();
+    await first.stop();
+    expect(reported).toEqual(['{"detail":{"messageId":"evt-1"}}']);
+
+    const second = createLocalQueue({ name: "q", journalPath, handler: async () => undefined });
+    expect(second.deadLetters()).toEqual([
+      expect.objectContaining({
+        body: '{"detail":{"messageId":"evt-1"}}',
+        receiveCount: 1,
+        reason: "the handler threw: the table is gone",
+      }),
+    ]);
+    await second.stop();
+  });
+
+  it("processes up to `concurrency` batches at once", async () => {
+    let running = 0;
+    let most = 0;
+    const release: Array<() => void> = [];
+    const queue = createLocalQueue({
+      name: "q",
+      batchSize: 1,
+      concurrency: 3,
+      handler: async () => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise<void>((resolve) => release.push(resolve));
+        running--;
+      },
+    });
+    for (let i = 0; i < 5; i++) queue.send(`m${i}`);
+    await waitFor(() => release.length === 3, { description: "three batches in flight" });
+    expect(running).toBe(3);
+    while (release.length > 0 || running > 0) {
+      release.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await queue.idle();
+    expect(most).toBe(3);
+    await queue.stop();
+  });
+});
+
+describe("durable local EventBridge", () => {
+  it("makes again, after a restart, a delivery that had not reached its target", async () => {
+    const journalPath = join(dir, "bus.jsonl");
+    let attempts = 0;
+    const first = await startLocalEventBridge({
+      journalPath,
+      // The first attempt fails and its retry is far off: the process stops before it.
+      deliveryRetryDelaysMs: [60_000],
+      rules: [
+        {
+          name: "all",
+          eventBusName: "default",
+          pattern: { source: ["moments.test"] },
+          target: async () => {
+            attempts++;
+            throw new Error("target down");
+          },
+        },
+      ],
+    });
+    const client = new EventBridgeClient({ endpoint: first.endpoint, region: "us-east-1", credentials });
+    await client.send(
+      new PutEventsCommand({
+        Entries: [{ Source: "moments.test", DetailType: "Happened", Detail: '{"messageId":"m1"}' }],
+      }),
+    );
+    await waitFor(() => attempts === 1, { description: "the first attempt" });
+    client.destroy();
+    await first.stop();
+
+    const delivered: LocalBusEvent[] = [];
+    const second = await startLocalEventBridge({
+      journalPath,
+      rules: [
+        {
+          name: "all",
+          eventBusName: "default",
+          pattern: { source: ["moments.test"] },
+          target: async (event) => {
+            delivered.push(event);
+          },
+        },
+      ],
+    });
+    expect(second.pending()).toBe(0);
+    second.resume();
+    await second.idle();
+    expect(delivered.map((event) => event.detail)).toEqual([{ messageId: "m1" }]);
+    await second.stop();
+
+    // Delivered once: a third start has nothing left to deliver.
+    const third = await startLocalEventBridge({ journalPath, rules: [] });
+    third.resume();
+    expect(third.pending()).toBe(0);
+    await third.stop();
+  });
+});
+
+describe("durable local Step Functions", () => {
+  const machineArn = "arn:aws:states:us-east-1:000000000000:stateMachine:durable";
+  const definition = {
+    StartAt: "First",
+    States: {
+      First: {
+        Type: "Task",
+        Resource: "arn:aws:states:::lambda:invoke",
+        Parameters: { FunctionName: "first", "Payload.$": "$" },
+        ResultPath: null,
+        Next: "Pause",
+      },
+      Pause: { Type: "Wait", SecondsPath: "$.pause", Next: "Second" },
+      Second: {
+        Type: "Task",
+        Resource: "arn:aws:states:::lambda:invoke",
+        Parameters: { FunctionName: "second", "Payload.$": "$" },
+        OutputPath: "$.Payload",
+        End: true,
+      },
+    },
+  };
+
+  it("resumes a running execution after a restart, from the input its journal derives", async () => {
+    const journalPath = join(dir, "executions.jsonl");
+    const calls: string[] = [];
+    const lambdas = (tag: string) => ({
+      first: async () => {
+        calls.push(`first@${tag}`);
+        return {};
+      },
+      second: async (payload: unknown) => {
+        calls.push(`second@${tag}`);
+        return payload;
+      },
+    });
+    const first = await startLocalStepFunctions({
+      stateMachines: [{ arn: machineArn, definition }],
+      lambdas: lambdas("first"),
+      persistence: { journalPath, checkpoint: (state) => (state === "First" ? { state } : undefined) },
+    });
+    const client = new SFNClient({ endpoint: first.endpoint, region: "us-east-1", credentials });
+    const { executionArn } = await client.send(
+      new StartExecutionCommand({ stateMachineArn: machineArn, name: "run-1", input: '{"pause":3600}' }),
+    );
+    await waitFor(() => calls.includes("first@first"), { description: "the first task" });
+    client.destroy();
+    await first.stop();
+
+    const seen: unknown[] = [];
+    const second = await startLocalStepFunctions({
+      stateMachines: [{ arn: machineArn, definition }],
+      lambdas: lambdas("second"),
+      persistence: {
+        journalPath,
+        resumeInput: (execution) => {
+          seen.push(execution);
+          return JSON.stringify({ pause: 0, resumed: true });
+        },
+      },
+    });
+    expect(second.running()).toBe(0);
+    second.resume();
+    expect(second.running()).toBe(1);
+    const again = new SFNClient({ endpoint: second.endpoint, region: "us-east-1", credentials });
+    await waitFor(
+      async () => (await again.send(new DescribeExecutionCommand({ executionArn }))).status === "SUCCEEDED",
+      { description: "the resumed execution to succeed" },
+    );
+    const described = await again.send(new DescribeExecutionCommand({ executionArn }));
+    // Described with the input it was started with; run with the one derived for the resume.
+    expect(described.input).toBe('{"pause":3600}');
+    expect(JSON.parse(described.output ?? "")).toEqual({ pause: 0, resumed: true });
+    expect(seen).toEqual([
+      expect.objectContaining({
+        executionArn,
+        name: "run-1",
+        input: '{"pause":3600}',
+        checkpoints: [{ at: expect.any(Number), value: { state: "First" } }],
+      }),
+    ]);
+    again.destroy();
+    await second.stop();
+
+    // Finished: nothing to resume at a third start.
+    const third = await startLocalStepFunctions({
+      stateMachines: [{ arn: machineArn, definition }],
+      lambdas: lambdas("third"),
+      persistence: { journalPath },
+    });
+    third.resume();
+    expect(third.running()).toBe(0);
+    await third.stop();
+  });
+
+  it("forgets the oldest finished executions beyond its bound, and keeps their names taken", async () => {
+    const stepFunctions = await startLocalStepFunctions({
+      stateMachines: [{ arn: machineArn, definition }],
+      lambdas: { first: async () => ({}), second: async () => ({}) },
+      maxFinishedExecutions: 2,
+    });
+    const client = new SFNClient({ endpoint: stepFunctions.endpoint, region: "us-east-1", credentials });
+    const arns: string[] = [];
+    for (const name of ["a", "b", "c"]) {
+      const { executionArn } = await client.send(
+        new StartExecutionCommand({ stateMachineArn: machineArn, name, input: '{"pause":0}' }),
+      );
+      arns.push(executionArn ?? "");
+      await stepFunctions.idle();
+    }
+    await expect(client.send(new DescribeExecutionCommand({ executionArn: arns[0] }))).rejects.toThrow(
+      /Does Not Exist/,
+    );
+    expect((await client.send(new DescribeExecutionCommand({ executionArn: arns[2] }))).status).toBe(
+      "SUCCEEDED",
+    );
+    await expect(
+      client.send(
+        new StartExecutionCommand({ stateMachineArn: machineArn, name: "a", input: '{"pause":0}' }),
+      ),
+    ).rejects.toThrow(/Already Exists/);
+    client.destroy();
+    await stepFunctions.stop();
+  });
+});
