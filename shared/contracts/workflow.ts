@@ -96,11 +96,6 @@ export interface Gate {
   until: string;
 }
 
-/** The input of a gate execution started before wake-ups (old definition; see the README's upgrade note). */
-export interface GateInput {
-  gate: Gate;
-}
-
 /**
  * One wake-up of an execution: wait `seconds` (after the previous wake-up's task), then run its task.
  * - steps: run these steps of the phase, in order (ids of the steps pinned on the run's item); with
