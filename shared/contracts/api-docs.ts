@@ -596,10 +596,11 @@ export const apiDocs = {
   "GET /v1/admin/sources/{id}/debugger": {
     summary: "A source's ingestion debugger: the latest accepted and rejected items, with counts",
     tag: "Sources",
+    query: { cursor: "Opaque cursor from the previous page's nextCursor (a page stops before 4 MB)" },
     success: {
       status: 200,
       description:
-        "{ counts: { accepted, rejected }, items }: newest first, up to 100 per verdict, for 7 days; rejected items carry the reason",
+        "{ counts: { accepted, rejected }, items, nextCursor? }: newest first, up to 100 per verdict, for 7 days; rejected items carry the reason",
       body: sourceDebuggerResponse,
     },
   },
@@ -757,10 +758,26 @@ export const apiDocs = {
       description: "{ workspaceId, endsAt }, with Set-Cookie; 401 for an unknown or revoked key",
       body: signInResponseSchema,
       headers: {
-        "Set-Cookie": "moments_session=…; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200; Secure",
+        "Set-Cookie": "moments_session=…; Path=/; HttpOnly; SameSite=Strict; Max-Age=604800; Secure",
       },
     },
     errors: [401],
+  },
+  "POST /console/email-frame": {
+    summary:
+      "An email's HTML, to frame in the console: sandboxed under its own CSP (inline styles apply, no script runs, nothing is fetched)",
+    tag: "Console",
+    headers: {
+      "Content-Type":
+        "application/x-www-form-urlencoded: one field, html (a form the console aims at the frame)",
+    },
+    success: {
+      status: 200,
+      description:
+        "The HTML as posted, with Content-Security-Policy: sandbox; default-src 'none'; style-src 'unsafe-inline'…",
+      text: ["text/html"],
+    },
+    errors: [401, 403],
   },
   "DELETE /console/session": {
     summary: "Sign out: ends the session server-side and clears its cookie",

@@ -173,6 +173,10 @@ export const momentResponse = named(
   z.strictObject({
     ...storedMomentShape,
     allowedTransitions: z.array(statusTransitionResponse),
+    /** Whether DELETE is allowed now (a draft or an archived moment). */
+    deletable: z.boolean(),
+    /** Whether its sources are fixed (it has run: changing them would re-target live runs). */
+    sourcesLocked: z.boolean(),
     templateSettings: z.array(templateSettingResponse),
   }),
 );
@@ -517,6 +521,7 @@ export const sourceDebuggerResponse = named(
         itemTruncated: z.optional(z.string()),
       }),
     ),
+    nextCursor: z.optional(z.string()),
   }),
 );
 export const createdSourceResponse = named(

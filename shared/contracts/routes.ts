@@ -151,6 +151,8 @@ export const routes = [
   { method: "GET", path: "/console/{proxy+}", function: "console", auth: "none" },
   { method: "POST", path: "/console/session", function: "console", auth: "none" },
   { method: "DELETE", path: "/console/session", function: "console", auth: "none" },
+  // An email's HTML, framed sandboxed under its own CSP (its inline styles apply, no script runs)
+  { method: "POST", path: "/console/email-frame", function: "console", auth: "none" },
 ] as const satisfies readonly RouteDefinition[];
 
 export type Route = (typeof routes)[number];

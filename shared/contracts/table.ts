@@ -144,19 +144,15 @@ export const keys = {
     pk: momentSeriesPk(workspaceId, momentId, shard),
     sk: `${bucket === "hour" ? "H" : "D"}#${key}`,
   }),
-  /** Marks a message as processed by the matcher (dedupe window; TTL). */
+  /**
+   * A message's marks (dedupe window; TTL): `touchedAt`, its activity (event counter, lastSeenAt) is
+   * on its account's profile, written in the same transaction as the profile update, so a
+   * redelivered or concurrent copy counts nothing; `processedAt` and what was decided, once the
+   * matcher finished it.
+   */
   processedMessage: (workspaceId: string, messageId: string): ItemKey => ({
     pk: `${ws(workspaceId)}#MSG#${messageId}`,
     sk: "PROCESSED",
-  }),
-  /**
-   * Marks that a message's activity (its event counter, lastSeenAt) is on its account's profile:
-   * written in the same transaction as the profile update, so a redelivered or concurrent copy of
-   * the message counts nothing (TTL).
-   */
-  touchedMessage: (workspaceId: string, messageId: string): ItemKey => ({
-    pk: `${ws(workspaceId)}#MSG#${messageId}`,
-    sk: "TOUCHED",
   }),
   /** What processing a message decided to publish, kept until it is published (an outbox; TTL). */
   messageOutbox: (workspaceId: string, messageId: string): ItemKey => ({

@@ -13,6 +13,9 @@ export const signInSchema = z.object({ adminKey: z.string().check(z.minLength(1)
 /** Its answer (the session token itself is only in the HttpOnly cookie). */
 export const signInResponseSchema = z.strictObject({ workspaceId: z.string(), endsAt: z.iso.datetime() });
 
+/** `POST /console/email-frame`: the email's HTML, as a form field (the console posts it into a frame). */
+export const emailFrameSchema = z.object({ html: z.string() });
+
 export const SESSION_COOKIE = "moments_session";
 /**
  * A session slides: it ends this long (seconds) after its last use, so an admin at work is never

@@ -7,8 +7,10 @@
  * that order: stable under inserts and deletes; a moment edited between two page reads moves to the
  * top and is not repeated.
  */
+
 import { type FieldProblem, ValidationError } from "./errors.js";
 import { type Goal, goals, type Moment, type MomentStatus, momentStatuses } from "./moment.js";
+import { jsonBytes, MAX_LIST_BYTES, takeWithinBytes } from "./response-budget.js";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -90,14 +92,8 @@ export function parseMomentListQuery(query: Record<string, string | undefined>):
   return result;
 }
 
-/**
- * What one list response may carry of moments: Lambda answers API Gateway with at most 6 MB, and a moment may
- * take up to 350 KB, so 200 of them could not fit. The rest leaves room for stats and the envelope.
- */
-export const MAX_LIST_BYTES = 4 * 1024 * 1024;
-
-const utf8 = new TextEncoder();
-const jsonBytes = (value: unknown) => utf8.encode(JSON.stringify(value)).length;
+// A moment may take up to 350 KB, so 200 of them could not fit one response (see response-budget.ts).
+export { MAX_LIST_BYTES } from "./response-budget.js";
 
 /** Most recently updated first, then by id. */
 export function compareMoments(a: MomentCursor, b: MomentCursor): number {
@@ -145,14 +141,7 @@ export function listMomentsPage(
   const after = query.after;
   const rest = after ? sorted.filter((m) => compareMoments(m, after) > 0) : sorted;
   // At most `limit` moments, and no more than fit the response budget (always at least one).
-  const items: Moment[] = [];
-  let bytes = 0;
-  for (const moment of rest) {
-    const size = jsonBytes(moment);
-    if (items.length >= query.limit || (items.length > 0 && bytes + size > maxBytes)) break;
-    items.push(moment);
-    bytes += size;
-  }
+  const items = takeWithinBytes(rest, { limit: query.limit, maxBytes });
   const last = items.at(-1);
   return {
     items,

@@ -76,7 +76,11 @@ export const storableJson = z.superRefine<Record<string, unknown>>((value, ctx) 
   if (problem) ctx.addIssue({ code: "custom", message: problem.message, path: problem.path });
 });
 
-function isJsonObject(value: unknown): value is Record<string, unknown> {
+/**
+ * A plain JSON object (not an array, null or a class instance). Checks chained after a kept record
+ * see what failed its type check too (that check does not abort), so they guard with this.
+ */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { keptRecord, storableJson } from "./primitives.js";
+import { isJsonObject, keptRecord, storableJson } from "./primitives.js";
 
 /** Most traits one call may set: each becomes one clause of a single DynamoDB update. */
 export const MAX_TRAITS_PER_CALL = 100;
@@ -12,7 +12,7 @@ export const MAX_TRAITS_PER_CALL = 100;
 export const traitsSchema = keptRecord(z.string().check(z.minLength(1), z.maxLength(128)), z.unknown(), {
   propertyNames: { type: "string", minLength: 1, maxLength: 128 },
 }).check(
-  z.refine((traits) => Object.keys(traits).length <= MAX_TRAITS_PER_CALL, {
+  z.refine((traits) => !isJsonObject(traits) || Object.keys(traits).length <= MAX_TRAITS_PER_CALL, {
     message: `may set at most ${MAX_TRAITS_PER_CALL} traits at once`,
   }),
   storableJson,

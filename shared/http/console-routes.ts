@@ -4,11 +4,12 @@
  * the same origin, with that cookie.
  */
 import type { RouteKey } from "../contracts/routes.js";
-import { CSRF_HEADER, sessionCookie, sessionTokenFrom } from "../domain/console-session.js";
-import { NotFoundError } from "../domain/errors.js";
+import { CSRF_HEADER, emailFrameSchema, sessionCookie, sessionTokenFrom } from "../domain/console-session.js";
+import { NotFoundError, UnauthorizedError } from "../domain/errors.js";
 import { ForbiddenError } from "../domain/forbidden-error.js";
-import { type SessionDeps, signIn, signOut } from "../use-cases/console-sessions.js";
-import { type HttpRequest, type HttpResponse, json, type RouteHandler } from "./http-handler.js";
+import { parseOrThrow } from "../domain/validation.js";
+import { findSession, type SessionDeps, signIn, signOut } from "../use-cases/console-sessions.js";
+import { formRoute, type HttpRequest, type HttpResponse, json, type RouteHandler } from "./http-handler.js";
 
 export interface ConsoleAssets {
   index: string;
@@ -30,7 +31,25 @@ export const CONSOLE_CSP = [
   "connect-src 'self'",
   "base-uri 'none'",
   "form-action 'self'",
+  // Only the email frame below, from this origin.
+  "frame-src 'self'",
   "frame-ancestors 'none'",
+].join("; ");
+
+/**
+ * An email's HTML, as the console frames it: a sandbox (an opaque origin, no script, no form, no
+ * popup), inline styles as an email has them, images only inline (no remote image: no tracking
+ * pixel fires from the console), framed only by the console.
+ */
+export const EMAIL_FRAME_CSP = [
+  "sandbox",
+  "default-src 'none'",
+  "style-src 'unsafe-inline'",
+  "img-src data:",
+  "font-src data:",
+  "form-action 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'self'",
 ].join("; ");
 
 const PAGE_HEADERS = {
@@ -78,6 +97,31 @@ export function consoleRoutes(deps: SessionDeps, assets: () => ConsoleAssets): C
         { "set-cookie": sessionCookie(token, request.headers.host) },
       );
     },
+    /**
+     * Frames an email's HTML under EMAIL_FRAME_CSP: a `srcdoc` frame would inherit the console's
+     * own CSP, where no inline style applies. The console posts it (a form aimed at the frame); only
+     * a signed-in session from this origin may, so no other site can have content shown here.
+     */
+    "POST /console/email-frame": formRoute(async (request: HttpRequest) => {
+      const origin = request.headers.origin;
+      if (origin !== undefined && origin !== "null" && hostOf(origin) !== request.headers.host?.toLowerCase())
+        throw new ForbiddenError(`Origin ${origin} is not the console's`, "csrf_check_failed");
+      const token = sessionTokenFrom(request.headers.cookie);
+      if (!token || !(await findSession(deps, token)))
+        throw new UnauthorizedError("Sign in to the console to preview an email");
+      const { html } = parseOrThrow(emailFrameSchema, request.body ?? {});
+      return {
+        statusCode: 200,
+        rawBody: html,
+        headers: {
+          "content-type": "text/html; charset=utf-8",
+          "content-security-policy": EMAIL_FRAME_CSP,
+          "cache-control": "no-store",
+          "x-content-type-options": "nosniff",
+          "referrer-policy": "no-referrer",
+        },
+      };
+    }),
     "DELETE /console/session": async (request: HttpRequest) => {
       if (request.headers[CSRF_HEADER] !== "1") {
         throw new ForbiddenError(`Signing out must carry ${CSRF_HEADER}: 1`, "csrf_check_failed");
@@ -86,4 +130,12 @@ export function consoleRoutes(deps: SessionDeps, assets: () => ConsoleAssets): C
       return { statusCode: 204, headers: { "set-cookie": sessionCookie(undefined, request.headers.host) } };
     },
   };
+}
+
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
 }

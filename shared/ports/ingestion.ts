@@ -23,6 +23,18 @@ export interface DebugEntry {
   itemTruncated?: string;
 }
 
+/** A kept item with where it is kept: unique within the source's debugger. */
+export type ListedDebugEntry = DebugEntry & { position: string };
+
+/** The order `list` answers in: newest first; items received at the same instant by position. */
+export function compareDebugEntries(
+  a: Pick<ListedDebugEntry, "receivedAt" | "position">,
+  b: Pick<ListedDebugEntry, "receivedAt" | "position">,
+): number {
+  if (a.receivedAt !== b.receivedAt) return a.receivedAt < b.receivedAt ? 1 : -1;
+  return a.position < b.position ? -1 : a.position > b.position ? 1 : 0;
+}
+
 export interface DebugCounts {
   accepted: number;
   rejected: number;
@@ -36,9 +48,10 @@ export interface DebugCounts {
 export interface IngestDebugger {
   /** Counts the items and keeps them (the latest ones when there are more than the debugger holds). */
   record(workspaceId: string, sourceId: string, entries: DebugEntry[]): Promise<void>;
+  /** Every kept item, newest first; `position` orders items received at the same time (and pages them). */
   list(
     workspaceId: string,
     sourceId: string,
     at: string,
-  ): Promise<{ counts: DebugCounts; items: DebugEntry[] }>;
+  ): Promise<{ counts: DebugCounts; items: ListedDebugEntry[] }>;
 }

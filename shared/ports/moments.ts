@@ -18,13 +18,16 @@ export interface MomentRepository {
   /** Deletes the moment if it is still at `expectedVersion`; false when it changed or is gone. */
   deleteMoment(workspaceId: string, momentId: string, expectedVersion: number): Promise<boolean>;
   /**
-   * Running abandonment moments whose `unless` event is this one (with the moment's run key
-   * property), so an unless event cancels even a start that is not armed yet.
+   * What an event means to a workspace's running moments, in one read (eventually consistent): the
+   * moments whose start rule names it, and the abandonment moments whose `unless` event it is (with
+   * the moment's run key property), so an unless event cancels even a start that is not armed yet.
    */
-  findUnlessListeners(
-    workspaceId: string,
-    eventName: string,
-  ): Promise<Array<{ momentId: string; key?: string }>>;
+  findByEvent(workspaceId: string, eventName: string): Promise<MomentsByEvent>;
   /** Running moments of a workspace whose start rule names this event (eventually consistent). */
   findRunningMomentsStartingOn(workspaceId: string, eventName: string): Promise<Moment[]>;
+}
+
+export interface MomentsByEvent {
+  starting: Moment[];
+  unlessListeners: Array<{ momentId: string; key?: string }>;
 }

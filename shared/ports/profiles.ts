@@ -51,7 +51,9 @@ export interface ProfileRepository {
    * Records an event of the account: `lastSeenAt` becomes `at` unless it is already later (events
    * arrive out of order), and the counter of `eventName` grows by one, once per `messageId` (within
    * the dedupe window): a redelivered message, a copy processed at the same instant, or a write
-   * retried after its answer was lost counts nothing more.
+   * retried after its answer was lost counts nothing more (`already_applied`). With `finished`, the
+   * message is also marked processed (see MessageLog), atomically with its activity, when this
+   * touch applies it: for a message with nothing left to do once touched.
    */
   touch(
     workspaceId: string,
@@ -59,7 +61,10 @@ export interface ProfileRepository {
     eventName: string,
     at: string,
     messageId: string,
-  ): Promise<void>;
+    finished?: { at: string; outcome: unknown },
+  ): Promise<TouchResult>;
   get(workspaceId: string, accountId: string): Promise<Profile | undefined>;
   getUser(workspaceId: string, userId: string): Promise<UserProfile | undefined>;
 }
+
+export type TouchResult = "applied" | "already_applied";

@@ -12,6 +12,7 @@ import {
 } from "../domain/insights.js";
 import type { Moment } from "../domain/moment.js";
 import { eventNameSchema } from "../domain/primitives.js";
+import { MAX_LIST_BYTES, takeWithinBytes } from "../domain/response-budget.js";
 import type { Clock } from "../ports/clock.js";
 import type { InsightsReader } from "../ports/insights.js";
 import type { MomentRepository } from "../ports/moments.js";
@@ -150,6 +151,7 @@ export async function listObservedEvents(
   deps: ObservedEventsDeps,
   workspaceId: string,
   query: Record<string, string | undefined> = {},
+  maxBytes: number = MAX_LIST_BYTES,
 ): Promise<{ items: ObservedEventView[]; nextCursor?: string }> {
   const page = parsePageQuery(query);
   const after = page.cursor === undefined ? undefined : decodeObservedCursor(page.cursor);
@@ -162,15 +164,18 @@ export async function listObservedEvents(
   const rest = after
     ? events.filter((e) => e.count < after.count || (e.count === after.count && e.name > after.name))
     : events;
-  const items = rest.slice(0, page.limit);
+  const view = (event: (typeof rest)[number]): ObservedEventView => ({
+    ...event,
+    usedBy: [...(usage.get(event.name) ?? [])].sort(
+      (a, b) => a.name.localeCompare(b.name) || (a.momentId < b.momentId ? -1 : 1),
+    ),
+  });
+  // At most `limit`, and a page stops before the response nears Lambda's 6 MB: an event used by many
+  // moments lists each of them.
+  const items = takeWithinBytes(rest.slice(0, page.limit).map(view), { maxBytes });
   const last = items.at(-1);
   return {
-    items: items.map((event) => ({
-      ...event,
-      usedBy: [...(usage.get(event.name) ?? [])].sort(
-        (a, b) => a.name.localeCompare(b.name) || (a.momentId < b.momentId ? -1 : 1),
-      ),
-    })),
+    items,
     ...(rest.length > items.length && last ? { nextCursor: encodeObservedCursor(last) } : {}),
   };
 }

@@ -10,10 +10,10 @@ import { type Moment, startsMoment, timeFramePosition } from "../domain/moment.j
 import { isSampledIn } from "../domain/sampling.js";
 import type { Clock } from "../ports/clock.js";
 import type { InsightsRecorder } from "../ports/insights.js";
-import type { MomentRepository } from "../ports/moments.js";
+import type { MomentRepository, MomentsByEvent } from "../ports/moments.js";
 import type { PendingStartRepository } from "../ports/pending-starts.js";
 import type { ProfileRepository } from "../ports/profiles.js";
-import type { RunRepository, WorkflowController } from "../ports/runs.js";
+import type { ActiveRun, RunRepository, WorkflowController } from "../ports/runs.js";
 import { endRun } from "./end-run.js";
 import { enterAndStart, type MatchDecision, runIdOf, type SkipReason, skipped } from "./start-run.js";
 
@@ -76,28 +76,14 @@ export type { MatchDecision, SkipReason } from "./start-run.js";
  */
 export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): Promise<MatchDecision[]> {
   const { workspaceId, accountId, messageId } = detail;
-  const first = await deps.messages.processed<DecisionEntry[]>(workspaceId, messageId);
+  // Independent reads at once: is the message processed, what does its event mean to the running
+  // moments, which runs of the account could it end. (A duplicate wastes the last two: rare.)
+  const [first, byEvent, active] = await Promise.all([
+    deps.messages.processed<MessageOutcome>(workspaceId, messageId),
+    deps.moments.findByEvent(workspaceId, detail.event),
+    deps.runs.listActiveRuns(workspaceId, accountId, messageId),
+  ]);
   if (first) return duplicate(deps, detail, first);
-  if (deps.recorder) {
-    const propertyNames = propertySample(detail.properties);
-    await Promise.all([
-      deps.recorder.recordAccountEvent(workspaceId, accountId, {
-        messageId,
-        event: detail.event,
-        timestamp: detail.timestamp,
-        receivedAt: detail.receivedAt,
-        propertyNames,
-        sourceId: detail.sourceId,
-      }),
-      deps.recorder.observeEvent(
-        workspaceId,
-        detail.event,
-        propertyNames,
-        detail.receivedAt,
-        shardFor(messageId),
-      ),
-    ]);
-  }
   if (detail.traits && Object.keys(detail.traits).length > 0) {
     await deps.profiles.mergeTraits(workspaceId, accountId, detail.traits, detail.receivedAt);
   }
@@ -107,17 +93,39 @@ export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): 
   }
   // last_seen_at and per-event counters, once per messageId even when copies race past the dedupe
   // check above, or this message is redelivered after the touch but before it was marked processed.
-  await deps.profiles.touch(
-    workspaceId,
-    accountId,
-    detail.event,
-    effectiveTimestamp(detail.timestamp, detail.receivedAt),
-    messageId,
+  const touch = (finished?: { at: string; outcome: MessageOutcome }) =>
+    deps.profiles.touch(
+      workspaceId,
+      accountId,
+      detail.event,
+      effectiveTimestamp(detail.timestamp, detail.receivedAt),
+      messageId,
+      finished,
+    );
+  // A run this event cannot end (its pinned end rules do not name it) needs nothing of it.
+  const endable = active.filter(
+    (run) => run.pinned === undefined || run.pinned.end.some((rule) => rule.event === detail.event),
   );
-  const [profile, user] = await Promise.all([
-    deps.profiles.get(workspaceId, accountId),
-    detail.userId ? deps.profiles.getUser(workspaceId, detail.userId) : undefined,
-  ]);
+  const idle = byEvent.starting.length === 0 && byEvent.unlessListeners.length === 0 && endable.length === 0;
+  if (idle) {
+    // Nothing to decide (most events): the touch marks the message processed too, in its transaction.
+    const outcome: MessageOutcome = { decisions: [], receivedAt: detail.receivedAt };
+    const at = deps.clock.now().toISOString();
+    const [touched] = await Promise.all([touch({ at, outcome }), recordActivity(deps, detail)]);
+    if (touched === "applied") return [];
+    // Touched already (an earlier attempt died after its touch, or a copy is racing this one).
+    const finished = await deps.messages.finish(workspaceId, messageId, outcome, at);
+    return finished.first ? [] : duplicate(deps, detail, finished);
+  }
+  await Promise.all([touch(), recordActivity(deps, detail)]);
+  // Conditions read the profile with this event counted; an unless event alone needs no facts.
+  const needsFacts = byEvent.starting.length > 0 || endable.length > 0;
+  const [profile, user] = needsFacts
+    ? await Promise.all([
+        deps.profiles.get(workspaceId, accountId),
+        detail.userId ? deps.profiles.getUser(workspaceId, detail.userId) : undefined,
+      ])
+    : [undefined, undefined];
   const facts: Facts = {
     event: detail.properties,
     account: accountAttributes(profile),
@@ -133,12 +141,11 @@ export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): 
     return moment;
   };
 
-  const ended = await endMatchingRuns(deps, detail, facts, momentById);
+  const ended = await endMatchingRuns(deps, detail, facts, momentById, endable);
   // Cancels come before arms: an event that is both a moment's trigger and its `unless` re-arms it.
-  const cancelled = await cancelArmedStarts(deps, detail);
-  const running = await deps.moments.findRunningMomentsStartingOn(workspaceId, detail.event);
-  for (const moment of running) momentCache.set(moment.id, Promise.resolve(moment));
-  const started = await Promise.all(running.map((moment) => startRun(deps, moment, detail, facts)));
+  const cancelled = await cancelArmedStarts(deps, detail, byEvent.unlessListeners);
+  for (const moment of byEvent.starting) momentCache.set(moment.id, Promise.resolve(moment));
+  const started = await Promise.all(byEvent.starting.map((moment) => startRun(deps, moment, detail, facts)));
   const decisions = [...ended, ...cancelled, ...started];
   const entries = await toDecisionEntries(decisions, momentCache, detail, deps.eventWindowHours);
   // The decision log holds one set of lines per message: the first copy to finish keeps its
@@ -148,7 +155,7 @@ export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): 
   const finished = await deps.messages.finish(
     workspaceId,
     messageId,
-    entries,
+    { decisions: entries, receivedAt: detail.receivedAt },
     deps.clock.now().toISOString(),
   );
   if (!finished.first) return duplicate(deps, detail, finished);
@@ -164,15 +171,54 @@ export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): 
 async function duplicate(
   deps: MatchDeps,
   detail: EventReceivedDetail,
-  first: ProcessedMessage<DecisionEntry[] | undefined>,
+  first: ProcessedMessage<MessageOutcome | undefined>,
 ): Promise<MatchDecision[]> {
-  const decisions: MatchDecision[] = [{ momentId: "*", decision: "duplicate" }];
-  const original = Array.isArray(first.outcome) ? first.outcome : [];
-  await deps.recorder?.recordDecisions(
-    ...(original.length > 0 ? [decisionBatch(detail, first.at, original)] : []),
-    decisionBatch(detail, deps.clock.now().toISOString(), [{ reason: "duplicate" }]),
-  );
-  return decisions;
+  const original = first.outcome?.decisions ?? [];
+  await Promise.all([
+    deps.recorder?.recordDecisions(
+      ...(original.length > 0 ? [decisionBatch(detail, first.at, original)] : []),
+      decisionBatch(detail, deps.clock.now().toISOString(), [{ reason: "duplicate" }]),
+    ),
+    // The same delivery again (not a resend, which has its own receive time): its recent-event row
+    // may have failed after the message was marked (they are written side by side); same key, so
+    // rewriting it adds nothing.
+    first.outcome?.receivedAt === detail.receivedAt ? recordAccountEvent(deps, detail) : undefined,
+  ]);
+  return [{ momentId: "*", decision: "duplicate" }];
+}
+
+/** What the matcher keeps with a message's processed marker. */
+interface MessageOutcome {
+  /** The decision log's lines for the message, written from here by every copy (see matchEvent). */
+  decisions: DecisionEntry[];
+  /** When the copy that finished was received: a redelivery of that same copy has the same. */
+  receivedAt: string;
+}
+
+/** The account's recent-event row and the workspace's observed-event counter for this event. */
+async function recordActivity(deps: MatchDeps, detail: EventReceivedDetail) {
+  if (!deps.recorder) return;
+  await Promise.all([
+    recordAccountEvent(deps, detail),
+    deps.recorder.observeEvent(
+      detail.workspaceId,
+      detail.event,
+      propertySample(detail.properties),
+      detail.receivedAt,
+      shardFor(detail.messageId),
+    ),
+  ]);
+}
+
+async function recordAccountEvent(deps: MatchDeps, detail: EventReceivedDetail) {
+  await deps.recorder?.recordAccountEvent(detail.workspaceId, detail.accountId, {
+    messageId: detail.messageId,
+    event: detail.event,
+    timestamp: detail.timestamp,
+    receivedAt: detail.receivedAt,
+    propertyNames: propertySample(detail.properties),
+    sourceId: detail.sourceId,
+  });
 }
 
 function decisionBatch(detail: EventReceivedDetail, at: string, decisions: DecisionEntry[]): DecisionBatch {
@@ -192,8 +238,8 @@ async function endMatchingRuns(
   detail: EventReceivedDetail,
   facts: Facts,
   momentById: (id: string) => Promise<Moment | undefined>,
+  active: ActiveRun[],
 ): Promise<MatchDecision[]> {
-  const active = await deps.runs.listActiveRuns(detail.workspaceId, detail.accountId, detail.messageId);
   const decisions = await Promise.all(
     active.map(async (run): Promise<MatchDecision | undefined> => {
       // The end rules of the version the run started with; runs from before pinning use the current one.
@@ -312,8 +358,11 @@ async function arm(
  * an armed one is disarmed, and the cancellation is kept, so a trigger from before this event that
  * is processed after it (events are not processed in order) does not arm either.
  */
-async function cancelArmedStarts(deps: MatchDeps, detail: EventReceivedDetail): Promise<MatchDecision[]> {
-  const listeners = await deps.moments.findUnlessListeners(detail.workspaceId, detail.event);
+async function cancelArmedStarts(
+  deps: MatchDeps,
+  detail: EventReceivedDetail,
+  listeners: MomentsByEvent["unlessListeners"],
+): Promise<MatchDecision[]> {
   const at = effectiveTimestamp(detail.timestamp, detail.receivedAt);
   const decisions = await Promise.all(
     listeners.map(async (listener): Promise<MatchDecision | undefined> => {

@@ -52,14 +52,17 @@ import type { SourceRepository } from "../ports/sources.js";
 import { settleDoubtsOfEndedRun } from "./step-doubt.js";
 
 /**
- * A moment as the API answers it: as stored, with the status changes it allows now (each saying
- * what it does), so clients offer exactly those and keep no copy of the rules, and the custom
- * settings of its template read from the fields they set (each with the field's path).
+ * A moment as the API answers it: as stored, with what it allows now (the status changes, each
+ * saying what it does; whether it may be deleted; whether its sources are fixed), so clients offer
+ * exactly that and keep no copy of the rules, and the custom settings of its template read from
+ * the fields they set (each with the field's path).
  */
 export function momentView(moment: Moment) {
   return {
     ...moment,
     allowedTransitions: statusTransitionsOf(moment),
+    deletable: canDelete(moment),
+    sourcesLocked: sourcesLocked(moment),
     templateSettings: templateSettingsOf(moment),
   };
 }

@@ -1,9 +1,10 @@
 import * as z from "zod/mini";
 import { issueApiKey, MAX_ACTIVE_WRITE_KEYS, toKeyView } from "../domain/api-keys.js";
-import { ConflictError, NotFoundError } from "../domain/errors.js";
+import { ConflictError, NotFoundError, ValidationError } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
 import type { Moment } from "../domain/moment.js";
 import { isId } from "../domain/primitives.js";
+import { MAX_LIST_BYTES, takeWithinBytes } from "../domain/response-budget.js";
 import {
   type Source,
   sourceInputSchema,
@@ -15,7 +16,13 @@ import {
 import { generateIdentitySecret, rotateIdentitySecrets, toIdentitySecretView } from "../domain/user-token.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
-import type { IngestDebugger } from "../ports/ingestion.js";
+import {
+  compareDebugEntries,
+  type DebugCounts,
+  type DebugEntry,
+  type IngestDebugger,
+  type ListedDebugEntry,
+} from "../ports/ingestion.js";
 import type { KeyStore } from "../ports/keys.js";
 import type { SourceRepository, SourceStore } from "../ports/sources.js";
 import { mapPage, parsePageQuery } from "./paging.js";
@@ -156,9 +163,37 @@ export async function sourceDebugger(
   deps: { sources: SourceRepository; debug: IngestDebugger; clock: Clock },
   workspaceId: string,
   sourceId: string,
-) {
+  query: Record<string, string | undefined> = {},
+  maxBytes: number = MAX_LIST_BYTES,
+): Promise<{ counts: DebugCounts; items: DebugEntry[]; nextCursor?: string }> {
+  const after = query.cursor === undefined ? undefined : decodeDebugCursor(query.cursor);
   await findSource(deps, workspaceId, sourceId);
-  return deps.debug.list(workspaceId, sourceId, deps.clock.now().toISOString());
+  const { counts, items } = await deps.debug.list(workspaceId, sourceId, deps.clock.now().toISOString());
+  // Up to 200 kept items of up to 32 KB each (more in UTF-8 and escaped): a page stops before the response
+  // nears Lambda's 6 MB, and the cursor names the last item shown.
+  const rest = after ? items.filter((item) => compareDebugEntries(item, after) > 0) : items;
+  const page = takeWithinBytes(rest, { maxBytes });
+  const last = page.at(-1);
+  return {
+    counts,
+    items: page.map(({ position: _position, ...entry }) => entry),
+    ...(rest.length > page.length && last ? { nextCursor: encodeDebugCursor(last) } : {}),
+  };
+}
+
+function encodeDebugCursor(entry: ListedDebugEntry): string {
+  return Buffer.from(JSON.stringify([entry.receivedAt, entry.position]), "utf8").toString("base64url");
+}
+
+function decodeDebugCursor(cursor: string): { receivedAt: string; position: string } {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+    if (Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === "string"))
+      return { receivedAt: value[0] as string, position: value[1] as string };
+  } catch {
+    // falls through to the 400
+  }
+  throw new ValidationError([{ path: "cursor", message: "is not a cursor from this listing" }]);
 }
 
 /** Issues another write key for a source (rotation); the key is returned only here. */

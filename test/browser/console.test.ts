@@ -284,7 +284,9 @@ describe("the console", () => {
     await page.getByLabel("Plain text").fill("Hi {first_name}, welcome aboard.");
     await page
       .getByLabel("HTML (optional)")
-      .fill('<p id="greeting">Hi {first_name}</p><script>document.body.dataset.ran = "yes"</script>');
+      .fill(
+        '<p id="greeting" style="color: rgb(200, 0, 0)">Hi {first_name}</p><script>document.body.dataset.ran = "yes"</script>',
+      );
     await page.getByRole("button", { name: "Create template" }).click();
     const preview = page.getByRole("region", { name: "Preview" });
     await eventually(() => preview.textContent()).toContain("Subject: Welcome, Ada");
@@ -295,6 +297,8 @@ describe("the console", () => {
     expect(await frame.getAttribute("sandbox")).toBe("");
     const html = page.frameLocator("iframe.html-preview");
     await eventually(() => html.locator("#greeting").textContent()).toBe("Hi Ada");
+    // The email's inline styles apply; its script does not run.
+    expect(await html.locator("#greeting").evaluate((p) => getComputedStyle(p).color)).toBe("rgb(200, 0, 0)");
     expect(await html.locator("body").getAttribute("data-ran")).toBeNull();
     expect(await page.getByRole("list", { name: "Email templates" }).textContent()).toContain(
       "Welcome, {first_name}",

@@ -561,6 +561,22 @@ describe("console", () => {
     const signedIn = await call("POST /console/session", { body: { adminKey } });
     expectStatus(signedIn, 200);
     const cookie = signedIn.headers.get("set-cookie")?.split(";")[0] ?? "";
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+    const frame = await call<string>("POST /console/email-frame", {
+      headers: { ...form, cookie },
+      rawBody: "html=%3Cp%3EHi%3C%2Fp%3E",
+    });
+    expectStatus(frame, 200);
+    expect(frame.body).toBe("<p>Hi</p>");
+    expect(frame.headers.get("content-security-policy")).toMatch(/^sandbox; default-src 'none'/);
+    expectStatus(await call("POST /console/email-frame", { headers: form, rawBody: "html=x" }), 401);
+    expectStatus(
+      await call("POST /console/email-frame", {
+        headers: { ...form, cookie, origin: "https://evil.example" },
+        rawBody: "html=x",
+      }),
+      403,
+    );
     expectStatus(await call("DELETE /console/session", { headers: { cookie } }), 403);
     expectStatus(
       await call("DELETE /console/session", { headers: { cookie, "x-moments-console": "1" } }),

@@ -3,7 +3,12 @@ import type { IdentityKind, IdentityLink } from "../../shared/domain/message.js"
 import type { Source } from "../../shared/domain/source.js";
 import type { Clock } from "../../shared/ports/clock.js";
 import type { EventPublisher } from "../../shared/ports/delivery.js";
-import type { DebugEntry, IdentityLinks, IngestDebugger } from "../../shared/ports/ingestion.js";
+import {
+  compareDebugEntries,
+  type DebugEntry,
+  type IdentityLinks,
+  type IngestDebugger,
+} from "../../shared/ports/ingestion.js";
 
 export class FakeIdentityLinks implements IdentityLinks {
   readonly links = new Map<string, IdentityLink>();
@@ -45,7 +50,9 @@ export class FakeIngestDebugger implements IngestDebugger {
         accepted: this.entries.filter((e) => e.verdict === "accepted").length,
         rejected: this.entries.filter((e) => e.verdict === "rejected").length,
       },
-      items: [...this.entries].reverse(),
+      items: this.entries
+        .map((entry, index) => ({ ...entry, position: String(index).padStart(6, "0") }))
+        .sort(compareDebugEntries),
     };
   }
 

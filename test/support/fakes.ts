@@ -29,7 +29,13 @@ import {
   type PendingStart,
   type PendingStartRepository,
 } from "../../shared/ports/pending-starts.js";
-import type { PreviousTraits, Profile, ProfileRepository, UserProfile } from "../../shared/ports/profiles.js";
+import type {
+  PreviousTraits,
+  Profile,
+  ProfileRepository,
+  TouchResult,
+  UserProfile,
+} from "../../shared/ports/profiles.js";
 import type {
   ActiveRun,
   EnterResult,
@@ -150,12 +156,16 @@ export class FakeConfigRepository implements SourceRepository, EmailTemplateRepo
     return structuredClone(next);
   }
 
-  async findUnlessListeners(workspaceId: string, eventName: string) {
-    return [...this.moments.values()]
-      .filter(
-        (m) => m.workspaceId === workspaceId && m.status === "running" && m.start.unless?.event === eventName,
-      )
-      .map((m) => ({ momentId: m.id, ...(m.start.key === undefined ? {} : { key: m.start.key }) }));
+  async findByEvent(workspaceId: string, eventName: string) {
+    return {
+      starting: await this.findRunningMomentsStartingOn(workspaceId, eventName),
+      unlessListeners: [...this.moments.values()]
+        .filter(
+          (m) =>
+            m.workspaceId === workspaceId && m.status === "running" && m.start.unless?.event === eventName,
+        )
+        .map((m) => ({ momentId: m.id, ...(m.start.key === undefined ? {} : { key: m.start.key }) })),
+    };
   }
 
   async findRunningMomentsStartingOn(workspaceId: string, eventName: string) {
@@ -227,9 +237,23 @@ export class FakeProfiles implements ProfileRepository {
   /** messageIds whose touch was applied: a message counts once. */
   private readonly touched = new Set<string>();
 
-  async touch(workspaceId: string, accountId: string, eventName: string, at: string, messageId: string) {
-    if (this.touched.has(key(workspaceId, messageId))) return;
+  /** The message log a touch with `finished` marks processed in (one item in the table). */
+  messages: FakeMessageLog | undefined;
+
+  async touch(
+    workspaceId: string,
+    accountId: string,
+    eventName: string,
+    at: string,
+    messageId: string,
+    finished?: { at: string; outcome: unknown },
+  ): Promise<TouchResult> {
+    if (this.touched.has(key(workspaceId, messageId))) return "already_applied";
     this.touched.add(key(workspaceId, messageId));
+    if (finished) {
+      if (!this.messages) throw new Error("FakeProfiles.messages is not set: a touch cannot finish");
+      await this.messages.finish(workspaceId, messageId, finished.outcome, finished.at);
+    }
     const k = key(workspaceId, accountId);
     const stored = this.profiles.get(k) ?? { workspaceId, accountId, traits: {} };
     const counter = eventCountKey(eventName);
@@ -239,6 +263,7 @@ export class FakeProfiles implements ProfileRepository {
       ...(stored.lastSeenAt === undefined || stored.lastSeenAt < at ? { lastSeenAt: at } : {}),
       eventCounts: { ...stored.eventCounts, [counter]: (stored.eventCounts?.[counter] ?? 0) + 1 },
     });
+    return "applied";
   }
 
   async get(workspaceId: string, accountId: string) {

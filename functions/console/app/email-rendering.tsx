@@ -1,18 +1,31 @@
 /**
- * An email as it would be sent: sender, subject, the plain text, and the HTML part in a sandboxed
- * frame. The HTML is the admin's (or a rendered template's): it runs no script (`sandbox` without
- * `allow-scripts`, and a CSP inside the frame), cannot navigate the console or reach its origin
- * (an opaque origin), and fetches nothing: no remote image, so no tracking pixel fires from here.
+ * An email as it would be sent: sender, subject, the plain text, and the HTML part in a frame the
+ * console function serves under its own CSP (POST /console/email-frame): sandboxed (an opaque
+ * origin, no script, no form), inline styles as the email has them, nothing fetched (no remote
+ * image, so no tracking pixel fires from here). Not `srcdoc`: such a frame inherits the console's
+ * CSP, under which an email's inline styles do not apply.
  */
-const FRAME_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'";
+import { useEffect, useMemo, useRef } from "preact/hooks";
+import { href } from "./router.js";
 
-/** The document of the preview frame: the CSP first, so it governs everything after it. */
-export function frameDocument(html: string): string {
-  return `<!doctype html><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${FRAME_CSP}"><base target="_blank">${html}`;
-}
+let frames = 0;
 
 export function HtmlFrame({ html, title }: { html: string; title: string }) {
-  return <iframe class="html-preview" title={title} sandbox="" srcdoc={frameDocument(html)} />;
+  const form = useRef<HTMLFormElement>(null);
+  // A new frame (and name) per HTML: the first navigation of a fresh frame replaces its blank page,
+  // so live previews add no entries to the browser's history.
+  const name = useMemo(() => `email-frame-${++frames}`, [html]);
+  useEffect(() => {
+    form.current?.submit();
+  }, [name]);
+  return (
+    <>
+      <form ref={form} method="post" action={href("/email-frame")} target={name} hidden>
+        <input type="hidden" name="html" value={html} />
+      </form>
+      <iframe key={name} class="html-preview" name={name} title={title} sandbox="" />
+    </>
+  );
 }
 
 export function EmailRendering({

@@ -1,7 +1,12 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { expiresAtFor, INSIGHT_TTL_SECONDS, keys } from "../../contracts/table.js";
 import type { IdentityKind, IdentityLink } from "../../domain/message.js";
-import type { DebugEntry, IdentityLinks, IngestDebugger } from "../../ports/ingestion.js";
+import {
+  compareDebugEntries,
+  type DebugEntry,
+  type IdentityLinks,
+  type IngestDebugger,
+} from "../../ports/ingestion.js";
 import { queryAll } from "./item.js";
 import { batchPutAll } from "./stats-repository.js";
 
@@ -133,8 +138,8 @@ export class DynamoIngestDebugger implements IngestDebugger {
       .flat()
       // TTL deletes late (hours on AWS, never locally): the week is the expiry, not the deletion.
       .filter((item) => Number(item.expiresAt) > now)
-      .map(toEntry)
-      .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
+      .map((item) => ({ ...toEntry(item), position: String(item.sk) }))
+      .sort(compareDebugEntries);
     return {
       counts: { accepted: Number(counts.Item?.accepted ?? 0), rejected: Number(counts.Item?.rejected ?? 0) },
       items,

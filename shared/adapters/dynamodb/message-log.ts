@@ -1,4 +1,10 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { DEDUPE_TTL_SECONDS, expiresAtFor, keys } from "../../contracts/table.js";
 import type { MessageLog, ProcessedMessage } from "../../use-cases/match-event.js";
 import { isConditionalCheckFailed } from "./errors.js";
@@ -7,6 +13,10 @@ import { isConditionalCheckFailed } from "./errors.js";
  * Which messages the matcher finished, kept for the dedupe window (TTL). Marked only once a
  * message's work is done, so a message that failed midway is processed again (every step of that
  * work is idempotent); a message marked done is skipped whole, counters included.
+ *
+ * One item per message holds both marks: `touchedAt` (its activity is on the account's profile,
+ * written in the profile's transaction: see touchMarker) and `processedAt` with the outcome (its
+ * processing finished). A message with nothing to do after its touch gets both in that transaction.
  */
 export class DynamoMessageLog implements MessageLog {
   constructor(
@@ -27,19 +37,28 @@ export class DynamoMessageLog implements MessageLog {
       }),
     );
     // TTL deletes late (hours on AWS, never locally): the window is the expiry, not the deletion.
-    if (Item === undefined || Number(Item.expiresAt) <= Math.floor(Date.now() / 1000)) return undefined;
-    return { at: String(Item.processedAt), outcome: Item.outcome as T };
+    if (typeof Item?.processedAt !== "string" || Number(Item.expiresAt) <= nowSeconds()) return undefined;
+    return { at: Item.processedAt, outcome: Item.outcome as T };
   }
 
   async finish<T>(workspaceId: string, messageId: string, outcome: T, at: string) {
     try {
+      // An update, not a put: the touch mark on the same item stays.
       await this.db.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: { ...processedMarker(workspaceId, messageId, at), outcome },
+          Key: keys.processedMessage(workspaceId, messageId),
+          UpdateExpression: "SET #type = :type, processedAt = :at, outcome = :outcome, expiresAt = :expires",
           // A marker past its window (TTL deletes late) is as good as none.
-          ConditionExpression: "attribute_not_exists(pk) OR expiresAt <= :now",
-          ExpressionAttributeValues: { ":now": Math.floor(Date.now() / 1000) },
+          ConditionExpression: "attribute_not_exists(processedAt) OR expiresAt <= :now",
+          ExpressionAttributeNames: { "#type": "type" },
+          ExpressionAttributeValues: {
+            ":type": "processed_message",
+            ":at": at,
+            ":outcome": outcome,
+            ":expires": expiresAtFor(at, DEDUPE_TTL_SECONDS),
+            ":now": nowSeconds(),
+          },
         }),
       );
       return { first: true, at, outcome };
@@ -93,5 +112,43 @@ function processedMarker(workspaceId: string, messageId: string, at: string) {
     type: "processed_message",
     processedAt: at,
     expiresAt: expiresAtFor(at, DEDUPE_TTL_SECONDS),
+  };
+}
+
+function nowSeconds() {
+  return Math.floor(Date.now() / 1000);
+}
+
+type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+
+/**
+ * The touch mark of a message, for the transaction that puts its activity on the account's profile:
+ * written only where no live touch mark is (a redelivered or concurrent copy fails the condition, and
+ * the transaction writes nothing). With `finished`, the message is marked processed in the same write
+ * (nothing is left to do after the touch).
+ */
+export function touchMarker(
+  tableName: string,
+  workspaceId: string,
+  messageId: string,
+  accountId: string,
+  now: string,
+  finished?: { at: string; outcome: unknown },
+): TransactItem {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: {
+        ...keys.processedMessage(workspaceId, messageId),
+        type: "processed_message",
+        accountId,
+        touchedAt: now,
+        ...(finished ? { processedAt: finished.at, outcome: finished.outcome } : {}),
+        expiresAt: expiresAtFor(now, DEDUPE_TTL_SECONDS),
+      },
+      // A mark past its window (TTL deletes late) is as good as none: the put replaces it whole.
+      ConditionExpression: "attribute_not_exists(touchedAt) OR expiresAt <= :now",
+      ExpressionAttributeValues: { ":now": Math.floor(Date.parse(now) / 1000) },
+    },
   };
 }

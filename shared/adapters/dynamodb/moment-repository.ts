@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { keys, sortKeyPrefix, table, workspaceItemPrefix } from "../../contracts/table.js";
 import type { Moment, MomentStatus } from "../../domain/moment.js";
-import type { MomentRepository } from "../../ports/moments.js";
+import type { MomentRepository, MomentsByEvent } from "../../ports/moments.js";
 import { isConditionalCheckFailed } from "./errors.js";
 import { fromItem, queryAll } from "./item.js";
 
@@ -163,34 +163,27 @@ export class DynamoMomentRepository implements MomentRepository {
     );
   }
 
-  async findUnlessListeners(workspaceId: string, eventName: string) {
+  async findByEvent(workspaceId: string, eventName: string): Promise<MomentsByEvent> {
+    // Running moments (MOMENT#) and the unless listeners (UNLESS#) share the event's GSI partition:
+    // one Query reads both.
     const items = await queryAll(this.db, {
       TableName: this.tableName,
       IndexName: table.gsi1.indexName,
-      KeyConditionExpression: "gsi1pk = :pk AND begins_with(gsi1sk, :unless)",
-      ExpressionAttributeValues: {
-        ":pk": keys.runningMomentsByStartEvent(workspaceId, eventName).gsi1pk,
-        ":unless": sortKeyPrefix.unlessListener,
-      },
+      KeyConditionExpression: "gsi1pk = :pk",
+      ExpressionAttributeValues: { ":pk": keys.runningMomentsByStartEvent(workspaceId, eventName).gsi1pk },
     });
-    return items.map((item): { momentId: string; key?: string } => ({
-      momentId: String(item.momentId),
-      ...(typeof item.runKey === "string" ? { key: item.runKey } : {}),
-    }));
+    const listener = (item: Record<string, unknown>) => item.type === "unless_listener";
+    return {
+      starting: items.filter((item) => !listener(item)).map((item) => fromItem<Moment>(item)),
+      unlessListeners: items.filter(listener).map((item): { momentId: string; key?: string } => ({
+        momentId: String(item.momentId),
+        ...(typeof item.runKey === "string" ? { key: item.runKey } : {}),
+      })),
+    };
   }
 
   async findRunningMomentsStartingOn(workspaceId: string, eventName: string) {
-    const items = await queryAll(this.db, {
-      TableName: this.tableName,
-      IndexName: table.gsi1.indexName,
-      // The moments themselves (MOMENT#), not the unless listeners (UNLESS#) beside them.
-      KeyConditionExpression: "gsi1pk = :pk AND begins_with(gsi1sk, :moments)",
-      ExpressionAttributeValues: {
-        ":pk": keys.runningMomentsByStartEvent(workspaceId, eventName).gsi1pk,
-        ":moments": sortKeyPrefix.runningMoment,
-      },
-    });
-    return items.map((item) => fromItem<Moment>(item));
+    return (await this.findByEvent(workspaceId, eventName)).starting;
   }
 }
 

@@ -5,10 +5,17 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { DEDUPE_TTL_SECONDS, expiresAtFor, type ItemKey, keys } from "../../contracts/table.js";
+import { type ItemKey, keys } from "../../contracts/table.js";
 import { eventCountKey } from "../../domain/identify.js";
-import type { PreviousTraits, Profile, ProfileRepository, UserProfile } from "../../ports/profiles.js";
+import type {
+  PreviousTraits,
+  Profile,
+  ProfileRepository,
+  TouchResult,
+  UserProfile,
+} from "../../ports/profiles.js";
 import { failedConditions, isConditionalCheckFailed, withConflictRetries } from "./errors.js";
+import { touchMarker } from "./message-log.js";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
@@ -142,25 +149,29 @@ export class DynamoProfileRepository implements ProfileRepository {
   }
 
   /**
-   * One transaction: the message's touch marker (new only) and the profile update. The marker's
-   * condition failing means this message was applied already: nothing more to do. The profile's
-   * failing (a later event already set lastSeenAt) is retried with the counter alone, marker again.
+   * One transaction: the message's touch mark (new only; see touchMarker, with the processed mark
+   * too when `finished` is given) and the profile update. The mark's condition failing means this
+   * message was applied already: nothing more to do. The profile's failing (a later event already
+   * set lastSeenAt) is retried with the counter alone, mark again.
    */
-  async touch(workspaceId: string, accountId: string, eventName: string, at: string, messageId: string) {
+  async touch(
+    workspaceId: string,
+    accountId: string,
+    eventName: string,
+    at: string,
+    messageId: string,
+    finished?: { at: string; outcome: unknown },
+  ): Promise<TouchResult> {
     const Key = keys.profile(workspaceId, accountId);
     const counter = { "#count": `${EVENT_COUNT_PREFIX}${eventCountKey(eventName)}` };
-    const marker = {
-      Put: {
-        TableName: this.tableName,
-        Item: {
-          ...keys.touchedMessage(workspaceId, messageId),
-          type: "touched_message",
-          accountId,
-          expiresAt: expiresAtFor(new Date().toISOString(), DEDUPE_TTL_SECONDS),
-        },
-        ConditionExpression: "attribute_not_exists(pk)",
-      },
-    };
+    const marker = touchMarker(
+      this.tableName,
+      workspaceId,
+      messageId,
+      accountId,
+      new Date().toISOString(),
+      finished,
+    );
     const touched = await this.touchOnce(marker, {
       Update: {
         TableName: this.tableName,
@@ -179,9 +190,9 @@ export class DynamoProfileRepository implements ProfileRepository {
         },
       },
     });
-    if (touched !== "profile_condition_failed") return;
+    if (touched !== "profile_condition_failed") return touched;
     // lastSeenAt exists and is not older, so the item exists: only the counter moves.
-    await this.touchOnce(marker, {
+    const counted = await this.touchOnce(marker, {
       Update: {
         TableName: this.tableName,
         Key,
@@ -190,6 +201,8 @@ export class DynamoProfileRepository implements ProfileRepository {
         ExpressionAttributeValues: { ":one": 1 },
       },
     });
+    // The counter alone has no condition of its own: only the marker's can fail.
+    return counted === "applied" ? "applied" : "already_applied";
   }
 
   private async touchOnce(

@@ -30,7 +30,7 @@ export function sourceRoutes(deps: SourceDeps): AdminRoutes {
     "POST /v1/admin/sources/{id}/identity-secret": async (ws, req) =>
       json(201, await rotateIdentitySecret(deps, ws, id(req.path), req.body)),
     "GET /v1/admin/sources/{id}/debugger": async (ws, req) =>
-      json(200, await sourceDebugger(deps, ws, id(req.path))),
+      json(200, await sourceDebugger(deps, ws, id(req.path), req.query)),
     "GET /v1/admin/sources/{id}/write-keys": async (ws, req) =>
       json(200, await listWriteKeys(deps, ws, id(req.path), req.query)),
     "POST /v1/admin/sources/{id}/write-keys": async (ws, req) =>

@@ -12,6 +12,7 @@ import {
   scaledDelaySeconds,
   unstorableJson,
 } from "../../../shared/domain/primitives.js";
+import { traitsSchema } from "../../../shared/domain/profile.js";
 import { parseOrThrow } from "../../../shared/domain/validation.js";
 
 describe("durationToSeconds", () => {
@@ -153,6 +154,14 @@ describe("jsonObjectSchema", () => {
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((issue) => issue.message)).toEqual(["must be an object"]);
   });
+
+  it.each([null, 7, "text", [1]])(
+    "traits: refuses %o as 'must be an object', whatever checks follow",
+    (value) => {
+      const result = traitsSchema.safeParse(value);
+      expect(result.error?.issues.map((issue) => issue.message)).toEqual(["must be an object"]);
+    },
+  );
 
   it("still reports the other fields of a body whose object field is not an object", () => {
     const body = z.strictObject({ event: jsonObjectSchema, name: z.string() });

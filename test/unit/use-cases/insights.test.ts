@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { NotFoundError } from "../../../shared/domain/errors.js";
 import type { DecisionEntry } from "../../../shared/domain/insights.js";
+import { jsonBytes } from "../../../shared/domain/response-budget.js";
 import type { Profile } from "../../../shared/ports/profiles.js";
 import {
   accountView,
@@ -283,6 +284,25 @@ describe("listObservedEvents", () => {
       statusCode: 400,
       details: [{ path: "cursor" }],
     });
+  });
+
+  it("stops a page before its byte budget (an event used by many moments lists them all), the cursor going on from there", async () => {
+    for (let e = 0; e < 6; e++)
+      await insights.observeEvent(WS, `event_${e}`, ["x".repeat(200)], minutesAgo(5), 0);
+    const budget = 1_000;
+    const names: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await listObservedEvents(deps, WS, cursor ? { cursor } : {}, budget);
+      pages += 1;
+      expect(page.items.length).toBeGreaterThan(0);
+      expect(jsonBytes(page.items)).toBeLessThanOrEqual(budget);
+      names.push(...page.items.map((item) => item.name));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(pages).toBeGreaterThan(1);
+    expect(names.sort()).toEqual(["event_0", "event_1", "event_2", "event_3", "event_4", "event_5"]);
   });
 
   it("lists every observed event by count, with the moments that use it", async () => {

@@ -85,6 +85,7 @@ beforeEach(async () => {
   runs = new FakeRunRepository();
   workflows = new FakeWorkflows();
   messages = new FakeMessageLog();
+  profiles.messages = messages;
   insights = new FakeInsights();
   clock = fixedClock(NOW);
   pending = new FakePendingStarts();
@@ -732,8 +733,6 @@ describe("matchEvent: dedupe", () => {
     await momentWithEndRules();
     await matchEvent(deps, event({ messageId: "msg-1" }));
     const merge = vi.spyOn(profiles, "mergeTraits");
-    const find = vi.spyOn(config, "findRunningMomentsStartingOn");
-    const listActive = vi.spyOn(runs, "listActiveRuns");
     const mark = vi.spyOn(messages, "finish");
     const touch = vi.spyOn(profiles, "touch");
     const observe = vi.spyOn(insights, "observeEvent");
@@ -749,8 +748,6 @@ describe("matchEvent: dedupe", () => {
     // Assess
     expect(decisions).toEqual([{ momentId: "*", decision: "duplicate" }]);
     expect(merge).not.toHaveBeenCalled();
-    expect(find).not.toHaveBeenCalled();
-    expect(listActive).not.toHaveBeenCalled();
     expect(mark).not.toHaveBeenCalled();
     // Counters of the account and of observed events count the message once.
     expect(touch).not.toHaveBeenCalled();
@@ -798,6 +795,48 @@ describe("matchEvent: dedupe", () => {
       expect.objectContaining({ at: NOW, messageId: "msg-1" }),
     ]);
     expect(lines.filter((line) => line.reason === "duplicate")).toHaveLength(2);
+  });
+
+  it("marks an event no moment uses processed in its touch, counting it once even when copies race", async () => {
+    const unused = () => event({ event: "page_viewed", messageId: "msg-unused" });
+
+    const results = await Promise.all([matchEvent(deps, unused()), matchEvent(deps, unused())]);
+
+    expect(results).toEqual([[], [{ momentId: "*", decision: "duplicate" }]]);
+    expect(messages.processedAt("ws_1", "msg-unused")).toBe(NOW);
+    expect((await profiles.get("ws_1", "acct_1"))?.eventCounts).toEqual({ page_viewed: 1 });
+    expect(await matchEvent(deps, unused())).toEqual([{ momentId: "*", decision: "duplicate" }]);
+  });
+
+  it("treats an event as unused for an account whose active runs it cannot end", async () => {
+    await momentWithEndRules();
+    await matchEvent(deps, event({ messageId: "msg-start" }));
+    const getProfile = vi.spyOn(profiles, "get");
+    const finish = vi.spyOn(messages, "finish");
+
+    const decisions = await matchEvent(deps, event({ event: "page_viewed", messageId: "msg-view" }));
+
+    expect(decisions).toEqual([]);
+    expect(getProfile).not.toHaveBeenCalled();
+    expect(finish).toHaveBeenCalledTimes(1); // by the touch, in its transaction
+    expect(messages.processedAt("ws_1", "msg-view")).toBe(NOW);
+  });
+
+  it("rewrites the recent-event row when the same delivery is retried after its touch marked it", async () => {
+    // Prepare: the first attempt's touch applied (and marked it), its recent-event row failed.
+    vi.spyOn(insights, "recordAccountEvent").mockRejectedValueOnce(new Error("Throttled"));
+    const unused = () => event({ event: "page_viewed", messageId: "msg-unused" });
+    await expect(matchEvent(deps, unused())).rejects.toThrow("Throttled");
+
+    // Act: the redelivery (same copy) is a duplicate whose recent-event row is written again
+    const decisions = await matchEvent(deps, unused());
+
+    // Assess
+    expect(decisions).toEqual([{ momentId: "*", decision: "duplicate" }]);
+    expect((await profiles.get("ws_1", "acct_1"))?.eventCounts).toEqual({ page_viewed: 1 });
+    expect(await insights.listAccountEvents("ws_1", "acct_1", 10)).toEqual([
+      expect.objectContaining({ messageId: "msg-unused" }),
+    ]);
   });
 
   it("keeps dedupe per workspace: the same messageId in another workspace is another message", async () => {

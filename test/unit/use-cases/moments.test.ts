@@ -17,6 +17,7 @@ import {
   listMoments,
   listMomentTemplates,
   type MomentStatusDeps,
+  momentView,
   updateMoment,
 } from "../../../shared/use-cases/moments.js";
 import {
@@ -988,5 +989,23 @@ describe("listMomentTemplates", () => {
       settings: expect.any(Array),
       moment: expect.objectContaining({ start: expect.any(Object), steps: expect.any(Array) }),
     });
+  });
+});
+
+describe("momentView", () => {
+  it("says what a running moment allows: stop or archive, no delete, sources fixed", () => {
+    const view = momentView(aMoment({ status: "running", sourceIds: ["src_1"] }));
+
+    expect(view.allowedTransitions.map((t) => t.status)).toEqual(["stopped", "archived"]);
+    expect(view).toMatchObject({ deletable: false, sourcesLocked: true });
+  });
+
+  it("lets a draft be deleted and its sources changed, and says why it cannot start without one", () => {
+    const view = momentView(aMoment({ status: "draft", sourceIds: [] }));
+
+    expect(view).toMatchObject({ deletable: true, sourcesLocked: false });
+    expect(view.allowedTransitions).toEqual([
+      expect.objectContaining({ status: "running", blockedBy: expect.stringMatching(/source/) }),
+    ]);
   });
 });

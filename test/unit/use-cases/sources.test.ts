@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../../shared/domain/api-keys.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../../shared/domain/errors.js";
+import { jsonBytes } from "../../../shared/domain/response-budget.js";
 import { computeUserToken } from "../../../shared/domain/user-token.js";
 import { authenticateUser, authenticateWriteKey } from "../../../shared/use-cases/authenticate.js";
 import {
@@ -13,6 +14,7 @@ import {
   revokeWriteKey,
   rotateIdentitySecret,
   type SourceDeps,
+  sourceDebugger,
   updateSource,
 } from "../../../shared/use-cases/sources.js";
 import { aMoment, FakeConfigRepository, type FixedClock, fixedClock } from "../../support/fakes.js";
@@ -325,5 +327,55 @@ describe("write keys", () => {
     const issued = await issueWriteKey(deps, WS, created.id, undefined);
 
     expect((await auth(issued.writeKey)).allowedDomains).toEqual(["new.acme.com"]);
+  });
+});
+
+describe("sourceDebugger", () => {
+  it("pages the kept items under a byte budget with a cursor: every item once, newest first, none lost", async () => {
+    const { id } = await createSource(deps, WS, { name: "Web" });
+    const debug = deps.debug as FakeIngestDebugger;
+    // 40 rejected items of ~10 KB each (one request's worth share their receivedAt), against a 64 KB budget.
+    await debug.record(
+      WS,
+      id,
+      Array.from({ length: 40 }, (_, i) => ({
+        verdict: "rejected" as const,
+        receivedAt: `2026-11-21T09:00:${String(Math.floor(i / 10)).padStart(2, "0")}.000Z`,
+        reason: { code: "invalid_request", message: "event: required" },
+        item: { n: i, padding: "é".repeat(5_000) },
+      })),
+    );
+    const budget = 64 * 1024;
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await sourceDebugger(deps, WS, id, cursor ? { cursor } : {}, budget);
+      pages += 1;
+      expect(page.counts).toEqual({ accepted: 0, rejected: 40 });
+      expect(page.items.length).toBeGreaterThan(0);
+      expect(jsonBytes(page.items)).toBeLessThanOrEqual(budget);
+      expect(page.items[0]).not.toHaveProperty("position");
+      seen.push(...page.items.map((entry) => (entry.item as { n: number }).n));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(pages).toBeGreaterThan(5);
+    expect(new Set(seen).size).toBe(40);
+    expect(seen).toHaveLength(40);
+    // Newest first: the last request's ten items come first.
+    expect(seen.slice(0, 10).every((n) => n >= 30)).toBe(true);
+  });
+
+  it("answers a whole page without a cursor when everything fits, and 400 for a cursor it did not give", async () => {
+    const { id } = await createSource(deps, WS, { name: "Web" });
+    await (deps.debug as FakeIngestDebugger).record(WS, id, [
+      { verdict: "accepted", receivedAt: "2026-11-21T09:00:00.000Z", item: { event: "x" } },
+    ]);
+    const page = await sourceDebugger(deps, WS, id);
+    expect(page.items).toHaveLength(1);
+    expect(page).not.toHaveProperty("nextCursor");
+    await expect(sourceDebugger(deps, WS, id, { cursor: "bm90LWEtY3Vyc29y" })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
   });
 });

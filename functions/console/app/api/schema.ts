@@ -978,6 +978,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/console/email-frame": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations["postConsoleEmailFrame"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 
 export interface components {
@@ -1262,6 +1278,8 @@ export interface components {
       createdAt: string;
       updatedAt: string;
       allowedTransitions: components["schemas"]["StatusTransition"][];
+      deletable: boolean;
+      sourcesLocked: boolean;
       templateSettings: components["schemas"]["MomentTemplateSetting"][];
     };
     StatusTransition: {
@@ -1821,6 +1839,7 @@ export interface components {
         item: unknown;
         itemTruncated?: string;
       }[];
+      nextCursor?: string;
     };
     ApiKey: {
       id: string;
@@ -5764,7 +5783,9 @@ export interface operations {
   };
   getAdminSourcesByIdDebugger: {
     parameters: {
-      query?: never;
+      query?: {
+        cursor?: string;
+      };
       header?: never;
       path: {
         id: string;
@@ -7182,6 +7203,67 @@ export interface operations {
         content?: never;
       };
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  postConsoleEmailFrame: {
+    parameters: {
+      query?: never;
+      header?: {
+        "Content-Type"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      415: {
         headers: {
           [name: string]: unknown;
         };

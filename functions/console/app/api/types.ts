@@ -13,6 +13,8 @@ export const NOT_INPUT = [
   "updatedAt",
   "runningSince",
   "allowedTransitions",
+  "deletable",
+  "sourcesLocked",
   "templateSettings",
 ] as const;
 export type MomentInput = Omit<Moment, (typeof NOT_INPUT)[number]>;

@@ -162,7 +162,7 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
                 navigate(`/moments/${copy.id}`);
               }}
             />
-            {(moment.status === "draft" || moment.status === "archived") && (
+            {moment.deletable && (
               <ConfirmButton
                 label="Delete"
                 danger
@@ -329,7 +329,7 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
           </label>
           <fieldset>
             <legend>Sources (audience)</legend>
-            {(moment.status === "running" || moment.status === "stopped") && (
+            {moment.sourcesLocked && (
               <p class="muted small">
                 Sources are fixed once a moment has run: duplicate it to target others.
               </p>
@@ -344,7 +344,7 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
                 <input
                   type="checkbox"
                   checked={(draft.sourceIds ?? []).includes(s.id)}
-                  disabled={moment.status === "running" || moment.status === "stopped"}
+                  disabled={moment.sourcesLocked}
                   onChange={(e) =>
                     set(
                       "sourceIds",

@@ -152,7 +152,11 @@ describe("DynamoConfigRepository reads", () => {
         Items: [{ ...aMoment({ id: "m_1" }), ...momentKey, ...runningGsi }],
         LastEvaluatedKey: lastKey,
       })
-      .resolvesOnce({ Items: [{ ...aMoment({ id: "m_2" }), ...keys.moment("ws_1", "m_2") }] });
+      .resolvesOnce({
+        Items: [
+          { ...aMoment({ id: "m_2" }), ...keys.moment("ws_1", "m_2"), ...runningGsi, gsi1sk: "MOMENT#m_2" },
+        ],
+      });
 
     // Act
     const found = await moments().findRunningMomentsStartingOn("ws_1", "payment_failed");
@@ -165,6 +169,31 @@ describe("DynamoConfigRepository reads", () => {
       ExpressionAttributeValues: { ":pk": runningGsi.gsi1pk },
     });
     expect(queries[1]?.ExclusiveStartKey).toEqual(lastKey);
+  });
+});
+
+describe("DynamoMomentRepository.findByEvent", () => {
+  it("reads the moments an event starts and the moments it cancels in one Query", async () => {
+    db.on(QueryCommand).resolves({
+      Items: [
+        { ...aMoment({ id: "m_1" }), ...momentKey, ...runningGsi },
+        {
+          pk: "WS#ws_1#MOMENT#m_9",
+          sk: "UNLESSIDX#m_9",
+          type: "unless_listener",
+          momentId: "m_9",
+          runKey: "cart_id",
+          gsi1pk: runningGsi.gsi1pk,
+          gsi1sk: "UNLESS#m_9",
+        },
+      ],
+    });
+
+    const found = await moments().findByEvent("ws_1", "payment_failed");
+
+    expect(found.starting.map((m) => m.id)).toEqual(["m_1"]);
+    expect(found.unlessListeners).toEqual([{ momentId: "m_9", key: "cart_id" }]);
+    expect(db.commandCalls(QueryCommand)).toHaveLength(1);
   });
 });
 

@@ -3,7 +3,7 @@ import {
   DynamoDBClient,
   ProvisionedThroughputExceededException,
 } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { DynamoMessageLog } from "../../../../shared/adapters/dynamodb/message-log.js";
@@ -51,6 +51,14 @@ describe("DynamoMessageLog.isProcessed", () => {
     const expired = Math.floor(Date.now() / 1000) - 1;
     db.on(GetCommand, { Key: messageKey }).resolves({
       Item: { ...messageKey, processedAt: "t", expiresAt: expired },
+    });
+
+    await expect(log().isProcessed("ws_1", "msg-1")).resolves.toBe(false);
+  });
+
+  it("answers false for a message only touched (its processing did not finish)", async () => {
+    db.on(GetCommand, { Key: messageKey }).resolves({
+      Item: { ...messageKey, touchedAt: "t", expiresAt: Math.floor(Date.now() / 1000) + 3600 },
     });
 
     await expect(log().isProcessed("ws_1", "msg-1")).resolves.toBe(false);
@@ -126,20 +134,21 @@ describe("DynamoMessageLog.finish", () => {
   const conditionFailed = () =>
     new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
 
-  it("marks the message with its outcome, only where no live marker is", async () => {
-    db.on(PutCommand).resolves({});
+  it("marks the message with its outcome, only where no live mark is, keeping its touch mark", async () => {
+    db.on(UpdateCommand).resolves({});
 
     const finished = await log().finish("ws_1", "msg-1", [{ reason: "started" }], at);
 
     expect(finished).toEqual({ first: true, at, outcome: [{ reason: "started" }] });
-    expect(db.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({
-      Item: { ...messageKey, processedAt: at, outcome: [{ reason: "started" }] },
-      ConditionExpression: "attribute_not_exists(pk) OR expiresAt <= :now",
+    expect(db.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      Key: messageKey,
+      UpdateExpression: "SET #type = :type, processedAt = :at, outcome = :outcome, expiresAt = :expires",
+      ConditionExpression: "attribute_not_exists(processedAt) OR expiresAt <= :now",
     });
   });
 
   it("answers the first copy's marker when a copy marked the message first", async () => {
-    db.on(PutCommand).rejects(conditionFailed());
+    db.on(UpdateCommand).rejects(conditionFailed());
     db.on(GetCommand, { Key: messageKey }).resolves({
       Item: {
         ...messageKey,

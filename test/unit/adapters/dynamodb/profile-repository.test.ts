@@ -313,10 +313,11 @@ describe("DynamoProfileRepository.touch", () => {
         {
           Put: expect.objectContaining({
             Item: expect.objectContaining({
-              ...keys.touchedMessage("ws_1", "msg-1"),
-              type: "touched_message",
+              ...keys.processedMessage("ws_1", "msg-1"),
+              type: "processed_message",
+              touchedAt: expect.any(String),
             }),
-            ConditionExpression: "attribute_not_exists(pk)",
+            ConditionExpression: "attribute_not_exists(touchedAt) OR expiresAt <= :now",
           }),
         },
         {
@@ -330,6 +331,19 @@ describe("DynamoProfileRepository.touch", () => {
         },
       ],
     ]);
+  });
+
+  it("marks the message processed in the same transaction when asked to (nothing left to do)", async () => {
+    db.on(TransactWriteCommand).resolves({});
+    const finished = { at: AT, outcome: { decisions: [] } };
+
+    await expect(repository().touch("ws_1", "acct_1", "e", AT, "msg-1", finished)).resolves.toBe("applied");
+
+    expect(transactions()[0]?.[0]?.Put?.Item).toMatchObject({
+      ...keys.processedMessage("ws_1", "msg-1"),
+      processedAt: AT,
+      outcome: { decisions: [] },
+    });
   });
 
   it("still counts a late event once, without moving lastSeenAt back", async () => {
