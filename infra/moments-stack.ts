@@ -253,6 +253,8 @@ export class MomentsStack extends Stack {
     });
     this.workflow.grantStartExecutionByArn(runState.role);
     this.workflow.grantStartExecutionByArn(action.role);
+    // An execution that fails, times out or is aborted outside the engine ends its run (run-state).
+    const failedExecutions = this.workflow.endRunsOfFailedExecutions(runState.function, runState.role);
     // Stopping or archiving a moment stops its runs' executions.
     this.workflow.grantStopExecution(admin.role);
 
@@ -321,6 +323,7 @@ export class MomentsStack extends Stack {
       deadLetterQueue: this.eventRouting.deadLetterQueue,
       stateMachine: this.workflow.stateMachine,
       feedbackDeadLetterQueue: this.email.feedbackDeadLetterQueue,
+      failedExecutionsDeadLetterQueue: failedExecutions.deadLetterQueue,
       openExecutionQuota: props.openExecutionQuota ?? DEFAULT_OPEN_EXECUTION_QUOTA,
     });
     // Last: after every other resource (see TableProtection), so a failed first deploy rolls back cleanly.

@@ -1,6 +1,6 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
 import middy from "@middy/core";
-import type { Context } from "aws-lambda";
+import type { Context, EventBridgeEvent } from "aws-lambda";
 import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoInsightsRepository } from "../../shared/adapters/dynamodb/insights-repository.js";
 import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-repository.js";
@@ -12,6 +12,7 @@ import { Env } from "../../shared/contracts/functions.js";
 import type { RunStateTaskPayload } from "../../shared/contracts/workflow.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
+import { handleExecutionFailed, isExecutionStatusChange } from "../../shared/use-cases/execution-failed.js";
 import { recordRunState } from "../../shared/use-cases/record-run-state.js";
 
 const env = readEnv([Env.tableName, Env.stateMachineArn]);
@@ -19,6 +20,7 @@ const obs = createObservability("run-state");
 const sfn = new SFNClient({});
 obs.tracer.captureAWSv3Client(sfn);
 const db = documentClient(obs.tracer);
+const workflows = new StepFunctionsController(sfn, env.STATE_MACHINE_ARN);
 const deps = {
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
   // Abandonment gates start runs that fell due, as the matcher does.
@@ -27,37 +29,62 @@ const deps = {
   recorder: new DynamoInsightsRepository(db, env.TABLE_NAME),
   timeScale: readTimeScale(process.env[Env.timeScale]),
   // A timeout ends the run and starts its exit (or completion) steps.
-  workflows: new StepFunctionsController(sfn, env.STATE_MACHINE_ARN),
+  workflows,
+  // An execution status change that left out the input (over 248 KB) is read back.
+  executions: workflows,
   clock: systemClock,
 };
 
-export const handler = middy<RunStateTaskPayload, { recorded: string }, Error, Context>()
+/**
+ * The workflow's lifecycle tasks (invoked by the state machine), and the default bus's "Step
+ * Functions Execution Status Change" events of executions that failed, timed out or were aborted
+ * (invoked asynchronously by the rule; a throw is retried by Lambda, then dead-lettered).
+ */
+export const handler = middy<
+  RunStateTaskPayload | EventBridgeEvent<string, unknown>,
+  { recorded: string } | undefined,
+  Error,
+  Context
+>()
   .use(obs.middlewares())
   .handler(async (payload) => {
-    const about = "wake" in payload ? payload.wake : payload;
-    if ("run" in about)
-      obs.logger.appendKeys({
-        workspaceId: about.run.workspaceId,
-        momentId: about.run.momentId,
-        runId: about.run.runId,
-      });
-    else obs.logger.appendKeys({ workspaceId: about.gate.workspaceId, momentId: about.gate.momentId });
-    const result = await recordRunState(deps, payload);
-    obs.metrics.addMetric(
-      {
-        wake_failed: "StepFailed",
-        wake_outcome: "StepOutcomeRecorded",
-        wake_failed_run: "RunFailedByStep",
-        run_completed: "RunCompleted",
-        step_failed: "StepFailed",
-        step_outcome: "StepOutcomeRecorded",
-        timeout: "RunTimedOut",
-        step_failed_run: "RunFailedByStep",
-        open_gate: "AbandonmentGateOpened",
-      }[payload.type],
-      "Count",
-      1,
-    );
-    obs.logger.info("Run state recorded", result);
-    return result;
+    if (isExecutionStatusChange(payload)) {
+      const result = await handleExecutionFailed(deps, payload);
+      if (result.outcome === "run_ended") {
+        obs.logger.appendKeys({ workspaceId: result.workspaceId, runId: result.runId });
+        obs.metrics.addMetric("RunEndedByFailedExecution", "Count", 1);
+        obs.logger.warn("An execution ended outside the engine: its run ended as failed", result);
+      } else obs.logger.info("Execution status change ignored", result);
+      return undefined;
+    }
+    return recordTask(payload as RunStateTaskPayload);
   });
+
+async function recordTask(payload: RunStateTaskPayload) {
+  const about = "wake" in payload ? payload.wake : payload;
+  if ("run" in about)
+    obs.logger.appendKeys({
+      workspaceId: about.run.workspaceId,
+      momentId: about.run.momentId,
+      runId: about.run.runId,
+    });
+  else obs.logger.appendKeys({ workspaceId: about.gate.workspaceId, momentId: about.gate.momentId });
+  const result = await recordRunState(deps, payload);
+  obs.metrics.addMetric(
+    {
+      wake_failed: "StepFailed",
+      wake_outcome: "StepOutcomeRecorded",
+      wake_failed_run: "RunFailedByStep",
+      run_completed: "RunCompleted",
+      step_failed: "StepFailed",
+      step_outcome: "StepOutcomeRecorded",
+      timeout: "RunTimedOut",
+      step_failed_run: "RunFailedByStep",
+      open_gate: "AbandonmentGateOpened",
+    }[payload.type],
+    "Count",
+    1,
+  );
+  obs.logger.info("Run state recorded", result);
+  return result;
+}

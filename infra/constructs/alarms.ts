@@ -9,6 +9,8 @@ export interface AlarmsProps {
   stateMachine: sfn.IStateMachine;
   /** SES bounce and complaint events that could not be recorded (their addresses are not suppressed). */
   feedbackDeadLetterQueue: sqs.IQueue;
+  /** Failed-execution events that could not be handled (their runs may still show active). */
+  failedExecutionsDeadLetterQueue: sqs.IQueue;
   /** The account's quota of open Standard executions in this region (1,000,000 unless raised). */
   openExecutionQuota: number;
 }
@@ -33,15 +35,16 @@ function queueNotEmpty(scope: Construct, id: string, queue: sqs.IQueue, alarmDes
 
 /**
  * The signals that mean "something was lost or broke", all zero in a healthy deployment: an event
- * parked in the dead-letter queue (it started nothing yet), a run whose execution failed, and an SES
- * bounce or complaint that could not be recorded; and one that warns before a limit: open executions
- * nearing the account's quota. Attach an action (SNS, chatbot) to them in your
- * account; the stack does not guess where to page.
+ * parked in the dead-letter queue (it started nothing yet), a run whose execution failed, an SES
+ * bounce or complaint that could not be recorded, and a failed execution whose run could not be
+ * ended; and one that warns before a limit: open executions nearing the account's quota. Attach an
+ * action (SNS, chatbot) to them in your account; the stack does not guess where to page.
  */
 export class Alarms extends Construct {
   readonly deadLetters: cloudwatch.Alarm;
   readonly failedRuns: cloudwatch.Alarm;
   readonly feedbackDeadLetters: cloudwatch.Alarm;
+  readonly failedExecutionsDeadLetters: cloudwatch.Alarm;
   readonly openExecutions: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
@@ -77,6 +80,12 @@ export class Alarms extends Construct {
       "FeedbackDeadLetters",
       props.feedbackDeadLetterQueue,
       "SES bounce or complaint events could not be recorded after every retry: those addresses are not suppressed",
+    );
+    this.failedExecutionsDeadLetters = queueNotEmpty(
+      this,
+      "FailedExecutionsDeadLetters",
+      props.failedExecutionsDeadLetterQueue,
+      "Events of failed run executions could not be handled after every retry: their runs may still show active",
     );
     // Every in-flight run holds an open execution (and a pending abandonment gate another) for as long as its
     // delays and timeouts last. At the quota StartExecution fails: new runs cannot start (the matcher retries,

@@ -1,14 +1,20 @@
-import { ArnFormat, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
+import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import * as logs from "aws-cdk-lib/aws-logs";
+import * as sqs from "aws-cdk-lib/aws-sqs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { executionFailedPattern } from "../../shared/contracts/bus.js";
 import {
   runWorkflowDefinition,
   type WorkflowSubstitution,
   workflowSubstitutions,
 } from "../../shared/contracts/workflow.js";
+import { toEventPattern } from "./event-routing.js";
 import { vendedLogGroupName } from "./vended-logs.js";
 
 const PARTITION_SUBSTITUTION = "Partition";
@@ -102,6 +108,74 @@ export class RunWorkflow extends Construct {
     });
   }
 
+  /**
+   * Makes `fn` end the runs of executions that failed, timed out or were aborted outside the engine
+   * (see shared/use-cases/execution-failed.ts): a rule on the default bus, where Step Functions
+   * publishes every execution's status changes, takes this state machine's FAILED, TIMED_OUT and
+   * ABORTED ones. As for SES feedback, two failure paths end in a dead-letter queue: EventBridge
+   * failing to invoke the function (retried for up to a day), and the function failing on an event
+   * (Lambda retries an asynchronous invocation twice). `role` may read an execution's input (an
+   * event leaves out inputs over 248 KB).
+   */
+  endRunsOfFailedExecutions(
+    fn: lambda.IFunction,
+    role: iam.Role,
+  ): { rule: events.Rule; deadLetterQueue: sqs.Queue } {
+    const deadLetterQueue = new sqs.Queue(this, "FailedExecutionsDeadLetterQueue", {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // The longest SQS allows: time to notice, fix and replay an event that ended no run.
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetterQueue.node.defaultChild as sqs.CfnQueue).acknowledge({
+      id: "AwsSolutions-SQS3",
+      reason:
+        "This queue is itself the dead-letter queue of the failed-executions rule's target and of the run-state " +
+        "function's asynchronous invocations; nothing consumes it automatically, so it needs no dead-letter queue of its own.",
+    });
+    const rule = new events.Rule(this, "FailedExecutionsRule", {
+      eventBus: events.EventBus.fromEventBusName(this, "DefaultBus", "default"),
+      description:
+        "Executions of the Moments state machine that failed, timed out or were aborted: end their runs",
+      eventPattern: toEventPattern(executionFailedPattern(this.stateMachineArn)),
+      targets: [
+        new targets.LambdaFunction(fn, {
+          deadLetterQueue,
+          maxEventAge: Duration.hours(24),
+          retryAttempts: 185,
+        }),
+      ],
+    });
+    fn.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(deadLetterQueue),
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["states:DescribeExecution"],
+        resources: [this.executionsArn()],
+      }),
+    );
+    Validations.of(role.node.findChild("DefaultPolicy")).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${this.stateMachineName}:*]`,
+      reason:
+        "A failed execution's input is read back when its status-change event left it out; execution names are run " +
+        "ids made at run time, so the grant is DescribeExecution on the executions of this one state machine only.",
+    });
+    return { rule, deadLetterQueue };
+  }
+
+  /** The ARN of every execution of this state machine (execution names are made at run time). */
+  private executionsArn(): string {
+    return Stack.of(this).formatArn({
+      service: "states",
+      resource: "execution",
+      resourceName: `${this.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
   /** The ARN a state machine of this name has in `stack`'s account and region. */
   static arnOf(stack: Stack, stateMachineName: string): string {
     return stack.formatArn({
@@ -123,18 +197,10 @@ export class RunWorkflow extends Construct {
    * state machine's executions with a wildcard for the name, and nothing wider.
    */
   grantStopExecution(role: iam.Role): void {
-    const stack = Stack.of(this);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ["states:StopExecution", "states:DescribeExecution"],
-        resources: [
-          stack.formatArn({
-            service: "states",
-            resource: "execution",
-            resourceName: `${this.stateMachineName}:*`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
+        resources: [this.executionsArn()],
       }),
     );
     Validations.of(role.node.findChild("DefaultPolicy")).acknowledge({

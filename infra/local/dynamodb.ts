@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import {
@@ -56,9 +57,13 @@ export async function startLocalDynamo(
       server.close(() => resolve());
     });
   try {
+    const [handler] = server.listeners("request") as Array<
+      (req: IncomingMessage, res: ServerResponse) => void
+    >;
     const proxy = await startTransactionProxy({
       host,
       target: { host, port },
+      ...(handler ? { handler } : {}),
       ...(dataDir ? { timeToLiveFile: join(dataDir, TIME_TO_LIVE_FILE) } : {}),
       ...options,
     });

@@ -16,7 +16,7 @@
 import { readTimeScale } from "../../shared/config.js";
 import { type Demo, startDemo } from "./demo.js";
 import { Faults, parseFaultPlan } from "./faults.js";
-import { startLocalStack } from "./stack.js";
+import { DEFAULT_MATCH_CONCURRENCY, startLocalStack } from "./stack.js";
 
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -35,7 +35,7 @@ function emulatorLog(entry: Record<string, unknown>) {
   }
 }
 
-const matchConcurrency = Number(process.env.MOMENTS_MATCH_CONCURRENCY ?? 4);
+const matchConcurrency = Number(process.env.MOMENTS_MATCH_CONCURRENCY ?? DEFAULT_MATCH_CONCURRENCY);
 if (!Number.isInteger(matchConcurrency) || matchConcurrency < 1 || matchConcurrency > 1000) {
   console.error(
     `MOMENTS_MATCH_CONCURRENCY must be a whole number from 1 to 1000, got "${process.env.MOMENTS_MATCH_CONCURRENCY}"`,

@@ -12,7 +12,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { busRules, sesFeedbackPattern } from "../../shared/contracts/bus.js";
+import { busRules, executionFailedPattern, sesFeedbackPattern } from "../../shared/contracts/bus.js";
 import { Env, type EnvName, type FunctionId } from "../../shared/contracts/functions.js";
 import { routes } from "../../shared/contracts/routes.js";
 import {
@@ -32,13 +32,15 @@ import { type LambdaHandler, lambdaContext } from "./lambda-context.js";
 import { createLocalQueue } from "./queue.js";
 import { resumeRunInput, runTaskCheckpoint } from "./resume-run.js";
 import { type SesEventEntry, startLocalSesEvents } from "./ses-events.js";
-import { startLocalStepFunctions } from "./step-functions.js";
+import { type ExecutionStatusChangeEntry, startLocalStepFunctions } from "./step-functions.js";
 
 export const LOCAL_REGION = "us-east-1";
 export const LOCAL_ACCOUNT = "000000000000";
 export const LOCAL_WORKSPACE = "default";
 /** The local SES configuration set: its Send events reach the ses-feedback function. */
 export const LOCAL_CONFIGURATION_SET = "moments-local";
+/** Match queue batches `npm start` processes at once (the tests' stacks use 1: events in the order sent). */
+export const DEFAULT_MATCH_CONCURRENCY = 4;
 
 export interface LocalStackOptions {
   host?: string;
@@ -122,7 +124,10 @@ const name = (fn: FunctionId) => `moments-${fn}`;
 const functionArn = (fn: FunctionId) =>
   `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name(fn)}`;
 
-async function startLocalSes(host: string): Promise<{ url: string; server: Server }> {
+/** The local inbox keeps the newest emails only: a long local run keeps flat memory. */
+const INBOX_MAX_EMAILS = 10_000;
+
+async function startLocalSes(host: string): Promise<{ url: string; server: Server; trimInbox(): void }> {
   const mod = (await import("aws-ses-v2-local")) as unknown as {
     default: ((config: { host: string; port: number }) => Promise<Server>) & { default?: unknown };
   };
@@ -132,7 +137,16 @@ async function startLocalSes(host: string): Promise<{ url: string; server: Serve
   }) => Promise<Server>;
   const server = await start({ host, port: 0 });
   const { port } = server.address() as AddressInfo;
-  return { url: `http://${host}:${port}`, server };
+  // The package's store is module-global, an array of every email ever sent.
+  const { getStoreReadonly } = (await import("aws-ses-v2-local/dist/store.js")) as unknown as {
+    getStoreReadonly(): { emails: unknown[] };
+  };
+  const trimInbox = () => {
+    const store = getStoreReadonly();
+    if (store.emails.length > INBOX_MAX_EMAILS)
+      store.emails.splice(0, store.emails.length - INBOX_MAX_EMAILS);
+  };
+  return { url: `http://${host}:${port}`, server, trimInbox };
 }
 
 /** The messageId of an event on the match queue (a bus event whose detail carries it). */
@@ -153,9 +167,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
   try {
+    // Without a data dir the table still lives in LevelDB, in a folder deleted at stop: dynalite's
+    // in-memory store keeps every item as a slice of a pooled 8 KB buffer, so memory grew by ~17 KB
+    // per event for good; LevelDB keeps a bounded cache and is as fast here.
+    const scratchDir = options.dataDir ? undefined : await mkdtemp(join(tmpdir(), "moments-dynamodb-"));
+    if (scratchDir) stops.push(() => rm(scratchDir, { recursive: true, force: true }));
     const dynamo = await startLocalDynamo(
       host,
-      options.dataDir ? join(options.dataDir, "dynamodb") : undefined,
+      options.dataDir ? join(options.dataDir, "dynamodb") : scratchDir,
     );
     stops.push(dynamo.stop);
     const ses = await startLocalSes(host);
@@ -163,10 +182,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let publishSesEvent: (entry: SesEventEntry) => Promise<void> = async () => {
       throw new Error("The local default bus is not started yet");
     };
+    // Step Functions publishes its executions' status changes there too.
+    let publishStatusChange: (entry: ExecutionStatusChangeEntry) => Promise<void> = async () => {
+      throw new Error("The local default bus is not started yet");
+    };
     const sesEvents = await startLocalSesEvents({
       target: ses.url,
       host,
-      publish: (entry) => publishSesEvent(entry),
+      publish: (entry) => {
+        ses.trimInbox();
+        return publishSesEvent(entry);
+      },
     });
     stops.push(sesEvents.stop);
     stops.push(
@@ -214,6 +240,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? "INFO",
       POWERTOOLS_TRACE_ENABLED: "false",
+      // Tracing is off here, but the X-Ray SDK the Tracer imports still installs an async hook that
+      // tracks the destruction of every promise in the process (its automatic context mode): 15-20 %
+      // of the local stack's CPU under load, emulators included. Manual mode installs none.
+      AWS_XRAY_MANUAL_MODE: "true",
       POWERTOOLS_METRICS_DISABLED: "true",
       // Local development opts in to webhook targets on this machine (off unless set; never on AWS).
       [Env.webhookAllowLoopback]: "true",
@@ -300,6 +330,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       fixedWaitMs: (seconds) =>
         seconds === RECONCILE_WAIT_SECONDS ? reconcileWaitMs(timeScale) : seconds * 1000 * timeScale,
       ...(options.onLog ? { onLog: options.onLog } : {}),
+      // As on AWS, every execution's end is an event on the default bus (published once the bus runs).
+      onStatusChange: (entry) => {
+        void publishStatusChange(entry).catch((error: unknown) =>
+          options.onLog?.({
+            level: "error",
+            service: "local-sfn",
+            message: "status change not published",
+            error: String(error),
+          }),
+        );
+      },
     });
     stops.push(stepFunctions.stop);
     process.env.AWS_ENDPOINT_URL_SFN = await faulty("sfn", stepFunctions.endpoint);
@@ -341,6 +382,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           target: lazy("ses-feedback") as (event: unknown) => Promise<void>,
         },
         {
+          // As the CDK app: failed, timed-out or aborted executions end their runs (run-state).
+          name: "failed-executions",
+          eventBusName: "default",
+          pattern: executionFailedPattern(stateMachineArn),
+          target: lazy("run-state") as (event: unknown) => Promise<void>,
+        },
+        {
           name: busRules.matchEvents.id,
           eventBusName,
           pattern: busRules.matchEvents.pattern,
@@ -357,6 +405,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = await faulty("eventbridge", eventBridge.endpoint);
     // SES itself (not our code) publishes: as a service, not through a fault proxy.
     publishSesEvent = (entry) => eventBridge.publishAsService({ ...entry });
+    publishStatusChange = (entry) => eventBridge.publishAsService({ ...entry });
     // Imported now that every endpoint they use is known (the first request would import them anyway).
     await Promise.all([load("health"), load("ingest"), load("inbox"), load("admin")]);
 

@@ -53,10 +53,25 @@ export interface LocalStepFunctionsOptions {
   fixedWaitMs?: (seconds: number) => number;
   /** Structured logging hook; default silent. */
   onLog?: (entry: Record<string, unknown>) => void;
+  /**
+   * Called with the "Step Functions Execution Status Change" event each execution's end publishes on
+   * AWS's default bus (SUCCEEDED, FAILED, TIMED_OUT, ABORTED by StopExecution). Not for executions
+   * aborted because this server is stopping: on AWS they would go on running.
+   */
+  onStatusChange?: (event: ExecutionStatusChangeEntry) => void;
   /** Durable executions (see above); in memory when absent. */
   persistence?: ExecutionPersistence;
   /** Finished executions kept for Describe/List; default 1000. */
   maxFinishedExecutions?: number;
+}
+
+/** A status change, as the PutEvents entry Step Functions (the service) puts on the default bus. */
+export interface ExecutionStatusChangeEntry {
+  Source: "aws.states";
+  DetailType: "Step Functions Execution Status Change";
+  Resources: string[];
+  Detail: string;
+  EventBusName: "default";
 }
 
 /** A journaled execution still running when its process ended. */
@@ -498,6 +513,31 @@ export async function startLocalStepFunctions(
     return execution;
   };
 
+  /** The event's `detail`, as AWS documents it (epoch milliseconds; output and error when known). */
+  const publishStatus = (record: ExecutionRecord): void => {
+    if (!options.onStatusChange) return;
+    options.onStatusChange({
+      Source: "aws.states",
+      DetailType: "Step Functions Execution Status Change",
+      Resources: [record.executionArn],
+      EventBusName: "default",
+      Detail: JSON.stringify({
+        executionArn: record.executionArn,
+        stateMachineArn: record.stateMachineArn,
+        name: record.name,
+        status: record.status,
+        startDate: record.startMs,
+        stopDate: record.stopMs ?? null,
+        input: record.input,
+        output: record.output ?? null,
+        inputDetails: { included: true },
+        outputDetails: record.output === undefined ? null : { included: true },
+        error: record.error ?? null,
+        cause: record.cause ?? null,
+      }),
+    });
+  };
+
   const finish = (
     record: ExecutionRecord,
     status: Exclude<ExecutionStatus, "RUNNING">,
@@ -518,6 +558,7 @@ export async function startLocalStepFunctions(
       error: record.error,
       cause: record.cause,
     });
+    publishStatus(record);
   };
 
   /** A finished execution: journaled as ended, its run released, kept for Describe within the bound. */
@@ -691,7 +732,9 @@ export async function startLocalStepFunctions(
         "error must be at most 256 and cause at most 32768 characters",
       );
     }
+    const wasRunning = record.status === "RUNNING";
     abortExecution(record, error, cause);
+    if (wasRunning) publishStatus(record);
     return { stopDate: epochSeconds(record.stopMs ?? Date.now()) };
   };
 

@@ -1,4 +1,9 @@
-import { type SFNClient, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
+import {
+  DescribeExecutionCommand,
+  type SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from "@aws-sdk/client-sfn";
 import {
   type ExecutionInput,
   endExecutionName,
@@ -7,7 +12,7 @@ import {
   gateInputOf,
   type RunInput,
 } from "../contracts/workflow.js";
-import type { WorkflowController } from "../ports/runs.js";
+import type { ExecutionInputReader, WorkflowController } from "../ports/runs.js";
 
 /**
  * Starts and stops runs' Standard executions, each named by its run id. Execution names are unique
@@ -16,7 +21,7 @@ import type { WorkflowController } from "../ports/runs.js";
  * either way, one execution. Because the name is the run id, a run's execution ARN is derived from
  * the state machine ARN, so stopping needs no stored ARN.
  */
-export class StepFunctionsController implements WorkflowController {
+export class StepFunctionsController implements WorkflowController, ExecutionInputReader {
   constructor(
     private readonly client: SFNClient,
     private readonly stateMachineArn: string,
@@ -49,6 +54,12 @@ export class StepFunctionsController implements WorkflowController {
         return "already_started" as const;
       throw error;
     }
+  }
+
+  /** An execution's input (a status-change event leaves out inputs over 248 KB). */
+  async executionInput(arn: string) {
+    const { input } = await this.client.send(new DescribeExecutionCommand({ executionArn: arn }));
+    return input;
   }
 
   async stop(runId: string, cause: string) {

@@ -271,7 +271,7 @@ export const momentStatsResponse = named(
 const byReason = z.record(z.string(), count);
 const endSplit = z.union([
   z.strictObject({ rule: z.literal("event"), event: z.string(), count }),
-  z.strictObject({ rule: z.enum(["timeout", "step_failed"]), count }),
+  z.strictObject({ rule: z.enum(["timeout", "step_failed", "execution_failed"]), count }),
 ]);
 
 export const momentReportResponse = named(

@@ -74,3 +74,22 @@ export interface EventReceivedDetail {
   properties: Record<string, unknown>;
   traits?: Record<string, unknown>;
 }
+
+/** The detail-type Step Functions publishes on the default bus when an execution changes status. */
+export const EXECUTION_STATUS_CHANGE = "Step Functions Execution Status Change";
+
+/** The execution statuses that end an execution other than by succeeding. */
+export const EXECUTION_FAILURE_STATUSES = ["FAILED", "TIMED_OUT", "ABORTED"] as const;
+
+/**
+ * The default-bus rule's pattern for executions of our state machine that failed, timed out or were
+ * aborted (Step Functions publishes every status change of every state machine in the account there):
+ * the run-state function ends their runs unless the stop was our own.
+ */
+export function executionFailedPattern(stateMachineArn: string) {
+  return {
+    source: ["aws.states"],
+    "detail-type": [EXECUTION_STATUS_CHANGE],
+    detail: { stateMachineArn: [stateMachineArn], status: [...EXECUTION_FAILURE_STATUSES] },
+  };
+}

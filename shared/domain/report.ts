@@ -172,7 +172,7 @@ export function reasonCode(reason: string): string {
  * How a run ended, for the split by end rule: `event:<name>` (an end rule on that event),
  * `timeout` (an `after` rule) or `step_failed` (a step with onFailure fail_run).
  */
-export type EndCause = `event:${string}` | "timeout" | "step_failed";
+export type EndCause = `event:${string}` | "timeout" | "step_failed" | "execution_failed";
 
 export interface MomentBreakdown {
   /** Ended runs by outcome and cause: `{ success: { "event:invoice_paid": 3, timeout: 1 } }`. */

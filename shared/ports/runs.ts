@@ -245,3 +245,8 @@ export interface WorkflowController extends WorkflowStarter {
   /** Stops the run's entry execution; one that does not exist or has already ended is not an error. */
   stop(runId: string, cause: string): Promise<"stopped" | "not_running">;
 }
+
+/** Reads an execution's input, for a status-change event that did not carry it (inputs over 248 KB). */
+export interface ExecutionInputReader {
+  executionInput(executionArn: string): Promise<string | undefined>;
+}

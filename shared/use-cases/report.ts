@@ -54,10 +54,13 @@ export interface MomentReport {
   };
 }
 
-/** How many runs ended one way: an end rule on an event, a timeout, or a step that failed the run. */
+/**
+ * How many runs ended one way: an end rule on an event, a timeout, a step that failed the run, or its
+ * execution failing (or being aborted) outside the engine's control.
+ */
 export type EndSplit =
   | { rule: "event"; event: string; count: number }
-  | { rule: "timeout" | "step_failed"; count: number };
+  | { rule: "timeout" | "step_failed" | "execution_failed"; count: number };
 
 export interface StepFunnel {
   stepId: string;
@@ -75,7 +78,10 @@ function endSplits(byCause: Record<string, number>): EndSplit[] {
       ([cause, count]): EndSplit =>
         cause.startsWith("event:")
           ? { rule: "event", event: cause.slice("event:".length), count }
-          : { rule: cause === "timeout" ? "timeout" : "step_failed", count },
+          : {
+              rule: cause === "timeout" || cause === "execution_failed" ? cause : "step_failed",
+              count,
+            },
     )
     .sort((a, b) => b.count - a.count);
 }

@@ -94,11 +94,17 @@ if (wants("bundles")) {
 }
 
 if (wants("requests") || wants("cost") || wants("load") || wants("console") || wants("widget")) {
-  const { startLocalStack } = await import("../../infra/local/stack.js");
+  const { DEFAULT_MATCH_CONCURRENCY, startLocalStack } = await import("../../infra/local/stack.js");
   const { SCENARIO_TIME_SCALE, runScenarios } = await import("./scenarios.js");
   const { printScenarios } = await import("./report.js");
   // One local stack per process (handlers read their environment at import): every section shares it.
-  const stack = await startLocalStack({ port: 0, timeScale: SCENARIO_TIME_SCALE, logLevel: "INFO" });
+  // As `npm start` runs it: the match queue drained by parallel consumers, like Lambda's concurrency.
+  const stack = await startLocalStack({
+    port: 0,
+    timeScale: SCENARIO_TIME_SCALE,
+    logLevel: "INFO",
+    matchConcurrency: Number(process.env.MOMENTS_MATCH_CONCURRENCY ?? DEFAULT_MATCH_CONCURRENCY),
+  });
   try {
     let scenarios: Awaited<ReturnType<typeof runScenarios>> | undefined;
     if (wants("requests") || wants("cost")) {

@@ -57,7 +57,10 @@ describe("SES feedback", () => {
   });
 
   it("routes this configuration set's bounce and complaint events on the default bus to ses-feedback", () => {
-    const rules = resources("AWS::Events::Rule").filter((r) => r.props.EventBusName === "default");
+    // The default bus also carries the failed-executions rule (test/infra/failed-executions.test.ts).
+    const rules = resources("AWS::Events::Rule").filter(
+      (r) => r.props.EventBusName === "default" && r.props.EventPattern.source[0] === "aws.ses",
+    );
 
     expect(rules).toHaveLength(1);
     expect(rules[0]?.props.EventPattern).toEqual(
@@ -77,7 +80,9 @@ describe("SES feedback", () => {
   });
 
   it("retries a failed invocation, then sends it to the same dead-letter queue", () => {
-    const configs = resources("AWS::Lambda::EventInvokeConfig");
+    const configs = resources("AWS::Lambda::EventInvokeConfig").filter(
+      (c) => JSON.stringify(c.props.FunctionName) === JSON.stringify(ref(feedbackFn())),
+    );
 
     expect(configs).toHaveLength(1);
     expect(configs[0]?.props).toEqual({
@@ -91,7 +96,9 @@ describe("SES feedback", () => {
 
   it("lets EventBridge invoke ses-feedback from that rule only", () => {
     const fromEvents = resources("AWS::Lambda::Permission").filter(
-      (p) => p.props.Principal === "events.amazonaws.com",
+      (p) =>
+        p.props.Principal === "events.amazonaws.com" &&
+        JSON.stringify(p.props.FunctionName) === JSON.stringify(arnOf(feedbackFn())),
     );
 
     expect(fromEvents.map((p) => p.props)).toEqual([

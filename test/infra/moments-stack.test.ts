@@ -549,7 +549,7 @@ describe("permissions", () => {
     expect(states.flatMap(resourcesOf)).toEqual([stack.resolve(stack.workflow.stateMachineArn)]);
   });
 
-  it("run-state may read and write items of the table and start executions of the state machine only", () => {
+  it("run-state may read and write items of the table, start executions of the state machine and describe them only", () => {
     expect(dynamoActions("run-state")).toEqual([
       "dynamodb:BatchWriteItem",
       "dynamodb:DeleteItem",
@@ -563,15 +563,19 @@ describe("permissions", () => {
     );
     expect(dynamo.flatMap(resourcesOf)).toEqual([arnOf(stack.dataTable.table)]);
     const states = statementsOf("run-state").filter((s) => actionsOf(s).some((a) => a.startsWith("states:")));
-    // A timeout starts the run's end execution.
-    expect(states.flatMap(actionsOf)).toEqual(["states:StartExecution"]);
-    expect(states.flatMap(resourcesOf)).toEqual([stack.resolve(stack.workflow.stateMachineArn)]);
+    // A timeout starts the run's end execution; a failed execution's input may be read back.
+    expect(states.flatMap(actionsOf)).toEqual(["states:StartExecution", "states:DescribeExecution"]);
+    expect(states.flatMap(resourcesOf)[0]).toEqual(stack.resolve(stack.workflow.stateMachineArn));
+    expect(JSON.stringify(states.flatMap(resourcesOf)[1])).toContain(
+      `:execution:${stack.workflow.stateMachineName}:*`,
+    );
   });
 
   it("grants resource-based invoke only to API Gateway, and only on the HTTP functions", () => {
     const permissions = Object.values(template.findResources("AWS::Lambda::Permission"))
       .map((p) => p.Properties)
-      // EventBridge invoking ses-feedback from its one rule: test/infra/email-sending.test.ts.
+      // EventBridge invoking ses-feedback and run-state from their rules: test/infra/email-sending.test.ts
+      // and failed-executions.test.ts.
       .filter((p) => p.Principal !== "events.amazonaws.com");
     for (const permission of permissions) {
       expect(permission.Principal).toBe("apigateway.amazonaws.com");

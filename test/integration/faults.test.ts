@@ -7,6 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Faults } from "../../infra/local/faults.js";
+import { transientRetry } from "../../shared/contracts/workflow.js";
 import { sentEmails } from "../support/local-api.js";
 import { type RunView, type Scenario, startScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
@@ -164,6 +165,51 @@ describe("an end rule matching while an email step waits for SES's evidence", ()
     const stats = await emailStats(momentId);
     expect((stats.executed ?? 0) + (stats.skipped ?? 0)).toBe(1);
     expect(stats.executed ?? 0).toBe(sent);
+  });
+});
+
+describe("an execution that fails outside the engine", () => {
+  it("completing the run fails through every retry: the execution fails, and its status change ends the run as failed, exit steps run", async () => {
+    const event = unique("signup");
+    const momentId = await s.runningMoment({
+      name: unique("Dies"),
+      goal: "convert",
+      start: { event },
+      steps: [
+        { id: "email", delay: { amount: 0, unit: "hours" }, action: { type: "send_email", templateId } },
+        {
+          id: "sorry",
+          phase: "exit",
+          delay: { amount: 0, unit: "hours" },
+          action: { type: "send_notification", title: "Sorry", body: "Something went wrong" },
+        },
+      ],
+    });
+    // Every attempt of the CompleteRun task (1 + its retries, each with the SDK's own retries) fails.
+    const before = faults.stats().dynamodb["500"];
+    faults.once({
+      service: "dynamodb",
+      operation: "TransactWriteItems",
+      bodyIncludes: '"steps_done"',
+      fault: "500",
+      times: 1_000,
+    });
+    const accountId = unique("acct");
+    await s.track({ event, accountId, traits: { first_name: "Ada", email: `${accountId}@example.com` } });
+    const runId = await s.runId(accountId, momentId);
+
+    const run = await s.recordedRun(runId, ["email", "sorry"]);
+    // The task was retried through its whole policy before the execution failed.
+    expect(faults.stats().dynamodb["500"] - before).toBeGreaterThan(transientRetry.MaxAttempts);
+    faults.clear();
+    expect(run).toMatchObject({ status: "failed", endedBy: "execution_failed" });
+    expect(run.steps.find((step) => step.stepId === "sorry")).toMatchObject({ status: "executed" });
+    const memberships = await s.admin<{ items: Array<{ accountId: string; status: string }> }>(
+      "GET",
+      `/v1/admin/moments/${momentId}/accounts?status=all`,
+    );
+    expect(memberships.body.items.find((m) => m.accountId === accountId)?.status).toBe("failed");
+    expect(await s.stats(momentId)).toMatchObject({ entered: 1, active: 0, failed: 1, completed: 0 });
   });
 });
 

@@ -1486,7 +1486,7 @@ export interface components {
           event: string;
           count: number;
         } | {
-          rule: "timeout" | "step_failed";
+          rule: "timeout" | "step_failed" | "execution_failed";
           count: number;
         })[];
         failed: ({
@@ -1494,7 +1494,7 @@ export interface components {
           event: string;
           count: number;
         } | {
-          rule: "timeout" | "step_failed";
+          rule: "timeout" | "step_failed" | "execution_failed";
           count: number;
         })[];
       };

@@ -95,7 +95,7 @@ function ReportView({ id, report: r }: { id: string; report: Report }) {
     r.ends[outcome].map(
       (e) =>
         [
-          `${outcome === "success" ? "Success" : "Failed"}: ${e.rule === "event" ? `on ${e.event}` : e.rule === "timeout" ? "timeout" : "a step failed"}`,
+          `${outcome === "success" ? "Success" : "Failed"}: ${e.rule === "event" ? `on ${e.event}` : e.rule === "timeout" ? "timeout" : e.rule === "execution_failed" ? "its execution failed" : "a step failed"}`,
           e.count,
           outcome === "success" ? "success" : "failed",
         ] as [string, number, string],
