@@ -17,6 +17,8 @@ export interface PendingStart {
   token: string;
   dueAt: string;
   trigger: EventReceivedDetail;
+  /** The name of the gate execution that waits for it (kept across re-arms: one gate per start). */
+  gate?: string;
 }
 
 /**

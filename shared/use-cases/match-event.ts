@@ -323,6 +323,7 @@ async function arm(
     momentId: moment.id,
     ...(runKey === undefined ? {} : { runKey }),
   };
+  const ownGate = `gate-${runIdOf(detail, moment.id, runKey)}`;
   const armed = await deps.pending.arm(
     // Compared with cancellations by when events happened (skew-corrected), not when processed.
     {
@@ -330,6 +331,7 @@ async function arm(
       token: detail.messageId,
       dueAt: due,
       trigger: { ...detail, timestamp: effectiveTimestamp(detail.timestamp, detail.receivedAt) },
+      gate: ownGate,
     },
     deps.clock.now().toISOString(),
   );
@@ -337,19 +339,14 @@ async function arm(
   if (armed === "newer_trigger" || armed === "unless_event")
     return { momentId: moment.id, decision: "not_armed", cause: armed };
   // Re-armed over an earlier trigger whose gate waits on: that gate is (re)started by its own name,
-  // which is a no-op unless that trigger's processing died between arming and starting it.
-  const gate =
-    armed === "armed"
-      ? { token: detail.messageId, until: due, trigger: detail }
-      : {
-          token: armed.rearmed.token,
-          until: armed.rearmed.dueAt,
-          trigger: armed.rearmed.trigger,
-        };
-  await deps.workflows.startGate(
-    { ...scope, token: gate.token, until: gate.until },
-    `gate-${runIdOf(gate.trigger, moment.id, runKey)}`,
-  );
+  // a no-op unless the trigger that armed it died between arming and starting it.
+  if (armed === "armed")
+    await deps.workflows.startGate({ ...scope, token: detail.messageId, until: due }, ownGate);
+  else
+    await deps.workflows.startGate(
+      { ...scope, token: armed.rearmed.token, until: armed.rearmed.dueAt },
+      armed.rearmed.gate ?? `gate-${runIdOf(armed.rearmed.trigger, moment.id, runKey)}`,
+    );
   return { momentId: moment.id, decision: "armed", dueAt: due };
 }
 

@@ -938,12 +938,16 @@ export class FakePendingStarts implements PendingStartRepository {
     if (cancelledAt !== undefined && cancelledAt >= pending.trigger.timestamp) return "unless_event";
     if (current && current.trigger.timestamp > pending.trigger.timestamp) return "newer_trigger";
     this.cancelledAt.delete(key);
-    this.armed.set(key, structuredClone(pending));
-    if (
+    const waiting =
       current !== undefined &&
       current.token !== pending.token &&
-      Date.parse(current.dueAt) > Date.parse(at) + GATE_MARGIN_MS
-    ) {
+      Date.parse(current.dueAt) > Date.parse(at) + GATE_MARGIN_MS;
+    // The item keeps naming the gate that waits for it (one gate per start).
+    this.armed.set(
+      key,
+      structuredClone(waiting && current.gate ? { ...pending, gate: current.gate } : pending),
+    );
+    if (waiting) {
       const { workspaceId: _w, accountId: _a, ...rearmed } = current;
       return { rearmed };
     }

@@ -1,4 +1,10 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { EventReceivedDetail } from "../../contracts/bus.js";
 import { expiresAtFor, INSIGHT_TTL_SECONDS, keys } from "../../contracts/table.js";
 import {
@@ -19,7 +25,7 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
     pending: PendingStart & { workspaceId: string; accountId: string },
     at: string,
   ): Promise<ArmResult> {
-    const { workspaceId, accountId, momentId, runKey, token, dueAt, trigger } = pending;
+    const { workspaceId, accountId, momentId, runKey, token, dueAt, trigger, gate } = pending;
     const Key = keys.pendingStart(workspaceId, accountId, momentId, runKey);
     try {
       const { Attributes: old } = await this.db.send(
@@ -35,6 +41,7 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
             trigger,
             triggerTimestamp: trigger.timestamp,
             armedAt: at,
+            ...(gate === undefined ? {} : { gate }),
             // Long after any gate could still open it: a leftover never lingers.
             expiresAt: expiresAtFor(dueAt, INSIGHT_TTL_SECONDS),
           },
@@ -52,7 +59,25 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
         old.token !== token &&
         typeof old.dueAt === "string" &&
         Date.parse(old.dueAt) > Date.parse(at) + GATE_MARGIN_MS
-      )
+      ) {
+        const waiting = typeof old.gate === "string" ? old.gate : undefined;
+        // The item names the gate that waits for it, for the next re-arm (if this write is lost,
+        // that one starts a gate of its own: harmless, two gates open a start once).
+        if (waiting !== undefined && waiting !== gate)
+          await this.db
+            .send(
+              new UpdateCommand({
+                TableName: this.tableName,
+                Key,
+                UpdateExpression: "SET gate = :gate",
+                ConditionExpression: "#token = :token",
+                ExpressionAttributeNames: { "#token": "token" },
+                ExpressionAttributeValues: { ":gate": waiting, ":token": token },
+              }),
+            )
+            .catch((error: unknown) => {
+              if (!isConditionalCheckFailed(error)) throw error;
+            });
         return {
           rearmed: {
             momentId,
@@ -60,8 +85,10 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
             token: old.token,
             dueAt: old.dueAt,
             trigger: old.trigger as EventReceivedDetail,
+            ...(waiting === undefined ? {} : { gate: waiting }),
           },
         };
+      }
       return "armed";
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
