@@ -886,8 +886,11 @@ export async function startLocalStepFunctions(
       stopped = true;
       for (const record of executionsByArn.values()) {
         if (journal !== undefined) {
-          // Durable: not an abort of the execution, only of this process's run of it (resumed at the next start).
+          // Durable: not an abort of the execution, only of this process's run of it (resumed at the
+          // next start): nothing is journaled or published, and the library's settling is ignored.
           journalClosed = true;
+          if (record.status !== "RUNNING") continue;
+          record.status = "ABORTED";
           record.closed.abort();
           record.abort();
         } else {

@@ -5,27 +5,32 @@
  * image, so no tracking pixel fires from here). Not `srcdoc`: such a frame inherits the console's
  * CSP, under which an email's inline styles do not apply.
  */
-import { useEffect, useMemo, useRef } from "preact/hooks";
+import { useEffect, useMemo } from "preact/hooks";
 import { href } from "./router.js";
 
 let frames = 0;
 
 export function HtmlFrame({ html, title }: { html: string; title: string }) {
-  const form = useRef<HTMLFormElement>(null);
   // A new frame (and name) per HTML: the first navigation of a fresh frame replaces its blank page,
   // so live previews add no entries to the browser's history.
   const name = useMemo(() => `email-frame-${++frames}`, [html]);
   useEffect(() => {
-    form.current?.submit();
+    // A form of its own, outside the page's forms (a preview sits inside the moment's form).
+    const form = document.createElement("form");
+    form.method = "post";
+    form.action = href("/email-frame");
+    form.target = name;
+    form.hidden = true;
+    const field = document.createElement("input");
+    field.type = "hidden";
+    field.name = "html";
+    field.value = html;
+    form.append(field);
+    document.body.append(form);
+    form.submit();
+    form.remove();
   }, [name]);
-  return (
-    <>
-      <form ref={form} method="post" action={href("/email-frame")} target={name} hidden>
-        <input type="hidden" name="html" value={html} />
-      </form>
-      <iframe key={name} class="html-preview" name={name} title={title} sandbox="" />
-    </>
-  );
+  return <iframe key={name} class="html-preview" name={name} title={title} sandbox="" />;
 }
 
 export function EmailRendering({
