@@ -44,6 +44,11 @@ export interface MomentsStackProps extends StackProps {
    * changes). Default: the API's own URL.
    */
   readonly publicBaseUrl?: string;
+  /**
+   * X-Ray tracing: "active" (functions traced actively with the Powertools Tracer, executions traced) or
+   * "off" (nothing traced, the Tracer never loaded: a lighter cold start and no X-Ray bill). @default "active"
+   */
+  readonly tracing?: "active" | "off";
 }
 
 /**
@@ -101,6 +106,7 @@ export class MomentsStack extends Stack {
     this.email = new EmailSending(this, "Email");
     this.eventRouting = new EventRouting(this, "Events", { consumerTimeout: functionTimeouts.match });
 
+    const tracing = (props.tracing ?? "active") === "active";
     const fn = (
       functionId: FunctionId,
       environment: MomentsFunctionProps["environment"],
@@ -112,6 +118,7 @@ export class MomentsStack extends Stack {
         environment,
         timeout: functionTimeouts[functionId],
         ...(memorySize === undefined ? {} : { memorySize }),
+        tracing,
         ...extra,
         ...(WORKFLOW_FUNCTIONS.has(functionId) && props.workflowConcurrency > 0
           ? { reservedConcurrentExecutions: props.workflowConcurrency }
@@ -189,6 +196,7 @@ export class MomentsStack extends Stack {
       functionId: "console",
       environment: { [Env.tableName]: tableName, [Env.consoleAssetsDir]: CONSOLE_ASSETS_DIR_ON_LAMBDA },
       timeout: functionTimeouts.console,
+      tracing,
       afterBundling: copyConsoleAssets,
     });
     // Sessions: GetItem to check one (and its admin key), PutItem to open, DeleteItem to end it.
@@ -250,6 +258,7 @@ export class MomentsStack extends Stack {
       actionFunction: action.function,
       runStateFunction: runState.function,
       stateMachineName,
+      tracing,
     });
     this.workflow.grantStartExecutionByArn(runState.role);
     this.workflow.grantStartExecutionByArn(action.role);
@@ -351,7 +360,7 @@ export class MomentsStack extends Stack {
 
 /**
  * Stack name and props from CDK context (`cdk deploy -c stackName=... -c timeScale=0.01
- * -c deletionProtection=false`), with the defaults a first deployment wants.
+ * -c deletionProtection=false -c tracing=off`), with the defaults a first deployment wants.
  */
 export function momentsStackConfig(node: Node): { stackName: string; props: MomentsStackProps } {
   const stackName = contextString(node, "stackName") ?? DEFAULT_STACK_NAME;
@@ -380,6 +389,10 @@ export function momentsStackConfig(node: Node): { stackName: string; props: Mome
   if (!Number.isInteger(openExecutionQuota) || openExecutionQuota < 1) {
     throw new Error("Context openExecutionQuota must be a positive whole number (the account's quota)");
   }
+  const tracing = contextString(node, "tracing") ?? "active";
+  if (tracing !== "active" && tracing !== "off") {
+    throw new Error(`Context tracing must be active or off, got "${tracing}"`);
+  }
   const publicBaseUrl = contextString(node, "publicBaseUrl");
   if (publicBaseUrl !== undefined && !/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(publicBaseUrl)) {
     throw new Error(`Context publicBaseUrl must be an https URL without query, got "${publicBaseUrl}"`);
@@ -395,6 +408,7 @@ export function momentsStackConfig(node: Node): { stackName: string; props: Mome
       workflowConcurrency,
       ...(openExecutionQuota === DEFAULT_OPEN_EXECUTION_QUOTA ? {} : { openExecutionQuota }),
       ...(publicBaseUrl === undefined ? {} : { publicBaseUrl }),
+      ...(tracing === "active" ? {} : { tracing }),
     },
   };
 }

@@ -1,20 +1,35 @@
 /**
  * Logging, metrics and tracing, one set per function, from Powertools. Logs are structured JSON with
  * the Lambda context and our correlation keys (workspaceId, messageId, runId) appended per request.
+ *
+ * Tracing is the deployer's choice (`cdk deploy -c tracing=off`, README "Deploy settings"): the stack then
+ * sets POWERTOOLS_TRACE_ENABLED=false and this module never loads the Powertools Tracer, whose X-Ray SDK
+ * (aws-xray-sdk-core, semver, cls-hooked) is the largest single cost of a cold import after the AWS SDK.
+ * When tracing is on, the Tracer is loaded once at init (top-level await) and used exactly as before.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import { Tracer } from "@aws-lambda-powertools/tracer";
-import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
+import type { Tracer } from "@aws-lambda-powertools/tracer";
 import type { MiddlewareObj } from "@middy/core";
+
+/** Powertools' own switch (default on); the stack sets it to "false" when tracing is off. */
+export const tracingEnabled = process.env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== "false";
+
+const tracing = tracingEnabled
+  ? await Promise.all([
+      import("@aws-lambda-powertools/tracer"),
+      import("@aws-lambda-powertools/tracer/middleware"),
+    ]).then(([{ Tracer }, { captureLambdaHandler }]) => ({ Tracer, captureLambdaHandler }))
+  : undefined;
 
 export interface Observability {
   logger: Logger;
   metrics: Metrics;
-  tracer: Tracer;
-  /** The middy middlewares, in order: trace, context into logs, flush metrics. */
+  /** The Tracer, or undefined when tracing is off: pass it on to clients (`documentClient(obs.tracer)`). */
+  tracer: Tracer | undefined;
+  /** The middy middlewares, in order: trace (when on), context into logs, flush metrics. */
   middlewares(): MiddlewareObj[];
 }
 
@@ -27,13 +42,13 @@ export function createObservability(functionName: string): Observability {
   // Traces are kept 30 days and readable by anyone with X-Ray access: they carry timings and AWS calls, never
   // data. No handler response (new admin and write keys, signing secrets, traits) and no outgoing HTTP request
   // (Slack webhook URLs and webhook targets carry tokens in their path or query) is recorded.
-  const tracer = new Tracer({ captureHTTPsRequests: false });
+  const tracer = tracing ? new tracing.Tracer({ captureHTTPsRequests: false }) : undefined;
   return {
     logger,
     metrics,
     tracer,
     middlewares: () => [
-      captureLambdaHandler(tracer, { captureResponse: false }),
+      ...(tracing && tracer ? [tracing.captureLambdaHandler(tracer, { captureResponse: false })] : []),
       injectLambdaContext(logger, { resetKeys: true }),
       logMetrics(metrics, { captureColdStartMetric: true }),
     ],

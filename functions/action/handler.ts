@@ -25,10 +25,10 @@ const obs = createObservability("action");
 const db = documentClient(obs.tracer);
 const ses = sesClient(obs.tracer);
 const eventBridge = new EventBridgeClient({});
-obs.tracer.captureAWSv3Client(eventBridge);
+obs.tracer?.captureAWSv3Client(eventBridge);
 // A timeout starts the run's exit (or completion) steps; a gate starts its run.
 const sfn = new SFNClient({});
-obs.tracer.captureAWSv3Client(sfn);
+obs.tracer?.captureAWSv3Client(sfn);
 const profiles = new DynamoProfileRepository(db, env.TABLE_NAME);
 const timeScale = readTimeScale(process.env[Env.timeScale]);
 const deps = {

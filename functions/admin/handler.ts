@@ -42,10 +42,10 @@ const env = readEnv([Env.tableName, Env.stateMachineArn]);
 const obs = createObservability("admin");
 const db = documentClient(obs.tracer);
 const sfn = new SFNClient({});
-obs.tracer.captureAWSv3Client(sfn);
+obs.tracer?.captureAWSv3Client(sfn);
 const ses = sesClient(obs.tracer);
 const eventBridge = new EventBridgeClient({});
-obs.tracer.captureAWSv3Client(eventBridge);
+obs.tracer?.captureAWSv3Client(eventBridge);
 const integrations = new DynamoIntegrationRepository(db, env.TABLE_NAME);
 const profiles = new DynamoProfileRepository(db, env.TABLE_NAME);
 

@@ -26,7 +26,7 @@ const obs = createObservability("bootstrap");
 // (6 attempts with the SDK's backoff) before the deploy is failed and rolled back.
 const DEPLOY_TIME_RETRIES = { maxAttempts: 6 };
 const secrets = new SecretsManagerClient(DEPLOY_TIME_RETRIES);
-obs.tracer.captureAWSv3Client(secrets);
+obs.tracer?.captureAWSv3Client(secrets);
 const deps = {
   keys: new DynamoKeyStore(documentClient(obs.tracer, DEPLOY_TIME_RETRIES), env.TABLE_NAME),
   vault: new SecretsManagerKeyVault(secrets),
@@ -34,7 +34,7 @@ const deps = {
 };
 
 const dynamodb = new DynamoDBClient(DEPLOY_TIME_RETRIES);
-obs.tracer.captureAWSv3Client(dynamodb);
+obs.tracer?.captureAWSv3Client(dynamodb);
 const tables = new DynamoTableSettings(dynamodb);
 
 const PHYSICAL_ID = "first-admin-key";

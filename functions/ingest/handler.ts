@@ -19,7 +19,7 @@ const obs = createObservability("ingest");
 const db = documentClient(obs.tracer);
 const keys = new DynamoKeyStore(db, env.TABLE_NAME);
 const eventBridge = new EventBridgeClient({});
-obs.tracer.captureAWSv3Client(eventBridge);
+obs.tracer?.captureAWSv3Client(eventBridge);
 const deps = {
   publisher: new EventBridgePublisher(eventBridge, env.EVENT_BUS_NAME),
   clock: systemClock,

@@ -24,7 +24,7 @@ const env = readEnv([Env.tableName, Env.stateMachineArn, Env.eventBusName]);
 const obs = createObservability("match");
 const db = documentClient(obs.tracer);
 const sfn = new SFNClient({});
-obs.tracer.captureAWSv3Client(sfn);
+obs.tracer?.captureAWSv3Client(sfn);
 const deps = {
   moments: new DynamoMomentRepository(db, env.TABLE_NAME),
   profiles: new DynamoProfileRepository(db, env.TABLE_NAME),
@@ -39,7 +39,7 @@ const deps = {
 };
 
 const eventBridge = new EventBridgeClient({});
-obs.tracer.captureAWSv3Client(eventBridge);
+obs.tracer?.captureAWSv3Client(eventBridge);
 // Identify calls put their attribute changes back on the bus, where moments can start on them.
 const identifyDeps = { ...deps, publisher: new EventBridgePublisher(eventBridge, env.EVENT_BUS_NAME) };
 

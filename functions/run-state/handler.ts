@@ -18,7 +18,7 @@ import { recordRunState } from "../../shared/use-cases/record-run-state.js";
 const env = readEnv([Env.tableName, Env.stateMachineArn]);
 const obs = createObservability("run-state");
 const sfn = new SFNClient({});
-obs.tracer.captureAWSv3Client(sfn);
+obs.tracer?.captureAWSv3Client(sfn);
 const db = documentClient(obs.tracer);
 const workflows = new StepFunctionsController(sfn, env.STATE_MACHINE_ARN);
 const deps = {

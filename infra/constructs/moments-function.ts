@@ -15,12 +15,16 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 export const POWERTOOLS_METRICS_NAMESPACE = "Moments";
 export const POWERTOOLS_LOG_LEVEL = "INFO";
 
-/** The Powertools variables every function gets on top of its contract variables. */
-export function powertoolsEnvironment(id: FunctionId): Record<string, string> {
+/**
+ * The Powertools variables every function gets on top of its contract variables. With tracing off,
+ * POWERTOOLS_TRACE_ENABLED=false also keeps shared/observability.ts from loading the Tracer at all.
+ */
+export function powertoolsEnvironment(id: FunctionId, tracing = true): Record<string, string> {
   return {
     POWERTOOLS_SERVICE_NAME: `moments-${id}`,
     POWERTOOLS_METRICS_NAMESPACE,
     POWERTOOLS_LOG_LEVEL,
+    ...(tracing ? {} : { POWERTOOLS_TRACE_ENABLED: "false" }),
   };
 }
 
@@ -48,6 +52,11 @@ export interface MomentsFunctionProps {
    * root, /var/task on Lambda); run on this machine, in the project root.
    */
   readonly afterBundling?: (outputDir: string) => string[];
+  /**
+   * X-Ray active tracing (Lambda samples on its own fixed rule: the first request each second, then 5 %),
+   * with the Powertools Tracer loaded; false: no tracing, and the Tracer is never loaded. @default true
+   */
+  readonly tracing?: boolean;
   /** Reserved concurrency: both a guarantee and a cap. @default none (the account's unreserved pool) */
   readonly reservedConcurrentExecutions?: number;
 }
@@ -66,6 +75,7 @@ export class MomentsFunction extends Construct {
     super(scope, id);
     const definition = functions[props.functionId];
     const environment = contractEnvironment(props.functionId, props.environment);
+    const tracing = props.tracing ?? true;
 
     this.logGroup = new logs.LogGroup(this, "LogGroup", {
       retention: functionDefaults.logRetention,
@@ -94,12 +104,12 @@ export class MomentsFunction extends Construct {
       ...(props.reservedConcurrentExecutions === undefined
         ? {}
         : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
-      tracing: lambda.Tracing.ACTIVE,
+      tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       // Contract variables first, Powertools last: both sets are complete, neither drops the other.
-      environment: { ...environment, ...powertoolsEnvironment(props.functionId) },
+      environment: { ...environment, ...powertoolsEnvironment(props.functionId, tracing) },
       bundling: {
         format: outputFormats[esbuildSettings.format],
         target: esbuildSettings.target,
@@ -130,13 +140,14 @@ export class MomentsFunction extends Construct {
         "in infra/bundling.ts. Runtime and target move to Node 24 together as one tested change, not whenever aws-cdk-lib " +
         "learns a newer runtime.",
     });
-    // Acknowledged on the role's default policy, the one resource with the finding.
-    Validations.of(this.role.node.findChild("DefaultPolicy")).acknowledge({
-      id: "AwsSolutions-IAM5[Resource::*]",
-      reason:
-        "Only X-Ray's xray:PutTraceSegments and xray:PutTelemetryRecords, added for active tracing, use Resource '*': " +
-        "X-Ray does not support resource-level permissions for them. A test asserts that no other statement of this role uses '*'.",
-    });
+    // Acknowledged on the role's default policy, the one resource with the finding (only tracing adds it).
+    if (tracing)
+      Validations.of(this.role.node.findChild("DefaultPolicy")).acknowledge({
+        id: "AwsSolutions-IAM5[Resource::*]",
+        reason:
+          "Only X-Ray's xray:PutTraceSegments and xray:PutTelemetryRecords, added for active tracing, use Resource '*': " +
+          "X-Ray does not support resource-level permissions for them. A test asserts that no other statement of this role uses '*'.",
+      });
   }
 }
 

@@ -34,6 +34,8 @@ export interface RunWorkflowProps {
   readonly runStateFunction: lambda.IFunction;
   /** Physical name: known before the resource exists, so functions can name its ARN (see stateMachineArn). */
   readonly stateMachineName: string;
+  /** X-Ray tracing of executions (sampled by the account's X-Ray sampling rules). @default true */
+  readonly tracing?: boolean;
 }
 
 /**
@@ -79,7 +81,7 @@ export class RunWorkflow extends Construct {
       // Errors only, and without execution data: state inputs pin whole actions (webhook URLs and headers,
       // which often hold tokens) and trigger properties, which logs kept a month must not carry.
       logs: { destination: this.logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: false },
-      tracingEnabled: true,
+      tracingEnabled: props.tracing ?? true,
     });
 
     // The definition invokes the unqualified function ARNs, so no `:*` (version/alias) grant as
@@ -96,14 +98,23 @@ export class RunWorkflow extends Construct {
       reason:
         "Execution logs keep errors only, without execution data: every state's input pins whole actions (webhook " +
         "URLs and headers, often tokens) and trigger properties, which must not sit in logs for a month. What each " +
-        "step did is recorded in the table (GET /v1/admin/runs/{runId}) and traced in X-Ray.",
+        `step did is recorded in the table (GET /v1/admin/runs/{runId})${props.tracing === false ? "" : " and traced in X-Ray"}.`,
     });
+    if (props.tracing === false) {
+      Validations.of(this.stateMachine.node.defaultChild as sfn.CfnStateMachine).acknowledge({
+        id: "AwsSolutions-SF2",
+        reason:
+          "X-Ray tracing is off because the deployer chose it (-c tracing=off): no function is traced either, so an " +
+          "execution trace would join nothing. Failed executions still log their errors and alarm; each step is " +
+          "recorded in the table.",
+      });
+    }
     Validations.of(this.stateMachine.role.node.findChild("DefaultPolicy")).acknowledge({
       id: "AwsSolutions-IAM5[Resource::*]",
       reason:
         "Only the CloudWatch Logs delivery actions (logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, " +
         "DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) that " +
-        "execution logging needs and X-Ray's PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets " +
+        `execution logging needs${props.tracing === false ? "" : " and X-Ray's PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets"} ` +
         "use Resource '*': these actions support no resource-level permissions. A test asserts no other statement does.",
     });
   }

@@ -1,11 +1,18 @@
-import { PermanentDeliveryError, TransientDeliveryError } from "../domain/delivery-errors.js";
+import {
+  AmbiguousDeliveryError,
+  PermanentDeliveryError,
+  TransientDeliveryError,
+} from "../domain/delivery-errors.js";
 import { UpstreamError } from "../domain/upstream-error.js";
-import type {
-  SlackApi,
-  SlackChannel,
-  SlackMessage,
-  SlackMessenger,
-  SlackUserLookup,
+import {
+  SLACK_MARKER_EVENT_TYPE,
+  type SlackApi,
+  type SlackChannel,
+  type SlackMarker,
+  type SlackMessage,
+  type SlackMessageLookup,
+  type SlackMessenger,
+  type SlackUserLookup,
 } from "../ports/integrations.js";
 import {
   exchange,
@@ -115,12 +122,81 @@ export class HttpSlackClient implements SlackApi, SlackMessenger {
   }
 
   async postMessage(botToken: string, message: SlackMessage): Promise<{ channel: string; ts: string }> {
+    try {
+      return await this.post(botToken, message);
+    } catch (error) {
+      // With a marker the message can be found again: in doubt, to be looked up, not failed.
+      if (message.marker && error instanceof PermanentDeliveryError && error.message.startsWith(UNKNOWN))
+        throw new AmbiguousDeliveryError(error.message.slice(UNKNOWN.length).replace(`; ${NOT_RETRIED}`, ""));
+      throw error;
+    }
+  }
+
+  async findMessage(
+    botToken: string,
+    channel: string,
+    marker: SlackMarker,
+    oldest: Date,
+  ): Promise<SlackMessageLookup> {
+    const method = "conversations.history";
+    let cursor = "";
+    for (let page = 0; page < this.maxPages; page++) {
+      const params = new URLSearchParams({
+        channel,
+        oldest: (oldest.getTime() / 1000).toFixed(6),
+        inclusive: "true",
+        include_all_metadata: "true",
+        limit: String(PAGE_SIZE),
+      });
+      if (cursor) params.set("cursor", cursor);
+      const answer = await this.send(method, {
+        url: new URL(`${this.baseUrl}/${method}?${params}`),
+        method: "GET",
+        headers: { authorization: `Bearer ${botToken}` },
+        timeoutMs: this.requestTimeoutMs,
+        posts: false,
+      });
+      if (isRetryableStatus(answer.status))
+        throw new TransientDeliveryError(`slack: HTTP ${answer.status} (${method})`);
+      if (!isSuccess(answer.status))
+        return { status: "unknown", reason: `slack: HTTP ${answer.status} (${method})` };
+      const body = answer.complete ? parseJson<HistoryResponse>(answer.body) : undefined;
+      if (!body) throw new TransientDeliveryError(`slack: an answer to ${method} that is not JSON`);
+      if (body.ok !== true) {
+        const code = errorCode(body.error);
+        if (TRANSIENT_ERRORS.has(code) || MAY_HAVE_ACTED.has(code))
+          throw new TransientDeliveryError(`slack: ${code} (${method})`);
+        return { status: "unknown", reason: `slack: ${code} (${method})` };
+      }
+      const found = (body.messages ?? []).find(
+        (m) =>
+          m.metadata?.event_type === SLACK_MARKER_EVENT_TYPE &&
+          m.metadata.event_payload?.runId === marker.runId &&
+          m.metadata.event_payload?.stepId === marker.stepId,
+      );
+      if (found) return { status: "found", channel, ts: typeof found.ts === "string" ? found.ts : "" };
+      cursor = body.response_metadata?.next_cursor ?? "";
+      if (!cursor) return { status: "absent" };
+    }
+    return {
+      status: "unknown",
+      reason: `slack: more than ${this.maxPages} pages of history to look through`,
+    };
+  }
+
+  private async post(botToken: string, message: SlackMessage): Promise<{ channel: string; ts: string }> {
     const method = "chat.postMessage";
     const answer = await this.send(method, {
       url: new URL(`${this.baseUrl}/${method}`),
       method: "POST",
       headers: { authorization: `Bearer ${botToken}`, "content-type": "application/json; charset=utf-8" },
-      body: JSON.stringify({ channel: message.channel, text: message.text }),
+      body: JSON.stringify({
+        channel: message.channel,
+        text: message.text,
+        ...(message.marker
+          ? { metadata: { event_type: SLACK_MARKER_EVENT_TYPE, event_payload: message.marker } }
+          : {}),
+      }),
       timeoutMs: this.postTimeoutMs,
       posts: true,
     });
@@ -299,6 +375,16 @@ interface PostMessageResponse {
   ts?: unknown;
 }
 
+interface HistoryResponse {
+  ok?: boolean;
+  error?: unknown;
+  messages?: Array<{
+    ts?: unknown;
+    metadata?: { event_type?: unknown; event_payload?: { runId?: unknown; stepId?: unknown } };
+  }>;
+  response_metadata?: { next_cursor?: string };
+}
+
 interface LookupByEmailResponse {
   ok?: boolean;
   error?: unknown;
@@ -326,6 +412,8 @@ const MAY_HAVE_ACTED = new Set(["internal_error", "fatal_error"]);
  * waiting for the request). 429 is waited out or retried before a post is classified.
  */
 const NOT_TAKEN_STATUSES = new Set([408, 503]);
+
+const UNKNOWN = "outcome_unknown: ";
 
 /** How every `outcome_unknown` of a post ends: why the step is failed rather than retried. */
 const NOT_RETRIED = "not retried, so it is never sent twice";

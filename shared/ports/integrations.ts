@@ -36,11 +36,34 @@ export interface SlackApi {
   listChannels(botToken: string): Promise<{ channels: SlackChannel[]; truncated: boolean }>;
 }
 
-/** Where and what to post with a bot token: a channel id (or name) and mrkdwn text. */
+/** Which step a message was posted for: carried in its metadata, so the message can be found again. */
+export interface SlackMarker {
+  runId: string;
+  stepId: string;
+}
+
+/** The metadata `event_type` our messages carry (with `event_payload: { runId, stepId }`). */
+export const SLACK_MARKER_EVENT_TYPE = "moments_step";
+
+/**
+ * Where and what to post with a bot token: a channel id (or name) and mrkdwn text. With a `marker`,
+ * the message carries it as metadata, and a post that may have been taken without a clear answer is
+ * an AmbiguousDeliveryError (to be looked up with findMessage) rather than `outcome_unknown`.
+ */
 export interface SlackMessage {
   channel: string;
   text: string;
+  marker?: SlackMarker;
 }
+
+/**
+ * What looking for our message in a channel's history found: the message, none (so it was not
+ * posted), or `unknown` when Slack would not say (a missing `channels:history` scope, say).
+ */
+export type SlackMessageLookup =
+  | { status: "found"; channel: string; ts: string }
+  | { status: "absent" }
+  | { status: "unknown"; reason: string };
 
 /** What looking a person up by email found: their member id, or Slack's reason there is none. */
 export type SlackUserLookup = { found: true; userId: string } | { found: false; error: string };
@@ -49,7 +72,8 @@ export type SlackUserLookup = { found: true; userId: string } | { found: false; 
  * Slack as the send_slack action uses it. Failures are delivery errors: TransientDeliveryError when
  * Slack cannot have acted (unreachable, 429, 5xx; retrying is safe), PermanentDeliveryError when it
  * refused for good (reason `slack: <error>`) or when the post may have happened without an answer
- * (reason `outcome_unknown: ...`: Slack has no idempotency key, so that is never retried). No
+ * (reason `outcome_unknown: ...`: Slack has no idempotency key, so that is never retried), except a
+ * marked bot-token post, which is then an AmbiguousDeliveryError to look up with findMessage. No
  * message carries a token or a webhook URL.
  */
 export interface SlackMessenger {
@@ -60,6 +84,16 @@ export interface SlackMessenger {
    * `users_not_found` and refusals (a missing scope) are answers, not errors.
    */
   lookupUserByEmail(botToken: string, email: string): Promise<SlackUserLookup>;
+  /**
+   * conversations.history of `channel` since `oldest`, with metadata, for the message carrying
+   * `marker`. A read: failures worth retrying are transient; Slack's refusals are `unknown`.
+   */
+  findMessage(
+    botToken: string,
+    channel: string,
+    marker: SlackMarker,
+    oldest: Date,
+  ): Promise<SlackMessageLookup>;
   /** Posts to an incoming webhook (its URL is the secret and fixes the channel). */
   postToWebhook(webhookUrl: string, message: { text: string }): Promise<void>;
 }

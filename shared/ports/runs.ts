@@ -111,13 +111,14 @@ export type EnterResult = "entered" | "already_active" | "already_ran" | "reentr
  * What claiming a step found. `claimed`: this attempt holds it (also when its own first write
  * succeeded and only the answer was lost: the claim carries the attempt's token). `in_doubt`: another
  * attempt claimed it and recorded no outcome, so it may have acted; `doubtSince` is when an attempt
- * first found it so (the reconciliation window starts there).
+ * first found it so (the reconciliation window starts there); `claimedAt` when the claim was written
+ * (a lookup of the provider's records starts there).
  */
 export type StepClaim =
   | { status: "claimed" }
   /** Recorded already; `outcome` is what was recorded (a fail_run policy still applies to it). */
   | { status: "already_done"; outcome?: StepOutcome }
-  | { status: "in_doubt"; attempt: string; doubtSince?: string };
+  | { status: "in_doubt"; attempt: string; doubtSince?: string; claimedAt?: string };
 
 /** What a provider reported about a step's send (an SES Send or Reject event, tagged with the step). */
 export interface StepEvidence {

@@ -61,16 +61,19 @@ export interface StepDeps {
  *   change's messageId derive from the step; webhook receivers dedupe on `webhook-id`);
  * - `evidence`: the provider reports what it took (SES publishes a Send event tagged with the step):
  *   wait for it, bounded, then send again only if none came;
- * - `unknown`: no way to find out (Slack and Attio take no idempotency key, and we do not look their
- *   results up yet): recorded as failed, `outcome_unknown`, rather than risk a second message.
+ * - `lookup`: the provider's records can be searched for the request (a Slack message posted with a
+ *   bot token carries its run and step as metadata): after the same bounded wait, look; found ->
+ *   executed, absent -> send again; no lookup for this step (an incoming webhook) -> `outcome_unknown`;
+ * - `unknown`: no way to find out (Attio takes no idempotency key and its tasks cannot be searched
+ *   by a marker): recorded as failed, `outcome_unknown`, rather than risk a second task.
  */
-export const DOUBT_POLICY: Record<Action["type"], "repeat" | "evidence" | "unknown"> = {
+export const DOUBT_POLICY: Record<Action["type"], "repeat" | "evidence" | "lookup" | "unknown"> = {
   send_email: "evidence",
   send_notification: "repeat",
   feedback_prompt: "repeat",
   update_attribute: "repeat",
   send_webhook: "repeat",
-  send_slack: "unknown",
+  send_slack: "lookup",
   create_attio_task: "unknown",
 };
 
@@ -228,9 +231,11 @@ async function settleDoubt(
   const policy = DOUBT_POLICY[step.action.type];
   if (policy === "unknown")
     return { status: "failed", reason: "outcome_unknown: an earlier attempt stopped mid-action" };
-  if (policy === "evidence") {
-    const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, step.id);
-    if (evidence) return evidenceOutcome(evidence);
+  if (policy === "evidence" || policy === "lookup") {
+    if (policy === "evidence") {
+      const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, step.id);
+      if (evidence) return evidenceOutcome(evidence);
+    }
     const since =
       claim.doubtSince ?? (await deps.runs.markStepInDoubt(run, step.id, claim.attempt, now.toISOString()));
     const windowMs = deps.reconcileWindowMs ?? RECONCILE_WAIT_SECONDS * 1000;
@@ -238,11 +243,39 @@ async function settleDoubt(
       throw new StepInDoubtError(
         `No evidence yet of the send an earlier attempt may have made (since ${since})`,
       );
+    if (policy === "lookup") {
+      const found = await lookUpEarlierSend(deps, run, step, claim.claimedAt ?? since);
+      if (found) return found;
+    }
   }
   // Nothing was sent (no evidence within the window), or sending again duplicates nothing.
   if (await deps.runs.takeOverStep(run, step.id, claim.attempt, attempt, now.toISOString())) return undefined;
   // Recorded, or taken over by another attempt, meanwhile: that one settles it.
   return { status: "skipped", reason: "already_executed" };
+}
+
+/**
+ * How far before the claim a lookup starts: the provider's clock (a Slack message's `ts`) may run
+ * behind ours. Matching is on the step's marker, so a wider window only costs a longer read.
+ */
+const LOOKUP_SKEW_MS = 5 * 60_000;
+
+/**
+ * Asks the provider whether the earlier attempt's request was taken: its outcome when found (or when
+ * the provider cannot tell), undefined when it was not (send again). A step that has no lookup (an
+ * incoming webhook) is `outcome_unknown`, never sent a second time.
+ */
+async function lookUpEarlierSend(
+  deps: StepDeps,
+  run: Run,
+  step: StepInput,
+  claimedAt: string,
+): Promise<StepOutcome | undefined> {
+  const ctx = await actionContext(deps, run, step, false);
+  const prepared = await prepareAction(deps.actions, ctx, step.action);
+  if (!isPrepared(prepared) || !prepared.lookUp)
+    return { status: "failed", reason: "outcome_unknown: an earlier attempt stopped mid-action" };
+  return prepared.lookUp(new Date(Date.parse(claimedAt) - LOOKUP_SKEW_MS));
 }
 
 /**

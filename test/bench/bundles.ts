@@ -61,6 +61,8 @@ export interface BundleRow {
   /** Median CPU (ms) of a process that imports the bundle, and of a bare node process next to it. */
   importCpuMs: number | undefined;
   bareCpuMs: number | undefined;
+  /** The same import with tracing off (POWERTOOLS_TRACE_ENABLED=false, as `-c tracing=off` deploys it). */
+  untracedCpuMs: number | undefined;
   importError?: string;
 }
 
@@ -137,7 +139,7 @@ const report = [
 function coldImport(
   id: FunctionId,
   file: string,
-): { ms?: number; cpuMs?: number; bareCpuMs?: number; error?: string } {
+): { ms?: number; cpuMs?: number; bareCpuMs?: number; untracedCpuMs?: number; error?: string } {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     AWS_REGION: "us-east-1",
@@ -145,6 +147,7 @@ function coldImport(
     POWERTOOLS_SERVICE_NAME: `moments-${id}`,
     POWERTOOLS_METRICS_NAMESPACE: "Moments",
     POWERTOOLS_LOG_LEVEL: "INFO",
+    POWERTOOLS_TRACE_ENABLED: "true",
     ...Object.fromEntries(functions[id].env.map((name) => [name, dummyEnv[name]])),
   };
   const importing = [
@@ -156,17 +159,26 @@ function coldImport(
   const wall: number[] = [];
   const cpu: number[] = [];
   const bareCpu: number[] = [];
+  const untracedCpu: number[] = [];
   for (let run = 0; run < IMPORT_RUNS; run++) {
-    // In turn: a bare node, then the import, so both see the same machine load.
+    // In turn: a bare node, the import with tracing on, then off, so all three see the same machine load.
     const baseline = sample(bare, env, path.dirname(file));
     const imported = sample(importing, env, path.dirname(file));
+    const untraced = sample(importing, { ...env, POWERTOOLS_TRACE_ENABLED: "false" }, path.dirname(file));
     if (imported.error !== undefined) return { error: imported.error };
+    if (untraced.error !== undefined) return { error: `tracing off: ${untraced.error}` };
     if (baseline.error !== undefined) return { error: `bare node: ${baseline.error}` };
     wall.push(imported.ms);
     cpu.push(imported.cpuMs);
     bareCpu.push(baseline.cpuMs);
+    untracedCpu.push(untraced.cpuMs);
   }
-  return { ms: median(wall), cpuMs: median(cpu), bareCpuMs: median(bareCpu) };
+  return {
+    ms: median(wall),
+    cpuMs: median(cpu),
+    bareCpuMs: median(bareCpu),
+    untracedCpuMs: median(untracedCpu),
+  };
 }
 
 export async function runBundleBench(): Promise<BundleReport> {
@@ -204,6 +216,7 @@ export async function runBundleBench(): Promise<BundleReport> {
         importMs: imported.ms,
         importCpuMs: imported.cpuMs,
         bareCpuMs: imported.bareCpuMs,
+        untracedCpuMs: imported.untracedCpuMs,
         ...(imported.error ? { importError: imported.error } : {}),
       });
       if (imported.error) notes.push(`${id}: import failed: ${imported.error}`);
@@ -230,7 +243,8 @@ export function printBundleReport({ rows, notes, importRuns, node, widget }: Bun
   console.log(
     `Bundles (esbuild ${esbuildSettings.format}, ${esbuildSettings.target}, minify=${esbuildSettings.minify}, ` +
       `AWS SDK bundled, ${esbuildSettings.external.length} lazy modules external); cold import = median of ` +
-      `${importRuns} fresh node ${node} processes, each next to a bare node process (CPU = user + system)\n`,
+      `${importRuns} fresh node ${node} processes, each next to a bare node process (CPU = user + system); ` +
+      `tracing on (the default deployment) and off (\`-c tracing=off\`), sampled in turn\n`,
   );
   const fixed = (value: number | undefined, digits = 1) =>
     value === undefined ? "failed" : value.toFixed(digits);
@@ -246,6 +260,8 @@ export function printBundleReport({ rows, notes, importRuns, node, widget }: Bun
       "bare node CPU ms",
       "CPU x bare",
       "extra CPU ms",
+      "tracing off: CPU ms",
+      "x bare",
     ],
     rows.map((r) => [
       r.id,
@@ -260,6 +276,10 @@ export function printBundleReport({ rows, notes, importRuns, node, widget }: Bun
       r.importCpuMs === undefined || r.bareCpuMs === undefined
         ? "failed"
         : (r.importCpuMs - r.bareCpuMs).toFixed(1),
+      fixed(r.untracedCpuMs),
+      r.untracedCpuMs === undefined || !r.bareCpuMs
+        ? "failed"
+        : `${(r.untracedCpuMs / r.bareCpuMs).toFixed(2)}x`,
     ]),
   );
 

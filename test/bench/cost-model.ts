@@ -135,8 +135,33 @@ export interface Assumptions {
   platformLogBytesPerInvocation: number;
   /** Messages per match invocation (the queue's batching at this traffic: ~1 at 1M events/month). */
   messagesPerMatchBatch: number;
-  /** Share of requests X-Ray records (the default rule: 1/s reservoir, then 5 %). */
-  xraySampleRate: number;
+  /**
+   * How X-Ray samples each trace entry point: the first `reservoirPerSecond` requests each second, then
+   * `rate` of the rest. Lambda's active tracing uses exactly this rule (1/s, then 5 %) and it cannot be
+   * changed for Lambda; Step Functions follows the account's X-Ray sampling rules (default: the same).
+   */
+  xraySampling: { reservoirPerSecond: number; rate: number };
+  /**
+   * The monthly traffic the cost is for, spread evenly over 30 days: it decides how much of it the
+   * X-Ray reservoir takes. At 1M events a month (0.4/s) the 1/s reservoir records every request.
+   */
+  eventsPerMonth: number;
+}
+
+const SECONDS_PER_MONTH = 30 * 24 * 3600;
+
+/**
+ * Traces recorded for `count` requests at one entry point out of `events`, when `eventsPerMonth`
+ * arrive evenly: the reservoir's share, then the fixed rate of the rest. An upper bound for bursty
+ * traffic, which leaves more of the reservoir unused.
+ */
+export function sampledTraces(count: number, events: number, assumptions: Assumptions): number {
+  if (count <= 0) return 0;
+  const monthly = (count / events) * assumptions.eventsPerMonth;
+  const reservoir = assumptions.xraySampling.reservoirPerSecond * SECONDS_PER_MONTH;
+  const sampledMonthly =
+    Math.min(monthly, reservoir) + assumptions.xraySampling.rate * Math.max(0, monthly - reservoir);
+  return (sampledMonthly / monthly) * count;
 }
 
 export const defaultAssumptions: Assumptions = {
@@ -144,7 +169,8 @@ export const defaultAssumptions: Assumptions = {
   cpuMsPerInvocation: 10,
   platformLogBytesPerInvocation: 600,
   messagesPerMatchBatch: 1,
-  xraySampleRate: 0.05,
+  xraySampling: { reservoirPerSecond: 1, rate: 0.05 },
+  eventsPerMonth: 1_000_000,
 };
 
 export interface CostParams {
@@ -173,6 +199,9 @@ export interface CostReport {
 
 /** Functions invoked once per HTTP request: their cost is shared by the events a batch carries. */
 const PER_REQUEST_FUNCTIONS = new Set(["ingest"]);
+
+/** Functions whose invocations start a trace (see costModel). */
+const TRACE_ENTRY_FUNCTIONS = new Set(["ingest", "match"]);
 
 const usdOf = (price: PriceId, units: number) => (units * prices[price].usd) / prices[price].per;
 
@@ -209,7 +238,7 @@ export function costModel(
   let gbSecondsArm = 0;
   let gbSecondsX86 = 0;
   let lambdaLogBytes = 0;
-  let tracedInvocations = 0;
+  let traces = 0;
   for (const fn of fnIds) {
     const share = PER_REQUEST_FUNCTIONS.has(fn) ? perRequest : 1;
     const batch = fn === "match" ? assumptions.messagesPerMatchBatch : 1;
@@ -232,8 +261,11 @@ export function costModel(
     invocations += count;
     lambdaLogBytes +=
       mix((s) => usage(s)?.logBytes ?? 0) * share + count * assumptions.platformLogBytesPerInvocation;
-    // An API request or a queue message starts a trace; tasks join their execution's trace.
-    if (config.tracing && (fn === "ingest" || fn === "match")) tracedInvocations += count;
+    // Where traces start: the HTTP API traces nothing (X-Ray supports REST APIs only), so ingest decides for
+    // each request; a match invocation from the queue starts its own trace (linked to the message's). The
+    // executions the matcher starts, and their task functions, join the caller's trace.
+    if (config.tracing && TRACE_ENTRY_FUNCTIONS.has(fn))
+      traces += sampledTraces(count, params.events, assumptions);
   }
 
   const executions = mix((s) => s.executions);
@@ -253,8 +285,10 @@ export function costModel(
         deployment.stateMachine.logLevel,
         deployment.stateMachine.includeExecutionData,
       );
-  const traces =
-    (tracedInvocations + (deployment.stateMachine.tracing ? executions : 0)) * assumptions.xraySampleRate;
+  // Executions start their own traces only when the function that starts them is not traced.
+  if (deployment.stateMachine.tracing && !deployment.functions.match?.tracing) {
+    traces += sampledTraces(executions, params.events, assumptions);
+  }
 
   const line = (item: string, price: PriceId, units: number, unitLabel: string): CostLine => ({
     item,
@@ -299,7 +333,7 @@ export function costModel(
     ),
     line("CloudWatch Logs: Lambda", "cloudWatchLogsIngestion", lambdaLogBytes, "bytes"),
     line(
-      `X-Ray (${Math.round(assumptions.xraySampleRate * 100)} % sampled)`,
+      `X-Ray (${assumptions.xraySampling.reservoirPerSecond}/s, then ${Math.round(assumptions.xraySampling.rate * 100)} %; ${(assumptions.eventsPerMonth / 1e6).toLocaleString("en-US")}M events/month)`,
       "xrayTraceRecorded",
       traces,
       "traces",

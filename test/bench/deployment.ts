@@ -15,9 +15,10 @@ export interface DeploymentConfig {
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
 
-export function readDeploymentConfig(): DeploymentConfig {
+/** `context`: CDK context as `cdk deploy -c key=value` would give it (e.g. { tracing: "off" }). */
+export function readDeploymentConfig(context: Record<string, string> = {}): DeploymentConfig {
   // Skips bundling every function (seconds of esbuild) — only the resource properties are read.
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const app = new App({ context: { ...context, "aws:cdk:bundling-stacks": [] } });
   const { stackName, props } = momentsStackConfig(app.node);
   const stack = new MomentsStack(app, stackName, props);
   const template = app.synth().getStackByName(stack.stackName).template as {

@@ -6,6 +6,7 @@
  *   npm run bench -- --only=cost           # bundles | requests | cost | load | console | widget, comma-separated
  *   npm run bench -- --start-rate=0.1 --events=1000000 --out=bench-results.json
  *   npm run bench -- --ingest-requests=500 --e2e-events=200
+ *   npm run bench -- --only=requests,cost --tracing=off --events-per-month=50000000   # as `cdk deploy -c tracing=off`
  *
  * Sections: `bundles` (size and cold import per function), `requests` (AWS requests, capacity
  * units and state transitions per scenario on the local stack), `cost` (the cost model per 1M
@@ -34,6 +35,8 @@ const { values } = parseArgs({
     only: { type: "string" },
     "start-rate": { type: "string", default: "0.05" },
     events: { type: "string", default: "1000000" },
+    "events-per-month": { type: "string", default: "1000000" },
+    tracing: { type: "string", default: "active" },
     "batch-size": { type: "string", default: "15" },
     "ingest-requests": { type: "string", default: "500" },
     "e2e-events": { type: "string", default: "200" },
@@ -57,6 +60,12 @@ const number = (name: keyof typeof values, min: number, max: number) => {
 };
 const startRate = number("start-rate", 0, 1);
 const events = number("events", 1, 1e12);
+const eventsPerMonth = number("events-per-month", 1, 1e12);
+if (values.tracing !== "active" && values.tracing !== "off") {
+  console.error(`--tracing must be active or off (the stack's -c tracing), got ${values.tracing}`);
+  process.exit(2);
+}
+const tracing = values.tracing;
 const batchSize = number("batch-size", 1, 100);
 const ingestRequests = number("ingest-requests", 10, 20_000);
 const e2eEvents = number("e2e-events", 10, 5_000);
@@ -143,8 +152,8 @@ if (wants("requests") || wants("cost") || wants("load") || wants("console") || w
       );
       const { readDeploymentConfig } = await import("./deployment.js");
       const { costFromScenarios, printCost } = await import("./report.js");
-      const deployment = readDeploymentConfig();
-      const cost = costFromScenarios(scenarios, deployment, { events, startRate, batchSize });
+      const deployment = readDeploymentConfig({ tracing });
+      const cost = costFromScenarios(scenarios, deployment, { events, startRate, batchSize, eventsPerMonth });
       printCost(cost, deployment);
       results.deployment = deployment;
       results.cost = cost;

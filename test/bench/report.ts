@@ -140,8 +140,14 @@ export interface CostResult {
 export function costFromScenarios(
   scenarios: ScenarioResult[],
   deployment: DeploymentForCost,
-  { events, startRate, batchSize }: { events: number; startRate: number; batchSize: number },
+  {
+    events,
+    startRate,
+    batchSize,
+    eventsPerMonth = defaultAssumptions.eventsPerMonth,
+  }: { events: number; startRate: number; batchSize: number; eventsPerMonth?: number },
 ): CostResult {
+  const assumptions = { ...defaultAssumptions, eventsPerMonth };
   const find = (id: ScenarioResult["id"]) => {
     const scenario = scenarios.find((s) => s.id === id);
     if (!scenario) throw new Error(`scenario ${id} was not measured`);
@@ -152,9 +158,21 @@ export function costFromScenarios(
   return {
     pricesReadOn: PRICES_READ_ON,
     prices,
-    assumptions: defaultAssumptions,
-    oneEventPerRequest: costModel(unused, run, deployment, { events, startRate, eventsPerRequest: 1 }),
-    batched: costModel(unused, run, deployment, { events, startRate, eventsPerRequest: batchSize }),
+    assumptions,
+    oneEventPerRequest: costModel(
+      unused,
+      run,
+      deployment,
+      { events, startRate, eventsPerRequest: 1 },
+      assumptions,
+    ),
+    batched: costModel(
+      unused,
+      run,
+      deployment,
+      { events, startRate, eventsPerRequest: batchSize },
+      assumptions,
+    ),
   };
 }
 
@@ -213,7 +231,10 @@ export function printCost(cost: CostResult, deployment: DeploymentForCost): void
           ", ",
         )}) + ${a.cpuMsPerInvocation} ms CPU per invocation; ${a.messagesPerMatchBatch} message per match batch ` +
       `(3 SQS requests per message); ${a.platformLogBytesPerInvocation} B of Lambda platform log per invocation; ` +
-      `X-Ray at ${a.xraySampleRate * 100} % of ingest requests, match invocations and executions.`,
+      `X-Ray records the first ${a.xraySampling.reservoirPerSecond} request(s) each second then ` +
+      `${a.xraySampling.rate * 100} % at each trace entry (ingest requests, match invocations; executions join ` +
+      `the matcher's trace), for ${a.eventsPerMonth.toLocaleString("en-US")} events a month spread evenly ` +
+      `(less traffic: the reservoir takes everything; -c tracing=off: no traces).`,
   );
   console.log(
     `Prices: ${Object.values(prices)

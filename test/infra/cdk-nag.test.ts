@@ -60,6 +60,9 @@ const { app, stack }: { app: App; stack: MomentsStack } = buildMomentsApp({}, { 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 const assembly = app.synth();
 
+// `-c tracing=off` changes what the rules see (no X-Ray grants, an untraced state machine).
+const untraced = buildMomentsApp({ tracing: "off" }, { bundle: false });
+
 const broken = buildMomentsApp({}, { bundle: false });
 // No DLQ, no TLS enforcement: AwsSolutions-SQS3 and -SQS4.
 new sqs.Queue(broken.stack, "UnprotectedQueue");
@@ -90,6 +93,18 @@ describe("cdk-nag AWS Solutions checks", () => {
       pluginReports: { violations?: unknown[] }[];
     };
     expect(report.pluginReports.flatMap((r) => r.violations ?? [])).toEqual([]);
+  });
+
+  it("report nothing unacknowledged and acknowledge nothing stale with -c tracing=off", () => {
+    const { report, silenced } = runChecksRecordingAcknowledged(untraced.app);
+    expect(report.violations).toEqual([]);
+    for (const ack of acknowledgments(untraced.app)) {
+      const used = silenced.some(
+        (s) =>
+          s.ruleId === ack.id && (s.resourcePath === ack.path || s.resourcePath.startsWith(`${ack.path}/`)),
+      );
+      expect(used, `${ack.id} at ${ack.path} silences nothing`).toBe(true);
+    }
   });
 
   it("fail the synth on a finding nobody acknowledged", () => {

@@ -48,7 +48,7 @@ import {
 
 // Top level, not a hook: the template is synthesized once per run and shared (see support/synth.ts).
 const { template, stack }: { template: Template; stack: MomentsStack } = await sharedMoments();
-const scaled = await sharedMoments({ timeScale: "0.01", deletionProtection: "false" });
+const scaled = await sharedMoments({ timeScale: "0.01", deletionProtection: "false", tracing: "off" });
 const custom = await sharedMoments({ publicBaseUrl: "https://moments.example.com" });
 
 /**
@@ -373,6 +373,24 @@ describe("functions", () => {
       LoggingConfig: { LogFormat: "JSON", LogGroup: ref(stack.functions[id].logGroup) },
     });
     expect(resourceProps(logicalId(stack.functions[id].logGroup)).RetentionInDays).toBe(30);
+  });
+
+  it("traces nothing with -c tracing=off: no active tracing, no X-Ray grant, the Tracer never loaded", () => {
+    type Props = {
+      TracingConfig?: { Mode?: string };
+      TracingConfiguration?: { Enabled?: boolean };
+      Environment?: { Variables?: Record<string, string> };
+    };
+    const resources = scaled.template.toJSON().Resources as Record<string, { Properties?: Props }>;
+    for (const id of functionIds) {
+      const fn = resources[logicalId(scaled.stack.functions[id].function)]?.Properties;
+      expect(fn?.TracingConfig?.Mode).not.toBe("Active");
+      expect(fn?.Environment?.Variables?.POWERTOOLS_TRACE_ENABLED).toBe("false");
+    }
+    const sm = resources[logicalId(scaled.stack.workflow.stateMachine)]?.Properties;
+    expect(sm?.TracingConfiguration?.Enabled ?? false).toBe(false);
+    expect(JSON.stringify(scaled.template.toJSON())).not.toContain("xray:");
+    expect(() => momentsStackConfig(new App({ context: { tracing: "sampled" } }).node)).toThrow(/tracing/);
   });
 
   it("takes MOMENTS_TIME_SCALE and the table's deletion protection from context", () => {

@@ -3,7 +3,8 @@
  * checks method, path, auth, content type and body as Slack does. Integrations are created over
  * HTTP; moments run the action for real: a bot-token post with a real mention, an incoming-webhook
  * post, a transient failure then success (one message, not two), a 5xx that may follow a posted
- * message recorded as outcome_unknown and never retried, and a permanent failure recorded with
+ * message reconciled from the channel's history (bot token: found -> executed, absent -> posted
+ * once) or recorded as outcome_unknown (incoming webhook: no lookup), and a permanent failure recorded with
  * Slack's error while the run carries on to its next step.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -105,8 +106,8 @@ const ranNextStep = (accountId: string) => s.traitSet(accountId, "slack_step_pas
 const posts = () => slack.requests.filter((r) => r.path === "/api/chat.postMessage");
 
 describe("send_slack on the local stack", () => {
-  it("posts through the bot token with a real mention, the values escaped", async () => {
-    const { accountId, outcome } = await notifyOnce("case_opened", {
+  it("posts through the bot token with a real mention, the values escaped, marked with its step", async () => {
+    const { accountId, momentId, outcome } = await notifyOnce("case_opened", {
       integrationId: botIntegrationId,
       channel: "cs-alerts",
       text: TEXT,
@@ -129,6 +130,11 @@ describe("send_slack on the local stack", () => {
         body: JSON.stringify({
           channel: "cs-alerts",
           text: "Case for Acme &lt;!channel&gt;: <@U0OWNER> please look",
+          // The run and step, as Slack message metadata: a post in doubt can be found again.
+          metadata: {
+            event_type: "moments_step",
+            event_payload: { runId: await s.runId(accountId, momentId), stepId: "notify" },
+          },
         }),
       },
     ]);
@@ -190,20 +196,58 @@ describe("send_slack on the local stack", () => {
     expect(slack.messages).toEqual([expect.objectContaining({ text: "Renewal for Acme &lt;!channel&gt;" })]);
   });
 
-  it("never retries a post answered 502 after Slack posted it: outcome_unknown, one message", async () => {
+  it("a post answered 502 after Slack posted it is found in the channel's history: executed, one message", async () => {
+    // The fault seam: Slack takes the post, and the answer is lost (a gateway's 502).
     slack.actThenFailNext(1, { status: 502, body: "<html>Bad gateway</html>" }, "/api/chat.postMessage");
-    const { accountId, outcome } = await notifyOnce("case_reopened", {
+    const { accountId, momentId, outcome } = await notifyOnce("case_reopened", {
       integrationId: botIntegrationId,
       channel: "C100",
+      text: TEXT,
+    });
+
+    expect(slack.messages).toHaveLength(1);
+    expect(outcome).toEqual({
+      status: "executed",
+      detail: { via: "bot_token", channel: "C100", ts: slack.messages[0]?.ts, reconciled: "history" },
+    });
+    expect(posts()).toHaveLength(1);
+    const lookups = slack.requests.filter((r) => r.path === "/api/conversations.history");
+    expect(lookups[0]).toMatchObject({
+      method: "GET",
+      authorization: `Bearer ${BOT_TOKEN}`,
+      query: { channel: "C100", include_all_metadata: "true", inclusive: "true" },
+    });
+    await ranNextStep(accountId);
+    const stats = await s.stats<{ steps: Record<string, { failed: number; executed: number }> }>(momentId);
+    expect(stats.steps).toMatchObject({ notify: { executed: 1, failed: 0 } });
+  });
+
+  it("a post answered 502 that Slack never took is not in the history: posted again, exactly once", async () => {
+    slack.failNext(1, { status: 502, body: "<html>Bad gateway</html>" }, "/api/chat.postMessage");
+    const { outcome } = await notifyOnce("case_reassigned", {
+      integrationId: botIntegrationId,
+      channel: "C100",
+      text: TEXT,
+    });
+
+    expect(outcome).toMatchObject({ status: "executed", detail: { via: "bot_token", channel: "C100" } });
+    expect(posts()).toHaveLength(2);
+    expect(slack.messages).toHaveLength(1);
+    expect(slack.requests.filter((r) => r.path === "/api/conversations.history").length).toBeGreaterThan(0);
+  });
+
+  it("an incoming-webhook post answered 502 after Slack posted it cannot be looked up: outcome_unknown, one message", async () => {
+    slack.actThenFailNext(1, { status: 502, body: "<html>Bad gateway</html>" }, HOOK_PATH);
+    const { accountId, outcome } = await notifyOnce("case_reopened_hook", {
+      integrationId: hookIntegrationId,
       text: TEXT,
     });
 
     expect(outcome).toEqual({
       status: "failed",
       reason:
-        "outcome_unknown: Slack answered HTTP 502 to the chat.postMessage call, which may have posted the message; not retried, so it is never sent twice",
+        "outcome_unknown: Slack answered HTTP 502 to the incoming webhook call, which may have posted the message; not retried, so it is never sent twice",
     });
-    expect(posts()).toHaveLength(1);
     expect(slack.messages).toHaveLength(1);
     await ranNextStep(accountId);
   });

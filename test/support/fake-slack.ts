@@ -4,7 +4,11 @@
  *   every refusal: `GET conversations.list` (paged through `response_metadata.next_cursor`),
  *   `GET users.lookupByEmail?email=` (`users_not_found`; `missing_scope` without users:read.email),
  *   `POST chat.postMessage` with a JSON body (`application/json`, else `invalid_post_type`):
- *   `channel_not_found`, `is_archived`, `not_in_channel`, `no_text`;
+ *   `channel_not_found`, `is_archived`, `not_in_channel`, `no_text`; its `metadata`
+ *   (`{ event_type, event_payload }`) is kept with the message; `GET conversations.history?channel=
+ *   &oldest=&inclusive=&include_all_metadata=&cursor=&limit=` (scope channels:history, else
+ *   `missing_scope`) answers the channel's messages newest first, with their `metadata` only when
+ *   `include_all_metadata=true`, paged through `response_metadata.next_cursor`;
  * - incoming webhooks: `POST /services/...` with JSON `{ text }`, answering 200 `ok`, or Slack's
  *   plain-text errors: 400 `invalid_payload` / `no_text`, 404 `no_service` / `channel_not_found`,
  *   410 `channel_is_archived`;
@@ -46,6 +50,7 @@ export interface FakeSlackMessage {
   channel: string;
   text: string;
   ts: string;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
 /** An answer to give instead of the real one. `body`: a string as is, anything else as JSON. */
@@ -89,7 +94,15 @@ export interface FakeSlack {
   stop(): Promise<void>;
 }
 
-const ALL_SCOPES = ["channels:read", "groups:read", "chat:write", "users:read", "users:read.email"];
+const ALL_SCOPES = [
+  "channels:read",
+  "groups:read",
+  "chat:write",
+  "users:read",
+  "users:read.email",
+  "channels:history",
+  "groups:history",
+];
 
 interface Answer {
   status: number;
@@ -187,7 +200,7 @@ export async function startFakeSlack(options: { pageSize?: number; host?: string
   const postMessage = (workspace: Workspace, contentType: string, raw: string): Answer => {
     if (!/^application\/json\b/i.test(contentType))
       return json(200, { ok: false, error: "invalid_post_type" });
-    let body: { channel?: unknown; text?: unknown };
+    let body: { channel?: unknown; text?: unknown; metadata?: unknown };
     try {
       body = JSON.parse(raw) as typeof body;
     } catch {
@@ -202,8 +215,49 @@ export async function startFakeSlack(options: { pageSize?: number; host?: string
       return json(200, { ok: false, error: "no_text" });
     }
     const ts = nextTs();
-    messages.push({ via: "bot_token", channel: channel.id, text: body.text, ts });
+    const metadata = body.metadata as FakeSlackMessage["metadata"] | undefined;
+    if (
+      metadata !== undefined &&
+      (typeof metadata?.event_type !== "string" || typeof metadata.event_payload !== "object")
+    )
+      return json(200, { ok: false, error: "invalid_metadata_format" });
+    messages.push({
+      via: "bot_token",
+      channel: channel.id,
+      text: body.text,
+      ts,
+      ...(metadata && { metadata }),
+    });
     return json(200, { ok: true, channel: channel.id, ts, message: { text: body.text, type: "message" } });
+  };
+
+  const conversationsHistory = (workspace: Workspace, query: Record<string, string>): Answer => {
+    const channel = findChannel(workspace.channels, query.channel ?? "");
+    if (!channel || channel.id !== query.channel) return json(200, { ok: false, error: "channel_not_found" });
+    const scope = channel.is_private ? "groups:history" : "channels:history";
+    if (!workspace.scopes.includes(scope))
+      return json(200, { ok: false, error: "missing_scope", needed: scope });
+    const oldest = Number(query.oldest ?? 0);
+    const inclusive = query.inclusive === "true";
+    const found = messages
+      .filter((m) => m.channel === channel.id)
+      .filter((m) => (inclusive ? Number(m.ts) >= oldest : Number(m.ts) > oldest))
+      .reverse();
+    const offset = query.cursor ? Number(Buffer.from(query.cursor, "base64").toString("utf8")) : 0;
+    const limit = Math.min(Number(query.limit ?? 100) || 100, 999, pageSize);
+    const page = found.slice(offset, offset + limit).map((m) => ({
+      type: "message",
+      text: m.text,
+      ts: m.ts,
+      ...(query.include_all_metadata === "true" && m.metadata ? { metadata: m.metadata } : {}),
+    }));
+    const more = offset + limit < found.length;
+    return json(200, {
+      ok: true,
+      messages: page,
+      has_more: more,
+      response_metadata: { next_cursor: more ? Buffer.from(String(offset + limit)).toString("base64") : "" },
+    });
   };
 
   const incomingWebhook = (path: string, raw: string): Answer => {
@@ -231,6 +285,7 @@ export async function startFakeSlack(options: { pageSize?: number; host?: string
     const routes: Record<string, { method: string; run: (workspace: Workspace) => Answer }> = {
       "/api/conversations.list": { method: "GET", run: (w) => conversationsList(w, query) },
       "/api/users.lookupByEmail": { method: "GET", run: (w) => lookupByEmail(w, query) },
+      "/api/conversations.history": { method: "GET", run: (w) => conversationsHistory(w, query) },
       "/api/chat.postMessage": {
         method: "POST",
         run: (w) => postMessage(w, req.headers["content-type"] ?? "", raw),

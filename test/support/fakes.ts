@@ -512,6 +512,7 @@ export class FakeRunRepository implements RunRepository {
       status: "in_doubt",
       attempt: existing.attempt,
       ...(existing.doubtSince ? { doubtSince: existing.doubtSince } : {}),
+      ...(existing.claimedAt ? { claimedAt: existing.claimedAt } : {}),
     };
   }
 

@@ -21,7 +21,8 @@ type SlackLimits = Required<
  * - `interactive`, a test send from the admin function (15 s, an admin waiting): lookups 3 s, post
  *   5 s, no second attempt: 8 s at worst.
  * The post's timeout is the longer one on purpose: past it, the message may or may not have been
- * posted, and the step fails as `outcome_unknown`.
+ * posted, and the step is in doubt (looked up in the channel's history after a wait, with a bot
+ * token; `outcome_unknown` with an incoming webhook).
  */
 export const SLACK_LIMITS: Record<WiringContext["budget"], SlackLimits> = {
   step: { requestTimeoutMs: 3_000, postTimeoutMs: 6_000, maxRetryAfterMs: 3_000 },

@@ -412,6 +412,7 @@ export class DynamoRunRepository implements RunRepository {
       // A claim written before claims carried their attempt: "" stands for it.
       attempt: typeof Item.attempt === "string" ? Item.attempt : "",
       ...(typeof Item.doubtSince === "string" ? { doubtSince: Item.doubtSince } : {}),
+      ...(typeof Item.claimedAt === "string" ? { claimedAt: Item.claimedAt } : {}),
     };
   }
 

@@ -30,6 +30,13 @@ export interface ActionContext {
 export interface PreparedAction {
   preview: Record<string, unknown>;
   perform(): Promise<StepOutcome>;
+  /**
+   * Looks up whether an earlier attempt's request, claimed at `since`, was taken (where the provider
+   * allows it): its outcome when found, or a failed `outcome_unknown` one when the provider would
+   * not say; undefined when it was certainly not taken, so performing it again is safe. Absent:
+   * no lookup exists for this action.
+   */
+  lookUp?(since: Date): Promise<StepOutcome | undefined>;
 }
 
 /**

@@ -69,12 +69,31 @@ export function slackPerformer(deps: SlackDeps): ActionPerformer<SendSlack> {
           reason: "channel_missing: a Slack bot token posts to a channel; set the step's channel",
         };
       }
+      // A step's message carries its run and step as metadata, so a post in doubt can be found again
+      // (a test send has no step to reconcile).
+      const marker = ctx.test ? undefined : { runId: ctx.run.runId, stepId: ctx.stepId };
       return {
         preview: { via: "bot_token", channel, ...previewFields },
+        ...(marker && {
+          lookUp: async (since: Date): Promise<StepOutcome | undefined> => {
+            const found = await deps.slack.findMessage(botToken, channel, marker, since);
+            if (found.status === "absent") return undefined;
+            if (found.status === "unknown") {
+              return {
+                status: "failed",
+                reason: `outcome_unknown: the message may have been posted, and the channel's history could not tell (${found.reason}); not sent again`,
+              };
+            }
+            return {
+              status: "executed",
+              detail: { via: "bot_token", channel: found.channel, ts: found.ts, reconciled: "history" },
+            };
+          },
+        }),
         perform: async (): Promise<StepOutcome> => {
           const resolved = await lookUp(deps.slack, botToken, mentions);
           const text = prefix + plainText(parts, (email) => resolved.ids.get(email.toLowerCase()));
-          const posted = await deps.slack.postMessage(botToken, { channel, text });
+          const posted = await deps.slack.postMessage(botToken, { channel, text, ...(marker && { marker }) });
           return {
             status: "executed",
             detail: {

@@ -6,7 +6,11 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { HttpSlackClient, type SlackClientOptions } from "../../../shared/adapters/slack-client.js";
-import { PermanentDeliveryError, TransientDeliveryError } from "../../../shared/domain/delivery-errors.js";
+import {
+  AmbiguousDeliveryError,
+  PermanentDeliveryError,
+  TransientDeliveryError,
+} from "../../../shared/domain/delivery-errors.js";
 import { UpstreamError } from "../../../shared/domain/upstream-error.js";
 import { type FakeSlack, type FakeSlackChannel, startFakeSlack } from "../../support/fake-slack.js";
 
@@ -397,6 +401,75 @@ describe("HttpSlackClient.postMessage", () => {
 
     expect(error).toBeInstanceOf(TransientDeliveryError);
     expect(error.message).toBe("slack: could not reach Slack for the chat.postMessage call (ECONNREFUSED)");
+  });
+});
+
+describe("a marked post and HttpSlackClient.findMessage", () => {
+  const marker = { runId: "run_1", stepId: "notify" };
+  const since = () => new Date(Date.now() - 60_000);
+
+  it("a marked post in doubt is ambiguous (to be looked up), and the history finds it by its metadata", async () => {
+    // Other messages, ours (another step) and not, around it: paging (2 a page) and matching both count.
+    await poster().postMessage(POST_TOKEN, {
+      channel: "C100",
+      text: "other",
+      marker: { ...marker, stepId: "x" },
+    });
+    slack.actThenFailNext(1, { status: 502, body: "<html>Bad gateway</html>" }, "/api/chat.postMessage");
+    const error = await failure(poster().postMessage(POST_TOKEN, { channel: "C100", text: "hello", marker }));
+    await poster().postMessage(POST_TOKEN, { channel: "C100", text: "later" });
+    await poster().postMessage(POST_TOKEN, { channel: "C100", text: "later still" });
+
+    expect(error).toBeInstanceOf(AmbiguousDeliveryError);
+    expect(error.message).toBe(
+      "Slack answered HTTP 502 to the chat.postMessage call, which may have posted the message",
+    );
+    expect(JSON.parse(slack.requests[1]?.body ?? "")).toMatchObject({
+      metadata: { event_type: "moments_step", event_payload: marker },
+    });
+    const found = await poster().findMessage(POST_TOKEN, "C100", marker, since());
+    expect(found).toEqual({ status: "found", channel: "C100", ts: slack.messages[1]?.ts });
+    const reads = slack.requests.filter((r) => r.path === "/api/conversations.history");
+    expect(reads.length).toBeGreaterThan(1);
+    expect(reads[0]).toMatchObject({
+      method: "GET",
+      authorization: `Bearer ${POST_TOKEN}`,
+      query: { channel: "C100", include_all_metadata: "true", inclusive: "true", limit: "200" },
+    });
+  });
+
+  it("answers absent when the step's message is not in the history since the claim", async () => {
+    await poster().postMessage(POST_TOKEN, {
+      channel: "C100",
+      text: "other",
+      marker: { ...marker, stepId: "x" },
+    });
+
+    expect(await poster().findMessage(POST_TOKEN, "C100", marker, since())).toEqual({ status: "absent" });
+    // A message before `oldest` is not looked at.
+    await poster().postMessage(POST_TOKEN, { channel: "C100", text: "hello", marker });
+    const future = new Date(Date.now() + 120_000);
+    expect(await poster().findMessage(POST_TOKEN, "C100", marker, future)).toEqual({ status: "absent" });
+  });
+
+  it("is unknown when Slack refuses the read (no channels:history scope), transient on a 5xx", async () => {
+    slack.addWorkspace("xoxb-no-history", [{ id: "C9", name: "x", is_member: true }], {
+      scopes: ["chat:write"],
+    });
+    expect(await poster().findMessage("xoxb-no-history", "C9", marker, since())).toEqual({
+      status: "unknown",
+      reason: "slack: missing_scope (conversations.history)",
+    });
+    slack.failNext(1, { status: 500, body: "oops" }, "/api/conversations.history");
+    expect(await failure(poster().findMessage(POST_TOKEN, "C100", marker, since()))).toBeInstanceOf(
+      TransientDeliveryError,
+    );
+  });
+
+  it("an unmarked post (a test send) stays outcome_unknown", async () => {
+    slack.actThenFailNext(1, { status: 502, body: "" }, "/api/chat.postMessage");
+    const error = await failure(poster().postMessage(POST_TOKEN, { channel: "C100", text: "hello" }));
+    expect(error).toBeInstanceOf(PermanentDeliveryError);
   });
 });
 

@@ -282,7 +282,40 @@ describe("the cost model", () => {
       { ...deployment, stateMachine: { ...deployment.stateMachine, tracing: true } },
       params,
     );
-    expect(line(traced, "X-Ray").units).toBeCloseTo(50_000 * 0.05);
+    // 50,000 executions a month: under X-Ray's reservoir of one a second, every one is recorded.
+    expect(line(traced, "X-Ray").units).toBeCloseTo(50_000);
+  });
+
+  it("prices X-Ray by where traces start and how much traffic the 1/s reservoir takes", () => {
+    const tracedEverywhere: DeploymentForCost = {
+      functions: Object.fromEntries(
+        Object.entries(deployment.functions).map(([fn, f]) => [fn, { ...f, tracing: true }]),
+      ),
+      stateMachine: { logLevel: "ERROR", includeExecutionData: false, tracing: true },
+    };
+    // 1M events a month (0.4/s): the reservoir records every ingest request and every match invocation;
+    // executions join the matcher's trace.
+    const low = costModel(unused, run, tracedEverywhere, params);
+    expect(line(low, "X-Ray")).toMatchObject({ units: 2_000_000, usd: 10 });
+    // 100M a month: 2,592,000 a month by the reservoir, then 5 % of the rest, per entry point.
+    const busy = costModel(unused, run, tracedEverywhere, params, {
+      ...defaultAssumptions,
+      eventsPerMonth: 100_000_000,
+    });
+    const perEntry = ((2_592_000 + 0.05 * (100_000_000 - 2_592_000)) / 100_000_000) * 1_000_000;
+    expect(line(busy, "X-Ray").units).toBeCloseTo(2 * perEntry);
+    // Tracing off (-c tracing=off): nothing recorded.
+    expect(
+      line(
+        costModel(
+          unused,
+          run,
+          { ...deployment, stateMachine: { ...deployment.stateMachine, tracing: false } },
+          params,
+        ),
+        "X-Ray",
+      ).usd,
+    ).toBe(0);
   });
 });
 

@@ -733,14 +733,100 @@ describe("executeStep under faults", () => {
     expect(performed).toEqual(["inbox"]);
   });
 
-  it("a Slack step in doubt (no lookup) is recorded as outcome_unknown rather than risk a second message", async () => {
-    runs.seedClaim(run, "s1");
+  describe("a Slack step in doubt is looked up in the channel's history", () => {
+    const slackAction = { type: "send_slack", integrationId: "int_1", channel: "C100", text: "hi" } as const;
+    let posted: string[];
+    let history: "found" | "absent" | "unknown";
+    let lookedUpSince: Date[];
+    let postError: Error | undefined;
+    beforeEach(() => {
+      posted = [];
+      history = "absent";
+      lookedUpSince = [];
+      postError = undefined;
+      deps.actions = {
+        ...deps.actions,
+        send_slack: async (ctx) => ({
+          preview: {},
+          lookUp: async (since) => {
+            lookedUpSince.push(since);
+            if (history === "absent") return undefined;
+            if (history === "unknown") return { status: "failed", reason: "outcome_unknown: missing_scope" };
+            return { status: "executed", detail: { ts: "1.2", reconciled: "history" } };
+          },
+          perform: async () => {
+            if (postError) throw postError;
+            posted.push(ctx.stepId);
+            return { status: "executed", detail: { ts: "9.9" } };
+          },
+        }),
+      };
+    });
 
-    const outcome = await executeStep(
-      deps,
-      payload({ type: "send_slack", integrationId: "int_1", channel: "#growth", text: "hi" }),
-    );
+    it("an ambiguous post keeps the claim in doubt and asks the state machine to wait", async () => {
+      postError = new AmbiguousDeliveryError("Slack answered HTTP 502");
 
-    expect(outcome).toEqual({ status: "failed", reason: expect.stringMatching(/^outcome_unknown/) });
+      const error = await executeStep(deps, payload(slackAction)).catch((e: unknown) => e);
+
+      expect(error).toMatchObject({ name: "StepInDoubt" });
+      expect(runs.step(run, "s1")).toMatchObject({ status: "claimed", doubtSince: NOW });
+      expect(lookedUpSince).toEqual([]);
+    });
+
+    it("found after the wait: recorded executed, not posted again; the lookup starts before the claim", async () => {
+      postError = new AmbiguousDeliveryError("Slack answered HTTP 502");
+      await executeStep(deps, payload(slackAction)).catch(() => undefined);
+      history = "found";
+
+      const early = await executeStep(at("2026-11-21T11:04:59.000Z"), payload(slackAction)).catch(
+        (e: unknown) => e,
+      );
+      expect(early).toMatchObject({ name: "StepInDoubt" });
+      const outcome = await executeStep(at(LATER), payload(slackAction));
+
+      expect(outcome).toEqual({ status: "executed", detail: { ts: "1.2", reconciled: "history" } });
+      expect(posted).toEqual([]);
+      expect(lookedUpSince).toEqual([new Date(Date.parse(NOW) - 5 * 60_000)]);
+      expect(runs.step(run, "s1")).toMatchObject({ status: "executed" });
+    });
+
+    it("absent after the wait: posted exactly once", async () => {
+      runs.seedClaim(run, "s1");
+      await executeStep(deps, payload(slackAction)).catch(() => undefined);
+
+      const outcome = await executeStep(at(LATER), payload(slackAction));
+
+      expect(outcome).toEqual({ status: "executed", detail: { ts: "9.9" } });
+      expect(posted).toEqual(["s1"]);
+      expect(await executeStep(at(LATER), payload(slackAction))).toEqual({
+        status: "skipped",
+        reason: "already_executed",
+      });
+      expect(posted).toEqual(["s1"]);
+    });
+
+    it("when Slack cannot tell (a missing scope), outcome_unknown and never posted twice", async () => {
+      runs.seedClaim(run, "s1");
+      history = "unknown";
+      await executeStep(deps, payload(slackAction)).catch(() => undefined);
+
+      const outcome = await executeStep(at(LATER), payload(slackAction));
+
+      expect(outcome).toEqual({ status: "failed", reason: "outcome_unknown: missing_scope" });
+      expect(posted).toEqual([]);
+    });
+
+    it("a step without a lookup (an incoming webhook) is outcome_unknown rather than risk a second message", async () => {
+      deps.actions = {
+        ...deps.actions,
+        send_slack: async () => ({ preview: {}, perform: async () => ({ status: "executed" }) }),
+      };
+      runs.seedClaim(run, "s1");
+      await executeStep(deps, payload(slackAction)).catch(() => undefined);
+
+      const outcome = await executeStep(at(LATER), payload(slackAction));
+
+      expect(outcome).toEqual({ status: "failed", reason: expect.stringMatching(/^outcome_unknown/) });
+    });
   });
 });

@@ -6,7 +6,7 @@ import { useState } from "preact/hooks";
 import { api, call } from "../api/client.js";
 import type { components } from "../api/schema.js";
 import { href, navigate } from "../router.js";
-import { Async, Empty, Field, formatTime, PageHeader, useResource } from "../ui.js";
+import { Async, Empty, Field, formatTime, PageHeader, Pager, usePager, useResource } from "../ui.js";
 import { SourceCard } from "./sources.js";
 
 type DebugItem = components["schemas"]["SourceDebugger"]["items"][number];
@@ -42,9 +42,16 @@ export function SourcePage({ params }: { params: Record<string, string> }) {
 }
 
 function SourceDebugger({ sourceId }: { sourceId: string }) {
+  // The API pages only when a page of kept items nears the response size limit.
+  const pager = usePager();
   const debug = useResource(
-    () => call(api.GET("/v1/admin/sources/{id}/debugger", { params: { path: { id: sourceId } } })),
-    [sourceId],
+    () =>
+      call(
+        api.GET("/v1/admin/sources/{id}/debugger", {
+          params: { path: { id: sourceId }, query: pager.cursor ? { cursor: pager.cursor } : {} },
+        }),
+      ),
+    [sourceId, pager.cursor],
   );
   const [verdict, setVerdict] = useState<"all" | DebugItem["verdict"]>("all");
   const [shown, setShown] = useState(PAGE);
@@ -112,6 +119,7 @@ function SourceDebugger({ sourceId }: { sourceId: string }) {
                       Show {Math.min(PAGE, items.length - shown)} more (of {items.length - shown})
                     </button>
                   )}
+                  <Pager pager={pager} nextCursor={d.nextCursor} label="Debugger" />
                 </>
               )}
             </>

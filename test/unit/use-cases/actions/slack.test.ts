@@ -8,7 +8,12 @@ import type { Action } from "../../../../shared/domain/actions.js";
 import { PermanentDeliveryError, TransientDeliveryError } from "../../../../shared/domain/delivery-errors.js";
 import type { StoredIntegration } from "../../../../shared/domain/integration.js";
 import { MissingValueError, type OnMissing } from "../../../../shared/domain/render.js";
-import type { SlackMessage, SlackMessenger, SlackUserLookup } from "../../../../shared/ports/integrations.js";
+import type {
+  SlackMarker,
+  SlackMessage,
+  SlackMessenger,
+  SlackUserLookup,
+} from "../../../../shared/ports/integrations.js";
 import { isPrepared, type PreparedAction } from "../../../../shared/use-cases/actions/action.js";
 import { MAX_MENTIONS, slackPerformer } from "../../../../shared/use-cases/actions/slack.js";
 import { performAction, prepareAction } from "../../../support/actions.js";
@@ -55,6 +60,15 @@ class RecordingSlack implements SlackMessenger {
     if (this.postError) throw this.postError;
     this.posts.push({ botToken, message });
     return { channel: "C100", ts: "1767225600.000100" };
+  }
+
+  async findMessage(_botToken: string, channel: string, marker: SlackMarker, _oldest: Date) {
+    const posted = this.posts.find(
+      (p) => p.message.marker?.runId === marker.runId && p.message.marker?.stepId === marker.stepId,
+    );
+    return posted
+      ? { status: "found" as const, channel, ts: "1767225600.000100" }
+      : { status: "absent" as const };
   }
 
   async postToWebhook(webhookUrl: string, message: { text: string }) {
@@ -117,6 +131,8 @@ describe("send_slack with a bot token", () => {
         message: {
           channel: "C100",
           text: "Case for Acme &lt;!channel&gt; &amp; Co: <@U0OWNER> please call Ada",
+          // The step's message carries its run and step, so a post in doubt can be found again.
+          marker: { runId: run.runId, stepId: "s1" },
         },
       },
     ]);
