@@ -214,8 +214,11 @@ export class MomentsStack extends Stack {
 
     // The workflow's task functions come next: the state machine needs their ARNs, and match
     // needs the state machine's. The action function links to the API (unsubscribe links).
+    // It runs every wake-up of an execution: steps, a run's completion and timeout, abandonment gates
+    // (a timeout starts the run's end execution, a gate its run: it starts executions too).
     const action = fn("action", {
       [Env.tableName]: tableName,
+      [Env.stateMachineArn]: stateMachineArn,
       [Env.sesConfigurationSet]: this.email.configurationSet.configurationSetName,
       [Env.eventBusName]: this.eventRouting.bus.eventBusName,
       [Env.publicApiUrl]: props.publicBaseUrl ?? this.httpApi.url,
@@ -223,11 +226,13 @@ export class MomentsStack extends Stack {
     });
     // update_attribute steps put attribute_changed events on the bus.
     this.eventRouting.bus.grantPutEventsTo(action.role);
+    // BatchWriteItem: an abandonment gate records its decision in the decision log.
     this.dataTable.grant(action.role, [
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
       "dynamodb:DeleteItem",
+      "dynamodb:BatchWriteItem",
     ]);
     this.email.grantSend(action.role);
 
@@ -256,6 +261,7 @@ export class MomentsStack extends Stack {
       tracing,
     });
     this.workflow.grantStartExecutionByArn(runState.role);
+    this.workflow.grantStartExecutionByArn(action.role);
     // An execution that fails, times out or is aborted outside the engine ends its run (run-state).
     const failedExecutions = this.workflow.endRunsOfFailedExecutions(runState.function, runState.role);
     // Stopping or archiving a moment stops its runs' executions.

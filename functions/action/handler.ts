@@ -1,31 +1,36 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { documentClient } from "../../shared/adapters/clients.js";
+import { DynamoInsightsRepository } from "../../shared/adapters/dynamodb/insights-repository.js";
 import { DynamoIntegrationRepository } from "../../shared/adapters/dynamodb/integration-repository.js";
 import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-repository.js";
+import { DynamoPendingStartRepository } from "../../shared/adapters/dynamodb/pending-start-repository.js";
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
 import { sesClient } from "../../shared/adapters/ses-client.js";
+import { StepFunctionsController } from "../../shared/adapters/step-functions-starter.js";
 import { readEnv, readTimeScale } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
-import {
-  type ActionTaskPayload,
-  reconcileWaitMs,
-  type StepOutcome,
-} from "../../shared/contracts/workflow.js";
+import { type ActionPayload, reconcileWaitMs } from "../../shared/contracts/workflow.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
 import { executeStep } from "../../shared/use-cases/execute-step.js";
+import { runWake } from "../../shared/use-cases/run-wake.js";
 import { performersFor } from "./performers.js";
 
-const env = readEnv([Env.tableName]);
+const env = readEnv([Env.tableName, Env.stateMachineArn]);
 const obs = createObservability("action");
 const db = documentClient(obs.tracer);
 const ses = sesClient(obs.tracer);
 const eventBridge = new EventBridgeClient({});
 obs.tracer?.captureAWSv3Client(eventBridge);
+// A timeout starts the run's exit (or completion) steps; a gate starts its run.
+const sfn = new SFNClient({});
+obs.tracer?.captureAWSv3Client(sfn);
 const profiles = new DynamoProfileRepository(db, env.TABLE_NAME);
+const timeScale = readTimeScale(process.env[Env.timeScale]);
 const deps = {
   actions: performersFor(
     { db, ses, eventBridge, integrations: new DynamoIntegrationRepository(db, env.TABLE_NAME), profiles },
@@ -34,25 +39,48 @@ const deps = {
   profiles,
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
   moments: new DynamoMomentRepository(db, env.TABLE_NAME),
+  pending: new DynamoPendingStartRepository(db, env.TABLE_NAME),
+  recorder: new DynamoInsightsRepository(db, env.TABLE_NAME),
+  workflows: new StepFunctionsController(sfn, env.STATE_MACHINE_ARN),
   clock: systemClock,
+  timeScale,
   // The state machine's wait for evidence, scaled as every delay is.
-  reconcileWindowMs: reconcileWaitMs(readTimeScale(process.env[Env.timeScale])),
+  reconcileWindowMs: reconcileWaitMs(timeScale),
 };
 
-/** Invoked by the state machine for one step; transient failures are thrown for its Retry policy. */
-export const handler = middy<ActionTaskPayload, StepOutcome, Error, Context>()
+/**
+ * Invoked by the state machine for one wake-up of an execution (or, from executions started before
+ * wake-ups, one step); transient failures are thrown for its Retry policy.
+ */
+export const handler = middy<ActionPayload, unknown, Error, Context>()
   .use(obs.middlewares())
   .handler(async (payload) => {
-    const { run, step } = payload;
+    if (!("wake" in payload)) {
+      const { run, step } = payload;
+      obs.logger.appendKeys({ workspaceId: run.workspaceId, momentId: run.momentId, runId: run.runId });
+      const outcome = await executeStep(deps, payload);
+      obs.logger.info("Step finished", { stepId: step.id, action: step.action.type, outcome });
+      obs.metrics.addMetric(`Step${capitalized(outcome.status)}`, "Count", 1);
+      return outcome;
+    }
+    const { wake } = payload;
+    const about = "gate" in wake ? wake.gate : wake.run;
     obs.logger.appendKeys({
-      workspaceId: run.workspaceId,
-      momentId: run.momentId,
-      runId: run.runId,
-      stepId: step.id,
+      workspaceId: about.workspaceId,
+      momentId: about.momentId,
+      ...("run" in wake ? { runId: wake.run.runId } : {}),
     });
-    const outcome = await executeStep(deps, payload);
-    obs.logger.info("Step finished", { action: step.action.type, outcome });
-    obs.metrics.addDimension("action", step.action.type);
-    obs.metrics.addMetric(`Step${outcome.status[0]?.toUpperCase()}${outcome.status.slice(1)}`, "Count", 1);
-    return outcome;
+    const result = await runWake(deps, wake, (stepId, outcome) => {
+      obs.logger.info("Step finished", { stepId, outcome });
+      obs.metrics.addMetric(`Step${capitalized(outcome.status)}`, "Count", 1);
+    });
+    if (!("steps" in result)) obs.logger.info("Wake-up finished", { result });
+    if ("completed" in result) obs.metrics.addMetric("RunCompleted", "Count", 1);
+    if ("ended" in result && result.ended === "timed_out") obs.metrics.addMetric("RunTimedOut", "Count", 1);
+    if ("gate" in result) obs.metrics.addMetric("AbandonmentGateOpened", "Count", 1);
+    return result;
   });
+
+function capitalized(text: string): string {
+  return `${text[0]?.toUpperCase()}${text.slice(1)}`;
+}

@@ -61,12 +61,20 @@ export const handler = middy<
   });
 
 async function recordTask(payload: RunStateTaskPayload) {
-  if ("run" in payload)
-    obs.logger.appendKeys({ workspaceId: payload.run.workspaceId, runId: payload.run.runId });
-  else obs.logger.appendKeys({ workspaceId: payload.gate.workspaceId, momentId: payload.gate.momentId });
+  const about = "wake" in payload ? payload.wake : payload;
+  if ("run" in about)
+    obs.logger.appendKeys({
+      workspaceId: about.run.workspaceId,
+      momentId: about.run.momentId,
+      runId: about.run.runId,
+    });
+  else obs.logger.appendKeys({ workspaceId: about.gate.workspaceId, momentId: about.gate.momentId });
   const result = await recordRunState(deps, payload);
   obs.metrics.addMetric(
     {
+      wake_failed: "StepFailed",
+      wake_outcome: "StepOutcomeRecorded",
+      wake_failed_run: "RunFailedByStep",
       run_completed: "RunCompleted",
       step_failed: "StepFailed",
       step_outcome: "StepOutcomeRecorded",

@@ -3,22 +3,31 @@
  * what it remembers of each task, and the input it runs the execution again with. On AWS an
  * execution outlives any process; locally, this is what makes a restart keep in-flight runs.
  *
- * A step is done once its action task returned (its outcome is recorded: executed, skipped, or failed
- * and its policy is `continue`). The resumed execution runs the steps not done, the first after what
- * is left of its delay (counted, as the workflow counts it, from the previous step's end or the
- * execution's start), the others with their own delays; a timeout fires at its original due time
- * (at once if that passed while stopped), and a gate (an armed abandonment start) waits until its
- * absolute due time anyway. A step whose task was running when the process died runs again: the
- * step's claim makes that safe, as when Step Functions retries a task on AWS.
+ * A wake-up is done once its action task returned (its steps' outcomes are recorded). The resumed
+ * execution runs the wake-ups not done, the first after what is left of its wait (counted, as the
+ * workflow counts it, from the previous wake-up's end or the execution's start), the others with
+ * their own; a gate waits until its absolute due time. A wake-up whose task was running when the
+ * process died runs again: its steps' claims make that safe, as when Step Functions retries a task
+ * on AWS, and a wake-up that finds the run's timeout passed ends the run instead of acting.
+ *
+ * Executions journaled before wake-ups (their input carried whole steps) resume as they did: the
+ * steps not done, the first after what is left of its delay; a timeout at its original due time.
  */
-import type { RunInput } from "../../shared/contracts/workflow.js";
+import type { ExecutionInput, RunInput, Wake } from "../../shared/contracts/workflow.js";
 import { isRecord } from "./http.js";
 import type { PersistedExecution } from "./step-functions.js";
 
-/** The checkpoint of an action task that returned: the ids of the steps it finished. */
-export function runTaskCheckpoint(_stateName: string, payload: unknown): { stepIds: string[] } | undefined {
+/**
+ * The checkpoint of an action task that returned: a wake-up done, or (before wake-ups) the ids of
+ * the steps it finished.
+ */
+export function runTaskCheckpoint(
+  _stateName: string,
+  payload: unknown,
+): { wake: true } | { stepIds: string[] } | undefined {
   // Run-state tasks (their payload has a `type`) record lifecycle changes, not steps.
   if (!isRecord(payload) || "type" in payload) return undefined;
+  if (isRecord(payload.wake)) return { wake: true };
   const steps = Array.isArray(payload.steps) ? payload.steps : [payload.step];
   const stepIds = steps.flatMap((step) => (isRecord(step) && typeof step.id === "string" ? [step.id] : []));
   return stepIds.length > 0 ? { stepIds } : undefined;
@@ -29,6 +38,8 @@ const remainingSeconds = (dueMs: number, nowMs: number) => Math.max(0, Math.ceil
 /** The input to run a journaled execution of the run workflow with, `nowMs` after it started. */
 export function resumeRunInput(execution: PersistedExecution, nowMs: number): string {
   const input: unknown = JSON.parse(execution.input);
+  if (isRecord(input) && Array.isArray(input.wakes))
+    return resumeWakes(execution, input as unknown as ExecutionInput, nowMs);
   // A gate (no steps) waits until its absolute due time: its input needs no change.
   if (!isRecord(input) || !Array.isArray(input.steps)) return execution.input;
   const run = input as unknown as RunInput;
@@ -63,4 +74,16 @@ export function resumeRunInput(execution: PersistedExecution, nowMs: number): st
     };
   }
   return JSON.stringify(resumed);
+}
+
+function resumeWakes(execution: PersistedExecution, input: ExecutionInput, nowMs: number): string {
+  const done = execution.checkpoints.filter(({ value }) => isRecord(value) && value.wake === true);
+  const previousEndMs = done.at(-1)?.at ?? execution.startMs;
+  const wakes: Wake[] = input.wakes.slice(done.length).map((wake, index) => {
+    if ("gate" in wake)
+      return { ...wake, seconds: Math.ceil(remainingSeconds(Date.parse(wake.gate.until), nowMs)) };
+    if (index > 0) return wake;
+    return { ...wake, seconds: Math.ceil(remainingSeconds(previousEndMs + wake.seconds * 1000, nowMs)) };
+  });
+  return JSON.stringify({ wakes } satisfies ExecutionInput);
 }

@@ -4,7 +4,14 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { endExecutionName, type Gate, type GateInput, type RunInput } from "../contracts/workflow.js";
+import {
+  type ExecutionInput,
+  endExecutionName,
+  executionInputOf,
+  type Gate,
+  gateInputOf,
+  type RunInput,
+} from "../contracts/workflow.js";
 import type { ExecutionInputReader, WorkflowController } from "../ports/runs.js";
 
 /**
@@ -20,19 +27,19 @@ export class StepFunctionsController implements WorkflowController, ExecutionInp
     private readonly stateMachineArn: string,
   ) {}
 
+  /** The execution input holds references only (run and step ids): the steps are pinned on the run. */
   start(input: RunInput) {
     return this.startNamed(
       input.phase === "entry" ? input.run.runId : endExecutionName(input.run.runId),
-      input,
+      executionInputOf(input),
     );
   }
 
   startGate(gate: Gate, name: string) {
-    const input: GateInput = { gate };
-    return this.startNamed(name, input);
+    return this.startNamed(name, gateInputOf(gate, new Date()));
   }
 
-  private async startNamed(name: string, input: RunInput | GateInput) {
+  private async startNamed(name: string, input: ExecutionInput) {
     try {
       await this.client.send(
         new StartExecutionCommand({

@@ -86,12 +86,21 @@ export const functions: Record<FunctionId, FunctionDefinition> = {
   },
   action: {
     entry: "functions/action/handler.ts",
-    description: "Runs one step of a run (email, in-app, Slack, Attio, webhooks, attribute updates)",
+    description:
+      "Runs each wake-up of a run: its steps (email, in-app, Slack, Attio, webhooks, attribute updates), completion, timeout, abandonment gates",
     // The bus: an update_attribute step puts its attribute_changed event on it. The API URL: the
     // unsubscribe link of every email. The provider base URLs and the loopback opt-in are optional
     // overrides read when set (tests, proxies, local development), never set by the CDK app. The time
-    // scale: how long a step in doubt waits for its provider's evidence.
-    env: [Env.tableName, Env.sesConfigurationSet, Env.eventBusName, Env.publicApiUrl, Env.timeScale],
+    // scale: how long a step in doubt waits for its provider's evidence, and a gate's run's delays.
+    // The state machine: a timeout starts the run's end execution, an abandonment gate its run.
+    env: [
+      Env.tableName,
+      Env.stateMachineArn,
+      Env.sesConfigurationSet,
+      Env.eventBusName,
+      Env.publicApiUrl,
+      Env.timeScale,
+    ],
   },
   bootstrap: {
     entry: "functions/bootstrap/handler.ts",
@@ -100,9 +109,10 @@ export const functions: Record<FunctionId, FunctionDefinition> = {
   },
   "run-state": {
     entry: "functions/run-state/handler.ts",
-    description: "Records run lifecycle changes (step failed, run completed, timeout)",
-    // A timeout ends the run and starts its end execution; an abandonment gate starts a run (with the
-    // moment's delays, hence the time scale).
+    description:
+      "Records what a run's workflow reports off the usual path (a step failed, an unrecorded outcome, fail_run)",
+    // fail_run ends the run and starts its end execution; executions started before wake-ups also
+    // end runs on their timeout and open gates here (a run, with the moment's delays: the time scale).
     env: [Env.tableName, Env.stateMachineArn, Env.timeScale],
   },
   console: {

@@ -4,8 +4,13 @@
  * `definitionSubstitutions`; the local Step Functions runs the same document with the placeholders
  * resolved to local function ARNs.
  *
- * Per step the workflow costs two state transitions (Wait, Task) plus the Map iteration, and it
- * never polls: a delay is a Wait state, which Standard workflows do not bill while waiting.
+ * An execution is a list of wake-ups (a Map state, one item at a time): each waits its seconds (a
+ * Wait state: not billed while waiting, no polling), then one task runs everything due then (every
+ * consecutive zero-delay step, the run's completion after its last step, its timeout, an
+ * abandonment gate). So a run costs 1 + 2 transitions per wake-up, with no bookkeeping states on the
+ * usual path. The execution input holds references only (run id, step ids, routing): the action
+ * task reads the pinned steps from the run's item, so no webhook URL, header or trigger property
+ * sits in an execution's input, its history or its logs, and the input never nears its 256 KB limit.
  */
 import type { Action } from "../domain/actions.js";
 
@@ -54,8 +59,11 @@ export interface StepInput {
 export type RunPhase = "entry" | "completion" | "exit";
 export type RunOutcome = "success" | "failed";
 
-/** The execution input. A run has an entry execution (named by the run id) and, once an end rule
- * matched, an end execution (`<runId>-end`) for its completion or exit steps. */
+/**
+ * A phase of a run to start, as the use cases describe it (the adapter turns it into the execution
+ * input, references only: see executionInputOf). A run has an entry execution (named by the run id)
+ * and, once an end rule matched, an end execution (`<runId>-end`) for its completion or exit steps.
+ */
 export interface RunInput {
   run: RunContext;
   phase: RunPhase;
@@ -66,9 +74,16 @@ export interface RunInput {
   completeWhenStepsDone: boolean;
 }
 
+/** What a wake-up needs to find its run: the keys, and the moment for logs and metrics. */
+export interface RunRef {
+  workspaceId: string;
+  momentId: string;
+  runId: string;
+}
+
 /**
- * An armed abandonment start: a short execution that waits until `until`, then asks run-state to
- * open the gate (start the run) if the start is still armed by `token`.
+ * An armed abandonment start: an execution that waits until `until`, then asks the action task to
+ * open the gate (start the run) if the start is still armed and due.
  */
 export interface Gate {
   workspaceId: string;
@@ -81,9 +96,60 @@ export interface Gate {
   until: string;
 }
 
-/** The input of a gate execution. */
-export interface GateInput {
-  gate: Gate;
+/**
+ * One wake-up of an execution: wait `seconds` (after the previous wake-up's task), then run its task.
+ * - steps: run these steps of the phase, in order (ids of the steps pinned on the run's item); with
+ *   `complete`, then end the run as completed (the last entry steps of a moment without end rules);
+ * - timeout: end the run on its timeout (the outcome is pinned on the run's item);
+ * - gate: open an abandonment gate, if its start is still armed and due.
+ */
+export type Wake =
+  | { seconds: number; run: RunRef; phase: RunPhase; steps: string[]; complete?: true }
+  | { seconds: number; run: RunRef; phase: "entry"; timeout: true }
+  | { seconds: number; gate: Gate };
+
+/** The execution input: references only, never step content. */
+export interface ExecutionInput {
+  wakes: Wake[];
+}
+
+/**
+ * A phase's schedule: consecutive zero-delay steps share a wake-up; on the entry phase, steps due at
+ * or after the timeout never run (the timeout wakes first and ends the run), and the timeout is the
+ * last wake-up; a run without end rules completes in its last wake-up (an empty one without steps).
+ */
+export function executionInputOf(input: RunInput): ExecutionInput {
+  const { workspaceId, momentId, runId } = input.run;
+  const run: RunRef = { workspaceId, momentId, runId };
+  const timeout = input.phase === "entry" ? input.timeout : undefined;
+  const wakes: Array<Extract<Wake, { steps: string[] }>> = [];
+  let offset = 0;
+  for (const step of input.steps) {
+    if (timeout && offset + step.delaySeconds >= timeout.seconds) break;
+    offset += step.delaySeconds;
+    const last = wakes.at(-1);
+    if (last && step.delaySeconds === 0) last.steps.push(step.id);
+    else wakes.push({ seconds: step.delaySeconds, run, phase: input.phase, steps: [step.id] });
+  }
+  if (timeout)
+    return {
+      wakes: [
+        ...wakes,
+        { seconds: Math.max(0, timeout.seconds - offset), run, phase: "entry", timeout: true },
+      ],
+    };
+  if (input.phase === "entry" && input.completeWhenStepsDone) {
+    const last = wakes.at(-1);
+    if (last) last.complete = true;
+    else wakes.push({ seconds: 0, run, phase: "entry", steps: [], complete: true });
+  }
+  return { wakes };
+}
+
+/** A gate's execution input: one wake-up at its due time (rounded up: never early). */
+export function gateInputOf(gate: Gate, now: Date): ExecutionInput {
+  const seconds = Math.max(0, Math.ceil((Date.parse(gate.until) - now.getTime()) / 1000));
+  return { wakes: [{ seconds, gate }] };
 }
 
 /** Steps a run will need when it ends, pinned at entry with the rest of the moment's version. */
@@ -97,7 +163,7 @@ export function endExecutionName(runId: string): string {
   return `${runId}-end`;
 }
 
-/** Payload of the action task: one step of one run. */
+/** Payload of the action task in executions started before wake-ups: one step of one run. */
 export interface ActionTaskPayload {
   run: RunContext;
   step: StepInput;
@@ -110,15 +176,36 @@ export type StepOutcome =
   | { status: "skipped"; reason: string }
   | { status: "failed"; reason: string };
 
-/** Payloads of the run-state task: lifecycle records the workflow writes. */
+/**
+ * Payloads of the run-state task: what the workflow records off the usual path. `wake_*` come from
+ * this definition; the others from executions started before wake-ups, which keep their definition
+ * on AWS until they end (see the README's upgrade note), so the functions still take them.
+ */
 export type RunStateTaskPayload =
+  /** A wake-up still failing after its retries: its first step without an outcome is recorded as failed. */
+  | { type: "wake_failed"; wake: WakePayload; error: { Error?: string; Cause?: string } }
+  /** A step performed whose record failed: the outcome is in the error's Cause (see STEP_OUTCOME_UNRECORDED_ERROR). */
+  | { type: "wake_outcome"; wake: WakePayload; error: { Error?: string; Cause?: string } }
+  /** A fail_run step of the wake-up failed for good: the run ends as failed. */
+  | { type: "wake_failed_run"; wake: WakePayload }
   | { type: "step_failed"; run: RunContext; step: StepInput; error: { Error?: string; Cause?: string } }
   | { type: "run_completed"; run: RunContext }
   | { type: "timeout"; run: RunContext; outcome: RunOutcome }
   | { type: "step_failed_run"; run: RunContext; stepId: string }
-  /** A step performed whose record failed: the outcome is in the error's Cause (see STEP_OUTCOME_UNRECORDED_ERROR). */
   | { type: "step_outcome"; run: RunContext; step: StepInput; error: { Error?: string; Cause?: string } }
   | { type: "open_gate"; gate: Gate };
+
+/** The payload of the action task for a wake-up (fields a resumed wake-up carries besides are ignored). */
+export type WakePayload = Wake;
+
+/** The action task's payload: a wake-up, or one step (from executions started before wake-ups). */
+export type ActionPayload = { wake: WakePayload } | ActionTaskPayload;
+
+/**
+ * Thrown by the action function when an abandonment gate woke before its start's due time (the start
+ * was re-armed by a later trigger): the message is the due time, and the gate waits until then.
+ */
+export const GATE_NOT_DUE_ERROR = "GateNotDue";
 
 /**
  * Thrown by the action function when a step failed for good and its policy is fail_run: the state
@@ -210,188 +297,118 @@ export const transientRetry = {
 };
 
 /**
- * The steps of a phase, in order: each waits its delay, then runs its action. State names must be
- * unique across the whole machine (Map and Parallel included), hence the prefix for the second copy.
- */
-function runStepsMap(next: string | undefined, prefix = ""): Record<string, unknown> {
-  const name = (state: string) => `${prefix}${state}`;
-  return {
-    Type: "Map",
-    ItemsPath: "$.steps",
-    ItemSelector: { "run.$": "$.run", "phase.$": "$.phase", "step.$": "$$.Map.Item.Value" },
-    // Steps are sequential by definition: a moment is a timeline.
-    MaxConcurrency: 1,
-    ItemProcessor: {
-      ProcessorConfig: { Mode: "INLINE" },
-      StartAt: name("WaitForDelay"),
-      States: {
-        [name("WaitForDelay")]: { Type: "Wait", SecondsPath: "$.step.delaySeconds", Next: name("RunAction") },
-        [name("RunAction")]: {
-          ...invoke(workflowSubstitutions.actionFunctionArn, {
-            "run.$": "$.run",
-            "step.$": "$.step",
-            "phase.$": "$.phase",
-          }),
-          // A provider outage, a long Retry-After or DynamoDB being slow must not lose the send.
-          Retry: [transientRetry],
-          Catch: [
-            // The action failed for good and its policy is fail_run (the step is already recorded).
-            { ErrorEquals: [STEP_FAILED_RUN_ERROR], ResultPath: "$.error", Next: name("FailRun") },
-            // Performed, but the record failed: record the outcome the error carries.
-            {
-              ErrorEquals: [STEP_OUTCOME_UNRECORDED_ERROR],
-              ResultPath: "$.unrecorded",
-              Next: name("RecordStepOutcome"),
-            },
-            // The provider may have taken it: wait for its evidence, then run the step again.
-            { ErrorEquals: [STEP_IN_DOUBT_ERROR], ResultPath: null, Next: name("WaitForEvidence") },
-            // Anything else still failing after retries is recorded; then the step's policy decides.
-            { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: name("RecordStepFailure") },
-          ],
-          // The usual path costs two transitions per step: this Task and its Wait.
-          End: true,
-        },
-        // Only on the doubt path: a Wait, no polling.
-        [name("WaitForEvidence")]: { Type: "Wait", Seconds: RECONCILE_WAIT_SECONDS, Next: name("RunAction") },
-        [name("RecordStepOutcome")]: {
-          ...invoke(workflowSubstitutions.runStateFunctionArn, {
-            type: "step_outcome",
-            "run.$": "$.run",
-            "step.$": "$.step",
-            "error.$": "$.unrecorded",
-          }),
-          ResultPath: "$.recorded",
-          OutputPath: "$",
-          ResultSelector: { "failRun.$": "$.Payload.failRun" },
-          Retry: [transientRetry],
-          Next: name("AfterRecordedOutcome"),
-        },
-        [name("AfterRecordedOutcome")]: {
-          Type: "Choice",
-          Choices: [{ Variable: "$.recorded.failRun", BooleanEquals: true, Next: name("FailRun") }],
-          Default: name("StepDone"),
-        },
-        [name("RecordStepFailure")]: {
-          ...invoke(workflowSubstitutions.runStateFunctionArn, {
-            type: "step_failed",
-            "run.$": "$.run",
-            "step.$": "$.step",
-            "error.$": "$.error",
-          }),
-          ResultPath: null,
-          OutputPath: "$",
-          Retry: [transientRetry],
-          Next: name("AfterFailure"),
-        },
-        [name("AfterFailure")]: {
-          Type: "Choice",
-          Choices: [
-            {
-              And: [
-                { Variable: "$.step.onFailure", IsPresent: true },
-                { Variable: "$.step.onFailure", StringEquals: "fail_run" },
-              ],
-              Next: name("FailRun"),
-            },
-          ],
-          Default: name("StepDone"),
-        },
-        [name("FailRun")]: {
-          ...invoke(workflowSubstitutions.runStateFunctionArn, {
-            type: "step_failed_run",
-            "run.$": "$.run",
-            "stepId.$": "$.step.id",
-          }),
-          Retry: [transientRetry],
-          Next: name("RunFailed"),
-        },
-        [name("RunFailed")]: {
-          Type: "Fail",
-          Error: RUN_ENDED_ERROR,
-          Cause: "A step with onFailure fail_run failed",
-        },
-        [name("StepDone")]: { Type: "Succeed" },
-      },
-    },
-    ResultPath: null,
-    ...(next ? { Next: next } : { End: true }),
-  };
-}
-
-/**
  * The Amazon States Language document, with `${Placeholder}` substitutions.
  *
- * Without a timeout (most runs) the steps run directly; with one, a Parallel state runs the steps
- * beside a timer, and a timer that ends the run fails its branch with RunEnded, which stops the
- * steps. A run that ends by an event is stopped from outside (StopExecution) and its completion or
- * exit steps run in a second execution. Nothing polls: waiting is a Wait state.
+ * One Map over the execution's wake-ups, one at a time: each Wait (SecondsPath), then the action
+ * task, which runs everything due (ExecutionInput, Wake). A run of three steps with delays and no end
+ * rules enters 7 states: the Map, and a Wait and a task per step (its completion is part of the last
+ * task); a timeout adds one wake-up (2). Everything else is off the usual path: a step in doubt
+ * waits for evidence and its wake-up runs again; a step still failing after the retries is recorded
+ * as failed by the run-state task, then its wake-up runs on (its later steps) or, under fail_run,
+ * the run ends as failed and the execution stops (RunEnded). An abandonment gate whose start was
+ * re-armed to a later time waits again in the same execution. A run that ends by an event is
+ * stopped from outside (StopExecution) and its completion or exit steps run in a second execution.
  */
 export function runWorkflowDefinition(): Record<string, unknown> {
   return {
-    Comment: "Runs one account through one moment: a phase's steps in order, an optional end timeout.",
-    StartAt: "IsGate",
+    Comment: "Runs one account through one moment: its wake-ups in order, each a wait and one task.",
+    StartAt: "Wakes",
     States: {
-      // An abandonment start waits for its due time here, then run-state starts the run (or not).
-      IsGate: {
-        Type: "Choice",
-        Choices: [{ Variable: "$.gate", IsPresent: true, Next: "WaitForGate" }],
-        Default: "HasTimeout",
-      },
-      WaitForGate: { Type: "Wait", TimestampPath: "$.gate.until", Next: "OpenGate" },
-      OpenGate: {
-        ...invoke(workflowSubstitutions.runStateFunctionArn, { type: "open_gate", "gate.$": "$.gate" }),
-        // Opening is idempotent (the run id derives from the trigger).
-        Retry: [transientRetry],
-        Next: "Done",
-      },
-      HasTimeout: {
-        Type: "Choice",
-        Choices: [{ Variable: "$.timeout.seconds", IsPresent: true, Next: "StepsWithTimeout" }],
-        Default: "RunSteps",
-      },
-      RunSteps: {
-        ...runStepsMap("AfterSteps"),
-        // A fail_run step ended the run: nothing more to do here (the exit steps run elsewhere).
-        Catch: [{ ErrorEquals: [RUN_ENDED_ERROR], ResultPath: null, Next: "Done" }],
-      },
-      StepsWithTimeout: {
-        Type: "Parallel",
-        Branches: [
-          {
-            StartAt: "RunStepsBeforeTimeout",
-            States: { RunStepsBeforeTimeout: runStepsMap(undefined, "Timed") },
-          },
-          {
-            StartAt: "WaitForTimeout",
-            States: {
-              WaitForTimeout: { Type: "Wait", SecondsPath: "$.timeout.seconds", Next: "EndOnTimeout" },
-              EndOnTimeout: {
-                ...invoke(workflowSubstitutions.runStateFunctionArn, {
-                  type: "timeout",
-                  "run.$": "$.run",
-                  "outcome.$": "$.timeout.outcome",
-                }),
-                Retry: [transientRetry],
-                Next: "TimedOut",
-              },
-              TimedOut: { Type: "Fail", Error: RUN_ENDED_ERROR, Cause: "The run ended on its timeout" },
+      Wakes: {
+        Type: "Map",
+        ItemsPath: "$.wakes",
+        // A moment is a timeline: one wake-up at a time.
+        MaxConcurrency: 1,
+        ItemProcessor: {
+          ProcessorConfig: { Mode: "INLINE" },
+          StartAt: "Wait",
+          States: {
+            Wait: { Type: "Wait", SecondsPath: "$.seconds", Next: "Act" },
+            Act: {
+              // The wake-up is the payload: references only (see ExecutionInput).
+              ...invoke(workflowSubstitutions.actionFunctionArn, { "wake.$": "$" }),
+              ResultPath: null,
+              OutputPath: "$",
+              // A provider outage, a long Retry-After or DynamoDB being slow must not lose the send.
+              Retry: [transientRetry],
+              Catch: [
+                // A step failed for good and its policy is fail_run (the step is already recorded).
+                { ErrorEquals: [STEP_FAILED_RUN_ERROR], ResultPath: null, Next: "FailRun" },
+                // Performed, but the record failed: record the outcome the error carries.
+                {
+                  ErrorEquals: [STEP_OUTCOME_UNRECORDED_ERROR],
+                  ResultPath: "$.error",
+                  Next: "RecordOutcome",
+                },
+                // The provider may have taken it: wait for its evidence, then run the wake-up again.
+                { ErrorEquals: [STEP_IN_DOUBT_ERROR], ResultPath: null, Next: "WaitForEvidence" },
+                // An abandonment start re-armed to a later time: wait until then, then try again.
+                { ErrorEquals: [GATE_NOT_DUE_ERROR], ResultPath: "$.error", Next: "ReadDueTime" },
+                // Anything else still failing after retries is recorded; then the step's policy decides.
+                { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RecordFailure" },
+              ],
+              // The usual path: this task and its Wait, nothing else.
+              End: true,
+            },
+            // Only on the doubt path: a Wait, no polling.
+            WaitForEvidence: { Type: "Wait", Seconds: RECONCILE_WAIT_SECONDS, Next: "Act" },
+            // Only for a re-armed gate: the error's message is the new due time.
+            ReadDueTime: {
+              Type: "Pass",
+              Parameters: { "cause.$": "States.StringToJson($.error.Cause)" },
+              ResultPath: "$.rearmed",
+              Next: "WaitUntilDue",
+            },
+            WaitUntilDue: { Type: "Wait", TimestampPath: "$.rearmed.cause.errorMessage", Next: "Act" },
+            RecordOutcome: {
+              ...invoke(workflowSubstitutions.runStateFunctionArn, {
+                type: "wake_outcome",
+                "wake.$": "$",
+                "error.$": "$.error",
+              }),
+              ResultPath: "$.recorded",
+              OutputPath: "$",
+              ResultSelector: { "failRun.$": "$.Payload.failRun" },
+              Retry: [transientRetry],
+              Next: "AfterRecord",
+            },
+            RecordFailure: {
+              ...invoke(workflowSubstitutions.runStateFunctionArn, {
+                type: "wake_failed",
+                "wake.$": "$",
+                "error.$": "$.error",
+              }),
+              ResultPath: "$.recorded",
+              OutputPath: "$",
+              ResultSelector: { "failRun.$": "$.Payload.failRun" },
+              Retry: [transientRetry],
+              Next: "AfterRecord",
+            },
+            // fail_run ends the run; else the wake-up runs again, on from the step after the recorded one.
+            AfterRecord: {
+              Type: "Choice",
+              Choices: [{ Variable: "$.recorded.failRun", BooleanEquals: true, Next: "FailRun" }],
+              Default: "Act",
+            },
+            FailRun: {
+              ...invoke(workflowSubstitutions.runStateFunctionArn, {
+                type: "wake_failed_run",
+                "wake.$": "$",
+              }),
+              Retry: [transientRetry],
+              Next: "RunFailed",
+            },
+            RunFailed: {
+              Type: "Fail",
+              Error: RUN_ENDED_ERROR,
+              Cause: "A step with onFailure fail_run failed",
             },
           },
-        ],
+        },
         ResultPath: null,
+        // A fail_run step ended the run: nothing more to do here (the exit steps run elsewhere).
         Catch: [{ ErrorEquals: [RUN_ENDED_ERROR], ResultPath: null, Next: "Done" }],
-        Next: "AfterSteps",
-      },
-      AfterSteps: {
-        Type: "Choice",
-        Choices: [{ Variable: "$.completeWhenStepsDone", BooleanEquals: true, Next: "CompleteRun" }],
-        // With end rules, the run stays active after its steps until an end rule matches.
-        Default: "Done",
-      },
-      CompleteRun: {
-        ...invoke(workflowSubstitutions.runStateFunctionArn, { type: "run_completed", "run.$": "$.run" }),
-        Retry: [transientRetry],
-        Next: "Done",
+        End: true,
       },
       Done: { Type: "Succeed" },
     },

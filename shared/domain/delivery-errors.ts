@@ -1,4 +1,5 @@
 import {
+  GATE_NOT_DUE_ERROR,
   STEP_FAILED_RUN_ERROR,
   STEP_IN_DOUBT_ERROR,
   STEP_OUTCOME_UNRECORDED_ERROR,
@@ -62,6 +63,22 @@ export class StepOutcomeUnrecordedError extends Error {
   }
 }
 
+/** An abandonment gate woke before its start's due time (re-armed): the message is the due time. */
+export class GateNotDueError extends Error {
+  override readonly name = GATE_NOT_DUE_ERROR;
+  constructor(readonly dueAt: string) {
+    super(dueAt);
+  }
+}
+
+/**
+ * A wake-up failed for good where no step's record can take the failure (an abandonment gate, a
+ * timeout, a run's completion): the execution fails, for the FailedRuns alarm, instead of retrying.
+ */
+export class WakeFailedError extends Error {
+  override readonly name = "WakeFailed";
+}
+
 /** The errors a workflow task may end with; anything else is an infrastructure failure for now. */
 export function asTaskError(error: unknown): Error {
   if (
@@ -69,7 +86,9 @@ export function asTaskError(error: unknown): Error {
     error instanceof TransientInfrastructureError ||
     error instanceof StepFailedRunError ||
     error instanceof StepInDoubtError ||
-    error instanceof StepOutcomeUnrecordedError
+    error instanceof StepOutcomeUnrecordedError ||
+    error instanceof GateNotDueError ||
+    error instanceof WakeFailedError
   )
     return error;
   return new TransientInfrastructureError(

@@ -1,4 +1,12 @@
-import type { EndSteps, Gate, RunContext, RunInput, StepOutcome } from "../contracts/workflow.js";
+import type {
+  EndSteps,
+  Gate,
+  RunContext,
+  RunInput,
+  RunOutcome,
+  StepInput,
+  StepOutcome,
+} from "../contracts/workflow.js";
 import type { EndRule } from "../domain/moment.js";
 import type { EndCause } from "../domain/report.js";
 
@@ -31,10 +39,26 @@ export interface StoredRun {
   /** What ended it: a messageId, "timeout", "steps_done" or "moment_stopped". */
   endedBy?: string;
   endSteps: EndSteps;
+  /** The entry steps, pinned at entry (absent on runs whose execution input carried them). */
+  entrySteps?: StepInput[];
+  /** When the run's timeout ends it, and how (pinned at entry, when its moment has an `after` rule). */
+  timeout?: PinnedTimeout;
   /** The run's pinned context (absent on runs stored before it was kept). */
   context?: RunContext;
   /** A test send's record (no membership, no stats): see recordTestSend. */
   test?: true;
+}
+
+/** A run's timeout: due at `at` (scaled like every delay), ending the run with `outcome`. */
+export interface PinnedTimeout {
+  at: string;
+  outcome: RunOutcome;
+}
+
+/** What a run pins at entry besides its context: every phase's steps and its timeout. */
+export interface PinnedSteps extends EndSteps {
+  entry?: StepInput[];
+  timeout?: PinnedTimeout;
 }
 
 /** A step's record in a run: claimed (in flight, or in doubt) or its outcome. */
@@ -113,7 +137,7 @@ export interface RunRepository {
    */
   enter(
     run: RunContext,
-    endSteps: EndSteps,
+    steps: PinnedSteps,
     guard?: EntryGuard,
     pinned?: PinnedEndRules,
   ): Promise<EnterResult>;

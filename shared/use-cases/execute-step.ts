@@ -26,7 +26,7 @@ import {
 import type { Clock } from "../ports/clock.js";
 import type { MomentRepository } from "../ports/moments.js";
 import type { ProfileRepository } from "../ports/profiles.js";
-import type { RunRepository, StepClaim } from "../ports/runs.js";
+import type { RunRepository, RunStatus, StepClaim } from "../ports/runs.js";
 import {
   type ActionContext,
   type ActionPerformer,
@@ -97,9 +97,14 @@ export const DOUBT_POLICY: Record<Action["type"], "repeat" | "evidence" | "looku
  */
 const REQUIRED_RUN_STATUS = { entry: "active", completion: "success", exit: "failed" } as const;
 
-export async function executeStep(deps: StepDeps, payload: ActionTaskPayload): Promise<StepOutcome> {
+/** `runStatus`: the run's status, when the caller has just read it consistently (saves a read). */
+export async function executeStep(
+  deps: StepDeps,
+  payload: ActionTaskPayload,
+  runStatus?: RunStatus,
+): Promise<StepOutcome> {
   try {
-    return await runStep(deps, payload);
+    return await runStep(deps, payload, runStatus);
   } catch (error) {
     throw asTaskError(error);
   }
@@ -108,10 +113,11 @@ export async function executeStep(deps: StepDeps, payload: ActionTaskPayload): P
 async function runStep(
   deps: StepDeps,
   { run, step, phase = "entry" }: ActionTaskPayload,
+  knownStatus: RunStatus | undefined,
 ): Promise<StepOutcome> {
   const now = () => deps.clock.now().toISOString();
   const attempt = deps.newAttempt?.() ?? randomUUID();
-  const runStatus = await deps.runs.getRunStatus(run.workspaceId, run.runId);
+  const runStatus = knownStatus ?? (await deps.runs.getRunStatus(run.workspaceId, run.runId));
   // Entry steps run while the run is active; completion steps once it succeeded, exit steps once it
   // failed. An entry step reached after an end rule matched (a race with the stop) does nothing.
   if (runStatus !== REQUIRED_RUN_STATUS[phase]) {

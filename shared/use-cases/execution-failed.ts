@@ -15,7 +15,7 @@
  */
 import * as z from "zod/mini";
 import { EXECUTION_FAILURE_STATUSES, EXECUTION_STATUS_CHANGE } from "../contracts/bus.js";
-import type { RunInput } from "../contracts/workflow.js";
+import type { ExecutionInput, RunInput } from "../contracts/workflow.js";
 import type { ExecutionInputReader } from "../ports/runs.js";
 import { type EndRunDeps, endRun } from "./end-run.js";
 
@@ -75,14 +75,14 @@ export async function handleExecutionFailed(
       : detail.input;
   const input = parseInput(text);
   if (!input) return { outcome: "ignored", why: "not_a_run" };
-  const { run } = input;
   // Completion and exit steps run after their run ended: there is nothing left to end.
-  if (input.phase !== "entry") return { outcome: "ignored", why: "end_execution", runId: run.runId };
+  if (input.phase !== "entry") return { outcome: "ignored", why: "end_execution", runId: input.runId };
   // Every end rule and every stopped moment aborts executions: one read tells those (ended by us,
-  // some other way) apart cheaply; a run failed already may be this very cause, redelivered.
-  const status = await deps.runs.getRunStatus(run.workspaceId, run.runId);
-  if (status !== "active" && status !== "failed")
-    return { outcome: "ignored", why: "run_already_ended", runId: run.runId };
+  // some other way) apart cheaply; a run failed already may be this very cause, redelivered. The
+  // input names the run only: the read also gives the keys ending it needs.
+  const run = await deps.runs.getRun(input.workspaceId, input.runId);
+  if (!run || (run.status !== "active" && run.status !== "failed"))
+    return { outcome: "ignored", why: "run_already_ended", runId: input.runId };
   const result = await endRun(deps, run, "failed", EXECUTION_FAILED, {
     stopEntry: false,
     cause: "execution_failed",
@@ -91,8 +91,13 @@ export async function handleExecutionFailed(
   return { outcome: "run_ended", workspaceId: run.workspaceId, runId: run.runId, status: detail.status };
 }
 
-/** A run's execution input, or undefined for anything else (an abandonment gate). */
-function parseInput(text: string | undefined): RunInput | undefined {
+/**
+ * The run an execution's input names, with its phase, or undefined for anything else (an
+ * abandonment gate): wake-ups name it by reference; executions started before carried the run.
+ */
+function parseInput(
+  text: string | undefined,
+): { workspaceId: string; runId: string; phase: string } | undefined {
   if (text === undefined) return undefined;
   let value: unknown;
   try {
@@ -100,7 +105,11 @@ function parseInput(text: string | undefined): RunInput | undefined {
   } catch {
     throw new MalformedExecutionEventError("The execution's input is not JSON");
   }
-  const input = value as Partial<RunInput>;
+  const wakes = (value as Partial<ExecutionInput> | null)?.wakes;
+  const wake = Array.isArray(wakes) ? wakes.find((candidate) => "run" in candidate) : undefined;
+  const input = (wake ?? value) as Partial<Pick<RunInput, "phase">> & {
+    run?: { workspaceId?: unknown; runId?: unknown };
+  };
   if (typeof input?.run?.runId !== "string" || typeof input.run.workspaceId !== "string") return undefined;
-  return input as RunInput;
+  return { workspaceId: input.run.workspaceId, runId: input.run.runId, phase: String(input.phase) };
 }

@@ -306,8 +306,8 @@ async function startRun(
 
 /**
  * Abandonment: the trigger (re)arms a start that falls due `within` after it, and a gate execution
- * waits for that moment. A repeat trigger re-arms with its own token, so the earlier gate finds the
- * start no longer armed by it and does nothing: the timer is reset.
+ * waits for that moment. A repeat trigger re-arms it with its own due time: the gate already waiting
+ * wakes at the earlier due time, finds the start re-armed, and waits on (no gate per trigger).
  */
 async function arm(
   deps: MatchDeps,
@@ -323,6 +323,7 @@ async function arm(
     momentId: moment.id,
     ...(runKey === undefined ? {} : { runKey }),
   };
+  const ownGate = `gate-${runIdOf(detail, moment.id, runKey)}`;
   const armed = await deps.pending.arm(
     // Compared with cancellations by when events happened (skew-corrected), not when processed.
     {
@@ -330,15 +331,22 @@ async function arm(
       token: detail.messageId,
       dueAt: due,
       trigger: { ...detail, timestamp: effectiveTimestamp(detail.timestamp, detail.receivedAt) },
+      gate: ownGate,
     },
     deps.clock.now().toISOString(),
   );
   // Refused: no gate, as there is nothing this trigger's gate could open.
-  if (armed !== "armed") return { momentId: moment.id, decision: "not_armed", cause: armed };
-  await deps.workflows.startGate(
-    { ...scope, token: detail.messageId, until: due },
-    `gate-${runIdOf(detail, moment.id, runKey)}`,
-  );
+  if (armed === "newer_trigger" || armed === "unless_event")
+    return { momentId: moment.id, decision: "not_armed", cause: armed };
+  // Re-armed over an earlier trigger whose gate waits on: that gate is (re)started by its own name,
+  // a no-op unless the trigger that armed it died between arming and starting it.
+  if (armed === "armed")
+    await deps.workflows.startGate({ ...scope, token: detail.messageId, until: due }, ownGate);
+  else
+    await deps.workflows.startGate(
+      { ...scope, token: armed.rearmed.token, until: armed.rearmed.dueAt },
+      armed.rearmed.gate ?? `gate-${runIdOf(armed.rearmed.trigger, moment.id, runKey)}`,
+    );
   return { momentId: moment.id, decision: "armed", dueAt: due };
 }
 

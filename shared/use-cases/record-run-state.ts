@@ -1,11 +1,55 @@
-import type { RunStateTaskPayload, StepOutcome } from "../contracts/workflow.js";
-import { asTaskError } from "../domain/delivery-errors.js";
+import type {
+  RunContext,
+  RunStateTaskPayload,
+  StepInput,
+  StepOutcome,
+  WakePayload,
+} from "../contracts/workflow.js";
+import { asTaskError, WakeFailedError } from "../domain/delivery-errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { RunRepository, WorkflowController } from "../ports/runs.js";
 import { endRun } from "./end-run.js";
 import { type OpenGateDeps, openGate } from "./open-gate.js";
+import { pinnedStep } from "./run-wake.js";
 
 type RunStateDeps = OpenGateDeps & { runs: RunRepository; workflows: WorkflowController; clock: Clock };
+
+/**
+ * The steps of a wake-up, with their records: steps run in order and each is recorded before the
+ * next starts, so the first without an outcome is the one a failure of the wake-up belongs to.
+ */
+async function wakeSteps(deps: RunStateDeps, wake: WakePayload) {
+  if (!("steps" in wake))
+    throw new WakeFailedError(`A ${"gate" in wake ? "gate" : "timeout"} failed for good`);
+  const [stored, records] = await Promise.all([
+    deps.runs.getRun(wake.run.workspaceId, wake.run.runId),
+    deps.runs.listRunSteps(wake.run.workspaceId, wake.run.runId),
+  ]);
+  if (!stored?.context) throw new WakeFailedError(`Run ${wake.run.runId} not found`);
+  const pinned =
+    wake.phase === "entry"
+      ? stored.entrySteps
+      : wake.phase === "completion"
+        ? stored.endSteps.completion
+        : stored.endSteps.exit;
+  const byId = new Map(records.map((record) => [record.stepId, record]));
+  return {
+    run: stored.context,
+    steps: wake.steps.map((id) => ({ step: pinnedStep(pinned, id, stored.runId), record: byId.get(id) })),
+  };
+}
+
+/** The wake-up's step a failure belongs to: its first step without an outcome. */
+async function failedStep(
+  deps: RunStateDeps,
+  wake: WakePayload,
+): Promise<{ run: RunContext; step: StepInput }> {
+  const { run, steps } = await wakeSteps(deps, wake);
+  const open = steps.find(({ record }) => record === undefined || record.status === "claimed");
+  // Every step has its outcome: the completion failed (or the timeout check), which no step record takes.
+  if (!open) throw new WakeFailedError(`Run ${run.runId}: the wake-up failed after its steps`);
+  return { run, step: open.step };
+}
 
 /**
  * Writes what the workflow reports: a step that failed for good, a step's outcome its action could
@@ -26,15 +70,51 @@ function unrecordedOutcome(error: { Cause?: string }): StepOutcome {
   return JSON.parse(cause.errorMessage ?? "") as StepOutcome;
 }
 
+function failureReason(error: { Error?: string; Cause?: string }): string {
+  return [error.Error, error.Cause].filter(Boolean).join(": ").slice(0, 1000) || "unknown error";
+}
+
 async function record(deps: RunStateDeps, payload: RunStateTaskPayload) {
   const at = deps.clock.now().toISOString();
   switch (payload.type) {
+    case "wake_failed": {
+      const { run, step } = await failedStep(deps, payload.wake);
+      await deps.runs.recordStep(
+        run,
+        step.id,
+        { status: "failed", reason: failureReason(payload.error) },
+        at,
+      );
+      return { recorded: "step_failed" as const, failRun: step.onFailure === "fail_run" };
+    }
+    case "wake_outcome": {
+      // The action performed the step, then failed to record it: record what it reported.
+      const outcome = unrecordedOutcome(payload.error);
+      const { run, step } = await failedStep(deps, payload.wake);
+      await deps.runs.recordStep(run, step.id, outcome, at);
+      return {
+        recorded: "step_outcome" as const,
+        failRun: outcome.status === "failed" && step.onFailure === "fail_run",
+      };
+    }
+    case "wake_failed_run": {
+      // A fail_run step failed for good: the run ends as failed and its exit steps start. The
+      // execution ends itself (RunEnded) once this returns.
+      const { run, steps } = await wakeSteps(deps, payload.wake);
+      const failed =
+        steps.find(({ step, record }) => record?.status === "failed" && step.onFailure === "fail_run") ??
+        steps.find(({ record }) => record?.status === "failed");
+      const result = await endRun(deps, run, "failed", `step:${failed?.step.id ?? "unknown"}`, {
+        stopEntry: false,
+        cause: "step_failed",
+      });
+      return { recorded: result === "ended" ? ("failed_by_step" as const) : ("already_ended" as const) };
+    }
     case "step_failed": {
-      const reason = [payload.error.Error, payload.error.Cause].filter(Boolean).join(": ").slice(0, 1000);
       await deps.runs.recordStep(
         payload.run,
         payload.step.id,
-        { status: "failed", reason: reason || "unknown error" },
+        { status: "failed", reason: failureReason(payload.error) },
         at,
       );
       return { recorded: "step_failed" as const };

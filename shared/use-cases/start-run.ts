@@ -1,5 +1,5 @@
 import type { EventReceivedDetail } from "../contracts/bus.js";
-import type { EndSteps, RunContext, StepInput } from "../contracts/workflow.js";
+import type { RunContext, StepInput } from "../contracts/workflow.js";
 import { timeoutOf } from "../domain/end-rules.js";
 import { runIdFor } from "../domain/ids.js";
 import type { Moment, Step, StepPhase } from "../domain/moment.js";
@@ -116,29 +116,36 @@ export async function enterAndStart(
       properties: detail.properties,
     },
   };
-  // Completion and exit steps are pinned with the entry, like the entry steps.
-  const endSteps: EndSteps = {
-    completion: phaseSteps(moment, "completion", deps.timeScale),
-    exit: phaseSteps(moment, "exit", deps.timeScale),
-  };
-  // End rules are part of the version too: the run ends by the rules it started with.
-  const entered = await deps.runs.enter(run, endSteps, entryGuard(moment, now, deps.timeScale), {
-    end: moment.end,
-    ...(moment.start.key === undefined ? {} : { key: moment.start.key }),
-  });
-  if (entered !== "entered") return skip(entered);
+  const entrySteps = phaseSteps(moment, "entry", deps.timeScale);
   const timeout = timeoutOf(moment.end);
+  const timeoutSeconds = timeout && Math.max(0, Math.round(timeout.seconds * deps.timeScale));
+  // Every phase's steps and the timeout are pinned with the entry: executions carry references only.
+  const entered = await deps.runs.enter(
+    run,
+    {
+      entry: entrySteps,
+      completion: phaseSteps(moment, "completion", deps.timeScale),
+      exit: phaseSteps(moment, "exit", deps.timeScale),
+      ...(timeout && timeoutSeconds !== undefined
+        ? {
+            timeout: {
+              at: new Date(now.getTime() + timeoutSeconds * 1000).toISOString(),
+              outcome: timeout.outcome,
+            },
+          }
+        : {}),
+    },
+    entryGuard(moment, now, deps.timeScale),
+    // End rules are part of the version too: the run ends by the rules it started with.
+    { end: moment.end, ...(moment.start.key === undefined ? {} : { key: moment.start.key }) },
+  );
+  if (entered !== "entered") return skip(entered);
   await deps.workflows.start({
     run,
     phase: "entry",
-    steps: phaseSteps(moment, "entry", deps.timeScale),
-    ...(timeout
-      ? {
-          timeout: {
-            seconds: Math.max(0, Math.round(timeout.seconds * deps.timeScale)),
-            outcome: timeout.outcome,
-          },
-        }
+    steps: entrySteps,
+    ...(timeout && timeoutSeconds !== undefined
+      ? { timeout: { seconds: timeoutSeconds, outcome: timeout.outcome } }
       : {}),
     completeWhenStepsDone: moment.end.length === 0,
   });

@@ -242,6 +242,14 @@ describe("run workflow", () => {
     });
   });
 
+  it("passes references between states, never step content: tasks get the wake-up (run and step ids)", () => {
+    const definition = stateMachine().DefinitionString as string;
+    // Every path the deployed definition reads: none names an action, a trigger or the steps' content.
+    const paths = [...definition.matchAll(/"(\$\$?(?:\.[^"]*)?)"/g)].map((match) => match[1]);
+    expect(paths.length).toBeGreaterThan(0);
+    for (const path of paths) expect(path).not.toMatch(/action|trigger|properties|\.step\b|headers|url/i);
+  });
+
   it("logs errors only, without execution data (no action or trigger content), and traces with X-Ray", () => {
     const sm = stateMachine();
     expect(sm.LoggingConfiguration).toEqual({
@@ -525,8 +533,9 @@ describe("permissions", () => {
     expect(sqs.flatMap(actionsOf)).toContain("sqs:DeleteMessage");
   });
 
-  it("action may read, write and delete items and send email from this account's identities through the configuration set", () => {
+  it("action may read, write and delete items, start executions of the state machine, and send email from this account's identities through the configuration set", () => {
     expect(dynamoActions("action")).toEqual([
+      "dynamodb:BatchWriteItem",
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
@@ -552,6 +561,10 @@ describe("permissions", () => {
       arn([":identity/*"]),
       arn([":configuration-set/", ref(stack.email.configurationSet)]),
     ]);
+    // A timeout starts the run's end execution, a gate its run: StartExecution, nothing else.
+    const states = statementsOf("action").filter((s) => actionsOf(s).some((a) => a.startsWith("states:")));
+    expect(states.flatMap(actionsOf)).toEqual(["states:StartExecution"]);
+    expect(states.flatMap(resourcesOf)).toEqual([stack.resolve(stack.workflow.stateMachineArn)]);
   });
 
   it("run-state may read and write items of the table, start executions of the state machine and describe them only", () => {

@@ -240,12 +240,13 @@ describe("faults at the DynamoDB layer", () => {
     expect(await emailsTo(address)).toHaveLength(1);
   });
 
-  it("DynamoDB throttling the run-status read of every attempt for a while: the step waits, then runs", async () => {
+  it("DynamoDB throttling the run read of every attempt for a while: the step waits, then runs", async () => {
     const { address, go } = await emailOnce();
     faults.once({
       service: "dynamodb",
       operation: "GetItem",
-      bodyIncludes: "ProjectionExpression",
+      // The wake-up's read of the run (its status and pinned steps).
+      bodyIncludes: '"sk":{"S":"RUN"}',
       fault: "throttle",
       times: 6,
     });

@@ -5,6 +5,7 @@
  * once; a 4xx fails the step with the receiver's text and the run goes on; every method works;
  * and a redirect from the receiver to a blocked address is refused even with loopback allowed.
  */
+import { DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { webhookMessageId } from "../../shared/domain/webhook-signature.js";
 import { type FakeWebhookReceiver, startFakeWebhookReceiver } from "../support/fake-webhook-receiver.js";
@@ -101,6 +102,22 @@ describe("send_webhook on the local stack", () => {
       company: 'Acme "Rockets"',
     });
     expect(receiver.deliveries).toContain(webhookId);
+
+    // The run's execution input names the run and its steps: no URL, header or trigger property
+    // (they would sit in the execution's history and logs, and count against its 256 KB).
+    const sfn = new SFNClient({
+      endpoint: process.env.AWS_ENDPOINT_URL_SFN,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    const execution = await sfn.send(
+      new DescribeExecutionCommand({
+        executionArn: `arn:aws:states:us-east-1:000000000000:execution:moments-run:${runId}`,
+      }),
+    );
+    expect(execution.input).toContain(runId);
+    expect(execution.input).toContain('"notify"');
+    expect(execution.input).not.toMatch(/hooks|X-Company|x-company|Acme|Zo|send_webhook|trigger/);
   });
 
   it("retries a 503 with the same webhook-id, and the receiver acts once", async () => {

@@ -11,6 +11,7 @@ import {
   type Gate,
   type RunContext,
   type RunInput,
+  type StepInput,
   type StepOutcome,
 } from "../../shared/contracts/workflow.js";
 import type { EmailTemplate } from "../../shared/domain/email-template.js";
@@ -22,7 +23,12 @@ import type { Clock } from "../../shared/ports/clock.js";
 import type { EventPublisher, Mailer, OutgoingEmail } from "../../shared/ports/delivery.js";
 import type { EmailTemplateRepository } from "../../shared/ports/email-templates.js";
 import type { MomentRepository } from "../../shared/ports/moments.js";
-import type { ArmResult, PendingStart, PendingStartRepository } from "../../shared/ports/pending-starts.js";
+import {
+  type ArmResult,
+  GATE_MARGIN_MS,
+  type PendingStart,
+  type PendingStartRepository,
+} from "../../shared/ports/pending-starts.js";
 import type {
   PreviousTraits,
   Profile,
@@ -37,6 +43,8 @@ import type {
   Membership,
   MembershipStatus,
   PinnedEndRules,
+  PinnedSteps,
+  PinnedTimeout,
   StoredRun as PortStoredRun,
   RunEnd,
   RunRef,
@@ -299,6 +307,8 @@ export interface FakeRun {
   endedAt?: string;
   endedBy?: string;
   endSteps: EndSteps;
+  entrySteps?: StepInput[];
+  timeout?: PinnedTimeout;
   test?: true;
 }
 
@@ -337,7 +347,7 @@ export class FakeRunRepository implements RunRepository {
   async enter(
     run: RunContext,
     // Optional here (the port requires it) so tests that only need a membership can leave it out.
-    endSteps: EndSteps = { completion: [], exit: [] },
+    steps: PinnedSteps = { completion: [], exit: [] },
     guard: EntryGuard = { policy: "after_exit" },
     pinned?: PinnedEndRules,
   ): Promise<EnterResult> {
@@ -367,7 +377,13 @@ export class FakeRunRepository implements RunRepository {
       startedAt: run.startedAt,
       entries: (membership?.entries ?? 0) + 1,
     });
-    this.runs.set(runK, { run: structuredClone(run), status: "active", endSteps: structuredClone(endSteps) });
+    this.runs.set(runK, {
+      run: structuredClone(run),
+      status: "active",
+      endSteps: structuredClone({ completion: steps.completion, exit: steps.exit }),
+      ...(steps.entry ? { entrySteps: structuredClone(steps.entry) } : {}),
+      ...(steps.timeout ? { timeout: structuredClone(steps.timeout) } : {}),
+    });
     this.activeRuns.set(this.activeRunKey(run), {
       momentId: run.momentId,
       runId: run.runId,
@@ -409,6 +425,8 @@ export class FakeRunRepository implements RunRepository {
       ...(stored.endedAt === undefined ? {} : { endedAt: stored.endedAt }),
       ...(stored.endedBy === undefined ? {} : { endedBy: stored.endedBy }),
       endSteps: stored.endSteps,
+      ...(stored.entrySteps ? { entrySteps: stored.entrySteps } : {}),
+      ...(stored.timeout ? { timeout: stored.timeout } : {}),
       context: run,
       ...(stored.test ? { test: true as const } : {}),
     });
@@ -910,7 +928,10 @@ export class FakePendingStarts implements PendingStartRepository {
     return JSON.stringify([workspaceId, accountId, momentId, runKey ?? null]);
   }
 
-  async arm(pending: PendingStart & { workspaceId: string; accountId: string }): Promise<ArmResult> {
+  async arm(
+    pending: PendingStart & { workspaceId: string; accountId: string },
+    at: string,
+  ): Promise<ArmResult> {
     const key = this.key(pending.workspaceId, pending.accountId, pending.momentId, pending.runKey);
     const current = this.armed.get(key);
     // An older trigger never replaces a newer one, nor arms past a later cancellation.
@@ -918,8 +939,25 @@ export class FakePendingStarts implements PendingStartRepository {
     if (cancelledAt !== undefined && cancelledAt >= pending.trigger.timestamp) return "unless_event";
     if (current && current.trigger.timestamp > pending.trigger.timestamp) return "newer_trigger";
     this.cancelledAt.delete(key);
-    this.armed.set(key, structuredClone(pending));
+    const waiting =
+      current !== undefined &&
+      current.token !== pending.token &&
+      Date.parse(current.dueAt) > Date.parse(at) + GATE_MARGIN_MS;
+    // The item keeps naming the gate that waits for it (one gate per start).
+    this.armed.set(
+      key,
+      structuredClone(waiting && current.gate ? { ...pending, gate: current.gate } : pending),
+    );
+    if (waiting) {
+      const { workspaceId: _w, accountId: _a, ...rearmed } = current;
+      return { rearmed };
+    }
     return "armed";
+  }
+
+  async current(workspaceId: string, accountId: string, momentId: string, runKey: string | undefined) {
+    const pending = this.armed.get(this.key(workspaceId, accountId, momentId, runKey));
+    return pending && { token: pending.token, dueAt: pending.dueAt };
   }
 
   async peek(

@@ -1,7 +1,18 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { EventReceivedDetail } from "../../contracts/bus.js";
 import { expiresAtFor, INSIGHT_TTL_SECONDS, keys } from "../../contracts/table.js";
-import type { ArmResult, PendingStart, PendingStartRepository } from "../../ports/pending-starts.js";
+import {
+  type ArmResult,
+  GATE_MARGIN_MS,
+  type PendingStart,
+  type PendingStartRepository,
+} from "../../ports/pending-starts.js";
 import { isConditionalCheckFailed } from "./errors.js";
 
 export class DynamoPendingStartRepository implements PendingStartRepository {
@@ -14,10 +25,10 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
     pending: PendingStart & { workspaceId: string; accountId: string },
     at: string,
   ): Promise<ArmResult> {
-    const { workspaceId, accountId, momentId, runKey, token, dueAt, trigger } = pending;
+    const { workspaceId, accountId, momentId, runKey, token, dueAt, trigger, gate } = pending;
     const Key = keys.pendingStart(workspaceId, accountId, momentId, runKey);
     try {
-      await this.db.send(
+      const { Attributes: old } = await this.db.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -30,6 +41,7 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
             trigger,
             triggerTimestamp: trigger.timestamp,
             armedAt: at,
+            ...(gate === undefined ? {} : { gate }),
             // Long after any gate could still open it: a leftover never lingers.
             expiresAt: expiresAtFor(dueAt, INSIGHT_TTL_SECONDS),
           },
@@ -38,8 +50,45 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
           ConditionExpression:
             "attribute_not_exists(pk) OR ((attribute_not_exists(triggerTimestamp) OR triggerTimestamp <= :ts) AND (attribute_not_exists(cancelledAt) OR cancelledAt < :ts))",
           ExpressionAttributeValues: { ":ts": trigger.timestamp },
+          ReturnValues: "ALL_OLD",
         }),
       );
+      // Re-armed over an earlier trigger whose gate has not woken yet: that gate waits on.
+      if (
+        typeof old?.token === "string" &&
+        old.token !== token &&
+        typeof old.dueAt === "string" &&
+        Date.parse(old.dueAt) > Date.parse(at) + GATE_MARGIN_MS
+      ) {
+        const waiting = typeof old.gate === "string" ? old.gate : undefined;
+        // The item names the gate that waits for it, for the next re-arm (if this write is lost,
+        // that one starts a gate of its own: harmless, two gates open a start once).
+        if (waiting !== undefined && waiting !== gate)
+          await this.db
+            .send(
+              new UpdateCommand({
+                TableName: this.tableName,
+                Key,
+                UpdateExpression: "SET gate = :gate",
+                ConditionExpression: "#token = :token",
+                ExpressionAttributeNames: { "#token": "token" },
+                ExpressionAttributeValues: { ":gate": waiting, ":token": token },
+              }),
+            )
+            .catch((error: unknown) => {
+              if (!isConditionalCheckFailed(error)) throw error;
+            });
+        return {
+          rearmed: {
+            momentId,
+            ...(runKey === undefined ? {} : { runKey }),
+            token: old.token,
+            dueAt: old.dueAt,
+            trigger: old.trigger as EventReceivedDetail,
+            ...(waiting === undefined ? {} : { gate: waiting }),
+          },
+        };
+      }
       return "armed";
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
@@ -52,6 +101,22 @@ export class DynamoPendingStartRepository implements PendingStartRepository {
     return typeof Item?.cancelledAt === "string" && Item.cancelledAt >= trigger.timestamp
       ? "unless_event"
       : "newer_trigger";
+  }
+
+  async current(workspaceId: string, accountId: string, momentId: string, runKey: string | undefined) {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.pendingStart(workspaceId, accountId, momentId, runKey),
+        ConsistentRead: true,
+        ProjectionExpression: "#token, dueAt",
+        ExpressionAttributeNames: { "#token": "token" },
+      }),
+    );
+    // A cancellation's tombstone has no token: nothing is armed.
+    return typeof Item?.token === "string" && typeof Item.dueAt === "string"
+      ? { token: Item.token, dueAt: Item.dueAt }
+      : undefined;
   }
 
   async peek(

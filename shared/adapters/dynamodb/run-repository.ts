@@ -8,7 +8,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { expiresAtFor, INSIGHT_TTL_SECONDS, keys, sortKeyPrefix } from "../../contracts/table.js";
-import type { EndSteps, RunContext, StepOutcome } from "../../contracts/workflow.js";
+import type { EndSteps, RunContext, StepInput, StepOutcome } from "../../contracts/workflow.js";
 import { breakdownCounter, type EndCause } from "../../domain/report.js";
 import type {
   ActiveRun,
@@ -17,6 +17,8 @@ import type {
   Membership,
   MembershipStatus,
   PinnedEndRules,
+  PinnedSteps,
+  PinnedTimeout,
   RunEnd,
   RunRef,
   RunRepository,
@@ -43,7 +45,7 @@ export class DynamoRunRepository implements RunRepository {
    */
   async enter(
     run: RunContext,
-    endSteps: EndSteps,
+    steps: PinnedSteps,
     guard: EntryGuard = { policy: "after_exit" },
     pinned?: PinnedEndRules,
   ): Promise<EnterResult> {
@@ -93,7 +95,10 @@ export class DynamoRunRepository implements RunRepository {
               trigger: { event: run.trigger.event, messageId: run.trigger.messageId },
               // The whole pinned context: an end rule or timeout continues the run from it.
               context: run,
-              endSteps,
+              // The steps of every phase and the timeout: executions carry their ids only.
+              endSteps: { completion: steps.completion, exit: steps.exit },
+              ...(steps.entry ? { entrySteps: steps.entry } : {}),
+              ...(steps.timeout ? { timeout: steps.timeout } : {}),
             },
             ConditionExpression: "attribute_not_exists(pk)",
           },
@@ -254,6 +259,8 @@ export class DynamoRunRepository implements RunRepository {
       ...(typeof Item.endedAt === "string" ? { endedAt: Item.endedAt } : {}),
       ...(typeof Item.endedBy === "string" ? { endedBy: Item.endedBy } : {}),
       endSteps: (Item.endSteps as EndSteps | undefined) ?? { completion: [], exit: [] },
+      ...(Array.isArray(Item.entrySteps) ? { entrySteps: Item.entrySteps as StepInput[] } : {}),
+      ...(Item.timeout ? { timeout: Item.timeout as PinnedTimeout } : {}),
       ...(Item.context ? { context: Item.context as RunContext } : {}),
       ...(Item.test === true ? { test: true as const } : {}),
     };

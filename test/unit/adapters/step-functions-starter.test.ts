@@ -10,7 +10,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { executionArn, StepFunctionsController } from "../../../shared/adapters/step-functions-starter.js";
-import type { RunInput } from "../../../shared/contracts/workflow.js";
+import { executionInputOf, type RunInput } from "../../../shared/contracts/workflow.js";
 import { aRun } from "../../support/fakes.js";
 
 const sfn = mockClient(SFNClient);
@@ -36,7 +36,7 @@ afterAll(() => {
 });
 
 describe("StepFunctionsController: starting", () => {
-  it("starts an execution named by the run id, with the run as JSON input", async () => {
+  it("starts an execution named by the run id, with references only as its input (no step content)", async () => {
     // Prepare
     sfn.on(StartExecutionCommand).resolves({ executionArn: "arn:exec", startDate: new Date() });
 
@@ -50,8 +50,10 @@ describe("StepFunctionsController: starting", () => {
     expect(calls[0]?.args[0].input).toEqual({
       stateMachineArn: STATE_MACHINE,
       name: input.run.runId,
-      input: JSON.stringify(input),
+      input: JSON.stringify(executionInputOf(input)),
     });
+    // The steps are pinned on the run's item: the input names them, nothing more.
+    expect(calls[0]?.args[0].input.input).not.toMatch(/templateId|trigger|properties|actionsEnabled/);
   });
 
   it.each(["completion", "exit"] as const)(
@@ -74,7 +76,7 @@ describe("StepFunctionsController: starting", () => {
       expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
         stateMachineArn: STATE_MACHINE,
         name: `${input.run.runId}-end`,
-        input: JSON.stringify(end),
+        input: JSON.stringify(executionInputOf(end)),
       });
       // Execution names are 1-80 characters: a 40-character run id leaves room for the suffix.
       expect(`${input.run.runId}-end`.length).toBeLessThanOrEqual(80);

@@ -8,12 +8,12 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { ActionTaskPayload, StepOutcome } from "../../../shared/contracts/workflow.js";
+import type { ActionPayload, ActionTaskPayload } from "../../../shared/contracts/workflow.js";
 import { context, setHandlerEnv } from "./env.js";
 
 const ses = mockClient(SESClient);
 const db = mockClient(DynamoDBDocumentClient);
-let handler: (event: ActionTaskPayload, ctx: typeof context) => Promise<StepOutcome>;
+let handler: (event: ActionPayload, ctx: typeof context) => Promise<unknown>;
 
 const payload: ActionTaskPayload = {
   run: {
@@ -59,6 +59,36 @@ beforeEach(() => {
 });
 
 describe("action handler", () => {
+  it("runs a wake-up's steps from the run's pinned steps (the payload names them only)", async () => {
+    ses.on(SendRawEmailCommand).resolves({ MessageId: "ses-1" });
+    db.on(GetCommand, { Key: { pk: "WS#ws_1#RUN#run1", sk: "RUN" } }).resolves({
+      Item: {
+        status: "active",
+        momentId: "m1",
+        accountId: "acct_1",
+        startedAt: payload.run.startedAt,
+        context: payload.run,
+        entrySteps: [payload.step],
+        endSteps: { completion: [], exit: [] },
+      },
+    });
+
+    const result = await handler(
+      {
+        wake: {
+          seconds: 0,
+          run: { workspaceId: "ws_1", momentId: "m1", runId: "run1" },
+          phase: "entry",
+          steps: ["s1"],
+        },
+      },
+      context,
+    );
+
+    expect(result).toEqual({ steps: { s1: { status: "executed", detail: { messageId: "ses-1" } } } });
+    expect(ses.commandCalls(SendRawEmailCommand)[0]?.args[0].input.Destinations).toEqual(["ada@example.com"]);
+  });
+
   it("skips the step of a moment that was stopped, sending nothing", async () => {
     db.on(GetCommand, { Key: { pk: "WS#ws_1", sk: "MOMENT#m1" } }).resolves({ Item: { status: "stopped" } });
 

@@ -18,7 +18,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { EventReceivedDetail } from "../../../shared/contracts/bus.js";
 import { keys, table } from "../../../shared/contracts/table.js";
-import type { RunInput } from "../../../shared/contracts/workflow.js";
+import { type ExecutionInput, executionInputOf } from "../../../shared/contracts/workflow.js";
 import { runIdFor } from "../../../shared/domain/ids.js";
 import type { Moment } from "../../../shared/domain/moment.js";
 import { aMoment, aRun } from "../../support/fakes.js";
@@ -71,11 +71,11 @@ function record(messageId: string, detail: Partial<EventReceivedDetail> = {}) {
 const momentItem = (m: Moment) => ({ ...keys.moment(m.workspaceId, m.id), type: "moment", ...m });
 
 /** The execution inputs started, by execution name. */
-function started(): Map<string, RunInput> {
+function started(): Map<string, ExecutionInput> {
   return new Map(
     sfn
       .commandCalls(StartExecutionCommand)
-      .map((c) => [c.args[0].input.name ?? "", JSON.parse(c.args[0].input.input ?? "{}") as RunInput]),
+      .map((c) => [c.args[0].input.name ?? "", JSON.parse(c.args[0].input.input ?? "{}") as ExecutionInput]),
   );
 }
 
@@ -129,13 +129,24 @@ describe("match handler", () => {
     const transaction = transactions()[0] ?? [];
     // Membership, run, account index, and the entry counted in the totals and the hour and day series.
     expect(transaction).toHaveLength(6);
-    expect(transaction[1]?.Put?.Item).toMatchObject({ ...keys.run("ws_1", runId), status: "active" });
+    // The run pins its steps; the execution names them only.
+    expect(transaction[1]?.Put?.Item).toMatchObject({
+      ...keys.run("ws_1", runId),
+      status: "active",
+      entrySteps: [{ id: "s1", delaySeconds: 3600, action: { type: "send_email", templateId: "t1" } }],
+    });
     const [call] = sfn.commandCalls(StartExecutionCommand);
     expect(call?.args[0].input).toMatchObject({ stateMachineArn: STATE_MACHINE, name: runId });
-    expect(JSON.parse(call?.args[0].input.input ?? "{}")).toMatchObject({
-      phase: "entry",
-      steps: [{ id: "s1", delaySeconds: 3600, action: { type: "send_email", templateId: "t1" } }],
-      completeWhenStepsDone: true,
+    expect(JSON.parse(call?.args[0].input.input ?? "{}")).toEqual({
+      wakes: [
+        {
+          seconds: 3600,
+          run: { workspaceId: "ws_1", momentId: "m1", runId },
+          phase: "entry",
+          steps: ["s1"],
+          complete: true,
+        },
+      ],
     });
   });
 
@@ -184,9 +195,8 @@ describe("match handler", () => {
 
   it("reports only the record whose start failed, so only it is redelivered", async () => {
     const throttled = Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
-    sfn.on(StartExecutionCommand).callsFake((input: { input?: string }) => {
-      const run = JSON.parse(input.input ?? "{}").run as { trigger: { messageId: string } };
-      if (run.trigger.messageId === "msg-bad") throw throttled;
+    sfn.on(StartExecutionCommand).callsFake((input: { name?: string }) => {
+      if (input.name === runIdFor("ws_1", "m1", "acct_2", "msg-bad")) throw throttled;
       return { executionArn: "arn:x", startDate: new Date() };
     });
 
@@ -275,11 +285,8 @@ describe("match handler", () => {
     expect(sfn.commandCalls(StopExecutionCommand).map((c) => c.args[0].input.executionArn)).toEqual([
       `${STATE_MACHINE.replace(":stateMachine:", ":execution:")}:run_active`,
     ]);
-    expect(started().get("run_active-end")).toEqual({
-      run,
-      phase: "completion",
-      steps: completion,
-      completeWhenStepsDone: false,
-    });
+    expect(started().get("run_active-end")).toEqual(
+      executionInputOf({ run, phase: "completion", steps: completion, completeWhenStepsDone: false }),
+    );
   });
 });

@@ -70,3 +70,45 @@ describe("resuming a run's execution after a restart", () => {
     expect(resumeRunInput(execution(gate), 5_000_000)).toBe(JSON.stringify(gate));
   });
 });
+
+describe("resuming a wake-up execution after a restart", () => {
+  const run = { workspaceId: "w", momentId: "m", runId: "r1" };
+  const wakes = [
+    { seconds: 60, run, phase: "entry", steps: ["a"] },
+    { seconds: 600, run, phase: "entry", steps: ["b", "c"] },
+    { seconds: 30, run, phase: "entry", timeout: true },
+  ];
+
+  it("remembers a wake-up done, not the run-state tasks", () => {
+    expect(runTaskCheckpoint("Act", { wake: wakes[0] })).toEqual({ wake: true });
+    expect(runTaskCheckpoint("RecordFailure", { type: "wake_failed", wake: wakes[0] })).toBeUndefined();
+  });
+
+  it("runs the wake-ups not done, the first after what is left of its wait, the next with theirs", () => {
+    // The first finished 60 s after the start; we restart 100 s after that: 500 s are left.
+    const resumed = JSON.parse(
+      resumeRunInput(execution({ wakes }, [{ at: 1_060_000, value: { wake: true } }]), 1_160_000),
+    );
+    expect(resumed.wakes).toEqual([{ ...wakes[1], seconds: 500 }, wakes[2]]);
+  });
+
+  it("runs an overdue wake-up at once", () => {
+    expect(JSON.parse(resumeRunInput(execution({ wakes }), 9_000_000)).wakes[0]).toEqual({
+      ...wakes[0],
+      seconds: 0,
+    });
+  });
+
+  it("a gate waits until its absolute due time", () => {
+    const gate = {
+      workspaceId: "w",
+      momentId: "m",
+      accountId: "a",
+      token: "m1",
+      until: new Date(1_300_000).toISOString(),
+    };
+    expect(JSON.parse(resumeRunInput(execution({ wakes: [{ seconds: 300, gate }] }), 1_100_000))).toEqual({
+      wakes: [{ seconds: 200, gate }],
+    });
+  });
+});

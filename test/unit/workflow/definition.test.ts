@@ -1,26 +1,30 @@
 /**
  * The state-machine definition itself, run by the local Step Functions with scripted task functions:
- * the steps run in order, a fail_run step that fails ends the run (later steps never run), a timeout
- * ends it from its timer branch, and a run without end rules completes.
+ * a run is a Map of wake-ups, each a Wait and one action task that runs every step due; a fail_run
+ * step that fails ends the run (later steps never run); a failure recorded by run-state resumes the
+ * wake-up; a step in doubt waits, then its wake-up runs again; a gate re-armed later waits again.
  */
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type LocalStepFunctions, startLocalStepFunctions } from "../../../infra/local/step-functions.js";
 import {
-  type ActionTaskPayload,
+  executionInputOf,
   type RunInput,
   type RunStateTaskPayload,
   resolveSubstitutions,
   runWorkflowDefinition,
   type StepInput,
   transientRetry,
+  type WakePayload,
 } from "../../../shared/contracts/workflow.js";
 import {
+  GateNotDueError,
   StepFailedRunError,
   StepInDoubtError,
   StepOutcomeUnrecordedError,
   TransientInfrastructureError,
 } from "../../../shared/domain/delivery-errors.js";
+import { executionLog, instrumentStepFunctions } from "../../bench/state-transitions.js";
 import { aRun } from "../../support/fakes.js";
 import { waitFor } from "../../support/wait-for.js";
 
@@ -31,13 +35,20 @@ const MACHINE = "arn:aws:states:us-east-1:000000000000:stateMachine:runs";
 let sfnLocal: LocalStepFunctions;
 let sfn: SFNClient;
 let actions: string[] = [];
-let runStates: RunStateTaskPayload[] = [];
+let wakes: WakePayload[] = [];
+let recorded = new Set<string>();
+let runStates: Array<RunStateTaskPayload | { type: "timeout" | "run_completed" }> = [];
+/** The steps' onFailure policies, by step id. */
+let policies: Record<string, "fail_run"> = {};
+/** The due times a gate finds on its successive wake-ups (re-armed), before it opens. */
+let gateDue: string[] = [];
 /** What the action function answers per step id (default: executed). */
 let outcomes: Record<string, "executed" | "failed" | "throw"> = {};
 /** Errors the action throws, per step id, before it answers (one per attempt, in order). */
 let throwsFirst: Record<string, Error[]> = {};
 
 beforeAll(async () => {
+  instrumentStepFunctions();
   sfnLocal = await startLocalStepFunctions({
     stateMachines: [
       {
@@ -49,26 +60,46 @@ beforeAll(async () => {
       },
     ],
     lambdas: {
+      // As runWake does, scripted: steps in order, each once (a recorded step is not run again).
       [ACTION]: async (payload) => {
-        const { step } = payload as ActionTaskPayload;
-        actions.push(step.id);
-        const first = throwsFirst[step.id]?.shift();
-        if (first) throw first;
-        const outcome = outcomes[step.id] ?? "executed";
-        if (outcome === "throw") throw Object.assign(new Error("provider down"), { name: "PermanentError" });
-        // As executeStep does: a failed fail_run step is recorded, then signalled.
-        if (outcome === "failed" && step.onFailure === "fail_run") throw new StepFailedRunError("refused");
-        return outcome === "failed" ? { status: "failed", reason: "refused" } : { status: "executed" };
+        const { wake } = payload as { wake: WakePayload };
+        wakes.push(wake);
+        if ("gate" in wake) {
+          const due = gateDue.shift();
+          if (due) throw new GateNotDueError(due);
+          return { gate: "started" };
+        }
+        if ("timeout" in wake) {
+          runStates.push({ type: "timeout", run: aRun(), outcome: "failed" });
+          return { ended: "timed_out" };
+        }
+        for (const id of wake.steps) {
+          if (recorded.has(id)) continue;
+          actions.push(id);
+          const first = throwsFirst[id]?.shift();
+          if (first) throw first;
+          const outcome = outcomes[id] ?? "executed";
+          if (outcome === "throw")
+            throw Object.assign(new Error("provider down"), { name: "PermanentError" });
+          recorded.add(id);
+          // As executeStep does: a failed fail_run step is recorded, then signalled.
+          if (outcome === "failed" && policies[id] === "fail_run") throw new StepFailedRunError("refused");
+        }
+        if (wake.complete) runStates.push({ type: "run_completed", run: aRun() });
+        return { steps: {} };
       },
       [RUN_STATE]: async (payload) => {
         const task = payload as RunStateTaskPayload;
         runStates.push(task);
-        if (task.type === "step_outcome") {
-          const outcome = JSON.parse(JSON.parse(task.error.Cause ?? "{}").errorMessage) as { status: string };
-          return {
-            recorded: "step_outcome",
-            failRun: outcome.status === "failed" && task.step.onFailure === "fail_run",
-          };
+        if (task.type === "wake_outcome" || task.type === "wake_failed") {
+          // The first step of the wake-up without an outcome is the one the failure belongs to.
+          const id = "steps" in task.wake ? task.wake.steps.find((s) => !recorded.has(s)) : undefined;
+          if (id) recorded.add(id);
+          const status =
+            task.type === "wake_failed"
+              ? "failed"
+              : (JSON.parse(JSON.parse(task.error.Cause ?? "{}").errorMessage) as { status: string }).status;
+          return { recorded: task.type, failRun: status === "failed" && policies[id ?? ""] === "fail_run" };
         }
         return { recorded: "ok" };
       },
@@ -89,26 +120,28 @@ afterAll(async () => {
 
 beforeEach(() => {
   actions = [];
+  wakes = [];
+  recorded = new Set();
+  policies = {};
+  gateDue = [];
   runStates = [];
   outcomes = {};
   throwsFirst = {};
 });
 
-const step = (id: string, extra: Partial<StepInput> = {}): StepInput => ({
-  id,
-  delaySeconds: 0,
-  action: { type: "send_email", templateId: "t" },
-  ...extra,
-});
+const step = (id: string, extra: Partial<StepInput> = {}): StepInput => {
+  if (extra.onFailure === "fail_run") policies[id] = "fail_run";
+  return { id, delaySeconds: 0, action: { type: "send_email", templateId: "t" }, ...extra };
+};
 
 let n = 0;
 async function run(input: Omit<RunInput, "run">) {
+  return execute(JSON.stringify(executionInputOf({ run: aRun(), ...input })));
+}
+
+async function execute(input: string) {
   const { executionArn } = await sfn.send(
-    new StartExecutionCommand({
-      stateMachineArn: MACHINE,
-      name: `run-${n++}`,
-      input: JSON.stringify({ run: aRun(), ...input }),
-    }),
+    new StartExecutionCommand({ stateMachineArn: MACHINE, name: `run-${n++}`, input }),
   );
   return waitFor(
     async () => {
@@ -120,17 +153,44 @@ async function run(input: Omit<RunInput, "run">) {
 }
 
 describe("the run workflow definition", () => {
-  it("costs two state transitions per step on the usual path", () => {
+  it("costs a Wait and one task per wake-up on the usual path, and the Map once", async () => {
     const definition = runWorkflowDefinition() as {
+      StartAt: string;
       States: Record<
         string,
-        { ItemProcessor?: { States: Record<string, { Type: string; End?: boolean; Next?: string }> } }
+        { ItemProcessor?: { StartAt: string; States: Record<string, Record<string, unknown>> } }
       >;
     };
-    const steps = definition.States.RunSteps?.ItemProcessor?.States ?? {};
-    // WaitForDelay -> RunAction (End): nothing else is entered when a step succeeds.
-    expect(steps.WaitForDelay?.Next).toBe("RunAction");
-    expect(steps.RunAction?.End).toBe(true);
+    const wakeStates = definition.States[definition.StartAt]?.ItemProcessor;
+    // Wait -> Act (End): nothing else is entered when a wake-up's steps succeed.
+    expect(wakeStates?.StartAt).toBe("Wait");
+    expect(wakeStates?.States.Wait?.Next).toBe("Act");
+    expect(wakeStates?.States.Act?.End).toBe(true);
+    // Three wake-ups (three steps with delays), the last completing the run: 7 states entered.
+    const input = executionInputOf({
+      run: aRun(),
+      phase: "entry",
+      steps: [
+        step("a", { delaySeconds: 60 }),
+        step("b", { delaySeconds: 60 }),
+        step("c", { delaySeconds: 60 }),
+      ],
+      completeWhenStepsDone: true,
+    });
+    for (const wake of input.wakes) wake.seconds = 0;
+    const name = `run-${n}`;
+    expect(await execute(JSON.stringify(input))).toBe("SUCCEEDED");
+    expect(executionLog.records.find((record) => record.name === name)?.states).toEqual([
+      "Wakes",
+      "Wait",
+      "Act",
+      "Wait",
+      "Act",
+      "Wait",
+      "Act",
+    ]);
+    expect(actions).toEqual(["a", "b", "c"]);
+    expect(runStates.map((p) => p.type)).toEqual(["run_completed"]);
   });
 
   it("runs the steps in order, then completes a run without end rules", async () => {
@@ -162,7 +222,7 @@ describe("the run workflow definition", () => {
     });
     expect(status).toBe("SUCCEEDED");
     expect(actions).toEqual(["a", "b"]);
-    expect(runStates).toEqual([expect.objectContaining({ type: "step_failed_run", stepId: "b" })]);
+    expect(runStates.map((p) => p.type)).toEqual(["wake_failed_run"]);
   });
 
   it("records a step that kept throwing, then applies its fail_run policy", async () => {
@@ -173,7 +233,7 @@ describe("the run workflow definition", () => {
       completeWhenStepsDone: true,
     });
     expect(actions).toEqual(["a"]);
-    expect(runStates.map((p) => p.type)).toEqual(["step_failed", "step_failed_run"]);
+    expect(runStates.map((p) => p.type)).toEqual(["wake_failed", "wake_failed_run"]);
   });
 
   it("retries transient errors of a step (DynamoDB slow, Lambda.Unknown, a task timeout) instead of failing it", async () => {
@@ -217,7 +277,7 @@ describe("the run workflow definition", () => {
       "SUCCEEDED",
     );
     expect(actions).toEqual(["a", "b"]);
-    expect(runStates.map((p) => p.type)).toEqual(["step_outcome", "run_completed"]);
+    expect(runStates.map((p) => p.type)).toEqual(["wake_outcome", "run_completed"]);
   });
 
   it("an unrecorded failed outcome of a fail_run step still fails the run", async () => {
@@ -228,7 +288,7 @@ describe("the run workflow definition", () => {
       completeWhenStepsDone: true,
     });
     expect(actions).toEqual(["a"]);
-    expect(runStates.map((p) => p.type)).toEqual(["step_outcome", "step_failed_run"]);
+    expect(runStates.map((p) => p.type)).toEqual(["wake_outcome", "wake_failed_run"]);
   });
 
   it("a step in doubt waits (a Wait state), then runs again; nothing is recorded as failed", async () => {
@@ -240,7 +300,7 @@ describe("the run workflow definition", () => {
     expect(runStates.map((p) => p.type)).toEqual(["run_completed"]);
   });
 
-  it("ends a run on its timeout from the timer branch, stopping steps still waiting", async () => {
+  it("ends a run on its timeout; steps due at or after it never run", async () => {
     const status = await run({
       phase: "entry",
       steps: [step("a"), step("late", { delaySeconds: 3600 })],
@@ -250,5 +310,101 @@ describe("the run workflow definition", () => {
     expect(status).toBe("SUCCEEDED");
     expect(actions).not.toContain("late");
     expect(runStates).toEqual([expect.objectContaining({ type: "timeout", outcome: "failed" })]);
+  });
+
+  it("goes on with the rest of a wake-up after a step failure it recorded", async () => {
+    outcomes = { a: "throw" };
+    expect(await run({ phase: "entry", steps: [step("a"), step("b")], completeWhenStepsDone: true })).toBe(
+      "SUCCEEDED",
+    );
+    expect(actions).toEqual(["a", "b"]);
+    expect(runStates.map((p) => p.type)).toEqual(["wake_failed", "run_completed"]);
+  });
+
+  it("a gate whose start was re-armed to a later time waits again in the same execution", async () => {
+    const later = new Date(Date.now() + 500).toISOString();
+    gateDue = [later];
+    const gate = {
+      workspaceId: "ws_1",
+      momentId: "m_1",
+      accountId: "acct_1",
+      token: "msg_1",
+      until: new Date().toISOString(),
+    };
+    expect(await execute(JSON.stringify({ wakes: [{ seconds: 0, gate }] }))).toBe("SUCCEEDED");
+    expect(wakes).toHaveLength(2);
+  });
+});
+
+describe("the execution input", () => {
+  const webhook = {
+    type: "send_webhook",
+    url: "https://hooks.example.com/secret-path",
+    headers: { authorization: "Bearer sk_live_secret" },
+  } as unknown as StepInput["action"];
+
+  it("names the run and its steps, and carries no step content", () => {
+    const input = executionInputOf({
+      run: aRun({ trigger: { ...aRun().trigger, properties: { card: "4242" } } }),
+      phase: "entry",
+      steps: [step("hook", { action: webhook })],
+      completeWhenStepsDone: true,
+    });
+    const text = JSON.stringify(input);
+    expect(text).not.toMatch(/hooks\.example|sk_live|4242|send_webhook|templateId|properties/);
+    expect(input.wakes).toEqual([
+      {
+        seconds: 0,
+        run: { workspaceId: "ws_1", momentId: aRun().momentId, runId: aRun().runId },
+        phase: "entry",
+        steps: ["hook"],
+        complete: true,
+      },
+    ]);
+  });
+
+  it("groups consecutive zero-delay steps into one wake-up", () => {
+    const input = executionInputOf({
+      run: aRun(),
+      phase: "completion",
+      steps: [
+        step("a"),
+        step("b"),
+        step("c", { delaySeconds: 30 }),
+        step("d"),
+        step("e", { delaySeconds: 5 }),
+      ],
+      completeWhenStepsDone: false,
+    });
+    expect(input.wakes.map((wake) => [wake.seconds, "steps" in wake ? wake.steps : []])).toEqual([
+      [0, ["a", "b"]],
+      [30, ["c", "d"]],
+      [5, ["e"]],
+    ]);
+  });
+
+  it("ends with the timeout, after the steps due before it only", () => {
+    const input = executionInputOf({
+      run: aRun(),
+      phase: "entry",
+      steps: [
+        step("a", { delaySeconds: 10 }),
+        step("b", { delaySeconds: 20 }),
+        step("c", { delaySeconds: 30 }),
+      ],
+      timeout: { seconds: 45, outcome: "success" },
+      completeWhenStepsDone: false,
+    });
+    expect(input.wakes.map((wake) => [wake.seconds, "steps" in wake ? wake.steps : "timeout"])).toEqual([
+      [10, ["a"]],
+      [20, ["b"]],
+      [15, "timeout"],
+    ]);
+  });
+
+  it("completes a run without steps and without end rules in one empty wake-up", () => {
+    expect(
+      executionInputOf({ run: aRun(), phase: "entry", steps: [], completeWhenStepsDone: true }).wakes,
+    ).toEqual([expect.objectContaining({ seconds: 0, steps: [], complete: true })]);
   });
 });

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { DynamoPendingStartRepository } from "../../../../shared/adapters/dynamodb/pending-start-repository.js";
@@ -39,6 +39,51 @@ describe("DynamoPendingStartRepository.arm", () => {
 
     await expect(arm()).resolves.toBe("armed");
     expect(db.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it("answers the start it replaced when that earlier trigger's gate still waits (its due time ahead)", async () => {
+    const earlier = anEventDetail({ messageId: "add-0", timestamp: "2026-11-21T09:50:00.000Z" });
+    db.on(PutCommand).resolves({
+      Attributes: { ...key, token: "add-0", dueAt: "2026-11-21T11:50:00.000Z", trigger: earlier },
+    });
+
+    await expect(arm()).resolves.toEqual({
+      rearmed: { momentId: "m_1", token: "add-0", dueAt: "2026-11-21T11:50:00.000Z", trigger: earlier },
+    });
+    expect(db.commandCalls(PutCommand)[0]?.args[0].input.ReturnValues).toBe("ALL_OLD");
+  });
+
+  it("keeps naming the gate that waits, so every later re-arm finds that one gate", async () => {
+    db.on(PutCommand).resolves({
+      Attributes: {
+        ...key,
+        token: "add-0",
+        dueAt: "2026-11-21T11:50:00.000Z",
+        trigger: anEventDetail({ messageId: "add-0" }),
+        gate: "gate-first",
+      },
+    });
+    db.on(UpdateCommand).resolves({});
+
+    await expect(arm()).resolves.toMatchObject({ rearmed: { gate: "gate-first" } });
+    expect(db.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      Key: key,
+      UpdateExpression: "SET gate = :gate",
+      ExpressionAttributeValues: { ":gate": "gate-first", ":token": "add-1" },
+    });
+  });
+
+  it("answers armed over a start falling due now (its gate may be opening it): a gate of its own", async () => {
+    db.on(PutCommand).resolves({
+      Attributes: {
+        ...key,
+        token: "add-0",
+        dueAt: TRIGGERED,
+        trigger: anEventDetail({ messageId: "add-0" }),
+      },
+    });
+
+    await expect(arm()).resolves.toBe("armed");
   });
 
   it("answers newer_trigger when a trigger that happened later holds the start", async () => {

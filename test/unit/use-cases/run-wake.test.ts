@@ -1,0 +1,227 @@
+/**
+ * A wake-up's task: the steps it names, read from the run's pinned steps, in order and each once; the
+ * run's completion after its last steps; its timeout (also when a late wake-up finds it passed); an
+ * abandonment gate that opens only when its start is due. And what run-state records for a wake-up
+ * that failed: the failure belongs to its first step without an outcome.
+ */
+import { beforeEach, describe, expect, it } from "vitest";
+import type { StepInput, StepOutcome, WakePayload } from "../../../shared/contracts/workflow.js";
+import { GateNotDueError, WakeFailedError } from "../../../shared/domain/delivery-errors.js";
+import type { PinnedSteps } from "../../../shared/ports/runs.js";
+import type { PreparedAction } from "../../../shared/use-cases/actions/action.js";
+import { recordRunState } from "../../../shared/use-cases/record-run-state.js";
+import { runWake, type WakeDeps } from "../../../shared/use-cases/run-wake.js";
+import {
+  aMoment,
+  anEventDetail,
+  aRun,
+  FakeConfigRepository,
+  FakePendingStarts,
+  FakeProfiles,
+  FakeRunRepository,
+  FakeWorkflows,
+  fixedClock,
+} from "../../support/fakes.js";
+
+const NOW = "2026-11-21T11:00:00.000Z";
+const run = aRun();
+const ref = { workspaceId: run.workspaceId, momentId: run.momentId, runId: run.runId };
+const inApp = (id: string, extra: Partial<StepInput> = {}): StepInput => ({
+  id,
+  delaySeconds: 0,
+  action: { type: "send_notification", title: `Hello from ${id}` } as StepInput["action"],
+  ...extra,
+});
+
+let runs: FakeRunRepository;
+let workflows: FakeWorkflows;
+let config: FakeConfigRepository;
+let pending: FakePendingStarts;
+let performed: string[];
+let failing: Set<string>;
+let deps: WakeDeps;
+
+beforeEach(async () => {
+  runs = new FakeRunRepository();
+  workflows = new FakeWorkflows();
+  config = new FakeConfigRepository();
+  pending = new FakePendingStarts();
+  performed = [];
+  failing = new Set();
+  deps = {
+    actions: {
+      send_notification: async (ctx): Promise<PreparedAction | StepOutcome> => {
+        if (failing.has(ctx.stepId)) return { status: "failed", reason: "refused" };
+        return {
+          preview: {},
+          perform: async () => {
+            performed.push(ctx.stepId);
+            return { status: "executed" as const };
+          },
+        };
+      },
+    },
+    profiles: new FakeProfiles(),
+    runs,
+    moments: config,
+    pending,
+    workflows,
+    clock: fixedClock(NOW),
+    timeScale: 1,
+  };
+  await config.createMoment(
+    aMoment({ id: "m_1", status: "running", runningSince: "2026-11-21T09:00:00.000Z" }),
+  );
+});
+
+async function enter(steps: Partial<PinnedSteps>) {
+  await runs.enter(run, { completion: [], exit: [], ...steps });
+}
+
+const wake = (
+  steps: string[],
+  extra: Partial<Extract<WakePayload, { steps: string[] }>> = {},
+): WakePayload => ({
+  seconds: 0,
+  run: ref,
+  phase: "entry",
+  steps,
+  ...extra,
+});
+
+describe("runWake", () => {
+  it("runs the steps it names from the run's pinned steps, in order, then completes the run", async () => {
+    await enter({ entry: [inApp("a"), inApp("b"), inApp("c")] });
+
+    const result = await runWake(deps, wake(["a", "b"], { complete: true }));
+
+    expect(result).toEqual({
+      steps: { a: { status: "executed" }, b: { status: "executed" } },
+      completed: true,
+    });
+    expect(performed).toEqual(["a", "b"]);
+    expect((await runs.getRun("ws_1", run.runId))?.status).toBe("completed");
+  });
+
+  it("runs again without repeating a step (a resumed or retried wake-up)", async () => {
+    await enter({ entry: [inApp("a"), inApp("b")] });
+    await runWake(deps, wake(["a"]));
+
+    const result = await runWake(deps, wake(["a", "b"]));
+
+    expect(performed).toEqual(["a", "b"]);
+    expect(result).toEqual({
+      steps: { a: { status: "skipped", reason: "already_executed" }, b: { status: "executed" } },
+    });
+  });
+
+  it("runs a completion phase from the run's pinned completion steps", async () => {
+    await enter({ completion: [inApp("thanks")] });
+    await runs.endRun(run, "success", "msg_end", NOW);
+
+    await runWake(deps, { seconds: 0, run: ref, phase: "completion", steps: ["thanks"] });
+
+    expect(performed).toEqual(["thanks"]);
+  });
+
+  it("ends the run on its timeout, and starts its exit steps", async () => {
+    await enter({ entry: [inApp("a")], exit: [inApp("sorry")], timeout: { at: NOW, outcome: "failed" } });
+
+    const result = await runWake(deps, { seconds: 0, run: ref, phase: "entry", timeout: true });
+
+    expect(result).toEqual({ ended: "timed_out" });
+    expect((await runs.getRun("ws_1", run.runId))?.status).toBe("failed");
+    expect(workflows.end(run.runId)).toMatchObject({ phase: "exit", steps: [inApp("sorry")] });
+  });
+
+  it("a wake-up that runs after the timeout (retried through an outage) ends the run instead of acting", async () => {
+    await enter({ entry: [inApp("a")], timeout: { at: "2026-11-21T10:59:59.000Z", outcome: "success" } });
+
+    const result = await runWake(deps, wake(["a"]));
+
+    expect(result).toEqual({ ended: "timed_out" });
+    expect(performed).toEqual([]);
+    expect((await runs.getRun("ws_1", run.runId))?.status).toBe("success");
+  });
+
+  it("answers a run that no longer exists without acting", async () => {
+    expect(await runWake(deps, wake(["a"]))).toEqual({ skipped: "run_not_found" });
+  });
+
+  describe("an abandonment gate", () => {
+    const gate = { workspaceId: "ws_1", momentId: "m_1", accountId: "acct_1", token: "msg_1", until: NOW };
+    const trigger = (messageId: string, dueAt: string) => ({
+      workspaceId: "ws_1",
+      accountId: "acct_1",
+      momentId: "m_1",
+      token: messageId,
+      dueAt,
+      trigger: anEventDetail({ messageId, workspaceId: "ws_1", accountId: "acct_1" }),
+    });
+
+    it("waits again when a later trigger re-armed the start", async () => {
+      await pending.arm(trigger("msg_2", "2026-11-21T11:30:00.000Z"), NOW);
+
+      await expect(runWake(deps, { seconds: 0, gate })).rejects.toEqual(
+        new GateNotDueError("2026-11-21T11:30:00.000Z"),
+      );
+    });
+
+    it("opens with the latest trigger once due", async () => {
+      config = new FakeConfigRepository();
+      deps = { ...deps, moments: config };
+      await config.createMoment(
+        aMoment({
+          id: "m_1",
+          status: "running",
+          runningSince: "2026-11-21T09:00:00.000Z",
+          start: { event: "payment_failed", unless: { event: "paid", within: { amount: 1, unit: "hours" } } },
+        }),
+      );
+      await pending.arm(trigger("msg_2", NOW), NOW);
+
+      expect(await runWake(deps, { seconds: 0, gate })).toEqual({ gate: "started" });
+      expect(await pending.current("ws_1", "acct_1", "m_1", undefined)).toBeUndefined();
+    });
+
+    it("does nothing when the start was cancelled", async () => {
+      expect(await runWake(deps, { seconds: 0, gate })).toEqual({ gate: "not_armed" });
+    });
+  });
+});
+
+describe("recordRunState for a wake-up", () => {
+  const error = { Error: "TransientActionError", Cause: "Lambda timed out" };
+  const stateDeps = () => ({ ...deps, pending, moments: config });
+
+  it("records the failure on the wake-up's first step without an outcome, and tells its policy", async () => {
+    await enter({ entry: [inApp("a"), inApp("b", { onFailure: "fail_run" })] });
+    await runWake(deps, wake(["a"]));
+
+    const result = await recordRunState(stateDeps(), { type: "wake_failed", wake: wake(["a", "b"]), error });
+
+    expect(result).toEqual({ recorded: "step_failed", failRun: true });
+    expect(runs.step(run, "b")).toMatchObject({ status: "failed" });
+  });
+
+  it("ends the run as failed by the fail_run step that failed", async () => {
+    failing.add("b");
+    await enter({ entry: [inApp("a"), inApp("b", { onFailure: "fail_run" })], exit: [inApp("sorry")] });
+    await expect(runWake(deps, wake(["a", "b"]))).rejects.toMatchObject({ name: "StepFailedRun" });
+
+    const result = await recordRunState(stateDeps(), { type: "wake_failed_run", wake: wake(["a", "b"]) });
+
+    expect(result).toEqual({ recorded: "failed_by_step" });
+    expect((await runs.getRun("ws_1", run.runId))?.endedBy).toBe("step:b");
+    expect(workflows.end(run.runId)).toMatchObject({ phase: "exit" });
+  });
+
+  it("fails the execution for good when a gate or a completion failed (no step record takes it)", async () => {
+    await enter({ entry: [inApp("a")] });
+    await runWake(deps, wake(["a"]));
+
+    await expect(
+      recordRunState(stateDeps(), { type: "wake_failed", wake: wake(["a"], { complete: true }), error }),
+    ).rejects.toBeInstanceOf(WakeFailedError);
+  });
+});
