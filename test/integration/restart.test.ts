@@ -95,10 +95,16 @@ describe("a restart on the same MOMENTS_DATA_DIR", () => {
         completed: number;
         steps: Record<string, { executed: number; skipped: number; failed: number }>;
       };
-    await waitFor(async () => (await stats()).entered === 20, {
-      timeoutMs: 60_000,
-      description: "all 20 accepted events to start their run",
-    });
+    // On failure, say how far it got and what the server said (a stuck event, not a slow one, is a bug).
+    await waitFor(
+      async () => {
+        const current = await stats();
+        if (current.entered !== 20)
+          throw new Error(`entered ${current.entered}; server said: ${running?.output().slice(-3000)}`);
+        return true;
+      },
+      { timeoutMs: 60_000, description: "all 20 accepted events to start their run" },
+    );
 
     // Accepted, then Ctrl-C: drained (or kept) and processed once, whatever the timing.
     const late = await Promise.all(Array.from({ length: 5 }, (_, i) => send(20 + i)));
