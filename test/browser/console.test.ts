@@ -338,4 +338,32 @@ describe("the console", () => {
     await go("/moments");
     await eventually(() => page.getByLabel("Admin key").isVisible()).toBe(true);
   });
+
+  it("pages a source's write keys when there are more than one page of them", async () => {
+    const admin = (method: string, route: string) =>
+      fetch(`${stack.apiUrl}${route}`, { method, headers: { authorization: `Bearer ${stack.adminKey}` } });
+    const sources = (await (await admin("GET", "/v1/admin/sources")).json()) as {
+      items: Array<{ id: string; name: string }>;
+    };
+    const shop = sources.items.find((source) => source.name === "Web shop");
+    if (!shop) throw new Error("no Web shop source");
+    // Revoked keys stay listed (at most 5 are active at once): 50 rotations make more than a page of 50.
+    for (let i = 0; i < 50; i++) {
+      const issued = await admin("POST", `/v1/admin/sources/${shop.id}/write-keys`);
+      expect(issued.status).toBe(201);
+      const { id } = (await issued.json()) as { id: string };
+      expect((await admin("DELETE", `/v1/admin/sources/${shop.id}/write-keys/${id}`)).status).toBeLessThan(
+        300,
+      );
+    }
+    // Signed out by the test before: sign in again.
+    await go("/sources");
+    await page.getByLabel("Admin key").fill(stack.adminKey);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const pages = page.getByRole("navigation", { name: "Web shop's write keys pages" });
+    await pages.getByRole("button", { name: "Next" }).click();
+    await eventually(() => pages.textContent()).toContain("Page 2");
+    await pages.getByRole("button", { name: "Previous" }).click();
+    await eventually(() => pages.textContent()).toContain("Page 1");
+  });
 });

@@ -132,14 +132,18 @@ export function SourceCard({
   onChange: () => void;
   onDeleted?: () => void;
 }) {
+  const keyPager = usePager();
   const keys = useResource(
     () =>
       call(
         api.GET("/v1/admin/sources/{id}/write-keys", {
-          params: { path: { id: source.id }, query: { limit: "50" } },
+          params: {
+            path: { id: source.id },
+            query: { limit: "50", ...(keyPager.cursor ? { cursor: keyPager.cursor } : {}) },
+          },
         }),
       ),
-    [source.id],
+    [source.id, keyPager.cursor],
   );
   const [issued, setIssued] = useState<string | undefined>();
   const [domains, setDomains] = useState(source.allowedDomains.join(", "));
@@ -234,18 +238,21 @@ export function SourceCard({
       <h3>Write keys</h3>
       <Async resource={keys} what="write keys">
         {(k) => (
-          <KeyTable
-            items={k.items}
-            question={<p>Revoke this key? Every request with it is refused (401) from now on.</p>}
-            revoke={async (key) => {
-              await call(
-                api.DELETE("/v1/admin/sources/{id}/write-keys/{keyId}", {
-                  params: { path: { id: source.id, keyId: key.id } },
-                }),
-              );
-              keys.reload();
-            }}
-          />
+          <>
+            <KeyTable
+              items={k.items}
+              question={<p>Revoke this key? Every request with it is refused (401) from now on.</p>}
+              revoke={async (key) => {
+                await call(
+                  api.DELETE("/v1/admin/sources/{id}/write-keys/{keyId}", {
+                    params: { path: { id: source.id, keyId: key.id } },
+                  }),
+                );
+                keys.reload();
+              }}
+            />
+            <Pager pager={keyPager} nextCursor={k.nextCursor} label={`${source.name}'s write keys`} />
+          </>
         )}
       </Async>
     </section>
