@@ -168,6 +168,24 @@ async function startsFor(accountId: string, momentId: string) {
  * Tracks the event and waits for the prompt (the dialog named by its question). How fast it appears
  * is a figure of `npm run bench -- --only=widget`, not asserted here.
  */
+/** A running moment whose one step puts "Welcome aboard" in the inbox; returns its start event. */
+async function notificationMoment() {
+  const event = unique("trial_started");
+  await s.runningMoment({
+    name: `Welcome ${event}`,
+    goal: "activate",
+    start: { event },
+    steps: [
+      {
+        id: "hello",
+        delay: { amount: 0, unit: "hours" },
+        action: { type: "send_notification", title: "Welcome aboard", body: "Your trial has started" },
+      },
+    ],
+  });
+  return event;
+}
+
 async function promptAfterTrack(page: Page, event: string) {
   await track(page, event);
   const dialog = page.getByRole("dialog", { name: "How was the export?" });
@@ -272,19 +290,7 @@ describe("the in-app widget", () => {
   });
 
   it("lists a notification with the unread count, and marks it read when opened", async () => {
-    const event = unique("trial_started");
-    await s.runningMoment({
-      name: "Welcome",
-      goal: "activate",
-      start: { event },
-      steps: [
-        {
-          id: "hello",
-          delay: { amount: 0, unit: "hours" },
-          action: { type: "send_notification", title: "Welcome aboard", body: "Your trial has started" },
-        },
-      ],
-    });
+    const event = await notificationMoment();
     const { context, page, accountId } = await openApp();
     await track(page, event);
     const launcher = page.getByRole("button", { name: "Notifications, 1 unread" });
@@ -310,19 +316,7 @@ describe("the in-app widget", () => {
   });
 
   it("keeps a notification read when an inbox read that started before the click answers after it", async () => {
-    const event = unique("trial_started");
-    await s.runningMoment({
-      name: "Welcome (race)",
-      goal: "activate",
-      start: { event },
-      steps: [
-        {
-          id: "hello",
-          delay: { amount: 0, unit: "hours" },
-          action: { type: "send_notification", title: "Welcome aboard", body: "Your trial has started" },
-        },
-      ],
-    });
+    const event = await notificationMoment();
     const { context, page } = await openApp();
     await track(page, event);
     await page.getByRole("button", { name: "Notifications, 1 unread" }).waitFor({ timeout: 15_000 });
