@@ -29,11 +29,12 @@ export async function endRun(
   if (result !== "ended") return result;
   if (options.stopEntry) await deps.workflows.stop(run.runId, `The run ended (${outcome}) by ${endedBy}`);
   const stored = await deps.runs.getRun(run.workspaceId, run.runId);
-  // A step waiting for SES's evidence in the stopped execution is settled here (see step-doubt.ts).
+  // A step waiting for evidence (or a lookup) in the stopped execution is settled here (see step-doubt.ts).
   await settleDoubtsOfEndedRun(
     deps,
     run,
     [...(stored?.endSteps.completion ?? []), ...(stored?.endSteps.exit ?? [])].map((step) => step.id),
+    stored,
   );
   const steps = outcome === "success" ? stored?.endSteps.completion : stored?.endSteps.exit;
   if (stored?.context && steps && steps.length > 0) {

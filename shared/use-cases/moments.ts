@@ -82,9 +82,9 @@ export interface MomentDeps extends ReferenceDeps {
 export interface MomentStatusDeps extends MomentDeps {
   runs: Pick<
     RunRepository,
-    "listMemberships" | "stopRun" | "listStepsInDoubt" | "getStepEvidence" | "settleStepInDoubt"
+    "listMemberships" | "stopRun" | "listStepsInDoubt" | "getStepEvidence" | "settleStepInDoubt" | "getRun"
   >;
-  workflows: Pick<WorkflowController, "stop">;
+  workflows: Pick<WorkflowController, "stop" | "startLookup">;
 }
 
 /**

@@ -1,19 +1,49 @@
 /**
  * Steps in doubt whose execution will not come back. A step whose send is in doubt (SES may have
- * taken the email, with no clear answer) normally waits in its execution for SES's evidence and
- * settles on it (see executeStep). But an end rule, a timeout or a stopped moment may end the run
- * during that wait, and stopping the execution leaves the step claimed for ever. So:
+ * taken the email, Slack may have posted the message, with no clear answer) normally waits in its
+ * execution, then settles from the evidence or a lookup (see executeStep). But an end rule, a timeout
+ * or a stopped moment may end the run during that wait, and stopping the execution leaves the step
+ * claimed for ever. So:
  *
  * - when a run ends, each of its steps still in doubt is settled at once: from its evidence if SES's
  *   Send or Reject event came already, else as skipped (`run_not_active`: its run ended, and nothing
  *   proves it was sent);
  * - the evidence, whenever it arrives (ses-feedback), settles a step still in doubt, and corrects a
  *   step recorded skipped while in doubt (the run ended before the Send event came), its counters
- *   moved with it. So the record and the stats end up telling what SES actually did.
+ *   moved with it. So the record and the stats end up telling what SES actually did;
+ * - a step whose provider publishes nothing but can be looked up (a Slack post, by its metadata)
+ *   gets a lookup execution of its own (startLookup), started before the step is recorded skipped:
+ *   once the evidence window has passed, it looks the send up and corrects the record to executed
+ *   when found (or to failed, `outcome_unknown`, when the provider cannot tell or the lookup keeps
+ *   failing). So a post that went out is never left recorded as not sent.
  */
-import type { RunContext, StepOutcome } from "../contracts/workflow.js";
+import type { RunContext, RunPhase, StepInput, StepOutcome } from "../contracts/workflow.js";
+import type { Action } from "../domain/moment.js";
 import type { Clock } from "../ports/clock.js";
-import type { RunRepository, StepEvidence } from "../ports/runs.js";
+import type { RunRepository, StepEvidence, StoredRun, WorkflowController } from "../ports/runs.js";
+
+/**
+ * How a step whose claim another attempt left unrecorded (it may have acted, then died or lost its
+ * answer) is settled:
+ * - `repeat`: performing it again cannot duplicate anything (the inbox item's id and the attribute
+ *   change's messageId derive from the step; webhook receivers dedupe on `webhook-id`);
+ * - `evidence`: the provider reports what it took (SES publishes a Send event tagged with the step):
+ *   wait for it, bounded, then send again only if none came;
+ * - `lookup`: the provider's records can be searched for the request (a Slack message posted with a
+ *   bot token carries its run and step as metadata): after the same bounded wait, look; found ->
+ *   executed, absent -> send again; no lookup for this step (an incoming webhook) -> `outcome_unknown`;
+ * - `unknown`: no way to find out (Attio takes no idempotency key and its tasks cannot be searched
+ *   by a marker): recorded as failed, `outcome_unknown`, rather than risk a second task.
+ */
+export const DOUBT_POLICY: Record<Action["type"], "repeat" | "evidence" | "lookup" | "unknown"> = {
+  send_email: "evidence",
+  send_notification: "repeat",
+  feedback_prompt: "repeat",
+  update_attribute: "repeat",
+  send_webhook: "repeat",
+  send_slack: "lookup",
+  create_attio_task: "unknown",
+};
 
 /** What a provider's evidence proves about a step's send. */
 export function evidenceOutcome(evidence: StepEvidence): StepOutcome {
@@ -31,8 +61,41 @@ export const RUN_ENDED_IN_DOUBT: StepOutcome = {
   reason: "run_not_active: the run ended while the send was in doubt, and no Send event had come",
 };
 
+/**
+ * A step whose run ended while it was in doubt, which a lookup settles (it stays so when the
+ * provider's records do not have the send).
+ */
+export const RUN_ENDED_NOT_FOUND: StepOutcome = {
+  status: "skipped",
+  reason:
+    "run_not_active: the run ended while the send was in doubt, and the provider's records do not show it",
+};
+
+/** How a step of a run that ended while its send was in doubt is recorded at once. */
+export function runEndedInDoubt(action: Action["type"] | undefined): StepOutcome {
+  return action && DOUBT_POLICY[action] === "lookup" ? RUN_ENDED_NOT_FOUND : RUN_ENDED_IN_DOUBT;
+}
+
+/** A pinned step of the run, with its phase (undefined when not pinned: a run from before pinning). */
+export function pinnedStepOf(
+  stored: Pick<StoredRun, "entrySteps" | "endSteps"> | undefined,
+  stepId: string,
+): { step: StepInput; phase: RunPhase } | undefined {
+  const phases: Array<[RunPhase, StepInput[] | undefined]> = [
+    ["entry", stored?.entrySteps],
+    ["completion", stored?.endSteps.completion],
+    ["exit", stored?.endSteps.exit],
+  ];
+  for (const [phase, steps] of phases) {
+    const step = steps?.find((candidate) => candidate.id === stepId);
+    if (step) return { step, phase };
+  }
+  return undefined;
+}
+
 export interface EndedRunDoubtDeps {
-  runs: Pick<RunRepository, "listStepsInDoubt" | "getStepEvidence" | "settleStepInDoubt">;
+  runs: Pick<RunRepository, "listStepsInDoubt" | "getStepEvidence" | "settleStepInDoubt" | "getRun">;
+  workflows: Pick<WorkflowController, "startLookup">;
   clock: Clock;
 }
 
@@ -42,16 +105,24 @@ export interface EndedRunDoubtDeps {
  */
 export async function settleDoubtsOfEndedRun(
   deps: EndedRunDoubtDeps,
-  run: Pick<RunContext, "workspaceId" | "runId">,
+  run: Pick<RunContext, "workspaceId" | "momentId" | "runId">,
   running: readonly string[] = [],
+  /** The run as just read (its pinned steps tell each step's action), if the caller has it. */
+  known?: StoredRun,
 ): Promise<number> {
   const inDoubt = (await deps.runs.listStepsInDoubt(run.workspaceId, run.runId)).filter(
     (stepId) => !running.includes(stepId),
   );
+  if (inDoubt.length === 0) return 0;
+  const stored = known ?? (await deps.runs.getRun(run.workspaceId, run.runId));
   let settled = 0;
   for (const stepId of inDoubt) {
     const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, stepId);
-    const outcome = evidence ? evidenceOutcome(evidence) : RUN_ENDED_IN_DOUBT;
+    const pinned = pinnedStepOf(stored, stepId);
+    const outcome = evidence ? evidenceOutcome(evidence) : runEndedInDoubt(pinned?.step.action.type);
+    // Started before the record: a failure here leaves the step in doubt, for a retry to find.
+    if (!evidence && pinned && DOUBT_POLICY[pinned.step.action.type] === "lookup")
+      await deps.workflows.startLookup(run, pinned.phase, stepId);
     const at = deps.clock.now().toISOString();
     if ((await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, stepId, outcome, at)) === "settled")
       settled++;
