@@ -30,10 +30,12 @@ import type { RunRepository, StepEvidence, StoredRun, WorkflowController } from 
  * - `evidence`: the provider reports what it took (SES publishes a Send event tagged with the step):
  *   wait for it, bounded, then send again only if none came;
  * - `lookup`: the provider's records can be searched for the request (a Slack message posted with a
- *   bot token carries its run and step as metadata): after the same bounded wait, look; found ->
- *   executed, absent -> send again; no lookup for this step (an incoming webhook) -> `outcome_unknown`;
- * - `unknown`: no way to find out (Attio takes no idempotency key and its tasks cannot be searched
- *   by a marker): recorded as failed, `outcome_unknown`, rather than risk a second task.
+ *   bot token carries its run and step as metadata; an Attio task ends with the step's marker, found
+ *   among the linked record's newest tasks): after the same bounded wait, look; found -> executed,
+ *   absent -> send again; no lookup for this step (an incoming webhook, a test send) ->
+ *   `outcome_unknown`;
+ * - `unknown`: no way to find out: recorded as failed, `outcome_unknown`, rather than risk a second
+ *   send (no action has this policy today; it stays for one whose provider cannot be asked).
  */
 export const DOUBT_POLICY: Record<Action["type"], "repeat" | "evidence" | "lookup" | "unknown"> = {
   send_email: "evidence",
@@ -42,7 +44,7 @@ export const DOUBT_POLICY: Record<Action["type"], "repeat" | "evidence" | "looku
   update_attribute: "repeat",
   send_webhook: "repeat",
   send_slack: "lookup",
-  create_attio_task: "unknown",
+  create_attio_task: "lookup",
 };
 
 /** What a provider's evidence proves about a step's send. */
