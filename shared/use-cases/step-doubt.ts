@@ -1,24 +1,27 @@
 /**
  * Steps in doubt whose execution will not come back. A step whose send is in doubt (SES may have
- * taken the email, Slack may have posted the message, with no clear answer) normally waits in its
- * execution, then settles from the evidence or a lookup (see executeStep). But an end rule, a timeout
- * or a stopped moment may end the run during that wait, and stopping the execution leaves the step
- * claimed for ever. So:
+ * taken the email, with no clear answer) normally waits in its execution for SES's evidence and
+ * settles on it (see executeStep). But an end rule, a timeout or a stopped moment may end the run
+ * during that wait, and stopping the execution leaves the step claimed for ever. So:
  *
  * - when a run ends, each of its steps still in doubt is settled at once: from its evidence if SES's
  *   Send or Reject event came already, else as skipped (`run_not_active`: its run ended, and nothing
  *   proves it was sent);
+ * - except a step that repeats safely (DOUBT_POLICY `repeat`: a webhook whose answer was lost, say):
+ *   nothing would ever correct a skip, and it may well have acted, so it is finished instead, by the
+ *   run's end execution (performed once more: its receiver dedupes), and recorded as it went;
  * - the evidence, whenever it arrives (ses-feedback), settles a step still in doubt, and corrects a
  *   step recorded skipped while in doubt (the run ended before the Send event came), its counters
  *   moved with it. So the record and the stats end up telling what SES actually did;
- * - a step whose provider publishes nothing but can be looked up (a Slack post, by its metadata)
- *   gets a lookup execution of its own (startLookup), started before the step is recorded skipped:
- *   once the evidence window has passed, it looks the send up and corrects the record to executed
- *   when found (or to failed, `outcome_unknown`, when the provider cannot tell or the lookup keeps
- *   failing). So a post that went out is never left recorded as not sent.
+ * - a step whose provider publishes nothing but can be looked up (DOUBT_POLICY `lookup`: a Slack
+ *   post by its metadata, an Attio task by its marker) gets a lookup execution of its own
+ *   (startLookup), started before the step is recorded skipped: once the evidence window has passed,
+ *   it looks the send up and corrects the record to executed when found (or to failed,
+ *   `outcome_unknown`, when the provider cannot tell or the lookup keeps failing). So a post that
+ *   went out is never left recorded as not sent.
  */
 import type { RunContext, RunPhase, StepInput, StepOutcome } from "../contracts/workflow.js";
-import type { Action } from "../domain/moment.js";
+import type { Action } from "../domain/actions.js";
 import type { Clock } from "../ports/clock.js";
 import type { RunRepository, StepEvidence, StoredRun, WorkflowController } from "../ports/runs.js";
 
@@ -96,29 +99,32 @@ export function pinnedStepOf(
 }
 
 export interface EndedRunDoubtDeps {
-  runs: Pick<RunRepository, "listStepsInDoubt" | "getStepEvidence" | "settleStepInDoubt" | "getRun">;
+  runs: Pick<RunRepository, "listStepsInDoubt" | "getStepEvidence" | "settleStepInDoubt">;
   workflows: Pick<WorkflowController, "startLookup">;
   clock: Clock;
 }
 
 /**
  * Settles the steps of an ended run that are still in doubt (none, almost always: one Query). Steps
- * of `running` (the completion or exit steps, whose own execution is alive) are left to it.
+ * of `running` (the completion or exit steps, whose own execution is alive) are left to it. Answers
+ * the entry steps to finish (see above): the caller starts the run's end execution with them.
+ * `stored`: the run as read, whose pinned steps tell each step's action.
  */
 export async function settleDoubtsOfEndedRun(
   deps: EndedRunDoubtDeps,
   run: Pick<RunContext, "workspaceId" | "momentId" | "runId">,
-  running: readonly string[] = [],
-  /** The run as just read (its pinned steps tell each step's action), if the caller has it. */
-  known?: StoredRun,
-): Promise<number> {
+  running: readonly string[],
+  stored: Pick<StoredRun, "entrySteps" | "endSteps"> | undefined,
+): Promise<string[]> {
   const inDoubt = (await deps.runs.listStepsInDoubt(run.workspaceId, run.runId)).filter(
     (stepId) => !running.includes(stepId),
   );
-  if (inDoubt.length === 0) return 0;
-  const stored = known ?? (await deps.runs.getRun(run.workspaceId, run.runId));
-  let settled = 0;
-  for (const stepId of inDoubt) {
+  const repeats = (stepId: string) => {
+    const action = stored?.entrySteps?.find((step) => step.id === stepId)?.action;
+    return action !== undefined && DOUBT_POLICY[action.type] === "repeat";
+  };
+  const finish = inDoubt.filter(repeats);
+  for (const stepId of inDoubt.filter((stepId) => !repeats(stepId))) {
     const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, stepId);
     const pinned = pinnedStepOf(stored, stepId);
     const outcome = evidence ? evidenceOutcome(evidence) : runEndedInDoubt(pinned?.step.action.type);
@@ -126,8 +132,7 @@ export async function settleDoubtsOfEndedRun(
     if (!evidence && pinned && DOUBT_POLICY[pinned.step.action.type] === "lookup")
       await deps.workflows.startLookup(run, pinned.phase, stepId);
     const at = deps.clock.now().toISOString();
-    if ((await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, stepId, outcome, at)) === "settled")
-      settled++;
+    await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, stepId, outcome, at);
   }
-  return settled;
+  return finish;
 }
