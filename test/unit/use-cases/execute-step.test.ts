@@ -6,6 +6,8 @@ import {
   TransientDeliveryError,
   TransientInfrastructureError,
 } from "../../../shared/domain/delivery-errors.js";
+import type { AttioApi, AttioTask, AttioTaskQuery } from "../../../shared/ports/attio.js";
+import { attioTaskPerformer, taskMarker } from "../../../shared/use-cases/actions/attio-task.js";
 import { emailPerformer } from "../../../shared/use-cases/actions/email.js";
 import { executeStep, lookUpEndedRunSteps, type StepDeps } from "../../../shared/use-cases/execute-step.js";
 import { emailDeps } from "../../support/fake-suppressions.js";
@@ -14,6 +16,7 @@ import {
   aRun,
   aTemplate,
   FakeConfigRepository,
+  FakeIntegrations,
   FakeMailer,
   FakeProfiles,
   FakeRunRepository,
@@ -861,6 +864,124 @@ describe("executeStep under faults", () => {
       const outcome = await executeStep(at(LATER), payload(slackAction));
 
       expect(outcome).toEqual({ status: "failed", reason: expect.stringMatching(/^outcome_unknown/) });
+    });
+  });
+
+  describe("an Attio step in doubt is looked up among its record's tasks", () => {
+    const RECORD_ID = "891dcbfc-9141-415d-9b2a-2238a6cc012d";
+    const attioAction = {
+      type: "create_attio_task",
+      integrationId: "int_attio",
+      content: "Call {first_name}",
+      linkedRecord: { object: "companies", recordId: RECORD_ID },
+    } as const;
+
+    /** Attio as far as the step sees it: its tasks, and what goes wrong with the next calls. */
+    class ModelAttio implements AttioApi {
+      readonly tasks: Array<{ taskId: string; task: AttioTask }> = [];
+      readonly lookups: AttioTaskQuery[] = [];
+      /** The next create: created and its answer lost, or lost before Attio saw it. */
+      nextCreate: "ok" | "created-answer-lost" | "lost-before" = "ok";
+      /** The next lookups fail for now. */
+      failingLookups = 0;
+      async createTask(_token: string, task: AttioTask) {
+        const mode = this.nextCreate;
+        this.nextCreate = "ok";
+        if (mode !== "lost-before") this.tasks.push({ taskId: `task_${this.tasks.length + 1}`, task });
+        if (mode !== "ok") throw new AmbiguousDeliveryError("attio: connection lost after the task was sent");
+        return { taskId: this.tasks.at(-1)?.taskId };
+      }
+      async findTask(_token: string, query: AttioTaskQuery) {
+        this.lookups.push(query);
+        if (this.failingLookups > 0) {
+          this.failingLookups--;
+          throw new TransientDeliveryError("attio: HTTP 503 listing tasks");
+        }
+        const found = this.tasks.find(({ task }) => task.content.includes(query.marker));
+        return found ? ({ status: "found", taskId: found.taskId } as const) : ({ status: "absent" } as const);
+      }
+    }
+
+    let attio: ModelAttio;
+    beforeEach(() => {
+      attio = new ModelAttio();
+      const integrations = new FakeIntegrations();
+      integrations.add("ws_1", "int_attio", "attio");
+      deps.actions = { ...deps.actions, create_attio_task: attioTaskPerformer({ integrations, attio }) };
+    });
+
+    it("a create whose answer was lost is found after the wait: executed with its id, one task", async () => {
+      attio.nextCreate = "created-answer-lost";
+
+      const first = await executeStep(deps, payload(attioAction)).catch((e: unknown) => e);
+      expect(first).toMatchObject({ name: "StepInDoubt" });
+      const outcome = await executeStep(at(LATER), payload(attioAction));
+
+      expect(outcome).toEqual({ status: "executed", detail: { taskId: "task_1", reconciled: "task_list" } });
+      expect(attio.tasks).toHaveLength(1);
+      expect(attio.lookups).toEqual([
+        {
+          marker: attio.tasks[0]?.task.marker,
+          since: new Date(Date.parse(NOW) - 5 * 60_000),
+          linkedRecord: { object: "companies", recordId: RECORD_ID },
+        },
+      ]);
+      expect(runs.step(run, "s1")).toMatchObject({ status: "executed" });
+    });
+
+    it("a create Attio never saw is not found after the wait, and is created exactly once more", async () => {
+      attio.nextCreate = "lost-before";
+      await executeStep(deps, payload(attioAction)).catch(() => undefined);
+
+      const outcome = await executeStep(at(LATER), payload(attioAction));
+
+      expect(outcome).toEqual({ status: "executed", detail: { taskId: "task_1" } });
+      expect(attio.tasks).toHaveLength(1);
+      expect(await executeStep(at(LATER), payload(attioAction))).toEqual({
+        status: "skipped",
+        reason: "already_executed",
+      });
+      expect(attio.tasks).toHaveLength(1);
+    });
+
+    it("a lookup that fails for now is retried like any transient failure, the step still in doubt", async () => {
+      attio.nextCreate = "created-answer-lost";
+      attio.failingLookups = 1;
+      await executeStep(deps, payload(attioAction)).catch(() => undefined);
+
+      const retried = await executeStep(at(LATER), payload(attioAction)).catch((e: unknown) => e);
+      expect(retried).toMatchObject({ name: "TransientActionError" });
+      expect(runs.step(run, "s1")).toMatchObject({ status: "claimed", doubtSince: NOW });
+      const outcome = await executeStep(at(LATER), payload(attioAction));
+
+      expect(outcome).toMatchObject({ status: "executed", detail: { reconciled: "task_list" } });
+      expect(attio.tasks).toHaveLength(1);
+      expect(attio.lookups).toHaveLength(2);
+    });
+
+    it("an attempt that died mid-create is settled the same way: looked up, never created twice", async () => {
+      // Another attempt claimed the step, created the task (with the step's marker) and died.
+      runs.seedClaim(run, "s1");
+      const marker = taskMarker(run.workspaceId, run.runId, "s1");
+      attio.tasks.push({
+        taskId: "task_dead",
+        task: {
+          content: `Call Ada\n\n${marker}`,
+          deadlineAt: null,
+          linkedRecords: [],
+          assigneeIds: [],
+          marker,
+        },
+      });
+      await executeStep(deps, payload(attioAction)).catch(() => undefined);
+
+      const outcome = await executeStep(at(LATER), payload(attioAction));
+
+      expect(outcome).toEqual({
+        status: "executed",
+        detail: { taskId: "task_dead", reconciled: "task_list" },
+      });
+      expect(attio.tasks).toHaveLength(1);
     });
   });
 });
