@@ -9,7 +9,7 @@ import {
 import type { AttioApi, AttioTask, AttioTaskQuery } from "../../../shared/ports/attio.js";
 import { attioTaskPerformer, taskMarker } from "../../../shared/use-cases/actions/attio-task.js";
 import { emailPerformer } from "../../../shared/use-cases/actions/email.js";
-import { executeStep, type StepDeps } from "../../../shared/use-cases/execute-step.js";
+import { executeStep, lookUpEndedRunSteps, type StepDeps } from "../../../shared/use-cases/execute-step.js";
 import { emailDeps } from "../../support/fake-suppressions.js";
 import {
   aMoment,
@@ -20,6 +20,7 @@ import {
   FakeMailer,
   FakeProfiles,
   FakeRunRepository,
+  FakeWorkflows,
   fixedClock,
 } from "../../support/fakes.js";
 
@@ -43,18 +44,21 @@ let profiles: FakeProfiles;
 let runs: FakeRunRepository;
 let mailer: FakeMailer;
 let deps: StepDeps;
+let workflows: FakeWorkflows;
 
 beforeEach(async () => {
   config = new FakeConfigRepository();
   profiles = new FakeProfiles();
   runs = new FakeRunRepository();
   mailer = new FakeMailer();
+  workflows = new FakeWorkflows();
   deps = {
     actions: { send_email: emailPerformer(emailDeps(config, mailer)) },
     profiles,
     runs,
     moments: config,
     clock: fixedClock(NOW),
+    workflows,
   };
   runs.seedMembership(run);
   await config.createMoment(
@@ -819,6 +823,36 @@ describe("executeStep under faults", () => {
       expect(posted).toEqual([]);
     });
 
+    it("an ambiguous post whose run ended meanwhile: recorded skipped at once, and a lookup started to correct it", async () => {
+      postError = new AmbiguousDeliveryError("Slack answered HTTP 502");
+      const markStepInDoubt = runs.markStepInDoubt.bind(runs);
+      runs.markStepInDoubt = async (...args) => {
+        // An end rule matched while Slack was answering: ending the run found no doubt to settle.
+        await runs.endRun(run, "success", "msg_paid", NOW);
+        return markStepInDoubt(...args);
+      };
+
+      const outcome = await executeStep(deps, payload(slackAction));
+
+      expect(outcome).toMatchObject({ status: "skipped", reason: expect.stringMatching(/^run_not_active/) });
+      expect(runs.step(run, "s1")).toMatchObject({ status: "skipped", doubtSince: NOW });
+      expect([...workflows.lookups.values()]).toEqual([{ runId: run.runId, phase: "entry", stepId: "s1" }]);
+      expect(lookedUpSince).toEqual([]);
+    });
+
+    it("reached again after its run ended (left in doubt by an earlier attempt): a lookup settles it, never a post", async () => {
+      postError = new AmbiguousDeliveryError("Slack answered HTTP 502");
+      await executeStep(deps, payload(slackAction)).catch(() => undefined);
+      await runs.endRun(run, "success", "msg_paid", NOW);
+
+      const outcome = await executeStep(at(LATER), payload(slackAction));
+
+      expect(outcome).toEqual({ status: "skipped", reason: "run_not_active" });
+      expect(posted).toEqual([]);
+      expect([...workflows.lookups.values()]).toEqual([{ runId: run.runId, phase: "entry", stepId: "s1" }]);
+      expect(runs.step(run, "s1")).toMatchObject({ status: "skipped", doubtSince: NOW });
+    });
+
     it("a step without a lookup (an incoming webhook) is outcome_unknown rather than risk a second message", async () => {
       deps.actions = {
         ...deps.actions,
@@ -949,5 +983,141 @@ describe("executeStep under faults", () => {
       });
       expect(attio.tasks).toHaveLength(1);
     });
+  });
+});
+
+describe("lookUpEndedRunSteps: a Slack post in doubt when its run ended", () => {
+  const LATER = "2026-11-21T11:05:00.000Z";
+  const slackStep = {
+    id: "s1",
+    delaySeconds: 0,
+    action: { type: "send_slack", integrationId: "int_1", channel: "C100", text: "hi" },
+  } as const;
+  const wake = { run, lookup: ["s1"] };
+  let history: "found" | "absent" | "unknown" | "down";
+  let lookups: Date[];
+  let posts: number;
+
+  beforeEach(async () => {
+    history = "found";
+    lookups = [];
+    posts = 0;
+    deps.actions = {
+      ...deps.actions,
+      send_slack: async () => ({
+        preview: {},
+        lookUp: async (since) => {
+          lookups.push(since);
+          if (history === "down") throw new AmbiguousDeliveryError("Slack answered HTTP 500");
+          if (history === "absent") return undefined;
+          if (history === "unknown") return { status: "failed", reason: "outcome_unknown: missing_scope" };
+          return { status: "executed", detail: { ts: "1.2", reconciled: "history" } };
+        },
+        perform: async () => {
+          posts += 1;
+          return { status: "executed" };
+        },
+      }),
+    };
+    runs.seedMembership(run);
+    const stored = runs.run("ws_1", run.runId);
+    if (stored) stored.entrySteps = [slackStep];
+    // Claimed at NOW - 1 min, in doubt since NOW; then the run ended and the step was recorded skipped.
+    runs.seedClaim(run, "s1", "2026-11-21T10:59:00.000Z");
+    await runs.markStepInDoubt(run, "s1", "died", NOW);
+    await runs.endRun(run, "success", "msg_paid", NOW);
+    await runs.settleStepInDoubt(
+      "ws_1",
+      run.runId,
+      "s1",
+      { status: "skipped", reason: "run_not_active: x" },
+      NOW,
+    );
+  });
+
+  const stats = () => runs.stats.get(JSON.stringify(["ws_1", "m_1"]));
+
+  it("waits out the evidence window before looking (StepInDoubt: the workflow waits and runs it again)", async () => {
+    const error = await lookUpEndedRunSteps(
+      { ...deps, clock: fixedClock("2026-11-21T11:04:59.000Z") },
+      wake,
+    ).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: "StepInDoubt" });
+    expect(lookups).toEqual([]);
+  });
+
+  it("found: corrected to executed, counters moved, from 5 minutes before the claim; never posted", async () => {
+    const outcomes = await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, wake);
+
+    expect(outcomes).toEqual({ s1: { status: "executed", detail: { ts: "1.2", reconciled: "history" } } });
+    expect(runs.step(run, "s1")).toMatchObject({ status: "executed" });
+    expect(stats()).toMatchObject({ "steps.s1.executed": 1, "steps.s1.skipped": 0 });
+    expect(lookups).toEqual([new Date("2026-11-21T10:54:00.000Z")]);
+    expect(posts).toBe(0);
+  });
+
+  it("a second delivery of the same wake-up (a retry, a resumed execution) looks nothing up again", async () => {
+    await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, wake);
+
+    expect(await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, wake)).toEqual({});
+    expect(lookups).toHaveLength(1);
+    expect(stats()).toMatchObject({ "steps.s1.executed": 1, "steps.s1.skipped": 0 });
+  });
+
+  it("absent: stays skipped, never posted", async () => {
+    history = "absent";
+
+    expect(await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, wake)).toEqual({});
+    expect(runs.step(run, "s1")).toMatchObject({ status: "skipped" });
+    expect(lookups).toHaveLength(1);
+    expect(posts).toBe(0);
+  });
+
+  it("a claim still in doubt (nothing settled it yet) is settled by the lookup: absent -> skipped", async () => {
+    history = "absent";
+    runs.seedClaim(run, "s2", "2026-11-21T10:59:00.000Z");
+    await runs.markStepInDoubt(run, "s2", "died", NOW);
+    const stored = runs.run("ws_1", run.runId);
+    if (stored) stored.entrySteps = [slackStep, { ...slackStep, id: "s2" }];
+
+    await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, { run, lookup: ["s2"] });
+
+    expect(runs.step(run, "s2")).toMatchObject({
+      status: "skipped",
+      outcome: { reason: expect.stringMatching(/^run_not_active: .*records do not show it/) },
+    });
+  });
+
+  it("the provider cannot tell: failed, outcome_unknown (not 'not sent')", async () => {
+    history = "unknown";
+
+    await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, wake);
+
+    expect(runs.step(run, "s1")).toMatchObject({
+      status: "failed",
+      outcome: { reason: "outcome_unknown: missing_scope" },
+    });
+  });
+
+  it("a lookup that fails is thrown as transient (the workflow retries it); the record is left as it was", async () => {
+    history = "down";
+
+    const error = await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, wake).catch(
+      (e: unknown) => e,
+    );
+
+    expect(error).toMatchObject({ name: "TransientActionError" });
+    expect(runs.step(run, "s1")).toMatchObject({ status: "skipped" });
+  });
+
+  it("a step settled otherwise meanwhile (not in doubt) is not looked up", async () => {
+    runs.seedClaim(run, "s3");
+    await runs.recordStep(run, "s3", { status: "executed" }, NOW);
+
+    expect(await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, { run, lookup: ["s3"] })).toEqual(
+      {},
+    );
+    expect(lookups).toEqual([]);
   });
 });
