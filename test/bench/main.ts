@@ -121,6 +121,8 @@ if (wants("requests") || wants("cost") || wants("load") || wants("console") || w
     timeScale: SCENARIO_TIME_SCALE,
     logLevel: "INFO",
     matchConcurrency: Number(process.env.MOMENTS_MATCH_CONCURRENCY ?? DEFAULT_MATCH_CONCURRENCY),
+    // Metrics on, as on Lambda: their EMF lines are CloudWatch Logs bytes the cost model must count.
+    env: { POWERTOOLS_METRICS_DISABLED: "false" },
   });
   try {
     let scenarios: Awaited<ReturnType<typeof runScenarios>> | undefined;
