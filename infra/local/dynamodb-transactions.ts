@@ -14,8 +14,13 @@
  *    TransactionCanceledException with one CancellationReason per action, in request order.
  * Nothing can observe steps 3-5 half done, because nothing else runs while the lock is held.
  *
- * Known gaps, acceptable for a local stack: a process killed in the middle of step 4 or 5 leaves a
- * persisted data directory partly applied; ConsumedCapacity and ItemCollectionMetrics are never
+ * With an undo journal (a persisted data directory), step 4 starts by journaling every target's
+ * snapshot, and the transaction's end (committed or rolled back) is journaled before it answers. A
+ * process killed in between (kill -9 while `npm start` runs) left it partly applied: the next start
+ * puts those items back as they were before answering anything, so a transaction is all or nothing
+ * across kills too, as on AWS (its client never had an answer, and retries it).
+ *
+ * Known gaps, acceptable for a local stack: ConsumedCapacity and ItemCollectionMetrics are never
  * returned; the 4 MB aggregate size limit is not checked (each item's 400 KB limit is).
  */
 import { randomUUID } from "node:crypto";
@@ -23,6 +28,7 @@ import { EventEmitter } from "node:events";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { openJournal } from "./journal.js";
 
 export interface TransactionProxyOptions {
   /** Interface the proxy listens on (random port). */
@@ -36,6 +42,11 @@ export interface TransactionProxyOptions {
   handler?: (req: IncomingMessage, res: ServerResponse) => void;
   /** Keeps the UpdateTimeToLive settings across restarts (for a persisted data directory). */
   timeToLiveFile?: string;
+  /**
+   * Journal of the transactions being applied (for a persisted data directory): what makes them all
+   * or nothing across a kill (see above).
+   */
+  undoJournalFile?: string;
   /** Clock in epoch milliseconds, for the idempotency window and TTL expiry. Default `Date.now`. */
   now?: () => number;
   /**
@@ -43,6 +54,11 @@ export interface TransactionProxyOptions {
    * AWS deletes expired items only eventually (within days), so code must not rely on it anyway.
    */
   ttlSweepIntervalMs?: number;
+  /**
+   * Test seam: called after each write of a TransactWriteItems reached dynalite, with how many it
+   * has written so far (a test kills the process there, as a kill -9 may land).
+   */
+  afterTransactionWrite?: (written: number) => void;
 }
 
 export interface TransactionProxy {
@@ -78,6 +94,8 @@ const DYNALITE_HEADERS = {
   "x-amz-date": "20200101T000000Z",
 };
 const MAX_TRANSACTION_ITEMS = 100;
+/** The undo journal is emptied once this many bytes were appended (between two transactions). */
+const UNDO_JOURNAL_COMPACT_BYTES = 8 * 1024 * 1024;
 const IDEMPOTENCY_WINDOW_MS = 10 * 60_000;
 // AWS ignores TTL values more than five years in the past (likely milliseconds stored by mistake).
 const TTL_MAX_AGE_SECONDS = 5 * 365 * 24 * 3600;
@@ -141,6 +159,11 @@ export class FifoLock {
     }
   }
 }
+
+/** A transaction's writes, as their items were before it (absent: the item did not exist). */
+type UndoRecord =
+  | { t: "begin"; id: string; undo: Array<{ tableName: string; key: Item; before?: Item }> }
+  | { t: "end"; id: string };
 
 type ActionKind = "Put" | "Update" | "Delete" | "ConditionCheck";
 const ACTION_KINDS: readonly ActionKind[] = ["Put", "Update", "Delete", "ConditionCheck"];
@@ -364,7 +387,10 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
   }
 
   /** Puts an item back as it was before the transaction (or removes it if it did not exist). */
-  async function restore(action: WriteAction, before: Item | undefined): Promise<void> {
+  async function restore(
+    action: Pick<WriteAction, "tableName" | "key">,
+    before: Item | undefined,
+  ): Promise<void> {
     const answer = before
       ? await call("PutItem", { TableName: action.tableName, Item: before })
       : await call("DeleteItem", { TableName: action.tableName, Key: action.key });
@@ -375,6 +401,24 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
         `Rolling back a transaction failed, the local table may be inconsistent: ${errorName(answer)}`,
       );
     }
+  }
+
+  /** Puts back, last first, every item a journaled transaction may have written. */
+  async function undo(begin: Extract<UndoRecord, { t: "begin" }>): Promise<void> {
+    for (const target of [...begin.undo].reverse()) await restore(target, target.before);
+  }
+
+  // A transaction a kill interrupted is rolled back before anything else can read its items.
+  const opened = options.undoJournalFile ? openJournal<UndoRecord>(options.undoJournalFile) : undefined;
+  const undoJournal = opened?.journal;
+  if (opened && undoJournal) {
+    const open = new Map<string, Extract<UndoRecord, { t: "begin" }>>();
+    for (const record of opened.records) {
+      if (record.t === "begin") open.set(record.id, record);
+      else open.delete(record.id);
+    }
+    for (const begin of [...open.values()].reverse()) await undo(begin);
+    undoJournal.rewrite([]);
   }
 
   // Tokens of committed transactions: a replay within the window answers success without
@@ -399,7 +443,39 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
     const actions = await parseTransactItems(input, ACTION_KINDS);
     // Read-only, and the lock keeps every writer out: the snapshots can be taken in parallel.
     const before = await Promise.all(actions.map(snapshot));
+    if (undoJournal === undefined) return applyTransaction(actions, before, token, fingerprint);
+    // Journaled before the first write: a kill from here on is undone at the next start.
+    const begin: UndoRecord = {
+      t: "begin",
+      id: randomUUID(),
+      undo: actions.flatMap((action, index) => {
+        if (action.kind === "ConditionCheck") return [];
+        const old = before[index];
+        return [{ tableName: action.tableName, key: action.key, ...(old ? { before: old } : {}) }];
+      }),
+    };
+    undoJournal.append(begin);
+    let answer: Answer;
+    try {
+      answer = await applyTransaction(actions, before, token, fingerprint);
+    } catch (cause) {
+      // Applied up to an unknown point: put every target back while the lock is still held. (Never
+      // left open for the next start: undoing it then would also undo later transactions' writes.)
+      await undo(begin).catch(() => undefined);
+      throw cause;
+    } finally {
+      undoJournal.append({ t: "end", id: begin.id });
+      if (undoJournal.appendedBytes > UNDO_JOURNAL_COMPACT_BYTES) undoJournal.rewrite([]);
+    }
+    return answer;
+  }
 
+  async function applyTransaction(
+    actions: WriteAction[],
+    before: Array<Item | undefined>,
+    token: string | undefined,
+    fingerprint: string,
+  ): Promise<Answer> {
     // Every action is attempted even after one fails, so that (as on AWS, which checks all
     // conditions) each failing action gets its own reason and a request-level error anywhere wins.
     const reasons: Json[] = [];
@@ -411,7 +487,10 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
       const name = errorName(answer);
       const message = String(answer.body.message ?? answer.body.Message ?? "");
       if (name === undefined) {
-        if (action.kind !== "ConditionCheck") applied.push(index);
+        if (action.kind !== "ConditionCheck") {
+          applied.push(index);
+          options.afterTransactionWrite?.(applied.length);
+        }
         reasons.push({ Code: "None" });
       } else if (name === "ConditionalCheckFailedException") {
         const old = before[index];
@@ -723,6 +802,7 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
         server.close(() => resolve());
       });
       agent.destroy();
+      undoJournal?.close();
     },
   };
 }

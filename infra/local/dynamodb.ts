@@ -23,11 +23,15 @@ export interface LocalDynamoOptions {
   now?: () => number;
   /** Delete expired TTL items this often; off by default, as AWS gives no timing guarantee either. */
   ttlSweepIntervalMs?: number;
+  /** Test seam (see TransactionProxyOptions): after each write of a transaction. */
+  afterTransactionWrite?: (written: number) => void;
 }
 
 // Kept inside the LevelDB directory so the data and its TTL settings move together; LevelDB
 // ignores files whose names it does not recognise.
 const TIME_TO_LIVE_FILE = "time-to-live.json";
+/** The transactions being applied, undone at the next start if a kill interrupted them. */
+const UNDO_JOURNAL_FILE = "transactions-undo.jsonl";
 
 /**
  * dynalite on a random port, in memory or persisted to `dataDir` with LevelDB, behind a proxy
@@ -64,7 +68,12 @@ export async function startLocalDynamo(
       host,
       target: { host, port },
       ...(handler ? { handler } : {}),
-      ...(dataDir ? { timeToLiveFile: join(dataDir, TIME_TO_LIVE_FILE) } : {}),
+      ...(dataDir
+        ? {
+            timeToLiveFile: join(dataDir, TIME_TO_LIVE_FILE),
+            undoJournalFile: join(dataDir, UNDO_JOURNAL_FILE),
+          }
+        : {}),
       ...options,
     });
     return {

@@ -347,8 +347,14 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
         sentTimestamp: Date.now(),
         receiveCount: 0,
       };
-      journalAppend({ t: "send", id: message.messageId, body, at: message.sentTimestamp });
+      // Live before journaled: a compaction this very append triggers rewrites the live messages.
       live.set(message.messageId, message);
+      try {
+        journalAppend({ t: "send", id: message.messageId, body, at: message.sentTimestamp });
+      } catch (error) {
+        live.delete(message.messageId);
+        throw error;
+      }
       ready.push(message);
       schedulePump();
     },

@@ -691,16 +691,24 @@ export async function startLocalStepFunctions(
     }
 
     const startMs = Date.now();
-    // Journaled before StartExecution answers: a started execution survives a restart.
-    journalAppend({
-      t: "start",
-      arn: executionArn,
-      machine: machine.arn,
-      name,
-      input: inputText,
-      at: startMs,
-    });
-    launch(machine, newRecord(machine, { executionArn, name, input: inputText, startMs }), parsedInput);
+    const record = newRecord(machine, { executionArn, name, input: inputText, startMs });
+    // Journaled before StartExecution answers: a started execution survives a restart. Running
+    // before journaled: a compaction this very append triggers rewrites the running executions.
+    executionsByArn.set(executionArn, record);
+    try {
+      journalAppend({
+        t: "start",
+        arn: executionArn,
+        machine: machine.arn,
+        name,
+        input: inputText,
+        at: startMs,
+      });
+    } catch (error) {
+      executionsByArn.delete(executionArn);
+      throw error;
+    }
+    launch(machine, record, parsedInput);
     log({ level: "info", service: "local-sfn", message: "execution started", executionArn });
     return { executionArn, startDate: epochSeconds(startMs) };
   };

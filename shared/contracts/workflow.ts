@@ -72,6 +72,11 @@ export interface RunInput {
   timeout?: { seconds: number; outcome: RunOutcome };
   /** Entry phase: the moment has no end rules, so the run ends as completed when its steps are done. */
   completeWhenStepsDone: boolean;
+  /**
+   * End execution: entry steps the run's end found in doubt (they may have acted, and their
+   * stopped execution will not come back to them), finished first, in a zero-delay entry wake-up.
+   */
+  finish?: string[];
 }
 
 /** What a wake-up needs to find its run: the keys, and the moment for logs and metrics. */
@@ -123,6 +128,10 @@ export function executionInputOf(input: RunInput): ExecutionInput {
   const run: RunRef = { workspaceId, momentId, runId };
   const timeout = input.phase === "entry" ? input.timeout : undefined;
   const wakes: Array<Extract<Wake, { steps: string[] }>> = [];
+  const finish =
+    input.phase !== "entry" && input.finish?.length
+      ? [{ seconds: 0, run, phase: "entry" as const, steps: input.finish }]
+      : [];
   let offset = 0;
   for (const step of input.steps) {
     if (timeout && offset + step.delaySeconds >= timeout.seconds) break;
@@ -143,7 +152,7 @@ export function executionInputOf(input: RunInput): ExecutionInput {
     if (last) last.complete = true;
     else wakes.push({ seconds: 0, run, phase: "entry", steps: [], complete: true });
   }
-  return { wakes };
+  return { wakes: [...finish, ...wakes] };
 }
 
 /** A gate's execution input: one wake-up at its due time (rounded up: never early). */

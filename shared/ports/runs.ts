@@ -218,7 +218,18 @@ export interface RunRepository {
   ): Promise<"settled" | "not_in_doubt">;
   /** The ids of the run's steps claimed and in doubt (no outcome recorded yet). */
   listStepsInDoubt(workspaceId: string, runId: string): Promise<string[]>;
-  recordStep(run: RunContext, stepId: string, outcome: StepOutcome, at: string): Promise<void>;
+  /**
+   * Records a step's outcome once, counted once: false when it was recorded already (nothing
+   * changes). With `unlessClaimed`, also false when an attempt holds a claim on it (the outcome is
+   * then not written over the claim).
+   */
+  recordStep(
+    run: RunContext,
+    stepId: string,
+    outcome: StepOutcome,
+    at: string,
+    options?: { unlessClaimed?: boolean },
+  ): Promise<boolean>;
   /**
    * Ends a run that went through its steps. A run already stopped keeps its `stopped` outcome (and
    * still releases its membership, as stopped, if a stop sweep died before doing so).

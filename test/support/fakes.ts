@@ -548,12 +548,18 @@ export class FakeRunRepository implements RunRepository {
     return this.evidence.get(key(workspaceId, runId, stepId));
   }
 
-  async recordStep(run: RunContext, stepId: string, outcome: StepOutcome, at: string) {
+  async recordStep(
+    run: RunContext,
+    stepId: string,
+    outcome: StepOutcome,
+    at: string,
+    options: { unlessClaimed?: boolean } = {},
+  ) {
     const k = key(run.workspaceId, run.runId, stepId);
     const existing = this.steps.get(k);
     // The first record stands (and is counted once); a claim is overwritten by its outcome (its
-    // doubtSince kept, as the adapter's update keeps it).
-    if (existing && existing.status !== "claimed") return;
+    // doubtSince kept, as the adapter's update keeps it), unless asked not to.
+    if (existing && (existing.status !== "claimed" || options.unlessClaimed)) return false;
     this.steps.set(k, {
       status: outcome.status,
       outcome: structuredClone(outcome),
@@ -561,6 +567,7 @@ export class FakeRunRepository implements RunRepository {
       ...(existing?.doubtSince ? { doubtSince: existing.doubtSince } : {}),
     });
     this.count(run, `steps.${stepId}.${outcome.status}`);
+    return true;
   }
 
   async settleStepInDoubt(

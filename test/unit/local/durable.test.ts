@@ -10,7 +10,7 @@ import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type LocalBusEvent, startLocalEventBridge } from "../../../infra/local/event-bridge.js";
-import { openJournal } from "../../../infra/local/journal.js";
+import { JOURNAL_COMPACT_BYTES, openJournal } from "../../../infra/local/journal.js";
 import { createLocalQueue } from "../../../infra/local/queue.js";
 import { startLocalStepFunctions } from "../../../infra/local/step-functions.js";
 import { waitFor } from "../../support/wait-for.js";
@@ -75,6 +75,20 @@ describe("durable local queue", () => {
     const third = createLocalQueue({ name: "q", journalPath, handler: async () => undefined });
     expect(third.pending()).toBe(0);
     await third.stop();
+  });
+
+  it("keeps the message whose send compacts the journal", async () => {
+    const journalPath = join(dir, "queue.jsonl");
+    // 1 MB bodies: the 33rd send crosses JOURNAL_COMPACT_BYTES and rewrites the journal.
+    const body = (i: number) => `${i}:${"x".repeat(1 << 20)}`;
+    const count = Math.ceil(JOURNAL_COMPACT_BYTES / (1 << 20)) + 1;
+    const first = createLocalQueue({ name: "q", journalPath, handler: async () => undefined });
+    for (let i = 0; i < count; i++) first.send(body(i));
+    // Killed: not stopped, never resumed.
+    const second = createLocalQueue({ name: "q", journalPath, handler: async () => undefined });
+    expect(second.pending()).toBe(count);
+    await first.stop();
+    await second.stop();
   });
 
   it("keeps dead letters, with why their last attempt failed, across restarts", async () => {
@@ -285,6 +299,30 @@ describe("durable local Step Functions", () => {
     third.resume();
     expect(third.running()).toBe(0);
     await third.stop();
+  });
+
+  it("keeps the execution whose start compacts the journal", async () => {
+    const journalPath = join(dir, "executions.jsonl");
+    const options = {
+      stateMachines: [{ arn: machineArn, definition }],
+      lambdas: { first: async () => ({}), second: async () => ({}) },
+      persistence: { journalPath },
+    };
+    const first = await startLocalStepFunctions(options);
+    const client = new SFNClient({ endpoint: first.endpoint, region: "us-east-1", credentials });
+    // Inputs near the 256 KB limit: the last start crosses JOURNAL_COMPACT_BYTES.
+    const input = JSON.stringify({ pause: 3600, padding: "x".repeat(250 * 1024) });
+    const count = Math.ceil(JOURNAL_COMPACT_BYTES / input.length) + 1;
+    for (let i = 0; i < count; i++) {
+      await client.send(new StartExecutionCommand({ stateMachineArn: machineArn, name: `run-${i}`, input }));
+    }
+    client.destroy();
+    // Killed: a second process opens the journal as the first left it.
+    const second = await startLocalStepFunctions({ ...options, lambdas: {} });
+    second.resume();
+    expect(second.running()).toBe(count);
+    await first.stop();
+    await second.stop();
   });
 
   it("forgets the oldest finished executions beyond its bound, and keeps their names taken", async () => {

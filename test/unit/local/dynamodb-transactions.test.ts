@@ -1,6 +1,9 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   DescribeTimeToLiveCommand,
   DynamoDBClient,
@@ -553,6 +556,30 @@ describe("local DynamoDB transactions (dynalite behind the transaction proxy)", 
     await expect(
       second.doc.send(new TransactWriteCommand({ TransactItems: claimAndCount("persisted", "w2") })),
     ).rejects.toBeInstanceOf(TransactionCanceledException);
+  });
+
+  it("is all or nothing across a kill -9 in the middle of a transaction: the next start rolls back its first write", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "moments-dynamo-"));
+    dirs.push(dataDir);
+    const script = fileURLToPath(new URL("../../support/kill-mid-transaction.ts", import.meta.url));
+    const child = spawn(process.execPath, ["--import", "tsx", script, dataDir], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+    expect({ code, signal, stderr }).toMatchObject({ code: null, signal: "SIGKILL" });
+
+    const restarted = await setup(dataDir);
+
+    // The kill came after the claim was written and before the counter was: neither is kept.
+    expect(await restarted.get("claim#killed")).toBeUndefined();
+    expect(await restarted.get("counter")).toEqual({ pk: "counter", sk: "A", wins: 1 });
+    // So the client's retry (it never had an answer) applies the whole transaction once.
+    await restarted.doc.send(new TransactWriteCommand({ TransactItems: claimAndCount("killed", "w") }));
+    expect(await restarted.get("counter")).toEqual({ pk: "counter", sk: "A", wins: 2 });
   });
 
   it("enables and disables TTL as AWS does, refusing a no-op change", async () => {

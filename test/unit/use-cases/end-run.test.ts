@@ -1,5 +1,10 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import type { EndSteps, RunContext } from "../../../shared/contracts/workflow.js";
+import {
+  type EndSteps,
+  executionInputOf,
+  type RunContext,
+  type RunInput,
+} from "../../../shared/contracts/workflow.js";
 import { type EndRunDeps, endRun } from "../../../shared/use-cases/end-run.js";
 import { aRun, FakeRunRepository, FakeWorkflows, fixedClock } from "../../support/fakes.js";
 
@@ -70,6 +75,37 @@ describe("endRun", () => {
     expect(runs.step(run, "mail_unknown")).toMatchObject({
       status: "skipped",
       outcome: { reason: expect.stringMatching(/^run_not_active/) },
+    });
+  });
+
+  it("hands an entry webhook left in doubt to the end execution, which finishes it first", async () => {
+    const hook = {
+      id: "hook",
+      delaySeconds: 0,
+      action: { type: "send_webhook" as const, method: "POST" as const, url: "https://hooks.example/in" },
+    };
+    runs = new FakeRunRepository();
+    deps = { ...deps, runs };
+    await runs.enter({ ...run }, { completion: [], exit: endSteps.exit, entry: [hook] });
+    runs.seedClaim(run, "hook", NOW, "attempt-1");
+    await runs.markStepInDoubt(run, "hook", "attempt-1", NOW);
+
+    await endRun(deps, ref, "success", "msg_paid", { stopEntry: true, cause: "event:payment_succeeded" });
+
+    // Not skipped: it may have been delivered, and only performing it again can tell.
+    expect(runs.step(run, "hook")).toMatchObject({ status: "claimed" });
+    expect(workflows.end("run_1")).toEqual({
+      run,
+      phase: "completion",
+      steps: [],
+      completeWhenStepsDone: false,
+      finish: ["hook"],
+    });
+    expect(executionInputOf(workflows.end("run_1") as RunInput).wakes[0]).toEqual({
+      seconds: 0,
+      run: { workspaceId: "ws_1", momentId: "m_1", runId: "run_1" },
+      phase: "entry",
+      steps: ["hook"],
     });
   });
 
