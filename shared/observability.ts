@@ -33,11 +33,16 @@ export interface Observability {
 }
 
 export function createObservability(functionName: string): Observability {
-  const logger = new Logger({
-    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? `moments-${functionName}`,
+  const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? `moments-${functionName}`;
+  const logger = new Logger({ serviceName });
+  // Metrics' own warnings go through our logger, so they obey the log level like everything else. The
+  // service name is given, not left to the environment, so that the local stack (one process for every
+  // function) tells the functions' metrics apart as Lambda does.
+  const metrics = new Metrics({
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? "Moments",
+    serviceName,
+    logger,
   });
-  // Metrics' own warnings go through our logger, so they obey the log level like everything else.
-  const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? "Moments", logger });
   // Traces are kept 30 days and readable by anyone with X-Ray access: they carry timings and AWS calls, never
   // data. No handler response (new admin and write keys, signing secrets, traits) and no outgoing HTTP request
   // (Slack webhook URLs and webhook targets carry tokens in their path or query) is recorded.

@@ -10,7 +10,11 @@ import {
   executionInputOf,
   type Gate,
   gateInputOf,
+  lookupExecutionName,
+  lookupInputOf,
   type RunInput,
+  type RunPhase,
+  type RunRef,
 } from "../contracts/workflow.js";
 import type { ExecutionInputReader, WorkflowController } from "../ports/runs.js";
 
@@ -33,6 +37,10 @@ export class StepFunctionsController implements WorkflowController, ExecutionInp
       input.phase === "entry" ? input.run.runId : endExecutionName(input.run.runId),
       executionInputOf(input),
     );
+  }
+
+  startLookup(run: RunRef, phase: RunPhase, stepId: string) {
+    return this.startNamed(lookupExecutionName(run.runId, stepId), lookupInputOf(run, phase, stepId));
   }
 
   startGate(gate: Gate, name: string) {

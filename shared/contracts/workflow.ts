@@ -12,6 +12,7 @@
  * task reads the pinned steps from the run's item, so no webhook URL, header or trigger property
  * sits in an execution's input, its history or its logs, and the input never nears its 256 KB limit.
  */
+import { createHash } from "node:crypto";
 import type { Action } from "../domain/actions.js";
 
 /** Placeholders in the definition, resolved by CloudFormation (or the local runtime). */
@@ -106,12 +107,15 @@ export interface Gate {
  * - steps: run these steps of the phase, in order (ids of the steps pinned on the run's item); with
  *   `complete`, then end the run as completed (the last entry steps of a moment without end rules);
  * - timeout: end the run on its timeout (the outcome is pinned on the run's item);
- * - gate: open an abandonment gate, if its start is still armed and due.
+ * - gate: open an abandonment gate, if its start is still armed and due;
+ * - lookup: settle, from the provider's records, these steps of an ended run whose sends were in
+ *   doubt when it ended (a Slack post looked up in the channel's history; see step-doubt.ts).
  */
 export type Wake =
   | { seconds: number; run: RunRef; phase: RunPhase; steps: string[]; complete?: true }
   | { seconds: number; run: RunRef; phase: "entry"; timeout: true }
-  | { seconds: number; gate: Gate };
+  | { seconds: number; gate: Gate }
+  | { seconds: number; run: RunRef; phase: RunPhase; lookup: string[] };
 
 /** The execution input: references only, never step content. */
 export interface ExecutionInput {
@@ -170,6 +174,25 @@ export interface EndSteps {
 /** Name of a run's end execution. */
 export function endExecutionName(runId: string): string {
   return `${runId}-end`;
+}
+
+/**
+ * A lookup execution's input: one wake-up, at once (the action task itself waits out what is left
+ * of the step's evidence window, through the workflow's WaitForEvidence).
+ */
+export function lookupInputOf(run: RunRef, phase: RunPhase, stepId: string): ExecutionInput {
+  return { wakes: [{ seconds: 0, run, phase, lookup: [stepId] }] };
+}
+
+/**
+ * Name of the execution that looks up one step of an ended run (one per step: a second start is a
+ * no-op). Execution names are at most 80 characters: a long step id is shortened to a hash.
+ */
+export function lookupExecutionName(runId: string, stepId: string): string {
+  const name = `${runId}-lookup-${stepId}`;
+  return name.length <= 80
+    ? name
+    : `${runId}-lookup-${createHash("sha256").update(stepId).digest("hex").slice(0, 16)}`;
 }
 
 /** Payload of the action task in executions started before wake-ups: one step of one run. */

@@ -35,7 +35,7 @@ export async function endRun(
     deps,
     run,
     [...(stored?.endSteps.completion ?? []), ...(stored?.endSteps.exit ?? [])].map((step) => step.id),
-    stored?.entrySteps,
+    stored,
   );
   const steps = (outcome === "success" ? stored?.endSteps.completion : stored?.endSteps.exit) ?? [];
   if (stored?.context && (steps.length > 0 || finish.length > 0)) {

@@ -9,8 +9,10 @@ import {
   type EndSteps,
   endExecutionName,
   type Gate,
+  lookupExecutionName,
   type RunContext,
   type RunInput,
+  type RunPhase,
   type StepInput,
   type StepOutcome,
 } from "../../shared/contracts/workflow.js";
@@ -314,7 +316,13 @@ export interface FakeRun {
 
 export type StoredStep =
   | { status: "claimed"; claimedAt: string; attempt: string; doubtSince?: string }
-  | { status: StepOutcome["status"]; outcome: StepOutcome; recordedAt: string; doubtSince?: string };
+  | {
+      status: StepOutcome["status"];
+      outcome: StepOutcome;
+      recordedAt: string;
+      doubtSince?: string;
+      claimedAt?: string;
+    };
 
 type MembershipScope = Pick<RunContext, "workspaceId" | "momentId" | "accountId" | "runKey">;
 
@@ -564,7 +572,9 @@ export class FakeRunRepository implements RunRepository {
       status: outcome.status,
       outcome: structuredClone(outcome),
       recordedAt: at,
+      // (and, for a lookup, when it was claimed)
       ...(existing?.doubtSince ? { doubtSince: existing.doubtSince } : {}),
+      ...(existing?.doubtSince && existing.claimedAt ? { claimedAt: existing.claimedAt } : {}),
     });
     this.count(run, `steps.${stepId}.${outcome.status}`);
     return true;
@@ -589,6 +599,7 @@ export class FakeRunRepository implements RunRepository {
       outcome: structuredClone(outcome),
       recordedAt: at,
       doubtSince: existing.doubtSince,
+      ...(existing.claimedAt ? { claimedAt: existing.claimedAt } : {}),
     });
     this.count(stored.run, `steps.${stepId}.${outcome.status}`);
     return "settled";
@@ -795,6 +806,15 @@ export class FakeWorkflows implements WorkflowController {
 
   /** Abandonment gates started, by execution name. */
   readonly gates = new Map<string, Gate>();
+  /** Lookup executions started (a step of an ended run in doubt), by execution name. */
+  readonly lookups = new Map<string, { runId: string; phase: RunPhase; stepId: string }>();
+
+  async startLookup(run: { runId: string }, phase: RunPhase, stepId: string) {
+    const name = lookupExecutionName(run.runId, stepId);
+    if (this.lookups.has(name)) return "already_started" as const;
+    this.lookups.set(name, { runId: run.runId, phase, stepId });
+    return "started" as const;
+  }
 
   async startGate(gate: Gate, name: string) {
     if (this.gates.has(name)) return "already_started" as const;

@@ -37,6 +37,20 @@ beforeEach(async () => {
   await workflows.start({ run, phase: "entry", steps: [], completeWhenStepsDone: false });
 });
 
+/** A run whose entry step is a Slack post, left in doubt by its stopped execution. */
+async function slackPostInDoubt() {
+  const post = {
+    id: "post",
+    delaySeconds: 0,
+    action: { type: "send_slack", integrationId: "int_1", channel: "C1", text: "hi" },
+  } as const;
+  runs = new FakeRunRepository();
+  deps = { runs, workflows, clock: fixedClock(NOW) };
+  await runs.enter(run, { ...endSteps, entry: [post] });
+  runs.seedClaim(run, "post", NOW, "attempt-1");
+  await runs.markStepInDoubt(run, "post", "attempt-1", NOW);
+}
+
 describe("endRun", () => {
   it("on success: records the outcome, stops the entry execution and starts the completion steps", async () => {
     // Act
@@ -76,6 +90,39 @@ describe("endRun", () => {
       status: "skipped",
       outcome: { reason: expect.stringMatching(/^run_not_active/) },
     });
+  });
+
+  it("a Slack post in doubt: a lookup execution is started for it, then it is recorded skipped until the lookup says", async () => {
+    await slackPostInDoubt();
+
+    await endRun(deps, ref, "success", "msg_paid", { stopEntry: true, cause: "event:payment_succeeded" });
+
+    expect([...workflows.lookups.values()]).toEqual([{ runId: "run_1", phase: "entry", stepId: "post" }]);
+    expect(runs.step(run, "post")).toMatchObject({
+      status: "skipped",
+      doubtSince: NOW,
+      outcome: { reason: expect.stringMatching(/^run_not_active: .*records do not show it/) },
+    });
+  });
+
+  it("a Slack post in doubt whose lookup cannot be started stays in doubt, for the retried end to settle", async () => {
+    await slackPostInDoubt();
+    const startLookup = workflows.startLookup.bind(workflows);
+    workflows.startLookup = async () => {
+      throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+    };
+
+    const error = await endRun(deps, ref, "success", "msg_paid", {
+      stopEntry: true,
+      cause: "event:payment_succeeded",
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "ThrottlingException" });
+    expect(runs.step(run, "post")).toMatchObject({ status: "claimed" });
+
+    workflows.startLookup = startLookup;
+    await endRun(deps, ref, "success", "msg_paid", { stopEntry: true, cause: "event:payment_succeeded" });
+    expect(workflows.lookups.size).toBe(1);
+    expect(runs.step(run, "post")).toMatchObject({ status: "skipped" });
   });
 
   it("hands an entry webhook left in doubt to the end execution, which finishes it first", async () => {
