@@ -10,7 +10,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import type { Tracer } from "@aws-lambda-powertools/tracer";
 import type { MiddlewareObj } from "@middy/core";
 
@@ -55,7 +54,35 @@ export function createObservability(functionName: string): Observability {
     middlewares: () => [
       ...(tracing && tracer ? [tracing.captureLambdaHandler(tracer, { captureResponse: false })] : []),
       injectLambdaContext(logger, { resetKeys: true }),
-      logMetrics(metrics, { captureColdStartMetric: true }),
+      flushMetrics(metrics),
     ],
+  };
+}
+
+/**
+ * Powertools' logMetrics middleware, without its warning: it logs "No application metrics to publish"
+ * at WARN on every invocation that added none (most run-state and ses-feedback calls), which on AWS
+ * is a paid, alarming-looking log line per invocation that says nothing. The cold-start metric is
+ * still emitted (on its own, as logMetrics does), and an invocation's metrics are flushed after it,
+ * also when it throws.
+ */
+export function flushMetrics(
+  metrics: Metrics,
+): MiddlewareObj<unknown, unknown, Error, { functionName: string }> {
+  const flush = async () => {
+    if (metrics.hasStoredMetrics()) {
+      metrics.publishStoredMetrics();
+    } else {
+      // What publishStoredMetrics would have reset: nothing of this invocation reaches the next.
+      metrics.clearDimensions();
+      metrics.clearMetadata();
+    }
+  };
+  return {
+    before: async (request) => {
+      metrics.captureColdStartMetric(request.context.functionName);
+    },
+    after: flush,
+    onError: flush,
   };
 }
