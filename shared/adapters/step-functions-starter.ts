@@ -10,7 +10,11 @@ import {
   executionInputOf,
   type Gate,
   gateInputOf,
+  lookupExecutionName,
+  lookupInputOf,
   type RunInput,
+  type RunPhase,
+  type RunRef,
 } from "../contracts/workflow.js";
 import type { ExecutionInputReader, WorkflowController } from "../ports/runs.js";
 
@@ -33,6 +37,14 @@ export class StepFunctionsController implements WorkflowController, ExecutionInp
       input.phase === "entry" ? input.run.runId : endExecutionName(input.run.runId),
       executionInputOf(input),
     );
+  }
+
+  startLookup(run: RunRef, phase: RunPhase, stepId: string) {
+    return this.startNamed(lookupExecutionName(run.runId, stepId), lookupInputOf(run, phase, stepId));
+  }
+
+  restart(name: string, input: ExecutionInput) {
+    return this.startNamed(name, input);
   }
 
   startGate(gate: Gate, name: string) {

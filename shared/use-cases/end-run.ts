@@ -12,7 +12,7 @@ export interface EndRunDeps {
 
 /**
  * Ends an active run with an outcome, exactly once, and continues it: the entry execution is stopped
- * (its remaining entry steps never run), an entry step left in doubt is settled, and the completion steps (on success) or exit steps (on
+ * (its remaining entry steps never run), an entry step left in doubt is settled (or finished), and the completion steps (on success) or exit steps (on
  * failed) start right away in the run's end execution. Safe to repeat with the same `endedBy` (a
  * redelivered end event, a retried timeout task): it re-drives the same stop and start.
  * `stopEntry: false` when called from inside the entry execution (the timeout ends it itself);
@@ -29,19 +29,22 @@ export async function endRun(
   if (result !== "ended") return result;
   if (options.stopEntry) await deps.workflows.stop(run.runId, `The run ended (${outcome}) by ${endedBy}`);
   const stored = await deps.runs.getRun(run.workspaceId, run.runId);
-  // A step waiting for SES's evidence in the stopped execution is settled here (see step-doubt.ts).
-  await settleDoubtsOfEndedRun(
+  // A step left in doubt by the stopped execution is settled here, or finished by the end
+  // execution (see step-doubt.ts).
+  const finish = await settleDoubtsOfEndedRun(
     deps,
     run,
     [...(stored?.endSteps.completion ?? []), ...(stored?.endSteps.exit ?? [])].map((step) => step.id),
+    stored,
   );
-  const steps = outcome === "success" ? stored?.endSteps.completion : stored?.endSteps.exit;
-  if (stored?.context && steps && steps.length > 0) {
+  const steps = (outcome === "success" ? stored?.endSteps.completion : stored?.endSteps.exit) ?? [];
+  if (stored?.context && (steps.length > 0 || finish.length > 0)) {
     await deps.workflows.start({
       run: stored.context,
       phase: outcome === "success" ? "completion" : "exit",
       steps,
       completeWhenStepsDone: false,
+      ...(finish.length > 0 ? { finish } : {}),
     });
   }
   return "ended";

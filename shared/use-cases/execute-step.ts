@@ -26,7 +26,7 @@ import {
 import type { Clock } from "../ports/clock.js";
 import type { MomentRepository } from "../ports/moments.js";
 import type { ProfileRepository } from "../ports/profiles.js";
-import type { RunRepository, RunStatus, StepClaim } from "../ports/runs.js";
+import type { RunRepository, RunStatus, StepClaim, WorkflowController } from "../ports/runs.js";
 import {
   type ActionContext,
   type ActionPerformer,
@@ -35,7 +35,13 @@ import {
   type PreparedAction,
   type Run,
 } from "./actions/action.js";
-import { evidenceOutcome, RUN_ENDED_IN_DOUBT } from "./step-doubt.js";
+import {
+  DOUBT_POLICY,
+  evidenceOutcome,
+  pinnedStepOf,
+  RUN_ENDED_NOT_FOUND,
+  runEndedInDoubt,
+} from "./step-doubt.js";
 
 export interface StepDeps {
   /** Performers by action type; a type without one is recorded as skipped (not available). */
@@ -45,6 +51,8 @@ export interface StepDeps {
   /** Read before every step: a stopped or archived moment's runs do nothing more. */
   moments: Pick<MomentRepository, "getMoment">;
   clock: Clock;
+  /** A post in doubt whose run ended is looked up in an execution of its own (see step-doubt.ts). */
+  workflows: Pick<WorkflowController, "startLookup">;
   /**
    * How long a step in doubt waits for its provider's evidence before sending again (the state
    * machine's RECONCILE_WAIT_SECONDS, scaled by the time scale). Default: RECONCILE_WAIT_SECONDS.
@@ -53,29 +61,6 @@ export interface StepDeps {
   /** A token unique to one attempt at a step (default: a random UUID). */
   newAttempt?: () => string;
 }
-
-/**
- * How a step whose claim another attempt left unrecorded (it may have acted, then died or lost its
- * answer) is settled:
- * - `repeat`: performing it again cannot duplicate anything (the inbox item's id and the attribute
- *   change's messageId derive from the step; webhook receivers dedupe on `webhook-id`);
- * - `evidence`: the provider reports what it took (SES publishes a Send event tagged with the step):
- *   wait for it, bounded, then send again only if none came;
- * - `lookup`: the provider's records can be searched for the request (a Slack message posted with a
- *   bot token carries its run and step as metadata): after the same bounded wait, look; found ->
- *   executed, absent -> send again; no lookup for this step (an incoming webhook) -> `outcome_unknown`;
- * - `unknown`: no way to find out (Attio takes no idempotency key and its tasks cannot be searched
- *   by a marker): recorded as failed, `outcome_unknown`, rather than risk a second task.
- */
-export const DOUBT_POLICY: Record<Action["type"], "repeat" | "evidence" | "lookup" | "unknown"> = {
-  send_email: "evidence",
-  send_notification: "repeat",
-  feedback_prompt: "repeat",
-  update_attribute: "repeat",
-  send_webhook: "repeat",
-  send_slack: "lookup",
-  create_attio_task: "unknown",
-};
 
 /**
  * Runs one step of a run, at most once, and never loses it to a transient fault.
@@ -121,19 +106,19 @@ async function runStep(
   // Entry steps run while the run is active; completion steps once it succeeded, exit steps once it
   // failed. An entry step reached after an end rule matched (a race with the stop) does nothing.
   if (runStatus !== REQUIRED_RUN_STATUS[phase]) {
+    // An earlier attempt of this execution may have left it in doubt, and ending the run found no
+    // doubt to settle yet (it was marked after): the lookup settles it (a no-op when not in doubt).
+    if (DOUBT_POLICY[step.action.type] === "lookup") await deps.workflows.startLookup(run, phase, step.id);
     const outcome: StepOutcome = {
       status: "skipped",
       reason: phase === "entry" ? "run_not_active" : `run_not_${REQUIRED_RUN_STATUS[phase]}`,
     };
-    await deps.runs.recordStep(run, step.id, outcome, now());
-    return outcome;
+    return skipUnlessBegun(deps, run, step, phase, attempt, outcome);
   }
   const moment = await deps.moments.getMoment(run.workspaceId, run.momentId);
   if (!runIsLive(moment, run)) {
     await deps.runs.stopRun(run, now());
-    const outcome: StepOutcome = { status: "skipped", reason: "moment_stopped" };
-    await deps.runs.recordStep(run, step.id, outcome, now());
-    return outcome;
+    return skipUnlessBegun(deps, run, step, phase, attempt, { status: "skipped", reason: "moment_stopped" });
   }
   if (!run.actionsEnabled) {
     const outcome: StepOutcome = { status: "skipped", reason: "actions_disabled" };
@@ -141,17 +126,63 @@ async function runStep(
     return outcome;
   }
   const claim = await deps.runs.claimStep(run, step.id, attempt, now());
-  if (claim.status === "already_done") {
-    // Recorded already (by an earlier attempt whose answer was lost, or from SES's evidence while
-    // this step waited): its fail_run policy still ends the run (idempotently).
-    if (claim.outcome?.status === "failed" && step.onFailure === "fail_run")
-      throw new StepFailedRunError(claim.outcome.reason);
-    return { status: "skipped", reason: "already_executed" };
-  }
+  if (claim.status === "already_done") return alreadyDone(step, claim);
   if (claim.status === "in_doubt") {
     const settled = await settleDoubt(deps, run, step, claim, attempt);
     if (settled) return record(deps, run, step, settled);
   }
+  return performAndRecord(deps, run, step, phase, attempt);
+}
+
+/** A step recorded already (by an earlier attempt whose answer was lost, or from SES's evidence while it waited). */
+function alreadyDone(step: StepInput, claim: Extract<StepClaim, { status: "already_done" }>): StepOutcome {
+  // Its fail_run policy still ends the run (idempotently).
+  if (claim.outcome?.status === "failed" && step.onFailure === "fail_run")
+    throw new StepFailedRunError(claim.outcome.reason);
+  return { status: "skipped", reason: "already_executed" };
+}
+
+/**
+ * A step whose run ended (or whose moment stopped) is skipped: it does not begin after the end. But
+ * a step that repeats safely (a webhook) may have begun before it: an earlier attempt claimed it,
+ * maybe acted, and was left in doubt (see keepInDoubt). Recording a skip over that claim would tell
+ * a delivered message was never sent, and nothing would correct it, so such a step is finished:
+ * taken over and performed once more (its receiver dedupes), its outcome recorded. Other steps in
+ * doubt keep the skip: SES's evidence corrects an email's (see step-doubt.ts).
+ */
+async function skipUnlessBegun(
+  deps: StepDeps,
+  run: Run,
+  step: StepInput,
+  phase: RunPhase,
+  attempt: string,
+  skipped: StepOutcome,
+): Promise<StepOutcome> {
+  const now = () => deps.clock.now().toISOString();
+  const finishable = DOUBT_POLICY[step.action.type] === "repeat";
+  // One conditional write, as before, on the usual path: nothing claimed it, so it is skipped.
+  if (
+    (await deps.runs.recordStep(run, step.id, skipped, now(), { unlessClaimed: finishable })) ||
+    !finishable
+  )
+    return skipped;
+  const claim = await deps.runs.claimStep(run, step.id, attempt, now());
+  if (claim.status === "already_done") return alreadyDone(step, claim);
+  // Given back meanwhile (nothing was sent): skipped after all, over this attempt's own claim.
+  if (claim.status === "claimed") return record(deps, run, step, skipped);
+  const settled = await settleDoubt(deps, run, step, claim, attempt);
+  if (settled) return record(deps, run, step, settled);
+  return performAndRecord(deps, run, step, phase, attempt);
+}
+
+/** Performs a claimed step and records its outcome (or leaves it in doubt, or gives the claim back). */
+async function performAndRecord(
+  deps: StepDeps,
+  run: Run,
+  step: StepInput,
+  phase: RunPhase,
+  attempt: string,
+): Promise<StepOutcome> {
   let outcome: StepOutcome;
   try {
     const ctx = await actionContext(deps, run, step, false);
@@ -163,10 +194,14 @@ async function runStep(
     } else if (error instanceof AmbiguousDeliveryError) {
       // The provider may have taken it: keep the claim, and reconcile (after a wait, if need be).
       outcome = await putInDoubt(deps, run, step, attempt, phase, error);
+    } else if (DOUBT_POLICY[step.action.type] === "repeat") {
+      // It may have acted (a webhook whose answer was lost): the claim is kept, not given back.
+      outcome = await keepInDoubt(deps, run, step, attempt, phase, error);
     } else {
-      // Transient delivery errors, and anything that failed before the provider was called (a
-      // throttled read, say), had no side effect: give the claim back and let the state machine
-      // retry with backoff. If even that fails, the claim stays and the retry reconciles it.
+      // These providers' transient errors say the request was not taken (SES throttling, Slack's
+      // 503, Attio unreachable), and anything else failed before the provider was called (a
+      // throttled read, say): give the claim back and let the state machine retry with backoff. If
+      // even that fails, the claim stays and the retry reconciles it.
       await deps.runs.releaseStep(run, step.id, attempt).catch(() => undefined);
       throw error;
     }
@@ -175,11 +210,56 @@ async function runStep(
 }
 
 /**
+ * A step that repeats safely failed for now, perhaps after it acted (a webhook delivered whose
+ * answer was lost). Giving its claim back would leave no trace of that: if the run then ended and
+ * its execution was stopped, no retry would come, and the delivery would never be recorded. So the
+ * claim is kept and marked in doubt, and whoever comes next finishes the step: the state machine's
+ * retry (it takes the claim over, performs again and records), or, when the run has ended, the end
+ * execution that endRun starts for the steps it finds in doubt. The mark is written before the
+ * run's status is read, and an end is written before it lists the steps in doubt, so one side
+ * always sees the other: when this attempt sees the end, it finishes the step itself, now.
+ */
+async function keepInDoubt(
+  deps: StepDeps,
+  run: Run,
+  step: StepInput,
+  attempt: string,
+  phase: RunPhase,
+  error: unknown,
+): Promise<StepOutcome> {
+  let status: RunStatus | undefined;
+  try {
+    await deps.runs.markStepInDoubt(run, step.id, attempt, deps.clock.now().toISOString());
+    status = await deps.runs.getRunStatus(run.workspaceId, run.runId);
+  } catch {
+    // DynamoDB failed here: the claim stays, and the retry takes it over.
+    throw error;
+  }
+  // Still running (its retry finishes it), or gone with its workspace (the retry finds no run).
+  if (status === undefined || status === REQUIRED_RUN_STATUS[phase]) throw error;
+  try {
+    return await performAction(deps.actions, await actionContext(deps, run, step, false), step.action);
+  } catch (again) {
+    return (
+      settledOutcomeOf(again) ?? {
+        status: "failed",
+        reason: `outcome_unknown: the run ended while the step was in doubt (${errorText(again)})`,
+      }
+    );
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
  * Marks the step in doubt, then looks once before waiting: SES's Send (or Reject) event may have come
  * already (then it settles the step now), or the run may have ended meanwhile, its execution stopped
- * with nobody to come back (then it is recorded skipped, and a Send event arriving later corrects it;
- * see step-doubt.ts). The mark is written before these reads, and the ending and the evidence are
- * written before theirs, so one side always sees the other. Otherwise throws StepInDoubtError: the
+ * with nobody to come back (then it is recorded skipped, and a Send event arriving later, or the
+ * lookup execution started for a Slack post or an Attio task, corrects it; see step-doubt.ts). The
+ * mark is written before these reads, and the ending and the evidence are written before theirs,
+ * so one side always sees the other. Otherwise throws StepInDoubtError: the
  * state machine waits for the evidence and runs the step again.
  */
 async function putInDoubt(
@@ -197,7 +277,11 @@ async function putInDoubt(
       deps.runs.getRunStatus(run.workspaceId, run.runId),
     ]);
     if (evidence) return evidenceOutcome(evidence);
-    if (status !== REQUIRED_RUN_STATUS[phase]) return RUN_ENDED_IN_DOUBT;
+    if (status !== REQUIRED_RUN_STATUS[phase]) {
+      // Looked up after the window by an execution of its own, which corrects the record if found.
+      if (DOUBT_POLICY[step.action.type] === "lookup") await deps.workflows.startLookup(run, phase, step.id);
+      return runEndedInDoubt(step.action.type);
+    }
   } catch {
     // DynamoDB failed here: the retry after the wait settles the claim all the same.
   }
@@ -276,6 +360,63 @@ async function lookUpEarlierSend(
   if (!isPrepared(prepared) || !prepared.lookUp)
     return { status: "failed", reason: "outcome_unknown: an earlier attempt stopped mid-action" };
   return prepared.lookUp(new Date(Date.parse(claimedAt) - LOOKUP_SKEW_MS));
+}
+
+/**
+ * A lookup wake-up (see step-doubt.ts): each step of an ended run that was in doubt when the run
+ * ended, and is still unsettled (claimed, or recorded skipped for it), is looked up in the provider's
+ * records once its evidence window has passed (before that, StepInDoubtError: the workflow waits and
+ * runs the wake-up again), exactly as a step in doubt is: found -> corrected to executed; the
+ * provider cannot tell -> failed, `outcome_unknown`; absent -> skipped. Nothing is ever sent from
+ * here. A lookup that keeps failing is left to the workflow's retries, then recorded by the
+ * run-state task (see recordRunState). Answers the outcomes it settled.
+ */
+export async function lookUpEndedRunSteps(
+  deps: StepDeps,
+  wake: { run: Pick<Run, "workspaceId" | "runId">; lookup: string[] },
+): Promise<Record<string, StepOutcome>> {
+  try {
+    return await lookUpSteps(deps, wake);
+  } catch (error) {
+    throw asTaskError(error);
+  }
+}
+
+async function lookUpSteps(
+  deps: StepDeps,
+  { run, lookup }: { run: Pick<Run, "workspaceId" | "runId">; lookup: string[] },
+): Promise<Record<string, StepOutcome>> {
+  const [stored, records] = await Promise.all([
+    deps.runs.getRun(run.workspaceId, run.runId),
+    deps.runs.listRunSteps(run.workspaceId, run.runId),
+  ]);
+  const outcomes: Record<string, StepOutcome> = {};
+  if (!stored?.context) return outcomes;
+  const windowMs = deps.reconcileWindowMs ?? RECONCILE_WAIT_SECONDS * 1000;
+  for (const stepId of lookup) {
+    const record = records.find((candidate) => candidate.stepId === stepId);
+    const pinned = pinnedStepOf(stored, stepId);
+    // Settled meanwhile (from evidence, by an earlier lookup), taken over, or never in doubt.
+    if (!pinned || !record?.doubtSince || (record.status !== "claimed" && record.status !== "skipped"))
+      continue;
+    const now = deps.clock.now();
+    if (now.getTime() - Date.parse(record.doubtSince) < windowMs)
+      throw new StepInDoubtError(
+        `The lookup of step ${stepId} waits for its window (in doubt since ${record.doubtSince})`,
+      );
+    const claimedAt = record.claimedAt ?? record.doubtSince;
+    const outcome =
+      (await lookUpEarlierSend(deps, stored.context, pinned.step, claimedAt)) ?? RUN_ENDED_NOT_FOUND;
+    const settled = await deps.runs.settleStepInDoubt(
+      run.workspaceId,
+      run.runId,
+      stepId,
+      outcome,
+      now.toISOString(),
+    );
+    if (settled === "settled") outcomes[stepId] = outcome;
+  }
+  return outcomes;
 }
 
 /**

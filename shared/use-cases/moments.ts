@@ -82,9 +82,9 @@ export interface MomentDeps extends ReferenceDeps {
 export interface MomentStatusDeps extends MomentDeps {
   runs: Pick<
     RunRepository,
-    "listMemberships" | "stopRun" | "listStepsInDoubt" | "getStepEvidence" | "settleStepInDoubt"
+    "listMemberships" | "stopRun" | "listStepsInDoubt" | "getStepEvidence" | "settleStepInDoubt" | "getRun"
   >;
-  workflows: Pick<WorkflowController, "stop">;
+  workflows: Pick<WorkflowController, "stop" | "start" | "startLookup">;
 }
 
 /**
@@ -474,7 +474,18 @@ async function stopOneRun(
   const result = await deps.runs.stopRun(ref, at);
   if (result === "stopped") {
     await deps.workflows.stop(membership.runId, cause);
-    await settleDoubtsOfEndedRun(deps, ref);
+    // Steps in doubt: settled, or (none, almost always) finished by an execution of their own.
+    const inDoubt = await deps.runs.listStepsInDoubt(ref.workspaceId, ref.runId);
+    const stored = inDoubt.length > 0 ? await deps.runs.getRun(ref.workspaceId, ref.runId) : undefined;
+    const finish = inDoubt.length > 0 ? await settleDoubtsOfEndedRun(deps, ref, [], stored) : [];
+    if (stored?.context && finish.length > 0)
+      await deps.workflows.start({
+        run: stored.context,
+        phase: "exit",
+        steps: [],
+        completeWhenStepsDone: false,
+        finish,
+      });
   }
   return result;
 }

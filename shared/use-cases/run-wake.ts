@@ -2,7 +2,7 @@ import type { Gate, StepInput, StepOutcome, WakePayload } from "../contracts/wor
 import { asTaskError, GateNotDueError } from "../domain/delivery-errors.js";
 import type { StoredRun } from "../ports/runs.js";
 import { endRun } from "./end-run.js";
-import { executeStep, type StepDeps } from "./execute-step.js";
+import { executeStep, lookUpEndedRunSteps, type StepDeps } from "./execute-step.js";
 import { type OpenGateDeps, openGate } from "./open-gate.js";
 
 export type WakeDeps = StepDeps & OpenGateDeps;
@@ -11,6 +11,7 @@ export type WakeResult =
   | { steps: Record<string, StepOutcome>; completed?: true }
   | { ended: "timed_out" | "already_ended" }
   | { gate: string }
+  | { lookedUp: Record<string, StepOutcome> }
   | { skipped: "run_not_found" };
 
 /**
@@ -42,6 +43,7 @@ async function wakeUp(
   onStep: ((stepId: string, outcome: StepOutcome) => void) | undefined,
 ): Promise<WakeResult> {
   if ("gate" in wake) return { gate: await openDueGate(deps, wake.gate) };
+  if ("lookup" in wake) return { lookedUp: await lookUpEndedRunSteps(deps, wake) };
   const stored = await deps.runs.getRun(wake.run.workspaceId, wake.run.runId);
   // A run is entered before its execution starts: gone means its workspace was deleted meanwhile.
   if (!stored?.context) return { skipped: "run_not_found" };

@@ -7,13 +7,48 @@
  * - when a run ends, each of its steps still in doubt is settled at once: from its evidence if SES's
  *   Send or Reject event came already, else as skipped (`run_not_active`: its run ended, and nothing
  *   proves it was sent);
+ * - except a step that repeats safely (DOUBT_POLICY `repeat`: a webhook whose answer was lost, say):
+ *   nothing would ever correct a skip, and it may well have acted, so it is finished instead, by the
+ *   run's end execution (performed once more: its receiver dedupes), and recorded as it went;
  * - the evidence, whenever it arrives (ses-feedback), settles a step still in doubt, and corrects a
  *   step recorded skipped while in doubt (the run ended before the Send event came), its counters
- *   moved with it. So the record and the stats end up telling what SES actually did.
+ *   moved with it. So the record and the stats end up telling what SES actually did;
+ * - a step whose provider publishes nothing but can be looked up (DOUBT_POLICY `lookup`: a Slack
+ *   post by its metadata, an Attio task by its marker) gets a lookup execution of its own
+ *   (startLookup), started before the step is recorded skipped: once the evidence window has passed,
+ *   it looks the send up and corrects the record to executed when found (or to failed,
+ *   `outcome_unknown`, when the provider cannot tell or the lookup keeps failing). So a post that
+ *   went out is never left recorded as not sent.
  */
-import type { RunContext, StepOutcome } from "../contracts/workflow.js";
+import type { RunContext, RunPhase, StepInput, StepOutcome } from "../contracts/workflow.js";
+import type { Action } from "../domain/actions.js";
 import type { Clock } from "../ports/clock.js";
-import type { RunRepository, StepEvidence } from "../ports/runs.js";
+import type { RunRepository, StepEvidence, StoredRun, WorkflowController } from "../ports/runs.js";
+
+/**
+ * How a step whose claim another attempt left unrecorded (it may have acted, then died or lost its
+ * answer) is settled:
+ * - `repeat`: performing it again cannot duplicate anything (the inbox item's id and the attribute
+ *   change's messageId derive from the step; webhook receivers dedupe on `webhook-id`);
+ * - `evidence`: the provider reports what it took (SES publishes a Send event tagged with the step):
+ *   wait for it, bounded, then send again only if none came;
+ * - `lookup`: the provider's records can be searched for the request (a Slack message posted with a
+ *   bot token carries its run and step as metadata; an Attio task ends with the step's marker, found
+ *   among the linked record's newest tasks): after the same bounded wait, look; found -> executed,
+ *   absent -> send again; no lookup for this step (an incoming webhook, a test send) ->
+ *   `outcome_unknown`;
+ * - `unknown`: no way to find out: recorded as failed, `outcome_unknown`, rather than risk a second
+ *   send (no action has this policy today; it stays for one whose provider cannot be asked).
+ */
+export const DOUBT_POLICY: Record<Action["type"], "repeat" | "evidence" | "lookup" | "unknown"> = {
+  send_email: "evidence",
+  send_notification: "repeat",
+  feedback_prompt: "repeat",
+  update_attribute: "repeat",
+  send_webhook: "repeat",
+  send_slack: "lookup",
+  create_attio_task: "lookup",
+};
 
 /** What a provider's evidence proves about a step's send. */
 export function evidenceOutcome(evidence: StepEvidence): StepOutcome {
@@ -31,30 +66,73 @@ export const RUN_ENDED_IN_DOUBT: StepOutcome = {
   reason: "run_not_active: the run ended while the send was in doubt, and no Send event had come",
 };
 
+/**
+ * A step whose run ended while it was in doubt, which a lookup settles (it stays so when the
+ * provider's records do not have the send).
+ */
+export const RUN_ENDED_NOT_FOUND: StepOutcome = {
+  status: "skipped",
+  reason:
+    "run_not_active: the run ended while the send was in doubt, and the provider's records do not show it",
+};
+
+/** How a step of a run that ended while its send was in doubt is recorded at once. */
+export function runEndedInDoubt(action: Action["type"] | undefined): StepOutcome {
+  return action && DOUBT_POLICY[action] === "lookup" ? RUN_ENDED_NOT_FOUND : RUN_ENDED_IN_DOUBT;
+}
+
+/** A pinned step of the run, with its phase (undefined when not pinned: a run from before pinning). */
+export function pinnedStepOf(
+  stored: Pick<StoredRun, "entrySteps" | "endSteps"> | undefined,
+  stepId: string,
+): { step: StepInput; phase: RunPhase } | undefined {
+  const phases: Array<[RunPhase, StepInput[] | undefined]> = [
+    ["entry", stored?.entrySteps],
+    ["completion", stored?.endSteps.completion],
+    ["exit", stored?.endSteps.exit],
+  ];
+  for (const [phase, steps] of phases) {
+    const step = steps?.find((candidate) => candidate.id === stepId);
+    if (step) return { step, phase };
+  }
+  return undefined;
+}
+
 export interface EndedRunDoubtDeps {
   runs: Pick<RunRepository, "listStepsInDoubt" | "getStepEvidence" | "settleStepInDoubt">;
+  workflows: Pick<WorkflowController, "startLookup">;
   clock: Clock;
 }
 
 /**
  * Settles the steps of an ended run that are still in doubt (none, almost always: one Query). Steps
- * of `running` (the completion or exit steps, whose own execution is alive) are left to it.
+ * of `running` (the completion or exit steps, whose own execution is alive) are left to it. Answers
+ * the entry steps to finish (see above): the caller starts the run's end execution with them.
+ * `stored`: the run as read, whose pinned steps tell each step's action.
  */
 export async function settleDoubtsOfEndedRun(
   deps: EndedRunDoubtDeps,
-  run: Pick<RunContext, "workspaceId" | "runId">,
-  running: readonly string[] = [],
-): Promise<number> {
+  run: Pick<RunContext, "workspaceId" | "momentId" | "runId">,
+  running: readonly string[],
+  stored: Pick<StoredRun, "entrySteps" | "endSteps"> | undefined,
+): Promise<string[]> {
   const inDoubt = (await deps.runs.listStepsInDoubt(run.workspaceId, run.runId)).filter(
     (stepId) => !running.includes(stepId),
   );
-  let settled = 0;
-  for (const stepId of inDoubt) {
+  const repeats = (stepId: string) => {
+    const action = stored?.entrySteps?.find((step) => step.id === stepId)?.action;
+    return action !== undefined && DOUBT_POLICY[action.type] === "repeat";
+  };
+  const finish = inDoubt.filter(repeats);
+  for (const stepId of inDoubt.filter((stepId) => !repeats(stepId))) {
     const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, stepId);
-    const outcome = evidence ? evidenceOutcome(evidence) : RUN_ENDED_IN_DOUBT;
+    const pinned = pinnedStepOf(stored, stepId);
+    const outcome = evidence ? evidenceOutcome(evidence) : runEndedInDoubt(pinned?.step.action.type);
+    // Started before the record: a failure here leaves the step in doubt, for a retry to find.
+    if (!evidence && pinned && DOUBT_POLICY[pinned.step.action.type] === "lookup")
+      await deps.workflows.startLookup(run, pinned.phase, stepId);
     const at = deps.clock.now().toISOString();
-    if ((await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, stepId, outcome, at)) === "settled")
-      settled++;
+    await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, stepId, outcome, at);
   }
-  return settled;
+  return finish;
 }

@@ -9,18 +9,23 @@
  *
  * - accepted = processed + dead-lettered (every accepted start event made its run, or is a dead letter);
  * - 0 duplicate sends: at most one email per run, one webhook delivery per run (receivers dedupe
- *   on webhook-id; a redelivery of the same id is not a duplicate);
+ *   on webhook-id; a redelivery of the same id is not a duplicate), one Attio task per run (a
+ *   create in doubt is looked up among its record's tasks before it is made again);
  * - 0 missing sends: a step recorded executed was delivered, and a step that ran was never lost
  *   (no step failed; only a race with the end event may skip it);
  * - 0 runs stuck: every run ended (each account got its end event);
  * - stats equal to the truth: entered, succeeded, active and the steps' counters.
  *
- * It prints the figures. The load per service is FAULT_ACCOUNTS accounts (default 40).
+ * The providers' faults hit both the webhook receiver and the local fake of Attio's API, each
+ * behind its own fault proxy. It prints the figures. The load per service is FAULT_ACCOUNTS
+ * accounts (default 40).
  */
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FaultService, Faults, startFaultProxy } from "../../infra/local/faults.js";
 import type { LocalProxy } from "../../infra/local/proxy.js";
 import { webhookMessageId } from "../../shared/domain/webhook-signature.js";
+import { type FakeAttio, startFakeAttio } from "../support/fake-attio.js";
 import { type FakeWebhookReceiver, startFakeWebhookReceiver } from "../support/fake-webhook-receiver.js";
 import { sentEmails } from "../support/local-api.js";
 import { type RunView, type Scenario, startScenario } from "../support/scenario.js";
@@ -33,7 +38,13 @@ const faults = new Faults({ seed: Number(process.env.FAULT_SEED ?? 9) });
 let s: Scenario;
 let receiver: FakeWebhookReceiver;
 let receiverProxy: LocalProxy;
+let attio: FakeAttio;
+let attioProxy: LocalProxy;
 let templateId = "";
+let attioIntegrationId = "";
+const ATTIO_TOKEN = `attio_${randomUUID()}`;
+/** Each account's Attio record (the task's linked record), by account id. */
+const attioRecords = new Map<string, string>();
 let retries = 0;
 let run = 0;
 
@@ -45,6 +56,9 @@ interface Figures {
   stateMachineRetries: number;
   emails: number;
   webhooks: number;
+  tasks: number;
+  /** `GET /v2/tasks` requests: Attio creates in doubt looked up (a lookup may take several). */
+  attioLookups: number;
   duplicates: number;
   missing: number;
   stuck: number;
@@ -57,8 +71,12 @@ beforeAll(async () => {
   receiver = await startFakeWebhookReceiver();
   // Outgoing HTTP to the provider meets the faults too.
   receiverProxy = await startFaultProxy({ service: "providers", target: receiver.url, faults });
+  attio = await startFakeAttio();
+  attio.addWorkspace(ATTIO_TOKEN);
+  attioProxy = await startFaultProxy({ service: "providers", target: attio.baseUrl, faults });
   s = await startScenario("Fault suite", {
     faults,
+    env: { ATTIO_API_BASE_URL: attioProxy.url },
     logLevel: "SILENT",
     onLog: (entry) => {
       if (entry.message === "state retried") retries++;
@@ -72,12 +90,21 @@ beforeAll(async () => {
   });
   expect(template.status).toBe(201);
   templateId = template.body.id;
+  const integration = await s.admin<{ id: string }>("POST", "/v1/admin/integrations", {
+    kind: "attio",
+    name: "CRM",
+    accessToken: ATTIO_TOKEN,
+  });
+  expect(integration.status).toBe(201);
+  attioIntegrationId = integration.body.id;
 }, 120_000);
 
 afterAll(async () => {
   await s?.stop();
   await receiverProxy?.stop();
   await receiver?.stop();
+  await attioProxy?.stop();
+  await attio?.stop();
   console.log(
     `\nFault suite: ${ACCOUNTS} accounts per service, ${RATES.errorRate * 100} % errors and ${RATES.dropRate * 100} % lost answers\n`,
   );
@@ -90,6 +117,8 @@ afterAll(async () => {
       "state-machine retries": f.stateMachineRetries,
       emails: f.emails,
       webhooks: f.webhooks,
+      "Attio tasks": f.tasks,
+      "Attio lookups": f.attioLookups,
       duplicates: f.duplicates,
       missing: f.missing,
       stuck: f.stuck,
@@ -102,7 +131,7 @@ afterAll(async () => {
     `Fault suite totals: events ${total((f) => f.accepted)}, faults injected ${total((f) => f.faultsInjected)}, ` +
       `retries: ${total((f) => f.stateMachineRetries)} by the state machine, ${total((f) => f.clientRetries)} client resends ` +
       "(the AWS SDKs' own retries absorb the rest), " +
-      `sends ${total((f) => f.emails + f.webhooks)} (${total((f) => f.emails)} emails, ${total((f) => f.webhooks)} webhooks), ` +
+      `sends ${total((f) => f.emails + f.webhooks + f.tasks)} (${total((f) => f.emails)} emails, ${total((f) => f.webhooks)} webhooks, ${total((f) => f.tasks)} Attio tasks), ` +
       `duplicates ${total((f) => f.duplicates)}, missing ${total((f) => f.missing)}, stuck ${total((f) => f.stuck)}`,
   );
 });
@@ -155,9 +184,20 @@ describe("the fault suite", () => {
               body: '{"a":1}',
             },
           },
+          {
+            id: "task",
+            delay: { amount: 0, unit: "hours" },
+            action: {
+              type: "create_attio_task",
+              integrationId: attioIntegrationId,
+              content: "Welcome call with {first_name}",
+              linkedRecord: { object: "companies", recordId: "{attio_record_id}" },
+            },
+          },
         ],
       });
       const accounts = Array.from({ length: ACCOUNTS }, (_, i) => `acct-${tag}-${i}`);
+      for (const accountId of accounts) attioRecords.set(accountId, randomUUID());
       const racing = new Set(accounts.filter((_, i) => i % 4 === 0));
       const counters = { clientRetries: 0 };
       const before = faults.injected();
@@ -166,11 +206,21 @@ describe("the fault suite", () => {
       faults.set(service, RATES);
       // Whatever the draws, each kind of fault hits this service at least once.
       for (const fault of ["drop", "500", "throttle", "503"] as const) faults.once({ service, fault });
+      // And an Attio create loses its answer once, and once is refused unapplied with a 500: both
+      // are in doubt, one to be found among the record's tasks, the other to be created again.
+      if (service === "providers")
+        for (const fault of ["drop", "500"] as const)
+          faults.once({ service, fault, operation: "POST /v2/tasks" });
+      const lookupsBefore = attio.requests.filter((r) => r.method === "GET").length;
       const startOf = (accountId: string) => ({
         event: start,
         accountId,
         messageId: `start-${accountId}`,
-        traits: { first_name: "Ada", email: `${accountId}@example.com` },
+        traits: {
+          first_name: "Ada",
+          email: `${accountId}@example.com`,
+          attio_record_id: attioRecords.get(accountId),
+        },
       });
       const endOf = (accountId: string) => ({ event: end, accountId, messageId: `end-${accountId}` });
       await Promise.all(
@@ -212,6 +262,8 @@ describe("the fault suite", () => {
         stateMachineRetries: retries - retriesBefore,
         emails: 0,
         webhooks: 0,
+        tasks: 0,
+        attioLookups: attio.requests.filter((r) => r.method === "GET").length - lookupsBefore,
         duplicates: 0,
         missing: 0,
         stuck: 0,
@@ -221,6 +273,7 @@ describe("the fault suite", () => {
       const problems: string[] = [];
       let executedEmails = 0;
       let executedHooks = 0;
+      let executedTasks = 0;
       let succeeded = 0;
       for (const accountId of accounts) {
         const view = views.get(accountId);
@@ -241,6 +294,11 @@ describe("the fault suite", () => {
         f.emails += mails.length;
         const email = view.steps.find((step) => step.stepId === "email");
         const hook = view.steps.find((step) => step.stepId === "hook");
+        const task = view.steps.find((step) => step.stepId === "task");
+        const tasks = attio.tasks.filter((t) =>
+          t.linkedRecords.some((link) => link.target_record_id === attioRecords.get(accountId)),
+        ).length;
+        f.tasks += tasks;
         // The step's webhook-id (the same on every retry: the receiver dedupes on it).
         const hookId = webhookMessageId(`${view.runId}:hook`);
         const hookDelivered = receiver.deliveries.filter((id) => id === hookId).length;
@@ -249,13 +307,19 @@ describe("the fault suite", () => {
           f.duplicates += mails.length - 1;
           problems.push(`${accountId}: ${mails.length} emails`);
         }
+        if (tasks > 1) {
+          f.duplicates += tasks - 1;
+          problems.push(`${accountId}: ${tasks} Attio tasks`);
+        }
         for (const [step, delivered] of [
           [email, mails.length],
           [hook, hookDelivered],
+          [task, tasks],
         ] as const) {
           const executed = step?.status === "executed";
           if (step?.stepId === "email" && executed) executedEmails++;
           if (step?.stepId === "hook" && executed) executedHooks++;
+          if (step?.stepId === "task" && executed) executedTasks++;
           // A racing end event may end the run before the step (skipped, or never reached: its
           // execution was stopped).
           const raced = racing.has(accountId) && (step === undefined || step.status === "skipped");
@@ -280,6 +344,7 @@ describe("the fault suite", () => {
         succeeded,
         "steps.email.executed": executedEmails,
         "steps.hook.executed": executedHooks,
+        "steps.task.executed": executedTasks,
       };
       const seen = {
         entered: stats.entered,
@@ -287,6 +352,7 @@ describe("the fault suite", () => {
         succeeded: stats.succeeded,
         "steps.email.executed": stats.steps.email?.executed ?? 0,
         "steps.hook.executed": stats.steps.hook?.executed ?? 0,
+        "steps.task.executed": stats.steps.task?.executed ?? 0,
       };
       for (const [key, value] of Object.entries(truth))
         if (seen[key as keyof typeof seen] !== value)
@@ -294,6 +360,8 @@ describe("the fault suite", () => {
       figures.push(f);
 
       expect(f.faultsInjected, "the faults were injected").toBeGreaterThan(0);
+      if (service === "providers")
+        expect(f.attioLookups, "Attio creates in doubt looked up").toBeGreaterThan(0);
       expect({ problems, stats: f.statsMismatches }).toEqual({ problems: [], stats: [] });
       expect(f.duplicates + f.missing + f.stuck).toBe(0);
     },

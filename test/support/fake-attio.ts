@@ -1,13 +1,22 @@
 /**
  * A small stand-in for Attio's REST API on localhost, as far as the create_attio_task action uses
- * it: `POST /v2/tasks` with `Authorization: Bearer <token>` and a JSON body checked field by field
- * against what Attio documents (unknown fields refused), answering Attio's way: 200 with
- * `{ data: { id: { workspace_id, task_id }, ... } }`, or `{ status_code, type, code, message }`
- * errors — 401 for a missing or unknown token, 400 `validation_type` for a malformed body, 404
+ * it, with `Authorization: Bearer <token>`:
+ * - `POST /v2/tasks` with a JSON body checked field by field against what Attio documents (unknown
+ *   fields refused), answering 200 with `{ data: <task> }`;
+ * - `GET /v2/tasks?limit=&offset=&sort=&linked_object=&linked_record_id=&assignee=&is_completed=`,
+ *   answering `{ data: [<task>...] }` (no paging metadata, as Attio): the workspace's tasks, oldest
+ *   first unless `sort=created_at:desc`, those linked to the given record only when
+ *   `linked_object` (an object slug) and `linked_record_id` are given (one without the other is a
+ *   400), `limit` (default 500) from `offset` (default 0);
+ * where a task reads `{ id: { workspace_id, task_id }, content_plaintext, deadline_at,
+ * is_completed, linked_records: [{ target_object_id, target_record_id }], assignees,
+ * created_by_actor, created_at }`. Errors are Attio's `{ status_code, type, code, message }`: 401
+ * for a missing or unknown token, 400 `validation_type` for a malformed body or query, 404
  * `not_found` for a record or workspace member the workspace does not have. It can be told to
  * answer the next requests with an error (503, 429 with Retry-After as Attio sends it: an HTTP
- * date), to create a task and then answer an error (a gateway in front of Attio failing after
- * Attio acted), or to create a task and then hold its answer (a response timeout after the write).
+ * date), or, for the next creates, to create the task and then answer an error (a gateway in front
+ * of Attio failing after Attio acted), hold its answer (a response timeout after the write) or
+ * drop the connection without an answer (a response lost after the write).
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -17,6 +26,8 @@ import { listen, readBody } from "./http-fake.js";
 export interface FakeAttioRequest {
   method: string;
   path: string;
+  /** The path and query, as received. */
+  url: string;
   authorization: string | undefined;
   contentType: string | undefined;
   /** The raw body, as received. */
@@ -32,6 +43,8 @@ export interface FakeAttioTask {
   linkedRecords: Array<{ target_object: string; target_record_id: string }>;
   assignees: Array<{ referenced_actor_type: string; referenced_actor_id: string }>;
   createdAt: string;
+  /** The api-token actor that created it (Attio's `created_by_actor.id`). */
+  createdBy: string;
 }
 
 export interface FakeAttioFailure {
@@ -63,6 +76,8 @@ export interface FakeAttio {
   actThenFailNext(count: number, failure: FakeAttioFailure): void;
   /** Create the next `count` tasks as usual, then hold each answer `ms` (the client gives up first). */
   stallNext(count: number, ms: number): void;
+  /** Create the next `count` tasks as usual, then close the connection without answering. */
+  actThenDropNext(count: number): void;
   /** Forget requests, tasks and queued failures (workspaces stay). */
   reset(): void;
   stop(): Promise<void>;
@@ -110,7 +125,34 @@ const createTaskBody = z.strictObject({
 type Planned =
   | { kind: "fail"; failure: FakeAttioFailure }
   | { kind: "act-then-fail"; failure: FakeAttioFailure }
-  | { kind: "stall"; ms: number };
+  | { kind: "stall"; ms: number }
+  | { kind: "act-then-drop" };
+
+/** `GET /v2/tasks`'s query, as Attio documents it (unknown parameters are ignored, as by Attio). */
+const listTasksQuery = z.object({
+  limit: z.optional(z.string().check(z.regex(/^\d{1,4}$/))),
+  offset: z.optional(z.string().check(z.regex(/^\d{1,9}$/))),
+  sort: z.optional(z.enum(["created_at:asc", "created_at:desc"])),
+  linked_object: z.optional(z.string().check(z.minLength(1))),
+  linked_record_id: z.optional(z.string().check(z.minLength(1))),
+  assignee: z.optional(z.string()),
+  is_completed: z.optional(z.enum(["true", "false"])),
+});
+
+/** A task as Attio's API shows it. */
+const wireTask = (task: FakeAttioTask) => ({
+  id: { workspace_id: task.workspaceId, task_id: task.taskId },
+  content_plaintext: task.content,
+  deadline_at: task.deadlineAt,
+  is_completed: task.isCompleted,
+  linked_records: task.linkedRecords.map((link) => ({
+    target_object_id: link.target_object,
+    target_record_id: link.target_record_id,
+  })),
+  assignees: task.assignees,
+  created_by_actor: { type: "api-token", id: task.createdBy },
+  created_at: task.createdAt,
+});
 
 export async function startFakeAttio(options: { host?: string } = {}): Promise<FakeAttio> {
   const host = options.host ?? "127.0.0.1";
@@ -119,6 +161,45 @@ export async function startFakeAttio(options: { host?: string } = {}): Promise<F
   const tasks: FakeAttioTask[] = [];
   const planned: Planned[] = [];
   const stalled = new Set<ServerResponse>();
+  const tokenActor = randomUUID();
+
+  /** `GET /v2/tasks`: the workspace's tasks, filtered, sorted and paged as Attio does. */
+  const listTasks = (workspaceId: string, params: URLSearchParams): [number, unknown] => {
+    const query = listTasksQuery.safeParse(Object.fromEntries(params));
+    if (!query.success) {
+      return [
+        400,
+        {
+          ...attioError(400, "Query parameter validation error."),
+          validation_errors: query.error.issues.map((issue) => ({
+            path: issue.path,
+            message: issue.message,
+          })),
+        },
+      ];
+    }
+    const { limit, offset, sort, linked_object, linked_record_id, assignee, is_completed } = query.data;
+    if ((linked_object === undefined) !== (linked_record_id === undefined)) {
+      return [400, attioError(400, "linked_object and linked_record_id must be given together.")];
+    }
+    const matching = tasks
+      .map((task, index) => ({ task, index }))
+      .filter(
+        ({ task }) =>
+          task.workspaceId === workspaceId &&
+          (linked_object === undefined ||
+            task.linkedRecords.some(
+              (link) => link.target_object === linked_object && link.target_record_id === linked_record_id,
+            )) &&
+          (assignee === undefined || task.assignees.some((a) => a.referenced_actor_id === assignee)) &&
+          (is_completed === undefined || String(task.isCompleted) === is_completed),
+      )
+      .sort((a, b) => a.task.createdAt.localeCompare(b.task.createdAt) || a.index - b.index);
+    if (sort === "created_at:desc") matching.reverse();
+    const from = Number(offset ?? 0);
+    const page = matching.slice(from, from + Number(limit ?? 500));
+    return [200, { data: page.map(({ task }) => wireTask(task)) }];
+  };
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
@@ -127,26 +208,32 @@ export async function startFakeAttio(options: { host?: string } = {}): Promise<F
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req);
-    const path = new URL(req.url ?? "/", `http://${host}`).pathname;
+    const url = new URL(req.url ?? "/", `http://${host}`);
+    const path = url.pathname;
     requests.push({
       method: req.method ?? "",
       path,
+      url: req.url ?? "/",
       authorization: req.headers.authorization,
       contentType: req.headers["content-type"],
       body,
     });
-    const plan = planned.shift();
+    const creates = req.method === "POST" && path === "/v2/tasks";
+    // An error answers the next request, whichever; what acts first waits for the next create.
+    const plan = planned[0]?.kind === "fail" || creates ? planned.shift() : undefined;
     if (plan?.kind === "fail") {
       const { status, body: failureBody, headers } = plan.failure;
       return send(res, status, failureBody ?? attioError(status), headers);
     }
 
-    if (req.method !== "POST" || path !== "/v2/tasks") {
+    const lists = req.method === "GET" && path === "/v2/tasks";
+    if (!creates && !lists) {
       return send(res, 404, attioError(404, `Could not find route ${req.method} ${path}.`));
     }
     const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
     const workspace = token === undefined ? undefined : workspaces.get(token);
     if (!workspace) return send(res, 401, attioError(401));
+    if (lists) return send(res, ...listTasks(workspace.workspaceId, url.searchParams));
     if (!/^application\/json(;|$)/.test(req.headers["content-type"] ?? "")) {
       return send(res, 400, attioError(400, "Content-Type must be application/json."));
     }
@@ -192,23 +279,15 @@ export async function startFakeAttio(options: { host?: string } = {}): Promise<F
       linkedRecords: data.linked_records,
       assignees: data.assignees,
       createdAt: new Date().toISOString(),
+      createdBy: tokenActor,
     };
     tasks.push(task);
-    const answer = {
-      data: {
-        id: { workspace_id: task.workspaceId, task_id: task.taskId },
-        content_plaintext: task.content,
-        deadline_at: task.deadlineAt,
-        is_completed: task.isCompleted,
-        linked_records: task.linkedRecords.map((link) => ({
-          target_object_id: link.target_object,
-          target_record_id: link.target_record_id,
-        })),
-        assignees: task.assignees,
-        created_by_actor: { type: "api-token", id: randomUUID() },
-        created_at: task.createdAt,
-      },
-    };
+    const answer = { data: wireTask(task) };
+    if (plan?.kind === "act-then-drop") {
+      // The task exists; the connection closes before any answer (a reset, to the client).
+      res.socket?.destroy();
+      return;
+    }
     if (plan?.kind === "act-then-fail") {
       const { status, body: failureBody, headers } = plan.failure;
       return send(res, status, failureBody ?? attioError(status), headers);
@@ -267,6 +346,9 @@ export async function startFakeAttio(options: { host?: string } = {}): Promise<F
     },
     stallNext(count, ms) {
       for (let i = 0; i < count; i++) planned.push({ kind: "stall", ms });
+    },
+    actThenDropNext(count) {
+      for (let i = 0; i < count; i++) planned.push({ kind: "act-then-drop" });
     },
     reset() {
       requests.length = 0;

@@ -7,10 +7,13 @@ import type { EventReceivedDetail } from "../../shared/contracts/bus.js";
 import { keys } from "../../shared/contracts/table.js";
 import {
   type EndSteps,
+  type ExecutionInput,
   endExecutionName,
   type Gate,
+  lookupExecutionName,
   type RunContext,
   type RunInput,
+  type RunPhase,
   type StepInput,
   type StepOutcome,
 } from "../../shared/contracts/workflow.js";
@@ -314,7 +317,13 @@ export interface FakeRun {
 
 export type StoredStep =
   | { status: "claimed"; claimedAt: string; attempt: string; doubtSince?: string }
-  | { status: StepOutcome["status"]; outcome: StepOutcome; recordedAt: string; doubtSince?: string };
+  | {
+      status: StepOutcome["status"];
+      outcome: StepOutcome;
+      recordedAt: string;
+      doubtSince?: string;
+      claimedAt?: string;
+    };
 
 type MembershipScope = Pick<RunContext, "workspaceId" | "momentId" | "accountId" | "runKey">;
 
@@ -548,19 +557,28 @@ export class FakeRunRepository implements RunRepository {
     return this.evidence.get(key(workspaceId, runId, stepId));
   }
 
-  async recordStep(run: RunContext, stepId: string, outcome: StepOutcome, at: string) {
+  async recordStep(
+    run: RunContext,
+    stepId: string,
+    outcome: StepOutcome,
+    at: string,
+    options: { unlessClaimed?: boolean } = {},
+  ) {
     const k = key(run.workspaceId, run.runId, stepId);
     const existing = this.steps.get(k);
     // The first record stands (and is counted once); a claim is overwritten by its outcome (its
-    // doubtSince kept, as the adapter's update keeps it).
-    if (existing && existing.status !== "claimed") return;
+    // doubtSince kept, as the adapter's update keeps it), unless asked not to.
+    if (existing && (existing.status !== "claimed" || options.unlessClaimed)) return false;
     this.steps.set(k, {
       status: outcome.status,
       outcome: structuredClone(outcome),
       recordedAt: at,
+      // (and, for a lookup, when it was claimed)
       ...(existing?.doubtSince ? { doubtSince: existing.doubtSince } : {}),
+      ...(existing?.doubtSince && existing.claimedAt ? { claimedAt: existing.claimedAt } : {}),
     });
     this.count(run, `steps.${stepId}.${outcome.status}`);
+    return true;
   }
 
   async settleStepInDoubt(
@@ -582,6 +600,7 @@ export class FakeRunRepository implements RunRepository {
       outcome: structuredClone(outcome),
       recordedAt: at,
       doubtSince: existing.doubtSince,
+      ...(existing.claimedAt ? { claimedAt: existing.claimedAt } : {}),
     });
     this.count(stored.run, `steps.${stepId}.${outcome.status}`);
     return "settled";
@@ -788,6 +807,24 @@ export class FakeWorkflows implements WorkflowController {
 
   /** Abandonment gates started, by execution name. */
   readonly gates = new Map<string, Gate>();
+  /** Re-driven executions (the work a failed execution left), by execution name. */
+  readonly restarts = new Map<string, ExecutionInput>();
+
+  async restart(name: string, input: ExecutionInput) {
+    if (this.restarts.has(name)) return "already_started" as const;
+    this.restarts.set(name, structuredClone(input));
+    return "started" as const;
+  }
+
+  /** Lookup executions started (a step of an ended run in doubt), by execution name. */
+  readonly lookups = new Map<string, { runId: string; phase: RunPhase; stepId: string }>();
+
+  async startLookup(run: { runId: string }, phase: RunPhase, stepId: string) {
+    const name = lookupExecutionName(run.runId, stepId);
+    if (this.lookups.has(name)) return "already_started" as const;
+    this.lookups.set(name, { runId: run.runId, phase, stepId });
+    return "started" as const;
+  }
 
   async startGate(gate: Gate, name: string) {
     if (this.gates.has(name)) return "already_started" as const;

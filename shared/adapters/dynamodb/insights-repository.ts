@@ -1,4 +1,10 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { keys, STATS_SHARDS, sortKeyPrefix } from "../../contracts/table.js";
 import {
   type AccountEvent,
@@ -69,8 +75,17 @@ export class DynamoInsightsRepository implements InsightsRepository {
     );
   }
 
+  async forgetAccountEvent(workspaceId: string, accountId: string, receivedAt: string, messageId: string) {
+    await this.db.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: keys.accountEvent(workspaceId, accountId, receivedAt, messageId),
+      }),
+    );
+  }
+
   /**
-   * One update per event: count, first/last seen and the property sample. The sample is a string
+   * One update per event (or per several, counted together: see `seen`): count, first/last seen and the property sample. The sample is a string
    * set kept under MAX_SAMPLE_PROPERTIES per shard by a size condition; once a shard's set is full
    * the update is repeated without it, and this container remembers to skip it from then on, so a
    * busy event with a full sample costs one write, not two.
@@ -85,6 +100,7 @@ export class DynamoInsightsRepository implements InsightsRepository {
     propertyNames: readonly string[],
     at: string,
     shard: number,
+    seen: { count: number; firstAt: string } = { count: 1, firstAt: at },
   ): Promise<void> {
     if (!Number.isInteger(shard) || shard < 0 || shard >= STATS_SHARDS) {
       throw new RangeError(
@@ -98,7 +114,7 @@ export class DynamoInsightsRepository implements InsightsRepository {
       new UpdateCommand({
         TableName: this.tableName,
         Key: key,
-        UpdateExpression: `SET #type = :type, #name = :name, firstSeenAt = if_not_exists(firstSeenAt, :at), lastSeenAt = :at ADD #count :one${withSample ? ", #props :props" : ""}`,
+        UpdateExpression: `SET #type = :type, #name = :name, firstSeenAt = if_not_exists(firstSeenAt, :first), lastSeenAt = :at ADD #count :count${withSample ? ", #props :props" : ""}`,
         ...(withSample
           ? { ConditionExpression: "attribute_not_exists(#props) OR size(#props) <= :room" }
           : {}),
@@ -112,7 +128,8 @@ export class DynamoInsightsRepository implements InsightsRepository {
           ":type": "observed_event",
           ":name": eventName,
           ":at": at,
-          ":one": 1,
+          ":first": seen.firstAt,
+          ":count": seen.count,
           ...(withSample ? { ":props": new Set(names), ":room": MAX_SAMPLE_PROPERTIES - names.length } : {}),
         },
       });

@@ -183,11 +183,19 @@ export class DynamoRunRepository implements RunRepository {
     });
     for (const item of items) {
       if (typeof item.stepId !== "string") continue;
+      const doubt = typeof item.doubtSince === "string" ? { doubtSince: item.doubtSince } : {};
       if (item.status === "claimed" && typeof item.claimedAt === "string") {
-        records.push({ stepId: item.stepId, status: "claimed", claimedAt: item.claimedAt });
+        records.push({ stepId: item.stepId, status: "claimed", claimedAt: item.claimedAt, ...doubt });
       } else if (item.outcome && typeof item.recordedAt === "string") {
         const outcome = item.outcome as StepOutcome;
-        records.push({ stepId: item.stepId, status: outcome.status, outcome, recordedAt: item.recordedAt });
+        records.push({
+          stepId: item.stepId,
+          status: outcome.status,
+          outcome,
+          recordedAt: item.recordedAt,
+          ...(typeof item.claimedAt === "string" ? { claimedAt: item.claimedAt } : {}),
+          ...doubt,
+        });
       }
     }
     return records;
@@ -591,15 +599,23 @@ export class DynamoRunRepository implements RunRepository {
    * records again changes nothing (the first record stands, and is counted once). A claim's
    * `doubtSince` stays on the record, so evidence arriving later can still correct a skip.
    */
-  async recordStep(run: RunContext, stepId: string, outcome: StepOutcome, at: string) {
-    await transactWrite(this.db, [
+  async recordStep(
+    run: RunContext,
+    stepId: string,
+    outcome: StepOutcome,
+    at: string,
+    options: { unlessClaimed?: boolean } = {},
+  ) {
+    return transactWrite(this.db, [
       {
         Update: {
           TableName: this.tableName,
           Key: keys.runStep(run.workspaceId, run.runId, stepId),
           UpdateExpression:
             "SET #type = :type, stepId = :step, #status = :status, outcome = :outcome, recordedAt = :at",
-          ConditionExpression: "attribute_not_exists(recordedAt)",
+          ConditionExpression: options.unlessClaimed
+            ? "attribute_not_exists(pk)"
+            : "attribute_not_exists(recordedAt)",
           ExpressionAttributeNames: { "#type": "type", "#status": "status" },
           ExpressionAttributeValues: {
             ":type": "run_step",

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import type { StepOutcome } from "../../contracts/workflow.js";
 import type { Action } from "../../domain/actions.js";
 import { durationToSeconds } from "../../domain/primitives.js";
 import type { AttioApi, AttioTask } from "../../ports/attio.js";
@@ -15,6 +17,16 @@ type CreateAttioTask = Extract<Action, { type: "create_attio_task" }>;
 export const MAX_TASK_CONTENT = 2000;
 
 /**
+ * The last line of a step's task: `moments:` and 16 hex digits of a hash of the workspace, run and
+ * step, the same on every attempt. Attio cannot filter tasks by content, so a create in doubt lists
+ * the linked record's newest tasks and looks for this line. Short, and says where the task came from.
+ */
+export function taskMarker(workspaceId: string, runId: string, stepId: string): string {
+  const hash = createHash("sha256").update(`${workspaceId}/${runId}/${stepId}`).digest("hex");
+  return `moments:${hash.slice(0, 16)}`;
+}
+
+/**
  * create_attio_task: a task in the integration's Attio workspace, its content, linked record and
  * assignee rendered for the run, due `deadline` after the step runs.
  *
@@ -23,6 +35,10 @@ export const MAX_TASK_CONTENT = 2000;
  * an owner yet) leaves the task unassigned instead — it still shows in the workspace's task list,
  * and the step's detail says so. Content longer than Attio accepts is cut, visibly, rather than
  * refused: most of a reminder beats none.
+ *
+ * A step's task ends with its marker (taskMarker), so a create whose answer was lost can be looked
+ * up before it is made again: found -> executed with the task's id; absent -> safe to create once
+ * more. A test send carries none (it has no step to reconcile, and reads as the admin wrote it).
  */
 export function attioTaskPerformer(deps: AttioTaskDeps): ActionPerformer<CreateAttioTask> {
   return async (ctx, action) => {
@@ -53,14 +69,19 @@ export function attioTaskPerformer(deps: AttioTaskDeps): ActionPerformer<CreateA
 
     // A test send creates a real task: it says so, for whoever finds it in the CRM.
     const full = ctx.test ? `[Test] ${rendered}` : rendered;
-    const content = truncate(full, MAX_TASK_CONTENT);
+    const marker = ctx.test ? undefined : taskMarker(run.workspaceId, run.runId, ctx.stepId);
+    // The marker stays whole, on a line of its own after a blank one: the content gives way.
+    const suffix = marker ? `\n\n${marker}` : "";
+    const content = truncate(full, MAX_TASK_CONTENT - suffix.length);
+    const linkedRecord = object && recordId ? { object, recordId } : undefined;
     const task: AttioTask = {
-      content,
+      content: content + suffix,
       deadlineAt: action.deadline
         ? new Date(ctx.now.getTime() + durationToSeconds(action.deadline) * 1000).toISOString()
         : null,
-      linkedRecords: object && recordId ? [{ object, recordId }] : [],
+      linkedRecords: linkedRecord ? [linkedRecord] : [],
       assigneeIds: assigneeId ? [assigneeId] : [],
+      ...(marker && { marker }),
     };
     const notes: Record<string, string> = {
       ...(content !== full ? { contentTruncated: `cut to Attio's ${MAX_TASK_CONTENT} characters` } : {}),
@@ -77,6 +98,23 @@ export function attioTaskPerformer(deps: AttioTaskDeps): ActionPerformer<CreateA
         assignees: task.assigneeIds,
         ...notes,
       },
+      ...(marker && {
+        lookUp: async (since: Date): Promise<StepOutcome | undefined> => {
+          const found = await deps.attio.findTask(integration.accessToken, {
+            marker,
+            since,
+            ...(linkedRecord && { linkedRecord }),
+          });
+          if (found.status === "absent") return undefined;
+          if (found.status === "unknown") {
+            return {
+              status: "failed",
+              reason: `outcome_unknown: the task may have been created, and Attio's task list could not tell (${found.reason}); not created again`,
+            };
+          }
+          return { status: "executed", detail: { taskId: found.taskId, reconciled: "task_list", ...notes } };
+        },
+      }),
       perform: async () => {
         const { taskId } = await deps.attio.createTask(integration.accessToken, task);
         return { status: "executed", detail: { taskId: taskId ?? "unknown", ...notes } };

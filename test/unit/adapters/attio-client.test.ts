@@ -7,13 +7,22 @@
 import { randomUUID } from "node:crypto";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type AttioClientOptions, HttpAttioClient } from "../../../shared/adapters/attio-client.js";
-import { PermanentDeliveryError, TransientDeliveryError } from "../../../shared/domain/delivery-errors.js";
+import {
+  type AttioClientOptions,
+  HttpAttioClient,
+  LOOKUP_PAGE_SIZE,
+} from "../../../shared/adapters/attio-client.js";
+import {
+  AmbiguousDeliveryError,
+  PermanentDeliveryError,
+  TransientDeliveryError,
+} from "../../../shared/domain/delivery-errors.js";
 import type { AttioTask } from "../../../shared/ports/attio.js";
 import { type FakeAttio, startFakeAttio } from "../../support/fake-attio.js";
 
 const TOKEN = "attio_tok_0123456789abcdefghijklmnop";
 const RECORD_ID = randomUUID();
+const OTHER_RECORD_ID = randomUUID();
 const MEMBER_ID = randomUUID();
 let attio: FakeAttio;
 let workspaceId = "";
@@ -68,7 +77,7 @@ const servers: Server[] = [];
 beforeAll(async () => {
   attio = await startFakeAttio();
   ({ workspaceId } = attio.addWorkspace(TOKEN, {
-    records: { companies: [RECORD_ID], people: [] },
+    records: { companies: [RECORD_ID, OTHER_RECORD_ID], people: [] },
     members: [MEMBER_ID],
   }));
 });
@@ -331,5 +340,226 @@ describe("HttpAttioClient.createTask", () => {
   it("refuses a base URL that is not http(s) when it is built", () => {
     expect(() => new HttpAttioClient({ baseUrl: "ftp://attio.example" })).toThrow(/http\(s\) URL/);
     expect(() => new HttpAttioClient({ baseUrl: "not a url" })).toThrow(/http\(s\) URL/);
+  });
+});
+
+describe("HttpAttioClient.createTask of a task with a marker", () => {
+  const MARKER = "moments:0123456789abcdef";
+  const marked = () => task({ content: `Call Acme\n\n${MARKER}`, marker: MARKER });
+
+  it.each([
+    ["a 502 after Attio created it", () => attio.actThenFailNext(1, { status: 502 })],
+    ["a 500", () => attio.actThenFailNext(1, { status: 500 })],
+    ["a connection closed after the request", () => attio.actThenDropNext(1)],
+  ])("is in doubt, to be looked up, after %s", async (_what, fault) => {
+    fault();
+
+    const error = await failure(client().createTask(TOKEN, marked()));
+
+    expect(error).toBeInstanceOf(AmbiguousDeliveryError);
+    expect(error.message).not.toMatch(/outcome_unknown|not retried/);
+    expect(error.message).not.toContain(TOKEN);
+    expect(attio.tasks).toHaveLength(1);
+    expect(attio.requests).toHaveLength(1);
+  });
+
+  it("is in doubt when no answer came in time", async () => {
+    attio.stallNext(1, 5_000);
+
+    const error = await failure(client({ requestTimeoutMs: 300 }).createTask(TOKEN, marked()));
+
+    expect(error).toBeInstanceOf(AmbiguousDeliveryError);
+    expect(error.message).toBe("attio: no answer within 0.3 s after the task was sent");
+  });
+
+  it("is still retried on a 503 and refused for good on a 404: neither is in doubt", async () => {
+    attio.failNext(1, { status: 503 });
+    expect(await failure(client().createTask(TOKEN, marked()))).toBeInstanceOf(TransientDeliveryError);
+    const missing = randomUUID();
+    const refused = await failure(
+      client().createTask(TOKEN, {
+        ...marked(),
+        linkedRecords: [{ object: "companies", recordId: missing }],
+      }),
+    );
+    expect(refused).toBeInstanceOf(PermanentDeliveryError);
+  });
+});
+
+describe("HttpAttioClient.findTask", () => {
+  const MARKER = "moments:fedcba9876543210";
+  const since = () => new Date(Date.now() - 60_000);
+  const linkedRecord = { object: "companies", recordId: RECORD_ID };
+
+  /** Creates `count` tasks on the record (oldest first), the last `withMarker` carrying the marker. */
+  async function seed(count: number, options: { marker?: boolean; recordId?: string } = {}) {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const last = i === count - 1;
+      const content = last && options.marker ? `Task ${i}\n\n${MARKER}` : `Task ${i}`;
+      const created = await client().createTask(
+        TOKEN,
+        task({
+          content,
+          linkedRecords: [{ object: "companies", recordId: options.recordId ?? RECORD_ID }],
+        }),
+      );
+      ids.push(created.taskId ?? "");
+    }
+    attio.requests.length = 0;
+    return ids;
+  }
+
+  it("lists the linked record's tasks newest first, a page at a time, with the token only in the header", async () => {
+    const ids = await seed(3, { marker: true });
+
+    const found = await client().findTask(TOKEN, { marker: MARKER, linkedRecord, since: since() });
+
+    expect(found).toEqual({ status: "found", taskId: ids[2] });
+    expect(attio.requests).toHaveLength(1);
+    const [request] = attio.requests;
+    expect(request).toMatchObject({ method: "GET", path: "/v2/tasks", authorization: `Bearer ${TOKEN}` });
+    expect(Object.fromEntries(new URL(request?.url ?? "", "http://x").searchParams)).toEqual({
+      sort: "created_at:desc",
+      limit: String(LOOKUP_PAGE_SIZE),
+      offset: "0",
+      linked_object: "companies",
+      linked_record_id: RECORD_ID,
+    });
+  });
+
+  it("finds the marker behind the first page, reading the next one", async () => {
+    const ids = await seed(1, { marker: true });
+    await seed(LOOKUP_PAGE_SIZE + 5);
+
+    const found = await client().findTask(TOKEN, { marker: MARKER, linkedRecord, since: since() });
+
+    expect(found).toEqual({ status: "found", taskId: ids[0] });
+    expect(attio.requests.map((r) => new URL(r.url, "http://x").searchParams.get("offset"))).toEqual([
+      "0",
+      String(LOOKUP_PAGE_SIZE),
+    ]);
+  });
+
+  it("answers absent when the record's tasks do not carry the marker, after one short page", async () => {
+    await seed(2);
+
+    expect(await client().findTask(TOKEN, { marker: MARKER, linkedRecord, since: since() })).toEqual({
+      status: "absent",
+    });
+    expect(attio.requests).toHaveLength(1);
+  });
+
+  it("reads no further than the first task created before the attempt", async () => {
+    await seed(LOOKUP_PAGE_SIZE + 5);
+
+    const found = await client().findTask(TOKEN, {
+      marker: MARKER,
+      linkedRecord,
+      since: new Date(Date.now() + 60_000),
+    });
+
+    expect(found).toEqual({ status: "absent" });
+    expect(attio.requests).toHaveLength(1);
+  });
+
+  it("cannot tell when more tasks were created since the attempt than it reads", async () => {
+    await seed(2 * LOOKUP_PAGE_SIZE + 1);
+
+    const found = await client({ lookupPages: 2 }).findTask(TOKEN, {
+      marker: MARKER,
+      linkedRecord,
+      since: since(),
+    });
+
+    expect(found).toEqual({
+      status: "unknown",
+      reason: `attio: more than ${2 * LOOKUP_PAGE_SIZE} tasks created since the attempt to read through`,
+    });
+    expect(attio.requests).toHaveLength(2);
+  });
+
+  it("does not mistake another record's task for this one's", async () => {
+    await seed(1, { marker: true, recordId: OTHER_RECORD_ID });
+
+    expect(await client().findTask(TOKEN, { marker: MARKER, linkedRecord, since: since() })).toEqual({
+      status: "absent",
+    });
+  });
+
+  it("lists the workspace's newest tasks for a task linked to no record", async () => {
+    const ids = await seed(1, { marker: true });
+
+    expect(await client().findTask(TOKEN, { marker: MARKER, since: since() })).toEqual({
+      status: "found",
+      taskId: ids[0],
+    });
+    const params = new URL(attio.requests[0]?.url ?? "", "http://x").searchParams;
+    expect(params.has("linked_object")).toBe(false);
+    expect(params.has("linked_record_id")).toBe(false);
+  });
+
+  it.each([500, 502, 503, 504, 408])(
+    "retries a lookup answered HTTP %i: a read is safe to repeat",
+    async (status) => {
+      attio.failNext(1, { status });
+
+      const error = await failure(client().findTask(TOKEN, { marker: MARKER, linkedRecord, since: since() }));
+
+      expect(error).toBeInstanceOf(TransientDeliveryError);
+      expect(error.message).toBe(`attio: HTTP ${status} listing tasks`);
+    },
+  );
+
+  it("retries a rate-limited lookup later, without waiting inline", async () => {
+    attio.rateLimitNext(1, 1);
+
+    const error = await failure(client().findTask(TOKEN, { marker: MARKER, linkedRecord, since: since() }));
+
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(error.message).toMatch(/^attio: rate limited \(HTTP 429\) listing tasks/);
+    expect(waits).toEqual([]);
+  });
+
+  it("retries a lookup that got no answer in time", async () => {
+    const { port, server } = await rawServer(() => {});
+    servers.push(server);
+
+    const error = await failure(
+      client({ baseUrl: `http://127.0.0.1:${port}`, lookupTimeoutMs: 200 }).findTask(TOKEN, {
+        marker: MARKER,
+        linkedRecord,
+        since: since(),
+      }),
+    );
+
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(error.message).toBe("attio: no answer within 0.2 s listing tasks");
+  });
+
+  it("retries a lookup answered with a body that is not Attio's list", async () => {
+    attio.failNext(1, { status: 200, body: { something: "else" } });
+
+    expect(
+      await failure(client().findTask(TOKEN, { marker: MARKER, linkedRecord, since: since() })),
+    ).toBeInstanceOf(TransientDeliveryError);
+  });
+
+  it("cannot tell when Attio refuses to list tasks, saying why without the token", async () => {
+    attio.failNext(1, {
+      status: 403,
+      body: {
+        status_code: 403,
+        type: "authentication_error",
+        code: "missing_scopes",
+        message: `No ${TOKEN}`,
+      },
+    });
+
+    expect(await client().findTask(TOKEN, { marker: MARKER, linkedRecord, since: since() })).toEqual({
+      status: "unknown",
+      reason:
+        "attio: missing_scopes: No [redacted] listing tasks (the access token needs read access to tasks: task:read, or task:read-write)",
+    });
   });
 });

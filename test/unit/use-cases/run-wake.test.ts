@@ -5,10 +5,20 @@
  * that failed: the failure belongs to its first step without an outcome.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import type { StepInput, StepOutcome, WakePayload } from "../../../shared/contracts/workflow.js";
-import { GateNotDueError, WakeFailedError } from "../../../shared/domain/delivery-errors.js";
+import {
+  executionInputOf,
+  type StepInput,
+  type StepOutcome,
+  type WakePayload,
+} from "../../../shared/contracts/workflow.js";
+import {
+  GateNotDueError,
+  TransientDeliveryError,
+  WakeFailedError,
+} from "../../../shared/domain/delivery-errors.js";
 import type { PinnedSteps } from "../../../shared/ports/runs.js";
 import type { PreparedAction } from "../../../shared/use-cases/actions/action.js";
+import { endRun } from "../../../shared/use-cases/end-run.js";
 import { recordRunState } from "../../../shared/use-cases/record-run-state.js";
 import { runWake, type WakeDeps } from "../../../shared/use-cases/run-wake.js";
 import {
@@ -187,6 +197,116 @@ describe("runWake", () => {
     it("does nothing when the start was cancelled", async () => {
       expect(await runWake(deps, { seconds: 0, gate })).toEqual({ gate: "not_armed" });
     });
+  });
+});
+
+/**
+ * Issue 9's race: a webhook delivered whose answer was lost (the step threw for a retry) while an end
+ * event ends the run. Whatever the order, the delivery is recorded (executed, counted once), and
+ * every delivery carries the step's one webhook-id (the receiver dedupes on it).
+ */
+describe("a webhook in doubt when an end event ends the run", () => {
+  const hook: StepInput = {
+    id: "hook",
+    delaySeconds: 0,
+    action: { type: "send_webhook", method: "POST", url: "https://hooks.example/in" },
+  };
+  let deliveries: string[];
+  let answersLost: number;
+  /** Runs once a delivery whose answer is lost went out, before the step hears of it. */
+  let meanwhile: (() => Promise<void>) | undefined;
+  const endEvent = () =>
+    endRun(deps, { ...ref, accountId: run.accountId }, "success", "msg_paid", {
+      stopEntry: true,
+      cause: "event:paid",
+    });
+  /** The run's end execution, as the state machine would run it: its wake-ups in order. */
+  async function runEndExecution() {
+    const input = workflows.end(run.runId);
+    if (!input) return;
+    for (const w of executionInputOf(input).wakes) await runWake(deps, w);
+  }
+
+  beforeEach(async () => {
+    deliveries = [];
+    answersLost = 0;
+    meanwhile = undefined;
+    deps.actions.send_webhook = async (ctx) => ({
+      preview: {},
+      perform: async () => {
+        deliveries.push(ctx.idempotencyKey);
+        if (answersLost === 0) return { status: "executed" as const };
+        answersLost--;
+        await meanwhile?.();
+        throw new TransientDeliveryError("webhook: hooks.example: socket hang up");
+      },
+    });
+    await enter({ entry: [hook] });
+    await workflows.start({ run, phase: "entry", steps: [hook], completeWhenStepsDone: false });
+  });
+
+  it("ended between the lost answer and the retry (the retry never comes): the end execution finishes it", async () => {
+    answersLost = 1;
+    await expect(runWake(deps, wake(["hook"]))).rejects.toBeInstanceOf(TransientDeliveryError);
+
+    await endEvent();
+    expect(workflows.stopped.has(run.runId)).toBe(true);
+    await runEndExecution();
+
+    expect(runs.step(run, "hook")).toMatchObject({ status: "executed" });
+    expect(deliveries).toEqual([`${run.runId}:hook`, `${run.runId}:hook`]);
+    expect(runs.statsOf("ws_1", "m_1")["steps.hook.executed"]).toBe(1);
+  });
+
+  it("ended while the delivery was on its way: the step sees the end and finishes itself", async () => {
+    answersLost = 1;
+    meanwhile = async () => {
+      await endEvent();
+    };
+
+    const result = await runWake(deps, wake(["hook"]));
+    await runEndExecution();
+
+    expect(result).toEqual({ steps: { hook: { status: "executed" } } });
+    expect(runs.step(run, "hook")).toMatchObject({ status: "executed" });
+    expect(new Set(deliveries)).toEqual(new Set([`${run.runId}:hook`]));
+    expect(runs.statsOf("ws_1", "m_1")["steps.hook.executed"]).toBe(1);
+  });
+
+  it("ended before a retry that still comes (its execution not stopped yet): the retry finishes it, not skips it", async () => {
+    answersLost = 1;
+    await expect(runWake(deps, wake(["hook"]))).rejects.toBeInstanceOf(TransientDeliveryError);
+    await runs.endRun(run, "success", "msg_paid", NOW);
+
+    const result = await runWake(deps, wake(["hook"]));
+
+    expect(result).toEqual({ steps: { hook: { status: "executed" } } });
+    expect(runs.statsOf("ws_1", "m_1")["steps.hook.executed"]).toBe(1);
+  });
+
+  it("still skips a webhook that had not begun when the run ended, sending nothing", async () => {
+    await endEvent();
+
+    const result = await runWake(deps, wake(["hook"]));
+    await runEndExecution();
+
+    expect(result).toEqual({ steps: { hook: { status: "skipped", reason: "run_not_active" } } });
+    expect(deliveries).toEqual([]);
+  });
+
+  it("records an honest outcome_unknown when the end came and sending again fails too", async () => {
+    answersLost = 2;
+    meanwhile = async () => {
+      if (answersLost === 1) await endEvent();
+    };
+
+    const result = await runWake(deps, wake(["hook"]));
+
+    expect("steps" in result && result.steps.hook).toMatchObject({
+      status: "failed",
+      reason: expect.stringMatching(/^outcome_unknown/),
+    });
+    expect(new Set(deliveries)).toEqual(new Set([`${run.runId}:hook`]));
   });
 });
 

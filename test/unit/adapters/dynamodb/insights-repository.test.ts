@@ -198,7 +198,7 @@ describe("DynamoInsightsRepository.observeEvent", () => {
         TableName: TABLE,
         Key: key,
         UpdateExpression:
-          "SET #type = :type, #name = :name, firstSeenAt = if_not_exists(firstSeenAt, :at), lastSeenAt = :at ADD #count :one, #props :props",
+          "SET #type = :type, #name = :name, firstSeenAt = if_not_exists(firstSeenAt, :first), lastSeenAt = :at ADD #count :count, #props :props",
         ConditionExpression: "attribute_not_exists(#props) OR size(#props) <= :room",
         ExpressionAttributeNames: {
           "#type": "type",
@@ -210,7 +210,8 @@ describe("DynamoInsightsRepository.observeEvent", () => {
           ":type": "observed_event",
           ":name": "Order Completed",
           ":at": AT,
-          ":one": 1,
+          ":first": AT,
+          ":count": 1,
           ":props": new Set(["total", "currency"]),
           ":room": 48,
         },
@@ -222,8 +223,22 @@ describe("DynamoInsightsRepository.observeEvent", () => {
     db.on(UpdateCommand).resolves({});
     await repository().observeEvent("ws_1", "Order Completed", [], AT, 3);
     const input = db.commandCalls(UpdateCommand)[0]?.args[0].input;
-    expect(input?.UpdateExpression).toMatch(/ADD #count :one$/);
+    expect(input?.UpdateExpression).toMatch(/ADD #count :count$/);
     expect(input?.ConditionExpression).toBeUndefined();
+  });
+
+  it("counts several events at once, first seen the earliest of them", async () => {
+    db.on(UpdateCommand).resolves({});
+    await repository().observeEvent("ws_1", "Order Completed", [], AT, 3, {
+      count: 7,
+      firstAt: "2026-12-01T00:00:00.000Z",
+    });
+    const input = db.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.ExpressionAttributeValues).toMatchObject({
+      ":at": AT,
+      ":first": "2026-12-01T00:00:00.000Z",
+      ":count": 7,
+    });
   });
 
   it("still counts when the sample is full, and skips the sample from then on", async () => {

@@ -804,10 +804,21 @@ describe("DynamoRunRepository.recordStep", () => {
   it("changes nothing, and does not throw, when the step was already recorded", async () => {
     db.on(TransactWriteCommand).rejects(cancelled("ConditionalCheckFailed", "None"));
 
-    await expect(
-      repository().recordStep(run, "s1", { status: "skipped", reason: "x" }, AT),
-    ).resolves.toBeUndefined();
+    await expect(repository().recordStep(run, "s1", { status: "skipped", reason: "x" }, AT)).resolves.toBe(
+      false,
+    );
     expect(db.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it("unless claimed: writes only where no attempt holds a claim, and says whether it wrote", async () => {
+    db.on(TransactWriteCommand).resolves({});
+
+    const recorded = await repository().recordStep(run, "s1", { status: "skipped", reason: "x" }, AT, {
+      unlessClaimed: true,
+    });
+
+    expect(recorded).toBe(true);
+    expect(transactItems()[0]?.Update?.ConditionExpression).toBe("attribute_not_exists(pk)");
   });
 
   it("lets throttling propagate", async () => {
