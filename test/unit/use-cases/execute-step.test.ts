@@ -984,7 +984,10 @@ describe("executeStep under faults", () => {
 
       const outcome = await executeStep(at(LATER), payload(templated));
 
-      expect(outcome).toMatchObject({ status: "executed", detail: { taskId: "task_1", reconciled: "task_list" } });
+      expect(outcome).toMatchObject({
+        status: "executed",
+        detail: { taskId: "task_1", reconciled: "task_list" },
+      });
       expect(attio.tasks).toHaveLength(1);
     });
 
