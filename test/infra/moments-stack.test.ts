@@ -49,7 +49,11 @@ import {
 // Top level, not a hook: the template is synthesized once per run and shared (see support/synth.ts).
 const { template, stack }: { template: Template; stack: MomentsStack } = await sharedMoments();
 const scaled = await sharedMoments({ timeScale: "0.01", deletionProtection: "false", tracing: "off" });
-const custom = await sharedMoments({ publicBaseUrl: "https://moments.example.com" });
+const custom = await sharedMoments({
+  publicBaseUrl: "https://moments.example.com",
+  systemLogLevel: "INFO",
+  matchBatchingWindow: "2",
+});
 
 /**
  * One function bundled by CDK, and the same entry through esbuild's API as test/bench/bundles.ts does. Every
@@ -213,7 +217,7 @@ describe("event bus", () => {
     }
   });
 
-  it("is consumed by the match function in batches of 10 with partial batch failures", () => {
+  it("is consumed by the match function in batches of 10 with partial batch failures, and no batching window", () => {
     const mappings = Object.values(template.findResources("AWS::Lambda::EventSourceMapping"));
     expect(mappings).toHaveLength(1);
     expect(mappings[0]?.Properties).toMatchObject({
@@ -223,6 +227,17 @@ describe("event bus", () => {
       FunctionResponseTypes: ["ReportBatchItemFailures"],
       ScalingConfig: { MaximumConcurrency: expect.any(Number) },
     });
+    expect(mappings[0]?.Properties).not.toHaveProperty("MaximumBatchingWindowInSeconds");
+  });
+
+  it("takes a batching window from -c matchBatchingWindow, with batches of up to 100", () => {
+    const mappings = Object.values(custom.template.findResources("AWS::Lambda::EventSourceMapping"));
+    expect(mappings[0]?.Properties).toMatchObject({ BatchSize: 100, MaximumBatchingWindowInSeconds: 2 });
+    for (const bad of ["-1", "301", "1.5", "soon"]) {
+      expect(() => momentsStackConfig(new App({ context: { matchBatchingWindow: bad } }).node)).toThrow(
+        /matchBatchingWindow/,
+      );
+    }
   });
 });
 
@@ -360,20 +375,30 @@ describe("functions", () => {
     expect(env).toEqual(expectedEnvironment(id));
   });
 
-  it.each(functionIds)("%s runs nodejs22.x on arm64 with X-Ray, JSON logs to its own log group", (id) => {
-    const fn = resourceProps(fnLogicalId(id));
-    expect(fn).toMatchObject({
-      Runtime: `nodejs${lambdaNodeMajor}.x`,
-      Architectures: ["arm64"],
-      TracingConfig: { Mode: "Active" },
-      Handler: "index.handler",
-      Description: functions[id].description,
-      MemorySize: id === "ingest" ? 256 : 512,
-      Timeout: functionTimeouts[id].toSeconds(),
-      LoggingConfig: { LogFormat: "JSON", LogGroup: ref(stack.functions[id].logGroup) },
-    });
-    expect(resourceProps(logicalId(stack.functions[id].logGroup)).RetentionInDays).toBe(30);
-  });
+  it.each(functionIds)(
+    "%s runs nodejs22.x on arm64 with X-Ray, JSON logs to its own log group, no platform lines",
+    (id) => {
+      const fn = resourceProps(fnLogicalId(id));
+      expect(fn).toMatchObject({
+        Runtime: `nodejs${lambdaNodeMajor}.x`,
+        Architectures: ["arm64"],
+        TracingConfig: { Mode: "Active" },
+        Handler: "index.handler",
+        Description: functions[id].description,
+        MemorySize: id === "ingest" ? 256 : 512,
+        Timeout: functionTimeouts[id].toSeconds(),
+        // WARN: no START/REPORT line per invocation; the application level is Powertools' own.
+        LoggingConfig: {
+          LogFormat: "JSON",
+          LogGroup: ref(stack.functions[id].logGroup),
+          SystemLogLevel: "WARN",
+          ApplicationLogLevel: "INFO",
+        },
+      });
+      expect(fn.Environment).toMatchObject({ Variables: { POWERTOOLS_LOG_LEVEL: "INFO" } });
+      expect(resourceProps(logicalId(stack.functions[id].logGroup)).RetentionInDays).toBe(30);
+    },
+  );
 
   it("traces nothing with -c tracing=off: no active tracing, no X-Ray grant, the Tracer never loaded", () => {
     type Props = {
@@ -391,6 +416,20 @@ describe("functions", () => {
     expect(sm?.TracingConfiguration?.Enabled ?? false).toBe(false);
     expect(JSON.stringify(scaled.template.toJSON())).not.toContain("xray:");
     expect(() => momentsStackConfig(new App({ context: { tracing: "sampled" } }).node)).toThrow(/tracing/);
+  });
+
+  it("brings Lambda's platform lines back with -c systemLogLevel=INFO, on every function", () => {
+    const resources = custom.template.toJSON().Resources as Record<
+      string,
+      { Properties?: { LoggingConfig?: { SystemLogLevel?: string } } }
+    >;
+    for (const id of functionIds) {
+      const fn = resources[logicalId(custom.stack.functions[id].function)]?.Properties;
+      expect(fn?.LoggingConfig?.SystemLogLevel).toBe("INFO");
+    }
+    expect(() => momentsStackConfig(new App({ context: { systemLogLevel: "ERROR" } }).node)).toThrow(
+      /systemLogLevel/,
+    );
   });
 
   it("takes MOMENTS_TIME_SCALE and the table's deletion protection from context", () => {
