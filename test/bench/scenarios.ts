@@ -209,6 +209,8 @@ const order = (fn: string) => {
 
 /** Runs every scenario on a fresh local stack; the stack is stopped before returning. */
 export async function runScenarios(stack: LocalStack): Promise<ScenarioResult[]> {
+  // The setup's own log and metric lines belong to no scenario, and would only clutter the terminal.
+  const setupLogs = captureHandlerLogs();
   const api = apiClient(stack.apiUrl);
   const admin = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => {
     const response = await api<T>(method, path, {
@@ -295,6 +297,7 @@ export async function runScenarios(stack: LocalStack): Promise<ScenarioResult[]>
     return accountId;
   };
 
+  setupLogs.restore();
   const handlerLogs = captureHandlerLogs();
   const results: ScenarioResult[] = [];
   const tasks = taskFunctions();

@@ -9,7 +9,7 @@ import { App, type CfnResource, Stack } from "aws-cdk-lib";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { esbuildBuildOptions, esbuildSettings, lambdaNodeMajor } from "../../infra/bundling.js";
+import { esbuildBuildOptions, esbuildSettings, handlerFile, lambdaNodeMajor } from "../../infra/bundling.js";
 import { CONSOLE_ASSETS_SUBDIR, copyConsoleAssets } from "../../infra/console/build.js";
 import { MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_FACTOR } from "../../infra/constructs/event-routing.js";
 import {
@@ -77,14 +77,17 @@ async function bundleOneFunction(id: FunctionId) {
       .Code;
   const dir = path.join(assembly.directory, `asset.${code?.S3Key.replace(/\.zip$/, "")}`);
   const benched = await build({
-    entryPoints: [path.join(projectRoot, functions[id].entry)],
-    outfile: path.join(dir, "bench.mjs"),
+    ...esbuildBuildOptions(path.join(projectRoot, functions[id].entry), path.join(dir, "bench")),
     absWorkingDir: projectRoot,
-    ...esbuildBuildOptions(),
     write: false,
     logLevel: "error",
   });
-  return { dir, shipped: readFileSync(path.join(dir, "index.mjs")), benched: benched.outputFiles };
+  const shipped = Object.fromEntries(
+    readdirSync(dir)
+      .filter((file) => file.endsWith(".mjs"))
+      .map((file) => [file, readFileSync(path.join(dir, file))]),
+  );
+  return { dir, shipped, benched: benched.outputFiles };
 }
 const bundle = await bundleOneFunction("ingest");
 
@@ -441,11 +444,30 @@ describe("functions", () => {
     scaled.template.hasResourceProperties("Custom::MomentsTableProtection", { DeletionProtection: "false" });
   });
 
-  it("bundles a function as one ESM file with the require shim and no source map, byte for byte what the bench measures", () => {
-    expect(readdirSync(bundle.dir)).toEqual(["index.mjs"]);
-    expect(bundle.shipped.toString("utf8").startsWith(esbuildSettings.banner)).toBe(true);
-    expect(bundle.benched.map((f) => path.basename(f.path))).toEqual(["bench.mjs"]);
-    expect(Buffer.compare(Buffer.from(bundle.benched[0]?.contents ?? []), bundle.shipped)).toBe(0);
+  it("bundles a function as ESM files with the require shim and no source map, byte for byte what the bench measures", () => {
+    const files = Object.keys(bundle.shipped).sort();
+    expect(files).toContain(handlerFile);
+    expect(readdirSync(bundle.dir).filter((file) => !file.endsWith(".mjs"))).toEqual([]);
+    for (const text of Object.values(bundle.shipped)) {
+      expect(text.toString("utf8").startsWith(esbuildSettings.banner)).toBe(true);
+    }
+    expect(bundle.benched.map((f) => path.basename(f.path)).sort()).toEqual(files);
+    for (const output of bundle.benched) {
+      const shipped = bundle.shipped[path.basename(output.path)];
+      expect(shipped && Buffer.compare(Buffer.from(output.contents), shipped)).toBe(0);
+    }
+  });
+
+  it("keeps the Tracer out of what a cold start reads: it is a chunk behind a dynamic import", () => {
+    const handler = bundle.shipped[handlerFile]?.toString("utf8") ?? "";
+    const tracerChunk = Object.entries(bundle.shipped).find(([, text]) =>
+      text.toString("utf8").includes("AWS_XRAY_DAEMON_ADDRESS"),
+    );
+    expect(tracerChunk?.[0]).toBeDefined();
+    expect(tracerChunk?.[0]).not.toBe(handlerFile);
+    // Imported with import(), not a static import statement.
+    expect(handler).toMatch(new RegExp(`import\\(\\s*"\\./${tracerChunk?.[0].replace(".", "\\.")}"\\s*\\)`));
+    expect(handler).not.toMatch(new RegExp(`from\\s*"\\./${tracerChunk?.[0].replace(".", "\\.")}"`));
   });
 
   it("ships the built console beside the console function's bundle, as the stack bundles it", () => {
@@ -463,7 +485,8 @@ describe("functions", () => {
     ).Resources[Stack.of(bundled).getLogicalId(bundled.function.node.defaultChild as CfnResource)]?.Properties
       .Code;
     const dir = path.join(assembly.directory, `asset.${code?.S3Key.replace(/\.zip$/, "")}`);
-    expect(readdirSync(dir).sort()).toEqual([CONSOLE_ASSETS_SUBDIR, "index.mjs"]);
+    expect(readdirSync(dir).filter((file) => !file.endsWith(".mjs"))).toEqual([CONSOLE_ASSETS_SUBDIR]);
+    expect(readdirSync(dir)).toContain(handlerFile);
     const html = readFileSync(path.join(dir, CONSOLE_ASSETS_SUBDIR, "index.html"), "utf8");
     const script = /src="\/console\/(assets\/app-[A-Z0-9]+\.js)"/.exec(html)?.[1] ?? "";
     expect(readdirSync(path.join(dir, CONSOLE_ASSETS_SUBDIR, "assets"))).toContain(path.basename(script));
