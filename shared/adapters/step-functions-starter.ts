@@ -43,6 +43,10 @@ export class StepFunctionsController implements WorkflowController, ExecutionInp
     return this.startNamed(lookupExecutionName(run.runId, stepId), lookupInputOf(run, phase, stepId));
   }
 
+  restart(name: string, input: ExecutionInput) {
+    return this.startNamed(name, input);
+  }
+
   startGate(gate: Gate, name: string) {
     return this.startNamed(name, gateInputOf(gate, new Date()));
   }

@@ -165,6 +165,48 @@ export function gateInputOf(gate: Gate, now: Date): ExecutionInput {
   return { wakes: [{ seconds, gate }] };
 }
 
+/**
+ * What is left of an execution's work, to run again in a fresh execution (a re-drive): the wake-ups
+ * with steps not yet done (`isDone`: recorded), each due when it was in the execution that started at
+ * `startedAtMs` (the first after what is left of its wait, counted from that start; steps done are
+ * dropped, and so are wake-ups left with none). Steps are idempotent, so running one again that was
+ * recorded meanwhile does nothing; the schedule is kept, not restarted.
+ */
+export function remainingInputOf(
+  input: ExecutionInput,
+  startedAtMs: number,
+  nowMs: number,
+  isDone: (stepId: string) => boolean,
+): ExecutionInput {
+  const wakes: Wake[] = [];
+  let dueMs = startedAtMs;
+  let previousMs = nowMs;
+  for (const wake of input.wakes) {
+    dueMs += wake.seconds * 1000;
+    let left: Wake = wake;
+    if ("steps" in wake) {
+      const steps = wake.steps.filter((id) => !isDone(id));
+      if (steps.length === 0 && !wake.complete) continue;
+      left = { ...wake, steps };
+    }
+    const seconds = Math.max(0, Math.ceil((dueMs - previousMs) / 1000));
+    wakes.push({ ...left, seconds });
+    previousMs = Math.max(dueMs, previousMs);
+  }
+  return { wakes };
+}
+
+/** Name of the `attempt`-th re-drive of an execution (`<name>-r<attempt>`, from its first name). */
+export function redriveName(name: string, attempt: number): string {
+  return `${name.replace(/-r\d+$/, "")}-r${attempt}`;
+}
+
+/** How many times the work of the execution with this name was re-driven already (0: the first). */
+export function redriveAttempt(name: string): number {
+  const match = /-r(\d+)$/.exec(name);
+  return match ? Number(match[1]) : 0;
+}
+
 /** Steps a run will need when it ends, pinned at entry with the rest of the moment's version. */
 export interface EndSteps {
   completion: StepInput[];

@@ -1,5 +1,6 @@
 import type {
   EndSteps,
+  ExecutionInput,
   Gate,
   RunContext,
   RunInput,
@@ -272,6 +273,11 @@ export interface WorkflowController extends WorkflowStarter {
     phase: RunPhase,
     stepId: string,
   ): Promise<"started" | "already_started">;
+  /**
+   * Starts a fresh execution, by this name, of the work a failed execution left (see
+   * remainingInputOf); an existing one with that name is not an error (a redelivered failure).
+   */
+  restart(name: string, input: ExecutionInput): Promise<"started" | "already_started">;
   /** Starts an abandonment gate (named from the gate), which waits, then asks for the run to start. */
   startGate(gate: Gate, name: string): Promise<"started" | "already_started">;
   /** Stops the run's entry execution; one that does not exist or has already ended is not an error. */

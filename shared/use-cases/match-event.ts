@@ -106,8 +106,16 @@ export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): 
     // whose condition is the dedupe check when the processed marker was not read first.
     const outcome: MessageOutcome = { decisions: [], receivedAt: detail.receivedAt };
     const at = deps.clock.now().toISOString();
-    const [touched] = await Promise.all([touch({ at, outcome }), recordActivity(deps, detail)]);
-    if (touched === "applied") return [];
+    // Unchecked, the touch is what tells a resend: the observed-event count (added up in memory,
+    // see ObservedEventBuffer: no round trip) waits for it, so a resend is not counted again.
+    const [touched] = await Promise.all([
+      touch({ at, outcome }),
+      reads.checked ? recordActivity(deps, detail) : recordAccountEvent(deps, detail),
+    ]);
+    if (touched === "applied") {
+      if (!reads.checked) await observeEvent(deps, detail);
+      return [];
+    }
     // Touched already (an earlier attempt died after its touch, a copy is racing this one, or this
     // is a resend of a message processed already).
     const finished = await deps.messages.finish(workspaceId, messageId, outcome, at);
@@ -263,16 +271,17 @@ interface MessageOutcome {
 /** The account's recent-event row and the workspace's observed-event counter for this event. */
 async function recordActivity(deps: MatchDeps, detail: EventReceivedDetail) {
   if (!deps.recorder) return;
-  await Promise.all([
-    recordAccountEvent(deps, detail),
-    deps.recorder.observeEvent(
-      detail.workspaceId,
-      detail.event,
-      propertySample(detail.properties),
-      detail.receivedAt,
-      shardFor(detail.messageId),
-    ),
-  ]);
+  await Promise.all([recordAccountEvent(deps, detail), observeEvent(deps, detail)]);
+}
+
+async function observeEvent(deps: MatchDeps, detail: EventReceivedDetail) {
+  await deps.recorder?.observeEvent(
+    detail.workspaceId,
+    detail.event,
+    propertySample(detail.properties),
+    detail.receivedAt,
+    shardFor(detail.messageId),
+  );
 }
 
 async function recordAccountEvent(deps: MatchDeps, detail: EventReceivedDetail) {

@@ -7,6 +7,7 @@ import type { EventReceivedDetail } from "../../shared/contracts/bus.js";
 import { keys } from "../../shared/contracts/table.js";
 import {
   type EndSteps,
+  type ExecutionInput,
   endExecutionName,
   type Gate,
   lookupExecutionName,
@@ -806,6 +807,15 @@ export class FakeWorkflows implements WorkflowController {
 
   /** Abandonment gates started, by execution name. */
   readonly gates = new Map<string, Gate>();
+  /** Re-driven executions (the work a failed execution left), by execution name. */
+  readonly restarts = new Map<string, ExecutionInput>();
+
+  async restart(name: string, input: ExecutionInput) {
+    if (this.restarts.has(name)) return "already_started" as const;
+    this.restarts.set(name, structuredClone(input));
+    return "started" as const;
+  }
+
   /** Lookup executions started (a step of an ended run in doubt), by execution name. */
   readonly lookups = new Map<string, { runId: string; phase: RunPhase; stepId: string }>();
 

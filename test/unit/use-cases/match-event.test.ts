@@ -938,6 +938,19 @@ describe("matchEvent: event names this container knows no moment uses", () => {
     expect((await insights.listDecisions("ws_1", "acct_1", 1))[0]).toMatchObject({ reason: "duplicate" });
   });
 
+  it("does not count a resend of a processed message in the observed events", async () => {
+    // Prepare: page_viewed remembered idle, msg-view processed once
+    await matchEvent(deps, unused({ messageId: "msg-0" }));
+    await matchEvent(deps, unused());
+    clock.advance(1000);
+
+    // Act: the client resends it (a new receive time), which takes the unchecked idle path
+    await matchEvent(deps, unused({ receivedAt: "2026-11-21T10:05:00.000Z" }));
+
+    // Assess: two messages, counted twice, as the path that reads the marker first counts them
+    expect((await insights.getObservedEvent("ws_1", "page_viewed"))?.count).toBe(2);
+  });
+
   it("counts two copies racing past the touch once", async () => {
     await matchEvent(deps, unused({ messageId: "msg-0" }));
 
