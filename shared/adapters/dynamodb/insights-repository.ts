@@ -56,21 +56,26 @@ export class DynamoInsightsRepository implements InsightsRepository {
     await batchPutAll(this.db, this.tableName, batches.flatMap(decisionItems));
   }
 
+  /**
+   * One row per event, written for every event: its property names are cut to what keeps the row
+   * within 1 KB, DynamoDB's unit of write (a longer row would cost 2 WRU or more).
+   */
   async recordAccountEvent(workspaceId: string, accountId: string, event: AccountEvent): Promise<void> {
+    const row = {
+      ...keys.accountEvent(workspaceId, accountId, event.receivedAt, event.messageId),
+      type: "account_event",
+      messageId: event.messageId,
+      event: event.event,
+      timestamp: event.timestamp,
+      receivedAt: event.receivedAt,
+      sourceId: event.sourceId,
+      expiresAt: insightExpiresAt(event.receivedAt),
+    };
+    const names = sampleNames(event.propertyNames, MAX_SAMPLE_PROPERTIES);
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: {
-          ...keys.accountEvent(workspaceId, accountId, event.receivedAt, event.messageId),
-          type: "account_event",
-          messageId: event.messageId,
-          event: event.event,
-          timestamp: event.timestamp,
-          receivedAt: event.receivedAt,
-          sourceId: event.sourceId,
-          propertyNames: sampleNames(event.propertyNames, MAX_SAMPLE_PROPERTIES),
-          expiresAt: insightExpiresAt(event.receivedAt),
-        },
+        Item: { ...row, propertyNames: withinBytes(names, ROW_BYTES - approximateItemBytes(row) - 16) },
       }),
     );
   }
@@ -286,6 +291,30 @@ export class DynamoInsightsRepository implements InsightsRepository {
 
 /** Sort-key prefix of an account's memberships in a keyed moment (see keys.membership). */
 const keyedPrefix = (accountId: string) => `${keys.membership("", "", accountId, "").sk}`;
+
+/** The most a recent-event row may take: one write unit. */
+const ROW_BYTES = 1024;
+
+/** DynamoDB's size of an item of string and number attributes (names plus values; numbers ~21 B). */
+function approximateItemBytes(item: Record<string, string | number>): number {
+  return Object.entries(item).reduce(
+    (sum, [name, value]) =>
+      sum + Buffer.byteLength(name) + (typeof value === "string" ? Buffer.byteLength(value) : 21),
+    0,
+  );
+}
+
+/** The leading names whose list fits in `budget` bytes (a list costs 3 B, plus 1 B per element). */
+function withinBytes(names: readonly string[], budget: number): string[] {
+  const kept: string[] = [];
+  let used = 3;
+  for (const name of names) {
+    used += Buffer.byteLength(name) + 1;
+    if (used > budget) break;
+    kept.push(name);
+  }
+  return kept;
+}
 
 /** Distinct names worth keeping in a sample, at most `max`. */
 function sampleNames(names: readonly string[], max: number): string[] {

@@ -12,6 +12,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { DynamoInsightsRepository } from "../../../../shared/adapters/dynamodb/insights-repository.js";
 import { INSIGHT_TTL_SECONDS, keys, STATS_SHARDS } from "../../../../shared/contracts/table.js";
 import type { DecisionBatch } from "../../../../shared/domain/insights.js";
+import { itemSizeBytes } from "../../../bench/aws-requests.js";
 
 const db = mockClient(DynamoDBDocumentClient);
 const TABLE = "moments-test";
@@ -184,6 +185,27 @@ describe("DynamoInsightsRepository.recordAccountEvent", () => {
         },
       },
     ]);
+  });
+});
+
+describe("DynamoInsightsRepository.recordAccountEvent: one write unit", () => {
+  it("cuts the property names that would take the row past 1 KB", async () => {
+    db.on(PutCommand).resolves({});
+    const names = Array.from({ length: 50 }, (_, i) => `${"property_name_".repeat(4)}${i}`);
+    await repository().recordAccountEvent("ws_1", "acct_1", {
+      messageId: "msg_1",
+      event: "page_viewed",
+      timestamp: AT,
+      receivedAt: AT,
+      sourceId: "src_1",
+      propertyNames: names,
+    });
+    const item = db.commandCalls(PutCommand)[0]?.args[0].input.Item ?? {};
+    const kept = item.propertyNames as string[];
+    expect(kept.length).toBeGreaterThan(5);
+    expect(kept).toEqual(names.slice(0, kept.length));
+    expect(itemSizeBytes(item)).toBeLessThanOrEqual(1024);
+    expect(itemSizeBytes({ ...item, propertyNames: names.slice(0, kept.length + 1) })).toBeGreaterThan(1024);
   });
 });
 
