@@ -79,11 +79,17 @@ export interface RunInput {
   finish?: string[];
 }
 
-/** What a wake-up needs to find its run: the keys, and the moment for logs and metrics. */
+/**
+ * What a wake-up needs to find its run: the keys, and the moment for logs and metrics; the account
+ * (and user) too, so the profile a step renders from is read alongside the run, not after it
+ * (absent from executions started before they were carried).
+ */
 export interface RunRef {
   workspaceId: string;
   momentId: string;
   runId: string;
+  accountId?: string;
+  userId?: string;
 }
 
 /**
@@ -124,8 +130,14 @@ export interface ExecutionInput {
  * last wake-up; a run without end rules completes in its last wake-up (an empty one without steps).
  */
 export function executionInputOf(input: RunInput): ExecutionInput {
-  const { workspaceId, momentId, runId } = input.run;
-  const run: RunRef = { workspaceId, momentId, runId };
+  const { workspaceId, momentId, runId, accountId, userId } = input.run;
+  const run: RunRef = {
+    workspaceId,
+    momentId,
+    runId,
+    accountId,
+    ...(userId === undefined ? {} : { userId }),
+  };
   const timeout = input.phase === "entry" ? input.timeout : undefined;
   const wakes: Array<Extract<Wake, { steps: string[] }>> = [];
   const finish =

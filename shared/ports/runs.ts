@@ -221,14 +221,15 @@ export interface RunRepository {
   /**
    * Records a step's outcome once, counted once: false when it was recorded already (nothing
    * changes). With `unlessClaimed`, also false when an attempt holds a claim on it (the outcome is
-   * then not written over the claim).
+   * then not written over the claim). With `completeRun`, the run (its last step recorded) is
+   * completed in the same write, as completeRun would, unless it ended otherwise first.
    */
   recordStep(
     run: RunContext,
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options?: { unlessClaimed?: boolean },
+    options?: { unlessClaimed?: boolean; completeRun?: boolean },
   ): Promise<boolean>;
   /**
    * Ends a run that went through its steps. A run already stopped keeps its `stopped` outcome (and

@@ -553,8 +553,13 @@ export class FakeRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options: { unlessClaimed?: boolean } = {},
-  ) {
+    options: { unlessClaimed?: boolean; completeRun?: boolean } = {},
+  ): Promise<boolean> {
+    if (options.completeRun) {
+      const recorded = await this.recordStep(run, stepId, outcome, at);
+      await this.completeRun(run, at);
+      return recorded;
+    }
     const k = key(run.workspaceId, run.runId, stepId);
     const existing = this.steps.get(k);
     // The first record stands (and is counted once); a claim is overwritten by its outcome (its
