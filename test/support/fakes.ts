@@ -555,11 +555,18 @@ export class FakeRunRepository implements RunRepository {
     at: string,
     options: { unlessClaimed?: boolean; completeRun?: boolean } = {},
   ): Promise<boolean> {
-    if (options.completeRun) {
-      const recorded = await this.recordStep(run, stepId, outcome, at);
-      await this.completeRun(run, at);
-      return recorded;
-    }
+    const recorded = this.record(run, stepId, outcome, at, options);
+    if (options.completeRun) await this.completeRun(run, at);
+    return recorded;
+  }
+
+  private record(
+    run: RunContext,
+    stepId: string,
+    outcome: StepOutcome,
+    at: string,
+    options: { unlessClaimed?: boolean },
+  ): boolean {
     const k = key(run.workspaceId, run.runId, stepId);
     const existing = this.steps.get(k);
     // The first record stands (and is counted once); a claim is overwritten by its outcome (its

@@ -113,6 +113,76 @@ describe("runWake", () => {
     expect((await runs.getRun("ws_1", run.runId))?.status).toBe("completed");
   });
 
+  it("reads the run, its moment and the account's profile at once, then claims while preparing", async () => {
+    // Each read answers only once every read of its round trip was asked: read one after another,
+    // this never settles.
+    const together = (names: string[]) => {
+      const asked = new Set<string>();
+      let all: () => void = () => undefined;
+      const ready = new Promise<void>((resolve) => {
+        all = resolve;
+      });
+      return <A extends unknown[], R>(name: string, read: (...args: A) => Promise<R>) =>
+        async (...args: A) => {
+          asked.add(name);
+          if (names.every((n) => asked.has(n))) all();
+          await ready;
+          return read(...args);
+        };
+    };
+    await enter({ entry: [inApp("a")] });
+    const first = together(["run", "moment", "profile"]);
+    runs.getRun = first("run", runs.getRun.bind(runs));
+    config.getMoment = first("moment", config.getMoment.bind(config));
+    const profiles = deps.profiles as FakeProfiles;
+    profiles.get = first("profile", profiles.get.bind(profiles));
+    const second = together(["claim", "prepare"]);
+    runs.claimStep = second("claim", runs.claimStep.bind(runs));
+    const perform = deps.actions.send_notification;
+    deps.actions.send_notification = second(
+      "prepare",
+      async (...args: Parameters<NonNullable<typeof perform>>) => perform?.(...args),
+    ) as typeof perform;
+
+    const result = await runWake(deps, wake(["a"], { run: { ...ref, accountId: run.accountId } }));
+
+    expect(result).toEqual({ steps: { a: { status: "executed" } } });
+  });
+
+  it("records the last step of a run without end rules and completes the run in one write", async () => {
+    await enter({ entry: [inApp("a"), inApp("b")] });
+    const recorded: Array<{ stepId: string; completeRun?: boolean }> = [];
+    const record = runs.recordStep.bind(runs);
+    runs.recordStep = async (r, stepId, outcome, at, options) => {
+      recorded.push({ stepId, ...(options?.completeRun ? { completeRun: true } : {}) });
+      return record(r, stepId, outcome, at, options);
+    };
+    let completions = 0;
+    const complete = runs.completeRun.bind(runs);
+    runs.completeRun = async (...args) => {
+      completions++;
+      return complete(...args);
+    };
+
+    const result = await runWake(deps, wake(["a", "b"], { complete: true }));
+
+    expect(result).toMatchObject({ completed: true });
+    expect(recorded).toEqual([{ stepId: "a" }, { stepId: "b", completeRun: true }]);
+    // Once, by the record (the fake completes as the adapter's transaction does), not again after it.
+    expect(completions).toBe(1);
+    expect((await runs.getRun("ws_1", run.runId))?.status).toBe("completed");
+  });
+
+  it("still completes the run when its last step had been recorded by an earlier attempt", async () => {
+    await enter({ entry: [inApp("a")] });
+    await runWake(deps, wake(["a"]));
+
+    const result = await runWake(deps, wake(["a"], { complete: true }));
+
+    expect(result).toMatchObject({ completed: true });
+    expect((await runs.getRun("ws_1", run.runId))?.status).toBe("completed");
+  });
+
   it("runs again without repeating a step (a resumed or retried wake-up)", async () => {
     await enter({ entry: [inApp("a"), inApp("b")] });
     await runWake(deps, wake(["a"]));
