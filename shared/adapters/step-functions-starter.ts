@@ -8,8 +8,11 @@ import {
   type ExecutionInput,
   endExecutionName,
   executionInputOf,
+  finishExecutionName,
+  finishInputOf,
   type Gate,
   gateInputOf,
+  type RunContext,
   type RunInput,
 } from "../contracts/workflow.js";
 import type { ExecutionInputReader, WorkflowController } from "../ports/runs.js";
@@ -33,6 +36,10 @@ export class StepFunctionsController implements WorkflowController, ExecutionInp
       input.phase === "entry" ? input.run.runId : endExecutionName(input.run.runId),
       executionInputOf(input),
     );
+  }
+
+  startFinish(run: RunContext, steps: string[]) {
+    return this.startNamed(finishExecutionName(run.runId), finishInputOf(run, steps));
   }
 
   startGate(gate: Gate, name: string) {

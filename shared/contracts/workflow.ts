@@ -72,11 +72,6 @@ export interface RunInput {
   timeout?: { seconds: number; outcome: RunOutcome };
   /** Entry phase: the moment has no end rules, so the run ends as completed when its steps are done. */
   completeWhenStepsDone: boolean;
-  /**
-   * End execution: entry steps the run's end found in doubt (they may have acted, and their
-   * stopped execution will not come back to them), finished first, in a zero-delay entry wake-up.
-   */
-  finish?: string[];
 }
 
 /**
@@ -130,20 +125,9 @@ export interface ExecutionInput {
  * last wake-up; a run without end rules completes in its last wake-up (an empty one without steps).
  */
 export function executionInputOf(input: RunInput): ExecutionInput {
-  const { workspaceId, momentId, runId, accountId, userId } = input.run;
-  const run: RunRef = {
-    workspaceId,
-    momentId,
-    runId,
-    accountId,
-    ...(userId === undefined ? {} : { userId }),
-  };
+  const run = refOf(input.run);
   const timeout = input.phase === "entry" ? input.timeout : undefined;
   const wakes: Array<Extract<Wake, { steps: string[] }>> = [];
-  const finish =
-    input.phase !== "entry" && input.finish?.length
-      ? [{ seconds: 0, run, phase: "entry" as const, steps: input.finish }]
-      : [];
   let offset = 0;
   for (const step of input.steps) {
     if (timeout && offset + step.delaySeconds >= timeout.seconds) break;
@@ -164,7 +148,29 @@ export function executionInputOf(input: RunInput): ExecutionInput {
     if (last) last.complete = true;
     else wakes.push({ seconds: 0, run, phase: "entry", steps: [], complete: true });
   }
-  return { wakes: [...finish, ...wakes] };
+  return { wakes };
+}
+
+/**
+ * Name of the execution that finishes an entry step the run's end left in doubt (it may have acted,
+ * and its stopped execution will not come back to it; see step-doubt.ts).
+ */
+export function finishExecutionName(runId: string): string {
+  return `${runId}-finish`;
+}
+
+/**
+ * Its input: one zero-delay entry wake-up with the steps. A run has at most one entry step in doubt
+ * at a time (its wake-ups run one step after another), so whoever starts it, the run's end or the
+ * step's own attempt, starts it with the same input: one execution.
+ */
+export function finishInputOf(run: RunContext, steps: string[]): ExecutionInput {
+  return { wakes: [{ seconds: 0, run: refOf(run), phase: "entry", steps }] };
+}
+
+/** What a wake-up carries of its run. */
+function refOf({ workspaceId, momentId, runId, accountId, userId }: RunContext): RunRef {
+  return { workspaceId, momentId, runId, accountId, ...(userId === undefined ? {} : { userId }) };
 }
 
 /** A gate's execution input: one wake-up at its due time (rounded up: never early). */

@@ -257,6 +257,11 @@ export interface WorkflowController extends WorkflowStarter {
   startGate(gate: Gate, name: string): Promise<"started" | "already_started">;
   /** Stops the run's entry execution; one that does not exist or has already ended is not an error. */
   stop(runId: string, cause: string): Promise<"stopped" | "not_running">;
+  /**
+   * Starts the execution that finishes the run's entry steps left in doubt when it ended
+   * (`<runId>-finish`, see finishInputOf); an existing one is not an error.
+   */
+  startFinish(run: RunContext, steps: string[]): Promise<"started" | "already_started">;
 }
 
 /** Reads an execution's input, for a status-change event that did not carry it (inputs over 248 KB). */

@@ -37,14 +37,14 @@ export async function endRun(
     [...(stored?.endSteps.completion ?? []), ...(stored?.endSteps.exit ?? [])].map((step) => step.id),
     stored?.entrySteps,
   );
-  const steps = (outcome === "success" ? stored?.endSteps.completion : stored?.endSteps.exit) ?? [];
-  if (stored?.context && (steps.length > 0 || finish.length > 0)) {
+  if (stored?.context && finish.length > 0) await deps.workflows.startFinish(stored.context, finish);
+  const steps = outcome === "success" ? stored?.endSteps.completion : stored?.endSteps.exit;
+  if (stored?.context && steps && steps.length > 0) {
     await deps.workflows.start({
       run: stored.context,
       phase: outcome === "success" ? "completion" : "exit",
       steps,
       completeWhenStepsDone: false,
-      ...(finish.length > 0 ? { finish } : {}),
     });
   }
   return "ended";

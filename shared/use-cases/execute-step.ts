@@ -26,7 +26,7 @@ import {
 import type { Clock } from "../ports/clock.js";
 import type { MomentRepository } from "../ports/moments.js";
 import type { ProfileRepository } from "../ports/profiles.js";
-import type { RunRepository, RunStatus, StepClaim } from "../ports/runs.js";
+import type { RunRepository, RunStatus, StepClaim, WorkflowController } from "../ports/runs.js";
 import {
   type ActionContext,
   type ActionPerformer,
@@ -52,6 +52,8 @@ export interface StepDeps {
   reconcileWindowMs?: number;
   /** A token unique to one attempt at a step (default: a random UUID). */
   newAttempt?: () => string;
+  /** Starts a run's finish execution (see keepInDoubt); without it, only a retry finishes a step in doubt. */
+  workflows?: Pick<WorkflowController, "startFinish">;
 }
 
 /**
@@ -217,7 +219,7 @@ async function performAndRecord(
       outcome = await putInDoubt(deps, run, step, attempt, phase, error);
     } else if (DOUBT_POLICY[step.action.type] === "repeat") {
       // It may have acted (a webhook whose answer was lost): the claim is kept, not given back.
-      outcome = await keepInDoubt(deps, run, step, attempt, phase, error);
+      return keepInDoubt(deps, run, step, attempt, phase, error);
     } else {
       // These providers' transient errors say the request was not taken (SES throttling, Slack's
       // 503, Attio unreachable), and anything else failed before the provider was called (a
@@ -235,10 +237,11 @@ async function performAndRecord(
  * answer was lost). Giving its claim back would leave no trace of that: if the run then ended and
  * its execution was stopped, no retry would come, and the delivery would never be recorded. So the
  * claim is kept and marked in doubt, and whoever comes next finishes the step: the state machine's
- * retry (it takes the claim over, performs again and records), or, when the run has ended, the end
- * execution that endRun starts for the steps it finds in doubt. The mark is written before the
- * run's status is read, and an end is written before it lists the steps in doubt, so one side
- * always sees the other: when this attempt sees the end, it finishes the step itself, now.
+ * retry (it takes the claim over, performs again and records), or, when the run has ended, the
+ * run's finish execution (see finishInputOf), with retries of its own. The run's end starts it for
+ * the steps it finds in doubt; the mark is written before this attempt reads the run's status, and
+ * an end is written before it lists the steps in doubt, so one side always sees the other: when this
+ * attempt sees the end, it starts the finish execution itself (the same one, if both do).
  */
 async function keepInDoubt(
   deps: StepDeps,
@@ -247,31 +250,17 @@ async function keepInDoubt(
   attempt: string,
   phase: RunPhase,
   error: unknown,
-): Promise<StepOutcome> {
-  let status: RunStatus | undefined;
+): Promise<never> {
   try {
     await deps.runs.markStepInDoubt(run, step.id, attempt, deps.clock.now().toISOString());
-    status = await deps.runs.getRunStatus(run.workspaceId, run.runId);
+    const status = await deps.runs.getRunStatus(run.workspaceId, run.runId);
+    // Ended (not merely gone with its workspace): its execution will not retry.
+    if (status !== undefined && status !== REQUIRED_RUN_STATUS[phase])
+      await deps.workflows?.startFinish(run, [step.id]);
   } catch {
-    // DynamoDB failed here: the claim stays, and the retry takes it over.
-    throw error;
+    // DynamoDB or Step Functions failed here: the claim stays, and the retry takes it over.
   }
-  // Still running (its retry finishes it), or gone with its workspace (the retry finds no run).
-  if (status === undefined || status === REQUIRED_RUN_STATUS[phase]) throw error;
-  try {
-    return await performAction(deps.actions, await actionContext(deps, run, step, false), step.action);
-  } catch (again) {
-    return (
-      settledOutcomeOf(again) ?? {
-        status: "failed",
-        reason: `outcome_unknown: the run ended while the step was in doubt (${errorText(again)})`,
-      }
-    );
-  }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  throw error;
 }
 
 /**

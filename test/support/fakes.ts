@@ -805,6 +805,15 @@ export class FakeWorkflows implements WorkflowController {
     return "started" as const;
   }
 
+  /** Executions finishing an ended run's entry steps in doubt, by run id: their steps. */
+  readonly finishes = new Map<string, string[]>();
+
+  async startFinish(run: RunContext, steps: string[]) {
+    if (this.finishes.has(run.runId)) return "already_started" as const;
+    this.finishes.set(run.runId, [...steps]);
+    return "started" as const;
+  }
+
   /** Abandonment gates started, by execution name. */
   readonly gates = new Map<string, Gate>();
 

@@ -1,10 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  type EndSteps,
-  executionInputOf,
-  type RunContext,
-  type RunInput,
-} from "../../../shared/contracts/workflow.js";
+import { type EndSteps, finishInputOf, type RunContext } from "../../../shared/contracts/workflow.js";
 import { type EndRunDeps, endRun } from "../../../shared/use-cases/end-run.js";
 import { aRun, FakeRunRepository, FakeWorkflows, fixedClock } from "../../support/fakes.js";
 
@@ -78,7 +73,7 @@ describe("endRun", () => {
     });
   });
 
-  it("hands an entry webhook left in doubt to the end execution, which finishes it first", async () => {
+  it("hands an entry webhook left in doubt to the run's finish execution, which performs it again", async () => {
     const hook = {
       id: "hook",
       delaySeconds: 0,
@@ -94,18 +89,16 @@ describe("endRun", () => {
 
     // Not skipped: it may have been delivered, and only performing it again can tell.
     expect(runs.step(run, "hook")).toMatchObject({ status: "claimed" });
-    expect(workflows.end("run_1")).toEqual({
-      run,
-      phase: "completion",
-      steps: [],
-      completeWhenStepsDone: false,
-      finish: ["hook"],
-    });
-    expect(executionInputOf(workflows.end("run_1") as RunInput).wakes[0]).toEqual({
-      seconds: 0,
-      run: { workspaceId: "ws_1", momentId: "m_1", runId: "run_1", accountId: "acct_1" },
-      phase: "entry",
-      steps: ["hook"],
+    expect(workflows.finishes.get("run_1")).toEqual(["hook"]);
+    expect(finishInputOf(run, ["hook"])).toEqual({
+      wakes: [
+        {
+          seconds: 0,
+          run: { workspaceId: "ws_1", momentId: "m_1", runId: "run_1", accountId: "acct_1" },
+          phase: "entry",
+          steps: ["hook"],
+        },
+      ],
     });
   });
 

@@ -6,7 +6,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import {
-  executionInputOf,
+  finishInputOf,
   type StepInput,
   type StepOutcome,
   type WakePayload,
@@ -290,11 +290,24 @@ describe("a webhook in doubt when an end event ends the run", () => {
       stopEntry: true,
       cause: "event:paid",
     });
-  /** The run's end execution, as the state machine would run it: its wake-ups in order. */
-  async function runEndExecution() {
-    const input = workflows.end(run.runId);
-    if (!input) return;
-    for (const w of executionInputOf(input).wakes) await runWake(deps, w);
+  /**
+   * The run's finish execution, as the state machine would run it: its one wake-up, retried (with
+   * backoff) while it fails for now.
+   */
+  async function runFinishExecution() {
+    const steps = workflows.finishes.get(run.runId);
+    if (!steps) return;
+    const input = finishInputOf(run, steps);
+    for (const w of input.wakes) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await runWake(deps, w);
+          break;
+        } catch (error) {
+          if (!(error instanceof TransientDeliveryError) || attempt >= 5) throw error;
+        }
+      }
+    }
   }
 
   beforeEach(async () => {
@@ -315,29 +328,30 @@ describe("a webhook in doubt when an end event ends the run", () => {
     await workflows.start({ run, phase: "entry", steps: [hook], completeWhenStepsDone: false });
   });
 
-  it("ended between the lost answer and the retry (the retry never comes): the end execution finishes it", async () => {
+  it("ended between the lost answer and the retry (the retry never comes): the run's end finishes it", async () => {
     answersLost = 1;
     await expect(runWake(deps, wake(["hook"]))).rejects.toBeInstanceOf(TransientDeliveryError);
 
     await endEvent();
     expect(workflows.stopped.has(run.runId)).toBe(true);
-    await runEndExecution();
+    expect(workflows.finishes.get(run.runId)).toEqual(["hook"]);
+    await runFinishExecution();
 
     expect(runs.step(run, "hook")).toMatchObject({ status: "executed" });
     expect(deliveries).toEqual([`${run.runId}:hook`, `${run.runId}:hook`]);
     expect(runs.statsOf("ws_1", "m_1")["steps.hook.executed"]).toBe(1);
   });
 
-  it("ended while the delivery was on its way: the step sees the end and finishes itself", async () => {
+  it("ended while the delivery was on its way (the end saw no doubt yet): the step starts the finish itself", async () => {
     answersLost = 1;
     meanwhile = async () => {
       await endEvent();
     };
 
-    const result = await runWake(deps, wake(["hook"]));
-    await runEndExecution();
+    await expect(runWake(deps, wake(["hook"]))).rejects.toBeInstanceOf(TransientDeliveryError);
+    expect(workflows.finishes.get(run.runId)).toEqual(["hook"]);
+    await runFinishExecution();
 
-    expect(result).toEqual({ steps: { hook: { status: "executed" } } });
     expect(runs.step(run, "hook")).toMatchObject({ status: "executed" });
     expect(new Set(deliveries)).toEqual(new Set([`${run.runId}:hook`]));
     expect(runs.statsOf("ws_1", "m_1")["steps.hook.executed"]).toBe(1);
@@ -358,25 +372,25 @@ describe("a webhook in doubt when an end event ends the run", () => {
     await endEvent();
 
     const result = await runWake(deps, wake(["hook"]));
-    await runEndExecution();
 
+    expect(workflows.finishes.has(run.runId)).toBe(false);
     expect(result).toEqual({ steps: { hook: { status: "skipped", reason: "run_not_active" } } });
     expect(deliveries).toEqual([]);
   });
 
-  it("records an honest outcome_unknown when the end came and sending again fails too", async () => {
-    answersLost = 2;
+  it("the finish execution retries while the receiver still fails, then records the delivery once", async () => {
+    answersLost = 3;
     meanwhile = async () => {
-      if (answersLost === 1) await endEvent();
+      if (answersLost === 2) await endEvent();
     };
 
-    const result = await runWake(deps, wake(["hook"]));
+    await expect(runWake(deps, wake(["hook"]))).rejects.toBeInstanceOf(TransientDeliveryError);
+    await runFinishExecution();
 
-    expect("steps" in result && result.steps.hook).toMatchObject({
-      status: "failed",
-      reason: expect.stringMatching(/^outcome_unknown/),
-    });
+    expect(runs.step(run, "hook")).toMatchObject({ status: "executed" });
+    expect(deliveries).toHaveLength(4);
     expect(new Set(deliveries)).toEqual(new Set([`${run.runId}:hook`]));
+    expect(runs.statsOf("ws_1", "m_1")["steps.hook.executed"]).toBe(1);
   });
 });
 
