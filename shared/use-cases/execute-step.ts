@@ -443,13 +443,3 @@ export async function prepareAction(
   if (!performer) return { status: "skipped", reason: `action_not_available: ${action.type}` };
   return performer(ctx, action);
 }
-
-/** Prepares and performs one action (settled and transient errors are the caller's). */
-async function performAction(
-  performers: ActionPerformers,
-  ctx: ActionContext,
-  action: Action,
-): Promise<StepOutcome> {
-  const prepared = await prepareAction(performers, ctx, action);
-  return isPrepared(prepared) ? prepared.perform() : prepared;
-}
