@@ -1,11 +1,14 @@
 /**
- * The esbuild settings every Lambda function is bundled with, as plain data. The CDK app maps them
- * onto NodejsFunction's bundling props (infra/constructs/moments-function.ts) and the bundle bench
- * (test/bench/bundles.ts) hands them to esbuild's API directly, so what we measure is what we ship.
+ * The esbuild settings every Lambda function is bundled with, and the one call that applies them.
+ * The CDK app bundles through `bundleFunction` (infra/constructs/moments-function.ts: CDK's local
+ * bundling, no Docker) and the bundle bench (test/bench/bundles.ts) through the same options, so what
+ * we measure is what we ship. Not NodejsFunction: its esbuild command always writes one --outfile,
+ * which rules out code splitting.
  *
  * No aws-cdk-lib import here: the bench must not pay for loading the CDK.
  */
-import type { BuildOptions } from "esbuild";
+import path from "node:path";
+import { type BuildOptions, buildSync } from "esbuild";
 
 /** Lambda runtime the bundles run on; the esbuild target follows it. */
 export const lambdaNodeMajor = 22;
@@ -47,6 +50,10 @@ export const esbuildSettings = {
   // Prefer the ESM builds of dependencies: they tree-shake (zod/mini, the SDK's dist-es).
   mainFields: ["module", "main"],
   minify: true,
+  // Code behind a dynamic import() goes to a file of its own, read only when the import runs: the
+  // Powertools Tracer and its X-Ray SDK (loaded only with tracing on, shared/observability.ts) and the
+  // SDK's event-stream support (never, for our calls) are not even parsed at a cold start without them.
+  splitting: true,
   // No source maps: using them needs --enable-source-maps, which slows cold starts and every
   // stack trace, and they would more than double the artifact.
   sourcemap: false,
@@ -54,19 +61,37 @@ export const esbuildSettings = {
   external: runtimeProvidedLazyModules,
 } as const;
 
-/** The same settings in the shape of esbuild's build API (the bench and the drift test use it). */
-export function esbuildBuildOptions(): BuildOptions {
+/** The file Lambda loads (handler `index.handler`); the chunks it imports sit beside it. */
+export const handlerFile = "index.mjs";
+
+/**
+ * The same settings in the shape of esbuild's build API, for one function's entry written into
+ * `outdir`: index.mjs and its chunks. The CDK app (infra/constructs/moments-function.ts), the bench
+ * and the bundle test all build through this, so what we measure is what we ship.
+ */
+export function esbuildBuildOptions(entry: string, outdir: string): BuildOptions {
   return {
+    entryPoints: { [path.basename(handlerFile, ".mjs")]: entry },
+    outdir,
+    outExtension: { ".js": ".mjs" },
+    entryNames: "[name]",
+    chunkNames: "[name]-[hash]",
     bundle: esbuildSettings.bundle,
     platform: esbuildSettings.platform,
     format: esbuildSettings.format,
     target: esbuildSettings.target,
     mainFields: [...esbuildSettings.mainFields],
     minify: esbuildSettings.minify,
+    splitting: esbuildSettings.splitting,
     sourcemap: esbuildSettings.sourcemap,
     banner: { js: esbuildSettings.banner },
     external: [...esbuildSettings.external],
   };
+}
+
+/** Bundles one function into `outdir` (synchronously: CDK's local bundling hook is synchronous). */
+export function bundleFunction(entry: string, outdir: string, projectRoot: string): void {
+  buildSync({ ...esbuildBuildOptions(entry, outdir), absWorkingDir: projectRoot, logLevel: "error" });
 }
 
 /** Budget per function bundle (minified, before compression), in bytes. */

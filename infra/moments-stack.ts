@@ -12,7 +12,13 @@ import { EmailSending } from "./constructs/email-sending.js";
 import { EventRouting } from "./constructs/event-routing.js";
 import { FirstAdminKey } from "./constructs/first-admin-key.js";
 import { HttpApi } from "./constructs/http-api.js";
-import { MomentsFunction, type MomentsFunctionProps } from "./constructs/moments-function.js";
+import {
+  DEFAULT_SYSTEM_LOG_LEVEL,
+  MomentsFunction,
+  type MomentsFunctionProps,
+  type SystemLogLevelName,
+  systemLogLevels,
+} from "./constructs/moments-function.js";
 import { RunWorkflow } from "./constructs/run-workflow.js";
 import { TableProtection } from "./constructs/table-protection.js";
 import { WIDGET_ASSET_DIR, writeWidget } from "./widget-build.js";
@@ -49,6 +55,16 @@ export interface MomentsStackProps extends StackProps {
    * "off" (nothing traced, the Tracer never loaded: a lighter cold start and no X-Ray bill). @default "active"
    */
   readonly tracing?: "active" | "off";
+  /**
+   * Lambda's system log level for every function: "WARN" drops the START/REPORT lines of each invocation
+   * (duration and memory stay in CloudWatch metrics), "INFO" keeps them. @default "WARN"
+   */
+  readonly systemLogLevel?: SystemLogLevelName;
+  /**
+   * The match queue's batching window in seconds (0-300): how long Lambda may hold a message to fill a
+   * batch. Every matched event waits up to this long. @default 0
+   */
+  readonly matchBatchingWindowSeconds?: number;
 }
 
 /**
@@ -119,6 +135,7 @@ export class MomentsStack extends Stack {
         timeout: functionTimeouts[functionId],
         ...(memorySize === undefined ? {} : { memorySize }),
         tracing,
+        ...(props.systemLogLevel === undefined ? {} : { systemLogLevel: props.systemLogLevel }),
         ...extra,
         ...(WORKFLOW_FUNCTIONS.has(functionId) && props.workflowConcurrency > 0
           ? { reservedConcurrentExecutions: props.workflowConcurrency }
@@ -197,6 +214,7 @@ export class MomentsStack extends Stack {
       environment: { [Env.tableName]: tableName, [Env.consoleAssetsDir]: CONSOLE_ASSETS_DIR_ON_LAMBDA },
       timeout: functionTimeouts.console,
       tracing,
+      ...(props.systemLogLevel === undefined ? {} : { systemLogLevel: props.systemLogLevel }),
       afterBundling: copyConsoleAssets,
     });
     // Sessions: GetItem to check one (and its admin key), PutItem to open, DeleteItem to end it.
@@ -291,7 +309,7 @@ export class MomentsStack extends Stack {
     this.workflow.grantStartExecution(match.role);
     // An end event stops the run's entry execution.
     this.workflow.grantStopExecution(match.role);
-    this.eventRouting.consumeMatchQueue(match.function);
+    this.eventRouting.consumeMatchQueue(match.function, props.matchBatchingWindowSeconds ?? 0);
 
     // SES bounces and complaints (default bus) suppress addresses: a conditional put per recipient.
     // Send and Reject events are a step's evidence (a put) and settle a step in doubt (a read of the
@@ -393,6 +411,16 @@ export function momentsStackConfig(node: Node): { stackName: string; props: Mome
   if (tracing !== "active" && tracing !== "off") {
     throw new Error(`Context tracing must be active or off, got "${tracing}"`);
   }
+  const systemLogLevel = contextString(node, "systemLogLevel") ?? DEFAULT_SYSTEM_LOG_LEVEL;
+  if (!(systemLogLevels as readonly string[]).includes(systemLogLevel)) {
+    throw new Error(
+      `Context systemLogLevel must be one of ${systemLogLevels.join(", ")}, got "${systemLogLevel}"`,
+    );
+  }
+  const matchBatchingWindow = Number(contextString(node, "matchBatchingWindow") ?? 0);
+  if (!Number.isInteger(matchBatchingWindow) || matchBatchingWindow < 0 || matchBatchingWindow > 300) {
+    throw new Error("Context matchBatchingWindow must be a whole number of seconds from 0 to 300");
+  }
   const publicBaseUrl = contextString(node, "publicBaseUrl");
   if (publicBaseUrl !== undefined && !/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(publicBaseUrl)) {
     throw new Error(`Context publicBaseUrl must be an https URL without query, got "${publicBaseUrl}"`);
@@ -409,6 +437,10 @@ export function momentsStackConfig(node: Node): { stackName: string; props: Mome
       ...(openExecutionQuota === DEFAULT_OPEN_EXECUTION_QUOTA ? {} : { openExecutionQuota }),
       ...(publicBaseUrl === undefined ? {} : { publicBaseUrl }),
       ...(tracing === "active" ? {} : { tracing }),
+      ...(systemLogLevel === DEFAULT_SYSTEM_LOG_LEVEL
+        ? {}
+        : { systemLogLevel: systemLogLevel as SystemLogLevelName }),
+      ...(matchBatchingWindow === 0 ? {} : { matchBatchingWindowSeconds: matchBatchingWindow }),
     },
   };
 }

@@ -10,7 +10,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import type { Tracer } from "@aws-lambda-powertools/tracer";
 import type { MiddlewareObj } from "@middy/core";
 
@@ -34,11 +33,16 @@ export interface Observability {
 }
 
 export function createObservability(functionName: string): Observability {
-  const logger = new Logger({
-    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? `moments-${functionName}`,
+  const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? `moments-${functionName}`;
+  const logger = new Logger({ serviceName });
+  // Metrics' own warnings go through our logger, so they obey the log level like everything else. The
+  // service name is given, not left to the environment, so that the local stack (one process for every
+  // function) tells the functions' metrics apart as Lambda does.
+  const metrics = new Metrics({
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? "Moments",
+    serviceName,
+    logger,
   });
-  // Metrics' own warnings go through our logger, so they obey the log level like everything else.
-  const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? "Moments", logger });
   // Traces are kept 30 days and readable by anyone with X-Ray access: they carry timings and AWS calls, never
   // data. No handler response (new admin and write keys, signing secrets, traits) and no outgoing HTTP request
   // (Slack webhook URLs and webhook targets carry tokens in their path or query) is recorded.
@@ -50,7 +54,35 @@ export function createObservability(functionName: string): Observability {
     middlewares: () => [
       ...(tracing && tracer ? [tracing.captureLambdaHandler(tracer, { captureResponse: false })] : []),
       injectLambdaContext(logger, { resetKeys: true }),
-      logMetrics(metrics, { captureColdStartMetric: true }),
+      flushMetrics(metrics),
     ],
+  };
+}
+
+/**
+ * Powertools' logMetrics middleware, without its warning: it logs "No application metrics to publish"
+ * at WARN on every invocation that added none (most run-state and ses-feedback calls), which on AWS
+ * is a paid, alarming-looking log line per invocation that says nothing. The cold-start metric is
+ * still emitted (on its own, as logMetrics does), and an invocation's metrics are flushed after it,
+ * also when it throws.
+ */
+export function flushMetrics(
+  metrics: Metrics,
+): MiddlewareObj<unknown, unknown, Error, { functionName: string }> {
+  const flush = async () => {
+    if (metrics.hasStoredMetrics()) {
+      metrics.publishStoredMetrics();
+    } else {
+      // What publishStoredMetrics would have reset: nothing of this invocation reaches the next.
+      metrics.clearDimensions();
+      metrics.clearMetadata();
+    }
+  };
+  return {
+    before: async (request) => {
+      metrics.captureColdStartMetric(request.context.functionName);
+    },
+    after: flush,
+    onError: flush,
   };
 }

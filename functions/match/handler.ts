@@ -10,6 +10,8 @@ import { DynamoPendingStartRepository } from "../../shared/adapters/dynamodb/pen
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
 import { EventBridgePublisher } from "../../shared/adapters/event-bridge-publisher.js";
+import { MemoryIdleEventNames } from "../../shared/adapters/idle-event-names.js";
+import { ObservedEventBuffer } from "../../shared/adapters/observed-event-buffer.js";
 import { StepFunctionsController } from "../../shared/adapters/step-functions-starter.js";
 import { readEnv, readEventWindowHours, readTimeScale } from "../../shared/config.js";
 import { DetailType, type EventReceivedDetail } from "../../shared/contracts/bus.js";
@@ -25,6 +27,8 @@ const obs = createObservability("match");
 const db = documentClient(obs.tracer);
 const sfn = new SFNClient({});
 obs.tracer?.captureAWSv3Client(sfn);
+// Observed-event counters are added up per container and written every 10 s (see ObservedEventBuffer).
+const recorder = new ObservedEventBuffer(new DynamoInsightsRepository(db, env.TABLE_NAME), systemClock);
 const deps = {
   moments: new DynamoMomentRepository(db, env.TABLE_NAME),
   profiles: new DynamoProfileRepository(db, env.TABLE_NAME),
@@ -32,7 +36,8 @@ const deps = {
   workflows: new StepFunctionsController(sfn, env.STATE_MACHINE_ARN),
   messages: new DynamoMessageLog(db, env.TABLE_NAME),
   pending: new DynamoPendingStartRepository(db, env.TABLE_NAME),
-  recorder: new DynamoInsightsRepository(db, env.TABLE_NAME),
+  recorder,
+  idleEvents: new MemoryIdleEventNames(systemClock),
   clock: systemClock,
   timeScale: readTimeScale(process.env[Env.timeScale]),
   eventWindowHours: readEventWindowHours(process.env[Env.eventWindowHours]),
@@ -90,5 +95,8 @@ export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
       }
     });
     if (batchItemFailures.length > 0) obs.metrics.addMetric("MatchFailed", "Count", batchItemFailures.length);
+    const unflushed = await recorder.flushDue();
+    if (unflushed > 0)
+      obs.logger.warn("Could not write observed-event counts; kept for the next batch", { unflushed });
     return { batchItemFailures };
   });

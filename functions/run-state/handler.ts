@@ -8,6 +8,7 @@ import { DynamoPendingStartRepository } from "../../shared/adapters/dynamodb/pen
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
 import { StepFunctionsController } from "../../shared/adapters/step-functions-starter.js";
 import { readEnv, readTimeScale } from "../../shared/config.js";
+import { REDRIVES_EXHAUSTED_METRIC } from "../../shared/contracts/bus.js";
 import { Env } from "../../shared/contracts/functions.js";
 import type { RunStateTaskPayload } from "../../shared/contracts/workflow.js";
 import { createObservability } from "../../shared/observability.js";
@@ -50,10 +51,24 @@ export const handler = middy<
   .handler(async (payload) => {
     if (isExecutionStatusChange(payload)) {
       const result = await handleExecutionFailed(deps, payload);
+      if (result.outcome !== "ignored")
+        obs.logger.appendKeys({
+          workspaceId: result.workspaceId,
+          ...(result.runId ? { runId: result.runId } : {}),
+        });
       if (result.outcome === "run_ended") {
-        obs.logger.appendKeys({ workspaceId: result.workspaceId, runId: result.runId });
         obs.metrics.addMetric("RunEndedByFailedExecution", "Count", 1);
         obs.logger.warn("An execution ended outside the engine: its run ended as failed", result);
+      } else if (result.outcome === "redriven") {
+        obs.metrics.addMetric("ExecutionRedriven", "Count", 1);
+        obs.logger.warn(
+          "An execution ended outside the engine: its work goes on in a fresh execution",
+          result,
+        );
+      } else if (result.outcome === "gave_up") {
+        // Alarmed (RedrivesExhausted): the work is given up, visibly.
+        obs.metrics.addMetric(REDRIVES_EXHAUSTED_METRIC, "Count", 1);
+        obs.logger.error("An execution failed through every re-drive: its work is given up", result);
       } else obs.logger.info("Execution status change ignored", result);
       return undefined;
     }

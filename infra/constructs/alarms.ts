@@ -3,6 +3,8 @@ import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { REDRIVES_EXHAUSTED_METRIC } from "../../shared/contracts/bus.js";
+import { POWERTOOLS_METRICS_NAMESPACE } from "./moments-function.js";
 
 export interface AlarmsProps {
   deadLetterQueue: sqs.IQueue;
@@ -46,6 +48,7 @@ export class Alarms extends Construct {
   readonly feedbackDeadLetters: cloudwatch.Alarm;
   readonly failedExecutionsDeadLetters: cloudwatch.Alarm;
   readonly openExecutions: cloudwatch.Alarm;
+  readonly redrivesExhausted: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -87,6 +90,23 @@ export class Alarms extends Construct {
       props.failedExecutionsDeadLetterQueue,
       "Events of failed run executions could not be handled after every retry: their runs may still show active",
     );
+    // A failed end execution or gate is re-driven (FailedRuns counts each failure); this one means the work was
+    // given up after every re-drive: steps recorded failed (execution_failed), or an abandonment start not opened.
+    this.redrivesExhausted = new cloudwatch.Alarm(this, "RedrivesExhausted", {
+      alarmDescription:
+        "Completion or exit steps, or an abandonment start, failed through every re-drive of their execution and were given up (see the run-state function's logs)",
+      metric: new cloudwatch.Metric({
+        namespace: POWERTOOLS_METRICS_NAMESPACE,
+        metricName: REDRIVES_EXHAUSTED_METRIC,
+        dimensionsMap: { service: "moments-run-state" },
+        statistic: "Sum",
+        period,
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     // Every in-flight run holds an open execution (and a pending abandonment gate another) for as long as its
     // delays and timeouts last. At the quota StartExecution fails: new runs cannot start (the matcher retries,
     // then dead-letters). Step Functions publishes the account's count (no dimension) in AWS/States.

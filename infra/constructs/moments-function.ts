@@ -1,19 +1,31 @@
+import { execSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { type EnvName, type FunctionId, functions } from "../../shared/contracts/functions.js";
-import { esbuildSettings } from "../bundling.js";
+import { bundleFunction, handlerFile } from "../bundling.js";
 
 /** Project root: entries in the functions contract are relative to it. */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 export const POWERTOOLS_METRICS_NAMESPACE = "Moments";
 export const POWERTOOLS_LOG_LEVEL = "INFO";
+
+/**
+ * Lambda's own (system) log lines that reach CloudWatch Logs: at INFO, a platform.start and a
+ * platform.report line for every invocation (about 600 B together, the REPORT line carrying duration,
+ * billed duration, memory and init duration); at WARN only warnings and errors of the platform (an init
+ * failure, a timeout, an out-of-memory exit). The same figures stay in CloudWatch metrics (Duration,
+ * Errors, Throttles, ConcurrentExecutions) and, per invocation, in X-Ray when tracing is on.
+ * `cdk deploy -c systemLogLevel=INFO` brings the lines back.
+ */
+export const systemLogLevels = ["WARN", "INFO", "DEBUG"] as const;
+export type SystemLogLevelName = (typeof systemLogLevels)[number];
+export const DEFAULT_SYSTEM_LOG_LEVEL: SystemLogLevelName = "WARN";
 
 /**
  * The Powertools variables every function gets on top of its contract variables. With tracing off,
@@ -36,8 +48,6 @@ export const functionDefaults = {
   logRetention: logs.RetentionDays.ONE_MONTH,
 } as const;
 
-const outputFormats = { esm: OutputFormat.ESM, cjs: OutputFormat.CJS } as const;
-
 export interface MomentsFunctionProps {
   /** Which function of `shared/contracts/functions.ts` this is. */
   readonly functionId: FunctionId;
@@ -57,6 +67,8 @@ export interface MomentsFunctionProps {
    * with the Powertools Tracer loaded; false: no tracing, and the Tracer is never loaded. @default true
    */
   readonly tracing?: boolean;
+  /** Lambda's system (platform) log level, see DEFAULT_SYSTEM_LOG_LEVEL. @default "WARN" */
+  readonly systemLogLevel?: SystemLogLevelName;
   /** Reserved concurrency: both a guarantee and a cap. @default none (the account's unreserved pool) */
   readonly reservedConcurrentExecutions?: number;
 }
@@ -67,7 +79,7 @@ export interface MomentsFunctionProps {
  * the stack grants more.
  */
 export class MomentsFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -91,11 +103,28 @@ export class MomentsFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.function = new NodejsFunction(this, "Function", {
-      entry: path.join(projectRoot, definition.entry),
-      handler: "handler",
-      projectRoot,
-      depsLockFilePath: path.join(projectRoot, "package-lock.json"),
+    const entry = path.join(projectRoot, definition.entry);
+    const afterBundling = props.afterBundling;
+    this.function = new lambda.Function(this, "Function", {
+      // Bundled here with esbuild (infra/bundling.ts), never in Docker; the asset's hash is that of the
+      // output, so an unchanged bundle is not uploaded again.
+      code: lambda.Code.fromAsset(projectRoot, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          // Required by CDK, never used: local bundling below always succeeds or throws.
+          image: DockerImage.fromRegistry("public.ecr.aws/sam/build-nodejs22.x"),
+          local: {
+            tryBundle(outputDir) {
+              bundleFunction(entry, outputDir, projectRoot);
+              for (const command of afterBundling?.(outputDir) ?? []) {
+                execSync(command, { cwd: projectRoot, stdio: "inherit" });
+              }
+              return true;
+            },
+          },
+        },
+      }),
+      handler: `${path.basename(handlerFile, ".mjs")}.handler`,
       description: definition.description,
       runtime: functionDefaults.runtime,
       architecture: functionDefaults.architecture,
@@ -108,29 +137,12 @@ export class MomentsFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: lambda.SystemLogLevel[props.systemLogLevel ?? DEFAULT_SYSTEM_LOG_LEVEL],
+      // The same level as Powertools': Lambda then sets AWS_LAMBDA_LOG_LEVEL, which Powertools Logger
+      // obeys over POWERTOOLS_LOG_LEVEL (warning when they differ), so both filters agree.
+      applicationLogLevelV2: lambda.ApplicationLogLevel[POWERTOOLS_LOG_LEVEL],
       // Contract variables first, Powertools last: both sets are complete, neither drops the other.
       environment: { ...environment, ...powertoolsEnvironment(props.functionId, tracing) },
-      bundling: {
-        format: outputFormats[esbuildSettings.format],
-        target: esbuildSettings.target,
-        mainFields: [...esbuildSettings.mainFields],
-        minify: esbuildSettings.minify,
-        sourceMap: esbuildSettings.sourcemap,
-        banner: esbuildSettings.banner,
-        // The SDK is bundled; only the lazily loaded credential providers stay external.
-        bundleAwsSDK: true,
-        externalModules: [...esbuildSettings.external],
-        ...(props.afterBundling
-          ? {
-              commandHooks: {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                afterBundling: (_inputDir: string, outputDir: string) =>
-                  props.afterBundling?.(outputDir) ?? [],
-              },
-            }
-          : {}),
-      },
     });
 
     Validations.of(this.function.node.defaultChild as lambda.CfnFunction).acknowledge({

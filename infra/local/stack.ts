@@ -64,8 +64,9 @@ export interface LocalStackOptions {
    * Optional variables of the functions' contract (provider base URLs pointing at local fakes, the
    * webhook loopback opt-in...), set before any handler is imported. The webhook loopback opt-in is
    * on by default here (local receivers listen on 127.0.0.1); pass "false" to test the guard.
+   * Powertools' own variables too (the bench turns metrics on to count their EMF bytes).
    */
-  env?: Partial<Record<EnvName, string>>;
+  env?: Partial<Record<EnvName, string>> & { POWERTOOLS_METRICS_DISABLED?: "true" | "false" };
   /**
    * Fault injection (see faults.ts): with it, the functions reach DynamoDB, Step Functions, SES and
    * EventBridge through fault proxies that follow this plan, changeable while the stack runs.

@@ -924,9 +924,14 @@ export async function startLocalStepFunctions(
 }
 
 /**
- * Constructing a StateMachine runs asl-validator, which compiles its JSON schemas every time
- * (~75-200 ms each). Test suites restart the local stack often, so compiled machines are shared per
- * definition; a StateMachine keeps no per-run state, every `run()` is independent.
+ * Compiled machines are shared per definition (test suites restart the local stack often); a
+ * StateMachine keeps no per-run state, every `run()` is independent.
+ *
+ * Not validated here: asl-validator compiles its JSON schemas with ajv on every construction, about
+ * half a second of CPU per process, paid by every `npm start` and every test file that boots the
+ * stack. The only definitions are our own, from shared/contracts/workflow.ts, and
+ * test/unit/workflow/asl-valid.test.ts validates exactly those with the same validator and options
+ * (as AWS does when CloudFormation creates the state machine).
  */
 const compiledStateMachines = new Map<string, StateMachine>();
 
@@ -935,9 +940,7 @@ function compileStateMachine(definition: Record<string, unknown>): StateMachine 
   const cached = compiledStateMachines.get(key);
   if (cached !== undefined) return cached;
   const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
-    // Resolved definitions may carry local/fake ARNs and paths the validator is stricter on than
-    // the service; the definition is still validated structurally.
-    validationOptions: { checkArn: false, checkPaths: false },
+    validationOptions: { noValidate: true },
   });
   compiledStateMachines.set(key, machine);
   return machine;

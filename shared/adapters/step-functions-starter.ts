@@ -12,8 +12,12 @@ import {
   finishInputOf,
   type Gate,
   gateInputOf,
+  lookupExecutionName,
+  lookupInputOf,
   type RunContext,
   type RunInput,
+  type RunPhase,
+  type RunRef,
 } from "../contracts/workflow.js";
 import type { ExecutionInputReader, WorkflowController } from "../ports/runs.js";
 
@@ -40,6 +44,14 @@ export class StepFunctionsController implements WorkflowController, ExecutionInp
 
   startFinish(run: RunContext, steps: string[]) {
     return this.startNamed(finishExecutionName(run.runId), finishInputOf(run, steps));
+  }
+
+  startLookup(run: RunRef, phase: RunPhase, stepId: string) {
+    return this.startNamed(lookupExecutionName(run.runId, stepId), lookupInputOf(run, phase, stepId));
+  }
+
+  restart(name: string, input: ExecutionInput) {
+    return this.startNamed(name, input);
   }
 
   startGate(gate: Gate, name: string) {

@@ -79,6 +79,12 @@ export interface EventReceivedDetail {
 export const EXECUTION_STATUS_CHANGE = "Step Functions Execution Status Change";
 
 /** The execution statuses that end an execution other than by succeeding. */
+/**
+ * The run-state function's metric (Powertools, its `service` dimension) for work given up after
+ * every re-drive of a failed end execution or gate (see execution-failed.ts): alarmed.
+ */
+export const REDRIVES_EXHAUSTED_METRIC = "ExecutionRedrivesExhausted";
+
 export const EXECUTION_FAILURE_STATUSES = ["FAILED", "TIMED_OUT", "ABORTED"] as const;
 
 /**

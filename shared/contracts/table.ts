@@ -4,7 +4,8 @@
  *
  * Item collections:
  * - `WS#<ws>` holds a workspace's configuration: sources, email templates, moments.
- * - `WS#<ws>#ACCOUNT#<account>` holds one account's profile, active-run index and inbox entries.
+ * - `WS#<ws>#ACCOUNT#<account>` holds one account's profile (and its event counters), active-run
+ *   index, inbox entries, decisions and recent events.
  * - `WS#<ws>#INBOX#<id>` is one inbox item (notification or feedback prompt), found by its id.
  * - `WS#<ws>#MOMENT#<moment>` holds the moment's memberships (one item per account that entered).
  * - `WS#<ws>#RUN#<run>` holds one run, its step records and the providers' evidence about its sends.
@@ -36,6 +37,9 @@ const account = (workspaceId: string, accountId: string) => `${ws(workspaceId)}#
  * adapters' queries use these same constants.
  */
 export const sortKeyPrefix = {
+  /** An account's profile (exactly this) and its event counters (below it). */
+  profile: "PROFILE",
+  profileEventCount: "PROFILE#COUNT#",
   decision: "DECISION#",
   accountEvent: "EVENT#",
   /** In an observed-events shard: one item per event name. */
@@ -92,7 +96,16 @@ export const keys = {
   }),
   profile: (workspaceId: string, accountId: string): ItemKey => ({
     pk: account(workspaceId, accountId),
-    sk: "PROFILE",
+    sk: sortKeyPrefix.profile,
+  }),
+  /**
+   * One event name's activity on an account: how many such events, when the latest happened. Its own
+   * small item beside the profile (one Query with the profile's prefix reads both), so counting an
+   * event writes ~200 bytes, one write unit, whatever the size of the account's traits.
+   */
+  profileEventCount: (workspaceId: string, accountId: string, eventKey: string): ItemKey => ({
+    pk: account(workspaceId, accountId),
+    sk: `${sortKeyPrefix.profileEventCount}${eventKey}`,
   }),
   membership: (workspaceId: string, momentId: string, accountId: string, runKey?: string): ItemKey => ({
     pk: `${ws(workspaceId)}#MOMENT#${momentId}`,
@@ -146,7 +159,7 @@ export const keys = {
   }),
   /**
    * A message's marks (dedupe window; TTL): `touchedAt`, its activity (event counter, lastSeenAt) is
-   * on its account's profile, written in the same transaction as the profile update, so a
+   * on its account (profileEventCount), written in the same transaction as that counter, so a
    * redelivered or concurrent copy counts nothing; `processedAt` and what was decided, once the
    * matcher finished it.
    */

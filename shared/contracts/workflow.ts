@@ -12,6 +12,7 @@
  * task reads the pinned steps from the run's item, so no webhook URL, header or trigger property
  * sits in an execution's input, its history or its logs, and the input never nears its 256 KB limit.
  */
+import { createHash } from "node:crypto";
 import type { Action } from "../domain/actions.js";
 
 /** Placeholders in the definition, resolved by CloudFormation (or the local runtime). */
@@ -72,6 +73,11 @@ export interface RunInput {
   timeout?: { seconds: number; outcome: RunOutcome };
   /** Entry phase: the moment has no end rules, so the run ends as completed when its steps are done. */
   completeWhenStepsDone: boolean;
+  /**
+   * End execution: entry steps the run's end found in doubt (they may have acted, and their
+   * stopped execution will not come back to them), finished first, in a zero-delay entry wake-up.
+   */
+  finish?: string[];
 }
 
 /**
@@ -107,12 +113,15 @@ export interface Gate {
  * - steps: run these steps of the phase, in order (ids of the steps pinned on the run's item); with
  *   `complete`, then end the run as completed (the last entry steps of a moment without end rules);
  * - timeout: end the run on its timeout (the outcome is pinned on the run's item);
- * - gate: open an abandonment gate, if its start is still armed and due.
+ * - gate: open an abandonment gate, if its start is still armed and due;
+ * - lookup: settle, from the provider's records, these steps of an ended run whose sends were in
+ *   doubt when it ended (a Slack post looked up in the channel's history; see step-doubt.ts).
  */
 export type Wake =
   | { seconds: number; run: RunRef; phase: RunPhase; steps: string[]; complete?: true }
   | { seconds: number; run: RunRef; phase: "entry"; timeout: true }
-  | { seconds: number; gate: Gate };
+  | { seconds: number; gate: Gate }
+  | { seconds: number; run: RunRef; phase: RunPhase; lookup: string[] };
 
 /** The execution input: references only, never step content. */
 export interface ExecutionInput {
@@ -128,6 +137,10 @@ export function executionInputOf(input: RunInput): ExecutionInput {
   const run = refOf(input.run);
   const timeout = input.phase === "entry" ? input.timeout : undefined;
   const wakes: Array<Extract<Wake, { steps: string[] }>> = [];
+  const finish =
+    input.phase !== "entry" && input.finish?.length
+      ? [{ seconds: 0, run, phase: "entry" as const, steps: input.finish }]
+      : [];
   let offset = 0;
   for (const step of input.steps) {
     if (timeout && offset + step.delaySeconds >= timeout.seconds) break;
@@ -148,12 +161,14 @@ export function executionInputOf(input: RunInput): ExecutionInput {
     if (last) last.complete = true;
     else wakes.push({ seconds: 0, run, phase: "entry", steps: [], complete: true });
   }
-  return { wakes };
+  return { wakes: [...finish, ...wakes] };
 }
 
 /**
- * Name of the execution that finishes an entry step the run's end left in doubt (it may have acted,
- * and its stopped execution will not come back to it; see step-doubt.ts).
+ * Name of the execution that finishes an entry step left in doubt whose own attempt saw the run end
+ * (the run's end may have listed the steps in doubt before it was marked; see keepInDoubt). The end
+ * execution finishes the steps the end found (RunInput.finish); finishing one twice delivers
+ * nothing new (a repeat-safe step, same ids).
  */
 export function finishExecutionName(runId: string): string {
   return `${runId}-finish`;
@@ -161,8 +176,7 @@ export function finishExecutionName(runId: string): string {
 
 /**
  * Its input: one zero-delay entry wake-up with the steps. A run has at most one entry step in doubt
- * at a time (its wake-ups run one step after another), so whoever starts it, the run's end or the
- * step's own attempt, starts it with the same input: one execution.
+ * at a time (its wake-ups run one step after another): one execution per run.
  */
 export function finishInputOf(run: RunContext, steps: string[]): ExecutionInput {
   return { wakes: [{ seconds: 0, run: refOf(run), phase: "entry", steps }] };
@@ -179,6 +193,48 @@ export function gateInputOf(gate: Gate, now: Date): ExecutionInput {
   return { wakes: [{ seconds, gate }] };
 }
 
+/**
+ * What is left of an execution's work, to run again in a fresh execution (a re-drive): the wake-ups
+ * with steps not yet done (`isDone`: recorded), each due when it was in the execution that started at
+ * `startedAtMs` (the first after what is left of its wait, counted from that start; steps done are
+ * dropped, and so are wake-ups left with none). Steps are idempotent, so running one again that was
+ * recorded meanwhile does nothing; the schedule is kept, not restarted.
+ */
+export function remainingInputOf(
+  input: ExecutionInput,
+  startedAtMs: number,
+  nowMs: number,
+  isDone: (stepId: string) => boolean,
+): ExecutionInput {
+  const wakes: Wake[] = [];
+  let dueMs = startedAtMs;
+  let previousMs = nowMs;
+  for (const wake of input.wakes) {
+    dueMs += wake.seconds * 1000;
+    let left: Wake = wake;
+    if ("steps" in wake) {
+      const steps = wake.steps.filter((id) => !isDone(id));
+      if (steps.length === 0 && !wake.complete) continue;
+      left = { ...wake, steps };
+    }
+    const seconds = Math.max(0, Math.ceil((dueMs - previousMs) / 1000));
+    wakes.push({ ...left, seconds });
+    previousMs = Math.max(dueMs, previousMs);
+  }
+  return { wakes };
+}
+
+/** Name of the `attempt`-th re-drive of an execution (`<name>-r<attempt>`, from its first name). */
+export function redriveName(name: string, attempt: number): string {
+  return `${name.replace(/-r\d+$/, "")}-r${attempt}`;
+}
+
+/** How many times the work of the execution with this name was re-driven already (0: the first). */
+export function redriveAttempt(name: string): number {
+  const match = /-r(\d+)$/.exec(name);
+  return match ? Number(match[1]) : 0;
+}
+
 /** Steps a run will need when it ends, pinned at entry with the rest of the moment's version. */
 export interface EndSteps {
   completion: StepInput[];
@@ -188,6 +244,25 @@ export interface EndSteps {
 /** Name of a run's end execution. */
 export function endExecutionName(runId: string): string {
   return `${runId}-end`;
+}
+
+/**
+ * A lookup execution's input: one wake-up, at once (the action task itself waits out what is left
+ * of the step's evidence window, through the workflow's WaitForEvidence).
+ */
+export function lookupInputOf(run: RunRef, phase: RunPhase, stepId: string): ExecutionInput {
+  return { wakes: [{ seconds: 0, run, phase, lookup: [stepId] }] };
+}
+
+/**
+ * Name of the execution that looks up one step of an ended run (one per step: a second start is a
+ * no-op). Execution names are at most 80 characters: a long step id is shortened to a hash.
+ */
+export function lookupExecutionName(runId: string, stepId: string): string {
+  const name = `${runId}-lookup-${stepId}`;
+  return name.length <= 80
+    ? name
+    : `${runId}-lookup-${createHash("sha256").update(stepId).digest("hex").slice(0, 16)}`;
 }
 
 /** Payload of the action task in executions started before wake-ups: one step of one run. */

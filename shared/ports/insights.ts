@@ -25,11 +25,20 @@ export interface InsightsRecorder {
   recordDecisions(...batches: DecisionBatch[]): Promise<void>;
   /** Records an event in the account's recent events (7 days), keyed by (receivedAt, messageId). */
   recordAccountEvent(workspaceId: string, accountId: string, event: AccountEvent): Promise<void>;
+  /** Removes one of the account's recent events (a resend's, written before it was known to be one). */
+  forgetAccountEvent(
+    workspaceId: string,
+    accountId: string,
+    receivedAt: string,
+    messageId: string,
+  ): Promise<void>;
   /**
    * Counts an event name in the workspace's observed events. `shard` is chosen by the caller from the
    * messageId (`shardFor(messageId)`), so a hot event name spreads its writes; `propertyNames` is a
    * sample of at most MAX_SAMPLE_PER_EVENT names (`propertySample(properties)`); `at` is when the
-   * event was received (server clock, so first/last seen do not follow client clocks).
+   * event was received (server clock, so first/last seen do not follow client clocks). `seen`
+   * counts several events of that name at once (`count`, the earliest received at `firstAt`, the
+   * latest at `at`); absent, one event.
    */
   observeEvent(
     workspaceId: string,
@@ -37,6 +46,7 @@ export interface InsightsRecorder {
     propertyNames: readonly string[],
     at: string,
     shard: number,
+    seen?: { count: number; firstAt: string },
   ): Promise<void>;
 }
 

@@ -31,3 +31,15 @@ export interface MomentsByEvent {
   starting: Moment[];
   unlessListeners: Array<{ momentId: string; key?: string }>;
 }
+
+/**
+ * Event names a workspace's running moments neither start on nor cancel on, remembered for a bounded
+ * time by one matcher container: such an event needs no index read. Only "nothing listens" is
+ * remembered; what an event starts or cancels is always read from the index, so a stopped moment is
+ * never started from memory. The price: a moment started (or whose start or `unless` event changed)
+ * less than the remembered time ago may miss events in a container that remembered their name.
+ */
+export interface IdleEventNames {
+  isIdle(workspaceId: string, eventName: string): boolean;
+  remember(workspaceId: string, eventName: string): void;
+}

@@ -1,9 +1,11 @@
 import type {
   EndSteps,
+  ExecutionInput,
   Gate,
   RunContext,
   RunInput,
   RunOutcome,
+  RunPhase,
   StepInput,
   StepOutcome,
 } from "../contracts/workflow.js";
@@ -61,10 +63,20 @@ export interface PinnedSteps extends EndSteps {
   timeout?: PinnedTimeout;
 }
 
-/** A step's record in a run: claimed (in flight, or in doubt) or its outcome. */
-export type RunStepRecord =
+/**
+ * A step's record in a run: claimed (in flight, or in doubt) or its outcome. `doubtSince` when its
+ * send was in doubt (kept once recorded: evidence may still correct it); `claimedAt` when claimed.
+ */
+export type RunStepRecord = (
   | { stepId: string; status: "claimed"; claimedAt: string }
-  | { stepId: string; status: StepOutcome["status"]; outcome: StepOutcome; recordedAt: string };
+  | {
+      stepId: string;
+      status: StepOutcome["status"];
+      outcome: StepOutcome;
+      recordedAt: string;
+      claimedAt?: string;
+    }
+) & { doubtSince?: string };
 
 /** The re-entry rule enforced atomically with the entry. */
 export type EntryGuard =
@@ -253,6 +265,20 @@ export interface WorkflowStarter {
 }
 
 export interface WorkflowController extends WorkflowStarter {
+  /**
+   * Starts the execution that settles a step of an ended run whose send was in doubt, from the
+   * provider's records, after its evidence window (named by run and step: a second start is a no-op).
+   */
+  startLookup(
+    run: Pick<RunContext, "workspaceId" | "momentId" | "runId">,
+    phase: RunPhase,
+    stepId: string,
+  ): Promise<"started" | "already_started">;
+  /**
+   * Starts a fresh execution, by this name, of the work a failed execution left (see
+   * remainingInputOf); an existing one with that name is not an error (a redelivered failure).
+   */
+  restart(name: string, input: ExecutionInput): Promise<"started" | "already_started">;
   /** Starts an abandonment gate (named from the gate), which waits, then asks for the run to start. */
   startGate(gate: Gate, name: string): Promise<"started" | "already_started">;
   /** Stops the run's entry execution; one that does not exist or has already ended is not an error. */

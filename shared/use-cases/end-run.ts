@@ -35,16 +35,16 @@ export async function endRun(
     deps,
     run,
     [...(stored?.endSteps.completion ?? []), ...(stored?.endSteps.exit ?? [])].map((step) => step.id),
-    stored?.entrySteps,
+    stored,
   );
-  if (stored?.context && finish.length > 0) await deps.workflows.startFinish(stored.context, finish);
-  const steps = outcome === "success" ? stored?.endSteps.completion : stored?.endSteps.exit;
-  if (stored?.context && steps && steps.length > 0) {
+  const steps = (outcome === "success" ? stored?.endSteps.completion : stored?.endSteps.exit) ?? [];
+  if (stored?.context && (steps.length > 0 || finish.length > 0)) {
     await deps.workflows.start({
       run: stored.context,
       phase: outcome === "success" ? "completion" : "exit",
       steps,
       completeWhenStepsDone: false,
+      ...(finish.length > 0 ? { finish } : {}),
     });
   }
   return "ended";

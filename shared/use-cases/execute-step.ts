@@ -35,7 +35,13 @@ import {
   type PreparedAction,
   type Run,
 } from "./actions/action.js";
-import { DOUBT_POLICY, evidenceOutcome, RUN_ENDED_IN_DOUBT } from "./step-doubt.js";
+import {
+  DOUBT_POLICY,
+  evidenceOutcome,
+  pinnedStepOf,
+  RUN_ENDED_NOT_FOUND,
+  runEndedInDoubt,
+} from "./step-doubt.js";
 
 export interface StepDeps {
   /** Performers by action type; a type without one is recorded as skipped (not available). */
@@ -46,14 +52,17 @@ export interface StepDeps {
   moments: Pick<MomentRepository, "getMoment">;
   clock: Clock;
   /**
+   * A post in doubt whose run ended is looked up in an execution of its own (see step-doubt.ts); a
+   * repeat-safe step in doubt whose run ended is finished in one (see keepInDoubt).
+   */
+  workflows: Pick<WorkflowController, "startLookup" | "startFinish">;
+  /**
    * How long a step in doubt waits for its provider's evidence before sending again (the state
    * machine's RECONCILE_WAIT_SECONDS, scaled by the time scale). Default: RECONCILE_WAIT_SECONDS.
    */
   reconcileWindowMs?: number;
   /** A token unique to one attempt at a step (default: a random UUID). */
   newAttempt?: () => string;
-  /** Starts a run's finish execution (see keepInDoubt); without it, only a retry finishes a step in doubt. */
-  workflows?: Pick<WorkflowController, "startFinish">;
 }
 
 /**
@@ -124,6 +133,9 @@ async function runStep(
   // Entry steps run while the run is active; completion steps once it succeeded, exit steps once it
   // failed. An entry step reached after an end rule matched (a race with the stop) does nothing.
   if (runStatus !== REQUIRED_RUN_STATUS[phase]) {
+    // An earlier attempt of this execution may have left it in doubt, and ending the run found no
+    // doubt to settle yet (it was marked after): the lookup settles it (a no-op when not in doubt).
+    if (DOUBT_POLICY[step.action.type] === "lookup") await deps.workflows.startLookup(run, phase, step.id);
     const outcome: StepOutcome = {
       status: "skipped",
       reason: phase === "entry" ? "run_not_active" : `run_not_${REQUIRED_RUN_STATUS[phase]}`,
@@ -256,7 +268,7 @@ async function keepInDoubt(
     const status = await deps.runs.getRunStatus(run.workspaceId, run.runId);
     // Ended (not merely gone with its workspace): its execution will not retry.
     if (status !== undefined && status !== REQUIRED_RUN_STATUS[phase])
-      await deps.workflows?.startFinish(run, [step.id]);
+      await deps.workflows.startFinish(run, [step.id]);
   } catch {
     // DynamoDB or Step Functions failed here: the claim stays, and the retry takes it over.
   }
@@ -266,9 +278,10 @@ async function keepInDoubt(
 /**
  * Marks the step in doubt, then looks once before waiting: SES's Send (or Reject) event may have come
  * already (then it settles the step now), or the run may have ended meanwhile, its execution stopped
- * with nobody to come back (then it is recorded skipped, and a Send event arriving later corrects it;
- * see step-doubt.ts). The mark is written before these reads, and the ending and the evidence are
- * written before theirs, so one side always sees the other. Otherwise throws StepInDoubtError: the
+ * with nobody to come back (then it is recorded skipped, and a Send event arriving later, or the
+ * lookup execution started for a Slack post or an Attio task, corrects it; see step-doubt.ts). The
+ * mark is written before these reads, and the ending and the evidence are written before theirs,
+ * so one side always sees the other. Otherwise throws StepInDoubtError: the
  * state machine waits for the evidence and runs the step again.
  */
 async function putInDoubt(
@@ -286,7 +299,11 @@ async function putInDoubt(
       deps.runs.getRunStatus(run.workspaceId, run.runId),
     ]);
     if (evidence) return evidenceOutcome(evidence);
-    if (status !== REQUIRED_RUN_STATUS[phase]) return RUN_ENDED_IN_DOUBT;
+    if (status !== REQUIRED_RUN_STATUS[phase]) {
+      // Looked up after the window by an execution of its own, which corrects the record if found.
+      if (DOUBT_POLICY[step.action.type] === "lookup") await deps.workflows.startLookup(run, phase, step.id);
+      return runEndedInDoubt(step.action.type);
+    }
   } catch {
     // DynamoDB failed here: the retry after the wait settles the claim all the same.
   }
@@ -376,6 +393,63 @@ async function lookUpEarlierSend(
   if (!isPrepared(prepared) || !prepared.lookUp)
     return { status: "failed", reason: "outcome_unknown: an earlier attempt stopped mid-action" };
   return prepared.lookUp(new Date(Date.parse(claimedAt) - LOOKUP_SKEW_MS));
+}
+
+/**
+ * A lookup wake-up (see step-doubt.ts): each step of an ended run that was in doubt when the run
+ * ended, and is still unsettled (claimed, or recorded skipped for it), is looked up in the provider's
+ * records once its evidence window has passed (before that, StepInDoubtError: the workflow waits and
+ * runs the wake-up again), exactly as a step in doubt is: found -> corrected to executed; the
+ * provider cannot tell -> failed, `outcome_unknown`; absent -> skipped. Nothing is ever sent from
+ * here. A lookup that keeps failing is left to the workflow's retries, then recorded by the
+ * run-state task (see recordRunState). Answers the outcomes it settled.
+ */
+export async function lookUpEndedRunSteps(
+  deps: StepDeps,
+  wake: { run: Pick<Run, "workspaceId" | "runId">; lookup: string[] },
+): Promise<Record<string, StepOutcome>> {
+  try {
+    return await lookUpSteps(deps, wake);
+  } catch (error) {
+    throw asTaskError(error);
+  }
+}
+
+async function lookUpSteps(
+  deps: StepDeps,
+  { run, lookup }: { run: Pick<Run, "workspaceId" | "runId">; lookup: string[] },
+): Promise<Record<string, StepOutcome>> {
+  const [stored, records] = await Promise.all([
+    deps.runs.getRun(run.workspaceId, run.runId),
+    deps.runs.listRunSteps(run.workspaceId, run.runId),
+  ]);
+  const outcomes: Record<string, StepOutcome> = {};
+  if (!stored?.context) return outcomes;
+  const windowMs = deps.reconcileWindowMs ?? RECONCILE_WAIT_SECONDS * 1000;
+  for (const stepId of lookup) {
+    const record = records.find((candidate) => candidate.stepId === stepId);
+    const pinned = pinnedStepOf(stored, stepId);
+    // Settled meanwhile (from evidence, by an earlier lookup), taken over, or never in doubt.
+    if (!pinned || !record?.doubtSince || (record.status !== "claimed" && record.status !== "skipped"))
+      continue;
+    const now = deps.clock.now();
+    if (now.getTime() - Date.parse(record.doubtSince) < windowMs)
+      throw new StepInDoubtError(
+        `The lookup of step ${stepId} waits for its window (in doubt since ${record.doubtSince})`,
+      );
+    const claimedAt = record.claimedAt ?? record.doubtSince;
+    const outcome =
+      (await lookUpEarlierSend(deps, stored.context, pinned.step, claimedAt)) ?? RUN_ENDED_NOT_FOUND;
+    const settled = await deps.runs.settleStepInDoubt(
+      run.workspaceId,
+      run.runId,
+      stepId,
+      outcome,
+      now.toISOString(),
+    );
+    if (settled === "settled") outcomes[stepId] = outcome;
+  }
+  return outcomes;
 }
 
 /**

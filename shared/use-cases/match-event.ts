@@ -10,7 +10,7 @@ import { type Moment, startsMoment, timeFramePosition } from "../domain/moment.j
 import { isSampledIn } from "../domain/sampling.js";
 import type { Clock } from "../ports/clock.js";
 import type { InsightsRecorder } from "../ports/insights.js";
-import type { MomentRepository, MomentsByEvent } from "../ports/moments.js";
+import type { IdleEventNames, MomentRepository, MomentsByEvent } from "../ports/moments.js";
 import type { PendingStartRepository } from "../ports/pending-starts.js";
 import type { ProfileRepository } from "../ports/profiles.js";
 import type { ActiveRun, RunRepository, WorkflowController } from "../ports/runs.js";
@@ -56,6 +56,8 @@ export interface MatchDeps {
   pending: PendingStartRepository;
   /** Where the matcher writes what it decided and saw (the account view and observed events read it). */
   recorder?: InsightsRecorder;
+  /** Event names this container knows nothing uses (bounded staleness); absent: always read the index. */
+  idleEvents?: IdleEventNames;
   clock: Clock;
   /** Multiplies every step delay (1 = real time). */
   timeScale: number;
@@ -76,14 +78,9 @@ export type { MatchDecision, SkipReason } from "./start-run.js";
  */
 export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): Promise<MatchDecision[]> {
   const { workspaceId, accountId, messageId } = detail;
-  // Independent reads at once: is the message processed, what does its event mean to the running
-  // moments, which runs of the account could it end. (A duplicate wastes the last two: rare.)
-  const [first, byEvent, active] = await Promise.all([
-    deps.messages.processed<MessageOutcome>(workspaceId, messageId),
-    deps.moments.findByEvent(workspaceId, detail.event),
-    deps.runs.listActiveRuns(workspaceId, accountId, messageId),
-  ]);
-  if (first) return duplicate(deps, detail, first);
+  const reads = await readWhatTheEventMeans(deps, detail);
+  if ("duplicate" in reads) return duplicate(deps, detail, reads.duplicate);
+  const { byEvent, active } = reads;
   if (detail.traits && Object.keys(detail.traits).length > 0) {
     await deps.profiles.mergeTraits(workspaceId, accountId, detail.traits, detail.receivedAt);
   }
@@ -102,20 +99,27 @@ export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): 
       messageId,
       finished,
     );
-  // A run this event cannot end (its pinned end rules do not name it) needs nothing of it.
-  const endable = active.filter(
-    (run) => run.pinned === undefined || run.pinned.end.some((rule) => rule.event === detail.event),
-  );
+  const endable = active.filter((run) => canEnd(run, detail));
   const idle = byEvent.starting.length === 0 && byEvent.unlessListeners.length === 0 && endable.length === 0;
   if (idle) {
-    // Nothing to decide (most events): the touch marks the message processed too, in its transaction.
+    // Nothing to decide (most events): the touch marks the message processed too, in its transaction,
+    // whose condition is the dedupe check when the processed marker was not read first.
     const outcome: MessageOutcome = { decisions: [], receivedAt: detail.receivedAt };
     const at = deps.clock.now().toISOString();
-    const [touched] = await Promise.all([touch({ at, outcome }), recordActivity(deps, detail)]);
-    if (touched === "applied") return [];
-    // Touched already (an earlier attempt died after its touch, or a copy is racing this one).
+    // Unchecked, the touch is what tells a resend: the observed-event count (added up in memory,
+    // see ObservedEventBuffer: no round trip) waits for it, so a resend is not counted again.
+    const [touched] = await Promise.all([
+      touch({ at, outcome }),
+      reads.checked ? recordActivity(deps, detail) : recordAccountEvent(deps, detail),
+    ]);
+    if (touched === "applied") {
+      if (!reads.checked) await observeEvent(deps, detail);
+      return [];
+    }
+    // Touched already (an earlier attempt died after its touch, a copy is racing this one, or this
+    // is a resend of a message processed already).
     const finished = await deps.messages.finish(workspaceId, messageId, outcome, at);
-    return finished.first ? [] : duplicate(deps, detail, finished);
+    return finished.first ? [] : duplicate(deps, detail, finished, { unchecked: !reads.checked });
   }
   await Promise.all([touch(), recordActivity(deps, detail)]);
   // Conditions read the profile with this event counted; an unless event alone needs no facts.
@@ -172,8 +176,10 @@ async function duplicate(
   deps: MatchDeps,
   detail: EventReceivedDetail,
   first: ProcessedMessage<MessageOutcome | undefined>,
+  { unchecked = false } = {},
 ): Promise<MatchDecision[]> {
   const original = first.outcome?.decisions ?? [];
+  const sameDelivery = first.outcome?.receivedAt === detail.receivedAt;
   await Promise.all([
     deps.recorder?.recordDecisions(
       ...(original.length > 0 ? [decisionBatch(detail, first.at, original)] : []),
@@ -182,9 +188,76 @@ async function duplicate(
     // The same delivery again (not a resend, which has its own receive time): its recent-event row
     // may have failed after the message was marked (they are written side by side); same key, so
     // rewriting it adds nothing.
-    first.outcome?.receivedAt === detail.receivedAt ? recordAccountEvent(deps, detail) : undefined,
+    sameDelivery ? recordAccountEvent(deps, detail) : undefined,
+    // A resend that went the idle way unchecked wrote its own recent-event row beside the touch that
+    // found it a duplicate: the message's row is its first delivery's, so this one goes.
+    !sameDelivery && unchecked
+      ? deps.recorder?.forgetAccountEvent(
+          detail.workspaceId,
+          detail.accountId,
+          detail.receivedAt,
+          detail.messageId,
+        )
+      : undefined,
   ]);
   return [{ momentId: "*", decision: "duplicate" }];
+}
+
+type EventReads =
+  | { duplicate: ProcessedMessage<MessageOutcome | undefined> }
+  | {
+      byEvent: MomentsByEvent;
+      active: ActiveRun[];
+      /** Whether the processed marker was read (false: the idle path's touch is the dedupe check). */
+      checked: boolean;
+    };
+
+/**
+ * Independent reads at once: is the message processed, what does its event mean to the running
+ * moments, which runs of the account could it end (a duplicate wastes the last two: rare). An event
+ * name this container found idle a moment ago (see IdleEventNames) needs only the account's runs:
+ * when none could end on it, the message is idle and the touch's transaction is its dedupe check;
+ * when one could, the marker is read then, before any work.
+ */
+async function readWhatTheEventMeans(deps: MatchDeps, detail: EventReceivedDetail): Promise<EventReads> {
+  const { workspaceId, accountId, messageId } = detail;
+  if (deps.idleEvents?.isIdle(workspaceId, detail.event)) {
+    const byEvent: MomentsByEvent = { starting: [], unlessListeners: [] };
+    // Traits are merged before the touch: a resend must not set them back, so it is checked first.
+    const checkFirst = carriesTraits(detail);
+    const [active, marker] = await Promise.all([
+      deps.runs.listActiveRuns(workspaceId, accountId, messageId),
+      checkFirst ? deps.messages.processed<MessageOutcome>(workspaceId, messageId) : undefined,
+    ]);
+    if (marker) return { duplicate: marker };
+    if (checkFirst || !active.some((run) => canEnd(run, detail)))
+      return { byEvent, active, checked: checkFirst };
+    const first = await deps.messages.processed<MessageOutcome>(workspaceId, messageId);
+    return first ? { duplicate: first } : { byEvent, active, checked: true };
+  }
+  const [first, byEvent, active] = await Promise.all([
+    deps.messages.processed<MessageOutcome>(workspaceId, messageId),
+    deps.moments.findByEvent(workspaceId, detail.event),
+    deps.runs.listActiveRuns(workspaceId, accountId, messageId),
+  ]);
+  if (byEvent.starting.length === 0 && byEvent.unlessListeners.length === 0) {
+    deps.idleEvents?.remember(workspaceId, detail.event);
+  }
+  return first ? { duplicate: first } : { byEvent, active, checked: true };
+}
+
+function carriesTraits(detail: EventReceivedDetail): boolean {
+  const { traits } = detail;
+  const userTraits = (detail as TrackReceivedDetail).userTraits;
+  return (
+    (traits !== undefined && Object.keys(traits).length > 0) ||
+    (detail.userId !== undefined && userTraits !== undefined && Object.keys(userTraits).length > 0)
+  );
+}
+
+/** A run this event cannot end (its pinned end rules do not name it) needs nothing of it. */
+function canEnd(run: ActiveRun, detail: EventReceivedDetail): boolean {
+  return run.pinned === undefined || run.pinned.end.some((rule) => rule.event === detail.event);
 }
 
 /** What the matcher keeps with a message's processed marker. */
@@ -198,16 +271,17 @@ interface MessageOutcome {
 /** The account's recent-event row and the workspace's observed-event counter for this event. */
 async function recordActivity(deps: MatchDeps, detail: EventReceivedDetail) {
   if (!deps.recorder) return;
-  await Promise.all([
-    recordAccountEvent(deps, detail),
-    deps.recorder.observeEvent(
-      detail.workspaceId,
-      detail.event,
-      propertySample(detail.properties),
-      detail.receivedAt,
-      shardFor(detail.messageId),
-    ),
-  ]);
+  await Promise.all([recordAccountEvent(deps, detail), observeEvent(deps, detail)]);
+}
+
+async function observeEvent(deps: MatchDeps, detail: EventReceivedDetail) {
+  await deps.recorder?.observeEvent(
+    detail.workspaceId,
+    detail.event,
+    propertySample(detail.properties),
+    detail.receivedAt,
+    shardFor(detail.messageId),
+  );
 }
 
 async function recordAccountEvent(deps: MatchDeps, detail: EventReceivedDetail) {

@@ -84,7 +84,7 @@ export interface MomentStatusDeps extends MomentDeps {
     RunRepository,
     "listMemberships" | "stopRun" | "listStepsInDoubt" | "getStepEvidence" | "settleStepInDoubt" | "getRun"
   >;
-  workflows: Pick<WorkflowController, "stop" | "startFinish">;
+  workflows: Pick<WorkflowController, "stop" | "start" | "startLookup">;
 }
 
 /**
@@ -477,8 +477,15 @@ async function stopOneRun(
     // Steps in doubt: settled, or (none, almost always) finished by an execution of their own.
     const inDoubt = await deps.runs.listStepsInDoubt(ref.workspaceId, ref.runId);
     const stored = inDoubt.length > 0 ? await deps.runs.getRun(ref.workspaceId, ref.runId) : undefined;
-    const finish = inDoubt.length > 0 ? await settleDoubtsOfEndedRun(deps, ref, [], stored?.entrySteps) : [];
-    if (stored?.context && finish.length > 0) await deps.workflows.startFinish(stored.context, finish);
+    const finish = inDoubt.length > 0 ? await settleDoubtsOfEndedRun(deps, ref, [], stored) : [];
+    if (stored?.context && finish.length > 0)
+      await deps.workflows.start({
+        run: stored.context,
+        phase: "exit",
+        steps: [],
+        completeWhenStepsDone: false,
+        finish,
+      });
   }
   return result;
 }

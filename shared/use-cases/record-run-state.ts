@@ -20,7 +20,9 @@ type RunStateDeps = OpenGateDeps & { runs: RunRepository; workflows: WorkflowCon
  */
 async function wakeSteps(deps: RunStateDeps, wake: WakePayload) {
   if (!("steps" in wake))
-    throw new WakeFailedError(`A ${"gate" in wake ? "gate" : "timeout"} failed for good`);
+    throw new WakeFailedError(
+      `A ${"gate" in wake ? "gate" : "lookup" in wake ? "lookup" : "timeout"} failed for good`,
+    );
   const [stored, records] = await Promise.all([
     deps.runs.getRun(wake.run.workspaceId, wake.run.runId),
     deps.runs.listRunSteps(wake.run.workspaceId, wake.run.runId),
@@ -78,6 +80,21 @@ async function record(deps: RunStateDeps, payload: RunStateTaskPayload) {
   const at = deps.clock.now().toISOString();
   switch (payload.type) {
     case "wake_failed": {
+      if ("lookup" in payload.wake) {
+        // The lookup kept failing through every retry: what Slack did cannot be known. Recorded as
+        // such (not left claimed, nor as "not sent"), so the wake-up, run again, finds nothing to do.
+        const { run, lookup } = payload.wake;
+        const reason = `outcome_unknown: the run ended while the send was in doubt, and looking it up failed (${failureReason(payload.error)})`;
+        for (const stepId of lookup)
+          await deps.runs.settleStepInDoubt(
+            run.workspaceId,
+            run.runId,
+            stepId,
+            { status: "failed", reason },
+            at,
+          );
+        return { recorded: "lookup_failed" as const, failRun: false };
+      }
       const { run, step } = await failedStep(deps, payload.wake);
       await deps.runs.recordStep(
         run,

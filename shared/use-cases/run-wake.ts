@@ -2,7 +2,13 @@ import type { Gate, StepInput, StepOutcome, WakePayload } from "../contracts/wor
 import { asTaskError, GateNotDueError } from "../domain/delivery-errors.js";
 import type { StoredRun } from "../ports/runs.js";
 import { endRun } from "./end-run.js";
-import { executeStep, readTraits, type StepDeps, type StepKnown } from "./execute-step.js";
+import {
+  executeStep,
+  lookUpEndedRunSteps,
+  readTraits,
+  type StepDeps,
+  type StepKnown,
+} from "./execute-step.js";
 import { type OpenGateDeps, openGate } from "./open-gate.js";
 
 export type WakeDeps = StepDeps & OpenGateDeps;
@@ -11,6 +17,7 @@ export type WakeResult =
   | { steps: Record<string, StepOutcome>; completed?: true }
   | { ended: "timed_out" | "already_ended" }
   | { gate: string }
+  | { lookedUp: Record<string, StepOutcome> }
   | { skipped: "run_not_found" };
 
 /**
@@ -42,6 +49,7 @@ async function wakeUp(
   onStep: ((stepId: string, outcome: StepOutcome) => void) | undefined,
 ): Promise<WakeResult> {
   if ("gate" in wake) return { gate: await openDueGate(deps, wake.gate) };
+  if ("lookup" in wake) return { lookedUp: await lookUpEndedRunSteps(deps, wake) };
   const { workspaceId, momentId, runId, accountId, userId } = wake.run;
   // A wake-up with steps reads the run, its moment and the traits its first step renders from at
   // once: one round trip (the account is on the wake-up; executions started before it was carried

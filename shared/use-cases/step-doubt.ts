@@ -12,12 +12,18 @@
  *   run's end execution (performed once more: its receiver dedupes), and recorded as it went;
  * - the evidence, whenever it arrives (ses-feedback), settles a step still in doubt, and corrects a
  *   step recorded skipped while in doubt (the run ended before the Send event came), its counters
- *   moved with it. So the record and the stats end up telling what SES actually did.
+ *   moved with it. So the record and the stats end up telling what SES actually did;
+ * - a step whose provider publishes nothing but can be looked up (DOUBT_POLICY `lookup`: a Slack
+ *   post by its metadata, an Attio task by its marker) gets a lookup execution of its own
+ *   (startLookup), started before the step is recorded skipped: once the evidence window has passed,
+ *   it looks the send up and corrects the record to executed when found (or to failed,
+ *   `outcome_unknown`, when the provider cannot tell or the lookup keeps failing). So a post that
+ *   went out is never left recorded as not sent.
  */
-import type { RunContext, StepInput, StepOutcome } from "../contracts/workflow.js";
+import type { RunContext, RunPhase, StepInput, StepOutcome } from "../contracts/workflow.js";
 import type { Action } from "../domain/actions.js";
 import type { Clock } from "../ports/clock.js";
-import type { RunRepository, StepEvidence } from "../ports/runs.js";
+import type { RunRepository, StepEvidence, StoredRun, WorkflowController } from "../ports/runs.js";
 
 /**
  * How a step whose claim another attempt left unrecorded (it may have acted, then died or lost its
@@ -60,8 +66,41 @@ export const RUN_ENDED_IN_DOUBT: StepOutcome = {
   reason: "run_not_active: the run ended while the send was in doubt, and no Send event had come",
 };
 
+/**
+ * A step whose run ended while it was in doubt, which a lookup settles (it stays so when the
+ * provider's records do not have the send).
+ */
+export const RUN_ENDED_NOT_FOUND: StepOutcome = {
+  status: "skipped",
+  reason:
+    "run_not_active: the run ended while the send was in doubt, and the provider's records do not show it",
+};
+
+/** How a step of a run that ended while its send was in doubt is recorded at once. */
+export function runEndedInDoubt(action: Action["type"] | undefined): StepOutcome {
+  return action && DOUBT_POLICY[action] === "lookup" ? RUN_ENDED_NOT_FOUND : RUN_ENDED_IN_DOUBT;
+}
+
+/** A pinned step of the run, with its phase (undefined when not pinned: a run from before pinning). */
+export function pinnedStepOf(
+  stored: Pick<StoredRun, "entrySteps" | "endSteps"> | undefined,
+  stepId: string,
+): { step: StepInput; phase: RunPhase } | undefined {
+  const phases: Array<[RunPhase, StepInput[] | undefined]> = [
+    ["entry", stored?.entrySteps],
+    ["completion", stored?.endSteps.completion],
+    ["exit", stored?.endSteps.exit],
+  ];
+  for (const [phase, steps] of phases) {
+    const step = steps?.find((candidate) => candidate.id === stepId);
+    if (step) return { step, phase };
+  }
+  return undefined;
+}
+
 export interface EndedRunDoubtDeps {
   runs: Pick<RunRepository, "listStepsInDoubt" | "getStepEvidence" | "settleStepInDoubt">;
+  workflows: Pick<WorkflowController, "startLookup">;
   clock: Clock;
 }
 
@@ -69,25 +108,29 @@ export interface EndedRunDoubtDeps {
  * Settles the steps of an ended run that are still in doubt (none, almost always: one Query). Steps
  * of `running` (the completion or exit steps, whose own execution is alive) are left to it. Answers
  * the entry steps to finish (see above): the caller starts the run's end execution with them.
- * `entrySteps`: the run's pinned entry steps, which tell each step's action.
+ * `stored`: the run as read, whose pinned steps tell each step's action.
  */
 export async function settleDoubtsOfEndedRun(
   deps: EndedRunDoubtDeps,
-  run: Pick<RunContext, "workspaceId" | "runId">,
+  run: Pick<RunContext, "workspaceId" | "momentId" | "runId">,
   running: readonly string[],
-  entrySteps: readonly StepInput[] | undefined,
+  stored: Pick<StoredRun, "entrySteps" | "endSteps"> | undefined,
 ): Promise<string[]> {
   const inDoubt = (await deps.runs.listStepsInDoubt(run.workspaceId, run.runId)).filter(
     (stepId) => !running.includes(stepId),
   );
   const repeats = (stepId: string) => {
-    const action = entrySteps?.find((step) => step.id === stepId)?.action;
+    const action = stored?.entrySteps?.find((step) => step.id === stepId)?.action;
     return action !== undefined && DOUBT_POLICY[action.type] === "repeat";
   };
   const finish = inDoubt.filter(repeats);
   for (const stepId of inDoubt.filter((stepId) => !repeats(stepId))) {
     const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, stepId);
-    const outcome = evidence ? evidenceOutcome(evidence) : RUN_ENDED_IN_DOUBT;
+    const pinned = pinnedStepOf(stored, stepId);
+    const outcome = evidence ? evidenceOutcome(evidence) : runEndedInDoubt(pinned?.step.action.type);
+    // Started before the record: a failure here leaves the step in doubt, for a retry to find.
+    if (!evidence && pinned && DOUBT_POLICY[pinned.step.action.type] === "lookup")
+      await deps.workflows.startLookup(run, pinned.phase, stepId);
     const at = deps.clock.now().toISOString();
     await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, stepId, outcome, at);
   }

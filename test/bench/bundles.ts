@@ -17,7 +17,12 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build, type Metafile } from "esbuild";
-import { bundleBudgetBytes, esbuildBuildOptions, esbuildSettings } from "../../infra/bundling.js";
+import {
+  bundleBudgetBytes,
+  esbuildBuildOptions,
+  esbuildSettings,
+  handlerFile,
+} from "../../infra/bundling.js";
 import { buildConsole } from "../../infra/console/build.js";
 import { buildWidget, widgetBudgetGzipBytes, widgetTarget, writeWidget } from "../../infra/widget-build.js";
 import {
@@ -52,7 +57,12 @@ const dummyEnv: Record<EnvName, string> = {
 
 export interface BundleRow {
   id: FunctionId;
+  /** Bytes a cold start reads: the handler file and the chunks it imports statically. */
   bytes: number;
+  /** How many files that is. */
+  files: number;
+  /** Every file of the bundle, the chunks behind dynamic imports included. */
+  totalBytes: number;
   sdkBytes: number;
   /** Bytes per npm package (or "ours" for project code), largest first. */
   packages: Array<[string, number]>;
@@ -82,33 +92,49 @@ const median = (values: number[]) => {
 };
 
 async function bundle(id: FunctionId, outdir: string) {
-  const outfile = path.join(outdir, id, "index.mjs");
+  const dir = path.join(outdir, id);
   const result = await build({
-    entryPoints: [path.join(projectRoot, functions[id].entry)],
-    outfile,
+    ...esbuildBuildOptions(path.join(projectRoot, functions[id].entry), dir),
     absWorkingDir: projectRoot,
-    ...esbuildBuildOptions(),
     metafile: true,
     logLevel: "error",
   });
-  return { outfile, metafile: result.metafile as Metafile };
+  return { outfile: path.join(dir, handlerFile), metafile: result.metafile as Metafile };
 }
 
-/** Bytes each input contributes to the output, split into AWS SDK and the rest. */
-function composition(metafile: Metafile, outfile: string) {
-  const output = metafile.outputs[path.relative(projectRoot, outfile)];
-  if (!output) throw new Error(`esbuild metafile has no output ${outfile}`);
+/**
+ * The files a cold start reads: the handler file and, transitively, the chunks it imports statically.
+ * Chunks behind a dynamic import() (the Tracer with tracing off, the SDK's event streams) are not.
+ */
+function loadedAtStart(metafile: Metafile, outfile: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    const output = metafile.outputs[file];
+    if (!output) throw new Error(`esbuild metafile has no output ${file}`);
+    seen.add(file);
+    for (const imported of output.imports)
+      if (imported.kind === "import-statement" && !imported.external) visit(imported.path);
+  };
+  visit(path.relative(projectRoot, outfile));
+  return [...seen];
+}
+
+/** Bytes each input contributes to the files a cold start reads, split into AWS SDK and the rest. */
+function composition(metafile: Metafile, files: string[]) {
   let sdkBytes = 0;
   const byPackage = new Map<string, number>();
-  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-    if (SDK_INPUT.test(input)) sdkBytes += bytesInOutput;
-    const parts = input.split("node_modules/").at(-1)?.split("/") ?? [];
-    const name = !input.includes("node_modules/")
-      ? "ours"
-      : parts[0]?.startsWith("@")
-        ? `${parts[0]}/${parts[1]}`
-        : (parts[0] ?? "?");
-    byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+  for (const file of files) {
+    for (const [input, { bytesInOutput }] of Object.entries(metafile.outputs[file]?.inputs ?? {})) {
+      if (SDK_INPUT.test(input)) sdkBytes += bytesInOutput;
+      const parts = input.split("node_modules/").at(-1)?.split("/") ?? [];
+      const name = !input.includes("node_modules/")
+        ? "ours"
+        : parts[0]?.startsWith("@")
+          ? `${parts[0]}/${parts[1]}`
+          : (parts[0] ?? "?");
+      byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+    }
   }
   return { sdkBytes, packages: [...byPackage.entries()].sort((a, b) => b[1] - a[1]) };
 }
@@ -204,12 +230,16 @@ export async function runBundleBench(): Promise<BundleReport> {
         continue;
       }
       const { outfile, metafile } = await bundle(id, outdir);
-      const code = readFileSync(outfile);
-      const { sdkBytes, packages } = composition(metafile, outfile);
+      const loaded = loadedAtStart(metafile, outfile);
+      const code = Buffer.concat(loaded.map((file) => readFileSync(path.join(projectRoot, file))));
+      const totalBytes = Object.values(metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
+      const { sdkBytes, packages } = composition(metafile, loaded);
       const imported = coldImport(id, outfile);
       rows.push({
         id,
         bytes: code.byteLength,
+        files: loaded.length,
+        totalBytes,
         sdkBytes,
         packages,
         gzipBytes: gzipSync(code).byteLength,
@@ -242,7 +272,9 @@ export function printBundleReport({ rows, notes, importRuns, node, widget }: Bun
   console.log("");
   console.log(
     `Bundles (esbuild ${esbuildSettings.format}, ${esbuildSettings.target}, minify=${esbuildSettings.minify}, ` +
-      `AWS SDK bundled, ${esbuildSettings.external.length} lazy modules external); cold import = median of ` +
+      `splitting=${esbuildSettings.splitting}, AWS SDK bundled, ${esbuildSettings.external.length} lazy modules external; ` +
+      `"bundle KB" is what a cold start reads: ${handlerFile} and the chunks it imports statically, not the chunks ` +
+      `behind a dynamic import such as the Tracer's); cold import = median of ` +
       `${importRuns} fresh node ${node} processes, each next to a bare node process (CPU = user + system); ` +
       `tracing on (the default deployment) and off (\`-c tracing=off\`), sampled in turn\n`,
   );
@@ -252,6 +284,8 @@ export function printBundleReport({ rows, notes, importRuns, node, widget }: Bun
     [
       "function",
       "bundle KB",
+      "files",
+      "all files KB",
       "AWS SDK KB",
       "ours+other KB",
       "gzip KB",
@@ -266,6 +300,8 @@ export function printBundleReport({ rows, notes, importRuns, node, widget }: Bun
     rows.map((r) => [
       r.id,
       kb(r.bytes),
+      String(r.files),
+      kb(r.totalBytes),
       kb(r.sdkBytes),
       kb(r.bytes - r.sdkBytes),
       kb(r.gzipBytes),

@@ -122,8 +122,15 @@ export interface ScenarioUsage {
 }
 
 export interface DeploymentForCost {
-  functions: Record<string, { memoryMb: number; architecture: string; tracing: boolean }>;
+  functions: Record<
+    string,
+    { memoryMb: number; architecture: string; tracing: boolean; systemLogLevel?: string }
+  >;
   stateMachine: { logLevel: string; includeExecutionData: boolean; tracing: boolean };
+  /** The match queue's event source mapping (absent: Lambda's defaults, 10 and no window). */
+  matchQueue?: { batchSize: number; batchingWindowSeconds: number };
+  /** The batch sizes the stack sets without and with a batching window. */
+  matchBatchSizes?: { withoutWindow: number; withWindow: number };
 }
 
 export interface Assumptions {
@@ -131,10 +138,18 @@ export interface Assumptions {
   latencyMs: Record<string, number>;
   /** CPU per invocation besides waiting on AWS (ms). */
   cpuMsPerInvocation: number;
-  /** Lambda's own START/END/REPORT JSON lines per invocation (bytes). */
+  /**
+   * Lambda's own platform.start and platform.report JSON lines per invocation (bytes), written at system
+   * log level INFO or DEBUG; at WARN (the stack's default) they are not written.
+   */
   platformLogBytesPerInvocation: number;
-  /** Messages per match invocation (the queue's batching at this traffic: ~1 at 1M events/month). */
-  messagesPerMatchBatch: number;
+  /**
+   * Lambda's pollers of the match queue. With a maximum concurrency set (ours: 5), Lambda keeps five
+   * pollers long-polling even when idle (it only scales down to two without one), each ReceiveMessage
+   * waiting up to 20 s: every receive is billed, the empty ones too.
+   */
+  sqsPollers: number;
+  sqsLongPollSeconds: number;
   /**
    * How X-Ray samples each trace entry point: the first `reservoirPerSecond` requests each second, then
    * `rate` of the rest. Lambda's active tracing uses exactly this rule (1/s, then 5 %) and it cannot be
@@ -143,12 +158,13 @@ export interface Assumptions {
   xraySampling: { reservoirPerSecond: number; rate: number };
   /**
    * The monthly traffic the cost is for, spread evenly over 30 days: it decides how much of it the
-   * X-Ray reservoir takes. At 1M events a month (0.4/s) the 1/s reservoir records every request.
+   * X-Ray reservoir takes (at 1M events a month, 0.39/s, the 1/s reservoir records every request) and
+   * how many messages the match queue's pollers find at once.
    */
   eventsPerMonth: number;
 }
 
-const SECONDS_PER_MONTH = 30 * 24 * 3600;
+export const SECONDS_PER_MONTH = 30 * 24 * 3600;
 
 /**
  * Traces recorded for `count` requests at one entry point out of `events`, when `eventsPerMonth`
@@ -165,13 +181,64 @@ export function sampledTraces(count: number, events: number, assumptions: Assump
 }
 
 export const defaultAssumptions: Assumptions = {
-  latencyMs: { DynamoDB: 6, EventBridge: 20, SFN: 25, SES: 60 },
+  latencyMs: { DynamoDB: 6, EventBridge: 20, SFN: 25, SES: 60, SQS: 10 },
   cpuMsPerInvocation: 10,
   platformLogBytesPerInvocation: 600,
-  messagesPerMatchBatch: 1,
+  sqsPollers: 5,
+  sqsLongPollSeconds: 20,
   xraySampling: { reservoirPerSecond: 1, rate: 0.05 },
   eventsPerMonth: 1_000_000,
 };
+
+/** What the match queue's batching gives at a traffic rate (messages spread evenly over the pollers). */
+export interface QueueBatching {
+  messagesPerSecond: number;
+  /** Messages per match invocation. */
+  messagesPerBatch: number;
+  receivesPerMessage: number;
+  deletesPerMessage: number;
+  /** Long polls that end empty, per message (billed like any receive). */
+  emptyReceivesPerMessage: number;
+  /** The longest a message waits for its batch to close (the window). */
+  addedLatencySeconds: number;
+}
+
+/**
+ * The match queue's requests per message at `messagesPerSecond`, for a batch size and window, given how
+ * long one match invocation takes (`invocationSeconds`). Each poller receives, invokes, deletes, then
+ * receives again: without a window a batch is what arrived while the last invocation ran (at least one,
+ * at most 10 per receive); with one, the poller keeps receiving until the window closes or the batch is
+ * full, and a long poll answers as soon as one message is there, so at sparse traffic every message
+ * costs its own receive (at most 10 in one). One DeleteMessageBatch per 10 messages of a batch. Idle
+ * pollers' 20 s long polls that see nothing are billed too.
+ */
+export function queueBatching(
+  messagesPerSecond: number,
+  config: { batchSize: number; batchingWindowSeconds: number },
+  invocationSeconds: number,
+  assumptions: Assumptions = defaultAssumptions,
+): QueueBatching {
+  const perPoller = messagesPerSecond / assumptions.sqsPollers;
+  const receiveSeconds = (assumptions.latencyMs.SQS ?? 10) / 1000;
+  const window = config.batchingWindowSeconds;
+  const messagesPerBatch = Math.min(config.batchSize, 1 + perPoller * (window + invocationSeconds));
+  const messagesPerReceive =
+    window > 0 ? Math.min(10, 1 + perPoller * receiveSeconds) : Math.min(10, messagesPerBatch);
+  const receivesPerBatch = Math.max(1, messagesPerBatch / messagesPerReceive);
+  const deletesPerBatch = Math.ceil(messagesPerBatch / 10);
+  // Each poller's long poll sees no message with probability e^(-rate x wait) (Poisson arrivals).
+  const emptyPollsPerSecond =
+    (assumptions.sqsPollers / assumptions.sqsLongPollSeconds) *
+    Math.exp(-perPoller * assumptions.sqsLongPollSeconds);
+  return {
+    messagesPerSecond,
+    messagesPerBatch,
+    receivesPerMessage: receivesPerBatch / messagesPerBatch,
+    deletesPerMessage: deletesPerBatch / messagesPerBatch,
+    emptyReceivesPerMessage: messagesPerSecond > 0 ? emptyPollsPerSecond / messagesPerSecond : 0,
+    addedLatencySeconds: window,
+  };
+}
 
 export interface CostParams {
   events: number;
@@ -191,10 +258,19 @@ export interface CostLine {
 
 export interface CostReport {
   params: CostParams;
+  /** Every line but X-Ray and SES. */
   lines: CostLine[];
+  /** X-Ray, on its own line: optional (`-c tracing=off`), and the issue's baseline left it out. */
+  xray: CostLine;
   /** SES, priced separately: not ours to cut. */
   ses: CostLine;
+  /** The match queue's batching at the modelled traffic rate. */
+  queue: QueueBatching;
+  matchInvocations: number;
+  /** Without SES and without X-Ray: the figure issue 14's target and baseline are in. */
   totalWithoutSes: number;
+  /** Without SES, with X-Ray as deployed. */
+  totalWithXray: number;
 }
 
 /** Functions invoked once per HTTP request: their cost is shared by the events a batch carries. */
@@ -232,35 +308,51 @@ export function costModel(
   const plain = params.events - runs;
   const mix = (pick: (s: ScenarioUsage) => number) => plain * pick(unused) + runs * pick(run);
   const perRequest = 1 / params.eventsPerRequest;
+  const busEvents = mix((s) => s.busEvents);
+  const usageOf = (s: ScenarioUsage, fn: string) => s.functions.find((f) => f.fn === fn);
+  const waitMsOf = (fn: string) =>
+    mix((s) =>
+      Object.entries(usageOf(s, fn)?.chainByService ?? {}).reduce(
+        (sum, [service, n]) => sum + n * (assumptions.latencyMs[service] ?? 20),
+        0,
+      ),
+    );
+
+  // The match queue: messages reach it at the events' rate times the bus events each one puts.
+  const matchMessages = mix((s) => usageOf(s, "match")?.invocations ?? 0);
+  const matchSeconds =
+    matchMessages > 0 ? (waitMsOf("match") / matchMessages + assumptions.cpuMsPerInvocation) / 1000 : 0;
+  const queue = queueBatching(
+    (busEvents / params.events) * (assumptions.eventsPerMonth / SECONDS_PER_MONTH),
+    deployment.matchQueue ?? { batchSize: 10, batchingWindowSeconds: 0 },
+    matchSeconds,
+    assumptions,
+  );
 
   const fnIds = new Set([...unused.functions, ...run.functions].map((f) => f.fn));
   let invocations = 0;
   let gbSecondsArm = 0;
   let gbSecondsX86 = 0;
   let lambdaLogBytes = 0;
+  let platformLogBytes = 0;
   let traces = 0;
   for (const fn of fnIds) {
     const share = PER_REQUEST_FUNCTIONS.has(fn) ? perRequest : 1;
-    const batch = fn === "match" ? assumptions.messagesPerMatchBatch : 1;
+    // A match invocation handles its batch's messages concurrently: one chain of round trips per batch.
+    const batch = fn === "match" ? queue.messagesPerBatch : 1;
     const config = deployment.functions[fn] ?? { memoryMb: 512, architecture: "arm64", tracing: false };
-    const usage = (s: ScenarioUsage) => s.functions.find((f) => f.fn === fn);
-    const count = (mix((s) => usage(s)?.invocations ?? 0) * share) / batch;
+    const count = (mix((s) => usageOf(s, fn)?.invocations ?? 0) * share) / batch;
     // Duration: the critical path's round trips at typical latency, plus CPU per invocation.
-    const waitMs =
-      mix((s) => {
-        const chain = usage(s)?.chainByService ?? {};
-        return Object.entries(chain).reduce(
-          (sum, [service, n]) => sum + n * (assumptions.latencyMs[service] ?? 20),
-          0,
-        );
-      }) * share;
+    const waitMs = (waitMsOf(fn) * share) / batch;
     const seconds = (waitMs + count * assumptions.cpuMsPerInvocation) / 1000;
     const gbSeconds = seconds * (config.memoryMb / 1024);
     if (config.architecture === "arm64") gbSecondsArm += gbSeconds;
     else gbSecondsX86 += gbSeconds;
     invocations += count;
-    lambdaLogBytes +=
-      mix((s) => usage(s)?.logBytes ?? 0) * share + count * assumptions.platformLogBytesPerInvocation;
+    // Our own lines (Powertools logs and EMF metrics), measured per message on the local stack.
+    lambdaLogBytes += mix((s) => usageOf(s, fn)?.logBytes ?? 0) * share;
+    if ((config.systemLogLevel ?? "INFO") !== "WARN")
+      platformLogBytes += count * assumptions.platformLogBytesPerInvocation;
     // Where traces start: the HTTP API traces nothing (X-Ray supports REST APIs only), so ingest decides for
     // each request; a match invocation from the queue starts its own trace (linked to the message's). The
     // executions the matcher starts, and their task functions, join the caller's trace.
@@ -269,7 +361,6 @@ export function costModel(
   }
 
   const executions = mix((s) => s.executions);
-  const busEvents = mix((s) => s.busEvents);
   const sfnLogBytes =
     plain *
       stepFunctionsLogBytes(
@@ -297,11 +388,20 @@ export function costModel(
     price,
     usd: usdOf(price, units),
   });
+  const systemLevels = [
+    ...new Set(Object.values(deployment.functions).map((f) => f.systemLogLevel ?? "INFO")),
+  ].join("/");
+  const sqsPerMessage =
+    1 + queue.receivesPerMessage + queue.deletesPerMessage + queue.emptyReceivesPerMessage;
   const lines: CostLine[] = [
     line("API Gateway HTTP API", "apiGatewayHttp", mix((s) => s.apiRequests) * perRequest, "requests"),
     line("EventBridge", "eventBridgeCustomEvent", busEvents, "events"),
-    // EventBridge's SendMessage to the queue, then Lambda's ReceiveMessage and DeleteMessageBatch per batch.
-    line("SQS", "sqsStandard", busEvents * (1 + 2 / assumptions.messagesPerMatchBatch), "requests"),
+    line(
+      `SQS (send, receive, delete; idle long polls; ${queue.messagesPerBatch.toFixed(2)} messages/batch)`,
+      "sqsStandard",
+      busEvents * sqsPerMessage,
+      "requests",
+    ),
     line("Lambda requests", "lambdaRequest", invocations, "invocations"),
     line("Lambda duration (arm64, modelled)", "lambdaArmGbSecond", gbSecondsArm, "GB-s"),
     ...(gbSecondsX86 > 0
@@ -331,23 +431,39 @@ export function costModel(
       sfnLogBytes,
       "bytes",
     ),
-    line("CloudWatch Logs: Lambda", "cloudWatchLogsIngestion", lambdaLogBytes, "bytes"),
     line(
-      `X-Ray (${assumptions.xraySampling.reservoirPerSecond}/s, then ${Math.round(assumptions.xraySampling.rate * 100)} %; ${(assumptions.eventsPerMonth / 1e6).toLocaleString("en-US")}M events/month)`,
-      "xrayTraceRecorded",
-      traces,
-      "traces",
+      "CloudWatch Logs: Lambda, our logs and metrics (INFO)",
+      "cloudWatchLogsIngestion",
+      lambdaLogBytes,
+      "bytes",
+    ),
+    line(
+      `CloudWatch Logs: Lambda platform lines (system level ${systemLevels})`,
+      "cloudWatchLogsIngestion",
+      platformLogBytes,
+      "bytes",
     ),
   ];
+  const xray = line(
+    `X-Ray (${assumptions.xraySampling.reservoirPerSecond}/s, then ${Math.round(assumptions.xraySampling.rate * 100)} %; ${(assumptions.eventsPerMonth / 1e6).toLocaleString("en-US")}M events/month)`,
+    "xrayTraceRecorded",
+    traces,
+    "traces",
+  );
+  const totalWithoutSes = lines.reduce((sum, l) => sum + l.usd, 0);
   return {
     params,
     lines,
+    xray,
     ses: line(
       "SES (not ours to cut)",
       "sesEmail",
       mix((s) => s.emails),
       "emails",
     ),
-    totalWithoutSes: lines.reduce((sum, l) => sum + l.usd, 0),
+    queue,
+    matchInvocations: queue.messagesPerBatch > 0 ? matchMessages / queue.messagesPerBatch : 0,
+    totalWithoutSes,
+    totalWithXray: totalWithoutSes + xray.usd,
   };
 }

@@ -5,12 +5,17 @@
  * so a change to the infrastructure shows in `npm run bench` without touching the bench.
  */
 import { App } from "aws-cdk-lib";
+import { MATCH_BATCH_SIZE, MATCH_BATCH_SIZE_WITH_WINDOW } from "../../infra/constructs/event-routing.js";
 import { MomentsStack, momentsStackConfig } from "../../infra/moments-stack.js";
 
 export interface DeploymentConfig {
-  functions: Record<string, { memoryMb: number; architecture: string; tracing: boolean; logLevel?: string }>;
+  functions: Record<
+    string,
+    { memoryMb: number; architecture: string; tracing: boolean; logLevel?: string; systemLogLevel?: string }
+  >;
   stateMachine: { logLevel: string; includeExecutionData: boolean; tracing: boolean };
   matchQueue: { batchSize: number; batchingWindowSeconds: number };
+  matchBatchSizes: { withoutWindow: number; withWindow: number };
 }
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
@@ -28,6 +33,7 @@ export function readDeploymentConfig(context: Record<string, string> = {}): Depl
     functions: {},
     stateMachine: { logLevel: "OFF", includeExecutionData: false, tracing: false },
     matchQueue: { batchSize: 10, batchingWindowSeconds: 0 },
+    matchBatchSizes: { withoutWindow: MATCH_BATCH_SIZE, withWindow: MATCH_BATCH_SIZE_WITH_WINDOW },
   };
   for (const resource of Object.values(template.Resources)) {
     const p = resource.Properties ?? {};
@@ -43,6 +49,9 @@ export function readDeploymentConfig(context: Record<string, string> = {}): Depl
         ...(typeof variables?.POWERTOOLS_LOG_LEVEL === "string"
           ? { logLevel: variables.POWERTOOLS_LOG_LEVEL }
           : {}),
+        // Lambda's default without a logging config: every platform line (INFO).
+        systemLogLevel:
+          (p.LoggingConfig as { SystemLogLevel?: string } | undefined)?.SystemLogLevel ?? "INFO",
       };
     }
     if (resource.Type === "AWS::StepFunctions::StateMachine") {

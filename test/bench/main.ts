@@ -7,6 +7,7 @@
  *   npm run bench -- --start-rate=0.1 --events=1000000 --out=bench-results.json
  *   npm run bench -- --ingest-requests=500 --e2e-events=200
  *   npm run bench -- --only=requests,cost --tracing=off --events-per-month=50000000   # as `cdk deploy -c tracing=off`
+ *   npm run bench -- --only=requests,cost --events-per-second=20 --match-batching-window=1 --system-log-level=INFO
  *
  * Sections: `bundles` (size and cold import per function), `requests` (AWS requests, capacity
  * units and state transitions per scenario on the local stack), `cost` (the cost model per 1M
@@ -36,7 +37,10 @@ const { values } = parseArgs({
     "start-rate": { type: "string", default: "0.05" },
     events: { type: "string", default: "1000000" },
     "events-per-month": { type: "string", default: "1000000" },
+    "events-per-second": { type: "string" },
     tracing: { type: "string", default: "active" },
+    "system-log-level": { type: "string" },
+    "match-batching-window": { type: "string" },
     "batch-size": { type: "string", default: "15" },
     "ingest-requests": { type: "string", default: "500" },
     "e2e-events": { type: "string", default: "200" },
@@ -60,7 +64,11 @@ const number = (name: keyof typeof values, min: number, max: number) => {
 };
 const startRate = number("start-rate", 0, 1);
 const events = number("events", 1, 1e12);
-const eventsPerMonth = number("events-per-month", 1, 1e12);
+// One traffic rate: --events-per-second, when given, is the same figure as a month of it (30 days).
+const eventsPerMonth =
+  values["events-per-second"] === undefined
+    ? number("events-per-month", 1, 1e12)
+    : number("events-per-second", 1e-6, 1e6) * 30 * 24 * 3600;
 if (values.tracing !== "active" && values.tracing !== "off") {
   console.error(`--tracing must be active or off (the stack's -c tracing), got ${values.tracing}`);
   process.exit(2);
@@ -113,6 +121,8 @@ if (wants("requests") || wants("cost") || wants("load") || wants("console") || w
     timeScale: SCENARIO_TIME_SCALE,
     logLevel: "INFO",
     matchConcurrency: Number(process.env.MOMENTS_MATCH_CONCURRENCY ?? DEFAULT_MATCH_CONCURRENCY),
+    // Metrics on, as on Lambda: their EMF lines are CloudWatch Logs bytes the cost model must count.
+    env: { POWERTOOLS_METRICS_DISABLED: "false" },
   });
   try {
     let scenarios: Awaited<ReturnType<typeof runScenarios>> | undefined;
@@ -152,7 +162,12 @@ if (wants("requests") || wants("cost") || wants("load") || wants("console") || w
       );
       const { readDeploymentConfig } = await import("./deployment.js");
       const { costFromScenarios, printCost } = await import("./report.js");
-      const deployment = readDeploymentConfig({ tracing });
+      // CDK context as `cdk deploy -c` would give it; unset keys keep the stack's defaults.
+      const deployment = readDeploymentConfig({
+        tracing,
+        ...(values["system-log-level"] ? { systemLogLevel: values["system-log-level"] } : {}),
+        ...(values["match-batching-window"] ? { matchBatchingWindow: values["match-batching-window"] } : {}),
+      });
       const cost = costFromScenarios(scenarios, deployment, { events, startRate, batchSize, eventsPerMonth });
       printCost(cost, deployment);
       results.deployment = deployment;

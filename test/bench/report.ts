@@ -1,13 +1,16 @@
 /** The tables `npm run bench` prints for the scenarios, the cost model and the load test. */
 import {
   type Assumptions,
+  type CostLine,
   type CostReport,
   costModel,
   type DeploymentForCost,
   defaultAssumptions,
   PRICES_READ_ON,
   prices,
+  type QueueBatching,
   type ScenarioUsage,
+  SECONDS_PER_MONTH,
 } from "./cost-model.js";
 import { num, table, usd } from "./format.js";
 import type { LoadReport } from "./load.js";
@@ -135,7 +138,17 @@ export interface CostResult {
   assumptions: Assumptions;
   oneEventPerRequest: CostReport;
   batched: CostReport;
+  /** The same traffic with other batching windows on the match queue (one event per request). */
+  batchingOptions: Array<{
+    windowSeconds: number;
+    queue: QueueBatching;
+    matchInvocations: number;
+    totalWithoutSes: number;
+  }>;
 }
+
+/** Batching windows the cost section compares (seconds). */
+const BATCHING_WINDOWS = [0, 1, 5, 20];
 
 export function costFromScenarios(
   scenarios: ScenarioResult[],
@@ -155,7 +168,35 @@ export function costFromScenarios(
   };
   const unused = find("unused-event");
   const run = find("email-run");
+  const deployedQueue = deployment.matchQueue ?? { batchSize: 10, batchingWindowSeconds: 0 };
+  // The batch sizes the stack pairs with each kind of window (infra/constructs/event-routing.ts).
+  const batchSizes = deployment.matchBatchSizes ?? { withoutWindow: 10, withWindow: 10 };
+  const windows = [...new Set([...BATCHING_WINDOWS, deployedQueue.batchingWindowSeconds])].sort(
+    (x, y) => x - y,
+  );
+  const batchingOptions = windows.map((windowSeconds) => {
+    const report = costModel(
+      unused,
+      run,
+      {
+        ...deployment,
+        matchQueue: {
+          batchSize: windowSeconds > 0 ? batchSizes.withWindow : batchSizes.withoutWindow,
+          batchingWindowSeconds: windowSeconds,
+        },
+      },
+      { events, startRate, eventsPerRequest: 1 },
+      assumptions,
+    );
+    return {
+      windowSeconds,
+      queue: report.queue,
+      matchInvocations: report.matchInvocations,
+      totalWithoutSes: report.totalWithoutSes,
+    };
+  });
   return {
+    batchingOptions,
     pricesReadOn: PRICES_READ_ON,
     prices,
     assumptions,
@@ -187,39 +228,86 @@ const units = (value: number, label: string) =>
 
 export function printCost(cost: CostResult, deployment: DeploymentForCost): void {
   const { oneEventPerRequest: one, batched } = cost;
+  const a = cost.assumptions;
+  const perSecond = a.eventsPerMonth / SECONDS_PER_MONTH;
   console.log(
     `Per event: ${(1 - one.params.startRate) * 100} % cost what "an event no moment uses" measured, ${one.params.startRate * 100} % what ` +
-      `"a 3-step email run" measured (its start event included). AWS list prices, us-east-1, read ${cost.pricesReadOn}; no free tier.\n`,
+      `"a 3-step email run" measured (its start event included). Traffic: ${num(a.eventsPerMonth)} events a month ` +
+      `(${num(perSecond, 2)}/s spread evenly). AWS list prices, us-east-1, read ${cost.pricesReadOn}; no free tier.\n`,
   );
+  const row = (line: CostLine, other: CostLine | undefined, total: number) => [
+    line.item,
+    units(line.units, line.unitLabel),
+    unitPrice(line.price),
+    usd(line.usd),
+    `${((line.usd / total) * 100).toFixed(0)} %`,
+    usd(other?.usd ?? 0),
+  ];
   table(
     ["item", "units", "unit price", "USD", "share", `USD, ${batched.params.eventsPerRequest} events/request`],
     [
-      ...one.lines.map((line, i) => [
-        line.item,
-        units(line.units, line.unitLabel),
-        unitPrice(line.price),
-        usd(line.usd),
-        `${((line.usd / one.totalWithoutSes) * 100).toFixed(0)} %`,
-        usd(batched.lines[i]?.usd ?? 0),
-      ]),
-      ["total without SES", "", "", usd(one.totalWithoutSes), "100 %", usd(batched.totalWithoutSes)],
+      ...one.lines.map((line, i) => row(line, batched.lines[i], one.totalWithoutSes)),
       [
-        one.ses.item,
-        units(one.ses.units, one.ses.unitLabel),
-        unitPrice(one.ses.price),
-        usd(one.ses.usd),
+        "total without SES and X-Ray (issue 14's figure)",
         "",
-        usd(batched.ses.usd),
+        "",
+        usd(one.totalWithoutSes),
+        "100 %",
+        usd(batched.totalWithoutSes),
       ],
+      [...row(one.xray, batched.xray, one.totalWithoutSes).slice(0, 4), "", usd(batched.xray.usd)],
+      [
+        "total without SES, with X-Ray as deployed",
+        "",
+        "",
+        usd(one.totalWithXray),
+        "",
+        usd(batched.totalWithXray),
+      ],
+      [...row(one.ses, batched.ses, one.totalWithoutSes).slice(0, 4), "", usd(batched.ses.usd)],
     ],
   );
-  const a = cost.assumptions;
+  const q = one.queue;
+  const mq = deployment.matchQueue ?? { batchSize: 10, batchingWindowSeconds: 0 };
+  console.log(
+    `\nMatch queue (batch size ${mq.batchSize}, batching window ${mq.batchingWindowSeconds} s, ${a.sqsPollers} pollers): ` +
+      `${num(q.messagesPerSecond, 2)} messages/s -> ${num(q.messagesPerBatch, 2)} messages per invocation; per message ` +
+      `1 SendMessage (EventBridge), ${num(q.receivesPerMessage, 2)} ReceiveMessage, ${num(q.deletesPerMessage, 2)} ` +
+      `DeleteMessageBatch, ${num(q.emptyReceivesPerMessage, 2)} empty long polls.`,
+  );
+  if (cost.batchingOptions.length > 0) {
+    console.log(
+      "What a batching window would change at this rate (`cdk deploy -c matchBatchingWindow=<seconds>`):\n",
+    );
+    table(
+      [
+        "window",
+        "messages/invocation",
+        "SQS requests/event",
+        "match invocations",
+        "wait added, up to",
+        "USD total*",
+      ],
+      cost.batchingOptions.map((o) => [
+        `${o.windowSeconds} s${o.windowSeconds === mq.batchingWindowSeconds ? " (deployed)" : ""}`,
+        num(o.queue.messagesPerBatch, 2),
+        num(1 + o.queue.receivesPerMessage + o.queue.deletesPerMessage + o.queue.emptyReceivesPerMessage, 2),
+        num(o.matchInvocations),
+        `${o.windowSeconds} s`,
+        usd(o.totalWithoutSes),
+      ]),
+    );
+    console.log("* without SES and X-Ray, one event per request.");
+  }
   const sm = deployment.stateMachine;
   console.log(
     `\nDeployed configuration (synthesized): state machine logging ${sm.logLevel}` +
       `${sm.includeExecutionData ? " with execution data" : ""}, X-Ray ${sm.tracing ? "on" : "off"}; functions ` +
       Object.entries(deployment.functions)
-        .map(([fn, f]) => `${fn} ${f.memoryMb} MB ${f.architecture}${f.tracing ? " traced" : ""}`)
+        .map(
+          ([fn, f]) =>
+            `${fn} ${f.memoryMb} MB ${f.architecture}${f.tracing ? " traced" : ""}${f.systemLogLevel ? ` system log ${f.systemLogLevel}` : ""}`,
+        )
         .join(", ") +
       ".",
   );
@@ -229,12 +317,12 @@ export function printCost(cost: CostResult, deployment: DeploymentForCost): void
         .map(([s, ms]) => `${s} ${ms} ms`)
         .join(
           ", ",
-        )}) + ${a.cpuMsPerInvocation} ms CPU per invocation; ${a.messagesPerMatchBatch} message per match batch ` +
-      `(3 SQS requests per message); ${a.platformLogBytesPerInvocation} B of Lambda platform log per invocation; ` +
-      `X-Ray records the first ${a.xraySampling.reservoirPerSecond} request(s) each second then ` +
+        )}) + ${a.cpuMsPerInvocation} ms CPU per invocation (a match invocation handles its batch ` +
+      `concurrently); the match queue as above (Poisson arrivals spread evenly over the pollers, ${a.sqsLongPollSeconds} s ` +
+      `long polls); ${a.platformLogBytesPerInvocation} B of Lambda platform lines per invocation at system log level INFO ` +
+      `(none at WARN); X-Ray records the first ${a.xraySampling.reservoirPerSecond} request(s) each second then ` +
       `${a.xraySampling.rate * 100} % at each trace entry (ingest requests, match invocations; executions join ` +
-      `the matcher's trace), for ${a.eventsPerMonth.toLocaleString("en-US")} events a month spread evenly ` +
-      `(less traffic: the reservoir takes everything; -c tracing=off: no traces).`,
+      `the matcher's trace), for the traffic above (less traffic: the reservoir takes everything; -c tracing=off: no traces).`,
   );
   console.log(
     `Prices: ${Object.values(prices)

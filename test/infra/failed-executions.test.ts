@@ -6,8 +6,9 @@
  */
 import type { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
+import { POWERTOOLS_METRICS_NAMESPACE } from "../../infra/constructs/moments-function.js";
 import type { MomentsStack } from "../../infra/moments-stack.js";
-import { executionFailedPattern } from "../../shared/contracts/bus.js";
+import { executionFailedPattern, REDRIVES_EXHAUSTED_METRIC } from "../../shared/contracts/bus.js";
 import { arnOf, ref, sharedMoments } from "./support/synth.js";
 
 const { template, stack }: { template: Template; stack: MomentsStack } = await sharedMoments();
@@ -84,6 +85,26 @@ describe("failed executions end their runs", () => {
       Namespace: "AWS/SQS",
       Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [queueId, "QueueName"] } }],
       Threshold: 0,
+    });
+  });
+
+  it("alarms when the work of a failed end execution or gate is given up after every re-drive", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      MetricName: REDRIVES_EXHAUSTED_METRIC,
+      // The run-state function's Powertools metrics: its namespace and service dimension.
+      Namespace: POWERTOOLS_METRICS_NAMESPACE,
+      Dimensions: [{ Name: "service", Value: "moments-run-state" }],
+      Statistic: "Sum",
+      Threshold: 0,
+      ComparisonOperator: "GreaterThanThreshold",
+      TreatMissingData: "notBreaching",
+    });
+    const fn = resources("AWS::Lambda::Function").find(
+      (f) => JSON.stringify({ Ref: f.id }) === JSON.stringify(ref(runState())),
+    );
+    expect(fn?.props.Environment.Variables).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: "moments-run-state",
+      POWERTOOLS_METRICS_NAMESPACE,
     });
   });
 });

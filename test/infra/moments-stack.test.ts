@@ -9,7 +9,7 @@ import { App, type CfnResource, Stack } from "aws-cdk-lib";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { esbuildBuildOptions, esbuildSettings, lambdaNodeMajor } from "../../infra/bundling.js";
+import { esbuildBuildOptions, esbuildSettings, handlerFile, lambdaNodeMajor } from "../../infra/bundling.js";
 import { CONSOLE_ASSETS_SUBDIR, copyConsoleAssets } from "../../infra/console/build.js";
 import { MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_FACTOR } from "../../infra/constructs/event-routing.js";
 import {
@@ -49,7 +49,11 @@ import {
 // Top level, not a hook: the template is synthesized once per run and shared (see support/synth.ts).
 const { template, stack }: { template: Template; stack: MomentsStack } = await sharedMoments();
 const scaled = await sharedMoments({ timeScale: "0.01", deletionProtection: "false", tracing: "off" });
-const custom = await sharedMoments({ publicBaseUrl: "https://moments.example.com" });
+const custom = await sharedMoments({
+  publicBaseUrl: "https://moments.example.com",
+  systemLogLevel: "INFO",
+  matchBatchingWindow: "2",
+});
 
 /**
  * One function bundled by CDK, and the same entry through esbuild's API as test/bench/bundles.ts does. Every
@@ -73,14 +77,17 @@ async function bundleOneFunction(id: FunctionId) {
       .Code;
   const dir = path.join(assembly.directory, `asset.${code?.S3Key.replace(/\.zip$/, "")}`);
   const benched = await build({
-    entryPoints: [path.join(projectRoot, functions[id].entry)],
-    outfile: path.join(dir, "bench.mjs"),
+    ...esbuildBuildOptions(path.join(projectRoot, functions[id].entry), path.join(dir, "bench")),
     absWorkingDir: projectRoot,
-    ...esbuildBuildOptions(),
     write: false,
     logLevel: "error",
   });
-  return { dir, shipped: readFileSync(path.join(dir, "index.mjs")), benched: benched.outputFiles };
+  const shipped = Object.fromEntries(
+    readdirSync(dir)
+      .filter((file) => file.endsWith(".mjs"))
+      .map((file) => [file, readFileSync(path.join(dir, file))]),
+  );
+  return { dir, shipped, benched: benched.outputFiles };
 }
 const bundle = await bundleOneFunction("ingest");
 
@@ -213,7 +220,7 @@ describe("event bus", () => {
     }
   });
 
-  it("is consumed by the match function in batches of 10 with partial batch failures", () => {
+  it("is consumed by the match function in batches of 10 with partial batch failures, and no batching window", () => {
     const mappings = Object.values(template.findResources("AWS::Lambda::EventSourceMapping"));
     expect(mappings).toHaveLength(1);
     expect(mappings[0]?.Properties).toMatchObject({
@@ -223,6 +230,17 @@ describe("event bus", () => {
       FunctionResponseTypes: ["ReportBatchItemFailures"],
       ScalingConfig: { MaximumConcurrency: expect.any(Number) },
     });
+    expect(mappings[0]?.Properties).not.toHaveProperty("MaximumBatchingWindowInSeconds");
+  });
+
+  it("takes a batching window from -c matchBatchingWindow, with batches of up to 100", () => {
+    const mappings = Object.values(custom.template.findResources("AWS::Lambda::EventSourceMapping"));
+    expect(mappings[0]?.Properties).toMatchObject({ BatchSize: 100, MaximumBatchingWindowInSeconds: 2 });
+    for (const bad of ["-1", "301", "1.5", "soon"]) {
+      expect(() => momentsStackConfig(new App({ context: { matchBatchingWindow: bad } }).node)).toThrow(
+        /matchBatchingWindow/,
+      );
+    }
   });
 });
 
@@ -360,20 +378,30 @@ describe("functions", () => {
     expect(env).toEqual(expectedEnvironment(id));
   });
 
-  it.each(functionIds)("%s runs nodejs22.x on arm64 with X-Ray, JSON logs to its own log group", (id) => {
-    const fn = resourceProps(fnLogicalId(id));
-    expect(fn).toMatchObject({
-      Runtime: `nodejs${lambdaNodeMajor}.x`,
-      Architectures: ["arm64"],
-      TracingConfig: { Mode: "Active" },
-      Handler: "index.handler",
-      Description: functions[id].description,
-      MemorySize: id === "ingest" ? 256 : 512,
-      Timeout: functionTimeouts[id].toSeconds(),
-      LoggingConfig: { LogFormat: "JSON", LogGroup: ref(stack.functions[id].logGroup) },
-    });
-    expect(resourceProps(logicalId(stack.functions[id].logGroup)).RetentionInDays).toBe(30);
-  });
+  it.each(functionIds)(
+    "%s runs nodejs22.x on arm64 with X-Ray, JSON logs to its own log group, no platform lines",
+    (id) => {
+      const fn = resourceProps(fnLogicalId(id));
+      expect(fn).toMatchObject({
+        Runtime: `nodejs${lambdaNodeMajor}.x`,
+        Architectures: ["arm64"],
+        TracingConfig: { Mode: "Active" },
+        Handler: "index.handler",
+        Description: functions[id].description,
+        MemorySize: id === "ingest" ? 256 : 512,
+        Timeout: functionTimeouts[id].toSeconds(),
+        // WARN: no START/REPORT line per invocation; the application level is Powertools' own.
+        LoggingConfig: {
+          LogFormat: "JSON",
+          LogGroup: ref(stack.functions[id].logGroup),
+          SystemLogLevel: "WARN",
+          ApplicationLogLevel: "INFO",
+        },
+      });
+      expect(fn.Environment).toMatchObject({ Variables: { POWERTOOLS_LOG_LEVEL: "INFO" } });
+      expect(resourceProps(logicalId(stack.functions[id].logGroup)).RetentionInDays).toBe(30);
+    },
+  );
 
   it("traces nothing with -c tracing=off: no active tracing, no X-Ray grant, the Tracer never loaded", () => {
     type Props = {
@@ -393,6 +421,20 @@ describe("functions", () => {
     expect(() => momentsStackConfig(new App({ context: { tracing: "sampled" } }).node)).toThrow(/tracing/);
   });
 
+  it("brings Lambda's platform lines back with -c systemLogLevel=INFO, on every function", () => {
+    const resources = custom.template.toJSON().Resources as Record<
+      string,
+      { Properties?: { LoggingConfig?: { SystemLogLevel?: string } } }
+    >;
+    for (const id of functionIds) {
+      const fn = resources[logicalId(custom.stack.functions[id].function)]?.Properties;
+      expect(fn?.LoggingConfig?.SystemLogLevel).toBe("INFO");
+    }
+    expect(() => momentsStackConfig(new App({ context: { systemLogLevel: "ERROR" } }).node)).toThrow(
+      /systemLogLevel/,
+    );
+  });
+
   it("takes MOMENTS_TIME_SCALE and the table's deletion protection from context", () => {
     const matchId = logicalId(scaled.stack.functions.match.function);
     expect(scaled.template.toJSON().Resources[matchId].Properties.Environment.Variables[Env.timeScale]).toBe(
@@ -402,11 +444,30 @@ describe("functions", () => {
     scaled.template.hasResourceProperties("Custom::MomentsTableProtection", { DeletionProtection: "false" });
   });
 
-  it("bundles a function as one ESM file with the require shim and no source map, byte for byte what the bench measures", () => {
-    expect(readdirSync(bundle.dir)).toEqual(["index.mjs"]);
-    expect(bundle.shipped.toString("utf8").startsWith(esbuildSettings.banner)).toBe(true);
-    expect(bundle.benched.map((f) => path.basename(f.path))).toEqual(["bench.mjs"]);
-    expect(Buffer.compare(Buffer.from(bundle.benched[0]?.contents ?? []), bundle.shipped)).toBe(0);
+  it("bundles a function as ESM files with the require shim and no source map, byte for byte what the bench measures", () => {
+    const files = Object.keys(bundle.shipped).sort();
+    expect(files).toContain(handlerFile);
+    expect(readdirSync(bundle.dir).filter((file) => !file.endsWith(".mjs"))).toEqual([]);
+    for (const text of Object.values(bundle.shipped)) {
+      expect(text.toString("utf8").startsWith(esbuildSettings.banner)).toBe(true);
+    }
+    expect(bundle.benched.map((f) => path.basename(f.path)).sort()).toEqual(files);
+    for (const output of bundle.benched) {
+      const shipped = bundle.shipped[path.basename(output.path)];
+      expect(shipped && Buffer.compare(Buffer.from(output.contents), shipped)).toBe(0);
+    }
+  });
+
+  it("keeps the Tracer out of what a cold start reads: it is a chunk behind a dynamic import", () => {
+    const handler = bundle.shipped[handlerFile]?.toString("utf8") ?? "";
+    const tracerChunk = Object.entries(bundle.shipped).find(([, text]) =>
+      text.toString("utf8").includes("AWS_XRAY_DAEMON_ADDRESS"),
+    );
+    expect(tracerChunk?.[0]).toBeDefined();
+    expect(tracerChunk?.[0]).not.toBe(handlerFile);
+    // Imported with import(), not a static import statement.
+    expect(handler).toMatch(new RegExp(`import\\(\\s*"\\./${tracerChunk?.[0].replace(".", "\\.")}"\\s*\\)`));
+    expect(handler).not.toMatch(new RegExp(`from\\s*"\\./${tracerChunk?.[0].replace(".", "\\.")}"`));
   });
 
   it("ships the built console beside the console function's bundle, as the stack bundles it", () => {
@@ -424,7 +485,8 @@ describe("functions", () => {
     ).Resources[Stack.of(bundled).getLogicalId(bundled.function.node.defaultChild as CfnResource)]?.Properties
       .Code;
     const dir = path.join(assembly.directory, `asset.${code?.S3Key.replace(/\.zip$/, "")}`);
-    expect(readdirSync(dir).sort()).toEqual([CONSOLE_ASSETS_SUBDIR, "index.mjs"]);
+    expect(readdirSync(dir).filter((file) => !file.endsWith(".mjs"))).toEqual([CONSOLE_ASSETS_SUBDIR]);
+    expect(readdirSync(dir)).toContain(handlerFile);
     const html = readFileSync(path.join(dir, CONSOLE_ASSETS_SUBDIR, "index.html"), "utf8");
     const script = /src="\/console\/(assets\/app-[A-Z0-9]+\.js)"/.exec(html)?.[1] ?? "";
     expect(readdirSync(path.join(dir, CONSOLE_ASSETS_SUBDIR, "assets"))).toContain(path.basename(script));

@@ -5,14 +5,16 @@
  * assignee; a 503 or a long 429 is retried by the state machine and still makes exactly one task;
  * a create Attio took whose answer was lost (the connection dropped, a gateway's 502) is found
  * among the linked record's tasks by the step's marker and recorded executed, one task; a create
- * in doubt that Attio never took is not found, and is created once more, one task; Attio's refusal
+ * in doubt that Attio never took is not found, and is created once more, one task; a create in
+ * doubt whose run ends during the wait is still looked up and recorded executed; Attio's refusal
  * (unknown record, revoked token) fails the step with Attio's own words — never the token — and
  * the next step still runs.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FakeAttio, type FakeAttioTask, startFakeAttio } from "../support/fake-attio.js";
-import { type Scenario, startScenario, unique } from "../support/scenario.js";
+import { type RunView, type Scenario, startScenario, unique } from "../support/scenario.js";
+import { waitFor } from "../support/wait-for.js";
 
 const TOKEN = "attio_live_0123456789abcdefghijklmn";
 const REVOKED_TOKEN = "attio_live_revoked_000000000000000";
@@ -199,6 +201,54 @@ describe("create_attio_task", () => {
     expect(outcome).toEqual({ status: "executed", detail: { taskId: tasks[0]?.taskId } });
     expect(creates()).toHaveLength(2);
     expect(lookups().length).toBeGreaterThan(0);
+  });
+
+  it("a create in doubt whose run ends during the wait is still looked up: executed, one task, not created again", async () => {
+    const event = unique("payment_failed");
+    const end = unique("payment_recovered");
+    const momentId = await s.runningMoment({
+      name: unique("Tell the CSM until recovered"),
+      goal: "recover",
+      start: { event },
+      end: [{ outcome: "success", event: end }],
+      steps: [taskStep()],
+    });
+    const accountId = unique("acct");
+    attio.actThenDropNext(1);
+    await track(event, accountId, COMPANY_IDS[0] ?? "");
+    const runId = await s.runId(accountId, momentId);
+    // Attio has the task, its answer lost: end the run while the step waits to look it up.
+    await waitFor(async () => tasksFor(accountId).length === 1, {
+      timeoutMs: 20_000,
+      description: "the task",
+    });
+    await s.track({ event: end, accountId });
+
+    const { run, task: step } = await waitFor(
+      async () => {
+        const run = await s.admin<RunView>("GET", `/v1/admin/runs/${encodeURIComponent(runId)}`);
+        const task = run.body.steps.find((record) => record.stepId === "task");
+        return run.body.status === "success" && task?.status === "executed"
+          ? { run: run.body, task }
+          : undefined;
+      },
+      { timeoutMs: 30_000, description: "the task step recorded executed after its run ended" },
+    );
+    await s.stack.idle();
+
+    // Settled by the lookup after the run ended, not before it.
+    expect(Date.parse("recordedAt" in step ? step.recordedAt : "")).toBeGreaterThanOrEqual(
+      Date.parse(run.endedAt ?? ""),
+    );
+    expect(step.outcome).toEqual({
+      status: "executed",
+      detail: { taskId: tasksFor(accountId)[0]?.taskId, reconciled: "task_list" },
+    });
+    expect(tasksFor(accountId)).toHaveLength(1);
+    expect(creates()).toHaveLength(1);
+    const stats = await s.stats<{ steps: Record<string, Record<string, number>> }>(momentId);
+    expect(stats.steps.task).toMatchObject({ executed: 1 });
+    expect(stats.steps.task?.skipped ?? 0).toBe(0);
   });
 
   it("fails the step with Attio's message when the record does not exist, and runs the next step", async () => {

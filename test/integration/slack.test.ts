@@ -10,7 +10,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Env } from "../../shared/contracts/functions.js";
 import { type FakeSlack, startFakeSlack } from "../support/fake-slack.js";
-import { type Scenario, startScenario, unique } from "../support/scenario.js";
+import { type RunView, type Scenario, startScenario, unique } from "../support/scenario.js";
+import { waitFor } from "../support/wait-for.js";
 
 const BOT_TOKEN = "xoxb-100000000001-200000000002-integrationTest";
 const HOOK_PATH = "/services/T00000001/B00000001/incomingHookSecretPath";
@@ -250,6 +251,81 @@ describe("send_slack on the local stack", () => {
     });
     expect(slack.messages).toHaveLength(1);
     await ranNextStep(accountId);
+  });
+
+  describe("a post in doubt when its run ends", () => {
+    /** A running moment that posts, and runs until `end`: its run can end while the post is in doubt. */
+    async function postUntilResolved() {
+      const event = unique("ticket_opened");
+      const end = unique("ticket_solved");
+      const momentId = await s.runningMoment({
+        name: unique("Tell CS until solved"),
+        goal: "recover",
+        start: { event },
+        end: [{ outcome: "success", event: end }],
+        steps: [
+          {
+            id: "notify",
+            delay: { amount: 0, unit: "hours" },
+            action: { type: "send_slack", integrationId: botIntegrationId, channel: "C100", text: TEXT },
+          },
+        ],
+      });
+      const accountId = unique("acct");
+      await s.track({ event, accountId, traits: { company: "Acme", case_owner_email: "owner@acme.com" } });
+      const runId = await s.runId(accountId, momentId);
+      // Slack has the message (its answer lost or late): end the run now, while the step is in doubt.
+      await waitFor(async () => slack.messages.length === 1, { timeoutMs: 20_000, description: "the post" });
+      await s.track({ event: end, accountId });
+      return { momentId, runId };
+    }
+
+    /** The step, once a lookup has settled it executed (it may read skipped for a moment before). */
+    const settledExecuted = (runId: string) =>
+      waitFor(
+        async () => {
+          const run = await s.admin<RunView>("GET", `/v1/admin/runs/${encodeURIComponent(runId)}`);
+          const step = run.body.steps.find((record) => record.stepId === "notify");
+          return step?.status === "executed" ? { run: run.body, step } : undefined;
+        },
+        { timeoutMs: 30_000, description: "the post recorded executed" },
+      );
+
+    it("the answer never came, and the run ended before the post timed out: looked up, executed, one message", async () => {
+      // Slack posts it and never answers: the step times out in doubt after its run ended.
+      slack.stallNext(1, "/api/chat.postMessage");
+      const { momentId, runId } = await postUntilResolved();
+
+      const { run, step } = await settledExecuted(runId);
+      await s.stack.idle();
+
+      expect(run.status).toBe("success");
+      expect(step.outcome).toEqual({
+        status: "executed",
+        detail: { via: "bot_token", channel: "C100", ts: slack.messages[0]?.ts, reconciled: "history" },
+      });
+      expect(posts()).toHaveLength(1);
+      expect(slack.messages).toHaveLength(1);
+      expect(slack.requests.filter((r) => r.path === "/api/conversations.history").length).toBeGreaterThan(0);
+      const stats = await s.stats<{ steps: Record<string, Record<string, number>> }>(momentId);
+      expect(stats.steps.notify).toMatchObject({ executed: 1 });
+      expect(stats.steps.notify?.skipped ?? 0).toBe(0);
+    });
+
+    it("answered 502 after Slack posted it, the run ended during the wait: executed, one message", async () => {
+      slack.actThenFailNext(1, { status: 502, body: "<html>Bad gateway</html>" }, "/api/chat.postMessage");
+      const { momentId, runId } = await postUntilResolved();
+
+      const { run } = await settledExecuted(runId);
+      await s.stack.idle();
+
+      expect(run.status).toBe("success");
+      expect(posts()).toHaveLength(1);
+      expect(slack.messages).toHaveLength(1);
+      const stats = await s.stats<{ steps: Record<string, Record<string, number>> }>(momentId);
+      expect(stats.steps.notify).toMatchObject({ executed: 1 });
+      expect(stats.steps.notify?.skipped ?? 0).toBe(0);
+    });
   });
 
   it("records a permanent failure with Slack's error, and the run goes on to its next step", async () => {

@@ -83,19 +83,28 @@ export class FakeInsights implements InsightsRepository {
     this.events.set(k, list);
   }
 
+  async forgetAccountEvent(workspaceId: string, accountId: string, receivedAt: string, messageId: string) {
+    const k = key(workspaceId, accountId);
+    const list = (this.events.get(k) ?? []).filter(
+      (e) => !(e.receivedAt === receivedAt && e.messageId === messageId),
+    );
+    this.events.set(k, list);
+  }
+
   async observeEvent(
     workspaceId: string,
     eventName: string,
     propertyNames: readonly string[],
     at: string,
     shard: number,
+    seen: { count: number; firstAt: string } = { count: 1, firstAt: at },
   ) {
     if (!Number.isInteger(shard) || shard < 0 || shard >= STATS_SHARDS)
       throw new RangeError(`shard ${shard}`);
     const k = key(workspaceId, shard, eventName);
     const stored = this.observed.get(k) ?? { workspaceId, name: eventName, count: 0, sampleProperties: [] };
-    stored.count += 1;
-    stored.firstSeenAt ??= at;
+    stored.count += seen.count;
+    stored.firstSeenAt ??= seen.firstAt;
     stored.lastSeenAt = at;
     const merged = new Set([...stored.sampleProperties, ...propertyNames]);
     if (merged.size <= MAX_SAMPLE_PROPERTIES) stored.sampleProperties = [...merged];

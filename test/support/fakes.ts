@@ -7,10 +7,13 @@ import type { EventReceivedDetail } from "../../shared/contracts/bus.js";
 import { keys } from "../../shared/contracts/table.js";
 import {
   type EndSteps,
+  type ExecutionInput,
   endExecutionName,
   type Gate,
+  lookupExecutionName,
   type RunContext,
   type RunInput,
+  type RunPhase,
   type StepInput,
   type StepOutcome,
 } from "../../shared/contracts/workflow.js";
@@ -314,7 +317,13 @@ export interface FakeRun {
 
 export type StoredStep =
   | { status: "claimed"; claimedAt: string; attempt: string; doubtSince?: string }
-  | { status: StepOutcome["status"]; outcome: StepOutcome; recordedAt: string; doubtSince?: string };
+  | {
+      status: StepOutcome["status"];
+      outcome: StepOutcome;
+      recordedAt: string;
+      doubtSince?: string;
+      claimedAt?: string;
+    };
 
 type MembershipScope = Pick<RunContext, "workspaceId" | "momentId" | "accountId" | "runKey">;
 
@@ -576,7 +585,9 @@ export class FakeRunRepository implements RunRepository {
       status: outcome.status,
       outcome: structuredClone(outcome),
       recordedAt: at,
+      // (and, for a lookup, when it was claimed)
       ...(existing?.doubtSince ? { doubtSince: existing.doubtSince } : {}),
+      ...(existing?.doubtSince && existing.claimedAt ? { claimedAt: existing.claimedAt } : {}),
     });
     this.count(run, `steps.${stepId}.${outcome.status}`);
     return true;
@@ -601,6 +612,7 @@ export class FakeRunRepository implements RunRepository {
       outcome: structuredClone(outcome),
       recordedAt: at,
       doubtSince: existing.doubtSince,
+      ...(existing.claimedAt ? { claimedAt: existing.claimedAt } : {}),
     });
     this.count(stored.run, `steps.${stepId}.${outcome.status}`);
     return "settled";
@@ -816,6 +828,24 @@ export class FakeWorkflows implements WorkflowController {
 
   /** Abandonment gates started, by execution name. */
   readonly gates = new Map<string, Gate>();
+  /** Re-driven executions (the work a failed execution left), by execution name. */
+  readonly restarts = new Map<string, ExecutionInput>();
+
+  async restart(name: string, input: ExecutionInput) {
+    if (this.restarts.has(name)) return "already_started" as const;
+    this.restarts.set(name, structuredClone(input));
+    return "started" as const;
+  }
+
+  /** Lookup executions started (a step of an ended run in doubt), by execution name. */
+  readonly lookups = new Map<string, { runId: string; phase: RunPhase; stepId: string }>();
+
+  async startLookup(run: { runId: string }, phase: RunPhase, stepId: string) {
+    const name = lookupExecutionName(run.runId, stepId);
+    if (this.lookups.has(name)) return "already_started" as const;
+    this.lookups.set(name, { runId: run.runId, phase, stepId });
+    return "started" as const;
+  }
 
   async startGate(gate: Gate, name: string) {
     if (this.gates.has(name)) return "already_started" as const;

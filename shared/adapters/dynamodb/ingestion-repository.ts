@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { expiresAtFor, INSIGHT_TTL_SECONDS, keys } from "../../contracts/table.js";
 import type { IdentityKind, IdentityLink } from "../../domain/message.js";
+import { type Clock, systemClock } from "../../ports/clock.js";
 import {
   compareDebugEntries,
   type DebugEntry,
@@ -60,6 +61,14 @@ export const DEBUGGER_SLOTS = 100;
 /** Accepted items kept per request: a sample of the traffic, not a copy of it (cost). */
 export const DEBUGGER_ACCEPTED_PER_REQUEST = 10;
 /**
+ * An ingest container keeps a sample of a source's accepted items at most this often: a busy source
+ * costs one counter write per request, not two; a test event sent by hand is kept (nothing else was
+ * sampled from that container in the same second).
+ */
+export const DEBUGGER_ACCEPTED_SAMPLE_MS = 1_000;
+/** Sources whose last sample time a container remembers at most. */
+const SAMPLED_SOURCES_REMEMBERED = 10_000;
+/**
  * Items are kept as JSON text (any JSON is storable as a string, whatever its keys, numbers or
  * depth), up to these many characters: accepted ones as a preview, rejected ones up to the largest
  * item a call may carry (an oversized item keeps its beginning).
@@ -72,16 +81,23 @@ const KEPT_CHARS = { accepted: 4096, rejected: 32 * 1024 } as const;
  * never write the same slot) and that TTL removes after a week.
  */
 export class DynamoIngestDebugger implements IngestDebugger {
+  /** When this container last kept accepted items of each source (ms). */
+  private readonly sampledAt = new Map<string, number>();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async record(workspaceId: string, sourceId: string, entries: DebugEntry[]) {
     if (entries.length === 0) return;
     const accepted = entries.filter((e) => e.verdict === "accepted");
     const rejected = entries.filter((e) => e.verdict === "rejected");
-    const keptAccepted = accepted.slice(-DEBUGGER_ACCEPTED_PER_REQUEST);
+    const keptAccepted =
+      accepted.length > 0 && this.samples(workspaceId, sourceId)
+        ? accepted.slice(-DEBUGGER_ACCEPTED_PER_REQUEST)
+        : [];
     const keptRejected = rejected.slice(-DEBUGGER_SLOTS);
     const { Attributes } = await this.db.send(
       new UpdateCommand({
@@ -117,6 +133,17 @@ export class DynamoIngestDebugger implements IngestDebugger {
       ...slots(keptAccepted, Number(Attributes?.acceptedSlot ?? 0)),
       ...slots(keptRejected, Number(Attributes?.rejectedSlot ?? 0)),
     ]);
+  }
+
+  /** Whether this request's accepted items are sampled (at most once a DEBUGGER_ACCEPTED_SAMPLE_MS). */
+  private samples(workspaceId: string, sourceId: string): boolean {
+    const key = JSON.stringify([workspaceId, sourceId]);
+    const now = this.clock.now().getTime();
+    const last = this.sampledAt.get(key);
+    if (last !== undefined && now - last < DEBUGGER_ACCEPTED_SAMPLE_MS) return false;
+    if (this.sampledAt.size >= SAMPLED_SOURCES_REMEMBERED) this.sampledAt.clear();
+    this.sampledAt.set(key, now);
+    return true;
   }
 
   async list(workspaceId: string, sourceId: string, at: string) {

@@ -1,4 +1,10 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { keys, STATS_SHARDS, sortKeyPrefix } from "../../contracts/table.js";
 import {
   type AccountEvent,
@@ -50,27 +56,41 @@ export class DynamoInsightsRepository implements InsightsRepository {
     await batchPutAll(this.db, this.tableName, batches.flatMap(decisionItems));
   }
 
+  /**
+   * One row per event, written for every event: its property names are cut to what keeps the row
+   * within 1 KB, DynamoDB's unit of write (a longer row would cost 2 WRU or more).
+   */
   async recordAccountEvent(workspaceId: string, accountId: string, event: AccountEvent): Promise<void> {
+    const row = {
+      ...keys.accountEvent(workspaceId, accountId, event.receivedAt, event.messageId),
+      type: "account_event",
+      messageId: event.messageId,
+      event: event.event,
+      timestamp: event.timestamp,
+      receivedAt: event.receivedAt,
+      sourceId: event.sourceId,
+      expiresAt: insightExpiresAt(event.receivedAt),
+    };
+    const names = sampleNames(event.propertyNames, MAX_SAMPLE_PROPERTIES);
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: {
-          ...keys.accountEvent(workspaceId, accountId, event.receivedAt, event.messageId),
-          type: "account_event",
-          messageId: event.messageId,
-          event: event.event,
-          timestamp: event.timestamp,
-          receivedAt: event.receivedAt,
-          sourceId: event.sourceId,
-          propertyNames: sampleNames(event.propertyNames, MAX_SAMPLE_PROPERTIES),
-          expiresAt: insightExpiresAt(event.receivedAt),
-        },
+        Item: { ...row, propertyNames: withinBytes(names, ROW_BYTES - approximateItemBytes(row) - 16) },
+      }),
+    );
+  }
+
+  async forgetAccountEvent(workspaceId: string, accountId: string, receivedAt: string, messageId: string) {
+    await this.db.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: keys.accountEvent(workspaceId, accountId, receivedAt, messageId),
       }),
     );
   }
 
   /**
-   * One update per event: count, first/last seen and the property sample. The sample is a string
+   * One update per event (or per several, counted together: see `seen`): count, first/last seen and the property sample. The sample is a string
    * set kept under MAX_SAMPLE_PROPERTIES per shard by a size condition; once a shard's set is full
    * the update is repeated without it, and this container remembers to skip it from then on, so a
    * busy event with a full sample costs one write, not two.
@@ -85,6 +105,7 @@ export class DynamoInsightsRepository implements InsightsRepository {
     propertyNames: readonly string[],
     at: string,
     shard: number,
+    seen: { count: number; firstAt: string } = { count: 1, firstAt: at },
   ): Promise<void> {
     if (!Number.isInteger(shard) || shard < 0 || shard >= STATS_SHARDS) {
       throw new RangeError(
@@ -98,7 +119,7 @@ export class DynamoInsightsRepository implements InsightsRepository {
       new UpdateCommand({
         TableName: this.tableName,
         Key: key,
-        UpdateExpression: `SET #type = :type, #name = :name, firstSeenAt = if_not_exists(firstSeenAt, :at), lastSeenAt = :at ADD #count :one${withSample ? ", #props :props" : ""}`,
+        UpdateExpression: `SET #type = :type, #name = :name, firstSeenAt = if_not_exists(firstSeenAt, :first), lastSeenAt = :at ADD #count :count${withSample ? ", #props :props" : ""}`,
         ...(withSample
           ? { ConditionExpression: "attribute_not_exists(#props) OR size(#props) <= :room" }
           : {}),
@@ -112,7 +133,8 @@ export class DynamoInsightsRepository implements InsightsRepository {
           ":type": "observed_event",
           ":name": eventName,
           ":at": at,
-          ":one": 1,
+          ":first": seen.firstAt,
+          ":count": seen.count,
           ...(withSample ? { ":props": new Set(names), ":room": MAX_SAMPLE_PROPERTIES - names.length } : {}),
         },
       });
@@ -269,6 +291,30 @@ export class DynamoInsightsRepository implements InsightsRepository {
 
 /** Sort-key prefix of an account's memberships in a keyed moment (see keys.membership). */
 const keyedPrefix = (accountId: string) => `${keys.membership("", "", accountId, "").sk}`;
+
+/** The most a recent-event row may take: one write unit. */
+const ROW_BYTES = 1024;
+
+/** DynamoDB's size of an item of string and number attributes (names plus values; numbers ~21 B). */
+function approximateItemBytes(item: Record<string, string | number>): number {
+  return Object.entries(item).reduce(
+    (sum, [name, value]) =>
+      sum + Buffer.byteLength(name) + (typeof value === "string" ? Buffer.byteLength(value) : 21),
+    0,
+  );
+}
+
+/** The leading names whose list fits in `budget` bytes (a list costs 3 B, plus 1 B per element). */
+function withinBytes(names: readonly string[], budget: number): string[] {
+  const kept: string[] = [];
+  let used = 3;
+  for (const name of names) {
+    used += Buffer.byteLength(name) + 1;
+    if (used > budget) break;
+    kept.push(name);
+  }
+  return kept;
+}
 
 /** Distinct names worth keeping in a sample, at most `max`. */
 function sampleNames(names: readonly string[], max: number): string[] {

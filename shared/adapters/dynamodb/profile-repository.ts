@@ -5,7 +5,7 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { type ItemKey, keys } from "../../contracts/table.js";
+import { type ItemKey, keys, sortKeyPrefix } from "../../contracts/table.js";
 import { eventCountKey } from "../../domain/identify.js";
 import type {
   PreviousTraits,
@@ -15,15 +15,17 @@ import type {
   UserProfile,
 } from "../../ports/profiles.js";
 import { failedConditions, isConditionalCheckFailed, withConflictRetries } from "./errors.js";
+import { queryAll } from "./item.js";
 import { touchMarker } from "./message-log.js";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 /**
- * An account's event counters are top-level attributes of its profile item, `eventCount#<key>`
- * (key: eventCountKey of the event name), so one unconditional ADD creates or bumps a counter: kept
- * in a map, the first counter would need a second write to create the map (DynamoDB refuses to set
- * `m` and `m.x` in one expression, and a nested path needs its map to exist).
+ * An account's activity per event name (`count`, `lastSeenAt`) is a small item of its own beside the
+ * profile (keys.profileEventCount), so counting an event, which every event does, writes one unit
+ * however large the account's traits grow (DynamoDB bills an update by the item's whole size, per
+ * started KB, and twice in a transaction). Profiles written before kept them on the profile item as
+ * `eventCount#<key>` attributes and one `lastSeenAt`: still read, and added to the items' figures.
  */
 const EVENT_COUNT_PREFIX = "eventCount#";
 
@@ -150,9 +152,10 @@ export class DynamoProfileRepository implements ProfileRepository {
 
   /**
    * One transaction: the message's touch mark (new only; see touchMarker, with the processed mark
-   * too when `finished` is given) and the profile update. The mark's condition failing means this
-   * message was applied already: nothing more to do. The profile's failing (a later event already
-   * set lastSeenAt) is retried with the counter alone, mark again.
+   * too when `finished` is given) and the update of the event name's counter item (two small items:
+   * 4 WRU). The mark's condition failing means this message was applied already: nothing more to
+   * do. The counter's failing (a later event of that name already set its lastSeenAt) is retried
+   * with the counter alone, mark again.
    */
   async touch(
     workspaceId: string,
@@ -162,8 +165,8 @@ export class DynamoProfileRepository implements ProfileRepository {
     messageId: string,
     finished?: { at: string; outcome: unknown },
   ): Promise<TouchResult> {
-    const Key = keys.profile(workspaceId, accountId);
-    const counter = { "#count": `${EVENT_COUNT_PREFIX}${eventCountKey(eventName)}` };
+    const Key = keys.profileEventCount(workspaceId, accountId, eventCountKey(eventName));
+    const counter = { "#count": "count" };
     const marker = touchMarker(
       this.tableName,
       workspaceId,
@@ -176,18 +179,11 @@ export class DynamoProfileRepository implements ProfileRepository {
       Update: {
         TableName: this.tableName,
         Key,
-        UpdateExpression:
-          "SET lastSeenAt = :at, #type = :type, workspaceId = :ws, accountId = :account ADD #count :one",
+        UpdateExpression: "SET lastSeenAt = :at, #type = :type ADD #count :one",
         // A late event (older than the latest seen) still counts, but must not move lastSeenAt back.
         ConditionExpression: "attribute_not_exists(lastSeenAt) OR lastSeenAt < :at",
         ExpressionAttributeNames: { "#type": "type", ...counter },
-        ExpressionAttributeValues: {
-          ":at": at,
-          ":type": "profile",
-          ":ws": workspaceId,
-          ":account": accountId,
-          ":one": 1,
-        },
+        ExpressionAttributeValues: { ":at": at, ":type": "event_count", ":one": 1 },
       },
     });
     if (touched !== "profile_condition_failed") return touched;
@@ -221,34 +217,45 @@ export class DynamoProfileRepository implements ProfileRepository {
     }
   }
 
+  /** The profile and its event counters, in one Query (they share the `PROFILE` sort-key prefix). */
   async get(workspaceId: string, accountId: string): Promise<Profile | undefined> {
-    const { Item } = await this.db.send(
-      // Consistent: the matcher reads a profile right after merging the event's traits into it, and
-      // a step right after an earlier step updated it; a stale read would judge on old traits.
-      new GetCommand({
-        TableName: this.tableName,
-        Key: keys.profile(workspaceId, accountId),
-        ConsistentRead: true,
-      }),
+    const profileKey = keys.profile(workspaceId, accountId);
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+      ExpressionAttributeValues: { ":pk": profileKey.pk, ":prefix": sortKeyPrefix.profile },
+      // Consistent: the matcher reads a profile right after merging the event's traits into it and
+      // counting the event, and a step right after an earlier step updated it; a stale read would
+      // judge on old traits.
+      ConsistentRead: true,
+    });
+    const Item = items.find((item) => item.sk === profileKey.sk);
+    const counters = items.filter(
+      (item) => typeof item.sk === "string" && item.sk.startsWith(sortKeyPrefix.profileEventCount),
     );
-    if (!Item) return undefined;
-    const counts = Object.entries(Item).filter(
-      (entry): entry is [string, number] =>
-        entry[0].startsWith(EVENT_COUNT_PREFIX) && typeof entry[1] === "number",
-    );
+    if (!Item && counters.length === 0) return undefined;
+    const eventCounts: Record<string, number> = {};
+    let lastSeenAt = typeof Item?.lastSeenAt === "string" ? Item.lastSeenAt : undefined;
+    for (const [name, count] of Object.entries(Item ?? {})) {
+      if (name.startsWith(EVENT_COUNT_PREFIX) && typeof count === "number")
+        eventCounts[name.slice(EVENT_COUNT_PREFIX.length)] = count;
+    }
+    for (const counter of counters) {
+      const key = String(counter.sk).slice(sortKeyPrefix.profileEventCount.length);
+      if (typeof counter.count === "number") eventCounts[key] = (eventCounts[key] ?? 0) + counter.count;
+      if (
+        typeof counter.lastSeenAt === "string" &&
+        (lastSeenAt === undefined || counter.lastSeenAt > lastSeenAt)
+      )
+        lastSeenAt = counter.lastSeenAt;
+    }
     return {
       workspaceId,
       accountId,
-      traits: (Item.traits as Record<string, unknown> | undefined) ?? {},
-      ...(typeof Item.updatedAt === "string" ? { updatedAt: Item.updatedAt } : {}),
-      ...(typeof Item.lastSeenAt === "string" ? { lastSeenAt: Item.lastSeenAt } : {}),
-      ...(counts.length > 0
-        ? {
-            eventCounts: Object.fromEntries(
-              counts.map(([name, count]) => [name.slice(EVENT_COUNT_PREFIX.length), count]),
-            ),
-          }
-        : {}),
+      traits: (Item?.traits as Record<string, unknown> | undefined) ?? {},
+      ...(typeof Item?.updatedAt === "string" ? { updatedAt: Item.updatedAt } : {}),
+      ...(lastSeenAt ? { lastSeenAt } : {}),
+      ...(Object.keys(eventCounts).length > 0 ? { eventCounts } : {}),
     };
   }
 

@@ -183,11 +183,19 @@ export class DynamoRunRepository implements RunRepository {
     });
     for (const item of items) {
       if (typeof item.stepId !== "string") continue;
+      const doubt = typeof item.doubtSince === "string" ? { doubtSince: item.doubtSince } : {};
       if (item.status === "claimed" && typeof item.claimedAt === "string") {
-        records.push({ stepId: item.stepId, status: "claimed", claimedAt: item.claimedAt });
+        records.push({ stepId: item.stepId, status: "claimed", claimedAt: item.claimedAt, ...doubt });
       } else if (item.outcome && typeof item.recordedAt === "string") {
         const outcome = item.outcome as StepOutcome;
-        records.push({ stepId: item.stepId, status: outcome.status, outcome, recordedAt: item.recordedAt });
+        records.push({
+          stepId: item.stepId,
+          status: outcome.status,
+          outcome,
+          recordedAt: item.recordedAt,
+          ...(typeof item.claimedAt === "string" ? { claimedAt: item.claimedAt } : {}),
+          ...doubt,
+        });
       }
     }
     return records;

@@ -20,6 +20,7 @@ import {
   costModel,
   type DeploymentForCost,
   defaultAssumptions,
+  queueBatching,
   type ScenarioUsage,
 } from "../../bench/cost-model.js";
 import type { ScenarioResult } from "../../bench/scenarios.js";
@@ -248,12 +249,18 @@ describe("the cost model", () => {
     const report = costModel(unused, run, deployment, params);
     expect(line(report, "API Gateway")).toMatchObject({ units: 1_000_000, usd: 1 });
     expect(line(report, "EventBridge")).toMatchObject({ units: 1_000_000, usd: 1 });
-    expect(line(report, "SQS").usd).toBeCloseTo(1.2);
+    // 0.39 messages/s over 5 pollers: one message per batch, so a send, a receive and a delete each, plus
+    // the idle pollers' empty 20 s long polls (5 x 0.05/s x e^(-0.077 x 20) = 0.053/s, 0.14 per message).
+    expect(report.queue.messagesPerBatch).toBeCloseTo(1, 1);
+    expect(report.queue.emptyReceivesPerMessage).toBeCloseTo(0.138, 2);
+    expect(line(report, "SQS").units).toBeCloseTo(1_000_000 * 3.13, -4);
     // 50,000 runs x 12 transitions at $0.025 per 1,000.
     expect(line(report, "Step Functions")).toMatchObject({ units: 600_000, usd: 15 });
     expect(line(report, "DynamoDB writes").units).toBe(950_000 * 4 + 50_000 * 37);
     expect(line(report, "DynamoDB reads").usd).toBeCloseTo(((950_000 * 4 + 50_000 * 18) * 0.125) / 1e6);
-    expect(line(report, "Lambda requests").units).toBe(1_000_000 + 1_000_000 + 150_000);
+    expect(line(report, "Lambda requests").units).toBeCloseTo(
+      1_000_000 + 1_000_000 / report.queue.messagesPerBatch + 150_000,
+    );
     // x86 action: (21 x 6 ms + 3 x 60 ms) per run plus 10 ms CPU per invocation, at 1 GB.
     const actionSeconds =
       (50_000 * (21 * 6 + 3 * 60) + 150_000 * defaultAssumptions.cpuMsPerInvocation) / 1000;
@@ -261,6 +268,47 @@ describe("the cost model", () => {
     expect(line(report, "CloudWatch Logs: Step Functions").units).toBe(50_000 * 30_000);
     expect(report.ses).toMatchObject({ units: 150_000, usd: 15 });
     expect(report.totalWithoutSes).toBeCloseTo(report.lines.reduce((sum, l) => sum + l.usd, 0));
+    // X-Ray is its own line, outside the total the issue's target is in, and inside the other total.
+    expect(report.lines.some((l) => l.item.startsWith("X-Ray"))).toBe(false);
+    expect(report.totalWithXray).toBeCloseTo(report.totalWithoutSes + report.xray.usd);
+  });
+
+  it("prices Lambda's platform lines only at system log level INFO, and our own lines always", () => {
+    const info = costModel(unused, run, deployment, params);
+    const warn = costModel(
+      unused,
+      run,
+      {
+        ...deployment,
+        functions: Object.fromEntries(
+          Object.entries(deployment.functions).map(([fn, f]) => [fn, { ...f, systemLogLevel: "WARN" }]),
+        ),
+      },
+      params,
+    );
+    expect(line(warn, "CloudWatch Logs: Lambda platform").units).toBe(0);
+    expect(line(info, "CloudWatch Logs: Lambda platform").units).toBeCloseTo(
+      line(info, "Lambda requests").units * defaultAssumptions.platformLogBytesPerInvocation,
+    );
+    expect(line(warn, "CloudWatch Logs: Lambda, our").units).toBe(1_000_000 * 1000);
+  });
+
+  it("derives the match queue's batches from the traffic rate, not from the batch size", () => {
+    const noWindow = { batchSize: 10, batchingWindowSeconds: 0 };
+    const oneSecond = { batchSize: 100, batchingWindowSeconds: 1 };
+    // Sparse traffic: a window batches almost nothing, and each message still needs its own receive.
+    const sparse = queueBatching(0.4, oneSecond, 0.05);
+    expect(sparse.messagesPerBatch).toBeLessThan(1.1);
+    expect(sparse.receivesPerMessage).toBeCloseTo(1, 1);
+    // 20 messages/s over 5 pollers: a 1 s window gathers about 5, deleted in one request.
+    const busy = queueBatching(20, oneSecond, 0.05);
+    expect(busy.messagesPerBatch).toBeCloseTo(1 + 4 * 1.05);
+    expect(busy.deletesPerMessage).toBeCloseTo(1 / busy.messagesPerBatch);
+    expect(queueBatching(20, noWindow, 0.05).messagesPerBatch).toBeCloseTo(1.2);
+    // Never more than the batch size; idle long polls vanish as traffic grows.
+    expect(queueBatching(10_000, noWindow, 0.05).messagesPerBatch).toBe(10);
+    expect(queueBatching(20, noWindow, 0.05).emptyReceivesPerMessage).toBeLessThan(1e-6);
+    expect(queueBatching(0.01, noWindow, 0.05).emptyReceivesPerMessage).toBeGreaterThan(20);
   });
 
   it("shares the per-request costs among the events of a batch, and follows the logging level", () => {
@@ -283,7 +331,7 @@ describe("the cost model", () => {
       params,
     );
     // 50,000 executions a month: under X-Ray's reservoir of one a second, every one is recorded.
-    expect(line(traced, "X-Ray").units).toBeCloseTo(50_000);
+    expect(traced.xray.units).toBeCloseTo(50_000);
   });
 
   it("prices X-Ray by where traces start and how much traffic the 1/s reservoir takes", () => {
@@ -296,25 +344,28 @@ describe("the cost model", () => {
     // 1M events a month (0.4/s): the reservoir records every ingest request and every match invocation;
     // executions join the matcher's trace.
     const low = costModel(unused, run, tracedEverywhere, params);
-    expect(line(low, "X-Ray")).toMatchObject({ units: 2_000_000, usd: 10 });
+    expect(low.xray.units).toBeCloseTo(1_000_000 + 1_000_000 / low.queue.messagesPerBatch);
+    expect(low.xray.usd).toBeCloseTo(10, 1);
     // 100M a month: 2,592,000 a month by the reservoir, then 5 % of the rest, per entry point.
     const busy = costModel(unused, run, tracedEverywhere, params, {
       ...defaultAssumptions,
       eventsPerMonth: 100_000_000,
     });
-    const perEntry = ((2_592_000 + 0.05 * (100_000_000 - 2_592_000)) / 100_000_000) * 1_000_000;
-    expect(line(busy, "X-Ray").units).toBeCloseTo(2 * perEntry);
+    const sampled = (requests: number) => {
+      const monthly = requests * 100;
+      return ((2_592_000 + 0.05 * (monthly - 2_592_000)) / monthly) * requests;
+    };
+    expect(busy.xray.units).toBeCloseTo(
+      sampled(1_000_000) + sampled(1_000_000 / busy.queue.messagesPerBatch),
+    );
     // Tracing off (-c tracing=off): nothing recorded.
     expect(
-      line(
-        costModel(
-          unused,
-          run,
-          { ...deployment, stateMachine: { ...deployment.stateMachine, tracing: false } },
-          params,
-        ),
-        "X-Ray",
-      ).usd,
+      costModel(
+        unused,
+        run,
+        { ...deployment, stateMachine: { ...deployment.stateMachine, tracing: false } },
+        params,
+      ).xray.usd,
     ).toBe(0);
   });
 });

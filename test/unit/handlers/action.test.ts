@@ -4,6 +4,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
@@ -50,8 +51,17 @@ beforeEach(() => {
   db.on(GetCommand, { Key: { pk: "WS#ws_1", sk: "TEMPLATE#t1" } }).resolves({
     Item: { id: "t1", from: "Anna <anna@acme.com>", subject: "Hi {first_name}", text: "Your card failed." },
   });
-  db.on(GetCommand, { Key: { pk: "WS#ws_1#ACCOUNT#acct_1", sk: "PROFILE" } }).resolves({
-    Item: { traits: { first_name: "Ada", email: "ada@example.com" } },
+  db.on(QueryCommand).resolves({ Items: [] });
+  db.on(QueryCommand, {
+    ExpressionAttributeValues: { ":pk": "WS#ws_1#ACCOUNT#acct_1", ":prefix": "PROFILE" },
+  }).resolves({
+    Items: [
+      {
+        pk: "WS#ws_1#ACCOUNT#acct_1",
+        sk: "PROFILE",
+        traits: { first_name: "Ada", email: "ada@example.com" },
+      },
+    ],
   });
   db.on(PutCommand).resolves({});
   db.on(UpdateCommand).resolves({});

@@ -1,5 +1,10 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { type EndSteps, finishInputOf, type RunContext } from "../../../shared/contracts/workflow.js";
+import {
+  type EndSteps,
+  executionInputOf,
+  type RunContext,
+  type RunInput,
+} from "../../../shared/contracts/workflow.js";
 import { type EndRunDeps, endRun } from "../../../shared/use-cases/end-run.js";
 import { aRun, FakeRunRepository, FakeWorkflows, fixedClock } from "../../support/fakes.js";
 
@@ -31,6 +36,20 @@ beforeEach(async () => {
   await runs.enter(run, endSteps);
   await workflows.start({ run, phase: "entry", steps: [], completeWhenStepsDone: false });
 });
+
+/** A run whose entry step is a Slack post, left in doubt by its stopped execution. */
+async function slackPostInDoubt() {
+  const post = {
+    id: "post",
+    delaySeconds: 0,
+    action: { type: "send_slack", integrationId: "int_1", channel: "C1", text: "hi" },
+  } as const;
+  runs = new FakeRunRepository();
+  deps = { runs, workflows, clock: fixedClock(NOW) };
+  await runs.enter(run, { ...endSteps, entry: [post] });
+  runs.seedClaim(run, "post", NOW, "attempt-1");
+  await runs.markStepInDoubt(run, "post", "attempt-1", NOW);
+}
 
 describe("endRun", () => {
   it("on success: records the outcome, stops the entry execution and starts the completion steps", async () => {
@@ -73,7 +92,40 @@ describe("endRun", () => {
     });
   });
 
-  it("hands an entry webhook left in doubt to the run's finish execution, which performs it again", async () => {
+  it("a Slack post in doubt: a lookup execution is started for it, then it is recorded skipped until the lookup says", async () => {
+    await slackPostInDoubt();
+
+    await endRun(deps, ref, "success", "msg_paid", { stopEntry: true, cause: "event:payment_succeeded" });
+
+    expect([...workflows.lookups.values()]).toEqual([{ runId: "run_1", phase: "entry", stepId: "post" }]);
+    expect(runs.step(run, "post")).toMatchObject({
+      status: "skipped",
+      doubtSince: NOW,
+      outcome: { reason: expect.stringMatching(/^run_not_active: .*records do not show it/) },
+    });
+  });
+
+  it("a Slack post in doubt whose lookup cannot be started stays in doubt, for the retried end to settle", async () => {
+    await slackPostInDoubt();
+    const startLookup = workflows.startLookup.bind(workflows);
+    workflows.startLookup = async () => {
+      throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+    };
+
+    const error = await endRun(deps, ref, "success", "msg_paid", {
+      stopEntry: true,
+      cause: "event:payment_succeeded",
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "ThrottlingException" });
+    expect(runs.step(run, "post")).toMatchObject({ status: "claimed" });
+
+    workflows.startLookup = startLookup;
+    await endRun(deps, ref, "success", "msg_paid", { stopEntry: true, cause: "event:payment_succeeded" });
+    expect(workflows.lookups.size).toBe(1);
+    expect(runs.step(run, "post")).toMatchObject({ status: "skipped" });
+  });
+
+  it("hands an entry webhook left in doubt to the end execution, which finishes it first", async () => {
     const hook = {
       id: "hook",
       delaySeconds: 0,
@@ -89,16 +141,18 @@ describe("endRun", () => {
 
     // Not skipped: it may have been delivered, and only performing it again can tell.
     expect(runs.step(run, "hook")).toMatchObject({ status: "claimed" });
-    expect(workflows.finishes.get("run_1")).toEqual(["hook"]);
-    expect(finishInputOf(run, ["hook"])).toEqual({
-      wakes: [
-        {
-          seconds: 0,
-          run: { workspaceId: "ws_1", momentId: "m_1", runId: "run_1", accountId: "acct_1" },
-          phase: "entry",
-          steps: ["hook"],
-        },
-      ],
+    expect(workflows.end("run_1")).toEqual({
+      run,
+      phase: "completion",
+      steps: [],
+      completeWhenStepsDone: false,
+      finish: ["hook"],
+    });
+    expect(executionInputOf(workflows.end("run_1") as RunInput).wakes[0]).toEqual({
+      seconds: 0,
+      run: { workspaceId: "ws_1", momentId: "m_1", runId: "run_1", accountId: "acct_1" },
+      phase: "entry",
+      steps: ["hook"],
     });
   });
 

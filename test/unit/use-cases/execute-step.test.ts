@@ -6,17 +6,21 @@ import {
   TransientDeliveryError,
   TransientInfrastructureError,
 } from "../../../shared/domain/delivery-errors.js";
+import type { AttioApi, AttioTask, AttioTaskQuery } from "../../../shared/ports/attio.js";
+import { attioTaskPerformer, taskMarker } from "../../../shared/use-cases/actions/attio-task.js";
 import { emailPerformer } from "../../../shared/use-cases/actions/email.js";
-import { executeStep, type StepDeps } from "../../../shared/use-cases/execute-step.js";
+import { executeStep, lookUpEndedRunSteps, type StepDeps } from "../../../shared/use-cases/execute-step.js";
 import { emailDeps } from "../../support/fake-suppressions.js";
 import {
   aMoment,
   aRun,
   aTemplate,
   FakeConfigRepository,
+  FakeIntegrations,
   FakeMailer,
   FakeProfiles,
   FakeRunRepository,
+  FakeWorkflows,
   fixedClock,
 } from "../../support/fakes.js";
 
@@ -40,18 +44,21 @@ let profiles: FakeProfiles;
 let runs: FakeRunRepository;
 let mailer: FakeMailer;
 let deps: StepDeps;
+let workflows: FakeWorkflows;
 
 beforeEach(async () => {
   config = new FakeConfigRepository();
   profiles = new FakeProfiles();
   runs = new FakeRunRepository();
   mailer = new FakeMailer();
+  workflows = new FakeWorkflows();
   deps = {
     actions: { send_email: emailPerformer(emailDeps(config, mailer)) },
     profiles,
     runs,
     moments: config,
     clock: fixedClock(NOW),
+    workflows,
   };
   runs.seedMembership(run);
   await config.createMoment(
@@ -816,6 +823,36 @@ describe("executeStep under faults", () => {
       expect(posted).toEqual([]);
     });
 
+    it("an ambiguous post whose run ended meanwhile: recorded skipped at once, and a lookup started to correct it", async () => {
+      postError = new AmbiguousDeliveryError("Slack answered HTTP 502");
+      const markStepInDoubt = runs.markStepInDoubt.bind(runs);
+      runs.markStepInDoubt = async (...args) => {
+        // An end rule matched while Slack was answering: ending the run found no doubt to settle.
+        await runs.endRun(run, "success", "msg_paid", NOW);
+        return markStepInDoubt(...args);
+      };
+
+      const outcome = await executeStep(deps, payload(slackAction));
+
+      expect(outcome).toMatchObject({ status: "skipped", reason: expect.stringMatching(/^run_not_active/) });
+      expect(runs.step(run, "s1")).toMatchObject({ status: "skipped", doubtSince: NOW });
+      expect([...workflows.lookups.values()]).toEqual([{ runId: run.runId, phase: "entry", stepId: "s1" }]);
+      expect(lookedUpSince).toEqual([]);
+    });
+
+    it("reached again after its run ended (left in doubt by an earlier attempt): a lookup settles it, never a post", async () => {
+      postError = new AmbiguousDeliveryError("Slack answered HTTP 502");
+      await executeStep(deps, payload(slackAction)).catch(() => undefined);
+      await runs.endRun(run, "success", "msg_paid", NOW);
+
+      const outcome = await executeStep(at(LATER), payload(slackAction));
+
+      expect(outcome).toEqual({ status: "skipped", reason: "run_not_active" });
+      expect(posted).toEqual([]);
+      expect([...workflows.lookups.values()]).toEqual([{ runId: run.runId, phase: "entry", stepId: "s1" }]);
+      expect(runs.step(run, "s1")).toMatchObject({ status: "skipped", doubtSince: NOW });
+    });
+
     it("a step without a lookup (an incoming webhook) is outcome_unknown rather than risk a second message", async () => {
       deps.actions = {
         ...deps.actions,
@@ -828,5 +865,259 @@ describe("executeStep under faults", () => {
 
       expect(outcome).toEqual({ status: "failed", reason: expect.stringMatching(/^outcome_unknown/) });
     });
+  });
+
+  describe("an Attio step in doubt is looked up among its record's tasks", () => {
+    const RECORD_ID = "891dcbfc-9141-415d-9b2a-2238a6cc012d";
+    const attioAction = {
+      type: "create_attio_task",
+      integrationId: "int_attio",
+      content: "Call {first_name}",
+      linkedRecord: { object: "companies", recordId: RECORD_ID },
+    } as const;
+
+    /** Attio as far as the step sees it: its tasks, and what goes wrong with the next calls. */
+    class ModelAttio implements AttioApi {
+      readonly tasks: Array<{ taskId: string; task: AttioTask }> = [];
+      readonly lookups: AttioTaskQuery[] = [];
+      /** The next create: created and its answer lost, or lost before Attio saw it. */
+      nextCreate: "ok" | "created-answer-lost" | "lost-before" = "ok";
+      /** The next lookups fail for now. */
+      failingLookups = 0;
+      async createTask(_token: string, task: AttioTask) {
+        const mode = this.nextCreate;
+        this.nextCreate = "ok";
+        if (mode !== "lost-before") this.tasks.push({ taskId: `task_${this.tasks.length + 1}`, task });
+        if (mode !== "ok") throw new AmbiguousDeliveryError("attio: connection lost after the task was sent");
+        return { taskId: this.tasks.at(-1)?.taskId };
+      }
+      async findTask(_token: string, query: AttioTaskQuery) {
+        this.lookups.push(query);
+        if (this.failingLookups > 0) {
+          this.failingLookups--;
+          throw new TransientDeliveryError("attio: HTTP 503 listing tasks");
+        }
+        const found = this.tasks.find(({ task }) => task.content.includes(query.marker));
+        return found ? ({ status: "found", taskId: found.taskId } as const) : ({ status: "absent" } as const);
+      }
+    }
+
+    let attio: ModelAttio;
+    beforeEach(() => {
+      attio = new ModelAttio();
+      const integrations = new FakeIntegrations();
+      integrations.add("ws_1", "int_attio", "attio");
+      deps.actions = { ...deps.actions, create_attio_task: attioTaskPerformer({ integrations, attio }) };
+    });
+
+    it("a create whose answer was lost is found after the wait: executed with its id, one task", async () => {
+      attio.nextCreate = "created-answer-lost";
+
+      const first = await executeStep(deps, payload(attioAction)).catch((e: unknown) => e);
+      expect(first).toMatchObject({ name: "StepInDoubt" });
+      const outcome = await executeStep(at(LATER), payload(attioAction));
+
+      expect(outcome).toEqual({ status: "executed", detail: { taskId: "task_1", reconciled: "task_list" } });
+      expect(attio.tasks).toHaveLength(1);
+      expect(attio.lookups).toEqual([
+        {
+          marker: attio.tasks[0]?.task.marker,
+          since: new Date(Date.parse(NOW) - 5 * 60_000),
+          linkedRecord: { object: "companies", recordId: RECORD_ID },
+        },
+      ]);
+      expect(runs.step(run, "s1")).toMatchObject({ status: "executed" });
+    });
+
+    it("a create Attio never saw is not found after the wait, and is created exactly once more", async () => {
+      attio.nextCreate = "lost-before";
+      await executeStep(deps, payload(attioAction)).catch(() => undefined);
+
+      const outcome = await executeStep(at(LATER), payload(attioAction));
+
+      expect(outcome).toEqual({ status: "executed", detail: { taskId: "task_1" } });
+      expect(attio.tasks).toHaveLength(1);
+      expect(await executeStep(at(LATER), payload(attioAction))).toEqual({
+        status: "skipped",
+        reason: "already_executed",
+      });
+      expect(attio.tasks).toHaveLength(1);
+    });
+
+    it("a lookup that fails for now is retried like any transient failure, the step still in doubt", async () => {
+      attio.nextCreate = "created-answer-lost";
+      attio.failingLookups = 1;
+      await executeStep(deps, payload(attioAction)).catch(() => undefined);
+
+      const retried = await executeStep(at(LATER), payload(attioAction)).catch((e: unknown) => e);
+      expect(retried).toMatchObject({ name: "TransientActionError" });
+      expect(runs.step(run, "s1")).toMatchObject({ status: "claimed", doubtSince: NOW });
+      const outcome = await executeStep(at(LATER), payload(attioAction));
+
+      expect(outcome).toMatchObject({ status: "executed", detail: { reconciled: "task_list" } });
+      expect(attio.tasks).toHaveLength(1);
+      expect(attio.lookups).toHaveLength(2);
+    });
+
+    it("an attempt that died mid-create is settled the same way: looked up, never created twice", async () => {
+      // Another attempt claimed the step, created the task (with the step's marker) and died.
+      runs.seedClaim(run, "s1");
+      const marker = taskMarker(run.workspaceId, run.runId, "s1");
+      attio.tasks.push({
+        taskId: "task_dead",
+        task: {
+          content: `Call Ada\n\n${marker}`,
+          deadlineAt: null,
+          linkedRecords: [],
+          assigneeIds: [],
+          marker,
+        },
+      });
+      await executeStep(deps, payload(attioAction)).catch(() => undefined);
+
+      const outcome = await executeStep(at(LATER), payload(attioAction));
+
+      expect(outcome).toEqual({
+        status: "executed",
+        detail: { taskId: "task_dead", reconciled: "task_list" },
+      });
+      expect(attio.tasks).toHaveLength(1);
+    });
+  });
+});
+
+describe("lookUpEndedRunSteps: a Slack post in doubt when its run ended", () => {
+  const LATER = "2026-11-21T11:05:00.000Z";
+  const slackStep = {
+    id: "s1",
+    delaySeconds: 0,
+    action: { type: "send_slack", integrationId: "int_1", channel: "C100", text: "hi" },
+  } as const;
+  const wake = { run, lookup: ["s1"] };
+  let history: "found" | "absent" | "unknown" | "down";
+  let lookups: Date[];
+  let posts: number;
+
+  beforeEach(async () => {
+    history = "found";
+    lookups = [];
+    posts = 0;
+    deps.actions = {
+      ...deps.actions,
+      send_slack: async () => ({
+        preview: {},
+        lookUp: async (since) => {
+          lookups.push(since);
+          if (history === "down") throw new AmbiguousDeliveryError("Slack answered HTTP 500");
+          if (history === "absent") return undefined;
+          if (history === "unknown") return { status: "failed", reason: "outcome_unknown: missing_scope" };
+          return { status: "executed", detail: { ts: "1.2", reconciled: "history" } };
+        },
+        perform: async () => {
+          posts += 1;
+          return { status: "executed" };
+        },
+      }),
+    };
+    runs.seedMembership(run);
+    const stored = runs.run("ws_1", run.runId);
+    if (stored) stored.entrySteps = [slackStep];
+    // Claimed at NOW - 1 min, in doubt since NOW; then the run ended and the step was recorded skipped.
+    runs.seedClaim(run, "s1", "2026-11-21T10:59:00.000Z");
+    await runs.markStepInDoubt(run, "s1", "died", NOW);
+    await runs.endRun(run, "success", "msg_paid", NOW);
+    await runs.settleStepInDoubt(
+      "ws_1",
+      run.runId,
+      "s1",
+      { status: "skipped", reason: "run_not_active: x" },
+      NOW,
+    );
+  });
+
+  const stats = () => runs.stats.get(JSON.stringify(["ws_1", "m_1"]));
+
+  it("waits out the evidence window before looking (StepInDoubt: the workflow waits and runs it again)", async () => {
+    const error = await lookUpEndedRunSteps(
+      { ...deps, clock: fixedClock("2026-11-21T11:04:59.000Z") },
+      wake,
+    ).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: "StepInDoubt" });
+    expect(lookups).toEqual([]);
+  });
+
+  it("found: corrected to executed, counters moved, from 5 minutes before the claim; never posted", async () => {
+    const outcomes = await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, wake);
+
+    expect(outcomes).toEqual({ s1: { status: "executed", detail: { ts: "1.2", reconciled: "history" } } });
+    expect(runs.step(run, "s1")).toMatchObject({ status: "executed" });
+    expect(stats()).toMatchObject({ "steps.s1.executed": 1, "steps.s1.skipped": 0 });
+    expect(lookups).toEqual([new Date("2026-11-21T10:54:00.000Z")]);
+    expect(posts).toBe(0);
+  });
+
+  it("a second delivery of the same wake-up (a retry, a resumed execution) looks nothing up again", async () => {
+    await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, wake);
+
+    expect(await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, wake)).toEqual({});
+    expect(lookups).toHaveLength(1);
+    expect(stats()).toMatchObject({ "steps.s1.executed": 1, "steps.s1.skipped": 0 });
+  });
+
+  it("absent: stays skipped, never posted", async () => {
+    history = "absent";
+
+    expect(await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, wake)).toEqual({});
+    expect(runs.step(run, "s1")).toMatchObject({ status: "skipped" });
+    expect(lookups).toHaveLength(1);
+    expect(posts).toBe(0);
+  });
+
+  it("a claim still in doubt (nothing settled it yet) is settled by the lookup: absent -> skipped", async () => {
+    history = "absent";
+    runs.seedClaim(run, "s2", "2026-11-21T10:59:00.000Z");
+    await runs.markStepInDoubt(run, "s2", "died", NOW);
+    const stored = runs.run("ws_1", run.runId);
+    if (stored) stored.entrySteps = [slackStep, { ...slackStep, id: "s2" }];
+
+    await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, { run, lookup: ["s2"] });
+
+    expect(runs.step(run, "s2")).toMatchObject({
+      status: "skipped",
+      outcome: { reason: expect.stringMatching(/^run_not_active: .*records do not show it/) },
+    });
+  });
+
+  it("the provider cannot tell: failed, outcome_unknown (not 'not sent')", async () => {
+    history = "unknown";
+
+    await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, wake);
+
+    expect(runs.step(run, "s1")).toMatchObject({
+      status: "failed",
+      outcome: { reason: "outcome_unknown: missing_scope" },
+    });
+  });
+
+  it("a lookup that fails is thrown as transient (the workflow retries it); the record is left as it was", async () => {
+    history = "down";
+
+    const error = await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, wake).catch(
+      (e: unknown) => e,
+    );
+
+    expect(error).toMatchObject({ name: "TransientActionError" });
+    expect(runs.step(run, "s1")).toMatchObject({ status: "skipped" });
+  });
+
+  it("a step settled otherwise meanwhile (not in doubt) is not looked up", async () => {
+    runs.seedClaim(run, "s3");
+    await runs.recordStep(run, "s3", { status: "executed" }, NOW);
+
+    expect(await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, { run, lookup: ["s3"] })).toEqual(
+      {},
+    );
+    expect(lookups).toEqual([]);
   });
 });

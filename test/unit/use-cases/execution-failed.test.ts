@@ -7,9 +7,16 @@ import {
   type ExecutionFailedDeps,
   handleExecutionFailed,
   isExecutionStatusChange,
+  MAX_REDRIVES,
   MalformedExecutionEventError,
 } from "../../../shared/use-cases/execution-failed.js";
-import { aRun, FakeRunRepository, FakeWorkflows, fixedClock } from "../../support/fakes.js";
+import {
+  aRun,
+  FakePendingStarts,
+  FakeRunRepository,
+  FakeWorkflows,
+  fixedClock,
+} from "../../support/fakes.js";
 
 const NOW = "2026-11-22T12:00:00.000Z";
 const STATE_MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:moments-run";
@@ -51,15 +58,18 @@ function statusChange(status: string, input: unknown = entry, included = true) {
 let runs: FakeRunRepository;
 let workflows: FakeWorkflows;
 let described: string[];
+let pending: FakePendingStarts;
 let deps: ExecutionFailedDeps;
 
 beforeEach(async () => {
   runs = new FakeRunRepository();
   workflows = new FakeWorkflows();
   described = [];
+  pending = new FakePendingStarts();
   deps = {
     runs,
     workflows,
+    pending,
     clock: fixedClock(NOW),
     executions: {
       executionInput: async (arn) => {
@@ -119,7 +129,7 @@ describe("handleExecutionFailed", () => {
     expect(runs.run("ws_1", "run_1")?.status).toBe("failed");
   });
 
-  it("ignores a completion or exit execution (its run ended already) and an abandonment gate", async () => {
+  it("ignores a completion or exit execution started before wake-ups (whole steps in its input) and a gate of then", async () => {
     expect(
       await handleExecutionFailed(deps, statusChange("FAILED", { ...entry, phase: "exit" })),
     ).toMatchObject({ outcome: "ignored", why: "end_execution" });
@@ -148,5 +158,242 @@ describe("handleExecutionFailed", () => {
     expect(matchesEventPattern(pattern, other)).toBe(false);
     expect(isExecutionStatusChange(statusChange("FAILED"))).toBe(true);
     expect(isExecutionStatusChange({ type: "run_completed", run })).toBe(false);
+  });
+});
+
+/** A status change of the execution `name` with this (wake-ups) input, started `startedAgoSeconds` ago. */
+function statusChangeOf(name: string, input: unknown, status = "FAILED", startedAgoSeconds = 100) {
+  const event = statusChange(status, input);
+  const executionArn = `${STATE_MACHINE.replace(":stateMachine:", ":execution:")}:${name}`;
+  return {
+    ...event,
+    resources: [executionArn],
+    detail: { ...event.detail, executionArn, name, startDate: Date.parse(NOW) - startedAgoSeconds * 1000 },
+  };
+}
+
+describe("handleExecutionFailed: an end execution (completion or exit steps) is re-driven", () => {
+  const ref = { workspaceId: "ws_1", momentId: "m_1", runId: "run_1" };
+  // Exit steps: "sorry" at once, "survey" 600 s later; the execution started 100 s ago.
+  const exitInput = {
+    wakes: [
+      { seconds: 0, run: ref, phase: "exit", steps: ["sorry"] },
+      { seconds: 600, run: ref, phase: "exit", steps: ["survey"] },
+    ],
+  };
+
+  beforeEach(async () => {
+    await runs.endRun(run, "failed", "msg_churned", NOW);
+  });
+
+  it("starts what it left in a fresh execution, each step when it was due; steps recorded are not run again", async () => {
+    runs.seedClaim(run, "sorry");
+    await runs.recordStep(run, "sorry", { status: "executed" }, NOW);
+
+    const result = await handleExecutionFailed(deps, statusChangeOf("run_1-end", exitInput, "TIMED_OUT"));
+
+    expect(result).toEqual({
+      outcome: "redriven",
+      kind: "end",
+      workspaceId: "ws_1",
+      runId: "run_1",
+      name: "run_1-end-r1",
+      attempt: 1,
+      started: "started",
+    });
+    expect(workflows.restarts.get("run_1-end-r1")).toEqual({
+      wakes: [{ seconds: 500, run: ref, phase: "exit", steps: ["survey"] }],
+    });
+    expect(runs.run("ws_1", "run_1")).toMatchObject({ status: "failed", endedBy: "msg_churned" });
+  });
+
+  it("a step not done yet (or left in doubt) runs again, at once when it is past due", async () => {
+    runs.seedClaim(run, "sorry");
+
+    await handleExecutionFailed(deps, statusChangeOf("run_1-end", exitInput, "ABORTED", 3600));
+
+    expect(workflows.restarts.get("run_1-end-r1")).toEqual({
+      wakes: [
+        { seconds: 0, run: ref, phase: "exit", steps: ["sorry"] },
+        { seconds: 0, run: ref, phase: "exit", steps: ["survey"] },
+      ],
+    });
+  });
+
+  it("a second delivery of the same event starts nothing more (the fresh execution's name is derived)", async () => {
+    await handleExecutionFailed(deps, statusChangeOf("run_1-end", exitInput));
+    const again = await handleExecutionFailed(deps, statusChangeOf("run_1-end", exitInput));
+
+    expect(again).toMatchObject({ outcome: "redriven", name: "run_1-end-r1", started: "already_started" });
+    expect([...workflows.restarts.keys()]).toEqual(["run_1-end-r1"]);
+  });
+
+  it("a re-driven execution that fails too is re-driven again, under the next name", async () => {
+    const result = await handleExecutionFailed(deps, statusChangeOf("run_1-end-r1", exitInput));
+
+    expect(result).toMatchObject({ outcome: "redriven", name: "run_1-end-r2", attempt: 2 });
+  });
+
+  it(`after ${MAX_REDRIVES} re-drives it gives up visibly: the steps left are recorded failed, nothing restarts`, async () => {
+    runs.seedClaim(run, "sorry");
+    await runs.recordStep(run, "sorry", { status: "executed" }, NOW);
+
+    const result = await handleExecutionFailed(deps, statusChangeOf(`run_1-end-r${MAX_REDRIVES}`, exitInput));
+
+    expect(result).toEqual({
+      outcome: "gave_up",
+      kind: "end",
+      workspaceId: "ws_1",
+      runId: "run_1",
+      name: `run_1-end-r${MAX_REDRIVES}`,
+      failedSteps: ["survey"],
+    });
+    expect(workflows.restarts.size).toBe(0);
+    expect(runs.step(run, "survey")).toMatchObject({
+      status: "failed",
+      outcome: {
+        reason: expect.stringMatching(
+          /^execution_failed: the run's exit steps failed to run through 3 re-drives \(FAILED: States.TaskFailed\)/,
+        ),
+      },
+    });
+    expect(runs.step(run, "sorry")).toMatchObject({ status: "executed" });
+  });
+
+  it("every step done already (it failed after its last step): nothing to re-drive", async () => {
+    for (const id of ["sorry", "survey"]) {
+      runs.seedClaim(run, id);
+      await runs.recordStep(run, id, { status: "executed" }, NOW);
+    }
+
+    expect(await handleExecutionFailed(deps, statusChangeOf("run_1-end", exitInput))).toEqual({
+      outcome: "ignored",
+      why: "nothing_left",
+      runId: "run_1",
+    });
+    expect(workflows.restarts.size).toBe(0);
+  });
+
+  it("an end execution finishing an entry step (its wake-up names the entry phase) is still an end execution", async () => {
+    const finishing = { wakes: [{ seconds: 0, run: ref, phase: "entry", steps: ["hook"] }] };
+
+    const result = await handleExecutionFailed(deps, statusChangeOf("run_1-end", finishing));
+
+    expect(result).toMatchObject({ outcome: "redriven", name: "run_1-end-r1" });
+    expect(runs.run("ws_1", "run_1")).toMatchObject({ status: "failed", endedBy: "msg_churned" });
+  });
+
+  it("an entry execution with wake-ups (named by its run) still ends its active run", async () => {
+    const other = aRun({ runId: "run_2" });
+    await runs.enter(other, endSteps);
+    const ref2 = { workspaceId: "ws_1", momentId: "m_1", runId: "run_2" };
+
+    const result = await handleExecutionFailed(
+      deps,
+      statusChangeOf("run_2", { wakes: [{ seconds: 0, run: ref2, phase: "entry", steps: ["a"] }] }),
+    );
+
+    expect(result).toMatchObject({ outcome: "run_ended", runId: "run_2" });
+    expect(workflows.restarts.size).toBe(0);
+  });
+
+  it("a lookup execution is left alone (its step is recorded; the lookup only corrects it)", async () => {
+    const lookup = { wakes: [{ seconds: 0, run: ref, phase: "entry", lookup: ["post"] }] };
+
+    expect(await handleExecutionFailed(deps, statusChangeOf("run_1-lookup-post", lookup))).toEqual({
+      outcome: "ignored",
+      why: "lookup_execution",
+      runId: "run_1",
+    });
+  });
+});
+
+describe("handleExecutionFailed: an abandonment gate is re-armed", () => {
+  const DUE = "2026-11-22T12:30:00.000Z";
+  const gate = { workspaceId: "ws_1", momentId: "m_9", accountId: "acct_1", token: "msg_cart", until: DUE };
+  const gateInput = { wakes: [{ seconds: 1800, gate }] };
+  const arm = (token: string, dueAt: string) =>
+    pending.arm(
+      {
+        workspaceId: "ws_1",
+        accountId: "acct_1",
+        momentId: "m_9",
+        token,
+        dueAt,
+        trigger: {
+          workspaceId: "ws_1",
+          accountId: "acct_1",
+          messageId: token,
+          event: "cart_updated",
+          timestamp: NOW,
+          properties: {},
+        } as never,
+        gate: "gate-run_9",
+      },
+      NOW,
+    );
+
+  it("failed before opening: a fresh gate waits for the same due time", async () => {
+    await arm("msg_cart", DUE);
+
+    const result = await handleExecutionFailed(deps, statusChangeOf("gate-run_9", gateInput));
+
+    expect(result).toEqual({
+      outcome: "redriven",
+      kind: "gate",
+      workspaceId: "ws_1",
+      name: "gate-run_9-r1",
+      attempt: 1,
+      started: "started",
+    });
+    expect(workflows.gates.get("gate-run_9-r1")).toEqual(gate);
+  });
+
+  it("re-armed by a later trigger meanwhile: the fresh gate waits for the start as armed now", async () => {
+    await arm("msg_cart2", "2026-11-22T13:00:00.000Z");
+
+    await handleExecutionFailed(deps, statusChangeOf("gate-run_9", gateInput));
+
+    expect(workflows.gates.get("gate-run_9-r1")).toEqual({
+      ...gate,
+      token: "msg_cart2",
+      until: "2026-11-22T13:00:00.000Z",
+    });
+  });
+
+  it("opened already (or cancelled): nothing to do", async () => {
+    expect(await handleExecutionFailed(deps, statusChangeOf("gate-run_9", gateInput))).toEqual({
+      outcome: "ignored",
+      why: "gate_not_armed",
+    });
+    expect(workflows.gates.size).toBe(0);
+  });
+
+  it("a second delivery of the same event starts no second gate", async () => {
+    await arm("msg_cart", DUE);
+
+    await handleExecutionFailed(deps, statusChangeOf("gate-run_9", gateInput));
+    const again = await handleExecutionFailed(deps, statusChangeOf("gate-run_9", gateInput));
+
+    expect(again).toMatchObject({ outcome: "redriven", started: "already_started" });
+    expect([...workflows.gates.keys()]).toEqual(["gate-run_9-r1"]);
+  });
+
+  it(`after ${MAX_REDRIVES} re-drives it gives up visibly, starting nothing`, async () => {
+    await arm("msg_cart", DUE);
+
+    const result = await handleExecutionFailed(
+      deps,
+      statusChangeOf(`gate-run_9-r${MAX_REDRIVES}`, gateInput),
+    );
+
+    expect(result).toEqual({
+      outcome: "gave_up",
+      kind: "gate",
+      workspaceId: "ws_1",
+      name: `gate-run_9-r${MAX_REDRIVES}`,
+      failedSteps: [],
+    });
+    expect(workflows.gates.size).toBe(0);
   });
 });

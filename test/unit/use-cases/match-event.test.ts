@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import { IDLE_EVENT_NAME_TTL_MS, MemoryIdleEventNames } from "../../../shared/adapters/idle-event-names.js";
 import type { EventReceivedDetail } from "../../../shared/contracts/bus.js";
 import { runIdFor } from "../../../shared/domain/ids.js";
 import type { Moment, Step } from "../../../shared/domain/moment.js";
@@ -861,6 +862,144 @@ describe("matchEvent: dedupe", () => {
     expect(decisions).toEqual([{ momentId: "m_1", decision: "started", runId }]);
     expect(workflows.executions.size).toBe(1);
     expect(runs.statsOf("ws_1", "m_1")).toEqual({ entered: 1 });
+  });
+});
+
+describe("matchEvent: event names this container knows no moment uses", () => {
+  let idle: MemoryIdleEventNames;
+  const unused = (overrides: Partial<EventReceivedDetail> = {}) =>
+    event({ event: "page_viewed", messageId: "msg-view", ...overrides });
+
+  beforeEach(() => {
+    idle = new MemoryIdleEventNames(clock);
+    deps = { ...deps, idleEvents: idle };
+  });
+
+  it("remembers an idle name, then reads only the account's runs for it: no marker, no index", async () => {
+    // Prepare: the first page_viewed reads the index and finds nothing
+    await matchEvent(deps, unused({ messageId: "msg-0" }));
+    const findByEvent = vi.spyOn(config, "findByEvent");
+    const processed = vi.spyOn(messages, "processed");
+    const listActiveRuns = vi.spyOn(runs, "listActiveRuns");
+
+    // Act
+    const decisions = await matchEvent(deps, unused());
+
+    // Assess: counted once, marked processed, its recent-event row written
+    expect(decisions).toEqual([]);
+    expect(findByEvent).not.toHaveBeenCalled();
+    expect(processed).not.toHaveBeenCalled();
+    expect(listActiveRuns).toHaveBeenCalledTimes(1);
+    expect(messages.processedAt("ws_1", "msg-view")).toBe(NOW);
+    expect((await profiles.get("ws_1", "acct_1"))?.eventCounts).toEqual({ page_viewed: 2 });
+    expect((await insights.listAccountEvents("ws_1", "acct_1", 10)).map((e) => e.messageId)).toEqual([
+      "msg-view",
+      "msg-0",
+    ]);
+  });
+
+  it("never remembers a name a running moment starts on", async () => {
+    await matchEvent(deps, event({ messageId: "msg-1" }));
+
+    expect(idle.isIdle("ws_1", "payment_failed")).toBe(false);
+  });
+
+  it("reads the index again once the name is forgotten, and starts a moment started meanwhile", async () => {
+    // Prepare: page_viewed remembered idle, then a moment starting on it is started
+    await matchEvent(deps, unused({ messageId: "msg-0" }));
+    await moment({ id: "m_2", start: { event: "page_viewed" } });
+
+    // Act: within the remembered time it is missed; after it, it starts
+    const missed = await matchEvent(deps, unused({ messageId: "msg-1" }));
+    clock.advance(IDLE_EVENT_NAME_TTL_MS);
+    const seen = await matchEvent(deps, unused({ messageId: "msg-2" }));
+
+    // Assess
+    expect(missed).toEqual([]);
+    expect(seen.map((d) => d.decision)).toEqual(["started"]);
+  });
+
+  it("answers a resend of a processed message as a duplicate, keeping its first recent-event row only", async () => {
+    // Prepare
+    await matchEvent(deps, unused({ messageId: "msg-0" }));
+    await matchEvent(deps, unused());
+    clock.advance(1000);
+
+    // Act: the client resends it (a new receive time)
+    const decisions = await matchEvent(deps, unused({ receivedAt: "2026-11-21T10:05:00.000Z" }));
+
+    // Assess
+    expect(decisions).toEqual([{ momentId: "*", decision: "duplicate" }]);
+    expect((await profiles.get("ws_1", "acct_1"))?.eventCounts).toEqual({ page_viewed: 2 });
+    const rows = await insights.listAccountEvents("ws_1", "acct_1", 10);
+    expect(rows.filter((e) => e.messageId === "msg-view")).toEqual([
+      expect.objectContaining({ receivedAt: unused().receivedAt }),
+    ]);
+    expect((await insights.listDecisions("ws_1", "acct_1", 1))[0]).toMatchObject({ reason: "duplicate" });
+  });
+
+  it("does not count a resend of a processed message in the observed events", async () => {
+    // Prepare: page_viewed remembered idle, msg-view processed once
+    await matchEvent(deps, unused({ messageId: "msg-0" }));
+    await matchEvent(deps, unused());
+    clock.advance(1000);
+
+    // Act: the client resends it (a new receive time), which takes the unchecked idle path
+    await matchEvent(deps, unused({ receivedAt: "2026-11-21T10:05:00.000Z" }));
+
+    // Assess: two messages, counted twice, as the path that reads the marker first counts them
+    expect((await insights.getObservedEvent("ws_1", "page_viewed"))?.count).toBe(2);
+  });
+
+  it("counts two copies racing past the touch once", async () => {
+    await matchEvent(deps, unused({ messageId: "msg-0" }));
+
+    const results = await Promise.all([matchEvent(deps, unused()), matchEvent(deps, unused())]);
+
+    expect(results).toEqual([[], [{ momentId: "*", decision: "duplicate" }]]);
+    expect((await profiles.get("ws_1", "acct_1"))?.eventCounts).toEqual({ page_viewed: 2 });
+  });
+
+  it("checks a resend with traits before merging them, so it never sets them back", async () => {
+    // Prepare: processed with plan trial, then a later event sets plan pro
+    await matchEvent(deps, unused({ messageId: "msg-0" }));
+    await matchEvent(deps, unused({ traits: { plan: "trial" } }));
+    await matchEvent(deps, unused({ messageId: "msg-later", traits: { plan: "pro" } }));
+    const merge = vi.spyOn(profiles, "mergeTraits");
+
+    // Act
+    const decisions = await matchEvent(
+      deps,
+      unused({ traits: { plan: "trial" }, receivedAt: "2026-11-21T10:05:00.000Z" }),
+    );
+
+    // Assess
+    expect(decisions).toEqual([{ momentId: "*", decision: "duplicate" }]);
+    expect(merge).not.toHaveBeenCalled();
+    expect((await profiles.get("ws_1", "acct_1"))?.traits).toMatchObject({ plan: "pro" });
+  });
+
+  it("ends a run on an idle name, checking the marker first, and a resend ends nothing twice", async () => {
+    // Prepare: a run that payment_succeeded ends; payment_succeeded starts nothing, so it is remembered
+    await momentWithEndRules();
+    await matchEvent(
+      deps,
+      event({ event: "payment_succeeded", messageId: "msg-before", accountId: "acct_2" }),
+    );
+    expect(idle.isIdle("ws_1", "payment_succeeded")).toBe(true);
+    await matchEvent(deps, event({ messageId: "msg-start" }));
+    clock.advance(1000);
+
+    // Act
+    const ended = await matchEvent(deps, event({ event: "payment_succeeded", messageId: "msg-end" }));
+    const again = await matchEvent(
+      deps,
+      event({ event: "payment_succeeded", messageId: "msg-end", receivedAt: "2026-11-21T10:09:00.000Z" }),
+    );
+
+    // Assess
+    expect(ended.map((d) => d.decision)).toEqual(["ended"]);
+    expect(again).toEqual([{ momentId: "*", decision: "duplicate" }]);
   });
 });
 

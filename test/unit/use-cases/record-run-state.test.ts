@@ -254,3 +254,54 @@ describe("recordRunState under faults", () => {
     });
   });
 });
+
+describe("recordRunState: a lookup wake-up that failed for good", () => {
+  const wake = {
+    seconds: 0,
+    run: { workspaceId: "ws_1", momentId: "m_1", runId: "run_1" },
+    phase: "entry" as const,
+    lookup: ["post"],
+  };
+  const error = { Error: "TransientActionError", Cause: "Slack answered HTTP 500" };
+
+  beforeEach(async () => {
+    runs.seedClaim(run, "post", NOW, "attempt-1");
+    await runs.markStepInDoubt(run, "post", "attempt-1", NOW);
+    await runs.endRun(run, "success", "msg_paid", NOW);
+    await runs.settleStepInDoubt(
+      "ws_1",
+      "run_1",
+      "post",
+      { status: "skipped", reason: "run_not_active" },
+      NOW,
+    );
+  });
+
+  it("records the step outcome_unknown (what Slack did cannot be known), so the wake-up run again finds nothing", async () => {
+    const result = await recordRunState(deps(), { type: "wake_failed", wake, error });
+
+    expect(result).toEqual({ recorded: "lookup_failed", failRun: false });
+    expect(runs.step(run, "post")).toMatchObject({
+      status: "failed",
+      outcome: {
+        reason: expect.stringMatching(
+          /^outcome_unknown: .*looking it up failed \(TransientActionError: Slack answered HTTP 500\)/,
+        ),
+      },
+    });
+    expect(runs.stats.get(JSON.stringify(["ws_1", "m_1"]))).toMatchObject({
+      "steps.post.skipped": 0,
+      "steps.post.failed": 1,
+    });
+  });
+
+  it("a second delivery changes nothing", async () => {
+    await recordRunState(deps(), { type: "wake_failed", wake, error });
+    await recordRunState(deps(), { type: "wake_failed", wake, error: { Error: "other" } });
+
+    expect(runs.step(run, "post")).toMatchObject({
+      outcome: { reason: expect.stringContaining("Slack answered") },
+    });
+    expect(runs.stats.get(JSON.stringify(["ws_1", "m_1"]))).toMatchObject({ "steps.post.failed": 1 });
+  });
+});

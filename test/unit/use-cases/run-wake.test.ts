@@ -6,6 +6,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import {
+  executionInputOf,
   finishInputOf,
   type StepInput,
   type StepOutcome,
@@ -296,9 +297,12 @@ describe("a webhook in doubt when an end event ends the run", () => {
    */
   async function runFinishExecution() {
     const steps = workflows.finishes.get(run.runId);
-    if (!steps) return;
-    const input = finishInputOf(run, steps);
-    for (const w of input.wakes) {
+    const end = workflows.end(run.runId);
+    const wakes = [
+      ...(end ? executionInputOf(end).wakes : []),
+      ...(steps ? finishInputOf(run, steps).wakes : []),
+    ];
+    for (const w of wakes) {
       for (let attempt = 0; ; attempt++) {
         try {
           await runWake(deps, w);
@@ -334,7 +338,8 @@ describe("a webhook in doubt when an end event ends the run", () => {
 
     await endEvent();
     expect(workflows.stopped.has(run.runId)).toBe(true);
-    expect(workflows.finishes.get(run.runId)).toEqual(["hook"]);
+    // The end found it in doubt: its end execution finishes it first.
+    expect(workflows.end(run.runId)?.finish).toEqual(["hook"]);
     await runFinishExecution();
 
     expect(runs.step(run, "hook")).toMatchObject({ status: "executed" });
@@ -374,6 +379,7 @@ describe("a webhook in doubt when an end event ends the run", () => {
     const result = await runWake(deps, wake(["hook"]));
 
     expect(workflows.finishes.has(run.runId)).toBe(false);
+    expect(workflows.end(run.runId)).toBeUndefined();
     expect(result).toEqual({ steps: { hook: { status: "skipped", reason: "run_not_active" } } });
     expect(deliveries).toEqual([]);
   });

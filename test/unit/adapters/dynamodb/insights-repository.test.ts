@@ -12,6 +12,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { DynamoInsightsRepository } from "../../../../shared/adapters/dynamodb/insights-repository.js";
 import { INSIGHT_TTL_SECONDS, keys, STATS_SHARDS } from "../../../../shared/contracts/table.js";
 import type { DecisionBatch } from "../../../../shared/domain/insights.js";
+import { itemSizeBytes } from "../../../bench/aws-requests.js";
 
 const db = mockClient(DynamoDBDocumentClient);
 const TABLE = "moments-test";
@@ -187,6 +188,27 @@ describe("DynamoInsightsRepository.recordAccountEvent", () => {
   });
 });
 
+describe("DynamoInsightsRepository.recordAccountEvent: one write unit", () => {
+  it("cuts the property names that would take the row past 1 KB", async () => {
+    db.on(PutCommand).resolves({});
+    const names = Array.from({ length: 50 }, (_, i) => `${"property_name_".repeat(4)}${i}`);
+    await repository().recordAccountEvent("ws_1", "acct_1", {
+      messageId: "msg_1",
+      event: "page_viewed",
+      timestamp: AT,
+      receivedAt: AT,
+      sourceId: "src_1",
+      propertyNames: names,
+    });
+    const item = db.commandCalls(PutCommand)[0]?.args[0].input.Item ?? {};
+    const kept = item.propertyNames as string[];
+    expect(kept.length).toBeGreaterThan(5);
+    expect(kept).toEqual(names.slice(0, kept.length));
+    expect(itemSizeBytes(item)).toBeLessThanOrEqual(1024);
+    expect(itemSizeBytes({ ...item, propertyNames: names.slice(0, kept.length + 1) })).toBeGreaterThan(1024);
+  });
+});
+
 describe("DynamoInsightsRepository.observeEvent", () => {
   const key = keys.observedEventShard("ws_1", "Order Completed", 3);
 
@@ -198,7 +220,7 @@ describe("DynamoInsightsRepository.observeEvent", () => {
         TableName: TABLE,
         Key: key,
         UpdateExpression:
-          "SET #type = :type, #name = :name, firstSeenAt = if_not_exists(firstSeenAt, :at), lastSeenAt = :at ADD #count :one, #props :props",
+          "SET #type = :type, #name = :name, firstSeenAt = if_not_exists(firstSeenAt, :first), lastSeenAt = :at ADD #count :count, #props :props",
         ConditionExpression: "attribute_not_exists(#props) OR size(#props) <= :room",
         ExpressionAttributeNames: {
           "#type": "type",
@@ -210,7 +232,8 @@ describe("DynamoInsightsRepository.observeEvent", () => {
           ":type": "observed_event",
           ":name": "Order Completed",
           ":at": AT,
-          ":one": 1,
+          ":first": AT,
+          ":count": 1,
           ":props": new Set(["total", "currency"]),
           ":room": 48,
         },
@@ -222,8 +245,22 @@ describe("DynamoInsightsRepository.observeEvent", () => {
     db.on(UpdateCommand).resolves({});
     await repository().observeEvent("ws_1", "Order Completed", [], AT, 3);
     const input = db.commandCalls(UpdateCommand)[0]?.args[0].input;
-    expect(input?.UpdateExpression).toMatch(/ADD #count :one$/);
+    expect(input?.UpdateExpression).toMatch(/ADD #count :count$/);
     expect(input?.ConditionExpression).toBeUndefined();
+  });
+
+  it("counts several events at once, first seen the earliest of them", async () => {
+    db.on(UpdateCommand).resolves({});
+    await repository().observeEvent("ws_1", "Order Completed", [], AT, 3, {
+      count: 7,
+      firstAt: "2026-12-01T00:00:00.000Z",
+    });
+    const input = db.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.ExpressionAttributeValues).toMatchObject({
+      ":at": AT,
+      ":first": "2026-12-01T00:00:00.000Z",
+      ":count": 7,
+    });
   });
 
   it("still counts when the sample is full, and skips the sample from then on", async () => {

@@ -3,14 +3,18 @@
  * it): what the mocked tests cannot show — that UPDATED_OLD answers exactly the replaced traits, that
  * counters and lastSeenAt behave under out-of-order and concurrent writes.
  */
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoProfileRepository } from "../../../../shared/adapters/dynamodb/profile-repository.js";
+import { keys } from "../../../../shared/contracts/table.js";
 import { diffTraits, eventCountKey } from "../../../../shared/domain/identify.js";
+import { itemSizeBytes } from "../../../bench/aws-requests.js";
 import { startDynaliteTable } from "../../../support/dynalite.js";
 
 const TABLE = "moments-profiles";
 let stopDynalite: (() => Promise<void>) | undefined;
 let profiles: DynamoProfileRepository;
+let db: Awaited<ReturnType<typeof startDynaliteTable>>["db"];
 let accounts = 0;
 /** A fresh account per test: the table is shared by the file. */
 const newAccount = () => `acct_${++accounts}`;
@@ -18,6 +22,7 @@ const newAccount = () => `acct_${++accounts}`;
 beforeAll(async () => {
   const dynalite = await startDynaliteTable(TABLE);
   stopDynalite = dynalite.stop;
+  db = dynalite.db;
   profiles = new DynamoProfileRepository(dynalite.db, TABLE);
 });
 
@@ -104,6 +109,49 @@ describe("DynamoProfileRepository on dynalite", () => {
       lastSeenAt: "2026-11-21T10:05:00.000Z",
       eventCounts: { signed_up: 2 },
     });
+  });
+
+  it("keeps counting where a profile written before (counters on the profile item) left off", async () => {
+    // Prepare: a profile as the touch wrote it before counters had their own items
+    const account = newAccount();
+    await db.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: {
+          ...keys.profile("ws_1", account),
+          type: "profile",
+          traits: { plan: "pro" },
+          lastSeenAt: "2026-11-21T12:00:00.000Z",
+          "eventCount#signed_up": 4,
+          "eventCount#paid": 1,
+        },
+      }),
+    );
+
+    // Act
+    await profiles.touch("ws_1", account, "signed_up", "2026-11-21T10:00:00.000Z", `legacy-${account}`);
+
+    // Assess: the counts add up; the later lastSeenAt (the profile's) stands
+    expect(await profiles.get("ws_1", account)).toEqual({
+      workspaceId: "ws_1",
+      accountId: account,
+      traits: { plan: "pro" },
+      lastSeenAt: "2026-11-21T12:00:00.000Z",
+      eventCounts: { signed_up: 5, paid: 1 },
+    });
+  });
+
+  it("writes each event's counter as a small item, whatever the size of the traits", async () => {
+    const account = newAccount();
+    await profiles.mergeTraits("ws_1", account, { notes: "x".repeat(3000) }, "t1");
+
+    await profiles.touch("ws_1", account, "page_viewed", "2026-11-21T10:00:00.000Z", `small-${account}`);
+
+    const { Item } = await db.send(
+      new GetCommand({ TableName: TABLE, Key: keys.profileEventCount("ws_1", account, "page_viewed") }),
+    );
+    expect(itemSizeBytes(Item)).toBeLessThan(200);
+    expect((await profiles.get("ws_1", account))?.eventCounts).toEqual({ page_viewed: 1 });
   });
 
   it("counts a message once: resent, retried, or processed by ten workers at the same instant", async () => {

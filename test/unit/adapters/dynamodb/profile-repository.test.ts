@@ -7,6 +7,7 @@ import {
 import {
   DynamoDBDocumentClient,
   GetCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
@@ -164,10 +165,11 @@ describe("DynamoProfileRepository.mergeTraits", () => {
 });
 
 describe("DynamoProfileRepository.get", () => {
+  const profileQuery = (...items: Record<string, unknown>[]) =>
+    db.on(QueryCommand).resolves({ Items: items });
+
   it("answers the stored traits", async () => {
-    db.on(GetCommand, { Key: profileKey }).resolves({
-      Item: { ...profileKey, type: "profile", traits: { plan: "pro" }, updatedAt: AT },
-    });
+    profileQuery({ ...profileKey, type: "profile", traits: { plan: "pro" }, updatedAt: AT });
 
     await expect(repository().get("ws_1", "acct_1")).resolves.toEqual({
       workspaceId: "ws_1",
@@ -178,7 +180,7 @@ describe("DynamoProfileRepository.get", () => {
   });
 
   it("answers empty traits for an item without a map", async () => {
-    db.on(GetCommand, { Key: profileKey }).resolves({ Item: { ...profileKey } });
+    profileQuery({ ...profileKey });
 
     await expect(repository().get("ws_1", "acct_1")).resolves.toEqual({
       workspaceId: "ws_1",
@@ -187,34 +189,40 @@ describe("DynamoProfileRepository.get", () => {
     });
   });
 
-  it("reads consistently: the matcher reads right after merging the event's traits", async () => {
+  it("reads the profile and its counters in one consistent Query: the matcher reads right after writing", async () => {
+    profileQuery();
     db.on(GetCommand).resolves({});
 
     await repository().get("ws_1", "acct_1");
     await repository().getUser("ws_1", "u_1");
 
-    expect(db.commandCalls(GetCommand).map((call) => call.args[0].input.ConsistentRead)).toEqual([
-      true,
-      true,
+    expect(db.commandCalls(QueryCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        TableName: TABLE,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues: { ":pk": profileKey.pk, ":prefix": "PROFILE" },
+        ConsistentRead: true,
+      },
     ]);
+    expect(db.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
   });
 
   it("answers undefined for an unknown account", async () => {
-    db.on(GetCommand).resolves({});
+    profileQuery();
 
     await expect(repository().get("ws_1", "acct_1")).resolves.toBeUndefined();
   });
 
   it("answers lastSeenAt and the event counters, keyed as conditions name them", async () => {
-    db.on(GetCommand, { Key: profileKey }).resolves({
-      Item: {
-        ...profileKey,
-        traits: { plan: "pro" },
-        lastSeenAt: AT,
-        "eventCount#trial_ending_soon": 2,
-        "eventCount#Order%20Completed": 1,
+    profileQuery(
+      { ...profileKey, traits: { plan: "pro" } },
+      { ...keys.profileEventCount("ws_1", "acct_1", "Order%20Completed"), count: 1, lastSeenAt: AT },
+      {
+        ...keys.profileEventCount("ws_1", "acct_1", "trial_ending_soon"),
+        count: 2,
+        lastSeenAt: "2026-11-20T00:00:00.000Z",
       },
-    });
+    );
 
     await expect(repository().get("ws_1", "acct_1")).resolves.toEqual({
       workspaceId: "ws_1",
@@ -222,6 +230,40 @@ describe("DynamoProfileRepository.get", () => {
       traits: { plan: "pro" },
       lastSeenAt: AT,
       eventCounts: { trial_ending_soon: 2, "Order%20Completed": 1 },
+    });
+  });
+
+  it("adds what profiles written before kept on the profile item, and takes the later lastSeenAt", async () => {
+    profileQuery(
+      {
+        ...profileKey,
+        traits: {},
+        lastSeenAt: AT,
+        "eventCount#trial_ending_soon": 2,
+        "eventCount#signed_up": 1,
+      },
+      {
+        ...keys.profileEventCount("ws_1", "acct_1", "trial_ending_soon"),
+        count: 3,
+        lastSeenAt: "2026-11-20T00:00:00.000Z",
+      },
+    );
+
+    await expect(repository().get("ws_1", "acct_1")).resolves.toMatchObject({
+      lastSeenAt: AT,
+      eventCounts: { trial_ending_soon: 5, signed_up: 1 },
+    });
+  });
+
+  it("answers an account that only sent events: its counters, no traits", async () => {
+    profileQuery({ ...keys.profileEventCount("ws_1", "acct_1", "page_viewed"), count: 1, lastSeenAt: AT });
+
+    await expect(repository().get("ws_1", "acct_1")).resolves.toEqual({
+      workspaceId: "ws_1",
+      accountId: "acct_1",
+      traits: {},
+      lastSeenAt: AT,
+      eventCounts: { page_viewed: 1 },
     });
   });
 });
@@ -303,7 +345,7 @@ describe("DynamoProfileRepository.touch", () => {
   const transactions = () =>
     db.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
 
-  it("moves lastSeenAt forward and bumps the event's counter, in one transaction with the message's marker", async () => {
+  it("moves the event's lastSeenAt forward and bumps its counter (a small item beside the profile), in one transaction with the message's marker", async () => {
     db.on(TransactWriteCommand).resolves({});
 
     await repository().touch("ws_1", "acct_1", "Order Completed", AT, "msg-1");
@@ -322,11 +364,10 @@ describe("DynamoProfileRepository.touch", () => {
         },
         {
           Update: expect.objectContaining({
-            Key: profileKey,
-            UpdateExpression:
-              "SET lastSeenAt = :at, #type = :type, workspaceId = :ws, accountId = :account ADD #count :one",
+            Key: keys.profileEventCount("ws_1", "acct_1", "Order%20Completed"),
+            UpdateExpression: "SET lastSeenAt = :at, #type = :type ADD #count :one",
             ConditionExpression: "attribute_not_exists(lastSeenAt) OR lastSeenAt < :at",
-            ExpressionAttributeNames: { "#type": "type", "#count": "eventCount#Order%20Completed" },
+            ExpressionAttributeNames: { "#type": "type", "#count": "count" },
           }),
         },
       ],
@@ -352,10 +393,7 @@ describe("DynamoProfileRepository.touch", () => {
     await repository().touch("ws_1", "acct_1", "trial_ending_soon", AT, "msg-1");
 
     expect(transactions().map((items) => items.map((item) => item.Update?.UpdateExpression))).toEqual([
-      [
-        undefined,
-        "SET lastSeenAt = :at, #type = :type, workspaceId = :ws, accountId = :account ADD #count :one",
-      ],
+      [undefined, "SET lastSeenAt = :at, #type = :type ADD #count :one"],
       [undefined, "ADD #count :one"],
     ]);
   });
