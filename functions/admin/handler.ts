@@ -1,4 +1,3 @@
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoEmailTemplateRepository } from "../../shared/adapters/dynamodb/email-template-repository.js";
@@ -15,7 +14,6 @@ import { DynamoSourceRepository } from "../../shared/adapters/dynamodb/source-re
 import { DynamoStatsRepository } from "../../shared/adapters/dynamodb/stats-repository.js";
 import { DynamoSuppressionList } from "../../shared/adapters/dynamodb/suppression-list.js";
 import { DynamoWorkspaceRepository } from "../../shared/adapters/dynamodb/workspace-repository.js";
-import { sesClient } from "../../shared/adapters/ses-client.js";
 import { DEFAULT_SLACK_API_BASE_URL, HttpSlackClient } from "../../shared/adapters/slack-client.js";
 import { StepFunctionsController } from "../../shared/adapters/step-functions-starter.js";
 import { readEnv } from "../../shared/config.js";
@@ -35,19 +33,18 @@ import { workspaceRoutes } from "../../shared/http/admin-routes/workspaces.js";
 import { type HttpRequest, httpHandler, type RouteHandler } from "../../shared/http/http-handler.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
+import type { ActionPerformers } from "../../shared/use-cases/actions/action.js";
 import { authenticateAdminRequest } from "../../shared/use-cases/authenticate.js";
-import { performersFor } from "../action/performers.js";
 
 const env = readEnv([Env.tableName, Env.stateMachineArn]);
 const obs = createObservability("admin");
 const db = documentClient(obs.tracer);
 const sfn = new SFNClient({});
 obs.tracer?.captureAWSv3Client(sfn);
-const ses = sesClient(obs.tracer);
-const eventBridge = new EventBridgeClient({});
-obs.tracer?.captureAWSv3Client(eventBridge);
 const integrations = new DynamoIntegrationRepository(db, env.TABLE_NAME);
 const profiles = new DynamoProfileRepository(db, env.TABLE_NAME);
+
+let performers: Promise<ActionPerformers> | undefined;
 
 const deps = {
   clock: systemClock,
@@ -69,8 +66,17 @@ const deps = {
   inbox: new DynamoInboxRepository(db, env.TABLE_NAME),
   stats: new DynamoStatsRepository(db, env.TABLE_NAME),
   suppressions: new DynamoSuppressionList(db, env.TABLE_NAME),
-  // Test sends perform steps with the action function's own performers.
-  actions: performersFor({ db, ses, eventBridge, integrations, profiles }, "interactive"),
+  // Test sends perform steps with the action function's own performers, loaded (with the SES and
+  // EventBridge clients) on the first test send: a chunk of their own, not read at every cold start.
+  actions: () => {
+    performers ??= import("./test-send.js")
+      .then(({ testSendPerformers }) => testSendPerformers({ db, integrations, profiles }, obs.tracer))
+      .catch((error: unknown) => {
+        performers = undefined;
+        throw error;
+      });
+    return performers;
+  },
 };
 
 const adminRoutes: AdminRoutes = {

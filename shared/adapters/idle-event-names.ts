@@ -1,7 +1,11 @@
 import type { Clock } from "../ports/clock.js";
 import type { IdleEventNames } from "../ports/moments.js";
 
-/** How long a matcher container trusts "no running moment uses this event name". */
+/**
+ * How long a matcher container trusts "no running moment uses this event name". At most
+ * OBSERVED_FLUSH_MS: an event on a remembered name then always finds its observed count held in
+ * memory (see ObservedEventBuffer), so skipping the marker read never costs a round trip.
+ */
 export const IDLE_EVENT_NAME_TTL_MS = 5_000;
 /** Names remembered per container at most; past it the oldest are forgotten (reads, not errors). */
 const MAX_REMEMBERED = 10_000;

@@ -40,7 +40,11 @@ export interface TestStepDeps {
   runs: Pick<RunRepository, "recordTestSend">;
   profiles: Pick<ProfileRepository, "get" | "getUser">;
   clock: Clock;
-  actions: ActionPerformers;
+  /**
+   * The performers, loaded on the first test send: in the admin function they (every provider's client,
+   * SES, EventBridge) are a chunk of their own that its other cold starts never read.
+   */
+  actions: () => Promise<ActionPerformers>;
 }
 
 /** Actions that write into Moments' own data need a real account to write to. */
@@ -102,7 +106,7 @@ export async function testStep(
   const result = { stepId, action: step.action.type, dryRun: input.dryRun, missing };
   let prepared: PreparedAction | StepOutcome;
   try {
-    prepared = await prepareAction(deps.actions, ctx, step.action);
+    prepared = await prepareAction(await deps.actions(), ctx, step.action);
   } catch (error) {
     return { ...result, outcome: failureOutcome(error) };
   }

@@ -100,11 +100,16 @@ export function attioTaskPerformer(deps: AttioTaskDeps): ActionPerformer<CreateA
       },
       ...(marker && {
         lookUp: async (since: Date): Promise<StepOutcome | undefined> => {
-          const found = await deps.attio.findTask(integration.accessToken, {
+          let found = await deps.attio.findTask(integration.accessToken, {
             marker,
             since,
             ...(linkedRecord && { linkedRecord }),
           });
+          // The record is rendered again from the account's traits, which may have changed since
+          // the attempt linked its task to another: absent from this record's tasks is confirmed
+          // among the workspace's newest before the task is created again.
+          if (found.status === "absent" && linkedRecord)
+            found = await deps.attio.findTask(integration.accessToken, { marker, since });
           if (found.status === "absent") return undefined;
           if (found.status === "unknown") {
             return {

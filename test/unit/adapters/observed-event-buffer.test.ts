@@ -100,6 +100,27 @@ describe("ObservedEventBuffer", () => {
   });
 });
 
+describe("the idle-name memory and the buffer together", () => {
+  it("hold every count of a remembered idle name in memory: no write while the matcher skips its checks", async () => {
+    // Prepare: the checked event that found the name idle wrote its count at once
+    const idle = new MemoryIdleEventNames(clock);
+    await buffer.observeEvent("ws_1", "page_viewed", [], at(), 1);
+    idle.remember("ws_1", "page_viewed");
+    const write = vi.spyOn(insights, "observeEvent");
+
+    // Act: batches end (flushDue) and events come while the name is remembered
+    while (idle.isIdle("ws_1", "page_viewed")) {
+      await buffer.flushDue();
+      await buffer.observeEvent("ws_1", "page_viewed", [], at(), 1);
+      clock.advance(500);
+    }
+
+    // Assess: the idle memory is no longer than the flush interval, so none of these waited on a write
+    expect(IDLE_EVENT_NAME_TTL_MS).toBeLessThanOrEqual(OBSERVED_FLUSH_MS);
+    expect(write).not.toHaveBeenCalled();
+  });
+});
+
 describe("MemoryIdleEventNames", () => {
   it("remembers an idle name for its time, per workspace", () => {
     const idle = new MemoryIdleEventNames(clock);

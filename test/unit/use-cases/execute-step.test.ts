@@ -884,6 +884,8 @@ describe("executeStep under faults", () => {
       nextCreate: "ok" | "created-answer-lost" | "lost-before" = "ok";
       /** The next lookups fail for now. */
       failingLookups = 0;
+      /** Lists only the linked record's tasks when asked for them, as Attio does. */
+      filtersByRecord = false;
       async createTask(_token: string, task: AttioTask) {
         const mode = this.nextCreate;
         this.nextCreate = "ok";
@@ -897,7 +899,16 @@ describe("executeStep under faults", () => {
           this.failingLookups--;
           throw new TransientDeliveryError("attio: HTTP 503 listing tasks");
         }
-        const found = this.tasks.find(({ task }) => task.content.includes(query.marker));
+        const { linkedRecord } = query;
+        const listed = this.tasks.filter(
+          ({ task }) =>
+            !this.filtersByRecord ||
+            !linkedRecord ||
+            task.linkedRecords.some(
+              (r) => r.object === linkedRecord.object && r.recordId === linkedRecord.recordId,
+            ),
+        );
+        const found = listed.find(({ task }) => task.content.includes(query.marker));
         return found ? ({ status: "found", taskId: found.taskId } as const) : ({ status: "absent" } as const);
       }
     }
@@ -957,6 +968,27 @@ describe("executeStep under faults", () => {
       expect(outcome).toMatchObject({ status: "executed", detail: { reconciled: "task_list" } });
       expect(attio.tasks).toHaveLength(1);
       expect(attio.lookups).toHaveLength(2);
+    });
+
+    it("a lost create is found even when its linked record renders differently at the lookup: one task", async () => {
+      // The record id comes from a trait, which changes between the create and its lookup.
+      const templated = {
+        ...attioAction,
+        linkedRecord: { object: "companies", recordId: "{attio_company}" },
+      } as const;
+      await profiles.mergeTraits("ws_1", "acct_1", { attio_company: "rec-old" }, NOW);
+      attio.filtersByRecord = true;
+      attio.nextCreate = "created-answer-lost";
+      await executeStep(deps, payload(templated)).catch(() => undefined);
+      await profiles.mergeTraits("ws_1", "acct_1", { attio_company: "rec-new" }, LATER);
+
+      const outcome = await executeStep(at(LATER), payload(templated));
+
+      expect(outcome).toMatchObject({
+        status: "executed",
+        detail: { taskId: "task_1", reconciled: "task_list" },
+      });
+      expect(attio.tasks).toHaveLength(1);
     });
 
     it("an attempt that died mid-create is settled the same way: looked up, never created twice", async () => {

@@ -57,7 +57,13 @@ beforeEach(async () => {
   profiles = new FakeProfiles();
   performed = [];
   runs = new FakeRunRepository();
-  deps = { moments: config, profiles, runs, clock: fixedClock(NOW), actions: recordingPerformer(performed) };
+  deps = {
+    moments: config,
+    profiles,
+    runs,
+    clock: fixedClock(NOW),
+    actions: async () => recordingPerformer(performed),
+  };
   await config.createMoment(aMoment({ id: "m_1", status: "draft", steps: [webhookStep()] }));
   await profiles.mergeTraits("ws_1", "acct_1", { slug: "acme", arr: 1200 }, NOW);
   await profiles.mergeUserTraits("ws_1", "u_1", { first_name: "Ada" }, NOW, "acct_1");
@@ -142,7 +148,7 @@ describe("testStep", () => {
       "webhook: HTTP 404: no such hook",
     ],
   ])("reports %s as a failed outcome", async (_case, error, reason) => {
-    deps.actions = recordingPerformer(performed, error);
+    deps.actions = async () => recordingPerformer(performed, error);
 
     const result = await testStep(deps, "ws_1", "m_1", "notify", { traits: { slug: "acme" } });
 
@@ -160,10 +166,11 @@ describe("testStep", () => {
   });
 
   it("refuses to perform an in-app step with sample traits (it would write to no real account)", async () => {
-    deps.actions = inAppPerformers({
+    const performers = inAppPerformers({
       inbox: { putItem: async () => "stored" as const },
       clock: fixedClock(NOW),
     });
+    deps.actions = async () => performers;
     await config.createMoment(
       aMoment({
         id: "m_3",

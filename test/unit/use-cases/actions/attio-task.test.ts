@@ -268,6 +268,8 @@ describe("create_attio_task in doubt", () => {
   const since = new Date("2026-11-21T09:55:00.000Z");
 
   it("looks among the linked record's tasks since the attempt for the step's marker, with the token", async () => {
+    attio.lookupAnswer = { status: "found", taskId: "649e34f4-c39a-4f4d-99ef-48a36bef8f04" };
+
     await (await prepared()).lookUp?.(since);
 
     expect(attio.lookups).toEqual([
@@ -275,6 +277,16 @@ describe("create_attio_task in doubt", () => {
         accessToken: token,
         query: { marker: MARKER, since, linkedRecord: { object: "companies", recordId: RECORD_ID } },
       },
+    ]);
+    expect(attio.calls).toEqual([]);
+  });
+
+  it("confirms a marker absent from the record's tasks among the workspace's (the record may render differently now)", async () => {
+    await (await prepared()).lookUp?.(since);
+
+    expect(attio.lookups.map((lookup) => lookup.query)).toEqual([
+      { marker: MARKER, since, linkedRecord: { object: "companies", recordId: RECORD_ID } },
+      { marker: MARKER, since },
     ]);
     expect(attio.calls).toEqual([]);
   });
