@@ -150,7 +150,7 @@ describe("endRun", () => {
     });
     expect(executionInputOf(workflows.end("run_1") as RunInput).wakes[0]).toEqual({
       seconds: 0,
-      run: { workspaceId: "ws_1", momentId: "m_1", runId: "run_1" },
+      run: { workspaceId: "ws_1", momentId: "m_1", runId: "run_1", accountId: "acct_1" },
       phase: "entry",
       steps: ["hook"],
     });
