@@ -8,10 +8,13 @@ import {
   type ExecutionInput,
   endExecutionName,
   executionInputOf,
+  finishExecutionName,
+  finishInputOf,
   type Gate,
   gateInputOf,
   lookupExecutionName,
   lookupInputOf,
+  type RunContext,
   type RunInput,
   type RunPhase,
   type RunRef,
@@ -37,6 +40,10 @@ export class StepFunctionsController implements WorkflowController, ExecutionInp
       input.phase === "entry" ? input.run.runId : endExecutionName(input.run.runId),
       executionInputOf(input),
     );
+  }
+
+  startFinish(run: RunContext, steps: string[]) {
+    return this.startNamed(finishExecutionName(run.runId), finishInputOf(run, steps));
   }
 
   startLookup(run: RunRef, phase: RunPhase, stepId: string) {

@@ -80,11 +80,17 @@ export interface RunInput {
   finish?: string[];
 }
 
-/** What a wake-up needs to find its run: the keys, and the moment for logs and metrics. */
+/**
+ * What a wake-up needs to find its run: the keys, and the moment for logs and metrics; the account
+ * (and user) too, so the profile a step renders from is read alongside the run, not after it
+ * (absent from executions started before they were carried).
+ */
 export interface RunRef {
   workspaceId: string;
   momentId: string;
   runId: string;
+  accountId?: string;
+  userId?: string;
 }
 
 /**
@@ -128,8 +134,7 @@ export interface ExecutionInput {
  * last wake-up; a run without end rules completes in its last wake-up (an empty one without steps).
  */
 export function executionInputOf(input: RunInput): ExecutionInput {
-  const { workspaceId, momentId, runId } = input.run;
-  const run: RunRef = { workspaceId, momentId, runId };
+  const run = refOf(input.run);
   const timeout = input.phase === "entry" ? input.timeout : undefined;
   const wakes: Array<Extract<Wake, { steps: string[] }>> = [];
   const finish =
@@ -157,6 +162,29 @@ export function executionInputOf(input: RunInput): ExecutionInput {
     else wakes.push({ seconds: 0, run, phase: "entry", steps: [], complete: true });
   }
   return { wakes: [...finish, ...wakes] };
+}
+
+/**
+ * Name of the execution that finishes an entry step left in doubt whose own attempt saw the run end
+ * (the run's end may have listed the steps in doubt before it was marked; see keepInDoubt). The end
+ * execution finishes the steps the end found (RunInput.finish); finishing one twice delivers
+ * nothing new (a repeat-safe step, same ids).
+ */
+export function finishExecutionName(runId: string): string {
+  return `${runId}-finish`;
+}
+
+/**
+ * Its input: one zero-delay entry wake-up with the steps. A run has at most one entry step in doubt
+ * at a time (its wake-ups run one step after another): one execution per run.
+ */
+export function finishInputOf(run: RunContext, steps: string[]): ExecutionInput {
+  return { wakes: [{ seconds: 0, run: refOf(run), phase: "entry", steps }] };
+}
+
+/** What a wake-up carries of its run. */
+function refOf({ workspaceId, momentId, runId, accountId, userId }: RunContext): RunRef {
+  return { workspaceId, momentId, runId, accountId, ...(userId === undefined ? {} : { userId }) };
 }
 
 /** A gate's execution input: one wake-up at its due time (rounded up: never early). */

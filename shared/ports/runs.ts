@@ -233,14 +233,15 @@ export interface RunRepository {
   /**
    * Records a step's outcome once, counted once: false when it was recorded already (nothing
    * changes). With `unlessClaimed`, also false when an attempt holds a claim on it (the outcome is
-   * then not written over the claim).
+   * then not written over the claim). With `completeRun`, the run (its last step recorded) is
+   * completed in the same write, as completeRun would, unless it ended otherwise first.
    */
   recordStep(
     run: RunContext,
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options?: { unlessClaimed?: boolean },
+    options?: { unlessClaimed?: boolean; completeRun?: boolean },
   ): Promise<boolean>;
   /**
    * Ends a run that went through its steps. A run already stopped keeps its `stopped` outcome (and
@@ -282,6 +283,11 @@ export interface WorkflowController extends WorkflowStarter {
   startGate(gate: Gate, name: string): Promise<"started" | "already_started">;
   /** Stops the run's entry execution; one that does not exist or has already ended is not an error. */
   stop(runId: string, cause: string): Promise<"stopped" | "not_running">;
+  /**
+   * Starts the execution that finishes the run's entry steps left in doubt when it ended
+   * (`<runId>-finish`, see finishInputOf); an existing one is not an error.
+   */
+  startFinish(run: RunContext, steps: string[]): Promise<"started" | "already_started">;
 }
 
 /** Reads an execution's input, for a status-change event that did not carry it (inputs over 248 KB). */

@@ -14,7 +14,7 @@ import {
   StepInDoubtError,
   StepOutcomeUnrecordedError,
 } from "../domain/delivery-errors.js";
-import { type Action, runIsLive } from "../domain/moment.js";
+import { type Action, type Moment, runIsLive } from "../domain/moment.js";
 import {
   createRenderer,
   MissingValueError,
@@ -51,8 +51,11 @@ export interface StepDeps {
   /** Read before every step: a stopped or archived moment's runs do nothing more. */
   moments: Pick<MomentRepository, "getMoment">;
   clock: Clock;
-  /** A post in doubt whose run ended is looked up in an execution of its own (see step-doubt.ts). */
-  workflows: Pick<WorkflowController, "startLookup">;
+  /**
+   * A post in doubt whose run ended is looked up in an execution of its own (see step-doubt.ts); a
+   * repeat-safe step in doubt whose run ended is finished in one (see keepInDoubt).
+   */
+  workflows: Pick<WorkflowController, "startLookup" | "startFinish">;
   /**
    * How long a step in doubt waits for its provider's evidence before sending again (the state
    * machine's RECONCILE_WAIT_SECONDS, scaled by the time scale). Default: RECONCILE_WAIT_SECONDS.
@@ -82,14 +85,32 @@ export interface StepDeps {
  */
 const REQUIRED_RUN_STATUS = { entry: "active", completion: "success", exit: "failed" } as const;
 
-/** `runStatus`: the run's status, when the caller has just read it consistently (saves a read). */
+/**
+ * What the caller has just read for the step (each saves a read), and what it asks of the record:
+ * - `status`: the run's status, read consistently;
+ * - `moment`: the run's moment (`value` undefined: it no longer exists);
+ * - `traits`: the account's and the user's traits the step renders from;
+ * - `completeRun`: the step is the run's last (a moment without end rules): its record completes
+ *   the run in the same write; `completed` tells the caller it did.
+ */
+export interface StepKnown {
+  status?: RunStatus | undefined;
+  moment?: { value: Moment | undefined };
+  traits?: Traits;
+  completeRun?: boolean;
+  completed?: boolean;
+}
+
+/** The traits a step renders from: the account's, and the user's when the run has one. */
+export type Traits = Pick<RenderData, "traits" | "user">;
+
 export async function executeStep(
   deps: StepDeps,
   payload: ActionTaskPayload,
-  runStatus?: RunStatus,
+  known: StepKnown = {},
 ): Promise<StepOutcome> {
   try {
-    return await runStep(deps, payload, runStatus);
+    return await runStep(deps, payload, known);
   } catch (error) {
     throw asTaskError(error);
   }
@@ -98,11 +119,17 @@ export async function executeStep(
 async function runStep(
   deps: StepDeps,
   { run, step, phase = "entry" }: ActionTaskPayload,
-  knownStatus: RunStatus | undefined,
+  known: StepKnown,
 ): Promise<StepOutcome> {
   const now = () => deps.clock.now().toISOString();
   const attempt = deps.newAttempt?.() ?? randomUUID();
-  const runStatus = knownStatus ?? (await deps.runs.getRunStatus(run.workspaceId, run.runId));
+  // Independent reads at once, one round trip (none when the caller read them alongside the run):
+  // the run's status, its moment, and the traits the step renders from (wasted on a skip, rare).
+  const [runStatus, moment, traits] = await Promise.all([
+    "status" in known ? known.status : deps.runs.getRunStatus(run.workspaceId, run.runId),
+    known.moment ? known.moment.value : deps.moments.getMoment(run.workspaceId, run.momentId),
+    known.traits ?? readTraits(deps, run),
+  ]);
   // Entry steps run while the run is active; completion steps once it succeeded, exit steps once it
   // failed. An entry step reached after an end rule matched (a race with the stop) does nothing.
   if (runStatus !== REQUIRED_RUN_STATUS[phase]) {
@@ -115,7 +142,6 @@ async function runStep(
     };
     return skipUnlessBegun(deps, run, step, phase, attempt, outcome);
   }
-  const moment = await deps.moments.getMoment(run.workspaceId, run.momentId);
   if (!runIsLive(moment, run)) {
     await deps.runs.stopRun(run, now());
     return skipUnlessBegun(deps, run, step, phase, attempt, { status: "skipped", reason: "moment_stopped" });
@@ -125,13 +151,19 @@ async function runStep(
     await deps.runs.recordStep(run, step.id, outcome, now());
     return outcome;
   }
+  // The action is prepared while the step is claimed (one round trip for both): its reads (an
+  // email's template, and the suppression list its send checks) go with the claim. Preparing acts
+  // on nothing; a claim that answers otherwise drops it.
+  const ctx = contextFor(run, step, { ...traits, event: run.trigger.properties }, false, deps.clock.now());
+  const preparing = prepareAction(deps.actions, ctx, step.action);
+  preparing.catch(() => undefined);
   const claim = await deps.runs.claimStep(run, step.id, attempt, now());
   if (claim.status === "already_done") return alreadyDone(step, claim);
   if (claim.status === "in_doubt") {
     const settled = await settleDoubt(deps, run, step, claim, attempt);
-    if (settled) return record(deps, run, step, settled);
+    if (settled) return record(deps, run, step, settled, known);
   }
-  return performAndRecord(deps, run, step, phase, attempt);
+  return performAndRecord(deps, run, step, phase, attempt, preparing, known);
 }
 
 /** A step recorded already (by an earlier attempt whose answer was lost, or from SES's evidence while it waited). */
@@ -182,11 +214,14 @@ async function performAndRecord(
   step: StepInput,
   phase: RunPhase,
   attempt: string,
+  preparing?: Promise<PreparedAction | StepOutcome>,
+  known: StepKnown = {},
 ): Promise<StepOutcome> {
   let outcome: StepOutcome;
   try {
-    const ctx = await actionContext(deps, run, step, false);
-    outcome = await performAction(deps.actions, ctx, step.action);
+    const prepared = await (preparing ??
+      actionContext(deps, run, step, false).then((ctx) => prepareAction(deps.actions, ctx, step.action)));
+    outcome = isPrepared(prepared) ? await prepared.perform() : prepared;
   } catch (error) {
     const settled = settledOutcomeOf(error);
     if (settled) {
@@ -196,7 +231,7 @@ async function performAndRecord(
       outcome = await putInDoubt(deps, run, step, attempt, phase, error);
     } else if (DOUBT_POLICY[step.action.type] === "repeat") {
       // It may have acted (a webhook whose answer was lost): the claim is kept, not given back.
-      outcome = await keepInDoubt(deps, run, step, attempt, phase, error);
+      return keepInDoubt(deps, run, step, attempt, phase, error);
     } else {
       // These providers' transient errors say the request was not taken (SES throttling, Slack's
       // 503, Attio unreachable), and anything else failed before the provider was called (a
@@ -206,7 +241,7 @@ async function performAndRecord(
       throw error;
     }
   }
-  return record(deps, run, step, outcome);
+  return record(deps, run, step, outcome, known);
 }
 
 /**
@@ -214,10 +249,11 @@ async function performAndRecord(
  * answer was lost). Giving its claim back would leave no trace of that: if the run then ended and
  * its execution was stopped, no retry would come, and the delivery would never be recorded. So the
  * claim is kept and marked in doubt, and whoever comes next finishes the step: the state machine's
- * retry (it takes the claim over, performs again and records), or, when the run has ended, the end
- * execution that endRun starts for the steps it finds in doubt. The mark is written before the
- * run's status is read, and an end is written before it lists the steps in doubt, so one side
- * always sees the other: when this attempt sees the end, it finishes the step itself, now.
+ * retry (it takes the claim over, performs again and records), or, when the run has ended, the
+ * run's finish execution (see finishInputOf), with retries of its own. The run's end starts it for
+ * the steps it finds in doubt; the mark is written before this attempt reads the run's status, and
+ * an end is written before it lists the steps in doubt, so one side always sees the other: when this
+ * attempt sees the end, it starts the finish execution itself (the same one, if both do).
  */
 async function keepInDoubt(
   deps: StepDeps,
@@ -226,31 +262,17 @@ async function keepInDoubt(
   attempt: string,
   phase: RunPhase,
   error: unknown,
-): Promise<StepOutcome> {
-  let status: RunStatus | undefined;
+): Promise<never> {
   try {
     await deps.runs.markStepInDoubt(run, step.id, attempt, deps.clock.now().toISOString());
-    status = await deps.runs.getRunStatus(run.workspaceId, run.runId);
+    const status = await deps.runs.getRunStatus(run.workspaceId, run.runId);
+    // Ended (not merely gone with its workspace): its execution will not retry.
+    if (status !== undefined && status !== REQUIRED_RUN_STATUS[phase])
+      await deps.workflows.startFinish(run, [step.id]);
   } catch {
-    // DynamoDB failed here: the claim stays, and the retry takes it over.
-    throw error;
+    // DynamoDB or Step Functions failed here: the claim stays, and the retry takes it over.
   }
-  // Still running (its retry finishes it), or gone with its workspace (the retry finds no run).
-  if (status === undefined || status === REQUIRED_RUN_STATUS[phase]) throw error;
-  try {
-    return await performAction(deps.actions, await actionContext(deps, run, step, false), step.action);
-  } catch (again) {
-    return (
-      settledOutcomeOf(again) ?? {
-        status: "failed",
-        reason: `outcome_unknown: the run ended while the step was in doubt (${errorText(again)})`,
-      }
-    );
-  }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  throw error;
 }
 
 /**
@@ -288,10 +310,21 @@ async function putInDoubt(
   throw new StepInDoubtError(error.message);
 }
 
-/** Records a step's outcome; when that fails, the state machine records it from the error. */
-async function record(deps: StepDeps, run: Run, step: StepInput, outcome: StepOutcome): Promise<StepOutcome> {
+/**
+ * Records a step's outcome (completing the run in the same write when asked: see StepKnown); when
+ * that fails, the state machine records it from the error.
+ */
+async function record(
+  deps: StepDeps,
+  run: Run,
+  step: StepInput,
+  outcome: StepOutcome,
+  known: StepKnown = {},
+): Promise<StepOutcome> {
   try {
-    await deps.runs.recordStep(run, step.id, outcome, deps.clock.now().toISOString());
+    const at = deps.clock.now().toISOString();
+    await deps.runs.recordStep(run, step.id, outcome, at, known.completeRun ? { completeRun: true } : {});
+    if (known.completeRun) known.completed = true;
   } catch {
     throw new StepOutcomeUnrecordedError(outcome);
   }
@@ -446,16 +479,20 @@ export async function actionContext(
   step: Pick<StepInput, "id" | "onMissing">,
   test: boolean,
 ): Promise<ActionContext> {
+  const traits = await readTraits(deps, run);
+  return contextFor(run, step, { ...traits, event: run.trigger.properties }, test, deps.clock.now());
+}
+
+/** The account's traits, and the user's when there is one, read at once. */
+export async function readTraits(
+  deps: Pick<StepDeps, "profiles">,
+  run: { workspaceId: string; accountId: string; userId?: string | undefined },
+): Promise<Traits> {
   const [profile, user] = await Promise.all([
     deps.profiles.get(run.workspaceId, run.accountId),
     run.userId ? deps.profiles.getUser(run.workspaceId, run.userId) : undefined,
   ]);
-  const data: RenderData = {
-    traits: profile?.traits ?? {},
-    user: user?.traits ?? {},
-    event: run.trigger.properties,
-  };
-  return contextFor(run, step, data, test, deps.clock.now());
+  return { traits: profile?.traits ?? {}, user: user?.traits ?? {} };
 }
 
 /** A performer's context for a step of a run, over this data (a renderer with the step's policy by default). */
@@ -479,14 +516,4 @@ export async function prepareAction(
   const performer = performers[action.type] as ActionPerformer | undefined;
   if (!performer) return { status: "skipped", reason: `action_not_available: ${action.type}` };
   return performer(ctx, action);
-}
-
-/** Prepares and performs one action (settled and transient errors are the caller's). */
-async function performAction(
-  performers: ActionPerformers,
-  ctx: ActionContext,
-  action: Action,
-): Promise<StepOutcome> {
-  const prepared = await prepareAction(performers, ctx, action);
-  return isPrepared(prepared) ? prepared.perform() : prepared;
 }

@@ -255,9 +255,19 @@ export async function runView(
     ...(trigger
       ? { trigger: { event: trigger.event, messageId: trigger.messageId, timestamp: trigger.timestamp } }
       : {}),
-    steps: inRunOrder(steps),
+    steps: inRunOrder(steps).map(publicStep),
     ...(run.test ? { test: true as const } : {}),
   };
+}
+
+/**
+ * A step as the API documents it: the record's bookkeeping (when a recorded step was claimed, since
+ * when a send was in doubt) stays in the table.
+ */
+function publicStep(step: RunStepRecord): RunStepRecord {
+  if (step.status === "claimed")
+    return { stepId: step.stepId, status: step.status, claimedAt: step.claimedAt };
+  return { stepId: step.stepId, status: step.status, outcome: step.outcome, recordedAt: step.recordedAt };
 }
 
 /** Steps in the order they ran (recorded, or claimed for one in flight), not by id. */

@@ -360,7 +360,8 @@ export interface StatusChangeResult {
 /**
  * Moves a moment through its lifecycle (exactly the transitions of `checkTransition`; anything else
  * is a 409 naming the allowed ones). Stopping or archiving ends the moment's in-flight runs with
- * outcome `stopped`: each run and its membership are marked stopped, then its execution is stopped.
+ * outcome `stopped`: each run and its membership are marked stopped, its steps in doubt settled,
+ * then its execution is stopped (see stopOneRun).
  *
  * The sweep is bounded (SWEEP_LIMIT runs and SWEEP_BUDGET_MS per request) and best effort, because correctness does not
  * depend on it: every step re-checks its moment before acting, so a run the sweep did not reach (a
@@ -473,8 +474,11 @@ async function stopOneRun(
   // execution fails, and a membership that is still active is what a repeated sweep picks up.
   const result = await deps.runs.stopRun(ref, at);
   if (result === "stopped") {
-    await deps.workflows.stop(membership.runId, cause);
-    // Steps in doubt: settled, or (none, almost always) finished by an execution of their own.
+    // Steps in doubt (none, almost always): settled, or finished by an execution of their own,
+    // BEFORE the run's execution is stopped. The membership is released now, so a repeated sweep
+    // never sees this run again: if settling fails (a throttled write or StartExecution), the
+    // execution, left running, is what settles them: its step in doubt runs again after its wait
+    // or retry, finds the run ended and settles (or finishes) itself (see execute-step.ts).
     const inDoubt = await deps.runs.listStepsInDoubt(ref.workspaceId, ref.runId);
     const stored = inDoubt.length > 0 ? await deps.runs.getRun(ref.workspaceId, ref.runId) : undefined;
     const finish = inDoubt.length > 0 ? await settleDoubtsOfEndedRun(deps, ref, [], stored) : [];
@@ -486,6 +490,7 @@ async function stopOneRun(
         completeWhenStepsDone: false,
         finish,
       });
+    await deps.workflows.stop(membership.runId, cause);
   }
   return result;
 }

@@ -2,7 +2,13 @@ import type { Gate, StepInput, StepOutcome, WakePayload } from "../contracts/wor
 import { asTaskError, GateNotDueError } from "../domain/delivery-errors.js";
 import type { StoredRun } from "../ports/runs.js";
 import { endRun } from "./end-run.js";
-import { executeStep, lookUpEndedRunSteps, type StepDeps } from "./execute-step.js";
+import {
+  executeStep,
+  lookUpEndedRunSteps,
+  readTraits,
+  type StepDeps,
+  type StepKnown,
+} from "./execute-step.js";
 import { type OpenGateDeps, openGate } from "./open-gate.js";
 
 export type WakeDeps = StepDeps & OpenGateDeps;
@@ -44,7 +50,16 @@ async function wakeUp(
 ): Promise<WakeResult> {
   if ("gate" in wake) return { gate: await openDueGate(deps, wake.gate) };
   if ("lookup" in wake) return { lookedUp: await lookUpEndedRunSteps(deps, wake) };
-  const stored = await deps.runs.getRun(wake.run.workspaceId, wake.run.runId);
+  const { workspaceId, momentId, runId, accountId, userId } = wake.run;
+  // A wake-up with steps reads the run, its moment and the traits its first step renders from at
+  // once: one round trip (the account is on the wake-up; executions started before it was carried
+  // read the traits after the run).
+  const acting = "steps" in wake && wake.steps.length > 0;
+  const [stored, moment, traits] = await Promise.all([
+    deps.runs.getRun(workspaceId, runId),
+    acting ? deps.moments.getMoment(workspaceId, momentId) : undefined,
+    acting && accountId !== undefined ? readTraits(deps, { workspaceId, accountId, userId }) : undefined,
+  ]);
   // A run is entered before its execution starts: gone means its workspace was deleted meanwhile.
   if (!stored?.context) return { skipped: "run_not_found" };
   const timedOut =
@@ -60,17 +75,29 @@ async function wakeUp(
         ? stored.endSteps.completion
         : stored.endSteps.exit;
   const outcomes: Record<string, StepOutcome> = {};
+  let completed = false;
   for (const [index, stepId] of wake.steps.entries()) {
     const step = pinnedStep(pinned, stepId, stored.runId);
-    // The first step goes on the status just read; a later one re-reads it (an end event may have
-    // ended the run meanwhile).
-    const status = index === 0 ? stored.status : undefined;
-    outcomes[stepId] = await executeStep(deps, { run: stored.context, step, phase: wake.phase }, status);
+    // The first step goes on what was just read; a later one reads again (an end event may have
+    // ended the run meanwhile). The last step of a run that completes with it records both at once.
+    const known: StepKnown =
+      index === 0
+        ? {
+            status: stored.status,
+            moment: { value: moment },
+            ...(traits && stored.context.accountId === accountId && stored.context.userId === userId
+              ? { traits }
+              : {}),
+          }
+        : {};
+    if (wake.complete && index === wake.steps.length - 1) known.completeRun = true;
+    outcomes[stepId] = await executeStep(deps, { run: stored.context, step, phase: wake.phase }, known);
+    completed = known.completed === true;
     onStep?.(stepId, outcomes[stepId]);
   }
   if (!wake.complete) return { steps: outcomes };
   // A run stopped or ended meanwhile keeps that outcome.
-  await deps.runs.completeRun(stored.context, deps.clock.now().toISOString());
+  if (!completed) await deps.runs.completeRun(stored.context, deps.clock.now().toISOString());
   return { steps: outcomes, completed: true };
 }
 

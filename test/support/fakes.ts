@@ -562,8 +562,20 @@ export class FakeRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options: { unlessClaimed?: boolean } = {},
-  ) {
+    options: { unlessClaimed?: boolean; completeRun?: boolean } = {},
+  ): Promise<boolean> {
+    const recorded = this.record(run, stepId, outcome, at, options);
+    if (options.completeRun) await this.completeRun(run, at);
+    return recorded;
+  }
+
+  private record(
+    run: RunContext,
+    stepId: string,
+    outcome: StepOutcome,
+    at: string,
+    options: { unlessClaimed?: boolean },
+  ): boolean {
     const k = key(run.workspaceId, run.runId, stepId);
     const existing = this.steps.get(k);
     // The first record stands (and is counted once); a claim is overwritten by its outcome (its
@@ -802,6 +814,15 @@ export class FakeWorkflows implements WorkflowController {
     const name = input.phase === "entry" ? input.run.runId : endExecutionName(input.run.runId);
     if (this.executions.has(name)) return "already_started" as const;
     this.executions.set(name, structuredClone(input));
+    return "started" as const;
+  }
+
+  /** Executions finishing an ended run's entry steps in doubt, by run id: their steps. */
+  readonly finishes = new Map<string, string[]>();
+
+  async startFinish(run: RunContext, steps: string[]) {
+    if (this.finishes.has(run.runId)) return "already_started" as const;
+    this.finishes.set(run.runId, [...steps]);
     return "started" as const;
   }
 

@@ -28,7 +28,7 @@ import type {
   StepEvidence,
   StoredRun,
 } from "../../ports/runs.js";
-import { isConditionalCheckFailed, transactWrite } from "./errors.js";
+import { failedConditions, isConditionalCheckFailed, transactWrite, withConflictRetries } from "./errors.js";
 import { decodeCursor, encodeCursor, queryAll } from "./item.js";
 import { runCounted, statsUpdate } from "./stats-ops.js";
 
@@ -286,54 +286,63 @@ export class DynamoRunRepository implements RunRepository {
     at: string,
     cause?: EndCause,
   ): Promise<"ended" | "already_ended"> {
-    if (
-      await transactWrite(this.db, [
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: keys.run(run.workspaceId, run.runId),
-            UpdateExpression: "SET #status = :outcome, outcome = :outcome, endedAt = :at, endedBy = :by",
-            ConditionExpression: "#status = :active",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: {
-              ":outcome": outcome,
-              ":at": at,
-              ":by": endedBy,
-              ":active": "active",
-            },
-          },
-        },
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: keys.membership(run.workspaceId, run.momentId, run.accountId, run.runKey),
-            UpdateExpression: "SET #status = :outcome, endedAt = :at REMOVE activeRunId",
-            ConditionExpression: "activeRunId = :run",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: { ":outcome": outcome, ":at": at, ":run": run.runId },
-          },
-        },
-        {
-          // Marked, not deleted: until it expires, a redelivery of the event that ended the run
-          // still finds it and can finish the end (stop the entry, start the end execution).
-          Update: {
-            TableName: this.tableName,
-            Key: keys.accountRun(run.workspaceId, run.accountId, run.momentId, run.runKey),
-            UpdateExpression: "SET endedBy = :by, endedAt = :at, expiresAt = :expires",
-            ExpressionAttributeValues: {
-              ":by": endedBy,
-              ":at": at,
-              ":expires": expiresAtFor(at, INSIGHT_TTL_SECONDS),
-            },
-          },
-        },
-        ...runCounted(this.tableName, run, outcome, at, cause),
-      ])
-    )
-      return "ended";
+    if (await transactWrite(this.db, this.endItems(run, outcome, endedBy, at, cause))) return "ended";
     const stored = await this.getRun(run.workspaceId, run.runId);
     // A retry of the call that ended it: answer as it did, so the caller finishes what it started.
     return stored?.status === outcome && stored.endedBy === endedBy ? "ended" : "already_ended";
+  }
+
+  /** The items of endRun's transaction; `counted`: more counters for its stats update. */
+  private endItems(
+    run: RunRef,
+    outcome: RunEnd,
+    endedBy: string,
+    at: string,
+    cause?: EndCause,
+    counted: Record<string, number> = {},
+  ) {
+    return [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.run(run.workspaceId, run.runId),
+          UpdateExpression: "SET #status = :outcome, outcome = :outcome, endedAt = :at, endedBy = :by",
+          ConditionExpression: "#status = :active",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":outcome": outcome,
+            ":at": at,
+            ":by": endedBy,
+            ":active": "active",
+          },
+        },
+      },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.membership(run.workspaceId, run.momentId, run.accountId, run.runKey),
+          UpdateExpression: "SET #status = :outcome, endedAt = :at REMOVE activeRunId",
+          ConditionExpression: "activeRunId = :run",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":outcome": outcome, ":at": at, ":run": run.runId },
+        },
+      },
+      {
+        // Marked, not deleted: until it expires, a redelivery of the event that ended the run
+        // still finds it and can finish the end (stop the entry, start the end execution).
+        Update: {
+          TableName: this.tableName,
+          Key: keys.accountRun(run.workspaceId, run.accountId, run.momentId, run.runKey),
+          UpdateExpression: "SET endedBy = :by, endedAt = :at, expiresAt = :expires",
+          ExpressionAttributeValues: {
+            ":by": endedBy,
+            ":at": at,
+            ":expires": expiresAtFor(at, INSIGHT_TTL_SECONDS),
+          },
+        },
+      },
+      ...runCounted(this.tableName, run, outcome, at, cause, counted),
+    ];
   }
 
   /**
@@ -604,29 +613,48 @@ export class DynamoRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options: { unlessClaimed?: boolean } = {},
-  ) {
-    return transactWrite(this.db, [
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: keys.runStep(run.workspaceId, run.runId, stepId),
-          UpdateExpression:
-            "SET #type = :type, stepId = :step, #status = :status, outcome = :outcome, recordedAt = :at",
-          ConditionExpression: options.unlessClaimed
-            ? "attribute_not_exists(pk)"
-            : "attribute_not_exists(recordedAt)",
-          ExpressionAttributeNames: { "#type": "type", "#status": "status" },
-          ExpressionAttributeValues: {
-            ":type": "run_step",
-            ":step": stepId,
-            ":status": outcome.status,
-            ":outcome": outcome,
-            ":at": at,
-          },
+    options: { unlessClaimed?: boolean; completeRun?: boolean } = {},
+  ): Promise<boolean> {
+    const record = {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.runStep(run.workspaceId, run.runId, stepId),
+        UpdateExpression:
+          "SET #type = :type, stepId = :step, #status = :status, outcome = :outcome, recordedAt = :at",
+        ConditionExpression: options.unlessClaimed
+          ? "attribute_not_exists(pk)"
+          : "attribute_not_exists(recordedAt)",
+        ExpressionAttributeNames: { "#type": "type", "#status": "status" },
+        ExpressionAttributeValues: {
+          ":type": "run_step",
+          ":step": stepId,
+          ":status": outcome.status,
+          ":outcome": outcome,
+          ":at": at,
         },
       },
-      statsUpdate(this.tableName, run.workspaceId, run.momentId, run.runId, stepCounters(stepId, outcome, 1)),
+    };
+    const counters = stepCounters(stepId, outcome, 1);
+    if (options.completeRun) {
+      // The last step's record and the run's completion in one transaction (one round trip; the
+      // stats shard updated once, with both counters).
+      const both = [record, ...this.endItems(run, "completed", "steps_done", at, undefined, counters)];
+      try {
+        await withConflictRetries(() => this.db.send(new TransactWriteCommand({ TransactItems: both })));
+        return true;
+      } catch (error) {
+        const failed = failedConditions(error);
+        if (!failed) throw error;
+        // The step was recorded already, or the run ended otherwise (stopped, ended by a rule,
+        // completed by an earlier attempt): each part alone, as it stands.
+        const recorded = failed[0] ? false : await this.recordStep(run, stepId, outcome, at);
+        if (!failed.slice(1).some(Boolean)) await this.completeRun(run, at);
+        return recorded;
+      }
+    }
+    return transactWrite(this.db, [
+      record,
+      statsUpdate(this.tableName, run.workspaceId, run.momentId, run.runId, counters),
     ]);
   }
 

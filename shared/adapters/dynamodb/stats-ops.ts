@@ -68,6 +68,8 @@ export function runCounted(
   counter: SeriesCounter,
   at: string,
   cause?: EndCause,
+  /** More counters the same change moves (a last step's, recorded with the run's completion). */
+  more: Record<string, number> = {},
 ) {
   const { workspaceId, momentId, runId } = run;
   const ends =
@@ -75,7 +77,7 @@ export function runCounted(
       ? { [breakdownCounter.end(counter, cause)]: 1 }
       : {};
   return [
-    statsUpdate(tableName, workspaceId, momentId, runId, { [counter]: 1, ...ends }),
+    statsUpdate(tableName, workspaceId, momentId, runId, { ...more, [counter]: 1, ...ends }),
     seriesUpdate(tableName, workspaceId, momentId, runId, counter, "hour", at),
     seriesUpdate(tableName, workspaceId, momentId, runId, counter, "day", at),
   ];

@@ -86,7 +86,20 @@ export class DynamoUnsubscribeKeys implements UnsubscribeKeyStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async signingKey(workspaceId: string): Promise<SigningKey> {
+  /** One read (or creation) at a time per workspace: a step warms the key, its send then shares it. */
+  private readonly signing = new Map<string, Promise<SigningKey>>();
+
+  signingKey(workspaceId: string): Promise<SigningKey> {
+    const cached = this.cache.get(workspaceId);
+    if (cached && this.now() - cached.readAt < KEY_CACHE_MS) return Promise.resolve(currentKey(cached.set));
+    const pending = this.signing.get(workspaceId);
+    if (pending) return pending;
+    const reading = this.readOrCreateSigningKey(workspaceId).finally(() => this.signing.delete(workspaceId));
+    this.signing.set(workspaceId, reading);
+    return reading;
+  }
+
+  private async readOrCreateSigningKey(workspaceId: string): Promise<SigningKey> {
     const known = await this.cachedOrRead(workspaceId);
     if (known) return currentKey(known);
     const created: StoredKeySet = { ...newSigningKeySet(), version: 1 };

@@ -74,6 +74,9 @@ export function attioTaskPerformer(deps: AttioTaskDeps): ActionPerformer<CreateA
     const suffix = marker ? `\n\n${marker}` : "";
     const content = truncate(full, MAX_TASK_CONTENT - suffix.length);
     const linkedRecord = object && recordId ? { object, recordId } : undefined;
+    const rendersAnew =
+      linkedRecord !== undefined &&
+      (object !== action.linkedRecord?.object.trim() || recordId !== action.linkedRecord?.recordId.trim());
     const task: AttioTask = {
       content: content + suffix,
       deadlineAt: action.deadline
@@ -105,10 +108,10 @@ export function attioTaskPerformer(deps: AttioTaskDeps): ActionPerformer<CreateA
             since,
             ...(linkedRecord && { linkedRecord }),
           });
-          // The record is rendered again from the account's traits, which may have changed since
-          // the attempt linked its task to another: absent from this record's tasks is confirmed
+          // A record rendered from the account's traits may not be the one the attempt linked its
+          // task to (the traits changed since): absent from this record's tasks is then confirmed
           // among the workspace's newest before the task is created again.
-          if (found.status === "absent" && linkedRecord)
+          if (found.status === "absent" && rendersAnew)
             found = await deps.attio.findTask(integration.accessToken, { marker, since });
           if (found.status === "absent") return undefined;
           if (found.status === "unknown") {

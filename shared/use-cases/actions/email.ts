@@ -55,6 +55,28 @@ const invalidAddress = (field: string, template: string): StepOutcome => ({
 });
 
 /**
+ * A step's reads that need no template, started with the template's, so they cost no round trip of
+ * their own: the recipient's suppression (its send awaits it, a moment later: a suppression still
+ * stops the email) and the workspace's unsubscribe key (its store caches it for the send). Nothing
+ * when the recipient does not render (the step stops on it below, in its order).
+ */
+function readEarly(deps: EmailDeps, ctx: Parameters<ActionPerformer<SendEmail>>[0], action: SendEmail) {
+  let address: string | undefined;
+  try {
+    const mailbox = parseMailbox(ctx.render(action.to ?? "{email}", "header").trim());
+    address = mailbox && (normaliseAddress(mailbox.address) ?? mailbox.address);
+  } catch {
+    return undefined;
+  }
+  if (address === undefined) return undefined;
+  const suppression = deps.suppressions.getSuppression(ctx.run.workspaceId, address);
+  // Awaited by the send only: a step that stops before it must not leave a rejection unhandled.
+  suppression.catch(() => undefined);
+  deps.unsubscribeKeys.signingKey(ctx.run.workspaceId).catch(() => undefined);
+  return { address, suppression };
+}
+
+/**
  * send_email: the template rendered for the run's recipient (the action's `to`, by default the
  * triggering user's `{email}`, else the account's), with optional reply-to and cc, sent through the
  * mailer. Every email carries List-Unsubscribe (one-click, RFC 8058) and a footer link; the
@@ -67,6 +89,7 @@ export function emailPerformer(deps: EmailDeps): ActionPerformer<SendEmail> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   return async (ctx, action) => {
     const { run, render } = ctx;
+    const early = ctx.test ? undefined : readEarly(deps, ctx, action);
     const template = await deps.templates.getEmailTemplate(run.workspaceId, action.templateId);
     if (!template)
       return { status: "failed", reason: `email template "${action.templateId}" no longer exists` };
@@ -135,7 +158,9 @@ export function emailPerformer(deps: EmailDeps): ActionPerformer<SendEmail> {
       },
       perform: async () => {
         const toAddress = normaliseAddress(to.address) ?? to.address;
-        const suppression = await deps.suppressions.getSuppression(run.workspaceId, toAddress);
+        const suppression = await (early?.address === toAddress
+          ? early.suppression
+          : deps.suppressions.getSuppression(run.workspaceId, toAddress));
         if (suppression) return { status: "skipped", reason: suppressedReason(suppression) };
         const ccChecked = await Promise.all(
           cc.map(async (mailbox) => ({

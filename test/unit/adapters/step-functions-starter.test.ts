@@ -10,7 +10,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { executionArn, StepFunctionsController } from "../../../shared/adapters/step-functions-starter.js";
-import { executionInputOf, type RunInput } from "../../../shared/contracts/workflow.js";
+import { executionInputOf, finishInputOf, type RunInput } from "../../../shared/contracts/workflow.js";
 import { aRun } from "../../support/fakes.js";
 
 const sfn = mockClient(SFNClient);
@@ -94,6 +94,18 @@ describe("StepFunctionsController: starting", () => {
     await expect(starter().start({ ...input, phase: "exit", completeWhenStepsDone: false })).resolves.toBe(
       "already_started",
     );
+  });
+
+  it("starts a run's finish execution, named <runId>-finish: one wake-up with the steps in doubt", async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: "arn:exec", startDate: new Date() });
+
+    expect(await starter().startFinish(input.run, ["hook"])).toBe("started");
+
+    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
+      stateMachineArn: STATE_MACHINE,
+      name: `${input.run.runId}-finish`,
+      input: JSON.stringify(finishInputOf(input.run, ["hook"])),
+    });
   });
 
   it("answers already_started when an execution with that name exists", async () => {

@@ -141,7 +141,7 @@ describe("match handler", () => {
       wakes: [
         {
           seconds: 3600,
-          run: { workspaceId: "ws_1", momentId: "m1", runId },
+          run: { workspaceId: "ws_1", momentId: "m1", runId, accountId: "acct_1" },
           phase: "entry",
           steps: ["s1"],
           complete: true,

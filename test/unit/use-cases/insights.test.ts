@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { runResponse } from "../../../shared/contracts/api-responses.js";
 import { NotFoundError } from "../../../shared/domain/errors.js";
 import type { DecisionEntry } from "../../../shared/domain/insights.js";
 import { jsonBytes } from "../../../shared/domain/response-budget.js";
@@ -9,6 +10,7 @@ import {
   listObservedEvents,
   promoteObservedEvent,
   RECENT_EVENTS_LIMIT,
+  runView,
 } from "../../../shared/use-cases/insights.js";
 import { momentStats } from "../../../shared/use-cases/stats.js";
 import {
@@ -425,5 +427,46 @@ describe("momentStats", () => {
   it("answers 404 for an unknown moment and for another workspace's", async () => {
     await expect(momentStats(deps, WS, "m_nope")).rejects.toThrow(NotFoundError);
     await expect(momentStats(deps, WS, "m_other")).rejects.toThrow(NotFoundError);
+  });
+});
+
+describe("runView", () => {
+  it("shows each step as documented, without the table's bookkeeping (claim time of a recorded step, doubt)", async () => {
+    const runs = {
+      getRun: async () => ({
+        runId: "r1",
+        momentId: "m1",
+        accountId: "a1",
+        status: "active",
+        startedAt: "2026-11-21T09:00:00.000Z",
+      }),
+      listRunSteps: async () => [
+        {
+          stepId: "mail",
+          status: "executed" as const,
+          outcome: { status: "executed" as const, detail: { messageId: "ses-1" } },
+          recordedAt: "2026-11-21T09:00:02.000Z",
+          claimedAt: "2026-11-21T09:00:01.000Z",
+          doubtSince: "2026-11-21T09:00:01.500Z",
+        },
+        {
+          stepId: "slack",
+          status: "claimed" as const,
+          claimedAt: "2026-11-21T09:00:03.000Z",
+          doubtSince: "2026-11-21T09:00:04.000Z",
+        },
+      ],
+    };
+    const view = await runView({ runs } as never, WS, "r1");
+    expect(view.steps).toEqual([
+      {
+        stepId: "mail",
+        status: "executed",
+        outcome: { status: "executed", detail: { messageId: "ses-1" } },
+        recordedAt: "2026-11-21T09:00:02.000Z",
+      },
+      { stepId: "slack", status: "claimed", claimedAt: "2026-11-21T09:00:03.000Z" },
+    ]);
+    expect(runResponse.safeParse(view).success).toBe(true);
   });
 });

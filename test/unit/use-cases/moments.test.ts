@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { StepInput } from "../../../shared/contracts/workflow.js";
 import {
   ConflictError,
   NotFoundError,
@@ -7,6 +8,7 @@ import {
   ValidationError,
 } from "../../../shared/domain/errors.js";
 import type { Moment } from "../../../shared/domain/moment.js";
+import { executeStep, type StepDeps } from "../../../shared/use-cases/execute-step.js";
 import {
   changeMomentStatus,
   createMoment,
@@ -27,6 +29,7 @@ import {
   aTemplate,
   FakeConfigRepository,
   FakeIntegrations,
+  FakeProfiles,
   FakeRunRepository,
   FakeWorkflows,
   type FixedClock,
@@ -819,32 +822,113 @@ describe("changeMomentStatus", () => {
       expect([...workflows.stopped.keys()].sort()).toEqual([runOf("a").runId, runOf("c").runId]);
     });
 
-    // KNOWN GAP (it.fails: flip to `it` when fixed). stopRun releases the membership before the steps
-    // in doubt are handed to an execution; when that hand-off fails (a throttled StartExecution, a
-    // Lambda that dies there), the repeated stop lists active memberships only and never sees the
-    // run again: the webhook that may have been delivered stays claimed for ever, never recorded.
-    it.fails("hands a webhook left in doubt to an execution even when the first hand-off failed", async () => {
+    // stopRun releases the membership, so a repeated sweep (it lists active memberships) never sees
+    // the run again: when settling its steps in doubt fails, the run's execution is left running,
+    // and its step in doubt, run again, settles (or finishes) itself.
+    describe("when settling a step in doubt fails after the run was marked stopped", () => {
+      const throttled = () => Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
       const hook = {
         id: "hook",
         delaySeconds: 0,
         action: { type: "send_webhook" as const, method: "POST" as const, url: "https://hooks.example/in" },
       };
-      const run = runOf("a");
-      await runs.enter(run, { completion: [], exit: [], entry: [hook] });
-      await workflows.start({ run, phase: "entry", steps: [hook], completeWhenStepsDone: true });
-      runs.seedClaim(run, "hook", "2026-11-21T09:59:00.000Z", "attempt-1");
-      await runs.markStepInDoubt(run, "hook", "attempt-1", "2026-11-21T09:59:00.000Z");
-      const start = workflows.start.bind(workflows);
-      vi.spyOn(workflows, "start").mockRejectedValueOnce(
-        Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }),
-      );
+      const email = {
+        id: "mail",
+        delaySeconds: 0,
+        action: { type: "send_email" as const, templateId: "t_1" },
+      } as StepInput;
+      const delivered: string[] = [];
+      const stepDeps = (): StepDeps => ({
+        actions: {
+          send_webhook: async (ctx) => ({
+            preview: {},
+            perform: async () => {
+              delivered.push(ctx.idempotencyKey);
+              return { status: "executed" as const };
+            },
+          }),
+        },
+        profiles: new FakeProfiles(),
+        runs,
+        moments: config,
+        clock,
+        workflows,
+      });
 
-      const first = await changeMomentStatus(deps, WS, "m_1", { status: "stopped" });
-      vi.spyOn(workflows, "start").mockImplementation(start);
-      await changeMomentStatus(deps, WS, "m_1", { status: "stopped" });
+      async function inDoubt(step: StepInput) {
+        const run = runOf("a");
+        await runs.enter(run, { completion: [], exit: [], entry: [step] });
+        await workflows.start({ run, phase: "entry", steps: [step], completeWhenStepsDone: true });
+        runs.seedClaim(run, step.id, "2026-11-21T09:59:00.000Z", "attempt-1");
+        await runs.markStepInDoubt(run, step.id, "attempt-1", "2026-11-21T09:59:00.000Z");
+        return run;
+      }
 
-      expect(first.runs?.remaining).toBe(true);
-      expect(workflows.end(run.runId)).toMatchObject({ finish: ["hook"] });
+      it("a webhook whose hand-off fails: its execution is not stopped, and its retry finishes it", async () => {
+        delivered.length = 0;
+        const run = await inDoubt(hook);
+        vi.spyOn(workflows, "start").mockRejectedValueOnce(throttled());
+
+        const first = await changeMomentStatus(deps, WS, "m_1", { status: "stopped" });
+        const again = await changeMomentStatus(deps, WS, "m_1", { status: "stopped" });
+
+        expect(first.runs).toEqual({ stopped: 0, remaining: true });
+        expect(again.runs).toEqual({ stopped: 0, remaining: false });
+        expect(runs.run(WS, run.runId)?.status).toBe("stopped");
+        expect(workflows.stopped.has(run.runId)).toBe(false);
+        // The execution's retry of the step (it was left in doubt by a lost answer).
+        const outcome = await executeStep(stepDeps(), { run, step: hook as StepInput, phase: "entry" });
+        expect(outcome).toEqual({ status: "executed" });
+        expect(runs.step(run, "hook")).toMatchObject({ status: "executed" });
+        expect(delivered).toEqual([`${run.runId}:hook`]);
+      });
+
+      it("an email whose settlement fails: its execution, after its wait, records it skipped (SES's evidence corrects it)", async () => {
+        const run = await inDoubt(email);
+        vi.spyOn(runs, "settleStepInDoubt").mockRejectedValueOnce(throttled());
+
+        const first = await changeMomentStatus(deps, WS, "m_1", { status: "stopped" });
+
+        expect(first.runs).toEqual({ stopped: 0, remaining: true });
+        expect(runs.step(run, "mail")).toMatchObject({ status: "claimed" });
+        expect(workflows.stopped.has(run.runId)).toBe(false);
+        const outcome = await executeStep(stepDeps(), { run, step: email, phase: "entry" });
+        expect(outcome).toMatchObject({ status: "skipped", reason: "run_not_active" });
+        expect(runs.step(run, "mail")).toMatchObject({ status: "skipped" });
+        // The evidence, arriving later, corrects it.
+        const settled = await runs.settleStepInDoubt(
+          WS,
+          run.runId,
+          "mail",
+          { status: "executed", detail: { reconciled: "send_event" } },
+          "2026-11-21T10:05:00.000Z",
+        );
+        expect(settled).toBe("settled");
+      });
+
+      it("settles before stopping the execution when nothing fails", async () => {
+        const run = await inDoubt(email);
+        const order: string[] = [];
+        const settle = runs.settleStepInDoubt.bind(runs);
+        vi.spyOn(runs, "settleStepInDoubt").mockImplementation(async (...args) => {
+          order.push("settle");
+          return settle(...args);
+        });
+        const stop = workflows.stop.bind(workflows);
+        vi.spyOn(workflows, "stop").mockImplementation(async (...args) => {
+          order.push("stop");
+          return stop(...args);
+        });
+
+        const result = await changeMomentStatus(deps, WS, "m_1", { status: "stopped" });
+
+        expect(result.runs).toEqual({ stopped: 1, remaining: false });
+        expect(order).toEqual(["settle", "stop"]);
+        expect(runs.step(run, "mail")).toMatchObject({
+          status: "skipped",
+          outcome: { reason: expect.stringMatching(/^run_not_active/) },
+        });
+      });
     });
 
     it("does not stop the execution of a run that completed before the sweep reached it", async () => {

@@ -7,6 +7,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   executionInputOf,
+  finishInputOf,
   type StepInput,
   type StepOutcome,
   type WakePayload,
@@ -110,6 +111,76 @@ describe("runWake", () => {
       completed: true,
     });
     expect(performed).toEqual(["a", "b"]);
+    expect((await runs.getRun("ws_1", run.runId))?.status).toBe("completed");
+  });
+
+  it("reads the run, its moment and the account's profile at once, then claims while preparing", async () => {
+    // Each read answers only once every read of its round trip was asked: read one after another,
+    // this never settles.
+    const together = (names: string[]) => {
+      const asked = new Set<string>();
+      let all: () => void = () => undefined;
+      const ready = new Promise<void>((resolve) => {
+        all = resolve;
+      });
+      return <A extends unknown[], R>(name: string, read: (...args: A) => Promise<R>) =>
+        async (...args: A) => {
+          asked.add(name);
+          if (names.every((n) => asked.has(n))) all();
+          await ready;
+          return read(...args);
+        };
+    };
+    await enter({ entry: [inApp("a")] });
+    const first = together(["run", "moment", "profile"]);
+    runs.getRun = first("run", runs.getRun.bind(runs));
+    config.getMoment = first("moment", config.getMoment.bind(config));
+    const profiles = deps.profiles as FakeProfiles;
+    profiles.get = first("profile", profiles.get.bind(profiles));
+    const second = together(["claim", "prepare"]);
+    runs.claimStep = second("claim", runs.claimStep.bind(runs));
+    const perform = deps.actions.send_notification;
+    deps.actions.send_notification = second(
+      "prepare",
+      async (...args: Parameters<NonNullable<typeof perform>>) => perform?.(...args),
+    ) as typeof perform;
+
+    const result = await runWake(deps, wake(["a"], { run: { ...ref, accountId: run.accountId } }));
+
+    expect(result).toEqual({ steps: { a: { status: "executed" } } });
+  });
+
+  it("records the last step of a run without end rules and completes the run in one write", async () => {
+    await enter({ entry: [inApp("a"), inApp("b")] });
+    const recorded: Array<{ stepId: string; completeRun?: boolean }> = [];
+    const record = runs.recordStep.bind(runs);
+    runs.recordStep = async (r, stepId, outcome, at, options) => {
+      recorded.push({ stepId, ...(options?.completeRun ? { completeRun: true } : {}) });
+      return record(r, stepId, outcome, at, options);
+    };
+    let completions = 0;
+    const complete = runs.completeRun.bind(runs);
+    runs.completeRun = async (...args) => {
+      completions++;
+      return complete(...args);
+    };
+
+    const result = await runWake(deps, wake(["a", "b"], { complete: true }));
+
+    expect(result).toMatchObject({ completed: true });
+    expect(recorded).toEqual([{ stepId: "a" }, { stepId: "b", completeRun: true }]);
+    // Once, by the record (the fake completes as the adapter's transaction does), not again after it.
+    expect(completions).toBe(1);
+    expect((await runs.getRun("ws_1", run.runId))?.status).toBe("completed");
+  });
+
+  it("still completes the run when its last step had been recorded by an earlier attempt", async () => {
+    await enter({ entry: [inApp("a")] });
+    await runWake(deps, wake(["a"]));
+
+    const result = await runWake(deps, wake(["a"], { complete: true }));
+
+    expect(result).toMatchObject({ completed: true });
     expect((await runs.getRun("ws_1", run.runId))?.status).toBe("completed");
   });
 
@@ -220,11 +291,27 @@ describe("a webhook in doubt when an end event ends the run", () => {
       stopEntry: true,
       cause: "event:paid",
     });
-  /** The run's end execution, as the state machine would run it: its wake-ups in order. */
-  async function runEndExecution() {
-    const input = workflows.end(run.runId);
-    if (!input) return;
-    for (const w of executionInputOf(input).wakes) await runWake(deps, w);
+  /**
+   * The run's finish execution, as the state machine would run it: its one wake-up, retried (with
+   * backoff) while it fails for now.
+   */
+  async function runFinishExecution() {
+    const steps = workflows.finishes.get(run.runId);
+    const end = workflows.end(run.runId);
+    const wakes = [
+      ...(end ? executionInputOf(end).wakes : []),
+      ...(steps ? finishInputOf(run, steps).wakes : []),
+    ];
+    for (const w of wakes) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await runWake(deps, w);
+          break;
+        } catch (error) {
+          if (!(error instanceof TransientDeliveryError) || attempt >= 5) throw error;
+        }
+      }
+    }
   }
 
   beforeEach(async () => {
@@ -245,29 +332,31 @@ describe("a webhook in doubt when an end event ends the run", () => {
     await workflows.start({ run, phase: "entry", steps: [hook], completeWhenStepsDone: false });
   });
 
-  it("ended between the lost answer and the retry (the retry never comes): the end execution finishes it", async () => {
+  it("ended between the lost answer and the retry (the retry never comes): the run's end finishes it", async () => {
     answersLost = 1;
     await expect(runWake(deps, wake(["hook"]))).rejects.toBeInstanceOf(TransientDeliveryError);
 
     await endEvent();
     expect(workflows.stopped.has(run.runId)).toBe(true);
-    await runEndExecution();
+    // The end found it in doubt: its end execution finishes it first.
+    expect(workflows.end(run.runId)?.finish).toEqual(["hook"]);
+    await runFinishExecution();
 
     expect(runs.step(run, "hook")).toMatchObject({ status: "executed" });
     expect(deliveries).toEqual([`${run.runId}:hook`, `${run.runId}:hook`]);
     expect(runs.statsOf("ws_1", "m_1")["steps.hook.executed"]).toBe(1);
   });
 
-  it("ended while the delivery was on its way: the step sees the end and finishes itself", async () => {
+  it("ended while the delivery was on its way (the end saw no doubt yet): the step starts the finish itself", async () => {
     answersLost = 1;
     meanwhile = async () => {
       await endEvent();
     };
 
-    const result = await runWake(deps, wake(["hook"]));
-    await runEndExecution();
+    await expect(runWake(deps, wake(["hook"]))).rejects.toBeInstanceOf(TransientDeliveryError);
+    expect(workflows.finishes.get(run.runId)).toEqual(["hook"]);
+    await runFinishExecution();
 
-    expect(result).toEqual({ steps: { hook: { status: "executed" } } });
     expect(runs.step(run, "hook")).toMatchObject({ status: "executed" });
     expect(new Set(deliveries)).toEqual(new Set([`${run.runId}:hook`]));
     expect(runs.statsOf("ws_1", "m_1")["steps.hook.executed"]).toBe(1);
@@ -288,25 +377,26 @@ describe("a webhook in doubt when an end event ends the run", () => {
     await endEvent();
 
     const result = await runWake(deps, wake(["hook"]));
-    await runEndExecution();
 
+    expect(workflows.finishes.has(run.runId)).toBe(false);
+    expect(workflows.end(run.runId)).toBeUndefined();
     expect(result).toEqual({ steps: { hook: { status: "skipped", reason: "run_not_active" } } });
     expect(deliveries).toEqual([]);
   });
 
-  it("records an honest outcome_unknown when the end came and sending again fails too", async () => {
-    answersLost = 2;
+  it("the finish execution retries while the receiver still fails, then records the delivery once", async () => {
+    answersLost = 3;
     meanwhile = async () => {
-      if (answersLost === 1) await endEvent();
+      if (answersLost === 2) await endEvent();
     };
 
-    const result = await runWake(deps, wake(["hook"]));
+    await expect(runWake(deps, wake(["hook"]))).rejects.toBeInstanceOf(TransientDeliveryError);
+    await runFinishExecution();
 
-    expect("steps" in result && result.steps.hook).toMatchObject({
-      status: "failed",
-      reason: expect.stringMatching(/^outcome_unknown/),
-    });
+    expect(runs.step(run, "hook")).toMatchObject({ status: "executed" });
+    expect(deliveries).toHaveLength(4);
     expect(new Set(deliveries)).toEqual(new Set([`${run.runId}:hook`]));
+    expect(runs.statsOf("ws_1", "m_1")["steps.hook.executed"]).toBe(1);
   });
 });
 

@@ -344,7 +344,7 @@ describe("the execution input", () => {
     headers: { authorization: "Bearer sk_live_secret" },
   } as unknown as StepInput["action"];
 
-  it("names the run and its steps, and carries no step content", () => {
+  it("names the run, its account and its steps, and carries no step content", () => {
     const input = executionInputOf({
       run: aRun({ trigger: { ...aRun().trigger, properties: { card: "4242" } } }),
       phase: "entry",
@@ -356,7 +356,13 @@ describe("the execution input", () => {
     expect(input.wakes).toEqual([
       {
         seconds: 0,
-        run: { workspaceId: "ws_1", momentId: aRun().momentId, runId: aRun().runId },
+        // The account (and user): the step's profile is read alongside the run.
+        run: {
+          workspaceId: "ws_1",
+          momentId: aRun().momentId,
+          runId: aRun().runId,
+          accountId: aRun().accountId,
+        },
         phase: "entry",
         steps: ["hook"],
         complete: true,

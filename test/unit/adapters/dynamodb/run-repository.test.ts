@@ -829,6 +829,68 @@ describe("DynamoRunRepository.recordStep", () => {
     ).rejects.toBeInstanceOf(ProvisionedThroughputExceededException);
   });
 
+  describe("with completeRun (a run's last step)", () => {
+    const outcome = { status: "executed" as const };
+
+    it("records the step and completes the run in one transaction, the stats shard updated once", async () => {
+      db.on(TransactWriteCommand).resolves({});
+
+      expect(await repository().recordStep(run, "s1", outcome, AT, { completeRun: true })).toBe(true);
+
+      expect(db.commandCalls(TransactWriteCommand)).toHaveLength(1);
+      const items = transactItems();
+      expect(items.map((item) => item.Update?.Key)).toEqual([
+        stepKey,
+        runKey,
+        membershipKey,
+        keys.accountRun("ws_1", "acct_1", "m_1"),
+        keys.momentStatsShard("ws_1", "m_1", statsShardOf("run_1")),
+        expect.anything(),
+        expect.anything(),
+      ]);
+      expect(items[1]?.Update?.ExpressionAttributeValues).toMatchObject({ ":outcome": "completed" });
+      expect(counterDeltas(items[4])).toEqual({ "steps.s1.executed": 1, completed: 1 });
+    });
+
+    it("completes the run alone when the step was recorded already (a retry)", async () => {
+      db.on(TransactWriteCommand)
+        .rejectsOnce(cancelled("ConditionalCheckFailed", "None", "None", "None", "None", "None", "None"))
+        .resolves({});
+
+      expect(await repository().recordStep(run, "s1", outcome, AT, { completeRun: true })).toBe(false);
+
+      const second = db.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems ?? [];
+      expect(second.map((item) => item.Update?.Key)[0]).toEqual(runKey);
+      expect(counterDeltas(second[3])).toEqual({ completed: 1 });
+    });
+
+    it("records the step alone when the run ended otherwise first (stopped, ended by a rule)", async () => {
+      db.on(TransactWriteCommand)
+        .rejectsOnce(
+          cancelled(
+            "None",
+            "ConditionalCheckFailed",
+            "ConditionalCheckFailed",
+            "None",
+            "None",
+            "None",
+            "None",
+          ),
+        )
+        .resolves({});
+
+      expect(await repository().recordStep(run, "s1", outcome, AT, { completeRun: true })).toBe(true);
+
+      const calls = db.commandCalls(TransactWriteCommand);
+      expect(calls).toHaveLength(2);
+      const second = calls[1]?.args[0].input.TransactItems ?? [];
+      expect(second.map((item) => item.Update?.Key)).toEqual([
+        stepKey,
+        keys.momentStatsShard("ws_1", "m_1", statsShardOf("run_1")),
+      ]);
+    });
+  });
+
   // BUG (shared/adapters/dynamodb/run-repository.ts, recordStep's catch): every cancellation is
   // taken for "already recorded", so one cancelled for TransactionConflict (two steps of the same
   // moment counted on one stats shard at once) loses the step's record and its count. Fix: rethrow

@@ -291,6 +291,14 @@ describe("create_attio_task in doubt", () => {
     expect(attio.calls).toEqual([]);
   });
 
+  it("does not confirm an absence among the workspace's tasks when the linked record is fixed", async () => {
+    await (await prepared({ linkedRecord: { object: "companies", recordId: RECORD_ID } })).lookUp?.(since);
+
+    expect(attio.lookups.map((lookup) => lookup.query)).toEqual([
+      { marker: MARKER, since, linkedRecord: { object: "companies", recordId: RECORD_ID } },
+    ]);
+  });
+
   it("records the task found as executed, with its id", async () => {
     attio.lookupAnswer = { status: "found", taskId: "649e34f4-c39a-4f4d-99ef-48a36bef8f04" };
 

@@ -119,19 +119,30 @@ describe("send_email", () => {
     expect(mailer.sent).toEqual([]);
   });
 
-  it("checks the suppression list when performing, not when preparing", async () => {
-    const prepared = await prepareAction(emailPerformer(deps), { profiles, clock }, run, send());
-    if (!isPrepared(prepared)) throw new Error("expected a prepared send");
-    expect(deps.suppressions.lookups).toEqual([]);
+  it("reads the suppression list for the send alongside the template (no round trip of its own), once", async () => {
     await deps.suppressions.suppress("ws_1", {
       address: "ada@example.com",
       reason: "bounced",
       suppressedAt: NOW,
     });
+    const prepared = await prepareAction(emailPerformer(deps), { profiles, clock }, run, send());
+    if (!isPrepared(prepared)) throw new Error("expected a prepared send");
+    expect(deps.suppressions.lookups).toEqual(["ada@example.com"]);
 
     const outcome = await prepared.perform();
 
     expect(outcome).toEqual({ status: "skipped", reason: "suppressed: bounced" });
+    expect(deps.suppressions.lookups).toEqual(["ada@example.com"]);
+  });
+
+  it("reads nothing early for a preview or a test send (no suppression lookup, no unsubscribe key made)", async () => {
+    const prepared = await prepareAction(emailPerformer(deps), { profiles, clock }, run, send(), "s1", {
+      test: true,
+    });
+
+    if (!isPrepared(prepared)) throw new Error("expected a prepared send");
+    expect(deps.suppressions.lookups).toEqual([]);
+    expect(deps.unsubscribeKeys.sets.size).toBe(0);
   });
 
   it("looks the recipient up with its domain lower-cased", async () => {
@@ -282,6 +293,9 @@ describe("send_email", () => {
       { profiles, clock },
       run,
       send({ cc: ["ops@acme.com"] }),
+      "s1",
+      // Previews are prepared as test sends are (see test-step.ts).
+      { test: true },
     );
 
     if (!isPrepared(prepared)) throw new Error("expected a prepared send");
