@@ -23,7 +23,7 @@
  * Known gaps, acceptable for a local stack: ConsumedCapacity and ItemCollectionMetrics are never
  * returned; the 4 MB aggregate size limit is not checked (each item's 400 KB limit is).
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
@@ -424,13 +424,19 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
   // Tokens of committed transactions: a replay within the window answers success without
   // reapplying. Cancelled transactions changed nothing, so they are not remembered: a retry with the
   // same token evaluates the conditions again, which is what a client retrying a conflict expects.
+  // Kept as a digest of the request (the SDK gives every transaction a token, so at a few hundred
+  // transactions a second the window holds a few hundred thousand), in commit order, so expired
+  // tokens are dropped from the front without walking the rest.
   const committed = new Map<string, { fingerprint: string; expiresAt: number }>();
 
   async function transactWriteItems(input: Json): Promise<Answer> {
     const token = typeof input.ClientRequestToken === "string" ? input.ClientRequestToken : undefined;
     const { ClientRequestToken: _token, ...rest } = input;
-    const fingerprint = JSON.stringify(rest);
-    for (const [known, entry] of committed) if (entry.expiresAt <= now()) committed.delete(known);
+    const fingerprint = createHash("sha256").update(JSON.stringify(rest)).digest("base64");
+    for (const [known, entry] of committed) {
+      if (entry.expiresAt > now()) break;
+      committed.delete(known);
+    }
     const previous = token ? committed.get(token) : undefined;
     if (previous) {
       if (previous.fingerprint === fingerprint) return { status: 200, body: {} };
@@ -478,19 +484,29 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
   ): Promise<Answer> {
     // Every action is attempted even after one fails, so that (as on AWS, which checks all
     // conditions) each failing action gets its own reason and a request-level error anywhere wins.
+    // At once: each targets its own item, and the lock keeps every other request out, so nothing
+    // waits on the transaction longer than its slowest write.
+    let written = 0;
+    const answers = await Promise.all(
+      actions.map(async (action, index) => {
+        const [operation, callInput] = singleItemCall(action, before[index]);
+        const answer = await call(operation, callInput);
+        if (errorName(answer) === undefined && action.kind !== "ConditionCheck") {
+          written++;
+          options.afterTransactionWrite?.(written);
+        }
+        return answer;
+      }),
+    );
     const reasons: Json[] = [];
     const applied: number[] = [];
     let requestError: Answer | undefined;
     for (const [index, action] of actions.entries()) {
-      const [operation, callInput] = singleItemCall(action, before[index]);
-      const answer = await call(operation, callInput);
+      const answer = answers[index] as Answer;
       const name = errorName(answer);
       const message = String(answer.body.message ?? answer.body.Message ?? "");
       if (name === undefined) {
-        if (action.kind !== "ConditionCheck") {
-          applied.push(index);
-          options.afterTransactionWrite?.(applied.length);
-        }
+        if (action.kind !== "ConditionCheck") applied.push(index);
         reasons.push({ Code: "None" });
       } else if (name === "ConditionalCheckFailedException") {
         const old = before[index];
@@ -517,10 +533,12 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
       if (token) committed.set(token, { fingerprint, expiresAt: now() + IDEMPOTENCY_WINDOW_MS });
       return { status: 200, body: {} };
     }
-    for (const index of applied.reverse()) {
-      const action = actions[index];
-      if (action) await restore(action, before[index]);
-    }
+    await Promise.all(
+      applied.map(async (index) => {
+        const action = actions[index];
+        if (action) await restore(action, before[index]);
+      }),
+    );
     if (requestError) return requestError;
     const codes = reasons.map((reason) => reason.Code).join(", ");
     return {

@@ -1,7 +1,9 @@
 import { mkdirSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import {
   CreateTableCommand,
   DescribeTimeToLiveCommand,
@@ -15,6 +17,8 @@ import { startTransactionProxy } from "./dynamodb-transactions.js";
 
 export interface LocalDynamo {
   endpoint: string;
+  /** LevelDB iterators open right now (each query and scan opens one and must close it). */
+  openIterators(): number;
   stop(): Promise<void>;
 }
 
@@ -33,6 +37,146 @@ const TIME_TO_LIVE_FILE = "time-to-live.json";
 /** The transactions being applied, undone at the next start if a kill interrupted them. */
 const UNDO_JOURNAL_FILE = "transactions-undo.jsonl";
 
+/** The parts of dynalite's store (dynalite/db `create`) and of its abstract-level database we touch. */
+interface LevelIterator {
+  next(): Promise<unknown>;
+  close(): Promise<void>;
+}
+type Callback = (error: Error | null, value?: unknown) => void;
+interface DynaliteStore {
+  /** Table descriptions by name, read by every request (`getTable`). */
+  tableDb: {
+    get(key: string, callback: Callback): void;
+    put(key: string, value: unknown, callback: Callback): void;
+    del(key: string, callback: Callback): void;
+    batch(operations: unknown[], callback: Callback): void;
+  };
+  db: {
+    keys(options: unknown): LevelIterator;
+    values(options: unknown): LevelIterator;
+    createKeyStream(options: unknown): Readable;
+    createValueStream(options: unknown): Readable;
+    attachResource(resource: unknown): void;
+    detachResource(resource: unknown): void;
+  };
+}
+
+/**
+ * A stream over a LevelDB iterator that closes the iterator when the stream ends or is destroyed.
+ * dynalite 4's own wrapper never closes it (it calls `iterator.return`, which abstract-level
+ * iterators lack): every Query and Scan left an iterator open for good, holding its snapshot of
+ * LevelDB (memtables and table files that could not be freed) and its buffers, so memory grew with
+ * every event (~50 KB each in `npm run bench`).
+ */
+function closingStream(iterator: LevelIterator): Readable {
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= iterator.close();
+    return closing;
+  };
+  return new Readable({
+    objectMode: true,
+    read() {
+      iterator.next().then(
+        (value) => {
+          if (value !== undefined) this.push(value);
+          else
+            close().then(
+              () => this.push(null),
+              (error: Error) => this.destroy(error),
+            );
+        },
+        (error: Error) => this.destroy(error),
+      );
+    },
+    destroy(error, callback) {
+      close().then(
+        () => callback(error),
+        () => callback(error),
+      );
+    },
+  });
+}
+
+/** The open-iterator count of the store dynalite created last (`dynalite()` creates it synchronously). */
+/**
+ * Every dynalite request reads its table's description from LevelDB first (a thread-pool round trip
+ * and a JSON decode: a tenth of the local stack's CPU under load). Kept here as JSON, each read
+ * decoded afresh (dynalite may change what it gets), and forgotten at every write of a description
+ * (CreateTable, UpdateTable, DeleteTable, the status changes they schedule); a read that started
+ * before a write does not fill the cache.
+ */
+function cacheTableDescriptions(tableDb: DynaliteStore["tableDb"]): void {
+  const cached = new Map<string, string>();
+  let version = 0;
+  const { get, put, del, batch } = tableDb;
+  const changing =
+    <A extends unknown[]>(write: (...args: [...A, Callback]) => void) =>
+    (...args: [...A, Callback]) => {
+      version++;
+      cached.clear();
+      const callback = args.pop() as Callback;
+      write.call(tableDb, ...(args as unknown as A), (error: Error | null, value?: unknown) => {
+        version++;
+        cached.clear();
+        callback(error, value);
+      });
+    };
+  tableDb.put = changing(put);
+  tableDb.del = changing(del);
+  tableDb.batch = changing(batch);
+  tableDb.get = (key, callback) => {
+    const json = cached.get(key);
+    if (json !== undefined) {
+      setImmediate(callback, null, JSON.parse(json));
+      return;
+    }
+    const started = version;
+    get.call(tableDb, key, (error, value) => {
+      if (!error && value !== undefined && version === started) cached.set(key, JSON.stringify(value));
+      callback(error, value);
+    });
+  };
+}
+
+let lastStoreIterators: { open: number } | undefined;
+
+/**
+ * dynalite's store, created by its `db` module at `dynalite()`: its streams are replaced by ones
+ * that close their iterators, and its database's open resources are counted. Patched on the module
+ * object dynalite itself calls, once.
+ */
+function patchDynaliteStores(): void {
+  const require = createRequire(import.meta.url);
+  const dbModule = require(require.resolve("dynalite/db/index.js")) as {
+    create: (options: unknown) => DynaliteStore;
+    __momentsPatched?: boolean;
+  };
+  if (dbModule.__momentsPatched) return;
+  const create = dbModule.create;
+  dbModule.create = (options) => {
+    const store = create(options);
+    const { db } = store;
+    const iterators = { open: 0 };
+    lastStoreIterators = iterators;
+    const attach = db.attachResource.bind(db);
+    const detach = db.detachResource.bind(db);
+    db.attachResource = (resource) => {
+      iterators.open++;
+      attach(resource);
+    };
+    db.detachResource = (resource) => {
+      iterators.open--;
+      detach(resource);
+    };
+    db.createKeyStream = (streamOptions) => closingStream(db.keys(streamOptions));
+    db.createValueStream = (streamOptions) => closingStream(db.values(streamOptions));
+    cacheTableDescriptions(store.tableDb);
+    return store;
+  };
+  dbModule.__momentsPatched = true;
+}
+
 /**
  * dynalite on a random port, in memory or persisted to `dataDir` with LevelDB, behind a proxy
  * that adds what dynalite lacks (TransactWriteItems, TransactGetItems, UpdateTimeToLive; see
@@ -44,12 +188,14 @@ export async function startLocalDynamo(
   options: LocalDynamoOptions = {},
 ): Promise<LocalDynamo> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
+  patchDynaliteStores();
   const server = dynalite({
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
     ...(dataDir ? { path: dataDir } : {}),
   });
+  const iterators = lastStoreIterators ?? { open: 0 };
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, host, () => resolve());
@@ -78,6 +224,7 @@ export async function startLocalDynamo(
     });
     return {
       endpoint: proxy.endpoint,
+      openIterators: () => iterators.open,
       stop: async () => {
         await proxy.stop();
         await stopDynalite();

@@ -43,7 +43,14 @@ export interface IngestRun {
 export interface LoadReport {
   ingest: IngestRun[];
   /** Events the matcher drained after the ingestion runs, and how fast (from the first POST). */
-  matcherDrain: { events: number; seconds: number; eventsPerSecond: number; drained: boolean };
+  matcherDrain: {
+    events: number;
+    seconds: number;
+    eventsPerSecond: number;
+    drained: boolean;
+    /** Process CPU (every thread, the load generator's included) per event: what a shared machine does not skew. */
+    cpuMsPerEvent: number;
+  };
   endToEnd: {
     events: number;
     emails: number;
@@ -52,6 +59,7 @@ export interface LoadReport {
     p50Ms: number;
     p99Ms: number;
     drained: boolean;
+    cpuMsPerEvent: number;
   };
   memory: { rssBeforeMb: number; rssAfterMb: number; heapBeforeMb: number; heapAfterMb: number; gc: boolean };
   loadAverage: string;
@@ -106,6 +114,11 @@ function drive(url: string, key: string, bodies: unknown[], connections: number)
 }
 
 const absoluteNow = () => performance.timeOrigin + performance.now();
+/** Milliseconds of CPU (user + system, every thread) the process used since `since`. */
+const cpuMsSince = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 async function settledMemory() {
@@ -172,6 +185,7 @@ export async function runLoad(
     const before = await settledMemory();
     const stamp = Date.now().toString(36);
 
+    const ingestCpu = process.cpuUsage();
     const ingest: IngestRun[] = [];
     let firstPost = Number.POSITIVE_INFINITY;
     let ingested = 0;
@@ -199,6 +213,7 @@ export async function runLoad(
     }
     const drained = await idleWithin(stack, options.drainTimeoutMs);
     const drainSeconds = (absoluteNow() - firstPost) / 1000;
+    const drainCpuMs = cpuMsSince(ingestCpu);
 
     // End to end: each event starts a run whose one email goes out at once.
     const sent = new Map<string, number>();
@@ -208,6 +223,7 @@ export async function runLoad(
       if (to) sent.set(to, performance.timeOrigin + record.endMs);
     };
     const accounts = Array.from({ length: options.endToEndEvents }, (_, i) => `e2e-${stamp}-${i}`);
+    const e2eCpu = process.cpuUsage();
     const run = await drive(
       stack.apiUrl,
       source.writeKey,
@@ -219,6 +235,7 @@ export async function runLoad(
       10,
     );
     const e2eDrained = await idleWithin(stack, options.drainTimeoutMs);
+    const e2eCpuMs = cpuMsSince(e2eCpu);
     requestLog.tap = undefined;
     const latencies: number[] = [];
     accounts.forEach((accountId, i) => {
@@ -237,6 +254,7 @@ export async function runLoad(
         seconds: drainSeconds,
         eventsPerSecond: ingested / drainSeconds,
         drained,
+        cpuMsPerEvent: drainCpuMs / Math.max(1, ingested),
       },
       endToEnd: {
         events: accounts.length,
@@ -246,6 +264,7 @@ export async function runLoad(
         p50Ms: quantile(latencies, 0.5),
         p99Ms: quantile(latencies, 0.99),
         drained: e2eDrained,
+        cpuMsPerEvent: e2eCpuMs / accounts.length,
       },
       memory: {
         rssBeforeMb: mb(before.rss),

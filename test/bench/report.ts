@@ -349,13 +349,15 @@ export function printLoad(load: LoadReport): void {
   const d = load.matcherDrain;
   console.log(
     `\nMatcher drain: ${num(d.events)} events no moment uses, ingested and matched in ${num(d.seconds, 1)} s ` +
-      `= ${num(d.eventsPerSecond, 1)} events/s end to end${d.drained ? "" : " (NOT drained before the deadline)"}.`,
+      `= ${num(d.eventsPerSecond, 1)} events/s end to end${d.drained ? "" : " (NOT drained before the deadline)"}; ` +
+      `${num(d.cpuMsPerEvent, 1)} ms of CPU per event.`,
   );
   const e = load.endToEnd;
   console.log(
     `End to end (a moment whose one email step has no delay, 10 connections): ${num(e.events)} events -> ` +
       `${num(e.emails)} emails in ${num(e.seconds, 1)} s = ${num(e.eventsPerSecond, 1)} events/s; ` +
-      `event -> email p50 ${num(e.p50Ms, 0)} ms, p99 ${num(e.p99Ms, 0)} ms${e.drained ? "" : " (NOT drained before the deadline)"}.`,
+      `event -> email p50 ${num(e.p50Ms, 0)} ms, p99 ${num(e.p99Ms, 0)} ms${e.drained ? "" : " (NOT drained before the deadline)"}; ` +
+      `${num(e.cpuMsPerEvent, 1)} ms of CPU per event (every thread), so at most ${num(1000 / e.cpuMsPerEvent, 0)} events/s per core.`,
   );
   const m = load.memory;
   console.log(

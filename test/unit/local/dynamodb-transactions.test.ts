@@ -18,6 +18,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   TransactGetCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
@@ -580,6 +581,38 @@ describe("local DynamoDB transactions (dynalite behind the transaction proxy)", 
     // So the client's retry (it never had an answer) applies the whole transaction once.
     await restarted.doc.send(new TransactWriteCommand({ TransactItems: claimAndCount("killed", "w") }));
     expect(await restarted.get("counter")).toEqual({ pk: "counter", sk: "A", wins: 2 });
+  });
+
+  it("closes the LevelDB iterator of every query and scan, whether read to the end or cut by a Limit", async () => {
+    const { dynamo, doc, put } = await setup();
+    for (let i = 0; i < 5; i++) await put({ pk: "many", sk: `s${i}`, gsi1pk: "g", gsi1sk: `${i}` });
+    const before = dynamo.openIterators();
+    for (let round = 0; round < 20; round++) {
+      const queries = [
+        { KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": "many" } },
+        { KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": "many" }, Limit: 2 },
+        {
+          IndexName: "gsi1",
+          KeyConditionExpression: "gsi1pk = :g",
+          ExpressionAttributeValues: { ":g": "g" },
+        },
+        {
+          IndexName: "gsi1",
+          KeyConditionExpression: "gsi1pk = :g",
+          ExpressionAttributeValues: { ":g": "g" },
+          Limit: 1,
+        },
+      ];
+      const pages = await Promise.all(
+        queries.map((query) => doc.send(new QueryCommand({ TableName, ...query }))),
+      );
+      expect(pages.map((page) => page.Items?.length)).toEqual([5, 2, 5, 1]);
+      await doc.send(new ScanCommand({ TableName, Limit: 3 }));
+    }
+    // Each was open only while its request ran (an open one keeps a LevelDB snapshot, and memory, for good).
+    await waitFor(() => dynamo.openIterators() === before, {
+      description: `every iterator closed (open: ${dynamo.openIterators()})`,
+    });
   });
 
   it("enables and disables TTL as AWS does, refusing a no-op change", async () => {
