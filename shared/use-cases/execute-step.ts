@@ -429,15 +429,18 @@ async function lookUpSteps(
   for (const stepId of lookup) {
     const record = records.find((candidate) => candidate.stepId === stepId);
     const pinned = pinnedStepOf(stored, stepId);
-    // Settled meanwhile (from evidence, by an earlier lookup), taken over, or never in doubt.
-    if (!pinned || !record?.doubtSince || (record.status !== "claimed" && record.status !== "skipped"))
+    // Re-read first: settled meanwhile (from evidence, by an earlier lookup, or recorded by the
+    // attempt that was still alive when the run ended), taken over, or never in doubt: nothing to do.
+    // A claim the run's end could not settle (no doubt mark) is in doubt since it was claimed.
+    const since = record?.doubtSince ?? (record?.status === "claimed" ? record.claimedAt : undefined);
+    if (!pinned || !record || !since || (record.status !== "claimed" && record.status !== "skipped"))
       continue;
     const now = deps.clock.now();
-    if (now.getTime() - Date.parse(record.doubtSince) < windowMs)
+    if (now.getTime() - Date.parse(since) < windowMs)
       throw new StepInDoubtError(
-        `The lookup of step ${stepId} waits for its window (in doubt since ${record.doubtSince})`,
+        `The lookup of step ${stepId} waits for its window (in doubt since ${since})`,
       );
-    const claimedAt = record.claimedAt ?? record.doubtSince;
+    const claimedAt = record.claimedAt ?? since;
     const outcome =
       (await lookUpEarlierSend(deps, stored.context, pinned.step, claimedAt)) ?? RUN_ENDED_NOT_FOUND;
     const settled = await deps.runs.settleStepInDoubt(
