@@ -7,8 +7,9 @@
  * (aws-xray-sdk-core, semver, cls-hooked) is the largest single cost of a cold import after the AWS SDK.
  * When tracing is on, the Tracer is loaded once at init (top-level await) and used exactly as before.
  */
-import { Logger } from "@aws-lambda-powertools/logger";
+import { LogFormatter, Logger, LogItem } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import type { LogAttributes, UnformattedAttributes } from "@aws-lambda-powertools/logger/types";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Tracer } from "@aws-lambda-powertools/tracer";
 import type { MiddlewareObj } from "@middy/core";
@@ -23,6 +24,27 @@ const tracing = tracingEnabled
     ]).then(([{ Tracer }, { captureLambdaHandler }]) => ({ Tracer, captureLambdaHandler }))
   : undefined;
 
+/**
+ * Powertools' JSON lines without the fields that are the same on every line of a log group: the
+ * function's ARN, name and memory size, and the log sampling rate (about 200 bytes a line, a third of
+ * an ingest or match line, billed as CloudWatch Logs ingestion). The log group names the function.
+ */
+class CompactLogFormatter extends LogFormatter {
+  formatAttributes(attributes: UnformattedAttributes, additional: LogAttributes): LogItem {
+    return new LogItem({
+      attributes: {
+        level: attributes.logLevel,
+        message: attributes.message,
+        timestamp: this.formatTimestamp(attributes.timestamp),
+        service: attributes.serviceName,
+        cold_start: attributes.lambdaContext?.coldStart,
+        function_request_id: attributes.lambdaContext?.awsRequestId,
+        xray_trace_id: attributes.xRayTraceId,
+      },
+    }).addAttributes(additional);
+  }
+}
+
 export interface Observability {
   logger: Logger;
   metrics: Metrics;
@@ -34,7 +56,7 @@ export interface Observability {
 
 export function createObservability(functionName: string): Observability {
   const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? `moments-${functionName}`;
-  const logger = new Logger({ serviceName });
+  const logger = new Logger({ serviceName, logFormatter: new CompactLogFormatter() });
   // Metrics' own warnings go through our logger, so they obey the log level like everything else. The
   // service name is given, not left to the environment, so that the local stack (one process for every
   // function) tells the functions' metrics apart as Lambda does.
