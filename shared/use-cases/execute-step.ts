@@ -449,6 +449,7 @@ async function lookUpSteps(
       stepId,
       outcome,
       now.toISOString(),
+      { plainClaim: true },
     );
     if (settled === "settled") outcomes[stepId] = outcome;
   }

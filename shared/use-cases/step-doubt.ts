@@ -138,7 +138,7 @@ export async function settleDoubtsOfEndedRun(
     if (!evidence && pinned && DOUBT_POLICY[pinned.step.action.type] === "lookup")
       await deps.workflows.startLookup(run, pinned.phase, stepId);
     const at = deps.clock.now().toISOString();
-    await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, stepId, outcome, at);
+    await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, stepId, outcome, at, { plainClaim: true });
   }
   return finish;
 }

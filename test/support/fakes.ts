@@ -599,13 +599,16 @@ export class FakeRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
+    options: { plainClaim?: boolean } = {},
   ): Promise<"settled" | "not_in_doubt"> {
     const k = key(workspaceId, runId, stepId);
     const existing = this.steps.get(k);
     const stored = this.runs.get(key(workspaceId, runId));
     if (!existing || !stored) return "not_in_doubt";
     // A plain claim is settled as in doubt since it was claimed (see the adapter).
-    const since = existing.doubtSince ?? (existing.status === "claimed" ? existing.claimedAt : undefined);
+    const since =
+      existing.doubtSince ??
+      (options.plainClaim && existing.status === "claimed" ? existing.claimedAt : undefined);
     if (!since) return "not_in_doubt";
     const correcting = existing.status === "skipped" && outcome.status !== "skipped";
     if (existing.status !== "claimed" && !correcting) return "not_in_doubt";

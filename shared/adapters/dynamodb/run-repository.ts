@@ -540,15 +540,18 @@ export class DynamoRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
+    options: { plainClaim?: boolean } = {},
   ): Promise<"settled" | "not_in_doubt"> {
     const key = keys.runStep(workspaceId, runId, stepId);
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
     );
     if (!Item) return "not_in_doubt";
-    // A plain claim (no doubt mark: its attempt is alive, or died mid-action) is settled like one in
-    // doubt since it was claimed, and keeps that mark, so later evidence can still correct a skip.
-    const plain = Item.status === "claimed" && typeof Item.doubtSince !== "string";
+    // A plain claim (no doubt mark: its attempt is alive, or died mid-action), when asked (its run
+    // ended), is settled like one in doubt since it was claimed, and keeps that mark, so later
+    // evidence can still correct a skip.
+    const plain =
+      options.plainClaim === true && Item.status === "claimed" && typeof Item.doubtSince !== "string";
     if (!plain && typeof Item.doubtSince !== "string") return "not_in_doubt";
     const recorded = Item.status === "skipped" ? (Item.outcome as StepOutcome | undefined) : undefined;
     const correcting = recorded !== undefined && outcome.status !== "skipped";

@@ -6,7 +6,10 @@ import {
   type RunInput,
 } from "../../../shared/contracts/workflow.js";
 import { type EndRunDeps, endRun } from "../../../shared/use-cases/end-run.js";
+import { recordSesFeedback } from "../../../shared/use-cases/ses-feedback.js";
+import { FakeSuppressionList } from "../../support/fake-suppressions.js";
 import { aRun, FakeRunRepository, FakeWorkflows, fixedClock } from "../../support/fakes.js";
+import { CONFIGURATION_SET } from "../../support/ses-events.js";
 
 const NOW = "2026-11-22T12:00:00.000Z";
 const run: RunContext = aRun({
@@ -200,7 +203,26 @@ describe("endRun", () => {
       await runs.recordStep(run, "s", { status: "executed" }, NOW);
       expect(runs.step(run, "s")).toMatchObject({ status: "skipped" });
       // ...and SES's Send event corrects it, counters moved: executed once, never sent again.
-      await runs.settleStepInDoubt("ws_1", "run_1", "s", { status: "executed" }, NOW);
+      await recordSesFeedback(
+        { runs, suppressions: new FakeSuppressionList(), clock: fixedClock(NOW) },
+        {
+          source: "aws.ses",
+          "detail-type": "Email Sent",
+          detail: {
+            eventType: "Send",
+            mail: {
+              messageId: "ses-1",
+              timestamp: NOW,
+              tags: {
+                "ses:configuration-set": [CONFIGURATION_SET],
+                workspace: ["ws_1"],
+                run: ["run_1"],
+                step: ["s"],
+              },
+            },
+          },
+        },
+      );
       expect(runs.step(run, "s")).toMatchObject({ status: "executed" });
       expect(stats()).toMatchObject({ "steps.s.executed": 1, "steps.s.skipped": 0 });
       expect(workflows.end("run_1")).not.toHaveProperty("finish");

@@ -701,16 +701,16 @@ describe("DynamoRunRepository.settleStepInDoubt", () => {
     });
   });
 
-  it("settles a plain claim (its attempt alive or dead) as in doubt since its claim, conditional on that attempt", async () => {
+  it("settles a plain claim (its attempt alive or dead) when asked (its run ended), as in doubt since its claim, conditional on that attempt", async () => {
     db.on(GetCommand, { Key: stepKey }).resolves({
       Item: { ...stepKey, status: "claimed", attempt: "a1", claimedAt: SINCE },
     });
     db.on(GetCommand, { Key: runKey }).resolves({ Item: { momentId: "m_1" } });
     db.on(TransactWriteCommand).resolves({});
 
-    await expect(repository().settleStepInDoubt("ws_1", "run_1", "s1", executed, AT)).resolves.toBe(
-      "settled",
-    );
+    await expect(
+      repository().settleStepInDoubt("ws_1", "run_1", "s1", executed, AT, { plainClaim: true }),
+    ).resolves.toBe("settled");
 
     const [step, stats] = transactItems();
     expect(step?.Update).toMatchObject({
@@ -724,6 +724,10 @@ describe("DynamoRunRepository.settleStepInDoubt", () => {
   });
 
   it.each([
+    [
+      "never in doubt, unasked (its live attempt records it; a Send event does not race it)",
+      { status: "claimed", attempt: "a1" },
+    ],
     [
       "recorded by its own attempt",
       { status: "executed", outcome: executed, recordedAt: SINCE, attempt: "a1" },
