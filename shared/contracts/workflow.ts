@@ -265,6 +265,28 @@ export function lookupExecutionName(runId: string, stepId: string): string {
     : `${runId}-lookup-${createHash("sha256").update(stepId).digest("hex").slice(0, 16)}`;
 }
 
+/**
+ * Name of the `attempt`-th re-drive of a step's lookup execution (`<lookup name>-r<attempt>`; a
+ * step id too long for the 80 characters is shortened to its hash, as in lookupExecutionName).
+ */
+export function lookupRedriveName(runId: string, stepId: string, attempt: number): string {
+  const suffix = `-r${attempt}`;
+  const name = `${runId}-lookup-${stepId}${suffix}`;
+  return name.length <= 80
+    ? name
+    : `${runId}-lookup-${createHash("sha256").update(stepId).digest("hex").slice(0, 16)}${suffix}`;
+}
+
+/**
+ * How many times the lookup of this step was re-driven already, told by its execution's name
+ * (compared whole: a step id may itself end like `-r1`).
+ */
+export function lookupRedriveAttempt(name: string, runId: string, stepId: string): number {
+  const match = /-r(\d+)$/.exec(name);
+  const attempt = match ? Number(match[1]) : 0;
+  return attempt > 0 && name === lookupRedriveName(runId, stepId, attempt) ? attempt : 0;
+}
+
 /** Payload of the action task in executions started before wake-ups: one step of one run. */
 export interface ActionTaskPayload {
   run: RunContext;

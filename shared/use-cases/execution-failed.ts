@@ -22,8 +22,12 @@
  *   gate failed before opening it, or between entering the run and taking the start), a fresh gate
  *   waits for the same due time (or opens it at once when past due), by the same naming; if it
  *   opened already, or was cancelled, nothing is left to do.
- * - A lookup execution (see step-doubt.ts): its step is recorded already (skipped, the lookup would
- *   only correct it); a lookup whose tasks keep failing records `outcome_unknown` itself.
+ * - A lookup execution (see step-doubt.ts; a lookup whose task keeps failing records
+ *   `outcome_unknown` itself, and its execution succeeds): one that fails outright (aborted by an
+ *   operator, its recording task failing too) while its step is still unsettled (claimed, or
+ *   recorded skipped while in doubt: the post may have gone out) is started again, as the others
+ *   are, `<name>-r1`..`-r3`; after those the step is recorded failed, `outcome_unknown`, rather
+ *   than left telling "not sent".
  *
  * Re-drives are bounded (MAX_REDRIVES): the execution that fails after them gives up visibly (its
  * steps left are recorded failed, `execution_failed`, and the run-state function counts an
@@ -36,10 +40,13 @@ import {
   type ExecutionInput,
   endExecutionName,
   type Gate,
+  lookupRedriveAttempt,
+  lookupRedriveName,
   type RunInput,
   redriveAttempt,
   redriveName,
   remainingInputOf,
+  type Wake,
 } from "../contracts/workflow.js";
 import type { PendingStartRepository } from "../ports/pending-starts.js";
 import type { ExecutionInputReader } from "../ports/runs.js";
@@ -92,7 +99,7 @@ export type ExecutionFailedResult =
   /** A fresh execution `name` took over the work (`already_started`: a redelivered event). */
   | {
       outcome: "redriven";
-      kind: "end" | "gate";
+      kind: "end" | "gate" | "lookup";
       workspaceId: string;
       runId?: string;
       name: string;
@@ -102,7 +109,7 @@ export type ExecutionFailedResult =
   /** The work failed through every re-drive: its steps left are recorded failed (an end execution). */
   | {
       outcome: "gave_up";
-      kind: "end" | "gate";
+      kind: "end" | "gate" | "lookup";
       workspaceId: string;
       runId?: string;
       name: string;
@@ -130,7 +137,8 @@ export async function handleExecutionFailed(
   if (gate) return redriveGate(deps, detail, gate);
   const input = parseInput(value, detail.name);
   if (!input) return { outcome: "ignored", why: "not_a_run" };
-  if (input.lookup) return { outcome: "ignored", why: "lookup_execution", runId: input.runId };
+  const lookup = input.wakes?.wakes.find((wake) => "lookup" in wake);
+  if (lookup && "lookup" in lookup) return redriveLookup(deps, detail, lookup);
   // Completion and exit steps run after their run ended: their work is started again.
   if (input.kind === "end") {
     if (!input.wakes) return { outcome: "ignored", why: "end_execution", runId: input.runId };
@@ -188,6 +196,40 @@ async function redriveEnd(
 }
 
 /**
+ * A lookup execution failed: its steps still unsettled (claimed, or recorded skipped while in
+ * doubt) are looked up again in a fresh execution, MAX_REDRIVES times at most; then they are
+ * recorded failed, `outcome_unknown` (the post may have gone out: never left as "not sent").
+ */
+async function redriveLookup(
+  deps: ExecutionFailedDeps,
+  detail: StatusDetail,
+  wake: LookupWake,
+): Promise<ExecutionFailedResult> {
+  const { workspaceId, runId } = wake.run;
+  const records = await deps.runs.listRunSteps(workspaceId, runId);
+  const unsettled = (stepId: string) => {
+    const record = records.find((candidate) => candidate.stepId === stepId);
+    return record?.doubtSince !== undefined && (record.status === "claimed" || record.status === "skipped");
+  };
+  const left = wake.lookup.filter(unsettled);
+  const [first] = wake.lookup;
+  if (first === undefined || left.length === 0) return { outcome: "ignored", why: "nothing_left", runId };
+  const attempt = lookupRedriveAttempt(detail.name, runId, first) + 1;
+  if (attempt > MAX_REDRIVES) {
+    const reason = `outcome_unknown: the run ended while the send was in doubt, and its lookup failed through ${MAX_REDRIVES} re-drives (${detail.status}${detail.error ? `: ${detail.error}` : ""})`;
+    const at = deps.clock.now().toISOString();
+    for (const stepId of left)
+      await deps.runs.settleStepInDoubt(workspaceId, runId, stepId, { status: "failed", reason }, at);
+    return { outcome: "gave_up", kind: "lookup", workspaceId, runId, name: detail.name, failedSteps: left };
+  }
+  const name = lookupRedriveName(runId, first, attempt);
+  const started = await deps.workflows.restart(name, { wakes: [{ ...wake, seconds: 0, lookup: left }] });
+  return { outcome: "redriven", kind: "lookup", workspaceId, runId, name, attempt, started };
+}
+
+type LookupWake = Extract<Wake, { lookup: string[] }>;
+
+/**
  * An abandonment gate failed: if its start is still armed, a fresh gate waits for it (opening it at
  * once when it is past due); opened or cancelled meanwhile, nothing is left to do.
  */
@@ -229,7 +271,6 @@ interface ParsedRun {
   /** The run's entry execution, or an end (completion or exit) execution. */
   kind: "entry" | "end";
   phase: string;
-  lookup: boolean;
   /** The wake-ups (executions started before wake-ups carried whole steps: not re-driven). */
   wakes?: ExecutionInput;
 }
@@ -254,7 +295,6 @@ function parseInput(value: unknown, name?: string): ParsedRun | undefined {
     runId,
     kind: isEnd ? "end" : "entry",
     phase,
-    lookup: Array.isArray(wakes) && wakes.some((candidate) => "lookup" in candidate),
     ...(Array.isArray(wakes) ? { wakes: { wakes } } : {}),
   };
 }

@@ -1,6 +1,11 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { executionFailedPattern } from "../../../shared/contracts/bus.js";
-import type { EndSteps, RunInput } from "../../../shared/contracts/workflow.js";
+import {
+  type EndSteps,
+  lookupExecutionName,
+  lookupRedriveName,
+  type RunInput,
+} from "../../../shared/contracts/workflow.js";
 import { matchesEventPattern } from "../../../shared/event-pattern/match.js";
 import {
   EXECUTION_FAILED,
@@ -10,6 +15,7 @@ import {
   MAX_REDRIVES,
   MalformedExecutionEventError,
 } from "../../../shared/use-cases/execution-failed.js";
+import { RUN_ENDED_NOT_FOUND } from "../../../shared/use-cases/step-doubt.js";
 import {
   aRun,
   FakePendingStarts,
@@ -296,15 +302,137 @@ describe("handleExecutionFailed: an end execution (completion or exit steps) is 
     expect(result).toMatchObject({ outcome: "run_ended", runId: "run_2" });
     expect(workflows.restarts.size).toBe(0);
   });
+});
 
-  it("a lookup execution is left alone (its step is recorded; the lookup only corrects it)", async () => {
-    const lookup = { wakes: [{ seconds: 0, run: ref, phase: "entry", lookup: ["post"] }] };
+describe("handleExecutionFailed: a lookup execution that fails outright is re-driven", () => {
+  const ref = { workspaceId: "ws_1", momentId: "m_1", runId: "run_1" };
+  const lookupOf = (stepId: string) => ({
+    wakes: [{ seconds: 0, run: ref, phase: "entry", lookup: [stepId] }],
+  });
 
-    expect(await handleExecutionFailed(deps, statusChangeOf("run_1-lookup-post", lookup))).toEqual({
-      outcome: "ignored",
-      why: "lookup_execution",
-      runId: "run_1",
+  beforeEach(async () => {
+    // A Slack post in doubt when its run ended: recorded skipped at once, its lookup started.
+    runs.seedClaim(run, "post", "2026-11-22T11:50:00.000Z", "attempt-1");
+    await runs.markStepInDoubt(run, "post", "attempt-1", "2026-11-22T11:50:00.000Z");
+    await runs.endRun(run, "failed", "msg_churned", NOW);
+    await runs.settleStepInDoubt("ws_1", "run_1", "post", RUN_ENDED_NOT_FOUND, NOW);
+  });
+
+  it.each(["FAILED", "ABORTED", "TIMED_OUT"])(
+    "%s: its step, still recorded skipped, is looked up again in <name>-r1, at once",
+    async (status) => {
+      const result = await handleExecutionFailed(
+        deps,
+        statusChangeOf("run_1-lookup-post", lookupOf("post"), status),
+      );
+
+      expect(result).toEqual({
+        outcome: "redriven",
+        kind: "lookup",
+        workspaceId: "ws_1",
+        runId: "run_1",
+        name: "run_1-lookup-post-r1",
+        attempt: 1,
+        started: "started",
+      });
+      expect(workflows.restarts.get("run_1-lookup-post-r1")).toEqual(lookupOf("post"));
+    },
+  );
+
+  it("a step still claimed (the end failed before recording it) is looked up again too", async () => {
+    runs.seedClaim(run, "card", "2026-11-22T11:50:00.000Z", "attempt-1");
+    await runs.markStepInDoubt(run, "card", "attempt-1", "2026-11-22T11:50:00.000Z");
+
+    const result = await handleExecutionFailed(deps, statusChangeOf("run_1-lookup-card", lookupOf("card")));
+
+    expect(result).toMatchObject({ outcome: "redriven", name: "run_1-lookup-card-r1" });
+  });
+
+  it("a redelivered event starts nothing more; the next failure goes on to -r2", async () => {
+    await handleExecutionFailed(deps, statusChangeOf("run_1-lookup-post", lookupOf("post")));
+    const again = await handleExecutionFailed(deps, statusChangeOf("run_1-lookup-post", lookupOf("post")));
+    const next = await handleExecutionFailed(deps, statusChangeOf("run_1-lookup-post-r1", lookupOf("post")));
+
+    expect(again).toMatchObject({
+      outcome: "redriven",
+      name: "run_1-lookup-post-r1",
+      started: "already_started",
     });
+    expect(next).toMatchObject({ outcome: "redriven", name: "run_1-lookup-post-r2", attempt: 2 });
+    expect([...workflows.restarts.keys()]).toEqual(["run_1-lookup-post-r1", "run_1-lookup-post-r2"]);
+  });
+
+  it("a step whose id ends like a re-drive is counted from its own name", async () => {
+    runs.seedClaim(run, "post-r2", "2026-11-22T11:50:00.000Z", "attempt-1");
+    await runs.markStepInDoubt(run, "post-r2", "attempt-1", "2026-11-22T11:50:00.000Z");
+
+    const result = await handleExecutionFailed(
+      deps,
+      statusChangeOf("run_1-lookup-post-r2", lookupOf("post-r2")),
+    );
+
+    expect(result).toMatchObject({ outcome: "redriven", name: "run_1-lookup-post-r2-r1", attempt: 1 });
+  });
+
+  it("a step id too long for an execution name is re-driven under its hash, within 80 characters", async () => {
+    const stepId = `post_${"x".repeat(60)}`;
+    runs.seedClaim(run, stepId, "2026-11-22T11:50:00.000Z", "attempt-1");
+    await runs.markStepInDoubt(run, stepId, "attempt-1", "2026-11-22T11:50:00.000Z");
+    const first = lookupExecutionName("run_1", stepId);
+
+    const result = await handleExecutionFailed(deps, statusChangeOf(first, lookupOf(stepId)));
+    const next = await handleExecutionFailed(
+      deps,
+      statusChangeOf(lookupRedriveName("run_1", stepId, 1), lookupOf(stepId)),
+    );
+
+    // The lookup's own name fits (78 characters); with "-r1" it would not, so the step is hashed.
+    expect(first).toBe(`run_1-lookup-${stepId}`);
+    expect(result).toMatchObject({
+      outcome: "redriven",
+      attempt: 1,
+      name: lookupRedriveName("run_1", stepId, 1),
+    });
+    expect(next).toMatchObject({
+      outcome: "redriven",
+      attempt: 2,
+      name: lookupRedriveName("run_1", stepId, 2),
+    });
+    expect(lookupRedriveName("run_1", stepId, 2)).toMatch(/^run_1-lookup-[0-9a-f]{16}-r2$/);
+    expect(lookupRedriveName("run_1", stepId, 1)).not.toBe(lookupRedriveName("run_1", "other", 1));
+  });
+
+  it(`after ${MAX_REDRIVES} re-drives its step is recorded failed outcome_unknown, not left skipped`, async () => {
+    const result = await handleExecutionFailed(
+      deps,
+      statusChangeOf(`run_1-lookup-post-r${MAX_REDRIVES}`, lookupOf("post"), "ABORTED"),
+    );
+
+    expect(result).toEqual({
+      outcome: "gave_up",
+      kind: "lookup",
+      workspaceId: "ws_1",
+      runId: "run_1",
+      name: `run_1-lookup-post-r${MAX_REDRIVES}`,
+      failedSteps: ["post"],
+    });
+    expect(runs.step(run, "post")).toMatchObject({
+      status: "failed",
+      outcome: {
+        reason: expect.stringMatching(/^outcome_unknown: .*lookup failed through 3 re-drives \(ABORTED/),
+      },
+    });
+    expect(runs.statsOf("ws_1", "m_1")).toMatchObject({ "steps.post.failed": 1, "steps.post.skipped": 0 });
+    expect(workflows.restarts.size).toBe(0);
+  });
+
+  it("a step settled meanwhile (found, or recorded outcome_unknown by the lookup itself) needs nothing", async () => {
+    await runs.settleStepInDoubt("ws_1", "run_1", "post", { status: "executed" }, NOW);
+
+    const result = await handleExecutionFailed(deps, statusChangeOf("run_1-lookup-post", lookupOf("post")));
+
+    expect(result).toEqual({ outcome: "ignored", why: "nothing_left", runId: "run_1" });
+    expect(workflows.restarts.size).toBe(0);
   });
 });
 
