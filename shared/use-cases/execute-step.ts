@@ -161,6 +161,7 @@ async function runStep(
   if (claim.status === "already_done") return alreadyDone(step, claim);
   if (claim.status === "in_doubt") {
     const settled = await settleDoubt(deps, run, step, claim, attempt);
+    if (settled === SETTLED_ELSEWHERE) return { ...settled };
     if (settled) return record(deps, run, step, settled, known);
   }
   return performAndRecord(deps, run, step, phase, attempt, preparing, known);
@@ -203,6 +204,7 @@ async function skipUnlessBegun(
   // Given back meanwhile (nothing was sent): skipped after all, over this attempt's own claim.
   if (claim.status === "claimed") return record(deps, run, step, skipped);
   const settled = await settleDoubt(deps, run, step, claim, attempt);
+  if (settled === SETTLED_ELSEWHERE) return { ...settled };
   if (settled) return record(deps, run, step, settled);
   return performAndRecord(deps, run, step, phase, attempt);
 }
@@ -368,8 +370,15 @@ async function settleDoubt(
   // Nothing was sent (no evidence within the window), or sending again duplicates nothing.
   if (await deps.runs.takeOverStep(run, step.id, claim.attempt, attempt, now.toISOString())) return undefined;
   // Recorded, or taken over by another attempt, meanwhile: that one settles it.
-  return { status: "skipped", reason: "already_executed" };
+  return SETTLED_ELSEWHERE;
 }
+
+/**
+ * What settleDoubt answers when the step was recorded, or taken over by another attempt, meanwhile:
+ * nothing is recorded here (a skip written over the other attempt's claim would stand in for what
+ * it performs, as two finishers of one step in doubt showed in the fault suite).
+ */
+const SETTLED_ELSEWHERE: StepOutcome = Object.freeze({ status: "skipped", reason: "already_executed" });
 
 /**
  * How far before the claim a lookup starts: the provider's clock (a Slack message's `ts`) may run
