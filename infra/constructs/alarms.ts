@@ -90,11 +90,12 @@ export class Alarms extends Construct {
       props.failedExecutionsDeadLetterQueue,
       "Events of failed run executions could not be handled after every retry: their runs may still show active",
     );
-    // A failed end execution or gate is re-driven (FailedRuns counts each failure); this one means the work was
-    // given up after every re-drive: steps recorded failed (execution_failed), or an abandonment start not opened.
+    // A failed end execution, gate or lookup execution is re-driven (FailedRuns counts each failure); this one
+    // means the work was given up after every re-drive: steps recorded failed (execution_failed, or
+    // outcome_unknown for a lookup), or an abandonment start not opened.
     this.redrivesExhausted = new cloudwatch.Alarm(this, "RedrivesExhausted", {
       alarmDescription:
-        "Completion or exit steps, or an abandonment start, failed through every re-drive of their execution and were given up (see the run-state function's logs)",
+        "Completion or exit steps, an abandonment start, or the lookup of a send in doubt failed through every re-drive of their execution and were given up (see the run-state function's logs)",
       metric: new cloudwatch.Metric({
         namespace: POWERTOOLS_METRICS_NAMESPACE,
         metricName: REDRIVES_EXHAUSTED_METRIC,

@@ -216,7 +216,10 @@ export interface RunRepository {
   getStepEvidence(workspaceId: string, runId: string, stepId: string): Promise<StepEvidence | undefined>;
   /**
    * Settles a step whose send was in doubt (its record carries `doubtSince`) with `outcome`, with its
-   * counters: a claim still in doubt is recorded; a step recorded `skipped` while in doubt (its run
+   * counters: a claim still in doubt is recorded; so is, with `plainClaim` (its run ended), a plain
+   * claim (its attempt alive, or dead mid-action), as in doubt since its claim, conditional on its
+   * attempt (a take-over, or that attempt's own record, wins), its `doubtSince` set so later
+   * evidence can still correct it; a step recorded `skipped` while in doubt (its run
    * ended before the provider's evidence came) is corrected when the evidence says otherwise, its
    * counters moved. Anything else (recorded from evidence already, taken over, never in doubt) is
    * left as it is: "not_in_doubt".
@@ -227,8 +230,12 @@ export interface RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
+    options?: { plainClaim?: boolean },
   ): Promise<"settled" | "not_in_doubt">;
-  /** The ids of the run's steps claimed and in doubt (no outcome recorded yet). */
+  /**
+   * The ids of the run's steps claimed with no outcome recorded: in doubt, or plainly claimed (an
+   * attempt that died mid-action marks nothing). Asked when the run has ended, its execution stopped.
+   */
   listStepsInDoubt(workspaceId: string, runId: string): Promise<string[]>;
   /**
    * Records a step's outcome once, counted once: false when it was recorded already (nothing

@@ -161,6 +161,7 @@ async function runStep(
   if (claim.status === "already_done") return alreadyDone(step, claim);
   if (claim.status === "in_doubt") {
     const settled = await settleDoubt(deps, run, step, claim, attempt);
+    if (settled === SETTLED_ELSEWHERE) return { ...settled };
     if (settled) return record(deps, run, step, settled, known);
   }
   return performAndRecord(deps, run, step, phase, attempt, preparing, known);
@@ -203,6 +204,7 @@ async function skipUnlessBegun(
   // Given back meanwhile (nothing was sent): skipped after all, over this attempt's own claim.
   if (claim.status === "claimed") return record(deps, run, step, skipped);
   const settled = await settleDoubt(deps, run, step, claim, attempt);
+  if (settled === SETTLED_ELSEWHERE) return { ...settled };
   if (settled) return record(deps, run, step, settled);
   return performAndRecord(deps, run, step, phase, attempt);
 }
@@ -368,8 +370,15 @@ async function settleDoubt(
   // Nothing was sent (no evidence within the window), or sending again duplicates nothing.
   if (await deps.runs.takeOverStep(run, step.id, claim.attempt, attempt, now.toISOString())) return undefined;
   // Recorded, or taken over by another attempt, meanwhile: that one settles it.
-  return { status: "skipped", reason: "already_executed" };
+  return SETTLED_ELSEWHERE;
 }
+
+/**
+ * What settleDoubt answers when the step was recorded, or taken over by another attempt, meanwhile:
+ * nothing is recorded here (a skip written over the other attempt's claim would stand in for what
+ * it performs, as two finishers of one step in doubt showed in the fault suite).
+ */
+const SETTLED_ELSEWHERE: StepOutcome = Object.freeze({ status: "skipped", reason: "already_executed" });
 
 /**
  * How far before the claim a lookup starts: the provider's clock (a Slack message's `ts`) may run
@@ -429,15 +438,18 @@ async function lookUpSteps(
   for (const stepId of lookup) {
     const record = records.find((candidate) => candidate.stepId === stepId);
     const pinned = pinnedStepOf(stored, stepId);
-    // Settled meanwhile (from evidence, by an earlier lookup), taken over, or never in doubt.
-    if (!pinned || !record?.doubtSince || (record.status !== "claimed" && record.status !== "skipped"))
+    // Re-read first: settled meanwhile (from evidence, by an earlier lookup, or recorded by the
+    // attempt that was still alive when the run ended), taken over, or never in doubt: nothing to do.
+    // A claim the run's end could not settle (no doubt mark) is in doubt since it was claimed.
+    const since = record?.doubtSince ?? (record?.status === "claimed" ? record.claimedAt : undefined);
+    if (!pinned || !record || !since || (record.status !== "claimed" && record.status !== "skipped"))
       continue;
     const now = deps.clock.now();
-    if (now.getTime() - Date.parse(record.doubtSince) < windowMs)
+    if (now.getTime() - Date.parse(since) < windowMs)
       throw new StepInDoubtError(
-        `The lookup of step ${stepId} waits for its window (in doubt since ${record.doubtSince})`,
+        `The lookup of step ${stepId} waits for its window (in doubt since ${since})`,
       );
-    const claimedAt = record.claimedAt ?? record.doubtSince;
+    const claimedAt = record.claimedAt ?? since;
     const outcome =
       (await lookUpEarlierSend(deps, stored.context, pinned.step, claimedAt)) ?? RUN_ENDED_NOT_FOUND;
     const settled = await deps.runs.settleStepInDoubt(
@@ -446,6 +458,7 @@ async function lookUpSteps(
       stepId,
       outcome,
       now.toISOString(),
+      { plainClaim: true },
     );
     if (settled === "settled") outcomes[stepId] = outcome;
   }

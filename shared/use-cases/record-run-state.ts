@@ -92,6 +92,8 @@ async function record(deps: RunStateDeps, payload: RunStateTaskPayload) {
             stepId,
             { status: "failed", reason },
             at,
+            // (a step the run's end found plainly claimed and could not settle: see step-doubt.ts)
+            { plainClaim: true },
           );
         return { recorded: "lookup_failed" as const, failRun: false };
       }

@@ -19,6 +19,12 @@
  *   it looks the send up and corrects the record to executed when found (or to failed,
  *   `outcome_unknown`, when the provider cannot tell or the lookup keeps failing). So a post that
  *   went out is never left recorded as not sent.
+ *
+ * A step still plainly claimed when its run ends (no doubt mark: its attempt is alive, or died
+ * mid-action, a Lambda timeout, and its retry will not come once the execution is stopped) is in
+ * doubt since its claim, and settled exactly so, kind by kind. Each settlement is conditional on the
+ * claim's attempt and on nothing recorded yet, so the live attempt's own record wins, or, written
+ * after, is ignored while the evidence or the lookup agrees with it.
  */
 import type { RunContext, RunPhase, StepInput, StepOutcome } from "../contracts/workflow.js";
 import type { Action } from "../domain/actions.js";
@@ -105,7 +111,7 @@ export interface EndedRunDoubtDeps {
 }
 
 /**
- * Settles the steps of an ended run that are still in doubt (none, almost always: one Query). Steps
+ * Settles the steps of an ended run that are still in doubt or plainly claimed (none, almost always: one Query). Steps
  * of `running` (the completion or exit steps, whose own execution is alive) are left to it. Answers
  * the entry steps to finish (see above): the caller starts the run's end execution with them.
  * `stored`: the run as read, whose pinned steps tell each step's action.
@@ -132,7 +138,7 @@ export async function settleDoubtsOfEndedRun(
     if (!evidence && pinned && DOUBT_POLICY[pinned.step.action.type] === "lookup")
       await deps.workflows.startLookup(run, pinned.phase, stepId);
     const at = deps.clock.now().toISOString();
-    await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, stepId, outcome, at);
+    await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, stepId, outcome, at, { plainClaim: true });
   }
   return finish;
 }

@@ -4,11 +4,15 @@
  * HTTP; moments run the action for real: a bot-token post with a real mention, an incoming-webhook
  * post, a transient failure then success (one message, not two), a 5xx that may follow a posted
  * message reconciled from the channel's history (bot token: found -> executed, absent -> posted
- * once) or recorded as outcome_unknown (incoming webhook: no lookup), and a permanent failure recorded with
+ * once) or recorded as outcome_unknown (incoming webhook: no lookup), a post in doubt when its run
+ * ended looked up by an execution of its own (re-driven when aborted), and a permanent failure recorded with
  * Slack's error while the run carries on to its next step.
  */
+import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { executionArn } from "../../shared/adapters/step-functions-starter.js";
 import { Env } from "../../shared/contracts/functions.js";
+import { lookupExecutionName, lookupRedriveName } from "../../shared/contracts/workflow.js";
 import { type FakeSlack, startFakeSlack } from "../support/fake-slack.js";
 import { type RunView, type Scenario, startScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
@@ -325,6 +329,49 @@ describe("send_slack on the local stack", () => {
       const stats = await s.stats<{ steps: Record<string, Record<string, number>> }>(momentId);
       expect(stats.steps.notify).toMatchObject({ executed: 1 });
       expect(stats.steps.notify?.skipped ?? 0).toBe(0);
+    });
+
+    it("its lookup execution aborted (StopExecution, as an operator would): a fresh lookup settles it, executed, one message", async () => {
+      const stateMachineArn = process.env[Env.stateMachineArn] ?? "";
+      const sfn = new SFNClient({ endpoint: process.env.AWS_ENDPOINT_URL_SFN });
+      const statusOf = async (name: string) =>
+        (
+          await sfn
+            .send(new DescribeExecutionCommand({ executionArn: executionArn(stateMachineArn, name) }))
+            .catch(() => undefined)
+        )?.status;
+      try {
+        slack.actThenFailNext(1, { status: 502, body: "<html>Bad gateway</html>" }, "/api/chat.postMessage");
+        // The first read of the history never answers: the lookup is still running when aborted.
+        slack.stallNext(1, "/api/conversations.history");
+        const { momentId, runId } = await postUntilResolved();
+        const lookup = lookupExecutionName(runId, "notify");
+        await waitFor(async () => (await statusOf(lookup)) === "RUNNING", {
+          timeoutMs: 20_000,
+          description: "the lookup running",
+        });
+        await sfn.send(
+          new StopExecutionCommand({
+            executionArn: executionArn(stateMachineArn, lookup),
+            cause: "operator",
+          }),
+        );
+
+        const { run } = await settledExecuted(runId);
+        await s.stack.idle();
+
+        expect(run.status).toBe("success");
+        expect(await statusOf(lookup)).toBe("ABORTED");
+        expect(await statusOf(lookupRedriveName(runId, "notify", 1))).toBe("SUCCEEDED");
+        expect(await statusOf(lookupRedriveName(runId, "notify", 2))).toBeUndefined();
+        expect(posts()).toHaveLength(1);
+        expect(slack.messages).toHaveLength(1);
+        const stats = await s.stats<{ steps: Record<string, Record<string, number>> }>(momentId);
+        expect(stats.steps.notify).toMatchObject({ executed: 1 });
+        expect(stats.steps.notify?.skipped ?? 0).toBe(0);
+      } finally {
+        sfn.destroy();
+      }
     });
   });
 

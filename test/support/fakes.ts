@@ -599,11 +599,17 @@ export class FakeRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
+    options: { plainClaim?: boolean } = {},
   ): Promise<"settled" | "not_in_doubt"> {
     const k = key(workspaceId, runId, stepId);
     const existing = this.steps.get(k);
     const stored = this.runs.get(key(workspaceId, runId));
-    if (!existing?.doubtSince || !stored) return "not_in_doubt";
+    if (!existing || !stored) return "not_in_doubt";
+    // A plain claim is settled as in doubt since it was claimed (see the adapter).
+    const since =
+      existing.doubtSince ??
+      (options.plainClaim && existing.status === "claimed" ? existing.claimedAt : undefined);
+    if (!since) return "not_in_doubt";
     const correcting = existing.status === "skipped" && outcome.status !== "skipped";
     if (existing.status !== "claimed" && !correcting) return "not_in_doubt";
     if (existing.status === "skipped") this.count(stored.run, `steps.${stepId}.skipped`, -1);
@@ -611,7 +617,7 @@ export class FakeRunRepository implements RunRepository {
       status: outcome.status,
       outcome: structuredClone(outcome),
       recordedAt: at,
-      doubtSince: existing.doubtSince,
+      doubtSince: since,
       ...(existing.claimedAt ? { claimedAt: existing.claimedAt } : {}),
     });
     this.count(stored.run, `steps.${stepId}.${outcome.status}`);
@@ -621,7 +627,7 @@ export class FakeRunRepository implements RunRepository {
   async listStepsInDoubt(workspaceId: string, runId: string) {
     const prefix = key(workspaceId, runId).slice(0, -1);
     return [...this.steps.entries()]
-      .filter(([k, step]) => k.startsWith(`${prefix},`) && step.status === "claimed" && step.doubtSince)
+      .filter(([k, step]) => k.startsWith(`${prefix},`) && step.status === "claimed")
       .map(([k]) => String(JSON.parse(k).at(-1)));
   }
 

@@ -540,15 +540,23 @@ export class DynamoRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
+    options: { plainClaim?: boolean } = {},
   ): Promise<"settled" | "not_in_doubt"> {
     const key = keys.runStep(workspaceId, runId, stepId);
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
     );
-    if (!Item || typeof Item.doubtSince !== "string") return "not_in_doubt";
+    if (!Item) return "not_in_doubt";
+    // A plain claim (no doubt mark: its attempt is alive, or died mid-action), when asked (its run
+    // ended), is settled like one in doubt since it was claimed, and keeps that mark, so later
+    // evidence can still correct a skip.
+    const plain =
+      options.plainClaim === true && Item.status === "claimed" && typeof Item.doubtSince !== "string";
+    if (!plain && typeof Item.doubtSince !== "string") return "not_in_doubt";
     const recorded = Item.status === "skipped" ? (Item.outcome as StepOutcome | undefined) : undefined;
     const correcting = recorded !== undefined && outcome.status !== "skipped";
     if (Item.status !== "claimed" && !correcting) return "not_in_doubt";
+    const attempt = typeof Item.attempt === "string" ? Item.attempt : "";
     const { Item: runItem } = await this.db.send(
       new GetCommand({
         TableName: this.tableName,
@@ -562,11 +570,16 @@ export class DynamoRunRepository implements RunRepository {
         Update: {
           TableName: this.tableName,
           Key: key,
-          UpdateExpression: "SET #status = :status, outcome = :outcome, recordedAt = :at",
-          // Exactly the record read: a take-over (which removes doubtSince) or another settle wins.
+          UpdateExpression: plain
+            ? "SET #status = :status, outcome = :outcome, recordedAt = :at, doubtSince = :since"
+            : "SET #status = :status, outcome = :outcome, recordedAt = :at",
+          // Exactly the record read: a take-over (which removes doubtSince, or, of a plain claim,
+          // changes its attempt), the live attempt's own record, or another settle wins.
           ConditionExpression: correcting
             ? "#status = :skipped AND recordedAt = :recordedAt AND attribute_exists(doubtSince)"
-            : "#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_exists(doubtSince)",
+            : plain
+              ? `#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_not_exists(doubtSince) AND ${attemptIs(attempt)}`
+              : "#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_exists(doubtSince)",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":status": outcome.status,
@@ -575,6 +588,12 @@ export class DynamoRunRepository implements RunRepository {
             ...(correcting
               ? { ":skipped": "skipped", ":recordedAt": Item.recordedAt }
               : { ":claimed": "claimed" }),
+            ...(plain
+              ? {
+                  ":since": typeof Item.claimedAt === "string" ? Item.claimedAt : at,
+                  ...attemptValue(attempt),
+                }
+              : {}),
           },
         },
       },
@@ -590,7 +609,8 @@ export class DynamoRunRepository implements RunRepository {
     const items = await queryAll(this.db, {
       TableName: this.tableName,
       KeyConditionExpression: "pk = :pk AND begins_with(sk, :step)",
-      FilterExpression: "#status = :claimed AND attribute_exists(doubtSince)",
+      // In doubt, or plainly claimed: an attempt that died mid-action (a Lambda timeout) leaves no mark.
+      FilterExpression: "#status = :claimed",
       ProjectionExpression: "stepId",
       ExpressionAttributeNames: { "#status": "status" },
       ExpressionAttributeValues: {

@@ -6,7 +6,10 @@ import {
   type RunInput,
 } from "../../../shared/contracts/workflow.js";
 import { type EndRunDeps, endRun } from "../../../shared/use-cases/end-run.js";
+import { recordSesFeedback } from "../../../shared/use-cases/ses-feedback.js";
+import { FakeSuppressionList } from "../../support/fake-suppressions.js";
 import { aRun, FakeRunRepository, FakeWorkflows, fixedClock } from "../../support/fakes.js";
+import { CONFIGURATION_SET } from "../../support/ses-events.js";
 
 const NOW = "2026-11-22T12:00:00.000Z";
 const run: RunContext = aRun({
@@ -156,11 +159,10 @@ describe("endRun", () => {
     });
   });
 
-  // KNOWN GAP (it.fails: flip to `it` when fixed). Only a claim marked in doubt (a caught "fails for
-  // now") is handed to the end execution. An attempt that died mid-delivery (a Lambda timeout, an
-  // out-of-memory exit, Lambda.Unknown) leaves a plain claim; its retry never comes once the end
-  // stopped the entry execution, so a webhook the receiver may have got stays claimed, never recorded.
-  it.fails("hands an entry webhook whose attempt died mid-delivery (a plain claim) to the end execution", async () => {
+  // An attempt that died mid-delivery (a Lambda timeout, an out-of-memory exit, Lambda.Unknown)
+  // leaves a plain claim, no doubt mark; its retry never comes once the end stopped the entry
+  // execution. So a plain claim is settled at the end exactly as a claim in doubt is (below).
+  it("hands an entry webhook whose attempt died mid-delivery (a plain claim) to the end execution", async () => {
     const hook = {
       id: "hook",
       delaySeconds: 0,
@@ -174,6 +176,120 @@ describe("endRun", () => {
     await endRun(deps, ref, "success", "msg_paid", { stopEntry: true, cause: "event:payment_succeeded" });
 
     expect(workflows.end("run_1")).toMatchObject({ finish: ["hook"] });
+  });
+
+  describe("an entry step still plainly claimed (its attempt alive, or dead mid-action) is settled as in doubt", () => {
+    async function plainClaim(action: EndSteps["exit"][number]["action"]) {
+      runs = new FakeRunRepository();
+      deps = { ...deps, runs };
+      await runs.enter({ ...run }, { ...endSteps, entry: [{ id: "s", delaySeconds: 0, action }] });
+      runs.seedClaim(run, "s", "2026-11-22T11:59:30.000Z", "attempt-live");
+    }
+    const end = () =>
+      endRun(deps, ref, "success", "msg_paid", { stopEntry: true, cause: "event:payment_succeeded" });
+    const stats = () => runs.stats.get(JSON.stringify(["ws_1", "m_1"]));
+
+    it("an email: skipped (in doubt since its claim), and SES's Send event arriving later corrects it", async () => {
+      await plainClaim({ type: "send_email", templateId: "t_1" });
+
+      await end();
+
+      expect(runs.step(run, "s")).toMatchObject({
+        status: "skipped",
+        doubtSince: "2026-11-22T11:59:30.000Z",
+        outcome: { reason: expect.stringMatching(/^run_not_active/) },
+      });
+      // The live attempt (SES took the mail) records after the end: the first record stands...
+      await runs.recordStep(run, "s", { status: "executed" }, NOW);
+      expect(runs.step(run, "s")).toMatchObject({ status: "skipped" });
+      // ...and SES's Send event corrects it, counters moved: executed once, never sent again.
+      await recordSesFeedback(
+        { runs, suppressions: new FakeSuppressionList(), clock: fixedClock(NOW) },
+        {
+          source: "aws.ses",
+          "detail-type": "Email Sent",
+          detail: {
+            eventType: "Send",
+            mail: {
+              messageId: "ses-1",
+              timestamp: NOW,
+              tags: {
+                "ses:configuration-set": [CONFIGURATION_SET],
+                workspace: ["ws_1"],
+                run: ["run_1"],
+                step: ["s"],
+              },
+            },
+          },
+        },
+      );
+      expect(runs.step(run, "s")).toMatchObject({ status: "executed" });
+      expect(stats()).toMatchObject({ "steps.s.executed": 1, "steps.s.skipped": 0 });
+      expect(workflows.end("run_1")).not.toHaveProperty("finish");
+    });
+
+    it("an email whose Send event came already: executed from it", async () => {
+      await plainClaim({ type: "send_email", templateId: "t_1" });
+      await runs.recordStepEvidence("ws_1", "run_1", "s", { kind: "sent", messageId: "ses-1", at: NOW });
+
+      await end();
+
+      expect(runs.step(run, "s")).toMatchObject({
+        status: "executed",
+        outcome: { detail: { messageId: "ses-1" } },
+      });
+    });
+
+    it.each([
+      ["a Slack post", { type: "send_slack", integrationId: "int_1", channel: "C1", text: "hi" }],
+      [
+        "an Attio task",
+        { type: "create_attio_task", integrationId: "int_1", content: "call", deadlineDays: 1 },
+      ],
+    ] as const)(
+      "%s: a lookup execution is started, and it is recorded skipped until the lookup says",
+      async (_kind, action) => {
+        await plainClaim(action as EndSteps["exit"][number]["action"]);
+
+        await end();
+
+        expect([...workflows.lookups.values()]).toEqual([{ runId: "run_1", phase: "entry", stepId: "s" }]);
+        expect(runs.step(run, "s")).toMatchObject({
+          status: "skipped",
+          doubtSince: "2026-11-22T11:59:30.000Z",
+          outcome: { reason: expect.stringMatching(/records do not show it/) },
+        });
+      },
+    );
+
+    it.each([
+      ["an in-app message", { type: "send_notification", title: "Hi", body: "there" }],
+      [
+        "an attribute update",
+        { type: "update_attribute", target: "account", attribute: "plan", value: "pro" },
+      ],
+      ["a feedback prompt", { type: "feedback_prompt", question: "How was it?" }],
+    ] as const)(
+      "%s (repeat-safe, no external effect): finished by the end execution",
+      async (_kind, action) => {
+        await plainClaim(action as unknown as EndSteps["exit"][number]["action"]);
+
+        await end();
+
+        expect(runs.step(run, "s")).toMatchObject({ status: "claimed" });
+        expect(workflows.end("run_1")).toMatchObject({ finish: ["s"] });
+      },
+    );
+
+    it("a step its live attempt recorded before the end is left as recorded", async () => {
+      await plainClaim({ type: "send_email", templateId: "t_1" });
+      await runs.recordStep(run, "s", { status: "executed" }, NOW);
+
+      await end();
+
+      expect(runs.step(run, "s")).toMatchObject({ status: "executed" });
+      expect(stats()).toMatchObject({ "steps.s.executed": 1 });
+    });
   });
 
   it("leaves a completion step in doubt to its own (live) execution when an end is re-driven", async () => {

@@ -1143,6 +1143,37 @@ describe("lookUpEndedRunSteps: a Slack post in doubt when its run ended", () => 
     expect(runs.step(run, "s1")).toMatchObject({ status: "skipped" });
   });
 
+  it("a plain claim the run's end could not settle is looked up once the window from its claim has passed", async () => {
+    history = "found";
+    runs.seedClaim(run, "s4", "2026-11-21T10:59:00.000Z", "died");
+    const stored = runs.run("ws_1", run.runId);
+    if (stored) stored.entrySteps = [slackStep, { ...slackStep, id: "s4" }];
+
+    const early = await lookUpEndedRunSteps(
+      { ...deps, clock: fixedClock("2026-11-21T11:03:59.000Z") },
+      { run, lookup: ["s4"] },
+    ).catch((e: unknown) => e);
+    expect(early).toMatchObject({ name: "StepInDoubt" });
+
+    await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, { run, lookup: ["s4"] });
+    expect(runs.step(run, "s4")).toMatchObject({ status: "executed" });
+    expect(lookups).toEqual([new Date("2026-11-21T10:54:00.000Z")]);
+    expect(posts).toBe(0);
+  });
+
+  it("a plain claim its live attempt recorded after the end started the lookup: re-read, nothing looked up or changed", async () => {
+    runs.seedClaim(run, "s5", "2026-11-21T10:59:00.000Z", "live");
+    const stored = runs.run("ws_1", run.runId);
+    if (stored) stored.entrySteps = [slackStep, { ...slackStep, id: "s5" }];
+    await runs.recordStep(run, "s5", { status: "skipped", reason: "missing value" }, NOW);
+
+    expect(await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, { run, lookup: ["s5"] })).toEqual(
+      {},
+    );
+    expect(runs.step(run, "s5")).toMatchObject({ status: "skipped", outcome: { reason: "missing value" } });
+    expect(lookups).toEqual([]);
+  });
+
   it("a step settled otherwise meanwhile (not in doubt) is not looked up", async () => {
     runs.seedClaim(run, "s3");
     await runs.recordStep(run, "s3", { status: "executed" }, NOW);

@@ -373,6 +373,29 @@ describe("a webhook in doubt when an end event ends the run", () => {
     expect(runs.statsOf("ws_1", "m_1")["steps.hook.executed"]).toBe(1);
   });
 
+  it("two finishers of one step in doubt: the one that loses the take-over records nothing over the winner's claim", async () => {
+    runs.seedClaim(run, "hook", NOW, "attempt-a");
+    await runs.markStepInDoubt(run, "hook", "attempt-a", NOW);
+    await runs.endRun(run, "success", "msg_paid", NOW);
+    const takeOver = runs.takeOverStep.bind(runs);
+    let raced = false;
+    runs.takeOverStep = async (r, stepId, from, to, at) => {
+      // The other finisher takes it over between this one's read and its write.
+      if (!raced) {
+        raced = true;
+        await takeOver(r, stepId, from, "attempt-b", at);
+      }
+      return takeOver(r, stepId, from, to, at);
+    };
+
+    const result = await runWake(deps, wake(["hook"]));
+
+    expect(result).toEqual({ steps: { hook: { status: "skipped", reason: "already_executed" } } });
+    // Still the winner's to record: what it delivers is what the record will say.
+    expect(runs.step(run, "hook")).toMatchObject({ status: "claimed", attempt: "attempt-b" });
+    expect(deliveries).toEqual([]);
+  });
+
   it("still skips a webhook that had not begun when the run ended, sending nothing", async () => {
     await endEvent();
 

@@ -701,8 +701,37 @@ describe("DynamoRunRepository.settleStepInDoubt", () => {
     });
   });
 
+  it("settles a plain claim (its attempt alive or dead) when asked (its run ended), as in doubt since its claim, conditional on that attempt", async () => {
+    db.on(GetCommand, { Key: stepKey }).resolves({
+      Item: { ...stepKey, status: "claimed", attempt: "a1", claimedAt: SINCE },
+    });
+    db.on(GetCommand, { Key: runKey }).resolves({ Item: { momentId: "m_1" } });
+    db.on(TransactWriteCommand).resolves({});
+
+    await expect(
+      repository().settleStepInDoubt("ws_1", "run_1", "s1", executed, AT, { plainClaim: true }),
+    ).resolves.toBe("settled");
+
+    const [step, stats] = transactItems();
+    expect(step?.Update).toMatchObject({
+      UpdateExpression: "SET #status = :status, outcome = :outcome, recordedAt = :at, doubtSince = :since",
+      // The live attempt's record, a mark in doubt or a take-over written meanwhile wins.
+      ConditionExpression:
+        "#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_not_exists(doubtSince) AND attempt = :attempt",
+      ExpressionAttributeValues: { ":since": SINCE, ":attempt": "a1", ":status": "executed" },
+    });
+    expect(counterDeltas(stats)).toEqual({ "steps.s1.executed": 1 });
+  });
+
   it.each([
-    ["never in doubt", { status: "claimed", attempt: "a1" }],
+    [
+      "never in doubt, unasked (its live attempt records it; a Send event does not race it)",
+      { status: "claimed", attempt: "a1" },
+    ],
+    [
+      "recorded by its own attempt",
+      { status: "executed", outcome: executed, recordedAt: SINCE, attempt: "a1" },
+    ],
     ["recorded executed", { status: "executed", outcome: executed, recordedAt: SINCE, doubtSince: SINCE }],
   ])("leaves a step %s alone", async (_case, item) => {
     db.on(GetCommand, { Key: stepKey }).resolves({ Item: { ...stepKey, ...item } });
@@ -723,6 +752,20 @@ describe("DynamoRunRepository.settleStepInDoubt", () => {
     await expect(repository().settleStepInDoubt("ws_1", "run_1", "s1", executed, AT)).resolves.toBe(
       "not_in_doubt",
     );
+  });
+});
+
+describe("DynamoRunRepository.listStepsInDoubt", () => {
+  it("lists every step still claimed, in doubt or plain (an attempt that died marks nothing), read consistently", async () => {
+    db.on(QueryCommand).resolves({ Items: [{ stepId: "in_doubt" }, { stepId: "plain" }] });
+
+    await expect(repository().listStepsInDoubt("ws_1", "run_1")).resolves.toEqual(["in_doubt", "plain"]);
+
+    expect(db.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+      FilterExpression: "#status = :claimed",
+      ExpressionAttributeValues: { ":claimed": "claimed" },
+      ConsistentRead: true,
+    });
   });
 });
 
