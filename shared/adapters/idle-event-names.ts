@@ -28,6 +28,10 @@ export class MemoryIdleEventNames implements IdleEventNames {
     return false;
   }
 
+  forget(workspaceId: string, eventName: string): void {
+    this.until.delete(JSON.stringify([workspaceId, eventName]));
+  }
+
   remember(workspaceId: string, eventName: string): void {
     const key = JSON.stringify([workspaceId, eventName]);
     this.until.delete(key);

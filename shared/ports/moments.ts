@@ -42,4 +42,6 @@ export interface MomentsByEvent {
 export interface IdleEventNames {
   isIdle(workspaceId: string, eventName: string): boolean;
   remember(workspaceId: string, eventName: string): void;
+  /** Reads the index again for this name from now on (until it is found idle again). */
+  forget(workspaceId: string, eventName: string): void;
 }

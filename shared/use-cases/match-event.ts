@@ -76,10 +76,15 @@ export type { MatchDecision, SkipReason } from "./start-run.js";
  * from the messageId, entries and ends are conditional, so a redelivery re-drives the same work.
  * Throws if something could not be done, so the queue redelivers the event.
  */
-export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): Promise<MatchDecision[]> {
+export async function matchEvent(
+  deps: MatchDeps,
+  detail: EventReceivedDetail,
+  /** Set when this copy decides once more (see below); `unchecked`: its first pass wrote its row unchecked. */
+  again?: { unchecked: boolean },
+): Promise<MatchDecision[]> {
   const { workspaceId, accountId, messageId } = detail;
   const reads = await readWhatTheEventMeans(deps, detail);
-  if ("duplicate" in reads) return duplicate(deps, detail, reads.duplicate);
+  if ("duplicate" in reads) return duplicate(deps, detail, reads.duplicate, { unchecked: again?.unchecked });
   const { byEvent, active } = reads;
   if (detail.traits && Object.keys(detail.traits).length > 0) {
     await deps.profiles.mergeTraits(workspaceId, accountId, detail.traits, detail.receivedAt);
@@ -117,9 +122,18 @@ export async function matchEvent(deps: MatchDeps, detail: EventReceivedDetail): 
       return [];
     }
     // Touched already (an earlier attempt died after its touch, a copy is racing this one, or this
-    // is a resend of a message processed already).
+    // is a resend of a message processed already). The copy that touched first may have read a newer
+    // index than this one (a moment started since this container remembered the name idle, or since
+    // this copy's read) and entered a run whose execution it then failed to start: marking the
+    // message processed with no decisions would leave that run with nothing driving it, and its
+    // redelivery would be a duplicate. So decide once more from fresh reads (the marker first: a
+    // resend of a processed message ends there), as the full path would.
+    if (!again) {
+      deps.idleEvents?.forget(workspaceId, detail.event);
+      return matchEvent({ ...deps, idleEvents: undefined }, detail, { unchecked: !reads.checked });
+    }
     const finished = await deps.messages.finish(workspaceId, messageId, outcome, at);
-    return finished.first ? [] : duplicate(deps, detail, finished, { unchecked: !reads.checked });
+    return finished.first ? [] : duplicate(deps, detail, finished, { unchecked: again.unchecked });
   }
   await Promise.all([touch(), recordActivity(deps, detail)]);
   // Conditions read the profile with this event counted; an unless event alone needs no facts.
@@ -176,7 +190,7 @@ async function duplicate(
   deps: MatchDeps,
   detail: EventReceivedDetail,
   first: ProcessedMessage<MessageOutcome | undefined>,
-  { unchecked = false } = {},
+  { unchecked = false }: { unchecked?: boolean | undefined } = {},
 ): Promise<MatchDecision[]> {
   const original = first.outcome?.decisions ?? [];
   const sameDelivery = first.outcome?.receivedAt === detail.receivedAt;

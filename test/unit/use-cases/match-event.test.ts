@@ -951,6 +951,30 @@ describe("matchEvent: event names this container knows no moment uses", () => {
     expect((await insights.getObservedEvent("ws_1", "page_viewed"))?.count).toBe(2);
   });
 
+  it("decides again from the index when another copy touched first: that copy may have entered a run it could not start", async () => {
+    // Prepare: this container remembers page_viewed idle; a moment starting on it is started; another
+    // container, which knows it, enters a run for msg-1 but cannot start its execution (it throws,
+    // so the queue will redeliver its copy)
+    await matchEvent(deps, unused({ messageId: "msg-0" }));
+    await moment({ id: "m_2", start: { event: "page_viewed" } });
+    vi.spyOn(workflows, "start").mockRejectedValueOnce(new Error("ThrottlingException"));
+    await expect(
+      matchEvent({ ...deps, idleEvents: undefined }, unused({ messageId: "msg-1" })),
+    ).rejects.toThrow("ThrottlingException");
+
+    // Act: this container's copy of msg-1, then the other's redelivery
+    const here = await matchEvent(deps, unused({ messageId: "msg-1" }));
+    const redelivered = await matchEvent({ ...deps, idleEvents: undefined }, unused({ messageId: "msg-1" }));
+
+    // Assess: the run entered has its execution (it is not left active with nothing driving it)
+    const runId = runIdFor("ws_1", "m_2", "acct_1", "msg-1");
+    expect(here).toEqual([{ momentId: "m_2", decision: "started", runId }]);
+    expect(redelivered).toEqual([{ momentId: "*", decision: "duplicate" }]);
+    expect(workflows.executions.has(runId)).toBe(true);
+    expect(runs.statsOf("ws_1", "m_2")).toEqual({ entered: 1 });
+    expect(idle.isIdle("ws_1", "page_viewed")).toBe(false);
+  });
+
   it("counts two copies racing past the touch once", async () => {
     await matchEvent(deps, unused({ messageId: "msg-0" }));
 
