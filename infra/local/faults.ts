@@ -11,29 +11,42 @@
  * - do either on one request that matches a rule (operation, a substring of the body), N times:
  *   the deterministic one-shot rules unit tests pin each case with.
  *
+ * The `lambda` service has no proxy: the local Step Functions asks the plan before and after each
+ * task function it invokes (operation: the function's name; body: the payload as JSON) and fails the
+ * task as Step Functions reports Lambda's failures to Retry/Catch (see lambdaTaskFault).
+ *
  * Configure it with `MOMENTS_FAULTS` (npm start, see parseFaultPlan) or with a `Faults` object
  * passed to startLocalStack (tests), which also counts what it injected.
  */
 import type { IncomingMessage } from "node:http";
 import { type LocalProxy, startProxy } from "./proxy.js";
 
-export const FAULT_SERVICES = ["dynamodb", "sfn", "ses", "eventbridge", "providers"] as const;
+export const FAULT_SERVICES = ["dynamodb", "sfn", "ses", "eventbridge", "providers", "lambda"] as const;
 export type FaultService = (typeof FAULT_SERVICES)[number];
 
-/** An error answered instead of the service (not applied), or a response lost after it was applied. */
-export type FaultKind = "throttle" | "500" | "503" | "drop";
+/**
+ * An error answered instead of the service (not applied), or a response lost after it was applied.
+ * `timeout` is the `lambda` service's only: the function ran, but past the task's TimeoutSeconds.
+ */
+export type FaultKind = "throttle" | "500" | "503" | "drop" | "timeout";
 
 export interface FaultRates {
   /** Share of requests answered with an error (throttling, 500 or 503, evenly), never applied. */
   errorRate?: number;
-  /** Share of requests applied whose response is then lost (the connection is reset). */
+  /**
+   * Share of requests applied whose response is then lost (the connection is reset). For `lambda`,
+   * half of these are `Lambda.Unknown` and half `States.Timeout`, both after the function ran.
+   */
   dropRate?: number;
 }
 
 export interface FaultRule {
   service: FaultService;
   fault: FaultKind;
-  /** The operation (`PutItem`, `StartExecution`, `SendRawEmail`, `PutEvents`, `POST /api/chat.postMessage`). */
+  /**
+   * The operation (`PutItem`, `StartExecution`, `SendRawEmail`, `PutEvents`, `POST /api/chat.postMessage`;
+   * for `lambda`, the function's name).
+   */
   operation?: string;
   /** A substring the request body must contain (a run id, a step id...). */
   bodyIncludes?: string;
@@ -53,6 +66,7 @@ export interface FaultCounts {
   "500": number;
   "503": number;
   drop: number;
+  timeout: number;
 }
 
 /** A random generator with a seed (mulberry32): the same plan injects the same faults in the same order. */
@@ -67,7 +81,14 @@ function seeded(seed: number): () => number {
   };
 }
 
-const zeroCounts = (): FaultCounts => ({ requests: 0, throttle: 0, "500": 0, "503": 0, drop: 0 });
+const zeroCounts = (): FaultCounts => ({
+  requests: 0,
+  throttle: 0,
+  "500": 0,
+  "503": 0,
+  drop: 0,
+  timeout: 0,
+});
 
 /** The fault plan of a local stack, changeable while it runs; counts every fault it injects. */
 export class Faults {
@@ -93,6 +114,8 @@ export class Faults {
 
   /** Adds a deterministic rule: the next `times` matching requests get `fault`. */
   once(rule: FaultRule): this {
+    if (rule.fault === "timeout" && rule.service !== "lambda")
+      throw new Error(`The timeout fault is the lambda service's only, not ${rule.service}'s`);
     this.rules.push({ ...rule, left: rule.times ?? 1 });
     return this;
   }
@@ -119,7 +142,7 @@ export class Faults {
   /** Total faults injected (errors and drops), over all services. */
   injected(): number {
     let total = 0;
-    for (const c of this.counts.values()) total += c.throttle + c["500"] + c["503"] + c.drop;
+    for (const c of this.counts.values()) total += c.throttle + c["500"] + c["503"] + c.drop + c.timeout;
     return total;
   }
 
@@ -143,7 +166,8 @@ export class Faults {
       const { errorRate = 0, dropRate = 0 } = this.rates.get(service) ?? {};
       const draw = this.random();
       if (draw < errorRate) fault = (["throttle", "500", "503"] as const)[Math.floor(this.random() * 3)];
-      else if (draw < errorRate + dropRate) fault = "drop";
+      else if (draw < errorRate + dropRate)
+        fault = service === "lambda" && this.random() < 0.5 ? "timeout" : "drop";
     }
     if (fault) counts[fault] += 1;
     return fault;
@@ -177,6 +201,42 @@ export function parseFaultPlan(text: string | undefined): FaultPlan | undefined 
   return plan;
 }
 
+/**
+ * How Step Functions reports a Lambda task's fault to Retry/Catch (error name and Cause), and whether
+ * the function ran first. Lambda's service refused the invoke (not run): throttled,
+ * `Lambda.TooManyRequestsException`; a 500 or 503, `Lambda.ServiceException`. The function ran but
+ * its answer never reached the state machine (a crash, an out-of-memory, its own timeout, a lost
+ * response): `Lambda.Unknown`. The task ran past its TimeoutSeconds: `States.Timeout`.
+ */
+export function lambdaTaskFault(
+  fault: FaultKind,
+  functionName: string,
+): { error: string; cause: string; ran: boolean } {
+  switch (fault) {
+    case "throttle":
+      return {
+        error: "Lambda.TooManyRequestsException",
+        cause: `Rate Exceeded. (Service: Lambda, Status Code: 429, Function: ${functionName}, fault-injected)`,
+        ran: false,
+      };
+    case "500":
+    case "503":
+      return {
+        error: "Lambda.ServiceException",
+        cause: `Internal error. (Service: Lambda, Status Code: ${fault}, Function: ${functionName}, fault-injected)`,
+        ran: false,
+      };
+    case "drop":
+      return {
+        error: "Lambda.Unknown",
+        cause: `The cause could not be determined because Lambda did not return an error type (${functionName}, fault-injected).`,
+        ran: true,
+      };
+    case "timeout":
+      return { error: "States.Timeout", cause: "Task timed out (fault-injected)", ran: true };
+  }
+}
+
 interface ShapedError {
   status: number;
   headers: Record<string, string>;
@@ -198,7 +258,7 @@ const sesError = (code: string, message: string, status: number): ShapedError =>
 });
 
 /** Each service's own answer for a throttled request, an internal error and an unavailable service. */
-function shapedError(service: FaultService, fault: Exclude<FaultKind, "drop">): ShapedError {
+function shapedError(service: FaultService, fault: Exclude<FaultKind, "drop" | "timeout">): ShapedError {
   switch (service) {
     case "dynamodb": {
       const prefix = "com.amazonaws.dynamodb.v20120810#";
@@ -225,6 +285,8 @@ function shapedError(service: FaultService, fault: Exclude<FaultKind, "drop">): 
       if (fault === "throttle") return sesError("Throttling", "Maximum sending rate exceeded.", 400);
       if (fault === "500") return sesError("InternalFailure", "Internal failure", 500);
       return sesError("ServiceUnavailable", "Service unavailable", 503);
+    case "lambda":
+      throw new Error("Lambda faults are applied by the local Step Functions, not by a proxy");
     case "providers":
       if (fault === "throttle")
         return {
@@ -265,13 +327,13 @@ export function startFaultProxy(options: {
     handle: async (req, body, forward) => {
       const text = body.toString("utf8");
       const fault = options.faults.decide(options.service, operationOf(req, text), text);
-      if (fault && fault !== "drop") {
+      if (fault && fault !== "drop" && fault !== "timeout") {
         const shaped = shapedError(options.service, fault);
         return { status: shaped.status, headers: shaped.headers, body: Buffer.from(shaped.body) };
       }
       const answer = await forward();
       // Dropped: the request was applied; its answer never arrives.
-      return fault === "drop" ? "drop" : answer;
+      return fault === "drop" || fault === "timeout" ? "drop" : answer;
     },
   });
 }

@@ -69,7 +69,8 @@ export interface LocalStackOptions {
   env?: Partial<Record<EnvName, string>> & { POWERTOOLS_METRICS_DISABLED?: "true" | "false" };
   /**
    * Fault injection (see faults.ts): with it, the functions reach DynamoDB, Step Functions, SES and
-   * EventBridge through fault proxies that follow this plan, changeable while the stack runs.
+   * EventBridge through fault proxies that follow this plan, changeable while the stack runs, and the
+   * local Step Functions applies its `lambda` faults to the task functions it invokes.
    */
   faults?: Faults;
 }
@@ -318,6 +319,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           }
         : {}),
       stateMachines: [{ arn: stateMachineArn, definition }],
+      ...(options.faults ? { faults: options.faults } : {}),
       lambdas: {
         [functionArn("action")]: lazy("action"),
         [functionArn("run-state")]: lazy("run-state"),

@@ -25,6 +25,7 @@ import {
   StateMachine,
   type StateMachineDefinition,
 } from "aws-local-stepfunctions";
+import { type Faults, lambdaTaskFault } from "./faults.js";
 import {
   AwsApiError,
   isRecord,
@@ -51,6 +52,11 @@ export interface LocalStepFunctionsOptions {
    * (delays read from the input with SecondsPath are scaled by whoever wrote the input).
    */
   fixedWaitMs?: (seconds: number) => number;
+  /**
+   * Lambda faults (the `lambda` service of the plan): asked before and after each task function runs,
+   * by the function's name and its payload as JSON; see lambdaTaskFault.
+   */
+  faults?: Faults;
   /** Structured logging hook; default silent. */
   onLog?: (entry: Record<string, unknown>) => void;
   /**
@@ -371,6 +377,11 @@ export async function startLocalStepFunctions(
           stateName,
           functionRef,
         });
+        // A Lambda fault of the plan: refused before the function runs, or its answer lost after.
+        const functionName = functionNameOf(functionRef);
+        const faultKind = options.faults?.decide("lambda", functionName, JSON.stringify(payload ?? null));
+        const fault = faultKind === undefined ? undefined : lambdaTaskFault(faultKind, functionName);
+        if (fault && !fault.ran) throw new LambdaTaskError(fault.error, fault.cause);
         // Racing the call against the execution closing lets the library unwind at once on a stop
         // (and clear its 60 s task timer), while the orphaned call, like a real Lambda invocation
         // after StopExecution, runs to completion and is still awaited by idle().
@@ -384,6 +395,19 @@ export async function startLocalStepFunctions(
           tasksInFlight++;
           const call = track((async () => fn(toJson(payload)))()).finally(() => tasksInFlight--);
           const result = toJson(await Promise.race([call, whenClosed]));
+          // The function did its work; its answer is lost (or came past the task's timeout).
+          if (fault) {
+            log({
+              level: "info",
+              service: "local-sfn",
+              message: "lambda fault injected",
+              executionArn,
+              stateName,
+              functionName,
+              error: fault.error,
+            });
+            throw new LambdaTaskError(fault.error, fault.cause);
+          }
           const checkpoint = persistence?.checkpoint?.(stateName, payload);
           if (checkpoint !== undefined && record.status === "RUNNING") {
             const entry = { at: Date.now(), value: checkpoint };
@@ -392,7 +416,7 @@ export async function startLocalStepFunctions(
           }
           return result;
         } catch (error) {
-          if (error instanceof ExecutionNotRunningError) throw error;
+          if (error instanceof ExecutionNotRunningError || error instanceof LambdaTaskError) throw error;
           throw toLambdaTaskError(error);
         } finally {
           stopListening();

@@ -4,7 +4,7 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-
 import { SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAppTable, type LocalDynamo, startLocalDynamo } from "../../../infra/local/dynamodb.js";
-import { Faults, parseFaultPlan, startFaultProxy } from "../../../infra/local/faults.js";
+import { Faults, lambdaTaskFault, parseFaultPlan, startFaultProxy } from "../../../infra/local/faults.js";
 
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
 
@@ -87,6 +87,28 @@ describe("fault injection in front of an emulator", () => {
     expect(counts.drop).toBeLessThan(370);
     expect(first.injected()).toBe(counts.throttle + counts["500"] + counts["503"] + counts.drop);
     expect(first.stats().ses.requests).toBe(0);
+  });
+});
+
+describe("Lambda faults (applied by the local Step Functions)", () => {
+  it("splits a lambda drop rate between Lambda.Unknown and States.Timeout, both after the function ran", () => {
+    const faults = new Faults(parseFaultPlan("lambda=0.1/0.1,seed=3"));
+    for (let i = 0; i < 10_000; i++) faults.decide("lambda", "action", "{}");
+    const counts = faults.stats().lambda;
+    expect(counts.drop).toBeGreaterThan(350);
+    expect(counts.timeout).toBeGreaterThan(350);
+    expect(counts.drop + counts.timeout).toBeLessThan(1150);
+    expect(lambdaTaskFault("drop", "action")).toMatchObject({ error: "Lambda.Unknown", ran: true });
+    expect(lambdaTaskFault("timeout", "action")).toMatchObject({ error: "States.Timeout", ran: true });
+    expect(lambdaTaskFault("throttle", "action")).toMatchObject({
+      error: "Lambda.TooManyRequestsException",
+      ran: false,
+    });
+    expect(lambdaTaskFault("503", "action")).toMatchObject({ error: "Lambda.ServiceException", ran: false });
+  });
+
+  it("refuses a timeout rule for a service behind a proxy (it has no meaning there)", () => {
+    expect(() => new Faults().once({ service: "dynamodb", fault: "timeout" })).toThrow(/lambda/);
   });
 });
 

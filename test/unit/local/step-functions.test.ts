@@ -10,6 +10,7 @@ import {
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { afterEach, describe, expect, it } from "vitest";
+import { Faults } from "../../../infra/local/faults.js";
 import {
   type LocalLambda,
   type LocalStepFunctions,
@@ -150,8 +151,9 @@ describe("local Step Functions", () => {
     client = undefined;
   });
 
-  async function start(lambdas: Record<string, LocalLambda>) {
+  async function start(lambdas: Record<string, LocalLambda>, faults?: Faults) {
     sfn = await startLocalStepFunctions({
+      ...(faults ? { faults } : {}),
       stateMachines: [
         { arn: smArn("map"), definition: mapDefinition },
         { arn: smArn("gated"), definition: gatedDefinition },
@@ -332,6 +334,44 @@ describe("local Step Functions", () => {
       errorType: "Lambda.TooManyRequestsException",
       errorMessage: "Rate exceeded",
     });
+  });
+
+  it.each([
+    ["throttle", "Lambda.TooManyRequestsException", 0],
+    ["500", "Lambda.ServiceException", 0],
+    ["drop", "Lambda.Unknown", 1],
+    ["timeout", "States.Timeout", 1],
+  ] as const)(
+    "a lambda fault %s surfaces to Retry/Catch as %s, the function having run %i time(s)",
+    async (fault, error, ran) => {
+      let calls = 0;
+      const faults = new Faults().once({ service: "lambda", operation: "flaky", fault, times: 3 });
+      const { client } = await start({ flaky: async () => ({ calls: ++calls }) }, faults);
+      const { executionArn = "" } = await client.send(
+        new StartExecutionCommand({ stateMachineArn: smArn("retry"), input: '{"id":"a"}' }),
+      );
+      const done = await waitForStatus(client, executionArn, "SUCCEEDED");
+      const output = JSON.parse(done.output ?? "null") as { failure?: { Error: string } };
+      // The definition retries only throttling (twice), then catches anything: all three attempts hit.
+      expect(output.failure?.Error).toBe(error);
+      expect(calls).toBe(ran);
+      expect(faults.unusedRules()).toEqual(
+        error === "Lambda.TooManyRequestsException" ? [] : [expect.objectContaining({ times: 3 })],
+      );
+    },
+  );
+
+  it("a lambda fault on the first attempt only: the retry runs the function and succeeds", async () => {
+    let calls = 0;
+    const faults = new Faults().once({ service: "lambda", operation: "flaky", fault: "throttle" });
+    const { client } = await start({ flaky: async () => ({ calls: ++calls }) }, faults);
+    const { executionArn = "" } = await client.send(
+      new StartExecutionCommand({ stateMachineArn: smArn("retry"), input: '{"id":"a"}' }),
+    );
+    const done = await waitForStatus(client, executionArn, "SUCCEEDED");
+    expect(JSON.parse(done.output ?? "null")).toMatchObject({ Payload: { calls: 1 } });
+    expect(calls).toBe(1);
+    expect(faults.stats().lambda).toMatchObject({ requests: 2, throttle: 1 });
   });
 
   it("StopExecution during a Retry backoff does not run the task again", async () => {
