@@ -11,7 +11,8 @@
  *   MOMENTS_DEMO_PORT    port of the widget demo app (default PORT + 1; 0 = any free port)
  *   MOMENTS_FAULTS       inject faults in front of the emulators, e.g. dynamodb=0.1/0.03,ses=0.1/0.03
  *                        (10 % throttling/500/503 answers, 3 % responses lost after being applied;
- *                        services: dynamodb, sfn, ses, eventbridge; see infra/local/faults.ts)
+ *                        services: dynamodb, sfn, ses, eventbridge, lambda (task invokes);
+ *                        see infra/local/faults.ts)
  */
 import { readTimeScale } from "../../shared/config.js";
 import { type Demo, startDemo } from "./demo.js";
