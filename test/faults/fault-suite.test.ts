@@ -1,6 +1,8 @@
 /**
  * The fault suite (`npm run test:faults`, run by .ci/run): issue 9's headline promise under
- * infrastructure faults. For each of DynamoDB, Step Functions, SES, EventBridge and the providers,
+ * infrastructure faults. For each of DynamoDB, Step Functions, SES, EventBridge, the providers and
+ * Lambda (the task invokes of the local Step Functions: refused before the function runs, or its
+ * answer lost after, as `Lambda.Unknown` or `States.Timeout`),
  * in turn, the local stack runs with 10 % of that service's requests answered with its own
  * throttling/500/503 errors (not applied) and 3 % of its answers lost after the request was applied
  * (infra/local/faults.ts), while a load of start events (30 % of them sent twice, with the same
@@ -32,7 +34,7 @@ import { type RunView, type Scenario, startScenario } from "../support/scenario.
 
 const ACCOUNTS = Number(process.env.FAULT_ACCOUNTS ?? 40);
 const RATES = { errorRate: 0.1, dropRate: 0.03 };
-const SERVICES: FaultService[] = ["dynamodb", "sfn", "ses", "eventbridge", "providers"];
+const SERVICES: FaultService[] = ["dynamodb", "sfn", "ses", "eventbridge", "providers", "lambda"];
 
 const faults = new Faults({ seed: Number(process.env.FAULT_SEED ?? 9) });
 let s: Scenario;
@@ -206,6 +208,7 @@ describe("the fault suite", () => {
       faults.set(service, RATES);
       // Whatever the draws, each kind of fault hits this service at least once.
       for (const fault of ["drop", "500", "throttle", "503"] as const) faults.once({ service, fault });
+      if (service === "lambda") faults.once({ service, fault: "timeout" });
       // And an Attio create loses its answer once, and once is refused unapplied with a 500: both
       // are in doubt, one to be found among the record's tasks, the other to be created again.
       if (service === "providers")
