@@ -13,6 +13,13 @@
  * `send` returns and forgotten only once it was processed or dead-lettered, so a restart (after
  * Ctrl-C or kill -9) delivers again whatever was not processed: at least once, as SQS. Dead letters
  * are journaled too, and listed again after a restart.
+ *
+ * Receives are journaled as well (one line per batch, before the handler sees it), so a restart
+ * resumes each message's ApproximateReceiveCount as SQS keeps it. A receive whose handler never
+ * finished because the process died counts, as in SQS, where the consumer's death just lets the
+ * visibility timeout expire on a receive already made: a message that kills the process every time
+ * it is handled is dead-lettered at the start after its `maxReceiveCount`-th receive instead of
+ * crashing every restart for ever.
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
@@ -64,7 +71,10 @@ export interface LocalQueue {
 }
 
 type JournalRecord =
-  | { t: "send"; id: string; body: string; at: number }
+  /** `n` and `first`: receive count and first receive time, carried by compaction (absent: 0, none). */
+  | { t: "send"; id: string; body: string; at: number; n?: number; first?: number }
+  /** One receive of each of these messages (a batch handed to the handler). */
+  | { t: "recv"; ids: string[]; at: number }
   | { t: "done"; id: string }
   | { t: "dead"; id: string; body: string; receiveCount: number; reason: string; at: number };
 
@@ -119,8 +129,16 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
           body: record.body,
           md5OfBody: md5(record.body),
           sentTimestamp: record.at,
-          receiveCount: 0,
+          receiveCount: record.n ?? 0,
+          ...(record.first === undefined ? {} : { firstReceiveTimestamp: record.first }),
         });
+      } else if (record.t === "recv") {
+        for (const id of record.ids) {
+          const message = live.get(id);
+          if (message === undefined) continue;
+          message.receiveCount++;
+          message.firstReceiveTimestamp ??= record.at;
+        }
       } else if (record.t === "done") {
         live.delete(record.id);
       } else if (record.t === "dead") {
@@ -134,7 +152,6 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
         });
       }
     }
-    ready.push(...live.values());
   }
   const snapshot = function* (): Generator<JournalRecord> {
     for (const letter of dead) {
@@ -148,7 +165,14 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
       };
     }
     for (const message of live.values()) {
-      yield { t: "send", id: message.messageId, body: message.body, at: message.sentTimestamp };
+      yield {
+        t: "send",
+        id: message.messageId,
+        body: message.body,
+        at: message.sentTimestamp,
+        ...(message.receiveCount > 0 ? { n: message.receiveCount } : {}),
+        ...(message.firstReceiveTimestamp === undefined ? {} : { first: message.firstReceiveTimestamp }),
+      };
     }
   };
   journal?.rewrite(snapshot());
@@ -158,6 +182,44 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
     journal.append(record);
     if (journal.appendedBytes > JOURNAL_COMPACT_BYTES) journal.rewrite(snapshot());
   };
+  const deadLetter = (message: StoredMessage, reason: string): void => {
+    const letter: DeadLetter = {
+      messageId: message.messageId,
+      body: message.body,
+      receiveCount: message.receiveCount,
+      reason,
+      deadLetteredAt: Date.now(),
+    };
+    live.delete(message.messageId);
+    dead.push(letter);
+    journalAppend({
+      t: "dead",
+      id: letter.messageId,
+      body: letter.body,
+      receiveCount: letter.receiveCount,
+      reason,
+      at: letter.deadLetteredAt,
+    });
+    log({
+      level: "warn",
+      service: "local-sqs",
+      queue: options.name,
+      message: "moved to dead-letter queue",
+      messageId: message.messageId,
+      receiveCount: message.receiveCount,
+      reason,
+    });
+    options.onDeadLetter?.(letter);
+  };
+  for (const message of [...live.values()]) {
+    // Its last receive was never answered (the process died in its handler) and the next one would
+    // exceed the redrive policy: SQS moves it to the dead-letter queue instead of delivering it.
+    if (message.receiveCount >= maxReceiveCount) {
+      deadLetter(message, "the process ended while its handler had it (the visibility timeout expired)");
+    } else {
+      ready.push(message);
+    }
+  }
   if (ready.length > 0) {
     log({
       level: "info",
@@ -238,33 +300,7 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
 
   const redeliverOrDeadLetter = (message: StoredMessage, reason: string): void => {
     if (message.receiveCount >= maxReceiveCount) {
-      const letter: DeadLetter = {
-        messageId: message.messageId,
-        body: message.body,
-        receiveCount: message.receiveCount,
-        reason,
-        deadLetteredAt: Date.now(),
-      };
-      live.delete(message.messageId);
-      dead.push(letter);
-      journalAppend({
-        t: "dead",
-        id: letter.messageId,
-        body: letter.body,
-        receiveCount: letter.receiveCount,
-        reason,
-        at: letter.deadLetteredAt,
-      });
-      log({
-        level: "warn",
-        service: "local-sqs",
-        queue: options.name,
-        message: "moved to dead-letter queue",
-        messageId: message.messageId,
-        receiveCount: message.receiveCount,
-        reason,
-      });
-      options.onDeadLetter?.(letter);
+      deadLetter(message, reason);
       return;
     }
     const timer = setTimeout(() => {
@@ -281,6 +317,8 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
       message.receiveCount++;
       message.firstReceiveTimestamp ??= now;
     }
+    // Before the handler sees it: a receive counts even if the process dies in the handler.
+    journalAppend({ t: "recv", ids: batch.map((message) => message.messageId), at: now });
     let failed: Set<string>;
     let reason = "the handler reported it failed (batchItemFailures)";
     try {

@@ -3,7 +3,7 @@
  * Functions started again on the same journal deliver and resume what the previous one left.
  * (test/integration/restart.test.ts proves it for the whole stack, kill -9 included.)
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
@@ -11,7 +11,7 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type LocalBusEvent, startLocalEventBridge } from "../../../infra/local/event-bridge.js";
 import { JOURNAL_COMPACT_BYTES, openJournal } from "../../../infra/local/journal.js";
-import { createLocalQueue } from "../../../infra/local/queue.js";
+import { createLocalQueue, type LocalQueue } from "../../../infra/local/queue.js";
 import { startLocalStepFunctions } from "../../../infra/local/step-functions.js";
 import { waitFor } from "../../support/wait-for.js";
 
@@ -118,6 +118,80 @@ describe("durable local queue", () => {
       }),
     ]);
     await second.stop();
+  });
+
+  it("counts a receive whose handler killed the process, and dead-letters after maxReceiveCount restarts", async () => {
+    const journalPath = join(dir, "queue.jsonl");
+    const logs: Array<Record<string, unknown>> = [];
+    const reported: string[] = [];
+    const receives: Array<Record<string, string | undefined>> = [];
+    // The process "dies" in the handler: the call never returns, nothing is acknowledged.
+    const crashes: Array<() => void> = [];
+    const crashed: LocalQueue[] = [];
+    const start = (handler: Parameters<typeof createLocalQueue>[0]["handler"]) =>
+      createLocalQueue({
+        name: "q",
+        journalPath,
+        maxReceiveCount: 3,
+        handler,
+        onLog: (entry) => logs.push(entry),
+        onDeadLetter: (letter) => reported.push(letter.messageId),
+      });
+    const poisoned: Parameters<typeof createLocalQueue>[0]["handler"] = (event) => {
+      receives.push(
+        ...event.Records.map((record) => ({ ...record.attributes, messageId: record.messageId })),
+      );
+      return new Promise((_, reject) => crashes.push(() => reject(new Error("gone"))));
+    };
+    for (let restart = 1; restart <= 3; restart++) {
+      const queue = start(poisoned);
+      crashed.push(queue);
+      if (restart === 1) queue.send("poison");
+      expect(queue.pending()).toBe(1);
+      queue.resume();
+      await waitFor(() => receives.length === restart, { description: `receive ${restart}` });
+      if (restart === 2) {
+        // The start compacted the journal: the count is carried by the message's own line.
+        const lines = readFileSync(journalPath, "utf8").trim().split("\n");
+        expect(JSON.parse(lines[0] ?? "")).toMatchObject({ t: "send", body: "poison", n: 1 });
+        expect(lines.slice(1).map((line) => JSON.parse(line).t)).toEqual(["recv"]);
+      }
+    }
+    expect(receives.map((attributes) => attributes.ApproximateReceiveCount)).toEqual(["1", "2", "3"]);
+    expect(new Set(receives.map((attributes) => attributes.ApproximateFirstReceiveTimestamp)).size).toBe(1);
+    const messageId = receives[0]?.messageId;
+
+    // The fourth receive would exceed maxReceiveCount: dead-lettered at start, never delivered.
+    const handled: string[] = [];
+    const after = start(async (event) => {
+      handled.push(...event.Records.map((record) => record.body));
+    });
+    expect(after.pending()).toBe(0);
+    expect(after.deadLetters()).toEqual([
+      expect.objectContaining({
+        messageId,
+        body: "poison",
+        receiveCount: 3,
+        reason: expect.stringMatching(/process ended/),
+      }),
+    ]);
+    expect(reported).toEqual([messageId]);
+    expect(logs).toContainEqual(
+      expect.objectContaining({ message: "moved to dead-letter queue", messageId, receiveCount: 3 }),
+    );
+    after.send("healthy");
+    after.resume();
+    await after.idle();
+    expect(handled).toEqual(["healthy"]);
+    await after.stop();
+
+    // And it stays a dead letter, not a message, after another restart.
+    const again = start(async () => undefined);
+    expect(again.pending()).toBe(0);
+    expect(again.deadLetters().map((letter) => letter.messageId)).toEqual([messageId]);
+    await again.stop();
+    for (const crash of crashes) crash();
+    await Promise.all(crashed.map((queue) => queue.stop()));
   });
 
   it("processes up to `concurrency` batches at once", async () => {
