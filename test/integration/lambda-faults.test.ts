@@ -93,11 +93,14 @@ function expectDeliveredOnce(path: string, runId: string) {
 describe("Lambda.Unknown after the action function delivered a webhook", () => {
   it("the end event wins the race with the state machine's retry: one delivery, the step executed, never left claimed", async () => {
     const end = unique("activated");
+    const invokesBefore = faults.stats().lambda.requests;
     const { momentId, accountId, runId, path } = await webhookMoment(end);
     await waitFor(() => receiver.requestsTo(path).length > 0, {
       timeoutMs: 15_000,
       description: "the webhook delivered",
     });
+    // Delivered by the attempt whose answer is lost (the function ran), not by a retry.
+    expect(faults.stats().lambda.requests - invokesBefore).toBe(1);
     // Delivered, and the task failed with Lambda.Unknown: end the run before the retry (4 s away).
     await s.track({ event: end, accountId });
     const run = await waitFor(
