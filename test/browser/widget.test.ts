@@ -303,15 +303,20 @@ describe("the in-app widget", () => {
     await page.getByRole("button", { name: "Notifications, 0 unread" }).waitFor();
     expect(await page.evaluate(() => (window as unknown as { unread: number[] }).unread)).toEqual([0, 1, 0]);
 
-    const inbox = await s.api<{ items: Array<{ readAt?: string }> }>(
-      "GET",
-      `/v1/inbox?accountId=${accountId}`,
-      {
-        key: s.writeKey,
-        headers: s.userToken(accountId),
+    // The widget counts the item read at the click; its request marking it read may still be on its
+    // way (a loaded machine), so the server's inbox is polled until it says so.
+    const items = await waitFor(
+      async () => {
+        const inbox = await s.api<{ items: Array<{ readAt?: string }> }>(
+          "GET",
+          `/v1/inbox?accountId=${accountId}`,
+          { key: s.writeKey, headers: s.userToken(accountId) },
+        );
+        return inbox.body.items.every((item) => item.readAt !== undefined) ? inbox.body.items : undefined;
       },
+      { timeoutMs: 10_000, description: "the notification marked read on the server" },
     );
-    expect(inbox.body.items).toEqual([expect.objectContaining({ readAt: expect.any(String) })]);
+    expect(items).toEqual([expect.objectContaining({ readAt: expect.any(String) })]);
     await context.close();
   });
 
