@@ -10,7 +10,7 @@ import type { Clock } from "../ports/clock.js";
 import type { RunRepository, WorkflowController } from "../ports/runs.js";
 import { endRun } from "./end-run.js";
 import { type OpenGateDeps, openGate } from "./open-gate.js";
-import { pinnedStep } from "./run-wake.js";
+import { pinnedStep, pinnedStepsOf } from "./run-wake.js";
 
 type RunStateDeps = OpenGateDeps & { runs: RunRepository; workflows: WorkflowController; clock: Clock };
 
@@ -28,12 +28,7 @@ async function wakeSteps(deps: RunStateDeps, wake: WakePayload) {
     deps.runs.listRunSteps(wake.run.workspaceId, wake.run.runId),
   ]);
   if (!stored?.context) throw new WakeFailedError(`Run ${wake.run.runId} not found`);
-  const pinned =
-    wake.phase === "entry"
-      ? stored.entrySteps
-      : wake.phase === "completion"
-        ? stored.endSteps.completion
-        : stored.endSteps.exit;
+  const pinned = pinnedStepsOf(stored, wake.phase);
   const byId = new Map(records.map((record) => [record.stepId, record]));
   return {
     run: stored.context,

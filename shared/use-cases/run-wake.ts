@@ -1,4 +1,4 @@
-import type { Gate, StepInput, StepOutcome, WakePayload } from "../contracts/workflow.js";
+import type { Gate, RunPhase, StepInput, StepOutcome, WakePayload } from "../contracts/workflow.js";
 import { asTaskError, GateNotDueError } from "../domain/delivery-errors.js";
 import type { StoredRun } from "../ports/runs.js";
 import { endRun } from "./end-run.js";
@@ -68,12 +68,7 @@ async function wakeUp(
     stored.status === "active" &&
     deps.clock.now().getTime() >= Date.parse(stored.timeout.at);
   if ("timeout" in wake || timedOut) return { ended: await endOnTimeout(deps, stored) };
-  const pinned =
-    wake.phase === "entry"
-      ? stored.entrySteps
-      : wake.phase === "completion"
-        ? stored.endSteps.completion
-        : stored.endSteps.exit;
+  const pinned = pinnedStepsOf(stored, wake.phase);
   const outcomes: Record<string, StepOutcome> = {};
   let completed = false;
   for (const [index, stepId] of wake.steps.entries()) {
@@ -99,6 +94,18 @@ async function wakeUp(
   // A run stopped or ended meanwhile keeps that outcome.
   if (!completed) await deps.runs.completeRun(stored.context, deps.clock.now().toISOString());
   return { steps: outcomes, completed: true };
+}
+
+/** The steps pinned on the run for one phase: its entry steps, or the completion or exit steps of its end. */
+export function pinnedStepsOf(
+  stored: Pick<StoredRun, "entrySteps" | "endSteps">,
+  phase: RunPhase,
+): StepInput[] | undefined {
+  return phase === "entry"
+    ? stored.entrySteps
+    : phase === "completion"
+      ? stored.endSteps.completion
+      : stored.endSteps.exit;
 }
 
 export function pinnedStep(pinned: StepInput[] | undefined, stepId: string, runId: string): StepInput {
