@@ -208,7 +208,7 @@ export function SourceCard({
           <ConfirmButton
             label={`Delete ${source.name}`}
             danger
-            question={<p>Delete this source? Its write keys stop working at once.</p>}
+            question={<p>Delete this source? Its write keys stop working within 5 seconds.</p>}
             action={async () => {
               await call(api.DELETE("/v1/admin/sources/{id}", { params: { path: { id: source.id } } }));
               onDeleted();
@@ -249,7 +249,7 @@ export function SourceCard({
           <>
             <KeyTable
               items={k.items}
-              question={<p>Revoke this key? Every request with it is refused (401) from now on.</p>}
+              question={<p>Revoke this key? Every request with it is refused (401) within 5 seconds.</p>}
               revoke={async (key) => {
                 await call(
                   api.DELETE("/v1/admin/sources/{id}/write-keys/{keyId}", {
