@@ -7,6 +7,7 @@ import {
 import { DynamoKeyStore } from "../../shared/adapters/dynamodb/key-store.js";
 import { DynamoSourceRepository } from "../../shared/adapters/dynamodb/source-repository.js";
 import { EventBridgePublisher } from "../../shared/adapters/event-bridge-publisher.js";
+import { WriteKeyCache } from "../../shared/adapters/write-key-cache.js";
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import { httpHandler } from "../../shared/http/http-handler.js";
@@ -17,7 +18,9 @@ import { systemClock } from "../../shared/ports/clock.js";
 const env = readEnv([Env.tableName, Env.eventBusName]);
 const obs = createObservability("ingest");
 const db = documentClient(obs.tracer);
-const keys = new DynamoKeyStore(db, env.TABLE_NAME);
+// Write keys are trusted for 5 s per container: a busy source costs no read per request, and a
+// revoked key or a policy change takes effect within that bound (see WriteKeyCache).
+const keys = new WriteKeyCache(new DynamoKeyStore(db, env.TABLE_NAME), systemClock);
 const eventBridge = new EventBridgeClient({});
 obs.tracer?.captureAWSv3Client(eventBridge);
 const deps = {

@@ -574,12 +574,16 @@ export const apiDocs = {
     summary: "Update a source",
     tag: "Sources",
     body: sourcePatchSchema,
-    success: { status: 200, description: "The source", body: sourceResponse },
+    success: {
+      status: 200,
+      description: "The source; its write keys obey the new domains and user verification within 5 s",
+      body: sourceResponse,
+    },
   },
   "DELETE /v1/admin/sources/{id}": {
     summary: "Delete a source no live moment uses (revokes its keys)",
     tag: "Sources",
-    success: { status: 204, description: "Deleted" },
+    success: { status: 204, description: "Deleted: ingestion refuses its write keys within 5 s" },
     errors: [409],
   },
   "POST /v1/admin/sources/{id}/identity-secret": {
@@ -619,7 +623,11 @@ export const apiDocs = {
   "DELETE /v1/admin/sources/{id}/write-keys/{keyId}": {
     summary: "Revoke a write key",
     tag: "Keys",
-    success: { status: 204, description: "Revoked" },
+    success: {
+      status: 204,
+      description:
+        "Revoked: ingestion refuses it within 5 s (a checked key is trusted that long per container)",
+    },
   },
   "GET /v1/admin/email-templates": {
     summary: "List email templates",

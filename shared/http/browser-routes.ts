@@ -29,7 +29,7 @@ const corsHeaders = (origin: string) => ({
   vary: "origin",
 });
 
-export function browserRoutes(keys: KeyStore, obs: Observability) {
+export function browserRoutes(keys: Pick<KeyStore, "findWriteKey">, obs: Observability) {
   /** The API's error envelope (as the HTTP wrapper writes it), plus the CORS headers. */
   function errorWithCors(error: DomainError, headers: Record<string, string>): HttpResponse<ErrorEnvelope> {
     if (error.statusCode >= 500)

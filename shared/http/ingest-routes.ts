@@ -15,7 +15,11 @@ import { type IngestDeps, ingestBatch, ingestCall } from "../use-cases/ingest.js
 import { browserRoutes } from "./browser-routes.js";
 import { type HttpRequest, type HttpResponse, json, jsonishRoute, type TypedRoutes } from "./http-handler.js";
 
-export function ingestRoutes(deps: IngestDeps, keys: KeyStore, obs: Observability): TypedRoutes {
+export function ingestRoutes(
+  deps: IngestDeps,
+  keys: Pick<KeyStore, "findWriteKey">,
+  obs: Observability,
+): TypedRoutes {
   const { browserRoute, preflightFor } = browserRoutes(keys, obs);
   const preflight = preflightFor("POST");
   const count = (accepted: number, rejected: number) => {
@@ -105,7 +109,7 @@ export function ingestRoutes(deps: IngestDeps, keys: KeyStore, obs: Observabilit
  * page's origin must be one the source allows, as for sending.
  */
 async function analyticsJsSettings(
-  keys: KeyStore,
+  keys: Pick<KeyStore, "findWriteKey">,
   request: HttpRequest,
 ): Promise<HttpResponse<SuccessBody<"GET /v1/projects/{writeKey}/settings">>> {
   const writeKey = request.path.writeKey ?? "";

@@ -24,8 +24,8 @@ export type AdminKeyRevocation = "revoked" | "not_found" | "last_active";
 /**
  * API keys. Each key is a lookup item addressed by the SHA-256 of the presented key (the key itself
  * is never stored), so authenticating costs one read, plus a listable record in its workspace (its
- * prefix and dates, and the hash so it can be revoked). Revoking marks both; a revoked key stops
- * authenticating at once.
+ * prefix and dates, and the hash so it can be revoked). Revoking marks both; the store refuses a
+ * revoked key at once (ingestion, which keeps a lookup for a few seconds, within WRITE_KEY_TRUST_MS).
  */
 export interface KeyStore {
   findAdminKey(keyHash: string): Promise<AdminKeyOwner | undefined>;

@@ -93,7 +93,7 @@ function hostOf(origin: string): string | undefined {
 
 /** A source's write key: Bearer, Basic (the key as user name) or, from a body, its `writeKey` field. */
 export async function authenticateWriteKey(
-  keys: KeyStore,
+  keys: Pick<KeyStore, "findWriteKey">,
   authorization: string | undefined,
   body?: unknown,
 ): Promise<WriteKeyOwner> {

@@ -196,6 +196,10 @@ describe("the console", () => {
     await go("/sources");
     await page.getByRole("link", { name: "Debugger: what Web shop received" }).click();
     await eventually(() => page.getByRole("heading", { name: "Debugger" }).isVisible()).toBe(true);
+    // The source's name is the page's title, once; its card holds the settings and write keys.
+    expect(await page.getByRole("heading", { name: "Web shop" }).count()).toBe(1);
+    expect(await page.getByRole("heading", { name: "Settings and write keys" }).isVisible()).toBe(true);
+    expect(await page.getByRole("link", { name: /^Debugger: what/ }).count()).toBe(0);
     const count = (label: string) => page.locator(".kpi").filter({ hasText: label }).locator(".value");
     await eventually(() => count("Rejected").textContent()).toBe("1");
     expect(Number(await count("Accepted").textContent())).toBeGreaterThanOrEqual(2);
@@ -280,11 +284,15 @@ describe("the console", () => {
     await page.getByLabel("From").fill('"Anna at Acme" <anna@mail.acme.com>');
     await page.getByLabel("Subject").fill("Welcome, {first_name}");
     await page.getByLabel("Plain text").fill("Hi {first_name}, welcome aboard.");
-    await page
-      .getByLabel("HTML (optional)")
-      .fill(
-        '<p id="greeting" style="color: rgb(200, 0, 0)">Hi {first_name}</p><script>document.body.dataset.ran = "yes"</script>',
-      );
+    await page.getByLabel("HTML (optional)").fill(
+      // An email a user would write (the README's screenshot shows it), and a script that must not run.
+      '<div style="font-family: sans-serif; max-width: 480px; color: #1f2937">' +
+        '<p id="greeting" style="color: rgb(67, 56, 202); font-size: 20px">Hi {first_name}</p>' +
+        "<p>Your workspace is ready. Invite your team and send your first event: it takes two minutes.</p>" +
+        '<p><a href="https://example.com/start">Get started</a></p>' +
+        '<p style="color: #6b7280; font-size: 13px">Anna, at Acme</p></div>' +
+        '<script>document.body.dataset.ran = "yes"</script>',
+    );
     await page.getByRole("button", { name: "Create template" }).click();
     const preview = page.getByRole("region", { name: "Preview" });
     await eventually(() => preview.textContent()).toContain("Subject: Welcome, Ada");
@@ -296,7 +304,9 @@ describe("the console", () => {
     const html = page.frameLocator("iframe.html-preview");
     await eventually(() => html.locator("#greeting").textContent()).toBe("Hi Ada");
     // The email's inline styles apply; its script does not run.
-    expect(await html.locator("#greeting").evaluate((p) => getComputedStyle(p).color)).toBe("rgb(200, 0, 0)");
+    expect(await html.locator("#greeting").evaluate((p) => getComputedStyle(p).color)).toBe(
+      "rgb(67, 56, 202)",
+    );
     expect(await html.locator("body").getAttribute("data-ran")).toBeNull();
     expect(await page.getByRole("list", { name: "Email templates" }).textContent()).toContain(
       "Welcome, {first_name}",

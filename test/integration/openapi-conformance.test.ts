@@ -8,6 +8,7 @@
  * every route of the table that no call exercised.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WRITE_KEY_TRUST_MS } from "../../shared/adapters/write-key-cache.js";
 import { Env } from "../../shared/contracts/functions.js";
 import { type RouteKey, routeKey, routes } from "../../shared/contracts/routes.js";
 import { type FakeSlack, startFakeSlack } from "../support/fake-slack.js";
@@ -334,6 +335,22 @@ describe("ingestion", () => {
     const relaxed = await s.admin("PATCH", `/v1/admin/sources/${s.sourceId}`, { requireUserToken: false });
     expect(relaxed.status).toBe(200);
     const origin = { origin: ORIGIN };
+    // Ingestion trusts the key's policy it checked for up to WRITE_KEY_TRUST_MS.
+    await waitFor(
+      async () =>
+        (
+          await call("POST /v1/events", {
+            key: s.writeKey,
+            headers: origin,
+            body: { event: "signed_up", accountId },
+          })
+        ).status === 202,
+      {
+        timeoutMs: WRITE_KEY_TRUST_MS + 5_000,
+        intervalMs: 200,
+        description: "user tokens no longer required",
+      },
+    );
     const userId = unique("conformance-user");
     const segmentCalls = {
       track: { userId, event: "signed_up", context: { groupId: accountId } },

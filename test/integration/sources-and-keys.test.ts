@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
+import { WRITE_KEY_TRUST_MS } from "../../shared/adapters/write-key-cache.js";
 import { apiClient, userTokenHeader } from "../support/local-api.js";
+import { waitFor } from "../support/wait-for.js";
 
 let stack: LocalStack;
 let api: ReturnType<typeof apiClient>;
@@ -43,6 +45,20 @@ const anEvent = (n: number) => ({
   accountId: "acct_1",
   messageId: `msg-${n}-${Date.now()}`,
 });
+
+/**
+ * Ingestion trusts a write key it has checked for WRITE_KEY_TRUST_MS (per container; the local stack
+ * is one): a revocation or a change of the source's policy shows within that bound, not at once.
+ */
+async function statusWithinTrust(send: () => Promise<{ status: number }>, status: number, what: string) {
+  const started = Date.now();
+  await waitFor(async () => (await send()).status === status, {
+    timeoutMs: WRITE_KEY_TRUST_MS + 5_000,
+    intervalMs: 200,
+    description: what,
+  });
+  return Date.now() - started;
+}
 
 async function createSource(body: Record<string, unknown>, key = stack.adminKey) {
   const created = await api<SourceBody>("POST", "/v1/admin/sources", { key, body });
@@ -152,8 +168,10 @@ describe("sources", () => {
 });
 
 describe("write keys", () => {
-  it("are issued once, listed without the secret, and stop working the moment they are revoked", async () => {
+  it("are issued once, listed without the secret, and stop working within the trust bound once revoked", async () => {
     const source = await createSource({ name: "Rotating" });
+    // In use, so ingestion holds it as valid when it is revoked.
+    expect((await api("POST", "/v1/events", { key: source.writeKey, body: anEvent(1) })).status).toBe(202);
     const issued = await api<KeyBody>("POST", `/v1/admin/sources/${source.id}/write-keys`, {
       key: stack.adminKey,
     });
@@ -177,7 +195,13 @@ describe("write keys", () => {
       key: stack.adminKey,
     });
     expect(revoked.status).toBe(204);
-    expect((await api("POST", "/v1/events", { key: source.writeKey, body: anEvent(2) })).status).toBe(401);
+    const refusedAfter = await statusWithinTrust(
+      () => api("POST", "/v1/events", { key: source.writeKey, body: anEvent(2) }),
+      401,
+      "the revoked key to be refused",
+    );
+    expect(refusedAfter).toBeLessThan(WRITE_KEY_TRUST_MS + 1_000);
+    // The new key was never used: it works at once.
     expect((await api("POST", "/v1/events", { key: newKey, body: anEvent(3) })).status).toBe(202);
 
     const after = await api<{ items: KeyBody[] }>("GET", `/v1/admin/sources/${source.id}/write-keys`, {
@@ -274,27 +298,28 @@ describe("browser origins", () => {
     expect((await api("POST", "/v1/events", { key: source.writeKey, body: anEvent(6) })).status).toBe(202);
   });
 
-  it("applies a change of allowedDomains to existing keys at once", async () => {
-    const source = await createSource({ name: "Moving" });
-    const send = (origin: string) =>
-      api("POST", "/v1/events", {
-        key: source.writeKey,
-        body: anEvent(7),
-        headers: { origin, ...userTokenHeader(source.identitySecret ?? "", "acct_1") },
+  it("applies a change of allowedDomains to existing keys within the trust bound", async () => {
+    const change = async (from: string[], to: string[], expected: number) => {
+      const source = await createSource({ name: "Moving", allowedDomains: from });
+      const send = () =>
+        api("POST", "/v1/events", {
+          key: source.writeKey,
+          body: anEvent(7),
+          headers: {
+            origin: "https://app.acme.com",
+            ...userTokenHeader(source.identitySecret ?? "", "acct_1"),
+          },
+        });
+      expect((await send()).status).toBe(expected === 202 ? 403 : 202);
+      await api("PATCH", `/v1/admin/sources/${source.id}`, {
+        key: stack.adminKey,
+        body: { allowedDomains: to },
       });
-    expect((await send("https://app.acme.com")).status).toBe(403);
+      await statusWithinTrust(send, expected, `the origin to be ${expected === 202 ? "allowed" : "refused"}`);
+    };
 
-    await api("PATCH", `/v1/admin/sources/${source.id}`, {
-      key: stack.adminKey,
-      body: { allowedDomains: ["app.acme.com"] },
-    });
-    expect((await send("https://app.acme.com")).status).toBe(202);
-
-    await api("PATCH", `/v1/admin/sources/${source.id}`, {
-      key: stack.adminKey,
-      body: { allowedDomains: [] },
-    });
-    expect((await send("https://app.acme.com")).status).toBe(403);
+    // Both ways at once: each waits for the same bound.
+    await Promise.all([change([], ["app.acme.com"], 202), change(["app.acme.com"], [], 403)]);
   });
 });
 
@@ -332,7 +357,7 @@ describe("identity verification", () => {
       key: stack.adminKey,
       body: { requireUserToken: false },
     });
-    expect((await identify(source, {})).status).toBe(202);
+    await statusWithinTrust(() => identify(source, {}), 202, "user tokens to be no longer required");
   });
 
   it("rotates the secret through the admin API, shown once; the previous one still verifies for a day", async () => {

@@ -51,8 +51,10 @@ export class DynamoKeyStore implements KeyStore {
   }
 
   async findWriteKey(keyHash: string): Promise<WriteKeyOwner | undefined> {
+    // Strongly consistent: ingestion keeps the answer for a few seconds (see WriteKeyCache), so it
+    // must not be a replica's that has not seen a key issued or revoked a moment ago.
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.writeKey(keyHash) }),
+      new GetCommand({ TableName: this.tableName, Key: keys.writeKey(keyHash), ConsistentRead: true }),
     );
     if (!Item || Item.revokedAt) return undefined;
     return {

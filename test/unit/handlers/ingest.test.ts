@@ -21,18 +21,26 @@ let handler: (
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
 const WRITE_KEY = "mk_write_handler-test-key";
+/**
+ * A key this container has never looked up. The handler's module (and its write key cache, which
+ * trusts an answer for a few seconds) lives for the whole file, as in a Lambda container: a test of
+ * what one lookup answers must not be served the answer of an earlier test's.
+ */
+let keys = 0;
+const unseenKey = () => `mk_write_unseen-${++keys}`;
 
 function post(
   body: unknown,
   headers: Record<string, string> = {},
   path = "/v1/events",
+  writeKey = WRITE_KEY,
 ): APIGatewayProxyEventV2 {
   return {
     version: "2.0",
     routeKey: `POST ${path}`,
     rawPath: path,
     rawQueryString: "",
-    headers: { authorization: `Bearer ${WRITE_KEY}`, "content-type": "application/json", ...headers },
+    headers: { authorization: `Bearer ${writeKey}`, "content-type": "application/json", ...headers },
     requestContext: {} as APIGatewayProxyEventV2["requestContext"],
     body: JSON.stringify(body),
     isBase64Encoded: false,
@@ -80,6 +88,22 @@ describe("ingest handler", () => {
     });
   });
 
+  it("reads a write key once for a container's consecutive requests (consistently, so a fresh key works)", async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: "e1" }] });
+    db.on(GetCommand).resolves({ Item: { workspaceId: "ws_1", sourceId: "src_1", allowedDomains: [] } });
+    const writeKey = unseenKey();
+
+    for (let i = 0; i < 3; i++)
+      expect((await handler(post(event, {}, "/v1/events", writeKey), context)).statusCode).toBe(202);
+
+    const lookups = db.commandCalls(GetCommand);
+    expect(lookups).toHaveLength(1);
+    expect(lookups[0]?.args[0].input).toMatchObject({
+      Key: { pk: `WRITEKEY#${hashApiKey(writeKey)}` },
+      ConsistentRead: true,
+    });
+  });
+
   it("retries an entry PutEvents reports as failed, then answers 202", async () => {
     eventBridge
       .on(PutEventsCommand)
@@ -117,9 +141,10 @@ describe("ingest handler", () => {
     "answers 503 (retry), never 500 or 401, when the write-key lookup is %s, and puts nothing on the bus",
     async (_, error) => {
       db.on(GetCommand).rejects(error());
+      const writeKey = unseenKey();
 
       for (const path of ["/v1/events", "/v1/batch", "/v1/identify"]) {
-        const response = await handler(post(bodies[path], {}, path), context);
+        const response = await handler(post(bodies[path], {}, path, writeKey), context);
 
         expect(response.statusCode).toBe(503);
         const body = JSON.parse(response.body ?? "");
@@ -157,7 +182,7 @@ describe("ingest handler", () => {
   it("answers 401 for an unknown key without touching the bus", async () => {
     db.on(GetCommand).resolves({});
 
-    const response = await handler(post(event), context);
+    const response = await handler(post(event, {}, "/v1/events", unseenKey()), context);
 
     expect(response.statusCode).toBe(401);
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
@@ -379,7 +404,10 @@ describe("ingest handler, POST /v1/batch", () => {
   it("answers 401 for an unknown key without touching the bus", async () => {
     db.on(GetCommand).resolves({});
 
-    const response = await handler(post({ batch: [{ type: "track", ...event }] }, {}, "/v1/batch"), context);
+    const response = await handler(
+      post({ batch: [{ type: "track", ...event }] }, {}, "/v1/batch", unseenKey()),
+      context,
+    );
 
     expect(response.statusCode).toBe(401);
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);

@@ -33,7 +33,7 @@ export function SourcePage({ params }: { params: Record<string, string> }) {
                 : "Events belong to the account they name."
             }
           />
-          <SourceCard source={s} onChange={source.reload} onDeleted={() => navigate("/sources")} />
+          <SourceCard source={s} onChange={source.reload} onDeleted={() => navigate("/sources")} onOwnPage />
           <SourceDebugger sourceId={s.id} />
         </>
       )}

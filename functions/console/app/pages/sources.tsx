@@ -127,10 +127,13 @@ export function SourceCard({
   source,
   onChange,
   onDeleted = onChange,
+  onOwnPage = false,
 }: {
   source: Source;
   onChange: () => void;
   onDeleted?: () => void;
+  /** On the source's own page: its name is the page's title, and its debugger is below the card. */
+  onOwnPage?: boolean;
 }) {
   const keyPager = usePager();
   const keys = useResource(
@@ -172,10 +175,15 @@ export function SourceCard({
     <section class="card" aria-labelledby={`source-${source.id}`}>
       <div class="page-header-row">
         <div>
-          <h2 id={`source-${source.id}`}>{source.name}</h2>
+          <h2 id={`source-${source.id}`}>{onOwnPage ? "Settings and write keys" : source.name}</h2>
           <p class="muted small">
-            Created {formatTime(source.createdAt)} · id <code>{source.id}</code> ·{" "}
-            <a href={href(`/sources/${source.id}`)}>Debugger: what {source.name} received</a>
+            Created {formatTime(source.createdAt)} · id <code>{source.id}</code>
+            {!onOwnPage && (
+              <>
+                {" "}
+                · <a href={href(`/sources/${source.id}`)}>Debugger: what {source.name} received</a>
+              </>
+            )}
           </p>
         </div>
         <div class="actions">
@@ -200,7 +208,7 @@ export function SourceCard({
           <ConfirmButton
             label={`Delete ${source.name}`}
             danger
-            question={<p>Delete this source? Its write keys stop working at once.</p>}
+            question={<p>Delete this source? Its write keys stop working within 5 seconds.</p>}
             action={async () => {
               await call(api.DELETE("/v1/admin/sources/{id}", { params: { path: { id: source.id } } }));
               onDeleted();
@@ -241,7 +249,7 @@ export function SourceCard({
           <>
             <KeyTable
               items={k.items}
-              question={<p>Revoke this key? Every request with it is refused (401) from now on.</p>}
+              question={<p>Revoke this key? Every request with it is refused (401) within 5 seconds.</p>}
               revoke={async (key) => {
                 await call(
                   api.DELETE("/v1/admin/sources/{id}/write-keys/{keyId}", {
