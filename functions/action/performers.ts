@@ -1,6 +1,7 @@
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import type { Action } from "../../shared/domain/actions.js";
+import { loadOnce } from "../../shared/load-once.js";
 import { systemClock } from "../../shared/ports/clock.js";
 import type { ActionPerformer, ActionPerformers } from "../../shared/use-cases/actions/action.js";
 import type { WiringContext } from "./providers/context.js";
@@ -55,16 +56,14 @@ export const providerOf: Record<Action["type"], ProviderName> = {
  * and its performers (and the clients they hold) are kept for the life of the execution environment.
  */
 export function createPerformers(context: WiringContext, providers: ProviderWirings): ActionPerformers {
-  const wired = new Map<ProviderName, Promise<ActionPerformers>>();
+  const wired = new Map<ProviderName, () => Promise<ActionPerformers>>();
   const wire = (provider: ProviderName) => {
     let performers = wired.get(provider);
     if (!performers) {
-      performers = providers[provider]().then((wiring) => wiring(context));
-      // A failed import or wiring is not kept: the next action tries again.
-      performers.catch(() => wired.delete(provider));
+      performers = loadOnce(() => providers[provider]().then((wiring) => wiring(context)));
       wired.set(provider, performers);
     }
-    return performers;
+    return performers();
   };
   const performers: Record<string, ActionPerformer> = {};
   for (const [type, provider] of Object.entries(providerOf)) {

@@ -3,8 +3,8 @@ import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import { consoleRoutes } from "../../shared/http/console-routes.js";
 import { httpHandler } from "../../shared/http/http-handler.js";
+import { loadOnce } from "../../shared/load-once.js";
 import { createObservability } from "../../shared/observability.js";
-import type { SessionDeps } from "../../shared/use-cases/console-sessions.js";
 
 /**
  * The console: serves its built page and assets (read once, at cold start) and exchanges an admin
@@ -14,18 +14,11 @@ const env = readEnv([Env.tableName, Env.consoleAssetsDir]);
 const obs = createObservability("console");
 const assets = loadConsoleAssets(env.MOMENTS_CONSOLE_ASSETS_DIR);
 
-// The DynamoDB client and session stores, loaded by the first request that needs them (not the page
-// or an asset); a failed load is not kept.
-let sessions: Promise<SessionDeps> | undefined;
-const sessionDeps = () => {
-  if (!sessions) {
-    sessions = import("./session-stores.js").then((m) => m.sessionDeps(env.TABLE_NAME, obs.tracer));
-    sessions.catch(() => {
-      sessions = undefined;
-    });
-  }
-  return sessions;
-};
+// The DynamoDB client and session stores, imported by the first request that needs them (not the
+// page or an asset).
+const sessionDeps = loadOnce(() =>
+  import("./session-stores.js").then((m) => m.sessionDeps(env.TABLE_NAME, obs.tracer)),
+);
 
 export const handler = httpHandler(
   consoleRoutes(sessionDeps, () => assets) as Parameters<typeof httpHandler>[0],
