@@ -20,8 +20,9 @@ export function printScenarios(scenarios: ScenarioResult[]): void {
   console.log(
     "Each scenario runs alone on the local stack, from its first HTTP request until the stack is idle.",
   );
-  console.log("RRU/WRU: DynamoDB on-demand read/write request units (reported by the emulator, or computed");
-  console.log("from item sizes for transactions and failed conditions). Sequential round trips: the longest");
+  console.log("RRU/WRU: DynamoDB on-demand read/write request units (reported by the emulator, transactions");
+  console.log("included: the larger of each item's old and new image; computed from the request for failed");
+  console.log("conditions and TransactGetItems). Sequential round trips: the longest");
   console.log("chain of a function's requests made one after another, over the whole scenario.\n");
   table(
     [
