@@ -34,7 +34,10 @@ const anyCodePoint = fc.nat({ max: 0x10ffff }).map(
 );
 
 /** Any key: the named ones often, else any string of Unicode code points. */
-export const jsonKey = fc.oneof(fc.constantFrom(...NAMED_KEYS), fc.string({ unit: anyCodePoint, maxLength: 12 }));
+export const jsonKey = fc.oneof(
+  fc.constantFrom(...NAMED_KEYS),
+  fc.string({ unit: anyCodePoint, maxLength: 12 }),
+);
 
 /** An object from [key, value] entries: own properties, `__proto__` included. */
 export const jsonObjectOf = (value: fc.Arbitrary<unknown>, maxKeys = 8) =>
