@@ -1,4 +1,3 @@
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
@@ -9,7 +8,6 @@ import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-re
 import { DynamoPendingStartRepository } from "../../shared/adapters/dynamodb/pending-start-repository.js";
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
-import { sesClient } from "../../shared/adapters/ses-client.js";
 import { StepFunctionsController } from "../../shared/adapters/step-functions-starter.js";
 import { readEnv, readTimeScale } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
@@ -18,14 +16,12 @@ import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
 import { executeStep } from "../../shared/use-cases/execute-step.js";
 import { runWake } from "../../shared/use-cases/run-wake.js";
+import { lazyProviders } from "./lazy-providers.js";
 import { performersFor } from "./performers.js";
 
 const env = readEnv([Env.tableName, Env.stateMachineArn]);
 const obs = createObservability("action");
 const db = documentClient(obs.tracer);
-const ses = sesClient(obs.tracer);
-const eventBridge = new EventBridgeClient({});
-obs.tracer?.captureAWSv3Client(eventBridge);
 // A timeout starts the run's exit (or completion) steps; a gate starts its run.
 const sfn = new SFNClient({});
 obs.tracer?.captureAWSv3Client(sfn);
@@ -33,8 +29,9 @@ const profiles = new DynamoProfileRepository(db, env.TABLE_NAME);
 const timeScale = readTimeScale(process.env[Env.timeScale]);
 const deps = {
   actions: performersFor(
-    { db, ses, eventBridge, integrations: new DynamoIntegrationRepository(db, env.TABLE_NAME), profiles },
+    { db, tracer: obs.tracer, integrations: new DynamoIntegrationRepository(db, env.TABLE_NAME), profiles },
     "step",
+    lazyProviders,
   ),
   profiles,
   runs: new DynamoRunRepository(db, env.TABLE_NAME),

@@ -31,9 +31,9 @@ import { testStepRoutes } from "../../shared/http/admin-routes/test-step.js";
 import type { AdminRoute, AdminRoutes } from "../../shared/http/admin-routes/types.js";
 import { workspaceRoutes } from "../../shared/http/admin-routes/workspaces.js";
 import { type HttpRequest, httpHandler, type RouteHandler } from "../../shared/http/http-handler.js";
+import { loadOnce } from "../../shared/load-once.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
-import type { ActionPerformers } from "../../shared/use-cases/actions/action.js";
 import { authenticateAdminRequest } from "../../shared/use-cases/authenticate.js";
 
 const env = readEnv([Env.tableName, Env.stateMachineArn]);
@@ -43,8 +43,6 @@ const sfn = new SFNClient({});
 obs.tracer?.captureAWSv3Client(sfn);
 const integrations = new DynamoIntegrationRepository(db, env.TABLE_NAME);
 const profiles = new DynamoProfileRepository(db, env.TABLE_NAME);
-
-let performers: Promise<ActionPerformers> | undefined;
 
 const deps = {
   clock: systemClock,
@@ -67,16 +65,13 @@ const deps = {
   stats: new DynamoStatsRepository(db, env.TABLE_NAME),
   suppressions: new DynamoSuppressionList(db, env.TABLE_NAME),
   // Test sends perform steps with the action function's own performers, loaded (with the SES and
-  // EventBridge clients) on the first test send: a chunk of their own, not read at every cold start.
-  actions: () => {
-    performers ??= import("./test-send.js")
-      .then(({ testSendPerformers }) => testSendPerformers({ db, integrations, profiles }, obs.tracer))
-      .catch((error: unknown) => {
-        performers = undefined;
-        throw error;
-      });
-    return performers;
-  },
+  // EventBridge clients they build) on the first test send: a chunk of their own, not read at every
+  // cold start.
+  actions: loadOnce(() =>
+    import("./test-send.js").then(({ testSendPerformers }) =>
+      testSendPerformers({ db, integrations, profiles }, obs.tracer),
+    ),
+  ),
 };
 
 const adminRoutes: AdminRoutes = {

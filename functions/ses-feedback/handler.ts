@@ -33,7 +33,10 @@ export const handler = middy<EventBridgeEvent<string, unknown>, void, Error, Con
       return;
     }
     if (result.outcome === "evidence") {
-      obs.logger.info("SES send evidence recorded", result);
+      obs.logger.info(
+        result.kept ? "SES send evidence recorded" : "SES send evidence not kept: its step is recorded",
+        result,
+      );
       return;
     }
     obs.logger.info("SES feedback recorded", result);

@@ -20,8 +20,15 @@
  * puts those items back as they were before answering anything, so a transaction is all or nothing
  * across kills too, as on AWS (its client never had an answer, and retries it).
  *
- * Known gaps, acceptable for a local stack: ConsumedCapacity and ItemCollectionMetrics are never
- * returned; the 4 MB aggregate size limit is not checked (each item's 400 KB limit is).
+ * Asked for it (`ReturnConsumedCapacity`), a committed TransactWriteItems answers the capacity it
+ * consumed as DynamoDB bills it: each action twice what dynalite reports for its single-item call,
+ * which is 1 unit per started KB of the larger of the item's old and new images (a ConditionCheck,
+ * billed as a write, by its item's current size). So `npm run bench` counts what a transaction
+ * really costs, old image included, rather than estimating it from the request.
+ *
+ * Known gaps, acceptable for a local stack: ItemCollectionMetrics is never returned, nor
+ * ConsumedCapacity for a cancelled transaction or a TransactGetItems; the 4 MB aggregate size limit
+ * is not checked (each item's 400 KB limit is).
  */
 import { createHash, randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
@@ -213,6 +220,21 @@ function singleItemCall(action: WriteAction, before: Item | undefined): [string,
 // a cancellation reason (Code "ValidationError"); everything else is a request-level ValidationException.
 const DATA_VALIDATION_ERROR =
   /^(An operand in the update expression has an incorrect data type|Type mismatch for attribute to update|The document path provided in the update expression is invalid for update|Item size to update has exceeded|The update expression attempted to update the secondary index key)/;
+
+/**
+ * What a committed transaction consumed, per table: twice (prepare and commit) the units dynalite
+ * reported for each action's single-item call (the larger of the old and new image, per started KB).
+ */
+function consumedCapacity(actions: WriteAction[], answers: Answer[]): Json[] {
+  const byTable = new Map<string, number>();
+  for (const [index, action] of actions.entries()) {
+    const reported = answers[index]?.body.ConsumedCapacity;
+    const units =
+      isObject(reported) && typeof reported.CapacityUnits === "number" ? reported.CapacityUnits : 1;
+    byTable.set(action.tableName, (byTable.get(action.tableName) ?? 0) + 2 * Math.max(1, units));
+  }
+  return [...byTable].map(([TableName, CapacityUnits]) => ({ TableName, CapacityUnits }));
+}
 
 export async function startTransactionProxy(options: TransactionProxyOptions): Promise<TransactionProxy> {
   const now = options.now ?? Date.now;
@@ -449,7 +471,8 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
     const actions = await parseTransactItems(input, ACTION_KINDS);
     // Read-only, and the lock keeps every writer out: the snapshots can be taken in parallel.
     const before = await Promise.all(actions.map(snapshot));
-    if (undoJournal === undefined) return applyTransaction(actions, before, token, fingerprint);
+    const capacity = input.ReturnConsumedCapacity === "TOTAL" || input.ReturnConsumedCapacity === "INDEXES";
+    if (undoJournal === undefined) return applyTransaction(actions, before, token, fingerprint, capacity);
     // Journaled before the first write: a kill from here on is undone at the next start.
     const begin: UndoRecord = {
       t: "begin",
@@ -463,7 +486,7 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
     undoJournal.append(begin);
     let answer: Answer;
     try {
-      answer = await applyTransaction(actions, before, token, fingerprint);
+      answer = await applyTransaction(actions, before, token, fingerprint, capacity);
     } catch (cause) {
       // Applied up to an unknown point: put every target back while the lock is still held. (Never
       // left open for the next start: undoing it then would also undo later transactions' writes.)
@@ -481,6 +504,8 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
     before: Array<Item | undefined>,
     token: string | undefined,
     fingerprint: string,
+    /** Answer the consumed capacity (ReturnConsumedCapacity was asked for). */
+    capacity = false,
   ): Promise<Answer> {
     // Every action is attempted even after one fails, so that (as on AWS, which checks all
     // conditions) each failing action gets its own reason and a request-level error anywhere wins.
@@ -490,7 +515,10 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
     const answers = await Promise.all(
       actions.map(async (action, index) => {
         const [operation, callInput] = singleItemCall(action, before[index]);
-        const answer = await call(operation, callInput);
+        const answer = await call(
+          operation,
+          capacity ? { ...callInput, ReturnConsumedCapacity: "TOTAL" } : callInput,
+        );
         if (errorName(answer) === undefined && action.kind !== "ConditionCheck") {
           written++;
           options.afterTransactionWrite?.(written);
@@ -531,7 +559,7 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
     const cancelled = reasons.some((reason) => reason.Code !== "None");
     if (!cancelled && !requestError) {
       if (token) committed.set(token, { fingerprint, expiresAt: now() + IDEMPOTENCY_WINDOW_MS });
-      return { status: 200, body: {} };
+      return { status: 200, body: capacity ? { ConsumedCapacity: consumedCapacity(actions, answers) } : {} };
     }
     await Promise.all(
       applied.map(async (index) => {

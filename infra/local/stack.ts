@@ -24,7 +24,8 @@ import {
 import { generateApiKey } from "../../shared/domain/api-keys.js";
 import { buildConsole, CONSOLE_BASE_PATH } from "../console/build.js";
 import { writeWidget } from "../widget-build.js";
-import { createAppTable, DynamoDBClient, startLocalDynamo } from "./dynamodb.js";
+import { createAppTable, DynamoDBClient } from "./dynamodb.js";
+import { startLocalDynamoThread } from "./dynamodb-thread.js";
 import { startLocalEventBridge } from "./event-bridge.js";
 import { type FaultService, type Faults, startFaultProxy } from "./faults.js";
 import { startLocalHttpApi } from "./http-api.js";
@@ -100,6 +101,11 @@ export interface LocalStack {
     timeoutMs: number,
     progress?: (message: string) => void,
   ): Promise<{ drained: boolean; queued: number; deliveries: number; tasks: number }>;
+  /**
+   * Linux thread ids (/proc/self/task/<tid>) of the stack's threads other than the main one: the
+   * bench splits CPU per thread with them. Absent off Linux.
+   */
+  threadIds: { dynamodb?: number };
   /** The local gateway's one-shot fault: the next request to `path` is processed, then answered `status` (503). */
   failNextResponse(path: string, status?: number): void;
   stop(): Promise<void>;
@@ -174,7 +180,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // per event for good; LevelDB keeps a bounded cache and is as fast here.
     const scratchDir = options.dataDir ? undefined : await mkdtemp(join(tmpdir(), "moments-dynamodb-"));
     if (scratchDir) stops.push(() => rm(scratchDir, { recursive: true, force: true }));
-    const dynamo = await startLocalDynamo(
+    const dynamo = await startLocalDynamoThread(
       host,
       options.dataDir ? join(options.dataDir, "dynamodb") : scratchDir,
     );
@@ -434,6 +440,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       adminKey,
       workspaceId: LOCAL_WORKSPACE,
       ...(options.faults ? { faults: options.faults } : {}),
+      threadIds: { ...(dynamo.tid === undefined ? {} : { dynamodb: dynamo.tid }) },
       deadLetters: () =>
         queue.deadLetters().map(({ body, reason }) => ({ body, reason, ...messageIdOf(body) })),
       async drain(timeoutMs, progress = () => undefined) {

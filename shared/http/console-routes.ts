@@ -66,7 +66,11 @@ const IMMUTABLE = "public, max-age=31536000, immutable";
 
 type ConsoleRoutes = Partial<Record<RouteKey, RouteHandler>>;
 
-export function consoleRoutes(deps: SessionDeps, assets: () => ConsoleAssets): ConsoleRoutes {
+/**
+ * `deps` is asked for by the routes that need the key and session stores (sign-in, sign-out, the
+ * email preview), so that the page and its assets are served without them.
+ */
+export function consoleRoutes(deps: () => Promise<SessionDeps>, assets: () => ConsoleAssets): ConsoleRoutes {
   const page = async (): Promise<HttpResponse> => ({
     statusCode: 200,
     rawBody: assets().index,
@@ -90,7 +94,7 @@ export function consoleRoutes(deps: SessionDeps, assets: () => ConsoleAssets): C
       };
     },
     "POST /console/session": async (request: HttpRequest) => {
-      const { session, token } = await signIn(deps, request.body);
+      const { session, token } = await signIn(await deps(), request.body);
       return json(
         200,
         { workspaceId: session.workspaceId, endsAt: session.endsAt },
@@ -107,7 +111,7 @@ export function consoleRoutes(deps: SessionDeps, assets: () => ConsoleAssets): C
       if (origin !== undefined && origin !== "null" && hostOf(origin) !== request.headers.host?.toLowerCase())
         throw new ForbiddenError(`Origin ${origin} is not the console's`, "csrf_check_failed");
       const token = sessionTokenFrom(request.headers.cookie);
-      if (!token || !(await findSession(deps, token)))
+      if (!token || !(await findSession(await deps(), token)))
         throw new UnauthorizedError("Sign in to the console to preview an email");
       const { html } = parseOrThrow(emailFrameSchema, request.body ?? {});
       return {
@@ -126,7 +130,7 @@ export function consoleRoutes(deps: SessionDeps, assets: () => ConsoleAssets): C
       if (request.headers[CSRF_HEADER] !== "1") {
         throw new ForbiddenError(`Signing out must carry ${CSRF_HEADER}: 1`, "csrf_check_failed");
       }
-      await signOut(deps, sessionTokenFrom(request.headers.cookie));
+      await signOut(await deps(), sessionTokenFrom(request.headers.cookie));
       return { statusCode: 204, headers: { "set-cookie": sessionCookie(undefined, request.headers.host) } };
     },
   };

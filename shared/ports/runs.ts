@@ -215,6 +215,12 @@ export interface RunRepository {
   ): Promise<void>;
   getStepEvidence(workspaceId: string, runId: string, stepId: string): Promise<StepEvidence | undefined>;
   /**
+   * Whether the step's record is final, so no evidence can change it: executed or failed, or skipped
+   * without having been in doubt (settleStepInDoubt moves none of those). A claim, a skip that was
+   * in doubt (evidence may still correct it) and a missing record are not.
+   */
+  isStepFinal(workspaceId: string, runId: string, stepId: string): Promise<boolean>;
+  /**
    * Settles a step whose send was in doubt (its record carries `doubtSince`) with `outcome`, with its
    * counters: a claim still in doubt is recorded; so is, with `plainClaim` (its run ended), a plain
    * claim (its attempt alive, or dead mid-action), as in doubt since its claim, conditional on its

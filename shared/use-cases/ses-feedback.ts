@@ -1,7 +1,8 @@
 /**
  * SES sending events (configuration set -> default EventBridge bus -> the ses-feedback function).
  * Send and Reject events of a step's email are kept as the step's evidence (reconciliation of a send
- * in doubt), and settle the step at once if it is in doubt. Bounce and complaint events feed the suppression list: a permanent bounce or any complaint suppresses the
+ * in doubt), and settle the step at once if it is in doubt; an event for a step whose record is final
+ * already (the common case: the step recorded its send before SES's event came) is not kept. Bounce and complaint events feed the suppression list: a permanent bounce or any complaint suppresses the
  * recipients in the workspace the email was sent for (its `workspace` message tag). Transient and
  * undetermined bounces suppress nobody: the mailbox exists, and SES itself retried already.
  */
@@ -55,7 +56,7 @@ const sesEventSchema = z.object({
 export interface SesFeedbackDeps {
   suppressions: Pick<SuppressionList, "suppress">;
   /** Where a step's Send or Reject evidence is kept, for a step in doubt to settle on. */
-  runs: Pick<RunRepository, "recordStepEvidence" | "settleStepInDoubt">;
+  runs: Pick<RunRepository, "isStepFinal" | "recordStepEvidence" | "settleStepInDoubt">;
   clock: Clock;
 }
 
@@ -77,6 +78,8 @@ export type SesFeedbackResult =
       kind: StepEvidence["kind"];
       /** True when the evidence settled (or corrected) a step in doubt. */
       settled: boolean;
+      /** False when the step's record was final already: nothing could use the evidence, so it was not kept. */
+      kept: boolean;
     }
   | { outcome: "ignored"; why: string };
 
@@ -116,6 +119,11 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
       ...(detail.mail.messageId ? { messageId: detail.mail.messageId } : {}),
       ...(kind === "rejected" ? { reason: (detail.reject?.reason ?? "rejected by SES").slice(0, 200) } : {}),
     };
+    // Most events come after their step recorded its send: its record is final, nothing will ever
+    // read the evidence, and not keeping it saves a write per email. A final record never moves
+    // again, so this read cannot be overtaken; anything else keeps the evidence as below.
+    if (await deps.runs.isStepFinal(workspaceId, runId, stepId))
+      return { outcome: "evidence", workspaceId, runId, stepId, kind, settled: false, kept: false };
     await deps.runs.recordStepEvidence(workspaceId, runId, stepId, evidence);
     // Written before this read, as the step's doubt is written before the step reads the evidence:
     // a step in doubt is settled by one side or the other, also when its run ended meanwhile and
@@ -127,7 +135,15 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
       evidenceOutcome(evidence),
       deps.clock.now().toISOString(),
     );
-    return { outcome: "evidence", workspaceId, runId, stepId, kind, settled: settled === "settled" };
+    return {
+      outcome: "evidence",
+      workspaceId,
+      runId,
+      stepId,
+      kind,
+      settled: settled === "settled",
+      kept: true,
+    };
   }
 
   let reason: SuppressionReason;

@@ -9,10 +9,12 @@
  * each handler builds its clients at import (functions/<name>/handler.ts).
  *
  * Capacity: DynamoDB reports it when asked (`ReturnConsumedCapacity: "TOTAL"`, added to every
- * request that accepts it); the local emulator answers for single-item calls, queries and batches.
- * Where it does not (transactions, which the local layer implements, and failed conditional writes)
- * it is computed from item sizes as DynamoDB bills it: a transactional write is 2 WRU per KB per
- * item, a transactional read 2 RRU per 4 KB, a failed conditional write 1 WRU.
+ * request that accepts it); the local emulator answers for single-item calls, queries, batches and
+ * committed TransactWriteItems (2 WRU per started KB of each item's larger image, old or new: see
+ * infra/local/dynamodb-transactions.ts). Where it does not (TransactGetItems, cancelled transactions
+ * and failed conditional writes) it is computed from the request as DynamoDB bills it: a
+ * transactional write 2 WRU per KB per item, a transactional read 2 RRU per 4 KB, a failed
+ * conditional write 1 WRU.
  */
 import { createRequire } from "node:module";
 

@@ -8,6 +8,7 @@
  * - the process's RSS before and after.
  * The load generator runs in a worker thread so it does not share the stack's event loop.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import type { LocalStack } from "../../infra/local/stack.js";
 import { apiClient } from "../support/local-api.js";
@@ -40,6 +41,20 @@ export interface IngestRun {
   p99Ms: number;
 }
 
+/**
+ * Where the CPU per event goes, by thread (Linux only, from /proc/self/task): the main thread (the
+ * functions, their SDK clients, the HTTP API, the local bus, queue, Step Functions and SES), the
+ * DynamoDB thread (dynalite and the transaction layer), the load generator, and the rest: V8's
+ * helper threads (parallel and concurrent GC, background compiling) and libuv's pool (LevelDB's
+ * reads and writes).
+ */
+export interface CpuByThread {
+  mainMsPerEvent: number;
+  dynamodbMsPerEvent: number;
+  loadGeneratorMsPerEvent: number;
+  otherMsPerEvent: number;
+}
+
 export interface LoadReport {
   ingest: IngestRun[];
   /** Events the matcher drained after the ingestion runs, and how fast (from the first POST). */
@@ -50,6 +65,7 @@ export interface LoadReport {
     drained: boolean;
     /** Process CPU (every thread, the load generator's included) per event: what a shared machine does not skew. */
     cpuMsPerEvent: number;
+    cpuByThread?: CpuByThread;
   };
   endToEnd: {
     events: number;
@@ -60,6 +76,7 @@ export interface LoadReport {
     p99Ms: number;
     drained: boolean;
     cpuMsPerEvent: number;
+    cpuByThread?: CpuByThread;
   };
   memory: { rssBeforeMb: number; rssAfterMb: number; heapBeforeMb: number; heapAfterMb: number; gc: boolean };
   loadAverage: string;
@@ -91,7 +108,14 @@ function post(body) {
   await Promise.all(Array.from({ length: connections }, async () => {
     while (next < bodies.length) { const i = next++; results[i] = await post(bodies[i]); }
   }));
-  parentPort.postMessage({ first, last: now(), results });
+  // Its own CPU (Linux): the bench's share of the process's, not the stack's.
+  let cpuMs;
+  try {
+    const stat = require("node:fs").readFileSync("/proc/thread-self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    cpuMs = (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {}
+  parentPort.postMessage({ first, last: now(), results, cpuMs });
   agent.destroy();
 })();
 `;
@@ -99,6 +123,8 @@ function post(body) {
 interface WorkerResult {
   first: number;
   last: number;
+  /** The load generator thread's CPU (Linux only). */
+  cpuMs?: number;
   results: Array<{ started: number; ended: number; status: number }>;
 }
 
@@ -119,6 +145,49 @@ const cpuMsSince = (since: NodeJS.CpuUsage) => {
   const used = process.cpuUsage(since);
   return (used.user + used.system) / 1000;
 };
+/** CPU milliseconds of each thread of this process, by Linux thread id; undefined off Linux. */
+function threadCpuMs(): Map<number, number> | undefined {
+  try {
+    const cpu = new Map<number, number>();
+    for (const tid of readdirSync("/proc/self/task")) {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+        // utime and stime, in clock ticks (USER_HZ, 100 on Linux), after the command name.
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        cpu.set(Number(tid), (Number(fields[11]) + Number(fields[12])) * 10);
+      } catch {
+        // The thread ended in between.
+      }
+    }
+    return cpu;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Splits the CPU a phase used between the stack's threads (see CpuByThread). */
+function cpuByThread(
+  stack: LocalStack,
+  before: Map<number, number> | undefined,
+  totalMs: number,
+  loadGeneratorMs: number | undefined,
+  events: number,
+): CpuByThread | undefined {
+  const after = threadCpuMs();
+  if (before === undefined || after === undefined || loadGeneratorMs === undefined) return undefined;
+  const used = (tid: number | undefined) =>
+    tid === undefined ? 0 : (after.get(tid) ?? 0) - (before.get(tid) ?? 0);
+  const main = used(process.pid);
+  const dynamodb = used(stack.threadIds.dynamodb);
+  const per = (ms: number) => ms / Math.max(1, events);
+  return {
+    mainMsPerEvent: per(main),
+    dynamodbMsPerEvent: per(dynamodb),
+    loadGeneratorMsPerEvent: per(loadGeneratorMs),
+    otherMsPerEvent: per(Math.max(0, totalMs - main - dynamodb - loadGeneratorMs)),
+  };
+}
+
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 async function settledMemory() {
@@ -186,6 +255,8 @@ export async function runLoad(
     const stamp = Date.now().toString(36);
 
     const ingestCpu = process.cpuUsage();
+    const ingestThreads = threadCpuMs();
+    let ingestLoadGeneratorMs: number | undefined = 0;
     const ingest: IngestRun[] = [];
     let firstPost = Number.POSITIVE_INFINITY;
     let ingested = 0;
@@ -197,6 +268,10 @@ export async function runLoad(
       }));
       const run = await drive(stack.apiUrl, source.writeKey, bodies, connections);
       firstPost = Math.min(firstPost, run.first);
+      ingestLoadGeneratorMs =
+        ingestLoadGeneratorMs === undefined || run.cpuMs === undefined
+          ? undefined
+          : ingestLoadGeneratorMs + run.cpuMs;
       const ok = run.results.filter((r) => r.status === 202);
       ingested += ok.length;
       const latencies = run.results.map((r) => r.ended - r.started).sort((a, b) => a - b);
@@ -214,6 +289,7 @@ export async function runLoad(
     const drained = await idleWithin(stack, options.drainTimeoutMs);
     const drainSeconds = (absoluteNow() - firstPost) / 1000;
     const drainCpuMs = cpuMsSince(ingestCpu);
+    const drainByThread = cpuByThread(stack, ingestThreads, drainCpuMs, ingestLoadGeneratorMs, ingested);
 
     // End to end: each event starts a run whose one email goes out at once.
     const sent = new Map<string, number>();
@@ -224,6 +300,7 @@ export async function runLoad(
     };
     const accounts = Array.from({ length: options.endToEndEvents }, (_, i) => `e2e-${stamp}-${i}`);
     const e2eCpu = process.cpuUsage();
+    const e2eThreads = threadCpuMs();
     const run = await drive(
       stack.apiUrl,
       source.writeKey,
@@ -236,6 +313,7 @@ export async function runLoad(
     );
     const e2eDrained = await idleWithin(stack, options.drainTimeoutMs);
     const e2eCpuMs = cpuMsSince(e2eCpu);
+    const e2eByThread = cpuByThread(stack, e2eThreads, e2eCpuMs, run.cpuMs, accounts.length);
     requestLog.tap = undefined;
     const latencies: number[] = [];
     accounts.forEach((accountId, i) => {
@@ -255,6 +333,7 @@ export async function runLoad(
         eventsPerSecond: ingested / drainSeconds,
         drained,
         cpuMsPerEvent: drainCpuMs / Math.max(1, ingested),
+        ...(drainByThread ? { cpuByThread: drainByThread } : {}),
       },
       endToEnd: {
         events: accounts.length,
@@ -265,6 +344,7 @@ export async function runLoad(
         p99Ms: quantile(latencies, 0.99),
         drained: e2eDrained,
         cpuMsPerEvent: e2eCpuMs / accounts.length,
+        ...(e2eByThread ? { cpuByThread: e2eByThread } : {}),
       },
       memory: {
         rssBeforeMb: mb(before.rss),

@@ -13,15 +13,16 @@ import {
   SECONDS_PER_MONTH,
 } from "./cost-model.js";
 import { num, table, usd } from "./format.js";
-import type { LoadReport } from "./load.js";
+import type { CpuByThread, LoadReport } from "./load.js";
 import type { ScenarioResult } from "./scenarios.js";
 
 export function printScenarios(scenarios: ScenarioResult[]): void {
   console.log(
     "Each scenario runs alone on the local stack, from its first HTTP request until the stack is idle.",
   );
-  console.log("RRU/WRU: DynamoDB on-demand read/write request units (reported by the emulator, or computed");
-  console.log("from item sizes for transactions and failed conditions). Sequential round trips: the longest");
+  console.log("RRU/WRU: DynamoDB on-demand read/write request units (reported by the emulator, transactions");
+  console.log("included: the larger of each item's old and new image; computed from the request for failed");
+  console.log("conditions and TransactGetItems). Sequential round trips: the longest");
   console.log("chain of a function's requests made one after another, over the whole scenario.\n");
   table(
     [
@@ -359,6 +360,13 @@ export function printLoad(load: LoadReport): void {
       `event -> email p50 ${num(e.p50Ms, 0)} ms, p99 ${num(e.p99Ms, 0)} ms${e.drained ? "" : " (NOT drained before the deadline)"}; ` +
       `${num(e.cpuMsPerEvent, 1)} ms of CPU per event (every thread), so at most ${num(1000 / e.cpuMsPerEvent, 0)} events/s per core.`,
   );
+  const split = (c: CpuByThread | undefined) =>
+    c === undefined
+      ? "not measured (Linux only)"
+      : `main thread ${num(c.mainMsPerEvent, 1)}, DynamoDB thread ${num(c.dynamodbMsPerEvent, 1)}, ` +
+        `V8 helpers (GC, compiling) and libuv pool (LevelDB I/O) ${num(c.otherMsPerEvent, 1)}, load generator ${num(c.loadGeneratorMsPerEvent, 1)}`;
+  console.log(`CPU ms per event by thread: matcher drain: ${split(d.cpuByThread)}.`);
+  console.log(`                            end to end: ${split(e.cpuByThread)}.`);
   const m = load.memory;
   console.log(
     `Memory (process RSS${m.gc ? ", after a forced GC" : "; run node with --expose-gc for settled figures"}): ` +

@@ -593,6 +593,12 @@ export class FakeRunRepository implements RunRepository {
     return true;
   }
 
+  async isStepFinal(workspaceId: string, runId: string, stepId: string) {
+    const step = this.steps.get(key(workspaceId, runId, stepId));
+    if (step?.status === "executed" || step?.status === "failed") return true;
+    return step?.status === "skipped" && step.doubtSince === undefined;
+  }
+
   async settleStepInDoubt(
     workspaceId: string,
     runId: string,

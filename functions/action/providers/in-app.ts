@@ -1,3 +1,4 @@
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { DynamoInboxRepository } from "../../../shared/adapters/dynamodb/inbox-repository.js";
 import { DynamoMessageLog } from "../../../shared/adapters/dynamodb/message-log.js";
 import { EventBridgePublisher } from "../../../shared/adapters/event-bridge-publisher.js";
@@ -8,11 +9,13 @@ import type { WiringContext } from "./context.js";
 
 /** The actions that stay inside Moments: the in-app inbox and attribute updates. */
 export function inAppPerformers(context: WiringContext): ActionPerformers {
+  const eventBridge = new EventBridgeClient({});
+  context.tracer?.captureAWSv3Client(eventBridge);
   return {
     ...inApp({ inbox: new DynamoInboxRepository(context.db, context.tableName), clock: context.clock }),
     update_attribute: updateAttributePerformer({
       profiles: context.profiles,
-      publisher: new EventBridgePublisher(context.eventBridge, context.eventBusName),
+      publisher: new EventBridgePublisher(eventBridge, context.eventBusName),
       messages: new DynamoMessageLog(context.db, context.tableName),
       clock: context.clock,
     }),

@@ -92,11 +92,16 @@ export class DynamoRunRepository implements RunRepository {
               ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
               status: "active",
               startedAt: run.startedAt,
-              trigger: { event: run.trigger.event, messageId: run.trigger.messageId },
-              // The whole pinned context: an end rule or timeout continues the run from it.
+              // The whole pinned context: an end rule or timeout continues the run from it. (The
+              // trigger is in it: items before this one also kept its event and messageId beside it,
+              // read by nothing.)
               context: run,
-              // The steps of every phase and the timeout: executions carry their ids only.
-              endSteps: { completion: steps.completion, exit: steps.exit },
+              // The steps of every phase and the timeout: executions carry their ids only. No end
+              // steps are no attribute (getRun reads none as none): every update of the run is billed
+              // by its whole size, per started KB, twice in a transaction.
+              ...(steps.completion.length > 0 || steps.exit.length > 0
+                ? { endSteps: { completion: steps.completion, exit: steps.exit } }
+                : {}),
               ...(steps.entry ? { entrySteps: steps.entry } : {}),
               ...(steps.timeout ? { timeout: steps.timeout } : {}),
             },
@@ -222,7 +227,6 @@ export class DynamoRunRepository implements RunRepository {
                 startedAt: run.startedAt,
                 endedAt: at,
                 endedBy: "test_send",
-                trigger: { event: run.trigger.event, messageId: run.trigger.messageId },
                 // Without the sample event's properties: they were rendered already, and an admin's
                 // sample can be as large as a request, too large for an item.
                 context: { ...run, trigger: { ...run.trigger, properties: {} } },
@@ -306,7 +310,8 @@ export class DynamoRunRepository implements RunRepository {
         Update: {
           TableName: this.tableName,
           Key: keys.run(run.workspaceId, run.runId),
-          UpdateExpression: "SET #status = :outcome, outcome = :outcome, endedAt = :at, endedBy = :by",
+          // The outcome is the status (runs ended before this also kept it as `outcome`, read by nothing).
+          UpdateExpression: "SET #status = :outcome, endedAt = :at, endedBy = :by",
           ConditionExpression: "#status = :active",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
@@ -534,6 +539,19 @@ export class DynamoRunRepository implements RunRepository {
     } satisfies StepEvidence;
   }
 
+  async isStepFinal(workspaceId: string, runId: string, stepId: string) {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.runStep(workspaceId, runId, stepId),
+        ConsistentRead: true,
+        ProjectionExpression: "#status, doubtSince",
+        ExpressionAttributeNames: { "#status": "status" },
+      }),
+    );
+    return isFinalStepRecord(Item);
+  }
+
   async settleStepInDoubt(
     workspaceId: string,
     runId: string,
@@ -726,4 +744,13 @@ function toMembership(item: Record<string, unknown>): Membership {
     startedAt: String(item.startedAt),
     ...(typeof item.endedAt === "string" ? { endedAt: item.endedAt } : {}),
   };
+}
+
+/**
+ * A step record nothing moves any more (see settleStepInDoubt): executed or failed, or skipped
+ * without a doubt mark. Only a claim, or a skip made while in doubt, can still take evidence.
+ */
+function isFinalStepRecord(item: Record<string, unknown> | undefined): boolean {
+  if (item?.status === "executed" || item?.status === "failed") return true;
+  return item?.status === "skipped" && typeof item.doubtSince !== "string";
 }

@@ -11,7 +11,10 @@ const assets: ConsoleAssets = {
   index: "<!doctype html><title>Moments console</title>",
   files: new Map([["app-ABC.js", { body: "export {}", contentType: "text/javascript; charset=utf-8" }]]),
 };
-const routes = consoleRoutes({} as never, () => assets);
+const routes = consoleRoutes(
+  async () => ({}) as never,
+  () => assets,
+);
 const request = (routeKey: string, path: Record<string, string>): HttpRequest => ({
   routeKey,
   path,

@@ -131,6 +131,37 @@ describe("local DynamoDB transactions (dynalite behind the transaction proxy)", 
     expect(await get("moment")).toEqual({ pk: "moment", sk: "A", status: "running" });
   });
 
+  it("answers the capacity a committed transaction consumed: 2 units per started KB of each item's larger image", async () => {
+    const { doc, put } = await setup();
+    // 1.5 KB before, a few bytes after: billed by the old image (2 KB), twice.
+    await put({ pk: "shrinks", body: "x".repeat(1500) });
+    await put({ pk: "checked", status: "running", body: "y".repeat(2100) });
+    const send = (ReturnConsumedCapacity?: "TOTAL") =>
+      doc.send(
+        new TransactWriteCommand({
+          ...(ReturnConsumedCapacity ? { ReturnConsumedCapacity } : {}),
+          TransactItems: [
+            // A new item under 1 KB: 2.
+            { Put: { TableName, Item: { pk: `new-${ReturnConsumedCapacity}`, sk: "A", a: 1 } } },
+            { Update: { TableName, Key: { pk: "shrinks", sk: "A" }, UpdateExpression: "REMOVE body" } },
+            // A ConditionCheck is billed as a write of its item (3 KB): 6.
+            {
+              ConditionCheck: {
+                TableName,
+                Key: { pk: "checked", sk: "A" },
+                ConditionExpression: "#status = :running",
+                ExpressionAttributeNames: { "#status": "status" },
+                ExpressionAttributeValues: { ":running": "running" },
+              },
+            },
+          ],
+        }),
+      );
+    const answer = await send("TOTAL");
+    expect(answer.ConsumedCapacity).toEqual([{ TableName, CapacityUnits: 2 + 4 + 6 }]);
+    expect((await send()).ConsumedCapacity).toBeUndefined();
+  });
+
   it("rolls back every applied action when a later ConditionCheck fails, and names the failing index", async () => {
     const { doc, get, put } = await setup();
     await put({ pk: "moment", status: "stopped" });

@@ -40,6 +40,7 @@ describe("recordSesFeedback: evidence of a step's send", () => {
       stepId: "nudge",
       kind: "sent",
       settled: false,
+      kept: true,
     });
     await recordSesFeedback(deps(), sendEvent("Email Rejected", stepTags));
     expect(await runs.getStepEvidence("ws_1", "run_1", "nudge")).toEqual({
@@ -94,6 +95,33 @@ describe("recordSesFeedback: evidence of a step's send", () => {
 
       expect(runs.step(run, "nudge")).toMatchObject({ status: "executed" });
       expect(stats()).toMatchObject({ "steps.nudge.executed": 1, "steps.nudge.skipped": 0 });
+    });
+
+    it("does not keep the evidence of a step whose record is final: nothing would ever read it", async () => {
+      runs.seedMembership(run);
+      runs.seedClaim(run, "nudge", "2026-11-21T10:00:00.000Z", "attempt-1");
+      const sent = { status: "executed" as const, detail: { messageId: "ses-msg-1" } };
+      await runs.recordStep(run, "nudge", sent, "2026-11-21T10:00:00.500Z");
+
+      const result = await recordSesFeedback(deps(), sendEvent("Email Sent", stepTags));
+
+      expect(result).toMatchObject({ outcome: "evidence", settled: false, kept: false });
+      expect(await runs.getStepEvidence("ws_1", "run_1", "nudge")).toBeUndefined();
+      expect(runs.step(run, "nudge")).toMatchObject({ status: "executed", outcome: sent });
+    });
+
+    it("keeps the evidence of a step skipped while in doubt, and corrects it (see above); a plain skip is final", async () => {
+      await inDoubt();
+      await runs.recordStep(run, "nudge", { status: "skipped", reason: "run_not_active" }, IN_DOUBT_SINCE);
+      expect(await recordSesFeedback(deps(), sendEvent("Email Sent", stepTags))).toMatchObject({
+        kept: true,
+        settled: true,
+      });
+
+      runs.seedClaim(run, "other", "2026-11-21T10:00:00.000Z", "attempt-2");
+      await runs.recordStep(run, "other", { status: "skipped", reason: "no_recipient" }, IN_DOUBT_SINCE);
+      const other = { ...stepTags, step: ["other"] };
+      expect(await recordSesFeedback(deps(), sendEvent("Email Sent", other))).toMatchObject({ kept: false });
     });
 
     it("leaves alone a step that was never in doubt (its own attempt records it)", async () => {

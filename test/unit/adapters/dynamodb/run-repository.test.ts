@@ -128,11 +128,12 @@ describe("DynamoRunRepository.enter", () => {
         accountId: "acct_1",
         context: run,
         endSteps,
-        trigger: { event: "payment_failed", messageId: "msg_1" },
       },
       ConditionExpression: "attribute_not_exists(pk)",
     });
     expect(runPut?.Put?.Item).not.toHaveProperty("runKey");
+    // The trigger is in the context: no second copy (every update of the run is billed by its size).
+    expect(runPut?.Put?.Item).not.toHaveProperty("trigger");
     expect(indexPut?.Put).toEqual({
       TableName: TABLE,
       Item: {
@@ -184,6 +185,14 @@ describe("DynamoRunRepository.enter", () => {
     expect(update?.ExpressionAttributeValues).toMatchObject(extraValues);
     if (guard.policy !== "cooldown")
       expect(update?.ExpressionAttributeValues).not.toHaveProperty(":endedBefore");
+  });
+
+  it("writes no end steps attribute for a moment without end steps (getRun reads none as none)", async () => {
+    db.on(TransactWriteCommand).resolves({});
+
+    await repository().enter(run, { completion: [], exit: [] });
+
+    expect(transactItems()[1]?.Put?.Item).not.toHaveProperty("endSteps");
   });
 
   it("guards with after_exit when no rule is given", async () => {
@@ -752,6 +761,27 @@ describe("DynamoRunRepository.settleStepInDoubt", () => {
     await expect(repository().settleStepInDoubt("ws_1", "run_1", "s1", executed, AT)).resolves.toBe(
       "not_in_doubt",
     );
+  });
+});
+
+describe("DynamoRunRepository.isStepFinal", () => {
+  it.each([
+    [{ status: "executed" }, true],
+    [{ status: "failed", doubtSince: "t0" }, true],
+    [{ status: "skipped" }, true],
+    // Evidence may still correct a skip made while in doubt, or settle a claim.
+    [{ status: "skipped", doubtSince: "t0" }, false],
+    [{ status: "claimed" }, false],
+    [{ status: "claimed", doubtSince: "t0" }, false],
+    [undefined, false],
+  ])("reads %j (consistently, two attributes) as final: %s", async (record, final) => {
+    db.on(GetCommand, { Key: stepKey }).resolves(record ? { Item: record } : {});
+
+    await expect(repository().isStepFinal("ws_1", "run_1", "s1")).resolves.toBe(final);
+    expect(db.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({
+      ConsistentRead: true,
+      ProjectionExpression: "#status, doubtSince",
+    });
   });
 });
 
