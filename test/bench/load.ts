@@ -293,6 +293,7 @@ export async function runLoad(
 
     // End to end: each event starts a run whose one email goes out at once.
     const sent = new Map<string, number>();
+    requestLog.tapServices = new Set(["SES"]);
     requestLog.tap = (record, input) => {
       if (record.service !== "SES" || record.error) return;
       const to = (input.Destinations as string[] | undefined)?.[0];
@@ -315,6 +316,7 @@ export async function runLoad(
     const e2eCpuMs = cpuMsSince(e2eCpu);
     const e2eByThread = cpuByThread(stack, e2eThreads, e2eCpuMs, run.cpuMs, accounts.length);
     requestLog.tap = undefined;
+    requestLog.tapServices = undefined;
     const latencies: number[] = [];
     accounts.forEach((accountId, i) => {
       const emailedAt = sent.get(`${accountId}@example.com`);
@@ -359,5 +361,6 @@ export async function runLoad(
     requestLog.keep = true;
     executionLog.keep = true;
     requestLog.tap = undefined;
+    requestLog.tapServices = undefined;
   }
 }
