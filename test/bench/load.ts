@@ -69,6 +69,8 @@ export interface LoadReport {
   };
   endToEnd: {
     events: number;
+    /** POSTs not answered 202. */
+    errors: number;
     emails: number;
     seconds: number;
     eventsPerSecond: number;
@@ -190,8 +192,9 @@ function cpuByThread(
 
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
-async function settledMemory() {
+async function settledMemory(stack: LocalStack) {
   const gc = (globalThis as { gc?: () => void }).gc;
+  await stack.collectGarbage();
   gc?.();
   await new Promise((resolve) => setTimeout(resolve, 50));
   gc?.();
@@ -251,7 +254,7 @@ export async function runLoad(
   requestLog.keep = false;
   executionLog.keep = false;
   try {
-    const before = await settledMemory();
+    const before = await settledMemory(stack);
     const stamp = Date.now().toString(36);
 
     const ingestCpu = process.cpuUsage();
@@ -326,7 +329,7 @@ export async function runLoad(
     latencies.sort((a, b) => a - b);
     const lastEmail = Math.max(...sent.values());
     const e2eSeconds = (lastEmail - run.first) / 1000;
-    const after = await settledMemory();
+    const after = await settledMemory(stack);
     return {
       ingest,
       matcherDrain: {
@@ -339,6 +342,7 @@ export async function runLoad(
       },
       endToEnd: {
         events: accounts.length,
+        errors: run.results.filter((r) => r.status !== 202).length,
         emails: sent.size,
         seconds: e2eSeconds,
         eventsPerSecond: sent.size / e2eSeconds,
