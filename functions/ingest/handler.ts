@@ -27,7 +27,11 @@ const deps = {
   publisher: new EventBridgePublisher(eventBridge, env.EVENT_BUS_NAME),
   clock: systemClock,
   identities: new DynamoIdentityLinks(db, env.TABLE_NAME),
-  debug: new DynamoIngestDebugger(db, env.TABLE_NAME),
+  // Accepted counts are added up per container and written at most once a second per source, with
+  // the source's sample of accepted items (see DynamoIngestDebugger): the common request writes nothing.
+  debug: new DynamoIngestDebugger(db, env.TABLE_NAME, systemClock, (unflushed) =>
+    obs.logger.warn("Could not write the debugger's held counts; kept for the next request", { unflushed }),
+  ),
   sources: new DynamoSourceRepository(db, env.TABLE_NAME),
 };
 

@@ -1,18 +1,19 @@
 import { MAX_SAMPLE_PER_EVENT } from "../domain/insights.js";
 import type { Clock } from "../ports/clock.js";
 import type { InsightsRecorder } from "../ports/insights.js";
+import { HeldWrites } from "./held-writes.js";
 
 /** How long a matcher container may hold an event name's counts before writing them. */
 export const OBSERVED_FLUSH_MS = 10_000;
-/** Event names a container keeps counts for at most; past it, an event is written at once. */
-const MAX_BUFFERED_NAMES = 10_000;
 
-interface Held {
+interface Pending {
   workspaceId: string;
   eventName: string;
-  /** When this container last wrote this name's counts (ms). */
-  writtenAt: number;
-  pending?: { count: number; firstAt: string; at: string; shard: number; names: Set<string> };
+  count: number;
+  firstAt: string;
+  at: string;
+  shard: number;
+  names: Set<string>;
 }
 
 /**
@@ -25,13 +26,15 @@ interface Held {
  * what a container holds when it is shut down is lost. Every other record is written through.
  */
 export class ObservedEventBuffer implements InsightsRecorder {
-  private readonly held = new Map<string, Held>();
+  private readonly held: HeldWrites<Pending>;
 
   constructor(
     private readonly inner: InsightsRecorder,
-    private readonly clock: Clock,
-    private readonly flushMs = OBSERVED_FLUSH_MS,
-  ) {}
+    clock: Clock,
+    flushMs = OBSERVED_FLUSH_MS,
+  ) {
+    this.held = new HeldWrites(clock, flushMs, merge);
+  }
 
   recordDecisions(...batches: Parameters<InsightsRecorder["recordDecisions"]>) {
     return this.inner.recordDecisions(...batches);
@@ -54,80 +57,41 @@ export class ObservedEventBuffer implements InsightsRecorder {
     seen: { count: number; firstAt: string } = { count: 1, firstAt: at },
   ): Promise<void> {
     const key = JSON.stringify([workspaceId, eventName]);
-    const now = this.clock.now().getTime();
-    const held = this.held.get(key);
-    const quiet = held === undefined || (held.pending === undefined && now - held.writtenAt >= this.flushMs);
-    if (quiet) {
-      if (held || this.held.size < MAX_BUFFERED_NAMES)
-        this.held.set(key, { workspaceId, eventName, writtenAt: now });
-      await this.inner.observeEvent(workspaceId, eventName, propertyNames, at, shard, seen);
-      return;
-    }
-    const pending = held.pending;
-    if (!pending) {
-      held.pending = {
-        count: seen.count,
-        firstAt: seen.firstAt,
-        at,
-        shard,
-        names: new Set(propertyNames.slice(0, MAX_SAMPLE_PER_EVENT)),
-      };
-      return;
-    }
-    pending.count += seen.count;
-    if (seen.firstAt < pending.firstAt) pending.firstAt = seen.firstAt;
-    if (at > pending.at) pending.at = at;
-    pending.shard = shard;
-    for (const name of propertyNames) {
-      if (pending.names.size >= MAX_SAMPLE_PER_EVENT) break;
-      pending.names.add(name);
-    }
+    const pending = {
+      workspaceId,
+      eventName,
+      ...seen,
+      at,
+      shard,
+      names: new Set(propertyNames.slice(0, MAX_SAMPLE_PER_EVENT)),
+    };
+    if (!this.held.isQuiet(key) && this.held.hold(key, pending)) return;
+    this.held.take(key);
+    await this.inner.observeEvent(workspaceId, eventName, propertyNames, at, shard, seen);
   }
 
   /**
    * Writes the counts held for at least the flush interval, and forgets names quiet for as long.
    * A write that fails keeps its counts for the next call. Resolves to how many writes failed.
    */
-  async flushDue(): Promise<number> {
-    const now = this.clock.now().getTime();
-    const due: Held[] = [];
-    for (const [key, held] of this.held) {
-      if (now - held.writtenAt < this.flushMs) continue;
-      if (held.pending) due.push(held);
-      else this.held.delete(key);
-    }
-    const results = await Promise.allSettled(
-      due.map(async (held) => {
-        const pending = held.pending;
-        if (!pending) return;
-        held.pending = undefined;
-        held.writtenAt = now;
-        try {
-          await this.inner.observeEvent(
-            held.workspaceId,
-            held.eventName,
-            [...pending.names],
-            pending.at,
-            pending.shard,
-            { count: pending.count, firstAt: pending.firstAt },
-          );
-        } catch (error) {
-          held.pending = mergePending(held.pending, pending);
-          throw error;
-        }
+  flushDue(): Promise<number> {
+    return this.held.flushDue((_, p) =>
+      this.inner.observeEvent(p.workspaceId, p.eventName, [...p.names], p.at, p.shard, {
+        count: p.count,
+        firstAt: p.firstAt,
       }),
     );
-    return results.filter((result) => result.status === "rejected").length;
   }
 }
 
-function mergePending(later: Held["pending"], failed: NonNullable<Held["pending"]>): Held["pending"] {
-  if (!later) return failed;
+function merge(earlier: Pending, later: Pending): Pending {
   return {
-    count: later.count + failed.count,
-    firstAt: failed.firstAt < later.firstAt ? failed.firstAt : later.firstAt,
-    at: later.at > failed.at ? later.at : failed.at,
+    workspaceId: later.workspaceId,
+    eventName: later.eventName,
+    count: earlier.count + later.count,
+    firstAt: later.firstAt < earlier.firstAt ? later.firstAt : earlier.firstAt,
+    at: later.at > earlier.at ? later.at : earlier.at,
     shard: later.shard,
-    names: new Set([...failed.names, ...later.names].slice(0, MAX_SAMPLE_PER_EVENT)),
+    names: new Set([...earlier.names, ...later.names].slice(0, MAX_SAMPLE_PER_EVENT)),
   };
 }

@@ -38,10 +38,54 @@ export function bucketKeys(bucket: ReportBucket, from: string, to: string): stri
 }
 
 /**
- * How long the series keeps its buckets: hours for 35 days (a month of hourly detail), days for
- * two years. The totals (`/stats`) never expire.
+ * How long the series keeps its buckets: two years (the day item, which holds its hours too). Hour
+ * items written before the hours moved into the day item expire after 35 days. The totals
+ * (`/stats`) never expire.
  */
 export const SERIES_RETENTION_DAYS: Record<ReportBucket, number> = { hour: 35, day: 731 };
+
+/** One letter per series counter, for the hour counters kept on the day item (see hourCounter). */
+const HOUR_COUNTER_CODES: Record<SeriesCounter, string> = {
+  entered: "e",
+  success: "s",
+  failed: "f",
+  stopped: "x",
+  completed: "c",
+};
+const HOUR_COUNTER_OF_CODE = new Map(
+  Object.entries(HOUR_COUNTER_CODES).map(([counter, code]) => [code, counter as SeriesCounter]),
+);
+/** Hours 00 to 23 as the letters a to x. */
+const HOUR_LETTERS = "abcdefghijklmnopqrstuvwx";
+const HOUR_COUNTER = /^([a-x])([esfxc])$/;
+
+/**
+ * The day item's attribute that counts `counter` in the hour of `at`: two letters, the hour (a = 00
+ * UTC ... x = 23) and the counter (e entered, s success, f failed, x stopped, c completed), so `ne`
+ * is 13:00 UTC, entered. The hours of a day are kept on its day item, beside the day's counters,
+ * rather than as items of their own: a run's entry and end each count into one series item, not
+ * two (a transaction bills 2 write units per item). Two-letter names keep the busiest day (every
+ * counter in every hour, up to 5 digits each) within one write unit, 1 KB.
+ */
+export function hourCounter(counter: SeriesCounter, at: string): string {
+  const hour = new Date(at).getUTCHours();
+  return `${HOUR_LETTERS[hour]}${HOUR_COUNTER_CODES[counter]}`;
+}
+
+/** The hour buckets a day item holds (see hourCounter), by hour key (`2026-12-06T13`). */
+export function hourCountsOfDay(day: string, item: Record<string, unknown>): Map<string, SeriesCounts> {
+  const hours = new Map<string, SeriesCounts>();
+  for (const [name, value] of Object.entries(item)) {
+    const match = HOUR_COUNTER.exec(name);
+    const counter = match?.[2] === undefined ? undefined : HOUR_COUNTER_OF_CODE.get(match[2]);
+    if (!match || counter === undefined || typeof value !== "number" || !Number.isFinite(value)) continue;
+    const key = `${day}T${String(HOUR_LETTERS.indexOf(match[1] ?? "")).padStart(2, "0")}`;
+    const counts = hours.get(key) ?? emptySeriesCounts();
+    counts[counter] += value;
+    hours.set(key, counts);
+  }
+  return hours;
+}
 /** The widest range one report reads, in buckets (hourly: a week; daily: a year). */
 export const MAX_REPORT_BUCKETS: Record<ReportBucket, number> = { hour: 7 * 24, day: 366 };
 /** Default range, ending now: the last 48 hours, or the last 30 days. */

@@ -357,6 +357,20 @@ describe("the fault suite", () => {
         "steps.hook.executed": stats.steps.hook?.executed ?? 0,
         "steps.task.executed": stats.steps.task?.executed ?? 0,
       };
+      // The report's series too (counted into the day item and its hours, in the same transactions
+      // as the totals): summed over the default range, which holds this whole test.
+      for (const bucket of ["hour", "day"] as const) {
+        const report = await s.admin<{ series: Array<{ entered: number; succeeded: number }> }>(
+          "GET",
+          `/v1/admin/moments/${momentId}/report?bucket=${bucket}`,
+        );
+        const series = report.body.series ?? [];
+        Object.assign(truth, { [`${bucket}s.entered`]: truth.entered, [`${bucket}s.succeeded`]: succeeded });
+        Object.assign(seen, {
+          [`${bucket}s.entered`]: series.reduce((sum, point) => sum + point.entered, 0),
+          [`${bucket}s.succeeded`]: series.reduce((sum, point) => sum + point.succeeded, 0),
+        });
+      }
       for (const [key, value] of Object.entries(truth))
         if (seen[key as keyof typeof seen] !== value)
           f.statsMismatches.push(`${key}: ${seen[key as keyof typeof seen]} (truth ${value})`);

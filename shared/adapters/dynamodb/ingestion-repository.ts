@@ -4,10 +4,12 @@ import type { IdentityKind, IdentityLink } from "../../domain/message.js";
 import { type Clock, systemClock } from "../../ports/clock.js";
 import {
   compareDebugEntries,
+  type DebugCounts,
   type DebugEntry,
   type IdentityLinks,
   type IngestDebugger,
 } from "../../ports/ingestion.js";
+import { HeldWrites } from "../held-writes.js";
 import { queryAll } from "./item.js";
 import { batchPutAll } from "./stats-repository.js";
 
@@ -61,9 +63,10 @@ export const DEBUGGER_SLOTS = 100;
 /** Accepted items kept per request: a sample of the traffic, not a copy of it (cost). */
 export const DEBUGGER_ACCEPTED_PER_REQUEST = 10;
 /**
- * An ingest container keeps a sample of a source's accepted items at most this often: a busy source
- * costs one counter write per request, not two; a test event sent by hand is kept (nothing else was
- * sampled from that container in the same second).
+ * An ingest container keeps a sample of a source's accepted items, and writes the source's accepted
+ * count, at most this often: a busy source costs no debugger write on most requests; a test event
+ * sent by hand is kept and counted at once (nothing else was sampled from that container in the same
+ * second).
  */
 export const DEBUGGER_ACCEPTED_SAMPLE_MS = 1_000;
 /** Sources whose last sample time a container remembers at most. */
@@ -75,30 +78,88 @@ const SAMPLED_SOURCES_REMEMBERED = 10_000;
  */
 const KEPT_CHARS = { accepted: 4096, rejected: 32 * 1024 } as const;
 
+/** Accepted items a container has counted for a source and not yet written. */
+interface HeldCount {
+  workspaceId: string;
+  sourceId: string;
+  accepted: number;
+}
+
 /**
  * A source's debugger: one counter item, and per verdict a ring of DEBUGGER_SLOTS items that new
  * items overwrite oldest first (the ring position is an atomic counter, so concurrent requests
  * never write the same slot) and that TTL removes after a week.
+ *
+ * Counts are written in band, but not on every request: a request with a rejected item, or whose
+ * accepted items are sampled (a source's first in a container, then at most once a second), writes
+ * its counts and keeps its items as before (one UpdateItem, one BatchWriteItem); any other request's
+ * accepted items are added up in the container's memory and written with the source's next write,
+ * or by the next request of any source once held for DEBUGGER_ACCEPTED_SAMPLE_MS. So the common
+ * request writes nothing here, every rejected item is still counted and kept before the answer, and
+ * the accepted count lags by about a second while traffic flows; what a container holds when Lambda
+ * reclaims it (the accepted items of its last second with no request after) is never counted.
  */
 export class DynamoIngestDebugger implements IngestDebugger {
   /** When this container last kept accepted items of each source (ms). */
   private readonly sampledAt = new Map<string, number>();
+  private readonly held: HeldWrites<HeldCount>;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly clock: Clock = systemClock,
-  ) {}
+    /** Told how many sources' held counts could not be written (they are kept for the next request). */
+    private readonly onFlushFailed: (failed: number) => void = () => undefined,
+  ) {
+    this.held = new HeldWrites(clock, DEBUGGER_ACCEPTED_SAMPLE_MS, (earlier, later) => ({
+      ...later,
+      accepted: earlier.accepted + later.accepted,
+    }));
+  }
 
   async record(workspaceId: string, sourceId: string, entries: DebugEntry[]) {
     if (entries.length === 0) return;
     const accepted = entries.filter((e) => e.verdict === "accepted");
     const rejected = entries.filter((e) => e.verdict === "rejected");
-    const keptAccepted =
-      accepted.length > 0 && this.samples(workspaceId, sourceId)
-        ? accepted.slice(-DEBUGGER_ACCEPTED_PER_REQUEST)
-        : [];
-    const keptRejected = rejected.slice(-DEBUGGER_SLOTS);
+    const sampled = accepted.length > 0 && this.samples(workspaceId, sourceId);
+    const key = JSON.stringify([workspaceId, sourceId]);
+    if (
+      rejected.length === 0 &&
+      !sampled &&
+      this.held.hold(key, { workspaceId, sourceId, accepted: accepted.length })
+    ) {
+      await this.flushDue();
+      return;
+    }
+    const earlier = this.held.take(key);
+    const [written] = await Promise.allSettled([
+      this.write(
+        workspaceId,
+        sourceId,
+        { accepted: accepted.length + (earlier?.accepted ?? 0), rejected: rejected.length },
+        sampled ? accepted.slice(-DEBUGGER_ACCEPTED_PER_REQUEST) : [],
+        rejected.slice(-DEBUGGER_SLOTS),
+      ),
+      this.flushDue(),
+    ]);
+    if (written.status === "rejected") {
+      if (earlier) this.held.restore(key, earlier);
+      throw written.reason;
+    }
+  }
+
+  /** Writes the accepted counts other requests left held for at least a second. */
+  private async flushDue() {
+    const failed = await this.held.flushDue((_, { workspaceId, sourceId, accepted }) =>
+      this.count(workspaceId, sourceId, { ":a": accepted, ":r": 0, ":ka": 0, ":kr": 0 }).then(
+        () => undefined,
+      ),
+    );
+    if (failed > 0) this.onFlushFailed(failed);
+  }
+
+  /** Adds to the source's counts and ring positions; answers the new positions. */
+  private async count(workspaceId: string, sourceId: string, values: Record<`:${string}`, number>) {
     const { Attributes } = await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -106,16 +167,27 @@ export class DynamoIngestDebugger implements IngestDebugger {
         UpdateExpression:
           "SET #type = :type ADD accepted :a, rejected :r, acceptedSlot :ka, rejectedSlot :kr",
         ExpressionAttributeNames: { "#type": "type" },
-        ExpressionAttributeValues: {
-          ":type": "source_debug_counts",
-          ":a": accepted.length,
-          ":r": rejected.length,
-          ":ka": keptAccepted.length,
-          ":kr": keptRejected.length,
-        },
+        ExpressionAttributeValues: { ":type": "source_debug_counts", ...values },
         ReturnValues: "UPDATED_NEW",
       }),
     );
+    return Attributes;
+  }
+
+  /** Counts a request's items (and what was held for its source) and keeps the chosen ones. */
+  private async write(
+    workspaceId: string,
+    sourceId: string,
+    counts: DebugCounts,
+    keptAccepted: DebugEntry[],
+    keptRejected: DebugEntry[],
+  ) {
+    const Attributes = await this.count(workspaceId, sourceId, {
+      ":a": counts.accepted,
+      ":r": counts.rejected,
+      ":ka": keptAccepted.length,
+      ":kr": keptRejected.length,
+    });
     const slots = (kept: DebugEntry[], end: number) =>
       kept.map((entry, i) => {
         const slot = (end - kept.length + i) % DEBUGGER_SLOTS;

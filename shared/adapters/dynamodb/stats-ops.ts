@@ -4,7 +4,7 @@ import {
   breakdownCounter,
   bucketKey,
   type EndCause,
-  type ReportBucket,
+  hourCounter,
   SERIES_RETENTION_DAYS,
   type SeriesCounter,
 } from "../../domain/report.js";
@@ -32,25 +32,28 @@ export function statsUpdate(
   };
 }
 
-/** The update adding 1 to `counter` in one time bucket of the run's series shard, expiring in time. */
+/**
+ * The update adding 1 to `counter` in the day bucket of `at` and in its hour (an attribute of the
+ * day item: see hourCounter), in the run's series shard, expiring in time. One item for both: a
+ * transaction bills every item it writes.
+ */
 function seriesUpdate(
   tableName: string,
   workspaceId: string,
   momentId: string,
   runId: string,
   counter: SeriesCounter,
-  bucket: ReportBucket,
   at: string,
 ) {
   return {
     Update: {
       TableName: tableName,
-      Key: keys.momentSeries(workspaceId, momentId, statsShardOf(runId), bucket, bucketKey(bucket, at)),
-      UpdateExpression: "SET #type = :type, expiresAt = :expires ADD #counter :one",
-      ExpressionAttributeNames: { "#type": "type", "#counter": counter },
+      Key: keys.momentSeries(workspaceId, momentId, statsShardOf(runId), "day", bucketKey("day", at)),
+      UpdateExpression: "SET #type = :type, expiresAt = :expires ADD #counter :one, #hour :one",
+      ExpressionAttributeNames: { "#type": "type", "#counter": counter, "#hour": hourCounter(counter, at) },
       ExpressionAttributeValues: {
         ":type": "moment_series",
-        ":expires": expiresAtFor(at, SERIES_RETENTION_DAYS[bucket] * 86_400),
+        ":expires": expiresAtFor(at, SERIES_RETENTION_DAYS.day * 86_400),
         ":one": 1,
       },
     },
@@ -59,8 +62,7 @@ function seriesUpdate(
 
 /**
  * The transaction items that count a run entering or ending at `at`: the totals (with, for a
- * success or failure, its cause, for the split by end rule) and the hour and day buckets of the
- * series. Put in the transaction that makes the change, they count it exactly once.
+ * success or failure, its cause, for the split by end rule) and the series' day bucket with its hour. Put in the transaction that makes the change, they count it exactly once.
  */
 export function runCounted(
   tableName: string,
@@ -78,7 +80,6 @@ export function runCounted(
       : {};
   return [
     statsUpdate(tableName, workspaceId, momentId, runId, { ...more, [counter]: 1, ...ends }),
-    seriesUpdate(tableName, workspaceId, momentId, runId, counter, "hour", at),
-    seriesUpdate(tableName, workspaceId, momentId, runId, counter, "day", at),
+    seriesUpdate(tableName, workspaceId, momentId, runId, counter, at),
   ];
 }

@@ -13,6 +13,7 @@ import {
 } from "../../domain/insights.js";
 import {
   breakdownFromShards,
+  hourCountsOfDay,
   type ReportBucket,
   type SeriesCounts,
   sumSeriesCounts,
@@ -175,7 +176,12 @@ export class DynamoStatsRepository implements StatsRepository {
     return { stats: momentStatsFromShards(shards), breakdown: breakdownFromShards(shards) };
   }
 
-  /** One query per shard, in parallel: each reads only its range of one bucket kind. */
+  /**
+   * One query per shard, in parallel, over its day items of the range: a day item holds the day's
+   * counters and its hours' (see hourCounter). Hours also read the hour items of the range, which
+   * counted hours before they moved into the day item (they expire within 35 days): a change was
+   * counted in one or the other, never both.
+   */
   async readSeries(
     workspaceId: string,
     momentId: string,
@@ -183,28 +189,47 @@ export class DynamoStatsRepository implements StatsRepository {
     fromKey: string,
     toKey: string,
   ): Promise<Map<string, SeriesCounts>> {
-    const prefix = bucket === "hour" ? "H#" : "D#";
-    const items = (
-      await Promise.all(
-        Array.from({ length: STATS_SHARDS }, (_, shard) =>
-          queryAll(this.db, {
-            TableName: this.tableName,
-            KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-            ExpressionAttributeValues: {
-              ":pk": momentSeriesPk(workspaceId, momentId, shard),
-              ":from": `${prefix}${fromKey}`,
-              ":to": `${prefix}${toKey}`,
-            },
-          }),
-        ),
-      )
-    ).flat();
     const byKey = new Map<string, Record<string, unknown>[]>();
-    for (const item of items) {
-      const key = String(item.sk).slice(prefix.length);
-      byKey.set(key, [...(byKey.get(key) ?? []), item]);
+    const add = (key: string, counts: Record<string, unknown>) =>
+      byKey.set(key, [...(byKey.get(key) ?? []), counts]);
+    if (bucket === "day") {
+      for (const item of await this.seriesItems(workspaceId, momentId, "D#", fromKey, toKey))
+        add(String(item.sk).slice("D#".length), item);
+    } else {
+      const [days, hours] = await Promise.all([
+        this.seriesItems(workspaceId, momentId, "D#", fromKey.slice(0, 10), toKey.slice(0, 10)),
+        this.seriesItems(workspaceId, momentId, "H#", fromKey, toKey),
+      ]);
+      for (const item of hours) add(String(item.sk).slice("H#".length), item);
+      for (const item of days)
+        for (const [key, counts] of hourCountsOfDay(String(item.sk).slice("D#".length), item))
+          if (key >= fromKey && key <= toKey) add(key, counts);
     }
     return new Map([...byKey].map(([key, shards]) => [key, sumSeriesCounts(shards)]));
+  }
+
+  /** The series items of one kind (`D#`, `H#`) from `fromKey` to `toKey`, of every shard. */
+  private async seriesItems(
+    workspaceId: string,
+    momentId: string,
+    prefix: "D#" | "H#",
+    fromKey: string,
+    toKey: string,
+  ) {
+    const shards = await Promise.all(
+      Array.from({ length: STATS_SHARDS }, (_, shard) =>
+        queryAll(this.db, {
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+          ExpressionAttributeValues: {
+            ":pk": momentSeriesPk(workspaceId, momentId, shard),
+            ":from": `${prefix}${fromKey}`,
+            ":to": `${prefix}${toKey}`,
+          },
+        }),
+      ),
+    );
+    return shards.flat();
   }
 
   /** The day buckets of every shard of each moment, by key: one BatchGetItem per ~100 keys. */

@@ -7,6 +7,8 @@ import {
   bucketKey,
   bucketKeys,
   emptySeriesCounts,
+  hourCounter,
+  hourCountsOfDay,
   parseReportQuery,
   reasonCode,
   seriesPoints,
@@ -42,6 +44,54 @@ describe("buckets", () => {
       "2026-02-28",
       "2026-03-01",
     ]);
+  });
+});
+
+describe("hour counters on the day item", () => {
+  it("names a counter's hour in UTC, one letter per counter", () => {
+    expect(hourCounter("entered", "2026-12-06T13:59:59.999Z")).toBe("ne");
+    expect(hourCounter("entered", "2026-12-06T00:00:00.000Z")).toBe("ae");
+    expect(hourCounter("completed", "2026-12-06T00:30:00+01:00")).toBe("xc");
+    expect(
+      ["success", "failed", "stopped"].map((c) => hourCounter(c as "failed", NOW.toISOString())),
+    ).toEqual(["ns", "nf", "nx"]);
+  });
+
+  it("reads a day item's hours back by hour key, leaving its day counters and anything else out", () => {
+    const hours = hourCountsOfDay("2026-12-06", {
+      sk: "D#2026-12-06",
+      pk: "WS#ws_1#MOMENTSERIES#m_1#0",
+      entered: 9,
+      ae: 2,
+      ne: 3,
+      ns: 1,
+      nx: 1,
+      xc: 4,
+      ye: 1,
+      nz: 1,
+      fe: "7",
+      type: "moment_series",
+    });
+    expect([...hours.keys()].sort()).toEqual(["2026-12-06T00", "2026-12-06T13", "2026-12-06T23"]);
+    expect(hours.get("2026-12-06T13")).toEqual({
+      ...emptySeriesCounts(),
+      entered: 3,
+      success: 1,
+      stopped: 1,
+    });
+    expect(hours.get("2026-12-06T23")).toEqual({ ...emptySeriesCounts(), completed: 4 });
+  });
+
+  it("keeps a day's every counter in every hour within one write unit (1 KB)", () => {
+    const busiest: Record<string, number> = {};
+    for (let hour = 0; hour < 24; hour++)
+      for (const counter of ["entered", "success", "failed", "stopped", "completed"] as const)
+        busiest[hourCounter(counter, `2026-12-06T${String(hour).padStart(2, "0")}:00:00Z`)] = 99_999;
+    expect(Object.keys(busiest)).toHaveLength(120);
+    // DynamoDB's size: each name's bytes plus a number's (about 1 byte per 2 digits, plus 1); the
+    // item's keys, type, expiry and day counters take about 200 bytes more.
+    const bytes = Object.keys(busiest).reduce((sum, name) => sum + name.length + 4, 0);
+    expect(bytes).toBeLessThan(1024 - 200);
   });
 });
 

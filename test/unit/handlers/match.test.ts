@@ -127,8 +127,8 @@ describe("match handler", () => {
     expect(result.batchItemFailures).toEqual([]);
     const runId = runIdFor("ws_1", "m1", "acct_1", "msg-1");
     const transaction = transactions()[0] ?? [];
-    // Membership, run, account index, and the entry counted in the totals and the hour and day series.
-    expect(transaction).toHaveLength(6);
+    // Membership, run, account index, and the entry counted in the totals and the day series (with its hour).
+    expect(transaction).toHaveLength(5);
     // The run pins its steps; the execution names them only.
     expect(transaction[1]?.Put?.Item).toMatchObject({
       ...keys.run("ws_1", runId),

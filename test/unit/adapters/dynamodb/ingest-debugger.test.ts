@@ -43,8 +43,22 @@ beforeEach(() => {
 
 afterAll(() => db.restore());
 
+/** A debugger whose failed flushes are reported to the array answered. */
+function reportingFailures() {
+  const failures: number[] = [];
+  debug = new DynamoIngestDebugger(
+    DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })),
+    TABLE,
+    clock,
+    (failed) => failures.push(failed),
+  );
+  return failures;
+}
+
+const accepted = (values: Record<string, unknown> | undefined) => values?.[":a"];
+
 describe("DynamoIngestDebugger.record", () => {
-  it("counts every item, and keeps a source's accepted items at most once a second per container", async () => {
+  it("keeps a source's accepted items at most once a second per container, and counts the others with them", async () => {
     // Act: three requests within a second, then one after it
     await debug.record("ws_1", "src_1", [entry("accepted", "m1")]);
     await debug.record("ws_1", "src_1", [entry("accepted", "m2")]);
@@ -53,21 +67,98 @@ describe("DynamoIngestDebugger.record", () => {
     clock.advance(1);
     await debug.record("ws_1", "src_1", [entry("accepted", "m4")]);
 
-    // Assess: every request counted; only the sampled ones take a ring slot
+    // Assess: the two requests between samples wrote nothing; the next sample counted them
     expect(counted().map((values) => [values?.[":a"], values?.[":ka"]])).toEqual([
       [1, 1],
-      [1, 0],
-      [1, 0],
-      [1, 1],
+      [3, 1],
     ]);
     expect(kept()).toEqual(["m1", "m4"]);
   });
 
-  it("always keeps rejected items, and samples each source on its own", async () => {
+  it("always counts and keeps rejected items before answering, with the accepted ones held until then", async () => {
     await debug.record("ws_1", "src_1", [entry("accepted", "m1")]);
-    await debug.record("ws_1", "src_1", [entry("accepted", "m2"), entry("rejected", "r1")]);
-    await debug.record("ws_1", "src_2", [entry("accepted", "m3")]);
+    await debug.record("ws_1", "src_1", [entry("accepted", "m2"), entry("accepted", "m3")]);
+    await debug.record("ws_1", "src_1", [entry("accepted", "m4"), entry("rejected", "r1")]);
+    await debug.record("ws_1", "src_2", [entry("accepted", "m5")]);
 
-    expect(kept()).toEqual(["m1", "r1", "m3"]);
+    expect(kept()).toEqual(["m1", "r1", "m5"]);
+    expect(counted().map((values) => [values?.[":a"], values?.[":r"]])).toEqual([
+      [1, 0],
+      [3, 1],
+      [1, 0],
+    ]);
+  });
+
+  it("writes a source's held count with the next request of any source once held for a second", async () => {
+    // Prepare: src_1 sampled, then one more request of it held
+    await debug.record("ws_1", "src_1", [entry("accepted", "m1")]);
+    await debug.record("ws_1", "src_1", [entry("accepted", "m2"), entry("accepted", "m3")]);
+    await debug.record("ws_1", "src_2", [entry("accepted", "m4")]);
+    await debug.record("ws_1", "src_2", [entry("accepted", "m5")]);
+    db.resetHistory();
+
+    // Act: not due yet, then due
+    clock.advance(DEBUGGER_ACCEPTED_SAMPLE_MS - 1);
+    await debug.record("ws_1", "src_3", [entry("rejected", "r1")]);
+    const beforeDue = counted().length;
+    clock.advance(1);
+    await debug.record("ws_1", "src_3", [entry("rejected", "r2")]);
+
+    // Assess
+    expect(beforeDue).toBe(1);
+    const flushed = db
+      .commandCalls(UpdateCommand)
+      .slice(1)
+      .map((call) => [call.args[0].input.Key?.pk, accepted(call.args[0].input.ExpressionAttributeValues)]);
+    expect(flushed).toEqual(
+      expect.arrayContaining([
+        [expect.stringContaining("src_1"), 2],
+        [expect.stringContaining("src_2"), 1],
+      ]),
+    );
+    expect(flushed).toHaveLength(3);
+  });
+
+  it("keeps held counts whose write failed, and answers the request's own failure", async () => {
+    // Prepare
+    const failures = reportingFailures();
+    await debug.record("ws_1", "src_1", [entry("accepted", "m1")]);
+    await debug.record("ws_1", "src_1", [entry("accepted", "m2")]);
+    clock.advance(DEBUGGER_ACCEPTED_SAMPLE_MS);
+    db.on(UpdateCommand).rejects(new Error("ProvisionedThroughputExceededException"));
+
+    // Act: a rejected item's write fails (the request's own: it fails), then succeeds
+    await expect(debug.record("ws_1", "src_1", [entry("rejected", "r1")])).rejects.toThrow("Provisioned");
+    db.on(UpdateCommand).resolves({ Attributes: { acceptedSlot: 1, rejectedSlot: 1 } });
+    await debug.record("ws_1", "src_1", [entry("rejected", "r2")]);
+
+    // Assess: the held item was counted once, by the write that succeeded
+    expect(counted().map((values) => [values?.[":a"], values?.[":r"]])).toEqual([
+      [1, 0],
+      [1, 1],
+      [1, 1],
+    ]);
+    expect(failures).toEqual([]);
+  });
+
+  it("reports a failed flush of another source's held count and writes it with a later request", async () => {
+    const failures = reportingFailures();
+    await debug.record("ws_1", "src_1", [entry("accepted", "m1")]);
+    await debug.record("ws_1", "src_1", [entry("accepted", "m2")]);
+    clock.advance(DEBUGGER_ACCEPTED_SAMPLE_MS);
+    const src1 = { Key: { pk: "WS#ws_1#SOURCEDEBUG#src_1", sk: "COUNTS" } };
+    db.on(UpdateCommand, src1).rejects(new Error("ProvisionedThroughputExceededException"));
+
+    await debug.record("ws_1", "src_2", [entry("rejected", "r1")]);
+    db.on(UpdateCommand, src1).resolves({ Attributes: {} });
+    clock.advance(DEBUGGER_ACCEPTED_SAMPLE_MS);
+    await debug.record("ws_1", "src_2", [entry("rejected", "r2")]);
+
+    expect(failures).toEqual([1]);
+    const writes = db
+      .commandCalls(UpdateCommand)
+      .filter((call) => String(call.args[0].input.Key?.pk).includes("src_1"))
+      .map((call) => accepted(call.args[0].input.ExpressionAttributeValues));
+    expect(writes).toEqual([1, 1, 1]);
   });
 });

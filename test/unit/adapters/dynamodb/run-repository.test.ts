@@ -22,6 +22,7 @@ import { keys } from "../../../../shared/contracts/table.js";
 import type { EndSteps } from "../../../../shared/contracts/workflow.js";
 import { ValidationError } from "../../../../shared/domain/errors.js";
 import { isStatCounter, momentStatsFromShards } from "../../../../shared/domain/insights.js";
+import { hourCounter } from "../../../../shared/domain/report.js";
 import { aRun } from "../../../support/fakes.js";
 
 const db = mockClient(DynamoDBDocumentClient);
@@ -97,8 +98,8 @@ describe("DynamoRunRepository.enter", () => {
     // Assess
     expect(result).toBe("entered");
     const items = transactItems();
-    expect(items).toHaveLength(6);
-    const [membership, runPut, indexPut, stats, hour, day] = items;
+    expect(items).toHaveLength(5);
+    const [membership, runPut, indexPut, stats, day] = items;
     expect(membership?.Update).toMatchObject({
       TableName: TABLE,
       Key: membershipKey,
@@ -151,15 +152,14 @@ describe("DynamoRunRepository.enter", () => {
       Key: keys.momentStatsShard("ws_1", "m_1", statsShardOf("run_1")),
     });
     expect(counterDeltas(stats)).toEqual({ entered: 1 });
-    // The report's series: the entry's hour and day buckets, in the run's shard, expiring in time.
-    expect([hour?.Update?.Key, day?.Update?.Key]).toEqual([
-      keys.momentSeries("ws_1", "m_1", statsShardOf("run_1"), "hour", run.startedAt.slice(0, 13)),
+    // The report's series: the entry's day bucket, in the run's shard, counting the day and the
+    // hour (an attribute of the day item: one item, not two, in the transaction), expiring in time.
+    expect(day?.Update?.Key).toEqual(
       keys.momentSeries("ws_1", "m_1", statsShardOf("run_1"), "day", run.startedAt.slice(0, 10)),
-    ]);
-    expect(counterDeltas(hour)).toEqual({ entered: 1 });
-    expect(counterDeltas(day)).toEqual({ entered: 1 });
-    expect(hour?.Update?.ExpressionAttributeValues?.[":expires"]).toBe(
-      Math.floor(Date.parse(run.startedAt) / 1000) + 35 * 86_400,
+    );
+    expect(counterDeltas(day)).toEqual({ entered: 1, [hourCounter("entered", run.startedAt)]: 1 });
+    expect(day?.Update?.ExpressionAttributeValues?.[":expires"]).toBe(
+      Math.floor(Date.parse(run.startedAt) / 1000) + 731 * 86_400,
     );
   });
 
@@ -440,8 +440,8 @@ describe("DynamoRunRepository.endRun", () => {
     // Assess
     expect(result).toBe("ended");
     const items = transactItems();
-    expect(items).toHaveLength(6);
-    const [runUpdate, membership, indexMark, stats, hour, day] = items;
+    expect(items).toHaveLength(5);
+    const [runUpdate, membership, indexMark, stats, day] = items;
     expect(runUpdate?.Update).toMatchObject({
       TableName: TABLE,
       Key: runKey,
@@ -467,13 +467,11 @@ describe("DynamoRunRepository.endRun", () => {
     // The outcome, and which end rule caused it (the report's split by end rule).
     expect(counterDeltas(stats)).toEqual({ failed: 1, "ends.failed.event:account_closed": 1 });
     expect(counterNames(stats).every(isStatCounter)).toBe(true);
-    expect(hour?.Update?.Key).toEqual(
-      keys.momentSeries("ws_1", "m_1", statsShardOf("run_1"), "hour", "2026-11-22T00"),
-    );
     expect(day?.Update?.Key).toEqual(
       keys.momentSeries("ws_1", "m_1", statsShardOf("run_1"), "day", "2026-11-22"),
     );
-    expect(counterDeltas(day)).toEqual({ failed: 1 });
+    // The hour (00 UTC) is a counter of the day item.
+    expect(counterDeltas(day)).toEqual({ failed: 1, af: 1 });
   });
 
   it("addresses a keyed run's membership and index by its run key", async () => {
@@ -918,8 +916,7 @@ describe("DynamoRunRepository.recordStep", () => {
         membershipKey,
         keys.accountRun("ws_1", "acct_1", "m_1"),
         keys.momentStatsShard("ws_1", "m_1", statsShardOf("run_1")),
-        expect.anything(),
-        expect.anything(),
+        keys.momentSeries("ws_1", "m_1", statsShardOf("run_1"), "day", AT.slice(0, 10)),
       ]);
       expect(items[1]?.Update?.ExpressionAttributeValues).toMatchObject({ ":outcome": "completed" });
       expect(counterDeltas(items[4])).toEqual({ "steps.s1.executed": 1, completed: 1 });

@@ -1,12 +1,12 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { BatchGetCommand, DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   DynamoStatsRepository,
   statsIncrement,
 } from "../../../../shared/adapters/dynamodb/stats-repository.js";
-import { keys, STATS_SHARDS } from "../../../../shared/contracts/table.js";
+import { keys, momentSeriesPk, STATS_SHARDS } from "../../../../shared/contracts/table.js";
 
 const db = mockClient(DynamoDBDocumentClient);
 const TABLE = "moments-test";
@@ -168,5 +168,66 @@ describe("DynamoStatsRepository", () => {
     expect(db.commandCalls(UpdateCommand).map((c) => c.args[0].input)).toEqual([
       { TableName: TABLE, ...statsIncrement("ws_1", "m_1", 2, { "feedback.positive": 1 }) },
     ]);
+  });
+});
+
+describe("DynamoStatsRepository.readSeries", () => {
+  /** Answers each shard's query from `items` (by shard), within the query's sort-key range. */
+  function seriesTable(items: Record<number, Array<Record<string, unknown>>>) {
+    db.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, string> }) => {
+      const values = input.ExpressionAttributeValues;
+      const shard = Array.from({ length: STATS_SHARDS }, (_, n) => n).find(
+        (n) => momentSeriesPk("ws_1", "m_1", n) === values[":pk"],
+      );
+      const from = values[":from"] ?? "";
+      const to = values[":to"] ?? "";
+      const sk = (item: Record<string, unknown>) => String(item.sk);
+      return {
+        Items: (items[shard ?? -1] ?? []).filter((item) => sk(item) >= from && sk(item) <= to),
+      };
+    });
+  }
+
+  it("reads hours from the day items of the range and from hour items written before, summed per hour", async () => {
+    seriesTable({
+      // j: 09 h, n: 13 h, o: 14 h (see hourCounter).
+      0: [{ sk: "D#2026-12-06", entered: 9, je: 5, ne: 2, oe: 1, oc: 1 }],
+      1: [{ sk: "D#2026-12-06", entered: 1, ne: 1 }],
+      // Counted before the hours moved into the day item (another run's entry, in its own shard).
+      2: [
+        { sk: "H#2026-12-06T13", entered: 4 },
+        { sk: "D#2026-12-06", entered: 4 },
+      ],
+    });
+
+    const hours = await repository().readSeries("ws_1", "m_1", "hour", "2026-12-06T10", "2026-12-06T14");
+
+    expect(Object.fromEntries([...hours].map(([key, counts]) => [key, counts.entered]))).toEqual({
+      "2026-12-06T13": 7,
+      "2026-12-06T14": 1,
+    });
+    expect(hours.get("2026-12-06T14")).toMatchObject({ completed: 1 });
+    // Two queries per shard: its day items of the range's days, and its hour items of the range.
+    const ranges = db.commandCalls(QueryCommand).map((call) => {
+      const values = call.args[0].input.ExpressionAttributeValues ?? {};
+      return `${values[":from"]}..${values[":to"]}`;
+    });
+    expect(ranges).toHaveLength(2 * STATS_SHARDS);
+    expect(new Set(ranges)).toEqual(
+      new Set(["D#2026-12-06..D#2026-12-06", "H#2026-12-06T10..H#2026-12-06T14"]),
+    );
+  });
+
+  it("reads days from the day items' own counters, not their hours", async () => {
+    seriesTable({
+      3: [{ sk: "D#2026-12-05", entered: 2, h13e: 2 }],
+      4: [{ sk: "D#2026-12-05", entered: 1 }],
+    });
+
+    const days = await repository().readSeries("ws_1", "m_1", "day", "2026-12-01", "2026-12-06");
+
+    expect([...days.keys()]).toEqual(["2026-12-05"]);
+    expect(days.get("2026-12-05")).toMatchObject({ entered: 3 });
+    expect(db.commandCalls(QueryCommand)).toHaveLength(STATS_SHARDS);
   });
 });
