@@ -266,12 +266,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     process.env[Env.consoleAssetsDir] = consoleDir;
 
     await createAppTable(new DynamoDBClient({ endpoint: dynamo.endpoint }), tableName);
-    const load = async <E, R>(fn: FunctionId): Promise<LambdaHandler<E, R>> =>
-      ((await handlerModules[fn]()) as { handler: LambdaHandler<E, R> }).handler;
+    // Each handler is imported once and kept, as a Lambda container keeps it: a dynamic import()
+    // is not free even when the module cache has it (under tsx every one is a round trip to its
+    // loader thread to resolve the specifier: 1-2 ms of CPU per invocation under load). A failed
+    // import is forgotten, so the next invocation tries again.
+    const handlers = new Map<FunctionId, Promise<LambdaHandler<unknown, unknown>>>();
+    const load = <E, R>(fn: FunctionId): Promise<LambdaHandler<E, R>> => {
+      let handler = handlers.get(fn);
+      if (handler === undefined) {
+        handler = handlerModules[fn]().then(
+          (module) => (module as { handler: LambdaHandler<unknown, unknown> }).handler,
+        );
+        handler.catch(() => handlers.delete(fn));
+        handlers.set(fn, handler);
+      }
+      return handler as Promise<LambdaHandler<E, R>>;
+    };
 
     // The API listens first, its handlers imported on first request: its URL is part of the
     // functions' environment (unsubscribe links), which must be set before any handler is imported.
-    // (load is cheap after the first time: the module cache answers.)
     const lazyHttp = (fn: FunctionId) => async (event: unknown, context: ReturnType<typeof lambdaContext>) =>
       (await load(fn))(event, context);
     // Settled once the admin key is seeded (at the end of this function): until then the API answers 503, so
