@@ -1,41 +1,31 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
-import { documentClient } from "../../shared/adapters/clients.js";
 import {
   type CustomResourceEvent,
   sendCustomResourceResponse,
 } from "../../shared/adapters/cloudformation-response.js";
-import { DynamoKeyStore } from "../../shared/adapters/dynamodb/key-store.js";
-import { DynamoTableSettings } from "../../shared/adapters/dynamodb/table-settings.js";
-import { SecretsManagerKeyVault } from "../../shared/adapters/secrets-manager-key-vault.js";
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
+import { loadOnce } from "../../shared/load-once.js";
 import { createObservability } from "../../shared/observability.js";
-import { systemClock } from "../../shared/ports/clock.js";
 import { bootstrapDeployment } from "../../shared/use-cases/bootstrap-deployment.js";
 import {
   applyTableProtection,
   TABLE_PROTECTION_RESOURCE_TYPE,
+  type TableSettings,
 } from "../../shared/use-cases/table-protection.js";
 
 const env = readEnv([Env.tableName]);
 const obs = createObservability("bootstrap");
-// A deploy waits on this function: a throttle or a brief outage is retried longer than a request would
-// (6 attempts with the SDK's backoff) before the deploy is failed and rolled back.
-const DEPLOY_TIME_RETRIES = { maxAttempts: 6 };
-const secrets = new SecretsManagerClient(DEPLOY_TIME_RETRIES);
-obs.tracer?.captureAWSv3Client(secrets);
-const deps = {
-  keys: new DynamoKeyStore(documentClient(obs.tracer, DEPLOY_TIME_RETRIES), env.TABLE_NAME),
-  vault: new SecretsManagerKeyVault(secrets),
-  clock: systemClock,
+// Each event loads only the clients it uses (./clients.ts).
+const firstAdminKeyDeps = loadOnce(() =>
+  import("./clients.js").then((m) => m.firstAdminKeyDeps(env.TABLE_NAME, obs.tracer)),
+);
+const loadTableSettings = loadOnce(() => import("./clients.js").then((m) => m.tableSettings(obs.tracer)));
+const tables: TableSettings = {
+  setDeletionProtection: async (tableName, enabled) =>
+    (await loadTableSettings()).setDeletionProtection(tableName, enabled),
 };
-
-const dynamodb = new DynamoDBClient(DEPLOY_TIME_RETRIES);
-obs.tracer?.captureAWSv3Client(dynamodb);
-const tables = new DynamoTableSettings(dynamodb);
 
 const PHYSICAL_ID = "first-admin-key";
 
@@ -52,7 +42,7 @@ export const handler = middy<CustomResourceEvent, void, Error, Context>()
       if (event.RequestType === "Create") {
         const secretArn = String(event.ResourceProperties.SecretArn ?? "");
         const workspaceId = String(event.ResourceProperties.WorkspaceId ?? "default");
-        await bootstrapDeployment(deps, { secretArn, workspaceId });
+        await bootstrapDeployment(await firstAdminKeyDeps(), { secretArn, workspaceId });
         obs.logger.info("First admin key created and stored", { workspaceId });
       }
       obs.metrics.addMetric("BootstrapHandled", "Count", 1);

@@ -7,7 +7,7 @@ import {
 import { DynamoKeyStore } from "../../shared/adapters/dynamodb/key-store.js";
 import { DynamoSourceRepository } from "../../shared/adapters/dynamodb/source-repository.js";
 import { EventBridgePublisher } from "../../shared/adapters/event-bridge-publisher.js";
-import { WriteKeyCache } from "../../shared/adapters/write-key-cache.js";
+import { SourceCache, WriteKeyCache } from "../../shared/adapters/write-key-cache.js";
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import { httpHandler } from "../../shared/http/http-handler.js";
@@ -32,7 +32,8 @@ const deps = {
   debug: new DynamoIngestDebugger(db, env.TABLE_NAME, systemClock, (unflushed) =>
     obs.logger.warn("Could not write the debugger's held counts; kept for the next request", { unflushed }),
   ),
-  sources: new DynamoSourceRepository(db, env.TABLE_NAME),
+  // A consumer-mode source's subject, trusted as long as the key (see SourceCache).
+  sources: new SourceCache(new DynamoSourceRepository(db, env.TABLE_NAME), systemClock),
 };
 
 export const handler = httpHandler(ingestRoutes(deps, keys, obs), obs);

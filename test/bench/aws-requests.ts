@@ -167,13 +167,14 @@ type Next = (args: { input: Json }) => Promise<{ output: Json & { $metadata?: { 
  */
 export function requestCountingMiddleware(
   sink: Sink,
-  fn: string,
+  owner: string | (() => string),
   /** Whether requests to this service are wanted now; the others pass through untouched (and uncounted). */
   wants: (service: string) => boolean = () => true,
 ) {
   return (next: Next, context: MiddlewareContext) => async (args: { input: Json }) => {
     const service = (context.clientName ?? "Unknown").replace(/Client$/, "");
     if (!wants(service)) return next(args);
+    const fn = typeof owner === "string" ? owner : owner();
     const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
     const isDynamo = service === "DynamoDB";
     const askCapacity =
@@ -300,13 +301,20 @@ export function instrumentAwsClients(): void {
   const require = createRequire(import.meta.url);
   const core = require("@smithy/core/client") as { Client: new (config: unknown) => object };
   const Original = core.Client;
+  const ownerHere = (why: string) => {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 50;
+    const stack = new Error(why).stack ?? "";
+    Error.stackTraceLimit = limit;
+    return ownerFromStack(stack);
+  };
   class InstrumentedClient extends Original {
     constructor(config: unknown) {
       super(config);
-      const limit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 50;
-      const stack = new Error("client created").stack ?? "";
-      Error.stackTraceLimit = limit;
+      // The function that created the client; for a client a function creates on first use (see
+      // shared/load-once.ts), whose creation runs outside its handler's stack, the one sending each
+      // request.
+      const created = ownerHere("client created");
       const middlewareStack = (this as { middlewareStack?: { add: (m: unknown, o: unknown) => void } })
         .middlewareStack;
       middlewareStack?.add(
@@ -315,7 +323,7 @@ export function instrumentAwsClients(): void {
             if (requestLog.keep) requestLog.records.push(r);
             requestLog.tap?.(r, input);
           },
-          ownerFromStack(stack),
+          created === "bench" ? () => ownerHere("request sent") : created,
           wanted,
         ),
         { step: "initialize", priority: "high", name: "benchRequestCounter" },

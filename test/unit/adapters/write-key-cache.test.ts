@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { WRITE_KEY_TRUST_MS, WriteKeyCache } from "../../../shared/adapters/write-key-cache.js";
+import { SourceCache, WRITE_KEY_TRUST_MS, WriteKeyCache } from "../../../shared/adapters/write-key-cache.js";
 import type { ApiKeyRecord } from "../../../shared/domain/api-keys.js";
-import { type FixedClock, fixedClock } from "../../support/fakes.js";
-import { FakeKeyStore } from "../../support/fakes-access.js";
+import { aSource, type FixedClock, fixedClock } from "../../support/fakes.js";
+import { FakeKeyStore, FakeSources } from "../../support/fakes-access.js";
 
 const owner = { workspaceId: "ws_1", sourceId: "src_1", allowedDomains: ["app.acme.com"] };
 const record = (id: string): ApiKeyRecord => ({
@@ -93,5 +93,27 @@ describe("WriteKeyCache", () => {
 
     expect(both.map((found) => found?.sourceId)).toEqual(["src_1", "src_1"]);
     expect(reads).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe("SourceCache", () => {
+  it("reads a source once per bound, so a change of its subject shows within it", async () => {
+    // Prepare
+    const sources = new FakeSources();
+    await sources.putSource(aSource({ workspaceId: "ws_1", id: "src_1", subject: "account" }));
+    const read = vi.spyOn(sources, "getSource");
+    const cached = new SourceCache(sources, clock);
+    expect((await cached.getSource("ws_1", "src_1"))?.subject).toBe("account");
+
+    // Act
+    await sources.updateSource("ws_1", "src_1", { subject: "user" }, "2026-12-06T10:00:01Z");
+
+    // Assess
+    clock.advance(WRITE_KEY_TRUST_MS - 1);
+    expect((await cached.getSource("ws_1", "src_1"))?.subject).toBe("account");
+    clock.advance(1);
+    expect((await cached.getSource("ws_1", "src_1"))?.subject).toBe("user");
+    expect(await cached.getSource("ws_1", "src_gone")).toBeUndefined();
+    expect(read).toHaveBeenCalledTimes(3);
   });
 });
