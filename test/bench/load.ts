@@ -297,10 +297,10 @@ export async function runLoad(
     const drainByThread = cpuByThread(stack, ingestThreads, drainCpuMs, ingestLoadGeneratorMs, ingested);
 
     // End to end: each event starts a run whose one email goes out at once. An email is timed by
-    // the end of its SES request, and counted when it is in the local inbox: under heavy load a
-    // send can outlast the SES client's request timeout (10 s), and the run then settles it from
-    // SES's Send event instead of its answer (sent once all the same), so an SDK error is not a
-    // missing email. Its time is then an upper bound.
+    // the end of its first SES request, and counted when it is in the local inbox: under heavy load
+    // a send can outlast the SES client's connection timeout (3 s, retried) or request timeout
+    // (10 s: the run settles it from SES's Send event instead of its answer, sent once all the
+    // same), so an SDK error is not a missing email. Its time is then an upper bound.
     const sent = new Map<string, number>();
     let sesTimeouts = 0;
     requestLog.tapServices = new Set(["SES"]);
