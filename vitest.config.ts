@@ -14,6 +14,13 @@ const sharedProcessFiles = ["test/unit", "test/infra"].flatMap((dir) =>
     .filter((file) => !/aws-sdk-client-mock|vi\.resetModules\(/.test(readFileSync(file, "utf8"))),
 );
 
+// Integration files on the process's shared local stack (test/support/shared-stack.ts) run several
+// to a process, so they boot one stack and import the handlers once per worker, not once per file.
+const sharedStackFiles = readdirSync("test/integration")
+  .filter((file) => file.endsWith(".test.ts"))
+  .map((file) => `test/integration/${file}`)
+  .filter((file) => /sharedLocalStack\(|startSharedScenario\(/.test(readFileSync(file, "utf8")));
+
 const common = {
   // Integration tests boot the local stack (dynalite, SES, Step Functions) in each worker.
   pool: "forks" as const,
@@ -29,7 +36,12 @@ export default defineConfig({
     // worker fills the cores. Measured on an idle 2-core machine: 205 s with 2 workers, 122 s with 3,
     // 127 s with 4 (the suite is then CPU-bound).
     maxWorkers: 3,
+    // Projects run in the order of their names, each's longest files first: the shared stack's files
+    // (the fuzzer among them) start first.
     projects: [
+      {
+        test: { ...common, name: "integration-shared-stack", include: sharedStackFiles, isolate: false },
+      },
       { test: { ...common, name: "shared-process", include: sharedProcessFiles, isolate: false } },
       {
         test: {
@@ -37,7 +49,7 @@ export default defineConfig({
           name: "isolated",
           include: ["test/**/*.test.ts"],
           // The fault suite runs on its own (npm run test:faults, vitest.faults.config.ts): it takes minutes.
-          exclude: ["test/faults/**", "**/node_modules/**", ...sharedProcessFiles],
+          exclude: ["test/faults/**", "**/node_modules/**", ...sharedProcessFiles, ...sharedStackFiles],
         },
       },
     ],

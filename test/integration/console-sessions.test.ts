@@ -4,12 +4,13 @@
  * CSRF-checked writes, and sign-out ending the session server-side.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
+import type { LocalStack } from "../../infra/local/stack.js";
+import { sharedLocalStack } from "../support/shared-stack.js";
 
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, timeScale: 0, logLevel: "CRITICAL" });
+  stack = await sharedLocalStack();
 });
 
 afterAll(async () => {

@@ -5,13 +5,13 @@
  * 1, as a moment's condition on it shows.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Scenario, startScenario, unique } from "../support/scenario.js";
+import { type Scenario, startSharedScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
 
 let s: Scenario;
 
 beforeAll(async () => {
-  s = await startScenario("Exactly once");
+  s = await startSharedScenario("Exactly once");
 });
 
 afterAll(async () => {

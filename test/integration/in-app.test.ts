@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { userTokenHeader } from "../support/local-api.js";
-import { type Scenario, startScenario, unique } from "../support/scenario.js";
+import { type SharedScenario, startSharedScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
 
 interface InboxView {
@@ -22,14 +22,15 @@ interface InboxView {
   createdAt: string;
 }
 
-let s: Scenario;
+let s: SharedScenario;
 let otherWriteKey = "";
 let otherSecret = "";
 
 beforeAll(async () => {
-  s = await startScenario("In-app tests");
-  const other = await s.admin<{ adminKey: string }>("POST", "/v1/admin/workspaces", {
-    name: "Another tenant",
+  s = await startSharedScenario("In-app tests");
+  const other = await s.api<{ adminKey: string }>("POST", "/v1/admin/workspaces", {
+    key: s.operatorKey,
+    body: { name: "Another tenant" },
   });
   expect(other.status).toBe(201);
   const otherSource = await s.api<{ writeKey: string; identitySecret: string }>("POST", "/v1/admin/sources", {

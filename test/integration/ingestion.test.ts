@@ -5,8 +5,9 @@
  * the tests see that an accepted item reached the matcher.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
+import type { LocalStack } from "../../infra/local/stack.js";
 import { apiClient, type CapturedEmail, sentEmails, userTokenHeader } from "../support/local-api.js";
+import { sharedLocalStack } from "../support/shared-stack.js";
 import { waitFor } from "../support/wait-for.js";
 
 let stack: LocalStack;
@@ -26,7 +27,7 @@ interface ErrorAnswer {
 }
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, timeScale: 0, logLevel: "CRITICAL" });
+  stack = await sharedLocalStack();
   api = apiClient(stack.apiUrl);
   const source = await api<{ id: string; writeKey: string; identitySecret: string }>(
     "POST",

@@ -9,18 +9,18 @@
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
 import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoInsightsRepository } from "../../shared/adapters/dynamodb/insights-repository.js";
 import { DynamoStatsRepository } from "../../shared/adapters/dynamodb/stats-repository.js";
 import { STATS_SHARDS } from "../../shared/contracts/table.js";
 import { describeCondition, MAX_SAMPLE_PROPERTIES } from "../../shared/domain/insights.js";
 import { apiClient } from "../support/local-api.js";
+import { type SharedStack, sharedLocalStack } from "../support/shared-stack.js";
 import { waitFor } from "../support/wait-for.js";
 
 const TABLE = "moments";
 
-let stack: LocalStack;
+let stack: SharedStack;
 let api: ReturnType<typeof apiClient>;
 let db: DynamoDBDocumentClient;
 let insights: DynamoInsightsRepository;
@@ -33,7 +33,7 @@ let keyB = "";
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, timeScale: 0, logLevel: "CRITICAL" });
+  stack = await sharedLocalStack();
   api = apiClient(stack.apiUrl);
   ws = stack.workspaceId;
   // The stack pointed the SDK at its DynamoDB (AWS_ENDPOINT_URL_DYNAMODB): these write into its table.
@@ -67,7 +67,7 @@ beforeAll(async () => {
   expect(running.status).toBe(200);
 
   const workspaceB = await api<{ adminKey: string }>("POST", "/v1/admin/workspaces", {
-    key: stack.adminKey,
+    key: stack.operatorKey,
     body: { name: "Tenant B" },
   });
   expect(workspaceB.status).toBe(201);

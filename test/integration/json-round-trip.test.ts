@@ -12,7 +12,7 @@ import { unstorableJson } from "../../shared/domain/primitives.js";
 import { webhookMessageId } from "../../shared/domain/webhook-signature.js";
 import { type FakeWebhookReceiver, startFakeWebhookReceiver } from "../support/fake-webhook-receiver.js";
 import { canonicalJson, jsonKey, jsonObjectOf, NAMED_KEYS } from "../support/json-keys.js";
-import { type Scenario, startScenario, unique } from "../support/scenario.js";
+import { type Scenario, startSharedScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
 
 let s: Scenario;
@@ -21,7 +21,7 @@ let echoEvent = "";
 let echoMoment = "";
 
 beforeAll(async () => {
-  s = await startScenario("Any JSON");
+  s = await startSharedScenario("Any JSON");
   receiver = await startFakeWebhookReceiver();
   echoEvent = unique("json_echo");
   // `{event}`, `{account}` and `{user}` render the whole properties and traits as JSON.

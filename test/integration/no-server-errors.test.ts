@@ -5,10 +5,11 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
+import type { LocalStack } from "../../infra/local/stack.js";
 import { routeKey, routes } from "../../shared/contracts/routes.js";
 import { buildOpenApiDocument } from "../../shared/http/openapi.js";
 import { apiClient } from "../support/local-api.js";
+import { sharedLocalStack } from "../support/shared-stack.js";
 
 let stack: LocalStack;
 let api: ReturnType<typeof apiClient>;
@@ -18,7 +19,7 @@ let writeKey = "";
 const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 30);
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, timeScale: 0, logLevel: "CRITICAL" });
+  stack = await sharedLocalStack({ operator: true });
   api = apiClient(stack.apiUrl);
   const source = await api<{ writeKey: string }>("POST", "/v1/admin/sources", {
     key: stack.adminKey,

@@ -8,7 +8,7 @@
 import { createRequire } from "node:module";
 import { Analytics } from "@segment/analytics-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Scenario, startScenario, unique } from "../support/scenario.js";
+import { type Scenario, startSharedScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
 
 // The RudderStack SDK is CommonJS (module.exports = class).
@@ -34,7 +34,7 @@ let scenario: Scenario;
 let trialMoment: string;
 
 beforeAll(async () => {
-  scenario = await startScenario("Segment-instrumented app");
+  scenario = await startSharedScenario("Segment-instrumented app");
   trialMoment = await scenario.runningMoment({
     name: "Trial follow-up",
     goal: "convert",

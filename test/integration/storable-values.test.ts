@@ -4,13 +4,13 @@
  * beyond 2^53 (an order id) is stored, with the precision JSON.parse left it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Scenario, startScenario, unique } from "../support/scenario.js";
+import { type Scenario, startSharedScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
 
 let s: Scenario;
 
 beforeAll(async () => {
-  s = await startScenario("Storable values");
+  s = await startSharedScenario("Storable values");
 });
 
 afterAll(async () => {

@@ -3,18 +3,18 @@
  * an id answers 404 (never 403, never A's data), and no list shows A's objects.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
 import { routeKey, routes } from "../../shared/contracts/routes.js";
 import { apiClient } from "../support/local-api.js";
+import { type SharedStack, sharedLocalStack } from "../support/shared-stack.js";
 
-let stack: LocalStack;
+let stack: SharedStack;
 let api: ReturnType<typeof apiClient>;
 let keyB = "";
 /** Ids of workspace A's objects, by the collection their routes start with. */
 const a: Record<string, string> = {};
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, timeScale: 0, logLevel: "CRITICAL" });
+  stack = await sharedLocalStack();
   api = apiClient(stack.apiUrl);
   const keyA = stack.adminKey;
   const created = async (path: string, body: unknown) => {
@@ -46,7 +46,7 @@ beforeAll(async () => {
   a["admin-keys"] = (await created("/v1/admin/admin-keys", {})).id;
 
   const workspaceB = await api<{ adminKey: string }>("POST", "/v1/admin/workspaces", {
-    key: keyA,
+    key: stack.operatorKey,
     body: { name: "Tenant B" },
   });
   expect(workspaceB.status).toBe(201);

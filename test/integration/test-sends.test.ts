@@ -7,14 +7,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sentEmails } from "../support/local-api.js";
-import { type Scenario, startScenario, unique } from "../support/scenario.js";
+import { type Scenario, startSharedScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
 
 let s: Scenario;
 let templateId = "";
 
 beforeAll(async () => {
-  s = await startScenario("Test sends");
+  s = await startSharedScenario("Test sends");
   const template = await s.admin<{ id: string }>("POST", "/v1/admin/email-templates", {
     name: "Renewal",
     from: '"Anna at Acme" <anna@acme.com>',

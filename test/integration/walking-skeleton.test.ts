@@ -4,15 +4,16 @@
  * the account's first name; the same event sent again changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
+import type { LocalStack } from "../../infra/local/stack.js";
 import { apiClient, sentEmails } from "../support/local-api.js";
+import { sharedLocalStack } from "../support/shared-stack.js";
 import { waitFor } from "../support/wait-for.js";
 
 let stack: LocalStack;
 let api: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, timeScale: 0, logLevel: "CRITICAL" });
+  stack = await sharedLocalStack();
   api = apiClient(stack.apiUrl);
 });
 

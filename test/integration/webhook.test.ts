@@ -9,14 +9,14 @@ import { DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { webhookMessageId } from "../../shared/domain/webhook-signature.js";
 import { type FakeWebhookReceiver, startFakeWebhookReceiver } from "../support/fake-webhook-receiver.js";
-import { type Scenario, startScenario, unique } from "../support/scenario.js";
+import { type Scenario, startSharedScenario, unique } from "../support/scenario.js";
 
 let s: Scenario;
 let receiver: FakeWebhookReceiver;
 let integrationId = "";
 
 beforeAll(async () => {
-  s = await startScenario("Webhook tests");
+  s = await startSharedScenario("Webhook tests");
   receiver = await startFakeWebhookReceiver();
   // The secret is generated and shown once, as an admin would copy it into the receiver.
   const integration = await s.admin<{ id: string; signingSecret: { value: string } }>(

@@ -8,6 +8,7 @@ import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../
 import type { StepOutcome } from "../../shared/contracts/workflow.js";
 import type { RunView } from "../../shared/use-cases/insights.js";
 import { type ApiResponse, apiClient, userTokenHeader } from "./local-api.js";
+import { sharedLocalStack } from "./shared-stack.js";
 import { waitFor } from "./wait-for.js";
 
 export type { RunView };
@@ -62,7 +63,25 @@ export interface Scenario {
  * named `sourceName`. One per test file: handlers read their environment once, at import.
  */
 export async function startScenario(sourceName: string, options: LocalStackOptions = {}): Promise<Scenario> {
-  const stack = await startLocalStack({ port: 0, timeScale: 0, logLevel: "CRITICAL", ...options });
+  return scenarioOn(
+    await startLocalStack({ port: 0, timeScale: 0, logLevel: "CRITICAL", ...options }),
+    sourceName,
+  );
+}
+
+/** A scenario on the shared stack, with the operator's key for a second tenant (see shared-stack.ts). */
+export type SharedScenario = Scenario & { operatorKey: string };
+
+/**
+ * The same on the process's shared stack (time scale 0, no fault plan, the default environment), in a
+ * workspace of the file's own: see shared-stack.ts.
+ */
+export async function startSharedScenario(sourceName: string): Promise<SharedScenario> {
+  const stack = await sharedLocalStack();
+  return { ...(await scenarioOn(stack, sourceName)), operatorKey: stack.operatorKey };
+}
+
+async function scenarioOn(stack: LocalStack, sourceName: string): Promise<Scenario> {
   const api = apiClient(stack.apiUrl);
   const admin = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) =>
     api<T>(method, path, { key: stack.adminKey, ...(body !== undefined ? { body } : {}) });
