@@ -165,8 +165,9 @@ type Next = (args: { input: Json }) => Promise<{ output: Json & { $metadata?: { 
  * The initialize-step middleware: asks DynamoDB for its consumed capacity, times the call and
  * hands one record per call to `sink`. The caller sees the same output as without it.
  */
-export function requestCountingMiddleware(sink: Sink, fn: string) {
+export function requestCountingMiddleware(sink: Sink, owner: string | (() => string)) {
   return (next: Next, context: MiddlewareContext) => async (args: { input: Json }) => {
+    const fn = typeof owner === "string" ? owner : owner();
     const service = (context.clientName ?? "Unknown").replace(/Client$/, "");
     const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
     const isDynamo = service === "DynamoDB";
@@ -286,20 +287,30 @@ export function instrumentAwsClients(): void {
   const require = createRequire(import.meta.url);
   const core = require("@smithy/core/client") as { Client: new (config: unknown) => object };
   const Original = core.Client;
+  const ownerHere = (why: string) => {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 50;
+    const stack = new Error(why).stack ?? "";
+    Error.stackTraceLimit = limit;
+    return ownerFromStack(stack);
+  };
   class InstrumentedClient extends Original {
     constructor(config: unknown) {
       super(config);
-      const limit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 50;
-      const stack = new Error("client created").stack ?? "";
-      Error.stackTraceLimit = limit;
+      // The function that created the client; for a client a function creates on first use (see
+      // shared/load-once.ts), whose creation runs outside its handler's stack, the one sending each
+      // request.
+      const created = ownerHere("client created");
       const middlewareStack = (this as { middlewareStack?: { add: (m: unknown, o: unknown) => void } })
         .middlewareStack;
       middlewareStack?.add(
-        requestCountingMiddleware((r, input) => {
-          if (requestLog.keep) requestLog.records.push(r);
-          requestLog.tap?.(r, input);
-        }, ownerFromStack(stack)),
+        requestCountingMiddleware(
+          (r, input) => {
+            if (requestLog.keep) requestLog.records.push(r);
+            requestLog.tap?.(r, input);
+          },
+          created === "bench" ? () => ownerHere("request sent") : created,
+        ),
         { step: "initialize", priority: "high", name: "benchRequestCounter" },
       );
     }
