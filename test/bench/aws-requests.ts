@@ -165,10 +165,16 @@ type Next = (args: { input: Json }) => Promise<{ output: Json & { $metadata?: { 
  * The initialize-step middleware: asks DynamoDB for its consumed capacity, times the call and
  * hands one record per call to `sink`. The caller sees the same output as without it.
  */
-export function requestCountingMiddleware(sink: Sink, owner: string | (() => string)) {
+export function requestCountingMiddleware(
+  sink: Sink,
+  owner: string | (() => string),
+  /** Whether requests to this service are wanted now; the others pass through untouched (and uncounted). */
+  wants: (service: string) => boolean = () => true,
+) {
   return (next: Next, context: MiddlewareContext) => async (args: { input: Json }) => {
-    const fn = typeof owner === "string" ? owner : owner();
     const service = (context.clientName ?? "Unknown").replace(/Client$/, "");
+    if (!wants(service)) return next(args);
+    const fn = typeof owner === "string" ? owner : owner();
     const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
     const isDynamo = service === "DynamoDB";
     const askCapacity =
@@ -268,13 +274,21 @@ export function sequentialRoundTrips<T extends { startMs: number; endMs: number 
 /**
  * Where instrumented clients report: `records` (every request, in order, while `keep` is true) and
  * `tap` (each request with its input, e.g. to time emails during the load test without keeping
- * every record).
+ * every record), for the services in `tapServices` when given. While nothing is kept, requests the
+ * tap does not want skip the instrumentation altogether: the load test measures the stack's CPU,
+ * not the bench's (asking DynamoDB for its consumed capacity and sizing items cost ~2 % of it).
  */
 export const requestLog: {
   keep: boolean;
   records: AwsRequestRecord[];
   tap?: (record: AwsRequestRecord, input: Record<string, unknown>) => void;
+  tapServices?: ReadonlySet<string>;
 } = { keep: true, records: [] };
+
+const wanted = (service: string): boolean =>
+  requestLog.keep ||
+  (requestLog.tap !== undefined &&
+    (requestLog.tapServices === undefined || requestLog.tapServices.has(service)));
 let installed = false;
 
 /**
@@ -310,6 +324,7 @@ export function instrumentAwsClients(): void {
             requestLog.tap?.(r, input);
           },
           created === "bench" ? () => ownerHere("request sent") : created,
+          wanted,
         ),
         { step: "initialize", priority: "high", name: "benchRequestCounter" },
       );
