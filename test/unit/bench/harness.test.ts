@@ -23,6 +23,7 @@ import {
   queueBatching,
   type ScenarioUsage,
 } from "../../bench/cost-model.js";
+import type { LoadReport } from "../../bench/load.js";
 import type { ScenarioResult } from "../../bench/scenarios.js";
 import {
   type ExecutionRecord,
@@ -385,5 +386,21 @@ describe("the targets table", () => {
     expect(row("round trips per email step")).toMatchObject({ measured: "5.0", met: false });
     expect(row("cost per 1M")?.met).toBeUndefined();
     expect(row("local throughput")?.met).toBeUndefined();
+  });
+
+  it("judges memory after 20k events only from a run that long, never from a short run's line", () => {
+    const load = (events: number, rssAfterMb: number) =>
+      ({
+        ingest: [],
+        matcherDrain: { events: events - 200 },
+        endToEnd: { events: 200, eventsPerSecond: 30 },
+        memory: { rssBeforeMb: 200, rssAfterMb },
+      }) as unknown as LoadReport;
+    const memory = (report: LoadReport) =>
+      checkTargets({ load: report }).find((r) => r.target.startsWith("local RSS"));
+    // 1,200 events that grew 100 MB (warm-up): not "3.6 GB at 20k".
+    expect(memory(load(1_200, 300))).toMatchObject({ met: undefined });
+    expect(memory(load(20_200, 375))).toMatchObject({ measured: "375 MB after 20200 events", met: true });
+    expect(memory(load(20_200, 450))?.met).toBe(false);
   });
 });
