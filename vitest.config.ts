@@ -14,11 +14,11 @@ const sharedProcessFiles = ["test/unit", "test/infra"].flatMap((dir) =>
     .filter((file) => !/aws-sdk-client-mock|vi\.resetModules\(/.test(readFileSync(file, "utf8"))),
 );
 
-// Integration files on the process's shared local stack (test/support/shared-stack.ts) run several
+// Integration and browser files on the process's shared local stack (test/support/shared-stack.ts) run several
 // to a process, so they boot one stack and import the handlers once per worker, not once per file.
-const sharedStackFiles = readdirSync("test/integration")
+const sharedStackFiles = ["test/integration", "test/browser"]
+  .flatMap((dir) => readdirSync(dir).map((file) => `${dir}/${file}`))
   .filter((file) => file.endsWith(".test.ts"))
-  .map((file) => `test/integration/${file}`)
   .filter((file) => /sharedLocalStack\(|startSharedScenario\(/.test(readFileSync(file, "utf8")));
 
 const common = {
