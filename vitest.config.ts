@@ -28,8 +28,11 @@ const sharedStackFiles = ["test/integration", "test/browser"]
 const common = {
   // Integration tests boot the local stack (dynalite, SES, Step Functions) in each worker.
   pool: "forks" as const,
-  testTimeout: 30_000,
-  hookTimeout: 60_000,
+  // Hang guards, not speed checks: every wait inside a test has its own deadline naming what it waited
+  // for (test/support/wait-for.ts). At 30 s, two tests (100 admin requests before a browser check, a
+  // journal compaction) timed out with the machine at load average 27 on 2 cores while passing at 6-15 s.
+  testTimeout: 120_000,
+  hookTimeout: 120_000,
   env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
 };
 
