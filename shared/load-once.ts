@@ -16,3 +16,25 @@ export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
     return loading;
   };
 }
+
+/**
+ * A port whose adapter (and the SDK client behind it) is imported by the first call of any of its
+ * methods, for ports whose methods all return promises. The common path of a function that seldom
+ * needs a client (the matcher starting a run, for one) then never loads it.
+ */
+export function lazyPort<T extends object>(load: () => Promise<T>): T {
+  const loaded = loadOnce(load);
+  return new Proxy({} as T, {
+    get: (_, name) =>
+      // Not a thenable: awaiting the port itself must not call load.
+      name === "then"
+        ? undefined
+        : async (...args: unknown[]) => {
+            const port = (await loaded()) as Record<PropertyKey, (...a: unknown[]) => unknown>;
+            const method = port[name];
+            if (typeof method !== "function")
+              throw new TypeError(`The loaded port has no method ${String(name)}`);
+            return method.apply(port, args);
+          },
+  });
+}

@@ -1,4 +1,3 @@
-import { SFNClient } from "@aws-sdk/client-sfn";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { documentClient } from "../../shared/adapters/clients.js";
@@ -8,7 +7,7 @@ import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-re
 import { DynamoPendingStartRepository } from "../../shared/adapters/dynamodb/pending-start-repository.js";
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
-import { StepFunctionsController } from "../../shared/adapters/step-functions-starter.js";
+import { lazyStepFunctionsController } from "../../shared/adapters/lazy-clients.js";
 import { readEnv, readTimeScale } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import { type ActionPayload, reconcileWaitMs } from "../../shared/contracts/workflow.js";
@@ -23,8 +22,6 @@ const env = readEnv([Env.tableName, Env.stateMachineArn]);
 const obs = createObservability("action");
 const db = documentClient(obs.tracer);
 // A timeout starts the run's exit (or completion) steps; a gate starts its run.
-const sfn = new SFNClient({});
-obs.tracer?.captureAWSv3Client(sfn);
 const profiles = new DynamoProfileRepository(db, env.TABLE_NAME);
 const timeScale = readTimeScale(process.env[Env.timeScale]);
 const deps = {
@@ -38,7 +35,7 @@ const deps = {
   moments: new DynamoMomentRepository(db, env.TABLE_NAME),
   pending: new DynamoPendingStartRepository(db, env.TABLE_NAME),
   recorder: new DynamoInsightsRepository(db, env.TABLE_NAME),
-  workflows: new StepFunctionsController(sfn, env.STATE_MACHINE_ARN),
+  workflows: lazyStepFunctionsController(env.STATE_MACHINE_ARN, obs.tracer),
   clock: systemClock,
   timeScale,
   // The state machine's wait for evidence, scaled as every delay is.

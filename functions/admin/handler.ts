@@ -1,4 +1,3 @@
-import { SFNClient } from "@aws-sdk/client-sfn";
 import { documentClient } from "../../shared/adapters/clients.js";
 import { DynamoEmailTemplateRepository } from "../../shared/adapters/dynamodb/email-template-repository.js";
 import { DynamoInboxRepository } from "../../shared/adapters/dynamodb/inbox-repository.js";
@@ -14,8 +13,8 @@ import { DynamoSourceRepository } from "../../shared/adapters/dynamodb/source-re
 import { DynamoStatsRepository } from "../../shared/adapters/dynamodb/stats-repository.js";
 import { DynamoSuppressionList } from "../../shared/adapters/dynamodb/suppression-list.js";
 import { DynamoWorkspaceRepository } from "../../shared/adapters/dynamodb/workspace-repository.js";
+import { lazyStepFunctionsController } from "../../shared/adapters/lazy-clients.js";
 import { DEFAULT_SLACK_API_BASE_URL, HttpSlackClient } from "../../shared/adapters/slack-client.js";
-import { StepFunctionsController } from "../../shared/adapters/step-functions-starter.js";
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
 import { emailTemplateRoutes } from "../../shared/http/admin-routes/email-templates.js";
@@ -39,8 +38,6 @@ import { authenticateAdminRequest } from "../../shared/use-cases/authenticate.js
 const env = readEnv([Env.tableName, Env.stateMachineArn]);
 const obs = createObservability("admin");
 const db = documentClient(obs.tracer);
-const sfn = new SFNClient({});
-obs.tracer?.captureAWSv3Client(sfn);
 const integrations = new DynamoIntegrationRepository(db, env.TABLE_NAME);
 const profiles = new DynamoProfileRepository(db, env.TABLE_NAME);
 
@@ -59,7 +56,7 @@ const deps = {
   moments: new DynamoMomentRepository(db, env.TABLE_NAME),
   profiles,
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
-  workflows: new StepFunctionsController(sfn, env.STATE_MACHINE_ARN),
+  workflows: lazyStepFunctionsController(env.STATE_MACHINE_ARN, obs.tracer),
   insights: new DynamoInsightsRepository(db, env.TABLE_NAME),
   inbox: new DynamoInboxRepository(db, env.TABLE_NAME),
   stats: new DynamoStatsRepository(db, env.TABLE_NAME),

@@ -1,5 +1,3 @@
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { SFNClient } from "@aws-sdk/client-sfn";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { documentClient } from "../../shared/adapters/clients.js";
@@ -9,10 +7,9 @@ import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-re
 import { DynamoPendingStartRepository } from "../../shared/adapters/dynamodb/pending-start-repository.js";
 import { DynamoProfileRepository } from "../../shared/adapters/dynamodb/profile-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
-import { EventBridgePublisher } from "../../shared/adapters/event-bridge-publisher.js";
 import { MemoryIdleEventNames } from "../../shared/adapters/idle-event-names.js";
+import { lazyEventBridgePublisher, lazyStepFunctionsController } from "../../shared/adapters/lazy-clients.js";
 import { ObservedEventBuffer } from "../../shared/adapters/observed-event-buffer.js";
-import { StepFunctionsController } from "../../shared/adapters/step-functions-starter.js";
 import { readEnv, readEventWindowHours, readTimeScale } from "../../shared/config.js";
 import { DetailType, type EventReceivedDetail } from "../../shared/contracts/bus.js";
 import type { IdentifyReceivedDetail } from "../../shared/contracts/bus-details.js";
@@ -25,15 +22,15 @@ import { matchEvent } from "../../shared/use-cases/match-event.js";
 const env = readEnv([Env.tableName, Env.stateMachineArn, Env.eventBusName]);
 const obs = createObservability("match");
 const db = documentClient(obs.tracer);
-const sfn = new SFNClient({});
-obs.tracer?.captureAWSv3Client(sfn);
 // Observed-event counters are added up per container and written every 10 s (see ObservedEventBuffer).
 const recorder = new ObservedEventBuffer(new DynamoInsightsRepository(db, env.TABLE_NAME), systemClock);
 const deps = {
   moments: new DynamoMomentRepository(db, env.TABLE_NAME),
   profiles: new DynamoProfileRepository(db, env.TABLE_NAME),
   runs: new DynamoRunRepository(db, env.TABLE_NAME),
-  workflows: new StepFunctionsController(sfn, env.STATE_MACHINE_ARN),
+  // Step Functions and EventBridge are imported by their first call: an event no moment uses, the
+  // most common, needs neither.
+  workflows: lazyStepFunctionsController(env.STATE_MACHINE_ARN, obs.tracer),
   messages: new DynamoMessageLog(db, env.TABLE_NAME),
   pending: new DynamoPendingStartRepository(db, env.TABLE_NAME),
   recorder,
@@ -43,10 +40,11 @@ const deps = {
   eventWindowHours: readEventWindowHours(process.env[Env.eventWindowHours]),
 };
 
-const eventBridge = new EventBridgeClient({});
-obs.tracer?.captureAWSv3Client(eventBridge);
 // Identify calls put their attribute changes back on the bus, where moments can start on them.
-const identifyDeps = { ...deps, publisher: new EventBridgePublisher(eventBridge, env.EVENT_BUS_NAME) };
+const identifyDeps = {
+  ...deps,
+  publisher: lazyEventBridgePublisher(env.EVENT_BUS_NAME, obs.tracer),
+};
 
 async function processRecord(record: SQSRecord) {
   // The queue receives the whole EventBridge event; our payload is its detail.

@@ -27,13 +27,18 @@ interface ThreadData {
 
 type FromThread =
   | { t: "started"; endpoint: string; tid?: number }
+  | { t: "collected" }
   | { t: "failed"; error: string }
   | { t: "stopped" };
+
+type ToThread = { t: "stop" } | { t: "gc" };
 
 export interface LocalDynamoThread {
   endpoint: string;
   /** The thread's Linux id (/proc/self/task/<tid>), for the bench's CPU breakdown; absent elsewhere. */
   tid?: number;
+  /** A full GC of the thread's heap when node runs with --expose-gc (the bench's settled RSS); else nothing. */
+  collectGarbage(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -57,7 +62,13 @@ if (isEntry && parentPort) {
   const { startLocalDynamo } = await import("./dynamodb.js");
   try {
     const dynamo = await startLocalDynamo(host, dataDir);
-    port.on("message", (message: { t: "stop" }) => {
+    port.on("message", (message: ToThread) => {
+      if (message.t === "gc") {
+        // Only when node runs with --expose-gc (the bench): a settled heap before it reads RSS.
+        (globalThis as { gc?: () => void }).gc?.();
+        port.postMessage({ t: "collected" } satisfies FromThread);
+        return;
+      }
       if (message.t !== "stop") return;
       void dynamo.stop().finally(() => {
         port.postMessage({ t: "stopped" } satisfies FromThread);
@@ -136,9 +147,23 @@ export function startLocalDynamoThread(host: string, dataDir?: string): Promise<
       resolve({
         endpoint: message.endpoint,
         ...(message.tid === undefined ? {} : { tid: message.tid }),
+        collectGarbage: () =>
+          exited
+            ? Promise.resolve()
+            : new Promise<void>((done) => {
+                const collected = (reply: FromThread) => {
+                  if (reply.t !== "collected") return;
+                  worker.off("message", collected);
+                  worker.off("exit", done);
+                  done();
+                };
+                worker.on("message", collected);
+                worker.once("exit", done);
+                worker.postMessage({ t: "gc" } satisfies ToThread);
+              }),
         stop: async () => {
           if (exited) return;
-          worker.postMessage({ t: "stop" });
+          worker.postMessage({ t: "stop" } satisfies ToThread);
           // Stopped cleanly (LevelDB closed) or, after a grace, ended: it must never hang a test run.
           const grace = setTimeout(() => void worker.terminate(), 5_000);
           await exit;

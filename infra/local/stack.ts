@@ -106,6 +106,11 @@ export interface LocalStack {
    * bench splits CPU per thread with them. Absent off Linux.
    */
   threadIds: { dynamodb?: number };
+  /**
+   * A full GC of the stack's other threads' heaps when node runs with --expose-gc (the bench's
+   * settled RSS figures; the caller collects its own thread); nothing otherwise.
+   */
+  collectGarbage(): Promise<void>;
   /** The local gateway's one-shot fault: the next request to `path` is processed, then answered `status` (503). */
   failNextResponse(path: string, status?: number): void;
   stop(): Promise<void>;
@@ -454,6 +459,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       workspaceId: LOCAL_WORKSPACE,
       ...(options.faults ? { faults: options.faults } : {}),
       threadIds: { ...(dynamo.tid === undefined ? {} : { dynamodb: dynamo.tid }) },
+      collectGarbage: dynamo.collectGarbage,
       deadLetters: () =>
         queue.deadLetters().map(({ body, reason }) => ({ body, reason, ...messageIdOf(body) })),
       async drain(timeoutMs, progress = () => undefined) {

@@ -1,8 +1,5 @@
-import {
-  type EventBridgeClient,
-  PutEventsCommand,
-  type PutEventsRequestEntry,
-} from "@aws-sdk/client-eventbridge";
+import type { Tracer } from "@aws-lambda-powertools/tracer";
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import { EVENT_SOURCE } from "../contracts/bus.js";
 import { type BusDetail, busDetailType } from "../contracts/bus-details.js";
 import { ServiceUnavailableError } from "../domain/errors.js";
@@ -134,4 +131,14 @@ export class EventBridgePublisher implements EventPublisher {
 
 function delay(ms: number) {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A publisher with a client of its own (traced when tracing is on), for a function that seldom
+ * publishes and imports it on its first publish (see lazyPort, shared/load-once.ts).
+ */
+export function eventBridgePublisher(eventBusName: string, tracer?: Tracer): EventBridgePublisher {
+  const client = new EventBridgeClient({});
+  tracer?.captureAWSv3Client(client);
+  return new EventBridgePublisher(client, eventBusName);
 }

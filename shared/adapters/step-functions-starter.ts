@@ -1,6 +1,7 @@
+import type { Tracer } from "@aws-lambda-powertools/tracer";
 import {
   DescribeExecutionCommand,
-  type SFNClient,
+  SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
@@ -116,4 +117,14 @@ function isAlreadyFinished(error: Error): boolean {
     error.name === "ValidationException" &&
     /(not running|already|SUCCEEDED|FAILED|ABORTED|TIMED_OUT)/i.test(error.message)
   );
+}
+
+/**
+ * A controller with a client of its own (traced when tracing is on): what a function imports on its
+ * first Step Functions call (see lazyPort, shared/load-once.ts), since most of its invocations make none.
+ */
+export function stepFunctionsController(stateMachineArn: string, tracer?: Tracer): StepFunctionsController {
+  const client = new SFNClient({});
+  tracer?.captureAWSv3Client(client);
+  return new StepFunctionsController(client, stateMachineArn);
 }

@@ -133,9 +133,8 @@ async function runStep(
   // Entry steps run while the run is active; completion steps once it succeeded, exit steps once it
   // failed. An entry step reached after an end rule matched (a race with the stop) does nothing.
   if (runStatus !== REQUIRED_RUN_STATUS[phase]) {
-    // An earlier attempt of this execution may have left it in doubt, and ending the run found no
-    // doubt to settle yet (it was marked after): the lookup settles it (a no-op when not in doubt).
-    if (DOUBT_POLICY[step.action.type] === "lookup") await deps.workflows.startLookup(run, phase, step.id);
+    // An earlier attempt of this execution may have left it claimed, and ending the run found nothing
+    // to settle yet (it was claimed after): skipUnlessBegun settles it.
     const outcome: StepOutcome = {
       status: "skipped",
       reason: phase === "entry" ? "run_not_active" : `run_not_${REQUIRED_RUN_STATUS[phase]}`,
@@ -177,11 +176,13 @@ function alreadyDone(step: StepInput, claim: Extract<StepClaim, { status: "alrea
 
 /**
  * A step whose run ended (or whose moment stopped) is skipped: it does not begin after the end. But
- * a step that repeats safely (a webhook) may have begun before it: an earlier attempt claimed it,
- * maybe acted, and was left in doubt (see keepInDoubt). Recording a skip over that claim would tell
- * a delivered message was never sent, and nothing would correct it, so such a step is finished:
- * taken over and performed once more (its receiver dedupes), its outcome recorded. Other steps in
- * doubt keep the skip: SES's evidence corrects an email's (see step-doubt.ts).
+ * an earlier attempt may have claimed it and acted before it (left in doubt, or dead mid-action with
+ * no doubt mark). Recording a plain skip over that claim would tell a delivered message was never
+ * sent, for good: nothing corrects a final record. So a step that repeats safely (a webhook) is
+ * finished: taken over and performed once more (its receiver dedupes), its outcome recorded. Any
+ * other step is settled as the run's end settles a step in doubt (step-doubt.ts): skipped as in doubt
+ * since its claim, so SES's Send event still corrects an email's, and a lookup execution (started
+ * first) settles a Slack post's or an Attio task's.
  */
 async function skipUnlessBegun(
   deps: StepDeps,
@@ -192,13 +193,23 @@ async function skipUnlessBegun(
   skipped: StepOutcome,
 ): Promise<StepOutcome> {
   const now = () => deps.clock.now().toISOString();
-  const finishable = DOUBT_POLICY[step.action.type] === "repeat";
-  // One conditional write, as before, on the usual path: nothing claimed it, so it is skipped.
-  if (
-    (await deps.runs.recordStep(run, step.id, skipped, now(), { unlessClaimed: finishable })) ||
-    !finishable
-  )
+  const policy = DOUBT_POLICY[step.action.type];
+  // One conditional write on the usual path: nothing claimed it, so it is skipped.
+  if (await deps.runs.recordStep(run, step.id, skipped, now(), { unlessClaimed: true })) return skipped;
+  if (policy !== "repeat") {
+    // Claimed by another attempt, or recorded already (then both are no-ops but for a lookup that
+    // finds nothing in doubt). The lookup starts before the record: a failure here leaves the claim.
+    if (policy === "lookup") await deps.workflows.startLookup(run, phase, step.id);
+    await deps.runs.settleStepInDoubt(
+      run.workspaceId,
+      run.runId,
+      step.id,
+      runEndedInDoubt(step.action.type),
+      now(),
+      { plainClaim: true },
+    );
     return skipped;
+  }
   const claim = await deps.runs.claimStep(run, step.id, attempt, now());
   if (claim.status === "already_done") return alreadyDone(step, claim);
   // Given back meanwhile (nothing was sent): skipped after all, over this attempt's own claim.

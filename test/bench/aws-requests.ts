@@ -165,9 +165,16 @@ type Next = (args: { input: Json }) => Promise<{ output: Json & { $metadata?: { 
  * The initialize-step middleware: asks DynamoDB for its consumed capacity, times the call and
  * hands one record per call to `sink`. The caller sees the same output as without it.
  */
-export function requestCountingMiddleware(sink: Sink, fn: string) {
+export function requestCountingMiddleware(
+  sink: Sink,
+  owner: string | (() => string),
+  /** Whether requests to this service are wanted now; the others pass through untouched (and uncounted). */
+  wants: (service: string) => boolean = () => true,
+) {
   return (next: Next, context: MiddlewareContext) => async (args: { input: Json }) => {
     const service = (context.clientName ?? "Unknown").replace(/Client$/, "");
+    if (!wants(service)) return next(args);
+    const fn = typeof owner === "string" ? owner : owner();
     const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
     const isDynamo = service === "DynamoDB";
     const askCapacity =
@@ -267,13 +274,21 @@ export function sequentialRoundTrips<T extends { startMs: number; endMs: number 
 /**
  * Where instrumented clients report: `records` (every request, in order, while `keep` is true) and
  * `tap` (each request with its input, e.g. to time emails during the load test without keeping
- * every record).
+ * every record), for the services in `tapServices` when given. While nothing is kept, requests the
+ * tap does not want skip the instrumentation altogether: the load test measures the stack's CPU,
+ * not the bench's (asking DynamoDB for its consumed capacity and sizing items cost ~2 % of it).
  */
 export const requestLog: {
   keep: boolean;
   records: AwsRequestRecord[];
   tap?: (record: AwsRequestRecord, input: Record<string, unknown>) => void;
+  tapServices?: ReadonlySet<string>;
 } = { keep: true, records: [] };
+
+const wanted = (service: string): boolean =>
+  requestLog.keep ||
+  (requestLog.tap !== undefined &&
+    (requestLog.tapServices === undefined || requestLog.tapServices.has(service)));
 let installed = false;
 
 /**
@@ -286,20 +301,31 @@ export function instrumentAwsClients(): void {
   const require = createRequire(import.meta.url);
   const core = require("@smithy/core/client") as { Client: new (config: unknown) => object };
   const Original = core.Client;
+  const ownerHere = (why: string) => {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 50;
+    const stack = new Error(why).stack ?? "";
+    Error.stackTraceLimit = limit;
+    return ownerFromStack(stack);
+  };
   class InstrumentedClient extends Original {
     constructor(config: unknown) {
       super(config);
-      const limit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 50;
-      const stack = new Error("client created").stack ?? "";
-      Error.stackTraceLimit = limit;
+      // The function that created the client; for a client a function creates on first use (see
+      // shared/load-once.ts), whose creation runs outside its handler's stack, the one sending each
+      // request.
+      const created = ownerHere("client created");
       const middlewareStack = (this as { middlewareStack?: { add: (m: unknown, o: unknown) => void } })
         .middlewareStack;
       middlewareStack?.add(
-        requestCountingMiddleware((r, input) => {
-          if (requestLog.keep) requestLog.records.push(r);
-          requestLog.tap?.(r, input);
-        }, ownerFromStack(stack)),
+        requestCountingMiddleware(
+          (r, input) => {
+            if (requestLog.keep) requestLog.records.push(r);
+            requestLog.tap?.(r, input);
+          },
+          created === "bench" ? () => ownerHere("request sent") : created,
+          wanted,
+        ),
         { step: "initialize", priority: "high", name: "benchRequestCounter" },
       );
     }

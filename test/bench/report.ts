@@ -356,7 +356,8 @@ export function printLoad(load: LoadReport): void {
   const e = load.endToEnd;
   console.log(
     `End to end (a moment whose one email step has no delay, 10 connections): ${num(e.events)} events -> ` +
-      `${num(e.emails)} emails in ${num(e.seconds, 1)} s = ${num(e.eventsPerSecond, 1)} events/s; ` +
+      `${num(e.emails)} emails${e.errors > 0 ? ` (${num(e.errors)} POSTs not accepted)` : ""}` +
+      `${e.sesErrors > 0 ? ` (${num(e.sesErrors)} SES requests failed client-side: connection or request timeouts under load, which the runs retried or settled from SES's Send event)` : ""} in ${num(e.seconds, 1)} s = ${num(e.eventsPerSecond, 1)} events/s; ` +
       `event -> email p50 ${num(e.p50Ms, 0)} ms, p99 ${num(e.p99Ms, 0)} ms${e.drained ? "" : " (NOT drained before the deadline)"}; ` +
       `${num(e.cpuMsPerEvent, 1)} ms of CPU per event (every thread), so at most ${num(1000 / e.cpuMsPerEvent, 0)} events/s per core.`,
   );

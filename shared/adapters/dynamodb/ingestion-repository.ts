@@ -69,6 +69,12 @@ export const DEBUGGER_ACCEPTED_PER_REQUEST = 10;
  * second).
  */
 export const DEBUGGER_ACCEPTED_SAMPLE_MS = 1_000;
+/**
+ * A request with at least this many accepted items writes its source's counts at once (with what
+ * was held): one write per 10 or more items costs little, and a batch (an SDK's flush) shows in the
+ * count as soon as it is answered. Smaller requests between samples are held (see record).
+ */
+export const DEBUGGER_WRITE_THROUGH_ITEMS = 10;
 /** Sources whose last sample time a container remembers at most. */
 const SAMPLED_SOURCES_REMEMBERED = 10_000;
 /**
@@ -90,14 +96,16 @@ interface HeldCount {
  * items overwrite oldest first (the ring position is an atomic counter, so concurrent requests
  * never write the same slot) and that TTL removes after a week.
  *
- * Counts are written in band, but not on every request: a request with a rejected item, or whose
- * accepted items are sampled (a source's first in a container, then at most once a second), writes
- * its counts and keeps its items as before (one UpdateItem, one BatchWriteItem); any other request's
- * accepted items are added up in the container's memory and written with the source's next write,
- * or by the next request of any source once held for DEBUGGER_ACCEPTED_SAMPLE_MS. So the common
- * request writes nothing here, every rejected item is still counted and kept before the answer, and
- * the accepted count lags by about a second while traffic flows; what a container holds when Lambda
- * reclaims it (the accepted items of its last second with no request after) is never counted.
+ * Counts are written in band, but not on every request: a request with a rejected item, whose
+ * accepted items are sampled (a source's first in a container, then at most once a second), or with
+ * DEBUGGER_WRITE_THROUGH_ITEMS accepted items or more, writes its counts (and keeps its items as
+ * before: one UpdateItem, one BatchWriteItem when any is kept); any other request's accepted items
+ * are added up in the container's memory and written with the source's next write, or by the next
+ * request of any source once held for DEBUGGER_ACCEPTED_SAMPLE_MS. So a busy source's single-event
+ * requests write nothing here, every rejected item is still counted and kept before the answer, and
+ * the accepted count lags by about a second while traffic flows; what a container holds when its
+ * traffic stops waits for its next request, and is never counted if Lambda reclaims it first (the
+ * small requests of its last second).
  */
 export class DynamoIngestDebugger implements IngestDebugger {
   /** When this container last kept accepted items of each source (ms). */
@@ -126,6 +134,7 @@ export class DynamoIngestDebugger implements IngestDebugger {
     if (
       rejected.length === 0 &&
       !sampled &&
+      accepted.length < DEBUGGER_WRITE_THROUGH_ITEMS &&
       this.held.hold(key, { workspaceId, sourceId, accepted: accepted.length })
     ) {
       await this.flushDue();

@@ -84,17 +84,15 @@ export class DynamoRunRepository implements RunRepository {
             Item: {
               ...keys.run(run.workspaceId, run.runId),
               type: "run",
-              runId: run.runId,
-              workspaceId: run.workspaceId,
+              // What getRun and the settle's projection read beside the context. (Items before this
+              // one also kept the run id, workspace, moment version and the trigger's event and
+              // messageId beside it, read by nothing: the key and the context hold them.)
               momentId: run.momentId,
-              momentVersion: run.momentVersion,
               accountId: run.accountId,
               ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
               status: "active",
               startedAt: run.startedAt,
-              // The whole pinned context: an end rule or timeout continues the run from it. (The
-              // trigger is in it: items before this one also kept its event and messageId beside it,
-              // read by nothing.)
+              // The whole pinned context: an end rule or timeout continues the run from it.
               context: run,
               // The steps of every phase and the timeout: executions carry their ids only. No end
               // steps are no attribute (getRun reads none as none): every update of the run is billed

@@ -590,6 +590,47 @@ describe("executeStep under faults", () => {
     expect(runs.step(run, "s1")).toMatchObject({ status: "executed" });
   });
 
+  it.each([
+    ["its run ended", () => runs.endRun(run, "success", "msg_paid", NOW)],
+    [
+      "its moment stopped",
+      () => config.setMomentStatus(aMoment({ id: "m_1", status: "running" }), "stopped", NOW),
+    ],
+  ])(
+    "an email claimed by an attempt that died mid-send, reached again after %s: skipped as in doubt, so its Send event still corrects it",
+    async (_, end) => {
+      // Prepare: the earlier attempt claimed the step, SES took the mail, and it died before recording.
+      runs.seedClaim(run, "s1", "2026-11-21T10:58:00.000Z");
+      await end();
+
+      // Act: the retry finds the run over.
+      const outcome = await executeStep(at(LATER), payload());
+
+      // Assess: nothing sent, the step not recorded for good: in doubt since its claim.
+      expect(outcome.status).toBe("skipped");
+      expect(mailer.sent).toEqual([]);
+      expect(runs.step(run, "s1")).toMatchObject({
+        status: "skipped",
+        doubtSince: "2026-11-21T10:58:00.000Z",
+      });
+      expect(await runs.isStepFinal("ws_1", "run_1", "s1")).toBe(false);
+      // SES's Send event, whenever it comes, corrects it (as ses-feedback settles it).
+      await runs.settleStepInDoubt("ws_1", "run_1", "s1", { status: "executed" }, LATER);
+      expect(runs.step(run, "s1")).toMatchObject({ status: "executed" });
+    },
+  );
+
+  it("a step nobody claimed, reached after its moment stopped, is skipped for good in one write", async () => {
+    await config.setMomentStatus(aMoment({ id: "m_1", status: "running" }), "stopped", NOW);
+    const settle = vi.spyOn(runs, "settleStepInDoubt");
+
+    const outcome = await executeStep(deps, payload());
+
+    expect(outcome).toEqual({ status: "skipped", reason: "moment_stopped" });
+    expect(settle).not.toHaveBeenCalled();
+    expect(await runs.isStepFinal("ws_1", "run_1", "s1")).toBe(true);
+  });
+
   it("a step in doubt with a Reject event is recorded failed", async () => {
     runs.seedClaim(run, "s1");
     await runs.recordStepEvidence("ws_1", "run_1", "s1", {
@@ -851,6 +892,27 @@ describe("executeStep under faults", () => {
       expect(posted).toEqual([]);
       expect([...workflows.lookups.values()]).toEqual([{ runId: run.runId, phase: "entry", stepId: "s1" }]);
       expect(runs.step(run, "s1")).toMatchObject({ status: "skipped", doubtSince: NOW });
+    });
+
+    it("claimed by an attempt that died mid-post, reached after its moment stopped: a lookup settles it, never a post", async () => {
+      runs.seedClaim(run, "s1", NOW);
+      await config.setMomentStatus(aMoment({ id: "m_1", status: "running" }), "stopped", NOW);
+
+      const outcome = await executeStep(at(LATER), payload(slackAction));
+
+      expect(outcome).toEqual({ status: "skipped", reason: "moment_stopped" });
+      expect(posted).toEqual([]);
+      expect([...workflows.lookups.values()]).toEqual([{ runId: run.runId, phase: "entry", stepId: "s1" }]);
+      expect(runs.step(run, "s1")).toMatchObject({ status: "skipped", doubtSince: NOW });
+    });
+
+    it("skipped after its run ended with nothing claimed: no lookup execution is started", async () => {
+      await runs.endRun(run, "success", "msg_paid", NOW);
+
+      const outcome = await executeStep(deps, payload(slackAction));
+
+      expect(outcome).toEqual({ status: "skipped", reason: "run_not_active" });
+      expect([...workflows.lookups.values()]).toEqual([]);
     });
 
     it("a step without a lookup (an incoming webhook) is outcome_unknown rather than risk a second message", async () => {

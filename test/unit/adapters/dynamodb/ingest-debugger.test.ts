@@ -4,6 +4,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import {
   DEBUGGER_ACCEPTED_SAMPLE_MS,
+  DEBUGGER_WRITE_THROUGH_ITEMS,
   DynamoIngestDebugger,
 } from "../../../../shared/adapters/dynamodb/ingestion-repository.js";
 import type { DebugEntry } from "../../../../shared/ports/ingestion.js";
@@ -87,6 +88,21 @@ describe("DynamoIngestDebugger.record", () => {
       [3, 1],
       [1, 0],
     ]);
+  });
+
+  it("counts a batch of 10 accepted items or more at once, with what was held, without keeping it", async () => {
+    await debug.record("ws_1", "src_1", [entry("accepted", "m1")]);
+    await debug.record("ws_1", "src_1", [entry("accepted", "m2")]);
+    const batch = (n: number) => Array.from({ length: n }, (_, i) => entry("accepted", `b${n}-${i}`));
+
+    await debug.record("ws_1", "src_1", batch(DEBUGGER_WRITE_THROUGH_ITEMS - 1));
+    await debug.record("ws_1", "src_1", batch(DEBUGGER_WRITE_THROUGH_ITEMS));
+
+    expect(counted().map((values) => [values?.[":a"], values?.[":ka"]])).toEqual([
+      [1, 1],
+      [1 + DEBUGGER_WRITE_THROUGH_ITEMS - 1 + DEBUGGER_WRITE_THROUGH_ITEMS, 0],
+    ]);
+    expect(kept()).toEqual(["m1"]);
   });
 
   it("writes a source's held count with the next request of any source once held for a second", async () => {

@@ -125,7 +125,6 @@ describe("DynamoRunRepository.enter", () => {
         type: "run",
         status: "active",
         momentId: "m_1",
-        momentVersion: 1,
         accountId: "acct_1",
         context: run,
         endSteps,
@@ -133,8 +132,10 @@ describe("DynamoRunRepository.enter", () => {
       ConditionExpression: "attribute_not_exists(pk)",
     });
     expect(runPut?.Put?.Item).not.toHaveProperty("runKey");
-    // The trigger is in the context: no second copy (every update of the run is billed by its size).
-    expect(runPut?.Put?.Item).not.toHaveProperty("trigger");
+    // The key and the context hold the rest: no second copy (every update of the run is billed by
+    // its whole size, per started KB).
+    for (const copy of ["trigger", "runId", "workspaceId", "momentVersion"])
+      expect(runPut?.Put?.Item).not.toHaveProperty(copy);
     expect(indexPut?.Put).toEqual({
       TableName: TABLE,
       Item: {
