@@ -20,7 +20,10 @@ const obs = createObservability("ingest");
 const db = documentClient(obs.tracer);
 // Write keys are trusted for 5 s per container: a busy source costs no read per request, and a
 // revoked key or a policy change takes effect within that bound (see WriteKeyCache).
-const keys = new WriteKeyCache(new DynamoKeyStore(db, env.TABLE_NAME), systemClock);
+const keys = new WriteKeyCache(
+  new DynamoKeyStore(db, env.TABLE_NAME, { consistentWriteKeys: true }),
+  systemClock,
+);
 const eventBridge = new EventBridgeClient({});
 obs.tracer?.captureAWSv3Client(eventBridge);
 const deps = {

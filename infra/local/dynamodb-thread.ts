@@ -144,6 +144,11 @@ export function startLocalDynamoThread(host: string, dataDir?: string): Promise<
       worker.on("error", (error) => {
         console.error("The local DynamoDB thread failed:", error);
       });
+      // It never keeps the process alive by itself: the servers and timers of the main thread do
+      // while the stack runs, and a test that forgets stop() must not hang its worker process. A
+      // process that ends without stop() ends the thread as kill -9 would (the undo journal and
+      // LevelDB's log cover that).
+      worker.unref();
       resolve({
         endpoint: message.endpoint,
         ...(message.tid === undefined ? {} : { tid: message.tid }),

@@ -141,6 +141,7 @@ export class DynamoIngestDebugger implements IngestDebugger {
       return;
     }
     const earlier = this.held.take(key);
+    let counted = false;
     const [written] = await Promise.allSettled([
       this.write(
         workspaceId,
@@ -148,11 +149,16 @@ export class DynamoIngestDebugger implements IngestDebugger {
         { accepted: accepted.length + (earlier?.accepted ?? 0), rejected: rejected.length },
         sampled ? accepted.slice(-DEBUGGER_ACCEPTED_PER_REQUEST) : [],
         rejected.slice(-DEBUGGER_SLOTS),
+        () => {
+          counted = true;
+        },
       ),
       this.flushDue(),
     ]);
     if (written.status === "rejected") {
-      if (earlier) this.held.restore(key, earlier);
+      // Held again only when the count did not go in: a failed write of the kept items after it
+      // would otherwise count the held items twice.
+      if (earlier && !counted) this.held.restore(key, earlier);
       throw written.reason;
     }
   }
@@ -190,6 +196,7 @@ export class DynamoIngestDebugger implements IngestDebugger {
     counts: DebugCounts,
     keptAccepted: DebugEntry[],
     keptRejected: DebugEntry[],
+    onCounted: () => void,
   ) {
     const Attributes = await this.count(workspaceId, sourceId, {
       ":a": counts.accepted,
@@ -197,6 +204,7 @@ export class DynamoIngestDebugger implements IngestDebugger {
       ":ka": keptAccepted.length,
       ":kr": keptRejected.length,
     });
+    onCounted();
     const slots = (kept: DebugEntry[], end: number) =>
       kept.map((entry, i) => {
         const slot = (end - kept.length + i) % DEBUGGER_SLOTS;

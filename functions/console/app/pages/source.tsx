@@ -78,6 +78,10 @@ function SourceDebugger({ sourceId }: { sourceId: string }) {
                 <div class="kpi">
                   <div class="value">{d.counts.accepted}</div>
                   <div class="label">Accepted (all time)</div>
+                  <div class="muted small">
+                    A busy source's count is written every second or so: it can lag a little, and a few
+                    seconds of it can be lost when Lambda recycles a container.
+                  </div>
                 </div>
                 <div class="kpi">
                   <div class="value">{d.counts.rejected}</div>

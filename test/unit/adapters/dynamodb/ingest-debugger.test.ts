@@ -157,6 +157,25 @@ describe("DynamoIngestDebugger.record", () => {
     expect(failures).toEqual([]);
   });
 
+  it("does not hold again a count that went in when keeping the items after it failed (no double count)", async () => {
+    // Prepare: one accepted item sampled and kept, a second held.
+    await debug.record("ws_1", "src_1", [entry("accepted", "m1")]);
+    await debug.record("ws_1", "src_1", [entry("accepted", "m2")]);
+    db.on(BatchWriteCommand).rejects(new Error("ProvisionedThroughputExceededException"));
+
+    // Act: a rejected item's count (with the held one) goes in; keeping the item fails.
+    await expect(debug.record("ws_1", "src_1", [entry("rejected", "r1")])).rejects.toThrow("Provisioned");
+    db.on(BatchWriteCommand).resolves({});
+    await debug.record("ws_1", "src_1", [entry("rejected", "r2")]);
+
+    // Assess: the held item was counted once, by the count that went in.
+    expect(counted().map((values) => [values?.[":a"], values?.[":r"]])).toEqual([
+      [1, 0],
+      [1, 1],
+      [0, 1],
+    ]);
+  });
+
   it("reports a failed flush of another source's held count and writes it with a later request", async () => {
     const failures = reportingFailures();
     await debug.record("ws_1", "src_1", [entry("accepted", "m1")]);

@@ -18,8 +18,12 @@ const NOW = "2026-11-21T10:00:00.000Z";
 const record = { id: "k1", prefix: "mk_admin_abcd", createdAt: NOW };
 const conditionFailed = () => new ConditionalCheckFailedException({ message: "x", $metadata: {} });
 
-function store() {
-  return new DynamoKeyStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })), TABLE);
+function store(options?: { consistentWriteKeys?: boolean }) {
+  return new DynamoKeyStore(
+    DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })),
+    TABLE,
+    options,
+  );
 }
 
 const puts = () => db.commandCalls(PutCommand).map((c) => c.args[0].input);
@@ -52,6 +56,15 @@ describe("DynamoKeyStore lookups", () => {
       requireUserToken: false,
       identitySecrets: [],
     });
+  });
+
+  it("reads a write key strongly consistent only for a caller that keeps the answer (ingestion's cache)", async () => {
+    db.on(GetCommand).resolves({});
+
+    await store().findWriteKey("h1");
+    await store({ consistentWriteKeys: true }).findWriteKey("h1");
+
+    expect(db.commandCalls(GetCommand).map((c) => c.args[0].input.ConsistentRead)).toEqual([undefined, true]);
   });
 
   it("gives a key stored before keys carried domains no allowed domain (no browser may send)", async () => {
