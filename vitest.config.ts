@@ -3,29 +3,36 @@ import { defineConfig } from "vitest/config";
 
 // Unit and template tests are many small files that import the same modules. Run in one process per
 // worker without re-importing everything for each file (isolate: false), they take half the CPU.
-// Files that patch SDK clients with aws-sdk-client-mock stay isolated: a patch left on a client class
-// would reach the next file in the same process. So do files that re-import modules with
-// vi.resetModules: it resets only the ES modules, not CommonJS dependencies that read the environment
-// once (the X-Ray SDK keeps the daemon address of the first file that loaded it).
+// Files that patch SDK clients with aws-sdk-client-mock stay isolated unless they restore every mock
+// they make (`mock.restore()` in an afterAll): a patch left on a client class would reach the next
+// file in the same process. So do files that re-import modules with vi.resetModules: it resets only
+// the ES modules, not CommonJS dependencies that read the environment once (the X-Ray SDK keeps the
+// daemon address of the first file that loaded it).
+const count = (source: string, pattern: RegExp) => source.match(pattern)?.length ?? 0;
+const sharesProcess = (source: string) =>
+  count(source, /mockClient\(/g) <= count(source, /\.restore\(\)/g) && !/vi\.resetModules\(/.test(source);
 const sharedProcessFiles = ["test/unit", "test/infra"].flatMap((dir) =>
   readdirSync(dir, { recursive: true, encoding: "utf8" })
     .filter((file) => file.endsWith(".test.ts"))
     .map((file) => `${dir}/${file}`)
-    .filter((file) => !/aws-sdk-client-mock|vi\.resetModules\(/.test(readFileSync(file, "utf8"))),
+    .filter((file) => sharesProcess(readFileSync(file, "utf8"))),
 );
 
-// Integration files on the process's shared local stack (test/support/shared-stack.ts) run several
+// Integration and browser files on the process's shared local stack (test/support/shared-stack.ts) run several
 // to a process, so they boot one stack and import the handlers once per worker, not once per file.
-const sharedStackFiles = readdirSync("test/integration")
+const sharedStackFiles = ["test/integration", "test/browser"]
+  .flatMap((dir) => readdirSync(dir).map((file) => `${dir}/${file}`))
   .filter((file) => file.endsWith(".test.ts"))
-  .map((file) => `test/integration/${file}`)
   .filter((file) => /sharedLocalStack\(|startSharedScenario\(/.test(readFileSync(file, "utf8")));
 
 const common = {
   // Integration tests boot the local stack (dynalite, SES, Step Functions) in each worker.
   pool: "forks" as const,
-  testTimeout: 30_000,
-  hookTimeout: 60_000,
+  // Hang guards, not speed checks: every wait inside a test has its own deadline naming what it waited
+  // for (test/support/wait-for.ts). At 30 s, two tests (100 admin requests before a browser check, a
+  // journal compaction) timed out with the machine at load average 27 on 2 cores while passing at 6-15 s.
+  testTimeout: 120_000,
+  hookTimeout: 120_000,
   env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
 };
 

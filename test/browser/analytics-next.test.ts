@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "../support/browser.js";
-import { type Scenario, startScenario, unique } from "../support/scenario.js";
+import { type Scenario, startSharedScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
 
 const require = createRequire(import.meta.url);
@@ -25,7 +25,7 @@ let siteUrl: string;
 let momentId: string;
 
 beforeAll(async () => {
-  scenario = await startScenario("Web app");
+  scenario = await startSharedScenario("Web app");
   // analytics.js cannot send a user token: a source it sends to from browsers does not require one.
   const allowed = await scenario.admin("PATCH", `/v1/admin/sources/${scenario.sourceId}`, {
     allowedDomains: ["localhost"],
