@@ -53,13 +53,18 @@ export class StepInDoubtError extends Error {
 }
 
 /**
- * A step was performed, but recording its outcome failed: the message is the outcome as JSON, which
- * the state machine hands to the run-state function to record (see STEP_OUTCOME_UNRECORDED_ERROR).
+ * A step was performed, but recording its outcome failed: the message is `{ stepId, outcome }` as
+ * JSON, which the state machine hands to the run-state function to record (see
+ * STEP_OUTCOME_UNRECORDED_ERROR). The step is named: the record may have gone in with its answer
+ * lost, so "the wake-up's first step without an outcome" can be the next step.
  */
 export class StepOutcomeUnrecordedError extends Error {
   override readonly name = STEP_OUTCOME_UNRECORDED_ERROR;
-  constructor(readonly outcome: StepOutcome) {
-    super(JSON.stringify(outcome));
+  constructor(
+    readonly outcome: StepOutcome,
+    readonly stepId: string,
+  ) {
+    super(JSON.stringify({ stepId, outcome }));
   }
 }
 

@@ -339,7 +339,7 @@ async function record(
     await deps.runs.recordStep(run, step.id, outcome, at, known.completeRun ? { completeRun: true } : {});
     if (known.completeRun) known.completed = true;
   } catch {
-    throw new StepOutcomeUnrecordedError(outcome);
+    throw new StepOutcomeUnrecordedError(outcome, step.id);
   }
   if (outcome.status === "failed" && step.onFailure === "fail_run")
     throw new StepFailedRunError(outcome.reason);

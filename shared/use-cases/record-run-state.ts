@@ -40,8 +40,11 @@ async function wakeSteps(deps: RunStateDeps, wake: WakePayload) {
 async function failedStep(
   deps: RunStateDeps,
   wake: WakePayload,
+  stepId?: string,
 ): Promise<{ run: RunContext; step: StepInput }> {
   const { run, steps } = await wakeSteps(deps, wake);
+  const named = stepId === undefined ? undefined : steps.find(({ step }) => step.id === stepId);
+  if (named) return { run, step: named.step };
   const open = steps.find(({ record }) => record === undefined || record.status === "claimed");
   // Every step has its outcome: the completion failed (or the timeout check), which no step record takes.
   if (!open) throw new WakeFailedError(`Run ${run.runId}: the wake-up failed after its steps`);
@@ -61,11 +64,21 @@ export async function recordRunState(deps: RunStateDeps, payload: RunStateTaskPa
   }
 }
 
-/** The outcome a StepOutcomeUnrecorded error carries: Lambda's Cause is its JSON error, whose message is the outcome. */
-function unrecordedOutcome(error: { Cause?: string }): StepOutcome {
+/**
+ * What a StepOutcomeUnrecorded error carries: Lambda's Cause is its JSON error, whose message is
+ * `{ stepId, outcome }` (or, from a version before steps were named in it, the outcome alone).
+ */
+function unrecorded(error: { Cause?: string }): { outcome: StepOutcome; stepId?: string } {
   const cause = JSON.parse(error.Cause ?? "{}") as { errorMessage?: string };
-  return JSON.parse(cause.errorMessage ?? "") as StepOutcome;
+  const message = JSON.parse(cause.errorMessage ?? "") as
+    | { stepId?: unknown; outcome?: StepOutcome }
+    | StepOutcome;
+  if ("outcome" in message && message.outcome && typeof message.stepId === "string")
+    return { outcome: message.outcome, stepId: message.stepId };
+  return { outcome: message as StepOutcome };
 }
+
+const unrecordedOutcome = (error: { Cause?: string }) => unrecorded(error).outcome;
 
 function failureReason(error: { Error?: string; Cause?: string }): string {
   return [error.Error, error.Cause].filter(Boolean).join(": ").slice(0, 1000) || "unknown error";
@@ -102,9 +115,11 @@ async function record(deps: RunStateDeps, payload: RunStateTaskPayload) {
       return { recorded: "step_failed" as const, failRun: step.onFailure === "fail_run" };
     }
     case "wake_outcome": {
-      // The action performed the step, then failed to record it: record what it reported.
-      const outcome = unrecordedOutcome(payload.error);
-      const { run, step } = await failedStep(deps, payload.wake);
+      // The action performed the step, then failed to record it: record what it reported, on the
+      // step it names. Its record may have gone in with the answer lost: the first step without an
+      // outcome is then the next one, which must not take it (it would never be performed).
+      const { outcome, stepId } = unrecorded(payload.error);
+      const { run, step } = await failedStep(deps, payload.wake, stepId);
       await deps.runs.recordStep(run, step.id, outcome, at);
       return {
         recorded: "step_outcome" as const,

@@ -722,8 +722,8 @@ describe("executeStep under faults", () => {
 
     expect(error).toMatchObject({ name: "StepOutcomeUnrecorded" });
     expect(JSON.parse((error as Error).message)).toEqual({
-      status: "executed",
-      detail: { messageId: "ses-1" },
+      stepId: "s1",
+      outcome: { status: "executed", detail: { messageId: "ses-1" } },
     });
     runs.recordStep = recordStep;
     expect(mailer.sent).toHaveLength(1);

@@ -255,6 +255,57 @@ describe("recordRunState under faults", () => {
   });
 });
 
+describe("recordRunState: a wake-up's step performed whose record failed", () => {
+  const hook = {
+    id: "hook",
+    delaySeconds: 0,
+    action: { type: "send_webhook" as const, method: "POST" as const, url: "https://example.com/h" },
+  };
+  const wake = {
+    seconds: 0,
+    run: { workspaceId: "ws_1", momentId: "m_1", runId: "run_1" },
+    phase: "entry" as const,
+    steps: ["s1", "hook"],
+  };
+  const unrecorded = (message: object) => ({
+    Error: "StepOutcomeUnrecorded",
+    Cause: JSON.stringify({
+      errorType: "StepOutcomeUnrecorded",
+      errorMessage: JSON.stringify(message),
+      trace: [],
+    }),
+  });
+  const sent = { status: "executed" as const, detail: { messageId: "ses-1" } };
+
+  beforeEach(() => {
+    const stored = runs.runs.get(JSON.stringify(["ws_1", "run_1"]));
+    if (stored) stored.entrySteps = [step, hook];
+  });
+
+  it("records the outcome on the step it names, even when that step's record went in with its answer lost", async () => {
+    // The email's record went in; its answer was lost, so the action reported it unrecorded.
+    await runs.recordStep(run, "s1", sent, NOW);
+
+    const result = await recordRunState(deps(), {
+      type: "wake_outcome",
+      wake,
+      error: unrecorded({ stepId: "s1", outcome: sent }),
+    });
+
+    // The webhook is not recorded with the email's outcome: the wake-up, run again, performs it.
+    expect(result).toEqual({ recorded: "step_outcome", failRun: false });
+    expect(runs.step(run, "hook")).toBeUndefined();
+    expect(runs.step(run, "s1")).toMatchObject({ status: "executed", outcome: sent });
+  });
+
+  it("reads an error from a version that named no step (the outcome alone): the first step without one", async () => {
+    await recordRunState(deps(), { type: "wake_outcome", wake, error: unrecorded(sent) });
+
+    expect(runs.step(run, "s1")).toMatchObject({ status: "executed", outcome: sent });
+    expect(runs.step(run, "hook")).toBeUndefined();
+  });
+});
+
 describe("recordRunState: a lookup wake-up that failed for good", () => {
   const wake = {
     seconds: 0,

@@ -93,13 +93,19 @@ beforeAll(async () => {
         const task = payload as RunStateTaskPayload;
         runStates.push(task);
         if (task.type === "wake_outcome" || task.type === "wake_failed") {
-          // The first step of the wake-up without an outcome is the one the failure belongs to.
-          const id = "steps" in task.wake ? task.wake.steps.find((s) => !recorded.has(s)) : undefined;
+          // An unrecorded outcome names its step; a failure belongs to the wake-up's first step without one.
+          const unrecorded =
+            task.type === "wake_outcome"
+              ? (JSON.parse(JSON.parse(task.error.Cause ?? "{}").errorMessage) as {
+                  stepId: string;
+                  outcome: { status: string };
+                })
+              : undefined;
+          const id =
+            unrecorded?.stepId ??
+            ("steps" in task.wake ? task.wake.steps.find((s) => !recorded.has(s)) : undefined);
           if (id) recorded.add(id);
-          const status =
-            task.type === "wake_failed"
-              ? "failed"
-              : (JSON.parse(JSON.parse(task.error.Cause ?? "{}").errorMessage) as { status: string }).status;
+          const status = unrecorded ? unrecorded.outcome.status : "failed";
           return { recorded: task.type, failRun: status === "failed" && policies[id ?? ""] === "fail_run" };
         }
         return { recorded: "ok" };
@@ -272,7 +278,7 @@ describe("the run workflow definition", () => {
 
   it("records an outcome the action could not record, from its error, then goes on", async () => {
     throwsFirst = {
-      a: [new StepOutcomeUnrecordedError({ status: "executed", detail: { messageId: "m1" } })],
+      a: [new StepOutcomeUnrecordedError({ status: "executed", detail: { messageId: "m1" } }, "a")],
     };
     expect(await run({ phase: "entry", steps: [step("a"), step("b")], completeWhenStepsDone: true })).toBe(
       "SUCCEEDED",
@@ -282,7 +288,7 @@ describe("the run workflow definition", () => {
   });
 
   it("an unrecorded failed outcome of a fail_run step still fails the run", async () => {
-    throwsFirst = { a: [new StepOutcomeUnrecordedError({ status: "failed", reason: "refused" })] };
+    throwsFirst = { a: [new StepOutcomeUnrecordedError({ status: "failed", reason: "refused" }, "a")] };
     await run({
       phase: "entry",
       steps: [step("a", { onFailure: "fail_run" }), step("b")],
