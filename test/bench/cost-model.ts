@@ -162,6 +162,46 @@ export interface Assumptions {
    * how many messages the match queue's pollers find at once.
    */
   eventsPerMonth: number;
+  /**
+   * Ingestion's per-container memory (see WriteKeyCache and DynamoIngestDebugger): a write key is
+   * trusted `keyTrustSeconds` after its read; a source's accepted items are kept (sampled) at most
+   * once every `sampleSeconds`, at most `keptPerRequest` of them, with the count; a request of
+   * `writeThroughItems` items or more writes its count at once. The scenarios measure a busy source
+   * (none of it); the model adds what the traffic above costs (one source, one ingest container:
+   * more of either sample more).
+   */
+  ingest: {
+    keyTrustSeconds: number;
+    sampleSeconds: number;
+    keptPerRequest: number;
+    writeThroughItems: number;
+  };
+}
+
+/**
+ * Per ingest request, at `requestsPerSecond` reaching one container for one source (Poisson): the
+ * share that reads the write key (the first after its trust ran out: one read per trust period plus
+ * the wait for the next request), the share that keeps a sample (likewise), and their write units.
+ */
+export function ingestColdPaths(
+  requestsPerSecond: number,
+  eventsPerRequest: number,
+  ingest: Assumptions["ingest"],
+) {
+  const keyReadShare = 1 / (1 + requestsPerSecond * ingest.keyTrustSeconds);
+  const sampledShare = 1 / (1 + requestsPerSecond * ingest.sampleSeconds);
+  // A sample is an UpdateItem (the count) and one BatchWriteItem put per kept item (each under 1 KB);
+  // a large batch writes its count even when not sampled.
+  const countWrites = eventsPerRequest >= ingest.writeThroughItems ? 1 : sampledShare;
+  const writeUnits = countWrites + sampledShare * Math.min(eventsPerRequest, ingest.keptPerRequest);
+  return {
+    keyReadShare,
+    sampledShare,
+    readUnits: keyReadShare, // a strongly consistent read of an item under 4 KB
+    writeUnits,
+    // Sequential round trips: the key read before the work, the count then its kept items after.
+    roundTrips: keyReadShare + countWrites + sampledShare,
+  };
 }
 
 export const SECONDS_PER_MONTH = 30 * 24 * 3600;
@@ -188,6 +228,7 @@ export const defaultAssumptions: Assumptions = {
   sqsLongPollSeconds: 20,
   xraySampling: { reservoirPerSecond: 1, rate: 0.05 },
   eventsPerMonth: 1_000_000,
+  ingest: { keyTrustSeconds: 5, sampleSeconds: 1, keptPerRequest: 10, writeThroughItems: 10 },
 };
 
 /** What the match queue's batching gives at a traffic rate (messages spread evenly over the pollers). */
@@ -360,6 +401,19 @@ export function costModel(
       traces += sampledTraces(count, params.events, assumptions);
   }
 
+  // Ingestion's key reads and debugger samples at this traffic (the scenarios measured a busy source).
+  const requests = params.events * perRequest;
+  const cold = ingestColdPaths(
+    (assumptions.eventsPerMonth / SECONDS_PER_MONTH) * perRequest,
+    params.eventsPerRequest,
+    assumptions.ingest,
+  );
+  const ingestMemoryGb = (deployment.functions.ingest?.memoryMb ?? 256) / 1024;
+  const coldSeconds = (requests * cold.roundTrips * (assumptions.latencyMs.DynamoDB ?? 6)) / 1000;
+  if ((deployment.functions.ingest?.architecture ?? "arm64") === "arm64")
+    gbSecondsArm += coldSeconds * ingestMemoryGb;
+  else gbSecondsX86 += coldSeconds * ingestMemoryGb;
+
   const executions = mix((s) => s.executions);
   const sfnLogBytes =
     plain *
@@ -423,6 +477,18 @@ export function costModel(
       "DynamoDB reads",
       "dynamoReadRequestUnit",
       mix((s) => s.readUnits),
+      "RRU",
+    ),
+    line(
+      `DynamoDB writes: ingest's debugger samples at this traffic (${Math.round(cold.sampledShare * 100)} % of requests; modelled)`,
+      "dynamoWriteRequestUnit",
+      requests * cold.writeUnits,
+      "WRU",
+    ),
+    line(
+      `DynamoDB reads: ingest's write-key reads at this traffic (${Math.round(cold.keyReadShare * 100)} % of requests; modelled)`,
+      "dynamoReadRequestUnit",
+      requests * cold.readUnits,
       "RRU",
     ),
     line(

@@ -9,6 +9,12 @@ import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { HttpResponse } from "@smithy/core/transport";
 import { describe, expect, it } from "vitest";
 import {
+  DEBUGGER_ACCEPTED_PER_REQUEST,
+  DEBUGGER_ACCEPTED_SAMPLE_MS,
+  DEBUGGER_WRITE_THROUGH_ITEMS,
+} from "../../../shared/adapters/dynamodb/ingestion-repository.js";
+import { WRITE_KEY_TRUST_MS } from "../../../shared/adapters/write-key-cache.js";
+import {
   type AwsRequestRecord,
   computedCapacity,
   itemSizeBytes,
@@ -20,6 +26,7 @@ import {
   costModel,
   type DeploymentForCost,
   defaultAssumptions,
+  ingestColdPaths,
   queueBatching,
   type ScenarioUsage,
 } from "../../bench/cost-model.js";
@@ -274,6 +281,17 @@ describe("the cost model", () => {
     expect(report.totalWithXray).toBeCloseTo(report.totalWithoutSes + report.xray.usd);
   });
 
+  it("adds ingestion's key reads and samples at the modelled traffic to the total", () => {
+    const withCold = costModel(unused, run, deployment, params);
+    const busy = costModel(unused, run, deployment, params, {
+      ...defaultAssumptions,
+      eventsPerMonth: 1e12,
+    });
+    const coldLine = (r: typeof withCold) =>
+      r.lines.find((l) => l.item.includes("debugger samples"))?.usd ?? 0;
+    expect(coldLine(withCold)).toBeGreaterThan(0.8);
+    expect(coldLine(busy)).toBeLessThan(0.001);
+  });
   it("prices Lambda's platform lines only at system log level INFO, and our own lines always", () => {
     const info = costModel(unused, run, deployment, params);
     const warn = costModel(
@@ -368,6 +386,31 @@ describe("the cost model", () => {
         params,
       ).xray.usd,
     ).toBe(0);
+  });
+});
+
+describe("ingestion at a traffic rate (what the busy-source scenarios leave out)", () => {
+  it("uses the function's own bounds", () => {
+    expect(defaultAssumptions.ingest).toEqual({
+      keyTrustSeconds: WRITE_KEY_TRUST_MS / 1000,
+      sampleSeconds: DEBUGGER_ACCEPTED_SAMPLE_MS / 1000,
+      keptPerRequest: DEBUGGER_ACCEPTED_PER_REQUEST,
+      writeThroughItems: DEBUGGER_WRITE_THROUGH_ITEMS,
+    });
+  });
+
+  it("samples and reads the key on most requests of a quiet source, on few of a busy one", () => {
+    const ingest = defaultAssumptions.ingest;
+    // 1M events a month from one source: 0.39 requests/s.
+    const quiet = ingestColdPaths(0.386, 1, ingest);
+    expect(quiet.sampledShare).toBeCloseTo(1 / 1.386, 3);
+    expect(quiet.keyReadShare).toBeCloseTo(1 / 2.93, 3);
+    expect(quiet.writeUnits).toBeCloseTo(2 * quiet.sampledShare, 6);
+    // 100M a month: 38.6/s.
+    expect(ingestColdPaths(38.6, 1, ingest).writeUnits).toBeLessThan(0.06);
+    // Batches of 15: every request writes its count; a sample keeps 10 items.
+    const batched = ingestColdPaths(0.0257, 15, ingest);
+    expect(batched.writeUnits).toBeCloseTo(1 + 10 * batched.sampledShare, 6);
   });
 });
 
