@@ -9,7 +9,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Faults } from "../../infra/local/faults.js";
 import { webhookMessageId } from "../../shared/domain/webhook-signature.js";
-import { type FakeWebhookReceiver, startFakeWebhookReceiver } from "../support/fake-webhook-receiver.js";
+import { type FakeWebhookReceiver, startReceiverWithIntegration } from "../support/fake-webhook-receiver.js";
 import { type RunView, type Scenario, startScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -20,15 +20,7 @@ let integrationId = "";
 
 beforeAll(async () => {
   s = await startScenario("Lambda fault tests", { faults, timeScale: 2 });
-  receiver = await startFakeWebhookReceiver();
-  const integration = await s.admin<{ id: string; signingSecret: { value: string } }>(
-    "POST",
-    "/v1/admin/integrations",
-    { kind: "webhook", name: "Receiver" },
-  );
-  expect(integration.status).toBe(201);
-  integrationId = integration.body.id;
-  receiver.useSecret(integration.body.signingSecret.value);
+  ({ receiver, integrationId } = await startReceiverWithIntegration(s.admin, "Receiver"));
 });
 
 afterAll(async () => {

@@ -8,7 +8,7 @@
 import { DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { webhookMessageId } from "../../shared/domain/webhook-signature.js";
-import { type FakeWebhookReceiver, startFakeWebhookReceiver } from "../support/fake-webhook-receiver.js";
+import { type FakeWebhookReceiver, startReceiverWithIntegration } from "../support/fake-webhook-receiver.js";
 import { type Scenario, startSharedScenario, unique } from "../support/scenario.js";
 
 let s: Scenario;
@@ -17,16 +17,7 @@ let integrationId = "";
 
 beforeAll(async () => {
   s = await startSharedScenario("Webhook tests");
-  receiver = await startFakeWebhookReceiver();
-  // The secret is generated and shown once, as an admin would copy it into the receiver.
-  const integration = await s.admin<{ id: string; signingSecret: { value: string } }>(
-    "POST",
-    "/v1/admin/integrations",
-    { kind: "webhook", name: "CRM receiver" },
-  );
-  expect(integration.status).toBe(201);
-  integrationId = integration.body.id;
-  receiver.useSecret(integration.body.signingSecret.value);
+  ({ receiver, integrationId } = await startReceiverWithIntegration(s.admin, "CRM receiver"));
 });
 
 afterAll(async () => {

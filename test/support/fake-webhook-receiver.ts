@@ -159,3 +159,23 @@ export async function startFakeWebhookReceiver(
     stop,
   };
 }
+
+/**
+ * A receiver that verifies what a new webhook integration of the scenario's workspace signs: the
+ * integration is created (its secret shown once, as an admin would copy it into the receiver).
+ */
+export async function startReceiverWithIntegration(
+  admin: (
+    method: string,
+    path: string,
+    body?: unknown,
+  ) => Promise<{ status: number; body: { id: string; signingSecret: { value: string } } }>,
+  name: string,
+): Promise<{ receiver: FakeWebhookReceiver; integrationId: string }> {
+  const receiver = await startFakeWebhookReceiver();
+  const integration = await admin("POST", "/v1/admin/integrations", { kind: "webhook", name });
+  if (integration.status !== 201)
+    throw new Error(`Creating the webhook integration answered ${integration.status}`);
+  receiver.useSecret(integration.body.signingSecret.value);
+  return { receiver, integrationId: integration.body.id };
+}

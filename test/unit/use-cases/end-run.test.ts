@@ -128,7 +128,8 @@ describe("endRun", () => {
     expect(runs.step(run, "post")).toMatchObject({ status: "skipped" });
   });
 
-  it("hands an entry webhook left in doubt to the end execution, which finishes it first", async () => {
+  /** A run whose one entry step is a webhook (a step that repeats safely). */
+  async function enterWithWebhook() {
     const hook = {
       id: "hook",
       delaySeconds: 0,
@@ -137,6 +138,10 @@ describe("endRun", () => {
     runs = new FakeRunRepository();
     deps = { ...deps, runs };
     await runs.enter({ ...run }, { completion: [], exit: endSteps.exit, entry: [hook] });
+  }
+
+  it("hands an entry webhook left in doubt to the end execution, which finishes it first", async () => {
+    await enterWithWebhook();
     runs.seedClaim(run, "hook", NOW, "attempt-1");
     await runs.markStepInDoubt(run, "hook", "attempt-1", NOW);
 
@@ -163,14 +168,7 @@ describe("endRun", () => {
   // leaves a plain claim, no doubt mark; its retry never comes once the end stopped the entry
   // execution. So a plain claim is settled at the end exactly as a claim in doubt is (below).
   it("hands an entry webhook whose attempt died mid-delivery (a plain claim) to the end execution", async () => {
-    const hook = {
-      id: "hook",
-      delaySeconds: 0,
-      action: { type: "send_webhook" as const, method: "POST" as const, url: "https://hooks.example/in" },
-    };
-    runs = new FakeRunRepository();
-    deps = { ...deps, runs };
-    await runs.enter({ ...run }, { completion: [], exit: endSteps.exit, entry: [hook] });
+    await enterWithWebhook();
     runs.seedClaim(run, "hook", NOW, "attempt-died");
 
     await endRun(deps, ref, "success", "msg_paid", { stopEntry: true, cause: "event:payment_succeeded" });
