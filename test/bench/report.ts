@@ -366,7 +366,7 @@ export function printLoad(load: LoadReport): void {
   const split = (c: CpuByThread | undefined) =>
     c === undefined
       ? "not measured (Linux only)"
-      : `main thread ${num(c.mainMsPerEvent, 1)}, DynamoDB thread ${num(c.dynamodbMsPerEvent, 1)}, ` +
+      : `main thread ${num(c.mainMsPerEvent, 1)}, functions thread ${num(c.functionsMsPerEvent, 1)}, DynamoDB thread ${num(c.dynamodbMsPerEvent, 1)}, ` +
         `V8 helpers (GC, compiling) and libuv pool (LevelDB I/O) ${num(c.otherMsPerEvent, 1)}, load generator ${num(c.loadGeneratorMsPerEvent, 1)}`;
   console.log(`CPU ms per event by thread: matcher drain: ${split(d.cpuByThread)}.`);
   console.log(`                            end to end: ${split(e.cpuByThread)}.`);
