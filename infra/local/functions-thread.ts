@@ -51,7 +51,8 @@ const cloneable = (value: unknown): boolean => {
   }
 };
 
-function toThrown(thrown: unknown): Thrown {
+/** What crosses the thread boundary for a thrown value (exported for its unit test). */
+export function toThrown(thrown: unknown): Thrown {
   if (thrown !== null && typeof thrown === "object" && typeof (thrown as Error).message === "string") {
     const error = thrown as Error;
     const props: Record<string, unknown> = {};
@@ -66,7 +67,8 @@ function toThrown(thrown: unknown): Thrown {
   return { value: cloneable(thrown) ? thrown : String(thrown) };
 }
 
-function fromThrown(thrown: Thrown): unknown {
+/** The thrown value rebuilt on the other side: an Error with the same name, message, stack and fields. */
+export function fromThrown(thrown: Thrown): unknown {
   if ("value" in thrown) return thrown.value;
   const error = Object.assign(new Error(thrown.message), thrown.props);
   error.name = thrown.name;
