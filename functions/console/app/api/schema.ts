@@ -1840,6 +1840,9 @@ export interface components {
         itemTruncated?: string;
       }[];
       nextCursor?: string;
+      sampling: {
+        until: string;
+      };
     };
     ApiKey: {
       id: string;
