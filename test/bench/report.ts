@@ -379,7 +379,8 @@ export function printCost(cost: CostResult, deployment: DeploymentForCost): void
       `arrivals; key trusted ${a.ingest.keyTrustSeconds} s; the accepted count written at most every ${a.ingest.countHoldSeconds} s; ` +
       `while the debugger is watched, ${a.ingest.watchedHoursPerMonth} h a month, a sample at most every ${a.ingest.sampleSeconds} s), which the ` +
       `busy-source scenarios do not pay; ${a.platformLogBytesPerInvocation} B of Lambda platform lines per invocation at system log level INFO ` +
-      `(none at WARN); X-Ray records the first ${a.xraySampling.reservoirPerSecond} request(s) each second then ` +
+      `(none at WARN); the HTTP API's access log line per request, its deployed format filled with an ingest request's ` +
+      `values (a browser's user agent); X-Ray records the first ${a.xraySampling.reservoirPerSecond} request(s) each second then ` +
       `${a.xraySampling.rate * 100} % at each trace entry (ingest requests, match invocations; executions join ` +
       `the matcher's trace), for the traffic above (less traffic: the reservoir takes everything; -c tracing=off: no traces).`,
   );
