@@ -131,6 +131,8 @@ export interface DeploymentForCost {
   matchQueue?: { batchSize: number; batchingWindowSeconds: number };
   /** The batch sizes the stack sets without and with a batching window. */
   matchBatchSizes?: { withoutWindow: number; withWindow: number };
+  /** The HTTP API's access log format (`$context.*` variables): one line per API request. */
+  apiAccessLogFormat?: string;
 }
 
 export interface Assumptions {
@@ -143,6 +145,11 @@ export interface Assumptions {
    * log level INFO or DEBUG; at WARN (the stack's default) they are not written.
    */
   platformLogBytesPerInvocation: number;
+  /**
+   * What API Gateway puts for each `$context.<name>` of the access log format, on an ingest request
+   * (the model's requests); a variable not listed is "-", as API Gateway writes an empty one.
+   */
+  accessLogValues: Record<string, string>;
   /**
    * Lambda's pollers of the match queue. With a maximum concurrency set (ours: 5), Lambda keeps five
    * pollers long-polling even when idle (it only scales down to two without one), each ReceiveMessage
@@ -224,6 +231,23 @@ export const defaultAssumptions: Assumptions = {
   latencyMs: { DynamoDB: 6, EventBridge: 20, SFN: 25, SES: 60, SQS: 10 },
   cpuMsPerInvocation: 10,
   platformLogBytesPerInvocation: 600,
+  accessLogValues: {
+    requestId: "EHs4Xj1ToAMEbnw=",
+    requestTime: "06/Dec/2026:23:38:28 +0000",
+    "identity.sourceIp": "203.0.113.10",
+    // A browser's (analytics.js); a server SDK's is shorter ("analytics-node-next/1.0", 23 bytes).
+    "identity.userAgent":
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+    httpMethod: "POST",
+    routeKey: "POST /v1/events",
+    path: "/v1/events",
+    protocol: "HTTP/1.1",
+    status: "202",
+    responseLength: "53",
+    responseLatency: "38",
+    integrationStatus: "200",
+    integrationLatency: "36",
+  },
   sqsPollers: 5,
   sqsLongPollSeconds: 20,
   xraySampling: { reservoirPerSecond: 1, rate: 0.05 },
@@ -334,6 +358,12 @@ export function stepFunctionsLogBytes(
   return 0;
 }
 
+/** Bytes of one access log line: the format with each `$context.<name>` replaced by its value. */
+export function accessLogLineBytes(format: string, values: Record<string, string>): number {
+  const line = format.replace(/\$context\.([A-Za-z.]+)/g, (_, name: string) => values[name] ?? "-");
+  return Buffer.byteLength(line) + 1;
+}
+
 /**
  * The cost of `params.events` events: (1 - startRate) of them cost what the `unused` scenario
  * measured, startRate of them what the `run` scenario measured (its start event included).
@@ -435,6 +465,9 @@ export function costModel(
     traces += sampledTraces(executions, params.events, assumptions);
   }
 
+  const accessLogBytes = deployment.apiAccessLogFormat
+    ? accessLogLineBytes(deployment.apiAccessLogFormat, assumptions.accessLogValues)
+    : 0;
   const line = (item: string, price: PriceId, units: number, unitLabel: string): CostLine => ({
     item,
     units,
@@ -509,6 +542,16 @@ export function costModel(
       platformLogBytes,
       "bytes",
     ),
+    ...(deployment.apiAccessLogFormat
+      ? [
+          line(
+            `CloudWatch Logs: HTTP API access logs (one ${accessLogBytes} B line per request; modelled)`,
+            "cloudWatchLogsIngestion",
+            mix((s) => s.apiRequests) * perRequest * accessLogBytes,
+            "bytes",
+          ),
+        ]
+      : []),
   ];
   const xray = line(
     `X-Ray (${assumptions.xraySampling.reservoirPerSecond}/s, then ${Math.round(assumptions.xraySampling.rate * 100)} %; ${(assumptions.eventsPerMonth / 1e6).toLocaleString("en-US")}M events/month)`,

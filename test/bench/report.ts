@@ -323,7 +323,8 @@ export function printCost(cost: CostResult, deployment: DeploymentForCost): void
       `long polls); ingest's write-key reads and debugger samples for one source in one container (Poisson ` +
       `arrivals; key trusted ${a.ingest.keyTrustSeconds} s, a sample at most every ${a.ingest.sampleSeconds} s), which the ` +
       `busy-source scenarios do not pay; ${a.platformLogBytesPerInvocation} B of Lambda platform lines per invocation at system log level INFO ` +
-      `(none at WARN); X-Ray records the first ${a.xraySampling.reservoirPerSecond} request(s) each second then ` +
+      `(none at WARN); the HTTP API's access log line per request, its deployed format filled with an ingest request's ` +
+      `values (a browser's user agent); X-Ray records the first ${a.xraySampling.reservoirPerSecond} request(s) each second then ` +
       `${a.xraySampling.rate * 100} % at each trace entry (ingest requests, match invocations; executions join ` +
       `the matcher's trace), for the traffic above (less traffic: the reservoir takes everything; -c tracing=off: no traces).`,
   );

@@ -148,6 +148,17 @@ describe("the console", () => {
       outcome: "failed",
       after: { amount: 8, unit: "days" },
     });
+
+    // In an unsaved draft the setting is found by what it is (the failed rule's timeout), not by the
+    // saved path (/end/1/after): with the end rule before it removed, it edits that rule, now the first.
+    await page.getByRole("button", { name: "Remove end rule 1" }).click();
+    await settings.getByLabel("Stop trying to recover it after (amount)").fill("9");
+    const timeout = page.getByLabel("After (amount)", { exact: true });
+    expect(await timeout.count()).toBe(1);
+    expect(await timeout.inputValue()).toBe("9");
+    await page.getByRole("button", { name: "Discard changes" }).click();
+    await eventually(() => page.locator(".savebar").textContent()).toContain("All changes saved");
+    expect(await settings.getByLabel("Stop trying to recover it after (amount)").inputValue()).toBe("8");
   });
 
   it("starts the moment, and tests a step", async () => {

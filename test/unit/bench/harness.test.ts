@@ -23,6 +23,7 @@ import {
   sequentialRoundTrips,
 } from "../../bench/aws-requests.js";
 import {
+  accessLogLineBytes,
   costModel,
   type DeploymentForCost,
   defaultAssumptions,
@@ -310,6 +311,26 @@ describe("the cost model", () => {
       line(info, "Lambda requests").units * defaultAssumptions.platformLogBytesPerInvocation,
     );
     expect(line(warn, "CloudWatch Logs: Lambda, our").units).toBe(1_000_000 * 1000);
+  });
+
+  it("prices the HTTP API's access log line per request from the deployed format, shared by a batch's events", () => {
+    const format = JSON.stringify({
+      requestId: "$context.requestId",
+      routeKey: "$context.routeKey",
+      gone: "$context.error.message",
+    });
+    const bytes =
+      Buffer.byteLength('{"requestId":"EHs4Xj1ToAMEbnw=","routeKey":"POST /v1/events","gone":"-"}') + 1;
+    expect(accessLogLineBytes(format, defaultAssumptions.accessLogValues)).toBe(bytes);
+    const logged = { ...deployment, apiAccessLogFormat: format };
+    expect(line(costModel(unused, run, logged, params), "CloudWatch Logs: HTTP API access").units).toBe(
+      1_000_000 * bytes,
+    );
+    const batched = costModel(unused, run, logged, { ...params, eventsPerRequest: 15 });
+    expect(line(batched, "CloudWatch Logs: HTTP API access").units).toBeCloseTo((1_000_000 / 15) * bytes);
+    expect(costModel(unused, run, deployment, params).lines.some((l) => l.item.includes("access logs"))).toBe(
+      false,
+    );
   });
 
   it("derives the match queue's batches from the traffic rate, not from the batch size", () => {
