@@ -24,7 +24,7 @@ import { serveThread, startThread, type Thread, threadFailed } from "./thread.js
 interface ThreadData {
   region: string;
   accountId: string;
-  /** Modules imported before any handler (the bench's SDK instrumentation). */
+  /** Modules imported before any handler (the bench's SDK instrumentation), compiled with the thread. */
   preload: string[];
 }
 
@@ -154,12 +154,12 @@ export async function startLocalFunctionsThread(options: {
     ...thread
   } = await startThread({
     moduleUrl: import.meta.url,
+    ...(options.preload ? { preload: options.preload } : {}),
     workerData: {
       __momentsFunctions: true,
       region: options.region,
       accountId: options.accountId,
-      preload: options.preload ?? [],
-    } satisfies ThreadData & { __momentsFunctions: true },
+    } satisfies Omit<ThreadData, "preload"> & { __momentsFunctions: true },
     what: "local functions thread",
     env: SHARE_ENV,
   });

@@ -3,15 +3,11 @@
  * TypeScript module as a thread's entry whoever started the process, the start handshake, a full GC
  * on request (the bench's settled RSS) and a stop that never hangs.
  */
-import { readFileSync, readlinkSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { createHash, randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parentPort, type SHARE_ENV, Worker } from "node:worker_threads";
-
-interface TsxManifest {
-  exports: { "./esm/api": { import: { default: string } } };
-}
 
 /** This thread's id on Linux (/proc/thread-self links to <pid>/task/<tid>); undefined elsewhere. */
 export function linuxThreadId(): number | undefined {
@@ -23,19 +19,64 @@ export function linuxThreadId(): number | undefined {
   }
 }
 
+/** Compiled thread code lives beside the packages it imports, which Node resolves from there. */
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const COMPILED_DIR = join(ROOT, "node_modules", ".cache", "moments-threads");
+
 /**
- * A thread's entry: registers tsx's loader, then loads the TypeScript module `moduleUrl`, whoever
- * started the process (`npm start` and the bench run under tsx; vitest transforms only its own
- * thread's modules, and a loader given to a worker in `execArgv` does not reach its entry on Node 20).
+ * A thread's TypeScript modules compiled to JavaScript, once per content (esbuild: our code bundled,
+ * split at its dynamic imports so a handler and its packages load on first use, the packages left to
+ * Node). Whoever started the process (`npm start` and the bench run under tsx, vitest transforms only
+ * its own thread's modules), the thread then runs plain JavaScript: a thread that registered tsx's
+ * loader instead carried a loader thread of its own (~27 MB of RSS each) and a round trip to it for
+ * every module it resolved. Answers the compiled entries' file URLs, in order.
  */
-function threadEntry(moduleUrl: string): string {
-  // The ESM build of tsx/esm/api, as its package.json exports it to `import` (require.resolve would
-  // give the CommonJS one).
-  const manifest = createRequire(import.meta.url).resolve("tsx/package.json");
-  const exported = (JSON.parse(readFileSync(manifest, "utf8")) as TsxManifest).exports["./esm/api"].import
-    .default;
-  const tsxApi = pathToFileURL(join(dirname(manifest), exported)).href;
-  return `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(moduleUrl)}); });`;
+async function compileForThread(moduleUrls: string[]): Promise<string[]> {
+  const { build } = await import("esbuild");
+  const entryPoints = moduleUrls.map((url) => fileURLToPath(url));
+  const out = "/moments-thread";
+  const result = await build({
+    entryPoints,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    write: false,
+    outdir: out,
+    outExtension: { ".js": ".mjs" },
+    entryNames: "[name]-[hash]",
+    chunkNames: "chunk-[hash]",
+    metafile: true,
+    absWorkingDir: ROOT,
+    logLevel: "silent",
+  });
+  const hash = createHash("sha256");
+  for (const file of result.outputFiles) hash.update(file.path).update(file.contents);
+  const dir = join(COMPILED_DIR, hash.digest("hex").slice(0, 20));
+  if (!existsSync(dir)) {
+    // Written aside, then renamed into place: processes starting at once never see half a build.
+    const scratch = `${dir}.${process.pid}.${randomUUID()}`;
+    for (const file of result.outputFiles) {
+      const target = join(scratch, relative(out, file.path));
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, file.contents);
+    }
+    try {
+      renameSync(scratch, dir);
+    } catch {
+      // Another process put the same build there first.
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+  // The metafile names files relative to the working directory.
+  const outputs = Object.entries(result.metafile.outputs);
+  return entryPoints.map((entry) => {
+    const output = outputs.find(([, meta]) => meta.entryPoint && resolve(ROOT, meta.entryPoint) === entry);
+    if (!output) throw new Error(`esbuild produced no output for ${entry}`);
+    return pathToFileURL(join(dir, relative(out, resolve(ROOT, output[0])))).href;
+  });
 }
 
 /** Messages every thread understands, and the ones it answers with. */
@@ -88,16 +129,18 @@ export function threadFailed(error: unknown): void {
  * Starts `moduleUrl` on a thread of its own and resolves once it said "started" (with the fields it
  * sent), or rejects with why it did not. `what` names it in errors.
  */
-export function startThread<S extends Record<string, unknown>>(options: {
+export async function startThread<S extends Record<string, unknown>>(options: {
   moduleUrl: string;
+  /** TypeScript modules the thread imports itself, compiled with it: their URLs reach it as workerData.preload. */
+  preload?: string[];
   workerData: Record<string, unknown>;
   what: string;
   /** SHARE_ENV: the thread sees the process's environment as it changes (a handler reading it late). */
   env?: typeof SHARE_ENV;
 }): Promise<Thread & { started: S }> {
-  const worker = new Worker(threadEntry(options.moduleUrl), {
-    eval: true,
-    workerData: options.workerData,
+  const [entry = "", ...preload] = await compileForThread([options.moduleUrl, ...(options.preload ?? [])]);
+  const worker = new Worker(new URL(entry), {
+    workerData: { ...options.workerData, preload },
     execArgv: [],
     ...(options.env ? { env: options.env } : {}),
     // Its output (a handler's logs, a crash's stack) goes where the process's goes.
