@@ -7,7 +7,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { parentPort, type SHARE_ENV, Worker } from "node:worker_threads";
+import { isMainThread, parentPort, type SHARE_ENV, Worker } from "node:worker_threads";
 
 /** This thread's id on Linux (/proc/thread-self links to <pid>/task/<tid>); undefined elsewhere. */
 export function linuxThreadId(): number | undefined {
@@ -18,6 +18,9 @@ export function linuxThreadId(): number | undefined {
     return undefined;
   }
 }
+
+// In a thread running the compiled code, stack traces point into the TypeScript sources.
+if (!isMainThread) process.setSourceMapsEnabled(true);
 
 /** Compiled thread code lives beside the packages it imports, which Node resolves from there. */
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -49,6 +52,10 @@ async function compileForThread(moduleUrls: string[]): Promise<string[]> {
     entryNames: "[name]-[hash]",
     chunkNames: "chunk-[hash]",
     metafile: true,
+    // Stacks name the TypeScript files (see below): what a thrown error's trace shows, and how the
+    // bench tells which function built an SDK client.
+    sourcemap: true,
+    sourcesContent: false,
     absWorkingDir: ROOT,
     logLevel: "silent",
   });
