@@ -60,15 +60,7 @@ export function grantsFromTemplate(template: CfnTemplate, roles: Record<Function
     .filter((name): name is string => typeof name === "string");
 
   const resolve = (value: unknown): string => {
-    if (typeof value === "string") {
-      return machineNames.reduce(
-        (text, name) =>
-          text
-            .replaceAll(`:stateMachine:${name}`, `:stateMachine:${$("StateMachine")}`)
-            .replaceAll(`:execution:${name}:`, `:execution:${$("StateMachine")}:`),
-        value,
-      );
-    }
+    if (typeof value === "string") return value;
     if (typeof value === "object" && value !== null) {
       const intrinsic = value as Record<string, unknown>;
       if (typeof intrinsic.Ref === "string") {
@@ -90,6 +82,16 @@ export function grantsFromTemplate(template: CfnTemplate, roles: Record<Function
     );
   };
 
+  // After joining: the name sits inside the pieces of a joined ARN.
+  const named = (arn: string) =>
+    machineNames.reduce(
+      (text, name) =>
+        text
+          .replaceAll(`:stateMachine:${name}`, `:stateMachine:${$("StateMachine")}`)
+          .replaceAll(`:execution:${name}:`, `:execution:${$("StateMachine")}:`),
+      arn,
+    );
+
   const grantOf = (fn: FunctionId, statement: Statement): Grant | undefined => {
     const actions = toList(statement.Action).filter((action) =>
       (ENFORCED_SERVICES as readonly string[]).includes(action.split(":")[0] ?? ""),
@@ -97,7 +99,7 @@ export function grantsFromTemplate(template: CfnTemplate, roles: Record<Function
     if (actions.length === 0) return undefined;
     if (statement.Effect !== "Allow")
       throw new Error(`${fn}: a ${statement.Effect} statement; the local runtime evaluates Allow only`);
-    const grant: Grant = { actions, resources: toList(statement.Resource).map(resolve) };
+    const grant: Grant = { actions, resources: toList(statement.Resource).map((r) => named(resolve(r))) };
     for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
       const names = Object.keys(keys);
       const leadingKeys = keys["dynamodb:LeadingKeys"];
