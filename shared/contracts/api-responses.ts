@@ -151,13 +151,28 @@ export const statusTransitionResponse = named(
   }),
 );
 
+const settingTargetResponse = named(
+  "MomentTemplateSettingTarget",
+  z.discriminatedUnion("at", [
+    z.strictObject({ at: z.literal("abandonment") }),
+    z.strictObject({ at: z.literal("cooldown") }),
+    z.strictObject({ at: z.literal("end_timeout"), outcome: z.enum(["success", "failed"]) }),
+    z.strictObject({ at: z.literal("step_delay"), stepId: z.string() }),
+  ]),
+);
+
 export const templateSettingResponse = named(
   "MomentTemplateSetting",
   z.strictObject({
     key: z.string(),
     label: z.string(),
     type: z.literal("duration"),
-    /** The field the setting lives in, as a JSON Pointer into the moment ("/start/unless/within"). */
+    /**
+     * The field the setting lives in, by what it is (not where): a client editing a copy of the
+     * moment finds it there again after items before it were removed or reordered.
+     */
+    target: settingTargetResponse,
+    /** The field the setting lives in now, as a JSON Pointer into the moment ("/start/unless/within"). */
     path: z.string(),
     value: durationSchema,
   }),
@@ -522,6 +537,11 @@ export const sourceDebuggerResponse = named(
       }),
     ),
     nextCursor: z.optional(z.string()),
+    /**
+     * Accepted items are sampled only while the debugger is watched: this read marked the source
+     * watched (or found it marked) until `until`; ingestion starts sampling within 5 s of it.
+     */
+    sampling: z.strictObject({ until: time }),
   }),
 );
 export const createdSourceResponse = named(

@@ -11,6 +11,7 @@ import * as z from "zod/mini";
 import { ValidationError } from "./errors.js";
 import { type Goal, goals, type MomentInput, timeFrameSchema } from "./moment.js";
 import { type Duration, durationSchema, nameSchema } from "./primitives.js";
+import { type SettingTarget, settingPointer, valueAtPointer } from "./setting-pointer.js";
 import { parseOrThrow } from "./validation.js";
 
 export interface TemplateSetting {
@@ -29,17 +30,6 @@ export interface MomentTemplate {
   /** The ready moment body, built with the settings' defaults. */
   moment: MomentInput;
 }
-
-/**
- * Where a template's setting lives in the moment it builds: a setting is not stored apart, it is
- * the value of one field (the abandonment window is the start rule's `unless.within`), so editing
- * either is editing the same thing.
- */
-export type SettingTarget =
-  | { at: "abandonment" }
-  | { at: "cooldown" }
-  | { at: "end_timeout"; outcome: "success" | "failed" }
-  | { at: "step_delay"; stepId: string };
 
 type CatalogSetting = TemplateSetting & { target: SettingTarget };
 
@@ -499,52 +489,28 @@ export interface MomentTemplateSetting {
   key: string;
   label: string;
   type: "duration";
+  /** The field holding it, by what it is: a client finds it again in an edited copy of the moment. */
+  target: SettingTarget;
   /** The field holding it, as a JSON Pointer into the moment ("/start/unless/within"). */
   path: string;
   value: Duration;
 }
 
-type SettingHolder = Pick<MomentInput, "start" | "end" | "reentry" | "steps">;
-
-/** The JSON Pointer of the field a setting lives in, in this moment; undefined once it is gone. */
-function pointerOf(moment: SettingHolder, target: SettingTarget): string | undefined {
-  switch (target.at) {
-    case "abandonment":
-      return moment.start.unless ? "/start/unless/within" : undefined;
-    case "cooldown":
-      return moment.reentry.policy === "cooldown" ? "/reentry/cooldown" : undefined;
-    case "end_timeout": {
-      const index = moment.end.findIndex((rule) => rule.outcome === target.outcome && rule.after);
-      return index >= 0 ? `/end/${index}/after` : undefined;
-    }
-    case "step_delay": {
-      const index = moment.steps.findIndex((step) => step.id === target.stepId);
-      return index >= 0 ? `/steps/${index}/delay` : undefined;
-    }
-  }
-}
-
-function valueAt(moment: SettingHolder, pointer: string): unknown {
-  return pointer
-    .split("/")
-    .slice(1)
-    .reduce<unknown>((node, token) => (node as Record<string, unknown> | undefined)?.[token], moment);
-}
-
 /**
  * The custom settings of the template a moment was made from (the abandonment window, a cooldown,
- * a timeout…), read from the fields they set, each with the field's path so a client edits it
- * there. A setting whose field the admin removed (no more abandonment rule) is left out.
+ * a timeout…), read from the fields they set, each with the field (by what it is, and its path
+ * now) so a client edits it there. A setting whose field the admin removed (no more abandonment rule) is left out.
  */
 export function templateSettingsOf(
-  moment: SettingHolder & Pick<MomentInput, "template">,
+  moment: Pick<MomentInput, "start" | "end" | "reentry" | "steps" | "template">,
 ): MomentTemplateSetting[] {
   const entry = catalog.find((e) => e.key === moment.template);
   if (!entry) return [];
   return entry.settings.flatMap((setting) => {
-    const path = pointerOf(moment, setting.target);
-    const value = path === undefined ? undefined : valueAt(moment, path);
+    const path = settingPointer(moment, setting.target);
+    const value = path === undefined ? undefined : valueAtPointer(moment, path);
     if (path === undefined || value === undefined) return [];
-    return [{ key: setting.key, label: setting.label, type: setting.type, path, value: value as Duration }];
+    const { key, label, type, target } = setting;
+    return [{ key, label, type, target, path, value: value as Duration }];
   });
 }

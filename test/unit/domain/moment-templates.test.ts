@@ -8,6 +8,7 @@ import {
   momentTemplates,
   templateSettingsOf,
 } from "../../../shared/domain/moment-templates.js";
+import { settingPointer, valueAtPointer } from "../../../shared/domain/setting-pointer.js";
 import { parseOrThrow } from "../../../shared/domain/validation.js";
 
 const REQUIRED = [
@@ -114,6 +115,35 @@ describe("the moment templates catalog", () => {
       templateSettingsOf({ ...moment, start: { event: "cart_item_added" }, end: [] }).map((s) => s.key),
     ).toEqual([]);
     expect(templateSettingsOf({ ...moment, template: "custom" })).toEqual([]);
+  });
+
+  it("names each setting's field by what it is, so an edited copy finds it after items before it moved", () => {
+    const moment = parseOrThrow(
+      momentInputSchema,
+      momentBodyFromTemplate({ template: "cart_abandon", name: "x" }),
+    );
+    const giveUp = templateSettingsOf(moment).find((s) => s.key === "giveUpAfter");
+    expect(giveUp?.target).toEqual({ at: "end_timeout", outcome: "failed" });
+
+    // The success rule before it removed (an unsaved draft): the saved path points past the end.
+    const draft = { ...moment, end: moment.end.slice(1) };
+    expect(valueAtPointer(draft, giveUp?.path ?? "")).toBeUndefined();
+    const path = settingPointer(draft, giveUp?.target ?? { at: "abandonment" });
+    expect(path).toBe("/end/0/after");
+    expect(valueAtPointer(draft, path ?? "")).toEqual(giveUp?.value);
+  });
+
+  it("finds a step's delay by the step's id after the steps before it were removed", () => {
+    const moment = {
+      start: {},
+      end: [],
+      reentry: { policy: "once" },
+      steps: [{ id: "welcome" }, { id: "reminder", delay: { amount: 2, unit: "days" } }],
+    };
+    expect(settingPointer(moment, { at: "step_delay", stepId: "reminder" })).toBe("/steps/1/delay");
+    const draft = { ...moment, steps: moment.steps.slice(1) };
+    expect(settingPointer(draft, { at: "step_delay", stepId: "reminder" })).toBe("/steps/0/delay");
+    expect(settingPointer({ ...draft, steps: [] }, { at: "step_delay", stepId: "reminder" })).toBeUndefined();
   });
 
   it("uses abandonment start rules, end rules and re-entry for cart abandon", () => {

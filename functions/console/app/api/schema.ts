@@ -1293,11 +1293,23 @@ export interface components {
       key: string;
       label: string;
       type: "duration";
+      target: components["schemas"]["MomentTemplateSettingTarget"];
       path: string;
       value: {
         amount: number;
         unit: "minutes" | "hours" | "days";
       };
+    };
+    MomentTemplateSettingTarget: {
+      at: "abandonment";
+    } | {
+      at: "cooldown";
+    } | {
+      at: "end_timeout";
+      outcome: "success" | "failed";
+    } | {
+      at: "step_delay";
+      stepId: string;
     };
     MomentTemplates: {
       items: {
@@ -1840,6 +1852,9 @@ export interface components {
         itemTruncated?: string;
       }[];
       nextCursor?: string;
+      sampling: {
+        until: string;
+      };
     };
     ApiKey: {
       id: string;

@@ -4,6 +4,7 @@
  * read as If-Match: a change made meanwhile is shown, never overwritten.
  */
 import { useEffect, useState } from "preact/hooks";
+import { settingPointer, valueAtPointer } from "../../../../shared/domain/setting-pointer.js";
 import { type ApiError, api, apiError, call } from "../api/client.js";
 import { type Duration, type Moment, type MomentInput, NOT_INPUT } from "../api/types.js";
 import { href, navigate } from "../router.js";
@@ -27,14 +28,6 @@ function inputOf(moment: Moment): MomentInput {
     if (!(NOT_INPUT as readonly string[]).includes(key)) input[key] = structuredClone(moment[key]);
   }
   return input as MomentInput;
-}
-
-/** The value at a JSON Pointer ("/start/unless/within") in a moment, or undefined. */
-function readPointer(moment: MomentInput, pointer: string): unknown {
-  return pointer
-    .split("/")
-    .slice(1)
-    .reduce<unknown>((node, token) => (node as Record<string, unknown> | undefined)?.[token], moment);
 }
 
 /** A moment's top-level field with the value at a JSON Pointer below it replaced: [field, new value]. */
@@ -304,14 +297,18 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
                 change it here or there.
               </p>
               {moment.templateSettings.map((setting) => {
-                const value = readPointer(draft, setting.path) as Duration | undefined;
-                return value === undefined ? null : (
+                // Found by what it is in the draft, not by the saved moment's path: a step or end
+                // rule removed before it (unsaved) would shift that path onto another item's field.
+                const path = settingPointer(draft, setting.target);
+                const value =
+                  path === undefined ? undefined : (valueAtPointer(draft, path) as Duration | undefined);
+                return path === undefined || value === undefined ? null : (
                   <DurationInput
                     key={setting.key}
                     label={setting.label}
                     value={value}
                     onChange={(next) => {
-                      const [field, edited] = writePointer(draft, setting.path, next);
+                      const [field, edited] = writePointer(draft, path, next);
                       set(field as keyof MomentInput, edited as never);
                     }}
                   />
