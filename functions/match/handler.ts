@@ -14,6 +14,7 @@ import { readEnv, readEventWindowHours, readTimeScale } from "../../shared/confi
 import { DetailType, type EventReceivedDetail } from "../../shared/contracts/bus.js";
 import type { IdentifyReceivedDetail } from "../../shared/contracts/bus-details.js";
 import { Env } from "../../shared/contracts/functions.js";
+import { logMessages } from "../../shared/contracts/log-metrics.js";
 import { createObservability } from "../../shared/observability.js";
 import { systemClock } from "../../shared/ports/clock.js";
 import { applyIdentify } from "../../shared/use-cases/apply-identify.js";
@@ -62,13 +63,13 @@ async function processRecord(record: SQSRecord) {
   }
   const detail = envelope.detail;
   const decisions = await matchEvent(deps, detail);
-  obs.logger.info("Event matched", {
+  // Also the EventMatched metric, counted from this line (shared/contracts/log-metrics.ts).
+  obs.logger.info(logMessages.eventMatched, {
     workspaceId: detail.workspaceId,
     messageId: detail.messageId,
     event: detail.event,
     decisions,
   });
-  obs.metrics.addMetric("EventMatched", "Count", 1);
   const started = decisions.filter((d) => d.decision === "started").length;
   if (started > 0) obs.metrics.addMetric("RunStarted", "Count", started);
 }

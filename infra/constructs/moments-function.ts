@@ -2,11 +2,13 @@ import { execSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { type EnvName, type FunctionId, functions } from "../../shared/contracts/functions.js";
+import { type LogMetric, logMetrics } from "../../shared/contracts/log-metrics.js";
 import { bundleFunction, handlerFile } from "../bundling.js";
 
 /** Project root: entries in the functions contract are relative to it. */
@@ -102,6 +104,8 @@ export class MomentsFunction extends Construct {
       description: `Execution role of the moments-${props.functionId} function`,
     });
     this.logGroup.grantWrite(this.role);
+    for (const [index, metric] of logMetrics.filter((m) => m.functionId === props.functionId).entries())
+      addLogMetric(this.logGroup, `${metric.metricName}Filter${index}`, metric);
 
     const entry = path.join(projectRoot, definition.entry);
     const afterBundling = props.afterBundling;
@@ -189,4 +193,25 @@ export function contractEnvironment(
     env[name] = value;
   }
   return env;
+}
+
+/**
+ * A metric counted by CloudWatch Logs from an INFO line the function writes anyway (see
+ * shared/contracts/log-metrics.ts): the same namespace, name and `service` dimension the function's
+ * EMF line carried, without the EMF line's bytes.
+ */
+function addLogMetric(logGroup: logs.LogGroup, id: string, metric: LogMetric): logs.MetricFilter {
+  const conditions = [
+    logs.FilterPattern.stringValue("$.message", "=", metric.message),
+    ...(metric.without ? [logs.FilterPattern.notExists(`$.${metric.without}`)] : []),
+    ...(metric.valueField ? [logs.FilterPattern.numberValue(`$.${metric.valueField}`, ">", 0)] : []),
+  ];
+  return logGroup.addMetricFilter(id, {
+    metricNamespace: POWERTOOLS_METRICS_NAMESPACE,
+    metricName: metric.metricName,
+    filterPattern: logs.FilterPattern.all(...conditions),
+    metricValue: metric.valueField ? `$.${metric.valueField}` : "1",
+    dimensions: { service: "$.service" },
+    unit: cloudwatch.Unit.COUNT,
+  });
 }

@@ -41,9 +41,13 @@ import {
   request,
   type ServerResponse,
 } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { openJournal } from "./journal.js";
+
+/** DynamoDB's item size (attribute names and values, as billed), from dynalite: for the item trace. */
+const itemSize = createRequire(import.meta.url)("dynalite/db/index.js").itemSize as (item: Item) => number;
 
 export interface TransactionProxyOptions {
   /** Interface the proxy listens on (random port). */
@@ -253,6 +257,7 @@ function consumedCapacity(actions: WriteAction[], answers: Answer[]): Json[] {
 }
 
 export async function startTransactionProxy(options: TransactionProxyOptions): Promise<TransactionProxy> {
+  const traceItems = process.env.MOMENTS_TRACE_TRANSACTION_ITEMS === "1";
   const now = options.now ?? Date.now;
   const agent = new Agent({ keepAlive: true });
   const lock = new FifoLock();
@@ -424,6 +429,23 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
     return isObject(item) ? item : undefined;
   }
 
+  /**
+   * `MOMENTS_TRACE_TRANSACTION_ITEMS=1`: each committed transaction's items on stderr, with the sizes
+   * of their old and new images as DynamoDB counts them and the units each was billed (2 per started
+   * KB of the larger image). What to look at when a transaction's WRU in `npm run bench` surprise you.
+   */
+  async function traceTransactionItems(actions: WriteAction[], before: Array<Item | undefined>) {
+    const lines = await Promise.all(
+      actions.map(async (action, index) => {
+        const after = await snapshot(action);
+        const [oldSize, newSize] = [before[index], after].map((item) => (item ? itemSize(item) : 0));
+        const units = 2 * Math.max(1, Math.ceil(Math.max(oldSize ?? 0, newSize ?? 0) / 1024));
+        return `transaction item ${action.kind} ${JSON.stringify(action.key)}: ${oldSize} -> ${newSize} bytes, ${units} WRU`;
+      }),
+    );
+    process.stderr.write(`${lines.join("\n")}\n`);
+  }
+
   /** Puts an item back as it was before the transaction (or removes it if it did not exist). */
   async function restore(
     action: Pick<WriteAction, "tableName" | "key">,
@@ -575,6 +597,7 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
     const cancelled = reasons.some((reason) => reason.Code !== "None");
     if (!cancelled && !requestError) {
       if (token) committed.set(token, { fingerprint, expiresAt: now() + IDEMPOTENCY_WINDOW_MS });
+      if (traceItems) await traceTransactionItems(actions, before);
       return { status: 200, body: capacity ? { ConsumedCapacity: consumedCapacity(actions, answers) } : {} };
     }
     await Promise.all(

@@ -4,6 +4,7 @@
  * analytics.js loads from its cdnURL, which point it here.
  */
 import type { SuccessBody } from "../contracts/api-docs.js";
+import { logMessages } from "../contracts/log-metrics.js";
 import { PayloadTooLargeError, ValidationError } from "../domain/errors.js";
 import type { MessageType } from "../domain/message.js";
 import { isOriginAllowed } from "../domain/origin.js";
@@ -22,8 +23,9 @@ export function ingestRoutes(
 ): TypedRoutes {
   const { browserRoute, preflightFor } = browserRoutes(keys, obs);
   const preflight = preflightFor("POST");
-  const count = (accepted: number, rejected: number) => {
-    if (accepted > 0) obs.metrics.addMetric("ItemAccepted", "Count", accepted);
+  // Accepted items are the ItemAccepted metric without a metric line: CloudWatch counts it from the
+  // "Message accepted" and "Batch accepted" lines below (shared/contracts/log-metrics.ts).
+  const count = (rejected: number) => {
     // Every rejected item is in the source's debugger; this metric is what an alarm watches.
     if (rejected > 0) obs.metrics.addMetric("ItemRejected", "Count", rejected);
   };
@@ -39,16 +41,16 @@ export function ingestRoutes(
             request.headers.origin,
             request.headers[USER_TOKEN_HEADER],
           );
-          obs.logger.info("Message accepted", {
+          obs.logger.info(logMessages.messageAccepted, {
             type,
             messageId: result.messageId,
             ...(result.error ? { rejected: result.error.code } : {}),
           });
-          count(result.error ? 0 : 1, result.error ? 1 : 0);
+          count(result.error ? 1 : 0);
           return json(202, result);
         } catch (error) {
           // A malformed or oversized item (also shown in the debugger); not a refused origin or a 503.
-          if (error instanceof ValidationError || error instanceof PayloadTooLargeError) count(0, 1);
+          if (error instanceof ValidationError || error instanceof PayloadTooLargeError) count(1);
           throw error;
         }
       }),
@@ -62,11 +64,11 @@ export function ingestRoutes(
         request.headers.origin,
         request.headers[USER_TOKEN_HEADER],
       );
-      obs.logger.info("Batch accepted", {
+      obs.logger.info(logMessages.batchAccepted, {
         accepted: result.accepted.length,
         rejected: result.rejected.map((r) => ({ index: r.index, code: r.error.code })),
       });
-      count(result.accepted.length, result.rejected.length);
+      count(result.rejected.length);
       return json(202, result);
     }),
   );

@@ -131,6 +131,8 @@ export interface DeploymentForCost {
   matchQueue?: { batchSize: number; batchingWindowSeconds: number };
   /** The batch sizes the stack sets without and with a batching window. */
   matchBatchSizes?: { withoutWindow: number; withWindow: number };
+  /** The HTTP API's access log format (`$context.*` variables): one line per API request. */
+  apiAccessLogFormat?: string;
 }
 
 export interface Assumptions {
@@ -143,6 +145,11 @@ export interface Assumptions {
    * log level INFO or DEBUG; at WARN (the stack's default) they are not written.
    */
   platformLogBytesPerInvocation: number;
+  /**
+   * What API Gateway puts for each `$context.<name>` of the access log format, on an ingest request
+   * (the model's requests); a variable not listed is "-", as API Gateway writes an empty one.
+   */
+  accessLogValues: Record<string, string>;
   /**
    * Lambda's pollers of the match queue. With a maximum concurrency set (ours: 5), Lambda keeps five
    * pollers long-polling even when idle (it only scales down to two without one), each ReceiveMessage
@@ -164,47 +171,70 @@ export interface Assumptions {
   eventsPerMonth: number;
   /**
    * Ingestion's per-container memory (see WriteKeyCache and DynamoIngestDebugger): a write key is
-   * trusted `keyTrustSeconds` after its read; a source's accepted items are kept (sampled) at most
-   * once every `sampleSeconds`, at most `keptPerRequest` of them, with the count; a request of
-   * `writeThroughItems` items or more writes its count at once. The scenarios measure a busy source
-   * (none of it); the model adds what the traffic above costs (one source, one ingest container:
-   * more of either sample more).
+   * trusted `keyTrustSeconds` after its read. A source's accepted items are kept only while its
+   * debugger is watched (`watchedHoursPerMonth`: someone has the console's debugger open, or calls
+   * its GET), then at most once every `sampleSeconds`, at most `keptPerRequest` of them, with the
+   * count; otherwise the accepted count is written when quiet, then at most once every
+   * `countHoldSeconds`; a request of `writeThroughItems` items or more writes its count at once.
+   * The scenarios measure a busy source (none of it); the model adds what the traffic above costs
+   * (one source, one ingest container: more of either write more).
    */
   ingest: {
     keyTrustSeconds: number;
     sampleSeconds: number;
+    countHoldSeconds: number;
     keptPerRequest: number;
     writeThroughItems: number;
+    watchedHoursPerMonth: number;
   };
 }
 
 /**
  * Per ingest request, at `requestsPerSecond` reaching one container for one source (Poisson): the
  * share that reads the write key (the first after its trust ran out: one read per trust period plus
- * the wait for the next request), the share that keeps a sample (likewise), and their write units.
+ * the wait for the next request), the share that writes the source's debugger count and the share
+ * that keeps a sample (likewise, each with its own period), and their units. `heldRequests` is how
+ * many requests' accepted count a container holds on average when its traffic stops (what a recycle
+ * then loses): held ones pile up for the hold, then wait for the next request.
  */
 export function ingestColdPaths(
   requestsPerSecond: number,
   eventsPerRequest: number,
   ingest: Assumptions["ingest"],
 ) {
-  const keyReadShare = 1 / (1 + requestsPerSecond * ingest.keyTrustSeconds);
-  const sampledShare = 1 / (1 + requestsPerSecond * ingest.sampleSeconds);
-  // A sample is an UpdateItem (the count) and one BatchWriteItem put per kept item (each under 1 KB);
-  // a large batch writes its count even when not sampled.
-  const countWrites = eventsPerRequest >= ingest.writeThroughItems ? 1 : sampledShare;
-  const writeUnits = countWrites + sampledShare * Math.min(eventsPerRequest, ingest.keptPerRequest);
+  const rate = requestsPerSecond;
+  const firstAfter = (seconds: number) => 1 / (1 + rate * seconds);
+  const keyReadShare = firstAfter(ingest.keyTrustSeconds);
+  const sampledShare = firstAfter(ingest.sampleSeconds);
+  const watchedShare = Math.min(1, ingest.watchedHoursPerMonth / (SECONDS_PER_MONTH / 3600));
+  const writesThrough = eventsPerRequest >= ingest.writeThroughItems;
+  // Unwatched: an UpdateItem of the count, when quiet or due. Watched: the samples carry it, each an
+  // UpdateItem and one BatchWriteItem put per kept item (each under 1 KB).
+  const unwatchedCountShare = writesThrough ? 1 : firstAfter(ingest.countHoldSeconds);
+  const watchedCountShare = writesThrough ? 1 : sampledShare;
+  const countShare = (1 - watchedShare) * unwatchedCountShare + watchedShare * watchedCountShare;
+  const keptShare = watchedShare * sampledShare;
+  const hold = ingest.countHoldSeconds;
+  // Renewal: a cycle is the hold (held requests pile up, λt at time t) then the wait for the next
+  // request (1/λ on average, λ·hold held); the average held is the cycle's integral over its length.
+  const heldRequests = writesThrough || rate <= 0 ? 0 : ((rate * hold * hold) / 2 + hold) / (hold + 1 / rate);
   return {
     keyReadShare,
     sampledShare,
+    watchedShare,
+    countShare,
     readUnits: keyReadShare, // a strongly consistent read of an item under 4 KB
-    writeUnits,
+    writeUnits: countShare + keptShare * Math.min(eventsPerRequest, ingest.keptPerRequest),
+    heldRequests,
     // Sequential round trips: the key read before the work, the count then its kept items after.
-    roundTrips: keyReadShare + countWrites + sampledShare,
+    roundTrips: keyReadShare + countShare + keptShare,
   };
 }
 
 export const SECONDS_PER_MONTH = 30 * 24 * 3600;
+
+/** A share as a whole percent, or with one decimal under 10 % (so a small share does not print as 0 %). */
+const percentOf = (share: number) => `${(share * 100).toFixed(share < 0.1 ? 1 : 0)} %`;
 
 /**
  * Traces recorded for `count` requests at one entry point out of `events`, when `eventsPerMonth`
@@ -224,11 +254,37 @@ export const defaultAssumptions: Assumptions = {
   latencyMs: { DynamoDB: 6, EventBridge: 20, SFN: 25, SES: 60, SQS: 10 },
   cpuMsPerInvocation: 10,
   platformLogBytesPerInvocation: 600,
+  accessLogValues: {
+    requestId: "EHs4Xj1ToAMEbnw=",
+    requestTime: "06/Dec/2026:23:38:28 +0000",
+    "identity.sourceIp": "203.0.113.10",
+    // A browser's (analytics.js); a server SDK's is shorter ("analytics-node-next/1.0", 23 bytes).
+    "identity.userAgent":
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+    httpMethod: "POST",
+    routeKey: "POST /v1/events",
+    path: "/v1/events",
+    protocol: "HTTP/1.1",
+    status: "202",
+    responseLength: "53",
+    responseLatency: "38",
+    integrationStatus: "200",
+    integrationLatency: "36",
+  },
   sqsPollers: 5,
   sqsLongPollSeconds: 20,
   xraySampling: { reservoirPerSecond: 1, rate: 0.05 },
   eventsPerMonth: 1_000_000,
-  ingest: { keyTrustSeconds: 5, sampleSeconds: 1, keptPerRequest: 10, writeThroughItems: 10 },
+  ingest: {
+    keyTrustSeconds: 5,
+    sampleSeconds: 1,
+    countHoldSeconds: 10,
+    keptPerRequest: 10,
+    writeThroughItems: 10,
+    // An assumption, not a bound: someone has the debugger open 2 hours a week (setting up a source,
+    // chasing a rejected item). Each hour adds about $0.002 per 1M events at 1M a month.
+    watchedHoursPerMonth: 8,
+  },
 };
 
 /** What the match queue's batching gives at a traffic rate (messages spread evenly over the pollers). */
@@ -334,6 +390,12 @@ export function stepFunctionsLogBytes(
   return 0;
 }
 
+/** Bytes of one access log line: the format with each `$context.<name>` replaced by its value. */
+export function accessLogLineBytes(format: string, values: Record<string, string>): number {
+  const line = format.replace(/\$context\.([A-Za-z.]+)/g, (_, name: string) => values[name] ?? "-");
+  return Buffer.byteLength(line) + 1;
+}
+
 /**
  * The cost of `params.events` events: (1 - startRate) of them cost what the `unused` scenario
  * measured, startRate of them what the `run` scenario measured (its start event included).
@@ -401,7 +463,7 @@ export function costModel(
       traces += sampledTraces(count, params.events, assumptions);
   }
 
-  // Ingestion's key reads and debugger samples at this traffic (the scenarios measured a busy source).
+  // Ingestion's key reads and debugger writes at this traffic (the scenarios measured a busy source).
   const requests = params.events * perRequest;
   const cold = ingestColdPaths(
     (assumptions.eventsPerMonth / SECONDS_PER_MONTH) * perRequest,
@@ -435,6 +497,9 @@ export function costModel(
     traces += sampledTraces(executions, params.events, assumptions);
   }
 
+  const accessLogBytes = deployment.apiAccessLogFormat
+    ? accessLogLineBytes(deployment.apiAccessLogFormat, assumptions.accessLogValues)
+    : 0;
   const line = (item: string, price: PriceId, units: number, unitLabel: string): CostLine => ({
     item,
     units,
@@ -480,7 +545,7 @@ export function costModel(
       "RRU",
     ),
     line(
-      `DynamoDB writes: ingest's debugger samples at this traffic (${Math.round(cold.sampledShare * 100)} % of requests; modelled)`,
+      `DynamoDB writes: ingest's debugger counts at this traffic (${percentOf(cold.countShare)} of requests) and samples while watched (${assumptions.ingest.watchedHoursPerMonth} h a month; modelled)`,
       "dynamoWriteRequestUnit",
       requests * cold.writeUnits,
       "WRU",
@@ -509,6 +574,16 @@ export function costModel(
       platformLogBytes,
       "bytes",
     ),
+    ...(deployment.apiAccessLogFormat
+      ? [
+          line(
+            `CloudWatch Logs: HTTP API access logs (one ${accessLogBytes} B line per request; modelled)`,
+            "cloudWatchLogsIngestion",
+            mix((s) => s.apiRequests) * perRequest * accessLogBytes,
+            "bytes",
+          ),
+        ]
+      : []),
   ];
   const xray = line(
     `X-Ray (${assumptions.xraySampling.reservoirPerSecond}/s, then ${Math.round(assumptions.xraySampling.rate * 100)} %; ${(assumptions.eventsPerMonth / 1e6).toLocaleString("en-US")}M events/month)`,

@@ -16,6 +16,8 @@ export interface DeploymentConfig {
   stateMachine: { logLevel: string; includeExecutionData: boolean; tracing: boolean };
   matchQueue: { batchSize: number; batchingWindowSeconds: number };
   matchBatchSizes: { withoutWindow: number; withWindow: number };
+  /** The HTTP API stage's access log format (absent: no access logs). */
+  apiAccessLogFormat?: string;
 }
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
@@ -63,6 +65,10 @@ export function readDeploymentConfig(context: Record<string, string> = {}): Depl
         includeExecutionData: logging?.IncludeExecutionData === true,
         tracing: (p.TracingConfiguration as { Enabled?: boolean } | undefined)?.Enabled === true,
       };
+    }
+    if (resource.Type === "AWS::ApiGatewayV2::Stage") {
+      const format = (p.AccessLogSettings as { Format?: string } | undefined)?.Format;
+      if (format) config.apiAccessLogFormat = format;
     }
     if (resource.Type === "AWS::Lambda::EventSourceMapping") {
       config.matchQueue = {

@@ -32,6 +32,7 @@ import {
   functionIds,
   functions,
 } from "../../shared/contracts/functions.js";
+import { logMessages } from "../../shared/contracts/log-metrics.js";
 import { routeKey, routes } from "../../shared/contracts/routes.js";
 import { table } from "../../shared/contracts/table.js";
 import { runWorkflowDefinition, workflowSubstitutions } from "../../shared/contracts/workflow.js";
@@ -419,6 +420,43 @@ describe("functions", () => {
     expect(sm?.TracingConfiguration?.Enabled ?? false).toBe(false);
     expect(JSON.stringify(scaled.template.toJSON())).not.toContain("xray:");
     expect(() => momentsStackConfig(new App({ context: { tracing: "sampled" } }).node)).toThrow(/tracing/);
+  });
+
+  it("counts EventMatched and ItemAccepted from the match and ingest functions' INFO lines, as the EMF lines did", () => {
+    const filters = Object.values(template.findResources("AWS::Logs::MetricFilter")).map(
+      (resource) =>
+        resource.Properties as {
+          LogGroupName: unknown;
+          FilterPattern: string;
+          MetricTransformations: Array<Record<string, unknown>>;
+        },
+    );
+    const on = (id: FunctionId) =>
+      filters
+        .filter((f) => JSON.stringify(f.LogGroupName) === JSON.stringify(ref(stack.functions[id].logGroup)))
+        .map((f) => ({ pattern: f.FilterPattern, ...f.MetricTransformations[0] }));
+    const metric = (name: string, value: string) => ({
+      MetricNamespace: "Moments",
+      MetricName: name,
+      MetricValue: value,
+      Dimensions: [{ Key: "service", Value: "$.service" }],
+      Unit: "Count",
+    });
+    expect(on("match")).toEqual([
+      { pattern: `{ $.message = "${logMessages.eventMatched}" }`, ...metric("EventMatched", "1") },
+    ]);
+    expect(on("ingest")).toEqual([
+      // A rejected single message logs the same line with `rejected`: not counted.
+      {
+        pattern: `{ ($.message = "${logMessages.messageAccepted}") && ($.rejected NOT EXISTS) }`,
+        ...metric("ItemAccepted", "1"),
+      },
+      {
+        pattern: `{ ($.message = "${logMessages.batchAccepted}") && ($.accepted > 0) }`,
+        ...metric("ItemAccepted", "$.accepted"),
+      },
+    ]);
+    expect(filters).toHaveLength(3);
   });
 
   it("brings Lambda's platform lines back with -c systemLogLevel=INFO, on every function", () => {
