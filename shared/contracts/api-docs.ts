@@ -604,7 +604,7 @@ export const apiDocs = {
     success: {
       status: 200,
       description:
-        "{ counts: { accepted, rejected }, items, nextCursor? }: newest first, up to 100 per verdict, for 7 days; rejected items carry the reason",
+        "{ counts: { accepted, rejected }, items, nextCursor?, sampling: { until } }: newest first, up to 100 per verdict, for 7 days; rejected items carry the reason. Every rejected item is kept; accepted ones are sampled only while the debugger is watched: this read marks the source watched for 5 minutes (sampling.until), and ingestion starts keeping accepted items within 5 s",
       body: sourceDebuggerResponse,
     },
   },

@@ -537,6 +537,11 @@ export const sourceDebuggerResponse = named(
       }),
     ),
     nextCursor: z.optional(z.string()),
+    /**
+     * Accepted items are sampled only while the debugger is watched: this read marked the source
+     * watched (or found it marked) until `until`; ingestion starts sampling within 5 s of it.
+     */
+    sampling: z.strictObject({ until: time }),
   }),
 );
 export const createdSourceResponse = named(

@@ -66,6 +66,11 @@ export interface Source extends Omit<SourceInput, "subject" | "requireUserToken"
   createdAt: string;
   /** Absent on sources stored before sources could change. */
   updatedAt?: string;
+  /**
+   * Until when the source's debugger is watched: its accepted items are sampled until then (see
+   * debugger-watch.ts). Absent: never watched. Not a setting: not in the source's view.
+   */
+  debuggerWatchedUntil?: string;
 }
 
 /** A source as the API shows it: without its workspace (the caller's, by construction). */
@@ -84,12 +89,14 @@ export function toSourceView(source: Source) {
 
 /**
  * What each write key's lookup item carries of its source, so a browser request is authenticated,
- * origin-checked and identity-verified with one read.
+ * origin-checked and identity-verified with one read, and ingestion knows whether the source's
+ * debugger is watched (whether to sample its accepted items) without a read of its own.
  */
 export interface WriteKeyPolicy {
   allowedDomains: string[];
   requireUserToken: boolean;
   identitySecrets: Array<Pick<StoredIdentitySecret, "secret" | "validUntil">>;
+  debuggerWatchedUntil?: string;
 }
 
 export function writeKeyPolicy(source: Source): WriteKeyPolicy {
@@ -100,5 +107,8 @@ export function writeKeyPolicy(source: Source): WriteKeyPolicy {
       secret,
       ...(validUntil !== undefined ? { validUntil } : {}),
     })),
+    ...(source.debuggerWatchedUntil !== undefined
+      ? { debuggerWatchedUntil: source.debuggerWatchedUntil }
+      : {}),
   };
 }

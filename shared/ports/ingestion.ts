@@ -43,11 +43,19 @@ export interface DebugCounts {
 /**
  * A source's ingestion debugger: counts of every item accepted and rejected, and the latest of each
  * (a bounded number, for a week). Rejected items are kept here rather than dropped, so a 2xx never
- * hides one.
+ * hides one; accepted ones are a sample, kept only while someone watches the debugger.
  */
 export interface IngestDebugger {
-  /** Counts the items and keeps them (the latest ones when there are more than the debugger holds). */
-  record(workspaceId: string, sourceId: string, entries: DebugEntry[]): Promise<void>;
+  /**
+   * Counts the items and keeps the rejected ones (the latest when there are more than the debugger
+   * holds), and a sample of the accepted ones when `sampleAccepted` (the debugger is watched).
+   */
+  record(
+    workspaceId: string,
+    sourceId: string,
+    entries: DebugEntry[],
+    options: { sampleAccepted: boolean },
+  ): Promise<void>;
   /** Every kept item, newest first; `position` orders items received at the same time (and pages them). */
   list(
     workspaceId: string,

@@ -66,7 +66,10 @@ export interface KeyStore {
     keyId: string,
     revokedAt: string,
   ): Promise<"revoked" | "not_found">;
-  /** Copies the source's new policy (domains, user verification) onto its active keys' lookup items. */
+  /**
+   * Copies the source's new policy (domains, user verification, the debugger's watch mark) onto its
+   * active keys' lookup items.
+   */
   setWriteKeyPolicy(workspaceId: string, sourceId: string, policy: WriteKeyPolicy): Promise<void>;
   /** The source is being deleted: every key of it stops authenticating, and its records go. */
   deleteWriteKeys(workspaceId: string, sourceId: string): Promise<void>;

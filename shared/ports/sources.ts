@@ -23,6 +23,17 @@ export interface SourceStore extends SourceRepository {
     changes: SourceChanges,
     updatedAt: string,
   ): Promise<Source | undefined>;
+  /**
+   * Marks the source's debugger watched until `until`, unless the stored mark already reaches
+   * `renewIfBefore` (another GET renewed it) or the source is gone. Not a change of the source: its
+   * updatedAt stays. True when this call wrote the mark.
+   */
+  markDebuggerWatched(
+    workspaceId: string,
+    sourceId: string,
+    until: string,
+    renewIfBefore: string,
+  ): Promise<boolean>;
   /** False when there was nothing to delete. */
   deleteSource(workspaceId: string, sourceId: string): Promise<boolean>;
 }

@@ -2,10 +2,12 @@
  * Ingestion: every call of the one message model (track, identify, group, page, screen, alias; alone
  * or in a batch) is checked, linked, resolved to an account and put on the bus, and every item,
  * used or not, is counted in the source's debugger. A 2xx always means each item is either on the
- * bus or kept in the debugger with the reason it was not used: nothing is dropped silently.
+ * bus or kept in the debugger with the reason it was not used: nothing is dropped silently. Accepted
+ * items are kept (a sample) only while the source's debugger is watched.
  */
 import { randomUUID } from "node:crypto";
 import type { BusDetail, DetailHeader } from "../contracts/bus-details.js";
+import { isDebuggerWatched } from "../domain/debugger-watch.js";
 import {
   DomainError,
   errorBody,
@@ -237,6 +239,8 @@ async function ingestItems(
       workspaceId,
       owner.sourceId,
       outcomes.map((o) => debugEntry(o, receivedAt)),
+      // The mark came with the key (trusted 5 s): a source nobody watches keeps no accepted item.
+      { sampleAccepted: isDebuggerWatched(owner.debuggerWatchedUntil, deps.clock.now()) },
     ),
   );
   return outcomes;
@@ -348,15 +352,20 @@ export async function ingestCall(
   if ("error" in checked) {
     // Best effort: the caller gets the error itself either way.
     await deps.debug
-      .record(owner.workspaceId, owner.sourceId, [
-        {
-          verdict: "rejected",
-          receivedAt: deps.clock.now().toISOString(),
-          type,
-          reason: errorBody(checked.error),
-          item: body ?? null,
-        },
-      ])
+      .record(
+        owner.workspaceId,
+        owner.sourceId,
+        [
+          {
+            verdict: "rejected",
+            receivedAt: deps.clock.now().toISOString(),
+            type,
+            reason: errorBody(checked.error),
+            item: body ?? null,
+          },
+        ],
+        { sampleAccepted: false },
+      )
       .catch(() => undefined);
     throw checked.error;
   }

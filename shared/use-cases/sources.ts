@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { issueApiKey, MAX_ACTIVE_WRITE_KEYS, toKeyView } from "../domain/api-keys.js";
+import { debuggerWatchRenewal } from "../domain/debugger-watch.js";
 import { ConflictError, NotFoundError, ValidationError } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
 import type { Moment } from "../domain/moment.js";
@@ -158,17 +159,26 @@ export async function deleteSource(deps: SourceDeps, workspaceId: string, source
 /**
  * The source's ingestion debugger: how many items it accepted and rejected, and the latest of each
  * (up to 100 per verdict, for 7 days), newest first, each with the reason it was not used.
+ *
+ * Reading it is watching it: accepted items are sampled only while someone looks (see
+ * debugger-watch.ts), so this marks the source watched for the next 5 minutes, unless a recent read
+ * already did, and copies the mark onto its write keys before answering (ingestion reads it with
+ * the key: sampling starts within the key's 5 s trust). `sampling.until` says until when.
  */
 export async function sourceDebugger(
-  deps: { sources: SourceRepository; debug: IngestDebugger; clock: Clock },
+  deps: { sources: SourceStore; debug: IngestDebugger; keys: KeyStore; clock: Clock },
   workspaceId: string,
   sourceId: string,
   query: Record<string, string | undefined> = {},
   maxBytes: number = MAX_LIST_BYTES,
-): Promise<{ counts: DebugCounts; items: DebugEntry[]; nextCursor?: string }> {
+): Promise<{ counts: DebugCounts; items: DebugEntry[]; nextCursor?: string; sampling: { until: string } }> {
   const after = query.cursor === undefined ? undefined : decodeDebugCursor(query.cursor);
-  await findSource(deps, workspaceId, sourceId);
-  const { counts, items } = await deps.debug.list(workspaceId, sourceId, deps.clock.now().toISOString());
+  const source = await findSource(deps, workspaceId, sourceId);
+  const now = deps.clock.now();
+  const [until, { counts, items }] = await Promise.all([
+    watchDebugger(deps, source, now),
+    deps.debug.list(workspaceId, sourceId, now.toISOString()),
+  ]);
   // Up to 200 kept items of up to 32 KB each (more in UTF-8 and escaped): a page stops before the response
   // nears Lambda's 6 MB, and the cursor names the last item shown.
   const rest = after ? items.filter((item) => compareDebugEntries(item, after) > 0) : items;
@@ -178,7 +188,30 @@ export async function sourceDebugger(
     counts,
     items: page.map(({ position: _position, ...entry }) => entry),
     ...(rest.length > page.length && last ? { nextCursor: encodeDebugCursor(last) } : {}),
+    sampling: { until },
   };
+}
+
+/** Marks the source's debugger watched (when its mark is not fresh) and answers until when it is. */
+async function watchDebugger(
+  deps: { sources: SourceStore; keys: KeyStore },
+  source: Source,
+  now: Date,
+): Promise<string> {
+  const renewal = debuggerWatchRenewal(source.debuggerWatchedUntil, now);
+  if (!renewal) return source.debuggerWatchedUntil ?? now.toISOString();
+  const { workspaceId, id } = source;
+  const marked = await deps.sources.markDebuggerWatched(
+    workspaceId,
+    id,
+    renewal.until,
+    renewal.renewIfBefore,
+  );
+  // Copied like the policy (a concurrent change or new key converges on the source's): by whoever
+  // wrote the mark; a read that lost the race answers the winner's mark.
+  if (!marked) return (await deps.sources.getSource(workspaceId, id))?.debuggerWatchedUntil ?? renewal.until;
+  await keepKeyPolicyInStep(deps, workspaceId, id, undefined);
+  return renewal.until;
 }
 
 function encodeDebugCursor(entry: ListedDebugEntry): string {

@@ -171,47 +171,70 @@ export interface Assumptions {
   eventsPerMonth: number;
   /**
    * Ingestion's per-container memory (see WriteKeyCache and DynamoIngestDebugger): a write key is
-   * trusted `keyTrustSeconds` after its read; a source's accepted items are kept (sampled) at most
-   * once every `sampleSeconds`, at most `keptPerRequest` of them, with the count; a request of
-   * `writeThroughItems` items or more writes its count at once. The scenarios measure a busy source
-   * (none of it); the model adds what the traffic above costs (one source, one ingest container:
-   * more of either sample more).
+   * trusted `keyTrustSeconds` after its read. A source's accepted items are kept only while its
+   * debugger is watched (`watchedHoursPerMonth`: someone has the console's debugger open, or calls
+   * its GET), then at most once every `sampleSeconds`, at most `keptPerRequest` of them, with the
+   * count; otherwise the accepted count is written when quiet, then at most once every
+   * `countHoldSeconds`; a request of `writeThroughItems` items or more writes its count at once.
+   * The scenarios measure a busy source (none of it); the model adds what the traffic above costs
+   * (one source, one ingest container: more of either write more).
    */
   ingest: {
     keyTrustSeconds: number;
     sampleSeconds: number;
+    countHoldSeconds: number;
     keptPerRequest: number;
     writeThroughItems: number;
+    watchedHoursPerMonth: number;
   };
 }
 
 /**
  * Per ingest request, at `requestsPerSecond` reaching one container for one source (Poisson): the
  * share that reads the write key (the first after its trust ran out: one read per trust period plus
- * the wait for the next request), the share that keeps a sample (likewise), and their write units.
+ * the wait for the next request), the share that writes the source's debugger count and the share
+ * that keeps a sample (likewise, each with its own period), and their units. `heldRequests` is how
+ * many requests' accepted count a container holds on average when its traffic stops (what a recycle
+ * then loses): held ones pile up for the hold, then wait for the next request.
  */
 export function ingestColdPaths(
   requestsPerSecond: number,
   eventsPerRequest: number,
   ingest: Assumptions["ingest"],
 ) {
-  const keyReadShare = 1 / (1 + requestsPerSecond * ingest.keyTrustSeconds);
-  const sampledShare = 1 / (1 + requestsPerSecond * ingest.sampleSeconds);
-  // A sample is an UpdateItem (the count) and one BatchWriteItem put per kept item (each under 1 KB);
-  // a large batch writes its count even when not sampled.
-  const countWrites = eventsPerRequest >= ingest.writeThroughItems ? 1 : sampledShare;
-  const writeUnits = countWrites + sampledShare * Math.min(eventsPerRequest, ingest.keptPerRequest);
+  const rate = requestsPerSecond;
+  const firstAfter = (seconds: number) => 1 / (1 + rate * seconds);
+  const keyReadShare = firstAfter(ingest.keyTrustSeconds);
+  const sampledShare = firstAfter(ingest.sampleSeconds);
+  const watchedShare = Math.min(1, ingest.watchedHoursPerMonth / (SECONDS_PER_MONTH / 3600));
+  const writesThrough = eventsPerRequest >= ingest.writeThroughItems;
+  // Unwatched: an UpdateItem of the count, when quiet or due. Watched: the samples carry it, each an
+  // UpdateItem and one BatchWriteItem put per kept item (each under 1 KB).
+  const unwatchedCountShare = writesThrough ? 1 : firstAfter(ingest.countHoldSeconds);
+  const watchedCountShare = writesThrough ? 1 : sampledShare;
+  const countShare = (1 - watchedShare) * unwatchedCountShare + watchedShare * watchedCountShare;
+  const keptShare = watchedShare * sampledShare;
+  const hold = ingest.countHoldSeconds;
+  // Renewal: a cycle is the hold (held requests pile up, λt at time t) then the wait for the next
+  // request (1/λ on average, λ·hold held); the average held is the cycle's integral over its length.
+  const heldRequests = writesThrough || rate <= 0 ? 0 : ((rate * hold * hold) / 2 + hold) / (hold + 1 / rate);
   return {
     keyReadShare,
     sampledShare,
+    watchedShare,
+    countShare,
     readUnits: keyReadShare, // a strongly consistent read of an item under 4 KB
-    writeUnits,
+    writeUnits: countShare + keptShare * Math.min(eventsPerRequest, ingest.keptPerRequest),
+    heldRequests,
     // Sequential round trips: the key read before the work, the count then its kept items after.
-    roundTrips: keyReadShare + countWrites + sampledShare,
+    roundTrips: keyReadShare + countShare + keptShare,
   };
 }
 
 export const SECONDS_PER_MONTH = 30 * 24 * 3600;
+
+/** A share as a whole percent, or with one decimal under 10 % (so a small share does not print as 0 %). */
+const percentOf = (share: number) => `${(share * 100).toFixed(share < 0.1 ? 1 : 0)} %`;
 
 /**
  * Traces recorded for `count` requests at one entry point out of `events`, when `eventsPerMonth`
@@ -252,7 +275,16 @@ export const defaultAssumptions: Assumptions = {
   sqsLongPollSeconds: 20,
   xraySampling: { reservoirPerSecond: 1, rate: 0.05 },
   eventsPerMonth: 1_000_000,
-  ingest: { keyTrustSeconds: 5, sampleSeconds: 1, keptPerRequest: 10, writeThroughItems: 10 },
+  ingest: {
+    keyTrustSeconds: 5,
+    sampleSeconds: 1,
+    countHoldSeconds: 10,
+    keptPerRequest: 10,
+    writeThroughItems: 10,
+    // An assumption, not a bound: someone has the debugger open 2 hours a week (setting up a source,
+    // chasing a rejected item). Each hour adds about $0.002 per 1M events at 1M a month.
+    watchedHoursPerMonth: 8,
+  },
 };
 
 /** What the match queue's batching gives at a traffic rate (messages spread evenly over the pollers). */
@@ -431,7 +463,7 @@ export function costModel(
       traces += sampledTraces(count, params.events, assumptions);
   }
 
-  // Ingestion's key reads and debugger samples at this traffic (the scenarios measured a busy source).
+  // Ingestion's key reads and debugger writes at this traffic (the scenarios measured a busy source).
   const requests = params.events * perRequest;
   const cold = ingestColdPaths(
     (assumptions.eventsPerMonth / SECONDS_PER_MONTH) * perRequest,
@@ -513,7 +545,7 @@ export function costModel(
       "RRU",
     ),
     line(
-      `DynamoDB writes: ingest's debugger samples at this traffic (${Math.round(cold.sampledShare * 100)} % of requests; modelled)`,
+      `DynamoDB writes: ingest's debugger counts at this traffic (${percentOf(cold.countShare)} of requests) and samples while watched (${assumptions.ingest.watchedHoursPerMonth} h a month; modelled)`,
       "dynamoWriteRequestUnit",
       requests * cold.writeUnits,
       "WRU",

@@ -6,6 +6,7 @@ import {
   costModel,
   type DeploymentForCost,
   defaultAssumptions,
+  ingestColdPaths,
   PRICES_READ_ON,
   prices,
   type QueueBatching,
@@ -146,10 +147,23 @@ export interface CostResult {
     matchInvocations: number;
     totalWithoutSes: number;
   }>;
+  /**
+   * The same traffic with other holds of an unwatched source's accepted count (one event per
+   * request): what its writes cost against how much a container holds when its traffic stops.
+   */
+  countHoldOptions: Array<{
+    holdSeconds: number;
+    countShare: number;
+    debuggerUsd: number;
+    heldRequests: number;
+    totalWithoutSes: number;
+  }>;
 }
 
 /** Batching windows the cost section compares (seconds). */
 const BATCHING_WINDOWS = [0, 1, 5, 20];
+/** Holds of an unwatched source's accepted count the cost section compares (seconds). */
+const COUNT_HOLDS = [1, 10, 60];
 
 export function costFromScenarios(
   scenarios: ScenarioResult[],
@@ -196,8 +210,22 @@ export function costFromScenarios(
       totalWithoutSes: report.totalWithoutSes,
     };
   });
+  const holds = [...new Set([...COUNT_HOLDS, assumptions.ingest.countHoldSeconds])].sort((x, y) => x - y);
+  const countHoldOptions = holds.map((holdSeconds) => {
+    const held = { ...assumptions, ingest: { ...assumptions.ingest, countHoldSeconds: holdSeconds } };
+    const report = costModel(unused, run, deployment, { events, startRate, eventsPerRequest: 1 }, held);
+    const cold = ingestColdPaths(eventsPerMonth / SECONDS_PER_MONTH, 1, held.ingest);
+    return {
+      holdSeconds,
+      countShare: cold.countShare,
+      debuggerUsd: report.lines.find((line) => line.item.includes("debugger counts"))?.usd ?? 0,
+      heldRequests: cold.heldRequests,
+      totalWithoutSes: report.totalWithoutSes,
+    };
+  });
   return {
     batchingOptions,
+    countHoldOptions,
     pricesReadOn: PRICES_READ_ON,
     prices,
     assumptions,
@@ -300,6 +328,33 @@ export function printCost(cost: CostResult, deployment: DeploymentForCost): void
     );
     console.log("* without SES and X-Ray, one event per request.");
   }
+  if (cost.countHoldOptions.length > 0) {
+    console.log(
+      "\nHow often an ingest container writes an unwatched source's accepted count (DEBUGGER_COUNT_HOLD_MS; " +
+        "one source, one container, one event per request):\n",
+    );
+    table(
+      [
+        "hold",
+        "requests that write it",
+        "USD debugger line",
+        "count lags, up to",
+        "held when traffic stops",
+        "USD total*",
+      ],
+      cost.countHoldOptions.map((o) => [
+        `${o.holdSeconds} s${o.holdSeconds === a.ingest.countHoldSeconds ? " (deployed)" : ""}`,
+        `${num(o.countShare * 100, 1)} %`,
+        usd(o.debuggerUsd),
+        `${o.holdSeconds} s`,
+        `${num(o.heldRequests, 2)} requests`,
+        usd(o.totalWithoutSes),
+      ]),
+    );
+    console.log(
+      "* without SES and X-Ray. What a container holds is lost if Lambda reclaims it before its next request.",
+    );
+  }
   const sm = deployment.stateMachine;
   console.log(
     `\nDeployed configuration (synthesized): state machine logging ${sm.logLevel}` +
@@ -320,8 +375,9 @@ export function printCost(cost: CostResult, deployment: DeploymentForCost): void
           ", ",
         )}) + ${a.cpuMsPerInvocation} ms CPU per invocation (a match invocation handles its batch ` +
       `concurrently); the match queue as above (Poisson arrivals spread evenly over the pollers, ${a.sqsLongPollSeconds} s ` +
-      `long polls); ingest's write-key reads and debugger samples for one source in one container (Poisson ` +
-      `arrivals; key trusted ${a.ingest.keyTrustSeconds} s, a sample at most every ${a.ingest.sampleSeconds} s), which the ` +
+      `long polls); ingest's write-key reads and debugger writes for one source in one container (Poisson ` +
+      `arrivals; key trusted ${a.ingest.keyTrustSeconds} s; the accepted count written at most every ${a.ingest.countHoldSeconds} s; ` +
+      `while the debugger is watched, ${a.ingest.watchedHoursPerMonth} h a month, a sample at most every ${a.ingest.sampleSeconds} s), which the ` +
       `busy-source scenarios do not pay; ${a.platformLogBytesPerInvocation} B of Lambda platform lines per invocation at system log level INFO ` +
       `(none at WARN); the HTTP API's access log line per request, its deployed format filled with an ingest request's ` +
       `values (a browser's user agent); X-Ray records the first ${a.xraySampling.reservoirPerSecond} request(s) each second then ` +

@@ -272,6 +272,63 @@ describe("write keys", () => {
   });
 });
 
+describe("the debugger", () => {
+  interface DebuggerBody {
+    counts: { accepted: number; rejected: number };
+    items: Array<{ verdict: string; messageId?: string; reason?: { code: string } }>;
+    sampling: { until: string };
+  }
+  const readDebugger = async (sourceId: string) => {
+    const read = await api<DebuggerBody>("GET", `/v1/admin/sources/${sourceId}/debugger`, {
+      key: stack.adminKey,
+    });
+    expect(read.status).toBe(200);
+    return read.body;
+  };
+  const batchOf = (n: number) => ({
+    batch: [
+      { type: "track", event: "page_viewed", accountId: "acct_1", messageId: `acc-${n}-${Date.now()}` },
+      { type: "track", accountId: "acct_1", messageId: `rej-${n}-${Date.now()}` },
+    ],
+  });
+
+  it("keeps accepted items only after it is opened (within the key's trust), rejected ones always; counts both", async () => {
+    // Prepare: traffic before anyone looks (the key is then held by ingestion, unwatched)
+    const source = await createSource({ name: "Debugged" });
+    const before = batchOf(1);
+    expect((await api("POST", "/v1/batch", { key: source.writeKey, body: before })).status).toBe(202);
+
+    // Act: open the debugger, then keep sending until an accepted item is kept
+    const openedAt = Date.now();
+    const opened = await readDebugger(source.id);
+    const sent: string[] = [];
+    let watched: DebuggerBody | undefined;
+    await waitFor(
+      async () => {
+        const body = batchOf(sent.length + 2);
+        sent.push(body.batch[0]?.messageId ?? "");
+        expect((await api("POST", "/v1/batch", { key: source.writeKey, body })).status).toBe(202);
+        watched = await readDebugger(source.id);
+        return watched.items.some((item) => item.verdict === "accepted");
+      },
+      { timeoutMs: WRITE_KEY_TRUST_MS + 5_000, intervalMs: 200, description: "an accepted item to be kept" },
+    );
+
+    // Assess: before opening, the rejected item was kept and the accepted one only counted
+    expect(opened.counts).toEqual({ accepted: 1, rejected: 1 });
+    expect(opened.items.map((item) => [item.verdict, item.reason?.code])).toEqual([
+      ["rejected", "invalid_request"],
+    ]);
+    expect(Date.parse(opened.sampling.until) - openedAt).toBeGreaterThan(4 * 60_000);
+    // After: the accepted items kept are ones sent after the debugger was opened, never the first
+    const kept = watched?.items.filter((item) => item.verdict === "accepted").map((item) => item.messageId);
+    expect(kept?.length).toBeGreaterThan(0);
+    expect(kept?.every((id) => sent.includes(id ?? ""))).toBe(true);
+    expect(watched?.items.filter((item) => item.verdict === "rejected")).toHaveLength(sent.length + 1);
+    expect(watched?.sampling.until).toBe(opened.sampling.until);
+  });
+});
+
 describe("browser origins", () => {
   it("refuses an origin the source does not allow with 403, and answers an allowed one with CORS headers", async () => {
     const source = await createSource({

@@ -77,6 +77,17 @@ export class FakeSources implements SourceStore {
     return structuredClone(next);
   }
 
+  async markDebuggerWatched(workspaceId: string, sourceId: string, until: string, renewIfBefore: string) {
+    const stored = this.sources.get(key(workspaceId, sourceId));
+    if (
+      !stored ||
+      (stored.debuggerWatchedUntil !== undefined && stored.debuggerWatchedUntil >= renewIfBefore)
+    )
+      return false;
+    stored.debuggerWatchedUntil = until;
+    return true;
+  }
+
   async deleteSource(workspaceId: string, sourceId: string) {
     return this.sources.delete(key(workspaceId, sourceId));
   }

@@ -32,16 +32,25 @@ export class FakeIdentityLinks implements IdentityLinks {
 }
 
 export class FakeIngestDebugger implements IngestDebugger {
+  /** Every item recorded (counted), kept or not. */
   readonly entries: DebugEntry[] = [];
+  /** Whether each recorded item would be kept: rejected ones always, accepted ones when sampled. */
+  readonly keptFlags: boolean[] = [];
   failWith: Error | undefined;
 
-  async record(_workspaceId: string, _sourceId: string, entries: DebugEntry[]) {
+  async record(
+    _workspaceId: string,
+    _sourceId: string,
+    entries: DebugEntry[],
+    { sampleAccepted }: { sampleAccepted: boolean },
+  ) {
     const error = this.failWith;
     if (error) {
       this.failWith = undefined;
       throw error;
     }
     this.entries.push(...structuredClone(entries));
+    this.keptFlags.push(...entries.map((entry) => entry.verdict === "rejected" || sampleAccepted));
   }
 
   async list() {
@@ -52,6 +61,7 @@ export class FakeIngestDebugger implements IngestDebugger {
       },
       items: this.entries
         .map((entry, index) => ({ ...entry, position: String(index).padStart(6, "0") }))
+        .filter((_, index) => this.keptFlags[index])
         .sort(compareDebugEntries),
     };
   }

@@ -63,16 +63,27 @@ export const DEBUGGER_SLOTS = 100;
 /** Accepted items kept per request: a sample of the traffic, not a copy of it (cost). */
 export const DEBUGGER_ACCEPTED_PER_REQUEST = 10;
 /**
- * An ingest container keeps a sample of a source's accepted items, and writes the source's accepted
- * count, at most this often: a busy source costs no debugger write on most requests; a test event
- * sent by hand is kept and counted at once (nothing else was sampled from that container in the same
- * second).
+ * While a source's debugger is watched, an ingest container keeps a sample of its accepted items
+ * (with the count) at most this often: a busy source costs no debugger write on most requests; a
+ * test event sent by hand is kept and counted at once (nothing else was sampled from that container
+ * in the same second).
  */
 export const DEBUGGER_ACCEPTED_SAMPLE_MS = 1_000;
 /**
+ * A container writes a source's held accepted count at most this often when nothing else writes it
+ * (no sample, no rejected item, no large batch): what an unwatched source's accepted traffic costs
+ * here. 10 s, like the matcher's observed-event counts: at 1M events a month (0.39 requests/s per
+ * container) about one request in five writes 1 WRU, not three in four writing 2; the count a
+ * viewer sees lags by up to 10 s while traffic flows (by about a second while the debugger is
+ * watched: the samples carry it), and what a container holds when Lambda reclaims it is lost (the
+ * small requests since its last write: about 4 at that traffic). A display count: every accepted
+ * item is on the bus.
+ */
+export const DEBUGGER_COUNT_HOLD_MS = 10_000;
+/**
  * A request with at least this many accepted items writes its source's counts at once (with what
  * was held): one write per 10 or more items costs little, and a batch (an SDK's flush) shows in the
- * count as soon as it is answered. Smaller requests between samples are held (see record).
+ * count as soon as it is answered. Smaller requests between writes are held (see record).
  */
 export const DEBUGGER_WRITE_THROUGH_ITEMS = 10;
 /** Sources whose last sample time a container remembers at most. */
@@ -96,16 +107,17 @@ interface HeldCount {
  * items overwrite oldest first (the ring position is an atomic counter, so concurrent requests
  * never write the same slot) and that TTL removes after a week.
  *
- * Counts are written in band, but not on every request: a request with a rejected item, whose
- * accepted items are sampled (a source's first in a container, then at most once a second), or with
- * DEBUGGER_WRITE_THROUGH_ITEMS accepted items or more, writes its counts (and keeps its items as
- * before: one UpdateItem, one BatchWriteItem when any is kept); any other request's accepted items
- * are added up in the container's memory and written with the source's next write, or by the next
- * request of any source once held for DEBUGGER_ACCEPTED_SAMPLE_MS. So a busy source's single-event
- * requests write nothing here, every rejected item is still counted and kept before the answer, and
- * the accepted count lags by about a second while traffic flows; what a container holds when its
- * traffic stops waits for its next request, and is never counted if Lambda reclaims it first (the
- * small requests of its last second).
+ * Counts are written in band, but not on every request. A request writes its counts (one
+ * UpdateItem, and one BatchWriteItem when it keeps items) when it has a rejected item (always kept
+ * before the answer), when its accepted items are sampled (only while the debugger is watched: a
+ * source's first request in a container, then at most once a DEBUGGER_ACCEPTED_SAMPLE_MS), when it
+ * carries DEBUGGER_WRITE_THROUGH_ITEMS accepted items or more, or when its source's count is quiet
+ * in this container (nothing held, nothing written for DEBUGGER_COUNT_HOLD_MS: a first request, a
+ * test event, is counted at once). Any other request's accepted items are added up in the
+ * container's memory and written with the source's next write, or by the next request of any
+ * source once held for DEBUGGER_COUNT_HOLD_MS. So an unwatched source's request writes its count at
+ * most once every 10 s per container and keeps nothing; what a container holds when its traffic
+ * stops waits for its next request, and is never counted if Lambda reclaims it first.
  */
 export class DynamoIngestDebugger implements IngestDebugger {
   /** When this container last kept accepted items of each source (ms). */
@@ -119,22 +131,28 @@ export class DynamoIngestDebugger implements IngestDebugger {
     /** Told how many sources' held counts could not be written (they are kept for the next request). */
     private readonly onFlushFailed: (failed: number) => void = () => undefined,
   ) {
-    this.held = new HeldWrites(clock, DEBUGGER_ACCEPTED_SAMPLE_MS, (earlier, later) => ({
+    this.held = new HeldWrites(clock, DEBUGGER_COUNT_HOLD_MS, (earlier, later) => ({
       ...later,
       accepted: earlier.accepted + later.accepted,
     }));
   }
 
-  async record(workspaceId: string, sourceId: string, entries: DebugEntry[]) {
+  async record(
+    workspaceId: string,
+    sourceId: string,
+    entries: DebugEntry[],
+    { sampleAccepted }: { sampleAccepted: boolean },
+  ) {
     if (entries.length === 0) return;
     const accepted = entries.filter((e) => e.verdict === "accepted");
     const rejected = entries.filter((e) => e.verdict === "rejected");
-    const sampled = accepted.length > 0 && this.samples(workspaceId, sourceId);
+    const sampled = sampleAccepted && accepted.length > 0 && this.samples(workspaceId, sourceId);
     const key = JSON.stringify([workspaceId, sourceId]);
     if (
       rejected.length === 0 &&
       !sampled &&
       accepted.length < DEBUGGER_WRITE_THROUGH_ITEMS &&
+      !this.held.isQuiet(key) &&
       this.held.hold(key, { workspaceId, sourceId, accepted: accepted.length })
     ) {
       await this.flushDue();
@@ -163,7 +181,7 @@ export class DynamoIngestDebugger implements IngestDebugger {
     }
   }
 
-  /** Writes the accepted counts other requests left held for at least a second. */
+  /** Writes the accepted counts other requests left held for at least DEBUGGER_COUNT_HOLD_MS. */
   private async flushDue() {
     const failed = await this.held.flushDue((_, { workspaceId, sourceId, accepted }) =>
       this.count(workspaceId, sourceId, { ":a": accepted, ":r": 0, ":ka": 0, ":kr": 0 }).then(

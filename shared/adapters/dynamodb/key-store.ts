@@ -74,6 +74,9 @@ export class DynamoKeyStore implements KeyStore {
       identitySecrets: Array.isArray(Item.identitySecrets)
         ? (Item.identitySecrets as WriteKeyPolicy["identitySecrets"])
         : [],
+      ...(typeof Item.debuggerWatchedUntil === "string"
+        ? { debuggerWatchedUntil: Item.debuggerWatchedUntil }
+        : {}),
     };
   }
 
@@ -141,6 +144,9 @@ export class DynamoKeyStore implements KeyStore {
       allowedDomains: owner.allowedDomains,
       requireUserToken: owner.requireUserToken ?? false,
       identitySecrets: owner.identitySecrets ?? [],
+      ...(owner.debuggerWatchedUntil !== undefined
+        ? { debuggerWatchedUntil: owner.debuggerWatchedUntil }
+        : {}),
       createdAt: record.createdAt,
     });
     const counted = await this.addToSet(
@@ -192,13 +198,18 @@ export class DynamoKeyStore implements KeyStore {
             TableName: this.tableName,
             Key: keys.writeKey(String(record.keyHash)),
             UpdateExpression:
-              "SET allowedDomains = :domains, requireUserToken = :require, identitySecrets = :secrets",
+              policy.debuggerWatchedUntil === undefined
+                ? "SET allowedDomains = :domains, requireUserToken = :require, identitySecrets = :secrets REMOVE debuggerWatchedUntil"
+                : "SET allowedDomains = :domains, requireUserToken = :require, identitySecrets = :secrets, debuggerWatchedUntil = :watched",
             // Never resurrect a lookup item that a revocation or deletion got to first.
             ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(revokedAt)",
             ExpressionAttributeValues: {
               ":domains": policy.allowedDomains,
               ":require": policy.requireUserToken,
               ":secrets": policy.identitySecrets,
+              ...(policy.debuggerWatchedUntil === undefined
+                ? {}
+                : { ":watched": policy.debuggerWatchedUntil }),
             },
           }),
         );

@@ -71,6 +71,26 @@ export class DynamoSourceRepository implements SourceStore {
     }
   }
 
+  async markDebuggerWatched(workspaceId: string, sourceId: string, until: string, renewIfBefore: string) {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.source(workspaceId, sourceId),
+          UpdateExpression: "SET debuggerWatchedUntil = :until",
+          // ISO times of one format compare as strings.
+          ConditionExpression:
+            "attribute_exists(pk) AND (attribute_not_exists(debuggerWatchedUntil) OR debuggerWatchedUntil < :renewIfBefore)",
+          ExpressionAttributeValues: { ":until": until, ":renewIfBefore": renewIfBefore },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
   deleteSource(workspaceId: string, sourceId: string) {
     return deleteExisting(this.db, this.tableName, keys.source(workspaceId, sourceId));
   }

@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import {
   DEBUGGER_ACCEPTED_PER_REQUEST,
   DEBUGGER_ACCEPTED_SAMPLE_MS,
+  DEBUGGER_COUNT_HOLD_MS,
   DEBUGGER_WRITE_THROUGH_ITEMS,
 } from "../../../shared/adapters/dynamodb/ingestion-repository.js";
 import { WRITE_KEY_TRUST_MS } from "../../../shared/adapters/write-key-cache.js";
@@ -282,15 +283,23 @@ describe("the cost model", () => {
     expect(report.totalWithXray).toBeCloseTo(report.totalWithoutSes + report.xray.usd);
   });
 
-  it("adds ingestion's key reads and samples at the modelled traffic to the total", () => {
+  it("adds ingestion's key reads and debugger writes at the modelled traffic to the total", () => {
     const withCold = costModel(unused, run, deployment, params);
     const busy = costModel(unused, run, deployment, params, {
       ...defaultAssumptions,
       eventsPerMonth: 1e12,
     });
+    const alwaysWatched = costModel(unused, run, deployment, params, {
+      ...defaultAssumptions,
+      ingest: { ...defaultAssumptions.ingest, watchedHoursPerMonth: 720 },
+    });
     const coldLine = (r: typeof withCold) =>
-      r.lines.find((l) => l.item.includes("debugger samples"))?.usd ?? 0;
-    expect(coldLine(withCold)).toBeGreaterThan(0.8);
+      r.lines.find((l) => l.item.includes("debugger counts"))?.usd ?? 0;
+    // 1M events a month: about one request in five writes the count (1 WRU), a few hours are sampled.
+    expect(coldLine(withCold)).toBeGreaterThan(0.1);
+    expect(coldLine(withCold)).toBeLessThan(0.2);
+    // Watched all month, it is what every source paid before: a sample on most requests.
+    expect(coldLine(alwaysWatched)).toBeGreaterThan(0.85);
     expect(coldLine(busy)).toBeLessThan(0.001);
   });
   it("prices Lambda's platform lines only at system log level INFO, and our own lines always", () => {
@@ -415,23 +424,40 @@ describe("ingestion at a traffic rate (what the busy-source scenarios leave out)
     expect(defaultAssumptions.ingest).toEqual({
       keyTrustSeconds: WRITE_KEY_TRUST_MS / 1000,
       sampleSeconds: DEBUGGER_ACCEPTED_SAMPLE_MS / 1000,
+      countHoldSeconds: DEBUGGER_COUNT_HOLD_MS / 1000,
       keptPerRequest: DEBUGGER_ACCEPTED_PER_REQUEST,
       writeThroughItems: DEBUGGER_WRITE_THROUGH_ITEMS,
+      watchedHoursPerMonth: expect.any(Number),
     });
   });
 
-  it("samples and reads the key on most requests of a quiet source, on few of a busy one", () => {
-    const ingest = defaultAssumptions.ingest;
+  it("writes the count on some requests of a quiet unwatched source, samples only while watched", () => {
+    const unwatched = { ...defaultAssumptions.ingest, watchedHoursPerMonth: 0 };
+    const watched = { ...defaultAssumptions.ingest, watchedHoursPerMonth: 720 };
     // 1M events a month from one source: 0.39 requests/s.
-    const quiet = ingestColdPaths(0.386, 1, ingest);
-    expect(quiet.sampledShare).toBeCloseTo(1 / 1.386, 3);
+    const quiet = ingestColdPaths(0.386, 1, unwatched);
     expect(quiet.keyReadShare).toBeCloseTo(1 / 2.93, 3);
-    expect(quiet.writeUnits).toBeCloseTo(2 * quiet.sampledShare, 6);
+    expect(quiet.countShare).toBeCloseTo(1 / 4.86, 3);
+    expect(quiet.writeUnits).toBeCloseTo(quiet.countShare, 6);
+    // Watched all the time: a sample (count and one kept item) on the first request of each second.
+    const looked = ingestColdPaths(0.386, 1, watched);
+    expect(looked.sampledShare).toBeCloseTo(1 / 1.386, 3);
+    expect(looked.writeUnits).toBeCloseTo(2 * looked.sampledShare, 6);
     // 100M a month: 38.6/s.
-    expect(ingestColdPaths(38.6, 1, ingest).writeUnits).toBeLessThan(0.06);
+    expect(ingestColdPaths(38.6, 1, unwatched).writeUnits).toBeLessThan(0.003);
     // Batches of 15: every request writes its count; a sample keeps 10 items.
-    const batched = ingestColdPaths(0.0257, 15, ingest);
+    const batched = ingestColdPaths(0.0257, 15, watched);
     expect(batched.writeUnits).toBeCloseTo(1 + 10 * batched.sampledShare, 6);
+    expect(ingestColdPaths(0.0257, 15, unwatched).writeUnits).toBe(1);
+  });
+
+  it("holds more when the count is written less often: what a container recycle can lose", () => {
+    const at = (holdSeconds: number) =>
+      ingestColdPaths(0.386, 1, { ...defaultAssumptions.ingest, countHoldSeconds: holdSeconds }).heldRequests;
+    // Renewal: (λH²/2 + H) / (H + 1/λ).
+    expect(at(10)).toBeCloseTo((0.386 * 50 + 10) / (10 + 1 / 0.386), 6);
+    expect(at(1)).toBeLessThan(at(10));
+    expect(at(10)).toBeLessThan(at(60));
   });
 });
 

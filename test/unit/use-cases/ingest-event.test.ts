@@ -242,4 +242,31 @@ describe("ingestEvent from a browser", () => {
       ingestEvent(ingestDeps(publisher, clock), owner, { nope: 1 }, "https://evil.com"),
     ).rejects.toBeInstanceOf(OriginNotAllowedError);
   });
+
+  it("samples accepted items only while the key carries a fresh watch mark; rejected ones always", async () => {
+    // Prepare: one source's key read before, during and after the debugger was watched
+    const deps = ingestDeps(publisher, clock);
+    const watchedUntil = "2026-11-21T10:05:00.000Z";
+    const send = (event: string, markedUntil?: string) =>
+      ingestEvent(
+        deps,
+        { ...owner, ...(markedUntil ? { debuggerWatchedUntil: markedUntil } : {}) },
+        { event, ...(event === "unresolved" ? { userId: "u" } : { accountId: "a" }) },
+      );
+
+    // Act
+    await send("before");
+    await send("unresolved");
+    await send("watched", watchedUntil);
+    clock.advance(5 * 60_000);
+    await send("after", watchedUntil);
+
+    // Assess: all four counted, only the watched accepted one and the rejected one kept
+    const { counts, items } = await deps.debug.list();
+    expect(counts).toEqual({ accepted: 3, rejected: 1 });
+    expect(items.map((item) => (item.item as { event: string }).event).sort()).toEqual([
+      "unresolved",
+      "watched",
+    ]);
+  });
 });

@@ -344,6 +344,7 @@ describe("sourceDebugger", () => {
         reason: { code: "invalid_request", message: "event: required" },
         item: { n: i, padding: "é".repeat(5_000) },
       })),
+      { sampleAccepted: false },
     );
     const budget = 64 * 1024;
     const seen: number[] = [];
@@ -368,14 +369,55 @@ describe("sourceDebugger", () => {
 
   it("answers a whole page without a cursor when everything fits, and 400 for a cursor it did not give", async () => {
     const { id } = await createSource(deps, WS, { name: "Web" });
-    await (deps.debug as FakeIngestDebugger).record(WS, id, [
-      { verdict: "accepted", receivedAt: "2026-11-21T09:00:00.000Z", item: { event: "x" } },
-    ]);
+    await (deps.debug as FakeIngestDebugger).record(
+      WS,
+      id,
+      [{ verdict: "accepted", receivedAt: "2026-11-21T09:00:00.000Z", item: { event: "x" } }],
+      { sampleAccepted: true },
+    );
     const page = await sourceDebugger(deps, WS, id);
     expect(page.items).toHaveLength(1);
     expect(page).not.toHaveProperty("nextCursor");
     await expect(sourceDebugger(deps, WS, id, { cursor: "bm90LWEtY3Vyc29y" })).rejects.toBeInstanceOf(
       ValidationError,
     );
+  });
+
+  it("marks the source watched for 5 minutes, on its keys too, and renews the mark at most once a minute", async () => {
+    // Prepare: a source with two keys, nobody watching
+    const created = await createSource(deps, WS, { name: "Web" });
+    const second = await issueWriteKey(deps, WS, created.id, undefined);
+    const watchedUntil = async () => [
+      (await auth(created.writeKey)).debuggerWatchedUntil,
+      (await auth(second.writeKey)).debuggerWatchedUntil,
+    ];
+    expect(await watchedUntil()).toEqual([undefined, undefined]);
+    const marks = () => [...sources.sources.values()].map((s) => s.debuggerWatchedUntil);
+
+    // Act: open the debugger, read it again 30 s later, then 61 s after the first
+    const first = await sourceDebugger(deps, WS, created.id);
+    clock.advance(30_000);
+    const again = await sourceDebugger(deps, WS, created.id);
+    const keptMark = marks();
+    clock.advance(31_000);
+    const renewed = await sourceDebugger(deps, WS, created.id);
+
+    // Assess
+    expect(first.sampling.until).toBe("2026-11-21T10:05:00.000Z");
+    expect(again.sampling.until).toBe(first.sampling.until);
+    expect(keptMark).toEqual([first.sampling.until]);
+    expect(renewed.sampling.until).toBe("2026-11-21T10:06:01.000Z");
+    expect(await watchedUntil()).toEqual([renewed.sampling.until, renewed.sampling.until]);
+    // Watching is not editing: the source's updatedAt stays.
+    expect((await getSource(deps, WS, created.id)).updatedAt).toBe(created.updatedAt);
+  });
+
+  it("gives a key issued while the debugger is watched the mark at once", async () => {
+    const created = await createSource(deps, WS, { name: "Web" });
+    const { sampling } = await sourceDebugger(deps, WS, created.id);
+
+    const issued = await issueWriteKey(deps, WS, created.id, undefined);
+
+    expect((await auth(issued.writeKey)).debuggerWatchedUntil).toBe(sampling.until);
   });
 });

@@ -1852,6 +1852,9 @@ export interface components {
         itemTruncated?: string;
       }[];
       nextCursor?: string;
+      sampling: {
+        until: string;
+      };
     };
     ApiKey: {
       id: string;

@@ -1,18 +1,36 @@
 /**
  * One source: its settings and write keys, and its ingestion debugger (GET …/debugger): the latest
  * items it accepted and rejected, each with the account it reached or the reason it was not used.
+ * Accepted items are sampled only while someone watches: each read marks the source watched for 5
+ * minutes, so the page reads it again every few seconds while it is open and visible.
  */
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, call } from "../api/client.js";
 import type { components } from "../api/schema.js";
 import { href, navigate } from "../router.js";
-import { Async, Empty, Field, formatTime, PageHeader, Pager, usePager, useResource } from "../ui.js";
+import {
+  Async,
+  Empty,
+  Field,
+  formatTime,
+  PageHeader,
+  Pager,
+  useInterval,
+  usePager,
+  useResource,
+} from "../ui.js";
 import { SourceCard } from "./sources.js";
 
 type DebugItem = components["schemas"]["SourceDebugger"]["items"][number];
 
 /** The API answers up to 100 items per verdict at once; the page shows them a page at a time. */
 const PAGE = 20;
+/**
+ * How often the open page reads the debugger again: new items show without a click, and each read
+ * keeps the source watched (its accepted items sampled). Not while the tab is hidden: a tab left in
+ * the background stops sampling 5 minutes later.
+ */
+const POLL_MS = 10_000;
 
 export function SourcePage({ params }: { params: Record<string, string> }) {
   const id = params.id ?? "";
@@ -55,18 +73,36 @@ function SourceDebugger({ sourceId }: { sourceId: string }) {
   );
   const [verdict, setVerdict] = useState<"all" | DebugItem["verdict"]>("all");
   const [shown, setShown] = useState(PAGE);
+  // Only a click says "Refreshing…": the background reads change nothing but the items.
+  const [clicked, setClicked] = useState(false);
+  useEffect(() => {
+    if (!debug.loading) setClicked(false);
+  }, [debug.loading]);
+  useInterval(() => {
+    if (document.visibilityState === "visible" && !debug.loading) debug.reload();
+  }, POLL_MS);
   return (
     <section class="card" aria-labelledby="debugger-title">
       <div class="page-header-row">
         <div>
           <h2 id="debugger-title">Debugger</h2>
           <p class="muted small">
-            What this source received in the last 7 days, newest first (the latest 100 of each kind): an item
-            that could not be used is kept here with the reason, never dropped.
+            What this source received in the last 7 days, newest first (the latest 100 of each kind): every
+            item that could not be used is kept here with the reason, never dropped. Accepted items are
+            sampled while this debugger is open: they show within seconds of opening it, and those sampled
+            earlier are kept 7 days.
           </p>
         </div>
-        <button type="button" class="secondary" onClick={debug.reload} disabled={debug.loading}>
-          {debug.loading && debug.data ? "Refreshing…" : "Refresh"}
+        <button
+          type="button"
+          class="secondary"
+          onClick={() => {
+            setClicked(true);
+            debug.reload();
+          }}
+          disabled={clicked}
+        >
+          {clicked ? "Refreshing…" : "Refresh"}
         </button>
       </div>
       <Async resource={debug} what="the debugger">
@@ -79,8 +115,9 @@ function SourceDebugger({ sourceId }: { sourceId: string }) {
                   <div class="value">{d.counts.accepted}</div>
                   <div class="label">Accepted (all time)</div>
                   <div class="muted small">
-                    A busy source's count is written every second or so: it can lag a little, and a few
-                    seconds of it can be lost when Lambda recycles a container.
+                    Written about every 10 seconds (every second while this page is open): it can lag, and the
+                    last seconds of it can be lost when Lambda recycles a container. Every accepted item is on
+                    the bus.
                   </div>
                 </div>
                 <div class="kpi">
@@ -88,9 +125,14 @@ function SourceDebugger({ sourceId }: { sourceId: string }) {
                   <div class="label">Rejected (all time)</div>
                 </div>
               </div>
+              <p class="muted small">
+                Sampling accepted items until {formatTime(d.sampling.until)}, while this page is open (from
+                within 5 seconds of opening it).
+              </p>
               {d.items.length === 0 ? (
                 <Empty>
-                  Nothing received yet. Send an event with one of this source's write keys and it shows here.
+                  Nothing kept yet. Send an event with one of this source's write keys while this page is open
+                  and it shows here within seconds.
                 </Empty>
               ) : (
                 <>
