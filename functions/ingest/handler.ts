@@ -30,8 +30,9 @@ const deps = {
   publisher: new EventBridgePublisher(eventBridge, env.EVENT_BUS_NAME),
   clock: systemClock,
   identities: new DynamoIdentityLinks(db, env.TABLE_NAME),
-  // Accepted counts are added up per container and written at most once a second per source, with
-  // the source's sample of accepted items (see DynamoIngestDebugger): the common request writes nothing.
+  // Accepted counts are added up per container and written at most every 10 s per source, or with a
+  // sample of accepted items while the source's debugger is watched (the key carries the mark; see
+  // DynamoIngestDebugger): the common request writes nothing.
   debug: new DynamoIngestDebugger(db, env.TABLE_NAME, systemClock, (unflushed) =>
     obs.logger.warn("Could not write the debugger's held counts; kept for the next request", { unflushed }),
   ),

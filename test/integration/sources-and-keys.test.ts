@@ -327,6 +327,25 @@ describe("the debugger", () => {
     expect(watched?.items.filter((item) => item.verdict === "rejected")).toHaveLength(sent.length + 1);
     expect(watched?.sampling.until).toBe(opened.sampling.until);
   });
+
+  it("is marked watched once when opened in several places at once: every reader answers the same mark", async () => {
+    const source = await createSource({ name: "Opened twice" });
+
+    const reads = await Promise.all(Array.from({ length: 5 }, () => readDebugger(source.id)));
+
+    const marks = new Set(reads.map((read) => read.sampling.until));
+    expect(marks.size).toBe(1);
+    // And the source's view does not change: watching is not editing.
+    const view = await api<{ updatedAt: string; createdAt: string }>(
+      "GET",
+      `/v1/admin/sources/${source.id}`,
+      {
+        key: stack.adminKey,
+      },
+    );
+    expect(view.body.updatedAt).toBe(view.body.createdAt);
+    expect(Object.keys(view.body)).not.toContain("debuggerWatchedUntil");
+  });
 });
 
 describe("browser origins", () => {
