@@ -35,6 +35,14 @@ export const runtimeProvidedLazyModules = [
 ] as const;
 
 /**
+ * Packages replaced in every bundle, by path from the project root. `semver`: the Tracer's X-Ray SDK
+ * needs one version comparison of it, and the whole package costs about 6 ms of a cold start with
+ * tracing on (infra/shims/semver.ts says why the shim is enough). Bundles only: the local stack and
+ * the tests run the real package.
+ */
+export const bundleAliases = { semver: "./infra/shims/semver.ts" } as const;
+
+/**
  * ESM output still meets CommonJS dependencies that call `require` for Node built-ins; esbuild
  * leaves those calls as a `__require` shim that needs a real `require` in scope.
  */
@@ -59,6 +67,7 @@ export const esbuildSettings = {
   sourcemap: false,
   banner: esmRequireBanner,
   external: runtimeProvidedLazyModules,
+  alias: bundleAliases,
 } as const;
 
 /** The file Lambda loads (handler `index.handler`); the chunks it imports sit beside it. */
@@ -86,6 +95,7 @@ export function esbuildBuildOptions(entry: string, outdir: string): BuildOptions
     sourcemap: esbuildSettings.sourcemap,
     banner: { js: esbuildSettings.banner },
     external: [...esbuildSettings.external],
+    alias: { ...esbuildSettings.alias },
   };
 }
 

@@ -11,11 +11,14 @@
  * Tests of the engine itself (seams, open iterators) use `startLocalDynamo` in their own thread.
  */
 import { isMainThread, workerData } from "node:worker_threads";
+import type { IamPlaceholders } from "./iam.js";
 import { serveThread, startThread, type Thread, threadFailed } from "./thread.js";
 
 interface ThreadData {
   host: string;
   dataDir?: string;
+  /** Enforce the functions' IAM grants (iam.ts) in this deployment. */
+  iam?: IamPlaceholders;
 }
 
 export interface LocalDynamoThread extends Omit<Thread, "worker"> {
@@ -27,24 +30,29 @@ const isEntry =
   !isMainThread && (workerData as { __momentsDynamo?: boolean } | null)?.__momentsDynamo === true;
 
 if (isEntry) {
-  const { host, dataDir } = workerData as ThreadData;
+  const { host, dataDir, iam } = workerData as ThreadData;
   const { startLocalDynamo } = await import("./dynamodb.js");
   try {
-    const dynamo = await startLocalDynamo(host, dataDir);
+    const access = iam ? (await import("./iam.js")).localAccess(iam).dynamodb : undefined;
+    const dynamo = await startLocalDynamo(host, dataDir, access ? { access } : {});
     serveThread({ endpoint: dynamo.endpoint }, () => dynamo.stop());
   } catch (error) {
     threadFailed(error);
   }
 }
 
-export async function startLocalDynamoThread(host: string, dataDir?: string): Promise<LocalDynamoThread> {
+export async function startLocalDynamoThread(
+  host: string,
+  dataDir?: string,
+  iam?: IamPlaceholders,
+): Promise<LocalDynamoThread> {
   const {
     started,
     worker: _worker,
     ...thread
   } = await startThread<{ endpoint: string }>({
     moduleUrl: import.meta.url,
-    workerData: { __momentsDynamo: true, host, ...(dataDir ? { dataDir } : {}) },
+    workerData: { __momentsDynamo: true, host, ...(dataDir ? { dataDir } : {}), ...(iam ? { iam } : {}) },
     what: "local DynamoDB thread",
   });
   return { endpoint: started.endpoint, ...thread };

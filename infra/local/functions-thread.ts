@@ -17,6 +17,7 @@
  */
 import { isMainThread, parentPort, SHARE_ENV, workerData } from "node:worker_threads";
 import type { FunctionId } from "../../shared/contracts/functions.js";
+import { countSignedInto, installCallerIdentity, runAs, signedCounters } from "./caller.js";
 import { handlerLoader, localFunctionName } from "./handlers.js";
 import { lambdaContext } from "./lambda-context.js";
 import { serveThread, startThread, type Thread, threadFailed } from "./thread.js";
@@ -26,6 +27,8 @@ interface ThreadData {
   accountId: string;
   /** Modules imported before any handler (the bench's SDK instrumentation), compiled with the thread. */
   preload: string[];
+  /** The main thread's counters of requests signed as each function (caller.ts). */
+  signed: SharedArrayBuffer;
 }
 
 type ToFunctions =
@@ -82,7 +85,7 @@ const isEntry =
 
 if (isEntry && parentPort) {
   const port = parentPort;
-  const { region, accountId, preload } = workerData as ThreadData;
+  const { region, accountId, preload, signed } = workerData as ThreadData;
   // The functions' logs reach the process's stdout and stderr on the main thread in order with their
   // answers (Node's own forwarding of a thread's output is a separate channel that may lag them): what
   // waits for an invocation and then reads the process's output (the bench's log bytes) sees its logs.
@@ -98,6 +101,9 @@ if (isEntry && parentPort) {
   try {
     await import("./polyfills.js");
     for (const url of preload) await import(url);
+    // Each invocation calls AWS as its function (caller.ts), counted with the main thread's.
+    countSignedInto(signed);
+    installCallerIdentity();
     const load = handlerLoader();
     const answer = (id: number, outcome: { value: unknown } | { thrown: unknown }) => {
       if ("thrown" in outcome) {
@@ -115,7 +121,9 @@ if (isEntry && parentPort) {
       if (message.t === "invoke") {
         const { id, fn, payload } = message as Extract<ToFunctions, { t: "invoke" }>;
         void load(fn)
-          .then((handler) => handler(payload, lambdaContext(localFunctionName(fn), region, accountId)))
+          .then((handler) =>
+            runAs(fn, () => handler(payload, lambdaContext(localFunctionName(fn), region, accountId))),
+          )
           .then(
             (value) => answer(id, { value }),
             (thrown: unknown) => answer(id, { thrown }),
@@ -159,6 +167,7 @@ export async function startLocalFunctionsThread(options: {
       __momentsFunctions: true,
       region: options.region,
       accountId: options.accountId,
+      signed: signedCounters(),
     } satisfies Omit<ThreadData, "preload"> & { __momentsFunctions: true },
     what: "local functions thread",
     env: SHARE_ENV,

@@ -1,6 +1,6 @@
+import { type Duration, scaledDelaySeconds } from "./durations.js";
 import { isoInstant } from "./evaluate.js";
 import type { StartRule } from "./moment.js";
-import { type Duration, scaledDelaySeconds } from "./primitives.js";
 
 /** Longest run key, in UTF-8 bytes: it becomes part of DynamoDB keys (a sort key holds 1 KB). */
 export const MAX_RUN_KEY_BYTES = 256;

@@ -1,6 +1,6 @@
+import { durationToSeconds } from "./durations.js";
 import { evaluateConditions, type Facts, isoInstant } from "./evaluate.js";
 import type { EndRule } from "./moment.js";
-import { durationToSeconds } from "./primitives.js";
 
 export type EndOutcome = EndRule["outcome"];
 

@@ -14,6 +14,7 @@ import { onMissingPolicies } from "./render.js";
 import { parseOrThrow } from "./validation.js";
 
 export type { Action } from "./actions.js";
+export { runIsLive, startsMoment, stepsOfPhase, timeFramePosition } from "./moment-rules.js";
 
 export const goals = ["activate", "convert", "grow", "recover", "other"] as const;
 export type Goal = (typeof goals)[number];
@@ -115,14 +116,6 @@ export const timeFrameSchema = z
     }),
   );
 export type TimeFrame = z.infer<typeof timeFrameSchema>;
-
-/** Where a time falls against a moment's time frame (always `within` without one). */
-export function timeFramePosition(frame: TimeFrame | undefined, at: string): "before" | "within" | "after" {
-  const time = Date.parse(at);
-  if (frame?.from !== undefined && time < Date.parse(frame.from)) return "before";
-  if (frame?.until !== undefined && time >= Date.parse(frame.until)) return "after";
-  return "within";
-}
 
 /** Catalog key a moment was created from, or "custom". */
 export const templateKeySchema = z
@@ -420,34 +413,4 @@ export function canDelete(moment: Pick<Moment, "status">): boolean {
 /** Once a moment has run, its audience is fixed: changing sources would re-target live runs. */
 export function sourcesLocked(moment: Pick<Moment, "status">): boolean {
   return moment.status === "running" || moment.status === "stopped";
-}
-
-/**
- * May a step of this run still act? Only while its moment is running, and only for runs of the
- * current running period: a run from before a stop whose sweep did not reach it must stay ended
- * even if the moment was started again since.
- */
-export function runIsLive(
-  moment: Pick<Moment, "status" | "runningSince"> | undefined,
-  run: { startedAt: string },
-): boolean {
-  if (moment?.status !== "running") return false;
-  return moment.runningSince === undefined || run.startedAt >= moment.runningSince;
-}
-
-/** Steps of one phase, in their order. */
-export function stepsOfPhase(moment: Pick<Moment, "steps">, phase: StepPhase): Step[] {
-  return moment.steps.filter((step) => step.phase === phase);
-}
-
-/** Does a received event start this moment? (Event name and source; filters are the engine's.) */
-export function startsMoment(
-  moment: Pick<Moment, "status" | "start" | "sourceIds">,
-  event: { event: string; sourceId: string },
-): boolean {
-  return (
-    moment.status === "running" &&
-    moment.start.event === event.event &&
-    moment.sourceIds.includes(event.sourceId)
-  );
 }

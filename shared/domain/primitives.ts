@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { MAX_DURATION_SECONDS, secondsPerUnit } from "./durations.js";
 
 /** Ids we generate: time-sortable, URL-safe. */
 export const idSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an id"));
@@ -125,12 +126,8 @@ export function keptRecord<V>(
 export const jsonObjectSchema = keptRecord(z.string(), z.unknown()).check(storableJson);
 
 export const durationUnitSchema = z.enum(["minutes", "hours", "days"]);
-export type DurationUnit = z.infer<typeof durationUnitSchema>;
-
-const secondsPerUnit: Record<DurationUnit, number> = { minutes: 60, hours: 3600, days: 86_400 };
-
-/** A Standard Step Functions execution lives at most one year, so no single wait may exceed it. */
-export const MAX_DURATION_SECONDS = 365 * 86_400 - 86_400;
+export type { DurationUnit } from "./durations.js";
+export { durationToSeconds, MAX_DURATION_SECONDS, scaledDelaySeconds } from "./durations.js";
 
 export const durationSchema = z
   .strictObject({
@@ -144,15 +141,3 @@ export const durationSchema = z
     }),
   );
 export type Duration = z.infer<typeof durationSchema>;
-
-export function durationToSeconds(duration: Duration): number {
-  return duration.amount * secondsPerUnit[duration.unit];
-}
-
-/**
- * Seconds to wait for a delay under a time scale (1 = real time; 0.001 makes a day last 86 s;
- * 0 = no waiting). Step Functions waits whole seconds.
- */
-export function scaledDelaySeconds(duration: Duration, timeScale: number): number {
-  return Math.max(0, Math.round(durationToSeconds(duration) * timeScale));
-}

@@ -1,6 +1,6 @@
+import { type Duration, scaledDelaySeconds } from "./durations.js";
 import { isoInstant } from "./evaluate.js";
 import type { Reentry } from "./moment.js";
-import { type Duration, scaledDelaySeconds } from "./primitives.js";
 
 /** The latest run of a (moment, account[, key]): its status, and when it ended once it has. */
 export interface PreviousRun {

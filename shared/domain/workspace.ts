@@ -21,13 +21,7 @@ export interface Workspace extends WorkspaceView {
 /** Body of POST /v1/admin/workspaces and PATCH /v1/admin/workspace. */
 export const workspaceInputSchema = z.strictObject({ name: nameSchema });
 
-/** The workspace a deployment bootstraps (first admin key on AWS, the seeded key locally). */
-export const OPERATOR_WORKSPACE_ID = "default";
-
-/** The name bootstrap gives a workspace it creates: "Default" for "default", else its id. */
-export function bootstrapWorkspaceName(workspaceId: string): string {
-  return workspaceId === OPERATOR_WORKSPACE_ID ? "Default" : workspaceId;
-}
+export { bootstrapWorkspaceName, OPERATOR_WORKSPACE_ID } from "./operator-workspace.js";
 
 export function toWorkspaceView(workspace: Workspace): WorkspaceView {
   return { id: workspace.id, name: workspace.name, createdAt: workspace.createdAt };

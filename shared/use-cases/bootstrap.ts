@@ -1,6 +1,6 @@
 import { hashApiKey, keyPrefix } from "../domain/api-keys.js";
 import { newId } from "../domain/ids.js";
-import { bootstrapWorkspaceName, OPERATOR_WORKSPACE_ID } from "../domain/workspace.js";
+import { bootstrapWorkspaceName, OPERATOR_WORKSPACE_ID } from "../domain/operator-workspace.js";
 import type { Clock } from "../ports/clock.js";
 import type { KeyStore } from "../ports/keys.js";
 

@@ -14,7 +14,8 @@ import {
   StepInDoubtError,
   StepOutcomeUnrecordedError,
 } from "../domain/delivery-errors.js";
-import { type Action, type Moment, runIsLive } from "../domain/moment.js";
+import type { Action, Moment } from "../domain/moment.js";
+import { runIsLive } from "../domain/moment-rules.js";
 import {
   createRenderer,
   MissingValueError,

@@ -1,5 +1,5 @@
 import type { Gate } from "../contracts/workflow.js";
-import { timeFramePosition } from "../domain/moment.js";
+import { timeFramePosition } from "../domain/moment-rules.js";
 import type { InsightsRecorder } from "../ports/insights.js";
 import type { MomentRepository } from "../ports/moments.js";
 import type { PendingStartRepository } from "../ports/pending-starts.js";

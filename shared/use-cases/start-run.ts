@@ -1,10 +1,10 @@
 import type { EventReceivedDetail } from "../contracts/bus.js";
 import type { RunContext, StepInput } from "../contracts/workflow.js";
+import { scaledDelaySeconds } from "../domain/durations.js";
 import { timeoutOf } from "../domain/end-rules.js";
 import { runIdFor } from "../domain/ids.js";
 import type { Moment, Step, StepPhase } from "../domain/moment.js";
-import { stepsOfPhase } from "../domain/moment.js";
-import { scaledDelaySeconds } from "../domain/primitives.js";
+import { stepsOfPhase } from "../domain/moment-rules.js";
 import { checkReentry, cooldownCutoff } from "../domain/reentry.js";
 import type { Clock } from "../ports/clock.js";
 import type { EntryGuard, RunRepository, WorkflowController } from "../ports/runs.js";

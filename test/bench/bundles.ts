@@ -8,15 +8,22 @@
  * function's environment variables set to dummy values, as Lambda's init phase would. Its CPU is
  * the process's whole CPU time (user + system, node's own start included) next to a bare `node`
  * process started the same way, sampled in turn with it in the same run, so the ratio holds on a
- * busy machine too.
+ * busy machine too. The N rounds go round every function (bare node, import with tracing on, with
+ * tracing off), so that a burst of load on the machine falls on all of them, not on one.
+ *
+ * Side by side with the bundles of issue 14's baseline (commit BASELINE_COMMIT, test/bench/targets.ts):
+ * its functions/ and shared/ are taken from git, bundled with that commit's own esbuild settings
+ * against today's node_modules (the function's dependencies have not changed since: only packages
+ * of the console were added), and imported in the same rounds. A clone without that commit (a
+ * shallow one) falls back to the baseline's stored figures, and says so.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import { build, type Metafile } from "esbuild";
+import { type BuildOptions, build, type Metafile } from "esbuild";
 import {
   bundleBudgetBytes,
   esbuildBuildOptions,
@@ -33,6 +40,7 @@ import {
   functions,
 } from "../../shared/contracts/functions.js";
 import { table } from "./format.js";
+import { BASELINE_COMMIT, BASELINE_EXTRA_CPU, baselineExtra, lightestCaller } from "./targets.js";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const IMPORT_RUNS = 7;
@@ -74,6 +82,11 @@ export interface BundleRow {
   /** The same import with tracing off (POWERTOOLS_TRACE_ENABLED=false, as `-c tracing=off` deploys it). */
   untracedCpuMs: number | undefined;
   importError?: string;
+  /**
+   * The baseline commit's bundle of this function, imported in the same rounds (tracing on, its
+   * default then): its CPU, the bare node next to it, its size. Absent when not measured.
+   */
+  baseline?: { bytes: number; cpuMs: number; bareCpuMs: number } | { error: string };
 }
 
 export interface BundleReport {
@@ -81,6 +94,8 @@ export interface BundleReport {
   importRuns: number;
   rows: BundleRow[];
   notes: string[];
+  /** How the baseline was measured: side by side in this run, or why not (then the stored figures count). */
+  baseline: { commit: string; sideBySide: boolean; note: string };
   /** The in-app widget's files (what GET /v1/widget.js and .mjs serve). */
   widget: Array<{ file: string; bytes: number; gzipBytes: number; budgetGzipBytes: number }>;
 }
@@ -106,7 +121,7 @@ async function bundle(id: FunctionId, outdir: string) {
  * The files a cold start reads: the handler file and, transitively, the chunks it imports statically.
  * Chunks behind a dynamic import() (the Tracer with tracing off, the SDK's event streams) are not.
  */
-function loadedAtStart(metafile: Metafile, outfile: string): string[] {
+function loadedAtStart(metafile: Metafile, outfile: string, root = projectRoot): string[] {
   const seen = new Set<string>();
   const visit = (file: string) => {
     if (seen.has(file)) return;
@@ -116,7 +131,7 @@ function loadedAtStart(metafile: Metafile, outfile: string): string[] {
     for (const imported of output.imports)
       if (imported.kind === "import-statement" && !imported.external) visit(imported.path);
   };
-  visit(path.relative(projectRoot, outfile));
+  visit(path.relative(root, outfile));
   return [...seen];
 }
 
@@ -162,10 +177,20 @@ const report = [
   'process.stdout.write("IMPORT_MS=" + ms + "\\nCPU_MS=" + (user + system) / 1000 + "\\n");',
 ];
 
-function coldImport(
-  id: FunctionId,
-  file: string,
-): { ms?: number; cpuMs?: number; bareCpuMs?: number; untracedCpuMs?: number; error?: string } {
+/** What one bundle is imported with; the samples of its rounds. */
+interface Subject {
+  file: string;
+  env: Record<string, string>;
+  /** Also imported with tracing off (the baseline is not: it had no such switch). */
+  untraced: boolean;
+  wall: number[];
+  cpu: number[];
+  bareCpu: number[];
+  untracedCpu: number[];
+  error?: string;
+}
+
+function subject(id: string, file: string, envNames: readonly string[], untraced: boolean): Subject {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     AWS_REGION: "us-east-1",
@@ -174,37 +199,101 @@ function coldImport(
     POWERTOOLS_METRICS_NAMESPACE: "Moments",
     POWERTOOLS_LOG_LEVEL: "INFO",
     POWERTOOLS_TRACE_ENABLED: "true",
-    ...Object.fromEntries(functions[id].env.map((name) => [name, dummyEnv[name]])),
+    ...Object.fromEntries(envNames.map((name) => [name, dummyEnv[name as EnvName] ?? "bench"])),
   };
+  return { file, env, untraced, wall: [], cpu: [], bareCpu: [], untracedCpu: [] };
+}
+
+/** One round of one bundle: a bare node, the import with tracing on, then off, in turn. */
+function sampleRound(s: Subject): void {
+  if (s.error !== undefined) return;
   const importing = [
     "const start = process.hrtime.bigint();",
-    `await import(${JSON.stringify(pathToFileURL(file).href)});`,
+    `await import(${JSON.stringify(pathToFileURL(s.file).href)});`,
     ...report,
   ].join("\n");
   const bare = ["const start = process.hrtime.bigint();", ...report].join("\n");
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  const bareCpu: number[] = [];
-  const untracedCpu: number[] = [];
-  for (let run = 0; run < IMPORT_RUNS; run++) {
-    // In turn: a bare node, the import with tracing on, then off, so all three see the same machine load.
-    const baseline = sample(bare, env, path.dirname(file));
-    const imported = sample(importing, env, path.dirname(file));
-    const untraced = sample(importing, { ...env, POWERTOOLS_TRACE_ENABLED: "false" }, path.dirname(file));
-    if (imported.error !== undefined) return { error: imported.error };
-    if (untraced.error !== undefined) return { error: `tracing off: ${untraced.error}` };
-    if (baseline.error !== undefined) return { error: `bare node: ${baseline.error}` };
-    wall.push(imported.ms);
-    cpu.push(imported.cpuMs);
-    bareCpu.push(baseline.cpuMs);
-    untracedCpu.push(untraced.cpuMs);
+  const cwd = path.dirname(s.file);
+  const baseline = sample(bare, s.env, cwd);
+  const imported = sample(importing, s.env, cwd);
+  const untraced = s.untraced
+    ? sample(importing, { ...s.env, POWERTOOLS_TRACE_ENABLED: "false" }, cwd)
+    : { ms: 0, cpuMs: 0 };
+  if (imported.error !== undefined) s.error = imported.error;
+  else if (untraced.error !== undefined) s.error = `tracing off: ${untraced.error}`;
+  else if (baseline.error !== undefined) s.error = `bare node: ${baseline.error}`;
+  else {
+    s.wall.push(imported.ms);
+    s.cpu.push(imported.cpuMs);
+    s.bareCpu.push(baseline.cpuMs);
+    s.untracedCpu.push(untraced.cpuMs);
   }
-  return {
-    ms: median(wall),
-    cpuMs: median(cpu),
-    bareCpuMs: median(bareCpu),
-    untracedCpuMs: median(untracedCpu),
+}
+
+/**
+ * The baseline commit's functions, bundled with its own esbuild settings into `outdir`, or why not.
+ * Its infra/bundling.ts and shared/contracts/functions.ts are imported from the checkout (the bench
+ * runs under tsx): the settings and entries of that commit, whatever they were.
+ */
+async function bundleBaseline(outdir: string): Promise<
+  | {
+      bundles: Map<string, { file: string; bytes: number; env: readonly string[] }>;
+      failed: string[];
+    }
+  | { error: string }
+> {
+  const git = (args: string[]) =>
+    spawnSync("git", args, { cwd: projectRoot, maxBuffer: 256 * 1024 * 1024, timeout: 60_000 });
+  if (git(["cat-file", "-e", `${BASELINE_COMMIT}^{commit}`]).status !== 0)
+    return { error: `commit ${BASELINE_COMMIT} is not in this clone (a shallow clone?)` };
+  const source = path.join(outdir, "baseline-source");
+  mkdirSync(source, { recursive: true });
+  const archive = git([
+    "archive",
+    "--format=tar",
+    BASELINE_COMMIT,
+    "functions",
+    "shared",
+    "infra/bundling.ts",
+    "package.json",
+    "tsconfig.json",
+  ]);
+  if (archive.status !== 0) return { error: `git archive failed: ${archive.stderr.toString().trim()}` };
+  const untar = spawnSync("tar", ["-x", "-C", source], { input: archive.stdout });
+  if (untar.status !== 0) return { error: `tar failed: ${untar.stderr.toString().trim()}` };
+  symlinkSync(path.join(projectRoot, "node_modules"), path.join(source, "node_modules"), "dir");
+  const settings = (await import(pathToFileURL(path.join(source, "infra/bundling.ts")).href)) as {
+    esbuildBuildOptions: (...args: string[]) => BuildOptions;
   };
+  const contracts = (await import(
+    pathToFileURL(path.join(source, "shared/contracts/functions.ts")).href
+  )) as {
+    functionIds: readonly string[];
+    functions: Record<string, { entry: string; env: readonly string[] }>;
+  };
+  const bundles = new Map<string, { file: string; bytes: number; env: readonly string[] }>();
+  const failed: string[] = [];
+  for (const id of contracts.functionIds) {
+    const definition = contracts.functions[id];
+    if (!definition) continue;
+    const entry = path.join(source, definition.entry);
+    const dir = path.join(outdir, "baseline", id);
+    // That commit's options took no arguments and wrote one file; later ones take (entry, outdir).
+    const options =
+      settings.esbuildBuildOptions.length === 0
+        ? { ...settings.esbuildBuildOptions(), entryPoints: [entry], outfile: path.join(dir, handlerFile) }
+        : settings.esbuildBuildOptions(entry, dir);
+    try {
+      const result = await build({ ...options, absWorkingDir: source, metafile: true, logLevel: "silent" });
+      const outfile = path.join(dir, handlerFile);
+      const loaded = loadedAtStart(result.metafile, outfile, source);
+      const bytes = loaded.reduce((sum, file) => sum + readFileSync(path.join(source, file)).byteLength, 0);
+      bundles.set(id, { file: outfile, bytes, env: definition.env });
+    } catch (error) {
+      failed.push(`${id} (${(error as Error).message.split("\n")[0]})`);
+    }
+  }
+  return { bundles, failed };
 }
 
 export async function runBundleBench(): Promise<BundleReport> {
@@ -222,7 +311,12 @@ export async function runBundleBench(): Promise<BundleReport> {
     gzipBytes: gzipSync(text).byteLength,
     budgetGzipBytes: widgetBudgetGzipBytes,
   }));
+  let baselineNote: BundleReport["baseline"];
   try {
+    const built: Array<{
+      row: Omit<BundleRow, "importMs" | "importCpuMs" | "bareCpuMs" | "untracedCpuMs">;
+      current: Subject;
+    }> = [];
     for (const id of functionIds) {
       const entry = path.join(projectRoot, functions[id].entry);
       if (!existsSync(entry)) {
@@ -234,31 +328,86 @@ export async function runBundleBench(): Promise<BundleReport> {
       const code = Buffer.concat(loaded.map((file) => readFileSync(path.join(projectRoot, file))));
       const totalBytes = Object.values(metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
       const { sdkBytes, packages } = composition(metafile, loaded);
-      const imported = coldImport(id, outfile);
-      rows.push({
-        id,
-        bytes: code.byteLength,
-        files: loaded.length,
-        totalBytes,
-        sdkBytes,
-        packages,
-        gzipBytes: gzipSync(code).byteLength,
-        importMs: imported.ms,
-        importCpuMs: imported.cpuMs,
-        bareCpuMs: imported.bareCpuMs,
-        untracedCpuMs: imported.untracedCpuMs,
-        ...(imported.error ? { importError: imported.error } : {}),
+      built.push({
+        row: {
+          id,
+          bytes: code.byteLength,
+          files: loaded.length,
+          totalBytes,
+          sdkBytes,
+          packages,
+          gzipBytes: gzipSync(code).byteLength,
+        },
+        current: subject(id, outfile, functions[id].env, true),
       });
-      if (imported.error) notes.push(`${id}: import failed: ${imported.error}`);
+    }
+    const baseline = await bundleBaseline(outdir).catch((error: Error) => ({ error: error.message }));
+    const baselineOf = new Map<string, { subject: Subject; bytes: number }>();
+    if ("error" in baseline) {
+      baselineNote = {
+        commit: BASELINE_COMMIT,
+        sideBySide: false,
+        note: `the baseline's bundles were not built (${baseline.error}); its stored figures count`,
+      };
+    } else {
+      for (const { row } of built) {
+        const b = baseline.bundles.get(row.id);
+        if (b) baselineOf.set(row.id, { subject: subject(row.id, b.file, b.env, false), bytes: b.bytes });
+      }
+      baselineNote = {
+        commit: BASELINE_COMMIT,
+        sideBySide: true,
+        note:
+          `the baseline's bundles (commit ${BASELINE_COMMIT}, its own esbuild settings) were imported in the same rounds` +
+          (baseline.failed.length > 0 ? `; not built: ${baseline.failed.join(", ")}` : ""),
+      };
+    }
+    // Round after round over every bundle, so that a burst of load falls on all of them.
+    for (let round = 0; round < IMPORT_RUNS; round++) {
+      for (const { row, current } of built) {
+        sampleRound(current);
+        const b = baselineOf.get(row.id);
+        if (b) sampleRound(b.subject);
+      }
+    }
+    for (const { row, current } of built) {
+      const failed = current.error !== undefined;
+      const b = baselineOf.get(row.id);
+      rows.push({
+        ...row,
+        importMs: failed ? undefined : median(current.wall),
+        importCpuMs: failed ? undefined : median(current.cpu),
+        bareCpuMs: failed ? undefined : median(current.bareCpu),
+        untracedCpuMs: failed ? undefined : median(current.untracedCpu),
+        ...(failed ? { importError: current.error } : {}),
+        ...(b
+          ? {
+              baseline:
+                b.subject.error !== undefined
+                  ? { error: b.subject.error }
+                  : { bytes: b.bytes, cpuMs: median(b.subject.cpu), bareCpuMs: median(b.subject.bareCpu) },
+            }
+          : {}),
+      });
+      if (failed) notes.push(`${row.id}: import failed: ${current.error}`);
+      if (b?.subject.error !== undefined)
+        notes.push(`${row.id}: the baseline's import failed: ${b.subject.error}`);
     }
   } finally {
     rmSync(outdir, { recursive: true, force: true });
     rmSync(dummyEnv[Env.consoleAssetsDir], { recursive: true, force: true });
   }
-  return { node: process.version, importRuns: IMPORT_RUNS, rows, notes, widget };
+  return {
+    node: process.version,
+    importRuns: IMPORT_RUNS,
+    rows,
+    notes,
+    widget,
+    baseline: baselineNote ?? { commit: BASELINE_COMMIT, sideBySide: false, note: "not measured" },
+  };
 }
 
-export function printBundleReport({ rows, notes, importRuns, node, widget }: BundleReport): void {
+export function printBundleReport({ rows, notes, importRuns, node, widget, baseline }: BundleReport): void {
   console.log(`In-app widget (esbuild, minified, ${widgetTarget.join(" ")})\n`);
   table(
     ["file", "minified KB", "gzip KB", `budget ${kb(widgetBudgetGzipBytes)} KB gzip`],
@@ -355,13 +504,55 @@ export function printBundleReport({ rows, notes, importRuns, node, widget }: Bun
   }
   const measured = withSdk.filter((r) => r.importCpuMs !== undefined);
   if (ingest?.importCpuMs !== undefined && measured.length > 0) {
-    const lightest = measured.reduce((a, b) => ((b.importCpuMs ?? 0) < (a.importCpuMs ?? 0) ? b : a));
+    const lightest = lightestCaller(measured);
+    const times = (r: BundleRow) => `${((r.importCpuMs ?? 0) / (r.bareCpuMs || 1)).toFixed(2)}x`;
     console.log(
-      lightest.id === "ingest"
-        ? "Ingest has the lightest cold import (CPU) of the functions that use AWS clients."
+      (lightest.id === "ingest"
+        ? `Ingest has the lightest cold import of the functions that use AWS clients (${times(ingest)} bare node)`
         : `Ingest does NOT have the lightest cold import of the functions that use AWS clients: ${lightest.id} does ` +
-            `(${lightest.importCpuMs?.toFixed(1)} ms CPU vs ${ingest.importCpuMs.toFixed(1)} ms).`,
+          `(${times(lightest)} bare node vs ${times(ingest)})`) +
+        "; compared as CPU over the bare node next to each, tracing on.",
     );
   }
+
+  console.log(
+    `\nCold import against issue 14's baseline (commit ${baseline.commit}): ${baseline.note}. ` +
+      `"share" = extra CPU over bare node now / the baseline's; the target is <= 60 %.\n`,
+  );
+  const pct = (value: number | undefined) => (value === undefined ? "-" : `${Math.round(value * 100)} %`);
+  table(
+    [
+      "function",
+      "baseline KB",
+      "baseline CPU ms",
+      "its bare node ms",
+      "baseline extra x bare",
+      "stored extra x bare",
+      "now extra x bare",
+      "share",
+      "tracing off: extra x bare",
+      "share",
+    ],
+    rows
+      .filter((r) => r.importCpuMs !== undefined && r.bareCpuMs)
+      .map((r) => {
+        const b = r.baseline && "cpuMs" in r.baseline ? r.baseline : undefined;
+        const base = baselineExtra(r);
+        const on = (r.importCpuMs ?? 0) / (r.bareCpuMs ?? 1) - 1;
+        const off = r.untracedCpuMs === undefined ? undefined : r.untracedCpuMs / (r.bareCpuMs ?? 1) - 1;
+        return [
+          r.id,
+          b ? kb(b.bytes) : "-",
+          b ? b.cpuMs.toFixed(1) : r.baseline && "error" in r.baseline ? "failed" : "-",
+          b ? b.bareCpuMs.toFixed(1) : "-",
+          b ? (b.cpuMs / b.bareCpuMs - 1).toFixed(2) : "-",
+          BASELINE_EXTRA_CPU[r.id]?.toFixed(2) ?? "-",
+          on.toFixed(2),
+          base === undefined ? "-" : pct(on / base),
+          off === undefined ? "-" : off.toFixed(2),
+          base === undefined || off === undefined ? "-" : pct(off / base),
+        ];
+      }),
+  );
   for (const note of notes) console.log(`Note: ${note}`);
 }

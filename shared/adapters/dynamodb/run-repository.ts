@@ -92,8 +92,11 @@ export class DynamoRunRepository implements RunRepository {
               ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
               status: "active",
               startedAt: run.startedAt,
-              // The whole pinned context: an end rule or timeout continues the run from it.
-              context: run,
+              // The pinned context an end rule or timeout continues the run from, without what the
+              // key and the attributes above already hold (getRun puts them back): every write of the
+              // run (its entry and its end, both in transactions at 2 WRU per started KB) pays for its
+              // whole size, and the trigger's properties share the first KB with the rest.
+              context: storedContext(run),
               // The steps of every phase and the timeout: executions carry their ids only. No end
               // steps are no attribute (getRun reads none as none): every update of the run is billed
               // by its whole size, per started KB, twice in a transaction.
@@ -271,7 +274,7 @@ export class DynamoRunRepository implements RunRepository {
       endSteps: (Item.endSteps as EndSteps | undefined) ?? { completion: [], exit: [] },
       ...(Array.isArray(Item.entrySteps) ? { entrySteps: Item.entrySteps as StepInput[] } : {}),
       ...(Item.timeout ? { timeout: Item.timeout as PinnedTimeout } : {}),
-      ...(Item.context ? { context: Item.context as RunContext } : {}),
+      ...(Item.context ? { context: runContextOf(Item as StoredRunItem, workspaceId, runId) } : {}),
       ...(Item.test === true ? { test: true as const } : {}),
     };
   }
@@ -751,4 +754,42 @@ function toMembership(item: Record<string, unknown>): Membership {
 function isFinalStepRecord(item: Record<string, unknown> | undefined): boolean {
   if (item?.status === "executed" || item?.status === "failed") return true;
   return item?.status === "skipped" && typeof item.doubtSince !== "string";
+}
+
+/** What a run item keeps of its context: not the ids its key holds, nor its top-level attributes. */
+type StoredContext = Omit<
+  RunContext,
+  "workspaceId" | "runId" | "momentId" | "accountId" | "runKey" | "startedAt"
+>;
+
+interface StoredRunItem {
+  momentId: string;
+  accountId: string;
+  runKey?: string;
+  startedAt: string;
+  /** A StoredContext; the whole RunContext in items written before it was trimmed. */
+  context: StoredContext & Partial<RunContext>;
+}
+
+/**
+ * The run's context without the workspace and run ids (its key), its moment, account, run key and
+ * start (attributes of the run item itself): about 160 bytes of copies that were on every run item,
+ * and a run item past 1 KB costs 2 WRU more at its entry and again at its end.
+ */
+export function storedContext(run: RunContext): StoredContext {
+  const { workspaceId, runId, momentId, accountId, runKey, startedAt, ...rest } = run;
+  return rest;
+}
+
+/** The whole context back from a run item (either shape: trimmed, or whole as items before it). */
+export function runContextOf(item: StoredRunItem, workspaceId: string, runId: string): RunContext {
+  return {
+    ...item.context,
+    workspaceId,
+    runId,
+    momentId: item.momentId,
+    accountId: item.accountId,
+    ...(item.runKey === undefined ? {} : { runKey: item.runKey }),
+    startedAt: item.startedAt,
+  };
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { StepOutcome } from "../../contracts/workflow.js";
 import type { Action } from "../../domain/actions.js";
-import { durationToSeconds } from "../../domain/primitives.js";
+import { durationToSeconds } from "../../domain/durations.js";
 import type { AttioApi, AttioTask } from "../../ports/attio.js";
 import type { IntegrationReader } from "../../ports/integrations.js";
 import type { ActionPerformer } from "./action.js";

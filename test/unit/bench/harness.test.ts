@@ -23,6 +23,7 @@ import {
   requestCountingMiddleware,
   sequentialRoundTrips,
 } from "../../bench/aws-requests.js";
+import type { BundleReport, BundleRow } from "../../bench/bundles.js";
 import {
   accessLogLineBytes,
   costModel,
@@ -476,6 +477,32 @@ describe("the targets table", () => {
     expect(row("round trips per email step")).toMatchObject({ measured: "5.0", met: false });
     expect(row("cost per 1M")?.met).toBeUndefined();
     expect(row("local throughput")?.met).toBeUndefined();
+  });
+
+  it("judges cold imports against the baseline measured side by side, else its stored figures", () => {
+    const row = (id: string, importCpuMs: number, baseline?: { cpuMs: number; bareCpuMs: number }) =>
+      ({
+        id,
+        sdkBytes: 1,
+        importCpuMs,
+        untracedCpuMs: importCpuMs,
+        bareCpuMs: 20,
+        ...(baseline ? { baseline: { bytes: 1, ...baseline } } : {}),
+      }) as unknown as BundleRow;
+    const bundles = (sideBySide: boolean, rows: BundleRow[]) =>
+      ({ rows, baseline: { commit: "x", sideBySide, note: "" } }) as unknown as BundleReport;
+    const coldImport = (report: BundleReport) =>
+      checkTargets({ bundles: report }).find((r) => r.target.includes("(tracing on)"));
+    // Side by side: ingest's baseline was 100 ms over a 20 ms bare node (extra 4x); now 2x: 50 %.
+    const side = coldImport(bundles(true, [row("ingest", 60, { cpuMs: 100, bareCpuMs: 20 })]));
+    expect(side).toMatchObject({ measured: "all within: ingest 50 %", met: true });
+    expect(side?.target).toContain("side by side");
+    // Without it, the stored figure (3.38x) is the baseline: 2 / 3.38 = 59 %.
+    const stored = coldImport(bundles(false, [row("ingest", 60)]));
+    expect(stored).toMatchObject({ measured: "all within: ingest 59 %", met: true });
+    expect(stored?.target).toContain("stored figures");
+    // Health is not one of the functions: never judged.
+    expect(coldImport(bundles(true, [row("health", 60, { cpuMs: 21, bareCpuMs: 20 })]))).toBeUndefined();
   });
 
   it("judges memory after 20k events only from a run that long, never from a short run's line", () => {

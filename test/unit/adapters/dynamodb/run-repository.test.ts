@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { DynamoRunRepository } from "../../../../shared/adapters/dynamodb/run-repository.js";
+import { DynamoRunRepository, storedContext } from "../../../../shared/adapters/dynamodb/run-repository.js";
 import { statsShardOf } from "../../../../shared/adapters/dynamodb/stats-ops.js";
 import { keys } from "../../../../shared/contracts/table.js";
 import type { EndSteps } from "../../../../shared/contracts/workflow.js";
@@ -126,16 +126,24 @@ describe("DynamoRunRepository.enter", () => {
         status: "active",
         momentId: "m_1",
         accountId: "acct_1",
-        context: run,
+        startedAt: run.startedAt,
+        context: {
+          momentVersion: run.momentVersion,
+          actionsEnabled: run.actionsEnabled,
+          trigger: run.trigger,
+        },
         endSteps,
       },
       ConditionExpression: "attribute_not_exists(pk)",
     });
     expect(runPut?.Put?.Item).not.toHaveProperty("runKey");
     // The key and the context hold the rest: no second copy (every update of the run is billed by
-    // its whole size, per started KB).
+    // its whole size, per started KB, twice in a transaction).
     for (const copy of ["trigger", "runId", "workspaceId", "momentVersion"])
       expect(runPut?.Put?.Item).not.toHaveProperty(copy);
+    // Nor does the context repeat the key's ids or the item's own attributes.
+    for (const copy of ["workspaceId", "runId", "momentId", "accountId", "runKey", "startedAt"])
+      expect(runPut?.Put?.Item?.context).not.toHaveProperty(copy);
     expect(indexPut?.Put).toEqual({
       TableName: TABLE,
       Item: {
@@ -372,35 +380,40 @@ describe("DynamoRunRepository.listActiveRuns", () => {
 
 describe("DynamoRunRepository.getRun", () => {
   it("maps the stored run with its pinned end steps, context and who ended it", async () => {
-    db.on(GetCommand, { Key: runKey }).resolves({
-      Item: {
-        ...runKey,
-        type: "run",
-        momentId: "m_1",
-        accountId: "acct_1",
-        runKey: "cart_9",
-        status: "success",
-        startedAt: "t1",
-        endedAt: "t2",
-        endedBy: "msg_9",
-        endSteps,
-        context: run,
-      },
-    });
-
-    await expect(repository().getRun("ws_1", "run_1")).resolves.toEqual({
+    const keyed = { ...run, runKey: "cart_9" };
+    const stored = {
+      ...runKey,
+      type: "run",
+      momentId: "m_1",
+      accountId: "acct_1",
+      runKey: "cart_9",
+      status: "success",
+      startedAt: run.startedAt,
+      endedAt: "t2",
+      endedBy: "msg_9",
+      endSteps,
+    };
+    // As enter writes it now (the context without the ids and attributes beside it), and as it was
+    // written before (the whole context): both read back as the whole context.
+    db.on(GetCommand, { Key: runKey })
+      .resolvesOnce({ Item: { ...stored, context: storedContext(keyed) } })
+      .resolvesOnce({ Item: { ...stored, context: keyed } });
+    const expected = {
       runId: "run_1",
       workspaceId: "ws_1",
       momentId: "m_1",
       accountId: "acct_1",
       runKey: "cart_9",
       status: "success",
-      startedAt: "t1",
+      startedAt: run.startedAt,
       endedAt: "t2",
       endedBy: "msg_9",
       endSteps,
-      context: run,
-    });
+      context: keyed,
+    };
+
+    await expect(repository().getRun("ws_1", "run_1")).resolves.toEqual(expected);
+    await expect(repository().getRun("ws_1", "run_1")).resolves.toEqual(expected);
     expect(db.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
   });
 
