@@ -50,10 +50,23 @@ const callerMiddleware = (next: Next) => (args: { request: unknown }) => {
   const fn = invocation.getStore();
   const request = args.request as SignedRequest | undefined;
   const authorization = request?.headers?.authorization;
-  if (request && fn !== undefined && typeof authorization === "string")
+  if (request && fn !== undefined && typeof authorization === "string") {
     request.headers.authorization = authorization.replace(/Credential=[^/]*\//, `Credential=local-${fn}/`);
+    signed.set(fn, (signed.get(fn) ?? 0) + 1);
+  }
   return next(args);
 };
+
+const signed = new Map<FunctionId, number>();
+
+/**
+ * How many AWS requests each function's invocations sent as that function, in this process: what
+ * shows that the local runtime runs each invocation as its function (a handler invoked outside
+ * `runAs`, or in a thread without this middleware, would call unrestricted and count nothing).
+ */
+export function requestsSignedAs(): Partial<Record<FunctionId, number>> {
+  return Object.fromEntries(signed);
+}
 
 let installed = false;
 

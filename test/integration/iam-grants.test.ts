@@ -9,26 +9,26 @@ import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge
 import { SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAs } from "../../infra/local/caller.js";
+import { requestsSignedAs, runAs } from "../../infra/local/caller.js";
 import { LOCAL_ACCOUNT, LOCAL_REGION } from "../../infra/local/stack.js";
 import { documentClient } from "../../shared/adapters/clients.js";
 import { lazyStepFunctionsController } from "../../shared/adapters/lazy-clients.js";
 import { executionArn } from "../../shared/adapters/step-functions-starter.js";
 import { Env } from "../../shared/contracts/functions.js";
-import { type SharedStack, sharedLocalStack } from "../support/shared-stack.js";
+import { type SharedScenario, startSharedScenario, unique } from "../support/scenario.js";
 
-let stack: SharedStack;
+let s: SharedScenario;
 const tableArn = `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/moments`;
 const role = (fn: string) => `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/moments-${fn}-role/moments-${fn}`;
 const denied = (fn: string, action: string, resource: string) =>
   `User: ${role(fn)} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`;
 
 beforeAll(async () => {
-  stack = await sharedLocalStack();
+  s = await startSharedScenario("IAM grants");
 });
 
 afterAll(async () => {
-  await stack?.stop();
+  await s?.stop();
 });
 
 /** The SDK's error for `work`, or undefined when it succeeded. */
@@ -43,6 +43,31 @@ async function failure(work: () => Promise<unknown>) {
 }
 
 const key = (pk: string) => ({ pk: { S: pk }, sk: { S: "iam-test" } });
+
+it("runs every invocation as its function: a run's calls are made as ingest, admin, match and action", async () => {
+  const before = requestsSignedAs();
+  const event = unique("iam_event");
+  const momentId = await s.runningMoment({
+    name: unique("IAM"),
+    goal: "other",
+    start: { event },
+    steps: [
+      {
+        id: "mark",
+        delay: { amount: 0, unit: "hours" },
+        action: { type: "update_attribute", scope: "account", attribute: "iam_marked", value: true },
+      },
+    ],
+  });
+  const accountId = unique("acct");
+  await s.track({ event, accountId });
+  await s.recordedRun(await s.runId(accountId, momentId), ["mark"]);
+  const after = requestsSignedAs();
+  const unsigned = (["admin", "ingest", "match", "action"] as const).filter(
+    (fn) => (after[fn] ?? 0) <= (before[fn] ?? 0),
+  );
+  expect(unsigned).toEqual([]);
+});
 
 describe("DynamoDB, as each function's role allows", () => {
   const dynamo = new DynamoDBClient({});
