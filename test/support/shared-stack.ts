@@ -9,8 +9,9 @@
  * key, so another file's sources, moments, accounts and keys are invisible to it (404s), as two
  * tenants' are. What is global to the process is shared: the local SES inbox (filter it by recipient),
  * and the operator workspace (the stack's own, whose keys may create workspaces: `operatorKey`, for a
- * file that needs a second tenant), which a file sees as its own only if it asks for it (`{ operator: true }`: one file so far, the fuzzer, which needs every route
- * to reach its handler). A file that needs a fault plan, another time scale or environment starts a
+ * file that needs a second tenant), which a file sees as its own only if it asks for it (`{ operator: true }`: one file,
+ * sources-and-keys, which checks the default workspace itself; others use `operatorKey` only to create
+ * workspaces). A file that needs a fault plan, another time scale or environment starts a
  * stack of its own (`startLocalStack`, `startScenario`).
  *
  * The providers' fakes are the process's too: one fake Slack (test/support/fake-slack.ts, its Web API
