@@ -40,6 +40,7 @@ import {
   type ExecutionInput,
   endExecutionName,
   type Gate,
+  isOpenToEvidence,
   lookupRedriveAttempt,
   lookupRedriveName,
   type RunInput,
@@ -196,8 +197,8 @@ async function redriveEnd(
 }
 
 /**
- * A lookup execution failed: its steps still unsettled (claimed, or recorded skipped while in
- * doubt) are looked up again in a fresh execution, MAX_REDRIVES times at most; then they are
+ * A lookup execution failed: its steps still unsettled (claimed, or recorded skipped or failed
+ * `send_in_doubt` while in doubt) are looked up again in a fresh execution, MAX_REDRIVES times at most; then they are
  * recorded failed, `outcome_unknown` (the post may have gone out: never left as "not sent").
  */
 async function redriveLookup(
@@ -209,14 +210,14 @@ async function redriveLookup(
   const records = await deps.runs.listRunSteps(workspaceId, runId);
   const unsettled = (stepId: string) => {
     const record = records.find((candidate) => candidate.stepId === stepId);
-    return record?.doubtSince !== undefined && (record.status === "claimed" || record.status === "skipped");
+    return record?.doubtSince !== undefined && (record.status === "claimed" || isOpenToEvidence(record));
   };
   const left = wake.lookup.filter(unsettled);
   const [first] = wake.lookup;
   if (first === undefined || left.length === 0) return { outcome: "ignored", why: "nothing_left", runId };
   const attempt = lookupRedriveAttempt(detail.name, runId, first) + 1;
   if (attempt > MAX_REDRIVES) {
-    const reason = `outcome_unknown: the run ended while the send was in doubt, and its lookup failed through ${MAX_REDRIVES} re-drives (${detail.status}${detail.error ? `: ${detail.error}` : ""})`;
+    const reason = `outcome_unknown: the send was in doubt, and its lookup failed through ${MAX_REDRIVES} re-drives (${detail.status}${detail.error ? `: ${detail.error}` : ""})`;
     const at = deps.clock.now().toISOString();
     for (const stepId of left)
       await deps.runs.settleStepInDoubt(workspaceId, runId, stepId, { status: "failed", reason }, at);
