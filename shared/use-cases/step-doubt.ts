@@ -20,6 +20,10 @@
  *   `outcome_unknown`, when the provider cannot tell or the lookup keeps failing). So a post that
  *   went out is never left recorded as not sent.
  *
+ * A step still claimed when its wake-up fails for good (its action task failed through every
+ * retry) is settled the same way by the run-state task, as failed rather than skipped: see
+ * recordFailedStep.
+ *
  * A step still plainly claimed when its run ends (no doubt mark: its attempt is alive, or died
  * mid-action, a Lambda timeout, and its retry will not come once the execution is stopped) is in
  * doubt since its claim, and settled exactly so, kind by kind. Each settlement is conditional on the
