@@ -52,6 +52,7 @@ import {
 import type { PendingStartRepository } from "../ports/pending-starts.js";
 import type { ExecutionInputReader } from "../ports/runs.js";
 import { type EndRunDeps, endRun } from "./end-run.js";
+import { pinnedStepOf, recordFailedStep } from "./step-doubt.js";
 
 /** How many fresh executions the work of a failed end execution or gate gets before giving up. */
 export const MAX_REDRIVES = 3;
@@ -185,9 +186,18 @@ async function redriveEnd(
     const failedSteps = left.wakes.flatMap((wake) => ("steps" in wake ? wake.steps : []));
     if (stored?.context) {
       const reason = `execution_failed: the run's ${input.phase} steps failed to run through ${MAX_REDRIVES} re-drives (${detail.status}${detail.error ? `: ${detail.error}` : ""})`;
-      const at = deps.clock.now().toISOString();
-      for (const stepId of failedSteps)
-        await deps.runs.recordStep(stored.context, stepId, { status: "failed", reason }, at);
+      // A step left claimed (an attempt that died mid-send) is settled as a doubt, not overwritten.
+      for (const stepId of failedSteps) {
+        const pinned = pinnedStepOf(stored, stepId);
+        if (pinned) await recordFailedStep(deps, stored.context, pinned.step, pinned.phase, reason);
+        else
+          await deps.runs.recordStep(
+            stored.context,
+            stepId,
+            { status: "failed", reason },
+            deps.clock.now().toISOString(),
+          );
+      }
     }
     return { outcome: "gave_up", kind: "end", workspaceId, runId, name: detail.name, failedSteps };
   }
