@@ -244,9 +244,11 @@ export class MomentsStack extends Stack {
     });
     // update_attribute steps put attribute_changed events on the bus.
     this.eventRouting.bus.grantPutEventsTo(action.role);
-    // BatchWriteItem: an abandonment gate records its decision in the decision log.
+    // BatchWriteItem: an abandonment gate records its decision in the decision log. Query: a run it
+    // ends (completion, timeout) lists its steps left in doubt, as run-state does.
     this.dataTable.grant(action.role, [
       "dynamodb:GetItem",
+      "dynamodb:Query",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
       "dynamodb:DeleteItem",

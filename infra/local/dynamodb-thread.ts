@@ -15,6 +15,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import type { IamPlaceholders } from "./iam.js";
 
 interface TsxManifest {
   exports: { "./esm/api": { import: { default: string } } };
@@ -23,6 +24,8 @@ interface TsxManifest {
 interface ThreadData {
   host: string;
   dataDir?: string;
+  /** Enforce the functions' IAM grants (iam.ts) in this deployment. */
+  iam?: IamPlaceholders;
 }
 
 type FromThread =
@@ -58,10 +61,11 @@ const isEntry =
 
 if (isEntry && parentPort) {
   const port = parentPort;
-  const { host, dataDir } = workerData as ThreadData;
+  const { host, dataDir, iam } = workerData as ThreadData;
   const { startLocalDynamo } = await import("./dynamodb.js");
   try {
-    const dynamo = await startLocalDynamo(host, dataDir);
+    const access = iam ? (await import("./iam.js")).localAccess(iam).dynamodb : undefined;
+    const dynamo = await startLocalDynamo(host, dataDir, access ? { access } : {});
     port.on("message", (message: ToThread) => {
       if (message.t === "gc") {
         // Only when node runs with --expose-gc (the bench): a settled heap before it reads RSS.
@@ -105,10 +109,14 @@ const THREAD_ENTRY = (() => {
   return `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); });`;
 })();
 
-export function startLocalDynamoThread(host: string, dataDir?: string): Promise<LocalDynamoThread> {
+export function startLocalDynamoThread(
+  host: string,
+  dataDir?: string,
+  iam?: IamPlaceholders,
+): Promise<LocalDynamoThread> {
   const worker = new Worker(THREAD_ENTRY, {
     eval: true,
-    workerData: { __momentsDynamo: true, host, ...(dataDir ? { dataDir } : {}) },
+    workerData: { __momentsDynamo: true, host, ...(dataDir ? { dataDir } : {}), ...(iam ? { iam } : {}) },
     execArgv: [],
     // Its output (dynalite logs nothing; a crash's stack) goes where the process's goes.
     stdout: false,

@@ -33,9 +33,17 @@
 import { createHash, randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
+import {
+  Agent,
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request,
+  type ServerResponse,
+} from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
 import { openJournal } from "./journal.js";
 
 /** DynamoDB's item size (attribute names and values, as billed), from dynalite: for the item trace. */
@@ -70,6 +78,14 @@ export interface TransactionProxyOptions {
    * has written so far (a test kills the process there, as a kill -9 may land).
    */
   afterTransactionWrite?: (written: number) => void;
+  /**
+   * Authorization (see iam.ts): `callerOf` names the restricted caller of a request (undefined: not
+   * restricted), `check` answers its refusal (AccessDeniedException) or undefined when allowed.
+   */
+  access?: {
+    callerOf(headers: IncomingHttpHeaders): string | undefined;
+    check(caller: string, operation: string, input: Record<string, unknown>): Answer | undefined;
+  };
 }
 
 export interface TransactionProxy {
@@ -84,7 +100,7 @@ type Json = Record<string, unknown>;
 type Item = Json;
 
 /** A DynamoDB answer: the HTTP status and the JSON body (`__type` + message when an error). */
-interface Answer {
+export interface Answer {
   status: number;
   body: Json;
 }
@@ -708,26 +724,64 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
     res.end(body);
   }
 
+  /** Hands a request to dynalite's own listener: no second HTTP hop. */
+  async function toDynalite(
+    handler: NonNullable<typeof options.handler>,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) {
+    const release = await lock.acquire(false);
+    try {
+      await new Promise<void>((resolve) => {
+        res.once("finish", resolve);
+        res.once("close", resolve);
+        handler(req, res);
+      });
+    } finally {
+      release();
+    }
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const operationHeader = String(req.headers["x-amz-target"] ?? "");
     const plain = operationHeader.startsWith(`${API}.`) ? operationHeader.slice(API.length + 1) : "";
-    if (options.handler && !ownOperations[plain] && plain !== "CreateTable" && plain !== "DeleteTable") {
-      // Handed to dynalite as it came, body unread: no second HTTP hop.
-      const release = await lock.acquire(false);
-      try {
-        await new Promise<void>((resolve) => {
-          res.once("finish", resolve);
-          res.once("close", resolve);
-          options.handler?.(req, res);
-        });
-      } finally {
-        release();
-      }
+    const direct =
+      options.handler && !ownOperations[plain] && plain !== "CreateTable" && plain !== "DeleteTable"
+        ? options.handler
+        : undefined;
+    const caller = options.access?.callerOf(req.headers);
+    if (direct && caller === undefined) {
+      // Handed to dynalite as it came, body unread.
+      await toDynalite(direct, req, res);
       return;
     }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
+    if (caller !== undefined && options.access) {
+      // Authorized before anything is done, as AWS does; malformed JSON is refused further on.
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString());
+      } catch {
+        parsed = undefined;
+      }
+      const refusal = isObject(parsed) ? options.access.check(caller, plain, parsed) : undefined;
+      if (refusal) {
+        send(res, refusal);
+        return;
+      }
+      if (direct) {
+        // dynalite reads the body from the request's data events: it is given them again.
+        const replay = Object.assign(Readable.from([body]), {
+          headers: req.headers,
+          method: req.method,
+          url: req.url,
+        }) as unknown as IncomingMessage;
+        await toDynalite(direct, replay, res);
+        return;
+      }
+    }
     const target = String(req.headers["x-amz-target"] ?? "");
     const operation = target.startsWith(`${API}.`) ? target.slice(API.length + 1) : "";
     const own = ownOperations[operation];

@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import { table } from "../../shared/contracts/table.js";
-import { startTransactionProxy } from "./dynamodb-transactions.js";
+import { startTransactionProxy, type TransactionProxyOptions } from "./dynamodb-transactions.js";
 
 export interface LocalDynamo {
   endpoint: string;
@@ -29,6 +29,8 @@ export interface LocalDynamoOptions {
   ttlSweepIntervalMs?: number;
   /** Test seam (see TransactionProxyOptions): after each write of a transaction. */
   afterTransactionWrite?: (written: number) => void;
+  /** Each caller's IAM grants (iam.ts `localAccess(...).dynamodb`); everyone may do anything when absent. */
+  access?: TransactionProxyOptions["access"];
 }
 
 // Kept inside the LevelDB directory so the data and its TTL settings move together; LevelDB

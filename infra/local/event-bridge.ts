@@ -10,7 +10,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { matchesEventPattern, validateEventPattern } from "../../shared/event-pattern/match.js";
-import { AwsApiError, isRecord, type LogHook, startJsonRpcServer } from "./http.js";
+import {
+  AwsApiError,
+  isRecord,
+  type JsonRpcServerOptions,
+  type LogHook,
+  startJsonRpcServer,
+} from "./http.js";
 import { JOURNAL_COMPACT_BYTES, openJournal } from "./journal.js";
 
 export interface LocalBusEvent {
@@ -49,6 +55,8 @@ export interface LocalEventBridgeOptions {
   deliveryRetryDelaysMs?: number[];
   /** Journal file: makes pending deliveries durable across restarts (see above). In memory when absent. */
   journalPath?: string;
+  /** Each caller's IAM grants (iam.ts): a call its role does not allow is refused as on AWS. */
+  authorize?: JsonRpcServerOptions["authorize"];
 }
 
 export interface LocalEventBridge {
@@ -364,6 +372,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 0,
     onLog: options.onLog,
+    ...(options.authorize ? { authorize: options.authorize } : {}),
     operations: { PutEvents: putEvents },
   });
 

@@ -8,7 +8,7 @@
  * and the header so older and newer SDKs agree on the error name.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export type LogHook = (entry: Record<string, unknown>) => void;
@@ -40,6 +40,12 @@ export interface JsonRpcServerOptions {
   /** Prepended to modelled error codes in `__type`, e.g. "com.amazonaws.swf.service.v2.model#". */
   errorTypePrefix?: string;
   operations: Record<string, JsonOperation>;
+  /** Authorization (iam.ts): the refusal of a parsed request, or undefined to run it. */
+  authorize?: (
+    headers: IncomingHttpHeaders,
+    operation: string,
+    input: Record<string, unknown>,
+  ) => AwsApiError | undefined;
   host: string;
   port: number;
   /** Requests above this size are rejected before parsing; default 2 MiB. */
@@ -83,6 +89,8 @@ const FRONT_END_ERRORS = new Set([
   "SerializationException",
   "InternalFailure",
   "RequestEntityTooLargeException",
+  // Authorization is the front end's too.
+  "AccessDeniedException",
 ]);
 
 class BodyTooLargeError extends Error {}
@@ -190,6 +198,11 @@ export function startJsonRpcServer(options: JsonRpcServerOptions): Promise<JsonR
       return;
     }
 
+    const refusal = options.authorize?.(req.headers, operationName ?? "", input);
+    if (refusal) {
+      sendError(res, refusal);
+      return;
+    }
     try {
       const output = await operation(input);
       send(res, 200, options.contentType, output ?? {});

@@ -7,7 +7,8 @@
  * the answer: the event, like SES's, is published all the same).
  */
 import { randomUUID } from "node:crypto";
-import { type LocalProxy, startProxy } from "./proxy.js";
+import type { IncomingHttpHeaders } from "node:http";
+import { type LocalProxy, type ProxiedAnswer, startProxy } from "./proxy.js";
 
 /** What PutEvents takes for one entry. */
 export interface SesEventEntry {
@@ -64,13 +65,17 @@ export function startLocalSesEvents(options: {
   /** Puts the event on the local default bus; a failure is retried, then fails the send (500). */
   publish: (entry: SesEventEntry) => Promise<void>;
   host?: string;
+  /** Each caller's IAM grants (iam.ts): SES's AccessDenied answer for a send its role does not allow. */
+  authorize?: (headers: IncomingHttpHeaders, form: URLSearchParams) => ProxiedAnswer | undefined;
 }): Promise<LocalProxy> {
   return startProxy({
     target: options.target,
     ...(options.host ? { host: options.host } : {}),
-    handle: async (_req, body, forward) => {
-      const answer = await forward();
+    handle: async (req, body, forward) => {
       const form = new URLSearchParams(body.toString("utf8"));
+      const refusal = options.authorize?.(req.headers, form);
+      if (refusal) return refusal;
+      const answer = await forward();
       const configurationSet = form.get("ConfigurationSetName");
       if (answer.status !== 200 || form.get("Action") !== "SendRawEmail" || !configurationSet) return answer;
       const messageId =

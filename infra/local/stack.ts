@@ -24,11 +24,13 @@ import {
 import { generateApiKey } from "../../shared/domain/api-keys.js";
 import { buildConsole, CONSOLE_BASE_PATH } from "../console/build.js";
 import { writeWidget } from "../widget-build.js";
+import { installCallerIdentity, runAs } from "./caller.js";
 import { createAppTable, DynamoDBClient } from "./dynamodb.js";
 import { startLocalDynamoThread } from "./dynamodb-thread.js";
 import { startLocalEventBridge } from "./event-bridge.js";
 import { type FaultService, type Faults, startFaultProxy } from "./faults.js";
 import { startLocalHttpApi } from "./http-api.js";
+import { type IamPlaceholders, localAccess } from "./iam.js";
 import { type LambdaHandler, lambdaContext } from "./lambda-context.js";
 import { createLocalQueue } from "./queue.js";
 import { resumeRunInput, runTaskCheckpoint } from "./resume-run.js";
@@ -185,9 +187,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // per event for good; LevelDB keeps a bounded cache and is as fast here.
     const scratchDir = options.dataDir ? undefined : await mkdtemp(join(tmpdir(), "moments-dynamodb-"));
     if (scratchDir) stops.push(() => rm(scratchDir, { recursive: true, force: true }));
+    const tableName = "moments";
+    const eventBusName = "moments";
+    const stateMachineName = "moments-run";
+    const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${stateMachineName}`;
+    // Every service refuses what the calling function's deployed role would not allow (iam.ts).
+    const iam: IamPlaceholders = {
+      "AWS::Partition": "aws",
+      "AWS::Region": LOCAL_REGION,
+      "AWS::AccountId": LOCAL_ACCOUNT,
+      Table: tableName,
+      EventBus: eventBusName,
+      StateMachine: stateMachineName,
+      ConfigurationSet: LOCAL_CONFIGURATION_SET,
+    };
+    const access = localAccess(iam);
+    installCallerIdentity();
     const dynamo = await startLocalDynamoThread(
       host,
       options.dataDir ? join(options.dataDir, "dynamodb") : scratchDir,
+      iam,
     );
     stops.push(dynamo.stop);
     const ses = await startLocalSes(host);
@@ -202,6 +221,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const sesEvents = await startLocalSesEvents({
       target: ses.url,
       host,
+      authorize: access.ses,
       publish: (entry) => {
         ses.trimInbox();
         return publishSesEvent(entry);
@@ -228,10 +248,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const widgetDir = await mkdtemp(join(tmpdir(), "moments-widget-"));
     stops.push(() => rm(widgetDir, { recursive: true, force: true }));
     writeWidget(widgetDir);
-
-    const tableName = "moments";
-    const eventBusName = "moments";
-    const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:moments-run`;
 
     // The same variables the CDK app sets on the functions, plus endpoints for the emulators. The
     // Step Functions and EventBridge endpoints are only known after their servers start, and the
@@ -290,8 +306,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // The API listens first, its handlers imported on first request: its URL is part of the
     // functions' environment (unsubscribe links), which must be set before any handler is imported.
-    const lazyHttp = (fn: FunctionId) => async (event: unknown, context: ReturnType<typeof lambdaContext>) =>
-      (await load(fn))(event, context);
+    const lazyHttp = (fn: FunctionId) => (event: unknown, context: ReturnType<typeof lambdaContext>) =>
+      runAs(fn, async () => (await load(fn))(event, context));
     // Settled once the admin key is seeded (at the end of this function): until then the API answers 503, so
     // a script that waits for GET /health and then calls the admin API at once never sees a 401.
     let markReady: () => void = () => undefined;
@@ -320,7 +336,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const invoke =
       <E, R>(fn: FunctionId, handler: LambdaHandler<E, R>) =>
       (payload: unknown) =>
-        handler(payload as E, lambdaContext(name(fn), LOCAL_REGION, LOCAL_ACCOUNT));
+        runAs(fn, () => handler(payload as E, lambdaContext(name(fn), LOCAL_REGION, LOCAL_ACCOUNT)));
 
     // Handlers read their endpoints at import, and some call Step Functions: the emulator starts
     // first and imports its task functions on first use.
@@ -343,6 +359,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           }
         : {}),
       stateMachines: [{ arn: stateMachineArn, definition }],
+      authorize: access.stepFunctions,
       ...(options.faults ? { faults: options.faults } : {}),
       lambdas: {
         [functionArn("action")]: lazy("action"),
@@ -424,6 +441,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ],
       accountId: LOCAL_ACCOUNT,
       region: LOCAL_REGION,
+      authorize: access.eventBridge,
       host,
       port: 0,
       ...(options.onLog ? { onLog: options.onLog } : {}),

@@ -29,6 +29,7 @@ import { type Faults, lambdaTaskFault } from "./faults.js";
 import {
   AwsApiError,
   isRecord,
+  type JsonRpcServerOptions,
   type LogHook,
   optionalString,
   requiredString,
@@ -59,6 +60,8 @@ export interface LocalStepFunctionsOptions {
   faults?: Faults;
   /** Structured logging hook; default silent. */
   onLog?: (entry: Record<string, unknown>) => void;
+  /** Each caller's IAM grants (iam.ts): a call its role does not allow is refused as on AWS. */
+  authorize?: JsonRpcServerOptions["authorize"];
   /**
    * Called with the "Step Functions Execution Status Change" event each execution's end publishes on
    * AWS's default bus (SUCCEEDED, FAILED, TIMED_OUT, ABORTED by StopExecution). Not for executions
@@ -858,6 +861,7 @@ export async function startLocalStepFunctions(
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 0,
     onLog: options.onLog,
+    ...(options.authorize ? { authorize: options.authorize } : {}),
     operations: {
       StartExecution: startExecution,
       StopExecution: stopExecution,

@@ -10,10 +10,11 @@
 
 import { type FieldProblem, ValidationError } from "./errors.js";
 import { type Goal, goals, type Moment, type MomentStatus, momentStatuses } from "./moment.js";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseLimit } from "./page-limit.js";
 import { jsonBytes, MAX_LIST_BYTES, takeWithinBytes } from "./response-budget.js";
 
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 200;
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseLimit };
+
 const MAX_QUERY_LENGTH = 200;
 
 interface MomentCursor {
@@ -37,18 +38,6 @@ export type MomentList =
 
 const oneOf = <T extends string>(values: readonly T[], value: string): value is T =>
   (values as readonly string[]).includes(value);
-
-/** `?limit=` of any list: a whole number from 1 to 200, default 50. */
-export function parseLimit(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_PAGE_SIZE;
-  const limit = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw new ValidationError([
-      { path: "limit", message: `must be a whole number from 1 to ${MAX_PAGE_SIZE}` },
-    ]);
-  }
-  return limit;
-}
 
 export function parseMomentListQuery(query: Record<string, string | undefined>): MomentListQuery {
   const problems: FieldProblem[] = [];

@@ -6,7 +6,7 @@ import type { InboxRepository } from "../ports/inbox.js";
 import type { WriteKeyOwner } from "../ports/keys.js";
 import type { MomentRepository } from "../ports/moments.js";
 import { authenticateUser } from "./authenticate.js";
-import { getMoment } from "./moments.js";
+import { getMoment } from "./moment-lookup.js";
 import { mapPage, parsePageQuery } from "./paging.js";
 
 export interface InboxDeps {

@@ -49,6 +49,7 @@ import {
   type WorkflowController,
 } from "../ports/runs.js";
 import type { SourceRepository } from "../ports/sources.js";
+import { getMoment } from "./moment-lookup.js";
 import { settleDoubtsOfEndedRun } from "./step-doubt.js";
 
 /**
@@ -169,15 +170,7 @@ function newDraft(input: MomentInput, workspaceId: string, now: Date): Moment {
   };
 }
 
-export async function getMoment(
-  deps: { moments: Pick<MomentRepository, "getMoment"> },
-  workspaceId: string,
-  momentId: string,
-) {
-  const moment = await deps.moments.getMoment(workspaceId, momentId);
-  if (!moment) throw new NotFoundError(`No moment with id "${momentId}"`);
-  return moment;
-}
+export { getMoment };
 
 /** A moment's headline numbers, as the moments list shows them (all of them: `GET .../{id}/stats`). */
 export type HeadlineStats = Pick<

@@ -1,5 +1,5 @@
 import { ValidationError } from "../domain/errors.js";
-import { parseLimit } from "../domain/moment-list.js";
+import { parseLimit } from "../domain/page-limit.js";
 import type { Page, PageRequest } from "../ports/email-templates.js";
 
 /** `?limit=` (1..200, default 50) and `?cursor=`; a malformed one is a 400 naming it. */

@@ -633,12 +633,13 @@ describe("permissions", () => {
     expect(sqs.flatMap(actionsOf)).toContain("sqs:DeleteMessage");
   });
 
-  it("action may read, write and delete items, start executions of the state machine, and send email from this account's identities through the configuration set", () => {
+  it("action may read, query (a run it ends lists its steps in doubt), write and delete items, start executions of the state machine, and send email from this account's identities through the configuration set", () => {
     expect(dynamoActions("action")).toEqual([
       "dynamodb:BatchWriteItem",
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
+      "dynamodb:Query",
       "dynamodb:UpdateItem",
     ]);
     const ses = statementsOf("action").filter((s) => actionsOf(s).some((a) => a.startsWith("ses:")));

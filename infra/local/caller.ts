@@ -1,0 +1,97 @@
+/**
+ * Who is calling, for the local services' IAM checks (iam.ts). On AWS each function calls with its
+ * own role's credentials; here every handler runs in one process with the same environment, so the
+ * local runtime runs each invocation as its function (`runAs`) and every AWS SDK client signs what
+ * it sends in that invocation with the access key id `local-<function id>`: the request is what the
+ * SDK would send to AWS, with the function's identity where AWS reads it.
+ *
+ * The key is set by a middleware the local runtime adds to every SDK client on its first send (the
+ * clients are the functions' own, created as on Lambda). Code outside any invocation (a test's or a
+ * script's admin client) keeps the environment's key, which the local services do not restrict.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { createRequire } from "node:module";
+import type { FunctionId } from "../../shared/contracts/functions.js";
+
+const invocation = new AsyncLocalStorage<FunctionId>();
+
+/** Runs `work` (one invocation of `fn`'s handler) as `fn`: its AWS calls are authorized as its role's. */
+export function runAs<T>(fn: FunctionId, work: () => T): T {
+  return invocation.run(fn, work);
+}
+
+/** The function whose invocation is running here, if any. */
+export function currentFunction(): FunctionId | undefined {
+  return invocation.getStore();
+}
+
+interface SignedRequest {
+  headers: Record<string, string>;
+}
+type Next = (args: { request: unknown }) => Promise<unknown>;
+interface MiddlewareStack {
+  add(
+    middleware: (next: Next) => (args: { request: unknown }) => Promise<unknown>,
+    options: { step: string; name: string; priority: string },
+  ): void;
+}
+interface SdkClient {
+  middlewareStack: MiddlewareStack;
+  send(...args: unknown[]): unknown;
+}
+
+const MIDDLEWARE_NAME = "momentsLocalCaller";
+
+/**
+ * After signing (the deserialize step sees the request exactly as it goes on the wire): the access
+ * key id of the signature's credential scope becomes the calling function's.
+ */
+const callerMiddleware = (next: Next) => (args: { request: unknown }) => {
+  const fn = invocation.getStore();
+  const request = args.request as SignedRequest | undefined;
+  const authorization = request?.headers?.authorization;
+  if (request && fn !== undefined && typeof authorization === "string") {
+    request.headers.authorization = authorization.replace(/Credential=[^/]*\//, `Credential=local-${fn}/`);
+    signed.set(fn, (signed.get(fn) ?? 0) + 1);
+  }
+  return next(args);
+};
+
+const signed = new Map<FunctionId, number>();
+
+/**
+ * How many AWS requests each function's invocations sent as that function, in this process: what
+ * shows that the local runtime runs each invocation as its function (a handler invoked outside
+ * `runAs`, or in a thread without this middleware, would call unrestricted and count nothing).
+ */
+export function requestsSignedAs(): Partial<Record<FunctionId, number>> {
+  return Object.fromEntries(signed);
+}
+
+let installed = false;
+
+/**
+ * Adds the caller middleware to every AWS SDK v3 client of this process at its first send. All the
+ * SDK's clients share one `Client` class (@smithy/core/client); the document client shares its
+ * client's middleware stack, hence one addition per stack.
+ */
+export function installCallerIdentity(): void {
+  if (installed) return;
+  installed = true;
+  const require = createRequire(import.meta.url);
+  const { Client } = require(
+    require.resolve("@smithy/core/client", {
+      paths: [require.resolve("@aws-sdk/client-dynamodb")],
+    }),
+  ) as { Client: { prototype: SdkClient } };
+  const withCaller = new WeakSet<MiddlewareStack>();
+  const send = Client.prototype.send;
+  Client.prototype.send = function (this: SdkClient, ...args: unknown[]) {
+    const stack = this.middlewareStack;
+    if (!withCaller.has(stack)) {
+      withCaller.add(stack);
+      stack.add(callerMiddleware, { step: "deserialize", name: MIDDLEWARE_NAME, priority: "low" });
+    }
+    return send.apply(this, args);
+  };
+}
