@@ -459,6 +459,11 @@ async function lookUpSteps(
     // A claim the run's end could not settle (no doubt mark) is in doubt since it was claimed.
     const since = record?.doubtSince ?? (record?.status === "claimed" ? record.claimedAt : undefined);
     if (!pinned || !record || !since || (record.status !== "claimed" && !isOpenToEvidence(record))) continue;
+    // An entry step still claimed while its run is active: the lookup was started by the run-state
+    // task that records its wake-up's failure (recordFailedStep), which settles it right after; not
+    // settled here as if its run had ended.
+    if (record.status === "claimed" && pinned.phase === "entry" && stored.status === "active")
+      throw new StepInDoubtError(`The lookup of step ${stepId} waits for its failure to be recorded`);
     const now = deps.clock.now();
     if (now.getTime() - Date.parse(since) < windowMs)
       throw new StepInDoubtError(

@@ -1272,6 +1272,24 @@ describe("lookUpEndedRunSteps: a Slack post in doubt when its run ended", () => 
       expect(posts).toBe(0);
     });
 
+    it("started before the failure is recorded, it waits while the step is still claimed in its active run", async () => {
+      runs.seedClaim(run, "s6", "2026-11-21T10:59:00.000Z", "died");
+      const stored = runs.run("ws_1", run.runId);
+      if (stored) {
+        stored.entrySteps = [slackStep, { ...slackStep, id: "s6" }];
+        stored.status = "active";
+      }
+
+      const early = await lookUpEndedRunSteps(
+        { ...deps, clock: fixedClock(LATER) },
+        { run, lookup: ["s6"] },
+      ).catch((e: unknown) => e);
+
+      expect(early).toMatchObject({ name: "StepInDoubt" });
+      expect(runs.step(run, "s6")).toMatchObject({ status: "claimed" });
+      expect(lookups).toEqual([]);
+    });
+
     it("absent: the failure stands, no longer in doubt (never a skip)", async () => {
       history = "absent";
 
