@@ -447,6 +447,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.onLog ? { onLog: options.onLog } : {}),
     });
     stops.push(eventBridge.stop);
+    // Stops run last-started first, but Step Functions must stop before the bus and the queue: until
+    // it stops, a Wait can fall due and its run complete, and that execution's status change needs the
+    // bus (it was lost, "status change not published", when the bus had stopped first). Its stop is
+    // idempotent: the entry above still stops it when a later start-up step fails.
+    stops.push(stepFunctions.stop);
     process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = await faulty("eventbridge", eventBridge.endpoint);
     // SES itself (not our code) publishes: as a service, not through a fault proxy.
     publishSesEvent = (entry) => eventBridge.publishAsService({ ...entry });

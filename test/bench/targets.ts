@@ -179,7 +179,12 @@ export function checkTargets(results: BenchResults): TargetRow[] {
         (r) => cpuOf(r) !== undefined && r.id in BASELINE_EXTRA_CPU && baselineExtra(r) !== undefined,
       );
       if (measured.length === 0) continue;
-      const share = (r: BundleRow) => extra(r) / (baselineExtra(r) ?? 1);
+      // Side by side: the round-by-round share (test/bench/bundles.ts); else against the stored figure.
+      const share = (r: BundleRow) => {
+        const paired = r.baseline && "share" in r.baseline ? r.baseline.share : undefined;
+        if (paired) return mode === "tracing on" ? paired.on : paired.off;
+        return extra(r) / (baselineExtra(r) ?? 1);
+      };
       const over = measured.filter((r) => share(r) > 0.6);
       const ratios = measured.map((r) => `${r.id} ${Math.round(share(r) * 100)} %`);
       const how = results.bundles?.baseline.sideBySide ? "side by side" : "stored figures";

@@ -12,8 +12,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type FakeAttio, type FakeAttioTask, startFakeAttio } from "../support/fake-attio.js";
-import { type RunView, type Scenario, startScenario, unique } from "../support/scenario.js";
+import type { FakeAttio, FakeAttioTask } from "../support/fake-attio.js";
+import { type RunView, type SharedScenario, startSharedScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
 
 const TOKEN = "attio_live_0123456789abcdefghijklmn";
@@ -22,22 +22,22 @@ const OWNER_ID = randomUUID();
 /** The Attio company records the fake knows; any other id is "not found". */
 const COMPANY_IDS = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
 
-let s: Scenario;
+let s: SharedScenario;
 let attio: FakeAttio;
 let integrationId = "";
 let revokedIntegrationId = "";
 
 beforeAll(async () => {
-  attio = await startFakeAttio();
+  // The process's fake Attio (shared-stack.ts), reset for this file.
+  s = await startSharedScenario("Attio tests");
+  attio = s.attio;
   attio.addWorkspace(TOKEN, { records: { companies: COMPANY_IDS }, members: [OWNER_ID] });
-  s = await startScenario("Attio tests", { env: { ATTIO_API_BASE_URL: attio.baseUrl } });
   integrationId = await integration("CRM", TOKEN);
   revokedIntegrationId = await integration("Old CRM token", REVOKED_TOKEN);
 });
 
 afterAll(async () => {
   await s?.stop();
-  await attio?.stop();
 });
 
 beforeEach(() => {

@@ -9,18 +9,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WRITE_KEY_TRUST_MS } from "../../shared/adapters/write-key-cache.js";
-import { Env } from "../../shared/contracts/functions.js";
 import { type RouteKey, routeKey, routes } from "../../shared/contracts/routes.js";
-import { type FakeSlack, startFakeSlack } from "../support/fake-slack.js";
+import type { FakeSlack } from "../support/fake-slack.js";
 import { sentEmails } from "../support/local-api.js";
 import { conformanceClient, type LiveAnswer } from "../support/openapi-conformance.js";
-import { type Scenario, startScenario, unique } from "../support/scenario.js";
+import { type SharedScenario, startSharedScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
 
 const BOT_TOKEN = "xoxb-conformance-0000000000000000";
 const ORIGIN = "https://app.conformance.test";
 
-let s: Scenario;
+let s: SharedScenario;
 let slack: FakeSlack;
 let client: ReturnType<typeof conformanceClient>;
 let adminKey = "";
@@ -39,14 +38,13 @@ const expectStatus = (answer: LiveAnswer<unknown>, status: number) =>
   expect(answer.status, JSON.stringify(answer.body)).toBe(status);
 
 beforeAll(async () => {
-  slack = await startFakeSlack();
+  // The process's fake Slack (shared-stack.ts), reset for this file.
+  s = await startSharedScenario("Conformance");
+  slack = s.slack;
   slack.addWorkspace(BOT_TOKEN, [
     { id: "C001", name: "growth", is_member: true },
     { id: "C002", name: "alerts", is_member: false },
   ]);
-  s = await startScenario("Conformance", {
-    env: { [Env.slackApiBaseUrl]: slack.baseUrl, [Env.slackWebhookBaseUrl]: slack.webhookBaseUrl },
-  });
   adminKey = s.stack.adminKey;
   const document = await (await fetch(new URL("/v1/openapi.json", s.stack.apiUrl))).json();
   client = conformanceClient(s.stack.apiUrl, document as Record<string, unknown>);
@@ -58,7 +56,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await s?.stop();
-  await slack?.stop();
 });
 
 // Shared between the steps below, in order.
@@ -553,11 +550,12 @@ describe("keys and workspaces", () => {
     expectStatus(await call("DELETE /v1/admin/admin-keys/{id}", { path: { id: issued.body.id } }), 204);
     expectStatus(await call("GET /v1/admin/workspace"), 200);
     expectStatus(await call("PATCH /v1/admin/workspace", { body: { name: "Conformance" } }), 200);
+    // Only the operator workspace may create workspaces: this file's own is a tenant (shared-stack.ts).
     const tenant = await call<{ adminKey: string }>("POST /v1/admin/workspaces", {
+      key: s.operatorKey,
       body: { name: "Tenant" },
     });
     expectStatus(tenant, 201);
-    // Only the operator workspace may create workspaces.
     expectStatus(
       await call("POST /v1/admin/workspaces", { key: tenant.body.adminKey, body: { name: "Another" } }),
       403,

@@ -5,21 +5,21 @@
  * and recorded executed, never posted twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Env } from "../../shared/contracts/functions.js";
-import { type FakeSlack, startFakeSlack } from "../support/fake-slack.js";
-import { type Scenario, startScenario, unique } from "../support/scenario.js";
+import type { FakeSlack } from "../support/fake-slack.js";
+import { type SharedScenario, startSharedScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
 
 const BOT_TOKEN = "xoxb-100000000001-200000000002-providerDown";
 
-let s: Scenario;
+let s: SharedScenario;
 let slack: FakeSlack;
 let integrationId = "";
 
 beforeAll(async () => {
-  slack = await startFakeSlack();
+  // The process's fake Slack (shared-stack.ts), reset for this file.
+  s = await startSharedScenario("Provider down");
+  slack = s.slack;
   slack.addWorkspace(BOT_TOKEN, [{ id: "C100", name: "cs-alerts", is_member: true }]);
-  s = await startScenario("Provider down", { env: { [Env.slackApiBaseUrl]: slack.baseUrl } });
   const created = await s.admin<{ id: string }>("POST", "/v1/admin/integrations", {
     kind: "slack",
     name: "CS bot",
@@ -31,7 +31,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await s?.stop();
-  await slack?.stop();
 });
 
 describe("a provider that is down", () => {

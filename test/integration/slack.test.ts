@@ -13,21 +13,23 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { executionArn } from "../../shared/adapters/step-functions-starter.js";
 import { Env } from "../../shared/contracts/functions.js";
 import { lookupExecutionName, lookupRedriveName } from "../../shared/contracts/workflow.js";
-import { type FakeSlack, startFakeSlack } from "../support/fake-slack.js";
-import { type RunView, type Scenario, startScenario, unique } from "../support/scenario.js";
+import type { FakeSlack } from "../support/fake-slack.js";
+import { type RunView, type SharedScenario, startSharedScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
 
 const BOT_TOKEN = "xoxb-100000000001-200000000002-integrationTest";
 const HOOK_PATH = "/services/T00000001/B00000001/incomingHookSecretPath";
 const WEBHOOK_URL = `https://hooks.slack.com${HOOK_PATH}`;
 
-let s: Scenario;
+let s: SharedScenario;
 let slack: FakeSlack;
 let botIntegrationId = "";
 let hookIntegrationId = "";
 
 beforeAll(async () => {
-  slack = await startFakeSlack();
+  // The process's fake Slack (shared-stack.ts), reset for this file.
+  s = await startSharedScenario("Slack tests");
+  slack = s.slack;
   slack.addWorkspace(
     BOT_TOKEN,
     [
@@ -37,9 +39,6 @@ beforeAll(async () => {
     { users: [{ id: "U0OWNER", email: "owner@acme.com" }] },
   );
   slack.addWebhook(HOOK_PATH, { id: "C300", name: "renewals", is_member: true });
-  s = await startScenario("Slack tests", {
-    env: { [Env.slackApiBaseUrl]: slack.baseUrl, [Env.slackWebhookBaseUrl]: slack.webhookBaseUrl },
-  });
   const bot = await s.admin<{ id: string }>("POST", "/v1/admin/integrations", {
     kind: "slack",
     name: "CS bot",
@@ -57,7 +56,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await s?.stop();
-  await slack?.stop();
 });
 
 beforeEach(() => {

@@ -4,16 +4,11 @@
  * Slack's Web API; another workspace's ids answered 404.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
-import { documentClient } from "../../shared/adapters/clients.js";
-import { DynamoKeyStore } from "../../shared/adapters/dynamodb/key-store.js";
-import { Env } from "../../shared/contracts/functions.js";
-import { generateApiKey } from "../../shared/domain/api-keys.js";
-import { ensureAdminKey } from "../../shared/use-cases/bootstrap.js";
-import { type FakeSlack, startFakeSlack } from "../support/fake-slack.js";
+import type { FakeSlack } from "../support/fake-slack.js";
 import { type ApiResponse, apiClient } from "../support/local-api.js";
+import { type SharedStack, sharedLocalStack } from "../support/shared-stack.js";
 
-let stack: LocalStack;
+let stack: SharedStack;
 let slack: FakeSlack;
 let call: ReturnType<typeof apiClient>;
 let keyB = "";
@@ -58,7 +53,9 @@ const template = {
 };
 
 beforeAll(async () => {
-  slack = await startFakeSlack({ pageSize: 2 });
+  // The process's shared stack and fake Slack (shared-stack.ts, pages of 2 channels), reset for this file.
+  stack = await sharedLocalStack();
+  slack = stack.slack;
   slack.addWorkspace(BOT_TOKEN, [
     { id: "C3", name: "sales", is_member: false },
     { id: "C1", name: "alerts", is_member: true },
@@ -66,23 +63,18 @@ beforeAll(async () => {
     { id: "C2", name: "general", is_member: true },
     { id: "C4", name: "old-launch", is_member: true, is_archived: true },
   ]);
-  // Read by the admin handler at import, which startLocalStack does: so set it first.
-  process.env[Env.slackApiBaseUrl] = slack.baseUrl;
-  stack = await startLocalStack({ port: 0, timeScale: 0, logLevel: "CRITICAL" });
   call = apiClient(stack.apiUrl);
-  // A second workspace, seeded the way the local stack seeds its own admin key.
-  keyB = generateApiKey("admin");
-  await ensureAdminKey(
-    { keys: new DynamoKeyStore(documentClient(), "moments"), clock: { now: () => new Date() } },
-    "workspace-b",
-    keyB,
-  );
+  // A second workspace, created by the operator.
+  const tenant = await call<{ adminKey: string }>("POST", "/v1/admin/workspaces", {
+    key: stack.operatorKey,
+    body: { name: "Workspace B" },
+  });
+  expect(tenant.status, JSON.stringify(tenant.body)).toBe(201);
+  keyB = tenant.body.adminKey;
 });
 
 afterAll(async () => {
   await stack?.stop();
-  await slack?.stop();
-  delete process.env[Env.slackApiBaseUrl];
 });
 
 describe("email templates", () => {

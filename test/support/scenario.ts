@@ -8,7 +8,7 @@ import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../
 import type { StepOutcome } from "../../shared/contracts/workflow.js";
 import type { RunView } from "../../shared/use-cases/insights.js";
 import { type ApiResponse, apiClient, userTokenHeader } from "./local-api.js";
-import { sharedLocalStack } from "./shared-stack.js";
+import { type SharedStack, sharedLocalStack } from "./shared-stack.js";
 import { waitFor } from "./wait-for.js";
 
 export type { RunView };
@@ -69,8 +69,11 @@ export async function startScenario(sourceName: string, options: LocalStackOptio
   );
 }
 
-/** A scenario on the shared stack, with the operator's key for a second tenant (see shared-stack.ts). */
-export type SharedScenario = Scenario & { operatorKey: string };
+/**
+ * A scenario on the shared stack, with the operator's key for a second tenant and the process's fake
+ * Slack and Attio, reset for the file (see shared-stack.ts).
+ */
+export type SharedScenario = Scenario & Pick<SharedStack, "operatorKey" | "slack" | "attio">;
 
 /**
  * The same on the process's shared stack (time scale 0, no fault plan, the default environment), in a
@@ -78,7 +81,8 @@ export type SharedScenario = Scenario & { operatorKey: string };
  */
 export async function startSharedScenario(sourceName: string): Promise<SharedScenario> {
   const stack = await sharedLocalStack();
-  return { ...(await scenarioOn(stack, sourceName)), operatorKey: stack.operatorKey };
+  const { operatorKey, slack, attio } = stack;
+  return { ...(await scenarioOn(stack, sourceName)), operatorKey, slack, attio };
 }
 
 async function scenarioOn(stack: LocalStack, sourceName: string): Promise<Scenario> {
