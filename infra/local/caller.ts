@@ -11,7 +11,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createRequire } from "node:module";
-import type { FunctionId } from "../../shared/contracts/functions.js";
+import { type FunctionId, functionIds } from "../../shared/contracts/functions.js";
 
 const invocation = new AsyncLocalStorage<FunctionId>();
 
@@ -52,20 +52,40 @@ const callerMiddleware = (next: Next) => (args: { request: unknown }) => {
   const authorization = request?.headers?.authorization;
   if (request && fn !== undefined && typeof authorization === "string") {
     request.headers.authorization = authorization.replace(/Credential=[^/]*\//, `Credential=local-${fn}/`);
-    signed.set(fn, (signed.get(fn) ?? 0) + 1);
+    Atomics.add(signed, functionIds.indexOf(fn), 1);
   }
   return next(args);
 };
 
-const signed = new Map<FunctionId, number>();
+/**
+ * Requests signed as each function (by its index in functionIds), in memory every thread of the
+ * process can share: the functions thread counts into the main thread's (countSignedInto).
+ */
+let signed = new Int32Array(new SharedArrayBuffer(4 * functionIds.length));
+
+/** This thread's counters of signed requests, for another thread to count into. */
+export function signedCounters(): SharedArrayBuffer {
+  return signed.buffer as SharedArrayBuffer;
+}
+
+/** Counts this thread's signed requests into another thread's counters (signedCounters()). */
+export function countSignedInto(counters: SharedArrayBuffer): void {
+  signed = new Int32Array(counters);
+}
 
 /**
  * How many AWS requests each function's invocations sent as that function, in this process: what
  * shows that the local runtime runs each invocation as its function (a handler invoked outside
- * `runAs`, or in a thread without this middleware, would call unrestricted and count nothing).
+ * `runAs`, or in a thread without this middleware, would call unrestricted and count nothing), the
+ * functions thread's included.
  */
 export function requestsSignedAs(): Partial<Record<FunctionId, number>> {
-  return Object.fromEntries(signed);
+  return Object.fromEntries(
+    functionIds.flatMap((fn, i) => {
+      const count = Atomics.load(signed, i);
+      return count > 0 ? [[fn, count]] : [];
+    }),
+  );
 }
 
 let installed = false;

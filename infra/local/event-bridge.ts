@@ -9,7 +9,7 @@
  * its retries ran out), so a restart delivers what a Ctrl-C or kill -9 interrupted: at least once.
  */
 import { randomUUID } from "node:crypto";
-import { matchesEventPattern, validateEventPattern } from "../../shared/event-pattern/match.js";
+import { eventPatternMatcher, validateEventPattern } from "../../shared/event-pattern/match.js";
 import {
   AwsApiError,
   isRecord,
@@ -118,6 +118,8 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
   };
 
   const rulesByBus = new Map<string, LocalRule[]>();
+  // Each rule's pattern compiled once (it tests every event on its bus).
+  const matchers = new Map<LocalRule, (event: unknown) => boolean>();
   const buses = new Set<string>(["default", ...(options.eventBusNames ?? [])]);
   for (const rule of options.rules) {
     const bus = busNameOf(rule.eventBusName);
@@ -134,6 +136,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
       throw new Error(`Rule ${rule.name} is defined twice on bus ${bus}`);
     }
     rules.push(rule);
+    matchers.set(rule, eventPatternMatcher(rule.pattern));
     rulesByBus.set(bus, rules);
     buses.add(bus);
   }
@@ -232,7 +235,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
   };
 
   const route = (bus: string, event: LocalBusEvent): void => {
-    const matched = (rulesByBus.get(bus) ?? []).filter((rule) => matchesEventPattern(rule.pattern, event));
+    const matched = (rulesByBus.get(bus) ?? []).filter((rule) => matchers.get(rule)?.(event) === true);
     log({
       level: "debug",
       service: "local-events",

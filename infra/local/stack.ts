@@ -29,9 +29,11 @@ import { createAppTable, DynamoDBClient } from "./dynamodb.js";
 import { startLocalDynamoThread } from "./dynamodb-thread.js";
 import { startLocalEventBridge } from "./event-bridge.js";
 import { type FaultService, type Faults, startFaultProxy } from "./faults.js";
+import { startLocalFunctionsThread } from "./functions-thread.js";
+import { handlerLoader, localFunctionName } from "./handlers.js";
 import { startLocalHttpApi } from "./http-api.js";
 import { type IamPlaceholders, localAccess } from "./iam.js";
-import { type LambdaHandler, lambdaContext } from "./lambda-context.js";
+import type { lambdaContext } from "./lambda-context.js";
 import { createLocalQueue } from "./queue.js";
 import { resumeRunInput, runTaskCheckpoint } from "./resume-run.js";
 import { type SesEventEntry, startLocalSesEvents } from "./ses-events.js";
@@ -76,6 +78,13 @@ export interface LocalStackOptions {
    * local Step Functions applies its `lambda` faults to the task functions it invokes.
    */
   faults?: Faults;
+  /**
+   * Modules the functions thread imports before any handler (the bench's SDK instrumentation, which
+   * must wrap the SDK's client class before a handler builds its clients), as file URLs.
+   */
+  threadPreload?: string[];
+  /** Hears what those modules relay to the main thread (relayToMainThread in thread.ts). */
+  onThreadRelay?: (data: unknown) => void;
 }
 
 export interface LocalStack {
@@ -107,7 +116,7 @@ export interface LocalStack {
    * Linux thread ids (/proc/self/task/<tid>) of the stack's threads other than the main one: the
    * bench splits CPU per thread with them. Absent off Linux.
    */
-  threadIds: { dynamodb?: number };
+  threadIds: { dynamodb?: number; functions?: number };
   /**
    * A full GC of the stack's other threads' heaps when node runs with --expose-gc (the bench's
    * settled RSS figures; the caller collects its own thread); nothing otherwise.
@@ -118,26 +127,8 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-// Imported lazily: a handler reads its environment at import, which must be set up first.
-const handlerModules: Record<FunctionId, () => Promise<unknown>> = {
-  health: () => import("../../functions/health/handler.js"),
-  ingest: () => import("../../functions/ingest/handler.js"),
-  inbox: () => import("../../functions/inbox/handler.js"),
-  admin: () => import("../../functions/admin/handler.js"),
-  match: () => import("../../functions/match/handler.js"),
-  action: () => import("../../functions/action/handler.js"),
-  "run-state": () => import("../../functions/run-state/handler.js"),
-  // Deploy-time only: the local stack seeds its admin key directly (see ensureAdminKey below).
-  bootstrap: () => import("../../functions/bootstrap/handler.js"),
-  // SES's sending events on the local default bus (see ses-events.ts): Send events are the evidence
-  // a step in doubt settles on. (Local SES never bounces: bounces are exercised in the use case's tests.)
-  "ses-feedback": () => import("../../functions/ses-feedback/handler.js"),
-  console: () => import("../../functions/console/handler.js"),
-};
-
-const name = (fn: FunctionId) => `moments-${fn}`;
 const functionArn = (fn: FunctionId) =>
-  `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name(fn)}`;
+  `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${localFunctionName(fn)}`;
 
 /** The local inbox keeps the newest emails only: a long local run keeps flat memory. */
 const INBOX_MAX_EMAILS = 10_000;
@@ -287,22 +278,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     process.env[Env.consoleAssetsDir] = consoleDir;
 
     await createAppTable(new DynamoDBClient({ endpoint: dynamo.endpoint }), tableName);
-    // Each handler is imported once and kept, as a Lambda container keeps it: a dynamic import()
-    // is not free even when the module cache has it (under tsx every one is a round trip to its
-    // loader thread to resolve the specifier: 1-2 ms of CPU per invocation under load). A failed
-    // import is forgotten, so the next invocation tries again.
-    const handlers = new Map<FunctionId, Promise<LambdaHandler<unknown, unknown>>>();
-    const load = <E, R>(fn: FunctionId): Promise<LambdaHandler<E, R>> => {
-      let handler = handlers.get(fn);
-      if (handler === undefined) {
-        handler = handlerModules[fn]().then(
-          (module) => (module as { handler: LambdaHandler<unknown, unknown> }).handler,
-        );
-        handler.catch(() => handlers.delete(fn));
-        handlers.set(fn, handler);
-      }
-      return handler as Promise<LambdaHandler<E, R>>;
-    };
+    // The HTTP API's functions run on this thread; the asynchronous back end's (match, action,
+    // run-state, ses-feedback) on a thread of their own (see functions-thread.ts). It shares the
+    // process's environment, so it may start before every endpoint is known: a handler is imported
+    // on first use, or when `load` says every variable it reads is set.
+    const load = handlerLoader();
+    const functions = await startLocalFunctionsThread({
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+      ...(options.threadPreload ? { preload: options.threadPreload } : {}),
+      ...(options.onThreadRelay ? { onRelay: options.onThreadRelay } : {}),
+    });
+    stops.push(functions.stop);
+    const backEnd = (fn: FunctionId) => (payload: unknown) => functions.invoke(fn, payload);
 
     // The API listens first, its handlers imported on first request: its URL is part of the
     // functions' environment (unsubscribe links), which must be set before any handler is imported.
@@ -333,14 +321,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(api.stop);
     process.env[Env.publicApiUrl] ??= api.url;
 
-    const invoke =
-      <E, R>(fn: FunctionId, handler: LambdaHandler<E, R>) =>
-      (payload: unknown) =>
-        runAs(fn, () => handler(payload as E, lambdaContext(name(fn), LOCAL_REGION, LOCAL_ACCOUNT)));
-
     // Handlers read their endpoints at import, and some call Step Functions: the emulator starts
-    // first and imports its task functions on first use.
-    const lazy = (fn: FunctionId) => async (payload: unknown) => invoke(fn, await load(fn))(payload);
+    // first and its task functions are imported after it.
     const definition = resolveSubstitutions(runWorkflowDefinition(), {
       ActionFunctionArn: functionArn("action"),
       RunStateFunctionArn: functionArn("run-state"),
@@ -362,8 +344,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       authorize: access.stepFunctions,
       ...(options.faults ? { faults: options.faults } : {}),
       lambdas: {
-        [functionArn("action")]: lazy("action"),
-        [functionArn("run-state")]: lazy("run-state"),
+        [functionArn("action")]: backEnd("action"),
+        [functionArn("run-state")]: backEnd("run-state"),
       },
       host,
       port: 0,
@@ -389,9 +371,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(stepFunctions.stop);
     process.env.AWS_ENDPOINT_URL_SFN = await faulty("sfn", stepFunctions.endpoint);
     // Loaded now that every endpoint they use is known.
-    await Promise.all([load("action"), load("run-state")]);
+    await functions.load(["action", "run-state", "match"]);
 
-    const match = await load("match");
     const log = options.onLog ?? (() => undefined);
     const queueJournal = journal("queue/moments-match.jsonl");
     const queue = createLocalQueue({
@@ -407,7 +388,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           receiveCount: letter.receiveCount,
         }),
       name: "moments-match",
-      handler: invoke("match", match) as Parameters<typeof createLocalQueue>[0]["handler"],
+      handler: backEnd("match") as Parameters<typeof createLocalQueue>[0]["handler"],
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT,
       retryDelayMs: Math.max(10, Math.round(30_000 * Math.min(timeScale, 1))),
@@ -423,14 +404,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           name: "ses-feedback",
           eventBusName: "default",
           pattern: sesFeedbackPattern(LOCAL_CONFIGURATION_SET),
-          target: lazy("ses-feedback") as (event: unknown) => Promise<void>,
+          target: backEnd("ses-feedback") as (event: unknown) => Promise<void>,
         },
         {
           // As the CDK app: failed, timed-out or aborted executions end their runs (run-state).
           name: "failed-executions",
           eventBusName: "default",
           pattern: executionFailedPattern(stateMachineArn),
-          target: lazy("run-state") as (event: unknown) => Promise<void>,
+          target: backEnd("run-state") as (event: unknown) => Promise<void>,
         },
         {
           name: busRules.matchEvents.id,
@@ -481,8 +462,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       adminKey,
       workspaceId: LOCAL_WORKSPACE,
       ...(options.faults ? { faults: options.faults } : {}),
-      threadIds: { ...(dynamo.tid === undefined ? {} : { dynamodb: dynamo.tid }) },
-      collectGarbage: dynamo.collectGarbage,
+      threadIds: {
+        ...(dynamo.tid === undefined ? {} : { dynamodb: dynamo.tid }),
+        ...(functions.tid === undefined ? {} : { functions: functions.tid }),
+      },
+      collectGarbage: async () => {
+        await Promise.all([dynamo.collectGarbage(), functions.collectGarbage()]);
+      },
       deadLetters: () =>
         queue.deadLetters().map(({ body, reason }) => ({ body, reason, ...messageIdOf(body) })),
       async drain(timeoutMs, progress = () => undefined) {

@@ -114,15 +114,31 @@ const NO_MEMBERSHIP: Membership = new Map();
 
 /** True when `event` (a whole EventBridge event: source, detail-type, account, detail, ...) matches. */
 export function matchesEventPattern(pattern: EventPattern, event: unknown): boolean {
+  return eventPatternMatcher(pattern)(event);
+}
+
+/**
+ * The pattern compiled once, for a rule that tests every event on its bus: `matchesEventPattern`
+ * compiles it at each call. An invalid pattern (or an unreadable one) matches nothing.
+ */
+export function eventPatternMatcher(pattern: EventPattern): (event: unknown) => boolean {
+  let compiled: Compiled;
   try {
-    const compiled = compilePattern(pattern);
-    if (compiled.problems.length > 0 || !isRecord(event)) return false;
-    const fields = collectFields(event, compiled.trie);
-    return compiled.branches.some((branch) => matchesBranch(branch, fields));
+    compiled = compilePattern(pattern);
   } catch {
-    // Events are untrusted input (getters, proxies, absurd nesting): anything unreadable is "no match".
-    return false;
+    return () => false;
   }
+  if (compiled.problems.length > 0) return () => false;
+  return (event) => {
+    try {
+      if (!isRecord(event)) return false;
+      const fields = collectFields(event, compiled.trie);
+      return compiled.branches.some((branch) => matchesBranch(branch, fields));
+    } catch {
+      // Events are untrusted input (getters, proxies, absurd nesting): anything unreadable is "no match".
+      return false;
+    }
+  };
 }
 
 /** Human-readable problems EventBridge would reject the pattern for; an empty array means valid. */

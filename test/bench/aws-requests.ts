@@ -17,6 +17,7 @@
  * conditional write 1 WRU.
  */
 import { createRequire } from "node:module";
+import { BroadcastChannel, isMainThread } from "node:worker_threads";
 
 export interface AwsRequestRecord {
   /** The function whose client made the request (`match`, `action`...), or `local-runtime`/`bench`. */
@@ -271,24 +272,121 @@ export function sequentialRoundTrips<T extends { startMs: number; endMs: number 
   return chain;
 }
 
+/** What the functions thread needs to know of the main thread's request log (see forwardFromThread). */
+interface LogSettings {
+  keep: boolean;
+  tapping: boolean;
+  tapServices?: string[];
+}
+const SETTINGS_CHANNEL = "moments-bench-request-log";
+let settingsChannel: BroadcastChannel | undefined;
+/** Main thread: tells the functions thread what to report (asynchronously: set it before the work). */
+function broadcastSettings() {
+  if (!isMainThread) return;
+  if (settingsChannel === undefined) {
+    settingsChannel = new BroadcastChannel(SETTINGS_CHANNEL);
+    (settingsChannel as unknown as { unref(): void }).unref();
+  }
+  settingsChannel.postMessage({
+    keep,
+    tapping: tap !== undefined,
+    ...(tapServices ? { tapServices: [...tapServices] } : {}),
+  } satisfies LogSettings);
+}
+let keep = true;
+let tap: Sink | undefined;
+let tapServices: ReadonlySet<string> | undefined;
+
 /**
  * Where instrumented clients report: `records` (every request, in order, while `keep` is true) and
  * `tap` (each request with its input, e.g. to time emails during the load test without keeping
  * every record), for the services in `tapServices` when given. While nothing is kept, requests the
  * tap does not want skip the instrumentation altogether: the load test measures the stack's CPU,
  * not the bench's (asking DynamoDB for its consumed capacity and sizing items cost ~2 % of it).
+ * The functions thread's requests (the back end's functions: see infra/local/functions-thread.ts)
+ * arrive here too (receiveThreadRequest), and follow the same settings.
  */
 export const requestLog: {
   keep: boolean;
   records: AwsRequestRecord[];
-  tap?: (record: AwsRequestRecord, input: Record<string, unknown>) => void;
-  tapServices?: ReadonlySet<string>;
-} = { keep: true, records: [] };
+  tap?: Sink | undefined;
+  tapServices?: ReadonlySet<string> | undefined;
+} = {
+  records: [],
+  get keep() {
+    return keep;
+  },
+  set keep(value) {
+    keep = value;
+    broadcastSettings();
+  },
+  get tap() {
+    return tap;
+  },
+  set tap(value) {
+    tap = value;
+    broadcastSettings();
+  },
+  get tapServices() {
+    return tapServices;
+  },
+  set tapServices(value) {
+    tapServices = value;
+    broadcastSettings();
+  },
+};
 
 const wanted = (service: string): boolean =>
   requestLog.keep ||
   (requestLog.tap !== undefined &&
     (requestLog.tapServices === undefined || requestLog.tapServices.has(service)));
+
+/** A request the functions thread relayed: times on the epoch clock, its input when tapped. */
+interface RelayedRequest {
+  kind: "aws-request";
+  record: AwsRequestRecord;
+  input?: Record<string, unknown>;
+}
+
+/**
+ * Functions thread (imported first there, see thread-requests.ts): instruments its SDK clients and
+ * relays their requests to the main thread's log, as its settings ask.
+ */
+export function forwardFromThread(relay: (data: RelayedRequest) => void): void {
+  const channel = new BroadcastChannel(SETTINGS_CHANNEL);
+  (channel as unknown as { unref(): void }).unref();
+  const forward: Sink = (record, input) =>
+    relay({
+      kind: "aws-request",
+      record: {
+        ...record,
+        startMs: record.startMs + performance.timeOrigin,
+        endMs: record.endMs + performance.timeOrigin,
+      },
+      ...(requestLog.tap !== undefined && wanted(record.service) ? { input } : {}),
+    });
+  channel.onmessage = (message) => {
+    const settings = (message as { data: LogSettings }).data;
+    keep = settings.keep;
+    tap = settings.tapping ? () => undefined : undefined;
+    tapServices = settings.tapServices ? new Set(settings.tapServices) : undefined;
+  };
+  instrumentAwsClients(forward);
+}
+
+/** Main thread: a request the functions thread relayed, into `requestLog` as if made here. */
+export function receiveThreadRequest(data: unknown): void {
+  const relayed = data as RelayedRequest;
+  if (relayed?.kind !== "aws-request") return;
+  const record = {
+    ...relayed.record,
+    startMs: relayed.record.startMs - performance.timeOrigin,
+    endMs: relayed.record.endMs - performance.timeOrigin,
+  };
+  if (requestLog.keep) requestLog.records.push(record);
+  requestLog.tap?.(record, relayed.input ?? {});
+}
+
 let installed = false;
 
 /**
@@ -296,7 +394,12 @@ let installed = false;
  * before anything imports an AWS client: classes that already extended the original `Client` are
  * not affected. Idempotent.
  */
-export function instrumentAwsClients(): void {
+export function instrumentAwsClients(
+  sink: Sink = (r, input) => {
+    if (requestLog.keep) requestLog.records.push(r);
+    requestLog.tap?.(r, input);
+  },
+): void {
   if (installed) return;
   const require = createRequire(import.meta.url);
   const core = require("@smithy/core/client") as { Client: new (config: unknown) => object };
@@ -319,10 +422,7 @@ export function instrumentAwsClients(): void {
         .middlewareStack;
       middlewareStack?.add(
         requestCountingMiddleware(
-          (r, input) => {
-            if (requestLog.keep) requestLog.records.push(r);
-            requestLog.tap?.(r, input);
-          },
+          sink,
           created === "bench" ? () => ownerHere("request sent") : created,
           wanted,
         ),

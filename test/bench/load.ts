@@ -43,13 +43,15 @@ export interface IngestRun {
 
 /**
  * Where the CPU per event goes, by thread (Linux only, from /proc/self/task): the main thread (the
- * functions, their SDK clients, the HTTP API, the local bus, queue, Step Functions and SES), the
- * DynamoDB thread (dynalite and the transaction layer), the load generator, and the rest: V8's
+ * HTTP API and its functions (ingest...), the local bus, queue, Step Functions and SES), the
+ * functions thread (match, action, run-state, ses-feedback and their SDK clients), the DynamoDB
+ * thread (dynalite and the transaction layer), the load generator, and the rest: V8's
  * helper threads (parallel and concurrent GC, background compiling) and libuv's pool (LevelDB's
  * reads and writes).
  */
 export interface CpuByThread {
   mainMsPerEvent: number;
+  functionsMsPerEvent: number;
   dynamodbMsPerEvent: number;
   loadGeneratorMsPerEvent: number;
   otherMsPerEvent: number;
@@ -182,13 +184,15 @@ function cpuByThread(
   const used = (tid: number | undefined) =>
     tid === undefined ? 0 : (after.get(tid) ?? 0) - (before.get(tid) ?? 0);
   const main = used(process.pid);
+  const functions = used(stack.threadIds.functions);
   const dynamodb = used(stack.threadIds.dynamodb);
   const per = (ms: number) => ms / Math.max(1, events);
   return {
     mainMsPerEvent: per(main),
+    functionsMsPerEvent: per(functions),
     dynamodbMsPerEvent: per(dynamodb),
     loadGeneratorMsPerEvent: per(loadGeneratorMs),
-    otherMsPerEvent: per(Math.max(0, totalMs - main - dynamodb - loadGeneratorMs)),
+    otherMsPerEvent: per(Math.max(0, totalMs - main - functions - dynamodb - loadGeneratorMs)),
   };
 }
 

@@ -17,7 +17,7 @@
  * Everything runs on loopback and stops by itself.
  */
 // First, before anything loads an AWS client: every SDK client created from now on is counted.
-import { instrumentAwsClients, requestLog } from "./aws-requests.js";
+import { instrumentAwsClients, receiveThreadRequest, requestLog } from "./aws-requests.js";
 import { instrumentStepFunctions } from "./state-transitions.js";
 
 instrumentAwsClients();
@@ -123,6 +123,9 @@ if (wants("requests") || wants("cost") || wants("load") || wants("console") || w
     matchConcurrency: Number(process.env.MOMENTS_MATCH_CONCURRENCY ?? DEFAULT_MATCH_CONCURRENCY),
     // Metrics on, as on Lambda: their EMF lines are CloudWatch Logs bytes the cost model must count.
     env: { POWERTOOLS_METRICS_DISABLED: "false" },
+    // The back end's functions run on a thread of their own: their SDK clients are counted there too.
+    threadPreload: [new URL("./thread-requests.ts", import.meta.url).href],
+    onThreadRelay: receiveThreadRequest,
   });
   try {
     let scenarios: Awaited<ReturnType<typeof runScenarios>> | undefined;

@@ -407,6 +407,18 @@ export function printLoad(load: LoadReport): void {
     ]),
   );
   const d = load.matcherDrain;
+  // A closed loop of C connections waits C / throughput per request on average (Little's law): the
+  // latency target is a throughput target, which the ingest path's CPU per request bounds.
+  const widest = load.ingest.at(-1);
+  if (widest && d.cpuByThread) {
+    const perCore = 1000 / d.cpuByThread.mainMsPerEvent;
+    console.log(
+      `\nIngestion's bound: ${widest.connections} connections in a closed loop wait ${widest.connections} / throughput per request on average, ` +
+        `so p50 <= 100 ms needs >= ${num(widest.connections * 10)} requests/s. The ingest path (main thread: HTTP API, ingest function, local bus) ` +
+        `used ${num(d.cpuByThread.mainMsPerEvent, 1)} ms of CPU per request: at most ${num(perCore, 0)} requests/s on a core of its own, ` +
+        `so at least ${num((widest.connections / perCore) * 1000, 0)} ms per request at ${widest.connections} connections on this machine.`,
+    );
+  }
   console.log(
     `\nMatcher drain: ${num(d.events)} events no moment uses, ingested and matched in ${num(d.seconds, 1)} s ` +
       `= ${num(d.eventsPerSecond, 1)} events/s end to end${d.drained ? "" : " (NOT drained before the deadline)"}; ` +
@@ -423,7 +435,7 @@ export function printLoad(load: LoadReport): void {
   const split = (c: CpuByThread | undefined) =>
     c === undefined
       ? "not measured (Linux only)"
-      : `main thread ${num(c.mainMsPerEvent, 1)}, DynamoDB thread ${num(c.dynamodbMsPerEvent, 1)}, ` +
+      : `main thread ${num(c.mainMsPerEvent, 1)}, functions thread ${num(c.functionsMsPerEvent, 1)}, DynamoDB thread ${num(c.dynamodbMsPerEvent, 1)}, ` +
         `V8 helpers (GC, compiling) and libuv pool (LevelDB I/O) ${num(c.otherMsPerEvent, 1)}, load generator ${num(c.loadGeneratorMsPerEvent, 1)}`;
   console.log(`CPU ms per event by thread: matcher drain: ${split(d.cpuByThread)}.`);
   console.log(`                            end to end: ${split(e.cpuByThread)}.`);

@@ -1,0 +1,225 @@
+/**
+ * The asynchronous back end's functions (match, action, run-state, ses-feedback) on a thread of
+ * their own, as Lambda runs them in containers of their own: the emulators that invoke them (the
+ * queue's event source mapping, Step Functions, the bus's rules) stay on the main thread with the
+ * HTTP API and the functions it invokes, and call them here by message.
+ *
+ * Why: on one event loop, an ingest request waited behind whatever the matcher and the runs were
+ * doing (a queue of ready callbacks, their garbage), so its latency under load was the back end's,
+ * not its own. Here the operating system shares the cores between the two, and a burst of events
+ * drains behind the API instead of in front of it.
+ *
+ * What a function sees is unchanged: the same handler, imported once and kept, the same real SDK
+ * clients over HTTP, a Lambda context per invocation, the process's environment as it is now
+ * (shared, not copied). Payloads and results cross by structured clone, as Lambda serialises them;
+ * an error crosses with its name, message, stack and own fields, which is what Step Functions and
+ * the queue read from it.
+ */
+import { isMainThread, parentPort, SHARE_ENV, workerData } from "node:worker_threads";
+import type { FunctionId } from "../../shared/contracts/functions.js";
+import { countSignedInto, installCallerIdentity, runAs, signedCounters } from "./caller.js";
+import { handlerLoader, localFunctionName } from "./handlers.js";
+import { lambdaContext } from "./lambda-context.js";
+import { serveThread, startThread, type Thread, threadFailed } from "./thread.js";
+
+interface ThreadData {
+  region: string;
+  accountId: string;
+  /** Modules imported before any handler (the bench's SDK instrumentation), compiled with the thread. */
+  preload: string[];
+  /** The main thread's counters of requests signed as each function (caller.ts). */
+  signed: SharedArrayBuffer;
+}
+
+type ToFunctions =
+  | { t: "invoke"; id: number; fn: FunctionId; payload: unknown }
+  | { t: "load"; id: number; fns: FunctionId[] };
+
+/** What crosses for a thrown value: an error-like's fields, or the value itself. */
+type Thrown =
+  | { name: string; message: string; stack?: string; props: Record<string, unknown> }
+  | { value: unknown };
+
+type FromFunctions =
+  | { t: "result"; id: number; value?: unknown; thrown?: Thrown }
+  | { t: "relay"; data: unknown }
+  | { t: "output"; stream: "stdout" | "stderr"; text: string };
+
+const cloneable = (value: unknown): boolean => {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** What crosses the thread boundary for a thrown value (exported for its unit test). */
+export function toThrown(thrown: unknown): Thrown {
+  if (thrown !== null && typeof thrown === "object" && typeof (thrown as Error).message === "string") {
+    const error = thrown as Error;
+    const props: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(error)) if (cloneable(value)) props[key] = value;
+    return {
+      name: typeof error.name === "string" ? error.name : "Error",
+      message: error.message,
+      ...(typeof error.stack === "string" ? { stack: error.stack } : {}),
+      props,
+    };
+  }
+  return { value: cloneable(thrown) ? thrown : String(thrown) };
+}
+
+/** The thrown value rebuilt on the other side: an Error with the same name, message, stack and fields. */
+export function fromThrown(thrown: Thrown): unknown {
+  if ("value" in thrown) return thrown.value;
+  const error = Object.assign(new Error(thrown.message), thrown.props);
+  error.name = thrown.name;
+  if (thrown.stack !== undefined) error.stack = thrown.stack;
+  return error;
+}
+
+/** The worker's code runs when this module is the thread's entry. */
+const isEntry =
+  !isMainThread && (workerData as { __momentsFunctions?: boolean } | null)?.__momentsFunctions === true;
+
+if (isEntry && parentPort) {
+  const port = parentPort;
+  const { region, accountId, preload, signed } = workerData as ThreadData;
+  // The functions' logs reach the process's stdout and stderr on the main thread in order with their
+  // answers (Node's own forwarding of a thread's output is a separate channel that may lag them): what
+  // waits for an invocation and then reads the process's output (the bench's log bytes) sees its logs.
+  for (const stream of ["stdout", "stderr"] as const) {
+    process[stream].write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+      port.postMessage({ t: "output", stream, text } satisfies FromFunctions);
+      const done = rest.find((arg) => typeof arg === "function") as (() => void) | undefined;
+      done?.();
+      return true;
+    }) as typeof process.stdout.write;
+  }
+  try {
+    await import("./polyfills.js");
+    for (const url of preload) await import(url);
+    // Each invocation calls AWS as its function (caller.ts), counted with the main thread's.
+    countSignedInto(signed);
+    installCallerIdentity();
+    const load = handlerLoader();
+    const answer = (id: number, outcome: { value: unknown } | { thrown: unknown }) => {
+      if ("thrown" in outcome) {
+        port.postMessage({ t: "result", id, thrown: toThrown(outcome.thrown) } satisfies FromFunctions);
+        return;
+      }
+      try {
+        port.postMessage({ t: "result", id, value: outcome.value } satisfies FromFunctions);
+      } catch (error) {
+        // Lambda could not have serialised it either.
+        port.postMessage({ t: "result", id, thrown: toThrown(error) } satisfies FromFunctions);
+      }
+    };
+    port.on("message", (message: ToFunctions | { t: string }) => {
+      if (message.t === "invoke") {
+        const { id, fn, payload } = message as Extract<ToFunctions, { t: "invoke" }>;
+        void load(fn)
+          .then((handler) =>
+            runAs(fn, () => handler(payload, lambdaContext(localFunctionName(fn), region, accountId))),
+          )
+          .then(
+            (value) => answer(id, { value }),
+            (thrown: unknown) => answer(id, { thrown }),
+          );
+      } else if (message.t === "load") {
+        const { id, fns } = message as Extract<ToFunctions, { t: "load" }>;
+        void Promise.all(fns.map((fn) => load(fn))).then(
+          () => answer(id, { value: undefined }),
+          (thrown: unknown) => answer(id, { thrown }),
+        );
+      }
+    });
+    serveThread({}, async () => undefined);
+  } catch (error) {
+    threadFailed(error);
+  }
+}
+
+export interface LocalFunctionsThread extends Omit<Thread, "worker"> {
+  /** Invokes the function's handler in the thread, as Lambda's Invoke: its result, or what it threw. */
+  invoke(fn: FunctionId, payload: unknown): Promise<unknown>;
+  /** Imports these handlers now (their environment is ready), as a warm container has them. */
+  load(fns: FunctionId[]): Promise<void>;
+}
+
+export async function startLocalFunctionsThread(options: {
+  region: string;
+  accountId: string;
+  preload?: string[];
+  /** Hears what the thread's modules relay (relayToMainThread), in order with the invocations' answers. */
+  onRelay?: (data: unknown) => void;
+}): Promise<LocalFunctionsThread> {
+  const {
+    worker,
+    started: _started,
+    ...thread
+  } = await startThread({
+    moduleUrl: import.meta.url,
+    ...(options.preload ? { preload: options.preload } : {}),
+    workerData: {
+      __momentsFunctions: true,
+      region: options.region,
+      accountId: options.accountId,
+      signed: signedCounters(),
+    } satisfies Omit<ThreadData, "preload"> & { __momentsFunctions: true },
+    what: "local functions thread",
+    env: SHARE_ENV,
+  });
+  let nextId = 0;
+  const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (reason: unknown) => void }>();
+  worker.on("message", (message: FromFunctions | { t: string }) => {
+    if (message.t === "output") {
+      const { stream, text } = message as Extract<FromFunctions, { t: "output" }>;
+      process[stream].write(text);
+      return;
+    }
+    if (message.t === "relay") {
+      options.onRelay?.((message as Extract<FromFunctions, { t: "relay" }>).data);
+      return;
+    }
+    if (message.t !== "result") return;
+    const { id, value, thrown } = message as Extract<FromFunctions, { t: "result" }>;
+    const call = waiting.get(id);
+    if (!call) return;
+    waiting.delete(id);
+    if (thrown !== undefined) call.reject(fromThrown(thrown));
+    else call.resolve(value);
+  });
+  let exited = false;
+  worker.once("exit", () => {
+    exited = true;
+    for (const call of waiting.values()) call.reject(new Error("The local functions thread stopped"));
+    waiting.clear();
+  });
+  type Call = ToFunctions extends infer M ? (M extends ToFunctions ? Omit<M, "id"> : never) : never;
+  const call = (message: Call) =>
+    new Promise<unknown>((resolve, reject) => {
+      if (exited) {
+        reject(new Error("The local functions thread stopped"));
+        return;
+      }
+      const id = nextId++;
+      waiting.set(id, { resolve, reject });
+      try {
+        worker.postMessage({ ...message, id });
+      } catch (error) {
+        // A payload Lambda could not have serialised either.
+        waiting.delete(id);
+        reject(error);
+      }
+    });
+  return {
+    ...thread,
+    invoke: (fn, payload) => call({ t: "invoke", fn, payload }),
+    load: async (fns) => {
+      await call({ t: "load", fns });
+    },
+  };
+}

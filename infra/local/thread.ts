@@ -1,0 +1,229 @@
+/**
+ * What the local runtime's worker threads share (the DynamoDB thread, the functions thread): a
+ * TypeScript module as a thread's entry whoever started the process, the start handshake, a full GC
+ * on request (the bench's settled RSS) and a stop that never hangs.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { isMainThread, parentPort, type SHARE_ENV, Worker } from "node:worker_threads";
+
+/** This thread's id on Linux (/proc/thread-self links to <pid>/task/<tid>); undefined elsewhere. */
+export function linuxThreadId(): number | undefined {
+  try {
+    const tid = Number(/task\/(\d+)$/.exec(readlinkSync("/proc/thread-self"))?.[1]);
+    return Number.isInteger(tid) ? tid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// In a thread running the compiled code, stack traces point into the TypeScript sources.
+if (!isMainThread) process.setSourceMapsEnabled(true);
+
+/** Compiled thread code lives beside the packages it imports, which Node resolves from there. */
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const COMPILED_DIR = join(ROOT, "node_modules", ".cache", "moments-threads");
+
+/**
+ * A thread's TypeScript modules compiled to JavaScript, once per content (esbuild: our code bundled,
+ * split at its dynamic imports so a handler and its packages load on first use, the packages left to
+ * Node). Whoever started the process (`npm start` and the bench run under tsx, vitest transforms only
+ * its own thread's modules), the thread then runs plain JavaScript: a thread that registered tsx's
+ * loader instead carried a loader thread of its own (~27 MB of RSS each) and a round trip to it for
+ * every module it resolved. Answers the compiled entries' file URLs, in order.
+ */
+async function compileForThread(moduleUrls: string[]): Promise<string[]> {
+  const { build } = await import("esbuild");
+  const entryPoints = moduleUrls.map((url) => fileURLToPath(url));
+  const out = "/moments-thread";
+  const result = await build({
+    entryPoints,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    write: false,
+    outdir: out,
+    outExtension: { ".js": ".mjs" },
+    entryNames: "[name]-[hash]",
+    chunkNames: "chunk-[hash]",
+    metafile: true,
+    // Stacks name the TypeScript files (see below): what a thrown error's trace shows, and how the
+    // bench tells which function built an SDK client.
+    sourcemap: true,
+    sourcesContent: false,
+    absWorkingDir: ROOT,
+    logLevel: "silent",
+  });
+  const hash = createHash("sha256");
+  for (const file of result.outputFiles) hash.update(file.path).update(file.contents);
+  const dir = join(COMPILED_DIR, hash.digest("hex").slice(0, 20));
+  if (!existsSync(dir)) {
+    // Written aside, then renamed into place: processes starting at once never see half a build.
+    const scratch = `${dir}.${process.pid}.${randomUUID()}`;
+    for (const file of result.outputFiles) {
+      const target = join(scratch, relative(out, file.path));
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, file.contents);
+    }
+    try {
+      renameSync(scratch, dir);
+    } catch {
+      // Another process put the same build there first.
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+  // The metafile names files relative to the working directory.
+  const outputs = Object.entries(result.metafile.outputs);
+  return entryPoints.map((entry) => {
+    const output = outputs.find(([, meta]) => meta.entryPoint && resolve(ROOT, meta.entryPoint) === entry);
+    if (!output) throw new Error(`esbuild produced no output for ${entry}`);
+    return pathToFileURL(join(dir, relative(out, resolve(ROOT, output[0])))).href;
+  });
+}
+
+/** Messages every thread understands, and the ones it answers with. */
+export type ToThread = { t: "stop" } | { t: "gc" };
+export type FromThread = { t: "failed"; error: string } | { t: "collected" } | { t: "stopped" };
+
+export interface Thread {
+  worker: Worker;
+  /** The thread's Linux id (/proc/self/task/<tid>), for the bench's CPU breakdown; absent elsewhere. */
+  tid?: number;
+  /** A full GC of the thread's heap when node runs with --expose-gc (the bench's settled RSS); else nothing. */
+  collectGarbage(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * In the thread: answers the common messages (gc; stop, which runs `stop` first) and tells the
+ * main thread it started, with `started`'s fields.
+ */
+export function serveThread(started: Record<string, unknown>, stop: () => Promise<void>): void {
+  const port = parentPort;
+  if (!port) return;
+  port.on("message", (message: ToThread | { t: string }) => {
+    if (message.t === "gc") {
+      // Only when node runs with --expose-gc (the bench): a settled heap before it reads RSS.
+      (globalThis as { gc?: () => void }).gc?.();
+      port.postMessage({ t: "collected" } satisfies FromThread);
+      return;
+    }
+    if (message.t !== "stop") return;
+    void stop().finally(() => {
+      port.postMessage({ t: "stopped" } satisfies FromThread);
+      port.close();
+    });
+  });
+  const tid = linuxThreadId();
+  port.postMessage({ t: "started", ...started, ...(tid === undefined ? {} : { tid }) });
+}
+
+/** In the thread: tells the main thread it could not start. */
+export function threadFailed(error: unknown): void {
+  parentPort?.postMessage({
+    t: "failed",
+    error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  } satisfies FromThread);
+  parentPort?.close();
+}
+
+/**
+ * Starts `moduleUrl` on a thread of its own and resolves once it said "started" (with the fields it
+ * sent), or rejects with why it did not. `what` names it in errors.
+ */
+export async function startThread<S extends Record<string, unknown>>(options: {
+  moduleUrl: string;
+  /** TypeScript modules the thread imports itself, compiled with it: their URLs reach it as workerData.preload. */
+  preload?: string[];
+  workerData: Record<string, unknown>;
+  what: string;
+  /** SHARE_ENV: the thread sees the process's environment as it changes (a handler reading it late). */
+  env?: typeof SHARE_ENV;
+}): Promise<Thread & { started: S }> {
+  const [entry = "", ...preload] = await compileForThread([options.moduleUrl, ...(options.preload ?? [])]);
+  const worker = new Worker(new URL(entry), {
+    workerData: { ...options.workerData, preload },
+    execArgv: [],
+    ...(options.env ? { env: options.env } : {}),
+    // Its output (a handler's logs, a crash's stack) goes where the process's goes.
+    stdout: false,
+    stderr: false,
+  });
+  let exited = false;
+  const exit = new Promise<void>((resolve) =>
+    worker.once("exit", () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  return new Promise((resolve, reject) => {
+    const fail = (error: Error) => {
+      void worker.terminate();
+      reject(error);
+    };
+    const exitedEarly = (code: number) =>
+      fail(new Error(`The ${options.what} exited (code ${code}) before it started`));
+    worker.once("error", fail);
+    worker.once("exit", exitedEarly);
+    worker.once("message", (message: (S & { t: "started"; tid?: number }) | FromThread) => {
+      worker.removeListener("exit", exitedEarly);
+      worker.removeListener("error", fail);
+      if (message.t !== "started") {
+        fail(
+          new Error(
+            `The ${options.what} did not start: ${message.t === "failed" ? message.error : message.t}`,
+          ),
+        );
+        return;
+      }
+      worker.on("error", (error) => {
+        console.error(`The ${options.what} failed:`, error);
+      });
+      // It never keeps the process alive by itself: the servers and timers of the main thread do
+      // while the stack runs, and a test that forgets stop() must not hang its worker process. A
+      // process that ends without stop() ends the thread as kill -9 would.
+      worker.unref();
+      const { t: _t, tid, ...started } = message;
+      resolve({
+        worker,
+        started: started as unknown as S,
+        ...(tid === undefined ? {} : { tid }),
+        collectGarbage: () =>
+          exited
+            ? Promise.resolve()
+            : new Promise<void>((done) => {
+                const collected = (reply: FromThread) => {
+                  if (reply.t !== "collected") return;
+                  worker.off("message", collected);
+                  worker.off("exit", done);
+                  done();
+                };
+                worker.on("message", collected);
+                worker.once("exit", done);
+                worker.postMessage({ t: "gc" } satisfies ToThread);
+              }),
+        stop: async () => {
+          if (exited) return;
+          worker.postMessage({ t: "stop" } satisfies ToThread);
+          // Stopped cleanly or, after a grace, ended: it must never hang a test run.
+          const grace = setTimeout(() => void worker.terminate(), 5_000);
+          await exit;
+          clearTimeout(grace);
+        },
+      });
+    });
+  });
+}
+
+/**
+ * In a thread: hands `data` to the main thread's relay hook (the stack's `onThreadRelay`), in order
+ * with the thread's answers. The bench's SDK instrumentation reports the functions' requests so.
+ */
+export function relayToMainThread(data: unknown): void {
+  parentPort?.postMessage({ t: "relay", data });
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { fromThrown, toThrown } from "../../../infra/local/functions-thread.js";
+
+/** What the main thread sees of a value a function threw on the functions thread. */
+const across = (thrown: unknown) => fromThrown(structuredClone(toThrown(thrown)));
+
+describe("an error thrown on the functions thread", () => {
+  it("keeps the name, message, stack and own fields Step Functions and the queue read", () => {
+    class StepOutcomeUnrecordedError extends Error {
+      readonly stepId = "welcome";
+      constructor() {
+        super('{"status":"executed"}');
+        this.name = "StepOutcomeUnrecorded";
+      }
+    }
+    const original = new StepOutcomeUnrecordedError();
+    const seen = across(original) as Error & { stepId?: string };
+    expect(seen).toBeInstanceOf(Error);
+    expect(seen.name).toBe("StepOutcomeUnrecorded");
+    expect(seen.message).toBe('{"status":"executed"}');
+    expect(seen.stack).toBe(original.stack);
+    expect(seen.stepId).toBe("welcome");
+  });
+
+  it("drops a field that cannot cross (a function) and keeps the rest", () => {
+    const error = Object.assign(new Error("throttled"), {
+      name: "ThrottlingException",
+      retry: () => 1,
+      code: 429,
+    });
+    const seen = across(error) as Error & { code?: number; retry?: unknown };
+    expect(seen.name).toBe("ThrottlingException");
+    expect(seen.code).toBe(429);
+    expect(seen.retry).toBeUndefined();
+  });
+
+  it("hands over a thrown non-error as the value itself, or its text when it cannot cross", () => {
+    expect(across("plain text")).toBe("plain text");
+    expect(across({ status: 7 })).toEqual({ status: 7 });
+    expect(across(Symbol("x"))).toBe("Symbol(x)");
+  });
+});
