@@ -274,7 +274,9 @@ describe("handleExecutionFailed: an end execution (completion or exit steps) is 
     expect(runs.step(run, "sorry")).toMatchObject({
       status: "failed",
       doubtSince: NOW,
-      outcome: { reason: expect.stringMatching(/^send_in_doubt: .*\(execution_failed: the run's exit steps/) },
+      outcome: {
+        reason: expect.stringMatching(/^send_in_doubt: .*\(execution_failed: the run's exit steps/),
+      },
     });
     expect(await runs.isStepFinal("ws_1", "run_1", "sorry")).toBe(false);
   });
