@@ -1,8 +1,9 @@
 /**
  * One local stack per test process, shared by the integration files that ask nothing special of it
- * (time scale 0, quiet logs, no fault plan, the functions' default environment). Booting a stack and
- * importing the whole handler graph with the AWS SDK is about a second and a half of CPU, which every
- * such file paid again in a process of its own; these files run in one process per worker instead
+ * (time scale 0, quiet logs, no fault plan, the functions' default environment but for the Slack and
+ * Attio URLs, which are the process's fakes below). Booting a stack and importing the whole handler
+ * graph with the AWS SDK is about a second and a half of CPU, which every such file paid again in a
+ * process of its own; these files run in one process per worker instead
  * (the `integration-shared-stack` project of vitest.config.ts, found by their call to this function).
  *
  * Each file still gets a stack of its own in what it can see: a fresh workspace with its own admin
