@@ -301,6 +301,32 @@ export type StepOutcome =
   | { status: "failed"; reason: string };
 
 /**
+ * The reason code of a step recorded failed while its send was in doubt: its wake-up failed for
+ * good (see recordRunState) with the step claimed, and no evidence had come. The record keeps its
+ * `doubtSince`, and stays open to correction, as a skip made in doubt does: SES's Send or Reject
+ * event, or the step's lookup, replaces it with what the provider actually did.
+ */
+export const SEND_IN_DOUBT_CODE = "send_in_doubt";
+
+/**
+ * Whether a step record made while its send was in doubt may still be corrected by evidence (or its
+ * lookup): skipped (its run ended first) or failed `send_in_doubt` (its wake-up failed for good), with
+ * its doubt mark. Every other record is final.
+ */
+export function isOpenToEvidence(record: {
+  status?: unknown;
+  outcome?: unknown;
+  doubtSince?: unknown;
+}): boolean {
+  if (typeof record.doubtSince !== "string") return false;
+  if (record.status === "skipped") return true;
+  const reason = (record.outcome as { reason?: unknown } | undefined)?.reason;
+  return (
+    record.status === "failed" && typeof reason === "string" && reason.startsWith(`${SEND_IN_DOUBT_CODE}:`)
+  );
+}
+
+/**
  * Payloads of the run-state task: what the workflow records off the usual path. `wake_*` come from
  * this definition; the others from executions started before wake-ups, which keep their definition
  * on AWS until they end (see the README's upgrade note), so the functions still take them.

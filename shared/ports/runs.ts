@@ -215,20 +215,22 @@ export interface RunRepository {
   ): Promise<void>;
   getStepEvidence(workspaceId: string, runId: string, stepId: string): Promise<StepEvidence | undefined>;
   /**
-   * Whether the step's record is final, so no evidence can change it: executed or failed, or skipped
-   * without having been in doubt (settleStepInDoubt moves none of those). A claim, a skip that was
-   * in doubt (evidence may still correct it) and a missing record are not.
+   * Whether the step's record is final, so no evidence can change it: executed, or failed or
+   * skipped outside any doubt (settleStepInDoubt moves none of those). A claim, a skip or a
+   * `send_in_doubt` failure made while in doubt (evidence may still correct them: see
+   * isOpenToEvidence) and a missing record are not.
    */
   isStepFinal(workspaceId: string, runId: string, stepId: string): Promise<boolean>;
   /**
    * Settles a step whose send was in doubt (its record carries `doubtSince`) with `outcome`, with its
-   * counters: a claim still in doubt is recorded; so is, with `plainClaim` (its run ended), a plain
-   * claim (its attempt alive, or dead mid-action), as in doubt since its claim, conditional on its
-   * attempt (a take-over, or that attempt's own record, wins), its `doubtSince` set so later
-   * evidence can still correct it; a step recorded `skipped` while in doubt (its run
-   * ended before the provider's evidence came) is corrected when the evidence says otherwise, its
-   * counters moved. Anything else (recorded from evidence already, taken over, never in doubt) is
-   * left as it is: "not_in_doubt".
+   * counters: a claim still in doubt is recorded; so is, with `plainClaim` (its run ended, or its
+   * wake-up failed for good), a plain claim (its attempt alive, or dead mid-action), as in doubt
+   * since its claim, conditional on its attempt (a take-over, or that attempt's own record, wins),
+   * its `doubtSince` set so later evidence can still correct it; a step recorded `skipped` while in
+   * doubt (its run ended before the provider's evidence came) or failed `send_in_doubt` (its
+   * wake-up failed for good first) is corrected by any outcome but a skip, its counters moved.
+   * Anything else (recorded from evidence already, taken over, never in doubt) is left as it is:
+   * "not_in_doubt".
    */
   settleStepInDoubt(
     workspaceId: string,

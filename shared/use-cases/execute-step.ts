@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   type ActionTaskPayload,
+  isOpenToEvidence,
   RECONCILE_WAIT_SECONDS,
   type RunPhase,
   type StepInput,
@@ -39,6 +40,7 @@ import {
 import {
   DOUBT_POLICY,
   evidenceOutcome,
+  FAILED_NOT_FOUND,
   pinnedStepOf,
   RUN_ENDED_NOT_FOUND,
   runEndedInDoubt,
@@ -418,10 +420,12 @@ async function lookUpEarlierSend(
 
 /**
  * A lookup wake-up (see step-doubt.ts): each step of an ended run that was in doubt when the run
- * ended, and is still unsettled (claimed, or recorded skipped for it), is looked up in the provider's
- * records once its evidence window has passed (before that, StepInDoubtError: the workflow waits and
- * runs the wake-up again), exactly as a step in doubt is: found -> corrected to executed; the
- * provider cannot tell -> failed, `outcome_unknown`; absent -> skipped. Nothing is ever sent from
+ * ended (or whose wake-up failed for good while it was: see recordFailedStep), and is still
+ * unsettled (claimed, or recorded skipped or failed `send_in_doubt` for it), is looked up in the
+ * provider's records once its evidence window has passed (before that, StepInDoubtError: the
+ * workflow waits and runs the wake-up again), exactly as a step in doubt is: found -> corrected to
+ * executed; the provider cannot tell -> failed, `outcome_unknown`; absent -> skipped (failed, when
+ * its wake-up failed: FAILED_NOT_FOUND). Nothing is ever sent from
  * here. A lookup that keeps failing is left to the workflow's retries, then recorded by the
  * run-state task (see recordRunState). Answers the outcomes it settled.
  */
@@ -454,16 +458,23 @@ async function lookUpSteps(
     // attempt that was still alive when the run ended), taken over, or never in doubt: nothing to do.
     // A claim the run's end could not settle (no doubt mark) is in doubt since it was claimed.
     const since = record?.doubtSince ?? (record?.status === "claimed" ? record.claimedAt : undefined);
-    if (!pinned || !record || !since || (record.status !== "claimed" && record.status !== "skipped"))
-      continue;
+    if (!pinned || !record || !since || (record.status !== "claimed" && !isOpenToEvidence(record))) continue;
+    // An entry step still claimed while its run is active: the lookup was started by the run-state
+    // task that records its wake-up's failure (recordFailedStep), which settles it right after; not
+    // settled here as if its run had ended.
+    if (record.status === "claimed" && pinned.phase === "entry" && stored.status === "active")
+      throw new StepInDoubtError(`The lookup of step ${stepId} waits for its failure to be recorded`);
     const now = deps.clock.now();
     if (now.getTime() - Date.parse(since) < windowMs)
       throw new StepInDoubtError(
         `The lookup of step ${stepId} waits for its window (in doubt since ${since})`,
       );
     const claimedAt = record.claimedAt ?? since;
+    // Not found: the run's end skipped it (it stays so), or its wake-up failed for good (it stays
+    // failed, no longer in doubt).
     const outcome =
-      (await lookUpEarlierSend(deps, stored.context, pinned.step, claimedAt)) ?? RUN_ENDED_NOT_FOUND;
+      (await lookUpEarlierSend(deps, stored.context, pinned.step, claimedAt)) ??
+      (record.status === "failed" ? FAILED_NOT_FOUND : RUN_ENDED_NOT_FOUND);
     const settled = await deps.runs.settleStepInDoubt(
       run.workspaceId,
       run.runId,

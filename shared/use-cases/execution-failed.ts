@@ -40,6 +40,7 @@ import {
   type ExecutionInput,
   endExecutionName,
   type Gate,
+  isOpenToEvidence,
   lookupRedriveAttempt,
   lookupRedriveName,
   type RunInput,
@@ -51,6 +52,7 @@ import {
 import type { PendingStartRepository } from "../ports/pending-starts.js";
 import type { ExecutionInputReader } from "../ports/runs.js";
 import { type EndRunDeps, endRun } from "./end-run.js";
+import { pinnedStepOf, recordFailedStep } from "./step-doubt.js";
 
 /** How many fresh executions the work of a failed end execution or gate gets before giving up. */
 export const MAX_REDRIVES = 3;
@@ -184,9 +186,18 @@ async function redriveEnd(
     const failedSteps = left.wakes.flatMap((wake) => ("steps" in wake ? wake.steps : []));
     if (stored?.context) {
       const reason = `execution_failed: the run's ${input.phase} steps failed to run through ${MAX_REDRIVES} re-drives (${detail.status}${detail.error ? `: ${detail.error}` : ""})`;
-      const at = deps.clock.now().toISOString();
-      for (const stepId of failedSteps)
-        await deps.runs.recordStep(stored.context, stepId, { status: "failed", reason }, at);
+      // A step left claimed (an attempt that died mid-send) is settled as a doubt, not overwritten.
+      for (const stepId of failedSteps) {
+        const pinned = pinnedStepOf(stored, stepId);
+        if (pinned) await recordFailedStep(deps, stored.context, pinned.step, pinned.phase, reason);
+        else
+          await deps.runs.recordStep(
+            stored.context,
+            stepId,
+            { status: "failed", reason },
+            deps.clock.now().toISOString(),
+          );
+      }
     }
     return { outcome: "gave_up", kind: "end", workspaceId, runId, name: detail.name, failedSteps };
   }
@@ -196,8 +207,8 @@ async function redriveEnd(
 }
 
 /**
- * A lookup execution failed: its steps still unsettled (claimed, or recorded skipped while in
- * doubt) are looked up again in a fresh execution, MAX_REDRIVES times at most; then they are
+ * A lookup execution failed: its steps still unsettled (claimed, or recorded skipped or failed
+ * `send_in_doubt` while in doubt) are looked up again in a fresh execution, MAX_REDRIVES times at most; then they are
  * recorded failed, `outcome_unknown` (the post may have gone out: never left as "not sent").
  */
 async function redriveLookup(
@@ -209,14 +220,14 @@ async function redriveLookup(
   const records = await deps.runs.listRunSteps(workspaceId, runId);
   const unsettled = (stepId: string) => {
     const record = records.find((candidate) => candidate.stepId === stepId);
-    return record?.doubtSince !== undefined && (record.status === "claimed" || record.status === "skipped");
+    return record?.doubtSince !== undefined && (record.status === "claimed" || isOpenToEvidence(record));
   };
   const left = wake.lookup.filter(unsettled);
   const [first] = wake.lookup;
   if (first === undefined || left.length === 0) return { outcome: "ignored", why: "nothing_left", runId };
   const attempt = lookupRedriveAttempt(detail.name, runId, first) + 1;
   if (attempt > MAX_REDRIVES) {
-    const reason = `outcome_unknown: the run ended while the send was in doubt, and its lookup failed through ${MAX_REDRIVES} re-drives (${detail.status}${detail.error ? `: ${detail.error}` : ""})`;
+    const reason = `outcome_unknown: the send was in doubt, and its lookup failed through ${MAX_REDRIVES} re-drives (${detail.status}${detail.error ? `: ${detail.error}` : ""})`;
     const at = deps.clock.now().toISOString();
     for (const stepId of left)
       await deps.runs.settleStepInDoubt(workspaceId, runId, stepId, { status: "failed", reason }, at);

@@ -1,5 +1,6 @@
 import type {
   RunContext,
+  RunPhase,
   RunStateTaskPayload,
   StepInput,
   StepOutcome,
@@ -11,6 +12,7 @@ import type { RunRepository, WorkflowController } from "../ports/runs.js";
 import { endRun } from "./end-run.js";
 import { type OpenGateDeps, openGate } from "./open-gate.js";
 import { pinnedStep, pinnedStepsOf } from "./run-wake.js";
+import { pinnedStepOf, recordFailedStep } from "./step-doubt.js";
 
 type RunStateDeps = OpenGateDeps & { runs: RunRepository; workflows: WorkflowController; clock: Clock };
 
@@ -32,6 +34,7 @@ async function wakeSteps(deps: RunStateDeps, wake: WakePayload) {
   const byId = new Map(records.map((record) => [record.stepId, record]));
   return {
     run: stored.context,
+    phase: wake.phase,
     steps: wake.steps.map((id) => ({ step: pinnedStep(pinned, id, stored.runId), record: byId.get(id) })),
   };
 }
@@ -41,14 +44,14 @@ async function failedStep(
   deps: RunStateDeps,
   wake: WakePayload,
   stepId?: string,
-): Promise<{ run: RunContext; step: StepInput }> {
-  const { run, steps } = await wakeSteps(deps, wake);
+): Promise<{ run: RunContext; step: StepInput; phase: RunPhase }> {
+  const { run, phase, steps } = await wakeSteps(deps, wake);
   const named = stepId === undefined ? undefined : steps.find(({ step }) => step.id === stepId);
-  if (named) return { run, step: named.step };
+  if (named) return { run, step: named.step, phase };
   const open = steps.find(({ record }) => record === undefined || record.status === "claimed");
   // Every step has its outcome: the completion failed (or the timeout check), which no step record takes.
   if (!open) throw new WakeFailedError(`Run ${run.runId}: the wake-up failed after its steps`);
-  return { run, step: open.step };
+  return { run, step: open.step, phase };
 }
 
 /**
@@ -92,7 +95,7 @@ async function record(deps: RunStateDeps, payload: RunStateTaskPayload) {
         // The lookup kept failing through every retry: what Slack did cannot be known. Recorded as
         // such (not left claimed, nor as "not sent"), so the wake-up, run again, finds nothing to do.
         const { run, lookup } = payload.wake;
-        const reason = `outcome_unknown: the run ended while the send was in doubt, and looking it up failed (${failureReason(payload.error)})`;
+        const reason = `outcome_unknown: the send was in doubt, and looking it up failed (${failureReason(payload.error)})`;
         for (const stepId of lookup)
           await deps.runs.settleStepInDoubt(
             run.workspaceId,
@@ -105,14 +108,14 @@ async function record(deps: RunStateDeps, payload: RunStateTaskPayload) {
           );
         return { recorded: "lookup_failed" as const, failRun: false };
       }
-      const { run, step } = await failedStep(deps, payload.wake);
-      await deps.runs.recordStep(
-        run,
-        step.id,
-        { status: "failed", reason: failureReason(payload.error) },
-        at,
-      );
-      return { recorded: "step_failed" as const, failRun: step.onFailure === "fail_run" };
+      // Its claim, if any, is settled as a doubt (the evidence, a lookup): never overwritten.
+      const { run, step, phase } = await failedStep(deps, payload.wake);
+      const outcome = await recordFailedStep(deps, run, step, phase, failureReason(payload.error));
+      // The outcome that stands decides (a live attempt's record, SES's evidence, may have won).
+      return {
+        recorded: "step_failed" as const,
+        failRun: outcome.status === "failed" && step.onFailure === "fail_run",
+      };
     }
     case "wake_outcome": {
       // The action performed the step, then failed to record it: record what it reported, on the
@@ -140,12 +143,10 @@ async function record(deps: RunStateDeps, payload: RunStateTaskPayload) {
       return { recorded: result === "ended" ? ("failed_by_step" as const) : ("already_ended" as const) };
     }
     case "step_failed": {
-      await deps.runs.recordStep(
-        payload.run,
-        payload.step.id,
-        { status: "failed", reason: failureReason(payload.error) },
-        at,
-      );
+      // (an execution from before wake-ups: its step failed for good, settled the same way)
+      const stored = await deps.runs.getRun(payload.run.workspaceId, payload.run.runId);
+      const phase = pinnedStepOf(stored, payload.step.id)?.phase ?? "entry";
+      await recordFailedStep(deps, payload.run, payload.step, phase, failureReason(payload.error));
       return { recorded: "step_failed" as const };
     }
     case "step_outcome": {

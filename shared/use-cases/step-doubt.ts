@@ -20,14 +20,25 @@
  *   `outcome_unknown`, when the provider cannot tell or the lookup keeps failing). So a post that
  *   went out is never left recorded as not sent.
  *
+ * A step still claimed when its wake-up fails for good (its action task failed through every
+ * retry) is settled the same way by the run-state task, as failed rather than skipped: see
+ * recordFailedStep.
+ *
  * A step still plainly claimed when its run ends (no doubt mark: its attempt is alive, or died
  * mid-action, a Lambda timeout, and its retry will not come once the execution is stopped) is in
  * doubt since its claim, and settled exactly so, kind by kind. Each settlement is conditional on the
  * claim's attempt and on nothing recorded yet, so the live attempt's own record wins, or, written
  * after, is ignored while the evidence or the lookup agrees with it.
  */
-import type { RunContext, RunPhase, StepInput, StepOutcome } from "../contracts/workflow.js";
+import {
+  type RunContext,
+  type RunPhase,
+  SEND_IN_DOUBT_CODE,
+  type StepInput,
+  type StepOutcome,
+} from "../contracts/workflow.js";
 import type { Action } from "../domain/actions.js";
+import { TransientInfrastructureError } from "../domain/delivery-errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { RunRepository, StepEvidence, StoredRun, WorkflowController } from "../ports/runs.js";
 
@@ -87,6 +98,37 @@ export function runEndedInDoubt(action: Action["type"] | undefined): StepOutcome
   return action && DOUBT_POLICY[action] === "lookup" ? RUN_ENDED_NOT_FOUND : RUN_ENDED_IN_DOUBT;
 }
 
+/**
+ * How a step whose wake-up failed for good while its send was in doubt (an email or a lookup kind,
+ * claimed, no evidence yet) is recorded: failed, `send_in_doubt`, which the provider's evidence or
+ * the step's lookup still corrects (see isOpenToEvidence). `failure`: what the workflow reported.
+ */
+export function failedInDoubt(action: Action["type"], failure: string): StepOutcome {
+  const later =
+    DOUBT_POLICY[action] === "lookup"
+      ? "its provider's records are looked up, and a send found there corrects this"
+      : "no Send event had come (one arriving later corrects this)";
+  return {
+    status: "failed",
+    reason:
+      `${SEND_IN_DOUBT_CODE}: the step failed for good while its send was in doubt, and ${later} (${failure})`.slice(
+        0,
+        1000,
+      ),
+  };
+}
+
+/**
+ * What a lookup that does not find the send records over a step recorded failed `send_in_doubt`:
+ * the failure stands, and is no longer in doubt (a skip, what the lookup of an ended run's step
+ * records, would not replace a failure).
+ */
+export const FAILED_NOT_FOUND: StepOutcome = {
+  status: "failed",
+  reason:
+    "not_sent: the step failed for good while its send was in doubt, and the provider's records do not show it",
+};
+
 /** A pinned step of the run, with its phase (undefined when not pinned: a run from before pinning). */
 export function pinnedStepOf(
   stored: Pick<StoredRun, "entrySteps" | "endSteps"> | undefined,
@@ -141,4 +183,66 @@ export async function settleDoubtsOfEndedRun(
     await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, stepId, outcome, at, { plainClaim: true });
   }
   return finish;
+}
+
+export interface FailedStepDeps {
+  runs: Pick<RunRepository, "recordStep" | "getStepEvidence" | "settleStepInDoubt" | "listRunSteps">;
+  workflows: Pick<WorkflowController, "startLookup">;
+  clock: Clock;
+}
+
+/**
+ * Records a step whose wake-up failed for good (its action task failed through every retry, some 30
+ * minutes of them) and answers the outcome that stands. The task will not run again, so a claim it
+ * left (in doubt, or plain: an attempt that died mid-action) is settled as the run's end settles
+ * one, kind by kind, rather than written over with a final failure, which nothing would correct:
+ * - not claimed: nothing was sent; failed;
+ * - an email: from SES's evidence when it came already; else failed `send_in_doubt` (see
+ *   failedInDoubt), which its Send or Reject event, whenever it comes, corrects, counters moved.
+ *   Failed, not skipped: the step did fail to be performed, as far as anything can tell now (after
+ *   30 minutes, a message SES took has almost always published its Send event), so a fail_run step
+ *   ends its run as failed, and a later Send event corrects the step's record and counters, not the
+ *   run's end, exactly as it corrects a skip whose run had ended;
+ * - a Slack post or an Attio task: its lookup execution is started first (a failure leaves the claim
+ *   for the retry), and the step recorded failed `send_in_doubt` until it looks: found -> executed,
+ *   absent -> failed (FAILED_NOT_FOUND), the provider cannot tell -> failed `outcome_unknown`;
+ * - a kind that repeats safely (a webhook, an in-app message): failed. It could be performed once
+ *   more, but it has just failed through 30 minutes of retries, and the run moves on.
+ * Each settlement is conditional on the claim's attempt and on nothing recorded yet: a late live
+ * attempt's own record (or the evidence's) stands, and is answered.
+ */
+export async function recordFailedStep(
+  deps: FailedStepDeps,
+  run: RunContext,
+  step: StepInput,
+  phase: RunPhase,
+  failure: string,
+): Promise<StepOutcome> {
+  const at = deps.clock.now().toISOString();
+  const failed: StepOutcome = { status: "failed", reason: failure };
+  // Never written over a claim (one taken meanwhile, by an attempt still alive, is settled below).
+  if (await deps.runs.recordStep(run, step.id, failed, at, { unlessClaimed: true })) return failed;
+  const policy = DOUBT_POLICY[step.action.type];
+  let outcome: StepOutcome = failed;
+  if (policy === "evidence") {
+    const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, step.id);
+    outcome = evidence ? evidenceOutcome(evidence) : failedInDoubt(step.action.type, failure);
+  } else if (policy === "lookup") {
+    // Started before the record: a failure here leaves the claim, for the task's retry.
+    await deps.workflows.startLookup(run, phase, step.id);
+    outcome = failedInDoubt(step.action.type, failure);
+  }
+  const settled = await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, step.id, outcome, at, {
+    plainClaim: true,
+  });
+  if (settled === "settled") return outcome;
+  // Recorded meanwhile (by a live attempt, from evidence, or by this task's earlier try): that stands.
+  const record = (await deps.runs.listRunSteps(run.workspaceId, run.runId)).find(
+    (candidate) => candidate.stepId === step.id,
+  );
+  if (record && record.status !== "claimed") return record.outcome;
+  // Taken over by another attempt since it was read: settled against that one on the retry.
+  throw new TransientInfrastructureError(
+    `Step ${step.id} of run ${run.runId} changed hands while it was settled`,
+  );
 }

@@ -5,13 +5,12 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalStack } from "../../infra/local/stack.js";
 import { routeKey, routes } from "../../shared/contracts/routes.js";
 import { buildOpenApiDocument } from "../../shared/http/openapi.js";
 import { apiClient } from "../support/local-api.js";
-import { sharedLocalStack } from "../support/shared-stack.js";
+import { type SharedStack, sharedLocalStack } from "../support/shared-stack.js";
 
-let stack: LocalStack;
+let stack: SharedStack;
 let api: ReturnType<typeof apiClient>;
 let writeKey = "";
 
@@ -19,7 +18,7 @@ let writeKey = "";
 const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 30);
 
 beforeAll(async () => {
-  stack = await sharedLocalStack({ operator: true });
+  stack = await sharedLocalStack();
   api = apiClient(stack.apiUrl);
   const source = await api<{ writeKey: string }>("POST", "/v1/admin/sources", {
     key: stack.adminKey,
@@ -31,6 +30,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
+
+/**
+ * A key that lets the input reach the route's handler: the write key, the file's own admin key, or
+ * for creating workspaces the operator's. The operator workspace itself is not this file's: random
+ * bodies would rename it, and sources-and-keys.test.ts checks its name.
+ */
+const keyFor = (route: (typeof routes)[number]) =>
+  route.auth === "write_key"
+    ? writeKey
+    : routeKey(route) === "POST /v1/admin/workspaces"
+      ? stack.operatorKey
+      : stack.adminKey;
 
 const segment = fc.oneof(
   fc.string({ minLength: 1, maxLength: 40 }),
@@ -76,7 +87,7 @@ describe("no input makes the API answer 5xx", () => {
           let index = 0;
           const path = route.path.replace(/\{\w+\}/g, () => encodeURIComponent(ids[index++] ?? "x"));
           const search = new URLSearchParams(params).toString();
-          const key = route.auth === "write_key" ? writeKey : stack.adminKey;
+          const key = keyFor(route);
           const raw =
             typeof input === "object" && input !== null && "raw" in input
               ? String((input as { raw: unknown }).raw)
@@ -147,7 +158,7 @@ describe("no field given the wrong JSON type makes the API answer 5xx", () => {
   it.each(withBody.map((route) => [routeKey(route), route] as const))("%s", async (_key, route) => {
     const fields = fieldPaths(document, route.method, route.path);
     const path = route.path.replace(/\{\w+\}/g, "x");
-    const key = route.auth === "write_key" ? writeKey : stack.adminKey;
+    const key = keyFor(route);
     const bodies: unknown[] = [];
     const set = (target: Record<string, unknown>, [name, child]: string[], value: unknown) => {
       if (!name) return;

@@ -3,16 +3,18 @@
  * manages, and what ingestion then accepts or refuses (revoked keys, browser origins, tenants).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
 import { WRITE_KEY_TRUST_MS } from "../../shared/adapters/write-key-cache.js";
 import { apiClient, userTokenHeader } from "../support/local-api.js";
+import { type SharedStack, sharedLocalStack } from "../support/shared-stack.js";
 import { waitFor } from "../support/wait-for.js";
 
-let stack: LocalStack;
+let stack: SharedStack;
 let api: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, timeScale: 0, logLevel: "CRITICAL" });
+  // The process's shared stack, seen from its operator (default) workspace: this file manages
+  // workspaces and checks the default one. No other file acts in it (shared-stack.ts).
+  stack = await sharedLocalStack({ operator: true });
   api = apiClient(stack.apiUrl);
 });
 

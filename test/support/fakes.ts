@@ -10,6 +10,7 @@ import {
   type ExecutionInput,
   endExecutionName,
   type Gate,
+  isOpenToEvidence,
   lookupExecutionName,
   type RunContext,
   type RunInput,
@@ -595,8 +596,8 @@ export class FakeRunRepository implements RunRepository {
 
   async isStepFinal(workspaceId: string, runId: string, stepId: string) {
     const step = this.steps.get(key(workspaceId, runId, stepId));
-    if (step?.status === "executed" || step?.status === "failed") return true;
-    return step?.status === "skipped" && step.doubtSince === undefined;
+    if (step === undefined || step.status === "claimed") return false;
+    return !isOpenToEvidence(step);
   }
 
   async settleStepInDoubt(
@@ -616,9 +617,10 @@ export class FakeRunRepository implements RunRepository {
       existing.doubtSince ??
       (options.plainClaim && existing.status === "claimed" ? existing.claimedAt : undefined);
     if (!since) return "not_in_doubt";
-    const correcting = existing.status === "skipped" && outcome.status !== "skipped";
+    const correcting =
+      existing.status !== "claimed" && isOpenToEvidence(existing) && outcome.status !== "skipped";
     if (existing.status !== "claimed" && !correcting) return "not_in_doubt";
-    if (existing.status === "skipped") this.count(stored.run, `steps.${stepId}.skipped`, -1);
+    if (existing.status !== "claimed") this.count(stored.run, `steps.${stepId}.${existing.status}`, -1);
     this.steps.set(k, {
       status: outcome.status,
       outcome: structuredClone(outcome),

@@ -76,8 +76,8 @@ export async function startScenario(sourceName: string, options: LocalStackOptio
 export type SharedScenario = Scenario & Pick<SharedStack, "operatorKey" | "slack" | "attio">;
 
 /**
- * The same on the process's shared stack (time scale 0, no fault plan, the default environment), in a
- * workspace of the file's own: see shared-stack.ts.
+ * The same on the process's shared stack (time scale 0, no fault plan, the default environment but
+ * Slack and Attio on the process's fakes), in a workspace of the file's own: see shared-stack.ts.
  */
 export async function startSharedScenario(sourceName: string): Promise<SharedScenario> {
   const stack = await sharedLocalStack();

@@ -1,16 +1,18 @@
 /**
  * One local stack per test process, shared by the integration files that ask nothing special of it
- * (time scale 0, quiet logs, no fault plan, the functions' default environment). Booting a stack and
- * importing the whole handler graph with the AWS SDK is about a second and a half of CPU, which every
- * such file paid again in a process of its own; these files run in one process per worker instead
+ * (time scale 0, quiet logs, no fault plan, the functions' default environment but for the Slack and
+ * Attio URLs, which are the process's fakes below). Booting a stack and importing the whole handler
+ * graph with the AWS SDK is about a second and a half of CPU, which every such file paid again in a
+ * process of its own; these files run in one process per worker instead
  * (the `integration-shared-stack` project of vitest.config.ts, found by their call to this function).
  *
  * Each file still gets a stack of its own in what it can see: a fresh workspace with its own admin
  * key, so another file's sources, moments, accounts and keys are invisible to it (404s), as two
  * tenants' are. What is global to the process is shared: the local SES inbox (filter it by recipient),
  * and the operator workspace (the stack's own, whose keys may create workspaces: `operatorKey`, for a
- * file that needs a second tenant), which a file sees as its own only if it asks for it (`{ operator: true }`: one file so far, the fuzzer, which needs every route
- * to reach its handler). A file that needs a fault plan, another time scale or environment starts a
+ * file that needs a second tenant), which a file sees as its own only if it asks for it (`{ operator: true }`: one file,
+ * sources-and-keys, which checks the default workspace itself; others use `operatorKey` only to create
+ * workspaces). A file that needs a fault plan, another time scale or environment starts a
  * stack of its own (`startLocalStack`, `startScenario`).
  *
  * The providers' fakes are the process's too: one fake Slack (test/support/fake-slack.ts, its Web API

@@ -8,7 +8,13 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { expiresAtFor, INSIGHT_TTL_SECONDS, keys, sortKeyPrefix } from "../../contracts/table.js";
-import type { EndSteps, RunContext, StepInput, StepOutcome } from "../../contracts/workflow.js";
+import {
+  type EndSteps,
+  isOpenToEvidence,
+  type RunContext,
+  type StepInput,
+  type StepOutcome,
+} from "../../contracts/workflow.js";
 import { breakdownCounter, type EndCause } from "../../domain/report.js";
 import type {
   ActiveRun,
@@ -546,8 +552,9 @@ export class DynamoRunRepository implements RunRepository {
         TableName: this.tableName,
         Key: keys.runStep(workspaceId, runId, stepId),
         ConsistentRead: true,
-        ProjectionExpression: "#status, doubtSince",
-        ExpressionAttributeNames: { "#status": "status" },
+        // (the reason tells a failure made in doubt: see isOpenToEvidence)
+        ProjectionExpression: "#status, doubtSince, outcome.#reason",
+        ExpressionAttributeNames: { "#status": "status", "#reason": "reason" },
       }),
     );
     return isFinalStepRecord(Item);
@@ -567,12 +574,15 @@ export class DynamoRunRepository implements RunRepository {
     );
     if (!Item) return "not_in_doubt";
     // A plain claim (no doubt mark: its attempt is alive, or died mid-action), when asked (its run
-    // ended), is settled like one in doubt since it was claimed, and keeps that mark, so later
-    // evidence can still correct a skip.
+    // ended, or its wake-up failed for good: no retry will come), is settled like one in doubt since
+    // it was claimed, and keeps that mark, so later evidence can still correct what it records.
     const plain =
       options.plainClaim === true && Item.status === "claimed" && typeof Item.doubtSince !== "string";
     if (!plain && typeof Item.doubtSince !== "string") return "not_in_doubt";
-    const recorded = Item.status === "skipped" ? (Item.outcome as StepOutcome | undefined) : undefined;
+    // A record made while in doubt (skipped: its run ended; failed `send_in_doubt`: its wake-up
+    // failed for good) is corrected by what the provider did; a skip never replaces a record.
+    const recorded =
+      Item.status !== "claimed" && isOpenToEvidence(Item) ? (Item.outcome as StepOutcome) : undefined;
     const correcting = recorded !== undefined && outcome.status !== "skipped";
     if (Item.status !== "claimed" && !correcting) return "not_in_doubt";
     const attempt = typeof Item.attempt === "string" ? Item.attempt : "";
@@ -595,7 +605,7 @@ export class DynamoRunRepository implements RunRepository {
           // Exactly the record read: a take-over (which removes doubtSince, or, of a plain claim,
           // changes its attempt), the live attempt's own record, or another settle wins.
           ConditionExpression: correcting
-            ? "#status = :skipped AND recordedAt = :recordedAt AND attribute_exists(doubtSince)"
+            ? "#status = :recorded AND recordedAt = :recordedAt AND attribute_exists(doubtSince)"
             : plain
               ? `#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_not_exists(doubtSince) AND ${attemptIs(attempt)}`
               : "#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_exists(doubtSince)",
@@ -605,7 +615,7 @@ export class DynamoRunRepository implements RunRepository {
             ":outcome": outcome,
             ":at": at,
             ...(correcting
-              ? { ":skipped": "skipped", ":recordedAt": Item.recordedAt }
+              ? { ":recorded": Item.status, ":recordedAt": Item.recordedAt }
               : { ":claimed": "claimed" }),
             ...(plain
               ? {
@@ -748,12 +758,13 @@ function toMembership(item: Record<string, unknown>): Membership {
 }
 
 /**
- * A step record nothing moves any more (see settleStepInDoubt): executed or failed, or skipped
- * without a doubt mark. Only a claim, or a skip made while in doubt, can still take evidence.
+ * A step record nothing moves any more (see settleStepInDoubt): executed, or failed or skipped
+ * outside any doubt. Only a claim, or a skip or a `send_in_doubt` failure made while in doubt, can
+ * still take evidence.
  */
 function isFinalStepRecord(item: Record<string, unknown> | undefined): boolean {
-  if (item?.status === "executed" || item?.status === "failed") return true;
-  return item?.status === "skipped" && typeof item.doubtSince !== "string";
+  if (item === undefined || item.status === "claimed") return false;
+  return !isOpenToEvidence(item);
 }
 
 /** What a run item keeps of its context: not the ids its key holds, nor its top-level attributes. */

@@ -1245,4 +1245,63 @@ describe("lookUpEndedRunSteps: a Slack post in doubt when its run ended", () => 
     );
     expect(lookups).toEqual([]);
   });
+
+  describe("a post recorded failed `send_in_doubt` (its wake-up failed for good while it was in doubt)", () => {
+    beforeEach(async () => {
+      runs.seedClaim(run, "s5", "2026-11-21T10:59:00.000Z", "died");
+      const stored = runs.run("ws_1", run.runId);
+      if (stored) stored.entrySteps = [slackStep, { ...slackStep, id: "s5" }];
+      await runs.settleStepInDoubt(
+        "ws_1",
+        run.runId,
+        "s5",
+        { status: "failed", reason: "send_in_doubt: the step failed for good (Slack down)" },
+        NOW,
+        { plainClaim: true },
+      );
+    });
+
+    it("found: corrected to executed, counters moved", async () => {
+      const outcomes = await lookUpEndedRunSteps(
+        { ...deps, clock: fixedClock(LATER) },
+        { run, lookup: ["s5"] },
+      );
+
+      expect(outcomes).toEqual({ s5: { status: "executed", detail: { ts: "1.2", reconciled: "history" } } });
+      expect(stats()).toMatchObject({ "steps.s5.executed": 1, "steps.s5.failed": 0 });
+      expect(posts).toBe(0);
+    });
+
+    it("started before the failure is recorded, it waits while the step is still claimed in its active run", async () => {
+      runs.seedClaim(run, "s6", "2026-11-21T10:59:00.000Z", "died");
+      const stored = runs.run("ws_1", run.runId);
+      if (stored) {
+        stored.entrySteps = [slackStep, { ...slackStep, id: "s6" }];
+        stored.status = "active";
+      }
+
+      const early = await lookUpEndedRunSteps(
+        { ...deps, clock: fixedClock(LATER) },
+        { run, lookup: ["s6"] },
+      ).catch((e: unknown) => e);
+
+      expect(early).toMatchObject({ name: "StepInDoubt" });
+      expect(runs.step(run, "s6")).toMatchObject({ status: "claimed" });
+      expect(lookups).toEqual([]);
+    });
+
+    it("absent: the failure stands, no longer in doubt (never a skip)", async () => {
+      history = "absent";
+
+      await lookUpEndedRunSteps({ ...deps, clock: fixedClock(LATER) }, { run, lookup: ["s5"] });
+
+      expect(runs.step(run, "s5")).toMatchObject({
+        status: "failed",
+        outcome: { reason: expect.stringMatching(/^not_sent: .*records do not show it/) },
+      });
+      expect(await runs.isStepFinal("ws_1", run.runId, "s5")).toBe(true);
+      expect(stats()).toMatchObject({ "steps.s5.failed": 1 });
+      expect(posts).toBe(0);
+    });
+  });
 });

@@ -266,6 +266,21 @@ describe("handleExecutionFailed: an end execution (completion or exit steps) is 
     expect(runs.step(run, "sorry")).toMatchObject({ status: "executed" });
   });
 
+  it("giving up, an exit email left claimed (its attempt died mid-send) is settled as a doubt, which its Send event still corrects", async () => {
+    runs.seedClaim(run, "sorry", NOW, "died");
+
+    await handleExecutionFailed(deps, statusChangeOf(`run_1-end-r${MAX_REDRIVES}`, exitInput));
+
+    expect(runs.step(run, "sorry")).toMatchObject({
+      status: "failed",
+      doubtSince: NOW,
+      outcome: {
+        reason: expect.stringMatching(/^send_in_doubt: .*\(execution_failed: the run's exit steps/),
+      },
+    });
+    expect(await runs.isStepFinal("ws_1", "run_1", "sorry")).toBe(false);
+  });
+
   it("every step done already (it failed after its last step): nothing to re-drive", async () => {
     for (const id of ["sorry", "survey"]) {
       runs.seedClaim(run, id);

@@ -1,6 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { EndSteps } from "../../../shared/contracts/workflow.js";
 import { recordRunState } from "../../../shared/use-cases/record-run-state.js";
+import { recordSesFeedback } from "../../../shared/use-cases/ses-feedback.js";
+import { FakeSuppressionList } from "../../support/fake-suppressions.js";
 import {
   aRun,
   FakeConfigRepository,
@@ -354,5 +356,196 @@ describe("recordRunState: a lookup wake-up that failed for good", () => {
       outcome: { reason: expect.stringContaining("Slack answered") },
     });
     expect(runs.stats.get(JSON.stringify(["ws_1", "m_1"]))).toMatchObject({ "steps.post.failed": 1 });
+  });
+});
+
+describe("recordRunState: a wake-up's step that failed for good while claimed", () => {
+  const CLAIMED = "2026-11-23T07:29:00.000Z";
+  const email = { ...step, onFailure: "fail_run" as const };
+  const post = {
+    id: "post",
+    delaySeconds: 0,
+    action: { type: "send_slack" as const, integrationId: "int_1", channel: "C1", text: "hi" },
+  };
+  const hook = {
+    id: "hook",
+    delaySeconds: 0,
+    action: { type: "send_webhook" as const, method: "POST" as const, url: "https://example.com/h" },
+  };
+  const wakeOf = (...steps: string[]) => ({
+    seconds: 0,
+    run: { workspaceId: "ws_1", momentId: "m_1", runId: "run_1" },
+    phase: "entry" as const,
+    steps,
+  });
+  const error = { Error: "TransientActionError", Cause: "SES answered HTTP 500" };
+  const stats = () => runs.stats.get(JSON.stringify(["ws_1", "m_1"]));
+  const sendEvent = (type: "Email Sent" | "Email Rejected") => ({
+    source: "aws.ses",
+    "detail-type": type,
+    detail: {
+      mail: {
+        messageId: "ses-late",
+        timestamp: NOW,
+        tags: { workspace: ["ws_1"], run: ["run_1"], step: ["s1"] },
+      },
+      ...(type === "Email Rejected" ? { reject: { reason: "Bad content" } } : {}),
+    },
+  });
+  const sesFeedback = (type: "Email Sent" | "Email Rejected") =>
+    recordSesFeedback({ suppressions: new FakeSuppressionList(), runs, clock }, sendEvent(type));
+
+  beforeEach(() => {
+    const stored = runs.runs.get(JSON.stringify(["ws_1", "run_1"]));
+    if (stored) stored.entrySteps = [email, post, hook];
+  });
+
+  it("an email in doubt with no evidence yet: failed `send_in_doubt` (its fail_run ends the run), and a later Send event corrects the step", async () => {
+    // Prepare: SES's answer was lost (in doubt), then the wake-up kept failing for 30 minutes.
+    runs.seedClaim(run, "s1", CLAIMED, "attempt-1");
+    await runs.markStepInDoubt(run, "s1", "attempt-1", CLAIMED);
+
+    // Act
+    const result = await recordRunState(deps(), { type: "wake_failed", wake: wakeOf("s1"), error });
+
+    // Assess: failed for the run's flow, yet still open to SES's evidence.
+    expect(result).toEqual({ recorded: "step_failed", failRun: true });
+    expect(runs.step(run, "s1")).toMatchObject({
+      status: "failed",
+      doubtSince: CLAIMED,
+      outcome: {
+        reason: expect.stringMatching(
+          /^send_in_doubt: .*no Send event had come .*\(TransientActionError: SES answered HTTP 500\)$/,
+        ),
+      },
+    });
+    expect(await runs.isStepFinal("ws_1", "run_1", "s1")).toBe(false);
+
+    const feedback = await sesFeedback("Email Sent");
+
+    expect(feedback).toMatchObject({ outcome: "evidence", settled: true, kept: true });
+    expect(runs.step(run, "s1")).toMatchObject({
+      status: "executed",
+      outcome: { detail: { messageId: "ses-late", reconciled: "send_event" } },
+    });
+    expect(stats()).toMatchObject({ "steps.s1.executed": 1, "steps.s1.failed": 0 });
+    expect(await runs.isStepFinal("ws_1", "run_1", "s1")).toBe(true);
+  });
+
+  it("an email plainly claimed (its attempt died mid-send) is settled so too, in doubt since its claim; a later Reject makes the failure final", async () => {
+    runs.seedClaim(run, "s1", CLAIMED, "died");
+
+    await recordRunState(deps(), { type: "wake_failed", wake: wakeOf("s1"), error });
+    await sesFeedback("Email Rejected");
+    await sesFeedback("Email Sent");
+
+    expect(runs.step(run, "s1")).toMatchObject({
+      status: "failed",
+      doubtSince: CLAIMED,
+      outcome: { reason: "rejected: Bad content" },
+    });
+    expect(stats()).toMatchObject({ "steps.s1.failed": 1 });
+    expect(stats()).not.toHaveProperty("steps.s1.executed");
+  });
+
+  it("an email whose Send event came already: executed from it, and its fail_run does not end the run", async () => {
+    runs.seedClaim(run, "s1", CLAIMED, "attempt-1");
+    await runs.markStepInDoubt(run, "s1", "attempt-1", CLAIMED);
+    await sesFeedback("Email Sent");
+    // (a plain claim is never settled by the event itself while its run is active)
+    runs.seedClaim(run, "s1", CLAIMED, "died");
+
+    const result = await recordRunState(deps(), { type: "wake_failed", wake: wakeOf("s1"), error });
+
+    expect(result).toEqual({ recorded: "step_failed", failRun: false });
+    expect(runs.step(run, "s1")).toMatchObject({
+      status: "executed",
+      outcome: { detail: { messageId: "ses-late", reconciled: "send_event" } },
+    });
+  });
+
+  it("a Slack post claimed: its lookup starts before the step is recorded failed `send_in_doubt`", async () => {
+    runs.seedClaim(run, "post", CLAIMED, "died");
+
+    const result = await recordRunState(deps(), { type: "wake_failed", wake: wakeOf("post"), error });
+
+    expect(result).toEqual({ recorded: "step_failed", failRun: false });
+    expect([...workflows.lookups.values()]).toEqual([{ runId: "run_1", phase: "entry", stepId: "post" }]);
+    expect(runs.step(run, "post")).toMatchObject({
+      status: "failed",
+      doubtSince: CLAIMED,
+      outcome: { reason: expect.stringMatching(/^send_in_doubt: .*provider's records are looked up/) },
+    });
+  });
+
+  it("a Slack post whose lookup cannot start yet keeps its claim, for the task's retry", async () => {
+    runs.seedClaim(run, "post", CLAIMED, "died");
+    workflows.startLookup = async () => {
+      throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+    };
+
+    const failure = await recordRunState(deps(), { type: "wake_failed", wake: wakeOf("post"), error }).catch(
+      (e: unknown) => e,
+    );
+
+    expect(failure).toMatchObject({ name: "TransientActionError" });
+    expect(runs.step(run, "post")).toMatchObject({ status: "claimed" });
+  });
+
+  it("a webhook claimed (it repeats safely) is recorded failed, final, as before", async () => {
+    runs.seedClaim(run, "hook", CLAIMED, "died");
+
+    await recordRunState(deps(), { type: "wake_failed", wake: wakeOf("hook"), error });
+
+    expect(runs.step(run, "hook")).toMatchObject({
+      status: "failed",
+      outcome: { reason: "TransientActionError: SES answered HTTP 500" },
+    });
+    expect(await runs.isStepFinal("ws_1", "run_1", "hook")).toBe(true);
+    expect(workflows.lookups.size).toBe(0);
+  });
+
+  it("a step never claimed (nothing sent) is recorded failed, final; its fail_run ends the run", async () => {
+    const result = await recordRunState(deps(), { type: "wake_failed", wake: wakeOf("s1", "post"), error });
+
+    expect(result).toEqual({ recorded: "step_failed", failRun: true });
+    expect(runs.step(run, "s1")).toMatchObject({
+      status: "failed",
+      outcome: { reason: "TransientActionError: SES answered HTTP 500" },
+    });
+    expect(await runs.isStepFinal("ws_1", "run_1", "s1")).toBe(true);
+    expect(runs.step(run, "post")).toBeUndefined();
+  });
+
+  it("a late live attempt's own record wins the race, and decides fail_run", async () => {
+    runs.seedClaim(run, "s1", CLAIMED, "attempt-1");
+    await runs.markStepInDoubt(run, "s1", "attempt-1", CLAIMED);
+    const readEvidence = runs.getStepEvidence.bind(runs);
+    runs.getStepEvidence = async (...args) => {
+      // The attempt still alive records its send just as the failure is being settled.
+      await runs.recordStep(run, "s1", { status: "executed", detail: { messageId: "live" } }, NOW);
+      return readEvidence(...args);
+    };
+
+    const result = await recordRunState(deps(), { type: "wake_failed", wake: wakeOf("s1"), error });
+
+    expect(result).toEqual({ recorded: "step_failed", failRun: false });
+    expect(runs.step(run, "s1")).toMatchObject({
+      status: "executed",
+      outcome: { detail: { messageId: "live" } },
+    });
+    expect(stats()).toMatchObject({ "steps.s1.executed": 1 });
+    expect(stats()).not.toHaveProperty("steps.s1.failed");
+  });
+
+  it("an old execution's step_failed settles a claim the same way", async () => {
+    runs.seedClaim(run, "s1", CLAIMED, "died");
+
+    await recordRunState(deps(), { type: "step_failed", run, step: email, error });
+
+    expect(runs.step(run, "s1")).toMatchObject({
+      status: "failed",
+      outcome: { reason: expect.stringMatching(/^send_in_doubt: /) },
+    });
   });
 });

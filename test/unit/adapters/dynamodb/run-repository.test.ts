@@ -712,13 +712,46 @@ describe("DynamoRunRepository.settleStepInDoubt", () => {
 
     const [step, stats] = transactItems();
     expect(step?.Update?.ConditionExpression).toBe(
-      "#status = :skipped AND recordedAt = :recordedAt AND attribute_exists(doubtSince)",
+      "#status = :recorded AND recordedAt = :recordedAt AND attribute_exists(doubtSince)",
     );
-    expect(step?.Update?.ExpressionAttributeValues).toMatchObject({ ":recordedAt": SINCE });
+    expect(step?.Update?.ExpressionAttributeValues).toMatchObject({
+      ":recorded": "skipped",
+      ":recordedAt": SINCE,
+    });
     expect(counterDeltas(stats)).toEqual({
       "steps.s1.executed": 1,
       "steps.s1.skipped": -1,
       "steps.s1.skipped.run_not_active": -1,
+    });
+  });
+
+  it("corrects a step recorded failed `send_in_doubt` (its wake-up failed for good), moving its counters", async () => {
+    db.on(GetCommand, { Key: stepKey }).resolves({
+      Item: {
+        ...stepKey,
+        status: "failed",
+        outcome: { status: "failed", reason: "send_in_doubt: the step failed for good (SES down)" },
+        recordedAt: SINCE,
+        doubtSince: SINCE,
+      },
+    });
+    db.on(GetCommand, { Key: runKey }).resolves({ Item: { momentId: "m_1" } });
+    db.on(TransactWriteCommand).resolves({});
+
+    await expect(repository().settleStepInDoubt("ws_1", "run_1", "s1", executed, AT)).resolves.toBe(
+      "settled",
+    );
+
+    const [step, stats] = transactItems();
+    expect(step?.Update).toMatchObject({
+      ConditionExpression:
+        "#status = :recorded AND recordedAt = :recordedAt AND attribute_exists(doubtSince)",
+      ExpressionAttributeValues: { ":recorded": "failed", ":recordedAt": SINCE, ":status": "executed" },
+    });
+    expect(counterDeltas(stats)).toEqual({
+      "steps.s1.executed": 1,
+      "steps.s1.failed": -1,
+      "steps.s1.failed.send_in_doubt": -1,
     });
   });
 
@@ -754,6 +787,15 @@ describe("DynamoRunRepository.settleStepInDoubt", () => {
       { status: "executed", outcome: executed, recordedAt: SINCE, attempt: "a1" },
     ],
     ["recorded executed", { status: "executed", outcome: executed, recordedAt: SINCE, doubtSince: SINCE }],
+    [
+      "recorded failed from a Reject while in doubt",
+      {
+        status: "failed",
+        outcome: { status: "failed", reason: "rejected: virus" },
+        recordedAt: SINCE,
+        doubtSince: SINCE,
+      },
+    ],
   ])("leaves a step %s alone", async (_case, item) => {
     db.on(GetCommand, { Key: stepKey }).resolves({ Item: { ...stepKey, ...item } });
 
@@ -779,20 +821,22 @@ describe("DynamoRunRepository.settleStepInDoubt", () => {
 describe("DynamoRunRepository.isStepFinal", () => {
   it.each([
     [{ status: "executed" }, true],
-    [{ status: "failed", doubtSince: "t0" }, true],
+    [{ status: "failed", doubtSince: "t0", outcome: { reason: "rejected: virus" } }, true],
+    [{ status: "failed", outcome: { reason: "send_in_doubt: no doubt mark" } }, true],
     [{ status: "skipped" }, true],
-    // Evidence may still correct a skip made while in doubt, or settle a claim.
+    // Evidence may still correct a skip or a failure made while in doubt, or settle a claim.
     [{ status: "skipped", doubtSince: "t0" }, false],
+    [{ status: "failed", doubtSince: "t0", outcome: { reason: "send_in_doubt: the step failed" } }, false],
     [{ status: "claimed" }, false],
     [{ status: "claimed", doubtSince: "t0" }, false],
     [undefined, false],
-  ])("reads %j (consistently, two attributes) as final: %s", async (record, final) => {
+  ])("reads %j (consistently, three attributes) as final: %s", async (record, final) => {
     db.on(GetCommand, { Key: stepKey }).resolves(record ? { Item: record } : {});
 
     await expect(repository().isStepFinal("ws_1", "run_1", "s1")).resolves.toBe(final);
     expect(db.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({
       ConsistentRead: true,
-      ProjectionExpression: "#status, doubtSince",
+      ProjectionExpression: "#status, doubtSince, outcome.#reason",
     });
   });
 });
