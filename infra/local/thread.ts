@@ -132,6 +132,8 @@ export function threadFailed(error: unknown): void {
   parentPort?.close();
 }
 
+const YOUNG_GENERATION_MB = 8;
+
 /**
  * Starts `moduleUrl` on a thread of its own and resolves once it said "started" (with the fields it
  * sent), or rejects with why it did not. `what` names it in errors.
@@ -150,6 +152,10 @@ export async function startThread<S extends Record<string, unknown>>(options: {
     workerData: { ...options.workerData, preload },
     execArgv: [],
     ...(options.env ? { env: options.env } : {}),
+    // A smaller young generation than V8's default (up to 3 x 16 MB semi-spaces per isolate): each
+    // thread's short-lived garbage (requests, items) is collected sooner, so the process's memory
+    // stays flat with two more isolates than one thread had.
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     // Its output (a handler's logs, a crash's stack) goes where the process's goes.
     stdout: false,
     stderr: false,
