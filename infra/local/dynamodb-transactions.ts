@@ -744,9 +744,12 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const operationHeader = String(req.headers["x-amz-target"] ?? "");
-    const plain = operationHeader.startsWith(`${API}.`) ? operationHeader.slice(API.length + 1) : "";
+    const operation = operationHeader.startsWith(`${API}.`) ? operationHeader.slice(API.length + 1) : "";
     const direct =
-      options.handler && !ownOperations[plain] && plain !== "CreateTable" && plain !== "DeleteTable"
+      options.handler &&
+      !ownOperations[operation] &&
+      operation !== "CreateTable" &&
+      operation !== "DeleteTable"
         ? options.handler
         : undefined;
     const caller = options.access?.callerOf(req.headers);
@@ -758,15 +761,22 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
+    // The body as JSON, parsed once (undefined when malformed), by whichever needs it first.
+    let parsed: { value: unknown } | undefined;
+    const input = () => {
+      if (parsed === undefined) {
+        try {
+          parsed = { value: JSON.parse(body.toString()) };
+        } catch {
+          parsed = { value: undefined };
+        }
+      }
+      return parsed.value;
+    };
     if (caller !== undefined && options.access) {
       // Authorized before anything is done, as AWS does; malformed JSON is refused further on.
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body.toString());
-      } catch {
-        parsed = undefined;
-      }
-      const refusal = isObject(parsed) ? options.access.check(caller, plain, parsed) : undefined;
+      const request = input();
+      const refusal = isObject(request) ? options.access.check(caller, operation, request) : undefined;
       if (refusal) {
         send(res, refusal);
         return;
@@ -782,8 +792,6 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
         return;
       }
     }
-    const target = String(req.headers["x-amz-target"] ?? "");
-    const operation = target.startsWith(`${API}.`) ? target.slice(API.length + 1) : "";
     const own = ownOperations[operation];
 
     if (!own) {
@@ -802,20 +810,15 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
       return;
     }
 
-    let input: unknown;
-    try {
-      input = JSON.parse(body.toString());
-    } catch {
-      input = undefined;
-    }
-    if (!isObject(input)) {
+    const request = input();
+    if (!isObject(request)) {
       send(res, { status: 400, body: { __type: "com.amazon.coral.service#SerializationException" } });
       return;
     }
     const release = await lock.acquire(own.exclusive);
     let answer: Answer;
     try {
-      answer = await own.run(input);
+      answer = await own.run(request);
     } catch (cause) {
       if (!(cause instanceof Refusal)) throw cause;
       answer = cause.answer;
