@@ -1,5 +1,5 @@
 /**
- * What the local runtime's worker threads share (the DynamoDB thread, the functions thread): a
+ * What the local runtime's worker threads share (the DynamoDB thread, the functions threads): a
  * TypeScript module as a thread's entry whoever started the process, the start handshake, a full GC
  * on request (the bench's settled RSS) and a stop that never hangs.
  */

@@ -332,8 +332,24 @@ export function isOpenToEvidence(record: {
  * on AWS until they end (see the README's upgrade note), so the functions still take them.
  */
 export type RunStateTaskPayload =
-  /** A wake-up still failing after its retries: its first step without an outcome is recorded as failed. */
-  | { type: "wake_failed"; wake: WakePayload; error: { Error?: string; Cause?: string } }
+  /**
+   * A wake-up still failing after its retries: which step the failure belongs to (its first step
+   * without an outcome), answered as `{ stepId }` (null: none takes it). Read only, so a retry after
+   * a lost answer is harmless; it names the step before anything is recorded (see wake_failed).
+   */
+  | { type: "wake_failed_step"; wake: WakePayload }
+  /**
+   * A wake-up still failing after its retries: the step found by wake_failed_step is recorded as
+   * failed. Named, so a retry after this record's answer was lost records the same step again (a
+   * no-op), not the next one, which was never tried. Without `stepId` (an execution started on the
+   * definition before it was named): the first step without an outcome.
+   */
+  | {
+      type: "wake_failed";
+      wake: WakePayload;
+      error: { Error?: string; Cause?: string };
+      stepId?: string | null;
+    }
   /** A step performed whose record failed: the outcome is in the error's Cause (see STEP_OUTCOME_UNRECORDED_ERROR). */
   | { type: "wake_outcome"; wake: WakePayload; error: { Error?: string; Cause?: string } }
   /** A fail_run step of the wake-up failed for good: the run ends as failed. */
@@ -453,8 +469,8 @@ export const transientRetry = {
  * task, which runs everything due (ExecutionInput, Wake). A run of three steps with delays and no end
  * rules enters 7 states: the Map, and a Wait and a task per step (its completion is part of the last
  * task); a timeout adds one wake-up (2). Everything else is off the usual path: a step in doubt
- * waits for evidence and its wake-up runs again; a step still failing after the retries is recorded
- * as failed by the run-state task, then its wake-up runs on (its later steps) or, under fail_run,
+ * waits for evidence and its wake-up runs again; a step still failing after the retries is named,
+ * then recorded as failed, by the run-state task, then its wake-up runs on (its later steps) or, under fail_run,
  * the run ends as failed and the execution stops (RunEnded). An abandonment gate whose start was
  * re-armed to a later time waits again in the same execution. A run that ends by an event is
  * stopped from outside (StopExecution) and its completion or exit steps run in a second execution.
@@ -495,7 +511,7 @@ export function runWorkflowDefinition(): Record<string, unknown> {
                 // An abandonment start re-armed to a later time: wait until then, then try again.
                 { ErrorEquals: [GATE_NOT_DUE_ERROR], ResultPath: "$.error", Next: "ReadDueTime" },
                 // Anything else still failing after retries is recorded; then the step's policy decides.
-                { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RecordFailure" },
+                { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "FindFailedStep" },
               ],
               // The usual path: this task and its Wait, nothing else.
               End: true,
@@ -522,11 +538,25 @@ export function runWorkflowDefinition(): Record<string, unknown> {
               Retry: [transientRetry],
               Next: "AfterRecord",
             },
+            // Names the step the failure belongs to (read only) before RecordFailure records it: a
+            // retry of the record, its answer lost, must record that step again, not the next one.
+            FindFailedStep: {
+              ...invoke(workflowSubstitutions.runStateFunctionArn, {
+                type: "wake_failed_step",
+                "wake.$": "$",
+              }),
+              ResultPath: "$.failed",
+              OutputPath: "$",
+              ResultSelector: { "stepId.$": "$.Payload.stepId" },
+              Retry: [transientRetry],
+              Next: "RecordFailure",
+            },
             RecordFailure: {
               ...invoke(workflowSubstitutions.runStateFunctionArn, {
                 type: "wake_failed",
                 "wake.$": "$",
                 "error.$": "$.error",
+                "stepId.$": "$.failed.stepId",
               }),
               ResultPath: "$.recorded",
               OutputPath: "$",

@@ -44,14 +44,16 @@ export interface IngestRun {
 
 /**
  * Where the CPU per event goes, by thread (Linux only, from /proc/self/task): the main thread (the
- * HTTP API and its functions (ingest...), the local bus, queue, Step Functions and SES), the
- * functions thread (match, action, run-state, ses-feedback and their SDK clients), the DynamoDB
- * thread (dynalite and the transaction layer), the load generator, and the rest: V8's
+ * emulators: the HTTP API, the local bus, queue, Step Functions and SES), the API functions thread
+ * (health, ingest, inbox, admin, console and their SDK clients), the functions thread (match,
+ * action, run-state, ses-feedback and theirs), the DynamoDB thread (dynalite and the transaction
+ * layer), the load generator, and the rest: V8's
  * helper threads (parallel and concurrent GC, background compiling) and libuv's pool (LevelDB's
  * reads and writes).
  */
 export interface CpuByThread {
   mainMsPerEvent: number;
+  apiFunctionsMsPerEvent: number;
   functionsMsPerEvent: number;
   dynamodbMsPerEvent: number;
   loadGeneratorMsPerEvent: number;
@@ -212,15 +214,17 @@ function cpuByThread(
   const used = (tid: number | undefined) =>
     tid === undefined ? 0 : (after.get(tid) ?? 0) - (before.get(tid) ?? 0);
   const main = used(process.pid);
+  const apiFunctions = used(stack.threadIds.apiFunctions);
   const functions = used(stack.threadIds.functions);
   const dynamodb = used(stack.threadIds.dynamodb);
   const per = (ms: number) => ms / Math.max(1, events);
   return {
     mainMsPerEvent: per(main),
+    apiFunctionsMsPerEvent: per(apiFunctions),
     functionsMsPerEvent: per(functions),
     dynamodbMsPerEvent: per(dynamodb),
     loadGeneratorMsPerEvent: per(loadGeneratorMs),
-    otherMsPerEvent: per(Math.max(0, totalMs - main - functions - dynamodb - loadGeneratorMs)),
+    otherMsPerEvent: per(Math.max(0, totalMs - main - apiFunctions - functions - dynamodb - loadGeneratorMs)),
   };
 }
 

@@ -275,3 +275,61 @@ describe("faults at the DynamoDB layer", () => {
     expect(memberships.body.items.find((m) => m.accountId === accountId)?.status).toBe("completed");
   });
 });
+
+describe("a wake-up's step that failed for good, its record's answer lost", () => {
+  it("the record's retry records the same step again (a no-op): the next zero-delay step still runs, once", async () => {
+    const event = unique("signup");
+    const momentId = await s.runningMoment({
+      name: unique("Two at once"),
+      goal: "activate",
+      start: { event },
+      steps: [
+        {
+          id: "first",
+          delay: { amount: 0, unit: "hours" },
+          action: { type: "send_notification", title: "One", body: "First" },
+        },
+        {
+          id: "second",
+          delay: { amount: 0, unit: "hours" },
+          action: { type: "send_notification", title: "Two", body: "Second" },
+        },
+      ],
+    });
+    // The wake-up's task fails through every retry before it acts (Lambda throttled it 17 times).
+    faults.once({
+      service: "lambda",
+      operation: "moments-action",
+      bodyIncludes: momentId,
+      fault: "throttle",
+      times: transientRetry.MaxAttempts + 1,
+    });
+    // The run-state function records the failure, and its answer is lost: the task is retried.
+    faults.once({
+      service: "lambda",
+      operation: "moments-run-state",
+      bodyIncludes: '"type":"wake_failed"',
+      fault: "drop",
+    });
+    const accountId = unique("acct");
+    await s.track({ event, accountId });
+    const runId = await s.runId(accountId, momentId);
+
+    const run = await waitFor(
+      async () => {
+        const view = await s.admin<RunView>("GET", `/v1/admin/runs/${encodeURIComponent(runId)}`);
+        return view.body.status === "active" ? undefined : view.body;
+      },
+      { timeoutMs: 20_000, description: "the run completed" },
+    );
+
+    expect(run.status).toBe("completed");
+    expect(run.steps.find((step) => step.stepId === "first")).toMatchObject({ status: "failed" });
+    // Never recorded failed untried by the retry: performed by the wake-up run on after the record.
+    expect(run.steps.find((step) => step.stepId === "second")).toMatchObject({ status: "executed" });
+    expect((await s.stats<{ steps: Record<string, Record<string, number>> }>(momentId)).steps).toMatchObject({
+      first: { failed: 1 },
+      second: { executed: 1 },
+    });
+  });
+});
