@@ -123,6 +123,11 @@ export interface LocalStack {
   collectGarbage(): Promise<void>;
   /** The local gateway's one-shot fault: the next request to `path` is processed, then answered `status` (503). */
   failNextResponse(path: string, status?: number): void;
+  /**
+   * Puts an SES sending event on the default bus as SES does (source `aws.ses`, which PutEvents
+   * refuses to any caller): the events the local SES never publishes (a Reject, a bounce), for tests.
+   */
+  publishSesEvent(detailType: string, detail: Record<string, unknown>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -501,6 +506,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return { drained: now.queued + now.deliveries + now.tasks === 0, ...now };
       },
       failNextResponse: api.failNextResponse,
+      publishSesEvent: (detailType, detail) =>
+        eventBridge.publishAsService({
+          Source: "aws.ses",
+          DetailType: detailType,
+          Detail: JSON.stringify(detail),
+          EventBusName: "default",
+        }),
       async idle() {
         // Work flows bus -> queue -> executions, and an execution can put more events on the bus
         // (later issues), so drain the chain until one full pass started nothing new.
