@@ -10,6 +10,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
+import { requestsSignedAs } from "../../infra/local/caller.js";
 import type { LocalStack } from "../../infra/local/stack.js";
 import { apiClient, sentEmails } from "../support/local-api.js";
 import { requestLog } from "./aws-requests.js";
@@ -59,6 +60,31 @@ export interface CpuByThread {
   otherMsPerEvent: number;
 }
 
+/**
+ * AWS requests per event that the functions sent (every thread; counted by the local runtime as it
+ * signs each one as its function, see infra/local/caller.ts), in total and by function: what most
+ * of the CPU per event is spent on, on both sides of each request.
+ */
+export interface AwsRequestsPerEvent {
+  total: number;
+  byFunction: Record<string, number>;
+}
+
+function requestsPerEventSince(
+  before: ReturnType<typeof requestsSignedAs>,
+  events: number,
+): AwsRequestsPerEvent {
+  const byFunction: Record<string, number> = {};
+  let total = 0;
+  for (const [fn, count] of Object.entries(requestsSignedAs())) {
+    const sent = count - (before[fn as keyof typeof before] ?? 0);
+    if (sent <= 0) continue;
+    byFunction[fn] = sent / Math.max(1, events);
+    total += sent;
+  }
+  return { total: total / Math.max(1, events), byFunction };
+}
+
 export interface LoadReport {
   ingest: IngestRun[];
   /** Events the matcher drained after the ingestion runs, and how fast (from the first POST). */
@@ -70,6 +96,7 @@ export interface LoadReport {
     /** Process CPU (every thread, the load generator's included) per event: what a shared machine does not skew. */
     cpuMsPerEvent: number;
     cpuByThread?: CpuByThread;
+    awsRequestsPerEvent: AwsRequestsPerEvent;
   };
   endToEnd: {
     events: number;
@@ -85,6 +112,7 @@ export interface LoadReport {
     drained: boolean;
     cpuMsPerEvent: number;
     cpuByThread?: CpuByThread;
+    awsRequestsPerEvent: AwsRequestsPerEvent;
   };
   memory: { rssBeforeMb: number; rssAfterMb: number; heapBeforeMb: number; heapAfterMb: number; gc: boolean };
   loadAverage: string;
@@ -267,6 +295,7 @@ export async function runLoad(
     const before = await settledMemory(stack);
     const stamp = Date.now().toString(36);
 
+    const ingestSigned = requestsSignedAs();
     const ingestCpu = process.cpuUsage();
     const ingestThreads = threadCpuMs();
     let ingestLoadGeneratorMs: number | undefined = 0;
@@ -303,6 +332,7 @@ export async function runLoad(
     const drainSeconds = (absoluteNow() - firstPost) / 1000;
     const drainCpuMs = cpuMsSince(ingestCpu);
     const drainByThread = cpuByThread(stack, ingestThreads, drainCpuMs, ingestLoadGeneratorMs, ingested);
+    const drainRequests = requestsPerEventSince(ingestSigned, ingested);
 
     // End to end: each event starts a run whose one email goes out at once. An email is timed by
     // the end of its first SES request, and counted when it is in the local inbox: under heavy load
@@ -319,6 +349,7 @@ export async function runLoad(
       if (to && !sent.has(to)) sent.set(to, performance.timeOrigin + record.endMs);
     };
     const accounts = Array.from({ length: options.endToEndEvents }, (_, i) => `e2e-${stamp}-${i}`);
+    const e2eSigned = requestsSignedAs();
     const e2eCpu = process.cpuUsage();
     const e2eThreads = threadCpuMs();
     const run = await drive(
@@ -334,6 +365,7 @@ export async function runLoad(
     const e2eDrained = await idleWithin(stack, options.drainTimeoutMs);
     const e2eCpuMs = cpuMsSince(e2eCpu);
     const e2eByThread = cpuByThread(stack, e2eThreads, e2eCpuMs, run.cpuMs, accounts.length);
+    const e2eRequests = requestsPerEventSince(e2eSigned, accounts.length);
     requestLog.tap = undefined;
     requestLog.tapServices = undefined;
     const inbox = new Set((await sentEmails(stack.inboxUrl)).flatMap((email) => email.destination.to));
@@ -357,6 +389,7 @@ export async function runLoad(
         drained,
         cpuMsPerEvent: drainCpuMs / Math.max(1, ingested),
         ...(drainByThread ? { cpuByThread: drainByThread } : {}),
+        awsRequestsPerEvent: drainRequests,
       },
       endToEnd: {
         events: accounts.length,
@@ -370,6 +403,7 @@ export async function runLoad(
         drained: e2eDrained,
         cpuMsPerEvent: e2eCpuMs / accounts.length,
         ...(e2eByThread ? { cpuByThread: e2eByThread } : {}),
+        awsRequestsPerEvent: e2eRequests,
       },
       memory: {
         rssBeforeMb: mb(before.rss),

@@ -14,7 +14,7 @@ import {
   SECONDS_PER_MONTH,
 } from "./cost-model.js";
 import { num, table, usd } from "./format.js";
-import type { CpuByThread, LoadReport } from "./load.js";
+import type { AwsRequestsPerEvent, CpuByThread, LoadReport } from "./load.js";
 import type { ScenarioResult } from "./scenarios.js";
 
 export function printScenarios(scenarios: ScenarioResult[]): void {
@@ -442,6 +442,15 @@ export function printLoad(load: LoadReport): void {
         `V8 helpers (GC, compiling) and libuv pool (LevelDB I/O) ${num(c.otherMsPerEvent, 1)}, load generator ${num(c.loadGeneratorMsPerEvent, 1)}`;
   console.log(`CPU ms per event by thread: matcher drain: ${split(d.cpuByThread)}.`);
   console.log(`                            end to end: ${split(e.cpuByThread)}.`);
+  const requests = (r: AwsRequestsPerEvent, cpuMsPerEvent: number) =>
+    `${num(r.total, 1)} (${Object.entries(r.byFunction)
+      .sort((a, b) => b[1] - a[1])
+      .map(([fn, n]) => `${fn} ${num(n, 1)}`)
+      .join(", ")}), ${num(cpuMsPerEvent / Math.max(r.total, 1e-9), 1)} ms of CPU per request`;
+  console.log(
+    `AWS requests per event (the functions', through the real SDK clients, each served by a local emulator): ` +
+      `matcher drain ${requests(d.awsRequestsPerEvent, d.cpuMsPerEvent)}; end to end ${requests(e.awsRequestsPerEvent, e.cpuMsPerEvent)}.`,
+  );
   const m = load.memory;
   console.log(
     `Memory (process RSS${m.gc ? ", after a forced GC" : "; run node with --expose-gc for settled figures"}): ` +
