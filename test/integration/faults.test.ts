@@ -73,6 +73,33 @@ const emailStats = async (momentId: string) =>
   (await s.stats<{ succeeded: number; steps: Record<string, Record<string, number>> }>(momentId)).steps
     .email ?? {};
 
+/** The Reject SES publishes after its message's Send (a virus found, no delivery attempted). */
+const rejectOf = (runId: string, address: string, messageId: string | undefined) => ({
+  eventType: "Reject",
+  mail: {
+    timestamp: new Date().toISOString(),
+    messageId,
+    destination: [address],
+    tags: {
+      "ses:configuration-set": [LOCAL_CONFIGURATION_SET],
+      workspace: [s.stack.workspaceId],
+      run: [runId],
+      step: ["email"],
+    },
+  },
+  reject: { reason: "Bad content" },
+});
+
+const rejectedStep = (runId: string) =>
+  waitFor(
+    async () => {
+      const run = await s.admin<RunView>("GET", `/v1/admin/runs/${encodeURIComponent(runId)}`);
+      const record = run.body.steps.find((candidate) => candidate.stepId === "email");
+      return record?.status === "failed" ? record : undefined;
+    },
+    { timeoutMs: 10_000, description: "the step corrected by the Reject" },
+  );
+
 describe("faults at the SES layer", () => {
   it("an answer lost after SES took the email: reconciled from the Send event, one email, executed", async () => {
     const { address, go } = await emailOnce();
@@ -102,35 +129,34 @@ describe("faults at the SES layer", () => {
     expect(outcome).toMatchObject({ status: "executed", detail: { reconciled: "send_event" } });
     const messageId = outcome.status === "executed" ? outcome.detail?.messageId : undefined;
 
-    // SES publishes a Reject after its message's Send (a virus found, no delivery attempted).
-    const reject = {
-      eventType: "Reject",
-      mail: {
-        timestamp: new Date().toISOString(),
-        messageId,
-        destination: [address],
-        tags: {
-          "ses:configuration-set": [LOCAL_CONFIGURATION_SET],
-          workspace: [s.stack.workspaceId],
-          run: [runId],
-          step: ["email"],
-        },
-      },
-      reject: { reason: "Bad content" },
-    };
-    await s.stack.publishSesEvent("Email Rejected", reject);
+    await s.stack.publishSesEvent("Email Rejected", rejectOf(runId, address, messageId));
     await s.stack.idle();
 
-    const step = await waitFor(
-      async () => {
-        const run = await s.admin<RunView>("GET", `/v1/admin/runs/${encodeURIComponent(runId)}`);
-        const record = run.body.steps.find((candidate) => candidate.stepId === "email");
-        return record?.status === "failed" ? record : undefined;
-      },
-      { timeoutMs: 10_000, description: "the step corrected by the Reject" },
-    );
+    const step = await rejectedStep(runId);
     expect(step.outcome).toMatchObject({ reason: "rejected: Bad content" });
     expect(await emailStats(momentId)).toMatchObject({ failed: 1, executed: 0 });
+  });
+
+  it("recorded executed from SES's answer (nothing lost), then SES's Reject of that email comes: failed, rejected, counted once, the run's end unchanged", async () => {
+    const { momentId, address, go } = await emailOnce();
+    const { runId, outcome } = await go();
+    expect(outcome.status).toBe("executed");
+    expect(outcome).not.toMatchObject({ detail: { reconciled: "send_event" } });
+    const messageId = outcome.status === "executed" ? outcome.detail?.messageId : undefined;
+    const before = await s.admin<RunView>("GET", `/v1/admin/runs/${encodeURIComponent(runId)}`);
+
+    // Delivered twice, as EventBridge may.
+    await s.stack.publishSesEvent("Email Rejected", rejectOf(runId, address, messageId));
+    await s.stack.publishSesEvent("Email Rejected", rejectOf(runId, address, messageId));
+    await s.stack.idle();
+
+    const step = await rejectedStep(runId);
+    expect(step.outcome).toMatchObject({ reason: "rejected: Bad content" });
+    expect(await emailStats(momentId)).toMatchObject({ failed: 1, executed: 0 });
+    // The run moved on with the step executed: the correction does not end it again.
+    const after = await s.admin<RunView>("GET", `/v1/admin/runs/${encodeURIComponent(runId)}`);
+    expect(after.body.status).toBe(before.body.status);
+    expect(await emailsTo(address)).toHaveLength(1);
   });
 
   it("throttling (SES did not take it) is retried by the state machine: one email", async () => {

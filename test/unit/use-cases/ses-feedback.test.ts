@@ -156,6 +156,46 @@ describe("recordSesFeedback: evidence of a step's send", () => {
         });
     });
 
+    describe("a Reject corrects an email its own attempt recorded executed (SES answered), as it corrects one settled in doubt", () => {
+      const sent = { status: "executed" as const, detail: { messageId: "ses-msg-1" } };
+      const rejected = { status: "failed", outcome: { status: "failed", reason: "rejected: Bad content" } };
+      const counted = () => {
+        expect(stats()).toMatchObject({ "steps.nudge.failed": 1, "steps.nudge.executed": 0 });
+      };
+
+      it("the Reject after the record: failed, rejected, the counters moved once (a redelivery changes nothing)", async () => {
+        runs.seedMembership(run);
+        runs.seedClaim(run, "nudge", "2026-11-21T10:00:00.000Z", "attempt-1");
+        await runs.recordStep(run, "nudge", sent, "2026-11-21T10:00:00.500Z");
+
+        const result = await recordSesFeedback(deps(), sendEvent("Email Rejected", stepTags));
+        expect(result).toMatchObject({ outcome: "evidence", kind: "rejected", settled: true });
+        expect(runs.step(run, "nudge")).toMatchObject(rejected);
+        counted();
+
+        await recordSesFeedback(deps(), sendEvent("Email Rejected", stepTags));
+        await recordSesFeedback(deps(), sendEvent("Email Sent", stepTags));
+        expect(runs.step(run, "nudge")).toMatchObject(rejected);
+        counted();
+      });
+
+      it("the Reject before the record (its attempt still held the claim): the record is failed, rejected, counted once", async () => {
+        runs.seedMembership(run);
+        runs.seedClaim(run, "nudge", "2026-11-21T10:00:00.000Z", "attempt-1");
+
+        await recordSesFeedback(deps(), sendEvent("Email Rejected", stepTags));
+        await recordSesFeedback(deps(), sendEvent("Email Rejected", stepTags));
+        expect(runs.step(run, "nudge")).toMatchObject({ status: "claimed" });
+        await runs.recordStep(run, "nudge", sent, "2026-11-21T10:00:00.500Z");
+
+        expect(runs.step(run, "nudge")).toMatchObject(rejected);
+        counted();
+        // The attempt's retry (its answer lost) records nothing more.
+        expect(await runs.recordStep(run, "nudge", sent, "2026-11-21T10:00:01.000Z")).toBe(false);
+        counted();
+      });
+    });
+
     it("leaves alone a step that was never in doubt (its own attempt records it)", async () => {
       runs.seedMembership(run);
       runs.seedClaim(run, "nudge", "2026-11-21T10:00:00.000Z", "attempt-1");

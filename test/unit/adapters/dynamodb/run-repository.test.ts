@@ -850,6 +850,78 @@ describe("DynamoRunRepository.settleStepInDoubt", () => {
     });
   });
 
+  it("a Reject corrects an execution its own attempt recorded (SES answered; never in doubt), moving its counters, conditional on that record", async () => {
+    const sent = { status: "executed" as const, detail: { messageId: "ses-1" } };
+    db.on(GetCommand, { Key: stepKey }).resolves({
+      Item: { ...stepKey, status: "executed", outcome: sent, recordedAt: SINCE },
+    });
+    db.on(GetCommand, { Key: runKey }).resolves({ Item: { momentId: "m_1" } });
+    db.on(TransactWriteCommand).resolves({});
+
+    await expect(repository().settleStepInDoubt("ws_1", "run_1", "s1", rejected, AT)).resolves.toBe(
+      "settled",
+    );
+
+    const [step, stats] = transactItems();
+    expect(step?.Update).toMatchObject({
+      ConditionExpression: "#status = :recorded AND recordedAt = :recordedAt",
+      ExpressionAttributeValues: { ":recorded": "executed", ":recordedAt": SINCE, ":status": "failed" },
+    });
+    expect(counterDeltas(stats)).toEqual({
+      "steps.s1.failed": 1,
+      "steps.s1.failed.rejected": 1,
+      "steps.s1.executed": -1,
+    });
+  });
+
+  it("a Reject that finds the step's own attempt still holding its claim marks the claim, for that attempt's record to take (no counter moves yet)", async () => {
+    db.on(GetCommand, { Key: stepKey }).resolves({
+      Item: { ...stepKey, status: "claimed", attempt: "a1", claimedAt: SINCE },
+    });
+    db.on(GetCommand, { Key: runKey }).resolves({ Item: { momentId: "m_1" } });
+    db.on(UpdateCommand).resolves({});
+
+    await expect(repository().settleStepInDoubt("ws_1", "run_1", "s1", rejected, AT)).resolves.toBe(
+      "not_in_doubt",
+    );
+
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(db.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      Key: stepKey,
+      UpdateExpression: "SET rejection = if_not_exists(rejection, :rejection)",
+      ConditionExpression: "#status = :claimed AND attribute_not_exists(recordedAt)",
+      ExpressionAttributeValues: { ":rejection": rejected, ":claimed": "claimed" },
+    });
+  });
+
+  it("a Reject whose mark lost to the attempt's record reads the step again and corrects the execution", async () => {
+    const sent = { status: "executed" as const, detail: { messageId: "ses-1" } };
+    db.on(GetCommand, { Key: stepKey })
+      .resolvesOnce({ Item: { ...stepKey, status: "claimed", attempt: "a1", claimedAt: SINCE } })
+      .resolves({ Item: { ...stepKey, status: "executed", outcome: sent, recordedAt: SINCE } });
+    db.on(GetCommand, { Key: runKey }).resolves({ Item: { momentId: "m_1" } });
+    db.on(UpdateCommand).rejects(conditionFailed());
+    db.on(TransactWriteCommand).resolves({});
+
+    await expect(repository().settleStepInDoubt("ws_1", "run_1", "s1", rejected, AT)).resolves.toBe(
+      "settled",
+    );
+    expect(transactItems()[0]?.Update?.ExpressionAttributeValues).toMatchObject({ ":status": "failed" });
+  });
+
+  it("a Send (or a skip) leaves an execution never in doubt as it is", async () => {
+    db.on(GetCommand, { Key: stepKey }).resolves({
+      Item: { ...stepKey, status: "executed", outcome: { status: "executed" }, recordedAt: SINCE },
+    });
+    db.on(GetCommand, { Key: runKey }).resolves({ Item: { momentId: "m_1" } });
+
+    await expect(repository().settleStepInDoubt("ws_1", "run_1", "s1", executed, AT)).resolves.toBe(
+      "not_in_doubt",
+    );
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(db.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
   it("answers not_in_doubt when a take-over or another settle won the race", async () => {
     db.on(GetCommand, { Key: stepKey }).resolves({
       Item: { ...stepKey, status: "claimed", attempt: "a1", doubtSince: SINCE },
@@ -878,14 +950,27 @@ describe("DynamoRunRepository.isStepFinal", () => {
     // Settled from a Send event while in doubt: SES's Reject of that email still corrects it.
     [{ status: "executed", doubtSince: "t0", outcome: { detail: { reconciled: "send_event" } } }, false],
     [{ status: "executed", outcome: { detail: { reconciled: "send_event" } } }, true],
-  ])("reads %j (consistently, four attributes) as final: %s", async (record, final) => {
+  ])("reads %j (consistently, four attributes) as final for a Send: %s", async (record, final) => {
     db.on(GetCommand, { Key: stepKey }).resolves(record ? { Item: record } : {});
 
-    await expect(repository().isStepFinal("ws_1", "run_1", "s1")).resolves.toBe(final);
+    await expect(repository().isStepFinal("ws_1", "run_1", "s1", "sent")).resolves.toBe(final);
     expect(db.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({
       ConsistentRead: true,
       ProjectionExpression: "#status, doubtSince, outcome.#reason, outcome.#detail.#reconciled",
     });
+  });
+
+  it.each([
+    // SES's Reject corrects any execution of its email, recorded from SES's answer or from a Send.
+    [{ status: "executed" }, false],
+    [{ status: "executed", doubtSince: "t0", outcome: { detail: { reconciled: "send_event" } } }, false],
+    [{ status: "claimed" }, false],
+    [{ status: "failed", outcome: { reason: "rejected: virus" } }, true],
+    [{ status: "skipped" }, true],
+  ])("reads %j as final for a Reject: %s", async (record, final) => {
+    db.on(GetCommand, { Key: stepKey }).resolves({ Item: record });
+
+    await expect(repository().isStepFinal("ws_1", "run_1", "s1", "rejected")).resolves.toBe(final);
   });
 });
 
@@ -990,8 +1075,9 @@ describe("DynamoRunRepository.recordStep", () => {
     expect(step?.Update).toMatchObject({
       TableName: TABLE,
       Key: stepKey,
-      // A retried task that records again changes nothing: the first record stands.
-      ConditionExpression: "attribute_not_exists(recordedAt)",
+      // A retried task that records again changes nothing: the first record stands. An execution
+      // is not written over the Reject a claim took meanwhile (see below).
+      ConditionExpression: "attribute_not_exists(recordedAt) AND attribute_not_exists(rejection)",
       ExpressionAttributeValues: {
         ":type": "run_step",
         ":step": "s1",
@@ -1019,6 +1105,27 @@ describe("DynamoRunRepository.recordStep", () => {
       expect(counterNames(transactItems()[1]).every(isStatCounter)).toBe(true);
     },
   );
+
+  it("records an execution whose claim took SES's Reject meanwhile as that rejection, counted once as failed", async () => {
+    const rejection = { status: "failed" as const, reason: "rejected: virus" };
+    db.on(TransactWriteCommand)
+      .rejectsOnce(cancelled("ConditionalCheckFailed", "None"))
+      .resolves({});
+    db.on(GetCommand, { Key: stepKey }).resolves({
+      Item: { ...stepKey, status: "claimed", attempt: "a1", rejection },
+    });
+
+    await expect(
+      repository().recordStep(run, "s1", { status: "executed", detail: { messageId: "ses-1" } }, AT),
+    ).resolves.toBe(true);
+
+    const [step, stats] = transactItems(1);
+    expect(step?.Update).toMatchObject({
+      ConditionExpression: "#status = :claimed AND attribute_not_exists(recordedAt) AND rejection = :rejection",
+      ExpressionAttributeValues: { ":status": "failed", ":outcome": rejection },
+    });
+    expect(counterDeltas(stats)).toEqual({ "steps.s1.failed": 1, "steps.s1.failed.rejected": 1 });
+  });
 
   it("changes nothing, and does not throw, when the step was already recorded", async () => {
     db.on(TransactWriteCommand).rejects(cancelled("ConditionalCheckFailed", "None"));
