@@ -14,6 +14,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Action } from "../domain/actions.js";
+import type { EvidenceKind } from "../domain/step-evidence.js";
 
 /** Placeholders in the definition, resolved by CloudFormation (or the local runtime). */
 export const workflowSubstitutions = {
@@ -333,26 +334,39 @@ export function isOpenToEvidence(record: {
 }
 
 /**
- * Whether a step settled executed from SES's Send event while in doubt may still be corrected by
- * SES's Reject of that email (which follows its Send, and prevails: see step-evidence.ts).
+ * Whether SES's Reject of a step's email may still correct its record: any execution, recorded from
+ * SES's answer to the send or settled from its Send event while in doubt. SES publishes a Reject
+ * after its message's Send, and nothing after it makes the email go (see step-evidence.ts), so the
+ * record tells what SES did, whether or not the answer was lost. (Only an email step gets SES
+ * evidence: its message carries the run and step tags.)
  */
-export function isOpenToRejection(record: {
-  status?: unknown;
-  outcome?: unknown;
-  doubtSince?: unknown;
-}): boolean {
-  const detail = (record.outcome as { detail?: { reconciled?: unknown } } | undefined)?.detail;
-  return (
-    typeof record.doubtSince === "string" &&
-    record.status === "executed" &&
-    detail?.reconciled === SEND_EVENT_RECONCILED
-  );
+export function isOpenToRejection(record: { status?: unknown }): boolean {
+  return record.status === "executed";
+}
+
+/** Whether an outcome is SES's rejection of the step's email (see evidenceOutcome). */
+export function isRejection(outcome: StepOutcome): boolean {
+  return outcome.status === "failed" && outcome.reason.startsWith(`${REJECTED_CODE}:`);
 }
 
 /**
- * Whether `outcome` corrects a record made while its send was in doubt: a skip or a `send_in_doubt`
- * failure by any outcome but a skip; an execution settled from a Send event by a rejection only.
- * Every other record is final.
+ * Whether a step record is final for a piece of evidence of `kind`: nothing it proves could change
+ * the record (see correctsRecord), so the piece need not be kept. A claim and a missing record are
+ * not final; an execution is final for a Send, not for a Reject.
+ */
+export function isFinalForEvidence(
+  record: { status?: unknown; outcome?: unknown; doubtSince?: unknown } | undefined,
+  kind: EvidenceKind,
+): boolean {
+  if (record === undefined || record.status === "claimed") return false;
+  if (isOpenToEvidence(record)) return false;
+  return !(kind === "rejected" && isOpenToRejection(record));
+}
+
+/**
+ * Whether `outcome` corrects a step's record: a skip or a `send_in_doubt` failure made while in doubt
+ * by any outcome but a skip; an execution (however recorded) by SES's rejection only. Every other
+ * record is final.
  */
 export function correctsRecord(
   record: { status?: unknown; outcome?: unknown; doubtSince?: unknown },
@@ -360,9 +374,7 @@ export function correctsRecord(
 ): boolean {
   if (outcome.status === "skipped") return false;
   if (isOpenToEvidence(record)) return true;
-  return (
-    isOpenToRejection(record) && outcome.status === "failed" && outcome.reason.startsWith(`${REJECTED_CODE}:`)
-  );
+  return isOpenToRejection(record) && isRejection(outcome);
 }
 
 /**

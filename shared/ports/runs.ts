@@ -221,12 +221,13 @@ export interface RunRepository {
   /** The piece of the step's evidence that decides its outcome (see decidingEvidence). */
   getStepEvidence(workspaceId: string, runId: string, stepId: string): Promise<StepEvidence | undefined>;
   /**
-   * Whether the step's record is final, so no evidence can change it: executed, or failed or
-   * skipped outside any doubt (settleStepInDoubt moves none of those). A claim, a skip or a
-   * `send_in_doubt` failure made while in doubt (evidence may still correct them: see
-   * isOpenToEvidence) and a missing record are not.
+   * Whether the step's record is final for evidence of `kind`, so that piece need not be kept (see
+   * isFinalForEvidence): executed (for a Send), or failed or skipped outside any doubt
+   * (settleStepInDoubt moves none of those). A claim, a skip or a `send_in_doubt` failure made
+   * while in doubt (evidence may still correct them: see isOpenToEvidence), an execution for a
+   * Reject (see isOpenToRejection) and a missing record are not.
    */
-  isStepFinal(workspaceId: string, runId: string, stepId: string): Promise<boolean>;
+  isStepFinal(workspaceId: string, runId: string, stepId: string, kind: EvidenceKind): Promise<boolean>;
   /**
    * Settles a step whose send was in doubt (its record carries `doubtSince`) with `outcome`, with its
    * counters: a claim still in doubt is recorded; so is, with `plainClaim` (its run ended, or its
@@ -234,9 +235,13 @@ export interface RunRepository {
    * since its claim, conditional on its attempt (a take-over, or that attempt's own record, wins),
    * its `doubtSince` set so later evidence can still correct it; a step recorded `skipped` while in
    * doubt (its run ended before the provider's evidence came) or failed `send_in_doubt` (its
-   * wake-up failed for good first) is corrected by any outcome but a skip, its counters moved.
-   * Anything else (recorded from evidence already, taken over, never in doubt) is left as it is:
-   * "not_in_doubt".
+   * wake-up failed for good first) is corrected by any outcome but a skip, its counters moved; an
+   * execution (in doubt or not: SES answered, or its Send event settled it) is corrected by SES's
+   * rejection only, counters moved, conditional on the record read (so once). A rejection that
+   * finds the step's own attempt still holding its claim (no doubt: it has not recorded SES's answer
+   * yet) is marked on the claim, and that attempt's record of an execution records the rejection
+   * instead (see recordStep); it answers "not_in_doubt". Anything else (recorded from evidence
+   * already, taken over, never in doubt) is left as it is: "not_in_doubt".
    */
   settleStepInDoubt(
     workspaceId: string,
@@ -253,7 +258,8 @@ export interface RunRepository {
   listStepsInDoubt(workspaceId: string, runId: string): Promise<string[]>;
   /**
    * Records a step's outcome once, counted once: false when it was recorded already (nothing
-   * changes). With `unlessClaimed`, also false when an attempt holds a claim on it (the outcome is
+   * changes). An execution over a claim SES's Reject marked meanwhile (see settleStepInDoubt) is
+   * recorded as that rejection (true). With `unlessClaimed`, also false when an attempt holds a claim on it (the outcome is
    * then not written over the claim). With `completeRun`, the run (its last step recorded) is
    * completed in the same write, as completeRun would, unless it ended otherwise first.
    */

@@ -2,8 +2,10 @@
  * SES sending events (configuration set -> default EventBridge bus -> the ses-feedback function).
  * Send and Reject events of a step's email are kept as the step's evidence (reconciliation of a send
  * in doubt), and settle the step at once if it is in doubt, with what all its evidence decides (a
- * Reject prevails over a Send, whatever their order: see step-evidence.ts); an event for a step whose record is final
- * already (the common case: the step recorded its send before SES's event came) is not kept. Bounce and complaint events feed the suppression list: a permanent bounce or any complaint suppresses the
+ * Reject prevails over a Send, whatever their order: see step-evidence.ts); a Reject also corrects
+ * a step recorded executed from SES's answer (or, before that record, waits on its claim for it).
+ * An event for a step whose record is final for it already (the common case: a Send after the
+ * step recorded its send) is not kept. Bounce and complaint events feed the suppression list: a permanent bounce or any complaint suppresses the
  * recipients in the workspace the email was sent for (its `workspace` message tag). Transient and
  * undetermined bounces suppress nobody: the mailbox exists, and SES itself retried already.
  */
@@ -77,7 +79,7 @@ export type SesFeedbackResult =
       runId: string;
       stepId: string;
       kind: StepEvidence["kind"];
-      /** True when the evidence settled (or corrected) a step in doubt. */
+      /** True when the evidence settled a step in doubt, or corrected its record. */
       settled: boolean;
       /** False when the step's record was final already: nothing could use the evidence, so it was not kept. */
       kept: boolean;
@@ -120,10 +122,13 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
       ...(detail.mail.messageId ? { messageId: detail.mail.messageId } : {}),
       ...(kind === "rejected" ? { reason: (detail.reject?.reason ?? "rejected by SES").slice(0, 200) } : {}),
     };
-    // Most events come after their step recorded its send: its record is final, nothing will ever
-    // read the evidence, and not keeping it saves a write per email. A final record never moves
-    // again, so this read cannot be overtaken; anything else keeps the evidence as below.
-    if (await deps.runs.isStepFinal(workspaceId, runId, stepId))
+    // Most events are Sends that come after their step recorded its send: its record is final for
+    // them, nothing will ever read the evidence, and not keeping it saves a write per email. A
+    // final record never moves again, so this read cannot be overtaken; anything else keeps the
+    // evidence as below. A Reject (rare) is kept and corrects an execution however it was recorded
+    // (SES answered, or its Send settled it in doubt), or waits on the claim of the attempt about
+    // to record SES's answer: the record tells what SES did, whether or not an answer was lost.
+    if (await deps.runs.isStepFinal(workspaceId, runId, stepId, kind))
       return { outcome: "evidence", workspaceId, runId, stepId, kind, settled: false, kept: false };
     await deps.runs.recordStepEvidence(workspaceId, runId, stepId, evidence);
     // Written before these reads, as the step's doubt is written before the step reads the

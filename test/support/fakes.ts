@@ -11,8 +11,8 @@ import {
   type ExecutionInput,
   endExecutionName,
   type Gate,
-  isOpenToEvidence,
-  isOpenToRejection,
+  isFinalForEvidence,
+  isRejection,
   lookupExecutionName,
   type RunContext,
   type RunInput,
@@ -25,7 +25,7 @@ import { eventCountKey } from "../../shared/domain/identify.js";
 import type { IntegrationKind } from "../../shared/domain/integration.js";
 import type { Moment, MomentStatus } from "../../shared/domain/moment.js";
 import type { Source } from "../../shared/domain/source.js";
-import { decidingEvidence } from "../../shared/domain/step-evidence.js";
+import { decidingEvidence, type EvidenceKind } from "../../shared/domain/step-evidence.js";
 import type { Clock } from "../../shared/ports/clock.js";
 import type { EventPublisher, Mailer, OutgoingEmail } from "../../shared/ports/delivery.js";
 import type { EmailTemplateRepository } from "../../shared/ports/email-templates.js";
@@ -320,7 +320,14 @@ export interface FakeRun {
 }
 
 export type StoredStep =
-  | { status: "claimed"; claimedAt: string; attempt: string; doubtSince?: string }
+  | {
+      status: "claimed";
+      claimedAt: string;
+      attempt: string;
+      doubtSince?: string;
+      /** SES's Reject, come while the attempt held the claim (see the adapter's settleStepInDoubt). */
+      rejection?: StepOutcome;
+    }
   | {
       status: StepOutcome["status"];
       outcome: StepOutcome;
@@ -588,22 +595,25 @@ export class FakeRunRepository implements RunRepository {
     // The first record stands (and is counted once); a claim is overwritten by its outcome (its
     // doubtSince kept, as the adapter's update keeps it), unless asked not to.
     if (existing && (existing.status !== "claimed" || options.unlessClaimed)) return false;
+    // An execution over a claim SES's Reject marked records the rejection (see the adapter).
+    const recorded =
+      existing?.status === "claimed" && existing.rejection && outcome.status === "executed"
+        ? existing.rejection
+        : outcome;
     this.steps.set(k, {
-      status: outcome.status,
-      outcome: structuredClone(outcome),
+      status: recorded.status,
+      outcome: structuredClone(recorded),
       recordedAt: at,
       // (and, for a lookup, when it was claimed)
       ...(existing?.doubtSince ? { doubtSince: existing.doubtSince } : {}),
       ...(existing?.doubtSince && existing.claimedAt ? { claimedAt: existing.claimedAt } : {}),
     });
-    this.count(run, `steps.${stepId}.${outcome.status}`);
+    this.count(run, `steps.${stepId}.${recorded.status}`);
     return true;
   }
 
-  async isStepFinal(workspaceId: string, runId: string, stepId: string) {
-    const step = this.steps.get(key(workspaceId, runId, stepId));
-    if (step === undefined || step.status === "claimed") return false;
-    return !isOpenToEvidence(step) && !isOpenToRejection(step);
+  async isStepFinal(workspaceId: string, runId: string, stepId: string, kind: EvidenceKind) {
+    return isFinalForEvidence(this.steps.get(key(workspaceId, runId, stepId)), kind);
   }
 
   async settleStepInDoubt(
@@ -622,15 +632,20 @@ export class FakeRunRepository implements RunRepository {
     const since =
       existing.doubtSince ??
       (options.plainClaim && existing.status === "claimed" ? existing.claimedAt : undefined);
-    if (!since) return "not_in_doubt";
     const correcting = existing.status !== "claimed" && correctsRecord(existing, outcome);
+    if (!since && !correcting) {
+      // The attempt holding the claim records SES's answer next: the rejection waits there for it.
+      if (existing.status === "claimed" && isRejection(outcome))
+        existing.rejection ??= structuredClone(outcome);
+      return "not_in_doubt";
+    }
     if (existing.status !== "claimed" && !correcting) return "not_in_doubt";
     if (existing.status !== "claimed") this.count(stored.run, `steps.${stepId}.${existing.status}`, -1);
     this.steps.set(k, {
       status: outcome.status,
       outcome: structuredClone(outcome),
       recordedAt: at,
-      doubtSince: since,
+      ...(since ? { doubtSince: since } : {}),
       ...(existing.claimedAt ? { claimedAt: existing.claimedAt } : {}),
     });
     this.count(stored.run, `steps.${stepId}.${outcome.status}`);

@@ -11,8 +11,8 @@ import { expiresAtFor, INSIGHT_TTL_SECONDS, keys, sortKeyPrefix } from "../../co
 import {
   correctsRecord,
   type EndSteps,
-  isOpenToEvidence,
-  isOpenToRejection,
+  isFinalForEvidence,
+  isRejection,
   type RunContext,
   type StepInput,
   type StepOutcome,
@@ -561,24 +561,18 @@ export class DynamoRunRepository implements RunRepository {
     ]);
   }
 
-  async isStepFinal(workspaceId: string, runId: string, stepId: string) {
+  async isStepFinal(workspaceId: string, runId: string, stepId: string, kind: EvidenceKind) {
     const { Item } = await this.db.send(
       new GetCommand({
         TableName: this.tableName,
         Key: keys.runStep(workspaceId, runId, stepId),
         ConsistentRead: true,
-        // (the reason tells a failure made in doubt, the detail an execution settled from a Send
-        // event: see isOpenToEvidence, isOpenToRejection)
-        ProjectionExpression: "#status, doubtSince, outcome.#reason, outcome.#detail.#reconciled",
-        ExpressionAttributeNames: {
-          "#status": "status",
-          "#reason": "reason",
-          "#detail": "detail",
-          "#reconciled": "reconciled",
-        },
+        // (the reason tells a failure made in doubt: see isOpenToEvidence, isFinalForEvidence)
+        ProjectionExpression: "#status, doubtSince, outcome.#reason",
+        ExpressionAttributeNames: { "#status": "status", "#reason": "reason" },
       }),
     );
-    return isFinalStepRecord(Item);
+    return isFinalForEvidence(Item, kind);
   }
 
   async settleStepInDoubt(
@@ -619,12 +613,17 @@ export class DynamoRunRepository implements RunRepository {
     // it was claimed, and keeps that mark, so later evidence can still correct what it records.
     const plain =
       options.plainClaim === true && Item.status === "claimed" && typeof Item.doubtSince !== "string";
-    if (!plain && typeof Item.doubtSince !== "string") return "not_in_doubt";
     // A record made while in doubt (skipped: its run ended; failed `send_in_doubt`: its wake-up
-    // failed for good; executed from a Send event, which a Reject prevails over) is corrected by
-    // what the provider did; a skip never replaces a record.
+    // failed for good) is corrected by what the provider did, and an execution (SES answered, or
+    // its Send event settled it) by SES's Reject, which prevails; a skip never replaces a record.
     const correcting = Item.status !== "claimed" && correctsRecord(Item, outcome);
     const recorded = correcting ? (Item.outcome as StepOutcome) : undefined;
+    if (!plain && !correcting && typeof Item.doubtSince !== "string") {
+      // The step's own attempt holds its claim, not in doubt: SES took the email, and the attempt
+      // is about to record its answer. The rejection waits on the claim for that record.
+      if (Item.status === "claimed" && isRejection(outcome)) return this.markRejection(key, outcome);
+      return "not_in_doubt";
+    }
     if (Item.status !== "claimed" && !correcting) return "not_in_doubt";
     const attempt = typeof Item.attempt === "string" ? Item.attempt : "";
     const { Item: runItem } = await this.db.send(
@@ -646,7 +645,7 @@ export class DynamoRunRepository implements RunRepository {
           // Exactly the record read: a take-over (which removes doubtSince, or, of a plain claim,
           // changes its attempt), the live attempt's own record, or another settle wins.
           ConditionExpression: correcting
-            ? "#status = :recorded AND recordedAt = :recordedAt AND attribute_exists(doubtSince)"
+            ? `#status = :recorded AND recordedAt = :recordedAt${typeof Item.doubtSince === "string" ? " AND attribute_exists(doubtSince)" : ""}`
             : plain
               ? `#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_not_exists(doubtSince) AND ${attemptIs(attempt)}`
               : "#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_exists(doubtSince)",
@@ -673,6 +672,32 @@ export class DynamoRunRepository implements RunRepository {
       }),
     ]);
     return settled ? "settled" : "changed";
+  }
+
+  /**
+   * Marks SES's rejection on a claim its attempt holds (set once), for that attempt's record to take
+   * (see recordStep). "changed" when the claim was recorded meanwhile: the settle reads it again.
+   */
+  private async markRejection(
+    key: ReturnType<typeof keys.runStep>,
+    rejection: StepOutcome,
+  ): Promise<"not_in_doubt" | "changed"> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: "SET rejection = if_not_exists(rejection, :rejection)",
+          ConditionExpression: "#status = :claimed AND attribute_not_exists(recordedAt)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":rejection": rejection, ":claimed": "claimed" },
+        }),
+      );
+      return "not_in_doubt";
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return "changed";
+      throw error;
+    }
   }
 
   async listStepsInDoubt(workspaceId: string, runId: string): Promise<string[]> {
@@ -705,25 +730,18 @@ export class DynamoRunRepository implements RunRepository {
     at: string,
     options: { unlessClaimed?: boolean; completeRun?: boolean } = {},
   ): Promise<boolean> {
-    const record = {
-      Update: {
-        TableName: this.tableName,
-        Key: keys.runStep(run.workspaceId, run.runId, stepId),
-        UpdateExpression:
-          "SET #type = :type, stepId = :step, #status = :status, outcome = :outcome, recordedAt = :at",
-        ConditionExpression: options.unlessClaimed
-          ? "attribute_not_exists(pk)"
+    const record = this.stepRecord(
+      keys.runStep(run.workspaceId, run.runId, stepId),
+      stepId,
+      outcome,
+      at,
+      // An execution is not written over SES's Reject marked on the claim (see rejectionMarked).
+      options.unlessClaimed
+        ? "attribute_not_exists(pk)"
+        : outcome.status === "executed"
+          ? "attribute_not_exists(recordedAt) AND attribute_not_exists(rejection)"
           : "attribute_not_exists(recordedAt)",
-        ExpressionAttributeNames: { "#type": "type", "#status": "status" },
-        ExpressionAttributeValues: {
-          ":type": "run_step",
-          ":step": stepId,
-          ":status": outcome.status,
-          ":outcome": outcome,
-          ":at": at,
-        },
-      },
-    };
+    );
     const counters = stepCounters(stepId, outcome, 1);
     if (options.completeRun) {
       // The last step's record and the run's completion in one transaction (one round trip; the
@@ -737,14 +755,89 @@ export class DynamoRunRepository implements RunRepository {
         if (!failed) throw error;
         // The step was recorded already, or the run ended otherwise (stopped, ended by a rule,
         // completed by an earlier attempt): each part alone, as it stands.
-        const recorded = failed[0] ? false : await this.recordStep(run, stepId, outcome, at);
+        const recorded = failed[0]
+          ? await this.rejectionMarked(run, stepId, outcome, at, options)
+          : await this.recordStep(run, stepId, outcome, at);
         if (!failed.slice(1).some(Boolean)) await this.completeRun(run, at);
         return recorded;
       }
     }
+    if (
+      await transactWrite(this.db, [
+        record,
+        statsUpdate(this.tableName, run.workspaceId, run.momentId, run.runId, counters),
+      ])
+    )
+      return true;
+    return this.rejectionMarked(run, stepId, outcome, at, options);
+  }
+
+  /** A step's record (its outcome over its claim), with the condition it is written on. */
+  private stepRecord(
+    key: ReturnType<typeof keys.runStep>,
+    stepId: string,
+    outcome: StepOutcome,
+    at: string,
+    condition: string,
+    values: Record<string, unknown> = {},
+  ) {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression:
+          "SET #type = :type, stepId = :step, #status = :status, outcome = :outcome, recordedAt = :at",
+        ConditionExpression: condition,
+        ExpressionAttributeNames: { "#type": "type", "#status": "status" },
+        ExpressionAttributeValues: {
+          ":type": "run_step",
+          ":step": stepId,
+          ":status": outcome.status,
+          ":outcome": outcome,
+          ":at": at,
+          ...values,
+        },
+      },
+    };
+  }
+
+  /**
+   * After a step's record lost its condition: recorded already (false), or (rarely) an execution
+   * whose claim SES's Reject marked meanwhile (see settleStepInDoubt), recorded as that rejection in
+   * place of the execution its attempt reported (true), counted as such: the record tells what SES
+   * did, whichever came first.
+   */
+  private async rejectionMarked(
+    run: RunContext,
+    stepId: string,
+    outcome: StepOutcome,
+    at: string,
+    options: { unlessClaimed?: boolean },
+  ): Promise<boolean> {
+    if (outcome.status !== "executed" || options.unlessClaimed) return false;
+    const key = keys.runStep(run.workspaceId, run.runId, stepId);
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
+    const rejection = Item?.rejection as StepOutcome | undefined;
+    if (Item?.status !== "claimed" || typeof Item.recordedAt === "string" || rejection?.status !== "failed")
+      return false;
     return transactWrite(this.db, [
-      record,
-      statsUpdate(this.tableName, run.workspaceId, run.momentId, run.runId, counters),
+      this.stepRecord(
+        key,
+        stepId,
+        rejection,
+        at,
+        "#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_exists(rejection)",
+        { ":claimed": "claimed" },
+      ),
+      statsUpdate(
+        this.tableName,
+        run.workspaceId,
+        run.momentId,
+        run.runId,
+        stepCounters(stepId, rejection, 1),
+      ),
     ]);
   }
 
@@ -796,16 +889,6 @@ function toMembership(item: Record<string, unknown>): Membership {
     startedAt: String(item.startedAt),
     ...(typeof item.endedAt === "string" ? { endedAt: item.endedAt } : {}),
   };
-}
-
-/**
- * A step record nothing moves any more (see settleStepInDoubt): executed, or failed or skipped
- * outside any doubt. Only a claim, a skip or a `send_in_doubt` failure made while in doubt, or an
- * execution settled from a Send event (which SES's Reject still corrects), can still take evidence.
- */
-function isFinalStepRecord(item: Record<string, unknown> | undefined): boolean {
-  if (item === undefined || item.status === "claimed") return false;
-  return !isOpenToEvidence(item) && !isOpenToRejection(item);
 }
 
 /** What a run item keeps of its context: not the ids its key holds, nor its top-level attributes. */

@@ -613,7 +613,7 @@ describe("executeStep under faults", () => {
         status: "skipped",
         doubtSince: "2026-11-21T10:58:00.000Z",
       });
-      expect(await runs.isStepFinal("ws_1", "run_1", "s1")).toBe(false);
+      expect(await runs.isStepFinal("ws_1", "run_1", "s1", "sent")).toBe(false);
       // SES's Send event, whenever it comes, corrects it (as ses-feedback settles it).
       await runs.settleStepInDoubt("ws_1", "run_1", "s1", { status: "executed" }, LATER);
       expect(runs.step(run, "s1")).toMatchObject({ status: "executed" });
@@ -628,7 +628,7 @@ describe("executeStep under faults", () => {
 
     expect(outcome).toEqual({ status: "skipped", reason: "moment_stopped" });
     expect(settle).not.toHaveBeenCalled();
-    expect(await runs.isStepFinal("ws_1", "run_1", "s1")).toBe(true);
+    expect(await runs.isStepFinal("ws_1", "run_1", "s1", "sent")).toBe(true);
   });
 
   it("a step in doubt with a Reject event is recorded failed", async () => {
@@ -1299,7 +1299,7 @@ describe("lookUpEndedRunSteps: a Slack post in doubt when its run ended", () => 
         status: "failed",
         outcome: { reason: expect.stringMatching(/^not_sent: .*records do not show it/) },
       });
-      expect(await runs.isStepFinal("ws_1", run.runId, "s5")).toBe(true);
+      expect(await runs.isStepFinal("ws_1", run.runId, "s5", "sent")).toBe(true);
       expect(stats()).toMatchObject({ "steps.s5.failed": 1 });
       expect(posts).toBe(0);
     });

@@ -278,7 +278,7 @@ describe("handleExecutionFailed: an end execution (completion or exit steps) is 
         reason: expect.stringMatching(/^send_in_doubt: .*\(execution_failed: the run's exit steps/),
       },
     });
-    expect(await runs.isStepFinal("ws_1", "run_1", "sorry")).toBe(false);
+    expect(await runs.isStepFinal("ws_1", "run_1", "sorry", "sent")).toBe(false);
   });
 
   it("every step done already (it failed after its last step): nothing to re-drive", async () => {

@@ -419,7 +419,7 @@ describe("recordRunState: a wake-up's step that failed for good while claimed", 
         ),
       },
     });
-    expect(await runs.isStepFinal("ws_1", "run_1", "s1")).toBe(false);
+    expect(await runs.isStepFinal("ws_1", "run_1", "s1", "sent")).toBe(false);
 
     const feedback = await sesFeedback("Email Sent");
 
@@ -430,13 +430,13 @@ describe("recordRunState: a wake-up's step that failed for good while claimed", 
     });
     expect(stats()).toMatchObject({ "steps.s1.executed": 1, "steps.s1.failed": 0 });
     // (open to SES's Reject of that email still, which would prevail over its Send)
-    expect(await runs.isStepFinal("ws_1", "run_1", "s1")).toBe(false);
+    expect(await runs.isStepFinal("ws_1", "run_1", "s1", "sent")).toBe(false);
     await sesFeedback("Email Rejected");
     expect(runs.step(run, "s1")).toMatchObject({
       status: "failed",
       outcome: { reason: "rejected: Bad content" },
     });
-    expect(await runs.isStepFinal("ws_1", "run_1", "s1")).toBe(true);
+    expect(await runs.isStepFinal("ws_1", "run_1", "s1", "sent")).toBe(true);
   });
 
   it("an email plainly claimed (its attempt died mid-send) is settled so too, in doubt since its claim; a later Reject makes the failure final", async () => {
@@ -508,7 +508,7 @@ describe("recordRunState: a wake-up's step that failed for good while claimed", 
       status: "failed",
       outcome: { reason: "TransientActionError: SES answered HTTP 500" },
     });
-    expect(await runs.isStepFinal("ws_1", "run_1", "hook")).toBe(true);
+    expect(await runs.isStepFinal("ws_1", "run_1", "hook", "sent")).toBe(true);
     expect(workflows.lookups.size).toBe(0);
   });
 
@@ -520,7 +520,7 @@ describe("recordRunState: a wake-up's step that failed for good while claimed", 
       status: "failed",
       outcome: { reason: "TransientActionError: SES answered HTTP 500" },
     });
-    expect(await runs.isStepFinal("ws_1", "run_1", "s1")).toBe(true);
+    expect(await runs.isStepFinal("ws_1", "run_1", "s1", "sent")).toBe(true);
     expect(runs.step(run, "post")).toBeUndefined();
   });
 
