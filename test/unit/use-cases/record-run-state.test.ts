@@ -430,7 +430,7 @@ describe("recordRunState: a wake-up's step that failed for good while claimed", 
     });
     expect(stats()).toMatchObject({ "steps.s1.executed": 1, "steps.s1.failed": 0 });
     // (open to SES's Reject of that email still, which would prevail over its Send)
-    expect(await runs.isStepFinal("ws_1", "run_1", "s1", "sent")).toBe(false);
+    expect(await runs.isStepFinal("ws_1", "run_1", "s1", "rejected")).toBe(false);
     await sesFeedback("Email Rejected");
     expect(runs.step(run, "s1")).toMatchObject({
       status: "failed",
