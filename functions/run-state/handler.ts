@@ -85,6 +85,10 @@ async function recordTask(payload: RunStateTaskPayload) {
     });
   else obs.logger.appendKeys({ workspaceId: about.gate.workspaceId, momentId: about.gate.momentId });
   const result = await recordRunState(deps, payload);
+  if (payload.type === "wake_failed_step") {
+    obs.logger.info("Failed step found", result);
+    return result;
+  }
   obs.metrics.addMetric(
     {
       wake_failed: "StepFailed",

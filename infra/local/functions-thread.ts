@@ -1,19 +1,23 @@
 /**
- * The asynchronous back end's functions (match, action, run-state, ses-feedback) on a thread of
- * their own, as Lambda runs them in containers of their own: the emulators that invoke them (the
- * queue's event source mapping, Step Functions, the bus's rules) stay on the main thread with the
- * HTTP API and the functions it invokes, and call them here by message.
+ * The functions on threads of their own, as Lambda runs them in containers of their own: one thread
+ * for the asynchronous back end's (match, action, run-state, ses-feedback), another for the HTTP
+ * API's (health, ingest, inbox, admin, console). The emulators that invoke them (the local HTTP API,
+ * the queue's event source mapping, Step Functions, the bus's rules) stay on the main thread and
+ * call them here by message.
  *
  * Why: on one event loop, an ingest request waited behind whatever the matcher and the runs were
  * doing (a queue of ready callbacks, their garbage), so its latency under load was the back end's,
- * not its own. Here the operating system shares the cores between the two, and a burst of events
- * drains behind the API instead of in front of it.
+ * not its own. And the emulated services shared their event loop with the functions that call them:
+ * libuv accepts one new connection per turn of a loop (since 1.45), so while 50 ingest requests kept
+ * the main thread's turns long, the 40 new connections their SDK client opened to the local bus were
+ * accepted one per turn, 1-4 s for the last (AWS's front ends accept them at once). Here the
+ * operating system shares the cores between the three, and the emulators' loop stays short.
  *
  * What a function sees is unchanged: the same handler, imported once and kept, the same real SDK
  * clients over HTTP, a Lambda context per invocation, the process's environment as it is now
  * (shared, not copied). Payloads and results cross by structured clone, as Lambda serialises them;
- * an error crosses with its name, message, stack and own fields, which is what Step Functions and
- * the queue read from it.
+ * an error crosses with its name, message, stack and own fields, which is what Step Functions, the
+ * queue and the HTTP API read from it.
  */
 import { isMainThread, parentPort, SHARE_ENV, workerData } from "node:worker_threads";
 import type { FunctionId } from "../../shared/contracts/functions.js";
@@ -152,6 +156,8 @@ export interface LocalFunctionsThread extends Omit<Thread, "worker"> {
 export async function startLocalFunctionsThread(options: {
   region: string;
   accountId: string;
+  /** Names the thread in errors ("local functions thread"). */
+  what?: string;
   preload?: string[];
   /** Hears what the thread's modules relay (relayToMainThread), in order with the invocations' answers. */
   onRelay?: (data: unknown) => void;
@@ -169,7 +175,7 @@ export async function startLocalFunctionsThread(options: {
       accountId: options.accountId,
       signed: signedCounters(),
     } satisfies Omit<ThreadData, "preload"> & { __momentsFunctions: true },
-    what: "local functions thread",
+    what: options.what ?? "local functions thread",
     env: SHARE_ENV,
   });
   let nextId = 0;

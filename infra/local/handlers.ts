@@ -1,8 +1,8 @@
 /**
  * The functions' handlers as the local runtime loads them: imported on first use (a handler reads
  * its environment at import, which must be set up first) and kept, as a Lambda container keeps its
- * module. Shared by the main thread (the HTTP API's functions) and the functions thread (the
- * asynchronous back end: see functions-thread.ts).
+ * module. Used by the functions threads (the HTTP API's functions, the asynchronous back end's:
+ * see functions-thread.ts).
  */
 import type { FunctionId } from "../../shared/contracts/functions.js";
 import type { LambdaHandler } from "./lambda-context.js";

@@ -26,16 +26,15 @@ import { generateApiKey } from "../../shared/domain/api-keys.js";
 import { cachedBuild } from "../build-cache.js";
 import { buildConsole, CONSOLE_BASE_PATH } from "../console/build.js";
 import { writeWidget } from "../widget-build.js";
-import { installCallerIdentity, runAs } from "./caller.js";
+import { installCallerIdentity } from "./caller.js";
 import { createAppTable, DynamoDBClient } from "./dynamodb.js";
 import { startLocalDynamoThread } from "./dynamodb-thread.js";
 import { startLocalEventBridge } from "./event-bridge.js";
 import { type FaultService, type Faults, startFaultProxy } from "./faults.js";
 import { startLocalFunctionsThread } from "./functions-thread.js";
-import { handlerLoader, localFunctionName } from "./handlers.js";
+import { localFunctionName } from "./handlers.js";
 import { startLocalHttpApi } from "./http-api.js";
 import { type IamPlaceholders, localAccess } from "./iam.js";
-import type { lambdaContext } from "./lambda-context.js";
 import { createLocalQueue } from "./queue.js";
 import { resumeRunInput, runTaskCheckpoint } from "./resume-run.js";
 import { type SesEventEntry, startLocalSesEvents } from "./ses-events.js";
@@ -118,7 +117,7 @@ export interface LocalStack {
    * Linux thread ids (/proc/self/task/<tid>) of the stack's threads other than the main one: the
    * bench splits CPU per thread with them. Absent off Linux.
    */
-  threadIds: { dynamodb?: number; functions?: number };
+  threadIds: { dynamodb?: number; functions?: number; apiFunctions?: number };
   /**
    * A full GC of the stack's other threads' heaps when node runs with --expose-gc (the bench's
    * settled RSS figures; the caller collects its own thread); nothing otherwise.
@@ -126,6 +125,11 @@ export interface LocalStack {
   collectGarbage(): Promise<void>;
   /** The local gateway's one-shot fault: the next request to `path` is processed, then answered `status` (503). */
   failNextResponse(path: string, status?: number): void;
+  /**
+   * Puts an SES sending event on the default bus as SES does (source `aws.ses`, which PutEvents
+   * refuses to any caller): the events the local SES never publishes (a Reject, a bounce), for tests.
+   */
+  publishSesEvent(detailType: string, detail: Record<string, unknown>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -287,24 +291,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     process.env[Env.consoleAssetsDir] = consoleDir;
 
     await createAppTable(new DynamoDBClient({ endpoint: dynamo.endpoint }), tableName);
-    // The HTTP API's functions run on this thread; the asynchronous back end's (match, action,
-    // run-state, ses-feedback) on a thread of their own (see functions-thread.ts). It shares the
-    // process's environment, so it may start before every endpoint is known: a handler is imported
-    // on first use, or when `load` says every variable it reads is set.
-    const load = handlerLoader();
-    const functions = await startLocalFunctionsThread({
+    // The functions run on two threads of their own (see functions-thread.ts), as Lambda runs them
+    // apart from the services that invoke them: the asynchronous back end's (match, action,
+    // run-state, ses-feedback) on one, the HTTP API's (health, ingest, inbox, admin, console) on the
+    // other, so neither waits behind the other's work nor keeps this thread's emulators (the HTTP
+    // API, the bus, the queue, Step Functions, SES) from answering and accepting connections. They
+    // share the process's environment, so they may start before every endpoint is known: a handler
+    // is imported on first use, or when `load` says every variable it reads is set.
+    const threadOptions = {
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT,
       ...(options.threadPreload ? { preload: options.threadPreload } : {}),
       ...(options.onThreadRelay ? { onRelay: options.onThreadRelay } : {}),
-    });
-    stops.push(functions.stop);
+    };
+    const [functions, apiFunctions] = await Promise.all([
+      startLocalFunctionsThread(threadOptions),
+      startLocalFunctionsThread({ ...threadOptions, what: "local API functions thread" }),
+    ]);
+    stops.push(functions.stop, apiFunctions.stop);
     const backEnd = (fn: FunctionId) => (payload: unknown) => functions.invoke(fn, payload);
 
     // The API listens first, its handlers imported on first request: its URL is part of the
     // functions' environment (unsubscribe links), which must be set before any handler is imported.
-    const lazyHttp = (fn: FunctionId) => (event: unknown, context: ReturnType<typeof lambdaContext>) =>
-      runAs(fn, async () => (await load(fn))(event, context));
+    const http = (fn: FunctionId) => (event: unknown) => apiFunctions.invoke(fn, event);
     // Settled once the admin key is seeded (at the end of this function): until then the API answers 503, so
     // a script that waits for GET /health and then calls the admin API at once never sees a 401.
     let markReady: () => void = () => undefined;
@@ -315,11 +324,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ready,
       routes,
       handlers: {
-        health: lazyHttp("health"),
-        ingest: lazyHttp("ingest"),
-        inbox: lazyHttp("inbox"),
-        admin: lazyHttp("admin"),
-        console: lazyHttp("console"),
+        health: http("health"),
+        ingest: http("ingest"),
+        inbox: http("inbox"),
+        admin: http("admin"),
+        console: http("console"),
       } as Parameters<typeof startLocalHttpApi>[0]["handlers"],
       host,
       port: options.port ?? 3000,
@@ -447,7 +456,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     publishSesEvent = (entry) => eventBridge.publishAsService({ ...entry });
     publishStatusChange = (entry) => eventBridge.publishAsService({ ...entry });
     // Imported now that every endpoint they use is known (the first request would import them anyway).
-    await Promise.all([load("health"), load("ingest"), load("inbox"), load("admin")]);
+    await apiFunctions.load(["health", "ingest", "inbox", "admin"]);
 
     const adminKey = options.adminKey ?? generateApiKey("admin");
     const { ensureAdminKey } = await import("../../shared/use-cases/bootstrap.js");
@@ -474,9 +483,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       threadIds: {
         ...(dynamo.tid === undefined ? {} : { dynamodb: dynamo.tid }),
         ...(functions.tid === undefined ? {} : { functions: functions.tid }),
+        ...(apiFunctions.tid === undefined ? {} : { apiFunctions: apiFunctions.tid }),
       },
       collectGarbage: async () => {
-        await Promise.all([dynamo.collectGarbage(), functions.collectGarbage()]);
+        await Promise.all([
+          dynamo.collectGarbage(),
+          functions.collectGarbage(),
+          apiFunctions.collectGarbage(),
+        ]);
       },
       deadLetters: () =>
         queue.deadLetters().map(({ body, reason }) => ({ body, reason, ...messageIdOf(body) })),
@@ -501,6 +515,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return { drained: now.queued + now.deliveries + now.tasks === 0, ...now };
       },
       failNextResponse: api.failNextResponse,
+      publishSesEvent: (detailType, detail) =>
+        eventBridge.publishAsService({
+          Source: "aws.ses",
+          DetailType: detailType,
+          Detail: JSON.stringify(detail),
+          EventBusName: "default",
+        }),
       async idle() {
         // Work flows bus -> queue -> executions, and an execution can put more events on the bus
         // (later issues), so drain the chain until one full pass started nothing new.

@@ -1,5 +1,5 @@
 /**
- * What the local runtime's worker threads share (the DynamoDB thread, the functions thread): a
+ * What the local runtime's worker threads share (the DynamoDB thread, the functions threads): a
  * TypeScript module as a thread's entry whoever started the process, the start handshake, a full GC
  * on request (the bench's settled RSS) and a stop that never hangs.
  */
@@ -117,6 +117,25 @@ export function threadFailed(error: unknown): void {
 
 const YOUNG_GENERATION_MB = 8;
 
+/** Flags of --cpu-prof that take a value (also given as the next argument). */
+const CPU_PROFILE_VALUE_FLAGS = new Set(["--cpu-prof-dir", "--cpu-prof-name", "--cpu-prof-interval"]);
+
+/**
+ * What a thread inherits of the process's flags: none of tsx's loader (the thread runs compiled
+ * code), but `node --cpu-prof` profiles every thread, each to a file of its own (see
+ * test/bench/cpu-profile.ts).
+ */
+export function profilingFlags(execArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  execArgv.forEach((arg, i) => {
+    if (!arg.startsWith("--cpu-prof")) return;
+    kept.push(arg);
+    const next = execArgv[i + 1];
+    if (CPU_PROFILE_VALUE_FLAGS.has(arg) && next !== undefined) kept.push(next);
+  });
+  return kept;
+}
+
 /**
  * Starts `moduleUrl` on a thread of its own and resolves once it said "started" (with the fields it
  * sent), or rejects with why it did not. `what` names it in errors.
@@ -133,7 +152,7 @@ export async function startThread<S extends Record<string, unknown>>(options: {
   const [entry = "", ...preload] = await compileForThread([options.moduleUrl, ...(options.preload ?? [])]);
   const worker = new Worker(new URL(entry), {
     workerData: { ...options.workerData, preload },
-    execArgv: [],
+    execArgv: profilingFlags(process.execArgv),
     ...(options.env ? { env: options.env } : {}),
     // A smaller young generation than V8's default (up to 3 x 16 MB semi-spaces per isolate): each
     // thread's short-lived garbage (requests, items) is collected sooner, so the process's memory

@@ -308,6 +308,12 @@ export type StepOutcome =
  */
 export const SEND_IN_DOUBT_CODE = "send_in_doubt";
 
+/** The reason code of an email step SES rejected (its Reject event: see step-evidence.ts). */
+export const REJECTED_CODE = "rejected";
+
+/** How a step settled from SES's Send event says so, in its outcome's detail (`reconciled`). */
+export const SEND_EVENT_RECONCILED = "send_event";
+
 /**
  * Whether a step record made while its send was in doubt may still be corrected by evidence (or its
  * lookup): skipped (its run ended first) or failed `send_in_doubt` (its wake-up failed for good), with
@@ -327,13 +333,62 @@ export function isOpenToEvidence(record: {
 }
 
 /**
+ * Whether a step settled executed from SES's Send event while in doubt may still be corrected by
+ * SES's Reject of that email (which follows its Send, and prevails: see step-evidence.ts).
+ */
+export function isOpenToRejection(record: {
+  status?: unknown;
+  outcome?: unknown;
+  doubtSince?: unknown;
+}): boolean {
+  const detail = (record.outcome as { detail?: { reconciled?: unknown } } | undefined)?.detail;
+  return (
+    typeof record.doubtSince === "string" &&
+    record.status === "executed" &&
+    detail?.reconciled === SEND_EVENT_RECONCILED
+  );
+}
+
+/**
+ * Whether `outcome` corrects a record made while its send was in doubt: a skip or a `send_in_doubt`
+ * failure by any outcome but a skip; an execution settled from a Send event by a rejection only.
+ * Every other record is final.
+ */
+export function correctsRecord(
+  record: { status?: unknown; outcome?: unknown; doubtSince?: unknown },
+  outcome: StepOutcome,
+): boolean {
+  if (outcome.status === "skipped") return false;
+  if (isOpenToEvidence(record)) return true;
+  return (
+    isOpenToRejection(record) && outcome.status === "failed" && outcome.reason.startsWith(`${REJECTED_CODE}:`)
+  );
+}
+
+/**
  * Payloads of the run-state task: what the workflow records off the usual path. `wake_*` come from
  * this definition; the others from executions started before wake-ups, which keep their definition
  * on AWS until they end (see the README's upgrade note), so the functions still take them.
  */
 export type RunStateTaskPayload =
-  /** A wake-up still failing after its retries: its first step without an outcome is recorded as failed. */
-  | { type: "wake_failed"; wake: WakePayload; error: { Error?: string; Cause?: string } }
+  /**
+   * A wake-up still failing after its retries: which step the failure belongs to (its first step
+   * without an outcome), answered as `{ stepId }` (null: none takes it). Read only, so a retry after
+   * a lost answer is harmless; it names the step before anything is recorded (see wake_failed).
+   */
+  | { type: "wake_failed_step"; wake: WakePayload }
+  /**
+   * A wake-up still failing after its retries: the step found by wake_failed_step is recorded as
+   * failed. Named, so a retry after this record's answer was lost records the same step again (a
+   * no-op), not the next one, which was never tried. Without `stepId` (an execution started on the
+   * definition before it was named): the first step without an outcome.
+   */
+  | {
+      type: "wake_failed";
+      wake: WakePayload;
+      error: { Error?: string; Cause?: string };
+      stepId?: string | null;
+    }
   /** A step performed whose record failed: the outcome is in the error's Cause (see STEP_OUTCOME_UNRECORDED_ERROR). */
   | { type: "wake_outcome"; wake: WakePayload; error: { Error?: string; Cause?: string } }
   /** A fail_run step of the wake-up failed for good: the run ends as failed. */
@@ -453,8 +508,8 @@ export const transientRetry = {
  * task, which runs everything due (ExecutionInput, Wake). A run of three steps with delays and no end
  * rules enters 7 states: the Map, and a Wait and a task per step (its completion is part of the last
  * task); a timeout adds one wake-up (2). Everything else is off the usual path: a step in doubt
- * waits for evidence and its wake-up runs again; a step still failing after the retries is recorded
- * as failed by the run-state task, then its wake-up runs on (its later steps) or, under fail_run,
+ * waits for evidence and its wake-up runs again; a step still failing after the retries is named,
+ * then recorded as failed, by the run-state task, then its wake-up runs on (its later steps) or, under fail_run,
  * the run ends as failed and the execution stops (RunEnded). An abandonment gate whose start was
  * re-armed to a later time waits again in the same execution. A run that ends by an event is
  * stopped from outside (StopExecution) and its completion or exit steps run in a second execution.
@@ -495,7 +550,7 @@ export function runWorkflowDefinition(): Record<string, unknown> {
                 // An abandonment start re-armed to a later time: wait until then, then try again.
                 { ErrorEquals: [GATE_NOT_DUE_ERROR], ResultPath: "$.error", Next: "ReadDueTime" },
                 // Anything else still failing after retries is recorded; then the step's policy decides.
-                { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RecordFailure" },
+                { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "FindFailedStep" },
               ],
               // The usual path: this task and its Wait, nothing else.
               End: true,
@@ -522,11 +577,25 @@ export function runWorkflowDefinition(): Record<string, unknown> {
               Retry: [transientRetry],
               Next: "AfterRecord",
             },
+            // Names the step the failure belongs to (read only) before RecordFailure records it: a
+            // retry of the record, its answer lost, must record that step again, not the next one.
+            FindFailedStep: {
+              ...invoke(workflowSubstitutions.runStateFunctionArn, {
+                type: "wake_failed_step",
+                "wake.$": "$",
+              }),
+              ResultPath: "$.failed",
+              OutputPath: "$",
+              ResultSelector: { "stepId.$": "$.Payload.stepId" },
+              Retry: [transientRetry],
+              Next: "RecordFailure",
+            },
             RecordFailure: {
               ...invoke(workflowSubstitutions.runStateFunctionArn, {
                 type: "wake_failed",
                 "wake.$": "$",
                 "error.$": "$.error",
+                "stepId.$": "$.failed.stepId",
               }),
               ResultPath: "$.recorded",
               OutputPath: "$",

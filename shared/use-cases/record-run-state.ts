@@ -39,7 +39,15 @@ async function wakeSteps(deps: RunStateDeps, wake: WakePayload) {
   };
 }
 
-/** The wake-up's step a failure belongs to: its first step without an outcome. */
+/** Steps run in order, each recorded before the next starts: the first without an outcome. */
+function firstOpen<T extends { record?: { status: string } | undefined }>(steps: T[]): T | undefined {
+  return steps.find(({ record }) => record === undefined || record.status === "claimed");
+}
+
+/**
+ * The wake-up's step a failure belongs to: the one named (by wake_failed_step, before anything was
+ * recorded), else its first step without an outcome.
+ */
 async function failedStep(
   deps: RunStateDeps,
   wake: WakePayload,
@@ -48,7 +56,7 @@ async function failedStep(
   const { run, phase, steps } = await wakeSteps(deps, wake);
   const named = stepId === undefined ? undefined : steps.find(({ step }) => step.id === stepId);
   if (named) return { run, step: named.step, phase };
-  const open = steps.find(({ record }) => record === undefined || record.status === "claimed");
+  const open = firstOpen(steps);
   // Every step has its outcome: the completion failed (or the timeout check), which no step record takes.
   if (!open) throw new WakeFailedError(`Run ${run.runId}: the wake-up failed after its steps`);
   return { run, step: open.step, phase };
@@ -90,6 +98,13 @@ function failureReason(error: { Error?: string; Cause?: string }): string {
 async function record(deps: RunStateDeps, payload: RunStateTaskPayload) {
   const at = deps.clock.now().toISOString();
   switch (payload.type) {
+    case "wake_failed_step": {
+      // Read only: the step RecordFailure will record (null: none takes the failure, which
+      // wake_failed then handles as it does unnamed: a lookup, a gate, a timeout, a completion).
+      if (!("steps" in payload.wake)) return { recorded: "nothing" as const, stepId: null };
+      const { steps } = await wakeSteps(deps, payload.wake);
+      return { recorded: "nothing" as const, stepId: firstOpen(steps)?.step.id ?? null };
+    }
     case "wake_failed": {
       if ("lookup" in payload.wake) {
         // The lookup kept failing through every retry: what Slack did cannot be known. Recorded as
@@ -108,8 +123,9 @@ async function record(deps: RunStateDeps, payload: RunStateTaskPayload) {
           );
         return { recorded: "lookup_failed" as const, failRun: false };
       }
-      // Its claim, if any, is settled as a doubt (the evidence, a lookup): never overwritten.
-      const { run, step, phase } = await failedStep(deps, payload.wake);
+      // Its claim, if any, is settled as a doubt (the evidence, a lookup): never overwritten. The
+      // step named before: a retry whose first try recorded it (answer lost) finds it recorded.
+      const { run, step, phase } = await failedStep(deps, payload.wake, payload.stepId ?? undefined);
       const outcome = await recordFailedStep(deps, run, step, phase, failureReason(payload.error));
       // The outcome that stands decides (a live attempt's record, SES's evidence, may have won).
       return {

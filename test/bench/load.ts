@@ -10,6 +10,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
+import { requestsSignedAs } from "../../infra/local/caller.js";
 import type { LocalStack } from "../../infra/local/stack.js";
 import { apiClient, sentEmails } from "../support/local-api.js";
 import { requestLog } from "./aws-requests.js";
@@ -43,18 +44,45 @@ export interface IngestRun {
 
 /**
  * Where the CPU per event goes, by thread (Linux only, from /proc/self/task): the main thread (the
- * HTTP API and its functions (ingest...), the local bus, queue, Step Functions and SES), the
- * functions thread (match, action, run-state, ses-feedback and their SDK clients), the DynamoDB
- * thread (dynalite and the transaction layer), the load generator, and the rest: V8's
+ * emulators: the HTTP API, the local bus, queue, Step Functions and SES), the API functions thread
+ * (health, ingest, inbox, admin, console and their SDK clients), the functions thread (match,
+ * action, run-state, ses-feedback and theirs), the DynamoDB thread (dynalite and the transaction
+ * layer), the load generator, and the rest: V8's
  * helper threads (parallel and concurrent GC, background compiling) and libuv's pool (LevelDB's
  * reads and writes).
  */
 export interface CpuByThread {
   mainMsPerEvent: number;
+  apiFunctionsMsPerEvent: number;
   functionsMsPerEvent: number;
   dynamodbMsPerEvent: number;
   loadGeneratorMsPerEvent: number;
   otherMsPerEvent: number;
+}
+
+/**
+ * AWS requests per event that the functions sent (every thread; counted by the local runtime as it
+ * signs each one as its function, see infra/local/caller.ts), in total and by function: what most
+ * of the CPU per event is spent on, on both sides of each request.
+ */
+export interface AwsRequestsPerEvent {
+  total: number;
+  byFunction: Record<string, number>;
+}
+
+function requestsPerEventSince(
+  before: ReturnType<typeof requestsSignedAs>,
+  events: number,
+): AwsRequestsPerEvent {
+  const byFunction: Record<string, number> = {};
+  let total = 0;
+  for (const [fn, count] of Object.entries(requestsSignedAs())) {
+    const sent = count - (before[fn as keyof typeof before] ?? 0);
+    if (sent <= 0) continue;
+    byFunction[fn] = sent / Math.max(1, events);
+    total += sent;
+  }
+  return { total: total / Math.max(1, events), byFunction };
 }
 
 export interface LoadReport {
@@ -68,6 +96,7 @@ export interface LoadReport {
     /** Process CPU (every thread, the load generator's included) per event: what a shared machine does not skew. */
     cpuMsPerEvent: number;
     cpuByThread?: CpuByThread;
+    awsRequestsPerEvent: AwsRequestsPerEvent;
   };
   endToEnd: {
     events: number;
@@ -83,6 +112,7 @@ export interface LoadReport {
     drained: boolean;
     cpuMsPerEvent: number;
     cpuByThread?: CpuByThread;
+    awsRequestsPerEvent: AwsRequestsPerEvent;
   };
   memory: { rssBeforeMb: number; rssAfterMb: number; heapBeforeMb: number; heapAfterMb: number; gc: boolean };
   loadAverage: string;
@@ -184,15 +214,17 @@ function cpuByThread(
   const used = (tid: number | undefined) =>
     tid === undefined ? 0 : (after.get(tid) ?? 0) - (before.get(tid) ?? 0);
   const main = used(process.pid);
+  const apiFunctions = used(stack.threadIds.apiFunctions);
   const functions = used(stack.threadIds.functions);
   const dynamodb = used(stack.threadIds.dynamodb);
   const per = (ms: number) => ms / Math.max(1, events);
   return {
     mainMsPerEvent: per(main),
+    apiFunctionsMsPerEvent: per(apiFunctions),
     functionsMsPerEvent: per(functions),
     dynamodbMsPerEvent: per(dynamodb),
     loadGeneratorMsPerEvent: per(loadGeneratorMs),
-    otherMsPerEvent: per(Math.max(0, totalMs - main - functions - dynamodb - loadGeneratorMs)),
+    otherMsPerEvent: per(Math.max(0, totalMs - main - apiFunctions - functions - dynamodb - loadGeneratorMs)),
   };
 }
 
@@ -263,6 +295,7 @@ export async function runLoad(
     const before = await settledMemory(stack);
     const stamp = Date.now().toString(36);
 
+    const ingestSigned = requestsSignedAs();
     const ingestCpu = process.cpuUsage();
     const ingestThreads = threadCpuMs();
     let ingestLoadGeneratorMs: number | undefined = 0;
@@ -299,6 +332,7 @@ export async function runLoad(
     const drainSeconds = (absoluteNow() - firstPost) / 1000;
     const drainCpuMs = cpuMsSince(ingestCpu);
     const drainByThread = cpuByThread(stack, ingestThreads, drainCpuMs, ingestLoadGeneratorMs, ingested);
+    const drainRequests = requestsPerEventSince(ingestSigned, ingested);
 
     // End to end: each event starts a run whose one email goes out at once. An email is timed by
     // the end of its first SES request, and counted when it is in the local inbox: under heavy load
@@ -315,6 +349,7 @@ export async function runLoad(
       if (to && !sent.has(to)) sent.set(to, performance.timeOrigin + record.endMs);
     };
     const accounts = Array.from({ length: options.endToEndEvents }, (_, i) => `e2e-${stamp}-${i}`);
+    const e2eSigned = requestsSignedAs();
     const e2eCpu = process.cpuUsage();
     const e2eThreads = threadCpuMs();
     const run = await drive(
@@ -330,6 +365,7 @@ export async function runLoad(
     const e2eDrained = await idleWithin(stack, options.drainTimeoutMs);
     const e2eCpuMs = cpuMsSince(e2eCpu);
     const e2eByThread = cpuByThread(stack, e2eThreads, e2eCpuMs, run.cpuMs, accounts.length);
+    const e2eRequests = requestsPerEventSince(e2eSigned, accounts.length);
     requestLog.tap = undefined;
     requestLog.tapServices = undefined;
     const inbox = new Set((await sentEmails(stack.inboxUrl)).flatMap((email) => email.destination.to));
@@ -353,6 +389,7 @@ export async function runLoad(
         drained,
         cpuMsPerEvent: drainCpuMs / Math.max(1, ingested),
         ...(drainByThread ? { cpuByThread: drainByThread } : {}),
+        awsRequestsPerEvent: drainRequests,
       },
       endToEnd: {
         events: accounts.length,
@@ -366,6 +403,7 @@ export async function runLoad(
         drained: e2eDrained,
         cpuMsPerEvent: e2eCpuMs / accounts.length,
         ...(e2eByThread ? { cpuByThread: e2eByThread } : {}),
+        awsRequestsPerEvent: e2eRequests,
       },
       memory: {
         rssBeforeMb: mb(before.rss),

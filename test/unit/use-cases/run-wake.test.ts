@@ -437,6 +437,36 @@ describe("recordRunState for a wake-up", () => {
     expect(runs.step(run, "b")).toMatchObject({ status: "failed" });
   });
 
+  it("names the failed step first: a record retried after its answer was lost records that step again, not the next", async () => {
+    await enter({ entry: [inApp("a"), inApp("b"), inApp("c")] });
+    await runWake(deps, wake(["a"]));
+
+    const named = await recordRunState(stateDeps(), {
+      type: "wake_failed_step",
+      wake: wake(["a", "b", "c"]),
+    });
+    const failed = { type: "wake_failed" as const, wake: wake(["a", "b", "c"]), error, stepId: named.stepId };
+    const first = await recordRunState(stateDeps(), failed);
+    const retried = await recordRunState(stateDeps(), failed);
+
+    expect(named).toMatchObject({ stepId: "b" });
+    expect(first).toEqual({ recorded: "step_failed", failRun: false });
+    expect(retried).toEqual(first);
+    expect(runs.step(run, "b")).toMatchObject({ status: "failed" });
+    // Never tried: left for the wake-up, which runs on after the record.
+    expect(runs.step(run, "c")).toBeUndefined();
+    expect(runs.statsOf("ws_1", "m_1")["steps.b.failed"]).toBe(1);
+  });
+
+  it("names no step when none takes the failure (every step has its outcome, or a gate)", async () => {
+    await enter({ entry: [inApp("a")] });
+    await runWake(deps, wake(["a"]));
+
+    expect(
+      await recordRunState(stateDeps(), { type: "wake_failed_step", wake: wake(["a"], { complete: true }) }),
+    ).toMatchObject({ stepId: null });
+  });
+
   it("ends the run as failed by the fail_run step that failed", async () => {
     failing.add("b");
     await enter({ entry: [inApp("a"), inApp("b", { onFailure: "fail_run" })], exit: [inApp("sorry")] });

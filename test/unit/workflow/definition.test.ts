@@ -46,6 +46,10 @@ let gateDue: string[] = [];
 let outcomes: Record<string, "executed" | "failed" | "throw"> = {};
 /** Errors the action throws, per step id, before it answers (one per attempt, in order). */
 let throwsFirst: Record<string, Error[]> = {};
+/** How many wake_failed records lose their answer after recording (the task is retried). */
+let loseRecordAnswers = 0;
+/** The step each wake_failed or wake_outcome task recorded, in order. */
+let failedRecords: string[] = [];
 
 beforeAll(async () => {
   instrumentStepFunctions();
@@ -92,6 +96,10 @@ beforeAll(async () => {
       [RUN_STATE]: async (payload) => {
         const task = payload as RunStateTaskPayload;
         runStates.push(task);
+        if (task.type === "wake_failed_step") {
+          const open = "steps" in task.wake ? task.wake.steps.find((s) => !recorded.has(s)) : undefined;
+          return { recorded: "nothing", stepId: open ?? null };
+        }
         if (task.type === "wake_outcome" || task.type === "wake_failed") {
           // An unrecorded outcome names its step; a failure belongs to the wake-up's first step without one.
           const unrecorded =
@@ -103,8 +111,15 @@ beforeAll(async () => {
               : undefined;
           const id =
             unrecorded?.stepId ??
+            (task.type === "wake_failed" ? task.stepId : undefined) ??
             ("steps" in task.wake ? task.wake.steps.find((s) => !recorded.has(s)) : undefined);
           if (id) recorded.add(id);
+          failedRecords.push(id ?? "none");
+          // Recorded, then its answer lost (Lambda.Unknown): the state machine retries the task.
+          if (task.type === "wake_failed" && loseRecordAnswers > 0) {
+            loseRecordAnswers--;
+            throw Object.assign(new Error("no answer"), { name: "Lambda.Unknown" });
+          }
           const status = unrecorded ? unrecorded.outcome.status : "failed";
           return { recorded: task.type, failRun: status === "failed" && policies[id ?? ""] === "fail_run" };
         }
@@ -134,6 +149,8 @@ beforeEach(() => {
   runStates = [];
   outcomes = {};
   throwsFirst = {};
+  loseRecordAnswers = 0;
+  failedRecords = [];
 });
 
 const step = (id: string, extra: Partial<StepInput> = {}): StepInput => {
@@ -240,7 +257,23 @@ describe("the run workflow definition", () => {
       completeWhenStepsDone: true,
     });
     expect(actions).toEqual(["a"]);
-    expect(runStates.map((p) => p.type)).toEqual(["wake_failed", "wake_failed_run"]);
+    expect(runStates.map((p) => p.type)).toEqual(["wake_failed_step", "wake_failed", "wake_failed_run"]);
+  });
+
+  it("names the failed step before recording it: a retry after the record's answer was lost records that step again, and the next one still runs", async () => {
+    outcomes = { a: "throw" };
+    loseRecordAnswers = 1;
+    expect(
+      await run({ phase: "entry", steps: [step("a"), step("b"), step("c")], completeWhenStepsDone: true }),
+    ).toBe("SUCCEEDED");
+    expect(failedRecords).toEqual(["a", "a"]);
+    expect(actions).toEqual(["a", "b", "c"]);
+    expect(runStates.map((p) => p.type)).toEqual([
+      "wake_failed_step",
+      "wake_failed",
+      "wake_failed",
+      "run_completed",
+    ]);
   });
 
   it("retries transient errors of a step (DynamoDB slow, Lambda.Unknown, a task timeout) instead of failing it", async () => {
@@ -325,7 +358,7 @@ describe("the run workflow definition", () => {
       "SUCCEEDED",
     );
     expect(actions).toEqual(["a", "b"]);
-    expect(runStates.map((p) => p.type)).toEqual(["wake_failed", "run_completed"]);
+    expect(runStates.map((p) => p.type)).toEqual(["wake_failed_step", "wake_failed", "run_completed"]);
   });
 
   it("a gate whose start was re-armed to a later time waits again in the same execution", async () => {
