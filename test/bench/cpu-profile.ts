@@ -88,7 +88,8 @@ function threadOf(profile: Profile): string {
   const urls = new Set(profile.nodes.map((n) => n.callFrame.url));
   const has = (re: RegExp) => [...urls].some((url) => re.test(url));
   // The threads run compiled code (infra/local/thread.ts); the main thread imports their sources.
-  if (has(/moments-builds\/.*functions-thread-/)) return "functions thread";
+  // Two threads run it: the HTTP API's functions and the back end's (match, action...).
+  if (has(/moments-builds\/.*functions-thread-/)) return "a functions thread (the API's or the back end's)";
   if (has(/moments-builds\/.*dynamodb-thread-/)) return "DynamoDB thread";
   if (has(/test\/bench\/main\.ts|infra\/local\/main\.ts/)) return "main thread";
   if (has(/\[worker eval\]/)) return "load generator";
