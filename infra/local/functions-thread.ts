@@ -153,6 +153,12 @@ export interface LocalFunctionsThread extends Omit<Thread, "worker"> {
   load(fns: FunctionId[]): Promise<void>;
 }
 
+/**
+ * Starts the functions' thread. A thread that ends unasked (the runtime died: out of memory, an
+ * exit) fails the invocations it was running, as a crashed Lambda container fails its own, and the
+ * next invocation starts a new thread, as Lambda starts a new container (its handlers imported
+ * again on first use: a cold start). Only stop() ends it for good.
+ */
 export async function startLocalFunctionsThread(options: {
   region: string;
   accountId: string;
@@ -162,6 +168,59 @@ export async function startLocalFunctionsThread(options: {
   /** Hears what the thread's modules relay (relayToMainThread), in order with the invocations' answers. */
   onRelay?: (data: unknown) => void;
 }): Promise<LocalFunctionsThread> {
+  const what = options.what ?? "local functions thread";
+  let stopped = false;
+  let current = await startFunctionsWorker(options, what);
+  const first = current.thread;
+  /** One restart at a time, whoever finds the thread ended first starts it. */
+  let restarting: Promise<FunctionsWorker> | undefined;
+  /** The live thread, or a new one when the last ended unasked. */
+  const live = (): Promise<FunctionsWorker> => {
+    if (!current.exited()) return Promise.resolve(current);
+    if (stopped) return Promise.reject(new Error(`The ${what} stopped`));
+    // A restart that fails fails this invocation (as a container that cannot start); the next tries again.
+    restarting ??= startFunctionsWorker(options, what).then(
+      (instance) => {
+        current = instance;
+        restarting = undefined;
+        return instance;
+      },
+      (error: unknown) => {
+        restarting = undefined;
+        throw error;
+      },
+    );
+    return restarting;
+  };
+  return {
+    // (the first thread's: the bench reads it once, at start)
+    ...(first.tid === undefined ? {} : { tid: first.tid }),
+    collectGarbage: () => current.thread.collectGarbage(),
+    stop: async () => {
+      stopped = true;
+      await restarting?.catch(() => undefined);
+      await current.thread.stop();
+    },
+    invoke: async (fn, payload) => (await live()).call({ t: "invoke", fn, payload }),
+    load: async (fns) => {
+      await (await live()).call({ t: "load", fns });
+    },
+  };
+}
+
+type Call = ToFunctions extends infer M ? (M extends ToFunctions ? Omit<M, "id"> : never) : never;
+
+interface FunctionsWorker {
+  thread: Omit<Thread, "worker">;
+  exited(): boolean;
+  call(message: Call): Promise<unknown>;
+}
+
+/** One thread of the functions, with its calls by message. */
+async function startFunctionsWorker(
+  options: { region: string; accountId: string; preload?: string[]; onRelay?: (data: unknown) => void },
+  what: string,
+): Promise<FunctionsWorker> {
   const {
     worker,
     started: _started,
@@ -175,7 +234,7 @@ export async function startLocalFunctionsThread(options: {
       accountId: options.accountId,
       signed: signedCounters(),
     } satisfies Omit<ThreadData, "preload"> & { __momentsFunctions: true },
-    what: options.what ?? "local functions thread",
+    what,
     env: SHARE_ENV,
   });
   let nextId = 0;
@@ -201,14 +260,13 @@ export async function startLocalFunctionsThread(options: {
   let exited = false;
   worker.once("exit", () => {
     exited = true;
-    for (const call of waiting.values()) call.reject(new Error("The local functions thread stopped"));
+    for (const call of waiting.values()) call.reject(new Error(`The ${what} stopped`));
     waiting.clear();
   });
-  type Call = ToFunctions extends infer M ? (M extends ToFunctions ? Omit<M, "id"> : never) : never;
   const call = (message: Call) =>
     new Promise<unknown>((resolve, reject) => {
       if (exited) {
-        reject(new Error("The local functions thread stopped"));
+        reject(new Error(`The ${what} stopped`));
         return;
       }
       const id = nextId++;
@@ -221,11 +279,5 @@ export async function startLocalFunctionsThread(options: {
         reject(error);
       }
     });
-  return {
-    ...thread,
-    invoke: (fn, payload) => call({ t: "invoke", fn, payload }),
-    load: async (fns) => {
-      await call({ t: "load", fns });
-    },
-  };
+  return { thread, exited: () => exited, call };
 }

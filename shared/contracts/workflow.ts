@@ -308,6 +308,12 @@ export type StepOutcome =
  */
 export const SEND_IN_DOUBT_CODE = "send_in_doubt";
 
+/** The reason code of an email step SES rejected (its Reject event: see step-evidence.ts). */
+export const REJECTED_CODE = "rejected";
+
+/** How a step settled from SES's Send event says so, in its outcome's detail (`reconciled`). */
+export const SEND_EVENT_RECONCILED = "send_event";
+
 /**
  * Whether a step record made while its send was in doubt may still be corrected by evidence (or its
  * lookup): skipped (its run ended first) or failed `send_in_doubt` (its wake-up failed for good), with
@@ -323,6 +329,39 @@ export function isOpenToEvidence(record: {
   const reason = (record.outcome as { reason?: unknown } | undefined)?.reason;
   return (
     record.status === "failed" && typeof reason === "string" && reason.startsWith(`${SEND_IN_DOUBT_CODE}:`)
+  );
+}
+
+/**
+ * Whether a step settled executed from SES's Send event while in doubt may still be corrected by
+ * SES's Reject of that email (which follows its Send, and prevails: see step-evidence.ts).
+ */
+export function isOpenToRejection(record: {
+  status?: unknown;
+  outcome?: unknown;
+  doubtSince?: unknown;
+}): boolean {
+  const detail = (record.outcome as { detail?: { reconciled?: unknown } } | undefined)?.detail;
+  return (
+    typeof record.doubtSince === "string" &&
+    record.status === "executed" &&
+    detail?.reconciled === SEND_EVENT_RECONCILED
+  );
+}
+
+/**
+ * Whether `outcome` corrects a record made while its send was in doubt: a skip or a `send_in_doubt`
+ * failure by any outcome but a skip; an execution settled from a Send event by a rejection only.
+ * Every other record is final.
+ */
+export function correctsRecord(
+  record: { status?: unknown; outcome?: unknown; doubtSince?: unknown },
+  outcome: StepOutcome,
+): boolean {
+  if (outcome.status === "skipped") return false;
+  if (isOpenToEvidence(record)) return true;
+  return (
+    isOpenToRejection(record) && outcome.status === "failed" && outcome.reason.startsWith(`${REJECTED_CODE}:`)
   );
 }
 

@@ -11,6 +11,7 @@ import type {
 } from "../contracts/workflow.js";
 import type { EndRule } from "../domain/moment.js";
 import type { EndCause } from "../domain/report.js";
+import type { EvidenceKind } from "../domain/step-evidence.js";
 
 /**
  * `success` / `failed`: an end rule matched (or a timeout passed); `completed`: a moment without end
@@ -133,8 +134,9 @@ export type StepClaim =
   | { status: "in_doubt"; attempt: string; doubtSince?: string; claimedAt?: string };
 
 /** What a provider reported about a step's send (an SES Send or Reject event, tagged with the step). */
+/** One piece of a provider's evidence about a step's send (see shared/domain/step-evidence.ts). */
 export interface StepEvidence {
-  kind: "sent" | "rejected";
+  kind: EvidenceKind;
   /** The provider's id of what it sent (SES's messageId). */
   messageId?: string;
   reason?: string;
@@ -206,13 +208,17 @@ export interface RunRepository {
   takeOverStep(run: RunContext, stepId: string, from: string, to: string, at: string): Promise<boolean>;
   /** Gives the attempt's claim back after a failure that certainly had no side effect, so a retry may run it. */
   releaseStep(run: RunContext, stepId: string, attempt: string): Promise<void>;
-  /** Keeps a provider's evidence about a step's send; the first piece of evidence stands. */
+  /**
+   * Keeps a piece of a provider's evidence about a step's send, beside the pieces of other kinds
+   * (the first piece of each kind stands: a redelivered event changes nothing).
+   */
   recordStepEvidence(
     workspaceId: string,
     runId: string,
     stepId: string,
     evidence: StepEvidence,
   ): Promise<void>;
+  /** The piece of the step's evidence that decides its outcome (see decidingEvidence). */
   getStepEvidence(workspaceId: string, runId: string, stepId: string): Promise<StepEvidence | undefined>;
   /**
    * Whether the step's record is final, so no evidence can change it: executed, or failed or

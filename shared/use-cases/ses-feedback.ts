@@ -1,7 +1,8 @@
 /**
  * SES sending events (configuration set -> default EventBridge bus -> the ses-feedback function).
  * Send and Reject events of a step's email are kept as the step's evidence (reconciliation of a send
- * in doubt), and settle the step at once if it is in doubt; an event for a step whose record is final
+ * in doubt), and settle the step at once if it is in doubt, with what all its evidence decides (a
+ * Reject prevails over a Send, whatever their order: see step-evidence.ts); an event for a step whose record is final
  * already (the common case: the step recorded its send before SES's event came) is not kept. Bounce and complaint events feed the suppression list: a permanent bounce or any complaint suppresses the
  * recipients in the workspace the email was sent for (its `workspace` message tag). Transient and
  * undetermined bounces suppress nobody: the mailbox exists, and SES itself retried already.
@@ -56,7 +57,7 @@ const sesEventSchema = z.object({
 export interface SesFeedbackDeps {
   suppressions: Pick<SuppressionList, "suppress">;
   /** Where a step's Send or Reject evidence is kept, for a step in doubt to settle on. */
-  runs: Pick<RunRepository, "isStepFinal" | "recordStepEvidence" | "settleStepInDoubt">;
+  runs: Pick<RunRepository, "isStepFinal" | "recordStepEvidence" | "getStepEvidence" | "settleStepInDoubt">;
   clock: Clock;
 }
 
@@ -125,14 +126,18 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
     if (await deps.runs.isStepFinal(workspaceId, runId, stepId))
       return { outcome: "evidence", workspaceId, runId, stepId, kind, settled: false, kept: false };
     await deps.runs.recordStepEvidence(workspaceId, runId, stepId, evidence);
-    // Written before this read, as the step's doubt is written before the step reads the evidence:
-    // a step in doubt is settled by one side or the other, also when its run ended meanwhile and
-    // its execution was stopped (a step recorded skipped then is corrected; see step-doubt.ts).
+    // Written before these reads, as the step's doubt is written before the step reads the
+    // evidence: a step in doubt is settled by one side or the other, also when its run ended
+    // meanwhile and its execution was stopped (a step recorded skipped then is corrected; see
+    // step-doubt.ts). Settled with what all the evidence kept for it decides (a Reject prevails
+    // over a Send: see step-evidence.ts), not with this event alone: any arrival order records the
+    // same, and the conditional write lets the prevailing outcome win a concurrent settle.
+    const deciding = (await deps.runs.getStepEvidence(workspaceId, runId, stepId)) ?? evidence;
     const settled = await deps.runs.settleStepInDoubt(
       workspaceId,
       runId,
       stepId,
-      evidenceOutcome(evidence),
+      evidenceOutcome(deciding),
       deps.clock.now().toISOString(),
     );
     return {

@@ -31,8 +31,10 @@
  * after, is ignored while the evidence or the lookup agrees with it.
  */
 import {
+  REJECTED_CODE,
   type RunContext,
   type RunPhase,
+  SEND_EVENT_RECONCILED,
   SEND_IN_DOUBT_CODE,
   type StepInput,
   type StepOutcome,
@@ -72,9 +74,15 @@ export function evidenceOutcome(evidence: StepEvidence): StepOutcome {
   if (evidence.kind === "sent")
     return {
       status: "executed",
-      detail: { ...(evidence.messageId ? { messageId: evidence.messageId } : {}), reconciled: "send_event" },
+      detail: {
+        ...(evidence.messageId ? { messageId: evidence.messageId } : {}),
+        reconciled: SEND_EVENT_RECONCILED,
+      },
     };
-  return { status: "failed", reason: `rejected: ${evidence.reason ?? "the provider rejected the message"}` };
+  return {
+    status: "failed",
+    reason: `${REJECTED_CODE}: ${evidence.reason ?? "the provider rejected the message"}`,
+  };
 }
 
 /** A step whose run ended while it was in doubt, with no evidence of a send (yet). */

@@ -10,6 +10,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
+import { requestsSignedAs } from "../../infra/local/caller.js";
 import type { LocalStack } from "../../infra/local/stack.js";
 import { apiClient, sentEmails } from "../support/local-api.js";
 import { requestLog } from "./aws-requests.js";
@@ -21,6 +22,13 @@ export interface LoadOptions {
   ingestRequests: number;
   /** Events (each one run and one email) for the end-to-end phase. */
   endToEndEvents: number;
+  /**
+   * Events of the same kind sent first and not measured: the end-to-end paths (a moment's start,
+   * Step Functions, the action, SES, its feedback) are cold after the ingestion runs, and V8 compiles
+   * their code once per thread: without a warm-up that one-off compiling (on V8's helper threads) is
+   * a large and variable part of a short run's CPU per event.
+   */
+  endToEndWarmup: number;
   /** Give up waiting for the stack to drain after this long. */
   drainTimeoutMs: number;
 }
@@ -28,6 +36,7 @@ export interface LoadOptions {
 export const defaultLoadOptions: LoadOptions = {
   ingestRequests: 500,
   endToEndEvents: 200,
+  endToEndWarmup: 100,
   drainTimeoutMs: 300_000,
 };
 
@@ -59,6 +68,31 @@ export interface CpuByThread {
   otherMsPerEvent: number;
 }
 
+/**
+ * AWS requests per event that the functions sent (every thread; counted by the local runtime as it
+ * signs each one as its function, see infra/local/caller.ts), in total and by function: what most
+ * of the CPU per event is spent on, on both sides of each request.
+ */
+export interface AwsRequestsPerEvent {
+  total: number;
+  byFunction: Record<string, number>;
+}
+
+function requestsPerEventSince(
+  before: ReturnType<typeof requestsSignedAs>,
+  events: number,
+): AwsRequestsPerEvent {
+  const byFunction: Record<string, number> = {};
+  let total = 0;
+  for (const [fn, count] of Object.entries(requestsSignedAs())) {
+    const sent = count - (before[fn as keyof typeof before] ?? 0);
+    if (sent <= 0) continue;
+    byFunction[fn] = sent / Math.max(1, events);
+    total += sent;
+  }
+  return { total: total / Math.max(1, events), byFunction };
+}
+
 export interface LoadReport {
   ingest: IngestRun[];
   /** Events the matcher drained after the ingestion runs, and how fast (from the first POST). */
@@ -70,9 +104,12 @@ export interface LoadReport {
     /** Process CPU (every thread, the load generator's included) per event: what a shared machine does not skew. */
     cpuMsPerEvent: number;
     cpuByThread?: CpuByThread;
+    awsRequestsPerEvent: AwsRequestsPerEvent;
   };
   endToEnd: {
     events: number;
+    /** Events sent before the measured ones, not counted in any figure but memory's. */
+    warmupEvents: number;
     /** POSTs not answered 202. */
     errors: number;
     /** SES requests that failed on the client's side (a request timeout under load: see above). */
@@ -85,6 +122,7 @@ export interface LoadReport {
     drained: boolean;
     cpuMsPerEvent: number;
     cpuByThread?: CpuByThread;
+    awsRequestsPerEvent: AwsRequestsPerEvent;
   };
   memory: { rssBeforeMb: number; rssAfterMb: number; heapBeforeMb: number; heapAfterMb: number; gc: boolean };
   loadAverage: string;
@@ -267,6 +305,7 @@ export async function runLoad(
     const before = await settledMemory(stack);
     const stamp = Date.now().toString(36);
 
+    const ingestSigned = requestsSignedAs();
     const ingestCpu = process.cpuUsage();
     const ingestThreads = threadCpuMs();
     let ingestLoadGeneratorMs: number | undefined = 0;
@@ -303,6 +342,18 @@ export async function runLoad(
     const drainSeconds = (absoluteNow() - firstPost) / 1000;
     const drainCpuMs = cpuMsSince(ingestCpu);
     const drainByThread = cpuByThread(stack, ingestThreads, drainCpuMs, ingestLoadGeneratorMs, ingested);
+    const drainRequests = requestsPerEventSince(ingestSigned, ingested);
+
+    const signUp = (accountId: string) => ({
+      event: "load_signed_up",
+      accountId,
+      traits: { email: `${accountId}@example.com`, first_name: "Ada" },
+    });
+    if (options.endToEndWarmup > 0) {
+      const warmup = Array.from({ length: options.endToEndWarmup }, (_, i) => signUp(`warm-${stamp}-${i}`));
+      await drive(stack.apiUrl, source.writeKey, warmup, 10);
+      await idleWithin(stack, options.drainTimeoutMs);
+    }
 
     // End to end: each event starts a run whose one email goes out at once. An email is timed by
     // the end of its first SES request, and counted when it is in the local inbox: under heavy load
@@ -319,21 +370,14 @@ export async function runLoad(
       if (to && !sent.has(to)) sent.set(to, performance.timeOrigin + record.endMs);
     };
     const accounts = Array.from({ length: options.endToEndEvents }, (_, i) => `e2e-${stamp}-${i}`);
+    const e2eSigned = requestsSignedAs();
     const e2eCpu = process.cpuUsage();
     const e2eThreads = threadCpuMs();
-    const run = await drive(
-      stack.apiUrl,
-      source.writeKey,
-      accounts.map((accountId) => ({
-        event: "load_signed_up",
-        accountId,
-        traits: { email: `${accountId}@example.com`, first_name: "Ada" },
-      })),
-      10,
-    );
+    const run = await drive(stack.apiUrl, source.writeKey, accounts.map(signUp), 10);
     const e2eDrained = await idleWithin(stack, options.drainTimeoutMs);
     const e2eCpuMs = cpuMsSince(e2eCpu);
     const e2eByThread = cpuByThread(stack, e2eThreads, e2eCpuMs, run.cpuMs, accounts.length);
+    const e2eRequests = requestsPerEventSince(e2eSigned, accounts.length);
     requestLog.tap = undefined;
     requestLog.tapServices = undefined;
     const inbox = new Set((await sentEmails(stack.inboxUrl)).flatMap((email) => email.destination.to));
@@ -357,9 +401,11 @@ export async function runLoad(
         drained,
         cpuMsPerEvent: drainCpuMs / Math.max(1, ingested),
         ...(drainByThread ? { cpuByThread: drainByThread } : {}),
+        awsRequestsPerEvent: drainRequests,
       },
       endToEnd: {
         events: accounts.length,
+        warmupEvents: options.endToEndWarmup,
         errors: run.results.filter((r) => r.status !== 202).length,
         sesErrors: sesTimeouts,
         emails: sent.size,
@@ -370,6 +416,7 @@ export async function runLoad(
         drained: e2eDrained,
         cpuMsPerEvent: e2eCpuMs / accounts.length,
         ...(e2eByThread ? { cpuByThread: e2eByThread } : {}),
+        awsRequestsPerEvent: e2eRequests,
       },
       memory: {
         rssBeforeMb: mb(before.rss),

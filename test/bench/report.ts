@@ -14,7 +14,7 @@ import {
   SECONDS_PER_MONTH,
 } from "./cost-model.js";
 import { num, table, usd } from "./format.js";
-import type { CpuByThread, LoadReport } from "./load.js";
+import type { AwsRequestsPerEvent, CpuByThread, LoadReport } from "./load.js";
 import type { ScenarioResult } from "./scenarios.js";
 
 export function printScenarios(scenarios: ScenarioResult[]): void {
@@ -429,7 +429,7 @@ export function printLoad(load: LoadReport): void {
   );
   const e = load.endToEnd;
   console.log(
-    `End to end (a moment whose one email step has no delay, 10 connections): ${num(e.events)} events -> ` +
+    `End to end (a moment whose one email step has no delay, 10 connections${e.warmupEvents > 0 ? `, after ${num(e.warmupEvents)} warm-up events not counted` : ""}): ${num(e.events)} events -> ` +
       `${num(e.emails)} emails${e.errors > 0 ? ` (${num(e.errors)} POSTs not accepted)` : ""}` +
       `${e.sesErrors > 0 ? ` (${num(e.sesErrors)} SES requests failed client-side: connection or request timeouts under load, which the runs retried or settled from SES's Send event)` : ""} in ${num(e.seconds, 1)} s = ${num(e.eventsPerSecond, 1)} events/s; ` +
       `event -> email p50 ${num(e.p50Ms, 0)} ms, p99 ${num(e.p99Ms, 0)} ms${e.drained ? "" : " (NOT drained before the deadline)"}; ` +
@@ -442,11 +442,20 @@ export function printLoad(load: LoadReport): void {
         `V8 helpers (GC, compiling) and libuv pool (LevelDB I/O) ${num(c.otherMsPerEvent, 1)}, load generator ${num(c.loadGeneratorMsPerEvent, 1)}`;
   console.log(`CPU ms per event by thread: matcher drain: ${split(d.cpuByThread)}.`);
   console.log(`                            end to end: ${split(e.cpuByThread)}.`);
+  const requests = (r: AwsRequestsPerEvent, cpuMsPerEvent: number) =>
+    `${num(r.total, 1)} (${Object.entries(r.byFunction)
+      .sort((a, b) => b[1] - a[1])
+      .map(([fn, n]) => `${fn} ${num(n, 1)}`)
+      .join(", ")}), ${num(cpuMsPerEvent / Math.max(r.total, 1e-9), 1)} ms of CPU per request`;
+  console.log(
+    `AWS requests per event (the functions', through the real SDK clients, each served by a local emulator): ` +
+      `matcher drain ${requests(d.awsRequestsPerEvent, d.cpuMsPerEvent)}; end to end ${requests(e.awsRequestsPerEvent, e.cpuMsPerEvent)}.`,
+  );
   const m = load.memory;
   console.log(
     `Memory (process RSS${m.gc ? ", after a forced GC" : "; run node with --expose-gc for settled figures"}): ` +
       `${m.rssBeforeMb} MB before, ${m.rssAfterMb} MB after ` +
       `(heap ${m.heapBeforeMb} -> ${m.heapAfterMb} MB), ` +
-      `${num(((m.rssAfterMb - m.rssBeforeMb) * 1024) / (d.events + e.events), 0)} KB more per event handled.`,
+      `${num(((m.rssAfterMb - m.rssBeforeMb) * 1024) / (d.events + e.events + (e.warmupEvents ?? 0)), 0)} KB more per event handled.`,
   );
 }

@@ -5,8 +5,10 @@
  * send in doubt is reconciled from SES's own Send event, and DynamoDB being briefly unavailable in
  * any task fails no step and no run.
  */
+
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Faults } from "../../infra/local/faults.js";
+import { LOCAL_CONFIGURATION_SET } from "../../infra/local/stack.js";
 import { transientRetry } from "../../shared/contracts/workflow.js";
 import { sentEmails } from "../support/local-api.js";
 import { type RunView, type Scenario, startScenario, unique } from "../support/scenario.js";
@@ -67,6 +69,10 @@ const emailsTo = async (address: string) =>
     email.destination.to.some((to) => to.includes(address)),
   );
 
+const emailStats = async (momentId: string) =>
+  (await s.stats<{ succeeded: number; steps: Record<string, Record<string, number>> }>(momentId)).steps
+    .email ?? {};
+
 describe("faults at the SES layer", () => {
   it("an answer lost after SES took the email: reconciled from the Send event, one email, executed", async () => {
     const { address, go } = await emailOnce();
@@ -87,6 +93,44 @@ describe("faults at the SES layer", () => {
     expect(outcome).toMatchObject({ status: "executed" });
     expect(outcome).not.toMatchObject({ detail: { reconciled: expect.anything() } });
     expect(await emailsTo(address)).toHaveLength(1);
+  });
+
+  it("settled executed from the Send event, then SES's Reject of that email comes: the Reject prevails (failed, rejected), counted once", async () => {
+    const { momentId, address, go } = await emailOnce();
+    faults.once({ service: "ses", operation: "SendRawEmail", fault: "drop" });
+    const { runId, outcome } = await go();
+    expect(outcome).toMatchObject({ status: "executed", detail: { reconciled: "send_event" } });
+    const messageId = outcome.status === "executed" ? outcome.detail?.messageId : undefined;
+
+    // SES publishes a Reject after its message's Send (a virus found, no delivery attempted).
+    const reject = {
+      eventType: "Reject",
+      mail: {
+        timestamp: new Date().toISOString(),
+        messageId,
+        destination: [address],
+        tags: {
+          "ses:configuration-set": [LOCAL_CONFIGURATION_SET],
+          workspace: [s.stack.workspaceId],
+          run: [runId],
+          step: ["email"],
+        },
+      },
+      reject: { reason: "Bad content" },
+    };
+    await s.stack.publishSesEvent("Email Rejected", reject);
+    await s.stack.idle();
+
+    const step = await waitFor(
+      async () => {
+        const run = await s.admin<RunView>("GET", `/v1/admin/runs/${encodeURIComponent(runId)}`);
+        const record = run.body.steps.find((candidate) => candidate.stepId === "email");
+        return record?.status === "failed" ? record : undefined;
+      },
+      { timeoutMs: 10_000, description: "the step corrected by the Reject" },
+    );
+    expect(step.outcome).toMatchObject({ reason: "rejected: Bad content" });
+    expect(await emailStats(momentId)).toMatchObject({ failed: 1, executed: 0 });
   });
 
   it("throttling (SES did not take it) is retried by the state machine: one email", async () => {
@@ -123,10 +167,6 @@ describe("an end rule matching while an email step waits for SES's evidence", ()
     const view = await s.admin<RunView>("GET", `/v1/admin/runs/${encodeURIComponent(runId)}`);
     return view.body.steps.find((step) => step.stepId === "email");
   };
-  const emailStats = async (momentId: string) =>
-    (await s.stats<{ succeeded: number; steps: Record<string, Record<string, number>> }>(momentId)).steps
-      .email ?? {};
-
   it("SES took it (its answer lost): the Send event settles the step executed, one email, counted once", async () => {
     faults.once({ service: "ses", operation: "SendRawEmail", fault: "drop" });
     const { momentId, address, runId, end } = await emailUntilPaid();

@@ -6,11 +6,13 @@
 import type { EventReceivedDetail } from "../../shared/contracts/bus.js";
 import { keys } from "../../shared/contracts/table.js";
 import {
+  correctsRecord,
   type EndSteps,
   type ExecutionInput,
   endExecutionName,
   type Gate,
   isOpenToEvidence,
+  isOpenToRejection,
   lookupExecutionName,
   type RunContext,
   type RunInput,
@@ -23,6 +25,7 @@ import { eventCountKey } from "../../shared/domain/identify.js";
 import type { IntegrationKind } from "../../shared/domain/integration.js";
 import type { Moment, MomentStatus } from "../../shared/domain/moment.js";
 import type { Source } from "../../shared/domain/source.js";
+import { decidingEvidence } from "../../shared/domain/step-evidence.js";
 import type { Clock } from "../../shared/ports/clock.js";
 import type { EventPublisher, Mailer, OutgoingEmail } from "../../shared/ports/delivery.js";
 import type { EmailTemplateRepository } from "../../shared/ports/email-templates.js";
@@ -351,7 +354,7 @@ export class FakeRunRepository implements RunRepository {
   /** The account run index: ended runs stay, marked with what ended them (as the adapter does). */
   readonly activeRuns = new Map<string, ActiveRun & { endedBy?: string }>();
   readonly steps = new Map<string, StoredStep>();
-  readonly evidence = new Map<string, StepEvidence>();
+  readonly evidence = new Map<string, StepEvidence[]>();
   readonly stats = new Map<string, Record<string, number>>();
 
   async enter(
@@ -550,12 +553,15 @@ export class FakeRunRepository implements RunRepository {
   }
 
   async recordStepEvidence(workspaceId: string, runId: string, stepId: string, evidence: StepEvidence) {
+    // The first piece of each kind stands (see the adapter).
     const k = key(workspaceId, runId, stepId);
-    if (!this.evidence.has(k)) this.evidence.set(k, structuredClone(evidence));
+    const pieces = this.evidence.get(k) ?? [];
+    if (!pieces.some((piece) => piece.kind === evidence.kind)) pieces.push(structuredClone(evidence));
+    this.evidence.set(k, pieces);
   }
 
   async getStepEvidence(workspaceId: string, runId: string, stepId: string) {
-    return this.evidence.get(key(workspaceId, runId, stepId));
+    return decidingEvidence(this.evidence.get(key(workspaceId, runId, stepId)) ?? []);
   }
 
   async recordStep(
@@ -597,7 +603,7 @@ export class FakeRunRepository implements RunRepository {
   async isStepFinal(workspaceId: string, runId: string, stepId: string) {
     const step = this.steps.get(key(workspaceId, runId, stepId));
     if (step === undefined || step.status === "claimed") return false;
-    return !isOpenToEvidence(step);
+    return !isOpenToEvidence(step) && !isOpenToRejection(step);
   }
 
   async settleStepInDoubt(
@@ -617,8 +623,7 @@ export class FakeRunRepository implements RunRepository {
       existing.doubtSince ??
       (options.plainClaim && existing.status === "claimed" ? existing.claimedAt : undefined);
     if (!since) return "not_in_doubt";
-    const correcting =
-      existing.status !== "claimed" && isOpenToEvidence(existing) && outcome.status !== "skipped";
+    const correcting = existing.status !== "claimed" && correctsRecord(existing, outcome);
     if (existing.status !== "claimed" && !correcting) return "not_in_doubt";
     if (existing.status !== "claimed") this.count(stored.run, `steps.${stepId}.${existing.status}`, -1);
     this.steps.set(k, {

@@ -9,13 +9,16 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { expiresAtFor, INSIGHT_TTL_SECONDS, keys, sortKeyPrefix } from "../../contracts/table.js";
 import {
+  correctsRecord,
   type EndSteps,
   isOpenToEvidence,
+  isOpenToRejection,
   type RunContext,
   type StepInput,
   type StepOutcome,
 } from "../../contracts/workflow.js";
 import { breakdownCounter, type EndCause } from "../../domain/report.js";
+import { decidingEvidence, EVIDENCE_KINDS, type EvidenceKind } from "../../domain/step-evidence.js";
 import type {
   ActiveRun,
   EnterResult,
@@ -510,23 +513,24 @@ export class DynamoRunRepository implements RunRepository {
   }
 
   async recordStepEvidence(workspaceId: string, runId: string, stepId: string, evidence: StepEvidence) {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...keys.runStepEvidence(workspaceId, runId, stepId),
-            type: "run_step_evidence",
-            ...evidence,
-            expiresAt: expiresAtFor(evidence.at, INSIGHT_TTL_SECONDS),
-          },
-          // The first piece of evidence stands (a redelivered event changes nothing).
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
+    const { kind, ...piece } = evidence;
+    // One attribute per kind, each set once: a redelivered event changes nothing, and pieces of
+    // different kinds (a Send, a Reject) written at the same instant both stay (an update of one
+    // attribute never overwrites the other), for getStepEvidence to decide between.
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.runStepEvidence(workspaceId, runId, stepId),
+        UpdateExpression:
+          "SET #type = :type, #kind = if_not_exists(#kind, :piece), expiresAt = if_not_exists(expiresAt, :expires)",
+        ExpressionAttributeNames: { "#type": "type", "#kind": kind },
+        ExpressionAttributeValues: {
+          ":type": "run_step_evidence",
+          ":piece": piece,
+          ":expires": expiresAtFor(evidence.at, INSIGHT_TTL_SECONDS),
+        },
+      }),
+    );
   }
 
   async getStepEvidence(workspaceId: string, runId: string, stepId: string) {
@@ -537,13 +541,24 @@ export class DynamoRunRepository implements RunRepository {
         ConsistentRead: true,
       }),
     );
-    if (!Item || (Item.kind !== "sent" && Item.kind !== "rejected")) return undefined;
-    return {
-      kind: Item.kind,
-      at: String(Item.at),
-      ...(typeof Item.messageId === "string" ? { messageId: Item.messageId } : {}),
-      ...(typeof Item.reason === "string" ? { reason: Item.reason } : {}),
-    } satisfies StepEvidence;
+    if (!Item) return undefined;
+    const pieceOf = (kind: EvidenceKind, fields: unknown): StepEvidence[] => {
+      if (typeof fields !== "object" || fields === null) return [];
+      const { at, messageId, reason } = fields as Record<string, unknown>;
+      return [
+        {
+          kind,
+          at: String(at),
+          ...(typeof messageId === "string" ? { messageId } : {}),
+          ...(typeof reason === "string" ? { reason } : {}),
+        },
+      ];
+    };
+    return decidingEvidence([
+      // (an item from before pieces were kept by kind holds its one piece at the top level)
+      ...(Item.kind === "sent" || Item.kind === "rejected" ? pieceOf(Item.kind, Item) : []),
+      ...EVIDENCE_KINDS.flatMap((kind) => pieceOf(kind, Item[kind])),
+    ]);
   }
 
   async isStepFinal(workspaceId: string, runId: string, stepId: string) {
@@ -552,9 +567,15 @@ export class DynamoRunRepository implements RunRepository {
         TableName: this.tableName,
         Key: keys.runStep(workspaceId, runId, stepId),
         ConsistentRead: true,
-        // (the reason tells a failure made in doubt: see isOpenToEvidence)
-        ProjectionExpression: "#status, doubtSince, outcome.#reason",
-        ExpressionAttributeNames: { "#status": "status", "#reason": "reason" },
+        // (the reason tells a failure made in doubt, the detail an execution settled from a Send
+        // event: see isOpenToEvidence, isOpenToRejection)
+        ProjectionExpression: "#status, doubtSince, outcome.#reason, outcome.#detail.#reconciled",
+        ExpressionAttributeNames: {
+          "#status": "status",
+          "#reason": "reason",
+          "#detail": "detail",
+          "#reconciled": "reconciled",
+        },
       }),
     );
     return isFinalStepRecord(Item);
@@ -568,11 +589,31 @@ export class DynamoRunRepository implements RunRepository {
     at: string,
     options: { plainClaim?: boolean } = {},
   ): Promise<"settled" | "not_in_doubt"> {
+    // A record that changed under this write (another piece of evidence settled it first, say) is
+    // read again, and corrected if the outcome still corrects it: the evidence that prevails
+    // wins whichever write lands first. A claim that changed hands is not (its new attempt wins).
+    for (let read = 0; read < 3; read++) {
+      const result = await this.settleOnce(workspaceId, runId, stepId, outcome, at, options, read > 0);
+      if (result !== "changed") return result;
+    }
+    return "not_in_doubt";
+  }
+
+  /** One read and conditional write of settleStepInDoubt ("changed": the write's condition failed). */
+  private async settleOnce(
+    workspaceId: string,
+    runId: string,
+    stepId: string,
+    outcome: StepOutcome,
+    at: string,
+    options: { plainClaim?: boolean },
+    again: boolean,
+  ): Promise<"settled" | "not_in_doubt" | "changed"> {
     const key = keys.runStep(workspaceId, runId, stepId);
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
     );
-    if (!Item) return "not_in_doubt";
+    if (!Item || (again && Item.status === "claimed")) return "not_in_doubt";
     // A plain claim (no doubt mark: its attempt is alive, or died mid-action), when asked (its run
     // ended, or its wake-up failed for good: no retry will come), is settled like one in doubt since
     // it was claimed, and keeps that mark, so later evidence can still correct what it records.
@@ -580,10 +621,10 @@ export class DynamoRunRepository implements RunRepository {
       options.plainClaim === true && Item.status === "claimed" && typeof Item.doubtSince !== "string";
     if (!plain && typeof Item.doubtSince !== "string") return "not_in_doubt";
     // A record made while in doubt (skipped: its run ended; failed `send_in_doubt`: its wake-up
-    // failed for good) is corrected by what the provider did; a skip never replaces a record.
-    const recorded =
-      Item.status !== "claimed" && isOpenToEvidence(Item) ? (Item.outcome as StepOutcome) : undefined;
-    const correcting = recorded !== undefined && outcome.status !== "skipped";
+    // failed for good; executed from a Send event, which a Reject prevails over) is corrected by
+    // what the provider did; a skip never replaces a record.
+    const correcting = Item.status !== "claimed" && correctsRecord(Item, outcome);
+    const recorded = correcting ? (Item.outcome as StepOutcome) : undefined;
     if (Item.status !== "claimed" && !correcting) return "not_in_doubt";
     const attempt = typeof Item.attempt === "string" ? Item.attempt : "";
     const { Item: runItem } = await this.db.send(
@@ -631,7 +672,7 @@ export class DynamoRunRepository implements RunRepository {
         ...(correcting && recorded ? stepCounters(stepId, recorded, -1) : {}),
       }),
     ]);
-    return settled ? "settled" : "not_in_doubt";
+    return settled ? "settled" : "changed";
   }
 
   async listStepsInDoubt(workspaceId: string, runId: string): Promise<string[]> {
@@ -759,12 +800,12 @@ function toMembership(item: Record<string, unknown>): Membership {
 
 /**
  * A step record nothing moves any more (see settleStepInDoubt): executed, or failed or skipped
- * outside any doubt. Only a claim, or a skip or a `send_in_doubt` failure made while in doubt, can
- * still take evidence.
+ * outside any doubt. Only a claim, a skip or a `send_in_doubt` failure made while in doubt, or an
+ * execution settled from a Send event (which SES's Reject still corrects), can still take evidence.
  */
 function isFinalStepRecord(item: Record<string, unknown> | undefined): boolean {
   if (item === undefined || item.status === "claimed") return false;
-  return !isOpenToEvidence(item);
+  return !isOpenToEvidence(item) && !isOpenToRejection(item);
 }
 
 /** What a run item keeps of its context: not the ids its key holds, nor its top-level attributes. */

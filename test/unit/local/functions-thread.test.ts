@@ -1,5 +1,10 @@
-import { describe, expect, it } from "vitest";
-import { fromThrown, toThrown } from "../../../infra/local/functions-thread.js";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  fromThrown,
+  type LocalFunctionsThread,
+  startLocalFunctionsThread,
+  toThrown,
+} from "../../../infra/local/functions-thread.js";
 
 /** What the main thread sees of a value a function threw on the functions thread. */
 const across = (thrown: unknown) => fromThrown(structuredClone(toThrown(thrown)));
@@ -38,5 +43,33 @@ describe("an error thrown on the functions thread", () => {
     expect(across("plain text")).toBe("plain text");
     expect(across({ status: 7 })).toEqual({ status: 7 });
     expect(across(Symbol("x"))).toBe("Symbol(x)");
+  });
+});
+
+describe("a functions thread that crashed", () => {
+  let thread: LocalFunctionsThread | undefined;
+  afterAll(async () => {
+    await thread?.stop();
+  });
+
+  it("fails the invocation it was running, and the next one starts a new thread, as Lambda a new container", async () => {
+    thread = await startLocalFunctionsThread({
+      region: "us-east-1",
+      accountId: "000000000000",
+      what: "test functions thread",
+      preload: [new URL("../../support/crash-thread-preload.ts", import.meta.url).href],
+    });
+    expect(await thread.invoke("health", {})).toMatchObject({ statusCode: 200 });
+
+    await expect(thread.invoke("health", { crashThread: true })).rejects.toThrow(/stopped/);
+
+    expect(await thread.invoke("health", {})).toMatchObject({ statusCode: 200 });
+    // Crashed again, then invoked twice at once: one new thread answers both.
+    await expect(thread.invoke("health", { crashThread: true })).rejects.toThrow(/stopped/);
+    const both = await Promise.all([thread.invoke("health", {}), thread.invoke("health", {})]);
+    expect(both).toEqual([
+      expect.objectContaining({ statusCode: 200 }),
+      expect.objectContaining({ statusCode: 200 }),
+    ]);
   });
 });

@@ -429,6 +429,13 @@ describe("recordRunState: a wake-up's step that failed for good while claimed", 
       outcome: { detail: { messageId: "ses-late", reconciled: "send_event" } },
     });
     expect(stats()).toMatchObject({ "steps.s1.executed": 1, "steps.s1.failed": 0 });
+    // (open to SES's Reject of that email still, which would prevail over its Send)
+    expect(await runs.isStepFinal("ws_1", "run_1", "s1")).toBe(false);
+    await sesFeedback("Email Rejected");
+    expect(runs.step(run, "s1")).toMatchObject({
+      status: "failed",
+      outcome: { reason: "rejected: Bad content" },
+    });
     expect(await runs.isStepFinal("ws_1", "run_1", "s1")).toBe(true);
   });
 

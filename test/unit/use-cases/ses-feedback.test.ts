@@ -31,7 +31,7 @@ describe("recordSesFeedback: evidence of a step's send", () => {
   });
   const stepTags = { workspace: ["ws_1"], run: ["run_1"], step: ["nudge"] };
 
-  it("keeps a Send event as the step's evidence, with SES's messageId; a redelivery changes nothing", async () => {
+  it("keeps a Send event as the step's evidence, with SES's messageId; a redelivery changes nothing, a Reject prevails", async () => {
     const result = await recordSesFeedback(deps(), sendEvent("Email Sent", stepTags));
     expect(result).toEqual({
       outcome: "evidence",
@@ -42,11 +42,16 @@ describe("recordSesFeedback: evidence of a step's send", () => {
       settled: false,
       kept: true,
     });
-    await recordSesFeedback(deps(), sendEvent("Email Rejected", stepTags));
+    await recordSesFeedback(deps(), sendEvent("Email Sent", stepTags));
     expect(await runs.getStepEvidence("ws_1", "run_1", "nudge")).toEqual({
       kind: "sent",
       messageId: "ses-msg-1",
       at: "2026-11-21T10:00:00.000Z",
+    });
+    await recordSesFeedback(deps(), sendEvent("Email Rejected", stepTags));
+    expect(await runs.getStepEvidence("ws_1", "run_1", "nudge")).toMatchObject({
+      kind: "rejected",
+      reason: "Bad content",
     });
   });
 
@@ -122,6 +127,33 @@ describe("recordSesFeedback: evidence of a step's send", () => {
       await runs.recordStep(run, "other", { status: "skipped", reason: "no_recipient" }, IN_DOUBT_SINCE);
       const other = { ...stepTags, step: ["other"] };
       expect(await recordSesFeedback(deps(), sendEvent("Email Sent", other))).toMatchObject({ kept: false });
+    });
+
+    describe("decides from all the evidence kept for the step, so any arrival order records the same", () => {
+      const rejected = { status: "failed", outcome: { reason: "rejected: Bad content" } };
+      type Arrival = "Email Sent" | "Email Rejected" | "in doubt";
+      const orders: Arrival[][] = [
+        ["in doubt", "Email Sent", "Email Rejected"],
+        ["in doubt", "Email Rejected", "Email Sent"],
+        // The first event came while its attempt still held a plain claim (not settled then).
+        ["Email Rejected", "in doubt", "Email Sent"],
+        ["Email Sent", "in doubt", "Email Rejected"],
+      ];
+      for (const order of orders)
+        it(`${order.join(", ")}: failed, rejected (SES refused to deliver it), counted once`, async () => {
+          runs.seedMembership(run);
+          runs.seedClaim(run, "nudge", "2026-11-21T10:00:00.000Z", "attempt-1");
+          for (const arrival of order)
+            if (arrival === "in doubt") await runs.markStepInDoubt(run, "nudge", "attempt-1", IN_DOUBT_SINCE);
+            else await recordSesFeedback(deps(), sendEvent(arrival, stepTags));
+
+          expect(runs.step(run, "nudge")).toMatchObject(rejected);
+          expect(stats()).toMatchObject({ "steps.nudge.failed": 1 });
+          expect(stats()?.["steps.nudge.executed"] ?? 0).toBe(0);
+          // Final now: a redelivered Send changes nothing.
+          await recordSesFeedback(deps(), sendEvent("Email Sent", stepTags));
+          expect(runs.step(run, "nudge")).toMatchObject(rejected);
+        });
     });
 
     it("leaves alone a step that was never in doubt (its own attempt records it)", async () => {

@@ -54,8 +54,8 @@ const cancelled = (...codes: string[]) =>
   });
 
 /** The items of the (first) transaction the repository sent. */
-function transactItems(): TransactItem[] {
-  return db.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+function transactItems(call = 0): TransactItem[] {
+  return db.commandCalls(TransactWriteCommand)[call]?.args[0].input.TransactItems ?? [];
 }
 
 /** What a stats shard update adds, counter name -> delta, read from its ADD clause. */
@@ -673,6 +673,7 @@ describe("DynamoRunRepository.settleStepInDoubt", () => {
   const AT = "2026-11-21T11:00:00.000Z";
   const SINCE = "2026-11-21T10:59:00.000Z";
   const executed = { status: "executed" as const, detail: { reconciled: "send_event" } };
+  const rejected = { status: "failed" as const, reason: "rejected: virus" };
 
   it("records a claim in doubt with the outcome and its counter, conditional on the doubt", async () => {
     db.on(GetCommand, { Key: stepKey }).resolves({
@@ -805,6 +806,50 @@ describe("DynamoRunRepository.settleStepInDoubt", () => {
     expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
+  it("a Reject corrects an execution settled from a Send event while in doubt (a Reject prevails), moving its counters", async () => {
+    db.on(GetCommand, { Key: stepKey }).resolves({
+      Item: { ...stepKey, status: "executed", outcome: executed, recordedAt: SINCE, doubtSince: SINCE },
+    });
+    db.on(GetCommand, { Key: runKey }).resolves({ Item: { momentId: "m_1" } });
+    db.on(TransactWriteCommand).resolves({});
+
+    await expect(repository().settleStepInDoubt("ws_1", "run_1", "s1", rejected, AT)).resolves.toBe(
+      "settled",
+    );
+
+    const [step, stats] = transactItems();
+    expect(step?.Update).toMatchObject({
+      ConditionExpression:
+        "#status = :recorded AND recordedAt = :recordedAt AND attribute_exists(doubtSince)",
+      ExpressionAttributeValues: { ":recorded": "executed", ":status": "failed" },
+    });
+    expect(counterDeltas(stats)).toEqual({
+      "steps.s1.failed": 1,
+      "steps.s1.failed.rejected": 1,
+      "steps.s1.executed": -1,
+    });
+  });
+
+  it("a write that lost to another settle reads the step again: a Reject still corrects what a Send's evidence settled", async () => {
+    db.on(GetCommand, { Key: stepKey })
+      .resolvesOnce({ Item: { ...stepKey, status: "claimed", attempt: "a1", doubtSince: SINCE } })
+      .resolves({
+        Item: { ...stepKey, status: "executed", outcome: executed, recordedAt: SINCE, doubtSince: SINCE },
+      });
+    db.on(GetCommand, { Key: runKey }).resolves({ Item: { momentId: "m_1" } });
+    db.on(TransactWriteCommand).rejectsOnce(cancelled("ConditionalCheckFailed", "None")).resolves({});
+
+    await expect(repository().settleStepInDoubt("ws_1", "run_1", "s1", rejected, AT)).resolves.toBe(
+      "settled",
+    );
+
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    expect(transactItems(1)[0]?.Update?.ExpressionAttributeValues).toMatchObject({
+      ":recorded": "executed",
+      ":status": "failed",
+    });
+  });
+
   it("answers not_in_doubt when a take-over or another settle won the race", async () => {
     db.on(GetCommand, { Key: stepKey }).resolves({
       Item: { ...stepKey, status: "claimed", attempt: "a1", doubtSince: SINCE },
@@ -830,14 +875,59 @@ describe("DynamoRunRepository.isStepFinal", () => {
     [{ status: "claimed" }, false],
     [{ status: "claimed", doubtSince: "t0" }, false],
     [undefined, false],
-  ])("reads %j (consistently, three attributes) as final: %s", async (record, final) => {
+    // Settled from a Send event while in doubt: SES's Reject of that email still corrects it.
+    [{ status: "executed", doubtSince: "t0", outcome: { detail: { reconciled: "send_event" } } }, false],
+    [{ status: "executed", outcome: { detail: { reconciled: "send_event" } } }, true],
+  ])("reads %j (consistently, four attributes) as final: %s", async (record, final) => {
     db.on(GetCommand, { Key: stepKey }).resolves(record ? { Item: record } : {});
 
     await expect(repository().isStepFinal("ws_1", "run_1", "s1")).resolves.toBe(final);
     expect(db.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({
       ConsistentRead: true,
-      ProjectionExpression: "#status, doubtSince, outcome.#reason",
+      ProjectionExpression: "#status, doubtSince, outcome.#reason, outcome.#detail.#reconciled",
     });
+  });
+});
+
+describe("DynamoRunRepository step evidence", () => {
+  const evidenceKey = keys.runStepEvidence("ws_1", "run_1", "s1");
+  const sent = { kind: "sent" as const, at: "2026-11-21T10:00:00.000Z", messageId: "ses-1" };
+
+  it("keeps each kind in its own attribute, set once: a redelivery changes nothing, another kind never overwrites it", async () => {
+    db.on(UpdateCommand).resolves({});
+
+    await repository().recordStepEvidence("ws_1", "run_1", "s1", sent);
+
+    expect(db.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      Key: evidenceKey,
+      UpdateExpression:
+        "SET #type = :type, #kind = if_not_exists(#kind, :piece), expiresAt = if_not_exists(expiresAt, :expires)",
+      ExpressionAttributeNames: { "#kind": "sent" },
+      ExpressionAttributeValues: { ":piece": { at: sent.at, messageId: "ses-1" } },
+    });
+  });
+
+  it.each([
+    ["a Send alone", { sent: { at: sent.at, messageId: "ses-1" } }, { kind: "sent", messageId: "ses-1" }],
+    [
+      "a Send and a Reject: the Reject prevails",
+      { sent: { at: sent.at, messageId: "ses-1" }, rejected: { at: sent.at, reason: "virus" } },
+      { kind: "rejected", reason: "virus" },
+    ],
+    [
+      "a piece kept before kinds had attributes, and a later Reject",
+      { kind: "sent", at: sent.at, messageId: "ses-1", rejected: { at: sent.at, reason: "virus" } },
+      { kind: "rejected", reason: "virus" },
+    ],
+    [
+      "a piece kept before kinds had attributes",
+      { kind: "rejected", at: sent.at, reason: "x" },
+      { kind: "rejected" },
+    ],
+  ])("decides from every piece kept: %s", async (_case, item, deciding) => {
+    db.on(GetCommand, { Key: evidenceKey }).resolves({ Item: { ...evidenceKey, ...item } });
+
+    await expect(repository().getStepEvidence("ws_1", "run_1", "s1")).resolves.toMatchObject(deciding);
   });
 });
 
