@@ -51,12 +51,17 @@ export async function buildWidget(): Promise<Record<WidgetFile, string>> {
 }
 
 /**
- * Builds into a folder (the local runtime's temp folder, or one the CDK app copies into the inbox
- * function's asset). Synchronous, so a construct can call it: it takes some 50 ms.
+ * Builds into a folder (the local runtime's, or one the CDK app copies into the inbox function's
+ * asset). Synchronous, so a construct can call it: it takes some 50 ms. Answers the source files it
+ * read (absolute paths).
  */
-export function writeWidget(outdir: string): void {
+export function writeWidget(outdir: string): string[] {
   mkdirSync(outdir, { recursive: true });
+  const inputs = new Set<string>();
   for (const file of files) {
-    writeFileSync(path.join(outdir, file), buildSync(options(file)).outputFiles[0]?.text ?? "");
+    const result = buildSync({ ...options(file), metafile: true });
+    writeFileSync(path.join(outdir, file), result.outputFiles[0]?.text ?? "");
+    for (const input of Object.keys(result.metafile.inputs)) inputs.add(path.resolve(input));
   }
+  return [...inputs];
 }

@@ -12,6 +12,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { busRules, executionFailedPattern, sesFeedbackPattern } from "../../shared/contracts/bus.js";
 import { Env, type EnvName, type FunctionId } from "../../shared/contracts/functions.js";
 import { routes } from "../../shared/contracts/routes.js";
@@ -22,6 +23,7 @@ import {
   runWorkflowDefinition,
 } from "../../shared/contracts/workflow.js";
 import { generateApiKey } from "../../shared/domain/api-keys.js";
+import { cachedBuild } from "../build-cache.js";
 import { buildConsole, CONSOLE_BASE_PATH } from "../console/build.js";
 import { writeWidget } from "../widget-build.js";
 import { installCallerIdentity } from "./caller.js";
@@ -239,10 +241,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return proxy.url;
     };
 
-    // The widget is built as the CDK app builds it into the inbox function's asset.
-    const widgetDir = await mkdtemp(join(tmpdir(), "moments-widget-"));
-    stops.push(() => rm(widgetDir, { recursive: true, force: true }));
-    writeWidget(widgetDir);
+    // The widget is built as the CDK app builds it into the inbox function's asset (kept while its
+    // sources and the build are unchanged: build-cache.ts).
+    const { dir: widgetDir } = await cachedBuild("local widget", (dir) => ({
+      inputs: [...writeWidget(dir), fileURLToPath(new URL("../widget-build.ts", import.meta.url))],
+      data: null,
+    }));
 
     // The same variables the CDK app sets on the functions, plus endpoints for the emulators. The
     // Step Functions and EventBridge endpoints are only known after their servers start, and the
@@ -275,10 +279,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     delete process.env.AWS_PROFILE;
 
-    // The console is built fresh from source at every start (esbuild: well under a second).
-    const consoleDir = await mkdtemp(join(tmpdir(), "moments-console-"));
-    stops.push(() => rm(consoleDir, { recursive: true, force: true }));
-    buildConsole(consoleDir);
+    // The console is built from source (esbuild: well under a second), again when its sources or
+    // its build changed (build-cache.ts).
+    const { dir: consoleDir } = await cachedBuild("local console", (dir) => ({
+      inputs: [
+        ...Object.keys(buildConsole(dir).metafile.inputs),
+        fileURLToPath(new URL("../console/build.ts", import.meta.url)),
+      ],
+      data: null,
+    }));
     process.env[Env.consoleAssetsDir] = consoleDir;
 
     await createAppTable(new DynamoDBClient({ endpoint: dynamo.endpoint }), tableName);

@@ -3,11 +3,11 @@
  * TypeScript module as a thread's entry whoever started the process, the start handshake, a full GC
  * on request (the bench's settled RSS) and a stop that never hangs.
  */
-import { createHash, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { readlinkSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isMainThread, parentPort, type SHARE_ENV, Worker } from "node:worker_threads";
+import { cachedBuild } from "../build-cache.js";
 
 /** This thread's id on Linux (/proc/thread-self links to <pid>/task/<tid>); undefined elsewhere. */
 export function linuxThreadId(): number | undefined {
@@ -22,68 +22,51 @@ export function linuxThreadId(): number | undefined {
 // In a thread running the compiled code, stack traces point into the TypeScript sources.
 if (!isMainThread) process.setSourceMapsEnabled(true);
 
-/** Compiled thread code lives beside the packages it imports, which Node resolves from there. */
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const COMPILED_DIR = join(ROOT, "node_modules", ".cache", "moments-threads");
 
 /**
- * A thread's TypeScript modules compiled to JavaScript, once per content (esbuild: our code bundled,
- * split at its dynamic imports so a handler and its packages load on first use, the packages left to
- * Node). Whoever started the process (`npm start` and the bench run under tsx, vitest transforms only
- * its own thread's modules), the thread then runs plain JavaScript: a thread that registered tsx's
- * loader instead carried a loader thread of its own (~27 MB of RSS each) and a round trip to it for
- * every module it resolved. Answers the compiled entries' file URLs, in order.
+ * A thread's TypeScript modules compiled to JavaScript (esbuild: our code bundled, split at its
+ * dynamic imports so a handler and its packages load on first use, the packages left to Node), kept
+ * while their sources are unchanged (build-cache.ts: under node_modules/.cache, where Node resolves
+ * the packages they import). Whoever started the process (`npm start` and the bench run under tsx,
+ * vitest transforms only its own thread's modules), the thread then runs plain JavaScript: a thread
+ * that registered tsx's loader instead carried a loader thread of its own (~27 MB of RSS each) and a
+ * round trip to it for every module it resolved. Answers the compiled entries' file URLs, in order.
  */
 async function compileForThread(moduleUrls: string[]): Promise<string[]> {
-  const { build } = await import("esbuild");
   const entryPoints = moduleUrls.map((url) => fileURLToPath(url));
-  const out = "/moments-thread";
-  const result = await build({
-    entryPoints,
+  const options = {
     bundle: true,
     splitting: true,
     format: "esm",
     platform: "node",
     target: "node20",
     packages: "external",
-    write: false,
-    outdir: out,
     outExtension: { ".js": ".mjs" },
     entryNames: "[name]-[hash]",
     chunkNames: "chunk-[hash]",
     metafile: true,
-    // Stacks name the TypeScript files (see below): what a thrown error's trace shows, and how the
-    // bench tells which function built an SDK client.
+    // Stacks name the TypeScript files: what a thrown error's trace shows, and how the bench tells
+    // which function built an SDK client.
     sourcemap: true,
     sourcesContent: false,
     absWorkingDir: ROOT,
     logLevel: "silent",
+  } as const;
+  const key = JSON.stringify({ thread: entryPoints, options });
+  const { dir, data } = await cachedBuild(key, async (outdir) => {
+    const { build } = await import("esbuild");
+    const result = await build({ ...options, entryPoints, outdir });
+    // The metafile names files relative to the working directory.
+    const outputs = Object.entries(result.metafile.outputs);
+    const entries = entryPoints.map((entry) => {
+      const output = outputs.find(([, meta]) => meta.entryPoint && resolve(ROOT, meta.entryPoint) === entry);
+      if (!output) throw new Error(`esbuild produced no output for ${entry}`);
+      return relative(outdir, resolve(ROOT, output[0]));
+    });
+    return { inputs: Object.keys(result.metafile.inputs), data: entries };
   });
-  const hash = createHash("sha256");
-  for (const file of result.outputFiles) hash.update(file.path).update(file.contents);
-  const dir = join(COMPILED_DIR, hash.digest("hex").slice(0, 20));
-  if (!existsSync(dir)) {
-    // Written aside, then renamed into place: processes starting at once never see half a build.
-    const scratch = `${dir}.${process.pid}.${randomUUID()}`;
-    for (const file of result.outputFiles) {
-      const target = join(scratch, relative(out, file.path));
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, file.contents);
-    }
-    try {
-      renameSync(scratch, dir);
-    } catch {
-      // Another process put the same build there first.
-      rmSync(scratch, { recursive: true, force: true });
-    }
-  }
-  // The metafile names files relative to the working directory.
-  const outputs = Object.entries(result.metafile.outputs);
-  return entryPoints.map((entry) => {
-    const output = outputs.find(([, meta]) => meta.entryPoint && resolve(ROOT, meta.entryPoint) === entry);
-    if (!output) throw new Error(`esbuild produced no output for ${entry}`);
-    return pathToFileURL(join(dir, relative(out, resolve(ROOT, output[0])))).href;
-  });
+  return data.map((entry) => pathToFileURL(join(dir, entry)).href);
 }
 
 /** Messages every thread understands, and the ones it answers with. */

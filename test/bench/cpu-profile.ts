@@ -70,7 +70,7 @@ const COMPONENTS: Array<[string, RegExp]> = [
   ["AsyncLocalStorage and async hooks", /async_hooks|async_local_storage/],
   ["timers, ticks and microtasks", /node:internal\/timers|task_queues|^runMicrotasks /],
   ["module loading and compiling", /node:internal\/modules|^(compileFunction|wrapSafe) |esbuild|\/tsx\//],
-  [OUR_CODE, /\/shared\/|\/functions\/|moments-threads\/.*chunk-/],
+  [OUR_CODE, /\/shared\/|\/functions\/|moments-builds\/.*chunk-/],
 ];
 
 /**
@@ -88,8 +88,9 @@ function threadOf(profile: Profile): string {
   const urls = new Set(profile.nodes.map((n) => n.callFrame.url));
   const has = (re: RegExp) => [...urls].some((url) => re.test(url));
   // The threads run compiled code (infra/local/thread.ts); the main thread imports their sources.
-  if (has(/moments-threads\/.*functions-thread-/)) return "functions thread";
-  if (has(/moments-threads\/.*dynamodb-thread-/)) return "DynamoDB thread";
+  // Two threads run it: the HTTP API's functions and the back end's (match, action...).
+  if (has(/moments-builds\/.*functions-thread-/)) return "a functions thread (the API's or the back end's)";
+  if (has(/moments-builds\/.*dynamodb-thread-/)) return "DynamoDB thread";
   if (has(/test\/bench\/main\.ts|infra\/local\/main\.ts/)) return "main thread";
   if (has(/\[worker eval\]/)) return "load generator";
   return "other thread";

@@ -5,7 +5,7 @@
  *   npm run bench                          # every section
  *   npm run bench -- --only=cost           # bundles | requests | cost | load | console | widget, comma-separated
  *   npm run bench -- --start-rate=0.1 --events=1000000 --out=bench-results.json
- *   npm run bench -- --ingest-requests=500 --e2e-events=200
+ *   npm run bench -- --ingest-requests=500 --e2e-events=200 --e2e-warmup=100
  *   npm run bench -- --only=requests,cost --tracing=off --events-per-month=50000000   # as `cdk deploy -c tracing=off`
  *   npm run bench -- --only=requests,cost --events-per-second=20 --match-batching-window=1 --system-log-level=INFO
  *
@@ -44,6 +44,7 @@ const { values } = parseArgs({
     "batch-size": { type: "string", default: "15" },
     "ingest-requests": { type: "string", default: "500" },
     "e2e-events": { type: "string", default: "200" },
+    "e2e-warmup": { type: "string", default: "100" },
     out: { type: "string", default: "bench-results.json" },
   },
 });
@@ -77,6 +78,7 @@ const tracing = values.tracing;
 const batchSize = number("batch-size", 1, 100);
 const ingestRequests = number("ingest-requests", 10, 20_000);
 const e2eEvents = number("e2e-events", 10, 5_000);
+const e2eWarmup = number("e2e-warmup", 0, 5_000);
 
 const loadAverage = () =>
   `${os
@@ -152,6 +154,7 @@ if (wants("requests") || wants("cost") || wants("load") || wants("console") || w
         load = await runLoad(stack, loadAverage, {
           ingestRequests,
           endToEndEvents: e2eEvents,
+          endToEndWarmup: e2eWarmup,
           drainTimeoutMs: 300_000,
         });
         results.load = load;

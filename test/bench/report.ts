@@ -429,7 +429,7 @@ export function printLoad(load: LoadReport): void {
   );
   const e = load.endToEnd;
   console.log(
-    `End to end (a moment whose one email step has no delay, 10 connections): ${num(e.events)} events -> ` +
+    `End to end (a moment whose one email step has no delay, 10 connections${e.warmupEvents > 0 ? `, after ${num(e.warmupEvents)} warm-up events not counted` : ""}): ${num(e.events)} events -> ` +
       `${num(e.emails)} emails${e.errors > 0 ? ` (${num(e.errors)} POSTs not accepted)` : ""}` +
       `${e.sesErrors > 0 ? ` (${num(e.sesErrors)} SES requests failed client-side: connection or request timeouts under load, which the runs retried or settled from SES's Send event)` : ""} in ${num(e.seconds, 1)} s = ${num(e.eventsPerSecond, 1)} events/s; ` +
       `event -> email p50 ${num(e.p50Ms, 0)} ms, p99 ${num(e.p99Ms, 0)} ms${e.drained ? "" : " (NOT drained before the deadline)"}; ` +
@@ -456,6 +456,6 @@ export function printLoad(load: LoadReport): void {
     `Memory (process RSS${m.gc ? ", after a forced GC" : "; run node with --expose-gc for settled figures"}): ` +
       `${m.rssBeforeMb} MB before, ${m.rssAfterMb} MB after ` +
       `(heap ${m.heapBeforeMb} -> ${m.heapAfterMb} MB), ` +
-      `${num(((m.rssAfterMb - m.rssBeforeMb) * 1024) / (d.events + e.events), 0)} KB more per event handled.`,
+      `${num(((m.rssAfterMb - m.rssBeforeMb) * 1024) / (d.events + e.events + (e.warmupEvents ?? 0)), 0)} KB more per event handled.`,
   );
 }

@@ -221,7 +221,7 @@ export function checkTargets(results: BenchResults): TargetRow[] {
     });
     // Measured, not extrapolated: a short run's growth is mostly warm-up (caches, JIT, the first
     // LevelDB files), which a straight line from it multiplies into gigabytes.
-    const events = load.matcherDrain.events + load.endToEnd.events;
+    const events = load.matcherDrain.events + load.endToEnd.events + (load.endToEnd.warmupEvents ?? 0);
     const longEnough = events >= 20_000;
     rows.push({
       target: "local RSS after 20k events",

@@ -62,7 +62,11 @@ const custom = await sharedMoments({
  * at collection, where a loaded machine's slow esbuild trips no test timeout.
  */
 async function bundleOneFunction(id: FunctionId) {
-  const app = new App({ outdir: mkdtempSync(path.join(tmpdir(), "moments-bundle-")) });
+  // What is asserted is the bundle, not the template: no built-in CloudFormation validation (see synth.ts).
+  const app = new App({
+    outdir: mkdtempSync(path.join(tmpdir(), "moments-bundle-")),
+    builtinCloudFormationValidation: false,
+  });
   const bundled = new MomentsFunction(new Stack(app, "Bundle"), "Fn", {
     functionId: id,
     environment: Object.fromEntries(functions[id].env.map((name) => [name, "x"])),
@@ -509,7 +513,10 @@ describe("functions", () => {
   });
 
   it("ships the built console beside the console function's bundle, as the stack bundles it", () => {
-    const app = new App({ outdir: mkdtempSync(path.join(tmpdir(), "moments-console-")) });
+    const app = new App({
+      outdir: mkdtempSync(path.join(tmpdir(), "moments-console-")),
+      builtinCloudFormationValidation: false,
+    });
     const bundled = new MomentsFunction(new Stack(app, "Console"), "Fn", {
       functionId: "console",
       environment: Object.fromEntries(functions.console.env.map((name) => [name, "x"])),

@@ -38,6 +38,13 @@ export interface BuildOptions {
   bundle?: boolean;
   /** Deploy into this region (its partition then appears literally, e.g. aws-cn). Default: environment-agnostic. */
   region?: string;
+  /**
+   * Run aws-cdk-lib's built-in CloudFormation validation at synth (default, as `cdk synth` does). Its
+   * rule engine (WebAssembly) takes some 7 s of CPU to start in each process that synthesizes, and
+   * without the validateAgainstDefaultRules flag it only warns: cdk-nag.test.ts asserts its report is
+   * empty for the app as infra/app.ts builds it; synths that serve other assertions turn it off.
+   */
+  cloudFormationValidation?: boolean;
 }
 
 /** A Moments stack in a fresh app, with `context` as `cdk -c key=value` would give it. */
@@ -49,6 +56,7 @@ export function buildMomentsApp(
     // The CLI's own way to skip bundling (`cdk synth --exclusively` for other stacks).
     context: options.bundle === false ? { ...context, "aws:cdk:bundling-stacks": [] } : context,
     outdir: mkdtempSync(path.join(tmpdir(), "moments-cdk-")),
+    builtinCloudFormationValidation: options.cloudFormationValidation ?? true,
   });
   const { stackName, props } = momentsStackConfig(app.node);
   const env =
@@ -86,7 +94,12 @@ export async function sharedMoments(
   context: Record<string, string> = {},
   options: Pick<BuildOptions, "region"> = {},
 ): Promise<SynthResult> {
-  const { app, stack } = buildMomentsApp(context, { ...options, bundle: false });
+  // The template is what the callers assert on; its CloudFormation validation is cdk-nag.test.ts's.
+  const { app, stack } = buildMomentsApp(context, {
+    ...options,
+    bundle: false,
+    cloudFormationValidation: false,
+  });
   const file = path.join(CACHE_DIR, `${inputsHash({ ...context, region: options.region ?? "" })}.json`);
   const lock = `${file}.lock`;
   mkdirSync(CACHE_DIR, { recursive: true });
