@@ -249,7 +249,12 @@ export interface RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options?: { plainClaim?: boolean },
+    /**
+     * `messageId`: the message the evidence is about (SES's): an execution recorded with another
+     * message of the step (an earlier send SES took, whose evidence came too late to stop a second)
+     * is not corrected, nor, when it is recorded after, is the rejection marked on its claim taken.
+     */
+    options?: { plainClaim?: boolean; messageId?: string },
   ): Promise<"settled" | "not_in_doubt">;
   /**
    * The ids of the run's steps claimed with no outcome recorded: in doubt, or plainly claimed (an

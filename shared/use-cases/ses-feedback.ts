@@ -144,6 +144,7 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
       stepId,
       evidenceOutcome(deciding),
       deps.clock.now().toISOString(),
+      deciding.messageId === undefined ? {} : { messageId: deciding.messageId },
     );
     return {
       outcome: "evidence",

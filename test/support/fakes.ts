@@ -327,6 +327,7 @@ export type StoredStep =
       doubtSince?: string;
       /** SES's Reject, come while the attempt held the claim (see the adapter's settleStepInDoubt). */
       rejection?: StepOutcome;
+      rejectedMessageId?: string;
     }
   | {
       status: StepOutcome["status"];
@@ -596,8 +597,14 @@ export class FakeRunRepository implements RunRepository {
     // doubtSince kept, as the adapter's update keeps it), unless asked not to.
     if (existing && (existing.status !== "claimed" || options.unlessClaimed)) return false;
     // An execution over a claim SES's Reject marked records the rejection (see the adapter).
+    const otherMessage =
+      outcome.status === "executed" &&
+      existing?.status === "claimed" &&
+      existing.rejectedMessageId !== undefined &&
+      outcome.detail?.messageId !== undefined &&
+      outcome.detail.messageId !== existing.rejectedMessageId;
     const recorded =
-      existing?.status === "claimed" && existing.rejection && outcome.status === "executed"
+      existing?.status === "claimed" && existing.rejection && outcome.status === "executed" && !otherMessage
         ? existing.rejection
         : outcome;
     this.steps.set(k, {
@@ -622,7 +629,7 @@ export class FakeRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options: { plainClaim?: boolean } = {},
+    options: { plainClaim?: boolean; messageId?: string } = {},
   ): Promise<"settled" | "not_in_doubt"> {
     const k = key(workspaceId, runId, stepId);
     const existing = this.steps.get(k);
@@ -632,11 +639,21 @@ export class FakeRunRepository implements RunRepository {
     const since =
       existing.doubtSince ??
       (options.plainClaim && existing.status === "claimed" ? existing.claimedAt : undefined);
-    const correcting = existing.status !== "claimed" && correctsRecord(existing, outcome);
+    // (an execution of another message of the step is not corrected: see the adapter)
+    const recordedMessage =
+      existing.status === "claimed" || existing.outcome.status !== "executed"
+        ? undefined
+        : existing.outcome.detail?.messageId;
+    const correcting =
+      existing.status !== "claimed" &&
+      correctsRecord(existing, outcome) &&
+      !(recordedMessage && options.messageId && recordedMessage !== options.messageId);
     if (!since && !correcting) {
       // The attempt holding the claim records SES's answer next: the rejection waits there for it.
-      if (existing.status === "claimed" && isRejection(outcome))
+      if (existing.status === "claimed" && isRejection(outcome)) {
         existing.rejection ??= structuredClone(outcome);
+        existing.rejectedMessageId ??= options.messageId;
+      }
       return "not_in_doubt";
     }
     if (existing.status !== "claimed" && !correcting) return "not_in_doubt";

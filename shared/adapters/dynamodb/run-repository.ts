@@ -581,7 +581,7 @@ export class DynamoRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options: { plainClaim?: boolean } = {},
+    options: { plainClaim?: boolean; messageId?: string } = {},
   ): Promise<"settled" | "not_in_doubt"> {
     // A record that changed under this write (another piece of evidence settled it first, say) is
     // read again, and corrected if the outcome still corrects it: the evidence that prevails
@@ -600,7 +600,7 @@ export class DynamoRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options: { plainClaim?: boolean },
+    options: { plainClaim?: boolean; messageId?: string },
     again: boolean,
   ): Promise<"settled" | "not_in_doubt" | "changed"> {
     const key = keys.runStep(workspaceId, runId, stepId);
@@ -616,12 +616,16 @@ export class DynamoRunRepository implements RunRepository {
     // A record made while in doubt (skipped: its run ended; failed `send_in_doubt`: its wake-up
     // failed for good) is corrected by what the provider did, and an execution (SES answered, or
     // its Send event settled it) by SES's Reject, which prevails; a skip never replaces a record.
-    const correcting = Item.status !== "claimed" && correctsRecord(Item, outcome);
+    const correcting =
+      Item.status !== "claimed" &&
+      correctsRecord(Item, outcome) &&
+      !otherMessage(recordedMessageId(Item), options.messageId);
     const recorded = correcting ? (Item.outcome as StepOutcome) : undefined;
     if (!plain && !correcting && typeof Item.doubtSince !== "string") {
       // The step's own attempt holds its claim, not in doubt: SES took the email, and the attempt
       // is about to record its answer. The rejection waits on the claim for that record.
-      if (Item.status === "claimed" && isRejection(outcome)) return this.markRejection(key, outcome);
+      if (Item.status === "claimed" && isRejection(outcome))
+        return this.markRejection(key, outcome, options.messageId);
       return "not_in_doubt";
     }
     if (Item.status !== "claimed" && !correcting) return "not_in_doubt";
@@ -681,16 +685,25 @@ export class DynamoRunRepository implements RunRepository {
   private async markRejection(
     key: ReturnType<typeof keys.runStep>,
     rejection: StepOutcome,
+    messageId: string | undefined,
   ): Promise<"not_in_doubt" | "changed"> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
-          UpdateExpression: "SET rejection = if_not_exists(rejection, :rejection)",
+          // (with the message rejected, so the record of another message of the step ignores it)
+          UpdateExpression:
+            messageId === undefined
+              ? "SET rejection = if_not_exists(rejection, :rejection)"
+              : "SET rejection = if_not_exists(rejection, :rejection), rejectedMessageId = if_not_exists(rejectedMessageId, :message)",
           ConditionExpression: "#status = :claimed AND attribute_not_exists(recordedAt)",
           ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":rejection": rejection, ":claimed": "claimed" },
+          ExpressionAttributeValues: {
+            ":rejection": rejection,
+            ":claimed": "claimed",
+            ...(messageId === undefined ? {} : { ":message": messageId }),
+          },
         }),
       );
       return "not_in_doubt";
@@ -822,11 +835,15 @@ export class DynamoRunRepository implements RunRepository {
     const rejection = Item?.rejection as StepOutcome | undefined;
     if (Item?.status !== "claimed" || typeof Item.recordedAt === "string" || rejection?.status !== "failed")
       return false;
+    // SES rejected another message of this step (an earlier send it took, whose evidence came too
+    // late to stop this one): this execution stands.
+    const rejected = typeof Item.rejectedMessageId === "string" ? Item.rejectedMessageId : undefined;
+    const recorded = otherMessage(outcome.detail?.messageId, rejected) ? outcome : rejection;
     return transactWrite(this.db, [
       this.stepRecord(
         key,
         stepId,
-        rejection,
+        recorded,
         at,
         "#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_exists(rejection)",
         { ":claimed": "claimed" },
@@ -836,7 +853,7 @@ export class DynamoRunRepository implements RunRepository {
         run.workspaceId,
         run.momentId,
         run.runId,
-        stepCounters(stepId, rejection, 1),
+        stepCounters(stepId, recorded, 1),
       ),
     ]);
   }
@@ -862,6 +879,16 @@ function stepCounters(stepId: string, outcome: StepOutcome, delta: 1 | -1): Reco
       : { [breakdownCounter.stepReason(stepId, outcome.status, outcome.reason)]: delta }),
   };
 }
+
+/** The SES messageId an execution was recorded with (its outcome's detail), if any. */
+function recordedMessageId(item: Record<string, unknown>): string | undefined {
+  const detail = (item.outcome as { detail?: { messageId?: unknown } } | undefined)?.detail;
+  return typeof detail?.messageId === "string" ? detail.messageId : undefined;
+}
+
+/** Whether two messageIds, both known, name different messages (evidence of another send of the step). */
+const otherMessage = (recorded: string | undefined, evidence: string | undefined) =>
+  recorded !== undefined && evidence !== undefined && recorded !== evidence;
 
 /** The condition that a claim is the attempt's ("" is a claim from before claims carried one). */
 const attemptIs = (attempt: string) =>

@@ -180,6 +180,22 @@ describe("recordSesFeedback: evidence of a step's send", () => {
         counted();
       });
 
+      it("a Reject of another message of the step (an earlier send SES took) leaves this one's execution, in either order", async () => {
+        runs.seedMembership(run);
+        runs.seedClaim(run, "nudge", "2026-11-21T10:00:00.000Z", "attempt-1");
+        const other = { ...sent, detail: { messageId: "ses-msg-2" } };
+        await recordSesFeedback(deps(), sendEvent("Email Rejected", stepTags));
+        await runs.recordStep(run, "nudge", other, "2026-11-21T10:00:00.500Z");
+        expect(runs.step(run, "nudge")).toMatchObject({ status: "executed", outcome: other });
+
+        runs.seedClaim(run, "later", "2026-11-21T10:00:00.000Z", "attempt-2");
+        await runs.recordStep(run, "later", other, "2026-11-21T10:00:00.500Z");
+        await recordSesFeedback(deps(), sendEvent("Email Rejected", { ...stepTags, step: ["later"] }));
+        expect(runs.step(run, "later")).toMatchObject({ status: "executed", outcome: other });
+        expect(stats()?.["steps.nudge.failed"] ?? 0).toBe(0);
+        expect(stats()?.["steps.later.failed"] ?? 0).toBe(0);
+      });
+
       it("the Reject before the record (its attempt still held the claim): the record is failed, rejected, counted once", async () => {
         runs.seedMembership(run);
         runs.seedClaim(run, "nudge", "2026-11-21T10:00:00.000Z", "attempt-1");

@@ -45,19 +45,19 @@ async function claimedEmail() {
   const run = aRun({ runId: `run_${count}`, momentId: `m_${count}` });
   expect(await runs.enter(run, { completion: [], exit: [] })).toBe("entered");
   expect(await runs.claimStep(run, "email", "attempt-1", AT)).toEqual({ status: "claimed" });
-  const event = (type: "Email Sent" | "Email Rejected") => ({
+  const event = (type: "Email Sent" | "Email Rejected", messageId = "ses-msg-1") => ({
     source: "aws.ses",
     "detail-type": type,
     detail: {
       mail: {
-        messageId: "ses-msg-1",
+        messageId,
         timestamp: AT,
         tags: { workspace: ["ws_1"], run: [run.runId], step: ["email"] },
       },
       ...(type === "Email Rejected" ? { reject: { reason: "Bad content" } } : {}),
     },
   });
-  const reject = () => recordSesFeedback(deps(), event("Email Rejected"));
+  const reject = (messageId?: string) => recordSesFeedback(deps(), event("Email Rejected", messageId));
   const send = () => recordSesFeedback(deps(), event("Email Sent"));
   const record = (options: { completeRun?: boolean } = {}) =>
     runs.recordStep(run, "email", SENT, "2026-11-21T10:00:00.400Z", options);
@@ -143,6 +143,20 @@ describe("SES's Reject of an email step recorded from SES's answer, on dynalite"
     expect(await email.step()).toMatchObject(REJECTED);
     expect(await email.counters()).toEqual(ONCE);
     expect(await runs.getRunStatus("ws_1", email.run.runId)).toBe("completed");
+  });
+
+  it("a Reject of another message of the step (an earlier send SES took, whose evidence came too late) leaves this one's execution, in either order", async () => {
+    const after = await claimedEmail();
+    await after.record();
+    expect(await after.reject("ses-msg-0")).toMatchObject({ settled: false });
+    expect(await after.step()).toMatchObject({ status: "executed", outcome: SENT });
+    expect(await after.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
+
+    const before = await claimedEmail();
+    await before.reject("ses-msg-0");
+    expect(await before.record()).toBe(true);
+    expect(await before.step()).toMatchObject({ status: "executed", outcome: SENT });
+    expect(await before.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
   });
 
   it("the Reject and the record together, in any interleaving: failed, rejected, counted once", async () => {
