@@ -136,8 +136,14 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
     // meanwhile and its execution was stopped (a step recorded skipped then is corrected; see
     // step-doubt.ts). Settled with what all the evidence kept for it decides (a Reject prevails
     // over a Send: see step-evidence.ts), not with this event alone: any arrival order records the
-    // same, and the conditional write lets the prevailing outcome win a concurrent settle.
-    const deciding = (await deps.runs.getStepEvidence(workspaceId, runId, stepId)) ?? evidence;
+    // same, and the conditional write lets the prevailing outcome win a concurrent settle. A Reject
+    // prevails already, and settles with itself: its message's, not the first Reject kept (set
+    // once), when SES rejected two sends of the step (the first's answer lost, a second attempt
+    // sent again), so the second's execution is corrected too.
+    const deciding =
+      kind === "rejected"
+        ? evidence
+        : ((await deps.runs.getStepEvidence(workspaceId, runId, stepId)) ?? evidence);
     const settled = await deps.runs.settleStepInDoubt(
       workspaceId,
       runId,

@@ -327,7 +327,7 @@ export type StoredStep =
       doubtSince?: string;
       /** SES's Reject, come while the attempt held the claim (see the adapter's settleStepInDoubt). */
       rejection?: StepOutcome;
-      rejectedMessageId?: string;
+      rejectedMessageIds?: Set<string>;
     }
   | {
       status: StepOutcome["status"];
@@ -600,9 +600,9 @@ export class FakeRunRepository implements RunRepository {
     const otherMessage =
       outcome.status === "executed" &&
       existing?.status === "claimed" &&
-      existing.rejectedMessageId !== undefined &&
+      existing.rejectedMessageIds !== undefined &&
       outcome.detail?.messageId !== undefined &&
-      outcome.detail.messageId !== existing.rejectedMessageId;
+      !existing.rejectedMessageIds.has(outcome.detail.messageId);
     const recorded =
       existing?.status === "claimed" && existing.rejection && outcome.status === "executed" && !otherMessage
         ? existing.rejection
@@ -652,7 +652,8 @@ export class FakeRunRepository implements RunRepository {
       // The attempt holding the claim records SES's answer next: the rejection waits there for it.
       if (existing.status === "claimed" && isRejection(outcome)) {
         existing.rejection ??= structuredClone(outcome);
-        existing.rejectedMessageId ??= options.messageId;
+        if (options.messageId !== undefined)
+          existing.rejectedMessageIds = new Set([...(existing.rejectedMessageIds ?? []), options.messageId]);
       }
       return "not_in_doubt";
     }

@@ -692,17 +692,18 @@ export class DynamoRunRepository implements RunRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
-          // (with the message rejected, so the record of another message of the step ignores it)
+          // (with the messages rejected, a set: SES may reject two sends of the step, and the record
+          // of a message outside it ignores the rejection)
           UpdateExpression:
             messageId === undefined
               ? "SET rejection = if_not_exists(rejection, :rejection)"
-              : "SET rejection = if_not_exists(rejection, :rejection), rejectedMessageId = if_not_exists(rejectedMessageId, :message)",
+              : "SET rejection = if_not_exists(rejection, :rejection) ADD rejectedMessageIds :message",
           ConditionExpression: "#status = :claimed AND attribute_not_exists(recordedAt)",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":rejection": rejection,
             ":claimed": "claimed",
-            ...(messageId === undefined ? {} : { ":message": messageId }),
+            ...(messageId === undefined ? {} : { ":message": new Set([messageId]) }),
           },
         }),
       );
@@ -837,8 +838,7 @@ export class DynamoRunRepository implements RunRepository {
       return false;
     // SES rejected another message of this step (an earlier send it took, whose evidence came too
     // late to stop this one): this execution stands.
-    const rejected = typeof Item.rejectedMessageId === "string" ? Item.rejectedMessageId : undefined;
-    const recorded = otherMessage(outcome.detail?.messageId, rejected) ? outcome : rejection;
+    const recorded = rejectedOther(outcome.detail?.messageId, rejectedMessages(Item)) ? outcome : rejection;
     return transactWrite(this.db, [
       this.stepRecord(
         key,
@@ -889,6 +889,16 @@ function recordedMessageId(item: Record<string, unknown>): string | undefined {
 /** Whether two messageIds, both known, name different messages (evidence of another send of the step). */
 const otherMessage = (recorded: string | undefined, evidence: string | undefined) =>
   recorded !== undefined && evidence !== undefined && recorded !== evidence;
+
+/** The messages SES rejected, marked on a claim (a set; one id, on a claim marked before it was). */
+function rejectedMessages(item: Record<string, unknown>): ReadonlySet<string> {
+  if (item.rejectedMessageIds instanceof Set) return item.rejectedMessageIds as Set<string>;
+  return new Set(typeof item.rejectedMessageId === "string" ? [item.rejectedMessageId] : []);
+}
+
+/** Whether the rejections marked are all of other messages than the one recorded (both known). */
+const rejectedOther = (recorded: string | undefined, rejected: ReadonlySet<string>) =>
+  recorded !== undefined && rejected.size > 0 && !rejected.has(recorded);
 
 /** The condition that a claim is the attempt's ("" is a claim from before claims carried one). */
 const attemptIs = (attempt: string) =>

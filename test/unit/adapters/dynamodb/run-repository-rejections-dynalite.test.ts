@@ -159,6 +159,26 @@ describe("SES's Reject of an email step recorded from SES's answer, on dynalite"
     expect(await before.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
   });
 
+  it("an email sent twice (its first answer lost, a second attempt sent again) and SES rejected both: the second send's Reject corrects its execution, in any order", async () => {
+    // The Reject of the first send marked the claim, the second attempt recorded its own send, then
+    // the second send's Reject came (the first Reject's evidence is kept, set once).
+    const after = await claimedEmail();
+    await after.reject("ses-msg-0");
+    expect(await after.record()).toBe(true);
+    expect(await after.step()).toMatchObject({ status: "executed", outcome: SENT });
+    expect(await after.reject("ses-msg-1")).toMatchObject({ settled: true });
+    expect(await after.step()).toMatchObject(REJECTED);
+    expect(await after.counters()).toEqual(ONCE);
+
+    // Both Rejects came while the second attempt still held the claim.
+    const before = await claimedEmail();
+    await before.reject("ses-msg-0");
+    await before.reject("ses-msg-1");
+    expect(await before.record()).toBe(true);
+    expect(await before.step()).toMatchObject(REJECTED);
+    expect(await before.counters()).toEqual(ONCE);
+  });
+
   it("the Reject and the record together, in any interleaving: failed, rejected, counted once", async () => {
     for (let round = 0; round < 5; round++) {
       const email = await claimedEmail();
