@@ -233,7 +233,8 @@ export interface RunRepository {
    * counters: a claim still in doubt is recorded; so is, with `plainClaim` (its run ended, or its
    * wake-up failed for good), a plain claim (its attempt alive, or dead mid-action), as in doubt
    * since its claim, conditional on its attempt (a take-over, or that attempt's own record, wins),
-   * its `doubtSince` set so later evidence can still correct it; a step recorded `skipped` while in
+   * its `doubtSince` set so later evidence can still correct it (a plain claim SES's Reject marked,
+   * before or while it is settled, is settled with that rejection instead); a step recorded `skipped` while in
    * doubt (its run ended before the provider's evidence came) or failed `send_in_doubt` (its
    * wake-up failed for good first) is corrected by any outcome but a skip, its counters moved; an
    * execution (in doubt or not: SES answered, or its Send event settled it) is corrected by SES's

@@ -639,6 +639,9 @@ export class FakeRunRepository implements RunRepository {
     const since =
       existing.doubtSince ??
       (options.plainClaim && existing.status === "claimed" ? existing.claimedAt : undefined);
+    // A plain claim SES's Reject marked records the rejection (see the adapter).
+    if (options.plainClaim && existing.status === "claimed" && !existing.doubtSince && existing.rejection)
+      outcome = existing.rejection;
     // (an execution of another message of the step is not corrected: see the adapter)
     const recordedMessage =
       existing.status === "claimed" || existing.outcome.status !== "executed"

@@ -586,8 +586,9 @@ export class DynamoRunRepository implements RunRepository {
     // A record that changed under this write (another piece of evidence settled it first, say) is
     // read again, and corrected if the outcome still corrects it: the evidence that prevails
     // wins whichever write lands first. A claim that changed hands is not (its new attempt wins).
+    const seen: { attempt?: string } = {};
     for (let read = 0; read < 3; read++) {
-      const result = await this.settleOnce(workspaceId, runId, stepId, outcome, at, options, read > 0);
+      const result = await this.settleOnce(workspaceId, runId, stepId, outcome, at, options, seen);
       if (result !== "changed") return result;
     }
     return "not_in_doubt";
@@ -601,18 +602,29 @@ export class DynamoRunRepository implements RunRepository {
     outcome: StepOutcome,
     at: string,
     options: { plainClaim?: boolean; messageId?: string },
-    again: boolean,
+    /** The attempt whose claim the first read found (set by it): a re-read is "again". */
+    seen: { attempt?: string },
   ): Promise<"settled" | "not_in_doubt" | "changed"> {
     const key = keys.runStep(workspaceId, runId, stepId);
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
     );
-    if (!Item || (again && Item.status === "claimed")) return "not_in_doubt";
+    if (!Item) return "not_in_doubt";
+    const again = seen.attempt !== undefined;
+    const attempt = typeof Item.attempt === "string" ? Item.attempt : "";
+    seen.attempt ??= attempt;
     // A plain claim (no doubt mark: its attempt is alive, or died mid-action), when asked (its run
     // ended, or its wake-up failed for good: no retry will come), is settled like one in doubt since
     // it was claimed, and keeps that mark, so later evidence can still correct what it records.
     const plain =
       options.plainClaim === true && Item.status === "claimed" && typeof Item.doubtSince !== "string";
+    // SES's Reject marked on that claim (see markRejection; it came after this settle read the
+    // evidence, or while it settles) is what it records: nothing else would read the mark again.
+    const marked = plain && (Item.rejection as StepOutcome | undefined)?.status === "failed";
+    // A claim that changed hands is not settled again (its new attempt wins); the same claim,
+    // marked by a Reject under the first write, is.
+    if (again && Item.status === "claimed" && !(marked && attempt === seen.attempt)) return "not_in_doubt";
+    if (marked) outcome = Item.rejection as StepOutcome;
     // A record made while in doubt (skipped: its run ended; failed `send_in_doubt`: its wake-up
     // failed for good) is corrected by what the provider did, and an execution (SES answered, or
     // its Send event settled it) by SES's Reject, which prevails; a skip never replaces a record.
@@ -629,7 +641,6 @@ export class DynamoRunRepository implements RunRepository {
       return "not_in_doubt";
     }
     if (Item.status !== "claimed" && !correcting) return "not_in_doubt";
-    const attempt = typeof Item.attempt === "string" ? Item.attempt : "";
     const { Item: runItem } = await this.db.send(
       new GetCommand({
         TableName: this.tableName,
@@ -651,7 +662,7 @@ export class DynamoRunRepository implements RunRepository {
           ConditionExpression: correcting
             ? `#status = :recorded AND recordedAt = :recordedAt${typeof Item.doubtSince === "string" ? " AND attribute_exists(doubtSince)" : ""}`
             : plain
-              ? `#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_not_exists(doubtSince) AND ${attemptIs(attempt)}`
+              ? `#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_not_exists(doubtSince) AND ${attemptIs(attempt)}${marked ? "" : " AND attribute_not_exists(rejection)"}`
               : "#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_exists(doubtSince)",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {

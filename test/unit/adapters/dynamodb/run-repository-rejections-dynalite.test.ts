@@ -4,12 +4,13 @@
  * writes correct the step once, counters moved once, whichever of the Reject (delivered twice) and
  * the step's own record of SES's answer comes first, or when they come together.
  */
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoRunRepository } from "../../../../shared/adapters/dynamodb/run-repository.js";
 import { statsShardOf } from "../../../../shared/adapters/dynamodb/stats-ops.js";
 import { keys } from "../../../../shared/contracts/table.js";
 import { recordSesFeedback } from "../../../../shared/use-cases/ses-feedback.js";
+import { runEndedInDoubt } from "../../../../shared/use-cases/step-doubt.js";
 import { startDynaliteTable } from "../../../support/dynalite.js";
 import { FakeSuppressionList } from "../../../support/fake-suppressions.js";
 import { aRun, fixedClock } from "../../../support/fakes.js";
@@ -177,6 +178,35 @@ describe("SES's Reject of an email step recorded from SES's answer, on dynalite"
     expect(await before.record()).toBe(true);
     expect(await before.step()).toMatchObject(REJECTED);
     expect(await before.counters()).toEqual(ONCE);
+  });
+
+  it("the run's end settling the plain claim (from no evidence) that a Reject marked, before or while it settles: the rejection recorded, counted once", async () => {
+    const ended = runEndedInDoubt("send_email");
+    // Marked before the settle reads the claim.
+    const before = await claimedEmail();
+    await before.reject();
+    await runs.settleStepInDoubt("ws_1", before.run.runId, "email", ended, AT, { plainClaim: true });
+    expect(await before.step()).toMatchObject(REJECTED);
+    expect(await before.counters()).toEqual(ONCE);
+
+    // Marked between the settle's read of the claim and its write.
+    const during = await claimedEmail();
+    let hook: (() => Promise<unknown>) | undefined = () => during.reject();
+    const hooked = {
+      send: async (command: unknown) => {
+        if (command instanceof TransactWriteCommand && hook) {
+          const mark = hook;
+          hook = undefined;
+          await mark();
+        }
+        return db.send(command as never);
+      },
+    } as unknown as typeof db;
+    const sweeping = new DynamoRunRepository(hooked, TABLE);
+    await sweeping.settleStepInDoubt("ws_1", during.run.runId, "email", ended, AT, { plainClaim: true });
+    expect(hook).toBeUndefined();
+    expect(await during.step()).toMatchObject(REJECTED);
+    expect(await during.counters()).toEqual(ONCE);
   });
 
   it("the Reject and the record together, in any interleaving: failed, rejected, counted once", async () => {

@@ -770,9 +770,10 @@ describe("DynamoRunRepository.settleStepInDoubt", () => {
     const [step, stats] = transactItems();
     expect(step?.Update).toMatchObject({
       UpdateExpression: "SET #status = :status, outcome = :outcome, recordedAt = :at, doubtSince = :since",
-      // The live attempt's record, a mark in doubt or a take-over written meanwhile wins.
+      // The live attempt's record, a mark in doubt or a take-over written meanwhile wins; SES's
+      // Reject marked meanwhile is read again and recorded.
       ConditionExpression:
-        "#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_not_exists(doubtSince) AND attempt = :attempt",
+        "#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_not_exists(doubtSince) AND attempt = :attempt AND attribute_not_exists(rejection)",
       ExpressionAttributeValues: { ":since": SINCE, ":attempt": "a1", ":status": "executed" },
     });
     expect(counterDeltas(stats)).toEqual({ "steps.s1.executed": 1 });
