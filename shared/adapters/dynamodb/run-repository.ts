@@ -903,8 +903,10 @@ const otherMessage = (recorded: string | undefined, evidence: string | undefined
 
 /** The messages SES rejected, marked on a claim (a set; one id, on a claim marked before it was). */
 function rejectedMessages(item: Record<string, unknown>): ReadonlySet<string> {
-  if (item.rejectedMessageIds instanceof Set) return item.rejectedMessageIds as Set<string>;
-  return new Set(typeof item.rejectedMessageId === "string" ? [item.rejectedMessageId] : []);
+  return new Set([
+    ...(item.rejectedMessageIds instanceof Set ? (item.rejectedMessageIds as Set<string>) : []),
+    ...(typeof item.rejectedMessageId === "string" ? [item.rejectedMessageId] : []),
+  ]);
 }
 
 /** Whether the rejections marked are all of other messages than the one recorded (both known). */
