@@ -471,6 +471,10 @@ export function reconcileWaitMs(timeScale: number): number {
 
 // Lambda's own transient failures, as Step Functions names them (AWS-recommended retry set), plus an
 // invocation that never reported back (Lambda.Unknown) and a task past its timeout (States.Timeout).
+// A function that ran past its own timeout is `Lambda.Unknown` in Step Functions' documentation, but
+// Lambda itself now names it `Sandbox.Timedout` (its troubleshooting guide; the error type other
+// services receive), which a task then fails with: retried alike, so a slow dependency that makes a
+// function time out is retried, not recorded as the step's failure.
 const lambdaServiceErrors = [
   "Lambda.ServiceException",
   "Lambda.AWSLambdaException",
@@ -478,6 +482,7 @@ const lambdaServiceErrors = [
   "Lambda.TooManyRequestsException",
   "Lambda.ClientExecutionTimeoutException",
   "Lambda.Unknown",
+  "Sandbox.Timedout",
   "States.Timeout",
 ];
 

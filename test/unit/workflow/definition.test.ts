@@ -276,19 +276,21 @@ describe("the run workflow definition", () => {
     ]);
   });
 
-  it("retries transient errors of a step (DynamoDB slow, Lambda.Unknown, a task timeout) instead of failing it", async () => {
+  it("retries transient errors of a step (DynamoDB slow, Lambda.Unknown, a function or task timeout) instead of failing it", async () => {
     throwsFirst = {
       a: [
         new TransientInfrastructureError("ThrottlingException: Rate exceeded"),
         Object.assign(new Error("no answer"), { name: "Lambda.Unknown" }),
         Object.assign(new Error("timed out"), { name: "States.Timeout" }),
+        // How Lambda names a function that ran past its own timeout.
+        Object.assign(new Error("Task timed out after 30.00 seconds"), { name: "Sandbox.Timedout" }),
         new TransientInfrastructureError("InternalServerError"),
       ],
     };
     expect(await run({ phase: "entry", steps: [step("a"), step("b")], completeWhenStepsDone: true })).toBe(
       "SUCCEEDED",
     );
-    expect(actions).toEqual(["a", "a", "a", "a", "a", "b"]);
+    expect(actions).toEqual(["a", "a", "a", "a", "a", "a", "b"]);
     expect(runStates.map((p) => p.type)).toEqual(["run_completed"]);
   });
 
