@@ -8,6 +8,12 @@
  * queries), so polling every 10 ms for seconds took CPU from the very work being waited for.
  */
 export interface WaitForOptions {
+  /**
+   * How long before the wait fails (default 30 s). A failure detector, not a speed check: a passing
+   * wait returns as soon as its condition holds, whatever the deadline, and a CI machine of two
+   * cores at load average 20 can take several seconds for what takes 100 ms on a quiet one (a 5 s
+   * default tripped there). Speed is proven by `npm run bench`, not by deadlines.
+   */
   timeoutMs?: number;
   /** The first interval between probes (default 10 ms). */
   intervalMs?: number;
@@ -19,7 +25,12 @@ export interface WaitForOptions {
 
 export async function waitFor<T>(
   probe: () => T | Promise<T>,
-  { timeoutMs = 5_000, intervalMs = 10, maxIntervalMs = 100, description = "condition" }: WaitForOptions = {},
+  {
+    timeoutMs = 30_000,
+    intervalMs = 10,
+    maxIntervalMs = 100,
+    description = "condition",
+  }: WaitForOptions = {},
 ): Promise<Exclude<T, undefined | false>> {
   const deadline = Date.now() + timeoutMs;
   let interval = intervalMs;
