@@ -901,12 +901,9 @@ function recordedMessageId(item: Record<string, unknown>): string | undefined {
 const otherMessage = (recorded: string | undefined, evidence: string | undefined) =>
   recorded !== undefined && evidence !== undefined && recorded !== evidence;
 
-/** The messages SES rejected, marked on a claim (a set; one id, on a claim marked before it was). */
+/** The messages SES rejected, marked on a claim (a string set). */
 function rejectedMessages(item: Record<string, unknown>): ReadonlySet<string> {
-  return new Set([
-    ...(item.rejectedMessageIds instanceof Set ? (item.rejectedMessageIds as Set<string>) : []),
-    ...(typeof item.rejectedMessageId === "string" ? [item.rejectedMessageId] : []),
-  ]);
+  return item.rejectedMessageIds instanceof Set ? (item.rejectedMessageIds as Set<string>) : new Set();
 }
 
 /** Whether the rejections marked are all of other messages than the one recorded (both known). */

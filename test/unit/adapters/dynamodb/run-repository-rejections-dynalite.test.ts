@@ -4,7 +4,7 @@
  * writes correct the step once, counters moved once, whichever of the Reject (delivered twice) and
  * the step's own record of SES's answer comes first, or when they come together.
  */
-import { GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoRunRepository } from "../../../../shared/adapters/dynamodb/run-repository.js";
 import { statsShardOf } from "../../../../shared/adapters/dynamodb/stats-ops.js";
@@ -178,24 +178,6 @@ describe("SES's Reject of an email step recorded from SES's answer, on dynalite"
     expect(await before.record()).toBe(true);
     expect(await before.step()).toMatchObject(REJECTED);
     expect(await before.counters()).toEqual(ONCE);
-  });
-
-  it("a claim marked with one rejected messageId (before they were a set), then a Reject of another message: the record of either takes the rejection", async () => {
-    const email = await claimedEmail();
-    await db.send(
-      new UpdateCommand({
-        TableName: TABLE,
-        Key: keys.runStep("ws_1", email.run.runId, "email"),
-        UpdateExpression: "SET rejection = :rejection, rejectedMessageId = :message",
-        ExpressionAttributeValues: { ":rejection": REJECTED.outcome, ":message": "ses-msg-1" },
-      }),
-    );
-    await email.reject("ses-msg-2");
-
-    expect(await email.record()).toBe(true);
-
-    expect(await email.step()).toMatchObject(REJECTED);
-    expect(await email.counters()).toEqual(ONCE);
   });
 
   it("the run's end settling the plain claim (from no evidence) that a Reject marked, before or while it settles: the rejection recorded, counted once", async () => {
