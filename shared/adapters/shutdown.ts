@@ -30,6 +30,7 @@ export const SHUTDOWN_HOOKS_MS = 400;
 export const EXTENSION_NAME = "moments-graceful-shutdown";
 
 const EXTENSIONS_API = "2020-01-01/extension";
+const REGISTER_TIMEOUT_MS = 2_000;
 
 export interface ShutdownLogger {
   warn(message: string, extra: Record<string, unknown>): void;
@@ -142,6 +143,10 @@ function register(runtimeApi: string): Promise<string> {
             ),
           );
       },
+    );
+    // Init fails after 10 s anyway: a Runtime API that does not answer costs a warning, not the init.
+    req.setTimeout(REGISTER_TIMEOUT_MS, () =>
+      req.destroy(new Error(`register timed out after ${REGISTER_TIMEOUT_MS} ms`)),
     );
     req.on("error", reject);
     req.end(body);
