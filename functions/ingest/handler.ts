@@ -7,6 +7,7 @@ import {
 import { DynamoKeyStore } from "../../shared/adapters/dynamodb/key-store.js";
 import { DynamoSourceRepository } from "../../shared/adapters/dynamodb/source-repository.js";
 import { EventBridgePublisher } from "../../shared/adapters/event-bridge-publisher.js";
+import { onShutdown } from "../../shared/adapters/shutdown.js";
 import { SourceCache, WriteKeyCache } from "../../shared/adapters/write-key-cache.js";
 import { readEnv } from "../../shared/config.js";
 import { Env } from "../../shared/contracts/functions.js";
@@ -24,18 +25,25 @@ const keys = new WriteKeyCache(
   new DynamoKeyStore(db, env.TABLE_NAME, { consistentWriteKeys: true }),
   systemClock,
 );
+// Accepted counts are added up per container and written at most every 10 s per source, or with a
+// sample of accepted items while the source's debugger is watched (the key carries the mark; see
+// DynamoIngestDebugger): the common request writes nothing. What is held when Lambda shuts the
+// container down is written then (see shutdown.ts).
+const debug = new DynamoIngestDebugger(db, env.TABLE_NAME, systemClock, (unflushed) =>
+  obs.logger.warn("Could not write the debugger's held counts; kept for the next request", { unflushed }),
+);
+await onShutdown(async () => {
+  const unflushed = await debug.flushAll();
+  if (unflushed > 0)
+    obs.logger.warn("Could not write the debugger's held counts at shutdown; lost", { unflushed });
+}, obs.logger);
 const eventBridge = new EventBridgeClient({});
 obs.tracer?.captureAWSv3Client(eventBridge);
 const deps = {
   publisher: new EventBridgePublisher(eventBridge, env.EVENT_BUS_NAME),
   clock: systemClock,
   identities: new DynamoIdentityLinks(db, env.TABLE_NAME),
-  // Accepted counts are added up per container and written at most every 10 s per source, or with a
-  // sample of accepted items while the source's debugger is watched (the key carries the mark; see
-  // DynamoIngestDebugger): the common request writes nothing.
-  debug: new DynamoIngestDebugger(db, env.TABLE_NAME, systemClock, (unflushed) =>
-    obs.logger.warn("Could not write the debugger's held counts; kept for the next request", { unflushed }),
-  ),
+  debug,
   // A consumer-mode source's subject, trusted as long as the key (see SourceCache).
   sources: new SourceCache(new DynamoSourceRepository(db, env.TABLE_NAME), systemClock),
 };

@@ -10,6 +10,7 @@ import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-reposito
 import { MemoryIdleEventNames } from "../../shared/adapters/idle-event-names.js";
 import { lazyEventBridgePublisher, lazyStepFunctionsController } from "../../shared/adapters/lazy-clients.js";
 import { ObservedEventBuffer } from "../../shared/adapters/observed-event-buffer.js";
+import { onShutdown } from "../../shared/adapters/shutdown.js";
 import { readEnv, readEventWindowHours, readTimeScale } from "../../shared/config.js";
 import { DetailType, type EventReceivedDetail } from "../../shared/contracts/bus.js";
 import type { IdentifyReceivedDetail } from "../../shared/contracts/bus-details.js";
@@ -25,6 +26,12 @@ const obs = createObservability("match");
 const db = documentClient(obs.tracer);
 // Observed-event counters are added up per container and written every 10 s (see ObservedEventBuffer).
 const recorder = new ObservedEventBuffer(new DynamoInsightsRepository(db, env.TABLE_NAME), systemClock);
+// What the container still holds when Lambda shuts it down is written then (see shutdown.ts).
+await onShutdown(async () => {
+  const unflushed = await recorder.flushAll();
+  if (unflushed > 0)
+    obs.logger.warn("Could not write observed-event counts at shutdown; lost", { unflushed });
+}, obs.logger);
 const deps = {
   moments: new DynamoMomentRepository(db, env.TABLE_NAME),
   profiles: new DynamoProfileRepository(db, env.TABLE_NAME),

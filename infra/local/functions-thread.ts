@@ -18,8 +18,16 @@
  * (shared, not copied). Payloads and results cross by structured clone, as Lambda serialises them;
  * an error crosses with its name, message, stack and own fields, which is what Step Functions, the
  * queue and the HTTP API read from it.
+ *
+ * And its shutdown: Lambda sends SIGTERM to a container it shuts down when an extension is
+ * registered, which the functions that hold counts in memory do (shared/adapters/shutdown.ts). Here
+ * stopping the thread is that shutdown: it runs the hooks the loaded handlers registered, bounded as
+ * on Lambda, before the thread ends (and the stack stops the thread before DynamoDB, which they
+ * write to). A handler is imported as its function (runAs), so its hooks call AWS as that function.
+ * A thread that ended unasked (a crash) runs nothing, as a runtime killed by Lambda.
  */
 import { isMainThread, parentPort, SHARE_ENV, workerData } from "node:worker_threads";
+import { runShutdownHooks } from "../../shared/adapters/shutdown.js";
 import type { FunctionId } from "../../shared/contracts/functions.js";
 import { countSignedInto, installCallerIdentity, runAs, signedCounters } from "./caller.js";
 import { handlerLoader, localFunctionName } from "./handlers.js";
@@ -124,7 +132,7 @@ if (isEntry && parentPort) {
     port.on("message", (message: ToFunctions | { t: string }) => {
       if (message.t === "invoke") {
         const { id, fn, payload } = message as Extract<ToFunctions, { t: "invoke" }>;
-        void load(fn)
+        void runAs(fn, () => load(fn))
           .then((handler) =>
             runAs(fn, () => handler(payload, lambdaContext(localFunctionName(fn), region, accountId))),
           )
@@ -134,13 +142,14 @@ if (isEntry && parentPort) {
           );
       } else if (message.t === "load") {
         const { id, fns } = message as Extract<ToFunctions, { t: "load" }>;
-        void Promise.all(fns.map((fn) => load(fn))).then(
+        void Promise.all(fns.map((fn) => runAs(fn, () => load(fn)))).then(
           () => answer(id, { value: undefined }),
           (thrown: unknown) => answer(id, { thrown }),
         );
       }
     });
-    serveThread({}, async () => undefined);
+    // Stopping the thread shuts its functions down as Lambda shuts a container down.
+    serveThread({}, () => runShutdownHooks());
   } catch (error) {
     threadFailed(error);
   }

@@ -16,8 +16,8 @@ interface Held<P> {
  * what is held into that write; otherwise it holds. `flushDue`, called by the owner at the end of
  * its work (Lambda runs nothing between invocations), writes what was held for `flushMs` and forgets
  * keys quiet for as long. A write that fails keeps its counts for the next flush. What a container
- * holds when Lambda reclaims it is lost: at most `flushMs` of a key's counts (more when no work
- * reaches the container to flush them).
+ * still holds when its traffic stops is written by `flushAll` when Lambda shuts it down (the owner's
+ * function registers it with onShutdown, shutdown.ts), not lost.
  */
 export class HeldWrites<P> {
   private readonly held = new Map<string, Held<P>>();
@@ -76,13 +76,26 @@ export class HeldWrites<P> {
    * Writes what was held for at least flushMs since its key's last write, and forgets keys quiet for
    * as long. Failed writes are held again. Resolves to how many writes failed.
    */
-  async flushDue(write: (key: string, pending: P) => Promise<void>): Promise<number> {
+  flushDue(write: (key: string, pending: P) => Promise<void>): Promise<number> {
+    return this.flush(write, false);
+  }
+
+  /**
+   * Writes everything held, due or not: the container is shutting down. Failed writes are held
+   * again (for nobody, unless the container lives on). Resolves to how many writes failed.
+   */
+  flushAll(write: (key: string, pending: P) => Promise<void>): Promise<number> {
+    return this.flush(write, true);
+  }
+
+  private async flush(write: (key: string, pending: P) => Promise<void>, all: boolean): Promise<number> {
     const now = this.now();
     const due: Array<[string, P]> = [];
     for (const [key, held] of this.held) {
-      if (now - held.writtenAt < this.flushMs) continue;
-      if (held.pending === undefined) this.held.delete(key);
-      else due.push([key, held.pending]);
+      if (!all && now - held.writtenAt < this.flushMs) continue;
+      if (held.pending === undefined) {
+        if (!all) this.held.delete(key);
+      } else due.push([key, held.pending]);
     }
     const results = await Promise.allSettled(
       due.map(async ([key, pending]) => {

@@ -22,8 +22,9 @@ interface Pending {
  * is written at once, so a new name shows in the console right away; the next ones are added up in
  * memory and written together by `flushDue`, which the match handler calls after every batch. A busy
  * name costs one write per container every 10 s instead of one per event. The price, on top of the
- * counts' approximation: a total may lag by 10 s (longer while no batch reaches the container), and
- * what a container holds when it is shut down is lost. Every other record is written through.
+ * counts' approximation: a total may lag by 10 s while batches come, and what a container holds when
+ * they stop waits for its next batch or its shutdown (`flushAll`, which the match handler registers
+ * with onShutdown: shutdown.ts). Every other record is written through.
  */
 export class ObservedEventBuffer implements InsightsRecorder {
   private readonly held: HeldWrites<Pending>;
@@ -75,13 +76,19 @@ export class ObservedEventBuffer implements InsightsRecorder {
    * A write that fails keeps its counts for the next call. Resolves to how many writes failed.
    */
   flushDue(): Promise<number> {
-    return this.held.flushDue((_, p) =>
-      this.inner.observeEvent(p.workspaceId, p.eventName, [...p.names], p.at, p.shard, {
-        count: p.count,
-        firstAt: p.firstAt,
-      }),
-    );
+    return this.held.flushDue(this.write);
   }
+
+  /** Writes every count held, due or not (the container is shutting down). Resolves to how many writes failed. */
+  flushAll(): Promise<number> {
+    return this.held.flushAll(this.write);
+  }
+
+  private readonly write = (_: string, p: Pending) =>
+    this.inner.observeEvent(p.workspaceId, p.eventName, [...p.names], p.at, p.shard, {
+      count: p.count,
+      firstAt: p.firstAt,
+    });
 }
 
 function merge(earlier: Pending, later: Pending): Pending {

@@ -7,6 +7,13 @@
  *   so it prevails over a Send, whichever of the two arrives first.
  * The recorded outcome is decided from every piece kept, never from the event that happens to
  * arrive last, so any arrival order (EventBridge promises none) records the same.
+ *
+ * Each email names the attempt that sent it (the token its claim carries, as the `attempt` message
+ * tag, which SES returns in the event's `mail.tags`). A step sent twice (the first answer lost, no
+ * evidence within the wait, a second attempt took the claim over and sent again) gets evidence of
+ * both sends, and a claim in doubt does not know its own messageId (the answer was lost): the
+ * attempt tells them apart. A piece of an attempt speaks only for that attempt's claim or record;
+ * a piece without one (an email sent by a version before the tag) speaks for any, as it always did.
  */
 export const EVIDENCE_KINDS = ["sent", "rejected"] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
@@ -14,10 +21,26 @@ export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 /** Strongest first: a rejection is SES's last word on a message. */
 const PRECEDENCE: Record<EvidenceKind, number> = { rejected: 2, sent: 1 };
 
-/** The piece of evidence that decides a step's outcome (undefined: none kept). */
-export function decidingEvidence<T extends { kind: EvidenceKind }>(pieces: readonly T[]): T | undefined {
+/**
+ * Whether a piece of evidence of `evidenceAttempt` (undefined: untagged) speaks for the claim or
+ * record of `attempt` (the token its claim carried; "" for a claim from before claims carried one).
+ */
+export function speaksFor(evidenceAttempt: string | undefined, attempt: string): boolean {
+  return evidenceAttempt === undefined || evidenceAttempt === attempt;
+}
+
+/**
+ * The piece of evidence that decides a step's outcome (undefined: none kept); with `attempt`, among
+ * the pieces that speak for that attempt's claim only (see speaksFor).
+ */
+export function decidingEvidence<T extends { kind: EvidenceKind; attempt?: string }>(
+  pieces: readonly T[],
+  attempt?: string,
+): T | undefined {
   let deciding: T | undefined;
-  for (const piece of pieces)
+  for (const piece of pieces) {
+    if (attempt !== undefined && !speaksFor(piece.attempt, attempt)) continue;
     if (deciding === undefined || PRECEDENCE[piece.kind] > PRECEDENCE[deciding.kind]) deciding = piece;
+  }
   return deciding;
 }

@@ -129,8 +129,11 @@ export type EnterResult = "entered" | "already_active" | "already_ran" | "reentr
  */
 export type StepClaim =
   | { status: "claimed" }
-  /** Recorded already; `outcome` is what was recorded (a fail_run policy still applies to it). */
-  | { status: "already_done"; outcome?: StepOutcome }
+  /**
+   * Recorded already; `outcome` is what was recorded (a fail_run policy still applies to it, unless
+   * `corrected`: SES's Reject replaced the execution the run had acted on, which stands for the run).
+   */
+  | { status: "already_done"; outcome?: StepOutcome; corrected?: true }
   | { status: "in_doubt"; attempt: string; doubtSince?: string; claimedAt?: string };
 
 /** What a provider reported about a step's send (an SES Send or Reject event, tagged with the step). */
@@ -141,6 +144,17 @@ export interface StepEvidence {
   messageId?: string;
   reason?: string;
   at: string;
+  /**
+   * The attempt that sent the message (its claim's token, the `attempt` message tag): the piece
+   * speaks for that attempt's claim only. Absent on a message sent before the tag: it speaks for any.
+   */
+  attempt?: string;
+}
+
+/** A step claimed with no outcome recorded, and the attempt whose claim it is ("" before claims carried one). */
+export interface ClaimedStep {
+  stepId: string;
+  attempt: string;
 }
 
 export interface RunRepository {
@@ -218,8 +232,16 @@ export interface RunRepository {
     stepId: string,
     evidence: StepEvidence,
   ): Promise<void>;
-  /** The piece of the step's evidence that decides its outcome (see decidingEvidence). */
-  getStepEvidence(workspaceId: string, runId: string, stepId: string): Promise<StepEvidence | undefined>;
+  /**
+   * The piece of the step's evidence that decides its outcome (see decidingEvidence); with
+   * `attempt`, among the pieces that speak for that attempt's claim (see speaksFor).
+   */
+  getStepEvidence(
+    workspaceId: string,
+    runId: string,
+    stepId: string,
+    attempt?: string,
+  ): Promise<StepEvidence | undefined>;
   /**
    * Whether the step's record is final for evidence of `kind`, so that piece need not be kept (see
    * isFinalForEvidence): executed (for a Send), or failed or skipped outside any doubt
@@ -254,14 +276,18 @@ export interface RunRepository {
      * `messageId`: the message the evidence is about (SES's): an execution recorded with another
      * message of the step (an earlier send SES took, whose evidence came too late to stop a second)
      * is not corrected, nor, when it is recorded after, is the rejection marked on its claim taken.
+     * `attempt`: the attempt the outcome is about (the evidence's, or the claim's as the caller read
+     * it): a claim or record of another attempt (one taken over since) is left as it is, and every
+     * write is conditional on it. Absent (evidence of an email sent before the tag): any attempt's.
      */
-    options?: { plainClaim?: boolean; messageId?: string },
+    options?: { plainClaim?: boolean; messageId?: string; attempt?: string },
   ): Promise<"settled" | "not_in_doubt">;
   /**
-   * The ids of the run's steps claimed with no outcome recorded: in doubt, or plainly claimed (an
-   * attempt that died mid-action marks nothing). Asked when the run has ended, its execution stopped.
+   * The run's steps claimed with no outcome recorded, each with the attempt holding its claim (whose
+   * evidence alone settles it): in doubt, or plainly claimed (an attempt that died mid-action marks
+   * nothing). Asked when the run has ended, its execution stopped, or a wake-up failed for good.
    */
-  listStepsInDoubt(workspaceId: string, runId: string): Promise<string[]>;
+  listStepsInDoubt(workspaceId: string, runId: string): Promise<ClaimedStep[]>;
   /**
    * Records a step's outcome once, counted once: false when it was recorded already (nothing
    * changes). An execution over a claim SES's Reject marked meanwhile (see settleStepInDoubt) is

@@ -156,7 +156,15 @@ async function runStep(
   // The action is prepared while the step is claimed (one round trip for both): its reads (an
   // email's template, and the suppression list its send checks) go with the claim. Preparing acts
   // on nothing; a claim that answers otherwise drops it.
-  const ctx = contextFor(run, step, { ...traits, event: run.trigger.properties }, false, deps.clock.now());
+  const ctx = contextFor(
+    run,
+    step,
+    { ...traits, event: run.trigger.properties },
+    false,
+    deps.clock.now(),
+    undefined,
+    attempt,
+  );
   const preparing = prepareAction(deps.actions, ctx, step.action);
   preparing.catch(() => undefined);
   const claim = await deps.runs.claimStep(run, step.id, attempt, now());
@@ -171,8 +179,9 @@ async function runStep(
 
 /** A step recorded already (by an earlier attempt whose answer was lost, or from SES's evidence while it waited). */
 function alreadyDone(step: StepInput, claim: Extract<StepClaim, { status: "already_done" }>): StepOutcome {
-  // Its fail_run policy still ends the run (idempotently).
-  if (claim.outcome?.status === "failed" && step.onFailure === "fail_run")
+  // Its fail_run policy still ends the run (idempotently), unless the failure is SES's Reject come
+  // after the run acted on the step's execution (`corrected`): a retry does not re-decide the run.
+  if (claim.outcome?.status === "failed" && step.onFailure === "fail_run" && !claim.corrected)
     throw new StepFailedRunError(claim.outcome.reason);
   return { status: "skipped", reason: "already_executed" };
 }
@@ -236,7 +245,9 @@ async function performAndRecord(
   let outcome: StepOutcome;
   try {
     const prepared = await (preparing ??
-      actionContext(deps, run, step, false).then((ctx) => prepareAction(deps.actions, ctx, step.action)));
+      actionContext(deps, run, step, false, attempt).then((ctx) =>
+        prepareAction(deps.actions, ctx, step.action),
+      ));
     outcome = isPrepared(prepared) ? await prepared.perform() : prepared;
   } catch (error) {
     const settled = settledOutcomeOf(error);
@@ -311,7 +322,8 @@ async function putInDoubt(
   try {
     await deps.runs.markStepInDoubt(run, step.id, attempt, deps.clock.now().toISOString());
     const [evidence, status] = await Promise.all([
-      deps.runs.getStepEvidence(run.workspaceId, run.runId, step.id),
+      // (its own send's evidence: another attempt's speaks for that attempt only)
+      deps.runs.getStepEvidence(run.workspaceId, run.runId, step.id, attempt),
       deps.runs.getRunStatus(run.workspaceId, run.runId),
     ]);
     if (evidence) return evidenceOutcome(evidence);
@@ -366,7 +378,8 @@ async function settleDoubt(
     return { status: "failed", reason: "outcome_unknown: an earlier attempt stopped mid-action" };
   if (policy === "evidence" || policy === "lookup") {
     if (policy === "evidence") {
-      const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, step.id);
+      // (the evidence of the claim's attempt: an older one's, taken over, says nothing of its send)
+      const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, step.id, claim.attempt);
       if (evidence) return evidenceOutcome(evidence);
     }
     const since =
@@ -514,9 +527,18 @@ export async function actionContext(
   run: Run,
   step: Pick<StepInput, "id" | "onMissing">,
   test: boolean,
+  attempt?: string,
 ): Promise<ActionContext> {
   const traits = await readTraits(deps, run);
-  return contextFor(run, step, { ...traits, event: run.trigger.properties }, test, deps.clock.now());
+  return contextFor(
+    run,
+    step,
+    { ...traits, event: run.trigger.properties },
+    test,
+    deps.clock.now(),
+    undefined,
+    attempt,
+  );
 }
 
 /** The account's traits, and the user's when there is one, read at once. */
@@ -539,8 +561,18 @@ export function contextFor(
   test: boolean,
   now: Date,
   render: Renderer = createRenderer(data, step.onMissing ?? "empty"),
+  attempt?: string,
 ): ActionContext {
-  return { run, stepId: step.id, idempotencyKey: `${run.runId}:${step.id}`, data, render, test, now };
+  return {
+    run,
+    stepId: step.id,
+    idempotencyKey: `${run.runId}:${step.id}`,
+    ...(attempt === undefined ? {} : { attempt }),
+    data,
+    render,
+    test,
+    now,
+  };
 }
 
 /** Renders and checks an action with its performer, without performing it. */

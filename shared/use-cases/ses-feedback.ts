@@ -23,6 +23,12 @@ const WORKSPACE_TAG = "workspace";
 /** The tags that name the run and step of a step's email (its To copy), for reconciliation. */
 const RUN_TAG = "run";
 const STEP_TAG = "step";
+/**
+ * The tag that names the attempt that sent the step's email (its claim's token): the evidence
+ * speaks for that attempt's claim only (see step-evidence.ts). Absent on an email sent by a version
+ * before it: the evidence then speaks for any attempt, as it did.
+ */
+const ATTEMPT_TAG = "attempt";
 
 const recipientsSchema = z.array(z.object({ emailAddress: z.string() }));
 
@@ -116,10 +122,12 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
     const stepId = detail.mail.tags?.[STEP_TAG]?.[0];
     if (runId === undefined || stepId === undefined) return { outcome: "ignored", why: "no_step_tags" };
     const kind = type === "Email Sent" ? ("sent" as const) : ("rejected" as const);
+    const attempt = detail.mail.tags?.[ATTEMPT_TAG]?.[0];
     const evidence: StepEvidence = {
       kind,
       at: eventTime(detail.mail.timestamp, deps.clock),
       ...(detail.mail.messageId ? { messageId: detail.mail.messageId } : {}),
+      ...(attempt ? { attempt } : {}),
       ...(kind === "rejected" ? { reason: (detail.reject?.reason ?? "rejected by SES").slice(0, 200) } : {}),
     };
     // Most events are Sends that come after their step recorded its send: its record is final for
@@ -139,18 +147,24 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
     // same, and the conditional write lets the prevailing outcome win a concurrent settle. A Reject
     // prevails already, and settles with itself: its message's, not the first Reject kept (set
     // once), when SES rejected two sends of the step (the first's answer lost, a second attempt
-    // sent again), so the second's execution is corrected too.
+    // sent again), so the second's execution is corrected too. Only the evidence of this email's
+    // attempt is read, and only that attempt's claim or record is settled: a first send's Reject
+    // that comes after a second attempt took the claim over (and sent again) leaves the second's
+    // claim in doubt, for its own evidence to settle (see step-evidence.ts).
     const deciding =
       kind === "rejected"
         ? evidence
-        : ((await deps.runs.getStepEvidence(workspaceId, runId, stepId)) ?? evidence);
+        : ((await deps.runs.getStepEvidence(workspaceId, runId, stepId, evidence.attempt)) ?? evidence);
     const settled = await deps.runs.settleStepInDoubt(
       workspaceId,
       runId,
       stepId,
       evidenceOutcome(deciding),
       deps.clock.now().toISOString(),
-      deciding.messageId === undefined ? {} : { messageId: deciding.messageId },
+      {
+        ...(deciding.messageId === undefined ? {} : { messageId: deciding.messageId }),
+        ...(deciding.attempt === undefined ? {} : { attempt: deciding.attempt }),
+      },
     );
     return {
       outcome: "evidence",

@@ -173,28 +173,35 @@ export async function settleDoubtsOfEndedRun(
   stored: Pick<StoredRun, "entrySteps" | "endSteps"> | undefined,
 ): Promise<string[]> {
   const inDoubt = (await deps.runs.listStepsInDoubt(run.workspaceId, run.runId)).filter(
-    (stepId) => !running.includes(stepId),
+    ({ stepId }) => !running.includes(stepId),
   );
-  const repeats = (stepId: string) => {
+  const repeats = ({ stepId }: { stepId: string }) => {
     const action = stored?.entrySteps?.find((step) => step.id === stepId)?.action;
     return action !== undefined && DOUBT_POLICY[action.type] === "repeat";
   };
-  const finish = inDoubt.filter(repeats);
-  for (const stepId of inDoubt.filter((stepId) => !repeats(stepId))) {
-    const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, stepId);
+  const finish = inDoubt.filter(repeats).map(({ stepId }) => stepId);
+  for (const { stepId, attempt } of inDoubt.filter((claimed) => !repeats(claimed))) {
+    // The evidence of the claim's own attempt (or untagged): another attempt's says nothing of it.
+    const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, stepId, attempt);
     const pinned = pinnedStepOf(stored, stepId);
     const outcome = evidence ? evidenceOutcome(evidence) : runEndedInDoubt(pinned?.step.action.type);
     // Started before the record: a failure here leaves the step in doubt, for a retry to find.
     if (!evidence && pinned && DOUBT_POLICY[pinned.step.action.type] === "lookup")
       await deps.workflows.startLookup(run, pinned.phase, stepId);
     const at = deps.clock.now().toISOString();
-    await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, stepId, outcome, at, { plainClaim: true });
+    await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, stepId, outcome, at, {
+      plainClaim: true,
+      attempt,
+    });
   }
   return finish;
 }
 
 export interface FailedStepDeps {
-  runs: Pick<RunRepository, "recordStep" | "getStepEvidence" | "settleStepInDoubt" | "listRunSteps">;
+  runs: Pick<
+    RunRepository,
+    "recordStep" | "getStepEvidence" | "settleStepInDoubt" | "listRunSteps" | "listStepsInDoubt"
+  >;
   workflows: Pick<WorkflowController, "startLookup">;
   clock: Clock;
 }
@@ -217,7 +224,9 @@ export interface FailedStepDeps {
  * - a kind that repeats safely (a webhook, an in-app message): failed. It could be performed once
  *   more, but it has just failed through 30 minutes of retries, and the run moves on.
  * Each settlement is conditional on the claim's attempt and on nothing recorded yet: a late live
- * attempt's own record (or the evidence's) stands, and is answered.
+ * attempt's own record (or the evidence's) stands, and is answered. What is answered is what the
+ * record says, read back: a claim SES's Reject marked is recorded as that rejection, not as the
+ * outcome computed here, and the run's fail_run decision follows the record.
  */
 export async function recordFailedStep(
   deps: FailedStepDeps,
@@ -232,19 +241,31 @@ export async function recordFailedStep(
   if (await deps.runs.recordStep(run, step.id, failed, at, { unlessClaimed: true })) return failed;
   const policy = DOUBT_POLICY[step.action.type];
   let outcome: StepOutcome = failed;
+  let attempt: string | undefined;
   if (policy === "evidence") {
-    const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, step.id);
+    // The evidence of the claim's own attempt (or untagged): another attempt's says nothing of it.
+    attempt = (await deps.runs.listStepsInDoubt(run.workspaceId, run.runId)).find(
+      (claimed) => claimed.stepId === step.id,
+    )?.attempt;
+    const evidence =
+      attempt === undefined
+        ? undefined
+        : await deps.runs.getStepEvidence(run.workspaceId, run.runId, step.id, attempt);
     outcome = evidence ? evidenceOutcome(evidence) : failedInDoubt(step.action.type, failure);
   } else if (policy === "lookup") {
     // Started before the record: a failure here leaves the claim, for the task's retry.
     await deps.workflows.startLookup(run, phase, step.id);
     outcome = failedInDoubt(step.action.type, failure);
   }
-  const settled = await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, step.id, outcome, at, {
-    plainClaim: true,
-  });
-  if (settled === "settled") return outcome;
-  // Recorded meanwhile (by a live attempt, from evidence, or by this task's earlier try): that stands.
+  // (no claim left: recorded meanwhile, read below)
+  if (policy !== "evidence" || attempt !== undefined)
+    await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, step.id, outcome, at, {
+      plainClaim: true,
+      ...(attempt === undefined ? {} : { attempt }),
+    });
+  // What stands: this settle's record (SES's Reject marked on the claim, if any, in place of the
+  // outcome computed above), or one recorded meanwhile (by a live attempt, from evidence, or by
+  // this task's earlier try).
   const record = (await deps.runs.listRunSteps(run.workspaceId, run.runId)).find(
     (candidate) => candidate.stepId === step.id,
   );

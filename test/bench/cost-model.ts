@@ -194,8 +194,8 @@ export interface Assumptions {
  * share that reads the write key (the first after its trust ran out: one read per trust period plus
  * the wait for the next request), the share that writes the source's debugger count and the share
  * that keeps a sample (likewise, each with its own period), and their units. `heldRequests` is how
- * many requests' accepted count a container holds on average when its traffic stops (what a recycle
- * then loses): held ones pile up for the hold, then wait for the next request.
+ * many requests' accepted count a container holds on average when its traffic stops (what waits
+ * for its next request or its shutdown, which writes it): held ones pile up for the hold, then wait.
  */
 export function ingestColdPaths(
   requestsPerSecond: number,

@@ -352,7 +352,7 @@ export function printCost(cost: CostResult, deployment: DeploymentForCost): void
       ]),
     );
     console.log(
-      "* without SES and X-Ray. What a container holds is lost if Lambda reclaims it before its next request.",
+      "* without SES and X-Ray. What a container holds is written at its next request, or when Lambda shuts it down (SIGTERM: shared/adapters/shutdown.ts).",
     );
   }
   const sm = deployment.stateMachine;

@@ -56,6 +56,7 @@ async function emailOnce() {
     momentId,
     accountId,
     address,
+    event,
     go: async () => {
       await s.track({ event, accountId, traits: { first_name: "Ada", email: address } });
       const runId = await s.runId(accountId, momentId);
@@ -73,8 +74,11 @@ const emailStats = async (momentId: string) =>
   (await s.stats<{ succeeded: number; steps: Record<string, Record<string, number>> }>(momentId)).steps
     .email ?? {};
 
-/** The Reject SES publishes after its message's Send (a virus found, no delivery attempted). */
-const rejectOf = (runId: string, address: string, messageId: string | undefined) => ({
+/**
+ * The Reject SES publishes after its message's Send (a virus found, no delivery attempted);
+ * `attempt`: the attempt tag of the email it is about (none: an email sent before the tag).
+ */
+const rejectOf = (runId: string, address: string, messageId: string | undefined, attempt?: string) => ({
   eventType: "Reject",
   mail: {
     timestamp: new Date().toISOString(),
@@ -85,6 +89,7 @@ const rejectOf = (runId: string, address: string, messageId: string | undefined)
       workspace: [s.stack.workspaceId],
       run: [runId],
       step: ["email"],
+      ...(attempt === undefined ? {} : { attempt: [attempt] }),
     },
   },
   reject: { reason: "Bad content" },
@@ -157,6 +162,32 @@ describe("faults at the SES layer", () => {
     const after = await s.admin<RunView>("GET", `/v1/admin/runs/${encodeURIComponent(runId)}`);
     expect(after.body.status).toBe(before.body.status);
     expect(await emailsTo(address)).toHaveLength(1);
+  });
+
+  it("a send in doubt (a 500: SES did not take it) meets the late Reject of another attempt's email: its claim is not settled by it, and after the wait it is sent once, executed", async () => {
+    const { momentId, accountId, address, event } = await emailOnce();
+    faults.once({ service: "ses", operation: "SendRawEmail", fault: "500" });
+    await s.track({ event, accountId, traits: { first_name: "Ada", email: address } });
+    const runId = await s.runId(accountId, momentId);
+    await waitFor(
+      async () => {
+        const run = await s.admin<RunView>("GET", `/v1/admin/runs/${encodeURIComponent(runId)}`);
+        return run.body.steps.find((step) => step.stepId === "email")?.status === "claimed";
+      },
+      { timeoutMs: 20_000, description: "the email step claimed" },
+    );
+
+    // SES's Reject of an email an earlier attempt sent (as after a take-over), while this one is in doubt.
+    await s.stack.publishSesEvent(
+      "Email Rejected",
+      rejectOf(runId, address, "ses-earlier", "an-earlier-attempt"),
+    );
+
+    const outcome = await s.stepOutcome(runId, "email");
+    expect(outcome).toMatchObject({ status: "executed" });
+    expect(await emailsTo(address)).toHaveLength(1);
+    expect(await emailStats(momentId)).toMatchObject({ executed: 1 });
+    expect((await emailStats(momentId)).failed ?? 0).toBe(0);
   });
 
   it("throttling (SES did not take it) is retried by the state machine: one email", async () => {

@@ -25,7 +25,7 @@ import { eventCountKey } from "../../shared/domain/identify.js";
 import type { IntegrationKind } from "../../shared/domain/integration.js";
 import type { Moment, MomentStatus } from "../../shared/domain/moment.js";
 import type { Source } from "../../shared/domain/source.js";
-import { decidingEvidence, type EvidenceKind } from "../../shared/domain/step-evidence.js";
+import { decidingEvidence, type EvidenceKind, speaksFor } from "../../shared/domain/step-evidence.js";
 import type { Clock } from "../../shared/ports/clock.js";
 import type { EventPublisher, Mailer, OutgoingEmail } from "../../shared/ports/delivery.js";
 import type { EmailTemplateRepository } from "../../shared/ports/email-templates.js";
@@ -335,6 +335,10 @@ export type StoredStep =
       recordedAt: string;
       doubtSince?: string;
       claimedAt?: string;
+      /** The attempt whose claim it was recorded over (the adapter keeps the claim's `attempt`). */
+      attempt?: string;
+      /** SES's Reject replaced the execution its run acted on (the adapter's `correctedAt`). */
+      corrected?: true;
     };
 
 type MembershipScope = Pick<RunContext, "workspaceId" | "momentId" | "accountId" | "runKey">;
@@ -527,7 +531,11 @@ export class FakeRunRepository implements RunRepository {
       return { status: "claimed" };
     }
     if (existing.status !== "claimed")
-      return { status: "already_done", outcome: structuredClone(existing.outcome) };
+      return {
+        status: "already_done",
+        outcome: structuredClone(existing.outcome),
+        ...(existing.corrected ? { corrected: true as const } : {}),
+      };
     if (existing.attempt === attempt) return { status: "claimed" };
     return {
       status: "in_doubt",
@@ -561,15 +569,20 @@ export class FakeRunRepository implements RunRepository {
   }
 
   async recordStepEvidence(workspaceId: string, runId: string, stepId: string, evidence: StepEvidence) {
-    // The first piece of each kind stands (see the adapter).
+    // The first piece of each kind stands, and the first of each kind of each attempt (see the adapter).
     const k = key(workspaceId, runId, stepId);
     const pieces = this.evidence.get(k) ?? [];
-    if (!pieces.some((piece) => piece.kind === evidence.kind)) pieces.push(structuredClone(evidence));
+    if (
+      !pieces.some((piece) => piece.kind === evidence.kind) ||
+      (evidence.attempt !== undefined &&
+        !pieces.some((piece) => piece.kind === evidence.kind && piece.attempt === evidence.attempt))
+    )
+      pieces.push(structuredClone(evidence));
     this.evidence.set(k, pieces);
   }
 
-  async getStepEvidence(workspaceId: string, runId: string, stepId: string) {
-    return decidingEvidence(this.evidence.get(key(workspaceId, runId, stepId)) ?? []);
+  async getStepEvidence(workspaceId: string, runId: string, stepId: string, attempt?: string) {
+    return decidingEvidence(this.evidence.get(key(workspaceId, runId, stepId)) ?? [], attempt);
   }
 
   async recordStep(
@@ -611,6 +624,8 @@ export class FakeRunRepository implements RunRepository {
       status: recorded.status,
       outcome: structuredClone(recorded),
       recordedAt: at,
+      ...(existing?.status === "claimed" ? { attempt: existing.attempt } : {}),
+      ...(recorded !== outcome ? { corrected: true as const } : {}),
       // (and, for a lookup, when it was claimed)
       ...(existing?.doubtSince ? { doubtSince: existing.doubtSince } : {}),
       ...(existing?.doubtSince && existing.claimedAt ? { claimedAt: existing.claimedAt } : {}),
@@ -629,12 +644,14 @@ export class FakeRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options: { plainClaim?: boolean; messageId?: string } = {},
+    options: { plainClaim?: boolean; messageId?: string; attempt?: string } = {},
   ): Promise<"settled" | "not_in_doubt"> {
     const k = key(workspaceId, runId, stepId);
     const existing = this.steps.get(k);
     const stored = this.runs.get(key(workspaceId, runId));
     if (!existing || !stored) return "not_in_doubt";
+    // Another attempt's evidence leaves this claim or record as it is (see the adapter).
+    if (!speaksFor(options.attempt, existing.attempt ?? "")) return "not_in_doubt";
     // A plain claim is settled as in doubt since it was claimed (see the adapter).
     const since =
       existing.doubtSince ??
@@ -668,6 +685,8 @@ export class FakeRunRepository implements RunRepository {
       recordedAt: at,
       ...(since ? { doubtSince: since } : {}),
       ...(existing.claimedAt ? { claimedAt: existing.claimedAt } : {}),
+      ...(existing.attempt === undefined ? {} : { attempt: existing.attempt }),
+      ...(existing.status === "claimed" ? {} : { corrected: true as const }),
     });
     this.count(stored.run, `steps.${stepId}.${outcome.status}`);
     return "settled";
@@ -675,9 +694,11 @@ export class FakeRunRepository implements RunRepository {
 
   async listStepsInDoubt(workspaceId: string, runId: string) {
     const prefix = key(workspaceId, runId).slice(0, -1);
-    return [...this.steps.entries()]
-      .filter(([k, step]) => k.startsWith(`${prefix},`) && step.status === "claimed")
-      .map(([k]) => String(JSON.parse(k).at(-1)));
+    return [...this.steps.entries()].flatMap(([k, step]) =>
+      k.startsWith(`${prefix},`) && step.status === "claimed"
+        ? [{ stepId: String(JSON.parse(k).at(-1)), attempt: step.attempt }]
+        : [],
+    );
   }
 
   async completeRun(run: RunContext, at: string) {

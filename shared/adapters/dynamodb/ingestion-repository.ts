@@ -75,9 +75,10 @@ export const DEBUGGER_ACCEPTED_SAMPLE_MS = 1_000;
  * here. 10 s, like the matcher's observed-event counts: at 1M events a month (0.39 requests/s per
  * container) about one request in five writes 1 WRU, not three in four writing 2; the count a
  * viewer sees lags by up to 10 s while traffic flows (by about a second while the debugger is
- * watched: the samples carry it), and what a container holds when Lambda reclaims it is lost (the
- * small requests since its last write: about 4 at that traffic). A display count: every accepted
- * item is on the bus.
+ * watched: the samples carry it), and what a container holds when traffic stops (the small requests
+ * since its last write: about 4 at that traffic) waits for its next request or its shutdown
+ * (`flushAll`, which the ingest handler registers with onShutdown: shutdown.ts). A display count:
+ * every accepted item is on the bus.
  */
 export const DEBUGGER_COUNT_HOLD_MS = 10_000;
 /**
@@ -117,7 +118,7 @@ interface HeldCount {
  * container's memory and written with the source's next write, or by the next request of any
  * source once held for DEBUGGER_COUNT_HOLD_MS. So an unwatched source's request writes its count at
  * most once every 10 s per container and keeps nothing; what a container holds when its traffic
- * stops waits for its next request, and is never counted if Lambda reclaims it first.
+ * stops waits for its next request, or is written by `flushAll` when Lambda shuts the container down.
  */
 export class DynamoIngestDebugger implements IngestDebugger {
   /** When this container last kept accepted items of each source (ms). */
@@ -183,13 +184,18 @@ export class DynamoIngestDebugger implements IngestDebugger {
 
   /** Writes the accepted counts other requests left held for at least DEBUGGER_COUNT_HOLD_MS. */
   private async flushDue() {
-    const failed = await this.held.flushDue((_, { workspaceId, sourceId, accepted }) =>
-      this.count(workspaceId, sourceId, { ":a": accepted, ":r": 0, ":ka": 0, ":kr": 0 }).then(
-        () => undefined,
-      ),
-    );
+    const failed = await this.held.flushDue(this.writeHeld);
     if (failed > 0) this.onFlushFailed(failed);
   }
+
+  /** Writes every source's held count, due or not (the container is shutting down). Resolves to how many writes failed. */
+  flushAll(): Promise<number> {
+    return this.held.flushAll(this.writeHeld);
+  }
+
+  private readonly writeHeld = async (_: string, { workspaceId, sourceId, accepted }: HeldCount) => {
+    await this.count(workspaceId, sourceId, { ":a": accepted, ":r": 0, ":ka": 0, ":kr": 0 });
+  };
 
   /** Adds to the source's counts and ring positions; answers the new positions. */
   private async count(workspaceId: string, sourceId: string, values: Record<`:${string}`, number>) {

@@ -18,9 +18,15 @@ import {
   type StepOutcome,
 } from "../../contracts/workflow.js";
 import { breakdownCounter, type EndCause } from "../../domain/report.js";
-import { decidingEvidence, EVIDENCE_KINDS, type EvidenceKind } from "../../domain/step-evidence.js";
+import {
+  decidingEvidence,
+  EVIDENCE_KINDS,
+  type EvidenceKind,
+  speaksFor,
+} from "../../domain/step-evidence.js";
 import type {
   ActiveRun,
+  ClaimedStep,
   EnterResult,
   EntryGuard,
   Membership,
@@ -436,7 +442,11 @@ export class DynamoRunRepository implements RunRepository {
       new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
     );
     if (Item?.status !== "claimed")
-      return { status: "already_done", ...(Item?.outcome ? { outcome: Item.outcome as StepOutcome } : {}) };
+      return {
+        status: "already_done",
+        ...(Item?.outcome ? { outcome: Item.outcome as StepOutcome } : {}),
+        ...(typeof Item?.correctedAt === "string" ? { corrected: true as const } : {}),
+      };
     // Our own claim: the first write was applied and only its answer was lost (the SDK retried it).
     if (Item.attempt === attempt) return { status: "claimed" };
     return {
@@ -475,7 +485,9 @@ export class DynamoRunRepository implements RunRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.runStep(run.workspaceId, run.runId, stepId),
-          UpdateExpression: "SET attempt = :to, claimedAt = :at REMOVE doubtSince",
+          // (SES's Reject marked on the claim was of the attempt taken over: see markRejection)
+          UpdateExpression:
+            "SET attempt = :to, claimedAt = :at REMOVE doubtSince, rejection, rejectedMessageIds",
           ConditionExpression: `#status = :claimed AND ${attemptIs(from)}`,
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: { ":to": to, ":at": at, ":claimed": "claimed", ...attemptValue(from) },
@@ -516,14 +528,21 @@ export class DynamoRunRepository implements RunRepository {
     const { kind, ...piece } = evidence;
     // One attribute per kind, each set once: a redelivered event changes nothing, and pieces of
     // different kinds (a Send, a Reject) written at the same instant both stay (an update of one
-    // attribute never overwrites the other), for getStepEvidence to decide between.
+    // attribute never overwrites the other), for getStepEvidence to decide between. A piece of an
+    // attempt (its `attempt` tag) is also kept under `<kind>@<attempt>`, set once too: the first
+    // piece of a kind may be another attempt's, which speaks for its own claim only. (The plain
+    // `<kind>` stays written, first piece of each, for a function of the previous version.)
+    const mine = evidence.attempt === undefined ? "" : ", #mine = if_not_exists(#mine, :piece)";
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.runStepEvidence(workspaceId, runId, stepId),
-        UpdateExpression:
-          "SET #type = :type, #kind = if_not_exists(#kind, :piece), expiresAt = if_not_exists(expiresAt, :expires)",
-        ExpressionAttributeNames: { "#type": "type", "#kind": kind },
+        UpdateExpression: `SET #type = :type, #kind = if_not_exists(#kind, :piece)${mine}, expiresAt = if_not_exists(expiresAt, :expires)`,
+        ExpressionAttributeNames: {
+          "#type": "type",
+          "#kind": kind,
+          ...(evidence.attempt === undefined ? {} : { "#mine": `${kind}@${evidence.attempt}` }),
+        },
         ExpressionAttributeValues: {
           ":type": "run_step_evidence",
           ":piece": piece,
@@ -533,7 +552,7 @@ export class DynamoRunRepository implements RunRepository {
     );
   }
 
-  async getStepEvidence(workspaceId: string, runId: string, stepId: string) {
+  async getStepEvidence(workspaceId: string, runId: string, stepId: string, attempt?: string) {
     const { Item } = await this.db.send(
       new GetCommand({
         TableName: this.tableName,
@@ -544,21 +563,31 @@ export class DynamoRunRepository implements RunRepository {
     if (!Item) return undefined;
     const pieceOf = (kind: EvidenceKind, fields: unknown): StepEvidence[] => {
       if (typeof fields !== "object" || fields === null) return [];
-      const { at, messageId, reason } = fields as Record<string, unknown>;
+      const { at, messageId, reason, attempt: of } = fields as Record<string, unknown>;
       return [
         {
           kind,
           at: String(at),
           ...(typeof messageId === "string" ? { messageId } : {}),
           ...(typeof reason === "string" ? { reason } : {}),
+          ...(typeof of === "string" ? { attempt: of } : {}),
         },
       ];
     };
-    return decidingEvidence([
-      // (an item from before pieces were kept by kind holds its one piece at the top level)
-      ...(Item.kind === "sent" || Item.kind === "rejected" ? pieceOf(Item.kind, Item) : []),
-      ...EVIDENCE_KINDS.flatMap((kind) => pieceOf(kind, Item[kind])),
-    ]);
+    return decidingEvidence(
+      [
+        // (an item from before pieces were kept by kind holds its one piece at the top level)
+        ...(Item.kind === "sent" || Item.kind === "rejected" ? pieceOf(Item.kind, Item) : []),
+        ...EVIDENCE_KINDS.flatMap((kind) => pieceOf(kind, Item[kind])),
+        // (each attempt's own pieces: `<kind>@<attempt>`)
+        ...EVIDENCE_KINDS.flatMap((kind) =>
+          Object.entries(Item).flatMap(([name, fields]) =>
+            name.startsWith(`${kind}@`) ? pieceOf(kind, fields) : [],
+          ),
+        ),
+      ],
+      attempt,
+    );
   }
 
   async isStepFinal(workspaceId: string, runId: string, stepId: string, kind: EvidenceKind) {
@@ -581,7 +610,7 @@ export class DynamoRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options: { plainClaim?: boolean; messageId?: string } = {},
+    options: { plainClaim?: boolean; messageId?: string; attempt?: string } = {},
   ): Promise<"settled" | "not_in_doubt"> {
     // A record that changed under this write (another piece of evidence settled it first, say) is
     // read again, and corrected if the outcome still corrects it: the evidence that prevails
@@ -601,7 +630,7 @@ export class DynamoRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options: { plainClaim?: boolean; messageId?: string },
+    options: { plainClaim?: boolean; messageId?: string; attempt?: string },
     /** The attempt whose claim the first read found (set by it): a re-read is "again". */
     seen: { attempt?: string },
   ): Promise<"settled" | "not_in_doubt" | "changed"> {
@@ -612,6 +641,12 @@ export class DynamoRunRepository implements RunRepository {
     if (!Item) return "not_in_doubt";
     const again = seen.attempt !== undefined;
     const attempt = typeof Item.attempt === "string" ? Item.attempt : "";
+    // Evidence of another attempt's send (one taken over since: SES took the first email, its
+    // event came after the wait) neither settles nor marks this attempt's claim, nor corrects its
+    // record: it is kept for the log only (see speaksFor).
+    if (!speaksFor(options.attempt, attempt)) return "not_in_doubt";
+    // (and every write below is conditional on it, so a take-over under this settle wins)
+    const ofAttempt = options.attempt === undefined ? "" : ` AND ${attemptIs(attempt)}`;
     seen.attempt ??= attempt;
     // A plain claim (no doubt mark: its attempt is alive, or died mid-action), when asked (its run
     // ended, or its wake-up failed for good: no retry will come), is settled like one in doubt since
@@ -637,7 +672,12 @@ export class DynamoRunRepository implements RunRepository {
       // The step's own attempt holds its claim, not in doubt: SES took the email, and the attempt
       // is about to record its answer. The rejection waits on the claim for that record.
       if (Item.status === "claimed" && isRejection(outcome))
-        return this.markRejection(key, outcome, options.messageId);
+        return this.markRejection(
+          key,
+          outcome,
+          options.messageId,
+          options.attempt === undefined ? undefined : attempt,
+        );
       return "not_in_doubt";
     }
     if (Item.status !== "claimed" && !correcting) return "not_in_doubt";
@@ -654,16 +694,19 @@ export class DynamoRunRepository implements RunRepository {
         Update: {
           TableName: this.tableName,
           Key: key,
+          // (a correction says so: the run acted on the record it replaces, see alreadyDone)
           UpdateExpression: plain
             ? "SET #status = :status, outcome = :outcome, recordedAt = :at, doubtSince = :since"
-            : "SET #status = :status, outcome = :outcome, recordedAt = :at",
+            : correcting
+              ? "SET #status = :status, outcome = :outcome, recordedAt = :at, correctedAt = :at"
+              : "SET #status = :status, outcome = :outcome, recordedAt = :at",
           // Exactly the record read: a take-over (which removes doubtSince, or, of a plain claim,
           // changes its attempt), the live attempt's own record, or another settle wins.
           ConditionExpression: correcting
             ? `#status = :recorded AND recordedAt = :recordedAt${typeof Item.doubtSince === "string" ? " AND attribute_exists(doubtSince)" : ""}`
             : plain
               ? `#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_not_exists(doubtSince) AND ${attemptIs(attempt)}${marked ? "" : " AND attribute_not_exists(rejection)"}`
-              : "#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_exists(doubtSince)",
+              : `#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_exists(doubtSince)${ofAttempt}`,
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":status": outcome.status,
@@ -672,12 +715,8 @@ export class DynamoRunRepository implements RunRepository {
             ...(correcting
               ? { ":recorded": Item.status, ":recordedAt": Item.recordedAt }
               : { ":claimed": "claimed" }),
-            ...(plain
-              ? {
-                  ":since": typeof Item.claimedAt === "string" ? Item.claimedAt : at,
-                  ...attemptValue(attempt),
-                }
-              : {}),
+            ...(plain ? { ":since": typeof Item.claimedAt === "string" ? Item.claimedAt : at } : {}),
+            ...(plain || (!correcting && ofAttempt) ? attemptValue(attempt) : {}),
           },
         },
       },
@@ -697,6 +736,8 @@ export class DynamoRunRepository implements RunRepository {
     key: ReturnType<typeof keys.runStep>,
     rejection: StepOutcome,
     messageId: string | undefined,
+    /** The attempt the rejection is about: only its claim is marked (undefined: any). */
+    attempt: string | undefined,
   ): Promise<"not_in_doubt" | "changed"> {
     try {
       await this.db.send(
@@ -709,12 +750,13 @@ export class DynamoRunRepository implements RunRepository {
             messageId === undefined
               ? "SET rejection = if_not_exists(rejection, :rejection)"
               : "SET rejection = if_not_exists(rejection, :rejection) ADD rejectedMessageIds :message",
-          ConditionExpression: "#status = :claimed AND attribute_not_exists(recordedAt)",
+          ConditionExpression: `#status = :claimed AND attribute_not_exists(recordedAt)${attempt === undefined ? "" : ` AND ${attemptIs(attempt)}`}`,
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":rejection": rejection,
             ":claimed": "claimed",
             ...(messageId === undefined ? {} : { ":message": new Set([messageId]) }),
+            ...(attempt === undefined ? {} : attemptValue(attempt)),
           },
         }),
       );
@@ -725,13 +767,13 @@ export class DynamoRunRepository implements RunRepository {
     }
   }
 
-  async listStepsInDoubt(workspaceId: string, runId: string): Promise<string[]> {
+  async listStepsInDoubt(workspaceId: string, runId: string): Promise<ClaimedStep[]> {
     const items = await queryAll(this.db, {
       TableName: this.tableName,
       KeyConditionExpression: "pk = :pk AND begins_with(sk, :step)",
       // In doubt, or plainly claimed: an attempt that died mid-action (a Lambda timeout) leaves no mark.
       FilterExpression: "#status = :claimed",
-      ProjectionExpression: "stepId",
+      ProjectionExpression: "stepId, attempt",
       ExpressionAttributeNames: { "#status": "status" },
       ExpressionAttributeValues: {
         ":pk": keys.run(workspaceId, runId).pk,
@@ -740,7 +782,11 @@ export class DynamoRunRepository implements RunRepository {
       },
       ConsistentRead: true,
     });
-    return items.flatMap((item) => (typeof item.stepId === "string" ? [item.stepId] : []));
+    return items.flatMap((item) =>
+      typeof item.stepId === "string"
+        ? [{ stepId: item.stepId, attempt: typeof item.attempt === "string" ? item.attempt : "" }]
+        : [],
+    );
   }
 
   /**
@@ -850,15 +896,19 @@ export class DynamoRunRepository implements RunRepository {
     // SES rejected another message of this step (an earlier send it took, whose evidence came too
     // late to stop this one): this execution stands.
     const recorded = rejectedOther(outcome.detail?.messageId, rejectedMessages(Item)) ? outcome : rejection;
+    const record = this.stepRecord(
+      key,
+      stepId,
+      recorded,
+      at,
+      "#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_exists(rejection)",
+      { ":claimed": "claimed" },
+    );
+    // The rejection stands in for the execution the attempt reports, which its run acts on: a
+    // correction (see alreadyDone).
+    if (recorded === rejection) record.Update.UpdateExpression += ", correctedAt = :at";
     return transactWrite(this.db, [
-      this.stepRecord(
-        key,
-        stepId,
-        recorded,
-        at,
-        "#status = :claimed AND attribute_not_exists(recordedAt) AND attribute_exists(rejection)",
-        { ":claimed": "claimed" },
-      ),
+      record,
       statsUpdate(
         this.tableName,
         run.workspaceId,

@@ -13,6 +13,11 @@ export interface ActionContext {
    * `webhook-id` header, an outbox message id).
    */
   idempotencyKey: string;
+  /**
+   * The token of the attempt that holds the step's claim (absent: a test send, a lookup): an email
+   * carries it as its `attempt` tag, so SES's events of two sends of the step tell them apart.
+   */
+  attempt?: string;
   /** The account's and user's traits and the trigger event's properties, read once per step. */
   data: RenderData;
   /** Renders a field with the step's `onMissing` policy (throws MissingValueError to skip or fail). */

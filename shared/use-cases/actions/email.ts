@@ -204,8 +204,10 @@ export function emailPerformer(deps: EmailDeps): ActionPerformer<SendEmail> {
               moment: run.momentId,
               run: run.runId,
               // The To copy decides the step: its Send event is the step's evidence when in doubt
-              // (a test send has no step to reconcile).
+              // (a test send has no step to reconcile), and names the attempt that sent it (its
+              // claim's token), which evidence speaks for (see step-evidence.ts).
               ...(recipient === to && !ctx.test ? { step: ctx.stepId } : {}),
+              ...(recipient === to && !ctx.test && ctx.attempt !== undefined ? { attempt: ctx.attempt } : {}),
               ...(ctx.test ? { test: "true" } : {}),
             },
             ...(ccKept.length > 0 ? { deliverTo: recipient } : {}),

@@ -53,6 +53,26 @@ describe("ObservedEventBuffer", () => {
     });
   });
 
+  it("writes every count held at shutdown (flushAll), due or not, and nothing twice", async () => {
+    // Prepare: two names written at once, then one more event of each held
+    const write = vi.spyOn(insights, "observeEvent");
+    for (const name of ["page_viewed", "report_exported"]) {
+      await buffer.observeEvent("ws_1", name, [], at(), 1);
+      clock.advance(1000);
+      await buffer.observeEvent("ws_1", name, [], at(), 1);
+    }
+
+    // Act: the container shuts down before the flush interval
+    const failed = await buffer.flushAll();
+    await buffer.flushAll();
+
+    // Assess
+    expect(failed).toBe(0);
+    expect(write).toHaveBeenCalledTimes(4);
+    expect((await observed("page_viewed"))?.count).toBe(2);
+    expect((await observed("report_exported"))?.count).toBe(2);
+  });
+
   it("writes a name at once again after a quiet interval", async () => {
     await buffer.observeEvent("ws_1", "page_viewed", [], at(), 1);
     clock.advance(OBSERVED_FLUSH_MS);

@@ -10,7 +10,8 @@ import type { AttioApi, AttioTask, AttioTaskQuery } from "../../../shared/ports/
 import { attioTaskPerformer, taskMarker } from "../../../shared/use-cases/actions/attio-task.js";
 import { emailPerformer } from "../../../shared/use-cases/actions/email.js";
 import { executeStep, lookUpEndedRunSteps, type StepDeps } from "../../../shared/use-cases/execute-step.js";
-import { emailDeps } from "../../support/fake-suppressions.js";
+import { recordSesFeedback } from "../../../shared/use-cases/ses-feedback.js";
+import { emailDeps, FakeSuppressionList } from "../../support/fake-suppressions.js";
 import {
   aMoment,
   aRun,
@@ -78,6 +79,8 @@ beforeEach(async () => {
 
 describe("executeStep", () => {
   it("sends the rendered email and records the step as executed", async () => {
+    deps.newAttempt = () => "attempt-1";
+
     // Act
     const outcome = await executeStep(deps, payload());
 
@@ -93,10 +96,16 @@ describe("executeStep", () => {
         html: expect.stringMatching(/^<p>Hi Ada, card 4242 failed for &lt;Pro &amp; Co&gt;\.<\/p>/),
         headers: expect.objectContaining({ "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" }),
         date: new Date(NOW),
-        tags: { workspace: "ws_1", moment: "m_1", run: "run_1", step: "s1" },
+        // (the attempt that holds the claim: SES's events of this email speak for it only)
+        tags: { workspace: "ws_1", moment: "m_1", run: "run_1", step: "s1", attempt: "attempt-1" },
       },
     ]);
-    expect(runs.step(run, "s1")).toEqual({ status: "executed", outcome, recordedAt: NOW });
+    expect(runs.step(run, "s1")).toEqual({
+      status: "executed",
+      outcome,
+      recordedAt: NOW,
+      attempt: "attempt-1",
+    });
   });
 
   it("escapes profile values in the html body but not in the text body", async () => {
@@ -708,6 +717,41 @@ describe("executeStep under faults", () => {
 
     expect(error).toMatchObject({ name: STEP_FAILED_RUN_ERROR });
     expect(mailer.sent).toEqual([]);
+  });
+
+  it("an action retried after SES's late Reject corrected its execution, under fail_run: nothing is sent again, the record stays failed (rejected), and the run's course is not re-decided", async () => {
+    const failRun = { ...payload(), step: { ...payload().step, onFailure: "fail_run" as const } };
+    // Executed from SES's answer; the run moved on (it is still active, its next wake-up ahead).
+    const outcome = await executeStep(deps, failRun);
+    expect(outcome).toMatchObject({ status: "executed", detail: { messageId: "ses-1" } });
+    // SES's Reject of that email comes, and corrects the record.
+    const rejected = await recordSesFeedback(
+      { runs, suppressions: new FakeSuppressionList(), clock: fixedClock(NOW) },
+      {
+        source: "aws.ses",
+        "detail-type": "Email Rejected",
+        detail: {
+          mail: {
+            messageId: "ses-1",
+            timestamp: NOW,
+            tags: { workspace: ["ws_1"], run: ["run_1"], step: ["s1"] },
+          },
+          reject: { reason: "Bad content" },
+        },
+      },
+    );
+    expect(rejected).toMatchObject({ outcome: "evidence", settled: true });
+
+    // The same task again (Step Functions retries a task whose answer was lost).
+    const again = await executeStep(deps, failRun);
+
+    expect(again).toEqual({ status: "skipped", reason: "already_executed" });
+    expect(mailer.sent).toHaveLength(1);
+    expect(runs.step(run, "s1")).toMatchObject({
+      status: "failed",
+      outcome: { status: "failed", reason: "rejected: Bad content" },
+    });
+    expect(await runs.getRunStatus("ws_1", "run_1")).toBe("active");
   });
 
   it("a performed step whose record fails hands its outcome to the state machine, and is not sent again", async () => {

@@ -230,6 +230,21 @@ describe("DynamoIngestDebugger.record for a source nobody watches", () => {
     expect(db.commandCalls(BatchWriteCommand)).toHaveLength(0);
   });
 
+  it("writes what it holds at shutdown (flushAll), due or not, and nothing twice", async () => {
+    // Prepare: a quiet first request counted at once, two more held
+    await debug.record("ws_1", "src_1", [entry("accepted", "m1")], UNWATCHED);
+    await debug.record("ws_1", "src_1", [entry("accepted", "m2")], UNWATCHED);
+    await debug.record("ws_1", "src_1", [entry("accepted", "m3")], UNWATCHED);
+
+    // Act: the container shuts down within the hold
+    const failed = await debug.flushAll();
+    await debug.flushAll();
+
+    // Assess
+    expect(failed).toBe(0);
+    expect(counted().map(accepted)).toEqual([1, 2]);
+  });
+
   it("still counts and keeps every rejected item before answering", async () => {
     await debug.record("ws_1", "src_1", [entry("accepted", "m1")], UNWATCHED);
     await debug.record("ws_1", "src_1", [entry("accepted", "m2"), entry("rejected", "r1")], UNWATCHED);

@@ -10,7 +10,11 @@ import { DynamoRunRepository } from "../../../../shared/adapters/dynamodb/run-re
 import { statsShardOf } from "../../../../shared/adapters/dynamodb/stats-ops.js";
 import { keys } from "../../../../shared/contracts/table.js";
 import { recordSesFeedback } from "../../../../shared/use-cases/ses-feedback.js";
-import { runEndedInDoubt } from "../../../../shared/use-cases/step-doubt.js";
+import {
+  recordFailedStep,
+  runEndedInDoubt,
+  settleDoubtsOfEndedRun,
+} from "../../../../shared/use-cases/step-doubt.js";
 import { startDynaliteTable } from "../../../support/dynalite.js";
 import { FakeSuppressionList } from "../../../support/fake-suppressions.js";
 import { aRun, fixedClock } from "../../../support/fakes.js";
@@ -46,20 +50,28 @@ async function claimedEmail() {
   const run = aRun({ runId: `run_${count}`, momentId: `m_${count}` });
   expect(await runs.enter(run, { completion: [], exit: [] })).toBe("entered");
   expect(await runs.claimStep(run, "email", "attempt-1", AT)).toEqual({ status: "claimed" });
-  const event = (type: "Email Sent" | "Email Rejected", messageId = "ses-msg-1") => ({
+  /** SES's event of the step's email; `attempt`: its attempt tag (none: sent before the tag). */
+  const event = (type: "Email Sent" | "Email Rejected", messageId = "ses-msg-1", attempt?: string) => ({
     source: "aws.ses",
     "detail-type": type,
     detail: {
       mail: {
         messageId,
         timestamp: AT,
-        tags: { workspace: ["ws_1"], run: [run.runId], step: ["email"] },
+        tags: {
+          workspace: ["ws_1"],
+          run: [run.runId],
+          step: ["email"],
+          ...(attempt === undefined ? {} : { attempt: [attempt] }),
+        },
       },
       ...(type === "Email Rejected" ? { reject: { reason: "Bad content" } } : {}),
     },
   });
-  const reject = (messageId?: string) => recordSesFeedback(deps(), event("Email Rejected", messageId));
-  const send = () => recordSesFeedback(deps(), event("Email Sent"));
+  const reject = (messageId?: string, attempt?: string) =>
+    recordSesFeedback(deps(), event("Email Rejected", messageId, attempt));
+  const send = (messageId?: string, attempt?: string) =>
+    recordSesFeedback(deps(), event("Email Sent", messageId, attempt));
   const record = (options: { completeRun?: boolean } = {}) =>
     runs.recordStep(run, "email", SENT, "2026-11-21T10:00:00.400Z", options);
   const step = async () => (await runs.listRunSteps("ws_1", run.runId)).find((s) => s.stepId === "email");
@@ -218,5 +230,158 @@ describe("SES's Reject of an email step recorded from SES's answer, on dynalite"
       expect(await email.step()).toMatchObject(REJECTED);
       expect(await email.counters()).toEqual(ONCE);
     }
+  });
+});
+
+describe("SES's evidence of two attempts at an email step (the first taken over after the wait), on dynalite", () => {
+  /** The first attempt's send in doubt, no evidence within the wait: the second takes the claim over. */
+  async function takenOver() {
+    const email = await claimedEmail();
+    await runs.markStepInDoubt(email.run, "email", "attempt-1", AT);
+    expect(await runs.takeOverStep(email.run, "email", "attempt-1", "attempt-2", AT)).toBe(true);
+    return email;
+  }
+
+  it("the first send's late Reject while the second's send is in doubt: kept, but the claim stays the second's, and the second's Send settles it executed", async () => {
+    const email = await takenOver();
+    await runs.markStepInDoubt(email.run, "email", "attempt-2", AT);
+
+    expect(await email.reject("ses-msg-1", "attempt-1")).toMatchObject({ kept: true, settled: false });
+    expect(await email.reject("ses-msg-1", "attempt-1")).toMatchObject({ settled: false });
+
+    expect(await email.step()).toMatchObject({ status: "claimed" });
+    expect(await email.counters()).toEqual({ executed: 0, failed: 0, rejected: 0 });
+    // Kept for the log, as the first attempt's; the second attempt's retry finds nothing of its own.
+    expect(await runs.getStepEvidence("ws_1", email.run.runId, "email", "attempt-1")).toMatchObject({
+      kind: "rejected",
+      attempt: "attempt-1",
+    });
+    expect(await runs.getStepEvidence("ws_1", email.run.runId, "email", "attempt-2")).toBeUndefined();
+
+    expect(await email.send("ses-msg-2", "attempt-2")).toMatchObject({ kept: true, settled: true });
+
+    expect(await email.step()).toMatchObject({
+      status: "executed",
+      outcome: { status: "executed", detail: { messageId: "ses-msg-2", reconciled: "send_event" } },
+    });
+    expect(await email.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
+    // Its record is not the first send's to correct either.
+    expect(await email.reject("ses-msg-1", "attempt-1")).toMatchObject({ settled: false });
+    expect(await email.step()).toMatchObject({ status: "executed" });
+  });
+
+  it("both sends rejected: each attempt's Reject is kept (set once per attempt), and the second's settles its claim with its own messageId", async () => {
+    const email = await takenOver();
+    await runs.markStepInDoubt(email.run, "email", "attempt-2", AT);
+    await email.reject("ses-msg-1", "attempt-1");
+
+    expect(await email.reject("ses-msg-2", "attempt-2")).toMatchObject({ settled: true });
+
+    expect(await email.step()).toMatchObject(REJECTED);
+    expect(await email.counters()).toEqual(ONCE);
+    expect(await runs.getStepEvidence("ws_1", email.run.runId, "email", "attempt-2")).toMatchObject({
+      kind: "rejected",
+      messageId: "ses-msg-2",
+    });
+  });
+
+  it("the first send's Reject marks neither the second attempt's live claim nor, once taken over, its own: the run's end then settles the second's from its own evidence", async () => {
+    const ended = { workspaceId: "ws_1", momentId: "", runId: "" };
+    const settle = (run: { runId: string; momentId: string }) =>
+      settleDoubtsOfEndedRun(
+        { runs, workflows: { startLookup: async () => "started" as const }, clock: fixedClock(AT) },
+        { ...ended, runId: run.runId, momentId: run.momentId },
+        [],
+        undefined,
+      );
+    // The Reject came after the take-over, while the second attempt sends (its claim plain).
+    const after = await takenOver();
+    await after.reject("ses-msg-1", "attempt-1");
+    await settle(after.run);
+    expect(await after.step()).toMatchObject({ status: "skipped", outcome: runEndedInDoubt("send_email") });
+    // Its own Send, whenever it comes, corrects the skip.
+    expect(await after.send("ses-msg-2", "attempt-2")).toMatchObject({ settled: true });
+    expect(await after.step()).toMatchObject({ status: "executed" });
+    expect(await after.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
+
+    // The Reject marked the first attempt's claim before the take-over, which removes the mark.
+    const before = await claimedEmail();
+    await before.reject("ses-msg-1", "attempt-1");
+    await runs.markStepInDoubt(before.run, "email", "attempt-1", AT);
+    expect(await runs.takeOverStep(before.run, "email", "attempt-1", "attempt-2", AT)).toBe(true);
+    await runs.settleStepInDoubt("ws_1", before.run.runId, "email", runEndedInDoubt("send_email"), AT, {
+      plainClaim: true,
+      attempt: "attempt-2",
+    });
+    expect(await before.step()).toMatchObject({ status: "skipped" });
+  });
+
+  it("an email sent before the attempt tag (no tag): its evidence speaks for the step's claim as before", async () => {
+    const email = await takenOver();
+    await runs.markStepInDoubt(email.run, "email", "attempt-2", AT);
+
+    expect(await email.reject("ses-msg-1")).toMatchObject({ settled: true });
+
+    expect(await email.step()).toMatchObject(REJECTED);
+    expect(await email.counters()).toEqual(ONCE);
+  });
+});
+
+describe("a step's record that SES's Reject corrected, retried, on dynalite", () => {
+  it("a claim by a retried attempt finds it done and corrected (its fail_run policy is not applied again), whichever way the Reject came", async () => {
+    // After the record: the correction.
+    const after = await claimedEmail();
+    await after.record();
+    await after.reject();
+    expect(await runs.claimStep(after.run, "email", "attempt-9", AT)).toEqual({
+      status: "already_done",
+      outcome: REJECTED.outcome,
+      corrected: true,
+    });
+    // Before the record: kept on the claim, recorded in place of the execution the attempt reported.
+    const before = await claimedEmail();
+    await before.reject();
+    await before.record();
+    expect(await runs.claimStep(before.run, "email", "attempt-9", AT)).toEqual({
+      status: "already_done",
+      outcome: REJECTED.outcome,
+      corrected: true,
+    });
+    // A Reject found by the step itself (settled in doubt) is its outcome, not a correction.
+    const found = await claimedEmail();
+    await runs.markStepInDoubt(found.run, "email", "attempt-1", AT);
+    await found.reject("ses-msg-1", "attempt-1");
+    expect(await runs.claimStep(found.run, "email", "attempt-9", AT)).toEqual({
+      status: "already_done",
+      outcome: REJECTED.outcome,
+    });
+  });
+});
+
+describe("recordFailedStep on dynalite", () => {
+  it("answers what it recorded: a Reject marked on the claim after the evidence was read is recorded, and answered, in place of the outcome computed", async () => {
+    const email = await claimedEmail();
+    await email.send("ses-msg-1", "attempt-1");
+    let hook: (() => Promise<unknown>) | undefined = () => email.reject("ses-msg-1", "attempt-1");
+    const hooked = Object.create(runs) as DynamoRunRepository;
+    hooked.getStepEvidence = async (...args) => {
+      const evidence = await runs.getStepEvidence(...args);
+      const mark = hook;
+      hook = undefined;
+      await mark?.();
+      return evidence;
+    };
+
+    const outcome = await recordFailedStep(
+      { runs: hooked, workflows: { startLookup: async () => "started" as const }, clock: fixedClock(AT) },
+      email.run,
+      { id: "email", delaySeconds: 0, action: { type: "send_email", templateId: "t_1" } },
+      "entry",
+      "Lambda.Unknown",
+    );
+
+    expect(hook).toBeUndefined();
+    expect(await email.step()).toMatchObject(REJECTED);
+    expect(outcome).toEqual(REJECTED.outcome);
   });
 });

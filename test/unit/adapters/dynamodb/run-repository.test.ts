@@ -1018,9 +1018,13 @@ describe("DynamoRunRepository step evidence", () => {
 
 describe("DynamoRunRepository.listStepsInDoubt", () => {
   it("lists every step still claimed, in doubt or plain (an attempt that died marks nothing), read consistently", async () => {
-    db.on(QueryCommand).resolves({ Items: [{ stepId: "in_doubt" }, { stepId: "plain" }] });
+    // (with the attempt whose claim it is: "" for a claim from before claims carried one)
+    db.on(QueryCommand).resolves({ Items: [{ stepId: "in_doubt", attempt: "a-1" }, { stepId: "plain" }] });
 
-    await expect(repository().listStepsInDoubt("ws_1", "run_1")).resolves.toEqual(["in_doubt", "plain"]);
+    await expect(repository().listStepsInDoubt("ws_1", "run_1")).resolves.toEqual([
+      { stepId: "in_doubt", attempt: "a-1" },
+      { stepId: "plain", attempt: "" },
+    ]);
 
     expect(db.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
       FilterExpression: "#status = :claimed",
