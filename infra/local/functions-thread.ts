@@ -245,6 +245,7 @@ async function startFunctionsWorker(
     } satisfies Omit<ThreadData, "preload"> & { __momentsFunctions: true },
     what,
     env: SHARE_ENV,
+    bundlePackages: true,
   });
   let nextId = 0;
   const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (reason: unknown) => void }>();

@@ -283,8 +283,9 @@ export interface RunRepository {
     options?: { plainClaim?: boolean; messageId?: string; attempt?: string },
   ): Promise<"settled" | "not_in_doubt">;
   /**
-   * The ids of the run's steps claimed with no outcome recorded: in doubt, or plainly claimed (an
-   * attempt that died mid-action marks nothing). Asked when the run has ended, its execution stopped.
+   * The run's steps claimed with no outcome recorded, each with the attempt holding its claim (whose
+   * evidence alone settles it): in doubt, or plainly claimed (an attempt that died mid-action marks
+   * nothing). Asked when the run has ended, its execution stopped, or a wake-up failed for good.
    */
   listStepsInDoubt(workspaceId: string, runId: string): Promise<ClaimedStep[]>;
   /**
