@@ -10,7 +10,7 @@
  * script's admin client) keeps the environment's key, which the local services do not restrict.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { createRequire } from "node:module";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type FunctionId, functionIds } from "../../shared/contracts/functions.js";
 
 const invocation = new AsyncLocalStorage<FunctionId>();
@@ -91,22 +91,19 @@ export function requestsSignedAs(): Partial<Record<FunctionId, number>> {
 let installed = false;
 
 /**
- * Adds the caller middleware to every AWS SDK v3 client of this process at its first send. All the
+ * Adds the caller middleware to every AWS SDK v3 client of this thread at its first send. All the
  * SDK's clients share one `Client` class (@smithy/core/client); the document client shares its
- * client's middleware stack, hence one addition per stack.
+ * client's middleware stack, hence one addition per stack. The class is read off a client's
+ * prototype chain, so it is the one the functions' clients extend wherever this module is resolved:
+ * by Node on the main thread, in the functions thread's bundle (its own copy of the SDK, thread.ts).
  */
 export function installCallerIdentity(): void {
   if (installed) return;
   installed = true;
-  const require = createRequire(import.meta.url);
-  const { Client } = require(
-    require.resolve("@smithy/core/client", {
-      paths: [require.resolve("@aws-sdk/client-dynamodb")],
-    }),
-  ) as { Client: { prototype: SdkClient } };
+  const prototype = Object.getPrototypeOf(DynamoDBClient.prototype) as SdkClient;
   const withCaller = new WeakSet<MiddlewareStack>();
-  const send = Client.prototype.send;
-  Client.prototype.send = function (this: SdkClient, ...args: unknown[]) {
+  const send = prototype.send;
+  prototype.send = function (this: SdkClient, ...args: unknown[]) {
     const stack = this.middlewareStack;
     if (!withCaller.has(stack)) {
       withCaller.add(stack);

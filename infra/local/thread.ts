@@ -8,6 +8,7 @@ import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isMainThread, parentPort, type SHARE_ENV, Worker } from "node:worker_threads";
 import { cachedBuild } from "../build-cache.js";
+import { esbuildSettings } from "../bundling.js";
 
 /** This thread's id on Linux (/proc/thread-self links to <pid>/task/<tid>); undefined elsewhere. */
 export function linuxThreadId(): number | undefined {
@@ -26,22 +27,31 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
  * A thread's TypeScript modules compiled to JavaScript (esbuild: our code bundled, split at its
- * dynamic imports so a handler and its packages load on first use, the packages left to Node), kept
+ * dynamic imports so a handler and its packages load on first use; the packages bundled too or left
+ * to Node, see `bundlePackages`), kept
  * while their sources are unchanged (build-cache.ts: under node_modules/.cache, where Node resolves
  * the packages they import). Whoever started the process (`npm start` and the bench run under tsx,
  * vitest transforms only its own thread's modules), the thread then runs plain JavaScript: a thread
  * that registered tsx's loader instead carried a loader thread of its own (~27 MB of RSS each) and a
  * round trip to it for every module it resolved. Answers the compiled entries' file URLs, in order.
  */
-async function compileForThread(moduleUrls: string[]): Promise<string[]> {
+async function compileForThread(moduleUrls: string[], bundlePackages: boolean): Promise<string[]> {
   const entryPoints = moduleUrls.map((url) => fileURLToPath(url));
+  const packages = bundlePackages
+    ? // As a function's bundle is built for Lambda (infra/bundling.ts): the packages' ESM builds, in.
+      {
+        mainFields: [...esbuildSettings.mainFields],
+        banner: { js: esbuildSettings.banner },
+        external: [...esbuildSettings.external],
+      }
+    : { packages: "external" as const };
   const options = {
     bundle: true,
     splitting: true,
     format: "esm",
     platform: "node",
     target: "node20",
-    packages: "external",
+    ...packages,
     outExtension: { ".js": ".mjs" },
     entryNames: "[name]-[hash]",
     chunkNames: "chunk-[hash]",
@@ -148,8 +158,18 @@ export async function startThread<S extends Record<string, unknown>>(options: {
   what: string;
   /** SHARE_ENV: the thread sees the process's environment as it changes (a handler reading it late). */
   env?: typeof SHARE_ENV;
+  /**
+   * Bundle the packages it imports into its compiled code, as a function's Lambda bundle does, rather
+   * than leave them to Node: a thread then loads a few files, not the SDK's hundreds of modules one
+   * resolution at a time (about a third of a stack's start-up CPU), and runs the packages' ESM builds
+   * as Lambda does. Not for packages that must stay files of their own (dynalite's LevelDB addon).
+   */
+  bundlePackages?: boolean;
 }): Promise<Thread & { started: S }> {
-  const [entry = "", ...preload] = await compileForThread([options.moduleUrl, ...(options.preload ?? [])]);
+  const [entry = "", ...preload] = await compileForThread(
+    [options.moduleUrl, ...(options.preload ?? [])],
+    options.bundlePackages ?? false,
+  );
   const worker = new Worker(new URL(entry), {
     workerData: { ...options.workerData, preload },
     execArgv: profilingFlags(process.execArgv),

@@ -1,12 +1,15 @@
 /**
  * Counts the AWS requests the functions make, by instrumenting the SDK clients themselves: every
  * client gets one middleware on its stack that records service, operation, timing and the DynamoDB
- * capacity the request consumed. Nothing in the engine knows: `instrumentAwsClients()` swaps the
- * SDK's base `Client` class (in @smithy/core, loaded once as CommonJS) for a subclass that adds the
- * middleware at construction, so it must run before any AWS client module is loaded.
+ * capacity the request consumed. Nothing in the engine knows: `instrumentAwsClients()` wraps `send`
+ * of the SDK's base `Client` class (@smithy/core/client, which every client and the document client
+ * extend), which adds the middleware to a client's stack at its first request: every client is
+ * counted, whenever it was built, in whichever copy of the SDK the thread runs (the functions thread
+ * bundles its own, infra/local/thread.ts).
  *
- * Which function a request belongs to is read once per client, from the stack at construction:
- * each handler builds its clients at import (functions/<name>/handler.ts).
+ * Which function a request belongs to: the function whose invocation sends it (the local runtime
+ * runs every invocation as its function, infra/local/caller.ts); outside any invocation, read from
+ * the stack (the local runtime's own requests, the bench's).
  *
  * Capacity: DynamoDB reports it when asked (`ReturnConsumedCapacity: "TOTAL"`, added to every
  * request that accepts it); the local emulator answers for single-item calls, queries, batches and
@@ -16,8 +19,9 @@
  * transactional write 2 WRU per KB per item, a transactional read 2 RRU per 4 KB, a failed
  * conditional write 1 WRU.
  */
-import { createRequire } from "node:module";
 import { BroadcastChannel, isMainThread } from "node:worker_threads";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { currentFunction } from "../../infra/local/caller.js";
 
 export interface AwsRequestRecord {
   /** The function whose client made the request (`match`, `action`...), or `local-runtime`/`bench`. */
@@ -246,7 +250,7 @@ export function requestCountingMiddleware(
   };
 }
 
-/** Which function built a client, from the stack at its construction. */
+/** Which function a stack belongs to (its handler, the local runtime, else the bench). */
 export function ownerFromStack(stack: string): string {
   const handler = /[/\\]functions[/\\]([a-z0-9-]+)[/\\]handler\.[tj]s/.exec(stack);
   if (handler?.[1]) return handler[1];
@@ -390,9 +394,8 @@ export function receiveThreadRequest(data: unknown): void {
 let installed = false;
 
 /**
- * Makes every AWS SDK client created from now on report its requests to `requestLog`. Call it
- * before anything imports an AWS client: classes that already extended the original `Client` are
- * not affected. Idempotent.
+ * Makes every AWS SDK client report its requests to `requestLog` (or `sink`), from its next request
+ * on. Idempotent.
  */
 export function instrumentAwsClients(
   sink: Sink = (r, input) => {
@@ -401,9 +404,7 @@ export function instrumentAwsClients(
   },
 ): void {
   if (installed) return;
-  const require = createRequire(import.meta.url);
-  const core = require("@smithy/core/client") as { Client: new (config: unknown) => object };
-  const Original = core.Client;
+  installed = true;
   const ownerHere = (why: string) => {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 50;
@@ -411,25 +412,24 @@ export function instrumentAwsClients(
     Error.stackTraceLimit = limit;
     return ownerFromStack(stack);
   };
-  class InstrumentedClient extends Original {
-    constructor(config: unknown) {
-      super(config);
-      // The function that created the client; for a client a function creates on first use (see
-      // shared/load-once.ts), whose creation runs outside its handler's stack, the one sending each
-      // request.
-      const created = ownerHere("client created");
-      const middlewareStack = (this as { middlewareStack?: { add: (m: unknown, o: unknown) => void } })
-        .middlewareStack;
-      middlewareStack?.add(
-        requestCountingMiddleware(
-          sink,
-          created === "bench" ? () => ownerHere("request sent") : created,
-          wanted,
-        ),
-        { step: "initialize", priority: "high", name: "benchRequestCounter" },
-      );
+  const owner = () => currentFunction() ?? ownerHere("request sent");
+  type Stack = { add: (middleware: unknown, options: unknown) => void };
+  const prototype = Object.getPrototypeOf(DynamoDBClient.prototype) as {
+    send: (this: { middlewareStack: Stack }, ...args: unknown[]) => unknown;
+  };
+  // A document client shares its client's stack: one middleware per stack, not per client.
+  const counted = new WeakSet<Stack>();
+  const send = prototype.send;
+  prototype.send = function (this: { middlewareStack: Stack }, ...args: unknown[]) {
+    const stack = this.middlewareStack;
+    if (!counted.has(stack)) {
+      counted.add(stack);
+      stack.add(requestCountingMiddleware(sink, owner, wanted), {
+        step: "initialize",
+        priority: "high",
+        name: "benchRequestCounter",
+      });
     }
-  }
-  core.Client = InstrumentedClient;
-  installed = true;
+    return send.apply(this, args);
+  };
 }

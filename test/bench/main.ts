@@ -16,7 +16,7 @@
  * `widget` (a prompt caused by Moments.track() on screen; the widget's size is in `bundles`).
  * Everything runs on loopback and stops by itself.
  */
-// First, before anything loads an AWS client: every SDK client created from now on is counted.
+// Every SDK client is counted from its next request on, the functions thread's too (thread-requests.ts).
 import { instrumentAwsClients, receiveThreadRequest, requestLog } from "./aws-requests.js";
 import { instrumentStepFunctions } from "./state-transitions.js";
 
