@@ -32,11 +32,15 @@ const keys = new WriteKeyCache(
 const debug = new DynamoIngestDebugger(db, env.TABLE_NAME, systemClock, (unflushed) =>
   obs.logger.warn("Could not write the debugger's held counts; kept for the next request", { unflushed }),
 );
-await onShutdown(async () => {
-  const unflushed = await debug.flushAll();
-  if (unflushed > 0)
-    obs.logger.warn("Could not write the debugger's held counts at shutdown; lost", { unflushed });
-}, obs.logger);
+await onShutdown(
+  "ingest",
+  async () => {
+    const unflushed = await debug.flushAll();
+    if (unflushed > 0)
+      obs.logger.warn("Could not write the debugger's held counts at shutdown; lost", { unflushed });
+  },
+  obs.logger,
+);
 const eventBridge = new EventBridgeClient({});
 obs.tracer?.captureAWSv3Client(eventBridge);
 const deps = {

@@ -27,11 +27,15 @@ const db = documentClient(obs.tracer);
 // Observed-event counters are added up per container and written every 10 s (see ObservedEventBuffer).
 const recorder = new ObservedEventBuffer(new DynamoInsightsRepository(db, env.TABLE_NAME), systemClock);
 // What the container still holds when Lambda shuts it down is written then (see shutdown.ts).
-await onShutdown(async () => {
-  const unflushed = await recorder.flushAll();
-  if (unflushed > 0)
-    obs.logger.warn("Could not write observed-event counts at shutdown; lost", { unflushed });
-}, obs.logger);
+await onShutdown(
+  "match",
+  async () => {
+    const unflushed = await recorder.flushAll();
+    if (unflushed > 0)
+      obs.logger.warn("Could not write observed-event counts at shutdown; lost", { unflushed });
+  },
+  obs.logger,
+);
 const deps = {
   moments: new DynamoMomentRepository(db, env.TABLE_NAME),
   profiles: new DynamoProfileRepository(db, env.TABLE_NAME),

@@ -22,9 +22,9 @@
  * And its shutdown: Lambda sends SIGTERM to a container it shuts down when an extension is
  * registered, which the functions that hold counts in memory do (shared/adapters/shutdown.ts). Here
  * stopping the thread is that shutdown: it runs the hooks the loaded handlers registered, bounded as
- * on Lambda, before the thread ends (and the stack stops the thread before DynamoDB, which they
- * write to). A handler is imported as its function (runAs), so its hooks call AWS as that function.
- * A thread that ended unasked (a crash) runs nothing, as a runtime killed by Lambda.
+ * on Lambda, each as the function that registered it (runAs), before the thread ends (the stack
+ * stops the thread before DynamoDB, which they write to). A thread that ended unasked (a crash)
+ * runs nothing, as a runtime killed by Lambda.
  */
 import { isMainThread, parentPort, SHARE_ENV, workerData } from "node:worker_threads";
 import { runShutdownHooks } from "../../shared/adapters/shutdown.js";
@@ -132,7 +132,7 @@ if (isEntry && parentPort) {
     port.on("message", (message: ToFunctions | { t: string }) => {
       if (message.t === "invoke") {
         const { id, fn, payload } = message as Extract<ToFunctions, { t: "invoke" }>;
-        void runAs(fn, () => load(fn))
+        void load(fn)
           .then((handler) =>
             runAs(fn, () => handler(payload, lambdaContext(localFunctionName(fn), region, accountId))),
           )
@@ -142,14 +142,14 @@ if (isEntry && parentPort) {
           );
       } else if (message.t === "load") {
         const { id, fns } = message as Extract<ToFunctions, { t: "load" }>;
-        void Promise.all(fns.map((fn) => runAs(fn, () => load(fn)))).then(
+        void Promise.all(fns.map((fn) => load(fn))).then(
           () => answer(id, { value: undefined }),
           (thrown: unknown) => answer(id, { thrown }),
         );
       }
     });
     // Stopping the thread shuts its functions down as Lambda shuts a container down.
-    serveThread({}, () => runShutdownHooks());
+    serveThread({}, () => runShutdownHooks({ runAs }));
   } catch (error) {
     threadFailed(error);
   }

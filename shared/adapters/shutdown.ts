@@ -17,11 +17,11 @@
  * event, so it adds nothing after an invocation.
  *
  * The local runtime has no Runtime API: it runs the same hooks (`runShutdownHooks`) when it stops a
- * functions thread, so the same counts are written at `npm start`'s Ctrl-C. A hook runs in the async
- * context it was registered in (the local runtime's caller identity: its writes are its function's).
+ * functions thread, so the same counts are written at `npm start`'s Ctrl-C, each hook as the function
+ * that registered it (several share a thread there: their writes must be signed as their own role's).
  */
-import { AsyncResource } from "node:async_hooks";
 import { request } from "node:http";
+import type { FunctionId } from "../contracts/functions.js";
 
 /** Of the 500 ms Lambda gives the runtime to shut down with an internal extension: the rest is to exit. */
 export const SHUTDOWN_HOOKS_MS = 400;
@@ -45,7 +45,7 @@ interface Platform {
   exit?: (code: number) => void;
 }
 
-const hooks: Array<{ hook: Hook; logger: ShutdownLogger }> = [];
+const hooks: Array<{ fn: FunctionId; hook: Hook; logger: ShutdownLogger }> = [];
 let armed: Promise<void> | undefined;
 let running: Promise<void> | undefined;
 let sigterm: (() => void) | undefined;
@@ -57,32 +57,42 @@ let sigterm: (() => void) | undefined;
  * (logged: the function works as before, without the shutdown).
  */
 export function onShutdown(
+  fn: FunctionId,
   hook: Hook,
   logger: ShutdownLogger,
   { runtimeApi = process.env.AWS_LAMBDA_RUNTIME_API, exit = (code) => process.exit(code) }: Platform = {},
 ): Promise<void> {
-  hooks.push({ hook: AsyncResource.bind(hook), logger });
+  hooks.push({ fn, hook, logger });
   armed ??= runtimeApi ? armLambda(runtimeApi, logger, exit) : Promise.resolve();
   return armed;
 }
+
+/** Runs a hook as its function (the local runtime's caller identity); on Lambda, just runs it. */
+type RunAs = (fn: FunctionId, work: () => Promise<unknown>) => Promise<unknown>;
 
 /**
  * Runs every hook registered, at once, for at most `budgetMs`; resolves when all ended or the budget
  * ran out (what still runs is left behind, logged). Runs them once: a second call waits for the first.
  */
-export function runShutdownHooks(budgetMs = SHUTDOWN_HOOKS_MS): Promise<void> {
-  running ??= runBounded(budgetMs);
+export function runShutdownHooks({
+  budgetMs = SHUTDOWN_HOOKS_MS,
+  runAs = (_fn, work) => work(),
+}: {
+  budgetMs?: number;
+  runAs?: RunAs;
+} = {}): Promise<void> {
+  running ??= runBounded(budgetMs, runAs);
   return running;
 }
 
-async function runBounded(budgetMs: number) {
+async function runBounded(budgetMs: number, runAs: RunAs) {
   const pending = new Set(hooks);
   const all = Promise.all(
     hooks.map(async (entry) => {
       try {
-        await entry.hook();
+        await runAs(entry.fn, entry.hook);
       } catch (error) {
-        entry.logger.warn("A shutdown hook failed", { error: describe(error) });
+        entry.logger.warn("A shutdown hook failed", { function: entry.fn, error: describe(error) });
       } finally {
         pending.delete(entry);
       }
@@ -96,7 +106,7 @@ async function runBounded(budgetMs: number) {
   clearTimeout(timer);
   if (outcome === "late") {
     for (const entry of pending)
-      entry.logger.warn("A shutdown hook did not end in time; left behind", { budgetMs });
+      entry.logger.warn("A shutdown hook did not end in time; left behind", { function: entry.fn, budgetMs });
   }
 }
 

@@ -44,3 +44,23 @@ export function decidingEvidence<T extends { kind: EvidenceKind; attempt?: strin
   }
   return deciding;
 }
+
+/**
+ * A Send of another attempt that none of that attempt's own evidence retracts (no Reject of it):
+ * SES took that attempt's email. Asked only once the claim's own attempt has had its whole wait with
+ * no evidence (so SES did not take its email): the step's email went out all the same, and sending
+ * again would duplicate it. (Untagged pieces already speak for every attempt: see decidingEvidence.)
+ */
+export function acceptedElsewhere<T extends { kind: EvidenceKind; attempt?: string }>(
+  pieces: readonly T[],
+  attempt: string,
+): T | undefined {
+  const rejected = new Set(pieces.flatMap((piece) => (piece.kind === "rejected" ? [piece.attempt] : [])));
+  return pieces.find(
+    (piece) =>
+      piece.kind === "sent" &&
+      piece.attempt !== undefined &&
+      piece.attempt !== attempt &&
+      !rejected.has(piece.attempt),
+  );
+}

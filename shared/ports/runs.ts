@@ -242,6 +242,8 @@ export interface RunRepository {
     stepId: string,
     attempt?: string,
   ): Promise<StepEvidence | undefined>;
+  /** Every piece of the step's evidence kept, of every attempt (one read, as getStepEvidence). */
+  listStepEvidence(workspaceId: string, runId: string, stepId: string): Promise<StepEvidence[]>;
   /**
    * Whether the step's record is final for evidence of `kind`, so that piece need not be kept (see
    * isFinalForEvidence): executed (for a Send), or failed or skipped outside any doubt

@@ -25,6 +25,7 @@ import {
   type Renderer,
   UnsafeValueError,
 } from "../domain/render.js";
+import { acceptedElsewhere, decidingEvidence } from "../domain/step-evidence.js";
 import type { Clock } from "../ports/clock.js";
 import type { MomentRepository } from "../ports/moments.js";
 import type { ProfileRepository } from "../ports/profiles.js";
@@ -377,11 +378,11 @@ async function settleDoubt(
   if (policy === "unknown")
     return { status: "failed", reason: "outcome_unknown: an earlier attempt stopped mid-action" };
   if (policy === "evidence" || policy === "lookup") {
-    if (policy === "evidence") {
-      // (the evidence of the claim's attempt: an older one's, taken over, says nothing of its send)
-      const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, step.id, claim.attempt);
-      if (evidence) return evidenceOutcome(evidence);
-    }
+    // (the evidence of the claim's attempt: an older one's, taken over, says nothing of its send)
+    const pieces =
+      policy === "evidence" ? await deps.runs.listStepEvidence(run.workspaceId, run.runId, step.id) : [];
+    const evidence = decidingEvidence(pieces, claim.attempt);
+    if (evidence) return evidenceOutcome(evidence);
     const since =
       claim.doubtSince ?? (await deps.runs.markStepInDoubt(run, step.id, claim.attempt, now.toISOString()));
     const windowMs = deps.reconcileWindowMs ?? RECONCILE_WAIT_SECONDS * 1000;
@@ -393,6 +394,11 @@ async function settleDoubt(
       const found = await lookUpEarlierSend(deps, run, step, claim.claimedAt ?? since);
       if (found) return found;
     }
+    // The claim's attempt had its whole wait with no evidence: SES did not take its email. But an
+    // earlier attempt's was taken (its Send came, later than its own wait) and not rejected: the
+    // step's email went out, and sending again would duplicate it.
+    const accepted = acceptedElsewhere(pieces, claim.attempt);
+    if (accepted) return evidenceOutcome(accepted);
   }
   // Nothing was sent (no evidence within the window), or sending again duplicates nothing.
   if (await deps.runs.takeOverStep(run, step.id, claim.attempt, attempt, now.toISOString())) return undefined;

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { requestsSignedAs } from "../../infra/local/caller.js";
 import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
 import { generateApiKey } from "../../shared/domain/api-keys.js";
 import { apiClient } from "../support/local-api.js";
@@ -46,7 +47,9 @@ describe("stopping the local stack", () => {
     expect(drained.drained).toBe(true);
 
     // Act: stop at once, then read on a stack over the same data
+    const signedBefore = requestsSignedAs();
     await stack.stop();
+    const signedAtStop = requestsSignedAs();
     stack = await start();
     api = apiClient(stack.apiUrl);
 
@@ -63,5 +66,8 @@ describe("stopping the local stack", () => {
       { key: adminKey },
     );
     expect(debug.body.counts).toEqual({ accepted: 2, rejected: 0 });
+    // Written by each function as itself (its role's grants checked, as on AWS): one write each.
+    expect((signedAtStop.match ?? 0) - (signedBefore.match ?? 0)).toBe(1);
+    expect((signedAtStop.ingest ?? 0) - (signedBefore.ingest ?? 0)).toBe(1);
   });
 });

@@ -585,6 +585,10 @@ export class FakeRunRepository implements RunRepository {
     return decidingEvidence(this.evidence.get(key(workspaceId, runId, stepId)) ?? [], attempt);
   }
 
+  async listStepEvidence(workspaceId: string, runId: string, stepId: string) {
+    return structuredClone(this.evidence.get(key(workspaceId, runId, stepId)) ?? []);
+  }
+
   async recordStep(
     run: RunContext,
     stepId: string,
@@ -650,8 +654,14 @@ export class FakeRunRepository implements RunRepository {
     const existing = this.steps.get(k);
     const stored = this.runs.get(key(workspaceId, runId));
     if (!existing || !stored) return "not_in_doubt";
-    // Another attempt's evidence leaves this claim or record as it is (see the adapter).
-    if (!speaksFor(options.attempt, existing.attempt ?? "")) return "not_in_doubt";
+    // Another attempt's evidence leaves this claim or record as it is, but a record of the very
+    // message it is about (see the adapter).
+    const ofMessage =
+      existing.status !== "claimed" &&
+      options.messageId !== undefined &&
+      existing.outcome.status === "executed" &&
+      existing.outcome.detail?.messageId === options.messageId;
+    if (!speaksFor(options.attempt, existing.attempt ?? "") && !ofMessage) return "not_in_doubt";
     // A plain claim is settled as in doubt since it was claimed (see the adapter).
     const since =
       existing.doubtSince ??

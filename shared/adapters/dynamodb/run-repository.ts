@@ -553,6 +553,10 @@ export class DynamoRunRepository implements RunRepository {
   }
 
   async getStepEvidence(workspaceId: string, runId: string, stepId: string, attempt?: string) {
+    return decidingEvidence(await this.listStepEvidence(workspaceId, runId, stepId), attempt);
+  }
+
+  async listStepEvidence(workspaceId: string, runId: string, stepId: string): Promise<StepEvidence[]> {
     const { Item } = await this.db.send(
       new GetCommand({
         TableName: this.tableName,
@@ -560,7 +564,7 @@ export class DynamoRunRepository implements RunRepository {
         ConsistentRead: true,
       }),
     );
-    if (!Item) return undefined;
+    if (!Item) return [];
     const pieceOf = (kind: EvidenceKind, fields: unknown): StepEvidence[] => {
       if (typeof fields !== "object" || fields === null) return [];
       const { at, messageId, reason, attempt: of } = fields as Record<string, unknown>;
@@ -574,20 +578,17 @@ export class DynamoRunRepository implements RunRepository {
         },
       ];
     };
-    return decidingEvidence(
-      [
-        // (an item from before pieces were kept by kind holds its one piece at the top level)
-        ...(Item.kind === "sent" || Item.kind === "rejected" ? pieceOf(Item.kind, Item) : []),
-        ...EVIDENCE_KINDS.flatMap((kind) => pieceOf(kind, Item[kind])),
-        // (each attempt's own pieces: `<kind>@<attempt>`)
-        ...EVIDENCE_KINDS.flatMap((kind) =>
-          Object.entries(Item).flatMap(([name, fields]) =>
-            name.startsWith(`${kind}@`) ? pieceOf(kind, fields) : [],
-          ),
+    return [
+      // (an item from before pieces were kept by kind holds its one piece at the top level)
+      ...(Item.kind === "sent" || Item.kind === "rejected" ? pieceOf(Item.kind, Item) : []),
+      ...EVIDENCE_KINDS.flatMap((kind) => pieceOf(kind, Item[kind])),
+      // (each attempt's own pieces: `<kind>@<attempt>`)
+      ...EVIDENCE_KINDS.flatMap((kind) =>
+        Object.entries(Item).flatMap(([name, fields]) =>
+          name.startsWith(`${kind}@`) ? pieceOf(kind, fields) : [],
         ),
-      ],
-      attempt,
-    );
+      ),
+    ];
   }
 
   async isStepFinal(workspaceId: string, runId: string, stepId: string, kind: EvidenceKind) {
@@ -644,7 +645,14 @@ export class DynamoRunRepository implements RunRepository {
     // Evidence of another attempt's send (one taken over since: SES took the first email, its
     // event came after the wait) neither settles nor marks this attempt's claim, nor corrects its
     // record: it is kept for the log only (see speaksFor).
-    if (!speaksFor(options.attempt, attempt)) return "not_in_doubt";
+    // (A record of the very message the evidence is about is, whoever recorded it: an execution
+    // recorded from an earlier attempt's Send after the claim's own attempt had its wait with no
+    // evidence, see settleDoubt in execute-step.ts, is corrected by that message's Reject.)
+    const ofMessage =
+      Item.status !== "claimed" &&
+      options.messageId !== undefined &&
+      recordedMessageId(Item) === options.messageId;
+    if (!speaksFor(options.attempt, attempt) && !ofMessage) return "not_in_doubt";
     // (and every write below is conditional on it, so a take-over under this settle wins)
     const ofAttempt = options.attempt === undefined ? "" : ` AND ${attemptIs(attempt)}`;
     seen.attempt ??= attempt;

@@ -84,8 +84,14 @@ describe("onShutdown on Lambda", () => {
     const log = logger();
 
     // Act: two hooks, one registration
-    await onShutdown(async () => undefined, log, { runtimeApi: api.runtimeApi, exit: () => undefined });
-    await onShutdown(async () => undefined, log, { runtimeApi: api.runtimeApi, exit: () => undefined });
+    await onShutdown("match", async () => undefined, log, {
+      runtimeApi: api.runtimeApi,
+      exit: () => undefined,
+    });
+    await onShutdown("match", async () => undefined, log, {
+      runtimeApi: api.runtimeApi,
+      exit: () => undefined,
+    });
     const seen = api.seen;
     await waitFor(() => seen.length === 2, { description: "the next request" });
 
@@ -107,6 +113,7 @@ describe("onShutdown on Lambda", () => {
     const exit = vi.fn<(code: number) => void>();
     const flushed: string[] = [];
     await onShutdown(
+      "match",
       async () => {
         flushed.push("observed events");
       },
@@ -130,7 +137,10 @@ describe("onShutdown on Lambda", () => {
     const log = logger();
 
     // Act
-    await onShutdown(async () => undefined, log, { runtimeApi: api.runtimeApi, exit: () => undefined });
+    await onShutdown("match", async () => undefined, log, {
+      runtimeApi: api.runtimeApi,
+      exit: () => undefined,
+    });
 
     // Assess
     expect(log.warn).toHaveBeenCalledWith(expect.stringContaining("Could not register"), {
@@ -146,7 +156,10 @@ describe("onShutdown on Lambda", () => {
     const log = logger();
 
     // Act
-    await onShutdown(async () => undefined, log, { runtimeApi: gone.runtimeApi, exit: () => undefined });
+    await onShutdown("match", async () => undefined, log, {
+      runtimeApi: gone.runtimeApi,
+      exit: () => undefined,
+    });
 
     // Assess
     expect(log.warn).toHaveBeenCalledWith(
@@ -160,7 +173,7 @@ describe("onShutdown on Lambda", () => {
     api = await fakeRuntimeApi();
     const script = `
       const { onShutdown } = await import(${JSON.stringify(new URL("../../../shared/adapters/shutdown.ts", import.meta.url).href)});
-      await onShutdown(async () => undefined, console, { runtimeApi: process.argv[1] });
+      await onShutdown("match", async () => undefined, console, { runtimeApi: process.argv[1] });
       console.log("registered");
     `;
 
@@ -190,8 +203,9 @@ describe("runShutdownHooks", () => {
     // Prepare
     const log = logger();
     const flushed: string[] = [];
-    await onShutdown(() => new Promise(() => undefined), log, { runtimeApi: undefined });
+    await onShutdown("match", () => new Promise(() => undefined), log, { runtimeApi: undefined });
     await onShutdown(
+      "ingest",
       async () => {
         throw new Error("throttled");
       },
@@ -199,6 +213,7 @@ describe("runShutdownHooks", () => {
       { runtimeApi: undefined },
     );
     await onShutdown(
+      "ingest",
       async () => {
         flushed.push("debugger counts");
       },
@@ -207,35 +222,41 @@ describe("runShutdownHooks", () => {
     );
 
     // Act: resolves although a hook never does
-    await runShutdownHooks(50);
+    await runShutdownHooks({ budgetMs: 50 });
 
     // Assess
     expect(flushed).toEqual(["debugger counts"]);
-    expect(log.warn).toHaveBeenCalledWith("A shutdown hook failed", { error: "throttled" });
+    expect(log.warn).toHaveBeenCalledWith("A shutdown hook failed", {
+      function: "ingest",
+      error: "throttled",
+    });
     expect(log.warn).toHaveBeenCalledWith("A shutdown hook did not end in time; left behind", {
+      function: "match",
       budgetMs: 50,
     });
     expect(log.warn).toHaveBeenCalledTimes(2);
   });
 
-  it("off Lambda registers nothing, and runs each hook once, in the async context it was registered in", async () => {
-    // Prepare
+  it("off Lambda registers nothing, and runs each hook once, through runAs with its function", async () => {
+    // Prepare: the local runtime runs a hook as the function that registered it
     const caller = new AsyncLocalStorage<string>();
     const ranAs: Array<string | undefined> = [];
-    await caller.run("match", () =>
-      onShutdown(
+    for (const fn of ["match", "ingest"] as const) {
+      await onShutdown(
+        fn,
         async () => {
           ranAs.push(caller.getStore());
         },
         logger(),
         { runtimeApi: undefined },
-      ),
-    );
+      );
+    }
+    const runAs = (fn: string, work: () => Promise<unknown>) => caller.run(fn, work);
 
     // Act
-    await Promise.all([runShutdownHooks(), runShutdownHooks()]);
+    await Promise.all([runShutdownHooks({ runAs }), runShutdownHooks({ runAs })]);
 
     // Assess
-    expect(ranAs).toEqual(["match"]);
+    expect(ranAs).toEqual(["match", "ingest"]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decidingEvidence, speaksFor } from "../../../shared/domain/step-evidence.js";
+import { acceptedElsewhere, decidingEvidence, speaksFor } from "../../../shared/domain/step-evidence.js";
 
 const sent = (attempt?: string) => ({ kind: "sent" as const, ...(attempt ? { attempt } : {}) });
 const rejected = (attempt?: string) => ({ kind: "rejected" as const, ...(attempt ? { attempt } : {}) });
@@ -39,5 +39,20 @@ describe("decidingEvidence", () => {
   it("for an attempt: untagged evidence (sent by the version before the tag) still speaks, and prevails as always", () => {
     expect(decidingEvidence([sent("a-2"), rejected()], "a-2")).toEqual(rejected());
     expect(decidingEvidence([sent(), rejected("a-1")], "a-2")).toEqual(sent());
+  });
+});
+
+describe("acceptedElsewhere", () => {
+  it("another attempt's Send that no Reject of that attempt retracts", () => {
+    expect(acceptedElsewhere([sent("a-1")], "a-2")).toEqual(sent("a-1"));
+    expect(acceptedElsewhere([sent("a-1"), rejected("a-1")], "a-2")).toBeUndefined();
+    // Another attempt's Reject does not retract this one's Send.
+    expect(acceptedElsewhere([sent("a-1"), rejected("a-3")], "a-2")).toEqual(sent("a-1"));
+  });
+
+  it("never the claim's own attempt, nor an untagged piece (those speak for it already)", () => {
+    expect(acceptedElsewhere([sent("a-2")], "a-2")).toBeUndefined();
+    expect(acceptedElsewhere([sent()], "a-2")).toBeUndefined();
+    expect(acceptedElsewhere([], "a-2")).toBeUndefined();
   });
 });

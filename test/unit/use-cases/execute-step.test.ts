@@ -587,6 +587,58 @@ describe("executeStep under faults", () => {
     expect(runs.step(run, "s1")).toMatchObject({ status: "claimed", attempt: "attempt-1", doubtSince: NOW });
   });
 
+  describe("a second attempt in doubt (the first taken over after its wait), and the first's evidence come late", () => {
+    const LAST = "2026-11-21T11:10:30.000Z";
+    /** Both attempts' sends in doubt: the first's at NOW, the second's (after the take-over) at LATER. */
+    async function twiceInDoubt() {
+      mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
+      mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
+      await executeStep(deps, payload()).catch(() => undefined);
+      await executeStep(at(LATER), payload()).catch(() => undefined);
+      expect(runs.step(run, "s1")).toMatchObject({
+        status: "claimed",
+        attempt: "attempt-2",
+        doubtSince: LATER,
+      });
+    }
+    const late = (kind: "sent" | "rejected") =>
+      runs.recordStepEvidence("ws_1", "run_1", "s1", {
+        kind,
+        messageId: "ses-first",
+        at: NOW,
+        attempt: "attempt-1",
+        ...(kind === "rejected" ? { reason: "Bad content" } : {}),
+      });
+
+    it("the first's Send, and nothing of the second's through its wait: recorded executed from the first's, not sent a third time", async () => {
+      await twiceInDoubt();
+      await late("sent");
+
+      // Within the second's wait: the first's Send does not settle the second's claim.
+      await expect(executeStep(at("2026-11-21T11:06:00.000Z"), payload())).rejects.toMatchObject({
+        name: "StepInDoubt",
+      });
+      const outcome = await executeStep(at(LAST), payload());
+
+      expect(outcome).toEqual({
+        status: "executed",
+        detail: { messageId: "ses-first", reconciled: "send_event" },
+      });
+      expect(mailer.sent).toEqual([]);
+    });
+
+    it("the first's Send and its Reject: SES took neither email for good, so it is sent again, once", async () => {
+      await twiceInDoubt();
+      await late("sent");
+      await late("rejected");
+
+      const outcome = await executeStep(at(LAST), payload());
+
+      expect(outcome).toMatchObject({ status: "executed", detail: { messageId: "ses-1" } });
+      expect(mailer.sent).toHaveLength(1);
+    });
+  });
+
   it("a step in doubt with SES's Send event is recorded executed, without sending again", async () => {
     mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
     await executeStep(deps, payload()).catch(() => undefined);

@@ -316,6 +316,24 @@ describe("SES's evidence of two attempts at an email step (the first taken over 
     expect(await before.step()).toMatchObject({ status: "skipped" });
   });
 
+  it("recorded executed from the first's Send (the second had its wait with no evidence), then the first's Reject: that message's record is corrected, once", async () => {
+    const email = await takenOver();
+    await runs.markStepInDoubt(email.run, "email", "attempt-2", AT);
+    await email.send("ses-msg-1", "attempt-1");
+    expect(await email.step()).toMatchObject({ status: "claimed" });
+    const first = {
+      status: "executed" as const,
+      detail: { messageId: "ses-msg-1", reconciled: "send_event" },
+    };
+    expect(await runs.recordStep(email.run, "email", first, AT)).toBe(true);
+
+    expect(await email.reject("ses-msg-1", "attempt-1")).toMatchObject({ settled: true });
+    expect(await email.reject("ses-msg-1", "attempt-1")).toMatchObject({ settled: false });
+
+    expect(await email.step()).toMatchObject(REJECTED);
+    expect(await email.counters()).toEqual(ONCE);
+  });
+
   it("an email sent before the attempt tag (no tag): its evidence speaks for the step's claim as before", async () => {
     const email = await takenOver();
     await runs.markStepInDoubt(email.run, "email", "attempt-2", AT);
