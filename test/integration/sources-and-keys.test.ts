@@ -51,6 +51,9 @@ const anEvent = (n: number) => ({
 /**
  * Ingestion trusts a write key it has checked for WRITE_KEY_TRUST_MS (per container; the local stack
  * is one): a revocation or a change of the source's policy shows within that bound, not at once.
+ * The tests that wait for it (write keys, the debugger, browser origins, identity verification) each
+ * use sources of their own, so those blocks run side by side (describe.concurrent): one bound's wait
+ * for all of them, not one after another.
  */
 /** Probes until the answer is `status`; answers every probe's status and when it was sent. */
 async function statusWithinTrust(send: () => Promise<{ status: number }>, status: number, what: string) {
@@ -174,7 +177,7 @@ describe("sources", () => {
   });
 });
 
-describe("write keys", () => {
+describe.concurrent("write keys", () => {
   it("are issued once, listed without the secret, and stop working within the trust bound once revoked", async () => {
     const source = await createSource({ name: "Rotating" });
     // In use, so ingestion holds it as valid when it is revoked.
@@ -274,7 +277,7 @@ describe("write keys", () => {
   });
 });
 
-describe("the debugger", () => {
+describe.concurrent("the debugger", () => {
   interface DebuggerBody {
     counts: { accepted: number; rejected: number };
     items: Array<{ verdict: string; messageId?: string; reason?: { code: string } }>;
@@ -350,7 +353,7 @@ describe("the debugger", () => {
   });
 });
 
-describe("browser origins", () => {
+describe.concurrent("browser origins", () => {
   it("refuses an origin the source does not allow with 403, and answers an allowed one with CORS headers", async () => {
     const source = await createSource({
       name: "Storefront",
@@ -408,7 +411,7 @@ describe("browser origins", () => {
   });
 });
 
-describe("identity verification", () => {
+describe.concurrent("identity verification", () => {
   const origin = "https://app.acme.com";
   const identify = (source: SourceBody, headers: Record<string, string>, accountId = "acct_victim") =>
     api<ErrorBody>("POST", "/v1/identify", {
