@@ -64,3 +64,17 @@ export function acceptedElsewhere<T extends { kind: EvidenceKind; attempt?: stri
       !rejected.has(piece.attempt),
   );
 }
+
+/**
+ * The piece that settles a claim of `attempt` that nobody will retry (its run ended, or its wake-up
+ * failed for good, while it was in doubt): that attempt's own deciding piece, else another
+ * attempt's Send that no Reject of that attempt retracts (acceptedElsewhere). A record of the
+ * step's email as not sent (skipped, failed `send_in_doubt`) would be final for that Send, kept
+ * already, while SES took the step's email; the retry decides the same (see settleDoubt).
+ */
+export function settlingEvidence<T extends { kind: EvidenceKind; attempt?: string }>(
+  pieces: readonly T[],
+  attempt: string,
+): T | undefined {
+  return decidingEvidence(pieces, attempt) ?? acceptedElsewhere(pieces, attempt);
+}

@@ -322,13 +322,18 @@ async function putInDoubt(
 ): Promise<StepOutcome> {
   try {
     await deps.runs.markStepInDoubt(run, step.id, attempt, deps.clock.now().toISOString());
-    const [evidence, status] = await Promise.all([
-      // (its own send's evidence: another attempt's speaks for that attempt only)
-      deps.runs.getStepEvidence(run.workspaceId, run.runId, step.id, attempt),
+    const [pieces, status] = await Promise.all([
+      deps.runs.listStepEvidence(run.workspaceId, run.runId, step.id),
       deps.runs.getRunStatus(run.workspaceId, run.runId),
     ]);
+    // (its own send's evidence: another attempt's speaks for that attempt only)
+    const evidence = decidingEvidence(pieces, attempt);
     if (evidence) return evidenceOutcome(evidence);
     if (status !== REQUIRED_RUN_STATUS[phase]) {
+      // Nobody comes back for it: an earlier attempt's Send, not retracted, tells the step's email
+      // went out (see settlingEvidence), where a skip would be final for it.
+      const accepted = acceptedElsewhere(pieces, attempt);
+      if (accepted) return evidenceOutcome(accepted);
       // Looked up after the window by an execution of its own, which corrects the record if found.
       if (DOUBT_POLICY[step.action.type] === "lookup") await deps.workflows.startLookup(run, phase, step.id);
       return runEndedInDoubt(step.action.type);

@@ -83,7 +83,7 @@ export interface MomentDeps extends ReferenceDeps {
 export interface MomentStatusDeps extends MomentDeps {
   runs: Pick<
     RunRepository,
-    "listMemberships" | "stopRun" | "listStepsInDoubt" | "getStepEvidence" | "settleStepInDoubt" | "getRun"
+    "listMemberships" | "stopRun" | "listStepsInDoubt" | "listStepEvidence" | "settleStepInDoubt" | "getRun"
   >;
   workflows: Pick<WorkflowController, "stop" | "start" | "startLookup">;
 }

@@ -41,6 +41,7 @@ import {
 } from "../contracts/workflow.js";
 import type { Action } from "../domain/actions.js";
 import { TransientInfrastructureError } from "../domain/delivery-errors.js";
+import { settlingEvidence } from "../domain/step-evidence.js";
 import type { Clock } from "../ports/clock.js";
 import type { RunRepository, StepEvidence, StoredRun, WorkflowController } from "../ports/runs.js";
 
@@ -155,7 +156,7 @@ export function pinnedStepOf(
 }
 
 export interface EndedRunDoubtDeps {
-  runs: Pick<RunRepository, "listStepsInDoubt" | "getStepEvidence" | "settleStepInDoubt">;
+  runs: Pick<RunRepository, "listStepsInDoubt" | "listStepEvidence" | "settleStepInDoubt">;
   workflows: Pick<WorkflowController, "startLookup">;
   clock: Clock;
 }
@@ -181,8 +182,12 @@ export async function settleDoubtsOfEndedRun(
   };
   const finish = inDoubt.filter(repeats).map(({ stepId }) => stepId);
   for (const { stepId, attempt } of inDoubt.filter((claimed) => !repeats(claimed))) {
-    // The evidence of the claim's own attempt (or untagged): another attempt's says nothing of it.
-    const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, stepId, attempt);
+    // The evidence of the claim's own attempt (or untagged), else an earlier attempt's Send that
+    // no Reject of it retracts: the step's email went out (see settlingEvidence).
+    const evidence = settlingEvidence(
+      await deps.runs.listStepEvidence(run.workspaceId, run.runId, stepId),
+      attempt,
+    );
     const pinned = pinnedStepOf(stored, stepId);
     const outcome = evidence ? evidenceOutcome(evidence) : runEndedInDoubt(pinned?.step.action.type);
     // Started before the record: a failure here leaves the step in doubt, for a retry to find.
@@ -200,7 +205,7 @@ export async function settleDoubtsOfEndedRun(
 export interface FailedStepDeps {
   runs: Pick<
     RunRepository,
-    "recordStep" | "getStepEvidence" | "settleStepInDoubt" | "listRunSteps" | "listStepsInDoubt"
+    "recordStep" | "listStepEvidence" | "settleStepInDoubt" | "listRunSteps" | "listStepsInDoubt"
   >;
   workflows: Pick<WorkflowController, "startLookup">;
   clock: Clock;
@@ -243,14 +248,15 @@ export async function recordFailedStep(
   let outcome: StepOutcome = failed;
   let attempt: string | undefined;
   if (policy === "evidence") {
-    // The evidence of the claim's own attempt (or untagged): another attempt's says nothing of it.
+    // The evidence of the claim's own attempt (or untagged), else an earlier attempt's Send that
+    // no Reject of it retracts (see settlingEvidence).
     attempt = (await deps.runs.listStepsInDoubt(run.workspaceId, run.runId)).find(
       (claimed) => claimed.stepId === step.id,
     )?.attempt;
     const evidence =
       attempt === undefined
         ? undefined
-        : await deps.runs.getStepEvidence(run.workspaceId, run.runId, step.id, attempt);
+        : settlingEvidence(await deps.runs.listStepEvidence(run.workspaceId, run.runId, step.id), attempt);
     outcome = evidence ? evidenceOutcome(evidence) : failedInDoubt(step.action.type, failure);
   } else if (policy === "lookup") {
     // Started before the record: a failure here leaves the claim, for the task's retry.

@@ -12,6 +12,7 @@ import {
   endExecutionName,
   type Gate,
   isFinalForEvidence,
+  isOpenToEvidence,
   isRejection,
   lookupExecutionName,
   type RunContext,
@@ -661,7 +662,11 @@ export class FakeRunRepository implements RunRepository {
       options.messageId !== undefined &&
       existing.outcome.status === "executed" &&
       existing.outcome.detail?.messageId === options.messageId;
-    if (!speaksFor(options.attempt, existing.attempt ?? "") && !ofMessage) return "not_in_doubt";
+    // (nor a record made in doubt, by another attempt's Send: see the adapter)
+    const sentElsewhere =
+      existing.status !== "claimed" && isOpenToEvidence(existing) && outcome.status === "executed";
+    if (!speaksFor(options.attempt, existing.attempt ?? "") && !ofMessage && !sentElsewhere)
+      return "not_in_doubt";
     // A plain claim is settled as in doubt since it was claimed (see the adapter).
     const since =
       existing.doubtSince ??

@@ -12,6 +12,7 @@ import {
   correctsRecord,
   type EndSteps,
   isFinalForEvidence,
+  isOpenToEvidence,
   isRejection,
   type RunContext,
   type StepInput,
@@ -652,7 +653,12 @@ export class DynamoRunRepository implements RunRepository {
       Item.status !== "claimed" &&
       options.messageId !== undefined &&
       recordedMessageId(Item) === options.messageId;
-    if (!speaksFor(options.attempt, attempt) && !ofMessage) return "not_in_doubt";
+    // (Nor is a record made in doubt, skipped or failed `send_in_doubt`, by a Send of another
+    // attempt: nobody sends the step again, and that Send, which no Reject of its attempt
+    // retracts (the caller decided it from all that attempt's evidence), tells its email went out.)
+    const sentElsewhere =
+      Item.status !== "claimed" && isOpenToEvidence(Item) && outcome.status === "executed";
+    if (!speaksFor(options.attempt, attempt) && !ofMessage && !sentElsewhere) return "not_in_doubt";
     // (and every write below is conditional on it, so a take-over under this settle wins)
     const ofAttempt = options.attempt === undefined ? "" : ` AND ${attemptIs(attempt)}`;
     seen.attempt ??= attempt;

@@ -627,6 +627,30 @@ describe("executeStep under faults", () => {
       expect(mailer.sent).toEqual([]);
     });
 
+    it("the first's Send come after the take-over, then the second's send in doubt finds its run ended: recorded executed from the first's, not skipped", async () => {
+      mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
+      mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
+      await executeStep(deps, payload()).catch(() => undefined);
+      const markStepInDoubt = runs.markStepInDoubt.bind(runs);
+      runs.markStepInDoubt = async (...args) => {
+        // While SES was answering the second send: the first's Send came, and an end rule matched.
+        if (args[2] === "attempt-2") {
+          await late("sent");
+          await runs.endRun(run, "success", "msg_paid", NOW);
+        }
+        return markStepInDoubt(...args);
+      };
+
+      const outcome = await executeStep(at(LATER), payload());
+
+      expect(outcome).toEqual({
+        status: "executed",
+        detail: { messageId: "ses-first", reconciled: "send_event" },
+      });
+      expect(runs.step(run, "s1")).toMatchObject({ status: "executed", attempt: "attempt-2" });
+      expect(runs.stats.get(JSON.stringify(["ws_1", "m_1"]))).toMatchObject({ "steps.s1.executed": 1 });
+    });
+
     it("the first's Send and its Reject: SES took neither email for good, so it is sent again, once", async () => {
       await twiceInDoubt();
       await late("sent");

@@ -527,8 +527,8 @@ describe("recordRunState: a wake-up's step that failed for good while claimed", 
   it("a late live attempt's own record wins the race, and decides fail_run", async () => {
     runs.seedClaim(run, "s1", CLAIMED, "attempt-1");
     await runs.markStepInDoubt(run, "s1", "attempt-1", CLAIMED);
-    const readEvidence = runs.getStepEvidence.bind(runs);
-    runs.getStepEvidence = async (...args) => {
+    const readEvidence = runs.listStepEvidence.bind(runs);
+    runs.listStepEvidence = async (...args) => {
       // The attempt still alive records its send just as the failure is being settled.
       await runs.recordStep(run, "s1", { status: "executed", detail: { messageId: "live" } }, NOW);
       return readEvidence(...args);

@@ -382,8 +382,8 @@ describe("recordFailedStep on dynalite", () => {
     await email.send("ses-msg-1", "attempt-1");
     let hook: (() => Promise<unknown>) | undefined = () => email.reject("ses-msg-1", "attempt-1");
     const hooked = Object.create(runs) as DynamoRunRepository;
-    hooked.getStepEvidence = async (...args) => {
-      const evidence = await runs.getStepEvidence(...args);
+    hooked.listStepEvidence = async (...args) => {
+      const evidence = await runs.listStepEvidence(...args);
       const mark = hook;
       hook = undefined;
       await mark?.();
@@ -401,5 +401,99 @@ describe("recordFailedStep on dynalite", () => {
     expect(hook).toBeUndefined();
     expect(await email.step()).toMatchObject(REJECTED);
     expect(outcome).toEqual(REJECTED.outcome);
+  });
+});
+
+describe("the first attempt's Send (not rejected), the second attempt's claim never answered for, on dynalite", () => {
+  // The first send's answer lost, its Send event later than its wait: the second attempt took the
+  // claim over and sent again, SES did not take that one (its answer ambiguous: a connection lost
+  // before the request reached SES), so no evidence of it ever comes. The step's email went out:
+  // however its claim is settled (its retry, the run's end, a wake-up failed for good), its record
+  // says executed, from the first's Send, as the retry's does (settleDoubt, acceptedElsewhere).
+  const FIRST = { status: "executed", outcome: { status: "executed", detail: { messageId: "ses-msg-1" } } };
+  async function secondInDoubt() {
+    const email = await claimedEmail();
+    await runs.markStepInDoubt(email.run, "email", "attempt-1", AT);
+    expect(await runs.takeOverStep(email.run, "email", "attempt-1", "attempt-2", AT)).toBe(true);
+    await runs.markStepInDoubt(email.run, "email", "attempt-2", AT);
+    const skipped = async () => {
+      const { Item } = await db.send(
+        new GetCommand({
+          TableName: TABLE,
+          Key: keys.momentStatsShard("ws_1", email.run.momentId, statsShardOf(email.run.runId)),
+          ConsistentRead: true,
+        }),
+      );
+      return Number(Item?.["steps.email.skipped"] ?? 0);
+    };
+    const endRun = () =>
+      settleDoubtsOfEndedRun(
+        { runs, workflows: { startLookup: async () => "started" as const }, clock: fixedClock(AT) },
+        { workspaceId: "ws_1", momentId: email.run.momentId, runId: email.run.runId },
+        [],
+        undefined,
+      );
+    const failWake = () =>
+      recordFailedStep(
+        { runs, workflows: { startLookup: async () => "started" as const }, clock: fixedClock(AT) },
+        email.run,
+        { id: "email", delaySeconds: 0, action: { type: "send_email", templateId: "t_1" } },
+        "entry",
+        "Lambda.Unknown",
+      );
+    return { ...email, skipped, endRun, failWake };
+  }
+
+  it("the Send came before the run ended: the run's end records the step executed from it, not skipped", async () => {
+    const email = await secondInDoubt();
+    await email.send("ses-msg-1", "attempt-1");
+
+    await email.endRun();
+
+    expect(await email.step()).toMatchObject(FIRST);
+    expect(await email.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
+    expect(await email.skipped()).toBe(0);
+  });
+
+  it("the Send came after the run ended: it corrects the skip to executed, counters moved once", async () => {
+    const email = await secondInDoubt();
+    await email.endRun();
+    expect(await email.step()).toMatchObject({ status: "skipped" });
+
+    expect(await email.send("ses-msg-1", "attempt-1")).toMatchObject({ settled: true });
+    expect(await email.send("ses-msg-1", "attempt-1")).toMatchObject({ settled: false });
+
+    expect(await email.step()).toMatchObject(FIRST);
+    expect(await email.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
+    expect(await email.skipped()).toBe(0);
+    // That message's Reject still corrects it, once.
+    expect(await email.reject("ses-msg-1", "attempt-1")).toMatchObject({ settled: true });
+    expect(await email.step()).toMatchObject(REJECTED);
+    expect(await email.counters()).toEqual(ONCE);
+  });
+
+  it("the first's Send and its Reject: the skip stands (SES delivered nothing), whatever their order", async () => {
+    const email = await secondInDoubt();
+    await email.endRun();
+    await email.reject("ses-msg-1", "attempt-1");
+    await email.send("ses-msg-1", "attempt-1");
+
+    expect(await email.step()).toMatchObject({ status: "skipped" });
+    expect(await email.counters()).toEqual({ executed: 0, failed: 0, rejected: 0 });
+    expect(await email.skipped()).toBe(1);
+  });
+
+  it("a wake-up failed for good: recorded executed from the Send, or corrected to it when it comes after", async () => {
+    const before = await secondInDoubt();
+    await before.send("ses-msg-1", "attempt-1");
+    expect(await before.failWake()).toMatchObject(FIRST.outcome);
+    expect(await before.step()).toMatchObject(FIRST);
+    expect(await before.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
+
+    const after = await secondInDoubt();
+    expect(await after.failWake()).toMatchObject({ status: "failed" });
+    expect(await after.send("ses-msg-1", "attempt-1")).toMatchObject({ settled: true });
+    expect(await after.step()).toMatchObject(FIRST);
+    expect(await after.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
   });
 });
