@@ -25,6 +25,14 @@ const sharedStackFiles = ["test/integration", "test/browser"]
   .filter((file) => file.endsWith(".test.ts"))
   .filter((file) => /sharedLocalStack\(|startSharedScenario\(/.test(readFileSync(file, "utf8")));
 
+// The other integration files start a stack of their own (a fault plan, another time scale or
+// environment): one after another in a process too, each with its own stack, which gives the process
+// back as it found it when it stops (its environment included: infra/local/stack.ts). A process per
+// file cost each its own start and imports, about a fifth of those files' CPU.
+const ownStackFiles = readdirSync("test/integration")
+  .map((file) => `test/integration/${file}`)
+  .filter((file) => file.endsWith(".test.ts") && !sharedStackFiles.includes(file));
+
 const common = {
   // Integration tests boot the local stack (dynalite, SES, Step Functions) in each worker.
   pool: "forks" as const,
@@ -43,12 +51,13 @@ export default defineConfig({
     // worker fills the cores. Measured on an idle 2-core machine: 205 s with 2 workers, 122 s with 3,
     // 127 s with 4 (the suite is then CPU-bound).
     maxWorkers: 3,
-    // Projects run in the order of their names, each's longest files first: the shared stack's files
-    // (the fuzzer among them) start first.
+    // Projects run in the order of their names, each's longest files first: the integration files
+    // (the fault tests and the fuzzer among them) start first, the many small unit files end the run.
     projects: [
       {
         test: { ...common, name: "integration-shared-stack", include: sharedStackFiles, isolate: false },
       },
+      { test: { ...common, name: "integration-own-stack", include: ownStackFiles, isolate: false } },
       { test: { ...common, name: "shared-process", include: sharedProcessFiles, isolate: false } },
       {
         test: {
@@ -56,7 +65,13 @@ export default defineConfig({
           name: "isolated",
           include: ["test/**/*.test.ts"],
           // The fault suite runs on its own (npm run test:faults, vitest.faults.config.ts): it takes minutes.
-          exclude: ["test/faults/**", "**/node_modules/**", ...sharedProcessFiles, ...sharedStackFiles],
+          exclude: [
+            "test/faults/**",
+            "**/node_modules/**",
+            ...sharedProcessFiles,
+            ...sharedStackFiles,
+            ...ownStackFiles,
+          ],
         },
       },
     ],

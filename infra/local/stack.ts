@@ -178,6 +178,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
+  // The stack sets the process's environment for its functions (endpoints, the CDK app's variables,
+  // options.env): a stopped stack gives it back as it found it, so a stack started after it in the
+  // same process (a test process runs several files) sees none of an earlier stack's settings.
+  const environment = { ...process.env };
+  stops.push(async () => {
+    for (const name of Object.keys(process.env)) if (!(name in environment)) delete process.env[name];
+    Object.assign(process.env, environment);
+  });
   try {
     // Without a data dir the table still lives in LevelDB, in a folder deleted at stop: dynalite's
     // in-memory store keeps every item as a slice of a pooled 8 KB buffer, so memory grew by ~17 KB
