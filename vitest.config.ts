@@ -51,8 +51,9 @@ export default defineConfig({
     // worker fills the cores. Measured on an idle 2-core machine: 205 s with 2 workers, 122 s with 3,
     // 127 s with 4 (the suite is then CPU-bound).
     maxWorkers: 3,
-    // Projects run in the order of their names, each's longest files first: the integration files
-    // (the fault tests and the fuzzer among them) start first, the many small unit files end the run.
+    // Projects run in the order of their names, each's longest files first: the browser files (the
+    // console's is the longest of all), then the integration files (the fault tests and the fuzzer
+    // among them), and the many small unit files end the run.
     projects: [
       {
         test: { ...common, name: "integration-shared-stack", include: sharedStackFiles, isolate: false },
@@ -62,7 +63,9 @@ export default defineConfig({
       {
         test: {
           ...common,
-          name: "isolated",
+          // A process per file: the browser files (each starts its own stack and Chromium) and the
+          // unit files that patch modules. Named to start first: the console's file is the longest.
+          name: "browser-and-isolated",
           include: ["test/**/*.test.ts"],
           // The fault suite runs on its own (npm run test:faults, vitest.faults.config.ts): it takes minutes.
           exclude: [
