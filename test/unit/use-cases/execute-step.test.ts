@@ -601,6 +601,7 @@ describe("executeStep under faults", () => {
         doubtSince: LATER,
       });
     }
+    const REJECTED_FIRST = { status: "failed" as const, reason: "rejected: Bad content" };
     const late = (kind: "sent" | "rejected") =>
       runs.recordStepEvidence("ws_1", "run_1", "s1", {
         kind,
@@ -649,6 +650,35 @@ describe("executeStep under faults", () => {
       });
       expect(runs.step(run, "s1")).toMatchObject({ status: "executed", attempt: "attempt-2" });
       expect(runs.stats.get(JSON.stringify(["ws_1", "m_1"]))).toMatchObject({ "steps.s1.executed": 1 });
+    });
+
+    it("the first's Reject comes while the retry records the first's Send (its handler reads the step, the second's claim, first): the record is corrected to it, not left executed", async () => {
+      await twiceInDoubt();
+      await late("sent");
+      const recordStep = runs.recordStep.bind(runs);
+      let rejectedFirst = false;
+      runs.recordStep = async (...args) => {
+        if (!rejectedFirst) {
+          rejectedFirst = true;
+          // ses-feedback: keeps the Reject, reads the step (claimed by the second attempt): nothing to settle.
+          await late("rejected");
+          await runs.settleStepInDoubt("ws_1", "run_1", "s1", REJECTED_FIRST, NOW, {
+            messageId: "ses-first",
+            attempt: "attempt-1",
+          });
+          expect(runs.step(run, "s1")).toMatchObject({ status: "claimed", attempt: "attempt-2" });
+        }
+        return recordStep(...args);
+      };
+
+      await executeStep(at(LAST), payload());
+
+      expect(mailer.sent).toEqual([]);
+      expect(runs.step(run, "s1")).toMatchObject({ status: "failed", outcome: REJECTED_FIRST });
+      expect(runs.stats.get(JSON.stringify(["ws_1", "m_1"]))).toMatchObject({
+        "steps.s1.executed": 0,
+        "steps.s1.failed": 1,
+      });
     });
 
     it("the first's Send and its Reject: SES took neither email for good, so it is sent again, once", async () => {
