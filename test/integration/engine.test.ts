@@ -135,7 +135,9 @@ describe("the moment engine", () => {
     expect(execution.status).toBe("ABORTED");
   });
 
-  it("ends a run as failed on its timeout and runs the exit steps", async () => {
+  // The two tests that wait out an hour of their moment (3.6 s here) run side by side: their moments,
+  // accounts and addresses are their own, and waiting for the stack to be idle waits for both.
+  it.concurrent("ends a run as failed on its timeout and runs the exit steps", async () => {
     const event = unique("trial_ending");
     const sorry = await template("Sorry to see you go");
     const momentId = await runningMoment({
@@ -157,6 +159,37 @@ describe("the moment engine", () => {
     });
     expect((await inbox(address))[0]?.subject).toBe("Sorry to see you go");
     expect(await membership(momentId, accountId)).toMatchObject({ status: "failed" });
+  });
+
+  it.concurrent("starts an abandonment moment `within` after the last trigger, and not when the unless event came first", async () => {
+    const added = unique("cart_item_added");
+    const checkedOut = unique("checkout_completed");
+    const reminder = await template("You left something in your cart");
+    await runningMoment({
+      name: "Cart abandon",
+      start: {
+        event: added,
+        unless: { event: checkedOut, within: { amount: 1, unit: "hours" } },
+        key: "cart_id",
+      },
+      steps: [emailStep("remind", reminder)],
+    });
+    const accountId = unique("acct");
+    const address = `${accountId}@example.com`;
+    // Cart 1 is abandoned (added twice: the second add resets the timer); cart 2 is checked out.
+    await track(added, accountId, address, { properties: { cart_id: "c1" } });
+    await track(added, accountId, address, { properties: { cart_id: "c1" } });
+    await track(added, accountId, address, { properties: { cart_id: "c2" } });
+    // The checkout may well be processed before its add (same queue batch): it still cancels.
+    await track(checkedOut, accountId, address, { properties: { cart_id: "c2" } });
+
+    // An hour is 3.6 s here: the reminder arrives once, for the abandoned cart only.
+    await waitFor(async () => (await inbox(address)).length === 1, {
+      timeoutMs: 20_000,
+      description: "the reminder",
+    });
+    await s.stack.idle();
+    expect(await inbox(address)).toHaveLength(1);
   });
 
   it("gives a run exactly one outcome when end events race", async () => {
@@ -377,37 +410,6 @@ describe("the moment engine", () => {
     );
     await s.stack.idle();
     expect(stats).toMatchObject({ entered: 3, active: 1, succeeded: 2 });
-  });
-
-  it("starts an abandonment moment `within` after the last trigger, and not when the unless event came first", async () => {
-    const added = unique("cart_item_added");
-    const checkedOut = unique("checkout_completed");
-    const reminder = await template("You left something in your cart");
-    await runningMoment({
-      name: "Cart abandon",
-      start: {
-        event: added,
-        unless: { event: checkedOut, within: { amount: 1, unit: "hours" } },
-        key: "cart_id",
-      },
-      steps: [emailStep("remind", reminder)],
-    });
-    const accountId = unique("acct");
-    const address = `${accountId}@example.com`;
-    // Cart 1 is abandoned (added twice: the second add resets the timer); cart 2 is checked out.
-    await track(added, accountId, address, { properties: { cart_id: "c1" } });
-    await track(added, accountId, address, { properties: { cart_id: "c1" } });
-    await track(added, accountId, address, { properties: { cart_id: "c2" } });
-    // The checkout may well be processed before its add (same queue batch): it still cancels.
-    await track(checkedOut, accountId, address, { properties: { cart_id: "c2" } });
-
-    // An hour is 3.6 s here: the reminder arrives once, for the abandoned cart only.
-    await waitFor(async () => (await inbox(address)).length === 1, {
-      timeoutMs: 20_000,
-      description: "the reminder",
-    });
-    await s.stack.idle();
-    expect(await inbox(address)).toHaveLength(1);
   });
 
   it("chains moments through an update_attribute step: the change starts the moment listening for it", async () => {
