@@ -690,6 +690,10 @@ describe("executeStep under faults", () => {
 
       expect(outcome).toMatchObject({ status: "executed", detail: { messageId: "ses-1" } });
       expect(mailer.sent).toHaveLength(1);
+      // Tagged with the attempt that took the claim over (its events speak for its claim), not the
+      // attempt it took it from.
+      expect(runs.step(run, "s1")).toMatchObject({ attempt: "attempt-3" });
+      expect(mailer.sent[0]?.tags).toMatchObject({ step: "s1", attempt: "attempt-3" });
     });
   });
 
