@@ -46,6 +46,7 @@ import {
   RUN_ENDED_NOT_FOUND,
   retractedMeanwhile,
   runEndedInDoubt,
+  sentMeanwhile,
 } from "./step-doubt.js";
 
 export interface StepDeps {
@@ -250,7 +251,8 @@ async function performAndRecord(
   known: StepKnown = {},
 ): Promise<StepOutcome> {
   let outcome: StepOutcome;
-  let accepted: StepEvidence | undefined;
+  /** How a send in doubt was settled when its run had ended (see putInDoubt): read again after its record. */
+  let ended: { accepted?: StepEvidence; unsent?: true } = {};
   try {
     const prepared = await (preparing ??
       actionContext(deps, run, step, false, attempt).then((ctx) =>
@@ -263,7 +265,7 @@ async function performAndRecord(
       outcome = settled;
     } else if (error instanceof AmbiguousDeliveryError) {
       // The provider may have taken it: keep the claim, and reconcile (after a wait, if need be).
-      ({ outcome, accepted } = await putInDoubt(deps, run, step, attempt, phase, error));
+      ({ outcome, ...ended } = await putInDoubt(deps, run, step, attempt, phase, error));
     } else if (DOUBT_POLICY[step.action.type] === "repeat") {
       // It may have acted (a webhook whose answer was lost): the claim is kept, not given back.
       return keepInDoubt(deps, run, step, attempt, phase, error);
@@ -277,7 +279,8 @@ async function performAndRecord(
     }
   }
   const recorded = await record(deps, run, step, outcome, known);
-  if (accepted) await retractedMeanwhile(deps, run, step.id, accepted);
+  if (ended.accepted) await retractedMeanwhile(deps, run, step.id, ended.accepted);
+  else if (ended.unsent) await sentMeanwhile(deps, run, step.id, attempt);
   return recorded;
 }
 
@@ -328,7 +331,7 @@ async function putInDoubt(
   attempt: string,
   phase: RunPhase,
   error: Error,
-): Promise<{ outcome: StepOutcome; accepted?: StepEvidence }> {
+): Promise<{ outcome: StepOutcome; accepted?: StepEvidence; unsent?: true }> {
   try {
     await deps.runs.markStepInDoubt(run, step.id, attempt, deps.clock.now().toISOString());
     const [pieces, status] = await Promise.all([
@@ -345,7 +348,10 @@ async function putInDoubt(
       if (accepted) return { outcome: evidenceOutcome(accepted), accepted };
       // Looked up after the window by an execution of its own, which corrects the record if found.
       if (DOUBT_POLICY[step.action.type] === "lookup") await deps.workflows.startLookup(run, phase, step.id);
-      return { outcome: runEndedInDoubt(step.action.type) };
+      return {
+        outcome: runEndedInDoubt(step.action.type),
+        ...(DOUBT_POLICY[step.action.type] === "evidence" ? { unsent: true as const } : {}),
+      };
     }
   } catch {
     // DynamoDB failed here: the retry after the wait settles the claim all the same.

@@ -41,7 +41,7 @@ import {
 } from "../contracts/workflow.js";
 import type { Action } from "../domain/actions.js";
 import { TransientInfrastructureError } from "../domain/delivery-errors.js";
-import { settlingEvidence } from "../domain/step-evidence.js";
+import { acceptedElsewhere, settlingEvidence } from "../domain/step-evidence.js";
 import type { Clock } from "../ports/clock.js";
 import type { RunRepository, StepEvidence, StoredRun, WorkflowController } from "../ports/runs.js";
 
@@ -187,6 +187,44 @@ export async function retractedMeanwhile(
   );
 }
 
+/**
+ * After a claim of `attempt` was recorded as not sent (skipped, or failed `send_in_doubt`) by a side
+ * nobody retries (the run's end, a failed wake-up, an attempt that found its run ended), another
+ * attempt's Send may have come while it was decided: its handler read the step before the record
+ * (a claim of another attempt, which it does not speak for) and settled nothing, and would leave
+ * the step recorded not sent though SES took its email. The record is written before this read,
+ * and the Send's evidence before its handler's read of the step, so one side always sees the other:
+ * read again, and such a Send (no Reject of its attempt) corrects the record (see settlingEvidence).
+ * One read, off the usual path (an email step recorded so only).
+ */
+export async function sentMeanwhile(
+  deps: {
+    runs: Pick<RunRepository, "listStepEvidence" | "getStepEvidence" | "settleStepInDoubt">;
+    clock: Clock;
+  },
+  run: Pick<RunContext, "workspaceId" | "runId">,
+  stepId: string,
+  attempt: string,
+): Promise<void> {
+  const accepted = acceptedElsewhere(
+    await deps.runs.listStepEvidence(run.workspaceId, run.runId, stepId),
+    attempt,
+  );
+  if (!accepted?.attempt) return;
+  const settled = await deps.runs.settleStepInDoubt(
+    run.workspaceId,
+    run.runId,
+    stepId,
+    evidenceOutcome(accepted),
+    deps.clock.now().toISOString(),
+    {
+      ...(accepted.messageId === undefined ? {} : { messageId: accepted.messageId }),
+      attempt: accepted.attempt,
+    },
+  );
+  if (settled === "settled") await retractedMeanwhile(deps, run, stepId, accepted);
+}
+
 export interface EndedRunDoubtDeps {
   runs: Pick<
     RunRepository,
@@ -235,6 +273,13 @@ export async function settleDoubtsOfEndedRun(
     });
     if (settled === "settled" && evidence?.attempt !== undefined && evidence.attempt !== attempt)
       await retractedMeanwhile(deps, run, stepId, evidence);
+    else if (
+      settled === "settled" &&
+      !evidence &&
+      // (a step not pinned, of a run from before pinning, may be an email)
+      (!pinned || DOUBT_POLICY[pinned.step.action.type] === "evidence")
+    )
+      await sentMeanwhile(deps, run, stepId, attempt);
   }
   return finish;
 }
@@ -314,6 +359,8 @@ export async function recordFailedStep(
     });
     if (settled === "settled" && evidence?.attempt !== undefined && evidence.attempt !== attempt)
       await retractedMeanwhile(deps, run, step.id, evidence);
+    else if (settled === "settled" && !evidence && attempt !== undefined)
+      await sentMeanwhile(deps, run, step.id, attempt);
   }
   // What stands: this settle's record (SES's Reject marked on the claim, if any, in place of the
   // outcome computed above), or one recorded meanwhile (by a live attempt, from evidence, or by

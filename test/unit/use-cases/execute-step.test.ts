@@ -681,6 +681,58 @@ describe("executeStep under faults", () => {
       });
     });
 
+    it("the first's Send comes while the second's send in doubt, its run ended, is recorded skipped (its handler reads the second's claim first): corrected to executed", async () => {
+      mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
+      mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
+      await executeStep(deps, payload()).catch(() => undefined);
+      const markStepInDoubt = runs.markStepInDoubt.bind(runs);
+      runs.markStepInDoubt = async (...args) => {
+        if (args[2] === "attempt-2") {
+          await runs.endRun(run, "success", "msg_paid", NOW);
+          armed = true;
+        }
+        return markStepInDoubt(...args);
+      };
+      const listStepEvidence = runs.listStepEvidence.bind(runs);
+      let armed = false;
+      let sendCame = false;
+      runs.listStepEvidence = async (...args) => {
+        const pieces = await listStepEvidence(...args);
+        // After the second's own look (its send in doubt, its run ended), before its record.
+        if (armed && !sendCame) {
+          sendCame = true;
+          const handled = await recordSesFeedback(
+            { runs, suppressions: new FakeSuppressionList(), clock: fixedClock(LATER) },
+            {
+              source: "aws.ses",
+              "detail-type": "Email Sent",
+              detail: {
+                mail: {
+                  messageId: "ses-first",
+                  tags: { workspace: ["ws_1"], run: ["run_1"], step: ["s1"], attempt: ["attempt-1"] },
+                },
+              },
+            },
+          );
+          expect(handled).toMatchObject({ kept: true, settled: false });
+        }
+        return pieces;
+      };
+
+      const outcome = await executeStep(at(LATER), payload());
+
+      expect(sendCame).toBe(true);
+      expect(outcome).toMatchObject({ status: "skipped" });
+      expect(runs.step(run, "s1")).toMatchObject({
+        status: "executed",
+        outcome: { status: "executed", detail: { messageId: "ses-first", reconciled: "send_event" } },
+      });
+      expect(runs.stats.get(JSON.stringify(["ws_1", "m_1"]))).toMatchObject({
+        "steps.s1.executed": 1,
+        "steps.s1.skipped": 0,
+      });
+    });
+
     it("the first's Send and its Reject: SES took neither email for good, so it is sent again, once", async () => {
       await twiceInDoubt();
       await late("sent");

@@ -546,6 +546,45 @@ describe("the first attempt's Reject racing a record made from its Send (another
     expect(await email.counters()).toEqual(ONCE);
   });
 
+  it("the first's Send comes while the run's end (or a failed wake-up) records the second's claim not sent: corrected to executed, counted once", async () => {
+    const FIRST = {
+      status: "executed",
+      outcome: { detail: { messageId: "ses-msg-1", reconciled: "send_event" } },
+    };
+    const ended = await secondInDoubt();
+    const sendNow = (email: typeof ended) => async () => {
+      // Kept, but the step it reads is the second attempt's claim: nothing settled by it.
+      expect(await email.send("ses-msg-1", "attempt-1")).toMatchObject({ kept: true, settled: false });
+    };
+    const endHook = hookedAfterEvidenceRead(sendNow(ended));
+
+    await endRun(endHook.hooked, ended.run);
+
+    expect(endHook.ran()).toBe(true);
+    expect(await ended.step()).toMatchObject(FIRST);
+    expect(await ended.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
+
+    const failed = await secondInDoubt();
+    const wakeHook = hookedAfterEvidenceRead(sendNow(failed));
+    const outcome = await recordFailedStep(
+      {
+        runs: wakeHook.hooked,
+        workflows: { startLookup: async () => "started" as const },
+        clock: fixedClock(AT),
+      },
+      failed.run,
+      { id: "email", delaySeconds: 0, action: { type: "send_email", templateId: "t_1" } },
+      "entry",
+      "Lambda.Unknown",
+    );
+
+    expect(wakeHook.ran()).toBe(true);
+    expect(await failed.step()).toMatchObject(FIRST);
+    expect(await failed.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
+    // (it answers the record read back, as corrected: the run acts on it)
+    expect(outcome).toMatchObject(FIRST.outcome);
+  });
+
   it("the first's Send corrects the run's skip while its Reject comes: corrected to the rejection, counted once", async () => {
     const email = await secondInDoubt();
     await endRun(runs, email.run);
