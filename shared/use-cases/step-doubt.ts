@@ -41,7 +41,7 @@ import {
 } from "../contracts/workflow.js";
 import type { Action } from "../domain/actions.js";
 import { TransientInfrastructureError } from "../domain/delivery-errors.js";
-import { acceptedElsewhere, settlingEvidence } from "../domain/step-evidence.js";
+import { settlingEvidence } from "../domain/step-evidence.js";
 import type { Clock } from "../ports/clock.js";
 import type { RunRepository, StepEvidence, StoredRun, WorkflowController } from "../ports/runs.js";
 
@@ -189,13 +189,14 @@ export async function retractedMeanwhile(
 
 /**
  * After a claim of `attempt` was recorded as not sent (skipped, or failed `send_in_doubt`) by a side
- * nobody retries (the run's end, a failed wake-up, an attempt that found its run ended), another
- * attempt's Send may have come while it was decided: its handler read the step before the record
- * (a claim of another attempt, which it does not speak for) and settled nothing, and would leave
- * the step recorded not sent though SES took its email. The record is written before this read,
- * and the Send's evidence before its handler's read of the step, so one side always sees the other:
- * read again, and such a Send (no Reject of its attempt) corrects the record (see settlingEvidence).
- * One read, off the usual path (an email step recorded so only).
+ * nobody retries (the run's end, a failed wake-up, an attempt that found its run ended), evidence
+ * may have come while it was decided: its handler read the step before the record (a claim of
+ * another attempt, which it does not speak for, or its own attempt's plain claim, which a Send does
+ * not settle) and settled nothing, and would leave the step recorded not sent though SES took its
+ * email. The record is written before this read, and the evidence before its handler's read of
+ * the step, so one side always sees the other: read again, and what settles the claim (see
+ * settlingEvidence) corrects the record. One read, off the usual path (an email step recorded so
+ * only).
  */
 export async function sentMeanwhile(
   deps: {
@@ -206,23 +207,24 @@ export async function sentMeanwhile(
   stepId: string,
   attempt: string,
 ): Promise<void> {
-  const accepted = acceptedElsewhere(
+  const evidence = settlingEvidence(
     await deps.runs.listStepEvidence(run.workspaceId, run.runId, stepId),
     attempt,
   );
-  if (!accepted?.attempt) return;
+  if (!evidence) return;
   const settled = await deps.runs.settleStepInDoubt(
     run.workspaceId,
     run.runId,
     stepId,
-    evidenceOutcome(accepted),
+    evidenceOutcome(evidence),
     deps.clock.now().toISOString(),
     {
-      ...(accepted.messageId === undefined ? {} : { messageId: accepted.messageId }),
-      attempt: accepted.attempt,
+      ...(evidence.messageId === undefined ? {} : { messageId: evidence.messageId }),
+      ...(evidence.attempt === undefined ? {} : { attempt: evidence.attempt }),
     },
   );
-  if (settled === "settled") await retractedMeanwhile(deps, run, stepId, accepted);
+  if (settled === "settled" && evidence.attempt !== undefined && evidence.attempt !== attempt)
+    await retractedMeanwhile(deps, run, stepId, evidence);
 }
 
 export interface EndedRunDoubtDeps {

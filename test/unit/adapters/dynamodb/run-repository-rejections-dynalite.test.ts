@@ -498,7 +498,7 @@ describe("the first attempt's Send (not rejected), the second attempt's claim ne
   });
 });
 
-describe("the first attempt's Reject racing a record made from its Send (another attempt's claim), on dynalite", () => {
+describe("SES's evidence racing a record made from other evidence, or made not sent, by a side nobody retries, on dynalite", () => {
   // The Reject's handler keeps it, then reads the step: a claim or a record of the second attempt,
   // which it does not speak for, so it settles nothing. When that read comes before the record
   // made from the first's Send, the side that records reads the evidence again, and corrects it.
@@ -583,6 +583,25 @@ describe("the first attempt's Reject racing a record made from its Send (another
     expect(await failed.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
     // (it answers the record read back, as corrected: the run acts on it)
     expect(outcome).toMatchObject(FIRST.outcome);
+  });
+
+  it("an attempt's own Send comes while the run's end settles its plain claim (its handler reads the claim first, which a Send does not settle): corrected to executed, counted once", async () => {
+    const email = await claimedEmail();
+    const { hooked, ran } = hookedAfterEvidenceRead(async () => {
+      expect(await email.send("ses-msg-1", "attempt-1")).toMatchObject({ kept: true, settled: false });
+    });
+
+    await endRun(hooked, email.run);
+
+    expect(ran()).toBe(true);
+    expect(await email.step()).toMatchObject({
+      status: "executed",
+      outcome: { detail: { messageId: "ses-msg-1", reconciled: "send_event" } },
+    });
+    expect(await email.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
+    // The attempt, still alive, records SES's answer after: the record stands, counted once.
+    expect(await email.record()).toBe(false);
+    expect(await email.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
   });
 
   it("the first's Send corrects the run's skip while its Reject comes: corrected to the rejection, counted once", async () => {
