@@ -29,7 +29,7 @@ import { acceptedElsewhere, decidingEvidence } from "../domain/step-evidence.js"
 import type { Clock } from "../ports/clock.js";
 import type { MomentRepository } from "../ports/moments.js";
 import type { ProfileRepository } from "../ports/profiles.js";
-import type { RunRepository, RunStatus, StepClaim, WorkflowController } from "../ports/runs.js";
+import type { RunRepository, RunStatus, StepClaim, StepEvidence, WorkflowController } from "../ports/runs.js";
 import {
   type ActionContext,
   type ActionPerformer,
@@ -44,7 +44,9 @@ import {
   FAILED_NOT_FOUND,
   pinnedStepOf,
   RUN_ENDED_NOT_FOUND,
+  retractedMeanwhile,
   runEndedInDoubt,
+  sentMeanwhile,
 } from "./step-doubt.js";
 
 export interface StepDeps {
@@ -172,8 +174,12 @@ async function runStep(
   if (claim.status === "already_done") return alreadyDone(step, claim);
   if (claim.status === "in_doubt") {
     const settled = await settleDoubt(deps, run, step, claim, attempt);
-    if (settled === SETTLED_ELSEWHERE) return { ...settled };
-    if (settled) return record(deps, run, step, settled, known);
+    if (settled?.outcome === SETTLED_ELSEWHERE) return { ...SETTLED_ELSEWHERE };
+    if (settled) {
+      const outcome = await record(deps, run, step, settled.outcome, known);
+      if (settled.accepted) await retractedMeanwhile(deps, run, step.id, settled.accepted);
+      return outcome;
+    }
   }
   return performAndRecord(deps, run, step, phase, attempt, preparing, known);
 }
@@ -227,9 +233,10 @@ async function skipUnlessBegun(
   if (claim.status === "already_done") return alreadyDone(step, claim);
   // Given back meanwhile (nothing was sent): skipped after all, over this attempt's own claim.
   if (claim.status === "claimed") return record(deps, run, step, skipped);
+  // (a step that repeats safely: no evidence, so never accepted elsewhere)
   const settled = await settleDoubt(deps, run, step, claim, attempt);
-  if (settled === SETTLED_ELSEWHERE) return { ...settled };
-  if (settled) return record(deps, run, step, settled);
+  if (settled?.outcome === SETTLED_ELSEWHERE) return { ...SETTLED_ELSEWHERE };
+  if (settled) return record(deps, run, step, settled.outcome);
   return performAndRecord(deps, run, step, phase, attempt);
 }
 
@@ -244,6 +251,8 @@ async function performAndRecord(
   known: StepKnown = {},
 ): Promise<StepOutcome> {
   let outcome: StepOutcome;
+  /** How a send in doubt was settled when its run had ended (see putInDoubt): read again after its record. */
+  let ended: { accepted?: StepEvidence; unsent?: true } = {};
   try {
     const prepared = await (preparing ??
       actionContext(deps, run, step, false, attempt).then((ctx) =>
@@ -256,7 +265,7 @@ async function performAndRecord(
       outcome = settled;
     } else if (error instanceof AmbiguousDeliveryError) {
       // The provider may have taken it: keep the claim, and reconcile (after a wait, if need be).
-      outcome = await putInDoubt(deps, run, step, attempt, phase, error);
+      ({ outcome, ...ended } = await putInDoubt(deps, run, step, attempt, phase, error));
     } else if (DOUBT_POLICY[step.action.type] === "repeat") {
       // It may have acted (a webhook whose answer was lost): the claim is kept, not given back.
       return keepInDoubt(deps, run, step, attempt, phase, error);
@@ -269,7 +278,10 @@ async function performAndRecord(
       throw error;
     }
   }
-  return record(deps, run, step, outcome, known);
+  const recorded = await record(deps, run, step, outcome, known);
+  if (ended.accepted) await retractedMeanwhile(deps, run, step.id, ended.accepted);
+  else if (ended.unsent) await sentMeanwhile(deps, run, step.id, attempt);
+  return recorded;
 }
 
 /**
@@ -319,7 +331,7 @@ async function putInDoubt(
   attempt: string,
   phase: RunPhase,
   error: Error,
-): Promise<StepOutcome> {
+): Promise<{ outcome: StepOutcome; accepted?: StepEvidence; unsent?: true }> {
   try {
     await deps.runs.markStepInDoubt(run, step.id, attempt, deps.clock.now().toISOString());
     const [pieces, status] = await Promise.all([
@@ -328,15 +340,18 @@ async function putInDoubt(
     ]);
     // (its own send's evidence: another attempt's speaks for that attempt only)
     const evidence = decidingEvidence(pieces, attempt);
-    if (evidence) return evidenceOutcome(evidence);
+    if (evidence) return { outcome: evidenceOutcome(evidence) };
     if (status !== REQUIRED_RUN_STATUS[phase]) {
       // Nobody comes back for it: an earlier attempt's Send, not retracted, tells the step's email
       // went out (see settlingEvidence), where a skip would be final for it.
       const accepted = acceptedElsewhere(pieces, attempt);
-      if (accepted) return evidenceOutcome(accepted);
+      if (accepted) return { outcome: evidenceOutcome(accepted), accepted };
       // Looked up after the window by an execution of its own, which corrects the record if found.
       if (DOUBT_POLICY[step.action.type] === "lookup") await deps.workflows.startLookup(run, phase, step.id);
-      return runEndedInDoubt(step.action.type);
+      return {
+        outcome: runEndedInDoubt(step.action.type),
+        ...(DOUBT_POLICY[step.action.type] === "evidence" ? { unsent: true as const } : {}),
+      };
     }
   } catch {
     // DynamoDB failed here: the retry after the wait settles the claim all the same.
@@ -368,8 +383,9 @@ async function record(
 }
 
 /**
- * A step claimed by an earlier attempt that recorded nothing. Answers the outcome that settles it,
- * or undefined when this attempt has taken the claim over and should perform the step.
+ * A step claimed by an earlier attempt that recorded nothing. Answers the outcome that settles it
+ * (with `accepted`, the other attempt's Send it is recorded from: see retractedMeanwhile), or
+ * undefined when this attempt has taken the claim over and should perform the step.
  */
 async function settleDoubt(
   deps: StepDeps,
@@ -377,17 +393,19 @@ async function settleDoubt(
   step: StepInput,
   claim: Extract<StepClaim, { status: "in_doubt" }>,
   attempt: string,
-): Promise<StepOutcome | undefined> {
+): Promise<{ outcome: StepOutcome; accepted?: StepEvidence } | undefined> {
   const now = deps.clock.now();
   const policy = DOUBT_POLICY[step.action.type];
   if (policy === "unknown")
-    return { status: "failed", reason: "outcome_unknown: an earlier attempt stopped mid-action" };
+    return {
+      outcome: { status: "failed", reason: "outcome_unknown: an earlier attempt stopped mid-action" },
+    };
   if (policy === "evidence" || policy === "lookup") {
     // (the evidence of the claim's attempt: an older one's, taken over, says nothing of its send)
     const pieces =
       policy === "evidence" ? await deps.runs.listStepEvidence(run.workspaceId, run.runId, step.id) : [];
     const evidence = decidingEvidence(pieces, claim.attempt);
-    if (evidence) return evidenceOutcome(evidence);
+    if (evidence) return { outcome: evidenceOutcome(evidence) };
     const since =
       claim.doubtSince ?? (await deps.runs.markStepInDoubt(run, step.id, claim.attempt, now.toISOString()));
     const windowMs = deps.reconcileWindowMs ?? RECONCILE_WAIT_SECONDS * 1000;
@@ -397,18 +415,18 @@ async function settleDoubt(
       );
     if (policy === "lookup") {
       const found = await lookUpEarlierSend(deps, run, step, claim.claimedAt ?? since);
-      if (found) return found;
+      if (found) return { outcome: found };
     }
     // The claim's attempt had its whole wait with no evidence: SES did not take its email. But an
     // earlier attempt's was taken (its Send came, later than its own wait) and not rejected: the
     // step's email went out, and sending again would duplicate it.
     const accepted = acceptedElsewhere(pieces, claim.attempt);
-    if (accepted) return evidenceOutcome(accepted);
+    if (accepted) return { outcome: evidenceOutcome(accepted), accepted };
   }
   // Nothing was sent (no evidence within the window), or sending again duplicates nothing.
   if (await deps.runs.takeOverStep(run, step.id, claim.attempt, attempt, now.toISOString())) return undefined;
   // Recorded, or taken over by another attempt, meanwhile: that one settles it.
-  return SETTLED_ELSEWHERE;
+  return { outcome: SETTLED_ELSEWHERE };
 }
 
 /**

@@ -83,7 +83,13 @@ export interface MomentDeps extends ReferenceDeps {
 export interface MomentStatusDeps extends MomentDeps {
   runs: Pick<
     RunRepository,
-    "listMemberships" | "stopRun" | "listStepsInDoubt" | "listStepEvidence" | "settleStepInDoubt" | "getRun"
+    | "listMemberships"
+    | "stopRun"
+    | "listStepsInDoubt"
+    | "listStepEvidence"
+    | "getStepEvidence"
+    | "settleStepInDoubt"
+    | "getRun"
   >;
   workflows: Pick<WorkflowController, "stop" | "start" | "startLookup">;
 }

@@ -16,7 +16,7 @@ import { normaliseAddress, type SuppressionReason } from "../domain/suppression.
 import type { Clock } from "../ports/clock.js";
 import type { RunRepository, StepEvidence } from "../ports/runs.js";
 import type { SuppressionList } from "../ports/suppressions.js";
-import { evidenceOutcome } from "./step-doubt.js";
+import { evidenceOutcome, retractedMeanwhile } from "./step-doubt.js";
 
 /** The SES message tag that names the workspace (set on every send by the email performer). */
 const WORKSPACE_TAG = "workspace";
@@ -166,6 +166,11 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
         ...(deciding.attempt === undefined ? {} : { attempt: deciding.attempt }),
       },
     );
+    // A Send may have corrected a record of another attempt made in doubt (nobody sends the step
+    // again: see settleStepInDoubt) while that Send's Reject came, its handler reading the record
+    // before this write: read its attempt's evidence again (one read, only after a Send settled).
+    if (settled === "settled" && deciding.kind === "sent" && deciding.attempt !== undefined)
+      await retractedMeanwhile(deps, { workspaceId, runId }, stepId, deciding);
     return {
       outcome: "evidence",
       workspaceId,

@@ -155,8 +155,83 @@ export function pinnedStepOf(
   return undefined;
 }
 
+/**
+ * After a step was recorded executed from another attempt's Send (`accepted`: see
+ * acceptedElsewhere), that attempt's Reject may have come while it was decided: its handler read
+ * the step before the record (a claim or a record of another attempt, which it does not speak
+ * for) and settled nothing, and would leave the record telling an email went out that SES
+ * rejected. The record is written before this read, and the Reject's evidence before its
+ * handler's read of the step, so one side always sees the other: read again, and a Reject of that
+ * attempt corrects the record, which names its message (see settleStepInDoubt). One read, off the
+ * usual path (a step recorded from another attempt's Send only).
+ */
+export async function retractedMeanwhile(
+  deps: { runs: Pick<RunRepository, "getStepEvidence" | "settleStepInDoubt">; clock: Clock },
+  run: Pick<RunContext, "workspaceId" | "runId">,
+  stepId: string,
+  accepted: StepEvidence,
+): Promise<void> {
+  if (accepted.attempt === undefined) return;
+  const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, stepId, accepted.attempt);
+  if (evidence?.kind !== "rejected") return;
+  await deps.runs.settleStepInDoubt(
+    run.workspaceId,
+    run.runId,
+    stepId,
+    evidenceOutcome(evidence),
+    deps.clock.now().toISOString(),
+    {
+      ...(evidence.messageId === undefined ? {} : { messageId: evidence.messageId }),
+      attempt: accepted.attempt,
+    },
+  );
+}
+
+/**
+ * After a claim of `attempt` was recorded as not sent (skipped, or failed `send_in_doubt`) by a side
+ * nobody retries (the run's end, a failed wake-up, an attempt that found its run ended), evidence
+ * may have come while it was decided: its handler read the step before the record (a claim of
+ * another attempt, which it does not speak for, or its own attempt's plain claim, which a Send does
+ * not settle) and settled nothing, and would leave the step recorded not sent though SES took its
+ * email. The record is written before this read, and the evidence before its handler's read of
+ * the step, so one side always sees the other: read again, and what settles the claim (see
+ * settlingEvidence) corrects the record. One read, off the usual path (an email step recorded so
+ * only).
+ */
+export async function sentMeanwhile(
+  deps: {
+    runs: Pick<RunRepository, "listStepEvidence" | "getStepEvidence" | "settleStepInDoubt">;
+    clock: Clock;
+  },
+  run: Pick<RunContext, "workspaceId" | "runId">,
+  stepId: string,
+  attempt: string,
+): Promise<void> {
+  const evidence = settlingEvidence(
+    await deps.runs.listStepEvidence(run.workspaceId, run.runId, stepId),
+    attempt,
+  );
+  if (!evidence) return;
+  const settled = await deps.runs.settleStepInDoubt(
+    run.workspaceId,
+    run.runId,
+    stepId,
+    evidenceOutcome(evidence),
+    deps.clock.now().toISOString(),
+    {
+      ...(evidence.messageId === undefined ? {} : { messageId: evidence.messageId }),
+      ...(evidence.attempt === undefined ? {} : { attempt: evidence.attempt }),
+    },
+  );
+  if (settled === "settled" && evidence.attempt !== undefined && evidence.attempt !== attempt)
+    await retractedMeanwhile(deps, run, stepId, evidence);
+}
+
 export interface EndedRunDoubtDeps {
-  runs: Pick<RunRepository, "listStepsInDoubt" | "listStepEvidence" | "settleStepInDoubt">;
+  runs: Pick<
+    RunRepository,
+    "listStepsInDoubt" | "listStepEvidence" | "getStepEvidence" | "settleStepInDoubt"
+  >;
   workflows: Pick<WorkflowController, "startLookup">;
   clock: Clock;
 }
@@ -194,10 +269,19 @@ export async function settleDoubtsOfEndedRun(
     if (!evidence && pinned && DOUBT_POLICY[pinned.step.action.type] === "lookup")
       await deps.workflows.startLookup(run, pinned.phase, stepId);
     const at = deps.clock.now().toISOString();
-    await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, stepId, outcome, at, {
+    const settled = await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, stepId, outcome, at, {
       plainClaim: true,
       attempt,
     });
+    if (settled === "settled" && evidence?.attempt !== undefined && evidence.attempt !== attempt)
+      await retractedMeanwhile(deps, run, stepId, evidence);
+    else if (
+      settled === "settled" &&
+      !evidence &&
+      // (a step not pinned, of a run from before pinning, may be an email)
+      (!pinned || DOUBT_POLICY[pinned.step.action.type] === "evidence")
+    )
+      await sentMeanwhile(deps, run, stepId, attempt);
   }
   return finish;
 }
@@ -205,7 +289,12 @@ export async function settleDoubtsOfEndedRun(
 export interface FailedStepDeps {
   runs: Pick<
     RunRepository,
-    "recordStep" | "listStepEvidence" | "settleStepInDoubt" | "listRunSteps" | "listStepsInDoubt"
+    | "recordStep"
+    | "listStepEvidence"
+    | "getStepEvidence"
+    | "settleStepInDoubt"
+    | "listRunSteps"
+    | "listStepsInDoubt"
   >;
   workflows: Pick<WorkflowController, "startLookup">;
   clock: Clock;
@@ -247,13 +336,14 @@ export async function recordFailedStep(
   const policy = DOUBT_POLICY[step.action.type];
   let outcome: StepOutcome = failed;
   let attempt: string | undefined;
+  let evidence: StepEvidence | undefined;
   if (policy === "evidence") {
     // The evidence of the claim's own attempt (or untagged), else an earlier attempt's Send that
     // no Reject of it retracts (see settlingEvidence).
     attempt = (await deps.runs.listStepsInDoubt(run.workspaceId, run.runId)).find(
       (claimed) => claimed.stepId === step.id,
     )?.attempt;
-    const evidence =
+    evidence =
       attempt === undefined
         ? undefined
         : settlingEvidence(await deps.runs.listStepEvidence(run.workspaceId, run.runId, step.id), attempt);
@@ -264,11 +354,16 @@ export async function recordFailedStep(
     outcome = failedInDoubt(step.action.type, failure);
   }
   // (no claim left: recorded meanwhile, read below)
-  if (policy !== "evidence" || attempt !== undefined)
-    await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, step.id, outcome, at, {
+  if (policy !== "evidence" || attempt !== undefined) {
+    const settled = await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, step.id, outcome, at, {
       plainClaim: true,
       ...(attempt === undefined ? {} : { attempt }),
     });
+    if (settled === "settled" && evidence?.attempt !== undefined && evidence.attempt !== attempt)
+      await retractedMeanwhile(deps, run, step.id, evidence);
+    else if (settled === "settled" && !evidence && attempt !== undefined)
+      await sentMeanwhile(deps, run, step.id, attempt);
+  }
   // What stands: this settle's record (SES's Reject marked on the claim, if any, in place of the
   // outcome computed above), or one recorded meanwhile (by a live attempt, from evidence, or by
   // this task's earlier try).

@@ -601,6 +601,7 @@ describe("executeStep under faults", () => {
         doubtSince: LATER,
       });
     }
+    const REJECTED_FIRST = { status: "failed" as const, reason: "rejected: Bad content" };
     const late = (kind: "sent" | "rejected") =>
       runs.recordStepEvidence("ws_1", "run_1", "s1", {
         kind,
@@ -651,6 +652,87 @@ describe("executeStep under faults", () => {
       expect(runs.stats.get(JSON.stringify(["ws_1", "m_1"]))).toMatchObject({ "steps.s1.executed": 1 });
     });
 
+    it("the first's Reject comes while the retry records the first's Send (its handler reads the step, the second's claim, first): the record is corrected to it, not left executed", async () => {
+      await twiceInDoubt();
+      await late("sent");
+      const recordStep = runs.recordStep.bind(runs);
+      let rejectedFirst = false;
+      runs.recordStep = async (...args) => {
+        if (!rejectedFirst) {
+          rejectedFirst = true;
+          // ses-feedback: keeps the Reject, reads the step (claimed by the second attempt): nothing to settle.
+          await late("rejected");
+          await runs.settleStepInDoubt("ws_1", "run_1", "s1", REJECTED_FIRST, NOW, {
+            messageId: "ses-first",
+            attempt: "attempt-1",
+          });
+          expect(runs.step(run, "s1")).toMatchObject({ status: "claimed", attempt: "attempt-2" });
+        }
+        return recordStep(...args);
+      };
+
+      await executeStep(at(LAST), payload());
+
+      expect(mailer.sent).toEqual([]);
+      expect(runs.step(run, "s1")).toMatchObject({ status: "failed", outcome: REJECTED_FIRST });
+      expect(runs.stats.get(JSON.stringify(["ws_1", "m_1"]))).toMatchObject({
+        "steps.s1.executed": 0,
+        "steps.s1.failed": 1,
+      });
+    });
+
+    it("the first's Send comes while the second's send in doubt, its run ended, is recorded skipped (its handler reads the second's claim first): corrected to executed", async () => {
+      mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
+      mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
+      await executeStep(deps, payload()).catch(() => undefined);
+      const markStepInDoubt = runs.markStepInDoubt.bind(runs);
+      runs.markStepInDoubt = async (...args) => {
+        if (args[2] === "attempt-2") {
+          await runs.endRun(run, "success", "msg_paid", NOW);
+          armed = true;
+        }
+        return markStepInDoubt(...args);
+      };
+      const listStepEvidence = runs.listStepEvidence.bind(runs);
+      let armed = false;
+      let sendCame = false;
+      runs.listStepEvidence = async (...args) => {
+        const pieces = await listStepEvidence(...args);
+        // After the second's own look (its send in doubt, its run ended), before its record.
+        if (armed && !sendCame) {
+          sendCame = true;
+          const handled = await recordSesFeedback(
+            { runs, suppressions: new FakeSuppressionList(), clock: fixedClock(LATER) },
+            {
+              source: "aws.ses",
+              "detail-type": "Email Sent",
+              detail: {
+                mail: {
+                  messageId: "ses-first",
+                  tags: { workspace: ["ws_1"], run: ["run_1"], step: ["s1"], attempt: ["attempt-1"] },
+                },
+              },
+            },
+          );
+          expect(handled).toMatchObject({ kept: true, settled: false });
+        }
+        return pieces;
+      };
+
+      const outcome = await executeStep(at(LATER), payload());
+
+      expect(sendCame).toBe(true);
+      expect(outcome).toMatchObject({ status: "skipped" });
+      expect(runs.step(run, "s1")).toMatchObject({
+        status: "executed",
+        outcome: { status: "executed", detail: { messageId: "ses-first", reconciled: "send_event" } },
+      });
+      expect(runs.stats.get(JSON.stringify(["ws_1", "m_1"]))).toMatchObject({
+        "steps.s1.executed": 1,
+        "steps.s1.skipped": 0,
+      });
+    });
+
     it("the first's Send and its Reject: SES took neither email for good, so it is sent again, once", async () => {
       await twiceInDoubt();
       await late("sent");
@@ -660,6 +742,10 @@ describe("executeStep under faults", () => {
 
       expect(outcome).toMatchObject({ status: "executed", detail: { messageId: "ses-1" } });
       expect(mailer.sent).toHaveLength(1);
+      // Tagged with the attempt that took the claim over (its events speak for its claim), not the
+      // attempt it took it from.
+      expect(runs.step(run, "s1")).toMatchObject({ attempt: "attempt-3" });
+      expect(mailer.sent[0]?.tags).toMatchObject({ step: "s1", attempt: "attempt-3" });
     });
   });
 

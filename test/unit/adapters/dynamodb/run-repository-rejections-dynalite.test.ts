@@ -497,3 +497,136 @@ describe("the first attempt's Send (not rejected), the second attempt's claim ne
     expect(await after.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
   });
 });
+
+describe("SES's evidence racing a record made from other evidence, or made not sent, by a side nobody retries, on dynalite", () => {
+  // The Reject's handler keeps it, then reads the step: a claim or a record of the second attempt,
+  // which it does not speak for, so it settles nothing. When that read comes before the record
+  // made from the first's Send, the side that records reads the evidence again, and corrects it.
+  async function secondInDoubt() {
+    const email = await claimedEmail();
+    await runs.markStepInDoubt(email.run, "email", "attempt-1", AT);
+    expect(await runs.takeOverStep(email.run, "email", "attempt-1", "attempt-2", AT)).toBe(true);
+    await runs.markStepInDoubt(email.run, "email", "attempt-2", AT);
+    return email;
+  }
+  /** `runs`, but the first read of the step's evidence is followed by `hook` (once). */
+  function hookedAfterEvidenceRead(hook: () => Promise<unknown>) {
+    let pending: (() => Promise<unknown>) | undefined = hook;
+    const hooked = Object.create(runs) as DynamoRunRepository;
+    const thenHook = async <T>(read: Promise<T>) => {
+      const result = await read;
+      const run = pending;
+      pending = undefined;
+      await run?.();
+      return result;
+    };
+    hooked.getStepEvidence = (...args) => thenHook(runs.getStepEvidence(...args));
+    hooked.listStepEvidence = (...args) => thenHook(runs.listStepEvidence(...args));
+    return { hooked, ran: () => pending === undefined };
+  }
+  const endRun = (repo: DynamoRunRepository, run: { runId: string; momentId: string }) =>
+    settleDoubtsOfEndedRun(
+      { runs: repo, workflows: { startLookup: async () => "started" as const }, clock: fixedClock(AT) },
+      { workspaceId: "ws_1", momentId: run.momentId, runId: run.runId },
+      [],
+      undefined,
+    );
+
+  it("the run's end records the first's Send while its Reject comes: corrected to the rejection, counted once", async () => {
+    const email = await secondInDoubt();
+    await email.send("ses-msg-1", "attempt-1");
+    const { hooked, ran } = hookedAfterEvidenceRead(async () => {
+      expect(await email.reject("ses-msg-1", "attempt-1")).toMatchObject({ kept: true, settled: false });
+    });
+
+    await endRun(hooked, email.run);
+
+    expect(ran()).toBe(true);
+    expect(await email.step()).toMatchObject(REJECTED);
+    expect(await email.counters()).toEqual(ONCE);
+  });
+
+  it("the first's Send comes while the run's end (or a failed wake-up) records the second's claim not sent: corrected to executed, counted once", async () => {
+    const FIRST = {
+      status: "executed",
+      outcome: { detail: { messageId: "ses-msg-1", reconciled: "send_event" } },
+    };
+    const ended = await secondInDoubt();
+    const sendNow = (email: typeof ended) => async () => {
+      // Kept, but the step it reads is the second attempt's claim: nothing settled by it.
+      expect(await email.send("ses-msg-1", "attempt-1")).toMatchObject({ kept: true, settled: false });
+    };
+    const endHook = hookedAfterEvidenceRead(sendNow(ended));
+
+    await endRun(endHook.hooked, ended.run);
+
+    expect(endHook.ran()).toBe(true);
+    expect(await ended.step()).toMatchObject(FIRST);
+    expect(await ended.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
+
+    const failed = await secondInDoubt();
+    const wakeHook = hookedAfterEvidenceRead(sendNow(failed));
+    const outcome = await recordFailedStep(
+      {
+        runs: wakeHook.hooked,
+        workflows: { startLookup: async () => "started" as const },
+        clock: fixedClock(AT),
+      },
+      failed.run,
+      { id: "email", delaySeconds: 0, action: { type: "send_email", templateId: "t_1" } },
+      "entry",
+      "Lambda.Unknown",
+    );
+
+    expect(wakeHook.ran()).toBe(true);
+    expect(await failed.step()).toMatchObject(FIRST);
+    expect(await failed.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
+    // (it answers the record read back, as corrected: the run acts on it)
+    expect(outcome).toMatchObject(FIRST.outcome);
+  });
+
+  it("an attempt's own Send comes while the run's end settles its plain claim (its handler reads the claim first, which a Send does not settle): corrected to executed, counted once", async () => {
+    const email = await claimedEmail();
+    const { hooked, ran } = hookedAfterEvidenceRead(async () => {
+      expect(await email.send("ses-msg-1", "attempt-1")).toMatchObject({ kept: true, settled: false });
+    });
+
+    await endRun(hooked, email.run);
+
+    expect(ran()).toBe(true);
+    expect(await email.step()).toMatchObject({
+      status: "executed",
+      outcome: { detail: { messageId: "ses-msg-1", reconciled: "send_event" } },
+    });
+    expect(await email.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
+    // The attempt, still alive, records SES's answer after: the record stands, counted once.
+    expect(await email.record()).toBe(false);
+    expect(await email.counters()).toEqual({ executed: 1, failed: 0, rejected: 0 });
+  });
+
+  it("the first's Send corrects the run's skip while its Reject comes: corrected to the rejection, counted once", async () => {
+    const email = await secondInDoubt();
+    await endRun(runs, email.run);
+    expect(await email.step()).toMatchObject({ status: "skipped" });
+    const { hooked, ran } = hookedAfterEvidenceRead(async () => {
+      expect(await email.reject("ses-msg-1", "attempt-1")).toMatchObject({ kept: true, settled: false });
+    });
+    const sent = {
+      source: "aws.ses",
+      "detail-type": "Email Sent",
+      detail: {
+        mail: {
+          messageId: "ses-msg-1",
+          timestamp: AT,
+          tags: { workspace: ["ws_1"], run: [email.run.runId], step: ["email"], attempt: ["attempt-1"] },
+        },
+      },
+    };
+
+    await recordSesFeedback({ ...deps(), runs: hooked }, sent);
+
+    expect(ran()).toBe(true);
+    expect(await email.step()).toMatchObject(REJECTED);
+    expect(await email.counters()).toEqual(ONCE);
+  });
+});
