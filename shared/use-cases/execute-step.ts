@@ -172,16 +172,18 @@ async function runStep(
   preparing.catch(() => undefined);
   const claim = await deps.runs.claimStep(run, step.id, attempt, now());
   if (claim.status === "already_done") return alreadyDone(step, claim);
+  let takenOver: TakenOver | undefined;
   if (claim.status === "in_doubt") {
     const settled = await settleDoubt(deps, run, step, claim, attempt);
-    if (settled?.outcome === SETTLED_ELSEWHERE) return { ...SETTLED_ELSEWHERE };
-    if (settled) {
+    if ("takenOver" in settled) takenOver = settled;
+    else if (settled.outcome === SETTLED_ELSEWHERE) return { ...SETTLED_ELSEWHERE };
+    else {
       const outcome = await record(deps, run, step, settled.outcome, known);
       if (settled.accepted) await retractedMeanwhile(deps, run, step.id, settled.accepted);
       return outcome;
     }
   }
-  return performAndRecord(deps, run, step, phase, attempt, preparing, known);
+  return performAndRecord(deps, run, step, phase, attempt, preparing, known, takenOver);
 }
 
 /** A step recorded already (by an earlier attempt whose answer was lost, or from SES's evidence while it waited). */
@@ -233,11 +235,11 @@ async function skipUnlessBegun(
   if (claim.status === "already_done") return alreadyDone(step, claim);
   // Given back meanwhile (nothing was sent): skipped after all, over this attempt's own claim.
   if (claim.status === "claimed") return record(deps, run, step, skipped);
-  // (a step that repeats safely: no evidence, so never accepted elsewhere)
+  // (a step that repeats safely: no evidence, so never accepted elsewhere, and never given back)
   const settled = await settleDoubt(deps, run, step, claim, attempt);
-  if (settled?.outcome === SETTLED_ELSEWHERE) return { ...SETTLED_ELSEWHERE };
-  if (settled) return record(deps, run, step, settled.outcome);
-  return performAndRecord(deps, run, step, phase, attempt);
+  if ("takenOver" in settled) return performAndRecord(deps, run, step, phase, attempt);
+  if (settled.outcome === SETTLED_ELSEWHERE) return { ...SETTLED_ELSEWHERE };
+  return record(deps, run, step, settled.outcome);
 }
 
 /** Performs a claimed step and records its outcome (or leaves it in doubt, or gives the claim back). */
@@ -249,6 +251,7 @@ async function performAndRecord(
   attempt: string,
   preparing?: Promise<PreparedAction | StepOutcome>,
   known: StepKnown = {},
+  takenOver?: TakenOver,
 ): Promise<StepOutcome> {
   let outcome: StepOutcome;
   /** How a send in doubt was settled when its run had ended (see putInDoubt): read again after its record. */
@@ -269,6 +272,17 @@ async function performAndRecord(
     } else if (DOUBT_POLICY[step.action.type] === "repeat") {
       // It may have acted (a webhook whose answer was lost): the claim is kept, not given back.
       return keepInDoubt(deps, run, step, attempt, phase, error);
+    } else if (takenOver?.doubtSince !== undefined && DOUBT_POLICY[step.action.type] === "evidence") {
+      // Not taken either (as below), but this attempt took over a claim in doubt: the earlier
+      // attempt's email may have gone out, its Send later than the wait. Given back, the claim would
+      // be claimed afresh by the retry, which looks at no evidence and sends: a second email. So it
+      // is kept, in doubt since the earlier attempt's doubt began (its wait is over, and this
+      // attempt's send, refused, has no evidence to wait for): the retry settles it at once from an
+      // earlier attempt's Send (acceptedElsewhere) or takes it over and sends, and the run's end or
+      // a wake-up failed for good settles it as any claim in doubt. If the mark fails, the claim
+      // stays plain and the retry waits for it as for a dead attempt's.
+      await deps.runs.markStepInDoubt(run, step.id, attempt, takenOver.doubtSince).catch(() => undefined);
+      throw error;
     } else {
       // These providers' transient errors say the request was not taken (SES throttling, Slack's
       // 503, Attio unreachable), and anything else failed before the provider was called (a
@@ -383,9 +397,15 @@ async function record(
 }
 
 /**
+ * What settleDoubt answers when this attempt took the claim over and should perform the step:
+ * since when the claim it took was in doubt (an email's or a lookup's; see performAndRecord).
+ */
+type TakenOver = { takenOver: true; doubtSince?: string };
+
+/**
  * A step claimed by an earlier attempt that recorded nothing. Answers the outcome that settles it
  * (with `accepted`, the other attempt's Send it is recorded from: see retractedMeanwhile), or
- * undefined when this attempt has taken the claim over and should perform the step.
+ * TakenOver when this attempt has taken the claim over and should perform the step.
  */
 async function settleDoubt(
   deps: StepDeps,
@@ -393,13 +413,14 @@ async function settleDoubt(
   step: StepInput,
   claim: Extract<StepClaim, { status: "in_doubt" }>,
   attempt: string,
-): Promise<{ outcome: StepOutcome; accepted?: StepEvidence } | undefined> {
+): Promise<{ outcome: StepOutcome; accepted?: StepEvidence } | TakenOver> {
   const now = deps.clock.now();
   const policy = DOUBT_POLICY[step.action.type];
   if (policy === "unknown")
     return {
       outcome: { status: "failed", reason: "outcome_unknown: an earlier attempt stopped mid-action" },
     };
+  let doubtSince: string | undefined;
   if (policy === "evidence" || policy === "lookup") {
     // (the evidence of the claim's attempt: an older one's, taken over, says nothing of its send)
     const pieces =
@@ -422,9 +443,11 @@ async function settleDoubt(
     // step's email went out, and sending again would duplicate it.
     const accepted = acceptedElsewhere(pieces, claim.attempt);
     if (accepted) return { outcome: evidenceOutcome(accepted), accepted };
+    doubtSince = since;
   }
   // Nothing was sent (no evidence within the window), or sending again duplicates nothing.
-  if (await deps.runs.takeOverStep(run, step.id, claim.attempt, attempt, now.toISOString())) return undefined;
+  if (await deps.runs.takeOverStep(run, step.id, claim.attempt, attempt, now.toISOString()))
+    return { takenOver: true, ...(doubtSince === undefined ? {} : { doubtSince }) };
   // Recorded, or taken over by another attempt, meanwhile: that one settles it.
   return { outcome: SETTLED_ELSEWHERE };
 }

@@ -749,6 +749,66 @@ describe("executeStep under faults", () => {
     });
   });
 
+  describe("the first send in doubt, and the attempt that took it over after the wait refused for now (SES throttled it: it took nothing)", () => {
+    const TAKEN_OVER = "2026-11-21T11:05:00.000Z";
+    const RETRY = "2026-11-21T11:05:20.000Z";
+    async function takenOverThenThrottled() {
+      mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
+      mailer.failNextWith(new TransientDeliveryError("SES Throttling: Maximum sending rate exceeded."));
+      await executeStep(deps, payload()).catch(() => undefined);
+      const error = await executeStep(at(TAKEN_OVER), payload()).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: "TransientActionError" });
+    }
+    const firstSend = () =>
+      recordSesFeedback(
+        { runs, suppressions: new FakeSuppressionList(), clock: fixedClock(TAKEN_OVER) },
+        {
+          source: "aws.ses",
+          "detail-type": "Email Sent",
+          detail: {
+            mail: {
+              messageId: "ses-first",
+              tags: { workspace: ["ws_1"], run: ["run_1"], step: ["s1"], attempt: ["attempt-1"] },
+            },
+          },
+        },
+      );
+
+    it("the first's Send comes late, before the retry: the retry records executed from it, and sends nothing (no second email)", async () => {
+      await takenOverThenThrottled();
+      expect(await firstSend()).toMatchObject({ kept: true });
+
+      const outcome = await executeStep(at(RETRY), payload());
+
+      expect(outcome).toEqual({
+        status: "executed",
+        detail: { messageId: "ses-first", reconciled: "send_event" },
+      });
+      expect(mailer.sent).toEqual([]);
+    });
+
+    it("no evidence: the retry (the state machine's backoff, seconds later) sends at once, with no second wait", async () => {
+      await takenOverThenThrottled();
+
+      const outcome = await executeStep(at(RETRY), payload());
+
+      expect(outcome).toMatchObject({ status: "executed", detail: { messageId: "ses-1" } });
+      expect(mailer.sent).toHaveLength(1);
+    });
+
+    it("the run ends before the retry: the step is recorded (not left without a record), and the first's late Send corrects it to executed", async () => {
+      await takenOverThenThrottled();
+      await runs.endRun(run, "success", "msg_paid", NOW);
+
+      expect(await executeStep(at(RETRY), payload())).toMatchObject({ status: "skipped" });
+      expect(runs.step(run, "s1")).toMatchObject({ status: "skipped" });
+      expect(await firstSend()).toMatchObject({ kept: true, settled: true });
+
+      expect(runs.step(run, "s1")).toMatchObject({ status: "executed" });
+      expect(mailer.sent).toEqual([]);
+    });
+  });
+
   it("a step in doubt with SES's Send event is recorded executed, without sending again", async () => {
     mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
     await executeStep(deps, payload()).catch(() => undefined);
