@@ -47,6 +47,7 @@ import {
   retractedMeanwhile,
   runEndedInDoubt,
   sentMeanwhile,
+  settleClaimOfEndedRun,
 } from "./step-doubt.js";
 
 export interface StepDeps {
@@ -218,17 +219,15 @@ async function skipUnlessBegun(
   // One conditional write on the usual path: nothing claimed it, so it is skipped.
   if (await deps.runs.recordStep(run, step.id, skipped, now(), { unlessClaimed: true })) return skipped;
   if (policy !== "repeat") {
-    // Claimed by another attempt, or recorded already (then both are no-ops but for a lookup that
-    // finds nothing in doubt). The lookup starts before the record: a failure here leaves the claim.
-    if (policy === "lookup") await deps.workflows.startLookup(run, phase, step.id);
-    await deps.runs.settleStepInDoubt(
-      run.workspaceId,
-      run.runId,
-      step.id,
-      runEndedInDoubt(step.action.type),
-      now(),
-      { plainClaim: true },
+    // Claimed by another attempt (or recorded already: nothing to settle). Settled exactly as the
+    // run's end settles a claim, from the evidence read first and again after the record: an
+    // email's Send kept while that claim was plain (a Send does not settle a plain claim; its
+    // attempt records SES's answer, unless it died) would otherwise be final under the skip, and
+    // the step recorded not sent though SES took its email. (One Query more, on this rare path.)
+    const claimed = (await deps.runs.listStepsInDoubt(run.workspaceId, run.runId)).find(
+      (candidate) => candidate.stepId === step.id,
     );
+    if (claimed) await settleClaimOfEndedRun(deps, run, step.id, claimed.attempt, { step, phase });
     return skipped;
   }
   const claim = await deps.runs.claimStep(run, step.id, attempt, now());

@@ -256,34 +256,49 @@ export async function settleDoubtsOfEndedRun(
     return action !== undefined && DOUBT_POLICY[action.type] === "repeat";
   };
   const finish = inDoubt.filter(repeats).map(({ stepId }) => stepId);
-  for (const { stepId, attempt } of inDoubt.filter((claimed) => !repeats(claimed))) {
-    // The evidence of the claim's own attempt (or untagged), else an earlier attempt's Send that
-    // no Reject of it retracts: the step's email went out (see settlingEvidence).
-    const evidence = settlingEvidence(
-      await deps.runs.listStepEvidence(run.workspaceId, run.runId, stepId),
-      attempt,
-    );
-    const pinned = pinnedStepOf(stored, stepId);
-    const outcome = evidence ? evidenceOutcome(evidence) : runEndedInDoubt(pinned?.step.action.type);
-    // Started before the record: a failure here leaves the step in doubt, for a retry to find.
-    if (!evidence && pinned && DOUBT_POLICY[pinned.step.action.type] === "lookup")
-      await deps.workflows.startLookup(run, pinned.phase, stepId);
-    const at = deps.clock.now().toISOString();
-    const settled = await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, stepId, outcome, at, {
-      plainClaim: true,
-      attempt,
-    });
-    if (settled === "settled" && evidence?.attempt !== undefined && evidence.attempt !== attempt)
-      await retractedMeanwhile(deps, run, stepId, evidence);
-    else if (
-      settled === "settled" &&
-      !evidence &&
-      // (a step not pinned, of a run from before pinning, may be an email)
-      (!pinned || DOUBT_POLICY[pinned.step.action.type] === "evidence")
-    )
-      await sentMeanwhile(deps, run, stepId, attempt);
-  }
+  for (const { stepId, attempt } of inDoubt.filter((claimed) => !repeats(claimed)))
+    await settleClaimOfEndedRun(deps, run, stepId, attempt, pinnedStepOf(stored, stepId));
   return finish;
+}
+
+/**
+ * Settles one claim (of `attempt`) of a step that does not repeat safely, its run ended: from its
+ * evidence, else skipped (a lookup started first for a post or a task), then read again (see
+ * sentMeanwhile). The run's end does it for each step it finds claimed; so does an attempt that
+ * finds its run ended over a claim the end did not find (see skipUnlessBegun in execute-step.ts).
+ * `pinned`: the step and its phase (undefined: a run from before pinning).
+ */
+export async function settleClaimOfEndedRun(
+  deps: EndedRunDoubtDeps,
+  run: Pick<RunContext, "workspaceId" | "momentId" | "runId">,
+  stepId: string,
+  attempt: string,
+  pinned: { step: StepInput; phase: RunPhase } | undefined,
+): Promise<void> {
+  // The evidence of the claim's own attempt (or untagged), else an earlier attempt's Send that
+  // no Reject of it retracts: the step's email went out (see settlingEvidence).
+  const evidence = settlingEvidence(
+    await deps.runs.listStepEvidence(run.workspaceId, run.runId, stepId),
+    attempt,
+  );
+  const outcome = evidence ? evidenceOutcome(evidence) : runEndedInDoubt(pinned?.step.action.type);
+  // Started before the record: a failure here leaves the step in doubt, for a retry to find.
+  if (!evidence && pinned && DOUBT_POLICY[pinned.step.action.type] === "lookup")
+    await deps.workflows.startLookup(run, pinned.phase, stepId);
+  const at = deps.clock.now().toISOString();
+  const settled = await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, stepId, outcome, at, {
+    plainClaim: true,
+    attempt,
+  });
+  if (settled === "settled" && evidence?.attempt !== undefined && evidence.attempt !== attempt)
+    await retractedMeanwhile(deps, run, stepId, evidence);
+  else if (
+    settled === "settled" &&
+    !evidence &&
+    // (a step not pinned, of a run from before pinning, may be an email)
+    (!pinned || DOUBT_POLICY[pinned.step.action.type] === "evidence")
+  )
+    await sentMeanwhile(deps, run, stepId, attempt);
 }
 
 export interface FailedStepDeps {

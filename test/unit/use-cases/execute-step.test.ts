@@ -809,6 +809,39 @@ describe("executeStep under faults", () => {
     });
   });
 
+  it("an attempt reached after its run ended, over an earlier attempt's plain claim whose Send was kept already (a Send does not settle a plain claim): recorded executed from it, not skipped", async () => {
+    // The earlier attempt claimed, SES took its email (its Send kept), and it died before recording;
+    // the run ended after its end had nothing to settle.
+    runs.seedClaim(run, "s1", NOW, "attempt-0");
+    const sent = await recordSesFeedback(
+      { runs, suppressions: new FakeSuppressionList(), clock: fixedClock(NOW) },
+      {
+        source: "aws.ses",
+        "detail-type": "Email Sent",
+        detail: {
+          mail: {
+            messageId: "ses-0",
+            tags: { workspace: ["ws_1"], run: ["run_1"], step: ["s1"], attempt: ["attempt-0"] },
+          },
+        },
+      },
+    );
+    expect(sent).toMatchObject({ kept: true, settled: false });
+    await runs.endRun(run, "success", "msg_paid", NOW);
+
+    const outcome = await executeStep(deps, payload());
+
+    expect(outcome).toEqual({ status: "skipped", reason: "run_not_active" });
+    expect(runs.step(run, "s1")).toMatchObject({
+      status: "executed",
+      outcome: { status: "executed", detail: { messageId: "ses-0", reconciled: "send_event" } },
+    });
+    expect(runs.stats.get(JSON.stringify(["ws_1", "m_1"]))).toMatchObject({
+      "steps.s1.executed": 1,
+    });
+    expect(mailer.sent).toEqual([]);
+  });
+
   it("a step in doubt with SES's Send event is recorded executed, without sending again", async () => {
     mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
     await executeStep(deps, payload()).catch(() => undefined);
