@@ -37,9 +37,10 @@ export const handler = middy<EventBridgeEvent<string, unknown>, void, Error, Con
         result.kept ? "SES send evidence recorded" : "SES send evidence not kept: its step is recorded",
         result,
       );
-      // SES's Reject changed a step's record (an execution corrected, or a claim in doubt settled):
-      // rare, and each one is an email the step's stats and log no longer count as sent.
-      if (result.kind === "rejected" && result.settled) obs.metrics.addMetric("RejectCorrected", "Count", 1);
+      // SES's Reject changed a step's record (an execution corrected, or a claim in doubt settled),
+      // by its own event or found by a Send's re-read: rare, and each one is an email the step's
+      // stats and log no longer count as sent.
+      if (result.rejectSettled) obs.metrics.addMetric("RejectCorrected", "Count", 1);
       return;
     }
     obs.logger.info("SES feedback recorded", result);

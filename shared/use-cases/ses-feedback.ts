@@ -87,6 +87,13 @@ export type SesFeedbackResult =
       kind: StepEvidence["kind"];
       /** True when the evidence settled a step in doubt, or corrected its record. */
       settled: boolean;
+      /**
+       * True when a Reject settled or corrected the step's record here: this event, or (after this
+       * Send corrected a record) its attempt's Reject found by the re-read, whose own handler,
+       * reading the step first, settled nothing. Each such correction is counted once
+       * (`RejectCorrected`), whichever handler made it.
+       */
+      rejectSettled: boolean;
       /** False when the step's record was final already: nothing could use the evidence, so it was not kept. */
       kept: boolean;
     }
@@ -137,7 +144,16 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
     // (SES answered, or its Send settled it in doubt), or waits on the claim of the attempt about
     // to record SES's answer: the record tells what SES did, whether or not an answer was lost.
     if (await deps.runs.isStepFinal(workspaceId, runId, stepId, kind))
-      return { outcome: "evidence", workspaceId, runId, stepId, kind, settled: false, kept: false };
+      return {
+        outcome: "evidence",
+        workspaceId,
+        runId,
+        stepId,
+        kind,
+        settled: false,
+        rejectSettled: false,
+        kept: false,
+      };
     await deps.runs.recordStepEvidence(workspaceId, runId, stepId, evidence);
     // Written before these reads, as the step's doubt is written before the step reads the
     // evidence: a step in doubt is settled by one side or the other, also when its run ended
@@ -169,8 +185,11 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
     // A Send may have corrected a record of another attempt made in doubt (nobody sends the step
     // again: see settleStepInDoubt) while that Send's Reject came, its handler reading the record
     // before this write: read its attempt's evidence again (one read, only after a Send settled).
-    if (settled === "settled" && deciding.kind === "sent" && deciding.attempt !== undefined)
-      await retractedMeanwhile(deps, { workspaceId, runId }, stepId, deciding);
+    const retracted =
+      settled === "settled" &&
+      deciding.kind === "sent" &&
+      deciding.attempt !== undefined &&
+      (await retractedMeanwhile(deps, { workspaceId, runId }, stepId, deciding));
     return {
       outcome: "evidence",
       workspaceId,
@@ -178,6 +197,7 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
       stepId,
       kind,
       settled: settled === "settled",
+      rejectSettled: (settled === "settled" && deciding.kind === "rejected") || retracted,
       kept: true,
     };
   }

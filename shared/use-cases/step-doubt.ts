@@ -170,11 +170,12 @@ export async function retractedMeanwhile(
   run: Pick<RunContext, "workspaceId" | "runId">,
   stepId: string,
   accepted: StepEvidence,
-): Promise<void> {
-  if (accepted.attempt === undefined) return;
+): Promise<boolean> {
+  if (accepted.attempt === undefined) return false;
   const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, stepId, accepted.attempt);
-  if (evidence?.kind !== "rejected") return;
-  await deps.runs.settleStepInDoubt(
+  if (evidence?.kind !== "rejected") return false;
+  // (true: this Reject corrected the record, here rather than in its own handler)
+  const settled = await deps.runs.settleStepInDoubt(
     run.workspaceId,
     run.runId,
     stepId,
@@ -185,6 +186,7 @@ export async function retractedMeanwhile(
       attempt: accepted.attempt,
     },
   );
+  return settled === "settled";
 }
 
 /**

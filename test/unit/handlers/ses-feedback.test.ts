@@ -13,6 +13,7 @@ import type { EventBridgeEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { keys } from "../../../shared/contracts/table.js";
+import { RUN_ENDED_IN_DOUBT } from "../../../shared/use-cases/step-doubt.js";
 import { context, setHandlerEnv } from "./env.js";
 
 const db = mockClient(DynamoDBDocumentClient);
@@ -93,5 +94,46 @@ describe("ses-feedback handler: the RejectCorrected metric", () => {
     await handler(event("Email Sent", "ses-1"), context);
 
     expect(rejectCounts(addMetric)).toEqual([]);
+  });
+
+  it("counts the Reject that the Send's handler finds when it reads its attempt's evidence again after its correction (the Reject's own handler, reading the step first, settled nothing)", async () => {
+    // The second attempt's claim was recorded skipped (its run ended in doubt); the first attempt's
+    // Send corrects it to executed, and its Reject, come meanwhile, is found by the re-read.
+    const skipped = {
+      ...executed,
+      status: "skipped",
+      outcome: RUN_ENDED_IN_DOUBT,
+      doubtSince: AT,
+      attempt: "attempt-2",
+    };
+    const first = { at: AT, messageId: "ses-1", attempt: "attempt-1" };
+    db.on(GetCommand, { Key: keys.runStep("ws_1", "run_1", "email") })
+      .resolvesOnce({ Item: skipped })
+      .resolvesOnce({ Item: skipped })
+      .resolves({
+        Item: {
+          ...skipped,
+          status: "executed",
+          outcome: { status: "executed", detail: { messageId: "ses-1", reconciled: "send_event" } },
+          recordedAt: "2026-11-21T10:00:01.000Z",
+        },
+      });
+    db.on(GetCommand, { Key: keys.runStepEvidence("ws_1", "run_1", "email") })
+      .resolvesOnce({ Item: { sent: first, "sent@attempt-1": first } })
+      .resolves({
+        Item: {
+          sent: first,
+          "sent@attempt-1": first,
+          rejected: { ...first, reason: "Bad content" },
+          "rejected@attempt-1": { ...first, reason: "Bad content" },
+        },
+      });
+    const addMetric = vi.spyOn(Metrics.prototype, "addMetric");
+
+    await handler(event("Email Sent", "ses-1"), context);
+
+    // (the correction to executed, then the rejection's)
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    expect(rejectCounts(addMetric)).toEqual([["RejectCorrected", "Count", 1]]);
   });
 });

@@ -623,7 +623,11 @@ describe("SES's evidence racing a record made from other evidence, or made not s
       },
     };
 
-    await recordSesFeedback({ ...deps(), runs: hooked }, sent);
+    // (the Reject's correction is counted by this handler: its own settled nothing)
+    expect(await recordSesFeedback({ ...deps(), runs: hooked }, sent)).toMatchObject({
+      settled: true,
+      rejectSettled: true,
+    });
 
     expect(ran()).toBe(true);
     expect(await email.step()).toMatchObject(REJECTED);
