@@ -91,9 +91,10 @@ export type SesFeedbackResult =
        * True when a Reject settled or corrected the step's record here: this event, or (after this
        * Send corrected a record) its attempt's Reject found by the re-read, whose own handler,
        * reading the step first, settled nothing. Each such correction is counted once
-       * (`RejectCorrected`), whichever handler made it.
+       * (`RejectCorrected`), whichever handler made it. Absent otherwise (every Send's log line
+       * carries the result: no bytes for the usual case).
        */
-      rejectSettled: boolean;
+      rejectSettled?: true;
       /** False when the step's record was final already: nothing could use the evidence, so it was not kept. */
       kept: boolean;
     }
@@ -151,7 +152,6 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
         stepId,
         kind,
         settled: false,
-        rejectSettled: false,
         kept: false,
       };
     await deps.runs.recordStepEvidence(workspaceId, runId, stepId, evidence);
@@ -197,7 +197,9 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
       stepId,
       kind,
       settled: settled === "settled",
-      rejectSettled: (settled === "settled" && deciding.kind === "rejected") || retracted,
+      ...((settled === "settled" && deciding.kind === "rejected") || retracted
+        ? { rejectSettled: true as const }
+        : {}),
       kept: true,
     };
   }

@@ -40,7 +40,6 @@ describe("recordSesFeedback: evidence of a step's send", () => {
       stepId: "nudge",
       kind: "sent",
       settled: false,
-      rejectSettled: false,
       kept: true,
     });
     await recordSesFeedback(deps(), sendEvent("Email Sent", stepTags));
