@@ -1,0 +1,255 @@
+/**
+ * An email step's claim taken over after the wait (the first send in doubt, no evidence), whose own
+ * send SES then throttled (it took nothing), through executeStep and the DynamoDB run repository on
+ * a real DynamoDB engine (dynalite, in process): what the fake repository cannot show — that the
+ * take-over's REMOVE and the later doubt mark (if_not_exists) leave the claim in doubt since the first
+ * doubt, that the retry, the run's end or a failed wake-up settles it, and that the counters move
+ * once, with at most one email (the first's, which SES took late) and never none when none went out.
+ */
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DynamoRunRepository } from "../../../shared/adapters/dynamodb/run-repository.js";
+import { statsShardOf } from "../../../shared/adapters/dynamodb/stats-ops.js";
+import { keys } from "../../../shared/contracts/table.js";
+import { AmbiguousDeliveryError, TransientDeliveryError } from "../../../shared/domain/delivery-errors.js";
+import type { OutgoingEmail } from "../../../shared/ports/delivery.js";
+import { emailPerformer } from "../../../shared/use-cases/actions/email.js";
+import { executeStep, type StepDeps } from "../../../shared/use-cases/execute-step.js";
+import { recordSesFeedback } from "../../../shared/use-cases/ses-feedback.js";
+import { recordFailedStep, settleDoubtsOfEndedRun } from "../../../shared/use-cases/step-doubt.js";
+import { startDynaliteTable } from "../../support/dynalite.js";
+import { emailDeps, FakeSuppressionList } from "../../support/fake-suppressions.js";
+import {
+  aMoment,
+  aRun,
+  aTemplate,
+  FakeConfigRepository,
+  FakeMailer,
+  FakeProfiles,
+  FakeWorkflows,
+  fixedClock,
+} from "../../support/fakes.js";
+
+const TABLE = "moments-takeover";
+const FIRST = "2026-11-21T11:00:00.000Z";
+const TAKEN_OVER = "2026-11-21T11:05:00.000Z";
+const RETRY = "2026-11-21T11:05:20.000Z";
+const STEP = { id: "email", delaySeconds: 0, action: { type: "send_email" as const, templateId: "t_1" } };
+let stopDynalite: (() => Promise<void>) | undefined;
+let db: Awaited<ReturnType<typeof startDynaliteTable>>["db"];
+let runs: DynamoRunRepository;
+let count = 0;
+
+beforeAll(async () => {
+  const dynalite = await startDynaliteTable(TABLE);
+  stopDynalite = dynalite.stop;
+  db = dynalite.db;
+  runs = new DynamoRunRepository(db, TABLE);
+});
+
+afterAll(async () => {
+  await stopDynalite?.();
+});
+
+/** A mailer whose send can run something first (SES's event of an earlier send arriving), then fail. */
+class ScriptedMailer extends FakeMailer {
+  before: (() => Promise<unknown>) | undefined;
+  override async send(email: OutgoingEmail) {
+    const before = this.before;
+    this.before = undefined;
+    await before?.();
+    return super.send(email);
+  }
+}
+
+/** A run of its own (and moment: its counters are its own), active, its email step not yet claimed. */
+async function emailRun() {
+  count++;
+  const run = aRun({ runId: `run_${count}`, momentId: `m_${count}` });
+  expect(await runs.enter(run, { completion: [], exit: [] })).toBe("entered");
+  const config = new FakeConfigRepository();
+  await config.createMoment(
+    aMoment({ id: run.momentId, status: "running", runningSince: "2026-11-21T09:00:00.000Z" }),
+  );
+  await config.putEmailTemplate(aTemplate({ id: "t_1" }));
+  const profiles = new FakeProfiles();
+  await profiles.mergeTraits("ws_1", "acct_1", { email: "ada@example.com" }, FIRST);
+  const mailer = new ScriptedMailer();
+  let attempts = 0;
+  const deps = (at: string): StepDeps => ({
+    actions: { send_email: emailPerformer(emailDeps(config, mailer)) },
+    profiles,
+    runs,
+    moments: config,
+    clock: fixedClock(at),
+    workflows: new FakeWorkflows(),
+    newAttempt: () => `attempt-${++attempts}`,
+  });
+  const step = (at: string) => executeStep(deps(at), { run, step: STEP, phase: "entry" });
+  /** SES's event of the first attempt's email (its answer was lost). */
+  const firstEvent = (type: "Email Sent" | "Email Rejected") =>
+    recordSesFeedback(
+      { runs, suppressions: new FakeSuppressionList(), clock: fixedClock(RETRY) },
+      {
+        source: "aws.ses",
+        "detail-type": type,
+        detail: {
+          mail: {
+            messageId: "ses-first",
+            timestamp: FIRST,
+            tags: { workspace: ["ws_1"], run: [run.runId], step: ["email"], attempt: ["attempt-1"] },
+          },
+          ...(type === "Email Rejected" ? { reject: { reason: "Bad content" } } : {}),
+        },
+      },
+    );
+  const firstSend = () => firstEvent("Email Sent");
+  /** The run ends (a rule matched), and its end settles the steps it finds claimed. */
+  const endRun = async (at: string) => {
+    await runs.endRun(run, "success", "msg_paid", at);
+    await settleDoubtsOfEndedRun(
+      { runs, workflows: new FakeWorkflows(), clock: fixedClock(at) },
+      run,
+      [],
+      await runs.getRun("ws_1", run.runId),
+    );
+  };
+  const record = async () =>
+    (
+      await db.send(
+        new GetCommand({
+          TableName: TABLE,
+          Key: keys.runStep("ws_1", run.runId, "email"),
+          ConsistentRead: true,
+        }),
+      )
+    ).Item;
+  const counters = async () => {
+    const { Item } = await db.send(
+      new GetCommand({
+        TableName: TABLE,
+        Key: keys.momentStatsShard("ws_1", run.momentId, statsShardOf(run.runId)),
+        ConsistentRead: true,
+      }),
+    );
+    return {
+      executed: Number(Item?.["steps.email.executed"] ?? 0),
+      skipped: Number(Item?.["steps.email.skipped"] ?? 0),
+      failed: Number(Item?.["steps.email.failed"] ?? 0),
+    };
+  };
+  /** The first send in doubt; the second, after the wait, takes the claim over and is throttled. */
+  const takenOverThenThrottled = async (meanwhile?: () => Promise<unknown>) => {
+    mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
+    await expect(step(FIRST)).rejects.toMatchObject({ name: "StepInDoubt" });
+    mailer.failNextWith(new TransientDeliveryError("SES Throttling: Maximum sending rate exceeded."));
+    mailer.before = meanwhile;
+    await expect(step(TAKEN_OVER)).rejects.toMatchObject({ name: "TransientActionError" });
+  };
+  return { run, mailer, step, firstEvent, firstSend, endRun, record, counters, takenOverThenThrottled };
+}
+
+describe("an email claim taken over from one in doubt, then throttled, on dynalite", () => {
+  it("no evidence: the retry takes it over and sends at once, once; executed, counted once", async () => {
+    const email = await emailRun();
+    await email.takenOverThenThrottled();
+
+    // (kept by the attempt that took it over, in doubt since the first doubt: its wait is over)
+    expect(await email.record()).toMatchObject({
+      status: "claimed",
+      attempt: "attempt-2",
+      doubtSince: FIRST,
+    });
+    expect(await email.step(RETRY)).toMatchObject({ status: "executed", detail: { messageId: "ses-1" } });
+
+    expect(email.mailer.sent).toHaveLength(1);
+    expect(email.mailer.sent[0]?.tags?.attempt).toBe("attempt-3");
+    expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
+  });
+
+  it("the first's Send comes while the second is throttled (before its mark): the retry records executed from it, sends nothing", async () => {
+    const email = await emailRun();
+    await email.takenOverThenThrottled(email.firstSend);
+
+    expect(await email.step(RETRY)).toEqual({
+      status: "executed",
+      detail: { messageId: "ses-first", reconciled: "send_event" },
+    });
+
+    expect(email.mailer.sent).toEqual([]);
+    expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
+  });
+
+  it("the run ends before the retry, the first's Send after: skipped, then corrected to executed, counted once; nothing sent", async () => {
+    const email = await emailRun();
+    await email.takenOverThenThrottled();
+    await runs.endRun(email.run, "success", "msg_paid", TAKEN_OVER);
+
+    expect(await email.step(RETRY)).toMatchObject({ status: "skipped" });
+    expect(await email.record()).toMatchObject({ status: "skipped", doubtSince: FIRST });
+    expect(await email.firstSend()).toMatchObject({ kept: true, settled: true });
+
+    expect(await email.record()).toMatchObject({ status: "executed" });
+    expect(email.mailer.sent).toEqual([]);
+    expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
+  });
+
+  it("the retries run out (a wake-up failed for good): failed send_in_doubt, which the first's late Send corrects, counted once", async () => {
+    const email = await emailRun();
+    await email.takenOverThenThrottled();
+
+    const outcome = await recordFailedStep(
+      { runs, workflows: new FakeWorkflows(), clock: fixedClock(RETRY) },
+      email.run,
+      STEP,
+      "entry",
+      "SES Throttling",
+    );
+    expect(outcome).toMatchObject({ status: "failed", reason: expect.stringMatching(/^send_in_doubt:/) });
+    expect(await email.firstSend()).toMatchObject({ kept: true, settled: true });
+
+    expect(await email.record()).toMatchObject({ status: "executed" });
+    expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
+  });
+
+  it("the first's Send and its Reject (SES delivered nothing): the retry sends once, executed; the first's evidence settles nothing of it", async () => {
+    const email = await emailRun();
+    await email.takenOverThenThrottled();
+    expect(await email.firstEvent("Email Rejected")).toMatchObject({ kept: true, settled: false });
+    expect(await email.firstSend()).toMatchObject({ kept: true, settled: false });
+
+    expect(await email.step(RETRY)).toMatchObject({ status: "executed", detail: { messageId: "ses-1" } });
+
+    expect(email.mailer.sent).toHaveLength(1);
+    expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
+  });
+
+  it("the run ends while the second is throttled (its claim still plain, the mark after fails): skipped from its claim, the first's Send corrects it, counted once", async () => {
+    const email = await emailRun();
+    await email.takenOverThenThrottled(() => email.endRun(TAKEN_OVER));
+    expect(await email.record()).toMatchObject({ status: "skipped", doubtSince: TAKEN_OVER });
+
+    expect(await email.firstSend()).toMatchObject({ kept: true, settled: true });
+
+    expect(await email.record()).toMatchObject({ status: "executed" });
+    expect(email.mailer.sent).toEqual([]);
+    expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
+  });
+});
+
+describe("an attempt that finds its run ended over another attempt's plain claim, on dynalite", () => {
+  it("that attempt died after SES took its email (its Send kept, which settles no plain claim): recorded executed from the Send, counted once", async () => {
+    const email = await emailRun();
+    // The first attempt claimed and sent, then died before recording SES's answer (no doubt mark);
+    // the run ended before its end found the claim (it was claimed after).
+    expect(await runs.claimStep(email.run, "email", "attempt-1", FIRST)).toEqual({ status: "claimed" });
+    expect(await email.firstSend()).toMatchObject({ kept: true, settled: false });
+    await runs.endRun(email.run, "success", "msg_paid", FIRST);
+
+    expect(await email.step(RETRY)).toMatchObject({ status: "skipped" });
+
+    expect(await email.record()).toMatchObject({ status: "executed" });
+    expect(email.mailer.sent).toEqual([]);
+    expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
+  });
+});
