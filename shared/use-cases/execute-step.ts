@@ -291,6 +291,23 @@ async function performAndRecord(
       throw error;
     }
   }
+  if (
+    outcome.status === "skipped" &&
+    takenOver?.doubtSince !== undefined &&
+    DOUBT_POLICY[step.action.type] === "evidence" &&
+    ended.accepted === undefined &&
+    ended.unsent === undefined
+  ) {
+    // This attempt took over a claim in doubt and skips the step itself (its recipient suppressed
+    // meanwhile, by the earlier attempt's own email's complaint or unsubscribe, say): that email may
+    // have gone out, its Send later than the wait. A plain skip would be final for that Send, and
+    // the step recorded not sent though SES took its email. So the claim is marked in doubt since
+    // the earlier doubt first (the record keeps the mark: open to evidence, as a skip made when
+    // the run ended in doubt is), and the evidence read again after the record (see sentMeanwhile).
+    // If the mark fails, the skip is recorded as before.
+    await deps.runs.markStepInDoubt(run, step.id, attempt, takenOver.doubtSince).catch(() => undefined);
+    ended = { unsent: true };
+  }
   const recorded = await record(deps, run, step, outcome, known);
   if (ended.accepted) await retractedMeanwhile(deps, run, step.id, ended.accepted);
   else if (ended.unsent) await sentMeanwhile(deps, run, step.id, attempt);

@@ -7,7 +7,7 @@
  * once, with at most one email (the first's, which SES took late) and never none when none went out.
  */
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DynamoRunRepository } from "../../../shared/adapters/dynamodb/run-repository.js";
 import { statsShardOf } from "../../../shared/adapters/dynamodb/stats-ops.js";
 import { keys } from "../../../shared/contracts/table.js";
@@ -75,9 +75,10 @@ async function emailRun() {
   const profiles = new FakeProfiles();
   await profiles.mergeTraits("ws_1", "acct_1", { email: "ada@example.com" }, FIRST);
   const mailer = new ScriptedMailer();
+  const email = emailDeps(config, mailer);
   let attempts = 0;
   const deps = (at: string): StepDeps => ({
-    actions: { send_email: emailPerformer(emailDeps(config, mailer)) },
+    actions: { send_email: emailPerformer(email) },
     profiles,
     runs,
     moments: config,
@@ -146,7 +147,18 @@ async function emailRun() {
     mailer.before = meanwhile;
     await expect(step(TAKEN_OVER)).rejects.toMatchObject({ name: "TransientActionError" });
   };
-  return { run, mailer, step, firstEvent, firstSend, endRun, record, counters, takenOverThenThrottled };
+  return {
+    run,
+    mailer,
+    suppressions: email.suppressions,
+    step,
+    firstEvent,
+    firstSend,
+    endRun,
+    record,
+    counters,
+    takenOverThenThrottled,
+  };
 }
 
 describe("an email claim taken over from one in doubt, then throttled, on dynalite", () => {
@@ -234,6 +246,65 @@ describe("an email claim taken over from one in doubt, then throttled, on dynali
     expect(await email.record()).toMatchObject({ status: "executed" });
     expect(email.mailer.sent).toEqual([]);
     expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
+  });
+});
+
+describe("an email claim taken over from one in doubt, whose own send this attempt then settles as not sent, on dynalite", () => {
+  it("the recipient suppressed meanwhile (the first's email, which SES took, was complained of): skipped, and the first's late Send corrects it to executed, counted once", async () => {
+    const email = await emailRun();
+    email.mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
+    await expect(email.step(FIRST)).rejects.toMatchObject({ name: "StepInDoubt" });
+    await email.suppressions.suppress("ws_1", {
+      address: "ada@example.com",
+      reason: "complained",
+      suppressedAt: FIRST,
+    });
+
+    expect(await email.step(TAKEN_OVER)).toMatchObject({ status: "skipped" });
+    expect(await email.firstSend()).toMatchObject({ kept: true, settled: true });
+
+    expect(await email.record()).toMatchObject({ status: "executed" });
+    expect(email.mailer.sent).toEqual([]);
+    expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
+  });
+
+  it("the first's Send came while this attempt decided (before its record): recorded skipped, then corrected to executed by its re-read, counted once", async () => {
+    const email = await emailRun();
+    email.mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
+    await expect(email.step(FIRST)).rejects.toMatchObject({ name: "StepInDoubt" });
+    await email.suppressions.suppress("ws_1", {
+      address: "ada@example.com",
+      reason: "complained",
+      suppressedAt: FIRST,
+    });
+    // (the Send's handler reads the claim, the second attempt's, which it does not speak for)
+    const recordStep = runs.recordStep.bind(runs);
+    const spy = vi.spyOn(runs, "recordStep").mockImplementationOnce(async (...args) => {
+      expect(await email.firstSend()).toMatchObject({ kept: true, settled: false });
+      return recordStep(...args);
+    });
+
+    expect(await email.step(TAKEN_OVER)).toMatchObject({ status: "skipped" });
+    spy.mockRestore();
+
+    expect(await email.record()).toMatchObject({ status: "executed" });
+    expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
+  });
+
+  it("nothing of the first's email ever comes: the skip stands, counted once", async () => {
+    const email = await emailRun();
+    email.mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
+    await expect(email.step(FIRST)).rejects.toMatchObject({ name: "StepInDoubt" });
+    await email.suppressions.suppress("ws_1", {
+      address: "ada@example.com",
+      reason: "unsubscribed",
+      suppressedAt: FIRST,
+    });
+
+    expect(await email.step(TAKEN_OVER)).toMatchObject({ status: "skipped" });
+
+    expect(await email.record()).toMatchObject({ status: "skipped" });
+    expect(await email.counters()).toEqual({ executed: 0, skipped: 1, failed: 0 });
   });
 });
 
