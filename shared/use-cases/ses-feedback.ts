@@ -16,7 +16,7 @@ import { normaliseAddress, type SuppressionReason } from "../domain/suppression.
 import type { Clock } from "../ports/clock.js";
 import type { RunRepository, StepEvidence } from "../ports/runs.js";
 import type { SuppressionList } from "../ports/suppressions.js";
-import { evidenceOutcome, retractedMeanwhile } from "./step-doubt.js";
+import { retractedMeanwhile, settleWithEvidence } from "./step-doubt.js";
 
 /** The SES message tag that names the workspace (set on every send by the email performer). */
 const WORKSPACE_TAG = "workspace";
@@ -171,17 +171,7 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
       kind === "rejected"
         ? evidence
         : ((await deps.runs.getStepEvidence(workspaceId, runId, stepId, evidence.attempt)) ?? evidence);
-    const settled = await deps.runs.settleStepInDoubt(
-      workspaceId,
-      runId,
-      stepId,
-      evidenceOutcome(deciding),
-      deps.clock.now().toISOString(),
-      {
-        ...(deciding.messageId === undefined ? {} : { messageId: deciding.messageId }),
-        ...(deciding.attempt === undefined ? {} : { attempt: deciding.attempt }),
-      },
-    );
+    const settled = await settleWithEvidence(deps, { workspaceId, runId }, stepId, deciding);
     // A Send may have corrected a record of another attempt made in doubt (nobody sends the step
     // again: see settleStepInDoubt) while that Send's Reject came, its handler reading the record
     // before this write: read its attempt's evidence again (one read, only after a Send settled).

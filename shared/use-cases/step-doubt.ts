@@ -175,7 +175,21 @@ export async function retractedMeanwhile(
   const evidence = await deps.runs.getStepEvidence(run.workspaceId, run.runId, stepId, accepted.attempt);
   if (evidence?.kind !== "rejected") return false;
   // (true: this Reject corrected the record, here rather than in its own handler)
-  const settled = await deps.runs.settleStepInDoubt(
+  return (await settleWithEvidence(deps, run, stepId, evidence, accepted.attempt)) === "settled";
+}
+
+/**
+ * Settles a step in doubt as `evidence` decides, naming its message and its attempt (`attempt`:
+ * the one it was read for) for the repository's conditions (see settleStepInDoubt).
+ */
+export function settleWithEvidence(
+  deps: { runs: Pick<RunRepository, "settleStepInDoubt">; clock: Clock },
+  run: Pick<RunContext, "workspaceId" | "runId">,
+  stepId: string,
+  evidence: StepEvidence,
+  attempt = evidence.attempt,
+) {
+  return deps.runs.settleStepInDoubt(
     run.workspaceId,
     run.runId,
     stepId,
@@ -183,10 +197,9 @@ export async function retractedMeanwhile(
     deps.clock.now().toISOString(),
     {
       ...(evidence.messageId === undefined ? {} : { messageId: evidence.messageId }),
-      attempt: accepted.attempt,
+      ...(attempt === undefined ? {} : { attempt }),
     },
   );
-  return settled === "settled";
 }
 
 /**
@@ -214,17 +227,7 @@ export async function sentMeanwhile(
     attempt,
   );
   if (!evidence) return;
-  const settled = await deps.runs.settleStepInDoubt(
-    run.workspaceId,
-    run.runId,
-    stepId,
-    evidenceOutcome(evidence),
-    deps.clock.now().toISOString(),
-    {
-      ...(evidence.messageId === undefined ? {} : { messageId: evidence.messageId }),
-      ...(evidence.attempt === undefined ? {} : { attempt: evidence.attempt }),
-    },
-  );
+  const settled = await settleWithEvidence(deps, run, stepId, evidence);
   if (settled === "settled" && evidence.attempt !== undefined && evidence.attempt !== attempt)
     await retractedMeanwhile(deps, run, stepId, evidence);
 }
