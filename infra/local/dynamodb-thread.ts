@@ -45,6 +45,8 @@ export async function startLocalDynamoThread(
   host: string,
   dataDir?: string,
   iam?: IamPlaceholders,
+  /** Added to the process's nice value for the thread (see startThread). */
+  nice?: number,
 ): Promise<LocalDynamoThread> {
   const {
     started,
@@ -54,6 +56,7 @@ export async function startLocalDynamoThread(
     moduleUrl: import.meta.url,
     workerData: { __momentsDynamo: true, host, ...(dataDir ? { dataDir } : {}), ...(iam ? { iam } : {}) },
     what: "local DynamoDB thread",
+    ...(nice ? { nice } : {}),
   });
   return { endpoint: started.endpoint, ...thread };
 }

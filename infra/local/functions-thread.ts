@@ -176,6 +176,8 @@ export async function startLocalFunctionsThread(options: {
   preload?: string[];
   /** Hears what the thread's modules relay (relayToMainThread), in order with the invocations' answers. */
   onRelay?: (data: unknown) => void;
+  /** Added to the process's nice value for the thread, a restarted one too (see startThread). */
+  nice?: number;
 }): Promise<LocalFunctionsThread> {
   const what = options.what ?? "local functions thread";
   let stopped = false;
@@ -227,7 +229,13 @@ interface FunctionsWorker {
 
 /** One thread of the functions, with its calls by message. */
 async function startFunctionsWorker(
-  options: { region: string; accountId: string; preload?: string[]; onRelay?: (data: unknown) => void },
+  options: {
+    region: string;
+    accountId: string;
+    preload?: string[];
+    onRelay?: (data: unknown) => void;
+    nice?: number;
+  },
   what: string,
 ): Promise<FunctionsWorker> {
   const {
@@ -246,6 +254,7 @@ async function startFunctionsWorker(
     what,
     env: SHARE_ENV,
     bundlePackages: true,
+    ...(options.nice ? { nice: options.nice } : {}),
   });
   let nextId = 0;
   const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (reason: unknown) => void }>();

@@ -7,6 +7,9 @@
  *                        deliveries and running executions, so a restart (even after kill -9) keeps
  *                        every accepted event and resumes every run (default: in memory, nothing kept)
  *   MOMENTS_MATCH_CONCURRENCY  match queue batches processed at once, like Lambda's concurrency (default 4)
+ *   MOMENTS_BACK_END_NICE  how much lower the CPU priority of the back end's threads (the queue's
+ *                        matcher, the runs' actions, DynamoDB) is than the HTTP API's, 0 to 19
+ *                        (default 10; Linux only): a drain then never slows a request
  *   MOMENTS_LOG_LEVEL    handler log level (default INFO)
  *   MOMENTS_DEMO_PORT    port of the widget demo app (default PORT + 1; 0 = any free port)
  *   MOMENTS_FAULTS       inject faults in front of the emulators, e.g. dynamodb=0.1/0.03,ses=0.1/0.03
@@ -17,7 +20,7 @@
 import { readTimeScale } from "../../shared/config.js";
 import { type Demo, startDemo } from "./demo.js";
 import { Faults, parseFaultPlan } from "./faults.js";
-import { DEFAULT_MATCH_CONCURRENCY, startLocalStack } from "./stack.js";
+import { DEFAULT_MATCH_CONCURRENCY, readBackEndNice, startLocalStack } from "./stack.js";
 
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -45,8 +48,10 @@ if (!Number.isInteger(matchConcurrency) || matchConcurrency < 1 || matchConcurre
 }
 
 let faultPlan: ReturnType<typeof parseFaultPlan>;
+let backEndNice: number;
 try {
   faultPlan = parseFaultPlan(process.env.MOMENTS_FAULTS);
+  backEndNice = readBackEndNice(process.env.MOMENTS_BACK_END_NICE);
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));
   process.exit(1);
@@ -61,6 +66,7 @@ try {
     ...(process.env.MOMENTS_ADMIN_KEY ? { adminKey: process.env.MOMENTS_ADMIN_KEY } : {}),
     ...(process.env.MOMENTS_DATA_DIR ? { dataDir: process.env.MOMENTS_DATA_DIR } : {}),
     matchConcurrency,
+    backEndNice,
     logLevel,
     onLog: emulatorLog,
     ...(faultPlan ? { faults: new Faults(faultPlan) } : {}),

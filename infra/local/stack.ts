@@ -86,6 +86,28 @@ export interface LocalStackOptions {
   threadPreload?: string[];
   /** Hears what those modules relay to the main thread (relayToMainThread in thread.ts). */
   onThreadRelay?: (data: unknown) => void;
+  /**
+   * Added to the process's nice value (up to 19) for the asynchronous back end's threads: its
+   * functions' (match, action, run-state, ses-feedback) and DynamoDB's, which mostly serves them. On
+   * AWS the HTTP API's front ends and functions never wait for a core behind the matcher; here, with
+   * a lower priority, a queue drain takes what the request path leaves, and its delay shows as queue
+   * age instead of request latency. Linux only (elsewhere a nice value is the whole process's). Default 0:
+   * where other processes share the cores (test files in parallel), a niced back end would wait
+   * behind their work, not the stack's own front end. `npm start` and the bench use BACK_END_NICE.
+   */
+  backEndNice?: number;
+}
+
+/** The back end's nice value in `npm start` and the bench (see backEndNice). */
+export const BACK_END_NICE = 10;
+
+/** MOMENTS_BACK_END_NICE as `npm start` and the bench read it: 0 to 19, BACK_END_NICE when unset. */
+export function readBackEndNice(value: string | undefined): number {
+  if (value === undefined || value === "") return BACK_END_NICE;
+  const nice = Number(value);
+  if (!Number.isInteger(nice) || nice < 0 || nice > 19)
+    throw new Error(`MOMENTS_BACK_END_NICE must be a whole number from 0 to 19, got "${value}"`);
+  return nice;
 }
 
 export interface LocalStack {
@@ -212,6 +234,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       host,
       options.dataDir ? join(options.dataDir, "dynamodb") : scratchDir,
       iam,
+      options.backEndNice,
     );
     stops.push(dynamo.stop);
     const ses = await startLocalSes(host);
@@ -313,7 +336,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.onThreadRelay ? { onRelay: options.onThreadRelay } : {}),
     };
     const [functions, apiFunctions] = await Promise.all([
-      startLocalFunctionsThread(threadOptions),
+      startLocalFunctionsThread({
+        ...threadOptions,
+        ...(options.backEndNice ? { nice: options.backEndNice } : {}),
+      }),
       startLocalFunctionsThread({ ...threadOptions, what: "local API functions thread" }),
     ]);
     stops.push(functions.stop, apiFunctions.stop);

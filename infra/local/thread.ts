@@ -4,6 +4,7 @@
  * on request (the bench's settled RSS) and a stop that never hangs.
  */
 import { readlinkSync } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isMainThread, parentPort, type SHARE_ENV, Worker } from "node:worker_threads";
@@ -127,6 +128,15 @@ export function threadFailed(error: unknown): void {
 
 const YOUNG_GENERATION_MB = 8;
 
+/** A thread's nice value raised by `by` over the process's; a thread that ended meanwhile keeps none. */
+function lowerPriority(tid: number, by: number): void {
+  try {
+    setPriority(tid, Math.min(19, getPriority() + by));
+  } catch {
+    // ESRCH: the thread is gone (it crashed as it started); the next one gets its own.
+  }
+}
+
 /** Flags of --cpu-prof that take a value (also given as the next argument). */
 const CPU_PROFILE_VALUE_FLAGS = new Set(["--cpu-prof-dir", "--cpu-prof-name", "--cpu-prof-interval"]);
 
@@ -165,6 +175,12 @@ export async function startThread<S extends Record<string, unknown>>(options: {
    * as Lambda does. Not for packages that must stay files of their own (dynalite's LevelDB addon).
    */
   bundlePackages?: boolean;
+  /**
+   * Added to the process's nice value for this thread (up to 19): the operating system gives a core
+   * to a thread with a lower one first. Linux only, where a nice value belongs to each thread;
+   * elsewhere (macOS sets it per process) the thread keeps the process's.
+   */
+  nice?: number;
 }): Promise<Thread & { started: S }> {
   const [entry = "", ...preload] = await compileForThread(
     [options.moduleUrl, ...(options.preload ?? [])],
@@ -217,6 +233,7 @@ export async function startThread<S extends Record<string, unknown>>(options: {
       // process that ends without stop() ends the thread as kill -9 would.
       worker.unref();
       const { t: _t, tid, ...started } = message;
+      if (options.nice && tid !== undefined) lowerPriority(tid, options.nice);
       resolve({
         worker,
         started: started as unknown as S,

@@ -113,7 +113,11 @@ if (wants("bundles")) {
 }
 
 if (wants("requests") || wants("cost") || wants("load") || wants("console") || wants("widget")) {
-  const { DEFAULT_MATCH_CONCURRENCY, startLocalStack } = await import("../../infra/local/stack.js");
+  const { DEFAULT_MATCH_CONCURRENCY, readBackEndNice, startLocalStack } = await import(
+    "../../infra/local/stack.js"
+  );
+  const backEndNice = readBackEndNice(process.env.MOMENTS_BACK_END_NICE);
+  results.backEndNice = backEndNice;
   const { SCENARIO_TIME_SCALE, runScenarios } = await import("./scenarios.js");
   const { printScenarios } = await import("./report.js");
   // One local stack per process (handlers read their environment at import): every section shares it.
@@ -123,6 +127,8 @@ if (wants("requests") || wants("cost") || wants("load") || wants("console") || w
     timeScale: SCENARIO_TIME_SCALE,
     logLevel: "INFO",
     matchConcurrency: Number(process.env.MOMENTS_MATCH_CONCURRENCY ?? DEFAULT_MATCH_CONCURRENCY),
+    // As `npm start` runs it: the back end's threads below the HTTP API's (backEndNice).
+    backEndNice,
     // Metrics on, as on Lambda: their EMF lines are CloudWatch Logs bytes the cost model must count.
     env: { POWERTOOLS_METRICS_DISABLED: "false" },
     // The back end's functions run on a thread of their own: their SDK clients are counted there too.
@@ -182,6 +188,10 @@ if (wants("requests") || wants("cost") || wants("load") || wants("console") || w
     if (load) {
       heading("5. Local throughput, latency and memory (loopback; the figures depend on the machine's load)");
       const { printLoad } = await import("./report.js");
+      console.log(
+        `The back end's threads (its functions, DynamoDB) ran ${backEndNice} nice levels below the HTTP API's, as \`npm start\` ` +
+          "runs them (MOMENTS_BACK_END_NICE; 0: the same priority).",
+      );
       printLoad(load);
     }
     if (wants("console")) {

@@ -22,7 +22,15 @@ export async function startStackProcess(
   timeoutMs = 90_000,
 ): Promise<StackProcess> {
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "infra/local/main.ts"], {
-    env: { ...process.env, PORT: "0", MOMENTS_DEMO_PORT: "0", MOMENTS_LOG_LEVEL: "ERROR", ...env },
+    env: {
+      ...process.env,
+      PORT: "0",
+      MOMENTS_DEMO_PORT: "0",
+      MOMENTS_LOG_LEVEL: "ERROR",
+      // As every test's stack: other test files share the cores, and a niced back end would wait behind them.
+      MOMENTS_BACK_END_NICE: "0",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { getPriority } from "node:os";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   fromThrown,
@@ -73,3 +75,33 @@ describe("a functions thread that crashed", () => {
     ]);
   });
 });
+
+describe.runIf(existsSync("/proc/thread-self/stat"))(
+  "a functions thread with a lower priority (Linux)",
+  () => {
+    let thread: LocalFunctionsThread | undefined;
+    afterAll(async () => {
+      await thread?.stop();
+    });
+
+    it("runs its functions that many nice levels below the process, and so does the thread that replaces a crashed one", async () => {
+      const reported: number[] = [];
+      const base = getPriority();
+      thread = await startLocalFunctionsThread({
+        region: "us-east-1",
+        accountId: "000000000000",
+        what: "test functions thread",
+        preload: [new URL("../../support/crash-thread-preload.ts", import.meta.url).href],
+        nice: 3,
+        onRelay: (data) => reported.push((data as { nice: number }).nice),
+      });
+      const expected = Math.min(19, base + 3);
+      await thread.invoke("health", { reportNice: true });
+      await expect(thread.invoke("health", { crashThread: true })).rejects.toThrow(/stopped/);
+      await thread.invoke("health", { reportNice: true });
+      expect(reported).toEqual([expected, expected]);
+      // The process itself (the HTTP API's thread, the emulators) keeps its priority.
+      expect(getPriority()).toBe(base);
+    });
+  },
+);
