@@ -227,8 +227,11 @@ async function skipUnlessBegun(
     const claimed = (await deps.runs.listStepsInDoubt(run.workspaceId, run.runId)).find(
       (candidate) => candidate.stepId === step.id,
     );
-    if (claimed) await settleClaimOfEndedRun(deps, run, step.id, claimed.attempt, { step, phase });
-    return skipped;
+    if (!claimed) return skipped;
+    // What this attempt recorded is what its log line and metric say (executed from a Send kept
+    // already, say): not the skip it would have recorded over no claim.
+    const recorded = await settleClaimOfEndedRun(deps, run, step.id, claimed.attempt, { step, phase });
+    return recorded ?? { ...SETTLED_ELSEWHERE };
   }
   const claim = await deps.runs.claimStep(run, step.id, attempt, now());
   if (claim.status === "already_done") return alreadyDone(step, claim);

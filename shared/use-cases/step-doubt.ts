@@ -271,7 +271,9 @@ export async function settleDoubtsOfEndedRun(
  * evidence, else skipped (a lookup started first for a post or a task), then read again (see
  * sentMeanwhile). The run's end does it for each step it finds claimed; so does an attempt that
  * finds its run ended over a claim the end did not find (see skipUnlessBegun in execute-step.ts).
- * `pinned`: the step and its phase (undefined: a run from before pinning).
+ * `pinned`: the step and its phase (undefined: a run from before pinning). Answers the outcome it
+ * recorded (as recorded: a correction its re-read then made is the correction's to count), or
+ * undefined when the claim was settled or recorded by someone else first.
  */
 export async function settleClaimOfEndedRun(
   deps: EndedRunDoubtDeps,
@@ -279,7 +281,7 @@ export async function settleClaimOfEndedRun(
   stepId: string,
   attempt: string,
   pinned: { step: StepInput; phase: RunPhase } | undefined,
-): Promise<void> {
+): Promise<StepOutcome | undefined> {
   // The evidence of the claim's own attempt (or untagged), else an earlier attempt's Send that
   // no Reject of it retracts: the step's email went out (see settlingEvidence).
   const evidence = settlingEvidence(
@@ -295,15 +297,16 @@ export async function settleClaimOfEndedRun(
     plainClaim: true,
     attempt,
   });
-  if (settled === "settled" && evidence?.attempt !== undefined && evidence.attempt !== attempt)
+  if (settled !== "settled") return undefined;
+  if (evidence?.attempt !== undefined && evidence.attempt !== attempt)
     await retractedMeanwhile(deps, run, stepId, evidence);
   else if (
-    settled === "settled" &&
     !evidence &&
     // (a step not pinned, of a run from before pinning, may be an email)
     (!pinned || DOUBT_POLICY[pinned.step.action.type] === "evidence")
   )
     await sentMeanwhile(deps, run, stepId, attempt);
+  return outcome;
 }
 
 export interface FailedStepDeps {
