@@ -11,13 +11,20 @@
  * loaded machine a call that wakes another thread (a socket write, a LevelDB request to libuv's
  * pool) can be charged for the time its thread then waited for a core; `/proc` (the load section's
  * split by thread) gives the true CPU. Start-up (module loading, compiling) is included.
+ *
+ * The threads run chunks that esbuild compiled (infra/local/thread.ts), and a functions thread's
+ * chunks hold the npm packages it imports too, so a frame's URL says nothing of whose code it is: a
+ * frame is classified by the source its chunk's source map names for it (`originalUrl`).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { SourceMap, type SourceMapPayload } from "node:module";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  /** V8's position of the function's start: 0-based line and column. */
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
 interface Profile {
@@ -28,13 +35,10 @@ interface Profile {
 
 const OUR_CODE = "Moments code (shared/, functions/)";
 
-/** Innermost match wins; the order settles frames that match two (none here by design). */
+/** Innermost match wins; a frame that matches two is the first's (the SDK's signer before the SDK). */
 const COMPONENTS: Array<[string, RegExp]> = [
   ["GC (on the thread itself)", /^\(garbage collector\) /],
-  [
-    "SigV4 signing and payload hashing (SDK)",
-    /signature-v4|httpAuthSchemes.*\bsigner\b|submodules\/checksum/,
-  ],
+  ["SigV4 signing and payload hashing (SDK)", /signature-v4|httpAuthSchemes\/|submodules\/checksum/],
   ["local IAM check (iam.ts)", /infra\/local\/iam|iam-grants/],
   [
     "local SES (aws-ses-v2-local, mailparser)",
@@ -50,12 +54,16 @@ const COMPONENTS: Array<[string, RegExp]> = [
   ["local queue", /infra\/local\/queue/],
   ["local DynamoDB transactions and proxy", /infra\/local\/dynamodb/],
   ["local HTTP API", /infra\/local\/(http-api|http)\.ts/],
+  [
+    "local Lambda runtime (functions-thread.ts, caller.ts...)",
+    /infra\/local\/(functions-thread|caller|lambda-context|handlers|faults)\.ts/,
+  ],
   ["Powertools", /@aws-lambda-powertools/],
   ["zod", /node_modules\/zod\//],
   ["middy", /@middy/],
   [
     "SDK serialisation (protocols, codecs, document client)",
-    /protocols\/index|dynamodb-codec|lib-dynamodb|util-dynamodb|submodules\/schema/,
+    /submodules\/(protocols|schema)\/|dynamodb-codec|lib-dynamodb|util-dynamodb/,
   ],
   ["SDK middleware and the rest of the SDK", /@smithy|@aws-sdk|@aws-crypto/],
   [
@@ -70,8 +78,48 @@ const COMPONENTS: Array<[string, RegExp]> = [
   ["AsyncLocalStorage and async hooks", /async_hooks|async_local_storage/],
   ["timers, ticks and microtasks", /node:internal\/timers|task_queues|^runMicrotasks /],
   ["module loading and compiling", /node:internal\/modules|^(compileFunction|wrapSafe) |esbuild|\/tsx\//],
+  // A chunk's frame that its source map does not place (or a chunk without one) stays ours.
   [OUR_CODE, /\/shared\/|\/functions\/|moments-builds\/.*chunk-/],
 ];
+
+/** Each compiled file's source map (null: it has none), read once: a profile has thousands of frames. */
+const sourceMaps = new Map<string, { map: SourceMap; url: string } | null>();
+
+function sourceMapOf(url: string): { map: SourceMap; url: string } | null {
+  const cached = sourceMaps.get(url);
+  if (cached !== undefined) return cached;
+  let found: { map: SourceMap; url: string } | null = null;
+  // Files on disk that end with a map's address (esbuild's chunks). tsx keeps its maps of the main
+  // thread's TypeScript in memory; those frames name their sources already.
+  if (url.startsWith("file:")) {
+    const path = fileURLToPath(url);
+    const comment = existsSync(path)
+      ? /\/\/# sourceMappingURL=(\S+)\s*$/.exec(readFileSync(path, "utf8").slice(-1000))?.[1]
+      : undefined;
+    if (comment && !comment.startsWith("data:")) {
+      const mapUrl = new URL(comment, url).href;
+      const mapPath = fileURLToPath(mapUrl);
+      if (existsSync(mapPath)) {
+        const payload = JSON.parse(readFileSync(mapPath, "utf8")) as SourceMapPayload;
+        // Sources are relative to the map (esbuild: `../../../zod/...`, `../../../../shared/...`).
+        found = { map: new SourceMap(payload), url: new URL(payload.sourceRoot ?? "", mapUrl).href };
+      }
+    }
+  }
+  sourceMaps.set(url, found);
+  return found;
+}
+
+/**
+ * The URL of the source a frame's function was compiled from, by its chunk's source map; the frame's
+ * own URL when it has no map or the map does not place the frame.
+ */
+export function originalUrl(frame: ProfileNode["callFrame"]): string {
+  const sourceMap = frame.lineNumber >= 0 ? sourceMapOf(frame.url) : null;
+  if (!sourceMap) return frame.url;
+  const entry = sourceMap.map.findEntry(frame.lineNumber, frame.columnNumber);
+  return "originalSource" in entry ? new URL(entry.originalSource, sourceMap.url).href : frame.url;
+}
 
 /**
  * Node's own machinery that a library calls into: charged to the library that called it (the SDK's
@@ -102,15 +150,6 @@ export interface ComponentShare {
   share: number;
 }
 
-/**
- * The threads' compiled chunks do not name their sources: on the DynamoDB thread, our code is the
- * local DynamoDB's own layer (transactions, the IAM check, the proxy in front of dynalite).
- */
-const renamed = (thread: string, component: string) =>
-  thread === "DynamoDB thread" && component === OUR_CODE
-    ? "local DynamoDB transactions, IAM check and proxy"
-    : component;
-
 export function componentsOf(profile: Profile): { busyMs: number; components: ComponentShare[] } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map<number, number>();
@@ -119,7 +158,9 @@ export function componentsOf(profile: Profile): { busyMs: number; components: Co
     const node = byId.get(id);
     return (
       node &&
-      COMPONENTS.find(([, pattern]) => pattern.test(`${node.callFrame.functionName} ${node.callFrame.url}`))
+      COMPONENTS.find(([, pattern]) =>
+        pattern.test(`${node.callFrame.functionName} ${originalUrl(node.callFrame)}`),
+      )
     );
   };
   /** The innermost component at or above `id`, weak ones (`WEAK`) only when nothing above owns them. */
@@ -167,7 +208,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const thread = threadOf(profile);
     console.log(`\n${thread} (${file}): ${(busyMs / 1000).toFixed(1)} s sampled while busy`);
     for (const c of components.filter((c) => c.share >= 0.005)) {
-      console.log(`  ${(c.share * 100).toFixed(1).padStart(5)} %  ${renamed(thread, c.component)}`);
+      console.log(`  ${(c.share * 100).toFixed(1).padStart(5)} %  ${c.component}`);
     }
   }
 }
