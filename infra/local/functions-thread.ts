@@ -178,6 +178,8 @@ export async function startLocalFunctionsThread(options: {
   onRelay?: (data: unknown) => void;
   /** Added to the process's nice value for the thread, a restarted one too (see startThread). */
   nice?: number;
+  /** Its young generation's cap in MB (see startThread). */
+  youngGenerationMb?: number;
 }): Promise<LocalFunctionsThread> {
   const what = options.what ?? "local functions thread";
   let stopped = false;
@@ -235,6 +237,7 @@ async function startFunctionsWorker(
     preload?: string[];
     onRelay?: (data: unknown) => void;
     nice?: number;
+    youngGenerationMb?: number;
   },
   what: string,
 ): Promise<FunctionsWorker> {
@@ -255,6 +258,7 @@ async function startFunctionsWorker(
     env: SHARE_ENV,
     bundlePackages: true,
     ...(options.nice ? { nice: options.nice } : {}),
+    ...(options.youngGenerationMb ? { youngGenerationMb: options.youngGenerationMb } : {}),
   });
   let nextId = 0;
   const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (reason: unknown) => void }>();

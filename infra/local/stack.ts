@@ -98,6 +98,9 @@ export interface LocalStackOptions {
   backEndNice?: number;
 }
 
+/** The HTTP API functions thread's young generation, in MB (see startThread's youngGenerationMb). */
+const API_YOUNG_GENERATION_MB = 32;
+
 /** The back end's nice value in `npm start` and the bench (see backEndNice). */
 export const BACK_END_NICE = 10;
 
@@ -340,7 +343,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...threadOptions,
         ...(options.backEndNice ? { nice: options.backEndNice } : {}),
       }),
-      startLocalFunctionsThread({ ...threadOptions, what: "local API functions thread" }),
+      // A larger young generation for the thread that answers requests (32 MB; V8's default is up to
+      // 48): fewer scavenges, each a stall for every request in flight. At 50 connections, three
+      // alternated pairs: p99 78-94 ms against 93-111 with 8 MB, RSS after 20,400 events unchanged.
+      startLocalFunctionsThread({
+        ...threadOptions,
+        what: "local API functions thread",
+        youngGenerationMb: API_YOUNG_GENERATION_MB,
+      }),
     ]);
     stops.push(functions.stop, apiFunctions.stop);
     const backEnd = (fn: FunctionId) => (payload: unknown) => functions.invoke(fn, payload);

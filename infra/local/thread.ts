@@ -126,6 +126,7 @@ export function threadFailed(error: unknown): void {
   parentPort?.close();
 }
 
+/** A thread's young generation unless it asks for another (see startThread's youngGenerationMb). */
 const YOUNG_GENERATION_MB = 8;
 
 /** A thread's nice value raised by `by` over the process's; a thread that ended meanwhile keeps none. */
@@ -181,6 +182,11 @@ export async function startThread<S extends Record<string, unknown>>(options: {
    * elsewhere (macOS sets it per process) the thread keeps the process's.
    */
   nice?: number;
+  /**
+   * The young generation's cap in MB (default 8, see below). A thread that answers requests as they
+   * come (the HTTP API's functions) scavenges less often, and so stalls fewer of them, with more.
+   */
+  youngGenerationMb?: number;
 }): Promise<Thread & { started: S }> {
   const [entry = "", ...preload] = await compileForThread(
     [options.moduleUrl, ...(options.preload ?? [])],
@@ -193,7 +199,7 @@ export async function startThread<S extends Record<string, unknown>>(options: {
     // A smaller young generation than V8's default (up to 3 x 16 MB semi-spaces per isolate): each
     // thread's short-lived garbage (requests, items) is collected sooner, so the process's memory
     // stays flat with two more isolates than one thread had.
-    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    resourceLimits: { maxYoungGenerationSizeMb: options.youngGenerationMb ?? YOUNG_GENERATION_MB },
     // Its output (a handler's logs, a crash's stack) goes where the process's goes.
     stdout: false,
     stderr: false,
