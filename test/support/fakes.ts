@@ -1150,3 +1150,30 @@ export class FakePendingStarts implements PendingStartRepository {
     return structuredClone(pending.trigger);
   }
 }
+
+/**
+ * SES's sending event about a step's email, in the shape EventBridge delivers it to ses-feedback:
+ * its tags name the step (and, since emails carry it, the claim's attempt).
+ */
+export function sesStepEvent(
+  type: "Email Sent" | "Email Rejected",
+  mail: { messageId: string; timestamp?: string; runId?: string; stepId: string; attempt?: string },
+) {
+  return {
+    source: "aws.ses",
+    "detail-type": type,
+    detail: {
+      mail: {
+        messageId: mail.messageId,
+        ...(mail.timestamp === undefined ? {} : { timestamp: mail.timestamp }),
+        tags: {
+          workspace: ["ws_1"],
+          run: [mail.runId ?? "run_1"],
+          step: [mail.stepId],
+          ...(mail.attempt === undefined ? {} : { attempt: [mail.attempt] }),
+        },
+      },
+      ...(type === "Email Rejected" ? { reject: { reason: "Bad content" } } : {}),
+    },
+  };
+}

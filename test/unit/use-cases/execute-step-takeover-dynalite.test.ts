@@ -28,6 +28,7 @@ import {
   FakeProfiles,
   FakeWorkflows,
   fixedClock,
+  sesStepEvent,
 } from "../../support/fakes.js";
 
 const TABLE = "moments-takeover";
@@ -91,18 +92,13 @@ async function emailRun() {
   const firstEvent = (type: "Email Sent" | "Email Rejected") =>
     recordSesFeedback(
       { runs, suppressions: new FakeSuppressionList(), clock: fixedClock(RETRY) },
-      {
-        source: "aws.ses",
-        "detail-type": type,
-        detail: {
-          mail: {
-            messageId: "ses-first",
-            timestamp: FIRST,
-            tags: { workspace: ["ws_1"], run: [run.runId], step: ["email"], attempt: ["attempt-1"] },
-          },
-          ...(type === "Email Rejected" ? { reject: { reason: "Bad content" } } : {}),
-        },
-      },
+      sesStepEvent(type, {
+        messageId: "ses-first",
+        timestamp: FIRST,
+        runId: run.runId,
+        stepId: "email",
+        attempt: "attempt-1",
+      }),
     );
   const firstSend = () => firstEvent("Email Sent");
   /** The run ends (a rule matched), and its end settles the steps it finds claimed. */

@@ -23,6 +23,7 @@ import {
   FakeRunRepository,
   FakeWorkflows,
   fixedClock,
+  sesStepEvent,
 } from "../../support/fakes.js";
 
 const NOW = "2026-11-21T11:00:00.000Z";
@@ -703,16 +704,7 @@ describe("executeStep under faults", () => {
           sendCame = true;
           const handled = await recordSesFeedback(
             { runs, suppressions: new FakeSuppressionList(), clock: fixedClock(LATER) },
-            {
-              source: "aws.ses",
-              "detail-type": "Email Sent",
-              detail: {
-                mail: {
-                  messageId: "ses-first",
-                  tags: { workspace: ["ws_1"], run: ["run_1"], step: ["s1"], attempt: ["attempt-1"] },
-                },
-              },
-            },
+            sesStepEvent("Email Sent", { messageId: "ses-first", stepId: "s1", attempt: "attempt-1" }),
           );
           expect(handled).toMatchObject({ kept: true, settled: false });
         }
@@ -762,16 +754,7 @@ describe("executeStep under faults", () => {
     const firstSend = () =>
       recordSesFeedback(
         { runs, suppressions: new FakeSuppressionList(), clock: fixedClock(TAKEN_OVER) },
-        {
-          source: "aws.ses",
-          "detail-type": "Email Sent",
-          detail: {
-            mail: {
-              messageId: "ses-first",
-              tags: { workspace: ["ws_1"], run: ["run_1"], step: ["s1"], attempt: ["attempt-1"] },
-            },
-          },
-        },
+        sesStepEvent("Email Sent", { messageId: "ses-first", stepId: "s1", attempt: "attempt-1" }),
       );
 
     it("the first's Send comes late, before the retry: the retry records executed from it, and sends nothing (no second email)", async () => {
@@ -815,16 +798,7 @@ describe("executeStep under faults", () => {
     runs.seedClaim(run, "s1", NOW, "attempt-0");
     const sent = await recordSesFeedback(
       { runs, suppressions: new FakeSuppressionList(), clock: fixedClock(NOW) },
-      {
-        source: "aws.ses",
-        "detail-type": "Email Sent",
-        detail: {
-          mail: {
-            messageId: "ses-0",
-            tags: { workspace: ["ws_1"], run: ["run_1"], step: ["s1"], attempt: ["attempt-0"] },
-          },
-        },
-      },
+      sesStepEvent("Email Sent", { messageId: "ses-0", stepId: "s1", attempt: "attempt-0" }),
     );
     expect(sent).toMatchObject({ kept: true, settled: false });
     await runs.endRun(run, "success", "msg_paid", NOW);
@@ -980,18 +954,7 @@ describe("executeStep under faults", () => {
     // SES's Reject of that email comes, and corrects the record.
     const rejected = await recordSesFeedback(
       { runs, suppressions: new FakeSuppressionList(), clock: fixedClock(NOW) },
-      {
-        source: "aws.ses",
-        "detail-type": "Email Rejected",
-        detail: {
-          mail: {
-            messageId: "ses-1",
-            timestamp: NOW,
-            tags: { workspace: ["ws_1"], run: ["run_1"], step: ["s1"] },
-          },
-          reject: { reason: "Bad content" },
-        },
-      },
+      sesStepEvent("Email Rejected", { messageId: "ses-1", timestamp: NOW, stepId: "s1" }),
     );
     expect(rejected).toMatchObject({ outcome: "evidence", settled: true });
 

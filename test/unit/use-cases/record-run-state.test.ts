@@ -10,6 +10,7 @@ import {
   FakeRunRepository,
   FakeWorkflows,
   fixedClock,
+  sesStepEvent,
 } from "../../support/fakes.js";
 
 const NOW = "2026-11-23T08:00:00.000Z";
@@ -380,20 +381,11 @@ describe("recordRunState: a wake-up's step that failed for good while claimed", 
   });
   const error = { Error: "TransientActionError", Cause: "SES answered HTTP 500" };
   const stats = () => runs.stats.get(JSON.stringify(["ws_1", "m_1"]));
-  const sendEvent = (type: "Email Sent" | "Email Rejected") => ({
-    source: "aws.ses",
-    "detail-type": type,
-    detail: {
-      mail: {
-        messageId: "ses-late",
-        timestamp: NOW,
-        tags: { workspace: ["ws_1"], run: ["run_1"], step: ["s1"] },
-      },
-      ...(type === "Email Rejected" ? { reject: { reason: "Bad content" } } : {}),
-    },
-  });
   const sesFeedback = (type: "Email Sent" | "Email Rejected") =>
-    recordSesFeedback({ suppressions: new FakeSuppressionList(), runs, clock }, sendEvent(type));
+    recordSesFeedback(
+      { suppressions: new FakeSuppressionList(), runs, clock },
+      sesStepEvent(type, { messageId: "ses-late", timestamp: NOW, stepId: "s1" }),
+    );
 
   beforeEach(() => {
     const stored = runs.runs.get(JSON.stringify(["ws_1", "run_1"]));

@@ -17,7 +17,7 @@ import {
 } from "../../../../shared/use-cases/step-doubt.js";
 import { startDynaliteTable } from "../../../support/dynalite.js";
 import { FakeSuppressionList } from "../../../support/fake-suppressions.js";
-import { aRun, fixedClock } from "../../../support/fakes.js";
+import { aRun, fixedClock, sesStepEvent } from "../../../support/fakes.js";
 
 const TABLE = "moments-rejections";
 const AT = "2026-11-21T10:00:00.000Z";
@@ -51,23 +51,14 @@ async function claimedEmail() {
   expect(await runs.enter(run, { completion: [], exit: [] })).toBe("entered");
   expect(await runs.claimStep(run, "email", "attempt-1", AT)).toEqual({ status: "claimed" });
   /** SES's event of the step's email; `attempt`: its attempt tag (none: sent before the tag). */
-  const event = (type: "Email Sent" | "Email Rejected", messageId = "ses-msg-1", attempt?: string) => ({
-    source: "aws.ses",
-    "detail-type": type,
-    detail: {
-      mail: {
-        messageId,
-        timestamp: AT,
-        tags: {
-          workspace: ["ws_1"],
-          run: [run.runId],
-          step: ["email"],
-          ...(attempt === undefined ? {} : { attempt: [attempt] }),
-        },
-      },
-      ...(type === "Email Rejected" ? { reject: { reason: "Bad content" } } : {}),
-    },
-  });
+  const event = (type: "Email Sent" | "Email Rejected", messageId = "ses-msg-1", attempt?: string) =>
+    sesStepEvent(type, {
+      messageId,
+      timestamp: AT,
+      runId: run.runId,
+      stepId: "email",
+      ...(attempt === undefined ? {} : { attempt }),
+    });
   const reject = (messageId?: string, attempt?: string) =>
     recordSesFeedback(deps(), event("Email Rejected", messageId, attempt));
   const send = (messageId?: string, attempt?: string) =>
