@@ -2,9 +2,14 @@
  * Local throughput and latency (section `load` of `npm run bench`), on the same local stack as
  * the scenarios, over loopback only and bounded by event counts (it stops by itself):
  * - ingestion: closed-loop POST /v1/events at 10 and then 50 connections (requests/s, p50/p99),
- *   with events no moment uses; then how long the matcher takes to drain them;
+ *   with events no moment uses, each connection opened by one request before the clock starts (as
+ *   a client that keeps its connections does; that first round is reported apart); then how long
+ *   the matcher takes to drain them;
  * - end to end: events that start a moment whose single email step has no delay, from the POST to
  *   the SES request (events/s, event -> email p50/p99);
+ * - the cost model's traffic end to end: the same email moment started by `startShare` of the
+ *   events (5 %, as in the cost model), the rest events no moment uses, from the first POST until
+ *   every email is sent and the stack is idle (events/s);
  * - the process's RSS before and after.
  * The load generator runs in a worker thread so it does not share the stack's event loop.
  */
@@ -29,6 +34,10 @@ export interface LoadOptions {
    * a large and variable part of a short run's CPU per event.
    */
   endToEndWarmup: number;
+  /** Events of the cost model's traffic (see `startShare`), measured end to end; 0 skips it. */
+  mixedEvents: number;
+  /** The share of those that start the email moment (the cost model's start rate). */
+  startShare: number;
   /** Give up waiting for the stack to drain after this long. */
   drainTimeoutMs: number;
 }
@@ -37,6 +46,8 @@ export const defaultLoadOptions: LoadOptions = {
   ingestRequests: 500,
   endToEndEvents: 200,
   endToEndWarmup: 100,
+  mixedEvents: 2_000,
+  startShare: 0.05,
   drainTimeoutMs: 300_000,
 };
 
@@ -48,6 +59,12 @@ export interface IngestRun {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /**
+   * The round that opened the connections (one request each, sent together before the clock
+   * started): not in the figures above, which are a kept-alive client's. A short run would
+   * otherwise count one connection set-up in every tenth request.
+   */
+  openingRound: { requests: number; p99Ms: number };
 }
 
 /**
@@ -93,19 +110,22 @@ function requestsPerEventSince(
   return { total: total / Math.max(1, events), byFunction };
 }
 
+/** What a phase that runs until the stack is idle measures. */
+interface DrainFigures {
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  drained: boolean;
+  /** Process CPU (every thread, the load generator's included) per event: what a shared machine does not skew. */
+  cpuMsPerEvent: number;
+  cpuByThread?: CpuByThread;
+  awsRequestsPerEvent: AwsRequestsPerEvent;
+}
+
 export interface LoadReport {
   ingest: IngestRun[];
   /** Events the matcher drained after the ingestion runs, and how fast (from the first POST). */
-  matcherDrain: {
-    events: number;
-    seconds: number;
-    eventsPerSecond: number;
-    drained: boolean;
-    /** Process CPU (every thread, the load generator's included) per event: what a shared machine does not skew. */
-    cpuMsPerEvent: number;
-    cpuByThread?: CpuByThread;
-    awsRequestsPerEvent: AwsRequestsPerEvent;
-  };
+  matcherDrain: DrainFigures;
   endToEnd: {
     events: number;
     /** Events sent before the measured ones, not counted in any figure but memory's. */
@@ -124,6 +144,14 @@ export interface LoadReport {
     cpuByThread?: CpuByThread;
     awsRequestsPerEvent: AwsRequestsPerEvent;
   };
+  /** The cost model's traffic end to end (see LoadOptions.startShare); absent when not run. */
+  mixed?: DrainFigures & {
+    /** The events that start the email moment, and the emails that went out for them. */
+    startingEvents: number;
+    emails: number;
+    /** POSTs not answered 202. */
+    errors: number;
+  };
   memory: { rssBeforeMb: number; rssAfterMb: number; heapBeforeMb: number; heapAfterMb: number; gc: boolean };
   loadAverage: string;
 }
@@ -132,7 +160,7 @@ export interface LoadReport {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const http = require("node:http");
-const { url, key, bodies, connections } = workerData;
+const { url, key, bodies, connections, opening } = workerData;
 const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
 const target = new URL(url);
 const now = () => performance.timeOrigin + performance.now();
@@ -148,6 +176,8 @@ function post(body) {
   });
 }
 (async () => {
+  // One request per connection, together: the connections are open before the clock starts.
+  const opened = await Promise.all(opening.map(post));
   let next = 0;
   const results = new Array(bodies.length);
   const first = now();
@@ -161,7 +191,7 @@ function post(body) {
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     cpuMs = (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {}
-  parentPort.postMessage({ first, last: now(), results, cpuMs });
+  parentPort.postMessage({ first, last: now(), results, opened, cpuMs });
   agent.destroy();
 })();
 `;
@@ -172,11 +202,23 @@ interface WorkerResult {
   /** The load generator thread's CPU (Linux only). */
   cpuMs?: number;
   results: Array<{ started: number; ended: number; status: number }>;
+  /** The answers to `opening`, sent before `first`. */
+  opened: Array<{ started: number; ended: number; status: number }>;
 }
 
-function drive(url: string, key: string, bodies: unknown[], connections: number): Promise<WorkerResult> {
+/** `bodies` over `connections` kept-alive connections, after `opening` (at most one per connection). */
+function drive(
+  url: string,
+  key: string,
+  bodies: unknown[],
+  connections: number,
+  opening: unknown[] = [],
+): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { url, key, bodies, connections } });
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { url, key, bodies, connections, opening: opening.slice(0, connections) },
+    });
     worker.once("message", (message: WorkerResult) => {
       resolve(message);
       void worker.terminate();
@@ -313,13 +355,16 @@ export async function runLoad(
     let firstPost = Number.POSITIVE_INFINITY;
     let ingested = 0;
     for (const connections of [10, 50]) {
-      const bodies = Array.from({ length: options.ingestRequests }, (_, i) => ({
+      const pageView = (i: number) => ({
         event: "load_page_viewed",
-        accountId: `load-${stamp}-${i % 100}`,
+        accountId: `load-${stamp}-${connections}-${i % 100}`,
         properties: { path: `/page/${i}` },
-      }));
-      const run = await drive(stack.apiUrl, source.writeKey, bodies, connections);
-      firstPost = Math.min(firstPost, run.first);
+      });
+      const bodies = Array.from({ length: options.ingestRequests }, (_, i) => pageView(i));
+      const opening = Array.from({ length: connections }, (_, i) => pageView(options.ingestRequests + i));
+      const run = await drive(stack.apiUrl, source.writeKey, bodies, connections, opening);
+      firstPost = Math.min(firstPost, run.opened[0]?.started ?? run.first);
+      ingested += run.opened.filter((r) => r.status === 202).length;
       ingestLoadGeneratorMs =
         ingestLoadGeneratorMs === undefined || run.cpuMs === undefined
           ? undefined
@@ -336,6 +381,13 @@ export async function runLoad(
         requestsPerSecond: run.results.length / seconds,
         p50Ms: quantile(latencies, 0.5),
         p99Ms: quantile(latencies, 0.99),
+        openingRound: {
+          requests: run.opened.length,
+          p99Ms: quantile(
+            run.opened.map((r) => r.ended - r.started).sort((a, b) => a - b),
+            0.99,
+          ),
+        },
       });
     }
     const drained = await idleWithin(stack, options.drainTimeoutMs);
@@ -391,6 +443,8 @@ export async function runLoad(
     latencies.sort((a, b) => a - b);
     const lastEmail = Math.max(...sent.values());
     const e2eSeconds = (lastEmail - run.first) / 1000;
+    const mixed =
+      options.mixedEvents > 0 ? await runMixed(stack, source.writeKey, options, stamp, signUp) : undefined;
     const after = await settledMemory(stack);
     return {
       ingest,
@@ -418,6 +472,7 @@ export async function runLoad(
         ...(e2eByThread ? { cpuByThread: e2eByThread } : {}),
         awsRequestsPerEvent: e2eRequests,
       },
+      ...(mixed ? { mixed } : {}),
       memory: {
         rssBeforeMb: mb(before.rss),
         rssAfterMb: mb(after.rss),
@@ -433,4 +488,52 @@ export async function runLoad(
     requestLog.tap = undefined;
     requestLog.tapServices = undefined;
   }
+}
+
+/**
+ * The cost model's traffic end to end: `startShare` of `mixedEvents` (spread evenly) start the email
+ * moment, the rest are events no moment uses, over 10 connections; from the first POST until the
+ * stack is idle with every email sent. The paths are warm by then (the phases before ran both).
+ */
+async function runMixed(
+  stack: LocalStack,
+  writeKey: string,
+  options: LoadOptions,
+  stamp: string,
+  signUp: (accountId: string) => { event: string; accountId: string; traits: { email: string } },
+): Promise<NonNullable<LoadReport["mixed"]>> {
+  const starts = (i: number) => Math.floor((i + 1) * options.startShare) > Math.floor(i * options.startShare);
+  const bodies = Array.from({ length: options.mixedEvents }, (_, i) =>
+    starts(i)
+      ? signUp(`mix-${stamp}-${i}`)
+      : {
+          event: "load_page_viewed",
+          accountId: `mix-${stamp}-${i % 100}`,
+          properties: { path: `/mix/${i}` },
+        },
+  );
+  const emailOf = (body: (typeof bodies)[number]) => ("traits" in body ? body.traits.email : undefined);
+  const expected = new Set(bodies.map(emailOf).filter((email) => email !== undefined));
+  const signed = requestsSignedAs();
+  const cpu = process.cpuUsage();
+  const threads = threadCpuMs();
+  const run = await drive(stack.apiUrl, writeKey, bodies, 10);
+  const drained = await idleWithin(stack, options.drainTimeoutMs);
+  const seconds = (absoluteNow() - run.first) / 1000;
+  const cpuMs = cpuMsSince(cpu);
+  const inbox = (await sentEmails(stack.inboxUrl)).flatMap((email) => email.destination.to);
+  const emails = new Set(inbox.filter((to) => expected.has(to))).size;
+  const byThread = cpuByThread(stack, threads, cpuMs, run.cpuMs, bodies.length);
+  return {
+    events: bodies.length,
+    startingEvents: expected.size,
+    emails,
+    errors: run.results.filter((r) => r.status !== 202).length,
+    seconds,
+    eventsPerSecond: bodies.length / seconds,
+    drained,
+    cpuMsPerEvent: cpuMs / bodies.length,
+    ...(byThread ? { cpuByThread: byThread } : {}),
+    awsRequestsPerEvent: requestsPerEventSince(signed, bodies.length),
+  };
 }

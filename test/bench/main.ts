@@ -5,7 +5,7 @@
  *   npm run bench                          # every section
  *   npm run bench -- --only=cost           # bundles | requests | cost | load | console | widget, comma-separated
  *   npm run bench -- --start-rate=0.1 --events=1000000 --out=bench-results.json
- *   npm run bench -- --ingest-requests=500 --e2e-events=200 --e2e-warmup=100
+ *   npm run bench -- --ingest-requests=500 --e2e-events=200 --e2e-warmup=100 --mix-events=2000
  *   npm run bench -- --only=requests,cost --tracing=off --events-per-month=50000000   # as `cdk deploy -c tracing=off`
  *   npm run bench -- --only=requests,cost --events-per-second=20 --match-batching-window=1 --system-log-level=INFO
  *
@@ -45,6 +45,7 @@ const { values } = parseArgs({
     "ingest-requests": { type: "string", default: "500" },
     "e2e-events": { type: "string", default: "200" },
     "e2e-warmup": { type: "string", default: "100" },
+    "mix-events": { type: "string", default: "2000" },
     out: { type: "string", default: "bench-results.json" },
   },
 });
@@ -79,6 +80,7 @@ const batchSize = number("batch-size", 1, 100);
 const ingestRequests = number("ingest-requests", 10, 20_000);
 const e2eEvents = number("e2e-events", 10, 5_000);
 const e2eWarmup = number("e2e-warmup", 0, 5_000);
+const mixEvents = number("mix-events", 0, 50_000);
 
 const loadAverage = () =>
   `${os
@@ -161,6 +163,8 @@ if (wants("requests") || wants("cost") || wants("load") || wants("console") || w
           ingestRequests,
           endToEndEvents: e2eEvents,
           endToEndWarmup: e2eWarmup,
+          mixedEvents: mixEvents,
+          startShare: startRate,
           drainTimeoutMs: 300_000,
         });
         results.load = load;

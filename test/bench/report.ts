@@ -406,6 +406,12 @@ export function printLoad(load: LoadReport): void {
       num(r.p99Ms, 1),
     ]),
   );
+  console.log(
+    `Each connection was opened by one request before the clock started, as a client that keeps its connections (the ` +
+      `Segment SDKs, a browser) sends; that opening round, all at once, is not counted above: p99 ${load.ingest
+        .map((r) => `${num(r.openingRound.p99Ms, 0)} ms at ${r.connections} connections`)
+        .join(", ")}.`,
+  );
   const d = load.matcherDrain;
   // A closed loop of C connections waits C / throughput per request on average (Little's law): the
   // latency target is a throughput target, which the ingest path's CPU per request bounds.
@@ -440,8 +446,17 @@ export function printLoad(load: LoadReport): void {
       ? "not measured (Linux only)"
       : `main thread ${num(c.mainMsPerEvent, 1)}, API functions thread ${num(c.apiFunctionsMsPerEvent, 1)}, functions thread ${num(c.functionsMsPerEvent, 1)}, DynamoDB thread ${num(c.dynamodbMsPerEvent, 1)}, ` +
         `V8 helpers (GC, compiling) and libuv pool (LevelDB I/O) ${num(c.otherMsPerEvent, 1)}, load generator ${num(c.loadGeneratorMsPerEvent, 1)}`;
+  const x = load.mixed;
+  if (x)
+    console.log(
+      `The cost model's traffic end to end (${num((x.startingEvents / x.events) * 100, 1)} % of the events start that moment, the rest are ` +
+        `events no moment uses; 10 connections): ${num(x.events)} events, ${num(x.emails)} of ${num(x.startingEvents)} emails sent` +
+        `${x.errors > 0 ? ` (${num(x.errors)} POSTs not accepted)` : ""}, from the first POST until the stack was idle in ${num(x.seconds, 1)} s ` +
+        `= ${num(x.eventsPerSecond, 1)} events/s${x.drained ? "" : " (NOT drained before the deadline)"}; ${num(x.cpuMsPerEvent, 1)} ms of CPU per event.`,
+    );
   console.log(`CPU ms per event by thread: matcher drain: ${split(d.cpuByThread)}.`);
   console.log(`                            end to end: ${split(e.cpuByThread)}.`);
+  if (x) console.log(`                            cost model's traffic: ${split(x.cpuByThread)}.`);
   const requests = (r: AwsRequestsPerEvent, cpuMsPerEvent: number) =>
     `${num(r.total, 1)} (${Object.entries(r.byFunction)
       .sort((a, b) => b[1] - a[1])
@@ -449,13 +464,14 @@ export function printLoad(load: LoadReport): void {
       .join(", ")}), ${num(cpuMsPerEvent / Math.max(r.total, 1e-9), 1)} ms of CPU per request`;
   console.log(
     `AWS requests per event (the functions', through the real SDK clients, each served by a local emulator): ` +
-      `matcher drain ${requests(d.awsRequestsPerEvent, d.cpuMsPerEvent)}; end to end ${requests(e.awsRequestsPerEvent, e.cpuMsPerEvent)}.`,
+      `matcher drain ${requests(d.awsRequestsPerEvent, d.cpuMsPerEvent)}; end to end ${requests(e.awsRequestsPerEvent, e.cpuMsPerEvent)}` +
+      `${x ? `; cost model's traffic ${requests(x.awsRequestsPerEvent, x.cpuMsPerEvent)}` : ""}.`,
   );
   const m = load.memory;
   console.log(
     `Memory (process RSS${m.gc ? ", after a forced GC" : "; run node with --expose-gc for settled figures"}): ` +
       `${m.rssBeforeMb} MB before, ${m.rssAfterMb} MB after ` +
       `(heap ${m.heapBeforeMb} -> ${m.heapAfterMb} MB), ` +
-      `${num(((m.rssAfterMb - m.rssBeforeMb) * 1024) / (d.events + e.events + (e.warmupEvents ?? 0)), 0)} KB more per event handled.`,
+      `${num(((m.rssAfterMb - m.rssBeforeMb) * 1024) / (d.events + e.events + (e.warmupEvents ?? 0) + (x?.events ?? 0)), 0)} KB more per event handled.`,
   );
 }

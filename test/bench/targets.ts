@@ -206,11 +206,22 @@ export function checkTargets(results: BenchResults): TargetRow[] {
 
   const load = results.load;
   if (load) {
+    // The cost model's traffic (its start rate of events start the moment): every event emailed is
+    // the worst case, printed beside it, not the traffic the issue's figures are about.
+    const mixed = load.mixed;
+    const everyEvent = `every event emailed: ${load.endToEnd.eventsPerSecond.toFixed(1)}`;
     rows.push({
-      target: "local end to end, zero-delay email step",
-      measured: `${load.endToEnd.eventsPerSecond.toFixed(1)} events/s`,
+      target: "local end to end, zero-delay email step, the cost model's traffic",
+      measured: mixed
+        ? `${mixed.eventsPerSecond.toFixed(1)} events/s, ${Math.round((mixed.startingEvents / mixed.events) * 1000) / 10} % emailed (${everyEvent})`
+        : `not measured (--mix-events=0; ${everyEvent})`,
       goal: ">= 200 events/s",
-      met: load.endToEnd.eventsPerSecond >= 200,
+      met: mixed
+        ? mixed.eventsPerSecond >= 200 &&
+          mixed.emails === mixed.startingEvents &&
+          mixed.drained &&
+          mixed.errors === 0
+        : undefined,
     });
     const fifty = load.ingest.find((r) => r.connections === 50);
     rows.push({
@@ -221,7 +232,11 @@ export function checkTargets(results: BenchResults): TargetRow[] {
     });
     // Measured, not extrapolated: a short run's growth is mostly warm-up (caches, JIT, the first
     // LevelDB files), which a straight line from it multiplies into gigabytes.
-    const events = load.matcherDrain.events + load.endToEnd.events + (load.endToEnd.warmupEvents ?? 0);
+    const events =
+      load.matcherDrain.events +
+      load.endToEnd.events +
+      (load.endToEnd.warmupEvents ?? 0) +
+      (load.mixed?.events ?? 0);
     const longEnough = events >= 20_000;
     rows.push({
       target: "local RSS after 20k events",

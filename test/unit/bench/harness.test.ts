@@ -512,6 +512,40 @@ describe("the targets table", () => {
     ).toBeUndefined();
   });
 
+  it("judges the local end to end from the cost model's traffic, and only when every email went out", () => {
+    const mixed = (eventsPerSecond: number, emails = 100) => ({
+      events: 2_000,
+      startingEvents: 100,
+      emails,
+      errors: 0,
+      seconds: 2_000 / eventsPerSecond,
+      eventsPerSecond,
+      drained: true,
+      cpuMsPerEvent: 8,
+      awsRequestsPerEvent: { total: 5, byFunction: {} },
+    });
+    const load = (mix?: ReturnType<typeof mixed>) =>
+      ({
+        ingest: [],
+        matcherDrain: { events: 1_000 },
+        endToEnd: { events: 200, warmupEvents: 100, eventsPerSecond: 40 },
+        ...(mix ? { mixed: mix } : {}),
+        memory: { rssBeforeMb: 200, rssAfterMb: 300 },
+      }) as unknown as LoadReport;
+    const endToEnd = (report: LoadReport) =>
+      checkTargets({ load: report }).find((r) => r.target.startsWith("local end to end"));
+    expect(endToEnd(load(mixed(220)))).toMatchObject({
+      measured: "220.0 events/s, 5 % emailed (every event emailed: 40.0)",
+      met: true,
+    });
+    expect(endToEnd(load(mixed(180)))?.met).toBe(false);
+    // Fast, but an email is missing: not met.
+    expect(endToEnd(load(mixed(220, 99)))?.met).toBe(false);
+    // Without the phase, the worst case alone is shown, and nothing is judged from it.
+    expect(endToEnd(load())).toMatchObject({ met: undefined });
+    expect(endToEnd(load())?.measured).toContain("every event emailed: 40.0");
+  });
+
   it("judges memory after 20k events only from a run that long, never from a short run's line", () => {
     const load = (events: number, rssAfterMb: number) =>
       ({
