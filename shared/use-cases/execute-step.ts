@@ -42,6 +42,7 @@ import {
   DOUBT_POLICY,
   evidenceOutcome,
   FAILED_NOT_FOUND,
+  failedInDoubt,
   pinnedStepOf,
   RUN_ENDED_NOT_FOUND,
   retractedMeanwhile,
@@ -295,26 +296,38 @@ async function performAndRecord(
     }
   }
   if (
-    outcome.status === "skipped" &&
+    (outcome.status === "skipped" || outcome.status === "failed") &&
     takenOver?.doubtSince !== undefined &&
     DOUBT_POLICY[step.action.type] === "evidence" &&
     ended.accepted === undefined &&
     ended.unsent === undefined
   ) {
-    // This attempt took over a claim in doubt and skips the step itself (its recipient suppressed
-    // meanwhile, by the earlier attempt's own email's complaint or unsubscribe, say): that email may
-    // have gone out, its Send later than the wait. A plain skip would be final for that Send, and
-    // the step recorded not sent though SES took its email. So the claim is marked in doubt since
-    // the earlier doubt first (the record keeps the mark: open to evidence, as a skip made when
-    // the run ended in doubt is), and the evidence read again after the record (see sentMeanwhile).
-    // If the mark fails, the skip is recorded as before.
-    await deps.runs.markStepInDoubt(run, step.id, attempt, takenOver.doubtSince).catch(() => undefined);
+    // This attempt took over a claim in doubt and did not send: it skips the step itself (its
+    // recipient suppressed meanwhile, by the earlier attempt's own email's complaint or unsubscribe,
+    // say), or its own send failed for good (SES refused it). The earlier attempt's email may have
+    // gone out all the same, its Send later than the wait. A plain skip or failure would be final
+    // for that Send, and the step recorded not sent though SES took its email (and a fail_run step
+    // would fail its run over it). So the claim is marked in doubt since the earlier doubt first (the
+    // record keeps the mark: open to evidence, as a skip made when the run ended in doubt is, and a
+    // failure recorded `send_in_doubt`, as a wake-up failed for good in doubt is), and the evidence
+    // read again after the record (see sentMeanwhile). If the mark fails, the outcome is recorded as
+    // before.
+    const marked = await deps.runs
+      .markStepInDoubt(run, step.id, attempt, takenOver.doubtSince)
+      .catch(() => undefined);
+    if (marked !== undefined && outcome.status === "failed")
+      outcome = failedInDoubt(step.action.type, outcome.reason);
     ended = { unsent: true };
   }
-  const recorded = await record(deps, run, step, outcome, known);
+  await writeRecord(deps, run, step, outcome, known);
   if (ended.accepted) await retractedMeanwhile(deps, run, step.id, ended.accepted);
-  else if (ended.unsent) await sentMeanwhile(deps, run, step.id, attempt);
-  return recorded;
+  else if (ended.unsent) {
+    // What the record says now, if the earlier attempt's Send came meanwhile: its email went, and
+    // this attempt's failure, if any, does not fail the run.
+    const corrected = await sentMeanwhile(deps, run, step.id, attempt);
+    if (corrected) return corrected;
+  }
+  return failRunIfItsPolicy(step, outcome);
 }
 
 /**
@@ -403,6 +416,18 @@ async function record(
   outcome: StepOutcome,
   known: StepKnown = {},
 ): Promise<StepOutcome> {
+  await writeRecord(deps, run, step, outcome, known);
+  return failRunIfItsPolicy(step, outcome);
+}
+
+/** Records the step's outcome; a failure to is StepOutcomeUnrecordedError, which carries it. */
+async function writeRecord(
+  deps: StepDeps,
+  run: Run,
+  step: StepInput,
+  outcome: StepOutcome,
+  known: StepKnown,
+): Promise<void> {
   try {
     const at = deps.clock.now().toISOString();
     await deps.runs.recordStep(run, step.id, outcome, at, known.completeRun ? { completeRun: true } : {});
@@ -410,6 +435,10 @@ async function record(
   } catch {
     throw new StepOutcomeUnrecordedError(outcome, step.id);
   }
+}
+
+/** The outcome, unless it is a failure of a fail_run step: then StepFailedRunError (the run fails). */
+function failRunIfItsPolicy(step: StepInput, outcome: StepOutcome): StepOutcome {
   if (outcome.status === "failed" && step.onFailure === "fail_run")
     throw new StepFailedRunError(outcome.reason);
   return outcome;

@@ -211,7 +211,7 @@ export function settleWithEvidence(
  * email. The record is written before this read, and the evidence before its handler's read of
  * the step, so one side always sees the other: read again, and what settles the claim (see
  * settlingEvidence) corrects the record. One read, off the usual path (an email step recorded so
- * only).
+ * only). Answers the outcome it corrected the record to, if it did.
  */
 export async function sentMeanwhile(
   deps: {
@@ -221,15 +221,22 @@ export async function sentMeanwhile(
   run: Pick<RunContext, "workspaceId" | "runId">,
   stepId: string,
   attempt: string,
-): Promise<void> {
+): Promise<StepOutcome | undefined> {
   const evidence = settlingEvidence(
     await deps.runs.listStepEvidence(run.workspaceId, run.runId, stepId),
     attempt,
   );
-  if (!evidence) return;
+  if (!evidence) return undefined;
   const settled = await settleWithEvidence(deps, run, stepId, evidence);
-  if (settled === "settled" && evidence.attempt !== undefined && evidence.attempt !== attempt)
-    await retractedMeanwhile(deps, run, stepId, evidence);
+  if (settled !== "settled") return undefined;
+  // (a Reject of that attempt come meanwhile corrects it once more: the step was not sent after all)
+  if (
+    evidence.attempt !== undefined &&
+    evidence.attempt !== attempt &&
+    (await retractedMeanwhile(deps, run, stepId, evidence))
+  )
+    return undefined;
+  return evidenceOutcome(evidence);
 }
 
 export interface EndedRunDoubtDeps {

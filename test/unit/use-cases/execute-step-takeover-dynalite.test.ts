@@ -11,7 +11,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DynamoRunRepository } from "../../../shared/adapters/dynamodb/run-repository.js";
 import { statsShardOf } from "../../../shared/adapters/dynamodb/stats-ops.js";
 import { keys } from "../../../shared/contracts/table.js";
-import { AmbiguousDeliveryError, TransientDeliveryError } from "../../../shared/domain/delivery-errors.js";
+import {
+  AmbiguousDeliveryError,
+  PermanentDeliveryError,
+  TransientDeliveryError,
+} from "../../../shared/domain/delivery-errors.js";
 import type { OutgoingEmail } from "../../../shared/ports/delivery.js";
 import { emailPerformer } from "../../../shared/use-cases/actions/email.js";
 import { executeStep, type StepDeps } from "../../../shared/use-cases/execute-step.js";
@@ -64,7 +68,7 @@ class ScriptedMailer extends FakeMailer {
 }
 
 /** A run of its own (and moment: its counters are its own), active, its email step not yet claimed. */
-async function emailRun() {
+async function emailRun(policy: { onFailure?: "fail_run" } = {}) {
   count++;
   const run = aRun({ runId: `run_${count}`, momentId: `m_${count}` });
   expect(await runs.enter(run, { completion: [], exit: [] })).toBe("entered");
@@ -87,7 +91,7 @@ async function emailRun() {
     workflows: new FakeWorkflows(),
     newAttempt: () => `attempt-${++attempts}`,
   });
-  const step = (at: string) => executeStep(deps(at), { run, step: STEP, phase: "entry" });
+  const step = (at: string) => executeStep(deps(at), { run, step: { ...STEP, ...policy }, phase: "entry" });
   /** SES's event of the first attempt's email (its answer was lost). */
   const firstEvent = (type: "Email Sent" | "Email Rejected") =>
     recordSesFeedback(
@@ -143,9 +147,38 @@ async function emailRun() {
     mailer.before = meanwhile;
     await expect(step(TAKEN_OVER)).rejects.toMatchObject({ name: "TransientActionError" });
   };
+  /** The first send in doubt; then, before the second attempt (after the wait), `then`. */
+  const firstInDoubt = async (then: "suppressed" | "refused") => {
+    mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
+    await expect(step(FIRST)).rejects.toMatchObject({ name: "StepInDoubt" });
+    // The first's email, which SES took, was complained of: the address is suppressed.
+    if (then === "suppressed")
+      await email.suppressions.suppress("ws_1", {
+        address: "ada@example.com",
+        reason: "complained",
+        suppressedAt: FIRST,
+      });
+    // SES refuses the second's send for good.
+    else
+      mailer.failNextWith(new PermanentDeliveryError("SES MessageRejected: Email address is not verified."));
+  };
+  /**
+   * The first's Send arrives just before the next record of the step: its handler reads the claim,
+   * the second attempt's, which it does not speak for. Answers a function that undoes the spy.
+   */
+  const sendBeforeNextRecord = () => {
+    const recordStep = runs.recordStep.bind(runs);
+    const spy = vi.spyOn(runs, "recordStep").mockImplementationOnce(async (...args) => {
+      expect(await firstSend()).toMatchObject({ kept: true, settled: false });
+      return recordStep(...args);
+    });
+    return () => spy.mockRestore();
+  };
   return {
     run,
     mailer,
+    firstInDoubt,
+    sendBeforeNextRecord,
     suppressions: email.suppressions,
     step,
     firstEvent,
@@ -248,13 +281,7 @@ describe("an email claim taken over from one in doubt, then throttled, on dynali
 describe("an email claim taken over from one in doubt, whose own send this attempt then settles as not sent, on dynalite", () => {
   it("the recipient suppressed meanwhile (the first's email, which SES took, was complained of): skipped, and the first's late Send corrects it to executed, counted once", async () => {
     const email = await emailRun();
-    email.mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
-    await expect(email.step(FIRST)).rejects.toMatchObject({ name: "StepInDoubt" });
-    await email.suppressions.suppress("ws_1", {
-      address: "ada@example.com",
-      reason: "complained",
-      suppressedAt: FIRST,
-    });
+    await email.firstInDoubt("suppressed");
 
     expect(await email.step(TAKEN_OVER)).toMatchObject({ status: "skipped" });
     expect(await email.firstSend()).toMatchObject({ kept: true, settled: true });
@@ -264,27 +291,54 @@ describe("an email claim taken over from one in doubt, whose own send this attem
     expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
   });
 
-  it("the first's Send came while this attempt decided (before its record): recorded skipped, then corrected to executed by its re-read, counted once", async () => {
-    const email = await emailRun();
-    email.mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
-    await expect(email.step(FIRST)).rejects.toMatchObject({ name: "StepInDoubt" });
-    await email.suppressions.suppress("ws_1", {
-      address: "ada@example.com",
-      reason: "complained",
-      suppressedAt: FIRST,
-    });
-    // (the Send's handler reads the claim, the second attempt's, which it does not speak for)
-    const recordStep = runs.recordStep.bind(runs);
-    const spy = vi.spyOn(runs, "recordStep").mockImplementationOnce(async (...args) => {
-      expect(await email.firstSend()).toMatchObject({ kept: true, settled: false });
-      return recordStep(...args);
-    });
+  it("its own send refused for good (SES's permanent error), fail_run: failed send_in_doubt, the run fails, and the first's late Send corrects the step to executed, counted once", async () => {
+    const email = await emailRun({ onFailure: "fail_run" });
+    await email.firstInDoubt("refused");
 
-    expect(await email.step(TAKEN_OVER)).toMatchObject({ status: "skipped" });
-    spy.mockRestore();
+    await expect(email.step(TAKEN_OVER)).rejects.toMatchObject({ name: "StepFailedRun" });
+    expect(await email.record()).toMatchObject({
+      status: "failed",
+      doubtSince: FIRST,
+      outcome: { reason: expect.stringMatching(/^send_in_doubt: .*Email address is not verified/) },
+    });
+    expect(await email.firstSend()).toMatchObject({ kept: true, settled: true });
 
     expect(await email.record()).toMatchObject({ status: "executed" });
+    expect(email.mailer.sent).toEqual([]);
     expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
+  });
+
+  it.each([
+    ["skipped (the recipient suppressed meanwhile)", "suppressed", {}],
+    ["failed (its own send refused for good), a fail_run step", "refused", { onFailure: "fail_run" }],
+  ] as const)(
+    "the first's Send came while this attempt decided (before its record): %s, corrected to executed by its re-read, answered so (the run goes on), counted once",
+    async (_title, then, policy) => {
+      const email = await emailRun(policy);
+      await email.firstInDoubt(then);
+      const restore = email.sendBeforeNextRecord();
+
+      // (answered as the record says once its re-read corrected it)
+      expect(await email.step(TAKEN_OVER)).toEqual({
+        status: "executed",
+        detail: { messageId: "ses-first", reconciled: "send_event" },
+      });
+      restore();
+
+      expect(await email.record()).toMatchObject({ status: "executed" });
+      expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
+    },
+  );
+
+  it("its own send refused for good, and nothing of the first's email ever comes: the failure stands (send_in_doubt), counted once", async () => {
+    const email = await emailRun();
+    await email.firstInDoubt("refused");
+
+    expect(await email.step(TAKEN_OVER)).toMatchObject({
+      status: "failed",
+      reason: expect.stringMatching(/^send_in_doubt:/),
+    });
+    expect(await email.counters()).toEqual({ executed: 0, skipped: 0, failed: 1 });
   });
 
   it("nothing of the first's email ever comes: the skip stands, counted once", async () => {
