@@ -321,11 +321,14 @@ async function performAndRecord(
   }
   await writeRecord(deps, run, step, outcome, known);
   if (ended.accepted) await retractedMeanwhile(deps, run, step.id, ended.accepted);
-  else if (ended.unsent) {
-    // What the record says now, if the earlier attempt's Send came meanwhile: its email went, and
-    // this attempt's failure, if any, does not fail the run.
-    const corrected = await sentMeanwhile(deps, run, step.id, attempt);
-    if (corrected) return corrected;
+  else if (ended.unsent && (await sentMeanwhile(deps, run, step.id, attempt))) {
+    // Evidence that came meanwhile corrected the record (the earlier attempt's Send: its email went,
+    // and this attempt's failure, if any, does not fail the run; and perhaps its Reject after that):
+    // answered as it stands, read back (one read, on this rare path only).
+    const stands = (await deps.runs.listRunSteps(run.workspaceId, run.runId)).find(
+      (candidate) => candidate.stepId === step.id,
+    );
+    if (stands && stands.status !== "claimed") return failRunIfItsPolicy(step, stands.outcome);
   }
   return failRunIfItsPolicy(step, outcome);
 }
@@ -428,19 +431,29 @@ async function writeRecord(
   outcome: StepOutcome,
   known: StepKnown,
 ): Promise<void> {
+  // A failure that fails the run does not complete it: the run ends failed (and runs its exit steps)
+  // when the state machine acts on StepFailedRunError, which a completed run would refuse.
+  const completeRun = known.completeRun === true && !failsTheRun(step, outcome);
   try {
     const at = deps.clock.now().toISOString();
-    await deps.runs.recordStep(run, step.id, outcome, at, known.completeRun ? { completeRun: true } : {});
-    if (known.completeRun) known.completed = true;
+    await deps.runs.recordStep(run, step.id, outcome, at, completeRun ? { completeRun: true } : {});
+    if (completeRun) known.completed = true;
   } catch {
     throw new StepOutcomeUnrecordedError(outcome, step.id);
   }
 }
 
-/** The outcome, unless it is a failure of a fail_run step: then StepFailedRunError (the run fails). */
+/** Whether the outcome is a failure of a fail_run step, which fails its run. */
+function failsTheRun(
+  step: StepInput,
+  outcome: StepOutcome,
+): outcome is Extract<StepOutcome, { status: "failed" }> {
+  return outcome.status === "failed" && step.onFailure === "fail_run";
+}
+
+/** The outcome, unless it fails the run (see failsTheRun): then StepFailedRunError. */
 function failRunIfItsPolicy(step: StepInput, outcome: StepOutcome): StepOutcome {
-  if (outcome.status === "failed" && step.onFailure === "fail_run")
-    throw new StepFailedRunError(outcome.reason);
+  if (failsTheRun(step, outcome)) throw new StepFailedRunError(outcome.reason);
   return outcome;
 }
 

@@ -211,7 +211,8 @@ export function settleWithEvidence(
  * email. The record is written before this read, and the evidence before its handler's read of
  * the step, so one side always sees the other: read again, and what settles the claim (see
  * settlingEvidence) corrects the record. One read, off the usual path (an email step recorded so
- * only). Answers the outcome it corrected the record to, if it did.
+ * only). Answers whether it corrected the record (a Reject of that attempt come meanwhile may have
+ * corrected it once more: read it back for what stands).
  */
 export async function sentMeanwhile(
   deps: {
@@ -221,22 +222,17 @@ export async function sentMeanwhile(
   run: Pick<RunContext, "workspaceId" | "runId">,
   stepId: string,
   attempt: string,
-): Promise<StepOutcome | undefined> {
+): Promise<boolean> {
   const evidence = settlingEvidence(
     await deps.runs.listStepEvidence(run.workspaceId, run.runId, stepId),
     attempt,
   );
-  if (!evidence) return undefined;
+  if (!evidence) return false;
   const settled = await settleWithEvidence(deps, run, stepId, evidence);
-  if (settled !== "settled") return undefined;
-  // (a Reject of that attempt come meanwhile corrects it once more: the step was not sent after all)
-  if (
-    evidence.attempt !== undefined &&
-    evidence.attempt !== attempt &&
-    (await retractedMeanwhile(deps, run, stepId, evidence))
-  )
-    return undefined;
-  return evidenceOutcome(evidence);
+  if (settled !== "settled") return false;
+  if (evidence.attempt !== undefined && evidence.attempt !== attempt)
+    await retractedMeanwhile(deps, run, stepId, evidence);
+  return true;
 }
 
 export interface EndedRunDoubtDeps {

@@ -7,7 +7,7 @@
  * once, with at most one email (the first's, which SES took late) and never none when none went out.
  */
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { DynamoRunRepository } from "../../../shared/adapters/dynamodb/run-repository.js";
 import { statsShardOf } from "../../../shared/adapters/dynamodb/stats-ops.js";
 import { keys } from "../../../shared/contracts/table.js";
@@ -54,6 +54,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopDynalite?.();
+});
+
+// A test that fails midway leaves no spy on the shared repository for the next one.
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 
 /** A mailer whose send can run something first (SES's event of an earlier send arriving), then fail. */
@@ -338,6 +343,72 @@ describe("an email claim taken over from one in doubt, whose own send this attem
       status: "failed",
       reason: expect.stringMatching(/^send_in_doubt:/),
     });
+    expect(await email.counters()).toEqual({ executed: 0, skipped: 0, failed: 1 });
+  });
+
+  it.each([
+    ["skipped (the recipient suppressed meanwhile): answered failed (rejected)", "suppressed", {}],
+    ["failed for good, a fail_run step: its run fails", "refused", { onFailure: "fail_run" }],
+  ] as const)(
+    "the first's Send came while this attempt decided, and its Reject just after the re-read corrected the record: %s, as the record stands, counted once",
+    async (_title, then, policy) => {
+      const email = await emailRun(policy);
+      await email.firstInDoubt(then);
+      // SES's Send of the first's email comes before this attempt's record, and its Reject right
+      // after the re-read's correction (to executed, from that Send), before it looks for one.
+      const recordStep = runs.recordStep.bind(runs);
+      let recorded = false;
+      const recording = vi.spyOn(runs, "recordStep").mockImplementationOnce(async (...args) => {
+        expect(await email.firstSend()).toMatchObject({ kept: true, settled: false });
+        const done = await recordStep(...args);
+        recorded = true;
+        return done;
+      });
+      const settle = runs.settleStepInDoubt.bind(runs);
+      let rejected = false;
+      const settling = vi.spyOn(runs, "settleStepInDoubt").mockImplementation(async (...args) => {
+        const settled = await settle(...args);
+        if (recorded && !rejected) {
+          rejected = true;
+          expect(await email.firstEvent("Email Rejected")).toMatchObject({ kept: true, settled: true });
+        }
+        return settled;
+      });
+
+      const answered = email.step(TAKEN_OVER);
+      if (then === "refused") await expect(answered).rejects.toMatchObject({ name: "StepFailedRun" });
+      else
+        expect(await answered).toMatchObject({
+          status: "failed",
+          reason: expect.stringMatching(/^rejected:/),
+        });
+      recording.mockRestore();
+      settling.mockRestore();
+      expect(rejected).toBe(true);
+
+      expect(await email.record()).toMatchObject({
+        status: "failed",
+        outcome: { reason: expect.stringMatching(/^rejected:/) },
+      });
+      expect(email.mailer.sent).toEqual([]);
+      expect(await email.counters()).toEqual({ executed: 0, skipped: 0, failed: 1 });
+    },
+  );
+
+  it("its own send refused for good, its claim's doubt mark not written (DynamoDB failed): the failure is recorded as it is, final", async () => {
+    const email = await emailRun();
+    await email.firstInDoubt("refused");
+    const spy = vi
+      .spyOn(runs, "markStepInDoubt")
+      .mockRejectedValueOnce(new Error("ProvisionedThroughputExceededException"));
+
+    expect(await email.step(TAKEN_OVER)).toEqual({
+      status: "failed",
+      reason: expect.stringContaining("Email address is not verified"),
+    });
+    spy.mockRestore();
+    expect((await email.record())?.outcome?.reason).not.toMatch(/^send_in_doubt/);
+    expect(await email.firstSend()).toMatchObject({ settled: false });
     expect(await email.counters()).toEqual({ executed: 0, skipped: 0, failed: 1 });
   });
 

@@ -479,6 +479,24 @@ describe("recordRunState for a wake-up", () => {
     expect(workflows.end(run.runId)).toMatchObject({ phase: "exit" });
   });
 
+  it("ends the run as failed, not completed, when the step that would complete it fails with fail_run", async () => {
+    failing.add("b");
+    await enter({ entry: [inApp("a"), inApp("b", { onFailure: "fail_run" })], exit: [inApp("sorry")] });
+    await expect(runWake(deps, wake(["a", "b"], { complete: true }))).rejects.toMatchObject({
+      name: "StepFailedRun",
+    });
+    expect((await runs.getRun("ws_1", run.runId))?.status).toBe("active");
+
+    const result = await recordRunState(stateDeps(), {
+      type: "wake_failed_run",
+      wake: wake(["a", "b"], { complete: true }),
+    });
+
+    expect(result).toEqual({ recorded: "failed_by_step" });
+    expect(await runs.getRun("ws_1", run.runId)).toMatchObject({ status: "failed", endedBy: "step:b" });
+    expect(workflows.end(run.runId)).toMatchObject({ phase: "exit" });
+  });
+
   it("fails the execution for good when a gate or a completion failed (no step record takes it)", async () => {
     await enter({ entry: [inApp("a")] });
     await runWake(deps, wake(["a"]));
