@@ -60,11 +60,16 @@ export class StepInDoubtError extends Error {
  */
 export class StepOutcomeUnrecordedError extends Error {
   override readonly name = STEP_OUTCOME_UNRECORDED_ERROR;
+  /**
+   * `recheck`: the attempt whose claim the outcome settles as not sent while another attempt's
+   * email may have gone out (see sentMeanwhile): whoever records it reads the evidence again after.
+   */
   constructor(
     readonly outcome: StepOutcome,
     readonly stepId: string,
+    readonly recheck?: string,
   ) {
-    super(JSON.stringify({ stepId, outcome }));
+    super(JSON.stringify({ stepId, outcome, ...(recheck === undefined ? {} : { recheck }) }));
   }
 }
 

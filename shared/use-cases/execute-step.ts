@@ -319,7 +319,7 @@ async function performAndRecord(
       outcome = failedInDoubt(step.action.type, outcome.reason);
     ended = { unsent: true };
   }
-  await writeRecord(deps, run, step, outcome, known);
+  await writeRecord(deps, run, step, outcome, known, ended.unsent ? attempt : undefined);
   if (ended.accepted) await retractedMeanwhile(deps, run, step.id, ended.accepted);
   else if (ended.unsent && (await sentMeanwhile(deps, run, step.id, attempt))) {
     // Evidence that came meanwhile corrected the record (the earlier attempt's Send: its email went,
@@ -423,13 +423,17 @@ async function record(
   return failRunIfItsPolicy(step, outcome);
 }
 
-/** Records the step's outcome; a failure to is StepOutcomeUnrecordedError, which carries it. */
+/**
+ * Records the step's outcome; a failure to is StepOutcomeUnrecordedError, which carries it (and
+ * `recheck`, the attempt whose evidence its recorder reads again after: see sentMeanwhile).
+ */
 async function writeRecord(
   deps: StepDeps,
   run: Run,
   step: StepInput,
   outcome: StepOutcome,
   known: StepKnown,
+  recheck?: string,
 ): Promise<void> {
   // A failure that fails the run does not complete it: the run ends failed (and runs its exit steps)
   // when the state machine acts on StepFailedRunError, which a completed run would refuse.
@@ -439,7 +443,7 @@ async function writeRecord(
     await deps.runs.recordStep(run, step.id, outcome, at, completeRun ? { completeRun: true } : {});
     if (completeRun) known.completed = true;
   } catch {
-    throw new StepOutcomeUnrecordedError(outcome, step.id);
+    throw new StepOutcomeUnrecordedError(outcome, step.id, recheck);
   }
 }
 

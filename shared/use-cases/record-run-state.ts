@@ -12,7 +12,7 @@ import type { RunRepository, WorkflowController } from "../ports/runs.js";
 import { endRun } from "./end-run.js";
 import { type OpenGateDeps, openGate } from "./open-gate.js";
 import { pinnedStep, pinnedStepsOf } from "./run-wake.js";
-import { pinnedStepOf, recordFailedStep } from "./step-doubt.js";
+import { pinnedStepOf, recordFailedStep, sentMeanwhile } from "./step-doubt.js";
 
 type RunStateDeps = OpenGateDeps & { runs: RunRepository; workflows: WorkflowController; clock: Clock };
 
@@ -79,17 +79,45 @@ export async function recordRunState(deps: RunStateDeps, payload: RunStateTaskPa
  * What a StepOutcomeUnrecorded error carries: Lambda's Cause is its JSON error, whose message is
  * `{ stepId, outcome }` (or, from a version before steps were named in it, the outcome alone).
  */
-function unrecorded(error: { Cause?: string }): { outcome: StepOutcome; stepId?: string } {
+function unrecorded(error: { Cause?: string }): { outcome: StepOutcome; stepId?: string; recheck?: string } {
   const cause = JSON.parse(error.Cause ?? "{}") as { errorMessage?: string };
   const message = JSON.parse(cause.errorMessage ?? "") as
-    | { stepId?: unknown; outcome?: StepOutcome }
+    | { stepId?: unknown; outcome?: StepOutcome; recheck?: unknown }
     | StepOutcome;
   if ("outcome" in message && message.outcome && typeof message.stepId === "string")
-    return { outcome: message.outcome, stepId: message.stepId };
+    return {
+      outcome: message.outcome,
+      stepId: message.stepId,
+      ...(typeof message.recheck === "string" ? { recheck: message.recheck } : {}),
+    };
   return { outcome: message as StepOutcome };
 }
 
-const unrecordedOutcome = (error: { Cause?: string }) => unrecorded(error).outcome;
+/**
+ * Records an outcome its action could not, then, when it settles a claim as not sent while another
+ * attempt's email may have gone out (`recheck`), reads the evidence again as the action would have
+ * (see sentMeanwhile): what stands then is what decides the step's policy.
+ */
+async function recordUnrecorded(
+  deps: RunStateDeps,
+  run: RunContext,
+  step: StepInput,
+  { outcome, recheck }: { outcome: StepOutcome; recheck?: string },
+  at: string,
+) {
+  await deps.runs.recordStep(run, step.id, outcome, at);
+  let stands = outcome;
+  if (recheck !== undefined && (await sentMeanwhile(deps, run, step.id, recheck))) {
+    const record = (await deps.runs.listRunSteps(run.workspaceId, run.runId)).find(
+      (candidate) => candidate.stepId === step.id,
+    );
+    if (record && record.status !== "claimed") stands = record.outcome;
+  }
+  return {
+    recorded: "step_outcome" as const,
+    failRun: stands.status === "failed" && step.onFailure === "fail_run",
+  };
+}
 
 function failureReason(error: { Error?: string; Cause?: string }): string {
   return [error.Error, error.Cause].filter(Boolean).join(": ").slice(0, 1000) || "unknown error";
@@ -137,13 +165,9 @@ async function record(deps: RunStateDeps, payload: RunStateTaskPayload) {
       // The action performed the step, then failed to record it: record what it reported, on the
       // step it names. Its record may have gone in with the answer lost: the first step without an
       // outcome is then the next one, which must not take it (it would never be performed).
-      const { outcome, stepId } = unrecorded(payload.error);
-      const { run, step } = await failedStep(deps, payload.wake, stepId);
-      await deps.runs.recordStep(run, step.id, outcome, at);
-      return {
-        recorded: "step_outcome" as const,
-        failRun: outcome.status === "failed" && step.onFailure === "fail_run",
-      };
+      const reported = unrecorded(payload.error);
+      const { run, step } = await failedStep(deps, payload.wake, reported.stepId);
+      return { ...(await recordUnrecorded(deps, run, step, reported, at)) };
     }
     case "wake_failed_run": {
       // A fail_run step failed for good: the run ends as failed and its exit steps start. The
@@ -167,12 +191,7 @@ async function record(deps: RunStateDeps, payload: RunStateTaskPayload) {
     }
     case "step_outcome": {
       // The action performed the step, then failed to record it: record what it reported.
-      const outcome = unrecordedOutcome(payload.error);
-      await deps.runs.recordStep(payload.run, payload.step.id, outcome, at);
-      return {
-        recorded: "step_outcome" as const,
-        failRun: outcome.status === "failed" && payload.step.onFailure === "fail_run",
-      };
+      return { ...(await recordUnrecorded(deps, payload.run, payload.step, unrecorded(payload.error), at)) };
     }
     case "run_completed":
       await deps.runs.completeRun(payload.run, at);

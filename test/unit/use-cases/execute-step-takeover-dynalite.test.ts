@@ -19,6 +19,7 @@ import {
 import type { OutgoingEmail } from "../../../shared/ports/delivery.js";
 import { emailPerformer } from "../../../shared/use-cases/actions/email.js";
 import { executeStep, type StepDeps } from "../../../shared/use-cases/execute-step.js";
+import { recordRunState } from "../../../shared/use-cases/record-run-state.js";
 import { recordSesFeedback } from "../../../shared/use-cases/ses-feedback.js";
 import { recordFailedStep, settleDoubtsOfEndedRun } from "../../../shared/use-cases/step-doubt.js";
 import { startDynaliteTable } from "../../support/dynalite.js";
@@ -76,7 +77,10 @@ class ScriptedMailer extends FakeMailer {
 async function emailRun(policy: { onFailure?: "fail_run" } = {}) {
   count++;
   const run = aRun({ runId: `run_${count}`, momentId: `m_${count}` });
-  expect(await runs.enter(run, { completion: [], exit: [] })).toBe("entered");
+  // (its step pinned, as a run's are: the run-state task reads it from there)
+  expect(await runs.enter(run, { entry: [{ ...STEP, ...policy }], completion: [], exit: [] })).toBe(
+    "entered",
+  );
   const config = new FakeConfigRepository();
   await config.createMoment(
     aMoment({ id: run.momentId, status: "running", runningSince: "2026-11-21T09:00:00.000Z" }),
@@ -181,6 +185,7 @@ async function emailRun(policy: { onFailure?: "fail_run" } = {}) {
   };
   return {
     run,
+    ref: { workspaceId: run.workspaceId, momentId: run.momentId, runId: run.runId },
     mailer,
     firstInDoubt,
     sendBeforeNextRecord,
@@ -410,6 +415,35 @@ describe("an email claim taken over from one in doubt, whose own send this attem
     expect((await email.record())?.outcome?.reason).not.toMatch(/^send_in_doubt/);
     expect(await email.firstSend()).toMatchObject({ settled: false });
     expect(await email.counters()).toEqual({ executed: 0, skipped: 0, failed: 1 });
+  });
+
+  it("its own send refused for good, its record failed (DynamoDB), the first's Send come meanwhile: the run-state task that records it reads the evidence again, executed, and the run goes on", async () => {
+    const email = await emailRun({ onFailure: "fail_run" });
+    await email.firstInDoubt("refused");
+    vi.spyOn(runs, "recordStep").mockRejectedValueOnce(new Error("ProvisionedThroughputExceededException"));
+    const unrecorded = await email.step(TAKEN_OVER).catch((error: unknown) => error);
+    expect(unrecorded).toMatchObject({ name: "StepOutcomeUnrecorded" });
+    // (its handler reads the claim, the second attempt's, which it does not speak for)
+    expect(await email.firstSend()).toMatchObject({ kept: true, settled: false });
+
+    // What the state machine hands the run-state task: Lambda's error, its message the JSON.
+    const recorded = await recordRunState(
+      { runs, workflows: new FakeWorkflows(), clock: fixedClock(RETRY) } as unknown as Parameters<
+        typeof recordRunState
+      >[0],
+      {
+        type: "wake_outcome",
+        wake: { seconds: 0, run: email.ref, phase: "entry", steps: ["email"] },
+        error: {
+          Error: "StepOutcomeUnrecorded",
+          Cause: JSON.stringify({ errorMessage: (unrecorded as Error).message }),
+        },
+      },
+    );
+
+    expect(recorded).toEqual({ recorded: "step_outcome", failRun: false });
+    expect(await email.record()).toMatchObject({ status: "executed" });
+    expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
   });
 
   it("nothing of the first's email ever comes: the skip stands, counted once", async () => {
