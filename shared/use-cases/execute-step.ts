@@ -45,6 +45,7 @@ import {
   failedInDoubt,
   pinnedStepOf,
   RUN_ENDED_NOT_FOUND,
+  recordOf,
   retractedMeanwhile,
   runEndedInDoubt,
   sentMeanwhile,
@@ -325,10 +326,8 @@ async function performAndRecord(
     // Evidence that came meanwhile corrected the record (the earlier attempt's Send: its email went,
     // and this attempt's failure, if any, does not fail the run; and perhaps its Reject after that):
     // answered as it stands, read back (one read, on this rare path only).
-    const stands = (await deps.runs.listRunSteps(run.workspaceId, run.runId)).find(
-      (candidate) => candidate.stepId === step.id,
-    );
-    if (stands && stands.status !== "claimed") return failRunIfItsPolicy(step, stands.outcome);
+    const stands = await recordOf(deps, run, step.id);
+    if (stands) return failRunIfItsPolicy(step, stands);
   }
   return failRunIfItsPolicy(step, outcome);
 }

@@ -89,6 +89,7 @@ export interface MomentStatusDeps extends MomentDeps {
     | "listStepEvidence"
     | "getStepEvidence"
     | "settleStepInDoubt"
+    | "listRunSteps"
     | "getRun"
   >;
   workflows: Pick<WorkflowController, "stop" | "start" | "startLookup">;

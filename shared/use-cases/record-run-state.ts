@@ -12,7 +12,7 @@ import type { RunRepository, WorkflowController } from "../ports/runs.js";
 import { endRun } from "./end-run.js";
 import { type OpenGateDeps, openGate } from "./open-gate.js";
 import { pinnedStep, pinnedStepsOf } from "./run-wake.js";
-import { pinnedStepOf, recordFailedStep, sentMeanwhile } from "./step-doubt.js";
+import { pinnedStepOf, recordFailedStep, recordOf, sentMeanwhile } from "./step-doubt.js";
 
 type RunStateDeps = OpenGateDeps & { runs: RunRepository; workflows: WorkflowController; clock: Clock };
 
@@ -107,12 +107,8 @@ async function recordUnrecorded(
 ) {
   await deps.runs.recordStep(run, step.id, outcome, at);
   let stands = outcome;
-  if (recheck !== undefined && (await sentMeanwhile(deps, run, step.id, recheck))) {
-    const record = (await deps.runs.listRunSteps(run.workspaceId, run.runId)).find(
-      (candidate) => candidate.stepId === step.id,
-    );
-    if (record && record.status !== "claimed") stands = record.outcome;
-  }
+  if (recheck !== undefined && (await sentMeanwhile(deps, run, step.id, recheck)))
+    stands = (await recordOf(deps, run, step.id)) ?? outcome;
   return {
     recorded: "step_outcome" as const,
     failRun: stands.status === "failed" && step.onFailure === "fail_run",

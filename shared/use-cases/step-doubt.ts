@@ -235,10 +235,22 @@ export async function sentMeanwhile(
   return true;
 }
 
+/** The step's recorded outcome (one read), or undefined while it is claimed. */
+export async function recordOf(
+  deps: { runs: Pick<RunRepository, "listRunSteps"> },
+  run: Pick<RunContext, "workspaceId" | "runId">,
+  stepId: string,
+): Promise<StepOutcome | undefined> {
+  const record = (await deps.runs.listRunSteps(run.workspaceId, run.runId)).find(
+    (candidate) => candidate.stepId === stepId,
+  );
+  return record && record.status !== "claimed" ? record.outcome : undefined;
+}
+
 export interface EndedRunDoubtDeps {
   runs: Pick<
     RunRepository,
-    "listStepsInDoubt" | "listStepEvidence" | "getStepEvidence" | "settleStepInDoubt"
+    "listStepsInDoubt" | "listStepEvidence" | "getStepEvidence" | "settleStepInDoubt" | "listRunSteps"
   >;
   workflows: Pick<WorkflowController, "startLookup">;
   clock: Clock;
@@ -274,9 +286,9 @@ export async function settleDoubtsOfEndedRun(
  * evidence, else skipped (a lookup started first for a post or a task), then read again (see
  * sentMeanwhile). The run's end does it for each step it finds claimed; so does an attempt that
  * finds its run ended over a claim the end did not find (see skipUnlessBegun in execute-step.ts).
- * `pinned`: the step and its phase (undefined: a run from before pinning). Answers the outcome it
- * recorded (as recorded: a correction its re-read then made is the correction's to count), or
- * undefined when the claim was settled or recorded by someone else first.
+ * `pinned`: the step and its phase (undefined: a run from before pinning). Answers the outcome that
+ * stands once it recorded (corrected by its re-read, if that found evidence), or undefined when the
+ * claim was settled or recorded by someone else first.
  */
 export async function settleClaimOfEndedRun(
   deps: EndedRunDoubtDeps,
@@ -306,9 +318,10 @@ export async function settleClaimOfEndedRun(
   else if (
     !evidence &&
     // (a step not pinned, of a run from before pinning, may be an email)
-    (!pinned || DOUBT_POLICY[pinned.step.action.type] === "evidence")
+    (!pinned || DOUBT_POLICY[pinned.step.action.type] === "evidence") &&
+    (await sentMeanwhile(deps, run, stepId, attempt))
   )
-    await sentMeanwhile(deps, run, stepId, attempt);
+    return (await recordOf(deps, run, stepId)) ?? outcome;
   return outcome;
 }
 

@@ -478,4 +478,23 @@ describe("an attempt that finds its run ended over another attempt's plain claim
     expect(email.mailer.sent).toEqual([]);
     expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
   });
+  it("that attempt's Send comes while this one records the skip (the handler reads the plain claim): its re-read corrects it, and it answers executed, counted once", async () => {
+    const email = await emailRun();
+    expect(await runs.claimStep(email.run, "email", "attempt-1", FIRST)).toEqual({ status: "claimed" });
+    await runs.endRun(email.run, "success", "msg_paid", FIRST);
+    const settle = runs.settleStepInDoubt.bind(runs);
+    vi.spyOn(runs, "settleStepInDoubt").mockImplementationOnce(async (...args) => {
+      expect(await email.firstSend()).toMatchObject({ kept: true, settled: false });
+      return settle(...args);
+    });
+
+    expect(await email.step(RETRY)).toEqual({
+      status: "executed",
+      detail: { messageId: "ses-first", reconciled: "send_event" },
+    });
+
+    expect(await email.record()).toMatchObject({ status: "executed" });
+    expect(email.mailer.sent).toEqual([]);
+    expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
+  });
 });
