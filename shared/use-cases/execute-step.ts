@@ -260,6 +260,8 @@ async function performAndRecord(
   let outcome: StepOutcome;
   /** How a send in doubt was settled when its run had ended (see putInDoubt): read again after its record. */
   let ended: { accepted?: StepEvidence; unsent?: true } = {};
+  /** Whether the outcome is this attempt's own (not decided from evidence while in doubt). */
+  let own = true;
   try {
     const prepared = await (preparing ??
       actionContext(deps, run, step, false, attempt).then((ctx) =>
@@ -273,6 +275,7 @@ async function performAndRecord(
     } else if (error instanceof AmbiguousDeliveryError) {
       // The provider may have taken it: keep the claim, and reconcile (after a wait, if need be).
       ({ outcome, ...ended } = await putInDoubt(deps, run, step, attempt, phase, error));
+      own = false;
     } else if (DOUBT_POLICY[step.action.type] === "repeat") {
       // It may have acted (a webhook whose answer was lost): the claim is kept, not given back.
       return keepInDoubt(deps, run, step, attempt, phase, error);
@@ -297,11 +300,10 @@ async function performAndRecord(
     }
   }
   if (
+    own &&
     (outcome.status === "skipped" || outcome.status === "failed") &&
     takenOver?.doubtSince !== undefined &&
-    DOUBT_POLICY[step.action.type] === "evidence" &&
-    ended.accepted === undefined &&
-    ended.unsent === undefined
+    DOUBT_POLICY[step.action.type] === "evidence"
   ) {
     // This attempt took over a claim in doubt and did not send: it skips the step itself (its
     // recipient suppressed meanwhile, by the earlier attempt's own email's complaint or unsubscribe,
@@ -322,10 +324,12 @@ async function performAndRecord(
   }
   await writeRecord(deps, run, step, outcome, known, ended.unsent ? attempt : undefined);
   if (ended.accepted) await retractedMeanwhile(deps, run, step.id, ended.accepted);
-  else if (ended.unsent && (await sentMeanwhile(deps, run, step.id, attempt))) {
-    // Evidence that came meanwhile corrected the record (the earlier attempt's Send: its email went,
-    // and this attempt's failure, if any, does not fail the run; and perhaps its Reject after that):
-    // answered as it stands, read back (one read, on this rare path only).
+  else if (ended.unsent) {
+    // Evidence that came meanwhile may have corrected the record, by this re-read or by its own
+    // handler, whichever settled it first (the earlier attempt's Send: its email went, and this
+    // attempt's failure, if any, does not fail the run; perhaps its Reject after that): answered
+    // as it stands, read back (one read, on this rare path only).
+    await sentMeanwhile(deps, run, step.id, attempt);
     const stands = await recordOf(deps, run, step.id);
     if (stands) return failRunIfItsPolicy(step, stands);
   }

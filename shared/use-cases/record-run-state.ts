@@ -107,8 +107,12 @@ async function recordUnrecorded(
 ) {
   await deps.runs.recordStep(run, step.id, outcome, at);
   let stands = outcome;
-  if (recheck !== undefined && (await sentMeanwhile(deps, run, step.id, recheck)))
+  if (recheck !== undefined) {
+    // (corrected by this re-read, or by the evidence's own handler first, or recorded by an
+    // earlier try of this task: what stands decides)
+    await sentMeanwhile(deps, run, step.id, recheck);
     stands = (await recordOf(deps, run, step.id)) ?? outcome;
+  }
   return {
     recorded: "step_outcome" as const,
     failRun: stands.status === "failed" && step.onFailure === "fail_run",

@@ -211,8 +211,8 @@ export function settleWithEvidence(
  * email. The record is written before this read, and the evidence before its handler's read of
  * the step, so one side always sees the other: read again, and what settles the claim (see
  * settlingEvidence) corrects the record. One read, off the usual path (an email step recorded so
- * only). Answers whether it corrected the record (a Reject of that attempt come meanwhile may have
- * corrected it once more: read it back for what stands).
+ * only). Answers whether it corrected the record itself; the evidence's own handler may have done so
+ * first, and a Reject of that attempt may correct it once more: read the record back for what stands.
  */
 export async function sentMeanwhile(
   deps: {
@@ -318,10 +318,12 @@ export async function settleClaimOfEndedRun(
   else if (
     !evidence &&
     // (a step not pinned, of a run from before pinning, may be an email)
-    (!pinned || DOUBT_POLICY[pinned.step.action.type] === "evidence") &&
-    (await sentMeanwhile(deps, run, stepId, attempt))
-  )
+    (!pinned || DOUBT_POLICY[pinned.step.action.type] === "evidence")
+  ) {
+    // (corrected by this re-read, or by the evidence's own handler first: what stands)
+    await sentMeanwhile(deps, run, stepId, attempt);
     return (await recordOf(deps, run, stepId)) ?? outcome;
+  }
   return outcome;
 }
 

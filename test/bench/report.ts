@@ -451,6 +451,7 @@ export function printLoad(load: LoadReport): void {
     console.log(
       `The cost model's traffic end to end (${num((x.startingEvents / x.events) * 100, 1)} % of the events start that moment, the rest are ` +
         `events no moment uses; 10 connections): ${num(x.events)} events, ${num(x.emails)} of ${num(x.startingEvents)} emails sent` +
+        `${x.doubled > 0 ? ` (${num(x.doubled)} recipients got more than one)` : ""}` +
         `${x.errors > 0 ? ` (${num(x.errors)} POSTs not accepted)` : ""}, from the first POST until the stack was idle in ${num(x.seconds, 1)} s ` +
         `= ${num(x.eventsPerSecond, 1)} events/s${x.drained ? "" : " (NOT drained before the deadline)"}; ${num(x.cpuMsPerEvent, 1)} ms of CPU per event.`,
     );

@@ -517,6 +517,7 @@ describe("the targets table", () => {
       events: 2_000,
       startingEvents: 100,
       emails,
+      doubled: 0,
       errors: 0,
       seconds: 2_000 / eventsPerSecond,
       eventsPerSecond,
@@ -541,6 +542,8 @@ describe("the targets table", () => {
     expect(endToEnd(load(mixed(180)))?.met).toBe(false);
     // Fast, but an email is missing: not met.
     expect(endToEnd(load(mixed(220, 99)))?.met).toBe(false);
+    // Fast, with nothing to send (--start-rate=0): not met.
+    expect(endToEnd(load({ ...mixed(220, 0), startingEvents: 0 }))?.met).toBe(false);
     // Without the phase, the worst case alone is shown, and nothing is judged from it.
     expect(endToEnd(load())).toMatchObject({ met: undefined });
     expect(endToEnd(load())?.measured).toContain("every event emailed: 40.0");

@@ -183,9 +183,26 @@ async function emailRun(policy: { onFailure?: "fail_run" } = {}) {
     });
     return () => spy.mockRestore();
   };
+  /** The run-state task recording what the action could not (its error as the state machine hands it over). */
+  const recordUnrecorded = (unrecorded: Error) =>
+    recordRunState(
+      { runs, workflows: new FakeWorkflows(), clock: fixedClock(RETRY) } as unknown as Parameters<
+        typeof recordRunState
+      >[0],
+      {
+        type: "wake_outcome",
+        wake: {
+          seconds: 0,
+          run: { workspaceId: run.workspaceId, momentId: run.momentId, runId: run.runId },
+          phase: "entry",
+          steps: ["email"],
+        },
+        error: { Error: unrecorded.name, Cause: JSON.stringify({ errorMessage: unrecorded.message }) },
+      },
+    );
   return {
     run,
-    ref: { workspaceId: run.workspaceId, momentId: run.momentId, runId: run.runId },
+    recordUnrecorded,
     mailer,
     firstInDoubt,
     sendBeforeNextRecord,
@@ -426,22 +443,57 @@ describe("an email claim taken over from one in doubt, whose own send this attem
     // (its handler reads the claim, the second attempt's, which it does not speak for)
     expect(await email.firstSend()).toMatchObject({ kept: true, settled: false });
 
-    // What the state machine hands the run-state task: Lambda's error, its message the JSON.
-    const recorded = await recordRunState(
-      { runs, workflows: new FakeWorkflows(), clock: fixedClock(RETRY) } as unknown as Parameters<
-        typeof recordRunState
-      >[0],
-      {
-        type: "wake_outcome",
-        wake: { seconds: 0, run: email.ref, phase: "entry", steps: ["email"] },
-        error: {
-          Error: "StepOutcomeUnrecorded",
-          Cause: JSON.stringify({ errorMessage: (unrecorded as Error).message }),
-        },
-      },
-    );
+    const recorded = await email.recordUnrecorded(unrecorded as Error);
 
     expect(recorded).toEqual({ recorded: "step_outcome", failRun: false });
+    expect(await email.record()).toMatchObject({ status: "executed" });
+    expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
+  });
+
+  it("its own send refused for good, fail_run, and the first's Send handled right after its record (the handler settles it first): answered executed, and the run goes on", async () => {
+    const email = await emailRun({ onFailure: "fail_run" });
+    await email.firstInDoubt("refused");
+    const recordStep = runs.recordStep.bind(runs);
+    let recorded = false;
+    vi.spyOn(runs, "recordStep").mockImplementationOnce(async (...args) => {
+      const done = await recordStep(...args);
+      recorded = true;
+      return done;
+    });
+    // The re-read lists the evidence; the Send's handler has settled the record just before.
+    const listStepEvidence = runs.listStepEvidence.bind(runs);
+    vi.spyOn(runs, "listStepEvidence").mockImplementation(async (...args) => {
+      if (recorded) {
+        recorded = false;
+        expect(await email.firstSend()).toMatchObject({ kept: true, settled: true });
+      }
+      return listStepEvidence(...args);
+    });
+
+    expect(await email.step(TAKEN_OVER)).toEqual({
+      status: "executed",
+      detail: { messageId: "ses-first", reconciled: "send_event" },
+    });
+    expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
+  });
+
+  it("its own send refused for good, fail_run, its record's answer lost, then the first's Send: the run-state task records nothing more, and what stands (executed) decides: the run goes on", async () => {
+    const email = await emailRun({ onFailure: "fail_run" });
+    await email.firstInDoubt("refused");
+    const recordStep = runs.recordStep.bind(runs);
+    vi.spyOn(runs, "recordStep").mockImplementationOnce(async (...args) => {
+      await recordStep(...args);
+      throw new Error("socket hang up");
+    });
+    const unrecorded = await email.step(TAKEN_OVER).catch((error: unknown) => error);
+    expect(unrecorded).toMatchObject({ name: "StepOutcomeUnrecorded" });
+    // (its handler finds the record, failed send_in_doubt with its mark, and corrects it)
+    expect(await email.firstSend()).toMatchObject({ kept: true, settled: true });
+
+    expect(await email.recordUnrecorded(unrecorded as Error)).toEqual({
+      recorded: "step_outcome",
+      failRun: false,
+    });
     expect(await email.record()).toMatchObject({ status: "executed" });
     expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
   });
