@@ -12,6 +12,9 @@ import type { LoadReport } from "./load.js";
 import type { CostResult } from "./report.js";
 import type { ScenarioResult } from "./scenarios.js";
 
+/** Ingestion requests per phase that reach the steady state the p99 target is about. */
+export const STEADY_INGEST_REQUESTS = 10_000;
+
 /** The commit of issue 14's "today": its bundles are the baseline of the cold-import target. */
 export const BASELINE_COMMIT = "10ad48f";
 
@@ -225,12 +228,19 @@ export function checkTargets(results: BenchResults): TargetRow[] {
           mixed.errors === 0
         : undefined,
     });
+    // A steady-state figure, judged only from a run that reaches it: in a short one the tail is the
+    // JIT still compiling the ingest path (500 requests a phase: 103-131 ms where 10,000 read 68-92).
     const fifty = load.ingest.find((r) => r.connections === 50);
+    const steady = fifty !== undefined && fifty.requests >= STEADY_INGEST_REQUESTS;
     rows.push({
       target: "local ingestion p99 at 50 connections",
-      measured: fifty ? `${Math.round(fifty.p99Ms)} ms` : "not measured",
+      measured: !fifty
+        ? "not measured"
+        : steady
+          ? `${Math.round(fifty.p99Ms)} ms`
+          : `${Math.round(fifty.p99Ms)} ms in a short run of ${fifty.requests} requests (the steady state: --ingest-requests=${STEADY_INGEST_REQUESTS})`,
       goal: "<= 100 ms",
-      met: fifty ? fifty.p99Ms <= 100 : undefined,
+      met: steady ? fifty.p99Ms <= 100 : undefined,
     });
     // Measured, not extrapolated: a short run's growth is mostly warm-up (caches, JIT, the first
     // LevelDB files), which a straight line from it multiplies into gigabytes.
