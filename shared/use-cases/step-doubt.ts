@@ -211,8 +211,8 @@ export function settleWithEvidence(
  * email. The record is written before this read, and the evidence before its handler's read of
  * the step, so one side always sees the other: read again, and what settles the claim (see
  * settlingEvidence) corrects the record. One read, off the usual path (an email step recorded so
- * only). Answers whether it corrected the record itself; the evidence's own handler may have done so
- * first, and a Reject of that attempt may correct it once more: read the record back for what stands.
+ * only). The evidence's own handler may have corrected it first, and a Reject of that attempt may
+ * correct it once more: read the record back (recordOf) for what stands.
  */
 export async function sentMeanwhile(
   deps: {
@@ -222,17 +222,15 @@ export async function sentMeanwhile(
   run: Pick<RunContext, "workspaceId" | "runId">,
   stepId: string,
   attempt: string,
-): Promise<boolean> {
+): Promise<void> {
   const evidence = settlingEvidence(
     await deps.runs.listStepEvidence(run.workspaceId, run.runId, stepId),
     attempt,
   );
-  if (!evidence) return false;
+  if (!evidence) return;
   const settled = await settleWithEvidence(deps, run, stepId, evidence);
-  if (settled !== "settled") return false;
-  if (evidence.attempt !== undefined && evidence.attempt !== attempt)
+  if (settled === "settled" && evidence.attempt !== undefined && evidence.attempt !== attempt)
     await retractedMeanwhile(deps, run, stepId, evidence);
-  return true;
 }
 
 /** The step's recorded outcome (one read), or undefined while it is claimed. */
@@ -408,10 +406,8 @@ export async function recordFailedStep(
   // What stands: this settle's record (SES's Reject marked on the claim, if any, in place of the
   // outcome computed above), or one recorded meanwhile (by a live attempt, from evidence, or by
   // this task's earlier try).
-  const record = (await deps.runs.listRunSteps(run.workspaceId, run.runId)).find(
-    (candidate) => candidate.stepId === step.id,
-  );
-  if (record && record.status !== "claimed") return record.outcome;
+  const stands = await recordOf(deps, run, step.id);
+  if (stands) return stands;
   // Taken over by another attempt since it was read: settled against that one on the retry.
   throw new TransientInfrastructureError(
     `Step ${step.id} of run ${run.runId} changed hands while it was settled`,
