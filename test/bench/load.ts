@@ -43,8 +43,8 @@ export interface LoadOptions {
 }
 
 export const defaultLoadOptions: LoadOptions = {
-  ingestRequests: 500,
-  endToEndEvents: 200,
+  ingestRequests: 10_000,
+  endToEndEvents: 300,
   endToEndWarmup: 100,
   mixedEvents: 2_000,
   startShare: 0.05,

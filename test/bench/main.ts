@@ -5,7 +5,7 @@
  *   npm run bench                          # every section
  *   npm run bench -- --only=cost           # bundles | requests | cost | load | console | widget, comma-separated
  *   npm run bench -- --start-rate=0.1 --events=1000000 --out=bench-results.json
- *   npm run bench -- --ingest-requests=500 --e2e-events=200 --e2e-warmup=100 --mix-events=2000
+ *   npm run bench -- --only=load --ingest-requests=500 --e2e-events=200   # a short load run: p99 and RSS not judged
  *   npm run bench -- --only=requests,cost --tracing=off --events-per-month=50000000   # as `cdk deploy -c tracing=off`
  *   npm run bench -- --only=requests,cost --events-per-second=20 --match-batching-window=1 --system-log-level=INFO
  *
@@ -14,6 +14,9 @@
  * events, priced from the `requests` scenarios and the synthesized stack), `load` (local
  * throughput, latency and memory), `console` (the console's first page size and first render),
  * `widget` (a prompt caused by Moments.track() on screen; the widget's size is in `bundles`).
+ * `load` runs in a process of its own, on a stack of its own; by default long enough for its
+ * steady-state targets (10,000 ingestion requests at each connection setting, 22,400 events in all):
+ * about two and a half minutes of the bench's four on a 2-core machine.
  * Everything runs on loopback and stops by itself.
  */
 // Every SDK client is counted from its next request on, the functions thread's too (thread-requests.ts).
@@ -29,6 +32,9 @@ const os = await import("node:os");
 const { parseArgs } = await import("node:util");
 
 const SECTIONS = ["bundles", "requests", "cost", "load", "console", "widget"] as const;
+// The load section runs in a process of its own, this script again with this set (see runLoadProcess):
+// it then runs that section alone, prints nothing and writes its figures to --out.
+const LOAD_CHILD = process.env.MOMENTS_BENCH_LOAD_CHILD === "1";
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -42,14 +48,16 @@ const { values } = parseArgs({
     "system-log-level": { type: "string" },
     "match-batching-window": { type: "string" },
     "batch-size": { type: "string", default: "15" },
-    "ingest-requests": { type: "string", default: "500" },
-    "e2e-events": { type: "string", default: "200" },
+    "ingest-requests": { type: "string", default: "10000" },
+    "e2e-events": { type: "string", default: "300" },
     "e2e-warmup": { type: "string", default: "100" },
     "mix-events": { type: "string", default: "2000" },
     out: { type: "string", default: "bench-results.json" },
   },
 });
-const only = (values.only?.split(",").map((s) => s.trim()) ?? [...SECTIONS]) as Section[];
+const only = (
+  LOAD_CHILD ? ["load"] : (values.only?.split(",").map((s) => s.trim()) ?? [...SECTIONS])
+) as Section[];
 const unknown = only.filter((s) => !SECTIONS.includes(s));
 if (unknown.length > 0) {
   console.error(`Unknown section(s) ${unknown.join(", ")}; choose from ${SECTIONS.join(", ")}`);
@@ -103,8 +111,59 @@ const results: Record<string, unknown> = {
   loadAverageAtStart: loadAverage(),
   sections: only,
 };
-console.log(`Moments bench — commit ${commit}, node ${process.version}, load average ${loadAverage()}`);
+if (!LOAD_CHILD)
+  console.log(`Moments bench — commit ${commit}, node ${process.version}, load average ${loadAverage()}`);
 const started = performance.now();
+const loadOptions = {
+  ingestRequests,
+  endToEndEvents: e2eEvents,
+  endToEndWarmup: e2eWarmup,
+  mixedEvents: mixEvents,
+  startShare: startRate,
+  drainTimeoutMs: 300_000,
+};
+type LoadReport = Awaited<ReturnType<typeof import("./load.js").runLoad>>;
+let load: LoadReport | undefined;
+
+/**
+ * The load section in a new process (this script again, MOMENTS_BENCH_LOAD_CHILD=1) on a stack of its
+ * own, as `npm start` runs one: its RSS is then the stack's after the section's events, not also what
+ * the sections before it left in this process (the bundles' builds, the scenarios' request logs,
+ * another stack's caches), which moved the figure by up to 100 MB from one selection of sections to
+ * another. The same flags, and the same Node flags (--expose-gc for the settled RSS, --cpu-prof).
+ */
+async function runLoadProcess(): Promise<LoadReport> {
+  const { spawn } = await import("node:child_process");
+  const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { fileURLToPath } = await import("node:url");
+  const dir = mkdtempSync(join(os.tmpdir(), "moments-bench-load-"));
+  const out = join(dir, "load.json");
+  try {
+    const args = [
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      `--out=${out}`,
+      `--ingest-requests=${ingestRequests}`,
+      `--e2e-events=${e2eEvents}`,
+      `--e2e-warmup=${e2eWarmup}`,
+      `--mix-events=${mixEvents}`,
+      `--start-rate=${startRate}`,
+    ];
+    const child = spawn(process.execPath, args, {
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, MOMENTS_BENCH_LOAD_CHILD: "1" },
+    });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once("error", reject);
+      child.once("exit", (exitCode, signal) => resolve(signal ? null : exitCode));
+    });
+    if (code !== 0) throw new Error(`The load section's process failed (exit ${code ?? "by a signal"})`);
+    return (JSON.parse(readFileSync(out, "utf8")) as { load: LoadReport }).load;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 if (wants("bundles")) {
   heading("1. Bundles and cold import, per function");
@@ -114,7 +173,36 @@ if (wants("bundles")) {
   results.bundles = report;
 }
 
-if (wants("requests") || wants("cost") || wants("load") || wants("console") || wants("widget")) {
+/** The functions' log lines kept off the tables while `work` runs (as the scenarios and load do). */
+async function quietly<T>(work: () => Promise<T>): Promise<T> {
+  const { captureHandlerLogs } = await import("./scenarios.js");
+  const logs = captureHandlerLogs();
+  try {
+    return await work();
+  } finally {
+    logs.restore();
+  }
+}
+
+async function printLoadSection(report: LoadReport) {
+  heading("5. Local throughput, latency and memory (loopback; the figures depend on the machine's load)");
+  const { readBackEndNice } = await import("../../infra/local/stack.js");
+  const { printLoad } = await import("./report.js");
+  console.log(
+    `The back end's threads (its functions, DynamoDB) ran ${readBackEndNice(process.env.MOMENTS_BACK_END_NICE)} nice levels below the HTTP API's, as \`npm start\` ` +
+      "runs them (MOMENTS_BACK_END_NICE; 0: the same priority). The section ran on a stack of its own, in a new process.",
+  );
+  printLoad(report);
+}
+
+// Before the stack below starts: this process is then idle while the load section's runs.
+if (wants("load") && !LOAD_CHILD) {
+  load = await runLoadProcess();
+  results.load = load;
+}
+
+const stackSections = wants("requests") || wants("cost") || wants("console") || wants("widget");
+if (stackSections || LOAD_CHILD) {
   const { DEFAULT_MATCH_CONCURRENCY, readBackEndNice, startLocalStack } = await import(
     "../../infra/local/stack.js"
   );
@@ -152,25 +240,10 @@ if (wants("requests") || wants("cost") || wants("load") || wants("console") || w
         printScenarios(scenarios);
       }
     }
-    // Load before the cost model: synthesizing the CDK app in this process would inflate the RSS figures.
-    let load: Awaited<ReturnType<typeof import("./load.js").runLoad>> | undefined;
-    if (wants("load")) {
+    if (LOAD_CHILD) {
       const { runLoad } = await import("./load.js");
-      const { captureHandlerLogs } = await import("./scenarios.js");
-      const logs = captureHandlerLogs();
-      try {
-        load = await runLoad(stack, loadAverage, {
-          ingestRequests,
-          endToEndEvents: e2eEvents,
-          endToEndWarmup: e2eWarmup,
-          mixedEvents: mixEvents,
-          startShare: startRate,
-          drainTimeoutMs: 300_000,
-        });
-        results.load = load;
-      } finally {
-        logs.restore();
-      }
+      load = await quietly(() => runLoad(stack, loadAverage, loadOptions));
+      results.load = load;
     }
     if (wants("cost") && scenarios) {
       heading(
@@ -189,32 +262,30 @@ if (wants("requests") || wants("cost") || wants("load") || wants("console") || w
       results.deployment = deployment;
       results.cost = cost;
     }
-    if (load) {
-      heading("5. Local throughput, latency and memory (loopback; the figures depend on the machine's load)");
-      const { printLoad } = await import("./report.js");
-      console.log(
-        `The back end's threads (its functions, DynamoDB) ran ${backEndNice} nice levels below the HTTP API's, as \`npm start\` ` +
-          "runs them (MOMENTS_BACK_END_NICE; 0: the same priority).",
-      );
-      printLoad(load);
-    }
+    if (load && !LOAD_CHILD) await printLoadSection(load);
     if (wants("console")) {
       heading("6. The console: first page size and first render (local stack, headless Chromium)");
       const { runConsoleBench, printConsoleReport } = await import("./console.js");
-      const report = await runConsoleBench(stack);
+      const report = await quietly(() => runConsoleBench(stack));
       printConsoleReport(report);
       results.console = report;
     }
     if (wants("widget")) {
       heading("7. The widget: a prompt caused by Moments.track() on screen (local stack, headless Chromium)");
       const { runWidgetBench, printWidgetReport } = await import("./widget.js");
-      const report = await runWidgetBench(stack);
+      const report = await quietly(() => runWidgetBench(stack));
       printWidgetReport(report);
       results.widget = report;
     }
   } finally {
     await stack.stop();
   }
+}
+if (load && !LOAD_CHILD && !stackSections) await printLoadSection(load);
+
+if (LOAD_CHILD) {
+  writeFileSync(values.out ?? "bench-results.json", `${JSON.stringify(results)}\n`);
+  process.exit(0);
 }
 
 {
