@@ -41,6 +41,10 @@ const common = {
   // journal compaction) timed out with the machine at load average 27 on 2 cores while passing at 6-15 s.
   testTimeout: 120_000,
   hookTimeout: 120_000,
+  // expect.poll's deadline when a call names none: vitest's default is 1 s, which a DOM update in a
+  // Chromium on a loaded 2-core machine can outlast. A failure detector like waitFor's (30 s): a
+  // passing poll returns as soon as its condition holds.
+  expect: { poll: { timeout: 30_000 } },
   env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
 };
 
