@@ -219,7 +219,7 @@ const ingestionDocs = {
       description: '{ integrations: { "Segment.io": { apiKey, apiHost, protocol } }, plan, metrics }',
       body: analyticsJsSettingsResponse,
     },
-    errors: [401],
+    errors: [401, 403],
   },
 } as const;
 

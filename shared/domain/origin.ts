@@ -10,6 +10,8 @@
  * pages) and extension schemes never do. An empty list lets no browser in; servers send no Origin
  * and are not subject to the list at all.
  */
+import { OriginNotAllowedError } from "./forbidden-error.js";
+
 export interface ParsedOrigin {
   host: string;
   port: number;
@@ -44,4 +46,22 @@ export function domainMatches(pattern: string, origin: ParsedOrigin): boolean {
 export function isOriginAllowed(origin: string, allowedDomains: readonly string[]): boolean {
   const parsed = parseOrigin(origin);
   return parsed !== undefined && allowedDomains.some((pattern) => domainMatches(pattern, parsed));
+}
+
+/**
+ * Browsers send an Origin header; servers do not. A browser may call a source's routes (send, read
+ * its inbox, answer a prompt, load analytics.js's settings) only from a domain the source allows: a
+ * write key shipped in a web page can be copied, the origin cannot be forged by another site's page.
+ * An empty allowedDomains lets no browser in.
+ */
+export function assertOriginAllowed(
+  owner: { allowedDomains: readonly string[] },
+  origin: string | undefined,
+) {
+  if (origin === undefined) return;
+  if (!isOriginAllowed(origin, owner.allowedDomains)) {
+    throw new OriginNotAllowedError(
+      `Origin ${origin.slice(0, 200)} is not in this source's allowedDomains; add its host to the source to call it from that site`,
+    );
+  }
 }

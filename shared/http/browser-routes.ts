@@ -1,11 +1,13 @@
 /**
  * Routes a browser may call with a source's write key (ingestion, the in-app inbox): the key is
- * checked, and CORS headers are answered only to origins the source allows, on success and refusal
- * alike (an allowed page must be able to read why it was refused). Refused origins get no CORS
- * header: the page learns nothing beyond "blocked".
+ * checked, then the origin: a browser on an origin the source does not allow is refused (403
+ * origin_not_allowed) before the route does anything, whatever the route. CORS headers are answered
+ * only to origins the source allows, on success and refusal alike (an allowed page must be able to
+ * read why it was refused). Refused origins get no CORS header: the page learns nothing beyond
+ * "blocked".
  */
 import { DomainError, errorBody, errorHeaders } from "../domain/errors.js";
-import { isOriginAllowed, parseOrigin } from "../domain/origin.js";
+import { assertOriginAllowed, parseOrigin } from "../domain/origin.js";
 import { USER_TOKEN_HEADER } from "../domain/user-token.js";
 import type { Observability } from "../observability.js";
 import type { KeyStore, WriteKeyOwner } from "../ports/keys.js";
@@ -44,10 +46,9 @@ export function browserRoutes(keys: Pick<KeyStore, "findWriteKey">, obs: Observa
       const owner = await authenticateWriteKey(keys, request.headers.authorization, request.body);
       obs.logger.appendKeys({ workspaceId: owner.workspaceId, sourceId: owner.sourceId });
       const origin = request.headers.origin;
-      const cors =
-        origin !== undefined && isOriginAllowed(origin, owner.allowedDomains)
-          ? corsHeaders(origin)
-          : undefined;
+      // Before the route runs: the preflight admits any origin, so a refused page's POST reaches here.
+      assertOriginAllowed(owner, origin);
+      const cors = origin !== undefined ? corsHeaders(origin) : undefined;
       try {
         const response = await accept(owner, request);
         return cors ? { ...response, headers: { ...response.headers, ...cors } } : response;

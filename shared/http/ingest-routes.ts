@@ -7,7 +7,7 @@ import type { SuccessBody } from "../contracts/api-docs.js";
 import { logMessages } from "../contracts/log-metrics.js";
 import { PayloadTooLargeError, ValidationError } from "../domain/errors.js";
 import type { MessageType } from "../domain/message.js";
-import { isOriginAllowed } from "../domain/origin.js";
+import { assertOriginAllowed } from "../domain/origin.js";
 import { USER_TOKEN_HEADER } from "../domain/user-token.js";
 import type { Observability } from "../observability.js";
 import type { KeyStore } from "../ports/keys.js";
@@ -108,7 +108,7 @@ export function ingestRoutes(
  * What analytics.js reads from `<cdnURL>/v1/projects/<writeKey>/settings`: its Segment.io
  * destination pointed at this API, nothing else (no other destinations, no metrics). The key is
  * checked, so a wrong one fails loudly in the browser console instead of sending into the void; the
- * page's origin must be one the source allows, as for sending.
+ * page's origin must be one the source allows, as for sending (403 origin_not_allowed otherwise).
  */
 async function analyticsJsSettings(
   keys: Pick<KeyStore, "findWriteKey">,
@@ -117,10 +117,8 @@ async function analyticsJsSettings(
   const writeKey = request.path.writeKey ?? "";
   const owner = await authenticateWriteKey(keys, `Bearer ${writeKey}`);
   const origin = request.headers.origin;
-  const cors =
-    origin !== undefined && isOriginAllowed(origin, owner.allowedDomains)
-      ? { "access-control-allow-origin": origin, vary: "origin" }
-      : undefined;
+  assertOriginAllowed(owner, origin);
+  const cors = origin !== undefined ? { "access-control-allow-origin": origin, vary: "origin" } : undefined;
   const host = request.headers.host ?? "localhost";
   // API Gateway is https only (and says so in X-Forwarded-Proto); the local stack is plain http.
   const protocol =

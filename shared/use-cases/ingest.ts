@@ -17,7 +17,6 @@ import {
   ValidationError,
 } from "../domain/errors.js";
 import { MAX_BATCH_BYTES } from "../domain/event.js";
-import { OriginNotAllowedError } from "../domain/forbidden-error.js";
 import {
   batchEnvelopeSchema,
   eventOf,
@@ -35,7 +34,7 @@ import {
   resolveAccount,
   type SourceSubject,
 } from "../domain/message.js";
-import { isOriginAllowed } from "../domain/origin.js";
+import { assertOriginAllowed } from "../domain/origin.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
 import type { EventPublisher } from "../ports/delivery.js";
@@ -79,23 +78,6 @@ export interface CallResult {
 
 /** The code of an item that is valid but names no account Moments can resolve (yet). */
 export const ACCOUNT_UNRESOLVED = "account_unresolved";
-
-/**
- * Browsers send an Origin header; servers do not. A browser may send only from a domain its
- * source allows (a write key shipped in a web page can be copied; the origin cannot be forged by
- * another site's page). An empty allowedDomains lets no browser in.
- */
-export function assertOriginAllowed(
-  owner: Pick<WriteKeyOwner, "allowedDomains">,
-  origin: string | undefined,
-) {
-  if (origin === undefined) return;
-  if (!isOriginAllowed(origin, owner.allowedDomains)) {
-    throw new OriginNotAllowedError(
-      `Origin ${origin.slice(0, 200)} is not in this source's allowedDomains; add its host to the source to send from that site`,
-    );
-  }
-}
 
 type Checked = { raw: unknown; message: Message } | { raw: unknown; error: DomainError };
 

@@ -204,6 +204,40 @@ describe("in-app notifications and feedback prompts", () => {
     expect(response.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
   });
 
+  it("refuses every inbox route from an origin the source does not allow, and changes nothing", async () => {
+    const event = unique("trial_started");
+    await inAppMoment(event);
+    const victim = unique("acct");
+    await track(event, victim);
+    const prompt = (await deliveredInbox(victim)).find((item) => item.kind === "feedback_prompt");
+    if (!prompt) throw new Error("the prompt is expected");
+    // The right key and the victim's real token, from a page on a site the source does not list:
+    // the preflight admits any origin, so only the request itself can refuse.
+    const fromElsewhere = {
+      key: s.writeKey,
+      headers: { origin: "https://evil.example", ...s.userToken(victim) },
+    };
+    const query = `?accountId=${victim}`;
+    const calls = [
+      s.api("GET", `/v1/inbox${query}`, fromElsewhere),
+      s.api("POST", `/v1/inbox/${prompt.id}/read${query}`, fromElsewhere),
+      s.api("POST", `/v1/feedback${query}`, {
+        ...fromElsewhere,
+        body: { promptId: prompt.id, reaction: "positive" },
+      }),
+      s.api("POST", `/v1/inbox/${prompt.id}/dismiss${query}`, fromElsewhere),
+    ];
+    for (const response of await Promise.all(calls)) {
+      expect(response.status).toBe(403);
+      expect((response.body as { error: { code: string } }).error.code).toBe("origin_not_allowed");
+      expect(JSON.stringify(response.body)).not.toContain(prompt.question ?? "How is it going");
+    }
+    // Nothing was read, answered or dismissed (read by the app's server: no Origin).
+    const after = (await inbox(victim)).body.items;
+    expect(after).toHaveLength(2);
+    expect(after.every((item) => item.readAt === undefined && item.answeredAt === undefined)).toBe(true);
+  });
+
   it("refuses a missing accountId and a foreign cursor with 400", async () => {
     expect((await s.api("GET", "/v1/inbox", { key: s.writeKey })).status).toBe(400);
     const cursor = await s.api("GET", "/v1/inbox?accountId=a&cursor=bm9wZQ", {

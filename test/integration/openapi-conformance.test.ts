@@ -386,6 +386,14 @@ describe("ingestion", () => {
       await call("GET /v1/projects/{writeKey}/settings", { path: { writeKey: "mk_write_unknown" } }),
       401,
     );
+    // A page on a site the source does not list: refused, as its sends would be.
+    expectStatus(
+      await call("GET /v1/projects/{writeKey}/settings", {
+        path: { writeKey },
+        headers: { origin: "https://evil.example" },
+      }),
+      403,
+    );
     const debug = await call<{ counts: { rejected: number } }>("GET /v1/admin/sources/{id}/debugger", {
       path: { id: sourceId },
     });

@@ -3893,6 +3893,14 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       404: {
         headers: {
           [name: string]: unknown;

@@ -1,0 +1,105 @@
+/**
+ * The routes a browser calls with a source's write key (ingestion, the in-app inbox), through the
+ * real HTTP wrapper: the origin is checked before the route runs, whatever the route, since the
+ * preflight admits every origin.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { hashApiKey } from "../../../shared/domain/api-keys.js";
+import { browserRoutes } from "../../../shared/http/browser-routes.js";
+import { httpHandler, json } from "../../../shared/http/http-handler.js";
+import type { Observability } from "../../../shared/observability.js";
+import type { WriteKeyOwner } from "../../../shared/ports/keys.js";
+
+const context = { awsRequestId: "req-1", getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+const WRITE_KEY = "wk_test";
+const owner: WriteKeyOwner = { workspaceId: "ws", sourceId: "src", allowedDomains: ["app.acme.com"] };
+const keys = {
+  findWriteKey: async (hash: string) => (hash === hashApiKey(WRITE_KEY) ? owner : undefined),
+};
+const obs = {
+  logger: { error: vi.fn(), warn: vi.fn(), info: vi.fn(), appendKeys: vi.fn() },
+  metrics: { addMetric: vi.fn() },
+  tracer: undefined,
+  middlewares: () => [],
+} as unknown as Observability;
+
+function request(headers: Record<string, string>): APIGatewayProxyEventV2 {
+  const routeKey = "POST /v1/feedback";
+  return {
+    version: "2.0",
+    routeKey,
+    rawPath: "/v1/feedback",
+    rawQueryString: "",
+    headers: { authorization: `Bearer ${WRITE_KEY}`, "content-type": "application/json", ...headers },
+    body: "{}",
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: "123456789012",
+      apiId: "api",
+      domainName: "api.example.com",
+      domainPrefix: "api",
+      http: {
+        method: "POST",
+        path: "/v1/feedback",
+        protocol: "HTTP/1.1",
+        sourceIp: "1.2.3.4",
+        userAgent: "test",
+      },
+      requestId: "req-1",
+      routeKey,
+      stage: "$default",
+      time: "21/Nov/2026:10:00:00 +0000",
+      timeEpoch: 1_795_000_000_000,
+    },
+  };
+}
+
+let accepted: () => void;
+let handler: ReturnType<typeof httpHandler>;
+const call = (headers: Record<string, string>) =>
+  handler(request(headers), context) as Promise<APIGatewayProxyStructuredResultV2 & { body: string }>;
+
+beforeEach(() => {
+  accepted = vi.fn<() => void>();
+  const { browserRoute } = browserRoutes(keys, obs);
+  handler = httpHandler(
+    {
+      "POST /v1/feedback": browserRoute(async () => {
+        accepted();
+        return json(201, { ok: true });
+      }),
+    },
+    obs,
+  );
+});
+
+describe("a browser route", () => {
+  it("refuses an origin the source does not allow with 403 origin_not_allowed, before the route runs", async () => {
+    const response = await call({ origin: "https://evil.example" });
+    expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body)).toMatchObject({ error: { code: "origin_not_allowed" } });
+    expect(response.headers?.["access-control-allow-origin"]).toBeUndefined();
+    expect(accepted).not.toHaveBeenCalled();
+  });
+
+  it("runs for an allowed origin, with its CORS headers", async () => {
+    const response = await call({ origin: "https://app.acme.com" });
+    expect(response.statusCode).toBe(201);
+    expect(response.headers?.["access-control-allow-origin"]).toBe("https://app.acme.com");
+    expect(accepted).toHaveBeenCalledOnce();
+  });
+
+  it("runs for a server (no Origin), without CORS headers", async () => {
+    const response = await call({});
+    expect(response.statusCode).toBe(201);
+    expect(response.headers?.["access-control-allow-origin"]).toBeUndefined();
+    expect(accepted).toHaveBeenCalledOnce();
+  });
+
+  it("checks the key before the origin: a wrong key is a 401 from any origin", async () => {
+    const response = await call({ origin: "https://evil.example", authorization: "Bearer nope" });
+    expect(response.statusCode).toBe(401);
+    expect(accepted).not.toHaveBeenCalled();
+  });
+});
