@@ -207,6 +207,49 @@ describe("the console", () => {
     await checkPage("moment-accounts");
   });
 
+  it("shows reporting in a browser whose locale Intl rejects (Chromium on a POSIX locale: en-US@posix)", async () => {
+    const posix = await context.newPage();
+    try {
+      await posix.addInitScript(() => {
+        Object.defineProperty(Navigator.prototype, "language", {
+          get: () => "en-US@posix",
+          configurable: true,
+        });
+      });
+      const errors: string[] = [];
+      posix.on("pageerror", (error) => errors.push(error.message));
+      await posix.goto(`${stack.consoleUrl}${momentUrl}/reporting`);
+      await expect
+        .poll(() => posix.locator(".kpi .value").first().textContent(), { timeout: 15_000 })
+        .toBe("2");
+      await expect.poll(() => posix.locator(".uplot canvas").count()).toBeGreaterThan(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await posix.close();
+    }
+  });
+
+  it("says why when a page cannot load (its chunk unreachable), with a way to reload, not a blank page", async () => {
+    const broken = await context.newPage();
+    try {
+      await broken.route(/\/chunk-reporting-[^/]*\.js$/, (route) => route.abort());
+      await broken.goto(`${stack.consoleUrl}${momentUrl}/reporting`);
+      const alert = broken.getByRole("alert");
+      await expect
+        .poll(() => alert.textContent(), { timeout: 15_000 })
+        .toContain("This page could not be shown");
+      expect(await broken.getByRole("button", { name: "Reload" }).isVisible()).toBe(true);
+      // The navigation still works: another page renders in place of the failed one.
+      await broken.getByRole("link", { name: "Sources" }).click();
+      await expect
+        .poll(() => broken.getByRole("heading", { name: "Sources", level: 1 }).isVisible())
+        .toBe(true);
+      expect(await alert.count()).toBe(0);
+    } finally {
+      await broken.close();
+    }
+  });
+
   it("shows a source's debugger: the items it accepted while open, and those it could not use with the reason", async () => {
     // No account named and none linked: accepted (202), kept in the debugger with the reason.
     await sendEvent(writeKey, {

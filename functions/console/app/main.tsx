@@ -1,8 +1,8 @@
 /** The Moments console: the shell (navigation, session) and the page for the current URL. */
 import "./styles.css";
 import { signal } from "@preact/signals";
-import type { ComponentType } from "preact";
-import { render } from "preact";
+import type { ComponentChildren, ComponentType } from "preact";
+import { Component, render } from "preact";
 import { lazy, Suspense } from "preact/compat";
 import { api, whenSignedOut } from "./api/client.js";
 import { AccountPage } from "./pages/account.js";
@@ -21,6 +21,14 @@ import { SourcePage } from "./pages/source.js";
 import { SourcesPage } from "./pages/sources.js";
 import { SuppressionsPage } from "./pages/suppressions.js";
 import { href, location, match, navigate, startRouter } from "./router.js";
+import { LOCALE } from "./ui.js";
+
+// uPlot formats numbers with navigator.language when its module loads, which throws for a tag Intl
+// rejects ("en-US@posix") and failed the reporting page: the page's scripts see the locale the
+// console uses instead. Before any page (and its chunk) loads.
+if (navigator.language !== LOCALE) {
+  Object.defineProperty(navigator, "language", { value: LOCALE, configurable: true });
+}
 
 // Charts (uPlot) load only with the reporting page: the first page stays small.
 const ReportingPage = lazy(() => import("./pages/reporting.js").then((m) => m.ReportingPage));
@@ -66,6 +74,31 @@ whenSignedOut(() => {
 async function signOut() {
   await api.DELETE("/console/session").catch(() => undefined);
   signedIn.value = false;
+}
+
+/**
+ * A page that fails to load or render (its chunk gone after a deploy, the network down, a bug) says
+ * so with what failed and a way out, instead of leaving the page blank. Keyed by path: another page
+ * starts clean.
+ */
+class PageBoundary extends Component<{ children: ComponentChildren }, { error?: Error }> {
+  override state: { error?: Error } = {};
+  static override getDerivedStateFromError(error: unknown) {
+    return { error: error instanceof Error ? error : new Error(String(error)) };
+  }
+  override render() {
+    const { error } = this.state;
+    if (!error) return this.props.children;
+    return (
+      <div class="error" role="alert">
+        <strong>This page could not be shown</strong>
+        <p>{error.message}</p>
+        <button type="button" onClick={() => globalThis.location.reload()}>
+          Reload
+        </button>
+      </div>
+    );
+  }
 }
 
 function Shell() {
@@ -124,9 +157,11 @@ function Shell() {
         </button>
       </header>
       <main id="main">
-        <Suspense fallback={<p class="loading">Loading…</p>}>
-          <Page key={path} params={params} />
-        </Suspense>
+        <PageBoundary key={path}>
+          <Suspense fallback={<p class="loading">Loading…</p>}>
+            <Page params={params} />
+          </Suspense>
+        </PageBoundary>
       </main>
     </div>
   );

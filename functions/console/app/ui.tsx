@@ -262,15 +262,21 @@ export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge badge-${status}`}>{STATUS_LABELS[status] ?? status}</span>;
 }
 
-/** The browser's locale when Intl accepts it (some report POSIX tags like "en-US@posix"), else en-US. */
+/**
+ * The browser's locale when Intl accepts it, else the same without a POSIX modifier (Chromium on a
+ * C/POSIX system locale reports "en-US@posix", which Intl rejects), else en-US.
+ */
 export const LOCALE = (() => {
   const wanted = globalThis.navigator?.language ?? "en-US";
-  try {
-    new Intl.DateTimeFormat(wanted);
-    return wanted;
-  } catch {
-    return "en-US";
+  for (const tag of [wanted, wanted.split("@")[0] ?? ""]) {
+    try {
+      new Intl.DateTimeFormat(tag);
+      if (tag) return tag;
+    } catch {
+      // The next candidate.
+    }
   }
+  return "en-US";
 })();
 
 const dateTime = new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle: "short" });
