@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { isoInstant, numericValue } from "./evaluate.js";
 
 /**
  * Filters on a start or end rule. `field` names where the value lives: `event.<property>`,
@@ -62,9 +63,10 @@ function operandProblem(op: ConditionOperator, value: unknown, hasValue: boolean
     case "gte":
     case "lt":
     case "lte":
-      return typeof value === "number" || typeof value === "string"
+      // What evaluation can order (see compareValues): anything else would never hold, silently.
+      return numericValue(value) !== undefined || isoInstant(value) !== undefined
         ? undefined
-        : "needs a number (or an ISO date)";
+        : "needs a number (or an ISO 8601 date such as 2026-05-01 or 2026-05-01T10:00:00Z)";
     case "contains":
     case "not_contains":
     case "starts_with":

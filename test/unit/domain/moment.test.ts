@@ -160,6 +160,32 @@ describe("momentInputSchema: condition nesting", () => {
   });
 });
 
+describe("momentInputSchema: ordering operands", () => {
+  const withCondition = (op: string, value: unknown) => ({
+    ...validInput,
+    start: { event: "payment_failed", where: [{ field: "event.total", op, value }] },
+  });
+
+  it.each([10, -1.5, "42", "2e3", "2026-05-01", "2026-05-01T10:00:00Z", "2026-05-01T10:00:00+02:00"])(
+    "accepts what evaluation can order: %j",
+    (value) => {
+      for (const op of ["gt", "gte", "lt", "lte"])
+        expect(() => parseOrThrow(momentInputSchema, withCondition(op, value))).not.toThrow();
+    },
+  );
+
+  // Each of these could never hold (evaluation orders numbers and ISO dates only): a moment saved
+  // with one would silently never start anyone.
+  it.each(["abc", "", "10 apples", "2023-02-29", "yesterday", true, null, ["1"]])(
+    "refuses what nothing can be ordered against, naming the value: %j",
+    (value) => {
+      expect(problemsOf(withCondition("gt", value))).toEqual([
+        { path: "start.where.0.value", message: expect.stringMatching(/^operator "gt" needs a number/) },
+      ]);
+    },
+  );
+});
+
 describe("statusChangeSchema", () => {
   it("accepts a known status only", () => {
     expect(statusChangeSchema.safeParse({ status: "running" }).success).toBe(true);
@@ -377,7 +403,11 @@ describe("mergeMomentPatch", () => {
 
   it("validates the merged moment with the full schema, naming the failing path", () => {
     expect(patchProblems({ start: { event: "x", where: [{ field: "event.total", op: "gt" }] } })).toEqual([
-      { path: "start.where.0.value", message: 'operator "gt" needs a number (or an ISO date)' },
+      {
+        path: "start.where.0.value",
+        message:
+          'operator "gt" needs a number (or an ISO 8601 date such as 2026-05-01 or 2026-05-01T10:00:00Z)',
+      },
     ]);
     expect(
       patchProblems({ steps: [{ id: "a", action: { type: "send_email" } }] }).map((p) => p.path),
