@@ -3,13 +3,14 @@
  * real HTTP wrapper: the origin is checked before the route runs, whatever the route, since the
  * preflight admits every origin.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import type { APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { hashApiKey } from "../../../shared/domain/api-keys.js";
 import { browserRoutes } from "../../../shared/http/browser-routes.js";
 import { httpHandler, json } from "../../../shared/http/http-handler.js";
 import type { Observability } from "../../../shared/observability.js";
 import type { WriteKeyOwner } from "../../../shared/ports/keys.js";
+import { httpApiEvent } from "../../support/http-api-event.js";
 
 const context = { awsRequestId: "req-1", getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 const WRITE_KEY = "wk_test";
@@ -24,36 +25,11 @@ const obs = {
   middlewares: () => [],
 } as unknown as Observability;
 
-function request(headers: Record<string, string>): APIGatewayProxyEventV2 {
-  const routeKey = "POST /v1/feedback";
-  return {
-    version: "2.0",
-    routeKey,
-    rawPath: "/v1/feedback",
-    rawQueryString: "",
+const request = (headers: Record<string, string>) =>
+  httpApiEvent("POST", "/v1/feedback", {
     headers: { authorization: `Bearer ${WRITE_KEY}`, "content-type": "application/json", ...headers },
     body: "{}",
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "api",
-      domainName: "api.example.com",
-      domainPrefix: "api",
-      http: {
-        method: "POST",
-        path: "/v1/feedback",
-        protocol: "HTTP/1.1",
-        sourceIp: "1.2.3.4",
-        userAgent: "test",
-      },
-      requestId: "req-1",
-      routeKey,
-      stage: "$default",
-      time: "21/Nov/2026:10:00:00 +0000",
-      timeEpoch: 1_795_000_000_000,
-    },
-  };
-}
+  });
 
 let accepted: () => void;
 let handler: ReturnType<typeof httpHandler>;

@@ -10,6 +10,7 @@ import {
   type RouteHandler,
 } from "../../../shared/http/http-handler.js";
 import type { Observability } from "../../../shared/observability.js";
+import { httpApiEvent } from "../../support/http-api-event.js";
 
 const context: Context = {
   callbackWaitsForEmptyEventLoop: false,
@@ -36,30 +37,7 @@ function stubObservability() {
 
 function event(overrides: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 {
   return {
-    version: "2.0",
-    routeKey: "POST /v1/things",
-    rawPath: "/v1/things",
-    rawQueryString: "",
-    headers: { "content-type": "application/json" },
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "api",
-      domainName: "api.example.com",
-      domainPrefix: "api",
-      http: {
-        method: "POST",
-        path: "/v1/things",
-        protocol: "HTTP/1.1",
-        sourceIp: "1.2.3.4",
-        userAgent: "test",
-      },
-      requestId: "req-1",
-      routeKey: "POST /v1/things",
-      stage: "$default",
-      time: "21/Nov/2026:10:00:00 +0000",
-      timeEpoch: 1_795_000_000_000,
-    },
+    ...httpApiEvent("POST", "/v1/things", { headers: { "content-type": "application/json" } }),
     ...overrides,
   };
 }

@@ -10,6 +10,7 @@ import { unsubscribeRoutes } from "../../../shared/http/unsubscribe-routes.js";
 import type { Observability } from "../../../shared/observability.js";
 import { FakeSuppressionList, FakeUnsubscribeKeys } from "../../support/fake-suppressions.js";
 import { fixedClock } from "../../support/fakes.js";
+import { httpApiEvent } from "../../support/http-api-event.js";
 
 const context = { awsRequestId: "req-1", getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 const NOW = "2026-11-21T10:00:00.000Z";
@@ -24,30 +25,8 @@ function request(
   method: "GET" | "POST",
   query: Record<string, string>,
   options: { headers?: Record<string, string>; body?: string } = {},
-): APIGatewayProxyEventV2 {
-  const routeKey = `${method} /v1/unsubscribe`;
-  return {
-    version: "2.0",
-    routeKey,
-    rawPath: "/v1/unsubscribe",
-    rawQueryString: new URLSearchParams(query).toString(),
-    headers: options.headers ?? {},
-    queryStringParameters: query,
-    isBase64Encoded: false,
-    ...(options.body !== undefined ? { body: options.body } : {}),
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "api",
-      domainName: "api.example.com",
-      domainPrefix: "api",
-      http: { method, path: "/v1/unsubscribe", protocol: "HTTP/1.1", sourceIp: "1.2.3.4", userAgent: "test" },
-      requestId: "req-1",
-      routeKey,
-      stage: "$default",
-      time: "21/Nov/2026:10:00:00 +0000",
-      timeEpoch: 1_795_000_000_000,
-    },
-  };
+) {
+  return httpApiEvent(method, "/v1/unsubscribe", { ...options, query });
 }
 
 let keys: FakeUnsubscribeKeys;
