@@ -14,9 +14,14 @@ export function parseOrThrow<T extends z.ZodMiniType>(
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new ValidationError(
-    result.error.issues.map((issue) => {
-      const path = [pathPrefix, ...issue.path.map(String)].filter(Boolean).join(".");
-      return { path, message: issue.message };
+    result.error.issues.flatMap((issue) => {
+      const at = (...more: PropertyKey[]) =>
+        [pathPrefix, ...issue.path.map(String), ...more.map(String)].filter(Boolean).join(".");
+      // An unknown field is named by its own path, as every other problem is (zod reports it at
+      // its object's path, the body's "" for a top-level one).
+      if (issue.code === "unrecognized_keys")
+        return issue.keys.map((key) => ({ path: at(key), message: "is not a known field" }));
+      return [{ path: at(), message: issue.message }];
     }),
   );
 }

@@ -129,7 +129,7 @@ describe("parseFeedbackAnswer", () => {
     ["no prompt id", { reaction: "neutral" }, "promptId"],
     ["a prompt id that is no id", { promptId: "a/b", reaction: "neutral" }, "promptId"],
     ["a comment too long", { promptId: "p1", reaction: "neutral", comment: "x".repeat(2001) }, "comment"],
-    ["an unknown field", { promptId: "p1", reaction: "neutral", score: 3 }, ""],
+    ["an unknown field", { promptId: "p1", reaction: "neutral", score: 3 }, "score"],
     ["no object", "positive", ""],
   ])("refuses %s", (_case, body, path) => {
     try {

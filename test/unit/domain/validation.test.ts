@@ -51,6 +51,22 @@ describe("parseOrThrow", () => {
     expect(error.details[0]?.message).toMatch(/expected string/i);
   });
 
+  it("names an unknown field by its own path, nested ones included", () => {
+    const strict = z.strictObject({ name: z.string(), inner: z.strictObject({ a: z.number() }) });
+    const error = caught(() =>
+      parseOrThrow(strict, { name: "x", bogus: 1, other: 2, inner: { a: 1, b: 2 } }, "body"),
+    ) as ValidationError;
+
+    expect(error.details).toEqual(
+      expect.arrayContaining([
+        { path: "body.bogus", message: "is not a known field" },
+        { path: "body.other", message: "is not a known field" },
+        { path: "body.inner.b", message: "is not a known field" },
+      ]),
+    );
+    expect(error.details).toHaveLength(3);
+  });
+
   it("reports a problem with the whole body at the empty path", () => {
     const error = caught(() => parseOrThrow(schema, "not an object")) as ValidationError;
 

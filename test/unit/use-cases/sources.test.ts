@@ -100,7 +100,7 @@ describe("updateSource", () => {
     [{}, ""],
     [{ name: "" }, "name"],
     [{ allowedDomains: ["https://acme.com"] }, "allowedDomains.0"],
-    [{ name: "x", writeKey: "mk_write_x" }, ""],
+    [{ name: "x", writeKey: "mk_write_x" }, "writeKey"],
   ])("refuses %j with 400 naming %j", async (body, path) => {
     const created = await createSource(deps, WS, { name: "Web" });
 
