@@ -136,6 +136,7 @@ describe("creating a moment", () => {
         start: {
           event: "cart_item_added",
           where: [
+            // "many" can never be ordered: gt takes a number or an ISO date.
             { field: "event.total", op: "gt", value: "many" },
             { field: "cart.total", op: "exists" },
             { any: [{ field: "account.plan", op: "in", value: "pro" }] },
@@ -146,7 +147,11 @@ describe("creating a moment", () => {
 
     expect(response.status).toBe(400);
     expect(response.body.error.code).toBe("invalid_request");
-    expect(paths(response.body)).toEqual(["start.where.1.field", "start.where.2.any.0.value"]);
+    expect(paths(response.body)).toEqual([
+      "start.where.0.value",
+      "start.where.1.field",
+      "start.where.2.any.0.value",
+    ]);
   });
 
   it("refuses an email template that does not exist, naming steps.N.action.templateId", async () => {
