@@ -262,7 +262,10 @@ export interface RunRepository {
    * doubt (its run ended before the provider's evidence came) or failed `send_in_doubt` (its
    * wake-up failed for good first) is corrected by any outcome but a skip, its counters moved; an
    * execution (in doubt or not: SES answered, or its Send event settled it) is corrected by SES's
-   * rejection only, counters moved, conditional on the record read (so once). A rejection that
+   * rejection only, counters moved, conditional on the record read (so once); an execution that
+   * another attempt's Send corrected a skip or a `send_in_doubt` failure to is corrected by that
+   * message's rejection back to the record it replaced (kept with it), as that Send and its Reject
+   * settle nothing of this attempt's claim when the Reject comes first. A rejection that
    * finds the step's own attempt still holding its claim (no doubt: it has not recorded SES's answer
    * yet) is marked on the claim, and that attempt's record of an execution records the rejection
    * instead (see recordStep); it answers "not_in_doubt". Anything else (recorded from evidence

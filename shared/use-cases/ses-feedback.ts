@@ -3,7 +3,8 @@
  * Send and Reject events of a step's email are kept as the step's evidence (reconciliation of a send
  * in doubt), and settle the step at once if it is in doubt, with what all its evidence decides (a
  * Reject prevails over a Send, whatever their order: see step-evidence.ts); a Reject also corrects
- * a step recorded executed from SES's answer (or, before that record, waits on its claim for it).
+ * a step recorded executed from SES's answer (or, before that record, waits on its claim for it),
+ * and restores a record made in doubt that its message's Send, of another attempt, corrected.
  * An event for a step whose record is final for it already (the common case: a Send after the
  * step recorded its send) is not kept. Bounce and complaint events feed the suppression list: a permanent bounce or any complaint suppresses the
  * recipients in the workspace the email was sent for (its `workspace` message tag). Transient and

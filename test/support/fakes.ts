@@ -340,6 +340,8 @@ export type StoredStep =
       attempt?: string;
       /** SES's Reject replaced the execution its run acted on (the adapter's `correctedAt`). */
       corrected?: true;
+      /** The record made in doubt that another attempt's Send corrected (see the adapter). */
+      replaced?: StepOutcome;
     };
 
 type MembershipScope = Pick<RunContext, "workspaceId" | "momentId" | "accountId" | "runKey">;
@@ -683,6 +685,13 @@ export class FakeRunRepository implements RunRepository {
       existing.status !== "claimed" &&
       correctsRecord(existing, outcome) &&
       !(recordedMessage && options.messageId && recordedMessage !== options.messageId);
+    // Another attempt's Send keeps what it corrected, which that Send's Reject restores (see the adapter).
+    const replacing =
+      correcting && sentElsewhere && !speaksFor(options.attempt, existing.attempt ?? "")
+        ? existing.outcome
+        : undefined;
+    const replaced = correcting && ofMessage ? existing.replaced : undefined;
+    if (replaced) outcome = replaced;
     if (!since && !correcting) {
       // The attempt holding the claim records SES's answer next: the rejection waits there for it.
       if (existing.status === "claimed" && isRejection(outcome)) {
@@ -702,6 +711,7 @@ export class FakeRunRepository implements RunRepository {
       ...(existing.claimedAt ? { claimedAt: existing.claimedAt } : {}),
       ...(existing.attempt === undefined ? {} : { attempt: existing.attempt }),
       ...(existing.status === "claimed" ? {} : { corrected: true as const }),
+      ...(replacing ? { replaced: structuredClone(replacing) } : {}),
     });
     this.count(stored.run, `steps.${stepId}.${outcome.status}`);
     return "settled";

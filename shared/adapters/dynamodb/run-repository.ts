@@ -682,6 +682,13 @@ export class DynamoRunRepository implements RunRepository {
       correctsRecord(Item, outcome) &&
       !otherMessage(recordedMessageId(Item), options.messageId);
     const recorded = correcting ? (Item.outcome as StepOutcome) : undefined;
+    // Such a record corrected by another attempt's Send (sentElsewhere) keeps what it replaced, and
+    // that Send's Reject restores it rather than recording the rejection: that attempt's evidence
+    // then settles nothing of this claim's (see settlingEvidence), as when the Reject came first,
+    // and the record stays open to this attempt's own evidence. So either order records the same.
+    const replacing = correcting && sentElsewhere && !speaksFor(options.attempt, attempt);
+    const replaced = correcting && ofMessage ? (Item.replacedOutcome as StepOutcome | undefined) : undefined;
+    if (replaced) outcome = replaced;
     if (!plain && !correcting && typeof Item.doubtSince !== "string") {
       // The step's own attempt holds its claim, not in doubt: SES took the email, and the attempt
       // is about to record its answer. The rejection waits on the claim for that record.
@@ -712,7 +719,7 @@ export class DynamoRunRepository implements RunRepository {
           UpdateExpression: plain
             ? "SET #status = :status, outcome = :outcome, recordedAt = :at, doubtSince = :since"
             : correcting
-              ? "SET #status = :status, outcome = :outcome, recordedAt = :at, correctedAt = :at"
+              ? `SET #status = :status, outcome = :outcome, recordedAt = :at, correctedAt = :at${replacing ? ", replacedOutcome = :recordedOutcome" : ""}${replaced ? " REMOVE replacedOutcome" : ""}`
               : "SET #status = :status, outcome = :outcome, recordedAt = :at",
           // Exactly the record read: a take-over (which removes doubtSince, or, of a plain claim,
           // changes its attempt), the live attempt's own record, or another settle wins.
@@ -729,6 +736,7 @@ export class DynamoRunRepository implements RunRepository {
             ...(correcting
               ? { ":recorded": Item.status, ":recordedAt": Item.recordedAt }
               : { ":claimed": "claimed" }),
+            ...(replacing ? { ":recordedOutcome": recorded } : {}),
             ...(plain ? { ":since": typeof Item.claimedAt === "string" ? Item.claimedAt : at } : {}),
             ...(plain || (!correcting && ofAttempt) ? attemptValue(attempt) : {}),
           },

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { sesFeedbackPattern } from "../../../shared/contracts/bus.js";
 import { matchesEventPattern } from "../../../shared/event-pattern/match.js";
 import { MalformedSesEventError, recordSesFeedback } from "../../../shared/use-cases/ses-feedback.js";
+import { RUN_ENDED_IN_DOUBT } from "../../../shared/use-cases/step-doubt.js";
 import { FakeSuppressionList } from "../../support/fake-suppressions.js";
 import { aRun, FakeRunRepository, fixedClock } from "../../support/fakes.js";
 import { bounceEvent, CONFIGURATION_SET, complaintEvent } from "../../support/ses-events.js";
@@ -154,6 +155,32 @@ describe("recordSesFeedback: evidence of a step's send", () => {
           await recordSesFeedback(deps(), sendEvent("Email Sent", stepTags));
           expect(runs.step(run, "nudge")).toMatchObject(rejected);
         });
+
+      it("a first attempt's Send and Reject over the skip of a second attempt's claim (its run ended), in either order: the skip, counted once", async () => {
+        runs.seedMembership(run);
+        const orders = {
+          sendFirst: ["Email Sent", "Email Rejected"],
+          rejectFirst: ["Email Rejected", "Email Sent"],
+        } as const;
+        for (const [stepId, order] of Object.entries(orders)) {
+          runs.seedClaim(run, stepId, "2026-11-21T10:00:00.000Z", "attempt-2");
+          await runs.markStepInDoubt(run, stepId, "attempt-2", IN_DOUBT_SINCE);
+          await runs.settleStepInDoubt("ws_1", "run_1", stepId, RUN_ENDED_IN_DOUBT, IN_DOUBT_SINCE, {
+            attempt: "attempt-2",
+          });
+          for (const type of order)
+            await recordSesFeedback(
+              deps(),
+              sendEvent(type, { ...stepTags, step: [stepId], attempt: ["attempt-1"] }),
+            );
+        }
+
+        for (const stepId of Object.keys(orders)) {
+          expect(runs.step(run, stepId)).toMatchObject({ status: "skipped", outcome: RUN_ENDED_IN_DOUBT });
+          const counted = (status: string) => stats()?.[`steps.${stepId}.${status}`] ?? 0;
+          expect([counted("skipped"), counted("executed"), counted("failed")]).toEqual([1, 0, 0]);
+        }
+      });
     });
 
     describe("a Reject corrects an email its own attempt recorded executed (SES answered), as it corrects one settled in doubt", () => {
