@@ -263,9 +263,10 @@ export interface RunRepository {
    * wake-up failed for good first) is corrected by any outcome but a skip, its counters moved; an
    * execution (in doubt or not: SES answered, or its Send event settled it) is corrected by SES's
    * rejection only, counters moved, conditional on the record read (so once); an execution that
-   * another attempt's Send corrected a skip or a `send_in_doubt` failure to is corrected by that
-   * message's rejection back to the record it replaced (kept with it), as that Send and its Reject
-   * settle nothing of this attempt's claim when the Reject comes first. A rejection that
+   * another attempt's Send corrected a skip or a `send_in_doubt` failure to (or that a claim was
+   * settled to from one, `replacing` the claim as not sent) is corrected by that message's
+   * rejection back to the record it replaced (kept with it), as that Send and its Reject settle
+   * nothing of this attempt's claim when the Reject comes first. A rejection that
    * finds the step's own attempt still holding its claim (no doubt: it has not recorded SES's answer
    * yet) is marked on the claim, and that attempt's record of an execution records the rejection
    * instead (see recordStep); it answers "not_in_doubt". Anything else (recorded from evidence
@@ -284,8 +285,10 @@ export interface RunRepository {
      * `attempt`: the attempt the outcome is about (the evidence's, or the claim's as the caller read
      * it): a claim or record of another attempt (one taken over since) is left as it is, and every
      * write is conditional on it. Absent (evidence of an email sent before the tag): any attempt's.
+     * `replacing`: the outcome (an execution decided from another attempt's Send) stands in for this
+     * one (the claim as not sent), kept with it, which that Send's rejection restores (see above).
      */
-    options?: { plainClaim?: boolean; messageId?: string; attempt?: string },
+    options?: { plainClaim?: boolean; messageId?: string; attempt?: string; replacing?: StepOutcome },
   ): Promise<"settled" | "not_in_doubt">;
   /**
    * The run's steps claimed with no outcome recorded, each with the attempt holding its claim (whose
@@ -298,14 +301,15 @@ export interface RunRepository {
    * changes). An execution over a claim SES's Reject marked meanwhile (see settleStepInDoubt) is
    * recorded as that rejection (true). With `unlessClaimed`, also false when an attempt holds a claim on it (the outcome is
    * then not written over the claim). With `completeRun`, the run (its last step recorded) is
-   * completed in the same write, as completeRun would, unless it ended otherwise first.
+   * completed in the same write, as completeRun would, unless it ended otherwise first. With
+   * `replacing`, as settleStepInDoubt keeps it.
    */
   recordStep(
     run: RunContext,
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options?: { unlessClaimed?: boolean; completeRun?: boolean },
+    options?: { unlessClaimed?: boolean; completeRun?: boolean; replacing?: StepOutcome },
   ): Promise<boolean>;
   /**
    * Ends a run that went through its steps. A run already stopped keeps its `stopped` outcome (and

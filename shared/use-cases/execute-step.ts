@@ -46,6 +46,7 @@ import {
   pinnedStepOf,
   RUN_ENDED_NOT_FOUND,
   recordOf,
+  replacingIfElsewhere,
   retractedMeanwhile,
   runEndedInDoubt,
   sentMeanwhile,
@@ -322,7 +323,16 @@ async function performAndRecord(
       outcome = failedInDoubt(step.action.type, outcome.reason);
     ended = { unsent: true };
   }
-  await writeRecord(deps, run, step, outcome, known, ended.unsent ? attempt : undefined);
+  await writeRecord(
+    deps,
+    run,
+    step,
+    outcome,
+    known,
+    ended.unsent ? attempt : undefined,
+    // (the skip it stands in for, which the accepted Send's Reject restores: see replacingIfElsewhere)
+    replacingIfElsewhere(ended.accepted, attempt, runEndedInDoubt(step.action.type)).replacing,
+  );
   if (ended.accepted) await retractedMeanwhile(deps, run, step.id, ended.accepted);
   else if (ended.unsent) {
     // Evidence that came meanwhile may have corrected the record, by this re-read or by its own
@@ -429,6 +439,7 @@ async function record(
 /**
  * Records the step's outcome; a failure to is StepOutcomeUnrecordedError, which carries it (and
  * `recheck`, the attempt whose evidence its recorder reads again after: see sentMeanwhile).
+ * `replacing`: see recordStep.
  */
 async function writeRecord(
   deps: StepDeps,
@@ -437,13 +448,17 @@ async function writeRecord(
   outcome: StepOutcome,
   known: StepKnown,
   recheck?: string,
+  replacing?: StepOutcome,
 ): Promise<void> {
   // A failure that fails the run does not complete it: the run ends failed (and runs its exit steps)
   // when the state machine acts on StepFailedRunError, which a completed run would refuse.
   const completeRun = known.completeRun === true && !failsTheRun(step, outcome);
   try {
     const at = deps.clock.now().toISOString();
-    await deps.runs.recordStep(run, step.id, outcome, at, completeRun ? { completeRun: true } : {});
+    await deps.runs.recordStep(run, step.id, outcome, at, {
+      ...(completeRun ? { completeRun: true } : {}),
+      ...(replacing ? { replacing } : {}),
+    });
     if (completeRun) known.completed = true;
   } catch {
     throw new StepOutcomeUnrecordedError(outcome, step.id, recheck);

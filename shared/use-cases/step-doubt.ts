@@ -203,6 +203,22 @@ export function settleWithEvidence(
 }
 
 /**
+ * When `evidence` settling a claim of `attempt` is another attempt's Send (see acceptedElsewhere),
+ * what the claim is recorded as without it (`notSent`), kept with the record for that Send's
+ * Reject to restore (see settleStepInDoubt): that attempt's Send and Reject together settle
+ * nothing of this claim, so the record is the same whichever of them comes first.
+ */
+export function replacingIfElsewhere(
+  evidence: StepEvidence | undefined,
+  attempt: string,
+  notSent: StepOutcome,
+): { replacing?: StepOutcome } {
+  return evidence?.kind === "sent" && evidence.attempt !== undefined && evidence.attempt !== attempt
+    ? { replacing: notSent }
+    : {};
+}
+
+/**
  * After a claim of `attempt` was recorded as not sent (skipped, or failed `send_in_doubt`) by a side
  * nobody retries (the run's end, a failed wake-up, an attempt that found its run ended), evidence
  * may have come while it was decided: its handler read the step before the record (a claim of
@@ -301,7 +317,8 @@ export async function settleClaimOfEndedRun(
     await deps.runs.listStepEvidence(run.workspaceId, run.runId, stepId),
     attempt,
   );
-  const outcome = evidence ? evidenceOutcome(evidence) : runEndedInDoubt(pinned?.step.action.type);
+  const notSent = runEndedInDoubt(pinned?.step.action.type);
+  const outcome = evidence ? evidenceOutcome(evidence) : notSent;
   // Started before the record: a failure here leaves the step in doubt, for a retry to find.
   if (!evidence && pinned && DOUBT_POLICY[pinned.step.action.type] === "lookup")
     await deps.workflows.startLookup(run, pinned.phase, stepId);
@@ -309,6 +326,7 @@ export async function settleClaimOfEndedRun(
   const settled = await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, stepId, outcome, at, {
     plainClaim: true,
     attempt,
+    ...replacingIfElsewhere(evidence, attempt, notSent),
   });
   if (settled !== "settled") return undefined;
   if (evidence?.attempt !== undefined && evidence.attempt !== attempt)
@@ -396,7 +414,9 @@ export async function recordFailedStep(
   if (policy !== "evidence" || attempt !== undefined) {
     const settled = await deps.runs.settleStepInDoubt(run.workspaceId, run.runId, step.id, outcome, at, {
       plainClaim: true,
-      ...(attempt === undefined ? {} : { attempt }),
+      ...(attempt === undefined
+        ? {}
+        : { attempt, ...replacingIfElsewhere(evidence, attempt, failedInDoubt(step.action.type, failure)) }),
     });
     if (settled === "settled" && evidence?.attempt !== undefined && evidence.attempt !== attempt)
       await retractedMeanwhile(deps, run, step.id, evidence);

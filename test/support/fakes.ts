@@ -597,7 +597,7 @@ export class FakeRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options: { unlessClaimed?: boolean; completeRun?: boolean } = {},
+    options: { unlessClaimed?: boolean; completeRun?: boolean; replacing?: StepOutcome } = {},
   ): Promise<boolean> {
     const recorded = this.record(run, stepId, outcome, at, options);
     if (options.completeRun) await this.completeRun(run, at);
@@ -609,7 +609,7 @@ export class FakeRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options: { unlessClaimed?: boolean },
+    options: { unlessClaimed?: boolean; replacing?: StepOutcome },
   ): boolean {
     const k = key(run.workspaceId, run.runId, stepId);
     const existing = this.steps.get(k);
@@ -636,6 +636,7 @@ export class FakeRunRepository implements RunRepository {
       // (and, for a lookup, when it was claimed)
       ...(existing?.doubtSince ? { doubtSince: existing.doubtSince } : {}),
       ...(existing?.doubtSince && existing.claimedAt ? { claimedAt: existing.claimedAt } : {}),
+      ...(options.replacing && recorded === outcome ? { replaced: structuredClone(options.replacing) } : {}),
     });
     this.count(run, `steps.${stepId}.${recorded.status}`);
     return true;
@@ -651,7 +652,7 @@ export class FakeRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options: { plainClaim?: boolean; messageId?: string; attempt?: string } = {},
+    options: { plainClaim?: boolean; messageId?: string; attempt?: string; replacing?: StepOutcome } = {},
   ): Promise<"settled" | "not_in_doubt"> {
     const k = key(workspaceId, runId, stepId);
     const existing = this.steps.get(k);
@@ -674,8 +675,9 @@ export class FakeRunRepository implements RunRepository {
       existing.doubtSince ??
       (options.plainClaim && existing.status === "claimed" ? existing.claimedAt : undefined);
     // A plain claim SES's Reject marked records the rejection (see the adapter).
-    if (options.plainClaim && existing.status === "claimed" && !existing.doubtSince && existing.rejection)
-      outcome = existing.rejection;
+    const marked =
+      options.plainClaim && existing.status === "claimed" && !existing.doubtSince && existing.rejection;
+    if (marked) outcome = marked;
     // (an execution of another message of the step is not corrected: see the adapter)
     const recordedMessage =
       existing.status === "claimed" || existing.outcome.status !== "executed"
@@ -685,11 +687,15 @@ export class FakeRunRepository implements RunRepository {
       existing.status !== "claimed" &&
       correctsRecord(existing, outcome) &&
       !(recordedMessage && options.messageId && recordedMessage !== options.messageId);
-    // Another attempt's Send keeps what it corrected, which that Send's Reject restores (see the adapter).
-    const replacing =
-      correcting && sentElsewhere && !speaksFor(options.attempt, existing.attempt ?? "")
-        ? existing.outcome
-        : undefined;
+    // Another attempt's Send keeps what it corrected (or stands in for), which that Send's Reject
+    // restores (see the adapter).
+    const replacing = marked
+      ? undefined
+      : correcting
+        ? sentElsewhere && (options.replacing || !speaksFor(options.attempt, existing.attempt ?? ""))
+          ? existing.outcome
+          : undefined
+        : options.replacing;
     const replaced = correcting && ofMessage ? existing.replaced : undefined;
     if (replaced) outcome = replaced;
     if (!since && !correcting) {

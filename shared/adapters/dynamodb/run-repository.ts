@@ -612,7 +612,7 @@ export class DynamoRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options: { plainClaim?: boolean; messageId?: string; attempt?: string } = {},
+    options: { plainClaim?: boolean; messageId?: string; attempt?: string; replacing?: StepOutcome } = {},
   ): Promise<"settled" | "not_in_doubt"> {
     // A record that changed under this write (another piece of evidence settled it first, say) is
     // read again, and corrected if the outcome still corrects it: the evidence that prevails
@@ -632,7 +632,7 @@ export class DynamoRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options: { plainClaim?: boolean; messageId?: string; attempt?: string },
+    options: { plainClaim?: boolean; messageId?: string; attempt?: string; replacing?: StepOutcome },
     /** The attempt whose claim the first read found (set by it): a re-read is "again". */
     seen: { attempt?: string },
   ): Promise<"settled" | "not_in_doubt" | "changed"> {
@@ -682,11 +682,18 @@ export class DynamoRunRepository implements RunRepository {
       correctsRecord(Item, outcome) &&
       !otherMessage(recordedMessageId(Item), options.messageId);
     const recorded = correcting ? (Item.outcome as StepOutcome) : undefined;
-    // Such a record corrected by another attempt's Send (sentElsewhere) keeps what it replaced, and
-    // that Send's Reject restores it rather than recording the rejection: that attempt's evidence
-    // then settles nothing of this claim's (see settlingEvidence), as when the Reject came first,
-    // and the record stays open to this attempt's own evidence. So either order records the same.
-    const replacing = correcting && sentElsewhere && !speaksFor(options.attempt, attempt);
+    // Such a record corrected by another attempt's Send (sentElsewhere) keeps what it replaced, as
+    // a claim settled from one keeps what it stands in for (`replacing`), and that Send's Reject
+    // restores it rather than recording the rejection: that attempt's evidence then settles nothing
+    // of this claim's (see settlingEvidence), as when the Reject came first, and the record stays
+    // open to this attempt's own evidence. So any order records the same.
+    const replacing = marked
+      ? undefined
+      : correcting
+        ? sentElsewhere && (options.replacing || !speaksFor(options.attempt, attempt))
+          ? recorded
+          : undefined
+        : options.replacing;
     const replaced = correcting && ofMessage ? (Item.replacedOutcome as StepOutcome | undefined) : undefined;
     if (replaced) outcome = replaced;
     if (!plain && !correcting && typeof Item.doubtSince !== "string") {
@@ -716,11 +723,7 @@ export class DynamoRunRepository implements RunRepository {
           TableName: this.tableName,
           Key: key,
           // (a correction says so: the run acted on the record it replaces, see alreadyDone)
-          UpdateExpression: plain
-            ? "SET #status = :status, outcome = :outcome, recordedAt = :at, doubtSince = :since"
-            : correcting
-              ? `SET #status = :status, outcome = :outcome, recordedAt = :at, correctedAt = :at${replacing ? ", replacedOutcome = :recordedOutcome" : ""}${replaced ? " REMOVE replacedOutcome" : ""}`
-              : "SET #status = :status, outcome = :outcome, recordedAt = :at",
+          UpdateExpression: `SET #status = :status, outcome = :outcome, recordedAt = :at${plain ? ", doubtSince = :since" : correcting ? ", correctedAt = :at" : ""}${replacing ? ", replacedOutcome = :replacing" : ""}${replaced ? " REMOVE replacedOutcome" : ""}`,
           // Exactly the record read: a take-over (which removes doubtSince, or, of a plain claim,
           // changes its attempt), the live attempt's own record, or another settle wins.
           ConditionExpression: correcting
@@ -736,7 +739,7 @@ export class DynamoRunRepository implements RunRepository {
             ...(correcting
               ? { ":recorded": Item.status, ":recordedAt": Item.recordedAt }
               : { ":claimed": "claimed" }),
-            ...(replacing ? { ":recordedOutcome": recorded } : {}),
+            ...(replacing ? { ":replacing": replacing } : {}),
             ...(plain ? { ":since": typeof Item.claimedAt === "string" ? Item.claimedAt : at } : {}),
             ...(plain || (!correcting && ofAttempt) ? attemptValue(attempt) : {}),
           },
@@ -821,7 +824,7 @@ export class DynamoRunRepository implements RunRepository {
     stepId: string,
     outcome: StepOutcome,
     at: string,
-    options: { unlessClaimed?: boolean; completeRun?: boolean } = {},
+    options: { unlessClaimed?: boolean; completeRun?: boolean; replacing?: StepOutcome } = {},
   ): Promise<boolean> {
     const record = this.stepRecord(
       keys.runStep(run.workspaceId, run.runId, stepId),
@@ -834,7 +837,10 @@ export class DynamoRunRepository implements RunRepository {
         : outcome.status === "executed"
           ? "attribute_not_exists(recordedAt) AND attribute_not_exists(rejection)"
           : "attribute_not_exists(recordedAt)",
+      options.replacing ? { ":replacing": options.replacing } : {},
     );
+    // (what it stands in for, restored by a Reject of the Send it is decided from: see settleOnce)
+    if (options.replacing) record.Update.UpdateExpression += ", replacedOutcome = :replacing";
     const counters = stepCounters(stepId, outcome, 1);
     if (options.completeRun) {
       // The last step's record and the run's completion in one transaction (one round trip; the
@@ -850,7 +856,13 @@ export class DynamoRunRepository implements RunRepository {
         // completed by an earlier attempt): each part alone, as it stands.
         const recorded = failed[0]
           ? await this.rejectionMarked(run, stepId, outcome, at, options)
-          : await this.recordStep(run, stepId, outcome, at);
+          : await this.recordStep(
+              run,
+              stepId,
+              outcome,
+              at,
+              options.replacing ? { replacing: options.replacing } : {},
+            );
         if (!failed.slice(1).some(Boolean)) await this.completeRun(run, at);
         return recorded;
       }

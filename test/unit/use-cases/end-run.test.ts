@@ -8,7 +8,7 @@ import {
 import { type EndRunDeps, endRun } from "../../../shared/use-cases/end-run.js";
 import { recordSesFeedback } from "../../../shared/use-cases/ses-feedback.js";
 import { FakeSuppressionList } from "../../support/fake-suppressions.js";
-import { aRun, FakeRunRepository, FakeWorkflows, fixedClock } from "../../support/fakes.js";
+import { aRun, FakeRunRepository, FakeWorkflows, fixedClock, sesStepEvent } from "../../support/fakes.js";
 import { CONFIGURATION_SET } from "../../support/ses-events.js";
 
 const NOW = "2026-11-22T12:00:00.000Z";
@@ -236,6 +236,26 @@ describe("endRun", () => {
         status: "executed",
         outcome: { detail: { messageId: "ses-1" } },
       });
+    });
+
+    it("an email taken over from an earlier attempt whose Send came already: executed from it in place of the skip, which that Send's Reject after the end restores, counters moved back", async () => {
+      const first = { messageId: "ses-1", at: NOW, attempt: "attempt-first" };
+      await plainClaim({ type: "send_email", templateId: "t_1" });
+      await runs.recordStepEvidence("ws_1", "run_1", "s", { kind: "sent", ...first });
+      await end();
+      expect(runs.step(run, "s")).toMatchObject({ status: "executed" });
+
+      await recordSesFeedback(
+        { runs, suppressions: new FakeSuppressionList(), clock: fixedClock(NOW) },
+        sesStepEvent("Email Rejected", { ...first, timestamp: NOW, runId: "run_1", stepId: "s" }),
+      );
+
+      expect(runs.step(run, "s")).toMatchObject({
+        status: "skipped",
+        outcome: { reason: expect.stringMatching(/^run_not_active/) },
+      });
+      expect(stats()).toMatchObject({ "steps.s.executed": 0, "steps.s.skipped": 1 });
+      expect(stats()?.["steps.s.failed"] ?? 0).toBe(0);
     });
 
     it.each([

@@ -21,7 +21,11 @@ import { emailPerformer } from "../../../shared/use-cases/actions/email.js";
 import { executeStep, type StepDeps } from "../../../shared/use-cases/execute-step.js";
 import { recordRunState } from "../../../shared/use-cases/record-run-state.js";
 import { recordSesFeedback } from "../../../shared/use-cases/ses-feedback.js";
-import { recordFailedStep, settleDoubtsOfEndedRun } from "../../../shared/use-cases/step-doubt.js";
+import {
+  recordFailedStep,
+  runEndedInDoubt,
+  settleDoubtsOfEndedRun,
+} from "../../../shared/use-cases/step-doubt.js";
 import { startDynaliteTable } from "../../support/dynalite.js";
 import { emailDeps, FakeSuppressionList } from "../../support/fake-suppressions.js";
 import {
@@ -557,5 +561,55 @@ describe("an attempt that finds its run ended over another attempt's plain claim
     expect(await email.record()).toMatchObject({ status: "executed" });
     expect(email.mailer.sent).toEqual([]);
     expect(await email.counters()).toEqual({ executed: 1, skipped: 0, failed: 0 });
+  });
+});
+
+describe("the second attempt's own send in doubt finding its run ended, the first's Send kept, on dynalite", () => {
+  /** The first send in doubt; the second, after the wait, takes over, and `meanwhile` comes while its own send is in doubt. */
+  async function secondSendInDoubt(
+    meanwhile: (email: Awaited<ReturnType<typeof emailRun>>) => Promise<void>,
+  ) {
+    const email = await emailRun();
+    email.mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
+    await expect(email.step(FIRST)).rejects.toMatchObject({ name: "StepInDoubt" });
+    email.mailer.failNextWith(new AmbiguousDeliveryError("socket hang up"));
+    email.mailer.before = () => meanwhile(email);
+    return email;
+  }
+  const endRun = (email: Awaited<ReturnType<typeof emailRun>>) =>
+    runs.endRun(email.run, "success", "msg_paid", TAKEN_OVER);
+  const stands = async (email: Awaited<ReturnType<typeof emailRun>>) => {
+    const record = await email.record();
+    return { status: record?.status, outcome: record?.outcome, counters: await email.counters() };
+  };
+
+  it("recorded executed from the first's Send, whose Reject after restores the skip: the same record and counters as when the Reject came first", async () => {
+    const rejectAfter = await secondSendInDoubt(async (email) => {
+      await email.firstSend();
+      await endRun(email);
+    });
+    expect(await rejectAfter.step(TAKEN_OVER)).toEqual({
+      status: "executed",
+      detail: { messageId: "ses-first", reconciled: "send_event" },
+    });
+    expect(await rejectAfter.firstEvent("Email Rejected")).toMatchObject({
+      settled: true,
+      rejectSettled: true,
+    });
+    const rejectFirst = await secondSendInDoubt(async (email) => {
+      await email.firstEvent("Email Rejected");
+      await email.firstSend();
+      await endRun(email);
+    });
+    expect(await rejectFirst.step(TAKEN_OVER)).toMatchObject({ status: "skipped" });
+
+    expect(await stands(rejectFirst)).toEqual({
+      status: "skipped",
+      outcome: runEndedInDoubt("send_email"),
+      counters: { executed: 0, skipped: 1, failed: 0 },
+    });
+    expect(await stands(rejectAfter)).toEqual(await stands(rejectFirst));
+    expect(rejectAfter.mailer.sent).toEqual([]);
+    expect(rejectFirst.mailer.sent).toEqual([]);
   });
 });
