@@ -745,10 +745,15 @@ export class DynamoRunRepository implements RunRepository {
           },
         },
       },
-      statsUpdate(this.tableName, workspaceId, runItem.momentId, runId, {
-        ...stepCounters(stepId, outcome, 1),
-        ...(correcting && recorded ? stepCounters(stepId, recorded, -1) : {}),
-      }),
+      statsUpdate(
+        this.tableName,
+        workspaceId,
+        runItem.momentId,
+        runId,
+        correcting && recorded
+          ? correctionCounters(stepId, recorded, outcome)
+          : stepCounters(stepId, outcome, 1),
+      ),
     ]);
     return settled ? "settled" : "changed";
   }
@@ -973,6 +978,18 @@ function stepCounters(stepId: string, outcome: StepOutcome, delta: 1 | -1): Reco
       ? {}
       : { [breakdownCounter.stepReason(stepId, outcome.status, outcome.reason)]: delta }),
   };
+}
+
+/**
+ * The counters of a record corrected from one outcome to another, added up counter by counter: a
+ * failure corrected to another failure (send_in_doubt to rejected, say) moves its reasons and leaves
+ * `failed` as it was (merged as two objects, the -1 overwrote the +1 and `failed` lost one).
+ */
+function correctionCounters(stepId: string, from: StepOutcome, to: StepOutcome): Record<string, number> {
+  const counters = stepCounters(stepId, to, 1);
+  for (const [name, delta] of Object.entries(stepCounters(stepId, from, -1)))
+    counters[name] = (counters[name] ?? 0) + delta;
+  return counters;
 }
 
 /** The SES messageId an execution was recorded with (its outcome's detail), if any. */

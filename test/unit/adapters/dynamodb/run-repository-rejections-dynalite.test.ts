@@ -466,6 +466,22 @@ describe("the first attempt's Send (not rejected), the second attempt's claim ne
     return { ...email, skipped, endRun, failWake };
   }
 
+  it("a failure corrected to another failure (send_in_doubt, then the second's own Reject) keeps failed at 1, its reason moved", async () => {
+    const email = await secondInDoubt();
+    await email.failWake();
+    expect((await email.stands()).counters).toEqual({
+      "steps.email.failed": 1,
+      "steps.email.failed.send_in_doubt": 1,
+    });
+    await email.reject("ses-msg-2", "attempt-2");
+    const after = await email.stands();
+    expect(after.record.outcome).toMatchObject({
+      status: "failed",
+      reason: expect.stringMatching(/rejected/),
+    });
+    expect(after.counters).toEqual({ "steps.email.failed": 1, "steps.email.failed.rejected": 1 });
+  });
+
   it("the Send came before the run ended: the run's end records the step executed from it, not skipped", async () => {
     const email = await secondInDoubt();
     await email.send("ses-msg-1", "attempt-1");
