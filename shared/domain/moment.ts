@@ -396,7 +396,7 @@ export function checkTransition(
   if (!allowed.includes(to)) {
     return {
       ok: false,
-      reason: `A ${moment.status} moment cannot become ${to}; allowed: ${allowed.join(", ") || "none"}`,
+      reason: `${moment.status === "archived" ? "An" : "A"} ${moment.status} moment cannot become ${to}; allowed: ${allowed.join(", ") || "none"}`,
     };
   }
   if (to === "running" && moment.sourceIds.length === 0) {

@@ -168,7 +168,11 @@ function parseBody(
       : undefined;
   }
   if (contentType && !(kind === "jsonish" ? JSONISH_TYPE : JSON_TYPE).test(contentType)) {
-    throw new UnsupportedMediaTypeError("Send the body as JSON with Content-Type: application/json");
+    throw new UnsupportedMediaTypeError(
+      kind === "jsonish"
+        ? "Send the body as JSON, with Content-Type application/json (text/plain or application/x-www-form-urlencoded holding JSON are taken too, as browsers' beacons send)"
+        : "Send the body as JSON with Content-Type: application/json",
+    );
   }
   const text = raw.toString("utf8");
   // Checked before parsing: a body nested thousands of levels deep overflows the stack of every

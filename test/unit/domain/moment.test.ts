@@ -217,7 +217,7 @@ describe("checkTransition", () => {
 
     expect(check).toEqual({
       ok: false,
-      reason: `A ${from} moment cannot become ${to}; allowed: ${allowed}`,
+      reason: `${from === "archived" ? "An" : "A"} ${from} moment cannot become ${to}; allowed: ${allowed}`,
     });
   });
 
