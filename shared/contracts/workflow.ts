@@ -352,14 +352,18 @@ export function isRejection(outcome: StepOutcome): boolean {
 /**
  * Whether a step record is final for a piece of evidence of `kind`: nothing it proves could change
  * the record (see correctsRecord), so the piece need not be kept. A claim and a missing record are
- * not final; an execution is final for a Send, not for a Reject.
+ * not final; an execution is final for a Send, not for a Reject, unless it stands on another
+ * attempt's Send in place of a record made in doubt (`replacedOutcome`): that Send's Reject would
+ * restore the record, which the claim's own Send, kept, then corrects (see ses-feedback.ts).
  */
 export function isFinalForEvidence(
-  record: { status?: unknown; outcome?: unknown; doubtSince?: unknown } | undefined,
+  record:
+    | { status?: unknown; outcome?: unknown; doubtSince?: unknown; replacedOutcome?: unknown }
+    | undefined,
   kind: EvidenceKind,
 ): boolean {
   if (record === undefined || record.status === "claimed") return false;
-  if (isOpenToEvidence(record)) return false;
+  if (isOpenToEvidence(record) || record.replacedOutcome !== undefined) return false;
   return !(kind === "rejected" && isOpenToRejection(record));
 }
 

@@ -17,7 +17,7 @@ import { normaliseAddress, type SuppressionReason } from "../domain/suppression.
 import type { Clock } from "../ports/clock.js";
 import type { RunRepository, StepEvidence } from "../ports/runs.js";
 import type { SuppressionList } from "../ports/suppressions.js";
-import { retractedMeanwhile, settleWithEvidence } from "./step-doubt.js";
+import { othersMeanwhile, retractedMeanwhile, settleWithEvidence } from "./step-doubt.js";
 
 /** The SES message tag that names the workspace (set on every send by the email performer). */
 const WORKSPACE_TAG = "workspace";
@@ -66,7 +66,10 @@ const sesEventSchema = z.object({
 export interface SesFeedbackDeps {
   suppressions: Pick<SuppressionList, "suppress">;
   /** Where a step's Send or Reject evidence is kept, for a step in doubt to settle on. */
-  runs: Pick<RunRepository, "isStepFinal" | "recordStepEvidence" | "getStepEvidence" | "settleStepInDoubt">;
+  runs: Pick<
+    RunRepository,
+    "isStepFinal" | "recordStepEvidence" | "getStepEvidence" | "listStepEvidence" | "settleStepInDoubt"
+  >;
   clock: Clock;
 }
 
@@ -181,6 +184,10 @@ export async function recordSesFeedback(deps: SesFeedbackDeps, event: unknown): 
       deciding.kind === "sent" &&
       deciding.attempt !== undefined &&
       (await retractedMeanwhile(deps, { workspaceId, runId }, stepId, deciding));
+    // A Reject that restored a record another attempt's Send had corrected leaves it to the claim's
+    // own evidence, which may have come meanwhile (see othersMeanwhile).
+    if (settled === "settled" && deciding.kind === "rejected")
+      await othersMeanwhile(deps, { workspaceId, runId }, stepId, deciding);
     return {
       outcome: "evidence",
       workspaceId,

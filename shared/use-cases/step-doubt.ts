@@ -218,6 +218,12 @@ export function replacingIfElsewhere(
     : {};
 }
 
+/** What reading a step's evidence again and settling its claim from it needs. */
+type EvidenceRereadDeps = {
+  runs: Pick<RunRepository, "listStepEvidence" | "getStepEvidence" | "settleStepInDoubt">;
+  clock: Clock;
+};
+
 /**
  * After a claim of `attempt` was recorded as not sent (skipped, or failed `send_in_doubt`) by a side
  * nobody retries (the run's end, a failed wake-up, an attempt that found its run ended), evidence
@@ -231,18 +237,53 @@ export function replacingIfElsewhere(
  * correct it once more: read the record back (recordOf) for what stands.
  */
 export async function sentMeanwhile(
-  deps: {
-    runs: Pick<RunRepository, "listStepEvidence" | "getStepEvidence" | "settleStepInDoubt">;
-    clock: Clock;
-  },
+  deps: EvidenceRereadDeps,
   run: Pick<RunContext, "workspaceId" | "runId">,
   stepId: string,
   attempt: string,
 ): Promise<void> {
-  const evidence = settlingEvidence(
+  await settleClaimFrom(
+    deps,
+    run,
+    stepId,
     await deps.runs.listStepEvidence(run.workspaceId, run.runId, stepId),
     attempt,
   );
+}
+
+/**
+ * After SES's Reject of one attempt's email settled the step (`rejected`: that evidence). When it
+ * restored a record made in doubt that this attempt's Send had corrected (see settleStepInDoubt),
+ * evidence of the claim's own attempt may have come while the record stood on that Send, and
+ * settled nothing then (an execution is corrected only by its own message's Reject): read the
+ * step's evidence again and settle every other attempt's claim with what settles it, as
+ * sentMeanwhile does. A record that was not restored is left as it is (final, or another
+ * attempt's). One read, after a settled Reject only (rare).
+ */
+export async function othersMeanwhile(
+  deps: EvidenceRereadDeps,
+  run: Pick<RunContext, "workspaceId" | "runId">,
+  stepId: string,
+  rejected: StepEvidence,
+): Promise<void> {
+  const pieces = await deps.runs.listStepEvidence(run.workspaceId, run.runId, stepId);
+  const others = new Set(
+    pieces.flatMap((piece) =>
+      piece.attempt !== undefined && piece.attempt !== rejected.attempt ? [piece.attempt] : [],
+    ),
+  );
+  for (const attempt of others) await settleClaimFrom(deps, run, stepId, pieces, attempt);
+}
+
+/** Settles a claim of `attempt` with what settles it among `pieces` (see settlingEvidence), if any. */
+async function settleClaimFrom(
+  deps: { runs: Pick<RunRepository, "getStepEvidence" | "settleStepInDoubt">; clock: Clock },
+  run: Pick<RunContext, "workspaceId" | "runId">,
+  stepId: string,
+  pieces: readonly StepEvidence[],
+  attempt: string,
+): Promise<void> {
+  const evidence = settlingEvidence(pieces, attempt);
   if (!evidence) return;
   const settled = await settleWithEvidence(deps, run, stepId, evidence);
   if (settled === "settled" && evidence.attempt !== undefined && evidence.attempt !== attempt)

@@ -599,7 +599,7 @@ export class DynamoRunRepository implements RunRepository {
         Key: keys.runStep(workspaceId, runId, stepId),
         ConsistentRead: true,
         // (the reason tells a failure made in doubt: see isOpenToEvidence, isFinalForEvidence)
-        ProjectionExpression: "#status, doubtSince, outcome.#reason",
+        ProjectionExpression: "#status, doubtSince, outcome.#reason, replacedOutcome.#status",
         ExpressionAttributeNames: { "#status": "status", "#reason": "reason" },
       }),
     );

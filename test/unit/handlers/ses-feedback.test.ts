@@ -39,6 +39,8 @@ beforeEach(() => {
   db.reset();
   db.on(GetCommand, { Key: keys.runStep("ws_1", "run_1", "email") }).resolves({ Item: executed });
   db.on(GetCommand, { Key: keys.run("ws_1", "run_1") }).resolves({ Item: { momentId: "m_1" } });
+  // No evidence kept (read again after a settled Reject: see othersMeanwhile).
+  db.on(GetCommand, { Key: keys.runStepEvidence("ws_1", "run_1", "email") }).resolves({});
   db.on(UpdateCommand).resolves({});
   db.on(TransactWriteCommand).resolves({});
 });

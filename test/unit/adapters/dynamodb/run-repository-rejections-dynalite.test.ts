@@ -523,6 +523,57 @@ describe("the first attempt's Send (not rejected), the second attempt's claim ne
     },
   );
 
+  // The second attempt's own evidence arriving while the record stands on the first's Send (before
+  // that Send's Reject), or after the Reject: the same record either way, the second's outcome.
+  const SECOND_SENT = {
+    record: {
+      status: "executed",
+      outcome: { status: "executed", detail: { messageId: "ses-msg-2", reconciled: "send_event" } },
+    },
+    counters: { "steps.email.executed": 1 },
+  };
+  it.each(RECORDED_NOT_SENT_BY)(
+    "%s, the first's Send: the second's own Send before or after the first's Reject records the second's send",
+    async (_title, settle) => {
+      const secondBefore = await secondInDoubt();
+      await secondBefore[settle]();
+      await secondBefore.send("ses-msg-1", "attempt-1");
+      await secondBefore.send("ses-msg-2", "attempt-2");
+      await secondBefore.reject("ses-msg-1", "attempt-1");
+      const secondAfter = await secondInDoubt();
+      await secondAfter[settle]();
+      await secondAfter.send("ses-msg-1", "attempt-1");
+      await secondAfter.reject("ses-msg-1", "attempt-1");
+      await secondAfter.send("ses-msg-2", "attempt-2");
+
+      expect(await secondAfter.stands()).toEqual(SECOND_SENT);
+      expect(await secondBefore.stands()).toEqual(SECOND_SENT);
+    },
+  );
+
+  it.each(RECORDED_NOT_SENT_BY)(
+    "%s after the first's Send was kept: the second's own Reject before or after the first's Reject records the second's rejection",
+    async (_title, settle) => {
+      const secondBefore = await secondInDoubt();
+      await secondBefore.send("ses-msg-1", "attempt-1");
+      await secondBefore[settle]();
+      await secondBefore.reject("ses-msg-2", "attempt-2");
+      await secondBefore.reject("ses-msg-1", "attempt-1");
+      const secondAfter = await secondInDoubt();
+      await secondAfter.send("ses-msg-1", "attempt-1");
+      await secondAfter[settle]();
+      await secondAfter.reject("ses-msg-1", "attempt-1");
+      await secondAfter.reject("ses-msg-2", "attempt-2");
+
+      const stands = await secondAfter.stands();
+      expect(stands.record.outcome).toMatchObject({
+        status: "failed",
+        reason: expect.stringMatching(/rejected/),
+      });
+      expect(await secondBefore.stands()).toEqual(stands);
+    },
+  );
+
   it("the Send came after the run ended: it corrects the skip to executed, counters moved once", async () => {
     const email = await secondInDoubt();
     await email.endRun();

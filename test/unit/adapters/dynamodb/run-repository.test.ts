@@ -950,13 +950,16 @@ describe("DynamoRunRepository.isStepFinal", () => {
     [undefined, false],
     // Settled from a Send event while in doubt: a Send changes it no more (a Reject does: below).
     [{ status: "executed", doubtSince: "t0", outcome: { detail: { reconciled: "send_event" } } }, true],
-  ])("reads %j (consistently, three attributes) as final for a Send: %s", async (record, final) => {
+    // Standing on another attempt's Send in place of a record made in doubt: that Send's Reject
+    // would restore the record, which the claim's own Send then corrects, so it is kept.
+    [{ status: "executed", replacedOutcome: { status: "skipped" } }, false],
+  ])("reads %j (consistently, four attributes) as final for a Send: %s", async (record, final) => {
     db.on(GetCommand, { Key: stepKey }).resolves(record ? { Item: record } : {});
 
     await expect(repository().isStepFinal("ws_1", "run_1", "s1", "sent")).resolves.toBe(final);
     expect(db.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({
       ConsistentRead: true,
-      ProjectionExpression: "#status, doubtSince, outcome.#reason",
+      ProjectionExpression: "#status, doubtSince, outcome.#reason, replacedOutcome.#status",
     });
   });
 
