@@ -272,7 +272,11 @@ export async function othersMeanwhile(
       piece.attempt !== undefined && piece.attempt !== rejected.attempt ? [piece.attempt] : [],
     ),
   );
-  for (const attempt of others) await settleClaimFrom(deps, run, stepId, pieces, attempt);
+  // The record's claim may be a third attempt's, which a Send of one of these corrects: that Send's
+  // Reject may come meanwhile, its handler reading the restored record and settling nothing, so
+  // every Send settled here is read again (see retractedMeanwhile).
+  for (const attempt of others)
+    await settleClaimFrom(deps, run, stepId, pieces, attempt, { recheckSend: true });
 }
 
 /** Settles a claim of `attempt` with what settles it among `pieces` (see settlingEvidence), if any. */
@@ -282,11 +286,14 @@ async function settleClaimFrom(
   stepId: string,
   pieces: readonly StepEvidence[],
   attempt: string,
+  /** Read a settling Send's attempt again even when it is `attempt` (not known to hold the claim). */
+  { recheckSend = false }: { recheckSend?: boolean } = {},
 ): Promise<void> {
   const evidence = settlingEvidence(pieces, attempt);
   if (!evidence) return;
   const settled = await settleWithEvidence(deps, run, stepId, evidence);
-  if (settled === "settled" && evidence.attempt !== undefined && evidence.attempt !== attempt)
+  const recheck = recheckSend ? evidence.kind === "sent" : evidence.attempt !== attempt;
+  if (settled === "settled" && evidence.attempt !== undefined && recheck)
     await retractedMeanwhile(deps, run, stepId, evidence);
 }
 

@@ -341,7 +341,7 @@ export type StoredStep =
       /** SES's Reject replaced the execution its run acted on (the adapter's `correctedAt`). */
       corrected?: true;
       /** The record made in doubt that another attempt's Send corrected (see the adapter). */
-      replaced?: StepOutcome;
+      replacedOutcome?: StepOutcome;
     };
 
 type MembershipScope = Pick<RunContext, "workspaceId" | "momentId" | "accountId" | "runKey">;
@@ -636,7 +636,9 @@ export class FakeRunRepository implements RunRepository {
       // (and, for a lookup, when it was claimed)
       ...(existing?.doubtSince ? { doubtSince: existing.doubtSince } : {}),
       ...(existing?.doubtSince && existing.claimedAt ? { claimedAt: existing.claimedAt } : {}),
-      ...(options.replacing && recorded === outcome ? { replaced: structuredClone(options.replacing) } : {}),
+      ...(options.replacing && recorded === outcome
+        ? { replacedOutcome: structuredClone(options.replacing) }
+        : {}),
     });
     this.count(run, `steps.${stepId}.${recorded.status}`);
     return true;
@@ -696,7 +698,7 @@ export class FakeRunRepository implements RunRepository {
           ? existing.outcome
           : undefined
         : options.replacing;
-    const replaced = correcting && ofMessage ? existing.replaced : undefined;
+    const replaced = correcting && ofMessage ? existing.replacedOutcome : undefined;
     if (replaced) outcome = replaced;
     if (!since && !correcting) {
       // The attempt holding the claim records SES's answer next: the rejection waits there for it.
@@ -717,7 +719,7 @@ export class FakeRunRepository implements RunRepository {
       ...(existing.claimedAt ? { claimedAt: existing.claimedAt } : {}),
       ...(existing.attempt === undefined ? {} : { attempt: existing.attempt }),
       ...(existing.status === "claimed" ? {} : { corrected: true as const }),
-      ...(replacing ? { replaced: structuredClone(replacing) } : {}),
+      ...(replacing ? { replacedOutcome: structuredClone(replacing) } : {}),
     });
     this.count(stored.run, `steps.${stepId}.${outcome.status}`);
     return "settled";

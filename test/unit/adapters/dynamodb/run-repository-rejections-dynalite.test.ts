@@ -5,7 +5,7 @@
  * the step's own record of SES's answer comes first, or when they come together.
  */
 import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DynamoRunRepository } from "../../../../shared/adapters/dynamodb/run-repository.js";
 import { statsShardOf } from "../../../../shared/adapters/dynamodb/stats-ops.js";
 import { keys } from "../../../../shared/contracts/table.js";
@@ -570,9 +570,41 @@ describe("the first attempt's Send (not rejected), the second attempt's claim ne
         status: "failed",
         reason: expect.stringMatching(/rejected/),
       });
+      expect(stands.counters).toEqual({ "steps.email.failed": 1, "steps.email.failed.rejected": 1 });
       expect(await secondBefore.stands()).toEqual(stands);
     },
   );
+
+  it("three attempts: the second's Reject racing the re-read after the first's Reject still leaves the third's claim not sent", async () => {
+    // The first and second sent (answers lost), the third took the claim over and sent nothing SES
+    // took; the run's end records the third's claim executed from the first's Send.
+    const email = await secondInDoubt();
+    expect(await runs.takeOverStep(email.run, "email", "attempt-2", "attempt-3", AT)).toBe(true);
+    await runs.markStepInDoubt(email.run, "email", "attempt-3", AT);
+    await email.send("ses-msg-1", "attempt-1");
+    await email.send("ses-msg-2", "attempt-2");
+    await email.endRun();
+    expect(await email.step()).toMatchObject(FIRST);
+    // The first's Reject restores the skip, then reads the evidence again: the second's Reject is
+    // kept and handled in full just after that read (its handler sees the skip of another attempt's
+    // claim and settles nothing), so the read holds the second's Send but not its Reject.
+    const list = runs.listStepEvidence.bind(runs);
+    const spy = vi.spyOn(runs, "listStepEvidence").mockImplementationOnce(async (...args) => {
+      const pieces = await list(...args);
+      await email.reject("ses-msg-2", "attempt-2");
+      return pieces;
+    });
+    try {
+      await email.reject("ses-msg-1", "attempt-1");
+    } finally {
+      spy.mockRestore();
+    }
+    // Both emails were rejected: the claim stands not sent, as when the events come one by one.
+    const stands = await email.stands();
+    expect(stands.record).toEqual({ status: "skipped", outcome: runEndedInDoubt("send_email") });
+    expect(stands.counters["steps.email.skipped"]).toBe(1);
+    expect(stands.counters["steps.email.executed"]).toBeUndefined();
+  });
 
   it("the Send came after the run ended: it corrects the skip to executed, counters moved once", async () => {
     const email = await secondInDoubt();
