@@ -21,7 +21,20 @@ export function parseOrThrow<T extends z.ZodMiniType>(
       // its object's path, the body's "" for a top-level one).
       if (issue.code === "unrecognized_keys")
         return issue.keys.map((key) => ({ path: at(key), message: "is not a known field" }));
+      // A missing field with a fixed set of values: zod says "Invalid option", as for a wrong one.
+      if (issue.code === "invalid_value" && issue.path.length > 0 && valueAt(input, issue.path) === undefined)
+        return [{ path: at(), message: `is required: ${issue.message.replace(/^Invalid option: /, "")}` }];
       return [{ path: at(), message: issue.message }];
     }),
   );
+}
+
+/** The value at `path` in `input`, or undefined where the path leads nowhere. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (typeof value !== "object" || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }

@@ -67,6 +67,19 @@ describe("parseOrThrow", () => {
     expect(error.details).toHaveLength(3);
   });
 
+  it("says a missing field with a fixed set of values is required, and a wrong one is not one of them", () => {
+    const statuses = z.strictObject({ status: z.enum(["draft", "running"]) });
+    const missing = caught(() => parseOrThrow(statuses, {})) as ValidationError;
+    const wrong = caught(() => parseOrThrow(statuses, { status: "done" })) as ValidationError;
+
+    expect(missing.details).toEqual([
+      { path: "status", message: 'is required: expected one of "draft"|"running"' },
+    ]);
+    expect(wrong.details).toEqual([
+      { path: "status", message: 'Invalid option: expected one of "draft"|"running"' },
+    ]);
+  });
+
   it("reports a problem with the whole body at the empty path", () => {
     const error = caught(() => parseOrThrow(schema, "not an object")) as ValidationError;
 
