@@ -377,9 +377,13 @@ export async function settleClaimOfEndedRun(
     ...replacingIfElsewhere(evidence, attempt, notSent),
   });
   if (settled !== "settled") return undefined;
-  if (evidence?.attempt !== undefined && evidence.attempt !== attempt)
+  if (evidence?.attempt !== undefined && evidence.attempt !== attempt) {
+    // (restored by this re-read when that Send's Reject came meanwhile, or by the Reject's own
+    // handler first: what stands)
     await retractedMeanwhile(deps, run, stepId, evidence);
-  else if (
+    return (await recordOf(deps, run, stepId)) ?? outcome;
+  }
+  if (
     !evidence &&
     // (a step not pinned, of a run from before pinning, may be an email)
     (!pinned || DOUBT_POLICY[pinned.step.action.type] === "evidence")

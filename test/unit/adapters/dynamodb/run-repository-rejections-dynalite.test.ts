@@ -13,6 +13,7 @@ import { recordSesFeedback } from "../../../../shared/use-cases/ses-feedback.js"
 import {
   recordFailedStep,
   runEndedInDoubt,
+  settleClaimOfEndedRun,
   settleDoubtsOfEndedRun,
 } from "../../../../shared/use-cases/step-doubt.js";
 import { startDynaliteTable } from "../../../support/dynalite.js";
@@ -604,6 +605,38 @@ describe("the first attempt's Send (not rejected), the second attempt's claim ne
     expect(stands.record).toEqual({ status: "skipped", outcome: runEndedInDoubt("send_email") });
     expect(stands.counters["steps.email.skipped"]).toBe(1);
     expect(stands.counters["steps.email.executed"]).toBeUndefined();
+  });
+
+  it("the run's end answers what stands when the first's Reject comes while it records from the first's Send", async () => {
+    const email = await secondInDoubt();
+    await email.send("ses-msg-1", "attempt-1");
+    // The Reject is kept and handled in full just after the run's end read the evidence (its handler
+    // sees the second's claim, which it does not speak for, and settles nothing).
+    const list = runs.listStepEvidence.bind(runs);
+    const spy = vi.spyOn(runs, "listStepEvidence").mockImplementationOnce(async (...args) => {
+      const pieces = await list(...args);
+      await email.reject("ses-msg-1", "attempt-1");
+      return pieces;
+    });
+    let answered: Awaited<ReturnType<typeof settleClaimOfEndedRun>>;
+    try {
+      answered = await settleClaimOfEndedRun(
+        { runs, workflows: { startLookup: async () => "started" as const }, clock: fixedClock(AT) },
+        { workspaceId: "ws_1", momentId: email.run.momentId, runId: email.run.runId },
+        "email",
+        "attempt-2",
+        {
+          step: { id: "email", delaySeconds: 0, action: { type: "send_email", templateId: "t_1" } },
+          phase: "entry",
+        },
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    // Its re-read found the Reject and restored the skip: its answer (its log line, its metric) is
+    // that skip, not the execution it wrote first.
+    expect(await email.step()).toMatchObject({ status: "skipped" });
+    expect(answered).toEqual(runEndedInDoubt("send_email"));
   });
 
   it("the Send came after the run ended: it corrects the skip to executed, counters moved once", async () => {
