@@ -388,6 +388,11 @@ export function statusTransitionsOf(
 
 export type TransitionCheck = { ok: true } | { ok: false; reason: string };
 
+/** "A draft moment", "An archived moment": a moment of a status, for messages. */
+export function aMomentIn(status: MomentStatus): string {
+  return `${/^[aeiou]/.test(status) ? "An" : "A"} ${status} moment`;
+}
+
 export function checkTransition(
   moment: Pick<Moment, "status" | "sourceIds">,
   to: MomentStatus,
@@ -396,7 +401,7 @@ export function checkTransition(
   if (!allowed.includes(to)) {
     return {
       ok: false,
-      reason: `${moment.status === "archived" ? "An" : "A"} ${moment.status} moment cannot become ${to}; allowed: ${allowed.join(", ") || "none"}`,
+      reason: `${aMomentIn(moment.status)} cannot become ${to}; allowed: ${allowed.join(", ") || "none"}`,
     };
   }
   if (to === "running" && moment.sourceIds.length === 0) {

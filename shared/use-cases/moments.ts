@@ -11,6 +11,7 @@ import { newId } from "../domain/ids.js";
 import { emptyMomentStats, type MomentStats } from "../domain/insights.js";
 import {
   allowedTransitions,
+  aMomentIn,
   canDelete,
   checkTransition,
   duplicateName,
@@ -315,7 +316,7 @@ export async function deleteMoment(deps: Pick<MomentDeps, "moments">, workspaceI
   const moment = await getMoment(deps, workspaceId, momentId);
   if (!canDelete(moment)) {
     throw new ConflictError(
-      `A ${moment.status} moment cannot be deleted; only draft or archived moments can (archive it first)`,
+      `${aMomentIn(moment.status)} cannot be deleted; only draft or archived moments can (archive it first)`,
     );
   }
   // Conditional on the version we checked: a moment started meanwhile is not deleted.

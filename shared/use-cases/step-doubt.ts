@@ -281,7 +281,7 @@ export async function othersMeanwhile(
 
 /** Settles a claim of `attempt` with what settles it among `pieces` (see settlingEvidence), if any. */
 async function settleClaimFrom(
-  deps: { runs: Pick<RunRepository, "getStepEvidence" | "settleStepInDoubt">; clock: Clock },
+  deps: EvidenceRereadDeps,
   run: Pick<RunContext, "workspaceId" | "runId">,
   stepId: string,
   pieces: readonly StepEvidence[],

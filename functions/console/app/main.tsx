@@ -21,7 +21,7 @@ import { SourcePage } from "./pages/source.js";
 import { SourcesPage } from "./pages/sources.js";
 import { SuppressionsPage } from "./pages/suppressions.js";
 import { href, location, match, navigate, startRouter } from "./router.js";
-import { LOCALE } from "./ui.js";
+import { ErrorBox, LOCALE } from "./ui.js";
 
 // uPlot formats numbers with navigator.language when its module loads, which throws for a tag Intl
 // rejects ("en-US@posix") and failed the reporting page: the page's scripts see the locale the
@@ -90,13 +90,11 @@ class PageBoundary extends Component<{ children: ComponentChildren }, { error?: 
     const { error } = this.state;
     if (!error) return this.props.children;
     return (
-      <div class="error" role="alert">
-        <strong>This page could not be shown</strong>
-        <p>{error.message}</p>
+      <ErrorBox error={error} title="This page could not be shown">
         <button type="button" onClick={() => globalThis.location.reload()}>
           Reload
         </button>
-      </div>
+      </ErrorBox>
     );
   }
 }

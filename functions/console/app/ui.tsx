@@ -47,7 +47,16 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
-export function ErrorBox({ error, title }: { error: ApiError; title?: string }) {
+/** An error's message and the fields it names; `children` (a way out) below them. */
+export function ErrorBox({
+  error,
+  title,
+  children,
+}: {
+  error: Pick<ApiError, "message" | "details">;
+  title?: string;
+  children?: ComponentChildren;
+}) {
   return (
     <div class="error" role="alert">
       <strong>{title ?? "Something went wrong"}</strong>
@@ -61,6 +70,7 @@ export function ErrorBox({ error, title }: { error: ApiError; title?: string }) 
           ))}
         </ul>
       )}
+      {children}
     </div>
   );
 }

@@ -421,6 +421,32 @@ describe("recordFailedStep on dynalite", () => {
   });
 });
 
+/**
+ * Runs `work` with SES's Reject of `messageId` kept and handled in full just after the next read of
+ * the step's evidence: a Reject that comes while its reader is between that read and its write.
+ */
+async function rejectAfterNextEvidenceRead<T>(
+  email: { reject: (messageId?: string, attempt?: string) => Promise<unknown> },
+  messageId: string,
+  attempt: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const list = runs.listStepEvidence.bind(runs);
+  const spy = vi.spyOn(runs, "listStepEvidence").mockImplementationOnce(async (...args) => {
+    const pieces = await list(...args);
+    await email.reject(messageId, attempt);
+    return pieces;
+  });
+  try {
+    return await work();
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+/** The step's counters when the second attempt's Reject stands: one failure, for that reason. */
+const FAILED_REJECTED = { "steps.email.failed": 1, "steps.email.failed.rejected": 1 };
+
 /** The sides nobody retries that record a claim not sent (their helper's name), and how. */
 const RECORDED_NOT_SENT_BY = [
   ["the run's end", "endRun", runEndedInDoubt("send_email")],
@@ -480,7 +506,7 @@ describe("the first attempt's Send (not rejected), the second attempt's claim ne
       status: "failed",
       reason: expect.stringMatching(/rejected/),
     });
-    expect(after.counters).toEqual({ "steps.email.failed": 1, "steps.email.failed.rejected": 1 });
+    expect(after.counters).toEqual(FAILED_REJECTED);
   });
 
   it("the Send came before the run ended: the run's end records the step executed from it, not skipped", async () => {
@@ -571,7 +597,7 @@ describe("the first attempt's Send (not rejected), the second attempt's claim ne
         status: "failed",
         reason: expect.stringMatching(/rejected/),
       });
-      expect(stands.counters).toEqual({ "steps.email.failed": 1, "steps.email.failed.rejected": 1 });
+      expect(stands.counters).toEqual(FAILED_REJECTED);
       expect(await secondBefore.stands()).toEqual(stands);
     },
   );
@@ -589,17 +615,9 @@ describe("the first attempt's Send (not rejected), the second attempt's claim ne
     // The first's Reject restores the skip, then reads the evidence again: the second's Reject is
     // kept and handled in full just after that read (its handler sees the skip of another attempt's
     // claim and settles nothing), so the read holds the second's Send but not its Reject.
-    const list = runs.listStepEvidence.bind(runs);
-    const spy = vi.spyOn(runs, "listStepEvidence").mockImplementationOnce(async (...args) => {
-      const pieces = await list(...args);
-      await email.reject("ses-msg-2", "attempt-2");
-      return pieces;
-    });
-    try {
-      await email.reject("ses-msg-1", "attempt-1");
-    } finally {
-      spy.mockRestore();
-    }
+    await rejectAfterNextEvidenceRead(email, "ses-msg-2", "attempt-2", () =>
+      email.reject("ses-msg-1", "attempt-1"),
+    );
     // Both emails were rejected: the claim stands not sent, as when the events come one by one.
     const stands = await email.stands();
     expect(stands.record).toEqual({ status: "skipped", outcome: runEndedInDoubt("send_email") });
@@ -612,15 +630,8 @@ describe("the first attempt's Send (not rejected), the second attempt's claim ne
     await email.send("ses-msg-1", "attempt-1");
     // The Reject is kept and handled in full just after the run's end read the evidence (its handler
     // sees the second's claim, which it does not speak for, and settles nothing).
-    const list = runs.listStepEvidence.bind(runs);
-    const spy = vi.spyOn(runs, "listStepEvidence").mockImplementationOnce(async (...args) => {
-      const pieces = await list(...args);
-      await email.reject("ses-msg-1", "attempt-1");
-      return pieces;
-    });
-    let answered: Awaited<ReturnType<typeof settleClaimOfEndedRun>>;
-    try {
-      answered = await settleClaimOfEndedRun(
+    const answered = await rejectAfterNextEvidenceRead(email, "ses-msg-1", "attempt-1", () =>
+      settleClaimOfEndedRun(
         { runs, workflows: { startLookup: async () => "started" as const }, clock: fixedClock(AT) },
         { workspaceId: "ws_1", momentId: email.run.momentId, runId: email.run.runId },
         "email",
@@ -629,10 +640,8 @@ describe("the first attempt's Send (not rejected), the second attempt's claim ne
           step: { id: "email", delaySeconds: 0, action: { type: "send_email", templateId: "t_1" } },
           phase: "entry",
         },
-      );
-    } finally {
-      spy.mockRestore();
-    }
+      ),
+    );
     // Its re-read found the Reject and restored the skip: its answer (its log line, its metric) is
     // that skip, not the execution it wrote first.
     expect(await email.step()).toMatchObject({ status: "skipped" });
