@@ -79,6 +79,22 @@ function isBinaryBody(headers: Record<string, string>): boolean {
   return !/^(text\/|application\/((.+\+)?json|xml|javascript|x-www-form-urlencoded)\b)/i.test(type);
 }
 
+/** A Cookie header's cookies, one "name=value" each (Node joins repeated Cookie headers with "; "). */
+function cookiesOf(header: string): string[] {
+  return header
+    .split(";")
+    .map((cookie) => cookie.trim())
+    .filter((cookie) => cookie.length > 0);
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** `requestContext.time` as API Gateway writes it: "07/Dec/2026:13:05:09 +0000". */
+export function requestTime(at: Date): string {
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${two(at.getUTCDate())}/${MONTHS[at.getUTCMonth()]}/${at.getUTCFullYear()}:${two(at.getUTCHours())}:${two(at.getUTCMinutes())}:${two(at.getUTCSeconds())} +0000`;
+}
+
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(body);
@@ -140,9 +156,15 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
       if (body === "too_large")
         return send(res, 413, JSON.stringify({ message: "Request Entity Too Large" }));
       const { route } = matched.route;
+      // As an HTTP API (payload 2.0) does: the Cookie header is not among the headers, its cookies
+      // come as the `cookies` array, one element per cookie.
       const headers: Record<string, string> = {};
+      const cookies: string[] = [];
       for (const [name, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
+        if (value === undefined) continue;
+        const joined = Array.isArray(value) ? value.join(",") : value;
+        if (name.toLowerCase() === "cookie") cookies.push(...cookiesOf(joined));
+        else headers[name.toLowerCase()] = joined;
       }
       const query: Record<string, string> = {};
       for (const [name, value] of url.searchParams)
@@ -157,6 +179,7 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
         routeKey: key,
         rawPath: url.pathname,
         rawQueryString: url.search.slice(1),
+        ...(cookies.length > 0 ? { cookies } : {}),
         headers,
         ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
         ...(matched.route.params.length > 0 ? { pathParameters } : {}),
@@ -175,7 +198,7 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
           requestId: randomUUID(),
           routeKey: key,
           stage: "$default",
-          time: now.toUTCString(),
+          time: requestTime(now),
           timeEpoch: now.getTime(),
         },
         ...(body.byteLength > 0

@@ -94,10 +94,17 @@ class RouteNotFoundError extends DomainError {
   readonly code = "not_found";
 }
 
-function lowerCaseHeaders(headers: APIGatewayProxyEventV2["headers"]): Record<string, string> {
+/**
+ * The request's headers, names lower-cased, with its cookies as one `cookie` header. An HTTP API
+ * (payload 2.0) takes the Cookie header out of `headers` and hands its cookies over as the
+ * `cookies` array instead (one element per cookie), so a route reading `headers.cookie` (the
+ * console's session) would find nothing on AWS without this.
+ */
+function requestHeaders(event: Pick<APIGatewayProxyEventV2, "headers" | "cookies">): Record<string, string> {
   const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {}))
+  for (const [name, value] of Object.entries(event.headers ?? {}))
     if (value !== undefined) result[name.toLowerCase()] = value;
+  if (event.cookies && event.cookies.length > 0) result.cookie = event.cookies.join("; ");
   return result;
 }
 
@@ -242,7 +249,7 @@ export function httpHandler(routes: Partial<Record<string, RouteHandler>>, obs: 
           )
         )
           throw new RouteNotFoundError("Not found");
-        const headers = lowerCaseHeaders(event.headers);
+        const headers = requestHeaders(event);
         const request: HttpRequest = {
           routeKey: event.routeKey,
           path: Object.fromEntries(

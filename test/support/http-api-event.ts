@@ -8,12 +8,24 @@ export function httpApiEvent(
 ): APIGatewayProxyEventV2 {
   const routeKey = `${method} ${path}`;
   const rawQueryString = new URLSearchParams(options.query ?? {}).toString();
+  // As API Gateway does: a Cookie header is not among the headers, its cookies come as `cookies`.
+  const headers = Object.fromEntries(
+    Object.entries(options.headers ?? {}).filter(([name]) => name.toLowerCase() !== "cookie"),
+  );
+  const cookieHeader = Object.entries(options.headers ?? {}).find(
+    ([name]) => name.toLowerCase() === "cookie",
+  )?.[1];
+  const cookies = cookieHeader
+    ?.split(";")
+    .map((cookie) => cookie.trim())
+    .filter((cookie) => cookie.length > 0);
   return {
     version: "2.0",
     routeKey,
     rawPath: path,
     rawQueryString,
-    headers: options.headers ?? {},
+    ...(cookies && cookies.length > 0 ? { cookies } : {}),
+    headers,
     ...(options.query ? { queryStringParameters: options.query } : {}),
     ...(options.body !== undefined ? { body: options.body } : {}),
     isBase64Encoded: false,

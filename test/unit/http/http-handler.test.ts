@@ -100,6 +100,25 @@ describe("httpHandler", () => {
     });
   });
 
+  it("hands the route the cookies an HTTP API sends as the cookies array as one cookie header", async () => {
+    // API Gateway (payload 2.0) takes the Cookie header out of `headers`: the console's session
+    // cookie arrives only in `cookies`.
+    const { obs } = stubObservability();
+    const handler = httpHandler({ "GET /v1/things/{id}": echo }, obs);
+
+    await handler(
+      event({
+        routeKey: "GET /v1/things/{id}",
+        headers: { host: "api.example.com" },
+        cookies: ["moments_session=abc", "theme=dark"],
+        pathParameters: { id: "m_1" },
+      }),
+      context,
+    );
+
+    expect(seen?.headers).toEqual({ host: "api.example.com", cookie: "moments_session=abc; theme=dark" });
+  });
+
   it("answers 404 in the error envelope for an unknown route", async () => {
     const { obs } = stubObservability();
     const handler = httpHandler({ "POST /v1/things": echo }, obs);

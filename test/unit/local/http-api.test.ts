@@ -13,7 +13,13 @@ let api: LocalHttpApi;
 beforeAll(async () => {
   const echo = async (event: APIGatewayProxyEventV2) => ({
     statusCode: 200,
-    body: JSON.stringify({ route: event.routeKey, params: event.pathParameters ?? {} }),
+    body: JSON.stringify({
+      route: event.routeKey,
+      params: event.pathParameters ?? {},
+      cookies: event.cookies ?? null,
+      cookieHeader: event.headers.cookie ?? null,
+      time: event.requestContext.time,
+    }),
   });
   api = await startLocalHttpApi({
     routes: [
@@ -32,10 +38,31 @@ beforeAll(async () => {
 
 afterAll(() => api.stop());
 
-const get = async (path: string) => {
+/** The route and path parameters the function saw (the whole event, for `event`). */
+const get = async (path: string, { event = false } = {}) => {
   const response = await fetch(`${api.url}${path}`);
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  const body = (await response.json()) as Record<string, unknown>;
+  if (event || !("route" in body)) return { status: response.status, body };
+  return { status: response.status, body: { route: body.route, params: body.params } };
 };
+
+describe("the event", () => {
+  it("hands the cookies over as the cookies array, not as a Cookie header, as an HTTP API (payload 2.0) does", async () => {
+    const response = await fetch(`${api.url}/v1/admin/moments/m1`, {
+      headers: { cookie: "moments_session=abc; theme=dark;  other=x=y" },
+    });
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body.cookies).toEqual(["moments_session=abc", "theme=dark", "other=x=y"]);
+    expect(body.cookieHeader).toBeNull();
+    const none = (await (await fetch(`${api.url}/v1/admin/moments/m1`)).json()) as Record<string, unknown>;
+    expect(none.cookies).toBeNull();
+  });
+
+  it("writes requestContext.time in API Gateway's format", async () => {
+    const body = (await get("/v1/admin/moments/m1", { event: true })).body;
+    expect(body.time).toMatch(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
+  });
+});
 
 describe("path parameters", () => {
   it.each([
