@@ -94,7 +94,10 @@ function verifySender(owner: WriteKeyOwner, sender: Sender, item: Checked, now: 
     authenticateSender(
       owner,
       sender,
-      { accountId: message.accountId ?? message.groupId ?? "", userId: message.userId },
+      // The account the message will be processed for (namedAccount: what resolveAccount takes
+      // first), not another of its fields: a token for one account must not let `context.groupId`
+      // (or a track's ignored top-level groupId) steer the message into another.
+      { accountId: namedAccount(message) ?? "", userId: message.userId },
       now,
     );
     return item;

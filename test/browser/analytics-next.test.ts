@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "../support/browser.js";
+import { userTokenHeader } from "../support/local-api.js";
 import { type Scenario, startSharedScenario, unique } from "../support/scenario.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -26,7 +27,7 @@ let momentId: string;
 
 beforeAll(async () => {
   scenario = await startSharedScenario("Web app");
-  // analytics.js cannot send a user token: a source it sends to from browsers does not require one.
+  // The first two tests send anonymous calls too, which a source requiring user tokens refuses.
   const allowed = await scenario.admin("PATCH", `/v1/admin/sources/${scenario.sourceId}`, {
     allowedDomains: ["localhost"],
     requireUserToken: false,
@@ -99,6 +100,65 @@ describe("@segment/analytics-next in Chromium, pointed at Moments with `cdnURL`"
           : undefined;
       },
       { timeoutMs: 15_000, description: "the browser's track to start the moment" },
+    );
+    expect(view.traits).toMatchObject({ plan: "pro" });
+    await context.close();
+  });
+
+  it("sends its user's token with the README's one extra setting to a source that requires one, which refuses anonymous calls", async () => {
+    const source = await scenario.admin<{ writeKey: string; identitySecret: string }>(
+      "POST",
+      "/v1/admin/sources",
+      {
+        name: unique("Signed-in app"),
+        allowedDomains: ["localhost"],
+      },
+    );
+    expect(source.status).toBe(201);
+    const accountId = unique("acct-browser-token");
+    const token = userTokenHeader(source.body.identitySecret, accountId, "user-token")[
+      "x-moments-user-token"
+    ];
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(siteUrl);
+
+    const sent = await page.evaluate(
+      async ({ writeKey, api, accountId, token }) => {
+        // biome-ignore lint/suspicious/noExplicitAny: the UMD bundle's global
+        const { AnalyticsBrowser } = (globalThis as any).AnalyticsNext;
+        const signedIn = { headers: () => ({ "X-Moments-User-Token": token }) };
+        const [anonymous] = await AnalyticsBrowser.load({ writeKey, cdnURL: api });
+        const [analytics] = await AnalyticsBrowser.load(
+          { writeKey, cdnURL: api },
+          { integrations: { "Segment.io": { deliveryStrategy: { config: signedIn } } } },
+        );
+        const results = [
+          await analytics.identify("user-token", { first_name: "Ada" }, { context: { groupId: accountId } }),
+          await analytics.group(accountId, { plan: "pro" }),
+          await analytics.track("trial_ending_soon", { days_left: 3 }, { context: { groupId: accountId } }),
+          await anonymous.page("Pricing"),
+        ];
+        // biome-ignore lint/suspicious/noExplicitAny: analytics.js's Context
+        return results.map((ctx: any) => ctx.failedDelivery()?.reason?.message ?? "delivered");
+      },
+      { writeKey: source.body.writeKey, api: scenario.stack.apiUrl, accountId, token },
+    );
+
+    expect(sent.slice(0, 3)).toEqual(["delivered", "delivered", "delivered"]);
+    expect(sent[3]).not.toBe("delivered");
+    const view = await waitFor(
+      async () => {
+        const account = await scenario.admin<{
+          traits: Record<string, unknown>;
+          recentEvents: Array<{ event: string }>;
+        }>("GET", `/v1/admin/accounts/${accountId}`);
+        return account.status === 200 &&
+          account.body.recentEvents.some((e) => e.event === "trial_ending_soon")
+          ? account.body
+          : undefined;
+      },
+      { timeoutMs: 15_000, description: "the signed-in browser's track to reach the account" },
     );
     expect(view.traits).toMatchObject({ plan: "pro" });
     await context.close();

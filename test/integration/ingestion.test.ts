@@ -313,6 +313,43 @@ describe("browser origins on /v1/batch and /v1/identify", () => {
     expect(anonymous.headers.get("access-control-allow-origin")).toBe("https://app.acme.com");
   });
 
+  it("checks the user token against the account the message is processed for, whichever field names it", async () => {
+    // A page holds a valid token for its own account; `context.groupId` is what routes a track or an
+    // identify, so it must not steer the message into an account the token was not issued for.
+    const post = (path: string, body: unknown, accountId: string) =>
+      fetch(new URL(path, stack.apiUrl), {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${writeKey}`,
+          "content-type": "application/json",
+          origin: "https://app.acme.com",
+          ...userTokenHeader(identitySecret, accountId, "u_me"),
+        },
+        body: JSON.stringify(body),
+      });
+    const steered = { userId: "u_me", groupId: "acct_mine", context: { groupId: "acct_victim" } };
+
+    expect((await post("/v1/track", { ...steered, event: "trial_ending_soon" }, "acct_mine")).status).toBe(
+      401,
+    );
+    expect(
+      (await post("/v1/identify", { ...steered, traits: { email: "x@evil.example" } }, "acct_mine")).status,
+    ).toBe(401);
+    const batch = await post(
+      "/v1/batch",
+      { batch: [{ ...steered, type: "identify", traits: { plan: "x" } }] },
+      "acct_mine",
+    );
+    expect(batch.status).toBe(202);
+    const answer = (await batch.json()) as BatchAnswer;
+    expect(answer.accepted).toEqual([]);
+    expect(answer.rejected[0]?.error.code).toBe("unauthorized");
+    // The token of the account context.groupId names is the one that counts.
+    expect((await post("/v1/track", { ...steered, event: "trial_ending_soon" }, "acct_victim")).status).toBe(
+      202,
+    );
+  });
+
   it.each(["/v1/batch", "/v1/identify"])("answers the preflight of %s", async (path) => {
     const response = await fetch(new URL(path, stack.apiUrl), {
       method: "OPTIONS",
