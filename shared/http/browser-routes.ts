@@ -2,8 +2,8 @@
  * Routes a browser may call with a source's write key (ingestion, the in-app inbox): the key is
  * checked, then the origin: a browser on an origin the source does not allow is refused (403
  * origin_not_allowed) before the route does anything, whatever the route. CORS headers are answered
- * only to origins the source allows, on success and refusal alike (an allowed page must be able to
- * read why it was refused). Refused origins get no CORS header: the page learns nothing beyond
+ * only to origins the source allows, on success and refusal alike, a body that could not be read
+ * included (an allowed page must be able to read why it was refused). Refused origins get no CORS header: the page learns nothing beyond
  * "blocked".
  */
 import { DomainError, errorBody, errorHeaders } from "../domain/errors.js";
@@ -18,6 +18,7 @@ import {
   type HttpResponse,
   json,
   type RouteHandler,
+  takesBodyErrors,
 } from "./http-handler.js";
 
 /**
@@ -42,7 +43,10 @@ export function browserRoutes(keys: Pick<KeyStore, "findWriteKey">, obs: Observa
   function browserRoute<B>(
     accept: (owner: WriteKeyOwner, request: HttpRequest) => Promise<HttpResponse<B>>,
   ): RouteHandler<B | ErrorEnvelope> {
-    return async (request) => {
+    return takesBodyErrors<B | ErrorEnvelope>(async (request) => {
+      // An unreadable body with no key in the headers names no source (analytics.js puts the key in
+      // the body): its error is answered as is, with no CORS header, as nobody can say it is allowed.
+      if (request.bodyError && request.headers.authorization === undefined) throw request.bodyError;
       const owner = await authenticateWriteKey(keys, request.headers.authorization, request.body);
       obs.logger.appendKeys({ workspaceId: owner.workspaceId, sourceId: owner.sourceId });
       const origin = request.headers.origin;
@@ -50,13 +54,15 @@ export function browserRoutes(keys: Pick<KeyStore, "findWriteKey">, obs: Observa
       assertOriginAllowed(owner, origin);
       const cors = origin !== undefined ? corsHeaders(origin) : undefined;
       try {
+        // After the key and the origin: an allowed page reads why its body was refused.
+        if (request.bodyError) throw request.bodyError;
         const response = await accept(owner, request);
         return cors ? { ...response, headers: { ...response.headers, ...cors } } : response;
       } catch (error) {
         if (cors && error instanceof DomainError) return errorWithCors(error, cors);
         throw error;
       }
-    };
+    });
   }
 
   /**

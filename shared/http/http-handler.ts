@@ -26,6 +26,11 @@ export interface HttpRequest {
   headers: Record<string, string>;
   /** Parsed JSON body (a form route's: its urlencoded fields); undefined when there is none. */
   body: unknown;
+  /**
+   * Why the body could not be read (400, 413, 415), for a route that answers that itself
+   * (takesBodyErrors); `body` is then undefined. Every other route never runs for such a body.
+   */
+  bodyError?: DomainError;
 }
 
 /** An answer; `B`, its JSON body's type (routes type it with their documented schema: TypedRoutes). */
@@ -64,6 +69,18 @@ const formRoutes = new WeakSet<RouteHandler>();
 
 export function formRoute<B>(handler: RouteHandler<B>): RouteHandler<B> {
   formRoutes.add(handler);
+  return handler;
+}
+
+/**
+ * Routes that answer an unreadable body themselves (HttpRequest.bodyError): a browser route, which
+ * must first learn the source from the key to answer an allowed page with CORS headers, without
+ * which the page cannot read why its body was refused.
+ */
+const bodyErrorRoutes = new WeakSet<RouteHandler>();
+
+export function takesBodyErrors<B>(handler: RouteHandler<B>): RouteHandler<B> {
+  bodyErrorRoutes.add(handler);
   return handler;
 }
 
@@ -250,6 +267,18 @@ export function httpHandler(routes: Partial<Record<string, RouteHandler>>, obs: 
         )
           throw new RouteNotFoundError("Not found");
         const headers = requestHeaders(event);
+        let body: unknown;
+        let bodyError: DomainError | undefined;
+        try {
+          body = parseBody(
+            event,
+            headers,
+            formRoutes.has(route) ? "form" : jsonishRoutes.has(route) ? "jsonish" : "json",
+          );
+        } catch (error) {
+          if (!(error instanceof DomainError && bodyErrorRoutes.has(route))) throw error;
+          bodyError = error;
+        }
         const request: HttpRequest = {
           routeKey: event.routeKey,
           path: Object.fromEntries(
@@ -263,11 +292,8 @@ export function httpHandler(routes: Partial<Record<string, RouteHandler>>, obs: 
             ),
           ),
           headers,
-          body: parseBody(
-            event,
-            headers,
-            formRoutes.has(route) ? "form" : jsonishRoutes.has(route) ? "jsonish" : "json",
-          ),
+          body,
+          ...(bodyError ? { bodyError } : {}),
         };
         return count(toResponse(await route(request)));
       } catch (error) {

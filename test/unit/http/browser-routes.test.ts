@@ -25,16 +25,16 @@ const obs = {
   middlewares: () => [],
 } as unknown as Observability;
 
-const request = (headers: Record<string, string>) =>
+const request = (headers: Record<string, string>, body = "{}") =>
   httpApiEvent("POST", "/v1/feedback", {
     headers: { authorization: `Bearer ${WRITE_KEY}`, "content-type": "application/json", ...headers },
-    body: "{}",
+    body,
   });
 
 let accepted: () => void;
 let handler: ReturnType<typeof httpHandler>;
-const call = (headers: Record<string, string>) =>
-  handler(request(headers), context) as Promise<APIGatewayProxyStructuredResultV2 & { body: string }>;
+const call = (headers: Record<string, string>, body?: string) =>
+  handler(request(headers, body), context) as Promise<APIGatewayProxyStructuredResultV2 & { body: string }>;
 
 beforeEach(() => {
   accepted = vi.fn<() => void>();
@@ -77,5 +77,40 @@ describe("a browser route", () => {
     const response = await call({ origin: "https://evil.example", authorization: "Bearer nope" });
     expect(response.statusCode).toBe(401);
     expect(accepted).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ["malformed JSON", { "content-type": "application/json" }, "{", 400],
+    ["an unsupported content type", { "content-type": "application/xml" }, "<a/>", 415],
+    ["an unsupported encoding", { "content-encoding": "br" }, "x", 415],
+  ])(
+    "answers an allowed page's body error (%s) with its CORS headers, so the page can read it",
+    async (_, headers, body, status) => {
+      const response = await call({ origin: "https://app.acme.com", ...headers }, body);
+      expect(response.statusCode).toBe(status);
+      expect(response.headers?.["access-control-allow-origin"]).toBe("https://app.acme.com");
+      expect(accepted).not.toHaveBeenCalled();
+    },
+  );
+
+  it("checks key and origin before the body: a refused page learns only that it is refused", async () => {
+    expect((await call({ origin: "https://evil.example" }, "{")).statusCode).toBe(403);
+    expect(
+      (await call({ origin: "https://app.acme.com", authorization: "Bearer nope" }, "{")).statusCode,
+    ).toBe(401);
+  });
+
+  it("answers an unreadable body that carries no key in the headers as is: no source, so no CORS", async () => {
+    const response = await handler(
+      httpApiEvent("POST", "/v1/feedback", {
+        headers: { origin: "https://app.acme.com", "content-type": "application/json" },
+        body: '{"writeKey":',
+      }),
+      context,
+    );
+    expect(response).toMatchObject({ statusCode: 400 });
+    expect(
+      (response as APIGatewayProxyStructuredResultV2).headers?.["access-control-allow-origin"],
+    ).toBeUndefined();
   });
 });
