@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { mayRenderSafeLink } from "./links.js";
 import { durationSchema, idSchema, keptRecord } from "./primitives.js";
 import {
   WEBHOOK_ID_HEADER,
@@ -27,8 +28,18 @@ export const sendNotificationActionSchema = z.strictObject({
   type: z.literal("send_notification"),
   title: text(200),
   body: text(2000),
-  /** Where the notification links to in the app (optional). */
-  url: z.optional(text(2000)),
+  /**
+   * Where the notification links to in the app (optional): http(s) or a path relative to the app,
+   * checked again once rendered (a placeholder may hold anything).
+   */
+  url: z.optional(
+    text(2000).check(
+      z.refine(
+        mayRenderSafeLink,
+        "must be an http(s) URL or a path relative to the app (no javascript:, data: or //host)",
+      ),
+    ),
+  ),
 });
 
 export const feedbackPromptActionSchema = z.strictObject({

@@ -1,5 +1,6 @@
 import type { StepOutcome } from "../../contracts/workflow.js";
 import { type InboxItem, inboxItemId } from "../../domain/inbox.js";
+import { isSafeLink } from "../../domain/links.js";
 import type { Clock } from "../../ports/clock.js";
 import type { InboxRepository } from "../../ports/inbox.js";
 import type { ActionContext, ActionPerformers, PreparedAction } from "./action.js";
@@ -61,12 +62,4 @@ export function inAppPerformers(deps: InAppDeps): ActionPerformers {
         ...(action.followUp !== undefined ? { followUp: ctx.render(action.followUp) } : {}),
       }),
   };
-}
-
-/** An absolute http(s) URL, or a path relative to the app ("/billing", "settings?tab=plan"). */
-export function isSafeLink(url: string): boolean {
-  if (/^https?:\/\//i.test(url)) return true;
-  // Anything with a scheme (javascript:, data:, vbscript:...) or protocol-relative (//host) is out.
-  // A backslash counts as a slash in browsers: "/\\evil.example" is protocol-relative too.
-  return !/^[a-z][a-z0-9+.-]*:/i.test(url) && !/^[/\\]{2}/.test(url) && !/\p{Cc}/u.test(url);
 }

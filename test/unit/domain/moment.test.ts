@@ -43,6 +43,35 @@ function problemsOf(input: unknown) {
 }
 
 describe("momentInputSchema", () => {
+  it.each([
+    "javascript:alert(1)",
+    " JavaScript:{account.x}",
+    "data:text/html,x",
+    "//evil.example/{x}",
+    "/\\evil.example",
+  ])("refuses a notification url that can only render to an unsafe link (%s), naming the field", (url) => {
+    const steps = [{ id: "n", action: { type: "send_notification", title: "t", body: "b", url } }];
+    expect(problemsOf({ ...validInput, steps })).toEqual([
+      {
+        path: "steps.0.action.url",
+        message: expect.stringContaining("http(s) URL or a path relative to the app"),
+      },
+    ]);
+  });
+
+  it.each([
+    "https://app.acme.com/billing?a={account.id}",
+    "/settings",
+    "{account.portal_url}",
+    "settings?tab={x}",
+  ])(
+    "takes a notification url that is or may render to a safe link (%s): checked again once rendered",
+    (url) => {
+      const steps = [{ id: "n", action: { type: "send_notification", title: "t", body: "b", url } }];
+      expect(() => parseOrThrow(momentInputSchema, { ...validInput, steps })).not.toThrow();
+    },
+  );
+
   it("fills defaults: empty description, and a step without delay runs at once", () => {
     const moment = parseOrThrow(momentInputSchema, validInput);
 

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { InboxItem } from "../../../shared/domain/inbox.js";
 import { inboxItemId } from "../../../shared/domain/inbox.js";
-import { inAppPerformers, isSafeLink } from "../../../shared/use-cases/actions/in-app.js";
+import { isSafeLink } from "../../../shared/domain/links.js";
+import { inAppPerformers } from "../../../shared/use-cases/actions/in-app.js";
 import { callable } from "../../support/actions.js";
 import { aRun, FakeProfiles, fixedClock } from "../../support/fakes.js";
 

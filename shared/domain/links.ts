@@ -1,0 +1,21 @@
+/**
+ * Links the app renders from a notification (the in-app inbox's `url`): an absolute http(s) URL or
+ * a path relative to the app, never a scheme that runs something (javascript:, data:, vbscript:...).
+ */
+
+/** An absolute http(s) URL, or a path relative to the app ("/billing", "settings?tab=plan"). */
+export function isSafeLink(url: string): boolean {
+  if (/^https?:\/\//i.test(url)) return true;
+  // Anything with a scheme (javascript:, data:, vbscript:...) or protocol-relative (//host) is out.
+  // A backslash counts as a slash in browsers: "/\\evil.example" is protocol-relative too.
+  return !/^[a-z][a-z0-9+.-]*:/i.test(url) && !/^[/\\]{2}/.test(url) && !/\p{Cc}/u.test(url);
+}
+
+/**
+ * Whether a link template (placeholders rendered when the step runs) can still render to a safe
+ * link: the text before its first placeholder must not already be unsafe. "javascript:{x}" never
+ * can; "{account.link}" is judged once rendered.
+ */
+export function mayRenderSafeLink(template: string): boolean {
+  return isSafeLink(template.trim().split("{", 1)[0] ?? "");
+}
