@@ -53,7 +53,8 @@ export interface ProfileRepository {
    * the dedupe window): a redelivered message, a copy processed at the same instant, or a write
    * retried after its answer was lost counts nothing more (`already_applied`). With `finished`, the
    * message is also marked processed (see MessageLog), atomically with its activity, when this
-   * touch applies it: for a message with nothing left to do once touched.
+   * touch applies it: for a message with nothing left to do once touched. `copy` is kept with the
+   * message's mark when this touch applies (MessageLog.touchedBy).
    */
   touch(
     workspaceId: string,
@@ -62,6 +63,7 @@ export interface ProfileRepository {
     at: string,
     messageId: string,
     finished?: { at: string; outcome: unknown },
+    copy?: string,
   ): Promise<TouchResult>;
   get(workspaceId: string, accountId: string): Promise<Profile | undefined>;
   getUser(workspaceId: string, userId: string): Promise<UserProfile | undefined>;

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { EventReceivedDetail } from "../contracts/bus.js";
 import type { TrackReceivedDetail } from "../contracts/bus-details.js";
 import { dueAt, lacksRunKey, runKeyOf } from "../domain/abandonment.js";
@@ -46,6 +47,8 @@ export interface MessageLog {
    * decision back, even if the state it was computed from has changed since).
    */
   stash<T>(workspaceId: string, messageId: string, payload: T, at: string): Promise<T>;
+  /** The `copy` of the copy whose touch applied (ProfileRepository.touch), if it gave one. */
+  touchedBy(workspaceId: string, messageId: string): Promise<string | undefined>;
 }
 
 export interface MatchDeps {
@@ -96,6 +99,7 @@ export async function matchEvent(
   }
   // last_seen_at and per-event counters, once per messageId even when copies race past the dedupe
   // check above, or this message is redelivered after the touch but before it was marked processed.
+  const copy = copyOf(detail);
   const touch = (finished?: { at: string; outcome: MessageOutcome }) =>
     deps.profiles.touch(
       workspaceId,
@@ -104,6 +108,7 @@ export async function matchEvent(
       effectiveTimestamp(detail.timestamp, detail.receivedAt),
       messageId,
       finished,
+      copy,
     );
   const endable = active.filter((run) => canEnd(run, detail));
   const idle = byEvent.starting.length === 0 && byEvent.unlessListeners.length === 0 && endable.length === 0;
@@ -136,7 +141,22 @@ export async function matchEvent(
     const finished = await deps.messages.finish(workspaceId, messageId, outcome, at);
     return finished.first ? [] : duplicate(deps, detail, finished, { unchecked: again.unchecked });
   }
-  await Promise.all([touch(), recordActivity(deps, detail)]);
+  const [touched] = await Promise.all([touch(), recordActivity(deps, detail)]);
+  if (touched === "already_applied") {
+    // Copies of a message redo its idempotent work (a redelivery after a crash, a resend, copies
+    // racing past the dedupe check): the same runs, keyed by the messageId. A copy that says
+    // something else (another account, other properties: another run key) would make other runs,
+    // starting the moment twice for one messageId: the copy that touched first is the message.
+    const first = await deps.messages.touchedBy(workspaceId, messageId);
+    if (first !== undefined && first !== copy) {
+      return duplicate(
+        deps,
+        detail,
+        { at: deps.clock.now().toISOString(), outcome: undefined },
+        { unchecked: true },
+      );
+    }
+  }
   // Conditions read the profile with this event counted; an unless event alone needs no facts.
   const needsFacts = byEvent.starting.length > 0 || endable.length > 0;
   const [profile, user] = needsFacts
@@ -273,6 +293,18 @@ function carriesTraits(detail: EventReceivedDetail): boolean {
 /** A run this event cannot end (its pinned end rules do not name it) needs nothing of it. */
 function canEnd(run: ActiveRun, detail: EventReceivedDetail): boolean {
   return run.pinned === undefined || run.pinned.end.some((rule) => rule.event === detail.event);
+}
+
+/**
+ * What a copy of a message says that decides which runs it makes: its account, event and
+ * properties (a keyed moment's run key among them). Copies sent again by an SDK are the same
+ * bytes, so they say the same; copies that differ are not one message's copies.
+ */
+export function copyOf(detail: EventReceivedDetail): string {
+  return createHash("sha256")
+    .update(JSON.stringify([detail.accountId, detail.event, detail.properties ?? null]))
+    .digest("base64url")
+    .slice(0, 22);
 }
 
 /** What the matcher keeps with a message's processed marker. */

@@ -255,9 +255,11 @@ export class FakeProfiles implements ProfileRepository {
     at: string,
     messageId: string,
     finished?: { at: string; outcome: unknown },
+    copy?: string,
   ): Promise<TouchResult> {
     if (this.touched.has(key(workspaceId, messageId))) return "already_applied";
     this.touched.add(key(workspaceId, messageId));
+    if (copy !== undefined) this.messages?.touches.set(key(workspaceId, messageId), copy);
     if (finished) {
       if (!this.messages) throw new Error("FakeProfiles.messages is not set: a touch cannot finish");
       await this.messages.finish(workspaceId, messageId, finished.outcome, finished.at);
@@ -845,6 +847,12 @@ function toMembership({
 /** The matcher's dedupe log: which messages were fully processed, and when. */
 export class FakeMessageLog implements MessageLog {
   readonly markers = new Map<string, { at: string; outcome?: unknown }>();
+  /** The copy of each message whose touch applied (FakeProfiles.touch writes it, as one item). */
+  readonly touches = new Map<string, string>();
+
+  async touchedBy(workspaceId: string, messageId: string) {
+    return this.touches.get(key(workspaceId, messageId));
+  }
 
   async isProcessed(workspaceId: string, messageId: string) {
     return this.markers.has(key(workspaceId, messageId));

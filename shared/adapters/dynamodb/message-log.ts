@@ -71,6 +71,19 @@ export class DynamoMessageLog implements MessageLog {
     return { first: false, ...first };
   }
 
+  async touchedBy(workspaceId: string, messageId: string): Promise<string | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.processedMessage(workspaceId, messageId),
+        ConsistentRead: true,
+        ProjectionExpression: "#copy",
+        ExpressionAttributeNames: { "#copy": "copy" },
+      }),
+    );
+    return typeof Item?.copy === "string" ? Item.copy : undefined;
+  }
+
   async stash<T>(workspaceId: string, messageId: string, payload: T, at: string): Promise<T> {
     const Key = keys.messageOutbox(workspaceId, messageId);
     try {
@@ -134,6 +147,8 @@ export function touchMarker(
   accountId: string,
   now: string,
   finished?: { at: string; outcome: unknown },
+  /** What the touching copy says (MessageLog.touchedBy), for a copy that finds the mark taken. */
+  copy?: string,
 ): TransactItem {
   return {
     Put: {
@@ -143,6 +158,7 @@ export function touchMarker(
         type: "processed_message",
         accountId,
         touchedAt: now,
+        ...(copy === undefined ? {} : { copy }),
         ...(finished ? { processedAt: finished.at, outcome: finished.outcome } : {}),
         expiresAt: expiresAtFor(now, DEDUPE_TTL_SECONDS),
       },

@@ -164,6 +164,7 @@ export class DynamoProfileRepository implements ProfileRepository {
     at: string,
     messageId: string,
     finished?: { at: string; outcome: unknown },
+    copy?: string,
   ): Promise<TouchResult> {
     const Key = keys.profileEventCount(workspaceId, accountId, eventCountKey(eventName));
     const counter = { "#count": "count" };
@@ -174,6 +175,7 @@ export class DynamoProfileRepository implements ProfileRepository {
       accountId,
       new Date().toISOString(),
       finished,
+      copy,
     );
     const touched = await this.touchOnce(marker, {
       Update: {

@@ -678,6 +678,37 @@ describe("matchEvent: run keys", () => {
     await moment({ start: { event: "payment_failed", key: "invoice" }, reentry: { policy: "after_exit" } });
   });
 
+  it("starts one run for copies of a messageId that race with other content (another key value, another account)", async () => {
+    // Copies racing past the dedupe check redo the same idempotent work; these would make other
+    // runs: the copy that touched first is the message, the others are duplicates.
+    const copies = [
+      event({ messageId: "msg-x", properties: { invoice: "inv_1" } }),
+      event({ messageId: "msg-x", properties: { invoice: "inv_2" } }),
+      event({ messageId: "msg-x", accountId: "acct_2", properties: { invoice: "inv_1" } }),
+    ];
+
+    const results = await Promise.all(copies.map((copy) => matchEvent(deps, copy)));
+
+    expect(results.filter((decisions) => decisions.some((d) => d.decision === "started"))).toHaveLength(1);
+    expect(results.filter((decisions) => decisions[0]?.decision === "duplicate")).toHaveLength(2);
+    expect(workflows.executions.size).toBe(1);
+    expect(runs.statsOf("ws_1", "m_1")).toEqual({ entered: 1 });
+  });
+
+  it("still redoes the work for a copy that says the same (a resend after a crash drives the run)", async () => {
+    const copy = () => event({ messageId: "msg-y", properties: { invoice: "inv_1" } });
+
+    const results = await Promise.all([matchEvent(deps, copy()), matchEvent(deps, copy())]);
+
+    const runId = runIdFor("ws_1", "m_1", "acct_1#inv_1", "msg-y");
+    expect(results).toEqual([
+      [{ momentId: "m_1", decision: "started", runId }],
+      [{ momentId: "*", decision: "duplicate" }],
+    ]);
+    expect(workflows.startCalls.length).toBeGreaterThanOrEqual(1);
+    expect(workflows.executions.size).toBe(1);
+  });
+
   it("starts one run per key value, each holding its own membership", async () => {
     // Act
     const a = await matchEvent(deps, event({ messageId: "msg-a", properties: { invoice: "inv_a" } }));

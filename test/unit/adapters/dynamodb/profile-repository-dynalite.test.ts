@@ -5,6 +5,7 @@
  */
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DynamoMessageLog } from "../../../../shared/adapters/dynamodb/message-log.js";
 import { DynamoProfileRepository } from "../../../../shared/adapters/dynamodb/profile-repository.js";
 import { keys } from "../../../../shared/contracts/table.js";
 import { diffTraits, eventCountKey } from "../../../../shared/domain/identify.js";
@@ -174,6 +175,23 @@ describe("DynamoProfileRepository on dynalite", () => {
       lastSeenAt: at,
       eventCounts: { paid: 3 },
     });
+  });
+
+  it("keeps the copy of the touch that applied, for copies that raced it to read (MessageLog.touchedBy)", async () => {
+    const account = newAccount();
+    const messages = new DynamoMessageLog(db, TABLE);
+    const at = "2026-11-21T10:00:00.000Z";
+
+    const results = await Promise.all(
+      ["copy-a", "copy-b", "copy-c"].map((copy) =>
+        profiles.touch("ws_1", account, "paid", at, `copies-${account}`, undefined, copy),
+      ),
+    );
+
+    expect(results.filter((result) => result === "applied")).toHaveLength(1);
+    const winner = ["copy-a", "copy-b", "copy-c"][results.indexOf("applied")];
+    expect(await messages.touchedBy("ws_1", `copies-${account}`)).toBe(winner);
+    expect(await messages.touchedBy("ws_1", `never-${account}`)).toBeUndefined();
   });
 
   it("loses no increment and no trait under concurrent writes", async () => {
