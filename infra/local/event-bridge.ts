@@ -104,6 +104,24 @@ function missing(member: string): ResultEntry {
   );
 }
 
+/**
+ * An entry's size as EventBridge computes it: Time counts 14 bytes, plus the UTF-8 bytes of the
+ * Source, DetailType, Detail and each resource (what is not a string counts nothing: such an entry
+ * is refused on its own).
+ */
+function entrySize(entry: unknown): number {
+  if (!isRecord(entry)) return 0;
+  const bytes = (value: unknown) => (typeof value === "string" ? Buffer.byteLength(value) : 0);
+  const resources = Array.isArray(entry.Resources) ? entry.Resources : [];
+  return (
+    (entry.Time === undefined ? 0 : 14) +
+    bytes(entry.Source) +
+    bytes(entry.DetailType) +
+    bytes(entry.Detail) +
+    resources.reduce((sum: number, r: unknown) => sum + bytes(r), 0)
+  );
+}
+
 export async function startLocalEventBridge(options: LocalEventBridgeOptions): Promise<LocalEventBridge> {
   const log: LogHook = options.onLog ?? (() => {});
   const account = options.accountId ?? "000000000000";
@@ -298,14 +316,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
       time = parsed;
     }
 
-    // Entry size as EventBridge computes it: Time counts 14 bytes, plus the UTF-8 bytes of the
-    // Source, DetailType, Detail and each resource.
-    const size =
-      (entry.Time === undefined ? 0 : 14) +
-      Buffer.byteLength(source) +
-      Buffer.byteLength(detailType) +
-      Buffer.byteLength(detail) +
-      resources.reduce((sum, r) => sum + Buffer.byteLength(r), 0);
+    const size = entrySize(entry);
     if (size > MAX_ENTRY_BYTES) {
       return entryError(
         "InvalidArgument",
@@ -358,6 +369,17 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
       throw new AwsApiError(
         "ValidationException",
         `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES}`,
+      );
+    }
+    // The 256 KB bound holds for the request's entries together too: over it, EventBridge refuses
+    // the whole request, not entry by entry.
+    if (
+      entries.length > 1 &&
+      entries.reduce((sum: number, entry) => sum + entrySize(entry), 0) > MAX_ENTRY_BYTES
+    ) {
+      throw new AwsApiError(
+        "ValidationException",
+        "Total size of the entries in the request is over the limit.",
       );
     }
     const receivedAt = new Date();

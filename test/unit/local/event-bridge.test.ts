@@ -158,12 +158,18 @@ describe("local EventBridge", () => {
           { ...orderPlaced("x"), Detail: "{not json" },
           { ...orderPlaced("x"), EventBusName: "no-such-bus" },
           { ...orderPlaced("x"), Source: "aws.ec2" },
-          { ...orderPlaced("x"), Detail: JSON.stringify({ blob: "x".repeat(300 * 1024) }) },
           orderPlaced("good-2"),
         ],
       }),
     );
-    expect(result.FailedEntryCount).toBe(6);
+    // An entry over 256 KB on its own (with others, the request's total is over it: refused whole).
+    const oversized = await client.send(
+      new PutEventsCommand({
+        Entries: [{ ...orderPlaced("x"), Detail: JSON.stringify({ blob: "x".repeat(300 * 1024) }) }],
+      }),
+    );
+    expect(oversized.Entries?.[0]).toMatchObject({ ErrorCode: "InvalidArgument" });
+    expect(result.FailedEntryCount).toBe(5);
     const entries = result.Entries ?? [];
     expect(entries[0]?.EventId).toBeTypeOf("string");
     expect(entries[1]).toMatchObject({ ErrorCode: "InvalidArgument" });
@@ -172,9 +178,8 @@ describe("local EventBridge", () => {
     expect(entries[3]).toMatchObject({ ErrorCode: "MalformedDetail" });
     expect(entries[4]).toMatchObject({ ErrorCode: "ResourceNotFoundException" });
     expect(entries[5]).toMatchObject({ ErrorCode: "NotAuthorizedForSourceException" });
-    expect(entries[6]).toMatchObject({ ErrorCode: "InvalidArgument" });
-    expect(entries[7]?.EventId).toBeTypeOf("string");
-    for (const failed of entries.slice(1, 7)) expect(failed.EventId).toBeUndefined();
+    expect(entries[6]?.EventId).toBeTypeOf("string");
+    for (const failed of entries.slice(1, 6)) expect(failed.EventId).toBeUndefined();
 
     await bus.idle();
     expect(orders.map((event) => event.detail)).toEqual([{ orderId: "good-1" }, { orderId: "good-2" }]);
@@ -208,6 +213,27 @@ describe("local EventBridge", () => {
       name: "ValidationException",
       $fault: "client",
     });
+  });
+
+  it("refuses a request whose entries together exceed 256 KB, as a whole, though each entry is under it", async () => {
+    const { client, orders } = await start();
+    const padded = (i: number) => ({
+      ...orderPlaced(`o-${i}`),
+      Detail: JSON.stringify({ orderId: `o-${i}`, pad: "x".repeat(30 * 1024) }),
+    });
+
+    await expect(
+      client.send(new PutEventsCommand({ Entries: Array.from({ length: 10 }, (_, i) => padded(i)) })),
+    ).rejects.toMatchObject({
+      name: "ValidationException",
+      message: "Total size of the entries in the request is over the limit.",
+    });
+    const fits = await client.send(
+      new PutEventsCommand({ Entries: Array.from({ length: 8 }, (_, i) => padded(i)) }),
+    );
+    expect(fits.FailedEntryCount).toBe(0);
+    await bus?.idle();
+    expect(orders).toHaveLength(8);
   });
 
   it("retries a failing target, then logs and drops the event", async () => {
