@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { CfnOutput, Duration, Lazy, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct, Node } from "constructs";
-import { Env, type FunctionId } from "../shared/contracts/functions.js";
+import { Env, type FunctionId, functionIds, functionTimeoutSeconds } from "../shared/contracts/functions.js";
 import { ingestionWrittenKeys } from "../shared/contracts/table.js";
 import { CONSOLE_ASSETS_SUBDIR, copyConsoleAssets } from "./console/build.js";
 import { Alarms } from "./constructs/alarms.js";
@@ -67,22 +67,10 @@ export interface MomentsStackProps extends StackProps {
   readonly matchBatchingWindowSeconds?: number;
 }
 
-/**
- * Timeout per function. HTTP functions stay well under API Gateway's 30 s integration limit; the
- * match timeout also sets the match queue's visibility timeout (six times it).
- */
-export const functionTimeouts: Record<FunctionId, Duration> = {
-  health: Duration.seconds(5),
-  ingest: Duration.seconds(10),
-  inbox: Duration.seconds(10),
-  admin: Duration.seconds(15),
-  match: Duration.seconds(30),
-  action: Duration.seconds(30),
-  "run-state": Duration.seconds(15),
-  bootstrap: Duration.seconds(30),
-  "ses-feedback": Duration.seconds(15),
-  console: Duration.seconds(10),
-};
+/** Timeout per function (shared/contracts/functions.ts, which the local runtime enforces too). */
+export const functionTimeouts = Object.fromEntries(
+  functionIds.map((id) => [id, Duration.seconds(functionTimeoutSeconds[id])]),
+) as Record<FunctionId, Duration>;
 
 /** The built console sits beside the console function's bundle, in its code root (/var/task). */
 const CONSOLE_ASSETS_DIR_ON_LAMBDA = `/var/task/${CONSOLE_ASSETS_SUBDIR}`;

@@ -28,10 +28,10 @@
  */
 import { isMainThread, parentPort, SHARE_ENV, workerData } from "node:worker_threads";
 import { runShutdownHooks } from "../../shared/adapters/shutdown.js";
-import type { FunctionId } from "../../shared/contracts/functions.js";
+import { type FunctionId, functionTimeoutSeconds } from "../../shared/contracts/functions.js";
 import { countSignedInto, installCallerIdentity, runAs, signedCounters } from "./caller.js";
 import { handlerLoader, localFunctionName } from "./handlers.js";
-import { lambdaContext } from "./lambda-context.js";
+import { lambdaContext, withinTimeout } from "./lambda-context.js";
 import { serveThread, startThread, type Thread, threadFailed } from "./thread.js";
 
 interface ThreadData {
@@ -134,7 +134,11 @@ if (isEntry && parentPort) {
         const { id, fn, payload } = message as Extract<ToFunctions, { t: "invoke" }>;
         void load(fn)
           .then((handler) =>
-            runAs(fn, () => handler(payload, lambdaContext(localFunctionName(fn), region, accountId))),
+            runAs(fn, () => {
+              const timeoutMs = functionTimeoutSeconds[fn] * 1000;
+              const context = lambdaContext(localFunctionName(fn), region, accountId, timeoutMs);
+              return withinTimeout((ctx) => handler(payload, ctx), context, timeoutMs);
+            }),
           )
           .then(
             (value) => answer(id, { value }),

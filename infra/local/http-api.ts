@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { functionTimeoutSeconds } from "../../shared/contracts/functions.js";
 import { type HttpFunctionId, type RouteDefinition, routeKey } from "../../shared/contracts/routes.js";
 import { type LambdaHandler, lambdaContext } from "./lambda-context.js";
 
@@ -209,7 +210,12 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
       const handler = options.handlers[route.function];
       const result = await handler(
         event,
-        lambdaContext(`moments-${route.function}`, options.region, options.accountId),
+        lambdaContext(
+          `moments-${route.function}`,
+          options.region,
+          options.accountId,
+          functionTimeoutSeconds[route.function] * 1000,
+        ),
       );
       // A preflight does no work whose answer could be lost: the fault waits for the request itself.
       const fault = method === "OPTIONS" ? undefined : faults.get(url.pathname);

@@ -126,3 +126,22 @@ export const functions: Record<FunctionId, FunctionDefinition> = {
     env: [Env.tableName],
   },
 };
+
+/**
+ * Timeout per function, in seconds: the CDK app sets it (infra/moments-stack.ts) and the local
+ * runtime enforces it (infra/local/functions-thread.ts), with the context's remaining time counting
+ * down from it. HTTP functions stay well under API Gateway's 30 s integration limit; the match
+ * timeout also sets the match queue's visibility timeout (six times it).
+ */
+export const functionTimeoutSeconds: Record<FunctionId, number> = {
+  health: 5,
+  ingest: 10,
+  inbox: 10,
+  admin: 15,
+  match: 30,
+  action: 30,
+  "run-state": 15,
+  bootstrap: 30,
+  "ses-feedback": 15,
+  console: 10,
+};
