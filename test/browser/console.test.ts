@@ -116,7 +116,10 @@ describe("the console", () => {
     await page.getByLabel("Source name").fill("Web shop");
     await page.getByLabel("Allowed domains").first().fill("shop.example.com");
     await page.getByRole("button", { name: "Create source" }).click();
-    const secret = page.locator(".notice code.secret");
+    const secret = page
+      .locator(".notice")
+      .filter({ hasText: "Copy the write key now" })
+      .locator("code.secret");
     await eventually(() => secret.textContent()).toMatch(/^mk_write_/);
     writeKey = (await secret.textContent()) ?? "";
     await checkPage("sources");
@@ -150,7 +153,7 @@ describe("the console", () => {
     expect(await settings.getByLabel("Cart counts as abandoned after (unit)").inputValue()).toBe("minutes");
     await settings.getByLabel("Stop trying to recover it after (amount)").fill("8");
     await page.getByRole("button", { name: "Save changes" }).click();
-    await eventually(() => page.locator(".savebar").textContent()).toContain("All changes saved");
+    await eventually(() => page.locator(".savebar").textContent()).toContain("Saved as version 2.");
     const saved = await fetch(`${stack.apiUrl}/v1/admin/moments/${momentUrl.split("/").pop()}`, {
       headers: { authorization: `Bearer ${stack.adminKey}` },
     });

@@ -4,6 +4,7 @@ import { signal } from "@preact/signals";
 import type { ComponentChildren, ComponentType } from "preact";
 import { Component, render } from "preact";
 import { lazy, Suspense } from "preact/compat";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import { api, whenSignedOut } from "./api/client.js";
 import { AccountPage } from "./pages/account.js";
 import { AdminKeysPage } from "./pages/admin-keys.js";
@@ -21,7 +22,7 @@ import { SourcePage } from "./pages/source.js";
 import { SourcesPage } from "./pages/sources.js";
 import { SuppressionsPage } from "./pages/suppressions.js";
 import { href, location, match, navigate, startRouter } from "./router.js";
-import { ErrorBox, LOCALE } from "./ui.js";
+import { ErrorBox, focusHeadingOnNextPage, LOCALE, setDocumentTitle } from "./ui.js";
 
 // uPlot formats numbers with navigator.language when its module loads, which throws for a tag Intl
 // rejects ("en-US@posix") and failed the reporting page: the page's scripts see the locale the
@@ -34,21 +35,22 @@ if (navigator.language !== LOCALE) {
 const ReportingPage = lazy(() => import("./pages/reporting.js").then((m) => m.ReportingPage));
 type Params = { params: Record<string, string> };
 
-const pages: [string, ComponentType<Params>, string][] = [
-  ["/moments", MomentsPage, "moments"],
-  ["/moments/new", NewMomentPage, "moments"],
-  ["/moments/:id", MomentPage, "moments"],
-  ["/moments/:id/reporting", ReportingPage as ComponentType<Params>, "moments"],
-  ["/moments/:id/accounts", MomentAccountsPage, "moments"],
-  ["/accounts/:accountId", AccountPage, "moments"],
-  ["/runs/:runId", RunPage, "moments"],
-  ["/observed-events", ObservedEventsPage, "observed-events"],
-  ["/sources", SourcesPage, "sources"],
-  ["/sources/:id", SourcePage, "sources"],
-  ["/email-templates", EmailTemplatesPage, "email-templates"],
-  ["/integrations", IntegrationsPage, "integrations"],
-  ["/suppressions", SuppressionsPage, "suppressions"],
-  ["/admin-keys", AdminKeysPage, "admin-keys"],
+/** [route, page, its section in the navigation, the page's title until it names itself]. */
+const pages: [string, ComponentType<Params>, string, string][] = [
+  ["/moments", MomentsPage, "moments", "Moments"],
+  ["/moments/new", NewMomentPage, "moments", "New moment"],
+  ["/moments/:id", MomentPage, "moments", "Moment"],
+  ["/moments/:id/reporting", ReportingPage as ComponentType<Params>, "moments", "Reporting"],
+  ["/moments/:id/accounts", MomentAccountsPage, "moments", "Accounts in a moment"],
+  ["/accounts/:accountId", AccountPage, "moments", "Account"],
+  ["/runs/:runId", RunPage, "moments", "Run"],
+  ["/observed-events", ObservedEventsPage, "observed-events", "Observed events"],
+  ["/sources", SourcesPage, "sources", "Sources"],
+  ["/sources/:id", SourcePage, "sources", "Source"],
+  ["/email-templates", EmailTemplatesPage, "email-templates", "Email templates"],
+  ["/integrations", IntegrationsPage, "integrations", "Integrations"],
+  ["/suppressions", SuppressionsPage, "suppressions", "Suppressions"],
+  ["/admin-keys", AdminKeysPage, "admin-keys", "Admin keys"],
 ];
 
 const NAV: [string, string][] = [
@@ -101,6 +103,34 @@ class PageBoundary extends Component<{ children: ComponentChildren }, { error?: 
 
 function Shell() {
   const { path } = location.value;
+  let Page: ComponentType<Params> = NotFoundPage;
+  let params: Record<string, string> = {};
+  let section = "";
+  let title = "Page not found";
+  for (const [pattern, component, nav, name] of pages) {
+    const m = match(pattern, path);
+    if (m) {
+      Page = component;
+      params = m.params;
+      section = nav;
+      title = name;
+      break;
+    }
+  }
+  const shown = useRef<string | undefined>(undefined);
+  // Another page: its title until it names itself (PageHeader, whose effect runs after this one),
+  // and focus to its heading once it shows. Not on the first page: a page that just loaded starts
+  // at its top, as any other.
+  useLayoutEffect(() => {
+    if (!signedIn.value) {
+      setDocumentTitle("Sign in");
+      return;
+    }
+    if (path === "/" || path === "/sign-in") return; // redirected to the moments: the first page still
+    setDocumentTitle(title);
+    if (shown.current !== undefined && shown.current !== path) focusHeadingOnNextPage();
+    shown.current = path;
+  }, [path, signedIn.value]);
   if (!signedIn.value) {
     return (
       <SignInPage
@@ -114,18 +144,6 @@ function Shell() {
   if (path === "/" || path === "/sign-in") {
     queueMicrotask(() => navigate("/moments", { replace: true }));
     return null;
-  }
-  let Page: ComponentType<Params> = NotFoundPage;
-  let params: Record<string, string> = {};
-  let section = "";
-  for (const [pattern, component, nav] of pages) {
-    const m = match(pattern, path);
-    if (m) {
-      Page = component;
-      params = m.params;
-      section = nav;
-      break;
-    }
   }
   return (
     <div class="shell">
@@ -154,7 +172,7 @@ function Shell() {
           Sign out
         </button>
       </header>
-      <main id="main">
+      <main id="main" tabindex={-1}>
         <PageBoundary key={path}>
           <Suspense fallback={<p class="loading">Loading…</p>}>
             <Page params={params} />

@@ -43,9 +43,16 @@ export function startRouter() {
     if (!anchor || anchor.target || anchor.hasAttribute("download")) return;
     const url = new URL(anchor.href, globalThis.location.href);
     if (url.origin !== globalThis.location.origin || !url.pathname.startsWith(BASE)) return;
+    // An in-page link ("Skip to content": #main) is the browser's: it scrolls and moves focus there.
+    if (isInPageLink(url, globalThis.location)) return;
     event.preventDefault();
     navigate(url.pathname.slice(BASE.length) + url.search);
   });
+}
+
+/** A link to a fragment of the page shown (same path and query): not a navigation to route. */
+export function isInPageLink(url: URL, here: { pathname: string; search: string }): boolean {
+  return url.hash !== "" && url.pathname === here.pathname && url.search === here.search;
 }
 
 export interface Match {

@@ -1,6 +1,6 @@
 /** The console's few building blocks: data loading states, errors, paging, confirmation, fields. */
 import type { ComponentChildren, TargetedEvent } from "preact";
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useId, useRef, useState } from "preact/hooks";
 import type { ApiError } from "./api/client.js";
 
 export interface Resource<T> {
@@ -101,17 +101,52 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return <div class="empty">{children}</div>;
 }
 
+/** The browser tab's title: the page's, then the console's. */
+export function setDocumentTitle(page: string) {
+  document.title = `${page} · Moments console`;
+}
+
+let headingFocusWanted = false;
+let focusWatched = false;
+
+/**
+ * After a navigation in the page the next page's heading takes focus once it shows (a screen reader
+ * reads where the user landed, Tab goes on from there), unless the user has put focus somewhere
+ * meanwhile.
+ */
+export function focusHeadingOnNextPage() {
+  headingFocusWanted = true;
+  if (focusWatched) return;
+  focusWatched = true;
+  document.addEventListener("focusin", () => {
+    headingFocusWanted = false;
+  });
+}
+
 export function PageHeader({
   title,
+  documentTitle,
   subtitle,
   actions,
   crumbs,
 }: {
   title: ComponentChildren;
+  /** The browser tab's title when `title` is not plain text. */
+  documentTitle?: string;
   subtitle?: ComponentChildren;
   actions?: ComponentChildren;
   crumbs?: { label: string; href: string }[];
 }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  const name = documentTitle ?? (typeof title === "string" ? title : undefined);
+  useEffect(() => {
+    if (name) setDocumentTitle(name);
+  }, [name]);
+  useEffect(() => {
+    if (!headingFocusWanted) return;
+    headingFocusWanted = false;
+    heading.current?.focus();
+  }, []);
   return (
     <header class="page-header">
       {crumbs && (
@@ -125,7 +160,9 @@ export function PageHeader({
       )}
       <div class="page-header-row">
         <div>
-          <h1>{title}</h1>
+          <h1 ref={heading} tabindex={-1}>
+            {title}
+          </h1>
           {subtitle && <p class="subtitle">{subtitle}</p>}
         </div>
         {actions && <div class="actions">{actions}</div>}
@@ -176,14 +213,16 @@ export function Pager({
 }
 
 /**
- * A button that asks first (an accessible modal dialog, Escape cancels) and then runs `action`;
- * its error is shown beside it.
+ * A button that asks first (an accessible modal dialog, Escape cancels) and then runs `action`, or
+ * `alternative` when the dialog offers another way; an error is shown in the dialog until it is
+ * closed (a dialog opened again starts clean).
  */
 export function ConfirmButton({
   label,
   question,
   confirmLabel,
   action,
+  alternative,
   danger,
   disabled,
 }: {
@@ -191,17 +230,18 @@ export function ConfirmButton({
   question: ComponentChildren;
   confirmLabel?: string;
   action: () => Promise<unknown>;
+  alternative?: { label: string; action: () => Promise<unknown> };
   danger?: boolean;
   disabled?: boolean;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [error, setError] = useState<ApiError | undefined>();
   const [busy, setBusy] = useState(false);
-  const run = async () => {
+  const run = async (chosen: () => Promise<unknown>) => {
     setBusy(true);
     setError(undefined);
     try {
-      await action();
+      await chosen();
       dialog.current?.close();
     } catch (e) {
       setError(e as ApiError);
@@ -215,11 +255,14 @@ export function ConfirmButton({
         type="button"
         class={danger ? "danger" : "secondary"}
         disabled={disabled}
-        onClick={() => dialog.current?.showModal()}
+        onClick={() => {
+          setError(undefined);
+          dialog.current?.showModal();
+        }}
       >
         {label}
       </button>
-      <dialog ref={dialog} aria-label={label}>
+      <dialog ref={dialog} aria-label={label} onClose={() => setError(undefined)}>
         <h2>{label}</h2>
         <div>{question}</div>
         {error && <ErrorBox error={error} />}
@@ -227,7 +270,22 @@ export function ConfirmButton({
           <button type="button" class="secondary" onClick={() => dialog.current?.close()}>
             Cancel
           </button>
-          <button type="button" class={danger ? "danger" : "primary"} disabled={busy} onClick={run}>
+          {alternative && (
+            <button
+              type="button"
+              class={danger ? "danger" : "secondary"}
+              disabled={busy}
+              onClick={() => run(alternative.action)}
+            >
+              {alternative.label}
+            </button>
+          )}
+          <button
+            type="button"
+            class={danger ? "danger" : "primary"}
+            disabled={busy}
+            onClick={() => run(action)}
+          >
             {confirmLabel ?? label}
           </button>
         </div>
@@ -253,6 +311,49 @@ export function Field({
       {children}
       {hint && <span class="hint">{hint}</span>}
     </label>
+  );
+}
+
+/**
+ * A number field whose empty (or unreadable) value is NaN, never 0: it then says "Enter a number"
+ * beside the field (its description), and the form will not submit (custom validity).
+ */
+export function NumberInput({
+  value,
+  onChange,
+  min,
+  max,
+}: {
+  value: number;
+  onChange: (next: number) => void;
+  min?: number;
+  max?: number;
+}) {
+  const input = useRef<HTMLInputElement>(null);
+  const errorId = useId();
+  const invalid = Number.isNaN(value);
+  useEffect(() => {
+    input.current?.setCustomValidity(invalid ? "Enter a number" : "");
+  }, [invalid]);
+  return (
+    <>
+      <input
+        ref={input}
+        type="number"
+        min={min}
+        max={max}
+        value={invalid ? "" : value}
+        aria-invalid={invalid || undefined}
+        aria-describedby={invalid ? errorId : undefined}
+        onInput={(e) => onChange(e.currentTarget.valueAsNumber)}
+      />
+      {/* Out of the label's name (it is the field's description instead), on screen beside it. */}
+      {invalid && (
+        <span class="field-error" id={errorId} aria-hidden="true">
+          Enter a number
+        </span>
+      )}
+    </>
   );
 }
 

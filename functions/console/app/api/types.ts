@@ -26,4 +26,5 @@ export type EndRule = Moment["end"][number];
 export type Condition = NonNullable<StartRule["where"]>[number];
 export type Duration = NonNullable<StartRule["unless"]>["within"];
 export type Source = components["schemas"]["Source"];
+export type IssuedIdentitySecret = components["schemas"]["IssuedIdentitySecret"];
 export type Decision = components["schemas"]["Decision"];

@@ -1,6 +1,6 @@
 /** Editors of a moment's rules: filters (conditions), the start rule, end rules, durations. */
 import type { Condition, Duration, EndRule, StartRule } from "../api/types.js";
-import { Field } from "../ui.js";
+import { Field, NumberInput } from "../ui.js";
 
 const OPERATORS: [string, string][] = [
   ["eq", "equals"],
@@ -165,12 +165,7 @@ export function DurationInput({
   return (
     <div class="row">
       <Field label={`${label} (amount)`}>
-        <input
-          type="number"
-          min={0}
-          value={value.amount}
-          onInput={(e) => onChange({ ...value, amount: Number(e.currentTarget.value) })}
-        />
+        <NumberInput min={0} value={value.amount} onChange={(amount) => onChange({ ...value, amount })} />
       </Field>
       <Field label={`${label} (unit)`}>
         <select

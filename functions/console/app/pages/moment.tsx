@@ -3,7 +3,7 @@
  * status (each allowed transition says what it does), duplicate, delete. Saving sends the version
  * read as If-Match: a change made meanwhile is shown, never overwritten.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { settingPointer, valueAtPointer } from "../../../../shared/domain/setting-pointer.js";
 import { type ApiError, api, apiError, call } from "../api/client.js";
 import { type Duration, type Moment, type MomentInput, NOT_INPUT } from "../api/types.js";
@@ -14,6 +14,7 @@ import {
   ErrorBox,
   Field,
   formatTime,
+  NumberInput,
   PageHeader,
   StatusBadge,
   useResource,
@@ -56,21 +57,44 @@ export function MomentPage({ params }: { params: Record<string, string> }) {
     () => call(api.GET("/v1/admin/moments/{id}", { params: { path: { id } } })),
     [id],
   );
+  // Kept here: the editor starts afresh on each version (the one just saved, too), and says it.
+  const [saved, setSaved] = useState<string | undefined>();
   return (
     <Async resource={moment} what="the moment">
-      {(m) => <MomentEditor key={`${m.id}@${m.version}`} moment={m} reload={moment.reload} />}
+      {(m) => (
+        <MomentEditor
+          key={`${m.id}@${m.version}`}
+          moment={m}
+          reload={moment.reload}
+          saved={saved}
+          setSaved={setSaved}
+        />
+      )}
     </Async>
   );
 }
 
-function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }) {
+/** "Start" -> "start", "Return to draft" -> "return to draft": a status change's label in a sentence. */
+const verb = (label: string) => label.charAt(0).toLowerCase() + label.slice(1);
+
+function MomentEditor({
+  moment,
+  reload,
+  saved,
+  setSaved,
+}: {
+  moment: Moment;
+  reload: () => void;
+  saved: string | undefined;
+  setSaved: (notice: string | undefined) => void;
+}) {
   const base = inputOf(moment);
+  const form = useRef<HTMLFormElement>(null);
   const [draft, setDraft] = useState<MomentInput>(base);
   const [error, setError] = useState<ApiError | undefined>();
   const [conflict, setConflict] = useState<
     { latest: Moment; theirs: string[]; mine: string[] } | undefined
   >();
-  const [saved, setSaved] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const dirtyFields = changedFields(base, draft);
   const dirty = dirtyFields.length > 0;
@@ -93,7 +117,8 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
     setDraft((d) => ({ ...d, [key]: value }));
   };
 
-  const save = async () => {
+  /** Saves the draft; true when saved (an error or a conflict is shown on the page otherwise). */
+  const saveDraft = async (): Promise<boolean> => {
     setBusy(true);
     setError(undefined);
     // A field cleared in the form (the time frame, a description) is sent as null: PATCH removes it.
@@ -107,17 +132,22 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
     if (result.response.status === 412) {
       const latest = await call(api.GET("/v1/admin/moments/{id}", { params: { path: { id: moment.id } } }));
       setConflict({ latest, theirs: changedFields(base, inputOf(latest)), mine: dirtyFields });
-      return;
+      return false;
     }
     if (!result.response.ok) {
       setError(apiError(result.error, result.response));
-      return;
+      return false;
     }
     setSaved(`Saved as version ${(result.data as Moment).version}.`);
-    reload();
+    return true;
+  };
+
+  const save = async () => {
+    if (await saveDraft()) reload();
   };
 
   const changeStatus = async (to: string) => {
+    setSaved(undefined);
     await call(
       api.POST("/v1/admin/moments/{id}/status", {
         params: { path: { id: moment.id } },
@@ -127,9 +157,36 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
     reload();
   };
 
+  /** Saves the edits, then changes the status; neither when the edits cannot be saved. */
+  const saveAndChangeStatus = async (to: string) => {
+    if (!form.current?.reportValidity()) {
+      throw { status: 0, code: "invalid", message: "Some fields are not valid: correct them first." };
+    }
+    if (!(await saveDraft())) {
+      throw {
+        status: 0,
+        code: "not_saved",
+        message: "Your changes could not be saved (see the page), so the status did not change.",
+      };
+    }
+    try {
+      await call(
+        api.POST("/v1/admin/moments/{id}/status", {
+          params: { path: { id: moment.id } },
+          body: { status: to as Moment["status"] },
+        }),
+      );
+    } catch (e) {
+      // Saved, but the status stayed: the page shows the saved version and says so.
+      setSaved(`Your changes were saved, but the status did not change: ${(e as ApiError).message}`);
+    }
+    reload();
+  };
+
   return (
     <>
       <PageHeader
+        documentTitle={moment.name}
         crumbs={[{ label: "Moments", href: href("/moments") }]}
         title={
           <>
@@ -185,8 +242,28 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
                 label={t.label}
                 {...(t.endsRuns ? { danger: true } : {})}
                 {...(t.blockedBy ? { disabled: true } : {})}
-                question={<p>{t.effect}</p>}
-                action={() => changeStatus(t.status)}
+                question={
+                  <>
+                    <p>{t.effect}</p>
+                    {dirty && (
+                      <p class="warning">
+                        You have unsaved changes: {dirtyFields.join(", ")}. Save them first, or discard them.
+                      </p>
+                    )}
+                  </>
+                }
+                // The page shows the moment as it is after the change: unsaved edits would be lost
+                // with it, so the dialog makes that a choice.
+                {...(dirty
+                  ? {
+                      confirmLabel: `Save and ${verb(t.label)}`,
+                      action: () => saveAndChangeStatus(t.status),
+                      alternative: {
+                        label: `Discard changes and ${verb(t.label)}`,
+                        action: () => changeStatus(t.status),
+                      },
+                    }
+                  : { action: () => changeStatus(t.status) })}
               />
               <span class="muted small">
                 {t.effect}
@@ -207,7 +284,14 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
             {conflict.mine.join(", ")}.
           </p>
           <div class="actions">
-            <button type="button" class="primary" onClick={reload}>
+            <button
+              type="button"
+              class="primary"
+              onClick={() => {
+                setSaved(undefined);
+                reload();
+              }}
+            >
               Load the latest version (discard my edits)
             </button>
             <button type="button" class="secondary" onClick={() => setConflict(undefined)}>
@@ -218,6 +302,7 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
       )}
 
       <form
+        ref={form}
         onSubmit={(e) => {
           e.preventDefault();
           void save();
@@ -261,12 +346,11 @@ function MomentEditor({ moment, reload }: { moment: Moment; reload: () => void }
               </select>
             </Field>
             <Field label="Sampling (% of accounts that enter)">
-              <input
-                type="number"
+              <NumberInput
                 min={0}
                 max={100}
                 value={draft.samplingRate ?? 100}
-                onInput={(e) => set("samplingRate", Number(e.currentTarget.value))}
+                onChange={(rate) => set("samplingRate", rate)}
               />
             </Field>
             <Field label="Re-entry">

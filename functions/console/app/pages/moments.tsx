@@ -25,6 +25,14 @@ export const GOALS = [
 
 export const STATUSES = ["draft", "running", "stopped", "archived"] as const;
 
+const statusLabel = (status: string) => status.charAt(0).toUpperCase() + status.slice(1);
+
+/** What an empty filtered list was filtered by: "No moment with status Archived matches “cart”." */
+export function noMatch(search: string, status: string): string {
+  const withStatus = status ? ` with status ${statusLabel(status)}` : "";
+  return search ? `No moment${withStatus} matches “${search}”.` : `No moment${withStatus}.`;
+}
+
 /**
  * Moments grouped by goal, most recently updated first, one page at a time (the grouping is of
  * the page shown). Search and the status filter live in the URL, so a filtered list can be shared.
@@ -88,7 +96,7 @@ export function MomentsPage() {
             <option value="">Any status</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
-                {s[0]?.toUpperCase() + s.slice(1)}
+                {statusLabel(s)}
               </option>
             ))}
           </select>
@@ -99,7 +107,19 @@ export function MomentsPage() {
           const items = "items" in data ? data.items : data.groups.flatMap((g) => g.items);
           if (items.length === 0) {
             return search || status ? (
-              <Empty>No moment matches this search.</Empty>
+              <Empty>
+                <p>{noMatch(search, status)}</p>
+                <button
+                  type="button"
+                  class="secondary"
+                  onClick={() => {
+                    setQ("");
+                    setFilter({ q: "", status: "" });
+                  }}
+                >
+                  Clear the filters
+                </button>
+              </Empty>
             ) : (
               <Empty>
                 <p>No moments yet.</p>

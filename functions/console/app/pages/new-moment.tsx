@@ -18,6 +18,14 @@ export function NewMomentPage() {
   );
   const [template, setTemplate] = useState(location.value.query.get("template") ?? "");
   const [name, setName] = useState("");
+  // The name follows the chosen template until the user writes their own.
+  const [ownName, setOwnName] = useState(false);
+  const followTemplate = (templateName: string) => {
+    if (!ownName || name === "") {
+      setName(templateName);
+      setOwnName(false);
+    }
+  };
   const [description, setDescription] = useState<string | undefined>();
   const [goal, setGoal] = useState("other");
   const [event, setEvent] = useState("");
@@ -78,7 +86,10 @@ export function NewMomentPage() {
                           type="radio"
                           name="template"
                           checked={template === ""}
-                          onChange={() => setTemplate("")}
+                          onChange={() => {
+                            setTemplate("");
+                            followTemplate("");
+                          }}
                         />
                         <strong>Blank moment</strong>
                         <span class="muted small">Your own start event, rules and steps</span>
@@ -96,7 +107,7 @@ export function NewMomentPage() {
                               setTemplate(item.key);
                               setDescription(undefined);
                               setSettings(Object.fromEntries(item.settings.map((x) => [x.key, x.default])));
-                              if (!name) setName(item.name);
+                              followTemplate(item.name);
                             }}
                           />
                           <strong>{item.name}</strong>
@@ -110,7 +121,14 @@ export function NewMomentPage() {
               <section class="card" aria-labelledby="details-title">
                 <h2 id="details-title">Details</h2>
                 <Field label="Name">
-                  <input required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+                  <input
+                    required
+                    value={name}
+                    onInput={(e) => {
+                      setName(e.currentTarget.value);
+                      setOwnName(true);
+                    }}
+                  />
                 </Field>
                 <Field label="Description">
                   <textarea

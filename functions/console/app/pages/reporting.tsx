@@ -62,12 +62,8 @@ export function ReportingPage({ params }: { params: Record<string, string> }) {
           { label: moment.data?.name ?? "Moment", href: href(`/moments/${id}`) },
         ]}
         title={`Reporting${moment.data ? `: ${moment.data.name}` : ""}`}
-        subtitle={
-          <span aria-live="polite">
-            Live: refreshes every {REFRESH_MS / 1000} s
-            {updatedAt ? ` · updated ${updatedAt.toLocaleTimeString(LOCALE)}` : ""}
-          </span>
-        }
+        // Not a live region: announcing the time every refresh would talk over everything else.
+        subtitle={`Live: refreshes every ${REFRESH_MS / 1000} s${updatedAt ? ` · updated ${updatedAt.toLocaleTimeString(LOCALE)}` : ""}`}
         actions={
           <>
             <Field label="Per">
@@ -177,6 +173,16 @@ function ReportView({ id, report: r }: { id: string; report: Report }) {
       </section>
       <section class="card" aria-labelledby="feedback">
         <h2 id="feedback">Feedback</h2>
+        <dl class="props feedback-counts">
+          <dt>Prompts shown</dt>
+          <dd>{r.feedback.shown}</dd>
+          <dt>Answered</dt>
+          <dd>{r.feedback.answered}</dd>
+          <dt>Dismissed</dt>
+          <dd>{r.feedback.dismissed}</dd>
+          <dt>Response rate</dt>
+          <dd>{percent(r.feedback.responseRate)}</dd>
+        </dl>
         <Bars
           label="Feedback"
           rows={[

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { type ApiError, api, call } from "../api/client.js";
 import { ErrorBox } from "../ui.js";
 
@@ -10,6 +10,9 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
   const [key, setKey] = useState("");
   const [error, setError] = useState<ApiError | undefined>();
   const [busy, setBusy] = useState(false);
+  const field = useRef<HTMLInputElement>(null);
+  // The page's one task: ready to paste a key.
+  useEffect(() => field.current?.focus(), []);
   const submit = async (event: Event) => {
     event.preventDefault();
     setBusy(true);
@@ -41,12 +44,17 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
         <label class="field">
           <span class="field-label">Admin key</span>
           <input
+            ref={field}
             type="password"
             autoComplete="off"
             spellcheck={false}
             required
             value={key}
-            onInput={(e) => setKey(e.currentTarget.value)}
+            onInput={(e) => {
+              setKey(e.currentTarget.value);
+              // The error was about the key sent; this is another one.
+              setError(undefined);
+            }}
           />
         </label>
         {error && <ErrorBox error={error} title="Could not sign in" />}

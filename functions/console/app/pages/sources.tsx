@@ -1,7 +1,8 @@
 /** Sources (audience configurations), their allowed domains and write keys (shown once; revoke). */
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { type ApiError, api, call } from "../api/client.js";
-import type { Source } from "../api/types.js";
+import type { IssuedIdentitySecret, Source } from "../api/types.js";
 import { href, location } from "../router.js";
 import {
   Async,
@@ -18,13 +19,32 @@ import {
   useResource,
 } from "../ui.js";
 
-function ShownOnce({ secret, what }: { secret: string; what: string }) {
+function ShownOnce({
+  secret,
+  what,
+  children,
+}: {
+  secret: string;
+  what: string;
+  children?: ComponentChildren;
+}) {
   return (
     <div class="notice" role="status">
       <strong>Copy the {what} now: it is shown only once.</strong>
+      {children}
       <code class="secret">{secret}</code>
       <CopyButton text={secret} label={`Copy ${what}`} />
     </div>
+  );
+}
+
+/** What the identity secret is for, where it was issued: it never goes into a web page. */
+function IdentitySecretUse() {
+  return (
+    <p>
+      Your backend signs each signed-in user's token with it (the in-app widget and inbox need one; see
+      "Identity verification" in the README). Keep it on your servers: never put it in a web page.
+    </p>
   );
 }
 
@@ -41,7 +61,9 @@ export function SourcesPage() {
   );
   const [name, setName] = useState("");
   const [domains, setDomains] = useState("");
-  const [created, setCreated] = useState<{ name: string; writeKey: string } | undefined>();
+  const [created, setCreated] = useState<
+    { name: string; writeKey: string; identitySecret: string } | undefined
+  >();
   const [error, setError] = useState<ApiError | undefined>();
   const next = location.value.query.get("next");
 
@@ -54,7 +76,7 @@ export function SourcesPage() {
         .map((d) => d.trim())
         .filter(Boolean);
       const source = await call(api.POST("/v1/admin/sources", { body: { name, allowedDomains } }));
-      setCreated({ name: source.name, writeKey: source.writeKey });
+      setCreated({ name: source.name, writeKey: source.writeKey, identitySecret: source.identitySecret });
       setName("");
       setDomains("");
       sources.reload();
@@ -95,6 +117,9 @@ export function SourcesPage() {
       {created && (
         <>
           <ShownOnce secret={created.writeKey} what="write key" />
+          <ShownOnce secret={created.identitySecret} what="identity secret">
+            <IdentitySecretUse />
+          </ShownOnce>
           {next === "new-moment" && (
             <p>
               <a class="button primary" href={href("/moments/new")}>
@@ -149,6 +174,7 @@ export function SourceCard({
     [source.id, keyPager.cursor],
   );
   const [issued, setIssued] = useState<string | undefined>();
+  const [identity, setIdentity] = useState<IssuedIdentitySecret | undefined>();
   const [domains, setDomains] = useState(source.allowedDomains.join(", "));
   const [subject, setSubject] = useState(source.subject);
   const [requireUserToken, setRequireUserToken] = useState(source.requireUserToken);
@@ -177,7 +203,10 @@ export function SourceCard({
         <div>
           <h2 id={`source-${source.id}`}>{onOwnPage ? "Settings and write keys" : source.name}</h2>
           <p class="muted small">
-            Created {formatTime(source.createdAt)} · id <code>{source.id}</code>
+            Created {formatTime(source.createdAt)} · id <code>{source.id}</code> ·{" "}
+            {source.identitySecretIssuedAt
+              ? `identity secret issued ${formatTime(source.identitySecretIssuedAt)}`
+              : "no identity secret"}
             {!onOwnPage && (
               <>
                 {" "}
@@ -206,6 +235,32 @@ export function SourceCard({
             Issue a write key
           </button>
           <ConfirmButton
+            label={`Rotate ${source.name}'s identity secret`}
+            confirmLabel="Rotate identity secret"
+            question={
+              <>
+                <p>
+                  Issue a new identity secret for {source.name}? It is shown once. User tokens signed with the
+                  current secret keep working for 24 hours, time to deploy the new one.
+                </p>
+                {source.previousIdentitySecretValidUntil &&
+                  Date.parse(source.previousIdentitySecretValidUntil) > Date.now() && (
+                    <p class="warning">
+                      The secret before the current one still works until{" "}
+                      {formatTime(source.previousIdentitySecretValidUntil)}: rotating again ends it now.
+                    </p>
+                  )}
+              </>
+            }
+            action={async () => {
+              const secret = await call(
+                api.POST("/v1/admin/sources/{id}/identity-secret", { params: { path: { id: source.id } } }),
+              );
+              setIdentity(secret);
+              onChange();
+            }}
+          />
+          <ConfirmButton
             label={`Delete ${source.name}`}
             danger
             question={<p>Delete this source? Its write keys stop working within 5 seconds.</p>}
@@ -217,6 +272,16 @@ export function SourceCard({
         </div>
       </div>
       {issued && <ShownOnce secret={issued} what="write key" />}
+      {identity && (
+        <ShownOnce secret={identity.identitySecret} what="identity secret">
+          <IdentitySecretUse />
+          <p>
+            {identity.previousIdentitySecretValidUntil
+              ? `The previous secret keeps working until ${formatTime(identity.previousIdentitySecretValidUntil)}: deploy the new one before then.`
+              : "No previous secret was in use."}
+          </p>
+        </ShownOnce>
+      )}
       {error && <ErrorBox error={error} />}
       <div class="row">
         <Field label={`Allowed domains of ${source.name}`}>
