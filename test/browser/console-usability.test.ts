@@ -236,7 +236,7 @@ describe("the console's details", () => {
   });
 
   it("names each page in the tab title, and moves focus to its heading after navigating (not on first load)", async () => {
-    const id = await createMoment("Titled moment");
+    await createMoment("Titled moment");
     await openConsole();
     await go("/moments", "Moments");
     expect(await page.title()).toBe("Moments · Moments console");
@@ -257,7 +257,6 @@ describe("the console's details", () => {
 
     await page.goBack();
     await eventually(focusedHeading).toBe("Moments");
-    void id;
   });
 
   it("names a new moment after the chosen template until the user writes their own name", async () => {
