@@ -1,4 +1,7 @@
 import type { Condition, FieldCondition } from "./conditions.js";
+import { isoInstant } from "./iso-time.js";
+
+export { isoInstant };
 
 /**
  * Evaluation of start and end rule filters (`where`). The semantics, decided once here so the matcher,
@@ -114,39 +117,6 @@ export function numericValue(value: unknown): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 const NUMERIC = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-const ISO_DATE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?)?$/;
-
-/**
- * Epoch milliseconds of an ISO 8601 date or date-time string, or undefined for anything else
- * (including impossible dates such as 2023-02-29). A date alone is midnight UTC; a date-time without
- * offset is read as UTC, so the answer never depends on the server's time zone.
- */
-export function isoInstant(value: unknown): number | undefined {
-  if (typeof value !== "string") return undefined;
-  const m = ISO_DATE.exec(value);
-  if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((part) =>
-    part === undefined ? 0 : Number(part),
-  ) as [number, number, number, number, number, number];
-  const millis = Number((m[7] ?? "").padEnd(3, "0").slice(0, 3));
-  const offsetSign = m[9] === "-" ? -1 : 1;
-  const offsetHours = Number(m[10] ?? 0);
-  const offsetMinutes = Number(m[11] ?? 0);
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return undefined;
-  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
-  const date = new Date(0);
-  // setUTCFullYear, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999.
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, millis);
-  return date.getTime() - offsetSign * (offsetHours * 60 + offsetMinutes) * 60_000;
-}
-
-function daysIn(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
 
 /** Does a field condition hold for the value it resolved to (undefined = missing)? */
 export function operatorHolds(op: FieldCondition["op"], actual: unknown, expected: unknown): boolean {

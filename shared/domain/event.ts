@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { canonicalIsoTime } from "./iso-time.js";
 
 export const accountIdSchema = z.string().check(z.minLength(1), z.maxLength(256));
 export const userIdSchema = z.string().check(z.minLength(1), z.maxLength(256));
@@ -6,8 +7,27 @@ export const userIdSchema = z.string().check(z.minLength(1), z.maxLength(256));
 export const messageIdSchema = z
   .string()
   .check(z.regex(/^[\x21-\x7e]{1,128}$/, "must be 1 to 128 printable ASCII characters"));
-/** When it happened, on the client's clock; any offset, stored as UTC. */
-export const eventTimestampSchema = z.iso.datetime({ offset: true });
+/**
+ * When it happened, on the client's clock: an ISO 8601 date-time as SDKs and common clients write it
+ * (an offset as `+02:00`, `+0200` or `+02`, `Z` or `z`, none meaning UTC; or a date alone, midnight
+ * UTC), read once here into the canonical UTC string (`2026-12-07T13:10:46.000Z`) everything after
+ * this works with.
+ */
+export const eventTimestampSchema = z
+  .pipe(
+    z.string().check(
+      z.refine((value) => canonicalIsoTime(value) !== undefined, {
+        message:
+          "must be an ISO 8601 date-time between the years 0000 and 9999, such as 2026-12-07T13:10:46Z or 2026-12-07T15:10:46+02:00",
+      }),
+    ),
+    z.transform((value: string) => canonicalIsoTime(value) ?? value),
+  )
+  .register(z.globalRegistry, {
+    type: "string",
+    description:
+      "ISO 8601 date-time (offset +02:00, +0200 or +02; none is UTC) or date (midnight UTC); read as UTC",
+  });
 
 /**
  * Largest batch, as JSON (whitespace aside). The HTTP wrapper refuses raw bodies over

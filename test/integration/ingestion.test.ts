@@ -368,3 +368,73 @@ describe("browser origins on /v1/batch and /v1/identify", () => {
     );
   });
 });
+
+describe("client timestamps on the local stack", () => {
+  interface RecentEvent {
+    messageId: string;
+    timestamp: string;
+    receivedAt: string;
+  }
+  /** The event as the account's page lists it, once the matcher has recorded it. */
+  const recorded = (accountId: string, messageId: string) =>
+    waitFor(
+      async () => {
+        const view = await api<{ recentEvents: RecentEvent[] }>(
+          "GET",
+          `/v1/admin/accounts/${encodeURIComponent(accountId)}`,
+          { key: stack.adminKey },
+        );
+        return view.status === 200
+          ? view.body.recentEvents.find((e) => e.messageId === messageId)
+          : undefined;
+      },
+      { timeoutMs: 10_000, description: `event ${messageId} of ${accountId} to be recorded` },
+    );
+  const report = (accountId: string, extra: Record<string, unknown>) => ({
+    type: "track",
+    event: "report_exported",
+    accountId,
+    ...extra,
+  });
+
+  it("accepts the ISO 8601 forms clients write and records the UTC instant", async () => {
+    // An hour ago, so no form is taken for a fast clock; written in each form.
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    hourAgo.setUTCMilliseconds(0);
+    const iso = hourAgo.toISOString();
+    const plus2 = new Date(hourAgo.getTime() + 2 * 3_600_000).toISOString().slice(0, 19);
+    const forms = [
+      `${iso.slice(0, 19)}+0000`,
+      `${plus2}+02`,
+      `${iso.slice(0, 19).replace("T", "t")}z`,
+      iso.slice(0, 19),
+    ];
+    const response = await api<BatchAnswer>("POST", "/v1/batch", {
+      key: writeKey,
+      body: {
+        batch: [
+          ...forms.map((timestamp, i) => report("acct_ts_forms", { timestamp, messageId: `ts-form-${i}` })),
+          report("acct_ts_forms", { timestamp: iso.slice(0, 10), messageId: "ts-form-date" }),
+          report("acct_ts_forms", { timestamp: "07/12/2026 13:10", messageId: "ts-form-bad" }),
+        ],
+      },
+    });
+
+    expect(response.status).toBe(202);
+    expect(response.body.accepted.map((a) => a.index)).toEqual([0, 1, 2, 3, 4]);
+    expect(response.body.rejected).toEqual([
+      {
+        index: 5,
+        error: expect.objectContaining({
+          code: "invalid_request",
+          details: [{ path: "timestamp", message: expect.stringMatching(/^must be an ISO 8601 date-time/) }],
+        }),
+      },
+    ]);
+    for (const i of forms.keys())
+      expect((await recorded("acct_ts_forms", `ts-form-${i}`)).timestamp).toBe(iso);
+    expect((await recorded("acct_ts_forms", "ts-form-date")).timestamp).toBe(
+      `${iso.slice(0, 10)}T00:00:00.000Z`,
+    );
+  });
+});

@@ -302,6 +302,8 @@ describe("value helpers", () => {
     ["fractional seconds", "2024-05-01T10:00:00.250Z", Date.UTC(2024, 4, 1, 10, 0, 0, 250)],
     ["an offset", "2024-05-01T12:00:00+02:00", Date.UTC(2024, 4, 1, 10)],
     ["a negative offset without colon", "2024-05-01T05:30:00-0430", Date.UTC(2024, 4, 1, 10)],
+    ["an hours-only offset", "2024-05-01T12:00:00+02", Date.UTC(2024, 4, 1, 10)],
+    ["lowercase t and z", "2024-05-01t10:00:00z", Date.UTC(2024, 4, 1, 10)],
     ["a date alone (midnight UTC)", "2024-05-01", Date.UTC(2024, 4, 1)],
     ["no offset (UTC, not local time)", "2024-05-01T10:00", Date.UTC(2024, 4, 1, 10)],
     ["a leap day", "2024-02-29", Date.UTC(2024, 1, 29)],

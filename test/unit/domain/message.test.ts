@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../../shared/domain/errors.js";
 import {
+  batchEnvelopeSchema,
   happenedAt,
   type IdentityLink,
   linksOf,
@@ -39,7 +40,7 @@ describe("messageSchema, for a track call (POST /v1/events, /v1/track)", () => {
       traits: { plan: "pro", first_name: "Ada" },
     };
 
-    expect(track(full)).toEqual(full);
+    expect(track(full)).toEqual({ ...full, timestamp: "2026-11-21T08:00:00.000Z" });
   });
 
   it("drops unknown top-level fields instead of refusing the event (analytics SDKs add their own)", () => {
@@ -80,6 +81,58 @@ describe("messageSchema, for a track call (POST /v1/events, /v1/track)", () => {
 
     expect(pathsOf({ ...minimal, traits })).toEqual(["traits"]);
     expect(pathsOf({ ...minimal, traits: atLimit })).toEqual([]);
+  });
+});
+
+describe("messageSchema's timestamps (timestamp, originalTimestamp, sentAt)", () => {
+  it.each([
+    ["Z", "2026-12-07T13:10:46Z", "2026-12-07T13:10:46.000Z"],
+    ["an offset without colon", "2026-12-07T13:10:46+0000", "2026-12-07T13:10:46.000Z"],
+    ["an hours-only offset", "2026-12-07T15:10:46+02", "2026-12-07T13:10:46.000Z"],
+    ["a negative offset without colon", "2026-12-07T08:40:46-0430", "2026-12-07T13:10:46.000Z"],
+    ["lowercase t and z", "2026-12-07t13:10:46.5z", "2026-12-07T13:10:46.500Z"],
+    ["no offset (UTC)", "2026-12-07T13:10:46", "2026-12-07T13:10:46.000Z"],
+    ["a date alone (midnight UTC)", "2026-12-07", "2026-12-07T00:00:00.000Z"],
+    ["microseconds (cut to milliseconds)", "2026-12-07T13:10:46.123456+00:00", "2026-12-07T13:10:46.123Z"],
+  ])("accepts %s and reads it as a UTC instant", (_label, sent, canonical) => {
+    const parsed = track({ ...minimal, timestamp: sent, originalTimestamp: sent, sentAt: sent });
+
+    expect(parsed.timestamp).toBe(canonical);
+    expect(parsed.originalTimestamp).toBe(canonical);
+    expect(parsed.sentAt).toBe(canonical);
+  });
+
+  it.each([
+    ["words", "yesterday"],
+    ["a date that does not exist", "2026-02-30"],
+    ["hour 25", "2026-12-07T25:00:00Z"],
+    ["an offset of 24 hours", "2026-12-07T13:10:46+24:00"],
+    ["a US date", "12/07/2026"],
+    ["an epoch number as a string", "1765113046"],
+    ["trailing garbage", "2026-12-07T13:10:46Zjunk"],
+    ["a year before 0000 once in UTC", "0000-01-01T00:30:00+01:00"],
+  ])("refuses %s with a message naming the field", (_label, sent) => {
+    for (const field of ["timestamp", "originalTimestamp", "sentAt"]) {
+      try {
+        track({ ...minimal, [field]: sent });
+        expect.fail(`${field}: ${sent} was accepted`);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).details).toEqual([
+          { path: field, message: expect.stringMatching(/^must be an ISO 8601 date-time/) },
+        ]);
+      }
+    }
+  });
+
+  it("refuses a timestamp that is not a string", () => {
+    expect(pathsOf({ ...minimal, timestamp: 1765113046000 })).toEqual(["timestamp"]);
+  });
+
+  it("reads a batch's sentAt the same way", () => {
+    expect(parseOrThrow(batchEnvelopeSchema, { batch: [{}], sentAt: "2026-12-07T15:10:46+02" }).sentAt).toBe(
+      "2026-12-07T13:10:46.000Z",
+    );
   });
 });
 
