@@ -7,6 +7,7 @@
 import * as z from "zod/mini";
 import { ATTRIBUTE_CHANGED_EVENT } from "../contracts/bus.js";
 import { accountIdSchema, eventTimestampSchema, messageIdSchema, userIdSchema } from "./event.js";
+import { canonicalInstant } from "./iso-time.js";
 import { eventNameSchema, jsonObjectSchema } from "./primitives.js";
 import { traitsSchema } from "./profile.js";
 
@@ -60,11 +61,11 @@ export const messageShape = {
   context: optional(contextSchema),
   /** The client's idempotency key: resending the same messageId never starts a moment twice. */
   messageId: optional(messageIdSchema),
-  /** When it happened (client clock); wins over originalTimestamp. */
+  /** When it happened, on the client's clock (corrected by sentAt when given; see happenedAt). */
   timestamp: optional(eventTimestampSchema),
-  /** When it happened on a device clock that may be wrong: corrected by sentAt (see happenedAt). */
+  /** RudderStack's name for the same: used when there is no timestamp. */
   originalTimestamp: optional(eventTimestampSchema),
-  /** When the client sent it (same clock as originalTimestamp). */
+  /** When the client sent it (same clock as timestamp): gives the client clock's error. */
   sentAt: optional(eventTimestampSchema),
 };
 
@@ -129,7 +130,7 @@ export const MAX_MESSAGE_BYTES = 32 * 1024;
  */
 export const batchEnvelopeSchema = z.object({
   batch: z.array(z.unknown()).check(z.minLength(1, "must hold at least one item")),
-  /** When the client sent the batch: corrects the items' originalTimestamp. */
+  /** When the client sent the batch: corrects the items' timestamps (those without their own sentAt). */
   sentAt: optional(eventTimestampSchema),
 });
 
@@ -148,19 +149,21 @@ export const batchRequestSchema = z.object({
 });
 
 /**
- * When the message happened, as an ISO instant (UTC): its `timestamp`; else its `originalTimestamp`
- * moved by the device clock's error (the time between `sentAt`, on the device's clock, and when we
- * received it, on ours), as Segment computes it; else when it was received.
+ * When the message happened, as an ISO instant (UTC), by Segment's rule: the time the client gave
+ * (Segment's `originalTimestamp`: the `timestamp` it sent, else, as RudderStack's SDKs send it,
+ * `originalTimestamp`), corrected for the client clock's error when the client says when it sent
+ * the message (`sentAt`, the message's, else the batch's): receivedAt − (sentAt − original), since
+ * sentAt and receipt are the same moment on two clocks. Without sentAt (a historical import over
+ * the HTTP API) the time is taken as sent; without any time, it is the receipt. A sentAt that would
+ * move the time outside years 0000 to 9999 is nonsense and ignored.
  */
 export function happenedAt(message: Message, receivedAt: string, envelopeSentAt?: string): string {
-  if (message.timestamp) return new Date(message.timestamp).toISOString();
-  if (message.originalTimestamp) {
-    const original = Date.parse(message.originalTimestamp);
-    const sentAt = message.sentAt ?? envelopeSentAt;
-    const skew = sentAt ? Date.parse(receivedAt) - Date.parse(sentAt) : 0;
-    return new Date(original + skew).toISOString();
-  }
-  return receivedAt;
+  const original = message.timestamp ?? message.originalTimestamp;
+  if (original === undefined) return receivedAt;
+  const sentAt = message.sentAt ?? envelopeSentAt;
+  if (sentAt === undefined) return canonicalInstant(Date.parse(original)) ?? original;
+  const corrected = Date.parse(receivedAt) - (Date.parse(sentAt) - Date.parse(original));
+  return canonicalInstant(corrected) ?? canonicalInstant(Date.parse(original)) ?? original;
 }
 
 /** An id that identifies a person: a known user, or a visitor before they sign in. */

@@ -397,6 +397,49 @@ describe("client timestamps on the local stack", () => {
     ...extra,
   });
 
+  const ms = (iso: string) => Date.parse(iso);
+
+  it("corrects analytics.js's timestamp for a device clock an hour behind (receivedAt - (sentAt - timestamp))", async () => {
+    // analytics.js: `timestamp` when the call was made and `sentAt` when sent, both on the device's
+    // clock; here an hour behind, the call made 10 s before it was sent.
+    const deviceNow = Date.now() - 3_600_000;
+    const single = await api("POST", "/v1/t", {
+      rawBody: JSON.stringify({
+        ...report("acct_ts_skew", { messageId: "ts-skew-t" }),
+        writeKey,
+        timestamp: new Date(deviceNow - 10_000).toISOString(),
+        sentAt: new Date(deviceNow).toISOString(),
+      }),
+      headers: { "content-type": "text/plain" },
+    });
+    // Its batches carry sentAt on the batch, not on the items.
+    const batch = await api("POST", "/v1/b", {
+      rawBody: JSON.stringify({
+        batch: [report("acct_ts_skew", { messageId: "ts-skew-b", timestamp: new Date(deviceNow - 20_000) })],
+        writeKey,
+        sentAt: new Date(deviceNow).toISOString(),
+      }),
+      headers: { "content-type": "text/plain" },
+    });
+    expect([single.status, batch.status]).toEqual([202, 202]);
+
+    const call = await recorded("acct_ts_skew", "ts-skew-t");
+    expect(ms(call.receivedAt) - ms(call.timestamp)).toBe(10_000);
+    const item = await recorded("acct_ts_skew", "ts-skew-b");
+    expect(ms(item.receivedAt) - ms(item.timestamp)).toBe(20_000);
+  });
+
+  it("keeps a historical import's timestamp as sent when it carries no sentAt", async () => {
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    const response = await api("POST", "/v1/import", {
+      key: writeKey,
+      body: { batch: [report("acct_ts_import", { messageId: "ts-import", timestamp: twoDaysAgo })] },
+    });
+    expect(response.status).toBe(202);
+
+    expect((await recorded("acct_ts_import", "ts-import")).timestamp).toBe(twoDaysAgo);
+  });
+
   it("accepts the ISO 8601 forms clients write and records the UTC instant", async () => {
     // An hour ago, so no form is taken for a fast clock; written in each form.
     const hourAgo = new Date(Date.now() - 3_600_000);

@@ -26,7 +26,7 @@ const RudderAnalytics = createRequire(import.meta.url)("@rudderstack/rudder-sdk-
 
 interface AccountView {
   traits: Record<string, unknown>;
-  recentEvents: Array<{ event: string; messageId: string }>;
+  recentEvents: Array<{ event: string; messageId: string; timestamp: string; receivedAt: string }>;
   decisions: Array<{ event: string; momentId: string; outcome: string; message: string }>;
 }
 
@@ -111,6 +111,32 @@ describe("@segment/analytics-node, pointed at Moments with `host`", () => {
       `/v1/admin/sources/${scenario.sourceId}/debugger`,
     );
     expect(debug.body.counts.rejected).toBe(0);
+  });
+
+  it("keeps a historical timestamp given to the SDK, moved only by the server clock's error", async () => {
+    // analytics-node sends the timestamp it was given with the batch's sentAt (its own clock): the
+    // correction is the server's clock error, here the same clock, so at most the request's latency.
+    const analytics = client();
+    const accountId = unique("acct-seg-hist");
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+    analytics.track({
+      userId: "u",
+      event: "report_exported",
+      context: { groupId: accountId },
+      messageId: `${accountId}-m`,
+      timestamp: twoDaysAgo,
+    });
+    await analytics.closeAndFlush();
+
+    const view = await accountWhen(
+      accountId,
+      (v) => v.recentEvents.some((e) => e.messageId === `${accountId}-m`),
+      "the historical track to be recorded",
+    );
+    const recorded = view.recentEvents.find((e) => e.messageId === `${accountId}-m`);
+    const moved = Date.parse(recorded?.timestamp ?? "") - twoDaysAgo.getTime();
+    expect(moved).toBeGreaterThanOrEqual(0);
+    expect(moved).toBeLessThan(5_000);
   });
 
   it("starts the moment exactly once when the SDK retries a batch answered 503 after it was processed", async () => {

@@ -141,19 +141,61 @@ describe("happenedAt", () => {
   const at = (input: Record<string, unknown>, sentAt?: string) =>
     happenedAt(track({ event: "x", accountId: "a", ...input }), receivedAt, sentAt);
 
-  it("takes the timestamp as sent (in UTC)", () => {
+  it("takes the timestamp as sent (in UTC) when the client does not say when it sent it (a historical import)", () => {
+    expect(at({ timestamp: "2020-03-01T11:00:00+02:00" })).toBe("2020-03-01T09:00:00.000Z");
+    // Segment's originalTimestamp is the timestamp the client gave: it wins over RudderStack's field.
     expect(at({ timestamp: "2026-11-21T11:00:00+02:00", originalTimestamp: "2020-01-01T00:00:00Z" })).toBe(
       "2026-11-21T09:00:00.000Z",
     );
   });
 
-  it("corrects originalTimestamp by the device clock's error (receivedAt - sentAt)", () => {
+  it("corrects analytics.js's timestamp by the device clock's error (receivedAt - (sentAt - timestamp))", () => {
+    // The device clock is 1 hour behind: the call at 09:00:00 by its clock, sent at 09:00:10 by its
+    // clock, received at 10:00:10 by ours: it happened at 10:00:00.
+    const device = { timestamp: "2026-11-21T09:00:00.000Z" };
+    expect(at({ ...device, sentAt: "2026-11-21T09:00:10.000Z" })).toBe("2026-11-21T10:00:00.000Z");
+    // analytics.js's batches (and analytics-node's) carry sentAt on the batch, not the items.
+    expect(at(device, "2026-11-21T09:00:10.000Z")).toBe("2026-11-21T10:00:00.000Z");
+    // A clock ahead is corrected back as well.
+    expect(at({ timestamp: "2026-11-21T12:00:00Z", sentAt: "2026-11-21T12:00:10Z" })).toBe(
+      "2026-11-21T10:00:00.000Z",
+    );
+  });
+
+  it("prefers the message's sentAt to the batch's", () => {
+    expect(
+      at({ timestamp: "2026-11-21T09:00:00Z", sentAt: "2026-11-21T09:00:10Z" }, "2026-11-21T10:00:10Z"),
+    ).toBe("2026-11-21T10:00:00.000Z");
+  });
+
+  it("moves a server library's historical timestamp only by the server clock's error", () => {
+    // analytics-node sends the timestamp it was given and the batch's sentAt, its clock 50 ms behind.
+    expect(at({ timestamp: "2020-01-01T00:00:00.000Z" }, "2026-11-21T10:00:09.950Z")).toBe(
+      "2020-01-01T00:00:00.050Z",
+    );
+  });
+
+  it("corrects RudderStack's originalTimestamp by the device clock's error, as before", () => {
     // The device clock is 1 hour behind: sent at 09:00:10 by its clock, received at 10:00:10.
     expect(at({ originalTimestamp: "2026-11-21T09:00:00Z", sentAt: "2026-11-21T09:00:10Z" })).toBe(
       "2026-11-21T10:00:00.000Z",
     );
     expect(at({ originalTimestamp: "2026-11-21T09:00:00Z" }, "2026-11-21T09:00:10Z")).toBe(
       "2026-11-21T10:00:00.000Z",
+    );
+    // RudderStack's node SDK sends a timestamp it was given next to its own originalTimestamp (now).
+    expect(
+      at({
+        timestamp: "2026-11-20T09:00:00Z",
+        originalTimestamp: "2026-11-21T09:00:05Z",
+        sentAt: "2026-11-21T09:00:10Z",
+      }),
+    ).toBe("2026-11-20T10:00:00.000Z");
+  });
+
+  it("ignores a sentAt that would move the time outside years 0000 to 9999", () => {
+    expect(at({ timestamp: "0001-01-01T00:00:00Z", sentAt: "9999-01-01T00:00:00Z" })).toBe(
+      "0001-01-01T00:00:00.000Z",
     );
   });
 
