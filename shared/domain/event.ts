@@ -1,8 +1,9 @@
 import * as z from "zod/mini";
 import { canonicalIsoTime } from "./iso-time.js";
+import { validUnicode } from "./primitives.js";
 
-export const accountIdSchema = z.string().check(z.minLength(1), z.maxLength(256));
-export const userIdSchema = z.string().check(z.minLength(1), z.maxLength(256));
+export const accountIdSchema = z.string().check(z.minLength(1), z.maxLength(256), validUnicode);
+export const userIdSchema = z.string().check(z.minLength(1), z.maxLength(256), validUnicode);
 /** The client's idempotency key: resending the same messageId never starts a moment twice. */
 export const messageIdSchema = z
   .string()

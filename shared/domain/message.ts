@@ -8,7 +8,7 @@ import * as z from "zod/mini";
 import { ATTRIBUTE_CHANGED_EVENT } from "../contracts/bus.js";
 import { accountIdSchema, eventTimestampSchema, messageIdSchema, userIdSchema } from "./event.js";
 import { canonicalInstant } from "./iso-time.js";
-import { eventNameSchema, jsonObjectSchema } from "./primitives.js";
+import { eventNameSchema, jsonObjectSchema, validUnicode } from "./primitives.js";
 import { traitsSchema } from "./profile.js";
 
 export const messageTypes = ["track", "identify", "group", "page", "screen", "alias"] as const;
@@ -25,7 +25,7 @@ const optional = <T extends z.ZodMiniType>(schema: T) =>
     z.transform((value: z.infer<T> | null | undefined) => (value === null ? undefined : value)),
   );
 
-const anonymousIdSchema = z.string().check(z.minLength(1), z.maxLength(256));
+const anonymousIdSchema = z.string().check(z.minLength(1), z.maxLength(256), validUnicode);
 
 /**
  * `context` as the SDKs send it (library, page, userAgent, ip...): only `groupId` means something
@@ -47,8 +47,8 @@ export const messageShape = {
   /** track: the event name. */
   event: optional(eventNameSchema),
   /** page, screen: the page's or screen's name. */
-  name: optional(z.string().check(z.maxLength(200))),
-  category: optional(z.string().check(z.maxLength(200))),
+  name: optional(z.string().check(z.maxLength(200), validUnicode)),
+  category: optional(z.string().check(z.maxLength(200), validUnicode)),
   properties: optional(jsonObjectSchema),
   /**
    * identify: the person's traits (Segment), or the account's when the identify names `accountId`

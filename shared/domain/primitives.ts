@@ -12,20 +12,32 @@ export function isId(id: string): boolean {
 /** Human-facing names. */
 export const nameSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(200));
 
+/** Half of a UTF-16 surrogate pair on its own (JSON's "\ud800"): no UTF-8 encoding exists for it. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const NOT_UNICODE = "must be valid Unicode text (it holds a lone UTF-16 surrogate)";
+
+/**
+ * A check for the strings an API stores and answers back (ids, names): valid Unicode, as
+ * unstorableJson requires of free-form values. A lone surrogate cannot be stored as UTF-8, and
+ * echoed back it makes the JSON answers that carry it unreadable to strict parsers (jq).
+ */
+export const validUnicode = z.refine<string>((value) => !LONE_SURROGATE.test(value), {
+  message: NOT_UNICODE,
+});
+
 /** Event names as apps send them ("trial_ending_soon", "Order Completed"). */
 export const eventNameSchema = z
   .string()
-  .check(z.regex(/^[^\p{Cc}]{1,200}$/u, "must be 1 to 200 characters with no control characters"));
+  .check(
+    z.regex(/^[^\p{Cc}]{1,200}$/u, "must be 1 to 200 characters with no control characters"),
+    validUnicode,
+  );
 
 /**
  * How deep a free-form value may nest: it is stored inside items (a profile's `traits` map, a
  * decision's event), and DynamoDB refuses documents nested deeper than 32 levels.
  */
 export const MAX_JSON_DEPTH = 16;
-
-/** Half of a UTF-16 surrogate pair on its own (JSON's "\ud800"): no UTF-8 encoding exists for it. */
-const LONE_SURROGATE = /\p{Cs}/u;
-const NOT_UNICODE = "must be valid Unicode text (it holds a lone UTF-16 surrogate)";
 
 /**
  * The first thing in a free-form value DynamoDB could not store, with its path: a number that is not

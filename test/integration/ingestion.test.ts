@@ -19,7 +19,7 @@ interface BatchAnswer {
   accepted: Array<{ index: number; messageId: string }>;
   rejected: Array<{
     index: number;
-    error: { code: string; message: string; details?: Array<{ path: string }> };
+    error: { code: string; message: string; details?: Array<{ path: string; message?: string }> };
   }>;
 }
 interface ErrorAnswer {
@@ -190,6 +190,29 @@ describe("POST /v1/batch on the local stack", () => {
     await emailsTo(["acct_big_0@example.com", "acct_big_2@example.com"]);
     await stack.idle();
     expect(await emailCountTo("acct_big_1@example.com")).toBe(0);
+  });
+
+  it("rejects ids and names holding a lone UTF-16 surrogate, naming the field, as it does in properties", async () => {
+    const response = await api<BatchAnswer>("POST", "/v1/batch", {
+      key: writeKey,
+      body: {
+        batch: [
+          { type: "track", event: "report\ud800", accountId: "acct_lone" },
+          { type: "track", event: "report_exported", userId: "u\udc00" },
+          { type: "page", name: "Pricing\ud800", accountId: "acct_lone" },
+          { type: "track", event: "report_exported", accountId: "acct_lone" },
+        ],
+      },
+    });
+
+    expect(response.status).toBe(202);
+    expect(response.body.accepted.map((a) => a.index)).toEqual([3]);
+    expect(response.body.rejected.map((r) => [r.index, r.error.details])).toEqual(
+      ["event", "userId", "name"].map((path, index) => [
+        index,
+        [{ path, message: "must be valid Unicode text (it holds a lone UTF-16 surrogate)" }],
+      ]),
+    );
   });
 
   it("applies an identify item to the account's traits", async () => {

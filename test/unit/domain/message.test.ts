@@ -73,6 +73,31 @@ describe("messageSchema, for a track call (POST /v1/events, /v1/track)", () => {
     expect(pathsOf(input)[0]).toMatch(new RegExp(`^${path}`));
   });
 
+  it.each([
+    ["event", { type: "track" }],
+    ["accountId", { type: "track" }],
+    ["userId", { type: "track" }],
+    ["anonymousId", { type: "track" }],
+    ["groupId", { type: "group" }],
+    ["previousId", { type: "alias", userId: "u" }],
+    ["name", { type: "page" }],
+    ["category", { type: "screen" }],
+  ])("refuses a lone UTF-16 surrogate in %s, naming the field as for properties", (field, base) => {
+    const input = { event: "x", accountId: "a", groupId: "g", previousId: "p", ...base, [field]: "a\ud800b" };
+    expect(() => parseOrThrow(messageSchema, input)).toThrow(
+      expect.objectContaining({
+        details: [{ path: field, message: "must be valid Unicode text (it holds a lone UTF-16 surrogate)" }],
+      }),
+    );
+    // The same text with the pair whole (an emoji) is fine.
+    expect(() => parseOrThrow(messageSchema, { ...input, [field]: "a\ud83d\ude00b" })).not.toThrow();
+  });
+
+  it("refuses a lone surrogate in context.groupId and messageId, naming the field", () => {
+    expect(pathsOf({ ...minimal, context: { groupId: "\udc00" } })).toEqual(["context.groupId"]);
+    expect(pathsOf({ ...minimal, messageId: "m\ud800" })).toEqual(["messageId"]);
+  });
+
   it(`refuses more than ${MAX_TRAITS_PER_CALL} traits in one call`, () => {
     const traits = Object.fromEntries(
       Array.from({ length: MAX_TRAITS_PER_CALL + 1 }, (_, i) => [`t${i}`, i]),
