@@ -288,6 +288,19 @@ describe("POST /v1/identify on the local stack", () => {
     expect(response.status).toBe(400);
     expect(response.body.error.details.map((d) => d.path)).toEqual(["userTraits"]);
   });
+
+  it("refuses an empty trait name with 400 saying what a trait name is", async () => {
+    const response = await api<{ error: { details: Array<{ path: string; message: string }> } }>(
+      "POST",
+      "/v1/identify",
+      { key: writeKey, body: { userId: "u", traits: { "": "x" } } },
+    );
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([
+      { path: "traits", message: 'trait names must be 1–128 characters; got ""' },
+    ]);
+  });
 });
 
 describe("browser origins on /v1/batch and /v1/identify", () => {

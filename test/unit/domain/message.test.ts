@@ -98,6 +98,30 @@ describe("messageSchema, for a track call (POST /v1/events, /v1/track)", () => {
     expect(pathsOf({ ...minimal, messageId: "m\ud800" })).toEqual(["messageId"]);
   });
 
+  it("refuses a trait name that is empty or over 128 characters, saying so at traits", () => {
+    const details = (input: Record<string, unknown>) => {
+      try {
+        parseOrThrow(messageSchema, { type: "identify", userId: "u", ...input });
+      } catch (error) {
+        if (error instanceof ValidationError) return error.details;
+        throw error;
+      }
+      return [];
+    };
+
+    expect(details({ traits: { "": "x" } })).toEqual([
+      { path: "traits", message: 'trait names must be 1–128 characters; got ""' },
+    ]);
+    expect(details({ userTraits: { ["n".repeat(129)]: 1 } })).toEqual([
+      {
+        path: "userTraits",
+        message: `trait names must be 1–128 characters; got "${"n".repeat(40)}"… (129 characters)`,
+      },
+    ]);
+    // 128 characters is a name; a trait's value is free-form JSON, whose own keys may be anything.
+    expect(details({ traits: { ["n".repeat(128)]: 1, address: { "": "x", __proto__: 1 } } })).toEqual([]);
+  });
+
   it(`refuses more than ${MAX_TRAITS_PER_CALL} traits in one call`, () => {
     const traits = Object.fromEntries(
       Array.from({ length: MAX_TRAITS_PER_CALL + 1 }, (_, i) => [`t${i}`, i]),
