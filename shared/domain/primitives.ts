@@ -21,9 +21,12 @@ const NOT_UNICODE = "must be valid Unicode text (it holds a lone UTF-16 surrogat
  * unstorableJson requires of free-form values. A lone surrogate cannot be stored as UTF-8, and
  * echoed back it makes the JSON answers that carry it unreadable to strict parsers (jq).
  */
-export const validUnicode = z.refine<string>((value) => !LONE_SURROGATE.test(value), {
-  message: NOT_UNICODE,
-});
+export const validUnicode = z.refine<string>((value) => isValidUnicode(value), { message: NOT_UNICODE });
+
+/** Whether a string is valid Unicode text (holds no lone UTF-16 surrogate). */
+export function isValidUnicode(value: string): boolean {
+  return !LONE_SURROGATE.test(value);
+}
 
 /** Event names as apps send them ("trial_ending_soon", "Order Completed"). */
 export const eventNameSchema = z

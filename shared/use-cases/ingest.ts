@@ -35,6 +35,7 @@ import {
   type SourceSubject,
 } from "../domain/message.js";
 import { assertOriginAllowed } from "../domain/origin.js";
+import { isValidUnicode } from "../domain/primitives.js";
 import { parseOrThrow } from "../domain/validation.js";
 import type { Clock } from "../ports/clock.js";
 import type { EventPublisher } from "../ports/delivery.js";
@@ -305,13 +306,37 @@ function unresolved(message: Message): ItemError {
   };
 }
 
+/** Longest messageId the debugger takes from an item it could not read (a valid one is up to 128). */
+const MAX_RAW_MESSAGE_ID_LENGTH = 256;
+
+/**
+ * What an item says it is, as sent, for the debugger to show an item that failed its checks: its
+ * `type` when it is one of the message types, its `messageId` when it is a string of valid Unicode
+ * up to 256 characters. So a developer finds "why was my event dropped" by the SDK's messageId.
+ */
+function sentIdentity(raw: unknown): { type?: MessageType; messageId?: string } {
+  if (raw === null || typeof raw !== "object") return {};
+  const { type, messageId } = raw as { type?: unknown; messageId?: unknown };
+  return {
+    ...((messageTypes as readonly unknown[]).includes(type) ? { type: type as MessageType } : {}),
+    ...(typeof messageId === "string" &&
+    messageId.length > 0 &&
+    messageId.length <= MAX_RAW_MESSAGE_ID_LENGTH &&
+    isValidUnicode(messageId)
+      ? { messageId }
+      : {}),
+  };
+}
+
 function debugEntry(outcome: Outcome, receivedAt: string): DebugEntry {
-  const type = outcome.message?.type;
+  const sent = sentIdentity(outcome.raw);
+  const type = outcome.message?.type ?? sent.type;
+  const messageId = outcome.messageId ?? sent.messageId;
   return {
     verdict: "error" in outcome ? "rejected" : "accepted",
     receivedAt,
     ...(type ? { type } : {}),
-    ...(outcome.messageId ? { messageId: outcome.messageId } : {}),
+    ...(messageId ? { messageId } : {}),
     ...("accountId" in outcome && outcome.accountId ? { accountId: outcome.accountId } : {}),
     ...("error" in outcome ? { reason: outcome.error } : {}),
     item: outcome.raw,
@@ -344,6 +369,7 @@ export async function ingestCall(
           {
             verdict: "rejected",
             receivedAt: deps.clock.now().toISOString(),
+            ...sentIdentity(body),
             type,
             reason: errorBody(checked.error),
             item: body ?? null,

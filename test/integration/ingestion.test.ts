@@ -14,6 +14,7 @@ let stack: LocalStack;
 let api: ReturnType<typeof apiClient>;
 let writeKey: string;
 let identitySecret: string;
+let sourceId: string;
 
 interface BatchAnswer {
   accepted: Array<{ index: number; messageId: string }>;
@@ -35,7 +36,7 @@ beforeAll(async () => {
     { key: stack.adminKey, body: { name: "Web app", allowedDomains: ["app.acme.com"] } },
   );
   expect(source.status).toBe(201);
-  ({ writeKey, identitySecret } = source.body);
+  ({ writeKey, identitySecret, id: sourceId } = source.body);
   const template = await api<{ id: string }>("POST", "/v1/admin/email-templates", {
     key: stack.adminKey,
     body: {
@@ -213,6 +214,23 @@ describe("POST /v1/batch on the local stack", () => {
         [{ path, message: "must be valid Unicode text (it holds a lone UTF-16 surrogate)" }],
       ]),
     );
+  });
+
+  it("keeps an invalid item in the debugger under the type and messageId it was sent with", async () => {
+    const response = await api<BatchAnswer>("POST", "/v1/batch", {
+      key: writeKey,
+      body: { batch: [{ type: "identify", userId: "u", traits: { "": 1 }, messageId: "sdk-dropped-1" }] },
+    });
+    expect(response.body.rejected.map((r) => r.index)).toEqual([0]);
+
+    const debug = await api<{ items: Array<{ verdict: string; type?: string; messageId?: string }> }>(
+      "GET",
+      `/v1/admin/sources/${sourceId}/debugger`,
+      { key: stack.adminKey },
+    );
+    expect(debug.body.items.filter((i) => i.messageId === "sdk-dropped-1")).toEqual([
+      expect.objectContaining({ verdict: "rejected", type: "identify", messageId: "sdk-dropped-1" }),
+    ]);
   });
 
   it("applies an identify item to the account's traits", async () => {

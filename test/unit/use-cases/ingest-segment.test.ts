@@ -106,6 +106,37 @@ describe("ingestion of the Segment spec", () => {
     expect(deps.debug.entries.map((e) => e.verdict)).toEqual(["accepted", "rejected"]);
   });
 
+  it("shows an invalid item in the debugger with the type and messageId it was sent with", async () => {
+    await ingestBatch(deps, owner, {
+      batch: [
+        { type: "track", accountId: "a", messageId: "sdk-msg-1" },
+        { type: "identify", userId: "u", traits: { "": 1 }, messageId: "has space" },
+        { type: "purchase", accountId: "a", messageId: 42 },
+        { type: "track", event: "e", accountId: "a", messageId: "m".repeat(257) },
+        { type: "track", event: "e", accountId: "a", messageId: "lone\ud800" },
+      ],
+    });
+
+    expect(deps.debug.rejected.map((e) => [e.type, e.messageId])).toEqual([
+      ["track", "sdk-msg-1"],
+      ["identify", "has space"],
+      // An unknown type and a messageId that is not a string, too long or not Unicode stay in `item`.
+      [undefined, undefined],
+      ["track", undefined],
+      ["track", undefined],
+    ]);
+  });
+
+  it("shows an invalid single call in the debugger with its messageId", async () => {
+    await expect(
+      ingestCall(deps, owner, { userId: "u1", messageId: "sdk-msg-2" }, "track"),
+    ).rejects.toBeInstanceOf(ValidationError);
+
+    expect(deps.debug.rejected).toEqual([
+      expect.objectContaining({ verdict: "rejected", type: "track", messageId: "sdk-msg-2" }),
+    ]);
+  });
+
   it("answers 503 (the SDK retries) when the debugger cannot keep the items", async () => {
     deps.debug.failWith = new Error("throttled");
 
