@@ -173,3 +173,6 @@ export function routesFor(fn: HttpFunctionId): RouteDefinition[] {
 
 /** Largest request body the API accepts, in bytes (API Gateway's own limit is 10 MB). */
 export const MAX_REQUEST_BYTES = 512 * 1024;
+
+/** Largest ingestion batch, in bytes, as Segment's HTTP API (under MAX_REQUEST_BYTES: a JSON margin). */
+export const MAX_BATCH_BYTES = 500 * 1024;

@@ -34,4 +34,4 @@ export const eventTimestampSchema = z
  * Largest batch, as JSON (whitespace aside). The HTTP wrapper refuses raw bodies over
  * MAX_REQUEST_BYTES (512 KiB) before any parsing; this is the API's documented limit.
  */
-export const MAX_BATCH_BYTES = 500 * 1024;
+export { MAX_BATCH_BYTES } from "../contracts/routes.js";

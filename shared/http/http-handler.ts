@@ -7,7 +7,7 @@ import { gunzipSync, inflateSync } from "node:zlib";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { SuccessBody } from "../contracts/api-docs.js";
-import { MAX_REQUEST_BYTES, type RouteKey } from "../contracts/routes.js";
+import { MAX_BATCH_BYTES, MAX_REQUEST_BYTES, type RouteKey } from "../contracts/routes.js";
 import {
   DomainError,
   type ErrorBody,
@@ -151,9 +151,15 @@ export function nestingDepth(json: string): number {
  * there: a small body that would inflate to gigabytes (a decompression bomb) is a 413, not an
  * exhausted Lambda.
  */
-function decodedBody(raw: Buffer, encoding: string | undefined): Buffer {
+function decodedBody(raw: Buffer, encoding: string | undefined, ingestion: boolean): Buffer {
+  // An ingestion body this large is a batch over its own 500 KB limit (an event is at most 32 KB):
+  // its answer says so, as the batch's own check does for one between the two limits.
   const tooLarge = () =>
-    new PayloadTooLargeError(`A request body may be at most ${MAX_REQUEST_BYTES / 1024} KB`);
+    new PayloadTooLargeError(
+      ingestion
+        ? `A batch may be at most ${MAX_BATCH_BYTES / 1024} KB; this one is over ${MAX_REQUEST_BYTES / 1024} KB. Split it into several requests`
+        : `A request body may be at most ${MAX_REQUEST_BYTES / 1024} KB`,
+    );
   if (raw.byteLength > MAX_REQUEST_BYTES) throw tooLarge();
   const coding = encoding?.trim().toLowerCase();
   if (!coding || coding === "identity") return raw;
@@ -184,6 +190,7 @@ function parseBody(
   const raw = decodedBody(
     event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8"),
     headers["content-encoding"],
+    kind === "jsonish",
   );
   const contentType = headers["content-type"];
   if (kind === "form") {

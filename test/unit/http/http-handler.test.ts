@@ -6,6 +6,7 @@ import {
   type HttpRequest,
   httpHandler,
   json,
+  jsonishRoute,
   nestingDepth,
   type RouteHandler,
 } from "../../../shared/http/http-handler.js";
@@ -234,6 +235,18 @@ describe("httpHandler", () => {
     expect(accepted.statusCode).toBe(201);
     expect(refused.statusCode).toBe(413);
     expect(parsed(refused).error.code).toBe("payload_too_large");
+  });
+
+  it("answers an ingestion body over 512 KB as a batch over its 500 KB limit, to be split", async () => {
+    const { obs } = stubObservability();
+    const handler = httpHandler({ "POST /v1/things": jsonishRoute(echo) }, obs);
+
+    const refused = await handler(event({ body: JSON.stringify("x".repeat(MAX_REQUEST_BYTES)) }), context);
+
+    expect(refused.statusCode).toBe(413);
+    expect(parsed(refused).error.message).toBe(
+      "A batch may be at most 500 KB; this one is over 512 KB. Split it into several requests",
+    );
   });
 
   it("decodes a base64 body", async () => {
