@@ -20,6 +20,8 @@ export interface Labels {
   thanks: string;
   notifications: string;
   noNotifications: string;
+  /** After the launcher's count ("Notifications, 2 unread"). */
+  unread: string;
   /** Read to screen readers when a prompt appears. */
   newQuestion: string;
 }
@@ -34,6 +36,7 @@ export const defaultLabels: Labels = {
   thanks: "Thanks for your feedback!",
   notifications: "Notifications",
   noNotifications: "Nothing new",
+  unread: "unread",
   newQuestion: "New question",
 };
 
@@ -125,6 +128,13 @@ class Widget {
   private host: HTMLElement | undefined;
   private promptId: string | undefined;
   private listOpen = false;
+  /** The notifications list and the launcher, made once (see render). */
+  private list: HTMLElement | undefined;
+  private launcher: HTMLButtonElement | undefined;
+  /** The list's rows by item id, reused across renders. */
+  private rows = new Map<string, HTMLLIElement>();
+  /** What had the focus when the list opened: it gets it back when Escape closes the list. */
+  private opener: HTMLElement | undefined;
   private checks: Array<ReturnType<typeof setTimeout>> = [];
   private poll: ReturnType<typeof setTimeout> | undefined;
   private pollMs = SLOW_POLL_MIN_MS;
@@ -193,8 +203,20 @@ class Widget {
 
   /** Opens or closes the notifications list (for apps with their own launcher). */
   toggleNotifications(open = !this.listOpen) {
+    const opening = open && !this.listOpen;
+    const inList = this.list?.contains(this.shadow?.activeElement ?? null);
+    if (opening) this.opener = this.focused();
     this.listOpen = open;
     this.render();
+    // Into the list as it opens (its first notification, else the list itself); back out as it closes.
+    if (opening) (this.list?.querySelector("button") ?? this.list)?.focus();
+    else if (!open && inList) (this.opener ?? this.launcher)?.focus();
+  }
+
+  /** The focused element, inside the widget's shadow root too; undefined when it is the body. */
+  private focused(): HTMLElement | undefined {
+    const active = document.activeElement === this.host ? this.shadow?.activeElement : document.activeElement;
+    return active instanceof HTMLElement && active !== document.body ? active : undefined;
   }
 
   private requireInit(): Transport {
@@ -368,55 +390,89 @@ class Widget {
     return container;
   }
 
+  /**
+   * Updates the launcher and the list in place: both are made once, so a render (each inbox read)
+   * never takes away the focus of the bell or of a notification.
+   */
   private render() {
-    if (!this.shadow && (!this.identity || this.options?.launcher === false)) return;
+    if (!this.shadow && (!this.identity || (this.options?.launcher === false && !this.listOpen))) return;
     const container = this.container();
-    container.querySelector(".list")?.remove();
-    container.querySelector(".launcher")?.remove();
     if (!this.identity) {
-      container.querySelector(".prompt")?.remove();
+      for (const node of [this.list, this.launcher, container.querySelector(".prompt")]) node?.remove();
+      this.list = this.launcher = undefined;
+      this.rows.clear();
       return;
     }
     const l = this.labels;
-    if (this.listOpen) {
-      const notifications = this.items.filter((item) => item.kind === "notification");
-      const list = el(
-        "ul",
-        {},
-        ...notifications.map((item) => {
-          const open = el(
-            "button",
-            { type: "button", class: item.readAt ? "item" : "item unread" },
-            el("strong", {}, item.title ?? ""),
-            item.body ?? "",
-          );
-          open.addEventListener("click", () => void this.open(item));
-          return el("li", {}, open);
-        }),
-      );
-      container.append(
-        el(
-          "section",
-          { class: "panel list", role: "region", "aria-label": l.notifications },
-          notifications.length > 0 ? list : el("p", { class: "empty" }, l.noNotifications),
-        ),
-      );
-    }
-    if (this.options?.launcher !== false) {
-      const unread = Math.max(this.unread, 0);
-      const launcher = el(
-        "button",
+    const onEscape = (event: KeyboardEvent) => {
+      if (event.key === "Escape" && this.listOpen) this.toggleNotifications(false);
+    };
+    if (!this.list) {
+      this.list = el(
+        "section",
         {
-          type: "button",
-          class: "launcher",
-          "aria-expanded": String(this.listOpen),
-          "aria-label": `${l.notifications}, ${unread} unread`,
+          class: "panel list",
+          role: "region",
+          "aria-label": l.notifications,
+          id: "moments-list",
+          tabindex: "-1",
         },
-        bell(),
-        ...(unread > 0 ? [el("span", { class: "badge", "aria-hidden": "true" }, String(unread))] : []),
+        el("ul"),
+        el("p", { class: "empty" }, l.noNotifications),
       );
-      launcher.addEventListener("click", () => this.toggleNotifications());
-      container.append(launcher);
+      this.list.addEventListener("click", (event) => {
+        const id = (event.target as Element).closest("li")?.dataset.id;
+        const item = this.items.find((i) => i.id === id);
+        if (item) void this.open(item);
+      });
+      this.list.addEventListener("keydown", onEscape);
+      container.append(this.list);
+      if (this.options?.launcher !== false) {
+        this.launcher = el(
+          "button",
+          { type: "button", class: "launcher", "aria-controls": "moments-list" },
+          bell(),
+          el("span", { class: "badge", "aria-hidden": "true" }),
+        );
+        this.launcher.addEventListener("click", () => this.toggleNotifications());
+        this.launcher.addEventListener("keydown", onEscape);
+        container.append(this.launcher);
+      }
+    }
+    const list = this.list;
+    const hadFocus = list.contains(this.shadow?.activeElement ?? null);
+    list.hidden = !this.listOpen;
+    const [ul, empty] = list.children as unknown as [HTMLUListElement, HTMLElement];
+    const notifications = this.items.filter((item) => item.kind === "notification");
+    empty.hidden = notifications.length > 0;
+    notifications.forEach((item, index) => {
+      let row = this.rows.get(item.id);
+      if (!row) {
+        const open = el(
+          "button",
+          { type: "button", class: "item" },
+          el("strong", {}, item.title ?? ""),
+          item.body ?? "",
+        );
+        row = el("li", { "data-id": item.id }, open);
+        this.rows.set(item.id, row);
+      }
+      (row.firstChild as HTMLElement).classList.toggle("unread", !item.readAt);
+      // Only rows out of place move: moving the focused one would blur it.
+      if (ul.children[index] !== row) ul.insertBefore(row, ul.children[index] ?? null);
+    });
+    for (const row of [...ul.children].slice(notifications.length) as HTMLElement[]) {
+      row.remove();
+      this.rows.delete(row.dataset.id ?? "");
+    }
+    if (hadFocus && !list.contains(this.shadow?.activeElement ?? null)) list.focus();
+    if (this.launcher) {
+      const unread = Math.max(this.unread, 0);
+      this.launcher.setAttribute("aria-expanded", String(this.listOpen));
+      this.launcher.setAttribute("aria-label", `${l.notifications}, ${unread} ${l.unread}`);
+      const badge = this.launcher.lastChild as HTMLElement;
+      badge.hidden = unread === 0;
+      badge.textContent = String(unread);
     }
   }
 

@@ -168,23 +168,31 @@ async function startsFor(accountId: string, momentId: string) {
  * Tracks the event and waits for the prompt (the dialog named by its question). How fast it appears
  * is a figure of `npm run bench -- --only=widget`, not asserted here.
  */
-/** A running moment whose one step puts "Welcome aboard" in the inbox; returns its start event. */
-async function notificationMoment() {
+/** A running moment whose one step puts a notification ("Welcome aboard") in the inbox; returns its start event. */
+async function notificationMoment(title = "Welcome aboard") {
   const event = unique("trial_started");
   await s.runningMoment({
-    name: `Welcome ${event}`,
+    name: `${title} ${event}`,
     goal: "activate",
     start: { event },
     steps: [
       {
         id: "hello",
         delay: { amount: 0, unit: "hours" },
-        action: { type: "send_notification", title: "Welcome aboard", body: "Your trial has started" },
+        action: { type: "send_notification", title, body: "Your trial has started" },
       },
     ],
   });
   return event;
 }
+
+/** What has the keyboard focus, looking into the widget's shadow root: its aria-label, else its text. */
+const focused = (page: Page) =>
+  page.evaluate(() => {
+    let active = document.activeElement;
+    while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+    return active === document.body ? "body" : (active?.getAttribute("aria-label") ?? active?.textContent);
+  });
 
 async function promptAfterTrack(page: Page, event: string) {
   await track(page, event);
@@ -317,6 +325,39 @@ describe("the in-app widget", () => {
       { timeoutMs: 10_000, description: "the notification marked read on the server" },
     );
     expect(items).toEqual([expect.objectContaining({ readAt: expect.any(String) })]);
+    await context.close();
+  });
+
+  it("works the notifications list from the keyboard; an inbox read keeps the focused notification", async () => {
+    const first = await notificationMoment();
+    const second = await notificationMoment("Export ready");
+    const { context, page } = await openApp();
+    await track(page, first);
+    const bell = page.getByRole("button", { name: /^Notifications, \d unread$/ });
+    await page.getByRole("button", { name: "Notifications, 1 unread" }).waitFor({ timeout: 15_000 });
+    expect(await bell.getAttribute("aria-expanded")).toBe("false");
+
+    await bell.focus();
+    await page.keyboard.press("Enter");
+    const list = page.getByRole("region", { name: "Notifications" });
+    await list.waitFor();
+    expect(await bell.getAttribute("aria-expanded")).toBe("true");
+    expect(await list.getAttribute("id")).toBe(await bell.getAttribute("aria-controls"));
+    // Focus moved into the list: its first notification.
+    expect(await focused(page)).toMatch(/^Welcome aboard/);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+
+    // Another notification arrives through the inbox reads after a track: the focus stays where it was.
+    await track(page, second);
+    await expect.poll(() => list.getByRole("button").count(), { timeout: 15_000 }).toBe(2);
+    await page.getByRole("button", { name: "Notifications, 2 unread" }).waitFor();
+    expect(await focused(page)).toMatch(/^Welcome aboard/);
+
+    // Escape closes the list and gives the focus back to the bell.
+    await page.keyboard.press("Escape");
+    await expect.poll(() => list.count()).toBe(0);
+    expect(await focused(page)).toBe("Notifications, 2 unread");
+    expect(await bell.getAttribute("aria-expanded")).toBe("false");
     await context.close();
   });
 
