@@ -20,7 +20,7 @@ export interface Labels {
   thanks: string;
   notifications: string;
   noNotifications: string;
-  /** After the launcher's count ("Notifications, 2 unread"). */
+  /** After the launcher's count ("Notifications, 2 unread") and an unread notification's title. */
   unread: string;
   /** Read to screen readers when a prompt appears. */
   newQuestion: string;
@@ -451,13 +451,16 @@ class Widget {
         const open = el(
           "button",
           { type: "button", class: "item" },
-          el("strong", {}, item.title ?? ""),
+          el("strong", {}, item.title ?? "", el("span", { class: "sr" })),
           item.body ?? "",
         );
         row = el("li", { "data-id": item.id }, open);
         this.rows.set(item.id, row);
       }
-      (row.firstChild as HTMLElement).classList.toggle("unread", !item.readAt);
+      // Unread is said (the hidden text) and shown by a dot as well as the background, not by colour alone.
+      const open = row.firstChild as HTMLElement;
+      open.classList.toggle("unread", !item.readAt);
+      (open.querySelector(".sr") as HTMLElement).textContent = item.readAt ? "" : `(${l.unread})`;
       // Only rows out of place move: moving the focused one would blur it.
       if (ul.children[index] !== row) ul.insertBefore(row, ul.children[index] ?? null);
     });

@@ -33,6 +33,7 @@ ul{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:4px
 .item{width:100%;text-align:left;border:0;background:transparent;display:block}
 .item.unread{background:var(--moments-accent-soft,#ddf4ff)}
 .item strong{display:block}
+.unread strong::before{content:"";display:inline-block;vertical-align:middle;margin-right:6px;border:4px solid var(--moments-accent,#0969da);border-radius:50%}
 .empty{color:var(--moments-muted,#57606a)}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 [hidden]{display:none!important}

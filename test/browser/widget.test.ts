@@ -297,18 +297,30 @@ describe("the in-app widget", () => {
     await context.close();
   });
 
-  it("lists a notification with the unread count, and marks it read when opened", async () => {
+  it("lists a notification with the unread count, says and shows it unread, and marks it read when opened", async () => {
     const event = await notificationMoment();
     const { context, page, accountId } = await openApp();
     await track(page, event);
     const launcher = page.getByRole("button", { name: "Notifications, 1 unread" });
     await launcher.waitFor({ timeout: 15_000 });
     await launcher.click();
-    await page
-      .getByRole("region", { name: "Notifications" })
-      .getByRole("button", { name: /Welcome aboard/ })
-      .click();
+    const list = page.getByRole("region", { name: "Notifications" });
+    const item = list.getByRole("button", { name: /Welcome aboard/ });
+    // Unread is in its name for assistive tech, and shown by a dot (not by the background colour alone).
+    const dot = () =>
+      item.evaluate((node) => getComputedStyle(node.querySelector("strong") as Element, "::before").content);
+    expect(
+      await list
+        .getByRole("button", { name: "Welcome aboard (unread) Your trial has started", exact: true })
+        .count(),
+    ).toBe(1);
+    expect(await dot()).not.toBe("none");
+    await item.click();
     await page.getByRole("button", { name: "Notifications, 0 unread" }).waitFor();
+    expect(
+      await list.getByRole("button", { name: "Welcome aboard Your trial has started", exact: true }).count(),
+    ).toBe(1);
+    expect(await dot()).toBe("none");
     expect(await page.evaluate(() => (window as unknown as { unread: number[] }).unread)).toEqual([0, 1, 0]);
 
     // The widget counts the item read at the click; its request marking it read may still be on its
