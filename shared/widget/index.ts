@@ -311,7 +311,6 @@ class Widget {
     const root = this.root();
     const l = this.labels;
     const question = el("p", { class: "q", id: "moments-q" }, prompt.question ?? "");
-    const status = el("p", { class: "sr", role: "status" }, `${l.newQuestion}: ${prompt.question ?? ""}`);
     const close = el("button", { class: "close", type: "button", "aria-label": l.close }, "×");
     const buttons = REACTIONS.map(([reaction, emoji]) =>
       el(
@@ -341,14 +340,14 @@ class Widget {
       question,
       group,
       form,
-      status,
     );
     let reaction = "";
     const finish = async (body: Record<string, unknown> | undefined) => {
       if (!this.identity) return;
       const path = body ? "/v1/feedback" : `/v1/inbox/${encodeURIComponent(prompt.id)}/dismiss`;
       const identity = this.identity;
-      panel.replaceChildren(el("p", { role: "status" }, body ? l.thanks : ""));
+      panel.replaceChildren(el("p", {}, body ? l.thanks : ""));
+      if (body) this.announce(l.thanks);
       this.change(prompt, body ? "answeredAt" : "dismissedAt");
       await this.transport?.post(identity, path, body);
       // Settled: the next check may show the user's next prompt without a page reload.
@@ -377,6 +376,19 @@ class Widget {
     });
     root.querySelector(".prompt")?.remove();
     this.container().prepend(panel);
+    this.announce(`${l.newQuestion}: ${prompt.question ?? ""}`);
+  }
+
+  /**
+   * Says `text` through the widget's one live region. The region is made empty with the root and
+   * the text set in a later task: screen readers often miss text a live region holds when inserted.
+   */
+  private announce(text: string) {
+    const status = this.container().querySelector("[role=status]") as HTMLElement;
+    status.textContent = "";
+    setTimeout(() => {
+      if (this.identity) status.textContent = text;
+    }, 100);
   }
 
   private container(): HTMLElement {
@@ -384,7 +396,7 @@ class Widget {
     let container = root.querySelector<HTMLElement>(".root");
     if (!container) {
       root.append(el("style", {}, css));
-      container = el("div", { class: "root" });
+      container = el("div", { class: "root" }, el("p", { class: "sr", role: "status" }));
       root.append(container);
     }
     return container;
@@ -399,6 +411,7 @@ class Widget {
     const container = this.container();
     if (!this.identity) {
       for (const node of [this.list, this.launcher, container.querySelector(".prompt")]) node?.remove();
+      (container.querySelector("[role=status]") as HTMLElement).textContent = "";
       this.list = this.launcher = undefined;
       this.rows.clear();
       return;

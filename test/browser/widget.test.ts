@@ -272,6 +272,43 @@ describe("the in-app widget", () => {
     await other.context.close();
   });
 
+  it("announces a new question and the thanks in a live region that was empty when inserted", async () => {
+    const event = unique("report_exported");
+    await feedbackMoment(event);
+    const context = await browser.newContext();
+    // Every live region the widget inserts into its shadow root, with the text it holds then: screen
+    // readers often say nothing of text a live region already holds when it appears.
+    await context.addInitScript(() => {
+      const inserted: Array<string | null> = [];
+      (window as unknown as { liveInserted: typeof inserted }).liveInserted = inserted;
+      const attach = Element.prototype.attachShadow;
+      Element.prototype.attachShadow = function (init) {
+        const root = attach.call(this, init);
+        new MutationObserver((records) => {
+          for (const node of records.flatMap((record) => [...record.addedNodes])) {
+            if (!(node instanceof Element)) continue;
+            for (const live of [node, ...node.querySelectorAll("*")]) {
+              if (live.matches("[role=status],[role=alert],[aria-live]")) inserted.push(live.textContent);
+            }
+          }
+        }).observe(root, { childList: true, subtree: true });
+        return root;
+      };
+    });
+    const { page } = await openApp({ context });
+    const dialog = await promptAfterTrack(page, event);
+    const status = page.getByRole("status");
+    await expect.poll(() => status.textContent()).toBe("New question: How was the export?");
+    await dialog.getByRole("button", { name: "Positive" }).click();
+    await expect.poll(() => status.textContent()).toBe("Thanks for your feedback!");
+    const inserted = await page.evaluate(
+      () => (window as unknown as { liveInserted: string[] }).liveInserted,
+    );
+    expect(inserted.length).toBeGreaterThan(0);
+    expect(inserted).toEqual(inserted.map(() => ""));
+    await context.close();
+  });
+
   it("shows the next prompt without a page reload once one is answered", async () => {
     const first = unique("report_exported");
     const next = unique("report_exported");
