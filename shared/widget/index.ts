@@ -303,6 +303,8 @@ class Widget {
   /** Shows a prompt once: marking it read records it as shown in the moment's stats. */
   private showPrompt(prompt: InboxItem) {
     this.promptId = prompt.id;
+    // Where the focus goes back to when the prompt is answered or dismissed from inside it.
+    const before = this.focused();
     if (this.identity && !prompt.readAt) {
       void this.transport?.post(this.identity, `/v1/inbox/${encodeURIComponent(prompt.id)}/read`);
       this.change(prompt, "readAt");
@@ -335,7 +337,8 @@ class Widget {
     );
     const panel = el(
       "section",
-      { class: "panel prompt", role: "dialog", "aria-modal": "false", "aria-labelledby": "moments-q" },
+      // Named by a label, not by the question element: that goes when the panel turns into its thanks.
+      { class: "panel prompt", role: "dialog", "aria-modal": "false", "aria-label": prompt.question ?? "" },
       close,
       question,
       group,
@@ -346,13 +349,19 @@ class Widget {
       if (!this.identity) return;
       const path = body ? "/v1/feedback" : `/v1/inbox/${encodeURIComponent(prompt.id)}/dismiss`;
       const identity = this.identity;
-      panel.replaceChildren(el("p", {}, body ? l.thanks : ""));
-      if (body) this.announce(l.thanks);
+      // Out of the panel before its controls go (else the focus falls to the body): back to where it
+      // was when the prompt appeared, else the bell.
+      if (panel.contains(this.shadow?.activeElement ?? null))
+        (before?.isConnected ? before : this.launcher)?.focus();
+      if (body) {
+        panel.replaceChildren(el("p", {}, l.thanks));
+        this.announce(l.thanks);
+      } else panel.remove();
       this.change(prompt, body ? "answeredAt" : "dismissedAt");
       await this.transport?.post(identity, path, body);
       // Settled: the next check may show the user's next prompt without a page reload.
       if (this.promptId === prompt.id) this.promptId = undefined;
-      setTimeout(() => panel.remove(), body ? 1_500 : 0);
+      if (body) setTimeout(() => panel.remove(), 1_500);
     };
     group.addEventListener("click", (event) => {
       const button = (event.target as Element).closest("button");

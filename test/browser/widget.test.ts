@@ -309,6 +309,42 @@ describe("the in-app widget", () => {
     await context.close();
   });
 
+  it("keeps the answered prompt named and axe-clean, and gives the focus back after Send, Positive or Escape", async () => {
+    const events = [unique("report_exported"), unique("report_exported"), unique("report_exported")];
+    for (const event of events) await feedbackMoment(event);
+    const { context, page } = await openApp();
+    // The user's focus is on the app's own button when each prompt appears.
+    await page.locator("#own").focus();
+
+    // Neutral, a comment and Send, from the keyboard.
+    const dialog = await promptAfterTrack(page, events[0] as string);
+    await dialog.getByRole("button", { name: "Neutral" }).focus();
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("Fine");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    expect(await focused(page)).toBe("Our button");
+    // The panel showing its thanks is still the dialog named by its question, and axe finds nothing.
+    await dialog.getByText("Thanks for your feedback!").waitFor({ timeout: 5_000 });
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+
+    // Positive (the next prompt replaces the thanks panel, under the same name).
+    await track(page, events[1] as string);
+    await dialog.getByRole("button", { name: "Positive" }).focus({ timeout: 15_000 });
+    await page.keyboard.press("Enter");
+    expect(await focused(page)).toBe("Our button");
+    await dialog.getByText("Thanks for your feedback!").waitFor({ timeout: 5_000 });
+
+    // Escape from the comment field dismisses the prompt.
+    await track(page, events[2] as string);
+    await dialog.getByRole("button", { name: "Frustrated" }).focus({ timeout: 15_000 });
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Escape");
+    await expect.poll(() => dialog.count()).toBe(0);
+    expect(await focused(page)).toBe("Our button");
+    await context.close();
+  });
+
   it("shows the next prompt without a page reload once one is answered", async () => {
     const first = unique("report_exported");
     const next = unique("report_exported");
