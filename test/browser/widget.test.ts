@@ -76,7 +76,14 @@ interface Opened {
 
 /** A fresh context and the app's page, with the widget loaded, initialised and identified. */
 async function openApp(
-  options: { host?: string; token?: string; accountId?: string; context?: BrowserContext } = {},
+  options: {
+    host?: string;
+    token?: string;
+    accountId?: string;
+    context?: BrowserContext;
+    /** Moments.init's launcher option (default: the widget's, true). */
+    launcher?: boolean;
+  } = {},
 ): Promise<Opened> {
   const accountId = options.accountId ?? unique("acct");
   const context = options.context ?? (await browser.newContext());
@@ -85,7 +92,7 @@ async function openApp(
   await page.addScriptTag({ url: `${s.stack.apiUrl}/v1/widget.js` });
   const userToken = options.token ?? Object.values(userTokenHeader(s.identitySecret, accountId))[0];
   await page.evaluate(
-    ({ apiUrl, writeKey, accountId, userToken }) => {
+    ({ apiUrl, writeKey, accountId, userToken, launcher }) => {
       const w = window as unknown as {
         Moments: {
           init(o: object): void;
@@ -95,11 +102,11 @@ async function openApp(
         unread: number[];
       };
       w.unread = [];
-      w.Moments.init({ apiUrl, writeKey });
+      w.Moments.init({ apiUrl, writeKey, ...(launcher === undefined ? {} : { launcher }) });
       w.Moments.on("unread", (n) => w.unread.push(n));
       w.Moments.identify({ accountId, userToken, traits: { plan: "pro" } });
     },
-    { apiUrl: s.stack.apiUrl, writeKey: s.writeKey, accountId, userToken },
+    { apiUrl: s.stack.apiUrl, writeKey: s.writeKey, accountId, userToken, launcher: options.launcher },
   );
   return { context, page, accountId };
 }
@@ -443,6 +450,27 @@ describe("the in-app widget", () => {
     await expect.poll(() => list.count()).toBe(0);
     expect(await focused(page)).toBe("Notifications, 2 unread");
     expect(await bell.getAttribute("aria-expanded")).toBe("false");
+    await context.close();
+  });
+
+  it("opens the list from the app's own button with launcher: false, and Escape gives that button the focus back", async () => {
+    const { context, page } = await openApp({ launcher: false });
+    await page.locator("#own").focus();
+    // The app's own launcher: nothing of the widget shows until it is used.
+    await page.evaluate(() =>
+      (
+        window as unknown as { Moments: { toggleNotifications(open?: boolean): void } }
+      ).Moments.toggleNotifications(),
+    );
+    const list = page.getByRole("region", { name: "Notifications" });
+    await list.waitFor({ timeout: 5_000 });
+    expect(await page.getByRole("button", { name: /^Notifications/ }).count()).toBe(0);
+    // Empty: the focus is on the list itself, which says so.
+    expect(await focused(page)).toBe("Notifications");
+    expect(await list.textContent()).toBe("Nothing new");
+    await page.keyboard.press("Escape");
+    await expect.poll(() => list.count()).toBe(0);
+    expect(await focused(page)).toBe("Our button");
     await context.close();
   });
 
