@@ -84,7 +84,11 @@ type JournalRecord =
   | { t: "settled"; key: string };
 
 const MAX_ENTRIES = 10;
-const MAX_ENTRY_BYTES = 256 * 1024;
+/**
+ * EventBridge's bound on an entry, and on a request's entries together: 1 MiB since 29 January 2026
+ * (256 KB before; AWS Compute Blog, "serverless services now support payloads up to 1 MB").
+ */
+const MAX_ENTRY_BYTES = 1024 * 1024;
 const STOP_GRACE_MS = 5_000;
 const EVENT_BUS_ARN = /^arn:aws[a-z-]*:events:([a-z0-9-]+):(\d{12}):event-bus\/([A-Za-z0-9._\-/]+)$/;
 
@@ -371,8 +375,10 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
         `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES}`,
       );
     }
-    // The 256 KB bound holds for the request's entries together too: over it, EventBridge refuses
-    // the whole request, not entry by entry.
+    // The bound holds for the request's entries together too: over it, EventBridge refuses the
+    // whole request ("Total size of the entries in the request is over the limit."), not entry by
+    // entry. Whether a lone oversized entry gets this or its own InvalidArgument is not documented:
+    // locally it gets its own.
     if (
       entries.length > 1 &&
       entries.reduce((sum: number, entry) => sum + entrySize(entry), 0) > MAX_ENTRY_BYTES

@@ -6,7 +6,12 @@ import { ServiceUnavailableError } from "../domain/errors.js";
 import type { EventPublisher } from "../ports/delivery.js";
 
 const MAX_ENTRIES_PER_CALL = 10;
-/** PutEvents refuses a request whose entries add up to more than 256 KB. */
+/**
+ * PutEvents refuses a request whose entries add up to more than its bound: 1 MiB on AWS since
+ * January 2026, 256 KB before and in emulators that still have the old one (LocalStack's). Calls
+ * are kept under the old bound, which works everywhere; an ingestion batch (at most 500 KB) takes
+ * two calls instead of one, for the same EventBridge bill (charged per 64 KB of each event).
+ */
 const MAX_BYTES_PER_CALL = 256 * 1024;
 
 /** An entry's size as EventBridge counts it: 14 bytes for Time plus Source, DetailType and Detail. */

@@ -176,3 +176,6 @@ export const MAX_REQUEST_BYTES = 512 * 1024;
 
 /** Largest ingestion batch, in bytes, as Segment's HTTP API (under MAX_REQUEST_BYTES: a JSON margin). */
 export const MAX_BATCH_BYTES = 500 * 1024;
+
+/** Largest ingestion message (an event, an identify...), in bytes, as Segment's HTTP API. */
+export const MAX_MESSAGE_BYTES = 32 * 1024;

@@ -1,3 +1,5 @@
+import { render } from "./render.js";
+
 /**
  * Links the app renders from a notification (the in-app inbox's `url`): an absolute http(s) URL or
  * a path relative to the app, never a scheme that runs something (javascript:, data:, vbscript:...).
@@ -13,9 +15,10 @@ export function isSafeLink(url: string): boolean {
 
 /**
  * Whether a link template (placeholders rendered when the step runs) can still render to a safe
- * link: the text before its first placeholder must not already be unsafe. "javascript:{x}" never
- * can; "{account.link}" is judged once rendered.
+ * link for an account that has none of its values: rendered with every placeholder empty or at its
+ * `|default`. "javascript:{x}" and "{x|javascript:alert(1)}" never can; "{account.link}" is judged
+ * once rendered with the account's value.
  */
 export function mayRenderSafeLink(template: string): boolean {
-  return isSafeLink(template.trim().split("{", 1)[0] ?? "");
+  return isSafeLink(render(template, { traits: {}, event: {} }).trim());
 }

@@ -122,7 +122,7 @@ export const messageSchema = z.object(messageShape).check(
 export type Message = z.infer<typeof messageSchema>;
 
 /** Largest single message, as sent (Segment's limit per call). */
-export const MAX_MESSAGE_BYTES = 32 * 1024;
+export { MAX_MESSAGE_BYTES } from "../contracts/routes.js";
 
 /**
  * The envelope of a batch (POST /v1/batch, /v1/import, analytics.js's /b). Items are checked one by

@@ -7,7 +7,7 @@ import { gunzipSync, inflateSync } from "node:zlib";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { SuccessBody } from "../contracts/api-docs.js";
-import { MAX_BATCH_BYTES, MAX_REQUEST_BYTES, type RouteKey } from "../contracts/routes.js";
+import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, MAX_REQUEST_BYTES, type RouteKey } from "../contracts/routes.js";
 import {
   DomainError,
   type ErrorBody,
@@ -152,12 +152,12 @@ export function nestingDepth(json: string): number {
  * exhausted Lambda.
  */
 function decodedBody(raw: Buffer, encoding: string | undefined, ingestion: boolean): Buffer {
-  // An ingestion body this large is a batch over its own 500 KB limit (an event is at most 32 KB):
-  // its answer says so, as the batch's own check does for one between the two limits.
+  // An ingestion body this large is over the batch's and the event's own limits: the answer names
+  // them, as their own checks do for a body under this one.
   const tooLarge = () =>
     new PayloadTooLargeError(
       ingestion
-        ? `A batch may be at most ${MAX_BATCH_BYTES / 1024} KB; this one is over ${MAX_REQUEST_BYTES / 1024} KB. Split it into several requests`
+        ? `This request is over ${MAX_REQUEST_BYTES / 1024} KB: a batch may be at most ${MAX_BATCH_BYTES / 1024} KB (split it into several requests), an event ${MAX_MESSAGE_BYTES / 1024} KB`
         : `A request body may be at most ${MAX_REQUEST_BYTES / 1024} KB`,
     );
   if (raw.byteLength > MAX_REQUEST_BYTES) throw tooLarge();

@@ -118,11 +118,14 @@ export function authenticateUser(
   ids: UserIds,
   now: Date,
 ): void {
-  if (!isUserTokenValid(owner.identitySecrets ?? [], userToken, ids, now)) {
-    throw new UnauthorizedError(
-      "Send a valid user token for this accountId and userId as X-Moments-User-Token",
-    );
-  }
+  if (!isUserTokenValid(owner.identitySecrets ?? [], userToken, ids, now)) throw unprovenUser();
+}
+
+/** The one answer for a user a request could not prove (see authenticateUser). */
+export function unprovenUser(): UnauthorizedError {
+  return new UnauthorizedError(
+    "Send a valid user token for this accountId and userId as X-Moments-User-Token",
+  );
 }
 
 /** Who sent an ingestion request: a browser sends its Origin (and, when required, a user token). */

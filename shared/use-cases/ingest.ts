@@ -42,7 +42,7 @@ import type { EventPublisher } from "../ports/delivery.js";
 import type { DebugEntry, IdentityLinks, IngestDebugger } from "../ports/ingestion.js";
 import type { WriteKeyOwner } from "../ports/keys.js";
 import type { SourceRepository } from "../ports/sources.js";
-import { authenticateSender, type Sender, senderNeedsUserToken } from "./authenticate.js";
+import { authenticateSender, type Sender, senderNeedsUserToken, unprovenUser } from "./authenticate.js";
 
 export interface IngestDeps {
   publisher: EventPublisher;
@@ -91,16 +91,15 @@ type Checked = { raw: unknown; message: Message } | { raw: unknown; error: Domai
 function verifySender(owner: WriteKeyOwner, sender: Sender, item: Checked, now: Date): Checked {
   if (!("message" in item) || !senderNeedsUserToken(owner, sender)) return item;
   const { message } = item;
+  // The account the message will be processed for (namedAccount: what resolveAccount takes first),
+  // not another of its fields: a token for one account must not let `context.groupId` (or a track's
+  // ignored top-level groupId) steer the message into another. A message that names none would be
+  // routed by the user's or the visitor's links, which no token covers: refused, with the same
+  // answer as a wrong token (never checked against an empty account, whose token a backend may sign).
+  const accountId = namedAccount(message);
   try {
-    authenticateSender(
-      owner,
-      sender,
-      // The account the message will be processed for (namedAccount: what resolveAccount takes
-      // first), not another of its fields: a token for one account must not let `context.groupId`
-      // (or a track's ignored top-level groupId) steer the message into another.
-      { accountId: namedAccount(message) ?? "", userId: message.userId },
-      now,
-    );
+    if (accountId === undefined) throw unprovenUser();
+    authenticateSender(owner, sender, { accountId, userId: message.userId }, now);
     return item;
   } catch (error) {
     if (error instanceof DomainError) return { raw: item.raw, error };

@@ -90,13 +90,6 @@ export async function matchEvent(
   const reads = await readWhatTheEventMeans(deps, detail);
   if ("duplicate" in reads) return duplicate(deps, detail, reads.duplicate, { unchecked: again?.unchecked });
   const { byEvent, active } = reads;
-  if (detail.traits && Object.keys(detail.traits).length > 0) {
-    await deps.profiles.mergeTraits(workspaceId, accountId, detail.traits, detail.receivedAt);
-  }
-  const userTraits = (detail as TrackReceivedDetail).userTraits;
-  if (detail.userId && userTraits && Object.keys(userTraits).length > 0) {
-    await deps.profiles.mergeUserTraits(workspaceId, detail.userId, userTraits, detail.receivedAt, accountId);
-  }
   // last_seen_at and per-event counters, once per messageId even when copies race past the dedupe
   // check above, or this message is redelivered after the touch but before it was marked processed.
   const copy = copyOf(detail);
@@ -110,9 +103,21 @@ export async function matchEvent(
       finished,
       copy,
     );
+  // Copies of a message redo its idempotent work (a redelivery after a crash, a resend, copies racing
+  // past the dedupe check): the same runs, keyed by the messageId. A copy that says something else
+  // (another account, other properties: another run key) would make other runs, or finish the
+  // message with no decisions while the first copy's run waits for its execution: the copy whose
+  // touch applied is the message, and one that finds another copy's mark is a duplicate of it, with
+  // nothing of its own written but its recent-event row, which goes again.
+  const beatenByAnotherCopy = async () => {
+    const first = await deps.messages.touchedBy(workspaceId, messageId);
+    return first !== undefined && first !== copy;
+  };
+  const asDuplicate = () =>
+    duplicate(deps, detail, { at: deps.clock.now().toISOString(), outcome: undefined }, { unchecked: true });
   const endable = active.filter((run) => canEnd(run, detail));
   const idle = byEvent.starting.length === 0 && byEvent.unlessListeners.length === 0 && endable.length === 0;
-  if (idle) {
+  if (idle && !carriesTraits(detail)) {
     // Nothing to decide (most events): the touch marks the message processed too, in its transaction,
     // whose condition is the dedupe check when the processed marker was not read first.
     const outcome: MessageOutcome = { decisions: [], receivedAt: detail.receivedAt };
@@ -127,6 +132,7 @@ export async function matchEvent(
       if (!reads.checked) await observeEvent(deps, detail);
       return [];
     }
+    if (await beatenByAnotherCopy()) return asDuplicate();
     // Touched already (an earlier attempt died after its touch, a copy is racing this one, or this
     // is a resend of a message processed already). The copy that touched first may have read a newer
     // index than this one (a moment started since this container remembered the name idle, or since
@@ -141,21 +147,36 @@ export async function matchEvent(
     const finished = await deps.messages.finish(workspaceId, messageId, outcome, at);
     return finished.first ? [] : duplicate(deps, detail, finished, { unchecked: again.unchecked });
   }
-  const [touched] = await Promise.all([touch(), recordActivity(deps, detail)]);
+  // The touch first, then the traits: a copy that another copy's touch beat writes none of its own.
+  // (Its processed marker is read before this on this path: a resend of a finished message ended
+  // above.) The observed-event count is the touching copy's alone, as on the idle path.
+  const [touched] = await Promise.all([touch(), recordAccountEvent(deps, detail)]);
   if (touched === "already_applied") {
-    // Copies of a message redo its idempotent work (a redelivery after a crash, a resend, copies
-    // racing past the dedupe check): the same runs, keyed by the messageId. A copy that says
-    // something else (another account, other properties: another run key) would make other runs,
-    // starting the moment twice for one messageId: the copy that touched first is the message.
-    const first = await deps.messages.touchedBy(workspaceId, messageId);
-    if (first !== undefined && first !== copy) {
-      return duplicate(
-        deps,
-        detail,
-        { at: deps.clock.now().toISOString(), outcome: undefined },
-        { unchecked: true },
-      );
+    if (await beatenByAnotherCopy()) return asDuplicate();
+    // As on the idle path: the copy that touched first may have read a newer index than this one.
+    if (idle && !again) {
+      deps.idleEvents?.forget(workspaceId, detail.event);
+      return matchEvent({ ...deps, idleEvents: undefined }, detail, { unchecked: false });
     }
+  } else {
+    await observeEvent(deps, detail);
+  }
+  if (detail.traits && Object.keys(detail.traits).length > 0) {
+    await deps.profiles.mergeTraits(workspaceId, accountId, detail.traits, detail.receivedAt);
+  }
+  const userTraits = (detail as TrackReceivedDetail).userTraits;
+  if (detail.userId && userTraits && Object.keys(userTraits).length > 0) {
+    await deps.profiles.mergeUserTraits(workspaceId, detail.userId, userTraits, detail.receivedAt, accountId);
+  }
+  if (idle) {
+    // An idle message with traits: processed once its traits are in (a crash before this redoes them).
+    const finished = await deps.messages.finish(
+      workspaceId,
+      messageId,
+      { decisions: [], receivedAt: detail.receivedAt } satisfies MessageOutcome,
+      deps.clock.now().toISOString(),
+    );
+    return finished.first ? [] : duplicate(deps, detail, finished);
   }
   // Conditions read the profile with this event counted; an unless event alone needs no facts.
   const needsFacts = byEvent.starting.length > 0 || endable.length > 0;
@@ -298,7 +319,10 @@ function canEnd(run: ActiveRun, detail: EventReceivedDetail): boolean {
 /**
  * What a copy of a message says that decides which runs it makes: its account, event and
  * properties (a keyed moment's run key among them). Copies sent again by an SDK are the same
- * bytes, so they say the same; copies that differ are not one message's copies.
+ * bytes, so they say the same; copies that differ are not one message's copies. Other fields
+ * (userId, timestamp, source, traits) are left out: they pick no other run, so copies differing
+ * only there redo the same work, and their decision lines may differ (a copy from another source
+ * logs source_mismatch while the first started the run).
  */
 export function copyOf(detail: EventReceivedDetail): string {
   return createHash("sha256")

@@ -398,6 +398,10 @@ describe("browser origins on /v1/batch and /v1/identify", () => {
     const answer = (await batch.json()) as BatchAnswer;
     expect(answer.accepted).toEqual([]);
     expect(answer.rejected[0]?.error.code).toBe("unauthorized");
+    // A message that names no account goes by the user's links, which no token covers: refused,
+    // even with a token a backend signed for no account.
+    const unnamed = { userId: "u_me", event: "trial_ending_soon" };
+    expect((await post("/v1/track", unnamed, "")).status).toBe(401);
     // The token of the account context.groupId names is the one that counts.
     expect((await post("/v1/track", { ...steered, event: "trial_ending_soon" }, "acct_victim")).status).toBe(
       202,

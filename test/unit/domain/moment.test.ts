@@ -46,6 +46,7 @@ describe("momentInputSchema", () => {
   it.each([
     "javascript:alert(1)",
     " JavaScript:{account.x}",
+    "{account.link|javascript:alert(1)}",
     "data:text/html,x",
     "//evil.example/{x}",
     "/\\evil.example",

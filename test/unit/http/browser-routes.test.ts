@@ -83,6 +83,12 @@ describe("a browser route", () => {
     ["malformed JSON", { "content-type": "application/json" }, "{", 400],
     ["an unsupported content type", { "content-type": "application/xml" }, "<a/>", 415],
     ["an unsupported encoding", { "content-encoding": "br" }, "x", 415],
+    [
+      "a body over 512 KB",
+      { "content-type": "application/json" },
+      JSON.stringify("x".repeat(600 * 1024)),
+      413,
+    ],
   ])(
     "answers an allowed page's body error (%s) with its CORS headers, so the page can read it",
     async (_, headers, body, status) => {
@@ -94,7 +100,9 @@ describe("a browser route", () => {
   );
 
   it("checks key and origin before the body: a refused page learns only that it is refused", async () => {
-    expect((await call({ origin: "https://evil.example" }, "{")).statusCode).toBe(403);
+    const refused = await call({ origin: "https://evil.example" }, "{");
+    expect(refused.statusCode).toBe(403);
+    expect(refused.headers?.["access-control-allow-origin"]).toBeUndefined();
     expect(
       (await call({ origin: "https://app.acme.com", authorization: "Bearer nope" }, "{")).statusCode,
     ).toBe(401);

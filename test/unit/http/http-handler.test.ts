@@ -237,7 +237,7 @@ describe("httpHandler", () => {
     expect(parsed(refused).error.code).toBe("payload_too_large");
   });
 
-  it("answers an ingestion body over 512 KB as a batch over its 500 KB limit, to be split", async () => {
+  it("answers an ingestion body over 512 KB with the batch's and the event's own limits", async () => {
     const { obs } = stubObservability();
     const handler = httpHandler({ "POST /v1/things": jsonishRoute(echo) }, obs);
 
@@ -245,7 +245,7 @@ describe("httpHandler", () => {
 
     expect(refused.statusCode).toBe(413);
     expect(parsed(refused).error.message).toBe(
-      "A batch may be at most 500 KB; this one is over 512 KB. Split it into several requests",
+      "This request is over 512 KB: a batch may be at most 500 KB (split it into several requests), an event 32 KB",
     );
   });
 

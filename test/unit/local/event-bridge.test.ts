@@ -162,10 +162,10 @@ describe("local EventBridge", () => {
         ],
       }),
     );
-    // An entry over 256 KB on its own (with others, the request's total is over it: refused whole).
+    // An entry over 1 MiB on its own (with others, the request's total is over it: refused whole).
     const oversized = await client.send(
       new PutEventsCommand({
-        Entries: [{ ...orderPlaced("x"), Detail: JSON.stringify({ blob: "x".repeat(300 * 1024) }) }],
+        Entries: [{ ...orderPlaced("x"), Detail: JSON.stringify({ blob: "x".repeat(1100 * 1024) }) }],
       }),
     );
     expect(oversized.Entries?.[0]).toMatchObject({ ErrorCode: "InvalidArgument" });
@@ -215,11 +215,11 @@ describe("local EventBridge", () => {
     });
   });
 
-  it("refuses a request whose entries together exceed 256 KB, as a whole, though each entry is under it", async () => {
+  it("refuses a request whose entries together exceed 1 MiB, as a whole, though each entry is under it", async () => {
     const { client, orders } = await start();
     const padded = (i: number) => ({
       ...orderPlaced(`o-${i}`),
-      Detail: JSON.stringify({ orderId: `o-${i}`, pad: "x".repeat(30 * 1024) }),
+      Detail: JSON.stringify({ orderId: `o-${i}`, pad: "x".repeat(120 * 1024) }),
     });
 
     await expect(

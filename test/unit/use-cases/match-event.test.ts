@@ -695,6 +695,62 @@ describe("matchEvent: run keys", () => {
     expect(runs.statsOf("ws_1", "m_1")).toEqual({ entered: 1 });
   });
 
+  it("lets no copy with other content that nothing uses finish the message while the first copy's run waits for its execution", async () => {
+    // Copy B starts a run, then crashes before its execution starts; copy A (same messageId, an
+    // event nothing uses) must not mark the message processed with no decisions, or B's redelivery
+    // would be a duplicate and the run would wait for good.
+    let reached!: () => void;
+    const atStart = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const realStart = workflows.start.bind(workflows);
+    let crash = true;
+    workflows.start = async (input) => {
+      reached();
+      await gate;
+      if (crash) throw new Error("crashed before the execution started");
+      return realStart(input);
+    };
+    const b = matchEvent(deps, event({ messageId: "msg-z", properties: { invoice: "inv_1" } })).catch(
+      (error: unknown) => error,
+    );
+    await atStart;
+
+    const a = await matchEvent(deps, event({ messageId: "msg-z", event: "page_viewed" }));
+    release();
+    expect(await b).toBeInstanceOf(Error);
+    crash = false;
+    const redelivered = await matchEvent(
+      deps,
+      event({ messageId: "msg-z", properties: { invoice: "inv_1" } }),
+    );
+
+    expect(a).toEqual([{ momentId: "*", decision: "duplicate" }]);
+    expect(startedRunId(redelivered)).toBe(runIdFor("ws_1", "m_1", "acct_1#inv_1", "msg-z"));
+    expect(workflows.executions.size).toBe(1);
+  });
+
+  it("writes nothing of a racing copy with other content: not its traits, not its counters", async () => {
+    const first = event({ messageId: "msg-t", properties: { invoice: "inv_1" } });
+    const other = event({
+      messageId: "msg-t",
+      accountId: "acct_2",
+      properties: { invoice: "inv_1" },
+      traits: { email: "attacker@evil.example" },
+    });
+
+    const [a, b] = await Promise.all([matchEvent(deps, first), matchEvent(deps, other)]);
+
+    expect(startedRunId(a)).toBeTypeOf("string");
+    expect(b).toEqual([{ momentId: "*", decision: "duplicate" }]);
+    expect(profiles.traitsOf("ws_1", "acct_2")).toBeUndefined();
+    expect((await profiles.get("ws_1", "acct_2"))?.eventCounts).toBeUndefined();
+  });
+
   it("still redoes the work for a copy that says the same (a resend after a crash drives the run)", async () => {
     const copy = () => event({ messageId: "msg-y", properties: { invoice: "inv_1" } });
 
