@@ -3,6 +3,7 @@ import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { lambdaRuleTargets } from "../../shared/contracts/async-invocation.js";
 import { REDRIVES_EXHAUSTED_METRIC } from "../../shared/contracts/bus.js";
 import { POWERTOOLS_METRICS_NAMESPACE } from "./moments-function.js";
 
@@ -78,17 +79,20 @@ export class Alarms extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    // Named and described by the contract: the local runtime warns with the same words when a message
+    // lands in its copy of the queue.
+    const { sesFeedback, failedExecutions } = lambdaRuleTargets;
     this.feedbackDeadLetters = queueNotEmpty(
       this,
-      "FeedbackDeadLetters",
+      sesFeedback.alarm.id,
       props.feedbackDeadLetterQueue,
-      "SES bounce or complaint events could not be recorded after every retry: those addresses are not suppressed",
+      sesFeedback.alarm.description,
     );
     this.failedExecutionsDeadLetters = queueNotEmpty(
       this,
-      "FailedExecutionsDeadLetters",
+      failedExecutions.alarm.id,
       props.failedExecutionsDeadLetterQueue,
-      "Events of failed run executions could not be handled after every retry: their runs may still show active",
+      failedExecutions.alarm.description,
     );
     // A failed end execution, gate or lookup execution is re-driven (FailedRuns counts each failure); this one
     // means the work was given up after every re-drive: steps recorded failed (execution_failed, or

@@ -7,6 +7,7 @@ import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import * as ses from "aws-cdk-lib/aws-ses";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { lambdaRuleTargets } from "../../shared/contracts/async-invocation.js";
 import { sesFeedbackPattern } from "../../shared/contracts/bus.js";
 import { toEventPattern } from "./event-routing.js";
 
@@ -14,11 +15,11 @@ import { toEventPattern } from "./event-routing.js";
 export const SES_SEND_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"] as const;
 
 /**
- * Retries of a feedback event whose handler failed (Lambda's asynchronous retries, the most it
- * allows), and how long EventBridge keeps trying to hand an event to Lambda at all (its maximum).
+ * Retries of a feedback event whose handler failed (Lambda's asynchronous retries), how long
+ * EventBridge keeps trying to hand an event to Lambda at all, and the dead-letter queue both end in:
+ * the contract the local runtime applies too (shared/contracts/async-invocation.ts).
  */
-export const FEEDBACK_FUNCTION_RETRIES = 2;
-export const FEEDBACK_DELIVERY_MAX_AGE = Duration.hours(24);
+const FEEDBACK = lambdaRuleTargets.sesFeedback;
 
 /**
  * The SES configuration set every send names, so bounce and complaint events and reputation
@@ -65,7 +66,7 @@ export class EmailSending extends Construct {
       ],
     });
 
-    this.feedbackDeadLetterQueue = new sqs.Queue(this, "FeedbackDeadLetterQueue", {
+    this.feedbackDeadLetterQueue = new sqs.Queue(this, FEEDBACK.deadLetterQueue, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // The longest SQS allows: time to notice, fix and replay a bounce that suppressed nobody.
@@ -83,7 +84,8 @@ export class EmailSending extends Construct {
    * Makes `fn` the consumer of this configuration set's bounce and complaint events. Two failure
    * paths end in the dead-letter queue: EventBridge failing to invoke the function (retried for up
    * to a day), and the function failing on an event (Lambda retries an asynchronous invocation
-   * twice; a throw from the handler is what triggers those retries). The two leave different
+   * twice, a minute then two minutes later; a throw from the handler is what triggers those retries;
+   * the local runtime does the same, its waits scaled). The two leave different
    * records: EventBridge's message body is the event itself, Lambda's wraps it in `requestPayload`
    * (with the error in `responsePayload`); replaying either means invoking the function with the event.
    */
@@ -95,14 +97,14 @@ export class EmailSending extends Construct {
       targets: [
         new targets.LambdaFunction(fn, {
           deadLetterQueue: this.feedbackDeadLetterQueue,
-          maxEventAge: FEEDBACK_DELIVERY_MAX_AGE,
-          retryAttempts: 185,
+          maxEventAge: Duration.seconds(FEEDBACK.targetRetryPolicy.maxEventAgeSeconds),
+          retryAttempts: FEEDBACK.targetRetryPolicy.retryAttempts,
         }),
       ],
     });
     fn.configureAsyncInvoke({
-      retryAttempts: FEEDBACK_FUNCTION_RETRIES,
-      maxEventAge: Duration.hours(6),
+      retryAttempts: FEEDBACK.asyncInvoke.retryAttempts,
+      maxEventAge: Duration.seconds(FEEDBACK.asyncInvoke.maxEventAgeSeconds),
       onFailure: new SqsDestination(this.feedbackDeadLetterQueue),
     });
     return this.feedbackRule;

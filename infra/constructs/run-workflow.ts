@@ -8,6 +8,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { lambdaRuleTargets } from "../../shared/contracts/async-invocation.js";
 import { executionFailedPattern } from "../../shared/contracts/bus.js";
 import {
   runWorkflowDefinition,
@@ -132,7 +133,10 @@ export class RunWorkflow extends Construct {
     fn: lambda.IFunction,
     role: iam.Role,
   ): { rule: events.Rule; deadLetterQueue: sqs.Queue } {
-    const deadLetterQueue = new sqs.Queue(this, "FailedExecutionsDeadLetterQueue", {
+    // Retries, event ages and the queue both failure paths end in: the contract the local runtime
+    // applies too (shared/contracts/async-invocation.ts).
+    const contract = lambdaRuleTargets.failedExecutions;
+    const deadLetterQueue = new sqs.Queue(this, contract.deadLetterQueue, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // The longest SQS allows: time to notice, fix and replay an event that ended no run.
@@ -152,14 +156,14 @@ export class RunWorkflow extends Construct {
       targets: [
         new targets.LambdaFunction(fn, {
           deadLetterQueue,
-          maxEventAge: Duration.hours(24),
-          retryAttempts: 185,
+          maxEventAge: Duration.seconds(contract.targetRetryPolicy.maxEventAgeSeconds),
+          retryAttempts: contract.targetRetryPolicy.retryAttempts,
         }),
       ],
     });
     fn.configureAsyncInvoke({
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
+      retryAttempts: contract.asyncInvoke.retryAttempts,
+      maxEventAge: Duration.seconds(contract.asyncInvoke.maxEventAgeSeconds),
       onFailure: new SqsDestination(deadLetterQueue),
     });
     role.addToPrincipalPolicy(

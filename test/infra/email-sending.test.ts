@@ -6,7 +6,6 @@
  */
 import type { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { FEEDBACK_FUNCTION_RETRIES } from "../../infra/constructs/email-sending.js";
 import type { MomentsStack } from "../../infra/moments-stack.js";
 import { sesFeedbackPattern } from "../../shared/contracts/bus.js";
 import {
@@ -88,7 +87,7 @@ describe("SES feedback", () => {
     expect(configs[0]?.props).toEqual({
       FunctionName: ref(feedbackFn()),
       Qualifier: "$LATEST",
-      MaximumRetryAttempts: FEEDBACK_FUNCTION_RETRIES,
+      MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 21_600,
       DestinationConfig: { OnFailure: { Destination: arnOf(dlq()) } },
     });
