@@ -4,9 +4,16 @@
  * Accepted events are matched against the configured rules and delivered to in-process targets
  * after the response, the way EventBridge never makes the publisher wait for its targets.
  *
+ * A target that fails is retried after each of its rule's `retryDelaysMs` (the bus's
+ * `deliveryRetryDelaysMs` by default), then the event goes to its rule's `deadLetter`: for a Lambda
+ * target, the stack gives Lambda's asynchronous retries (a minute, then two, scaled) and the
+ * function's on-failure destination (see infra/local/async-invocation.ts). Only a rule without a
+ * dead letter drops an event, logged at error level with the event.
+ *
  * With a `journalPath` (under `MOMENTS_DATA_DIR`) the bus is durable: every delivery an accepted
- * event owes a rule is journaled before PutEvents answers, and forgotten once the target took it (or
- * its retries ran out), so a restart delivers what a Ctrl-C or kill -9 interrupted: at least once.
+ * event owes a rule is journaled before PutEvents answers, with each failed attempt, and forgotten
+ * once the target took it (or it was dead-lettered), so a restart delivers what a Ctrl-C or kill -9
+ * interrupted, at least once, resuming its attempt count and what was left of its wait.
  */
 import { randomUUID } from "node:crypto";
 import { eventPatternMatcher, validateEventPattern } from "../../shared/event-pattern/match.js";
@@ -37,6 +44,48 @@ export interface LocalRule {
   eventBusName: string;
   pattern: Record<string, unknown>;
   target: (event: LocalBusEvent) => Promise<void>;
+  /**
+   * Pause before each retry of this rule's target, overriding the bus's `deliveryRetryDelaysMs`; the
+   * length is the number of retries.
+   */
+  retryDelaysMs?: readonly number[];
+  /**
+   * Where the event goes once every attempt failed (the target's dead-letter queue, a function's
+   * on-failure destination). Without one the event is dropped, logged at error level.
+   */
+  deadLetter?: (failure: DeliveryFailure) => void | Promise<void>;
+}
+
+/** An event every attempt of a rule's target failed on. */
+export interface DeliveryFailure {
+  rule: string;
+  /** The event as the target received it. */
+  event: LocalBusEvent;
+  /** Attempts made (the first and every retry). */
+  attempts: number;
+  /** What the last attempt threw (after a restart, its name, message and stack). */
+  error: unknown;
+}
+
+/** A thrown value as the journal keeps it. */
+interface JournaledError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+function journaledError(error: unknown): JournaledError {
+  if (error instanceof Error) {
+    return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+  }
+  return { name: "Error", message: String(error) };
+}
+
+function errorFromJournal(error: JournaledError): Error {
+  const rebuilt = new Error(error.message);
+  rebuilt.name = error.name;
+  if (error.stack !== undefined) rebuilt.stack = error.stack;
+  return rebuilt;
 }
 
 export interface LocalEventBridgeOptions {
@@ -49,8 +98,9 @@ export interface LocalEventBridgeOptions {
   /** Buses that exist without rules; "default" and every rule's bus always exist. */
   eventBusNames?: string[];
   /**
-   * Pause before each redelivery to a target that threw; the length is the number of retries.
-   * Default [50, 200, 800] ms: short, because local runs want to settle quickly.
+   * Pause before each redelivery to a target that threw, for rules without `retryDelaysMs` of their
+   * own; the length is the number of retries. Default [50, 200, 800] ms: EventBridge's own retries
+   * (exponential, for up to a day), compressed.
    */
   deliveryRetryDelaysMs?: number[];
   /** Journal file: makes pending deliveries durable across restarts (see above). In memory when absent. */
@@ -80,7 +130,19 @@ export interface LocalEventBridge {
 type ResultEntry = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
 
 type JournalRecord =
-  | { t: "deliver"; key: string; rule: string; bus: string; event: LocalBusEvent }
+  /** `n`, `at` and `error`: attempts failed so far, when the last one failed, and why (carried by compaction). */
+  | {
+      t: "deliver";
+      key: string;
+      rule: string;
+      bus: string;
+      event: LocalBusEvent;
+      n?: number;
+      at?: number;
+      error?: JournaledError;
+    }
+  /** One more attempt failed (the `n`-th), at `at`. */
+  | { t: "failed"; key: string; n: number; at: number; error: JournaledError }
   | { t: "settled"; key: string };
 
 const MAX_ENTRIES = 10;
@@ -178,7 +240,11 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
   const journal = opened?.journal;
   for (const record of opened?.records ?? []) {
     if (record.t === "deliver") owed.set(record.key, record);
-    else owed.delete(record.key);
+    else if (record.t === "failed") {
+      const delivery = owed.get(record.key);
+      if (delivery !== undefined)
+        Object.assign(delivery, { n: record.n, at: record.at, error: record.error });
+    } else owed.delete(record.key);
   }
   let journalClosed = false;
   const journalAppend = (record: JournalRecord): void => {
@@ -199,10 +265,82 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     }
   };
 
-  const attemptDelivery = (rule: LocalRule, event: LocalBusEvent, attempt: number, key: string): void => {
+  const delaysOf = (rule: LocalRule): readonly number[] => rule.retryDelaysMs ?? retryDelays;
+
+  /** After every attempt failed: the rule's dead letter, or the event is dropped (logged). */
+  const giveUp = (rule: LocalRule, event: LocalBusEvent, attempts: number, error: unknown, key: string) => {
+    const message = error instanceof Error ? error.message : String(error);
+    if (rule.deadLetter === undefined) {
+      log({
+        level: "error",
+        service: "local-events",
+        message: "delivery failed; event dropped",
+        reason: "the rule has no dead-letter queue",
+        rule: rule.name,
+        eventId: event.id,
+        attempts,
+        error: message,
+        event,
+      });
+      settleOne(key);
+      return;
+    }
+    const deadLetter = rule.deadLetter;
+    const handedOver = (async () =>
+      deadLetter({ rule: rule.name, event: structuredClone(event), attempts, error }))();
+    const tracked = handedOver.then(
+      () => {
+        log({
+          level: "error",
+          service: "local-events",
+          message: "delivery failed; event dead-lettered",
+          rule: rule.name,
+          eventId: event.id,
+          attempts,
+          error: message,
+        });
+        settleOne(key);
+      },
+      (deadLetterError: unknown) => {
+        // Not settled in the journal: a durable bus tries again at the next start.
+        log({
+          level: "error",
+          service: "local-events",
+          message: "delivery failed and its dead letter could not be sent; event dropped",
+          rule: rule.name,
+          eventId: event.id,
+          attempts,
+          error: message,
+          deadLetterError:
+            deadLetterError instanceof Error ? deadLetterError.message : String(deadLetterError),
+          event,
+        });
+        settleOne();
+      },
+    );
+    running.add(tracked);
+    const forget = () => running.delete(tracked);
+    tracked.then(forget, forget);
+  };
+
+  /**
+   * Attempt number `attempt + 1` of a delivery (`attempt` already failed), or its dead letter when
+   * every attempt the rule allows failed (a restart can find it so, with `lastError`).
+   */
+  const attemptDelivery = (
+    rule: LocalRule,
+    event: LocalBusEvent,
+    attempt: number,
+    key: string,
+    lastError?: unknown,
+  ): void => {
     if (stopped) {
       // Not settled in the journal: a durable bus delivers it at the next start.
       settleOne();
+      return;
+    }
+    if (attempt > delaysOf(rule).length) {
+      giveUp(rule, event, attempt, lastError, key);
       return;
     }
     // Each target gets its own copy, as each AWS target receives its own serialized event.
@@ -219,20 +357,28 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
         settleOne(key);
       },
       (error: unknown) => {
-        const retryDelay = retryDelays[attempt];
-        if (retryDelay === undefined || stopped) {
-          // No DLQ configured on local rules: after the retries the event is dropped, as on AWS.
-          log({
-            level: "error",
-            service: "local-events",
-            message: "delivery failed; event dropped",
-            rule: rule.name,
-            eventId: event.id,
-            attempts: attempt + 1,
-            error: error instanceof Error ? error.message : String(error),
-          });
+        if (stopped) {
           // Stopping is not a failure of the target: a durable bus retries it at the next start.
-          settleOne(stopped ? undefined : key);
+          settleOne();
+          return;
+        }
+        const attempts = attempt + 1;
+        const failedAt = Date.now();
+        const owedDelivery = owed.get(key);
+        if (owedDelivery !== undefined) {
+          const record = {
+            t: "failed" as const,
+            key,
+            n: attempts,
+            at: failedAt,
+            error: journaledError(error),
+          };
+          Object.assign(owedDelivery, { n: record.n, at: record.at, error: record.error });
+          journalAppend(record);
+        }
+        const retryDelay = delaysOf(rule)[attempt];
+        if (retryDelay === undefined) {
+          giveUp(rule, event, attempts, error, key);
           return;
         }
         log({
@@ -241,19 +387,31 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
           message: "delivery failed; retrying",
           rule: rule.name,
           eventId: event.id,
-          attempt: attempt + 1,
+          attempt: attempts,
+          retryInMs: retryDelay,
           error: error instanceof Error ? error.message : String(error),
         });
-        const timer = setTimeout(() => {
-          retryTimers.delete(timer);
-          attemptDelivery(rule, event, attempt + 1, key);
-        }, retryDelay);
-        retryTimers.add(timer);
+        scheduleAttempt(rule, event, attempts, key, retryDelay, error);
       },
     );
     running.add(tracked);
     const forget = () => running.delete(tracked);
     tracked.then(forget, forget);
+  };
+
+  const scheduleAttempt = (
+    rule: LocalRule,
+    event: LocalBusEvent,
+    attempt: number,
+    key: string,
+    delayMs: number,
+    lastError?: unknown,
+  ): void => {
+    const timer = setTimeout(() => {
+      retryTimers.delete(timer);
+      attemptDelivery(rule, event, attempt, key, lastError);
+    }, delayMs);
+    retryTimers.add(timer);
   };
 
   const route = (bus: string, event: LocalBusEvent): void => {
@@ -416,15 +574,29 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     pending: () => pending,
     resume: () => {
       const deliveries = replayed.splice(0);
-      for (const { key, rule: ruleName, bus, event } of deliveries) {
+      for (const { key, rule: ruleName, bus, event, n = 0, at, error } of deliveries) {
         const rule = (rulesByBus.get(bus) ?? []).find((candidate) => candidate.name === ruleName);
         if (rule === undefined) {
           // Its rule is gone: nothing will ever take it.
+          log({
+            level: "error",
+            service: "local-events",
+            message: "delivery kept from the previous run dropped: its rule no longer exists",
+            rule: ruleName,
+            bus,
+            eventId: event.id,
+            event,
+          });
           if (owed.delete(key)) journalAppend({ t: "settled", key });
           continue;
         }
         pending++;
-        setImmediate(() => attemptDelivery(rule, event, 0, key));
+        const lastError = error === undefined ? undefined : errorFromJournal(error);
+        // The attempts already made count, and the wait before the next one goes on from the last failure.
+        const wait = n === 0 ? 0 : (delaysOf(rule)[n - 1] ?? 0);
+        const left = at === undefined ? 0 : Math.max(0, at + wait - Date.now());
+        if (left === 0) setImmediate(() => attemptDelivery(rule, event, n, key, lastError));
+        else scheduleAttempt(rule, event, n, key, left, lastError);
       }
       if (deliveries.length > 0) {
         log({

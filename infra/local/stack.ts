@@ -13,6 +13,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  type LambdaDeadLetterQueueName,
+  type LambdaRuleTarget,
+  lambdaRuleTargets,
+} from "../../shared/contracts/async-invocation.js";
 import { busRules, executionFailedPattern, sesFeedbackPattern } from "../../shared/contracts/bus.js";
 import { Env, type EnvName, type FunctionId } from "../../shared/contracts/functions.js";
 import { routes } from "../../shared/contracts/routes.js";
@@ -26,6 +31,12 @@ import { generateApiKey } from "../../shared/domain/api-keys.js";
 import { cachedBuild } from "../build-cache.js";
 import { buildConsole, CONSOLE_BASE_PATH } from "../console/build.js";
 import { writeWidget } from "../widget-build.js";
+import {
+  createLocalDeadLetterQueue,
+  type DeadLetterMessage,
+  type LocalDeadLetterQueue,
+  lambdaTarget,
+} from "./async-invocation.js";
 import { installCallerIdentity } from "./caller.js";
 import { createAppTable, DynamoDBClient } from "./dynamodb.js";
 import { startLocalDynamoThread } from "./dynamodb-thread.js";
@@ -53,7 +64,10 @@ export interface LocalStackOptions {
   port?: number;
   /** Seeded admin key for the default workspace; generated when absent. */
   adminKey?: string;
-  /** Multiplies every step delay: 1 = real time, 0 = no waiting. */
+  /**
+   * Multiplies every step delay, and the waits between retries (Step Functions', and Lambda's
+   * between the attempts of a function a rule invokes): 1 = real time, 0 = no waiting.
+   */
   timeScale?: number;
   /**
    * Persist here: DynamoDB (LevelDB), and journals of the match queue, the buses' pending deliveries
@@ -127,6 +141,13 @@ export interface LocalStack {
    * why their last attempt failed. With a data dir they are kept across restarts.
    */
   deadLetters(): Array<{ messageId?: string; body: string; reason: string }>;
+  /**
+   * The messages of a dead-letter queue of a function EventBridge invokes (FeedbackDeadLetterQueue for
+   * ses-feedback, FailedExecutionsDeadLetterQueue for run-state): each body is Lambda's invocation
+   * record (the event in `requestPayload`, the last error in `responsePayload`), sent once every
+   * attempt Lambda's asynchronous retries allow failed. With a data dir they are kept across restarts.
+   */
+  invocationDeadLetters(queue: LambdaDeadLetterQueueName): DeadLetterMessage[];
   /** Resolves when nothing is in flight: no pending bus delivery, queued message or running execution. */
   idle(): Promise<void>;
   /**
@@ -458,22 +479,61 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.onLog ? { onLog: options.onLog } : {}),
     });
     stops.push(queue.stop);
+    // The queues the CDK app gives the functions rules invoke as on-failure destinations (and rule-target
+    // dead-letter queues), with their alarms: a message in one is logged at warn level, as the alarm fires.
+    const invocationDeadLetterQueues = new Map<string, LocalDeadLetterQueue>();
+    const ruleTarget = (contract: LambdaRuleTarget) => {
+      const deadLetterJournal = journal(`dead-letters/${contract.deadLetterQueue}.jsonl`);
+      const deadLetterQueue = createLocalDeadLetterQueue({
+        name: contract.deadLetterQueue,
+        region: LOCAL_REGION,
+        accountId: LOCAL_ACCOUNT,
+        ...(deadLetterJournal ? { journalPath: deadLetterJournal } : {}),
+        onMessage: (message) => {
+          let record: { requestPayload?: { id?: unknown }; responsePayload?: { errorMessage?: unknown } } =
+            {};
+          try {
+            record = JSON.parse(message.body) as typeof record;
+          } catch {}
+          log({
+            level: "warn",
+            service: "local-sqs",
+            message: `alarm ${contract.alarm.id}: a message is in ${contract.deadLetterQueue}: ${contract.alarm.description}`,
+            alarm: contract.alarm.id,
+            queue: contract.deadLetterQueue,
+            function: localFunctionName(contract.function),
+            eventId: record.requestPayload?.id,
+            error: record.responsePayload?.errorMessage,
+          });
+        },
+      });
+      invocationDeadLetterQueues.set(contract.deadLetterQueue, deadLetterQueue);
+      stops.push(async () => deadLetterQueue.close());
+      return lambdaTarget({
+        contract,
+        functionArn: functionArn(contract.function),
+        invoke: backEnd(contract.function),
+        timeScale,
+        deadLetterQueue,
+      });
+    };
     const busJournal = journal("events/deliveries.jsonl");
+    const { sesFeedback, failedExecutions } = lambdaRuleTargets;
     const eventBridge = await startLocalEventBridge({
       ...(busJournal ? { journalPath: busJournal } : {}),
       rules: [
         {
-          name: "ses-feedback",
+          name: sesFeedback.rule,
           eventBusName: "default",
           pattern: sesFeedbackPattern(LOCAL_CONFIGURATION_SET),
-          target: backEnd("ses-feedback") as (event: unknown) => Promise<void>,
+          ...ruleTarget(sesFeedback),
         },
         {
           // As the CDK app: failed, timed-out or aborted executions end their runs (run-state).
-          name: "failed-executions",
+          name: failedExecutions.rule,
           eventBusName: "default",
           pattern: executionFailedPattern(stateMachineArn),
-          target: backEnd("run-state") as (event: unknown) => Promise<void>,
+          ...ruleTarget(failedExecutions),
         },
         {
           name: busRules.matchEvents.id,
@@ -538,6 +598,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       deadLetters: () =>
         queue.deadLetters().map(({ body, reason }) => ({ body, reason, ...messageIdOf(body) })),
+      invocationDeadLetters: (name) => invocationDeadLetterQueues.get(name)?.messages() ?? [],
       async drain(timeoutMs, progress = () => undefined) {
         const deadline = Date.now() + timeoutMs;
         const left = () => ({

@@ -310,6 +310,71 @@ describe("an execution that fails outside the engine", () => {
   });
 });
 
+describe("an SES event the ses-feedback function fails on", () => {
+  it("Lambda's three attempts fail: the event is in FeedbackDeadLetterQueue, Lambda's record with the event and the error, and the address is not suppressed", async () => {
+    const address = `${unique("bounced")}@example.com`;
+    // The table refuses every write of this address's suppression (each attempt's SDK retries included).
+    faults.once({
+      service: "dynamodb",
+      operation: "PutItem",
+      bodyIncludes: address,
+      fault: "500",
+      times: 1_000,
+    });
+    const before = s.stack.invocationDeadLetters("FeedbackDeadLetterQueue").length;
+
+    await s.stack.publishSesEvent("Email Bounced", {
+      eventType: "Bounce",
+      bounce: {
+        bounceType: "Permanent",
+        bounceSubType: "General",
+        bouncedRecipients: [{ emailAddress: address }],
+        timestamp: new Date().toISOString(),
+      },
+      mail: {
+        timestamp: new Date().toISOString(),
+        messageId: unique("ses"),
+        destination: [address],
+        tags: { "ses:configuration-set": [LOCAL_CONFIGURATION_SET], workspace: [s.stack.workspaceId] },
+      },
+    });
+    const letters = await waitFor(
+      () => {
+        const all = s.stack.invocationDeadLetters("FeedbackDeadLetterQueue").slice(before);
+        return all.length > 0 && all;
+      },
+      { description: "the dead letter" },
+    );
+    faults.clear();
+    await s.stack.idle();
+
+    expect(letters).toHaveLength(1);
+    const record = JSON.parse(letters[0]?.body ?? "{}");
+    expect(record).toMatchObject({
+      requestContext: {
+        functionArn: expect.stringMatching(/:function:moments-ses-feedback:\$LATEST$/),
+        condition: "RetriesExhausted",
+        approximateInvokeCount: 3,
+      },
+      requestPayload: {
+        source: "aws.ses",
+        "detail-type": "Email Bounced",
+        detail: { bounce: { bouncedRecipients: [{ emailAddress: address }] } },
+      },
+      responseContext: { functionError: "Unhandled" },
+      responsePayload: { errorMessage: expect.any(String) },
+    });
+    // Nothing else went there, and the other queue is untouched by it.
+    expect(s.stack.invocationDeadLetters("FeedbackDeadLetterQueue").slice(before)).toHaveLength(1);
+    const suppressions = await s.admin<{ items: Array<{ address: string }> }>(
+      "GET",
+      "/v1/admin/suppressions",
+    );
+    expect(suppressions.status).toBe(200);
+    expect(suppressions.body.items.filter((item) => item.address === address)).toEqual([]);
+  });
+});
+
 describe("faults at the DynamoDB layer", () => {
   it("the claim's answer lost (the SDK's retry meets its own claim): the email still goes, once", async () => {
     const { address, go } = await emailOnce();

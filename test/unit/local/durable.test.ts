@@ -9,10 +9,16 @@ import { join } from "node:path";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  createLocalDeadLetterQueue,
+  type InvocationRecord,
+  lambdaTarget,
+} from "../../../infra/local/async-invocation.js";
 import { type LocalBusEvent, startLocalEventBridge } from "../../../infra/local/event-bridge.js";
 import { JOURNAL_COMPACT_BYTES, openJournal } from "../../../infra/local/journal.js";
 import { createLocalQueue, type LocalQueue } from "../../../infra/local/queue.js";
 import { startLocalStepFunctions } from "../../../infra/local/step-functions.js";
+import { lambdaRuleTargets } from "../../../shared/contracts/async-invocation.js";
 import { waitFor } from "../../support/wait-for.js";
 
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
@@ -277,6 +283,76 @@ describe("durable local EventBridge", () => {
     third.resume();
     expect(third.pending()).toBe(0);
     await third.stop();
+  });
+});
+
+describe("durable Lambda targets of the local bus", () => {
+  const contract = lambdaRuleTargets.failedExecutions;
+  const functionArn = "arn:aws:lambda:us-east-1:000000000000:function:moments-run-state";
+
+  async function startBus(timeScale: number, invoke: () => Promise<void>) {
+    const deadLetterQueue = createLocalDeadLetterQueue({
+      name: contract.deadLetterQueue,
+      region: "us-east-1",
+      accountId: "000000000000",
+      journalPath: join(dir, "dead-letters.jsonl"),
+    });
+    const bus = await startLocalEventBridge({
+      journalPath: join(dir, "bus.jsonl"),
+      rules: [
+        {
+          name: contract.rule,
+          eventBusName: "default",
+          pattern: { source: ["moments.test"] },
+          ...lambdaTarget({ contract, functionArn, timeScale, deadLetterQueue, invoke }),
+        },
+      ],
+    });
+    return { bus, deadLetterQueue };
+  }
+
+  it("resumes Lambda's attempt count after a restart, and keeps the dead letter across the next one", async () => {
+    let attempts = 0;
+    const failing = async () => {
+      attempts++;
+      throw new Error("run-state down");
+    };
+    // Real time: the first retry is a minute away when the process stops.
+    const first = await startBus(1, failing);
+    const client = new EventBridgeClient({ endpoint: first.bus.endpoint, region: "us-east-1", credentials });
+    await client.send(
+      new PutEventsCommand({
+        Entries: [{ Source: "moments.test", DetailType: "Happened", Detail: '{"messageId":"m1"}' }],
+      }),
+    );
+    await waitFor(() => attempts === 1, { description: "the first attempt" });
+    client.destroy();
+    await first.bus.stop();
+    first.deadLetterQueue.close();
+
+    // Started again (its waits scaled down): the two retries left, not three more, then the dead letter.
+    const second = await startBus(0.001, failing);
+    second.bus.resume();
+    await waitFor(() => second.deadLetterQueue.messages().length === 1, { description: "the dead letter" });
+    await second.bus.idle();
+    expect(attempts).toBe(3);
+    const record = JSON.parse(second.deadLetterQueue.messages()[0]?.body ?? "{}") as InvocationRecord;
+    expect(record.requestContext.approximateInvokeCount).toBe(3);
+    expect(record.requestPayload).toMatchObject({ detail: { messageId: "m1" } });
+    expect(record.responsePayload.errorMessage).toBe("run-state down");
+    await second.bus.stop();
+    second.deadLetterQueue.close();
+
+    // Settled on the bus (nothing owed), and the dead letter is still in its queue.
+    const third = await startBus(0.001, failing);
+    third.bus.resume();
+    expect(third.bus.pending()).toBe(0);
+    expect(third.deadLetterQueue.messages().map((message) => message.body)).toEqual([
+      second.deadLetterQueue.messages()[0]?.body,
+    ]);
+    await third.bus.stop();
+    third.deadLetterQueue.close();
+    expect(attempts).toBe(3);
   });
 });
 

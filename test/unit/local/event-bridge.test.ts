@@ -1,11 +1,22 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  createLocalDeadLetterQueue,
+  type DeadLetterMessage,
+  type InvocationRecord,
+  lambdaTarget,
+} from "../../../infra/local/async-invocation.js";
+import {
   type LocalBusEvent,
   type LocalEventBridge,
   type LocalEventBridgeOptions,
   startLocalEventBridge,
 } from "../../../infra/local/event-bridge.js";
+import {
+  asyncRetryWaitsMs,
+  type LambdaRuleTarget,
+  lambdaRuleTargets,
+} from "../../../shared/contracts/async-invocation.js";
 import { waitFor } from "../../support/wait-for.js";
 
 const REGION = "us-east-1";
@@ -236,7 +247,7 @@ describe("local EventBridge", () => {
     expect(orders).toHaveLength(8);
   });
 
-  it("retries a failing target, then logs and drops the event", async () => {
+  it("retries a target of a rule without a dead letter, then logs the dropped event whole", async () => {
     const logs: Array<Record<string, unknown>> = [];
     let flakyCalls = 0;
     let brokenCalls = 0;
@@ -272,13 +283,171 @@ describe("local EventBridge", () => {
     expect(flakyReceived).toEqual([result.Entries?.[0]?.EventId]);
     // deliveryRetryDelaysMs has two entries: one attempt plus two retries.
     expect(brokenCalls).toBe(3);
-    await waitFor(
-      () =>
-        logs.some((entry) => entry.rule === "broken" && entry.message === "delivery failed; event dropped"),
-      {
-        description: "the drop to be logged",
-      },
+    const dropped = logs.find(
+      (entry) => entry.rule === "broken" && entry.message === "delivery failed; event dropped",
     );
+    // Not silent: the log line is at error level and carries the event itself.
+    expect(dropped).toMatchObject({
+      level: "error",
+      attempts: 3,
+      error: "always broken",
+      event: { id: result.Entries?.[0]?.EventId, detail: { orderId: "o-1" } },
+    });
+  });
+
+  describe("a Lambda target (an asynchronous invocation)", () => {
+    const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:moments-ses-feedback`;
+    // Lambda's waits (60 s, then 120 s) at this scale: 60 ms, then 120 ms.
+    const TIME_SCALE = 0.001;
+
+    async function startWithFunction(
+      handler: (event: LocalBusEvent) => Promise<void>,
+      contract: LambdaRuleTarget = lambdaRuleTargets.sesFeedback,
+    ) {
+      const logs: Array<Record<string, unknown>> = [];
+      const alarms: DeadLetterMessage[] = [];
+      const deadLetterQueue = createLocalDeadLetterQueue({
+        name: contract.deadLetterQueue,
+        region: REGION,
+        accountId: ACCOUNT,
+        onMessage: (message) => alarms.push(message),
+      });
+      const attemptsAt: number[] = [];
+      const started = await start({
+        onLog: (entry) => logs.push(entry),
+        rules: [
+          {
+            name: contract.rule,
+            eventBusName: "default",
+            pattern: { source: ["moments.orders"] },
+            ...lambdaTarget({
+              contract,
+              functionArn: FUNCTION_ARN,
+              timeScale: TIME_SCALE,
+              deadLetterQueue,
+              invoke: async (event) => {
+                attemptsAt.push(performance.now());
+                await handler(event);
+              },
+            }),
+          },
+        ],
+      });
+      return { ...started, logs, alarms, deadLetterQueue, attemptsAt };
+    }
+
+    it("runs the function three times, Lambda's waits scaled between them, then sends Lambda's invocation record to the dead-letter queue", async () => {
+      const { bus, client, logs, alarms, deadLetterQueue, attemptsAt } = await startWithFunction(async () => {
+        throw Object.assign(new Error("table unavailable"), { name: "InternalServerError" });
+      });
+      const result = await client.send(new PutEventsCommand({ Entries: [orderPlaced("o-1")] }));
+      const eventId = result.Entries?.[0]?.EventId;
+
+      const [message] = await waitFor(
+        () => deadLetterQueue.messages().length === 1 && deadLetterQueue.messages(),
+        {
+          description: "the dead letter",
+        },
+      );
+      await bus.idle();
+
+      // The first attempt and Lambda's two retries (MaximumRetryAttempts 2), no more.
+      expect(attemptsAt).toHaveLength(3);
+      const [first = 0, second = 0, third = 0] = attemptsAt;
+      // A timer never fires early (1 ms of rounding aside): each wait is at least Lambda's, scaled.
+      expect(second - first).toBeGreaterThanOrEqual(60 - 1);
+      expect(third - second).toBeGreaterThanOrEqual(120 - 1);
+      expect(
+        logs.filter((entry) => entry.message === "delivery failed; retrying").map((entry) => entry.retryInMs),
+      ).toEqual([60, 120]);
+
+      // One message, Lambda's on-failure record: the original event and the last error.
+      expect(deadLetterQueue.messages()).toHaveLength(1);
+      expect(alarms.map((alarm) => alarm.messageId)).toEqual([message?.messageId]);
+      expect(JSON.parse(message?.body ?? "{}")).toEqual({
+        version: "1.0",
+        timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+        requestContext: {
+          requestId: expect.any(String),
+          functionArn: `${FUNCTION_ARN}:$LATEST`,
+          condition: "RetriesExhausted",
+          approximateInvokeCount: 3,
+        },
+        requestPayload: {
+          version: "0",
+          id: eventId,
+          "detail-type": "OrderPlaced",
+          source: "moments.orders",
+          account: ACCOUNT,
+          time: expect.any(String),
+          region: REGION,
+          resources: [],
+          detail: { orderId: "o-1" },
+        },
+        responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
+        responsePayload: {
+          errorType: "InternalServerError",
+          errorMessage: "table unavailable",
+          trace: expect.arrayContaining([expect.stringContaining("table unavailable")]),
+        },
+      });
+      expect(logs).toContainEqual(
+        expect.objectContaining({
+          level: "error",
+          message: "delivery failed; event dead-lettered",
+          rule: "ses-feedback",
+          eventId,
+          attempts: 3,
+        }),
+      );
+      expect(logs.some((entry) => entry.message === "delivery failed; event dropped")).toBe(false);
+    });
+
+    it("sends nothing to the dead-letter queue when a retry succeeds", async () => {
+      let calls = 0;
+      const handled: string[] = [];
+      const { bus, client, deadLetterQueue, attemptsAt } = await startWithFunction(async (event) => {
+        calls++;
+        if (calls < 3) throw new Error("not yet");
+        handled.push(event.id);
+      });
+      const result = await client.send(new PutEventsCommand({ Entries: [orderPlaced("o-1")] }));
+      await waitFor(() => handled.length === 1, { description: "the third attempt" });
+      await bus.idle();
+
+      expect(handled).toEqual([result.Entries?.[0]?.EventId]);
+      expect(attemptsAt).toHaveLength(3);
+      expect(deadLetterQueue.messages()).toEqual([]);
+    });
+
+    it("makes as many attempts as the function's MaximumRetryAttempts allows: one with none", async () => {
+      const contract: LambdaRuleTarget = {
+        ...lambdaRuleTargets.sesFeedback,
+        asyncInvoke: { retryAttempts: 0, maxEventAgeSeconds: 60 },
+      };
+      const { bus, client, deadLetterQueue, attemptsAt } = await startWithFunction(async () => {
+        throw new Error("broken");
+      }, contract);
+      await client.send(new PutEventsCommand({ Entries: [orderPlaced("o-1")] }));
+      await waitFor(() => deadLetterQueue.messages().length === 1, { description: "the dead letter" });
+      await bus.idle();
+
+      expect(attemptsAt).toHaveLength(1);
+      const record = JSON.parse(deadLetterQueue.messages()[0]?.body ?? "{}") as InvocationRecord;
+      expect(record.requestContext.approximateInvokeCount).toBe(1);
+    });
+  });
+
+  it("scales Lambda's fixed waits (a minute, then two) by the time scale, one per retry the config allows", () => {
+    expect(asyncRetryWaitsMs(2, 1)).toEqual([60_000, 120_000]);
+    expect(asyncRetryWaitsMs(2, 0.001)).toEqual([60, 120]);
+    expect(asyncRetryWaitsMs(1, 0.5)).toEqual([30_000]);
+    expect(asyncRetryWaitsMs(0, 1)).toEqual([]);
+    expect(asyncRetryWaitsMs(2, 0)).toEqual([0, 0]);
+    expect(() => asyncRetryWaitsMs(3, 1)).toThrow(/0 to 2/);
+    // Both rules the CDK app gives a Lambda target keep Lambda's default of two retries.
+    for (const contract of Object.values(lambdaRuleTargets))
+      expect(contract.asyncInvoke.retryAttempts).toBe(2);
   });
 
   it("answers other operations with an UnknownOperationException", async () => {
