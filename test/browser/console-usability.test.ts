@@ -4,7 +4,10 @@
  * shown once and rotated, the navigation usable at 375px, "Skip to content", page titles and focus
  * after navigation, a template's name following the chosen template, empty number fields, the
  * reporting page's live region and feedback rates, errors cleared once they no longer apply, empty
- * states naming their filter. Console-wide flows (and axe on every page) are in console.test.ts.
+ * states naming their filter; save errors named by the fields the user sees, unique and stable field
+ * names, focus kept off the page's body when its control goes, a failed status change shown where it
+ * happened, headings that name what they show, tables that scroll at 375px. Console-wide flows (and
+ * axe on every page) are in console.test.ts.
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -52,6 +55,21 @@ async function openConsole(viewport = { width: 1280, height: 860 }) {
   await page.getByRole("button", { name: "Sign in" }).click();
   await eventually(() => page.getByRole("heading", { level: 1, name: "Admin keys" }).isVisible()).toBe(true);
 }
+
+/** What has focus: never the page's body after an action whose control went away. */
+const focused = () =>
+  page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return "body";
+    const label = el.getAttribute("aria-label") ?? el.querySelector("legend")?.textContent ?? "";
+    return `${el.tagName.toLowerCase()}: ${label || (el.textContent ?? "").trim()}`.replace(/\s+/g, " ");
+  });
+
+/** The names on the moment form's fields (their labels): to find any that two fields share. */
+const fieldNames = () =>
+  page.evaluate(() =>
+    [...document.querySelectorAll("form .field-label")].map((label) => label.textContent ?? ""),
+  );
 
 const go = async (path: string, heading: string | RegExp) => {
   await page.goto(`${stack.consoleUrl}${path}`);
@@ -112,7 +130,7 @@ describe("the console's details", () => {
     );
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await dialog.getByRole("button", { name: "Save and start" }).click();
-    await eventually(() => page.locator("h1 .badge").textContent()).toBe("Running");
+    await eventually(() => page.locator(".page-header .badge").textContent()).toBe("Running");
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toContain("(renamed)");
     expect(await savebar.textContent()).toContain("Saved as version 3.");
     const saved = await admin<{ name: string; status: string }>("GET", `/v1/admin/moments/${id}`);
@@ -124,7 +142,7 @@ describe("the console's details", () => {
     const stop = page.getByRole("dialog", { name: "Stop" });
     expect(await stop.textContent()).toContain("You have unsaved changes: description.");
     await stop.getByRole("button", { name: "Discard changes and stop" }).click();
-    await eventually(() => page.locator("h1 .badge").textContent()).toBe("Stopped");
+    await eventually(() => page.locator(".page-header .badge").textContent()).toBe("Stopped");
     expect(await page.getByLabel("Description").inputValue()).toBe("Saved first");
 
     // With nothing unsaved the dialog asks only about the status.
@@ -358,5 +376,248 @@ describe("the console's details", () => {
     await eventually(() => page.locator(".empty").textContent()).toContain("No moment with status Archived.");
     await page.getByRole("button", { name: "Clear the filters" }).click();
     await eventually(() => new URL(page.url()).search).toBe("");
+  });
+  it("names a refused save's problems by the fields the user sees, beside each field and in a summary that takes focus", async () => {
+    const id = await createMoment("Problems");
+    await openConsole();
+    await go(`/moments/${id}`, "Problems");
+    await page.getByLabel("Name", { exact: true }).fill("");
+    await page.getByLabel("Step 1: action", { exact: true }).selectOption("feedback_prompt");
+    await page.getByLabel("Step 1: question", { exact: true }).fill("");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    const summary = page.getByRole("alert").filter({ hasText: "Not saved" });
+    await eventually(() => summary.isVisible()).toBe(true);
+    const text = (await summary.textContent()) ?? "";
+    expect(text).toContain("Name: Required: enter a value");
+    expect(text).toContain("Step 1: question: Required: enter a value");
+    expect(text).not.toContain("steps.0");
+    expect(text).not.toMatch(/\bname:/);
+    // Focus on the summary, which leads to each field.
+    await eventually(() => summary.evaluate((box) => box === document.activeElement)).toBe(true);
+    const description = (name: string) =>
+      page.getByLabel(name, { exact: true }).evaluate((input) =>
+        (input.getAttribute("aria-describedby") ?? "")
+          .split(" ")
+          .map((id) => document.getElementById(id)?.textContent)
+          .join(" "),
+      );
+    for (const name of ["Name", "Step 1: question"]) {
+      expect(await page.getByLabel(name, { exact: true }).getAttribute("aria-invalid"), name).toBe("true");
+      expect(await description(name), name).toBe("Required: enter a value");
+    }
+    expect(await page.getByLabel("Description").getAttribute("aria-invalid")).toBeNull();
+    await summary.getByRole("button", { name: "Step 1: question" }).click();
+    expect(await page.getByLabel("Step 1: question").evaluate((i) => i === document.activeElement)).toBe(
+      true,
+    );
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+  });
+
+  it("reads Allowed domains as comma-separated: a value with a space is one entry, with one problem on that field", async () => {
+    await openConsole();
+    await go("/sources", "Sources");
+    await page.getByLabel("Source name").fill("Spaced");
+    const domains = page.getByLabel("Allowed domains", { exact: true });
+    await domains.fill("https://bad domain/");
+    await page.getByRole("button", { name: "Create source" }).click();
+    const summary = page.getByRole("alert").filter({ hasText: "Not created" });
+    await eventually(() => summary.isVisible()).toBe(true);
+    const items = await summary.getByRole("listitem").allTextContents();
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatch(/^Allowed domains: “https:\/\/bad domain\/” must be a host name/);
+    expect(await summary.textContent()).not.toContain("allowedDomains");
+    expect(await domains.getAttribute("aria-invalid")).toBe("true");
+    await eventually(() => summary.evaluate((box) => box === document.activeElement)).toBe(true);
+  });
+
+  it("gives every field of a moment a unique name that stays the same while the user types", async () => {
+    const id = await createMoment("Named fields");
+    await openConsole();
+    await go(`/moments/${id}`, "Named fields");
+    const start = page.getByRole("group", { name: "Start filters" });
+    await start.getByRole("button", { name: "Add filter" }).last().click();
+    await start.getByRole("button", { name: "Add “any of” group" }).last().click();
+    // A second timeout end rule.
+    await page.getByLabel("End rule 1: ends on").selectOption("timeout");
+    for (const name of [
+      "Start filter 1: field",
+      "Start filter 1: operator",
+      "Start filter 1: value",
+      "Start any-of group 2, filter 1: field",
+      "End rule 1: after (amount)",
+      "End rule 2: after (amount)",
+      "Step 1: title",
+    ]) {
+      expect(await page.getByLabel(name, { exact: true }).count(), name).toBe(1);
+    }
+    const names = await fieldNames();
+    expect(names.filter((name, i) => names.indexOf(name) !== i)).toEqual(
+      // The template's settings are the very fields they set, further down.
+      names.filter((name, i) => names.indexOf(name) !== i && /^(Cart counts|Stop trying)/.test(name)),
+    );
+    // Typing a step's name renames none of its fields.
+    await page.getByLabel("Step 1: name", { exact: true }).press("End");
+    await page.keyboard.type(" nudge");
+    expect(await page.getByLabel("Step 1: title", { exact: true }).count()).toBe(1);
+    expect(await page.getByLabel("Step 1: name", { exact: true }).inputValue()).toBe("Cart reminder nudge");
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+  });
+
+  it("keeps focus off the page's body when the control that had it goes", async () => {
+    const id = await createMoment("Focus kept");
+    await openConsole();
+    await go(`/moments/${id}`, "Focus kept");
+    const start = page.getByRole("group", { name: "Start filters" });
+    await start.getByRole("button", { name: "Add “any of” group" }).last().click();
+    await start.getByRole("button", { name: "Add filter" }).last().click();
+    // Remove a filter, then the group: focus stays in the start filters.
+    await page.getByRole("button", { name: "Remove Start filter 2" }).click();
+    expect(await focused()).toBe("fieldset: Start filters");
+    await page.getByRole("button", { name: "Remove Start any-of group 1", exact: true }).click();
+    expect(await focused()).toBe("fieldset: Start filters");
+    // Remove a step: focus on its phase's heading.
+    await page.getByRole("button", { name: "Remove step cart-reminder" }).click();
+    expect(await focused()).toBe("h3: Entry steps");
+    await page.getByRole("button", { name: "Discard changes" }).click();
+
+    // Save: focus on what the save says.
+    await page.getByLabel("Description").fill("Focused");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await eventually(focused).toBe("span: Saved as version 2.");
+
+    // A step's test: its panel's heading, then its result, readable, the JSON kept.
+    await page.getByRole("button", { name: "Test step cart-reminder" }).click();
+    await eventually(focused).toBe("h4: Test step cart-reminder");
+    await page.getByRole("button", { name: "Preview (dry run)" }).click();
+    const result = page.getByRole("region", { name: "Result of the test of step cart-reminder" });
+    await eventually(() => result.evaluate((r) => r === document.activeElement)).toBe(true);
+    expect(await result.locator("dl").first().innerText()).toMatch(
+      /Mode\s+Preview \(dry run\): nothing was sent/,
+    );
+    expect(await result.innerText()).toMatch(/title\s+You left something in your cart/);
+    expect(await result.locator("details pre").textContent()).toContain('"dryRun": true');
+    await page.getByRole("button", { name: "Close" }).click();
+    await eventually(focused).toBe("button: Test step cart-reminder");
+
+    // A status change: focus on the status it changed.
+    await page.getByRole("button", { name: "Start", exact: true }).click();
+    await page
+      .getByRole("dialog", { name: "Start" })
+      .getByRole("button", { name: "Start", exact: true })
+      .click();
+    await eventually(() => page.locator(".page-header .badge").textContent()).toBe("Running");
+    await eventually(focused).toMatch(/^div: This moment is Running since/);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+
+    // A revoked key: the notice saying so.
+    await go("/admin-keys", "Admin keys");
+    await page.getByRole("button", { name: "Issue an admin key" }).click();
+    const issued = page.locator(".notice code.secret");
+    await eventually(() => issued.textContent()).toMatch(/^mk_admin_/);
+    const prefix = ((await issued.textContent()) ?? "").slice(0, 12);
+    const revoke = page.getByRole("button", { name: new RegExp(`^Revoke ${prefix}`) });
+    await revoke.click();
+    await page
+      .getByRole("dialog")
+      .getByRole("button", { name: /^Revoke/ })
+      .click();
+    await eventually(focused).toMatch(/^p: Key mk_admin_.*revoked\.$/);
+
+    // A deleted source: the notice saying so.
+    await admin("POST", "/v1/admin/sources", { name: "Short-lived", allowedDomains: [] });
+    await go("/sources", "Sources");
+    await page.getByRole("button", { name: "Delete Short-lived" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete Short-lived" }).click();
+    await eventually(focused).toBe("p: Source “Short-lived” deleted.");
+  });
+
+  it("shows a status change that failed after its edits were saved in the status area, and moves focus there", async () => {
+    const id = await createMoment("Saved, not started");
+    await openConsole();
+    await page.route(/\/v1\/admin\/moments\/[^/]+\/status$/, (route) =>
+      route.fulfill({
+        status: 409,
+        contentType: "application/json",
+        body: JSON.stringify({ error: { code: "conflict", message: "No source is sending events" } }),
+      }),
+    );
+    await go(`/moments/${id}`, "Saved, not started");
+    await page.getByLabel("Description").fill("Edited");
+    await page.getByRole("button", { name: "Start", exact: true }).click();
+    await page.getByRole("dialog", { name: "Start" }).getByRole("button", { name: "Save and start" }).click();
+    const status = page.getByRole("region", { name: "Status" });
+    await eventually(() => status.getByRole("alert").textContent()).toContain("No source is sending events");
+    expect(await status.getByRole("alert").textContent()).toContain(
+      "Your changes were saved, but the status did not change",
+    );
+    await eventually(focused).toMatch(/^div: .*No source is sending events/);
+    expect(await page.locator(".page-header .badge").textContent()).toBe("Draft");
+    expect(await page.getByLabel("Description").inputValue()).toBe("Edited");
+  });
+
+  it("keeps the status out of the moment's heading, names the moment on its runs, and leads back from a missing moment", async () => {
+    const id = await createMoment("Cart Abandon");
+    await openConsole();
+    await go(`/moments/${id}`, "Cart Abandon");
+    expect(await page.getByRole("heading", { level: 1, name: "Cart Abandon", exact: true }).count()).toBe(1);
+    expect(await page.locator(".page-header .badge").textContent()).toBe("Draft");
+
+    // A real test send (to a real account) makes a run: its page names the moment.
+    const { writeKey } = await admin<{ writeKey: string }>(
+      "POST",
+      `/v1/admin/sources/${sourceId}/write-keys`,
+    );
+    const group = await fetch(`${stack.apiUrl}/v1/group`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${writeKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ userId: "named-user", groupId: "acct_named", traits: { plan: "pro" } }),
+    });
+    expect(group.status).toBe(202);
+    await eventually(async () => {
+      const account = await fetch(`${stack.apiUrl}/v1/admin/accounts/acct_named`, {
+        headers: { authorization: `Bearer ${stack.adminKey}` },
+      });
+      return account.status;
+    }).toBe(200);
+    await page.getByRole("button", { name: "Test step cart-reminder" }).click();
+    await page.getByLabel("Real account id (optional)").fill("acct_named");
+    await page.getByRole("button", { name: "Send a test" }).click();
+    await page.getByRole("link", { name: "Open the test run" }).click();
+    await eventually(() => page.getByRole("heading", { level: 1 }).textContent()).toBe(
+      "Run of Cart Abandon for acct_named",
+    );
+    const crumbs = page.getByRole("navigation", { name: "Breadcrumb" });
+    expect(await crumbs.getByRole("link").allTextContents()).toEqual([
+      "Moments",
+      "Cart Abandon",
+      "Account acct_named",
+    ]);
+
+    await page.goto(`${stack.consoleUrl}/moments/no-such-moment`);
+    const back = page.getByRole("link", { name: "Back to the moments" });
+    await eventually(() => back.isVisible()).toBe(true);
+    await back.click();
+    await eventually(() => page.getByRole("heading", { level: 1, name: "Moments" }).isVisible()).toBe(true);
+  });
+
+  it("scrolls a wide table sideways at 375px, by keyboard too, instead of clipping its columns", async () => {
+    await createMoment("Wide table");
+    await openConsole({ width: 375, height: 760 });
+    await go("/moments", "Moments");
+    const table = page.getByRole("region", { name: /moments$/ }).first();
+    await eventually(() => table.isVisible()).toBe(true);
+    expect(await table.getAttribute("tabindex")).toBe("0");
+    const box = () =>
+      table.evaluate((wrap) => ({ scrolls: wrap.scrollWidth > wrap.clientWidth, left: wrap.scrollLeft }));
+    expect(await box()).toEqual({ scrolls: true, left: 0 });
+    await table.focus();
+    await page.keyboard.press("ArrowRight");
+    await eventually(async () => (await box()).left).toBeGreaterThan(0);
+    // The last column is reachable on screen.
+    const last = table.locator("th").last();
+    await last.scrollIntoViewIfNeeded();
+    const edge = await last.evaluate((th) => th.getBoundingClientRect().right);
+    expect(edge).toBeLessThanOrEqual(375);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
   });
 });

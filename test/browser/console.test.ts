@@ -166,7 +166,7 @@ describe("the console", () => {
     // saved path (/end/1/after): with the end rule before it removed, it edits that rule, now the first.
     await page.getByRole("button", { name: "Remove end rule 1" }).click();
     await settings.getByLabel("Stop trying to recover it after (amount)").fill("9");
-    const timeout = page.getByLabel("After (amount)", { exact: true });
+    const timeout = page.getByLabel("End rule 1: after (amount)", { exact: true });
     expect(await timeout.count()).toBe(1);
     expect(await timeout.inputValue()).toBe("9");
     await page.getByRole("button", { name: "Discard changes" }).click();
@@ -176,7 +176,7 @@ describe("the console", () => {
 
   it("starts the moment, and tests a step", async () => {
     await confirm("Start");
-    await eventually(() => page.locator("h1 .badge").textContent()).toBe("Running");
+    await eventually(() => page.locator(".page-header .badge").textContent()).toBe("Running");
     // A step's test: a dry-run preview rendered by the API, nothing sent.
     await page.getByRole("button", { name: "Test step cart-reminder" }).click();
     await page.getByRole("button", { name: "Preview (dry run)" }).click();
@@ -340,11 +340,11 @@ describe("the console", () => {
     await eventually(() => offered.locator(":scope > button").allTextContents()).toEqual(["Stop", "Archive"]);
     expect(await offered.first().textContent()).toContain("runs in progress end now");
     await confirm("Stop");
-    await eventually(() => page.locator("h1 .badge").textContent()).toBe("Stopped");
+    await eventually(() => page.locator(".page-header .badge").textContent()).toBe("Stopped");
 
     await confirm("Duplicate");
     await eventually(() => page.getByRole("heading", { name: /\(copy\)/ }).isVisible()).toBe(true);
-    expect(await page.locator("h1 .badge").textContent()).toBe("Draft");
+    expect(await page.locator(".page-header .badge").textContent()).toBe("Draft");
     await confirm("Delete");
     await eventually(() => page.getByRole("heading", { name: "Moments", level: 1 }).isVisible()).toBe(true);
     await eventually(() =>

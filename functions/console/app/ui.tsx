@@ -1,6 +1,6 @@
 /** The console's few building blocks: data loading states, errors, paging, confirmation, fields. */
-import type { ComponentChildren, TargetedEvent } from "preact";
-import { useCallback, useEffect, useId, useRef, useState } from "preact/hooks";
+import { type ComponentChildren, createContext, type RefObject, type TargetedEvent } from "preact";
+import { useCallback, useContext, useEffect, useId, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { ApiError } from "./api/client.js";
 
 export interface Resource<T> {
@@ -79,10 +79,13 @@ export function ErrorBox({
 export function Async<T>({
   resource,
   what,
+  back,
   children,
 }: {
   resource: Resource<T>;
   what: string;
+  /** Where to go when it cannot load (a page of one item: its list). */
+  back?: { href: string; label: string };
   children: (data: T) => ComponentChildren;
 }) {
   if (resource.data !== undefined) {
@@ -93,7 +96,17 @@ export function Async<T>({
       </>
     );
   }
-  if (resource.error) return <ErrorBox error={resource.error} title={`Could not load ${what}`} />;
+  if (resource.error) {
+    return (
+      <ErrorBox error={resource.error} title={`Could not load ${what}`}>
+        {back && (
+          <p>
+            <a href={back.href}>{back.label}</a>
+          </p>
+        )}
+      </ErrorBox>
+    );
+  }
   return <Loading what={what} />;
 }
 
@@ -129,8 +142,11 @@ export function PageHeader({
   subtitle,
   actions,
   crumbs,
+  badge,
 }: {
   title: ComponentChildren;
+  /** Beside the heading, out of its name (a status). */
+  badge?: ComponentChildren;
   /** The browser tab's title when `title` is not plain text. */
   documentTitle?: string;
   subtitle?: ComponentChildren;
@@ -160,9 +176,12 @@ export function PageHeader({
       )}
       <div class="page-header-row">
         <div>
-          <h1 ref={heading} tabindex={-1}>
-            {title}
-          </h1>
+          <div class="title-row">
+            <h1 ref={heading} tabindex={-1}>
+              {title}
+            </h1>
+            {badge}
+          </div>
           {subtitle && <p class="subtitle">{subtitle}</p>}
         </div>
         {actions && <div class="actions">{actions}</div>}
@@ -215,7 +234,8 @@ export function Pager({
 /**
  * A button that asks first (an accessible modal dialog, Escape cancels) and then runs `action`, or
  * `alternative` when the dialog offers another way; an error is shown in the dialog until it is
- * closed (a dialog opened again starts clean).
+ * closed (a dialog opened again starts clean). Busy, its buttons say so (aria-disabled) but keep
+ * focus: a disabled button would drop it to the page's body.
  */
 export function ConfirmButton({
   label,
@@ -238,6 +258,7 @@ export function ConfirmButton({
   const [error, setError] = useState<ApiError | undefined>();
   const [busy, setBusy] = useState(false);
   const run = async (chosen: () => Promise<unknown>) => {
+    if (busy) return;
     setBusy(true);
     setError(undefined);
     try {
@@ -274,7 +295,7 @@ export function ConfirmButton({
             <button
               type="button"
               class={danger ? "danger" : "secondary"}
-              disabled={busy}
+              aria-disabled={busy || undefined}
               onClick={() => run(alternative.action)}
             >
               {alternative.label}
@@ -283,7 +304,7 @@ export function ConfirmButton({
           <button
             type="button"
             class={danger ? "danger" : "primary"}
-            disabled={busy}
+            aria-disabled={busy || undefined}
             onClick={() => run(action)}
           >
             {confirmLabel ?? label}
@@ -294,23 +315,168 @@ export function ConfirmButton({
   );
 }
 
-/** A labelled form control (the label wraps it, so the name is always right). */
+/** The API's field problems by path ("steps.0.action.question"), for the fields of a form. */
+const FieldProblems = createContext<ReadonlyMap<string, string>>(new Map());
+
+/** The fields below show the problems `error` names at their path (`Field`'s `path`). */
+export function FieldErrors({
+  error,
+  children,
+}: {
+  error: Pick<ApiError, "details"> | undefined;
+  children: ComponentChildren;
+}) {
+  const problems = new Map<string, string>();
+  for (const d of error?.details ?? []) {
+    if (d.path && !problems.has(d.path)) problems.set(d.path, readable(d.message));
+  }
+  return <FieldProblems.Provider value={problems}>{children}</FieldProblems.Provider>;
+}
+
+/** zod's wording for the usual limits, as a person would say it; anything else as the API said. */
+export function readable(message: string | undefined): string {
+  const text = message ?? "Not valid";
+  const limit = /^Too (small|big): expected (string|number|array) to (?:have|be) ([<>]=?)(\d+)/.exec(text);
+  if (!limit) return text;
+  const [, , kind, , n] = limit;
+  const small = limit[1] === "small";
+  if (kind === "string") {
+    if (small && n === "1") return "Required: enter a value";
+    return small ? `Enter at least ${n} characters` : `Enter at most ${n} characters`;
+  }
+  if (kind === "array") return small ? `Add at least ${n}` : `At most ${n}`;
+  return small ? `Must be at least ${n}` : `Must be at most ${n}`;
+}
+
+/**
+ * A labelled form control (the label wraps it). Its name is the label's text alone, not its hint nor
+ * a select's chosen option (aria-labelledby): the same whatever the value; the hint describes it.
+ * With `path` (where the API puts its value) it shows the problem the API found there beside it:
+ * the control is then aria-invalid and described by it, and an error summary finds it to focus it.
+ */
 export function Field({
   label,
   hint,
+  path,
   children,
 }: {
   label: string;
   hint?: ComponentChildren;
+  path?: string;
   children: ComponentChildren;
 }) {
+  const problems = useContext(FieldProblems);
+  const problem = path === undefined ? undefined : problems.get(path);
+  const wrapper = useRef<HTMLLabelElement>(null);
+  const id = useId();
+  const [labelId, hintId, errorId] = [`${id}-label`, `${id}-hint`, `${id}-error`];
+  // On the control this label wraps, whichever element it is (an input, a select, NumberInput's).
+  useLayoutEffect(() => {
+    const control = wrapper.current?.querySelector<HTMLInputElement>("input, select, textarea");
+    if (!control) return;
+    control.setAttribute("aria-labelledby", labelId);
+    const described = (control.getAttribute("aria-describedby") ?? "")
+      .split(" ")
+      .filter((ref) => ref && ref !== errorId && ref !== hintId);
+    if (problem) described.push(errorId);
+    if (hint) described.push(hintId);
+    if (described.length > 0) control.setAttribute("aria-describedby", described.join(" "));
+    else control.removeAttribute("aria-describedby");
+    if (problem) {
+      control.setAttribute("aria-invalid", "true");
+      control.dataset.apiProblem = "";
+    } else if (control.dataset.apiProblem !== undefined) {
+      // Only what this field set: NumberInput says "Enter a number" with aria-invalid of its own.
+      delete control.dataset.apiProblem;
+      if (!Number.isNaN(control.valueAsNumber) || control.type !== "number")
+        control.removeAttribute("aria-invalid");
+    }
+  });
   return (
     // biome-ignore lint/a11y/noLabelWithoutControl: the control is the child this label wraps
-    <label class="field">
-      <span class="field-label">{label}</span>
+    <label class="field" ref={wrapper} data-path={path}>
+      <span class="field-label" id={labelId}>
+        {label}
+      </span>
       {children}
-      {hint && <span class="hint">{hint}</span>}
+      {/* Out of the label's name (it is the field's description instead), on screen beside it. */}
+      {problem && (
+        <span class="field-error" id={errorId} aria-hidden="true">
+          {problem}
+        </span>
+      )}
+      {hint && (
+        <span class="hint" id={hintId}>
+          {hint}
+        </span>
+      )}
     </label>
+  );
+}
+
+/** The field a problem's path names in `root`: itself, else its first field below, else one above. */
+function fieldAt(root: HTMLElement | null, path: string) {
+  if (!root) return undefined;
+  const at = (p: string) => root.querySelector<HTMLElement>(`[data-path="${CSS.escape(p)}"]`);
+  let found = at(path) ?? root.querySelector<HTMLElement>(`[data-path^="${CSS.escape(`${path}.`)}"]`);
+  for (let p = path; !found && p.includes("."); ) {
+    p = p.slice(0, p.lastIndexOf("."));
+    found = at(p);
+  }
+  const control = found?.querySelector<HTMLElement>("input, select, textarea");
+  const label = found?.querySelector(".field-label")?.textContent;
+  return control && label ? { control, label } : undefined;
+}
+
+/**
+ * A failed save: what the API said, each problem named by the field the user sees (a button that
+ * focuses it) instead of its path. Takes focus when it shows, so a keyboard or screen reader user
+ * lands on it.
+ */
+export function ErrorSummary({
+  error,
+  title,
+  root,
+}: {
+  error: ApiError;
+  title: string;
+  /** Where the fields are (the form). */
+  root: RefObject<HTMLElement | null>;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => box.current?.focus(), [error]);
+  const details = (error.details ?? []).map((d) => ({
+    ...d,
+    field: d.path ? fieldAt(root.current, d.path) : undefined,
+  }));
+  return (
+    <div class="error" role="alert" tabindex={-1} ref={box}>
+      <strong>{title}</strong>
+      <p>
+        {details.length === 0
+          ? error.message
+          : details.length === 1
+            ? "Correct this field and save again:"
+            : `Correct these ${details.length} fields and save again:`}
+      </p>
+      {details.length > 0 && (
+        <ul class="error-details">
+          {details.map((d) => (
+            <li key={`${d.path}:${d.message}`}>
+              {d.field ? (
+                <button type="button" class="link" onClick={() => d.field?.control.focus()}>
+                  {d.field.label}
+                </button>
+              ) : d.path ? (
+                <code>{d.path}</code>
+              ) : null}
+              {d.field || d.path ? ": " : ""}
+              {readable(d.message)}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }
 
@@ -431,6 +597,36 @@ export function useDebounced<T>(value: T, ms: number): T {
   return settled;
 }
 
+/**
+ * A table's box: on a narrow screen it scrolls sideways instead of clipping its right-hand columns,
+ * and then it is a named region that takes focus, so a keyboard scrolls it too (axe's
+ * scrollable-region-focusable). Not a tab stop while it fits.
+ */
+export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
+  const box = useRef<HTMLDivElement>(null);
+  const [scrolls, setScrolls] = useState(false);
+  useLayoutEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    const measure = () => setScrolls(element.scrollWidth > element.clientWidth + 1);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    const table = element.firstElementChild;
+    if (table) observer.observe(table);
+    return () => observer.disconnect();
+  }, []);
+  return (
+    <div
+      class="table-wrap"
+      ref={box}
+      {...(scrolls ? { role: "region", "aria-label": label, tabindex: 0 } : {})}
+    >
+      {children}
+    </div>
+  );
+}
+
 export interface IssuedKey {
   id: string;
   prefix: string;
@@ -438,51 +634,77 @@ export interface IssuedKey {
   revokedAt?: string;
 }
 
-/** Issued keys (admin or write keys): prefix, created, status, and a confirmed revoke of active ones. */
+/**
+ * Issued keys (admin or write keys): prefix, created, status, and a confirmed revoke of active ones.
+ * A revoke removes its button: focus goes to the notice saying it was revoked, not to the page's body.
+ */
 export function KeyTable({
   items,
+  label,
   question,
   revoke,
 }: {
   items: readonly IssuedKey[];
+  label: string;
   question: ComponentChildren;
   revoke: (key: IssuedKey) => Promise<void>;
 }) {
+  const [revoked, setRevoked] = useState<string | undefined>();
+  const notice = useRef<HTMLParagraphElement>(null);
+  const focusWanted = useRef(false);
+  // Once the list shows the key revoked (its button gone).
+  useEffect(() => {
+    if (focusWanted.current && items.some((k) => k.prefix === revoked && k.revokedAt)) {
+      focusWanted.current = false;
+      notice.current?.focus();
+    }
+  }, [items, revoked]);
   return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Key</th>
-            <th scope="col">Created</th>
-            <th scope="col">Status</th>
-            <th scope="col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((key) => (
-            <tr key={key.id}>
-              <td>
-                <code>{key.prefix}…</code>
-              </td>
-              <td>{formatTime(key.createdAt)}</td>
-              <td>{key.revokedAt ? `Revoked ${formatTime(key.revokedAt)}` : "Active"}</td>
-              <td class="num">
-                {!key.revokedAt && (
-                  <ConfirmButton
-                    label={`Revoke ${key.prefix}`}
-                    danger
-                    question={question}
-                    action={() => revoke(key)}
-                  />
-                )}
-              </td>
+    <>
+      {revoked && (
+        <p class="notice" role="status" tabindex={-1} ref={notice}>
+          Key <code>{revoked}…</code> revoked.
+        </p>
+      )}
+      <TableWrap label={label}>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Key</th>
+              <th scope="col">Created</th>
+              <th scope="col">Status</th>
+              <th scope="col">
+                <span class="visually-hidden">Actions</span>
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody>
+            {items.map((key) => (
+              <tr key={key.id}>
+                <td>
+                  <code>{key.prefix}…</code>
+                </td>
+                <td>{formatTime(key.createdAt)}</td>
+                <td>{key.revokedAt ? `Revoked ${formatTime(key.revokedAt)}` : "Active"}</td>
+                <td class="num">
+                  {!key.revokedAt && (
+                    <ConfirmButton
+                      label={`Revoke ${key.prefix}`}
+                      danger
+                      question={question}
+                      action={async () => {
+                        await revoke(key);
+                        focusWanted.current = true;
+                        setRevoked(key.prefix);
+                      }}
+                    />
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableWrap>
+    </>
   );
 }

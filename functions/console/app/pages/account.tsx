@@ -1,7 +1,7 @@
 /** One account: traits, recent events, runs, and the decision log as a timeline ("why didn't it enter?"). */
 import { api, call } from "../api/client.js";
 import { href } from "../router.js";
-import { Async, Empty, formatTime, PageHeader, StatusBadge, useResource } from "../ui.js";
+import { Async, Empty, formatTime, PageHeader, StatusBadge, TableWrap, useResource } from "../ui.js";
 
 export function AccountPage({ params }: { params: Record<string, string> }) {
   const accountId = params.accountId ?? "";
@@ -86,7 +86,7 @@ export function AccountPage({ params }: { params: Record<string, string> }) {
             {a.recentEvents.length === 0 ? (
               <p class="muted">No event in the last 7 days.</p>
             ) : (
-              <div class="table-wrap">
+              <TableWrap label="Recent events">
                 <table>
                   <thead>
                     <tr>
@@ -107,7 +107,7 @@ export function AccountPage({ params }: { params: Record<string, string> }) {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
             )}
           </section>
         </>

@@ -51,6 +51,7 @@ export function AdminKeysPage() {
         {(data) => (
           <>
             <KeyTable
+              label="Admin keys"
               items={data.items}
               question={
                 <p>Revoke this admin key? Scripts and console sessions using it stop working at once.</p>

@@ -11,6 +11,7 @@ import {
   formatTime,
   PageHeader,
   Pager,
+  TableWrap,
   usePager,
   useResource,
 } from "../ui.js";
@@ -123,7 +124,7 @@ export function IntegrationsPage() {
             <Empty>No integration yet.</Empty>
           ) : (
             <>
-              <div class="table-wrap">
+              <TableWrap label="Integrations">
                 <table>
                   <thead>
                     <tr>
@@ -168,7 +169,7 @@ export function IntegrationsPage() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
               <Pager pager={pager} nextCursor={data.nextCursor} label="Integrations" />
             </>
           )

@@ -9,6 +9,7 @@ import {
   PageHeader,
   Pager,
   StatusBadge,
+  TableWrap,
   usePager,
   useResource,
 } from "../ui.js";
@@ -74,7 +75,7 @@ export function MomentAccountsPage({ params }: { params: Record<string, string> 
             <Empty>No account {status === "active" ? "is in this moment now" : "here yet"}.</Empty>
           ) : (
             <>
-              <div class="table-wrap">
+              <TableWrap label="Accounts">
                 <table>
                   <thead>
                     <tr>
@@ -99,7 +100,7 @@ export function MomentAccountsPage({ params }: { params: Record<string, string> 
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
               <Pager pager={pager} nextCursor={data.nextCursor} label="Accounts" />
             </>
           )

@@ -1,4 +1,5 @@
 /** Editors of a moment's rules: filters (conditions), the start rule, end rules, durations. */
+import { useRef } from "preact/hooks";
 import type { Condition, Duration, EndRule, StartRule } from "../api/types.js";
 import { Field, NumberInput } from "../ui.js";
 
@@ -47,25 +48,37 @@ function withValue(condition: FieldCondition, op: string, text: string): FieldCo
 
 /**
  * Filters that must all hold; an "any of" group holds when one of its filters does. Fields are
- * event.<property>, account.<trait> or user.<attribute>.
+ * event.<property>, account.<trait> or user.<attribute>. Each control's name says whose filter it is
+ * ("Start filter 1: field", "End rule 2 any-of group 1, filter 1: value"): unique on the page and
+ * the same while the user types. `path` is where the API puts these filters (its errors name it).
  */
 export function ConditionsEditor({
   label,
+  scope,
+  path,
   conditions,
   onChange,
   suggestions,
 }: {
   label: string;
+  /** Whose filters: "Start", "End rule 1", or a group's name followed by a comma. */
+  scope: string;
+  path: string;
   conditions: Condition[];
   onChange: (next: Condition[]) => void;
   suggestions?: string[];
 }) {
+  const group = useRef<HTMLFieldSetElement>(null);
   const listId = `fields-${label.replace(/\W+/g, "-").toLowerCase()}`;
   const set = (index: number, next: Condition) =>
     onChange(conditions.map((c, i) => (i === index ? next : c)));
-  const remove = (index: number) => onChange(conditions.filter((_, i) => i !== index));
+  // Focus stays in the filters (the group, read by its legend) when a removed one's button goes.
+  const remove = (index: number) => {
+    group.current?.focus();
+    onChange(conditions.filter((_, i) => i !== index));
+  };
   return (
-    <fieldset class="conditions">
+    <fieldset class="conditions" ref={group} tabindex={-1}>
       <legend>{label}</legend>
       {conditions.length === 0 && <p class="muted small">No filter: every such event counts.</p>}
       {suggestions && (
@@ -75,22 +88,30 @@ export function ConditionsEditor({
           ))}
         </datalist>
       )}
-      {conditions.map((condition, index) =>
-        "any" in condition ? (
-          <div class="any-group" key={`any-${index}`}>
-            <ConditionsEditor
-              label={`${label}: any of (group ${index + 1})`}
-              conditions={condition.any as Condition[]}
-              onChange={(any) => set(index, { any } as Condition)}
-              {...(suggestions ? { suggestions } : {})}
-            />
-            <button type="button" class="danger" onClick={() => remove(index)}>
-              Remove group
-            </button>
-          </div>
-        ) : (
+      {conditions.map((condition, index) => {
+        if ("any" in condition) {
+          const name = `${scope} any-of group ${index + 1}`;
+          return (
+            <div class="any-group" key={`any-${index}`}>
+              <ConditionsEditor
+                label={`${name}: any of these`}
+                scope={`${name},`}
+                path={`${path}.${index}.any`}
+                conditions={condition.any as Condition[]}
+                onChange={(any) => set(index, { any } as Condition)}
+                {...(suggestions ? { suggestions } : {})}
+              />
+              <button type="button" class="danger" onClick={() => remove(index)}>
+                Remove {name}
+              </button>
+            </div>
+          );
+        }
+        const name = `${scope} filter ${index + 1}`;
+        const at = `${path}.${index}`;
+        return (
           <div class="condition" key={`c-${index}`}>
-            <Field label={`Field ${index + 1}`}>
+            <Field label={`${name}: field`} path={`${at}.field`}>
               <input
                 value={condition.field}
                 placeholder="event.plan"
@@ -98,7 +119,7 @@ export function ConditionsEditor({
                 onInput={(e) => set(index, { ...condition, field: e.currentTarget.value })}
               />
             </Field>
-            <Field label={`Operator ${index + 1}`}>
+            <Field label={`${name}: operator`} path={`${at}.op`}>
               <select
                 value={condition.op}
                 onChange={(e) =>
@@ -112,7 +133,7 @@ export function ConditionsEditor({
                 ))}
               </select>
             </Field>
-            <Field label={`Value ${index + 1}`}>
+            <Field label={`${name}: value`} path={`${at}.value`}>
               <input
                 value={valueText(condition.value)}
                 disabled={NO_VALUE.has(condition.op)}
@@ -120,17 +141,12 @@ export function ConditionsEditor({
                 onInput={(e) => set(index, withValue(condition, condition.op, e.currentTarget.value))}
               />
             </Field>
-            <button
-              type="button"
-              class="danger"
-              aria-label={`Remove filter ${index + 1}`}
-              onClick={() => remove(index)}
-            >
+            <button type="button" class="danger" aria-label={`Remove ${name}`} onClick={() => remove(index)}>
               Remove
             </button>
           </div>
-        ),
-      )}
+        );
+      })}
       <div class="actions">
         <button
           type="button"
@@ -155,19 +171,22 @@ export function ConditionsEditor({
 
 export function DurationInput({
   label,
+  path,
   value,
   onChange,
 }: {
   label: string;
+  /** Where the API puts it (its errors name it). */
+  path?: string;
   value: Duration;
   onChange: (next: Duration) => void;
 }) {
   return (
     <div class="row">
-      <Field label={`${label} (amount)`}>
+      <Field label={`${label} (amount)`} {...(path ? { path: `${path}.amount` } : {})}>
         <NumberInput min={0} value={value.amount} onChange={(amount) => onChange({ ...value, amount })} />
       </Field>
-      <Field label={`${label} (unit)`}>
+      <Field label={`${label} (unit)`} {...(path ? { path: `${path}.unit` } : {})}>
         <select
           value={value.unit}
           onChange={(e) => onChange({ ...value, unit: e.currentTarget.value as Duration["unit"] })}
@@ -199,6 +218,7 @@ export function StartRuleEditor({
       </datalist>
       <Field
         label="Start event"
+        path="start.event"
         hint="Picked from the events your apps sent (observed events), or type a new one."
       >
         <input
@@ -209,6 +229,8 @@ export function StartRuleEditor({
       </Field>
       <ConditionsEditor
         label="Start filters"
+        scope="Start"
+        path="start.where"
         conditions={(start.where ?? []) as Condition[]}
         onChange={(where) => {
           const { where: _drop, ...rest } = start;
@@ -232,7 +254,7 @@ export function StartRuleEditor({
       </label>
       {start.unless && (
         <div class="card inset">
-          <Field label="Unless this event follows">
+          <Field label="Unless this event follows" path="start.unless.event">
             <input
               list="observed-events"
               value={start.unless.event}
@@ -244,6 +266,7 @@ export function StartRuleEditor({
           </Field>
           <DurationInput
             label="Within"
+            path="start.unless.within"
             value={start.unless.within}
             onChange={(within) => start.unless && onChange({ ...start, unless: { ...start.unless, within } })}
           />
@@ -251,6 +274,7 @@ export function StartRuleEditor({
       )}
       <Field
         label="Run key (optional)"
+        path="start.key"
         hint="An event property: one run per value (e.g. cart_id) instead of one per account."
       >
         <input
@@ -273,78 +297,90 @@ export function EndRulesEditor({
   rules: EndRule[];
   onChange: (next: EndRule[]) => void;
 }) {
+  const list = useRef<HTMLOListElement>(null);
   const set = (index: number, next: EndRule) => onChange(rules.map((r, i) => (i === index ? next : r)));
   return (
     <>
       {rules.length === 0 && (
         <p class="muted">No end rule: a run completes once its entry steps are done, with no outcome.</p>
       )}
-      <ol class="steps">
-        {rules.map((rule, index) => (
-          <li key={`end-${index}`}>
-            <div class="row">
-              <Field label={`End rule ${index + 1}: outcome`}>
-                <select
-                  value={rule.outcome}
-                  onChange={(e) =>
-                    set(index, { ...rule, outcome: e.currentTarget.value as EndRule["outcome"] })
-                  }
-                >
-                  <option value="success">Success</option>
-                  <option value="failed">Failed</option>
-                </select>
-              </Field>
-              <Field label={`End rule ${index + 1}: ends on`}>
-                <select
-                  value={rule.after ? "timeout" : "event"}
-                  onChange={(e) =>
-                    set(
-                      index,
-                      e.currentTarget.value === "timeout"
-                        ? { outcome: rule.outcome, after: { amount: 7, unit: "days" } }
-                        : { outcome: rule.outcome, event: "" },
-                    )
-                  }
-                >
-                  <option value="event">An event</option>
-                  <option value="timeout">A timeout</option>
-                </select>
-              </Field>
-            </div>
-            {rule.after ? (
-              <DurationInput
-                label="After"
-                value={rule.after}
-                onChange={(after) => set(index, { ...rule, after })}
-              />
-            ) : (
-              <>
-                <Field label={`End rule ${index + 1}: event`}>
-                  <input
-                    list="observed-events"
-                    value={rule.event ?? ""}
-                    onInput={(e) => set(index, { ...rule, event: e.currentTarget.value })}
-                  />
+      {/* Takes focus when a rule is removed (its button gone): the list, read by its name. */}
+      <ol class="steps" aria-label="End rules" ref={list} tabindex={-1}>
+        {rules.map((rule, index) => {
+          const name = `End rule ${index + 1}`;
+          const at = `end.${index}`;
+          return (
+            <li key={`end-${index}`}>
+              <div class="row">
+                <Field label={`${name}: outcome`} path={`${at}.outcome`}>
+                  <select
+                    value={rule.outcome}
+                    onChange={(e) =>
+                      set(index, { ...rule, outcome: e.currentTarget.value as EndRule["outcome"] })
+                    }
+                  >
+                    <option value="success">Success</option>
+                    <option value="failed">Failed</option>
+                  </select>
                 </Field>
-                <ConditionsEditor
-                  label={`End rule ${index + 1} filters`}
-                  conditions={(rule.where ?? []) as Condition[]}
-                  onChange={(where) => {
-                    const { where: _drop, ...rest } = rule;
-                    set(index, where.length > 0 ? { ...rest, where } : rest);
-                  }}
+                <Field label={`${name}: ends on`}>
+                  <select
+                    value={rule.after ? "timeout" : "event"}
+                    onChange={(e) =>
+                      set(
+                        index,
+                        e.currentTarget.value === "timeout"
+                          ? { outcome: rule.outcome, after: { amount: 7, unit: "days" } }
+                          : { outcome: rule.outcome, event: "" },
+                      )
+                    }
+                  >
+                    <option value="event">An event</option>
+                    <option value="timeout">A timeout</option>
+                  </select>
+                </Field>
+              </div>
+              {rule.after ? (
+                <DurationInput
+                  label={`${name}: after`}
+                  path={`${at}.after`}
+                  value={rule.after}
+                  onChange={(after) => set(index, { ...rule, after })}
                 />
-              </>
-            )}
-            <button
-              type="button"
-              class="danger"
-              onClick={() => onChange(rules.filter((_, i) => i !== index))}
-            >
-              Remove end rule {index + 1}
-            </button>
-          </li>
-        ))}
+              ) : (
+                <>
+                  <Field label={`${name}: event`} path={`${at}.event`}>
+                    <input
+                      list="observed-events"
+                      value={rule.event ?? ""}
+                      onInput={(e) => set(index, { ...rule, event: e.currentTarget.value })}
+                    />
+                  </Field>
+                  <ConditionsEditor
+                    label={`${name} filters`}
+                    scope={name}
+                    path={`${at}.where`}
+                    conditions={(rule.where ?? []) as Condition[]}
+                    onChange={(where) => {
+                      const { where: _drop, ...rest } = rule;
+                      set(index, where.length > 0 ? { ...rest, where } : rest);
+                    }}
+                  />
+                </>
+              )}
+              <button
+                type="button"
+                class="danger"
+                onClick={() => {
+                  list.current?.focus();
+                  onChange(rules.filter((_, i) => i !== index));
+                }}
+              >
+                Remove end rule {index + 1}
+              </button>
+            </li>
+          );
+        })}
       </ol>
       <button
         type="button"

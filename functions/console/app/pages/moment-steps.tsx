@@ -1,8 +1,11 @@
 /** A moment's steps by phase, with a form per action type and a test (preview, then real send). */
-import { useState } from "preact/hooks";
+import { Fragment } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { type ApiError, api, call } from "../api/client.js";
+import type { components } from "../api/schema.js";
 import type { Action, ActionType, Step } from "../api/types.js";
 import { EmailRendering } from "../email-rendering.js";
+import { href } from "../router.js";
 import { ErrorBox, Field, useResource } from "../ui.js";
 import { DurationInput } from "./moment-rules.js";
 
@@ -45,6 +48,10 @@ function nextStepId(steps: Step[]): string {
   for (let n = steps.length + 1; ; n++) if (!steps.some((s) => s.id === `step-${n}`)) return `step-${n}`;
 }
 
+/**
+ * Steps by phase. Each step's controls are named by its number on the page ("Step 2: title"), not
+ * by its name: typing a name renames nothing while it is typed, and no two steps share a name.
+ */
 export function StepsEditor({
   momentId,
   steps,
@@ -57,14 +64,26 @@ export function StepsEditor({
   /** Unsaved edits: a test runs the saved step, so say so. */
   dirty: boolean;
 }) {
+  const headings = useRef<Partial<Record<Step["phase"], HTMLHeadingElement | null>>>({});
   const set = (id: string, next: Step) => onChange(steps.map((s) => (s.id === id ? next : s)));
+  const phaseOf = (s: Step) => s.phase ?? "entry";
+  // Numbered as shown: phase by phase.
+  const shown = PHASES.flatMap(([phase]) => steps.filter((s) => phaseOf(s) === phase));
   return (
     <>
       {PHASES.map(([phase, title, help]) => {
-        const ofPhase = steps.filter((s) => (s.phase ?? "entry") === phase);
+        const ofPhase = steps.filter((s) => phaseOf(s) === phase);
         return (
           <section key={phase} class="phase" aria-labelledby={`phase-${phase}`}>
-            <h3 id={`phase-${phase}`}>{title}</h3>
+            <h3
+              id={`phase-${phase}`}
+              tabindex={-1}
+              ref={(h) => {
+                headings.current[phase] = h;
+              }}
+            >
+              {title}
+            </h3>
             <p class="muted small">{help}</p>
             {ofPhase.length === 0 && <p class="muted small">None.</p>}
             <ol class="steps">
@@ -73,9 +92,15 @@ export function StepsEditor({
                   <StepForm
                     momentId={momentId}
                     step={step}
+                    number={shown.indexOf(step) + 1}
+                    index={steps.indexOf(step)}
                     dirty={dirty}
                     onChange={(next) => set(step.id, next)}
-                    onRemove={() => onChange(steps.filter((s) => s.id !== step.id))}
+                    onRemove={() => {
+                      // Its button goes with it: focus goes to its phase's heading.
+                      headings.current[phase]?.focus();
+                      onChange(steps.filter((s) => s.id !== step.id));
+                    }}
                   />
                 </li>
               ))}
@@ -107,24 +132,31 @@ export function StepsEditor({
 function StepForm({
   momentId,
   step,
+  number,
+  index,
   dirty,
   onChange,
   onRemove,
 }: {
   momentId: string;
   step: Step;
+  /** Its place on the page, phase by phase (its controls' names). */
+  number: number;
+  /** Its place in the moment's steps (where the API's errors put it). */
+  index: number;
   dirty: boolean;
   onChange: (next: Step) => void;
   onRemove: () => void;
 }) {
-  const label = step.name || step.id;
+  const label = `Step ${number}`;
+  const path = `steps.${index}`;
   return (
     <fieldset class="step">
       <legend>
-        Step <code>{step.id}</code> {step.name ? `· ${step.name}` : ""}
+        {label}: <code>{step.id}</code> {step.name ? `· ${step.name}` : ""}
       </legend>
       <div class="row">
-        <Field label={`${label}: name`}>
+        <Field label={`${label}: name`} path={`${path}.name`}>
           <input
             value={step.name ?? ""}
             onInput={(e) => {
@@ -133,7 +165,7 @@ function StepForm({
             }}
           />
         </Field>
-        <Field label={`${label}: action`}>
+        <Field label={`${label}: action`} path={`${path}.action.type`}>
           <select
             value={step.action.type}
             onChange={(e) => onChange({ ...step, action: blankAction(e.currentTarget.value as ActionType) })}
@@ -145,7 +177,7 @@ function StepForm({
             ))}
           </select>
         </Field>
-        <Field label={`${label}: if it fails`}>
+        <Field label={`${label}: if it fails`} path={`${path}.onFailure`}>
           <select
             value={step.onFailure ?? "continue"}
             onChange={(e) => onChange({ ...step, onFailure: e.currentTarget.value as Step["onFailure"] })}
@@ -157,10 +189,16 @@ function StepForm({
       </div>
       <DurationInput
         label={`${label}: delay`}
+        path={`${path}.delay`}
         value={step.delay ?? { amount: 0, unit: "minutes" }}
         onChange={(delay) => onChange({ ...step, delay })}
       />
-      <ActionForm label={label} action={step.action} onChange={(action) => onChange({ ...step, action })} />
+      <ActionForm
+        label={label}
+        path={`${path}.action`}
+        action={step.action}
+        onChange={(action) => onChange({ ...step, action })}
+      />
       <div class="actions">
         <TestStep momentId={momentId} stepId={step.id} dirty={dirty} />
         <button type="button" class="danger" onClick={onRemove}>
@@ -175,10 +213,13 @@ type Of<T extends ActionType> = Extract<Action, { type: T }>;
 
 function ActionForm({
   label,
+  path,
   action,
   onChange,
 }: {
   label: string;
+  /** Where the API puts the action (its errors name it): steps.<index>.action. */
+  path: string;
   action: Action;
   onChange: (next: Action) => void;
 }) {
@@ -198,10 +239,15 @@ function ActionForm({
         <>
           <TemplatePicker
             label={`${label}: email template`}
+            path={`${path}.templateId`}
             value={a.templateId}
             onChange={(templateId) => onChange({ ...a, templateId })}
           />
-          <Field label={`${label}: to (optional)`} hint="Default: the user's {email}, else the account's.">
+          <Field
+            label={`${label}: to (optional)`}
+            path={`${path}.to`}
+            hint="Default: the user's {email}, else the account's."
+          >
             <input {...text("to", a.to, true)} />
           </Field>
         </>
@@ -211,13 +257,13 @@ function ActionForm({
       const a = action as Of<"send_notification">;
       return (
         <>
-          <Field label={`${label}: title`}>
+          <Field label={`${label}: title`} path={`${path}.title`}>
             <input {...text("title", a.title)} />
           </Field>
-          <Field label={`${label}: body`}>
+          <Field label={`${label}: body`} path={`${path}.body`}>
             <textarea {...text("body", a.body)} />
           </Field>
-          <Field label={`${label}: link (optional)`}>
+          <Field label={`${label}: link (optional)`} path={`${path}.url`}>
             <input {...text("url", a.url, true)} />
           </Field>
         </>
@@ -227,10 +273,14 @@ function ActionForm({
       const a = action as Of<"feedback_prompt">;
       return (
         <>
-          <Field label={`${label}: question`}>
+          <Field label={`${label}: question`} path={`${path}.question`}>
             <input {...text("question", a.question)} />
           </Field>
-          <Field label={`${label}: follow-up (optional)`} hint="Asked after a neutral or frustrated answer.">
+          <Field
+            label={`${label}: follow-up (optional)`}
+            path={`${path}.followUp`}
+            hint="Asked after a neutral or frustrated answer."
+          >
             <input {...text("followUp", a.followUp, true)} />
           </Field>
         </>
@@ -242,17 +292,19 @@ function ActionForm({
         <>
           <IntegrationPicker
             label={`${label}: Slack integration`}
+            path={`${path}.integrationId`}
             kind="slack"
             value={a.integrationId}
             onChange={(integrationId) => onChange({ ...a, integrationId })}
           />
           <SlackChannelPicker
             label={`${label}: channel`}
+            path={`${path}.channel`}
             integrationId={a.integrationId}
             value={a.channel}
             onChange={(channel) => onChange({ ...a, channel })}
           />
-          <Field label={`${label}: message`}>
+          <Field label={`${label}: message`} path={`${path}.text`}>
             <textarea {...text("text", a.text)} />
           </Field>
         </>
@@ -264,14 +316,15 @@ function ActionForm({
         <>
           <IntegrationPicker
             label={`${label}: Attio integration`}
+            path={`${path}.integrationId`}
             kind="attio"
             value={a.integrationId}
             onChange={(integrationId) => onChange({ ...a, integrationId })}
           />
-          <Field label={`${label}: task`}>
+          <Field label={`${label}: task`} path={`${path}.content`}>
             <textarea {...text("content", a.content)} />
           </Field>
-          <Field label={`${label}: assignee id (optional)`}>
+          <Field label={`${label}: assignee id (optional)`} path={`${path}.assigneeId`}>
             <input {...text("assigneeId", a.assigneeId, true)} />
           </Field>
         </>
@@ -282,7 +335,7 @@ function ActionForm({
       return (
         <>
           <div class="row">
-            <Field label={`${label}: method`}>
+            <Field label={`${label}: method`} path={`${path}.method`}>
               <select
                 value={a.method}
                 onChange={(e) => onChange({ ...a, method: e.currentTarget.value as typeof a.method })}
@@ -292,11 +345,11 @@ function ActionForm({
                 ))}
               </select>
             </Field>
-            <Field label={`${label}: URL`}>
+            <Field label={`${label}: URL`} path={`${path}.url`}>
               <input {...text("url", a.url)} />
             </Field>
           </div>
-          <Field label={`${label}: headers (JSON)`} hint='e.g. {"x-team": "growth"}'>
+          <Field label={`${label}: headers (JSON)`} path={`${path}.headers`} hint='e.g. {"x-team": "growth"}'>
             <textarea
               value={a.headers ? JSON.stringify(a.headers, null, 2) : ""}
               onChange={(e) => {
@@ -310,11 +363,12 @@ function ActionForm({
               }}
             />
           </Field>
-          <Field label={`${label}: body (optional)`}>
+          <Field label={`${label}: body (optional)`} path={`${path}.body`}>
             <textarea {...text("body", a.body, true)} />
           </Field>
           <IntegrationPicker
             label={`${label}: signing secret (optional)`}
+            path={`${path}.integrationId`}
             kind="webhook"
             value={a.integrationId ?? ""}
             optional
@@ -330,7 +384,7 @@ function ActionForm({
       const a = action as Of<"update_attribute">;
       return (
         <div class="row">
-          <Field label={`${label}: on`}>
+          <Field label={`${label}: on`} path={`${path}.scope`}>
             <select
               value={a.scope}
               onChange={(e) => onChange({ ...a, scope: e.currentTarget.value as typeof a.scope })}
@@ -339,10 +393,10 @@ function ActionForm({
               <option value="user">The user</option>
             </select>
           </Field>
-          <Field label={`${label}: attribute`}>
+          <Field label={`${label}: attribute`} path={`${path}.attribute`}>
             <input {...text("attribute", a.attribute)} />
           </Field>
-          <Field label={`${label}: value`}>
+          <Field label={`${label}: value`} path={`${path}.value`}>
             <input
               value={a.value === null ? "" : String(a.value)}
               onInput={(e) => onChange({ ...a, value: e.currentTarget.value })}
@@ -360,8 +414,10 @@ function TemplatePicker({
   label,
   value,
   onChange,
+  path,
 }: {
   label: string;
+  path: string;
   value: string;
   onChange: (id: string) => void;
 }) {
@@ -375,6 +431,7 @@ function TemplatePicker({
     <>
       <Field
         label={label}
+        path={path}
         hint={
           items.length === 0 && !templates.loading
             ? "No email template yet: create one under Email templates."
@@ -405,8 +462,10 @@ function IntegrationPicker({
   value,
   optional,
   onChange,
+  path,
 }: {
   label: string;
+  path: string;
   kind: "slack" | "attio" | "webhook";
   value: string;
   optional?: boolean;
@@ -420,6 +479,7 @@ function IntegrationPicker({
   return (
     <Field
       label={label}
+      path={path}
       hint={
         items.length === 0 && !integrations.loading
           ? `No ${kind} integration yet: add one under Integrations.`
@@ -443,8 +503,10 @@ function SlackChannelPicker({
   integrationId,
   value,
   onChange,
+  path,
 }: {
   label: string;
+  path: string;
   integrationId: string;
   value: string | undefined;
   onChange: (channel: string) => void;
@@ -464,6 +526,7 @@ function SlackChannelPicker({
   return (
     <Field
       label={label}
+      path={path}
       hint={
         channels.error
           ? channels.error.message
@@ -490,15 +553,101 @@ function SlackChannelPicker({
   );
 }
 
-/** Renders the saved step with sample traits (dry run), then performs it for real on request. */
+type TestResult = components["schemas"]["TestStepResult"];
+
+/** A rendered field's value as text: strings as they are, anything else as compact JSON. */
+const shownValue = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
+
+/** A test's result as a person reads it (what was rendered, what happened), the JSON below it. */
+function TestResultView({ result }: { result: TestResult }) {
+  const outcome = result.outcome;
+  return (
+    <>
+      <dl class="props small">
+        <dt>Mode</dt>
+        <dd>{result.dryRun ? "Preview (dry run): nothing was sent" : "Test send: performed for real"}</dd>
+        <dt>Action</dt>
+        <dd>{ACTIONS.find(([type]) => type === result.action)?.[1] ?? result.action}</dd>
+        <dt>Missing traits</dt>
+        <dd>{result.missing.length > 0 ? result.missing.join(", ") : "None"}</dd>
+        {outcome && (
+          <>
+            <dt>Outcome</dt>
+            <dd>
+              {outcome.status === "executed"
+                ? "Performed"
+                : outcome.status === "skipped"
+                  ? "Skipped"
+                  : "Failed"}
+              {"reason" in outcome ? `: ${outcome.reason}` : ""}
+            </dd>
+          </>
+        )}
+        {outcome && "detail" in outcome && outcome.detail
+          ? Object.entries(outcome.detail).map(([key, value]) => (
+              <Fragment key={`detail-${key}`}>
+                <dt>{key}</dt>
+                <dd>{value}</dd>
+              </Fragment>
+            ))
+          : null}
+        {result.runId && (
+          <>
+            <dt>Run</dt>
+            <dd>
+              <a href={href(`/runs/${result.runId}`)}>Open the test run</a>
+            </dd>
+          </>
+        )}
+      </dl>
+      {result.rendered && Object.keys(result.rendered).length > 0 && (
+        <>
+          <h5>Rendered</h5>
+          <dl class="props small">
+            {Object.entries(result.rendered).map(([key, value]) => (
+              <Fragment key={`rendered-${key}`}>
+                <dt>{key}</dt>
+                <dd class="rendered">{shownValue(value)}</dd>
+              </Fragment>
+            ))}
+          </dl>
+        </>
+      )}
+      <details>
+        <summary>The result as JSON</summary>
+        <pre class="preview">{JSON.stringify(result, null, 2)}</pre>
+      </details>
+    </>
+  );
+}
+
+/**
+ * Renders the saved step with sample traits (dry run), then performs it for real on request. Focus
+ * follows: to the panel's heading when it opens, to the result (or the error) when a test ran, back
+ * to its button when it closes; its buttons stay focusable while a test runs.
+ */
 function TestStep({ momentId, stepId, dirty }: { momentId: string; stepId: string; dirty: boolean }) {
   const [open, setOpen] = useState(false);
   const [accountId, setAccountId] = useState("");
   const [traits, setTraits] = useState('{ "first_name": "Ada", "email": "ada@example.com" }');
-  const [result, setResult] = useState<unknown>();
+  const [result, setResult] = useState<TestResult | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
   const [busy, setBusy] = useState(false);
+  const [ran, setRan] = useState(0);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const answer = useRef<HTMLElement>(null);
+  const opener = useRef<HTMLButtonElement>(null);
+  const focusOpener = useRef(false);
+  useEffect(() => {
+    if (open) heading.current?.focus();
+    else if (focusOpener.current) opener.current?.focus();
+    focusOpener.current = false;
+  }, [open]);
+  useEffect(() => {
+    if (ran > 0) answer.current?.focus();
+  }, [ran]);
   const run = async (dryRun: boolean) => {
+    if (busy) return;
     setBusy(true);
     setError(undefined);
     try {
@@ -524,21 +673,25 @@ function TestStep({ momentId, stepId, dirty }: { momentId: string; stepId: strin
         ),
       );
     } catch (e) {
+      setResult(undefined);
       setError(e as ApiError);
     } finally {
       setBusy(false);
+      setRan((n) => n + 1);
     }
   };
   if (!open) {
     return (
-      <button type="button" class="secondary" onClick={() => setOpen(true)}>
+      <button type="button" class="secondary" ref={opener} onClick={() => setOpen(true)}>
         Test step {stepId}
       </button>
     );
   }
   return (
     <div class="card inset test-step">
-      <h4>Test step {stepId}</h4>
+      <h4 tabindex={-1} ref={heading}>
+        Test step {stepId}
+      </h4>
       {dirty && (
         <p class="warning">You have unsaved changes: the test uses the saved version of this step.</p>
       )}
@@ -551,22 +704,34 @@ function TestStep({ momentId, stepId, dirty }: { momentId: string; stepId: strin
         </Field>
       )}
       <div class="actions">
-        <button type="button" class="secondary" disabled={busy} onClick={() => run(true)}>
+        <button type="button" class="secondary" aria-disabled={busy || undefined} onClick={() => run(true)}>
           Preview (dry run)
         </button>
-        <button type="button" class="primary" disabled={busy} onClick={() => run(false)}>
+        <button type="button" class="primary" aria-disabled={busy || undefined} onClick={() => run(false)}>
           Send a test
         </button>
-        <button type="button" class="ghost" onClick={() => setOpen(false)}>
+        <button
+          type="button"
+          class="ghost"
+          onClick={() => {
+            focusOpener.current = true;
+            setOpen(false);
+          }}
+        >
           Close
         </button>
       </div>
-      {error && <ErrorBox error={error} title="The test did not run" />}
-      {result !== undefined && (
-        <figure class="chart-figure">
-          <figcaption class="small">Test result</figcaption>
-          <pre class="preview">{JSON.stringify(result, null, 2)}</pre>
-        </figure>
+      {busy && <p role="status">Testing…</p>}
+      {(error || result) && (
+        <section tabindex={-1} ref={answer} aria-label={`Result of the test of step ${stepId}`}>
+          {error && <ErrorBox error={error} title="The test did not run" />}
+          {result !== undefined && (
+            <figure class="chart-figure">
+              <figcaption class="small">Test result</figcaption>
+              <TestResultView result={result} />
+            </figure>
+          )}
+        </section>
       )}
     </div>
   );

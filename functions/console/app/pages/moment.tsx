@@ -3,6 +3,7 @@
  * status (each allowed transition says what it does), duplicate, delete. Saving sends the version
  * read as If-Match: a change made meanwhile is shown, never overwritten.
  */
+import type { RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { settingPointer, valueAtPointer } from "../../../../shared/domain/setting-pointer.js";
 import { type ApiError, api, apiError, call } from "../api/client.js";
@@ -12,7 +13,9 @@ import {
   Async,
   ConfirmButton,
   ErrorBox,
+  ErrorSummary,
   Field,
+  FieldErrors,
   formatTime,
   NumberInput,
   PageHeader,
@@ -59,8 +62,15 @@ export function MomentPage({ params }: { params: Record<string, string> }) {
   );
   // Kept here: the editor starts afresh on each version (the one just saved, too), and says it.
   const [saved, setSaved] = useState<string | undefined>();
+  const [statusError, setStatusError] = useState<ApiError | undefined>();
+  // Where focus goes once the moment reloaded (the control that had it may be gone with the old version).
+  const focusAfterLoad = useRef<FocusTarget | undefined>(undefined);
   return (
-    <Async resource={moment} what="the moment">
+    <Async
+      resource={moment}
+      what="the moment"
+      back={{ href: href("/moments"), label: "Back to the moments" }}
+    >
       {(m) => (
         <MomentEditor
           key={`${m.id}@${m.version}`}
@@ -68,11 +78,17 @@ export function MomentPage({ params }: { params: Record<string, string> }) {
           reload={moment.reload}
           saved={saved}
           setSaved={setSaved}
+          statusError={statusError}
+          setStatusError={setStatusError}
+          focusAfterLoad={focusAfterLoad}
         />
       )}
     </Async>
   );
 }
+
+/** After a save, the message saying it saved; after a status change, the status it changed. */
+type FocusTarget = "saved" | "status";
 
 /** "Start" -> "start", "Return to draft" -> "return to draft": a status change's label in a sentence. */
 const verb = (label: string) => label.charAt(0).toLowerCase() + label.slice(1);
@@ -82,20 +98,41 @@ function MomentEditor({
   reload,
   saved,
   setSaved,
+  statusError,
+  setStatusError,
+  focusAfterLoad,
 }: {
   moment: Moment;
   reload: () => void;
   saved: string | undefined;
   setSaved: (notice: string | undefined) => void;
+  /** A status change that failed after its edits were saved: shown in the status area. */
+  statusError: ApiError | undefined;
+  setStatusError: (error: ApiError | undefined) => void;
+  focusAfterLoad: RefObject<FocusTarget | undefined>;
 }) {
   const base = inputOf(moment);
   const form = useRef<HTMLFormElement>(null);
+  const statusArea = useRef<HTMLDivElement>(null);
+  const saveStatus = useRef<HTMLSpanElement>(null);
+  const conflictBox = useRef<HTMLDivElement>(null);
+  // The version just loaded (or the same one, reloaded): focus where the change that loaded it said.
+  useEffect(() => {
+    const target = focusAfterLoad.current;
+    focusAfterLoad.current = undefined;
+    if (target === "status") statusArea.current?.focus();
+    else if (target === "saved") saveStatus.current?.focus();
+  }, [moment]);
   const [draft, setDraft] = useState<MomentInput>(base);
   const [error, setError] = useState<ApiError | undefined>();
   const [conflict, setConflict] = useState<
     { latest: Moment; theirs: string[]; mine: string[] } | undefined
   >();
   const [busy, setBusy] = useState(false);
+  // A save refused for a change made meanwhile: focus to what it says and offers.
+  useEffect(() => {
+    if (conflict) conflictBox.current?.focus();
+  }, [conflict]);
   const dirtyFields = changedFields(base, draft);
   const dirty = dirtyFields.length > 0;
   const sources = useResource(
@@ -121,6 +158,7 @@ function MomentEditor({
   const saveDraft = async (): Promise<boolean> => {
     setBusy(true);
     setError(undefined);
+    setStatusError(undefined);
     // A field cleared in the form (the time frame, a description) is sent as null: PATCH removes it.
     const patch = Object.fromEntries(dirtyFields.map((k) => [k, draft[k as keyof MomentInput] ?? null]));
     const result = await api.PATCH("/v1/admin/moments/{id}", {
@@ -143,17 +181,23 @@ function MomentEditor({
   };
 
   const save = async () => {
-    if (await saveDraft()) reload();
+    if (busy) return;
+    if (await saveDraft()) {
+      focusAfterLoad.current = "saved";
+      reload();
+    }
   };
 
   const changeStatus = async (to: string) => {
     setSaved(undefined);
+    setStatusError(undefined);
     await call(
       api.POST("/v1/admin/moments/{id}/status", {
         params: { path: { id: moment.id } },
         body: { status: to as Moment["status"] },
       }),
     );
+    focusAfterLoad.current = "status";
     reload();
   };
 
@@ -177,9 +221,10 @@ function MomentEditor({
         }),
       );
     } catch (e) {
-      // Saved, but the status stayed: the page shows the saved version and says so.
-      setSaved(`Your changes were saved, but the status did not change: ${(e as ApiError).message}`);
+      // Saved, but the status stayed: the status area says why (the API's message), and takes focus.
+      setStatusError(e as ApiError);
     }
+    focusAfterLoad.current = "status";
     reload();
   };
 
@@ -188,11 +233,8 @@ function MomentEditor({
       <PageHeader
         documentTitle={moment.name}
         crumbs={[{ label: "Moments", href: href("/moments") }]}
-        title={
-          <>
-            {moment.name} <StatusBadge status={moment.status} />
-          </>
-        }
+        title={moment.name}
+        badge={<StatusBadge status={moment.status} />}
         subtitle={`Version ${moment.version} · updated ${formatTime(moment.updatedAt)}${moment.template !== "custom" ? ` · from the ${moment.template} template` : ""}`}
         actions={
           <>
@@ -229,12 +271,18 @@ function MomentEditor({
 
       <section class="card" aria-labelledby="status-title">
         <h2 id="status-title">Status</h2>
-        <p>
-          This moment is <StatusBadge status={moment.status} />
-          {moment.runningSince ? ` since ${formatTime(moment.runningSince)}` : ""}.
-          {moment.status === "running" &&
-            " Edits you save apply to accounts that enter from then on; runs in progress keep their version."}
-        </p>
+        {/* Takes focus after a status change: it says the status the moment is in now. */}
+        <div ref={statusArea} tabindex={-1}>
+          {statusError && (
+            <ErrorBox error={statusError} title="Your changes were saved, but the status did not change" />
+          )}
+          <p>
+            This moment is <StatusBadge status={moment.status} />
+            {moment.runningSince ? ` since ${formatTime(moment.runningSince)}` : ""}.
+            {moment.status === "running" &&
+              " Edits you save apply to accounts that enter from then on; runs in progress keep their version."}
+          </p>
+        </div>
         <div class="transitions">
           {moment.allowedTransitions.map((t) => (
             <div class="transition" key={t.status}>
@@ -275,7 +323,7 @@ function MomentEditor({
       </section>
 
       {conflict && (
-        <div class="error" role="alert">
+        <div class="error" role="alert" tabindex={-1} ref={conflictBox}>
           <strong>This moment changed since you opened it (now version {conflict.latest.version}).</strong>
           <p>Your changes were not saved, and nothing was overwritten.</p>
           <p>
@@ -309,157 +357,161 @@ function MomentEditor({
         }}
       >
         <div class="savebar" aria-live="polite">
-          <span>
+          {/* Takes focus after a save: the button that had it is disabled once nothing is unsaved. */}
+          <span tabindex={-1} ref={saveStatus}>
             {dirty ? `Unsaved changes: ${dirtyFields.join(", ")}` : (saved ?? "All changes saved.")}
           </span>
           <button type="button" class="secondary" disabled={!dirty} onClick={() => setDraft(base)}>
             Discard changes
           </button>
-          <button type="submit" class="primary" disabled={!dirty || busy}>
+          {/* Busy, it says so but keeps focus (a disabled button would drop it to the page's body). */}
+          <button type="submit" class="primary" disabled={!dirty} aria-disabled={busy || undefined}>
             {busy ? "Saving…" : "Save changes"}
           </button>
         </div>
-        {error && <ErrorBox error={error} title="Not saved" />}
-
-        <section class="card" aria-labelledby="props-title">
-          <h2 id="props-title">Properties</h2>
-          <Field label="Name">
-            <input value={draft.name} onInput={(e) => set("name", e.currentTarget.value)} />
-          </Field>
-          <Field label="Description">
-            <textarea
-              value={draft.description ?? ""}
-              onInput={(e) => set("description", e.currentTarget.value)}
-            />
-          </Field>
-          <div class="row">
-            <Field label="Goal">
-              <select
-                value={draft.goal}
-                onChange={(e) => set("goal", e.currentTarget.value as MomentInput["goal"])}
-              >
-                {GOALS.map(([g, l]) => (
-                  <option key={g} value={g}>
-                    {l}
-                  </option>
-                ))}
-              </select>
+        {error && <ErrorSummary error={error} title="Not saved" root={form} />}
+        <FieldErrors error={error}>
+          <section class="card" aria-labelledby="props-title">
+            <h2 id="props-title">Properties</h2>
+            <Field label="Name" path="name">
+              <input value={draft.name} onInput={(e) => set("name", e.currentTarget.value)} />
             </Field>
-            <Field label="Sampling (% of accounts that enter)">
-              <NumberInput
-                min={0}
-                max={100}
-                value={draft.samplingRate ?? 100}
-                onChange={(rate) => set("samplingRate", rate)}
+            <Field label="Description" path="description">
+              <textarea
+                value={draft.description ?? ""}
+                onInput={(e) => set("description", e.currentTarget.value)}
               />
             </Field>
-            <Field label="Re-entry">
-              <select
-                value={draft.reentry?.policy ?? "once"}
-                onChange={(e) => {
-                  const policy = e.currentTarget.value;
-                  set(
-                    "reentry",
-                    (policy === "cooldown"
-                      ? { policy, cooldown: { amount: 30, unit: "days" } }
-                      : { policy }) as MomentInput["reentry"],
-                  );
-                }}
-              >
-                <option value="once">Once per account</option>
-                <option value="after_exit">Again after its run ended</option>
-                <option value="cooldown">Again after a cooldown</option>
-              </select>
-            </Field>
-          </div>
-          <TimeFrameInput value={draft.timeFrame} onChange={(timeFrame) => set("timeFrame", timeFrame)} />
-          {moment.templateSettings.length > 0 && (
-            <fieldset>
-              <legend>Settings of the {moment.template} template</legend>
-              <p class="muted small">
-                Each is the field it sets below (the start rule, an end rule, a step's delay, re-entry):
-                change it here or there.
-              </p>
-              {moment.templateSettings.map((setting) => {
-                // Found by what it is in the draft, not by the saved moment's path: a step or end
-                // rule removed before it (unsaved) would shift that path onto another item's field.
-                const path = settingPointer(draft, setting.target);
-                const value =
-                  path === undefined ? undefined : (valueAtPointer(draft, path) as Duration | undefined);
-                return path === undefined || value === undefined ? null : (
-                  <DurationInput
-                    key={setting.key}
-                    label={setting.label}
-                    value={value}
-                    onChange={(next) => {
-                      const [field, edited] = writePointer(draft, path, next);
-                      set(field as keyof MomentInput, edited as never);
-                    }}
-                  />
-                );
-              })}
-            </fieldset>
-          )}
-          <label class="check">
-            <input
-              type="checkbox"
-              checked={draft.actionsEnabled !== false}
-              onChange={(e) => set("actionsEnabled", e.currentTarget.checked)}
-            />
-            Actions on (off: accounts enter and end, steps are recorded as skipped)
-          </label>
-          <fieldset>
-            <legend>Sources (audience)</legend>
-            {moment.sourcesLocked && (
-              <p class="muted small">
-                Sources are fixed once a moment has run: duplicate it to target others.
-              </p>
-            )}
-            {sources.data?.items.length === 0 && (
-              <p>
-                No source yet. <a href={href("/sources")}>Create a source</a> first.
-              </p>
-            )}
-            {sources.data?.items.map((s) => (
-              <label class="check" key={s.id}>
-                <input
-                  type="checkbox"
-                  checked={(draft.sourceIds ?? []).includes(s.id)}
-                  disabled={moment.sourcesLocked}
-                  onChange={(e) =>
-                    set(
-                      "sourceIds",
-                      e.currentTarget.checked
-                        ? [...(draft.sourceIds ?? []), s.id]
-                        : (draft.sourceIds ?? []).filter((x) => x !== s.id),
-                    )
-                  }
+            <div class="row">
+              <Field label="Goal" path="goal">
+                <select
+                  value={draft.goal}
+                  onChange={(e) => set("goal", e.currentTarget.value as MomentInput["goal"])}
+                >
+                  {GOALS.map(([g, l]) => (
+                    <option key={g} value={g}>
+                      {l}
+                    </option>
+                  ))}
+                </select>
+              </Field>
+              <Field label="Sampling (% of accounts that enter)" path="samplingRate">
+                <NumberInput
+                  min={0}
+                  max={100}
+                  value={draft.samplingRate ?? 100}
+                  onChange={(rate) => set("samplingRate", rate)}
                 />
-                {s.name}
-              </label>
-            ))}
-          </fieldset>
-        </section>
+              </Field>
+              <Field label="Re-entry" path="reentry.policy">
+                <select
+                  value={draft.reentry?.policy ?? "once"}
+                  onChange={(e) => {
+                    const policy = e.currentTarget.value;
+                    set(
+                      "reentry",
+                      (policy === "cooldown"
+                        ? { policy, cooldown: { amount: 30, unit: "days" } }
+                        : { policy }) as MomentInput["reentry"],
+                    );
+                  }}
+                >
+                  <option value="once">Once per account</option>
+                  <option value="after_exit">Again after its run ended</option>
+                  <option value="cooldown">Again after a cooldown</option>
+                </select>
+              </Field>
+            </div>
+            <TimeFrameInput value={draft.timeFrame} onChange={(timeFrame) => set("timeFrame", timeFrame)} />
+            {moment.templateSettings.length > 0 && (
+              <fieldset>
+                <legend>Settings of the {moment.template} template</legend>
+                <p class="muted small">
+                  Each is the field it sets below (the start rule, an end rule, a step's delay, re-entry):
+                  change it here or there.
+                </p>
+                {moment.templateSettings.map((setting) => {
+                  // Found by what it is in the draft, not by the saved moment's path: a step or end
+                  // rule removed before it (unsaved) would shift that path onto another item's field.
+                  const path = settingPointer(draft, setting.target);
+                  const value =
+                    path === undefined ? undefined : (valueAtPointer(draft, path) as Duration | undefined);
+                  return path === undefined || value === undefined ? null : (
+                    <DurationInput
+                      key={setting.key}
+                      label={setting.label}
+                      path={path.split("/").slice(1).join(".")}
+                      value={value}
+                      onChange={(next) => {
+                        const [field, edited] = writePointer(draft, path, next);
+                        set(field as keyof MomentInput, edited as never);
+                      }}
+                    />
+                  );
+                })}
+              </fieldset>
+            )}
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={draft.actionsEnabled !== false}
+                onChange={(e) => set("actionsEnabled", e.currentTarget.checked)}
+              />
+              Actions on (off: accounts enter and end, steps are recorded as skipped)
+            </label>
+            <fieldset>
+              <legend>Sources (audience)</legend>
+              {moment.sourcesLocked && (
+                <p class="muted small">
+                  Sources are fixed once a moment has run: duplicate it to target others.
+                </p>
+              )}
+              {sources.data?.items.length === 0 && (
+                <p>
+                  No source yet. <a href={href("/sources")}>Create a source</a> first.
+                </p>
+              )}
+              {sources.data?.items.map((s) => (
+                <label class="check" key={s.id}>
+                  <input
+                    type="checkbox"
+                    checked={(draft.sourceIds ?? []).includes(s.id)}
+                    disabled={moment.sourcesLocked}
+                    onChange={(e) =>
+                      set(
+                        "sourceIds",
+                        e.currentTarget.checked
+                          ? [...(draft.sourceIds ?? []), s.id]
+                          : (draft.sourceIds ?? []).filter((x) => x !== s.id),
+                      )
+                    }
+                  />
+                  {s.name}
+                </label>
+              ))}
+            </fieldset>
+          </section>
 
-        <section class="card" aria-labelledby="start-title">
-          <h2 id="start-title">Start rule</h2>
-          <StartRuleEditor start={draft.start} events={events} onChange={(start) => set("start", start)} />
-        </section>
+          <section class="card" aria-labelledby="start-title">
+            <h2 id="start-title">Start rule</h2>
+            <StartRuleEditor start={draft.start} events={events} onChange={(start) => set("start", start)} />
+          </section>
 
-        <section class="card" aria-labelledby="end-title">
-          <h2 id="end-title">End rules</h2>
-          <EndRulesEditor rules={draft.end ?? []} onChange={(end) => set("end", end)} />
-        </section>
+          <section class="card" aria-labelledby="end-title">
+            <h2 id="end-title">End rules</h2>
+            <EndRulesEditor rules={draft.end ?? []} onChange={(end) => set("end", end)} />
+          </section>
 
-        <section class="card" aria-labelledby="steps-title">
-          <h2 id="steps-title">Steps</h2>
-          <StepsEditor
-            momentId={moment.id}
-            steps={draft.steps ?? []}
-            dirty={dirty}
-            onChange={(steps) => set("steps", steps)}
-          />
-        </section>
+          <section class="card" aria-labelledby="steps-title">
+            <h2 id="steps-title">Steps</h2>
+            <StepsEditor
+              momentId={moment.id}
+              steps={draft.steps ?? []}
+              dirty={dirty}
+              onChange={(steps) => set("steps", steps)}
+            />
+          </section>
+        </FieldErrors>
       </form>
     </>
   );
@@ -493,14 +545,14 @@ export function TimeFrameInput({
       <legend>Time frame (optional)</legend>
       <p class="muted small">Outside it the moment starts nothing; runs already in progress go on.</p>
       <div class="row">
-        <Field label="Starts runs from">
+        <Field label="Starts runs from" path="timeFrame.from">
           <input
             type="datetime-local"
             value={toLocalInput(value?.from)}
             onChange={(e) => update("from", e.currentTarget.value)}
           />
         </Field>
-        <Field label="Until">
+        <Field label="Until" path="timeFrame.until">
           <input
             type="datetime-local"
             value={toLocalInput(value?.until)}

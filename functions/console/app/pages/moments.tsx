@@ -10,6 +10,7 @@ import {
   Pager,
   percent,
   StatusBadge,
+  TableWrap,
   useDebounced,
   usePager,
   useResource,
@@ -139,7 +140,7 @@ export function MomentsPage() {
                     <h2 class="group-title" id={`goal-${goal}`}>
                       {label} <span class="count">{group.length}</span>
                     </h2>
-                    <div class="table-wrap">
+                    <TableWrap label={`${label} moments`}>
                       <table>
                         <thead>
                           <tr>
@@ -196,7 +197,7 @@ export function MomentsPage() {
                           ))}
                         </tbody>
                       </table>
-                    </div>
+                    </TableWrap>
                   </section>
                 );
               })}

@@ -1,7 +1,17 @@
 /** Events the apps sent, most frequent first: which moments use them; promote one to a moment. */
 import { api, call } from "../api/client.js";
 import { href, navigate } from "../router.js";
-import { Async, ConfirmButton, Empty, formatTime, PageHeader, Pager, usePager, useResource } from "../ui.js";
+import {
+  Async,
+  ConfirmButton,
+  Empty,
+  formatTime,
+  PageHeader,
+  Pager,
+  TableWrap,
+  usePager,
+  useResource,
+} from "../ui.js";
 
 const PAGE = 25;
 
@@ -24,7 +34,7 @@ export function ObservedEventsPage() {
           const next = page + PAGE < data.items.length ? String(page + PAGE) : undefined;
           return (
             <>
-              <div class="table-wrap">
+              <TableWrap label="Observed events">
                 <table>
                   <thead>
                     <tr>
@@ -85,7 +95,7 @@ export function ObservedEventsPage() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
               <Pager pager={pager} nextCursor={next} label="Observed events" />
             </>
           );

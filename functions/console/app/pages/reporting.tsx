@@ -18,6 +18,7 @@ import {
   LOCALE,
   PageHeader,
   percent,
+  TableWrap,
   useInterval,
   useResource,
 } from "../ui.js";
@@ -133,7 +134,7 @@ function ReportView({ id, report: r }: { id: string; report: Report }) {
         {r.steps.length === 0 ? (
           <p class="muted">This moment has no step.</p>
         ) : (
-          <div class="table-wrap">
+          <TableWrap label="Steps">
             <table>
               <thead>
                 <tr>
@@ -168,7 +169,7 @@ function ReportView({ id, report: r }: { id: string; report: Report }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </section>
       <section class="card" aria-labelledby="feedback">

@@ -1,6 +1,6 @@
 /** Sources (audience configurations), their allowed domains and write keys (shown once; revoke). */
 import type { ComponentChildren } from "preact";
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { type ApiError, api, call } from "../api/client.js";
 import type { IssuedIdentitySecret, Source } from "../api/types.js";
 import { href, location } from "../router.js";
@@ -9,8 +9,9 @@ import {
   ConfirmButton,
   CopyButton,
   Empty,
-  ErrorBox,
+  ErrorSummary,
   Field,
+  FieldErrors,
   formatTime,
   KeyTable,
   PageHeader,
@@ -48,6 +49,33 @@ function IdentitySecretUse() {
   );
 }
 
+/**
+ * Allowed domains as typed: separated by commas (or line breaks), never by spaces, so a value with a
+ * space in it ("https://bad domain/") is one entry the API names, not two.
+ */
+function domainList(text: string): string[] {
+  return text
+    .split(/[,\n]/)
+    .map((d) => d.trim())
+    .filter(Boolean);
+}
+
+/**
+ * The API names an allowed domain by its index (allowedDomains.1): the field is one text box, so the
+ * problem is put on it, quoting the entry it is about.
+ */
+function domainProblems(error: ApiError, domains: string[]): ApiError {
+  if (!error.details) return error;
+  return {
+    ...error,
+    details: error.details.map((d) => {
+      const entry = /^allowedDomains\.(\d+)$/.exec(d.path ?? "");
+      const typed = entry ? domains[Number(entry[1])] : undefined;
+      return typed === undefined ? d : { path: "allowedDomains", message: `“${typed}” ${d.message ?? ""}` };
+    }),
+  };
+}
+
 export function SourcesPage() {
   const pager = usePager();
   const sources = useResource(
@@ -66,22 +94,31 @@ export function SourcesPage() {
   >();
   const [error, setError] = useState<ApiError | undefined>();
   const next = location.value.query.get("next");
+  const form = useRef<HTMLFormElement>(null);
+  // A deleted source's card goes, its Delete button with it: focus goes to the notice saying so,
+  // once the list no longer shows it.
+  const [deleted, setDeleted] = useState<{ id: string; name: string } | undefined>();
+  const deletedNotice = useRef<HTMLParagraphElement>(null);
+  const focusDeleted = useRef(false);
+  useEffect(() => {
+    if (focusDeleted.current && deleted && !sources.data?.items.some((s) => s.id === deleted.id)) {
+      focusDeleted.current = false;
+      deletedNotice.current?.focus();
+    }
+  }, [sources.data, deleted]);
 
   const create = async (e: Event) => {
     e.preventDefault();
     setError(undefined);
+    const allowedDomains = domainList(domains);
     try {
-      const allowedDomains = domains
-        .split(/[\s,]+/)
-        .map((d) => d.trim())
-        .filter(Boolean);
       const source = await call(api.POST("/v1/admin/sources", { body: { name, allowedDomains } }));
       setCreated({ name: source.name, writeKey: source.writeKey, identitySecret: source.identitySecret });
       setName("");
       setDomains("");
       sources.reload();
     } catch (err) {
-      setError(err as ApiError);
+      setError(domainProblems(err as ApiError, allowedDomains));
     }
   };
 
@@ -91,25 +128,28 @@ export function SourcesPage() {
         title="Sources"
         subtitle="Where events come from. Each source has write keys and the browser origins allowed to use them."
       />
-      <form class="card" onSubmit={create} aria-labelledby="new-source">
+      <form class="card" onSubmit={create} aria-labelledby="new-source" ref={form}>
         <h2 id="new-source">New source</h2>
-        <div class="row">
-          <Field label="Source name">
-            <input
-              required
-              value={name}
-              onInput={(e) => setName(e.currentTarget.value)}
-              placeholder="Web app"
-            />
-          </Field>
-          <Field
-            label="Allowed domains"
-            hint="Browser origins, comma-separated: app.acme.com, *.acme.dev, localhost:5173"
-          >
-            <input value={domains} onInput={(e) => setDomains(e.currentTarget.value)} />
-          </Field>
-        </div>
-        {error && <ErrorBox error={error} title="Not created" />}
+        <FieldErrors error={error}>
+          <div class="row">
+            <Field label="Source name" path="name">
+              <input
+                required
+                value={name}
+                onInput={(e) => setName(e.currentTarget.value)}
+                placeholder="Web app"
+              />
+            </Field>
+            <Field
+              label="Allowed domains"
+              path="allowedDomains"
+              hint="Browser origins, comma-separated: app.acme.com, *.acme.dev, localhost:5173"
+            >
+              <input value={domains} onInput={(e) => setDomains(e.currentTarget.value)} />
+            </Field>
+          </div>
+        </FieldErrors>
+        {error && <ErrorSummary error={error} title="Not created" root={form} />}
         <button type="submit" class="primary">
           Create source
         </button>
@@ -129,6 +169,11 @@ export function SourcesPage() {
           )}
         </>
       )}
+      {deleted && (
+        <p class="notice" role="status" tabindex={-1} ref={deletedNotice}>
+          Source “{deleted.name}” deleted.
+        </p>
+      )}
       <Async resource={sources} what="sources">
         {(data) =>
           data.items.length === 0 ? (
@@ -136,7 +181,16 @@ export function SourcesPage() {
           ) : (
             <>
               {data.items.map((s) => (
-                <SourceCard key={s.id} source={s} onChange={sources.reload} />
+                <SourceCard
+                  key={s.id}
+                  source={s}
+                  onChange={sources.reload}
+                  onDeleted={() => {
+                    focusDeleted.current = true;
+                    setDeleted({ id: s.id, name: s.name });
+                    sources.reload();
+                  }}
+                />
               ))}
               <Pager pager={pager} nextCursor={data.nextCursor} label="Sources" />
             </>
@@ -179,13 +233,11 @@ export function SourceCard({
   const [subject, setSubject] = useState(source.subject);
   const [requireUserToken, setRequireUserToken] = useState(source.requireUserToken);
   const [error, setError] = useState<ApiError | undefined>();
+  const card = useRef<HTMLElement>(null);
   const saveSettings = async () => {
     setError(undefined);
+    const allowedDomains = domainList(domains);
     try {
-      const allowedDomains = domains
-        .split(/[\s,]+/)
-        .map((d) => d.trim())
-        .filter(Boolean);
       await call(
         api.PATCH("/v1/admin/sources/{id}", {
           params: { path: { id: source.id } },
@@ -194,11 +246,11 @@ export function SourceCard({
       );
       onChange();
     } catch (err) {
-      setError(err as ApiError);
+      setError(domainProblems(err as ApiError, allowedDomains));
     }
   };
   return (
-    <section class="card" aria-labelledby={`source-${source.id}`}>
+    <section class="card" aria-labelledby={`source-${source.id}`} ref={card}>
       <div class="page-header-row">
         <div>
           <h2 id={`source-${source.id}`}>{onOwnPage ? "Settings and write keys" : source.name}</h2>
@@ -282,21 +334,27 @@ export function SourceCard({
           </p>
         </ShownOnce>
       )}
-      {error && <ErrorBox error={error} />}
-      <div class="row">
-        <Field label={`Allowed domains of ${source.name}`}>
-          <input value={domains} onInput={(e) => setDomains(e.currentTarget.value)} />
-        </Field>
-        <Field
-          label={`Who ${source.name}'s events are about`}
-          hint="When an event names no account: its user's organization, or the person themselves."
-        >
-          <select value={subject} onChange={(e) => setSubject(e.currentTarget.value as Source["subject"])}>
-            <option value="account">Organizations (B2B): the user's account</option>
-            <option value="user">People (consumer mode): each person is an account</option>
-          </select>
-        </Field>
-      </div>
+      {error && <ErrorSummary error={error} title="Something went wrong" root={card} />}
+      <FieldErrors error={error}>
+        <div class="row">
+          <Field
+            label={`Allowed domains of ${source.name}`}
+            path="allowedDomains"
+            hint="Comma-separated: app.acme.com, *.acme.dev, localhost:5173"
+          >
+            <input value={domains} onInput={(e) => setDomains(e.currentTarget.value)} />
+          </Field>
+          <Field
+            label={`Who ${source.name}'s events are about`}
+            hint="When an event names no account: its user's organization, or the person themselves."
+          >
+            <select value={subject} onChange={(e) => setSubject(e.currentTarget.value as Source["subject"])}>
+              <option value="account">Organizations (B2B): the user's account</option>
+              <option value="user">People (consumer mode): each person is an account</option>
+            </select>
+          </Field>
+        </div>
+      </FieldErrors>
       <label class="check">
         <input
           type="checkbox"
@@ -313,6 +371,7 @@ export function SourceCard({
         {(k) => (
           <>
             <KeyTable
+              label={`${source.name}'s write keys`}
               items={k.items}
               question={<p>Revoke this key? Every request with it is refused (401) within 5 seconds.</p>}
               revoke={async (key) => {

@@ -1,6 +1,16 @@
 /** Addresses no email goes to (unsubscribed, bounced, complained); removing one allows sends again. */
 import { api, call } from "../api/client.js";
-import { Async, ConfirmButton, Empty, formatTime, PageHeader, Pager, usePager, useResource } from "../ui.js";
+import {
+  Async,
+  ConfirmButton,
+  Empty,
+  formatTime,
+  PageHeader,
+  Pager,
+  TableWrap,
+  usePager,
+  useResource,
+} from "../ui.js";
 
 export function SuppressionsPage() {
   const pager = usePager();
@@ -25,7 +35,7 @@ export function SuppressionsPage() {
             <Empty>No suppressed address.</Empty>
           ) : (
             <>
-              <div class="table-wrap">
+              <TableWrap label="Suppressions">
                 <table>
                   <thead>
                     <tr>
@@ -67,7 +77,7 @@ export function SuppressionsPage() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
               <Pager pager={pager} nextCursor={data.nextCursor} label="Suppressions" />
             </>
           )
