@@ -46,6 +46,11 @@ export interface LocalDeadLetterQueueOptions {
   journalPath?: string;
   /** Hears every message sent (the stack warns, as the queue's alarm would fire). */
   onMessage?: (message: DeadLetterMessage) => void;
+  /**
+   * Hears, once at creation, the messages the journal kept from a previous process, when there are
+   * any: the queue's alarm is still firing (the stack warns again at each start until they are gone).
+   */
+  onKept?: (messages: DeadLetterMessage[]) => void;
 }
 
 type DeadLetterJournalRecord = { t: "send"; id: string; body: string; at: number };
@@ -58,14 +63,17 @@ export function createLocalDeadLetterQueue(options: LocalDeadLetterQueueOptions)
     sentTimestamp: record.at,
   }));
   let closed = false;
+  if (messages.length > 0) options.onKept?.(messages.map((message) => ({ ...message })));
   return {
     name: options.name,
     arn: `arn:aws:sqs:${options.region}:${options.accountId}:${options.name}`,
     send(body) {
+      // A closed queue cannot journal the message: refused, so the bus keeps the delivery (in its own
+      // journal) rather than forgetting an event nothing holds.
+      if (closed) throw new Error(`Local queue ${options.name} is closed`);
       const message = { messageId: randomUUID(), body, sentTimestamp: Date.now() };
       // Journaled before it counts as sent: the bus forgets the delivery only after this returns.
-      if (!closed)
-        opened?.journal.append({ t: "send", id: message.messageId, body, at: message.sentTimestamp });
+      opened?.journal.append({ t: "send", id: message.messageId, body, at: message.sentTimestamp });
       messages.push(message);
       options.onMessage?.({ ...message });
       return { ...message };

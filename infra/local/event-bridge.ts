@@ -81,6 +81,28 @@ function journaledError(error: unknown): JournaledError {
   return { name: "Error", message: String(error) };
 }
 
+/** A thrown value's message, for a log line. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** setTimeout's longest delay (2^31 - 1 ms, about 24.8 days): a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * setTimeout for any delay: one longer than MAX_TIMER_MS is chained through timers of at most that,
+ * never shortened. `cancel` stops whichever timer of the chain is pending.
+ */
+export function setLongTimeout(callback: () => void, delayMs: number): { cancel(): void } {
+  let timer: NodeJS.Timeout;
+  const arm = (left: number): void => {
+    const step = Math.min(Math.max(0, left), MAX_TIMER_MS);
+    timer = setTimeout(() => (left > step ? arm(left - step) : callback()), step);
+  };
+  arm(delayMs);
+  return { cancel: () => clearTimeout(timer) };
+}
+
 function errorFromJournal(error: JournaledError): Error {
   const rebuilt = new Error(error.message);
   rebuilt.name = error.name;
@@ -112,10 +134,21 @@ export interface LocalEventBridgeOptions {
 export interface LocalEventBridge {
   endpoint: string;
   stop(): Promise<void>;
-  /** Resolves when no deliveries are pending (including ones waiting to be retried). */
+  /**
+   * Resolves when no delivery runs or is due within IDLE_RETRY_WAIT_MS: it waits through the bus's
+   * compressed retries (milliseconds) and a Lambda wait at a small time scale, not through one that
+   * is longer (a minute at time scale 1), which a test polls for or a stop keeps (see `sleeping`).
+   */
   idle(): Promise<void>;
   /** Deliveries not yet finished: running, waiting to start or to be retried. */
   pending(): number;
+  /** Deliveries whose attempt runs or is about to start (what a drain waits for). */
+  running(): number;
+  /**
+   * Deliveries sleeping through a retry wait: a stop keeps them in the journal (the wait goes on at
+   * the next start), or, without one, loses them, logged at error level with the event.
+   */
+  sleeping(): number;
   /** Starts the deliveries a journal kept from a previous process (once their targets can run). */
   resume(): void;
   /**
@@ -152,6 +185,8 @@ const MAX_ENTRIES = 10;
  */
 const MAX_ENTRY_BYTES = 1024 * 1024;
 const STOP_GRACE_MS = 5_000;
+/** A delivery sleeping through a longer retry wait than this does not keep idle() waiting. */
+export const IDLE_RETRY_WAIT_MS = 1_000;
 const EVENT_BUS_ARN = /^arn:aws[a-z-]*:events:([a-z0-9-]+):(\d{12}):event-bus\/([A-Za-z0-9._\-/]+)$/;
 
 /** ISO 8601 without milliseconds, the format EventBridge uses in the envelope's `time`. */
@@ -231,7 +266,18 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
   /** Deliveries not yet finished, whether running or waiting for a retry. */
   let pending = 0;
   let idleWaiters: Array<() => void> = [];
-  const retryTimers = new Set<NodeJS.Timeout>();
+  /** Deliveries sleeping through a retry wait, and whether the wait is long enough not to hold idle(). */
+  const sleepers = new Map<
+    { cancel(): void },
+    { long: boolean; rule: string; event: LocalBusEvent; attempts: number }
+  >();
+  let sleepingLong = 0;
+  const wakeIdleWaiters = (): void => {
+    if (pending - sleepingLong > 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const wake of waiters) wake();
+  };
   const running = new Set<Promise<void>>();
 
   /** Deliveries owed, by `<eventId>/<bus>/<rule>`: what the journal keeps until settled. */
@@ -258,18 +304,14 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
   const settleOne = (key?: string): void => {
     if (key !== undefined && owed.delete(key)) journalAppend({ t: "settled", key });
     pending--;
-    if (pending === 0) {
-      const waiters = idleWaiters;
-      idleWaiters = [];
-      for (const wake of waiters) wake();
-    }
+    wakeIdleWaiters();
   };
 
   const delaysOf = (rule: LocalRule): readonly number[] => rule.retryDelaysMs ?? retryDelays;
 
   /** After every attempt failed: the rule's dead letter, or the event is dropped (logged). */
   const giveUp = (rule: LocalRule, event: LocalBusEvent, attempts: number, error: unknown, key: string) => {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     if (rule.deadLetter === undefined) {
       log({
         level: "error",
@@ -306,13 +348,12 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
         log({
           level: "error",
           service: "local-events",
-          message: "delivery failed and its dead letter could not be sent; event dropped",
+          message: `delivery failed and its dead letter could not be sent; ${journal === undefined ? "event dropped" : "kept for the next start"}`,
           rule: rule.name,
           eventId: event.id,
           attempts,
           error: message,
-          deadLetterError:
-            deadLetterError instanceof Error ? deadLetterError.message : String(deadLetterError),
+          deadLetterError: errorMessage(deadLetterError),
           event,
         });
         settleOne();
@@ -357,24 +398,25 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
         settleOne(key);
       },
       (error: unknown) => {
-        if (stopped) {
-          // Stopping is not a failure of the target: a durable bus retries it at the next start.
-          settleOne();
-          return;
-        }
         const attempts = attempt + 1;
-        const failedAt = Date.now();
         const owedDelivery = owed.get(key);
+        // Journaled even while stopping: the function ran and failed, so the attempt counts (a
+        // restart makes the attempts left, not one more than the record will say).
         if (owedDelivery !== undefined) {
           const record = {
             t: "failed" as const,
             key,
             n: attempts,
-            at: failedAt,
+            at: Date.now(),
             error: journaledError(error),
           };
           Object.assign(owedDelivery, { n: record.n, at: record.at, error: record.error });
           journalAppend(record);
+        }
+        if (stopped) {
+          // Not settled in the journal: a durable bus makes the attempts left at the next start.
+          settleOne();
+          return;
         }
         const retryDelay = delaysOf(rule)[attempt];
         if (retryDelay === undefined) {
@@ -389,7 +431,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
           eventId: event.id,
           attempt: attempts,
           retryInMs: retryDelay,
-          error: error instanceof Error ? error.message : String(error),
+          error: errorMessage(error),
         });
         scheduleAttempt(rule, event, attempts, key, retryDelay, error);
       },
@@ -407,11 +449,17 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     delayMs: number,
     lastError?: unknown,
   ): void => {
-    const timer = setTimeout(() => {
-      retryTimers.delete(timer);
+    const long = delayMs > IDLE_RETRY_WAIT_MS;
+    const timer = setLongTimeout(() => {
+      sleepers.delete(timer);
+      if (long) sleepingLong--;
       attemptDelivery(rule, event, attempt, key, lastError);
     }, delayMs);
-    retryTimers.add(timer);
+    sleepers.set(timer, { long, rule: rule.name, event, attempts: attempt });
+    if (long) {
+      sleepingLong++;
+      wakeIdleWaiters();
+    }
   };
 
   const route = (bus: string, event: LocalBusEvent): void => {
@@ -566,28 +614,33 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
   });
 
   const idle = (): Promise<void> =>
-    pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve));
+    pending - sleepingLong === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => idleWaiters.push(resolve));
 
   return {
     endpoint: server.endpoint,
     idle,
     pending: () => pending,
+    running: () => pending - sleepers.size,
+    sleeping: () => sleepers.size,
     resume: () => {
       const deliveries = replayed.splice(0);
       for (const { key, rule: ruleName, bus, event, n = 0, at, error } of deliveries) {
         const rule = (rulesByBus.get(bus) ?? []).find((candidate) => candidate.name === ruleName);
         if (rule === undefined) {
-          // Its rule is gone: nothing will ever take it.
+          // Its rule is gone (renamed, or this start has fewer rules): the event is still owed, so it
+          // stays in the journal for a start that has the rule, rather than being thrown away.
           log({
             level: "error",
             service: "local-events",
-            message: "delivery kept from the previous run dropped: its rule no longer exists",
+            message:
+              "delivery kept from the previous run not made: its rule does not exist; kept in the journal",
             rule: ruleName,
             bus,
             eventId: event.id,
             event,
           });
-          if (owed.delete(key)) journalAppend({ t: "settled", key });
           continue;
         }
         pending++;
@@ -598,11 +651,14 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
         if (left === 0) setImmediate(() => attemptDelivery(rule, event, n, key, lastError));
         else scheduleAttempt(rule, event, n, key, left, lastError);
       }
-      if (deliveries.length > 0) {
+      const started = deliveries.filter(({ bus, rule }) =>
+        (rulesByBus.get(bus) ?? []).some((candidate) => candidate.name === rule),
+      ).length;
+      if (started > 0) {
         log({
           level: "info",
           service: "local-events",
-          message: `${deliveries.length} delivery(ies) kept from the previous run will be made again`,
+          message: `${started} delivery(ies) kept from the previous run will be made again`,
         });
       }
     },
@@ -619,12 +675,26 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      // Retries that have not started are dropped; each still counts as settled for idle().
-      for (const timer of retryTimers) {
-        clearTimeout(timer);
+      // Retries that have not started stop here: a durable bus journaled them (with their attempts
+      // and when the last failed), so they go on at the next start; without a journal they are lost,
+      // which is said with each event. Each still counts as settled for idle().
+      for (const [timer, sleeper] of sleepers) {
+        timer.cancel();
+        if (sleeper.long) sleepingLong--;
+        if (journal === undefined) {
+          log({
+            level: "error",
+            service: "local-events",
+            message: "stopped while a delivery waited for its retry; event lost (no data folder)",
+            rule: sleeper.rule,
+            eventId: sleeper.event.id,
+            attempts: sleeper.attempts,
+            event: sleeper.event,
+          });
+        }
         settleOne();
       }
-      retryTimers.clear();
+      sleepers.clear();
       await server.close();
       // Deliveries already inside a target cannot be cancelled; wait a bounded time for them.
       let timer: NodeJS.Timeout | undefined;

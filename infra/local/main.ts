@@ -126,6 +126,13 @@ async function shutdown(signal: string) {
   console.log(`\n${signal}: no new requests; finishing the work in flight (Ctrl-C again to stop at once)`);
   await demo?.stop();
   const left = await stack.drain(DRAIN_TIMEOUT_MS, (message) => console.log(message));
+  if (left.retrying > 0) {
+    console.log(
+      dataDir
+        ? `${left.retrying} bus delivery(ies) waiting for a retry: kept in ${dataDir}, retried at the next start.`
+        : `${left.retrying} bus delivery(ies) waiting for a retry: lost (in memory; set MOMENTS_DATA_DIR to keep them; the log names each event).`,
+    );
+  }
   if (left.drained) {
     console.log("Nothing left in flight.");
   } else {

@@ -284,21 +284,89 @@ describe("durable local EventBridge", () => {
     expect(third.pending()).toBe(0);
     await third.stop();
   });
+
+  it("keeps a delivery whose rule a start does not have, for a start that has it", async () => {
+    const journalPath = join(dir, "bus.jsonl");
+    const rule = (target: (event: LocalBusEvent) => Promise<void>) => ({
+      name: "all",
+      eventBusName: "default",
+      pattern: { source: ["moments.test"] },
+      target,
+      retryDelaysMs: [60_000],
+    });
+    let attempts = 0;
+    const first = await startLocalEventBridge({
+      journalPath,
+      rules: [
+        rule(async () => {
+          attempts++;
+          throw new Error("target down");
+        }),
+      ],
+    });
+    await first.publishAsService({ Source: "moments.test", DetailType: "Happened", Detail: '{"n":1}' });
+    await waitFor(() => attempts === 1 && first.sleeping() === 1, { description: "the retry wait" });
+    await first.stop();
+
+    // A start without the rule: nothing to deliver it to, so it is logged and kept, not forgotten.
+    const logs: Array<Record<string, unknown>> = [];
+    const without = await startLocalEventBridge({
+      journalPath,
+      rules: [],
+      onLog: (entry) => logs.push(entry),
+    });
+    without.resume();
+    expect(without.pending()).toBe(0);
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: "error",
+        rule: "all",
+        event: expect.objectContaining({ detail: { n: 1 } }),
+      }),
+    );
+    await without.stop();
+
+    const delivered: LocalBusEvent[] = [];
+    const again = await startLocalEventBridge({
+      journalPath,
+      rules: [
+        {
+          ...rule(async (event) => {
+            delivered.push(event);
+          }),
+          retryDelaysMs: [0],
+        },
+      ],
+    });
+    again.resume();
+    await waitFor(() => delivered.length === 1, { description: "the kept delivery" });
+    expect(delivered[0]?.detail).toEqual({ n: 1 });
+    await again.stop();
+  });
 });
 
 describe("durable Lambda targets of the local bus", () => {
   const contract = lambdaRuleTargets.failedExecutions;
   const functionArn = "arn:aws:lambda:us-east-1:000000000000:function:moments-run-state";
 
-  async function startBus(timeScale: number, invoke: () => Promise<void>) {
+  async function startBus(
+    timeScale: number,
+    invoke: () => Promise<void>,
+    hooks: {
+      onLog?: (entry: Record<string, unknown>) => void;
+      onKept?: (messages: Array<{ body: string }>) => void;
+    } = {},
+  ) {
     const deadLetterQueue = createLocalDeadLetterQueue({
       name: contract.deadLetterQueue,
       region: "us-east-1",
       accountId: "000000000000",
       journalPath: join(dir, "dead-letters.jsonl"),
+      ...(hooks.onKept ? { onKept: hooks.onKept } : {}),
     });
     const bus = await startLocalEventBridge({
       journalPath: join(dir, "bus.jsonl"),
+      ...(hooks.onLog ? { onLog: hooks.onLog } : {}),
       rules: [
         {
           name: contract.rule,
@@ -353,6 +421,83 @@ describe("durable Lambda targets of the local bus", () => {
     await third.bus.stop();
     third.deadLetterQueue.close();
     expect(attempts).toBe(3);
+  });
+
+  it("counts an attempt that fails while the bus stops: three runs in all, as the record says", async () => {
+    let attempts = 0;
+    let release: () => void = () => undefined;
+    const first = await startBus(0, async () => {
+      attempts++;
+      // The function is still running when the stop begins, then fails.
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      throw new Error("run-state down");
+    });
+    await first.bus.publishAsService({ Source: "moments.test", DetailType: "Happened", Detail: "{}" });
+    await waitFor(() => attempts === 1, { description: "the first attempt" });
+    const stopping = first.bus.stop();
+    release();
+    await stopping;
+    first.deadLetterQueue.close();
+
+    const second = await startBus(0, async () => {
+      attempts++;
+      throw new Error("run-state down");
+    });
+    second.bus.resume();
+    await waitFor(() => second.deadLetterQueue.messages().length === 1, { description: "the dead letter" });
+    await second.bus.idle();
+    expect(attempts).toBe(3);
+    const record = JSON.parse(second.deadLetterQueue.messages()[0]?.body ?? "{}") as InvocationRecord;
+    expect(record.requestContext.approximateInvokeCount).toBe(3);
+    await second.bus.stop();
+    second.deadLetterQueue.close();
+  });
+
+  it("keeps for the next start an event whose dead letter could not be sent, and warns at a start that dead letters are held", async () => {
+    const logs: Array<Record<string, unknown>> = [];
+    const first = await startBus(
+      0,
+      async () => {
+        throw new Error("run-state down");
+      },
+      { onLog: (entry) => logs.push(entry) },
+    );
+    // The queue is closed (the stack stopping): the send is refused, not lost unjournaled.
+    first.deadLetterQueue.close();
+    await first.bus.publishAsService({ Source: "moments.test", DetailType: "Happened", Detail: '{"n":1}' });
+    await first.bus.idle();
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: "error",
+        message: "delivery failed and its dead letter could not be sent; kept for the next start",
+      }),
+    );
+    await first.bus.stop();
+
+    const kept: Array<Array<{ body: string }>> = [];
+    const second = await startBus(
+      0,
+      async () => {
+        throw new Error("run-state down");
+      },
+      { onKept: (messages) => kept.push(messages) },
+    );
+    // Nothing held yet: no warning.
+    expect(kept).toEqual([]);
+    second.bus.resume();
+    await waitFor(() => second.deadLetterQueue.messages().length === 1, { description: "the dead letter" });
+    await second.bus.idle();
+    await second.bus.stop();
+    second.deadLetterQueue.close();
+
+    // A third start holds that dead letter: told once, with it.
+    const third = await startBus(0, async () => undefined, { onKept: (messages) => kept.push(messages) });
+    expect(kept).toHaveLength(1);
+    expect(kept[0]?.map((message) => JSON.parse(message.body).requestPayload.detail)).toEqual([{ n: 1 }]);
+    await third.bus.stop();
+    third.deadLetterQueue.close();
   });
 });
 

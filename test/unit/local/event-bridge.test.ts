@@ -1,5 +1,5 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   createLocalDeadLetterQueue,
   type DeadLetterMessage,
@@ -10,6 +10,7 @@ import {
   type LocalBusEvent,
   type LocalEventBridge,
   type LocalEventBridgeOptions,
+  MAX_TIMER_MS,
   startLocalEventBridge,
 } from "../../../infra/local/event-bridge.js";
 import {
@@ -303,6 +304,7 @@ describe("local EventBridge", () => {
     async function startWithFunction(
       handler: (event: LocalBusEvent) => Promise<void>,
       contract: LambdaRuleTarget = lambdaRuleTargets.sesFeedback,
+      timeScale = TIME_SCALE,
     ) {
       const logs: Array<Record<string, unknown>> = [];
       const alarms: DeadLetterMessage[] = [];
@@ -323,7 +325,7 @@ describe("local EventBridge", () => {
             ...lambdaTarget({
               contract,
               functionArn: FUNCTION_ARN,
-              timeScale: TIME_SCALE,
+              timeScale,
               deadLetterQueue,
               invoke: async (event) => {
                 attemptsAt.push(performance.now());
@@ -420,6 +422,89 @@ describe("local EventBridge", () => {
       expect(deadLetterQueue.messages()).toEqual([]);
     });
 
+    it("idle() does not wait out Lambda's retry wait at time scale 1; running() and sleeping() tell the two apart", async () => {
+      let attempts = 0;
+      const { bus, client, logs } = await startWithFunction(
+        async () => {
+          attempts++;
+          throw new Error("broken");
+        },
+        lambdaRuleTargets.sesFeedback,
+        1,
+      );
+      await client.send(new PutEventsCommand({ Entries: [orderPlaced("o-1")] }));
+      await waitFor(() => attempts === 1, { description: "the first attempt" });
+      let idle = false;
+      void bus.idle().then(() => {
+        idle = true;
+      });
+      // A minute away: idle() resolves now, not after the wait (which the test's timeout would hit).
+      await waitFor(() => idle, { timeoutMs: 5_000, description: "idle() during the retry wait" });
+      expect(attempts).toBe(1);
+      expect({ pending: bus.pending(), running: bus.running(), sleeping: bus.sleeping() }).toEqual({
+        pending: 1,
+        running: 0,
+        sleeping: 1,
+      });
+      // Without a journal a stop loses it, and says so with the event.
+      await bus.stop();
+      expect(logs).toContainEqual(
+        expect.objectContaining({
+          level: "error",
+          message: "stopped while a delivery waited for its retry; event lost (no data folder)",
+          attempts: 1,
+          event: expect.objectContaining({ detail: { orderId: "o-1" } }),
+        }),
+      );
+      expect(bus.pending()).toBe(0);
+    });
+
+    it("waits the whole scaled wait however long, never a shorter one when it passes setTimeout's bound", async () => {
+      // 60 s x 100,000 is 69 days, over setTimeout's 24.8: a bare timer would fire after 1 ms.
+      const scale = 100_000;
+      const deadLetterQueue = createLocalDeadLetterQueue({ name: "q", region: REGION, accountId: ACCOUNT });
+      let attempts = 0;
+      const retrying: unknown[] = [];
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      try {
+        const started = await startLocalEventBridge({
+          onLog: (entry) => {
+            if (entry.message === "delivery failed; retrying") retrying.push(entry.retryInMs);
+          },
+          rules: [
+            {
+              name: "ses-feedback",
+              eventBusName: "default",
+              pattern: { source: ["aws.ses"] },
+              ...lambdaTarget({
+                contract: lambdaRuleTargets.sesFeedback,
+                functionArn: "arn:aws:lambda:us-east-1:123456789012:function:f",
+                timeScale: scale,
+                deadLetterQueue,
+                invoke: async () => {
+                  attempts++;
+                  throw new Error("broken");
+                },
+              }),
+            },
+          ],
+        });
+        bus = started;
+        await started.publishAsService({ Source: "aws.ses", DetailType: "Bounce", Detail: "{}" });
+        // setImmediate is real: turn the loop until the first attempt failed.
+        while (retrying.length === 0) await new Promise((resolve) => setImmediate(resolve));
+        expect(retrying).toEqual([60_000 * scale]);
+        vi.advanceTimersByTime(MAX_TIMER_MS + 1);
+        for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+        expect(attempts).toBe(1);
+        vi.advanceTimersByTime(60_000 * scale - MAX_TIMER_MS - 1);
+        while (attempts < 2) await new Promise((resolve) => setImmediate(resolve));
+        expect(attempts).toBe(2);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
     it("makes as many attempts as the function's MaximumRetryAttempts allows: one with none", async () => {
       const contract: LambdaRuleTarget = {
         ...lambdaRuleTargets.sesFeedback,
@@ -436,6 +521,14 @@ describe("local EventBridge", () => {
       const record = JSON.parse(deadLetterQueue.messages()[0]?.body ?? "{}") as InvocationRecord;
       expect(record.requestContext.approximateInvokeCount).toBe(1);
     });
+  });
+
+  it("refuses a send to a closed dead-letter queue, which could not journal it", () => {
+    const queue = createLocalDeadLetterQueue({ name: "q", region: REGION, accountId: ACCOUNT });
+    queue.send("kept");
+    queue.close();
+    expect(() => queue.send("after close")).toThrow(/closed/);
+    expect(queue.messages().map((message) => message.body)).toEqual(["kept"]);
   });
 
   it("scales Lambda's fixed waits (a minute, then two) by the time scale, one per retry the config allows", () => {
