@@ -23,6 +23,7 @@
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { LocalRule } from "./event-bridge.js";
 import { isRecord, type LogHook } from "./http.js";
 import { JOURNAL_COMPACT_BYTES, openJournal } from "./journal.js";
 
@@ -56,6 +57,11 @@ export interface DeadLetter {
   reason: string;
   /** Epoch milliseconds. */
   deadLetteredAt: number;
+  /**
+   * The message attributes of a message a service sent straight to the dead-letter queue (EventBridge:
+   * ERROR_CODE, ERROR_MESSAGE, RULE_ARN, TARGET_ARN); absent for one the redrive policy moved.
+   */
+  attributes?: Record<string, string>;
 }
 
 export interface LocalQueue {
@@ -67,6 +73,12 @@ export interface LocalQueue {
   /** Messages not yet processed: waiting, being processed, or waiting to be redelivered. */
   pending(): number;
   deadLetters(): DeadLetter[];
+  /**
+   * Sends a message straight to the dead-letter queue, as EventBridge does when it cannot deliver an
+   * event to this queue (the rule target's dead-letter queue is this one's, as in the CDK app).
+   * Journaled before it returns; throws once the queue stopped, so the caller keeps the event.
+   */
+  sendToDeadLetterQueue(body: string, reason: string, attributes: Record<string, string>): DeadLetter;
   stop(): Promise<void>;
 }
 
@@ -76,7 +88,15 @@ type JournalRecord =
   /** One receive of each of these messages (a batch handed to the handler). */
   | { t: "recv"; ids: string[]; at: number }
   | { t: "done"; id: string }
-  | { t: "dead"; id: string; body: string; receiveCount: number; reason: string; at: number };
+  | {
+      t: "dead";
+      id: string;
+      body: string;
+      receiveCount: number;
+      reason: string;
+      at: number;
+      attrs?: Record<string, string>;
+    };
 
 interface StoredMessage {
   messageId: string;
@@ -149,6 +169,7 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
           receiveCount: record.receiveCount,
           reason: record.reason,
           deadLetteredAt: record.at,
+          ...(record.attrs ? { attributes: record.attrs } : {}),
         });
       }
     }
@@ -162,6 +183,7 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
         receiveCount: letter.receiveCount,
         reason: letter.reason,
         at: letter.deadLetteredAt,
+        ...(letter.attributes ? { attrs: letter.attributes } : {}),
       };
     }
     for (const message of live.values()) {
@@ -404,6 +426,29 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
       isIdle() || stopped ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)),
     pending: () => live.size,
     deadLetters: () => dead.map((letter) => ({ ...letter })),
+    sendToDeadLetterQueue: (body, reason, attributes) => {
+      if (stopped) throw new Error(`Queue ${options.name} is stopped`);
+      const letter: DeadLetter = {
+        messageId: randomUUID(),
+        body,
+        receiveCount: 0,
+        reason,
+        deadLetteredAt: Date.now(),
+        attributes: { ...attributes },
+      };
+      journalAppend({
+        t: "dead",
+        id: letter.messageId,
+        body,
+        receiveCount: 0,
+        reason,
+        at: letter.deadLetteredAt,
+        attrs: letter.attributes ?? {},
+      });
+      dead.push(letter);
+      options.onDeadLetter?.({ ...letter });
+      return { ...letter };
+    },
     stop: async () => {
       stopped = true;
       if (pumpHandle !== undefined) clearImmediate(pumpHandle);
@@ -417,5 +462,30 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
       journal?.close();
       wakeIdleWaiters();
     },
+  };
+}
+
+/**
+ * A rule's dead letter into `queue`'s dead-letter queue, as EventBridge sends an event it could not
+ * deliver to an SQS target whose rule target has that queue as its DeadLetterConfig: the bare event
+ * as the body, with ERROR_CODE, ERROR_MESSAGE, RULE_ARN and TARGET_ARN message attributes. EventBridge's
+ * ERROR_CODE is its own category of the failure; locally it is the thrown error's name.
+ */
+export function eventBridgeDeadLetter(
+  queue: Pick<LocalQueue, "sendToDeadLetterQueue">,
+  arns: { ruleArn: string; targetArn: string },
+): NonNullable<LocalRule["deadLetter"]> {
+  return ({ event, attempts, error }) => {
+    const message = error instanceof Error ? error.message : String(error);
+    queue.sendToDeadLetterQueue(
+      JSON.stringify(event),
+      `EventBridge could not deliver it to the queue (${attempts} attempts): ${message}`,
+      {
+        ERROR_CODE: error instanceof Error ? error.name : "Error",
+        ERROR_MESSAGE: message,
+        RULE_ARN: arns.ruleArn,
+        TARGET_ARN: arns.targetArn,
+      },
+    );
   };
 }

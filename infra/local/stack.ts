@@ -46,7 +46,7 @@ import { startLocalFunctionsThread } from "./functions-thread.js";
 import { localFunctionName } from "./handlers.js";
 import { startLocalHttpApi } from "./http-api.js";
 import { type IamPlaceholders, localAccess } from "./iam.js";
-import { createLocalQueue } from "./queue.js";
+import { createLocalQueue, eventBridgeDeadLetter } from "./queue.js";
 import { resumeRunInput, runTaskCheckpoint } from "./resume-run.js";
 import { type SesEventEntry, startLocalSesEvents } from "./ses-events.js";
 import { type ExecutionStatusChangeEntry, startLocalStepFunctions } from "./step-functions.js";
@@ -138,9 +138,16 @@ export interface LocalStack {
   faults?: Faults;
   /**
    * Events the match queue gave up on (dead letters), with their messageId when they carry one and
-   * why their last attempt failed. With a data dir they are kept across restarts.
+   * why their last attempt failed, and the events the bus could not put on the queue (the same queue
+   * on AWS, the match rule target's dead-letter queue), with EventBridge's message `attributes`. With
+   * a data dir they are kept across restarts.
    */
-  deadLetters(): Array<{ messageId?: string; body: string; reason: string }>;
+  deadLetters(): Array<{
+    messageId?: string;
+    body: string;
+    reason: string;
+    attributes?: Record<string, string>;
+  }>;
   /**
    * The messages of a dead-letter queue of a function EventBridge invokes (FeedbackDeadLetterQueue for
    * ses-feedback, FailedExecutionsDeadLetterQueue for run-state): each body is Lambda's invocation
@@ -556,6 +563,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           eventBusName,
           pattern: busRules.matchEvents.pattern,
           target: async (event) => queue.send(JSON.stringify(event)),
+          // As the CDK app's rule target: what EventBridge cannot put on the match queue goes to the
+          // match queue's dead-letter queue (the bare event, with why), not dropped.
+          deadLetter: eventBridgeDeadLetter(queue, {
+            ruleArn: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${eventBusName}/${busRules.matchEvents.id}`,
+            targetArn: `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:moments-match`,
+          }),
         },
       ],
       accountId: LOCAL_ACCOUNT,
@@ -613,7 +626,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ]);
       },
       deadLetters: () =>
-        queue.deadLetters().map(({ body, reason }) => ({ body, reason, ...messageIdOf(body) })),
+        queue.deadLetters().map(({ body, reason, attributes }) => ({
+          body,
+          reason,
+          ...(attributes ? { attributes } : {}),
+          ...messageIdOf(body),
+        })),
       invocationDeadLetters: (name) => invocationDeadLetterQueues.get(name)?.messages() ?? [],
       async drain(timeoutMs, progress = () => undefined) {
         const deadline = Date.now() + timeoutMs;

@@ -16,7 +16,7 @@ import {
 } from "../../../infra/local/async-invocation.js";
 import { type LocalBusEvent, startLocalEventBridge } from "../../../infra/local/event-bridge.js";
 import { JOURNAL_COMPACT_BYTES, openJournal } from "../../../infra/local/journal.js";
-import { createLocalQueue, type LocalQueue } from "../../../infra/local/queue.js";
+import { createLocalQueue, eventBridgeDeadLetter, type LocalQueue } from "../../../infra/local/queue.js";
 import { startLocalStepFunctions } from "../../../infra/local/step-functions.js";
 import { lambdaRuleTargets } from "../../../shared/contracts/async-invocation.js";
 import { waitFor } from "../../support/wait-for.js";
@@ -341,6 +341,65 @@ describe("durable local EventBridge", () => {
     again.resume();
     await waitFor(() => delivered.length === 1, { description: "the kept delivery" });
     expect(delivered[0]?.detail).toEqual({ n: 1 });
+    await again.stop();
+  });
+});
+
+describe("the match rule's dead-letter queue (the match queue's)", () => {
+  it("gets the bare event EventBridge could not put on the queue, with its attributes, across a restart", async () => {
+    const queuePath = join(dir, "queue.jsonl");
+    const queue = createLocalQueue({
+      name: "moments-match",
+      journalPath: queuePath,
+      handler: async () => {},
+    });
+    const ruleArn = "arn:aws:events:us-east-1:000000000000:rule/moments/match-events";
+    const targetArn = "arn:aws:sqs:us-east-1:000000000000:moments-match";
+    const logs: Array<Record<string, unknown>> = [];
+    const bus = await startLocalEventBridge({
+      deliveryRetryDelaysMs: [1, 1],
+      onLog: (entry) => logs.push(entry),
+      rules: [
+        {
+          name: "match-events",
+          eventBusName: "default",
+          pattern: { source: ["moments.test"] },
+          target: async () => {
+            throw Object.assign(new Error("queue unavailable"), { name: "ServiceUnavailable" });
+          },
+          deadLetter: eventBridgeDeadLetter(queue, { ruleArn, targetArn }),
+        },
+      ],
+    });
+    await bus.publishAsService({
+      Source: "moments.test",
+      DetailType: "Happened",
+      Detail: '{"messageId":"m1"}',
+    });
+    await bus.idle();
+    await bus.stop();
+    expect(logs.some((entry) => entry.message === "delivery failed; event dropped")).toBe(false);
+    await queue.stop();
+
+    const again = createLocalQueue({
+      name: "moments-match",
+      journalPath: queuePath,
+      handler: async () => {},
+    });
+    const [letter, ...others] = again.deadLetters();
+    expect(others).toEqual([]);
+    expect(JSON.parse(letter?.body ?? "{}")).toMatchObject({
+      version: "0",
+      source: "moments.test",
+      "detail-type": "Happened",
+      detail: { messageId: "m1" },
+    });
+    expect(letter?.attributes).toEqual({
+      ERROR_CODE: "ServiceUnavailable",
+      ERROR_MESSAGE: "queue unavailable",
+      RULE_ARN: ruleArn,
+      TARGET_ARN: targetArn,
+    });
     await again.stop();
   });
 });
