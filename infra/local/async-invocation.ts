@@ -105,6 +105,8 @@ export interface InvocationRecord {
 
 /** Lambda's record of an invocation every attempt of which failed, `error` being the last one's. */
 export function invocationRecord(options: {
+  /** The invocation's request id, every attempt's context.awsRequestId. */
+  requestId: string;
   functionArn: string;
   event: unknown;
   error: unknown;
@@ -117,7 +119,7 @@ export function invocationRecord(options: {
     version: "1.0",
     timestamp: (options.now ?? new Date()).toISOString(),
     requestContext: {
-      requestId: randomUUID(),
+      requestId: options.requestId,
       // Lambda names the version that ran: the unqualified function's is $LATEST.
       functionArn: `${options.functionArn}:$LATEST`,
       condition: "RetriesExhausted",
@@ -141,21 +143,24 @@ export function invocationRecord(options: {
 export function lambdaTarget(options: {
   contract: LambdaRuleTarget;
   functionArn: string;
-  invoke: (event: LocalBusEvent) => Promise<unknown>;
+  /** Runs the function, `requestId` its context's awsRequestId: one per invocation, as on AWS, whatever the attempt. */
+  invoke: (event: LocalBusEvent, requestId: string) => Promise<unknown>;
   timeScale: number;
   deadLetterQueue: LocalDeadLetterQueue;
 }): Pick<LocalRule, "target" | "retryDelaysMs" | "deadLetter"> {
   const { contract, functionArn, invoke, deadLetterQueue } = options;
   return {
     // An asynchronous invocation's result goes nowhere (no on-success destination is configured).
-    target: async (event) => {
-      await invoke(event);
+    // The bus's delivery is Lambda's asynchronous invocation: its id is the request id of every attempt.
+    target: async (event, delivery) => {
+      await invoke(event, delivery.id);
     },
     retryDelaysMs: asyncRetryWaitsMs(contract.asyncInvoke.retryAttempts, options.timeScale),
     deadLetter: (failure: DeliveryFailure) => {
       deadLetterQueue.send(
         JSON.stringify(
           invocationRecord({
+            requestId: failure.deliveryId,
             functionArn,
             event: failure.event,
             error: failure.error,

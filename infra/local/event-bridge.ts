@@ -43,7 +43,11 @@ export interface LocalRule {
   /** Bus name or ARN. */
   eventBusName: string;
   pattern: Record<string, unknown>;
-  target: (event: LocalBusEvent) => Promise<void>;
+  /**
+   * `delivery.id` is the delivery's: the same for each of its attempts and across restarts (a Lambda
+   * target's request id).
+   */
+  target: (event: LocalBusEvent, delivery: { id: string }) => Promise<void>;
   /**
    * Pause before each retry of this rule's target, overriding the bus's `deliveryRetryDelaysMs`; the
    * length is the number of retries.
@@ -59,6 +63,8 @@ export interface LocalRule {
 /** An event every attempt of a rule's target failed on. */
 export interface DeliveryFailure {
   rule: string;
+  /** The delivery's id, as its attempts' targets received it. */
+  deliveryId: string;
   /** The event as the target received it. */
   event: LocalBusEvent;
   /** Attempts made (the first and every retry). */
@@ -163,10 +169,14 @@ export interface LocalEventBridge {
 type ResultEntry = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
 
 type JournalRecord =
-  /** `n`, `at` and `error`: attempts failed so far, when the last one failed, and why (carried by compaction). */
+  /**
+   * `id`: the delivery's id (absent in journals before it, then made at the start). `n`, `at` and
+   * `error`: attempts failed so far, when the last one failed, and why (carried by compaction).
+   */
   | {
       t: "deliver";
       key: string;
+      id?: string;
       rule: string;
       bus: string;
       event: LocalBusEvent;
@@ -285,7 +295,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
   const opened = options.journalPath ? openJournal<JournalRecord>(options.journalPath) : undefined;
   const journal = opened?.journal;
   for (const record of opened?.records ?? []) {
-    if (record.t === "deliver") owed.set(record.key, record);
+    if (record.t === "deliver") owed.set(record.key, { ...record, id: record.id ?? randomUUID() });
     else if (record.t === "failed") {
       const delivery = owed.get(record.key);
       if (delivery !== undefined)
@@ -310,7 +320,14 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
   const delaysOf = (rule: LocalRule): readonly number[] => rule.retryDelaysMs ?? retryDelays;
 
   /** After every attempt failed: the rule's dead letter, or the event is dropped (logged). */
-  const giveUp = (rule: LocalRule, event: LocalBusEvent, attempts: number, error: unknown, key: string) => {
+  const giveUp = (
+    rule: LocalRule,
+    event: LocalBusEvent,
+    attempts: number,
+    error: unknown,
+    key: string,
+    deliveryId: string,
+  ) => {
     const message = errorMessage(error);
     if (rule.deadLetter === undefined) {
       log({
@@ -329,7 +346,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     }
     const deadLetter = rule.deadLetter;
     const handedOver = (async () =>
-      deadLetter({ rule: rule.name, event: structuredClone(event), attempts, error }))();
+      deadLetter({ rule: rule.name, deliveryId, event: structuredClone(event), attempts, error }))();
     const tracked = handedOver.then(
       () => {
         log({
@@ -373,6 +390,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     event: LocalBusEvent,
     attempt: number,
     key: string,
+    deliveryId: string,
     lastError?: unknown,
   ): void => {
     if (stopped) {
@@ -381,11 +399,11 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
       return;
     }
     if (attempt > delaysOf(rule).length) {
-      giveUp(rule, event, attempt, lastError, key);
+      giveUp(rule, event, attempt, lastError, key, deliveryId);
       return;
     }
     // Each target gets its own copy, as each AWS target receives its own serialized event.
-    const call = (async () => rule.target(structuredClone(event)))();
+    const call = (async () => rule.target(structuredClone(event), { id: deliveryId }))();
     const tracked = call.then(
       () => {
         log({
@@ -420,7 +438,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
         }
         const retryDelay = delaysOf(rule)[attempt];
         if (retryDelay === undefined) {
-          giveUp(rule, event, attempts, error, key);
+          giveUp(rule, event, attempts, error, key, deliveryId);
           return;
         }
         log({
@@ -433,7 +451,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
           retryInMs: retryDelay,
           error: errorMessage(error),
         });
-        scheduleAttempt(rule, event, attempts, key, retryDelay, error);
+        scheduleAttempt(rule, event, attempts, key, deliveryId, retryDelay, error);
       },
     );
     running.add(tracked);
@@ -446,6 +464,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     event: LocalBusEvent,
     attempt: number,
     key: string,
+    deliveryId: string,
     delayMs: number,
     lastError?: unknown,
   ): void => {
@@ -453,7 +472,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     const timer = setLongTimeout(() => {
       sleepers.delete(timer);
       if (long) sleepingLong--;
-      attemptDelivery(rule, event, attempt, key, lastError);
+      attemptDelivery(rule, event, attempt, key, deliveryId, lastError);
     }, delayMs);
     sleepers.set(timer, { long, rule: rule.name, event, attempts: attempt });
     if (long) {
@@ -476,16 +495,17 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     });
     for (const rule of matched) {
       const key = `${event.id}/${bus}/${rule.name}`;
+      const deliveryId = randomUUID();
       // Journaled before PutEvents answers: an accepted event is never lost to a restart.
       if (journal !== undefined) {
-        const record = { t: "deliver" as const, key, rule: rule.name, bus, event };
+        const record = { t: "deliver" as const, key, id: deliveryId, rule: rule.name, bus, event };
         owed.set(key, record);
         journalAppend(record);
       }
       // Counted now, started after the response has been written (setImmediate runs after the
       // microtasks that send it), so idle() called right after PutEvents already sees it.
       pending++;
-      setImmediate(() => attemptDelivery(rule, event, 0, key));
+      setImmediate(() => attemptDelivery(rule, event, 0, key, deliveryId));
     }
   };
 
@@ -626,7 +646,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     sleeping: () => sleepers.size,
     resume: () => {
       const deliveries = replayed.splice(0);
-      for (const { key, rule: ruleName, bus, event, n = 0, at, error } of deliveries) {
+      for (const { key, id = randomUUID(), rule: ruleName, bus, event, n = 0, at, error } of deliveries) {
         const rule = (rulesByBus.get(bus) ?? []).find((candidate) => candidate.name === ruleName);
         if (rule === undefined) {
           // Its rule is gone (renamed, or this start has fewer rules): the event is still owed, so it
@@ -648,8 +668,8 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
         // The attempts already made count, and the wait before the next one goes on from the last failure.
         const wait = n === 0 ? 0 : (delaysOf(rule)[n - 1] ?? 0);
         const left = at === undefined ? 0 : Math.max(0, at + wait - Date.now());
-        if (left === 0) setImmediate(() => attemptDelivery(rule, event, n, key, lastError));
-        else scheduleAttempt(rule, event, n, key, left, lastError);
+        if (left === 0) setImmediate(() => attemptDelivery(rule, event, n, key, id, lastError));
+        else scheduleAttempt(rule, event, n, key, id, left, lastError);
       }
       const started = deliveries.filter(({ bus, rule }) =>
         (rulesByBus.get(bus) ?? []).some((candidate) => candidate.name === rule),

@@ -44,7 +44,7 @@ interface ThreadData {
 }
 
 type ToFunctions =
-  | { t: "invoke"; id: number; fn: FunctionId; payload: unknown }
+  | { t: "invoke"; id: number; fn: FunctionId; payload: unknown; requestId?: string }
   | { t: "load"; id: number; fns: FunctionId[] };
 
 /** What crosses for a thrown value: an error-like's fields, or the value itself. */
@@ -131,12 +131,18 @@ if (isEntry && parentPort) {
     };
     port.on("message", (message: ToFunctions | { t: string }) => {
       if (message.t === "invoke") {
-        const { id, fn, payload } = message as Extract<ToFunctions, { t: "invoke" }>;
+        const { id, fn, payload, requestId } = message as Extract<ToFunctions, { t: "invoke" }>;
         void load(fn)
           .then((handler) =>
             runAs(fn, () => {
               const timeoutMs = functionTimeoutSeconds[fn] * 1000;
-              const context = lambdaContext(localFunctionName(fn), region, accountId, timeoutMs);
+              const context = lambdaContext(
+                localFunctionName(fn),
+                region,
+                accountId,
+                timeoutMs,
+                ...(requestId === undefined ? [] : [requestId]),
+              );
               return withinTimeout((ctx) => handler(payload, ctx), context, timeoutMs);
             }),
           )
@@ -160,8 +166,11 @@ if (isEntry && parentPort) {
 }
 
 export interface LocalFunctionsThread extends Omit<Thread, "worker"> {
-  /** Invokes the function's handler in the thread, as Lambda's Invoke: its result, or what it threw. */
-  invoke(fn: FunctionId, payload: unknown): Promise<unknown>;
+  /**
+   * Invokes the function's handler in the thread, as Lambda's Invoke: its result, or what it threw.
+   * `requestId` is the context's awsRequestId (a fresh one when absent).
+   */
+  invoke(fn: FunctionId, payload: unknown, requestId?: string): Promise<unknown>;
   /** Imports these handlers now (their environment is ready), as a warm container has them. */
   load(fns: FunctionId[]): Promise<void>;
 }
@@ -218,7 +227,8 @@ export async function startLocalFunctionsThread(options: {
       await restarting?.catch(() => undefined);
       await current.thread.stop();
     },
-    invoke: async (fn, payload) => (await live()).call({ t: "invoke", fn, payload }),
+    invoke: async (fn, payload, requestId) =>
+      (await live()).call({ t: "invoke", fn, payload, ...(requestId === undefined ? {} : { requestId }) }),
     load: async (fns) => {
       await (await live()).call({ t: "load", fns });
     },

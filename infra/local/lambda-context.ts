@@ -7,6 +7,8 @@ export function lambdaContext(
   region: string,
   accountId: string,
   timeoutMs = 30_000,
+  /** The invocation's request id: an asynchronous invocation's is the same for each of its attempts. */
+  requestId: string = randomUUID(),
 ): Context {
   const deadline = Date.now() + timeoutMs;
   return {
@@ -15,7 +17,7 @@ export function lambdaContext(
     functionVersion: "$LATEST",
     invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
     memoryLimitInMB: "512",
-    awsRequestId: randomUUID(),
+    awsRequestId: requestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: "local",
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),

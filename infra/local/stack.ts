@@ -387,7 +387,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
     ]);
     stops.push(functions.stop, apiFunctions.stop);
-    const backEnd = (fn: FunctionId) => (payload: unknown) => functions.invoke(fn, payload);
+    const backEnd = (fn: FunctionId) => (payload: unknown, requestId?: string) =>
+      functions.invoke(fn, payload, requestId);
 
     // The API listens first, its handlers imported on first request: its URL is part of the
     // functions' environment (unsubscribe links), which must be set before any handler is imported.

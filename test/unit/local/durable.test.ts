@@ -410,7 +410,7 @@ describe("durable Lambda targets of the local bus", () => {
 
   async function startBus(
     timeScale: number,
-    invoke: () => Promise<void>,
+    invoke: (event: LocalBusEvent, requestId: string) => Promise<void>,
     hooks: {
       onLog?: (entry: Record<string, unknown>) => void;
       onKept?: (messages: Array<{ body: string }>) => void;
@@ -440,8 +440,10 @@ describe("durable Lambda targets of the local bus", () => {
 
   it("resumes Lambda's attempt count after a restart, and keeps the dead letter across the next one", async () => {
     let attempts = 0;
-    const failing = async () => {
+    const requestIds: string[] = [];
+    const failing = async (_event: unknown, requestId: string) => {
       attempts++;
+      requestIds.push(requestId);
       throw new Error("run-state down");
     };
     // Real time: the first retry is a minute away when the process stops.
@@ -465,6 +467,10 @@ describe("durable Lambda targets of the local bus", () => {
     expect(attempts).toBe(3);
     const record = JSON.parse(second.deadLetterQueue.messages()[0]?.body ?? "{}") as InvocationRecord;
     expect(record.requestContext.approximateInvokeCount).toBe(3);
+    // One invocation, one request id, across the restart too.
+    expect(requestIds).toHaveLength(3);
+    expect(new Set(requestIds).size).toBe(1);
+    expect(record.requestContext.requestId).toBe(requestIds[0]);
     expect(record.requestPayload).toMatchObject({ detail: { messageId: "m1" } });
     expect(record.responsePayload.errorMessage).toBe("run-state down");
     await second.bus.stop();

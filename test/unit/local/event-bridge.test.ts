@@ -315,6 +315,7 @@ describe("local EventBridge", () => {
         onMessage: (message) => alarms.push(message),
       });
       const attemptsAt: number[] = [];
+      const requestIds: string[] = [];
       const started = await start({
         onLog: (entry) => logs.push(entry),
         rules: [
@@ -327,21 +328,24 @@ describe("local EventBridge", () => {
               functionArn: FUNCTION_ARN,
               timeScale,
               deadLetterQueue,
-              invoke: async (event) => {
+              invoke: async (event, requestId) => {
                 attemptsAt.push(performance.now());
+                requestIds.push(requestId);
                 await handler(event);
               },
             }),
           },
         ],
       });
-      return { ...started, logs, alarms, deadLetterQueue, attemptsAt };
+      return { ...started, logs, alarms, deadLetterQueue, attemptsAt, requestIds };
     }
 
     it("runs the function three times, Lambda's waits scaled between them, then sends Lambda's invocation record to the dead-letter queue", async () => {
-      const { bus, client, logs, alarms, deadLetterQueue, attemptsAt } = await startWithFunction(async () => {
-        throw Object.assign(new Error("table unavailable"), { name: "InternalServerError" });
-      });
+      const { bus, client, logs, alarms, deadLetterQueue, attemptsAt, requestIds } = await startWithFunction(
+        async () => {
+          throw Object.assign(new Error("table unavailable"), { name: "InternalServerError" });
+        },
+      );
       const result = await client.send(new PutEventsCommand({ Entries: [orderPlaced("o-1")] }));
       const eventId = result.Entries?.[0]?.EventId;
 
@@ -353,8 +357,10 @@ describe("local EventBridge", () => {
       );
       await bus.idle();
 
-      // The first attempt and Lambda's two retries (MaximumRetryAttempts 2), no more.
+      // The first attempt and Lambda's two retries (MaximumRetryAttempts 2), no more, one request id.
       expect(attemptsAt).toHaveLength(3);
+      expect(new Set(requestIds).size).toBe(1);
+      expect(requestIds[0]).toMatch(/^[0-9a-f-]{36}$/);
       const [first = 0, second = 0, third = 0] = attemptsAt;
       // A timer never fires early (1 ms of rounding aside): each wait is at least Lambda's, scaled.
       expect(second - first).toBeGreaterThanOrEqual(60 - 1);
@@ -370,7 +376,8 @@ describe("local EventBridge", () => {
         version: "1.0",
         timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
         requestContext: {
-          requestId: expect.any(String),
+          // The invocation's: every attempt ran with it as its context's awsRequestId.
+          requestId: requestIds[0],
           functionArn: `${FUNCTION_ARN}:$LATEST`,
           condition: "RetriesExhausted",
           approximateInvokeCount: 3,

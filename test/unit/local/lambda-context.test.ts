@@ -14,6 +14,16 @@ describe("withinTimeout", () => {
     expect(remaining).toBeLessThanOrEqual(10_000);
   });
 
+  it("carries the request id it is given (an asynchronous invocation's, the same for each attempt), else a fresh one", () => {
+    expect(lambdaContext("moments-run-state", "us-east-1", "123456789012", 1_000, "req-1").awsRequestId).toBe(
+      "req-1",
+    );
+    const [a, b] = [1, 2].map(
+      () => lambdaContext("moments-run-state", "us-east-1", "123456789012").awsRequestId,
+    );
+    expect(a).not.toBe(b);
+  });
+
   it("fails an invocation past its timeout with Sandbox.Timedout, as Lambda reports it", async () => {
     const context = lambdaContext("moments-health", "us-east-1", "123456789012", 20);
     const never = new Promise<never>(() => undefined);
