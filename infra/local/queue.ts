@@ -23,7 +23,7 @@
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import type { LocalRule } from "./event-bridge.js";
+import { errorMessage, type LocalRule } from "./event-bridge.js";
 import { isRecord, type LogHook } from "./http.js";
 import { JOURNAL_COMPACT_BYTES, openJournal } from "./journal.js";
 
@@ -347,13 +347,13 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
       const result = await options.handler({ Records: batch.map(toRecord) });
       failed = failedIds(result, batch);
     } catch (error) {
-      reason = `the handler threw: ${error instanceof Error ? error.message : String(error)}`;
+      reason = `the handler threw: ${errorMessage(error)}`;
       log({
         level: "warn",
         service: "local-sqs",
         queue: options.name,
         message: "handler threw; whole batch will be redelivered",
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
       failed = new Set(batch.map((message) => message.messageId));
     }
@@ -476,7 +476,7 @@ export function eventBridgeDeadLetter(
   arns: { ruleArn: string; targetArn: string },
 ): NonNullable<LocalRule["deadLetter"]> {
   return ({ event, attempts, error }) => {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     queue.sendToDeadLetterQueue(
       JSON.stringify(event),
       `EventBridge could not deliver it to the queue (${attempts} attempts): ${message}`,

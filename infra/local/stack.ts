@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import {
   type LambdaDeadLetterQueueName,
   type LambdaRuleTarget,
+  type LambdaRuleTargetName,
   lambdaRuleTargets,
 } from "../../shared/contracts/async-invocation.js";
 import { busRules, executionFailedPattern, sesFeedbackPattern } from "../../shared/contracts/bus.js";
@@ -542,23 +543,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
     };
     const busJournal = journal("events/deliveries.jsonl");
-    const { sesFeedback, failedExecutions } = lambdaRuleTargets;
+    // Every rule of the contract, each with its pattern as the CDK app builds it (a contract entry
+    // without one here does not compile): SES's sending events to ses-feedback, and failed, timed-out
+    // or aborted executions, which end their runs (run-state).
+    const lambdaRulePatterns: Record<LambdaRuleTargetName, Record<string, unknown>> = {
+      sesFeedback: sesFeedbackPattern(LOCAL_CONFIGURATION_SET),
+      failedExecutions: executionFailedPattern(stateMachineArn),
+    };
     const eventBridge = await startLocalEventBridge({
       ...(busJournal ? { journalPath: busJournal } : {}),
       rules: [
-        {
-          name: sesFeedback.rule,
+        ...Object.entries(lambdaRuleTargets).map(([name, contract]) => ({
+          name: contract.rule,
           eventBusName: "default",
-          pattern: sesFeedbackPattern(LOCAL_CONFIGURATION_SET),
-          ...ruleTarget(sesFeedback),
-        },
-        {
-          // As the CDK app: failed, timed-out or aborted executions end their runs (run-state).
-          name: failedExecutions.rule,
-          eventBusName: "default",
-          pattern: executionFailedPattern(stateMachineArn),
-          ...ruleTarget(failedExecutions),
-        },
+          pattern: lambdaRulePatterns[name as LambdaRuleTargetName],
+          ...ruleTarget(contract),
+        })),
         {
           name: busRules.matchEvents.id,
           eventBusName,

@@ -59,7 +59,7 @@ export const lambdaRuleTargets = {
     rule: "ses-feedback",
     function: "ses-feedback",
     // Lambda's most: a bounce that suppresses nobody lets the next send go to a dead address.
-    asyncInvoke: { retryAttempts: 2, maxEventAgeSeconds: 6 * 3600 },
+    asyncInvoke: { retryAttempts: 2, maxEventAgeSeconds: LAMBDA_ASYNC_MAX_EVENT_AGE_SECONDS },
     targetRetryPolicy: EVENTBRIDGE_MAX_RETRY,
     deadLetterQueue: "FeedbackDeadLetterQueue",
     alarm: {
@@ -72,7 +72,7 @@ export const lambdaRuleTargets = {
   failedExecutions: {
     rule: "failed-executions",
     function: "run-state",
-    asyncInvoke: { retryAttempts: 2, maxEventAgeSeconds: 6 * 3600 },
+    asyncInvoke: { retryAttempts: 2, maxEventAgeSeconds: LAMBDA_ASYNC_MAX_EVENT_AGE_SECONDS },
     targetRetryPolicy: EVENTBRIDGE_MAX_RETRY,
     deadLetterQueue: "FailedExecutionsDeadLetterQueue",
     alarm: {
