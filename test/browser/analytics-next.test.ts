@@ -95,7 +95,8 @@ describe("@segment/analytics-next in Chromium, pointed at Moments with `cdnURL`"
         }>("GET", `/v1/admin/accounts/${accountId}`);
         return account.status === 200 &&
           account.body.decisions.some((d) => d.momentId === momentId && d.outcome === "started") &&
-          account.body.recentEvents.some((e) => e.event === "page_viewed")
+          account.body.recentEvents.some((e) => e.event === "page_viewed") &&
+          account.body.traits.plan === "pro"
           ? account.body
           : undefined;
       },
@@ -153,12 +154,14 @@ describe("@segment/analytics-next in Chromium, pointed at Moments with `cdnURL`"
           traits: Record<string, unknown>;
           recentEvents: Array<{ event: string }>;
         }>("GET", `/v1/admin/accounts/${accountId}`);
+        // The group's traits and the track are separate messages, processed in either order.
         return account.status === 200 &&
-          account.body.recentEvents.some((e) => e.event === "trial_ending_soon")
+          account.body.recentEvents.some((e) => e.event === "trial_ending_soon") &&
+          account.body.traits.plan === "pro"
           ? account.body
           : undefined;
       },
-      { timeoutMs: 15_000, description: "the signed-in browser's track to reach the account" },
+      { timeoutMs: 15_000, description: "the signed-in browser's group and track to reach the account" },
     );
     expect(view.traits).toMatchObject({ plan: "pro" });
     await context.close();
