@@ -293,6 +293,10 @@ class Widget {
 
   private root(): ShadowRoot {
     if (this.shadow && this.host?.isConnected) return this.shadow;
+    // The page took the old host away (a framework replaced the body): the bell and the list were
+    // in it, so the next render makes them again in the new one.
+    this.list = this.launcher = undefined;
+    this.rows.clear();
     this.host = document.createElement("moments-widget");
     if (this.options?.position === "left") this.host.dataset.position = "left";
     this.shadow = this.host.attachShadow({ mode: "open" });

@@ -152,6 +152,30 @@ describe("the console's details", () => {
     expect(await archive.getByRole("button").allTextContents()).toEqual(["Cancel", "Archive"]);
   });
 
+  it("keeps the draft and lets the user save again when a save gets no answer (offline)", async () => {
+    const id = await createMoment("Saved offline");
+    await openConsole();
+    await go(`/moments/${id}`, /Saved offline/);
+    const savebar = page.locator(".savebar");
+    await page.getByLabel("Description").fill("Typed while offline");
+    const offline = (route: import("playwright-core").Route) =>
+      route.request().method() === "PATCH" ? route.abort("internetdisconnected") : route.fallback();
+    await page.route("**/v1/admin/moments/*", offline);
+
+    await page.getByRole("button", { name: "Save changes" }).click();
+
+    await eventually(() => page.getByRole("alert").allTextContents()).toContainEqual(
+      expect.stringContaining("The API could not be reached"),
+    );
+    expect(await page.getByLabel("Description").inputValue()).toBe("Typed while offline");
+    await page.unroute("**/v1/admin/moments/*", offline);
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await eventually(() => savebar.textContent()).toContain("Saved as version 2.");
+    expect((await admin<{ description?: string }>("GET", `/v1/admin/moments/${id}`)).description).toBe(
+      "Typed while offline",
+    );
+  });
+
   it("shows a new source's identity secret once, and rotates it with the old one working 24 hours", async () => {
     await openConsole();
     await go("/sources", "Sources");

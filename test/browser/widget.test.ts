@@ -453,6 +453,27 @@ describe("the in-app widget", () => {
     await context.close();
   });
 
+  it("makes the bell and the list again when the page replaces its body, as a framework's navigation does", async () => {
+    const event = await notificationMoment();
+    const { context, page } = await openApp();
+    await track(page, event);
+    await page.getByRole("button", { name: "Notifications, 1 unread" }).waitFor({ timeout: 15_000 });
+
+    await page.evaluate(() => {
+      document.body.replaceWith(document.createElement("body"));
+      (
+        window as unknown as { Moments: { toggleNotifications(open?: boolean): void } }
+      ).Moments.toggleNotifications(true);
+    });
+
+    await page.getByRole("button", { name: "Notifications, 1 unread" }).waitFor({ timeout: 15_000 });
+    await page
+      .getByRole("region", { name: "Notifications" })
+      .getByRole("button", { name: /Welcome aboard/ })
+      .waitFor();
+    await context.close();
+  });
+
   it("opens the list from the app's own button with launcher: false, and Escape gives that button the focus back", async () => {
     const { context, page } = await openApp({ launcher: false });
     await page.locator("#own").focus();

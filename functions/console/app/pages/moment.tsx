@@ -161,15 +161,26 @@ function MomentEditor({
     setStatusError(undefined);
     // A field cleared in the form (the time frame, a description) is sent as null: PATCH removes it.
     const patch = Object.fromEntries(dirtyFields.map((k) => [k, draft[k as keyof MomentInput] ?? null]));
-    const result = await api.PATCH("/v1/admin/moments/{id}", {
-      params: { path: { id: moment.id }, header: { "If-Match": `"${moment.version}"` } } as never,
-      headers: { "If-Match": `"${moment.version}"` },
-      body: patch as never,
-    });
+    const result = await api
+      .PATCH("/v1/admin/moments/{id}", {
+        params: { path: { id: moment.id }, header: { "If-Match": `"${moment.version}"` } } as never,
+        headers: { "If-Match": `"${moment.version}"` },
+        body: patch as never,
+      })
+      .catch(() => undefined);
     setBusy(false);
+    if (result === undefined) {
+      // No answer (offline, a reset connection): the draft stays, and saving can be tried again.
+      setError(apiError(undefined, undefined));
+      return false;
+    }
     if (result.response.status === 412) {
-      const latest = await call(api.GET("/v1/admin/moments/{id}", { params: { path: { id: moment.id } } }));
-      setConflict({ latest, theirs: changedFields(base, inputOf(latest)), mine: dirtyFields });
+      try {
+        const latest = await call(api.GET("/v1/admin/moments/{id}", { params: { path: { id: moment.id } } }));
+        setConflict({ latest, theirs: changedFields(base, inputOf(latest)), mine: dirtyFields });
+      } catch (error) {
+        setError(error as ApiError);
+      }
       return false;
     }
     if (!result.response.ok) {
