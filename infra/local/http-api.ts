@@ -81,7 +81,7 @@ function isBinaryBody(headers: Record<string, string>): boolean {
 }
 
 /** A Cookie header's cookies, one "name=value" each (Node joins repeated Cookie headers with "; "). */
-function cookiesOf(header: string): string[] {
+export function cookiesOf(header: string): string[] {
   return header
     .split(";")
     .map((cookie) => cookie.trim())

@@ -1,5 +1,6 @@
 /** An HTTP API (payload 2.0) event as API Gateway hands it to a function, for unit tests of routes. */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { cookiesOf } from "../../infra/local/http-api.js";
 
 export function httpApiEvent(
   method: string,
@@ -15,10 +16,7 @@ export function httpApiEvent(
   const cookieHeader = Object.entries(options.headers ?? {}).find(
     ([name]) => name.toLowerCase() === "cookie",
   )?.[1];
-  const cookies = cookieHeader
-    ?.split(";")
-    .map((cookie) => cookie.trim())
-    .filter((cookie) => cookie.length > 0);
+  const cookies = cookieHeader === undefined ? undefined : cookiesOf(cookieHeader);
   return {
     version: "2.0",
     routeKey,
