@@ -3,7 +3,7 @@
  * the JSON body, and turns errors into the API's envelope `{ error: { code, message, details? } }`.
  * Known errors keep their status; anything else is logged and answered 500 with no internals.
  */
-import { gunzipSync, inflateSync } from "node:zlib";
+import { constants, gunzipSync, inflateRawSync, inflateSync } from "node:zlib";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { SuccessBody } from "../contracts/api-docs.js";
@@ -170,7 +170,7 @@ function decodedBody(raw: Buffer, encoding: string | undefined, ingestion: boole
   }
   try {
     const options = { maxOutputLength: MAX_REQUEST_BYTES };
-    return coding === "deflate" ? inflateSync(raw, options) : gunzipSync(raw, options);
+    return coding === "deflate" ? inflateEither(raw, options) : gunzipSync(raw, options);
   } catch (error) {
     if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" || error instanceof RangeError)
       throw tooLarge();
@@ -178,6 +178,26 @@ function decodedBody(raw: Buffer, encoding: string | undefined, ingestion: boole
       [{ path: "", message: `body is not valid ${coding} (${(error as Error).message})` }],
       `The request body is not valid ${coding}`,
     );
+  }
+}
+
+/**
+ * `deflate` is the zlib format (RFC 9110, 8.4.1.2), but some clients send a raw deflate stream under
+ * that name (as browsers have long put up with in responses), which has no zlib header: read either.
+ */
+function inflateEither(raw: Buffer, options: { maxOutputLength: number }): Buffer {
+  try {
+    return inflateSync(raw, options);
+  } catch (error) {
+    if ((error as { errno?: number }).errno !== constants.Z_DATA_ERROR) throw error;
+    try {
+      return inflateRawSync(raw, options);
+    } catch (rawError) {
+      // Over the limit as raw deflate: a 413 as for the other codings; otherwise it was neither.
+      throw (rawError as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" || rawError instanceof RangeError
+        ? rawError
+        : error;
+    }
   }
 }
 

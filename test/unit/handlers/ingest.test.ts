@@ -1,4 +1,4 @@
-import { gzipSync } from "node:zlib";
+import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { InternalServerError, ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
 import {
   EventBridgeClient,
@@ -500,6 +500,43 @@ describe("ingest handler, what the analytics SDKs send", () => {
 
     expect(response.statusCode).toBe(413);
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ["zlib-wrapped, as the standard says", deflateSync],
+    ["raw, with no zlib header, as some clients send it", deflateRawSync],
+  ])("reads a deflate body %s", async (_, deflate) => {
+    const request = post(undefined, { "content-encoding": "deflate" }, "/v1/batch");
+
+    const response = await handler(
+      { ...request, body: deflate(JSON.stringify(segmentBatch)).toString("base64"), isBase64Encoded: true },
+      context,
+    );
+
+    expect(response.statusCode).toBe(202);
+    expect(JSON.parse(response.body ?? "").accepted).toEqual([{ index: 0, messageId: "msg-1" }]);
+  });
+
+  it("answers 400 naming the coding for a body that is not deflate in either form", async () => {
+    const response = await handler(
+      post(segmentBatch, { "content-encoding": "deflate" }, "/v1/batch"),
+      context,
+    );
+
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body ?? "").error.message).toBe("The request body is not valid deflate");
+  });
+
+  it("refuses a raw deflate bomb with 413 too", async () => {
+    const bomb = deflateRawSync(Buffer.alloc(50 * 1024 * 1024, 32));
+    const request = post(undefined, { "content-encoding": "deflate" }, "/v1/batch");
+
+    const response = await handler(
+      { ...request, body: bomb.toString("base64"), isBase64Encoded: true },
+      context,
+    );
+
+    expect(response.statusCode).toBe(413);
   });
 
   it("answers 400 for a body that is not the gzip it claims to be", async () => {
