@@ -135,7 +135,12 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
       const method = (req.method ?? "GET").toUpperCase();
       // Like API Gateway, decode the path before routing: "%2F" is a "/" (so `a%2Fb` is two segments and
       // matches no `{id}` route), "%3F", "%23" and "%25" are a "?", "#" and "%" inside the segment, and a
-      // malformed escape ("%", "%zz") is the client's error.
+      // malformed escape ("%", "%zz") is the client's error. The function gets the decoded path too, in
+      // `rawPath` as in the path parameters: "API Gateway decodes URL-encoded request parameters before
+      // passing them to your backend integration"
+      // (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html), and
+      // events captured on AWS show `rawPath` decoded ("/a%2Fb" arrives as "/a/b": fastify/aws-lambda-fastify#169,
+      // honojs/hono#2156), unlike a function URL's or a REST API's, which keep the escapes.
       let path: string;
       try {
         path = decodeURIComponent(url.pathname);
@@ -178,7 +183,7 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
       const event: APIGatewayProxyEventV2 = {
         version: "2.0",
         routeKey: key,
-        rawPath: url.pathname,
+        rawPath: path,
         rawQueryString: url.search.slice(1),
         ...(cookies.length > 0 ? { cookies } : {}),
         headers,
@@ -191,7 +196,7 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
           domainPrefix: "local",
           http: {
             method,
-            path: url.pathname,
+            path,
             protocol: `HTTP/${req.httpVersion}`,
             sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
             userAgent: headers["user-agent"] ?? "",

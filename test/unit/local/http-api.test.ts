@@ -19,6 +19,8 @@ beforeAll(async () => {
       cookies: event.cookies ?? null,
       cookieHeader: event.headers.cookie ?? null,
       time: event.requestContext.time,
+      rawPath: event.rawPath,
+      httpPath: event.requestContext.http.path,
     }),
   });
   api = await startLocalHttpApi({
@@ -74,6 +76,15 @@ describe("path parameters", () => {
     expect(await get(`/v1/admin/moments/${encoded}`)).toEqual({
       status: 200,
       body: { route: "GET /v1/admin/moments/{id}", params: { id } },
+    });
+  });
+
+  it("hands rawPath over percent-decoded, as the path parameters are (API Gateway's HTTP APIs decode the path)", async () => {
+    const body = (await get("/v1/admin/moments/caf%C3%A9%20au%20lait%3F", { event: true })).body;
+    expect(body).toMatchObject({
+      params: { id: "café au lait?" },
+      rawPath: "/v1/admin/moments/café au lait?",
+      httpPath: "/v1/admin/moments/café au lait?",
     });
   });
 
