@@ -41,7 +41,8 @@ export interface LocalHttpApiOptions {
   routes: readonly RouteDefinition[];
   handlers: Record<
     HttpFunctionId,
-    LambdaHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 | string>
+    // Any JSON value: an answer without a statusCode is inferred (see inferredResponse).
+    LambdaHandler<APIGatewayProxyEventV2, unknown>
   >;
   host: string;
   port: number;
@@ -94,6 +95,27 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 export function requestTime(at: Date): string {
   const two = (n: number) => String(n).padStart(2, "0");
   return `${two(at.getUTCDate())}/${MONTHS[at.getUTCMonth()]}/${at.getUTCFullYear()}:${two(at.getUTCHours())}:${two(at.getUTCMinutes())}:${two(at.getUTCSeconds())} +0000`;
+}
+
+/**
+ * The response an HTTP API (payload 2.0) makes of a function's answer. An object with a `statusCode`
+ * is the response itself; anything else is "format inference": "API Gateway makes the following
+ * assumptions if your Lambda function returns valid JSON and doesn't return a statusCode:
+ * isBase64Encoded is false, statusCode is 200, content-type is application/json, body is the
+ * function's response" (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html#http-api-develop-integrations-lambda.v2):
+ * an object's JSON, and a string as it is (the guide's "Hello from Lambda!" example; AWS's own Lambda
+ * test tool unwraps it too, where a function URL would send it quoted).
+ */
+function inferredResponse(answer: unknown): APIGatewayProxyStructuredResultV2 {
+  // Our handlers' answers are typed as this shape; the cast only names the object as one.
+  if (typeof answer === "object" && answer !== null && "statusCode" in answer)
+    return answer as APIGatewayProxyStructuredResultV2;
+  return {
+    statusCode: 200,
+    headers: { "content-type": "application/json" },
+    // Lambda's Node.js runtime answers `null` for a handler that resolved to undefined.
+    body: typeof answer === "string" ? answer : JSON.stringify(answer ?? null),
+  };
 }
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
@@ -228,15 +250,15 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
         faults.delete(url.pathname);
         return send(res, fault, JSON.stringify({ message: "Service Unavailable" }));
       }
-      if (typeof result === "string") return send(res, 200, result);
-      const responseBody = result.body ?? "";
+      const response = inferredResponse(result);
+      const responseBody = response.body ?? "";
       const headersOut = Object.fromEntries(
-        Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]),
+        Object.entries(response.headers ?? {}).map(([k, v]) => [k, String(v)]),
       );
       send(
         res,
-        result.statusCode ?? 200,
-        result.isBase64Encoded ? Buffer.from(responseBody, "base64").toString() : responseBody,
+        response.statusCode ?? 200,
+        response.isBase64Encoded ? Buffer.from(responseBody, "base64").toString() : responseBody,
         headersOut,
       );
     } catch (error) {

@@ -23,14 +23,23 @@ beforeAll(async () => {
       httpPath: event.requestContext.http.path,
     }),
   });
+  // A function answering without a statusCode: the value the request names.
+  const bare: Record<string, unknown> = {
+    object: { message: "hi", n: 1 },
+    string: "hello",
+    number: 42,
+    null: null,
+  };
+  const answer = async (event: APIGatewayProxyEventV2) => bare[event.queryStringParameters?.kind ?? ""];
   api = await startLocalHttpApi({
     routes: [
+      { method: "GET", path: "/health", function: "health", auth: "none" },
       { method: "GET", path: "/v1/admin/moments/{id}", function: "admin", auth: "admin_key" },
       { method: "GET", path: "/v1/admin/moments/{id}/runs", function: "admin", auth: "admin_key" },
       { method: "POST", path: "/v1/t", function: "ingest", auth: "write_key" },
       { method: "OPTIONS", path: "/v1/t", function: "ingest", auth: "none" },
     ] as unknown as RouteDefinition[],
-    handlers: { admin: echo, ingest: echo, inbox: echo, health: echo } as never,
+    handlers: { admin: echo, ingest: echo, inbox: echo, health: answer } as never,
     host: "127.0.0.1",
     port: 0,
     region: "us-east-1",
@@ -119,6 +128,26 @@ describe("trailing slashes", () => {
     });
     expect((await get("/v1/admin/nothing/")).status).toBe(404);
   });
+});
+
+describe("an answer without a statusCode (payload 2.0 format inference)", () => {
+  // "API Gateway makes the following assumptions if your Lambda function returns valid JSON and doesn't
+  // return a statusCode: isBase64Encoded is false, statusCode is 200, content-type is application/json,
+  // body is the function's response" (its table: a string is the body as it is, an object its JSON).
+  it.each([
+    { kind: "object", body: '{"message":"hi","n":1}' },
+    { kind: "string", body: "hello" },
+    { kind: "number", body: "42" },
+    { kind: "null", body: "null" },
+  ])(
+    "is a 200, application/json, whose body is the $kind the function returned (a string as it is, the rest as JSON)",
+    async ({ kind, body }) => {
+      const response = await fetch(`${api.url}/health?kind=${kind}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toBe("application/json");
+      expect(await response.text()).toBe(body);
+    },
+  );
 });
 
 describe("readiness", () => {
