@@ -7,11 +7,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { functionTimeoutSeconds } from "../../shared/contracts/functions.js";
-import { type HttpFunctionId, type RouteDefinition, routeKey } from "../../shared/contracts/routes.js";
-import { type LambdaHandler, lambdaContext } from "./lambda-context.js";
-
-// API Gateway's own payload limit; our handlers enforce the API's smaller one with a proper error.
-const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+import {
+  API_GATEWAY_MAX_BODY_BYTES,
+  type HttpFunctionId,
+  type RouteDefinition,
+  routeKey,
+} from "../../shared/contracts/routes.js";
+import {
+  type LambdaHandler,
+  lambdaContext,
+  REQUEST_TOO_LARGE,
+  withinPayloadQuotas,
+} from "./lambda-context.js";
 
 interface CompiledRoute {
   route: RouteDefinition;
@@ -128,7 +135,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | "too_large"> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).byteLength;
-    if (size > GATEWAY_MAX_BODY_BYTES) return "too_large";
+    if (size > API_GATEWAY_MAX_BODY_BYTES) return "too_large";
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -235,15 +242,13 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
         isBase64Encoded: body.byteLength > 0 && isBinaryBody(headers),
       };
       const handler = options.handlers[route.function];
-      const result = await handler(
-        event,
-        lambdaContext(
-          `moments-${route.function}`,
-          options.region,
-          options.accountId,
-          functionTimeoutSeconds[route.function] * 1000,
-        ),
+      const context = lambdaContext(
+        `moments-${route.function}`,
+        options.region,
+        options.accountId,
+        functionTimeoutSeconds[route.function] * 1000,
       );
+      const result = await withinPayloadQuotas(event, (payload) => handler(payload, context));
       // A preflight does no work whose answer could be lost: the fault waits for the request itself.
       const fault = method === "OPTIONS" ? undefined : faults.get(url.pathname);
       if (fault !== undefined) {
@@ -262,7 +267,16 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
         headersOut,
       );
     } catch (error) {
-      // What API Gateway answers when the integration itself fails.
+      if (error instanceof Error && error.name === REQUEST_TOO_LARGE && !res.headersSent) {
+        // What an HTTP API answers when Lambda refuses the invoke as too large (a body of 6 to 10 MB
+        // reaches no function). AWS's API Gateway emulator in its Lambda test tool answers so
+        // (aws/aws-lambda-dotnet, Tools/LambdaTestTool-v2, ToHttpApiV2RequestTooLargeResponse).
+        options.onLog?.({ level: "WARN", message: "Lambda refused the invocation", error: error.message });
+        return send(res, 413, JSON.stringify({ message: "Request Entity Too Large" }));
+      }
+      // What API Gateway answers when the integration itself fails, a function error included (an
+      // answer over Lambda's response quota is one): "{"message":"Internal Server Error"}"
+      // (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html).
       options.onLog?.({ level: "ERROR", message: "Handler failed", error: String(error) });
       if (!res.headersSent) send(res, 500, JSON.stringify({ message: "Internal Server Error" }));
     }

@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
+import {
+  LAMBDA_SYNC_REQUEST_MAX_BYTES,
+  LAMBDA_SYNC_RESPONSE_MAX_BYTES,
+} from "../../shared/contracts/functions.js";
+import { jsonBytes } from "../../shared/domain/response-budget.js";
 
 /** A Lambda context for running a handler in-process, with the fields Powertools reads. */
 export function lambdaContext(
@@ -62,4 +67,32 @@ export async function withinTimeout<R>(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The name of Invoke's refusal of a payload over its quota (HTTP 413), as the SDK names the error. */
+export const REQUEST_TOO_LARGE = "RequestEntityTooLargeException";
+
+/**
+ * Runs a synchronous invocation within Lambda's payload quotas (LAMBDA_SYNC_*_MAX_BYTES in
+ * shared/contracts/functions.ts), measured on the JSON Lambda would carry. An event over the request
+ * quota is refused before the function runs, with Invoke's own error; an answer over the response
+ * quota is a function error (the work was done, the answer is lost), as Lambda reports it.
+ */
+export async function withinPayloadQuotas<E, R>(event: E, invoke: (event: E) => Promise<R>): Promise<R> {
+  if (jsonBytes(event) > LAMBDA_SYNC_REQUEST_MAX_BYTES) {
+    const error = new Error(
+      `Request must be smaller than ${LAMBDA_SYNC_REQUEST_MAX_BYTES} bytes for the InvokeFunction operation`,
+    );
+    error.name = REQUEST_TOO_LARGE;
+    throw error;
+  }
+  const answer = await invoke(event);
+  if (jsonBytes(answer ?? null) > LAMBDA_SYNC_RESPONSE_MAX_BYTES) {
+    const error = new Error(
+      `Response payload size exceeded maximum allowed payload size (${LAMBDA_SYNC_RESPONSE_MAX_BYTES} bytes).`,
+    );
+    error.name = "Function.ResponseSizeTooLarge";
+    throw error;
+  }
+  return answer;
 }

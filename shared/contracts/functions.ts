@@ -145,3 +145,17 @@ export const functionTimeoutSeconds: Record<FunctionId, number> = {
   "ses-feedback": 15,
   console: 10,
 };
+
+/**
+ * Lambda's payload quota for a synchronous invocation (an HTTP API's): "6 MB each for request and
+ * response" (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), counted on the
+ * JSON that crosses, the event (a binary body in it base64-encoded, a third larger) and the function's
+ * answer. In bytes, as Lambda enforces them: the request "must be smaller than 6291456 bytes"
+ * (Invoke's RequestEntityTooLargeException, HTTP 413:
+ * https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html), and an answer is refused past
+ * 6,291,556 ("Response payload size exceeded maximum allowed payload size (6291556 bytes)").
+ * The local HTTP API applies both (infra/local/lambda-context.ts) in front of API Gateway's own
+ * 10 MB body limit (API_GATEWAY_MAX_BODY_BYTES in routes.ts), so between 6 and 10 MB Lambda's wins.
+ */
+export const LAMBDA_SYNC_REQUEST_MAX_BYTES = 6 * 1024 * 1024;
+export const LAMBDA_SYNC_RESPONSE_MAX_BYTES = LAMBDA_SYNC_REQUEST_MAX_BYTES + 100;

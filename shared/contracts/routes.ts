@@ -171,7 +171,15 @@ export function routesFor(fn: HttpFunctionId): RouteDefinition[] {
   return routes.filter((r) => r.function === fn);
 }
 
-/** Largest request body the API accepts, in bytes (API Gateway's own limit is 10 MB). */
+/**
+ * API Gateway's own limit on an HTTP API's request body, "Payload size: 10 MB", not adjustable
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html). Behind it, a
+ * Lambda integration's event must also fit Lambda's smaller quota (LAMBDA_SYNC_REQUEST_MAX_BYTES in
+ * functions.ts).
+ */
+export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** Largest request body the API accepts, in bytes (far under the gateway's and Lambda's limits). */
 export const MAX_REQUEST_BYTES = 512 * 1024;
 
 /** Largest ingestion batch, in bytes, as Segment's HTTP API (under MAX_REQUEST_BYTES: a JSON margin). */

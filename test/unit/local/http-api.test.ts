@@ -1,10 +1,16 @@
 /**
- * The local HTTP API routes like API Gateway's HTTP APIs: the path is percent-decoded before routing, so an
- * id containing "/", "?", "#" or "%" behaves locally as it does on AWS, and a malformed escape is a 400.
+ * The local HTTP API behaves like API Gateway's HTTP APIs with a Lambda proxy integration (payload
+ * 2.0): the path is percent-decoded before routing, so an id containing "/", "?", "#" or "%" behaves
+ * locally as it does on AWS, and a malformed escape is a 400; an answer without a statusCode is
+ * inferred; Lambda's 6 MB payload quota applies before the gateway's own 10 MB.
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalHttpApi, startLocalHttpApi } from "../../../infra/local/http-api.js";
+import {
+  LAMBDA_SYNC_REQUEST_MAX_BYTES,
+  LAMBDA_SYNC_RESPONSE_MAX_BYTES,
+} from "../../../shared/contracts/functions.js";
 import type { RouteDefinition } from "../../../shared/contracts/routes.js";
 import { waitFor } from "../../support/wait-for.js";
 
@@ -148,6 +154,65 @@ describe("an answer without a statusCode (payload 2.0 format inference)", () => 
       expect(await response.text()).toBe(body);
     },
   );
+});
+
+describe("Lambda's synchronous payload quota, in front of the gateway's own 10 MB", () => {
+  let quota: LocalHttpApi;
+  let invocations = 0;
+  beforeAll(async () => {
+    const accept = async () => {
+      invocations += 1;
+      return { statusCode: 202, body: "{}" };
+    };
+    // Answers a body of the size the request asks for.
+    const sized = async (event: APIGatewayProxyEventV2) => ({
+      statusCode: 200,
+      body: "x".repeat(Number(event.queryStringParameters?.bytes)),
+    });
+    quota = await startLocalHttpApi({
+      routes: [
+        { method: "POST", path: "/v1/t", function: "ingest", auth: "write_key" },
+        { method: "GET", path: "/health", function: "health", auth: "none" },
+      ] as unknown as RouteDefinition[],
+      handlers: { ingest: accept, health: sized } as never,
+      host: "127.0.0.1",
+      port: 0,
+      region: "us-east-1",
+      accountId: "123456789012",
+    });
+  });
+  afterAll(() => quota.stop());
+
+  const post = (body: RequestInit["body"], contentType: string) =>
+    fetch(`${quota.url}/v1/t`, { method: "POST", body, headers: { "content-type": contentType } });
+
+  it("answers 413 Request Entity Too Large, invoking nothing, when the event would pass 6 MB", async () => {
+    invocations = 0;
+    const response = await post("x".repeat(LAMBDA_SYNC_REQUEST_MAX_BYTES), "text/plain");
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ message: "Request Entity Too Large" });
+    expect(invocations).toBe(0);
+  });
+
+  it("counts a binary body as the event carries it, base64-encoded (a third larger)", async () => {
+    invocations = 0;
+    // 4.5 MB: a text body of that size reaches the function; base64-encoded it is 6 MB
+    const bytes = (LAMBDA_SYNC_REQUEST_MAX_BYTES / 4) * 3;
+    expect((await post("x".repeat(bytes), "text/plain")).status).toBe(202);
+    expect(invocations).toBe(1);
+    const binary = await post(new Blob([new Uint8Array(bytes)]), "application/octet-stream");
+    expect(binary.status).toBe(413);
+    expect(invocations).toBe(1);
+  });
+
+  it("answers 500 Internal Server Error when the function's answer passes Lambda's response quota", async () => {
+    const within = await fetch(`${quota.url}/health?bytes=${LAMBDA_SYNC_RESPONSE_MAX_BYTES - 1_000}`);
+    expect(within.status).toBe(200);
+    expect((await within.text()).length).toBe(LAMBDA_SYNC_RESPONSE_MAX_BYTES - 1_000);
+    const over = await fetch(`${quota.url}/health?bytes=${LAMBDA_SYNC_RESPONSE_MAX_BYTES}`);
+    expect(over.status).toBe(500);
+    expect(await over.json()).toEqual({ message: "Internal Server Error" });
+  });
 });
 
 describe("readiness", () => {
