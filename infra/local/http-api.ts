@@ -13,12 +13,7 @@ import {
   type RouteDefinition,
   routeKey,
 } from "../../shared/contracts/routes.js";
-import {
-  type LambdaHandler,
-  lambdaContext,
-  REQUEST_TOO_LARGE,
-  withinPayloadQuotas,
-} from "./lambda-context.js";
+import { checkResponseQuota, type LambdaHandler, lambdaContext, overRequestQuota } from "./lambda-context.js";
 
 interface CompiledRoute {
   route: RouteDefinition;
@@ -105,25 +100,51 @@ export function requestTime(at: Date): string {
 }
 
 /**
- * The response an HTTP API (payload 2.0) makes of a function's answer. An object with a `statusCode`
- * is the response itself; anything else is "format inference": "API Gateway makes the following
- * assumptions if your Lambda function returns valid JSON and doesn't return a statusCode:
- * isBase64Encoded is false, statusCode is 200, content-type is application/json, body is the
- * function's response" (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html#http-api-develop-integrations-lambda.v2):
+ * The response an HTTP API (payload 2.0) makes of a function's answer, as the JSON Lambda carries it.
+ * An object with a `statusCode` is the response itself; anything else is "format inference": "API
+ * Gateway makes the following assumptions if your Lambda function returns valid JSON and doesn't
+ * return a statusCode: isBase64Encoded is false, statusCode is 200, content-type is application/json,
+ * body is the function's response" (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html#http-api-develop-integrations-lambda.v2):
  * an object's JSON, and a string as it is (the guide's "Hello from Lambda!" example; AWS's own Lambda
- * test tool unwraps it too, where a function URL would send it quoted).
+ * test tool unwraps it too, where a function URL would send it quoted). A response the gateway cannot
+ * read (a statusCode that is not an integer, a body that is not a string) is an integration failure.
  */
 function inferredResponse(answer: unknown): APIGatewayProxyStructuredResultV2 {
-  // Our handlers' answers are typed as this shape; the cast only names the object as one.
-  if (typeof answer === "object" && answer !== null && "statusCode" in answer)
-    return answer as APIGatewayProxyStructuredResultV2;
+  // What our handlers answer, already in the shape the JSON round trip would give: as it is.
+  const plain = answer as APIGatewayProxyStructuredResultV2 | null;
+  if (
+    typeof plain === "object" &&
+    plain !== null &&
+    Number.isInteger(plain.statusCode) &&
+    (plain.body === undefined || typeof plain.body === "string")
+  )
+    return plain;
+  // Anything else as Lambda carries it: JSON (a Date becomes a string, an undefined field goes).
+  // Lambda's Node.js runtime answers `null` for a handler that resolved to undefined.
+  const payload: unknown = JSON.parse(JSON.stringify(answer) ?? "null");
+  if (typeof payload === "object" && payload !== null && !Array.isArray(payload) && "statusCode" in payload) {
+    const response = payload as { statusCode: unknown; body?: unknown };
+    if (
+      !Number.isInteger(response.statusCode) ||
+      (response.body !== undefined && typeof response.body !== "string")
+    )
+      throw new Error("The function's answer has a statusCode but is not a response API Gateway can read");
+    return payload as APIGatewayProxyStructuredResultV2;
+  }
   return {
     statusCode: 200,
     headers: { "content-type": "application/json" },
-    // Lambda's Node.js runtime answers `null` for a handler that resolved to undefined.
-    body: typeof answer === "string" ? answer : JSON.stringify(answer ?? null),
+    body: typeof payload === "string" ? payload : JSON.stringify(payload),
   };
 }
+
+/**
+ * What an HTTP API answers when Lambda refuses the invoke as too large (a body of 6 to 10 MB reaches no
+ * function), as AWS's API Gateway emulator in its Lambda test tool answers (aws/aws-lambda-dotnet,
+ * Tools/LambdaTestTool-v2, ToHttpApiV2RequestTooLargeResponse); not confirmed on a live HTTP API. The
+ * gateway's own 10 MB refusal says the same here.
+ */
+const REQUEST_TOO_LARGE_BODY = JSON.stringify({ message: "Request Entity Too Large" });
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
   res.writeHead(status, { "content-type": "application/json", ...headers });
@@ -188,8 +209,7 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
       const matched = find(path) ?? (/.\/+$/.test(path) ? find(path.replace(/\/+$/, "")) : undefined);
       if (!matched) return send(res, 404, JSON.stringify({ message: "Not Found" }));
       const body = await readBody(req);
-      if (body === "too_large")
-        return send(res, 413, JSON.stringify({ message: "Request Entity Too Large" }));
+      if (body === "too_large") return send(res, 413, REQUEST_TOO_LARGE_BODY);
       const { route } = matched.route;
       // As an HTTP API (payload 2.0) does: the Cookie header is not among the headers, its cookies
       // come as the `cookies` array, one element per cookie.
@@ -248,7 +268,12 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
         options.accountId,
         functionTimeoutSeconds[route.function] * 1000,
       );
-      const result = await withinPayloadQuotas(event, (payload) => handler(payload, context));
+      if (overRequestQuota(event)) {
+        options.onLog?.({ level: "WARN", message: "Lambda refused the invocation: the event is over 6 MB" });
+        return send(res, 413, REQUEST_TOO_LARGE_BODY);
+      }
+      const result = await handler(event, context);
+      checkResponseQuota(result);
       // A preflight does no work whose answer could be lost: the fault waits for the request itself.
       const fault = method === "OPTIONS" ? undefined : faults.get(url.pathname);
       if (fault !== undefined) {
@@ -267,18 +292,13 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
         headersOut,
       );
     } catch (error) {
-      if (error instanceof Error && error.name === REQUEST_TOO_LARGE && !res.headersSent) {
-        // What an HTTP API answers when Lambda refuses the invoke as too large (a body of 6 to 10 MB
-        // reaches no function). AWS's API Gateway emulator in its Lambda test tool answers so
-        // (aws/aws-lambda-dotnet, Tools/LambdaTestTool-v2, ToHttpApiV2RequestTooLargeResponse).
-        options.onLog?.({ level: "WARN", message: "Lambda refused the invocation", error: error.message });
-        return send(res, 413, JSON.stringify({ message: "Request Entity Too Large" }));
-      }
       // What API Gateway answers when the integration itself fails, a function error included (an
       // answer over Lambda's response quota is one): "{"message":"Internal Server Error"}"
       // (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html).
       options.onLog?.({ level: "ERROR", message: "Handler failed", error: String(error) });
-      if (!res.headersSent) send(res, 500, JSON.stringify({ message: "Internal Server Error" }));
+      // A response that failed once begun is cut, as a connection would be, never left hanging.
+      if (res.headersSent) res.destroy(error instanceof Error ? error : undefined);
+      else send(res, 500, JSON.stringify({ message: "Internal Server Error" }));
     }
   });
   await new Promise<void>((resolve, reject) => {

@@ -4,7 +4,6 @@ import {
   LAMBDA_SYNC_REQUEST_MAX_BYTES,
   LAMBDA_SYNC_RESPONSE_MAX_BYTES,
 } from "../../shared/contracts/functions.js";
-import { jsonBytes } from "../../shared/domain/response-budget.js";
 
 /** A Lambda context for running a handler in-process, with the fields Powertools reads. */
 export function lambdaContext(
@@ -69,30 +68,43 @@ export async function withinTimeout<R>(
   }
 }
 
-/** The name of Invoke's refusal of a payload over its quota (HTTP 413), as the SDK names the error. */
-export const REQUEST_TOO_LARGE = "RequestEntityTooLargeException";
+/** The exact size of a value as the JSON Lambda carries (UTF-8). */
+const jsonSize = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? "null");
 
 /**
- * Runs a synchronous invocation within Lambda's payload quotas (LAMBDA_SYNC_*_MAX_BYTES in
- * shared/contracts/functions.ts), measured on the JSON Lambda would carry. An event over the request
- * quota is refused before the function runs, with Invoke's own error; an answer over the response
- * quota is a function error (the work was done, the answer is lost), as Lambda reports it.
+ * The size of `value` as JSON, compared with `limit`, when its string field `field` holds nearly all
+ * of it (an HTTP API event's body, an answer's body): by bounds first, since JSON escaping never makes
+ * text shorter and turns no UTF-16 unit into more than 6 bytes, and exactly only in between. A body
+ * the API takes (at most 512 KB) is never serialized again just to be measured.
  */
-export async function withinPayloadQuotas<E, R>(event: E, invoke: (event: E) => Promise<R>): Promise<R> {
-  if (jsonBytes(event) > LAMBDA_SYNC_REQUEST_MAX_BYTES) {
-    const error = new Error(
-      `Request must be smaller than ${LAMBDA_SYNC_REQUEST_MAX_BYTES} bytes for the InvokeFunction operation`,
-    );
-    error.name = REQUEST_TOO_LARGE;
-    throw error;
-  }
-  const answer = await invoke(event);
-  if (jsonBytes(answer ?? null) > LAMBDA_SYNC_RESPONSE_MAX_BYTES) {
-    const error = new Error(
-      `Response payload size exceeded maximum allowed payload size (${LAMBDA_SYNC_RESPONSE_MAX_BYTES} bytes).`,
-    );
-    error.name = "Function.ResponseSizeTooLarge";
-    throw error;
-  }
-  return answer;
+function jsonSizeOver(value: unknown, field: string, limit: number): boolean {
+  const text =
+    typeof value === "object" && value !== null ? (value as Record<string, unknown>)[field] : undefined;
+  if (typeof text !== "string" || text.length < 4096) return jsonSize(value) > limit;
+  const rest = jsonSize({ ...(value as object), [field]: "" });
+  if (rest + 6 * text.length <= limit) return false;
+  if (rest + Buffer.byteLength(text) > limit) return true;
+  return jsonSize(value) > limit;
+}
+
+/**
+ * Whether Lambda would refuse an event for a synchronous invocation as too large (Invoke's
+ * RequestEntityTooLargeException: the request "must be smaller than" LAMBDA_SYNC_REQUEST_MAX_BYTES), so
+ * that the caller answers as Lambda's caller does, without running the function.
+ */
+export function overRequestQuota(event: { body?: string }): boolean {
+  return jsonSizeOver(event, "body", LAMBDA_SYNC_REQUEST_MAX_BYTES - 1);
+}
+
+/**
+ * A function's answer past Lambda's response quota is a function error: the work was done, the answer
+ * is lost, and the caller gets the error Lambda reports.
+ */
+export function checkResponseQuota(answer: unknown): void {
+  if (!jsonSizeOver(answer ?? null, "body", LAMBDA_SYNC_RESPONSE_MAX_BYTES)) return;
+  const error = new Error(
+    `Response payload size exceeded maximum allowed payload size (${LAMBDA_SYNC_RESPONSE_MAX_BYTES} bytes).`,
+  );
+  error.name = "Function.ResponseSizeTooLarge";
+  throw error;
 }

@@ -157,5 +157,5 @@ export const functionTimeoutSeconds: Record<FunctionId, number> = {
  * The local HTTP API applies both (infra/local/lambda-context.ts) in front of API Gateway's own
  * 10 MB body limit (API_GATEWAY_MAX_BODY_BYTES in routes.ts), so between 6 and 10 MB Lambda's wins.
  */
-export const LAMBDA_SYNC_REQUEST_MAX_BYTES = 6 * 1024 * 1024;
-export const LAMBDA_SYNC_RESPONSE_MAX_BYTES = LAMBDA_SYNC_REQUEST_MAX_BYTES + 100;
+export const LAMBDA_SYNC_REQUEST_MAX_BYTES = 6_291_456;
+export const LAMBDA_SYNC_RESPONSE_MAX_BYTES = 6_291_556;

@@ -3,7 +3,7 @@
  * the JSON body, and turns errors into the API's envelope `{ error: { code, message, details? } }`.
  * Known errors keep their status; anything else is logged and answered 500 with no internals.
  */
-import { constants, gunzipSync, inflateRawSync, inflateSync } from "node:zlib";
+import { gunzipSync, inflateRawSync, inflateSync } from "node:zlib";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { SuccessBody } from "../contracts/api-docs.js";
@@ -183,22 +183,14 @@ function decodedBody(raw: Buffer, encoding: string | undefined, ingestion: boole
 
 /**
  * `deflate` is the zlib format (RFC 9110, 8.4.1.2), but some clients send a raw deflate stream under
- * that name (as browsers have long put up with in responses), which has no zlib header: read either.
+ * that name (as browsers have long put up with in responses), which has no zlib header: read either,
+ * told apart by the header (deflate method, a window of at most 32 KB, and the check bits RFC 1950
+ * gives it), so each body is inflated once and a broken one is named by its own error.
  */
 function inflateEither(raw: Buffer, options: { maxOutputLength: number }): Buffer {
-  try {
-    return inflateSync(raw, options);
-  } catch (error) {
-    if ((error as { errno?: number }).errno !== constants.Z_DATA_ERROR) throw error;
-    try {
-      return inflateRawSync(raw, options);
-    } catch (rawError) {
-      // Over the limit as raw deflate: a 413 as for the other codings; otherwise it was neither.
-      throw (rawError as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" || rawError instanceof RangeError
-        ? rawError
-        : error;
-    }
-  }
+  const [first = 0, second = 0] = raw;
+  const zlibHeader = (first & 0x0f) === 8 && first >> 4 <= 7 && ((first << 8) | second) % 31 === 0;
+  return zlibHeader ? inflateSync(raw, options) : inflateRawSync(raw, options);
 }
 
 function parseBody(

@@ -524,7 +524,23 @@ describe("ingest handler, what the analytics SDKs send", () => {
     );
 
     expect(response.statusCode).toBe(400);
-    expect(JSON.parse(response.body ?? "").error.message).toBe("The request body is not valid deflate");
+    const { error } = JSON.parse(response.body ?? "");
+    expect(error.message).toBe("The request body is not valid deflate");
+    // Not a zlib stream (no header): read as raw deflate, whose own error is the one named.
+    expect(error.details[0].message).not.toContain("incorrect header check");
+  });
+
+  it("names a truncated deflate body by its own error", async () => {
+    const whole = deflateRawSync(JSON.stringify(segmentBatch));
+    const request = post(undefined, { "content-encoding": "deflate" }, "/v1/batch");
+
+    const response = await handler(
+      { ...request, body: whole.subarray(0, whole.byteLength - 4).toString("base64"), isBase64Encoded: true },
+      context,
+    );
+
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body ?? "").error.details[0].message).toContain("unexpected end of file");
   });
 
   it("refuses a raw deflate bomb with 413 too", async () => {

@@ -7,6 +7,7 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalHttpApi, startLocalHttpApi } from "../../../infra/local/http-api.js";
+import { overRequestQuota } from "../../../infra/local/lambda-context.js";
 import {
   LAMBDA_SYNC_REQUEST_MAX_BYTES,
   LAMBDA_SYNC_RESPONSE_MAX_BYTES,
@@ -35,8 +36,19 @@ beforeAll(async () => {
     string: "hello",
     number: 42,
     null: null,
+    // A statusCode Lambda's JSON drops is no statusCode: the whole answer is the body.
+    undefinedStatus: { statusCode: undefined, body: "x" },
+    // Not a response the gateway can read, though it names a statusCode.
+    objectBody: { statusCode: 200, body: { a: 1 } },
+    textStatus: { statusCode: "200", body: "x" },
   };
-  const answer = async (event: APIGatewayProxyEventV2) => bare[event.queryStringParameters?.kind ?? ""];
+  const answer = async (event: APIGatewayProxyEventV2) => {
+    const kind = event.queryStringParameters?.kind ?? "";
+    if (kind === "throwsTooLarge")
+      // An SDK error of the function's own, named as Lambda's refusal: still a function error.
+      throw Object.assign(new Error("Request is too large"), { name: "RequestEntityTooLargeException" });
+    return bare[kind];
+  };
   api = await startLocalHttpApi({
     routes: [
       { method: "GET", path: "/health", function: "health", auth: "none" },
@@ -145,6 +157,7 @@ describe("an answer without a statusCode (payload 2.0 format inference)", () => 
     { kind: "string", body: "hello" },
     { kind: "number", body: "42" },
     { kind: "null", body: "null" },
+    { kind: "undefinedStatus", body: '{"body":"x"}' },
   ])(
     "is a 200, application/json, whose body is the $kind the function returned (a string as it is, the rest as JSON)",
     async ({ kind, body }) => {
@@ -154,6 +167,39 @@ describe("an answer without a statusCode (payload 2.0 format inference)", () => 
       expect(await response.text()).toBe(body);
     },
   );
+});
+
+describe("a function error, or an answer the gateway cannot read", () => {
+  it.each(["objectBody", "textStatus", "throwsTooLarge"])(
+    "is a 500 Internal Server Error, never a hung request or another error's answer (%s)",
+    async (kind) => {
+      const response = await fetch(`${api.url}/health?kind=${kind}`, { signal: AbortSignal.timeout(10_000) });
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({ message: "Internal Server Error" });
+    },
+  );
+});
+
+describe("the request quota's measure", () => {
+  // Lambda refuses a request that is not "smaller than 6291456 bytes": measured exactly at the edge,
+  // with a body whose JSON escapes make it longer than its text (the measure's bounds disagree there).
+  const event = (body: string) => ({ version: "2.0", rawPath: "/v1/t", body, isBase64Encoded: false });
+  const sized = (bytes: number, unit: string, unitBytes: number) => {
+    const base = Buffer.byteLength(JSON.stringify(event("")));
+    const units = Math.floor((bytes - base) / unitBytes);
+    const body = unit.repeat(units) + "x".repeat(bytes - base - units * unitBytes);
+    expect(Buffer.byteLength(JSON.stringify(event(body)))).toBe(bytes);
+    return event(body);
+  };
+  it.each([
+    ["plain text", "x", 1],
+    ["quotes (2 bytes each as JSON)", '"', 2],
+    ["non-ASCII (2 bytes each in UTF-8)", "é", 2],
+    ["control characters (6 bytes each as JSON)", "\u0001", 6],
+  ])("refuses 6,291,456 bytes of event and takes one byte less: %s", (_, unit, unitBytes) => {
+    expect(overRequestQuota(sized(LAMBDA_SYNC_REQUEST_MAX_BYTES - 1, unit, unitBytes))).toBe(false);
+    expect(overRequestQuota(sized(LAMBDA_SYNC_REQUEST_MAX_BYTES, unit, unitBytes))).toBe(true);
+  });
 });
 
 describe("Lambda's synchronous payload quota, in front of the gateway's own 10 MB", () => {
