@@ -99,6 +99,20 @@ function bell(): SVGSVGElement {
   return svg;
 }
 
+/**
+ * The page's controls in tab order (document order: a positive tabindex is rare), those after
+ * `from` first: where the Tab key would have gone from it.
+ */
+function pageControls(from: HTMLElement | undefined): HTMLElement[] {
+  const all = [
+    ...document.querySelectorAll<HTMLElement>("a[href],button,input,select,textarea,summary,[tabindex]"),
+  ].filter((node) => node.tabIndex >= 0);
+  const after = from?.isConnected
+    ? all.filter((node) => from.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING)
+    : [];
+  return [...after, ...all];
+}
+
 /** Only http(s) links (relative ones resolve against the page): never `javascript:`. */
 function safeUrl(url: string | undefined): string | undefined {
   if (!url) return undefined;
@@ -217,6 +231,17 @@ class Widget {
   private focused(): HTMLElement | undefined {
     const active = document.activeElement === this.host ? this.shadow?.activeElement : document.activeElement;
     return active instanceof HTMLElement && active !== document.body ? active : undefined;
+  }
+
+  /**
+   * Focuses the first of `targets` that takes the focus: one that is gone, hidden (itself or an
+   * ancestor), disabled or inert does not, and trying it changes nothing.
+   */
+  private focusFirst(targets: Array<HTMLElement | undefined>) {
+    for (const target of targets) {
+      target?.focus();
+      if (target && this.focused() === target) return;
+    }
   }
 
   private requireInit(): Transport {
@@ -354,9 +379,15 @@ class Widget {
       const path = body ? "/v1/feedback" : `/v1/inbox/${encodeURIComponent(prompt.id)}/dismiss`;
       const identity = this.identity;
       // Out of the panel before its controls go (else the focus falls to the body): back to where it
-      // was when the prompt appeared, else the bell.
+      // was when the prompt appeared; if that is gone or hidden by now, the bell, the open list, else
+      // the page's control after it (with launcher: false there may be no bell).
       if (panel.contains(this.shadow?.activeElement ?? null))
-        (before?.isConnected ? before : this.launcher)?.focus();
+        this.focusFirst([
+          before,
+          this.launcher,
+          this.listOpen ? this.list : undefined,
+          ...pageControls(before),
+        ]);
       if (body) {
         panel.replaceChildren(el("p", {}, l.thanks));
         this.announce(l.thanks);

@@ -352,6 +352,40 @@ describe("the in-app widget", () => {
     await context.close();
   });
 
+  it("gives the focus to the bell, else to the page's next control, when where it was is hidden by the time the prompt is answered", async () => {
+    const event = unique("report_exported");
+    await feedbackMoment(event);
+    const hideOwnButton = (page: Page) =>
+      page.locator("#own").evaluate((node) => {
+        (node as HTMLElement).hidden = true;
+      });
+    // The app hides its button (a menu that closed, say) while the user answers from the keyboard.
+    const withBell = await openApp();
+    await withBell.page.locator("#own").focus();
+    const dialog = await promptAfterTrack(withBell.page, event);
+    await dialog.getByRole("button", { name: "Positive" }).focus();
+    await hideOwnButton(withBell.page);
+    await withBell.page.keyboard.press("Enter");
+    expect(await focused(withBell.page)).toMatch(/^Notifications, \d unread$/);
+    await withBell.context.close();
+
+    // Without the bell (launcher: false): the control after the hidden one in the page's tab order.
+    const noBell = await openApp({ launcher: false });
+    await noBell.page.evaluate(() => {
+      const help = Object.assign(document.createElement("a"), { href: "#help", textContent: "Help" });
+      document.querySelector("main")?.append(help);
+    });
+    await noBell.page.locator("#own").focus();
+    const second = await promptAfterTrack(noBell.page, event);
+    await second.getByRole("button", { name: "Frustrated" }).focus();
+    await hideOwnButton(noBell.page);
+    await noBell.page.keyboard.press("Enter");
+    await noBell.page.keyboard.press("Escape");
+    await expect.poll(() => second.count()).toBe(0);
+    expect(await focused(noBell.page)).toBe("Help");
+    await noBell.context.close();
+  });
+
   it("shows the next prompt without a page reload once one is answered", async () => {
     const first = unique("report_exported");
     const next = unique("report_exported");
