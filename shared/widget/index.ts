@@ -502,7 +502,11 @@ class Widget {
     const [ul, empty] = list.children as unknown as [HTMLUListElement, HTMLElement];
     const notifications = this.items.filter((item) => item.kind === "notification");
     empty.hidden = notifications.length > 0;
-    notifications.forEach((item, index) => {
+    // Rows go in order and only those out of place move, never the focused one: moving a node blurs
+    // it. The rows between it and its place go after it instead (each is placed when its turn comes).
+    const focusedRow = this.shadow?.activeElement?.closest("li");
+    let next = ul.firstElementChild;
+    for (const item of notifications) {
       let row = this.rows.get(item.id);
       if (!row) {
         const open = el(
@@ -518,12 +522,21 @@ class Widget {
       const open = row.firstChild as HTMLElement;
       open.classList.toggle("unread", !item.readAt);
       (open.querySelector(".sr") as HTMLElement).textContent = item.readAt ? "" : `(${l.unread})`;
-      // Only rows out of place move: moving the focused one would blur it.
-      if (ul.children[index] !== row) ul.insertBefore(row, ul.children[index] ?? null);
-    });
-    for (const row of [...ul.children].slice(notifications.length) as HTMLElement[]) {
-      row.remove();
-      this.rows.delete(row.dataset.id ?? "");
+      if (row === focusedRow) {
+        while (next && next !== row) {
+          const skipped = next;
+          next = next.nextElementSibling;
+          ul.append(skipped);
+        }
+      }
+      if (row === next) next = row.nextElementSibling;
+      else ul.insertBefore(row, next);
+    }
+    while (next) {
+      const stale = next as HTMLElement;
+      next = next.nextElementSibling;
+      stale.remove();
+      this.rows.delete(stale.dataset.id ?? "");
     }
     if (hadFocus && !list.contains(this.shadow?.activeElement ?? null)) list.focus();
     if (this.launcher) {

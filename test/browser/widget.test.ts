@@ -171,6 +171,21 @@ async function startsFor(accountId: string, momentId: string) {
   return view.body.decisions.filter((d) => d.momentId === momentId && d.outcome === "started").length;
 }
 
+/** Marks the account's notification with this title read through the API, as another tab or device would. */
+async function markRead(accountId: string, title: string) {
+  const inbox = await s.api<{ items: Array<{ id: string; title?: string }> }>(
+    "GET",
+    `/v1/inbox?accountId=${accountId}`,
+    { key: s.writeKey, headers: s.userToken(accountId) },
+  );
+  const id = inbox.body.items.find((item) => item.title === title)?.id ?? "";
+  const read = await s.api("POST", `/v1/inbox/${encodeURIComponent(id)}/read?accountId=${accountId}`, {
+    key: s.writeKey,
+    headers: s.userToken(accountId),
+  });
+  expect(read.status).toBe(200);
+}
+
 /**
  * Tracks the event and waits for the prompt (the dialog named by its question). How fast it appears
  * is a figure of `npm run bench -- --only=widget`, not asserted here.
@@ -484,6 +499,41 @@ describe("the in-app widget", () => {
     await expect.poll(() => list.count()).toBe(0);
     expect(await focused(page)).toBe("Notifications, 2 unread");
     expect(await bell.getAttribute("aria-expanded")).toBe("false");
+    await context.close();
+  });
+
+  it("keeps the focused notification's row and focus when an inbox read reorders the list", async () => {
+    const older = await notificationMoment();
+    const newer = await notificationMoment("Export ready");
+    const { context, page, accountId } = await openApp();
+    await track(page, older);
+    await page.getByRole("button", { name: "Notifications, 1 unread" }).waitFor({ timeout: 15_000 });
+    await track(page, newer);
+    const bell = page.getByRole("button", { name: "Notifications, 2 unread" });
+    await bell.waitFor({ timeout: 15_000 });
+    await bell.focus();
+    await page.keyboard.press("Enter");
+    // Unread first, newest first: "Export ready", then "Welcome aboard", which the user moves to.
+    const rows = page.getByRole("region", { name: "Notifications" }).getByRole("button");
+    await page.keyboard.press("Tab");
+    expect(await focused(page)).toMatch(/^Welcome aboard/);
+    await page.evaluate(() => {
+      const root = document.querySelector("moments-widget")?.shadowRoot;
+      (window as unknown as { focusedRow: unknown }).focusedRow = root?.activeElement;
+    });
+
+    // "Export ready" is read in another tab: the next inbox read lists "Welcome aboard" first.
+    await markRead(accountId, "Export ready");
+    await track(page, unique("nothing_starts"));
+    await expect.poll(() => rows.first().textContent(), { timeout: 15_000 }).toMatch(/^Welcome aboard/);
+    expect(await focused(page)).toMatch(/^Welcome aboard/);
+    expect(
+      await page.evaluate(
+        () =>
+          document.querySelector("moments-widget")?.shadowRoot?.activeElement ===
+          (window as unknown as { focusedRow: unknown }).focusedRow,
+      ),
+    ).toBe(true);
     await context.close();
   });
 
