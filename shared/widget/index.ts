@@ -153,6 +153,8 @@ class Widget {
   private poll: ReturnType<typeof setTimeout> | undefined;
   private pollMs = SLOW_POLL_MIN_MS;
   private checking: Promise<void> | undefined;
+  /** The pending announcement: cleared with the user's other things (reset, another user). */
+  private announcing: ReturnType<typeof setTimeout> | undefined;
 
   init(options: InitOptions) {
     if (this.transport) return;
@@ -250,6 +252,8 @@ class Widget {
   }
 
   private clear() {
+    // A pending announcement is the previous user's (a next user may sign in within its delay).
+    clearTimeout(this.announcing);
     this.items = [];
     this.local.clear();
     this.promptId = undefined;
@@ -430,8 +434,9 @@ class Widget {
   private announce(text: string) {
     const status = this.container().querySelector("[role=status]") as HTMLElement;
     status.textContent = "";
-    setTimeout(() => {
-      if (this.identity) status.textContent = text;
+    clearTimeout(this.announcing);
+    this.announcing = setTimeout(() => {
+      status.textContent = text;
     }, 100);
   }
 

@@ -833,6 +833,62 @@ describe("the in-app widget", () => {
     await context.close();
   });
 
+  it("says nothing of the previous user's prompt once the next user signs in", async () => {
+    const event = unique("report_exported");
+    await feedbackMoment(event);
+    const importEvent = unique("import_finished");
+    await s.runningMoment({
+      name: `Feedback on ${importEvent}`,
+      goal: "activate",
+      start: { event: importEvent },
+      steps: [
+        {
+          id: "ask",
+          delay: { amount: 0, unit: "hours" },
+          action: { type: "feedback_prompt", question: "How was the import?" },
+        },
+      ],
+    });
+    const { context, page } = await openApp();
+    const next = unique("acct");
+    // The moment the first user's prompt appears (its announcement not yet said), they sign out and
+    // the next user signs in; from then on, everything the live region holds is recorded.
+    await page.evaluate(
+      ({ accountId, userToken }) => {
+        const w = window as unknown as {
+          Moments: { reset(): void; identify(o: object): void };
+          said: string[];
+          switched: boolean;
+        };
+        w.said = [];
+        w.switched = false;
+        const root = document.querySelector("moments-widget")?.shadowRoot as ShadowRoot;
+        new MutationObserver(() => {
+          if (w.switched) w.said.push(root.querySelector("[role=status]")?.textContent ?? "");
+          else if (root.querySelector("[role=dialog]")) {
+            w.switched = true;
+            w.Moments.reset();
+            w.Moments.identify({ accountId, userToken });
+          }
+        }).observe(root, { childList: true, subtree: true, characterData: true });
+      },
+      { accountId: next, userToken: Object.values(userTokenHeader(s.identitySecret, next))[0] },
+    );
+    await track(page, event);
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { switched: boolean }).switched), {
+        timeout: 15_000,
+      })
+      .toBe(true);
+    // The next user's own prompt: announced once it shows, after the previous one's would have been.
+    await track(page, importEvent);
+    await page.getByRole("dialog", { name: "How was the import?" }).waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.getByRole("status").textContent()).toBe("New question: How was the import?");
+    const said = await page.evaluate(() => (window as unknown as { said: string[] }).said);
+    expect(said.filter((text) => text.includes("export"))).toEqual([]);
+    await context.close();
+  });
+
   it("sends what the previous user tracked offline as that user after reset(), never as the next one", async () => {
     const { context, page, accountId } = await identified();
     await waitFor(async () => (await s.admin("GET", `/v1/admin/accounts/${accountId}`)).status === 200, {
