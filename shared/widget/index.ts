@@ -113,6 +113,11 @@ function pageControls(from: HTMLElement | undefined): HTMLElement[] {
   return [...after, ...all];
 }
 
+/** Sets a node's text only when it differs: every change is a mutation assistive tech hears about. */
+function setText(node: Node | null, text = "") {
+  if (node && node.textContent !== text) node.textContent = text;
+}
+
 /** Only http(s) links (relative ones resolve against the page): never `javascript:`. */
 function safeUrl(url: string | undefined): string | undefined {
   if (!url) return undefined;
@@ -514,19 +519,24 @@ class Widget {
     for (const item of notifications) {
       let row = this.rows.get(item.id);
       if (!row) {
+        // Title, unread text and body are text nodes of their own, set below.
         const open = el(
           "button",
           { type: "button", class: "item" },
-          el("strong", {}, item.title ?? "", el("span", { class: "sr" })),
-          item.body ?? "",
+          el("strong", {}, "", el("span", { class: "sr" })),
+          "",
         );
         row = el("li", { "data-id": item.id }, open);
         this.rows.set(item.id, row);
       }
-      // Unread is said (the hidden text) and shown by a dot as well as the background, not by colour alone.
+      // A kept row shows the item as this read has it. Unread is said (the hidden text) and shown by a
+      // dot as well as the background, not by colour alone.
       const open = row.firstChild as HTMLElement;
+      const title = open.firstChild as HTMLElement;
       open.classList.toggle("unread", !item.readAt);
-      (open.querySelector(".sr") as HTMLElement).textContent = item.readAt ? "" : `(${l.unread})`;
+      setText(title.firstChild, item.title);
+      setText(title.lastChild, item.readAt ? "" : `(${l.unread})`);
+      setText(open.lastChild, item.body);
       if (row === focusedRow) {
         while (next && next !== row) {
           const skipped = next;

@@ -537,6 +537,41 @@ describe("the in-app widget", () => {
     await context.close();
   });
 
+  it("shows a kept row's current title, body and read state when an inbox read changes them", async () => {
+    const event = await notificationMoment();
+    const { context, page, accountId } = await openApp();
+    await track(page, event);
+    await page.getByRole("button", { name: "Notifications, 1 unread" }).click({ timeout: 15_000 });
+    const list = page.getByRole("region", { name: "Notifications" });
+    await list
+      .getByRole("button", { name: "Welcome aboard (unread) Your trial has started", exact: true })
+      .waitFor();
+    const row = await list.getByRole("button").elementHandle();
+
+    // The same item comes back with other content (the inbox is the source of truth; today's API never
+    // changes a stored item's content, so the answer is rewritten here), and read in another tab.
+    await page.route(
+      (url) => url.pathname === "/v1/inbox",
+      async (route) => {
+        if (route.request().method() !== "GET") return route.continue();
+        const response = await route.fetch();
+        const json = (await response.json()) as { items: Array<Record<string, unknown>> };
+        for (const item of json.items)
+          Object.assign(item, { title: "Trial extended", body: "Seven more days" });
+        await route.fulfill({ response, json });
+      },
+    );
+    await markRead(accountId, "Welcome aboard");
+    await track(page, unique("nothing_starts"));
+    await list
+      .getByRole("button", { name: "Trial extended Seven more days", exact: true })
+      .waitFor({ timeout: 15_000 });
+    // The same row, updated in place (a new one would take a focused notification's focus away).
+    expect(await list.getByRole("button").evaluate((node, kept) => node === kept, row)).toBe(true);
+    await page.unrouteAll({ behavior: "ignoreErrors" });
+    await context.close();
+  });
+
   it("makes the bell and the list again when the page replaces its body, as a framework's navigation does", async () => {
     const event = await notificationMoment();
     const { context, page } = await openApp();
