@@ -437,6 +437,34 @@ describe("the console's details", () => {
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
   });
 
+  it("names a refused new moment's problems by the fields the user sees, beside each field and in a summary that takes focus", async () => {
+    await openConsole();
+    await go("/moments/new", "New moment");
+    await page.getByRole("radio", { name: /Cart Abandon/ }).check();
+    // Spaces pass the browser's "required" but not the API, which trims them; a window over a year.
+    await page.getByLabel("Name", { exact: true }).fill("   ");
+    const amount = page.getByLabel("Cart counts as abandoned after (amount)", { exact: true });
+    await amount.fill("400");
+    await page.getByLabel("Cart counts as abandoned after (unit)", { exact: true }).selectOption("days");
+    await page.getByRole("checkbox", { name: "Web shop" }).check();
+    await page.getByRole("button", { name: "Create moment" }).click();
+    const summary = page.getByRole("alert").filter({ hasText: "Not created" });
+    await eventually(() => summary.isVisible()).toBe(true);
+    const text = (await summary.textContent()) ?? "";
+    expect(text).toContain("Name: Required: enter a value");
+    expect(text).toContain("Cart counts as abandoned after (amount): must be under one year");
+    expect(text).not.toContain("settings.");
+    expect(text).not.toMatch(/\bname\b/);
+    await eventually(() => summary.evaluate((box) => box === document.activeElement)).toBe(true);
+    for (const field of [page.getByLabel("Name", { exact: true }), amount]) {
+      expect(await field.getAttribute("aria-invalid")).toBe("true");
+    }
+    expect(await page.getByLabel("Description").getAttribute("aria-invalid")).toBeNull();
+    await summary.getByRole("button", { name: "Cart counts as abandoned after (amount)" }).click();
+    expect(await amount.evaluate((input) => input === document.activeElement)).toBe(true);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+  });
+
   it("reads Allowed domains as comma-separated: a value with a space is one entry, with one problem on that field", async () => {
     await openConsole();
     await go("/sources", "Sources");

@@ -24,7 +24,7 @@ import {
 } from "../ui.js";
 import { DurationInput, EndRulesEditor, StartRuleEditor } from "./moment-rules.js";
 import { StepsEditor } from "./moment-steps.js";
-import { GOALS } from "./moments.js";
+import { GoalField } from "./moments.js";
 
 function inputOf(moment: Moment): MomentInput {
   const input: Record<string, unknown> = {};
@@ -394,18 +394,7 @@ function MomentEditor({
               />
             </Field>
             <div class="row">
-              <Field label="Goal" path="goal">
-                <select
-                  value={draft.goal}
-                  onChange={(e) => set("goal", e.currentTarget.value as MomentInput["goal"])}
-                >
-                  {GOALS.map(([g, l]) => (
-                    <option key={g} value={g}>
-                      {l}
-                    </option>
-                  ))}
-                </select>
-              </Field>
+              <GoalField value={draft.goal} onChange={(goal) => set("goal", goal)} />
               <Field label="Sampling (% of accounts that enter)" path="samplingRate">
                 <NumberInput
                   min={0}

@@ -24,6 +24,23 @@ export const GOALS = [
   ["other", "Other"],
 ] as const;
 
+export type Goal = (typeof GOALS)[number][0];
+
+/** A moment's goal (on a moment's page and the new-moment page), where the API's problems name it. */
+export function GoalField({ value, onChange }: { value: string; onChange: (goal: Goal) => void }) {
+  return (
+    <Field label="Goal" path="goal">
+      <select value={value} onChange={(e) => onChange(e.currentTarget.value as Goal)}>
+        {GOALS.map(([goal, label]) => (
+          <option key={goal} value={goal}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
+
 export const STATUSES = ["draft", "running", "stopped", "archived"] as const;
 
 const statusLabel = (status: string) => status.charAt(0).toUpperCase() + status.slice(1);

@@ -1,12 +1,12 @@
 /** A new moment: from a catalog template (its goal under its name) or blank; a source is required. */
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { type ApiError, api, call } from "../api/client.js";
 import type { Duration, MomentInput } from "../api/types.js";
 import { href, location, navigate } from "../router.js";
-import { Async, Empty, ErrorBox, Field, PageHeader, useResource } from "../ui.js";
+import { Async, Empty, ErrorSummary, Field, FieldErrors, PageHeader, useResource } from "../ui.js";
 import { TimeFrameInput } from "./moment.js";
 import { DurationInput } from "./moment-rules.js";
-import { GOALS } from "./moments.js";
+import { GOALS, GoalField } from "./moments.js";
 
 const goalLabel = (goal: string) => GOALS.find(([g]) => g === goal)?.[1] ?? goal;
 
@@ -34,6 +34,7 @@ export function NewMomentPage() {
   const [timeFrame, setTimeFrame] = useState<MomentInput["timeFrame"]>();
   const [error, setError] = useState<ApiError | undefined>();
   const [busy, setBusy] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
   const chosen = templates.data?.items.find((t) => t.key === template);
 
   const create = async (e: Event) => {
@@ -75,7 +76,7 @@ export function NewMomentPage() {
               </a>
             </Empty>
           ) : (
-            <form onSubmit={create}>
+            <form onSubmit={create} ref={form}>
               <section class="card" aria-labelledby="template-title">
                 <h2 id="template-title">Start from</h2>
                 <Async resource={templates} what="templates">
@@ -118,74 +119,73 @@ export function NewMomentPage() {
                   )}
                 </Async>
               </section>
-              <section class="card" aria-labelledby="details-title">
-                <h2 id="details-title">Details</h2>
-                <Field label="Name">
-                  <input
-                    required
-                    value={name}
-                    onInput={(e) => {
-                      setName(e.currentTarget.value);
-                      setOwnName(true);
-                    }}
-                  />
-                </Field>
-                <Field label="Description">
-                  <textarea
-                    value={description ?? chosen?.description ?? ""}
-                    onInput={(e) => setDescription(e.currentTarget.value)}
-                  />
-                </Field>
-                {chosen?.settings.map((setting) => (
-                  <DurationInput
-                    key={setting.key}
-                    label={setting.label}
-                    value={settings[setting.key] ?? setting.default}
-                    onChange={(value) => setSettings({ ...settings, [setting.key]: value })}
-                  />
-                ))}
-                {!chosen && (
-                  <div class="row">
-                    <Field label="Goal">
-                      <select value={goal} onChange={(e) => setGoal(e.currentTarget.value)}>
-                        {GOALS.map(([g, l]) => (
-                          <option key={g} value={g}>
-                            {l}
-                          </option>
-                        ))}
-                      </select>
-                    </Field>
-                    <Field label="Start event" hint="The event that starts the moment for an account.">
-                      <input required value={event} onInput={(e) => setEvent(e.currentTarget.value)} />
-                    </Field>
-                  </div>
-                )}
-                <TimeFrameInput value={timeFrame} onChange={setTimeFrame} />
-                <fieldset>
-                  <legend>Sources (required)</legend>
-                  {s.items.map((source) => (
-                    <label class="check" key={source.id}>
-                      <input
-                        type="checkbox"
-                        checked={sourceIds.includes(source.id)}
-                        onChange={(e) =>
-                          setSourceIds(
-                            e.currentTarget.checked
-                              ? [...sourceIds, source.id]
-                              : sourceIds.filter((x) => x !== source.id),
-                          )
-                        }
-                      />
-                      {source.name}
-                    </label>
+              <FieldErrors error={error}>
+                <section class="card" aria-labelledby="details-title">
+                  <h2 id="details-title">Details</h2>
+                  <Field label="Name" path="name">
+                    <input
+                      required
+                      value={name}
+                      onInput={(e) => {
+                        setName(e.currentTarget.value);
+                        setOwnName(true);
+                      }}
+                    />
+                  </Field>
+                  <Field label="Description" path="description">
+                    <textarea
+                      value={description ?? chosen?.description ?? ""}
+                      onInput={(e) => setDescription(e.currentTarget.value)}
+                    />
+                  </Field>
+                  {chosen?.settings.map((setting) => (
+                    <DurationInput
+                      key={setting.key}
+                      label={setting.label}
+                      path={`settings.${setting.key}`}
+                      value={settings[setting.key] ?? setting.default}
+                      onChange={(value) => setSettings({ ...settings, [setting.key]: value })}
+                    />
                   ))}
-                </fieldset>
-                {error && <ErrorBox error={error} title="Not created" />}
-                <button type="submit" class="primary" disabled={busy || sourceIds.length === 0}>
-                  {busy ? "Creating…" : "Create moment"}
-                </button>
-                {sourceIds.length === 0 && <p class="hint">Choose at least one source.</p>}
-              </section>
+                  {!chosen && (
+                    <div class="row">
+                      <GoalField value={goal} onChange={setGoal} />
+                      <Field
+                        label="Start event"
+                        path="start.event"
+                        hint="The event that starts the moment for an account."
+                      >
+                        <input required value={event} onInput={(e) => setEvent(e.currentTarget.value)} />
+                      </Field>
+                    </div>
+                  )}
+                  <TimeFrameInput value={timeFrame} onChange={setTimeFrame} />
+                  <fieldset>
+                    <legend>Sources (required)</legend>
+                    {s.items.map((source) => (
+                      <label class="check" key={source.id}>
+                        <input
+                          type="checkbox"
+                          checked={sourceIds.includes(source.id)}
+                          onChange={(e) =>
+                            setSourceIds(
+                              e.currentTarget.checked
+                                ? [...sourceIds, source.id]
+                                : sourceIds.filter((x) => x !== source.id),
+                            )
+                          }
+                        />
+                        {source.name}
+                      </label>
+                    ))}
+                  </fieldset>
+                  {error && <ErrorSummary error={error} title="Not created" root={form} />}
+                  <button type="submit" class="primary" disabled={busy || sourceIds.length === 0}>
+                    {busy ? "Creating…" : "Create moment"}
+                  </button>
+                  {sourceIds.length === 0 && <p class="hint">Choose at least one source.</p>}
+                </section>
+              </FieldErrors>
             </form>
           )
         }
