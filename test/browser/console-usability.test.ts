@@ -465,6 +465,55 @@ describe("the console's details", () => {
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
   });
 
+  it("takes a shown-once secret off the page once the user has copied it, and moves focus on", async () => {
+    await openConsole();
+    await go("/sources", "Sources");
+    await page.getByLabel("Source name").fill("Copied app");
+    await page.getByRole("button", { name: "Create source" }).click();
+    const notice = (what: string) => page.locator(".notice").filter({ hasText: `Copy the ${what} now` });
+    const done = (what: string) =>
+      notice(what).getByRole("button", { name: `Done, I've copied it: hide the ${what}` });
+    await eventually(() => notice("identity secret").locator("code.secret").textContent()).toMatch(
+      /^mk_idv_/,
+    );
+    const secret = (await notice("identity secret").locator("code.secret").textContent()) ?? "";
+    expect(await notice("identity secret").textContent()).toContain("it is shown only once");
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+
+    // The identity secret goes; focus to the write key, the other secret still shown.
+    await done("identity secret").click();
+    await eventually(() => notice("identity secret").count()).toBe(0);
+    expect(await page.content()).not.toContain(secret);
+    await eventually(focused).toMatch(/^div: Copy the write key now: it is shown only once\./);
+    await done("write key").click();
+    await eventually(() => notice("write key").count()).toBe(0);
+    await eventually(focused).toBe("button: Create source");
+
+    // A rotated identity secret and an issued write key on a source's card: back to what issued them.
+    const card = page.getByRole("region", { name: "Copied app" });
+    await card.getByRole("button", { name: "Rotate Copied app's identity secret" }).click();
+    await page
+      .getByRole("dialog", { name: "Rotate Copied app's identity secret" })
+      .getByRole("button", { name: "Rotate identity secret" })
+      .click();
+    await eventually(() => done("identity secret").isVisible()).toBe(true);
+    await done("identity secret").click();
+    await eventually(focused).toBe("button: Rotate Copied app's identity secret");
+    await card.getByRole("button", { name: "Issue a write key" }).click();
+    await done("write key").click();
+    await eventually(focused).toBe("button: Issue a write key");
+    expect(await page.locator("code.secret").count()).toBe(0);
+
+    // An admin key: the same.
+    await go("/admin-keys", "Admin keys");
+    await page.getByRole("button", { name: "Issue an admin key" }).click();
+    await eventually(() => done("admin key").isVisible()).toBe(true);
+    const key = (await notice("admin key").locator("code.secret").textContent()) ?? "";
+    await done("admin key").click();
+    await eventually(focused).toBe("button: Issue an admin key");
+    expect(await page.content()).not.toContain(key);
+  });
+
   it("reads Allowed domains as comma-separated: a value with a space is one entry, with one problem on that field", async () => {
     await openConsole();
     await go("/sources", "Sources");

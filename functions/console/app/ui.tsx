@@ -1,5 +1,5 @@
 /** The console's few building blocks: data loading states, errors, paging, confirmation, fields. */
-import { type ComponentChildren, createContext, type RefObject, type TargetedEvent } from "preact";
+import { type ComponentChildren, createContext, type Ref, type RefObject, type TargetedEvent } from "preact";
 import { useCallback, useContext, useEffect, useId, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { ApiError } from "./api/client.js";
 
@@ -245,6 +245,7 @@ export function ConfirmButton({
   alternative,
   danger,
   disabled,
+  triggerRef,
 }: {
   label: string;
   question: ComponentChildren;
@@ -253,6 +254,8 @@ export function ConfirmButton({
   alternative?: { label: string; action: () => Promise<unknown> };
   danger?: boolean;
   disabled?: boolean;
+  /** The button that opens the dialog (to return focus to it later). */
+  triggerRef?: Ref<HTMLButtonElement>;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [error, setError] = useState<ApiError | undefined>();
@@ -274,6 +277,7 @@ export function ConfirmButton({
     <>
       <button
         type="button"
+        ref={triggerRef}
         class={danger ? "danger" : "secondary"}
         disabled={disabled}
         onClick={() => {
@@ -567,7 +571,55 @@ export function percent(value: number | null | undefined): string {
   return value === null || value === undefined ? "—" : `${value}%`;
 }
 
-/** Copies text and says so (for write keys, shown once). */
+/**
+ * A secret the API shows only once (an admin or write key, an identity or signing secret), with a
+ * copy button, until the user says they copied it: then it leaves the page (not left on screen for
+ * whoever looks next), and focus goes to another such secret still shown beside it, else back to
+ * `returnFocus` (the control that issued it), never to the page's body.
+ */
+export function ShownOnce({
+  secret,
+  what,
+  onDone,
+  returnFocus,
+  children,
+}: {
+  secret: string;
+  what: string;
+  onDone: () => void;
+  returnFocus: RefObject<HTMLElement | null>;
+  children?: ComponentChildren;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  const done = () => {
+    const beside = [...(box.current?.parentElement?.children ?? [])].find(
+      (other) => other !== box.current && other.classList.contains("shown-once"),
+    );
+    (beside instanceof HTMLElement ? beside : returnFocus.current)?.focus();
+    onDone();
+  };
+  return (
+    <div class="notice shown-once" role="status" tabindex={-1} ref={box}>
+      <strong>Copy the {what} now: it is shown only once.</strong>
+      {children}
+      <code class="secret">{secret}</code>
+      <div class="actions">
+        <CopyButton text={secret} label={`Copy ${what}`} />
+        {/* Its name starts with what it shows (label in name), then says what it does to which secret. */}
+        <button
+          type="button"
+          class="secondary"
+          aria-label={`Done, I've copied it: hide the ${what}`}
+          onClick={done}
+        >
+          Done, I've copied it
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** Copies text and says so (for a secret shown once). */
 export function CopyButton({ text, label }: { text: string; label: string }) {
   const [copied, setCopied] = useState(false);
   return (

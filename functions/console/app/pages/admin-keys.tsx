@@ -1,7 +1,7 @@
 /** Admin keys of this workspace: issue (shown once), revoke (never the last active one). */
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { type ApiError, api, call } from "../api/client.js";
-import { Async, CopyButton, ErrorBox, KeyTable, PageHeader, Pager, usePager, useResource } from "../ui.js";
+import { Async, ErrorBox, KeyTable, PageHeader, Pager, ShownOnce, usePager, useResource } from "../ui.js";
 
 export function AdminKeysPage() {
   const pager = usePager();
@@ -16,6 +16,7 @@ export function AdminKeysPage() {
   );
   const [issued, setIssued] = useState<string | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
+  const issueButton = useRef<HTMLButtonElement>(null);
   return (
     <>
       <PageHeader
@@ -25,6 +26,7 @@ export function AdminKeysPage() {
           <button
             type="button"
             class="primary"
+            ref={issueButton}
             onClick={async () => {
               setError(undefined);
               try {
@@ -40,11 +42,12 @@ export function AdminKeysPage() {
         }
       />
       {issued && (
-        <div class="notice" role="status">
-          <strong>Copy the admin key now: it is shown only once.</strong>
-          <code class="secret">{issued}</code>
-          <CopyButton text={issued} label="Copy admin key" />
-        </div>
+        <ShownOnce
+          secret={issued}
+          what="admin key"
+          returnFocus={issueButton}
+          onDone={() => setIssued(undefined)}
+        />
       )}
       {error && <ErrorBox error={error} />}
       <Async resource={keys} what="admin keys">

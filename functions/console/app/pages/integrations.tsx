@@ -1,16 +1,16 @@
 /** Integrations (Slack, Attio, webhook signing): secrets are write-only, shown as set/last 4 only. */
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { type ApiError, api, call } from "../api/client.js";
 import {
   Async,
   ConfirmButton,
-  CopyButton,
   Empty,
   ErrorBox,
   Field,
   formatTime,
   PageHeader,
   Pager,
+  ShownOnce,
   TableWrap,
   usePager,
   useResource,
@@ -45,6 +45,7 @@ export function IntegrationsPage() {
   const [webhookUrl, setWebhookUrl] = useState("");
   const [error, setError] = useState<ApiError | undefined>();
   const [generated, setGenerated] = useState<string | undefined>();
+  const addButton = useRef<HTMLButtonElement>(null);
   const create = async (e: Event) => {
     e.preventDefault();
     setError(undefined);
@@ -107,16 +108,17 @@ export function IntegrationsPage() {
           </Field>
         )}
         {error && <ErrorBox error={error} title="Not created" />}
-        <button type="submit" class="primary">
+        <button type="submit" class="primary" ref={addButton}>
           Add integration
         </button>
       </form>
       {generated && (
-        <div class="notice" role="status">
-          <strong>Copy the signing secret now: it is shown only once.</strong>
-          <code class="secret">{generated}</code>
-          <CopyButton text={generated} label="Copy signing secret" />
-        </div>
+        <ShownOnce
+          secret={generated}
+          what="signing secret"
+          returnFocus={addButton}
+          onDone={() => setGenerated(undefined)}
+        />
       )}
       <Async resource={integrations} what="integrations">
         {(data) =>

@@ -1,5 +1,4 @@
 /** Sources (audience configurations), their allowed domains and write keys (shown once; revoke). */
-import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { type ApiError, api, call } from "../api/client.js";
 import type { IssuedIdentitySecret, Source } from "../api/types.js";
@@ -7,7 +6,6 @@ import { href, location } from "../router.js";
 import {
   Async,
   ConfirmButton,
-  CopyButton,
   Empty,
   ErrorSummary,
   Field,
@@ -16,28 +14,10 @@ import {
   KeyTable,
   PageHeader,
   Pager,
+  ShownOnce,
   usePager,
   useResource,
 } from "../ui.js";
-
-function ShownOnce({
-  secret,
-  what,
-  children,
-}: {
-  secret: string;
-  what: string;
-  children?: ComponentChildren;
-}) {
-  return (
-    <div class="notice" role="status">
-      <strong>Copy the {what} now: it is shown only once.</strong>
-      {children}
-      <code class="secret">{secret}</code>
-      <CopyButton text={secret} label={`Copy ${what}`} />
-    </div>
-  );
-}
 
 /** What the identity secret is for, where it was issued: it never goes into a web page. */
 function IdentitySecretUse() {
@@ -89,9 +69,9 @@ export function SourcesPage() {
   );
   const [name, setName] = useState("");
   const [domains, setDomains] = useState("");
-  const [created, setCreated] = useState<
-    { name: string; writeKey: string; identitySecret: string } | undefined
-  >();
+  // A new source's secrets, each until the user has copied it.
+  const [created, setCreated] = useState<{ writeKey?: string; identitySecret?: string } | undefined>();
+  const createButton = useRef<HTMLButtonElement>(null);
   const [error, setError] = useState<ApiError | undefined>();
   const next = location.value.query.get("next");
   const form = useRef<HTMLFormElement>(null);
@@ -113,7 +93,7 @@ export function SourcesPage() {
     const allowedDomains = domainList(domains);
     try {
       const source = await call(api.POST("/v1/admin/sources", { body: { name, allowedDomains } }));
-      setCreated({ name: source.name, writeKey: source.writeKey, identitySecret: source.identitySecret });
+      setCreated({ writeKey: source.writeKey, identitySecret: source.identitySecret });
       setName("");
       setDomains("");
       sources.reload();
@@ -150,16 +130,30 @@ export function SourcesPage() {
           </div>
         </FieldErrors>
         {error && <ErrorSummary error={error} title="Not created" root={form} />}
-        <button type="submit" class="primary">
+        <button type="submit" class="primary" ref={createButton}>
           Create source
         </button>
       </form>
       {created && (
         <>
-          <ShownOnce secret={created.writeKey} what="write key" />
-          <ShownOnce secret={created.identitySecret} what="identity secret">
-            <IdentitySecretUse />
-          </ShownOnce>
+          {created.writeKey && (
+            <ShownOnce
+              secret={created.writeKey}
+              what="write key"
+              returnFocus={createButton}
+              onDone={() => setCreated((c) => ({ ...c, writeKey: undefined }))}
+            />
+          )}
+          {created.identitySecret && (
+            <ShownOnce
+              secret={created.identitySecret}
+              what="identity secret"
+              returnFocus={createButton}
+              onDone={() => setCreated((c) => ({ ...c, identitySecret: undefined }))}
+            >
+              <IdentitySecretUse />
+            </ShownOnce>
+          )}
           {next === "new-moment" && (
             <p>
               <a class="button primary" href={href("/moments/new")}>
@@ -234,6 +228,8 @@ export function SourceCard({
   const [requireUserToken, setRequireUserToken] = useState(source.requireUserToken);
   const [error, setError] = useState<ApiError | undefined>();
   const card = useRef<HTMLElement>(null);
+  const issueButton = useRef<HTMLButtonElement>(null);
+  const rotateButton = useRef<HTMLButtonElement>(null);
   const saveSettings = async () => {
     setError(undefined);
     const allowedDomains = domainList(domains);
@@ -271,6 +267,7 @@ export function SourceCard({
           <button
             type="button"
             class="secondary"
+            ref={issueButton}
             onClick={async () => {
               setError(undefined);
               try {
@@ -289,6 +286,7 @@ export function SourceCard({
           <ConfirmButton
             label={`Rotate ${source.name}'s identity secret`}
             confirmLabel="Rotate identity secret"
+            triggerRef={rotateButton}
             question={
               <>
                 <p>
@@ -323,9 +321,21 @@ export function SourceCard({
           />
         </div>
       </div>
-      {issued && <ShownOnce secret={issued} what="write key" />}
+      {issued && (
+        <ShownOnce
+          secret={issued}
+          what="write key"
+          returnFocus={issueButton}
+          onDone={() => setIssued(undefined)}
+        />
+      )}
       {identity && (
-        <ShownOnce secret={identity.identitySecret} what="identity secret">
+        <ShownOnce
+          secret={identity.identitySecret}
+          what="identity secret"
+          returnFocus={rotateButton}
+          onDone={() => setIdentity(undefined)}
+        >
           <IdentitySecretUse />
           <p>
             {identity.previousIdentitySecretValidUntil
