@@ -514,6 +514,34 @@ describe("the console's details", () => {
     expect(await page.content()).not.toContain(key);
   });
 
+  it("closes the status dialog when “Save and start” cannot save, and focuses why on the page: the API's reasons or the field refused", async () => {
+    const id = await createMoment("Not saved, not started");
+    await openConsole();
+    await go(`/moments/${id}`, "Not saved, not started");
+    await page.getByLabel("Name", { exact: true }).fill("");
+    await page.getByRole("button", { name: "Start", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: "Start" });
+    await dialog.getByRole("button", { name: "Save and start" }).click();
+    await eventually(() => dialog.isVisible()).toBe(false);
+    const summary = page.getByRole("alert").filter({ hasText: "Not saved" });
+    await eventually(() => summary.evaluate((box) => box === document.activeElement)).toBe(true);
+    expect(await summary.textContent()).toContain("the status did not change");
+    expect(await summary.textContent()).toContain("Name: Required: enter a value");
+    expect(await page.getByLabel("Name", { exact: true }).getAttribute("aria-invalid")).toBe("true");
+    expect(await page.locator(".page-header .badge").textContent()).toBe("Draft");
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+
+    // A field the form itself refuses (an emptied number): the dialog closes onto that field.
+    await page.getByLabel("Name", { exact: true }).fill("Not saved, not started");
+    const sampling = page.getByLabel("Sampling (% of accounts that enter)");
+    await sampling.fill("");
+    await page.getByRole("button", { name: "Start", exact: true }).click();
+    await dialog.getByRole("button", { name: "Save and start" }).click();
+    await eventually(() => dialog.isVisible()).toBe(false);
+    await eventually(() => sampling.evaluate((input) => input === document.activeElement)).toBe(true);
+    expect(await page.locator(".page-header .badge").textContent()).toBe("Draft");
+  });
+
   it("reads Allowed domains as comma-separated: a value with a space is one entry, with one problem on that field", async () => {
     await openConsole();
     await go("/sources", "Sources");

@@ -125,6 +125,8 @@ function MomentEditor({
   }, [moment]);
   const [draft, setDraft] = useState<MomentInput>(base);
   const [error, setError] = useState<ApiError | undefined>();
+  // The save that failed was the first half of a status change ("Save and start"): the status stayed.
+  const [forStatus, setForStatus] = useState(false);
   const [conflict, setConflict] = useState<
     { latest: Moment; theirs: string[]; mine: string[] } | undefined
   >();
@@ -154,10 +156,14 @@ function MomentEditor({
     setDraft((d) => ({ ...d, [key]: value }));
   };
 
-  /** Saves the draft; true when saved (an error or a conflict is shown on the page otherwise). */
-  const saveDraft = async (): Promise<boolean> => {
+  /**
+   * Saves the draft; true when saved (an error or a conflict is shown on the page otherwise, saying
+   * the status did not change either for a `statusChange`).
+   */
+  const saveDraft = async (statusChange = false): Promise<boolean> => {
     setBusy(true);
     setError(undefined);
+    setForStatus(statusChange);
     setStatusError(undefined);
     // A field cleared in the form (the time frame, a description) is sent as null: PATCH removes it.
     const patch = Object.fromEntries(dirtyFields.map((k) => [k, draft[k as keyof MomentInput] ?? null]));
@@ -212,18 +218,20 @@ function MomentEditor({
     reload();
   };
 
-  /** Saves the edits, then changes the status; neither when the edits cannot be saved. */
+  /**
+   * Saves the edits, then changes the status; neither when the edits are not valid or cannot be
+   * saved. Then the dialog closes (this resolves) and the page says why, taking focus: the field
+   * refused, or the API's message and the fields it names, which a modal dialog would keep out of
+   * reach (and out of focus) behind it.
+   */
   const saveAndChangeStatus = async (to: string) => {
-    if (!form.current?.reportValidity()) {
-      throw { status: 0, code: "invalid", message: "Some fields are not valid: correct them first." };
+    if (!form.current?.checkValidity()) {
+      // Once the dialog has closed (as this resolves, before a timer fires), the browser focuses the
+      // first field it refuses and says why.
+      setTimeout(() => form.current?.reportValidity());
+      return;
     }
-    if (!(await saveDraft())) {
-      throw {
-        status: 0,
-        code: "not_saved",
-        message: "Your changes could not be saved (see the page), so the status did not change.",
-      };
-    }
+    if (!(await saveDraft(true))) return;
     try {
       await call(
         api.POST("/v1/admin/moments/{id}/status", {
@@ -336,7 +344,10 @@ function MomentEditor({
       {conflict && (
         <div class="error" role="alert" tabindex={-1} ref={conflictBox}>
           <strong>This moment changed since you opened it (now version {conflict.latest.version}).</strong>
-          <p>Your changes were not saved, and nothing was overwritten.</p>
+          <p>
+            Your changes were not saved{forStatus ? ", so the status did not change" : ""}, and nothing was
+            overwritten.
+          </p>
           <p>
             Changed by someone else:{" "}
             {conflict.theirs.length > 0 ? conflict.theirs.join(", ") : "its status only"}. Your unsaved edits:{" "}
@@ -380,7 +391,13 @@ function MomentEditor({
             {busy ? "Saving…" : "Save changes"}
           </button>
         </div>
-        {error && <ErrorSummary error={error} title="Not saved" root={form} />}
+        {error && (
+          <ErrorSummary
+            error={error}
+            title={forStatus ? "Not saved, so the status did not change" : "Not saved"}
+            root={form}
+          />
+        )}
         <FieldErrors error={error}>
           <section class="card" aria-labelledby="props-title">
             <h2 id="props-title">Properties</h2>
