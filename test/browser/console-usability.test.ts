@@ -542,6 +542,38 @@ describe("the console's details", () => {
     expect(await page.locator(".page-header .badge").textContent()).toBe("Draft");
   });
 
+  it("keeps what the user typed while a save was on its way, unsaved, with focus where they typed", async () => {
+    const id = await createMoment("Typed while saving");
+    await openConsole();
+    await go(`/moments/${id}`, "Typed while saving");
+    let answer = () => {};
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    await page.route("**/v1/admin/moments/*", async (route) => {
+      if (route.request().method() === "PATCH") await answered;
+      await route.fallback();
+    });
+    await page.getByLabel("Description").fill("Sent");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await eventually(() => page.getByRole("button", { name: "Saving…" }).isVisible()).toBe(true);
+    const name = page.getByLabel("Name", { exact: true });
+    await name.press("End");
+    await page.keyboard.type(" later");
+    answer();
+    await eventually(() => page.locator(".subtitle").textContent()).toMatch(/^Version 2 /);
+    expect(await name.inputValue()).toBe("Typed while saving later");
+    expect(await page.getByLabel("Description").inputValue()).toBe("Sent");
+    expect(await page.locator(".savebar").textContent()).toContain(
+      "Saved as version 2. Unsaved changes: name",
+    );
+    // Still typing in the same field.
+    await page.keyboard.type("!");
+    expect(await name.inputValue()).toBe("Typed while saving later!");
+    const saved = await admin<{ name: string; description: string }>("GET", `/v1/admin/moments/${id}`);
+    expect(saved).toMatchObject({ name: "Typed while saving", description: "Sent" });
+  });
+
   it("reads Allowed domains as comma-separated: a value with a space is one entry, with one problem on that field", async () => {
     await openConsole();
     await go("/sources", "Sources");

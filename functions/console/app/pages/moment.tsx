@@ -4,7 +4,7 @@
  * read as If-Match: a change made meanwhile is shown, never overwritten.
  */
 import type { RefObject } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { settingPointer, valueAtPointer } from "../../../../shared/domain/setting-pointer.js";
 import { type ApiError, api, apiError, call } from "../api/client.js";
 import { type Duration, type Moment, type MomentInput, NOT_INPUT } from "../api/types.js";
@@ -65,6 +65,8 @@ export function MomentPage({ params }: { params: Record<string, string> }) {
   const [statusError, setStatusError] = useState<ApiError | undefined>();
   // Where focus goes once the moment reloaded (the control that had it may be gone with the old version).
   const focusAfterLoad = useRef<FocusTarget | undefined>(undefined);
+  // A save on its way: what the user types meanwhile goes on top of the version it makes.
+  const saving = useRef<SaveInFlight | undefined>(undefined);
   return (
     <Async
       resource={moment}
@@ -81,6 +83,7 @@ export function MomentPage({ params }: { params: Record<string, string> }) {
           statusError={statusError}
           setStatusError={setStatusError}
           focusAfterLoad={focusAfterLoad}
+          saving={saving}
         />
       )}
     </Async>
@@ -89,6 +92,66 @@ export function MomentPage({ params }: { params: Record<string, string> }) {
 
 /** After a save, the message saying it saved; after a status change, the status it changed. */
 type FocusTarget = "saved" | "status";
+
+/** A form control by its name (unique on the page but for a template's setting and its field: `nth`). */
+interface FieldRef {
+  name: string;
+  nth: number;
+  selection?: [number, number];
+}
+
+/**
+ * A save on its way, from the version it was sent against: the draft it sent, the draft since (the
+ * user may type on), and the field that had focus when the editor made way for the saved version.
+ */
+interface SaveInFlight {
+  version: number;
+  sent: MomentInput;
+  latest: MomentInput;
+  focus?: FieldRef;
+}
+
+type Control = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
+const controlsOf = (form: HTMLFormElement) => [...form.querySelectorAll<Control>("input, textarea, select")];
+/** A control's name: its field's label (not the hint beside it), or the text of the label around it. */
+const nameOf = (control: Control) => {
+  const label = control.labels?.[0];
+  return (label?.querySelector(".field-label") ?? label)?.textContent ?? "";
+};
+
+/** The form's control that has focus, if one has. */
+function focusedField(form: HTMLFormElement | null): FieldRef | undefined {
+  const active = document.activeElement;
+  if (!form || !active) return undefined;
+  const controls = controlsOf(form);
+  const control = controls.find((c) => c === active);
+  if (!control) return undefined;
+  const name = nameOf(control);
+  const nth = controls.filter((c) => nameOf(c) === name).indexOf(control);
+  // Number and select controls have no caret (null).
+  const { selectionStart: start, selectionEnd: end } = control as HTMLInputElement;
+  return {
+    name,
+    nth,
+    ...(typeof start === "number" && typeof end === "number" ? { selection: [start, end] } : {}),
+  };
+}
+
+/** Focuses the control `field` names in the form, its caret where it was; false when it is gone. */
+function refocus(form: HTMLFormElement | null, field: FieldRef | undefined): boolean {
+  const control = form && field && controlsOf(form).filter((c) => nameOf(c) === field.name)[field.nth];
+  if (!control || !field) return false;
+  control.focus();
+  if (field.selection && !(control instanceof HTMLSelectElement))
+    control.setSelectionRange(...field.selection);
+  return true;
+}
+
+/** The draft on a version a save made: that version, with the fields the user changed after sending it. */
+function withEditsInFlight(base: MomentInput, save: SaveInFlight): MomentInput {
+  const edited = changedFields(save.sent, save.latest) as (keyof MomentInput)[];
+  return { ...base, ...Object.fromEntries(edited.map((key) => [key, save.latest[key]])) };
+}
 
 /** "Start" -> "start", "Return to draft" -> "return to draft": a status change's label in a sentence. */
 const verb = (label: string) => label.charAt(0).toLowerCase() + label.slice(1);
@@ -101,6 +164,7 @@ function MomentEditor({
   statusError,
   setStatusError,
   focusAfterLoad,
+  saving,
 }: {
   moment: Moment;
   reload: () => void;
@@ -110,20 +174,38 @@ function MomentEditor({
   statusError: ApiError | undefined;
   setStatusError: (error: ApiError | undefined) => void;
   focusAfterLoad: RefObject<FocusTarget | undefined>;
+  saving: RefObject<SaveInFlight | undefined>;
 }) {
   const base = inputOf(moment);
   const form = useRef<HTMLFormElement>(null);
   const statusArea = useRef<HTMLDivElement>(null);
   const saveStatus = useRef<HTMLSpanElement>(null);
   const conflictBox = useRef<HTMLDivElement>(null);
-  // The version just loaded (or the same one, reloaded): focus where the change that loaded it said.
+  // The version just loaded (or the same one, reloaded): focus where the change that loaded it said,
+  // or, when a save made it while the user was in a field, in that field again (made anew here).
   useEffect(() => {
     const target = focusAfterLoad.current;
+    const field = saving.current?.focus;
     focusAfterLoad.current = undefined;
+    saving.current = undefined;
+    if (refocus(form.current, field)) return;
     if (target === "status") statusArea.current?.focus();
     else if (target === "saved") saveStatus.current?.focus();
   }, [moment]);
-  const [draft, setDraft] = useState<MomentInput>(base);
+  // The field that has focus as this version makes way for the one a save made.
+  useLayoutEffect(
+    () => () => {
+      if (saving.current?.version === moment.version) saving.current.focus = focusedField(form.current);
+    },
+    [],
+  );
+  const [draft, setDraft] = useState<MomentInput>(() =>
+    saving.current && saving.current.version !== moment.version
+      ? withEditsInFlight(base, saving.current)
+      : base,
+  );
+  // What the user has typed since a save was sent: read when the version it makes replaces this one.
+  if (saving.current?.version === moment.version) saving.current.latest = draft;
   const [error, setError] = useState<ApiError | undefined>();
   // The save that failed was the first half of a status change ("Save and start"): the status stayed.
   const [forStatus, setForStatus] = useState(false);
@@ -199,10 +281,11 @@ function MomentEditor({
 
   const save = async () => {
     if (busy) return;
+    saving.current = { version: moment.version, sent: draft, latest: draft };
     if (await saveDraft()) {
       focusAfterLoad.current = "saved";
       reload();
-    }
+    } else saving.current = undefined;
   };
 
   const changeStatus = async (to: string) => {
@@ -381,9 +464,13 @@ function MomentEditor({
         <div class="savebar" aria-live="polite">
           {/* Takes focus after a save: the button that had it is disabled once nothing is unsaved. */}
           <span tabindex={-1} ref={saveStatus}>
-            {dirty ? `Unsaved changes: ${dirtyFields.join(", ")}` : (saved ?? "All changes saved.")}
+            {/* Both after a save while the user typed on: the version it made, and what is not in it. */}
+            {dirty
+              ? `${saved ? `${saved} ` : ""}Unsaved changes: ${dirtyFields.join(", ")}`
+              : (saved ?? "All changes saved.")}
           </span>
-          <button type="button" class="secondary" disabled={!dirty} onClick={() => setDraft(base)}>
+          {/* Not while a save is on its way: what would it discard, the edits sent or those since? */}
+          <button type="button" class="secondary" disabled={!dirty || busy} onClick={() => setDraft(base)}>
             Discard changes
           </button>
           {/* Busy, it says so but keeps focus (a disabled button would drop it to the page's body). */}
