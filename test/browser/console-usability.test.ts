@@ -722,6 +722,7 @@ describe("the console's details", () => {
     await go(`/moments/${id}`, "Cart Abandon");
     expect(await page.getByRole("heading", { level: 1, name: "Cart Abandon", exact: true }).count()).toBe(1);
     expect(await page.locator(".page-header .badge").textContent()).toBe("Draft");
+    expect(await page.getByRole("navigation", { name: "Breadcrumb" }).innerText()).toBe("Moments");
 
     // A real test send (to a real account) makes a run: its page names the moment.
     const { writeKey } = await admin<{ writeKey: string }>(
@@ -753,6 +754,8 @@ describe("the console's details", () => {
       "Cart Abandon",
       "Account acct_named",
     ]);
+    // Separators between the links, none after the last.
+    expect(await crumbs.innerText()).toBe("Moments / Cart Abandon / Account acct_named");
 
     await page.goto(`${stack.consoleUrl}/moments/no-such-moment`);
     const back = page.getByRole("link", { name: "Back to the moments" });

@@ -167,11 +167,15 @@ export function PageHeader({
     <header class="page-header">
       {crumbs && (
         <nav aria-label="Breadcrumb" class="crumbs">
-          {crumbs.map((c) => (
-            <span key={c.href}>
-              <a href={c.href}>{c.label}</a> /{" "}
-            </span>
-          ))}
+          {/* A separator between two links only (none after the last), seen but not read out. */}
+          <ol>
+            {crumbs.map((c, i) => (
+              <li key={c.href}>
+                {i > 0 && <span aria-hidden="true"> / </span>}
+                <a href={c.href}>{c.label}</a>
+              </li>
+            ))}
+          </ol>
         </nav>
       )}
       <div class="page-header-row">
