@@ -152,7 +152,7 @@ class Widget {
   private launcher: HTMLButtonElement | undefined;
   /** The list's rows by item id, reused across renders. */
   private rows = new Map<string, HTMLLIElement>();
-  /** What had the focus when the list opened: it gets it back when Escape closes the list. */
+  /** What had the focus when the list opened: it gets it back when the list closes (Escape, say). */
   private opener: HTMLElement | undefined;
   private checks: Array<ReturnType<typeof setTimeout>> = [];
   private poll: ReturnType<typeof setTimeout> | undefined;
@@ -229,9 +229,10 @@ class Widget {
     if (opening) this.opener = this.focused();
     this.listOpen = open;
     this.render();
-    // Into the list as it opens (its first notification, else the list itself); back out as it closes.
+    // Into the list as it opens (its first notification, else the list itself); back out as it closes,
+    // to what opened it, else (gone or hidden by now) the bell, else the page's control after it.
     if (opening) (this.list?.querySelector("button") ?? this.list)?.focus();
-    else if (!open && inList) (this.opener ?? this.launcher)?.focus();
+    else if (!open && inList) this.focusFirst([this.opener, this.launcher, ...pageControls(this.opener)]);
   }
 
   /** The focused element, inside the widget's shadow root too; undefined when it is the body. */

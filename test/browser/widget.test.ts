@@ -216,6 +216,27 @@ const focused = (page: Page) =>
     return active === document.body ? "body" : (active?.getAttribute("aria-label") ?? active?.textContent);
   });
 
+/** The app hides its own button (a menu that closed, say). */
+const hideOwnButton = (page: Page) =>
+  page.locator("#own").evaluate((node) => {
+    (node as HTMLElement).hidden = true;
+  });
+
+/** A link after the app's own button: the next control in the page's tab order. */
+const addHelpLink = (page: Page) =>
+  page.evaluate(() => {
+    const help = Object.assign(document.createElement("a"), { href: "#help", textContent: "Help" });
+    document.querySelector("main")?.append(help);
+  });
+
+/** Moments.toggleNotifications, as the app's own launcher or keyboard shortcut calls it. */
+const toggleNotifications = (page: Page, open?: boolean) =>
+  page.evaluate((open) => {
+    (
+      window as unknown as { Moments: { toggleNotifications(open?: boolean): void } }
+    ).Moments.toggleNotifications(open);
+  }, open);
+
 async function promptAfterTrack(page: Page, event: string) {
   await track(page, event);
   const dialog = page.getByRole("dialog", { name: "How was the export?" });
@@ -370,10 +391,6 @@ describe("the in-app widget", () => {
   it("gives the focus to the bell, else to the page's next control, when where it was is hidden by the time the prompt is answered", async () => {
     const event = unique("report_exported");
     await feedbackMoment(event);
-    const hideOwnButton = (page: Page) =>
-      page.locator("#own").evaluate((node) => {
-        (node as HTMLElement).hidden = true;
-      });
     // The app hides its button (a menu that closed, say) while the user answers from the keyboard.
     const withBell = await openApp();
     await withBell.page.locator("#own").focus();
@@ -386,10 +403,7 @@ describe("the in-app widget", () => {
 
     // Without the bell (launcher: false): the control after the hidden one in the page's tab order.
     const noBell = await openApp({ launcher: false });
-    await noBell.page.evaluate(() => {
-      const help = Object.assign(document.createElement("a"), { href: "#help", textContent: "Help" });
-      document.querySelector("main")?.append(help);
-    });
+    await addHelpLink(noBell.page);
     await noBell.page.locator("#own").focus();
     const second = await promptAfterTrack(noBell.page, event);
     await second.getByRole("button", { name: "Frustrated" }).focus();
@@ -578,12 +592,8 @@ describe("the in-app widget", () => {
     await track(page, event);
     await page.getByRole("button", { name: "Notifications, 1 unread" }).waitFor({ timeout: 15_000 });
 
-    await page.evaluate(() => {
-      document.body.replaceWith(document.createElement("body"));
-      (
-        window as unknown as { Moments: { toggleNotifications(open?: boolean): void } }
-      ).Moments.toggleNotifications(true);
-    });
+    await page.evaluate(() => document.body.replaceWith(document.createElement("body")));
+    await toggleNotifications(page, true);
 
     await page.getByRole("button", { name: "Notifications, 1 unread" }).waitFor({ timeout: 15_000 });
     await page
@@ -597,11 +607,7 @@ describe("the in-app widget", () => {
     const { context, page } = await openApp({ launcher: false });
     await page.locator("#own").focus();
     // The app's own launcher: nothing of the widget shows until it is used.
-    await page.evaluate(() =>
-      (
-        window as unknown as { Moments: { toggleNotifications(open?: boolean): void } }
-      ).Moments.toggleNotifications(),
-    );
+    await toggleNotifications(page);
     const list = page.getByRole("region", { name: "Notifications" });
     await list.waitFor({ timeout: 5_000 });
     expect(await page.getByRole("button", { name: /^Notifications/ }).count()).toBe(0);
@@ -612,6 +618,31 @@ describe("the in-app widget", () => {
     await expect.poll(() => list.count()).toBe(0);
     expect(await focused(page)).toBe("Our button");
     await context.close();
+  });
+
+  it("gives the focus to the bell, else to the page's next control, when the list closes and what opened it is hidden", async () => {
+    // The app's own button opens the list, then the app hides that button (a menu that closed).
+    const withBell = await openApp();
+    await withBell.page.locator("#own").focus();
+    await toggleNotifications(withBell.page);
+    expect(await focused(withBell.page)).toBe("Notifications");
+    await hideOwnButton(withBell.page);
+    await withBell.page.keyboard.press("Escape");
+    expect(await focused(withBell.page)).toBe("Notifications, 0 unread");
+    await withBell.context.close();
+
+    // Without the bell (launcher: false), closed by the app's own keyboard shortcut while the focus is
+    // in the list: the control after the hidden button in the page's tab order.
+    const noBell = await openApp({ launcher: false });
+    await addHelpLink(noBell.page);
+    await noBell.page.locator("#own").focus();
+    await toggleNotifications(noBell.page);
+    expect(await focused(noBell.page)).toBe("Notifications");
+    await hideOwnButton(noBell.page);
+    await toggleNotifications(noBell.page, false);
+    await expect.poll(() => noBell.page.getByRole("region", { name: "Notifications" }).count()).toBe(0);
+    expect(await focused(noBell.page)).toBe("Help");
+    await noBell.context.close();
   });
 
   it("keeps a notification read when an inbox read that started before the click answers after it", async () => {
