@@ -329,13 +329,16 @@ class Widget {
   private root(): ShadowRoot {
     if (this.shadow && this.host?.isConnected) return this.shadow;
     // The page took the old host away (a framework replaced the body): the bell and the list were
-    // in it, so the next render makes them again in the new one.
+    // in it, so the next render makes them again in the new one. A prompt showing there moves over as
+    // it is (unanswered, a comment being typed kept): until it is settled no other prompt shows.
+    const prompt = this.shadow?.querySelector(".prompt");
     this.list = this.launcher = undefined;
     this.rows.clear();
     this.host = document.createElement("moments-widget");
     if (this.options?.position === "left") this.host.dataset.position = "left";
     this.shadow = this.host.attachShadow({ mode: "open" });
     document.body.append(this.host);
+    if (prompt) this.container().prepend(prompt);
     return this.shadow;
   }
 
@@ -442,7 +445,12 @@ class Widget {
     status.textContent = "";
     clearTimeout(this.announcing);
     this.announcing = setTimeout(() => {
-      status.textContent = text;
+      if (status.isConnected) status.textContent = text;
+      else {
+        // The page replaced its body meanwhile: said by the new host's region, itself made empty first.
+        this.render();
+        this.announce(text);
+      }
     }, 100);
   }
 

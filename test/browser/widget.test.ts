@@ -4,7 +4,8 @@
  * the moment's feedback prompt and notification appear and are answered, dismissed and read as a
  * user would. A wrong token reads nothing, a page on another origin is refused, events tracked
  * offline arrive once, a 503 or 429 is retried later with the same messageIds (a 503's Retry-After
- * honoured), sign-out forgets the user, and the widget's CSS and the page's stay apart.
+ * honoured), sign-out forgets the user, a page that replaces its body gets the bell, the list and a
+ * showing prompt back, and the widget's CSS and the page's stay apart.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -54,7 +55,7 @@ afterAll(async () => {
   await s?.stop();
 });
 
-const feedbackMoment = (event: string) =>
+const feedbackMoment = (event: string, question = "How was the export?") =>
   s.runningMoment({
     name: `Feedback on ${event}`,
     goal: "activate",
@@ -63,7 +64,7 @@ const feedbackMoment = (event: string) =>
       {
         id: "ask",
         delay: { amount: 0, unit: "hours" },
-        action: { type: "feedback_prompt", question: "How was the export?", followUp: "What went wrong?" },
+        action: { type: "feedback_prompt", question, followUp: "What went wrong?" },
       },
     ],
   });
@@ -603,6 +604,66 @@ describe("the in-app widget", () => {
     await context.close();
   });
 
+  it("shows a prompt again, unanswered, after the page replaces its body, says what was pending, and shows later prompts", async () => {
+    const event = unique("report_exported");
+    const momentId = await feedbackMoment(event);
+    const later = unique("import_finished");
+    await feedbackMoment(later, "How was the import?");
+    const { context, page, accountId } = await openApp();
+    // The moment the prompt appears (its "New question" not yet said), the page replaces its body, as
+    // a framework's navigation does.
+    await page.evaluate(() => {
+      const root = document.querySelector("moments-widget")?.shadowRoot as ShadowRoot;
+      const navigate = new MutationObserver(() => {
+        if (!root.querySelector("[role=dialog]")) return;
+        navigate.disconnect();
+        document.body.replaceWith(document.createElement("body"));
+      });
+      navigate.observe(root, { childList: true, subtree: true });
+    });
+    await track(page, event);
+    const dialog = page.getByRole("dialog", { name: "How was the export?" });
+    await dialog.waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.getByRole("status").textContent()).toBe("New question: How was the export?");
+    expect(await page.evaluate(() => document.querySelectorAll("moments-widget").length)).toBe(1);
+
+    // Half answered when the page navigates again (and tracks a page view): the same prompt, as it was.
+    await dialog.getByRole("button", { name: "Frustrated" }).click();
+    await dialog.getByLabel("What went wrong?").fill("The CSV was empty");
+    await page.evaluate(() => {
+      const body = document.createElement("body");
+      body.innerHTML = "<main><h1>Reports</h1></main>";
+      document.body.replaceWith(body);
+    });
+    await track(page, unique("page_viewed"));
+    await dialog.getByLabel("What went wrong?").waitFor({ timeout: 15_000 });
+    expect(await dialog.getByLabel("What went wrong?").inputValue()).toBe("The CSV was empty");
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await dialog.getByRole("button", { name: "Send" }).click();
+    await expect.poll(() => page.getByRole("status").textContent()).toBe("Thanks for your feedback!");
+    const stats = await waitFor(
+      async () => {
+        const current = await s.stats<Stats>(momentId);
+        return current.feedbackSteps.ask?.answered === 1 ? current : undefined;
+      },
+      { timeoutMs: 10_000, description: "the answer counted" },
+    );
+    // Shown once (marked read when it first appeared), answered once, with the comment.
+    expect(stats.feedbackSteps.ask).toMatchObject({ shown: 1, answered: 1, frustrated: 1 });
+    const feedback = await s.admin<{ items: Array<Record<string, unknown>> }>(
+      "GET",
+      `/v1/admin/moments/${momentId}/feedback`,
+    );
+    expect(feedback.body.items).toEqual([
+      expect.objectContaining({ accountId, reaction: "frustrated", comment: "The CSV was empty" }),
+    ]);
+
+    // The next prompt shows without a reload.
+    await track(page, later);
+    await page.getByRole("dialog", { name: "How was the import?" }).waitFor({ timeout: 15_000 });
+    await context.close();
+  });
+
   it("opens the list from the app's own button with launcher: false, and Escape gives that button the focus back", async () => {
     const { context, page } = await openApp({ launcher: false });
     await page.locator("#own").focus();
@@ -903,18 +964,7 @@ describe("the in-app widget", () => {
     const event = unique("report_exported");
     await feedbackMoment(event);
     const importEvent = unique("import_finished");
-    await s.runningMoment({
-      name: `Feedback on ${importEvent}`,
-      goal: "activate",
-      start: { event: importEvent },
-      steps: [
-        {
-          id: "ask",
-          delay: { amount: 0, unit: "hours" },
-          action: { type: "feedback_prompt", question: "How was the import?" },
-        },
-      ],
-    });
+    await feedbackMoment(importEvent, "How was the import?");
     const { context, page } = await openApp();
     const next = unique("acct");
     // The moment the first user's prompt appears (its announcement not yet said), they sign out and
