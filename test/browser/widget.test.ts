@@ -25,13 +25,17 @@ let port = 0;
 /** The local runtime's fault seam: the bus refuses what a test names, so the API itself answers 503. */
 const faults = new Faults();
 
-/** The host app's page: its own CSS that must not reach the widget, and a button of its own. */
+/**
+ * The host app's page: its own CSS that must not reach the widget, and a button of its own after a
+ * link (so the control after the button and the page's first control differ).
+ */
 const PAGE = `<!doctype html><html lang="en"><head><title>Acme app</title>
 <style>
   * { color: rgb(0, 0, 128) !important; font-family: serif !important; }
   button { background: rgb(255, 255, 0) !important; font-size: 30px !important; }
 </style></head>
-<body><main><h1>Acme</h1><button type="button" id="own">Our button</button></main></body></html>`;
+<body><header><a href="#home">Home</a></header>
+<main><h1>Acme</h1><button type="button" id="own">Our button</button></main></body></html>`;
 
 beforeAll(async () => {
   s = await startScenario("Widget tests", { faults });
