@@ -103,11 +103,11 @@ function bell(): SVGSVGElement {
  * The page's controls in tab order (document order: a positive tabindex is rare), those after
  * `from` first: where the Tab key would have gone from it.
  */
-function pageControls(from: HTMLElement | undefined): HTMLElement[] {
+function pageControls(from: HTMLElement): HTMLElement[] {
   const all = [
     ...document.querySelectorAll<HTMLElement>("a[href],button,input,select,textarea,summary,[tabindex]"),
   ].filter((node) => node.tabIndex >= 0);
-  const after = from?.isConnected
+  const after = from.isConnected
     ? all.filter((node) => from.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING)
     : [];
   return [...after, ...all];
@@ -230,9 +230,9 @@ class Widget {
     this.listOpen = open;
     this.render();
     // Into the list as it opens (its first notification, else the list itself); back out as it closes,
-    // to what opened it, else (gone or hidden by now) the bell, else the page's control after it.
+    // to what opened it (see giveFocusBack).
     if (opening) (this.list?.querySelector("button") ?? this.list)?.focus();
-    else if (!open && inList) this.focusFirst([this.opener, this.launcher, ...pageControls(this.opener)]);
+    else if (!open && inList) this.giveFocusBack(this.opener, this.launcher);
   }
 
   /** The focused element, inside the widget's shadow root too; undefined when it is the body. */
@@ -242,12 +242,17 @@ class Widget {
   }
 
   /**
-   * Focuses the first of `targets` that takes the focus: one that is gone, hidden (itself or an
-   * ancestor), disabled or inert does not, and trying it changes nothing.
+   * Moves the focus out of a part of the widget that goes (a prompt, the list), to the first that
+   * takes it: `from` (where it was before), the widget's `own` controls, the page's control after
+   * `from` (where Tab would have gone from it), else the widget's container. One that is gone, hidden
+   * (itself or an ancestor), disabled or inert does not take it, and trying it changes nothing. With
+   * no `from` (a mouse user, or an app's shortcut, with nothing focused) no page control is tried:
+   * that would be the page's first, and focusing it scrolls the page to its top. Nothing scrolls:
+   * the user's place on the page stays.
    */
-  private focusFirst(targets: Array<HTMLElement | undefined>) {
-    for (const target of targets) {
-      target?.focus();
+  private giveFocusBack(from: HTMLElement | undefined, ...own: Array<HTMLElement | undefined>) {
+    for (const target of [from, ...own, ...(from ? pageControls(from) : []), this.container()]) {
+      target?.focus({ preventScroll: true });
       if (target && this.focused() === target) return;
     }
   }
@@ -392,15 +397,9 @@ class Widget {
       const path = body ? "/v1/feedback" : `/v1/inbox/${encodeURIComponent(prompt.id)}/dismiss`;
       const identity = this.identity;
       // Out of the panel before its controls go (else the focus falls to the body): back to where it
-      // was when the prompt appeared; if that is gone or hidden by now, the bell, the open list, else
-      // the page's control after it (with launcher: false there may be no bell).
+      // was when the prompt appeared, else the bell or the open list (see giveFocusBack).
       if (panel.contains(this.shadow?.activeElement ?? null))
-        this.focusFirst([
-          before,
-          this.launcher,
-          this.listOpen ? this.list : undefined,
-          ...pageControls(before),
-        ]);
+        this.giveFocusBack(before, this.launcher, this.listOpen ? this.list : undefined);
       if (body) {
         panel.replaceChildren(el("p", {}, l.thanks));
         this.announce(l.thanks);
@@ -459,7 +458,8 @@ class Widget {
     let container = root.querySelector<HTMLElement>(".root");
     if (!container) {
       root.append(el("style", {}, css));
-      container = el("div", { class: "root" }, el("p", { class: "sr", role: "status" }));
+      // Focusable from script only: the focus's last place in the widget (giveFocusBack).
+      container = el("div", { class: "root", tabindex: "-1" }, el("p", { class: "sr", role: "status" }));
       root.append(container);
     }
     return container;

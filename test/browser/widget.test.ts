@@ -221,6 +221,23 @@ const focused = (page: Page) =>
     return active === document.body ? "body" : (active?.getAttribute("aria-label") ?? active?.textContent);
   });
 
+/** Whether the focus is in the widget (on its shadow root's host): not on the page, not on the body. */
+const focusInWidget = (page: Page) =>
+  page.evaluate(() => document.activeElement?.localName === "moments-widget");
+
+/**
+ * Makes the page taller than the window, scrolls it half way down, and takes the focus off
+ * everything: a mouse user reading the middle of a long page.
+ */
+const scrollDownWithNothingFocused = (page: Page) =>
+  page.evaluate(() => {
+    const tall = Object.assign(document.createElement("div"), { style: "height: 4000px" });
+    document.querySelector("main")?.append(tall);
+    scrollTo(0, 2000);
+    (document.activeElement as HTMLElement | null)?.blur();
+    return scrollY;
+  });
+
 /** The app hides its own button (a menu that closed, say). */
 const hideOwnButton = (page: Page) =>
   page.locator("#own").evaluate((node) => {
@@ -708,6 +725,30 @@ describe("the in-app widget", () => {
     await expect.poll(() => noBell.page.getByRole("region", { name: "Notifications" }).count()).toBe(0);
     expect(await focused(noBell.page)).toBe("Help");
     await noBell.context.close();
+  });
+
+  it("keeps the page where it was when a mouse user with nothing focused answers a prompt or the list closes (launcher: false)", async () => {
+    const event = unique("report_exported");
+    await feedbackMoment(event);
+    const { context, page } = await openApp({ launcher: false });
+    const scrolled = await scrollDownWithNothingFocused(page);
+    const dialog = await promptAfterTrack(page, event);
+    await dialog.getByRole("button", { name: "Positive" }).click();
+    await dialog.getByText("Thanks for your feedback!").waitFor({ timeout: 5_000 });
+    // Not the page's first control (its Home link, at the top): the widget keeps the focus.
+    expect(await page.evaluate(() => scrollY)).toBe(scrolled);
+    expect(await focusInWidget(page)).toBe(true);
+
+    // The app opens the list with nothing focused (its keyboard shortcut, say), and closes it.
+    await scrollDownWithNothingFocused(page);
+    await toggleNotifications(page, true);
+    expect(await focused(page)).toBe("Notifications");
+    await toggleNotifications(page, false);
+    await expect.poll(() => page.getByRole("region", { name: "Notifications" }).count()).toBe(0);
+    expect(await page.evaluate(() => scrollY)).toBe(scrolled);
+    expect(await focusInWidget(page)).toBe(true);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await context.close();
   });
 
   it("keeps a notification read when an inbox read that started before the click answers after it", async () => {
