@@ -113,8 +113,12 @@ function pageControls(from: HTMLElement): HTMLElement[] {
   return [...after, ...all];
 }
 
+/** The same user (a new token for them is not another user). */
+const sameUser = (a: Identity | undefined, b: Identity | undefined) =>
+  a?.accountId === b?.accountId && a?.userId === b?.userId;
+
 /** Sets a node's text only when it differs: every change is a mutation assistive tech hears about. */
-function setText(node: Node | null, text = "") {
+function setText(node: Node | null | undefined, text = "") {
   if (node && node.textContent !== text) node.textContent = text;
 }
 
@@ -154,6 +158,8 @@ class Widget {
   private rows = new Map<string, HTMLLIElement>();
   /** What had the focus when the list opened: it gets it back when the list closes (Escape, say). */
   private opener: HTMLElement | undefined;
+  /** What had the focus when the prompt appeared: it gets it back when the prompt goes. */
+  private promptFrom: HTMLElement | undefined;
   private checks: Array<ReturnType<typeof setTimeout>> = [];
   private poll: ReturnType<typeof setTimeout> | undefined;
   private pollMs = SLOW_POLL_MIN_MS;
@@ -187,9 +193,9 @@ class Widget {
     if (!options?.accountId || !options.userToken) {
       throw new Error("Moments.identify needs { accountId, userToken } (and userId for a user)");
     }
-    const changed =
-      this.identity?.accountId !== options.accountId || this.identity?.userId !== options.userId;
-    this.identity = { accountId: options.accountId, userId: options.userId, userToken: options.userToken };
+    const identity = { accountId: options.accountId, userId: options.userId, userToken: options.userToken };
+    const changed = !sameUser(this.identity, identity);
+    this.identity = identity;
     if (changed) this.clear();
     if (options.traits || options.userTraits || changed) {
       transport.enqueue("identify", this.identity, {
@@ -262,15 +268,24 @@ class Widget {
     return this.transport;
   }
 
+  /**
+   * Takes away everything of the user's (sign-out, or another user signed in): their prompt and what
+   * the live region says (a pending announcement too: the next user may sign in within its delay),
+   * their list, closed. The focus in the prompt or the list goes back as when they close.
+   */
   private clear() {
-    // A pending announcement is the previous user's (a next user may sign in within its delay).
     clearTimeout(this.announcing);
+    const prompt = this.shadow?.querySelector(".prompt");
+    const inPrompt = prompt?.contains(this.shadow?.activeElement ?? null);
+    prompt?.remove();
+    setText(this.shadow?.querySelector("[role=status]"));
     this.items = [];
     this.local.clear();
     this.promptId = undefined;
-    this.listOpen = false;
     this.setUnread(0);
-    this.render();
+    // Closes the list (the focus in it goes back) and renders: with no user, without the bell.
+    this.toggleNotifications(false);
+    if (inPrompt) this.giveFocusBack(this.promptFrom, this.launcher);
   }
 
   /** Right after a send: a few quick looks while the engine runs the moment, then the slow poll. */
@@ -351,7 +366,9 @@ class Widget {
   private showPrompt(prompt: InboxItem) {
     this.promptId = prompt.id;
     // Where the focus goes back to when the prompt is answered or dismissed from inside it.
-    const before = this.focused();
+    this.promptFrom = this.focused();
+    // The user it is shown to: answered for them only.
+    const shownTo = this.identity;
     if (this.identity && !prompt.readAt) {
       void this.transport?.post(this.identity, `/v1/inbox/${encodeURIComponent(prompt.id)}/read`);
       this.change(prompt, "readAt");
@@ -393,13 +410,14 @@ class Widget {
     );
     let reaction = "";
     const finish = async (body: Record<string, unknown> | undefined) => {
-      if (!this.identity) return;
+      // Another user signed in meanwhile (clear took the panel away; a click may still come).
+      if (!this.identity || !sameUser(this.identity, shownTo)) return;
       const path = body ? "/v1/feedback" : `/v1/inbox/${encodeURIComponent(prompt.id)}/dismiss`;
       const identity = this.identity;
       // Out of the panel before its controls go (else the focus falls to the body): back to where it
       // was when the prompt appeared, else the bell or the open list (see giveFocusBack).
       if (panel.contains(this.shadow?.activeElement ?? null))
-        this.giveFocusBack(before, this.launcher, this.listOpen ? this.list : undefined);
+        this.giveFocusBack(this.promptFrom, this.launcher, this.listOpen ? this.list : undefined);
       if (body) {
         panel.replaceChildren(el("p", {}, l.thanks));
         this.announce(l.thanks);
@@ -473,8 +491,7 @@ class Widget {
     if (!this.shadow && (!this.identity || (this.options?.launcher === false && !this.listOpen))) return;
     const container = this.container();
     if (!this.identity) {
-      for (const node of [this.list, this.launcher, container.querySelector(".prompt")]) node?.remove();
-      (container.querySelector("[role=status]") as HTMLElement).textContent = "";
+      for (const node of [this.list, this.launcher]) node?.remove();
       this.list = this.launcher = undefined;
       this.rows.clear();
       return;

@@ -4,8 +4,8 @@
  * the moment's feedback prompt and notification appear and are answered, dismissed and read as a
  * user would. A wrong token reads nothing, a page on another origin is refused, events tracked
  * offline arrive once, a 503 or 429 is retried later with the same messageIds (a 503's Retry-After
- * honoured), sign-out forgets the user, a page that replaces its body gets the bell, the list and a
- * showing prompt back, and the widget's CSS and the page's stay apart.
+ * honoured), sign-out or another user's identify forgets the user, a page that replaces its body
+ * gets the bell, the list and a showing prompt back, and the widget's CSS and the page's stay apart.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -1047,6 +1047,48 @@ describe("the in-app widget", () => {
     await expect.poll(() => page.getByRole("status").textContent()).toBe("New question: How was the import?");
     const said = await page.evaluate(() => (window as unknown as { said: string[] }).said);
     expect(said.filter((text) => text.includes("export"))).toEqual([]);
+    await context.close();
+  });
+
+  it("takes the previous user's prompt and announcement away when another user signs in without reset(), and gives the focus back", async () => {
+    const event = unique("report_exported");
+    await feedbackMoment(event);
+    const { context, page } = await openApp();
+    await page.locator("#own").focus();
+    const dialog = await promptAfterTrack(page, event);
+    const status = page.getByRole("status");
+    await expect.poll(() => status.textContent()).toBe("New question: How was the export?");
+    // A keyboard user is on the prompt's Positive button when the app signs in someone else.
+    const positive = await dialog.getByRole("button", { name: "Positive" }).elementHandle();
+    await dialog.getByRole("button", { name: "Positive" }).focus();
+    await identifyAs(page, unique("acct"));
+    expect(await page.getByRole("dialog").count()).toBe(0);
+    expect(await status.textContent()).toBe("");
+    expect(await focused(page)).toBe("Our button");
+    // Even a click the page still makes on the previous user's prompt (a reference it kept) sends
+    // nothing as the next user.
+    await page.evaluate(() => {
+      const w = window as unknown as { fetched: string[] };
+      w.fetched = [];
+      const original = window.fetch;
+      window.fetch = (input, init) => {
+        w.fetched.push(String(input));
+        return original(input, init);
+      };
+    });
+    await positive?.evaluate((button) => (button as HTMLElement).click());
+    expect(await page.evaluate(() => (window as unknown as { fetched: string[] }).fetched)).toEqual([]);
+
+    // The focus in the open list: back to what opened it when another user signs in, or on reset().
+    await page.locator("#own").focus();
+    await toggleNotifications(page, true);
+    expect(await focused(page)).toBe("Notifications");
+    await identifyAs(page, unique("acct"));
+    expect(await focused(page)).toBe("Our button");
+    await toggleNotifications(page, true);
+    expect(await focused(page)).toBe("Notifications");
+    await page.evaluate(() => (window as unknown as { Moments: { reset(): void } }).Moments.reset());
+    expect(await focused(page)).toBe("Our button");
     await context.close();
   });
 
