@@ -76,6 +76,34 @@ const go = async (path: string, heading: string | RegExp) => {
   await eventually(() => page.getByRole("heading", { level: 1, name: heading }).isVisible()).toBe(true);
 };
 
+/** A promise and what resolves it: a request held until the test lets it through. */
+function gate() {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+/**
+ * A new moment's page with a save on its way (its description "Sent"), held until `answer()`: the
+ * time in which the user types on.
+ */
+async function saveHeld(name: string) {
+  const id = await createMoment(name);
+  await openConsole();
+  await go(`/moments/${id}`, name);
+  const { opened, open: answer } = gate();
+  await page.route("**/v1/admin/moments/*", async (route) => {
+    if (route.request().method() === "PATCH") await opened;
+    await route.fallback();
+  });
+  await page.getByLabel("Description").fill("Sent");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await eventually(() => page.getByRole("button", { name: "Saving…" }).isVisible()).toBe(true);
+  return { id, answer };
+}
+
 beforeAll(async () => {
   [stack, browser] = await Promise.all([
     startLocalStack({ port: 0, timeScale: 0.001, logLevel: "CRITICAL" }),
@@ -543,35 +571,145 @@ describe("the console's details", () => {
   });
 
   it("keeps what the user typed while a save was on its way, unsaved, with focus where they typed", async () => {
-    const id = await createMoment("Typed while saving");
-    await openConsole();
-    await go(`/moments/${id}`, "Typed while saving");
-    let answer = () => {};
-    const answered = new Promise<void>((resolve) => {
-      answer = resolve;
-    });
-    await page.route("**/v1/admin/moments/*", async (route) => {
-      if (route.request().method() === "PATCH") await answered;
-      await route.fallback();
-    });
-    await page.getByLabel("Description").fill("Sent");
-    await page.getByRole("button", { name: "Save changes" }).click();
-    await eventually(() => page.getByRole("button", { name: "Saving…" }).isVisible()).toBe(true);
+    const { id, answer } = await saveHeld("Typed while saving");
     const name = page.getByLabel("Name", { exact: true });
+    // The caret inside the text, not at its end (where a field made anew puts it anyway).
     await name.press("End");
+    for (const _ of " saving") await name.press("ArrowLeft");
     await page.keyboard.type(" later");
     answer();
     await eventually(() => page.locator(".subtitle").textContent()).toMatch(/^Version 2 /);
-    expect(await name.inputValue()).toBe("Typed while saving later");
+    expect(await name.inputValue()).toBe("Typed while later saving");
     expect(await page.getByLabel("Description").inputValue()).toBe("Sent");
     expect(await page.locator(".savebar").textContent()).toContain(
       "Saved as version 2. Unsaved changes: name",
     );
-    // Still typing in the same field.
+    // Still typing in the same field, where the caret was.
     await page.keyboard.type("!");
-    expect(await name.inputValue()).toBe("Typed while saving later!");
+    expect(await name.inputValue()).toBe("Typed while later! saving");
     const saved = await admin<{ name: string; description: string }>("GET", `/v1/admin/moments/${id}`);
     expect(saved).toMatchObject({ name: "Typed while saving", description: "Sent" });
+  });
+
+  it("shows the version a save made at once: saved again at once (Enter), what was typed during the first save is kept", async () => {
+    const id = await createMoment("Saved twice");
+    await openConsole();
+    await go(`/moments/${id}`, "Saved twice");
+    const { opened: answered, open: answer } = gate();
+    // A read of the moment after the save waits until the end: a form still on the old version
+    // meanwhile would be saved (and discarded) again from it.
+    const { opened: reads, open: readsDone } = gate();
+    let patches = 0;
+    await page.route("**/v1/admin/moments/*", async (route) => {
+      const method = route.request().method();
+      if (method === "PATCH" && ++patches === 1) await answered;
+      if (method === "GET" && patches > 0) await reads;
+      await route.fallback();
+    });
+    try {
+      await page.getByLabel("Description").fill("Sent");
+      await page.getByRole("button", { name: "Save changes" }).click();
+      await eventually(() => page.getByRole("button", { name: "Saving…" }).isVisible()).toBe(true);
+      // While it is on its way, nothing else acts on the version it was sent from.
+      for (const control of ["Saving…", "Start"]) {
+        const button = page.getByRole("button", { name: control, exact: true });
+        expect(await button.getAttribute("aria-disabled"), control).toBe("true");
+      }
+      const name = page.getByLabel("Name", { exact: true });
+      await name.press("Enter");
+      await name.press("End");
+      await page.keyboard.type(" later");
+      answer();
+      await eventually(() => page.locator(".savebar").textContent()).toContain(
+        "Saved as version 2. Unsaved changes: name",
+      );
+      await page.keyboard.type(" more");
+      await page.keyboard.press("Enter");
+      await eventually(() => page.locator(".savebar").textContent()).toContain("Saved as version 3.");
+      expect(await name.inputValue()).toBe("Saved twice later more");
+      expect(await page.getByRole("alert").allTextContents()).toEqual([]);
+      expect(patches).toBe(2);
+      const saved = await admin<{ name: string; description: string; version: number }>(
+        "GET",
+        `/v1/admin/moments/${id}`,
+      );
+      expect(saved).toMatchObject({ name: "Saved twice later more", description: "Sent", version: 3 });
+    } finally {
+      readsDone();
+    }
+  });
+
+  it("never lays what was typed during a save on another admin's save made right after it: the next save shows the conflict", async () => {
+    const id = await createMoment("Saved by two");
+    await openConsole();
+    await go(`/moments/${id}`, "Saved by two");
+    const { opened: answered, open: answer } = gate();
+    let theirs = false;
+    await page.route("**/v1/admin/moments/*", async (route) => {
+      if (route.request().method() !== "PATCH" || theirs) return route.fallback();
+      await answered;
+      const response = await route.fetch();
+      // Another admin saves on the version ours made, before the page hears of it.
+      const other = await fetch(`${stack.apiUrl}/v1/admin/moments/${id}`, {
+        method: "PATCH",
+        headers: {
+          authorization: `Bearer ${stack.adminKey}`,
+          "content-type": "application/json",
+          "if-match": '"2"',
+        },
+        body: JSON.stringify({ description: "Theirs" }),
+      });
+      expect(other.status).toBe(200);
+      theirs = true;
+      await route.fulfill({ response });
+    });
+    await page.getByLabel("Name", { exact: true }).fill("Saved by two, renamed");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await eventually(() => page.getByRole("button", { name: "Saving…" }).isVisible()).toBe(true);
+    await page.getByLabel("Description").fill("Mine");
+    answer();
+    await eventually(() => page.locator(".savebar").textContent()).toContain(
+      "Saved as version 2. Unsaved changes: description",
+    );
+    await page.getByRole("button", { name: "Save changes" }).click();
+    const conflict = page.getByRole("alert").filter({ hasText: "changed since you opened it" });
+    await eventually(() => conflict.count()).toBe(1);
+    expect(await conflict.textContent()).toContain("(now version 3)");
+    expect(await conflict.textContent()).toContain(
+      "Changed by someone else: description. Your unsaved edits: description.",
+    );
+    expect(await page.getByLabel("Description").inputValue()).toBe("Mine");
+    const saved = await admin<{ name: string; description: string; version: number }>(
+      "GET",
+      `/v1/admin/moments/${id}`,
+    );
+    expect(saved).toMatchObject({ name: "Saved by two, renamed", description: "Theirs", version: 3 });
+  });
+
+  it("keeps a step edited during a save, and takes an edit undone during it for none", async () => {
+    const { id, answer } = await saveHeld("Step typed while saving");
+    const title = page.getByLabel("Step 1: title", { exact: true });
+    const before = "You left something in your cart";
+    const name = page.getByLabel("Name", { exact: true });
+    await name.press("End");
+    await page.keyboard.type("x");
+    await page.keyboard.press("Backspace");
+    await title.press("End");
+    await page.keyboard.type(" now");
+    answer();
+    await eventually(() => page.locator(".subtitle").textContent()).toMatch(/^Version 2 /);
+    expect(await page.locator(".savebar").textContent()).toContain(
+      "Saved as version 2. Unsaved changes: steps",
+    );
+    expect(await title.inputValue()).toBe(`${before} now`);
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await eventually(() => page.locator(".savebar").textContent()).toContain("Saved as version 3.");
+    const saved = await admin<{ description: string; steps: { action: { title?: string } }[] }>(
+      "GET",
+      `/v1/admin/moments/${id}`,
+    );
+    expect(saved.description).toBe("Sent");
+    expect(saved.steps[0]?.action.title).toBe(`${before} now`);
   });
 
   it("reads Allowed domains as comma-separated: a value with a space is one entry, with one problem on that field", async () => {

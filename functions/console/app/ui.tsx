@@ -8,14 +8,20 @@ export interface Resource<T> {
   error: ApiError | undefined;
   loading: boolean;
   reload: () => void;
+  /** Shows `data` as loaded (an answer that carries it, as a save's), dropping a load on its way. */
+  replace: (data: T) => void;
 }
 
 /** Loads on mount and whenever `deps` change; `reload()` loads again (keeping the shown data). */
 export function useResource<T>(load: () => Promise<T>, deps: unknown[]): Resource<T> {
   const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: true });
   const [tick, setTick] = useState(0);
+  const drop = useRef(() => {});
   useEffect(() => {
     let live = true;
+    drop.current = () => {
+      live = false;
+    };
     setState((s) => ({ ...s, loading: true }));
     load().then(
       (data) => live && setState({ data, loading: false }),
@@ -26,7 +32,11 @@ export function useResource<T>(load: () => Promise<T>, deps: unknown[]): Resourc
     };
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { data: state.data, error: state.error, loading: state.loading, reload };
+  const replace = useCallback((data: T) => {
+    drop.current();
+    setState({ data, loading: false });
+  }, []);
+  return { data: state.data, error: state.error, loading: state.loading, reload, replace };
 }
 
 /** Runs `effect` every `ms` while the page is open (live pages), and once at once. */
@@ -249,6 +259,7 @@ export function ConfirmButton({
   alternative,
   danger,
   disabled,
+  pending,
   triggerRef,
 }: {
   label: string;
@@ -258,6 +269,11 @@ export function ConfirmButton({
   alternative?: { label: string; action: () => Promise<unknown> };
   danger?: boolean;
   disabled?: boolean;
+  /**
+   * Something on its way on the page (a save) that the action would race: the button says it is
+   * unavailable (aria-disabled) but keeps focus, where `disabled` would drop it to the page's body.
+   */
+  pending?: boolean;
   /** The button that opens the dialog (to return focus to it later). */
   triggerRef?: Ref<HTMLButtonElement>;
 }) {
@@ -284,7 +300,9 @@ export function ConfirmButton({
         ref={triggerRef}
         class={danger ? "danger" : "secondary"}
         disabled={disabled}
+        aria-disabled={pending || undefined}
         onClick={() => {
+          if (pending) return;
           setError(undefined);
           dialog.current?.showModal();
         }}

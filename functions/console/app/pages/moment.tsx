@@ -48,6 +48,32 @@ function writePointer(moment: MomentInput, pointer: string, value: unknown): [st
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * What the user changed from `sent` to `latest`, laid on `saved` however deep it is: what they did
+ * not touch stays as the server saved it (with what it added or normalised, a step's defaults), and
+ * an edit undone is no edit. Lists of another length than the server's are taken whole.
+ */
+function rebase(sent: unknown, latest: unknown, saved: unknown): unknown {
+  if (same(sent, latest)) return saved;
+  if (isRecord(sent) && isRecord(latest) && isRecord(saved)) {
+    const merged = { ...saved };
+    for (const key of new Set([...Object.keys(sent), ...Object.keys(latest)])) {
+      const value = rebase(sent[key], latest[key], saved[key]);
+      if (value === undefined) delete merged[key];
+      else merged[key] = value;
+    }
+    return merged;
+  }
+  if (Array.isArray(sent) && Array.isArray(latest) && Array.isArray(saved)) {
+    if (sent.length === latest.length && saved.length === latest.length)
+      return latest.map((item, i) => rebase(sent[i], item, saved[i]));
+  }
+  return latest;
+}
+
 /** Top-level fields that differ between two versions of a moment. */
 function changedFields(a: MomentInput, b: MomentInput): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof MomentInput>;
@@ -60,6 +86,11 @@ export function MomentPage({ params }: { params: Record<string, string> }) {
     () => call(api.GET("/v1/admin/moments/{id}", { params: { path: { id } } })),
     [id],
   );
+  // A save's or status change's answer is the moment as it is now: shown at once, with no reload in
+  // between (where the form would show the old version, savable and discardable again).
+  const show = (next: Moment) => {
+    if (next.id === id) moment.replace(next);
+  };
   // Kept here: the editor starts afresh on each version (the one just saved, too), and says it.
   const [saved, setSaved] = useState<string | undefined>();
   const [statusError, setStatusError] = useState<ApiError | undefined>();
@@ -78,6 +109,7 @@ export function MomentPage({ params }: { params: Record<string, string> }) {
           key={`${m.id}@${m.version}`}
           moment={m}
           reload={moment.reload}
+          show={show}
           saved={saved}
           setSaved={setSaved}
           statusError={statusError}
@@ -101,11 +133,14 @@ interface FieldRef {
 }
 
 /**
- * A save on its way, from the version it was sent against: the draft it sent, the draft since (the
- * user may type on), and the field that had focus when the editor made way for the saved version.
+ * A save on its way, from the version of the moment it was sent against: the draft it sent, the
+ * draft since (the user may type on), the version it made once answered, and the field that had
+ * focus when the editor made way for that version.
  */
 interface SaveInFlight {
+  id: string;
   version: number;
+  made?: number;
   sent: MomentInput;
   latest: MomentInput;
   focus?: FieldRef;
@@ -147,11 +182,19 @@ function refocus(form: HTMLFormElement | null, field: FieldRef | undefined): boo
   return true;
 }
 
-/** The draft on a version a save made: that version, with the fields the user changed after sending it. */
-function withEditsInFlight(base: MomentInput, save: SaveInFlight): MomentInput {
-  const edited = changedFields(save.sent, save.latest) as (keyof MomentInput)[];
-  return { ...base, ...Object.fromEntries(edited.map((key) => [key, save.latest[key]])) };
+/**
+ * The draft on the version a save made: that version, with what the user changed after sending it.
+ * Only on that very version: on any other (another moment, or someone else's save after ours) the
+ * edits would land on changes the user never saw, and their next save would overwrite those.
+ */
+function withEditsInFlight(moment: Moment, base: MomentInput, save: SaveInFlight | undefined): MomentInput {
+  if (save?.id !== moment.id || save.made !== moment.version) return base;
+  return rebase(save.sent, save.latest, base) as MomentInput;
 }
+
+/** The save on its way from this version of the moment, if one is. */
+const sentFrom = (moment: Moment, save: SaveInFlight | undefined) =>
+  save?.id === moment.id && save.version === moment.version ? save : undefined;
 
 /** "Start" -> "start", "Return to draft" -> "return to draft": a status change's label in a sentence. */
 const verb = (label: string) => label.charAt(0).toLowerCase() + label.slice(1);
@@ -159,6 +202,7 @@ const verb = (label: string) => label.charAt(0).toLowerCase() + label.slice(1);
 function MomentEditor({
   moment,
   reload,
+  show,
   saved,
   setSaved,
   statusError,
@@ -168,6 +212,8 @@ function MomentEditor({
 }: {
   moment: Moment;
   reload: () => void;
+  /** Shows the moment as an answer carried it (the version a save made, the status it changed). */
+  show: (moment: Moment) => void;
   saved: string | undefined;
   setSaved: (notice: string | undefined) => void;
   /** A status change that failed after its edits were saved: shown in the status area. */
@@ -195,23 +241,23 @@ function MomentEditor({
   // The field that has focus as this version makes way for the one a save made.
   useLayoutEffect(
     () => () => {
-      if (saving.current?.version === moment.version) saving.current.focus = focusedField(form.current);
+      const save = sentFrom(moment, saving.current);
+      if (save) save.focus = focusedField(form.current);
     },
     [],
   );
-  const [draft, setDraft] = useState<MomentInput>(() =>
-    saving.current && saving.current.version !== moment.version
-      ? withEditsInFlight(base, saving.current)
-      : base,
-  );
+  const [draft, setDraft] = useState<MomentInput>(() => withEditsInFlight(moment, base, saving.current));
   // What the user has typed since a save was sent: read when the version it makes replaces this one.
-  if (saving.current?.version === moment.version) saving.current.latest = draft;
+  const inFlight = sentFrom(moment, saving.current);
+  if (inFlight) inFlight.latest = draft;
   const [error, setError] = useState<ApiError | undefined>();
   // The save that failed was the first half of a status change ("Save and start"): the status stayed.
   const [forStatus, setForStatus] = useState(false);
   const [conflict, setConflict] = useState<
     { latest: Moment; theirs: string[]; mine: string[] } | undefined
   >();
+  // From sending a save until it failed, or (saved) until the version it made replaces this editor:
+  // saving or discarding again meanwhile would act on a version that is no longer the moment's.
   const [busy, setBusy] = useState(false);
   // A save refused for a change made meanwhile: focus to what it says and offers.
   useEffect(() => {
@@ -239,10 +285,11 @@ function MomentEditor({
   };
 
   /**
-   * Saves the draft; true when saved (an error or a conflict is shown on the page otherwise, saying
-   * the status did not change either for a `statusChange`).
+   * Saves the draft; the moment as saved, the editor still busy until it shows it (an error or a
+   * conflict is shown on the page otherwise, saying the status did not change either for a
+   * `statusChange`).
    */
-  const saveDraft = async (statusChange = false): Promise<boolean> => {
+  const saveDraft = async (statusChange = false): Promise<Moment | undefined> => {
     setBusy(true);
     setError(undefined);
     setForStatus(statusChange);
@@ -256,11 +303,16 @@ function MomentEditor({
         body: patch as never,
       })
       .catch(() => undefined);
+    if (result?.response.ok) {
+      const made = result.data as Moment;
+      setSaved(`Saved as version ${made.version}.`);
+      return made;
+    }
     setBusy(false);
     if (result === undefined) {
       // No answer (offline, a reset connection): the draft stays, and saving can be tried again.
       setError(apiError(undefined, undefined));
-      return false;
+      return undefined;
     }
     if (result.response.status === 412) {
       try {
@@ -269,23 +321,24 @@ function MomentEditor({
       } catch (error) {
         setError(error as ApiError);
       }
-      return false;
+      return undefined;
     }
-    if (!result.response.ok) {
-      setError(apiError(result.error, result.response));
-      return false;
-    }
-    setSaved(`Saved as version ${(result.data as Moment).version}.`);
-    return true;
+    setError(apiError(result.error, result.response));
+    return undefined;
   };
 
   const save = async () => {
-    if (busy) return;
-    saving.current = { version: moment.version, sent: draft, latest: draft };
-    if (await saveDraft()) {
-      focusAfterLoad.current = "saved";
-      reload();
-    } else saving.current = undefined;
+    if (busy || saving.current) return;
+    const save: SaveInFlight = { id: moment.id, version: moment.version, sent: draft, latest: draft };
+    saving.current = save;
+    const made = await saveDraft();
+    if (!made) {
+      saving.current = undefined;
+      return;
+    }
+    save.made = made.version;
+    focusAfterLoad.current = "saved";
+    show(made);
   };
 
   const changeStatus = async (to: string) => {
@@ -314,9 +367,11 @@ function MomentEditor({
       setTimeout(() => form.current?.reportValidity());
       return;
     }
-    if (!(await saveDraft(true))) return;
+    const made = await saveDraft(true);
+    if (!made) return;
+    let now = made;
     try {
-      await call(
+      now = await call(
         api.POST("/v1/admin/moments/{id}/status", {
           params: { path: { id: moment.id } },
           body: { status: to as Moment["status"] },
@@ -327,7 +382,8 @@ function MomentEditor({
       setStatusError(e as ApiError);
     }
     focusAfterLoad.current = "status";
-    reload();
+    // Once the dialog has closed (as this resolves, before a timer fires), and busy until then.
+    setTimeout(() => show(now));
   };
 
   return (
@@ -392,6 +448,7 @@ function MomentEditor({
                 label={t.label}
                 {...(t.endsRuns ? { danger: true } : {})}
                 {...(t.blockedBy ? { disabled: true } : {})}
+                pending={busy}
                 question={
                   <>
                     <p>{t.effect}</p>
