@@ -611,7 +611,7 @@ describe("the console's details", () => {
       await page.getByRole("button", { name: "Save changes" }).click();
       await eventually(() => page.getByRole("button", { name: "Saving…" }).isVisible()).toBe(true);
       // While it is on its way, nothing else acts on the version it was sent from.
-      for (const control of ["Saving…", "Start"]) {
+      for (const control of ["Saving…", "Discard changes", "Start"]) {
         const button = page.getByRole("button", { name: control, exact: true });
         expect(await button.getAttribute("aria-disabled"), control).toBe("true");
       }

@@ -526,8 +526,15 @@ function MomentEditor({
               ? `${saved ? `${saved} ` : ""}Unsaved changes: ${dirtyFields.join(", ")}`
               : (saved ?? "All changes saved.")}
           </span>
-          {/* Not while a save is on its way: what would it discard, the edits sent or those since? */}
-          <button type="button" class="secondary" disabled={!dirty || busy} onClick={() => setDraft(base)}>
+          {/* Not while a save is on its way (what would it discard, the edits sent or those since?),
+              saying so while keeping focus, as Save does. */}
+          <button
+            type="button"
+            class="secondary"
+            disabled={!dirty}
+            aria-disabled={busy || undefined}
+            onClick={() => busy || setDraft(base)}
+          >
             Discard changes
           </button>
           {/* Busy, it says so but keeps focus (a disabled button would drop it to the page's body). */}
