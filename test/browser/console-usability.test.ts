@@ -499,20 +499,25 @@ describe("the console's details", () => {
     await page.getByLabel("Source name").fill("Copied app");
     await page.getByRole("button", { name: "Create source" }).click();
     const notice = (what: string) => page.locator(".notice").filter({ hasText: `Copy the ${what} now` });
-    const done = (what: string) =>
-      notice(what).getByRole("button", { name: `Done, I've copied it: hide the ${what}` });
+    // Named by whose it is: a new source's write key and one issued on a card can be shown together.
+    const done = (what: string, of = " of Copied app") =>
+      notice(what).getByRole("button", { name: `Done, I've copied it: hide the ${what}${of}`, exact: true });
     await eventually(() => notice("identity secret").locator("code.secret").textContent()).toMatch(
       /^mk_idv_/,
     );
     const secret = (await notice("identity secret").locator("code.secret").textContent()) ?? "";
     expect(await notice("identity secret").textContent()).toContain("it is shown only once");
+    // Announced by its heading alone: a screen reader does not read the secrets aloud.
+    const announced = (await page.getByRole("status").allTextContents()).join(" ");
+    expect(announced).toContain("Copy the identity secret now: it is shown only once.");
+    expect(announced).not.toMatch(/mk_(idv|write)_/);
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
 
     // The identity secret goes; focus to the write key, the other secret still shown.
     await done("identity secret").click();
     await eventually(() => notice("identity secret").count()).toBe(0);
     expect(await page.content()).not.toContain(secret);
-    await eventually(focused).toMatch(/^div: Copy the write key now: it is shown only once\./);
+    await eventually(focused).toMatch(/^section: Copy the write key now: it is shown only once\./);
     await done("write key").click();
     await eventually(() => notice("write key").count()).toBe(0);
     await eventually(focused).toBe("button: Create source");
@@ -535,9 +540,9 @@ describe("the console's details", () => {
     // An admin key: the same.
     await go("/admin-keys", "Admin keys");
     await page.getByRole("button", { name: "Issue an admin key" }).click();
-    await eventually(() => done("admin key").isVisible()).toBe(true);
+    await eventually(() => done("admin key", "").isVisible()).toBe(true);
     const key = (await notice("admin key").locator("code.secret").textContent()) ?? "";
-    await done("admin key").click();
+    await done("admin key", "").click();
     await eventually(focused).toBe("button: Issue an admin key");
     expect(await page.content()).not.toContain(key);
   });

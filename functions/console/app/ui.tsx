@@ -602,17 +602,22 @@ export function percent(value: number | null | undefined): string {
 export function ShownOnce({
   secret,
   what,
+  of,
   onDone,
   returnFocus,
   children,
 }: {
   secret: string;
   what: string;
+  /** Whose secret it is (a source's name), where two of a kind can be shown at once. */
+  of?: string;
   onDone: () => void;
   returnFocus: RefObject<HTMLElement | null>;
   children?: ComponentChildren;
 }) {
-  const box = useRef<HTMLDivElement>(null);
+  const box = useRef<HTMLElement>(null);
+  const headingId = useId();
+  const whose = of === undefined ? what : `${what} of ${of}`;
   const done = () => {
     const beside = [...(box.current?.parentElement?.children ?? [])].find(
       (other) => other !== box.current && other.classList.contains("shown-once"),
@@ -621,33 +626,38 @@ export function ShownOnce({
     onDone();
   };
   return (
-    <div class="notice shown-once" role="status" tabindex={-1} ref={box}>
-      <strong>Copy the {what} now: it is shown only once.</strong>
+    // Only its heading is announced (a live region): a screen reader reading the secret aloud would
+    // tell it to anyone listening. The box is named by the heading when it takes focus.
+    <section class="notice shown-once" aria-labelledby={headingId} tabindex={-1} ref={box}>
+      <strong id={headingId} role="status">
+        Copy the {what} now: it is shown only once.
+      </strong>
       {children}
       <code class="secret">{secret}</code>
       <div class="actions">
-        <CopyButton text={secret} label={`Copy ${what}`} />
+        <CopyButton text={secret} label={`Copy ${what}`} name={`Copy ${whose}`} />
         {/* Its name starts with what it shows (label in name), then says what it does to which secret. */}
         <button
           type="button"
           class="secondary"
-          aria-label={`Done, I've copied it: hide the ${what}`}
+          aria-label={`Done, I've copied it: hide the ${whose}`}
           onClick={done}
         >
           Done, I've copied it
         </button>
       </div>
-    </div>
+    </section>
   );
 }
 
-/** Copies text and says so (for a secret shown once). */
-export function CopyButton({ text, label }: { text: string; label: string }) {
+/** Copies text and says so (for a secret shown once); `name`, when the label alone is not unique. */
+export function CopyButton({ text, label, name }: { text: string; label: string; name?: string }) {
   const [copied, setCopied] = useState(false);
   return (
     <button
       type="button"
       class="secondary"
+      {...(name && !copied ? { "aria-label": name } : {})}
       onClick={async () => {
         await navigator.clipboard?.writeText(text).catch(() => undefined);
         setCopied(true);

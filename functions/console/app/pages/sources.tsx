@@ -70,7 +70,9 @@ export function SourcesPage() {
   const [name, setName] = useState("");
   const [domains, setDomains] = useState("");
   // A new source's secrets, each until the user has copied it.
-  const [created, setCreated] = useState<{ writeKey?: string; identitySecret?: string } | undefined>();
+  const [created, setCreated] = useState<
+    { name: string; writeKey?: string; identitySecret?: string } | undefined
+  >();
   const createButton = useRef<HTMLButtonElement>(null);
   const [error, setError] = useState<ApiError | undefined>();
   const next = location.value.query.get("next");
@@ -93,7 +95,7 @@ export function SourcesPage() {
     const allowedDomains = domainList(domains);
     try {
       const source = await call(api.POST("/v1/admin/sources", { body: { name, allowedDomains } }));
-      setCreated({ writeKey: source.writeKey, identitySecret: source.identitySecret });
+      setCreated({ name: source.name, writeKey: source.writeKey, identitySecret: source.identitySecret });
       setName("");
       setDomains("");
       sources.reload();
@@ -140,6 +142,7 @@ export function SourcesPage() {
             <ShownOnce
               secret={created.writeKey}
               what="write key"
+              of={created.name}
               returnFocus={createButton}
               onDone={() => setCreated((c) => ({ ...c, writeKey: undefined }))}
             />
@@ -148,6 +151,7 @@ export function SourcesPage() {
             <ShownOnce
               secret={created.identitySecret}
               what="identity secret"
+              of={created.name}
               returnFocus={createButton}
               onDone={() => setCreated((c) => ({ ...c, identitySecret: undefined }))}
             >
@@ -325,6 +329,7 @@ export function SourceCard({
         <ShownOnce
           secret={issued}
           what="write key"
+          of={source.name}
           returnFocus={issueButton}
           onDone={() => setIssued(undefined)}
         />
@@ -333,6 +338,7 @@ export function SourceCard({
         <ShownOnce
           secret={identity.identitySecret}
           what="identity secret"
+          of={source.name}
           returnFocus={rotateButton}
           onDone={() => setIdentity(undefined)}
         >
