@@ -899,6 +899,8 @@ describe("the console's details", () => {
     ]);
     // Separators between the links, none after the last.
     expect(await crumbs.innerText()).toBe("Moments / Cart Abandon / Account acct_named");
+    // A list in Safari too, which drops the semantics of a list without bullets (Chromium keeps them).
+    expect(await crumbs.locator("ol").getAttribute("role")).toBe("list");
 
     await page.goto(`${stack.consoleUrl}/moments/no-such-moment`);
     const back = page.getByRole("link", { name: "Back to the moments" });

@@ -178,7 +178,8 @@ export function PageHeader({
       {crumbs && (
         <nav aria-label="Breadcrumb" class="crumbs">
           {/* A separator between two links only (none after the last), seen but not read out. */}
-          <ol>
+          {/* biome-ignore lint/a11y/noRedundantRoles: Safari (VoiceOver) drops the list's semantics with its bullets (list-style: none). */}
+          <ol role="list">
             {crumbs.map((c, i) => (
               <li key={c.href}>
                 {i > 0 && <span aria-hidden="true"> / </span>}
