@@ -717,6 +717,42 @@ describe("the console's details", () => {
     expect(saved.steps[0]?.action.title).toBe(`${before} now`);
   });
 
+  it("names a refused source by the Sources group, on a moment's page and the new-moment page", async () => {
+    const id = await createMoment("Source gone");
+    await openConsole();
+    const summary = page.getByRole("alert").filter({ hasText: /^Not (saved|created)/ });
+    for (const [path, heading, sources, submit] of [
+      [`/moments/${id}`, "Source gone", "Sources (audience)", "Save changes"],
+      ["/moments/new", "New moment", "Sources (required)", "Create moment"],
+    ] as const) {
+      // Chosen on the page, deleted before the save: the API refuses it by its path (sourceIds.N).
+      const gone = await admin<{ id: string }>("POST", "/v1/admin/sources", { name: `Gone from ${heading}` });
+      await go(path, heading);
+      if (path === "/moments/new") await page.getByRole("radio", { name: /Cart Abandon/ }).check();
+      await page.getByRole("checkbox", { name: `Gone from ${heading}` }).check();
+      const deleted = await fetch(`${stack.apiUrl}/v1/admin/sources/${gone.id}`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${stack.adminKey}` },
+      });
+      expect(deleted.status).toBe(204);
+      await page.getByRole("button", { name: submit }).click();
+      await eventually(() => summary.count()).toBe(1);
+      const item = summary.getByRole("listitem");
+      expect(await item.textContent()).toContain(`${sources}: no source with id`);
+      expect(await summary.textContent()).not.toContain("sourceIds");
+      const group = page.getByRole("group", { name: sources });
+      expect(await group.getAttribute("aria-describedby")).toBeTruthy();
+      await item.getByRole("button", { name: sources }).click();
+      expect(
+        await group
+          .getByRole("checkbox")
+          .first()
+          .evaluate((box) => box === document.activeElement),
+      ).toBe(true);
+      expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    }
+  });
+
   it("reads Allowed domains as comma-separated: a value with a space is one entry, with one problem on that field", async () => {
     await openConsole();
     await go("/sources", "Sources");

@@ -441,6 +441,36 @@ export function Field({
   );
 }
 
+/**
+ * Controls that set one field together (a list's checkboxes), named by their legend: shows the
+ * problem the API found at `path` or at one of its items, as `Field` does (the group described by
+ * it), and an error summary names the problem by the legend and focuses the first control.
+ */
+export function FieldGroup({
+  legend,
+  path,
+  children,
+}: {
+  legend: string;
+  path: string;
+  children: ComponentChildren;
+}) {
+  const problems = useContext(FieldProblems);
+  const problem = [...problems].find(([at]) => at === path || at.startsWith(`${path}.`))?.[1];
+  const errorId = useId();
+  return (
+    <fieldset data-path={path} aria-describedby={problem ? errorId : undefined}>
+      <legend>{legend}</legend>
+      {problem && (
+        <p class="field-error" id={errorId}>
+          {problem}
+        </p>
+      )}
+      {children}
+    </fieldset>
+  );
+}
+
 /** The field a problem's path names in `root`: itself, else its first field below, else one above. */
 function fieldAt(root: HTMLElement | null, path: string) {
   if (!root) return undefined;
@@ -451,7 +481,8 @@ function fieldAt(root: HTMLElement | null, path: string) {
     found = at(p);
   }
   const control = found?.querySelector<HTMLElement>("input, select, textarea");
-  const label = found?.querySelector(".field-label")?.textContent;
+  const label = (found?.querySelector(":scope > legend") ?? found?.querySelector(".field-label"))
+    ?.textContent;
   return control && label ? { control, label } : undefined;
 }
 

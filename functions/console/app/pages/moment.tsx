@@ -16,6 +16,7 @@ import {
   ErrorSummary,
   Field,
   FieldErrors,
+  FieldGroup,
   formatTime,
   NumberInput,
   PageHeader,
@@ -627,8 +628,7 @@ function MomentEditor({
               />
               Actions on (off: accounts enter and end, steps are recorded as skipped)
             </label>
-            <fieldset>
-              <legend>Sources (audience)</legend>
+            <FieldGroup legend="Sources (audience)" path="sourceIds">
               {moment.sourcesLocked && (
                 <p class="muted small">
                   Sources are fixed once a moment has run: duplicate it to target others.
@@ -657,7 +657,7 @@ function MomentEditor({
                   {s.name}
                 </label>
               ))}
-            </fieldset>
+            </FieldGroup>
           </section>
 
           <section class="card" aria-labelledby="start-title">

@@ -3,7 +3,16 @@ import { useRef, useState } from "preact/hooks";
 import { type ApiError, api, call } from "../api/client.js";
 import type { Duration, MomentInput } from "../api/types.js";
 import { href, location, navigate } from "../router.js";
-import { Async, Empty, ErrorSummary, Field, FieldErrors, PageHeader, useResource } from "../ui.js";
+import {
+  Async,
+  Empty,
+  ErrorSummary,
+  Field,
+  FieldErrors,
+  FieldGroup,
+  PageHeader,
+  useResource,
+} from "../ui.js";
 import { TimeFrameInput } from "./moment.js";
 import { DurationInput } from "./moment-rules.js";
 import { GOALS, GoalField } from "./moments.js";
@@ -160,8 +169,7 @@ export function NewMomentPage() {
                     </div>
                   )}
                   <TimeFrameInput value={timeFrame} onChange={setTimeFrame} />
-                  <fieldset>
-                    <legend>Sources (required)</legend>
+                  <FieldGroup legend="Sources (required)" path="sourceIds">
                     {s.items.map((source) => (
                       <label class="check" key={source.id}>
                         <input
@@ -178,7 +186,7 @@ export function NewMomentPage() {
                         {source.name}
                       </label>
                     ))}
-                  </fieldset>
+                  </FieldGroup>
                   {error && <ErrorSummary error={error} title="Not created" root={form} />}
                   <button type="submit" class="primary" disabled={busy || sourceIds.length === 0}>
                     {busy ? "Creating…" : "Create moment"}
