@@ -57,7 +57,15 @@ async function checkPage(name: string) {
     violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join("; ")})`),
     name,
   ).toEqual([]);
-  if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  // The throwaway stack's secrets shown once (write keys, identity secrets) are masked: a README
+  // that shows a full key teaches readers that keys are fine to paste around.
+  if (SCREENSHOTS)
+    await page.screenshot({
+      path: path.join(SCREENSHOTS, `${name}.png`),
+      fullPage: true,
+      mask: [page.locator("code.secret")],
+      maskColor: "#c9ccd4",
+    });
 }
 
 async function confirm(button: string, confirmLabel = button) {
