@@ -596,6 +596,36 @@ describe("the console's details", () => {
     expect(saved).toMatchObject({ name: "Typed while saving", description: "Sent" });
   });
 
+  it("keeps the status dialog open, Escape and Cancel included, while “Save and start” is on its way, so nothing typed is lost", async () => {
+    const id = await createMoment("Started while held");
+    await openConsole();
+    await go(`/moments/${id}`, "Started while held");
+    const { opened, open: answer } = gate();
+    await page.route("**/v1/admin/moments/*", async (route) => {
+      if (route.request().method() === "PATCH") await opened;
+      await route.fallback();
+    });
+    await page.getByLabel("Description").fill("Sent with the start");
+    await page.getByRole("button", { name: "Start", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: "Start" });
+    await dialog.getByRole("button", { name: "Save and start" }).click();
+    await eventually(() => dialog.getByRole("button", { name: "Cancel" }).getAttribute("aria-disabled")).toBe(
+      "true",
+    );
+    // Neither closes it: the request goes on whatever the user does, and the form behind is not theirs to type in yet.
+    await page.keyboard.press("Escape");
+    expect(await dialog.isVisible()).toBe(true);
+    // (forced: Playwright will not click a control that says it is unavailable, but a user can)
+    await dialog.getByRole("button", { name: "Cancel" }).click({ force: true });
+    expect(await dialog.isVisible()).toBe(true);
+    answer();
+    await eventually(() => page.locator(".page-header .badge").textContent()).toBe("Running");
+    expect(await dialog.isVisible()).toBe(false);
+    expect(await page.getByLabel("Description").inputValue()).toBe("Sent with the start");
+    const saved = await admin<{ description: string; status: string }>("GET", `/v1/admin/moments/${id}`);
+    expect(saved).toMatchObject({ description: "Sent with the start", status: "running" });
+  });
+
   it("shows the version a save made at once: saved again at once (Enter), what was typed during the first save is kept", async () => {
     const id = await createMoment("Saved twice");
     await openConsole();
@@ -818,7 +848,9 @@ describe("the console's details", () => {
     // Remove a step: focus on its phase's heading.
     await page.getByRole("button", { name: "Remove step cart-reminder" }).click();
     expect(await focused()).toBe("h3: Entry steps");
+    // Discard: the button disables itself, so the focus goes to what it did.
     await page.getByRole("button", { name: "Discard changes" }).click();
+    await eventually(focused).toBe("span: All changes saved.");
 
     // Save: focus on what the save says.
     await page.getByLabel("Description").fill("Focused");

@@ -310,12 +310,28 @@ export function ConfirmButton({
       >
         {label}
       </button>
-      <dialog ref={dialog} aria-label={label} onClose={() => setError(undefined)}>
+      {/* While its action is on its way the dialog stays: closing it would cancel nothing (the request
+          goes on), and the page behind would take edits the action's answer then replaces. */}
+      <dialog
+        ref={dialog}
+        aria-label={label}
+        onClose={() => setError(undefined)}
+        onCancel={(event) => {
+          if (busy) event.preventDefault();
+        }}
+      >
         <h2>{label}</h2>
         <div>{question}</div>
         {error && <ErrorBox error={error} />}
         <div class="dialog-actions">
-          <button type="button" class="secondary" onClick={() => dialog.current?.close()}>
+          <button
+            type="button"
+            class="secondary"
+            aria-disabled={busy || undefined}
+            onClick={() => {
+              if (!busy) dialog.current?.close();
+            }}
+          >
             Cancel
           </button>
           {alternative && (

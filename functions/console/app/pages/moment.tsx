@@ -534,7 +534,12 @@ function MomentEditor({
             class="secondary"
             disabled={!dirty}
             aria-disabled={busy || undefined}
-            onClick={() => busy || setDraft(base)}
+            onClick={() => {
+              if (busy) return;
+              setDraft(base);
+              // The button disables itself (nothing left to discard): the focus goes to what it did.
+              saveStatus.current?.focus();
+            }}
           >
             Discard changes
           </button>
