@@ -104,12 +104,16 @@ function bell(): SVGSVGElement {
  * `from` first: where the Tab key would have gone from it.
  */
 function pageControls(from: HTMLElement): HTMLElement[] {
+  // From inside a shadow root (the widget's bell, a row), the page's order is its host's; from a node
+  // that is gone (the bell a sign-out removed) nothing comes "after", and the page's first control
+  // is no place to send anyone.
+  const root = from.getRootNode();
+  const anchor = root instanceof ShadowRoot ? root.host : from;
+  if (!anchor.isConnected) return [];
   const all = [
     ...document.querySelectorAll<HTMLElement>("a[href],button,input,select,textarea,summary,[tabindex]"),
   ].filter((node) => node.tabIndex >= 0);
-  const after = from.isConnected
-    ? all.filter((node) => from.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING)
-    : [];
+  const after = all.filter((node) => anchor.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING);
   return [...after, ...all];
 }
 
