@@ -10,7 +10,7 @@
  *
  * Tests of the engine itself (seams, open iterators) use `startLocalDynamo` in their own thread.
  */
-import { isMainThread, workerData } from "node:worker_threads";
+import { isMainThread, MessageChannel, type MessagePort, parentPort, workerData } from "node:worker_threads";
 import type { IamPlaceholders } from "./iam.js";
 import { serveThread, startThread, type Thread, threadFailed } from "./thread.js";
 
@@ -23,6 +23,11 @@ interface ThreadData {
 
 export interface LocalDynamoThread extends Omit<Thread, "worker"> {
   endpoint: string;
+  /**
+   * A port on which requests to `endpoint` are answered without a socket (message-transport.ts):
+   * hand it to a functions thread.
+   */
+  connect(): MessagePort;
 }
 
 /** The worker's code runs when this module is the thread's entry. */
@@ -35,6 +40,11 @@ if (isEntry) {
   try {
     const access = iam ? (await import("./iam.js")).localAccess(iam).dynamodb : undefined;
     const dynamo = await startLocalDynamo(host, dataDir, access ? { access } : {});
+    // A functions thread's port: its SDK clients' requests arrive on it (message-transport.ts).
+    const { serveByMessage } = await import("./message-transport.js");
+    parentPort?.on("message", (message: { t: string; port?: MessagePort }) => {
+      if (message.t === "connect" && message.port) serveByMessage(message.port, dynamo.listener);
+    });
     serveThread({ endpoint: dynamo.endpoint }, () => dynamo.stop());
   } catch (error) {
     threadFailed(error);
@@ -48,15 +58,19 @@ export async function startLocalDynamoThread(
   /** Added to the process's nice value for the thread (see startThread). */
   nice?: number,
 ): Promise<LocalDynamoThread> {
-  const {
-    started,
-    worker: _worker,
-    ...thread
-  } = await startThread<{ endpoint: string }>({
+  const { started, worker, ...thread } = await startThread<{ endpoint: string }>({
     moduleUrl: import.meta.url,
     workerData: { __momentsDynamo: true, host, ...(dataDir ? { dataDir } : {}), ...(iam ? { iam } : {}) },
     what: "local DynamoDB thread",
     ...(nice ? { nice } : {}),
   });
-  return { endpoint: started.endpoint, ...thread };
+  return {
+    endpoint: started.endpoint,
+    connect: () => {
+      const { port1, port2 } = new MessageChannel();
+      worker.postMessage({ t: "connect", port: port1 }, [port1]);
+      return port2;
+    },
+    ...thread,
+  };
 }

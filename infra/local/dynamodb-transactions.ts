@@ -90,6 +90,8 @@ export interface TransactionProxyOptions {
 
 export interface TransactionProxy {
   endpoint: string;
+  /** The proxy's request listener: a request handed here is answered as one its server received. */
+  listener: (req: IncomingMessage, res: ServerResponse) => void;
   /** One TTL pass over every table with TTL enabled; resolves with the number of items deleted. */
   sweepExpiredItems(): Promise<number>;
   stop(): Promise<void>;
@@ -828,7 +830,7 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
     send(res, answer);
   }
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((cause: unknown) => {
       // The SDK retries a 500 (with the same ClientRequestToken), as it would on AWS.
       const message = cause instanceof Error ? cause.message : String(cause);
@@ -839,7 +841,8 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
         });
       } else res.destroy();
     });
-  });
+  };
+  const server = createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, options.host, () => resolve());
@@ -918,6 +921,7 @@ export async function startTransactionProxy(options: TransactionProxyOptions): P
 
   return {
     endpoint: `http://${options.host}:${port}`,
+    listener,
     sweepExpiredItems,
     stop: async () => {
       stopped = true;

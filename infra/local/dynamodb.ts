@@ -17,6 +17,8 @@ import { startTransactionProxy, type TransactionProxyOptions } from "./dynamodb-
 
 export interface LocalDynamo {
   endpoint: string;
+  /** The endpoint's request listener (message-transport.ts serves it without a socket). */
+  listener: (req: IncomingMessage, res: ServerResponse) => void;
   /** LevelDB iterators open right now (each query and scan opens one and must close it). */
   openIterators(): number;
   stop(): Promise<void>;
@@ -226,6 +228,7 @@ export async function startLocalDynamo(
     });
     return {
       endpoint: proxy.endpoint,
+      listener: proxy.listener,
       openIterators: () => iterators.open,
       stop: async () => {
         await proxy.stop();

@@ -20,6 +20,7 @@ import { eventPatternMatcher, validateEventPattern } from "../../shared/event-pa
 import {
   AwsApiError,
   isRecord,
+  type JsonRpcServer,
   type JsonRpcServerOptions,
   type LogHook,
   startJsonRpcServer,
@@ -139,6 +140,8 @@ export interface LocalEventBridgeOptions {
 
 export interface LocalEventBridge {
   endpoint: string;
+  /** The endpoint's request listener (message-transport.ts serves it without a socket). */
+  listener: JsonRpcServer["listener"];
   stop(): Promise<void>;
   /**
    * Resolves when no delivery runs or is due within IDLE_RETRY_WAIT_MS: it waits through the bus's
@@ -640,6 +643,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
 
   return {
     endpoint: server.endpoint,
+    listener: server.listener,
     idle,
     pending: () => pending,
     running: () => pending - sleepers.size,

@@ -26,7 +26,7 @@
  * stops the thread before DynamoDB, which they write to). A thread that ended unasked (a crash)
  * runs nothing, as a runtime killed by Lambda.
  */
-import { isMainThread, parentPort, SHARE_ENV, workerData } from "node:worker_threads";
+import { isMainThread, type MessagePort, parentPort, SHARE_ENV, workerData } from "node:worker_threads";
 import { runShutdownHooks } from "../../shared/adapters/shutdown.js";
 import { type FunctionId, functionTimeoutSeconds } from "../../shared/contracts/functions.js";
 import { countSignedInto, installCallerIdentity, runAs, signedCounters } from "./caller.js";
@@ -41,11 +41,26 @@ interface ThreadData {
   preload: string[];
   /** The main thread's counters of requests signed as each function (caller.ts). */
   signed: SharedArrayBuffer;
+  /** Emulators reached by message rather than by socket (message-transport.ts). */
+  routes: LocalRoute[];
+}
+
+/** An emulator's endpoint and the port that answers its requests (message-transport.ts). */
+export interface LocalRoute {
+  endpoint: string;
+  port: MessagePort;
+}
+
+/** An emulator's endpoint and how to open a new port to it (one per thread, a restarted one too). */
+export interface LocalRouteSource {
+  endpoint: string;
+  connect(): MessagePort;
 }
 
 type ToFunctions =
   | { t: "invoke"; id: number; fn: FunctionId; payload: unknown; requestId?: string }
-  | { t: "load"; id: number; fns: FunctionId[] };
+  | { t: "load"; id: number; fns: FunctionId[] }
+  | { t: "route"; endpoint: string; port: MessagePort };
 
 /** What crosses for a thrown value: an error-like's fields, or the value itself. */
 type Thrown =
@@ -97,7 +112,7 @@ const isEntry =
 
 if (isEntry && parentPort) {
   const port = parentPort;
-  const { region, accountId, preload, signed } = workerData as ThreadData;
+  const { region, accountId, preload, signed, routes } = workerData as ThreadData;
   // The functions' logs reach the process's stdout and stderr on the main thread in order with their
   // answers (Node's own forwarding of a thread's output is a separate channel that may lag them): what
   // waits for an invocation and then reads the process's output (the bench's log bytes) sees its logs.
@@ -112,6 +127,8 @@ if (isEntry && parentPort) {
   }
   try {
     await import("./polyfills.js");
+    const { routeByMessage } = await import("./message-transport.js");
+    for (const { endpoint, port: routePort } of routes) routeByMessage(endpoint, routePort);
     for (const url of preload) await import(url);
     // Each invocation calls AWS as its function (caller.ts), counted with the main thread's.
     countSignedInto(signed);
@@ -150,6 +167,9 @@ if (isEntry && parentPort) {
             (value) => answer(id, { value }),
             (thrown: unknown) => answer(id, { thrown }),
           );
+      } else if (message.t === "route") {
+        const { endpoint, port: routePort } = message as Extract<ToFunctions, { t: "route" }>;
+        routeByMessage(endpoint, routePort);
       } else if (message.t === "load") {
         const { id, fns } = message as Extract<ToFunctions, { t: "load" }>;
         void Promise.all(fns.map((fn) => load(fn))).then(
@@ -173,6 +193,11 @@ export interface LocalFunctionsThread extends Omit<Thread, "worker"> {
   invoke(fn: FunctionId, payload: unknown, requestId?: string): Promise<unknown>;
   /** Imports these handlers now (their environment is ready), as a warm container has them. */
   load(fns: FunctionId[]): Promise<void>;
+  /**
+   * From now on (and in a restarted thread), the functions' requests to this emulator go by message
+   * (message-transport.ts): for an emulator that starts after the thread.
+   */
+  route(source: LocalRouteSource): void;
 }
 
 /**
@@ -193,10 +218,14 @@ export async function startLocalFunctionsThread(options: {
   nice?: number;
   /** Its young generation's cap in MB (see startThread). */
   youngGenerationMb?: number;
+  /** Emulators each thread (a restarted one too) reaches by message (message-transport.ts). */
+  routes?: LocalRouteSource[];
 }): Promise<LocalFunctionsThread> {
   const what = options.what ?? "local functions thread";
+  const sources = [...(options.routes ?? [])];
+  const connectAll = () => sources.map((source) => ({ endpoint: source.endpoint, port: source.connect() }));
   let stopped = false;
-  let current = await startFunctionsWorker(options, what);
+  let current = await startFunctionsWorker(options, what, connectAll);
   const first = current.thread;
   /** One restart at a time, whoever finds the thread ended first starts it. */
   let restarting: Promise<FunctionsWorker> | undefined;
@@ -205,7 +234,7 @@ export async function startLocalFunctionsThread(options: {
     if (!current.exited()) return Promise.resolve(current);
     if (stopped) return Promise.reject(new Error(`The ${what} stopped`));
     // A restart that fails fails this invocation (as a container that cannot start); the next tries again.
-    restarting ??= startFunctionsWorker(options, what).then(
+    restarting ??= startFunctionsWorker(options, what, connectAll).then(
       (instance) => {
         current = instance;
         restarting = undefined;
@@ -232,15 +261,26 @@ export async function startLocalFunctionsThread(options: {
     load: async (fns) => {
       await (await live()).call({ t: "load", fns });
     },
+    route: (source) => {
+      sources.push(source);
+      if (!current.exited()) current.send({ t: "route", endpoint: source.endpoint, port: source.connect() });
+    },
   };
 }
 
-type Call = ToFunctions extends infer M ? (M extends ToFunctions ? Omit<M, "id"> : never) : never;
+type Call =
+  Exclude<ToFunctions, { t: "route" }> extends infer M
+    ? M extends ToFunctions
+      ? Omit<M, "id">
+      : never
+    : never;
 
 interface FunctionsWorker {
   thread: Omit<Thread, "worker">;
   exited(): boolean;
   call(message: Call): Promise<unknown>;
+  /** Hands the thread a route's port (transferred). */
+  send(message: Extract<ToFunctions, { t: "route" }>): void;
 }
 
 /** One thread of the functions, with its calls by message. */
@@ -254,7 +294,9 @@ async function startFunctionsWorker(
     youngGenerationMb?: number;
   },
   what: string,
+  connectRoutes: () => LocalRoute[],
 ): Promise<FunctionsWorker> {
+  const routes = connectRoutes();
   const {
     worker,
     started: _started,
@@ -267,7 +309,9 @@ async function startFunctionsWorker(
       region: options.region,
       accountId: options.accountId,
       signed: signedCounters(),
+      routes,
     } satisfies Omit<ThreadData, "preload"> & { __momentsFunctions: true },
+    transferList: routes.map((route) => route.port),
     what,
     env: SHARE_ENV,
     bundlePackages: true,
@@ -316,5 +360,6 @@ async function startFunctionsWorker(
         reject(error);
       }
     });
-  return { thread, exited: () => exited, call };
+  const send = (message: Extract<ToFunctions, { t: "route" }>) => worker.postMessage(message, [message.port]);
+  return { thread, exited: () => exited, call, send };
 }

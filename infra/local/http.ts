@@ -55,6 +55,8 @@ export interface JsonRpcServerOptions {
 
 export interface JsonRpcServer {
   endpoint: string;
+  /** The server's request listener (message-transport.ts serves it without a socket). */
+  listener: (req: IncomingMessage, res: ServerResponse) => void;
   close(): Promise<void>;
 }
 
@@ -231,7 +233,7 @@ export function startJsonRpcServer(options: JsonRpcServerOptions): Promise<JsonR
     }
   };
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       log({
         level: "error",
@@ -245,7 +247,8 @@ export function startJsonRpcServer(options: JsonRpcServerOptions): Promise<JsonR
         res.destroy();
       }
     });
-  });
+  };
+  const server = createServer(listener);
 
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -257,6 +260,7 @@ export function startJsonRpcServer(options: JsonRpcServerOptions): Promise<JsonR
       log({ level: "info", service: options.service, message: "listening", endpoint });
       resolve({
         endpoint,
+        listener,
         close: () =>
           new Promise<void>((resolveClose) => {
             // The SDK's HTTP agent keeps sockets alive; without closing them, close() would wait

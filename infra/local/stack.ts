@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { MessageChannel } from "node:worker_threads";
 import {
   type LambdaDeadLetterQueueName,
   type LambdaRuleTarget,
@@ -47,6 +48,7 @@ import { startLocalFunctionsThread } from "./functions-thread.js";
 import { localFunctionName } from "./handlers.js";
 import { startLocalHttpApi } from "./http-api.js";
 import { type IamPlaceholders, localAccess } from "./iam.js";
+import { type RequestListener, serveByMessage } from "./message-transport.js";
 import { createLocalQueue, eventBridgeDeadLetter } from "./queue.js";
 import { resumeRunInput, runTaskCheckpoint } from "./resume-run.js";
 import { type SesEventEntry, startLocalSesEvents } from "./ses-events.js";
@@ -367,9 +369,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // API, the bus, the queue, Step Functions, SES) from answering and accepting connections. They
     // share the process's environment, so they may start before every endpoint is known: a handler
     // is imported on first use, or when `load` says every variable it reads is set.
+    // Without a fault plan the functions reach DynamoDB by message (message-transport.ts); a fault
+    // proxy stands between them otherwise, and they talk to it over HTTP.
+    const dynamoByMessage = !options.faults;
     const threadOptions = {
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT,
+      routes: dynamoByMessage ? [{ endpoint: dynamo.endpoint, connect: () => dynamo.connect() }] : [],
       ...(options.threadPreload ? { preload: options.threadPreload } : {}),
       ...(options.onThreadRelay ? { onRelay: options.onThreadRelay } : {}),
     };
@@ -388,6 +394,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
     ]);
     stops.push(functions.stop, apiFunctions.stop);
+    // An emulator on this thread, reached by message from both functions threads.
+    const byMessage = (emulator: { endpoint: string; listener: RequestListener }) => {
+      for (const thread of [functions, apiFunctions])
+        thread.route({
+          endpoint: emulator.endpoint,
+          connect: () => {
+            const { port1, port2 } = new MessageChannel();
+            serveByMessage(port1, emulator.listener);
+            port1.unref();
+            return port2;
+          },
+        });
+    };
     const backEnd = (fn: FunctionId) => (payload: unknown, requestId?: string) =>
       functions.invoke(fn, payload, requestId);
 
@@ -468,6 +487,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stops.push(stepFunctions.stop);
     process.env.AWS_ENDPOINT_URL_SFN = await faulty("sfn", stepFunctions.endpoint);
+    if (!options.faults) byMessage(stepFunctions);
     // Loaded now that every endpoint they use is known.
     await functions.load(["action", "run-state", "match"]);
 
@@ -586,6 +606,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // idempotent: the entry above still stops it when a later start-up step fails.
     stops.push(stepFunctions.stop);
     process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = await faulty("eventbridge", eventBridge.endpoint);
+    if (!options.faults) byMessage(eventBridge);
     // SES itself (not our code) publishes: as a service, not through a fault proxy.
     publishSesEvent = (entry) => eventBridge.publishAsService({ ...entry });
     publishStatusChange = (entry) => eventBridge.publishAsService({ ...entry });

@@ -29,6 +29,7 @@ import { type Faults, lambdaTaskFault } from "./faults.js";
 import {
   AwsApiError,
   isRecord,
+  type JsonRpcServer,
   type JsonRpcServerOptions,
   type LogHook,
   optionalString,
@@ -110,6 +111,8 @@ type JournalRecord =
 
 export interface LocalStepFunctions {
   endpoint: string;
+  /** The endpoint's request listener (message-transport.ts serves it without a socket). */
+  listener: JsonRpcServer["listener"];
   stop(): Promise<void>;
   /** Resolves when no execution is running and no local lambda call is in flight. */
   idle(): Promise<void>;
@@ -913,6 +916,7 @@ export async function startLocalStepFunctions(
 
   return {
     endpoint: server.endpoint,
+    listener: server.listener,
     idle,
     tasksInFlight: () => tasksInFlight,
     running: () => [...executionsByArn.values()].filter((record) => record.status === "RUNNING").length,

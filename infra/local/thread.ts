@@ -166,6 +166,8 @@ export async function startThread<S extends Record<string, unknown>>(options: {
   /** TypeScript modules the thread imports itself, compiled with it: their URLs reach it as workerData.preload. */
   preload?: string[];
   workerData: Record<string, unknown>;
+  /** What in workerData moves to the thread rather than being copied (MessagePorts). */
+  transferList?: Transferable[];
   what: string;
   /** SHARE_ENV: the thread sees the process's environment as it changes (a handler reading it late). */
   env?: typeof SHARE_ENV;
@@ -194,6 +196,7 @@ export async function startThread<S extends Record<string, unknown>>(options: {
   );
   const worker = new Worker(new URL(entry), {
     workerData: { ...options.workerData, preload },
+    ...(options.transferList ? { transferList: options.transferList as never } : {}),
     execArgv: profilingFlags(process.execArgv),
     ...(options.env ? { env: options.env } : {}),
     // A smaller young generation than V8's default (up to 3 x 16 MB semi-spaces per isolate): each

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { getPriority } from "node:os";
+import { MessageChannel } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   fromThrown,
@@ -7,6 +8,7 @@ import {
   startLocalFunctionsThread,
   toThrown,
 } from "../../../infra/local/functions-thread.js";
+import { serveByMessage } from "../../../infra/local/message-transport.js";
 
 /** What the main thread sees of a value a function threw on the functions thread. */
 const across = (thrown: unknown) => fromThrown(structuredClone(toThrown(thrown)));
@@ -73,6 +75,51 @@ describe("a functions thread that crashed", () => {
       expect.objectContaining({ statusCode: 200 }),
       expect.objectContaining({ statusCode: 200 }),
     ]);
+  });
+});
+
+describe("a functions thread's routes to local emulators", () => {
+  let thread: LocalFunctionsThread | undefined;
+  afterAll(async () => {
+    await thread?.stop();
+  });
+
+  it("carry its SDK clients' requests by message, for a route added later and in a thread that replaced a crashed one", async () => {
+    // Nothing listens on these ports: over HTTP, ListTables would be refused.
+    const first = "http://127.0.0.1:9";
+    const later = "http://127.0.0.1:7";
+    const answering = (name: string) => () => {
+      const { port1, port2 } = new MessageChannel();
+      serveByMessage(port1, (_req, res) => {
+        res.setHeader("content-type", "application/x-amz-json-1.0");
+        res.end(JSON.stringify({ TableNames: [name] }));
+      });
+      port1.unref();
+      return port2;
+    };
+    const relayed: unknown[] = [];
+    thread = await startLocalFunctionsThread({
+      region: "us-east-1",
+      accountId: "000000000000",
+      what: "test functions thread",
+      preload: [new URL("../../support/crash-thread-preload.ts", import.meta.url).href],
+      onRelay: (data) => relayed.push(data),
+      routes: [{ endpoint: first, connect: answering("first") }],
+    });
+    const listTables = async (endpoint: string) => {
+      relayed.length = 0;
+      await thread?.invoke("health", { listTablesAt: endpoint });
+      await expect.poll(() => relayed.length).toBe(1);
+      return relayed[0];
+    };
+    expect(await listTables(first)).toEqual({ endpoint: first, tables: ["first"] });
+    expect(await listTables(later)).toEqual({ endpoint: later, error: "ECONNREFUSED" });
+    thread.route({ endpoint: later, connect: answering("later") });
+    expect(await listTables(later)).toEqual({ endpoint: later, tables: ["later"] });
+
+    await expect(thread.invoke("health", { crashThread: true })).rejects.toThrow(/stopped/);
+    expect(await listTables(first)).toEqual({ endpoint: first, tables: ["first"] });
+    expect(await listTables(later)).toEqual({ endpoint: later, tables: ["later"] });
   });
 });
 
