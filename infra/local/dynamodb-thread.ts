@@ -12,6 +12,7 @@
  */
 import { isMainThread, MessageChannel, type MessagePort, parentPort, workerData } from "node:worker_threads";
 import type { IamPlaceholders } from "./iam.js";
+import type { MessageServer } from "./message-transport.js";
 import { serveThread, startThread, type Thread, threadFailed } from "./thread.js";
 
 interface ThreadData {
@@ -25,9 +26,11 @@ export interface LocalDynamoThread extends Omit<Thread, "worker"> {
   endpoint: string;
   /**
    * A port on which requests to `endpoint` are answered without a socket (message-transport.ts):
-   * hand it to a functions thread.
+   * hand it to a functions thread. Once the thread stopped or died, the port comes closed.
    */
   connect(): MessagePort;
+  /** How many requests it answered by message so far. */
+  servedByMessage(): Promise<number>;
 }
 
 /** The worker's code runs when this module is the thread's entry. */
@@ -42,10 +45,25 @@ if (isEntry) {
     const dynamo = await startLocalDynamo(host, dataDir, access ? { access } : {});
     // A functions thread's port: its SDK clients' requests arrive on it (message-transport.ts).
     const { serveByMessage } = await import("./message-transport.js");
+    const served: MessageServer[] = [];
+    let stopping = false;
     parentPort?.on("message", (message: { t: string; port?: MessagePort }) => {
-      if (message.t === "connect" && message.port) serveByMessage(message.port, dynamo.listener);
+      if (message.t === "connect" && message.port) {
+        if (stopping) message.port.close();
+        else served.push(serveByMessage(message.port, dynamo.listener));
+      } else if (message.t === "served") {
+        parentPort?.postMessage({
+          t: "served",
+          count: served.reduce((sum, server) => sum + server.served(), 0),
+        });
+      }
     });
-    serveThread({ endpoint: dynamo.endpoint }, () => dynamo.stop());
+    serveThread({ endpoint: dynamo.endpoint }, () => {
+      // As a stopped server closes its connections: nothing more arrives by message either.
+      stopping = true;
+      for (const server of served) server.close();
+      return dynamo.stop();
+    });
   } catch (error) {
     threadFailed(error);
   }
@@ -64,13 +82,34 @@ export async function startLocalDynamoThread(
     what: "local DynamoDB thread",
     ...(nice ? { nice } : {}),
   });
+  let ended = false;
+  worker.once("exit", () => {
+    ended = true;
+  });
   return {
+    ...thread,
     endpoint: started.endpoint,
     connect: () => {
       const { port1, port2 } = new MessageChannel();
-      worker.postMessage({ t: "connect", port: port1 }, [port1]);
+      // A port sent to a thread that ended would never close: the functions' requests would hang.
+      if (ended) port1.close();
+      else worker.postMessage({ t: "connect", port: port1 }, [port1]);
       return port2;
     },
-    ...thread,
+    servedByMessage: () =>
+      ended
+        ? Promise.resolve(0)
+        : new Promise<number>((resolve) => {
+            const exited = () => resolve(0);
+            const answer = (message: { t: string; count?: number }) => {
+              if (message.t !== "served") return;
+              worker.off("message", answer);
+              worker.off("exit", exited);
+              resolve(message.count ?? 0);
+            };
+            worker.on("message", answer);
+            worker.once("exit", exited);
+            worker.postMessage({ t: "served" });
+          }),
   };
 }

@@ -263,7 +263,12 @@ export async function startLocalFunctionsThread(options: {
     },
     route: (source) => {
       sources.push(source);
-      if (!current.exited()) current.send({ t: "route", endpoint: source.endpoint, port: source.connect() });
+      const send = (instance: FunctionsWorker) =>
+        instance.send({ t: "route", endpoint: source.endpoint, port: source.connect() });
+      // A thread starting now connected the routes it was started with; an ended one gets them all
+      // when it is replaced.
+      if (restarting) void restarting.then(send, () => undefined);
+      else if (!current.exited()) send(current);
     },
   };
 }

@@ -12,10 +12,12 @@
  *
  * Only requests to the emulator's own endpoint take this path; anything else (a fault proxy in
  * front of it, which must be able to reset a connection; AWS itself; a provider) goes over HTTP as
- * before. A thread that dies fails what it was answering as a reset connection, which the SDK
- * retries as it would on AWS.
+ * before. A server that cuts a response fails it as a reset connection, which the SDK retries as it
+ * would on AWS. A port that closes (its emulator stopped, or its thread died) fails what it was
+ * answering as a reset connection and drops the route: from then on the endpoint is reached over
+ * HTTP again, where a stopped server refuses the connection, as before.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import { Readable, Writable } from "node:stream";
 import type { MessagePort } from "node:worker_threads";
 import { buildQueryString, HttpResponse } from "@smithy/core/protocols";
@@ -26,37 +28,74 @@ interface WireRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
-  body: Uint8Array;
+  /** A string body as it is; bytes copied into a buffer of their own (transferred). */
+  body: string | Uint8Array;
 }
 
 type WireAnswer =
-  | { id: number; status: number; headers: Record<string, string | string[]>; body: Uint8Array }
+  | {
+      id: number;
+      status: number;
+      reason: string;
+      headers: Record<string, string | string[]>;
+      body: Uint8Array;
+    }
   | { id: number; reset: string };
 
 /** A request listener, as `http.createServer` takes one. */
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Bytes in an ArrayBuffer of their own (a Buffer is often a view of Node's shared 8 KB pool). */
+function ownBytes(bytes: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy;
+}
 
 /** The part of a ServerResponse the local servers use, collecting the answer instead of writing it. */
 class CollectedResponse extends Writable {
   statusCode = 200;
   statusMessage = "";
   headersSent = false;
+  /** Set by Node's ServerResponse too: a `Date` header unless told otherwise. */
+  sendDate = true;
   private readonly headers = new Map<string, string | string[]>();
   private readonly chunks: Buffer[] = [];
 
-  constructor(answer: (status: number, headers: Record<string, string | string[]>, body: Buffer) => void) {
+  constructor(
+    answer: (
+      status: number,
+      reason: string,
+      headers: Record<string, string | string[]>,
+      body: Buffer,
+    ) => void,
+  ) {
     super();
-    this.once("finish", () =>
-      answer(this.statusCode, Object.fromEntries(this.headers), Buffer.concat(this.chunks)),
-    );
+    this.once("finish", () => {
+      if (this.sendDate && !this.headers.has("date")) this.headers.set("date", new Date().toUTCString());
+      answer(
+        this.statusCode,
+        this.statusMessage || STATUS_CODES[this.statusCode] || "unknown",
+        Object.fromEntries(this.headers),
+        Buffer.concat(this.chunks),
+      );
+    });
   }
 
   setHeader(name: string, value: number | string | readonly string[]): this {
+    if (this.headersSent) {
+      throw Object.assign(new Error("Cannot set headers after they are sent to the client"), {
+        code: "ERR_HTTP_HEADERS_SENT",
+      });
+    }
     this.headers.set(name.toLowerCase(), Array.isArray(value) ? [...value] : String(value));
     return this;
   }
   getHeader(name: string) {
     return this.headers.get(name.toLowerCase());
+  }
+  getHeaders() {
+    return Object.fromEntries(this.headers);
   }
   hasHeader(name: string) {
     return this.headers.has(name.toLowerCase());
@@ -64,13 +103,17 @@ class CollectedResponse extends Writable {
   removeHeader(name: string) {
     this.headers.delete(name.toLowerCase());
   }
+  /** As ServerResponse: (status, [reason], [headers]), headers as an object or a flat [name, value, ...] list. */
   writeHead(status: number, ...rest: unknown[]): this {
     this.statusCode = status;
-    const headers = rest.find((arg) => typeof arg === "object" && arg !== null) as
-      | Record<string, number | string | string[] | undefined>
-      | undefined;
-    for (const [name, value] of Object.entries(headers ?? {}))
-      if (value !== undefined) this.setHeader(name, value);
+    if (typeof rest[0] === "string") this.statusMessage = rest.shift() as string;
+    const headers = rest[0];
+    if (Array.isArray(headers)) {
+      for (let i = 0; i + 1 < headers.length; i += 2) this.setHeader(String(headers[i]), headers[i + 1]);
+    } else if (typeof headers === "object" && headers !== null) {
+      for (const [name, value] of Object.entries(headers as Record<string, number | string | string[]>))
+        if (value !== undefined) this.setHeader(name, value);
+    }
     this.headersSent = true;
     return this;
   }
@@ -83,6 +126,17 @@ class CollectedResponse extends Writable {
     this.chunks.push(typeof chunk === "string" ? Buffer.from(chunk, encoding) : chunk);
     callback();
   }
+  /** As ServerResponse: destroying it cuts the connection; it emits no error of its own. */
+  override destroy(): this {
+    return super.destroy();
+  }
+}
+
+/** What serves one port: stop it (the port closes, so its requests fail as a reset connection). */
+export interface MessageServer {
+  close(): void;
+  /** Requests answered so far. */
+  served(): number;
 }
 
 /**
@@ -90,27 +144,42 @@ class CollectedResponse extends Writable {
  * A response destroyed before it ended (a connection the server meant to cut) reaches the client as
  * a reset connection.
  */
-export function serveByMessage(port: MessagePort, listener: RequestListener): void {
+export function serveByMessage(port: MessagePort, listener: RequestListener): MessageServer {
+  let served = 0;
   port.on("message", (request: WireRequest) => {
     let answered = false;
     const reply = (answer: WireAnswer) => {
       if (answered) return;
       answered = true;
-      port.postMessage(answer);
+      if ("reset" in answer) port.postMessage(answer);
+      else {
+        served++;
+        port.postMessage(answer, [answer.body.buffer as ArrayBuffer]);
+      }
     };
-    const res = new CollectedResponse((status, headers, body) =>
-      reply({ id: request.id, status, headers, body }),
+    const res = new CollectedResponse((status, reason, headers, body) =>
+      reply({ id: request.id, status, reason, headers, body: ownBytes(body) }),
     );
     res.once("close", () => reply({ id: request.id, reset: "socket hang up" }));
-    const req = Object.assign(Readable.from([Buffer.from(request.body)]), {
+    const bytes =
+      typeof request.body === "string"
+        ? Buffer.from(request.body)
+        : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
+    const req = Object.assign(Readable.from([bytes]), {
       method: request.method,
       url: request.url,
       headers: request.headers,
       httpVersion: "1.1",
       socket: { remoteAddress: "127.0.0.1" },
     }) as unknown as IncomingMessage;
-    listener(req, res as unknown as ServerResponse);
+    try {
+      listener(req, res as unknown as ServerResponse);
+    } catch {
+      // A listener that throws synchronously kills its HTTP server's process; here, the connection.
+      res.destroy();
+    }
   });
+  return { close: () => port.close(), served: () => served };
 }
 
 /** `host:port` of an endpoint URL, as a request's hostname and port name it. */
@@ -119,102 +188,177 @@ export function originOf(endpoint: string): string {
   return `${url.hostname}:${url.port}`;
 }
 
-let routes:
-  | Map<string, (request: Omit<WireRequest, "id">, signal?: AbortSignal) => Promise<WireAnswer>>
-  | undefined;
+type Route = (
+  request: Omit<WireRequest, "id">,
+  timeouts: Timeouts,
+  signal?: AbortSignal,
+) => Promise<WireAnswer>;
+
+interface Timeouts {
+  /** No answer within this many ms: the request fails as NodeHttpHandler's socket timeout fails it. */
+  socketMs?: number;
+  /** ...and as its request timeout, when the client throws on one. */
+  requestMs?: number;
+}
+
+/** NodeHttpHandler's settings (the fields it reads for its timeouts). */
+interface HandlerConfig {
+  requestTimeout?: number;
+  throwOnRequestTimeout?: boolean;
+  socketTimeout?: number;
+  defaultSocketTimeout?: number;
+}
+
+let routes: Map<string, Route> | undefined;
 
 /**
  * Client side (a functions thread): every SDK client's requests to `endpoint` go to `port` (served
- * by serveByMessage) instead of over a socket. Installed once per thread, on NodeHttpHandler itself,
- * so the functions' own code and clients are untouched.
+ * by serveByMessage) instead of over a socket, until the port closes. Installed once per thread, on
+ * NodeHttpHandler itself, so the functions' own code and clients are untouched. Answers a function
+ * that removes the route and closes the port.
  */
 export function routeByMessage(endpoint: string, port: MessagePort): () => void {
   if (!routes) {
     routes = new Map();
     const table = routes;
     const handle = NodeHttpHandler.prototype.handle;
-    NodeHttpHandler.prototype.handle = function (
+    NodeHttpHandler.prototype.handle = async function (
       this: NodeHttpHandler,
       request: Parameters<NodeHttpHandler["handle"]>[0],
       options?: Parameters<NodeHttpHandler["handle"]>[1],
     ) {
       const route = table.get(`${request.hostname}:${request.port ?? ""}`);
       const body = request.body as unknown;
-      const bytes =
+      const wireBody =
         body === undefined || body === null
-          ? new Uint8Array()
+          ? ""
           : typeof body === "string"
-            ? Buffer.from(body)
+            ? body
             : body instanceof Uint8Array
-              ? body
+              ? ownBytes(body)
               : undefined;
-      if (!route || bytes === undefined) return handle.call(this, request, options);
+      if (!route || wireBody === undefined) return handle.call(this, request, options);
+      const self = this as unknown as { config?: HandlerConfig; configProvider: Promise<HandlerConfig> };
+      self.config ??= await self.configProvider;
+      const config = self.config;
+      const requestMs = options?.requestTimeout ?? config.requestTimeout;
+      const timeouts: Timeouts = {
+        ...positive("socketMs", config.socketTimeout ?? config.defaultSocketTimeout),
+        ...(config.throwOnRequestTimeout ? positive("requestMs", requestMs) : {}),
+      };
       const query = request.query ? buildQueryString(request.query) : "";
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
-      return route(
+      const answer = await route(
         {
           method: request.method,
           url: query ? `${request.path}?${query}` : request.path,
           headers,
-          body: bytes,
+          body: wireBody,
         },
+        timeouts,
         options?.abortSignal as AbortSignal | undefined,
-      ).then((answer) => {
-        if ("reset" in answer) {
-          throw Object.assign(new Error(answer.reset), { code: "ECONNRESET", name: "Error" });
-        }
-        const responseHeaders: Record<string, string> = {};
-        for (const [name, value] of Object.entries(answer.headers))
-          responseHeaders[name] = Array.isArray(value) ? value.join(", ") : value;
-        return {
-          response: new HttpResponse({
-            statusCode: answer.status,
-            headers: responseHeaders,
-            body: Readable.from([Buffer.from(answer.body)]),
-          }),
-        };
-      });
+      );
+      if ("reset" in answer) throw Object.assign(new Error(answer.reset), { code: "ECONNRESET" });
+      const responseHeaders: Record<string, string> = {};
+      for (const [name, value] of Object.entries(answer.headers))
+        responseHeaders[name] = Array.isArray(value) ? value.join(", ") : value;
+      return {
+        response: new HttpResponse({
+          statusCode: answer.status,
+          reason: answer.reason,
+          headers: responseHeaders,
+          body: Readable.from([
+            Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength),
+          ]),
+        }),
+      };
     };
   }
+  const table = routes;
+  const origin = originOf(endpoint);
   let nextId = 0;
+  let closed = false;
   const waiting = new Map<number, (answer: WireAnswer) => void>();
   port.on("message", (answer: WireAnswer) => {
     const settle = waiting.get(answer.id);
     waiting.delete(answer.id);
     settle?.(answer);
   });
-  port.on("close", () => {
-    for (const [id, settle] of waiting) settle({ id, reset: "socket hang up" });
-    waiting.clear();
-  });
-  // It never keeps a thread alive by itself, as an idle keep-alive socket does not.
-  port.unref();
-  const origin = originOf(endpoint);
-  const route: NonNullable<typeof routes> extends Map<string, infer R> ? R : never = (request, signal) => {
-    if (signal?.aborted) return Promise.reject(abortError());
+  const route: Route = (request, timeouts, signal) => {
+    if (closed) return Promise.resolve({ id: -1, reset: "socket hang up" });
+    if (signal?.aborted) return Promise.reject(abortError(signal));
     return new Promise<WireAnswer>((resolve, reject) => {
       const id = nextId++;
-      const onAbort = () => {
+      const timers: NodeJS.Timeout[] = [];
+      const done = () => {
         waiting.delete(id);
-        reject(abortError());
+        for (const timer of timers) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
       };
+      const onAbort = () => {
+        done();
+        reject(abortError(signal));
+      };
+      const timeOut = (ms: number | undefined, message: string, fields: Record<string, string>) => {
+        if (ms === undefined) return;
+        timers.push(
+          setTimeout(() => {
+            done();
+            reject(Object.assign(new Error(message), { name: "TimeoutError", ...fields }));
+          }, ms),
+        );
+      };
+      timeOut(
+        timeouts.socketMs,
+        `the request socket timed out after ${timeouts.socketMs} ms of inactivity`,
+        {},
+      );
+      timeOut(
+        timeouts.requestMs,
+        `a request has exceeded the configured ${timeouts.requestMs} ms requestTimeout`,
+        {
+          code: "ETIMEDOUT",
+        },
+      );
       signal?.addEventListener("abort", onAbort, { once: true });
       waiting.set(id, (answer) => {
-        signal?.removeEventListener("abort", onAbort);
+        done();
         resolve(answer);
       });
-      port.postMessage({ id, ...request } satisfies WireRequest);
+      const message = { id, ...request } satisfies WireRequest;
+      port.postMessage(message, typeof request.body === "string" ? [] : [request.body.buffer as ArrayBuffer]);
     });
   };
-  routes.set(origin, route);
-  // Removes the route (requests to the endpoint go over HTTP again) and closes the port.
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    if (table.get(origin) === route) table.delete(origin);
+    for (const [id, settle] of waiting) settle({ id, reset: "socket hang up" });
+    waiting.clear();
+  };
+  // The serving side stopped (or its thread died): what it had not answered fails as a reset
+  // connection, and the endpoint is reached over HTTP again, where nothing may listen any more.
+  port.on("close", close);
+  // It never keeps a thread alive by itself, as an idle keep-alive socket does not.
+  port.unref();
+  table.set(origin, route);
   return () => {
-    if (routes?.get(origin) === route) routes.delete(origin);
+    close();
     port.close();
   };
 }
 
-function abortError(): Error {
-  return Object.assign(new Error("Request aborted"), { name: "AbortError" });
+function positive<K extends string>(key: K, ms: number | undefined): Partial<Record<K, number>> {
+  return typeof ms === "number" && Number.isFinite(ms) && ms > 0 ? ({ [key]: ms } as Record<K, number>) : {};
+}
+
+/** As NodeHttpHandler's: the signal's reason as the cause (an error) or as the message. */
+function abortError(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  const error =
+    reason && !(reason instanceof Error) ? new Error(String(reason)) : new Error("Request aborted");
+  error.name = "AbortError";
+  if (reason instanceof Error) error.cause = reason;
+  return error;
 }

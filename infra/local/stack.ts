@@ -48,7 +48,7 @@ import { startLocalFunctionsThread } from "./functions-thread.js";
 import { localFunctionName } from "./handlers.js";
 import { startLocalHttpApi } from "./http-api.js";
 import { type IamPlaceholders, localAccess } from "./iam.js";
-import { type RequestListener, serveByMessage } from "./message-transport.js";
+import { type MessageServer, type RequestListener, serveByMessage } from "./message-transport.js";
 import { createLocalQueue, eventBridgeDeadLetter } from "./queue.js";
 import { resumeRunInput, runTaskCheckpoint } from "./resume-run.js";
 import { type SesEventEntry, startLocalSesEvents } from "./ses-events.js";
@@ -187,6 +187,11 @@ export interface LocalStack {
   collectGarbage(): Promise<void>;
   /** The local gateway's one-shot fault: the next request to `path` is processed, then answered `status` (503). */
   failNextResponse(path: string, status?: number): void;
+  /**
+   * How many of the functions' requests each emulator answered by message rather than over HTTP
+   * (message-transport.ts; none with a fault plan, whose proxies are reached over HTTP).
+   */
+  servedByMessage(): Promise<{ dynamodb: number; eventBridge: number; stepFunctions: number }>;
   /**
    * Puts an SES sending event on the default bus as SES does (source `aws.ses`, which PutEvents
    * refuses to any caller): the events the local SES never publishes (a Reject, a bounce), for tests.
@@ -394,18 +399,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
     ]);
     stops.push(functions.stop, apiFunctions.stop);
-    // An emulator on this thread, reached by message from both functions threads.
-    const byMessage = (emulator: { endpoint: string; listener: RequestListener }) => {
+    // An emulator on this thread, reached by message from both functions threads. Its stop closes
+    // the ports first, as a stopped server closes its connections: the functions then reach its
+    // endpoint over HTTP again, where nothing listens any more.
+    const servedHere = new Map<string, MessageServer[]>();
+    const byMessage = <E extends { endpoint: string; listener: RequestListener; stop(): Promise<void> }>(
+      name: string,
+      emulator: E,
+    ): E => {
+      const servers: MessageServer[] = [];
+      servedHere.set(name, servers);
+      let stopped = false;
       for (const thread of [functions, apiFunctions])
         thread.route({
           endpoint: emulator.endpoint,
           connect: () => {
             const { port1, port2 } = new MessageChannel();
-            serveByMessage(port1, emulator.listener);
-            port1.unref();
+            if (stopped) port1.close();
+            else {
+              servers.push(serveByMessage(port1, emulator.listener));
+              port1.unref();
+            }
             return port2;
           },
         });
+      const stop = emulator.stop;
+      emulator.stop = () => {
+        stopped = true;
+        for (const server of servers) server.close();
+        return stop();
+      };
+      return emulator;
     };
     const backEnd = (fn: FunctionId) => (payload: unknown, requestId?: string) =>
       functions.invoke(fn, payload, requestId);
@@ -485,9 +509,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         );
       },
     });
+    if (!options.faults) byMessage("stepFunctions", stepFunctions);
     stops.push(stepFunctions.stop);
     process.env.AWS_ENDPOINT_URL_SFN = await faulty("sfn", stepFunctions.endpoint);
-    if (!options.faults) byMessage(stepFunctions);
     // Loaded now that every endpoint they use is known.
     await functions.load(["action", "run-state", "match"]);
 
@@ -599,6 +623,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: 0,
       ...(options.onLog ? { onLog: options.onLog } : {}),
     });
+    if (!options.faults) byMessage("eventBridge", eventBridge);
     stops.push(eventBridge.stop);
     // Stops run last-started first, but Step Functions must stop before the bus and the queue: until
     // it stops, a Wait can fall due and its run complete, and that execution's status change needs the
@@ -606,7 +631,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // idempotent: the entry above still stops it when a later start-up step fails.
     stops.push(stepFunctions.stop);
     process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = await faulty("eventbridge", eventBridge.endpoint);
-    if (!options.faults) byMessage(eventBridge);
     // SES itself (not our code) publishes: as a service, not through a fault proxy.
     publishSesEvent = (entry) => eventBridge.publishAsService({ ...entry });
     publishStatusChange = (entry) => eventBridge.publishAsService({ ...entry });
@@ -680,6 +704,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return { drained: now.queued + now.deliveries + now.tasks === 0, ...now };
       },
       failNextResponse: api.failNextResponse,
+      servedByMessage: async () => {
+        const sum = (name: string) =>
+          (servedHere.get(name) ?? []).reduce((total, server) => total + server.served(), 0);
+        return {
+          dynamodb: await dynamo.servedByMessage(),
+          eventBridge: sum("eventBridge"),
+          stepFunctions: sum("stepFunctions"),
+        };
+      },
       publishSesEvent: (detailType, detail) =>
         eventBridge.publishAsService({
           Source: "aws.ses",

@@ -81,6 +81,7 @@ describe("walking skeleton on the local stack", () => {
       traits: { first_name: "Ada", email: address },
     };
 
+    const servedBefore = await stack.servedByMessage();
     const accepted = await api("POST", "/v1/events", { key: writeKey, body: event });
     expect(accepted).toEqual({ status: 202, body: { messageId: "msg-trial-ada-1" } });
 
@@ -107,6 +108,12 @@ describe("walking skeleton on the local stack", () => {
       { description: "the run to complete" },
     );
     expect(accounts).toHaveLength(1);
+    // The functions' SDK clients reached DynamoDB, the bus (ingest's PutEvents) and Step Functions (the
+    // matcher's StartExecution) by message, not over a loopback socket (message-transport.ts).
+    const servedAfter = await stack.servedByMessage();
+    expect(servedAfter.dynamodb).toBeGreaterThan(servedBefore.dynamodb);
+    expect(servedAfter.eventBridge).toBeGreaterThan(servedBefore.eventBridge);
+    expect(servedAfter.stepFunctions).toBeGreaterThan(servedBefore.stepFunctions);
     expect(accounts[0]).toMatchObject({
       accountId: "acct_ada",
       status: "completed",

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { MessageChannel } from "node:worker_threads";
 import {
   ConditionalCheckFailedException,
@@ -10,7 +11,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { HttpRequest } from "@smithy/core/protocols";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createAppTable } from "../../../infra/local/dynamodb.js";
 import { startLocalDynamoThread } from "../../../infra/local/dynamodb-thread.js";
 import {
@@ -20,9 +21,21 @@ import {
 } from "../../../infra/local/message-transport.js";
 
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
-// Nothing listens on these ports: a request that reached them over HTTP would be refused.
-const NOWHERE = "http://127.0.0.1:9";
-const NOWHERE_ELSE = "http://127.0.0.1:7";
+
+/** An endpoint nothing listens on (a port just opened and closed): over HTTP, a request is refused. */
+async function closedEndpoint(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
+let NOWHERE: string;
+let NOWHERE_ELSE: string;
+beforeAll(async () => {
+  NOWHERE = await closedEndpoint();
+  NOWHERE_ELSE = await closedEndpoint();
+});
 
 const unroutes: Array<() => void> = [];
 afterEach(() => {
@@ -32,9 +45,9 @@ afterEach(() => {
 /** `listener` served on one end of a channel, the SDK's requests to `endpoint` routed to the other. */
 function served(listener: RequestListener, endpoint = NOWHERE) {
   const { port1, port2 } = new MessageChannel();
-  serveByMessage(port1, listener);
-  unroutes.push(routeByMessage(endpoint, port2), () => port1.close());
-  return { close: () => port1.close() };
+  const server = serveByMessage(port1, listener);
+  unroutes.push(routeByMessage(endpoint, port2), () => server.close());
+  return server;
 }
 
 const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -52,8 +65,14 @@ const readAll = async (req: IncomingMessage) => {
   return Buffer.concat(chunks);
 };
 
-const client = (endpoint = NOWHERE, maxAttempts = 1) =>
-  new DynamoDBClient({ endpoint, region: "us-east-1", credentials, maxAttempts });
+const client = (endpoint = NOWHERE, maxAttempts = 1, requestHandler?: { socketTimeout: number }) =>
+  new DynamoDBClient({
+    endpoint,
+    region: "us-east-1",
+    credentials,
+    maxAttempts,
+    ...(requestHandler ? { requestHandler } : {}),
+  });
 
 describe("requests to a local emulator by message", () => {
   it("reach the DynamoDB thread's server without a socket: items, transactions and error answers as over HTTP", async () => {
@@ -89,9 +108,20 @@ describe("requests to a local emulator by message", () => {
         new GetItemCommand({ TableName: "moments", Key: key, ConsistentRead: true }),
       );
       expect(overHttp.Item?.n).toEqual({ N: "1" });
+      expect(await dynamo.servedByMessage()).toBeGreaterThanOrEqual(6);
     } finally {
+      // Its stop closes the ports it serves, as a stopped server its connections, and never waits for them.
+      const stopping = Date.now();
       await dynamo.stop();
+      expect(Date.now() - stopping).toBeLessThan(4_000);
     }
+    // Stopped: the route is gone, and the endpoint refuses as over HTTP, at once.
+    await expect(client().send(new ListTablesCommand({}))).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    // A port asked of a stopped thread comes closed: requests on it never wait for an answer.
+    unroutes.push(routeByMessage(NOWHERE_ELSE, dynamo.connect()));
+    await expect(client(NOWHERE_ELSE).send(new ListTablesCommand({}))).rejects.toMatchObject({
+      code: expect.stringMatching(/^(ECONNRESET|ECONNREFUSED)$/),
+    });
   });
 
   it("carry the method, path, query, headers (lower-cased, as a server reads them) and bytes, both ways", async () => {
@@ -110,8 +140,8 @@ describe("requests to a local emulator by message", () => {
         method: "PUT",
         protocol: "http:",
         hostname: "127.0.0.1",
-        port: 9,
-        path: "/a path",
+        port: Number(new URL(NOWHERE).port),
+        path: "/a%20path",
         query: { q: "1 2", list: ["x", "y"] },
         headers: { "X-Amz-Target": "Service.Operation", "Content-Type": "application/x-amz-json-1.0" },
         body: new Uint8Array([1, 2, 3]),
@@ -120,12 +150,15 @@ describe("requests to a local emulator by message", () => {
     expect(seen).toEqual([
       {
         method: "PUT",
-        url: "/a path?list=x&list=y&q=1%202",
+        url: "/a%20path?list=x&list=y&q=1%202",
         headers: { "x-amz-target": "Service.Operation", "content-type": "application/x-amz-json-1.0" },
         body: Buffer.from([1, 2, 3]),
       },
     ]);
     expect(response.statusCode).toBe(207);
+    expect(response.reason).toBe("Multi-Status");
+    // As Node's server sends one (the SDK's signer reads it to correct clock skew).
+    expect(new Date(response.headers.date ?? "").getTime()).toBeGreaterThan(Date.now() - 60_000);
     expect(response.headers).toMatchObject({ "x-many": "a, b", "content-type": "application/octet-stream" });
     expect(await readAll(response.body as IncomingMessage)).toEqual(Buffer.from([0, 1, 255]));
   });
@@ -153,10 +186,28 @@ describe("requests to a local emulator by message", () => {
     expect(calls).toBe(2);
   });
 
-  it("fail as a reset connection when the serving side goes away with the request unanswered", async () => {
+  it("fail as a reset connection when the serving side goes away, and then go over HTTP, where it is refused", async () => {
     let server: { close(): void } | undefined;
     server = served(() => server?.close());
     await expect(client().send(new ListTablesCommand({}))).rejects.toMatchObject({ code: "ECONNRESET" });
+    // The SDK's retry of that reset, and every later request, is refused at once rather than left waiting.
+    await expect(client(NOWHERE, 3).send(new ListTablesCommand({}))).rejects.toMatchObject({
+      code: "ECONNREFUSED",
+    });
+  });
+
+  it("fail as a reset connection when the listener throws", async () => {
+    served(() => {
+      throw new Error("listener bug");
+    });
+    await expect(client().send(new ListTablesCommand({}))).rejects.toMatchObject({ code: "ECONNRESET" });
+  });
+
+  it("time out as NodeHttpHandler does when no answer comes within the client's socket timeout", async () => {
+    served(() => undefined);
+    await expect(
+      client(NOWHERE, 1, { socketTimeout: 50 }).send(new ListTablesCommand({})),
+    ).rejects.toMatchObject({ name: "TimeoutError" });
   });
 
   it("stop waiting when the caller aborts", async () => {
