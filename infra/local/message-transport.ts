@@ -28,8 +28,13 @@ interface WireRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
-  /** A string body as it is; bytes copied into a buffer of their own (transferred). */
-  body: string | Uint8Array;
+  /**
+   * The body as text: a string body as it is (`utf8`), bytes one character per byte (`latin1`).
+   * Strings cross by copy into the receiving thread's heap; a transferred ArrayBuffer would be
+   * allocated by one thread and freed by another, which grew the process's RSS under load.
+   */
+  body: string;
+  encoding: "utf8" | "latin1";
 }
 
 type WireAnswer =
@@ -38,19 +43,13 @@ type WireAnswer =
       status: number;
       reason: string;
       headers: Record<string, string | string[]>;
-      body: Uint8Array;
+      /** The answer's bytes, one character per byte. */
+      body: string;
     }
   | { id: number; reset: string };
 
 /** A request listener, as `http.createServer` takes one. */
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** Bytes in an ArrayBuffer of their own (a Buffer is often a view of Node's shared 8 KB pool). */
-function ownBytes(bytes: Uint8Array): Uint8Array {
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(bytes);
-  return copy;
-}
 
 /** The part of a ServerResponse the local servers use, collecting the answer instead of writing it. */
 class CollectedResponse extends Writable {
@@ -151,20 +150,14 @@ export function serveByMessage(port: MessagePort, listener: RequestListener): Me
     const reply = (answer: WireAnswer) => {
       if (answered) return;
       answered = true;
-      if ("reset" in answer) port.postMessage(answer);
-      else {
-        served++;
-        port.postMessage(answer, [answer.body.buffer as ArrayBuffer]);
-      }
+      if (!("reset" in answer)) served++;
+      port.postMessage(answer);
     };
     const res = new CollectedResponse((status, reason, headers, body) =>
-      reply({ id: request.id, status, reason, headers, body: ownBytes(body) }),
+      reply({ id: request.id, status, reason, headers, body: body.toString("latin1") }),
     );
     res.once("close", () => reply({ id: request.id, reset: "socket hang up" }));
-    const bytes =
-      typeof request.body === "string"
-        ? Buffer.from(request.body)
-        : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
+    const bytes = Buffer.from(request.body, request.encoding);
     const req = Object.assign(Readable.from([bytes]), {
       method: request.method,
       url: request.url,
@@ -229,15 +222,18 @@ export function routeByMessage(endpoint: string, port: MessagePort): () => void 
     ) {
       const route = table.get(`${request.hostname}:${request.port ?? ""}`);
       const body = request.body as unknown;
-      const wireBody =
+      const wire: Pick<WireRequest, "body" | "encoding"> | undefined =
         body === undefined || body === null
-          ? ""
+          ? { body: "", encoding: "utf8" }
           : typeof body === "string"
-            ? body
+            ? { body, encoding: "utf8" }
             : body instanceof Uint8Array
-              ? ownBytes(body)
+              ? {
+                  body: Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("latin1"),
+                  encoding: "latin1",
+                }
               : undefined;
-      if (!route || wireBody === undefined) return handle.call(this, request, options);
+      if (!route || wire === undefined) return handle.call(this, request, options);
       const self = this as unknown as { config?: HandlerConfig; configProvider: Promise<HandlerConfig> };
       self.config ??= await self.configProvider;
       const config = self.config;
@@ -254,7 +250,7 @@ export function routeByMessage(endpoint: string, port: MessagePort): () => void 
           method: request.method,
           url: query ? `${request.path}?${query}` : request.path,
           headers,
-          body: wireBody,
+          ...wire,
         },
         timeouts,
         options?.abortSignal as AbortSignal | undefined,
@@ -268,9 +264,7 @@ export function routeByMessage(endpoint: string, port: MessagePort): () => void 
           statusCode: answer.status,
           reason: answer.reason,
           headers: responseHeaders,
-          body: Readable.from([
-            Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength),
-          ]),
+          body: Readable.from([Buffer.from(answer.body, "latin1")]),
         }),
       };
     };
@@ -327,7 +321,7 @@ export function routeByMessage(endpoint: string, port: MessagePort): () => void 
         resolve(answer);
       });
       const message = { id, ...request } satisfies WireRequest;
-      port.postMessage(message, typeof request.body === "string" ? [] : [request.body.buffer as ArrayBuffer]);
+      port.postMessage(message);
     });
   };
   const close = () => {
