@@ -163,7 +163,8 @@ export function serveByMessage(port: MessagePort, listener: RequestListener): Me
       url: request.url,
       headers: request.headers,
       httpVersion: "1.1",
-      socket: { remoteAddress: "127.0.0.1" },
+      // Destroying the request's socket (a proxy's "drop") cuts the connection: the response.
+      socket: { remoteAddress: "127.0.0.1", destroy: () => res.destroy() },
     }) as unknown as IncomingMessage;
     try {
       listener(req, res as unknown as ServerResponse);

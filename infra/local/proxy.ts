@@ -4,7 +4,7 @@
  * either. The client is given the proxy's URL (with the target's path), and every request is
  * forwarded unchanged unless the handler answers it itself.
  */
-import { createServer, type IncomingMessage, request } from "node:http";
+import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface ProxiedAnswer {
@@ -26,6 +26,8 @@ export type ProxyHandler = (
 export interface LocalProxy {
   /** Point the client here instead of at the target. */
   url: string;
+  /** The proxy's request listener (message-transport.ts serves it without a socket). */
+  listener: (req: IncomingMessage, res: ServerResponse) => void;
   stop(): Promise<void>;
 }
 
@@ -68,7 +70,7 @@ export async function startProxy(options: {
       out.on("error", reject);
       out.end(body);
     });
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     (async () => {
       const body = await readBody(req);
       const answer = await options.handle(req, body, forward(req, body));
@@ -84,7 +86,8 @@ export async function startProxy(options: {
       if (!res.headersSent) res.writeHead(502).end();
       else res.destroy();
     });
-  });
+  };
+  const server = createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, host, () => resolve());
@@ -93,6 +96,7 @@ export async function startProxy(options: {
   const path = target.pathname.replace(/\/$/, "");
   return {
     url: `http://${host}:${port}${path}`,
+    listener,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -191,7 +191,7 @@ export interface LocalStack {
    * How many of the functions' requests each emulator answered by message rather than over HTTP
    * (message-transport.ts; none with a fault plan, whose proxies are reached over HTTP).
    */
-  servedByMessage(): Promise<{ dynamodb: number; eventBridge: number; stepFunctions: number }>;
+  servedByMessage(): Promise<{ dynamodb: number; eventBridge: number; stepFunctions: number; ses: number }>;
   /**
    * Puts an SES sending event on the default bus as SES does (source `aws.ses`, which PutEvents
    * refuses to any caller): the events the local SES never publishes (a Reject, a bounce), for tests.
@@ -431,6 +431,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       };
       return emulator;
     };
+    // The SES front started before the functions threads (its stop is already in `stops`): its ports
+    // close first at stop, as the stops run last-started first.
+    if (!options.faults) stops.push(byMessage("ses", { ...sesEvents, endpoint: sesEvents.url }).stop);
     const backEnd = (fn: FunctionId) => (payload: unknown, requestId?: string) =>
       functions.invoke(fn, payload, requestId);
 
@@ -711,6 +714,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           dynamodb: await dynamo.servedByMessage(),
           eventBridge: sum("eventBridge"),
           stepFunctions: sum("stepFunctions"),
+          ses: sum("ses"),
         };
       },
       publishSesEvent: (detailType, detail) =>

@@ -108,12 +108,14 @@ describe("walking skeleton on the local stack", () => {
       { description: "the run to complete" },
     );
     expect(accounts).toHaveLength(1);
-    // The functions' SDK clients reached DynamoDB, the bus (ingest's PutEvents) and Step Functions (the
-    // matcher's StartExecution) by message, not over a loopback socket (message-transport.ts).
+    // The functions' SDK clients reached DynamoDB, the bus (ingest's PutEvents), Step Functions (the
+    // matcher's StartExecution) and SES (the step's send) by message, not over a loopback socket
+    // (message-transport.ts).
     const servedAfter = await stack.servedByMessage();
     expect(servedAfter.dynamodb).toBeGreaterThan(servedBefore.dynamodb);
     expect(servedAfter.eventBridge).toBeGreaterThan(servedBefore.eventBridge);
     expect(servedAfter.stepFunctions).toBeGreaterThan(servedBefore.stepFunctions);
+    expect(servedAfter.ses).toBeGreaterThan(servedBefore.ses);
     expect(accounts[0]).toMatchObject({
       accountId: "acct_ada",
       status: "completed",

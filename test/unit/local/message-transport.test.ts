@@ -196,6 +196,11 @@ describe("requests to a local emulator by message", () => {
     });
   });
 
+  it("fail as a reset connection when the listener destroys the request's socket (a proxy's drop)", async () => {
+    served((req) => req.socket.destroy());
+    await expect(client().send(new ListTablesCommand({}))).rejects.toMatchObject({ code: "ECONNRESET" });
+  });
+
   it("fail as a reset connection when the listener throws", async () => {
     served(() => {
       throw new Error("listener bug");
