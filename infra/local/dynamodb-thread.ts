@@ -12,7 +12,7 @@
  */
 import { isMainThread, MessageChannel, type MessagePort, parentPort, workerData } from "node:worker_threads";
 import type { IamPlaceholders } from "./iam.js";
-import type { MessageServer } from "./message-transport.js";
+import { closePort, type MessageServer, serveByMessage } from "./message-transport.js";
 import { serveThread, startThread, type Thread, threadFailed } from "./thread.js";
 
 interface ThreadData {
@@ -44,18 +44,27 @@ if (isEntry) {
     const access = iam ? (await import("./iam.js")).localAccess(iam).dynamodb : undefined;
     const dynamo = await startLocalDynamo(host, dataDir, access ? { access } : {});
     // A functions thread's port: its SDK clients' requests arrive on it (message-transport.ts).
-    const { serveByMessage } = await import("./message-transport.js");
-    const served: MessageServer[] = [];
+    const served = new Set<MessageServer>();
+    /** Requests answered on ports closed since (functions threads that ended). */
+    let servedBefore = 0;
     let stopping = false;
-    parentPort?.on("message", (message: { t: string; port?: MessagePort }) => {
+    parentPort?.on("message", (message: { t: string; port?: MessagePort; id?: number }) => {
       if (message.t === "connect" && message.port) {
-        if (stopping) message.port.close();
-        else served.push(serveByMessage(message.port, dynamo.listener));
-      } else if (message.t === "served") {
-        parentPort?.postMessage({
-          t: "served",
-          count: served.reduce((sum, server) => sum + server.served(), 0),
+        const port = message.port;
+        if (stopping) {
+          closePort(port);
+          return;
+        }
+        const server = serveByMessage(port, dynamo.listener);
+        served.add(server);
+        port.once("close", () => {
+          servedBefore += server.served();
+          served.delete(server);
         });
+      } else if (message.t === "served") {
+        let count = servedBefore;
+        for (const server of served) count += server.served();
+        parentPort?.postMessage({ t: "served", id: message.id, count });
       }
     });
     serveThread({ endpoint: dynamo.endpoint }, () => {
@@ -83,6 +92,7 @@ export async function startLocalDynamoThread(
     ...(nice ? { nice } : {}),
   });
   let ended = false;
+  let nextQuery = 0;
   worker.once("exit", () => {
     ended = true;
   });
@@ -92,7 +102,7 @@ export async function startLocalDynamoThread(
     connect: () => {
       const { port1, port2 } = new MessageChannel();
       // A port sent to a thread that ended would never close: the functions' requests would hang.
-      if (ended) port1.close();
+      if (ended) closePort(port1);
       else worker.postMessage({ t: "connect", port: port1 }, [port1]);
       return port2;
     },
@@ -100,16 +110,20 @@ export async function startLocalDynamoThread(
       ended
         ? Promise.resolve(0)
         : new Promise<number>((resolve) => {
-            const exited = () => resolve(0);
-            const answer = (message: { t: string; count?: number }) => {
-              if (message.t !== "served") return;
+            const id = nextQuery++;
+            const answer = (message: { t: string; id?: number; count?: number }) => {
+              if (message.t !== "served" || message.id !== id) return;
               worker.off("message", answer);
               worker.off("exit", exited);
               resolve(message.count ?? 0);
             };
+            const exited = () => {
+              worker.off("message", answer);
+              resolve(0);
+            };
             worker.on("message", answer);
             worker.once("exit", exited);
-            worker.postMessage({ t: "served" });
+            worker.postMessage({ t: "served", id });
           }),
   };
 }

@@ -162,9 +162,10 @@ export interface LocalEventBridge {
   resume(): void;
   /**
    * An AWS service's own event (source `aws.*`, which PutEvents refuses from customers), such as the
-   * sending events SES publishes to the default bus.
+   * sending events SES publishes to the default bus. `latencyMs`: its targets get it that much later
+   * (a service's events reach EventBridge after what caused them, not with it).
    */
-  publishAsService(entry: Record<string, unknown>): Promise<void>;
+  publishAsService(entry: Record<string, unknown>, options?: { latencyMs?: number }): Promise<void>;
   /** Fault injection: the next `count` entries are reported failed with `errorCode` and not delivered. */
   failNextEntries(count: number, errorCode?: string): void;
 }
@@ -484,7 +485,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     }
   };
 
-  const route = (bus: string, event: LocalBusEvent): void => {
+  const route = (bus: string, event: LocalBusEvent, latencyMs = 0): void => {
     const matched = (rulesByBus.get(bus) ?? []).filter((rule) => matchers.get(rule)?.(event) === true);
     log({
       level: "debug",
@@ -508,11 +509,12 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
       // Counted now, started after the response has been written (setImmediate runs after the
       // microtasks that send it), so idle() called right after PutEvents already sees it.
       pending++;
-      setImmediate(() => attemptDelivery(rule, event, 0, key, deliveryId));
+      if (latencyMs > 0) scheduleAttempt(rule, event, 0, key, deliveryId, latencyMs);
+      else setImmediate(() => attemptDelivery(rule, event, 0, key, deliveryId));
     }
   };
 
-  const acceptEntry = (entry: unknown, receivedAt: Date, asService = false): ResultEntry => {
+  const acceptEntry = (entry: unknown, receivedAt: Date, asService = false, latencyMs = 0): ResultEntry => {
     if (injectedFailures > 0 && !asService) {
       injectedFailures--;
       return entryError(injectedErrorCode, `Injected failure (${injectedErrorCode})`);
@@ -585,7 +587,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
       resources,
       detail: parsedDetail,
     };
-    route(bus, event);
+    route(bus, event, latencyMs);
     return { EventId: event.id };
   };
 
@@ -686,9 +688,9 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
         });
       }
     },
-    publishAsService: async (entry) => {
+    publishAsService: async (entry, options = {}) => {
       if (stopped) throw new Error("Local EventBridge is stopping");
-      const result = acceptEntry(entry, new Date(), true);
+      const result = acceptEntry(entry, new Date(), true, options.latencyMs);
       if ("ErrorCode" in result) throw new Error(`${result.ErrorCode}: ${result.ErrorMessage}`);
     },
     failNextEntries: (count, errorCode = "InternalFailure") => {

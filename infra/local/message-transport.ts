@@ -173,7 +173,24 @@ export function serveByMessage(port: MessagePort, listener: RequestListener): Me
       res.destroy();
     }
   });
-  return { close: () => port.close(), served: () => served };
+  return { close: () => closePort(port), served: () => served };
+}
+
+/**
+ * Said on a port before the serving side closes it. A port's "close" event reaches only a listener
+ * attached before it happens, and a port handed to a thread that starts later (a restarted functions
+ * thread) attaches its listener after some ticks: messages wait for it, the event does not.
+ */
+const CLOSING = { closing: true } as const;
+
+/** Closes a served port so that its client hears it, whenever it starts listening. */
+export function closePort(port: MessagePort): void {
+  try {
+    port.postMessage(CLOSING);
+  } catch {
+    // Closed already.
+  }
+  port.close();
 }
 
 /** `host:port` of an endpoint URL, as a request's hostname and port name it. */
@@ -275,7 +292,11 @@ export function routeByMessage(endpoint: string, port: MessagePort): () => void 
   let nextId = 0;
   let closed = false;
   const waiting = new Map<number, (answer: WireAnswer) => void>();
-  port.on("message", (answer: WireAnswer) => {
+  port.on("message", (answer: WireAnswer | typeof CLOSING) => {
+    if ("closing" in answer) {
+      close();
+      return;
+    }
     const settle = waiting.get(answer.id);
     waiting.delete(answer.id);
     settle?.(answer);

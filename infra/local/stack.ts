@@ -48,7 +48,7 @@ import { startLocalFunctionsThread } from "./functions-thread.js";
 import { localFunctionName } from "./handlers.js";
 import { startLocalHttpApi } from "./http-api.js";
 import { type IamPlaceholders, localAccess } from "./iam.js";
-import { type MessageServer, type RequestListener, serveByMessage } from "./message-transport.js";
+import { closePort, type MessageServer, type RequestListener, serveByMessage } from "./message-transport.js";
 import { createLocalQueue, eventBridgeDeadLetter } from "./queue.js";
 import { resumeRunInput, runTaskCheckpoint } from "./resume-run.js";
 import { type SesEventEntry, startLocalSesEvents } from "./ses-events.js";
@@ -114,6 +114,12 @@ export interface LocalStackOptions {
    */
   backEndNice?: number;
 }
+
+/**
+ * How long after a send the local SES's Send event reaches its targets (ses-feedback): on AWS a second
+ * or more; here enough for the step to record its send first, as there, and within what idle() waits.
+ */
+export const SES_EVENT_LATENCY_MS = 100;
 
 /** The HTTP API functions thread's young generation, in MB (see startThread's youngGenerationMb). */
 const API_YOUNG_GENERATION_MB = 32;
@@ -300,7 +306,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return publishSesEvent(entry);
       },
     });
-    stops.push(sesEvents.stop);
+    let stopSes = sesEvents.stop;
+    stops.push(() => stopSes());
     stops.push(
       () =>
         new Promise<void>((resolve) => {
@@ -402,22 +409,33 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // An emulator on this thread, reached by message from both functions threads. Its stop closes
     // the ports first, as a stopped server closes its connections: the functions then reach its
     // endpoint over HTTP again, where nothing listens any more.
-    const servedHere = new Map<string, MessageServer[]>();
+    const servedHere = new Map<string, () => number>();
     const byMessage = <E extends { endpoint: string; listener: RequestListener; stop(): Promise<void> }>(
       name: string,
       emulator: E,
     ): E => {
-      const servers: MessageServer[] = [];
-      servedHere.set(name, servers);
+      const servers = new Set<MessageServer>();
+      /** Requests answered on ports closed since (functions threads that ended). */
+      const retired = { served: 0 };
+      servedHere.set(name, () => {
+        let count = retired.served;
+        for (const server of servers) count += server.served();
+        return count;
+      });
       let stopped = false;
       for (const thread of [functions, apiFunctions])
         thread.route({
           endpoint: emulator.endpoint,
           connect: () => {
             const { port1, port2 } = new MessageChannel();
-            if (stopped) port1.close();
+            if (stopped) closePort(port1);
             else {
-              servers.push(serveByMessage(port1, emulator.listener));
+              const server = serveByMessage(port1, emulator.listener);
+              servers.add(server);
+              port1.once("close", () => {
+                retired.served += server.served();
+                servers.delete(server);
+              });
               port1.unref();
             }
             return port2;
@@ -431,9 +449,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       };
       return emulator;
     };
-    // The SES front started before the functions threads (its stop is already in `stops`): its ports
-    // close first at stop, as the stops run last-started first.
-    if (!options.faults) stops.push(byMessage("ses", { ...sesEvents, endpoint: sesEvents.url }).stop);
+    // The SES front started before the functions threads: its entry in `stops` (above) stops it, and
+    // with it its ports, after theirs, as over HTTP.
+    if (!options.faults) stopSes = byMessage("ses", { ...sesEvents, endpoint: sesEvents.url }).stop;
     const backEnd = (fn: FunctionId) => (payload: unknown, requestId?: string) =>
       functions.invoke(fn, payload, requestId);
 
@@ -635,7 +653,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(stepFunctions.stop);
     process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = await faulty("eventbridge", eventBridge.endpoint);
     // SES itself (not our code) publishes: as a service, not through a fault proxy.
-    publishSesEvent = (entry) => eventBridge.publishAsService({ ...entry });
+    // SES publishes a sending event after the send, not with it: on AWS a Send event reaches the bus a
+    // second or more after the sender had SES's answer, so the step has recorded its send by then.
+    // Locally the answer and the event are a message apart: the event's delivery waits
+    // SES_EVENT_LATENCY_MS (unscaled: the order must hold at any time scale).
+    publishSesEvent = (entry) =>
+      eventBridge.publishAsService({ ...entry }, { latencyMs: SES_EVENT_LATENCY_MS });
     publishStatusChange = (entry) => eventBridge.publishAsService({ ...entry });
     // Imported now that every endpoint they use is known (the first request would import them anyway).
     await apiFunctions.load(["health", "ingest", "inbox", "admin"]);
@@ -708,8 +731,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       failNextResponse: api.failNextResponse,
       servedByMessage: async () => {
-        const sum = (name: string) =>
-          (servedHere.get(name) ?? []).reduce((total, server) => total + server.served(), 0);
+        const sum = (name: string) => servedHere.get(name)?.() ?? 0;
         return {
           dynamodb: await dynamo.servedByMessage(),
           eventBridge: sum("eventBridge"),

@@ -512,6 +512,23 @@ describe("local EventBridge", () => {
       }
     });
 
+    it("delivers a service's event after the latency it was published with, and idle() waits for it", async () => {
+      const delivered: number[] = [];
+      const { bus } = await startWithFunction(async () => {
+        delivered.push(performance.now());
+      });
+      const published = performance.now();
+      await bus.publishAsService(
+        { Source: "moments.orders", DetailType: "OrderPlaced", Detail: "{}" },
+        { latencyMs: 150 },
+      );
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(delivered).toEqual([]);
+      await bus.idle();
+      expect(delivered).toHaveLength(1);
+      expect((delivered[0] ?? 0) - published).toBeGreaterThanOrEqual(140);
+    });
+
     it("makes as many attempts as the function's MaximumRetryAttempts allows: one with none", async () => {
       const contract: LambdaRuleTarget = {
         ...lambdaRuleTargets.sesFeedback,

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { getPriority } from "node:os";
 import { MessageChannel } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
+import { startLocalDynamoThread } from "../../../infra/local/dynamodb-thread.js";
 import {
   fromThrown,
   type LocalFunctionsThread,
@@ -11,6 +12,16 @@ import {
   toThrown,
 } from "../../../infra/local/functions-thread.js";
 import { serveByMessage } from "../../../infra/local/message-transport.js";
+
+/** A functions thread with the test preload (crash-thread-preload.ts). */
+const preloadedThread = (options: Partial<Parameters<typeof startLocalFunctionsThread>[0]> = {}) =>
+  startLocalFunctionsThread({
+    region: "us-east-1",
+    accountId: "000000000000",
+    what: "test functions thread",
+    preload: [new URL("../../support/crash-thread-preload.ts", import.meta.url).href],
+    ...options,
+  });
 
 /** What the main thread sees of a value a function threw on the functions thread. */
 const across = (thrown: unknown) => fromThrown(structuredClone(toThrown(thrown)));
@@ -107,11 +118,7 @@ describe("a functions thread's routes to local emulators", () => {
       return port2;
     };
     const relayed: unknown[] = [];
-    thread = await startLocalFunctionsThread({
-      region: "us-east-1",
-      accountId: "000000000000",
-      what: "test functions thread",
-      preload: [new URL("../../support/crash-thread-preload.ts", import.meta.url).href],
+    thread = await preloadedThread({
       onRelay: (data) => relayed.push(data),
       routes: [{ endpoint: first, connect: answering("first") }],
     });
@@ -129,6 +136,28 @@ describe("a functions thread's routes to local emulators", () => {
     await expect(thread.invoke("health", { crashThread: true })).rejects.toThrow(/stopped/);
     expect(await listTables(first)).toEqual({ endpoint: first, tables: ["first"] });
     expect(await listTables(later)).toEqual({ endpoint: later, tables: ["later"] });
+  });
+});
+
+describe("a functions thread started with a route to an emulator that had stopped", () => {
+  let thread: LocalFunctionsThread | undefined;
+  afterAll(async () => {
+    await thread?.stop();
+  });
+
+  it("fails its requests there at once, as a refused or reset connection, never leaving them waiting", async () => {
+    const dynamo = await startLocalDynamoThread("127.0.0.1");
+    await dynamo.stop();
+    const relayed: unknown[] = [];
+    thread = await preloadedThread({
+      onRelay: (data) => relayed.push(data),
+      // The port comes closed, and the thread listens on it only after its start-up's awaits.
+      routes: [{ endpoint: dynamo.endpoint, connect: () => dynamo.connect() }],
+    });
+    await thread.invoke("health", { listTablesAt: dynamo.endpoint });
+    await expect
+      .poll(() => relayed)
+      .toEqual([{ endpoint: dynamo.endpoint, error: expect.stringMatching(/^(ECONNRESET|ECONNREFUSED)$/) }]);
   });
 });
 
