@@ -280,12 +280,17 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
   /** Deliveries not yet finished, whether running or waiting for a retry. */
   let pending = 0;
   let idleWaiters: Array<() => void> = [];
-  /** Deliveries sleeping through a retry wait, and whether the wait is long enough not to hold idle(). */
+  /**
+   * Deliveries sleeping through a retry wait, and whether the wait is long enough not to hold idle();
+   * or, `first`, waiting out the latency a service's event was published with (about to start: they
+   * count as running, not as retrying).
+   */
   const sleepers = new Map<
     { cancel(): void },
-    { long: boolean; rule: string; event: LocalBusEvent; attempts: number }
+    { long: boolean; first: boolean; rule: string; event: LocalBusEvent; attempts: number }
   >();
   let sleepingLong = 0;
+  let sleepingFirst = 0;
   const wakeIdleWaiters = (): void => {
     if (pending - sleepingLong > 0) return;
     const waiters = idleWaiters;
@@ -473,12 +478,15 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     lastError?: unknown,
   ): void => {
     const long = delayMs > IDLE_RETRY_WAIT_MS;
+    const first = attempt === 0 && lastError === undefined;
     const timer = setLongTimeout(() => {
       sleepers.delete(timer);
       if (long) sleepingLong--;
+      if (first) sleepingFirst--;
       attemptDelivery(rule, event, attempt, key, deliveryId, lastError);
     }, delayMs);
-    sleepers.set(timer, { long, rule: rule.name, event, attempts: attempt });
+    sleepers.set(timer, { long, first, rule: rule.name, event, attempts: attempt });
+    if (first) sleepingFirst++;
     if (long) {
       sleepingLong++;
       wakeIdleWaiters();
@@ -648,8 +656,8 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     listener: server.listener,
     idle,
     pending: () => pending,
-    running: () => pending - sleepers.size,
-    sleeping: () => sleepers.size,
+    running: () => pending - (sleepers.size - sleepingFirst),
+    sleeping: () => sleepers.size - sleepingFirst,
     resume: () => {
       const deliveries = replayed.splice(0);
       for (const { key, id = randomUUID(), rule: ruleName, bus, event, n = 0, at, error } of deliveries) {
@@ -711,7 +719,9 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
           log({
             level: "error",
             service: "local-events",
-            message: "stopped while a delivery waited for its retry; event lost (no data folder)",
+            message: sleeper.first
+              ? "stopped before a service's event was delivered; event lost (no data folder)"
+              : "stopped while a delivery waited for its retry; event lost (no data folder)",
             rule: sleeper.rule,
             eventId: sleeper.event.id,
             attempts: sleeper.attempts,
@@ -721,6 +731,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
         settleOne();
       }
       sleepers.clear();
+      sleepingFirst = 0;
       await server.close();
       // Deliveries already inside a target cannot be cancelled; wait a bounded time for them.
       let timer: NodeJS.Timeout | undefined;

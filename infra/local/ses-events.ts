@@ -11,6 +11,14 @@ import type { IncomingHttpHeaders } from "node:http";
 import { type LocalProxy, type ProxiedAnswer, startProxy } from "./proxy.js";
 
 /** What PutEvents takes for one entry. */
+/**
+ * How long after a send the local SES's Send event reaches its targets (ses-feedback): on AWS a second
+ * or more; here enough for the step to have recorded its send first, as there (normally: a thread
+ * stalled longer than this lets the event overtake it, which ses-feedback handles either way), and
+ * within what the local bus's idle() waits for (IDLE_RETRY_WAIT_MS).
+ */
+export const SES_EVENT_LATENCY_MS = 100;
+
 export interface SesEventEntry {
   Source: "aws.ses";
   DetailType: "Email Sent";

@@ -51,7 +51,7 @@ import { type IamPlaceholders, localAccess } from "./iam.js";
 import { closePort, type MessageServer, type RequestListener, serveByMessage } from "./message-transport.js";
 import { createLocalQueue, eventBridgeDeadLetter } from "./queue.js";
 import { resumeRunInput, runTaskCheckpoint } from "./resume-run.js";
-import { type SesEventEntry, startLocalSesEvents } from "./ses-events.js";
+import { SES_EVENT_LATENCY_MS, type SesEventEntry, startLocalSesEvents } from "./ses-events.js";
 import { type ExecutionStatusChangeEntry, startLocalStepFunctions } from "./step-functions.js";
 
 export const LOCAL_REGION = "us-east-1";
@@ -114,12 +114,6 @@ export interface LocalStackOptions {
    */
   backEndNice?: number;
 }
-
-/**
- * How long after a send the local SES's Send event reaches its targets (ses-feedback): on AWS a second
- * or more; here enough for the step to record its send first, as there, and within what idle() waits.
- */
-export const SES_EVENT_LATENCY_MS = 100;
 
 /** The HTTP API functions thread's young generation, in MB (see startThread's youngGenerationMb). */
 const API_YOUNG_GENERATION_MB = 32;

@@ -7,12 +7,14 @@ import {
   lambdaTarget,
 } from "../../../infra/local/async-invocation.js";
 import {
+  IDLE_RETRY_WAIT_MS,
   type LocalBusEvent,
   type LocalEventBridge,
   type LocalEventBridgeOptions,
   MAX_TIMER_MS,
   startLocalEventBridge,
 } from "../../../infra/local/event-bridge.js";
+import { SES_EVENT_LATENCY_MS } from "../../../infra/local/ses-events.js";
 import {
   asyncRetryWaitsMs,
   type LambdaRuleTarget,
@@ -524,9 +526,13 @@ describe("local EventBridge", () => {
       );
       for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
       expect(delivered).toEqual([]);
+      // About to start, not a retry: what a drain (Ctrl-C) waits for.
+      expect({ running: bus.running(), sleeping: bus.sleeping() }).toEqual({ running: 1, sleeping: 0 });
       await bus.idle();
       expect(delivered).toHaveLength(1);
       expect((delivered[0] ?? 0) - published).toBeGreaterThanOrEqual(140);
+      // The local SES's latency stays within what idle() waits for.
+      expect(SES_EVENT_LATENCY_MS).toBeLessThan(IDLE_RETRY_WAIT_MS);
     });
 
     it("makes as many attempts as the function's MaximumRetryAttempts allows: one with none", async () => {
