@@ -12,7 +12,7 @@
  */
 import { isMainThread, MessageChannel, type MessagePort, parentPort, workerData } from "node:worker_threads";
 import type { IamPlaceholders } from "./iam.js";
-import { closePort, type MessageServer, serveByMessage } from "./message-transport.js";
+import { closePort, messageServers } from "./message-transport.js";
 import { serveThread, startThread, type Thread, threadFailed } from "./thread.js";
 
 interface ThreadData {
@@ -44,33 +44,15 @@ if (isEntry) {
     const access = iam ? (await import("./iam.js")).localAccess(iam).dynamodb : undefined;
     const dynamo = await startLocalDynamo(host, dataDir, access ? { access } : {});
     // A functions thread's port: its SDK clients' requests arrive on it (message-transport.ts).
-    const served = new Set<MessageServer>();
-    /** Requests answered on ports closed since (functions threads that ended). */
-    let servedBefore = 0;
-    let stopping = false;
+    const served = messageServers(dynamo.listener);
     parentPort?.on("message", (message: { t: string; port?: MessagePort; id?: number }) => {
-      if (message.t === "connect" && message.port) {
-        const port = message.port;
-        if (stopping) {
-          closePort(port);
-          return;
-        }
-        const server = serveByMessage(port, dynamo.listener);
-        served.add(server);
-        port.once("close", () => {
-          servedBefore += server.served();
-          served.delete(server);
-        });
-      } else if (message.t === "served") {
-        let count = servedBefore;
-        for (const server of served) count += server.served();
-        parentPort?.postMessage({ t: "served", id: message.id, count });
-      }
+      if (message.t === "connect" && message.port) served.serve(message.port);
+      else if (message.t === "served")
+        parentPort?.postMessage({ t: "served", id: message.id, count: served.served() });
     });
     serveThread({ endpoint: dynamo.endpoint }, () => {
       // As a stopped server closes its connections: nothing more arrives by message either.
-      stopping = true;
-      for (const server of served) server.close();
+      served.close();
       return dynamo.stop();
     });
   } catch (error) {

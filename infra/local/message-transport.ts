@@ -1,14 +1,15 @@
 /**
- * The functions threads reach the local DynamoDB thread by message instead of by socket.
+ * The functions threads reach the local emulators (DynamoDB on its own thread; the bus, Step
+ * Functions and the SES front on the main thread) by message instead of by socket.
  *
  * What a function's SDK client does is unchanged: the same middleware (retries, signing, the
  * bench's counting), the same request it would send to AWS, the same response parsed by the same
  * deserializer. Only the last step changes: where NodeHttpHandler would write the request to a
  * loopback socket, and the emulator's HTTP server parse it back, the request's method, path,
- * headers and body cross to the DynamoDB thread as one message, and its server handles them as
- * the request it would have parsed (the same listener: IAM check, transactions, dynalite), its
- * answer coming back the same way. On a 2-core machine the two HTTP stacks, client and server,
- * were about a sixth of the local stack's CPU under load (`npm run bench -- --only=load`).
+ * headers and body cross to the emulator's thread as one message, and its server handles them as
+ * the request it would have parsed (the same listener: for DynamoDB the IAM check, transactions,
+ * dynalite), its answer coming back the same way. On a 2-core machine the two HTTP stacks, client
+ * and server, were about a sixth of the local stack's CPU under load (`npm run bench -- --only=load`).
  *
  * Only requests to the emulator's own endpoint take this path; anything else (a fault proxy in
  * front of it, which must be able to reset a connection; AWS itself; a provider) goes over HTTP as
@@ -193,8 +194,50 @@ export function closePort(port: MessagePort): void {
   port.close();
 }
 
+/**
+ * The ports one emulator serves (one per functions thread, a restarted one too): counted together,
+ * and closed together when the emulator stops; a port handed over after that comes closed.
+ */
+export interface MessageServers {
+  serve(port: MessagePort): void;
+  close(): void;
+  /** Requests answered so far, on ports closed since included. */
+  served(): number;
+}
+
+export function messageServers(listener: RequestListener): MessageServers {
+  const open = new Set<MessageServer>();
+  let retired = 0;
+  let closed = false;
+  return {
+    serve(port) {
+      if (closed) {
+        closePort(port);
+        return;
+      }
+      const server = serveByMessage(port, listener);
+      open.add(server);
+      port.once("close", () => {
+        retired += server.served();
+        open.delete(server);
+      });
+      // It never keeps its thread alive by itself, as an idle keep-alive connection does not.
+      port.unref();
+    },
+    close() {
+      closed = true;
+      for (const server of open) server.close();
+    },
+    served() {
+      let count = retired;
+      for (const server of open) count += server.served();
+      return count;
+    },
+  };
+}
+
 /** `host:port` of an endpoint URL, as a request's hostname and port name it. */
-export function originOf(endpoint: string): string {
+function originOf(endpoint: string): string {
   const url = new URL(endpoint);
   return `${url.hostname}:${url.port}`;
 }

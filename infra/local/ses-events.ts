@@ -10,7 +10,6 @@ import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { type LocalProxy, type ProxiedAnswer, startProxy } from "./proxy.js";
 
-/** What PutEvents takes for one entry. */
 /**
  * How long after a send the local SES's Send event reaches its targets (ses-feedback): on AWS a second
  * or more; here enough for the step to have recorded its send first, as there (normally: a thread
@@ -19,6 +18,7 @@ import { type LocalProxy, type ProxiedAnswer, startProxy } from "./proxy.js";
  */
 export const SES_EVENT_LATENCY_MS = 100;
 
+/** What PutEvents takes for one entry. */
 export interface SesEventEntry {
   Source: "aws.ses";
   DetailType: "Email Sent";

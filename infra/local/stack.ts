@@ -48,7 +48,7 @@ import { startLocalFunctionsThread } from "./functions-thread.js";
 import { localFunctionName } from "./handlers.js";
 import { startLocalHttpApi } from "./http-api.js";
 import { type IamPlaceholders, localAccess } from "./iam.js";
-import { closePort, type MessageServer, type RequestListener, serveByMessage } from "./message-transport.js";
+import { type MessageServers, messageServers, type RequestListener } from "./message-transport.js";
 import { createLocalQueue, eventBridgeDeadLetter } from "./queue.js";
 import { resumeRunInput, runTaskCheckpoint } from "./resume-run.js";
 import { SES_EVENT_LATENCY_MS, type SesEventEntry, startLocalSesEvents } from "./ses-events.js";
@@ -403,42 +403,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // An emulator on this thread, reached by message from both functions threads. Its stop closes
     // the ports first, as a stopped server closes its connections: the functions then reach its
     // endpoint over HTTP again, where nothing listens any more.
-    const servedHere = new Map<string, () => number>();
+    const servedHere = new Map<string, MessageServers>();
     const byMessage = <E extends { endpoint: string; listener: RequestListener; stop(): Promise<void> }>(
       name: string,
       emulator: E,
     ): E => {
-      const servers = new Set<MessageServer>();
-      /** Requests answered on ports closed since (functions threads that ended). */
-      const retired = { served: 0 };
-      servedHere.set(name, () => {
-        let count = retired.served;
-        for (const server of servers) count += server.served();
-        return count;
-      });
-      let stopped = false;
+      const servers = messageServers(emulator.listener);
+      servedHere.set(name, servers);
       for (const thread of [functions, apiFunctions])
         thread.route({
           endpoint: emulator.endpoint,
           connect: () => {
             const { port1, port2 } = new MessageChannel();
-            if (stopped) closePort(port1);
-            else {
-              const server = serveByMessage(port1, emulator.listener);
-              servers.add(server);
-              port1.once("close", () => {
-                retired.served += server.served();
-                servers.delete(server);
-              });
-              port1.unref();
-            }
+            servers.serve(port1);
             return port2;
           },
         });
       const stop = emulator.stop;
       emulator.stop = () => {
-        stopped = true;
-        for (const server of servers) server.close();
+        servers.close();
         return stop();
       };
       return emulator;
@@ -650,7 +633,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // SES publishes a sending event after the send, not with it: on AWS a Send event reaches the bus a
     // second or more after the sender had SES's answer, so the step has recorded its send by then.
     // Locally the answer and the event are a message apart: the event's delivery waits
-    // SES_EVENT_LATENCY_MS (unscaled: the order must hold at any time scale).
+    // SES_EVENT_LATENCY_MS (unscaled, so that the order normally holds at every time scale).
     publishSesEvent = (entry) =>
       eventBridge.publishAsService({ ...entry }, { latencyMs: SES_EVENT_LATENCY_MS });
     publishStatusChange = (entry) => eventBridge.publishAsService({ ...entry });
@@ -725,7 +708,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       failNextResponse: api.failNextResponse,
       servedByMessage: async () => {
-        const sum = (name: string) => servedHere.get(name)?.() ?? 0;
+        const sum = (name: string) => servedHere.get(name)?.served() ?? 0;
         return {
           dynamodb: await dynamo.servedByMessage(),
           eventBridge: sum("eventBridge"),
