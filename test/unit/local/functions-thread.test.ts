@@ -1,6 +1,4 @@
 import { existsSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { getPriority } from "node:os";
 import { MessageChannel } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
@@ -12,6 +10,7 @@ import {
   toThrown,
 } from "../../../infra/local/functions-thread.js";
 import { serveByMessage } from "../../../infra/local/message-transport.js";
+import { closedEndpoints } from "../../support/closed-endpoints.js";
 
 /** A functions thread with the test preload (crash-thread-preload.ts). */
 const preloadedThread = (options: Partial<Parameters<typeof startLocalFunctionsThread>[0]> = {}) =>
@@ -98,16 +97,8 @@ describe("a functions thread's routes to local emulators", () => {
   });
 
   it("carry its SDK clients' requests by message, for a route added later and in a thread that replaced a crashed one", async () => {
-    // Nothing listens on these ports (just opened and closed): over HTTP, ListTables would be refused.
-    const closedEndpoint = async () => {
-      const server = createServer();
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      const { port } = server.address() as AddressInfo;
-      await new Promise((resolve) => server.close(resolve));
-      return `http://127.0.0.1:${port}`;
-    };
-    const first = await closedEndpoint();
-    const later = await closedEndpoint();
+    // Nothing listens on these ports: over HTTP, ListTables would be refused.
+    const [first = "", later = ""] = await closedEndpoints(2);
     const answering = (name: string) => () => {
       const { port1, port2 } = new MessageChannel();
       serveByMessage(port1, (_req, res) => {

@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { MessageChannel } from "node:worker_threads";
 import {
   ConditionalCheckFailedException,
@@ -19,22 +18,14 @@ import {
   routeByMessage,
   serveByMessage,
 } from "../../../infra/local/message-transport.js";
+import { closedEndpoints } from "../../support/closed-endpoints.js";
 
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
 
-/** An endpoint nothing listens on (a port just opened and closed): over HTTP, a request is refused. */
-async function closedEndpoint(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}
 let NOWHERE: string;
 let NOWHERE_ELSE: string;
 beforeAll(async () => {
-  NOWHERE = await closedEndpoint();
-  NOWHERE_ELSE = await closedEndpoint();
+  [NOWHERE = "", NOWHERE_ELSE = ""] = await closedEndpoints(2);
 });
 
 const unroutes: Array<() => void> = [];
