@@ -7,6 +7,7 @@ import {
 import { DynamoKeyStore } from "../../shared/adapters/dynamodb/key-store.js";
 import { DynamoSourceRepository } from "../../shared/adapters/dynamodb/source-repository.js";
 import { EventBridgePublisher } from "../../shared/adapters/event-bridge-publisher.js";
+import { CACHED_MIDDLEWARE, sdkClient } from "../../shared/adapters/sdk-client.js";
 import { onShutdown } from "../../shared/adapters/shutdown.js";
 import { SourceCache, WriteKeyCache } from "../../shared/adapters/write-key-cache.js";
 import { readEnv } from "../../shared/config.js";
@@ -41,8 +42,7 @@ await onShutdown(
   },
   obs.logger,
 );
-const eventBridge = new EventBridgeClient({});
-obs.tracer?.captureAWSv3Client(eventBridge);
+const eventBridge = sdkClient(new EventBridgeClient(CACHED_MIDDLEWARE), obs.tracer);
 const deps = {
   publisher: new EventBridgePublisher(eventBridge, env.EVENT_BUS_NAME),
   clock: systemClock,

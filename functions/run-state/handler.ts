@@ -6,6 +6,7 @@ import { DynamoInsightsRepository } from "../../shared/adapters/dynamodb/insight
 import { DynamoMomentRepository } from "../../shared/adapters/dynamodb/moment-repository.js";
 import { DynamoPendingStartRepository } from "../../shared/adapters/dynamodb/pending-start-repository.js";
 import { DynamoRunRepository } from "../../shared/adapters/dynamodb/run-repository.js";
+import { CACHED_MIDDLEWARE, sdkClient } from "../../shared/adapters/sdk-client.js";
 import { StepFunctionsController } from "../../shared/adapters/step-functions-starter.js";
 import { readEnv, readTimeScale } from "../../shared/config.js";
 import { REDRIVES_EXHAUSTED_METRIC } from "../../shared/contracts/bus.js";
@@ -18,8 +19,7 @@ import { recordRunState } from "../../shared/use-cases/record-run-state.js";
 
 const env = readEnv([Env.tableName, Env.stateMachineArn]);
 const obs = createObservability("run-state");
-const sfn = new SFNClient({});
-obs.tracer?.captureAWSv3Client(sfn);
+const sfn = sdkClient(new SFNClient(CACHED_MIDDLEWARE), obs.tracer);
 const db = documentClient(obs.tracer);
 const workflows = new StepFunctionsController(sfn, env.STATE_MACHINE_ARN);
 const deps = {

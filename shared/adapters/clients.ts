@@ -8,6 +8,7 @@ import type { Tracer } from "@aws-lambda-powertools/tracer";
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { useStorableKeys } from "./dynamodb/storable-keys.js";
+import { sdkClient } from "./sdk-client.js";
 
 /**
  * How values cross into DynamoDB and back. Numbers beyond 2^53 (an order id in an event, say)
@@ -33,7 +34,5 @@ export function documentClientOf(client: DynamoDBClient): DynamoDBDocumentClient
 }
 
 export function documentClient(tracer?: Tracer, config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(config);
-  tracer?.captureAWSv3Client(client);
-  return documentClientOf(client);
+  return documentClientOf(sdkClient(new DynamoDBClient(config), tracer));
 }

@@ -4,6 +4,7 @@ import { EVENT_SOURCE } from "../contracts/bus.js";
 import { type BusDetail, busDetailType } from "../contracts/bus-details.js";
 import { ServiceUnavailableError } from "../domain/errors.js";
 import type { EventPublisher } from "../ports/delivery.js";
+import { CACHED_MIDDLEWARE, sdkClient } from "./sdk-client.js";
 
 const MAX_ENTRIES_PER_CALL = 10;
 /**
@@ -143,7 +144,5 @@ function delay(ms: number) {
  * publishes and imports it on its first publish (see lazyPort, shared/load-once.ts).
  */
 export function eventBridgePublisher(eventBusName: string, tracer?: Tracer): EventBridgePublisher {
-  const client = new EventBridgeClient({});
-  tracer?.captureAWSv3Client(client);
-  return new EventBridgePublisher(client, eventBusName);
+  return new EventBridgePublisher(sdkClient(new EventBridgeClient(CACHED_MIDDLEWARE), tracer), eventBusName);
 }

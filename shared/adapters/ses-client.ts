@@ -1,6 +1,7 @@
 import { Agent } from "node:https";
 import type { Tracer } from "@aws-lambda-powertools/tracer";
 import { SESClient } from "@aws-sdk/client-ses";
+import { CACHED_MIDDLEWARE, sdkClient } from "./sdk-client.js";
 
 /**
  * The SES client that sends email. SES takes no idempotency key, so a send must only ever be
@@ -14,6 +15,7 @@ import { SESClient } from "@aws-sdk/client-ses";
  */
 export function sesClient(tracer?: Tracer): SESClient {
   const client = new SESClient({
+    ...CACHED_MIDDLEWARE,
     maxAttempts: 1,
     requestHandler: {
       httpsAgent: new Agent({ keepAlive: false }),
@@ -22,6 +24,5 @@ export function sesClient(tracer?: Tracer): SESClient {
       throwOnRequestTimeout: true,
     },
   });
-  tracer?.captureAWSv3Client(client);
-  return client;
+  return sdkClient(client, tracer);
 }

@@ -21,6 +21,7 @@ import {
   type RunRef,
 } from "../contracts/workflow.js";
 import type { ExecutionInputReader, WorkflowController } from "../ports/runs.js";
+import { CACHED_MIDDLEWARE, sdkClient } from "./sdk-client.js";
 
 /**
  * Starts and stops runs' Standard executions, each named by its run id. Execution names are unique
@@ -124,7 +125,5 @@ function isAlreadyFinished(error: Error): boolean {
  * first Step Functions call (see lazyPort, shared/load-once.ts), since most of its invocations make none.
  */
 export function stepFunctionsController(stateMachineArn: string, tracer?: Tracer): StepFunctionsController {
-  const client = new SFNClient({});
-  tracer?.captureAWSv3Client(client);
-  return new StepFunctionsController(client, stateMachineArn);
+  return new StepFunctionsController(sdkClient(new SFNClient(CACHED_MIDDLEWARE), tracer), stateMachineArn);
 }
