@@ -97,6 +97,13 @@ export interface LocalStackOptions {
    */
   faults?: Faults;
   /**
+   * With `faults`, the emulators the functions reach through a fault proxy (default: all four). The
+   * others they reach as without a plan, by message: a test that only needs the bus to refuse a
+   * PutEvents need not send every DynamoDB call over HTTP through a proxy, a third more CPU per API
+   * request. The `lambda` faults (asked by the local Step Functions) do not depend on it.
+   */
+  faultProxies?: readonly ProxiedService[];
+  /**
    * Modules the functions thread imports before any handler (the bench's SDK instrumentation, which
    * must wrap the SDK's client class before a handler builds its clients), as file URLs.
    */
@@ -114,6 +121,9 @@ export interface LocalStackOptions {
    */
   backEndNice?: number;
 }
+
+/** The emulators a fault plan can put a proxy in front of (see `faultProxies`). */
+export type ProxiedService = Extract<FaultService, "dynamodb" | "sfn" | "ses" | "eventbridge">;
 
 /** The HTTP API functions thread's young generation, in MB (see startThread's youngGenerationMb). */
 const API_YOUNG_GENERATION_MB = 32;
@@ -189,7 +199,7 @@ export interface LocalStack {
   failNextResponse(path: string, status?: number): void;
   /**
    * How many of the functions' requests each emulator answered by message rather than over HTTP
-   * (message-transport.ts; none with a fault plan, whose proxies are reached over HTTP).
+   * (message-transport.ts; none of one behind a fault proxy, which is reached over HTTP).
    */
   servedByMessage(): Promise<{ dynamodb: number; eventBridge: number; stepFunctions: number; ses: number }>;
   /**
@@ -310,9 +320,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
     );
 
-    // Without a plan the functions talk to the emulators directly; with one, through a fault proxy.
-    const faulty = async (service: FaultService, endpoint: string) => {
-      if (!options.faults) return endpoint;
+    // Without a plan the functions talk to the emulators directly; with one, through a fault proxy
+    // (those `faultProxies` names, when it names some).
+    const proxied = (service: ProxiedService) =>
+      options.faults !== undefined && (options.faultProxies?.includes(service) ?? true);
+    const faulty = async (service: ProxiedService, endpoint: string) => {
+      if (!options.faults || !proxied(service)) return endpoint;
       const proxy = await startFaultProxy({ service, target: endpoint, faults: options.faults, host });
       stops.push(proxy.stop);
       return proxy.url;
@@ -375,9 +388,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // API, the bus, the queue, Step Functions, SES) from answering and accepting connections. They
     // share the process's environment, so they may start before every endpoint is known: a handler
     // is imported on first use, or when `load` says every variable it reads is set.
-    // Without a fault plan the functions reach DynamoDB by message (message-transport.ts); a fault
-    // proxy stands between them otherwise, and they talk to it over HTTP.
-    const dynamoByMessage = !options.faults;
+    // Unless a fault proxy stands in front of it (then they talk to the proxy over HTTP), the
+    // functions reach DynamoDB by message (message-transport.ts).
+    const dynamoByMessage = !proxied("dynamodb");
     const threadOptions = {
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT,
@@ -428,7 +441,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     // The SES front started before the functions threads: its entry in `stops` (above) stops it, and
     // with it its ports, after theirs, as over HTTP.
-    if (!options.faults) stopSes = byMessage("ses", { ...sesEvents, endpoint: sesEvents.url }).stop;
+    if (!proxied("ses")) stopSes = byMessage("ses", { ...sesEvents, endpoint: sesEvents.url }).stop;
     const backEnd = (fn: FunctionId) => (payload: unknown, requestId?: string) =>
       functions.invoke(fn, payload, requestId);
 
@@ -507,7 +520,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         );
       },
     });
-    if (!options.faults) byMessage("stepFunctions", stepFunctions);
+    if (!proxied("sfn")) byMessage("stepFunctions", stepFunctions);
     stops.push(stepFunctions.stop);
     process.env.AWS_ENDPOINT_URL_SFN = await faulty("sfn", stepFunctions.endpoint);
     // Loaded now that every endpoint they use is known.
@@ -621,7 +634,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: 0,
       ...(options.onLog ? { onLog: options.onLog } : {}),
     });
-    if (!options.faults) byMessage("eventBridge", eventBridge);
+    if (!proxied("eventbridge")) byMessage("eventBridge", eventBridge);
     stops.push(eventBridge.stop);
     // Stops run last-started first, but Step Functions must stop before the bus and the queue: until
     // it stops, a Wait can fall due and its run complete, and that execution's status change needs the
