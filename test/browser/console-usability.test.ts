@@ -16,7 +16,8 @@ import { launchBrowser, seriousAccessibilityViolations } from "../support/browse
 
 let stack: LocalStack;
 let browser: Browser;
-let context: BrowserContext;
+/** A context of a test's own (the sign-in page's test), closed after it. */
+let context: BrowserContext | undefined;
 let page: Page;
 let sourceId = "";
 
@@ -46,14 +47,41 @@ async function createMoment(name: string): Promise<string> {
   return moment.id;
 }
 
-/** A fresh context (viewport as asked), signed in. */
+let signedInPage: Promise<Page> | undefined;
+
+/** A page in a context of its own, signed in through the sign-in page with the admin key. */
+async function signIn(): Promise<Page> {
+  const signedIn = await (await browser.newContext()).newPage();
+  await signedIn.goto(`${stack.consoleUrl}/admin-keys`);
+  await signedIn.getByLabel("Admin key").fill(stack.adminKey);
+  await signedIn.getByRole("button", { name: "Sign in" }).click();
+  await eventually(() => signedIn.getByRole("heading", { level: 1, name: "Admin keys" }).isVisible()).toBe(
+    true,
+  );
+  return signedIn;
+}
+
+/**
+ * The signed-in page, blank, as a new one would be. The tests share one page (the first test, about
+ * the sign-in page, has a context of its own), signed in once and cleared for each test of what an
+ * earlier one left: its document (about:blank: each test loads the console anew), its routes and
+ * listeners, its viewport, the mouse's position. Its cookie holds the one session, which no test ends.
+ * A context per test, each signed in through the sign-in page, cost a renderer process started and
+ * stopped and a sign-in (a page load, the key sent, the Admin keys page) per test: this file took 80 s
+ * of CPU and 56 s on a 2-core machine, 48 s and 34 s with the page shared (most of the difference;
+ * the rest is `open`'s and axe's lighter runs).
+ */
 async function openConsole(viewport = { width: 1280, height: 860 }) {
-  context = await browser.newContext({ viewport });
-  page = await context.newPage();
-  await page.goto(`${stack.consoleUrl}/admin-keys`);
-  await page.getByLabel("Admin key").fill(stack.adminKey);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await eventually(() => page.getByRole("heading", { level: 1, name: "Admin keys" }).isVisible()).toBe(true);
+  signedInPage ??= signIn();
+  if ((await signedInPage).isClosed()) signedInPage = signIn();
+  page = await signedInPage;
+  await page.unrouteAll({ behavior: "ignoreErrors" });
+  // What a test listens to; not every event: Playwright itself listens for the page's close and crash.
+  for (const event of ["request", "response", "requestfinished", "requestfailed", "console", "pageerror"])
+    page.removeAllListeners(event);
+  await page.setViewportSize(viewport);
+  await page.mouse.move(0, 0);
+  await page.goto("about:blank");
 }
 
 /** What has focus: never the page's body after an action whose control went away. */
@@ -71,8 +99,27 @@ const fieldNames = () =>
     [...document.querySelectorAll("form .field-label")].map((label) => label.textContent ?? ""),
   );
 
+/** Loads a page of the console from its address (a new document), and waits for its heading. */
 const go = async (path: string, heading: string | RegExp) => {
   await page.goto(`${stack.consoleUrl}${path}`);
+  await eventually(() => page.getByRole("heading", { level: 1, name: heading }).isVisible()).toBe(true);
+};
+
+/**
+ * Opens another page of the console in the page shown, as its links do (the router's navigate: the
+ * address pushed, the page rendered for it, scrolled to the top), and waits for its heading. No
+ * reload: the console's scripts, Playwright's and axe-core (half a megabyte) are not loaded and
+ * compiled again.
+ */
+const open = async (path: string, heading: string | RegExp) => {
+  await page.evaluate(
+    (url) => {
+      history.pushState(null, "", url);
+      dispatchEvent(new PopStateEvent("popstate"));
+      scrollTo(0, 0);
+    },
+    `${new URL(stack.consoleUrl).pathname}${path}`,
+  );
   await eventually(() => page.getByRole("heading", { level: 1, name: heading }).isVisible()).toBe(true);
 };
 
@@ -116,6 +163,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await context?.close();
+  context = undefined;
 });
 
 afterAll(async () => {
@@ -246,6 +294,8 @@ describe("the console's details", () => {
   it("keeps every navigation link visible and clickable at 375px, and no main page wider than the screen", async () => {
     const id = await createMoment("Narrow screen");
     await openConsole({ width: 375, height: 760 });
+    // The first page loaded, the others opened in it.
+    let show = go;
     for (const [path, heading] of [
       ["/moments", "Moments"],
       [`/moments/${id}`, /Narrow screen/],
@@ -257,7 +307,8 @@ describe("the console's details", () => {
       ["/suppressions", "Suppressions"],
       ["/admin-keys", "Admin keys"],
     ] as const) {
-      await go(path, heading);
+      await show(path, heading);
+      show = open;
       await eventually(() => page.locator(".loading").count()).toBe(0);
       const links = page.getByRole("navigation", { name: "Main" }).getByRole("link");
       expect(await links.count()).toBe(7);
@@ -538,7 +589,7 @@ describe("the console's details", () => {
     expect(await page.locator("code.secret").count()).toBe(0);
 
     // An admin key: the same.
-    await go("/admin-keys", "Admin keys");
+    await open("/admin-keys", "Admin keys");
     await page.getByRole("button", { name: "Issue an admin key" }).click();
     await eventually(() => done("admin key", "").isVisible()).toBe(true);
     const key = (await notice("admin key").locator("code.secret").textContent()) ?? "";
@@ -751,13 +802,15 @@ describe("the console's details", () => {
     const id = await createMoment("Source gone");
     await openConsole();
     const summary = page.getByRole("alert").filter({ hasText: /^Not (saved|created)/ });
+    let show = go;
     for (const [path, heading, sources, submit] of [
       [`/moments/${id}`, "Source gone", "Sources (audience)", "Save changes"],
       ["/moments/new", "New moment", "Sources (required)", "Create moment"],
     ] as const) {
       // Chosen on the page, deleted before the save: the API refuses it by its path (sourceIds.N).
       const gone = await admin<{ id: string }>("POST", "/v1/admin/sources", { name: `Gone from ${heading}` });
-      await go(path, heading);
+      await show(path, heading);
+      show = open;
       if (path === "/moments/new") await page.getByRole("radio", { name: /Cart Abandon/ }).check();
       await page.getByRole("checkbox", { name: `Gone from ${heading}` }).check();
       const deleted = await fetch(`${stack.apiUrl}/v1/admin/sources/${gone.id}`, {
@@ -882,7 +935,7 @@ describe("the console's details", () => {
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
 
     // A revoked key: the notice saying so.
-    await go("/admin-keys", "Admin keys");
+    await open("/admin-keys", "Admin keys");
     await page.getByRole("button", { name: "Issue an admin key" }).click();
     const issued = page.locator(".notice code.secret");
     await eventually(() => issued.textContent()).toMatch(/^mk_admin_/);
@@ -897,7 +950,7 @@ describe("the console's details", () => {
 
     // A deleted source: the notice saying so.
     await admin("POST", "/v1/admin/sources", { name: "Short-lived", allowedDomains: [] });
-    await go("/sources", "Sources");
+    await open("/sources", "Sources");
     await page.getByRole("button", { name: "Delete Short-lived" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Delete Short-lived" }).click();
     await eventually(focused).toBe("p: Source “Short-lived” deleted.");
