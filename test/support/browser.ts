@@ -18,9 +18,12 @@ const require = createRequire(import.meta.url);
  * WebGL through SwiftShader, a GPU emulated on the CPU, composites every frame; the tests draw no WebGL
  * (the charts are 2D canvas), and with --disable-gpu Chromium composites in software without it, a third
  * less CPU for the browser files (the console's fell from 34 s to 23 s of CPU on a 2-core machine).
+ * And its --disable-features and --enable-features: Chromium keeps the last of a repeated switch, so
+ * theirs (given after Playwright's) replaced Playwright's own lists, which turn off paint holding and
+ * turn on the screenshot path Playwright expects; site isolation stays off by --disable-site-isolation-trials.
  */
 const DROPPED_ARGS =
-  /^--(single-process|disable-web-security|use-gl|use-angle|enable-unsafe-swiftshader|in-process-gpu|ignore-gpu-blocklist)(=|$)/;
+  /^--(disable-features|enable-features|single-process|disable-web-security|use-gl|use-angle|enable-unsafe-swiftshader|in-process-gpu|ignore-gpu-blocklist)(=|$)/;
 
 export async function launchBrowser(): Promise<Browser> {
   return playwright.launch({
