@@ -452,6 +452,37 @@ describe("the console's details", () => {
     expect(counts.replace(/\s+/g, " ")).toBe("Prompts shown 0 Answered 0 Dismissed 0 Response rate —");
   });
 
+  it("lets a refresh of the live reporting page that outlasts the 5 s interval finish, and shows its answer", async () => {
+    const id = await createMoment("Slow report");
+    // A context of its own (signed in with the shared page's session) whose clock the test moves on.
+    await openConsole();
+    context = await browser.newContext({ storageState: await page.context().storageState() });
+    await context.clock.install();
+    const watched = await context.newPage();
+    const { opened: released, open: release } = gate();
+    let reads = 0;
+    await watched.route(/\/v1\/admin\/moments\/[^/]+\/report/, async (route) => {
+      reads += 1;
+      if (reads === 1) return route.fallback();
+      // Every refresh is slow: held until the test lets it through; the first says 7 entered.
+      await released;
+      const answer = await route.fetch();
+      const report = await answer.json();
+      if (reads === 2) report.totals.entered = 7;
+      await route.fulfill({ response: answer, json: report });
+    });
+    await watched.goto(`${stack.consoleUrl}/moments/${id}/reporting`);
+    const entered = watched.locator(".kpi .value").first();
+    await eventually(() => entered.textContent()).toBe("0");
+    await watched.clock.fastForward(5_000);
+    await eventually(() => reads).toBe(2);
+    // Three more intervals pass while that refresh is on its way: none starts another.
+    for (let i = 0; i < 3; i++) await watched.clock.fastForward(5_000);
+    expect(reads).toBe(2);
+    release();
+    await eventually(() => entered.textContent()).toBe("7");
+  });
+
   it("clears a confirmation's error when it is cancelled and opened again", async () => {
     const id = await createMoment("Failing start");
     await openConsole();

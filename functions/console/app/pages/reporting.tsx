@@ -50,7 +50,11 @@ export function ReportingPage({ params }: { params: Record<string, string> }) {
     [id, bucket],
   );
   const [updatedAt, setUpdatedAt] = useState<Date | undefined>();
-  useInterval(report.reload, REFRESH_MS);
+  // A refresh still on its way is let finish: starting another would drop its answer, and on a link
+  // slower than the interval the page would never show one.
+  useInterval(() => {
+    if (!report.loading) report.reload();
+  }, REFRESH_MS);
   useEffect(() => {
     if (report.data) setUpdatedAt(new Date());
   }, [report.data]);
