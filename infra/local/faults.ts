@@ -95,6 +95,8 @@ export class Faults {
   private readonly rates = new Map<FaultService, FaultRates>();
   private readonly rules: Array<FaultRule & { left: number }> = [];
   private readonly counts = new Map<FaultService, FaultCounts>();
+  /** Services no fault proxy stands in front of (the stack's `faultProxies`): a fault for one is refused. */
+  private readonly unproxied = new Set<FaultService>();
   private random: () => number;
 
   constructor(plan: FaultPlan = {}) {
@@ -103,8 +105,31 @@ export class Faults {
       this.set(service as FaultService, rates);
   }
 
+  /**
+   * Says that no fault proxy stands in front of these services (a stack started with `faultProxies`
+   * naming others): a rate or rule for one, already set or set later, is refused, since it would never
+   * fire and a test relying on it would pass without its fault.
+   */
+  withoutProxies(services: readonly FaultService[]): this {
+    for (const service of services) {
+      this.unproxied.add(service);
+      const rates = this.rates.get(service);
+      if ((rates?.errorRate ?? 0) > 0 || (rates?.dropRate ?? 0) > 0) this.refuse(service);
+      if (this.rules.some((rule) => rule.service === service && rule.left > 0)) this.refuse(service);
+    }
+    return this;
+  }
+
+  private refuse(service: FaultService): never {
+    throw new Error(
+      `No fault proxy stands in front of ${service} (the local stack's faultProxies option leaves it out): its faults would never be injected`,
+    );
+  }
+
   /** Sets (or with `{}` clears) a service's rates. */
   set(service: FaultService, rates: FaultRates): this {
+    if (this.unproxied.has(service) && ((rates.errorRate ?? 0) > 0 || (rates.dropRate ?? 0) > 0))
+      this.refuse(service);
     for (const rate of [rates.errorRate, rates.dropRate])
       if (rate !== undefined && !(rate >= 0 && rate <= 1))
         throw new Error(`A fault rate is a share between 0 and 1, got ${rate}`);
@@ -114,6 +139,7 @@ export class Faults {
 
   /** Adds a deterministic rule: the next `times` matching requests get `fault`. */
   once(rule: FaultRule): this {
+    if (this.unproxied.has(rule.service)) this.refuse(rule.service);
     if (rule.fault === "timeout" && rule.service !== "lambda")
       throw new Error(`The timeout fault is the lambda service's only, not ${rule.service}'s`);
     this.rules.push({ ...rule, left: rule.times ?? 1 });

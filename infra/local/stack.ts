@@ -92,15 +92,17 @@ export interface LocalStackOptions {
   env?: Partial<Record<EnvName, string>> & { POWERTOOLS_METRICS_DISABLED?: "true" | "false" };
   /**
    * Fault injection (see faults.ts): with it, the functions reach DynamoDB, Step Functions, SES and
-   * EventBridge through fault proxies that follow this plan, changeable while the stack runs, and the
-   * local Step Functions applies its `lambda` faults to the task functions it invokes.
+   * EventBridge (or those `faultProxies` names) through fault proxies that follow this plan, changeable
+   * while the stack runs, and the local Step Functions applies its `lambda` faults to the task
+   * functions it invokes.
    */
   faults?: Faults;
   /**
-   * With `faults`, the emulators the functions reach through a fault proxy (default: all four). The
-   * others they reach as without a plan, by message: a test that only needs the bus to refuse a
-   * PutEvents need not send every DynamoDB call over HTTP through a proxy, a third more CPU per API
-   * request. The `lambda` faults (asked by the local Step Functions) do not depend on it.
+   * With `faults`, the emulators the functions reach through a fault proxy (default: all four; `[]`:
+   * none). The others they reach as without a plan, by message: a test that only needs the bus to
+   * refuse a PutEvents need not send every DynamoDB call over HTTP through a proxy, a third more CPU
+   * per API request. The plan then refuses faults for the others (`Faults.withoutProxies`), which would
+   * never fire. The `lambda` faults (asked by the local Step Functions) do not depend on it.
    */
   faultProxies?: readonly ProxiedService[];
   /**
@@ -123,7 +125,8 @@ export interface LocalStackOptions {
 }
 
 /** The emulators a fault plan can put a proxy in front of (see `faultProxies`). */
-export type ProxiedService = Extract<FaultService, "dynamodb" | "sfn" | "ses" | "eventbridge">;
+const PROXIED_SERVICES = ["dynamodb", "sfn", "ses", "eventbridge"] as const satisfies readonly FaultService[];
+export type ProxiedService = (typeof PROXIED_SERVICES)[number];
 
 /** The HTTP API functions thread's young generation, in MB (see startThread's youngGenerationMb). */
 const API_YOUNG_GENERATION_MB = 32;
@@ -324,6 +327,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // (those `faultProxies` names, when it names some).
     const proxied = (service: ProxiedService) =>
       options.faults !== undefined && (options.faultProxies?.includes(service) ?? true);
+    options.faults?.withoutProxies(PROXIED_SERVICES.filter((service) => !proxied(service)));
     const faulty = async (service: ProxiedService, endpoint: string) => {
       if (!options.faults || !proxied(service)) return endpoint;
       const proxy = await startFaultProxy({ service, target: endpoint, faults: options.faults, host });

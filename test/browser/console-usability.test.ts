@@ -62,6 +62,25 @@ async function signIn(): Promise<Page> {
 }
 
 /**
+ * The shared signed-in page: signed in again (in a new context) when there is none yet, the last
+ * sign-in failed, the page closed or crashed, or its session no longer opens the admin API (a test
+ * that ended it must not fail every test after it).
+ */
+async function signedIn(): Promise<Page> {
+  const current = await signedInPage?.catch(() => undefined);
+  if (current && !current.isClosed()) {
+    const session = await current.request
+      .get(`${new URL(stack.consoleUrl).origin}/v1/admin/moments`)
+      .catch(() => undefined);
+    if (session?.ok() && (await current.evaluate(() => true).catch(() => false))) return current;
+    await current.context().close();
+  }
+  signedInPage = signIn();
+  signedInPage.catch(() => undefined);
+  return signedInPage;
+}
+
+/**
  * The signed-in page, blank, as a new one would be. The tests share one page (the first test, about
  * the sign-in page, has a context of its own), signed in once and cleared for each test of what an
  * earlier one left: its document (about:blank: each test loads the console anew), its routes and
@@ -72,9 +91,7 @@ async function signIn(): Promise<Page> {
  * the rest is `open`'s and axe's lighter runs).
  */
 async function openConsole(viewport = { width: 1280, height: 860 }) {
-  signedInPage ??= signIn();
-  if ((await signedInPage).isClosed()) signedInPage = signIn();
-  page = await signedInPage;
+  page = await signedIn();
   await page.unrouteAll({ behavior: "ignoreErrors" });
   // What a test listens to; not every event: Playwright itself listens for the page's close and crash.
   for (const event of ["request", "response", "requestfinished", "requestfailed", "console", "pageerror"])
@@ -452,35 +469,56 @@ describe("the console's details", () => {
     expect(counts.replace(/\s+/g, " ")).toBe("Prompts shown 0 Answered 0 Dismissed 0 Response rate —");
   });
 
-  it("lets a refresh of the live reporting page that outlasts the 5 s interval finish, and shows its answer", async () => {
+  it("lets a refresh of the live reporting page that outlasts the 5 s interval finish and shows its answer, and gives up one that hung for a minute", async () => {
     const id = await createMoment("Slow report");
     // A context of its own (signed in with the shared page's session) whose clock the test moves on.
     await openConsole();
     context = await browser.newContext({ storageState: await page.context().storageState() });
     await context.clock.install();
+    // The reads the page starts, counted in the page as it starts them.
+    await context.addInitScript(() => {
+      const w = window as unknown as { reportReads: number };
+      w.reportReads = 0;
+      const send = window.fetch;
+      window.fetch = (input, init) => {
+        if (String(input instanceof Request ? input.url : input).includes("/report")) w.reportReads += 1;
+        return send(input, init);
+      };
+    });
     const watched = await context.newPage();
+    const reads = () => watched.evaluate(() => (window as unknown as { reportReads: number }).reportReads);
     const { opened: released, open: release } = gate();
-    let reads = 0;
+    let served = 0;
     await watched.route(/\/v1\/admin\/moments\/[^/]+\/report/, async (route) => {
-      reads += 1;
-      if (reads === 1) return route.fallback();
-      // Every refresh is slow: held until the test lets it through; the first says 7 entered.
+      served += 1;
+      const read = served;
+      if (read === 1 || read >= 4) return route.fallback();
+      // The second read is slow (held until the test lets it through) and says 7 entered; the third hangs.
+      if (read === 3) return;
       await released;
       const answer = await route.fetch();
       const report = await answer.json();
-      if (reads === 2) report.totals.entered = 7;
+      report.totals.entered = 7;
       await route.fulfill({ response: answer, json: report });
     });
     await watched.goto(`${stack.consoleUrl}/moments/${id}/reporting`);
     const entered = watched.locator(".kpi .value").first();
     await eventually(() => entered.textContent()).toBe("0");
     await watched.clock.fastForward(5_000);
-    await eventually(() => reads).toBe(2);
+    await eventually(reads).toBe(2);
     // Three more intervals pass while that refresh is on its way: none starts another.
     for (let i = 0; i < 3; i++) await watched.clock.fastForward(5_000);
-    expect(reads).toBe(2);
+    expect(await reads()).toBe(2);
     release();
     await eventually(() => entered.textContent()).toBe("7");
+    // The next refresh hangs: after a minute on its way, the one after it is started, and shown.
+    await watched.clock.fastForward(5_000);
+    await eventually(reads).toBe(3);
+    await watched.clock.fastForward(55_000);
+    expect(await reads()).toBe(3);
+    await watched.clock.fastForward(5_000);
+    await eventually(reads).toBe(4);
+    await eventually(() => entered.textContent()).toBe("0");
   });
 
   it("clears a confirmation's error when it is cancelled and opened again", async () => {

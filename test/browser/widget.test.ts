@@ -89,8 +89,9 @@ interface Opened {
  * The app's tabs, kept from one open to the next. A new page is a new renderer process, and this
  * Chromium starts each from scratch (--no-zygote): about 0.4 s of CPU and as much wall time, once or
  * twice a test. A navigation in a kept tab reuses its process (0.07 s). Each open still starts as in
- * a fresh context: a new document, no storage (openApp clears it), online, and no route or listener
- * of an earlier test (`release`, after each test whatever its outcome).
+ * a fresh context: a new document, no storage or cookie (openApp clears the storage, `release` the
+ * cookies), online, and no route or listener of an earlier test (`release`, after each test whatever
+ * its outcome).
  */
 interface Tab {
   context: BrowserContext;
@@ -124,6 +125,7 @@ async function release(tab: Tab) {
   for (const event of ["request", "response", "requestfailed"]) tab.page.removeAllListeners(event);
   await tab.page.unrouteAll({ behavior: "ignoreErrors" });
   await tab.context.setOffline(false);
+  await tab.context.clearCookies();
   // A new document of the app's page for the next open: the widget goes with the old one, and none of
   // its timers or requests outlives the test.
   await tab.page.goto(appUrl("localhost"));
@@ -179,6 +181,7 @@ async function openApp(
       };
       // A kept tab's storage may hold an earlier open's queue: empty, as a fresh context's is.
       localStorage.clear();
+      sessionStorage.clear();
       w.unread = [];
       w.Moments.init({ apiUrl, writeKey, ...(launcher === undefined ? {} : { launcher }) });
       w.Moments.on("unread", (n) => w.unread.push(n));
@@ -433,6 +436,8 @@ describe("the in-app widget", () => {
     await dialog.getByRole("button", { name: "Send" }).click();
     // The panel goes once its thanks has shown (1.5 s): the admin's side is checked meanwhile.
     const gone = expect.poll(() => dialog.isVisible(), { timeout: 10_000 }).toBe(false);
+    // Awaited below; a failure of the checks in between must not leave it rejected unhandled.
+    gone.catch(() => undefined);
 
     const feedback = await waitFor(
       async () => {
@@ -457,14 +462,20 @@ describe("the in-app widget", () => {
     const event = unique("report_exported");
     const momentId = await feedbackMoment(event);
     const happy = await openApp();
+    // The prompt's "shown" (the widget marks it read as it shows it) and the answer are on the server
+    // before the next user takes the tab: a navigation would cancel either.
+    const shown = happy.page.waitForResponse(
+      (response) =>
+        /^\/v1\/inbox\/[^/]+\/read$/.test(new URL(response.url()).pathname) &&
+        response.request().method() === "POST",
+    );
     const dialog = await promptAfterTrack(happy.page, event);
     const sent = happy.page.waitForResponse(
       (response) => new URL(response.url()).pathname === "/v1/feedback",
     );
     await dialog.getByRole("button", { name: "Positive" }).click();
     expect(await dialog.getByRole("textbox").count()).toBe(0);
-    // The answer is on the server before the next user takes the tab (a navigation would cancel it).
-    await sent;
+    await Promise.all([shown, sent]);
     await happy.close();
 
     const other = await openApp();

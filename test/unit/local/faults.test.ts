@@ -175,3 +175,23 @@ describe("MOMENTS_FAULTS", () => {
     expect(() => new Faults({ services: { ses: { errorRate: 2 } } })).toThrow(/between 0 and 1/);
   });
 });
+
+describe("a plan for a stack with fault proxies in front of some services only", () => {
+  it("refuses a fault for a service no proxy stands in front of, whenever it is set, and takes the others", () => {
+    const faults = new Faults().withoutProxies(["dynamodb", "sfn"]);
+    expect(() => faults.once({ service: "dynamodb", fault: "throttle" })).toThrow(
+      /No fault proxy stands in front of dynamodb/,
+    );
+    expect(() => faults.set("sfn", { errorRate: 0.1 })).toThrow(/No fault proxy stands in front of sfn/);
+    // Clearing a rate is no fault; the proxied bus and the lambda service take theirs.
+    faults.set("sfn", {}).set("eventbridge", { dropRate: 0.5 });
+    faults.once({ service: "lambda", fault: "timeout" }).once({ service: "eventbridge", fault: "503" });
+    expect(faults.unusedRules()).toHaveLength(2);
+    // A plan that already holds a fault for a service then left unproxied.
+    const planned = new Faults({ services: { ses: { errorRate: 0.2 } } });
+    expect(() => planned.withoutProxies(["ses"])).toThrow(/No fault proxy stands in front of ses/);
+    expect(() => new Faults().once({ service: "ses", fault: "drop" }).withoutProxies(["ses"])).toThrow(
+      /in front of ses/,
+    );
+  });
+});

@@ -25,6 +25,8 @@ import {
 
 type Report = components["schemas"]["MomentReport"];
 const REFRESH_MS = 5000;
+/** A refresh on its way this long is given up for a new one (a connection that hung). */
+const STALLED_MS = 60_000;
 const SERIES = [
   ["entered", "Entered", "#3b3bd4"],
   ["active", "Active", "#0e7490"],
@@ -51,9 +53,12 @@ export function ReportingPage({ params }: { params: Record<string, string> }) {
   );
   const [updatedAt, setUpdatedAt] = useState<Date | undefined>();
   // A refresh still on its way is let finish: starting another would drop its answer, and on a link
-  // slower than the interval the page would never show one.
+  // slower than the interval the page would never show one. Unless it has hung (STALLED_MS).
+  const refreshedAt = useRef(0);
   useInterval(() => {
-    if (!report.loading) report.reload();
+    if (report.loading && Date.now() - refreshedAt.current < STALLED_MS) return;
+    refreshedAt.current = Date.now();
+    report.reload();
   }, REFRESH_MS);
   useEffect(() => {
     if (report.data) setUpdatedAt(new Date());
