@@ -37,6 +37,11 @@ export interface LocalQueueOptions {
   concurrency?: number;
   /** Journal file: makes the queue durable across restarts (see above). In memory when absent. */
   journalPath?: string;
+  /**
+   * Bytes appended to the journal after which it is rewritten to what is live (default
+   * JOURNAL_COMPACT_BYTES): a test reaches a compaction with a few small sends instead of 32 MB.
+   */
+  journalCompactBytes?: number;
   /** Called once per message moved to the dead-letter list. */
   onDeadLetter?: (letter: DeadLetter) => void;
   /** Redrive policy; default 3. */
@@ -141,6 +146,7 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
   // Replay: what was sent and neither processed nor dead-lettered is delivered again (at least once).
   const opened = options.journalPath ? openJournal<JournalRecord>(options.journalPath) : undefined;
   const journal = opened?.journal;
+  const compactBytes = options.journalCompactBytes ?? JOURNAL_COMPACT_BYTES;
   if (opened) {
     for (const record of opened.records) {
       if (record.t === "send") {
@@ -202,7 +208,7 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
   const journalAppend = (record: JournalRecord): void => {
     if (journal === undefined || journalClosed) return;
     journal.append(record);
-    if (journal.appendedBytes > JOURNAL_COMPACT_BYTES) journal.rewrite(snapshot());
+    if (journal.appendedBytes > compactBytes) journal.rewrite(snapshot());
   };
   const deadLetter = (message: StoredMessage, reason: string): void => {
     const letter: DeadLetter = {

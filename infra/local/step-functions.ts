@@ -98,6 +98,11 @@ export interface PersistedExecution {
 
 export interface ExecutionPersistence {
   journalPath: string;
+  /**
+   * Bytes appended to the journal after which it is rewritten to the running executions (default
+   * JOURNAL_COMPACT_BYTES): a test reaches a compaction with a few starts instead of 32 MB.
+   */
+  compactBytes?: number;
   /** What to remember of a task that succeeded (undefined: nothing). */
   checkpoint?: (stateName: string, payload: unknown) => unknown;
   /** The input to run a resumed execution with; default its original input. */
@@ -324,7 +329,7 @@ export async function startLocalStepFunctions(
   const journalAppend = (record: JournalRecord): void => {
     if (journal === undefined || journalClosed) return;
     journal.append(record);
-    if (journal.appendedBytes > JOURNAL_COMPACT_BYTES) {
+    if (journal.appendedBytes > (persistence?.compactBytes ?? JOURNAL_COMPACT_BYTES)) {
       const running = [...executionsByArn.values()].filter((execution) => execution.status === "RUNNING");
       journal.rewrite(
         journalSnapshot(

@@ -15,7 +15,7 @@ import {
   lambdaTarget,
 } from "../../../infra/local/async-invocation.js";
 import { type LocalBusEvent, startLocalEventBridge } from "../../../infra/local/event-bridge.js";
-import { JOURNAL_COMPACT_BYTES, openJournal } from "../../../infra/local/journal.js";
+import { openJournal } from "../../../infra/local/journal.js";
 import { createLocalQueue, eventBridgeDeadLetter, type LocalQueue } from "../../../infra/local/queue.js";
 import { startLocalStepFunctions } from "../../../infra/local/step-functions.js";
 import { lambdaRuleTargets } from "../../../shared/contracts/async-invocation.js";
@@ -85,10 +85,17 @@ describe("durable local queue", () => {
 
   it("keeps the message whose send compacts the journal", async () => {
     const journalPath = join(dir, "queue.jsonl");
-    // 1 MB bodies: the 33rd send crosses JOURNAL_COMPACT_BYTES and rewrites the journal.
-    const body = (i: number) => `${i}:${"x".repeat(1 << 20)}`;
-    const count = Math.ceil(JOURNAL_COMPACT_BYTES / (1 << 20)) + 1;
-    const first = createLocalQueue({ name: "q", journalPath, handler: async () => undefined });
+    // A 256 KB threshold instead of JOURNAL_COMPACT_BYTES (32 MB), and 64 KB bodies: the 4th send
+    // crosses it and rewrites the journal, the 5th is appended to the rewritten one.
+    const journalCompactBytes = 256 * 1024;
+    const body = (i: number) => `${i}:${"x".repeat(1 << 16)}`;
+    const count = Math.ceil(journalCompactBytes / (1 << 16)) + 1;
+    const first = createLocalQueue({
+      name: "q",
+      journalPath,
+      journalCompactBytes,
+      handler: async () => undefined,
+    });
     for (let i = 0; i < count; i++) first.send(body(i));
     // Killed: not stopped, never resumed.
     const second = createLocalQueue({ name: "q", journalPath, handler: async () => undefined });
@@ -663,16 +670,18 @@ describe("durable local Step Functions", () => {
 
   it("keeps the execution whose start compacts the journal", async () => {
     const journalPath = join(dir, "executions.jsonl");
+    // A 1 MB threshold instead of JOURNAL_COMPACT_BYTES (32 MB): the same compaction, a few starts away.
+    const compactBytes = 1024 * 1024;
     const options = {
       stateMachines: [{ arn: machineArn, definition }],
       lambdas: { first: async () => ({}), second: async () => ({}) },
-      persistence: { journalPath },
+      persistence: { journalPath, compactBytes },
     };
     const first = await startLocalStepFunctions(options);
     const client = new SFNClient({ endpoint: first.endpoint, region: "us-east-1", credentials });
-    // Inputs near the 256 KB limit: the last start crosses JOURNAL_COMPACT_BYTES.
+    // Inputs near the 256 KB limit: the 5th start crosses the threshold, the 6th is appended after.
     const input = JSON.stringify({ pause: 3600, padding: "x".repeat(250 * 1024) });
-    const count = Math.ceil(JOURNAL_COMPACT_BYTES / input.length) + 1;
+    const count = Math.ceil(compactBytes / input.length) + 1;
     for (let i = 0; i < count; i++) {
       await client.send(new StartExecutionCommand({ stateMachineArn: machineArn, name: `run-${i}`, input }));
     }
