@@ -19,7 +19,9 @@ let s: Scenario;
 let templateId = "";
 
 beforeAll(async () => {
-  s = await startScenario("Fault tests", { faults });
+  // The plan's faults are at DynamoDB, SES and the task invokes (the local Step Functions applies
+  // those itself): Step Functions and EventBridge are reached by message, without a proxy.
+  s = await startScenario("Fault tests", { faults, faultProxies: ["dynamodb", "ses"] });
   const template = await s.admin<{ id: string }>("POST", "/v1/admin/email-templates", {
     name: "Nudge",
     from: "team@acme.example",
