@@ -219,7 +219,12 @@ const functionArn = (fn: FunctionId) =>
 /** The local inbox keeps the newest emails only: a long local run keeps flat memory. */
 const INBOX_MAX_EMAILS = 10_000;
 
-async function startLocalSes(host: string): Promise<{ url: string; server: Server; trimInbox(): void }> {
+/** The local SES servers running in this process: their package keeps one inbox for all of them. */
+let liveLocalSes = 0;
+
+export async function startLocalSes(
+  host: string,
+): Promise<{ url: string; trimInbox(): void; stop(): Promise<void> }> {
   const mod = (await import("aws-ses-v2-local")) as unknown as {
     default: ((config: { host: string; port: number }) => Promise<Server>) & { default?: unknown };
   };
@@ -238,7 +243,19 @@ async function startLocalSes(host: string): Promise<{ url: string; server: Serve
     if (store.emails.length > INBOX_MAX_EMAILS)
       store.emails.splice(0, store.emails.length - INBOX_MAX_EMAILS);
   };
-  return { url: `http://${host}:${port}`, server, trimInbox };
+  liveLocalSes++;
+  // The last one to stop empties the inbox, so a stack started after it in the same process (test
+  // files run one after another in one) starts with an empty one, as with a process of its own; each
+  // test's read of the inbox does not grow with every stack the process ran before.
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections?.();
+      server.close(() => {
+        if (--liveLocalSes === 0) getStoreReadonly().emails.length = 0;
+        resolve();
+      });
+    });
+  return { url: `http://${host}:${port}`, trimInbox, stop };
 }
 
 /** The messageId of an event on the match queue (a bus event whose detail carries it). */
@@ -315,13 +332,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     let stopSes = sesEvents.stop;
     stops.push(() => stopSes());
-    stops.push(
-      () =>
-        new Promise<void>((resolve) => {
-          ses.server.closeAllConnections?.();
-          ses.server.close(() => resolve());
-        }),
-    );
+    stops.push(ses.stop);
 
     // Without a plan the functions talk to the emulators directly; with one, through a fault proxy
     // (those `faultProxies` names, when it names some).
