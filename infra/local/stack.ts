@@ -247,14 +247,15 @@ export async function startLocalSes(
   // The last one to stop empties the inbox, so a stack started after it in the same process (test
   // files run one after another in one) starts with an empty one, as with a process of its own; each
   // test's read of the inbox does not grow with every stack the process ran before.
+  let stopped: Promise<void> | undefined;
   const stop = () =>
-    new Promise<void>((resolve) => {
+    (stopped ??= new Promise<void>((resolve) => {
       server.closeAllConnections?.();
       server.close(() => {
         if (--liveLocalSes === 0) getStoreReadonly().emails.length = 0;
         resolve();
       });
-    });
+    }));
   return { url: `http://${host}:${port}`, trimInbox, stop };
 }
 
@@ -272,9 +273,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const host = options.host ?? "127.0.0.1";
   const timeScale = options.timeScale ?? 1;
   const stops: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-  };
+  // Each stop runs once, last-started first: a second stop() (a test's afterAll after its own, a
+  // signal's handler) waits for the first instead of stopping everything again.
+  let stopping: Promise<void> | undefined;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+    })());
   // The stack sets the process's environment for its functions (endpoints, the CDK app's variables,
   // options.env): a stopped stack gives it back as it found it, so a stack started after it in the
   // same process (a test process runs several files) sees none of an earlier stack's settings.
@@ -313,6 +318,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     stops.push(dynamo.stop);
     const ses = await startLocalSes(host);
+    // Stopped after the SES front below (stops run last-started first), even if that fails to start.
+    stops.push(ses.stop);
     // SES publishes its sending events to the default bus, which starts further down.
     let publishSesEvent: (entry: SesEventEntry) => Promise<void> = async () => {
       throw new Error("The local default bus is not started yet");
@@ -332,7 +339,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     let stopSes = sesEvents.stop;
     stops.push(() => stopSes());
-    stops.push(ses.stop);
 
     // Without a plan the functions talk to the emulators directly; with one, through a fault proxy
     // (those `faultProxies` names, when it names some).

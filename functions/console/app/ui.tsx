@@ -7,6 +7,8 @@ export interface Resource<T> {
   data: T | undefined;
   error: ApiError | undefined;
   loading: boolean;
+  /** When the load on its way started (Date.now()), whether the first, a reload or one for new `deps`. */
+  loadingSince: number;
   reload: () => void;
   /** Shows `data` as loaded (an answer that carries it, as a save's), dropping a load on its way. */
   replace: (data: T) => void;
@@ -17,8 +19,10 @@ export function useResource<T>(load: () => Promise<T>, deps: unknown[]): Resourc
   const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: true });
   const [tick, setTick] = useState(0);
   const drop = useRef(() => {});
+  const loadingSince = useRef(Date.now());
   useEffect(() => {
     let live = true;
+    loadingSince.current = Date.now();
     drop.current = () => {
       live = false;
     };
@@ -36,7 +40,14 @@ export function useResource<T>(load: () => Promise<T>, deps: unknown[]): Resourc
     drop.current();
     setState({ data, loading: false });
   }, []);
-  return { data: state.data, error: state.error, loading: state.loading, reload, replace };
+  return {
+    data: state.data,
+    error: state.error,
+    loading: state.loading,
+    loadingSince: loadingSince.current,
+    reload,
+    replace,
+  };
 }
 
 /** Runs `effect` every `ms` while the page is open (live pages), and once at once. */

@@ -3,7 +3,7 @@
  * Functions started again on the same journal deliver and resume what the previous one left.
  * (test/integration/restart.test.ts proves it for the whole stack, kill -9 included.)
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
@@ -96,7 +96,11 @@ describe("durable local queue", () => {
       journalCompactBytes,
       handler: async () => undefined,
     });
-    for (let i = 0; i < count; i++) first.send(body(i));
+    first.send(body(0));
+    const written = statSync(journalPath).ino;
+    for (let i = 1; i < count; i++) first.send(body(i));
+    // Rewritten: a new file renamed over the one the first send went to.
+    expect(statSync(journalPath).ino).not.toBe(written);
     // Killed: not stopped, never resumed.
     const second = createLocalQueue({ name: "q", journalPath, handler: async () => undefined });
     expect(second.pending()).toBe(count);
@@ -682,9 +686,13 @@ describe("durable local Step Functions", () => {
     // Inputs near the 256 KB limit: the 5th start crosses the threshold, the 6th is appended after.
     const input = JSON.stringify({ pause: 3600, padding: "x".repeat(250 * 1024) });
     const count = Math.ceil(compactBytes / input.length) + 1;
+    let written = 0;
     for (let i = 0; i < count; i++) {
       await client.send(new StartExecutionCommand({ stateMachineArn: machineArn, name: `run-${i}`, input }));
+      if (i === 0) written = statSync(journalPath).ino;
     }
+    // Rewritten: a new file renamed over the one the first start went to.
+    expect(statSync(journalPath).ino).not.toBe(written);
     client.destroy();
     // Killed: a second process opens the journal as the first left it.
     const second = await startLocalStepFunctions({ ...options, lambdas: {} });

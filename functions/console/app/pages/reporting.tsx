@@ -52,12 +52,11 @@ export function ReportingPage({ params }: { params: Record<string, string> }) {
     [id, bucket],
   );
   const [updatedAt, setUpdatedAt] = useState<Date | undefined>();
-  // A refresh still on its way is let finish: starting another would drop its answer, and on a link
-  // slower than the interval the page would never show one. Unless it has hung (STALLED_MS).
-  const refreshedAt = useRef(0);
+  // A load still on its way (the first, a refresh, one for another bucket) is let finish: starting
+  // another would drop its answer, and on a link slower than the interval the page would never show
+  // one. Unless it has hung (STALLED_MS).
   useInterval(() => {
-    if (report.loading && Date.now() - refreshedAt.current < STALLED_MS) return;
-    refreshedAt.current = Date.now();
+    if (report.loading && Date.now() - report.loadingSince < STALLED_MS) return;
     report.reload();
   }, REFRESH_MS);
   useEffect(() => {
