@@ -90,6 +90,9 @@ const zeroCounts = (): FaultCounts => ({
   timeout: 0,
 });
 
+/** Whether these rates inject anything (`{}` clears a service's). */
+const injects = (rates: FaultRates | undefined) => (rates?.errorRate ?? 0) > 0 || (rates?.dropRate ?? 0) > 0;
+
 /** The fault plan of a local stack, changeable while it runs; counts every fault it injects. */
 export class Faults {
   private readonly rates = new Map<FaultService, FaultRates>();
@@ -113,8 +116,7 @@ export class Faults {
   withoutProxies(services: readonly FaultService[]): this {
     for (const service of services) {
       this.unproxied.add(service);
-      const rates = this.rates.get(service);
-      if ((rates?.errorRate ?? 0) > 0 || (rates?.dropRate ?? 0) > 0) this.refuse(service);
+      if (injects(this.rates.get(service))) this.refuse(service);
       if (this.rules.some((rule) => rule.service === service && rule.left > 0)) this.refuse(service);
     }
     return this;
@@ -128,8 +130,7 @@ export class Faults {
 
   /** Sets (or with `{}` clears) a service's rates. */
   set(service: FaultService, rates: FaultRates): this {
-    if (this.unproxied.has(service) && ((rates.errorRate ?? 0) > 0 || (rates.dropRate ?? 0) > 0))
-      this.refuse(service);
+    if (this.unproxied.has(service) && injects(rates)) this.refuse(service);
     for (const rate of [rates.errorRate, rates.dropRate])
       if (rate !== undefined && !(rate >= 0 && rate <= 1))
         throw new Error(`A fault rate is a share between 0 and 1, got ${rate}`);

@@ -7,8 +7,8 @@
  *   and 396 -> 250 µs in two runs of a loop against a handler that answers at once). Safe because
  *   nothing changes a client's stack after its first send: the tracer's middleware is added when the
  *   client is made, the local runtime's caller identity and the bench's request counter before the
- *   first send. Not for DynamoDB: the document
- *   client refuses it (its commands add their marshalling to their own stacks on every send).
+ *   first send. Not for DynamoDB: the document client refuses it (its commands add their marshalling
+ *   to their own stacks on every send).
  * - No `loggerMiddleware`: it hands every request's input and every answer to the client's logger,
  *   and with none configured (ours never are: our own logs say what happened) it still walks both
  *   through the operation's sensitive-data filter first (`logger?.info?.(...)` builds its argument

@@ -12,11 +12,11 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
-import { launchBrowser, seriousAccessibilityViolations } from "../support/browser.js";
+import { launchBrowser, navigateInPage, seriousAccessibilityViolations } from "../support/browser.js";
 
 let stack: LocalStack;
 let browser: Browser;
-/** A context of a test's own (the sign-in page's test), closed after it. */
+/** A context of a test's own (the sign-in page's, the live reporting page's), closed after it. */
 let context: BrowserContext | undefined;
 let page: Page;
 let sourceId = "";
@@ -51,14 +51,20 @@ let signedInPage: Promise<Page> | undefined;
 
 /** A page in a context of its own, signed in through the sign-in page with the admin key. */
 async function signIn(): Promise<Page> {
-  const signedIn = await (await browser.newContext()).newPage();
-  await signedIn.goto(`${stack.consoleUrl}/admin-keys`);
-  await signedIn.getByLabel("Admin key").fill(stack.adminKey);
-  await signedIn.getByRole("button", { name: "Sign in" }).click();
-  await eventually(() => signedIn.getByRole("heading", { level: 1, name: "Admin keys" }).isVisible()).toBe(
-    true,
-  );
-  return signedIn;
+  const own = await browser.newContext();
+  try {
+    const signedIn = await own.newPage();
+    await signedIn.goto(`${stack.consoleUrl}/admin-keys`);
+    await signedIn.getByLabel("Admin key").fill(stack.adminKey);
+    await signedIn.getByRole("button", { name: "Sign in" }).click();
+    await eventually(() => signedIn.getByRole("heading", { level: 1, name: "Admin keys" }).isVisible()).toBe(
+      true,
+    );
+    return signedIn;
+  } catch (error) {
+    await own.close();
+    throw error;
+  }
 }
 
 /**
@@ -68,13 +74,14 @@ async function signIn(): Promise<Page> {
  */
 async function signedIn(): Promise<Page> {
   const current = await signedInPage?.catch(() => undefined);
-  if (current && !current.isClosed()) {
-    const session = await current.request
-      .get(`${new URL(stack.consoleUrl).origin}/v1/admin/moments`)
-      .catch(() => undefined);
-    if (session?.ok() && (await current.evaluate(() => true).catch(() => false))) return current;
-    await current.context().close();
-  }
+  const usable = async (page: Page) =>
+    !page.isClosed() &&
+    (await page.evaluate(() => true).catch(() => false)) &&
+    (
+      await page.request.get(`${new URL(stack.consoleUrl).origin}/v1/admin/moments`).catch(() => undefined)
+    )?.ok();
+  if (current && (await usable(current))) return current;
+  await current?.context().close();
   signedInPage = signIn();
   signedInPage.catch(() => undefined);
   return signedInPage;
@@ -84,7 +91,8 @@ async function signedIn(): Promise<Page> {
  * The signed-in page, blank, as a new one would be. The tests share one page (the first test, about
  * the sign-in page, has a context of its own), signed in once and cleared for each test of what an
  * earlier one left: its document (about:blank: each test loads the console anew), its routes and
- * listeners, its viewport, the mouse's position. Its cookie holds the one session, which no test ends.
+ * listeners, its viewport, the mouse's position. Its cookie holds the session (`signedIn` signs in again
+ * if a test ended it).
  * A context per test, each signed in through the sign-in page, cost a renderer process started and
  * stopped and a sign-in (a page load, the key sent, the Admin keys page) per test: this file took 80 s
  * of CPU and 56 s on a 2-core machine, 48 s and 34 s with the page shared (most of the difference;
@@ -122,21 +130,9 @@ const go = async (path: string, heading: string | RegExp) => {
   await eventually(() => page.getByRole("heading", { level: 1, name: heading }).isVisible()).toBe(true);
 };
 
-/**
- * Opens another page of the console in the page shown, as its links do (the router's navigate: the
- * address pushed, the page rendered for it, scrolled to the top), and waits for its heading. No
- * reload: the console's scripts, Playwright's and axe-core (half a megabyte) are not loaded and
- * compiled again.
- */
+/** Opens another page of the console in the page shown (navigateInPage), and waits for its heading. */
 const open = async (path: string, heading: string | RegExp) => {
-  await page.evaluate(
-    (url) => {
-      history.pushState(null, "", url);
-      dispatchEvent(new PopStateEvent("popstate"));
-      scrollTo(0, 0);
-    },
-    `${new URL(stack.consoleUrl).pathname}${path}`,
-  );
+  await navigateInPage(page, stack.consoleUrl, path);
   await eventually(() => page.getByRole("heading", { level: 1, name: heading }).isVisible()).toBe(true);
 };
 

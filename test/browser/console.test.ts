@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../infra/local/stack.js";
-import { launchBrowser, seriousAccessibilityViolations } from "../support/browser.js";
+import { launchBrowser, navigateInPage, seriousAccessibilityViolations } from "../support/browser.js";
 
 /**
  * `npm run screenshots` (UPDATE_SCREENSHOTS=1) screenshots every page into docs/screenshots/ for the
@@ -50,22 +50,8 @@ afterAll(async () => {
 /** Loads a page of the console from its address, as one typed or bookmarked: a new document. */
 const go = (path: string) => page.goto(`${stack.consoleUrl}${path}`);
 
-/**
- * Opens another page of the console in the page shown, as its links do (the router's navigate: the
- * address pushed, the page rendered for it, scrolled to the top). No reload: a page loaded anew for
- * every page checked had the console's scripts, Playwright's and axe-core (half a megabyte) loaded and
- * compiled again each time; with checkPage's wait below, this file took 33 s of CPU and 45 s on a
- * 2-core machine, 28 s and 37 s without. Pages loaded from their address: go, and its own test.
- */
-const open = (path: string) =>
-  page.evaluate(
-    (url) => {
-      history.pushState(null, "", url);
-      dispatchEvent(new PopStateEvent("popstate"));
-      scrollTo(0, 0);
-    },
-    `${new URL(stack.consoleUrl).pathname}${path}`,
-  );
+/** Opens another page of the console in the page shown (navigateInPage). Pages loaded from their address: go, and its own test. */
+const open = (path: string) => navigateInPage(page, stack.consoleUrl, path);
 
 /** Polls with a deadline generous enough for a loaded CI machine (2 cores, the whole suite running). */
 const eventually = <T>(read: () => Promise<T> | T, timeout = 15_000) =>

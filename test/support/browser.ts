@@ -39,6 +39,22 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/**
+ * Opens another page of the console in the page shown, as its links do (the router's navigate: the
+ * address pushed, the page rendered for it, scrolled to the top). No reload: the console's scripts,
+ * Playwright's and axe-core (half a megabyte) are not loaded and compiled again.
+ */
+export function navigateInPage(page: Page, consoleUrl: string, path: string): Promise<void> {
+  return page.evaluate(
+    (url) => {
+      history.pushState(null, "", url);
+      dispatchEvent(new PopStateEvent("popstate"));
+      scrollTo(0, 0);
+    },
+    `${new URL(consoleUrl).pathname}${path}`,
+  );
+}
+
 export interface AxeViolation {
   id: string;
   impact: "minor" | "moderate" | "serious" | "critical" | null;
